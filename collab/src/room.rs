@@ -1,0 +1,448 @@
+//! One open document: its yrs `Doc` and `Awareness`, and the sessions connected to it.
+//!
+//! A room is the only place where the document's in-memory state changes. Its invariant is the
+//! project's first one: **nothing reaches another client before it is durably stored.** An
+//! update is applied to the in-memory doc (which validates it), appended to the store, and only
+//! when the store has committed it is it broadcast. A joining client's sync step 2 is built from
+//! the in-memory doc, which may already hold updates whose commit is still under way, so the
+//! answer waits until the *durable watermark* has caught up with everything it contains.
+//!
+//! Locking: `state` is a `std::sync::Mutex` because every critical section is short and
+//! synchronous (decode is done before taking it, storage after releasing it); it is never held
+//! across an `.await`.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::{mpsc, watch, Notify};
+use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+
+use crate::error::{close_code, Close, Error};
+use crate::store::{DocId, StoredDoc};
+
+/// Identifies a session within its room.
+pub(crate) type SessionId = u64;
+
+/// The room's handle on one session's outgoing side.
+pub(crate) struct Peer {
+    /// Bounded: a client that cannot keep up is closed, never silently starved.
+    tx: mpsc::Sender<Bytes>,
+    /// Set once, when the room decides this session must close; the socket loop watches it.
+    kicked: OnceLock<Close>,
+    kick_notify: Notify,
+}
+
+impl Peer {
+    pub(crate) fn new(tx: mpsc::Sender<Bytes>) -> Peer {
+        Peer {
+            tx,
+            kicked: OnceLock::new(),
+            kick_notify: Notify::new(),
+        }
+    }
+
+    /// Queues a message; a full queue closes the session instead of dropping the message.
+    pub(crate) fn send(&self, msg: Bytes) {
+        match self.tx.try_send(msg) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => self.kick(Close::new(
+                close_code::SLOW_CONSUMER,
+                "client fell too far behind; reconnect to resync",
+            )),
+            // The socket loop has already ended; its session is being dropped.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+
+    pub(crate) fn kick(&self, close: Close) {
+        if self.kicked.set(close).is_ok() {
+            self.kick_notify.notify_one();
+        }
+    }
+
+    pub(crate) async fn kicked(&self) -> Close {
+        loop {
+            if let Some(close) = self.kicked.get() {
+                return close.clone();
+            }
+            self.kick_notify.notified().await;
+        }
+    }
+
+    pub(crate) fn queued(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
+    }
+}
+
+/// How far the store has caught up with the in-memory doc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Durable {
+    /// Every applied generation up to and including this one is committed.
+    pub(crate) through: u64,
+    /// Storage failed: the in-memory doc is ahead of the store and must not be served.
+    pub(crate) failed: bool,
+}
+
+pub(crate) struct Room {
+    pub(crate) doc_id: DocId,
+    state: Mutex<RoomState>,
+    durable: watch::Sender<Durable>,
+    /// Bytes stored for this document (snapshot + log), checked against the size limit.
+    pub(crate) stored_bytes: AtomicUsize,
+    /// Updates and bytes logged since the last snapshot: compaction runs past a threshold.
+    pub(crate) tail_updates: AtomicUsize,
+    pub(crate) tail_bytes: AtomicUsize,
+    pub(crate) compacting: AtomicBool,
+}
+
+struct RoomState {
+    awareness: Awareness,
+    sessions: HashMap<SessionId, Arc<Peer>>,
+    /// Which session set each awareness client id: a session may only change its own.
+    owners: HashMap<u64, SessionId>,
+    /// Generation of the last update applied to the in-memory doc.
+    applied: u64,
+    /// Applied generations whose commit has not finished yet.
+    in_flight: BTreeSet<u64>,
+}
+
+/// What applying a client's update did to the in-memory doc.
+pub(crate) enum Applied {
+    /// It added nothing new: nothing to store or broadcast.
+    Nothing,
+    /// It changed the doc as generation `gen`, which must now be committed.
+    Changed { gen: u64 },
+}
+
+impl Room {
+    /// Rebuilds a document from storage.
+    pub(crate) fn from_stored(doc_id: DocId, stored: StoredDoc) -> Result<Room, Error> {
+        let corrupt = |detail: String| Error::CorruptStoredState {
+            doc: doc_id.to_string(),
+            detail,
+        };
+        let doc = Doc::new();
+        {
+            let mut txn = doc.transact_mut();
+            let parts = stored
+                .snapshot
+                .iter()
+                .map(|s| (&s.data, -1))
+                .chain(stored.updates.iter().map(|u| (&u.data, u.seq)));
+            for (data, seq) in parts {
+                let update = Update::decode_v1(data)
+                    .map_err(|e| corrupt(format!("entry {seq} does not decode: {e}")))?;
+                txn.apply_update(update)
+                    .map_err(|e| corrupt(format!("entry {seq} does not apply: {e}")))?;
+            }
+        }
+        Ok(Room {
+            doc_id,
+            state: Mutex::new(RoomState {
+                awareness: Awareness::new(doc),
+                sessions: HashMap::new(),
+                owners: HashMap::new(),
+                applied: 0,
+                in_flight: BTreeSet::new(),
+            }),
+            durable: watch::Sender::new(Durable {
+                through: 0,
+                failed: false,
+            }),
+            stored_bytes: AtomicUsize::new(stored.stored_bytes()),
+            tail_updates: AtomicUsize::new(stored.updates.len()),
+            tail_bytes: AtomicUsize::new(stored.updates.iter().map(|u| u.data.len()).sum()),
+            compacting: AtomicBool::new(false),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, RoomState> {
+        // A panic while holding the lock leaves the doc in an unknown state; refusing to go on
+        // (by propagating the poison as a panic of this session's task) is the safe choice.
+        self.state.lock().expect("room state lock poisoned")
+    }
+
+    /// Registers a session and returns what the server says first: sync step 1 and, when anyone
+    /// is present, the awareness states.
+    pub(crate) fn add_session(&self, id: SessionId, peer: Arc<Peer>) -> Vec<Bytes> {
+        let mut state = self.lock();
+        let sv = state.awareness.doc().transact().state_vector();
+        let mut first = vec![encode(Message::Sync(SyncMessage::SyncStep1(sv)))];
+        if let Ok(update) = state.awareness.update() {
+            if !update.clients.is_empty() {
+                first.push(encode(Message::Awareness(update)));
+            }
+        }
+        state.sessions.insert(id, peer);
+        first
+    }
+
+    /// Unregisters a session, removes the awareness states it set and tells the others.
+    pub(crate) fn remove_session(&self, id: SessionId) {
+        let mut state = self.lock();
+        state.sessions.remove(&id);
+        let owned: Vec<u64> = state
+            .owners
+            .iter()
+            .filter(|(_, owner)| **owner == id)
+            .map(|(c, _)| *c)
+            .collect();
+        for client in &owned {
+            state.owners.remove(client);
+        }
+        remove_awareness(&mut state, &owned);
+    }
+
+    /// The diff a client with state vector `sv` is missing, and the generation it reflects.
+    pub(crate) fn diff(&self, sv: &StateVector) -> (Vec<u8>, u64) {
+        let state = self.lock();
+        let diff = state.awareness.doc().transact().encode_diff_v1(sv);
+        (diff, state.applied)
+    }
+
+    /// Waits until every generation up to `gen` is committed. `false` if storage failed.
+    pub(crate) async fn wait_durable(&self, gen: u64) -> bool {
+        let mut rx = self.durable.subscribe();
+        let ok = match rx.wait_for(|d| d.failed || d.through >= gen).await {
+            Ok(d) => !d.failed,
+            Err(_) => false,
+        };
+        ok
+    }
+
+    /// Whether `update` would change the doc. Used for read-only clients, whose sync step 2
+    /// routinely carries a delete set the server already has: only real changes are refused.
+    pub(crate) fn would_change(&self, update: &Update) -> bool {
+        let state = self.lock();
+        let txn = state.awareness.doc().transact();
+        if update.extends(&txn.state_vector()) {
+            return true;
+        }
+        if update.delete_set().is_empty() {
+            return false;
+        }
+        let deleted = txn.snapshot().delete_set;
+        deleted.merge(update.delete_set()) != deleted
+    }
+
+    /// Applies a validated update to the in-memory doc, refusing it when it would break a limit.
+    pub(crate) fn apply(&self, update: Update, limits: &Limits) -> Result<Applied, Close> {
+        let mut state = self.lock();
+        let doc = state.awareness.doc().clone();
+        let mut txn = doc.transact_mut();
+
+        // An update whose predecessors are missing waits in the doc's pending area; cap it
+        // before applying, so that refusing it leaves nothing behind.
+        let sv = txn.state_vector();
+        let has_gap = update
+            .state_vector_lower()
+            .iter()
+            .any(|(client, clock)| *clock > sv.get(client));
+        if has_gap {
+            let pending = txn
+                .store()
+                .pending_update()
+                .map_or(0, |p| p.update.encode_v1().len());
+            if pending + limits.incoming_len > limits.max_pending_bytes {
+                return Err(Close::new(
+                    close_code::TOO_MANY_PENDING,
+                    "too many updates wait for missing predecessors; reconnect to resync",
+                ));
+            }
+        }
+        let pending_before =
+            txn.store().pending_update().is_some() || txn.store().pending_ds().is_some();
+        txn.apply_update(update).map_err(|e| {
+            Close::new(
+                close_code::CORRUPT_UPDATE,
+                format!("update does not apply: {e}"),
+            )
+        })?;
+        let pending_after =
+            txn.store().pending_update().is_some() || txn.store().pending_ds().is_some();
+        let changed = txn.before_state() != txn.after_state()
+            || !txn.delete_set().is_empty()
+            || pending_after != pending_before
+            || (pending_after && has_gap);
+        drop(txn);
+        if !changed {
+            return Ok(Applied::Nothing);
+        }
+        state.applied += 1;
+        let gen = state.applied;
+        state.in_flight.insert(gen);
+        Ok(Applied::Changed { gen })
+    }
+
+    /// Marks generation `gen` as committed and moves the durable watermark.
+    pub(crate) fn committed(&self, gen: u64) {
+        let mut state = self.lock();
+        state.in_flight.remove(&gen);
+        let through = state
+            .in_flight
+            .first()
+            .map_or(state.applied, |first| first - 1);
+        self.durable.send_if_modified(|d| {
+            let moved = d.through < through;
+            d.through = d.through.max(through);
+            moved
+        });
+    }
+
+    /// Storage failed for this room: the in-memory doc holds an update the store does not, so
+    /// the room stops serving, every session is closed, and the next join reloads from storage.
+    pub(crate) fn fail(&self) {
+        self.durable.send_modify(|d| d.failed = true);
+        let state = self.lock();
+        for peer in state.sessions.values() {
+            peer.kick(Close::new(
+                close_code::STORAGE_FAILED,
+                "storage is unavailable; reconnect to resync",
+            ));
+        }
+    }
+
+    pub(crate) fn has_failed(&self) -> bool {
+        self.durable.borrow().failed
+    }
+
+    /// Sends a committed update to every other session, then echoes it to its sender (the
+    /// y-websocket client takes the echo as confirmation).
+    pub(crate) fn broadcast_frame(&self, from: SessionId, msg: Bytes) {
+        let state = self.lock();
+        for (id, peer) in &state.sessions {
+            if *id != from {
+                peer.send(msg.clone());
+            }
+        }
+        if let Some(peer) = state.sessions.get(&from) {
+            peer.send(msg);
+        }
+    }
+
+    /// Applies a session's awareness update after rewriting each state's `user` with
+    /// `user_json`, and broadcasts the result. Entries for client ids that another session owns
+    /// are dropped. Returns the client ids this session now owns.
+    pub(crate) fn apply_awareness(
+        &self,
+        from: SessionId,
+        update: AwarenessUpdate,
+        rewrite: impl Fn(&str) -> Arc<str>,
+    ) -> Vec<u64> {
+        let mut state = self.lock();
+        let mut accepted = AwarenessUpdate {
+            clients: HashMap::new(),
+        };
+        let mut claimed = Vec::new();
+        for (client, mut entry) in update.clients {
+            let id = client.get();
+            match state.owners.get(&id) {
+                Some(owner) if *owner != from => {
+                    tracing::debug!(
+                        client = id,
+                        "awareness entry for another session's client id dropped"
+                    );
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    state.owners.insert(id, from);
+                    claimed.push(id);
+                }
+            }
+            if &*entry.json != "null" {
+                entry.json = rewrite(&entry.json);
+            }
+            accepted.clients.insert(client, entry);
+        }
+        if accepted.clients.is_empty() {
+            return claimed;
+        }
+        if let Err(e) = state.awareness.apply_update(accepted.clone()) {
+            tracing::debug!(error = %e, "awareness update not applied");
+            return claimed;
+        }
+        let msg = encode(Message::Awareness(accepted));
+        for peer in state.sessions.values() {
+            peer.send(msg.clone());
+        }
+        claimed
+    }
+
+    /// The full awareness state, for a client that asks for it.
+    pub(crate) fn awareness_state(&self) -> Option<Bytes> {
+        let state = self.lock();
+        state
+            .awareness
+            .update()
+            .ok()
+            .map(|u| encode(Message::Awareness(u)))
+    }
+
+    /// Removes awareness states not renewed within `timeout` (y-protocols renews every 15 s)
+    /// and tells everyone.
+    pub(crate) fn expire_awareness(&self, timeout: Duration) {
+        let now = now_millis();
+        let mut state = self.lock();
+        let stale: Vec<u64> = state
+            .awareness
+            .iter()
+            .filter(|(_, s)| {
+                s.data.is_some() && now.saturating_sub(s.last_updated) > timeout.as_millis() as u64
+            })
+            .map(|(client, _)| client.get())
+            .collect();
+        remove_awareness(&mut state, &stale);
+    }
+
+    pub(crate) fn queued_messages(&self) -> usize {
+        self.lock().sessions.values().map(|p| p.queued()).sum()
+    }
+
+    /// Closes every session, e.g. on shutdown.
+    pub(crate) fn close_all(&self, close: &Close) {
+        for peer in self.lock().sessions.values() {
+            peer.kick(close.clone());
+        }
+    }
+}
+
+/// Limits that apply to one incoming update.
+pub(crate) struct Limits {
+    pub(crate) incoming_len: usize,
+    pub(crate) max_pending_bytes: usize,
+}
+
+fn remove_awareness(state: &mut RoomState, clients: &[u64]) {
+    if clients.is_empty() {
+        return;
+    }
+    for client in clients {
+        state
+            .awareness
+            .remove_state(yrs::block::ClientID::new(*client));
+    }
+    let ids = clients.iter().map(|c| yrs::block::ClientID::new(*c));
+    if let Ok(update) = state.awareness.update_with_clients(ids) {
+        let msg = encode(Message::Awareness(update));
+        for peer in state.sessions.values() {
+            peer.send(msg.clone());
+        }
+    }
+}
+
+pub(crate) fn encode(msg: Message) -> Bytes {
+    Bytes::from(msg.encode_v1())
+}
+
+fn now_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}

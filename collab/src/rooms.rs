@@ -1,0 +1,329 @@
+//! The registry of open rooms: `DocId → Room`, loaded once, unloaded when idle.
+//!
+//! However many clients join the same document at the same moment, it is loaded from storage
+//! once: the first joiner runs the load inside a `tokio::sync::OnceCell` and the others await it.
+//! A room is unloaded by the maintenance task after it has had no member for
+//! [`RoomsConfig::idle_unload_after`]. The member count is raised under the registry lock, and
+//! unloading checks it under the same lock, so a room can never be unloaded while a client is
+//! joining it (which would let two copies of one document live side by side).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::OnceCell;
+use yrs::updates::decoder::Decode;
+use yrs::Update;
+
+use crate::error::{Close, Error};
+use crate::fanout::Fanout;
+use crate::room::Room;
+use crate::store::{DocId, DocStore};
+
+/// Limits and timings of the realtime core. Every field has a sensible default.
+#[derive(Debug, Clone)]
+pub struct RoomsConfig {
+    /// Largest document, in stored bytes (snapshot plus log since it), that accepts updates.
+    pub max_doc_bytes: usize,
+    /// Largest total of updates that may wait for missing predecessors.
+    pub max_pending_bytes: usize,
+    /// Messages queued for one client before it is closed as a slow consumer.
+    pub outgoing_queue: usize,
+    /// An awareness state not renewed within this time is removed (y-protocols: 30 s).
+    pub awareness_timeout: Duration,
+    /// A room with no client for this long is dropped from memory.
+    pub idle_unload_after: Duration,
+    /// Compact once this many updates are logged after the snapshot...
+    pub compact_after_updates: usize,
+    /// ...or this many bytes.
+    pub compact_after_bytes: usize,
+    /// How often the maintenance task runs.
+    pub maintenance_every: Duration,
+}
+
+impl Default for RoomsConfig {
+    fn default() -> Self {
+        RoomsConfig {
+            max_doc_bytes: 32 * 1024 * 1024,
+            max_pending_bytes: 1024 * 1024,
+            outgoing_queue: 1024,
+            awareness_timeout: Duration::from_secs(30),
+            idle_unload_after: Duration::from_secs(30),
+            compact_after_updates: 1000,
+            compact_after_bytes: 1024 * 1024,
+            maintenance_every: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Counters for the server's metrics endpoint. Read with `Ordering::Relaxed`.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub sessions: AtomicUsize,
+    pub updates_applied: AtomicU64,
+    pub updates_rejected: AtomicU64,
+    pub compactions: AtomicU64,
+}
+
+/// A cheap, cloneable handle on every open room of this node.
+#[derive(Clone)]
+pub struct Rooms {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) store: Arc<dyn DocStore>,
+    pub(crate) fanout: Arc<dyn Fanout>,
+    pub(crate) config: RoomsConfig,
+    pub(crate) stats: Stats,
+    slots: Mutex<HashMap<DocId, Arc<Slot>>>,
+    next_session: AtomicU64,
+    epoch: Instant,
+}
+
+/// A registry entry: the room once loaded, and how many sessions hold it.
+struct Slot {
+    room: OnceCell<Arc<Room>>,
+    members: AtomicUsize,
+    /// Milliseconds since `Inner::epoch` when `members` last dropped to zero.
+    idle_since: AtomicU64,
+}
+
+impl Slot {
+    fn empty() -> Arc<Slot> {
+        Arc::new(Slot {
+            room: OnceCell::new(),
+            members: AtomicUsize::new(0),
+            idle_since: AtomicU64::new(0),
+        })
+    }
+}
+
+/// Holds a room for one session; dropping it lets the room become idle.
+pub(crate) struct Membership {
+    slot: Arc<Slot>,
+    rooms: Arc<Inner>,
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        self.slot
+            .idle_since
+            .store(self.rooms.millis(), Ordering::Relaxed);
+        self.slot.members.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Inner {
+    fn millis(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    pub(crate) fn next_session_id(&self) -> u64 {
+        self.next_session.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+impl Rooms {
+    pub fn new(store: Arc<dyn DocStore>, fanout: Arc<dyn Fanout>, config: RoomsConfig) -> Rooms {
+        Rooms {
+            inner: Arc::new(Inner {
+                store,
+                fanout,
+                config,
+                stats: Stats::default(),
+                slots: Mutex::new(HashMap::new()),
+                next_session: AtomicU64::new(1),
+                epoch: Instant::now(),
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &RoomsConfig {
+        &self.inner.config
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.inner.stats
+    }
+
+    fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<DocId, Arc<Slot>>> {
+        self.inner
+            .slots
+            .lock()
+            .expect("rooms registry lock poisoned")
+    }
+
+    /// Joins the room of `doc`, loading it if no one has it open.
+    pub(crate) async fn join(&self, doc: &DocId) -> Result<(Arc<Room>, Membership), Error> {
+        let slot = {
+            let mut slots = self.slots();
+            let slot = slots.entry(doc.clone()).or_insert_with(Slot::empty);
+            // A room whose storage failed is left to its departing sessions; a new joiner
+            // gets a fresh copy loaded from storage.
+            if slot.room.get().is_some_and(|r| r.has_failed()) {
+                *slot = Slot::empty();
+            }
+            slot.members.fetch_add(1, Ordering::AcqRel);
+            slot.clone()
+        };
+        let membership = Membership {
+            slot: slot.clone(),
+            rooms: self.inner.clone(),
+        };
+        let room = slot
+            .room
+            .get_or_try_init(|| async {
+                let stored = self.inner.store.load(doc).await?;
+                let room = tokio::task::spawn_blocking({
+                    let doc = doc.clone();
+                    move || Room::from_stored(doc, stored)
+                })
+                .await
+                .map_err(|e| Error::CorruptStoredState {
+                    doc: doc.to_string(),
+                    detail: e.to_string(),
+                })??;
+                tracing::debug!(doc = %doc, "room loaded");
+                Ok::<_, Error>(Arc::new(room))
+            })
+            .await?
+            .clone();
+        Ok((room, membership))
+    }
+
+    /// Number of rooms loaded in memory.
+    pub fn open_rooms(&self) -> usize {
+        self.slots()
+            .values()
+            .filter(|s| s.room.initialized())
+            .count()
+    }
+
+    /// Messages queued for clients across all rooms (the fan-out queue depth).
+    pub fn queued_messages(&self) -> usize {
+        self.loaded().iter().map(|r| r.queued_messages()).sum()
+    }
+
+    fn loaded(&self) -> Vec<Arc<Room>> {
+        self.slots()
+            .values()
+            .filter_map(|s| s.room.get().cloned())
+            .collect()
+    }
+
+    /// Runs periodic upkeep until the returned future is dropped: expires stale awareness
+    /// states, compacts long logs, unloads idle and failed rooms. The server spawns it once.
+    pub async fn maintain(self) {
+        let mut tick = tokio::time::interval(self.inner.config.maintenance_every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            self.maintain_once().await;
+        }
+    }
+
+    /// One round of upkeep; public so tests can drive it without waiting for the timer.
+    pub async fn maintain_once(&self) {
+        let config = &self.inner.config;
+        for room in self.loaded() {
+            room.expire_awareness(config.awareness_timeout);
+            let long = room.tail_updates.load(Ordering::Relaxed) >= config.compact_after_updates
+                || room.tail_bytes.load(Ordering::Relaxed) >= config.compact_after_bytes;
+            if long && !room.has_failed() {
+                if let Err(e) = self.compact(&room).await {
+                    tracing::warn!(doc = %room.doc_id, error = %e, "compaction failed; will retry");
+                }
+            }
+        }
+        self.unload_idle();
+    }
+
+    /// Merges the snapshot and the log into a new snapshot. Reads the log afresh, so an update
+    /// that arrives while this runs is simply after `through_seq` and stays in the log.
+    pub async fn compact_now(&self, doc: &DocId) -> Result<(), Error> {
+        let room = self.slots().get(doc).and_then(|s| s.room.get().cloned());
+        match room {
+            Some(room) => self.compact(&room).await,
+            None => self.compact_stored(doc).await.map(|_| ()),
+        }
+    }
+
+    async fn compact(&self, room: &Room) -> Result<(), Error> {
+        if room.compacting.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let result = self.compact_stored(&room.doc_id).await;
+        room.compacting.store(false, Ordering::Release);
+        let (merged_updates, merged_bytes) = result?;
+        room.tail_updates
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                Some(n.saturating_sub(merged_updates))
+            })
+            .ok();
+        room.tail_bytes
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                Some(n.saturating_sub(merged_bytes))
+            })
+            .ok();
+        Ok(())
+    }
+
+    /// Returns how many log updates and bytes the new snapshot merged.
+    async fn compact_stored(&self, doc: &DocId) -> Result<(usize, usize), Error> {
+        let stored = self.inner.store.load(doc).await?;
+        let Some(through) = stored.updates.last().map(|u| u.seq) else {
+            return Ok((0, 0));
+        };
+        let counts = (
+            stored.updates.len(),
+            stored.updates.iter().map(|u| u.data.len()).sum(),
+        );
+        let doc_name = doc.to_string();
+        let merged = tokio::task::spawn_blocking(move || {
+            let parts = stored
+                .snapshot
+                .iter()
+                .map(|s| s.data.as_slice())
+                .chain(stored.updates.iter().map(|u| u.data.as_slice()));
+            let merged = yrs::merge_updates_v1(parts).map_err(|e| e.to_string())?;
+            // Refuse to store a snapshot that would not load.
+            Update::decode_v1(&merged).map_err(|e| e.to_string())?;
+            Ok::<_, String>(merged)
+        })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r)
+        .map_err(|detail| Error::CorruptStoredState {
+            doc: doc_name,
+            detail,
+        })?;
+        self.inner.store.compact(doc, merged, through).await?;
+        self.inner.stats.compactions.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(doc = %doc, through, "document compacted");
+        Ok(counts)
+    }
+
+    fn unload_idle(&self) {
+        let now = self.inner.millis();
+        let idle_ms = self.inner.config.idle_unload_after.as_millis() as u64;
+        self.slots().retain(|doc, slot| {
+            let unused = slot.members.load(Ordering::Acquire) == 0;
+            let failed = slot.room.get().is_some_and(|r| r.has_failed());
+            let idle = now.saturating_sub(slot.idle_since.load(Ordering::Relaxed)) >= idle_ms;
+            let keep = !(unused && (idle || failed || !slot.room.initialized()));
+            if !keep {
+                tracing::debug!(doc = %doc, "room unloaded");
+            }
+            keep
+        });
+    }
+
+    /// Closes every session in every room (shutdown).
+    pub fn close_all(&self, close: Close) {
+        for room in self.loaded() {
+            room.close_all(&close);
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! One client in one room: frames in, frames out.
+//!
+//! The server owns the socket and calls [`Session::receive`] with each binary frame; what the
+//! client must be sent comes out of the [`Outbox`]. A session never touches a socket, so the
+//! whole protocol can be tested without one.
+//!
+//! Access is enforced here on every message, whatever the client claims: a read-only session's
+//! update is refused with the y-protocols auth message (permission denied) and nothing is
+//! applied or stored.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use yrs::sync::{Message, MessageReader, SyncMessage};
+use yrs::updates::decoder::{Decode, DecoderV1};
+use yrs::updates::encoder::Encode;
+use yrs::Update;
+
+use crate::access::{Access, Principal};
+use crate::error::{close_code, Close, Error};
+use crate::room::{encode, Applied, Limits, Peer, Room, SessionId};
+use crate::rooms::{Inner, Membership, Rooms};
+use crate::store::DocId;
+
+/// The reason sent with a refused update, as y-websocket clients display it.
+pub const READ_ONLY_REASON: &str = "permission denied: read-only access";
+
+/// One connected client.
+pub struct Session {
+    id: SessionId,
+    room: Arc<Room>,
+    rooms: Arc<Inner>,
+    principal: Principal,
+    access: Access,
+    peer: Arc<Peer>,
+    // Declared last so the room is released only after the session has left it.
+    _membership: Membership,
+}
+
+/// What the server must send to a session's client, in order.
+pub struct Outbox {
+    rx: mpsc::Receiver<Bytes>,
+    peer: Arc<Peer>,
+}
+
+/// The next thing to do on a client's socket.
+#[derive(Debug)]
+pub enum Outgoing {
+    /// Send this binary frame.
+    Frame(Bytes),
+    /// Close the socket with this code and reason.
+    Close(Close),
+}
+
+impl Outbox {
+    /// Waits for the next frame, or for the room to close the session (slow consumer, storage
+    /// failure, shutdown). A close wins over frames still queued: the client resyncs anyway.
+    pub async fn next(&mut self) -> Outgoing {
+        tokio::select! {
+            biased;
+            close = self.peer.kicked() => Outgoing::Close(close),
+            frame = self.rx.recv() => match frame {
+                Some(frame) => Outgoing::Frame(frame),
+                // Unreachable while `self.peer` holds the sender; closing is the safe answer.
+                None => Outgoing::Close(Close::new(close_code::GOING_AWAY, "session ended")),
+            },
+        }
+    }
+}
+
+impl Session {
+    /// Joins the room of `doc` (loading it if needed) with the access the server decided.
+    /// The outbox already holds the server's greeting: sync step 1 and the awareness states.
+    pub async fn join(
+        rooms: &Rooms,
+        doc: DocId,
+        principal: Principal,
+        access: Access,
+    ) -> Result<(Session, Outbox), Error> {
+        if access == Access::None {
+            return Err(Error::AccessDenied);
+        }
+        let (room, membership) = rooms.join(&doc).await?;
+        let (tx, rx) = mpsc::channel(rooms.config().outgoing_queue);
+        let peer = Arc::new(Peer::new(tx));
+        let id = rooms.inner.next_session_id();
+        for frame in room.add_session(id, peer.clone()) {
+            peer.send(frame);
+        }
+        rooms.inner.stats.sessions.fetch_add(1, Ordering::Relaxed);
+        let session = Session {
+            id,
+            room,
+            rooms: rooms.inner.clone(),
+            principal,
+            access,
+            peer: peer.clone(),
+            _membership: membership,
+        };
+        Ok((session, Outbox { rx, peer }))
+    }
+
+    pub fn doc_id(&self) -> &DocId {
+        &self.room.doc_id
+    }
+
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    /// Handles every message of one binary frame, in order. `Err` means: close the client with
+    /// this code and reason. Nothing of a refused update is applied or stored.
+    pub async fn receive(&mut self, frame: &[u8]) -> Result<(), Close> {
+        let messages = decode_frame(frame).inspect_err(|_| self.rejected())?;
+        for message in messages {
+            match message {
+                Message::Sync(SyncMessage::SyncStep1(sv)) => {
+                    let (diff, gen) = self.room.diff(&sv);
+                    if !self.room.wait_durable(gen).await {
+                        return Err(storage_failed());
+                    }
+                    self.peer
+                        .send(encode(Message::Sync(SyncMessage::SyncStep2(diff))));
+                }
+                Message::Sync(SyncMessage::SyncStep2(update) | SyncMessage::Update(update)) => {
+                    self.update(update).await.inspect_err(|_| self.rejected())?;
+                }
+                Message::Awareness(update) => {
+                    let principal = &self.principal;
+                    self.room
+                        .apply_awareness(self.id, update, |json| server_user(json, principal));
+                }
+                Message::AwarenessQuery => {
+                    if let Some(state) = self.room.awareness_state() {
+                        self.peer.send(state);
+                    }
+                }
+                // Only a server grants or denies; a client's auth message carries nothing for us.
+                Message::Auth(_) => {}
+                Message::Custom(..) => unreachable!("decode_frame refuses unknown message types"),
+            }
+        }
+        Ok(())
+    }
+
+    async fn update(&mut self, update: Vec<u8>) -> Result<(), Close> {
+        let decoded = Update::decode_v1(&update).map_err(|e| {
+            Close::new(
+                close_code::CORRUPT_UPDATE,
+                format!("update does not decode: {e}"),
+            )
+        })?;
+        if !self.access.can_write() {
+            if self.room.would_change(&decoded) {
+                self.rejected();
+                self.peer
+                    .send(encode(Message::Auth(Some(READ_ONLY_REASON.into()))));
+            }
+            return Ok(());
+        }
+        let len = update.len();
+        let config = &self.rooms.config;
+        if self.room.stored_bytes.load(Ordering::Relaxed) + len > config.max_doc_bytes {
+            return Err(Close::new(
+                close_code::DOCUMENT_TOO_LARGE,
+                format!(
+                    "document would exceed its limit of {} bytes",
+                    config.max_doc_bytes
+                ),
+            ));
+        }
+        let limits = Limits {
+            incoming_len: len,
+            max_pending_bytes: config.max_pending_bytes,
+        };
+        let Applied::Changed { gen } = self.room.apply(decoded, &limits)? else {
+            return Ok(());
+        };
+        // Encode the broadcast once; the raw update is its tail, so nothing is copied again.
+        let frame = encode(Message::Sync(SyncMessage::Update(update)));
+        let raw = frame.slice(frame.len() - len..);
+        if let Err(e) = self
+            .rooms
+            .store
+            .append(&self.room.doc_id, raw.clone(), &self.principal)
+            .await
+        {
+            tracing::error!(doc = %self.room.doc_id, error = %e, "append failed; closing the room");
+            self.room.fail();
+            return Err(storage_failed());
+        }
+        self.room.committed(gen);
+        self.room.stored_bytes.fetch_add(len, Ordering::Relaxed);
+        self.room.tail_updates.fetch_add(1, Ordering::Relaxed);
+        self.room.tail_bytes.fetch_add(len, Ordering::Relaxed);
+        self.rooms
+            .stats
+            .updates_applied
+            .fetch_add(1, Ordering::Relaxed);
+        self.room.broadcast_frame(self.id, frame);
+        if let Err(e) = self.rooms.fanout.publish(&self.room.doc_id, raw).await {
+            tracing::warn!(doc = %self.room.doc_id, error = %e, "fan-out to other nodes failed");
+        }
+        Ok(())
+    }
+
+    fn rejected(&self) {
+        self.rooms
+            .stats
+            .updates_rejected
+            .fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.room.remove_session(self.id);
+        self.rooms.stats.sessions.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+fn storage_failed() -> Close {
+    Close::new(
+        close_code::STORAGE_FAILED,
+        "storage is unavailable; reconnect to resync",
+    )
+}
+
+/// Splits a frame into messages. The frame must be nothing but whole, known messages.
+fn decode_frame(frame: &[u8]) -> Result<Vec<Message>, Close> {
+    let malformed = |what: String| Close::new(close_code::MALFORMED, what);
+    if frame.is_empty() {
+        return Err(malformed("empty frame".into()));
+    }
+    let mut decoder = DecoderV1::from(frame);
+    let mut messages = Vec::new();
+    let mut consumed = 0;
+    for message in MessageReader::new(&mut decoder) {
+        let message = message.map_err(|e| malformed(format!("malformed message: {e}")))?;
+        if let Message::Custom(tag, _) = message {
+            return Err(Close::new(
+                close_code::UNKNOWN_MESSAGE,
+                format!("unknown message type {tag}"),
+            ));
+        }
+        // The reader treats a message cut short at the end as the end of the frame; counting
+        // what it decoded catches that.
+        consumed += message.encode_v1().len();
+        messages.push(message);
+    }
+    if consumed != frame.len() {
+        return Err(malformed("frame ends in the middle of a message".into()));
+    }
+    Ok(messages)
+}
+
+/// Replaces the `user` of an awareness state with the authenticated principal. Only the
+/// cursor colours a client picked are kept, and only when they are short strings.
+fn server_user(json: &str, principal: &Principal) -> Arc<str> {
+    let mut state: Value = serde_json::from_str(json).unwrap_or(Value::Null);
+    let mut user = json!({ "id": principal.user_id, "name": principal.name, "org": principal.org });
+    for key in ["color", "colorLight"] {
+        if let Some(colour) = state
+            .pointer(&format!("/user/{key}"))
+            .and_then(Value::as_str)
+        {
+            if colour.len() <= 32 {
+                user[key] = Value::from(colour);
+            }
+        }
+    }
+    if !state.is_object() {
+        state = json!({});
+    }
+    state["user"] = user;
+    state.to_string().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal() -> Principal {
+        Principal {
+            user_id: "u1".into(),
+            name: "李四".into(),
+            org: "county-market".into(),
+        }
+    }
+
+    #[test]
+    fn awareness_user_is_replaced_by_the_principal() {
+        let json =
+            r##"{"user":{"name":"Mallory","org":"bureau","color":"#30bced"},"cursor":null}"##;
+        let out: Value = serde_json::from_str(&server_user(json, &principal())).unwrap();
+        assert_eq!(out["user"]["name"], "李四");
+        assert_eq!(out["user"]["org"], "county-market");
+        assert_eq!(out["user"]["color"], "#30bced");
+        assert!(out["cursor"].is_null());
+    }
+
+    #[test]
+    fn a_frame_cut_short_is_malformed() {
+        let whole = encode(Message::Sync(SyncMessage::Update(vec![0, 0])));
+        assert!(decode_frame(&whole).is_ok());
+        let err = decode_frame(&whole[..whole.len() - 1]).unwrap_err();
+        assert_eq!(err.code, close_code::MALFORMED);
+    }
+
+    #[test]
+    fn an_unknown_message_type_is_named() {
+        let err = decode_frame(&[9, 1, 0]).unwrap_err();
+        assert_eq!(err.code, close_code::UNKNOWN_MESSAGE);
+        assert!(err.reason.contains('9'));
+    }
+
+    #[test]
+    fn close_reasons_fit_a_close_frame() {
+        let close = Close::new(4400, "é".repeat(100));
+        assert!(close.reason.len() <= 123);
+    }
+}

@@ -1,0 +1,131 @@
+//! The command line: every setting is a flag with an environment equivalent (clap `env`).
+//!
+//! Defaults make `concord serve` work with no set-up at all: SQLite under `./data`, a ticket
+//! secret created there on first start.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::db::SqliteSync;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "concord",
+    version,
+    about = "Realtime collaboration for law-enforcement coordination"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Run the database migrations and exit (serve also runs them at start-up).
+    Migrate(StorageArgs),
+    /// Administrative tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Print a short-lived ticket that admits one user to one document (last line of output).
+    Ticket(TicketArgs),
+}
+
+/// Where data lives. Shared by every subcommand that touches storage.
+#[derive(Debug, Clone, Args)]
+pub struct StorageArgs {
+    /// Directory for the SQLite database and the ticket secret.
+    #[arg(long, env = "CONCORD_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// `postgres://…` selects PostgreSQL; absent means SQLite in the data directory.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// SQLite durability: `normal` survives a killed process, `full` also a power cut.
+    #[arg(long, env = "CONCORD_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Normal)]
+    pub sqlite_synchronous: SqliteSync,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CONCORD_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Secret that signs tickets; by default read from (or created in) `DATA_DIR/ticket-secret`.
+    #[arg(long, env = "CONCORD_TICKET_SECRET", hide_env_values = true)]
+    pub ticket_secret: Option<String>,
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+/// Limits on what clients may send and how long the server waits for them.
+#[derive(Debug, Clone, Args)]
+pub struct Limits {
+    /// Largest websocket frame accepted, in bytes (larger: close 1009).
+    #[arg(long, env = "CONCORD_MAX_FRAME_BYTES", default_value_t = 1024 * 1024)]
+    pub max_frame_bytes: usize,
+    /// Largest document, in stored bytes (larger: close 4413).
+    #[arg(long, env = "CONCORD_MAX_DOC_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_doc_bytes: usize,
+    /// Bytes of updates that may wait for missing predecessors (more: close 4429).
+    #[arg(long, env = "CONCORD_MAX_PENDING_BYTES", default_value_t = 1024 * 1024)]
+    pub max_pending_bytes: usize,
+    /// Messages queued for one client before it is closed as a slow consumer (close 4408).
+    #[arg(long, env = "CONCORD_CLIENT_QUEUE", default_value_t = 1024)]
+    pub client_queue: usize,
+    /// Seconds between keepalive pings; a socket that misses one is closed.
+    #[arg(long, env = "CONCORD_PING_SECS", default_value_t = 15)]
+    pub ping_secs: u64,
+    /// Seconds after which a presence (awareness) state that was not renewed is removed.
+    #[arg(long, env = "CONCORD_AWARENESS_TIMEOUT_SECS", default_value_t = 30)]
+    pub awareness_timeout_secs: u64,
+    /// Seconds an idle document stays in memory.
+    #[arg(long, env = "CONCORD_IDLE_UNLOAD_SECS", default_value_t = 30)]
+    pub idle_unload_secs: u64,
+}
+
+impl Limits {
+    pub fn ping_every(&self) -> Duration {
+        Duration::from_secs(self.ping_secs.max(1))
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TicketArgs {
+    /// The document the ticket admits to.
+    pub doc: String,
+    /// The user id the ticket is issued to.
+    #[arg(long)]
+    pub user: String,
+    /// Display name shown to others (defaults to the user id).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The organization the user acts for.
+    #[arg(long, default_value = "unassigned")]
+    pub org: String,
+    #[arg(long, value_enum, default_value_t = TicketAccess::Read)]
+    pub access: TicketAccess,
+    /// How long the ticket may be used to connect, in seconds.
+    #[arg(long, default_value_t = 300)]
+    pub ttl_secs: u64,
+    #[arg(long, env = "CONCORD_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    #[arg(long, env = "CONCORD_TICKET_SECRET", hide_env_values = true)]
+    pub ticket_secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TicketAccess {
+    Read,
+    Write,
+}

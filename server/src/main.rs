@@ -1,0 +1,43 @@
+//! `concord`: parse the command line, then hand over to the `server` library.
+
+use anyhow::Context;
+use clap::Parser;
+use server::auth::ticket::{unix_now, Claims};
+use server::auth::TicketKey;
+use server::config::{AdminCommand, Cli, Command};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    server::telemetry::init_logging();
+    match cli.command {
+        Command::Serve(args) => {
+            let app = server::App::build(&args).await?;
+            let listener = tokio::net::TcpListener::bind(args.listen)
+                .await
+                .with_context(|| format!("binding {}", args.listen))?;
+            tracing::info!(addr = %listener.local_addr()?, "listening");
+            app.run(listener, server::shutdown_signal()).await
+        }
+        Command::Migrate(storage) => {
+            let db = server::connect(&storage).await?;
+            db.close().await;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Ticket(args)) => {
+            let doc = collab::DocId::parse(&args.doc)?;
+            let key = TicketKey::load(args.ticket_secret.as_deref(), &args.data_dir)?;
+            let claims = Claims {
+                doc: doc.to_string(),
+                name: args.name.unwrap_or_else(|| args.user.clone()),
+                user: args.user,
+                org: args.org,
+                access: args.access,
+                exp: unix_now() + args.ttl_secs,
+            };
+            println!("{}", key.issue(&claims));
+            Ok(())
+        }
+    }
+}

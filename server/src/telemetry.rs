@@ -1,0 +1,126 @@
+//! Logs and metrics.
+//!
+//! Logs are structured `tracing` events (JSON when `CONCORD_LOG_FORMAT=json`), filtered by
+//! `RUST_LOG` (default `info`). They carry ids, never document contents or secrets.
+//! Metrics are Prometheus text at `/metrics`; most are read from live counters at scrape time.
+
+use std::sync::Arc;
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+use crate::db::DocLog;
+
+pub fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("CONCORD_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// The registry plus the one metric that is recorded as it happens.
+pub struct Metrics {
+    pub registry: Registry,
+}
+
+/// A fresh commit-latency histogram: 50 µs to about 1.6 s.
+pub fn commit_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.000_05, 2.0, 16))
+}
+
+impl Metrics {
+    pub fn new(rooms: collab::Rooms, log: Arc<DocLog>, commit_seconds: Histogram) -> Metrics {
+        let mut registry = Registry::with_prefix("concord");
+        registry.register(
+            "commit_seconds",
+            "Time to commit one group of document updates",
+            commit_seconds,
+        );
+        registry.register_collector(Box::new(Live { rooms, log }));
+        Metrics { registry }
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
+        out
+    }
+}
+
+/// Reads the realtime core's counters at scrape time.
+struct Live {
+    rooms: collab::Rooms,
+    log: Arc<DocLog>,
+}
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Live")
+    }
+}
+
+impl Collector for Live {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let stats = self.rooms.stats();
+        let gauges = [
+            (
+                "connections",
+                "Open websocket sessions",
+                stats.sessions.load(Relaxed) as i64,
+            ),
+            (
+                "open_rooms",
+                "Documents loaded in memory",
+                self.rooms.open_rooms() as i64,
+            ),
+            (
+                "fanout_queue_depth",
+                "Messages queued for clients",
+                self.rooms.queued_messages() as i64,
+            ),
+            (
+                "commit_queue_depth",
+                "Updates waiting to be committed",
+                self.log.queue_depth() as i64,
+            ),
+        ];
+        for (name, help, value) in gauges {
+            let metric = ConstGauge::new(value);
+            metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)?;
+        }
+        let counters = [
+            (
+                "updates_applied",
+                "Document updates committed and broadcast",
+                stats.updates_applied.load(Relaxed),
+            ),
+            (
+                "updates_rejected",
+                "Document updates refused (access, limits, corrupt)",
+                stats.updates_rejected.load(Relaxed),
+            ),
+            (
+                "compactions",
+                "Document logs compacted into snapshots",
+                stats.compactions.load(Relaxed),
+            ),
+        ];
+        for (name, help, value) in counters {
+            let metric = ConstCounter::new(value);
+            metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,6 @@
+//! The one integration-test crate: real servers on real sockets, real databases, real
+//! JavaScript peers. Each module is one area; `support` holds what they share.
+
+mod docs;
+mod store;
+mod support;

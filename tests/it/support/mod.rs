@@ -1,0 +1,4 @@
+//! Helpers shared by the integration tests.
+pub mod client;
+pub mod postgres;
+pub mod server;

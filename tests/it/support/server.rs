@@ -1,0 +1,214 @@
+//! A real concord server for a test: in-process on port 0 with its own data directory, or the
+//! real `concord` binary as a child process (for crash tests).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use server::auth::ticket::{unix_now, Claims};
+use server::auth::TicketKey;
+use server::config::{Limits, ServeArgs, StorageArgs, TicketAccess};
+use server::db::SqliteSync;
+use tokio::sync::oneshot;
+
+/// Settings a test may change; everything else is the server's default.
+#[derive(Clone)]
+pub struct Options {
+    pub database_url: Option<String>,
+    pub limits: Limits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            database_url: None,
+            limits: Limits {
+                max_frame_bytes: 1024 * 1024,
+                max_doc_bytes: 32 * 1024 * 1024,
+                max_pending_bytes: 1024 * 1024,
+                client_queue: 1024,
+                ping_secs: 15,
+                awareness_timeout_secs: 30,
+                idle_unload_secs: 30,
+            },
+        }
+    }
+}
+
+/// A server running inside the test process. Dropping it shuts it down.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub data_dir: tempfile::TempDir,
+    tickets: TicketKey,
+    stop: Option<oneshot::Sender<()>>,
+    done: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> TestServer {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(data_dir, options).await
+    }
+
+    /// Starts on an existing data directory (to test what survives a restart).
+    pub async fn start_in(data_dir: tempfile::TempDir, options: Options) -> TestServer {
+        let args = ServeArgs {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            storage: StorageArgs {
+                data_dir: data_dir.path().to_path_buf(),
+                database_url: options.database_url,
+                sqlite_synchronous: SqliteSync::Normal,
+            },
+            ticket_secret: None,
+            limits: options.limits,
+        };
+        let app = server::App::build(&args).await.expect("server builds");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let done = tokio::spawn(app.run(listener, async move {
+            let _ = stopped.await;
+        }));
+        let tickets = TicketKey::load(None, data_dir.path()).unwrap();
+        TestServer {
+            addr,
+            data_dir,
+            tickets,
+            stop: Some(stop),
+            done: Some(done),
+        }
+    }
+
+    pub fn ticket(&self, doc: &str, user: &str, access: TicketAccess) -> String {
+        issue(&self.tickets, doc, user, access)
+    }
+
+    /// `ws://…/ws/docs/{doc}?ticket=…` for a user with the given access.
+    pub fn doc_url(&self, doc: &str, user: &str, access: TicketAccess) -> String {
+        format!(
+            "ws://{}/ws/docs/{doc}?ticket={}",
+            self.addr,
+            self.ticket(doc, user, access)
+        )
+    }
+
+    pub fn http(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Shuts down gracefully and returns the data directory for a restart.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        self.stop.take().unwrap().send(()).ok();
+        let done = self.done.take().unwrap();
+        tokio::time::timeout(Duration::from_secs(20), done)
+            .await
+            .expect("server shuts down in time")
+            .unwrap()
+            .expect("server shut down cleanly");
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.data_dir, dir)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            stop.send(()).ok();
+        }
+    }
+}
+
+pub fn issue(key: &TicketKey, doc: &str, user: &str, access: TicketAccess) -> String {
+    key.issue(&Claims {
+        doc: doc.into(),
+        user: user.into(),
+        name: format!("{user} (name)"),
+        org: format!("{user}-org"),
+        access,
+        exp: unix_now() + 300,
+    })
+}
+
+/// The `concord` binary, built once per test run in the same profile as the tests.
+pub fn concord_binary() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = std::process::Command::new(cargo)
+            .args(["build", "--quiet", "-p", "server", "--bin", "concord"])
+            .current_dir(workspace_root())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the concord binary failed");
+        // The test binary lives in target/<profile>/deps/; the server binary one level up.
+        let exe = std::env::current_exe().unwrap();
+        let bin = exe.parent().unwrap().parent().unwrap().join("concord");
+        assert!(bin.exists(), "no concord binary at {}", bin.display());
+        bin
+    })
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The real binary as a child process, killed on drop.
+pub struct ChildServer {
+    pub addr: SocketAddr,
+    pub child: tokio::process::Child,
+}
+
+impl ChildServer {
+    pub async fn start(data_dir: &Path, database_url: Option<&str>) -> ChildServer {
+        let port = free_port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let mut cmd = tokio::process::Command::new(concord_binary());
+        cmd.args(["serve", "--listen", &addr.to_string(), "--data-dir"])
+            .arg(data_dir)
+            .env("RUST_LOG", "warn")
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        if let Some(url) = database_url {
+            cmd.args(["--database-url", url]);
+        }
+        let child = cmd.spawn().expect("concord starts");
+        let server = ChildServer { addr, child };
+        server.wait_ready().await;
+        server
+    }
+
+    async fn wait_ready(&self) {
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(self.addr).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("concord did not start listening on {}", self.addr);
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub async fn kill(mut self) {
+        self.child.start_kill().unwrap();
+        self.child.wait().await.unwrap();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
