@@ -64,6 +64,8 @@ pub struct Stats {
     pub updates_applied: AtomicU64,
     pub updates_rejected: AtomicU64,
     pub compactions: AtomicU64,
+    /// Documents loaded from storage (once per room, however many joined at once).
+    pub loads: AtomicU64,
 }
 
 /// A cheap, cloneable handle on every open room of this node.
@@ -185,6 +187,7 @@ impl Rooms {
                     doc: doc.to_string(),
                     detail: e.to_string(),
                 })??;
+                self.inner.stats.loads.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(doc = %doc, "room loaded");
                 Ok::<_, Error>(Arc::new(room))
             })

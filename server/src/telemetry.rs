@@ -116,6 +116,11 @@ impl Collector for Live {
                 "Document logs compacted into snapshots",
                 stats.compactions.load(Relaxed),
             ),
+            (
+                "room_loads",
+                "Documents loaded from storage into memory",
+                stats.loads.load(Relaxed),
+            ),
         ];
         for (name, help, value) in counters {
             let metric = ConstCounter::new(value);

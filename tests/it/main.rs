@@ -5,5 +5,6 @@ mod bad_input;
 mod crash;
 mod docs;
 mod interop;
+mod ops;
 mod store;
 mod support;
