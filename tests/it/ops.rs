@@ -207,3 +207,31 @@ async fn sigterm_closes_sockets_with_1001_and_keeps_every_committed_edit() {
     b.synced().await;
     assert_eq!(b.text(), a.text());
 }
+
+#[tokio::test]
+async fn a_socket_that_never_answers_pings_is_closed() {
+    let mut options = Options::default();
+    options.limits.ping_secs = 1;
+    let server = TestServer::start_with(options).await;
+    // Upgraded, then never read: no pong ever goes back.
+    let (_silent, _) = tokio_tungstenite::connect_async(server.doc_url("ka", "ghost", Read))
+        .await
+        .unwrap();
+    let live = TestClient::connect(&server.doc_url("ka", "alice", Read)).await;
+    live.synced().await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, text) = http::get(server.addr, "/metrics").await;
+        if metric(&text, "concord_connections") == 1.0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the silent socket was never closed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The client that answers pings stays.
+    assert!(live.seen().closed.is_none());
+}

@@ -98,10 +98,6 @@ impl TestServer {
         )
     }
 
-    pub fn http(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
     /// Shuts down gracefully and returns the data directory for a restart.
     pub async fn stop(mut self) -> tempfile::TempDir {
         self.stop.take().unwrap().send(()).ok();
