@@ -17,6 +17,22 @@ fn metric(text: &str, name: &str) -> f64 {
         .unwrap()
 }
 
+/// Polls `/metrics` until `name` satisfies `ready`; panics after 10 s.
+async fn wait_for_metric(server: &TestServer, name: &str, what: &str, ready: impl Fn(f64) -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, text) = http::get(server.addr, "/metrics").await;
+        if ready(metric(&text, name)) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn health_readiness_and_metrics_answer() {
     let server = TestServer::start().await;
@@ -119,18 +135,13 @@ async fn an_idle_document_leaves_memory_and_comes_back_intact() {
     a.wait_until("echo", |c| c.seen().updates == 1).await;
     drop(a);
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let (_, text) = http::get(server.addr, "/metrics").await;
-        if metric(&text, "concord_open_rooms") == 0.0 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "room never unloaded"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for_metric(
+        &server,
+        "concord_open_rooms",
+        "the idle room to unload",
+        |v| v == 0.0,
+    )
+    .await;
     let b = TestClient::connect(&server.doc_url("idle", "bob", Read)).await;
     b.wait_text("kept;").await;
 }
@@ -144,18 +155,10 @@ async fn a_long_log_is_compacted_and_loads_the_same_after_restart() {
     }
     a.wait_until("all echoes", |c| c.seen().updates == 1100)
         .await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let (_, text) = http::get(server.addr, "/metrics").await;
-        if metric(&text, "concord_compactions_total") >= 1.0 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no compaction happened"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for_metric(&server, "concord_compactions_total", "a compaction", |v| {
+        v >= 1.0
+    })
+    .await;
     // Edits during and after compaction are kept too.
     a.insert("after;");
     a.wait_until("echo", |c| c.seen().updates == 1101).await;
@@ -220,18 +223,13 @@ async fn a_socket_that_never_answers_pings_is_closed() {
     let live = TestClient::connect(&server.doc_url("ka", "alice", Read)).await;
     live.synced().await;
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let (_, text) = http::get(server.addr, "/metrics").await;
-        if metric(&text, "concord_connections") == 1.0 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the silent socket was never closed"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_for_metric(
+        &server,
+        "concord_connections",
+        "the silent socket to be closed",
+        |v| v == 1.0,
+    )
+    .await;
     // The client that answers pings stays.
     assert!(live.seen().closed.is_none());
 }
