@@ -48,8 +48,8 @@ pub struct StorageArgs {
     /// `postgres://…` selects PostgreSQL; absent means SQLite in the data directory.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
-    /// SQLite durability: `normal` survives a killed process, `full` also a power cut.
-    #[arg(long, env = "CONCORD_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Normal)]
+    /// SQLite durability: `full` survives a power cut, `normal` only a killed process.
+    #[arg(long, env = "CONCORD_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Full)]
     pub sqlite_synchronous: SqliteSync,
 }
 

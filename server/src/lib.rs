@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use axum::Router;
 use collab::{close_code, Close, Rooms, RoomsConfig, SingleNode};
 use tokio::net::TcpListener;

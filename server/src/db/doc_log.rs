@@ -237,27 +237,33 @@ impl Db {
         let now_ms = now_unix_ms();
         match &self.engine {
             Engine::Sqlite { writer, .. } => {
-                // Row by row with one cached prepared statement: SQLite runs in-process, so
-                // there is no round trip to save, and `returning` gives each row its seq
-                // without relying on the order of a multi-row insert's results.
-                let mut tx = writer.begin().await?;
-                let mut seqs = Vec::with_capacity(batch.len());
-                for update in batch {
-                    let seq: i64 = sqlx::query_scalar(
-                        "insert into doc_updates (doc_id, data, user_id, org_id, created_at)
-                         values (?, ?, ?, ?, ?)
-                         returning seq",
-                    )
-                    .bind(&update.doc_id)
-                    .bind(&update.data[..])
-                    .bind(&update.user_id)
-                    .bind(&update.org_id)
-                    .bind(now_ms)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    seqs.push(seq);
+                // One multi-row statement in autocommit: atomic like a transaction, and a
+                // single round trip to sqlx's SQLite worker thread instead of one per row plus
+                // begin and commit. The committer is the only writer, so the rows get
+                // consecutive seqs in the order of `values`; sorting the returned seqs
+                // matches them to the batch without trusting the order of `returning`.
+                let mut sql = String::from(
+                    "insert into doc_updates (doc_id, data, user_id, org_id, created_at) values ",
+                );
+                for i in 0..batch.len() {
+                    sql.push_str(if i == 0 {
+                        "(?, ?, ?, ?, ?)"
+                    } else {
+                        ", (?, ?, ?, ?, ?)"
+                    });
                 }
-                tx.commit().await?;
+                sql.push_str(" returning seq");
+                let mut query = sqlx::query_scalar::<_, i64>(&sql);
+                for update in batch {
+                    query = query
+                        .bind(&update.doc_id)
+                        .bind(&update.data[..])
+                        .bind(&update.user_id)
+                        .bind(&update.org_id)
+                        .bind(now_ms);
+                }
+                let mut seqs = query.fetch_all(writer).await?;
+                seqs.sort_unstable();
                 Ok(seqs)
             }
             Engine::Postgres(pool) => {

@@ -78,13 +78,17 @@ impl fmt::Debug for DbConfig {
 }
 
 /// How SQLite commits reach the disk. Both use the write-ahead log (WAL).
+///
+/// The default is `Full`: an edit a participant saw must survive a power cut too. Measured on
+/// the 2-core benchmark machine (BENCHMARKS.md), `Full` costs about 0.3 ms per edit at low load
+/// and a third of peak write throughput (24k instead of 35k updates/s).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum SqliteSync {
     /// `synchronous=NORMAL`: a commit survives the process being killed, but the last commits
-    /// before a power loss or OS crash may be lost. Much faster: no fsync per commit.
-    #[default]
+    /// before a power loss or OS crash may be lost. For storage that cannot lose power.
     Normal,
     /// `synchronous=FULL`: every commit is fsynced and survives power loss.
+    #[default]
     Full,
 }
 

@@ -31,6 +31,9 @@ struct TicketQuery {
     ticket: Option<String>,
 }
 
+/// Initial read buffer of a socket.
+const SOCKET_BUFFER: usize = 4 * 1024;
+
 /// A client that does not take a frame within this time is treated as gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -60,6 +63,10 @@ async fn upgrade(
     Ok(ws
         .max_message_size(codec_limit)
         .max_frame_size(codec_limit)
+        // tungstenite's defaults (128 KiB each way) would cost 256 KiB per idle client; most
+        // y-websocket messages are tens of bytes. Buffers still grow for a large frame.
+        .read_buffer_size(SOCKET_BUFFER)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| {
             let connections = state.connections.clone();
             connections.track_future(serve_socket(socket, session, outbox, state).instrument(span))

@@ -63,7 +63,7 @@ impl TestServer {
             storage: StorageArgs {
                 data_dir: data_dir.path().to_path_buf(),
                 database_url: options.database_url,
-                sqlite_synchronous: SqliteSync::Normal,
+                sqlite_synchronous: SqliteSync::default(),
             },
             ticket_secret: None,
             limits: options.limits,
