@@ -245,14 +245,6 @@ impl Rooms {
 
     /// Merges the snapshot and the log into a new snapshot. Reads the log afresh, so an update
     /// that arrives while this runs is simply after `through_seq` and stays in the log.
-    pub async fn compact_now(&self, doc: &DocId) -> Result<(), Error> {
-        let room = self.slots().get(doc).and_then(|s| s.room.get().cloned());
-        match room {
-            Some(room) => self.compact(&room).await,
-            None => self.compact_stored(doc).await.map(|_| ()),
-        }
-    }
-
     async fn compact(&self, room: &Room) -> Result<(), Error> {
         if room.compacting.swap(true, Ordering::AcqRel) {
             return Ok(());

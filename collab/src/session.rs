@@ -103,14 +103,6 @@ impl Session {
         Ok((session, Outbox { rx, peer }))
     }
 
-    pub fn doc_id(&self) -> &DocId {
-        &self.room.doc_id
-    }
-
-    pub fn access(&self) -> Access {
-        self.access
-    }
-
     /// Handles every message of one binary frame, in order. `Err` means: close the client with
     /// this code and reason. Nothing of a refused update is applied or stored.
     pub async fn receive(&mut self, frame: &[u8]) -> Result<(), Close> {
