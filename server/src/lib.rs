@@ -91,6 +91,13 @@ impl App {
         let App { state, log } = self;
         let maintenance = tokio::spawn(state.rooms.clone().maintain());
         let token = state.shutdown.clone();
+        // Small websocket frames must leave at once: without TCP_NODELAY, Nagle's algorithm
+        // and delayed ACKs can hold some of them back for 40 ms.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::warn!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
         let serve =
             axum::serve(listener, http::router(state.clone())).with_graceful_shutdown(async move {
                 shutdown.await;
