@@ -266,6 +266,9 @@ impl Room {
         })?;
         let pending_after =
             txn.store().pending_update().is_some() || txn.store().pending_ds().is_some();
+        // It changed the doc if it integrated blocks, deleted something, or parked something
+        // in the pending area: blocks waiting for predecessors (`has_gap`), or deletions of
+        // items not seen yet, which change nothing else (hence comparing pending before/after).
         let changed = txn.before_state() != txn.after_state()
             || !txn.delete_set().is_empty()
             || pending_after != pending_before
@@ -403,13 +406,6 @@ impl Room {
 
     pub(crate) fn queued_messages(&self) -> usize {
         self.lock().sessions.values().map(|p| p.queued()).sum()
-    }
-
-    /// Closes every session, e.g. on shutdown.
-    pub(crate) fn close_all(&self, close: &Close) {
-        for peer in self.lock().sessions.values() {
-            peer.kick(close.clone());
-        }
     }
 }
 

@@ -16,7 +16,7 @@ use tokio::sync::OnceCell;
 use yrs::updates::decoder::Decode;
 use yrs::Update;
 
-use crate::error::{Close, Error};
+use crate::error::Error;
 use crate::fanout::Fanout;
 use crate::room::Room;
 use crate::store::{DocId, DocStore};
@@ -313,12 +313,5 @@ impl Rooms {
             }
             keep
         });
-    }
-
-    /// Closes every session in every room (shutdown).
-    pub fn close_all(&self, close: Close) {
-        for room in self.loaded() {
-            room.close_all(&close);
-        }
     }
 }

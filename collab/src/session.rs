@@ -132,7 +132,13 @@ impl Session {
                 }
                 // Only a server grants or denies; a client's auth message carries nothing for us.
                 Message::Auth(_) => {}
-                Message::Custom(..) => unreachable!("decode_frame refuses unknown message types"),
+                // `decode_frame` refuses these already; closing keeps it so if that ever changes.
+                Message::Custom(tag, _) => {
+                    return Err(Close::new(
+                        close_code::UNKNOWN_MESSAGE,
+                        format!("unknown message type {tag}"),
+                    ));
+                }
             }
         }
         Ok(())

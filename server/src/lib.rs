@@ -26,7 +26,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::serve::ListenerExt;
 use axum::Router;
-use collab::{close_code, Close, Rooms, RoomsConfig, SingleNode};
+use collab::{Rooms, RoomsConfig, SingleNode};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -105,11 +105,8 @@ impl App {
             });
         let result = serve.await.context("serving HTTP");
         tracing::info!("shutting down: closing sockets and committing what is queued");
+        // Every socket loop watches this token and closes with 1001.
         state.shutdown.cancel();
-        state.rooms.close_all(Close::new(
-            close_code::GOING_AWAY,
-            "the server is shutting down",
-        ));
         state.connections.close();
         state.connections.wait().await;
         maintenance.abort();

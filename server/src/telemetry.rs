@@ -28,7 +28,8 @@ pub fn init_logging() {
     }
 }
 
-/// The registry plus the one metric that is recorded as it happens.
+/// The Prometheus registry: the commit histogram, recorded as commits happen, and a
+/// collector that reads the realtime core's counters at each scrape.
 pub struct Metrics {
     pub registry: Registry,
 }
