@@ -12,6 +12,7 @@
 #   PORT=17400           first port tried for the servers
 #   OUT=DIR              where results.jsonl and logs go (default: a new dir under /tmp)
 #   BENCH_ARGS="..."     extra arguments for every bench invocation
+#   DATA_ROOT=/tmp       where concord's data directory is made (/dev/shm: storage without disk cost)
 #
 # Each server is started fresh for every scenario (so RSS is per scenario), warmed up with a
 # 1-room/2-client run of 1 s that is not recorded, measured, and stopped. At the end one table
@@ -77,7 +78,7 @@ start_server() {
   FRAMING=yws
   case $name in
     concord)
-      SRV_DIR=$(mktemp -d /tmp/concord-bench-data.XXXXXX)
+      SRV_DIR=$(mktemp -d "${DATA_ROOT:-/tmp}/concord-bench-data.XXXXXX")
       "$CONCORD" serve --listen "127.0.0.1:$p" --data-dir "$SRV_DIR" >>"$OUT/$name.log" 2>&1 &
       SRV_PID=$!
       URL="ws://127.0.0.1:$p/ws/docs/{doc}?ticket={ticket}"
