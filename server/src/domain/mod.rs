@@ -1,0 +1,14 @@
+//! The rules of the work, with no I/O: no SQL, no HTTP, no clock reads.
+//!
+//! A rule takes plain values (who is acting, what they act on) and answers; the caller fetches
+//! those values from the database and acts on the answer. That keeps every rule testable as a
+//! table and keeps the one place that decides access ([`policy`]) free of side effects.
+//!
+//! # Layout
+//!
+//! - [`org`]: the vocabulary of bodies and people: organization kinds, levels, roles, and the
+//!   newtypes that parse codes and names so handlers never validate by hand.
+//! - [`policy`]: who may do what, including document access for the websocket.
+
+pub mod org;
+pub mod policy;
