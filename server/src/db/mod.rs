@@ -3,9 +3,11 @@
 //! # Why a module of its own
 //!
 //! - **Two engines.** SQLite (a file under the data directory, the default, no set-up) and
-//!   PostgreSQL (selected by a `postgres://` URL, for deployments that run several nodes). Every
-//!   query is written once per engine, side by side, and one conformance suite
-//!   (`tests/it/store.rs`) runs every operation against both.
+//!   PostgreSQL (selected by a `postgres://` URL, for deployments that run several nodes). The
+//!   document log's queries are written once per engine, side by side; the identity queries
+//!   use only SQL both engines read alike, so each is written once and compiled for both (see
+//!   `identity.rs`). Conformance suites (`tests/it/store.rs`, `tests/it/store_identity.rs`) run
+//!   every operation against both.
 //! - **Group commit.** A document update must be durable before it is broadcast, and a commit
 //!   (an fsync) is the expensive part of a write. [`DocLog`] funnels every append through one
 //!   committer task that writes whatever has queued in one transaction, so the cost of a commit
@@ -20,9 +22,17 @@
 //! - `mod.rs`: [`Db`] (the cheap, cloneable handle), [`DbConfig`], [`SqliteSync`], [`DbError`].
 //! - `doc_log.rs`: the document update log and snapshots, [`DocLog`] (implements
 //!   [`collab::DocStore`]) and its committer task.
+//! - `identity.rs`: the identity records callers see ([`Org`], [`User`], [`Space`], ...) and
+//!   what the identity queries share (the per-engine macros, the PostgreSQL locks).
+//! - `directory.rs`: regions, organizations and the all-or-nothing directory import.
+//! - `users.rs`: users, passwords and sign-in lock-out.
+//! - `sessions.rs`: sessions, API tokens, OpenID sign-ins in progress, settings.
+//! - `spaces.rs`: spaces, their member organizations and their documents.
+//! - `audit.rs`: the hash-chained audit trail, which every identity write appends to in its
+//!   own transaction.
 //!
 //! This module must never hand a pool, a row or an `sqlx::Error` to a caller outside it, and
-//! must never log document contents.
+//! must never log document contents or secrets (passwords, tokens, their hashes).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -34,9 +44,21 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+mod audit;
+mod directory;
 mod doc_log;
+mod identity;
+mod sessions;
+mod spaces;
+mod users;
 
+pub use audit::{chain_hash, ChainFields, GENESIS_HASH};
 pub use doc_log::{DocLog, UpdateAuthor};
+pub use identity::{
+    ApiTokenRow, AuditCheck, AuditEvent, AuditRow, DirectoryImport, ImportOrg, ImportReport,
+    ImportUser, NewApiToken, NewOrg, NewRegion, NewSession, NewSpace, NewUser, OidcLogin, Org,
+    OrgPatch, PasswordRecord, Region, SessionRow, Space, SpaceDoc, SpaceMember, User, UserPatch,
+};
 
 /// The SQLite file created inside the data directory when no database URL is given.
 pub const SQLITE_FILE_NAME: &str = "concord.db";
@@ -114,6 +136,15 @@ pub enum DbError {
     /// A foreign-key constraint refused the write: something it refers to does not exist.
     #[error("a record refers to something that does not exist")]
     MissingReference(#[source] sqlx::Error),
+    /// A rule checked inside the write's transaction refused it: a region under a parent at
+    /// the same or a lower level, a move that would make a cycle, a parent that does not
+    /// exist, an invalid import item. The message says which, for a person.
+    #[error("{0}")]
+    Rule(String),
+    /// The record the caller named (by id or code) does not exist. The message names it, for
+    /// a person.
+    #[error("{0}")]
+    NotFound(String),
     /// The document log was shut down (or its committer died) before the write was committed.
     #[error("the document log is shut down")]
     ShutDown,
@@ -283,8 +314,8 @@ impl Db {
     }
 }
 
-/// The server's clock as Unix milliseconds, the form every timestamp is bound in.
-fn now_unix_ms() -> i64 {
+/// The server's clock as Unix milliseconds (UTC), the form every timestamp is bound in.
+pub fn now_unix_ms() -> i64 {
     let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
     i64::try_from(nanos / 1_000_000).unwrap_or(i64::MAX)
 }
