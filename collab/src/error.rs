@@ -19,6 +19,9 @@ pub mod close_code {
     pub const MALFORMED: u16 = 4400;
     /// 4402: a document update that cannot be decoded or applied.
     pub const CORRUPT_UPDATE: u16 = 4402;
+    /// 4403: the client's access to the document was withdrawn while it was connected (its
+    /// session was revoked, its organization left the space). Reconnecting asks again.
+    pub const ACCESS_REVOKED: u16 = 4403;
     /// 4404: a message type this server does not speak.
     pub const UNKNOWN_MESSAGE: u16 = 4404;
     /// 4408: the client did not read its messages fast enough; its queue overflowed.

@@ -103,6 +103,22 @@ impl Session {
         Ok((session, Outbox { rx, peer }))
     }
 
+    /// The access this session acts with now.
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    /// Changes the access of an open session, when the server learns that the client's rights
+    /// changed (a document frozen for signing, an organization made observer). Takes effect
+    /// from the next message. `Access::None` is not a state a session can be in: the server
+    /// closes it instead (close code 4403).
+    pub fn set_access(&mut self, access: Access) {
+        debug_assert!(access != Access::None, "close the session instead");
+        if access != Access::None {
+            self.access = access;
+        }
+    }
+
     /// Handles every message of one binary frame, in order. `Err` means: close the client with
     /// this code and reason. Nothing of a refused update is applied or stored.
     pub async fn receive(&mut self, frame: &[u8]) -> Result<(), Close> {

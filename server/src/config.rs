@@ -37,6 +37,60 @@ pub enum Command {
 pub enum AdminCommand {
     /// Print a short-lived ticket that admits one user to one document (last line of output).
     Ticket(TicketArgs),
+    /// Create an operator account (the first one, on a new deployment).
+    CreateOperator(CreateOperatorArgs),
+    /// Set a new password for a local account, lift its lock and end its sessions.
+    ResetPassword(ResetPasswordArgs),
+    /// Import regions, organizations and users from CSV files, all or nothing (see README).
+    Import(ImportArgs),
+    /// Print the region tree with the organizations in each region.
+    Regions(StorageArgs),
+    /// Check the audit trail's hash chain; exits with 1 if a row was changed or removed.
+    AuditVerify(StorageArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CreateOperatorArgs {
+    /// The user name to sign in with.
+    #[arg(long)]
+    pub username: String,
+    /// The name shown to others.
+    #[arg(long)]
+    pub name: String,
+    /// Code of the organization the operator belongs to, if any.
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Read the password from standard input instead of generating one.
+    #[arg(long)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ResetPasswordArgs {
+    /// The user name of the account.
+    pub username: String,
+    /// Read the new password from standard input instead of generating one.
+    #[arg(long)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// CSV with header `code,name_zh,name_en,level,parent`.
+    #[arg(long)]
+    pub regions: Option<PathBuf>,
+    /// CSV with header `code,name_zh,name_en,kind,region,parent_code`.
+    #[arg(long)]
+    pub orgs: Option<PathBuf>,
+    /// CSV with header `org_code,username,display_name,org_role`.
+    #[arg(long)]
+    pub users: Option<PathBuf>,
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
 /// Where data lives. Shared by every subcommand that touches storage.
@@ -65,6 +119,52 @@ pub struct ServeArgs {
     pub ticket_secret: Option<String>,
     #[command(flatten)]
     pub limits: Limits,
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+}
+
+/// Sign-in: where browsers reach us, which OpenID providers to offer, how long sessions last.
+#[derive(Debug, Clone, Args)]
+pub struct IdentityArgs {
+    /// The address browsers use to reach this server, e.g. `https://concord.example.gov.cn`.
+    /// Needed for OpenID Connect redirects and for the Origin check of state-changing requests;
+    /// when absent, requests must come from the origin named by their own `Host` header.
+    /// An `https://` URL also marks the session cookie `Secure`.
+    #[arg(long, env = "CONCORD_PUBLIC_URL")]
+    pub public_url: Option<url::Url>,
+    /// A JSON file naming the OpenID Connect providers to offer (see README). Without it, only
+    /// local accounts can sign in.
+    #[arg(long, env = "CONCORD_OIDC_CONFIG")]
+    pub oidc_config: Option<PathBuf>,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "CONCORD_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u64,
+    /// Hours after sign-in at which a session ends however active it is.
+    #[arg(long, env = "CONCORD_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: u64,
+    /// Consecutive wrong passwords after which an account is locked for a while.
+    #[arg(long, env = "CONCORD_LOGIN_LOCK_AFTER", default_value_t = 5)]
+    pub login_lock_after: u32,
+    /// Minutes an account stays locked after too many wrong passwords.
+    #[arg(long, env = "CONCORD_LOGIN_LOCK_MINUTES", default_value_t = 15)]
+    pub login_lock_minutes: u64,
+    /// Failed sign-ins one network address may make per 10 minutes, over all accounts.
+    #[arg(long, env = "CONCORD_LOGIN_FAILURES_PER_ADDRESS", default_value_t = 30)]
+    pub login_failures_per_address: u32,
+}
+
+impl Default for IdentityArgs {
+    fn default() -> Self {
+        IdentityArgs {
+            public_url: None,
+            oidc_config: None,
+            session_idle_minutes: 30,
+            session_max_hours: 12,
+            login_lock_after: 5,
+            login_lock_minutes: 15,
+            login_failures_per_address: 30,
+        }
+    }
 }
 
 /// Limits on what clients may send and how long the server waits for them.

@@ -16,6 +16,18 @@ pub enum ApiError {
     /// 401: no valid credentials.
     #[error("{0}")]
     Unauthenticated(&'static str),
+    /// 403: the caller is known but the policy forbids this; the message names the rule.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: the thing named does not exist, or the caller may not know that it does.
+    #[error("{0}")]
+    NotFound(String),
+    /// 409: the request conflicts with what is stored (a duplicate code, a cycle).
+    #[error("{0}")]
+    Conflict(String),
+    /// 429: too many attempts; the message says when to try again.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// 503: a dependency (the database) is unavailable right now.
     #[error("service unavailable: {0}")]
     Unavailable(#[source] anyhow::Error),
@@ -31,6 +43,14 @@ impl ApiError {
             ApiError::Unauthenticated(m) => {
                 (StatusCode::UNAUTHORIZED, "unauthenticated", (*m).to_owned())
             }
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
+            ApiError::TooManyRequests(m) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                m.clone(),
+            ),
             ApiError::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -66,5 +86,35 @@ impl From<collab::Error> for ApiError {
             collab::Error::Store(e) => ApiError::Unavailable(e.into()),
             e @ collab::Error::CorruptStoredState { .. } => ApiError::Internal(e.into()),
         }
+    }
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> Self {
+        use crate::db::DbError;
+        match e {
+            DbError::Unavailable(_) => ApiError::Unavailable(e.into()),
+            DbError::Conflict(_) => {
+                ApiError::Conflict("something with the same code or name already exists".into())
+            }
+            DbError::MissingReference(_) => {
+                ApiError::BadRequest("the request refers to something that does not exist".into())
+            }
+            DbError::Rule(message) => ApiError::Conflict(message),
+            DbError::NotFound(what) => ApiError::NotFound(what.to_string()),
+            e => ApiError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<crate::domain::policy::Denied> for ApiError {
+    fn from(denied: crate::domain::policy::Denied) -> Self {
+        ApiError::Forbidden(denied.to_string())
+    }
+}
+
+impl From<crate::domain::org::Invalid> for ApiError {
+    fn from(invalid: crate::domain::org::Invalid) -> Self {
+        ApiError::BadRequest(invalid.0)
     }
 }

@@ -6,14 +6,19 @@
 //! - [`config`]: flags and their environment equivalents.
 //! - [`App`] (here): builds the state from a config and runs the HTTP server until shutdown.
 //! - [`http`]: routes, one module per resource; handlers stay thin.
-//! - [`auth`]: the one authorization point and tickets.
+//! - [`auth`]: who is calling (sessions, API tokens, tickets, OpenID Connect) and asking the
+//!   policy.
+//! - [`domain`]: the rules, without I/O: vocabulary of bodies and roles, the access policy.
+//! - [`admin`]: `concord admin …` commands (operators, CSV import, region tree, audit check).
 //! - [`db`]: all SQL, for SQLite and PostgreSQL, and the group-committing document log.
 //! - [`telemetry`]: logs and Prometheus metrics.
 //! - [`error`]: `ApiError`, the HTTP layer's one error type.
 
+pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod domain;
 pub mod error;
 pub mod http;
 pub mod state;
@@ -31,7 +36,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::auth::TicketKey;
+use crate::auth::{Identity, TicketKey};
 use crate::config::{ServeArgs, StorageArgs};
 use crate::db::{Db, DbConfig, DocLog};
 use crate::state::AppState;
@@ -64,9 +69,11 @@ impl App {
         );
         let tickets = TicketKey::load(args.ticket_secret.as_deref(), &args.storage.data_dir)?;
         let metrics = Arc::new(Metrics::new(rooms.clone(), log.clone(), commit_seconds));
+        let identity = Arc::new(Identity::new(&args.identity)?);
         let state = AppState {
             rooms,
             tickets,
+            identity,
             db,
             metrics,
             limits: Arc::new(limits.clone()),
@@ -98,11 +105,15 @@ impl App {
                 tracing::warn!(error = %e, "could not set TCP_NODELAY");
             }
         });
-        let serve =
-            axum::serve(listener, http::router(state.clone())).with_graceful_shutdown(async move {
-                shutdown.await;
-                token.cancel();
-            });
+        let serve = axum::serve(
+            listener,
+            http::router(state.clone())
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            token.cancel();
+        });
         let result = serve.await.context("serving HTTP");
         tracing::info!("shutting down: closing sockets and committing what is queued");
         // Every socket loop watches this token and closes with 1001.

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::Parser;
+use server::admin;
 use server::auth::ticket::{unix_now, Claims};
 use server::auth::TicketKey;
 use server::config::{AdminCommand, Cli, Command};
@@ -35,8 +36,50 @@ async fn main() -> anyhow::Result<()> {
                 org: args.org,
                 access: args.access,
                 exp: unix_now() + args.ttl_secs,
+                via: None,
             };
             println!("{}", key.issue(&claims));
+            Ok(())
+        }
+        Command::Admin(AdminCommand::CreateOperator(args)) => {
+            let db = server::connect(&args.storage).await?;
+            let out = admin::create_operator(&db, &args).await;
+            db.close().await;
+            print!("{}", out?);
+            Ok(())
+        }
+        Command::Admin(AdminCommand::ResetPassword(args)) => {
+            let db = server::connect(&args.storage).await?;
+            let out = admin::reset_password(&db, &args).await;
+            db.close().await;
+            print!("{}", out?);
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Import(args)) => {
+            let db = server::connect(&args.storage).await?;
+            let out = admin::import(&db, &args).await;
+            db.close().await;
+            print!("{}", out?);
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Regions(storage)) => {
+            let db = server::connect(&storage).await?;
+            let listing =
+                async { Ok::<_, anyhow::Error>((db.regions().await?, db.orgs().await?)) }.await;
+            db.close().await;
+            let (regions, orgs) = listing?;
+            print!("{}", admin::region_tree_text(&regions, &orgs));
+            Ok(())
+        }
+        Command::Admin(AdminCommand::AuditVerify(storage)) => {
+            let db = server::connect(&storage).await?;
+            let result = admin::audit_verify(&db).await;
+            db.close().await;
+            let (intact, text) = result?;
+            print!("{text}");
+            if !intact {
+                std::process::exit(1);
+            }
             Ok(())
         }
     }

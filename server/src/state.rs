@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::auth::TicketKey;
+use crate::auth::{Identity, TicketKey};
 use crate::config::Limits;
 use crate::db::Db;
 use crate::telemetry::Metrics;
@@ -14,6 +14,8 @@ use crate::telemetry::Metrics;
 pub struct AppState {
     pub rooms: collab::Rooms,
     pub tickets: TicketKey,
+    /// Sign-in settings, rate limits, OpenID providers and access-change announcements.
+    pub identity: Arc<Identity>,
     pub db: Db,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<Limits>,

@@ -257,7 +257,7 @@ async fn refused(url: &str) -> (u16, serde_json::Value) {
 }
 
 #[tokio::test]
-async fn an_upgrade_without_a_valid_ticket_is_refused_with_401_and_a_reason() {
+async fn an_upgrade_without_credentials_or_a_valid_ticket_is_refused_with_401_and_a_reason() {
     let server = TestServer::start().await;
     let base = format!("ws://{}/ws/docs/doc1", server.addr);
 
@@ -267,7 +267,7 @@ async fn an_upgrade_without_a_valid_ticket_is_refused_with_401_and_a_reason() {
     assert!(body["error"]["message"]
         .as_str()
         .unwrap()
-        .contains("ticket is required"));
+        .contains("sign in, or add ?ticket="));
 
     let (status, body) = refused(&format!("{base}?ticket=not-a-ticket")).await;
     assert_eq!(status, 401);
@@ -306,6 +306,7 @@ async fn an_expired_ticket_is_refused() {
         org: "org".into(),
         access: Write,
         exp: server::auth::ticket::unix_now() - 1,
+        via: None,
     });
     let (status, body) = refused(&format!(
         "ws://{}/ws/docs/doc1?ticket={expired}",

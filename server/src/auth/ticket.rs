@@ -27,6 +27,10 @@ pub struct Claims {
     pub access: TicketAccess,
     /// Unix seconds after which the ticket no longer admits anyone.
     pub exp: u64,
+    /// The credential the ticket was minted from (`session:<id>` or `token:<id>`), so that an
+    /// open socket drops when that credential is revoked. Absent for tickets from the CLI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 /// The server's ticket-signing secret.
@@ -146,6 +150,7 @@ mod tests {
             org: "bureau".into(),
             access: TicketAccess::Write,
             exp,
+            via: None,
         }
     }
 

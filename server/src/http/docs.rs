@@ -1,6 +1,6 @@
 //! `/ws/docs/{doc_id}`: the standard y-websocket protocol, one document per socket.
 //!
-//! The handler authorizes (the ticket), joins the room *before* upgrading (so an unknown
+//! The handler authorizes (a ticket, or the session cookie with this server's Origin), joins the room *before* upgrading (so an unknown
 //! ticket is a 401 and an unreachable database a 503, not a socket that closes at once), then
 //! hands the socket to [`serve_socket`], which only moves bytes between the socket and the
 //! `collab` session. All protocol logic is in `collab`.
@@ -10,12 +10,14 @@ use std::time::Duration;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use collab::{close_code, Close, DocId, Outbox, Outgoing, Session};
+use collab::{close_code, Access, Close, DocId, Outbox, Outgoing, Session};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
+use tokio::sync::broadcast;
 use tracing::Instrument;
 
 use crate::auth;
@@ -41,10 +43,18 @@ async fn upgrade(
     State(state): State<AppState>,
     Path(doc_id): Path<String>,
     Query(query): Query<TicketQuery>,
+    headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let doc = DocId::parse(&doc_id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let (principal, access) = auth::authorize_doc(&state.tickets, query.ticket.as_deref(), &doc)?;
+    let grant = auth::authorize_doc(&state, query.ticket.as_deref(), &headers, &doc).await?;
+    let (principal, access) = (grant.principal, grant.access);
+    let recheck = grant.credential.map(|credential| Recheck {
+        credential,
+        doc: doc.clone(),
+        user_id: principal.user_id.clone(),
+        org_id: principal.org.clone(),
+    });
     let ws = ws.map_err(|_| {
         ApiError::BadRequest(
             "this address speaks the y-websocket protocol: open it as a WebSocket".into(),
@@ -69,7 +79,9 @@ async fn upgrade(
         .write_buffer_size(0)
         .on_upgrade(move |socket| {
             let connections = state.connections.clone();
-            connections.track_future(serve_socket(socket, session, outbox, state).instrument(span))
+            connections.track_future(
+                serve_socket(socket, session, outbox, state, recheck).instrument(span),
+            )
         }))
 }
 
@@ -79,8 +91,10 @@ async fn serve_socket(
     mut session: Session,
     mut outbox: Outbox,
     state: AppState,
+    recheck: Option<Recheck>,
 ) {
     tracing::debug!("connected");
+    let mut access_changes = state.identity.access_changes.subscribe();
     let (mut sink, mut stream) = socket.split();
     let max_frame = state.limits.max_frame_bytes;
     let mut ping = tokio::time::interval(state.limits.ping_every());
@@ -123,6 +137,35 @@ async fn serve_socket(
                 Some(Ok(Message::Close(_))) | None => break None,
                 Some(Err(e)) => break read_error(e, max_frame),
             },
+            change = access_changes.recv(), if recheck.is_some() => {
+                let Some(recheck) = &recheck else { continue };
+                let relevant = match change {
+                    Ok(change) => recheck.concerns(&change),
+                    // Missed some announcements: re-check to be safe.
+                    Err(broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(broadcast::error::RecvError::Closed) => false,
+                };
+                if !relevant {
+                    continue;
+                }
+                match auth::recheck_doc(&state, &recheck.credential, &recheck.doc).await {
+                    Ok(Access::None) => {
+                        tracing::info!("access withdrawn; closing");
+                        break Some(Close::new(close_code::ACCESS_REVOKED, "your access to this document was withdrawn"));
+                    }
+                    Ok(access) => {
+                        if access != session.access() {
+                            tracing::info!(?access, "access changed");
+                            session.set_access(access);
+                        }
+                    }
+                    // Cannot tell: fail closed, the client reconnects and asks again.
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not re-check access; closing");
+                        break Some(Close::new(close_code::ACCESS_REVOKED, "your access could not be confirmed; reconnect"));
+                    }
+                }
+            }
             _ = ping.tick() => {
                 if awaiting_pong {
                     tracing::info!("no pong since the last ping; closing dead socket");
@@ -144,6 +187,25 @@ async fn serve_socket(
     }
     drop(session);
     tracing::debug!("disconnected");
+}
+
+/// What an open socket re-checks its access against when access changes are announced.
+struct Recheck {
+    /// `session:<id>` or `token:<id>`.
+    credential: String,
+    doc: DocId,
+    user_id: String,
+    org_id: String,
+}
+
+impl Recheck {
+    fn concerns(&self, change: &auth::AccessChange) -> bool {
+        // A change to a space may concern any document; the re-check is one indexed lookup.
+        change.space_id.is_some()
+            || change.credential.as_deref() == Some(self.credential.as_str())
+            || change.user_id.as_deref() == Some(self.user_id.as_str())
+            || change.org_id.as_deref() == Some(self.org_id.as_str())
+    }
 }
 
 fn too_big(len: usize, max: usize) -> Close {

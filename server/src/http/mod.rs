@@ -1,16 +1,53 @@
 //! HTTP routes: one module per resource, each with its own `router()`.
+//!
+//! Handlers stay thin: extract (state, the [`Caller`](crate::auth::Caller), parsed input), ask
+//! the policy, call one db function, map to a response. Every route below `/api` answers JSON in
+//! the shape of [`ApiError`](crate::error::ApiError) when it fails.
 
+mod audit;
+mod auth;
+mod directory;
 mod docs;
+mod extract;
+mod oidc;
 mod ops;
+mod spaces;
+mod tokens;
+mod users;
 
 use axum::Router;
 
+use crate::error::ApiError;
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(ops::router())
         .merge(docs::router())
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .merge(auth::router())
+        .merge(oidc::router())
+        .merge(directory::router())
+        .merge(users::router())
+        .merge(tokens::router())
+        .merge(spaces::router())
+        .merge(audit::router())
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::check_origin,
+        ))
+        // JSON bodies are small (names, codes, ids); anything larger is a mistake or an attack.
+        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span of one request: method and path only. The query is left out because it can hold
+/// secrets (`?ticket=…`, an OpenID callback's `code` and `state`), and logs must not.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("there is nothing at this address".into())
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use server::auth::ticket::{unix_now, Claims};
 use server::auth::TicketKey;
-use server::config::{Limits, ServeArgs, StorageArgs, TicketAccess};
+use server::config::{IdentityArgs, Limits, ServeArgs, StorageArgs, TicketAccess};
 use server::db::SqliteSync;
 use tokio::sync::oneshot;
 
@@ -18,12 +18,15 @@ use tokio::sync::oneshot;
 pub struct Options {
     pub database_url: Option<String>,
     pub limits: Limits,
+    /// `public_url` is filled in with the test server's own address when left `None`.
+    pub identity: IdentityArgs,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             database_url: None,
+            identity: IdentityArgs::default(),
             limits: Limits {
                 max_frame_bytes: 1024 * 1024,
                 max_doc_bytes: 32 * 1024 * 1024,
@@ -57,7 +60,12 @@ impl TestServer {
     }
 
     /// Starts on an existing data directory (to test what survives a restart).
-    pub async fn start_in(data_dir: tempfile::TempDir, options: Options) -> TestServer {
+    pub async fn start_in(data_dir: tempfile::TempDir, mut options: Options) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        if options.identity.public_url.is_none() {
+            options.identity.public_url = Some(format!("http://{addr}").parse().unwrap());
+        }
         let args = ServeArgs {
             listen: "127.0.0.1:0".parse().unwrap(),
             storage: StorageArgs {
@@ -67,10 +75,9 @@ impl TestServer {
             },
             ticket_secret: None,
             limits: options.limits,
+            identity: options.identity,
         };
         let app = server::App::build(&args).await.expect("server builds");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let done = tokio::spawn(app.run(listener, async move {
             let _ = stopped.await;
@@ -128,6 +135,7 @@ pub fn issue(key: &TicketKey, doc: &str, user: &str, access: TicketAccess) -> St
         org: format!("{user}-org"),
         access,
         exp: unix_now() + 300,
+        via: None,
     })
 }
 

@@ -1,0 +1,740 @@
+//! The authorization matrix: every route, asked by every kind of caller, against a table of
+//! the answers the policy promises (`.identity-spec.md`, "domain::policy").
+//!
+//! The table is data: one row per route (and per interesting target), one column per caller.
+//! Every cell is run, every disagreement is collected, and the test fails once with the whole
+//! matrix printed, so one run shows every failure at once.
+//!
+//! One server and one seeded world serve the whole matrix. Cells must not disturb each other,
+//! so each cell brings its own credentials (a fresh session, minted straight into the database,
+//! for callers who sign in) and its own throwaway objects (a token to revoke, a session of
+//! someone else, a code never used before); the few shared objects a cell changes are put back
+//! as they were, so the rows could run in any order.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use server::auth::session::{new_secret, secret_hash};
+use server::db::{now_unix_ms, AuditEvent, Db, NewApiToken, NewSession};
+use server::domain::org::{Name, SpaceRole};
+use tokio_tungstenite::tungstenite;
+
+use crate::support::api::{message, open_db, Api, World, PASSWORD};
+use crate::support::server::TestServer;
+
+/// The callers, in the order of the table's columns.
+const ROLES: [Role; 11] = [
+    Role::Operator,
+    Role::CountyBureau,
+    Role::CityBureau,
+    Role::SiblingBureau,
+    Role::Convener,
+    Role::Participant,
+    Role::Observer,
+    Role::Outsider,
+    Role::OrgAdmin,
+    Role::ReadToken,
+    Role::Anonymous,
+];
+
+/// Who asks. The space of the matrix is convened by `market` (region 上城 330102), with
+/// `township` as a member and `police` as an observer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// An operator, who belongs to no organization.
+    Operator,
+    /// 上城区司法局: the judicial bureau of the space's own region.
+    CountyBureau,
+    /// 杭州市司法局: the judicial bureau of the city above it.
+    CityBureau,
+    /// 拱墅区司法局: the judicial bureau of a sibling county.
+    SiblingBureau,
+    /// A member of `market`, the convening organization.
+    Convener,
+    /// A member of `township`, which takes part with the role member.
+    Participant,
+    /// A member of `police`, which takes part as an observer.
+    Observer,
+    /// A member of `court`, which has no part in the space.
+    Outsider,
+    /// `market-admin`, an administrator of the convening organization.
+    OrgAdmin,
+    /// An API token of `market` with only `spaces:read`.
+    ReadToken,
+    /// No credentials at all.
+    Anonymous,
+}
+
+impl Role {
+    /// The column heading in the report.
+    fn column(self) -> &'static str {
+        match self {
+            Role::Operator => "op",
+            Role::CountyBureau => "cb",
+            Role::CityBureau => "ct",
+            Role::SiblingBureau => "sb",
+            Role::Convener => "conv",
+            Role::Participant => "part",
+            Role::Observer => "obs",
+            Role::Outsider => "out",
+            Role::OrgAdmin => "adm",
+            Role::ReadToken => "tok",
+            Role::Anonymous => "anon",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::CountyBureau => "county-bureau",
+            Role::CityBureau => "city-bureau",
+            Role::SiblingBureau => "sibling-bureau",
+            Role::Convener => "convener",
+            Role::Participant => "participant",
+            Role::Observer => "observer",
+            Role::Outsider => "outsider",
+            Role::OrgAdmin => "org-admin",
+            Role::ReadToken => "token",
+            Role::Anonymous => "anonymous",
+        }
+    }
+
+    /// The user name of the person behind a session; `None` for a token and for nobody.
+    fn username(self) -> Option<&'static str> {
+        match self {
+            Role::Operator => Some("operator"),
+            Role::CountyBureau => Some("county-bureau"),
+            Role::CityBureau => Some("city-bureau"),
+            Role::SiblingBureau => Some("sibling-bureau"),
+            Role::Convener => Some("market"),
+            Role::Participant => Some("township"),
+            Role::Observer => Some("police"),
+            Role::Outsider => Some("court"),
+            Role::OrgAdmin => Some("market-admin"),
+            Role::ReadToken | Role::Anonymous => None,
+        }
+    }
+}
+
+/// What a cell reads from the answer, so the table can say more than a status where the
+/// status alone would hide a leak.
+#[derive(Debug, Clone, Copy)]
+enum Read {
+    /// The status code: `200`.
+    Status,
+    /// For the list of spaces: `200+` when the matrix's space is listed, `200-` when not.
+    ListsSpace,
+    /// For a ticket: the access granted (`write`, `read`), or the status when refused.
+    TicketAccess,
+}
+
+enum Probe {
+    /// A REST call. `{placeholders}` in the path and the body are filled in per cell.
+    Rest {
+        method: Method,
+        path: &'static str,
+        body: Option<Value>,
+        read: Read,
+    },
+    /// `GET /ws/docs/{doc}` as a websocket upgrade, with the caller's session cookie and this
+    /// server's Origin (a token sends its `Authorization` header instead): `101` when
+    /// accepted, otherwise the refusal's status.
+    Websocket,
+}
+
+/// State a cell needs in place before it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Before {
+    Nothing,
+    /// `ningbo-bureau` takes part in the space (as an observer), so that removing it can work.
+    NingboTakesPart,
+}
+
+/// What a cell changes that later cells rely on, and must be put back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum After {
+    Nothing,
+    /// The caller's password was changed: set it back to [`PASSWORD`].
+    RestorePassword,
+}
+
+struct Row {
+    what: &'static str,
+    probe: Probe,
+    before: Before,
+    after: After,
+    /// One expectation per column of [`ROLES`], separated by spaces.
+    expected: &'static str,
+}
+
+impl Row {
+    fn before(self, before: Before) -> Row {
+        Row { before, ..self }
+    }
+
+    fn after(self, after: After) -> Row {
+        Row { after, ..self }
+    }
+}
+
+fn rest(method: Method, path: &'static str, body: Option<Value>) -> Probe {
+    Probe::Rest {
+        method,
+        path,
+        body,
+        read: Read::Status,
+    }
+}
+
+fn get(path: &'static str) -> Probe {
+    rest(Method::GET, path, None)
+}
+
+fn row(what: &'static str, expected: &'static str, probe: Probe) -> Row {
+    Row {
+        what,
+        probe,
+        before: Before::Nothing,
+        after: After::Nothing,
+        expected,
+    }
+}
+
+/// The matrix. Placeholders: `{space}` and `{doc}` (the space and its document), `{market}`,
+/// `{court}`, `{ningbo}` (organization ids), `{market_user}` and `{operator_user}` (user
+/// ids), `{own_session}` (the id of the session the cell's caller uses), `{victim_session}` (a
+/// fresh session of someone else, the `ningbo-bureau` user), `{market_token}` and
+/// `{court_token}` (fresh tokens of those organizations), `{n}` (a number no other cell uses).
+///
+/// A space the caller may not see answers 404, never 403, so its existence is not revealed.
+#[rustfmt::skip]
+fn table() -> Vec<Row> {
+    let post = |path, body| rest(Method::POST, path, Some(body));
+    let patch = |path, body| rest(Method::PATCH, path, Some(body));
+    let put = |path, body| rest(Method::PUT, path, Some(body));
+    let delete = |path| rest(Method::DELETE, path, None);
+    vec![
+        // Columns:                                         op    cb    ct    sb    conv  part  obs   out   adm   tok   anon
+        // ---- operations: open to anyone, whoever asks ----
+        row("GET /healthz",                                "200   200   200   200   200   200   200   200   200   200   200", get("/healthz")),
+        row("GET /readyz",                                 "200   200   200   200   200   200   200   200   200   200   200", get("/readyz")),
+        row("GET /metrics",                                "200   200   200   200   200   200   200   200   200   200   200", get("/metrics")),
+        // ---- OpenID Connect pages (no provider is configured here; identity plays no part) ----
+        row("GET /auth/oidc/{provider}/login",             "404   404   404   404   404   404   404   404   404   404   404", get("/auth/oidc/zj/login")),
+        row("GET /auth/oidc/{provider}/callback",          "400   400   400   400   400   400   400   400   400   400   400", get("/auth/oidc/zj/callback?code=c&state=s")),
+        // ---- signing in, one's own sessions, settings ----
+        row("GET /api/auth/providers",                     "200   200   200   200   200   200   200   200   200   200   200", get("/api/auth/providers")),
+        // Each caller signs in as itself (a token and nobody as `market` and `court`).
+        row("POST /api/auth/login",                        "200   200   200   200   200   200   200   200   200   200   200", post("/api/auth/login", json!({ "username": "{login}", "password": PASSWORD }))),
+        // A token cannot sign out: 400 "revoke it instead".
+        row("POST /api/auth/logout",                       "200   200   200   200   200   200   200   200   200   400   401", post("/api/auth/logout", json!({}))),
+        row("GET /api/auth/me",                            "200   200   200   200   200   200   200   200   200   200   401", get("/api/auth/me")),
+        // A token is no person and has no password: 400 "only a signed-in person".
+        row("POST /api/auth/password",                     "204   204   204   204   204   204   204   204   204   400   401", post("/api/auth/password", json!({ "current": PASSWORD, "new": "a new password for the matrix" }))).after(After::RestorePassword),
+        row("GET /api/auth/sessions",                      "200   200   200   200   200   200   200   200   200   403   401", get("/api/auth/sessions")),
+        row("DELETE /api/auth/sessions/{own}",             "204   204   204   204   204   204   204   204   204   403   401", delete("/api/auth/sessions/{own_session}")),
+        // Someone else's session: "you have no live session with this id", for everyone.
+        row("DELETE /api/auth/sessions/{other's}",         "404   404   404   404   404   404   404   404   404   403   401", delete("/api/auth/sessions/{victim_session}")),
+        row("PUT /api/settings/local-login",               "200   403   403   403   403   403   403   403   403   403   401", put("/api/settings/local-login", json!({ "enabled": true }))),
+        // ---- the directory: read by all who act for an organization, changed by operators ----
+        row("GET /api/regions",                            "200   200   200   200   200   200   200   200   200   403   401", get("/api/regions")),
+        row("POST /api/regions",                           "201   403   403   403   403   403   403   403   403   403   401", post("/api/regions", json!({ "code": "330102{n}", "name_zh": "矩阵街道{n}", "level": "township", "parent": "330102" }))),
+        row("PATCH /api/regions/{code}",                   "200   403   403   403   403   403   403   403   403   403   401", patch("/api/regions/330102001", json!({ "name_zh": "湖滨街道" }))),
+        row("GET /api/orgs",                               "200   200   200   200   200   200   200   200   200   403   401", get("/api/orgs")),
+        row("POST /api/orgs",                              "201   403   403   403   403   403   403   403   403   403   401", post("/api/orgs", json!({ "code": "matrix-org-{n}", "name_zh": "矩阵单位{n}", "kind": "other", "region": "330102" }))),
+        row("GET /api/orgs/{market}",                      "200   200   200   200   200   200   200   200   200   403   401", get("/api/orgs/{market}")),
+        // Names are the organization's own business: its admin may change them.
+        row("PATCH /api/orgs/{market} names",              "200   403   403   403   403   403   403   403   200   403   401", patch("/api/orgs/{market}", json!({ "name_zh": "上城区市场监督管理局" }))),
+        // Where it sits is the directory's: operators only, not even its admin.
+        row("PATCH /api/orgs/{market} kind",               "200   403   403   403   403   403   403   403   403   403   401", patch("/api/orgs/{market}", json!({ "kind": "enforcement_department" }))),
+        row("PATCH /api/orgs/{court} names",               "200   403   403   403   403   403   403   403   403   403   401", patch("/api/orgs/{court}", json!({ "name_zh": "上城区人民法院" }))),
+        // ---- people ----
+        row("GET /api/orgs/{market}/users",                "200   403   403   403   200   403   403   403   200   403   401", get("/api/orgs/{market}/users")),
+        row("GET /api/orgs/{court}/users",                 "200   403   403   403   403   403   403   200   403   403   401", get("/api/orgs/{court}/users")),
+        row("POST /api/users (market)",                    "201   403   403   403   403   403   403   403   201   403   401", post("/api/users", json!({ "org_id": "{market}", "username": "matrix-user-{n}", "display_name": "矩阵用户{n}" }))),
+        row("POST /api/users (court)",                     "201   403   403   403   403   403   403   403   403   403   401", post("/api/users", json!({ "org_id": "{court}", "username": "matrix-user-{n}", "display_name": "矩阵用户{n}" }))),
+        row("POST /api/users (operator)",                  "201   403   403   403   403   403   403   403   403   403   401", post("/api/users", json!({ "username": "matrix-user-{n}", "display_name": "矩阵运维{n}", "operator": true }))),
+        // Users of another body are "not found", so their ids cannot be probed.
+        row("GET /api/users/{market user}",                "200   404   404   404   200   404   404   404   200   404   401", get("/api/users/{market_user}")),
+        row("GET /api/users/{operator}",                   "200   404   404   404   404   404   404   404   404   404   401", get("/api/users/{operator_user}")),
+        row("PATCH /api/users/{market user}",              "200   404   404   404   403   404   404   404   200   404   401", patch("/api/users/{market_user}", json!({ "display_name": "market 同志" }))),
+        row("PATCH /api/users/{operator}",                 "200   404   404   404   404   404   404   404   404   404   401", patch("/api/users/{operator_user}", json!({ "display_name": "运维管理员" }))),
+        // Resetting to the same password keeps every later sign-in working.
+        row("POST /api/users/{market user}/password",      "204   403   403   403   403   403   403   403   403   403   401", post("/api/users/{market_user}/password", json!({ "password": PASSWORD }))),
+        // ---- API tokens: the organization's admin only, never an operator ----
+        row("GET /api/orgs/{market}/tokens",               "403   403   403   403   403   403   403   403   200   403   401", get("/api/orgs/{market}/tokens")),
+        row("GET /api/orgs/{court}/tokens",                "403   403   403   403   403   403   403   403   403   403   401", get("/api/orgs/{court}/tokens")),
+        row("POST /api/orgs/{market}/tokens",              "403   403   403   403   403   403   403   403   201   403   401", post("/api/orgs/{market}/tokens", json!({ "name": "矩阵系统{n}", "permissions": ["spaces:read"], "expires_in_days": 1 }))),
+        row("DELETE /api/orgs/{market}/tokens/{market's}", "403   403   403   403   403   403   403   403   204   403   401", delete("/api/orgs/{market}/tokens/{market_token}")),
+        // Another body's token, named through one's own body's path: not found.
+        row("DELETE /api/orgs/{market}/tokens/{court's}",  "403   403   403   403   403   403   403   403   404   403   401", delete("/api/orgs/{market}/tokens/{court_token}")),
+        // ---- spaces ----
+        row("GET /api/spaces",                             "200-  200+  200+  200-  200+  200+  200+  200-  200+  200+  401", Probe::Rest { method: Method::GET, path: "/api/spaces", body: None, read: Read::ListsSpace }),
+        row("POST /api/spaces",                            "403   201   201   201   201   201   201   201   201   403   401", post("/api/spaces", json!({ "kind": "meeting", "title": "矩阵会商{n}" }))),
+        row("GET /api/spaces/{space}",                     "404   200   200   404   200   200   200   404   200   200   401", get("/api/spaces/{space}")),
+        row("PUT /api/spaces/{space}/members/{org}",       "404   403   403   404   200   403   403   404   200   403   401", put("/api/spaces/{space}/members/{ningbo}", json!({ "role": "observer" }))),
+        row("DELETE /api/spaces/{space}/members/{org}",    "404   403   403   404   204   403   403   404   204   403   401", delete("/api/spaces/{space}/members/{ningbo}")).before(Before::NingboTakesPart),
+        row("GET /api/spaces/{space}/docs",                "404   200   200   404   200   200   200   404   200   200   401", get("/api/spaces/{space}/docs")),
+        row("POST /api/spaces/{space}/docs",               "404   403   403   404   201   201   403   404   201   403   401", post("/api/spaces/{space}/docs", json!({ "title": "矩阵文书{n}" }))),
+        // ---- documents over the websocket ----
+        row("POST /api/docs/{doc}/ticket",                 "404   read  read  404   write write read  404   write 404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{doc}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
+        // The token lacks docs:read, so it may not open the document: refused like anyone
+        // without access (404), not as if it had not authenticated.
+        row("WS /ws/docs/{doc} (cookie, Origin)",          "404   101   101   404   101   101   101   404   101   404   401", Probe::Websocket),
+        // ---- the audit trail ----
+        row("GET /api/audit",                              "200   403   403   403   403   403   403   403   403   403   401", get("/api/audit")),
+        row("GET /api/audit?org_id={market}",              "200   403   403   403   403   403   403   403   200   403   401", get("/api/audit?org_id={market}")),
+        row("GET /api/audit?org_id={court}",               "200   403   403   403   403   403   403   403   403   403   401", get("/api/audit?org_id={court}")),
+        row("GET /api/audit.csv",                          "200   403   403   403   403   403   403   403   403   403   401", get("/api/audit.csv")),
+        row("GET /api/audit.csv?org_id={market}",          "200   403   403   403   403   403   403   403   200   403   401", get("/api/audit.csv?org_id={market}")),
+    ]
+}
+
+/// A session id that belongs to no one, for callers that have no session of their own.
+const NO_SUCH_ID: &str = "00000000-0000-4000-8000-000000000000";
+
+/// Sessions minted for the matrix live an hour: far longer than the test.
+const HOUR_MS: i64 = 3_600_000;
+
+/// The one server and world every cell runs against.
+struct Matrix {
+    server: TestServer,
+    world: World,
+    /// The server's database, opened beside it to mint credentials and throwaway objects.
+    db: Db,
+    space: String,
+    doc: String,
+    /// The secret of `market`'s token with only `spaces:read`.
+    read_token: String,
+    /// The hash of [`PASSWORD`], to put a changed password back without the server.
+    password_hash: String,
+    counter: AtomicU32,
+}
+
+/// What one cell's placeholders stand for.
+struct CellVars {
+    role: Role,
+    /// A number no other cell uses, for codes and names that must be new.
+    n: u32,
+    own_session: Option<String>,
+    victim_session: Option<String>,
+    market_token: Option<String>,
+    court_token: Option<String>,
+}
+
+/// One cell's answer: what the table compares, and the server's message, for the report.
+struct Answer {
+    outcome: String,
+    detail: String,
+}
+
+impl Matrix {
+    async fn build() -> Matrix {
+        let server = TestServer::start().await;
+        let world = World::build(&server).await;
+        let (space, doc) = space_with_doc(&server, &world).await;
+        let admin = Api::signed_in(&server, "market-admin").await;
+        let (status, created) = admin
+            .post(
+                &format!("/api/orgs/{}/tokens", world.org("market")),
+                json!({ "name": "只读系统", "permissions": ["spaces:read"], "expires_in_days": 30 }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let read_token = created["token"].as_str().unwrap().to_owned();
+        let db = open_db(&server, None).await;
+        let password_hash = server::auth::password::hash_blocking(PASSWORD).unwrap();
+        Matrix {
+            server,
+            world,
+            db,
+            space,
+            doc,
+            read_token,
+            password_hash,
+            counter: AtomicU32::new(100),
+        }
+    }
+
+    fn event(&self, action: &str) -> AuditEvent {
+        AuditEvent {
+            at: now_unix_ms(),
+            actor_user_id: None,
+            actor_org_id: None,
+            action: action.into(),
+            target: String::new(),
+            detail: json!({ "via": "authz matrix" }),
+            ip: None,
+        }
+    }
+
+    /// A new live session of `username`: its cookie secret and its public id.
+    async fn mint_session(&self, username: &str) -> (String, String) {
+        let secret = new_secret("");
+        let now = now_unix_ms();
+        let session = self
+            .db
+            .create_session(
+                &NewSession {
+                    token_hash: secret_hash(&secret),
+                    user_id: self.world.users[username].clone(),
+                    now,
+                    idle_expires_at: now + HOUR_MS,
+                    absolute_expires_at: now + HOUR_MS,
+                    ip: None,
+                    user_agent: Some("authz matrix".into()),
+                },
+                &self.event("login"),
+            )
+            .await
+            .expect("minting a session");
+        (secret, session.id)
+    }
+
+    /// A new live token of the organization `code`, by id.
+    async fn mint_token(&self, code: &str) -> String {
+        let now = now_unix_ms();
+        let token = self
+            .db
+            .create_api_token(
+                &NewApiToken {
+                    org_id: self.world.org(code).to_owned(),
+                    name: Name::parse("矩阵临时令牌").unwrap(),
+                    token_hash: secret_hash(&new_secret("cct_")),
+                    permissions: vec!["spaces:read".into()],
+                    created_by: self.world.users["operator"].clone(),
+                    now,
+                    expires_at: now + HOUR_MS,
+                },
+                &self.event("token_created"),
+            )
+            .await
+            .expect("minting a token");
+        token.id
+    }
+
+    /// A client for `role`, with fresh credentials, and the id of its session if it has one.
+    async fn caller(&self, role: Role) -> (Api, Option<String>) {
+        match role {
+            Role::ReadToken => (Api::with_token(&self.server, &self.read_token), None),
+            Role::Anonymous => (Api::new(&self.server), None),
+            _ => {
+                let username = role.username().unwrap();
+                let (secret, id) = self.mint_session(username).await;
+                let api = Api::new(&self.server);
+                let url: reqwest::Url = api.base.parse().unwrap();
+                api.jar
+                    .add_cookie_str(&format!("concord_session={secret}; Path=/"), &url);
+                (api, Some(id))
+            }
+        }
+    }
+
+    /// Fills the placeholders of `text` in for one cell, minting what it names the first
+    /// time the cell names it.
+    async fn fill(&self, text: &str, cell: &mut CellVars) -> String {
+        let login = match cell.role {
+            Role::ReadToken => "market",
+            Role::Anonymous => "court",
+            role => role.username().unwrap(),
+        };
+        let mut text = text
+            .replace("{space}", &self.space)
+            .replace("{doc}", &self.doc)
+            .replace("{market}", self.world.org("market"))
+            .replace("{court}", self.world.org("court"))
+            .replace("{ningbo}", self.world.org("ningbo-bureau"))
+            .replace("{market_user}", &self.world.users["market"])
+            .replace("{operator_user}", &self.world.users["operator"])
+            .replace(
+                "{own_session}",
+                cell.own_session.as_deref().unwrap_or(NO_SUCH_ID),
+            )
+            .replace("{login}", login)
+            .replace("{n}", &cell.n.to_string());
+        if text.contains("{victim_session}") {
+            if cell.victim_session.is_none() {
+                cell.victim_session = Some(self.mint_session("ningbo-bureau").await.1);
+            }
+            text = text.replace("{victim_session}", cell.victim_session.as_deref().unwrap());
+        }
+        if text.contains("{market_token}") {
+            if cell.market_token.is_none() {
+                cell.market_token = Some(self.mint_token("market").await);
+            }
+            text = text.replace("{market_token}", cell.market_token.as_deref().unwrap());
+        }
+        if text.contains("{court_token}") {
+            if cell.court_token.is_none() {
+                cell.court_token = Some(self.mint_token("court").await);
+            }
+            text = text.replace("{court_token}", cell.court_token.as_deref().unwrap());
+        }
+        text
+    }
+
+    async fn prepare(&self, before: Before) {
+        match before {
+            Before::Nothing => {}
+            Before::NingboTakesPart => self
+                .db
+                .set_space_member(
+                    &self.space,
+                    self.world.org("ningbo-bureau"),
+                    SpaceRole::Observer,
+                    &self.event("space_member_set"),
+                )
+                .await
+                .expect("ningbo-bureau joins the space"),
+        }
+    }
+
+    async fn tidy(&self, after: After, role: Role) {
+        match after {
+            After::Nothing => {}
+            After::RestorePassword => {
+                if let Some(username) = role.username() {
+                    self.db
+                        .set_password(
+                            &self.world.users[username],
+                            &self.password_hash,
+                            &self.event("password_reset"),
+                        )
+                        .await
+                        .expect("putting the password back");
+                }
+            }
+        }
+    }
+
+    async fn run(&self, row: &Row, role: Role) -> Answer {
+        self.prepare(row.before).await;
+        let (api, own_session) = self.caller(role).await;
+        let mut cell = CellVars {
+            role,
+            n: self.counter.fetch_add(1, Ordering::Relaxed),
+            own_session,
+            victim_session: None,
+            market_token: None,
+            court_token: None,
+        };
+        let answer = match &row.probe {
+            Probe::Rest {
+                method,
+                path,
+                body,
+                read,
+            } => {
+                let path = self.fill(path, &mut cell).await;
+                let body = match body {
+                    Some(body) => {
+                        let text = self.fill(&body.to_string(), &mut cell).await;
+                        Some(serde_json::from_str(&text).unwrap())
+                    }
+                    None => None,
+                };
+                let (status, body) = api.request(method.clone(), &path, body).await;
+                Answer {
+                    outcome: self.outcome(status, &body, *read),
+                    detail: message(&body).to_owned(),
+                }
+            }
+            Probe::Websocket => self.upgrade(&api).await,
+        };
+        self.tidy(row.after, role).await;
+        answer
+    }
+
+    fn outcome(&self, status: StatusCode, body: &Value, read: Read) -> String {
+        let code = status.as_u16().to_string();
+        if status != StatusCode::OK {
+            return code;
+        }
+        match read {
+            Read::Status => code,
+            Read::ListsSpace => {
+                let listed = body["spaces"]
+                    .as_array()
+                    .is_some_and(|spaces| spaces.iter().any(|s| s["id"] == self.space.as_str()));
+                format!("{code}{}", if listed { '+' } else { '-' })
+            }
+            Read::TicketAccess => body["access"].as_str().unwrap_or("?").to_owned(),
+        }
+    }
+
+    async fn upgrade(&self, api: &Api) -> Answer {
+        use tungstenite::client::IntoClientRequest;
+        let url = format!("ws://{}/ws/docs/{}", self.server.addr, self.doc);
+        let mut request = url.into_client_request().unwrap();
+        let headers = request.headers_mut();
+        if let Some(cookie) = api.cookie_header() {
+            headers.insert("cookie", cookie.parse().unwrap());
+        }
+        if let Some(origin) = &api.origin {
+            headers.insert("origin", origin.parse().unwrap());
+        }
+        if let Some(token) = &api.bearer {
+            headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
+        }
+        match tokio_tungstenite::connect_async(request).await {
+            Ok((mut socket, response)) => {
+                let _ = socket.close(None).await;
+                Answer {
+                    outcome: response.status().as_u16().to_string(),
+                    detail: String::new(),
+                }
+            }
+            Err(tungstenite::Error::Http(response)) => {
+                let body = response
+                    .body()
+                    .as_deref()
+                    .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+                    .unwrap_or(Value::Null);
+                Answer {
+                    outcome: response.status().as_u16().to_string(),
+                    detail: message(&body).to_owned(),
+                }
+            }
+            Err(e) => Answer {
+                outcome: "error".into(),
+                detail: e.to_string(),
+            },
+        }
+    }
+}
+
+/// A space convened by the market department, with the township as a member and the police
+/// as an observer, and one document.
+async fn space_with_doc(server: &TestServer, world: &World) -> (String, String) {
+    let convener = Api::signed_in(server, "market").await;
+    let (status, space) = convener
+        .post(
+            "/api/spaces",
+            json!({ "kind": "meeting", "title": "联合执法协调会" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{space}");
+    let space_id = space["id"].as_str().unwrap().to_owned();
+    for (org, role) in [("township", "member"), ("police", "observer")] {
+        let (status, body) = convener
+            .put(
+                &format!("/api/spaces/{space_id}/members/{}", world.org(org)),
+                json!({ "role": role }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, doc) = convener
+        .post(
+            &format!("/api/spaces/{space_id}/docs"),
+            json!({ "title": "会议纪要" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{doc}");
+    (space_id, doc["doc_id"].as_str().unwrap().to_owned())
+}
+
+/// One cell the server answered differently from the table.
+struct Mismatch {
+    row: &'static str,
+    role: Role,
+    expected: String,
+    actual: String,
+    detail: String,
+}
+
+/// The whole matrix as the server answered it, a mismatch shown as `actual!expected`, then
+/// every mismatch with the server's message.
+fn report(rows: &[Row], actual: &[Vec<String>], mismatches: &[Mismatch]) -> String {
+    let width = rows
+        .iter()
+        .map(|r| r.what.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for role in ROLES {
+        let _ = write!(out, "{} = {}; ", role.column(), role.label());
+    }
+    let _ = write!(out, "\n\n{:width$}", "");
+    for role in ROLES {
+        let _ = write!(out, " {:>9}", role.column());
+    }
+    out.push('\n');
+    for (row, answers) in rows.iter().zip(actual) {
+        let _ = write!(
+            out,
+            "{}{}",
+            row.what,
+            " ".repeat(width - row.what.chars().count())
+        );
+        for (answer, expected) in answers.iter().zip(row.expected.split_whitespace()) {
+            let cell = if answer == expected {
+                answer.clone()
+            } else {
+                format!("{answer}!{expected}")
+            };
+            let _ = write!(out, " {cell:>9}");
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "\n{} mismatch(es) (shown above as actual!expected):",
+        mismatches.len()
+    );
+    for m in mismatches {
+        let _ = writeln!(
+            out,
+            "  {} as {}: expected {}, got {} ({})",
+            m.row,
+            m.role.label(),
+            m.expected,
+            m.actual,
+            m.detail
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_route_answers_every_kind_of_caller_as_the_policy_says() {
+    let rows = table();
+    for row in &rows {
+        assert_eq!(
+            row.expected.split_whitespace().count(),
+            ROLES.len(),
+            "the table's row {:?} needs one expectation per caller",
+            row.what
+        );
+    }
+    let matrix = Matrix::build().await;
+
+    let mut actual = Vec::new();
+    let mut mismatches = Vec::new();
+    for row in &rows {
+        let mut answers = Vec::new();
+        for (role, expected) in ROLES.into_iter().zip(row.expected.split_whitespace()) {
+            let answer = matrix.run(row, role).await;
+            if answer.outcome != expected {
+                mismatches.push(Mismatch {
+                    row: row.what,
+                    role,
+                    expected: expected.to_owned(),
+                    actual: answer.outcome.clone(),
+                    detail: answer.detail,
+                });
+            }
+            answers.push(answer.outcome);
+        }
+        actual.push(answers);
+    }
+
+    matrix.db.close().await;
+    assert!(
+        mismatches.is_empty(),
+        "\n{}",
+        report(&rows, &actual, &mismatches)
+    );
+}
