@@ -1,6 +1,7 @@
 //! The one integration-test crate: real servers on real sockets, real databases, real
 //! JavaScript peers. Each module is one area; `support` holds what they share.
 
+mod admin_cli;
 mod authz_matrix;
 mod bad_input;
 mod crash;
