@@ -38,7 +38,7 @@ use serde_json::json;
 use tokio::sync::broadcast;
 
 use crate::config::{IdentityArgs, TicketAccess};
-use crate::db::{now_unix_ms, AuditEvent, Org, User};
+use crate::db::{now_unix_ms, ApiTokenRow, AuditEvent, Org, SessionRow, User};
 use crate::domain::policy::{self, Action, Actor, ActorOrg, Credential, Permission, SpaceFacts};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -169,12 +169,25 @@ async fn caller_from_session(
         let idle = now + state.identity.settings.session_idle_ms;
         state.db.touch_session(&session.id, now, idle).await?;
     }
-    let user = state
+    session_caller(state, session, client)
+        .await?
+        .ok_or(ApiError::Unauthenticated("this account is disabled"))
+}
+
+/// The caller behind a live session; `None` when its user is disabled or gone.
+async fn session_caller(
+    state: &AppState,
+    session: SessionRow,
+    client: ClientInfo,
+) -> Result<Option<Caller>, ApiError> {
+    let Some(user) = state
         .db
         .user(&session.user_id)
         .await?
         .filter(|u| !u.disabled)
-        .ok_or(ApiError::Unauthenticated("this account is disabled"))?;
+    else {
+        return Ok(None);
+    };
     let org = match &user.org_id {
         Some(id) => state.db.org(id).await?,
         None => None,
@@ -188,12 +201,12 @@ async fn caller_from_session(
             session_id: session.id,
         },
     };
-    Ok(Caller {
+    Ok(Some(Caller {
         actor,
         user: Some(user),
         org,
         client,
-    })
+    }))
 }
 
 async fn caller_from_token(
@@ -213,6 +226,24 @@ async fn caller_from_token(
         .db
         .record_token_use(&token.id, now, client.ip.as_deref())
         .await?;
+    let caller = token_caller(state, &token, client).await?;
+    state
+        .db
+        .audit(&caller.event(
+            "token_used",
+            format!("token:{}", token.id),
+            json!({ "name": token.name }),
+        ))
+        .await?;
+    Ok(caller)
+}
+
+/// The caller behind a live API token: its organization, as a member, with its permissions.
+async fn token_caller(
+    state: &AppState,
+    token: &ApiTokenRow,
+    client: ClientInfo,
+) -> Result<Caller, ApiError> {
     let org = state.db.org(&token.org_id).await?;
     let permissions = token
         .permissions
@@ -229,21 +260,12 @@ async fn caller_from_token(
             permissions,
         },
     };
-    let caller = Caller {
+    Ok(Caller {
         actor,
         user: None,
         org,
         client,
-    };
-    state
-        .db
-        .audit(&caller.event(
-            "token_used",
-            format!("token:{}", token.id),
-            json!({ "name": token.name }),
-        ))
-        .await?;
-    Ok(caller)
+    })
 }
 
 /// The policy's view of an organization.
@@ -474,52 +496,21 @@ pub async fn recheck_doc(
     doc: &DocId,
 ) -> Result<Access, ApiError> {
     let now = now_unix_ms();
-    let actor = if let Some(id) = credential.strip_prefix("session:") {
-        let Some(session) = state.db.live_session_by_id(id, now).await? else {
-            return Ok(Access::None);
-        };
-        let Some(user) = state
-            .db
-            .user(&session.user_id)
-            .await?
-            .filter(|u| !u.disabled)
-        else {
-            return Ok(Access::None);
-        };
-        let org = match &user.org_id {
-            Some(id) => state.db.org(id).await?,
+    let caller = if let Some(id) = credential.strip_prefix("session:") {
+        match state.db.live_session_by_id(id, now).await? {
+            Some(session) => session_caller(state, session, ClientInfo::default()).await?,
             None => None,
-        };
-        Actor {
-            user_id: user.id.clone(),
-            org: org.as_ref().map(actor_org),
-            org_role: user.org_role,
-            operator: user.operator,
-            via: Credential::Session {
-                session_id: session.id,
-            },
         }
     } else if let Some(id) = credential.strip_prefix("token:") {
-        let Some(token) = state.db.live_api_token_by_id(id, now).await? else {
-            return Ok(Access::None);
-        };
-        let org = state.db.org(&token.org_id).await?;
-        Actor {
-            user_id: format!("token:{}", token.id),
-            org: org.as_ref().map(actor_org),
-            org_role: crate::domain::org::OrgRole::Member,
-            operator: false,
-            via: Credential::Token {
-                token_id: token.id.clone(),
-                permissions: token
-                    .permissions
-                    .iter()
-                    .filter_map(|p| p.parse().ok())
-                    .collect(),
-            },
+        match state.db.live_api_token_by_id(id, now).await? {
+            Some(token) => Some(token_caller(state, &token, ClientInfo::default()).await?),
+            None => None,
         }
     } else {
+        None
+    };
+    let Some(caller) = caller else {
         return Ok(Access::None);
     };
-    doc_access(state, &actor, doc).await
+    doc_access(state, &caller.actor, doc).await
 }

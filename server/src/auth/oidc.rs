@@ -368,8 +368,9 @@ struct Discovered {
 pub struct OidcProviders {
     providers: Vec<Provider>,
     /// Never follows redirects: a provider's endpoints are used as published (following them
-    /// would let a response steer our requests elsewhere).
-    http: openidconnect::reqwest::Client,
+    /// would let a response steer our requests elsewhere). Built on first use: its TLS roots
+    /// cost memory that a deployment without providers should not pay.
+    http: std::sync::OnceLock<openidconnect::reqwest::Client>,
 }
 
 impl fmt::Debug for OidcProviders {
@@ -386,8 +387,14 @@ impl Default for OidcProviders {
     fn default() -> Self {
         OidcProviders {
             providers: Vec::new(),
-            http: http_client(),
+            http: std::sync::OnceLock::new(),
         }
+    }
+}
+
+impl OidcProviders {
+    fn http(&self) -> &openidconnect::reqwest::Client {
+        self.http.get_or_init(http_client)
     }
 }
 
@@ -424,7 +431,7 @@ impl OidcProviders {
             .with_context(|| format!("in the OpenID providers file {}", path.display()))?;
         Ok(OidcProviders {
             providers,
-            http: http_client(),
+            http: std::sync::OnceLock::new(),
         })
     }
 
@@ -454,7 +461,7 @@ impl OidcProviders {
         now_ms: i64,
     ) -> Result<Started, OidcError> {
         let provider = self.provider(provider_id)?;
-        let discovered = provider.discovered(&self.http).await?;
+        let discovered = provider.discovered(self.http()).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state, nonce) = discovered
             .client
@@ -508,7 +515,7 @@ impl OidcProviders {
         {
             return Err(OidcError::TokenRejected(TokenProblem::CallbackIssuer));
         }
-        let discovered = provider.discovered(&self.http).await?;
+        let discovered = provider.discovered(self.http()).await?;
         let client = &discovered.client;
         let token = client
             .exchange_code(AuthorizationCode::new(callback.code.to_owned()))
@@ -517,7 +524,7 @@ impl OidcProviders {
                 OidcError::ProviderUnavailable
             })?
             .set_pkce_verifier(PkceCodeVerifier::new(login.pkce_verifier))
-            .request_async(&self.http)
+            .request_async(self.http())
             .await
             .map_err(|e| token_request_error(&provider.id, e))?;
         let id_token = token
@@ -557,7 +564,7 @@ impl OidcProviders {
                     OidcError::ProviderUnavailable
                 })?;
             let info: UserInfoClaims<ExtraClaims, CoreGenderClaim> = request
-                .request_async(&self.http)
+                .request_async(self.http())
                 .await
                 .map_err(|e| userinfo_error(&provider.id, e))?;
             Some(claims_json(&info)?)
