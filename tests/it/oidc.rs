@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::OnceLock;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use reqwest::header::{LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
@@ -39,41 +39,16 @@ fn provider_dir() -> PathBuf {
     workspace_root().join("tests").join("oidc")
 }
 
-/// Runs `npm ci` in `tests/oidc` once per process when `node_modules` is missing or older than
-/// `package-lock.json`. Panics with a clear message when `node` or `npm` is missing: these tests
-/// are never skipped.
+/// Runs `npm ci` in `tests/oidc` once per process when needed.
 fn ensure_provider_modules() {
     static READY: OnceLock<()> = OnceLock::new();
     READY.get_or_init(|| {
-        for tool in ["node", "npm"] {
-            let found = std::process::Command::new(tool)
-                .arg("--version")
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(
-                found,
-                "`{tool}` is not on PATH: the OpenID Connect tests need Node.js 20+ and npm \
-                 (they run node-oidc-provider as the identity provider)"
-            );
-        }
-        let dir = provider_dir();
-        let installed = modified(&dir.join("node_modules").join(".package-lock.json"));
-        let wanted = modified(&dir.join("package-lock.json"));
-        if installed.is_some() && installed >= wanted {
-            return;
-        }
-        let status = std::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dir)
-            .status()
-            .expect("npm runs");
-        assert!(status.success(), "`npm ci` failed in {}", dir.display());
+        crate::support::node::npm_ci(
+            &provider_dir(),
+            "the OpenID Connect tests need Node.js 20+ and npm (they run node-oidc-provider \
+             as the identity provider)",
+        )
     });
-}
-
-fn modified(path: &Path) -> Option<SystemTime> {
-    std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
 /// One `node provider.mjs` process, killed on drop.

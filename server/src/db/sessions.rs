@@ -158,16 +158,7 @@ impl Db {
         token_hash: &str,
         now: i64,
     ) -> Result<Option<SessionRow>, DbError> {
-        let record: Option<SessionRecord> = on_reader!(self, |conn| {
-            sqlx::query_as(&format!(
-                "{SESSION_SELECT} where token_hash = $2 and {SESSION_LIVE}"
-            ))
-            .bind(now)
-            .bind(token_hash)
-            .fetch_optional(&mut *conn)
-            .await?
-        });
-        Ok(record.map(SessionRow::from))
+        self.live_session_where("token_hash", token_hash, now).await
     }
 
     /// The live session with this public id: for re-checking what an open websocket may still
@@ -177,12 +168,23 @@ impl Db {
         id: &str,
         now: i64,
     ) -> Result<Option<SessionRow>, DbError> {
+        self.live_session_where("id", id, now).await
+    }
+
+    /// The live session whose `column` (one of our two unique keys, never caller input) is
+    /// `value`.
+    async fn live_session_where(
+        &self,
+        column: &'static str,
+        value: &str,
+        now: i64,
+    ) -> Result<Option<SessionRow>, DbError> {
         let record: Option<SessionRecord> = on_reader!(self, |conn| {
             sqlx::query_as(&format!(
-                "{SESSION_SELECT} where id = $2 and {SESSION_LIVE}"
+                "{SESSION_SELECT} where {column} = $2 and {SESSION_LIVE}"
             ))
             .bind(now)
-            .bind(id)
+            .bind(value)
             .fetch_optional(&mut *conn)
             .await?
         });

@@ -18,37 +18,42 @@ pub fn interop_dir() -> PathBuf {
     workspace_root().join("tests").join("interop")
 }
 
-/// Runs `npm ci` in `tests/interop` once per process when `node_modules` is missing or older
-/// than `package-lock.json`. Panics with a clear message when `node` or `npm` is missing.
+/// Runs `npm ci` in `tests/interop` once per process when needed (see [`npm_ci`]).
 pub fn ensure_node_modules() {
     static READY: OnceLock<()> = OnceLock::new();
     READY.get_or_init(|| {
-        for tool in ["node", "npm"] {
-            let found = std::process::Command::new(tool)
-                .arg("--version")
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(
-                found,
-                "`{tool}` is not on PATH: the interop tests need Node.js 18+ and npm \
-                 (they run the stock JavaScript y-websocket client)"
-            );
-        }
-        let dir = interop_dir();
-        // npm keeps a copy of the lock file it installed from in node_modules.
-        let installed = modified(&dir.join("node_modules").join(".package-lock.json"));
-        let wanted = modified(&dir.join("package-lock.json"));
-        if installed.is_some() && installed >= wanted {
-            return;
-        }
-        let status = std::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dir)
-            .status()
-            .expect("npm runs");
-        assert!(status.success(), "`npm ci` failed in {}", dir.display());
+        npm_ci(
+            &interop_dir(),
+            "the interop tests need Node.js 18+ and npm (they run the stock JavaScript \
+             y-websocket client)",
+        )
     });
+}
+
+/// Runs `npm ci` in `dir` when `node_modules` is missing or older than `package-lock.json`.
+/// Panics with a clear message (`why` says which tests need Node) when `node` or `npm` is
+/// missing: tests that need them are never skipped. Callers run it once per process.
+pub fn npm_ci(dir: &Path, why: &str) {
+    for tool in ["node", "npm"] {
+        let found = std::process::Command::new(tool)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(found, "`{tool}` is not on PATH: {why}");
+    }
+    // npm keeps a copy of the lock file it installed from in node_modules.
+    let installed = modified(&dir.join("node_modules").join(".package-lock.json"));
+    let wanted = modified(&dir.join("package-lock.json"));
+    if installed.is_some() && installed >= wanted {
+        return;
+    }
+    let status = std::process::Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(dir)
+        .status()
+        .expect("npm runs");
+    assert!(status.success(), "`npm ci` failed in {}", dir.display());
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
