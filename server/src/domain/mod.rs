@@ -9,6 +9,12 @@
 //! - [`org`]: the vocabulary of bodies and people: organization kinds, levels, roles, and the
 //!   newtypes that parse codes and names so handlers never validate by hand.
 //! - [`policy`]: who may do what, including document access for the websocket.
+//! - [`calendar`]: time limits and the working-day calendar (holidays, worked weekend days).
+//! - [`task`]: the task (任务 / 督办) state machine.
+//! - [`notice`]: the notification (通报 / 函告) version and receipt state machines.
 
+pub mod calendar;
+pub mod notice;
 pub mod org;
 pub mod policy;
+pub mod task;

@@ -5,7 +5,6 @@
 //! valid: a handler that holds an [`OrgCode`] never checks it again.
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +19,7 @@ macro_rules! labelled_enum {
         pub enum $name:ident { $( $(#[$vmeta:meta])* $variant:ident = ($text:literal, $zh:literal, $en:literal) ),+ $(,)? }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $( $(#[$vmeta])* $variant ),+ }
 
@@ -43,18 +42,18 @@ macro_rules! labelled_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $name {
-            type Err = Invalid;
-            fn from_str(s: &str) -> Result<Self, Invalid> {
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::domain::org::Invalid;
+            fn from_str(s: &str) -> Result<Self, $crate::domain::org::Invalid> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(Invalid(format!(
+                    _ => Err($crate::domain::org::Invalid(format!(
                         concat!("unknown ", stringify!($name), " {:?}; expected one of: {}"),
                         s,
                         [$($text),+].join(", ")
@@ -64,6 +63,9 @@ macro_rules! labelled_enum {
         }
     };
 }
+
+/// Shared with the other vocabularies of the domain (tasks, notifications, calendars).
+pub(crate) use labelled_enum;
 
 labelled_enum! {
     /// What kind of body an organization is (DOMAIN.md, "Who uses it").

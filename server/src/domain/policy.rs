@@ -19,6 +19,12 @@
 //! - In a **space** (a meeting, an investigation group, a dispute), what an organization may do
 //!   follows its [`SpaceRole`]; a judicial bureau (司法局) whose region covers the space's region
 //!   supervises it read-only; everyone else sees nothing, not even that the space exists.
+//! - A **task** (任务 / 督办) is seen and acted on only by the body that set it and the body it
+//!   is assigned to ([`task_party`]); what each may do next is the task machine's business
+//!   ([`super::task::transition`]).
+//! - A **notification** (通报 / 函告) is seen only by its sender and its recipients
+//!   ([`notice_role`]). Its 签收 (acknowledgement) must be given by a named person, so never by
+//!   an API token.
 //! - An **API token** acts as its organization with a member's power at most, never as an admin
 //!   or an operator, and only for what its [`Permission`]s list.
 
@@ -29,6 +35,7 @@ use collab::Access;
 use serde::{Deserialize, Serialize};
 
 use super::org::{Invalid, OrgKind, OrgRole, RegionPath, SpaceRole};
+use super::task::Party;
 
 /// Who is acting, as the authentication layer established it (never as the client claims).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +83,8 @@ pub enum Credential {
 }
 
 /// What an API token may be used for. Stored and sent as `orgs:read`, `spaces:read`,
-/// `spaces:write`, `docs:read`, `docs:write`.
+/// `spaces:write`, `docs:read`, `docs:write`, `tasks:read`, `tasks:write`, `notices:read`,
+/// `notices:write`.
 ///
 /// A `:write` permission includes the matching `:read`: a system that may change something
 /// must be able to see what it changes.
@@ -97,6 +105,19 @@ pub enum Permission {
     /// Edit documents and add documents to spaces.
     #[serde(rename = "docs:write")]
     DocsWrite,
+    /// See the tasks the organization set or was assigned, and their events.
+    #[serde(rename = "tasks:read")]
+    TasksRead,
+    /// Set tasks and act on them as the organization's party (everything but a person's
+    /// signature).
+    #[serde(rename = "tasks:write")]
+    TasksWrite,
+    /// See the notifications the organization sent or received, and their events.
+    #[serde(rename = "notices:read")]
+    NoticesRead,
+    /// Send, reply to, correct and recall notifications. Not 签收, which needs a person.
+    #[serde(rename = "notices:write")]
+    NoticesWrite,
 }
 
 impl Permission {
@@ -107,6 +128,10 @@ impl Permission {
         Permission::SpacesWrite,
         Permission::DocsRead,
         Permission::DocsWrite,
+        Permission::TasksRead,
+        Permission::TasksWrite,
+        Permission::NoticesRead,
+        Permission::NoticesWrite,
     ];
 
     /// The stored and transmitted name, e.g. `docs:write`, so tokens' permissions survive the
@@ -118,6 +143,10 @@ impl Permission {
             Permission::SpacesWrite => "spaces:write",
             Permission::DocsRead => "docs:read",
             Permission::DocsWrite => "docs:write",
+            Permission::TasksRead => "tasks:read",
+            Permission::TasksWrite => "tasks:write",
+            Permission::NoticesRead => "notices:read",
+            Permission::NoticesWrite => "notices:write",
         }
     }
 
@@ -129,6 +158,8 @@ impl Permission {
                 (self, needed),
                 (Permission::SpacesWrite, Permission::SpacesRead)
                     | (Permission::DocsWrite, Permission::DocsRead)
+                    | (Permission::TasksWrite, Permission::TasksRead)
+                    | (Permission::NoticesWrite, Permission::NoticesRead)
             )
     }
 
@@ -141,6 +172,10 @@ impl Permission {
             Permission::SpacesWrite => "this API token lacks the spaces:write permission",
             Permission::DocsRead => "this API token lacks the docs:read permission",
             Permission::DocsWrite => "this API token lacks the docs:write permission",
+            Permission::TasksRead => "this API token lacks the tasks:read permission",
+            Permission::TasksWrite => "this API token lacks the tasks:write permission",
+            Permission::NoticesRead => "this API token lacks the notices:read permission",
+            Permission::NoticesWrite => "this API token lacks the notices:write permission",
         }
     }
 }
@@ -176,6 +211,36 @@ pub struct SpaceFacts<'a> {
     pub region_path: &'a RegionPath,
     /// The participating organizations (by id) and their roles.
     pub members: &'a [(String, SpaceRole)],
+}
+
+/// What policy needs to know about a task: the two bodies on its sides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskFacts<'a> {
+    /// 交办单位: the body that set the task.
+    pub setter_org_id: &'a str,
+    /// 承办单位: the body that must do it (after a reassignment, the new one).
+    pub assignee_org_id: &'a str,
+    /// Not yet dispatched: a draft is the setter's own paper, which the assignee does not
+    /// see until it is sent.
+    pub draft: bool,
+}
+
+/// What policy needs to know about a notification: who sent it and who received it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoticeFacts<'a> {
+    /// The sending body.
+    pub sender_org_id: &'a str,
+    /// The receiving bodies of this version.
+    pub recipients: &'a [String],
+}
+
+/// What the actor's organization is to a notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeRole {
+    /// The sending body: sees every receipt, corrects, recalls and closes.
+    Sender,
+    /// A receiving body: sees its own receipt, reads, acknowledges (签收) and replies.
+    Recipient,
 }
 
 /// Something an actor asks to do. The HTTP layer names the action; [`decide`] answers.
@@ -223,6 +288,42 @@ pub enum Action<'a> {
     CreateSpaceDoc(SpaceFacts<'a>),
     /// List and revoke one's own sessions. Any signed-in person; never a token.
     ManageOwnSessions,
+    /// Set a task; the actor's organization becomes its setter. Any user acting for an
+    /// organization; a token with `tasks:write`.
+    CreateTask,
+    /// See a task, its history and attachments: the setting and the assigned body only.
+    /// Everyone else is answered 404, so a refusal never reveals that a task exists.
+    ReadTask(TaskFacts<'a>),
+    /// Act on a task (a command, a comment, an attachment, an extension): the setting and the
+    /// assigned body; which commands each may give is [`super::task::transition`]'s answer.
+    ActOnTask(TaskFacts<'a>),
+    /// Send a notification; the actor's organization becomes its sender. Any user acting for
+    /// an organization; a token with `notices:write`.
+    SendNotice,
+    /// See a notification: its sender and its recipients only (404 for everyone else).
+    ReadNotice(NoticeFacts<'a>),
+    /// 签收: acknowledge a notification for a receiving body. A signed-in person of a
+    /// recipient only; never a token, because an acknowledgement names who gave it.
+    AcknowledgeNotice(NoticeFacts<'a>),
+    /// Reply to a notification: a recipient; a token with `notices:write`.
+    ReplyNotice(NoticeFacts<'a>),
+    /// Correct, recall, or close the exchange with a recipient: the sender; a token with
+    /// `notices:write`.
+    ManageNotice(NoticeFacts<'a>),
+    /// Register, list, pause webhooks of an organization and read their delivery log. An admin
+    /// of that organization only: never an operator (a webhook carries the organization's
+    /// tasks and notifications out) and never a token (a token could otherwise widen its own
+    /// reach).
+    ManageWebhooks { org_id: &'a str },
+    /// Set the mailbox an organization's events are emailed to. An admin of that organization
+    /// only, for the same reason as webhooks.
+    ManageMailbox { org_id: &'a str },
+    /// Follow one's events (the inbox and the live stream). Any signed-in person; a token with
+    /// `tasks:read` or `notices:read`, which then sees only the events of that kind
+    /// ([`event_visible`]).
+    ReadEvents,
+    /// Load a year of the working-day calendar. Operator only: it is deployment-wide.
+    ManageCalendar,
 }
 
 impl Action<'_> {
@@ -234,7 +335,19 @@ impl Action<'_> {
             Action::CreateSpace | Action::ManageSpaceMembers(_) => Some(Permission::SpacesWrite),
             Action::ReadSpace(_) => Some(Permission::SpacesRead),
             Action::CreateSpaceDoc(_) => Some(Permission::DocsWrite),
-            Action::ManageDirectory
+            Action::CreateTask | Action::ActOnTask(_) => Some(Permission::TasksWrite),
+            Action::ReadTask(_) => Some(Permission::TasksRead),
+            Action::SendNotice | Action::ReplyNotice(_) | Action::ManageNotice(_) => {
+                Some(Permission::NoticesWrite)
+            }
+            Action::ReadNotice(_) => Some(Permission::NoticesRead),
+            // Either of two permissions will do; `decide` checks it before asking here.
+            Action::ReadEvents => None,
+            Action::AcknowledgeNotice(_)
+            | Action::ManageWebhooks { .. }
+            | Action::ManageMailbox { .. }
+            | Action::ManageCalendar
+            | Action::ManageDirectory
             | Action::EditOrg { .. }
             | Action::ReadUsers { .. }
             | Action::ManageUsers { .. }
@@ -293,6 +406,23 @@ const READ_SPACE: &str =
 const MANAGE_SPACE_MEMBERS: &str = "only the convening organization may manage who takes part";
 const CREATE_SPACE_DOC: &str =
     "only the convening and participating organizations may add documents; observers and supervisors read";
+const CREATE_TASK: &str = "a task is set by an organization, and you do not act for one";
+const READ_TASK: &str = "only the setting body and the assigned body may see a task";
+const ACT_ON_TASK: &str = "only the setting body and the assigned body may act on a task";
+const SEND_NOTICE: &str = "a notification is sent by an organization, and you do not act for one";
+const READ_NOTICE: &str = "only the sending body and the receiving bodies may see a notification";
+const ACKNOWLEDGE_NEEDS_PERSON: &str =
+    "签收 (acknowledgement) needs a named person: an API token may not acknowledge a notification";
+const ACKNOWLEDGE_NOTICE: &str = "only a receiving body may acknowledge (签收) a notification";
+const REPLY_NOTICE: &str = "only a receiving body may reply to a notification";
+const MANAGE_NOTICE: &str = "only the sending body may correct, recall or close a notification";
+const MANAGE_WEBHOOKS: &str =
+    "only an administrator of this organization may manage its webhooks; operators and API tokens may not";
+const MANAGE_MAILBOX: &str =
+    "only an administrator of this organization may set its mailbox; operators and API tokens may not";
+const READ_EVENTS_TOKEN: &str =
+    "this API token lacks the tasks:read or notices:read permission needed to follow events";
+const MANAGE_CALENDAR: &str = "only an operator may load the working-day calendar";
 
 /// Decides whether `actor` may do `action`, and if not, which rule says no.
 ///
@@ -310,10 +440,28 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
             }
         }
         Credential::Token { permissions, .. } => {
-            if matches!(action, Action::ManageOwnSessions) {
-                return Err(Denied {
-                    rule: OWN_SESSIONS_NEED_SESSION,
-                });
+            match action {
+                Action::ManageOwnSessions => {
+                    return Err(Denied {
+                        rule: OWN_SESSIONS_NEED_SESSION,
+                    })
+                }
+                Action::AcknowledgeNotice(_) => {
+                    return Err(Denied {
+                        rule: ACKNOWLEDGE_NEEDS_PERSON,
+                    })
+                }
+                Action::ReadEvents => {
+                    if holds(permissions, Permission::TasksRead)
+                        || holds(permissions, Permission::NoticesRead)
+                    {
+                        return Ok(());
+                    }
+                    return Err(Denied {
+                        rule: READ_EVENTS_TOKEN,
+                    });
+                }
+                _ => {}
             }
             let needed = action.token_permission().ok_or(Denied {
                 rule: TOKEN_NOT_COVERED,
@@ -360,6 +508,80 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
             CREATE_SPACE_DOC,
         ),
         Action::ManageOwnSessions => allowed(true, OWN_SESSIONS_NEED_SESSION),
+        Action::CreateTask => allowed(actor.org.is_some(), CREATE_TASK),
+        Action::ReadTask(task) => allowed(task_party(actor, &task).is_some(), READ_TASK),
+        Action::ActOnTask(task) => allowed(task_party(actor, &task).is_some(), ACT_ON_TASK),
+        Action::SendNotice => allowed(actor.org.is_some(), SEND_NOTICE),
+        Action::ReadNotice(notice) => allowed(notice_role(actor, &notice).is_some(), READ_NOTICE),
+        Action::AcknowledgeNotice(notice) => allowed(
+            notice_role(actor, &notice) == Some(NoticeRole::Recipient),
+            ACKNOWLEDGE_NOTICE,
+        ),
+        Action::ReplyNotice(notice) => allowed(
+            notice_role(actor, &notice) == Some(NoticeRole::Recipient),
+            REPLY_NOTICE,
+        ),
+        Action::ManageNotice(notice) => allowed(
+            notice_role(actor, &notice) == Some(NoticeRole::Sender),
+            MANAGE_NOTICE,
+        ),
+        Action::ManageWebhooks { org_id } => allowed(is_admin_of(actor, org_id), MANAGE_WEBHOOKS),
+        Action::ManageMailbox { org_id } => allowed(is_admin_of(actor, org_id), MANAGE_MAILBOX),
+        // A token's permissions were checked above; a person follows their own events.
+        Action::ReadEvents => Ok(()),
+        Action::ManageCalendar => allowed(operator, MANAGE_CALENDAR),
+    }
+}
+
+/// Which side of a task the actor's organization is on, if any.
+///
+/// The setter is checked first; creation refuses a task whose setter is its assignee, so the
+/// order only matters for data that breaks that rule. Like [`space_access`] this looks at the
+/// organization only (an operator counts for nothing, a token acts as its organization);
+/// `None` means the task must look as if it did not exist.
+pub fn task_party(actor: &Actor, task: &TaskFacts) -> Option<Party> {
+    let org = actor.org.as_ref()?;
+    if org.id == task.setter_org_id {
+        Some(Party::Setter)
+    } else if org.id == task.assignee_org_id && !task.draft {
+        Some(Party::Assignee)
+    } else {
+        None
+    }
+}
+
+/// What the actor's organization is to a notification, if anything: the sender first, then a
+/// recipient. `None` means the notification must look as if it did not exist.
+pub fn notice_role(actor: &Actor, notice: &NoticeFacts) -> Option<NoticeRole> {
+    let org = actor.org.as_ref()?;
+    if org.id == notice.sender_org_id {
+        Some(NoticeRole::Sender)
+    } else if notice.recipients.contains(&org.id) {
+        Some(NoticeRole::Recipient)
+    } else {
+        None
+    }
+}
+
+/// Whether an event of `kind` (`task.dispatched`, `notice.received`, …) already addressed to
+/// the actor may be shown to them.
+///
+/// A person sees every event addressed to them or their organization. A token sees `task.*`
+/// only with `tasks:read` and `notice.*` only with `notices:read`, and no other kind: a
+/// permission granted for one kind of work never leaks another. A websocket ticket sees none.
+pub fn event_visible(actor: &Actor, kind: &str) -> bool {
+    match &actor.via {
+        Credential::Session { .. } => true,
+        Credential::Ticket => false,
+        Credential::Token { permissions, .. } => {
+            if kind.starts_with("task.") {
+                holds(permissions, Permission::TasksRead)
+            } else if kind.starts_with("notice.") {
+                holds(permissions, Permission::NoticesRead)
+            } else {
+                false
+            }
+        }
     }
 }
 
@@ -740,6 +962,9 @@ mod tests {
             Action::ManageTokens { org_id: MEMBER },
             Action::ReadAudit { org_id: None },
             Action::ManageSettings,
+            Action::ManageWebhooks { org_id: MEMBER },
+            Action::ManageMailbox { org_id: MEMBER },
+            Action::ManageCalendar,
         ] {
             let denied = decide(&actor, &action).unwrap_err();
             assert_eq!(denied.rule, TOKEN_NOT_COVERED, "{action:?}");
@@ -861,5 +1086,215 @@ mod tests {
         }
         let err = "docs:admin".parse::<Permission>().unwrap_err();
         assert!(err.0.contains("docs:write"), "{err}");
+    }
+
+    fn task_between_convener_and_member() -> TaskFacts<'static> {
+        TaskFacts {
+            setter_org_id: CONVENER,
+            assignee_org_id: MEMBER,
+            draft: false,
+        }
+    }
+
+    fn notice_recipients() -> Vec<String> {
+        vec![MEMBER.to_owned(), OBSERVER.to_owned()]
+    }
+
+    #[test]
+    fn tasks_and_notices_are_open_exactly_to_the_bodies_involved() {
+        let task = task_between_convener_and_member();
+        let recipients = notice_recipients();
+        let notice = NoticeFacts {
+            sender_org_id: CONVENER,
+            recipients: &recipients,
+        };
+        // Columns as in the first table: operator, city bureau, sibling bureau, province
+        // bureau, member, convener, observer, outsider, member's admin, token with all,
+        // read-only token, token without. The convener set the task and sent the notice;
+        // the member is assigned the task; the member and the observer received the notice.
+        // Every token acts for the member.
+        #[rustfmt::skip]
+        let table: &[(&str, Action, &str)] = &[
+            ("create a task",                     Action::CreateTask,                         "- Y Y Y Y Y Y Y Y Y - -"),
+            ("read the task",                     Action::ReadTask(task),                     "- - - - Y Y - - Y Y - -"),
+            ("act on the task",                   Action::ActOnTask(task),                    "- - - - Y Y - - Y Y - -"),
+            ("send a notice",                     Action::SendNotice,                         "- Y Y Y Y Y Y Y Y Y - -"),
+            ("read the notice",                   Action::ReadNotice(notice),                 "- - - - Y Y Y - Y Y - -"),
+            ("acknowledge the notice",            Action::AcknowledgeNotice(notice),          "- - - - Y - Y - Y - - -"),
+            ("reply to the notice",               Action::ReplyNotice(notice),                "- - - - Y - Y - Y Y - -"),
+            ("correct, recall or close it",       Action::ManageNotice(notice),               "- - - - - Y - - - - - -"),
+            ("manage the member org's webhooks",  Action::ManageWebhooks { org_id: MEMBER },  "- - - - - - - - Y - - -"),
+            ("set the member org's mailbox",      Action::ManageMailbox { org_id: MEMBER },   "- - - - - - - - Y - - -"),
+            ("follow events",                     Action::ReadEvents,                         "Y Y Y Y Y Y Y Y Y Y - -"),
+            ("load the calendar",                 Action::ManageCalendar,                     "Y - - - - - - - - - - -"),
+        ];
+        for (row, action, expected) in table {
+            assert_row(
+                row,
+                expected,
+                |actor| decide(actor, action).is_ok(),
+                |c| c == 'Y',
+            );
+        }
+    }
+
+    #[test]
+    fn the_party_to_a_task_is_the_setter_first_then_the_assignee() {
+        let task = task_between_convener_and_member();
+        let meaning = |c| match c {
+            'S' => Some(Party::Setter),
+            'A' => Some(Party::Assignee),
+            _ => None,
+        };
+        assert_row(
+            "the task",
+            "- - - - A S - - A A A A",
+            |actor| task_party(actor, &task),
+            meaning,
+        );
+        let own = TaskFacts {
+            setter_org_id: MEMBER,
+            assignee_org_id: MEMBER,
+            draft: false,
+        };
+        let member = department(MEMBER, OrgRole::Member, session());
+        assert_eq!(task_party(&member, &own), Some(Party::Setter));
+    }
+
+    #[test]
+    fn a_draft_task_is_the_setters_alone_until_it_is_dispatched() {
+        let draft = TaskFacts {
+            draft: true,
+            ..task_between_convener_and_member()
+        };
+        assert_row(
+            "the draft",
+            "- - - - - S - - - - - -",
+            |actor| task_party(actor, &draft),
+            |c| (c == 'S').then_some(Party::Setter),
+        );
+    }
+
+    #[test]
+    fn the_role_in_a_notice_is_the_sender_first_then_a_recipient() {
+        let recipients = notice_recipients();
+        let notice = NoticeFacts {
+            sender_org_id: CONVENER,
+            recipients: &recipients,
+        };
+        let meaning = |c| match c {
+            'S' => Some(NoticeRole::Sender),
+            'R' => Some(NoticeRole::Recipient),
+            _ => None,
+        };
+        assert_row(
+            "the notice",
+            "- - - - R S R - R R R R",
+            |actor| notice_role(actor, &notice),
+            meaning,
+        );
+    }
+
+    #[test]
+    fn acknowledging_a_notice_needs_a_named_person_never_a_token() {
+        let recipients = notice_recipients();
+        let notice = NoticeFacts {
+            sender_org_id: CONVENER,
+            recipients: &recipients,
+        };
+        let token_of_recipient = department(MEMBER, OrgRole::Admin, token(Permission::ALL));
+
+        let denied = decide(&token_of_recipient, &Action::AcknowledgeNotice(notice)).unwrap_err();
+
+        assert_eq!(denied.rule, ACKNOWLEDGE_NEEDS_PERSON);
+        assert!(denied.rule.contains("签收"), "{denied}");
+        assert!(decide(&token_of_recipient, &Action::ReplyNotice(notice)).is_ok());
+    }
+
+    #[test]
+    fn webhooks_are_managed_by_the_organizations_admin_never_an_operator_or_a_token() {
+        let admin = department(MEMBER, OrgRole::Admin, session());
+        let mut operator_in_member = department(MEMBER, OrgRole::Member, session());
+        operator_in_member.operator = true;
+        let admin_token = department(MEMBER, OrgRole::Admin, token(Permission::ALL));
+        let other_admin = department(CONVENER, OrgRole::Admin, session());
+        let action = Action::ManageWebhooks { org_id: MEMBER };
+
+        assert!(decide(&admin, &action).is_ok());
+        assert_eq!(
+            decide(&operator(), &action).unwrap_err().rule,
+            MANAGE_WEBHOOKS
+        );
+        assert_eq!(
+            decide(&operator_in_member, &action).unwrap_err().rule,
+            MANAGE_WEBHOOKS
+        );
+        assert_eq!(
+            decide(&other_admin, &action).unwrap_err().rule,
+            MANAGE_WEBHOOKS
+        );
+        assert_eq!(
+            decide(&admin_token, &action).unwrap_err().rule,
+            TOKEN_NOT_COVERED
+        );
+    }
+
+    #[test]
+    fn task_and_notice_tokens_need_their_permissions_and_write_includes_read() {
+        let task = task_between_convener_and_member();
+        let recipients = notice_recipients();
+        let notice = NoticeFacts {
+            sender_org_id: CONVENER,
+            recipients: &recipients,
+        };
+        let reader = department(
+            MEMBER,
+            OrgRole::Member,
+            token(&[Permission::TasksRead, Permission::NoticesRead]),
+        );
+        let writer = department(
+            MEMBER,
+            OrgRole::Member,
+            token(&[Permission::TasksWrite, Permission::NoticesWrite]),
+        );
+
+        assert!(decide(&reader, &Action::ReadTask(task)).is_ok());
+        assert!(decide(&reader, &Action::ReadNotice(notice)).is_ok());
+        assert!(decide(&writer, &Action::ReadTask(task)).is_ok());
+        assert!(decide(&writer, &Action::ReadNotice(notice)).is_ok());
+        assert!(decide(&writer, &Action::ActOnTask(task)).is_ok());
+        let denied = decide(&reader, &Action::ActOnTask(task)).unwrap_err();
+        assert!(denied.rule.contains("tasks:write"), "{denied}");
+        let denied = decide(&reader, &Action::SendNotice).unwrap_err();
+        assert!(denied.rule.contains("notices:write"), "{denied}");
+        assert!(!Permission::TasksRead.grants(Permission::TasksWrite));
+        assert!(!Permission::TasksWrite.grants(Permission::NoticesRead));
+    }
+
+    #[test]
+    fn a_token_follows_events_with_either_read_permission_and_sees_only_their_kind() {
+        let tasks_only = department(MEMBER, OrgRole::Member, token(&[Permission::TasksWrite]));
+        let notices_only = department(MEMBER, OrgRole::Member, token(&[Permission::NoticesRead]));
+        let docs_only = department(MEMBER, OrgRole::Member, token(&[Permission::DocsRead]));
+        let person = department(MEMBER, OrgRole::Member, session());
+
+        assert!(decide(&tasks_only, &Action::ReadEvents).is_ok());
+        assert!(decide(&notices_only, &Action::ReadEvents).is_ok());
+        assert_eq!(
+            decide(&docs_only, &Action::ReadEvents).unwrap_err().rule,
+            READ_EVENTS_TOKEN
+        );
+
+        assert!(event_visible(&tasks_only, "task.dispatched"));
+        assert!(!event_visible(&tasks_only, "notice.received"));
+        assert!(event_visible(&notices_only, "notice.received"));
+        assert!(!event_visible(&notices_only, "task.overdue"));
+        assert!(!event_visible(&tasks_only, "meeting.scheduled"));
+        assert!(event_visible(&person, "task.escalated"));
+        assert!(event_visible(&person, "notice.escalated"));
+        assert!(!event_visible(
+            &department(MEMBER, OrgRole::Member, Credential::Ticket),
+            "task.dispatched"
+        ));
     }
 }

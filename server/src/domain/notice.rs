@@ -1,0 +1,476 @@
+//! Notifications (信息通报 / 案件函告): the sender's version machine and each receiving body's
+//! receipt machine, as pure transition functions.
+//!
+//! A notification is a series of versions. The sender writes a draft and sends it; a
+//! correction (更正) or a recall (撤回) is a new version, sent like the first, and the one it
+//! replaces becomes superseded:
+//!
+//! ```text
+//! draft ──send──▶ sent ──correct | recall (a new version is sent)──▶ superseded
+//! ```
+//!
+//! Each receiving body has one receipt per version, so a correction must be acknowledged
+//! again:
+//!
+//! ```text
+//! delivered ──read (automatic)──▶ read ──acknowledge 签收──▶ acknowledged ──reply──▶ replied ──close (sender)──▶ closed
+//!     └──────────────acknowledge 签收────────────────────────▲
+//! ```
+//!
+//! Read is not acknowledgement: reading happens when anyone of the body opens it; 签收 is an
+//! explicit act by a named person for the body (policy refuses it to API tokens). A
+//! notification that asks for no acknowledgement but a reply is replied to straight from
+//! delivered or read. Only the sender closes an exchange, and only after the reply.
+//!
+//! Every refusal names the rule; this module decides only and never reads the database or the
+//! clock.
+
+use super::org::labelled_enum;
+pub use super::task::Refused;
+
+labelled_enum! {
+    pub enum NoticeKind {
+        /// 信息通报: information shared with other bodies.
+        Information = ("information", "信息通报", "Information notice"),
+        /// 案件函告: a formal letter about a case.
+        CaseLetter = ("case_letter", "案件函告", "Case letter"),
+    }
+}
+
+labelled_enum! {
+    /// What a version of a notification is.
+    pub enum VersionKind {
+        Original = ("original", "原件", "Original"),
+        /// 更正: replaces the text; must be acknowledged again.
+        Correction = ("correction", "更正", "Correction"),
+        /// 撤回: withdraws the notification; recipients acknowledge that they know.
+        Recall = ("recall", "撤回", "Recall"),
+    }
+}
+
+labelled_enum! {
+    /// Where one version of a notification is, from the sender's side.
+    pub enum NoticeState {
+        /// 草稿.
+        Draft = ("draft", "草稿", "Draft"),
+        /// 已发送.
+        Sent = ("sent", "已发送", "Sent"),
+        /// 已被新版本取代: a correction or recall replaced it.
+        Superseded = ("superseded", "已更正/撤回", "Superseded"),
+    }
+}
+
+labelled_enum! {
+    /// Where one receiving body is with one version.
+    pub enum ReceiptState {
+        /// 已送达.
+        Delivered = ("delivered", "已送达", "Delivered"),
+        /// 已阅: someone of the body opened it. Not an acknowledgement.
+        Read = ("read", "已阅", "Read"),
+        /// 已签收: a named person acknowledged it for the body.
+        Acknowledged = ("acknowledged", "已签收", "Acknowledged"),
+        /// 已回复.
+        Replied = ("replied", "已回复", "Replied"),
+        /// 已办结: the sender closed the exchange after the reply.
+        Closed = ("closed", "已办结", "Closed"),
+    }
+}
+
+labelled_enum! {
+    pub enum NoticeCommand {
+        Send = ("send", "发送", "Send"),
+        Correct = ("correct", "更正", "Correct"),
+        Recall = ("recall", "撤回", "Recall"),
+    }
+}
+
+labelled_enum! {
+    pub enum ReceiptCommand {
+        /// Automatic when someone of the receiving body opens it.
+        Read = ("read", "阅读", "Read"),
+        /// 签收.
+        Acknowledge = ("acknowledge", "签收", "Acknowledge"),
+        Reply = ("reply", "回复", "Reply"),
+        /// By the sender, after a reply.
+        Close = ("close", "办结", "Close"),
+    }
+}
+
+/// What a notification asks of its receivers; fixed when it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Demands {
+    pub acknowledgement: bool,
+    pub reply: bool,
+}
+
+const SUPERSEDED: &str =
+    "this version was superseded: it was corrected or recalled; act on the newest version";
+const DRAFT_HAS_NO_RECEIPTS: &str =
+    "this version is still a draft: it has not been sent, so no body has received it";
+const SEND_ONLY_DRAFT: &str = "this notification was already sent; only a draft can be sent";
+const CORRECT_ONLY_SENT: &str =
+    "only a sent notification can be corrected; a draft is simply edited before it is sent";
+const RECALL_ONLY_SENT: &str =
+    "only a sent notification can be recalled; a draft is simply not sent";
+const CLOSE_BY_SENDER: &str = "only the sending body may close the exchange with a receiving body";
+const READ_BY_RECEIVER: &str =
+    "only the receiving body marks a notification read; the sending body cannot do it for it";
+const ACKNOWLEDGE_BY_RECEIVER: &str =
+    "only the receiving body may acknowledge (签收) a notification; the sending body cannot do it for it";
+const REPLY_BY_RECEIVER: &str =
+    "only the receiving body may reply to a notification; the sending body cannot do it for it";
+const NO_ACKNOWLEDGEMENT_ASKED: &str =
+    "this notification does not ask for acknowledgement (签收), so it cannot be acknowledged";
+const NO_REPLY_ASKED: &str =
+    "this notification does not ask for a reply, so it cannot be replied to";
+const ACKNOWLEDGE_BEFORE_REPLY: &str =
+    "a reply comes after acknowledgement: acknowledge (签收) the notification first";
+
+/// The sender's side: what `command` does to a version in `state`. Correct and Recall
+/// supersede a sent version (the new version is sent as a new row).
+pub fn version_transition(
+    state: NoticeState,
+    command: NoticeCommand,
+) -> Result<NoticeState, Refused> {
+    let refuse = |rule| Err(Refused { rule });
+    match (state, command) {
+        (NoticeState::Superseded, _) => refuse(SUPERSEDED),
+        (NoticeState::Draft, NoticeCommand::Send) => Ok(NoticeState::Sent),
+        (NoticeState::Sent, NoticeCommand::Correct | NoticeCommand::Recall) => {
+            Ok(NoticeState::Superseded)
+        }
+        (NoticeState::Sent, NoticeCommand::Send) => refuse(SEND_ONLY_DRAFT),
+        (NoticeState::Draft, NoticeCommand::Correct) => refuse(CORRECT_ONLY_SENT),
+        (NoticeState::Draft, NoticeCommand::Recall) => refuse(RECALL_ONLY_SENT),
+    }
+}
+
+/// The refusal for a receipt command in a receipt state that does not allow it; the
+/// sentence ends with the state the receipt is in.
+fn wrong_receipt_state(command: ReceiptCommand, state: ReceiptState) -> &'static str {
+    /// Appends "; it is now <state>" at compile time, so the rule stays `&'static str`.
+    macro_rules! now {
+        ($rule:literal) => {
+            match state {
+                ReceiptState::Delivered => concat!($rule, "; it is now delivered"),
+                ReceiptState::Read => concat!($rule, "; it is now read"),
+                ReceiptState::Acknowledged => concat!($rule, "; it is now acknowledged"),
+                ReceiptState::Replied => concat!($rule, "; it is now replied"),
+                ReceiptState::Closed => concat!($rule, "; it is now closed"),
+            }
+        };
+    }
+    match command {
+        ReceiptCommand::Read => {
+            now!("a notification is marked read once, when it is first opened after delivery")
+        }
+        ReceiptCommand::Acknowledge => {
+            now!("a notification can be acknowledged only once, while delivered or read")
+        }
+        ReceiptCommand::Reply => now!("a notification can be replied to only once"),
+        ReceiptCommand::Close => {
+            now!("the exchange can be closed only after the receiving body replied")
+        }
+    }
+}
+
+/// A receiving body's side: `sender` says whether the sending body asks (only Close is the
+/// sender's), `demands` what the notification asks for. A superseded version refuses
+/// everything ("this version was corrected or recalled; act on the newest").
+///
+/// The checks go from the most general to the most specific: the version, then who asks,
+/// then what the notification demands, then the receipt's state.
+pub fn receipt_transition(
+    version: NoticeState,
+    state: ReceiptState,
+    command: ReceiptCommand,
+    demands: Demands,
+    sender: bool,
+) -> Result<ReceiptState, Refused> {
+    use ReceiptCommand as C;
+    use ReceiptState as R;
+
+    let refuse = |rule| Err(Refused { rule });
+    match version {
+        NoticeState::Superseded => return refuse(SUPERSEDED),
+        NoticeState::Draft => return refuse(DRAFT_HAS_NO_RECEIPTS),
+        NoticeState::Sent => {}
+    }
+    match (command, sender) {
+        (C::Close, false) => return refuse(CLOSE_BY_SENDER),
+        (C::Read, true) => return refuse(READ_BY_RECEIVER),
+        (C::Acknowledge, true) => return refuse(ACKNOWLEDGE_BY_RECEIVER),
+        (C::Reply, true) => return refuse(REPLY_BY_RECEIVER),
+        _ => {}
+    }
+    match command {
+        C::Acknowledge if !demands.acknowledgement => return refuse(NO_ACKNOWLEDGEMENT_ASKED),
+        C::Reply if !demands.reply => return refuse(NO_REPLY_ASKED),
+        _ => {}
+    }
+    match (command, state) {
+        (C::Read, R::Delivered) => Ok(R::Read),
+        (C::Acknowledge, R::Delivered | R::Read) => Ok(R::Acknowledged),
+        (C::Reply, R::Acknowledged) if demands.acknowledgement => Ok(R::Replied),
+        (C::Reply, R::Delivered | R::Read) if demands.acknowledgement => {
+            refuse(ACKNOWLEDGE_BEFORE_REPLY)
+        }
+        (C::Reply, R::Delivered | R::Read) => Ok(R::Replied),
+        (C::Close, R::Replied) => Ok(R::Closed),
+        _ => refuse(wrong_receipt_state(command, state)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ReceiptCommand as C;
+    use ReceiptState as R;
+
+    const ALL_DEMANDS: [Demands; 4] = [
+        Demands {
+            acknowledgement: false,
+            reply: false,
+        },
+        Demands {
+            acknowledgement: true,
+            reply: false,
+        },
+        Demands {
+            acknowledgement: false,
+            reply: true,
+        },
+        Demands {
+            acknowledgement: true,
+            reply: true,
+        },
+    ];
+
+    // What the receipt table of WORKFLOWS.md allows; everything else must be refused.
+    /// One allowed row: (from, command, by the sender, acknowledgement demanded, reply
+    /// demanded, to); `None` in a demand column means either.
+    type Row = (
+        ReceiptState,
+        ReceiptCommand,
+        bool,
+        Option<bool>,
+        Option<bool>,
+        ReceiptState,
+    );
+
+    #[rustfmt::skip]
+    const ALLOWED: &[Row] = &[
+        // from           command          sender ack          reply        to
+        (R::Delivered,    C::Read,         false, None,        None,        R::Read),
+        (R::Delivered,    C::Acknowledge,  false, Some(true),  None,        R::Acknowledged),
+        (R::Read,         C::Acknowledge,  false, Some(true),  None,        R::Acknowledged),
+        (R::Acknowledged, C::Reply,        false, Some(true),  Some(true),  R::Replied),
+        (R::Delivered,    C::Reply,        false, Some(false), Some(true),  R::Replied),
+        (R::Read,         C::Reply,        false, Some(false), Some(true),  R::Replied),
+        (R::Replied,      C::Close,        true,  None,        None,        R::Closed),
+    ];
+
+    fn expected(
+        state: ReceiptState,
+        command: ReceiptCommand,
+        demands: Demands,
+        sender: bool,
+    ) -> Option<ReceiptState> {
+        ALLOWED
+            .iter()
+            .find(|(from, c, by_sender, ack, reply, _)| {
+                *from == state
+                    && *c == command
+                    && *by_sender == sender
+                    && ack.is_none_or(|a| a == demands.acknowledgement)
+                    && reply.is_none_or(|r| r == demands.reply)
+            })
+            .map(|row| row.5)
+    }
+
+    /// The words a refusal may name to be understood: the command, the state, or the
+    /// version's state.
+    fn names_the_rule(rule: &str, words: &[&str]) -> bool {
+        words.iter().any(|word| rule.contains(word))
+    }
+
+    #[test]
+    fn every_receipt_command_is_allowed_or_refused_as_the_table_says() {
+        let mut allowed = 0;
+        let mut cases = 0;
+        for &version in NoticeState::ALL {
+            for &state in R::ALL {
+                for &command in C::ALL {
+                    for demands in ALL_DEMANDS {
+                        for sender in [false, true] {
+                            cases += 1;
+                            let want = if version == NoticeState::Sent {
+                                expected(state, command, demands, sender)
+                            } else {
+                                None
+                            };
+                            let got = receipt_transition(version, state, command, demands, sender);
+                            let case = format!(
+                                "{command} on a {state} receipt of a {version} version, \
+                                 {demands:?}, by the {}",
+                                if sender { "sender" } else { "receiver" }
+                            );
+                            match (want, got) {
+                                (Some(to), Ok(next)) => {
+                                    assert_eq!(next, to, "{case}");
+                                    allowed += 1;
+                                }
+                                (None, Err(refused)) => assert!(
+                                    names_the_rule(
+                                        refused.rule,
+                                        &[command.as_str(), state.as_str(), version.as_str()]
+                                    ),
+                                    "{case}: {refused}"
+                                ),
+                                (Some(to), Err(refused)) => {
+                                    panic!("{case}: expected {to}, refused: {refused}")
+                                }
+                                (None, Ok(next)) => {
+                                    panic!("{case}: expected a refusal, got {next}")
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(cases, 3 * 5 * 4 * 4 * 2);
+        // Read: 4 demands; acknowledge: 2 states × 2 demands; reply: 1 + 2 states;
+        // close: 4 demands.
+        assert_eq!(allowed, 4 + 4 + 1 + 2 + 4);
+    }
+
+    #[test]
+    fn every_version_command_is_allowed_or_refused_as_the_table_says() {
+        use NoticeCommand as N;
+        use NoticeState as V;
+        let allowed = [
+            (V::Draft, N::Send, V::Sent),
+            (V::Sent, N::Correct, V::Superseded),
+            (V::Sent, N::Recall, V::Superseded),
+        ];
+        for &state in V::ALL {
+            for &command in N::ALL {
+                let want = allowed
+                    .iter()
+                    .find(|(s, c, _)| (*s, *c) == (state, command))
+                    .map(|row| row.2);
+                match (want, version_transition(state, command)) {
+                    (Some(to), Ok(next)) => assert_eq!(next, to, "{command} on {state}"),
+                    (None, Err(refused)) => assert!(
+                        names_the_rule(refused.rule, &[command.as_str(), state.as_str()]),
+                        "{command} on {state}: {refused}"
+                    ),
+                    (want, got) => panic!("{command} on {state}: expected {want:?}, got {got:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_superseded_version_refuses_everything_pointing_to_the_newest() {
+        for &state in R::ALL {
+            for &command in C::ALL {
+                for demands in ALL_DEMANDS {
+                    for sender in [false, true] {
+                        let refused = receipt_transition(
+                            NoticeState::Superseded,
+                            state,
+                            command,
+                            demands,
+                            sender,
+                        )
+                        .unwrap_err();
+                        assert_eq!(refused.rule, SUPERSEDED);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reading_is_not_acknowledging() {
+        let demands = Demands {
+            acknowledgement: true,
+            reply: false,
+        };
+
+        let read = receipt_transition(NoticeState::Sent, R::Delivered, C::Read, demands, false);
+
+        assert_eq!(read, Ok(R::Read));
+        assert_ne!(read, Ok(R::Acknowledged));
+    }
+
+    #[test]
+    fn a_reply_before_the_required_acknowledgement_is_refused_with_the_reason() {
+        let demands = Demands {
+            acknowledgement: true,
+            reply: true,
+        };
+
+        let refused =
+            receipt_transition(NoticeState::Sent, R::Read, C::Reply, demands, false).unwrap_err();
+
+        assert_eq!(refused.rule, ACKNOWLEDGE_BEFORE_REPLY);
+    }
+
+    #[test]
+    fn the_sender_closes_and_cannot_act_for_a_receiver() {
+        let demands = Demands {
+            acknowledgement: true,
+            reply: true,
+        };
+        let by_receiver =
+            receipt_transition(NoticeState::Sent, R::Replied, C::Close, demands, false);
+        let for_receiver =
+            receipt_transition(NoticeState::Sent, R::Read, C::Acknowledge, demands, true);
+
+        assert_eq!(by_receiver.unwrap_err().rule, CLOSE_BY_SENDER);
+        assert_eq!(for_receiver.unwrap_err().rule, ACKNOWLEDGE_BY_RECEIVER);
+    }
+
+    #[test]
+    fn a_second_acknowledgement_is_refused_naming_the_state() {
+        let demands = Demands {
+            acknowledgement: true,
+            reply: false,
+        };
+
+        let refused = receipt_transition(
+            NoticeState::Sent,
+            R::Acknowledged,
+            C::Acknowledge,
+            demands,
+            false,
+        )
+        .unwrap_err();
+
+        assert!(
+            refused.rule.ends_with("it is now acknowledged"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn kinds_and_states_round_trip_through_their_names() {
+        for &state in R::ALL {
+            assert_eq!(state.as_str().parse::<ReceiptState>(), Ok(state));
+        }
+        for &kind in NoticeKind::ALL {
+            assert_eq!(kind.as_str().parse::<NoticeKind>(), Ok(kind));
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::json!(kind.as_str())
+            );
+        }
+        for &kind in VersionKind::ALL {
+            assert_eq!(kind.as_str().parse::<VersionKind>(), Ok(kind));
+        }
+        assert_eq!(NoticeState::Superseded.as_str(), "superseded");
+    }
+}

@@ -1,0 +1,560 @@
+//! Tasks (任务 / 督办事项): the state machine of WORKFLOWS.md as one pure transition function.
+//!
+//! A task is set by one body (交办单位, the setter) and done by another (承办单位, the
+//! assignee). Its life, and who moves it:
+//!
+//! ```text
+//! created ──dispatch (setter)──▶ dispatched ──acknowledge 签收 (assignee)──▶ acknowledged
+//!                                   │ return 退回 (assignee, with a reason)      │ start (assignee)
+//!                                   ▼                                          ▼
+//!   dispatched ◀──reassign (setter)── returned            in_progress ◀──reopen 退回重办 (setter)
+//!                                                              │ submit 反馈 (assignee)  │
+//!                                                              ▼                        │
+//!                                 closed ◀──close 办结── verified ◀──verify 核验── submitted
+//! ```
+//!
+//! An acknowledged task may also be submitted directly or returned; the setter may cancel
+//! (撤销) anything not yet submitted. Closed and cancelled are final.
+//!
+//! The task's clock (its deadline and the reminders 催办 and 督办 that follow it) runs from
+//! dispatch until the feedback is submitted: overdue is not a state but a running clock past its
+//! due time. Extensions (延期) are asked by the assignee before the deadline and answered by
+//! the setter while the clock runs.
+//!
+//! Every refusal names the rule in a sentence for a person; this module decides only, and
+//! never reads the database or the clock: the caller brings the state, the party (from
+//! [`crate::domain::policy::task_party`]) and the time.
+
+use std::fmt;
+
+use super::org::labelled_enum;
+
+labelled_enum! {
+    /// Where a task is in its life. Overdue is not a state: it is an open task whose due time
+    /// has passed ([`TaskState::clock_runs`]).
+    pub enum TaskState {
+        /// 待下发: written by the setting body, not yet sent.
+        Created = ("created", "待下发", "Draft"),
+        /// 已下发: sent to the assignee body, waiting for its 签收.
+        Dispatched = ("dispatched", "已下发", "Dispatched"),
+        /// 已签收: the assignee body acknowledged it.
+        Acknowledged = ("acknowledged", "已签收", "Acknowledged"),
+        /// 办理中.
+        InProgress = ("in_progress", "办理中", "In progress"),
+        /// 已反馈: feedback and evidence submitted, waiting for the setter's check.
+        Submitted = ("submitted", "已反馈", "Submitted"),
+        /// 已核验: the setter accepted the feedback.
+        Verified = ("verified", "已核验", "Verified"),
+        /// 已办结.
+        Closed = ("closed", "已办结", "Closed"),
+        /// 已退回: the assignee returned it with a reason; the setter reassigns or cancels.
+        Returned = ("returned", "已退回", "Returned"),
+        /// 已撤销: withdrawn by the setter before it was done.
+        Cancelled = ("cancelled", "已撤销", "Cancelled"),
+    }
+}
+
+labelled_enum! {
+    /// Which side of a task a body is on.
+    pub enum Party {
+        /// 交办单位: the body that set the task and checks the result.
+        Setter = ("setter", "交办单位", "Setting body"),
+        /// 承办单位: the body that must do it.
+        Assignee = ("assignee", "承办单位", "Assigned body"),
+    }
+}
+
+labelled_enum! {
+    /// What a party asks to do to a task.
+    pub enum TaskCommand {
+        Dispatch = ("dispatch", "下发", "Dispatch"),
+        /// 签收.
+        Acknowledge = ("acknowledge", "签收", "Acknowledge"),
+        Start = ("start", "开始办理", "Start"),
+        /// 反馈: needs the feedback text.
+        Submit = ("submit", "提交反馈", "Submit feedback"),
+        /// 核验通过.
+        Verify = ("verify", "核验通过", "Verify"),
+        /// 退回重办: needs a reason.
+        Reopen = ("reopen", "退回重办", "Reopen"),
+        /// 办结.
+        Close = ("close", "办结", "Close"),
+        /// 退回: needs a reason.
+        Return = ("return", "退回", "Return"),
+        /// 重新交办: needs the new assignee.
+        Reassign = ("reassign", "重新交办", "Reassign"),
+        /// 撤销: needs a reason.
+        Cancel = ("cancel", "撤销", "Cancel"),
+    }
+}
+
+labelled_enum! {
+    /// Where a task comes from.
+    pub enum TaskSource {
+        /// 自行交办: set directly by a body.
+        Direct = ("direct", "直接交办", "Set directly"),
+        /// 议定事项: an agreed item of signed minutes.
+        AgreedItem = ("agreed_item", "议定事项", "Agreed item of minutes"),
+        /// 争议协调意见.
+        DisputeDecision = ("dispute_decision", "争议协调意见", "Dispute decision"),
+        /// 联合调查组牵头单位交办.
+        Investigation = ("investigation", "联合调查", "Joint investigation"),
+        /// 监督文书.
+        Supervision = ("supervision", "监督文书", "Supervision document"),
+    }
+}
+
+labelled_enum! {
+    /// The answer to an extension request (延期申请).
+    pub enum ExtensionState {
+        Pending = ("pending", "待审批", "Pending"),
+        Granted = ("granted", "已同意", "Granted"),
+        Refused = ("refused", "未同意", "Refused"),
+    }
+}
+
+/// A refused command, naming the rule that refused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    pub rule: &'static str,
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.rule)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+impl TaskState {
+    /// Whether the task's clock runs: dispatched, acknowledged or in progress. Reminders and
+    /// escalations fire only while it does, and such a task past its due time is overdue.
+    pub fn clock_runs(self) -> bool {
+        matches!(
+            self,
+            TaskState::Dispatched | TaskState::Acknowledged | TaskState::InProgress
+        )
+    }
+
+    /// Closed or cancelled: nothing more can happen.
+    pub fn is_final(self) -> bool {
+        matches!(self, TaskState::Closed | TaskState::Cancelled)
+    }
+}
+
+impl TaskCommand {
+    /// Return, Reopen and Cancel need a reason a person wrote; Submit needs feedback.
+    pub fn needs_text(self) -> bool {
+        matches!(
+            self,
+            TaskCommand::Submit | TaskCommand::Return | TaskCommand::Reopen | TaskCommand::Cancel
+        )
+    }
+
+    /// The only party that may give this command.
+    pub fn party(self) -> Party {
+        match self {
+            TaskCommand::Acknowledge
+            | TaskCommand::Start
+            | TaskCommand::Submit
+            | TaskCommand::Return => Party::Assignee,
+            TaskCommand::Dispatch
+            | TaskCommand::Verify
+            | TaskCommand::Reopen
+            | TaskCommand::Close
+            | TaskCommand::Reassign
+            | TaskCommand::Cancel => Party::Setter,
+        }
+    }
+
+    /// The refusal when the other party gives this command.
+    fn wrong_party(self) -> &'static str {
+        match self {
+            TaskCommand::Dispatch => "only the setting body may dispatch a task",
+            TaskCommand::Acknowledge => "only the assigned body may acknowledge a task (签收)",
+            TaskCommand::Start => "only the assigned body may start work on a task",
+            TaskCommand::Submit => "only the assigned body may submit feedback on a task",
+            TaskCommand::Verify => "only the setting body may verify a task's feedback",
+            TaskCommand::Reopen => {
+                "only the setting body may reopen a task whose feedback is not good enough"
+            }
+            TaskCommand::Close => "only the setting body may close a task",
+            TaskCommand::Return => {
+                "only the assigned body may return a task to the body that set it"
+            }
+            TaskCommand::Reassign => "only the setting body may reassign a returned task",
+            TaskCommand::Cancel => "only the setting body may cancel a task",
+        }
+    }
+
+    /// The refusal when the right party gives this command in a state that does not allow
+    /// it; the sentence ends with the state the task is in.
+    fn wrong_state(self, state: TaskState) -> &'static str {
+        /// Appends "; it is now <state>" at compile time, so the rule stays `&'static str`.
+        macro_rules! now {
+            ($rule:literal) => {
+                match state {
+                    TaskState::Created => concat!($rule, "; it is now created (a draft)"),
+                    TaskState::Dispatched => concat!($rule, "; it is now dispatched"),
+                    TaskState::Acknowledged => concat!($rule, "; it is now acknowledged"),
+                    TaskState::InProgress => concat!($rule, "; it is now in_progress"),
+                    TaskState::Submitted => concat!($rule, "; it is now submitted"),
+                    TaskState::Verified => concat!($rule, "; it is now verified"),
+                    TaskState::Closed => concat!($rule, "; it is now closed"),
+                    TaskState::Returned => concat!($rule, "; it is now returned"),
+                    TaskState::Cancelled => concat!($rule, "; it is now cancelled"),
+                }
+            };
+        }
+        match self {
+            TaskCommand::Dispatch => now!("a task can be dispatched only while it is a draft"),
+            TaskCommand::Acknowledge => {
+                now!("a task can be acknowledged only when it has been dispatched")
+            }
+            TaskCommand::Start => {
+                now!("work on a task can start only after it has been acknowledged")
+            }
+            TaskCommand::Submit => {
+                now!("feedback can be submitted only while the task is acknowledged or in progress")
+            }
+            TaskCommand::Verify => {
+                now!("a task can be verified only after its feedback was submitted")
+            }
+            TaskCommand::Reopen => {
+                now!("a task can be reopened only after its feedback was submitted")
+            }
+            TaskCommand::Close => now!("a task can be closed only after it was verified"),
+            TaskCommand::Return => {
+                now!("a task can be returned only before work on it has started (dispatched or acknowledged)")
+            }
+            TaskCommand::Reassign => {
+                now!("a task can be reassigned only after the assigned body returned it")
+            }
+            TaskCommand::Cancel => {
+                now!("a task can be cancelled only before its feedback is submitted")
+            }
+        }
+    }
+}
+
+/// Why nothing more can happen to a task in a final state.
+fn final_rule(state: TaskState) -> Option<&'static str> {
+    match state {
+        TaskState::Closed => Some("a closed task is final: nothing more can be done to it"),
+        TaskState::Cancelled => Some("a cancelled task is final: nothing more can be done to it"),
+        _ => None,
+    }
+}
+
+/// The one transition function: what `party` doing `command` to a task in `state` leads to,
+/// or the rule that refuses it.
+///
+/// The checks go from the most general to the most specific: a final task refuses
+/// everything; then a command of the other party is refused naming who may give it; then a
+/// command in the wrong state is refused naming the states it needs and the current one.
+pub fn transition(
+    state: TaskState,
+    party: Party,
+    command: TaskCommand,
+) -> Result<TaskState, Refused> {
+    use TaskCommand as C;
+    use TaskState as S;
+
+    if let Some(rule) = final_rule(state) {
+        return Err(Refused { rule });
+    }
+    if party != command.party() {
+        return Err(Refused {
+            rule: command.wrong_party(),
+        });
+    }
+    let next = match (state, command) {
+        (S::Created, C::Dispatch) => S::Dispatched,
+        (S::Dispatched, C::Acknowledge) => S::Acknowledged,
+        (S::Dispatched | S::Acknowledged, C::Return) => S::Returned,
+        (S::Acknowledged, C::Start) => S::InProgress,
+        (S::Acknowledged | S::InProgress, C::Submit) => S::Submitted,
+        (S::Submitted, C::Verify) => S::Verified,
+        (S::Submitted, C::Reopen) => S::InProgress,
+        (S::Verified, C::Close) => S::Closed,
+        (S::Returned, C::Reassign) => S::Dispatched,
+        (S::Created | S::Dispatched | S::Acknowledged | S::InProgress | S::Returned, C::Cancel) => {
+            S::Cancelled
+        }
+        _ => {
+            return Err(Refused {
+                rule: command.wrong_state(state),
+            })
+        }
+    };
+    Ok(next)
+}
+
+/// The commands `party` may give to a task in `state` now, in [`TaskCommand::ALL`] order: what
+/// a page offers as buttons. Derived from [`transition`], so the two never disagree.
+pub fn available_commands(state: TaskState, party: Party) -> Vec<TaskCommand> {
+    TaskCommand::ALL
+        .iter()
+        .copied()
+        .filter(|command| transition(state, party, *command).is_ok())
+        .collect()
+}
+
+const EXTENSION_ASKED_BY_ASSIGNEE: &str = "only the assigned body may ask for an extension (延期)";
+const EXTENSION_WHILE_WORKING: &str =
+    "an extension can be asked for only while the task is acknowledged or in progress";
+const EXTENSION_BEFORE_DEADLINE: &str =
+    "an extension must be asked for before the deadline passes; an overdue task is reported instead";
+const EXTENSION_ONE_AT_A_TIME: &str =
+    "an extension request is already waiting for an answer; ask again once it is decided";
+const EXTENSION_DECIDED_BY_SETTER: &str = "only the setting body may grant or refuse an extension";
+const EXTENSION_WHILE_CLOCK_RUNS: &str =
+    "an extension can be decided only while the task's clock runs (dispatched, acknowledged or in progress)";
+const EXTENSION_MOVES_LATER: &str =
+    "a granted extension must move the deadline later than it is now";
+
+/// Whether the assignee may ask for more time now: only while acknowledged or in progress,
+/// strictly before the due time, and with no other request pending.
+pub fn may_request_extension(
+    state: TaskState,
+    party: Party,
+    now_ms: i64,
+    due_at: i64,
+    pending: bool,
+) -> Result<(), Refused> {
+    let refuse = |rule| Err(Refused { rule });
+    if party != Party::Assignee {
+        return refuse(EXTENSION_ASKED_BY_ASSIGNEE);
+    }
+    if !matches!(state, TaskState::Acknowledged | TaskState::InProgress) {
+        return refuse(EXTENSION_WHILE_WORKING);
+    }
+    if now_ms >= due_at {
+        return refuse(EXTENSION_BEFORE_DEADLINE);
+    }
+    if pending {
+        return refuse(EXTENSION_ONE_AT_A_TIME);
+    }
+    Ok(())
+}
+
+/// Whether `party` may answer a pending extension request: only the setter, only while the
+/// task's clock runs, and a granted new due time must be later than the current one.
+pub fn may_decide_extension(
+    state: TaskState,
+    party: Party,
+    current_due: i64,
+    new_due: i64,
+    grant: bool,
+) -> Result<(), Refused> {
+    let refuse = |rule| Err(Refused { rule });
+    if party != Party::Setter {
+        return refuse(EXTENSION_DECIDED_BY_SETTER);
+    }
+    if !state.clock_runs() {
+        return refuse(EXTENSION_WHILE_CLOCK_RUNS);
+    }
+    if grant && new_due <= current_due {
+        return refuse(EXTENSION_MOVES_LATER);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Party::{Assignee, Setter};
+    use TaskCommand as C;
+    use TaskState as S;
+
+    /// Every allowed (state, party, command) and where it leads, written out from
+    /// WORKFLOWS.md; everything not listed must be refused.
+    const ALLOWED: &[(TaskState, Party, TaskCommand, TaskState)] = &[
+        (S::Created, Setter, C::Dispatch, S::Dispatched),
+        (S::Created, Setter, C::Cancel, S::Cancelled),
+        (S::Dispatched, Assignee, C::Acknowledge, S::Acknowledged),
+        (S::Dispatched, Assignee, C::Return, S::Returned),
+        (S::Dispatched, Setter, C::Cancel, S::Cancelled),
+        (S::Acknowledged, Assignee, C::Start, S::InProgress),
+        (S::Acknowledged, Assignee, C::Submit, S::Submitted),
+        (S::Acknowledged, Assignee, C::Return, S::Returned),
+        (S::Acknowledged, Setter, C::Cancel, S::Cancelled),
+        (S::InProgress, Assignee, C::Submit, S::Submitted),
+        (S::InProgress, Setter, C::Cancel, S::Cancelled),
+        (S::Submitted, Setter, C::Verify, S::Verified),
+        (S::Submitted, Setter, C::Reopen, S::InProgress),
+        (S::Verified, Setter, C::Close, S::Closed),
+        (S::Returned, Setter, C::Reassign, S::Dispatched),
+        (S::Returned, Setter, C::Cancel, S::Cancelled),
+    ];
+
+    #[test]
+    fn every_state_party_and_command_is_allowed_or_refused_as_the_table_says() {
+        let mut allowed = 0;
+        for &state in S::ALL {
+            for &party in Party::ALL {
+                for &command in C::ALL {
+                    let expected = ALLOWED
+                        .iter()
+                        .find(|(s, p, c, _)| (*s, *p, *c) == (state, party, command))
+                        .map(|(_, _, _, to)| *to);
+                    let outcome = transition(state, party, command);
+                    let case = format!("{party} {command} on {state}");
+                    match (expected, outcome) {
+                        (Some(to), Ok(got)) => {
+                            assert_eq!(got, to, "{case}");
+                            allowed += 1;
+                        }
+                        (None, Err(refused)) => {
+                            let rule = refused.rule;
+                            assert!(
+                                rule.contains(command.as_str()) || rule.contains(state.as_str()),
+                                "{case}: the rule {rule:?} names neither the command nor the state"
+                            );
+                        }
+                        (Some(to), Err(refused)) => {
+                            panic!("{case}: expected {to}, refused: {refused}")
+                        }
+                        (None, Ok(got)) => panic!("{case}: expected a refusal, got {got}"),
+                    }
+                }
+            }
+        }
+        assert_eq!(allowed, ALLOWED.len());
+        assert_eq!(S::ALL.len() * Party::ALL.len() * C::ALL.len(), 180);
+    }
+
+    #[test]
+    fn a_command_of_the_other_party_is_refused_naming_who_may_give_it() {
+        let refused = transition(S::Dispatched, Setter, C::Acknowledge).unwrap_err();
+        assert_eq!(
+            refused.rule,
+            "only the assigned body may acknowledge a task (签收)"
+        );
+
+        let refused = transition(S::Submitted, Assignee, C::Verify).unwrap_err();
+        assert!(
+            refused.rule.starts_with("only the setting body"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn a_command_in_the_wrong_state_is_refused_naming_the_state_it_is_in() {
+        let refused = transition(S::InProgress, Assignee, C::Acknowledge).unwrap_err();
+
+        assert_eq!(
+            refused.to_string(),
+            "a task can be acknowledged only when it has been dispatched; it is now in_progress"
+        );
+    }
+
+    #[test]
+    fn final_states_refuse_everything_from_everyone() {
+        for state in [S::Closed, S::Cancelled] {
+            assert!(state.is_final());
+            assert!(!state.clock_runs());
+            for &party in Party::ALL {
+                for &command in C::ALL {
+                    let refused = transition(state, party, command).unwrap_err();
+                    assert!(refused.rule.contains("final"), "{refused}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_clock_runs_from_dispatch_until_feedback_is_submitted() {
+        let running: Vec<_> = S::ALL.iter().filter(|s| s.clock_runs()).copied().collect();
+        assert_eq!(running, [S::Dispatched, S::Acknowledged, S::InProgress]);
+        let last: Vec<_> = S::ALL.iter().filter(|s| s.is_final()).copied().collect();
+        assert_eq!(last, [S::Closed, S::Cancelled]);
+    }
+
+    #[test]
+    fn available_commands_are_exactly_the_allowed_ones() {
+        assert_eq!(
+            available_commands(S::Dispatched, Assignee),
+            [C::Acknowledge, C::Return]
+        );
+        assert_eq!(available_commands(S::Dispatched, Setter), [C::Cancel]);
+        assert_eq!(
+            available_commands(S::Submitted, Setter),
+            [C::Verify, C::Reopen]
+        );
+        assert!(available_commands(S::Closed, Setter).is_empty());
+    }
+
+    #[test]
+    fn submit_return_reopen_and_cancel_need_text() {
+        let needing: Vec<_> = C::ALL.iter().filter(|c| c.needs_text()).copied().collect();
+        assert_eq!(needing, [C::Submit, C::Reopen, C::Return, C::Cancel]);
+    }
+
+    #[test]
+    fn the_assignee_may_ask_for_an_extension_only_while_working_and_before_the_deadline() {
+        let (now, due) = (1_000, 2_000);
+        for &state in S::ALL {
+            let outcome = may_request_extension(state, Assignee, now, due, false);
+            let working = matches!(state, S::Acknowledged | S::InProgress);
+            assert_eq!(outcome.is_ok(), working, "{state}");
+            if !working {
+                assert_eq!(outcome.unwrap_err().rule, EXTENSION_WHILE_WORKING);
+            }
+        }
+        let refuse = |party, now, pending| {
+            may_request_extension(S::InProgress, party, now, due, pending)
+                .unwrap_err()
+                .rule
+        };
+        assert_eq!(refuse(Setter, now, false), EXTENSION_ASKED_BY_ASSIGNEE);
+        assert_eq!(refuse(Assignee, due, false), EXTENSION_BEFORE_DEADLINE);
+        assert_eq!(refuse(Assignee, due + 1, false), EXTENSION_BEFORE_DEADLINE);
+        assert_eq!(refuse(Assignee, now, true), EXTENSION_ONE_AT_A_TIME);
+        assert!(may_request_extension(S::Acknowledged, Assignee, due - 1, due, false).is_ok());
+    }
+
+    #[test]
+    fn only_the_setter_decides_an_extension_and_a_grant_moves_the_deadline_later() {
+        let due = 2_000;
+        for &state in S::ALL {
+            let outcome = may_decide_extension(state, Setter, due, due + 1, true);
+            assert_eq!(outcome.is_ok(), state.clock_runs(), "{state}");
+            if !state.clock_runs() {
+                assert_eq!(outcome.unwrap_err().rule, EXTENSION_WHILE_CLOCK_RUNS);
+            }
+        }
+        let decide =
+            |party, new_due, grant| may_decide_extension(S::InProgress, party, due, new_due, grant);
+        assert_eq!(
+            decide(Assignee, due + 1, true).unwrap_err().rule,
+            EXTENSION_DECIDED_BY_SETTER
+        );
+        assert_eq!(
+            decide(Setter, due, true).unwrap_err().rule,
+            EXTENSION_MOVES_LATER
+        );
+        assert_eq!(
+            decide(Setter, due - 1, true).unwrap_err().rule,
+            EXTENSION_MOVES_LATER
+        );
+        // A refusal does not move the deadline, so its date does not matter.
+        assert!(decide(Setter, due - 1, false).is_ok());
+    }
+
+    #[test]
+    fn states_and_commands_round_trip_through_their_names() {
+        for &state in S::ALL {
+            assert_eq!(state.as_str().parse::<TaskState>(), Ok(state));
+            assert_eq!(
+                serde_json::to_value(state).unwrap(),
+                serde_json::json!(state.as_str())
+            );
+        }
+        for &command in C::ALL {
+            assert_eq!(command.as_str().parse::<TaskCommand>(), Ok(command));
+        }
+        assert!("overdue".parse::<TaskState>().is_err());
+    }
+}
