@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::auth::password;
 use crate::auth::session::new_secret;
-use crate::config::{CreateOperatorArgs, ImportArgs, ResetPasswordArgs};
+use crate::config::{CalendarLoadArgs, CreateOperatorArgs, ImportArgs, ResetPasswordArgs};
 use crate::db::{
     now_unix_ms, AuditEvent, Db, DirectoryImport, ImportOrg, ImportUser, NewOrg, NewRegion,
     NewUser, Org, Region,
@@ -312,4 +312,31 @@ pub async fn audit_verify(db: &Db) -> anyhow::Result<(bool, String)> {
             ),
         ),
     })
+}
+
+/// Loads one year's working-day calendar from a year file, replacing that year's days.
+/// Running servers pick it up within a minute.
+pub async fn calendar_load(db: &Db, args: &CalendarLoadArgs) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let year = crate::domain::calendar::YearCalendar::parse_json(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    let holidays = year
+        .days
+        .iter()
+        .filter(|d| d.kind == crate::domain::calendar::DayKind::Holiday)
+        .count();
+    let worked = year.days.len() - holidays;
+    let event = cli_event(
+        "calendar_loaded",
+        format!("calendar:{}", year.year),
+        json!({ "days": year.days.len(), "source": year.source }),
+    );
+    db.load_calendar_year(&year, &event)
+        .await
+        .with_context(|| format!("loading the calendar of {}", year.year))?;
+    Ok(format!(
+        "calendar {} loaded: {holidays} holidays, {worked} worked weekend days\n",
+        year.year
+    ))
 }

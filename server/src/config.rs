@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the database migrations and exit (serve also runs them at start-up).
     Migrate(StorageArgs),
     /// Administrative tasks.
@@ -47,6 +47,17 @@ pub enum AdminCommand {
     Regions(StorageArgs),
     /// Check the audit trail's hash chain; exits with 1 if a row was changed or removed.
     AuditVerify(StorageArgs),
+    /// Load one year's working-day calendar (holidays and worked weekend days) from a JSON
+    /// file like `calendar/2026.json`, replacing that year's days.
+    CalendarLoad(CalendarLoadArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CalendarLoadArgs {
+    /// The year file: `{"year": 2026, "source": "…", "days": [{"date", "kind", "name"}]}`.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -121,6 +132,57 @@ pub struct ServeArgs {
     pub limits: Limits,
     #[command(flatten)]
     pub identity: IdentityArgs,
+    #[command(flatten)]
+    pub work: WorkArgs,
+}
+
+/// Tasks, notifications and their delivery: the job worker, webhooks, e-mail.
+#[derive(Debug, Clone, Args)]
+pub struct WorkArgs {
+    /// The SMTP relay that e-mails events to the bodies' mailboxes, e.g.
+    /// `smtp://127.0.0.1:2525` (no TLS, for a relay on this machine),
+    /// `smtp://relay.example.gov.cn:587?tls=required` (STARTTLS) or `smtps://…:465`.
+    /// Credentials go in the URL (`smtp://user:pass@host`). Absent: no e-mail is sent.
+    #[arg(long, env = "CONCORD_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender address of those e-mails.
+    #[arg(long, env = "CONCORD_SMTP_FROM", default_value = "concord@localhost")]
+    pub smtp_from: String,
+    /// Working days after sending at which an unacknowledged notification is reminded (T1).
+    #[arg(long, env = "CONCORD_NOTICE_REMIND_WORKING_DAYS", default_value_t = 1)]
+    pub notice_remind_working_days: u32,
+    /// Working days after sending at which the receiving body's admins and the sender are
+    /// told that a notification is still unacknowledged (T2).
+    #[arg(
+        long,
+        env = "CONCORD_NOTICE_ESCALATE_WORKING_DAYS",
+        default_value_t = 3
+    )]
+    pub notice_escalate_working_days: u32,
+    /// Largest evidence attachment accepted, in bytes (larger: 413).
+    #[arg(long, env = "CONCORD_MAX_ATTACHMENT_BYTES", default_value_t = 20 * 1024 * 1024)]
+    pub max_attachment_bytes: usize,
+    /// Milliseconds between two looks for due jobs (a write that schedules one wakes the
+    /// worker at once; this catches jobs coming due and other nodes' writes).
+    #[arg(long, env = "CONCORD_JOB_POLL_MS", default_value_t = 1000)]
+    pub job_poll_ms: u64,
+    /// Seconds a webhook receiver has to answer before the attempt counts as failed.
+    #[arg(long, env = "CONCORD_WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
+    pub webhook_timeout_secs: u64,
+}
+
+impl Default for WorkArgs {
+    fn default() -> Self {
+        WorkArgs {
+            smtp_url: None,
+            smtp_from: "concord@localhost".into(),
+            notice_remind_working_days: 1,
+            notice_escalate_working_days: 3,
+            max_attachment_bytes: 20 * 1024 * 1024,
+            job_poll_ms: 1000,
+            webhook_timeout_secs: 10,
+        }
+    }
 }
 
 /// Sign-in: where browsers reach us, which OpenID providers to offer, how long sessions last.

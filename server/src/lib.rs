@@ -11,18 +11,26 @@
 //! - [`domain`]: the rules, without I/O: vocabulary of bodies and roles, the access policy.
 //! - [`admin`]: `concord admin …` commands (operators, CSV import, region tree, audit check).
 //! - [`db`]: all SQL, for SQLite and PostgreSQL, and the group-committing document log.
+//! - [`jobs`]: durable timers and their worker (reminders, escalations, webhooks, e-mail),
+//!   the live event fan-out and the working-day calendar in memory.
+//! - [`work`]: the operations on tasks and notifications (load, ask the policy and the
+//!   domain, write the change with its events, jobs and audit rows in one transaction).
+//! - [`clock`]: the time deadlines are measured against (the system's, or a test's).
 //! - [`telemetry`]: logs and Prometheus metrics.
 //! - [`error`]: `ApiError`, the HTTP layer's one error type.
 
 pub mod admin;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod state;
 pub mod telemetry;
+pub mod work;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -37,8 +45,11 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::auth::{Identity, TicketKey};
+use crate::clock::Clock;
 use crate::config::{ServeArgs, StorageArgs};
-use crate::db::{Db, DbConfig, DocLog};
+use crate::db::{AuditEvent, Db, DbConfig, DocLog};
+use crate::domain::calendar::YearCalendar;
+use crate::jobs::{CalendarCache, EventHub, JobRunnerHandle, Mailer, Worker};
 use crate::state::AppState;
 use crate::telemetry::Metrics;
 
@@ -48,10 +59,41 @@ pub struct App {
     log: Arc<DocLog>,
 }
 
+/// The working-day calendar shipped as an example, loaded at the first start of a deployment
+/// whose database has no days for that year (an operator replaces it with
+/// `concord admin calendar-load` or `PUT /api/calendar/{year}`).
+pub const SHIPPED_CALENDAR: &str = include_str!("../../calendar/2026.json");
+
+/// How often a node re-reads the calendar, to pick up a year another node loaded.
+const CALENDAR_REFRESH: Duration = Duration::from_secs(60);
+
 impl App {
     /// Opens storage (running migrations), loads the ticket secret and wires the rooms.
     pub async fn build(args: &ServeArgs) -> anyhow::Result<App> {
-        let db = connect(&args.storage).await?;
+        Self::build_with_clock(args, Clock::system()).await
+    }
+
+    /// [`App::build`] with deadlines measured against `clock`. A manual clock (tests) also
+    /// means no background job loop: the test runs due jobs with [`App::worker`] when it has
+    /// moved the clock.
+    pub async fn build_with_clock(args: &ServeArgs, clock: Clock) -> anyhow::Result<App> {
+        let mailer = Mailer::from_args(&args.work)?;
+        let db = connect(&args.storage)
+            .await?
+            .with_mail_delivery(mailer.is_some());
+        load_shipped_calendar(&db, &clock).await;
+        // The hub starts at the newest event before anyone can connect: a stream replays what
+        // came before from the database, and the pump broadcasts everything after.
+        let events = EventHub::new();
+        events
+            .pump_once(&db)
+            .await
+            .context("reading the newest event")?;
+        let calendar = Arc::new(CalendarCache::default());
+        calendar
+            .reload(&db)
+            .await
+            .context("reading the working-day calendar")?;
         let commit_seconds = telemetry::commit_histogram();
         let log = Arc::new(DocLog::start(db.clone(), commit_seconds.clone()));
         let limits = &args.limits;
@@ -79,8 +121,23 @@ impl App {
             limits: Arc::new(limits.clone()),
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
+            clock,
+            calendar,
+            events,
+            jobs: JobRunnerHandle::new(&args.work, mailer)?,
+            work: Arc::new(args.work.clone()),
         };
         Ok(App { state, log })
+    }
+
+    /// A job worker on this app's state, for tests that step the clock and run what is due.
+    pub fn worker(&self) -> Worker {
+        Worker::new(self.state.clone())
+    }
+
+    /// The state handlers see, for tests that drive the app in-process.
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     /// The whole HTTP surface, for tests that drive it in-process.
@@ -97,6 +154,7 @@ impl App {
     ) -> anyhow::Result<()> {
         let App { state, log } = self;
         let maintenance = tokio::spawn(state.rooms.clone().maintain());
+        let background = start_background(&state);
         let token = state.shutdown.clone();
         // Small websocket frames must leave at once: without TCP_NODELAY, Nagle's algorithm
         // and delayed ACKs can hold some of them back for 40 ms.
@@ -120,11 +178,84 @@ impl App {
         state.shutdown.cancel();
         state.connections.close();
         state.connections.wait().await;
+        // The worker finishes the batch it is running; the pump and the refresh just stop.
+        background.close();
+        background.wait().await;
         maintenance.abort();
         log.shutdown().await;
         state.db.close().await;
         tracing::info!("shut down cleanly");
         result
+    }
+}
+
+/// Starts what runs beside the HTTP server until `state.shutdown`: the job worker loop (not
+/// with a manual clock, where the test runs jobs), the event pump, the calendar refresh.
+fn start_background(state: &AppState) -> TaskTracker {
+    let tasks = TaskTracker::new();
+    let shutdown = state.shutdown.clone();
+    if !state.clock.is_manual() {
+        let poll = Duration::from_millis(state.work.job_poll_ms.max(10));
+        tasks.spawn(jobs::run_loop(
+            Worker::new(state.clone()),
+            poll,
+            shutdown.clone(),
+        ));
+    }
+    tasks.spawn(
+        state
+            .events
+            .clone()
+            .pump(state.db.clone(), shutdown.clone()),
+    );
+    let (calendar, db) = (state.calendar.clone(), state.db.clone());
+    tasks.spawn(async move {
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(CALENDAR_REFRESH) => {}
+                () = shutdown.cancelled() => return,
+            }
+            if let Err(e) = calendar.reload(&db).await {
+                tracing::warn!(error = %e, "re-reading the working-day calendar failed");
+            }
+        }
+    });
+    tasks
+}
+
+/// Loads [`SHIPPED_CALENDAR`] when its year has no stored days. A failure (another node
+/// loading it at the same moment, say) is logged, not fatal: deadlines then count Monday to
+/// Friday until an operator loads the year.
+async fn load_shipped_calendar(db: &Db, clock: &Clock) {
+    let year = match YearCalendar::parse_json(SHIPPED_CALENDAR) {
+        Ok(year) => year,
+        Err(e) => {
+            tracing::error!(error = %e, "the shipped calendar does not parse");
+            return;
+        }
+    };
+    let loaded = match db.calendar_years().await {
+        Ok(years) => years.iter().any(|(y, rows)| *y == year.year && *rows > 0),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the stored calendar years");
+            return;
+        }
+    };
+    if loaded {
+        return;
+    }
+    let audit = AuditEvent {
+        at: clock.now_ms(),
+        actor_user_id: None,
+        actor_org_id: None,
+        action: "calendar_loaded".into(),
+        target: format!("calendar:{}", year.year),
+        detail: serde_json::json!({ "via": "shipped", "days": year.days.len(), "source": year.source }),
+        ip: None,
+    };
+    match db.load_calendar_year(&year, &audit).await {
+        Ok(()) => tracing::info!(year = year.year, "loaded the shipped working-day calendar"),
+        Err(e) => tracing::warn!(error = %e, "could not load the shipped working-day calendar"),
     }
 }
 

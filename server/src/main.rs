@@ -71,6 +71,13 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", admin::region_tree_text(&regions, &orgs));
             Ok(())
         }
+        Command::Admin(AdminCommand::CalendarLoad(args)) => {
+            let db = server::connect(&args.storage).await?;
+            let out = admin::calendar_load(&db, &args).await;
+            db.close().await;
+            print!("{}", out?);
+            Ok(())
+        }
         Command::Admin(AdminCommand::AuditVerify(storage)) => {
             let db = server::connect(&storage).await?;
             let result = admin::audit_verify(&db).await;

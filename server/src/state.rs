@@ -6,8 +6,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::auth::{Identity, TicketKey};
-use crate::config::Limits;
+use crate::clock::Clock;
+use crate::config::{Limits, WorkArgs};
 use crate::db::Db;
+use crate::jobs::{CalendarCache, EventHub, JobRunnerHandle};
 use crate::telemetry::Metrics;
 
 #[derive(Clone)]
@@ -24,4 +26,15 @@ pub struct AppState {
     /// Tracks websocket connections (they outlive the HTTP request that upgraded them), so
     /// shutdown can wait for each to close.
     pub connections: TaskTracker,
+    /// What deadlines, reminders and jobs are measured against (a test's hand, or the
+    /// system); sessions keep the real clock.
+    pub clock: Clock,
+    /// The working-day calendar every deadline is counted in.
+    pub calendar: Arc<CalendarCache>,
+    /// Live fan-out of committed events; a writer calls `events.wake()` after its commit.
+    pub events: EventHub,
+    /// Wakes the job worker after a write scheduled a job due now.
+    pub jobs: JobRunnerHandle,
+    /// Settings of tasks, notices and their delivery.
+    pub work: Arc<WorkArgs>,
 }

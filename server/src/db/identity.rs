@@ -437,7 +437,7 @@ fn redacted(secret: &Option<String>) -> Option<&'static str> {
 // ---- what the identity queries share ----
 
 /// A new record id: a random (v4) UUID as text.
-pub(super) fn new_id() -> String {
+pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
@@ -516,12 +516,17 @@ macro_rules! on_reader {
 /// transaction, which rolls it back.
 ///
 /// On SQLite the transaction runs on the one writer connection, so write transactions never
-/// overlap; on PostgreSQL they do, and the bodies take `Exclusive` locks where that matters.
+/// overlap (and it begins IMMEDIATE, so other processes' writers queue instead of failing);
+/// on PostgreSQL they do, and the bodies take `Exclusive` locks where that matters.
 macro_rules! in_transaction {
     ($db:expr, |$conn:ident| $body:expr) => {
         match &$db.engine {
             $crate::db::Engine::Sqlite { writer, .. } => {
-                let mut transaction = writer.begin().await?;
+                // IMMEDIATE takes the write lock at once (waiting up to the busy timeout for
+                // another process, such as `concord admin`, to finish). A deferred transaction
+                // that reads first and then writes fails at once with "database is locked"
+                // when another process committed in between: its snapshot is stale.
+                let mut transaction = writer.begin_with("begin immediate").await?;
                 let outcome: Result<_, $crate::db::DbError> = async {
                     let $conn: &mut ::sqlx::SqliteConnection = &mut *transaction;
                     $body
@@ -568,6 +573,9 @@ pub(super) mod lock_keys {
     /// Serializes changes to space memberships, so that two conveners stepping down at once
     /// cannot leave a space with none.
     pub const MEMBERSHIP: i64 = 0x636f_6e63_6f72_6404;
+    /// Serializes appends to the event stream: each append reads the last seq, and events
+    /// must commit in seq order so that a reader who has seen seq n has seen all before it.
+    pub const EVENTS: i64 = 0x636f_6e63_6f72_6405;
 }
 
 /// Holding a lock until the transaction ends: what differs between the engines.

@@ -30,9 +30,17 @@
 //! - `spaces.rs`: spaces, their member organizations and their documents.
 //! - `audit.rs`: the hash-chained audit trail, which every identity write appends to in its
 //!   own transaction.
+//! - `events.rs`: the event stream (inbox, live push, webhooks) and [`Effects`], the events,
+//!   jobs and audit rows every write of tasks and notices applies in its own transaction.
+//! - `jobs.rs`: durable jobs, claimed under a lease and finished together with their effects.
+//! - `tasks.rs`: tasks, their history, attachments and extension requests.
+//! - `notices.rs`: notifications, their versions and each receiving body's receipt.
+//! - `webhooks.rs`: outgoing webhooks, their delivery log, and bodies' mailboxes.
+//! - `calendar.rs`: the working-day calendar's listed days.
 //!
 //! This module must never hand a pool, a row or an `sqlx::Error` to a caller outside it, and
-//! must never log document contents or secrets (passwords, tokens, their hashes).
+//! must never log document contents or secrets (passwords, tokens, their hashes, webhook
+//! secrets).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -45,20 +53,35 @@ use sqlx::sqlite::{
 };
 
 mod audit;
+mod calendar;
 mod directory;
 mod doc_log;
+mod events;
 mod identity;
+mod jobs;
+mod notices;
 mod sessions;
 mod spaces;
+mod tasks;
 mod users;
+mod webhooks;
 
 pub use audit::{chain_hash, ChainFields, GENESIS_HASH};
 pub use doc_log::{DocLog, UpdateAuthor};
+pub use events::{Audience, Effects, Event, NewEvent};
+pub use identity::new_id;
 pub use identity::{
     ApiTokenRow, AuditCheck, AuditEvent, AuditRow, DirectoryImport, ImportOrg, ImportReport,
     ImportUser, NewApiToken, NewOrg, NewRegion, NewSession, NewSpace, NewUser, OidcLogin, Org,
     OrgPatch, PasswordRecord, Region, SessionRow, Space, SpaceDoc, SpaceMember, User, UserPatch,
 };
+pub use jobs::{Job, NewJob};
+pub use notices::{NewNotice, Notice, Receipt, ReceiptChange};
+pub use tasks::{
+    Attachment, Extension, HistoryEntry, HistoryEntryKind, NewAttachment, NewTask, Stamp,
+    StoredEntry, Task, TaskChange, TaskList,
+};
+pub use webhooks::{Delivery, NewWebhook, Webhook};
 
 /// The SQLite file created inside the data directory when no database URL is given.
 pub const SQLITE_FILE_NAME: &str = "concord.db";
@@ -184,6 +207,9 @@ impl From<sqlx::migrate::MigrateError> for DbError {
 #[derive(Clone)]
 pub struct Db {
     engine: Engine,
+    /// Whether writes schedule an `email` job for events to a body with a mailbox (the server
+    /// has an SMTP relay). Off by default: see [`Db::with_mail_delivery`].
+    mail_delivery: bool,
 }
 
 /// The pools of one engine. Private: callers never name a pool.
@@ -205,7 +231,10 @@ impl fmt::Debug for Db {
             Engine::Sqlite { .. } => "sqlite",
             Engine::Postgres(_) => "postgres",
         };
-        f.debug_struct("Db").field("engine", &engine).finish()
+        f.debug_struct("Db")
+            .field("engine", &engine)
+            .field("mail_delivery", &self.mail_delivery)
+            .finish()
     }
 }
 
@@ -268,6 +297,7 @@ impl Db {
         tracing::info!(engine = "sqlite", ?sync, "database ready");
         Ok(Db {
             engine: Engine::Sqlite { writer, readers },
+            mail_delivery: false,
         })
     }
 
@@ -283,7 +313,17 @@ impl Db {
         tracing::info!(engine = "postgres", "database ready");
         Ok(Db {
             engine: Engine::Postgres(pool),
+            mail_delivery: false,
         })
+    }
+
+    /// The same handle, with e-mail delivery on or off: when on, every event to a body that
+    /// has a mailbox also schedules an `email` job in the write that makes the event.
+    pub fn with_mail_delivery(self, on: bool) -> Db {
+        Db {
+            mail_delivery: on,
+            ..self
+        }
     }
 
     /// Answers whether the database can serve a query right now (for `/readyz`). On SQLite this

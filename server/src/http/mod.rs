@@ -6,14 +6,20 @@
 
 mod audit;
 mod auth;
+mod calendar;
 mod directory;
 mod docs;
+mod events;
 mod extract;
+mod inbox;
+mod notices;
 mod oidc;
 mod ops;
 mod spaces;
+mod tasks;
 mod tokens;
 mod users;
+mod webhooks;
 
 use axum::Router;
 
@@ -31,6 +37,12 @@ pub fn router(state: AppState) -> Router {
         .merge(tokens::router())
         .merge(spaces::router())
         .merge(audit::router())
+        .merge(events::router())
+        .merge(webhooks::router())
+        .merge(calendar::router())
+        .merge(tasks::router())
+        .merge(notices::router())
+        .merge(inbox::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

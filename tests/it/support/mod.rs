@@ -4,4 +4,5 @@ pub mod client;
 pub mod http;
 pub mod node;
 pub mod postgres;
+pub mod receiver;
 pub mod server;

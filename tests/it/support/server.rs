@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use server::auth::ticket::{unix_now, Claims};
 use server::auth::TicketKey;
-use server::config::{IdentityArgs, Limits, ServeArgs, StorageArgs, TicketAccess};
+use server::clock::Clock;
+use server::config::{IdentityArgs, Limits, ServeArgs, StorageArgs, TicketAccess, WorkArgs};
 use server::db::SqliteSync;
+use server::jobs::Worker;
 use tokio::sync::oneshot;
 
 /// Settings a test may change; everything else is the server's default.
@@ -20,6 +22,11 @@ pub struct Options {
     pub limits: Limits,
     /// `public_url` is filled in with the test server's own address when left `None`.
     pub identity: IdentityArgs,
+    /// Tasks, notices, jobs, webhooks, e-mail.
+    pub work: WorkArgs,
+    /// A manual clock puts deadlines in the test's hands (and stops the background job
+    /// loop: the test runs due jobs with [`TestServer::worker`]); `None` is the system clock.
+    pub clock: Option<Clock>,
 }
 
 impl Default for Options {
@@ -27,6 +34,8 @@ impl Default for Options {
         Options {
             database_url: None,
             identity: IdentityArgs::default(),
+            work: WorkArgs::default(),
+            clock: None,
             limits: Limits {
                 max_frame_bytes: 1024 * 1024,
                 max_doc_bytes: 32 * 1024 * 1024,
@@ -44,6 +53,8 @@ impl Default for Options {
 pub struct TestServer {
     pub addr: SocketAddr,
     pub data_dir: tempfile::TempDir,
+    /// Runs the jobs due by the server's clock (`worker.run_due()`), for tests that step it.
+    pub worker: Worker,
     tickets: TicketKey,
     stop: Option<oneshot::Sender<()>>,
     done: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -76,8 +87,13 @@ impl TestServer {
             ticket_secret: None,
             limits: options.limits,
             identity: options.identity,
+            work: options.work,
         };
-        let app = server::App::build(&args).await.expect("server builds");
+        let clock = options.clock.unwrap_or_else(Clock::system);
+        let app = server::App::build_with_clock(&args, clock.clone())
+            .await
+            .expect("server builds");
+        let worker = app.worker();
         let (stop, stopped) = oneshot::channel::<()>();
         let done = tokio::spawn(app.run(listener, async move {
             let _ = stopped.await;
@@ -86,6 +102,7 @@ impl TestServer {
         TestServer {
             addr,
             data_dir,
+            worker,
             tickets,
             stop: Some(stop),
             done: Some(done),
@@ -173,6 +190,15 @@ pub struct ChildServer {
 
 impl ChildServer {
     pub async fn start(data_dir: &Path, database_url: Option<&str>) -> ChildServer {
+        Self::start_with_args(data_dir, database_url, &[]).await
+    }
+
+    /// [`ChildServer::start`] with more `concord serve` flags.
+    pub async fn start_with_args(
+        data_dir: &Path,
+        database_url: Option<&str>,
+        extra: &[&str],
+    ) -> ChildServer {
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let mut cmd = tokio::process::Command::new(concord_binary());
@@ -186,6 +212,7 @@ impl ChildServer {
         if let Some(url) = database_url {
             cmd.args(["--database-url", url]);
         }
+        cmd.args(extra);
         let child = cmd.spawn().expect("concord starts");
         let server = ChildServer { addr, child };
         server.wait_ready().await;

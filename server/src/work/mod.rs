@@ -1,0 +1,238 @@
+//! The operations of supervision: what happens when someone acts on a task (任务 / 督办) or a
+//! notification (信息通报 / 案件函告).
+//!
+//! Each operation follows the same steps, in this order, and nothing else does them:
+//!
+//! 1. load what is acted on, and answer "not found" to anyone not involved in it (so ids
+//!    cannot be probed), exactly as for an id that does not exist;
+//! 2. ask [`crate::domain::policy`] which party the caller is and whether it may act;
+//! 3. ask the pure transition functions of [`crate::domain::task`] and
+//!    [`crate::domain::notice`] what the command leads to, or which rule refuses it;
+//! 4. build the side effects of the change as one [`Effects`]: the events for inboxes,
+//!    live pushes and webhooks, the durable jobs (reminders, escalations) scheduled or
+//!    cancelled, and the audit rows naming actor, organization, time and reason;
+//! 5. make **one** database write, which applies the change and its effects in one
+//!    transaction, so a change never happens without its reminders and its audit row;
+//! 6. wake the event pump and the job worker, so the change reaches people at once.
+//!
+//! Time is read from `state.clock` only, never from the system clock directly, so tests can
+//! step through deadlines.
+//!
+//! This module must never write SQL (that is [`crate::db`]), never decide access itself (that
+//! is the policy) and never encode a transition rule (that is the domain).
+//!
+//! # Layout
+//!
+//! - here: what both share: the acting person's stamp and audit rows, input text checks.
+//! - [`tasks`]: create, act on, comment on, attach evidence to, and extend tasks.
+//! - [`notices`]: send, read, acknowledge, reply to, close, correct and recall notices.
+//! - [`inbox`] (here): the durable inbox of a person and their body.
+
+pub mod notices;
+pub mod tasks;
+
+use serde_json::Value;
+
+use crate::auth::Caller;
+use crate::db::{AuditEvent, Event, Stamp};
+use crate::domain::policy::{self, Action};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The longest title of a task or notice, in characters: a line, not a document.
+pub const MAX_TITLE_CHARS: usize = 200;
+
+/// The longest body, reason, feedback, comment or reply, in characters. Documents belong in
+/// attachments or in a space's documents, not here.
+pub const MAX_TEXT_CHARS: usize = 20_000;
+
+/// The longest attachment name, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// The most items a list answers in one page.
+pub const MAX_PAGE: i64 = 200;
+
+/// The size of a page when the request does not say.
+pub const DEFAULT_PAGE: i64 = 50;
+
+/// Who acted, as a history entry and the audit trail record it.
+pub(crate) fn stamp(caller: &Caller, at: i64) -> Stamp {
+    Stamp {
+        at,
+        user_id: Some(caller.actor.user_id.clone()),
+        name: Some(caller.principal().name),
+        org_id: caller.org.as_ref().map(|o| o.id.clone()),
+    }
+}
+
+/// An audit row for something `caller` did at `at` (the state's clock, like the change
+/// itself, so the trail and the records agree).
+pub(crate) fn audit(
+    caller: &Caller,
+    at: i64,
+    action: &str,
+    target: String,
+    detail: Value,
+) -> AuditEvent {
+    let mut event = caller.event(action, target, detail);
+    event.at = at;
+    event
+}
+
+/// Tells the event pump and the job worker that a write committed events or jobs.
+pub(crate) fn wake(state: &AppState) {
+    state.events.wake();
+    state.jobs.wake();
+}
+
+/// The caller's organization id, or the refusal for someone who acts for none (an operator
+/// without an organization).
+pub(crate) fn own_org<'a>(caller: &'a Caller, what: &str) -> Result<&'a str, ApiError> {
+    caller.org.as_ref().map(|o| o.id.as_str()).ok_or_else(|| {
+        ApiError::Forbidden(format!(
+            "only someone acting for an organization can {what}"
+        ))
+    })
+}
+
+/// A one-line text a person wrote (a title): trimmed, not empty, at most `max` characters,
+/// no line breaks or other control characters.
+pub(crate) fn line(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ApiError::BadRequest(format!("{field} must not be empty")));
+    }
+    if value.chars().count() > max {
+        return Err(ApiError::BadRequest(format!(
+            "{field} is longer than {max} characters"
+        )));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ApiError::BadRequest(format!(
+            "{field} must be one line without control characters"
+        )));
+    }
+    Ok(value.to_owned())
+}
+
+/// A longer text a person wrote (a body, a reason, feedback): trimmed, not empty, at most
+/// `max` characters; line breaks and tabs are allowed, other control characters are not.
+pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ApiError::BadRequest(format!("{field} must not be empty")));
+    }
+    if value.chars().count() > max {
+        return Err(ApiError::BadRequest(format!(
+            "{field} is longer than {max} characters"
+        )));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ApiError::BadRequest(format!(
+            "{field} must not contain control characters"
+        )));
+    }
+    Ok(value.to_owned())
+}
+
+/// Like [`text`], but an absent or blank value is allowed and becomes empty.
+pub(crate) fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<String, ApiError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(String::new()),
+        Some(value) => text(field, value, max),
+    }
+}
+
+/// A page of a list: `limit` defaults to [`DEFAULT_PAGE`] and may not exceed [`MAX_PAGE`];
+/// `offset` defaults to 0.
+pub(crate) fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {MAX_PAGE}"
+        )));
+    }
+    let offset = offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::BadRequest("offset must not be negative".into()));
+    }
+    Ok((limit, offset))
+}
+
+/// A page of the inbox.
+#[derive(Debug, Clone)]
+pub struct InboxPage {
+    pub events: Vec<Event>,
+    /// Where the next (older) page starts; `None` at the end.
+    pub next_before: Option<i64>,
+}
+
+/// The inbox of the caller: events to them and to their body, newest first, older than
+/// `before` (a seq) when given, each one the caller may see (a token sees task events only with
+/// `tasks:read`, notice events only with `notices:read`).
+pub async fn inbox(
+    state: &AppState,
+    caller: &Caller,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<InboxPage, ApiError> {
+    caller.allow(state, Action::ReadEvents).await?;
+    let org = caller.org.as_ref().map(|o| o.id.as_str());
+    let events = state
+        .db
+        .inbox(&caller.actor.user_id, org, before, limit)
+        .await?;
+    // A full page may have more behind it; a short one is the end. Decided before filtering,
+    // so events a token may not see do not end the paging early.
+    let next_before = if events.len() as i64 == limit {
+        events.last().map(|e| e.seq)
+    } else {
+        None
+    };
+    let events = events
+        .into_iter()
+        .filter(|e| policy::event_visible(&caller.actor, &e.kind))
+        .collect();
+    Ok(InboxPage {
+        events,
+        next_before,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_is_trimmed_and_must_be_one_short_line() {
+        assert_eq!(line("title", "  督办事项 ", 200).unwrap(), "督办事项");
+        assert!(line("title", "   ", 200).is_err());
+        assert!(line("title", "a\nb", 200).is_err());
+        assert!(line("title", &"长".repeat(201), 200).is_err());
+        assert!(line("title", &"长".repeat(200), 200).is_ok());
+    }
+
+    #[test]
+    fn a_text_keeps_its_lines_and_refuses_other_control_characters() {
+        assert_eq!(text("body", " a\nb ", 10).unwrap(), "a\nb");
+        assert!(text("body", "a\u{0}b", 10).is_err());
+        assert!(text("body", "", 10).is_err());
+        assert_eq!(optional_text("body", None, 10).unwrap(), "");
+        assert_eq!(optional_text("body", Some("  "), 10).unwrap(), "");
+    }
+
+    #[test]
+    fn a_page_is_bounded() {
+        assert_eq!(page(None, None).unwrap(), (DEFAULT_PAGE, 0));
+        assert!(page(Some(0), None).is_err());
+        assert!(page(Some(MAX_PAGE + 1), None).is_err());
+        assert!(page(Some(10), Some(-1)).is_err());
+    }
+}

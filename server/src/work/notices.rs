@@ -1,0 +1,843 @@
+//! Notification operations (信息通报 / 案件函告): send, read, acknowledge (签收), reply, close,
+//! correct and recall.
+//!
+//! A notification is seen by its sender and its receiving bodies only; everyone else is told
+//! "no notice with this id". Each receiving body has a receipt per version, which moves from
+//! delivered to read (automatically, when a person of the body opens it), to acknowledged
+//! (explicitly, by a named person for the body), to replied and closed when a reply is asked.
+//! Read is not acknowledgement: only [`acknowledge`] records who acknowledged, and only a
+//! signed-in person can, never an agency system's token.
+//!
+//! A correction (更正) or a recall (撤回) is a new version sent to the same bodies, with
+//! receipts anew that must be acknowledged again; the version before is superseded and refuses
+//! every further command, naming the newest version.
+//!
+//! Reminders (T1, `--notice-remind-working-days`) and escalation (T2,
+//! `--notice-escalate-working-days`) are counted in working days from sending and fall on the
+//! first working morning after; they are scheduled only when acknowledgement is required.
+//!
+//! This module must never change a receipt or a version without its audit row, and never mark
+//! a receipt read for a token (a system fetching a notice is not a person reading it).
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{audit, line, own_org, text, wake, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
+use crate::auth::Caller;
+use crate::db::{
+    Audience, DbError, Effects, NewEvent, NewJob, NewNotice, Notice, Receipt, ReceiptChange,
+};
+use crate::domain::calendar::{Calendar, TimeLimit};
+use crate::domain::notice::{
+    receipt_transition, version_transition, Demands, NoticeCommand, NoticeKind, NoticeState,
+    ReceiptCommand, Refused, VersionKind,
+};
+use crate::domain::policy::{self, Action, NoticeFacts, NoticeRole};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The most bodies one notification goes to: every body of a large city, not a broadcast to
+/// the nation.
+pub const MAX_RECIPIENTS: usize = 2_000;
+
+/// What the sender writes (`POST /api/notices`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendNotice {
+    pub kind: NoticeKind,
+    pub title: String,
+    pub body: String,
+    /// The receiving bodies' organization ids: at least one, each once, not the sender.
+    pub recipients: Vec<String>,
+    #[serde(default = "yes")]
+    pub requires_ack: bool,
+    #[serde(default)]
+    pub requires_reply: bool,
+    /// When a reply is due, Unix milliseconds; only with `requires_reply`.
+    #[serde(default)]
+    pub reply_due_at: Option<i64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A correction's new text (`POST /api/notices/{id}/correct`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectInput {
+    pub title: String,
+    pub body: String,
+}
+
+/// Why the notification is recalled (`POST /api/notices/{id}/recall`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecallInput {
+    pub reason: String,
+}
+
+/// A receiving body's reply (`POST /api/notices/{id}/reply`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyInput {
+    pub body: String,
+}
+
+/// Which box (`GET /api/notices?box=`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeBox {
+    #[default]
+    Received,
+    Sent,
+}
+
+/// One version as the caller sees it: the sender sees every receipt, a receiving body its own.
+#[derive(Debug, Clone)]
+pub struct NoticeView {
+    pub notice: Notice,
+    pub role: NoticeRole,
+    pub receipts: Vec<Receipt>,
+}
+
+/// A version with the versions of its series (for "corrected by …" and "the newest is …").
+#[derive(Debug, Clone)]
+pub struct NoticeDetail {
+    pub view: NoticeView,
+    /// Every version of the series, oldest first.
+    pub versions: Vec<Notice>,
+}
+
+/// The answer for a notice the caller may not see, and for one that does not exist.
+fn not_found() -> ApiError {
+    ApiError::NotFound("no notice with this id".into())
+}
+
+fn refused(refused: Refused) -> ApiError {
+    ApiError::Conflict(refused.rule.to_owned())
+}
+
+fn subject(notice_id: &str) -> String {
+    format!("notice:{notice_id}")
+}
+
+fn demands(notice: &Notice) -> Demands {
+    Demands {
+        acknowledgement: notice.requires_ack,
+        reply: notice.requires_reply,
+    }
+}
+
+/// A loaded version with its receipts and the caller's role.
+struct Loaded {
+    notice: Notice,
+    receipts: Vec<Receipt>,
+    recipients: Vec<String>,
+    role: NoticeRole,
+}
+
+impl Loaded {
+    fn facts(&self) -> NoticeFacts<'_> {
+        NoticeFacts {
+            sender_org_id: &self.notice.sender_org_id,
+            recipients: &self.recipients,
+        }
+    }
+
+    /// The caller's own receipt, as a receiving body.
+    fn own_receipt(&self, caller: &Caller) -> Result<&Receipt, ApiError> {
+        let org = caller.org.as_ref().map(|o| o.id.as_str());
+        self.receipts
+            .iter()
+            .find(|r| Some(r.org_id.as_str()) == org)
+            .ok_or_else(not_found)
+    }
+}
+
+/// The version, its receipts and the caller's role, or "not found" (audited as a refusal)
+/// for anyone who neither sent nor received it.
+async fn readable(state: &AppState, caller: &Caller, id: &str) -> Result<Loaded, ApiError> {
+    let notice = state.db.notice(id).await?.ok_or_else(not_found)?;
+    // A draft is the sender's alone; only sent versions have receipts anyway.
+    let receipts = state.db.notice_receipts(id).await?;
+    let recipients: Vec<String> = receipts.iter().map(|r| r.org_id.clone()).collect();
+    let facts = NoticeFacts {
+        sender_org_id: &notice.sender_org_id,
+        recipients: &recipients,
+    };
+    if caller
+        .allow(state, Action::ReadNotice(facts))
+        .await
+        .is_err()
+    {
+        return Err(not_found());
+    }
+    let role = policy::notice_role(&caller.actor, &facts).ok_or_else(not_found)?;
+    Ok(Loaded {
+        notice,
+        receipts,
+        recipients,
+        role,
+    })
+}
+
+/// The refusal for a command on a version that a correction or recall replaced: 409, naming
+/// the newest version so the client can open it.
+async fn superseded(state: &AppState, notice: &Notice) -> Result<ApiError, ApiError> {
+    let newest = state
+        .db
+        .notice_series(&notice.series_id)
+        .await?
+        .into_iter()
+        .max_by_key(|n| n.version)
+        .map(|n| n.id)
+        .unwrap_or_default();
+    Ok(ApiError::Conflict(format!(
+        "this version was corrected or recalled; act on the newest version, {newest}"
+    )))
+}
+
+/// Refuses a command on a superseded version naming the newest, otherwise passes on the
+/// domain's refusal.
+async fn refusal(state: &AppState, notice: &Notice, rule: Refused) -> ApiError {
+    if notice.state == NoticeState::Superseded {
+        match superseded(state, notice).await {
+            Ok(e) | Err(e) => e,
+        }
+    } else {
+        refused(rule)
+    }
+}
+
+/// T1 or T2: the first working morning after `days` working days counted from `now` (the
+/// day of sending not counted); `None` when `days` is 0 (switched off).
+fn after_working_days(calendar: &Calendar, now: i64, days: u32) -> Option<i64> {
+    (days > 0)
+        .then(|| calendar.next_working_morning(calendar.due_at(now, TimeLimit::WorkingDays(days))))
+}
+
+/// The deadlines a new version needs, in the same write that sends it.
+fn deadline_jobs(notice: &Notice) -> Vec<NewJob> {
+    crate::jobs::schedule::for_notice(notice)
+}
+
+/// The recipients, checked: at least one, at most [`MAX_RECIPIENTS`], each once, not the
+/// sender, each an existing organization.
+async fn checked_recipients(
+    state: &AppState,
+    sender: &str,
+    recipients: &[String],
+) -> Result<Vec<String>, ApiError> {
+    if recipients.is_empty() {
+        return Err(ApiError::BadRequest(
+            "recipients must name at least one organization".into(),
+        ));
+    }
+    if recipients.len() > MAX_RECIPIENTS {
+        return Err(ApiError::BadRequest(format!(
+            "a notice goes to at most {MAX_RECIPIENTS} organizations"
+        )));
+    }
+    let mut seen = HashSet::new();
+    for id in recipients {
+        if !seen.insert(id.as_str()) {
+            return Err(ApiError::BadRequest(format!(
+                "recipient {id:?} is listed twice"
+            )));
+        }
+        if id == sender {
+            return Err(ApiError::BadRequest(
+                "a body does not send a notice to itself; remove it from the recipients".into(),
+            ));
+        }
+    }
+    // A few recipients are looked up one by one; many, against the whole directory at once.
+    if recipients.len() <= 16 {
+        for id in recipients {
+            if state.db.org(id).await?.is_none() {
+                return Err(ApiError::BadRequest(format!(
+                    "recipient {id:?} names no organization"
+                )));
+            }
+        }
+    } else {
+        let known: HashSet<String> = state.db.orgs().await?.into_iter().map(|o| o.id).collect();
+        if let Some(id) = recipients.iter().find(|id| !known.contains(*id)) {
+            return Err(ApiError::BadRequest(format!(
+                "recipient {id:?} names no organization"
+            )));
+        }
+    }
+    Ok(recipients.to_vec())
+}
+
+/// What a version will be once stored, so its deadline jobs go into the write that sends it.
+fn as_sent(new: &NewNotice, series_id: &str, version: i64, now: i64) -> Notice {
+    Notice {
+        id: new.id.clone(),
+        series_id: series_id.to_owned(),
+        version,
+        version_kind: new.version_kind,
+        kind: new.kind,
+        sender_org_id: new.sender_org_id.clone(),
+        created_by: new.created_by.clone(),
+        title: new.title.clone(),
+        body: new.body.clone(),
+        requires_ack: new.requires_ack,
+        requires_reply: new.requires_reply,
+        reply_due_at: new.reply_due_at,
+        remind_at: new.remind_at,
+        escalate_at: new.escalate_at,
+        state: NoticeState::Sent,
+        sent_at: Some(now),
+        created_at: now,
+    }
+}
+
+/// Sends a notification to one or more bodies.
+pub async fn send(
+    state: &AppState,
+    caller: &Caller,
+    input: SendNotice,
+) -> Result<Notice, ApiError> {
+    caller.allow(state, Action::SendNotice).await?;
+    let sender = own_org(caller, "send a notice")?.to_owned();
+    let title = line("title", &input.title, MAX_TITLE_CHARS)?;
+    let body = text("body", &input.body, MAX_TEXT_CHARS)?;
+    let now = state.clock.now_ms();
+    let reply_due_at = match (input.requires_reply, input.reply_due_at) {
+        (false, Some(_)) => {
+            return Err(ApiError::BadRequest(
+                "reply_due_at is given only when requires_reply is true".into(),
+            ))
+        }
+        (true, Some(at)) if at <= now => {
+            return Err(ApiError::BadRequest(
+                "reply_due_at is not in the future; a deadline must lie ahead".into(),
+            ))
+        }
+        (_, at) => at,
+    };
+    let recipients = checked_recipients(state, &sender, &input.recipients).await?;
+    let calendar = state.calendar.get();
+    let (remind_at, escalate_at) = if input.requires_ack {
+        (
+            after_working_days(&calendar, now, state.work.notice_remind_working_days),
+            after_working_days(&calendar, now, state.work.notice_escalate_working_days),
+        )
+    } else {
+        (None, None)
+    };
+    let new = NewNotice {
+        id: crate::db::new_id(),
+        series: None,
+        version_kind: VersionKind::Original,
+        kind: input.kind,
+        sender_org_id: sender.clone(),
+        created_by: caller.actor.user_id.clone(),
+        title,
+        body,
+        requires_ack: input.requires_ack,
+        requires_reply: input.requires_reply,
+        reply_due_at,
+        remind_at,
+        escalate_at,
+        recipients,
+    };
+    let target = subject(&new.id);
+    let payload = json!({
+        "title": new.title,
+        "notice_id": new.id,
+        "series_id": new.id,
+        "version": 1,
+        "kind": new.kind,
+        "sender_org_id": sender,
+        "requires_ack": new.requires_ack,
+        "requires_reply": new.requires_reply,
+        "reply_due_at": reply_due_at,
+    });
+    let effects = Effects {
+        events: new
+            .recipients
+            .iter()
+            .map(|org| NewEvent {
+                audience: Audience::Org(org.clone()),
+                kind: "notice.received".into(),
+                subject: target.clone(),
+                payload: payload.clone(),
+            })
+            .collect(),
+        jobs: deadline_jobs(&as_sent(&new, &new.id, 1, now)),
+        cancel_jobs_of: Vec::new(),
+        task_entries: Vec::new(),
+        audit: vec![audit(
+            caller,
+            now,
+            "notice_sent",
+            target,
+            json!({
+                "from": "draft",
+                "to": "sent",
+                "reason": null,
+                "kind": new.kind,
+                "title": new.title,
+                "recipients": new.recipients,
+                "requires_ack": new.requires_ack,
+                "requires_reply": new.requires_reply,
+            }),
+        )],
+    };
+    let notice = state.db.send_notice(&new, now, &effects).await?;
+    wake(state);
+    Ok(notice)
+}
+
+/// The caller's box: received (each with the body's own receipt; `pending_only`: not yet
+/// acknowledged) or sent (each with every receipt). Empty for a caller who acts for no body.
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    which: NoticeBox,
+    pending_only: bool,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<NoticeView>, ApiError> {
+    let Some(org) = &caller.org else {
+        return Ok(Vec::new());
+    };
+    let mut views = Vec::new();
+    match which {
+        NoticeBox::Received => {
+            for (notice, receipt) in state
+                .db
+                .notices_received(&org.id, pending_only, limit, offset)
+                .await?
+            {
+                let recipients = [receipt.org_id.clone()];
+                let facts = NoticeFacts {
+                    sender_org_id: &notice.sender_org_id,
+                    recipients: &recipients,
+                };
+                // The query narrows; the policy decides (a token without notices:read sees
+                // none).
+                if policy::decide(&caller.actor, &Action::ReadNotice(facts)).is_err() {
+                    continue;
+                }
+                views.push(NoticeView {
+                    notice,
+                    role: NoticeRole::Recipient,
+                    receipts: vec![receipt],
+                });
+            }
+        }
+        NoticeBox::Sent => {
+            if pending_only {
+                return Err(ApiError::BadRequest(
+                    "pending applies to the received box only".into(),
+                ));
+            }
+            for notice in state.db.notices_sent(&org.id, limit, offset).await? {
+                let facts = NoticeFacts {
+                    sender_org_id: &notice.sender_org_id,
+                    recipients: &[],
+                };
+                if policy::decide(&caller.actor, &Action::ReadNotice(facts)).is_err() {
+                    continue;
+                }
+                let receipts = state.db.notice_receipts(&notice.id).await?;
+                views.push(NoticeView {
+                    notice,
+                    role: NoticeRole::Sender,
+                    receipts,
+                });
+            }
+        }
+    }
+    Ok(views)
+}
+
+/// Opens a version. A person of a receiving body opening a sent version marks the body's
+/// receipt read (已阅), automatically; a token does not.
+pub async fn show(state: &AppState, caller: &Caller, id: &str) -> Result<NoticeDetail, ApiError> {
+    let mut loaded = readable(state, caller, id).await?;
+    if loaded.role == NoticeRole::Recipient && caller.user.is_some() {
+        mark_read(state, caller, &mut loaded).await?;
+    }
+    let versions = state.db.notice_series(&loaded.notice.series_id).await?;
+    let receipts = match loaded.role {
+        NoticeRole::Sender => loaded.receipts,
+        NoticeRole::Recipient => {
+            let org = caller.org.as_ref().map(|o| o.id.as_str());
+            loaded
+                .receipts
+                .into_iter()
+                .filter(|r| Some(r.org_id.as_str()) == org)
+                .collect()
+        }
+    };
+    Ok(NoticeDetail {
+        view: NoticeView {
+            notice: loaded.notice,
+            role: loaded.role,
+            receipts,
+        },
+        versions,
+    })
+}
+
+/// Delivered → read, when the domain allows it now (a sent version, a receipt not read yet).
+async fn mark_read(state: &AppState, caller: &Caller, loaded: &mut Loaded) -> Result<(), ApiError> {
+    let receipt = loaded.own_receipt(caller)?;
+    let Ok(to) = receipt_transition(
+        loaded.notice.state,
+        receipt.state,
+        ReceiptCommand::Read,
+        demands(&loaded.notice),
+        false,
+    ) else {
+        // Already read, acknowledged, or a superseded version: opening it changes nothing.
+        return Ok(());
+    };
+    let now = state.clock.now_ms();
+    let change = ReceiptChange {
+        notice_id: loaded.notice.id.clone(),
+        org_id: receipt.org_id.clone(),
+        from: receipt.state,
+        to,
+        at: now,
+        user_id: Some(caller.actor.user_id.clone()),
+        user_name: Some(caller.principal().name),
+        reply: None,
+    };
+    let effects = Effects {
+        audit: vec![audit(
+            caller,
+            now,
+            "notice_read",
+            subject(&loaded.notice.id),
+            json!({
+                "from": receipt.state.as_str(),
+                "to": to.as_str(),
+                "reason": null,
+                "org_id": receipt.org_id,
+            }),
+        )],
+        ..Effects::default()
+    };
+    match state.db.change_receipt(&change, &effects).await {
+        Ok(updated) => {
+            if let Some(r) = loaded
+                .receipts
+                .iter_mut()
+                .find(|r| r.org_id == updated.org_id)
+            {
+                *r = updated;
+            }
+            Ok(())
+        }
+        // Someone else of the body opened it at the same moment: it is read either way.
+        Err(DbError::Rule(_)) => {
+            loaded.receipts = state.db.notice_receipts(&loaded.notice.id).await?;
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Applies a receiving body's command to its own receipt and tells the sender.
+async fn receipt_command(
+    state: &AppState,
+    caller: &Caller,
+    loaded: &Loaded,
+    command: ReceiptCommand,
+    reply: Option<String>,
+) -> Result<Receipt, ApiError> {
+    let receipt = loaded.own_receipt(caller)?;
+    let notice = &loaded.notice;
+    let to = match receipt_transition(notice.state, receipt.state, command, demands(notice), false)
+    {
+        Ok(to) => to,
+        Err(rule) => return Err(refusal(state, notice, rule).await),
+    };
+    let now = state.clock.now_ms();
+    let name = caller.principal().name;
+    let change = ReceiptChange {
+        notice_id: notice.id.clone(),
+        org_id: receipt.org_id.clone(),
+        from: receipt.state,
+        to,
+        at: now,
+        user_id: Some(caller.actor.user_id.clone()),
+        user_name: Some(name.clone()),
+        reply: reply.clone(),
+    };
+    let (kind, action) = match command {
+        ReceiptCommand::Acknowledge => ("notice.acknowledged", "notice_acknowledged"),
+        _ => ("notice.replied", "notice_replied"),
+    };
+    let target = subject(&notice.id);
+    let effects = Effects {
+        events: vec![NewEvent {
+            audience: Audience::Org(notice.sender_org_id.clone()),
+            kind: kind.into(),
+            subject: target.clone(),
+            payload: json!({
+                "title": notice.title,
+                "notice_id": notice.id,
+                "series_id": notice.series_id,
+                "version": notice.version,
+                "org_id": receipt.org_id,
+                "by": caller.actor.user_id,
+                "by_name": name,
+                "at": now,
+            }),
+        }],
+        audit: vec![audit(
+            caller,
+            now,
+            action,
+            target,
+            json!({
+                "from": receipt.state.as_str(),
+                "to": to.as_str(),
+                "reason": null,
+                "org_id": receipt.org_id,
+                "by_name": name,
+            }),
+        )],
+        ..Effects::default()
+    };
+    let receipt = state.db.change_receipt(&change, &effects).await?;
+    wake(state);
+    Ok(receipt)
+}
+
+/// 签收: a named person acknowledges the version for their body.
+pub async fn acknowledge(state: &AppState, caller: &Caller, id: &str) -> Result<Receipt, ApiError> {
+    let loaded = readable(state, caller, id).await?;
+    caller
+        .allow(state, Action::AcknowledgeNotice(loaded.facts()))
+        .await?;
+    receipt_command(state, caller, &loaded, ReceiptCommand::Acknowledge, None).await
+}
+
+/// A receiving body replies.
+pub async fn reply(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    input: ReplyInput,
+) -> Result<Receipt, ApiError> {
+    let loaded = readable(state, caller, id).await?;
+    caller
+        .allow(state, Action::ReplyNotice(loaded.facts()))
+        .await?;
+    let body = text("body", &input.body, MAX_TEXT_CHARS)?;
+    receipt_command(state, caller, &loaded, ReceiptCommand::Reply, Some(body)).await
+}
+
+/// The sender closes one body's exchange after its reply.
+pub async fn close(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    org_id: &str,
+) -> Result<Receipt, ApiError> {
+    let loaded = readable(state, caller, id).await?;
+    caller
+        .allow(state, Action::ManageNotice(loaded.facts()))
+        .await?;
+    let notice = &loaded.notice;
+    let receipt = loaded
+        .receipts
+        .iter()
+        .find(|r| r.org_id == org_id)
+        .ok_or_else(|| {
+            ApiError::NotFound("this organization did not receive this notice".into())
+        })?;
+    let to = match receipt_transition(
+        notice.state,
+        receipt.state,
+        ReceiptCommand::Close,
+        demands(notice),
+        true,
+    ) {
+        Ok(to) => to,
+        Err(rule) => return Err(refusal(state, notice, rule).await),
+    };
+    let now = state.clock.now_ms();
+    let change = ReceiptChange {
+        notice_id: notice.id.clone(),
+        org_id: receipt.org_id.clone(),
+        from: receipt.state,
+        to,
+        at: now,
+        user_id: Some(caller.actor.user_id.clone()),
+        user_name: Some(caller.principal().name),
+        reply: None,
+    };
+    let effects = Effects {
+        audit: vec![audit(
+            caller,
+            now,
+            "notice_receipt_closed",
+            subject(&notice.id),
+            json!({
+                "from": receipt.state.as_str(),
+                "to": to.as_str(),
+                "reason": null,
+                "org_id": receipt.org_id,
+            }),
+        )],
+        ..Effects::default()
+    };
+    let receipt = state.db.change_receipt(&change, &effects).await?;
+    wake(state);
+    Ok(receipt)
+}
+
+/// A correction (new text) or a recall (a reason): either is a new version to the same
+/// bodies, to be acknowledged again.
+enum Revision {
+    Correct { title: String, body: String },
+    Recall { reason: String },
+}
+
+/// Corrects a sent version: a new version with the new text replaces it.
+pub async fn correct(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    input: CorrectInput,
+) -> Result<Notice, ApiError> {
+    let title = line("title", &input.title, MAX_TITLE_CHARS)?;
+    let body = text("body", &input.body, MAX_TEXT_CHARS)?;
+    revise(state, caller, id, Revision::Correct { title, body }).await
+}
+
+/// Recalls a sent version: a new version saying why replaces it.
+pub async fn recall(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    input: RecallInput,
+) -> Result<Notice, ApiError> {
+    let reason = text("reason", &input.reason, MAX_TEXT_CHARS)?;
+    revise(state, caller, id, Revision::Recall { reason }).await
+}
+
+async fn revise(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    revision: Revision,
+) -> Result<Notice, ApiError> {
+    let loaded = readable(state, caller, id).await?;
+    caller
+        .allow(state, Action::ManageNotice(loaded.facts()))
+        .await?;
+    let old = &loaded.notice;
+    let command = match revision {
+        Revision::Correct { .. } => NoticeCommand::Correct,
+        Revision::Recall { .. } => NoticeCommand::Recall,
+    };
+    if let Err(rule) = version_transition(old.state, command) {
+        return Err(refusal(state, old, rule).await);
+    }
+    let now = state.clock.now_ms();
+    let calendar = state.calendar.get();
+    let (version_kind, title, body, requires_reply, reason, kind, action) = match revision {
+        Revision::Correct { title, body } => (
+            VersionKind::Correction,
+            title,
+            body,
+            old.requires_reply,
+            None,
+            "notice.corrected",
+            "notice_corrected",
+        ),
+        // A recall keeps the title, says why in its body and asks for no reply.
+        Revision::Recall { reason } => (
+            VersionKind::Recall,
+            old.title.clone(),
+            reason.clone(),
+            false,
+            Some(reason),
+            "notice.recalled",
+            "notice_recalled",
+        ),
+    };
+    let reply_due_at = old.reply_due_at.filter(|at| requires_reply && *at > now);
+    let (remind_at, escalate_at) = if old.requires_ack {
+        (
+            after_working_days(&calendar, now, state.work.notice_remind_working_days),
+            after_working_days(&calendar, now, state.work.notice_escalate_working_days),
+        )
+    } else {
+        (None, None)
+    };
+    let new = NewNotice {
+        id: crate::db::new_id(),
+        series: Some(old.series_id.clone()),
+        version_kind,
+        kind: old.kind,
+        sender_org_id: old.sender_org_id.clone(),
+        created_by: caller.actor.user_id.clone(),
+        title,
+        body,
+        requires_ack: old.requires_ack,
+        requires_reply,
+        reply_due_at,
+        remind_at,
+        escalate_at,
+        recipients: loaded.recipients.clone(),
+    };
+    let version = old.version + 1;
+    let target = subject(&new.id);
+    let payload = json!({
+        "title": new.title,
+        "notice_id": new.id,
+        "previous_id": old.id,
+        "series_id": old.series_id,
+        "version": version,
+        "version_kind": version_kind,
+        "sender_org_id": old.sender_org_id,
+        "requires_ack": new.requires_ack,
+        "reason": reason,
+    });
+    let effects = Effects {
+        events: new
+            .recipients
+            .iter()
+            .map(|org| NewEvent {
+                audience: Audience::Org(org.clone()),
+                kind: kind.into(),
+                subject: target.clone(),
+                payload: payload.clone(),
+            })
+            .collect(),
+        jobs: deadline_jobs(&as_sent(&new, &old.series_id, version, now)),
+        cancel_jobs_of: vec![subject(&old.id)],
+        task_entries: Vec::new(),
+        audit: vec![audit(
+            caller,
+            now,
+            action,
+            target,
+            json!({
+                "from": NoticeState::Sent.as_str(),
+                "to": NoticeState::Superseded.as_str(),
+                "previous_id": old.id,
+                "version": version,
+                "reason": reason,
+                "title": new.title,
+            }),
+        )],
+    };
+    let notice = state.db.send_notice(&new, now, &effects).await?;
+    wake(state);
+    Ok(notice)
+}
