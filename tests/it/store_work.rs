@@ -131,6 +131,7 @@ conformance!(
     two_nodes_claiming_at_once_claim_every_due_job_exactly_once,
     a_job_is_never_claimed_before_it_is_due,
     an_expired_lease_is_reclaimed_and_the_old_owner_can_no_longer_finish,
+    a_batch_finish_applies_the_jobs_still_held_and_skips_one_whose_lease_was_lost,
     a_failed_attempt_is_retried_at_its_time_until_the_attempts_run_out,
     a_lease_that_expires_after_the_last_attempt_fails_the_job,
     a_dedupe_key_schedules_once_and_a_cancelled_job_can_be_scheduled_again,
@@ -459,6 +460,53 @@ async fn a_job_is_never_claimed_before_it_is_due(h: Harness) {
         Some("running".to_owned())
     );
     assert_eq!(h.db.job("nope").await.unwrap(), None);
+}
+
+async fn a_batch_finish_applies_the_jobs_still_held_and_skips_one_whose_lease_was_lost(h: Harness) {
+    h.db.schedule_jobs(&[job_of("s:1", "test", T0), job_of("s:2", "test", T0)], T0)
+        .await
+        .unwrap();
+    let claimed = h.db.claim_jobs("a", T0, 1_000, 10).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    // The second job's lease runs out and another worker takes it over.
+    h.db.fail_job(&claimed[1].id, "a", T0 + 1, "slow", Some(T0 + 2))
+        .await
+        .unwrap();
+    let taken = h.db.claim_jobs("b", T0 + 2, 1_000, 10).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    let effects = |kind: &str| Effects {
+        events: vec![user_event("u-1", kind)],
+        audit: vec![audit(kind)],
+        ..Effects::default()
+    };
+    let (first, second) = (effects("job.first"), effects("job.second"));
+
+    let held =
+        h.db.finish_jobs(
+            "a",
+            T0 + 3,
+            &[(&claimed[0].id, &first), (&claimed[1].id, &second)],
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(held, [true, false]);
+    let kinds: Vec<String> =
+        h.db.events_after(0, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+    assert_eq!(kinds, ["job.first"]);
+    assert_eq!(
+        h.db.job(&claimed[0].id).await.unwrap().unwrap().state,
+        "done"
+    );
+    assert_eq!(
+        h.db.job(&claimed[1].id).await.unwrap().unwrap().state,
+        "running"
+    );
 }
 
 async fn an_expired_lease_is_reclaimed_and_the_old_owner_can_no_longer_finish(h: Harness) {

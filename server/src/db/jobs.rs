@@ -269,6 +269,40 @@ impl Db {
         })
     }
 
+    /// [`Db::finish_job`] for many jobs in one transaction (one commit, one fsync), as a
+    /// worker finishes a batch. Each job is checked and applied on its own: one whose lease
+    /// was lost answers false and writes nothing. If any write fails, nothing of the batch is
+    /// written and the caller finishes the jobs one by one to isolate the failing one.
+    pub async fn finish_jobs(
+        &self,
+        owner: &str,
+        now: i64,
+        done: &[(&str, &Effects)],
+    ) -> Result<Vec<bool>, DbError> {
+        let mail = self.mail_delivery;
+        in_transaction!(self, |conn| {
+            let mut held = Vec::with_capacity(done.len());
+            for (job_id, effects) in done {
+                let finished = sqlx::query(
+                    "update jobs set state = 'done', finished_at = $3, lease_owner = null,
+                         lease_until = null
+                     where id = $1 and state = 'running' and lease_owner = $2",
+                )
+                .bind(*job_id)
+                .bind(owner)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                if finished == 1 {
+                    conn.apply_effects(now, effects, mail).await?;
+                }
+                held.push(finished == 1);
+            }
+            Ok(held)
+        })
+    }
+
     /// A failed attempt: back to pending at `retry_at`, or state failed when None (or when
     /// the attempts are used up). Only if `owner` still holds the lease; Ok(false) otherwise.
     pub async fn fail_job(

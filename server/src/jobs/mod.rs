@@ -207,31 +207,71 @@ impl Worker {
                 return Ok(ran);
             }
             ran += jobs.len();
-            let wrote: Vec<bool> = futures_util::stream::iter(jobs)
-                .map(|job| self.run_one(job))
+            // Run the batch's jobs side by side, then record every success in one commit:
+            // on SQLite with FULL sync a commit is an fsync, the most expensive step.
+            let outcomes: Vec<(Job, Result<Done, Failure>)> = futures_util::stream::iter(jobs)
+                .map(|job| async move {
+                    let outcome = self.handle(&job).await;
+                    (job, outcome)
+                })
                 .buffer_unordered(CONCURRENCY)
                 .collect()
                 .await;
-            if wrote.iter().any(|w| *w) {
+            let mut succeeded = Vec::new();
+            for (job, outcome) in outcomes {
+                match outcome {
+                    Ok(done) => succeeded.push((job, done)),
+                    Err(failure) => self.record_failure(&job, failure).await,
+                }
+            }
+            if self.finish_all(&succeeded).await {
                 self.state.events.wake();
             }
         }
     }
 
-    /// Runs one claimed job and records the outcome; true when it wrote events.
-    async fn run_one(&self, job: Job) -> bool {
-        let failure = match self.handle(&job).await {
-            Ok(done) => match self.finish(&job, &done).await {
-                Ok(held) => {
-                    if !held {
-                        tracing::warn!(job = %job.id, kind = %job.kind, "job finished after its lease was taken over");
+    /// Records the successes of a batch in one transaction; if that fails, one by one, so
+    /// that a job whose effects cannot be written fails alone. True when events were written.
+    async fn finish_all(&self, succeeded: &[(Job, Done)]) -> bool {
+        if succeeded.is_empty() {
+            return false;
+        }
+        let now = self.state.clock.now_ms();
+        let batch: Vec<(&str, &Effects)> = succeeded
+            .iter()
+            .map(|(job, done)| (job.id.as_str(), &done.effects))
+            .collect();
+        let held = match self.state.db.finish_jobs(&self.owner, now, &batch).await {
+            Ok(held) => held,
+            Err(e) => {
+                tracing::warn!(error = %e, "finishing a batch of jobs failed; finishing them one by one");
+                let mut held = Vec::with_capacity(succeeded.len());
+                for (job, done) in succeeded {
+                    match self.finish(job, done).await {
+                        Ok(h) => held.push(h),
+                        Err(e) => {
+                            let failure =
+                                Failure::retry(format!("recording the result failed: {e}"));
+                            self.record_failure(job, failure).await;
+                            held.push(false);
+                        }
                     }
-                    return held && !done.effects.events.is_empty();
                 }
-                Err(e) => Failure::retry(format!("recording the result failed: {e}")),
-            },
-            Err(failure) => failure,
+                held
+            }
         };
+        let mut wrote = false;
+        for ((job, done), held) in succeeded.iter().zip(held) {
+            if !held {
+                tracing::warn!(job = %job.id, kind = %job.kind, "job finished after its lease was taken over");
+            }
+            wrote |= held && !done.effects.events.is_empty();
+        }
+        wrote
+    }
+
+    /// Records a failed attempt: retried later with backoff, or failed for good.
+    async fn record_failure(&self, job: &Job, failure: Failure) {
         let now = self.state.clock.now_ms();
         let retry_at = (failure.retry && job.attempts < job.max_attempts)
             .then(|| now + backoff_ms(&job.kind, job.attempts));
@@ -252,7 +292,6 @@ impl Worker {
             // The lease runs out and another round retries it.
             tracing::warn!(job = %job.id, error = %e, "could not record a failed job attempt");
         }
-        false
     }
 
     /// Marks a job done with what it caused, in one transaction; false when its lease was no
