@@ -142,50 +142,63 @@ pub(super) trait AuditQueries {
     /// Appends `event` as the next row of the chain, in the current transaction. Call it last
     /// in a write: it takes the audit lock, which is held until the commit.
     async fn append_audit(&mut self, event: &AuditEvent) -> Result<(), DbError>;
+    /// Appends several rows in order, reading the chain's end and taking its lock once.
+    async fn append_audits(&mut self, events: &[AuditEvent]) -> Result<(), DbError>;
 }
 
 impl_for_both_engines!(AuditQueries {
     async fn append_audit(&mut self, event: &AuditEvent) -> Result<(), DbError> {
+        self.append_audits(std::slice::from_ref(event)).await
+    }
+
+    async fn append_audits(&mut self, events: &[AuditEvent]) -> Result<(), DbError> {
+        if events.is_empty() {
+            return Ok(());
+        }
         self.exclusive(lock_keys::AUDIT).await?;
         let last: Option<(i64, String)> =
             sqlx::query_as("select seq, hash from audit_log order by seq desc limit 1")
                 .fetch_optional(&mut *self)
                 .await?;
-        let (seq, prev_hash) = match last {
+        let (mut seq, mut prev_hash) = match last {
             Some((seq, hash)) => (seq + 1, hash),
             None => (1, GENESIS_HASH.to_owned()),
         };
-        let detail = event.detail.to_string();
-        let hash = chain_hash(
-            &prev_hash,
-            &ChainFields {
-                seq,
-                at: event.at,
-                actor_user_id: event.actor_user_id.as_deref(),
-                actor_org_id: event.actor_org_id.as_deref(),
-                action: &event.action,
-                target: &event.target,
-                ip: event.ip.as_deref(),
-                detail: &detail,
-            },
-        );
-        sqlx::query(
-            "insert into audit_log
-                 (seq, at, actor_user_id, actor_org_id, action, target, detail, ip, prev_hash, hash)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(seq)
-        .bind(event.at)
-        .bind(event.actor_user_id.as_deref())
-        .bind(event.actor_org_id.as_deref())
-        .bind(&event.action)
-        .bind(&event.target)
-        .bind(&detail)
-        .bind(event.ip.as_deref())
-        .bind(&prev_hash)
-        .bind(&hash)
-        .execute(&mut *self)
-        .await?;
+        for event in events {
+            let detail = event.detail.to_string();
+            let hash = chain_hash(
+                &prev_hash,
+                &ChainFields {
+                    seq,
+                    at: event.at,
+                    actor_user_id: event.actor_user_id.as_deref(),
+                    actor_org_id: event.actor_org_id.as_deref(),
+                    action: &event.action,
+                    target: &event.target,
+                    ip: event.ip.as_deref(),
+                    detail: &detail,
+                },
+            );
+            sqlx::query(
+                "insert into audit_log
+                     (seq, at, actor_user_id, actor_org_id, action, target, detail, ip, prev_hash, hash)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(seq)
+            .bind(event.at)
+            .bind(event.actor_user_id.as_deref())
+            .bind(event.actor_org_id.as_deref())
+            .bind(&event.action)
+            .bind(&event.target)
+            .bind(&detail)
+            .bind(event.ip.as_deref())
+            .bind(&prev_hash)
+            .bind(&hash)
+            .execute(&mut *self)
+            .await?;
+            seq += 1;
+            prev_hash = hash;
+        }
         Ok(())
     }
 });

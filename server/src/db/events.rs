@@ -200,9 +200,7 @@ impl_for_both_engines!(EffectQueries {
             }
         }
 
-        for audit in &effects.audit {
-            self.append_audit(audit).await?;
-        }
+        self.append_audits(&effects.audit).await?;
         Ok(seqs)
     }
 });

@@ -270,35 +270,61 @@ impl Db {
     }
 
     /// [`Db::finish_job`] for many jobs in one transaction (one commit, one fsync), as a
-    /// worker finishes a batch. Each job is checked and applied on its own: one whose lease
-    /// was lost answers false and writes nothing. If any write fails, nothing of the batch is
-    /// written and the caller finishes the jobs one by one to isolate the failing one.
+    /// worker finishes a batch. Each job is checked on its own: one whose lease was lost
+    /// answers false and its effects are not written. The effects of the others are applied
+    /// together (one event-number lock, one audit-chain read): every cancellation, then every
+    /// schedule, then the history lines, events and audit rows in the batch's order. If any
+    /// write fails, nothing of the batch is written and the caller finishes the jobs one by
+    /// one to isolate the failing one.
     pub async fn finish_jobs(
         &self,
         owner: &str,
         now: i64,
         done: &[(&str, &Effects)],
     ) -> Result<Vec<bool>, DbError> {
+        if done.is_empty() {
+            return Ok(Vec::new());
+        }
         let mail = self.mail_delivery;
+        // `$1` owner, `$2` now, then one placeholder per job id.
+        let ids: Vec<String> = (0..done.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "update jobs set state = 'done', finished_at = $2, lease_owner = null,
+                 lease_until = null
+             where state = 'running' and lease_owner = $1 and id in ({})
+             returning id",
+            ids.join(", ")
+        );
         in_transaction!(self, |conn| {
-            let mut held = Vec::with_capacity(done.len());
-            for (job_id, effects) in done {
-                let finished = sqlx::query(
-                    "update jobs set state = 'done', finished_at = $3, lease_owner = null,
-                         lease_until = null
-                     where id = $1 and state = 'running' and lease_owner = $2",
-                )
-                .bind(*job_id)
-                .bind(owner)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-                if finished == 1 {
-                    conn.apply_effects(now, effects, mail).await?;
-                }
-                held.push(finished == 1);
+            let mut query = sqlx::query_as::<_, (String,)>(&sql).bind(owner).bind(now);
+            for (job_id, _) in done {
+                query = query.bind(*job_id);
             }
+            let finished: std::collections::HashSet<String> = query
+                .fetch_all(&mut *conn)
+                .await?
+                .into_iter()
+                .map(|(id,)| id)
+                .collect();
+            let held: Vec<bool> = done
+                .iter()
+                .map(|(job_id, _)| finished.contains(*job_id))
+                .collect();
+            let mut merged = Effects::default();
+            for ((_, effects), held) in done.iter().zip(&held) {
+                if *held {
+                    merged
+                        .cancel_jobs_of
+                        .extend(effects.cancel_jobs_of.iter().cloned());
+                    merged.jobs.extend(effects.jobs.iter().cloned());
+                    merged
+                        .task_entries
+                        .extend(effects.task_entries.iter().cloned());
+                    merged.events.extend(effects.events.iter().cloned());
+                    merged.audit.extend(effects.audit.iter().cloned());
+                }
+            }
+            conn.apply_effects(now, &merged, mail).await?;
             Ok(held)
         })
     }
