@@ -32,7 +32,7 @@ use crate::db::{
 use crate::domain::calendar::{Calendar, TimeLimit};
 use crate::domain::notice::{
     receipt_transition, version_transition, Demands, NoticeCommand, NoticeKind, NoticeState,
-    ReceiptCommand, Refused, VersionKind,
+    ReceiptCommand, ReceiptState, Refused, VersionKind,
 };
 use crate::domain::policy::{self, Action, NoticeFacts, NoticeRole};
 use crate::error::ApiError;
@@ -502,16 +502,7 @@ async fn mark_read(state: &AppState, caller: &Caller, loaded: &mut Loaded) -> Re
         return Ok(());
     };
     let now = state.clock.now_ms();
-    let change = ReceiptChange {
-        notice_id: loaded.notice.id.clone(),
-        org_id: receipt.org_id.clone(),
-        from: receipt.state,
-        to,
-        at: now,
-        user_id: Some(caller.actor.user_id.clone()),
-        user_name: Some(caller.principal().name),
-        reply: None,
-    };
+    let change = receipt_change(caller, &loaded.notice.id, receipt, to, now, None);
     let effects = Effects {
         audit: vec![audit(
             caller,
@@ -564,16 +555,7 @@ async fn receipt_command(
     };
     let now = state.clock.now_ms();
     let name = caller.principal().name;
-    let change = ReceiptChange {
-        notice_id: notice.id.clone(),
-        org_id: receipt.org_id.clone(),
-        from: receipt.state,
-        to,
-        at: now,
-        user_id: Some(caller.actor.user_id.clone()),
-        user_name: Some(name.clone()),
-        reply: reply.clone(),
-    };
+    let change = receipt_change(caller, &notice.id, receipt, to, now, reply.clone());
     let (kind, action) = match command {
         ReceiptCommand::Acknowledge => ("notice.acknowledged", "notice_acknowledged"),
         _ => ("notice.replied", "notice_replied"),
@@ -669,16 +651,7 @@ pub async fn close(
         Err(rule) => return Err(refusal(state, notice, rule).await),
     };
     let now = state.clock.now_ms();
-    let change = ReceiptChange {
-        notice_id: notice.id.clone(),
-        org_id: receipt.org_id.clone(),
-        from: receipt.state,
-        to,
-        at: now,
-        user_id: Some(caller.actor.user_id.clone()),
-        user_name: Some(caller.principal().name),
-        reply: None,
-    };
+    let change = receipt_change(caller, &notice.id, receipt, to, now, None);
     let effects = Effects {
         audit: vec![audit(
             caller,
@@ -840,4 +813,25 @@ async fn revise(
     let notice = state.db.send_notice(&new, now, &effects).await?;
     wake(state);
     Ok(notice)
+}
+
+/// A change of `receipt` to `to`, made now by `caller` as a named person.
+fn receipt_change(
+    caller: &Caller,
+    notice_id: &str,
+    receipt: &Receipt,
+    to: ReceiptState,
+    at: i64,
+    reply: Option<String>,
+) -> ReceiptChange {
+    ReceiptChange {
+        notice_id: notice_id.to_owned(),
+        org_id: receipt.org_id.clone(),
+        from: receipt.state,
+        to,
+        at,
+        user_id: Some(caller.actor.user_id.clone()),
+        user_name: Some(caller.principal().name),
+        reply,
+    }
 }
