@@ -25,6 +25,10 @@ pub enum ApiError {
     /// 409: the request conflicts with what is stored (a duplicate code, a cycle).
     #[error("{0}")]
     Conflict(String),
+    /// 413: the body (an uploaded file) is larger than this server accepts; the message says
+    /// the limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// 429: too many attempts; the message says when to try again.
     #[error("{0}")]
     TooManyRequests(String),
@@ -46,6 +50,11 @@ impl ApiError {
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
+            ApiError::PayloadTooLarge(m) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                m.clone(),
+            ),
             ApiError::TooManyRequests(m) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_requests",

@@ -192,16 +192,11 @@ struct AttachQuery {
     name: Option<String>,
 }
 
-/// 413 in our error shape: the file is larger than this server accepts.
-fn too_large(max: usize) -> Response {
-    (
-        StatusCode::PAYLOAD_TOO_LARGE,
-        axum::Json(json!({ "error": {
-            "code": "payload_too_large",
-            "message": format!("the file is larger than the {max} bytes this server accepts"),
-        }})),
-    )
-        .into_response()
+/// 413: the file is larger than this server accepts.
+fn too_large(max: usize) -> ApiError {
+    ApiError::PayloadTooLarge(format!(
+        "the file is larger than the {max} bytes this server accepts"
+    ))
 }
 
 async fn attach(
@@ -218,11 +213,11 @@ async fn attach(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max as u64) {
-        return Ok(too_large(max));
+        return Err(too_large(max));
     }
     // Without a Content-Length (chunked), the limit stops the read as soon as it is passed.
     let Ok(bytes) = axum::body::to_bytes(body, max).await else {
-        return Ok(too_large(max));
+        return Err(too_large(max));
     };
     let content_type = match headers.get(header::CONTENT_TYPE) {
         None => None,

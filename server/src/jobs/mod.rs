@@ -175,14 +175,6 @@ impl From<crate::db::DbError> for Failure {
     }
 }
 
-/// What a successful job leaves behind.
-#[derive(Default)]
-struct Done {
-    /// Everything the job caused (events, task history lines, audit rows), written in the
-    /// transaction that marks it done.
-    effects: Effects,
-}
-
 impl Worker {
     pub fn new(state: AppState) -> Worker {
         Worker {
@@ -209,7 +201,7 @@ impl Worker {
             ran += jobs.len();
             // Run the batch's jobs side by side, then record every success in one commit:
             // on SQLite with FULL sync a commit is an fsync, the most expensive step.
-            let outcomes: Vec<(Job, Result<Done, Failure>)> = futures_util::stream::iter(jobs)
+            let outcomes: Vec<(Job, Result<Effects, Failure>)> = futures_util::stream::iter(jobs)
                 .map(|job| async move {
                     let outcome = self.handle(&job).await;
                     (job, outcome)
@@ -232,14 +224,14 @@ impl Worker {
 
     /// Records the successes of a batch in one transaction; if that fails, one by one, so
     /// that a job whose effects cannot be written fails alone. True when events were written.
-    async fn finish_all(&self, succeeded: &[(Job, Done)]) -> bool {
+    async fn finish_all(&self, succeeded: &[(Job, Effects)]) -> bool {
         if succeeded.is_empty() {
             return false;
         }
         let now = self.state.clock.now_ms();
         let batch: Vec<(&str, &Effects)> = succeeded
             .iter()
-            .map(|(job, done)| (job.id.as_str(), &done.effects))
+            .map(|(job, done)| (job.id.as_str(), done))
             .collect();
         let held = match self.state.db.finish_jobs(&self.owner, now, &batch).await {
             Ok(held) => held,
@@ -265,7 +257,7 @@ impl Worker {
             if !held {
                 tracing::warn!(job = %job.id, kind = %job.kind, "job finished after its lease was taken over");
             }
-            wrote |= held && !done.effects.events.is_empty();
+            wrote |= held && !done.events.is_empty();
         }
         wrote
     }
@@ -296,15 +288,15 @@ impl Worker {
 
     /// Marks a job done with what it caused, in one transaction; false when its lease was no
     /// longer ours (and then nothing it caused was written).
-    async fn finish(&self, job: &Job, done: &Done) -> Result<bool, crate::db::DbError> {
+    async fn finish(&self, job: &Job, effects: &Effects) -> Result<bool, crate::db::DbError> {
         let now = self.state.clock.now_ms();
         self.state
             .db
-            .finish_job(&job.id, &self.owner, now, &done.effects)
+            .finish_job(&job.id, &self.owner, now, effects)
             .await
     }
 
-    async fn handle(&self, job: &Job) -> Result<Done, Failure> {
+    async fn handle(&self, job: &Job) -> Result<Effects, Failure> {
         match job.kind.as_str() {
             kind::TASK_WARN | kind::TASK_OVERDUE | kind::TASK_ESCALATE => self.task_job(job).await,
             kind::NOTICE_REMIND | kind::NOTICE_ESCALATE | kind::NOTICE_REPLY_DUE => {
@@ -312,11 +304,11 @@ impl Worker {
             }
             kind::WEBHOOK => {
                 webhook::deliver(&self.state, &self.senders().http, job).await?;
-                Ok(Done::default())
+                Ok(Effects::default())
             }
             kind::EMAIL => {
                 mail::deliver(&self.state, self.senders().mailer.as_ref(), job).await?;
-                Ok(Done::default())
+                Ok(Effects::default())
             }
             other => Err(Failure::permanent(format!("unknown job kind {other:?}"))),
         }
@@ -344,17 +336,17 @@ impl Worker {
 
     /// A task reminder, overdue reminder (催办) or escalation (督办), if the task's clock still
     /// runs toward the same due time it was scheduled for.
-    async fn task_job(&self, job: &Job) -> Result<Done, Failure> {
+    async fn task_job(&self, job: &Job) -> Result<Effects, Failure> {
         let task_id = str_field(&job.payload, "task_id")?;
         let due_at = job.payload["due_at"]
             .as_i64()
             .ok_or_else(|| Failure::permanent("the job has no due_at"))?;
         let db = &self.state.db;
         let Some(task) = db.task(task_id).await? else {
-            return Ok(Done::default());
+            return Ok(Effects::default());
         };
         if !task.state.clock_runs() || task.due_at != due_at {
-            return Ok(Done::default());
+            return Ok(Effects::default());
         }
         let now = self.state.clock.now_ms();
         let subject = format!("task:{}", task.id);
@@ -428,19 +420,19 @@ impl Worker {
             detail,
         };
         effects.task_entries.push((task.id, entry));
-        Ok(Done { effects })
+        Ok(effects)
     }
 
     /// T1 reminder, T2 escalation or reply deadline of one notice version: one event per
     /// receiving body still owing what the notice asks, if the version is still the one sent.
-    async fn notice_job(&self, job: &Job) -> Result<Done, Failure> {
+    async fn notice_job(&self, job: &Job) -> Result<Effects, Failure> {
         let notice_id = str_field(&job.payload, "notice_id")?;
         let db = &self.state.db;
         let Some(notice) = db.notice(notice_id).await? else {
-            return Ok(Done::default());
+            return Ok(Effects::default());
         };
         if notice.state != NoticeState::Sent {
-            return Ok(Done::default());
+            return Ok(Effects::default());
         }
         let receipts = db.notice_receipts(notice_id).await?;
         let owing: Vec<String> = receipts
@@ -458,7 +450,7 @@ impl Worker {
             .map(|r| r.org_id.clone())
             .collect();
         if owing.is_empty() {
-            return Ok(Done::default());
+            return Ok(Effects::default());
         }
         let subject = format!("notice:{}", notice.id);
         let mut effects = Effects::default();
@@ -497,7 +489,7 @@ impl Worker {
         effects
             .audit
             .push(self.system_audit(action, subject, job, json!({ "orgs": owing })));
-        Ok(Done { effects })
+        Ok(effects)
     }
 }
 
