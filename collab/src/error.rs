@@ -65,4 +65,7 @@ pub enum Error {
     CorruptStoredState { doc: String, detail: String },
     #[error("access denied")]
     AccessDenied,
+    /// Storage failed while the document's last updates were being committed.
+    #[error("storage failed for document {doc}")]
+    StorageFailed { doc: String },
 }

@@ -34,6 +34,7 @@ pub mod store;
 pub use access::{Access, Principal};
 pub use error::{close_code, Close, Error};
 pub use fanout::{Fanout, FanoutError, SingleNode};
-pub use rooms::{Rooms, RoomsConfig, Stats};
+pub use room::FrozenState;
+pub use rooms::{Freeze, Rooms, RoomsConfig, Stats};
 pub use session::{Outbox, Outgoing, Session, READ_ONLY_REASON};
 pub use store::{DocId, DocStore, InvalidDocId, Snapshot, StoreError, StoredDoc, StoredUpdate};

@@ -110,6 +110,10 @@ struct RoomState {
     applied: u64,
     /// Applied generations whose commit has not finished yet.
     in_flight: BTreeSet<u64>,
+    /// Set when the document is frozen (minutes awaiting signatures): every update that would
+    /// change it is refused, whatever access the sending session was given. Checked under the
+    /// same lock as applying, so no update slips in between the freeze and the frozen state.
+    read_only: bool,
 }
 
 /// What applying a client's update did to the in-memory doc.
@@ -118,6 +122,17 @@ pub(crate) enum Applied {
     Nothing,
     /// It changed the doc as generation `gen`, which must now be committed.
     Changed { gen: u64 },
+    /// It would change the doc, but the room is read-only (frozen): nothing was applied.
+    ReadOnly,
+}
+
+/// A document's state at the moment it was frozen: everything committed, nothing after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrozenState {
+    /// `encode_state_as_update_v1` of the whole document.
+    pub update_v1: Vec<u8>,
+    /// The document's state vector (v1 encoding).
+    pub state_vector_v1: Vec<u8>,
 }
 
 impl Room {
@@ -150,6 +165,7 @@ impl Room {
                 owners: HashMap::new(),
                 applied: 0,
                 in_flight: BTreeSet::new(),
+                read_only: false,
             }),
             durable: watch::Sender::new(Durable {
                 through: 0,
@@ -219,21 +235,37 @@ impl Room {
     /// Whether `update` would change the doc. Used for read-only clients, whose sync step 2
     /// routinely carries a delete set the server already has: only real changes are refused.
     pub(crate) fn would_change(&self, update: &Update) -> bool {
+        would_change(&self.lock(), update)
+    }
+
+    /// Makes the room refuse (or accept again) every change, and returns the generation of
+    /// the last update applied before: once that is durable, the stored document is final.
+    pub(crate) fn set_read_only(&self, read_only: bool) -> u64 {
+        let mut state = self.lock();
+        state.read_only = read_only;
+        state.applied
+    }
+
+    /// The whole document as it is in memory, with its state vector.
+    pub(crate) fn frozen_state(&self) -> FrozenState {
         let state = self.lock();
         let txn = state.awareness.doc().transact();
-        if update.extends(&txn.state_vector()) {
-            return true;
+        FrozenState {
+            update_v1: txn.encode_state_as_update_v1(&StateVector::default()),
+            state_vector_v1: txn.state_vector().encode_v1(),
         }
-        if update.delete_set().is_empty() {
-            return false;
-        }
-        let deleted = txn.snapshot().delete_set;
-        deleted.merge(update.delete_set()) != deleted
     }
 
     /// Applies a validated update to the in-memory doc, refusing it when it would break a limit.
     pub(crate) fn apply(&self, update: Update, limits: &Limits) -> Result<Applied, Close> {
         let mut state = self.lock();
+        if state.read_only {
+            return Ok(if would_change(&state, &update) {
+                Applied::ReadOnly
+            } else {
+                Applied::Nothing
+            });
+        }
         let doc = state.awareness.doc().clone();
         let mut txn = doc.transact_mut();
 
@@ -413,6 +445,18 @@ impl Room {
 pub(crate) struct Limits {
     pub(crate) incoming_len: usize,
     pub(crate) max_pending_bytes: usize,
+}
+
+fn would_change(state: &RoomState, update: &Update) -> bool {
+    let txn = state.awareness.doc().transact();
+    if update.extends(&txn.state_vector()) {
+        return true;
+    }
+    if update.delete_set().is_empty() {
+        return false;
+    }
+    let deleted = txn.snapshot().delete_set;
+    deleted.merge(update.delete_set()) != deleted
 }
 
 fn remove_awareness(state: &mut RoomState, clients: &[u64]) {

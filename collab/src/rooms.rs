@@ -18,7 +18,7 @@ use yrs::Update;
 
 use crate::error::Error;
 use crate::fanout::Fanout;
-use crate::room::Room;
+use crate::room::{FrozenState, Room};
 use crate::store::{DocId, DocStore};
 
 /// Limits and timings of the realtime core. Every field has a sensible default.
@@ -196,6 +196,41 @@ impl Rooms {
         Ok((room, membership))
     }
 
+    /// Freezes a document: from now on the room refuses every change, whoever sends it, and
+    /// once every update applied before has committed, the returned [`Freeze`] holds the
+    /// document's final state. The room stays loaded while the `Freeze` lives, so the caller
+    /// can record the freeze (and make every session read-only) before letting go; if it
+    /// cannot, [`Freeze::undo`] opens the document again.
+    pub async fn freeze(&self, doc: &DocId) -> Result<Freeze, Error> {
+        let (room, membership) = self.join(doc).await?;
+        let last = room.set_read_only(true);
+        if !room.wait_durable(last).await {
+            room.set_read_only(false);
+            return Err(Error::StorageFailed {
+                doc: doc.to_string(),
+            });
+        }
+        let state = room.frozen_state();
+        Ok(Freeze {
+            room,
+            _membership: membership,
+            state,
+        })
+    }
+
+    /// Lets a frozen document change again (minutes reopened as a new version). A room not
+    /// loaded has nothing to undo: it is loaded writable, and sessions get their access
+    /// from the server's records.
+    pub fn thaw(&self, doc: &DocId) {
+        let room = self
+            .slots()
+            .get(doc)
+            .and_then(|slot| slot.room.get().cloned());
+        if let Some(room) = room {
+            room.set_read_only(false);
+        }
+    }
+
     /// Number of rooms loaded in memory.
     pub fn open_rooms(&self) -> usize {
         self.slots()
@@ -313,5 +348,20 @@ impl Rooms {
             }
             keep
         });
+    }
+}
+
+/// A frozen document, held loaded until its freeze is recorded.
+pub struct Freeze {
+    room: Arc<Room>,
+    _membership: Membership,
+    /// Everything committed before the freeze, and nothing after.
+    pub state: FrozenState,
+}
+
+impl Freeze {
+    /// The freeze could not be recorded: the document accepts changes again.
+    pub fn undo(self) {
+        self.room.set_read_only(false);
     }
 }

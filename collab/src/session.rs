@@ -190,8 +190,16 @@ impl Session {
             incoming_len: len,
             max_pending_bytes: config.max_pending_bytes,
         };
-        let Applied::Changed { gen } = self.room.apply(decoded, &limits)? else {
-            return Ok(());
+        let gen = match self.room.apply(decoded, &limits)? {
+            Applied::Changed { gen } => gen,
+            Applied::Nothing => return Ok(()),
+            // Frozen since this session was given write access: refused like a reader's.
+            Applied::ReadOnly => {
+                self.rejected();
+                self.peer
+                    .send(encode(Message::Auth(Some(READ_ONLY_REASON.into()))));
+                return Ok(());
+            }
         };
         // Encode the broadcast once; the raw update is its tail, so nothing is copied again.
         let frame = encode(Message::Sync(SyncMessage::Update(update)));

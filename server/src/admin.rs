@@ -14,7 +14,9 @@ use serde_json::json;
 
 use crate::auth::password;
 use crate::auth::session::new_secret;
-use crate::config::{CalendarLoadArgs, CreateOperatorArgs, ImportArgs, ResetPasswordArgs};
+use crate::config::{
+    AnnualReportArgs, CalendarLoadArgs, CreateOperatorArgs, ImportArgs, ResetPasswordArgs,
+};
 use crate::db::{
     now_unix_ms, AuditEvent, Db, DirectoryImport, ImportOrg, ImportUser, NewOrg, NewRegion,
     NewUser, Org, Region,
@@ -339,4 +341,37 @@ pub async fn calendar_load(db: &Db, args: &CalendarLoadArgs) -> anyhow::Result<S
         "calendar {} loaded: {holidays} holidays, {worked} worked weekend days\n",
         year.year
     ))
+}
+
+/// `concord admin annual-report`: one line per judicial bureau (by region, then code) saying
+/// whether it held or scheduled its annual coordination meeting in the year, and flagging
+/// those with none once the due day has passed.
+pub async fn annual_report(db: &Db, args: &AnnualReportArgs) -> anyhow::Result<String> {
+    let now = now_unix_ms();
+    let year =
+        crate::work::meetings::checked_year(args.year, now).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let report = crate::work::meetings::annual_report(db, year, now, args.annual_meeting_due, None)
+        .await
+        .context("reading the annual meetings")?;
+    let mut out = format!(
+        "annual coordination meetings {} (due {}): {} judicial bureaus\n",
+        report.year,
+        report.due_date,
+        report.lines.len()
+    );
+    for line in &report.lines {
+        let flag = if line.flagged {
+            "  FLAGGED: none scheduled by the due day"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "{:<9} {} {} ({}){flag}\n",
+            line.status.as_str(),
+            line.org.code,
+            line.org.name_zh,
+            line.org.region
+        ));
+    }
+    Ok(out)
 }

@@ -31,6 +31,19 @@ pub enum Command {
     /// Administrative tasks.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Check an archive bundle of signed minutes offline (no network, no database); prints
+    /// each check and exits with 1 at the first failure, naming it.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// The archive bundle: a directory or a .zip.
+    pub bundle: PathBuf,
+    /// The log's verifier key (`origin+keyid+base64key`) as its operator publishes it;
+    /// without it, the key named in the bundle's own trust.json is used.
+    #[arg(long, value_name = "VKEY")]
+    pub trust: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -50,6 +63,56 @@ pub enum AdminCommand {
     /// Load one year's working-day calendar (holidays and worked weekend days) from a JSON
     /// file like `calendar/2026.json`, replacing that year's days.
     CalendarLoad(CalendarLoadArgs),
+    /// Print, one line per judicial bureau, whether it held or scheduled its annual
+    /// coordination meeting this year (or `--year`), flagging those with none by the due day.
+    AnnualReport(AnnualReportArgs),
+    /// Make a person's Ed25519 signing key: writes the private key (PKCS#8 PEM, mode 0600)
+    /// and prints the public key to enroll.
+    Keygen(KeygenArgs),
+    /// Sign a meeting's minutes for your organization through the server's API, with a key
+    /// file; the private key never leaves this machine.
+    Sign(SignArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct KeygenArgs {
+    /// Where to write the private key; the file must not exist.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SignArgs {
+    /// The server's URL, e.g. `https://concord.example`.
+    #[arg(long, env = "CONCORD_SERVER")]
+    pub server: String,
+    /// The signing person's session (the `concord_session` cookie's value).
+    #[arg(long, env = "CONCORD_SESSION", hide_env_values = true)]
+    pub session: String,
+    /// The meeting whose minutes to sign.
+    #[arg(long)]
+    pub meeting: String,
+    /// The private key file (PKCS#8 PEM, from `concord admin keygen`).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The version to sign; by default the current one.
+    #[arg(long)]
+    pub version: Option<i64>,
+    /// Enroll the key's public half first if it is not enrolled yet.
+    #[arg(long)]
+    pub enroll: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AnnualReportArgs {
+    /// The calendar year; the current one (+08:00) when absent.
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// The day (MM-DD) by which an annual meeting must be scheduled.
+    #[arg(long, env = "CONCORD_ANNUAL_MEETING_DUE", default_value = "06-30")]
+    pub annual_meeting_due: crate::domain::meeting::MonthDay,
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -134,6 +197,33 @@ pub struct ServeArgs {
     pub identity: IdentityArgs,
     #[command(flatten)]
     pub work: WorkArgs,
+    #[command(flatten)]
+    pub signing: SigningArgs,
+}
+
+/// Signed minutes: the keys the server keeps.
+#[derive(Debug, Clone, Args)]
+pub struct SigningArgs {
+    /// The master key (64 hex digits) that seals organizations' seal keys and the log's key
+    /// at rest; by default read from (or created in) `DATA_DIR/master-key`. Every node of a
+    /// deployment needs the same one.
+    #[arg(long, env = "CONCORD_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+    /// The signed log's origin line (its name in checkpoints), fixed when the log is created.
+    #[arg(long, env = "CONCORD_LOG_ORIGIN", default_value = DEFAULT_LOG_ORIGIN)]
+    pub log_origin: String,
+}
+
+/// The log's origin line when the operator names none.
+pub const DEFAULT_LOG_ORIGIN: &str = "concord.local/minutes-log";
+
+impl Default for SigningArgs {
+    fn default() -> Self {
+        SigningArgs {
+            master_key: None,
+            log_origin: DEFAULT_LOG_ORIGIN.into(),
+        }
+    }
 }
 
 /// Tasks, notifications and their delivery: the job worker, webhooks, e-mail.
@@ -169,6 +259,10 @@ pub struct WorkArgs {
     /// Seconds a webhook receiver has to answer before the attempt counts as failed.
     #[arg(long, env = "CONCORD_WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
     pub webhook_timeout_secs: u64,
+    /// The day (MM-DD) by which every judicial bureau must have its annual coordination
+    /// meeting scheduled; one that has none by then is flagged.
+    #[arg(long, env = "CONCORD_ANNUAL_MEETING_DUE", default_value = "06-30")]
+    pub annual_meeting_due: crate::domain::meeting::MonthDay,
 }
 
 impl Default for WorkArgs {
@@ -181,6 +275,7 @@ impl Default for WorkArgs {
             max_attachment_bytes: 20 * 1024 * 1024,
             job_poll_ms: 1000,
             webhook_timeout_secs: 10,
+            annual_meeting_due: crate::domain::meeting::MonthDay::default(),
         }
     }
 }

@@ -93,6 +93,7 @@ impl From<collab::Error> for ApiError {
         match e {
             collab::Error::AccessDenied => ApiError::Unauthenticated("no access to this document"),
             collab::Error::Store(e) => ApiError::Unavailable(e.into()),
+            e @ collab::Error::StorageFailed { .. } => ApiError::Unavailable(e.into()),
             e @ collab::Error::CorruptStoredState { .. } => ApiError::Internal(e.into()),
         }
     }

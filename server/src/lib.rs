@@ -17,6 +17,8 @@
 //!   domain, write the change with its events, jobs and audit rows in one transaction).
 //! - [`clock`]: the time deadlines are measured against (the system's, or a test's).
 //! - [`telemetry`]: logs and Prometheus metrics.
+//! - [`signing`]: signed minutes: canonical JSON, envelopes, keys, the Merkle log, the archive
+//!   bundle and its verifier (pure: no SQL, no HTTP, no clock).
 //! - [`error`]: `ApiError`, the HTTP layer's one error type.
 
 pub mod admin;
@@ -28,6 +30,10 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod keyring;
+mod secrets;
+pub mod sign_cmd;
+pub mod signing;
 pub mod state;
 pub mod telemetry;
 pub mod work;
@@ -50,6 +56,7 @@ use crate::config::{ServeArgs, StorageArgs};
 use crate::db::{AuditEvent, Db, DbConfig, DocLog};
 use crate::domain::calendar::YearCalendar;
 use crate::jobs::{CalendarCache, EventHub, JobRunnerHandle, Mailer, Worker};
+use crate::keyring::Keyring;
 use crate::state::AppState;
 use crate::telemetry::Metrics;
 
@@ -110,6 +117,14 @@ impl App {
             },
         );
         let tickets = TicketKey::load(args.ticket_secret.as_deref(), &args.storage.data_dir)?;
+        let keyring = Keyring::load(
+            args.signing.master_key.as_deref(),
+            &args.storage.data_dir,
+            &args.signing.log_origin,
+            &db,
+            clock.now_ms(),
+        )
+        .await?;
         let metrics = Arc::new(Metrics::new(rooms.clone(), log.clone(), commit_seconds));
         let identity = Arc::new(Identity::new(&args.identity)?);
         let state = AppState {
@@ -126,6 +141,7 @@ impl App {
             events,
             jobs: JobRunnerHandle::new(&args.work, mailer)?,
             work: Arc::new(args.work.clone()),
+            keyring,
         };
         Ok(App { state, log })
     }

@@ -71,11 +71,35 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", admin::region_tree_text(&regions, &orgs));
             Ok(())
         }
+        Command::Admin(AdminCommand::AnnualReport(args)) => {
+            let db = server::connect(&args.storage).await?;
+            let out = admin::annual_report(&db, &args).await;
+            db.close().await;
+            print!("{}", out?);
+            Ok(())
+        }
         Command::Admin(AdminCommand::CalendarLoad(args)) => {
             let db = server::connect(&args.storage).await?;
             let out = admin::calendar_load(&db, &args).await;
             db.close().await;
             print!("{}", out?);
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Keygen(args)) => {
+            print!("{}", server::sign_cmd::keygen(&args)?);
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Sign(args)) => {
+            print!("{}", server::sign_cmd::sign(&args).await?);
+            Ok(())
+        }
+        Command::Verify(args) => {
+            let (verified, text) =
+                server::signing::verify::run_command(&args.bundle, args.trust.as_deref());
+            print!("{text}");
+            if !verified {
+                std::process::exit(1);
+            }
             Ok(())
         }
         Command::Admin(AdminCommand::AuditVerify(storage)) => {

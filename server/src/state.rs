@@ -37,4 +37,6 @@ pub struct AppState {
     pub jobs: JobRunnerHandle,
     /// Settings of tasks, notices and their delivery.
     pub work: Arc<WorkArgs>,
+    /// The master key and the signed log's key (signed minutes).
+    pub keyring: crate::keyring::Keyring,
 }

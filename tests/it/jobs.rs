@@ -255,7 +255,9 @@ async fn two_server_processes_on_one_postgres_database_run_each_of_hundreds_of_j
     }
 
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
-    let poll = ["--job-poll-ms", "20"];
+    // Nodes of one deployment share the master key (the signed log's key is sealed under it).
+    let master = std::fs::read_to_string(seeder.data_dir.path().join("master-key")).unwrap();
+    let poll = ["--job-poll-ms", "20", "--master-key", master.trim()];
     let _a = ChildServer::start_with_args(dirs[0].path(), Some(&url), &poll).await;
     let _b = ChildServer::start_with_args(dirs[1].path(), Some(&url), &poll).await;
 

@@ -170,6 +170,7 @@ async fn a_write_applies_its_events_jobs_cancellations_and_audit_rows_together(h
         cancel_jobs_of: vec![format!("task:{}", new.id)],
         task_entries: vec![(new.id.clone(), entry_at(T0, TaskState::Dispatched))],
         audit: vec![audit("task_created")],
+        ..Effects::default()
     };
 
     let task =
@@ -228,6 +229,7 @@ async fn a_failing_write_leaves_no_event_job_or_audit_row(h: Harness) {
         cancel_jobs_of: vec![],
         task_entries: vec![],
         audit: vec![audit("task_created")],
+        ..Effects::default()
     };
 
     // A task for a body that does not exist: the foreign key refuses it.

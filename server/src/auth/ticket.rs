@@ -5,13 +5,11 @@
 //! secret, only what it grants and until when. Tickets admit a connection: an open session
 //! does not expire with its ticket.
 
-use std::io::Write;
 use std::path::Path;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -51,7 +49,6 @@ impl TicketKey {
     /// Uses `given` if set (at least 32 bytes), else the secret in `data_dir`, creating it on
     /// first use.
     pub fn load(given: Option<&str>, data_dir: &Path) -> anyhow::Result<TicketKey> {
-        use anyhow::Context;
         if let Some(given) = given {
             anyhow::ensure!(
                 given.len() >= 32,
@@ -61,26 +58,8 @@ impl TicketKey {
                 secret: given.as_bytes().to_vec(),
             });
         }
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("creating data directory {}", data_dir.display()))?;
+        let secret = crate::secrets::read_or_create(data_dir, SECRET_FILE)?;
         let path = data_dir.join(SECRET_FILE);
-        let mut fresh = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut fresh);
-        let encoded = hex(&fresh);
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(&path) {
-            Ok(mut file) => file
-                .write_all(encoded.as_bytes())
-                .with_context(|| format!("writing {}", path.display()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
-        }
-        let secret = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        let secret = secret.trim();
         anyhow::ensure!(
             secret.len() >= 32,
             "{} is too short to be a ticket secret",
@@ -126,10 +105,6 @@ pub fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -33,7 +33,8 @@ use super::identity::{
     impl_for_both_engines, in_transaction, lock_keys, on_reader, AuditEvent, Exclusive,
 };
 use super::jobs::{JobQueries, NewJob};
-use super::tasks::{HistoryEntry, TaskQueries};
+use super::notices::{NewNotice, NoticeQueries};
+use super::tasks::{HistoryEntry, NewTask, TaskQueries};
 use super::{Db, DbError};
 
 /// Who an event is addressed to: a body (every member sees it) or one person.
@@ -72,6 +73,14 @@ pub struct Event {
 /// What a write does besides its own rows, in the same transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Effects {
+    /// Tasks the write sets, each with its first history line, inserted first: a task that
+    /// something else causes (an agreed item of signed minutes) exists exactly when that
+    /// cause is committed. Built by `work::tasks::plan_task`.
+    pub tasks: Vec<(NewTask, HistoryEntry)>,
+    /// Notices the write sends (version 1 of a new series each), inserted after the tasks:
+    /// a meeting's notice goes out exactly when the meeting is scheduled. Built by
+    /// `work::notices::plan_notice`.
+    pub notices: Vec<NewNotice>,
     pub events: Vec<NewEvent>,
     pub jobs: Vec<NewJob>,
     /// Pending jobs of these subjects are cancelled (before `jobs` are inserted).
@@ -81,6 +90,30 @@ pub struct Effects {
     pub task_entries: Vec<(String, HistoryEntry)>,
     /// Appended last (audit must be the last statement: it takes the chain lock).
     pub audit: Vec<AuditEvent>,
+}
+
+impl Effects {
+    /// Adds everything `other` does after what `self` does, keeping each list's order, so
+    /// that one write can carry the effects of several plans (a meeting change and the
+    /// notices it sends).
+    pub fn merge(&mut self, other: Effects) {
+        let Effects {
+            tasks,
+            notices,
+            events,
+            jobs,
+            cancel_jobs_of,
+            task_entries,
+            audit,
+        } = other;
+        self.tasks.extend(tasks);
+        self.notices.extend(notices);
+        self.events.extend(events);
+        self.jobs.extend(jobs);
+        self.cancel_jobs_of.extend(cancel_jobs_of);
+        self.task_entries.extend(task_entries);
+        self.audit.extend(audit);
+    }
 }
 
 /// How many times a webhook call is tried before it is given up.
@@ -139,8 +172,9 @@ pub(super) fn corrupt_text(message: String) -> DbError {
 
 /// Applying [`Effects`] inside the caller's transaction.
 pub(super) trait EffectQueries {
-    /// Cancels, schedules, appends the events (and their webhook and e-mail jobs) and the
-    /// audit rows, in that order. Returns the seqs given to `effects.events`, in order.
+    /// Inserts the tasks and sends the notices, then cancels, schedules, appends the history
+    /// lines, the events (and their webhook and e-mail jobs) and the audit rows, in that
+    /// order. Returns the seqs given to `effects.events`, in order.
     async fn apply_effects(
         &mut self,
         now: i64,
@@ -156,6 +190,12 @@ impl_for_both_engines!(EffectQueries {
         effects: &Effects,
         mail_delivery: bool,
     ) -> Result<Vec<i64>, DbError> {
+        for (task, entry) in &effects.tasks {
+            self.insert_task(task, entry).await?;
+        }
+        for notice in &effects.notices {
+            self.insert_notice(notice, now).await?;
+        }
         for subject in &effects.cancel_jobs_of {
             self.cancel_pending_jobs(subject, now).await?;
         }

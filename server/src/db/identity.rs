@@ -576,6 +576,9 @@ pub(super) mod lock_keys {
     /// Serializes appends to the event stream: each append reads the last seq, and events
     /// must commit in seq order so that a reader who has seen seq n has seen all before it.
     pub const EVENTS: i64 = 0x636f_6e63_6f72_6405;
+    /// Serializes appends to the signed log: each append reads the last leaf index, and
+    /// leaves must commit in index order so that a tree head covers exactly what it names.
+    pub const LOG: i64 = 0x636f_6e63_6f72_6410;
 }
 
 /// Holding a lock until the transaction ends: what differs between the engines.

@@ -272,10 +272,10 @@ impl Db {
     /// [`Db::finish_job`] for many jobs in one transaction (one commit, one fsync), as a
     /// worker finishes a batch. Each job is checked on its own: one whose lease was lost
     /// answers false and its effects are not written. The effects of the others are applied
-    /// together (one event-number lock, one audit-chain read): every cancellation, then every
-    /// schedule, then the history lines, events and audit rows in the batch's order. If any
-    /// write fails, nothing of the batch is written and the caller finishes the jobs one by
-    /// one to isolate the failing one.
+    /// together (one event-number lock, one audit-chain read): every new task and notice, then
+    /// every cancellation, then every schedule, then the history lines, events and audit rows
+    /// in the batch's order. If any write fails, nothing of the batch is written and the
+    /// caller finishes the jobs one by one to isolate the failing one.
     pub async fn finish_jobs(
         &self,
         owner: &str,
@@ -313,15 +313,7 @@ impl Db {
             let mut merged = Effects::default();
             for ((_, effects), held) in done.iter().zip(&held) {
                 if *held {
-                    merged
-                        .cancel_jobs_of
-                        .extend(effects.cancel_jobs_of.iter().cloned());
-                    merged.jobs.extend(effects.jobs.iter().cloned());
-                    merged
-                        .task_entries
-                        .extend(effects.task_entries.iter().cloned());
-                    merged.events.extend(effects.events.iter().cloned());
-                    merged.audit.extend(effects.audit.iter().cloned());
+                    merged.merge((*effects).clone());
                 }
             }
             conn.apply_effects(now, &merged, mail).await?;

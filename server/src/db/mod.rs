@@ -35,8 +35,11 @@
 //! - `jobs.rs`: durable jobs, claimed under a lease and finished together with their effects.
 //! - `tasks.rs`: tasks, their history, attachments and extension requests.
 //! - `notices.rs`: notifications, their versions and each receiving body's receipt.
+//! - `meetings.rs`: meetings (each a space), their invitations, attendance and agenda.
 //! - `webhooks.rs`: outgoing webhooks, their delivery log, and bodies' mailboxes.
 //! - `calendar.rs`: the working-day calendar's listed days.
+//! - `minutes.rs`: the signed log, signing keys, and the frozen versions of minutes with
+//!   their signatures.
 //!
 //! This module must never hand a pool, a row or an `sqlx::Error` to a caller outside it, and
 //! must never log document contents or secrets (passwords, tokens, their hashes, webhook
@@ -59,6 +62,8 @@ mod doc_log;
 mod events;
 mod identity;
 mod jobs;
+mod meetings;
+mod minutes;
 mod notices;
 mod sessions;
 mod spaces;
@@ -76,6 +81,14 @@ pub use identity::{
     OrgPatch, PasswordRecord, Region, SessionRow, Space, SpaceDoc, SpaceMember, User, UserPatch,
 };
 pub use jobs::{Job, NewJob};
+pub use meetings::{
+    AgendaChange, AgendaItem, Invitation, InvitationReply, Invitee, Meeting, MeetingChange,
+    NewAgendaItem, NewMeeting, MINUTES_TITLE,
+};
+pub use minutes::{
+    Completion, LeafKind, LogIdentity, LogLeaf, MinutesSignature, MinutesVersion, NewLeaf,
+    NewMinutesVersion, NewSigningKey, SigningKeyRow,
+};
 pub use notices::{NewNotice, Notice, Receipt, ReceiptChange};
 pub use tasks::{
     Attachment, Extension, HistoryEntry, HistoryEntryKind, NewAttachment, NewTask, Stamp,

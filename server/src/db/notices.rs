@@ -240,13 +240,16 @@ fn no_notice() -> DbError {
 }
 
 /// The notice queries the writes share.
-trait NoticeQueries {
+pub(super) trait NoticeQueries {
     async fn notice_by_id(&mut self, id: &str) -> Result<Option<Notice>, DbError>;
     async fn receipt_of(
         &mut self,
         notice_id: &str,
         org_id: &str,
     ) -> Result<Option<Receipt>, DbError>;
+    /// Sends `new` at `now`: what [`Db::send_notice`] and a write whose [`Effects::notices`]
+    /// send notices both do (see there).
+    async fn insert_notice(&mut self, new: &NewNotice, now: i64) -> Result<Notice, DbError>;
 }
 
 impl_for_both_engines!(NoticeQueries {
@@ -273,6 +276,86 @@ impl_for_both_engines!(NoticeQueries {
         .fetch_optional(&mut *self)
         .await?;
         record.map(Receipt::try_from).transpose()
+    }
+
+    async fn insert_notice(&mut self, new: &NewNotice, now: i64) -> Result<Notice, DbError> {
+        let recipients: BTreeSet<&str> = new.recipients.iter().map(String::as_str).collect();
+        if recipients.is_empty() {
+            return Err(rule("a notice needs at least one receiving organization"));
+        }
+        for org_id in &recipients {
+            let found: Option<(String,)> =
+                sqlx::query_as("select id from organizations where id = $1")
+                    .bind(*org_id)
+                    .fetch_optional(&mut *self)
+                    .await?;
+            if found.is_none() {
+                return Err(rule(format!("organization {org_id} does not exist")));
+            }
+        }
+        let (series_id, version) = match &new.series {
+            None => (new.id.clone(), 1),
+            Some(series) => {
+                let for_update = self.for_update();
+                let newest: Option<(String, i64, String)> = sqlx::query_as(&format!(
+                    "select id, version, state from notices where series_id = $1
+                     order by version desc limit 1{for_update}"
+                ))
+                .bind(series)
+                .fetch_optional(&mut *self)
+                .await?;
+                let Some((newest_id, version, state)) = newest else {
+                    return Err(not_found("no notice with this id"));
+                };
+                if state != NoticeState::Sent.as_str() {
+                    return Err(rule(
+                        "only the newest sent version of a notice can be corrected or \
+                         recalled; reload it and try again",
+                    ));
+                }
+                sqlx::query("update notices set state = 'superseded' where id = $1")
+                    .bind(&newest_id)
+                    .execute(&mut *self)
+                    .await?;
+                (series.clone(), version + 1)
+            }
+        };
+        sqlx::query(
+            "insert into notices (id, series_id, version, version_kind, kind, sender_org_id,
+                 created_by, title, body, requires_ack, requires_reply, reply_due_at,
+                 remind_at, escalate_at, state, sent_at, created_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'sent',
+                     $15, $15)",
+        )
+        .bind(&new.id)
+        .bind(&series_id)
+        .bind(version)
+        .bind(new.version_kind.as_str())
+        .bind(new.kind.as_str())
+        .bind(&new.sender_org_id)
+        .bind(&new.created_by)
+        .bind(&new.title)
+        .bind(&new.body)
+        .bind(new.requires_ack)
+        .bind(new.requires_reply)
+        .bind(new.reply_due_at)
+        .bind(new.remind_at)
+        .bind(new.escalate_at)
+        .bind(now)
+        .execute(&mut *self)
+        .await?;
+        for org_id in &recipients {
+            sqlx::query(
+                "insert into notice_receipts (notice_id, org_id, state, delivered_at)
+                 values ($1, $2, 'delivered', $3)",
+            )
+            .bind(&new.id)
+            .bind(*org_id)
+            .bind(now)
+            .execute(&mut *self)
+            .await?;
+        }
+        self.notice_by_id(&new.id).await?.ok_or_else(no_notice)
     }
 });
 
@@ -302,84 +385,8 @@ impl Db {
         effects: &Effects,
     ) -> Result<Notice, DbError> {
         let mail = self.mail_delivery;
-        let recipients: BTreeSet<&str> = new.recipients.iter().map(String::as_str).collect();
-        if recipients.is_empty() {
-            return Err(rule("a notice needs at least one receiving organization"));
-        }
         in_transaction!(self, |conn| {
-            for org_id in &recipients {
-                let found: Option<(String,)> =
-                    sqlx::query_as("select id from organizations where id = $1")
-                        .bind(*org_id)
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                if found.is_none() {
-                    return Err(rule(format!("organization {org_id} does not exist")));
-                }
-            }
-            let (series_id, version) = match &new.series {
-                None => (new.id.clone(), 1),
-                Some(series) => {
-                    let for_update = conn.for_update();
-                    let newest: Option<(String, i64, String)> = sqlx::query_as(&format!(
-                        "select id, version, state from notices where series_id = $1
-                         order by version desc limit 1{for_update}"
-                    ))
-                    .bind(series)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-                    let Some((newest_id, version, state)) = newest else {
-                        return Err(not_found("no notice with this id"));
-                    };
-                    if state != NoticeState::Sent.as_str() {
-                        return Err(rule(
-                            "only the newest sent version of a notice can be corrected or \
-                             recalled; reload it and try again",
-                        ));
-                    }
-                    sqlx::query("update notices set state = 'superseded' where id = $1")
-                        .bind(&newest_id)
-                        .execute(&mut *conn)
-                        .await?;
-                    (series.clone(), version + 1)
-                }
-            };
-            sqlx::query(
-                "insert into notices (id, series_id, version, version_kind, kind, sender_org_id,
-                     created_by, title, body, requires_ack, requires_reply, reply_due_at,
-                     remind_at, escalate_at, state, sent_at, created_at)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'sent',
-                         $15, $15)",
-            )
-            .bind(&new.id)
-            .bind(&series_id)
-            .bind(version)
-            .bind(new.version_kind.as_str())
-            .bind(new.kind.as_str())
-            .bind(&new.sender_org_id)
-            .bind(&new.created_by)
-            .bind(&new.title)
-            .bind(&new.body)
-            .bind(new.requires_ack)
-            .bind(new.requires_reply)
-            .bind(new.reply_due_at)
-            .bind(new.remind_at)
-            .bind(new.escalate_at)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
-            for org_id in &recipients {
-                sqlx::query(
-                    "insert into notice_receipts (notice_id, org_id, state, delivered_at)
-                     values ($1, $2, 'delivered', $3)",
-                )
-                .bind(&new.id)
-                .bind(*org_id)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
-            }
-            let notice = conn.notice_by_id(&new.id).await?.ok_or_else(no_notice)?;
+            let notice = conn.insert_notice(new, now).await?;
             conn.apply_effects(now, effects, mail).await?;
             Ok(notice)
         })

@@ -378,6 +378,10 @@ pub(super) trait TaskQueries {
     async fn lock_task(&mut self, id: &str) -> Result<(), DbError>;
     /// Appends `entry` as the task's next history line; returns its seq.
     async fn append_entry(&mut self, task_id: &str, entry: &HistoryEntry) -> Result<i64, DbError>;
+    /// Inserts a new task (revision 1, created and updated at `entry.stamp.at`) with `entry`
+    /// as its first history line; returns it as stored. What [`Db::create_task`] and a write
+    /// whose [`Effects::tasks`] set tasks both do.
+    async fn insert_task(&mut self, new: &NewTask, entry: &HistoryEntry) -> Result<Task, DbError>;
 }
 
 impl_for_both_engines!(TaskQueries {
@@ -428,6 +432,37 @@ impl_for_both_engines!(TaskQueries {
         .await?;
         Ok(seq)
     }
+
+    async fn insert_task(&mut self, new: &NewTask, entry: &HistoryEntry) -> Result<Task, DbError> {
+        let now = entry.stamp.at;
+        let (limit_unit, limit_amount) = limit_to_stored(new.limit);
+        sqlx::query(
+            "insert into tasks (id, title, body, feedback_required, source, source_ref,
+                 setter_org_id, assignee_org_id, created_by, state, limit_unit, limit_amount,
+                 started_at, due_at, feedback, revision, created_at, updated_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, null, 1,
+                     $15, $15)",
+        )
+        .bind(&new.id)
+        .bind(&new.title)
+        .bind(&new.body)
+        .bind(&new.feedback_required)
+        .bind(new.source.as_str())
+        .bind(new.source_ref.as_deref())
+        .bind(&new.setter_org_id)
+        .bind(&new.assignee_org_id)
+        .bind(&new.created_by)
+        .bind(new.state.as_str())
+        .bind(limit_unit)
+        .bind(limit_amount)
+        .bind(new.started_at)
+        .bind(new.due_at)
+        .bind(now)
+        .execute(&mut *self)
+        .await?;
+        self.append_entry(&new.id, entry).await?;
+        self.task_by_id(&new.id).await?.ok_or_else(no_task)
+    }
 });
 
 impl Db {
@@ -440,34 +475,8 @@ impl Db {
     ) -> Result<Task, DbError> {
         let mail = self.mail_delivery;
         let now = entry.stamp.at;
-        let (limit_unit, limit_amount) = limit_to_stored(new.limit);
         in_transaction!(self, |conn| {
-            sqlx::query(
-                "insert into tasks (id, title, body, feedback_required, source, source_ref,
-                     setter_org_id, assignee_org_id, created_by, state, limit_unit, limit_amount,
-                     started_at, due_at, feedback, revision, created_at, updated_at)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, null, 1,
-                         $15, $15)",
-            )
-            .bind(&new.id)
-            .bind(&new.title)
-            .bind(&new.body)
-            .bind(&new.feedback_required)
-            .bind(new.source.as_str())
-            .bind(new.source_ref.as_deref())
-            .bind(&new.setter_org_id)
-            .bind(&new.assignee_org_id)
-            .bind(&new.created_by)
-            .bind(new.state.as_str())
-            .bind(limit_unit)
-            .bind(limit_amount)
-            .bind(new.started_at)
-            .bind(new.due_at)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
-            conn.append_entry(&new.id, entry).await?;
-            let task = conn.task_by_id(&new.id).await?.ok_or_else(no_task)?;
+            let task = conn.insert_task(new, entry).await?;
             conn.apply_effects(now, effects, mail).await?;
             Ok(task)
         })

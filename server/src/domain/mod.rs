@@ -12,8 +12,12 @@
 //! - [`calendar`]: time limits and the working-day calendar (holidays, worked weekend days).
 //! - [`task`]: the task (任务 / 督办) state machine.
 //! - [`notice`]: the notification (通报 / 函告) version and receipt state machines.
+//! - [`meeting`]: the meeting (协调会议 / 会商), invitation and agenda machines.
+//! - [`minutes`]: signed minutes from freeze to archive, and the signing order.
 
 pub mod calendar;
+pub mod meeting;
+pub mod minutes;
 pub mod notice;
 pub mod org;
 pub mod policy;

@@ -324,6 +324,26 @@ pub enum Action<'a> {
     ReadEvents,
     /// Load a year of the working-day calendar. Operator only: it is deployment-wide.
     ManageCalendar,
+    /// Act in a meeting (its commands, invitations, answers, agenda, attendance): any
+    /// organization taking part in it; a token with `spaces:write`. A supervising bureau reads
+    /// a meeting and never changes it. Which party may give which command is
+    /// [`super::meeting`]'s answer. Convening one is [`Action::CreateSpace`].
+    ActOnMeeting(SpaceFacts<'a>),
+    /// See which judicial bureaus held their annual coordination meeting: a judicial bureau
+    /// (for its region and below) or an operator (for all); a token of a bureau with
+    /// `spaces:read`.
+    ReadAnnualStatus,
+    /// Freeze a meeting's minutes, open signing, send them back for changes as the convener,
+    /// archive them: the convening organization's users; a token with `docs:write`.
+    ManageMinutes(SpaceFacts<'a>),
+    /// Sign minutes for one's organization, or decline to: a signed-in person of the
+    /// convening or a participating organization; never a token, because a signature names
+    /// the person who gave it. Whether the organization is a signatory, and whose turn it is,
+    /// is `domain::minutes`'s answer.
+    SignMinutes(SpaceFacts<'a>),
+    /// Enroll or revoke one's own signing key. A signed-in person acting for an organization;
+    /// never a token.
+    ManageOwnKeys,
 }
 
 impl Action<'_> {
@@ -333,8 +353,9 @@ impl Action<'_> {
         match self {
             Action::ReadDirectory => Some(Permission::OrgsRead),
             Action::CreateSpace | Action::ManageSpaceMembers(_) => Some(Permission::SpacesWrite),
-            Action::ReadSpace(_) => Some(Permission::SpacesRead),
-            Action::CreateSpaceDoc(_) => Some(Permission::DocsWrite),
+            Action::ReadSpace(_) | Action::ReadAnnualStatus => Some(Permission::SpacesRead),
+            Action::ActOnMeeting(_) => Some(Permission::SpacesWrite),
+            Action::CreateSpaceDoc(_) | Action::ManageMinutes(_) => Some(Permission::DocsWrite),
             Action::CreateTask | Action::ActOnTask(_) => Some(Permission::TasksWrite),
             Action::ReadTask(_) => Some(Permission::TasksRead),
             Action::SendNotice | Action::ReplyNotice(_) | Action::ManageNotice(_) => {
@@ -344,6 +365,8 @@ impl Action<'_> {
             // Either of two permissions will do; `decide` checks it before asking here.
             Action::ReadEvents => None,
             Action::AcknowledgeNotice(_)
+            | Action::SignMinutes(_)
+            | Action::ManageOwnKeys
             | Action::ManageWebhooks { .. }
             | Action::ManageMailbox { .. }
             | Action::ManageCalendar
@@ -423,6 +446,17 @@ const MANAGE_MAILBOX: &str =
 const READ_EVENTS_TOKEN: &str =
     "this API token lacks the tasks:read or notices:read permission needed to follow events";
 const MANAGE_CALENDAR: &str = "only an operator may load the working-day calendar";
+const ACT_ON_MEETING: &str =
+    "only the organizations taking part in a meeting may act in it; a supervising bureau reads it";
+const READ_ANNUAL_STATUS: &str =
+    "only a judicial bureau or an operator may see the annual coordination meeting status";
+const MANAGE_MINUTES: &str =
+    "only the convening organization may freeze, open for signing, send back or archive the minutes";
+const SIGNING_NEEDS_PERSON: &str =
+    "a signature names a person: an API token may not sign minutes or manage signing keys";
+const SIGN_MINUTES: &str =
+    "only the convening and participating organizations sign minutes; observers and supervisors read";
+const MANAGE_OWN_KEYS: &str = "signing keys belong to people acting for an organization";
 
 /// Decides whether `actor` may do `action`, and if not, which rule says no.
 ///
@@ -449,6 +483,11 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
                 Action::AcknowledgeNotice(_) => {
                     return Err(Denied {
                         rule: ACKNOWLEDGE_NEEDS_PERSON,
+                    })
+                }
+                Action::SignMinutes(_) | Action::ManageOwnKeys => {
+                    return Err(Denied {
+                        rule: SIGNING_NEEDS_PERSON,
                     })
                 }
                 Action::ReadEvents => {
@@ -530,6 +569,30 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
         // A token's permissions were checked above; a person follows their own events.
         Action::ReadEvents => Ok(()),
         Action::ManageCalendar => allowed(operator, MANAGE_CALENDAR),
+        Action::ActOnMeeting(space) => allowed(
+            matches!(space_access(actor, &space), SpaceAccess::Participate(_)),
+            ACT_ON_MEETING,
+        ),
+        Action::ReadAnnualStatus => allowed(
+            operator
+                || actor
+                    .org
+                    .as_ref()
+                    .is_some_and(|org| org.kind == OrgKind::JudicialBureau),
+            READ_ANNUAL_STATUS,
+        ),
+        Action::ManageMinutes(space) => allowed(
+            space_access(actor, &space) == SpaceAccess::Participate(SpaceRole::Convener),
+            MANAGE_MINUTES,
+        ),
+        Action::SignMinutes(space) => allowed(
+            matches!(
+                space_access(actor, &space),
+                SpaceAccess::Participate(SpaceRole::Convener | SpaceRole::Member)
+            ),
+            SIGN_MINUTES,
+        ),
+        Action::ManageOwnKeys => allowed(actor.org.is_some(), MANAGE_OWN_KEYS),
     }
 }
 
@@ -824,6 +887,29 @@ mod tests {
                 |c| c == 'Y',
             );
         }
+    }
+
+    #[test]
+    fn meetings_are_acted_in_by_participants_and_the_annual_status_read_by_bureaus() {
+        let region = RegionPath(COUNTY.into());
+        let members = county_space_members();
+        let space = SpaceFacts {
+            region_path: &region,
+            members: &members,
+        };
+        // Same columns as above.
+        assert_row(
+            "act in the county meeting",
+            "- - - - Y Y Y - Y Y - -",
+            |actor| decide(actor, &Action::ActOnMeeting(space)).is_ok(),
+            |c| c == 'Y',
+        );
+        assert_row(
+            "read the annual meeting status",
+            "Y Y Y Y - - - - - - - -",
+            |actor| decide(actor, &Action::ReadAnnualStatus).is_ok(),
+            |c| c == 'Y',
+        );
     }
 
     #[test]

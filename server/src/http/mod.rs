@@ -12,6 +12,10 @@ mod docs;
 mod events;
 mod extract;
 mod inbox;
+mod keys;
+mod log;
+mod meetings;
+mod minutes;
 mod notices;
 mod oidc;
 mod ops;
@@ -43,6 +47,10 @@ pub fn router(state: AppState) -> Router {
         .merge(tasks::router())
         .merge(notices::router())
         .merge(inbox::router())
+        .merge(meetings::router())
+        .merge(minutes::router())
+        .merge(keys::router())
+        .merge(log::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -15,7 +15,9 @@
 //!
 //! - here: [`Worker`] (claim, run, finish), [`JobRunnerHandle`] (wake it, and what it sends
 //!   with), the handlers of the task and notice jobs.
-//! - [`schedule`]: the jobs a task or a notice needs (`for_task`, `for_notice`).
+//! - [`schedule`]: the jobs a task, a notice or a meeting needs (`for_task`, `for_notice`,
+//!   `for_meeting`, `for_ended_meeting`).
+//! - `meetings.rs`: the handlers of the meeting reminders.
 //! - `events.rs`: [`EventHub`], the live fan-out of committed events to SSE streams.
 //! - `webhook.rs`: signing and sending one webhook call.
 //! - `mail.rs`: [`Mailer`], e-mail over SMTP.
@@ -24,6 +26,7 @@
 mod calendar;
 mod events;
 mod mail;
+mod meetings;
 pub mod schedule;
 mod webhook;
 
@@ -66,6 +69,18 @@ pub mod kind {
     pub const WEBHOOK: &str = "webhook";
     /// One event to one mailbox: `{"event_seq", "to"}`.
     pub const EMAIL: &str = "email";
+    /// A meeting's reply deadline: remind the invited bodies that have not answered:
+    /// `{"meeting_id", "reply_due_at"}`.
+    pub const MEETING_REPLY_DUE: &str = "meeting_reply_due";
+    /// A working day later: tell those bodies' heads (their admins) and the convener; the
+    /// same payload.
+    pub const MEETING_REPLY_ESCALATE: &str = "meeting_reply_escalate";
+    /// 48 hours before the start: remind the bodies that will attend:
+    /// `{"meeting_id", "starts_at"}`.
+    pub const MEETING_STARTS_SOON: &str = "meeting_starts_soon";
+    /// 3 and 7 days after the end: remind the convener while the minutes are not frozen:
+    /// `{"meeting_id", "ended_at", "days"}`.
+    pub const MEETING_MINUTES_DUE: &str = "meeting_minutes_due";
 }
 
 /// How long a claimed job is ours. Longer than any job takes (a webhook call times out after
@@ -302,6 +317,10 @@ impl Worker {
             kind::NOTICE_REMIND | kind::NOTICE_ESCALATE | kind::NOTICE_REPLY_DUE => {
                 self.notice_job(job).await
             }
+            kind::MEETING_REPLY_DUE
+            | kind::MEETING_REPLY_ESCALATE
+            | kind::MEETING_STARTS_SOON
+            | kind::MEETING_MINUTES_DUE => meetings::run(self, job).await,
             kind::WEBHOOK => {
                 webhook::deliver(&self.state, &self.senders().http, job).await?;
                 Ok(Effects::default())

@@ -8,8 +8,9 @@
 use serde_json::json;
 
 use super::kind;
-use crate::db::{NewJob, Notice, Task};
-use crate::domain::calendar::Calendar;
+use crate::db::{Meeting, NewJob, Notice, Task};
+use crate::domain::calendar::{Calendar, TimeLimit};
+use crate::domain::meeting::MeetingState;
 use crate::domain::notice::NoticeState;
 
 /// Attempts of a reminder job before it is given up (a database that stays unavailable).
@@ -90,6 +91,85 @@ pub fn for_notice(notice: &Notice) -> Vec<NewJob> {
     jobs
 }
 
+/// How long before a meeting starts its attendees are reminded: 48 hours.
+pub const MEETING_REMINDER_BEFORE_MS: i64 = 48 * 3_600_000;
+
+/// The days after a meeting ended at which its convener is reminded of minutes not yet
+/// frozen.
+pub const MINUTES_REMINDER_DAYS: [i64; 2] = [3, 7];
+
+const DAY_MS: i64 = 24 * 3_600_000;
+
+/// The reminders of a scheduled meeting that still lie ahead of `now`: at the reply deadline
+/// (bodies that have not answered), a working day later (their heads), and 48 hours before
+/// the start (bodies that will attend). Each job carries the time it was computed from, so a
+/// postponed meeting silences the old ones even before they are cancelled. Empty unless the
+/// meeting is scheduled.
+pub fn for_meeting(cal: &Calendar, meeting: &Meeting, now: i64) -> Vec<NewJob> {
+    if meeting.state != MeetingState::Scheduled {
+        return Vec::new();
+    }
+    let subject = format!("meeting:{}", meeting.id);
+    let job = |kind: &str, due_at: i64, payload: serde_json::Value, at: i64| NewJob {
+        kind: kind.to_owned(),
+        subject: subject.clone(),
+        payload,
+        due_at,
+        max_attempts: REMINDER_ATTEMPTS,
+        dedupe_key: Some(format!("{subject}:{kind}:0:{at}")),
+    };
+    let mut jobs = Vec::with_capacity(3);
+    if let Some(reply_due_at) = meeting.reply_due_at {
+        let payload = json!({ "meeting_id": meeting.id, "reply_due_at": reply_due_at });
+        jobs.push(job(
+            kind::MEETING_REPLY_DUE,
+            reply_due_at,
+            payload.clone(),
+            reply_due_at,
+        ));
+        // One working day after the deadline's day, on a working morning.
+        let head = cal.next_working_morning(cal.due_at(reply_due_at, TimeLimit::WorkingDays(1)));
+        jobs.push(job(
+            kind::MEETING_REPLY_ESCALATE,
+            head,
+            payload,
+            reply_due_at,
+        ));
+    }
+    let soon = meeting.starts_at - MEETING_REMINDER_BEFORE_MS;
+    jobs.push(job(
+        kind::MEETING_STARTS_SOON,
+        soon,
+        json!({ "meeting_id": meeting.id, "starts_at": meeting.starts_at }),
+        meeting.starts_at,
+    ));
+    jobs.retain(|job| job.due_at > now);
+    jobs
+}
+
+/// The reminders of an ended meeting: its convener at +3 and +7 days, while the minutes are
+/// not frozen. Empty unless the meeting has ended.
+pub fn for_ended_meeting(meeting: &Meeting) -> Vec<NewJob> {
+    let (MeetingState::Ended, Some(ended_at)) = (meeting.state, meeting.ended_at) else {
+        return Vec::new();
+    };
+    let subject = format!("meeting:{}", meeting.id);
+    MINUTES_REMINDER_DAYS
+        .iter()
+        .map(|days| NewJob {
+            kind: kind::MEETING_MINUTES_DUE.to_owned(),
+            subject: subject.clone(),
+            payload: json!({ "meeting_id": meeting.id, "ended_at": ended_at, "days": days }),
+            due_at: ended_at + days * DAY_MS,
+            max_attempts: REMINDER_ATTEMPTS,
+            dedupe_key: Some(format!(
+                "{subject}:{}:{days}:{ended_at}",
+                kind::MEETING_MINUTES_DUE
+            )),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +221,71 @@ mod tests {
         assert_eq!(jobs[0].payload["percent"], 50);
         assert_eq!(jobs[1].payload["percent"], 75);
         assert!(jobs.iter().all(|j| j.subject == "task:t1"));
+    }
+
+    fn meeting(state: MeetingState) -> Meeting {
+        Meeting {
+            id: "m1".into(),
+            kind: crate::domain::meeting::MeetingKind::Consultation,
+            title: "会商".into(),
+            convener_org_id: "a".into(),
+            convener_name: "司法局".into(),
+            region: crate::domain::org::RegionCode::parse("330102").unwrap(),
+            region_path: crate::domain::org::RegionPath("/330000/330100/330102/".into()),
+            starts_at: 10 * DAY_MS,
+            ends_at: 10 * DAY_MS + 7_200_000,
+            place: Some("会议室".into()),
+            online_link: None,
+            reply_due_at: Some(5 * DAY_MS),
+            state,
+            revision: 2,
+            minutes_doc_id: "d1".into(),
+            reason: None,
+            started_at: None,
+            ended_at: Some(11 * DAY_MS),
+            created_by: "u".into(),
+            created_at: 0,
+            updated_at: 0,
+            invitations: Vec::new(),
+            members: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_scheduled_meeting_gets_its_reply_and_start_reminders_that_lie_ahead() {
+        let cal = Calendar::default();
+        let jobs = for_meeting(&cal, &meeting(MeetingState::Scheduled), 0);
+        let kinds: Vec<(&str, i64)> = jobs.iter().map(|j| (j.kind.as_str(), j.due_at)).collect();
+        // Day 5 after the epoch is a Tuesday (+08:00 office days): one full working day
+        // (Wednesday) later, the heads are told on Thursday morning.
+        let thursday_morning = 7 * DAY_MS + 9 * 3_600_000 - 8 * 3_600_000;
+        assert_eq!(
+            kinds,
+            [
+                ("meeting_reply_due", 5 * DAY_MS),
+                ("meeting_reply_escalate", thursday_morning),
+                ("meeting_starts_soon", 8 * DAY_MS),
+            ]
+        );
+        assert!(jobs.iter().all(|j| j.subject == "meeting:m1"));
+        assert_eq!(
+            jobs[2].dedupe_key.as_deref(),
+            Some("meeting:m1:meeting_starts_soon:0:864000000")
+        );
+        // What has passed is not scheduled.
+        let later = for_meeting(&cal, &meeting(MeetingState::Scheduled), 6 * DAY_MS);
+        assert_eq!(later.len(), 2);
+        assert!(for_meeting(&cal, &meeting(MeetingState::Draft), 0).is_empty());
+        assert!(for_meeting(&cal, &meeting(MeetingState::InProgress), 0).is_empty());
+    }
+
+    #[test]
+    fn an_ended_meeting_reminds_its_convener_three_and_seven_days_later() {
+        let jobs = for_ended_meeting(&meeting(MeetingState::Ended));
+        let due: Vec<i64> = jobs.iter().map(|j| j.due_at).collect();
+        assert_eq!(due, [14 * DAY_MS, 18 * DAY_MS]);
+        assert!(jobs.iter().all(|j| j.kind == "meeting_minutes_due"));
+        assert!(for_ended_meeting(&meeting(MeetingState::Closed)).is_empty());
     }
 
     #[test]

@@ -23,11 +23,21 @@
 //!
 //! # Layout
 //!
-//! - here: what both share: the acting person's stamp and audit rows, input text checks.
+//! - here: what both share: the acting person's stamp and audit rows (`Acting` for writes
+//!   that no request makes), input text checks.
 //! - [`tasks`]: create, act on, comment on, attach evidence to, and extend tasks.
 //! - [`notices`]: send, read, acknowledge, reply to, close, correct and recall notices.
+//! - [`meetings`]: convene meetings, move them, answer invitations, record attendance and the
+//!   agenda; the calendar entry and the annual obligation.
+//! - [`minutes`]: freeze, sign, send back and archive a meeting's minutes; the bundle.
+//! - [`keys`]: people's signing keys and organizations' seals.
+//! - [`log`]: the signed log's checkpoint and proofs.
 //! - [`inbox`] (here): the durable inbox of a person and their body.
 
+pub mod keys;
+pub mod log;
+pub mod meetings;
+pub mod minutes;
 pub mod notices;
 pub mod tasks;
 
@@ -54,6 +64,57 @@ pub const MAX_PAGE: i64 = 200;
 
 /// The size of a page when the request does not say.
 pub const DEFAULT_PAGE: i64 = 50;
+
+/// Who acts in a write that may not come from a request: a person (from a [`Caller`]), or
+/// the system acting on behalf of a body (signed minutes setting the tasks of their agreed
+/// items, a meeting's notice). It names the acting user and organization in history lines
+/// and audit rows exactly as a request would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Acting {
+    /// `None` for the system; `token:<id>` is never used here (a token's caller has its
+    /// creator's user id, as in [`Caller::event`]).
+    pub user_id: Option<String>,
+    /// The name a history line shows.
+    pub name: Option<String>,
+    pub org_id: Option<String>,
+    /// The client address, for the audit trail; `None` for the system.
+    pub ip: Option<String>,
+}
+
+impl Acting {
+    /// The person behind a request, as [`stamp`] and [`audit`] record them.
+    pub(crate) fn of(caller: &Caller) -> Acting {
+        Acting {
+            user_id: Some(caller.actor.user_id.clone()),
+            name: Some(caller.principal().name),
+            org_id: caller.org.as_ref().map(|o| o.id.clone()),
+            ip: caller.client.ip.clone(),
+        }
+    }
+
+    /// The stamp of a history line written at `at`.
+    pub(crate) fn stamp(&self, at: i64) -> Stamp {
+        Stamp {
+            at,
+            user_id: self.user_id.clone(),
+            name: self.name.clone(),
+            org_id: self.org_id.clone(),
+        }
+    }
+
+    /// An audit row for something done at `at`.
+    pub(crate) fn audit(&self, at: i64, action: &str, target: String, detail: Value) -> AuditEvent {
+        AuditEvent {
+            at,
+            actor_user_id: self.user_id.clone(),
+            actor_org_id: self.org_id.clone(),
+            action: action.to_owned(),
+            target,
+            detail,
+            ip: self.ip.clone(),
+        }
+    }
+}
 
 /// Who acted, as a history entry and the audit trail record it.
 pub(crate) fn stamp(caller: &Caller, at: i64) -> Stamp {

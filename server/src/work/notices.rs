@@ -24,7 +24,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{audit, line, own_org, text, wake, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
+use super::{audit, line, own_org, text, wake, Acting, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
 use crate::auth::Caller;
 use crate::db::{
     Audience, DbError, Effects, NewEvent, NewJob, NewNotice, Notice, Receipt, ReceiptChange,
@@ -224,13 +224,9 @@ fn deadline_jobs(notice: &Notice) -> Vec<NewJob> {
     crate::jobs::schedule::for_notice(notice)
 }
 
-/// The recipients, checked: at least one, at most [`MAX_RECIPIENTS`], each once, not the
-/// sender, each an existing organization.
-async fn checked_recipients(
-    state: &AppState,
-    sender: &str,
-    recipients: &[String],
-) -> Result<Vec<String>, ApiError> {
+/// The recipients' list, checked without the database: at least one, at most
+/// [`MAX_RECIPIENTS`], each once, not the sender.
+fn recipient_list(sender: &str, recipients: &[String]) -> Result<(), ApiError> {
     if recipients.is_empty() {
         return Err(ApiError::BadRequest(
             "recipients must name at least one organization".into(),
@@ -254,6 +250,11 @@ async fn checked_recipients(
             ));
         }
     }
+    Ok(())
+}
+
+/// Checks that every recipient is an existing organization.
+async fn recipients_exist(state: &AppState, recipients: &[String]) -> Result<(), ApiError> {
     // A few recipients are looked up one by one; many, against the whole directory at once.
     if recipients.len() <= 16 {
         for id in recipients {
@@ -271,7 +272,7 @@ async fn checked_recipients(
             )));
         }
     }
-    Ok(recipients.to_vec())
+    Ok(())
 }
 
 /// What a version will be once stored, so its deadline jobs go into the write that sends it.
@@ -297,18 +298,44 @@ fn as_sent(new: &NewNotice, series_id: &str, version: i64, now: i64) -> Notice {
     }
 }
 
-/// Sends a notification to one or more bodies.
-pub async fn send(
+/// A notification to send, as a person asks for it or as the system does on a body's behalf
+/// (a meeting's notice 会议通知): what [`plan_notice`] checks and turns into a row and effects.
+#[derive(Debug, Clone)]
+pub(crate) struct NoticePlan {
+    pub sender_org_id: String,
+    /// Stored as the notice's creator: a user id (`token:<id>` for a token).
+    pub created_by: String,
+    /// Who the audit row names.
+    pub acting: Acting,
+    pub kind: NoticeKind,
+    /// One line, at most [`MAX_TITLE_CHARS`]; checked.
+    pub title: String,
+    /// At most [`MAX_TEXT_CHARS`]; checked.
+    pub body: String,
+    /// At least one, each once, not the sender; checked. Whether each exists is the caller's
+    /// to check (the write refuses an unknown one anyway).
+    pub recipients: Vec<String>,
+    pub requires_ack: bool,
+    pub requires_reply: bool,
+    /// Only with `requires_reply`, and in the future.
+    pub reply_due_at: Option<i64>,
+}
+
+/// Checks a notice plan and builds, without writing anything, version 1 of a new series and
+/// the effects sending it has: a `notice.received` event to every recipient, the deadline jobs
+/// (T1 reminder and T2 escalation when acknowledgement is required, the reply deadline) and
+/// the `notice_sent` audit row naming `plan.acting`.
+///
+/// [`send`] stores it with `Db::send_notice`; a write that sends a notice as a consequence of
+/// something else pushes the notice onto `effects.notices` and merges the effects into its own.
+pub(crate) fn plan_notice(
     state: &AppState,
-    caller: &Caller,
-    input: SendNotice,
-) -> Result<Notice, ApiError> {
-    caller.allow(state, Action::SendNotice).await?;
-    let sender = own_org(caller, "send a notice")?.to_owned();
-    let title = line("title", &input.title, MAX_TITLE_CHARS)?;
-    let body = text("body", &input.body, MAX_TEXT_CHARS)?;
-    let now = state.clock.now_ms();
-    let reply_due_at = match (input.requires_reply, input.reply_due_at) {
+    now: i64,
+    plan: NoticePlan,
+) -> Result<(NewNotice, Effects), ApiError> {
+    let title = line("title", &plan.title, MAX_TITLE_CHARS)?;
+    let body = text("body", &plan.body, MAX_TEXT_CHARS)?;
+    let reply_due_at = match (plan.requires_reply, plan.reply_due_at) {
         (false, Some(_)) => {
             return Err(ApiError::BadRequest(
                 "reply_due_at is given only when requires_reply is true".into(),
@@ -321,9 +348,9 @@ pub async fn send(
         }
         (_, at) => at,
     };
-    let recipients = checked_recipients(state, &sender, &input.recipients).await?;
+    recipient_list(&plan.sender_org_id, &plan.recipients)?;
     let calendar = state.calendar.get();
-    let (remind_at, escalate_at) = if input.requires_ack {
+    let (remind_at, escalate_at) = if plan.requires_ack {
         (
             after_working_days(&calendar, now, state.work.notice_remind_working_days),
             after_working_days(&calendar, now, state.work.notice_escalate_working_days),
@@ -331,21 +358,22 @@ pub async fn send(
     } else {
         (None, None)
     };
+    let sender = plan.sender_org_id;
     let new = NewNotice {
         id: crate::db::new_id(),
         series: None,
         version_kind: VersionKind::Original,
-        kind: input.kind,
+        kind: plan.kind,
         sender_org_id: sender.clone(),
-        created_by: caller.actor.user_id.clone(),
+        created_by: plan.created_by,
         title,
         body,
-        requires_ack: input.requires_ack,
-        requires_reply: input.requires_reply,
+        requires_ack: plan.requires_ack,
+        requires_reply: plan.requires_reply,
         reply_due_at,
         remind_at,
         escalate_at,
-        recipients,
+        recipients: plan.recipients,
     };
     let target = subject(&new.id);
     let payload = json!({
@@ -371,10 +399,7 @@ pub async fn send(
             })
             .collect(),
         jobs: deadline_jobs(&as_sent(&new, &new.id, 1, now)),
-        cancel_jobs_of: Vec::new(),
-        task_entries: Vec::new(),
-        audit: vec![audit(
-            caller,
+        audit: vec![plan.acting.audit(
             now,
             "notice_sent",
             target,
@@ -389,7 +414,34 @@ pub async fn send(
                 "requires_reply": new.requires_reply,
             }),
         )],
+        ..Effects::default()
     };
+    Ok((new, effects))
+}
+
+/// Sends a notification to one or more bodies.
+pub async fn send(
+    state: &AppState,
+    caller: &Caller,
+    input: SendNotice,
+) -> Result<Notice, ApiError> {
+    caller.allow(state, Action::SendNotice).await?;
+    let sender = own_org(caller, "send a notice")?.to_owned();
+    let now = state.clock.now_ms();
+    let plan = NoticePlan {
+        sender_org_id: sender,
+        created_by: caller.actor.user_id.clone(),
+        acting: Acting::of(caller),
+        kind: input.kind,
+        title: input.title,
+        body: input.body,
+        recipients: input.recipients,
+        requires_ack: input.requires_ack,
+        requires_reply: input.requires_reply,
+        reply_due_at: input.reply_due_at,
+    };
+    let (new, effects) = plan_notice(state, now, plan)?;
+    recipients_exist(state, &new.recipients).await?;
     let notice = state.db.send_notice(&new, now, &effects).await?;
     wake(state);
     Ok(notice)
@@ -794,7 +846,6 @@ async fn revise(
             .collect(),
         jobs: deadline_jobs(&as_sent(&new, &old.series_id, version, now)),
         cancel_jobs_of: vec![subject(&old.id)],
-        task_entries: Vec::new(),
         audit: vec![audit(
             caller,
             now,
@@ -809,6 +860,7 @@ async fn revise(
                 "title": new.title,
             }),
         )],
+        ..Effects::default()
     };
     let notice = state.db.send_notice(&new, now, &effects).await?;
     wake(state);

@@ -20,7 +20,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::{
-    audit, line, optional_text, own_org, stamp, text, wake, MAX_NAME_CHARS, MAX_TEXT_CHARS,
+    audit, line, optional_text, own_org, stamp, text, wake, Acting, MAX_NAME_CHARS, MAX_TEXT_CHARS,
     MAX_TITLE_CHARS,
 };
 use crate::auth::Caller;
@@ -234,13 +234,19 @@ fn future_due(due_at: i64, now: i64) -> Result<i64, ApiError> {
     Ok(due_at)
 }
 
-/// The organization named as assignee: it must exist and must not be the setter.
-async fn assignee(state: &AppState, setter_org_id: &str, id: &str) -> Result<String, ApiError> {
-    if id == setter_org_id {
+/// A body cannot set a task for itself.
+fn not_self(setter_org_id: &str, assignee_org_id: &str) -> Result<(), ApiError> {
+    if assignee_org_id == setter_org_id {
         return Err(ApiError::BadRequest(
             "a body cannot set a task for itself; choose another body as assignee".into(),
         ));
     }
+    Ok(())
+}
+
+/// The organization named as assignee: it must exist and must not be the setter.
+async fn assignee(state: &AppState, setter_org_id: &str, id: &str) -> Result<String, ApiError> {
+    not_self(setter_org_id, id)?;
     match state.db.org(id).await? {
         Some(org) => Ok(org.id),
         None => Err(ApiError::BadRequest(format!(
@@ -281,29 +287,61 @@ fn other_party_org(task: &Task, party: Party) -> &str {
     }
 }
 
-/// Sets a task (and, unless a draft is asked for, dispatches it, starting its clock).
-pub async fn create(
+/// A task to set, as a person asks for it or as the system does on a body's behalf (an
+/// agreed item of signed minutes): what [`plan_task`] checks and turns into rows and effects.
+#[derive(Debug, Clone)]
+pub(crate) struct TaskPlan {
+    /// 交办单位: the body setting the task.
+    pub setter_org_id: String,
+    /// Stored as the task's creator: a user id (`token:<id>` for a token).
+    pub created_by: String,
+    /// Who the history line and the audit rows name.
+    pub acting: Acting,
+    /// One line, at most [`MAX_TITLE_CHARS`]; checked.
+    pub title: String,
+    /// At most [`MAX_TEXT_CHARS`]; checked.
+    pub body: String,
+    pub feedback_required: Option<String>,
+    pub source: TaskSource,
+    /// Where it came from (a meeting id, a dispute id), one line; checked.
+    pub source_ref: Option<String>,
+    /// 承办单位: must not be the setter. Whether it exists is the caller's to check (the
+    /// write's foreign key refuses an unknown one anyway).
+    pub assignee_org_id: String,
+    /// The deadline: exactly one of `limit` (counted from now) and `due_at` (in the future).
+    pub limit: Option<TimeLimit>,
+    pub due_at: Option<i64>,
+    /// Dispatch at once, starting the clock; `false` keeps a draft.
+    pub dispatch: bool,
+}
+
+/// Checks a task plan and builds, without writing anything, the task row, its first history
+/// line and the effects creating it has: the audit rows (`task_created`, and
+/// `task_dispatched` when dispatched) naming `plan.acting`, and for a dispatched task the
+/// event to the assignee and the jobs of its clock.
+///
+/// [`create`] stores the three with `Db::create_task`; a write that sets a task as a
+/// consequence of something else pushes `(task, entry)` onto `effects.tasks` and merges the
+/// effects into its own, so the task exists exactly when its cause is committed.
+pub(crate) fn plan_task(
     state: &AppState,
-    caller: &Caller,
-    input: CreateTask,
-) -> Result<TaskView, ApiError> {
-    caller.allow(state, Action::CreateTask).await?;
-    let setter = own_org(caller, "set a task")?.to_owned();
-    let now = state.clock.now_ms();
-    let title = line("title", &input.title, MAX_TITLE_CHARS)?;
-    let body = text("body", &input.body, MAX_TEXT_CHARS)?;
+    now: i64,
+    plan: TaskPlan,
+) -> Result<(NewTask, HistoryEntry, Effects), ApiError> {
+    let title = line("title", &plan.title, MAX_TITLE_CHARS)?;
+    let body = text("body", &plan.body, MAX_TEXT_CHARS)?;
     let feedback_required = optional_text(
         "feedback_required",
-        input.feedback_required.as_deref(),
+        plan.feedback_required.as_deref(),
         MAX_NOTE_CHARS,
     )?;
-    let source = input.source.unwrap_or(TaskSource::Direct);
-    let source_ref = match input.source_ref.as_deref().map(str::trim) {
+    let source = plan.source;
+    let source_ref = match plan.source_ref.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(r) => Some(line("source_ref", r, MAX_NOTE_CHARS)?),
     };
     let calendar = state.calendar.get();
-    let (limit, due_at) = match (input.limit, input.due_at) {
+    let (limit, due_at) = match (plan.limit, plan.due_at) {
         (Some(limit), None) => {
             let limit = checked_limit(limit)?;
             (Some(limit), calendar.due_at(now, limit))
@@ -315,8 +353,10 @@ pub async fn create(
             ))
         }
     };
-    let assignee_org_id = assignee(state, &setter, &input.assignee_org_id).await?;
-    let state_now = if input.dispatch {
+    not_self(&plan.setter_org_id, &plan.assignee_org_id)?;
+    let setter = plan.setter_org_id;
+    let assignee_org_id = plan.assignee_org_id;
+    let state_now = if plan.dispatch {
         TaskState::Dispatched
     } else {
         TaskState::Created
@@ -330,17 +370,17 @@ pub async fn create(
         source_ref,
         setter_org_id: setter.clone(),
         assignee_org_id: assignee_org_id.clone(),
-        created_by: caller.actor.user_id.clone(),
+        created_by: plan.created_by,
         state: state_now,
         limit,
-        started_at: input.dispatch.then_some(now),
+        started_at: plan.dispatch.then_some(now),
         due_at,
     };
     let entry = HistoryEntry {
-        stamp: stamp(caller, now),
+        stamp: plan.acting.stamp(now),
         kind: HistoryEntryKind::Transition,
-        command: input.dispatch.then_some(TaskCommand::Dispatch),
-        from_state: input.dispatch.then_some(TaskState::Created),
+        command: plan.dispatch.then_some(TaskCommand::Dispatch),
+        from_state: plan.dispatch.then_some(TaskState::Created),
         to_state: Some(state_now),
         body: None,
         detail: json!({}),
@@ -367,8 +407,7 @@ pub async fn create(
     };
     let target = subject(&new.id);
     let mut effects = Effects::default();
-    effects.audit.push(audit(
-        caller,
+    effects.audit.push(plan.acting.audit(
         now,
         "task_created",
         target.clone(),
@@ -380,7 +419,7 @@ pub async fn create(
             "source": source,
         }),
     ));
-    if input.dispatch {
+    if plan.dispatch {
         effects.events.push(NewEvent {
             audience: Audience::Org(assignee_org_id.clone()),
             kind: "task.dispatched".into(),
@@ -393,14 +432,41 @@ pub async fn create(
             }),
         });
         effects.jobs = clock_jobs(&calendar, &task, now);
-        effects.audit.push(audit(
-            caller,
+        effects.audit.push(plan.acting.audit(
             now,
             "task_dispatched",
             target,
             json!({ "from": "created", "to": "dispatched", "reason": null }),
         ));
     }
+    Ok((new, entry, effects))
+}
+
+/// Sets a task (and, unless a draft is asked for, dispatches it, starting its clock).
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    input: CreateTask,
+) -> Result<TaskView, ApiError> {
+    caller.allow(state, Action::CreateTask).await?;
+    let setter = own_org(caller, "set a task")?.to_owned();
+    let now = state.clock.now_ms();
+    let plan = TaskPlan {
+        setter_org_id: setter.clone(),
+        created_by: caller.actor.user_id.clone(),
+        acting: Acting::of(caller),
+        title: input.title,
+        body: input.body,
+        feedback_required: input.feedback_required,
+        source: input.source.unwrap_or(TaskSource::Direct),
+        source_ref: input.source_ref,
+        assignee_org_id: input.assignee_org_id,
+        limit: input.limit,
+        due_at: input.due_at,
+        dispatch: input.dispatch,
+    };
+    let (new, entry, effects) = plan_task(state, now, plan)?;
+    assignee(state, &setter, &new.assignee_org_id).await?;
     let task = state.db.create_task(&new, &entry, &effects).await?;
     wake(state);
     Ok(view(task, Party::Setter, now))

@@ -88,6 +88,7 @@ impl TestServer {
             limits: options.limits,
             identity: options.identity,
             work: options.work,
+            signing: server::config::SigningArgs::default(),
         };
         let clock = options.clock.unwrap_or_else(Clock::system);
         let app = server::App::build_with_clock(&args, clock.clone())

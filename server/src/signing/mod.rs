@@ -1,0 +1,37 @@
+//! Signed minutes and the archive bundle: everything that makes a signature checkable years
+//! later, offline, by anyone holding the bundle (see `/work/shared/design/SIGNING.md`).
+//!
+//! Every format here is a public standard (RFC 8785 JSON, DSSE envelopes, Ed25519, SM2 with
+//! SM3, RFC 6962 Merkle proofs, C2SP signed notes and checkpoints) so that OpenSSL 3 and a short
+//! script can check what `concord verify` checks.
+//!
+//! This module never touches the database, the network or the clock: bytes and keys in, bytes,
+//! signatures and verdicts out. Times are given by the caller. The only file access is reading
+//! and writing a bundle ([`bundle::Bundle::read`], [`bundle::Bundle::write_dir`]), which the
+//! `concord verify` command and the export need.
+//!
+//! # Layout
+//!
+//! - [`canonical`]: RFC 8785 bytes with NFC strings, and the SHA-256 / SM3 hex digests.
+//! - [`projection`]: the minutes document (CRDT) → `content.json`, and its HTML rendition.
+//! - [`statement`]: the signed and logged records (manifest, statements, key bindings, …).
+//! - [`dsse`]: the DSSE envelope that carries a statement and its two signatures.
+//! - [`keys`]: people's Ed25519 keys, organizations' SM2 seals, sealing keys at rest.
+//! - [`merkle`]: the RFC 6962 / RFC 9162 tree hash and its inclusion and consistency proofs.
+//! - [`note`]: C2SP checkpoints, signed notes and `tlog-proof` files.
+//! - [`bundle`]: the archive bundle as a map of paths to bytes (a directory or a .zip).
+//! - [`verify`]: every check of a bundle, in order, stopping at the first failure.
+//! - [`error`]: [`SigningError`], this layer's one error type.
+
+pub mod bundle;
+pub mod canonical;
+pub mod dsse;
+pub mod error;
+pub mod keys;
+pub mod merkle;
+pub mod note;
+pub mod projection;
+pub mod statement;
+pub mod verify;
+
+pub use error::SigningError;

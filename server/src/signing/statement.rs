@@ -1,0 +1,551 @@
+//! The records that are signed or logged: the manifest, the signature statements, key
+//! bindings and revocations, completion, reopening and archive records.
+//!
+//! Each record is a plain serde struct whose field names are exactly those of SIGNING.md, and
+//! whose one byte form is RFC 8785 with NFC strings ([`super::canonical`]): `to_bytes` writes
+//! it, `parse` reads it back and refuses any other spelling, so that the bytes a verifier
+//! hashes are the only bytes the record can have. Optional fields are written as `null`,
+//! never left out, for the same reason.
+//!
+//! This module never signs, hashes anything but a record's own bytes ([`prev_of`]), or
+//! checks a record against another one: that is [`super::verify`]'s job.
+
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::canonical::{sha256_hex, to_canonical};
+use super::SigningError;
+
+/// The `schema` of a [`Manifest`].
+pub const MANIFEST_SCHEMA: &str = "concord.manifest/1";
+/// The `type` of a [`KeyBinding`].
+pub const KEY_BINDING_TYPE: &str = "concord.key-binding/1";
+/// The `type` of a [`KeyRevocation`].
+pub const KEY_REVOCATION_TYPE: &str = "concord.key-revocation/1";
+/// The `type` of a [`Completion`].
+pub const COMPLETION_TYPE: &str = "concord.completion/1";
+/// The `type` of a [`Reopen`].
+pub const REOPEN_TYPE: &str = "concord.reopen/1";
+/// The `type` of an [`ArchiveRecord`].
+pub const ARCHIVE_TYPE: &str = "concord.archive/1";
+/// The intent of a signature on minutes, in [`Statement::intent`] and [`Policy::intent`].
+pub const APPROVE_MINUTES: &str = "approve-minutes";
+
+/// What the signatories sign: the hashes of the frozen minutes and who must sign them in which
+/// order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Always [`MANIFEST_SCHEMA`].
+    pub schema: String,
+    pub meeting_id: String,
+    /// The minutes document's id.
+    pub doc_id: String,
+    /// 1 for the first frozen version; a reopened document's next freeze is one more.
+    pub version: u32,
+    pub title: String,
+    /// Digests of `content.json`'s bytes.
+    pub content_sha256: String,
+    pub content_sm3: String,
+    /// SHA-256 of `crdt-state.bin` (the raw CRDT state at freeze), kept so the projection can
+    /// be redone; it is not what is approved.
+    pub crdt_state_sha256: String,
+    /// The CRDT state vector at freeze, base64 (standard, padded).
+    pub state_vector: String,
+    /// Renditions for people, each bound by its hashes.
+    pub renditions: Vec<Rendition>,
+    /// Every organization that must sign, with its step.
+    pub signers: Vec<Signer>,
+    pub policy: Policy,
+    /// The SHA-256 hex of the manifest this version corrects, if any.
+    pub supersedes: Option<String>,
+}
+
+/// A file derived from the content for people to read (`minutes.html`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rendition {
+    /// The path inside the bundle, e.g. `"minutes.html"`.
+    pub path: String,
+    pub media_type: String,
+    pub sha256: String,
+    pub sm3: String,
+}
+
+/// One organization that must sign, at a given step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signer {
+    pub step: u32,
+    pub org_id: String,
+    /// The organization's name when the minutes were frozen.
+    pub org_name: String,
+    /// Why it signs (e.g. `"convener"`, `"participant"`).
+    pub role: String,
+}
+
+/// The signing order: steps one after the other, the organizations of a step in parallel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Organization ids per step, step 1 first.
+    pub steps: Vec<Vec<String>>,
+    /// Always [`APPROVE_MINUTES`] for minutes.
+    pub intent: String,
+}
+
+/// One organization's signature statement: the payload of its DSSE envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Statement {
+    /// Digests of the manifest's bytes.
+    pub manifest_sha256: String,
+    pub manifest_sm3: String,
+    pub step: u32,
+    pub org_id: String,
+    /// The user id of the person who signed for the organization.
+    pub signer: String,
+    /// `[person key id, seal key id]`.
+    pub key_ids: Vec<String>,
+    /// Always [`APPROVE_MINUTES`] for minutes.
+    pub intent: String,
+    /// [`prev_of`] the previous step's statements; empty for step 1. This binds the order.
+    pub prev: Vec<String>,
+    /// When the signer says it signed (RFC 3339 UTC); the log, not this, proves the order.
+    pub claimed_time: String,
+}
+
+/// prev for step n: sorted SHA-256 hex of the payload bytes of every statement of step n-1.
+pub fn prev_of(previous_step_payloads: &[&[u8]]) -> Vec<String> {
+    let mut prev: Vec<String> = previous_step_payloads
+        .iter()
+        .map(|payload| sha256_hex(payload))
+        .collect();
+    prev.sort();
+    prev
+}
+
+/// The logged statement that a public key belongs to a person (or is an organization's seal).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyBinding {
+    /// Always [`KEY_BINDING_TYPE`].
+    pub r#type: String,
+    pub key_id: String,
+    /// `"ed25519"` or `"sm2"`.
+    pub algorithm: String,
+    /// `"person"` or `"seal"`.
+    pub purpose: String,
+    /// The SubjectPublicKeyInfo, DER, base64 (standard, padded).
+    pub spki: String,
+    /// The person, for a person key; none for a seal.
+    pub user_id: Option<String>,
+    pub org_id: String,
+    /// RFC 3339 UTC.
+    pub bound_at: String,
+}
+
+/// The logged statement that a key no longer counts from `revoked_at` on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRevocation {
+    /// Always [`KEY_REVOCATION_TYPE`].
+    pub r#type: String,
+    pub key_id: String,
+    pub revoked_at: String,
+    pub reason: String,
+}
+
+/// The logged record that every required statement of a manifest is present.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Completion {
+    /// Always [`COMPLETION_TYPE`].
+    pub r#type: String,
+    pub manifest_sha256: String,
+    /// SHA-256 hex of each envelope's bytes, sorted.
+    pub statements: Vec<String>,
+    pub completed_at: String,
+}
+
+/// The logged record that a frozen version was sent back to drafting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reopen {
+    /// Always [`REOPEN_TYPE`].
+    pub r#type: String,
+    pub manifest_sha256: String,
+    pub by_org_id: String,
+    pub by_user_id: String,
+    pub reason: String,
+    pub at: String,
+}
+
+/// The logged record of an exported archive bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveRecord {
+    /// Always [`ARCHIVE_TYPE`].
+    pub r#type: String,
+    pub manifest_sha256: String,
+    pub completion_sha256: String,
+    /// Path → SHA-256 hex of every bundle file except `proofs/` and `archive.json`.
+    pub files: BTreeMap<String, String>,
+    pub archived_at: String,
+}
+
+/// Gives a record its `to_bytes` and `parse`. With a tag, `parse` also requires the named
+/// field (`schema` or `type`) to hold the constant, so that one kind of record is never read
+/// as another.
+macro_rules! canonical_record {
+    ($record:ty, $what:literal) => {
+        canonical_record!($record, $what, |_record: &$record| Ok(()));
+    };
+    ($record:ty, $what:literal, $field:ident == $tag:expr) => {
+        canonical_record!($record, $what, |record: &$record| {
+            if record.$field == $tag {
+                Ok(())
+            } else {
+                Err(SigningError::malformed(
+                    $what,
+                    format!(
+                        "its {} is `{}`, not `{}`",
+                        stringify!($field).trim_start_matches("r#"),
+                        record.$field,
+                        $tag
+                    ),
+                ))
+            }
+        });
+    };
+    ($record:ty, $what:literal, $check:expr) => {
+        impl $record {
+            /// The record's one byte form: RFC 8785 with NFC strings. These are the bytes
+            /// that are signed, logged, hashed and stored.
+            pub fn to_bytes(&self) -> Vec<u8> {
+                record_bytes(self)
+            }
+
+            /// Reads the record from its bytes, refusing any bytes that are not exactly
+            /// its canonical form.
+            pub fn parse(bytes: &[u8]) -> Result<Self, SigningError> {
+                let record: Self = parse_record($what, bytes)?;
+                let check: fn(&Self) -> Result<(), SigningError> = $check;
+                check(&record)?;
+                Ok(record)
+            }
+        }
+    };
+}
+
+canonical_record!(Manifest, "the manifest", schema == MANIFEST_SCHEMA);
+canonical_record!(Statement, "the signature statement");
+canonical_record!(KeyBinding, "the key binding", r#type == KEY_BINDING_TYPE);
+canonical_record!(
+    KeyRevocation,
+    "the key revocation",
+    r#type == KEY_REVOCATION_TYPE
+);
+canonical_record!(
+    Completion,
+    "the completion record",
+    r#type == COMPLETION_TYPE
+);
+canonical_record!(Reopen, "the reopen record", r#type == REOPEN_TYPE);
+canonical_record!(ArchiveRecord, "the archive record", r#type == ARCHIVE_TYPE);
+
+fn record_bytes<R: Serialize>(record: &R) -> Vec<u8> {
+    // Records hold only strings, integers, lists and string-keyed maps: they always turn into
+    // JSON.
+    let value = serde_json::to_value(record).expect("a record always serializes to JSON");
+    to_canonical(&value)
+}
+
+fn parse_record<R: Serialize + DeserializeOwned>(
+    what: &str,
+    bytes: &[u8],
+) -> Result<R, SigningError> {
+    let record: R = serde_json::from_slice(bytes)
+        .map_err(|error| SigningError::malformed(what, error.to_string()))?;
+    if record_bytes(&record) != bytes {
+        return Err(SigningError::not_canonical(what));
+    }
+    Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signing::canonical::is_canonical;
+
+    fn manifest() -> Manifest {
+        Manifest {
+            schema: MANIFEST_SCHEMA.into(),
+            meeting_id: "m-1".into(),
+            doc_id: "d-1".into(),
+            version: 2,
+            title: "2026 年度协调会议纪要".into(),
+            content_sha256: "aa".repeat(32),
+            content_sm3: "bb".repeat(32),
+            crdt_state_sha256: "cc".repeat(32),
+            state_vector: "AQID".into(),
+            renditions: vec![Rendition {
+                path: "minutes.html".into(),
+                media_type: "text/html; charset=utf-8".into(),
+                sha256: "dd".repeat(32),
+                sm3: "ee".repeat(32),
+            }],
+            signers: vec![
+                Signer {
+                    step: 1,
+                    org_id: "org-bureau".into(),
+                    org_name: "市司法局".into(),
+                    role: "convener".into(),
+                },
+                Signer {
+                    step: 2,
+                    org_id: "org-court".into(),
+                    org_name: "市中级人民法院".into(),
+                    role: "participant".into(),
+                },
+            ],
+            policy: Policy {
+                steps: vec![vec!["org-bureau".into()], vec!["org-court".into()]],
+                intent: APPROVE_MINUTES.into(),
+            },
+            supersedes: None,
+        }
+    }
+
+    fn statement() -> Statement {
+        Statement {
+            manifest_sha256: "11".repeat(32),
+            manifest_sm3: "22".repeat(32),
+            step: 2,
+            org_id: "org-court".into(),
+            signer: "u-7".into(),
+            key_ids: vec!["33".repeat(16), "44".repeat(16)],
+            intent: APPROVE_MINUTES.into(),
+            prev: vec!["55".repeat(32)],
+            claimed_time: "2026-03-03T08:00:00Z".into(),
+        }
+    }
+
+    fn key_binding() -> KeyBinding {
+        KeyBinding {
+            r#type: KEY_BINDING_TYPE.into(),
+            key_id: "33".repeat(16),
+            algorithm: "ed25519".into(),
+            purpose: "person".into(),
+            spki: "MCowBQYDK2VwAyEA".into(),
+            user_id: Some("u-7".into()),
+            org_id: "org-court".into(),
+            bound_at: "2026-03-01T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn every_record_round_trips_through_its_canonical_bytes() {
+        let manifest = manifest();
+        let bytes = manifest.to_bytes();
+        assert!(is_canonical(&bytes));
+        assert_eq!(Manifest::parse(&bytes).unwrap(), manifest);
+
+        let mut superseding = manifest.clone();
+        superseding.supersedes = Some("ff".repeat(32));
+        assert_eq!(
+            Manifest::parse(&superseding.to_bytes()).unwrap(),
+            superseding
+        );
+
+        let statement = statement();
+        assert_eq!(Statement::parse(&statement.to_bytes()).unwrap(), statement);
+
+        let binding = key_binding();
+        assert_eq!(KeyBinding::parse(&binding.to_bytes()).unwrap(), binding);
+
+        let seal = KeyBinding {
+            algorithm: "sm2".into(),
+            purpose: "seal".into(),
+            user_id: None,
+            ..key_binding()
+        };
+        assert_eq!(KeyBinding::parse(&seal.to_bytes()).unwrap(), seal);
+
+        let revocation = KeyRevocation {
+            r#type: KEY_REVOCATION_TYPE.into(),
+            key_id: "33".repeat(16),
+            revoked_at: "2026-05-01T00:00:00Z".into(),
+            reason: "设备遗失".into(),
+        };
+        assert_eq!(
+            KeyRevocation::parse(&revocation.to_bytes()).unwrap(),
+            revocation
+        );
+
+        let completion = Completion {
+            r#type: COMPLETION_TYPE.into(),
+            manifest_sha256: "11".repeat(32),
+            statements: vec!["66".repeat(32), "77".repeat(32)],
+            completed_at: "2026-03-04T00:00:00Z".into(),
+        };
+        assert_eq!(
+            Completion::parse(&completion.to_bytes()).unwrap(),
+            completion
+        );
+
+        let reopen = Reopen {
+            r#type: REOPEN_TYPE.into(),
+            manifest_sha256: "11".repeat(32),
+            by_org_id: "org-court".into(),
+            by_user_id: "u-7".into(),
+            reason: "第三项的时限有误".into(),
+            at: "2026-03-03T09:00:00Z".into(),
+        };
+        assert_eq!(Reopen::parse(&reopen.to_bytes()).unwrap(), reopen);
+
+        let archive = ArchiveRecord {
+            r#type: ARCHIVE_TYPE.into(),
+            manifest_sha256: "11".repeat(32),
+            completion_sha256: "88".repeat(32),
+            files: BTreeMap::from([
+                ("manifest.json".to_owned(), "99".repeat(32)),
+                ("content.json".to_owned(), "aa".repeat(32)),
+            ]),
+            archived_at: "2026-03-05T00:00:00Z".into(),
+        };
+        assert_eq!(ArchiveRecord::parse(&archive.to_bytes()).unwrap(), archive);
+    }
+
+    #[test]
+    fn records_are_written_with_the_field_names_of_signing_md() {
+        let text = String::from_utf8(key_binding().to_bytes()).unwrap();
+
+        assert_eq!(
+            text,
+            format!(
+                "{{\"algorithm\":\"ed25519\",\"bound_at\":\"2026-03-01T00:00:00Z\",\"key_id\":\"{}\",\
+                 \"org_id\":\"org-court\",\"purpose\":\"person\",\"spki\":\"MCowBQYDK2VwAyEA\",\
+                 \"type\":\"concord.key-binding/1\",\"user_id\":\"u-7\"}}",
+                "33".repeat(16)
+            )
+        );
+        let manifest = String::from_utf8(manifest().to_bytes()).unwrap();
+        assert!(manifest
+            .ends_with(",\"supersedes\":null,\"title\":\"2026 年度协调会议纪要\",\"version\":2}"));
+    }
+
+    #[test]
+    fn strings_are_written_in_nfc() {
+        let mut accented = statement();
+        accented.signer = "Jose\u{301}".into();
+
+        let parsed = Statement::parse(&accented.to_bytes()).unwrap();
+
+        assert_eq!(parsed.signer, "Jos\u{e9}");
+    }
+
+    #[test]
+    fn parse_refuses_bytes_that_are_not_canonical() {
+        let bytes = statement().to_bytes();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+
+        let pretty = serde_json::to_vec_pretty(&value).unwrap();
+        let mut trailing_newline = bytes.clone();
+        trailing_newline.push(b'\n');
+        // The same members, `step` moved to the front.
+        let reordered = text
+            .replacen(",\"step\":2", "", 1)
+            .replacen('{', "{\"step\":2,", 1);
+        let decomposed = text.replacen("\"u-7\"", "\"Jose\u{301}\"", 1);
+
+        for (case, candidate) in [
+            ("pretty", pretty),
+            ("trailing newline", trailing_newline),
+            ("reordered", reordered.into_bytes()),
+            ("not NFC", decomposed.into_bytes()),
+        ] {
+            match Statement::parse(&candidate) {
+                Err(SigningError::NotCanonical { .. }) => {}
+                other => panic!("{case}: expected NotCanonical, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn parse_refuses_missing_unknown_and_mistyped_fields() {
+        let text = String::from_utf8(key_binding().to_bytes()).unwrap();
+
+        // An optional field left out instead of written as null.
+        let seal = KeyBinding {
+            user_id: None,
+            ..key_binding()
+        };
+        let seal_text = String::from_utf8(seal.to_bytes()).unwrap();
+        let without_user = seal_text.replacen(",\"user_id\":null", "", 1);
+        assert!(matches!(
+            KeyBinding::parse(without_user.as_bytes()),
+            Err(SigningError::NotCanonical { .. })
+        ));
+
+        let with_extra = text.replacen("{", "{\"extra\":1,", 1);
+        assert!(matches!(
+            KeyBinding::parse(with_extra.as_bytes()),
+            Err(SigningError::Malformed { .. })
+        ));
+
+        let without_key_id = text.replacen(&format!(",\"key_id\":\"{}\"", "33".repeat(16)), "", 1);
+        assert!(matches!(
+            KeyBinding::parse(without_key_id.as_bytes()),
+            Err(SigningError::Malformed { .. })
+        ));
+
+        assert!(matches!(
+            KeyBinding::parse(b"not json"),
+            Err(SigningError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn parse_refuses_a_record_of_another_kind() {
+        let revocation_typed = KeyBinding {
+            r#type: KEY_REVOCATION_TYPE.into(),
+            ..key_binding()
+        };
+
+        let error = KeyBinding::parse(&revocation_typed.to_bytes()).unwrap_err();
+
+        assert!(
+            error.to_string().contains("concord.key-binding/1"),
+            "{error}"
+        );
+
+        let old_schema = Manifest {
+            schema: "concord.manifest/0".into(),
+            ..manifest()
+        };
+        assert!(Manifest::parse(&old_schema.to_bytes()).is_err());
+    }
+
+    #[test]
+    fn prev_is_the_sorted_sha256_of_the_previous_step_payloads() {
+        let first: &[u8] = b"abc";
+        let second: &[u8] = b"";
+
+        let prev = prev_of(&[first, second]);
+
+        assert_eq!(
+            prev,
+            vec![
+                // SHA-256("abc") and SHA-256(""), in sorted order.
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".to_owned(),
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".to_owned(),
+            ]
+        );
+        assert_eq!(prev_of(&[second, first]), prev);
+        assert!(prev_of(&[]).is_empty());
+    }
+}

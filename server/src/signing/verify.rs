@@ -1,0 +1,980 @@
+//! Every check of an archive bundle, in order, stopping at the first failure.
+//!
+//! A bundle is verified offline from its bytes alone (plus, for a careful verifier, the log's
+//! key obtained from the log's operator): that each file is in its one canonical form, that
+//! the content is what the manifest names and what the CRDT state projects to, that every
+//! signature verifies with a key bound (and logged) before it, that the organizations signed
+//! in the policy's order, and that the log's signed checkpoint includes every artefact in
+//! the order the workflow produced them. The checks follow SIGNING.md and `/work/spec5.md`;
+//! each passed check says what it established, and a failure names the check and the file.
+//!
+//! This module never reads files (the caller gives a [`Bundle`]), never repairs or skips a
+//! file it does not understand, and never trusts a field before the check that establishes it.
+//! Key revocations are not in the bundle layout, so a bundle cannot show that a key was not
+//! revoked later; the log order shows it was bound before it signed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::Value;
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+
+use super::bundle::{self, Bundle, Trust};
+use super::canonical::{is_canonical, sha256_hex, sm3_hex};
+use super::dsse::{Envelope, PAYLOAD_TYPE};
+use super::keys::{key_id, PersonKey, SealPublicKey};
+use super::merkle::{leaf_hash, verify_inclusion};
+use super::note::{parse_proof, Checkpoint, LogVerifier, TlogProof};
+use super::projection::{self, Attendee, MinutesMeta, OrgRef};
+use super::statement::{
+    prev_of, ArchiveRecord, Completion, KeyBinding, Manifest, Statement, APPROVE_MINUTES,
+};
+
+/// A check that passed, and what it established.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub name: String,
+    pub detail: String,
+}
+
+/// The check that failed, and why, in words for the person verifying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub check: String,
+    pub reason: String,
+}
+
+/// What [`verify`] found: the checks passed in order, then the failure that stopped it, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub passed: Vec<Check>,
+    pub failure: Option<Failure>,
+}
+
+impl Report {
+    /// True when every check passed.
+    pub fn is_verified(&self) -> bool {
+        self.failure.is_none()
+    }
+
+    /// The lines `concord verify` prints: `ok   <check>: <detail>` for each passed check,
+    /// then `FAIL <check>: <reason>` or `verified: …`.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for check in &self.passed {
+            out.push_str(&format!("ok   {}: {}\n", check.name, check.detail));
+        }
+        match &self.failure {
+            Some(failure) => out.push_str(&format!("FAIL {}: {}\n", failure.check, failure.reason)),
+            None => out.push_str(&format!(
+                "verified: all {} checks passed; the minutes, their signatures and their order \
+                 are exactly what the log holds\n",
+                self.passed.len()
+            )),
+        }
+        out
+    }
+}
+
+/// The names of the checks, in the order they run.
+pub mod checks {
+    /// The bundle can be read (by [`super::run_command`], before any other check).
+    pub const READ: &str = "read";
+    /// Every file is part of the layout, and every required file is present.
+    pub const LAYOUT: &str = "layout";
+    /// Every JSON, PEM and proof file is in its one byte form.
+    pub const CANONICAL: &str = "canonical form";
+    /// `trust.json` and the log key (given with `--trust`, or the one in `trust.json`).
+    pub const LOG_KEY: &str = "log key";
+    /// All proofs end in the same checkpoint, signed by the log key.
+    pub const CHECKPOINT: &str = "checkpoint";
+    /// The manifest: its policy and signers, and its place in the log.
+    pub const MANIFEST: &str = "manifest";
+    /// `content.json` is what the manifest names.
+    pub const CONTENT: &str = "content";
+    /// `crdt-state.bin` is what the manifest names, and projects to `content.json`.
+    pub const CRDT_STATE: &str = "crdt state";
+    /// Every rendition is what the manifest names.
+    pub const RENDITIONS: &str = "renditions";
+    /// Every key is what its logged binding names.
+    pub const KEYS: &str = "keys";
+    /// Every envelope's statement, signatures and place in the log.
+    pub const SIGNATURES: &str = "signatures";
+    /// Every policy signer signed once, each step after the previous one.
+    pub const SIGNING_ORDER: &str = "signing order";
+    /// The completion record names this manifest and exactly these envelopes, and is logged.
+    pub const COMPLETION: &str = "completion";
+    /// The archive record names this manifest, completion and every file, and is logged.
+    pub const ARCHIVE: &str = "archive";
+    /// The log holds manifest < envelopes < completion < archive.
+    pub const LOG_ORDER: &str = "log order";
+}
+
+/// Every check of SIGNING.md; stops at the first failure. `trusted_log`: a log key given
+/// by the verifier (`--trust vkey`), else the one in trust.json.
+pub fn verify(bundle: &Bundle, trusted_log: Option<&LogVerifier>) -> Report {
+    let mut runner = Runner { passed: Vec::new() };
+    let failure = run(&mut runner, bundle, trusted_log).err();
+    Report {
+        passed: runner.passed,
+        failure,
+    }
+}
+
+/// `concord verify BUNDLE [--trust VKEY]`: reads the bundle (a directory or a .zip) and
+/// verifies it. Returns whether it verified and the text to print; a bundle that cannot be
+/// read or a malformed `--trust` key is a failure like any other, named as a check.
+pub fn run_command(bundle_path: &Path, trust: Option<&str>) -> (bool, String) {
+    let fail = |check: &str, reason: String| (false, format!("FAIL {check}: {reason}\n"));
+    let trusted = match trust.map(LogVerifier::from_vkey).transpose() {
+        Ok(trusted) => trusted,
+        Err(e) => return fail(checks::LOG_KEY, format!("--trust: {e}")),
+    };
+    let bundle = match Bundle::read(bundle_path) {
+        Ok(bundle) => bundle,
+        Err(e) => return fail(checks::READ, e.to_string()),
+    };
+    let report = verify(&bundle, trusted.as_ref());
+    (report.is_verified(), report.render())
+}
+
+struct Runner {
+    passed: Vec<Check>,
+}
+
+impl Runner {
+    /// Runs one check: `Ok((value, detail))` records it as passed, `Err(reason)` stops.
+    fn check<T>(
+        &mut self,
+        name: &str,
+        body: impl FnOnce() -> Result<(T, String), String>,
+    ) -> Result<T, Failure> {
+        match body() {
+            Ok((value, detail)) => {
+                self.passed.push(Check {
+                    name: name.to_string(),
+                    detail,
+                });
+                Ok(value)
+            }
+            Err(reason) => Err(Failure {
+                check: name.to_string(),
+                reason,
+            }),
+        }
+    }
+}
+
+/// The signature envelopes and keys the layout holds.
+struct Layout {
+    /// (step, org id) → envelope path.
+    signatures: BTreeMap<(u32, String), String>,
+    keys: BTreeSet<String>,
+}
+
+/// A public key with its logged binding.
+struct BoundKey {
+    binding: KeyBinding,
+    key: PublicKey,
+    /// The binding's leaf index in the log.
+    index: u64,
+}
+
+enum PublicKey {
+    Person(PersonKey),
+    Seal(SealPublicKey),
+}
+
+/// An envelope that passed its checks.
+struct Signed {
+    statement: Statement,
+    payload: Vec<u8>,
+    envelope_sha256: String,
+    index: u64,
+}
+
+fn run(
+    runner: &mut Runner,
+    bundle: &Bundle,
+    trusted_log: Option<&LogVerifier>,
+) -> Result<(), Failure> {
+    let file = |path: &str| -> &[u8] {
+        // The layout check has made sure every path asked for here exists.
+        bundle
+            .files
+            .get(path)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    };
+
+    let layout = runner.check(checks::LAYOUT, || check_layout(bundle))?;
+    let proofs = runner.check(checks::CANONICAL, || check_canonical(bundle))?;
+    let log = runner.check(checks::LOG_KEY, || {
+        let trust = Trust::parse(file(bundle::TRUST)).map_err(|e| e.to_string())?;
+        let named = LogVerifier::from_vkey(&trust.log_vkey).map_err(|e| e.to_string())?;
+        if named.origin != trust.log_origin {
+            return Err(format!(
+                "trust.json names log {:?} but its key is of log {:?}",
+                trust.log_origin, named.origin
+            ));
+        }
+        match trusted_log {
+            Some(trusted) if *trusted != named => Err(format!(
+                "trust.json names log key {}, not the trusted key {}",
+                named.vkey(),
+                trusted.vkey()
+            )),
+            Some(trusted) => Ok((
+                trusted.clone(),
+                format!(
+                    "{} (given by the verifier; trust.json names the same)",
+                    trusted.vkey()
+                ),
+            )),
+            None => Ok((
+                named.clone(),
+                format!(
+                    "{} (from trust.json; give the log's published key with --trust to rely \
+                     on more than the bundle itself)",
+                    named.vkey()
+                ),
+            )),
+        }
+    })?;
+    let checkpoint = runner.check(checks::CHECKPOINT, || {
+        let (first_path, first) = proofs.iter().next().ok_or("the bundle holds no proof")?;
+        for (path, proof) in &proofs {
+            if proof.checkpoint_note != first.checkpoint_note {
+                return Err(format!(
+                    "{path} ends in another checkpoint than {first_path}"
+                ));
+            }
+        }
+        let checkpoint = log
+            .verify(&first.checkpoint_note)
+            .map_err(|e| e.to_string())?;
+        let detail = format!(
+            "all {} proofs end in the checkpoint of {} at size {} (root {}), signed by the log key",
+            proofs.len(),
+            checkpoint.origin,
+            checkpoint.size,
+            hex::encode(checkpoint.root)
+        );
+        Ok((checkpoint, detail))
+    })?;
+    let included = |proof_path: &str, artefact: &str| -> Result<u64, String> {
+        include(&proofs, &checkpoint, proof_path, artefact, file(artefact))
+    };
+
+    let manifest_bytes = file(bundle::MANIFEST);
+    let manifest_sha256 = sha256_hex(manifest_bytes);
+    let (manifest, manifest_index) = runner.check(checks::MANIFEST, || {
+        let manifest = Manifest::parse(manifest_bytes).map_err(|e| e.to_string())?;
+        check_policy(&manifest)?;
+        let index = included(bundle::MANIFEST_PROOF, bundle::MANIFEST)?;
+        let detail = format!(
+            "{:?} version {} of meeting {}: {} signers in {} steps; logged as entry {index}",
+            manifest.title,
+            manifest.version,
+            manifest.meeting_id,
+            manifest.signers.len(),
+            manifest.policy.steps.len()
+        );
+        Ok(((manifest, index), detail))
+    })?;
+
+    let content_bytes = file(bundle::CONTENT);
+    runner.check(checks::CONTENT, || {
+        let (sha256, sm3) = (sha256_hex(content_bytes), sm3_hex(content_bytes));
+        if sha256 != manifest.content_sha256 {
+            return Err(format!(
+                "content.json has SHA-256 {sha256}, the manifest names {}",
+                manifest.content_sha256
+            ));
+        }
+        if sm3 != manifest.content_sm3 {
+            return Err(format!(
+                "content.json has SM3 {sm3}, the manifest names {}",
+                manifest.content_sm3
+            ));
+        }
+        Ok((
+            (),
+            "content.json has the SHA-256 and SM3 the manifest names".to_string(),
+        ))
+    })?;
+
+    runner.check(checks::CRDT_STATE, || {
+        check_crdt_state(file(bundle::CRDT_STATE), content_bytes, &manifest)
+    })?;
+
+    runner.check(checks::RENDITIONS, || {
+        let mut bound = Vec::new();
+        for rendition in &manifest.renditions {
+            let Some(bytes) = bundle.files.get(&rendition.path) else {
+                return Err(format!(
+                    "the manifest names rendition {}, which the bundle does not hold",
+                    rendition.path
+                ));
+            };
+            if sha256_hex(bytes) != rendition.sha256 || sm3_hex(bytes) != rendition.sm3 {
+                return Err(format!(
+                    "{} does not have the hashes the manifest names",
+                    rendition.path
+                ));
+            }
+            bound.push(format!("{} ({})", rendition.path, rendition.media_type));
+        }
+        if !bound.iter().any(|b| b.starts_with(bundle::MINUTES_HTML)) {
+            return Err("minutes.html is not bound by the manifest's renditions".into());
+        }
+        Ok((
+            (),
+            format!("the manifest's hashes match {}", bound.join(", ")),
+        ))
+    })?;
+
+    let keys = runner.check(checks::KEYS, || {
+        let mut keys = BTreeMap::new();
+        let (mut people, mut seals) = (0, 0);
+        for kid in &layout.keys {
+            let bound = check_key(kid, bundle, &included)?;
+            match bound.key {
+                PublicKey::Person(_) => people += 1,
+                PublicKey::Seal(_) => seals += 1,
+            }
+            keys.insert(kid.clone(), bound);
+        }
+        let detail = format!(
+            "{people} person keys (Ed25519) and {seals} seals (SM2) match their bindings, \
+             each binding logged"
+        );
+        Ok((keys, detail))
+    })?;
+
+    let signed = runner.check(checks::SIGNATURES, || {
+        let mut signed = BTreeMap::new();
+        let mut used = BTreeSet::new();
+        for ((step, org_id), path) in &layout.signatures {
+            let envelope = check_envelope(
+                (*step, org_id, path),
+                file(path),
+                &manifest,
+                manifest_bytes,
+                &keys,
+                &included,
+            )?;
+            used.extend(envelope.statement.key_ids.iter().cloned());
+            signed.insert((*step, org_id.clone()), envelope);
+        }
+        if let Some(unused) = keys.keys().find(|kid| !used.contains(*kid)) {
+            return Err(format!("keys/{unused}.pem is used by no signature"));
+        }
+        let detail = format!(
+            "{} envelopes: each statement names this manifest, each person's Ed25519 signature \
+             and organization's SM2 seal verify with keys bound before them; each logged",
+            signed.len()
+        );
+        Ok((signed, detail))
+    })?;
+
+    runner.check(checks::SIGNING_ORDER, || check_order(&manifest, &signed))?;
+
+    let completion_bytes = file(bundle::COMPLETION);
+    let completion_index = runner.check(checks::COMPLETION, || {
+        let completion = Completion::parse(completion_bytes).map_err(|e| e.to_string())?;
+        if completion.manifest_sha256 != manifest_sha256 {
+            return Err("the completion record names another manifest".into());
+        }
+        let mut envelopes: Vec<String> =
+            signed.values().map(|s| s.envelope_sha256.clone()).collect();
+        envelopes.sort();
+        if completion.statements != envelopes {
+            return Err(
+                "the completion record does not name exactly the bundle's envelopes".into(),
+            );
+        }
+        let index = included(bundle::COMPLETION_PROOF, bundle::COMPLETION)?;
+        let detail = format!(
+            "completed at {} with these {} envelopes; logged as entry {index}",
+            completion.completed_at,
+            envelopes.len()
+        );
+        Ok((index, detail))
+    })?;
+
+    let archive_index = runner.check(checks::ARCHIVE, || {
+        let archive = ArchiveRecord::parse(file(bundle::ARCHIVE)).map_err(|e| e.to_string())?;
+        if archive.manifest_sha256 != manifest_sha256 {
+            return Err("the archive record names another manifest".into());
+        }
+        if archive.completion_sha256 != sha256_hex(completion_bytes) {
+            return Err("the archive record names another completion record".into());
+        }
+        let actual: BTreeMap<String, String> = bundle
+            .files
+            .iter()
+            .filter(|(path, _)| !path.starts_with("proofs/") && *path != bundle::ARCHIVE)
+            .map(|(path, bytes)| (path.clone(), sha256_hex(bytes)))
+            .collect();
+        for (path, sha256) in &actual {
+            match archive.files.get(path) {
+                None => return Err(format!("the archive record does not name {path}")),
+                Some(named) if named != sha256 => {
+                    return Err(format!("{path} is not the file the archive record names"))
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(missing) = archive.files.keys().find(|p| !actual.contains_key(*p)) {
+            return Err(format!(
+                "the archive record names {missing}, which the bundle does not hold"
+            ));
+        }
+        let index = included(bundle::ARCHIVE_PROOF, bundle::ARCHIVE)?;
+        let detail = format!(
+            "archived at {}: the {} files are those the record names; logged as entry {index}",
+            archive.archived_at,
+            actual.len()
+        );
+        Ok((index, detail))
+    })?;
+
+    runner.check(checks::LOG_ORDER, || {
+        let first = signed.values().map(|s| s.index).min().unwrap_or(u64::MAX);
+        let last = signed.values().map(|s| s.index).max().unwrap_or(0);
+        if manifest_index >= first {
+            return Err("a signature was logged before the manifest it signs".into());
+        }
+        if last >= completion_index {
+            return Err("the completion was logged before a signature it names".into());
+        }
+        if completion_index >= archive_index {
+            return Err("the archive record was logged before the completion".into());
+        }
+        Ok((
+            (),
+            format!(
+                "manifest (entry {manifest_index}) < signatures (entries {first}..={last}) < \
+                 completion (entry {completion_index}) < archive (entry {archive_index})"
+            ),
+        ))
+    })?;
+    Ok(())
+}
+
+fn check_layout(bundle: &Bundle) -> Result<(Layout, String), String> {
+    const FIXED: [&str; 10] = [
+        bundle::CONTENT,
+        bundle::MANIFEST,
+        bundle::CRDT_STATE,
+        bundle::MINUTES_HTML,
+        bundle::COMPLETION,
+        bundle::ARCHIVE,
+        bundle::TRUST,
+        bundle::MANIFEST_PROOF,
+        bundle::COMPLETION_PROOF,
+        bundle::ARCHIVE_PROOF,
+    ];
+    for path in FIXED {
+        if !bundle.files.contains_key(path) {
+            return Err(format!("{path} is missing"));
+        }
+    }
+    let has = |path: &str| bundle.files.contains_key(path);
+    let mut layout = Layout {
+        signatures: BTreeMap::new(),
+        keys: BTreeSet::new(),
+    };
+    for path in bundle.files.keys() {
+        if FIXED.contains(&path.as_str()) {
+            continue;
+        }
+        let unknown = || format!("{path} is not part of a bundle's layout");
+        if let Some(name) = between(path, "signatures/", ".dsse.json") {
+            let (step, org_id) = step_and_org(name).ok_or_else(unknown)?;
+            if bundle::signature_path(step, &org_id) != *path {
+                return Err(unknown());
+            }
+            let proof = bundle::signature_proof_path(step, &org_id);
+            if !has(&proof) {
+                return Err(format!("{path} has no log proof ({proof} is missing)"));
+            }
+            layout.signatures.insert((step, org_id), path.clone());
+        } else if let Some(name) = between(path, "proofs/step", ".tlog-proof") {
+            let (step, org_id) = step_and_org(&format!("step{name}")).ok_or_else(unknown)?;
+            if !has(&bundle::signature_path(step, &org_id)) {
+                return Err(format!(
+                    "{path} proves an envelope the bundle does not hold"
+                ));
+            }
+        } else if let Some(kid) = between(path, "proofs/key-", ".tlog-proof") {
+            if !is_key_id(kid) || !has(&bundle::key_pem_path(kid)) {
+                return Err(format!("{path} proves a key the bundle does not hold"));
+            }
+        } else if let Some(kid) = between(path, "keys/", ".binding.json") {
+            if !is_key_id(kid) || !has(&bundle::key_pem_path(kid)) {
+                return Err(format!("{path} binds a key the bundle does not hold"));
+            }
+        } else if let Some(kid) = between(path, "keys/", ".pem") {
+            if !is_key_id(kid) {
+                return Err(unknown());
+            }
+            for needed in [bundle::key_binding_path(kid), bundle::key_proof_path(kid)] {
+                if !has(&needed) {
+                    return Err(format!("{path} has no {needed}"));
+                }
+            }
+            layout.keys.insert(kid.to_string());
+        } else {
+            return Err(unknown());
+        }
+    }
+    if layout.signatures.is_empty() {
+        return Err("the bundle holds no signature envelope".into());
+    }
+    let detail = format!(
+        "{} files: the fixed ones, {} signature envelopes, {} keys, each with its proof; no \
+         other file",
+        bundle.files.len(),
+        layout.signatures.len(),
+        layout.keys.len()
+    );
+    Ok((layout, detail))
+}
+
+fn between<'p>(path: &'p str, prefix: &str, suffix: &str) -> Option<&'p str> {
+    path.strip_prefix(prefix)?.strip_suffix(suffix)
+}
+
+/// `step<N>-<org_id>` → (N, org_id); N without leading zeros, org id a plain file name.
+fn step_and_org(name: &str) -> Option<(u32, String)> {
+    let (step, org_id) = name.strip_prefix("step")?.split_once('-')?;
+    let n: u32 = step.parse().ok()?;
+    (n >= 1 && n.to_string() == step && bundle::is_safe_path(org_id) && !org_id.contains('/'))
+        .then(|| (n, org_id.to_string()))
+}
+
+fn is_key_id(kid: &str) -> bool {
+    kid.len() == 32
+        && kid
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn check_canonical(bundle: &Bundle) -> Result<(BTreeMap<String, TlogProof>, String), String> {
+    let mut proofs = BTreeMap::new();
+    let (mut json, mut pems) = (0, 0);
+    for (path, bytes) in &bundle.files {
+        if path.ends_with(".json") {
+            if !is_canonical(bytes) {
+                return Err(format!(
+                    "{path} is not in canonical JSON form (RFC 8785, NFC strings)"
+                ));
+            }
+            json += 1;
+        } else if path.ends_with(".pem") {
+            let text = std::str::from_utf8(bytes).map_err(|_| format!("{path} is not text"))?;
+            let canonical = match PersonKey::from_spki_pem(text) {
+                Ok(key) => key.spki_pem(),
+                Err(_) => SealPublicKey::from_spki_pem(text)
+                    .map_err(|_| format!("{path} holds no Ed25519 or SM2 public key"))?
+                    .spki_pem(),
+            };
+            if canonical != text {
+                return Err(format!(
+                    "{path} is not the canonical PEM of the key it holds"
+                ));
+            }
+            pems += 1;
+        } else if path.ends_with(".tlog-proof") {
+            let text = std::str::from_utf8(bytes).map_err(|_| format!("{path} is not text"))?;
+            let proof = parse_proof(text).map_err(|e| format!("{path}: {e}"))?;
+            proofs.insert(path.clone(), proof);
+        }
+    }
+    let detail = format!(
+        "{json} JSON files, {pems} keys and {} proofs are each in their one byte form",
+        proofs.len()
+    );
+    Ok((proofs, detail))
+}
+
+/// Checks that `artefact`'s bytes are the leaf the proof at `proof_path` shows in the
+/// checkpoint's tree; returns the leaf index.
+fn include(
+    proofs: &BTreeMap<String, TlogProof>,
+    checkpoint: &Checkpoint,
+    proof_path: &str,
+    artefact: &str,
+    bytes: &[u8],
+) -> Result<u64, String> {
+    let proof = proofs
+        .get(proof_path)
+        .ok_or_else(|| format!("{proof_path} is missing"))?;
+    verify_inclusion(
+        &leaf_hash(bytes),
+        proof.index,
+        checkpoint.size,
+        &proof.hashes,
+        &checkpoint.root,
+    )
+    .map_err(|e| format!("{artefact} is not in the log as {proof_path} claims: {e}"))?;
+    Ok(proof.index)
+}
+
+fn check_policy(manifest: &Manifest) -> Result<(), String> {
+    let policy = &manifest.policy;
+    if policy.intent != APPROVE_MINUTES {
+        return Err(format!(
+            "the policy's intent is {:?}, not {APPROVE_MINUTES:?}",
+            policy.intent
+        ));
+    }
+    if policy.steps.is_empty() || policy.steps.iter().any(Vec::is_empty) {
+        return Err("the policy has no steps, or an empty step".into());
+    }
+    let mut seen = BTreeSet::new();
+    let mut from_policy = BTreeSet::new();
+    for (i, step) in policy.steps.iter().enumerate() {
+        for org_id in step {
+            if !seen.insert(org_id) {
+                return Err(format!("the policy names organization {org_id} twice"));
+            }
+            if !bundle::is_safe_path(org_id) || org_id.contains('/') {
+                return Err(format!(
+                    "the policy names an unusable organization id {org_id:?}"
+                ));
+            }
+            from_policy.insert((i as u32 + 1, org_id.clone()));
+        }
+    }
+    let from_signers: BTreeSet<(u32, String)> = manifest
+        .signers
+        .iter()
+        .map(|s| (s.step, s.org_id.clone()))
+        .collect();
+    if from_signers.len() != manifest.signers.len() || from_signers != from_policy {
+        return Err("the manifest's signers are not exactly the policy's steps".into());
+    }
+    Ok(())
+}
+
+fn check_crdt_state(
+    state: &[u8],
+    content_bytes: &[u8],
+    manifest: &Manifest,
+) -> Result<((), String), String> {
+    let sha256 = sha256_hex(state);
+    if sha256 != manifest.crdt_state_sha256 {
+        return Err(format!(
+            "crdt-state.bin has SHA-256 {sha256}, the manifest names {}",
+            manifest.crdt_state_sha256
+        ));
+    }
+    let named = STANDARD
+        .decode(&manifest.state_vector)
+        .ok()
+        .and_then(|bytes| StateVector::decode_v1(&bytes).ok())
+        .ok_or("the manifest's state vector is not a base64 yrs state vector")?;
+    let update = Update::decode_v1(state)
+        .map_err(|e| format!("crdt-state.bin is not a yrs v1 update ({e})"))?;
+    let doc = Doc::with_client_id(1);
+    {
+        let mut txn = doc.transact_mut();
+        txn.apply_update(update)
+            .map_err(|e| format!("crdt-state.bin cannot be applied ({e})"))?;
+    }
+    if doc.transact().state_vector() != named {
+        return Err("crdt-state.bin's state vector is not the one the manifest names".into());
+    }
+
+    let content: Value =
+        serde_json::from_slice(content_bytes).map_err(|e| format!("content.json: {e}"))?;
+    let meta = meta_of(&content)
+        .ok_or("content.json lacks the meeting, convener or attendees the projection needs")?;
+    let projected = projection::project_state(state, &meta)
+        .map_err(|e| format!("crdt-state.bin cannot be projected: {e}"))?;
+    for part in ["schema", "body", "agreed_items"] {
+        if projected.get(part) != content.get(part) {
+            return Err(format!(
+                "projecting crdt-state.bin does not give content.json's {part}"
+            ));
+        }
+    }
+    let blocks = content["body"].as_array().map_or(0, Vec::len);
+    let items = projection::agreed_items(&content).len();
+    Ok((
+        (),
+        format!(
+            "crdt-state.bin has the SHA-256 and state vector the manifest names, and projects \
+             to content.json's body ({blocks} blocks) and agreed items ({items})"
+        ),
+    ))
+}
+
+/// The meeting facts of a projection, read back from `content.json`.
+fn meta_of(content: &Value) -> Option<MinutesMeta> {
+    let text = |v: &Value, key: &str| v.get(key)?.as_str().map(str::to_string);
+    let optional = |v: &Value, key: &str| match v.get(key)? {
+        Value::Null => Some(None),
+        Value::String(s) => Some(Some(s.clone())),
+        _ => None,
+    };
+    let meeting = content.get("meeting")?;
+    let convener = content.get("convener")?;
+    let attendees = content
+        .get("attendees")?
+        .as_array()?
+        .iter()
+        .map(|a| {
+            Some(Attendee {
+                org_id: text(a, "org_id")?,
+                org_name: text(a, "org_name")?,
+                person: optional(a, "person")?,
+                status: text(a, "status")?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(MinutesMeta {
+        meeting_id: text(meeting, "id")?,
+        title: text(meeting, "title")?,
+        kind: text(meeting, "kind")?,
+        starts_at: text(meeting, "starts_at")?,
+        place: optional(meeting, "place")?,
+        convener: OrgRef {
+            org_id: text(convener, "org_id")?,
+            name: text(convener, "name")?,
+        },
+        attendees,
+    })
+}
+
+fn check_key(
+    kid: &str,
+    bundle: &Bundle,
+    included: &impl Fn(&str, &str) -> Result<u64, String>,
+) -> Result<BoundKey, String> {
+    let pem_path = bundle::key_pem_path(kid);
+    let binding_path = bundle::key_binding_path(kid);
+    let binding = KeyBinding::parse(&bundle.files[&binding_path])
+        .map_err(|e| format!("{binding_path}: {e}"))?;
+    if binding.key_id != kid {
+        return Err(format!("{binding_path} binds key {}", binding.key_id));
+    }
+    let pem = std::str::from_utf8(&bundle.files[&pem_path]).unwrap_or_default();
+    let (key, spki) =
+        match (binding.algorithm.as_str(), binding.purpose.as_str()) {
+            ("ed25519", "person") if binding.user_id.is_some() => {
+                let key = PersonKey::from_spki_pem(pem).map_err(|e| format!("{pem_path}: {e}"))?;
+                let spki = key.spki_der();
+                (PublicKey::Person(key), spki)
+            }
+            ("sm2", "seal") => {
+                let key =
+                    SealPublicKey::from_spki_pem(pem).map_err(|e| format!("{pem_path}: {e}"))?;
+                let spki = key.spki_der();
+                (PublicKey::Seal(key), spki)
+            }
+            (algorithm, purpose) => {
+                return Err(format!(
+                "{binding_path} binds an {algorithm} key for {purpose}{}, which minutes do not use",
+                if binding.user_id.is_none() { " without a person" } else { "" }
+            ))
+            }
+        };
+    if STANDARD.encode(&spki) != binding.spki {
+        return Err(format!("{pem_path} is not the key {binding_path} binds"));
+    }
+    if key_id(&spki) != kid {
+        return Err(format!(
+            "{pem_path} has key id {}, not {kid}",
+            key_id(&spki)
+        ));
+    }
+    let index = included(&bundle::key_proof_path(kid), &binding_path)?;
+    Ok(BoundKey {
+        binding,
+        key,
+        index,
+    })
+}
+
+fn check_envelope(
+    (step, org_id, path): (u32, &str, &str),
+    bytes: &[u8],
+    manifest: &Manifest,
+    manifest_bytes: &[u8],
+    keys: &BTreeMap<String, BoundKey>,
+    included: &impl Fn(&str, &str) -> Result<u64, String>,
+) -> Result<Signed, String> {
+    let envelope = Envelope::parse(bytes).map_err(|e| format!("{path}: {e}"))?;
+    if envelope.payload_type != PAYLOAD_TYPE {
+        return Err(format!(
+            "{path} carries {:?}, not a minutes signature",
+            envelope.payload_type
+        ));
+    }
+    let payload = envelope
+        .payload_bytes()
+        .map_err(|e| format!("{path}: {e}"))?;
+    let statement = Statement::parse(&payload).map_err(|e| format!("{path}: {e}"))?;
+    if statement.manifest_sha256 != sha256_hex(manifest_bytes)
+        || statement.manifest_sm3 != sm3_hex(manifest_bytes)
+    {
+        return Err(format!("{path} signs another manifest"));
+    }
+    if statement.step != step || statement.org_id != org_id {
+        return Err(format!(
+            "{path} holds the statement of step {} by {}",
+            statement.step, statement.org_id
+        ));
+    }
+    let in_policy = manifest
+        .policy
+        .steps
+        .get(step as usize - 1)
+        .is_some_and(|orgs| orgs.iter().any(|o| o == org_id));
+    if !in_policy {
+        return Err(format!(
+            "{path}: the policy does not name {org_id} at step {step}"
+        ));
+    }
+    if statement.intent != manifest.policy.intent {
+        return Err(format!(
+            "{path} states intent {:?}, the policy asks for {:?}",
+            statement.intent, manifest.policy.intent
+        ));
+    }
+    let [person_id, seal_id] = &statement.key_ids[..] else {
+        return Err(format!(
+            "{path} names {} keys, not a person key and a seal",
+            statement.key_ids.len()
+        ));
+    };
+    let mut signers: Vec<&str> = envelope
+        .signatures
+        .iter()
+        .map(|s| s.keyid.as_str())
+        .collect();
+    signers.sort_unstable();
+    let mut named = vec![person_id.as_str(), seal_id.as_str()];
+    named.sort_unstable();
+    if signers != named {
+        return Err(format!(
+            "{path} is not signed exactly once by each key its statement names"
+        ));
+    }
+    let pae = envelope.pae().map_err(|e| format!("{path}: {e}"))?;
+    let index = included(&bundle::signature_proof_path(step, org_id), path)?;
+    if person_id == seal_id {
+        return Err(format!("{path} names one key as both person key and seal"));
+    }
+    for (kid, is_person) in [(person_id, true), (seal_id, false)] {
+        let bound = keys
+            .get(kid)
+            .ok_or_else(|| format!("{path} is signed by key {kid}, which the bundle lacks"))?;
+        let sig = envelope
+            .signatures_by(kid)
+            .map_err(|e| format!("{path}: {e}"))?
+            .remove(0);
+        let binding = &bound.binding;
+        if binding.org_id != org_id {
+            return Err(format!("{path}: key {kid} is bound to {}", binding.org_id));
+        }
+        match (&bound.key, is_person) {
+            (PublicKey::Person(key), true) => {
+                if binding.user_id.as_deref() != Some(statement.signer.as_str()) {
+                    return Err(format!(
+                        "{path}: key {kid} is not bound to the signer {}",
+                        statement.signer
+                    ));
+                }
+                key.verify(&pae, &sig).map_err(|e| format!("{path}: {e}"))?;
+            }
+            (PublicKey::Seal(key), false) => {
+                key.verify(&pae, &sig).map_err(|e| format!("{path}: {e}"))?;
+            }
+            _ => {
+                return Err(format!(
+                    "{path}: key {kid} is not of the kind its place in key_ids says"
+                ))
+            }
+        }
+        if bound.index >= index {
+            return Err(format!(
+                "{path}: key {kid} was bound (entry {}) after the signature was logged (entry {index})",
+                bound.index
+            ));
+        }
+    }
+    Ok(Signed {
+        statement,
+        payload,
+        envelope_sha256: sha256_hex(bytes),
+        index,
+    })
+}
+
+fn check_order(
+    manifest: &Manifest,
+    signed: &BTreeMap<(u32, String), Signed>,
+) -> Result<((), String), String> {
+    let mut previous: Option<Vec<&Signed>> = None;
+    for (i, orgs) in manifest.policy.steps.iter().enumerate() {
+        let step = i as u32 + 1;
+        let mut this = Vec::new();
+        for org_id in orgs {
+            let envelope = signed
+                .get(&(step, org_id.clone()))
+                .ok_or_else(|| format!("{org_id} has not signed step {step}"))?;
+            this.push(envelope);
+        }
+        let payloads: Vec<&[u8]> = previous
+            .iter()
+            .flatten()
+            .map(|s| s.payload.as_slice())
+            .collect();
+        let want = prev_of(&payloads);
+        for envelope in &this {
+            if envelope.statement.prev != want {
+                return Err(format!(
+                    "the statement of {} at step {step} does not name exactly the statements \
+                     of step {} as prev",
+                    envelope.statement.org_id,
+                    step - 1
+                ));
+            }
+            if let Some(before) = previous
+                .iter()
+                .flatten()
+                .find(|p| p.index >= envelope.index)
+            {
+                return Err(format!(
+                    "{} signed step {step} (entry {}) before {} finished step {} (entry {})",
+                    envelope.statement.org_id,
+                    envelope.index,
+                    before.statement.org_id,
+                    step - 1,
+                    before.index
+                ));
+            }
+        }
+        previous = Some(this);
+    }
+    let count: usize = manifest.policy.steps.iter().map(Vec::len).sum();
+    if signed.len() != count {
+        return Err("the bundle holds a signature the policy does not ask for".into());
+    }
+    Ok((
+        (),
+        format!(
+            "every one of the {count} signers signed once, in {} steps; each step's statements \
+             name the previous step's and were logged after them",
+            manifest.policy.steps.len()
+        ),
+    ))
+}

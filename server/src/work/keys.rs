@@ -1,0 +1,301 @@
+//! Signing keys: a person's Ed25519 key enrolled after they sign in, and an organization's
+//! SM2 seal, created when the organization first signs.
+//!
+//! A key counts only from the logged statement that binds it (to a user and an organization,
+//! or to an organization as its seal) until the logged statement that revokes it. The
+//! private half of a person's key never reaches the server: the browser keeps it as a
+//! non-extractable WebCrypto key, the CLI in a file. A seal's private half is generated here
+//! and kept sealed under the master key ([`crate::keyring`]); it is opened only to seal a
+//! signature whose person signature has verified.
+//!
+//! This module must never return or log private key material.
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::minutes::rfc3339;
+use super::{audit, own_org, text, wake};
+use crate::auth::Caller;
+use crate::db::{DbError, Effects, LeafKind, NewLeaf, NewSigningKey, SigningKeyRow};
+use crate::domain::policy::Action;
+use crate::error::ApiError;
+use crate::signing::keys::{open_at_rest, seal_at_rest, PersonKey, SealKey, SealPublicKey};
+use crate::signing::merkle;
+use crate::signing::statement::{KeyBinding, KeyRevocation};
+use crate::state::AppState;
+
+/// The longest PEM a person may send: an Ed25519 SPKI PEM is 113 bytes.
+const MAX_PEM_BYTES: usize = 4096;
+
+/// A key as its owner sees it (never a private part).
+#[derive(Debug, Serialize)]
+pub struct KeyView {
+    pub key_id: String,
+    pub purpose: String,
+    pub algorithm: String,
+    pub org_id: String,
+    pub user_id: Option<String>,
+    pub public_key_pem: String,
+    pub bound_at: i64,
+    pub binding_log_index: i64,
+    pub revoked_at: Option<i64>,
+    pub revocation_log_index: Option<i64>,
+}
+
+fn key_view(row: &SigningKeyRow) -> KeyView {
+    let pem = if row.purpose == "seal" {
+        SealPublicKey::from_spki_der(&row.spki).map(|k| k.spki_pem())
+    } else {
+        PersonKey::from_spki_der(&row.spki).map(|k| k.spki_pem())
+    };
+    KeyView {
+        key_id: row.key_id.clone(),
+        purpose: row.purpose.clone(),
+        algorithm: row.algorithm.clone(),
+        org_id: row.org_id.clone(),
+        user_id: row.user_id.clone(),
+        public_key_pem: pem.unwrap_or_default(),
+        bound_at: row.bound_at,
+        binding_log_index: row.binding_leaf,
+        revoked_at: row.revoked_at,
+        revocation_log_index: row.revocation_leaf,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollInput {
+    /// The public key as SPKI PEM (`-----BEGIN PUBLIC KEY-----`), Ed25519.
+    pub public_key_pem: String,
+}
+
+/// Enrolls the caller's public key: binds it to them and their organization in the log.
+pub async fn enroll(
+    state: &AppState,
+    caller: &Caller,
+    input: EnrollInput,
+) -> Result<KeyView, ApiError> {
+    caller.allow(state, Action::ManageOwnKeys).await?;
+    let org_id = own_org(caller, "enroll a signing key")?.to_owned();
+    if input.public_key_pem.len() > MAX_PEM_BYTES {
+        return Err(ApiError::BadRequest(
+            "public_key_pem is too long for an Ed25519 public key".into(),
+        ));
+    }
+    let key = PersonKey::from_spki_pem(input.public_key_pem.trim()).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "public_key_pem must be an Ed25519 public key in SPKI PEM form: {e}"
+        ))
+    })?;
+    let now = state.clock.now_ms();
+    let spki = key.spki_der();
+    let key_id = key.key_id();
+    let binding = KeyBinding {
+        r#type: "concord.key-binding/1".into(),
+        key_id: key_id.clone(),
+        algorithm: "ed25519".into(),
+        purpose: "person".into(),
+        spki: B64.encode(&spki),
+        user_id: Some(caller.actor.user_id.clone()),
+        org_id: org_id.clone(),
+        bound_at: rfc3339(now),
+    };
+    let effects = Effects {
+        audit: vec![audit(
+            caller,
+            now,
+            "signing_key_enrolled",
+            format!("key:{key_id}"),
+            json!({ "key_id": key_id, "algorithm": "ed25519" }),
+        )],
+        ..Effects::default()
+    };
+    let row = state
+        .db
+        .bind_key(
+            &NewSigningKey {
+                key_id: key_id.clone(),
+                purpose: "person",
+                algorithm: "ed25519",
+                org_id,
+                user_id: Some(caller.actor.user_id.clone()),
+                spki,
+                sealed_private: None,
+                bound_at: now,
+            },
+            &leaf(LeafKind::KeyBinding, &key_id, binding.to_bytes()),
+            &effects,
+        )
+        .await?;
+    Ok(key_view(&row))
+}
+
+/// The caller's keys, newest first.
+pub async fn mine(state: &AppState, caller: &Caller) -> Result<Vec<KeyView>, ApiError> {
+    caller.allow(state, Action::ManageOwnKeys).await?;
+    let rows = state.db.person_keys(&caller.actor.user_id).await?;
+    Ok(rows.iter().map(key_view).collect())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeInput {
+    pub reason: String,
+}
+
+/// Revokes one of the caller's keys from now on (a lost device, a left job). Signatures made
+/// before stay valid: the key was bound when they were logged.
+pub async fn revoke(
+    state: &AppState,
+    caller: &Caller,
+    key_id: &str,
+    input: RevokeInput,
+) -> Result<KeyView, ApiError> {
+    caller.allow(state, Action::ManageOwnKeys).await?;
+    let reason = text("reason", &input.reason, 2000)?;
+    let not_found = || ApiError::NotFound("no key of yours with this id".into());
+    let key = state.db.signing_key(key_id).await?.ok_or_else(not_found)?;
+    if key.user_id.as_deref() != Some(caller.actor.user_id.as_str()) {
+        return Err(not_found());
+    }
+    let now = state.clock.now_ms();
+    let record = KeyRevocation {
+        r#type: "concord.key-revocation/1".into(),
+        key_id: key_id.to_owned(),
+        revoked_at: rfc3339(now),
+        reason: reason.clone(),
+    };
+    let effects = Effects {
+        audit: vec![audit(
+            caller,
+            now,
+            "signing_key_revoked",
+            format!("key:{key_id}"),
+            json!({ "key_id": key_id, "reason": reason }),
+        )],
+        ..Effects::default()
+    };
+    state
+        .db
+        .revoke_key(
+            key_id,
+            &leaf(LeafKind::KeyRevocation, key_id, record.to_bytes()),
+            &reason,
+            now,
+            &effects,
+        )
+        .await?;
+    wake(state);
+    let row = state.db.signing_key(key_id).await?.ok_or_else(not_found)?;
+    Ok(key_view(&row))
+}
+
+/// The caller's key `key_id`, if it is bound to them and their organization and not revoked.
+pub(crate) async fn person_key_for(
+    state: &AppState,
+    caller: &Caller,
+    key_id: &str,
+    now: i64,
+) -> Result<SigningKeyRow, ApiError> {
+    let unusable = || {
+        ApiError::Conflict(
+            "this key is not an enrolled, unrevoked key of yours for your organization; enroll a key first".into(),
+        )
+    };
+    let key = state.db.signing_key(key_id).await?.ok_or_else(unusable)?;
+    let org = caller.org.as_ref().map(|o| o.id.as_str());
+    let bound_to_caller = key.purpose == "person"
+        && key.user_id.as_deref() == Some(caller.actor.user_id.as_str())
+        && Some(key.org_id.as_str()) == org
+        && key.bound_at <= now;
+    if !bound_to_caller || key.revoked_at.is_some() {
+        return Err(unusable());
+    }
+    Ok(key)
+}
+
+/// The organization's seal in force, created (and its binding logged) on first use.
+pub(crate) async fn seal_for(
+    state: &AppState,
+    org_id: &str,
+    now: i64,
+) -> Result<(SealKey, SigningKeyRow), ApiError> {
+    let context = format!("seal:{org_id}");
+    let row = match state.db.seal_key(org_id).await? {
+        Some(row) => row,
+        None => {
+            let fresh = SealKey::generate();
+            let public = fresh.public();
+            let spki = public.spki_der();
+            let key_id = public.key_id();
+            let binding = KeyBinding {
+                r#type: "concord.key-binding/1".into(),
+                key_id: key_id.clone(),
+                algorithm: "sm2".into(),
+                purpose: "seal".into(),
+                spki: B64.encode(&spki),
+                user_id: None,
+                org_id: org_id.to_owned(),
+                bound_at: rfc3339(now),
+            };
+            let sealed = seal_at_rest(state.keyring.master(), &context, &fresh.to_pkcs8_der());
+            let effects = Effects {
+                audit: vec![crate::db::AuditEvent {
+                    at: now,
+                    actor_user_id: None,
+                    actor_org_id: Some(org_id.to_owned()),
+                    action: "seal_key_created".into(),
+                    target: format!("key:{key_id}"),
+                    detail: json!({ "key_id": key_id, "algorithm": "sm2" }),
+                    ip: None,
+                }],
+                ..Effects::default()
+            };
+            let created = state
+                .db
+                .bind_key(
+                    &NewSigningKey {
+                        key_id: key_id.clone(),
+                        purpose: "seal",
+                        algorithm: "sm2",
+                        org_id: org_id.to_owned(),
+                        user_id: None,
+                        spki,
+                        sealed_private: Some(sealed),
+                        bound_at: now,
+                    },
+                    &leaf(LeafKind::KeyBinding, &key_id, binding.to_bytes()),
+                    &effects,
+                )
+                .await;
+            match created {
+                Ok(row) => row,
+                // Another request created the organization's seal at the same moment.
+                Err(DbError::Conflict(_)) => state.db.seal_key(org_id).await?.ok_or_else(|| {
+                    ApiError::Internal(anyhow::anyhow!("seal vanished after a conflict"))
+                })?,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let sealed = row
+        .sealed_private
+        .as_deref()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("seal key row without private part")))?;
+    let der = open_at_rest(state.keyring.master(), &context, sealed)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("seal of {org_id}: {e}")))?;
+    let key = SealKey::from_pkcs8_der(&der)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("seal of {org_id}: {e}")))?;
+    Ok((key, row))
+}
+
+fn leaf(kind: LeafKind, key_id: &str, bytes: Vec<u8>) -> NewLeaf {
+    NewLeaf {
+        kind,
+        subject: format!("key:{key_id}"),
+        leaf_hash: merkle::leaf_hash(&bytes),
+        bytes,
+    }
+}

@@ -1,0 +1,96 @@
+//! The signed log, read: its newest checkpoint and the proofs that let anyone check that an
+//! artefact is in it and that it only ever grew (RFC 9162 inclusion and consistency proofs).
+//!
+//! The tree is computed from the stored leaf hashes when asked; a checkpoint is signed on
+//! the spot (Ed25519 is deterministic, so the same size always gives the same note). The
+//! leaves themselves are not served here: they name meetings and people, and reach a reader
+//! only inside a bundle of minutes they may see. Proofs hold hashes only.
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde::Serialize;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::signing::merkle;
+use crate::signing::note::Checkpoint;
+use crate::state::AppState;
+
+/// The newest tree head as a C2SP signed note, and its size.
+pub async fn checkpoint(state: &AppState, _caller: &Caller) -> Result<(u64, String), ApiError> {
+    let leaves = state.db.log_leaf_hashes(None).await?;
+    Ok((leaves.len() as u64, sign(state, &leaves)))
+}
+
+fn sign(state: &AppState, leaves: &[merkle::Hash]) -> String {
+    state.keyring.log_signer().sign(&Checkpoint {
+        origin: state.keyring.origin().to_owned(),
+        size: leaves.len() as u64,
+        root: merkle::root(leaves),
+    })
+}
+
+/// A proof, hashes in base64 as in `tlog-proof` files.
+#[derive(Debug, Serialize)]
+pub struct Proof {
+    pub size: u64,
+    pub root: String,
+    pub hashes: Vec<String>,
+    /// The signed checkpoint of `size`, so the proof's root can be checked against the key.
+    pub checkpoint: String,
+}
+
+/// The leaf hashes of a tree of `size`, or a 400 naming the log's size.
+async fn tree(state: &AppState, size: u64) -> Result<Vec<merkle::Hash>, ApiError> {
+    let leaves = state.db.log_leaf_hashes(Some(size as i64)).await?;
+    if (leaves.len() as u64) < size {
+        return Err(ApiError::BadRequest(format!(
+            "the log has {} leaves; size {size} lies beyond it",
+            leaves.len()
+        )));
+    }
+    Ok(leaves)
+}
+
+fn proof(state: &AppState, leaves: &[merkle::Hash], hashes: Vec<merkle::Hash>) -> Proof {
+    Proof {
+        size: leaves.len() as u64,
+        root: B64.encode(merkle::root(leaves)),
+        hashes: hashes.iter().map(|h| B64.encode(h)).collect(),
+        checkpoint: sign(state, leaves),
+    }
+}
+
+/// The inclusion proof of leaf `index` in the tree of `size` leaves.
+pub async fn inclusion(
+    state: &AppState,
+    _caller: &Caller,
+    index: u64,
+    size: u64,
+) -> Result<Proof, ApiError> {
+    if index >= size {
+        return Err(ApiError::BadRequest(
+            "index must be smaller than size: a leaf lies inside the tree it is proved in".into(),
+        ));
+    }
+    let leaves = tree(state, size).await?;
+    let hashes = merkle::inclusion_proof(index, &leaves);
+    Ok(proof(state, &leaves, hashes))
+}
+
+/// The consistency proof between the trees of `old` and `new` leaves.
+pub async fn consistency(
+    state: &AppState,
+    _caller: &Caller,
+    old: u64,
+    new: u64,
+) -> Result<Proof, ApiError> {
+    if old == 0 || old > new {
+        return Err(ApiError::BadRequest(
+            "old must be at least 1 and at most new: a tree is consistent with its own past".into(),
+        ));
+    }
+    let leaves = tree(state, new).await?;
+    let hashes = merkle::consistency_proof(old, &leaves);
+    Ok(proof(state, &leaves, hashes))
+}

@@ -1,0 +1,1510 @@
+//! Meeting operations (协调会议 / 会商 / 联席会议): convene, issue the notice, start, end,
+//! postpone, cancel; invitations and their answers; attendance; the agenda; the calendar
+//! entry; the annual obligation of every judicial bureau.
+//!
+//! A meeting is a space: the bodies taking part (the convener and the invited bodies) see it,
+//! the judicial bureau whose region covers it reads it, and everyone else is told "no meeting
+//! with this id", exactly as for an id that does not exist.
+//!
+//! Issuing the notice, postponing and cancelling send a notification (会议通知, through
+//! `super::notices::plan_notice`, to be acknowledged 签收) to every invited body, in the same
+//! write as the change. The meeting's reminders (the reply deadline, 48 hours before the start,
+//! the minutes after the end) are durable jobs with the subject `meeting:<id>`, scheduled,
+//! rescheduled and cancelled in the write that moves the meeting.
+//!
+//! This module must never write SQL, decide access itself (that is the policy) or encode a
+//! rule of the meeting machines (that is [`crate::domain::meeting`]).
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use serde_json::json;
+use time::macros::format_description;
+
+use super::notices::{plan_notice, NoticePlan};
+use super::{audit, line, optional_text, own_org, text, wake, Acting, MAX_TITLE_CHARS};
+use crate::auth::{AccessChange, Caller};
+use crate::db::{
+    new_id, AgendaChange, AgendaItem, Audience, Db, DbError, Effects, Invitation, InvitationReply,
+    Invitee, Meeting, MeetingChange, NewAgendaItem, NewEvent, NewMeeting, Org,
+};
+use crate::domain::calendar::OFFSET;
+use crate::domain::meeting::{
+    self as rules, AgendaOutcome, AgendaState, AnnualStatus, Attendance, InvitationAnswer,
+    MeetingCommand, MeetingKind, MeetingParty, MeetingState, MonthDay, Refused,
+};
+use crate::domain::notice::NoticeKind;
+use crate::domain::org::{Name, OrgKind, RegionPath, SpaceRole};
+use crate::domain::policy::{self, Action, Credential, SpaceAccess, SpaceFacts};
+use crate::error::ApiError;
+use crate::jobs::schedule;
+use crate::state::AppState;
+
+/// The most bodies one meeting invites: every department of a large city.
+pub const MAX_INVITED: usize = 500;
+
+/// The longest a meeting lasts: a week. Anything longer is a typing mistake.
+pub const MAX_DURATION_MS: i64 = 7 * 24 * 3_600_000;
+
+/// How far ahead a meeting may be set: ten years.
+const MAX_AHEAD_MS: i64 = 3_660 * 24 * 3_600_000;
+
+/// The longest place, attendee or delegate name, in characters.
+const MAX_NAME_CHARS: usize = 200;
+
+/// The longest online link, in characters.
+const MAX_LINK_CHARS: usize = 2_000;
+
+/// The longest reason, note or agenda note, in characters: a notice carries it.
+const MAX_NOTE_CHARS: usize = 2_000;
+
+/// What the convener writes to convene a meeting (`POST /api/meetings`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateMeeting {
+    pub kind: MeetingKind,
+    pub title: String,
+    /// Unix milliseconds, in the future.
+    pub starts_at: i64,
+    /// Unix milliseconds, after `starts_at`, at most [`MAX_DURATION_MS`] later.
+    pub ends_at: i64,
+    /// Where; or give `online_link`, or both.
+    #[serde(default)]
+    pub place: Option<String>,
+    /// An `https://` or `http://` address of the online meeting.
+    #[serde(default)]
+    pub online_link: Option<String>,
+    /// When invited bodies must have answered: after now, before the start.
+    #[serde(default)]
+    pub reply_due_at: Option<i64>,
+    /// At least one body, each once, never the convener.
+    pub invited: Vec<InviteInput>,
+}
+
+/// A body to invite, and how it takes part.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InviteInput {
+    pub org_id: String,
+    /// `member` (参会, the default) or `observer` (列席).
+    #[serde(default = "participant")]
+    pub role: SpaceRole,
+}
+
+fn participant() -> SpaceRole {
+    SpaceRole::Member
+}
+
+/// A body invited after the meeting was convened (`POST /api/meetings/{id}/invitees`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddInvitee {
+    pub org_id: String,
+    #[serde(default = "participant")]
+    pub role: SpaceRole,
+    /// The revision the caller read.
+    pub revision: i64,
+}
+
+/// A command (`POST /api/meetings/{id}/actions`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionInput {
+    pub command: MeetingCommand,
+    /// The revision the caller read; a meeting changed since is refused (409).
+    pub revision: i64,
+    /// The new time: required to postpone; may be given to issue the notice.
+    #[serde(default)]
+    pub starts_at: Option<i64>,
+    #[serde(default)]
+    pub ends_at: Option<i64>,
+    /// A new reply deadline, when postponing or issuing the notice.
+    #[serde(default)]
+    pub reply_due_at: Option<i64>,
+    /// Why: required to cancel, a note when postponing.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// An invited body's answer (`POST /api/meetings/{id}/invitations/{org_id}`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerInput {
+    pub answer: InvitationAnswer,
+    /// Who attends: required to confirm.
+    #[serde(default)]
+    pub attendee: Option<String>,
+    /// The substitute: required to delegate.
+    #[serde(default)]
+    pub delegate: Option<String>,
+    /// Why not: required to decline.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Attendance (`POST /api/meetings/{id}/check-in`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInInput {
+    pub org_id: String,
+    pub attendance: Attendance,
+}
+
+/// An agenda item (`POST /api/meetings/{id}/agenda`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProposeInput {
+    pub title: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The convener's decision (`POST /api/meetings/{id}/agenda/{item}/decision`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    pub accept: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// An item's outcome (`POST /api/meetings/{id}/agenda/{item}/outcome`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeInput {
+    pub outcome: AgendaOutcome,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A meeting as one body sees it.
+#[derive(Debug, Clone)]
+pub struct MeetingView {
+    pub meeting: Meeting,
+    pub party: MeetingParty,
+    /// The commands the caller's body may give now (the page's buttons).
+    pub commands: Vec<MeetingCommand>,
+}
+
+/// A meeting with its agenda.
+#[derive(Debug, Clone)]
+pub struct MeetingDetail {
+    pub view: MeetingView,
+    pub agenda: Vec<AgendaItem>,
+}
+
+/// One judicial bureau's standing with its annual meeting.
+#[derive(Debug, Clone)]
+pub struct AnnualLine {
+    pub org: Org,
+    pub status: AnnualStatus,
+    /// Nothing held or scheduled, and the due day has passed.
+    pub flagged: bool,
+}
+
+/// The annual obligation of a set of judicial bureaus for one year.
+#[derive(Debug, Clone)]
+pub struct AnnualReport {
+    pub year: i32,
+    pub due: MonthDay,
+    /// `YYYY-MM-DD` of the due day in that year.
+    pub due_date: String,
+    pub lines: Vec<AnnualLine>,
+}
+
+/// The answer for a meeting the caller may not see, and for one that does not exist.
+fn not_found() -> ApiError {
+    ApiError::NotFound("no meeting with this id".into())
+}
+
+fn not_invited() -> ApiError {
+    ApiError::NotFound("this organization is not invited to the meeting".into())
+}
+
+fn refused(refused: Refused) -> ApiError {
+    ApiError::Conflict(refused.rule.to_owned())
+}
+
+fn subject(meeting_id: &str) -> String {
+    format!("meeting:{meeting_id}")
+}
+
+fn view(meeting: Meeting, party: MeetingParty) -> MeetingView {
+    let commands = rules::available_commands(meeting.state, party);
+    MeetingView {
+        meeting,
+        party,
+        commands,
+    }
+}
+
+/// The meeting and the caller's party in it, or "not found" (audited as a refusal) for a
+/// body that neither takes part nor supervises it.
+async fn readable(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Meeting, MeetingParty), ApiError> {
+    let meeting = state.db.meeting(id).await?.ok_or_else(not_found)?;
+    let facts = SpaceFacts {
+        region_path: &meeting.region_path,
+        members: &meeting.members,
+    };
+    if caller.allow(state, Action::ReadSpace(facts)).await.is_err() {
+        return Err(not_found());
+    }
+    let party = match policy::space_access(&caller.actor, &facts) {
+        SpaceAccess::Participate(SpaceRole::Convener) => MeetingParty::Convener,
+        SpaceAccess::Participate(_) => MeetingParty::Invitee,
+        SpaceAccess::Supervise => MeetingParty::Supervisor,
+        SpaceAccess::None => return Err(not_found()),
+    };
+    Ok((meeting, party))
+}
+
+/// [`readable`], and the caller's body takes part (a supervising bureau only reads).
+async fn writable(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Meeting, MeetingParty), ApiError> {
+    let (meeting, party) = readable(state, caller, id).await?;
+    let facts = SpaceFacts {
+        region_path: &meeting.region_path,
+        members: &meeting.members,
+    };
+    caller.allow(state, Action::ActOnMeeting(facts)).await?;
+    Ok((meeting, party))
+}
+
+/// Refuses a command or invitee change that read an older revision.
+fn same_revision(meeting: &Meeting, revision: i64) -> Result<(), ApiError> {
+    if revision != meeting.revision {
+        return Err(ApiError::Conflict(format!(
+            "the meeting was changed by someone else meanwhile (it is at revision {}, you sent {revision}); reload it and try again",
+            meeting.revision
+        )));
+    }
+    Ok(())
+}
+
+/// A meeting's time: the start ahead of `now` (and not absurdly far), the end after it and at
+/// most [`MAX_DURATION_MS`] later.
+fn checked_times(starts_at: i64, ends_at: i64, now: i64) -> Result<(i64, i64), ApiError> {
+    if starts_at <= now {
+        return Err(ApiError::BadRequest(
+            "starts_at is not in the future; a meeting is set for a time ahead".into(),
+        ));
+    }
+    if starts_at > now.saturating_add(MAX_AHEAD_MS) {
+        return Err(ApiError::BadRequest(
+            "starts_at is more than ten years ahead".into(),
+        ));
+    }
+    if ends_at <= starts_at {
+        return Err(ApiError::BadRequest(
+            "ends_at must be after starts_at".into(),
+        ));
+    }
+    if ends_at - starts_at > MAX_DURATION_MS {
+        return Err(ApiError::BadRequest(
+            "a meeting lasts at most 7 days; ends_at is too late".into(),
+        ));
+    }
+    Ok((starts_at, ends_at))
+}
+
+/// A reply deadline: after now, no later than the start.
+fn checked_reply_due(reply_due_at: Option<i64>, starts_at: i64, now: i64) -> Result<(), ApiError> {
+    match reply_due_at {
+        Some(at) if at <= now => Err(ApiError::BadRequest(
+            "reply_due_at is not in the future; a deadline must lie ahead".into(),
+        )),
+        Some(at) if at > starts_at => Err(ApiError::BadRequest(
+            "reply_due_at must come before the meeting starts".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Where: a place, an online link, or both; the link an `http(s)://` address.
+fn checked_venue(
+    place: Option<&str>,
+    online_link: Option<&str>,
+) -> Result<(Option<String>, Option<String>), ApiError> {
+    let place = match place.map(str::trim) {
+        None | Some("") => None,
+        Some(p) => Some(line("place", p, MAX_NAME_CHARS)?),
+    };
+    let online_link = match online_link.map(str::trim) {
+        None | Some("") => None,
+        Some(link) => {
+            let link = line("online_link", link, MAX_LINK_CHARS)?;
+            let parsed = url::Url::parse(&link).map_err(|_| {
+                ApiError::BadRequest(
+                    "online_link must be a web address such as https://meet.example.gov.cn/123"
+                        .into(),
+                )
+            })?;
+            if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
+                return Err(ApiError::BadRequest(
+                    "online_link must be an https:// or http:// address".into(),
+                ));
+            }
+            Some(link)
+        }
+    };
+    if place.is_none() && online_link.is_none() {
+        return Err(ApiError::BadRequest(
+            "say where the meeting is held: give a place, an online_link, or both".into(),
+        ));
+    }
+    Ok((place, online_link))
+}
+
+/// The role of an invited body: a participant or an observer, never the convener.
+fn invited_role(role: SpaceRole) -> Result<SpaceRole, ApiError> {
+    if role == SpaceRole::Convener {
+        return Err(ApiError::BadRequest(
+            "an invited body's role is member or observer; the convener is the body convening"
+                .into(),
+        ));
+    }
+    Ok(role)
+}
+
+/// The invited bodies, checked: at least one, at most [`MAX_INVITED`], each once, not the
+/// convener, each an existing organization.
+async fn checked_invited(
+    state: &AppState,
+    convener: &str,
+    invited: Vec<InviteInput>,
+) -> Result<Vec<Invitee>, ApiError> {
+    if invited.is_empty() {
+        return Err(ApiError::BadRequest(
+            "invited must name at least one organization".into(),
+        ));
+    }
+    if invited.len() > MAX_INVITED {
+        return Err(ApiError::BadRequest(format!(
+            "a meeting invites at most {MAX_INVITED} organizations"
+        )));
+    }
+    let mut seen = HashSet::new();
+    for invitee in &invited {
+        if !seen.insert(invitee.org_id.as_str()) {
+            return Err(ApiError::BadRequest(format!(
+                "organization {:?} is invited twice",
+                invitee.org_id
+            )));
+        }
+        if invitee.org_id == convener {
+            return Err(ApiError::BadRequest(
+                "the convening body is not invited to its own meeting; remove it from invited"
+                    .into(),
+            ));
+        }
+        invited_role(invitee.role)?;
+    }
+    let known: HashSet<String> = state.db.orgs().await?.into_iter().map(|o| o.id).collect();
+    if let Some(unknown) = invited.iter().find(|i| !known.contains(&i.org_id)) {
+        return Err(ApiError::BadRequest(format!(
+            "invited organization {:?} names no organization",
+            unknown.org_id
+        )));
+    }
+    Ok(invited
+        .into_iter()
+        .map(|i| Invitee {
+            org_id: i.org_id,
+            role: i.role,
+        })
+        .collect())
+}
+
+/// A time as people read it in a notice: `2026-03-02 09:30` in office time (+08:00).
+fn local_time(ms: i64) -> String {
+    let format = format_description!("[year]-[month]-[day] [hour]:[minute]");
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.to_offset(OFFSET).format(&format).ok())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// A notice title: the prefix and the meeting's title, cut to a title's length.
+fn notice_title(prefix: &str, title: &str) -> String {
+    format!("{prefix}{title}")
+        .chars()
+        .take(MAX_TITLE_CHARS)
+        .collect()
+}
+
+/// Where and when, as the lines of a notice.
+fn time_and_place(meeting: &Meeting) -> String {
+    let mut text = format!(
+        "时间：{} 至 {}（北京时间）",
+        local_time(meeting.starts_at),
+        local_time(meeting.ends_at)
+    );
+    if let Some(place) = &meeting.place {
+        text.push_str(&format!("\n地点：{place}"));
+    }
+    if let Some(link) = &meeting.online_link {
+        text.push_str(&format!("\n线上会议：{link}"));
+    }
+    text
+}
+
+/// What a notice about `meeting` says, by the command that sends it.
+fn notice_text(
+    meeting: &Meeting,
+    command: MeetingCommand,
+    reason: Option<&str>,
+) -> (String, String) {
+    let kind = meeting.kind.label_zh();
+    let (prefix, mut body) = match command {
+        MeetingCommand::Postpone => (
+            "会议延期通知：",
+            format!(
+                "{}召集的{kind}“{}”改期举行。\n{}",
+                meeting.convener_name,
+                meeting.title,
+                time_and_place(meeting)
+            ),
+        ),
+        MeetingCommand::Cancel => (
+            "会议取消通知：",
+            format!(
+                "{}原定于{}召开的{kind}“{}”取消。",
+                meeting.convener_name,
+                local_time(meeting.starts_at),
+                meeting.title
+            ),
+        ),
+        _ => (
+            "会议通知：",
+            format!(
+                "{}定于下列时间召开{kind}“{}”。\n{}",
+                meeting.convener_name,
+                meeting.title,
+                time_and_place(meeting)
+            ),
+        ),
+    };
+    if let Some(reason) = reason {
+        body.push_str(&format!("\n原因：{reason}"));
+    }
+    if command != MeetingCommand::Cancel {
+        match meeting.reply_due_at {
+            Some(at) => body.push_str(&format!(
+                "\n请于{}前回复参会情况（确认参会、委托参会或不参会）。",
+                local_time(at)
+            )),
+            None => body.push_str("\n请回复参会情况（确认参会、委托参会或不参会）。"),
+        }
+    }
+    (notice_title(prefix, &meeting.title), body)
+}
+
+/// The notice (to be acknowledged, 签收) that `command` sends about `meeting` to `recipients`,
+/// as a row and effects for the same write.
+fn meeting_notice(
+    state: &AppState,
+    caller: &Caller,
+    now: i64,
+    meeting: &Meeting,
+    command: MeetingCommand,
+    reason: Option<&str>,
+    recipients: Vec<String>,
+) -> Result<Effects, ApiError> {
+    let (title, body) = notice_text(meeting, command, reason);
+    let (notice, mut effects) = plan_notice(
+        state,
+        now,
+        NoticePlan {
+            sender_org_id: meeting.convener_org_id.clone(),
+            created_by: caller.actor.user_id.clone(),
+            acting: Acting::of(caller),
+            kind: NoticeKind::Information,
+            title,
+            body,
+            recipients,
+            requires_ack: true,
+            requires_reply: false,
+            reply_due_at: None,
+        },
+    )?;
+    effects.notices.push(notice);
+    Ok(effects)
+}
+
+fn invitee_ids(meeting: &Meeting) -> Vec<String> {
+    meeting
+        .invitations
+        .iter()
+        .map(|i| i.org_id.clone())
+        .collect()
+}
+
+/// What every meeting event carries: enough to show it and link to the meeting.
+fn event_payload(meeting: &Meeting, extra: serde_json::Value) -> serde_json::Value {
+    let mut payload = json!({
+        "meeting_id": meeting.id,
+        "title": meeting.title,
+        "kind": meeting.kind,
+        "convener_org_id": meeting.convener_org_id,
+        "starts_at": meeting.starts_at,
+    });
+    if let (Some(p), Some(e)) = (payload.as_object_mut(), extra.as_object()) {
+        p.extend(e.clone());
+    }
+    payload
+}
+
+/// Convenes a meeting in draft: the space, its bodies, its minutes document, the invitations.
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    input: CreateMeeting,
+) -> Result<MeetingView, ApiError> {
+    caller.allow(state, Action::CreateSpace).await?;
+    let Some(org) = &caller.org else {
+        return Err(ApiError::Forbidden(
+            "only someone acting for an organization can convene a meeting".into(),
+        ));
+    };
+    let convener = org.id.clone();
+    rules::may_convene(input.kind, org.kind).map_err(|r| ApiError::Forbidden(r.rule.into()))?;
+    let now = state.clock.now_ms();
+    let title = Name::parse(&line("title", &input.title, MAX_TITLE_CHARS)?)?;
+    let (starts_at, ends_at) = checked_times(input.starts_at, input.ends_at, now)?;
+    checked_reply_due(input.reply_due_at, starts_at, now)?;
+    let (place, online_link) = checked_venue(input.place.as_deref(), input.online_link.as_deref())?;
+    let invited = checked_invited(state, &convener, input.invited).await?;
+    let new = NewMeeting {
+        id: new_id(),
+        minutes_doc_id: new_id(),
+        kind: input.kind,
+        title,
+        region: org.region.clone(),
+        convener_org_id: convener,
+        starts_at,
+        ends_at,
+        place,
+        online_link,
+        reply_due_at: input.reply_due_at,
+        invited,
+        created_by: caller.actor.user_id.clone(),
+    };
+    let effects = Effects {
+        audit: vec![audit(
+            caller,
+            now,
+            "meeting_created",
+            subject(&new.id),
+            json!({
+                "kind": new.kind,
+                "title": new.title,
+                "starts_at": new.starts_at,
+                "ends_at": new.ends_at,
+                "invited": new.invited.iter().map(|i| json!({ "org_id": i.org_id, "role": i.role })).collect::<Vec<_>>(),
+                "minutes_doc_id": new.minutes_doc_id,
+            }),
+        )],
+        ..Effects::default()
+    };
+    let meeting = state.db.create_meeting(&new, now, &effects).await?;
+    Ok(view(meeting, MeetingParty::Convener))
+}
+
+/// The meetings the caller's body convenes or is invited to, and, for a judicial bureau, those
+/// of its region and below. Empty for a caller who acts for no body.
+pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<MeetingView>, ApiError> {
+    let Some(org) = &caller.org else {
+        return Ok(Vec::new());
+    };
+    let supervised = (org.kind == OrgKind::JudicialBureau).then_some(&org.region_path);
+    let meetings = state.db.meetings_visible(&org.id, supervised).await?;
+    // The query narrows; the policy decides (a token without spaces:read sees none).
+    Ok(meetings
+        .into_iter()
+        .filter_map(|meeting| {
+            let facts = SpaceFacts {
+                region_path: &meeting.region_path,
+                members: &meeting.members,
+            };
+            policy::decide(&caller.actor, &Action::ReadSpace(facts)).ok()?;
+            let party = match policy::space_access(&caller.actor, &facts) {
+                SpaceAccess::Participate(SpaceRole::Convener) => MeetingParty::Convener,
+                SpaceAccess::Participate(_) => MeetingParty::Invitee,
+                SpaceAccess::Supervise => MeetingParty::Supervisor,
+                SpaceAccess::None => return None,
+            };
+            Some(view(meeting, party))
+        })
+        .collect())
+}
+
+/// A meeting with its invitations and agenda.
+pub async fn show(state: &AppState, caller: &Caller, id: &str) -> Result<MeetingDetail, ApiError> {
+    let (meeting, party) = readable(state, caller, id).await?;
+    let agenda = state.db.meeting_agenda(id).await?;
+    Ok(MeetingDetail {
+        view: view(meeting, party),
+        agenda,
+    })
+}
+
+/// Issues the notice, starts, ends, postpones or cancels a meeting.
+pub async fn act(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    input: ActionInput,
+) -> Result<MeetingView, ApiError> {
+    let (meeting, party) = writable(state, caller, id).await?;
+    same_revision(&meeting, input.revision)?;
+    let command = input.command;
+    let to = rules::transition(meeting.state, party, command).map_err(refused)?;
+    let now = state.clock.now_ms();
+
+    // Each field belongs to the commands that use it; anything else is a mistake to report.
+    let moves =
+        input.starts_at.is_some() || input.ends_at.is_some() || input.reply_due_at.is_some();
+    if moves
+        && !matches!(
+            command,
+            MeetingCommand::Postpone | MeetingCommand::IssueNotice
+        )
+    {
+        return Err(ApiError::BadRequest(
+            "starts_at, ends_at and reply_due_at are given only when postponing or issuing the notice"
+                .into(),
+        ));
+    }
+    let reason = match (command, input.reason.as_deref()) {
+        (MeetingCommand::Cancel, None) => {
+            return Err(ApiError::BadRequest(
+                "a reason is required to cancel a meeting".into(),
+            ))
+        }
+        (MeetingCommand::Cancel, Some(r)) => Some(text("reason", r, MAX_NOTE_CHARS)?),
+        (MeetingCommand::Postpone, r) => match r.map(str::trim) {
+            None | Some("") => None,
+            Some(r) => Some(text("reason", r, MAX_NOTE_CHARS)?),
+        },
+        (_, Some(_)) => {
+            return Err(ApiError::BadRequest(
+                "a reason is given only when postponing or cancelling".into(),
+            ))
+        }
+        (_, None) => None,
+    };
+
+    let mut change = MeetingChange {
+        meeting_id: meeting.id.clone(),
+        expected_revision: meeting.revision,
+        state: to,
+        at: now,
+        starts_at: None,
+        ends_at: None,
+        reply_due_at: None,
+        reason: reason.clone(),
+        started_at: None,
+        ended_at: None,
+        reset_answers: false,
+    };
+    // What the meeting will be once stored, so its notice and reminders go into the same write.
+    let mut updated = meeting.clone();
+    updated.state = to;
+    updated.revision = meeting.revision + 1;
+    updated.updated_at = now;
+    let target = subject(&meeting.id);
+    let calendar = state.calendar.get();
+    let mut effects = Effects::default();
+    let mut detail = json!({
+        "from": meeting.state.as_str(),
+        "to": to.as_str(),
+        "reason": reason,
+    });
+
+    if matches!(
+        command,
+        MeetingCommand::Postpone | MeetingCommand::IssueNotice
+    ) {
+        let starts_at = input.starts_at.unwrap_or(meeting.starts_at);
+        let ends_at = match (input.starts_at, input.ends_at) {
+            (_, Some(ends_at)) => ends_at,
+            // A new start alone keeps the meeting's length.
+            (Some(starts_at), None) => starts_at + (meeting.ends_at - meeting.starts_at),
+            (None, None) => meeting.ends_at,
+        };
+        if command == MeetingCommand::Postpone && input.starts_at.is_none() {
+            return Err(ApiError::BadRequest(
+                "starts_at is required to postpone: give the new time".into(),
+            ));
+        }
+        if command == MeetingCommand::IssueNotice && input.starts_at.is_none() && starts_at <= now {
+            return Err(ApiError::BadRequest(
+                "the meeting's start has passed; give a new starts_at (and ends_at) with the notice"
+                    .into(),
+            ));
+        }
+        let (starts_at, ends_at) = checked_times(starts_at, ends_at, now)?;
+        // A deadline that has passed, or falls after the new start, no longer applies.
+        let reply_due_at = match input.reply_due_at {
+            Some(at) => Some(at),
+            None => meeting
+                .reply_due_at
+                .filter(|at| *at > now && *at <= starts_at),
+        };
+        checked_reply_due(reply_due_at, starts_at, now)?;
+        change.starts_at = Some(starts_at);
+        change.ends_at = Some(ends_at);
+        change.reply_due_at = Some(reply_due_at);
+        updated.starts_at = starts_at;
+        updated.ends_at = ends_at;
+        updated.reply_due_at = reply_due_at;
+        if let Some(d) = detail.as_object_mut() {
+            d.insert("starts_at".into(), json!(starts_at));
+            d.insert("ends_at".into(), json!(ends_at));
+            d.insert("reply_due_at".into(), json!(reply_due_at));
+            d.insert("previous_starts_at".into(), json!(meeting.starts_at));
+        }
+    }
+    match command {
+        MeetingCommand::IssueNotice | MeetingCommand::Postpone => {
+            if command == MeetingCommand::Postpone {
+                // A new time asks every body anew.
+                change.reset_answers = true;
+                effects.cancel_jobs_of.push(target.clone());
+            }
+            let notice = meeting_notice(
+                state,
+                caller,
+                now,
+                &updated,
+                command,
+                reason.as_deref(),
+                invitee_ids(&meeting),
+            )?;
+            if let (Some(d), Some(n)) = (detail.as_object_mut(), notice.notices.first()) {
+                d.insert("notice_id".into(), json!(n.id));
+            }
+            effects.merge(notice);
+            effects
+                .jobs
+                .extend(schedule::for_meeting(&calendar, &updated, now));
+        }
+        MeetingCommand::Start => {
+            change.started_at = Some(now);
+            effects.cancel_jobs_of.push(target.clone());
+        }
+        MeetingCommand::End => {
+            change.ended_at = Some(now);
+            updated.ended_at = Some(now);
+            effects.jobs = schedule::for_ended_meeting(&updated);
+        }
+        MeetingCommand::Cancel => {
+            effects.cancel_jobs_of.push(target.clone());
+            let notice = meeting_notice(
+                state,
+                caller,
+                now,
+                &meeting,
+                command,
+                reason.as_deref(),
+                invitee_ids(&meeting),
+            )?;
+            if let (Some(d), Some(n)) = (detail.as_object_mut(), notice.notices.first()) {
+                d.insert("notice_id".into(), json!(n.id));
+            }
+            effects.merge(notice);
+        }
+        // Only the system closes a meeting; the transition refused it above.
+        MeetingCommand::Close => {}
+    }
+    let action = match command {
+        MeetingCommand::IssueNotice => "meeting_notice_issued",
+        MeetingCommand::Start => "meeting_started",
+        MeetingCommand::End => "meeting_ended",
+        MeetingCommand::Postpone => "meeting_postponed",
+        MeetingCommand::Cancel => "meeting_cancelled",
+        MeetingCommand::Close => "meeting_closed",
+    };
+    effects
+        .audit
+        .push(audit(caller, now, action, target, detail));
+    let meeting = state.db.change_meeting(&change, &effects).await?;
+    wake(state);
+    Ok(view(meeting, party))
+}
+
+/// An invited body confirms (naming who attends), delegates (naming the substitute) or
+/// declines (saying why); the convener is told.
+pub async fn answer(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    org_id: &str,
+    input: AnswerInput,
+) -> Result<Invitation, ApiError> {
+    let (meeting, party) = writable(state, caller, id).await?;
+    let invitation = meeting.invitation(org_id).ok_or_else(not_invited)?;
+    let own = own_org(caller, "answer an invitation")?;
+    if party == MeetingParty::Invitee && own != org_id {
+        return Err(ApiError::Forbidden(
+            "only the invited body itself may answer its invitation".into(),
+        ));
+    }
+    let to = rules::answer_invitation(meeting.state, party, input.answer).map_err(refused)?;
+    let given = |field: &str, value: &Option<String>, answer: InvitationAnswer| {
+        if value.is_some() && input.answer != answer {
+            Err(ApiError::BadRequest(format!(
+                "{field} is given only with the answer {answer}"
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    given("attendee", &input.attendee, InvitationAnswer::Confirm)?;
+    given("delegate", &input.delegate, InvitationAnswer::Delegate)?;
+    given("reason", &input.reason, InvitationAnswer::Decline)?;
+    let required = |field: &str, value: Option<&str>| match value {
+        Some(v) => Ok(Some(v.to_owned())),
+        None => Err(ApiError::BadRequest(format!(
+            "{field} is required to {}",
+            input.answer
+        ))),
+    };
+    let (attendee, delegate, reason) = match input.answer {
+        InvitationAnswer::Confirm => {
+            let who = required("attendee", input.attendee.as_deref())?.unwrap_or_default();
+            (Some(line("attendee", &who, MAX_NAME_CHARS)?), None, None)
+        }
+        InvitationAnswer::Delegate => {
+            let who = required("delegate", input.delegate.as_deref())?.unwrap_or_default();
+            (None, Some(line("delegate", &who, MAX_NAME_CHARS)?), None)
+        }
+        InvitationAnswer::Decline => {
+            let why = required("reason", input.reason.as_deref())?.unwrap_or_default();
+            (None, None, Some(text("reason", &why, MAX_NOTE_CHARS)?))
+        }
+    };
+    let now = state.clock.now_ms();
+    let reply = InvitationReply {
+        meeting_id: meeting.id.clone(),
+        org_id: org_id.to_owned(),
+        meeting_state: meeting.state,
+        state: to,
+        attendee: attendee.clone(),
+        delegate: delegate.clone(),
+        reason: reason.clone(),
+        by: caller.actor.user_id.clone(),
+        at: now,
+    };
+    let target = subject(&meeting.id);
+    let answered = json!({
+        "org_id": org_id,
+        "org_name": invitation.org_name,
+        "from": invitation.state.as_str(),
+        "to": to.as_str(),
+        "attendee": attendee,
+        "delegate": delegate,
+        "reason": reason,
+    });
+    let effects = Effects {
+        events: vec![NewEvent {
+            audience: Audience::Org(meeting.convener_org_id.clone()),
+            kind: "meeting.invitation_answered".into(),
+            subject: target.clone(),
+            payload: event_payload(&meeting, answered.clone()),
+        }],
+        audit: vec![audit(
+            caller,
+            now,
+            "meeting_invitation_answered",
+            target,
+            answered,
+        )],
+        ..Effects::default()
+    };
+    let invitation = state.db.answer_invitation(&reply, &effects).await?;
+    wake(state);
+    Ok(invitation)
+}
+
+/// The convener records whether an invited body attended (签到).
+pub async fn check_in(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    input: CheckInInput,
+) -> Result<Invitation, ApiError> {
+    let (meeting, party) = writable(state, caller, id).await?;
+    let invitation = meeting.invitation(&input.org_id).ok_or_else(not_invited)?;
+    rules::may_check_in(meeting.state, party).map_err(refused)?;
+    let now = state.clock.now_ms();
+    let effects = Effects {
+        audit: vec![audit(
+            caller,
+            now,
+            "meeting_checked_in",
+            subject(&meeting.id),
+            json!({
+                "org_id": invitation.org_id,
+                "attendance": input.attendance,
+                "previous": invitation.attendance,
+            }),
+        )],
+        ..Effects::default()
+    };
+    let invitation = state
+        .db
+        .check_in(
+            &meeting.id,
+            meeting.state,
+            &input.org_id,
+            input.attendance,
+            &caller.actor.user_id,
+            now,
+            &effects,
+        )
+        .await?;
+    Ok(invitation)
+}
+
+/// Invites one more body; once the notice is out, it gets the notice too.
+pub async fn invite(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    input: AddInvitee,
+) -> Result<MeetingView, ApiError> {
+    let (meeting, party) = writable(state, caller, id).await?;
+    rules::may_change_invitees(meeting.state, party).map_err(refused)?;
+    same_revision(&meeting, input.revision)?;
+    let role = invited_role(input.role)?;
+    if input.org_id == meeting.convener_org_id {
+        return Err(ApiError::BadRequest(
+            "the convening body is not invited to its own meeting".into(),
+        ));
+    }
+    if meeting.invitation(&input.org_id).is_some() {
+        return Err(ApiError::Conflict(
+            "this organization is already invited to the meeting".into(),
+        ));
+    }
+    if state.db.org(&input.org_id).await?.is_none() {
+        return Err(ApiError::BadRequest(format!(
+            "org_id {:?} names no organization",
+            input.org_id
+        )));
+    }
+    let now = state.clock.now_ms();
+    let mut effects = Effects::default();
+    if meeting.state == MeetingState::Scheduled {
+        effects.merge(meeting_notice(
+            state,
+            caller,
+            now,
+            &meeting,
+            MeetingCommand::IssueNotice,
+            None,
+            vec![input.org_id.clone()],
+        )?);
+    }
+    effects.audit.push(audit(
+        caller,
+        now,
+        "meeting_invitee_added",
+        subject(&meeting.id),
+        json!({ "org_id": input.org_id, "role": role }),
+    ));
+    let invitee = Invitee {
+        org_id: input.org_id,
+        role,
+    };
+    let updated = state
+        .db
+        .add_invitee(&meeting.id, meeting.revision, &invitee, now, &effects)
+        .await?;
+    wake(state);
+    state.identity.announce(AccessChange {
+        space_id: Some(meeting.id.clone()),
+        ..AccessChange::default()
+    });
+    Ok(view(updated, party))
+}
+
+/// Withdraws a body's invitation; once the notice is out, the body is told.
+pub async fn uninvite(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    org_id: &str,
+    revision: i64,
+) -> Result<MeetingView, ApiError> {
+    let (meeting, party) = writable(state, caller, id).await?;
+    rules::may_change_invitees(meeting.state, party).map_err(refused)?;
+    same_revision(&meeting, revision)?;
+    let invitation = meeting.invitation(org_id).ok_or_else(not_invited)?;
+    let now = state.clock.now_ms();
+    let target = subject(&meeting.id);
+    let mut effects = Effects::default();
+    if meeting.state == MeetingState::Scheduled {
+        effects.events.push(NewEvent {
+            audience: Audience::Org(org_id.to_owned()),
+            kind: "meeting.invitation_withdrawn".into(),
+            subject: target.clone(),
+            payload: event_payload(&meeting, json!({ "org_id": org_id })),
+        });
+    }
+    effects.audit.push(audit(
+        caller,
+        now,
+        "meeting_invitee_removed",
+        target,
+        json!({ "org_id": org_id, "role": invitation.role, "state": invitation.state }),
+    ));
+    let updated = state
+        .db
+        .remove_invitee(&meeting.id, meeting.revision, org_id, now, &effects)
+        .await?;
+    wake(state);
+    state.identity.announce(AccessChange {
+        space_id: Some(meeting.id.clone()),
+        ..AccessChange::default()
+    });
+    Ok(view(updated, party))
+}
+
+/// Proposes an agenda item: the convener's is accepted at once; a participant's waits for the
+/// convener, who is told.
+pub async fn propose(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    input: ProposeInput,
+) -> Result<AgendaItem, ApiError> {
+    let (meeting, party) = writable(state, caller, id).await?;
+    let own = own_org(caller, "propose an agenda item")?;
+    let role = match party {
+        MeetingParty::Convener => Some(SpaceRole::Convener),
+        _ => meeting.invitation(own).map(|i| i.role),
+    };
+    let item_state = rules::propose_agenda_item(meeting.state, party, role).map_err(refused)?;
+    let title = line("title", &input.title, MAX_TITLE_CHARS)?;
+    let note = optional_text("note", input.note.as_deref(), MAX_NOTE_CHARS)?;
+    let now = state.clock.now_ms();
+    let new = NewAgendaItem {
+        id: new_id(),
+        meeting_id: meeting.id.clone(),
+        meeting_state: meeting.state,
+        title,
+        note,
+        proposed_by: caller.actor.user_id.clone(),
+        proposed_by_org_id: own.to_owned(),
+        state: item_state,
+        at: now,
+    };
+    let target = subject(&meeting.id);
+    let detail = json!({ "item_id": new.id, "title": new.title, "state": item_state });
+    let mut effects = Effects::default();
+    if item_state == AgendaState::Proposed {
+        effects.events.push(NewEvent {
+            audience: Audience::Org(meeting.convener_org_id.clone()),
+            kind: "meeting.agenda_proposed".into(),
+            subject: target.clone(),
+            payload: event_payload(
+                &meeting,
+                json!({ "item_id": new.id, "item_title": new.title, "proposed_by_org_id": own }),
+            ),
+        });
+    }
+    effects.audit.push(audit(
+        caller,
+        now,
+        "meeting_agenda_proposed",
+        target,
+        detail,
+    ));
+    let item = state.db.add_agenda_item(&new, &effects).await?;
+    wake(state);
+    Ok(item)
+}
+
+async fn agenda_item(
+    state: &AppState,
+    meeting_id: &str,
+    item: &str,
+) -> Result<AgendaItem, ApiError> {
+    state
+        .db
+        .agenda_item(meeting_id, item)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no agenda item with this id in this meeting".into()))
+}
+
+/// The convener accepts or rejects a proposed item; the proposing body is told.
+pub async fn decide(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    item_id: &str,
+    input: DecisionInput,
+) -> Result<AgendaItem, ApiError> {
+    let (meeting, party) = writable(state, caller, id).await?;
+    let item = agenda_item(state, &meeting.id, item_id).await?;
+    let to = rules::decide_agenda_item(meeting.state, party, item.state, input.accept)
+        .map_err(refused)?;
+    let note = match input.note.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(n) => Some(text("note", n, MAX_NOTE_CHARS)?),
+    };
+    let now = state.clock.now_ms();
+    let target = subject(&meeting.id);
+    let detail = json!({
+        "item_id": item.id,
+        "title": item.title,
+        "from": item.state,
+        "to": to,
+        "note": note,
+    });
+    let effects = Effects {
+        events: vec![NewEvent {
+            audience: Audience::Org(item.proposed_by_org_id.clone()),
+            kind: "meeting.agenda_decided".into(),
+            subject: target.clone(),
+            payload: event_payload(
+                &meeting,
+                json!({ "item_id": item.id, "item_title": item.title, "state": to, "note": note }),
+            ),
+        }],
+        audit: vec![audit(caller, now, "meeting_agenda_decided", target, detail)],
+        ..Effects::default()
+    };
+    let change = AgendaChange::Decide { state: to, note };
+    let item = state
+        .db
+        .change_agenda_item(
+            &meeting.id,
+            meeting.state,
+            &item.id,
+            item.state,
+            &change,
+            &caller.actor.user_id,
+            now,
+            &effects,
+        )
+        .await?;
+    wake(state);
+    Ok(item)
+}
+
+/// The convener records (or corrects) what came of an accepted item.
+pub async fn record_outcome(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    item_id: &str,
+    input: OutcomeInput,
+) -> Result<AgendaItem, ApiError> {
+    let (meeting, party) = writable(state, caller, id).await?;
+    let item = agenda_item(state, &meeting.id, item_id).await?;
+    rules::may_record_outcome(meeting.state, party, item.state).map_err(refused)?;
+    let note = match input.note.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(n) => Some(text("note", n, MAX_NOTE_CHARS)?),
+    };
+    let now = state.clock.now_ms();
+    let effects = Effects {
+        audit: vec![audit(
+            caller,
+            now,
+            "meeting_agenda_outcome",
+            subject(&meeting.id),
+            json!({
+                "item_id": item.id,
+                "title": item.title,
+                "outcome": input.outcome,
+                "previous": item.outcome,
+                "note": note,
+            }),
+        )],
+        ..Effects::default()
+    };
+    let change = AgendaChange::Outcome {
+        outcome: input.outcome,
+        note,
+    };
+    let item = state
+        .db
+        .change_agenda_item(
+            &meeting.id,
+            meeting.state,
+            &item.id,
+            item.state,
+            &change,
+            &caller.actor.user_id,
+            now,
+            &effects,
+        )
+        .await?;
+    Ok(item)
+}
+
+/// The meeting as an RFC 5545 calendar (`METHOD:PUBLISH`, one `VEVENT`): its UID never
+/// changes, its `SEQUENCE` is the meeting's revision, times are UTC, and a cancelled meeting
+/// is `STATUS:CANCELLED` (a draft `TENTATIVE`, anything else `CONFIRMED`).
+pub async fn calendar(state: &AppState, caller: &Caller, id: &str) -> Result<String, ApiError> {
+    let (meeting, _) = readable(state, caller, id).await?;
+    Ok(icalendar_text(&meeting))
+}
+
+/// An instant as an RFC 5545 UTC date-time, `20260302T013000Z`.
+fn ical_utc(ms: i64) -> String {
+    let format = format_description!("[year][month][day]T[hour][minute][second]Z");
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}
+
+/// The calendar text of a meeting (see [`calendar`]). Pure, so it is the same bytes for the
+/// same meeting revision.
+pub fn icalendar_text(meeting: &Meeting) -> String {
+    use icalendar::{Calendar, Component, Event, EventLike, EventStatus, Property};
+
+    let status = match meeting.state {
+        MeetingState::Cancelled => EventStatus::Cancelled,
+        MeetingState::Draft => EventStatus::Tentative,
+        _ => EventStatus::Confirmed,
+    };
+    let mut description = format!(
+        "{}（{}）\n召集单位：{}",
+        meeting.kind.label_zh(),
+        meeting.kind.label_en(),
+        meeting.convener_name
+    );
+    if let Some(link) = &meeting.online_link {
+        description.push_str(&format!("\n线上会议：{link}"));
+    }
+    if meeting.state == MeetingState::Cancelled {
+        if let Some(reason) = &meeting.reason {
+            description.push_str(&format!("\n取消原因：{reason}"));
+        }
+    }
+    let mut event = Event::new();
+    event
+        .uid(&format!("meeting-{}@concord", meeting.id))
+        .sequence(u32::try_from(meeting.revision).unwrap_or(u32::MAX))
+        .summary(&meeting.title)
+        .description(&description)
+        .status(status)
+        .add_property("DTSTAMP", ical_utc(meeting.updated_at))
+        .add_property("LAST-MODIFIED", ical_utc(meeting.updated_at))
+        .add_property("CREATED", ical_utc(meeting.created_at))
+        .add_property("DTSTART", ical_utc(meeting.starts_at))
+        .add_property("DTEND", ical_utc(meeting.ends_at));
+    if let Some(place) = &meeting.place {
+        event.location(place);
+    }
+    if let Some(link) = &meeting.online_link {
+        event.url(link);
+    }
+    let mut calendar = Calendar::empty();
+    calendar
+        .append_property(Property::new("VERSION", "2.0"))
+        .append_property(Property::new("PRODID", "-//concord//meetings//ZH"))
+        .append_property(Property::new("CALSCALE", "GREGORIAN"))
+        .append_property(Property::new("METHOD", "PUBLISH"))
+        .push(event.done());
+    calendar.to_string()
+}
+
+/// The annual status the caller may see: a judicial bureau sees the bureaus of its region and
+/// below, an operator every bureau.
+pub async fn annual_status(
+    state: &AppState,
+    caller: &Caller,
+    year: Option<i32>,
+) -> Result<AnnualReport, ApiError> {
+    caller.allow(state, Action::ReadAnnualStatus).await?;
+    let now = state.clock.now_ms();
+    let year = checked_year(year, now)?;
+    let operator = caller.actor.operator && matches!(caller.actor.via, Credential::Session { .. });
+    let scope = match &caller.org {
+        Some(org) if !operator => Some(&org.region_path),
+        _ => None,
+    };
+    Ok(annual_report(&state.db, year, now, state.work.annual_meeting_due, scope).await?)
+}
+
+/// The year asked for, or the current one in office time; between 2000 and 2100.
+pub fn checked_year(year: Option<i32>, now: i64) -> Result<i32, ApiError> {
+    let year = match year {
+        Some(year) => year,
+        None => crate::domain::calendar::local_date(now)
+            .map(|d| d.year())
+            .unwrap_or(2000),
+    };
+    if !(2000..=2100).contains(&year) {
+        return Err(ApiError::BadRequest(
+            "year must be between 2000 and 2100".into(),
+        ));
+    }
+    Ok(year)
+}
+
+/// Every judicial bureau (of `scope` and below, or all) with its annual meeting status for
+/// `year`: held, scheduled or none, flagged when none is scheduled once the due day of that
+/// year has passed. By region, then code. Shared by the API and `concord admin
+/// annual-report`.
+pub async fn annual_report(
+    db: &Db,
+    year: i32,
+    now: i64,
+    due: MonthDay,
+    scope: Option<&RegionPath>,
+) -> Result<AnnualReport, DbError> {
+    let (from, to) = rules::year_range_ms(year).unwrap_or((0, 0));
+    let deadline = due.deadline_ms(year).unwrap_or(i64::MAX);
+    let due_date = due.in_year(year).map(|d| d.to_string()).unwrap_or_default();
+    let meetings = db.annual_meetings(from, to).await?;
+    let lines = db
+        .orgs()
+        .await?
+        .into_iter()
+        .filter(|org| org.kind == OrgKind::JudicialBureau)
+        .filter(|org| scope.is_none_or(|path| path.covers(&org.region_path)))
+        .map(|org| {
+            let status = rules::annual_status(
+                meetings
+                    .iter()
+                    .filter(|(convener, _)| *convener == org.id)
+                    .map(|(_, state)| *state),
+            );
+            let flagged = rules::annual_flagged(status, now, deadline);
+            AnnualLine {
+                org,
+                status,
+                flagged,
+            }
+        })
+        .collect();
+    Ok(AnnualReport {
+        year,
+        due,
+        due_date,
+        lines,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::org::RegionCode;
+
+    fn meeting(state: MeetingState) -> Meeting {
+        Meeting {
+            id: "m1".into(),
+            kind: MeetingKind::Annual,
+            title: "2026年度行政执法协调会议, 第一次; 全体".into(),
+            convener_org_id: "bureau".into(),
+            convener_name: "上城区司法局".into(),
+            region: RegionCode::parse("330102").unwrap(),
+            region_path: RegionPath("/330000/330100/330102/".into()),
+            starts_at: 1_772_415_000_000,
+            ends_at: 1_772_422_200_000,
+            place: Some("区政府3号会议室".into()),
+            online_link: None,
+            reply_due_at: Some(1_772_200_000_000),
+            state,
+            revision: 3,
+            minutes_doc_id: "d1".into(),
+            reason: None,
+            started_at: None,
+            ended_at: None,
+            created_by: "u".into(),
+            created_at: 1_772_000_000_000,
+            updated_at: 1_772_100_000_000,
+            invitations: Vec::new(),
+            members: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_calendar_entry_escapes_text_and_carries_uid_sequence_and_status() {
+        let text = icalendar_text(&meeting(MeetingState::Scheduled));
+        assert!(text.starts_with("BEGIN:VCALENDAR\r\n"), "{text}");
+        assert!(text.contains("METHOD:PUBLISH\r\n"), "{text}");
+        assert!(text.contains("UID:meeting-m1@concord\r\n"), "{text}");
+        assert!(text.contains("SEQUENCE:3\r\n"), "{text}");
+        assert!(text.contains("STATUS:CONFIRMED\r\n"), "{text}");
+        assert!(text.contains("DTSTART:20260302T013000Z\r\n"), "{text}");
+        assert!(text.contains("第一次\\; 全体"), "{text}");
+        assert!(text.contains("会议\\, 第一次"), "{text}");
+        assert!(text.ends_with("END:VCALENDAR\r\n"), "{text}");
+        let cancelled = icalendar_text(&meeting(MeetingState::Cancelled));
+        assert!(cancelled.contains("STATUS:CANCELLED\r\n"), "{cancelled}");
+        // Same meeting, same revision: the same bytes.
+        assert_eq!(text, icalendar_text(&meeting(MeetingState::Scheduled)));
+    }
+
+    #[test]
+    fn a_notice_names_the_time_in_office_time_and_the_reply_deadline() {
+        let (title, body) = notice_text(
+            &meeting(MeetingState::Scheduled),
+            MeetingCommand::IssueNotice,
+            None,
+        );
+        assert!(title.starts_with("会议通知：2026年度"), "{title}");
+        assert!(
+            body.contains("2026-03-02 09:30 至 2026-03-02 11:30"),
+            "{body}"
+        );
+        assert!(body.contains("地点：区政府3号会议室"), "{body}");
+        assert!(body.contains("请于2026-02-27"), "{body}");
+        let (title, body) = notice_text(
+            &meeting(MeetingState::Scheduled),
+            MeetingCommand::Cancel,
+            Some("议题已另行协调"),
+        );
+        assert!(title.starts_with("会议取消通知："), "{title}");
+        assert!(body.ends_with("原因：议题已另行协调"), "{body}");
+        let long = "长".repeat(MAX_TITLE_CHARS);
+        assert_eq!(
+            notice_title("会议通知：", &long).chars().count(),
+            MAX_TITLE_CHARS
+        );
+    }
+
+    #[test]
+    fn a_meeting_time_lies_ahead_ends_after_it_starts_and_lasts_at_most_a_week() {
+        let now = 1_000;
+        assert!(checked_times(now, now + 10, now).is_err());
+        assert!(checked_times(now + 10, now + 10, now).is_err());
+        assert!(checked_times(now + 10, now + 10 + MAX_DURATION_MS + 1, now).is_err());
+        assert!(checked_times(now + 10, now + 10 + MAX_DURATION_MS, now).is_ok());
+        assert!(checked_reply_due(Some(now), now + 10, now).is_err());
+        assert!(checked_reply_due(Some(now + 11), now + 10, now).is_err());
+        assert!(checked_reply_due(Some(now + 10), now + 10, now).is_ok());
+    }
+
+    #[test]
+    fn a_venue_is_a_place_or_a_web_address() {
+        assert!(checked_venue(None, None).is_err());
+        assert!(checked_venue(Some("  "), None).is_err());
+        assert!(checked_venue(None, Some("ftp://x.example")).is_err());
+        assert!(checked_venue(None, Some("javascript:alert(1)")).is_err());
+        assert!(checked_venue(Some("a\nb"), None).is_err());
+        assert_eq!(
+            checked_venue(Some(" 3号会议室 "), Some("https://meet.example.gov.cn/1")).unwrap(),
+            (
+                Some("3号会议室".into()),
+                Some("https://meet.example.gov.cn/1".into())
+            )
+        );
+    }
+}

@@ -1,0 +1,717 @@
+//! Signed minutes over the real server (SIGNING.md): a whole meeting from convening to a
+//! verified archive bundle, the order of signatures, keys, tampering, and who sees what.
+//!
+//! `county-bureau` (上城区司法局) convenes; `market` and `township` take part and sign in
+//! step 1 (in parallel), the bureau signs in step 2; `police` attends as an observer.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Output;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use server::signing::bundle::Bundle;
+use server::signing::keys::PersonSigner;
+use sha2::{Digest, Sha256};
+use yrs::{Array, Doc, GetString, Map, MapPrelim, Text, Transact, XmlFragment, XmlTextPrelim};
+use yrs::{XmlElementPrelim, XmlTextRef};
+
+use crate::support::api::{Api, World};
+use crate::support::client::TestClient;
+use crate::support::server::{concord_binary, TestServer};
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// A server, its directory, and the people of the meeting signed in.
+pub(crate) struct Meeting {
+    pub server: TestServer,
+    pub world: World,
+    pub bureau: Api,
+    pub market: Api,
+    pub township: Api,
+    pub police: Api,
+    pub id: String,
+    pub doc_id: String,
+}
+
+fn now_ms() -> i64 {
+    server::db::now_unix_ms()
+}
+
+/// Convenes a meeting of the county bureau with market and township (members) and police
+/// (observer), sends its notice, has both members confirm, and holds it (start, end).
+pub(crate) async fn held_meeting() -> Meeting {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let bureau = Api::signed_in(&server, "county-bureau").await;
+    let market = Api::signed_in(&server, "market").await;
+    let township = Api::signed_in(&server, "township").await;
+    let police = Api::signed_in(&server, "police").await;
+    let start = now_ms() + 48 * HOUR_MS;
+    let (status, created) = bureau
+        .post(
+            "/api/meetings",
+            json!({
+                "kind": "annual",
+                "title": "2026年度行政执法协调会议",
+                "starts_at": start,
+                "ends_at": start + 2 * HOUR_MS,
+                "place": "上城区司法局三楼会议室",
+                "reply_due_at": start - 24 * HOUR_MS,
+                "invited": [
+                    { "org_id": world.org("market"), "role": "member" },
+                    { "org_id": world.org("township"), "role": "member" },
+                    { "org_id": world.org("police"), "role": "observer" },
+                ],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let doc_id = created["minutes_doc_id"].as_str().unwrap().to_owned();
+    let meeting = Meeting {
+        server,
+        world,
+        bureau,
+        market,
+        township,
+        police,
+        id,
+        doc_id,
+    };
+    meeting.act("issue_notice").await;
+    for (api, code, person) in [
+        (&meeting.market, "market", "张三"),
+        (&meeting.township, "township", "李四"),
+    ] {
+        let (status, body) = api
+            .post(
+                &format!(
+                    "/api/meetings/{}/invitations/{}",
+                    meeting.id,
+                    meeting.world.org(code)
+                ),
+                json!({ "answer": "confirm", "attendee": person }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{code} confirms: {body}");
+    }
+    meeting.act("start").await;
+    meeting.act("end").await;
+    meeting
+}
+
+impl Meeting {
+    /// A command on the meeting by the convener, at its current revision.
+    pub async fn act(&self, command: &str) {
+        let (_, meeting) = self.bureau.get(&format!("/api/meetings/{}", self.id)).await;
+        let (status, body) = self
+            .bureau
+            .post(
+                &format!("/api/meetings/{}/actions", self.id),
+                json!({ "command": command, "revision": meeting["revision"] }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{command}: {body}");
+    }
+
+    pub fn path(&self, rest: &str) -> String {
+        format!("/api/meetings/{}/minutes{rest}", self.id)
+    }
+
+    /// A websocket client on the minutes for `api`'s person.
+    pub async fn client(&self, api: &Api) -> TestClient {
+        let (status, ticket) = api
+            .post(&format!("/api/docs/{}/ticket", self.doc_id), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{ticket}");
+        let url = format!(
+            "ws://{}{}",
+            self.server.addr,
+            ticket["url"].as_str().unwrap()
+        );
+        let client = TestClient::connect(&url).await;
+        client.synced().await;
+        client
+    }
+
+    pub async fn minutes(&self, api: &Api) -> Value {
+        let (status, body) = api.get(&self.path("")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    pub async fn freeze(&self, steps: Value) -> Value {
+        let (status, body) = self
+            .bureau
+            .post(&self.path("/freeze"), json!({ "steps": steps }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "freeze: {body}");
+        body
+    }
+
+    pub async fn open_signing(&self, version: i64) {
+        let (status, body) = self
+            .bureau
+            .post(&self.path("/open-signing"), json!({ "version": version }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "open signing: {body}");
+    }
+
+    /// The statement `api`'s body signs now, and the signature `key` makes over its PAE.
+    pub async fn signed_statement(
+        &self,
+        api: &Api,
+        key: &PersonSigner,
+        version: i64,
+    ) -> (StatusCode, Value, Option<Value>) {
+        let (status, to_sign) = api
+            .post(
+                &self.path("/statement"),
+                json!({ "version": version, "key_id": key.public().key_id() }),
+            )
+            .await;
+        if status != StatusCode::OK {
+            return (status, to_sign, None);
+        }
+        let pae = B64.decode(to_sign["pae"].as_str().unwrap()).unwrap();
+        let submit = json!({
+            "version": version,
+            "statement": to_sign["statement"],
+            "signature": B64.encode(key.sign(&pae)),
+        });
+        (status, to_sign, Some(submit))
+    }
+
+    /// Signs for `api`'s body with `key` (enrolled already); returns the answer to the
+    /// signature.
+    pub async fn sign(&self, api: &Api, key: &PersonSigner, version: i64) -> (StatusCode, Value) {
+        let (status, body, submit) = self.signed_statement(api, key, version).await;
+        let Some(submit) = submit else {
+            return (status, body);
+        };
+        api.post(&self.path("/signatures"), submit).await
+    }
+}
+
+/// Enrolls a new key for `api`'s person.
+pub(crate) async fn enrolled_key(api: &Api) -> PersonSigner {
+    let key = PersonSigner::generate();
+    let (status, body) = api
+        .post(
+            "/api/keys",
+            json!({ "public_key_pem": key.public().spki_pem() }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    key
+}
+
+/// Writes a paragraph into the minutes' body through a live client.
+pub(crate) fn write_paragraph(client: &TestClient, text: &str) {
+    let doc = client.doc();
+    let body = doc.get_or_insert_xml_fragment("body");
+    let update = {
+        let mut txn = doc.transact_mut();
+        let len = body.len(&txn);
+        let paragraph = body.insert(&mut txn, len, XmlElementPrelim::empty("paragraph"));
+        let text_ref: XmlTextRef = paragraph.insert(&mut txn, 0, XmlTextPrelim::new(""));
+        text_ref.insert(&mut txn, 0, text);
+        txn.encode_update_v1()
+    };
+    send_update(client, update);
+}
+
+/// Adds an agreed item through a live client.
+pub(crate) fn add_agreed_item(client: &TestClient, text: &str, org_id: &str, deadline: &str) {
+    let doc = client.doc();
+    let agreed = doc.get_or_insert_array("agreed");
+    let update = {
+        let mut txn = doc.transact_mut();
+        let len = agreed.len(&txn);
+        agreed.insert(
+            &mut txn,
+            len,
+            MapPrelim::from([
+                ("text".to_owned(), yrs::In::from(text)),
+                ("org_id".to_owned(), yrs::In::from(org_id)),
+                ("deadline".to_owned(), yrs::In::from(deadline)),
+            ]),
+        );
+        txn.encode_update_v1()
+    };
+    send_update(client, update);
+}
+
+fn send_update(client: &TestClient, update: Vec<u8>) {
+    use yrs::sync::{Message, SyncMessage};
+    use yrs::updates::encoder::Encode;
+    client.send(Message::Sync(SyncMessage::Update(update)).encode_v1());
+}
+
+/// The visible paragraphs of a doc's body.
+pub(crate) fn paragraphs(doc: &Doc) -> Vec<String> {
+    let body = doc.get_or_insert_xml_fragment("body");
+    let txn = doc.transact();
+    body.children(&txn)
+        .map(|node| match node {
+            yrs::XmlOut::Element(e) => e
+                .children(&txn)
+                .filter_map(|c| match c {
+                    yrs::XmlOut::Text(t) => Some(t.get_string(&txn)),
+                    _ => None,
+                })
+                .collect::<String>(),
+            _ => String::new(),
+        })
+        .collect()
+}
+
+fn agreed_len(doc: &Doc) -> u32 {
+    let agreed = doc.get_or_insert_array("agreed");
+    let txn = doc.transact();
+    let len = agreed.len(&txn);
+    // Touch an item so a half-synced map fails loudly rather than counting.
+    if len > 0 {
+        let first = agreed.get(&txn, 0);
+        assert!(matches!(first, Some(yrs::Out::YMap(ref m)) if m.len(&txn) >= 3));
+    }
+    len
+}
+
+fn session_of(api: &Api) -> String {
+    let header = api.cookie_header().expect("signed in");
+    header
+        .split("; ")
+        .find_map(|c| c.strip_prefix("concord_session="))
+        .expect("a session cookie")
+        .to_owned()
+}
+
+pub(crate) fn run(args: &[&str]) -> Output {
+    std::process::Command::new(concord_binary())
+        .args(args)
+        .output()
+        .expect("concord runs")
+}
+
+pub(crate) fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A meeting whose minutes were co-edited by two clients, frozen and signed by three bodies
+/// in two steps (market with the CLI, township through the API, then the bureau), and
+/// archived. Returns the meeting and the downloaded bundle.
+pub(crate) async fn archived_meeting(workdir: &Path) -> (Meeting, Vec<u8>) {
+    let m = held_meeting().await;
+    let market_client = m.client(&m.market).await;
+    let township_client = m.client(&m.township).await;
+    write_paragraph(&market_client, "会议通报了2026年度行政执法协调工作情况。");
+    write_paragraph(&township_client, "湖滨街道提出无证经营整治中的管辖问题。");
+    add_agreed_item(
+        &township_client,
+        "市场监管局牵头开展无证经营联合整治",
+        m.world.org("market"),
+        "2026-12-31",
+    );
+    for client in [&market_client, &township_client] {
+        client
+            .wait_until("both paragraphs and the item", |c| {
+                paragraphs(&c.doc()).len() == 2 && agreed_len(&c.doc()) == 1
+            })
+            .await;
+    }
+
+    let steps = json!([
+        [m.world.org("market"), m.world.org("township")],
+        [m.world.org("county-bureau")]
+    ]);
+    let frozen = m.freeze(steps).await;
+    assert_eq!(frozen["state"], "frozen");
+    assert_eq!(frozen["version"], 1);
+
+    // A socket still open with write access is refused from now on, and nothing is stored.
+    write_paragraph(&market_client, "冻结后的修改");
+    let fresh = m.client(&m.police).await;
+    assert_eq!(
+        paragraphs(&fresh.doc()).len(),
+        2,
+        "a change after the freeze was stored"
+    );
+
+    m.open_signing(1).await;
+
+    // market signs with the command line and a key file, enrolling it on the way.
+    let key_file = workdir.join("market.key");
+    let keygen = run(&["admin", "keygen", "--out", key_file.to_str().unwrap()]);
+    assert!(keygen.status.success(), "{}", text(&keygen));
+    assert!(text(&keygen).contains("BEGIN PUBLIC KEY"));
+    let server_url = format!("http://{}", m.server.addr);
+    // Awaited, not blocking: the server under test runs on this test's runtime.
+    let signed = tokio::process::Command::new(concord_binary())
+        .args([
+            "admin",
+            "sign",
+            "--server",
+            &server_url,
+            "--meeting",
+            &m.id,
+            "--key",
+            key_file.to_str().unwrap(),
+            "--enroll",
+        ])
+        .env("CONCORD_SESSION", session_of(&m.market))
+        .output()
+        .await
+        .expect("concord runs");
+    assert!(signed.status.success(), "{}", text(&signed));
+    assert!(
+        text(&signed).contains("signed version 1"),
+        "{}",
+        text(&signed)
+    );
+
+    let township_key = enrolled_key(&m.township).await;
+    let (status, body) = m.sign(&m.township, &township_key, 1).await;
+    assert_eq!(status, StatusCode::OK, "township signs: {body}");
+    assert_eq!(body["state"], "signing");
+    assert_eq!(body["current_step"], 2);
+
+    let bureau_key = enrolled_key(&m.bureau).await;
+    let (status, body) = m.sign(&m.bureau, &bureau_key, 1).await;
+    assert_eq!(status, StatusCode::OK, "bureau signs: {body}");
+    assert_eq!(body["state"], "signed");
+
+    let (status, body) = m
+        .bureau
+        .post(&m.path("/archive"), json!({ "version": 1 }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "archive: {body}");
+    assert_eq!(body["state"], "archived");
+    let response = m
+        .bureau
+        .client
+        .get(format!(
+            "{}{}",
+            m.bureau.base,
+            m.path("/versions/1/bundle.zip")
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let zip = response.bytes().await.unwrap().to_vec();
+    (m, zip)
+}
+
+#[tokio::test]
+async fn a_whole_meeting_is_convened_co_edited_frozen_signed_in_order_archived_and_verifies() {
+    let workdir = tempfile::tempdir().unwrap();
+    let (m, zip) = archived_meeting(workdir.path()).await;
+
+    // The bundle verifies offline, as a .zip and as a directory.
+    let zip_path = workdir.path().join("minutes.zip");
+    std::fs::write(&zip_path, &zip).unwrap();
+    let out = run(&["verify", zip_path.to_str().unwrap()]);
+    assert!(out.status.success(), "verify failed:\n{}", text(&out));
+    let report = text(&out);
+    for check in [
+        "signatures",
+        "logged",
+        "checkpoint",
+        "canonical form",
+        "signing order",
+    ] {
+        assert!(
+            report.to_lowercase().contains(check),
+            "no {check} check in:\n{report}"
+        );
+    }
+    let dir = workdir.path().join("bundle");
+    Bundle::read(&zip_path).unwrap().write_dir(&dir).unwrap();
+    let out = run(&["verify", dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "verify of the directory failed:\n{}",
+        text(&out)
+    );
+
+    // The agreed item became a task for market, set by the bureau, due at the item's day.
+    let (status, tasks) = m.market.get("/api/tasks?list=open").await;
+    assert_eq!(status, StatusCode::OK, "{tasks}");
+    let items = tasks["tasks"].as_array().unwrap();
+    let task = items
+        .iter()
+        .find(|t| t["source"] == "agreed_item")
+        .unwrap_or_else(|| panic!("no task from the agreed item in {tasks}"));
+    assert_eq!(task["setter_org_id"], m.world.org("county-bureau"));
+    assert!(task["title"].as_str().unwrap().contains("无证经营联合整治"));
+
+    // Every participant body received the signed minutes as a notice to acknowledge.
+    for api in [&m.market, &m.township, &m.police] {
+        let (status, inbox) = api.get("/api/notices?box=received").await;
+        assert_eq!(status, StatusCode::OK, "{inbox}");
+        let notice = inbox["notices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| {
+                n["notice"]["title"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("会议纪要已签署"))
+                    || n["title"]
+                        .as_str()
+                        .is_some_and(|t| t.contains("会议纪要已签署"))
+            })
+            .unwrap_or_else(|| panic!("no signed-minutes notice in {inbox}"));
+        let requires_ack = notice["notice"]["requires_ack"]
+            .as_bool()
+            .or(notice["requires_ack"].as_bool());
+        assert_eq!(requires_ack, Some(true));
+    }
+
+    // The meeting is closed: its agreed items are tasks now.
+    let (_, meeting) = m.bureau.get(&format!("/api/meetings/{}", m.id)).await;
+    assert_eq!(meeting["state"], "closed", "{meeting}");
+}
+
+/// Each envelope's two signatures checked with nothing but the `openssl` command line, and
+/// each inclusion proof with this file's own RFC 9162 verifier.
+#[tokio::test]
+async fn the_bundle_s_signatures_verify_with_openssl_and_its_proofs_with_an_independent_rfc9162_check(
+) {
+    let workdir = tempfile::tempdir().unwrap();
+    let (_m, zip) = archived_meeting(workdir.path()).await;
+    let zip_path = workdir.path().join("minutes.zip");
+    std::fs::write(&zip_path, &zip).unwrap();
+    let files = Bundle::read(&zip_path).unwrap().files;
+
+    let envelopes: Vec<&String> = files
+        .keys()
+        .filter(|p| p.starts_with("signatures/") && p.ends_with(".dsse.json"))
+        .collect();
+    assert_eq!(envelopes.len(), 3, "three bodies signed");
+    for path in envelopes {
+        let envelope: Value = serde_json::from_slice(&files[path]).unwrap();
+        let payload_type = envelope["payloadType"].as_str().unwrap();
+        let payload = B64.decode(envelope["payload"].as_str().unwrap()).unwrap();
+        // PAE by hand, from the DSSE specification.
+        let mut pae = format!(
+            "DSSEv1 {} {} {} ",
+            payload_type.len(),
+            payload_type,
+            payload.len()
+        )
+        .into_bytes();
+        pae.extend_from_slice(&payload);
+        let pae_file = workdir.path().join("pae.bin");
+        std::fs::write(&pae_file, &pae).unwrap();
+        let sigs = envelope["signatures"].as_array().unwrap();
+        assert_eq!(sigs.len(), 2, "{path}: a person's signature and a seal");
+        for (i, sig) in sigs.iter().enumerate() {
+            let keyid = sig["keyid"].as_str().unwrap();
+            let key_file = workdir.path().join(format!("{keyid}.pem"));
+            std::fs::write(&key_file, &files[&format!("keys/{keyid}.pem")]).unwrap();
+            let sig_file = workdir.path().join("sig.bin");
+            std::fs::write(&sig_file, B64.decode(sig["sig"].as_str().unwrap()).unwrap()).unwrap();
+            let out = if i == 0 {
+                openssl(&[
+                    "pkeyutl",
+                    "-verify",
+                    "-rawin",
+                    "-pubin",
+                    "-inkey",
+                    key_file.to_str().unwrap(),
+                    "-in",
+                    pae_file.to_str().unwrap(),
+                    "-sigfile",
+                    sig_file.to_str().unwrap(),
+                ])
+            } else {
+                openssl(&[
+                    "dgst",
+                    "-sm3",
+                    "-verify",
+                    key_file.to_str().unwrap(),
+                    "-sigopt",
+                    "distid:1234567812345678",
+                    "-signature",
+                    sig_file.to_str().unwrap(),
+                    pae_file.to_str().unwrap(),
+                ])
+            };
+            assert!(
+                out.status.success(),
+                "openssl refuses signature {i} of {path}: {}",
+                text(&out)
+            );
+            // And a signature over other bytes is refused, so the check above can fail.
+            std::fs::write(&pae_file, b"other bytes").unwrap();
+            let forged = if i == 0 {
+                openssl(&[
+                    "pkeyutl",
+                    "-verify",
+                    "-rawin",
+                    "-pubin",
+                    "-inkey",
+                    key_file.to_str().unwrap(),
+                    "-in",
+                    pae_file.to_str().unwrap(),
+                    "-sigfile",
+                    sig_file.to_str().unwrap(),
+                ])
+            } else {
+                openssl(&[
+                    "dgst",
+                    "-sm3",
+                    "-verify",
+                    key_file.to_str().unwrap(),
+                    "-sigopt",
+                    "distid:1234567812345678",
+                    "-signature",
+                    sig_file.to_str().unwrap(),
+                    pae_file.to_str().unwrap(),
+                ])
+            };
+            assert!(
+                !forged.status.success(),
+                "openssl accepted signature {i} of {path} over other bytes"
+            );
+            std::fs::write(&pae_file, &pae).unwrap();
+        }
+    }
+
+    // Inclusion proofs: leaf hash, path to the root, root equal to the checkpoint's.
+    let proofs: Vec<&String> = files.keys().filter(|p| p.starts_with("proofs/")).collect();
+    assert!(proofs.len() >= 6, "{proofs:?}");
+    for path in proofs {
+        let proof = String::from_utf8(files[path].clone()).unwrap();
+        let artefact = artefact_of(path, &files);
+        let (index, hashes, size, root) = parse_tlog_proof(&proof);
+        let leaf = rfc9162::leaf_hash(&artefact);
+        assert!(
+            rfc9162::verify_inclusion(leaf, index, size, &hashes, root),
+            "{path}: inclusion proof does not lead to the checkpoint's root"
+        );
+        // A different leaf must not verify (the check can fail).
+        let other = rfc9162::leaf_hash(b"not the artefact");
+        assert!(!rfc9162::verify_inclusion(
+            other, index, size, &hashes, root
+        ));
+    }
+}
+
+/// The bytes a proof file proves.
+fn artefact_of(proof_path: &str, files: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
+    let name = proof_path
+        .strip_prefix("proofs/")
+        .unwrap()
+        .strip_suffix(".tlog-proof")
+        .unwrap();
+    let path = match name {
+        "manifest" => "manifest.json".to_owned(),
+        "completion" => "completion.json".to_owned(),
+        "archive" => "archive.json".to_owned(),
+        key if key.starts_with("key-") => format!("keys/{}.binding.json", &key[4..]),
+        step => format!("signatures/{step}.dsse.json"),
+    };
+    files
+        .get(&path)
+        .unwrap_or_else(|| panic!("{proof_path} proves {path}, which is missing"))
+        .clone()
+}
+
+/// index, audit path, tree size and root hash of a `c2sp.org/tlog-proof@v1` file.
+fn parse_tlog_proof(text: &str) -> (u64, Vec<[u8; 32]>, u64, [u8; 32]) {
+    let (proof, checkpoint) = text
+        .split_once("\n\n")
+        .expect("a blank line before the checkpoint");
+    let mut lines = proof.lines();
+    assert_eq!(lines.next(), Some("c2sp.org/tlog-proof@v1"));
+    let index: u64 = lines
+        .next()
+        .unwrap()
+        .strip_prefix("index ")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let hashes = lines
+        .map(|l| B64.decode(l).unwrap().try_into().unwrap())
+        .collect();
+    let mut body = checkpoint.lines();
+    let _origin = body.next().unwrap();
+    let size: u64 = body.next().unwrap().parse().unwrap();
+    let root = B64
+        .decode(body.next().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    (index, hashes, size, root)
+}
+
+fn openssl(args: &[&str]) -> Output {
+    std::process::Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl is installed (it is needed to check signatures independently)")
+}
+
+/// RFC 9162 §2.1.3.2: verifying an inclusion proof, written from the RFC's algorithm and
+/// nothing of the server's.
+mod rfc9162 {
+    use super::*;
+
+    pub fn leaf_hash(bytes: &[u8]) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update([0u8]);
+        h.update(bytes);
+        h.finalize().into()
+    }
+
+    fn node(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update([1u8]);
+        h.update(left);
+        h.update(right);
+        h.finalize().into()
+    }
+
+    pub fn verify_inclusion(
+        leaf: [u8; 32],
+        index: u64,
+        size: u64,
+        path: &[[u8; 32]],
+        root: [u8; 32],
+    ) -> bool {
+        if index >= size {
+            return false;
+        }
+        let (mut fnode, mut snode) = (index, size - 1);
+        let mut r = leaf;
+        for p in path {
+            if snode == 0 {
+                return false;
+            }
+            if fnode & 1 == 1 || fnode == snode {
+                r = node(p, &r);
+                if fnode & 1 == 0 {
+                    while fnode & 1 == 0 && fnode != 0 {
+                        fnode >>= 1;
+                        snode >>= 1;
+                    }
+                }
+            } else {
+                r = node(&r, p);
+            }
+            fnode >>= 1;
+            snode >>= 1;
+        }
+        snode == 0 && r == root
+    }
+}
