@@ -23,7 +23,9 @@ use super::identity::{
     impl_for_both_engines, in_transaction, lock_keys, not_found, on_reader, parse, rule, Exclusive,
 };
 use super::jobs::RowLocks;
+use super::meetings::MeetingQueries;
 use super::{Db, DbError};
+use crate::domain::meeting::MeetingState;
 use crate::domain::minutes::MinutesState;
 
 /// What a log leaf records (`log_leaves.kind`).
@@ -736,15 +738,12 @@ impl Db {
                 .bind(version)
                 .execute(&mut *conn)
                 .await?;
-                // Its agreed items are now tasks: the meeting's work is done.
-                sqlx::query(
-                    "update meetings set state = 'closed', updated_at = $1, revision = revision + 1
-                     where space_id = $2 and state = 'ended'",
-                )
-                .bind(now)
-                .bind(meeting_id)
-                .execute(&mut *conn)
-                .await?;
+                // Its agreed items are now tasks: an ended meeting's work is done (one
+                // whose minutes were frozen while it ran stays open until it ends).
+                let (meeting_state, _) = conn.lock_meeting(meeting_id).await?;
+                if meeting_state == MeetingState::Ended {
+                    conn.close_meeting(meeting_id, now).await?;
+                }
             }
             conn.apply_effects(now, effects, mail).await?;
             Ok(MinutesSignature {

@@ -45,7 +45,7 @@ use crate::domain::minutes::{self as rules, MinutesCommand, MinutesState};
 use crate::domain::org::SpaceRole;
 use crate::domain::policy::{Action, SpaceFacts};
 use crate::error::ApiError;
-use crate::signing::bundle::Bundle;
+use crate::signing::bundle::{self, Bundle, Trust};
 use crate::signing::canonical::{sha256_hex, sm3_hex, to_canonical};
 use crate::signing::dsse::{self, Envelope, EnvelopeSignature};
 use crate::signing::keys::PersonKey;
@@ -53,27 +53,13 @@ use crate::signing::merkle;
 use crate::signing::note::{format_proof, Checkpoint};
 use crate::signing::projection::{self, Attendee, MinutesMeta, OrgRef};
 use crate::signing::statement::{
-    self, ArchiveRecord, Manifest, Policy, Rendition, Reopen, Signer, Statement,
+    self, ArchiveRecord, Manifest, Policy, Rendition, Reopen, Signer, Statement, APPROVE_MINUTES,
 };
 use crate::state::AppState;
-
-/// What every signature statement declares it approves.
-pub const INTENT: &str = "approve-minutes";
 
 /// How far a statement's claimed time may lie from the server's clock when it is submitted:
 /// long enough to read the text and sign, short enough that an old statement is not replayed.
 const STATEMENT_VALID_MS: i64 = 30 * 60 * 1000;
-
-/// The files of a bundle, by their fixed names (SIGNING.md).
-mod files {
-    pub const CONTENT: &str = "content.json";
-    pub const MANIFEST: &str = "manifest.json";
-    pub const CRDT_STATE: &str = "crdt-state.bin";
-    pub const HTML: &str = "minutes.html";
-    pub const COMPLETION: &str = "completion.json";
-    pub const ARCHIVE: &str = "archive.json";
-    pub const TRUST: &str = "trust.json";
-}
 
 /// The meeting behind the minutes: what access and the content's header need.
 pub(crate) struct MeetingFacts {
@@ -310,9 +296,9 @@ pub async fn artefact(
             ApiError::NotFound(format!("no frozen version {version} of these minutes"))
         })?;
     match name {
-        files::CONTENT => Ok(("application/json", v.content)),
-        files::MANIFEST => Ok(("application/json", v.manifest)),
-        files::HTML => Ok(("text/html; charset=utf-8", v.html)),
+        bundle::CONTENT => Ok(("application/json", v.content)),
+        bundle::MANIFEST => Ok(("application/json", v.manifest)),
+        bundle::MINUTES_HTML => Ok(("text/html; charset=utf-8", v.html)),
         other => Err(ApiError::NotFound(format!(
             "no artefact {other:?}; one of content.json, manifest.json, minutes.html"
         ))),
@@ -444,7 +430,7 @@ async fn record_freeze(
         crdt_state_sha256: sha256_hex(&frozen.update_v1),
         state_vector: B64.encode(&frozen.state_vector_v1),
         renditions: vec![Rendition {
-            path: files::HTML.into(),
+            path: bundle::MINUTES_HTML.into(),
             media_type: "text/html; charset=utf-8".into(),
             sha256: sha256_hex(&html),
             sm3: sm3_hex(&html),
@@ -452,7 +438,7 @@ async fn record_freeze(
         signers,
         policy: Policy {
             steps: steps.clone(),
-            intent: INTENT.into(),
+            intent: APPROVE_MINUTES.into(),
         },
         supersedes,
     };
@@ -460,19 +446,16 @@ async fn record_freeze(
     let manifest_sha256 = sha256_hex(&manifest_bytes);
     let subject = meeting.subject(version);
     let mut effects = Effects::default();
-    for (org, _) in &meeting.members {
-        effects.events.push(NewEvent {
-            audience: Audience::Org(org.clone()),
-            kind: "minutes.frozen".into(),
-            subject: format!("meeting:{}", meeting.space.id),
-            payload: json!({
-                "title": meeting.meeting.title,
-                "meeting_id": meeting.space.id,
-                "version": version,
-                "manifest_sha256": manifest_sha256,
-            }),
-        });
-    }
+    effects.events.extend(to_members(
+        meeting,
+        "minutes.frozen",
+        json!({
+            "title": meeting.meeting.title,
+            "meeting_id": meeting.space.id,
+            "version": version,
+            "manifest_sha256": manifest_sha256,
+        }),
+    ));
     effects.audit.push(audit(
         caller,
         now,
@@ -587,6 +570,20 @@ pub async fn open_signing(
     view(state, caller, &meeting).await
 }
 
+/// The same event to every body of the meeting.
+fn to_members<'a>(
+    meeting: &'a MeetingFacts,
+    kind: &'a str,
+    payload: Value,
+) -> impl Iterator<Item = NewEvent> + 'a {
+    meeting.members.iter().map(move |(org, _)| NewEvent {
+        audience: Audience::Org(org.clone()),
+        kind: kind.to_owned(),
+        subject: format!("meeting:{}", meeting.space.id),
+        payload: payload.clone(),
+    })
+}
+
 fn your_turn(meeting: &MeetingFacts, version: &MinutesVersion, org: &str) -> NewEvent {
     NewEvent {
         audience: Audience::Org(org.to_owned()),
@@ -680,7 +677,7 @@ pub async fn statement(
         org_id,
         signer: caller.actor.user_id.clone(),
         key_ids: vec![person.key_id.clone(), seal.key_id.clone()],
-        intent: INTENT.into(),
+        intent: APPROVE_MINUTES.into(),
         prev: prev_of(&signatures, step),
         claimed_time: rfc3339(now),
     };
@@ -766,9 +763,9 @@ pub async fn sign(
             "the statement names another organization or signer than you".into(),
         ));
     }
-    if statement.intent != INTENT {
+    if statement.intent != APPROVE_MINUTES {
         return Err(ApiError::BadRequest(format!(
-            "the statement's intent must be {INTENT:?}"
+            "the statement's intent must be {APPROVE_MINUTES:?}"
         )));
     }
     let manifest = manifest_of(live)?;
@@ -989,19 +986,16 @@ async fn completed_effects(
         effects.notices.push(notice);
         effects.merge(notice_effects);
     }
-    for (org, _) in &meeting.members {
-        effects.events.push(NewEvent {
-            audience: Audience::Org(org.clone()),
-            kind: "minutes.signed".into(),
-            subject: format!("meeting:{}", meeting.space.id),
-            payload: json!({
-                "title": meeting.meeting.title,
-                "meeting_id": meeting.space.id,
-                "version": live.version,
-                "manifest_sha256": live.manifest_sha256,
-            }),
-        });
-    }
+    effects.events.extend(to_members(
+        meeting,
+        "minutes.signed",
+        json!({
+            "title": meeting.meeting.title,
+            "meeting_id": meeting.space.id,
+            "version": live.version,
+            "manifest_sha256": live.manifest_sha256,
+        }),
+    ));
     effects.audit.push(audit(
         caller,
         now,
@@ -1098,19 +1092,16 @@ pub async fn reopen(
     let bytes = record.to_bytes();
     let subject = meeting.subject(live.version);
     let mut effects = Effects::default();
-    for (org, _) in &meeting.members {
-        effects.events.push(NewEvent {
-            audience: Audience::Org(org.clone()),
-            kind: "minutes.reopened".into(),
-            subject: format!("meeting:{}", meeting.space.id),
-            payload: json!({
-                "title": meeting.meeting.title,
-                "meeting_id": meeting.space.id,
-                "version": live.version,
-                "reason": reason,
-            }),
-        });
-    }
+    effects.events.extend(to_members(
+        &meeting,
+        "minutes.reopened",
+        json!({
+            "title": meeting.meeting.title,
+            "meeting_id": meeting.space.id,
+            "version": live.version,
+            "reason": reason,
+        }),
+    ));
     effects.audit.push(audit(
         caller,
         now,
@@ -1184,18 +1175,15 @@ pub async fn archive(
         subject.clone(),
         json!({ "from": "signed", "to": "archived", "version": live.version }),
     ));
-    for (org, _) in &meeting.members {
-        effects.events.push(NewEvent {
-            audience: Audience::Org(org.clone()),
-            kind: "minutes.archived".into(),
-            subject: format!("meeting:{}", meeting.space.id),
-            payload: json!({
-                "title": meeting.meeting.title,
-                "meeting_id": meeting.space.id,
-                "version": live.version,
-            }),
-        });
-    }
+    effects.events.extend(to_members(
+        &meeting,
+        "minutes.archived",
+        json!({
+            "title": meeting.meeting.title,
+            "meeting_id": meeting.space.id,
+            "version": live.version,
+        }),
+    ));
     let leaf = NewLeaf {
         kind: LeafKind::Archive,
         subject,
@@ -1206,7 +1194,7 @@ pub async fn archive(
         .db
         .archive_minutes(&meeting.space.id, live.version, &leaf, now, &effects)
         .await?;
-    files.insert(files::ARCHIVE.into(), bytes);
+    files.insert(bundle::ARCHIVE.into(), bytes);
     let mut archived = live.clone();
     archived.archive_leaf = Some(archive_leaf);
     let zip = export(state, &archived, files).await?;
@@ -1242,7 +1230,10 @@ pub async fn bundle(
         ));
     }
     let mut files = base_files(state, v).await?;
-    files.insert(files::ARCHIVE.into(), v.archive.clone().unwrap_or_default());
+    files.insert(
+        bundle::ARCHIVE.into(),
+        v.archive.clone().unwrap_or_default(),
+    );
     let zip = export(state, v, files).await?;
     Ok(state
         .db
@@ -1256,29 +1247,27 @@ async fn base_files(
     v: &MinutesVersion,
 ) -> Result<BTreeMap<String, Vec<u8>>, ApiError> {
     let mut files = BTreeMap::new();
-    files.insert(files::CONTENT.into(), v.content.clone());
-    files.insert(files::MANIFEST.into(), v.manifest.clone());
-    files.insert(files::CRDT_STATE.into(), v.crdt_state.clone());
-    files.insert(files::HTML.into(), v.html.clone());
+    files.insert(bundle::CONTENT.into(), v.content.clone());
+    files.insert(bundle::MANIFEST.into(), v.manifest.clone());
+    files.insert(bundle::CRDT_STATE.into(), v.crdt_state.clone());
+    files.insert(bundle::MINUTES_HTML.into(), v.html.clone());
     let completion = v.completion.clone().ok_or_else(|| {
         ApiError::Conflict("the minutes are not signed by every required organization yet".into())
     })?;
-    files.insert(files::COMPLETION.into(), completion);
-    let verifier = state.keyring.log_verifier();
-    let trust = json!({
-        "schema": "concord.trust/1",
-        "log_origin": verifier.origin,
-        "log_vkey": verifier.vkey(),
-        "algorithms": ["ed25519", "sm2-sm3", "sha256", "sm3"],
-        "sm2_id": crate::signing::keys::SM2_ID,
-    });
-    files.insert(files::TRUST.into(), to_canonical(&trust));
+    files.insert(bundle::COMPLETION.into(), completion);
+    files.insert(
+        bundle::TRUST.into(),
+        Trust::for_log(&state.keyring.log_verifier()).to_bytes(),
+    );
     for s in state
         .db
         .minutes_signatures(&v.meeting_id, v.version)
         .await?
     {
-        files.insert(signature_path(s.step, &s.org_id), s.envelope.clone());
+        files.insert(
+            bundle::signature_path(s.step as u32, &s.org_id),
+            s.envelope.clone(),
+        );
         for key_id in [&s.person_key_id, &s.seal_key_id] {
             let key = state.db.signing_key(key_id).await?.ok_or_else(|| {
                 ApiError::Internal(anyhow::anyhow!("signature names unknown key {key_id}"))
@@ -1289,21 +1278,17 @@ async fn base_files(
                 PersonKey::from_spki_der(&key.spki).map(|k| k.spki_pem())
             }
             .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored key unusable: {e}")))?;
-            files.insert(format!("keys/{key_id}.pem"), pem.into_bytes());
+            files.insert(bundle::key_pem_path(key_id), pem.into_bytes());
             let binding = state
                 .db
                 .log_leaves(&[key.binding_leaf])
                 .await?
                 .pop()
                 .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("key binding leaf missing")))?;
-            files.insert(format!("keys/{key_id}.binding.json"), binding.bytes);
+            files.insert(bundle::key_binding_path(key_id), binding.bytes);
         }
     }
     Ok(files)
-}
-
-fn signature_path(step: i64, org_id: &str) -> String {
-    format!("signatures/step{step}-{org_id}.dsse.json")
 }
 
 /// Adds an inclusion proof of every logged artefact, all against one fresh checkpoint, and
@@ -1321,13 +1306,12 @@ async fn export(
         root: merkle::root(&leaves),
     };
     let note = state.keyring.log_signer().sign(&checkpoint);
-    let mut logged: Vec<(String, i64)> =
-        vec![("proofs/manifest.tlog-proof".into(), v.manifest_leaf)];
+    let mut logged: Vec<(String, i64)> = vec![(bundle::MANIFEST_PROOF.into(), v.manifest_leaf)];
     if let Some(leaf) = v.completion_leaf {
-        logged.push(("proofs/completion.tlog-proof".into(), leaf));
+        logged.push((bundle::COMPLETION_PROOF.into(), leaf));
     }
     if let Some(leaf) = v.archive_leaf {
-        logged.push(("proofs/archive.tlog-proof".into(), leaf));
+        logged.push((bundle::ARCHIVE_PROOF.into(), leaf));
     }
     for s in state
         .db
@@ -1335,12 +1319,12 @@ async fn export(
         .await?
     {
         logged.push((
-            format!("proofs/step{}-{}.tlog-proof", s.step, s.org_id),
+            bundle::signature_proof_path(s.step as u32, &s.org_id),
             s.leaf,
         ));
         for key_id in [&s.person_key_id, &s.seal_key_id] {
             if let Some(key) = state.db.signing_key(key_id).await? {
-                logged.push((format!("proofs/key-{key_id}.tlog-proof"), key.binding_leaf));
+                logged.push((bundle::key_proof_path(key_id), key.binding_leaf));
             }
         }
     }
