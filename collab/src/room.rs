@@ -101,11 +101,18 @@ pub(crate) struct Room {
     pub(crate) compacting: AtomicBool,
 }
 
+/// The session that set an awareness client id, and whose it is.
+struct Owner {
+    session: SessionId,
+    user_id: Arc<str>,
+}
+
 struct RoomState {
     awareness: Awareness,
     sessions: HashMap<SessionId, Arc<Peer>>,
-    /// Which session set each awareness client id: a session may only change its own.
-    owners: HashMap<u64, SessionId>,
+    /// Which session (of which user) set each awareness client id: a session may only change
+    /// its own, or take over one its own user's earlier session set.
+    owners: HashMap<u64, Owner>,
     /// Generation of the last update applied to the in-memory doc.
     applied: u64,
     /// Applied generations whose commit has not finished yet.
@@ -206,7 +213,7 @@ impl Room {
         let owned: Vec<u64> = state
             .owners
             .iter()
-            .filter(|(_, owner)| **owner == id)
+            .filter(|(_, owner)| owner.session == id)
             .map(|(c, _)| *c)
             .collect();
         for client in &owned {
@@ -364,9 +371,15 @@ impl Room {
     /// Applies a session's awareness update after rewriting each state's `user` with
     /// `user_json`, and broadcasts the result. Entries for client ids that another session owns
     /// are dropped. Returns the client ids this session now owns.
+    ///
+    /// A client id set by an earlier session of the same user is taken over: a browser that
+    /// lost its network reconnects with the same Yjs client id before the server has noticed
+    /// its old socket is dead, and its presence must show at once, not vanish when the old
+    /// session is finally closed. Another user's client id is never touched.
     pub(crate) fn apply_awareness(
         &self,
         from: SessionId,
+        user_id: &str,
         update: AwarenessUpdate,
         rewrite: impl Fn(&str) -> Arc<str>,
     ) -> Vec<u64> {
@@ -378,16 +391,22 @@ impl Room {
         for (client, mut entry) in update.clients {
             let id = client.get();
             match state.owners.get(&id) {
-                Some(owner) if *owner != from => {
+                Some(owner) if owner.session == from => {}
+                Some(owner) if &*owner.user_id != user_id => {
                     tracing::debug!(
                         client = id,
-                        "awareness entry for another session's client id dropped"
+                        "awareness entry for another user's client id dropped"
                     );
                     continue;
                 }
-                Some(_) => {}
-                None => {
-                    state.owners.insert(id, from);
+                _ => {
+                    state.owners.insert(
+                        id,
+                        Owner {
+                            session: from,
+                            user_id: Arc::from(user_id),
+                        },
+                    );
                     claimed.push(id);
                 }
             }

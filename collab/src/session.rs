@@ -139,7 +139,9 @@ impl Session {
                 Message::Awareness(update) => {
                     let principal = &self.principal;
                     self.room
-                        .apply_awareness(self.id, update, |json| server_user(json, principal));
+                        .apply_awareness(self.id, &principal.user_id, update, |json| {
+                            server_user(json, principal)
+                        });
                 }
                 Message::AwarenessQuery => {
                     if let Some(state) = self.room.awareness_state() {

@@ -100,23 +100,28 @@ pub async fn create_operator(db: &Db, args: &CreateOperatorArgs) -> anyhow::Resu
 
 pub async fn reset_password(db: &Db, args: &ResetPasswordArgs) -> anyhow::Result<String> {
     let username = Username::parse(&args.username).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let record = db
-        .password_record(&username)
+    // An imported person has a user name but no password yet: this is how they get their
+    // first one. A person who signs in only through an OpenID provider gets none here.
+    let user = db
+        .user_by_username(&username)
         .await?
         .with_context(|| format!("no local account named {username}"))?;
+    if user.oidc_issuer.is_some() && !user.has_password {
+        anyhow::bail!("{username} signs in through an OpenID provider and has no password here");
+    }
     let (password, generated) = password_from(args.password_stdin)?;
     let hash = password::hash_blocking(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let target = format!("user:{}", record.user_id);
+    let target = format!("user:{}", user.id);
     db.set_password(
-        &record.user_id,
+        &user.id,
         &hash,
         &cli_event("password_reset", target.clone(), json!({})),
     )
     .await?;
-    db.clear_login_failures(&record.user_id).await?;
+    db.clear_login_failures(&user.id).await?;
     let ended = db
         .revoke_user_sessions(
-            &record.user_id,
+            &user.id,
             now_unix_ms(),
             &cli_event("sessions_revoked", target, json!({})),
         )

@@ -199,6 +199,10 @@ pub struct ServeArgs {
     pub work: WorkArgs,
     #[command(flatten)]
     pub signing: SigningArgs,
+    /// The built web client (`npm run build` in `web/`), served at `/`. Relative paths are
+    /// relative to the working directory; the default fits a run from the repository root.
+    #[arg(long, env = "CONCORD_WEB_DIR", default_value = "web/dist")]
+    pub web_dir: PathBuf,
 }
 
 /// Signed minutes: the keys the server keeps.

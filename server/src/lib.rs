@@ -142,7 +142,15 @@ impl App {
             jobs: JobRunnerHandle::new(&args.work, mailer)?,
             work: Arc::new(args.work.clone()),
             keyring,
+            web_dir: Arc::from(args.web_dir.as_path()),
         };
+        if !args.web_dir.join("index.html").is_file() {
+            tracing::warn!(
+                web_dir = %args.web_dir.display(),
+                "the web client is not built there: the page at / says so; build it with \
+                 `node web/scripts/ensure-built.mjs` (the README's ./serve does it)"
+            );
+        }
         Ok(App { state, log })
     }
 

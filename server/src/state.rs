@@ -39,4 +39,6 @@ pub struct AppState {
     pub work: Arc<WorkArgs>,
     /// The master key and the signed log's key (signed minutes).
     pub keyring: crate::keyring::Keyring,
+    /// Where the built web client lives (`--web-dir`).
+    pub web_dir: Arc<std::path::Path>,
 }

@@ -208,3 +208,38 @@ fn a_reset_password_read_from_stdin_must_be_long_enough() {
     );
     assert!(good.status.success(), "{}", text(&good));
 }
+
+#[test]
+fn an_imported_person_gets_a_first_password_from_reset_password() {
+    // The web client's browser tests seed their directory exactly this way (web/e2e/seed.sh).
+    let dir = tempfile::tempdir().unwrap();
+    let seed = crate::support::web::web_dir().join("e2e/seed");
+    let file = |name: &str| seed.join(name).to_str().unwrap().to_owned();
+    let imported = admin(
+        dir.path(),
+        &[
+            "import",
+            "--regions",
+            &file("regions.csv"),
+            "--orgs",
+            &file("orgs.csv"),
+            "--users",
+            &file("users.csv"),
+        ],
+        None,
+    );
+    assert!(imported.status.success(), "{}", text(&imported));
+    let first = admin(
+        dir.path(),
+        &["reset-password", "market", "--password-stdin"],
+        Some("a long enough password\n"),
+    );
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(
+        text(&first).contains("password of market set"),
+        "{}",
+        text(&first)
+    );
+    let unknown = admin(dir.path(), &["reset-password", "nobody"], None);
+    assert!(text(&unknown).contains("no local account named nobody"));
+}

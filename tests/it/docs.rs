@@ -217,6 +217,64 @@ async fn a_client_cannot_change_another_clients_awareness_state() {
 }
 
 #[tokio::test]
+async fn a_reconnecting_user_keeps_their_presence_while_the_old_socket_lingers() {
+    // A browser whose network dropped reconnects with the same Yjs client id (and a later
+    // awareness clock) before the server has noticed the old socket is dead.
+    let server = TestServer::start().await;
+    let observer = TestClient::connect(&server.doc_url("rejoin", "bob", Write)).await;
+    let url = server.doc_url("rejoin", "alice", Write);
+    let old = TestClient::connect_with(&url, yrs::Doc::with_client_id(4242)).await;
+    old.set_awareness(json!({ "cursor": 1 }));
+    observer
+        .wait_until("alice present", |c| c.peers().len() == 1)
+        .await;
+
+    let new = TestClient::connect_with(&url, yrs::Doc::with_client_id(4242)).await;
+    new.synced().await;
+    new.set_awareness(json!({ "cursor": 2 }));
+    new.set_awareness(json!({ "cursor": 3 }));
+    observer
+        .wait_until("alice's presence from her new connection", |c| {
+            c.peers() == vec![(4242, c.peers()[0].1.clone())] && c.peers()[0].1["cursor"] == 3
+        })
+        .await;
+
+    // The old socket finally goes away; the presence it set is now the new connection's and
+    // stays.
+    drop(old);
+    crate::ops::wait_for_metric(
+        &server,
+        "concord_connections",
+        "the old socket closed",
+        |v| v == 2.0,
+    )
+    .await;
+    let late = TestClient::connect(&server.doc_url("rejoin", "carol", Read)).await;
+    late.wait_until("alice present for a late joiner", |c| {
+        c.peers()
+            .iter()
+            .any(|(id, s)| *id == 4242 && s["cursor"] == 3)
+    })
+    .await;
+    assert_eq!(observer.peers().len(), 1, "{:?}", observer.peers());
+
+    // Another user still cannot take that client id over.
+    let mallory = TestClient::connect_with(
+        &server.doc_url("rejoin", "mallory", Write),
+        yrs::Doc::with_client_id(4242),
+    )
+    .await;
+    for cursor in [10, 11, 12, 13] {
+        mallory.set_awareness(json!({ "cursor": cursor }));
+    }
+    mallory.insert("sync point;");
+    observer.wait_text("sync point;").await;
+    let (_, state) = &observer.peers()[0];
+    assert_eq!(state["cursor"], 3);
+    assert_eq!(state["user"]["id"], "alice");
+}
+
+#[tokio::test]
 async fn a_presence_not_renewed_expires() {
     let mut options = Options::default();
     options.limits.awareness_timeout_secs = 1;

@@ -26,6 +26,7 @@ mod store_work;
 mod support;
 mod tasks;
 mod verify_bundle;
+mod web;
 mod webhooks;
 mod work_authz;
 mod work_bad_input;

@@ -11,7 +11,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::clock::Clock;
-use server::db::{Db, Event};
+use server::db::{Audience, Db, Event};
 use time::macros::datetime;
 use time::OffsetDateTime;
 
@@ -351,6 +351,23 @@ async fn a_meeting_goes_from_draft_to_ended_with_its_notices_answers_agenda_and_
     let meeting = step(&f.convener, &id, "start", json!({}), "in_progress").await;
     assert_eq!(meeting["started_at"], ms(datetime!(2026-03-10 09:25 +8)));
     assert!(pending_jobs(&db, &id).await.is_empty());
+    // Every body with the meeting open is told, so its room follows live.
+    let told = |events: Vec<Event>, kind: &str| -> Vec<Audience> {
+        let mut to: Vec<Audience> = events
+            .into_iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| e.audience)
+            .collect();
+        to.sort_by_key(|a| format!("{a:?}"));
+        to
+    };
+    let convener_org = f.world.org("county-bureau").to_owned();
+    let mut everyone: Vec<Audience> = [&convener_org, &market, &township, &police]
+        .into_iter()
+        .map(|org| Audience::Org(org.to_string()))
+        .collect();
+    everyone.sort_by_key(|a| format!("{a:?}"));
+    assert_eq!(told(events_of(&db, &id).await, "meeting.started"), everyone);
     for (org, attendance) in [
         (&market, "attended"),
         (&township, "attended"),
@@ -382,6 +399,7 @@ async fn a_meeting_goes_from_draft_to_ended_with_its_notices_answers_agenda_and_
     f.clock.set_ms(ms(datetime!(2026-03-10 11:40 +8)));
     let meeting = step(&f.convener, &id, "end", json!({}), "ended").await;
     assert_eq!(meeting["commands"], json!([]));
+    assert_eq!(told(events_of(&db, &id).await, "meeting.ended"), everyone);
     let ended = ms(datetime!(2026-03-10 11:40 +8));
     assert_eq!(
         pending_jobs(&db, &id).await,

@@ -18,7 +18,12 @@ fn metric(text: &str, name: &str) -> f64 {
 }
 
 /// Polls `/metrics` until `name` satisfies `ready`; panics after 10 s.
-async fn wait_for_metric(server: &TestServer, name: &str, what: &str, ready: impl Fn(f64) -> bool) {
+pub(crate) async fn wait_for_metric(
+    server: &TestServer,
+    name: &str,
+    what: &str,
+    ready: impl Fn(f64) -> bool,
+) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let (_, text) = http::get(server.addr, "/metrics").await;

@@ -154,6 +154,17 @@ impl Db {
         on_reader!(self, |conn| conn.user_by_id(id).await)
     }
 
+    /// The user with this user name, with or without a password.
+    pub async fn user_by_username(&self, username: &Username) -> Result<Option<User>, DbError> {
+        let record: Option<UserRecord> = on_reader!(self, |conn| {
+            sqlx::query_as(&format!("{USER_SELECT} where username = $1"))
+                .bind(username.as_str())
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        record.map(User::try_from).transpose()
+    }
+
     /// The user an OpenID provider's `(iss, sub)` pair was linked to.
     pub async fn user_by_oidc(&self, issuer: &str, subject: &str) -> Result<Option<User>, DbError> {
         let record: Option<UserRecord> = on_reader!(self, |conn| {

@@ -1,11 +1,17 @@
 //! The signed log over HTTP: `GET /api/log/checkpoint` (a C2SP signed note), the log's
 //! verifier key, and inclusion and consistency proofs. Thin handlers over
 //! [`crate::work::log`]; any signed-in caller or token may read them (they hold hashes only).
+//!
+//! `POST /api/verify` runs the offline verifier (`concord verify`) on a bundle someone
+//! uploads, trusting this server's log key, so a person with only a browser can check an
+//! archive bundle they were sent. It reads nothing stored: the answer depends on the bytes
+//! alone and the log key.
 
-use axum::extract::State;
-use axum::http::header;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -13,6 +19,8 @@ use serde_json::{json, Value};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::extract::{Json, Query};
+use crate::signing::bundle::Bundle;
+use crate::signing::verify;
 use crate::state::AppState;
 use crate::work::log::{self, Proof};
 
@@ -22,7 +30,15 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/log/key", get(key))
         .route("/api/log/proofs/inclusion", get(inclusion))
         .route("/api/log/proofs/consistency", get(consistency))
+        .route(
+            "/api/verify",
+            post(verify_bundle).layer(DefaultBodyLimit::disable()),
+        )
 }
+
+/// The largest bundle `POST /api/verify` reads. A bundle holds the minutes (a few hundred
+/// KiB at most), their CRDT state, keys and proofs; 64 MiB leaves room for years of edits.
+const MAX_BUNDLE_BYTES: usize = 64 * 1024 * 1024;
 
 async fn checkpoint(
     State(state): State<AppState>,
@@ -68,4 +84,54 @@ async fn consistency(
     Query(q): Query<ConsistencyQuery>,
 ) -> Result<Json<Proof>, ApiError> {
     Ok(Json(log::consistency(&state, &caller, q.old, q.new).await?))
+}
+
+/// Verifies an uploaded bundle (.zip bytes) against this server's log key. Answers the checks
+/// in order, the failed one last with `ok: false`; 400 when the body is not a bundle .zip at
+/// all, 413 past [`MAX_BUNDLE_BYTES`].
+async fn verify_bundle(
+    State(state): State<AppState>,
+    _caller: Caller,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let too_large = || {
+        ApiError::PayloadTooLarge(format!(
+            "a bundle may be at most {} MiB",
+            MAX_BUNDLE_BYTES / (1024 * 1024)
+        ))
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BUNDLE_BYTES) {
+        return Err(too_large());
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BUNDLE_BYTES).await else {
+        return Err(too_large());
+    };
+    let trusted = state.keyring.log_verifier();
+    // Parsing and checking signatures is CPU work measured in milliseconds per file: off the
+    // async threads.
+    let report = tokio::task::spawn_blocking(move || {
+        let bundle = Bundle::from_zip(&bytes)?;
+        Ok::<_, crate::signing::SigningError>(verify::verify(&bundle, Some(&trusted)))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?
+    .map_err(|e| ApiError::BadRequest(format!("this is not a minutes bundle (.zip): {e}")))?;
+    let mut checks: Vec<Value> = report
+        .passed
+        .iter()
+        .map(|c| json!({ "name": c.name, "ok": true, "detail": c.detail }))
+        .collect();
+    if let Some(failure) = &report.failure {
+        checks.push(json!({ "name": failure.check, "ok": false, "detail": failure.reason }));
+    }
+    Ok(Json(json!({
+        "verified": report.is_verified(),
+        "trusted_log": true,
+        "checks": checks,
+    })))
 }

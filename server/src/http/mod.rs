@@ -2,7 +2,8 @@
 //!
 //! Handlers stay thin: extract (state, the [`Caller`](crate::auth::Caller), parsed input), ask
 //! the policy, call one db function, map to a response. Every route below `/api` answers JSON in
-//! the shape of [`ApiError`](crate::error::ApiError) when it fails.
+//! the shape of [`ApiError`](crate::error::ApiError) when it fails. Everything else is the
+//! browser client (`web.rs`).
 
 mod audit;
 mod auth;
@@ -23,11 +24,11 @@ mod spaces;
 mod tasks;
 mod tokens;
 mod users;
+mod web;
 mod webhooks;
 
 use axum::Router;
 
-use crate::error::ApiError;
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -51,7 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(minutes::router())
         .merge(keys::router())
         .merge(log::router())
-        .fallback(not_found)
+        .fallback(web::fallback)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::check_origin,
@@ -66,8 +67,4 @@ pub fn router(state: AppState) -> Router {
 /// secrets (`?ticket=…`, an OpenID callback's `code` and `state`), and logs must not.
 fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
     tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-}
-
-async fn not_found() -> ApiError {
-    ApiError::NotFound("there is nothing at this address".into())
 }

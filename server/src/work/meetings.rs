@@ -546,6 +546,20 @@ fn invitee_ids(meeting: &Meeting) -> Vec<String> {
         .collect()
 }
 
+/// One event of `kind` to the convener and to every invited body, so that an open meeting
+/// room follows the meeting's state live.
+fn to_participants(meeting: &Meeting, kind: &str) -> Vec<NewEvent> {
+    std::iter::once(meeting.convener_org_id.clone())
+        .chain(invitee_ids(meeting))
+        .map(|org_id| NewEvent {
+            audience: Audience::Org(org_id),
+            kind: kind.into(),
+            subject: subject(&meeting.id),
+            payload: event_payload(meeting, json!({})),
+        })
+        .collect()
+}
+
 /// What every meeting event carries: enough to show it and link to the meeting.
 fn event_payload(meeting: &Meeting, extra: serde_json::Value) -> serde_json::Value {
     let mut payload = json!({
@@ -799,11 +813,17 @@ pub async fn act(
         MeetingCommand::Start => {
             change.started_at = Some(now);
             effects.cancel_jobs_of.push(target.clone());
+            effects
+                .events
+                .extend(to_participants(&meeting, "meeting.started"));
         }
         MeetingCommand::End => {
             change.ended_at = Some(now);
             updated.ended_at = Some(now);
             effects.jobs = schedule::for_ended_meeting(&updated);
+            effects
+                .events
+                .extend(to_participants(&meeting, "meeting.ended"));
         }
         MeetingCommand::Cancel => {
             effects.cancel_jobs_of.push(target.clone());

@@ -6,3 +6,4 @@ pub mod node;
 pub mod postgres;
 pub mod receiver;
 pub mod server;
+pub mod web;

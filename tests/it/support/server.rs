@@ -27,6 +27,8 @@ pub struct Options {
     /// A manual clock puts deadlines in the test's hands (and stops the background job
     /// loop: the test runs due jobs with [`TestServer::worker`]); `None` is the system clock.
     pub clock: Option<Clock>,
+    /// The built web client to serve at `/`; `None` is the repository's `web/dist`.
+    pub web_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -36,6 +38,7 @@ impl Default for Options {
             identity: IdentityArgs::default(),
             work: WorkArgs::default(),
             clock: None,
+            web_dir: None,
             limits: Limits {
                 max_frame_bytes: 1024 * 1024,
                 max_doc_bytes: 32 * 1024 * 1024,
@@ -89,6 +92,9 @@ impl TestServer {
             identity: options.identity,
             work: options.work,
             signing: server::config::SigningArgs::default(),
+            web_dir: options
+                .web_dir
+                .unwrap_or_else(|| workspace_root().join("web/dist")),
         };
         let clock = options.clock.unwrap_or_else(Clock::system);
         let app = server::App::build_with_clock(&args, clock.clone())

@@ -1,0 +1,309 @@
+//! The web client (`web/`): its own unit tests and type check, how the server serves it, the
+//! verify endpoint its archive page uses, and end-to-end runs in real headless Chromium
+//! (Debian's package, driven by playwright-core) against a real `concord serve`.
+//!
+//! The browser scenarios live in `web/e2e/*.e2e.mjs`; here they get a seeded server
+//! (`web/e2e/seed.sh`, the real admin CLI) and their artefacts directory
+//! (`target/web-e2e/<test>/`: screenshots, the downloaded bundle), and what they download is
+//! checked with the real `concord verify`.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::minutes::archived_meeting;
+use crate::support::api::{Api, PASSWORD};
+use crate::support::server::{concord_binary, ChildServer, Options, TestServer};
+use crate::support::web::{artifacts, built_client, chromium, node_modules, web_dir};
+
+/// The longest a browser scenario may take before the test gives up on it.
+const SCENARIO_TIMEOUT: Duration = Duration::from_secs(330);
+
+#[test]
+fn client_unit_tests_and_type_check_pass() {
+    node_modules();
+    let output = std::process::Command::new("npm")
+        .args(["test", "--silent"])
+        .current_dir(web_dir())
+        .output()
+        .expect("npm runs");
+    assert!(
+        output.status.success(),
+        "vue-tsc or Vitest failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A plain client: no cookies, no redirects followed.
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> &str {
+    response
+        .headers()
+        .get(&name)
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or_else(|| panic!("no {name} header"))
+}
+
+#[tokio::test]
+async fn serves_the_client_with_cache_headers_and_page_fallback() {
+    built_client();
+    let server = TestServer::start().await;
+    let base = format!("http://{}", server.addr);
+    let client = http();
+
+    let index = client.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(index.status(), StatusCode::OK);
+    assert!(header(&index, CONTENT_TYPE).starts_with("text/html"));
+    assert_eq!(header(&index, CACHE_CONTROL), "no-cache");
+    assert!(header(&index, CONTENT_SECURITY_POLICY).contains("default-src 'self'"));
+    assert_eq!(
+        index.headers()["x-content-type-options"].to_str().unwrap(),
+        "nosniff"
+    );
+    let page = index.text().await.unwrap();
+    assert!(page.contains(r#"<div id="app">"#), "{page}");
+
+    // A hashed script named by the page: kept by browsers for a year.
+    let script = page
+        .split('"')
+        .find(|s| s.starts_with("/assets/") && s.ends_with(".js"))
+        .expect("index.html names its script under /assets/");
+    let asset = client.get(format!("{base}{script}")).send().await.unwrap();
+    assert_eq!(asset.status(), StatusCode::OK);
+    assert!(header(&asset, CONTENT_TYPE).contains("javascript"));
+    assert_eq!(
+        header(&asset, CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
+
+    // A page of the app (deep link, reload): the same index.html.
+    for path in ["/meetings/2f1c0d8e", "/tasks", "/login?next=%2Finbox"] {
+        let response = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(header(&response, CACHE_CONTROL), "no-cache", "{path}");
+        assert_eq!(response.text().await.unwrap(), page, "{path}");
+    }
+
+    // A missing asset is not the page (a stale page must not run HTML as a script).
+    let missing = client
+        .get(format!("{base}/assets/index-00000000.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(header(&missing, CACHE_CONTROL), "no-cache");
+
+    // The server's own paths never fall back to the page: an unknown one is the API's 404.
+    for path in ["/api/nothing-here", "/ws/nothing", "/auth/nothing"] {
+        let response = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found", "{path}");
+    }
+    let post = client
+        .post(format!("{base}/meetings"))
+        .header("origin", &base)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), StatusCode::NOT_FOUND);
+    let body: Value = post.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn without_a_built_client_the_page_says_how_to_build_it() {
+    let empty = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(Options {
+        web_dir: Some(empty.path().to_path_buf()),
+        ..Options::default()
+    })
+    .await;
+    let base = format!("http://{}", server.addr);
+    let response = http().get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("./serve") && page.contains("网页客户端尚未构建"),
+        "{page}"
+    );
+    // The API is unaffected.
+    let me = http()
+        .get(format!("{base}/api/auth/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn post_bundle(api: &Api, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let response = api
+        .client
+        .post(format!("{}/api/verify", api.base))
+        .header("origin", api.origin.as_deref().unwrap_or_default())
+        .header(CONTENT_TYPE, "application/zip")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn verify_endpoint_checks_an_uploaded_bundle_against_this_servers_log() {
+    let workdir = tempfile::tempdir().unwrap();
+    let (m, zip) = archived_meeting(workdir.path()).await;
+
+    let (status, report) = post_bundle(&m.market, zip.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["verified"], true, "{report}");
+    assert_eq!(report["trusted_log"], true);
+    let checks = report["checks"].as_array().unwrap();
+    assert!(checks.iter().all(|c| c["ok"] == true), "{report}");
+    let names: Vec<&str> = checks.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    for expected in ["layout", "checkpoint", "content", "signatures", "log order"] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+
+    // One character of the signed text changed: the bundle still reads but no longer
+    // verifies, and the report ends with the check that caught it.
+    let mut bundle = server::signing::bundle::Bundle::from_zip(&zip).unwrap();
+    let content = bundle
+        .files
+        .get_mut(server::signing::bundle::CONTENT)
+        .unwrap();
+    let at = content.iter().position(|&b| b == b'"').unwrap() + 1;
+    content[at] ^= 0x01;
+    let (status, report) = post_bundle(&m.market, bundle.to_zip()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["verified"], false, "{report}");
+    let last = report["checks"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["ok"], false, "{report}");
+    assert!(!last["detail"].as_str().unwrap().is_empty());
+
+    // Not a zip at all: a 400 that says so.
+    let (status, body) = post_bundle(&m.market, b"PK not really".to_vec()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not a minutes bundle"));
+
+    // Larger than the limit: refused from its Content-Length, before it is read.
+    let (status, body) = post_bundle(&m.market, vec![0; 64 * 1024 * 1024 + 1]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+
+    // Only signed-in callers.
+    let stranger = Api::new(&m.server);
+    let (status, _) = post_bundle(&stranger, zip).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// A seeded data directory and a real `concord serve` on it, serving the built client.
+async fn seeded_server(data_dir: &Path) -> ChildServer {
+    let dist = built_client();
+    let status = tokio::process::Command::new("bash")
+        .arg(web_dir().join("e2e/seed.sh"))
+        .arg(concord_binary())
+        .arg(data_dir)
+        .env("E2E_PASSWORD", PASSWORD)
+        .status()
+        .await
+        .expect("seed.sh runs");
+    assert!(status.success(), "seeding the e2e directory failed");
+    ChildServer::start_with_args(data_dir, None, &["--web-dir", dist.to_str().unwrap()]).await
+}
+
+/// Runs `web/e2e/<script>` against `server`; panics with its output when it fails.
+async fn run_scenario(script: &str, server: &ChildServer, artifacts: &Path) {
+    let chromium = chromium();
+    let child = tokio::process::Command::new("node")
+        .arg(format!("e2e/{script}"))
+        .current_dir(web_dir())
+        .env("CONCORD_URL", format!("http://{}", server.addr))
+        .env("E2E_PASSWORD", PASSWORD)
+        .env("CHROMIUM_PATH", chromium)
+        .env("E2E_ARTIFACTS", artifacts)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs");
+    let output = tokio::time::timeout(SCENARIO_TIMEOUT, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("{script} took longer than {SCENARIO_TIMEOUT:?}"))
+        .unwrap();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "{script} failed (screenshots in {}):\n{log}",
+        artifacts.display()
+    );
+    println!("{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_bodies_hold_a_meeting_and_sign_its_minutes_in_chromium() {
+    let data = tempfile::tempdir().unwrap();
+    let server = seeded_server(data.path()).await;
+    let artifacts = artifacts("meeting");
+    run_scenario("meeting.e2e.mjs", &server, &artifacts).await;
+
+    // What the page downloaded is the real archive bundle: the offline verifier accepts it,
+    // tied to the log key the server publishes.
+    let bundle = artifacts.join("bundle.zip");
+    let vkey = std::fs::read_to_string(artifacts.join("log-vkey.txt"))
+        .expect("the scenario saved the log's key");
+    let verify = tokio::process::Command::new(concord_binary())
+        .arg("verify")
+        .arg(&bundle)
+        .args(["--trust", vkey.trim()])
+        .output()
+        .await
+        .unwrap();
+    let printed = String::from_utf8_lossy(&verify.stdout);
+    assert!(
+        verify.status.success(),
+        "concord verify refused the downloaded bundle:\n{printed}{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(printed.contains("verified"), "{printed}");
+    for screenshot in [
+        "meeting-room-A.png",
+        "meeting-room-B.png",
+        "dashboard-A.png",
+    ] {
+        assert!(
+            artifacts.join(screenshot).is_file(),
+            "{screenshot} was not saved"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chinese_pages_show_no_untranslated_english() {
+    let data = tempfile::tempdir().unwrap();
+    let server = seeded_server(data.path()).await;
+    let artifacts = artifacts("zh-cn");
+    run_scenario("zh-cn.e2e.mjs", &server, &artifacts).await;
+}

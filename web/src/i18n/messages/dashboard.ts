@@ -1,0 +1,51 @@
+// The dashboard (工作台).
+export default {
+  'zh-CN': {
+    dashboard: {
+      title: '工作台',
+      greeting: '{name}，您好',
+      today: '今天是 {date}',
+      load: '读取工作台',
+      loadOrgs: '读取单位名录',
+      unknownOrg: '未知单位',
+      viewAll: '查看全部',
+      stats: { open: '待办任务', overdue: '逾期任务', notices: '待签收通知', meetings: '近期会议' },
+      tasks: { title: '本单位待办任务', empty: '暂无待办任务', overdue: '其中 {n} 项已逾期', toVerify: '待本单位核验或处理' },
+      notices: { title: '待签收的通知', empty: '没有待签收或待回复的通知', toAck: '待签收', toReply: '待回复', from: '{org} 于 {at} 发出', sentPending: '本单位发出、尚未全部签收' },
+      activity: { title: '最新动态', empty: '暂无动态' },
+      meetings: { title: '近期会议', empty: '暂无近期会议', convener: '召集单位：{org}', place: '地点：{place}', online: '线上会议' },
+      meetingState: { draft: '草稿', scheduled: '已通知', in_progress: '进行中', ended: '已结束', closed: '已办结', cancelled: '已取消' },
+      meetingKind: { annual: '年度协调会议', consultation: '会商', case_consultation: '案件会商', joint: '联席会议' },
+      meetingRole: { convener: '召集单位', invitee: '受邀单位', supervisor: '监督机关', system: '系统' },
+      annual: {
+        title: '年度协调会议情况', year: '{year} 年度', due: '应于 {date} 前召开', mine: '本单位', empty: '暂无司法局数据',
+        status: { held: '已召开', scheduled: '已安排', none: '未安排' }, flagged: '逾期未安排', bureau: '司法局', state: '状态',
+        summary: '已召开 {held} 个，已安排 {scheduled} 个，未安排 {none} 个',
+      },
+    },
+  },
+  en: {
+    dashboard: {
+      title: 'Dashboard',
+      greeting: 'Hello, {name}',
+      today: 'Today is {date}',
+      load: 'Loading the dashboard',
+      loadOrgs: 'Loading the directory',
+      unknownOrg: 'Unknown body',
+      viewAll: 'View all',
+      stats: { open: 'Open tasks', overdue: 'Overdue tasks', notices: 'To acknowledge', meetings: 'Upcoming meetings' },
+      tasks: { title: 'Our open tasks', empty: 'No open tasks', overdue: '{n} of them overdue', toVerify: 'Waiting for our check' },
+      notices: { title: 'Notifications to acknowledge', empty: 'Nothing waits for acknowledgement or a reply', toAck: 'To acknowledge', toReply: 'To answer', from: 'from {org} at {at}', sentPending: 'Sent by us, not yet acknowledged by all' },
+      activity: { title: 'Latest activity', empty: 'No activity' },
+      meetings: { title: 'Upcoming meetings', empty: 'No upcoming meetings', convener: 'Convened by {org}', place: 'Place: {place}', online: 'Online meeting' },
+      meetingState: { draft: 'Draft', scheduled: 'Scheduled', in_progress: 'In progress', ended: 'Ended', closed: 'Closed', cancelled: 'Cancelled' },
+      meetingKind: { annual: 'Annual coordination meeting', consultation: 'Consultation', case_consultation: 'Case consultation', joint: 'Joint meeting' },
+      meetingRole: { convener: 'Convener', invitee: 'Invited', supervisor: 'Supervising', system: 'System' },
+      annual: {
+        title: 'Annual coordination meetings', year: 'Year {year}', due: 'Due by {date}', mine: 'Our bureau', empty: 'No judicial bureaus',
+        status: { held: 'Held', scheduled: 'Scheduled', none: 'None' }, flagged: 'Overdue', bureau: 'Judicial bureau', state: 'Status',
+        summary: '{held} held, {scheduled} scheduled, {none} none',
+      },
+    },
+  },
+}

@@ -1,0 +1,223 @@
+// Meetings (协调会议) as the server shows them (server/src/http/meetings.rs, minutes.rs), and
+// the small rules the pages need to decide what to offer. The server decides again.
+import { get } from './api'
+
+export const KINDS = ['annual', 'consultation', 'case_consultation', 'joint'] as const
+export type MeetingKind = (typeof KINDS)[number]
+export const COMMANDS = ['issue_notice', 'start', 'end', 'postpone', 'cancel'] as const
+export type MeetingCommand = (typeof COMMANDS)[number]
+
+export interface Invitation {
+  org_id: string
+  org_name: string
+  role: 'member' | 'observer' | 'convener'
+  state: 'pending' | 'confirmed' | 'delegated' | 'declined'
+  attendee: string | null
+  delegate: string | null
+  reason: string | null
+  attendance: 'attended' | 'absent' | null
+  answered_at: number | null
+}
+
+export interface AgendaItem {
+  id: string
+  seq: number
+  title: string
+  note: string | null
+  proposed_by_org_id: string
+  state: 'proposed' | 'accepted' | 'rejected'
+  decision_note: string | null
+  outcome: 'information' | 'decision' | 'task' | null
+  outcome_note: string | null
+}
+
+export interface Meeting {
+  id: string
+  kind: MeetingKind
+  title: string
+  convener_org_id: string
+  convener_name: string
+  starts_at: number
+  ends_at: number
+  place: string | null
+  online_link: string | null
+  reply_due_at: number | null
+  state: 'draft' | 'scheduled' | 'in_progress' | 'ended' | 'closed' | 'cancelled'
+  revision: number
+  minutes_doc_id: string
+  reason: string | null
+  invitations: Invitation[]
+  my_role: 'convener' | 'invitee' | 'supervisor' | 'system'
+  commands: string[]
+  calendar_url: string
+  agenda?: AgendaItem[]
+}
+
+export interface SignatureView {
+  step: number
+  org_id: string
+  signer_user_id: string
+  signed_at: number
+  log_index: number
+}
+
+export interface VersionSummary {
+  version: number
+  state: MinutesState
+  manifest_sha256: string
+  reopen_reason: string | null
+  frozen_at: number
+}
+
+export type MinutesState = 'draft' | 'frozen' | 'signing' | 'signed' | 'archived' | 'superseded'
+
+export interface MinutesView {
+  meeting_id: string
+  doc_id: string
+  version: number
+  state: MinutesState
+  manifest_sha256: string | null
+  manifest_sm3: string | null
+  steps: string[][]
+  current_step: number | null
+  signatures: SignatureView[]
+  my_step: number | null
+  my_turn: boolean
+  versions: VersionSummary[]
+}
+
+export interface Org {
+  id: string
+  code: string
+  name_zh: string
+  name_en: string
+  kind: string
+}
+
+let orgCache: Promise<Org[]> | null = null
+
+/** The directory of bodies (cached for the page's life; a failure is retried next time). */
+export function loadOrgs(): Promise<Org[]> {
+  if (!orgCache) {
+    orgCache = get<{ orgs: Org[] }>('/api/orgs').then(
+      (r) => r.orgs,
+      (e) => {
+        orgCache = null
+        throw e
+      },
+    )
+  }
+  return orgCache
+}
+
+/** A body's name in the reader's language (English falls back to Chinese). */
+export function orgLabel(org: Pick<Org, 'name_zh' | 'name_en'> | undefined | null, locale: string): string {
+  if (!org) return ''
+  return locale === 'en' ? org.name_en || org.name_zh : org.name_zh
+}
+
+/** The kinds a body of `orgKind` may convene: the annual meeting is the judicial bureau's. */
+export function kindsFor(orgKind: string | undefined | null): MeetingKind[] {
+  return KINDS.filter((k) => k !== 'annual' || orgKind === 'judicial_bureau')
+}
+
+/** Whether someone may convene at all (the server: anyone acting for a body). */
+export function mayConvene(user: { org_id: string | null } | null | undefined): boolean {
+  return !!user?.org_id
+}
+
+/** The bodies taking part (the convener and every invited body), for choosing a responsible body. */
+export function participants(m: Pick<Meeting, 'convener_org_id' | 'convener_name' | 'invitations'>): Array<{ org_id: string; org_name: string }> {
+  const list = [{ org_id: m.convener_org_id, org_name: m.convener_name }]
+  for (const i of m.invitations) if (!list.some((p) => p.org_id === i.org_id)) list.push({ org_id: i.org_id, org_name: i.org_name })
+  return list
+}
+
+export interface CreateForm {
+  kind: MeetingKind | ''
+  title: string
+  starts_at: number | null
+  ends_at: number | null
+  reply_due_at: number | null
+  place: string
+  online_link: string
+  invited: string[]
+  observers: string[]
+}
+
+/** The i18n keys (under `meetings.create.invalid`) of what is wrong with the form. */
+export function validateCreate(f: CreateForm, now: number = Date.now()): string[] {
+  const problems: string[] = []
+  if (!f.kind) problems.push('kind')
+  if (!f.title.trim()) problems.push('title')
+  if (f.starts_at == null) problems.push('starts')
+  else if (f.starts_at <= now) problems.push('startsPast')
+  if (f.ends_at == null) problems.push('ends')
+  else if (f.starts_at != null && f.ends_at <= f.starts_at) problems.push('endsBeforeStart')
+  if (f.reply_due_at != null && ((f.starts_at != null && f.reply_due_at >= f.starts_at) || f.reply_due_at <= now)) problems.push('replyDue')
+  if (!f.place.trim() && !f.online_link.trim()) problems.push('venue')
+  if (f.online_link.trim() && !/^https?:\/\/\S+$/i.test(f.online_link.trim())) problems.push('link')
+  if (f.invited.length === 0) problems.push('invited')
+  return problems
+}
+
+/** The body of `POST /api/meetings`. */
+export function createBody(f: CreateForm) {
+  return {
+    kind: f.kind,
+    title: f.title.trim(),
+    starts_at: f.starts_at,
+    ends_at: f.ends_at,
+    place: f.place.trim() || null,
+    online_link: f.online_link.trim() || null,
+    reply_due_at: f.reply_due_at,
+    invited: f.invited.map((org_id) => ({ org_id, role: f.observers.includes(org_id) ? 'observer' : 'member' })),
+  }
+}
+
+/** Element Plus pickers with `value-format="x"` give a number or a numeric string. */
+export function toMs(v: unknown): number | null {
+  if (v === null || v === undefined || v === '') return null
+  const n = typeof v === 'number' ? v : Number(v)
+  return Number.isFinite(n) ? n : null
+}
+
+/** What the minutes let the caller do, from the server's view and the caller's role. */
+export function minutesActions(m: Pick<Meeting, 'state' | 'my_role'>, v: Pick<MinutesView, 'state' | 'my_step' | 'my_turn'>) {
+  const convener = m.my_role === 'convener'
+  return {
+    freeze: convener && v.state === 'draft' && (m.state === 'in_progress' || m.state === 'ended'),
+    openSigning: convener && v.state === 'frozen',
+    sign: v.state === 'signing' && v.my_turn,
+    reopen: (v.state === 'frozen' || v.state === 'signing') && (convener || (v.state === 'signing' && v.my_step != null)),
+    archive: convener && v.state === 'signed',
+  }
+}
+
+/** The meeting's agenda rules (domain/meeting.rs) for what to offer. */
+export function agendaActions(m: Pick<Meeting, 'state' | 'my_role' | 'invitations'>, myOrg: string | null) {
+  const convener = m.my_role === 'convener'
+  const member = m.my_role === 'invitee' && m.invitations.some((i) => i.org_id === myOrg && i.role === 'member')
+  const beforeStart = m.state === 'draft' || m.state === 'scheduled'
+  return {
+    propose: (convener || member) && beforeStart,
+    decide: convener && (beforeStart || m.state === 'in_progress'),
+    outcome: convener && (m.state === 'in_progress' || m.state === 'ended'),
+  }
+}
+
+/** The key of a verify check name (`canonical form` → `canonical_form`). */
+export function checkKey(name: string): string {
+  return name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_')
+}
+
+export const CHECK_NAMES = [
+  'read', 'layout', 'canonical form', 'log key', 'checkpoint', 'manifest', 'content', 'crdt state', 'renditions',
+  'keys', 'signatures', 'signing order', 'completion', 'archive', 'log order',
+] as const
+
+export interface VerifyReport {
+  verified: boolean
+  trusted_log: boolean
+  checks: Array<{ name: string; ok: boolean; detail: string }>
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest'
+import {
+  canAcknowledge, canClose, canReply, composeRequest, eventIsAbout, eventLabelKey, isPending, orgLabel,
+  receiptSummary, subjectLink, type ComposeForm, type Receipt, type ReceiptState,
+} from './notices'
+
+function receipt(org: string, state: ReceiptState, extra: Partial<Receipt> = {}): Receipt {
+  return {
+    notice_id: 'n1', org_id: org, state, delivered_at: 1, read_at: null, read_by: null, acknowledged_at: null,
+    acknowledged_by: null, acknowledged_by_name: null, replied_at: null, replied_by: null, reply: null, closed_at: null,
+    ...extra,
+  }
+}
+
+const asked = { state: 'sent' as const, requires_ack: true, requires_reply: false, my_role: 'recipient' as const }
+
+describe('what a receiving body may do', () => {
+  it('acknowledges once, while delivered or read, when asked', () => {
+    expect(canAcknowledge(asked, receipt('a', 'delivered'))).toBe(true)
+    expect(canAcknowledge(asked, receipt('a', 'read'))).toBe(true)
+    expect(canAcknowledge(asked, receipt('a', 'acknowledged'))).toBe(false)
+    expect(canAcknowledge({ ...asked, requires_ack: false }, receipt('a', 'read'))).toBe(false)
+    expect(canAcknowledge({ ...asked, state: 'superseded' }, receipt('a', 'read'))).toBe(false)
+    expect(canAcknowledge({ ...asked, my_role: 'sender' }, receipt('a', 'read'))).toBe(false)
+    expect(canAcknowledge(asked, undefined)).toBe(false)
+  })
+
+  it('replies after 签收 when both are asked, straight away when only a reply is', () => {
+    const both = { ...asked, requires_reply: true }
+    expect(canReply(both, receipt('a', 'read'))).toBe(false)
+    expect(canReply(both, receipt('a', 'acknowledged'))).toBe(true)
+    expect(canReply(both, receipt('a', 'replied'))).toBe(false)
+    const replyOnly = { ...asked, requires_ack: false, requires_reply: true }
+    expect(canReply(replyOnly, receipt('a', 'delivered'))).toBe(true)
+    expect(canReply(asked, receipt('a', 'acknowledged'))).toBe(false)
+  })
+
+  it('counts a notice as pending while 签收 or a reply is still owed', () => {
+    expect(isPending(asked, receipt('a', 'read'))).toBe(true)
+    expect(isPending(asked, receipt('a', 'acknowledged'))).toBe(false)
+    expect(isPending({ ...asked, requires_reply: true }, receipt('a', 'acknowledged'))).toBe(true)
+    expect(isPending({ ...asked, requires_ack: false }, receipt('a', 'delivered'))).toBe(false)
+  })
+
+  it('lets only the sender close, after the reply', () => {
+    expect(canClose({ state: 'sent', my_role: 'sender' }, receipt('a', 'replied'))).toBe(true)
+    expect(canClose({ state: 'sent', my_role: 'sender' }, receipt('a', 'acknowledged'))).toBe(false)
+    expect(canClose({ state: 'sent', my_role: 'recipient' }, receipt('a', 'replied'))).toBe(false)
+  })
+})
+
+describe('the sender’s summary', () => {
+  it('counts read, acknowledged, replied and unacknowledged bodies', () => {
+    const receipts = [
+      receipt('a', 'delivered'),
+      receipt('b', 'read', { read_at: 5 }),
+      receipt('c', 'acknowledged', { read_at: 5, acknowledged_at: 6, acknowledged_by_name: '张三' }),
+      receipt('d', 'replied', { read_at: 5, acknowledged_at: 6, replied_at: 7, reply: '收到' }),
+    ]
+    expect(receiptSummary(receipts)).toEqual({ total: 4, read: 3, acknowledged: 2, replied: 1, unacknowledged: 2 })
+  })
+  it('owes no acknowledgement when none was asked', () => {
+    expect(receiptSummary([receipt('a', 'read', { read_at: 1 })], false).unacknowledged).toBe(0)
+  })
+})
+
+describe('composing', () => {
+  const form: ComposeForm = {
+    kind: 'information', title: ' 关于开展联合检查的通报 ', body: '请各单位知悉。', recipients: ['b', 'c', 'b', 'me'],
+    requiresAck: true, requiresReply: false, replyDueAt: null,
+  }
+  it('builds the server’s request: trimmed, recipients once, never the sender', () => {
+    expect(composeRequest(form, 'me', 0)).toEqual({
+      body: { kind: 'information', title: '关于开展联合检查的通报', body: '请各单位知悉。', recipients: ['b', 'c'], requires_ack: true, requires_reply: false },
+    })
+  })
+  it('names everything missing', () => {
+    expect(composeRequest({ ...form, title: ' ', body: '', recipients: ['me'] }, 'me', 0)).toEqual({
+      errors: ['inbox.compose.titleRequired', 'inbox.compose.bodyRequired', 'inbox.compose.recipientsRequired'],
+    })
+  })
+  it('sends a reply deadline only with a reply, and only in the future', () => {
+    expect(composeRequest({ ...form, replyDueAt: 500 }, 'me', 100)).not.toHaveProperty('body.reply_due_at')
+    expect(composeRequest({ ...form, requiresReply: true, replyDueAt: 500 }, 'me', 100)).toHaveProperty('body.reply_due_at', 500)
+    expect(composeRequest({ ...form, requiresReply: true, replyDueAt: 50 }, 'me', 100)).toEqual({ errors: ['inbox.compose.replyDueFuture'] })
+  })
+})
+
+describe('helpers', () => {
+  it('names a body in the reader’s language', () => {
+    expect(orgLabel({ name_zh: '上城区司法局', name_en: 'Shangcheng Justice Bureau' }, 'zh-CN')).toBe('上城区司法局')
+    expect(orgLabel({ name_zh: '上城区司法局', name_en: 'Shangcheng Justice Bureau' }, 'en')).toBe('Shangcheng Justice Bureau')
+    expect(orgLabel({ name_zh: '上城区司法局', name_en: null }, 'en')).toBe('上城区司法局')
+  })
+  it('links an event subject to its page, and nothing else', () => {
+    expect(subjectLink('task:abc')).toBe('/tasks/abc')
+    expect(subjectLink('notice:n-1')).toBe('/notices/n-1')
+    expect(subjectLink('meeting:m1')).toBe('/meetings/m1')
+    expect(subjectLink('meeting:../x')).toBeNull()
+    expect(subjectLink('user:u1')).toBeNull()
+    expect(subjectLink('task:')).toBeNull()
+  })
+  it('matches events of the same version or series', () => {
+    const n = { id: 'v2', series_id: 's' }
+    expect(eventIsAbout({ subject: 'notice:v2', payload: {} }, n)).toBe(true)
+    expect(eventIsAbout({ subject: 'notice:v1', payload: { notice_id: 'v1', series_id: 's' } }, n)).toBe(true)
+    expect(eventIsAbout({ subject: 'notice:x', payload: { notice_id: 'x', series_id: 'other' } }, n)).toBe(false)
+  })
+  it('labels known event kinds and falls back for unknown ones', () => {
+    const known = (key: string) => key === 'inbox.event.task.dispatched'
+    expect(eventLabelKey('task.dispatched', known)).toBe('inbox.event.task.dispatched')
+    expect(eventLabelKey('task.unheard_of', known)).toBe('inbox.event.other')
+    expect(eventLabelKey('constructor', () => true)).toBe('inbox.event.other')
+  })
+})

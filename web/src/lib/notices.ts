@@ -1,0 +1,195 @@
+// Notifications (信息通报 / 案件函告) and the directory of bodies: the shapes the server answers
+// and the rules a page needs. The receipt machine mirrors `receipt_transition` in
+// `server/src/domain/notice.rs`; the server stays the judge.
+
+export const NOTICE_KINDS = ['information', 'case_letter'] as const
+export type NoticeKind = (typeof NOTICE_KINDS)[number]
+export type NoticeState = 'draft' | 'sent' | 'superseded'
+export type VersionKind = 'original' | 'correction' | 'recall'
+export const RECEIPT_STATES = ['delivered', 'read', 'acknowledged', 'replied', 'closed'] as const
+export type ReceiptState = (typeof RECEIPT_STATES)[number]
+
+export interface Receipt {
+  notice_id: string
+  org_id: string
+  state: ReceiptState
+  delivered_at: number | null
+  read_at: number | null
+  read_by: string | null
+  acknowledged_at: number | null
+  acknowledged_by: string | null
+  acknowledged_by_name: string | null
+  replied_at: number | null
+  replied_by: string | null
+  reply: string | null
+  closed_at: number | null
+}
+
+export interface Notice {
+  id: string
+  series_id: string
+  version: number
+  version_kind: VersionKind
+  kind: NoticeKind
+  sender_org_id: string
+  created_by: string
+  title: string
+  body: string
+  requires_ack: boolean
+  requires_reply: boolean
+  reply_due_at: number | null
+  state: NoticeState
+  sent_at: number | null
+  created_at: number
+  my_role: 'sender' | 'recipient'
+  receipts: Receipt[]
+}
+
+export interface NoticeDetail extends Notice {
+  versions: { id: string; version: number; version_kind: VersionKind; state: NoticeState; sent_at: number | null }[]
+  newest_id: string
+}
+
+/** A body of the directory (`GET /api/orgs`). */
+export interface DirectoryOrg {
+  id: string
+  code: string
+  name_zh: string
+  name_en: string | null
+  kind: string
+  level?: string
+  region: string
+  parent_id: string | null
+}
+
+/** A body's name in the reader's language: `name_en || name_zh` in English, `name_zh` otherwise. */
+export function orgLabel(org: Pick<DirectoryOrg, 'name_zh' | 'name_en'> | null | undefined, locale: string): string {
+  if (!org) return ''
+  return locale === 'en' ? org.name_en || org.name_zh : org.name_zh
+}
+
+/** Acknowledged, or past it (a reply and the closing come only after 签收 when it is asked). */
+export function isAcknowledged(receipt: Pick<Receipt, 'state' | 'acknowledged_at'>): boolean {
+  return receipt.acknowledged_at != null || receipt.state === 'acknowledged'
+}
+
+export function isRead(receipt: Pick<Receipt, 'state' | 'read_at'>): boolean {
+  return receipt.read_at != null || receipt.state !== 'delivered'
+}
+
+/** Whether the receiving body may acknowledge (签收) this version now. */
+export function canAcknowledge(notice: Pick<Notice, 'state' | 'requires_ack' | 'my_role'>, receipt: Pick<Receipt, 'state'> | undefined): boolean {
+  return (
+    notice.my_role === 'recipient' &&
+    notice.state === 'sent' &&
+    notice.requires_ack &&
+    !!receipt &&
+    (receipt.state === 'delivered' || receipt.state === 'read')
+  )
+}
+
+/** Whether the receiving body may reply now: asked for, once, and after 签收 when that is asked too. */
+export function canReply(notice: Pick<Notice, 'state' | 'requires_ack' | 'requires_reply' | 'my_role'>, receipt: Pick<Receipt, 'state'> | undefined): boolean {
+  if (notice.my_role !== 'recipient' || notice.state !== 'sent' || !notice.requires_reply || !receipt) return false
+  if (notice.requires_ack) return receipt.state === 'acknowledged'
+  return receipt.state === 'delivered' || receipt.state === 'read'
+}
+
+/** Whether the sender may close one body's exchange: after its reply. */
+export function canClose(notice: Pick<Notice, 'state' | 'my_role'>, receipt: Pick<Receipt, 'state'>): boolean {
+  return notice.my_role === 'sender' && notice.state === 'sent' && receipt.state === 'replied'
+}
+
+/** Whether a received notice still waits for this body: 签收 or a reply asked and not given. */
+export function isPending(notice: Pick<Notice, 'state' | 'requires_ack' | 'requires_reply' | 'my_role'>, receipt: Pick<Receipt, 'state'> | undefined): boolean {
+  return canAcknowledge(notice, receipt) || canReply(notice, receipt)
+}
+
+export interface ReceiptSummary {
+  total: number
+  read: number
+  acknowledged: number
+  replied: number
+  /** Asked to acknowledge and have not. */
+  unacknowledged: number
+}
+
+/** The sender's counts over every receiving body. */
+export function receiptSummary(receipts: Receipt[], requiresAck = true): ReceiptSummary {
+  const summary: ReceiptSummary = { total: receipts.length, read: 0, acknowledged: 0, replied: 0, unacknowledged: 0 }
+  for (const r of receipts) {
+    if (isRead(r)) summary.read++
+    if (isAcknowledged(r)) summary.acknowledged++
+    else if (requiresAck) summary.unacknowledged++
+    if (r.replied_at != null || r.state === 'replied' || r.state === 'closed') summary.replied++
+  }
+  return summary
+}
+
+/** Whether a `notice.*` event concerns this version or its series. */
+export function eventIsAbout(
+  event: { subject: string; payload: Record<string, unknown> },
+  notice: Pick<Notice, 'id' | 'series_id'>,
+): boolean {
+  const p = event.payload ?? {}
+  return (
+    event.subject === `notice:${notice.id}` ||
+    p.notice_id === notice.id ||
+    (typeof p.series_id === 'string' && p.series_id === notice.series_id)
+  )
+}
+
+export interface ComposeForm {
+  kind: NoticeKind
+  title: string
+  body: string
+  recipients: string[]
+  requiresAck: boolean
+  requiresReply: boolean
+  replyDueAt: number | null
+}
+
+/**
+ * The body of `POST /api/notices`, or the i18n keys of what is missing: a title, a text, at
+ * least one body other than the sender's own, a reply deadline in the future when one is given.
+ */
+export function composeRequest(
+  form: ComposeForm,
+  senderOrgId: string | null,
+  now: number,
+): { body: Record<string, unknown> } | { errors: string[] } {
+  const errors: string[] = []
+  const title = form.title.trim()
+  const text = form.body.trim()
+  const recipients = [...new Set(form.recipients)].filter((id) => id !== senderOrgId)
+  if (!title) errors.push('inbox.compose.titleRequired')
+  if (!text) errors.push('inbox.compose.bodyRequired')
+  if (recipients.length === 0) errors.push('inbox.compose.recipientsRequired')
+  if (form.requiresReply && form.replyDueAt != null && form.replyDueAt <= now) errors.push('inbox.compose.replyDueFuture')
+  if (errors.length) return { errors }
+  const body: Record<string, unknown> = {
+    kind: form.kind,
+    title,
+    body: text,
+    recipients,
+    requires_ack: form.requiresAck,
+    requires_reply: form.requiresReply,
+  }
+  if (form.requiresReply && form.replyDueAt != null) body.reply_due_at = form.replyDueAt
+  return { body }
+}
+
+/** The page an event's subject (`task:<id>`, `notice:<id>`, `meeting:<id>`) opens, or null. */
+export function subjectLink(subject: string): string | null {
+  const match = /^(task|notice|meeting):([^/?#\s]+)$/.exec(subject)
+  if (!match) return null
+  const [, kind, id] = match
+  const base = kind === 'task' ? '/tasks/' : kind === 'notice' ? '/notices/' : '/meetings/'
+  return base + encodeURIComponent(id!)
+}
+
+/** The i18n key that names an event kind (`task.dispatched` → `inbox.event.task.dispatched`). */
+export function eventLabelKey(kind: string, known: (key: string) => boolean): string {
+  const key = `inbox.event.${kind}`
+  return /^[a-z_]+\.[a-z_]+$/.test(kind) && known(key) ? key : 'inbox.event.other'
+}

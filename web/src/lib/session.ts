@@ -1,0 +1,48 @@
+// Who is signed in: the person and their body, from `GET /api/auth/me`.
+import { reactive } from 'vue'
+import { ApiError, get, post } from './api'
+
+export interface User {
+  id: string
+  username: string | null
+  display_name: string
+  org_id: string | null
+  org_role: 'admin' | 'member' | null
+  operator: boolean
+}
+
+export interface Org {
+  id: string
+  code: string
+  name_zh: string
+  name_en: string
+  kind: string
+  region: string
+  parent_id: string | null
+}
+
+export const session = reactive<{ loaded: boolean; user: User | null; org: Org | null }>({
+  loaded: false,
+  user: null,
+  org: null,
+})
+
+export async function loadSession(): Promise<void> {
+  try {
+    const me = await get<{ user: User | null; org: Org | null }>('/api/auth/me')
+    session.user = me.user
+    session.org = me.org
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 401) throw e
+    session.user = null
+    session.org = null
+  }
+  session.loaded = true
+}
+
+export async function signOut(): Promise<string | null> {
+  const out = await post<{ end_session_url: string | null }>('/api/auth/logout')
+  session.user = null
+  session.org = null
+  return out?.end_session_url ?? null
+}

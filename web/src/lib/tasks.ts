@@ -1,0 +1,268 @@
+// Tasks (任务 / 督办): the shapes the server answers and the rules a page needs to offer only
+// what the server will accept. The state machine mirrors `server/src/domain/task.rs`
+// (`transition`, `available_commands`, `may_request_extension`, `may_decide_extension`); the
+// server stays the judge, this only decides which buttons to show.
+
+export const TASK_STATES = [
+  'created', 'dispatched', 'acknowledged', 'in_progress', 'submitted', 'verified', 'closed', 'returned', 'cancelled',
+] as const
+export type TaskState = (typeof TASK_STATES)[number]
+
+/** In the server's order (`TaskCommand::ALL`), which is the order of the buttons. */
+export const TASK_COMMANDS = [
+  'dispatch', 'acknowledge', 'start', 'submit', 'verify', 'reopen', 'close', 'return', 'reassign', 'cancel',
+] as const
+export type TaskCommand = (typeof TASK_COMMANDS)[number]
+
+export type Party = 'setter' | 'assignee'
+
+/** The lists `GET /api/tasks?list=` offers. */
+export const TASK_LISTS = ['open', 'overdue', 'set_by_us'] as const
+export type TaskListKind = (typeof TASK_LISTS)[number]
+
+export const TASK_SOURCES = ['direct', 'agreed_item', 'dispute_decision', 'investigation', 'supervision'] as const
+
+export interface TimeLimit {
+  unit: 'calendar_days' | 'working_days' | 'hours'
+  amount: number
+}
+
+export interface Task {
+  id: string
+  title: string
+  body: string
+  feedback_required: string | null
+  source: string
+  source_ref: string | null
+  setter_org_id: string
+  assignee_org_id: string
+  created_by: string
+  state: TaskState
+  limit: TimeLimit | null
+  started_at: number | null
+  due_at: number
+  overdue: boolean
+  feedback: string | null
+  revision: number
+  created_at: number
+  updated_at: number
+  my_party: Party
+}
+
+export interface HistoryEntry {
+  seq: number
+  at: number
+  user_id: string | null
+  name: string | null
+  org_id: string | null
+  kind: string
+  command: TaskCommand | null
+  from: TaskState | null
+  to: TaskState | null
+  body: string | null
+  detail: Record<string, unknown>
+}
+
+export interface Attachment {
+  id: string
+  task_id: string
+  name: string
+  content_type: string
+  size: number
+  sha256: string
+  uploaded_by: string
+  uploaded_org_id: string | null
+  at: number
+  url: string
+}
+
+export interface Extension {
+  id: string
+  task_id: string
+  requested_by: string
+  requested_at: number
+  new_due_at: number
+  reason: string
+  state: 'pending' | 'granted' | 'refused'
+  decided_by: string | null
+  decided_at: number | null
+  decision_note: string | null
+}
+
+export interface TaskDetail extends Task {
+  history: HistoryEntry[]
+  attachments: Attachment[]
+  extensions: Extension[]
+}
+
+/** Which party may give each command. */
+export const COMMAND_PARTY: Record<TaskCommand, Party> = {
+  dispatch: 'setter',
+  acknowledge: 'assignee',
+  start: 'assignee',
+  submit: 'assignee',
+  verify: 'setter',
+  reopen: 'setter',
+  close: 'setter',
+  return: 'assignee',
+  reassign: 'setter',
+  cancel: 'setter',
+}
+
+export function isFinal(state: TaskState): boolean {
+  return state === 'closed' || state === 'cancelled'
+}
+
+/** Dispatched, acknowledged or in progress: the deadline counts. */
+export function clockRuns(state: TaskState): boolean {
+  return state === 'dispatched' || state === 'acknowledged' || state === 'in_progress'
+}
+
+/** Where `command` by `party` leads from `state`, or null when the server would refuse it. */
+export function transition(state: TaskState, party: Party, command: TaskCommand): TaskState | null {
+  if (isFinal(state) || COMMAND_PARTY[command] !== party) return null
+  switch (command) {
+    case 'dispatch':
+      return state === 'created' ? 'dispatched' : null
+    case 'acknowledge':
+      return state === 'dispatched' ? 'acknowledged' : null
+    case 'return':
+      return state === 'dispatched' || state === 'acknowledged' ? 'returned' : null
+    case 'start':
+      return state === 'acknowledged' ? 'in_progress' : null
+    case 'submit':
+      return state === 'acknowledged' || state === 'in_progress' ? 'submitted' : null
+    case 'verify':
+      return state === 'submitted' ? 'verified' : null
+    case 'reopen':
+      return state === 'submitted' ? 'in_progress' : null
+    case 'close':
+      return state === 'verified' ? 'closed' : null
+    case 'reassign':
+      return state === 'returned' ? 'dispatched' : null
+    case 'cancel':
+      return ['created', 'dispatched', 'acknowledged', 'in_progress', 'returned'].includes(state) ? 'cancelled' : null
+  }
+}
+
+/** The commands `party` may give now, in button order. */
+export function availableCommands(state: TaskState, party: Party): TaskCommand[] {
+  return TASK_COMMANDS.filter((command) => transition(state, party, command) !== null)
+}
+
+/** What a command needs written: feedback (submit), a reason (return, reopen, cancel), or nothing. */
+export function textNeeded(command: TaskCommand): 'feedback' | 'reason' | null {
+  if (command === 'submit') return 'feedback'
+  if (command === 'return' || command === 'reopen' || command === 'cancel') return 'reason'
+  return null
+}
+
+export interface ActionForm {
+  text?: string
+  assigneeOrgId?: string
+  dueAt?: number | null
+}
+
+/**
+ * The body of `POST /api/tasks/{id}/actions/{command}`: exactly the fields the server accepts
+ * for that command (it refuses any other), or an error key when something required is missing.
+ */
+export function actionBody(
+  command: TaskCommand,
+  revision: number,
+  form: ActionForm,
+): { body: Record<string, unknown> } | { error: string } {
+  const body: Record<string, unknown> = { revision }
+  const text = (form.text ?? '').trim()
+  const needed = textNeeded(command)
+  if (needed === 'feedback') {
+    if (!text) return { error: 'tasks.form.feedbackRequired' }
+    body.feedback = text
+  } else if (needed === 'reason') {
+    if (!text) return { error: 'tasks.form.reasonRequired' }
+    body.reason = text
+  } else if (text) {
+    body.reason = text
+  }
+  if (command === 'reassign') {
+    if (!form.assigneeOrgId) return { error: 'tasks.form.assigneeRequired' }
+    body.assignee_org_id = form.assigneeOrgId
+  }
+  if ((command === 'dispatch' || command === 'reassign') && form.dueAt != null) body.due_at = form.dueAt
+  return { body }
+}
+
+/** Whether the assignee may ask for an extension now (before the deadline, one at a time). */
+export function canRequestExtension(task: Pick<Task, 'state' | 'my_party' | 'due_at'>, extensions: Pick<Extension, 'state'>[], now: number): boolean {
+  return (
+    task.my_party === 'assignee' &&
+    (task.state === 'acknowledged' || task.state === 'in_progress') &&
+    now < task.due_at &&
+    !extensions.some((e) => e.state === 'pending')
+  )
+}
+
+/** Whether the setter may answer a pending extension request now. */
+export function canDecideExtension(task: Pick<Task, 'state' | 'my_party'>, extension: Pick<Extension, 'state'>): boolean {
+  return task.my_party === 'setter' && clockRuns(task.state) && extension.state === 'pending'
+}
+
+/** Whether the caller may attach evidence and comment: either party, while not final. */
+export function canContribute(task: Pick<Task, 'state'>): boolean {
+  return !isFinal(task.state)
+}
+
+export type DeadlineStatus = 'stopped' | 'overdue' | 'due_soon' | 'on_track'
+
+/** A day: a deadline closer than this is "due soon". */
+export const DUE_SOON_MS = 24 * 60 * 60 * 1000
+
+/**
+ * How a task stands against its deadline: overdue only while its clock runs and past due;
+ * "stopped" when the clock does not run (draft, submitted, verified, closed, returned, cancelled).
+ */
+export function deadlineStatus(task: Pick<Task, 'state' | 'due_at'>, now: number): DeadlineStatus {
+  if (!clockRuns(task.state)) return 'stopped'
+  if (task.due_at < now) return 'overdue'
+  if (task.due_at - now <= DUE_SOON_MS) return 'due_soon'
+  return 'on_track'
+}
+
+/** The tag colour Element Plus uses for a task state. */
+export function stateTagType(state: TaskState): 'primary' | 'success' | 'info' | 'warning' | 'danger' {
+  switch (state) {
+    case 'closed':
+    case 'verified':
+      return 'success'
+    case 'submitted':
+      return 'warning'
+    case 'returned':
+      return 'danger'
+    case 'cancelled':
+    case 'created':
+      return 'info'
+    default:
+      return 'primary'
+  }
+}
+
+/** Whether an event (`task.*`, subject `task:<id>`) is about this task. */
+export function eventIsAbout(event: { subject: string; payload: Record<string, unknown> }, taskId: string): boolean {
+  return event.subject === `task:${taskId}` || event.payload?.task_id === taskId
+}
+
+/** Tasks sorted for reading: overdue first, then by deadline, nearest first. */
+export function sortByUrgency<T extends Pick<Task, 'state' | 'due_at'>>(tasks: T[], now: number): T[] {
+  const rank = (t: T) => {
+    const s = deadlineStatus(t, now)
+    return s === 'overdue' ? 0 : s === 'due_soon' ? 1 : s === 'on_track' ? 2 : 3
+  }
+  return [...tasks].sort((a, b) => rank(a) - rank(b) || a.due_at - b.due_at)
+}
+
+/** A byte count for people: the i18n key (`tasks.size.b|kb|mb`) and the number to put in it. */
+export function sizeParts(bytes: number): { key: string; n: string } {
+  if (bytes < 1024) return { key: 'tasks.size.b', n: String(bytes) }
+  if (bytes < 1024 * 1024) return { key: 'tasks.size.kb', n: (bytes / 1024).toFixed(1) }
+  return { key: 'tasks.size.mb', n: (bytes / 1024 / 1024).toFixed(1) }
+}
