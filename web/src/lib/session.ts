@@ -46,3 +46,28 @@ export async function signOut(): Promise<string | null> {
   session.org = null
   return out?.end_session_url ?? null
 }
+
+/**
+ * Counts work done only over a document socket (typing the minutes) as use of the session.
+ *
+ * The server extends a session's idle limit when it is used for a request; a person writing
+ * the minutes for half an hour sends only socket frames, and would find themselves signed out
+ * at their next click. Calling the returned function on each local edit asks the server who we
+ * are at most once every `everyMs`, which renews the session while someone is actually
+ * working (and only then: an open but untouched tab still times out).
+ */
+export function keepAliveWhileWorking(
+  ping: () => Promise<unknown> = () => get('/api/auth/me'),
+  everyMs = 5 * 60_000,
+  now: () => number = Date.now,
+): () => void {
+  let last = -Infinity
+  return () => {
+    const at = now()
+    if (at - last < everyMs) return
+    last = at
+    // A failure needs no handling here: a 401 sends the person to sign in (api.ts), and a
+    // network error is shown by the connection indicator.
+    ping().catch(() => {})
+  }
+}
