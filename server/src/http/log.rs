@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::http::extract::{Json, Query};
+use crate::http::extract::{body_at_most, Json, Query};
 use crate::signing::bundle::Bundle;
 use crate::signing::verify;
 use crate::state::AppState;
@@ -101,16 +101,7 @@ async fn verify_bundle(
             MAX_BUNDLE_BYTES / (1024 * 1024)
         ))
     };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BUNDLE_BYTES) {
-        return Err(too_large());
-    }
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BUNDLE_BYTES).await else {
-        return Err(too_large());
-    };
+    let bytes = body_at_most(&headers, body, MAX_BUNDLE_BYTES, too_large).await?;
     let trusted = state.keyring.log_verifier();
     // Parsing and checking signatures is CPU work measured in milliseconds per file: off the
     // async threads.

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use crate::auth::Caller;
 use crate::db::{Attachment, Extension, StoredEntry};
 use crate::error::ApiError;
-use crate::http::extract::{Json, Path, Query};
+use crate::http::extract::{body_at_most, Json, Path, Query};
 use crate::state::AppState;
 use crate::work::page;
 use crate::work::tasks::{
@@ -208,17 +208,7 @@ async fn attach(
     body: Body,
 ) -> Result<Response, ApiError> {
     let max = state.work.max_attachment_bytes;
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
-        return Err(too_large(max));
-    }
-    // Without a Content-Length (chunked), the limit stops the read as soon as it is passed.
-    let Ok(bytes) = axum::body::to_bytes(body, max).await else {
-        return Err(too_large(max));
-    };
+    let bytes = body_at_most(&headers, body, max, || too_large(max)).await?;
     let content_type = match headers.get(header::CONTENT_TYPE) {
         None => None,
         Some(v) => Some(
