@@ -122,6 +122,20 @@ pub(crate) async fn load_meeting(
     })
 }
 
+/// The meeting, once the caller may manage its minutes (the convener's acts: freeze, open
+/// signing, archive).
+async fn managed_meeting(
+    state: &AppState,
+    caller: &Caller,
+    meeting_id: &str,
+) -> Result<MeetingFacts, ApiError> {
+    let meeting = load_meeting(state, caller, meeting_id).await?;
+    caller
+        .allow(state, Action::ManageMinutes(meeting.facts()))
+        .await?;
+    Ok(meeting)
+}
+
 /// The version being worked on and its state: the newest frozen-or-later version, or the
 /// draft after the newest superseded one.
 fn current(versions: &[MinutesVersion]) -> (i64, MinutesState) {
@@ -325,10 +339,7 @@ pub async fn freeze(
     meeting_id: &str,
     input: FreezeInput,
 ) -> Result<MinutesView, ApiError> {
-    let meeting = load_meeting(state, caller, meeting_id).await?;
-    caller
-        .allow(state, Action::ManageMinutes(meeting.facts()))
-        .await?;
+    let meeting = managed_meeting(state, caller, meeting_id).await?;
     if !matches!(
         meeting.meeting.state,
         MeetingState::InProgress | MeetingState::Ended
@@ -533,10 +544,7 @@ pub async fn open_signing(
     meeting_id: &str,
     input: VersionInput,
 ) -> Result<MinutesView, ApiError> {
-    let meeting = load_meeting(state, caller, meeting_id).await?;
-    caller
-        .allow(state, Action::ManageMinutes(meeting.facts()))
-        .await?;
+    let meeting = managed_meeting(state, caller, meeting_id).await?;
     let versions = state.db.minutes_versions(&meeting.space.id).await?;
     let live = live_version(&versions, input.version)?;
     let to =
@@ -1146,10 +1154,7 @@ pub async fn archive(
     meeting_id: &str,
     input: VersionInput,
 ) -> Result<MinutesView, ApiError> {
-    let meeting = load_meeting(state, caller, meeting_id).await?;
-    caller
-        .allow(state, Action::ManageMinutes(meeting.facts()))
-        .await?;
+    let meeting = managed_meeting(state, caller, meeting_id).await?;
     let versions = state.db.minutes_versions(&meeting.space.id).await?;
     let live = live_version(&versions, input.version)?;
     rules::transition(live.state, MinutesCommand::Archive).map_err(|r| refused(r.rule))?;
