@@ -1,16 +1,24 @@
-//! The document update log, its snapshots, and the committer that groups appends.
+//! The document update log, its snapshots, and the group commit of appends.
 //!
 //! [`DocLog`] implements [`collab::DocStore`]. Loads and compactions go straight to the
-//! database; appends go through one committer task:
+//! database; appends are grouped, so that one commit (one fsync) serves every update that
+//! arrived while the previous one ran. How depends on the engine:
 //!
-//! 1. [`DocLog::append`](collab::DocStore::append) puts the update and a reply channel on a
-//!    bounded queue and waits for the reply.
-//! 2. The committer waits for the first queued update, then takes everything else already queued
-//!    (up to [`MAX_BATCH`]) and writes it all in one transaction, then answers each waiter with
-//!    its seq.
+//! - **SQLite: the appender commits.** [`DocLog::append`](collab::DocStore::append) queues the
+//!   update, then tries to take the log's own write connection (a `rusqlite` connection, beside
+//!   sqlx's pools). The task that gets it commits everything queued (up to [`MAX_BATCH`] per
+//!   transaction, until the queue is empty) and answers each waiter; a task that finds it taken
+//!   just waits for its answer, because the holder sees its update before letting go. An idle
+//!   server thus commits a lone update on the appending task itself, with no hand-off to another
+//!   task or thread: at low load those hand-offs (each a wake-up of a parked thread) cost more
+//!   than the write. sqlx could not do this: every statement it runs on SQLite is a round trip
+//!   to the connection's own worker thread.
+//! - **PostgreSQL: one committer task.** It waits for the first queued update, takes everything
+//!   else already queued, writes it all in one transaction and answers each waiter. The network
+//!   round trip is the cost there, and one task keeps one connection busy at a time.
 //!
-//! There is no linger timer: a batch is whatever queued while the previous commit ran. An idle
-//! server commits a lone update at once; a busy one shares each commit among many updates.
+//! There is no linger timer in either: a batch is whatever queued while the previous commit
+//! ran.
 //!
 //! Every waiter of a batch hears the same outcome: if the commit fails, all get an error, so
 //! nothing is ever reported stored that was not. (The reverse can happen: a connection lost
@@ -18,7 +26,8 @@
 //!
 //! The log is never deleted from or rewritten; compaction only writes snapshots.
 
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Instant;
 
 use async_trait::async_trait;
@@ -28,17 +37,19 @@ use collab::{
     store::{DocId, DocStore, Snapshot, StoreError, StoredDoc, StoredUpdate},
 };
 use prometheus_client::metrics::histogram::Histogram;
+use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::{now_unix_ms, Db, DbError, Engine};
+use super::{now_unix_ms, Db, DbError, Engine, SqliteSync, SQLITE_BUSY_TIMEOUT};
 
 /// Most updates written in one transaction. Bounds the size of one statement and how long one
 /// commit can keep the next batch waiting.
 const MAX_BATCH: usize = 512;
 
-/// Appends that may wait for the committer before `append` itself waits (backpressure).
+/// PostgreSQL: appends that may wait for the committer before `append` itself waits
+/// (backpressure).
 const QUEUE_CAPACITY: usize = 4 * MAX_BATCH;
 
 /// Key of the PostgreSQL transaction advisory lock that serializes committers across nodes.
@@ -50,7 +61,7 @@ const QUEUE_CAPACITY: usize = 4 * MAX_BATCH;
 /// not per update.
 const PG_COMMIT_LOCK: i64 = 0x636f_6e63_6f72_6401; // "concord" + 1, in ASCII.
 
-/// One update waiting for the committer.
+/// One update waiting to be committed.
 struct Pending {
     doc_id: String,
     data: Bytes,
@@ -76,59 +87,96 @@ pub struct UpdateAuthor {
 /// Not `Clone`: share it in an `Arc`, so that there is exactly one committer.
 pub struct DocLog {
     db: Db,
+    commit: Commit,
+    commit_seconds: Histogram,
+}
+
+/// How appends reach the database.
+enum Commit {
+    /// SQLite: whichever appending task finds the log's connection free commits.
+    ByAppender(Arc<SqliteLogWriter>),
+    /// PostgreSQL: a committer task.
+    ByTask(Committer),
+}
+
+/// The PostgreSQL committer task and its queue.
+struct Committer {
     queue: mpsc::Sender<Pending>,
     /// Tells the committer to stop accepting appends, commit what is queued, and exit.
     stop: CancellationToken,
     /// Taken by the first [`DocLog::shutdown`]. A std mutex: it is never held across an await.
-    committer: Mutex<Option<JoinHandle<()>>>,
+    task: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl DocLog {
-    /// Starts the committer task on the current Tokio runtime.
+    /// Prepares group commit for `db`'s engine (on PostgreSQL, starts the committer task on the
+    /// current Tokio runtime).
     ///
     /// `commit_seconds` receives the duration of every batch's transaction, successful or not;
     /// the caller owns its registration and buckets.
     pub fn start(db: Db, commit_seconds: Histogram) -> DocLog {
-        let (queue, pending) = mpsc::channel(QUEUE_CAPACITY);
-        let stop = CancellationToken::new();
-        let committer = tokio::spawn(run_committer(
-            db.clone(),
-            pending,
-            stop.clone(),
-            commit_seconds,
-        ));
+        let commit = match &db.engine {
+            Engine::Sqlite { log_writer, .. } => Commit::ByAppender(Arc::clone(log_writer)),
+            Engine::Postgres(pool) => {
+                let (queue, pending) = mpsc::channel(QUEUE_CAPACITY);
+                let stop = CancellationToken::new();
+                let task = tokio::spawn(run_committer(
+                    pool.clone(),
+                    pending,
+                    stop.clone(),
+                    commit_seconds.clone(),
+                ));
+                Commit::ByTask(Committer {
+                    queue,
+                    stop,
+                    task: Mutex::new(Some(task)),
+                })
+            }
+        };
         DocLog {
             db,
-            queue,
-            stop,
-            committer: Mutex::new(Some(committer)),
+            commit,
+            commit_seconds,
         }
     }
 
-    /// Appends waiting for the committer right now (for a gauge).
+    /// Appends waiting to be committed right now (for a gauge).
     pub fn queue_depth(&self) -> usize {
-        self.queue.max_capacity() - self.queue.capacity()
+        match &self.commit {
+            Commit::ByAppender(writer) => writer.queued(),
+            Commit::ByTask(committer) => {
+                committer.queue.max_capacity() - committer.queue.capacity()
+            }
+        }
     }
 
-    /// Stops accepting appends, commits everything already queued, and waits for the committer
-    /// to exit. Later appends fail with [`DbError::ShutDown`]. Takes `&self` because the log is
-    /// shared in an `Arc` by every room; calling it twice is harmless.
+    /// Stops accepting appends, commits everything already queued, and waits until it is
+    /// committed. Later appends fail with [`DbError::ShutDown`]. Takes `&self` because the log
+    /// is shared in an `Arc` by every room; calling it twice is harmless.
     pub async fn shutdown(&self) {
-        self.stop.cancel();
-        let committer = self.committer.lock().expect("poisoned").take();
-        if let Some(committer) = committer {
-            if let Err(err) = committer.await {
-                tracing::error!(error = %err, "document log committer panicked");
+        match &self.commit {
+            Commit::ByAppender(writer) => writer.close(Some(&self.commit_seconds)),
+            Commit::ByTask(committer) => {
+                committer.stop.cancel();
+                let task = committer.task.lock().expect("poisoned").take();
+                if let Some(task) = task {
+                    if let Err(err) = task.await {
+                        tracing::error!(error = %err, "document log committer panicked");
+                    }
+                }
             }
         }
     }
 }
 
 impl Drop for DocLog {
-    // Without this, the committer would live as long as the runtime when `shutdown` was not
-    // called. It still commits what is queued before exiting.
+    // Without this, a PostgreSQL committer would live as long as the runtime when `shutdown`
+    // was not called. Both still commit what is queued.
     fn drop(&mut self) {
-        self.stop.cancel();
+        match &self.commit {
+            Commit::ByAppender(writer) => writer.close(Some(&self.commit_seconds)),
+            Commit::ByTask(committer) => committer.stop.cancel(),
+        }
     }
 }
 
@@ -152,10 +200,17 @@ impl DocStore for DocLog {
             org_id: author.org.clone(),
             reply,
         };
-        self.queue
-            .send(pending)
-            .await
-            .map_err(|_| StoreError::new(DbError::ShutDown))?;
+        match &self.commit {
+            Commit::ByAppender(writer) => {
+                writer.enqueue(pending)?;
+                writer.commit_queued(Some(&self.commit_seconds));
+            }
+            Commit::ByTask(committer) => committer
+                .queue
+                .send(pending)
+                .await
+                .map_err(|_| StoreError::new(DbError::ShutDown))?,
+        }
         // A dropped reply means the committer is gone without answering (it panicked).
         answer
             .await
@@ -175,9 +230,198 @@ impl DocStore for DocLog {
     }
 }
 
-/// The committer task: one per [`DocLog`], the only writer of `doc_updates`.
+/// SQLite: the connection that writes `doc_updates`, and the appends waiting for it.
+///
+/// Lives in the [`Db`] (opened with its pools, after the migrations, and closed with them) so
+/// that every [`DocLog`] on one database shares one queue: a second queue would hold appends
+/// that the holder of the connection never looks at.
+pub(super) struct SqliteLogWriter {
+    /// Held only while a batch is written, never across an await. `None` once closed.
+    connection: Mutex<Option<rusqlite::Connection>>,
+    queue: Mutex<Queue>,
+}
+
+struct Queue {
+    waiting: Vec<Pending>,
+    /// Set by [`SqliteLogWriter::close`]: appends are refused from then on.
+    closed: bool,
+}
+
+impl SqliteLogWriter {
+    /// Opens the log's write connection to the (already migrated, already WAL) file at `path`.
+    pub(super) fn open(path: &Path, sync: SqliteSync) -> Result<SqliteLogWriter, DbError> {
+        let connection = rusqlite::Connection::open(path).map_err(DbError::Sqlite)?;
+        connection
+            .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            .map_err(DbError::Sqlite)?;
+        let synchronous = match sync {
+            SqliteSync::Normal => "normal",
+            SqliteSync::Full => "full",
+        };
+        connection
+            .pragma_update(None, "synchronous", synchronous)
+            .map_err(DbError::Sqlite)?;
+        Ok(SqliteLogWriter {
+            connection: Mutex::new(Some(connection)),
+            queue: Mutex::new(Queue {
+                waiting: Vec::new(),
+                closed: false,
+            }),
+        })
+    }
+
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        // Nothing that can panic runs under this lock; recover rather than refuse to go on.
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn queued(&self) -> usize {
+        self.queue().waiting.len()
+    }
+
+    fn enqueue(&self, pending: Pending) -> Result<(), StoreError> {
+        let mut queue = self.queue();
+        if queue.closed {
+            return Err(StoreError::new(DbError::ShutDown));
+        }
+        queue.waiting.push(pending);
+        Ok(())
+    }
+
+    /// Commits everything queued, unless another task holds the connection: then that task
+    /// commits it, because it looks at the queue again after letting go.
+    fn commit_queued(&self, commit_seconds: Option<&Histogram>) {
+        loop {
+            let connection = match self.connection.try_lock() {
+                Ok(connection) => connection,
+                // A panic while writing may have left its transaction open; `insert_sqlite`
+                // rolls that back first. The connection itself is fine.
+                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => return,
+            };
+            self.commit_while_queued(connection.as_ref(), commit_seconds);
+            drop(connection);
+            // An append queued after the last look but before the unlock found the connection
+            // taken and relies on this look.
+            if self.queue().waiting.is_empty() {
+                return;
+            }
+        }
+    }
+
+    fn commit_while_queued(
+        &self,
+        connection: Option<&rusqlite::Connection>,
+        commit_seconds: Option<&Histogram>,
+    ) {
+        loop {
+            let batch: Vec<Pending> = {
+                let mut queue = self.queue();
+                let n = queue.waiting.len().min(MAX_BATCH);
+                queue.waiting.drain(..n).collect()
+            };
+            if batch.is_empty() {
+                return;
+            }
+            let Some(connection) = connection else {
+                answer(batch, Err(DbError::ShutDown));
+                continue;
+            };
+            let started = Instant::now();
+            let result = insert_sqlite(connection, &batch);
+            if let Some(histogram) = commit_seconds {
+                histogram.observe(started.elapsed().as_secs_f64());
+            }
+            answer(batch, result.map_err(DbError::Sqlite));
+        }
+    }
+
+    /// Refuses further appends, commits what is queued (waiting for a commit under way), and
+    /// closes the connection. Calling it again does nothing.
+    pub(super) fn close(&self, commit_seconds: Option<&Histogram>) {
+        self.queue().closed = true;
+        let mut connection = self.connection.lock().unwrap_or_else(|p| p.into_inner());
+        self.commit_while_queued(connection.as_ref(), commit_seconds);
+        drop(connection.take());
+    }
+}
+
+/// Writes one batch in one transaction and returns the seqs in the batch's order.
+fn insert_sqlite(
+    connection: &rusqlite::Connection,
+    batch: &[Pending],
+) -> rusqlite::Result<Vec<i64>> {
+    // A panic in an earlier batch may have left its transaction open.
+    if !connection.is_autocommit() {
+        connection.execute_batch("rollback")?;
+    }
+    // IMMEDIATE, like every write transaction here: it waits (up to the busy timeout) for the
+    // sqlx writer or another process instead of failing on a stale snapshot. The statements
+    // are prepared once and cached: parsing `begin` and `commit` every time was a fifth of a
+    // lone update's commit.
+    connection.prepare_cached("begin immediate")?.execute([])?;
+    let written = insert_rows(connection, batch).and_then(|seqs| {
+        connection
+            .prepare_cached("commit")?
+            .execute([])
+            .map(|_| seqs)
+    });
+    if written.is_err() && !connection.is_autocommit() {
+        // The error being reported matters more than one from rolling back.
+        let _ = connection.execute_batch("rollback");
+    }
+    written
+}
+
+fn insert_rows(connection: &rusqlite::Connection, batch: &[Pending]) -> rusqlite::Result<Vec<i64>> {
+    // One timestamp for the batch: its updates commit together.
+    let now_ms = now_unix_ms();
+    let mut insert = connection.prepare_cached(
+        "insert into doc_updates (doc_id, data, user_id, org_id, created_at)
+         values (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut seqs = Vec::with_capacity(batch.len());
+    for update in batch {
+        insert.execute((
+            &update.doc_id,
+            &update.data[..],
+            &update.user_id,
+            &update.org_id,
+            now_ms,
+        ))?;
+        // `seq` is the rowid.
+        seqs.push(connection.last_insert_rowid());
+    }
+    Ok(seqs)
+}
+
+/// Tells every waiter of a batch its outcome: its seq, or the batch's error.
+fn answer(batch: Vec<Pending>, result: Result<Vec<i64>, DbError>) {
+    match result {
+        Ok(seqs) => {
+            for (waiter, seq) in batch.into_iter().zip(seqs) {
+                // A waiter that gave up still had its update stored; nothing to undo.
+                let _ = waiter.reply.send(Ok(seq));
+            }
+        }
+        Err(err) => {
+            tracing::error!(
+                error = %err,
+                cause = ?std::error::Error::source(&err),
+                updates = batch.len(),
+                "committing document updates failed"
+            );
+            let err = Arc::new(err);
+            for waiter in batch {
+                let _ = waiter.reply.send(Err(StoreError::new(Arc::clone(&err))));
+            }
+        }
+    }
+}
+
+/// The PostgreSQL committer task: one per [`DocLog`].
 async fn run_committer(
-    db: Db,
+    pool: PgPool,
     mut pending: mpsc::Receiver<Pending>,
     stop: CancellationToken,
     commit_seconds: Histogram,
@@ -203,106 +447,52 @@ async fn run_committer(
         }
 
         let started = Instant::now();
-        let result = db.insert_updates(&batch).await;
+        let result = insert_postgres(&pool, &batch).await;
         commit_seconds.observe(started.elapsed().as_secs_f64());
-
-        match result {
-            Ok(seqs) => {
-                for (waiter, seq) in batch.drain(..).zip(seqs) {
-                    // A waiter that gave up still had its update stored; nothing to undo.
-                    let _ = waiter.reply.send(Ok(seq));
-                }
-            }
-            Err(err) => {
-                tracing::error!(
-                    error = %err,
-                    cause = ?std::error::Error::source(&err),
-                    updates = batch.len(),
-                    "committing document updates failed"
-                );
-                let err = Arc::new(err);
-                for waiter in batch.drain(..) {
-                    let _ = waiter.reply.send(Err(StoreError::new(Arc::clone(&err))));
-                }
-            }
-        }
+        answer(std::mem::take(&mut batch), result);
     }
     tracing::debug!("document log committer stopped");
 }
 
-impl Db {
-    /// Writes one batch in one transaction and returns the seqs in the batch's order.
-    async fn insert_updates(&self, batch: &[Pending]) -> Result<Vec<i64>, DbError> {
-        // One timestamp for the batch: its updates commit together.
-        let now_ms = now_unix_ms();
-        match &self.engine {
-            Engine::Sqlite { writer, .. } => {
-                // One multi-row statement in autocommit: atomic like a transaction, and a
-                // single round trip to sqlx's SQLite worker thread instead of one per row plus
-                // begin and commit. The committer is the only writer, so the rows get
-                // consecutive seqs in the order of `values`; sorting the returned seqs
-                // matches them to the batch without trusting the order of `returning`.
-                let mut sql = String::from(
-                    "insert into doc_updates (doc_id, data, user_id, org_id, created_at) values ",
-                );
-                for i in 0..batch.len() {
-                    sql.push_str(if i == 0 {
-                        "(?, ?, ?, ?, ?)"
-                    } else {
-                        ", (?, ?, ?, ?, ?)"
-                    });
-                }
-                sql.push_str(" returning seq");
-                let mut query = sqlx::query_scalar::<_, i64>(&sql);
-                for update in batch {
-                    query = query
-                        .bind(&update.doc_id)
-                        .bind(&update.data[..])
-                        .bind(&update.user_id)
-                        .bind(&update.org_id)
-                        .bind(now_ms);
-                }
-                let mut seqs = query.fetch_all(writer).await?;
-                seqs.sort_unstable();
-                Ok(seqs)
-            }
-            Engine::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("select pg_advisory_xact_lock($1)")
-                    .bind(PG_COMMIT_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
-                // Allocate the seqs first and insert them explicitly: one round trip for the
-                // whole batch, and each row's seq is known without trusting `returning` order.
-                let mut seqs: Vec<i64> = sqlx::query_scalar(
-                    "select nextval(pg_get_serial_sequence('doc_updates', 'seq'))
-                     from generate_series(1, $1)",
-                )
-                .bind(i32::try_from(batch.len()).expect("a batch is at most MAX_BATCH"))
-                .fetch_all(&mut *tx)
-                .await?;
-                seqs.sort_unstable();
-                sqlx::query(
-                    "insert into doc_updates (seq, doc_id, data, user_id, org_id, created_at)
-                     select u.seq, u.doc_id, u.data, u.user_id, u.org_id,
-                            to_timestamp($6::double precision / 1000)
-                     from unnest($1::bigint[], $2::text[], $3::bytea[], $4::text[], $5::text[])
-                          as u (seq, doc_id, data, user_id, org_id)",
-                )
-                .bind(&seqs)
-                .bind(batch.iter().map(|u| u.doc_id.as_str()).collect::<Vec<_>>())
-                .bind(batch.iter().map(|u| &u.data[..]).collect::<Vec<_>>())
-                .bind(batch.iter().map(|u| u.user_id.as_str()).collect::<Vec<_>>())
-                .bind(batch.iter().map(|u| u.org_id.as_str()).collect::<Vec<_>>())
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(seqs)
-            }
-        }
-    }
+/// Writes one batch in one transaction and returns the seqs in the batch's order.
+async fn insert_postgres(pool: &PgPool, batch: &[Pending]) -> Result<Vec<i64>, DbError> {
+    // One timestamp for the batch: its updates commit together.
+    let now_ms = now_unix_ms();
+    let mut tx = pool.begin().await?;
+    sqlx::query("select pg_advisory_xact_lock($1)")
+        .bind(PG_COMMIT_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    // Allocate the seqs first and insert them explicitly: one round trip for the whole batch,
+    // and each row's seq is known without trusting `returning` order.
+    let mut seqs: Vec<i64> = sqlx::query_scalar(
+        "select nextval(pg_get_serial_sequence('doc_updates', 'seq'))
+         from generate_series(1, $1)",
+    )
+    .bind(i32::try_from(batch.len()).expect("a batch is at most MAX_BATCH"))
+    .fetch_all(&mut *tx)
+    .await?;
+    seqs.sort_unstable();
+    sqlx::query(
+        "insert into doc_updates (seq, doc_id, data, user_id, org_id, created_at)
+         select u.seq, u.doc_id, u.data, u.user_id, u.org_id,
+                to_timestamp($6::double precision / 1000)
+         from unnest($1::bigint[], $2::text[], $3::bytea[], $4::text[], $5::text[])
+              as u (seq, doc_id, data, user_id, org_id)",
+    )
+    .bind(&seqs)
+    .bind(batch.iter().map(|u| u.doc_id.as_str()).collect::<Vec<_>>())
+    .bind(batch.iter().map(|u| &u.data[..]).collect::<Vec<_>>())
+    .bind(batch.iter().map(|u| u.user_id.as_str()).collect::<Vec<_>>())
+    .bind(batch.iter().map(|u| u.org_id.as_str()).collect::<Vec<_>>())
+    .bind(now_ms)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(seqs)
+}
 
+impl Db {
     /// Reads a document's snapshot and the log after it.
     ///
     /// Two statements without a shared transaction is still consistent: the snapshot is read

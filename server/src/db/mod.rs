@@ -9,9 +9,11 @@
 //!   `identity.rs`). Conformance suites (`tests/it/store.rs`, `tests/it/store_identity.rs`) run
 //!   every operation against both.
 //! - **Group commit.** A document update must be durable before it is broadcast, and a commit
-//!   (an fsync) is the expensive part of a write. [`DocLog`] funnels every append through one
-//!   committer task that writes whatever has queued in one transaction, so the cost of a commit
-//!   is shared by every update that arrived while the previous one ran.
+//!   (an fsync) is the expensive part of a write. [`DocLog`] writes whatever has queued in one
+//!   transaction, so the cost of a commit is shared by every update that arrived while the
+//!   previous one ran. On SQLite it does so on the appending task through a `rusqlite`
+//!   connection of its own: the only SQL outside sqlx, because sqlx's hop to its SQLite worker
+//!   thread was most of an edit's latency at low load.
 //! - **Errors by kind.** [`DbError`] says what kind of failure happened (unavailable, migration,
 //!   conflict, ...) so the HTTP layer can pick 503 or 500 without reading message text. Its
 //!   `Display` never includes SQL or database messages; those stay in the `source` chain, for
@@ -21,7 +23,7 @@
 //!
 //! - `mod.rs`: [`Db`] (the cheap, cloneable handle), [`DbConfig`], [`SqliteSync`], [`DbError`].
 //! - `doc_log.rs`: the document update log and snapshots, [`DocLog`] (implements
-//!   [`collab::DocStore`]) and its committer task.
+//!   [`collab::DocStore`]) and its group commit.
 //! - `identity.rs`: the identity records callers see ([`Org`], [`User`], [`Space`], ...) and
 //!   what the identity queries share (the per-engine macros, the PostgreSQL locks).
 //! - `directory.rs`: regions, organizations and the all-or-nothing directory import.
@@ -48,6 +50,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -187,6 +190,9 @@ pub enum DbError {
     /// Anything else: a bug, corrupt data, a full disk.
     #[error("a database operation failed")]
     Other(#[source] sqlx::Error),
+    /// A write of the document log's own SQLite connection failed (see `doc_log.rs`).
+    #[error("a database operation failed")]
+    Sqlite(#[source] rusqlite::Error),
 }
 
 impl From<sqlx::Error> for DbError {
@@ -234,6 +240,10 @@ enum Engine {
         writer: SqlitePool,
         /// Read-only connections, which WAL lets run while the writer commits.
         readers: SqlitePool,
+        /// The document log's own write connection (see `doc_log.rs`): appends are committed
+        /// on the appending task, without sqlx's hop to a worker thread. It and `writer` take
+        /// turns through SQLite's write lock, as a second process would.
+        log_writer: Arc<doc_log::SqliteLogWriter>,
     },
     Postgres(PgPool),
 }
@@ -302,14 +312,20 @@ impl Db {
             )
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&writer).await?;
+        let log_path = base.get_filename().to_owned();
         let readers = SqlitePoolOptions::new()
             .max_connections(SQLITE_READERS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(base.read_only(true))
             .await?;
+        let log_writer = doc_log::SqliteLogWriter::open(&log_path, sync)?;
         tracing::info!(engine = "sqlite", ?sync, "database ready");
         Ok(Db {
-            engine: Engine::Sqlite { writer, readers },
+            engine: Engine::Sqlite {
+                writer,
+                readers,
+                log_writer: Arc::new(log_writer),
+            },
             mail_delivery: false,
         })
     }
@@ -343,7 +359,9 @@ impl Db {
     /// checks the writer, which is the connection that can be stuck.
     pub async fn ping(&self) -> Result<(), DbError> {
         match &self.engine {
-            Engine::Sqlite { writer, readers } => {
+            Engine::Sqlite {
+                writer, readers, ..
+            } => {
                 sqlx::query("select 1").execute(writer).await?;
                 sqlx::query("select 1").execute(readers).await?;
             }
@@ -355,10 +373,16 @@ impl Db {
     }
 
     /// Closes every connection, waiting for those in use to be returned. Shut the [`DocLog`]
-    /// down first, or its pending appends fail with [`DbError::Unavailable`].
+    /// down first: appends after this fail (on SQLite, those already queued are committed
+    /// first).
     pub async fn close(&self) {
         match &self.engine {
-            Engine::Sqlite { writer, readers } => {
+            Engine::Sqlite {
+                writer,
+                readers,
+                log_writer,
+            } => {
+                log_writer.close(None);
                 readers.close().await;
                 writer.close().await;
             }
