@@ -54,7 +54,8 @@ MODES
 
 MEASUREMENTS
   connect+sync: per client, from TCP connect until the server's SyncStep2 is applied.
-  server RSS (VmRSS) and CPU come from /proc/PID (--server-pid), sampled every 500 ms; RSS
+  server RSS (VmRSS, and its private part RssAnon: RSS without file-backed pages such as the
+  executable's code) and CPU come from /proc/PID (--server-pid), sampled every 500 ms; RSS
   over the whole scenario, CPU% (of one core) over the write+drain window. The tool's own
   CPU% (/proc/self/stat) over the same window is shown so a saturated client is visible.
 
@@ -511,13 +512,14 @@ async fn run(a: RunArgs) -> Result<Value> {
     errors.dedup();
     errors.truncate(5);
 
-    let (rss_peak, rss_mean) = if samples.is_empty() {
-        (None, None)
+    let (rss_peak, rss_mean, anon_peak) = if samples.is_empty() {
+        (None, None, None)
     } else {
         let peak = samples.iter().map(|s| s.rss_kib).max().unwrap_or(0) as f64 / 1024.0;
         let mean =
             samples.iter().map(|s| s.rss_kib as f64).sum::<f64>() / samples.len() as f64 / 1024.0;
-        (Some(peak), Some(mean))
+        let anon = samples.iter().map(|s| s.anon_kib).max().unwrap_or(0) as f64 / 1024.0;
+        (Some(peak), Some(mean), Some(anon))
     };
     let ms = |h: &Histogram<u64>, q: f64| -> Value {
         if h.is_empty() {
@@ -560,6 +562,7 @@ async fn run(a: RunArgs) -> Result<Value> {
             "pid": a.server_pid,
             "rss_peak_mib": rss_peak.map(round3),
             "rss_mean_mib": rss_mean.map(round3),
+            "rss_anon_peak_mib": anon_peak.map(round3),
             "cpu_pct": server_cpu.map(round3),
             "samples": samples.len(),
         },
@@ -1038,6 +1041,9 @@ fn parse_tokens(s: &str, out: &mut Vec<u32>) {
 #[derive(Clone, Copy)]
 struct Sample {
     rss_kib: u64,
+    /// The private part of RSS (heap, stacks): RSS minus file-backed pages such as the
+    /// executable's code, which the kernel shares and can drop.
+    anon_kib: u64,
 }
 
 struct Sampler {
@@ -1054,15 +1060,15 @@ impl Sampler {
             loop {
                 tokio::select! {
                     _ = iv.tick() => {
-                        if let Some(rss_kib) = proc_rss_kib(pid) {
-                            v.push(Sample { rss_kib });
+                        if let Some(sample) = proc_rss(pid) {
+                            v.push(sample);
                         }
                     }
                     _ = rx.changed() => break,
                 }
             }
-            if let Some(rss_kib) = proc_rss_kib(pid) {
-                v.push(Sample { rss_kib });
+            if let Some(sample) = proc_rss(pid) {
+                v.push(sample);
             }
             v
         });
@@ -1075,10 +1081,16 @@ impl Sampler {
     }
 }
 
-fn proc_rss_kib(pid: u32) -> Option<u64> {
+fn proc_rss(pid: u32) -> Option<Sample> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+    let kib = |key: &str| -> Option<u64> {
+        let line = s.lines().find(|l| l.starts_with(key))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    Some(Sample {
+        rss_kib: kib("VmRSS:")?,
+        anon_kib: kib("RssAnon:")?,
+    })
 }
 
 fn parse_stat_ticks(s: &str) -> Option<u64> {
@@ -1124,11 +1136,11 @@ fn fmt_v(v: &Value) -> String {
     }
 }
 
-const HEADER: &str = "server     scenario             conn p50/p95/max ms     lat p50    p95    p99    max ms  deliv/expected     conv  rss pk/mean MiB  srv cpu%  bench cpu%  upd/s    result";
+const HEADER: &str = "server     scenario             conn p50/p95/max ms     lat p50    p95    p99    max ms  deliv/expected     conv  rss pk/mean/anon MiB   srv cpu%  bench cpu%  upd/s    result";
 
 fn row(o: &Value) -> String {
     format!(
-        "{:<10} {:<20} {:>6}/{:>6}/{:>6}  {:>9} {:>6} {:>6} {:>7}  {:>17}  {:<4}  {:>6}/{:<6}   {:>7}  {:>9}  {:>7}  {}",
+        "{:<10} {:<20} {:>6}/{:>6}/{:>6}  {:>9} {:>6} {:>6} {:>7}  {:>17}  {:<4}  {:>6}/{:<6}/{:<6}  {:>7}  {:>9}  {:>7}  {}",
         fmt_v(&o["label"]),
         fmt_v(&o["scenario"]),
         fmt_v(&o["connect_ms"]["p50"]),
@@ -1142,6 +1154,7 @@ fn row(o: &Value) -> String {
         if o["converged"] == true { "yes" } else { "NO" },
         fmt_v(&o["server"]["rss_peak_mib"]),
         fmt_v(&o["server"]["rss_mean_mib"]),
+        fmt_v(&o["server"]["rss_anon_peak_mib"]),
         fmt_v(&o["server"]["cpu_pct"]),
         fmt_v(&o["bench_cpu_pct"]),
         fmt_v(&o["throughput_ups"]),
