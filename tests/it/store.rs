@@ -12,7 +12,7 @@ use bytes::Bytes;
 use collab::{DocId, DocStore, Principal, Snapshot, StoredDoc};
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
-use server::db::{Db, DbConfig, DbError, DocLog, SqliteSync};
+use server::db::{AuditEvent, Db, DbConfig, DbError, DocLog, SqliteSync};
 use tempfile::TempDir;
 use tokio::sync::Barrier;
 use tokio::task::JoinSet;
@@ -122,6 +122,7 @@ conformance!(
     an_append_after_the_snapshot_was_computed_is_not_lost,
     appends_racing_compactions_are_never_lost,
     concurrent_appends_are_stored_exactly_once_in_fewer_commits,
+    appends_and_the_servers_other_writes_take_turns_without_failing,
     every_update_records_its_author_and_organization,
     reopening_the_database_keeps_the_documents,
     shutdown_commits_every_accepted_append_and_refuses_later_ones,
@@ -325,6 +326,39 @@ async fn concurrent_appends_are_stored_exactly_once_in_fewer_commits(h: Harness)
     assert_eq!(h.log.queue_depth(), 0);
 }
 
+/// On SQLite the log writes through a connection of its own, beside the pool that every other
+/// write uses: the two must wait for each other, never fail with "database is locked".
+async fn appends_and_the_servers_other_writes_take_turns_without_failing(h: Harness) {
+    const APPENDS: usize = 300;
+    const SETTINGS: usize = 100;
+    let minutes = doc("minutes-1");
+    // One commit after another on each side, so that their transactions keep overlapping.
+    let (log, target) = (h.log.clone(), minutes.clone());
+    let appends = tokio::spawn(async move {
+        for i in 0..APPENDS {
+            log.append(&target, Bytes::from(format!("update {i}")), &alice())
+                .await
+                .unwrap_or_else(|e| panic!("append {i}: {e:?}"));
+        }
+    });
+    let db = h.db.clone();
+    let settings = tokio::spawn(async move {
+        for i in 0..SETTINGS {
+            db.set_setting(&format!("key-{i}"), "value", &setting_changed())
+                .await
+                .unwrap_or_else(|e| panic!("setting {i}: {e:?}"));
+        }
+    });
+
+    appends.await.unwrap();
+    settings.await.unwrap();
+    assert_eq!(h.log.load(&minutes).await.unwrap().updates.len(), APPENDS);
+    for i in [0, SETTINGS - 1] {
+        let value = h.db.setting(&format!("key-{i}")).await.unwrap();
+        assert_eq!(value.as_deref(), Some("value"));
+    }
+}
+
 async fn every_update_records_its_author_and_organization(h: Harness) {
     let minutes = doc("minutes-1");
     let edits = typing("ab");
@@ -477,6 +511,18 @@ async fn sqlite_keeps_its_file_in_the_data_directory_in_wal_mode() {
 
 fn doc(id: &str) -> DocId {
     DocId::parse(id).unwrap()
+}
+
+fn setting_changed() -> AuditEvent {
+    AuditEvent {
+        at: 1_767_225_600_000,
+        actor_user_id: Some("tester".into()),
+        actor_org_id: None,
+        action: "setting_changed".into(),
+        target: String::new(),
+        detail: serde_json::json!({ "by": "test" }),
+        ip: None,
+    }
 }
 
 fn alice() -> Principal {
