@@ -28,7 +28,7 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -155,7 +155,7 @@ impl DocLog {
     /// is shared in an `Arc` by every room; calling it twice is harmless.
     pub async fn shutdown(&self) {
         match &self.commit {
-            Commit::ByAppender(writer) => writer.close(Some(&self.commit_seconds)),
+            Commit::ByAppender(writer) => writer.close(Some(&self.commit_seconds)).await,
             Commit::ByTask(committer) => {
                 committer.stop.cancel();
                 let task = committer.task.lock().expect("poisoned").take();
@@ -174,7 +174,7 @@ impl Drop for DocLog {
     // was not called. Both still commit what is queued.
     fn drop(&mut self) {
         match &self.commit {
-            Commit::ByAppender(writer) => writer.close(Some(&self.commit_seconds)),
+            Commit::ByAppender(writer) => writer.close_now(Some(&self.commit_seconds)),
             Commit::ByTask(committer) => committer.stop.cancel(),
         }
     }
@@ -203,7 +203,7 @@ impl DocStore for DocLog {
         match &self.commit {
             Commit::ByAppender(writer) => {
                 writer.enqueue(pending)?;
-                writer.commit_queued(Some(&self.commit_seconds));
+                writer.commit_queued(Some(&self.commit_seconds)).await;
             }
             Commit::ByTask(committer) => committer
                 .queue
@@ -242,6 +242,8 @@ pub(super) struct SqliteLogWriter {
 }
 
 struct Queue {
+    /// Unbounded, yet small: an appender waits for its answer, and a session sends its next
+    /// update only after that, so there is at most one entry per writing session.
     waiting: Vec<Pending>,
     /// Set by [`SqliteLogWriter::close`]: appends are refused from then on.
     closed: bool,
@@ -252,7 +254,7 @@ impl SqliteLogWriter {
     pub(super) fn open(path: &Path, sync: SqliteSync) -> Result<SqliteLogWriter, DbError> {
         let connection = rusqlite::Connection::open(path).map_err(DbError::Sqlite)?;
         connection
-            .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            .busy_timeout(Duration::ZERO)
             .map_err(DbError::Sqlite)?;
         let synchronous = match sync {
             SqliteSync::Normal => "normal",
@@ -290,30 +292,52 @@ impl SqliteLogWriter {
 
     /// Commits everything queued, unless another task holds the connection: then that task
     /// commits it, because it looks at the queue again after letting go.
-    fn commit_queued(&self, commit_seconds: Option<&Histogram>) {
+    ///
+    /// While another writer (sqlx's, or another process) holds SQLite's write lock, this waits
+    /// here, asynchronously, and tries again; never in SQLite's busy handler, which would hold
+    /// a runtime thread that the other writer's transaction may need in order to finish. After
+    /// [`SQLITE_BUSY_TIMEOUT`] the batch fails, as a busy timeout would.
+    async fn commit_queued(&self, commit_seconds: Option<&Histogram>) {
+        let started = Instant::now();
+        loop {
+            let give_up = started.elapsed() >= SQLITE_BUSY_TIMEOUT;
+            match self.take_turn(commit_seconds, give_up) {
+                Turn::Done => return,
+                Turn::Busy => tokio::time::sleep(BUSY_RETRY).await,
+            }
+        }
+    }
+
+    fn take_turn(&self, commit_seconds: Option<&Histogram>, give_up: bool) -> Turn {
         loop {
             let connection = match self.connection.try_lock() {
                 Ok(connection) => connection,
                 // A panic while writing may have left its transaction open; `insert_sqlite`
                 // rolls that back first. The connection itself is fine.
                 Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-                Err(TryLockError::WouldBlock) => return,
+                Err(TryLockError::WouldBlock) => return Turn::Done,
             };
-            self.commit_while_queued(connection.as_ref(), commit_seconds);
+            let turn = self.commit_while_queued(connection.as_ref(), commit_seconds, give_up);
             drop(connection);
+            if let Turn::Busy = turn {
+                return Turn::Busy;
+            }
             // An append queued after the last look but before the unlock found the connection
             // taken and relies on this look.
             if self.queue().waiting.is_empty() {
-                return;
+                return Turn::Done;
             }
         }
     }
 
+    /// Commits batches until the queue is empty, or until SQLite is busy: then the batch goes
+    /// back to the front of the queue (unless `give_up`, when it fails).
     fn commit_while_queued(
         &self,
         connection: Option<&rusqlite::Connection>,
         commit_seconds: Option<&Histogram>,
-    ) {
+        give_up: bool,
+    ) -> Turn {
         loop {
             let batch: Vec<Pending> = {
                 let mut queue = self.queue();
@@ -321,7 +345,7 @@ impl SqliteLogWriter {
                 queue.waiting.drain(..n).collect()
             };
             if batch.is_empty() {
-                return;
+                return Turn::Done;
             }
             let Some(connection) = connection else {
                 answer(batch, Err(DbError::ShutDown));
@@ -332,18 +356,51 @@ impl SqliteLogWriter {
             if let Some(histogram) = commit_seconds {
                 histogram.observe(started.elapsed().as_secs_f64());
             }
-            answer(batch, result.map_err(DbError::Sqlite));
+            match result {
+                Err(err) if is_busy(&err) && !give_up => {
+                    self.queue().waiting.splice(0..0, batch);
+                    return Turn::Busy;
+                }
+                result => answer(batch, result.map_err(DbError::Sqlite)),
+            }
         }
     }
 
-    /// Refuses further appends, commits what is queued (waiting for a commit under way), and
-    /// closes the connection. Calling it again does nothing.
-    pub(super) fn close(&self, commit_seconds: Option<&Histogram>) {
+    /// Refuses further appends, commits what is queued (waiting for a commit under way, and
+    /// for another writer's lock as an append would), and closes the connection. Calling it
+    /// again does nothing.
+    pub(super) async fn close(&self, commit_seconds: Option<&Histogram>) {
+        self.queue().closed = true;
+        self.commit_queued(commit_seconds).await;
+        self.close_now(commit_seconds);
+    }
+
+    /// [`SqliteLogWriter::close`] where nothing can be awaited (`Drop`): what is queued gets
+    /// one try, failing if another writer holds SQLite's lock.
+    fn close_now(&self, commit_seconds: Option<&Histogram>) {
         self.queue().closed = true;
         let mut connection = self.connection.lock().unwrap_or_else(|p| p.into_inner());
-        self.commit_while_queued(connection.as_ref(), commit_seconds);
+        self.commit_while_queued(connection.as_ref(), commit_seconds, true);
         drop(connection.take());
     }
+}
+
+/// What one turn at the log's connection ended with.
+enum Turn {
+    /// The queue was empty when last looked at, or another task holds the connection.
+    Done,
+    /// Another writer holds SQLite's write lock; what was taken is back in the queue.
+    Busy,
+}
+
+/// How long an appender waits before trying SQLite's write lock again.
+const BUSY_RETRY: Duration = Duration::from_millis(1);
+
+fn is_busy(err: &rusqlite::Error) -> bool {
+    matches!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// Writes one batch in one transaction and returns the seqs in the batch's order.

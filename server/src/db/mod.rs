@@ -382,7 +382,7 @@ impl Db {
                 readers,
                 log_writer,
             } => {
-                log_writer.close(None);
+                log_writer.close(None).await;
                 readers.close().await;
                 writer.close().await;
             }
