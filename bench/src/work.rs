@@ -594,7 +594,7 @@ async fn measure_worker(
         bail!("not a serve command");
     };
     let app = server::App::build(&serve).await?;
-    let db = app.state().db.clone();
+    let db = app.state().services.db.clone();
     let now = now_ms();
     let jobs: Vec<NewJob> = world
         .tasks

@@ -6,7 +6,38 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::{IntoResponses, ToSchema};
+
+/// The body of every error answer: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// The refusals every operation may answer, for the OpenAPI description: a 4xx whose message
+/// says what was wrong with the request, or a 5xx that says only that it failed.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Refusals {
+    /// The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+    /// found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+    /// too large, 429 too many attempts. The message says which, for a person.
+    #[response(status = "4XX")]
+    Refused(ErrorBody),
+    /// The server failed (500) or a dependency is unavailable (503); try again shortly.
+    #[response(status = "5XX")]
+    Failed(ErrorBody),
+}
+
+/// What went wrong: a stable `code` for programs, a `message` written for a person.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// `bad_request`, `unauthenticated`, `forbidden`, `not_found`, `conflict`,
+    /// `payload_too_large`, `too_many_requests`, `unavailable` or `internal`.
+    pub code: &'static str,
+    pub message: String,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -80,11 +111,10 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
         }
-        (
-            status,
-            Json(json!({ "error": { "code": code, "message": message } })),
-        )
-            .into_response()
+        let body = ErrorBody {
+            error: ErrorDetail { code, message },
+        };
+        (status, Json(body)).into_response()
     }
 }
 
@@ -126,5 +156,36 @@ impl From<crate::domain::policy::Denied> for ApiError {
 impl From<crate::domain::org::Invalid> for ApiError {
     fn from(invalid: crate::domain::org::Invalid) -> Self {
         ApiError::BadRequest(invalid.0)
+    }
+}
+
+impl From<crate::work::Error> for ApiError {
+    fn from(e: crate::work::Error) -> Self {
+        use crate::work::Error;
+        match e {
+            Error::Denied(m) => ApiError::Forbidden(m),
+            Error::NotFound(m) => ApiError::NotFound(m),
+            Error::Refused { rule } => ApiError::Conflict(rule),
+            Error::Invalid { why, .. } => ApiError::BadRequest(why),
+            Error::Stale(m) | Error::Conflict(m) => ApiError::Conflict(m),
+            Error::Storage(e) => e.into(),
+            Error::Unavailable(e) => ApiError::Unavailable(e),
+            Error::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl From<crate::auth::AuthError> for ApiError {
+    fn from(e: crate::auth::AuthError) -> Self {
+        use crate::auth::AuthError;
+        match e {
+            AuthError::Unauthenticated(m) => ApiError::Unauthenticated(m),
+            AuthError::Denied(denied) => denied.into(),
+            AuthError::Forbidden(m) => ApiError::Forbidden(m),
+            AuthError::NotFound(m) => ApiError::NotFound(m),
+            AuthError::Invalid { why, .. } => ApiError::BadRequest(why),
+            AuthError::Db(e) => e.into(),
+            AuthError::Internal(e) => ApiError::Internal(e),
+        }
     }
 }

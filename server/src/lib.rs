@@ -32,6 +32,7 @@ pub mod http;
 pub mod jobs;
 pub mod keyring;
 mod secrets;
+pub mod services;
 pub mod sign_cmd;
 pub mod signing;
 pub mod state;
@@ -55,8 +56,9 @@ use crate::clock::Clock;
 use crate::config::{ServeArgs, StorageArgs};
 use crate::db::{AuditEvent, Db, DbConfig, DocLog};
 use crate::domain::calendar::YearCalendar;
-use crate::jobs::{CalendarCache, EventHub, JobRunnerHandle, Mailer, Worker};
+use crate::jobs::{Mailer, Senders, Worker};
 use crate::keyring::Keyring;
+use crate::services::{AccessChanges, CalendarCache, EventHub, JobWaker, Services};
 use crate::state::AppState;
 use crate::telemetry::Metrics;
 
@@ -64,6 +66,8 @@ use crate::telemetry::Metrics;
 pub struct App {
     state: AppState,
     log: Arc<DocLog>,
+    /// What the job worker sends webhooks and e-mails with.
+    senders: Arc<Senders>,
 }
 
 /// The working-day calendar shipped as an example, loaded at the first start of a deployment
@@ -127,23 +131,28 @@ impl App {
         .await?;
         let metrics = Arc::new(Metrics::new(rooms.clone(), log.clone(), commit_seconds));
         let identity = Arc::new(Identity::new(&args.identity)?);
-        let state = AppState {
+        let services = Services {
+            db,
+            clock,
+            calendar,
+            events,
+            jobs: JobWaker::default(),
+            keyring,
+            settings: Arc::new(args.work.clone()),
             rooms,
+            access: AccessChanges::default(),
+        };
+        let state = AppState {
+            services,
             tickets,
             identity,
-            db,
             metrics,
             limits: Arc::new(limits.clone()),
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
-            clock,
-            calendar,
-            events,
-            jobs: JobRunnerHandle::new(&args.work, mailer)?,
-            work: Arc::new(args.work.clone()),
-            keyring,
             web_dir: Arc::from(args.web_dir.as_path()),
         };
+        let senders = Arc::new(Senders::new(&args.work, mailer)?);
         if !args.web_dir.join("index.html").is_file() {
             tracing::warn!(
                 web_dir = %args.web_dir.display(),
@@ -151,12 +160,16 @@ impl App {
                  `node web/scripts/ensure-built.mjs` (the README's ./serve does it)"
             );
         }
-        Ok(App { state, log })
+        Ok(App {
+            state,
+            log,
+            senders,
+        })
     }
 
     /// A job worker on this app's state, for tests that step the clock and run what is due.
     pub fn worker(&self) -> Worker {
-        Worker::new(self.state.clone())
+        Worker::new(self.state.services.clone(), self.senders.clone())
     }
 
     /// The state handlers see, for tests that drive the app in-process.
@@ -176,9 +189,13 @@ impl App {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let App { state, log } = self;
-        let maintenance = tokio::spawn(state.rooms.clone().maintain());
-        let background = start_background(&state);
+        let App {
+            state,
+            log,
+            senders,
+        } = self;
+        let maintenance = tokio::spawn(state.services.rooms.clone().maintain());
+        let background = start_background(&state, senders);
         let token = state.shutdown.clone();
         // Small websocket frames must leave at once: without TCP_NODELAY, Nagle's algorithm
         // and delayed ACKs can hold some of them back for 40 ms.
@@ -207,7 +224,7 @@ impl App {
         background.wait().await;
         maintenance.abort();
         log.shutdown().await;
-        state.db.close().await;
+        state.services.db.close().await;
         tracing::info!("shut down cleanly");
         result
     }
@@ -215,24 +232,25 @@ impl App {
 
 /// Starts what runs beside the HTTP server until `state.shutdown`: the job worker loop (not
 /// with a manual clock, where the test runs jobs), the event pump, the calendar refresh.
-fn start_background(state: &AppState) -> TaskTracker {
+fn start_background(state: &AppState, senders: Arc<Senders>) -> TaskTracker {
     let tasks = TaskTracker::new();
     let shutdown = state.shutdown.clone();
-    if !state.clock.is_manual() {
-        let poll = Duration::from_millis(state.work.job_poll_ms.max(10));
+    let services = &state.services;
+    if !services.clock.is_manual() {
+        let poll = Duration::from_millis(services.settings.job_poll_ms.max(10));
         tasks.spawn(jobs::run_loop(
-            Worker::new(state.clone()),
+            Worker::new(services.clone(), senders),
             poll,
             shutdown.clone(),
         ));
     }
     tasks.spawn(
-        state
+        services
             .events
             .clone()
-            .pump(state.db.clone(), shutdown.clone()),
+            .pump(services.db.clone(), shutdown.clone()),
     );
-    let (calendar, db) = (state.calendar.clone(), state.db.clone());
+    let (calendar, db) = (services.calendar.clone(), services.db.clone());
     tasks.spawn(async move {
         loop {
             tokio::select! {

@@ -1855,15 +1855,14 @@ mod store {
             recipients: vec![orgs.market.clone(), orgs.township.clone()],
         };
         let effects = |task_id: &str, notice_id: &str| {
-            let mut effects = Effects {
-                tasks: vec![(task(task_id), entry.clone())],
-                ..Effects::default()
-            };
-            effects.merge(Effects {
-                notices: vec![notice(notice_id)],
+            let mut effects = Effects::default();
+            effects.set_task(task(task_id), entry.clone());
+            let mut notice_effects = Effects {
                 audit: vec![audit("meeting_notice_issued")],
                 ..Effects::default()
-            });
+            };
+            notice_effects.send_notice(notice(notice_id));
+            effects.merge(notice_effects);
             effects
         };
 

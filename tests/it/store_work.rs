@@ -160,7 +160,7 @@ async fn a_write_applies_its_events_jobs_cancellations_and_audit_rows_together(h
     h.db.schedule_jobs(std::slice::from_ref(&old_job), T0)
         .await
         .unwrap();
-    let effects = Effects {
+    let mut effects = Effects {
         events: vec![org_event(&orgs.assignee, "task.dispatched", &new.id)],
         jobs: vec![job_of(
             &format!("task:{}", new.id),
@@ -168,10 +168,10 @@ async fn a_write_applies_its_events_jobs_cancellations_and_audit_rows_together(h
             T0 + DAY,
         )],
         cancel_jobs_of: vec![format!("task:{}", new.id)],
-        task_entries: vec![(new.id.clone(), entry_at(T0, TaskState::Dispatched))],
         audit: vec![audit("task_created")],
         ..Effects::default()
     };
+    effects.append_task_entry(new.id.clone(), entry_at(T0, TaskState::Dispatched));
 
     let task =
         h.db.create_task(&new, &entry_at(T0, TaskState::Dispatched), &effects)
@@ -227,7 +227,6 @@ async fn a_failing_write_leaves_no_event_job_or_audit_row(h: Harness) {
         events: vec![org_event(&orgs.assignee, "task.dispatched", subject)],
         jobs: vec![job_of(&format!("task:{subject}"), "task_warn", T0 + 1)],
         cancel_jobs_of: vec![],
-        task_entries: vec![],
         audit: vec![audit("task_created")],
         ..Effects::default()
     };

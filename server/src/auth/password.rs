@@ -9,7 +9,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 
-use crate::error::ApiError;
+use super::AuthError;
 
 /// Shortest password accepted. Length is what makes a password strong; no composition rules.
 pub const MIN_CHARS: usize = 10;
@@ -17,35 +17,37 @@ pub const MIN_CHARS: usize = 10;
 pub const MAX_CHARS: usize = 256;
 
 /// Refuses a new password that is too short or too long, with a sentence saying which.
-pub fn check_new(password: &str) -> Result<(), ApiError> {
+pub fn check_new(password: &str) -> Result<(), AuthError> {
     let chars = password.chars().count();
     if chars < MIN_CHARS {
-        return Err(ApiError::BadRequest(format!(
-            "a password needs at least {MIN_CHARS} characters"
-        )));
+        return Err(AuthError::Invalid {
+            field: "password",
+            why: format!("a password needs at least {MIN_CHARS} characters"),
+        });
     }
     if chars > MAX_CHARS {
-        return Err(ApiError::BadRequest(format!(
-            "a password may have at most {MAX_CHARS} characters"
-        )));
+        return Err(AuthError::Invalid {
+            field: "password",
+            why: format!("a password may have at most {MAX_CHARS} characters"),
+        });
     }
     Ok(())
 }
 
 /// The PHC string (`$argon2id$v=19$...`) of `password` with a fresh random salt.
-pub async fn hash(password: String) -> Result<String, ApiError> {
+pub async fn hash(password: String) -> Result<String, AuthError> {
     tokio::task::spawn_blocking(move || hash_blocking(&password))
         .await
-        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(|e| AuthError::Internal(e.into()))?
 }
 
 /// The same, for the command line, which has no runtime to spare.
-pub fn hash_blocking(password: &str) -> Result<String, ApiError> {
+pub fn hash_blocking(password: &str) -> Result<String, AuthError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("hashing a password: {e}")))
+        .map_err(|e| AuthError::Internal(anyhow::anyhow!("hashing a password: {e}")))
 }
 
 /// True when `password` matches `stored`. With no stored hash (unknown user, account without a

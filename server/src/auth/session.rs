@@ -18,9 +18,8 @@ use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::db::{now_unix_ms, AuditEvent, NewSession, User};
-use crate::error::ApiError;
-use crate::state::AppState;
+use super::{AuthError, Settings};
+use crate::db::{now_unix_ms, AuditEvent, Db, NewSession, User};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "concord_session";
@@ -71,15 +70,15 @@ pub fn secret_hash(secret: &str) -> String {
 /// Signs `user` in: records a new session (and the login, in the audit trail) and returns the
 /// cookie to set. `method` says how they proved who they are (`password`, `oidc:zj`).
 pub async fn begin(
-    state: &AppState,
+    db: &Db,
+    settings: &Settings,
     user: &User,
     client: ClientInfo,
     method: &str,
-) -> Result<Cookie<'static>, ApiError> {
+) -> Result<Cookie<'static>, AuthError> {
     if user.disabled {
-        return Err(ApiError::Forbidden("this account is disabled".into()));
+        return Err(AuthError::Forbidden("this account is disabled".into()));
     }
-    let settings = &state.identity.settings;
     let secret = new_secret("");
     let now = now_unix_ms();
     let new = NewSession {
@@ -100,23 +99,23 @@ pub async fn begin(
         detail: json!({ "method": method }),
         ip: client.ip,
     };
-    state.db.create_session(&new, &audit).await?;
-    Ok(session_cookie(state, secret))
+    db.create_session(&new, &audit).await?;
+    Ok(session_cookie(settings, secret))
 }
 
 /// The cookie that carries a session secret.
-pub fn session_cookie(state: &AppState, secret: String) -> Cookie<'static> {
+pub fn session_cookie(settings: &Settings, secret: String) -> Cookie<'static> {
     Cookie::build((COOKIE, secret))
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.identity.settings.secure_cookie)
+        .secure(settings.secure_cookie)
         .path("/")
         .build()
 }
 
 /// The cookie that makes a browser forget its session.
-pub fn removal_cookie(state: &AppState) -> Cookie<'static> {
-    let mut cookie = session_cookie(state, String::new());
+pub fn removal_cookie(settings: &Settings) -> Cookie<'static> {
+    let mut cookie = session_cookie(settings, String::new());
     cookie.make_removal();
     cookie
 }

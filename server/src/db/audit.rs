@@ -27,10 +27,8 @@
 
 use sha2::{Digest, Sha256};
 
-use super::identity::{
-    impl_for_both_engines, in_transaction, lock_keys, on_reader, AuditCheck, AuditEvent, AuditRow,
-    Exclusive,
-};
+use super::common::{impl_for_both_engines, in_transaction, lock_keys, on_reader, Exclusive};
+use super::identity::{AuditCheck, AuditEvent, AuditRow};
 use super::{Db, DbError};
 
 /// The `prev_hash` of the first row: 64 zeros.

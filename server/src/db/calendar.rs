@@ -8,8 +8,9 @@
 use time::{Date, Month};
 
 use super::audit::AuditQueries;
-use super::events::corrupt_text;
-use super::identity::{in_transaction, on_reader, parse, rule, AuditEvent};
+use super::common::corrupt_text;
+use super::common::{in_transaction, on_reader, parse, rule};
+use super::identity::AuditEvent;
 use super::{Db, DbError};
 use crate::domain::calendar::{DayKind, SpecialDay, YearCalendar};
 

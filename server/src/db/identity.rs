@@ -1,17 +1,6 @@
 //! The identity records (regions, organizations, users, sessions, API tokens, spaces, audit
-//! rows) as the rest of the server sees them, and the machinery the identity queries share.
-//!
-//! # Why the queries are written once for both engines
-//!
-//! The document log (`doc_log.rs`) needs engine-specific SQL (bulk inserts, `unnest`,
-//! `timestamptz`), so it writes every query twice. The identity tables do not: they keep times
-//! as Unix milliseconds in a plain integer on both engines and use only SQL that SQLite and
-//! PostgreSQL read alike (`$n` placeholders, which sqlx's SQLite driver maps to argument `n`;
-//! `returning`; `on conflict`; `with recursive`). So each identity query is written once and
-//! `on_reader!` / `in_transaction!` / `impl_for_both_engines!` expand the code around it once
-//! per engine, where it is type-checked against that engine's driver. What really differs
-//! between the engines (the PostgreSQL advisory locks) lives in [`Exclusive`], written per
-//! engine by hand.
+//! rows) as the rest of the server sees them. The queries are in the modules of their tables;
+//! what they share is in `common.rs`.
 //!
 //! # What it must never do
 //!
@@ -21,15 +10,12 @@
 //!   OpenID nonce or a PKCE verifier shows `<redacted>` instead.
 
 use std::fmt;
-use std::str::FromStr;
 
-use sqlx::{PgConnection, SqliteConnection};
-
-use super::DbError;
 use crate::domain::org::{
-    Invalid, Level, Name, OrgCode, OrgKind, OrgRole, RegionCode, RegionPath, SpaceKind, SpaceRole,
+    Level, Name, OrgCode, OrgKind, OrgRole, RegionCode, RegionPath, SpaceKind, SpaceMember,
     Username,
 };
+use crate::domain::policy::SpaceFacts;
 
 // ---- the public types ----
 
@@ -342,11 +328,14 @@ pub struct Space {
     pub members: Vec<SpaceMember>,
 }
 
-/// One organization's part in a space.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpaceMember {
-    pub org_id: String,
-    pub role: SpaceRole,
+impl Space {
+    /// What the policy needs to know of this space: its region and who takes part.
+    pub fn facts(&self) -> SpaceFacts<'_> {
+        SpaceFacts {
+            region_path: &self.region_path,
+            members: &self.members,
+        }
+    }
 }
 
 /// A space to create. The convener organization becomes its first member.
@@ -434,195 +423,9 @@ fn redacted(secret: &Option<String>) -> Option<&'static str> {
     secret.as_ref().map(|_| "<redacted>")
 }
 
-// ---- what the identity queries share ----
-
-/// A new record id: a random (v4) UUID as text.
-pub fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-/// A refusal by a rule, in words for a person.
-pub(super) fn rule(message: impl Into<String>) -> DbError {
-    DbError::Rule(message.into())
-}
-
-/// A refusal because the thing the caller named does not exist.
-pub(super) fn not_found(message: impl Into<String>) -> DbError {
-    DbError::NotFound(message.into())
-}
-
-/// A stored value that no longer parses: corrupt data or a row edited by hand.
-pub(super) fn corrupt(invalid: Invalid) -> DbError {
-    DbError::Other(sqlx::Error::Decode(Box::new(invalid)))
-}
-
-/// Parses a stored enum or newtype, treating a failure as corrupt data.
-pub(super) fn parse<T: FromStr<Err = Invalid>>(stored: &str) -> Result<T, DbError> {
-    stored.parse().map_err(corrupt)
-}
-
-pub(super) fn parse_name(stored: &str) -> Result<Name, DbError> {
-    Name::parse(stored).map_err(corrupt)
-}
-
-pub(super) fn parse_region_code(stored: &str) -> Result<RegionCode, DbError> {
-    RegionCode::parse(stored).map_err(corrupt)
-}
-
-/// The bounds `[low, high)` of every path that starts with `path`: the region and everything
-/// below it, as a range an index can answer (unlike `like`, whose case rules differ between
-/// the engines).
-///
-/// A path is digits and `/` and ends with `/`; the paths that start with it sort from it up to,
-/// but not including, the same text with the final `/` replaced by the next character, `0`.
-pub(super) fn subtree_range(path: &RegionPath) -> (String, String) {
-    let low = path.0.clone();
-    let high = match path.0.strip_suffix('/') {
-        Some(stem) => format!("{stem}0"),
-        // Not a valid path: a range that matches nothing.
-        None => low.clone(),
-    };
-    (low, high)
-}
-
-/// Runs `$body` with `$conn` bound to a `&mut` connection for reading, once per engine: on
-/// SQLite one of the read-only connections, on PostgreSQL one from the pool. A `?` or `return`
-/// in the body leaves the calling function, which is harmless for a read.
-macro_rules! on_reader {
-    ($db:expr, |$conn:ident| $body:expr) => {
-        match &$db.engine {
-            $crate::db::Engine::Sqlite { readers, .. } => {
-                let mut pooled = readers.acquire().await?;
-                let $conn: &mut ::sqlx::SqliteConnection = &mut *pooled;
-                // A statement of its own, so the body's temporaries end before `pooled` does.
-                let value = $body;
-                value
-            }
-            $crate::db::Engine::Postgres(pool) => {
-                let mut pooled = pool.acquire().await?;
-                let $conn: &mut ::sqlx::PgConnection = &mut *pooled;
-                let value = $body;
-                value
-            }
-        }
-    };
-}
-
-/// Runs `$body` (which gives a `Result<_, DbError>`) inside one transaction, once per engine,
-/// with `$conn` bound to the transaction's connection, and commits when it gives `Ok`.
-///
-/// The body runs as an `async` block, so a `return` or `?` in it leaves the body, not the
-/// calling function: an early `return Ok(…)` still commits, and an `Err` drops the
-/// transaction, which rolls it back.
-///
-/// On SQLite the transaction runs on the one writer connection, so write transactions never
-/// overlap (and it begins IMMEDIATE, so other processes' writers queue instead of failing);
-/// on PostgreSQL they do, and the bodies take `Exclusive` locks where that matters.
-macro_rules! in_transaction {
-    ($db:expr, |$conn:ident| $body:expr) => {
-        match &$db.engine {
-            $crate::db::Engine::Sqlite { writer, .. } => {
-                // IMMEDIATE takes the write lock at once (waiting up to the busy timeout for
-                // another process, such as `concord admin`, to finish). A deferred transaction
-                // that reads first and then writes fails at once with "database is locked"
-                // when another process committed in between: its snapshot is stale.
-                let mut transaction = writer.begin_with("begin immediate").await?;
-                let outcome: Result<_, $crate::db::DbError> = async {
-                    let $conn: &mut ::sqlx::SqliteConnection = &mut *transaction;
-                    $body
-                }
-                .await;
-                let value = outcome?;
-                transaction.commit().await?;
-                Ok::<_, $crate::db::DbError>(value)
-            }
-            $crate::db::Engine::Postgres(pool) => {
-                let mut transaction = pool.begin().await?;
-                let outcome: Result<_, $crate::db::DbError> = async {
-                    let $conn: &mut ::sqlx::PgConnection = &mut *transaction;
-                    $body
-                }
-                .await;
-                let value = outcome?;
-                transaction.commit().await?;
-                Ok::<_, $crate::db::DbError>(value)
-            }
-        }
-    };
-}
-
-/// Implements a private query trait for both engines' connections from one body of methods.
-macro_rules! impl_for_both_engines {
-    ($trait:ident { $($methods:tt)* }) => {
-        impl $trait for ::sqlx::SqliteConnection { $($methods)* }
-        impl $trait for ::sqlx::PgConnection { $($methods)* }
-    };
-}
-
-pub(super) use {impl_for_both_engines, in_transaction, on_reader};
-
-/// Keys of the PostgreSQL transaction advisory locks taken by identity writes. They must
-/// differ from each other and from the document log's commit lock (`…6401`).
-pub(super) mod lock_keys {
-    /// Serializes appends to the audit chain: each append reads the last hash, and two
-    /// appends reading the same one would fork the chain.
-    pub const AUDIT: i64 = 0x636f_6e63_6f72_6402; // "concord" + 2, in ASCII.
-    /// Serializes changes to the region and organization trees, so that two moves checked
-    /// apart cannot together make a cycle or a parent at the wrong level.
-    pub const DIRECTORY: i64 = 0x636f_6e63_6f72_6403;
-    /// Serializes changes to space memberships, so that two conveners stepping down at once
-    /// cannot leave a space with none.
-    pub const MEMBERSHIP: i64 = 0x636f_6e63_6f72_6404;
-    /// Serializes appends to the event stream: each append reads the last seq, and events
-    /// must commit in seq order so that a reader who has seen seq n has seen all before it.
-    pub const EVENTS: i64 = 0x636f_6e63_6f72_6405;
-    /// Serializes appends to the signed log: each append reads the last leaf index, and
-    /// leaves must commit in index order so that a tree head covers exactly what it names.
-    pub const LOG: i64 = 0x636f_6e63_6f72_6410;
-}
-
-/// Holding a lock until the transaction ends: what differs between the engines.
-pub(super) trait Exclusive {
-    /// Waits until no other transaction holds the lock `key`, and holds it until this
-    /// transaction commits or rolls back.
-    async fn exclusive(&mut self, key: i64) -> Result<(), DbError>;
-}
-
-impl Exclusive for SqliteConnection {
-    /// Nothing to do: every write transaction runs on the one writer connection, one at a
-    /// time, so it is already exclusive.
-    async fn exclusive(&mut self, _key: i64) -> Result<(), DbError> {
-        Ok(())
-    }
-}
-
-impl Exclusive for PgConnection {
-    async fn exclusive(&mut self, key: i64) -> Result<(), DbError> {
-        sqlx::query("select pg_advisory_xact_lock($1)")
-            .bind(key)
-            .execute(self)
-            .await?;
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_subtree_range_holds_the_region_and_what_lies_below_but_no_sibling() {
-        let city = RegionPath("/330000/330100/".into());
-        let (low, high) = subtree_range(&city);
-        let inside = |p: &str| low.as_str() <= p && p < high.as_str();
-
-        assert!(inside("/330000/330100/"));
-        assert!(inside("/330000/330100/330102/"));
-        assert!(inside("/330000/330100/330102/330102001/"));
-        assert!(!inside("/330000/"));
-        assert!(!inside("/330000/330101/"));
-        assert!(!inside("/330000/3301000/"));
-    }
 
     #[test]
     fn secrets_do_not_appear_in_debug_output() {

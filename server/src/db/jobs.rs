@@ -19,27 +19,10 @@
 //! This module must never run a job itself (the worker in `crate::jobs` does) nor log a
 //! payload, which may name a mailbox.
 
-use sqlx::{PgConnection, SqliteConnection};
-
-use super::events::{parse_json, EffectQueries, Effects};
-use super::identity::{impl_for_both_engines, in_transaction, new_id, on_reader};
+use super::common::{impl_for_both_engines, in_transaction, on_reader};
+use super::common::{parse_json, RowLocks};
+use super::effects::{EffectQueries, Effects, JobQueries, NewJob};
 use super::{Db, DbError};
-
-/// A job to schedule.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewJob {
-    /// `task_warn`, `task_overdue`, `task_escalate`, `notice_remind`, `notice_escalate`,
-    /// `notice_reply_due`, `webhook`, `email`.
-    pub kind: String,
-    /// `task:<id>`, `notice:<id>`, `webhook:<id>`, `org:<id>`: what a cancellation names.
-    pub subject: String,
-    pub payload: serde_json::Value,
-    pub due_at: i64,
-    pub max_attempts: i32,
-    /// Scheduling a job with the key of one that exists schedules nothing (unless that one was
-    /// cancelled: then it is scheduled again, as new).
-    pub dedupe_key: Option<String>,
-}
 
 /// A stored job.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,85 +69,6 @@ impl TryFrom<JobRecord> for Job {
 }
 
 const JOB_COLUMNS: &str = "id, kind, subject, payload, due_at, attempts, max_attempts, state";
-
-/// Row-locking clauses, which only PostgreSQL needs (and SQLite does not parse): every SQLite
-/// write runs on the one writer connection, one transaction at a time.
-pub(super) trait RowLocks {
-    /// Appended to a `select` whose rows the transaction goes on to change.
-    fn for_update(&self) -> &'static str;
-    /// Appended to the claim's inner `select`, so concurrent claims skip each other's rows.
-    fn skip_locked(&self) -> &'static str;
-}
-
-impl RowLocks for SqliteConnection {
-    fn for_update(&self) -> &'static str {
-        ""
-    }
-    fn skip_locked(&self) -> &'static str {
-        ""
-    }
-}
-
-impl RowLocks for PgConnection {
-    fn for_update(&self) -> &'static str {
-        " for update"
-    }
-    fn skip_locked(&self) -> &'static str {
-        " for update skip locked"
-    }
-}
-
-/// The job queries other writes share.
-pub(super) trait JobQueries {
-    /// Cancels the pending jobs of `subject`.
-    async fn cancel_pending_jobs(&mut self, subject: &str, now: i64) -> Result<(), DbError>;
-    /// Inserts `jobs` as pending, skipping any whose dedupe key exists (reviving it when it
-    /// was cancelled).
-    async fn insert_jobs(&mut self, jobs: &[NewJob], now: i64) -> Result<(), DbError>;
-}
-
-impl_for_both_engines!(JobQueries {
-    async fn cancel_pending_jobs(&mut self, subject: &str, now: i64) -> Result<(), DbError> {
-        sqlx::query(
-            "update jobs set state = 'cancelled', finished_at = $2
-             where subject = $1 and state = 'pending'",
-        )
-        .bind(subject)
-        .bind(now)
-        .execute(&mut *self)
-        .await?;
-        Ok(())
-    }
-
-    async fn insert_jobs(&mut self, jobs: &[NewJob], now: i64) -> Result<(), DbError> {
-        for job in jobs {
-            // A cancelled job with the same key is scheduled again: a deadline that moved away
-            // and back (a refused extension, a reassignment) must remind again.
-            sqlx::query(
-                "insert into jobs (id, kind, subject, payload, due_at, state, attempts,
-                                   max_attempts, dedupe_key, created_at)
-                 values ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $8)
-                 on conflict (dedupe_key) do update set
-                     kind = excluded.kind, subject = excluded.subject,
-                     payload = excluded.payload, due_at = excluded.due_at, state = 'pending',
-                     attempts = 0, max_attempts = excluded.max_attempts, lease_owner = null,
-                     lease_until = null, last_error = null, finished_at = null
-                 where jobs.state = 'cancelled'",
-            )
-            .bind(new_id())
-            .bind(&job.kind)
-            .bind(&job.subject)
-            .bind(job.payload.to_string())
-            .bind(job.due_at)
-            .bind(job.max_attempts.max(1))
-            .bind(job.dedupe_key.as_deref())
-            .bind(now)
-            .execute(&mut *self)
-            .await?;
-        }
-        Ok(())
-    }
-});
 
 /// Claiming due jobs, which differs between the engines only in whether rows are locked.
 trait ClaimQueries {

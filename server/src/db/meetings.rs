@@ -25,17 +25,19 @@
 
 use std::collections::HashMap;
 
-use super::events::{EffectQueries, Effects};
-use super::identity::{
+use super::common::RowLocks;
+use super::common::{
     impl_for_both_engines, in_transaction, not_found, on_reader, parse, parse_region_code, rule,
     subtree_range,
 };
-use super::jobs::{JobQueries, RowLocks};
+use super::effects::JobQueries;
+use super::effects::{EffectQueries, Effects};
 use super::{Db, DbError};
 use crate::domain::meeting::{
     AgendaOutcome, AgendaState, Attendance, InvitationState, MeetingKind, MeetingState,
 };
-use crate::domain::org::{Name, RegionCode, RegionPath, SpaceKind, SpaceRole};
+use crate::domain::org::{Name, RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};
+use crate::domain::policy::SpaceFacts;
 
 /// The title of the minutes document every meeting is created with.
 pub const MINUTES_TITLE: &str = "会议纪要";
@@ -102,11 +104,19 @@ pub struct Meeting {
     /// The space's members and their roles, as stored in `space_members`: what access to the
     /// meeting and its minutes is decided on (the convener first). They match the convener
     /// and the invitations unless someone changed the space's members by hand.
-    pub members: Vec<(String, SpaceRole)>,
+    pub members: Vec<SpaceMember>,
 }
 
 impl Meeting {
     /// The invitation of one body, if it is invited.
+    /// What the policy needs to know of the meeting's space: its region and who takes part.
+    pub fn facts(&self) -> SpaceFacts<'_> {
+        SpaceFacts {
+            region_path: &self.region_path,
+            members: &self.members,
+        }
+    }
+
     pub fn invitation(&self, org_id: &str) -> Option<&Invitation> {
         self.invitations.iter().find(|i| i.org_id == org_id)
     }
@@ -255,7 +265,7 @@ impl MeetingRecord {
     fn into_meeting(
         self,
         invitations: Vec<Invitation>,
-        members: Vec<(String, SpaceRole)>,
+        members: Vec<SpaceMember>,
     ) -> Result<Meeting, DbError> {
         Ok(Meeting {
             kind: parse(&self.kind)?,
@@ -405,13 +415,13 @@ fn no_meeting() -> DbError {
 /// Groups membership rows by space, keeping their order.
 fn members_by_space(
     records: Vec<(String, String, String)>,
-) -> Result<HashMap<String, Vec<(String, SpaceRole)>>, DbError> {
-    let mut by_space: HashMap<String, Vec<(String, SpaceRole)>> = HashMap::new();
+) -> Result<HashMap<String, Vec<SpaceMember>>, DbError> {
+    let mut by_space: HashMap<String, Vec<SpaceMember>> = HashMap::new();
     for (space_id, org_id, role) in records {
         by_space
             .entry(space_id)
             .or_default()
-            .push((org_id, parse(&role)?));
+            .push(SpaceMember::new(org_id, parse(&role)?));
     }
     Ok(by_space)
 }

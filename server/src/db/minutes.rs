@@ -18,11 +18,11 @@
 //! Which changes are allowed is `domain::minutes`'s to decide; this module only refuses a
 //! write whose premises changed since they were read.
 
-use super::events::{EffectQueries, Effects};
-use super::identity::{
+use super::common::RowLocks;
+use super::common::{
     impl_for_both_engines, in_transaction, lock_keys, not_found, on_reader, parse, rule, Exclusive,
 };
-use super::jobs::RowLocks;
+use super::effects::{EffectQueries, Effects};
 use super::meetings::MeetingQueries;
 use super::{Db, DbError};
 use crate::domain::meeting::MeetingState;
@@ -379,7 +379,7 @@ impl Db {
         rows.into_iter()
             .map(|(hash,)| {
                 <[u8; 32]>::try_from(hash.as_slice()).map_err(|_| {
-                    super::events::corrupt_text("a log leaf hash is not 32 bytes".into())
+                    super::common::corrupt_text("a log leaf hash is not 32 bytes".into())
                 })
             })
             .collect()

@@ -16,9 +16,11 @@
 
 use std::collections::BTreeSet;
 
-use super::events::{EffectQueries, Effects};
-use super::identity::{impl_for_both_engines, in_transaction, not_found, on_reader, parse, rule};
-use super::jobs::RowLocks;
+use futures_util::future::BoxFuture;
+
+use super::common::RowLocks;
+use super::common::{impl_for_both_engines, in_transaction, not_found, on_reader, parse, rule};
+use super::effects::{Consequence, EffectQueries, Effects, Tx};
 use super::{Db, DbError};
 use crate::domain::notice::{NoticeKind, NoticeState, ReceiptState, VersionKind};
 
@@ -247,9 +249,33 @@ pub(super) trait NoticeQueries {
         notice_id: &str,
         org_id: &str,
     ) -> Result<Option<Receipt>, DbError>;
-    /// Sends `new` at `now`: what [`Db::send_notice`] and a write whose [`Effects::notices`]
-    /// send notices both do (see there).
+    /// Sends `new` at `now`: what [`Db::send_notice`] and a write whose [`Effects::send_notice`]
+    /// send notices ([`Effects::send_notice`]) both do (see there).
     async fn insert_notice(&mut self, new: &NewNotice, now: i64) -> Result<Notice, DbError>;
+}
+
+/// A notice another write sends (a meeting's notice, signed minutes to their participants).
+#[derive(Debug, Clone)]
+struct NoticeToSend(NewNotice);
+
+impl Consequence for NoticeToSend {
+    fn insert<'a>(&'a self, tx: Tx<'a>, now: i64) -> BoxFuture<'a, Result<(), DbError>> {
+        Box::pin(async move {
+            match tx {
+                Tx::Sqlite(conn) => conn.insert_notice(&self.0, now).await?,
+                Tx::Postgres(conn) => conn.insert_notice(&self.0, now).await?,
+            };
+            Ok(())
+        })
+    }
+}
+
+impl Effects {
+    /// Sends `notice` (version 1 of a new series) in the write: a meeting's notice goes out
+    /// exactly when the meeting is scheduled.
+    pub fn send_notice(&mut self, notice: NewNotice) {
+        self.insert(NoticeToSend(notice));
+    }
 }
 
 impl_for_both_engines!(NoticeQueries {

@@ -14,10 +14,8 @@
 //! it is. "Live" means not revoked and `now` strictly before each expiry.
 
 use super::audit::AuditQueries;
-use super::identity::{
-    in_transaction, new_id, on_reader, parse_name, rule, ApiTokenRow, AuditEvent, NewApiToken,
-    NewSession, OidcLogin, SessionRow,
-};
+use super::common::{in_transaction, new_id, on_reader, parse_name, rule};
+use super::identity::{ApiTokenRow, AuditEvent, NewApiToken, NewSession, OidcLogin, SessionRow};
 use super::{now_unix_ms, Db, DbError};
 
 /// A session as stored (without its token hash).

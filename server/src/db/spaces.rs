@@ -17,13 +17,14 @@
 use std::collections::HashMap;
 
 use super::audit::AuditQueries;
-use super::directory::DirectoryQueries;
-use super::identity::{
+use super::common::{
     impl_for_both_engines, in_transaction, lock_keys, new_id, not_found, on_reader, parse,
-    parse_name, parse_region_code, rule, subtree_range, AuditEvent, Exclusive, NewSpace, Space,
-    SpaceDoc, SpaceMember,
+    parse_name, parse_region_code, rule, subtree_range, Exclusive,
 };
+use super::directory::DirectoryQueries;
+use super::identity::{AuditEvent, NewSpace, Space, SpaceDoc};
 use super::{Db, DbError};
+use crate::domain::org::SpaceMember;
 use crate::domain::org::{Name, RegionPath, SpaceRole};
 
 /// A space as stored, with its region's path, before its members are attached.

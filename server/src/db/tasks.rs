@@ -16,11 +16,14 @@
 
 use sha2::{Digest, Sha256};
 
-use super::events::{corrupt_text, parse_json, EffectQueries, Effects};
-use super::identity::{
+use super::common::{corrupt_text, parse_json};
+use futures_util::future::BoxFuture;
+
+use super::common::RowLocks;
+use super::common::{
     impl_for_both_engines, in_transaction, new_id, not_found, on_reader, parse, rule,
 };
-use super::jobs::RowLocks;
+use super::effects::{Consequence, EffectQueries, Effects, Tx};
 use super::{Db, DbError};
 use crate::domain::calendar::TimeLimit;
 use crate::domain::org::labelled_enum;
@@ -380,8 +383,59 @@ pub(super) trait TaskQueries {
     async fn append_entry(&mut self, task_id: &str, entry: &HistoryEntry) -> Result<i64, DbError>;
     /// Inserts a new task (revision 1, created and updated at `entry.stamp.at`) with `entry`
     /// as its first history line; returns it as stored. What [`Db::create_task`] and a write
-    /// whose [`Effects::tasks`] set tasks both do.
+    /// whose effects set tasks ([`Effects::set_task`]) both do.
     async fn insert_task(&mut self, new: &NewTask, entry: &HistoryEntry) -> Result<Task, DbError>;
+}
+
+/// A task another write sets (an agreed item of signed minutes), with its first history line.
+#[derive(Debug, Clone)]
+struct TaskToSet {
+    task: NewTask,
+    entry: HistoryEntry,
+}
+
+/// A line a write appends to a task's history (a reminder job's 催办 or 督办).
+#[derive(Debug, Clone)]
+struct TaskEntry {
+    task_id: String,
+    entry: HistoryEntry,
+}
+
+impl Consequence for TaskToSet {
+    fn insert<'a>(&'a self, tx: Tx<'a>, _now: i64) -> BoxFuture<'a, Result<(), DbError>> {
+        Box::pin(async move {
+            match tx {
+                Tx::Sqlite(conn) => conn.insert_task(&self.task, &self.entry).await?,
+                Tx::Postgres(conn) => conn.insert_task(&self.task, &self.entry).await?,
+            };
+            Ok(())
+        })
+    }
+}
+
+impl Consequence for TaskEntry {
+    fn insert<'a>(&'a self, tx: Tx<'a>, _now: i64) -> BoxFuture<'a, Result<(), DbError>> {
+        Box::pin(async move {
+            match tx {
+                Tx::Sqlite(conn) => conn.append_entry(&self.task_id, &self.entry).await?,
+                Tx::Postgres(conn) => conn.append_entry(&self.task_id, &self.entry).await?,
+            };
+            Ok(())
+        })
+    }
+}
+
+impl Effects {
+    /// Sets `task` (with `entry` as its first history line) in the write: a task that
+    /// something else causes exists exactly when that cause is committed.
+    pub fn set_task(&mut self, task: NewTask, entry: HistoryEntry) {
+        self.insert(TaskToSet { task, entry });
+    }
+
+    /// Appends `entry` to the history of task `task_id` in the write.
+    pub fn append_task_entry(&mut self, task_id: String, entry: HistoryEntry) {
+        self.insert(TaskEntry { task_id, entry });
+    }
 }
 
 impl_for_both_engines!(TaskQueries {

@@ -8,11 +8,12 @@
 //! `Debug` hides it), and never log one.
 
 use super::audit::AuditQueries;
-use super::directory::DirectoryQueries;
-use super::identity::{
+use super::common::{
     corrupt, impl_for_both_engines, in_transaction, new_id, not_found, on_reader, parse,
-    parse_name, rule, AuditEvent, NewUser, PasswordRecord, User, UserPatch,
+    parse_name, rule,
 };
+use super::directory::DirectoryQueries;
+use super::identity::{AuditEvent, NewUser, PasswordRecord, User, UserPatch};
 use super::{Db, DbError};
 use crate::domain::org::{Name, Username};
 

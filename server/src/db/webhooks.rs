@@ -9,9 +9,8 @@
 use std::fmt;
 
 use super::audit::AuditQueries;
-use super::identity::{
-    impl_for_both_engines, in_transaction, new_id, not_found, on_reader, AuditEvent,
-};
+use super::common::{impl_for_both_engines, in_transaction, new_id, not_found, on_reader};
+use super::identity::AuditEvent;
 use super::{Db, DbError};
 
 /// A body's outgoing webhook. Never carries the secret.

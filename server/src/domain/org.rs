@@ -19,7 +19,7 @@ macro_rules! labelled_enum {
         pub enum $name:ident { $( $(#[$vmeta:meta])* $variant:ident = ($text:literal, $zh:literal, $en:literal) ),+ $(,)? }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize, ::utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $( $(#[$vmeta])* $variant ),+ }
 
@@ -122,6 +122,22 @@ labelled_enum! {
         Member = ("member", "参与单位", "Participant"),
         /// 列席单位: reads, does not edit.
         Observer = ("observer", "列席单位", "Observer"),
+    }
+}
+
+/// One organization's part in a space.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpaceMember {
+    pub org_id: String,
+    pub role: SpaceRole,
+}
+
+impl SpaceMember {
+    pub fn new(org_id: impl Into<String>, role: SpaceRole) -> SpaceMember {
+        SpaceMember {
+            org_id: org_id.into(),
+            role,
+        }
     }
 }
 

@@ -34,7 +34,7 @@ use std::str::FromStr;
 use collab::Access;
 use serde::{Deserialize, Serialize};
 
-use super::org::{Invalid, OrgKind, OrgRole, RegionPath, SpaceRole};
+use super::org::{Invalid, OrgKind, OrgRole, RegionPath, SpaceMember, SpaceRole};
 use super::task::Party;
 
 /// Who is acting, as the authentication layer established it (never as the client claims).
@@ -210,7 +210,7 @@ pub struct SpaceFacts<'a> {
     /// The path of the space's region, which decides which judicial bureaus supervise it.
     pub region_path: &'a RegionPath,
     /// The participating organizations (by id) and their roles.
-    pub members: &'a [(String, SpaceRole)],
+    pub members: &'a [SpaceMember],
 }
 
 /// What policy needs to know about a task: the two bodies on its sides.
@@ -670,8 +670,8 @@ pub fn space_access(actor: &Actor, space: &SpaceFacts) -> SpaceAccess {
     let Some(org) = &actor.org else {
         return SpaceAccess::None;
     };
-    if let Some((_, role)) = space.members.iter().find(|(id, _)| *id == org.id) {
-        return SpaceAccess::Participate(*role);
+    if let Some(member) = space.members.iter().find(|m| m.org_id == org.id) {
+        return SpaceAccess::Participate(member.role);
     }
     if org.kind == OrgKind::JudicialBureau && org.region_path.covers(space.region_path) {
         return SpaceAccess::Supervise;
@@ -826,11 +826,11 @@ mod tests {
         ]
     }
 
-    fn county_space_members() -> Vec<(String, SpaceRole)> {
+    fn county_space_members() -> Vec<SpaceMember> {
         vec![
-            (CONVENER.into(), SpaceRole::Convener),
-            (MEMBER.into(), SpaceRole::Member),
-            (OBSERVER.into(), SpaceRole::Observer),
+            SpaceMember::new(CONVENER, SpaceRole::Convener),
+            SpaceMember::new(MEMBER, SpaceRole::Member),
+            SpaceMember::new(OBSERVER, SpaceRole::Observer),
         ]
     }
 
@@ -966,7 +966,7 @@ mod tests {
     #[test]
     fn a_bureau_that_takes_part_writes_like_a_member_not_like_a_supervisor() {
         let region = RegionPath(COUNTY.into());
-        let members = vec![("bureau-city".to_owned(), SpaceRole::Member)];
+        let members = vec![SpaceMember::new("bureau-city", SpaceRole::Member)];
         let space = SpaceFacts {
             region_path: &region,
             members: &members,

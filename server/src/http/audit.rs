@@ -55,9 +55,15 @@ async fn page(
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let org_id = query.org_id.as_deref();
-    caller.allow(&state, Action::ReadAudit { org_id }).await?;
+    caller
+        .allow(&state.services.db, Action::ReadAudit { org_id })
+        .await?;
     let limit = query.limit.unwrap_or(100).clamp(1, MAX_PAGE);
-    let rows = state.db.audit_rows(org_id, query.before, limit).await?;
+    let rows = state
+        .services
+        .db
+        .audit_rows(org_id, query.before, limit)
+        .await?;
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.seq))
         .flatten();
@@ -79,7 +85,9 @@ async fn csv_export(
     Query(query): Query<CsvQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let org_id = query.org_id.as_deref();
-    caller.allow(&state, Action::ReadAudit { org_id }).await?;
+    caller
+        .allow(&state.services.db, Action::ReadAudit { org_id })
+        .await?;
     let mut writer = csv::Writer::from_writer(Vec::new());
     let header_row = [
         "seq",
@@ -97,7 +105,11 @@ async fn csv_export(
     writer.write_record(header_row).map_err(internal)?;
     let mut before = None;
     loop {
-        let rows = state.db.audit_rows(org_id, before, MAX_PAGE).await?;
+        let rows = state
+            .services
+            .db
+            .audit_rows(org_id, before, MAX_PAGE)
+            .await?;
         for row in &rows {
             writer
                 .write_record([

@@ -13,13 +13,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::session::{self, ClientInfo};
-use crate::auth::{password, AccessChange, Caller};
+use crate::auth::{password, Caller};
 use crate::db::{now_unix_ms, AuditEvent};
 use crate::domain::org::Username;
 use crate::domain::policy::Action;
 use crate::error::ApiError;
 use crate::http::extract::{Json, Path};
 use crate::http::users::user_json;
+use crate::services::AccessChange;
 use crate::state::AppState;
 
 /// The settings key that turns local sign-in off when OpenID providers are configured.
@@ -43,7 +44,13 @@ async fn local_login_enabled(state: &AppState) -> Result<bool, ApiError> {
     if state.identity.oidc.list().is_empty() {
         return Ok(true);
     }
-    Ok(state.db.setting(LOCAL_LOGIN_SETTING).await?.as_deref() != Some("off"))
+    Ok(state
+        .services
+        .db
+        .setting(LOCAL_LOGIN_SETTING)
+        .await?
+        .as_deref()
+        != Some("off"))
 }
 
 /// What the sign-in page offers.
@@ -91,7 +98,7 @@ async fn login(
     }
     let username = Username::parse(&request.username).ok();
     let record = match &username {
-        Some(name) => state.db.password_record(name).await?,
+        Some(name) => state.services.db.password_record(name).await?,
         None => None,
     };
     let now = now_unix_ms();
@@ -109,6 +116,7 @@ async fn login(
             limiter.record_failure(&address);
             let settings = &state.identity.settings;
             let locked_now = state
+                .services
                 .db
                 .record_login_failure(&record.user_id, now, settings.lock_after, settings.lock_ms)
                 .await?;
@@ -129,13 +137,25 @@ async fn login(
         audit_failure(&state, &client, Some(&record.user_id), "account disabled").await?;
         return Err(ApiError::Forbidden("this account is disabled".into()));
     }
-    state.db.clear_login_failures(&record.user_id).await?;
+    state
+        .services
+        .db
+        .clear_login_failures(&record.user_id)
+        .await?;
     let user = state
+        .services
         .db
         .user(&record.user_id)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("user vanished during sign-in")))?;
-    let cookie = session::begin(&state, &user, client, "password").await?;
+    let cookie = session::begin(
+        &state.services.db,
+        &state.identity.settings,
+        &user,
+        client,
+        "password",
+    )
+    .await?;
     Ok((
         CookieJar::new().add(cookie),
         Json(json!({ "user": user_json(&user) })),
@@ -156,6 +176,7 @@ async fn audit_failure(
     reason: &str,
 ) -> Result<(), ApiError> {
     state
+        .services
         .db
         .audit(&AuditEvent {
             at: now_unix_ms(),
@@ -182,10 +203,11 @@ async fn logout(
     let user_id = caller.actor.user_id.clone();
     let event = caller.event("logout", format!("session:{session_id}"), json!({}));
     state
+        .services
         .db
         .revoke_session(session_id, &user_id, now_unix_ms(), &event)
         .await?;
-    state.identity.announce(AccessChange {
+    state.services.access.announce(AccessChange {
         credential: caller.credential(),
         ..AccessChange::default()
     });
@@ -193,7 +215,7 @@ async fn logout(
         Some(user) => state.identity.oidc.end_session_url_for(user),
         None => None,
     };
-    let jar = CookieJar::new().add(session::removal_cookie(&state));
+    let jar = CookieJar::new().add(session::removal_cookie(&state.identity.settings));
     Ok((jar, Json(json!({ "end_session_url": end_session_url }))))
 }
 
@@ -231,7 +253,7 @@ async fn change_password(
         ));
     };
     password::check_new(&change.new)?;
-    let record = state.db.password_record(username).await?;
+    let record = state.services.db.password_record(username).await?;
     let stored = record.map(|r| r.password_hash);
     if !password::verify(change.current, stored).await {
         return Err(ApiError::BadRequest(
@@ -240,47 +262,26 @@ async fn change_password(
     }
     let hash = password::hash(change.new).await?;
     let event = caller.event("password_changed", format!("user:{}", user.id), json!({}));
-    state.db.set_password(&user.id, &hash, &event).await?;
-    end_other_sessions(&state, &caller, &user.id, Some(session_id)).await?;
+    state
+        .services
+        .db
+        .set_password(&user.id, &hash, &event)
+        .await?;
+    crate::work::sessions::end_other_sessions(&state.services, &caller, &user.id, Some(session_id))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Ends every session of `user_id` except `keep`, and tells their open sockets.
-pub(crate) async fn end_other_sessions(
-    state: &AppState,
-    caller: &Caller,
-    user_id: &str,
-    keep: Option<&str>,
-) -> Result<(), ApiError> {
-    let now = now_unix_ms();
-    for session in state.db.list_sessions(user_id, now).await? {
-        if Some(session.id.as_str()) == keep {
-            continue;
-        }
-        let event = caller.event(
-            "session_revoked",
-            format!("session:{}", session.id),
-            json!({}),
-        );
-        state
-            .db
-            .revoke_session(&session.id, user_id, now, &event)
-            .await?;
-        state.identity.announce(AccessChange {
-            credential: Some(format!("session:{}", session.id)),
-            ..AccessChange::default()
-        });
-    }
-    Ok(())
 }
 
 async fn list_sessions(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
-    caller.allow(&state, Action::ManageOwnSessions).await?;
+    caller
+        .allow(&state.services.db, Action::ManageOwnSessions)
+        .await?;
     let current = caller.session_id().unwrap_or_default();
     let sessions: Vec<Value> = state
+        .services
         .db
         .list_sessions(&caller.actor.user_id, now_unix_ms())
         .await?
@@ -305,9 +306,12 @@ async fn revoke_session(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    caller.allow(&state, Action::ManageOwnSessions).await?;
+    caller
+        .allow(&state.services.db, Action::ManageOwnSessions)
+        .await?;
     let event = caller.event("session_revoked", format!("session:{id}"), json!({}));
     let revoked = state
+        .services
         .db
         .revoke_session(&id, &caller.actor.user_id, now_unix_ms(), &event)
         .await?;
@@ -316,7 +320,7 @@ async fn revoke_session(
             "you have no live session with this id".into(),
         ));
     }
-    state.identity.announce(AccessChange {
+    state.services.access.announce(AccessChange {
         credential: Some(format!("session:{id}")),
         ..AccessChange::default()
     });
@@ -335,7 +339,9 @@ async fn set_local_login(
     caller: Caller,
     Json(body): Json<LocalLogin>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.allow(&state, Action::ManageSettings).await?;
+    caller
+        .allow(&state.services.db, Action::ManageSettings)
+        .await?;
     if !body.enabled && state.identity.oidc.list().is_empty() {
         return Err(ApiError::Conflict(
             "local sign-in cannot be turned off while no OpenID provider is configured".into(),
@@ -348,6 +354,7 @@ async fn set_local_login(
         json!({ "value": value }),
     );
     state
+        .services
         .db
         .set_setting(LOCAL_LOGIN_SETTING, value, &event)
         .await?;

@@ -59,8 +59,10 @@ async fn list_regions(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
-    caller.allow(&state, Action::ReadDirectory).await?;
-    let regions = state.db.regions().await?;
+    caller
+        .allow(&state.services.db, Action::ReadDirectory)
+        .await?;
+    let regions = state.services.db.regions().await?;
     Ok(Json(json!({ "regions": region_tree(&regions) })))
 }
 
@@ -103,7 +105,9 @@ async fn create_region(
     caller: Caller,
     Json(body): Json<CreateRegion>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    caller.allow(&state, Action::ManageDirectory).await?;
+    caller
+        .allow(&state.services.db, Action::ManageDirectory)
+        .await?;
     let new = NewRegion {
         code: RegionCode::parse(&body.code)?,
         name_zh: Name::parse(&body.name_zh)?,
@@ -117,6 +121,7 @@ async fn create_region(
         json!({ "name_zh": new.name_zh, "level": new.level, "parent": new.parent }),
     );
     let region = state
+        .services
         .db
         .create_region(&new, &event)
         .await
@@ -148,9 +153,12 @@ async fn update_region(
     Path(code): Path<String>,
     Json(body): Json<UpdateRegion>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.allow(&state, Action::ManageDirectory).await?;
+    caller
+        .allow(&state.services.db, Action::ManageDirectory)
+        .await?;
     let code = RegionCode::parse(&code)?;
     let existing = state
+        .services
         .db
         .region(&code)
         .await?
@@ -170,6 +178,7 @@ async fn update_region(
             json!({ "name_zh": name_zh, "name_en": name_en }),
         );
         state
+            .services
             .db
             .rename_region(&code, name_zh, name_en, &event)
             .await?;
@@ -181,9 +190,14 @@ async fn update_region(
             format!("region:{code}"),
             json!({ "parent": parent }),
         );
-        state.db.move_region(&code, parent.as_ref(), &event).await?;
+        state
+            .services
+            .db
+            .move_region(&code, parent.as_ref(), &event)
+            .await?;
     }
     let region = state
+        .services
         .db
         .region(&code)
         .await?
@@ -192,8 +206,17 @@ async fn update_region(
 }
 
 async fn list_orgs(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
-    caller.allow(&state, Action::ReadDirectory).await?;
-    let orgs: Vec<Value> = state.db.orgs().await?.iter().map(org_json).collect();
+    caller
+        .allow(&state.services.db, Action::ReadDirectory)
+        .await?;
+    let orgs: Vec<Value> = state
+        .services
+        .db
+        .orgs()
+        .await?
+        .iter()
+        .map(org_json)
+        .collect();
     Ok(Json(json!({ "orgs": orgs })))
 }
 
@@ -202,8 +225,11 @@ async fn show_org(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.allow(&state, Action::ReadDirectory).await?;
+    caller
+        .allow(&state.services.db, Action::ReadDirectory)
+        .await?;
     let org = state
+        .services
         .db
         .org(&id)
         .await?
@@ -227,7 +253,9 @@ async fn create_org(
     caller: Caller,
     Json(body): Json<CreateOrg>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    caller.allow(&state, Action::ManageDirectory).await?;
+    caller
+        .allow(&state.services.db, Action::ManageDirectory)
+        .await?;
     let new = NewOrg {
         code: OrgCode::parse(&body.code)?,
         name_zh: Name::parse(&body.name_zh)?,
@@ -242,6 +270,7 @@ async fn create_org(
         json!({ "name_zh": new.name_zh, "kind": new.kind, "region": new.region, "parent_id": new.parent_id }),
     );
     let org = state
+        .services
         .db
         .create_org(&new, &event)
         .await
@@ -279,10 +308,12 @@ async fn update_org(
     // Names are the organization's own business; where it sits is the directory's.
     let structural = body.kind.is_some() || body.region.is_some() || body.parent_id.is_some();
     if structural {
-        caller.allow(&state, Action::ManageDirectory).await?;
+        caller
+            .allow(&state.services.db, Action::ManageDirectory)
+            .await?;
     } else {
         caller
-            .allow(&state, Action::EditOrg { org_id: &id })
+            .allow(&state.services.db, Action::EditOrg { org_id: &id })
             .await?;
     }
     let patch = OrgPatch {
@@ -300,6 +331,6 @@ async fn update_org(
         format!("org:{id}"),
         json!({ "name_zh": patch.name_zh, "name_en": patch.name_en, "kind": patch.kind, "region": patch.region, "parent_id": patch.parent_id }),
     );
-    let org = state.db.update_org(&id, &patch, &event).await?;
+    let org = state.services.db.update_org(&id, &patch, &event).await?;
     Ok(Json(org_json(&org)))
 }

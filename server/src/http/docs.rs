@@ -47,7 +47,8 @@ async fn upgrade(
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let doc = DocId::parse(&doc_id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let grant = auth::authorize_doc(&state, query.ticket.as_deref(), &headers, &doc).await?;
+    let grant =
+        auth::authorize_doc(state.doc_gate(), query.ticket.as_deref(), &headers, &doc).await?;
     let (principal, access) = (grant.principal, grant.access);
     let recheck = grant.credential.map(|credential| Recheck {
         credential,
@@ -61,7 +62,8 @@ async fn upgrade(
         )
     })?;
     let user = principal.user_id.clone();
-    let (session, outbox) = Session::join(&state.rooms, doc.clone(), principal, access).await?;
+    let (session, outbox) =
+        Session::join(&state.services.rooms, doc.clone(), principal, access).await?;
     let span = tracing::info_span!("ws", doc = %doc, user = %user, access = ?access);
     // Leave headroom above the limit so that a frame slightly too large is read and refused
     // with a reason, rather than failing inside the websocket codec.
@@ -94,7 +96,7 @@ async fn serve_socket(
     recheck: Option<Recheck>,
 ) {
     tracing::debug!("connected");
-    let mut access_changes = state.identity.access_changes.subscribe();
+    let mut access_changes = state.services.access.subscribe();
     let (mut sink, mut stream) = socket.split();
     let max_frame = state.limits.max_frame_bytes;
     let mut ping = tokio::time::interval(state.limits.ping_every());
@@ -148,7 +150,7 @@ async fn serve_socket(
                 if !relevant {
                     continue;
                 }
-                match auth::recheck_doc(&state, &recheck.credential, &recheck.doc).await {
+                match auth::recheck_doc(&state.services.db, &recheck.credential, &recheck.doc).await {
                     Ok(Access::None) => {
                         tracing::info!("access withdrawn; closing");
                         break Some(Close::new(close_code::ACCESS_REVOKED, "your access to this document was withdrawn"));
@@ -199,7 +201,7 @@ struct Recheck {
 }
 
 impl Recheck {
-    fn concerns(&self, change: &auth::AccessChange) -> bool {
+    fn concerns(&self, change: &crate::services::AccessChange) -> bool {
         // A change to a space may concern any document; the re-check is one indexed lookup.
         change.space_id.is_some()
             || change.credential.as_deref() == Some(self.credential.as_str())

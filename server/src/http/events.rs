@@ -28,12 +28,13 @@ use futures_util::Stream;
 use serde::Deserialize;
 use tokio::sync::broadcast;
 
-use crate::auth::{AccessChange, Caller};
+use crate::auth::Caller;
 use crate::db::{Audience, Event};
 use crate::domain::policy::{self, Action};
 use crate::error::ApiError;
 use crate::http::extract::Query;
-use crate::jobs::event_json;
+use crate::services::event_json;
+use crate::services::AccessChange;
 use crate::state::AppState;
 
 /// Events read from the database per round trip while replaying.
@@ -58,7 +59,7 @@ async fn stream(
     headers: HeaderMap,
     Query(query): Query<StreamQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
-    caller.allow(&state, Action::ReadEvents).await?;
+    caller.allow(&state.services.db, Action::ReadEvents).await?;
     let last_event_id = match headers.get("last-event-id") {
         Some(value) => Some(
             value
@@ -78,11 +79,11 @@ async fn stream(
         ));
     }
     // Subscribe first: whatever commits from here on is in the subscription.
-    let live = state.events.subscribe();
-    let changes = state.identity.access_changes.subscribe();
+    let live = state.services.events.subscribe();
+    let changes = state.services.access.subscribe();
     let cursor = match last_event_id.or(query.after) {
         Some(after) => after,
-        None => state.db.last_event_seq().await?,
+        None => state.services.db.last_event_seq().await?,
     };
     let reader = Reader {
         state: state.clone(),
@@ -105,7 +106,7 @@ fn sse_event(event: &Event) -> SseEvent {
     SseEvent::default()
         .id(event.seq.to_string())
         .event(event.kind.clone())
-        .data(event_json(event).to_string())
+        .data(event_json(event))
 }
 
 /// One client's position in the stream.
@@ -170,6 +171,7 @@ impl Reader {
         let org = self.caller.org.as_ref().map(|o| o.id.as_str());
         let batch = self
             .state
+            .services
             .db
             .events_for(&self.caller.actor.user_id, org, self.cursor, REPLAY_BATCH)
             .await?;

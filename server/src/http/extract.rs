@@ -1,11 +1,17 @@
-//! Extractors that turn a bad request into our error shape instead of axum's plain text.
+//! Extractors that turn a bad request into our error shape instead of axum's plain text, the
+//! authenticated [`Caller`] of a request, and the Origin check of state-changing requests.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::http::{header, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
+use crate::auth::{self, session, Caller};
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// Like `axum::Json`, but a body that is not JSON, or not the expected shape, is a 400 that
 /// says what was wrong (serde's message names the field, line and column; it never contains
@@ -119,4 +125,41 @@ pub async fn body_at_most(
     axum::body::to_bytes(body, max)
         .await
         .map_err(|_| too_large())
+}
+
+/// The authenticated caller of a request (a bearer API token, or the session cookie), or a
+/// 401 saying what to do.
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let client = session::client_info(parts);
+        Ok(auth::authenticate(&state.services.db, &state.identity, &parts.headers, client).await?)
+    }
+}
+
+/// Refuses a state-changing request that a browser may have sent on another site's behalf.
+///
+/// Requests authenticated by a bearer token carry no ambient credential and pass. Every other
+/// POST, PUT, PATCH or DELETE must carry an `Origin` header naming this server (the public URL,
+/// or the request's own `Host` when no public URL is configured). Browsers send `Origin` on
+/// every such request, so the check costs a legitimate client nothing.
+pub async fn check_origin(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let headers = request.headers();
+    let uses_token = auth::bearer(headers).is_some() && !headers.contains_key(header::COOKIE);
+    if safe || uses_token || auth::origin_matches(&state.identity, headers) {
+        return next.run(request).await;
+    }
+    ApiError::Forbidden(
+        "cross-site request refused: the Origin header is missing or names another site".into(),
+    )
+    .into_response()
 }

@@ -5,37 +5,43 @@
 //! browser was closed.
 
 use axum::extract::State;
-use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Query};
 use crate::state::AppState;
+use crate::work::InboxPage;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/api/inbox", get(inbox))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(inbox))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 struct InboxQuery {
     /// Only events older than this id (the previous page's `next_before`).
     before: Option<i64>,
+    /// At most this many (1 to 200; 50 when not given).
     limit: Option<i64>,
 }
 
+/// 收件箱: the events of the caller and their body, newest first.
+#[utoipa::path(
+    get, path = "/api/inbox", tag = "inbox", operation_id = "inbox", params(InboxQuery),
+    responses((status = 200, description = "a page of events", body = InboxPage), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn inbox(
     State(state): State<AppState>,
     caller: Caller,
     Query(query): Query<InboxQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InboxPage>, ApiError> {
     let (limit, _) = crate::work::page(query.limit, None)?;
-    let page = crate::work::inbox(&state, &caller, query.before, limit).await?;
-    let events: Vec<Value> = page.events.iter().map(crate::jobs::event_json).collect();
     Ok(Json(
-        json!({ "events": events, "next_before": page.next_before }),
+        crate::work::inbox(&state.services, &caller, query.before, limit).await?,
     ))
 }

@@ -27,12 +27,14 @@ async fn enroll(
 ) -> Result<(StatusCode, Json<KeyView>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(keys::enroll(&state, &caller, input).await?),
+        Json(keys::enroll(&state.services, &caller, input).await?),
     ))
 }
 
 async fn mine(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "keys": keys::mine(&state, &caller).await? })))
+    Ok(Json(
+        json!({ "keys": keys::mine(&state.services, &caller).await? }),
+    ))
 }
 
 async fn revoke(
@@ -41,5 +43,7 @@ async fn revoke(
     Path(key_id): Path<String>,
     Json(input): Json<RevokeInput>,
 ) -> Result<Json<KeyView>, ApiError> {
-    Ok(Json(keys::revoke(&state, &caller, &key_id, input).await?))
+    Ok(Json(
+        keys::revoke(&state.services, &caller, &key_id, input).await?,
+    ))
 }

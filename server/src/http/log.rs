@@ -44,13 +44,13 @@ async fn checkpoint(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (_, note) = log::checkpoint(&state, &caller).await?;
+    let (_, note) = log::checkpoint(&state.services, &caller).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note))
 }
 
 /// The log's origin and C2SP verifier key: what a verifier trusts (`concord verify --trust`).
 async fn key(State(state): State<AppState>, _caller: Caller) -> Json<Value> {
-    let verifier = state.keyring.log_verifier();
+    let verifier = state.services.keyring.log_verifier();
     Json(json!({ "origin": verifier.origin, "vkey": verifier.vkey() }))
 }
 
@@ -67,7 +67,7 @@ async fn inclusion(
     Query(q): Query<InclusionQuery>,
 ) -> Result<Json<Proof>, ApiError> {
     Ok(Json(
-        log::inclusion(&state, &caller, q.index, q.size).await?,
+        log::inclusion(&state.services, &caller, q.index, q.size).await?,
     ))
 }
 
@@ -83,7 +83,9 @@ async fn consistency(
     caller: Caller,
     Query(q): Query<ConsistencyQuery>,
 ) -> Result<Json<Proof>, ApiError> {
-    Ok(Json(log::consistency(&state, &caller, q.old, q.new).await?))
+    Ok(Json(
+        log::consistency(&state.services, &caller, q.old, q.new).await?,
+    ))
 }
 
 /// Verifies an uploaded bundle (.zip bytes) against this server's log key. Answers the checks
@@ -102,7 +104,7 @@ async fn verify_bundle(
         ))
     };
     let bytes = body_at_most(&headers, body, MAX_BUNDLE_BYTES, too_large).await?;
-    let trusted = state.keyring.log_verifier();
+    let trusted = state.services.keyring.log_verifier();
     // Parsing and checking signatures is CPU work measured in milliseconds per file: off the
     // async threads.
     let report = tokio::task::spawn_blocking(move || {

@@ -139,12 +139,12 @@ async fn create(
     caller: Caller,
     Json(body): Json<CreateMeeting>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let view = meetings::create(&state, &caller, body).await?;
+    let view = meetings::create(&state.services, &caller, body).await?;
     Ok((StatusCode::CREATED, Json(meeting_json(&view))))
 }
 
 async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
-    let views = meetings::list(&state, &caller).await?;
+    let views = meetings::list(&state.services, &caller).await?;
     let meetings: Vec<Value> = views.iter().map(meeting_json).collect();
     Ok(Json(json!({ "meetings": meetings })))
 }
@@ -154,7 +154,7 @@ async fn show(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let detail = meetings::show(&state, &caller, &id).await?;
+    let detail = meetings::show(&state.services, &caller, &id).await?;
     Ok(Json(detail_json(&detail)))
 }
 
@@ -164,7 +164,7 @@ async fn act(
     Path(id): Path<String>,
     Json(body): Json<ActionInput>,
 ) -> Result<Json<Value>, ApiError> {
-    let view = meetings::act(&state, &caller, &id, body).await?;
+    let view = meetings::act(&state.services, &caller, &id, body).await?;
     Ok(Json(meeting_json(&view)))
 }
 
@@ -174,7 +174,7 @@ async fn answer(
     Path((id, org_id)): Path<(String, String)>,
     Json(body): Json<AnswerInput>,
 ) -> Result<Json<Value>, ApiError> {
-    let invitation = meetings::answer(&state, &caller, &id, &org_id, body).await?;
+    let invitation = meetings::answer(&state.services, &caller, &id, &org_id, body).await?;
     Ok(Json(invitation_json(&invitation)))
 }
 
@@ -184,7 +184,7 @@ async fn check_in(
     Path(id): Path<String>,
     Json(body): Json<CheckInInput>,
 ) -> Result<Json<Value>, ApiError> {
-    let invitation = meetings::check_in(&state, &caller, &id, body).await?;
+    let invitation = meetings::check_in(&state.services, &caller, &id, body).await?;
     Ok(Json(invitation_json(&invitation)))
 }
 
@@ -194,7 +194,7 @@ async fn invite(
     Path(id): Path<String>,
     Json(body): Json<AddInvitee>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let view = meetings::invite(&state, &caller, &id, body).await?;
+    let view = meetings::invite(&state.services, &caller, &id, body).await?;
     Ok((StatusCode::CREATED, Json(meeting_json(&view))))
 }
 
@@ -210,7 +210,7 @@ async fn uninvite(
     Path((id, org_id)): Path<(String, String)>,
     Query(query): Query<RevisionQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let view = meetings::uninvite(&state, &caller, &id, &org_id, query.revision).await?;
+    let view = meetings::uninvite(&state.services, &caller, &id, &org_id, query.revision).await?;
     Ok(Json(meeting_json(&view)))
 }
 
@@ -220,7 +220,7 @@ async fn propose(
     Path(id): Path<String>,
     Json(body): Json<ProposeInput>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let item = meetings::propose(&state, &caller, &id, body).await?;
+    let item = meetings::propose(&state.services, &caller, &id, body).await?;
     Ok((StatusCode::CREATED, Json(agenda_json(&item))))
 }
 
@@ -230,7 +230,7 @@ async fn decide(
     Path((id, item)): Path<(String, String)>,
     Json(body): Json<DecisionInput>,
 ) -> Result<Json<Value>, ApiError> {
-    let item = meetings::decide(&state, &caller, &id, &item, body).await?;
+    let item = meetings::decide(&state.services, &caller, &id, &item, body).await?;
     Ok(Json(agenda_json(&item)))
 }
 
@@ -240,7 +240,7 @@ async fn outcome(
     Path((id, item)): Path<(String, String)>,
     Json(body): Json<OutcomeInput>,
 ) -> Result<Json<Value>, ApiError> {
-    let item = meetings::record_outcome(&state, &caller, &id, &item, body).await?;
+    let item = meetings::record_outcome(&state.services, &caller, &id, &item, body).await?;
     Ok(Json(agenda_json(&item)))
 }
 
@@ -249,7 +249,7 @@ async fn calendar(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let text = meetings::calendar(&state, &caller, &id).await?;
+    let text = meetings::calendar(&state.services, &caller, &id).await?;
     let headers = [
         (
             header::CONTENT_TYPE,
@@ -278,6 +278,6 @@ async fn annual_status(
     caller: Caller,
     Query(query): Query<YearQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let report = meetings::annual_status(&state, &caller, query.year).await?;
+    let report = meetings::annual_status(&state.services, &caller, query.year).await?;
     Ok(Json(annual_json(&report)))
 }

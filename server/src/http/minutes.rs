@@ -46,7 +46,7 @@ async fn show(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<MinutesView>, ApiError> {
-    Ok(Json(minutes::show(&state, &caller, &id).await?))
+    Ok(Json(minutes::show(&state.services, &caller, &id).await?))
 }
 
 async fn freeze(
@@ -55,7 +55,9 @@ async fn freeze(
     Path(id): Path<String>,
     Json(input): Json<FreezeInput>,
 ) -> Result<Json<MinutesView>, ApiError> {
-    Ok(Json(minutes::freeze(&state, &caller, &id, input).await?))
+    Ok(Json(
+        minutes::freeze(&state.services, &caller, &id, input).await?,
+    ))
 }
 
 async fn open_signing(
@@ -65,7 +67,7 @@ async fn open_signing(
     Json(input): Json<VersionInput>,
 ) -> Result<Json<MinutesView>, ApiError> {
     Ok(Json(
-        minutes::open_signing(&state, &caller, &id, input).await?,
+        minutes::open_signing(&state.services, &caller, &id, input).await?,
     ))
 }
 
@@ -75,7 +77,9 @@ async fn statement(
     Path(id): Path<String>,
     Json(input): Json<StatementInput>,
 ) -> Result<Json<ToSign>, ApiError> {
-    Ok(Json(minutes::statement(&state, &caller, &id, input).await?))
+    Ok(Json(
+        minutes::statement(&state.services, &caller, &id, input).await?,
+    ))
 }
 
 async fn sign(
@@ -84,7 +88,9 @@ async fn sign(
     Path(id): Path<String>,
     Json(input): Json<SignInput>,
 ) -> Result<Json<MinutesView>, ApiError> {
-    Ok(Json(minutes::sign(&state, &caller, &id, input).await?))
+    Ok(Json(
+        minutes::sign(&state.services, &caller, &id, input).await?,
+    ))
 }
 
 async fn reopen(
@@ -93,7 +99,9 @@ async fn reopen(
     Path(id): Path<String>,
     Json(input): Json<ReopenInput>,
 ) -> Result<Json<MinutesView>, ApiError> {
-    Ok(Json(minutes::reopen(&state, &caller, &id, input).await?))
+    Ok(Json(
+        minutes::reopen(&state.services, &caller, &id, input).await?,
+    ))
 }
 
 async fn archive(
@@ -102,7 +110,9 @@ async fn archive(
     Path(id): Path<String>,
     Json(input): Json<VersionInput>,
 ) -> Result<Json<MinutesView>, ApiError> {
-    Ok(Json(minutes::archive(&state, &caller, &id, input).await?))
+    Ok(Json(
+        minutes::archive(&state.services, &caller, &id, input).await?,
+    ))
 }
 
 /// Downloads are the participants' records: never cached by a shared cache, never sniffed.
@@ -139,7 +149,7 @@ async fn bundle(
     caller: Caller,
     Path((id, version)): Path<(String, i64)>,
 ) -> Result<Response, ApiError> {
-    let zip = minutes::bundle(&state, &caller, &id, version).await?;
+    let zip = minutes::bundle(&state.services, &caller, &id, version).await?;
     let name = format!("minutes-{id}-v{version}.zip");
     let mut response = zip.into_response();
     for (name_, value) in download_headers("application/zip", Some(name)) {
@@ -153,7 +163,8 @@ async fn artefact(
     caller: Caller,
     Path((id, version, file)): Path<(String, i64, String)>,
 ) -> Result<Response, ApiError> {
-    let (content_type, bytes) = minutes::artefact(&state, &caller, &id, version, &file).await?;
+    let (content_type, bytes) =
+        minutes::artefact(&state.services, &caller, &id, version, &file).await?;
     let mut response = bytes.into_response();
     for (name, value) in download_headers(content_type, None) {
         response.headers_mut().insert(name, value);

@@ -1,9 +1,17 @@
 //! HTTP routes: one module per resource, each with its own `router()`.
 //!
-//! Handlers stay thin: extract (state, the [`Caller`](crate::auth::Caller), parsed input), ask
-//! the policy, call one db function, map to a response. Every route below `/api` answers JSON in
-//! the shape of [`ApiError`](crate::error::ApiError) when it fails. Everything else is the
-//! browser client (`web.rs`).
+//! Handlers stay thin: extract (state, the [`Caller`](crate::auth::Caller), parsed input),
+//! call one operation of [`crate::work`], answer its typed result. Every route below `/api`
+//! answers JSON in the shape of [`ErrorBody`] when it fails. Everything else is the browser
+//! client (`web.rs`).
+//!
+//! # The contract
+//!
+//! Each module's `router()` is a `utoipa_axum` [`OpenApiRouter`]: a route is registered
+//! together with its `#[utoipa::path]` description (`routes!(handler)`), so the OpenAPI
+//! document ([`openapi`], served at `GET /api/openapi.json` and kept in `docs/openapi.json`)
+//! describes exactly the routes that exist, with the request and response types the handlers
+//! really take and give. The web client's types are generated from it.
 
 mod audit;
 mod auth;
@@ -27,13 +35,92 @@ mod users;
 mod web;
 mod webhooks;
 
-use axum::Router;
+use std::sync::Arc;
 
+use axum::routing::get;
+use axum::Router;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::error::ErrorBody;
 use crate::state::AppState;
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
+/// The document's fixed parts; the paths come from the routers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "concord",
+        description = "执法协调与监督协作平台 REST 接口 / The REST interface of concord, the \
+            coordination and supervision platform of administrative law enforcement. Browsers \
+            sign in with a session cookie (`concord_session`) and must send this server's \
+            `Origin` on every state-changing request; agency systems send an API token as \
+            `Authorization: Bearer cct_…`. Errors are `{\"error\": {\"code\", \"message\"}}`."
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&Credentials)
+)]
+struct ApiDoc;
+
+/// The two ways to call the API, as security schemes every operation may use.
+struct Credentials;
+
+impl Modify for Credentials {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::session::COOKIE,
+            ))),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every described route, with its description.
+fn described() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ops::router())
+        .merge(calendar::router())
+        .merge(inbox::router())
+}
+
+/// The OpenAPI 3.1 document of the REST interface.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    described().split_for_parts().1
+}
+
+/// The document as served and as committed in `docs/openapi.json`: pretty JSON, one final
+/// newline.
+pub fn openapi_json() -> String {
+    let mut json = openapi()
+        .to_pretty_json()
+        .expect("an OpenAPI document serializes");
+    json.push('\n');
+    json
+}
+
+pub fn router(state: AppState) -> Router {
+    let (described, _) = described().split_for_parts();
+    let document: Arc<str> = openapi_json().into();
+    Router::new()
+        .merge(described)
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        document.to_string(),
+                    )
+                }
+            }),
+        )
         .merge(docs::router())
         .merge(auth::router())
         .merge(oidc::router())
@@ -44,10 +131,8 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::router())
         .merge(events::router())
         .merge(webhooks::router())
-        .merge(calendar::router())
         .merge(tasks::router())
         .merge(notices::router())
-        .merge(inbox::router())
         .merge(meetings::router())
         .merge(minutes::router())
         .merge(keys::router())
@@ -55,7 +140,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(web::fallback)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::auth::check_origin,
+            extract::check_origin,
         ))
         // JSON bodies are small (names, codes, ids); anything larger is a mistake or an attack.
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))

@@ -118,7 +118,7 @@ async fn send(
     caller: Caller,
     Json(body): Json<SendNotice>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let notice = notices::send(&state, &caller, body).await?;
+    let notice = notices::send(&state.services, &caller, body).await?;
     Ok((StatusCode::CREATED, Json(notice_json(&notice))))
 }
 
@@ -139,7 +139,15 @@ async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let (limit, offset) = page(query.limit, query.offset)?;
-    let views = notices::list(&state, &caller, query.which, query.pending, limit, offset).await?;
+    let views = notices::list(
+        &state.services,
+        &caller,
+        query.which,
+        query.pending,
+        limit,
+        offset,
+    )
+    .await?;
     let notices: Vec<Value> = views.iter().map(view_json).collect();
     Ok(Json(json!({ "notices": notices })))
 }
@@ -149,7 +157,7 @@ async fn show(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let detail = notices::show(&state, &caller, &id).await?;
+    let detail = notices::show(&state.services, &caller, &id).await?;
     Ok(Json(detail_json(&detail)))
 }
 
@@ -158,7 +166,7 @@ async fn acknowledge(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let receipt = notices::acknowledge(&state, &caller, &id).await?;
+    let receipt = notices::acknowledge(&state.services, &caller, &id).await?;
     Ok(Json(receipt_json(&receipt)))
 }
 
@@ -168,7 +176,7 @@ async fn reply(
     Path(id): Path<String>,
     Json(body): Json<ReplyInput>,
 ) -> Result<Json<Value>, ApiError> {
-    let receipt = notices::reply(&state, &caller, &id, body).await?;
+    let receipt = notices::reply(&state.services, &caller, &id, body).await?;
     Ok(Json(receipt_json(&receipt)))
 }
 
@@ -177,7 +185,7 @@ async fn close(
     caller: Caller,
     Path((id, org_id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let receipt = notices::close(&state, &caller, &id, &org_id).await?;
+    let receipt = notices::close(&state.services, &caller, &id, &org_id).await?;
     Ok(Json(receipt_json(&receipt)))
 }
 
@@ -187,7 +195,7 @@ async fn correct(
     Path(id): Path<String>,
     Json(body): Json<CorrectInput>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let notice = notices::correct(&state, &caller, &id, body).await?;
+    let notice = notices::correct(&state.services, &caller, &id, body).await?;
     Ok((StatusCode::CREATED, Json(notice_json(&notice))))
 }
 
@@ -197,6 +205,6 @@ async fn recall(
     Path(id): Path<String>,
     Json(body): Json<RecallInput>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let notice = notices::recall(&state, &caller, &id, body).await?;
+    let notice = notices::recall(&state.services, &caller, &id, body).await?;
     Ok((StatusCode::CREATED, Json(notice_json(&notice))))
 }

@@ -24,8 +24,8 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::oidc::{Callback, OidcError};
 use crate::auth::session::{self, ClientInfo};
+use crate::auth::AuthError;
 use crate::db::{now_unix_ms, AuditEvent, DbError};
-use crate::error::ApiError;
 use crate::http::extract::Path;
 use crate::state::AppState;
 
@@ -68,7 +68,7 @@ async fn login(
     match state
         .identity
         .oidc
-        .begin(&state.db, &provider, return_to, now)
+        .begin(&state.services.db, &provider, return_to, now)
         .await
     {
         Ok(started) => {
@@ -108,7 +108,7 @@ async fn callback(
         // The person cancelled, or the provider refused. Forget the started sign-in so that
         // its state cannot be used again.
         if let (Some(s), true) = (login_state, ours) {
-            if let Err(e) = state.db.take_oidc_login(s, now).await {
+            if let Err(e) = state.services.db.take_oidc_login(s, now).await {
                 tracing::warn!(error = %e, "could not discard an abandoned OpenID sign-in");
             }
         }
@@ -134,7 +134,10 @@ async fn callback(
         state: login_state,
         iss: param(&pairs, "iss"),
     };
-    let identity = match oidc.finish(&state.db, &provider, answer, now).await {
+    let identity = match oidc
+        .finish(&state.services.db, &provider, answer, now)
+        .await
+    {
         Ok(identity) => identity,
         Err(e) => {
             let refusal = refuse(&state, &provider, &client, e).await;
@@ -142,7 +145,7 @@ async fn callback(
         }
     };
     let user = match oidc
-        .resolve_user(&state.db, &identity, now, client.ip.as_deref())
+        .resolve_user(&state.services.db, &identity, now, client.ip.as_deref())
         .await
     {
         Ok(user) => user,
@@ -152,14 +155,22 @@ async fn callback(
         }
     };
     let method = format!("oidc:{}", identity.provider);
-    match session::begin(&state, &user, client.clone(), &method).await {
+    match session::begin(
+        &state.services.db,
+        &state.identity.settings,
+        &user,
+        client.clone(),
+        &method,
+    )
+    .await
+    {
         Ok(cookie) => {
             let jar = jar.add(cookie);
             let mut response = (jar, Redirect::to(&identity.return_to)).into_response();
             no_store(&mut response);
             response
         }
-        Err(ApiError::Forbidden(_)) => {
+        Err(AuthError::Forbidden(_)) => {
             let refusal = refuse(
                 &state,
                 &provider,
@@ -172,7 +183,7 @@ async fn callback(
         Err(e) => {
             tracing::error!(error = ?e, "could not start a session after OpenID sign-in");
             let status = match e {
-                ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                AuthError::Db(DbError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
             let page = page(
@@ -252,7 +263,7 @@ async fn refuse(
         detail,
         ip: client.ip.clone(),
     };
-    if let Err(e) = state.db.audit(&event).await {
+    if let Err(e) = state.services.db.audit(&event).await {
         tracing::error!(error = %e, "could not audit a refused OpenID sign-in");
     }
     page(status, &error.message_zh(), &error.to_string())

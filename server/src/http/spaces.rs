@@ -14,13 +14,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::ticket::{unix_now, Claims};
-use crate::auth::{self, AccessChange, Caller};
+use crate::auth::{self, Caller};
 use crate::config::TicketAccess;
 use crate::db::{NewSpace, Space, SpaceDoc};
 use crate::domain::org::{Name, SpaceKind, SpaceRole};
-use crate::domain::policy::{self, Action, SpaceAccess, SpaceFacts};
+use crate::domain::policy::{self, Action, SpaceAccess};
 use crate::error::ApiError;
 use crate::http::extract::{Json, Path};
+use crate::services::AccessChange;
 use crate::state::AppState;
 
 /// How long a websocket ticket admits its bearer: long enough to connect, short enough that
@@ -37,14 +38,6 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/api/spaces/{id}/docs", get(list_docs).post(create_doc))
         .route("/api/docs/{id}/ticket", post(ticket))
-}
-
-fn members_of(space: &Space) -> Vec<(String, SpaceRole)> {
-    space
-        .members
-        .iter()
-        .map(|m| (m.org_id.clone(), m.role))
-        .collect()
 }
 
 fn space_json(space: &Space, access: SpaceAccess) -> Value {
@@ -83,13 +76,13 @@ async fn readable_space(
     id: &str,
 ) -> Result<(Space, SpaceAccess), ApiError> {
     let not_found = || ApiError::NotFound("no space with this id".into());
-    let space = state.db.space(id).await?.ok_or_else(not_found)?;
-    let members = members_of(&space);
-    let facts = SpaceFacts {
-        region_path: &space.region_path,
-        members: &members,
-    };
-    if caller.allow(state, Action::ReadSpace(facts)).await.is_err() {
+    let space = state.services.db.space(id).await?.ok_or_else(not_found)?;
+    let facts = space.facts();
+    if caller
+        .allow(&state.services.db, Action::ReadSpace(facts))
+        .await
+        .is_err()
+    {
         return Err(not_found());
     }
     let access = policy::space_access(&caller.actor, &facts);
@@ -104,16 +97,13 @@ async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Valu
     let supervised =
         (org.kind == crate::domain::org::OrgKind::JudicialBureau).then_some(&org.region_path);
     let spaces: Vec<Value> = state
+        .services
         .db
         .spaces_visible(&org.id, supervised)
         .await?
         .iter()
         .filter_map(|space| {
-            let members = members_of(space);
-            let facts = SpaceFacts {
-                region_path: &space.region_path,
-                members: &members,
-            };
+            let facts = space.facts();
             // The query narrows; the policy decides (a token without spaces:read sees none).
             policy::decide(&caller.actor, &Action::ReadSpace(facts))
                 .ok()
@@ -136,7 +126,9 @@ async fn create(
     caller: Caller,
     Json(body): Json<CreateSpace>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    caller.allow(&state, Action::CreateSpace).await?;
+    caller
+        .allow(&state.services.db, Action::CreateSpace)
+        .await?;
     let Some(org) = &caller.org else {
         return Err(ApiError::Forbidden(
             "only someone acting for an organization can convene a space".into(),
@@ -154,7 +146,7 @@ async fn create(
         String::new(),
         json!({ "kind": new.kind, "title": new.title, "convener": org.id }),
     );
-    let space = state.db.create_space(&new, &event).await?;
+    let space = state.services.db.create_space(&new, &event).await?;
     let access = SpaceAccess::Participate(SpaceRole::Convener);
     Ok((StatusCode::CREATED, Json(space_json(&space, access))))
 }
@@ -181,15 +173,11 @@ async fn set_member(
     Json(body): Json<SetMember>,
 ) -> Result<Json<Value>, ApiError> {
     let (space, _) = readable_space(&state, &caller, &id).await?;
-    let members = members_of(&space);
-    let facts = SpaceFacts {
-        region_path: &space.region_path,
-        members: &members,
-    };
+    let facts = space.facts();
     caller
-        .allow(&state, Action::ManageSpaceMembers(facts))
+        .allow(&state.services.db, Action::ManageSpaceMembers(facts))
         .await?;
-    if state.db.org(&org_id).await?.is_none() {
+    if state.services.db.org(&org_id).await?.is_none() {
         return Err(ApiError::NotFound("no organization with this id".into()));
     }
     let event = caller.event(
@@ -198,10 +186,11 @@ async fn set_member(
         json!({ "org_id": org_id, "role": body.role }),
     );
     state
+        .services
         .db
         .set_space_member(&id, &org_id, body.role, &event)
         .await?;
-    state.identity.announce(AccessChange {
+    state.services.access.announce(AccessChange {
         space_id: Some(id.clone()),
         ..AccessChange::default()
     });
@@ -215,25 +204,26 @@ async fn remove_member(
     Path((id, org_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let (space, _) = readable_space(&state, &caller, &id).await?;
-    let members = members_of(&space);
-    let facts = SpaceFacts {
-        region_path: &space.region_path,
-        members: &members,
-    };
+    let facts = space.facts();
     caller
-        .allow(&state, Action::ManageSpaceMembers(facts))
+        .allow(&state.services.db, Action::ManageSpaceMembers(facts))
         .await?;
     let event = caller.event(
         "space_member_removed",
         format!("space:{id}"),
         json!({ "org_id": org_id }),
     );
-    if !state.db.remove_space_member(&id, &org_id, &event).await? {
+    if !state
+        .services
+        .db
+        .remove_space_member(&id, &org_id, &event)
+        .await?
+    {
         return Err(ApiError::NotFound(
             "this organization does not take part in the space".into(),
         ));
     }
-    state.identity.announce(AccessChange {
+    state.services.access.announce(AccessChange {
         space_id: Some(id),
         ..AccessChange::default()
     });
@@ -247,6 +237,7 @@ async fn list_docs(
 ) -> Result<Json<Value>, ApiError> {
     readable_space(&state, &caller, &id).await?;
     let docs: Vec<Value> = state
+        .services
         .db
         .space_docs(&id)
         .await?
@@ -269,19 +260,21 @@ async fn create_doc(
     Json(body): Json<CreateDoc>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (space, _) = readable_space(&state, &caller, &id).await?;
-    let members = members_of(&space);
-    let facts = SpaceFacts {
-        region_path: &space.region_path,
-        members: &members,
-    };
-    caller.allow(&state, Action::CreateSpaceDoc(facts)).await?;
+    let facts = space.facts();
+    caller
+        .allow(&state.services.db, Action::CreateSpaceDoc(facts))
+        .await?;
     let title = Name::parse(&body.title)?;
     let event = caller.event(
         "doc_created",
         format!("space:{id}"),
         json!({ "title": title }),
     );
-    let doc = state.db.create_space_doc(&id, title, &event).await?;
+    let doc = state
+        .services
+        .db
+        .create_space_doc(&id, title, &event)
+        .await?;
     Ok((StatusCode::CREATED, Json(doc_json(&doc))))
 }
 
@@ -292,7 +285,7 @@ async fn ticket(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let doc = DocId::parse(&id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let access = auth::doc_access(&state, &caller.actor, &doc).await?;
+    let access = auth::doc_access(&state.services.db, &caller.actor, &doc).await?;
     let ticket_access = match access {
         Access::Write => TicketAccess::Write,
         Access::Read => TicketAccess::Read,
@@ -302,7 +295,7 @@ async fn ticket(
                 format!("doc:{id}"),
                 json!({ "rule": "no access to this document" }),
             );
-            state.db.audit(&event).await?;
+            state.services.db.audit(&event).await?;
             return Err(ApiError::NotFound("no document with this id".into()));
         }
     };

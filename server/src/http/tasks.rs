@@ -133,7 +133,7 @@ async fn create(
     caller: Caller,
     Json(body): Json<CreateTask>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let view = tasks::create(&state, &caller, body).await?;
+    let view = tasks::create(&state.services, &caller, body).await?;
     Ok((StatusCode::CREATED, Json(task_json(&view))))
 }
 
@@ -152,7 +152,7 @@ async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let (limit, offset) = page(query.limit, query.offset)?;
-    let views = tasks::list(&state, &caller, query.list, limit, offset).await?;
+    let views = tasks::list(&state.services, &caller, query.list, limit, offset).await?;
     let tasks: Vec<Value> = views.iter().map(task_json).collect();
     Ok(Json(json!({ "tasks": tasks })))
 }
@@ -162,7 +162,7 @@ async fn show(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let detail = tasks::show(&state, &caller, &id).await?;
+    let detail = tasks::show(&state.services, &caller, &id).await?;
     Ok(Json(detail_json(&detail)))
 }
 
@@ -172,7 +172,7 @@ async fn act(
     Path((id, command)): Path<(String, String)>,
     Json(body): Json<ActionInput>,
 ) -> Result<Json<Value>, ApiError> {
-    let view = tasks::act(&state, &caller, &id, &command, body).await?;
+    let view = tasks::act(&state.services, &caller, &id, &command, body).await?;
     Ok(Json(task_json(&view)))
 }
 
@@ -182,7 +182,7 @@ async fn comment(
     Path(id): Path<String>,
     Json(body): Json<CommentInput>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let entry = tasks::comment(&state, &caller, &id, body).await?;
+    let entry = tasks::comment(&state.services, &caller, &id, body).await?;
     Ok((StatusCode::CREATED, Json(entry_json(&entry))))
 }
 
@@ -207,7 +207,7 @@ async fn attach(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let max = state.work.max_attachment_bytes;
+    let max = state.services.settings.max_attachment_bytes;
     let bytes = body_at_most(&headers, body, max, || too_large(max)).await?;
     let content_type = match headers.get(header::CONTENT_TYPE) {
         None => None,
@@ -226,7 +226,7 @@ async fn attach(
         content_type,
         bytes,
     };
-    let attachment = tasks::attach(&state, &caller, &id, upload).await?;
+    let attachment = tasks::attach(&state.services, &caller, &id, upload).await?;
     Ok((StatusCode::CREATED, Json(attachment_json(&attachment))).into_response())
 }
 
@@ -262,7 +262,8 @@ async fn download(
     caller: Caller,
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let (attachment, bytes) = tasks::attachment(&state, &caller, &id, &attachment_id).await?;
+    let (attachment, bytes) =
+        tasks::attachment(&state.services, &caller, &id, &attachment_id).await?;
     let content_type = HeaderValue::from_str(&attachment.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     let headers = [
@@ -293,7 +294,7 @@ async fn request_extension(
     Path(id): Path<String>,
     Json(body): Json<ExtensionInput>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let extension = tasks::request_extension(&state, &caller, &id, body).await?;
+    let extension = tasks::request_extension(&state.services, &caller, &id, body).await?;
     Ok((StatusCode::CREATED, Json(extension_json(&extension))))
 }
 
@@ -304,7 +305,7 @@ async fn decide_extension(
     Json(body): Json<DecisionInput>,
 ) -> Result<Json<Value>, ApiError> {
     let (extension, view) =
-        tasks::decide_extension(&state, &caller, &id, &extension_id, body).await?;
+        tasks::decide_extension(&state.services, &caller, &id, &extension_id, body).await?;
     Ok(Json(json!({
         "extension": extension_json(&extension),
         "task": task_json(&view),

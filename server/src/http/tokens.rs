@@ -12,12 +12,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::session::{new_secret, secret_hash};
-use crate::auth::{AccessChange, Caller};
+use crate::auth::Caller;
 use crate::db::{now_unix_ms, ApiTokenRow, NewApiToken};
 use crate::domain::org::Name;
 use crate::domain::policy::{Action, Permission};
 use crate::error::ApiError;
 use crate::http::extract::{Json, Path};
+use crate::services::AccessChange;
 use crate::state::AppState;
 
 /// The longest a token may live; agency systems rotate at least yearly.
@@ -50,9 +51,10 @@ async fn list(
     Path(org_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     caller
-        .allow(&state, Action::ManageTokens { org_id: &org_id })
+        .allow(&state.services.db, Action::ManageTokens { org_id: &org_id })
         .await?;
     let tokens: Vec<Value> = state
+        .services
         .db
         .api_tokens(&org_id)
         .await?
@@ -77,7 +79,7 @@ async fn create(
     Json(body): Json<CreateToken>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller
-        .allow(&state, Action::ManageTokens { org_id: &org_id })
+        .allow(&state.services.db, Action::ManageTokens { org_id: &org_id })
         .await?;
     let name = Name::parse(&body.name)?;
     if body.permissions.is_empty() {
@@ -117,7 +119,7 @@ async fn create(
         format!("org:{org_id}"),
         json!({ "name": new.name, "permissions": new.permissions, "expires_at": new.expires_at }),
     );
-    let token = state.db.create_api_token(&new, &event).await?;
+    let token = state.services.db.create_api_token(&new, &event).await?;
     let mut body = token_json(&token);
     // The only time the secret is ever shown.
     body["token"] = Value::String(secret);
@@ -130,10 +132,11 @@ async fn revoke(
     Path((org_id, token_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     caller
-        .allow(&state, Action::ManageTokens { org_id: &org_id })
+        .allow(&state.services.db, Action::ManageTokens { org_id: &org_id })
         .await?;
     let event = caller.event("token_revoked", format!("token:{token_id}"), json!({}));
     let revoked = state
+        .services
         .db
         .revoke_api_token(&token_id, &org_id, now_unix_ms(), &event)
         .await?;
@@ -142,7 +145,7 @@ async fn revoke(
             "this organization has no live token with this id".into(),
         ));
     }
-    state.identity.announce(AccessChange {
+    state.services.access.announce(AccessChange {
         credential: Some(format!("token:{token_id}")),
         ..AccessChange::default()
     });

@@ -7,12 +7,13 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::{password, AccessChange, Caller};
+use crate::auth::{password, Caller};
 use crate::db::{NewUser, User, UserPatch};
 use crate::domain::org::{Name, OrgRole, Username};
 use crate::domain::policy::Action;
 use crate::error::ApiError;
 use crate::http::extract::{Json, Path};
+use crate::services::AccessChange;
 use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -45,12 +46,13 @@ async fn list(
     Path(org_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     caller
-        .allow(&state, Action::ReadUsers { org_id: &org_id })
+        .allow(&state.services.db, Action::ReadUsers { org_id: &org_id })
         .await?;
-    if state.db.org(&org_id).await?.is_none() {
+    if state.services.db.org(&org_id).await?.is_none() {
         return Err(ApiError::NotFound("no organization with this id".into()));
     }
     let users: Vec<Value> = state
+        .services
         .db
         .users_of_org(&org_id)
         .await?
@@ -64,7 +66,7 @@ async fn list(
 /// "not found", so user ids of other bodies cannot be probed.
 async fn visible_user(state: &AppState, caller: &Caller, id: &str) -> Result<User, ApiError> {
     let not_found = || ApiError::NotFound("no user with this id".into());
-    let user = state.db.user(id).await?.ok_or_else(not_found)?;
+    let user = state.services.db.user(id).await?.ok_or_else(not_found)?;
     let readable = match &user.org_id {
         Some(org_id) => {
             crate::domain::policy::decide(&caller.actor, &Action::ReadUsers { org_id }).is_ok()
@@ -111,9 +113,17 @@ async fn create(
     Json(body): Json<CreateUser>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     match (&body.org_id, body.operator) {
-        (Some(org_id), false) => caller.allow(&state, Action::ManageUsers { org_id }).await?,
+        (Some(org_id), false) => {
+            caller
+                .allow(&state.services.db, Action::ManageUsers { org_id })
+                .await?
+        }
         // Making someone an operator gives them the deployment: operators only.
-        (_, true) => caller.allow(&state, Action::ManageOperators).await?,
+        (_, true) => {
+            caller
+                .allow(&state.services.db, Action::ManageOperators)
+                .await?
+        }
         (None, false) => {
             return Err(ApiError::BadRequest(
                 "a user belongs to an organization: give org_id".into(),
@@ -135,7 +145,7 @@ async fn create(
         None => None,
     };
     if let Some(org_id) = &body.org_id {
-        if state.db.org(org_id).await?.is_none() {
+        if state.services.db.org(org_id).await?.is_none() {
             return Err(ApiError::BadRequest(format!(
                 "no organization with id {org_id:?}"
             )));
@@ -157,6 +167,7 @@ async fn create(
         json!({ "org_id": new.org_id, "username": new.username, "org_role": new.org_role, "operator": new.operator }),
     );
     let user = state
+        .services
         .db
         .create_user(&new, &event)
         .await
@@ -195,12 +206,12 @@ async fn update(
         format!("user:{id}"),
         json!({ "display_name": patch.display_name, "org_role": patch.org_role, "disabled": patch.disabled }),
     );
-    let updated = state.db.update_user(&id, &patch, &event).await?;
+    let updated = state.services.db.update_user(&id, &patch, &event).await?;
     if patch.disabled == Some(true) || patch.org_role.is_some() {
         if patch.disabled == Some(true) {
-            crate::http::auth::end_other_sessions(&state, &caller, &id, None).await?;
+            crate::work::sessions::end_other_sessions(&state.services, &caller, &id, None).await?;
         }
-        state.identity.announce(AccessChange {
+        state.services.access.announce(AccessChange {
             user_id: Some(id),
             ..AccessChange::default()
         });
@@ -213,11 +224,17 @@ async fn update(
 /// administrators).
 async fn authorize_change(state: &AppState, caller: &Caller, user: &User) -> Result<(), ApiError> {
     if user.operator {
-        return caller.allow(state, Action::ManageOperators).await;
+        return Ok(caller
+            .allow(&state.services.db, Action::ManageOperators)
+            .await?);
     }
     match &user.org_id {
-        Some(org_id) => caller.allow(state, Action::ManageUsers { org_id }).await,
-        None => caller.allow(state, Action::ManageOperators).await,
+        Some(org_id) => Ok(caller
+            .allow(&state.services.db, Action::ManageUsers { org_id })
+            .await?),
+        None => Ok(caller
+            .allow(&state.services.db, Action::ManageOperators)
+            .await?),
     }
 }
 
@@ -235,7 +252,9 @@ async fn reset_password(
     Path(id): Path<String>,
     Json(body): Json<PasswordReset>,
 ) -> Result<StatusCode, ApiError> {
-    caller.allow(&state, Action::ResetPassword).await?;
+    caller
+        .allow(&state.services.db, Action::ResetPassword)
+        .await?;
     let user = visible_user(&state, &caller, &id).await?;
     if user.username.is_none() {
         return Err(ApiError::BadRequest(
@@ -246,8 +265,8 @@ async fn reset_password(
     password::check_new(&body.password)?;
     let hash = password::hash(body.password).await?;
     let event = caller.event("password_reset", format!("user:{id}"), json!({}));
-    state.db.set_password(&id, &hash, &event).await?;
-    state.db.clear_login_failures(&id).await?;
-    crate::http::auth::end_other_sessions(&state, &caller, &id, None).await?;
+    state.services.db.set_password(&id, &hash, &event).await?;
+    state.services.db.clear_login_failures(&id).await?;
+    crate::work::sessions::end_other_sessions(&state.services, &caller, &id, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -71,21 +71,21 @@ async fn managed_org(
     org_id: &str,
     action: Action<'_>,
 ) -> Result<(), ApiError> {
-    if state.db.org(org_id).await?.is_none() {
+    if state.services.db.org(org_id).await?.is_none() {
         return Err(ApiError::NotFound("no organization with this id".into()));
     }
-    caller.allow(state, action).await
+    Ok(caller.allow(&state.services.db, action).await?)
 }
 
 /// The webhook, if the caller manages its body; otherwise "not found", so ids cannot be
 /// probed (the refusal is audited).
 async fn managed_webhook(state: &AppState, caller: &Caller, id: &str) -> Result<Webhook, ApiError> {
     let not_found = || ApiError::NotFound("no webhook with this id".into());
-    let webhook = state.db.webhook(id).await?.ok_or_else(not_found)?;
+    let webhook = state.services.db.webhook(id).await?.ok_or_else(not_found)?;
     let action = Action::ManageWebhooks {
         org_id: &webhook.org_id,
     };
-    if caller.allow(state, action).await.is_err() {
+    if caller.allow(&state.services.db, action).await.is_err() {
         return Err(not_found());
     }
     Ok(webhook)
@@ -104,6 +104,7 @@ async fn list(
     )
     .await?;
     let webhooks: Vec<Value> = state
+        .services
         .db
         .webhooks_of(&org_id)
         .await?
@@ -177,7 +178,7 @@ async fn create(
         format!("org:{org_id}"),
         json!({ "url": new.url, "description": new.description }),
     );
-    let webhook = state.db.create_webhook(&new, &event).await?;
+    let webhook = state.services.db.create_webhook(&new, &event).await?;
     let mut answer = webhook_json(&webhook);
     answer["secret"] = json!(secret);
     Ok((StatusCode::CREATED, Json(answer)))
@@ -202,6 +203,7 @@ async fn set_active(
         json!({ "active": body.active }),
     );
     if !state
+        .services
         .db
         .set_webhook_active(&id, body.active, &event)
         .await?
@@ -233,6 +235,7 @@ async fn deliveries(
     }
     managed_webhook(&state, &caller, &id).await?;
     let deliveries: Vec<Value> = state
+        .services
         .db
         .deliveries_of(&id, limit)
         .await?
@@ -254,7 +257,7 @@ async fn mailbox(
         Action::ManageMailbox { org_id: &org_id },
     )
     .await?;
-    let email = state.db.org_mailbox(&org_id).await?;
+    let email = state.services.db.org_mailbox(&org_id).await?;
     Ok(Json(json!({ "org_id": org_id, "email": email })))
 }
 
@@ -293,6 +296,7 @@ async fn set_mailbox(
         json!({ "email": email }),
     );
     state
+        .services
         .db
         .set_org_mailbox(&org_id, email.as_deref(), &event)
         .await?;

@@ -11,10 +11,10 @@ use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::Failure;
+use super::outcome::{str_field, Failure};
 use crate::config::WorkArgs;
 use crate::db::{Event, Job};
-use crate::state::AppState;
+use crate::services::Services;
 
 /// The SMTP relay and the sender address.
 pub struct Mailer {
@@ -106,18 +106,18 @@ pub fn compose(event: &Event) -> (String, String) {
 
 /// Runs one `email` job.
 pub(super) async fn deliver(
-    state: &AppState,
+    services: &Services,
     mailer: Option<&Mailer>,
     job: &Job,
 ) -> Result<(), Failure> {
     let Some(mailer) = mailer else {
         return Err(Failure::permanent("no SMTP relay is configured"));
     };
-    let to = super::str_field(&job.payload, "to")?;
+    let to = str_field(&job.payload, "to")?;
     let seq = job.payload["event_seq"]
         .as_i64()
         .ok_or_else(|| Failure::permanent("the job has no event_seq"))?;
-    let Some(event) = state.db.event(seq).await? else {
+    let Some(event) = services.db.event(seq).await? else {
         return Err(Failure::permanent(format!("event {seq} does not exist")));
     };
     let (subject, body) = compose(&event);

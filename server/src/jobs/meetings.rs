@@ -9,9 +9,11 @@
 
 use serde_json::{json, Value};
 
-use super::{kind, str_field, Failure, Worker};
+use super::outcome::{str_field, system_audit, Failure};
 use crate::db::{Audience, Effects, Job, Meeting, NewEvent};
 use crate::domain::meeting::{InvitationState, MeetingState};
+use crate::services::Services;
+use crate::work::schedule::kind;
 
 /// What every meeting event carries: enough to show it and link to the meeting.
 fn meeting_payload(meeting: &Meeting) -> Value {
@@ -35,9 +37,9 @@ fn i64_field(payload: &Value, name: &str) -> Result<i64, Failure> {
 }
 
 /// Runs one meeting reminder; its effects are empty when nothing is owed any more.
-pub(super) async fn run(worker: &Worker, job: &Job) -> Result<Effects, Failure> {
+pub(super) async fn run(services: &Services, job: &Job) -> Result<Effects, Failure> {
     let meeting_id = str_field(&job.payload, "meeting_id")?;
-    let db = &worker.state.db;
+    let db = &services.db;
     let Some(meeting) = db.meeting(meeting_id).await? else {
         return Ok(Effects::default());
     };
@@ -155,8 +157,12 @@ pub(super) async fn run(worker: &Worker, job: &Job) -> Result<Effects, Failure> 
             ("meeting_minutes_reminded", json!({ "days": days }))
         }
     };
-    effects
-        .audit
-        .push(worker.system_audit(action, subject, job, detail));
+    effects.audit.push(system_audit(
+        services.clock.now_ms(),
+        action,
+        subject,
+        job,
+        detail,
+    ));
     Ok(effects)
 }

@@ -14,9 +14,10 @@ use std::time::Instant;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::{event_json, Failure};
+use super::outcome::{str_field, Failure};
 use crate::db::{new_id, Delivery, Job};
-use crate::state::AppState;
+use crate::services::event_json;
+use crate::services::Services;
 
 /// `v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`: the `Concord-Signature` header.
 pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
@@ -33,15 +34,15 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 
 /// Runs one `webhook` job: Ok when the receiver took the event (or it no longer needs to).
 pub(super) async fn deliver(
-    state: &AppState,
+    services: &Services,
     http: &reqwest::Client,
     job: &Job,
 ) -> Result<(), Failure> {
-    let webhook_id = super::str_field(&job.payload, "webhook_id")?;
+    let webhook_id = str_field(&job.payload, "webhook_id")?;
     let seq = job.payload["event_seq"]
         .as_i64()
         .ok_or_else(|| Failure::permanent("the job has no event_seq"))?;
-    let db = &state.db;
+    let db = &services.db;
     // A webhook that was removed or switched off takes no more calls.
     let Some(webhook) = db.webhook(webhook_id).await?.filter(|w| w.active) else {
         return Ok(());
@@ -52,8 +53,8 @@ pub(super) async fn deliver(
     let Some(event) = db.event(seq).await? else {
         return Err(Failure::permanent(format!("event {seq} does not exist")));
     };
-    let body = event_json(&event).to_string();
-    let now = state.clock.now_ms();
+    let body = event_json(&event);
+    let now = services.clock.now_ms();
     let timestamp = now.div_euclid(1000);
     let started = Instant::now();
     let response = http

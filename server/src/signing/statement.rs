@@ -33,6 +33,14 @@ pub const ARCHIVE_TYPE: &str = "concord.archive/1";
 /// The intent of a signature on minutes, in [`Statement::intent`] and [`Policy::intent`].
 pub const APPROVE_MINUTES: &str = "approve-minutes";
 
+/// A time as every signed record writes it: RFC 3339 UTC, to the second.
+pub fn rfc3339(ms: i64) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
 /// What the signatories sign: the hashes of the frozen minutes and who must sign them in which
 /// order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,16 +15,16 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::minutes::rfc3339;
-use super::{audit, own_org, text, wake};
+use super::Error;
+use super::{audit, own_org, text};
 use crate::auth::Caller;
 use crate::db::{DbError, Effects, LeafKind, NewLeaf, NewSigningKey, SigningKeyRow};
 use crate::domain::policy::Action;
-use crate::error::ApiError;
+use crate::services::Services;
 use crate::signing::keys::{open_at_rest, seal_at_rest, PersonKey, SealKey, SealPublicKey};
 use crate::signing::merkle;
+use crate::signing::statement::rfc3339;
 use crate::signing::statement::{KeyBinding, KeyRevocation};
-use crate::state::AppState;
 
 /// The longest PEM a person may send: an Ed25519 SPKI PEM is 113 bytes.
 const MAX_PEM_BYTES: usize = 4096;
@@ -73,23 +73,25 @@ pub struct EnrollInput {
 
 /// Enrolls the caller's public key: binds it to them and their organization in the log.
 pub async fn enroll(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     input: EnrollInput,
-) -> Result<KeyView, ApiError> {
-    caller.allow(state, Action::ManageOwnKeys).await?;
+) -> Result<KeyView, Error> {
+    caller.allow(&services.db, Action::ManageOwnKeys).await?;
     let org_id = own_org(caller, "enroll a signing key")?.to_owned();
     if input.public_key_pem.len() > MAX_PEM_BYTES {
-        return Err(ApiError::BadRequest(
-            "public_key_pem is too long for an Ed25519 public key".into(),
+        return Err(Error::invalid(
+            "public_key_pem",
+            "public_key_pem is too long for an Ed25519 public key",
         ));
     }
     let key = PersonKey::from_spki_pem(input.public_key_pem.trim()).map_err(|e| {
-        ApiError::BadRequest(format!(
-            "public_key_pem must be an Ed25519 public key in SPKI PEM form: {e}"
-        ))
+        Error::invalid(
+            "public_key_pem",
+            format!("public_key_pem must be an Ed25519 public key in SPKI PEM form: {e}"),
+        )
     })?;
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let spki = key.spki_der();
     let key_id = key.key_id();
     let binding = KeyBinding {
@@ -112,7 +114,7 @@ pub async fn enroll(
         )],
         ..Effects::default()
     };
-    let row = state
+    let row = services
         .db
         .bind_key(
             &NewSigningKey {
@@ -133,9 +135,9 @@ pub async fn enroll(
 }
 
 /// The caller's keys, newest first.
-pub async fn mine(state: &AppState, caller: &Caller) -> Result<Vec<KeyView>, ApiError> {
-    caller.allow(state, Action::ManageOwnKeys).await?;
-    let rows = state.db.person_keys(&caller.actor.user_id).await?;
+pub async fn mine(services: &Services, caller: &Caller) -> Result<Vec<KeyView>, Error> {
+    caller.allow(&services.db, Action::ManageOwnKeys).await?;
+    let rows = services.db.person_keys(&caller.actor.user_id).await?;
     Ok(rows.iter().map(key_view).collect())
 }
 
@@ -148,19 +150,23 @@ pub struct RevokeInput {
 /// Revokes one of the caller's keys from now on (a lost device, a left job). Signatures made
 /// before stay valid: the key was bound when they were logged.
 pub async fn revoke(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     key_id: &str,
     input: RevokeInput,
-) -> Result<KeyView, ApiError> {
-    caller.allow(state, Action::ManageOwnKeys).await?;
+) -> Result<KeyView, Error> {
+    caller.allow(&services.db, Action::ManageOwnKeys).await?;
     let reason = text("reason", &input.reason, 2000)?;
-    let not_found = || ApiError::NotFound("no key of yours with this id".into());
-    let key = state.db.signing_key(key_id).await?.ok_or_else(not_found)?;
+    let not_found = || Error::NotFound("no key of yours with this id".into());
+    let key = services
+        .db
+        .signing_key(key_id)
+        .await?
+        .ok_or_else(not_found)?;
     if key.user_id.as_deref() != Some(caller.actor.user_id.as_str()) {
         return Err(not_found());
     }
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let record = KeyRevocation {
         r#type: "concord.key-revocation/1".into(),
         key_id: key_id.to_owned(),
@@ -177,7 +183,7 @@ pub async fn revoke(
         )],
         ..Effects::default()
     };
-    state
+    services
         .db
         .revoke_key(
             key_id,
@@ -187,24 +193,32 @@ pub async fn revoke(
             &effects,
         )
         .await?;
-    wake(state);
-    let row = state.db.signing_key(key_id).await?.ok_or_else(not_found)?;
+    services.wake();
+    let row = services
+        .db
+        .signing_key(key_id)
+        .await?
+        .ok_or_else(not_found)?;
     Ok(key_view(&row))
 }
 
 /// The caller's key `key_id`, if it is bound to them and their organization and not revoked.
 pub(crate) async fn person_key_for(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     key_id: &str,
     now: i64,
-) -> Result<SigningKeyRow, ApiError> {
+) -> Result<SigningKeyRow, Error> {
     let unusable = || {
-        ApiError::Conflict(
-            "this key is not an enrolled, unrevoked key of yours for your organization; enroll a key first".into(),
+        Error::refused(
+            "this key is not an enrolled, unrevoked key of yours for your organization; enroll a key first",
         )
     };
-    let key = state.db.signing_key(key_id).await?.ok_or_else(unusable)?;
+    let key = services
+        .db
+        .signing_key(key_id)
+        .await?
+        .ok_or_else(unusable)?;
     let org = caller.org.as_ref().map(|o| o.id.as_str());
     let bound_to_caller = key.purpose == "person"
         && key.user_id.as_deref() == Some(caller.actor.user_id.as_str())
@@ -218,12 +232,12 @@ pub(crate) async fn person_key_for(
 
 /// The organization's seal in force, created (and its binding logged) on first use.
 pub(crate) async fn seal_for(
-    state: &AppState,
+    services: &Services,
     org_id: &str,
     now: i64,
-) -> Result<(SealKey, SigningKeyRow), ApiError> {
+) -> Result<(SealKey, SigningKeyRow), Error> {
     let context = format!("seal:{org_id}");
-    let row = match state.db.seal_key(org_id).await? {
+    let row = match services.db.seal_key(org_id).await? {
         Some(row) => row,
         None => {
             let fresh = SealKey::generate();
@@ -240,7 +254,7 @@ pub(crate) async fn seal_for(
                 org_id: org_id.to_owned(),
                 bound_at: rfc3339(now),
             };
-            let sealed = seal_at_rest(state.keyring.master(), &context, &fresh.to_pkcs8_der());
+            let sealed = seal_at_rest(services.keyring.master(), &context, &fresh.to_pkcs8_der());
             let effects = Effects {
                 audit: vec![crate::db::AuditEvent {
                     at: now,
@@ -253,7 +267,7 @@ pub(crate) async fn seal_for(
                 }],
                 ..Effects::default()
             };
-            let created = state
+            let created = services
                 .db
                 .bind_key(
                     &NewSigningKey {
@@ -273,9 +287,11 @@ pub(crate) async fn seal_for(
             match created {
                 Ok(row) => row,
                 // Another request created the organization's seal at the same moment.
-                Err(DbError::Conflict(_)) => state.db.seal_key(org_id).await?.ok_or_else(|| {
-                    ApiError::Internal(anyhow::anyhow!("seal vanished after a conflict"))
-                })?,
+                Err(DbError::Conflict(_)) => {
+                    services.db.seal_key(org_id).await?.ok_or_else(|| {
+                        Error::Internal(anyhow::anyhow!("seal vanished after a conflict"))
+                    })?
+                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -283,11 +299,11 @@ pub(crate) async fn seal_for(
     let sealed = row
         .sealed_private
         .as_deref()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("seal key row without private part")))?;
-    let der = open_at_rest(state.keyring.master(), &context, sealed)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("seal of {org_id}: {e}")))?;
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("seal key row without private part")))?;
+    let der = open_at_rest(services.keyring.master(), &context, sealed)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("seal of {org_id}: {e}")))?;
     let key = SealKey::from_pkcs8_der(&der)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("seal of {org_id}: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("seal of {org_id}: {e}")))?;
     Ok((key, row))
 }
 

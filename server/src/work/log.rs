@@ -10,21 +10,21 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde::Serialize;
 
+use super::Error;
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::services::Services;
 use crate::signing::merkle;
 use crate::signing::note::Checkpoint;
-use crate::state::AppState;
 
 /// The newest tree head as a C2SP signed note, and its size.
-pub async fn checkpoint(state: &AppState, _caller: &Caller) -> Result<(u64, String), ApiError> {
-    let leaves = state.db.log_leaf_hashes(None).await?;
-    Ok((leaves.len() as u64, sign(state, &leaves)))
+pub async fn checkpoint(services: &Services, _caller: &Caller) -> Result<(u64, String), Error> {
+    let leaves = services.db.log_leaf_hashes(None).await?;
+    Ok((leaves.len() as u64, sign(services, &leaves)))
 }
 
-fn sign(state: &AppState, leaves: &[merkle::Hash]) -> String {
-    state.keyring.log_signer().sign(&Checkpoint {
-        origin: state.keyring.origin().to_owned(),
+fn sign(services: &Services, leaves: &[merkle::Hash]) -> String {
+    services.keyring.log_signer().sign(&Checkpoint {
+        origin: services.keyring.origin().to_owned(),
         size: leaves.len() as u64,
         root: merkle::root(leaves),
     })
@@ -41,56 +41,61 @@ pub struct Proof {
 }
 
 /// The leaf hashes of a tree of `size`, or a 400 naming the log's size.
-async fn tree(state: &AppState, size: u64) -> Result<Vec<merkle::Hash>, ApiError> {
-    let leaves = state.db.log_leaf_hashes(Some(size as i64)).await?;
+async fn tree(services: &Services, size: u64) -> Result<Vec<merkle::Hash>, Error> {
+    let leaves = services.db.log_leaf_hashes(Some(size as i64)).await?;
     if (leaves.len() as u64) < size {
-        return Err(ApiError::BadRequest(format!(
-            "the log has {} leaves; size {size} lies beyond it",
-            leaves.len()
-        )));
+        return Err(Error::invalid(
+            "size",
+            format!(
+                "the log has {} leaves; size {size} lies beyond it",
+                leaves.len()
+            ),
+        ));
     }
     Ok(leaves)
 }
 
-fn proof(state: &AppState, leaves: &[merkle::Hash], hashes: Vec<merkle::Hash>) -> Proof {
+fn proof(services: &Services, leaves: &[merkle::Hash], hashes: Vec<merkle::Hash>) -> Proof {
     Proof {
         size: leaves.len() as u64,
         root: B64.encode(merkle::root(leaves)),
         hashes: hashes.iter().map(|h| B64.encode(h)).collect(),
-        checkpoint: sign(state, leaves),
+        checkpoint: sign(services, leaves),
     }
 }
 
 /// The inclusion proof of leaf `index` in the tree of `size` leaves.
 pub async fn inclusion(
-    state: &AppState,
+    services: &Services,
     _caller: &Caller,
     index: u64,
     size: u64,
-) -> Result<Proof, ApiError> {
+) -> Result<Proof, Error> {
     if index >= size {
-        return Err(ApiError::BadRequest(
-            "index must be smaller than size: a leaf lies inside the tree it is proved in".into(),
+        return Err(Error::invalid(
+            "index",
+            "index must be smaller than size: a leaf lies inside the tree it is proved in",
         ));
     }
-    let leaves = tree(state, size).await?;
+    let leaves = tree(services, size).await?;
     let hashes = merkle::inclusion_proof(index, &leaves);
-    Ok(proof(state, &leaves, hashes))
+    Ok(proof(services, &leaves, hashes))
 }
 
 /// The consistency proof between the trees of `old` and `new` leaves.
 pub async fn consistency(
-    state: &AppState,
+    services: &Services,
     _caller: &Caller,
     old: u64,
     new: u64,
-) -> Result<Proof, ApiError> {
+) -> Result<Proof, Error> {
     if old == 0 || old > new {
-        return Err(ApiError::BadRequest(
-            "old must be at least 1 and at most new: a tree is consistent with its own past".into(),
+        return Err(Error::invalid(
+            "old",
+            "old must be at least 1 and at most new: a tree is consistent with its own past",
         ));
     }
-    let leaves = tree(state, new).await?;
+    let leaves = tree(services, new).await?;
     let hashes = merkle::consistency_proof(old, &leaves);
-    Ok(proof(state, &leaves, hashes))
+    Ok(proof(services, &leaves, hashes))
 }

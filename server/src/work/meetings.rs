@@ -22,8 +22,10 @@ use serde_json::json;
 use time::macros::format_description;
 
 use super::notices::{plan_notice, NoticePlan};
-use super::{audit, line, optional_text, own_org, text, wake, Acting, MAX_TITLE_CHARS};
-use crate::auth::{AccessChange, Caller};
+use super::schedule;
+use super::Error;
+use super::{audit, line, optional_text, own_org, text, Acting, MAX_TITLE_CHARS};
+use crate::auth::Caller;
 use crate::db::{
     new_id, AgendaChange, AgendaItem, Audience, Db, DbError, Effects, Invitation, InvitationReply,
     Invitee, Meeting, MeetingChange, NewAgendaItem, NewEvent, NewMeeting, Org,
@@ -35,10 +37,9 @@ use crate::domain::meeting::{
 };
 use crate::domain::notice::NoticeKind;
 use crate::domain::org::{Name, OrgKind, RegionPath, SpaceRole};
-use crate::domain::policy::{self, Action, Credential, SpaceAccess, SpaceFacts};
-use crate::error::ApiError;
-use crate::jobs::schedule;
-use crate::state::AppState;
+use crate::domain::policy::{self, Action, Credential, SpaceAccess};
+use crate::services::AccessChange;
+use crate::services::Services;
 
 /// The most bodies one meeting invites: every department of a large city.
 pub const MAX_INVITED: usize = 500;
@@ -213,16 +214,16 @@ pub struct AnnualReport {
 }
 
 /// The answer for a meeting the caller may not see, and for one that does not exist.
-fn not_found() -> ApiError {
-    ApiError::NotFound("no meeting with this id".into())
+fn not_found() -> Error {
+    Error::NotFound("no meeting with this id".into())
 }
 
-fn not_invited() -> ApiError {
-    ApiError::NotFound("this organization is not invited to the meeting".into())
+fn not_invited() -> Error {
+    Error::NotFound("this organization is not invited to the meeting".into())
 }
 
-fn refused(refused: Refused) -> ApiError {
-    ApiError::Conflict(refused.rule.to_owned())
+fn refused(refused: Refused) -> Error {
+    Error::refused(refused.rule.to_owned())
 }
 
 fn subject(meeting_id: &str) -> String {
@@ -241,16 +242,17 @@ fn view(meeting: Meeting, party: MeetingParty) -> MeetingView {
 /// The meeting and the caller's party in it, or "not found" (audited as a refusal) for a
 /// body that neither takes part nor supervises it.
 async fn readable(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
-) -> Result<(Meeting, MeetingParty), ApiError> {
-    let meeting = state.db.meeting(id).await?.ok_or_else(not_found)?;
-    let facts = SpaceFacts {
-        region_path: &meeting.region_path,
-        members: &meeting.members,
-    };
-    if caller.allow(state, Action::ReadSpace(facts)).await.is_err() {
+) -> Result<(Meeting, MeetingParty), Error> {
+    let meeting = services.db.meeting(id).await?.ok_or_else(not_found)?;
+    let facts = meeting.facts();
+    if caller
+        .allow(&services.db, Action::ReadSpace(facts))
+        .await
+        .is_err()
+    {
         return Err(not_found());
     }
     let party = match policy::space_access(&caller.actor, &facts) {
@@ -264,23 +266,22 @@ async fn readable(
 
 /// [`readable`], and the caller's body takes part (a supervising bureau only reads).
 async fn writable(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
-) -> Result<(Meeting, MeetingParty), ApiError> {
-    let (meeting, party) = readable(state, caller, id).await?;
-    let facts = SpaceFacts {
-        region_path: &meeting.region_path,
-        members: &meeting.members,
-    };
-    caller.allow(state, Action::ActOnMeeting(facts)).await?;
+) -> Result<(Meeting, MeetingParty), Error> {
+    let (meeting, party) = readable(services, caller, id).await?;
+    let facts = meeting.facts();
+    caller
+        .allow(&services.db, Action::ActOnMeeting(facts))
+        .await?;
     Ok((meeting, party))
 }
 
 /// Refuses a command or invitee change that read an older revision.
-fn same_revision(meeting: &Meeting, revision: i64) -> Result<(), ApiError> {
+fn same_revision(meeting: &Meeting, revision: i64) -> Result<(), Error> {
     if revision != meeting.revision {
-        return Err(ApiError::Conflict(format!(
+        return Err(Error::refused(format!(
             "the meeting was changed by someone else meanwhile (it is at revision {}, you sent {revision}); reload it and try again",
             meeting.revision
         )));
@@ -290,38 +291,41 @@ fn same_revision(meeting: &Meeting, revision: i64) -> Result<(), ApiError> {
 
 /// A meeting's time: the start ahead of `now` (and not absurdly far), the end after it and at
 /// most [`MAX_DURATION_MS`] later.
-fn checked_times(starts_at: i64, ends_at: i64, now: i64) -> Result<(i64, i64), ApiError> {
+fn checked_times(starts_at: i64, ends_at: i64, now: i64) -> Result<(i64, i64), Error> {
     if starts_at <= now {
-        return Err(ApiError::BadRequest(
-            "starts_at is not in the future; a meeting is set for a time ahead".into(),
+        return Err(Error::invalid(
+            "starts_at",
+            "starts_at is not in the future; a meeting is set for a time ahead",
         ));
     }
     if starts_at > now.saturating_add(MAX_AHEAD_MS) {
-        return Err(ApiError::BadRequest(
-            "starts_at is more than ten years ahead".into(),
+        return Err(Error::invalid(
+            "starts_at",
+            "starts_at is more than ten years ahead",
         ));
     }
     if ends_at <= starts_at {
-        return Err(ApiError::BadRequest(
-            "ends_at must be after starts_at".into(),
-        ));
+        return Err(Error::invalid("ends_at", "ends_at must be after starts_at"));
     }
     if ends_at - starts_at > MAX_DURATION_MS {
-        return Err(ApiError::BadRequest(
-            "a meeting lasts at most 7 days; ends_at is too late".into(),
+        return Err(Error::invalid(
+            "ends_at",
+            "a meeting lasts at most 7 days; ends_at is too late",
         ));
     }
     Ok((starts_at, ends_at))
 }
 
 /// A reply deadline: after now, no later than the start.
-fn checked_reply_due(reply_due_at: Option<i64>, starts_at: i64, now: i64) -> Result<(), ApiError> {
+fn checked_reply_due(reply_due_at: Option<i64>, starts_at: i64, now: i64) -> Result<(), Error> {
     match reply_due_at {
-        Some(at) if at <= now => Err(ApiError::BadRequest(
-            "reply_due_at is not in the future; a deadline must lie ahead".into(),
+        Some(at) if at <= now => Err(Error::invalid(
+            "reply_due_at",
+            "reply_due_at is not in the future; a deadline must lie ahead",
         )),
-        Some(at) if at > starts_at => Err(ApiError::BadRequest(
-            "reply_due_at must come before the meeting starts".into(),
+        Some(at) if at > starts_at => Err(Error::invalid(
+            "reply_due_at",
+            "reply_due_at must come before the meeting starts",
         )),
         _ => Ok(()),
     }
@@ -331,7 +335,7 @@ fn checked_reply_due(reply_due_at: Option<i64>, starts_at: i64, now: i64) -> Res
 fn checked_venue(
     place: Option<&str>,
     online_link: Option<&str>,
-) -> Result<(Option<String>, Option<String>), ApiError> {
+) -> Result<(Option<String>, Option<String>), Error> {
     let place = match place.map(str::trim) {
         None | Some("") => None,
         Some(p) => Some(line("place", p, MAX_NAME_CHARS)?),
@@ -341,33 +345,35 @@ fn checked_venue(
         Some(link) => {
             let link = line("online_link", link, MAX_LINK_CHARS)?;
             let parsed = url::Url::parse(&link).map_err(|_| {
-                ApiError::BadRequest(
-                    "online_link must be a web address such as https://meet.example.gov.cn/123"
-                        .into(),
+                Error::invalid(
+                    "online_link",
+                    "online_link must be a web address such as https://meet.example.gov.cn/123",
                 )
             })?;
             if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
-                return Err(ApiError::BadRequest(
-                    "online_link must be an https:// or http:// address".into(),
+                return Err(Error::invalid(
+                    "online_link",
+                    "online_link must be an https:// or http:// address",
                 ));
             }
             Some(link)
         }
     };
     if place.is_none() && online_link.is_none() {
-        return Err(ApiError::BadRequest(
-            "say where the meeting is held: give a place, an online_link, or both".into(),
+        return Err(Error::invalid(
+            "online_link",
+            "say where the meeting is held: give a place, an online_link, or both",
         ));
     }
     Ok((place, online_link))
 }
 
 /// The role of an invited body: a participant or an observer, never the convener.
-fn invited_role(role: SpaceRole) -> Result<SpaceRole, ApiError> {
+fn invited_role(role: SpaceRole) -> Result<SpaceRole, Error> {
     if role == SpaceRole::Convener {
-        return Err(ApiError::BadRequest(
-            "an invited body's role is member or observer; the convener is the body convening"
-                .into(),
+        return Err(Error::invalid(
+            "invited",
+            "an invited body's role is member or observer; the convener is the body convening",
         ));
     }
     Ok(role)
@@ -376,42 +382,53 @@ fn invited_role(role: SpaceRole) -> Result<SpaceRole, ApiError> {
 /// The invited bodies, checked: at least one, at most [`MAX_INVITED`], each once, not the
 /// convener, each an existing organization.
 async fn checked_invited(
-    state: &AppState,
+    services: &Services,
     convener: &str,
     invited: Vec<InviteInput>,
-) -> Result<Vec<Invitee>, ApiError> {
+) -> Result<Vec<Invitee>, Error> {
     if invited.is_empty() {
-        return Err(ApiError::BadRequest(
-            "invited must name at least one organization".into(),
+        return Err(Error::invalid(
+            "invited",
+            "invited must name at least one organization",
         ));
     }
     if invited.len() > MAX_INVITED {
-        return Err(ApiError::BadRequest(format!(
-            "a meeting invites at most {MAX_INVITED} organizations"
-        )));
+        return Err(Error::invalid(
+            "invited",
+            format!("a meeting invites at most {MAX_INVITED} organizations"),
+        ));
     }
     let mut seen = HashSet::new();
     for invitee in &invited {
         if !seen.insert(invitee.org_id.as_str()) {
-            return Err(ApiError::BadRequest(format!(
-                "organization {:?} is invited twice",
-                invitee.org_id
-            )));
+            return Err(Error::invalid(
+                "invited",
+                format!("organization {:?} is invited twice", invitee.org_id),
+            ));
         }
         if invitee.org_id == convener {
-            return Err(ApiError::BadRequest(
-                "the convening body is not invited to its own meeting; remove it from invited"
-                    .into(),
+            return Err(Error::invalid(
+                "invited",
+                "the convening body is not invited to its own meeting; remove it from invited",
             ));
         }
         invited_role(invitee.role)?;
     }
-    let known: HashSet<String> = state.db.orgs().await?.into_iter().map(|o| o.id).collect();
+    let known: HashSet<String> = services
+        .db
+        .orgs()
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
     if let Some(unknown) = invited.iter().find(|i| !known.contains(&i.org_id)) {
-        return Err(ApiError::BadRequest(format!(
-            "invited organization {:?} names no organization",
-            unknown.org_id
-        )));
+        return Err(Error::invalid(
+            "invited",
+            format!(
+                "invited organization {:?} names no organization",
+                unknown.org_id
+            ),
+        ));
     }
     Ok(invited
         .into_iter()
@@ -507,19 +524,19 @@ fn notice_text(
 }
 
 /// The notice (to be acknowledged, 签收) that `command` sends about `meeting` to `recipients`,
-/// as a row and effects for the same write.
+/// as effects for the same write, with the notice's id.
 fn meeting_notice(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     now: i64,
     meeting: &Meeting,
     command: MeetingCommand,
     reason: Option<&str>,
     recipients: Vec<String>,
-) -> Result<Effects, ApiError> {
+) -> Result<(String, Effects), Error> {
     let (title, body) = notice_text(meeting, command, reason);
     let (notice, mut effects) = plan_notice(
-        state,
+        services,
         now,
         NoticePlan {
             sender_org_id: meeting.convener_org_id.clone(),
@@ -534,8 +551,9 @@ fn meeting_notice(
             reply_due_at: None,
         },
     )?;
-    effects.notices.push(notice);
-    Ok(effects)
+    let id = notice.id.clone();
+    effects.send_notice(notice);
+    Ok((id, effects))
 }
 
 fn invitee_ids(meeting: &Meeting) -> Vec<String> {
@@ -577,24 +595,24 @@ fn event_payload(meeting: &Meeting, extra: serde_json::Value) -> serde_json::Val
 
 /// Convenes a meeting in draft: the space, its bodies, its minutes document, the invitations.
 pub async fn create(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     input: CreateMeeting,
-) -> Result<MeetingView, ApiError> {
-    caller.allow(state, Action::CreateSpace).await?;
+) -> Result<MeetingView, Error> {
+    caller.allow(&services.db, Action::CreateSpace).await?;
     let Some(org) = &caller.org else {
-        return Err(ApiError::Forbidden(
+        return Err(Error::Denied(
             "only someone acting for an organization can convene a meeting".into(),
         ));
     };
     let convener = org.id.clone();
-    rules::may_convene(input.kind, org.kind).map_err(|r| ApiError::Forbidden(r.rule.into()))?;
-    let now = state.clock.now_ms();
+    rules::may_convene(input.kind, org.kind).map_err(|r| Error::Denied(r.rule.into()))?;
+    let now = services.clock.now_ms();
     let title = Name::parse(&line("title", &input.title, MAX_TITLE_CHARS)?)?;
     let (starts_at, ends_at) = checked_times(input.starts_at, input.ends_at, now)?;
     checked_reply_due(input.reply_due_at, starts_at, now)?;
     let (place, online_link) = checked_venue(input.place.as_deref(), input.online_link.as_deref())?;
-    let invited = checked_invited(state, &convener, input.invited).await?;
+    let invited = checked_invited(services, &convener, input.invited).await?;
     let new = NewMeeting {
         id: new_id(),
         minutes_doc_id: new_id(),
@@ -627,26 +645,23 @@ pub async fn create(
         )],
         ..Effects::default()
     };
-    let meeting = state.db.create_meeting(&new, now, &effects).await?;
+    let meeting = services.db.create_meeting(&new, now, &effects).await?;
     Ok(view(meeting, MeetingParty::Convener))
 }
 
 /// The meetings the caller's body convenes or is invited to, and, for a judicial bureau, those
 /// of its region and below. Empty for a caller who acts for no body.
-pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<MeetingView>, ApiError> {
+pub async fn list(services: &Services, caller: &Caller) -> Result<Vec<MeetingView>, Error> {
     let Some(org) = &caller.org else {
         return Ok(Vec::new());
     };
     let supervised = (org.kind == OrgKind::JudicialBureau).then_some(&org.region_path);
-    let meetings = state.db.meetings_visible(&org.id, supervised).await?;
+    let meetings = services.db.meetings_visible(&org.id, supervised).await?;
     // The query narrows; the policy decides (a token without spaces:read sees none).
     Ok(meetings
         .into_iter()
         .filter_map(|meeting| {
-            let facts = SpaceFacts {
-                region_path: &meeting.region_path,
-                members: &meeting.members,
-            };
+            let facts = meeting.facts();
             policy::decide(&caller.actor, &Action::ReadSpace(facts)).ok()?;
             let party = match policy::space_access(&caller.actor, &facts) {
                 SpaceAccess::Participate(SpaceRole::Convener) => MeetingParty::Convener,
@@ -660,9 +675,9 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<MeetingView>,
 }
 
 /// A meeting with its invitations and agenda.
-pub async fn show(state: &AppState, caller: &Caller, id: &str) -> Result<MeetingDetail, ApiError> {
-    let (meeting, party) = readable(state, caller, id).await?;
-    let agenda = state.db.meeting_agenda(id).await?;
+pub async fn show(services: &Services, caller: &Caller, id: &str) -> Result<MeetingDetail, Error> {
+    let (meeting, party) = readable(services, caller, id).await?;
+    let agenda = services.db.meeting_agenda(id).await?;
     Ok(MeetingDetail {
         view: view(meeting, party),
         agenda,
@@ -671,16 +686,16 @@ pub async fn show(state: &AppState, caller: &Caller, id: &str) -> Result<Meeting
 
 /// Issues the notice, starts, ends, postpones or cancels a meeting.
 pub async fn act(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     input: ActionInput,
-) -> Result<MeetingView, ApiError> {
-    let (meeting, party) = writable(state, caller, id).await?;
+) -> Result<MeetingView, Error> {
+    let (meeting, party) = writable(services, caller, id).await?;
     same_revision(&meeting, input.revision)?;
     let command = input.command;
     let to = rules::transition(meeting.state, party, command).map_err(refused)?;
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
 
     // Each field belongs to the commands that use it; anything else is a mistake to report.
     let moves =
@@ -691,15 +706,14 @@ pub async fn act(
             MeetingCommand::Postpone | MeetingCommand::IssueNotice
         )
     {
-        return Err(ApiError::BadRequest(
-            "starts_at, ends_at and reply_due_at are given only when postponing or issuing the notice"
-                .into(),
-        ));
+        return Err(Error::invalid("starts_at", "starts_at, ends_at and reply_due_at are given only when postponing or issuing the notice"
+                ,));
     }
     let reason = match (command, input.reason.as_deref()) {
         (MeetingCommand::Cancel, None) => {
-            return Err(ApiError::BadRequest(
-                "a reason is required to cancel a meeting".into(),
+            return Err(Error::invalid(
+                "reason",
+                "a reason is required to cancel a meeting",
             ))
         }
         (MeetingCommand::Cancel, Some(r)) => Some(text("reason", r, MAX_NOTE_CHARS)?),
@@ -708,8 +722,9 @@ pub async fn act(
             Some(r) => Some(text("reason", r, MAX_NOTE_CHARS)?),
         },
         (_, Some(_)) => {
-            return Err(ApiError::BadRequest(
-                "a reason is given only when postponing or cancelling".into(),
+            return Err(Error::invalid(
+                "reason",
+                "a reason is given only when postponing or cancelling",
             ))
         }
         (_, None) => None,
@@ -734,7 +749,7 @@ pub async fn act(
     updated.revision = meeting.revision + 1;
     updated.updated_at = now;
     let target = subject(&meeting.id);
-    let calendar = state.calendar.get();
+    let calendar = services.calendar.get();
     let mut effects = Effects::default();
     let mut detail = json!({
         "from": meeting.state.as_str(),
@@ -754,15 +769,14 @@ pub async fn act(
             (None, None) => meeting.ends_at,
         };
         if command == MeetingCommand::Postpone && input.starts_at.is_none() {
-            return Err(ApiError::BadRequest(
-                "starts_at is required to postpone: give the new time".into(),
+            return Err(Error::invalid(
+                "starts_at",
+                "starts_at is required to postpone: give the new time",
             ));
         }
         if command == MeetingCommand::IssueNotice && input.starts_at.is_none() && starts_at <= now {
-            return Err(ApiError::BadRequest(
-                "the meeting's start has passed; give a new starts_at (and ends_at) with the notice"
-                    .into(),
-            ));
+            return Err(Error::invalid("starts_at", "the meeting's start has passed; give a new starts_at (and ends_at) with the notice"
+                    ,));
         }
         let (starts_at, ends_at) = checked_times(starts_at, ends_at, now)?;
         // A deadline that has passed, or falls after the new start, no longer applies.
@@ -793,8 +807,8 @@ pub async fn act(
                 change.reset_answers = true;
                 effects.cancel_jobs_of.push(target.clone());
             }
-            let notice = meeting_notice(
-                state,
+            let (notice_id, notice) = meeting_notice(
+                services,
                 caller,
                 now,
                 &updated,
@@ -802,8 +816,8 @@ pub async fn act(
                 reason.as_deref(),
                 invitee_ids(&meeting),
             )?;
-            if let (Some(d), Some(n)) = (detail.as_object_mut(), notice.notices.first()) {
-                d.insert("notice_id".into(), json!(n.id));
+            if let Some(d) = detail.as_object_mut() {
+                d.insert("notice_id".into(), json!(notice_id));
             }
             effects.merge(notice);
             effects
@@ -827,8 +841,8 @@ pub async fn act(
         }
         MeetingCommand::Cancel => {
             effects.cancel_jobs_of.push(target.clone());
-            let notice = meeting_notice(
-                state,
+            let (notice_id, notice) = meeting_notice(
+                services,
                 caller,
                 now,
                 &meeting,
@@ -836,8 +850,8 @@ pub async fn act(
                 reason.as_deref(),
                 invitee_ids(&meeting),
             )?;
-            if let (Some(d), Some(n)) = (detail.as_object_mut(), notice.notices.first()) {
-                d.insert("notice_id".into(), json!(n.id));
+            if let Some(d) = detail.as_object_mut() {
+                d.insert("notice_id".into(), json!(notice_id));
             }
             effects.merge(notice);
         }
@@ -855,34 +869,35 @@ pub async fn act(
     effects
         .audit
         .push(audit(caller, now, action, target, detail));
-    let meeting = state.db.change_meeting(&change, &effects).await?;
-    wake(state);
+    let meeting = services.db.change_meeting(&change, &effects).await?;
+    services.wake();
     Ok(view(meeting, party))
 }
 
 /// An invited body confirms (naming who attends), delegates (naming the substitute) or
 /// declines (saying why); the convener is told.
 pub async fn answer(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     org_id: &str,
     input: AnswerInput,
-) -> Result<Invitation, ApiError> {
-    let (meeting, party) = writable(state, caller, id).await?;
+) -> Result<Invitation, Error> {
+    let (meeting, party) = writable(services, caller, id).await?;
     let invitation = meeting.invitation(org_id).ok_or_else(not_invited)?;
     let own = own_org(caller, "answer an invitation")?;
     if party == MeetingParty::Invitee && own != org_id {
-        return Err(ApiError::Forbidden(
+        return Err(Error::Denied(
             "only the invited body itself may answer its invitation".into(),
         ));
     }
     let to = rules::answer_invitation(meeting.state, party, input.answer).map_err(refused)?;
-    let given = |field: &str, value: &Option<String>, answer: InvitationAnswer| {
+    let given = |field: &'static str, value: &Option<String>, answer: InvitationAnswer| {
         if value.is_some() && input.answer != answer {
-            Err(ApiError::BadRequest(format!(
-                "{field} is given only with the answer {answer}"
-            )))
+            Err(Error::invalid(
+                field,
+                format!("{field} is given only with the answer {answer}"),
+            ))
         } else {
             Ok(())
         }
@@ -890,12 +905,12 @@ pub async fn answer(
     given("attendee", &input.attendee, InvitationAnswer::Confirm)?;
     given("delegate", &input.delegate, InvitationAnswer::Delegate)?;
     given("reason", &input.reason, InvitationAnswer::Decline)?;
-    let required = |field: &str, value: Option<&str>| match value {
+    let required = |field: &'static str, value: Option<&str>| match value {
         Some(v) => Ok(Some(v.to_owned())),
-        None => Err(ApiError::BadRequest(format!(
-            "{field} is required to {}",
-            input.answer
-        ))),
+        None => Err(Error::invalid(
+            field,
+            format!("{field} is required to {}", input.answer),
+        )),
     };
     let (attendee, delegate, reason) = match input.answer {
         InvitationAnswer::Confirm => {
@@ -911,7 +926,7 @@ pub async fn answer(
             (None, None, Some(text("reason", &why, MAX_NOTE_CHARS)?))
         }
     };
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let reply = InvitationReply {
         meeting_id: meeting.id.clone(),
         org_id: org_id.to_owned(),
@@ -949,22 +964,22 @@ pub async fn answer(
         )],
         ..Effects::default()
     };
-    let invitation = state.db.answer_invitation(&reply, &effects).await?;
-    wake(state);
+    let invitation = services.db.answer_invitation(&reply, &effects).await?;
+    services.wake();
     Ok(invitation)
 }
 
 /// The convener records whether an invited body attended (签到).
 pub async fn check_in(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     input: CheckInInput,
-) -> Result<Invitation, ApiError> {
-    let (meeting, party) = writable(state, caller, id).await?;
+) -> Result<Invitation, Error> {
+    let (meeting, party) = writable(services, caller, id).await?;
     let invitation = meeting.invitation(&input.org_id).ok_or_else(not_invited)?;
     rules::may_check_in(meeting.state, party).map_err(refused)?;
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let effects = Effects {
         audit: vec![audit(
             caller,
@@ -979,7 +994,7 @@ pub async fn check_in(
         )],
         ..Effects::default()
     };
-    let invitation = state
+    let invitation = services
         .db
         .check_in(
             &meeting.id,
@@ -996,43 +1011,47 @@ pub async fn check_in(
 
 /// Invites one more body; once the notice is out, it gets the notice too.
 pub async fn invite(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     input: AddInvitee,
-) -> Result<MeetingView, ApiError> {
-    let (meeting, party) = writable(state, caller, id).await?;
+) -> Result<MeetingView, Error> {
+    let (meeting, party) = writable(services, caller, id).await?;
     rules::may_change_invitees(meeting.state, party).map_err(refused)?;
     same_revision(&meeting, input.revision)?;
     let role = invited_role(input.role)?;
     if input.org_id == meeting.convener_org_id {
-        return Err(ApiError::BadRequest(
-            "the convening body is not invited to its own meeting".into(),
+        return Err(Error::invalid(
+            "invited",
+            "the convening body is not invited to its own meeting",
         ));
     }
     if meeting.invitation(&input.org_id).is_some() {
-        return Err(ApiError::Conflict(
-            "this organization is already invited to the meeting".into(),
+        return Err(Error::refused(
+            "this organization is already invited to the meeting",
         ));
     }
-    if state.db.org(&input.org_id).await?.is_none() {
-        return Err(ApiError::BadRequest(format!(
-            "org_id {:?} names no organization",
-            input.org_id
-        )));
+    if services.db.org(&input.org_id).await?.is_none() {
+        return Err(Error::invalid(
+            "org_id",
+            format!("org_id {:?} names no organization", input.org_id),
+        ));
     }
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let mut effects = Effects::default();
     if meeting.state == MeetingState::Scheduled {
-        effects.merge(meeting_notice(
-            state,
-            caller,
-            now,
-            &meeting,
-            MeetingCommand::IssueNotice,
-            None,
-            vec![input.org_id.clone()],
-        )?);
+        effects.merge(
+            meeting_notice(
+                services,
+                caller,
+                now,
+                &meeting,
+                MeetingCommand::IssueNotice,
+                None,
+                vec![input.org_id.clone()],
+            )?
+            .1,
+        );
     }
     effects.audit.push(audit(
         caller,
@@ -1045,12 +1064,12 @@ pub async fn invite(
         org_id: input.org_id,
         role,
     };
-    let updated = state
+    let updated = services
         .db
         .add_invitee(&meeting.id, meeting.revision, &invitee, now, &effects)
         .await?;
-    wake(state);
-    state.identity.announce(AccessChange {
+    services.wake();
+    services.access.announce(AccessChange {
         space_id: Some(meeting.id.clone()),
         ..AccessChange::default()
     });
@@ -1059,17 +1078,17 @@ pub async fn invite(
 
 /// Withdraws a body's invitation; once the notice is out, the body is told.
 pub async fn uninvite(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     org_id: &str,
     revision: i64,
-) -> Result<MeetingView, ApiError> {
-    let (meeting, party) = writable(state, caller, id).await?;
+) -> Result<MeetingView, Error> {
+    let (meeting, party) = writable(services, caller, id).await?;
     rules::may_change_invitees(meeting.state, party).map_err(refused)?;
     same_revision(&meeting, revision)?;
     let invitation = meeting.invitation(org_id).ok_or_else(not_invited)?;
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let target = subject(&meeting.id);
     let mut effects = Effects::default();
     if meeting.state == MeetingState::Scheduled {
@@ -1087,12 +1106,12 @@ pub async fn uninvite(
         target,
         json!({ "org_id": org_id, "role": invitation.role, "state": invitation.state }),
     ));
-    let updated = state
+    let updated = services
         .db
         .remove_invitee(&meeting.id, meeting.revision, org_id, now, &effects)
         .await?;
-    wake(state);
-    state.identity.announce(AccessChange {
+    services.wake();
+    services.access.announce(AccessChange {
         space_id: Some(meeting.id.clone()),
         ..AccessChange::default()
     });
@@ -1102,12 +1121,12 @@ pub async fn uninvite(
 /// Proposes an agenda item: the convener's is accepted at once; a participant's waits for the
 /// convener, who is told.
 pub async fn propose(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     input: ProposeInput,
-) -> Result<AgendaItem, ApiError> {
-    let (meeting, party) = writable(state, caller, id).await?;
+) -> Result<AgendaItem, Error> {
+    let (meeting, party) = writable(services, caller, id).await?;
     let own = own_org(caller, "propose an agenda item")?;
     let role = match party {
         MeetingParty::Convener => Some(SpaceRole::Convener),
@@ -1116,7 +1135,7 @@ pub async fn propose(
     let item_state = rules::propose_agenda_item(meeting.state, party, role).map_err(refused)?;
     let title = line("title", &input.title, MAX_TITLE_CHARS)?;
     let note = optional_text("note", input.note.as_deref(), MAX_NOTE_CHARS)?;
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let new = NewAgendaItem {
         id: new_id(),
         meeting_id: meeting.id.clone(),
@@ -1149,40 +1168,40 @@ pub async fn propose(
         target,
         detail,
     ));
-    let item = state.db.add_agenda_item(&new, &effects).await?;
-    wake(state);
+    let item = services.db.add_agenda_item(&new, &effects).await?;
+    services.wake();
     Ok(item)
 }
 
 async fn agenda_item(
-    state: &AppState,
+    services: &Services,
     meeting_id: &str,
     item: &str,
-) -> Result<AgendaItem, ApiError> {
-    state
+) -> Result<AgendaItem, Error> {
+    services
         .db
         .agenda_item(meeting_id, item)
         .await?
-        .ok_or_else(|| ApiError::NotFound("no agenda item with this id in this meeting".into()))
+        .ok_or_else(|| Error::NotFound("no agenda item with this id in this meeting".into()))
 }
 
 /// The convener accepts or rejects a proposed item; the proposing body is told.
 pub async fn decide(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     item_id: &str,
     input: DecisionInput,
-) -> Result<AgendaItem, ApiError> {
-    let (meeting, party) = writable(state, caller, id).await?;
-    let item = agenda_item(state, &meeting.id, item_id).await?;
+) -> Result<AgendaItem, Error> {
+    let (meeting, party) = writable(services, caller, id).await?;
+    let item = agenda_item(services, &meeting.id, item_id).await?;
     let to = rules::decide_agenda_item(meeting.state, party, item.state, input.accept)
         .map_err(refused)?;
     let note = match input.note.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(n) => Some(text("note", n, MAX_NOTE_CHARS)?),
     };
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let target = subject(&meeting.id);
     let detail = json!({
         "item_id": item.id,
@@ -1205,7 +1224,7 @@ pub async fn decide(
         ..Effects::default()
     };
     let change = AgendaChange::Decide { state: to, note };
-    let item = state
+    let item = services
         .db
         .change_agenda_item(
             &meeting.id,
@@ -1218,26 +1237,26 @@ pub async fn decide(
             &effects,
         )
         .await?;
-    wake(state);
+    services.wake();
     Ok(item)
 }
 
 /// The convener records (or corrects) what came of an accepted item.
 pub async fn record_outcome(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     item_id: &str,
     input: OutcomeInput,
-) -> Result<AgendaItem, ApiError> {
-    let (meeting, party) = writable(state, caller, id).await?;
-    let item = agenda_item(state, &meeting.id, item_id).await?;
+) -> Result<AgendaItem, Error> {
+    let (meeting, party) = writable(services, caller, id).await?;
+    let item = agenda_item(services, &meeting.id, item_id).await?;
     rules::may_record_outcome(meeting.state, party, item.state).map_err(refused)?;
     let note = match input.note.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(n) => Some(text("note", n, MAX_NOTE_CHARS)?),
     };
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let effects = Effects {
         audit: vec![audit(
             caller,
@@ -1258,7 +1277,7 @@ pub async fn record_outcome(
         outcome: input.outcome,
         note,
     };
-    let item = state
+    let item = services
         .db
         .change_agenda_item(
             &meeting.id,
@@ -1277,8 +1296,8 @@ pub async fn record_outcome(
 /// The meeting as an RFC 5545 calendar (`METHOD:PUBLISH`, one `VEVENT`): its UID never
 /// changes, its `SEQUENCE` is the meeting's revision, times are UTC, and a cancelled meeting
 /// is `STATUS:CANCELLED` (a draft `TENTATIVE`, anything else `CONFIRMED`).
-pub async fn calendar(state: &AppState, caller: &Caller, id: &str) -> Result<String, ApiError> {
-    let (meeting, _) = readable(state, caller, id).await?;
+pub async fn calendar(services: &Services, caller: &Caller, id: &str) -> Result<String, Error> {
+    let (meeting, _) = readable(services, caller, id).await?;
     Ok(icalendar_text(&meeting))
 }
 
@@ -1346,23 +1365,30 @@ pub fn icalendar_text(meeting: &Meeting) -> String {
 /// The annual status the caller may see: a judicial bureau sees the bureaus of its region and
 /// below, an operator every bureau.
 pub async fn annual_status(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     year: Option<i32>,
-) -> Result<AnnualReport, ApiError> {
-    caller.allow(state, Action::ReadAnnualStatus).await?;
-    let now = state.clock.now_ms();
+) -> Result<AnnualReport, Error> {
+    caller.allow(&services.db, Action::ReadAnnualStatus).await?;
+    let now = services.clock.now_ms();
     let year = checked_year(year, now)?;
     let operator = caller.actor.operator && matches!(caller.actor.via, Credential::Session { .. });
     let scope = match &caller.org {
         Some(org) if !operator => Some(&org.region_path),
         _ => None,
     };
-    Ok(annual_report(&state.db, year, now, state.work.annual_meeting_due, scope).await?)
+    Ok(annual_report(
+        &services.db,
+        year,
+        now,
+        services.settings.annual_meeting_due,
+        scope,
+    )
+    .await?)
 }
 
 /// The year asked for, or the current one in office time; between 2000 and 2100.
-pub fn checked_year(year: Option<i32>, now: i64) -> Result<i32, ApiError> {
+pub fn checked_year(year: Option<i32>, now: i64) -> Result<i32, Error> {
     let year = match year {
         Some(year) => year,
         None => crate::domain::calendar::local_date(now)
@@ -1370,9 +1396,7 @@ pub fn checked_year(year: Option<i32>, now: i64) -> Result<i32, ApiError> {
             .unwrap_or(2000),
     };
     if !(2000..=2100).contains(&year) {
-        return Err(ApiError::BadRequest(
-            "year must be between 2000 and 2100".into(),
-        ));
+        return Err(Error::invalid("year", "year must be between 2000 and 2100"));
     }
     Ok(year)
 }
@@ -1403,7 +1427,7 @@ pub async fn annual_report(
                 meetings
                     .iter()
                     .filter(|(convener, _)| *convener == org.id)
-                    .map(|(_, state)| *state),
+                    .map(|(_, services)| *services),
             );
             let flagged = rules::annual_flagged(status, now, deadline);
             AnnualLine {

@@ -34,8 +34,9 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::keys::{person_key_for, seal_for};
-use super::{audit, own_org, text, wake, MAX_TEXT_CHARS};
-use crate::auth::{AccessChange, Caller};
+use super::Error;
+use super::{audit, own_org, text, MAX_TEXT_CHARS};
+use crate::auth::Caller;
 use crate::db::{
     Audience, Completion, Effects, LeafKind, MinutesSignature, MinutesVersion, NewEvent, NewLeaf,
     NewMinutesVersion, Space,
@@ -44,7 +45,8 @@ use crate::domain::meeting::MeetingState;
 use crate::domain::minutes::{self as rules, MinutesCommand, MinutesState};
 use crate::domain::org::SpaceRole;
 use crate::domain::policy::{Action, SpaceFacts};
-use crate::error::ApiError;
+use crate::services::AccessChange;
+use crate::services::Services;
 use crate::signing::bundle::{self, Bundle, Trust};
 use crate::signing::canonical::{sha256_hex, sm3_hex, to_canonical};
 use crate::signing::dsse::{self, Envelope, EnvelopeSignature};
@@ -52,10 +54,10 @@ use crate::signing::keys::PersonKey;
 use crate::signing::merkle;
 use crate::signing::note::{format_proof, Checkpoint};
 use crate::signing::projection::{self, Attendee, MinutesMeta, OrgRef};
+use crate::signing::statement::rfc3339;
 use crate::signing::statement::{
     self, ArchiveRecord, Manifest, Policy, Rendition, Reopen, Signer, Statement, APPROVE_MINUTES,
 };
-use crate::state::AppState;
 
 /// How far a statement's claimed time may lie from the server's clock when it is submitted:
 /// long enough to read the text and sign, short enough that an old statement is not replayed.
@@ -64,16 +66,12 @@ const STATEMENT_VALID_MS: i64 = 30 * 60 * 1000;
 /// The meeting behind the minutes: what access and the content's header need.
 pub(crate) struct MeetingFacts {
     pub space: Space,
-    pub members: Vec<(String, SpaceRole)>,
     pub meeting: crate::db::Meeting,
 }
 
 impl MeetingFacts {
     fn facts(&self) -> SpaceFacts<'_> {
-        SpaceFacts {
-            region_path: &self.space.region_path,
-            members: &self.members,
-        }
+        self.space.facts()
     }
 
     fn convener(&self) -> &str {
@@ -82,10 +80,11 @@ impl MeetingFacts {
 
     /// The organizations that may sign: the convener and the participating members.
     fn signatories(&self) -> BTreeSet<String> {
-        self.members
+        self.space
+            .members
             .iter()
-            .filter(|(_, role)| matches!(role, SpaceRole::Convener | SpaceRole::Member))
-            .map(|(org, _)| org.clone())
+            .filter(|m| matches!(m.role, SpaceRole::Convener | SpaceRole::Member))
+            .map(|m| m.org_id.clone())
             .collect()
     }
 
@@ -96,42 +95,37 @@ impl MeetingFacts {
 
 /// Loads the meeting, answering "not found" to anyone who may not see it.
 pub(crate) async fn load_meeting(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     meeting_id: &str,
-) -> Result<MeetingFacts, ApiError> {
-    let not_found = || ApiError::NotFound("no meeting with this id".into());
-    let space = state.db.space(meeting_id).await?.ok_or_else(not_found)?;
-    let meeting = state.db.meeting(meeting_id).await?.ok_or_else(not_found)?;
-    let members: Vec<(String, SpaceRole)> = space
-        .members
-        .iter()
-        .map(|m| (m.org_id.clone(), m.role))
-        .collect();
-    let facts = SpaceFacts {
-        region_path: &space.region_path,
-        members: &members,
-    };
-    if caller.allow(state, Action::ReadSpace(facts)).await.is_err() {
+) -> Result<MeetingFacts, Error> {
+    let not_found = || Error::NotFound("no meeting with this id".into());
+    let space = services.db.space(meeting_id).await?.ok_or_else(not_found)?;
+    let meeting = services
+        .db
+        .meeting(meeting_id)
+        .await?
+        .ok_or_else(not_found)?;
+    if caller
+        .allow(&services.db, Action::ReadSpace(space.facts()))
+        .await
+        .is_err()
+    {
         return Err(not_found());
     }
-    Ok(MeetingFacts {
-        space,
-        members,
-        meeting,
-    })
+    Ok(MeetingFacts { space, meeting })
 }
 
 /// The meeting, once the caller may manage its minutes (the convener's acts: freeze, open
 /// signing, archive).
 async fn managed_meeting(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     meeting_id: &str,
-) -> Result<MeetingFacts, ApiError> {
-    let meeting = load_meeting(state, caller, meeting_id).await?;
+) -> Result<MeetingFacts, Error> {
+    let meeting = load_meeting(services, caller, meeting_id).await?;
     caller
-        .allow(state, Action::ManageMinutes(meeting.facts()))
+        .allow(&services.db, Action::ManageMinutes(meeting.facts()))
         .await?;
     Ok(meeting)
 }
@@ -146,22 +140,14 @@ fn current(versions: &[MinutesVersion]) -> (i64, MinutesState) {
     }
 }
 
-fn refused(rule: &'static str) -> ApiError {
-    ApiError::Conflict(rule.to_owned())
-}
-
-/// RFC 3339 UTC, to the second, as every signed record writes times.
-pub(crate) fn rfc3339(ms: i64) -> String {
-    let at = OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    at.format(&Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+fn refused(rule: &'static str) -> Error {
+    Error::refused(rule.to_owned())
 }
 
 /// The signing policy stored in a manifest.
-fn manifest_of(version: &MinutesVersion) -> Result<Manifest, ApiError> {
+fn manifest_of(version: &MinutesVersion) -> Result<Manifest, Error> {
     Manifest::parse(&version.manifest).map_err(|e| {
-        ApiError::Internal(anyhow::anyhow!(
+        Error::Internal(anyhow::anyhow!(
             "stored manifest of {}:{} does not parse: {e}",
             version.meeting_id,
             version.version
@@ -215,17 +201,17 @@ pub struct VersionSummary {
 }
 
 async fn view(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     meeting: &MeetingFacts,
-) -> Result<MinutesView, ApiError> {
-    let versions = state.db.minutes_versions(&meeting.space.id).await?;
+) -> Result<MinutesView, Error> {
+    let versions = services.db.minutes_versions(&meeting.space.id).await?;
     let (number, minutes_state) = current(&versions);
     let live = versions.last().filter(|v| v.version == number);
     let (steps, manifest_sha256, manifest_sm3, signatures) = match live {
         Some(v) => {
             let manifest = manifest_of(v)?;
-            let signatures = state
+            let signatures = services
                 .db
                 .minutes_signatures(&v.meeting_id, v.version)
                 .await?;
@@ -282,38 +268,36 @@ async fn view(
     })
 }
 
-/// The minutes of a meeting: state, policy, who signed.
+/// The minutes of a meeting: services, policy, who signed.
 pub async fn show(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     meeting_id: &str,
-) -> Result<MinutesView, ApiError> {
-    let meeting = load_meeting(state, caller, meeting_id).await?;
-    view(state, caller, &meeting).await
+) -> Result<MinutesView, Error> {
+    let meeting = load_meeting(services, caller, meeting_id).await?;
+    view(services, caller, &meeting).await
 }
 
 /// One stored artefact of a version (content.json, manifest.json, minutes.html), exactly as
 /// frozen.
 pub async fn artefact(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     meeting_id: &str,
     version: i64,
     name: &str,
-) -> Result<(&'static str, Vec<u8>), ApiError> {
-    let meeting = load_meeting(state, caller, meeting_id).await?;
-    let versions = state.db.minutes_versions(&meeting.space.id).await?;
+) -> Result<(&'static str, Vec<u8>), Error> {
+    let meeting = load_meeting(services, caller, meeting_id).await?;
+    let versions = services.db.minutes_versions(&meeting.space.id).await?;
     let v = versions
         .into_iter()
         .find(|v| v.version == version)
-        .ok_or_else(|| {
-            ApiError::NotFound(format!("no frozen version {version} of these minutes"))
-        })?;
+        .ok_or_else(|| Error::NotFound(format!("no frozen version {version} of these minutes")))?;
     match name {
         bundle::CONTENT => Ok(("application/json", v.content)),
         bundle::MANIFEST => Ok(("application/json", v.manifest)),
         bundle::MINUTES_HTML => Ok(("text/html; charset=utf-8", v.html)),
-        other => Err(ApiError::NotFound(format!(
+        other => Err(Error::NotFound(format!(
             "no artefact {other:?}; one of content.json, manifest.json, minutes.html"
         ))),
     }
@@ -334,21 +318,21 @@ pub struct FreezeInput {
 /// Freezes the minutes: the document stops changing for everyone at once, its canonical
 /// projection and manifest are stored and the manifest logged.
 pub async fn freeze(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     meeting_id: &str,
     input: FreezeInput,
-) -> Result<MinutesView, ApiError> {
-    let meeting = managed_meeting(state, caller, meeting_id).await?;
+) -> Result<MinutesView, Error> {
+    let meeting = managed_meeting(services, caller, meeting_id).await?;
     if !matches!(
         meeting.meeting.state,
         MeetingState::InProgress | MeetingState::Ended
     ) {
-        return Err(ApiError::Conflict(
-            "minutes are frozen once the meeting has started or ended; a draft, scheduled or cancelled meeting has none to freeze".into(),
+        return Err(Error::refused(
+            "minutes are frozen once the meeting has started or ended; a draft, scheduled or cancelled meeting has none to freeze",
         ));
     }
-    let versions = state.db.minutes_versions(&meeting.space.id).await?;
+    let versions = services.db.minutes_versions(&meeting.space.id).await?;
     let (version, minutes_state) = current(&versions);
     rules::transition(minutes_state, MinutesCommand::Freeze).map_err(|r| refused(r.rule))?;
     let steps = match input.steps {
@@ -358,14 +342,15 @@ pub async fn freeze(
             rules::default_steps(meeting.convener(), &members)
         }
     };
-    rules::check_steps(&steps, &meeting.signatories()).map_err(ApiError::BadRequest)?;
+    rules::check_steps(&steps, &meeting.signatories())
+        .map_err(|why| Error::invalid("steps", why))?;
     let supersedes = versions.last().map(|v| v.manifest_sha256.clone());
 
     let doc_id = collab::DocId::parse(&meeting.meeting.minutes_doc_id)
-        .map_err(|_| ApiError::Internal(anyhow::anyhow!("stored minutes doc id is invalid")))?;
-    let frozen = state.rooms.freeze(&doc_id).await?;
+        .map_err(|_| Error::Internal(anyhow::anyhow!("stored minutes doc id is invalid")))?;
+    let frozen = services.rooms.freeze(&doc_id).await?;
     let written = record_freeze(
-        state,
+        services,
         caller,
         &meeting,
         version,
@@ -378,12 +363,12 @@ pub async fn freeze(
         Ok(()) => {
             drop(frozen);
             // Every open socket re-checks its access now and becomes read-only.
-            state.identity.announce(AccessChange {
+            services.access.announce(AccessChange {
                 space_id: Some(meeting.space.id.clone()),
                 ..AccessChange::default()
             });
-            wake(state);
-            view(state, caller, &meeting).await
+            services.wake();
+            view(services, caller, &meeting).await
         }
         Err(e) => {
             frozen.undo();
@@ -393,18 +378,18 @@ pub async fn freeze(
 }
 
 async fn record_freeze(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     meeting: &MeetingFacts,
     version: i64,
     steps: Vec<Vec<String>>,
     supersedes: Option<String>,
     frozen: &collab::FrozenState,
-) -> Result<(), ApiError> {
-    let now = state.clock.now_ms();
+) -> Result<(), Error> {
+    let now = services.clock.now_ms();
     let meta = minutes_meta(meeting);
     let content_value = projection::project_state(&frozen.update_v1, &meta).map_err(|e| {
-        ApiError::Conflict(format!(
+        Error::refused(format!(
             "the minutes cannot be frozen: the document does not follow the minutes layout ({e})"
         ))
     })?;
@@ -413,15 +398,16 @@ async fn record_freeze(
     let mut signers = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         for org_id in step {
-            let org_name = match state.db.org(org_id).await? {
+            let org_name = match services.db.org(org_id).await? {
                 Some(org) => org.name_zh.to_string(),
                 None => org_id.clone(),
             };
             let role = meeting
+                .space
                 .members
                 .iter()
-                .find(|(o, _)| o == org_id)
-                .map_or("member", |(_, r)| r.as_str());
+                .find(|m| m.org_id == *org_id)
+                .map_or("member", |m| m.role.as_str());
             signers.push(Signer {
                 step: i as u32 + 1,
                 org_id: org_id.clone(),
@@ -493,7 +479,7 @@ async fn record_freeze(
         leaf_hash: merkle::leaf_hash(&manifest_bytes),
         bytes: manifest_bytes,
     };
-    state.db.freeze_minutes(&new, &leaf, &effects).await?;
+    services.db.freeze_minutes(&new, &leaf, &effects).await?;
     Ok(())
 }
 
@@ -539,18 +525,18 @@ pub struct VersionInput {
 
 /// Opens signing: the first step's organizations are told it is their turn.
 pub async fn open_signing(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     meeting_id: &str,
     input: VersionInput,
-) -> Result<MinutesView, ApiError> {
-    let meeting = managed_meeting(state, caller, meeting_id).await?;
-    let versions = state.db.minutes_versions(&meeting.space.id).await?;
+) -> Result<MinutesView, Error> {
+    let meeting = managed_meeting(services, caller, meeting_id).await?;
+    let versions = services.db.minutes_versions(&meeting.space.id).await?;
     let live = live_version(&versions, input.version)?;
     let to =
         rules::transition(live.state, MinutesCommand::OpenSigning).map_err(|r| refused(r.rule))?;
     let manifest = manifest_of(live)?;
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let subject = meeting.subject(live.version);
     let mut effects = Effects::default();
     for org in manifest.policy.steps.first().into_iter().flatten() {
@@ -563,7 +549,7 @@ pub async fn open_signing(
         subject,
         json!({ "from": live.state, "to": to, "version": live.version }),
     ));
-    state
+    services
         .db
         .move_minutes(
             &meeting.space.id,
@@ -574,8 +560,8 @@ pub async fn open_signing(
             &effects,
         )
         .await?;
-    wake(state);
-    view(state, caller, &meeting).await
+    services.wake();
+    view(services, caller, &meeting).await
 }
 
 /// The same event to every body of the meeting.
@@ -584,8 +570,8 @@ fn to_members<'a>(
     kind: &'a str,
     payload: Value,
 ) -> impl Iterator<Item = NewEvent> + 'a {
-    meeting.members.iter().map(move |(org, _)| NewEvent {
-        audience: Audience::Org(org.clone()),
+    meeting.space.members.iter().map(move |m| NewEvent {
+        audience: Audience::Org(m.org_id.clone()),
         kind: kind.to_owned(),
         subject: format!("meeting:{}", meeting.space.id),
         payload: payload.clone(),
@@ -609,19 +595,19 @@ fn your_turn(meeting: &MeetingFacts, version: &MinutesVersion, org: &str) -> New
 /// The version the caller names, which must be the newest and not superseded. The draft
 /// being edited (the version [`show`] names while it is a draft) exists but has nothing to
 /// act on yet: a conflict, not "not found".
-fn live_version(versions: &[MinutesVersion], version: i64) -> Result<&MinutesVersion, ApiError> {
+fn live_version(versions: &[MinutesVersion], version: i64) -> Result<&MinutesVersion, Error> {
     let Some(found) = versions.iter().find(|v| v.version == version) else {
         if current(versions) == (version, MinutesState::Draft) {
-            return Err(ApiError::Conflict(format!(
+            return Err(Error::refused(format!(
                 "version {version} of the minutes is still a draft: the convener freezes it first"
             )));
         }
-        return Err(ApiError::NotFound(format!(
+        return Err(Error::NotFound(format!(
             "no frozen version {version} of these minutes"
         )));
     };
     if found.state == MinutesState::Superseded {
-        return Err(ApiError::Conflict(format!(
+        return Err(Error::refused(format!(
             "version {version} of the minutes was superseded; act on the newest version"
         )));
     }
@@ -654,30 +640,30 @@ pub struct ToSign {
 
 /// Builds the statement the caller's organization signs now, and the bytes to sign.
 pub async fn statement(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     meeting_id: &str,
     input: StatementInput,
-) -> Result<ToSign, ApiError> {
-    let meeting = load_meeting(state, caller, meeting_id).await?;
+) -> Result<ToSign, Error> {
+    let meeting = load_meeting(services, caller, meeting_id).await?;
     caller
-        .allow(state, Action::SignMinutes(meeting.facts()))
+        .allow(&services.db, Action::SignMinutes(meeting.facts()))
         .await?;
     let org_id = own_org(caller, "sign minutes")?.to_owned();
-    let versions = state.db.minutes_versions(&meeting.space.id).await?;
+    let versions = services.db.minutes_versions(&meeting.space.id).await?;
     let live = live_version(&versions, input.version)?;
     rules::transition(live.state, MinutesCommand::Sign).map_err(|r| refused(r.rule))?;
     let manifest = manifest_of(live)?;
-    let signatures = state
+    let signatures = services
         .db
         .minutes_signatures(&live.meeting_id, live.version)
         .await?;
     let signed: BTreeSet<String> = signatures.iter().map(|s| s.org_id.clone()).collect();
     let step =
         rules::check_turn(&manifest.policy.steps, &signed, &org_id).map_err(|r| refused(r.rule))?;
-    let now = state.clock.now_ms();
-    let person = person_key_for(state, caller, &input.key_id, now).await?;
-    let (_, seal) = seal_for(state, &org_id, now).await?;
+    let now = services.clock.now_ms();
+    let person = person_key_for(services, caller, &input.key_id, now).await?;
+    let (_, seal) = seal_for(services, &org_id, now).await?;
     let statement = Statement {
         manifest_sha256: live.manifest_sha256.clone(),
         manifest_sm3: sm3_hex(&live.manifest),
@@ -691,7 +677,7 @@ pub async fn statement(
     };
     let bytes = statement.to_bytes();
     let statement_json: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("statement does not parse back: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("statement does not parse back: {e}")))?;
     Ok(ToSign {
         payload_type: dsse::PAYLOAD_TYPE,
         pae: B64.encode(dsse::pae(dsse::PAYLOAD_TYPE, &bytes)),
@@ -727,32 +713,33 @@ pub struct SignInput {
 /// last required signature completes the minutes, turns agreed items into tasks and sends the
 /// signed minutes to every participant.
 pub async fn sign(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     meeting_id: &str,
     input: SignInput,
-) -> Result<MinutesView, ApiError> {
-    let meeting = load_meeting(state, caller, meeting_id).await?;
+) -> Result<MinutesView, Error> {
+    let meeting = load_meeting(services, caller, meeting_id).await?;
     caller
-        .allow(state, Action::SignMinutes(meeting.facts()))
+        .allow(&services.db, Action::SignMinutes(meeting.facts()))
         .await?;
     let org_id = own_org(caller, "sign minutes")?.to_owned();
     let bytes = B64
         .decode(input.statement.trim())
-        .map_err(|_| ApiError::BadRequest("statement is not base64".into()))?;
+        .map_err(|_| Error::invalid("statement", "statement is not base64"))?;
     let sig = B64
         .decode(input.signature.trim())
-        .map_err(|_| ApiError::BadRequest("signature is not base64".into()))?;
+        .map_err(|_| Error::invalid("signature", "signature is not base64"))?;
     let statement = Statement::parse(&bytes).map_err(|e| {
-        ApiError::BadRequest(format!(
-            "statement is not a canonical signature statement: {e}"
-        ))
+        Error::invalid(
+            "statement",
+            format!("statement is not a canonical signature statement: {e}"),
+        )
     })?;
-    let versions = state.db.minutes_versions(&meeting.space.id).await?;
+    let versions = services.db.minutes_versions(&meeting.space.id).await?;
     if let Some(old) = versions.iter().find(|v| {
         v.manifest_sha256 == statement.manifest_sha256 && v.state == MinutesState::Superseded
     }) {
-        return Err(ApiError::Conflict(format!(
+        return Err(Error::refused(format!(
             "the statement signs version {} of the minutes, which was superseded; sign the newest version",
             old.version
         )));
@@ -762,22 +749,24 @@ pub async fn sign(
     if statement.manifest_sha256 != live.manifest_sha256
         || statement.manifest_sm3 != sm3_hex(&live.manifest)
     {
-        return Err(ApiError::Conflict(
-            "the statement does not name this version's manifest; ask for a new statement".into(),
+        return Err(Error::refused(
+            "the statement does not name this version's manifest; ask for a new statement",
         ));
     }
     if statement.org_id != org_id || statement.signer != caller.actor.user_id {
-        return Err(ApiError::BadRequest(
-            "the statement names another organization or signer than you".into(),
+        return Err(Error::invalid(
+            "statement",
+            "the statement names another organization or signer than you",
         ));
     }
     if statement.intent != APPROVE_MINUTES {
-        return Err(ApiError::BadRequest(format!(
-            "the statement's intent must be {APPROVE_MINUTES:?}"
-        )));
+        return Err(Error::invalid(
+            "statement",
+            format!("the statement's intent must be {APPROVE_MINUTES:?}"),
+        ));
     }
     let manifest = manifest_of(live)?;
-    let signatures = state
+    let signatures = services
         .db
         .minutes_signatures(&live.meeting_id, live.version)
         .await?;
@@ -785,38 +774,39 @@ pub async fn sign(
     let step =
         rules::check_turn(&manifest.policy.steps, &signed, &org_id).map_err(|r| refused(r.rule))?;
     if statement.step != step || statement.prev != prev_of(&signatures, step) {
-        return Err(ApiError::Conflict(
-            "the statement's step or its record of the previous step is out of date; ask for a new statement".into(),
+        return Err(Error::refused(
+            "the statement's step or its record of the previous step is out of date; ask for a new statement",
         ));
     }
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let claimed = OffsetDateTime::parse(&statement.claimed_time, &Rfc3339)
-        .map_err(|_| ApiError::BadRequest("claimed_time is not an RFC 3339 time".into()))?;
+        .map_err(|_| Error::invalid("claimed_time", "claimed_time is not an RFC 3339 time"))?;
     let claimed_ms = (claimed.unix_timestamp_nanos() / 1_000_000) as i64;
     if (now - claimed_ms).abs() > STATEMENT_VALID_MS {
-        return Err(ApiError::Conflict(
-            "the statement is too old (or from the future); ask for a new statement".into(),
+        return Err(Error::refused(
+            "the statement is too old (or from the future); ask for a new statement",
         ));
     }
     let [person_key_id, seal_key_id] = statement.key_ids.as_slice() else {
-        return Err(ApiError::BadRequest(
-            "key_ids must name the person's key and the organization's seal".into(),
+        return Err(Error::invalid(
+            "key_ids",
+            "key_ids must name the person's key and the organization's seal",
         ));
     };
-    let person = person_key_for(state, caller, person_key_id, now).await?;
-    let (seal_key, seal_row) = seal_for(state, &org_id, now).await?;
+    let person = person_key_for(services, caller, person_key_id, now).await?;
+    let (seal_key, seal_row) = seal_for(services, &org_id, now).await?;
     if seal_row.key_id != *seal_key_id {
-        return Err(ApiError::Conflict(
-            "the organization's seal changed since the statement was made; ask for a new statement"
-                .into(),
+        return Err(Error::refused(
+            "the organization's seal changed since the statement was made; ask for a new statement",
         ));
     }
     let pae = dsse::pae(dsse::PAYLOAD_TYPE, &bytes);
     let verifying = PersonKey::from_spki_der(&person.spki)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored person key unusable: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("stored person key unusable: {e}")))?;
     verifying.verify(&pae, &sig).map_err(|_| {
-        ApiError::BadRequest(
-            "the signature does not verify with your enrolled key over the statement's PAE".into(),
+        Error::invalid(
+            "statement",
+            "the signature does not verify with your enrolled key over the statement's PAE",
         )
     })?;
     let seal_sig = seal_key.sign(&pae);
@@ -875,7 +865,7 @@ pub async fn sign(
                 completed_at: rfc3339(now),
             };
             let bytes = record.to_bytes();
-            completed_effects(state, caller, &meeting, live, now, &mut effects).await?;
+            completed_effects(services, caller, &meeting, live, now, &mut effects).await?;
             Some(Completion {
                 leaf_hash: merkle::leaf_hash(&bytes),
                 bytes,
@@ -900,7 +890,7 @@ pub async fn sign(
         leaf_hash: merkle::leaf_hash(&envelope_bytes),
         bytes: envelope_bytes,
     };
-    state
+    services
         .db
         .add_minutes_signature(
             &signature,
@@ -910,23 +900,23 @@ pub async fn sign(
             &effects,
         )
         .await?;
-    wake(state);
-    view(state, caller, &meeting).await
+    services.wake();
+    view(services, caller, &meeting).await
 }
 
 /// What signed minutes cause, in the write of their last signature: each agreed item a task
 /// for its responsible body, set by the convener; the signed minutes sent to every
 /// participating body as a notice to acknowledge (签收); events to all.
 async fn completed_effects(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     meeting: &MeetingFacts,
     live: &MinutesVersion,
     now: i64,
     effects: &mut Effects,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let content: Value = serde_json::from_slice(&live.content)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored content does not parse: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("stored content does not parse: {e}")))?;
     let convener = meeting.convener().to_owned();
     let acting = super::Acting::of(caller);
     let subject = meeting.subject(live.version);
@@ -935,7 +925,7 @@ async fn completed_effects(
         let Some(due_at) = deadline_ms(&item.deadline) else {
             continue;
         };
-        if item.org_id == convener || state.db.org(&item.org_id).await?.is_none() {
+        if item.org_id == convener || services.db.org(&item.org_id).await?.is_none() {
             // The convener's own items are its own work; an unknown body cannot be set a
             // task. Both stay in the signed minutes, and the audit row names them.
             made.push(json!({ "item": i + 1, "org_id": item.org_id, "task_id": null }));
@@ -963,15 +953,16 @@ async fn completed_effects(
             }),
             dispatch: true,
         };
-        let (task, entry, task_effects) = super::tasks::plan_task(state, now, plan)?;
+        let (task, entry, task_effects) = super::tasks::plan_task(services, now, plan)?;
         made.push(json!({ "item": i + 1, "org_id": item.org_id, "task_id": task.id }));
-        effects.tasks.push((task, entry));
+        effects.set_task(task, entry);
         effects.merge(task_effects);
     }
     let recipients: Vec<String> = meeting
+        .space
         .members
         .iter()
-        .map(|(org, _)| org.clone())
+        .map(|m| m.org_id.clone())
         .filter(|org| *org != convener)
         .collect();
     if !recipients.is_empty() {
@@ -990,8 +981,8 @@ async fn completed_effects(
             reply_due_at: None,
             recipients,
         };
-        let (notice, notice_effects) = super::notices::plan_notice(state, now, plan)?;
-        effects.notices.push(notice);
+        let (notice, notice_effects) = super::notices::plan_notice(services, now, plan)?;
+        effects.send_notice(notice);
         effects.merge(notice_effects);
     }
     effects.events.extend(to_members(
@@ -1052,14 +1043,14 @@ pub struct ReopenInput {
 /// do so, and so may a signatory organization while signing is open (a decline or a change
 /// request).
 pub async fn reopen(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     meeting_id: &str,
     input: ReopenInput,
-) -> Result<MinutesView, ApiError> {
-    let meeting = load_meeting(state, caller, meeting_id).await?;
+) -> Result<MinutesView, Error> {
+    let meeting = load_meeting(services, caller, meeting_id).await?;
     let reason = text("reason", &input.reason, MAX_TEXT_CHARS)?;
-    let versions = state.db.minutes_versions(&meeting.space.id).await?;
+    let versions = services.db.minutes_versions(&meeting.space.id).await?;
     let live = live_version(&versions, input.version)?;
     let manifest = manifest_of(live)?;
     // The convener may always send them back; asking the policy directly (not `allow`)
@@ -1068,23 +1059,22 @@ pub async fn reopen(
         crate::domain::policy::decide(&caller.actor, &Action::ManageMinutes(meeting.facts()));
     if convener.is_err() {
         caller
-            .allow(state, Action::SignMinutes(meeting.facts()))
+            .allow(&services.db, Action::SignMinutes(meeting.facts()))
             .await?;
         let org = own_org(caller, "send minutes back")?;
         if rules::step_of(&manifest.policy.steps, org).is_none() {
-            return Err(ApiError::Forbidden(
+            return Err(Error::Denied(
                 "only the convener or a signatory organization may send the minutes back".into(),
             ));
         }
         if live.state != MinutesState::Signing {
-            return Err(ApiError::Conflict(
-                "a signatory declines while signing is open; these minutes are not being signed"
-                    .into(),
+            return Err(Error::refused(
+                "a signatory declines while signing is open; these minutes are not being signed",
             ));
         }
     }
     rules::transition(live.state, MinutesCommand::Reopen).map_err(|r| refused(r.rule))?;
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let record = Reopen {
         r#type: "concord.reopen/1".into(),
         manifest_sha256: live.manifest_sha256.clone(),
@@ -1123,7 +1113,7 @@ pub async fn reopen(
         leaf_hash: merkle::leaf_hash(&bytes),
         bytes,
     };
-    state
+    services
         .db
         .reopen_minutes(
             &meeting.space.id,
@@ -1135,31 +1125,31 @@ pub async fn reopen(
         )
         .await?;
     if let Ok(doc) = collab::DocId::parse(&live.doc_id) {
-        state.rooms.thaw(&doc);
+        services.rooms.thaw(&doc);
     }
-    state.identity.announce(AccessChange {
+    services.access.announce(AccessChange {
         space_id: Some(meeting.space.id.clone()),
         ..AccessChange::default()
     });
-    wake(state);
-    view(state, caller, &meeting).await
+    services.wake();
+    view(services, caller, &meeting).await
 }
 
 // ---- archive and the bundle ----
 
 /// Archives signed minutes: logs the archive record and exports the bundle.
 pub async fn archive(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     meeting_id: &str,
     input: VersionInput,
-) -> Result<MinutesView, ApiError> {
-    let meeting = managed_meeting(state, caller, meeting_id).await?;
-    let versions = state.db.minutes_versions(&meeting.space.id).await?;
+) -> Result<MinutesView, Error> {
+    let meeting = managed_meeting(services, caller, meeting_id).await?;
+    let versions = services.db.minutes_versions(&meeting.space.id).await?;
     let live = live_version(&versions, input.version)?;
     rules::transition(live.state, MinutesCommand::Archive).map_err(|r| refused(r.rule))?;
-    let now = state.clock.now_ms();
-    let mut files = base_files(state, live).await?;
+    let now = services.clock.now_ms();
+    let mut files = base_files(services, live).await?;
     let record = ArchiveRecord {
         r#type: "concord.archive/1".into(),
         manifest_sha256: live.manifest_sha256.clone(),
@@ -1195,52 +1185,56 @@ pub async fn archive(
         leaf_hash: merkle::leaf_hash(&bytes),
         bytes: bytes.clone(),
     };
-    let archive_leaf = state
+    let archive_leaf = services
         .db
         .archive_minutes(&meeting.space.id, live.version, &leaf, now, &effects)
         .await?;
     files.insert(bundle::ARCHIVE.into(), bytes);
     let mut archived = live.clone();
     archived.archive_leaf = Some(archive_leaf);
-    let zip = export(state, &archived, files).await?;
-    state
+    let zip = export(services, &archived, files).await?;
+    services
         .db
         .store_minutes_bundle(&meeting.space.id, live.version, &zip)
         .await?;
-    wake(state);
-    view(state, caller, &meeting).await
+    services.wake();
+    view(services, caller, &meeting).await
 }
 
 /// The archive bundle (.zip) of an archived version. Exported again (with a newer
 /// checkpoint) only if the export after archiving never completed.
 pub async fn bundle(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     meeting_id: &str,
     version: i64,
-) -> Result<Vec<u8>, ApiError> {
-    let meeting = load_meeting(state, caller, meeting_id).await?;
-    if let Some(zip) = state.db.minutes_bundle(&meeting.space.id, version).await? {
+) -> Result<Vec<u8>, Error> {
+    let meeting = load_meeting(services, caller, meeting_id).await?;
+    if let Some(zip) = services
+        .db
+        .minutes_bundle(&meeting.space.id, version)
+        .await?
+    {
         return Ok(zip);
     }
-    let versions = state.db.minutes_versions(&meeting.space.id).await?;
+    let versions = services.db.minutes_versions(&meeting.space.id).await?;
     let Some(v) = versions.iter().find(|v| v.version == version) else {
-        return Err(ApiError::NotFound(format!(
+        return Err(Error::NotFound(format!(
             "no frozen version {version} of these minutes"
         )));
     };
     if v.state != MinutesState::Archived {
-        return Err(ApiError::Conflict(
-            "the bundle exists once the signed minutes are archived".into(),
+        return Err(Error::refused(
+            "the bundle exists once the signed minutes are archived",
         ));
     }
-    let mut files = base_files(state, v).await?;
+    let mut files = base_files(services, v).await?;
     files.insert(
         bundle::ARCHIVE.into(),
         v.archive.clone().unwrap_or_default(),
     );
-    let zip = export(state, v, files).await?;
-    Ok(state
+    let zip = export(services, v, files).await?;
+    Ok(services
         .db
         .store_minutes_bundle(&meeting.space.id, version, &zip)
         .await?)
@@ -1248,23 +1242,23 @@ pub async fn bundle(
 
 /// Every bundle file but the proofs and the archive record: what the archive record lists.
 async fn base_files(
-    state: &AppState,
+    services: &Services,
     v: &MinutesVersion,
-) -> Result<BTreeMap<String, Vec<u8>>, ApiError> {
+) -> Result<BTreeMap<String, Vec<u8>>, Error> {
     let mut files = BTreeMap::new();
     files.insert(bundle::CONTENT.into(), v.content.clone());
     files.insert(bundle::MANIFEST.into(), v.manifest.clone());
     files.insert(bundle::CRDT_STATE.into(), v.crdt_state.clone());
     files.insert(bundle::MINUTES_HTML.into(), v.html.clone());
     let completion = v.completion.clone().ok_or_else(|| {
-        ApiError::Conflict("the minutes are not signed by every required organization yet".into())
+        Error::refused("the minutes are not signed by every required organization yet")
     })?;
     files.insert(bundle::COMPLETION.into(), completion);
     files.insert(
         bundle::TRUST.into(),
-        Trust::for_log(&state.keyring.log_verifier()).to_bytes(),
+        Trust::for_log(&services.keyring.log_verifier()).to_bytes(),
     );
-    for s in state
+    for s in services
         .db
         .minutes_signatures(&v.meeting_id, v.version)
         .await?
@@ -1274,22 +1268,22 @@ async fn base_files(
             s.envelope.clone(),
         );
         for key_id in [&s.person_key_id, &s.seal_key_id] {
-            let key = state.db.signing_key(key_id).await?.ok_or_else(|| {
-                ApiError::Internal(anyhow::anyhow!("signature names unknown key {key_id}"))
+            let key = services.db.signing_key(key_id).await?.ok_or_else(|| {
+                Error::Internal(anyhow::anyhow!("signature names unknown key {key_id}"))
             })?;
             let pem = if key.purpose == "seal" {
                 crate::signing::keys::SealPublicKey::from_spki_der(&key.spki).map(|k| k.spki_pem())
             } else {
                 PersonKey::from_spki_der(&key.spki).map(|k| k.spki_pem())
             }
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored key unusable: {e}")))?;
+            .map_err(|e| Error::Internal(anyhow::anyhow!("stored key unusable: {e}")))?;
             files.insert(bundle::key_pem_path(key_id), pem.into_bytes());
-            let binding = state
+            let binding = services
                 .db
                 .log_leaves(&[key.binding_leaf])
                 .await?
                 .pop()
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("key binding leaf missing")))?;
+                .ok_or_else(|| Error::Internal(anyhow::anyhow!("key binding leaf missing")))?;
             files.insert(bundle::key_binding_path(key_id), binding.bytes);
         }
     }
@@ -1299,18 +1293,18 @@ async fn base_files(
 /// Adds an inclusion proof of every logged artefact, all against one fresh checkpoint, and
 /// zips the bundle.
 async fn export(
-    state: &AppState,
+    services: &Services,
     v: &MinutesVersion,
     mut files: BTreeMap<String, Vec<u8>>,
-) -> Result<Vec<u8>, ApiError> {
-    let leaves = state.db.log_leaf_hashes(None).await?;
+) -> Result<Vec<u8>, Error> {
+    let leaves = services.db.log_leaf_hashes(None).await?;
     let size = leaves.len() as u64;
     let checkpoint = Checkpoint {
-        origin: state.keyring.origin().to_owned(),
+        origin: services.keyring.origin().to_owned(),
         size,
         root: merkle::root(&leaves),
     };
-    let note = state.keyring.log_signer().sign(&checkpoint);
+    let note = services.keyring.log_signer().sign(&checkpoint);
     let mut logged: Vec<(String, i64)> = vec![(bundle::MANIFEST_PROOF.into(), v.manifest_leaf)];
     if let Some(leaf) = v.completion_leaf {
         logged.push((bundle::COMPLETION_PROOF.into(), leaf));
@@ -1318,7 +1312,7 @@ async fn export(
     if let Some(leaf) = v.archive_leaf {
         logged.push((bundle::ARCHIVE_PROOF.into(), leaf));
     }
-    for s in state
+    for s in services
         .db
         .minutes_signatures(&v.meeting_id, v.version)
         .await?
@@ -1328,7 +1322,7 @@ async fn export(
             s.leaf,
         ));
         for key_id in [&s.person_key_id, &s.seal_key_id] {
-            if let Some(key) = state.db.signing_key(key_id).await? {
+            if let Some(key) = services.db.signing_key(key_id).await? {
                 logged.push((bundle::key_proof_path(key_id), key.binding_leaf));
             }
         }

@@ -15,7 +15,7 @@
 //!    transaction, so a change never happens without its reminders and its audit row;
 //! 6. wake the event pump and the job worker, so the change reaches people at once.
 //!
-//! Time is read from `state.clock` only, never from the system clock directly, so tests can
+//! Time is read from `services.clock` only, never from the system clock directly, so tests can
 //! step through deadlines.
 //!
 //! This module must never write SQL (that is [`crate::db`]), never decide access itself (that
@@ -34,20 +34,27 @@
 //! - [`log`]: the signed log's checkpoint and proofs.
 //! - [`inbox`] (here): the durable inbox of a person and their body.
 
+pub mod calendar;
+pub mod error;
 pub mod keys;
 pub mod log;
 pub mod meetings;
 pub mod minutes;
 pub mod notices;
+pub mod schedule;
+pub mod sessions;
 pub mod tasks;
 
+pub use error::Error;
+
+use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::auth::Caller;
-use crate::db::{AuditEvent, Event, Stamp};
+use crate::db::{AuditEvent, Stamp};
 use crate::domain::policy::{self, Action};
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::services::{EventBody, Services};
 
 /// The longest title of a task or notice, in characters: a line, not a document.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -140,17 +147,11 @@ pub(crate) fn audit(
     event
 }
 
-/// Tells the event pump and the job worker that a write committed events or jobs.
-pub(crate) fn wake(state: &AppState) {
-    state.events.wake();
-    state.jobs.wake();
-}
-
 /// The caller's organization id, or the refusal for someone who acts for none (an operator
 /// without an organization).
-pub(crate) fn own_org<'a>(caller: &'a Caller, what: &str) -> Result<&'a str, ApiError> {
+pub(crate) fn own_org<'a>(caller: &'a Caller, what: &str) -> Result<&'a str, Error> {
     caller.org.as_ref().map(|o| o.id.as_str()).ok_or_else(|| {
-        ApiError::Forbidden(format!(
+        Error::Denied(format!(
             "only someone acting for an organization can {what}"
         ))
     })
@@ -158,53 +159,57 @@ pub(crate) fn own_org<'a>(caller: &'a Caller, what: &str) -> Result<&'a str, Api
 
 /// A one-line text a person wrote (a title): trimmed, not empty, at most `max` characters,
 /// no line breaks or other control characters.
-pub(crate) fn line(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+pub(crate) fn line(field: &'static str, value: &str, max: usize) -> Result<String, Error> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(ApiError::BadRequest(format!("{field} must not be empty")));
+        return Err(Error::invalid(field, format!("{field} must not be empty")));
     }
     if value.chars().count() > max {
-        return Err(ApiError::BadRequest(format!(
-            "{field} is longer than {max} characters"
-        )));
+        return Err(Error::invalid(
+            field,
+            format!("{field} is longer than {max} characters"),
+        ));
     }
     if value.chars().any(char::is_control) {
-        return Err(ApiError::BadRequest(format!(
-            "{field} must be one line without control characters"
-        )));
+        return Err(Error::invalid(
+            field,
+            format!("{field} must be one line without control characters"),
+        ));
     }
     Ok(value.to_owned())
 }
 
 /// A longer text a person wrote (a body, a reason, feedback): trimmed, not empty, at most
 /// `max` characters; line breaks and tabs are allowed, other control characters are not.
-pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+pub(crate) fn text(field: &'static str, value: &str, max: usize) -> Result<String, Error> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(ApiError::BadRequest(format!("{field} must not be empty")));
+        return Err(Error::invalid(field, format!("{field} must not be empty")));
     }
     if value.chars().count() > max {
-        return Err(ApiError::BadRequest(format!(
-            "{field} is longer than {max} characters"
-        )));
+        return Err(Error::invalid(
+            field,
+            format!("{field} is longer than {max} characters"),
+        ));
     }
     if value
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
-        return Err(ApiError::BadRequest(format!(
-            "{field} must not contain control characters"
-        )));
+        return Err(Error::invalid(
+            field,
+            format!("{field} must not contain control characters"),
+        ));
     }
     Ok(value.to_owned())
 }
 
 /// Like [`text`], but an absent or blank value is allowed and becomes empty.
 pub(crate) fn optional_text(
-    field: &str,
+    field: &'static str,
     value: Option<&str>,
     max: usize,
-) -> Result<String, ApiError> {
+) -> Result<String, Error> {
     match value.map(str::trim) {
         None | Some("") => Ok(String::new()),
         Some(value) => text(field, value, max),
@@ -213,25 +218,26 @@ pub(crate) fn optional_text(
 
 /// A page of a list: `limit` defaults to [`DEFAULT_PAGE`] and may not exceed [`MAX_PAGE`];
 /// `offset` defaults to 0.
-pub(crate) fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), ApiError> {
+pub(crate) fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), Error> {
     let limit = limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be between 1 and {MAX_PAGE}"
-        )));
+        return Err(Error::invalid(
+            "limit",
+            format!("limit must be between 1 and {MAX_PAGE}"),
+        ));
     }
     let offset = offset.unwrap_or(0);
     if offset < 0 {
-        return Err(ApiError::BadRequest("offset must not be negative".into()));
+        return Err(Error::invalid("offset", "offset must not be negative"));
     }
     Ok((limit, offset))
 }
 
-/// A page of the inbox.
-#[derive(Debug, Clone)]
+/// A page of the inbox, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InboxPage {
-    pub events: Vec<Event>,
-    /// Where the next (older) page starts; `None` at the end.
+    pub events: Vec<EventBody>,
+    /// Where the next (older) page starts (`?before=`); `None` at the end.
     pub next_before: Option<i64>,
 }
 
@@ -239,14 +245,14 @@ pub struct InboxPage {
 /// `before` (a seq) when given, each one the caller may see (a token sees task events only with
 /// `tasks:read`, notice events only with `notices:read`).
 pub async fn inbox(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     before: Option<i64>,
     limit: i64,
-) -> Result<InboxPage, ApiError> {
-    caller.allow(state, Action::ReadEvents).await?;
+) -> Result<InboxPage, Error> {
+    caller.allow(&services.db, Action::ReadEvents).await?;
     let org = caller.org.as_ref().map(|o| o.id.as_str());
-    let events = state
+    let events = services
         .db
         .inbox(&caller.actor.user_id, org, before, limit)
         .await?;
@@ -258,8 +264,9 @@ pub async fn inbox(
         None
     };
     let events = events
-        .into_iter()
+        .iter()
         .filter(|e| policy::event_visible(&caller.actor, &e.kind))
+        .map(EventBody::from)
         .collect();
     Ok(InboxPage {
         events,

@@ -24,7 +24,8 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{audit, line, own_org, text, wake, Acting, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
+use super::Error;
+use super::{audit, line, own_org, text, Acting, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
 use crate::auth::Caller;
 use crate::db::{
     Audience, DbError, Effects, NewEvent, NewJob, NewNotice, Notice, Receipt, ReceiptChange,
@@ -35,8 +36,7 @@ use crate::domain::notice::{
     ReceiptCommand, ReceiptState, Refused, VersionKind,
 };
 use crate::domain::policy::{self, Action, NoticeFacts, NoticeRole};
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::services::Services;
 
 /// The most bodies one notification goes to: every body of a large city, not a broadcast to
 /// the nation.
@@ -112,12 +112,12 @@ pub struct NoticeDetail {
 }
 
 /// The answer for a notice the caller may not see, and for one that does not exist.
-fn not_found() -> ApiError {
-    ApiError::NotFound("no notice with this id".into())
+fn not_found() -> Error {
+    Error::NotFound("no notice with this id".into())
 }
 
-fn refused(refused: Refused) -> ApiError {
-    ApiError::Conflict(refused.rule.to_owned())
+fn refused(refused: Refused) -> Error {
+    Error::refused(refused.rule.to_owned())
 }
 
 fn subject(notice_id: &str) -> String {
@@ -148,7 +148,7 @@ impl Loaded {
     }
 
     /// The caller's own receipt, as a receiving body.
-    fn own_receipt(&self, caller: &Caller) -> Result<&Receipt, ApiError> {
+    fn own_receipt(&self, caller: &Caller) -> Result<&Receipt, Error> {
         let org = caller.org.as_ref().map(|o| o.id.as_str());
         self.receipts
             .iter()
@@ -159,17 +159,17 @@ impl Loaded {
 
 /// The version, its receipts and the caller's role, or "not found" (audited as a refusal)
 /// for anyone who neither sent nor received it.
-async fn readable(state: &AppState, caller: &Caller, id: &str) -> Result<Loaded, ApiError> {
-    let notice = state.db.notice(id).await?.ok_or_else(not_found)?;
+async fn readable(services: &Services, caller: &Caller, id: &str) -> Result<Loaded, Error> {
+    let notice = services.db.notice(id).await?.ok_or_else(not_found)?;
     // A draft is the sender's alone; only sent versions have receipts anyway.
-    let receipts = state.db.notice_receipts(id).await?;
+    let receipts = services.db.notice_receipts(id).await?;
     let recipients: Vec<String> = receipts.iter().map(|r| r.org_id.clone()).collect();
     let facts = NoticeFacts {
         sender_org_id: &notice.sender_org_id,
         recipients: &recipients,
     };
     if caller
-        .allow(state, Action::ReadNotice(facts))
+        .allow(&services.db, Action::ReadNotice(facts))
         .await
         .is_err()
     {
@@ -186,8 +186,8 @@ async fn readable(state: &AppState, caller: &Caller, id: &str) -> Result<Loaded,
 
 /// The refusal for a command on a version that a correction or recall replaced: 409, naming
 /// the newest version so the client can open it.
-async fn superseded(state: &AppState, notice: &Notice) -> Result<ApiError, ApiError> {
-    let newest = state
+async fn superseded(services: &Services, notice: &Notice) -> Result<Error, Error> {
+    let newest = services
         .db
         .notice_series(&notice.series_id)
         .await?
@@ -195,16 +195,16 @@ async fn superseded(state: &AppState, notice: &Notice) -> Result<ApiError, ApiEr
         .max_by_key(|n| n.version)
         .map(|n| n.id)
         .unwrap_or_default();
-    Ok(ApiError::Conflict(format!(
+    Ok(Error::refused(format!(
         "this version was corrected or recalled; act on the newest version, {newest}"
     )))
 }
 
 /// Refuses a command on a superseded version naming the newest, otherwise passes on the
 /// domain's refusal.
-async fn refusal(state: &AppState, notice: &Notice, rule: Refused) -> ApiError {
+async fn refusal(services: &Services, notice: &Notice, rule: Refused) -> Error {
     if notice.state == NoticeState::Superseded {
-        match superseded(state, notice).await {
+        match superseded(services, notice).await {
             Ok(e) | Err(e) => e,
         }
     } else {
@@ -221,32 +221,36 @@ fn after_working_days(calendar: &Calendar, now: i64, days: u32) -> Option<i64> {
 
 /// The deadlines a new version needs, in the same write that sends it.
 fn deadline_jobs(notice: &Notice) -> Vec<NewJob> {
-    crate::jobs::schedule::for_notice(notice)
+    super::schedule::for_notice(notice)
 }
 
 /// The recipients' list, checked without the database: at least one, at most
 /// [`MAX_RECIPIENTS`], each once, not the sender.
-fn recipient_list(sender: &str, recipients: &[String]) -> Result<(), ApiError> {
+fn recipient_list(sender: &str, recipients: &[String]) -> Result<(), Error> {
     if recipients.is_empty() {
-        return Err(ApiError::BadRequest(
-            "recipients must name at least one organization".into(),
+        return Err(Error::invalid(
+            "recipients",
+            "recipients must name at least one organization",
         ));
     }
     if recipients.len() > MAX_RECIPIENTS {
-        return Err(ApiError::BadRequest(format!(
-            "a notice goes to at most {MAX_RECIPIENTS} organizations"
-        )));
+        return Err(Error::invalid(
+            "recipients",
+            format!("a notice goes to at most {MAX_RECIPIENTS} organizations"),
+        ));
     }
     let mut seen = HashSet::new();
     for id in recipients {
         if !seen.insert(id.as_str()) {
-            return Err(ApiError::BadRequest(format!(
-                "recipient {id:?} is listed twice"
-            )));
+            return Err(Error::invalid(
+                "recipient",
+                format!("recipient {id:?} is listed twice"),
+            ));
         }
         if id == sender {
-            return Err(ApiError::BadRequest(
-                "a body does not send a notice to itself; remove it from the recipients".into(),
+            return Err(Error::invalid(
+                "recipients",
+                "a body does not send a notice to itself; remove it from the recipients",
             ));
         }
     }
@@ -254,22 +258,30 @@ fn recipient_list(sender: &str, recipients: &[String]) -> Result<(), ApiError> {
 }
 
 /// Checks that every recipient is an existing organization.
-async fn recipients_exist(state: &AppState, recipients: &[String]) -> Result<(), ApiError> {
+async fn recipients_exist(services: &Services, recipients: &[String]) -> Result<(), Error> {
     // A few recipients are looked up one by one; many, against the whole directory at once.
     if recipients.len() <= 16 {
         for id in recipients {
-            if state.db.org(id).await?.is_none() {
-                return Err(ApiError::BadRequest(format!(
-                    "recipient {id:?} names no organization"
-                )));
+            if services.db.org(id).await?.is_none() {
+                return Err(Error::invalid(
+                    "recipient",
+                    format!("recipient {id:?} names no organization"),
+                ));
             }
         }
     } else {
-        let known: HashSet<String> = state.db.orgs().await?.into_iter().map(|o| o.id).collect();
+        let known: HashSet<String> = services
+            .db
+            .orgs()
+            .await?
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
         if let Some(id) = recipients.iter().find(|id| !known.contains(*id)) {
-            return Err(ApiError::BadRequest(format!(
-                "recipient {id:?} names no organization"
-            )));
+            return Err(Error::invalid(
+                "recipient",
+                format!("recipient {id:?} names no organization"),
+            ));
         }
     }
     Ok(())
@@ -329,31 +341,37 @@ pub(crate) struct NoticePlan {
 /// [`send`] stores it with `Db::send_notice`; a write that sends a notice as a consequence of
 /// something else pushes the notice onto `effects.notices` and merges the effects into its own.
 pub(crate) fn plan_notice(
-    state: &AppState,
+    services: &Services,
     now: i64,
     plan: NoticePlan,
-) -> Result<(NewNotice, Effects), ApiError> {
+) -> Result<(NewNotice, Effects), Error> {
     let title = line("title", &plan.title, MAX_TITLE_CHARS)?;
     let body = text("body", &plan.body, MAX_TEXT_CHARS)?;
     let reply_due_at = match (plan.requires_reply, plan.reply_due_at) {
         (false, Some(_)) => {
-            return Err(ApiError::BadRequest(
-                "reply_due_at is given only when requires_reply is true".into(),
+            return Err(Error::invalid(
+                "reply_due_at",
+                "reply_due_at is given only when requires_reply is true",
             ))
         }
         (true, Some(at)) if at <= now => {
-            return Err(ApiError::BadRequest(
-                "reply_due_at is not in the future; a deadline must lie ahead".into(),
+            return Err(Error::invalid(
+                "reply_due_at",
+                "reply_due_at is not in the future; a deadline must lie ahead",
             ))
         }
         (_, at) => at,
     };
     recipient_list(&plan.sender_org_id, &plan.recipients)?;
-    let calendar = state.calendar.get();
+    let calendar = services.calendar.get();
     let (remind_at, escalate_at) = if plan.requires_ack {
         (
-            after_working_days(&calendar, now, state.work.notice_remind_working_days),
-            after_working_days(&calendar, now, state.work.notice_escalate_working_days),
+            after_working_days(&calendar, now, services.settings.notice_remind_working_days),
+            after_working_days(
+                &calendar,
+                now,
+                services.settings.notice_escalate_working_days,
+            ),
         )
     } else {
         (None, None)
@@ -421,13 +439,13 @@ pub(crate) fn plan_notice(
 
 /// Sends a notification to one or more bodies.
 pub async fn send(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     input: SendNotice,
-) -> Result<Notice, ApiError> {
-    caller.allow(state, Action::SendNotice).await?;
+) -> Result<Notice, Error> {
+    caller.allow(&services.db, Action::SendNotice).await?;
     let sender = own_org(caller, "send a notice")?.to_owned();
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let plan = NoticePlan {
         sender_org_id: sender,
         created_by: caller.actor.user_id.clone(),
@@ -440,30 +458,30 @@ pub async fn send(
         requires_reply: input.requires_reply,
         reply_due_at: input.reply_due_at,
     };
-    let (new, effects) = plan_notice(state, now, plan)?;
-    recipients_exist(state, &new.recipients).await?;
-    let notice = state.db.send_notice(&new, now, &effects).await?;
-    wake(state);
+    let (new, effects) = plan_notice(services, now, plan)?;
+    recipients_exist(services, &new.recipients).await?;
+    let notice = services.db.send_notice(&new, now, &effects).await?;
+    services.wake();
     Ok(notice)
 }
 
 /// The caller's box: received (each with the body's own receipt; `pending_only`: not yet
 /// acknowledged) or sent (each with every receipt). Empty for a caller who acts for no body.
 pub async fn list(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     which: NoticeBox,
     pending_only: bool,
     limit: i64,
     offset: i64,
-) -> Result<Vec<NoticeView>, ApiError> {
+) -> Result<Vec<NoticeView>, Error> {
     let Some(org) = &caller.org else {
         return Ok(Vec::new());
     };
     let mut views = Vec::new();
     match which {
         NoticeBox::Received => {
-            for (notice, receipt) in state
+            for (notice, receipt) in services
                 .db
                 .notices_received(&org.id, pending_only, limit, offset)
                 .await?
@@ -487,11 +505,12 @@ pub async fn list(
         }
         NoticeBox::Sent => {
             if pending_only {
-                return Err(ApiError::BadRequest(
-                    "pending applies to the received box only".into(),
+                return Err(Error::invalid(
+                    "pending",
+                    "pending applies to the received box only",
                 ));
             }
-            for notice in state.db.notices_sent(&org.id, limit, offset).await? {
+            for notice in services.db.notices_sent(&org.id, limit, offset).await? {
                 let facts = NoticeFacts {
                     sender_org_id: &notice.sender_org_id,
                     recipients: &[],
@@ -499,7 +518,7 @@ pub async fn list(
                 if policy::decide(&caller.actor, &Action::ReadNotice(facts)).is_err() {
                     continue;
                 }
-                let receipts = state.db.notice_receipts(&notice.id).await?;
+                let receipts = services.db.notice_receipts(&notice.id).await?;
                 views.push(NoticeView {
                     notice,
                     role: NoticeRole::Sender,
@@ -513,12 +532,12 @@ pub async fn list(
 
 /// Opens a version. A person of a receiving body opening a sent version marks the body's
 /// receipt read (已阅), automatically; a token does not.
-pub async fn show(state: &AppState, caller: &Caller, id: &str) -> Result<NoticeDetail, ApiError> {
-    let mut loaded = readable(state, caller, id).await?;
+pub async fn show(services: &Services, caller: &Caller, id: &str) -> Result<NoticeDetail, Error> {
+    let mut loaded = readable(services, caller, id).await?;
     if loaded.role == NoticeRole::Recipient && caller.user.is_some() {
-        mark_read(state, caller, &mut loaded).await?;
+        mark_read(services, caller, &mut loaded).await?;
     }
-    let versions = state.db.notice_series(&loaded.notice.series_id).await?;
+    let versions = services.db.notice_series(&loaded.notice.series_id).await?;
     let receipts = match loaded.role {
         NoticeRole::Sender => loaded.receipts,
         NoticeRole::Recipient => {
@@ -541,7 +560,7 @@ pub async fn show(state: &AppState, caller: &Caller, id: &str) -> Result<NoticeD
 }
 
 /// Delivered → read, when the domain allows it now (a sent version, a receipt not read yet).
-async fn mark_read(state: &AppState, caller: &Caller, loaded: &mut Loaded) -> Result<(), ApiError> {
+async fn mark_read(services: &Services, caller: &Caller, loaded: &mut Loaded) -> Result<(), Error> {
     let receipt = loaded.own_receipt(caller)?;
     let Ok(to) = receipt_transition(
         loaded.notice.state,
@@ -553,7 +572,7 @@ async fn mark_read(state: &AppState, caller: &Caller, loaded: &mut Loaded) -> Re
         // Already read, acknowledged, or a superseded version: opening it changes nothing.
         return Ok(());
     };
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let change = receipt_change(caller, &loaded.notice.id, receipt, to, now, None);
     let effects = Effects {
         audit: vec![audit(
@@ -570,7 +589,7 @@ async fn mark_read(state: &AppState, caller: &Caller, loaded: &mut Loaded) -> Re
         )],
         ..Effects::default()
     };
-    match state.db.change_receipt(&change, &effects).await {
+    match services.db.change_receipt(&change, &effects).await {
         Ok(updated) => {
             if let Some(r) = loaded
                 .receipts
@@ -583,7 +602,7 @@ async fn mark_read(state: &AppState, caller: &Caller, loaded: &mut Loaded) -> Re
         }
         // Someone else of the body opened it at the same moment: it is read either way.
         Err(DbError::Rule(_)) => {
-            loaded.receipts = state.db.notice_receipts(&loaded.notice.id).await?;
+            loaded.receipts = services.db.notice_receipts(&loaded.notice.id).await?;
             Ok(())
         }
         Err(e) => Err(e.into()),
@@ -592,20 +611,20 @@ async fn mark_read(state: &AppState, caller: &Caller, loaded: &mut Loaded) -> Re
 
 /// Applies a receiving body's command to its own receipt and tells the sender.
 async fn receipt_command(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     loaded: &Loaded,
     command: ReceiptCommand,
     reply: Option<String>,
-) -> Result<Receipt, ApiError> {
+) -> Result<Receipt, Error> {
     let receipt = loaded.own_receipt(caller)?;
     let notice = &loaded.notice;
     let to = match receipt_transition(notice.state, receipt.state, command, demands(notice), false)
     {
         Ok(to) => to,
-        Err(rule) => return Err(refusal(state, notice, rule).await),
+        Err(rule) => return Err(refusal(services, notice, rule).await),
     };
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let name = caller.principal().name;
     let change = receipt_change(caller, &notice.id, receipt, to, now, reply.clone());
     let (kind, action) = match command {
@@ -644,54 +663,52 @@ async fn receipt_command(
         )],
         ..Effects::default()
     };
-    let receipt = state.db.change_receipt(&change, &effects).await?;
-    wake(state);
+    let receipt = services.db.change_receipt(&change, &effects).await?;
+    services.wake();
     Ok(receipt)
 }
 
 /// 签收: a named person acknowledges the version for their body.
-pub async fn acknowledge(state: &AppState, caller: &Caller, id: &str) -> Result<Receipt, ApiError> {
-    let loaded = readable(state, caller, id).await?;
+pub async fn acknowledge(services: &Services, caller: &Caller, id: &str) -> Result<Receipt, Error> {
+    let loaded = readable(services, caller, id).await?;
     caller
-        .allow(state, Action::AcknowledgeNotice(loaded.facts()))
+        .allow(&services.db, Action::AcknowledgeNotice(loaded.facts()))
         .await?;
-    receipt_command(state, caller, &loaded, ReceiptCommand::Acknowledge, None).await
+    receipt_command(services, caller, &loaded, ReceiptCommand::Acknowledge, None).await
 }
 
 /// A receiving body replies.
 pub async fn reply(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     input: ReplyInput,
-) -> Result<Receipt, ApiError> {
-    let loaded = readable(state, caller, id).await?;
+) -> Result<Receipt, Error> {
+    let loaded = readable(services, caller, id).await?;
     caller
-        .allow(state, Action::ReplyNotice(loaded.facts()))
+        .allow(&services.db, Action::ReplyNotice(loaded.facts()))
         .await?;
     let body = text("body", &input.body, MAX_TEXT_CHARS)?;
-    receipt_command(state, caller, &loaded, ReceiptCommand::Reply, Some(body)).await
+    receipt_command(services, caller, &loaded, ReceiptCommand::Reply, Some(body)).await
 }
 
 /// The sender closes one body's exchange after its reply.
 pub async fn close(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     org_id: &str,
-) -> Result<Receipt, ApiError> {
-    let loaded = readable(state, caller, id).await?;
+) -> Result<Receipt, Error> {
+    let loaded = readable(services, caller, id).await?;
     caller
-        .allow(state, Action::ManageNotice(loaded.facts()))
+        .allow(&services.db, Action::ManageNotice(loaded.facts()))
         .await?;
     let notice = &loaded.notice;
     let receipt = loaded
         .receipts
         .iter()
         .find(|r| r.org_id == org_id)
-        .ok_or_else(|| {
-            ApiError::NotFound("this organization did not receive this notice".into())
-        })?;
+        .ok_or_else(|| Error::NotFound("this organization did not receive this notice".into()))?;
     let to = match receipt_transition(
         notice.state,
         receipt.state,
@@ -700,9 +717,9 @@ pub async fn close(
         true,
     ) {
         Ok(to) => to,
-        Err(rule) => return Err(refusal(state, notice, rule).await),
+        Err(rule) => return Err(refusal(services, notice, rule).await),
     };
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let change = receipt_change(caller, &notice.id, receipt, to, now, None);
     let effects = Effects {
         audit: vec![audit(
@@ -719,8 +736,8 @@ pub async fn close(
         )],
         ..Effects::default()
     };
-    let receipt = state.db.change_receipt(&change, &effects).await?;
-    wake(state);
+    let receipt = services.db.change_receipt(&change, &effects).await?;
+    services.wake();
     Ok(receipt)
 }
 
@@ -733,36 +750,36 @@ enum Revision {
 
 /// Corrects a sent version: a new version with the new text replaces it.
 pub async fn correct(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     input: CorrectInput,
-) -> Result<Notice, ApiError> {
+) -> Result<Notice, Error> {
     let title = line("title", &input.title, MAX_TITLE_CHARS)?;
     let body = text("body", &input.body, MAX_TEXT_CHARS)?;
-    revise(state, caller, id, Revision::Correct { title, body }).await
+    revise(services, caller, id, Revision::Correct { title, body }).await
 }
 
 /// Recalls a sent version: a new version saying why replaces it.
 pub async fn recall(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     input: RecallInput,
-) -> Result<Notice, ApiError> {
+) -> Result<Notice, Error> {
     let reason = text("reason", &input.reason, MAX_TEXT_CHARS)?;
-    revise(state, caller, id, Revision::Recall { reason }).await
+    revise(services, caller, id, Revision::Recall { reason }).await
 }
 
 async fn revise(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     revision: Revision,
-) -> Result<Notice, ApiError> {
-    let loaded = readable(state, caller, id).await?;
+) -> Result<Notice, Error> {
+    let loaded = readable(services, caller, id).await?;
     caller
-        .allow(state, Action::ManageNotice(loaded.facts()))
+        .allow(&services.db, Action::ManageNotice(loaded.facts()))
         .await?;
     let old = &loaded.notice;
     let command = match revision {
@@ -770,10 +787,10 @@ async fn revise(
         Revision::Recall { .. } => NoticeCommand::Recall,
     };
     if let Err(rule) = version_transition(old.state, command) {
-        return Err(refusal(state, old, rule).await);
+        return Err(refusal(services, old, rule).await);
     }
-    let now = state.clock.now_ms();
-    let calendar = state.calendar.get();
+    let now = services.clock.now_ms();
+    let calendar = services.calendar.get();
     let (version_kind, title, body, requires_reply, reason, kind, action) = match revision {
         Revision::Correct { title, body } => (
             VersionKind::Correction,
@@ -798,8 +815,12 @@ async fn revise(
     let reply_due_at = old.reply_due_at.filter(|at| requires_reply && *at > now);
     let (remind_at, escalate_at) = if old.requires_ack {
         (
-            after_working_days(&calendar, now, state.work.notice_remind_working_days),
-            after_working_days(&calendar, now, state.work.notice_escalate_working_days),
+            after_working_days(&calendar, now, services.settings.notice_remind_working_days),
+            after_working_days(
+                &calendar,
+                now,
+                services.settings.notice_escalate_working_days,
+            ),
         )
     } else {
         (None, None)
@@ -862,8 +883,8 @@ async fn revise(
         )],
         ..Effects::default()
     };
-    let notice = state.db.send_notice(&new, now, &effects).await?;
-    wake(state);
+    let notice = services.db.send_notice(&new, now, &effects).await?;
+    services.wake();
     Ok(notice)
 }
 

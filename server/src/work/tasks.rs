@@ -19,8 +19,9 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::Error;
 use super::{
-    audit, line, optional_text, own_org, stamp, text, wake, Acting, MAX_NAME_CHARS, MAX_TEXT_CHARS,
+    audit, line, optional_text, own_org, stamp, text, Acting, MAX_NAME_CHARS, MAX_TEXT_CHARS,
     MAX_TITLE_CHARS,
 };
 use crate::auth::Caller;
@@ -33,8 +34,7 @@ use crate::domain::policy::{self, Action, TaskFacts};
 use crate::domain::task::{
     self as rules, ExtensionState, Party, Refused, TaskCommand, TaskSource, TaskState,
 };
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::services::Services;
 
 /// The longest a time limit may be: ten years in any unit. Anything longer is a typing
 /// mistake, and would put reminders beyond any calendar loaded.
@@ -152,8 +152,8 @@ pub struct TaskDetail {
 }
 
 /// The answer for a task the caller may not see, and for one that does not exist.
-fn not_found() -> ApiError {
-    ApiError::NotFound("no task with this id".into())
+fn not_found() -> Error {
+    Error::NotFound("no task with this id".into())
 }
 
 fn facts(task: &Task) -> TaskFacts<'_> {
@@ -164,8 +164,8 @@ fn facts(task: &Task) -> TaskFacts<'_> {
     }
 }
 
-fn refused(refused: Refused) -> ApiError {
-    ApiError::Conflict(refused.rule.to_owned())
+fn refused(refused: Refused) -> Error {
+    Error::refused(refused.rule.to_owned())
 }
 
 fn subject(task_id: &str) -> String {
@@ -183,10 +183,10 @@ fn view(task: Task, party: Party, now: i64) -> TaskView {
 
 /// The task and the caller's party in it, or "not found" (audited as a refusal) for anyone
 /// who is neither setter nor assignee.
-async fn readable(state: &AppState, caller: &Caller, id: &str) -> Result<(Task, Party), ApiError> {
-    let task = state.db.task(id).await?.ok_or_else(not_found)?;
+async fn readable(services: &Services, caller: &Caller, id: &str) -> Result<(Task, Party), Error> {
+    let task = services.db.task(id).await?.ok_or_else(not_found)?;
     if caller
-        .allow(state, Action::ReadTask(facts(&task)))
+        .allow(&services.db, Action::ReadTask(facts(&task)))
         .await
         .is_err()
     {
@@ -198,67 +198,71 @@ async fn readable(state: &AppState, caller: &Caller, id: &str) -> Result<(Task, 
 
 /// Like [`readable`], and the caller may change it (a token needs `tasks:write`): 403 naming
 /// the rule otherwise.
-async fn writable(state: &AppState, caller: &Caller, id: &str) -> Result<(Task, Party), ApiError> {
-    let (task, party) = readable(state, caller, id).await?;
-    caller.allow(state, Action::ActOnTask(facts(&task))).await?;
+async fn writable(services: &Services, caller: &Caller, id: &str) -> Result<(Task, Party), Error> {
+    let (task, party) = readable(services, caller, id).await?;
+    caller
+        .allow(&services.db, Action::ActOnTask(facts(&task)))
+        .await?;
     Ok((task, party))
 }
 
 /// Checks a time limit's amount: at least one, at most about ten years.
-fn checked_limit(limit: TimeLimit) -> Result<TimeLimit, ApiError> {
+fn checked_limit(limit: TimeLimit) -> Result<TimeLimit, Error> {
     let (amount, max, unit) = match limit {
         TimeLimit::CalendarDays(n) => (n, MAX_LIMIT_DAYS, "calendar days"),
         TimeLimit::WorkingDays(n) => (n, MAX_LIMIT_WORKING_DAYS, "working days"),
         TimeLimit::Hours(n) => (n, MAX_LIMIT_HOURS, "hours"),
     };
     if amount == 0 {
-        return Err(ApiError::BadRequest(
-            "the time limit must be at least 1".into(),
-        ));
+        return Err(Error::invalid("limit", "the time limit must be at least 1"));
     }
     if amount > max {
-        return Err(ApiError::BadRequest(format!(
-            "the time limit may be at most {max} {unit}"
-        )));
+        return Err(Error::invalid(
+            "limit",
+            format!("the time limit may be at most {max} {unit}"),
+        ));
     }
     Ok(limit)
 }
 
 /// A deadline given as an instant must lie ahead.
-fn future_due(due_at: i64, now: i64) -> Result<i64, ApiError> {
+fn future_due(due_at: i64, now: i64) -> Result<i64, Error> {
     if due_at <= now {
-        return Err(ApiError::BadRequest(
-            "due_at is not in the future; a deadline must lie ahead".into(),
+        return Err(Error::invalid(
+            "due_at",
+            "due_at is not in the future; a deadline must lie ahead",
         ));
     }
     Ok(due_at)
 }
 
 /// A body cannot set a task for itself.
-fn not_self(setter_org_id: &str, assignee_org_id: &str) -> Result<(), ApiError> {
+fn not_self(setter_org_id: &str, assignee_org_id: &str) -> Result<(), Error> {
     if assignee_org_id == setter_org_id {
-        return Err(ApiError::BadRequest(
-            "a body cannot set a task for itself; choose another body as assignee".into(),
+        return Err(Error::invalid(
+            "assignee_org_id",
+            "a body cannot set a task for itself; choose another body as assignee",
         ));
     }
     Ok(())
 }
 
 /// The organization named as assignee: it must exist and must not be the setter.
-async fn assignee(state: &AppState, setter_org_id: &str, id: &str) -> Result<String, ApiError> {
+async fn assignee(services: &Services, setter_org_id: &str, id: &str) -> Result<String, Error> {
     not_self(setter_org_id, id)?;
-    match state.db.org(id).await? {
+    match services.db.org(id).await? {
         Some(org) => Ok(org.id),
-        None => Err(ApiError::BadRequest(format!(
-            "assignee_org_id {id:?} names no organization"
-        ))),
+        None => Err(Error::invalid(
+            "assignee_org_id",
+            format!("assignee_org_id {id:?} names no organization"),
+        )),
     }
 }
 
 /// The jobs of a running clock that still lie ahead: a restarted clock does not re-send
 /// reminders whose moment has already passed.
 fn clock_jobs(calendar: &Calendar, task: &Task, now: i64) -> Vec<NewJob> {
-    crate::jobs::schedule::for_task(calendar, task)
+    super::schedule::for_task(calendar, task)
         .into_iter()
         .filter(|job| job.due_at > now)
         .collect()
@@ -324,10 +328,10 @@ pub(crate) struct TaskPlan {
 /// consequence of something else pushes `(task, entry)` onto `effects.tasks` and merges the
 /// effects into its own, so the task exists exactly when its cause is committed.
 pub(crate) fn plan_task(
-    state: &AppState,
+    services: &Services,
     now: i64,
     plan: TaskPlan,
-) -> Result<(NewTask, HistoryEntry, Effects), ApiError> {
+) -> Result<(NewTask, HistoryEntry, Effects), Error> {
     let title = line("title", &plan.title, MAX_TITLE_CHARS)?;
     let body = text("body", &plan.body, MAX_TEXT_CHARS)?;
     let feedback_required = optional_text(
@@ -340,7 +344,7 @@ pub(crate) fn plan_task(
         None | Some("") => None,
         Some(r) => Some(line("source_ref", r, MAX_NOTE_CHARS)?),
     };
-    let calendar = state.calendar.get();
+    let calendar = services.calendar.get();
     let (limit, due_at) = match (plan.limit, plan.due_at) {
         (Some(limit), None) => {
             let limit = checked_limit(limit)?;
@@ -348,9 +352,7 @@ pub(crate) fn plan_task(
         }
         (None, Some(due_at)) => (None, future_due(due_at, now)?),
         _ => {
-            return Err(ApiError::BadRequest(
-                "give the deadline either as limit ({\"unit\": \"working_days\", \"amount\": 10}) or as due_at (Unix milliseconds), not both and not neither".into(),
-            ))
+            return Err(Error::invalid("due_at", "give the deadline either as limit ({\"unit\": \"working_days\", \"amount\": 10}) or as due_at (Unix milliseconds), not both and not neither",))
         }
     };
     not_self(&plan.setter_org_id, &plan.assignee_org_id)?;
@@ -444,13 +446,13 @@ pub(crate) fn plan_task(
 
 /// Sets a task (and, unless a draft is asked for, dispatches it, starting its clock).
 pub async fn create(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     input: CreateTask,
-) -> Result<TaskView, ApiError> {
-    caller.allow(state, Action::CreateTask).await?;
+) -> Result<TaskView, Error> {
+    caller.allow(&services.db, Action::CreateTask).await?;
     let setter = own_org(caller, "set a task")?.to_owned();
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let plan = TaskPlan {
         setter_org_id: setter.clone(),
         created_by: caller.actor.user_id.clone(),
@@ -465,31 +467,34 @@ pub async fn create(
         due_at: input.due_at,
         dispatch: input.dispatch,
     };
-    let (new, entry, effects) = plan_task(state, now, plan)?;
-    assignee(state, &setter, &new.assignee_org_id).await?;
-    let task = state.db.create_task(&new, &entry, &effects).await?;
-    wake(state);
+    let (new, entry, effects) = plan_task(services, now, plan)?;
+    assignee(services, &setter, &new.assignee_org_id).await?;
+    let task = services.db.create_task(&new, &entry, &effects).await?;
+    services.wake();
     Ok(view(task, Party::Setter, now))
 }
 
 /// One of the caller's body's lists; empty for a caller who acts for no body.
 pub async fn list(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     kind: ListKind,
     limit: i64,
     offset: i64,
-) -> Result<Vec<TaskView>, ApiError> {
+) -> Result<Vec<TaskView>, Error> {
     let Some(org) = &caller.org else {
         return Ok(Vec::new());
     };
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let list = match kind {
         ListKind::Open => TaskList::Open,
         ListKind::Overdue => TaskList::Overdue { now },
         ListKind::SetByUs => TaskList::SetBy,
     };
-    let tasks = state.db.tasks_of_org(&org.id, list, limit, offset).await?;
+    let tasks = services
+        .db
+        .tasks_of_org(&org.id, list, limit, offset)
+        .await?;
     // The query narrows; the policy decides (a token without tasks:read sees none).
     Ok(tasks
         .into_iter()
@@ -503,13 +508,13 @@ pub async fn list(
 }
 
 /// A task with its history, attachments and extension requests.
-pub async fn show(state: &AppState, caller: &Caller, id: &str) -> Result<TaskDetail, ApiError> {
-    let (task, party) = readable(state, caller, id).await?;
-    let history = state.db.task_history(id).await?;
-    let attachments = state.db.task_attachments(id).await?;
-    let extensions = state.db.task_extensions(id).await?;
+pub async fn show(services: &Services, caller: &Caller, id: &str) -> Result<TaskDetail, Error> {
+    let (task, party) = readable(services, caller, id).await?;
+    let history = services.db.task_history(id).await?;
+    let attachments = services.db.task_attachments(id).await?;
+    let extensions = services.db.task_extensions(id).await?;
     Ok(TaskDetail {
-        view: view(task, party, state.clock.now_ms()),
+        view: view(task, party, services.clock.now_ms()),
         history,
         attachments,
         extensions,
@@ -518,53 +523,55 @@ pub async fn show(state: &AppState, caller: &Caller, id: &str) -> Result<TaskDet
 
 /// Applies `command` (its name as in the URL) for the caller's party.
 pub async fn act(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     command: &str,
     input: ActionInput,
-) -> Result<TaskView, ApiError> {
+) -> Result<TaskView, Error> {
     let command: TaskCommand = command
         .parse()
-        .map_err(|e: crate::domain::org::Invalid| ApiError::BadRequest(e.0))?;
-    let (task, party) = writable(state, caller, id).await?;
+        .map_err(|e: crate::domain::org::Invalid| Error::invalid("command", e.0))?;
+    let (task, party) = writable(services, caller, id).await?;
     if input.revision != task.revision {
-        return Err(ApiError::Conflict(format!(
+        return Err(Error::refused(format!(
             "the task was changed by someone else meanwhile (it is at revision {}, you sent {}); reload it and try again",
             task.revision, input.revision
         )));
     }
     let to = rules::transition(task.state, party, command).map_err(refused)?;
-    let now = state.clock.now_ms();
-    let calendar = state.calendar.get();
+    let now = services.clock.now_ms();
+    let calendar = services.calendar.get();
 
     // Each field belongs to the commands that use it; anything else is a mistake to report.
     if input.feedback.is_some() && command != TaskCommand::Submit {
-        return Err(ApiError::BadRequest(
-            "feedback is given only when submitting".into(),
+        return Err(Error::invalid(
+            "feedback",
+            "feedback is given only when submitting",
         ));
     }
     if input.assignee_org_id.is_some() && command != TaskCommand::Reassign {
-        return Err(ApiError::BadRequest(
-            "assignee_org_id is given only when reassigning".into(),
+        return Err(Error::invalid(
+            "assignee_org_id",
+            "assignee_org_id is given only when reassigning",
         ));
     }
     if input.due_at.is_some() && !matches!(command, TaskCommand::Dispatch | TaskCommand::Reassign) {
-        return Err(ApiError::BadRequest(
-            "due_at is given only when dispatching or reassigning; to move a deadline, ask for an extension".into(),
-        ));
+        return Err(Error::invalid("due_at", "due_at is given only when dispatching or reassigning; to move a deadline, ask for an extension",));
     }
     let (text_written, feedback) = if command == TaskCommand::Submit {
         if input.reason.is_some() {
-            return Err(ApiError::BadRequest(
-                "submit takes feedback, not a reason".into(),
+            return Err(Error::invalid(
+                "reason",
+                "submit takes feedback, not a reason",
             ));
         }
         let feedback = match input.feedback.as_deref() {
             Some(f) => text("feedback", f, MAX_TEXT_CHARS)?,
             None => {
-                return Err(ApiError::BadRequest(
-                    "feedback is required to submit: say what was done".into(),
+                return Err(Error::invalid(
+                    "feedback",
+                    "feedback is required to submit: say what was done",
                 ))
             }
         };
@@ -573,10 +580,10 @@ pub async fn act(
         match input.reason.as_deref() {
             Some(r) => (Some(text("reason", r, MAX_TEXT_CHARS)?), None),
             None => {
-                return Err(ApiError::BadRequest(format!(
-                    "a reason is required to {}",
-                    command.as_str()
-                )))
+                return Err(Error::invalid(
+                    "reason",
+                    format!("a reason is required to {}", command.as_str()),
+                ))
             }
         }
     } else {
@@ -640,8 +647,9 @@ pub async fn act(
             (Some(limit), None) => calendar.due_at(now, limit),
             (None, None) => {
                 if task.due_at <= now {
-                    return Err(ApiError::BadRequest(
-                        "the task's deadline has passed; give a new due_at".into(),
+                    return Err(Error::invalid(
+                        "due_at",
+                        "the task's deadline has passed; give a new due_at",
                     ));
                 }
                 task.due_at
@@ -654,11 +662,12 @@ pub async fn act(
     }
     if command == TaskCommand::Reassign {
         let Some(new_assignee) = input.assignee_org_id.as_deref() else {
-            return Err(ApiError::BadRequest(
-                "assignee_org_id is required to reassign".into(),
+            return Err(Error::invalid(
+                "assignee_org_id",
+                "assignee_org_id is required to reassign",
             ));
         };
-        let new_assignee = assignee(state, &task.setter_org_id, new_assignee).await?;
+        let new_assignee = assignee(services, &task.setter_org_id, new_assignee).await?;
         updated.assignee_org_id = new_assignee.clone();
         change.assignee_org_id = Some(new_assignee.clone());
         change.entry.detail = json!({
@@ -712,21 +721,21 @@ pub async fn act(
         target,
         audit_detail,
     ));
-    let task = state.db.change_task(&change, &effects).await?;
-    wake(state);
+    let task = services.db.change_task(&change, &effects).await?;
+    services.wake();
     Ok(view(task, party, now))
 }
 
 /// Adds a comment by either party; the other party is told.
 pub async fn comment(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     input: CommentInput,
-) -> Result<StoredEntry, ApiError> {
-    let (task, party) = writable(state, caller, id).await?;
+) -> Result<StoredEntry, Error> {
+    let (task, party) = writable(services, caller, id).await?;
     let body = text("body", &input.body, MAX_TEXT_CHARS)?;
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let entry = HistoryEntry {
         stamp: stamp(caller, now),
         kind: HistoryEntryKind::Comment,
@@ -753,8 +762,11 @@ pub async fn comment(
         )],
         ..Effects::default()
     };
-    let seq = state.db.add_task_entry(&task.id, &entry, &effects).await?;
-    wake(state);
+    let seq = services
+        .db
+        .add_task_entry(&task.id, &entry, &effects)
+        .await?;
+    services.wake();
     Ok(StoredEntry { seq, entry })
 }
 
@@ -769,32 +781,36 @@ pub struct Upload {
 
 /// Checks an attachment's name: not empty, at most [`MAX_NAME_CHARS`], no path separators
 /// or control characters, not `.` or `..`.
-fn attachment_name(name: Option<&str>) -> Result<String, ApiError> {
+fn attachment_name(name: Option<&str>) -> Result<String, Error> {
     let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
-        return Err(ApiError::BadRequest(
-            "name the file: add ?name=<file name> to the address".into(),
+        return Err(Error::invalid(
+            "name",
+            "name the file: add ?name=<file name> to the address",
         ));
     };
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(ApiError::BadRequest(format!(
-            "the file name is longer than {MAX_NAME_CHARS} characters"
-        )));
+        return Err(Error::invalid(
+            "name",
+            format!("the file name is longer than {MAX_NAME_CHARS} characters"),
+        ));
     }
     if name.contains(['/', '\\']) || name == "." || name == ".." {
-        return Err(ApiError::BadRequest(
-            "the file name must be a plain name, without / or \\".into(),
+        return Err(Error::invalid(
+            "name",
+            "the file name must be a plain name, without / or \\",
         ));
     }
     if name.chars().any(char::is_control) {
-        return Err(ApiError::BadRequest(
-            "the file name must not contain control characters".into(),
+        return Err(Error::invalid(
+            "name",
+            "the file name must not contain control characters",
         ));
     }
     Ok(name.to_owned())
 }
 
 /// Checks a media type: `type/subtype` with optional parameters, printable ASCII, short.
-fn media_type(value: Option<&str>) -> Result<String, ApiError> {
+fn media_type(value: Option<&str>) -> Result<String, Error> {
     let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok("application/octet-stream".into());
     };
@@ -810,8 +826,9 @@ fn media_type(value: Option<&str>) -> Result<String, ApiError> {
             .split_once('/')
             .is_some_and(|(t, s)| token(t) && token(s));
     if !valid {
-        return Err(ApiError::BadRequest(
-            "Content-Type must be a media type such as application/pdf".into(),
+        return Err(Error::invalid(
+            "content_type",
+            "Content-Type must be a media type such as application/pdf",
         ));
     }
     Ok(value.to_owned())
@@ -819,18 +836,18 @@ fn media_type(value: Option<&str>) -> Result<String, ApiError> {
 
 /// Attaches evidence: stored by content (the same file twice is stored once).
 pub async fn attach(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     upload: Upload,
-) -> Result<Attachment, ApiError> {
-    let (task, party) = writable(state, caller, id).await?;
+) -> Result<Attachment, Error> {
+    let (task, party) = writable(services, caller, id).await?;
     let name = attachment_name(upload.name.as_deref())?;
     let content_type = media_type(upload.content_type.as_deref())?;
     if upload.bytes.is_empty() {
-        return Err(ApiError::BadRequest("the file is empty".into()));
+        return Err(Error::invalid("name", "the file is empty"));
     }
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let sha256 = hex::encode(Sha256::digest(&upload.bytes));
     let size = upload.bytes.len();
     let new = NewAttachment {
@@ -859,39 +876,39 @@ pub async fn attach(
         )],
         ..Effects::default()
     };
-    let attachment = state
+    let attachment = services
         .db
         .add_task_attachment(&new, &upload.bytes, &entry, &effects)
         .await?;
-    wake(state);
+    services.wake();
     Ok(attachment)
 }
 
 /// An attachment's record and bytes, for either party.
 pub async fn attachment(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     attachment_id: &str,
-) -> Result<(Attachment, Vec<u8>), ApiError> {
-    readable(state, caller, id).await?;
-    state
+) -> Result<(Attachment, Vec<u8>), Error> {
+    readable(services, caller, id).await?;
+    services
         .db
         .task_attachment(id, attachment_id)
         .await?
-        .ok_or_else(|| ApiError::NotFound("no attachment with this id on this task".into()))
+        .ok_or_else(|| Error::NotFound("no attachment with this id on this task".into()))
 }
 
 /// The assignee asks for more time, before the deadline; the setter is told.
 pub async fn request_extension(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     input: ExtensionInput,
-) -> Result<Extension, ApiError> {
-    let (task, party) = writable(state, caller, id).await?;
-    let now = state.clock.now_ms();
-    let pending = state
+) -> Result<Extension, Error> {
+    let (task, party) = writable(services, caller, id).await?;
+    let now = services.clock.now_ms();
+    let pending = services
         .db
         .task_extensions(id)
         .await?
@@ -899,8 +916,9 @@ pub async fn request_extension(
         .any(|e| e.state == ExtensionState::Pending);
     rules::may_request_extension(task.state, party, now, task.due_at, pending).map_err(refused)?;
     if input.new_due_at <= task.due_at {
-        return Err(ApiError::BadRequest(
-            "new_due_at must be later than the current deadline".into(),
+        return Err(Error::invalid(
+            "new_due_at",
+            "new_due_at must be later than the current deadline",
         ));
     }
     let reason = text("reason", &input.reason, MAX_TEXT_CHARS)?;
@@ -936,7 +954,7 @@ pub async fn request_extension(
         )],
         ..Effects::default()
     };
-    let extension = state
+    let extension = services
         .db
         .request_extension(
             &task.id,
@@ -947,33 +965,29 @@ pub async fn request_extension(
             &effects,
         )
         .await?;
-    wake(state);
+    services.wake();
     Ok(extension)
 }
 
 /// The setter grants (the deadline moves, the clock is scheduled anew) or refuses an
 /// extension request; the assignee is told.
 pub async fn decide_extension(
-    state: &AppState,
+    services: &Services,
     caller: &Caller,
     id: &str,
     extension_id: &str,
     input: DecisionInput,
-) -> Result<(Extension, TaskView), ApiError> {
-    let (task, party) = writable(state, caller, id).await?;
-    let extension = state
+) -> Result<(Extension, TaskView), Error> {
+    let (task, party) = writable(services, caller, id).await?;
+    let extension = services
         .db
         .task_extensions(id)
         .await?
         .into_iter()
         .find(|e| e.id == extension_id)
-        .ok_or_else(|| {
-            ApiError::NotFound("no extension request with this id on this task".into())
-        })?;
+        .ok_or_else(|| Error::NotFound("no extension request with this id on this task".into()))?;
     if extension.state != ExtensionState::Pending {
-        return Err(ApiError::Conflict(
-            "this extension request was already decided".into(),
-        ));
+        return Err(Error::refused("this extension request was already decided"));
     }
     rules::may_decide_extension(
         task.state,
@@ -987,7 +1001,7 @@ pub async fn decide_extension(
         None | Some("") => None,
         Some(n) => Some(text("note", n, MAX_TEXT_CHARS)?),
     };
-    let now = state.clock.now_ms();
+    let now = services.clock.now_ms();
     let entry = HistoryEntry {
         stamp: stamp(caller, now),
         kind: HistoryEntryKind::ExtensionDecided,
@@ -1025,7 +1039,7 @@ pub async fn decide_extension(
         updated.revision = task.revision + 1;
         updated.updated_at = now;
         effects.cancel_jobs_of.push(target.clone());
-        effects.jobs = clock_jobs(&state.calendar.get(), &updated, now);
+        effects.jobs = clock_jobs(&services.calendar.get(), &updated, now);
     }
     let action = if input.grant {
         "task_extension_granted"
@@ -1044,7 +1058,7 @@ pub async fn decide_extension(
             "reason": note,
         }),
     ));
-    let (extension, task) = state
+    let (extension, task) = services
         .db
         .decide_extension(
             &task.id,
@@ -1056,7 +1070,7 @@ pub async fn decide_extension(
             &effects,
         )
         .await?;
-    wake(state);
+    services.wake();
     Ok((extension, view(task, party, now)))
 }
 

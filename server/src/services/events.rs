@@ -12,9 +12,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use tokio::sync::{broadcast, Notify};
 use tokio_util::sync::CancellationToken;
+use utoipa::ToSchema;
 
 use crate::db::{Db, DbError, Event};
 
@@ -27,15 +29,37 @@ const PUMP_BATCH: i64 = 1000;
 /// How often the pump looks for other nodes' events without being woken.
 const PUMP_POLL: Duration = Duration::from_secs(1);
 
-/// The JSON of an event, as SSE `data:` and as a webhook's body.
-pub fn event_json(event: &Event) -> Value {
-    json!({
-        "id": event.seq,
-        "kind": event.kind,
-        "subject": event.subject,
-        "at": event.at,
-        "payload": event.payload,
-    })
+/// An event as people's browsers and agency systems receive it: in the inbox, as SSE
+/// `data:` and as a webhook's body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventBody {
+    /// The event's seq: 1, 2, 3, … in commit order (SSE's `id`, `Last-Event-ID`).
+    pub id: i64,
+    /// `task.dispatched`, `notice.received`, `meeting.notice_issued`, …
+    pub kind: String,
+    /// `task:<id>`, `notice:<id>`, `meeting:<id>`, …
+    pub subject: String,
+    /// Unix milliseconds.
+    pub at: i64,
+    /// Always a `title` and the ids needed to link; never a secret.
+    pub payload: Value,
+}
+
+impl From<&Event> for EventBody {
+    fn from(event: &Event) -> EventBody {
+        EventBody {
+            id: event.seq,
+            kind: event.kind.clone(),
+            subject: event.subject.clone(),
+            at: event.at,
+            payload: event.payload.clone(),
+        }
+    }
+}
+
+/// The JSON text of an event, as SSE `data:` and as a webhook's body.
+pub fn event_json(event: &Event) -> String {
+    serde_json::to_string(&EventBody::from(event)).unwrap_or_default()
 }
 
 /// Cheap to clone; every clone is the same hub.

@@ -1,5 +1,5 @@
 //! The jobs a task or a notice needs: built here, scheduled by the operation that changes it
-//! (in the same transaction, through `Effects::jobs`), run by the [`Worker`](super::Worker).
+//! (in the same transaction, through `Effects::jobs`), run by the job worker ([`crate::jobs::Worker`]).
 //!
 //! Pure: no I/O, no clock. Dedupe keys name the subject, the kind, the percent (0 for a job
 //! that has none) and the due time the job was computed for, so scheduling the same reminders
@@ -7,11 +7,42 @@
 
 use serde_json::json;
 
-use super::kind;
 use crate::db::{Meeting, NewJob, Notice, Task};
 use crate::domain::calendar::{Calendar, TimeLimit};
 use crate::domain::meeting::MeetingState;
 use crate::domain::notice::NoticeState;
+
+/// The kinds of job, as stored in `jobs.kind`.
+pub mod kind {
+    /// 50 % / 75 % reminder of a task: `{"task_id", "due_at", "percent"}`.
+    pub const TASK_WARN: &str = "task_warn";
+    /// 催办, the first working morning after the due time: `{"task_id", "due_at"}`.
+    pub const TASK_OVERDUE: &str = "task_overdue";
+    /// 督办, five working mornings later: `{"task_id", "due_at"}`.
+    pub const TASK_ESCALATE: &str = "task_escalate";
+    /// T1: remind receiving bodies that have not acknowledged: `{"notice_id"}`.
+    pub const NOTICE_REMIND: &str = "notice_remind";
+    /// T2: tell their admins and the sender: `{"notice_id"}`.
+    pub const NOTICE_ESCALATE: &str = "notice_escalate";
+    /// The reply deadline passed: `{"notice_id"}`.
+    pub const NOTICE_REPLY_DUE: &str = "notice_reply_due";
+    /// One event to one webhook: `{"webhook_id", "event_seq"}`.
+    pub const WEBHOOK: &str = "webhook";
+    /// One event to one mailbox: `{"event_seq", "to"}`.
+    pub const EMAIL: &str = "email";
+    /// A meeting's reply deadline: remind the invited bodies that have not answered:
+    /// `{"meeting_id", "reply_due_at"}`.
+    pub const MEETING_REPLY_DUE: &str = "meeting_reply_due";
+    /// A working day later: tell those bodies' heads (their admins) and the convener; the
+    /// same payload.
+    pub const MEETING_REPLY_ESCALATE: &str = "meeting_reply_escalate";
+    /// 48 hours before the start: remind the bodies that will attend:
+    /// `{"meeting_id", "starts_at"}`.
+    pub const MEETING_STARTS_SOON: &str = "meeting_starts_soon";
+    /// 3 and 7 days after the end: remind the convener while the minutes are not frozen:
+    /// `{"meeting_id", "ended_at", "days"}`.
+    pub const MEETING_MINUTES_DUE: &str = "meeting_minutes_due";
+}
 
 /// Attempts of a reminder job before it is given up (a database that stays unavailable).
 const REMINDER_ATTEMPTS: i32 = 5;

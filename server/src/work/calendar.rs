@@ -1,0 +1,99 @@
+//! The working-day calendar as an operation: reading a year, and an operator loading one.
+//!
+//! Anyone signed in may read it (deadlines are counted in it, so people must be able to
+//! check them); only an operator loads a year, which replaces that year's days whole and
+//! takes effect for deadlines computed from then on (running deadlines keep their times).
+
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::Error;
+use crate::auth::Caller;
+use crate::domain::calendar::{DayKind, YearCalendar};
+use crate::domain::policy::Action;
+use crate::services::Services;
+
+/// A year of the calendar: the days that differ from the usual Monday-to-Friday week.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarYear {
+    pub year: i32,
+    pub days: Vec<ListedDay>,
+}
+
+/// One listed day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListedDay {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub kind: DayKind,
+    pub kind_zh: &'static str,
+    pub kind_en: &'static str,
+    /// 元旦, 春节, …
+    pub name: String,
+}
+
+/// What loading a year stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoadedYear {
+    pub year: i32,
+    /// How many listed days the year has now.
+    pub days: usize,
+}
+
+/// A year as an address names it: four digits.
+pub fn year_of(raw: &str) -> Result<i32, Error> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|y| (1900..=9999).contains(y))
+        .ok_or_else(|| Error::invalid("year", "the year must be four digits, e.g. 2026"))
+}
+
+/// The listed days of `year`.
+pub async fn year(services: &Services, year: i32) -> Result<CalendarYear, Error> {
+    let days = services
+        .db
+        .calendar_days()
+        .await?
+        .into_iter()
+        .filter(|d| d.date.year() == year)
+        .map(|d| ListedDay {
+            date: d.date.to_string(),
+            kind: d.kind,
+            kind_zh: d.kind.label_zh(),
+            kind_en: d.kind.label_en(),
+            name: d.name,
+        })
+        .collect();
+    Ok(CalendarYear { year, days })
+}
+
+/// Replaces the days of `year` with a year file (like `calendar/2026.json`), as an operator.
+pub async fn load(
+    services: &Services,
+    caller: &Caller,
+    year: i32,
+    file: &[u8],
+) -> Result<LoadedYear, Error> {
+    caller.allow(&services.db, Action::ManageCalendar).await?;
+    let text = std::str::from_utf8(file)
+        .map_err(|_| Error::invalid("body", "the calendar must be UTF-8 JSON"))?;
+    let calendar = YearCalendar::parse_json(text).map_err(|e| Error::invalid("body", e.0))?;
+    if calendar.year != year {
+        return Err(Error::invalid(
+            "year",
+            format!("the file is for {}, not {year}", calendar.year),
+        ));
+    }
+    let event = caller.event(
+        "calendar_loaded",
+        format!("calendar:{year}"),
+        json!({ "days": calendar.days.len(), "source": calendar.source }),
+    );
+    services.db.load_calendar_year(&calendar, &event).await?;
+    services.calendar.reload(&services.db).await?;
+    Ok(LoadedYear {
+        year,
+        days: calendar.days.len(),
+    })
+}
