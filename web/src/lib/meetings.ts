@@ -1,6 +1,8 @@
-// Meetings (协调会议) as the server shows them (server/src/http/meetings.rs, minutes.rs), and
-// the small rules the pages need to decide what to offer. The server decides again.
-import { get } from './api'
+// Meetings (协调会议) as the server shows them (server/src/http/meetings.rs, minutes.rs), the
+// small rules the pages need to decide what to offer (the server decides again), and every
+// request about a meeting, its agenda and its invitations (the minutes' are in `minutes.ts`).
+import { get, post } from './api'
+import { listOrgs } from './orgs'
 
 export const KINDS = ['annual', 'consultation', 'case_consultation', 'joint'] as const
 export type MeetingKind = (typeof KINDS)[number]
@@ -90,7 +92,8 @@ export interface Org {
   id: string
   code: string
   name_zh: string
-  name_en: string
+  /** Null when the body has no English name (readers of English then see the Chinese one). */
+  name_en: string | null
   kind: string
 }
 
@@ -99,13 +102,10 @@ let orgCache: Promise<Org[]> | null = null
 /** The directory of bodies (cached for the page's life; a failure is retried next time). */
 export function loadOrgs(): Promise<Org[]> {
   if (!orgCache) {
-    orgCache = get<{ orgs: Org[] }>('/api/orgs').then(
-      (r) => r.orgs,
-      (e) => {
-        orgCache = null
-        throw e
-      },
-    )
+    orgCache = listOrgs().catch((e) => {
+      orgCache = null
+      throw e
+    })
   }
   return orgCache
 }
@@ -220,4 +220,76 @@ export interface VerifyReport {
   verified: boolean
   trusted_log: boolean
   checks: Array<{ name: string; ok: boolean; detail: string }>
+}
+
+/** One bureau's annual coordination meeting (`GET /api/meetings/annual-status`). */
+export interface AnnualLine {
+  org_id: string
+  code: string
+  name: string
+  region: string
+  status: 'held' | 'scheduled' | 'none'
+  flagged: boolean
+}
+
+export interface AnnualReport {
+  year: number
+  due: string
+  due_date: string
+  bureaus: AnnualLine[]
+}
+
+// ---- requests ----
+
+const meetingPath = (id: string) => `/api/meetings/${encodeURIComponent(id)}`
+
+/** The meetings of the caller's body (and, for a judicial bureau, of its region); no agendas. */
+export async function listMeetings(): Promise<Meeting[]> {
+  const answer = await get<{ meetings: Meeting[] }>('/api/meetings')
+  return answer.meetings
+}
+
+/** One meeting with its invitations and agenda. */
+export function loadMeeting(id: string): Promise<Meeting> {
+  return get<Meeting>(meetingPath(id))
+}
+
+/** Convenes a meeting (a draft) from the body `createBody` built. */
+export function createMeeting(body: ReturnType<typeof createBody>): Promise<Meeting> {
+  return post<Meeting>('/api/meetings', body)
+}
+
+/** A convener's command at the revision read; `extra` carries what it needs (new times, a reason). */
+export function actOnMeeting(id: string, command: MeetingCommand, revision: number, extra: Record<string, unknown> = {}): Promise<Meeting> {
+  return post<Meeting>(`${meetingPath(id)}/actions`, { command, revision, ...extra })
+}
+
+/** Each bureau's annual meeting this year. */
+export function annualStatus(): Promise<AnnualReport> {
+  return get<AnnualReport>('/api/meetings/annual-status')
+}
+
+/** Proposes (or, for the convener, adds) an agenda item. */
+export function proposeAgendaItem(meetingId: string, item: { title: string; note: string | null }): Promise<unknown> {
+  return post(`${meetingPath(meetingId)}/agenda`, item)
+}
+
+/** The convener accepts or rejects a proposed agenda item. */
+export function decideAgendaItem(meetingId: string, itemId: string, accept: boolean): Promise<unknown> {
+  return post(`${meetingPath(meetingId)}/agenda/${encodeURIComponent(itemId)}/decision`, { accept })
+}
+
+/** The convener records what came of an accepted agenda item. */
+export function setAgendaOutcome(meetingId: string, itemId: string, outcome: string): Promise<unknown> {
+  return post(`${meetingPath(meetingId)}/agenda/${encodeURIComponent(itemId)}/outcome`, { outcome })
+}
+
+/** An invited body's answer (参会回执): confirm with an attendee, delegate, or decline with a reason. */
+export function answerInvitation(meetingId: string, orgId: string, answer: Record<string, string>): Promise<unknown> {
+  return post(`${meetingPath(meetingId)}/invitations/${encodeURIComponent(orgId)}`, answer)
+}
+
+/** The convener records whether an invited body attended (签到). */
+export function checkIn(meetingId: string, orgId: string, attendance: 'attended' | 'absent'): Promise<unknown> {
+  return post(`${meetingPath(meetingId)}/check-in`, { org_id: orgId, attendance })
 }

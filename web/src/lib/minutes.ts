@@ -2,7 +2,12 @@
 // the body is TipTap's business (XmlFragment "body"); the agreed items (议定事项) are the
 // Y.Array "agreed" of Y.Maps {id, text, org_id, deadline} edited here. No other key may be
 // written: the server's projection refuses anything it does not know.
+//
+// Also every request about a meeting's minutes as a record (`/api/meetings/{id}/minutes/…`):
+// their state, freezing, signing, reopening, archiving and the archive bundle.
 import * as Y from 'yjs'
+import { get, post, request } from './api'
+import type { MinutesView } from './meetings'
 
 export const BODY_FIELD = 'body'
 export const AGREED_FIELD = 'agreed'
@@ -160,4 +165,61 @@ export function presenceFrom(
     if (!seen || entry.self) byPerson.set(userId, { ...entry, self: entry.self || (seen?.self ?? false) })
   }
   return [...byPerson.values()].sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name, 'zh-CN'))
+}
+
+// ---- requests ----
+
+const minutesPath = (meetingId: string) => `/api/meetings/${encodeURIComponent(meetingId)}/minutes`
+
+/** The minutes' state: version, signing steps, signatures, earlier versions. */
+export function loadMinutes(meetingId: string): Promise<MinutesView> {
+  return get<MinutesView>(minutesPath(meetingId))
+}
+
+/** The convener freezes the draft: the server projects it and makes the manifest to sign. */
+export function freezeMinutes(meetingId: string): Promise<unknown> {
+  return post(`${minutesPath(meetingId)}/freeze`, {})
+}
+
+/** The convener opens signing of a frozen version. */
+export function openSigning(meetingId: string, version: number): Promise<unknown> {
+  return post(`${minutesPath(meetingId)}/open-signing`, { version })
+}
+
+/** The convener archives a fully signed version. */
+export function archiveMinutes(meetingId: string, version: number): Promise<unknown> {
+  return post(`${minutesPath(meetingId)}/archive`, { version })
+}
+
+/** Sends a frozen or signing version back for changes (a new draft), saying why. */
+export function reopenMinutes(meetingId: string, version: number, reason: string): Promise<unknown> {
+  return post(`${minutesPath(meetingId)}/reopen`, { version, reason })
+}
+
+/** What a signer's key must sign for `version`: the statement and its PAE bytes (base64). */
+export interface StatementToSign {
+  statement: string
+  pae: string
+  manifest_sha256: string
+  step: number
+}
+
+/** Asks the server for the statement `keyId` would sign for `version`. */
+export function minutesStatement(meetingId: string, version: number, keyId: string | null): Promise<StatementToSign> {
+  return post<StatementToSign>(`${minutesPath(meetingId)}/statement`, { version, key_id: keyId })
+}
+
+/** Hands in a signature over the statement's PAE, with the statement unchanged. */
+export function submitMinutesSignature(meetingId: string, signed: { version: number; statement: string; signature: string }): Promise<unknown> {
+  return post(`${minutesPath(meetingId)}/signatures`, signed)
+}
+
+/** Where an archived version's bundle downloads from (a link's href: the cookie signs in). */
+export function bundleUrl(meetingId: string, version: number): string {
+  return `${minutesPath(meetingId)}/versions/${version}/bundle.zip`
+}
+
+/** An archived version's bundle, as bytes. */
+export async function downloadBundle(meetingId: string, version: number): Promise<ArrayBuffer> {
+  return (await request('GET', bundleUrl(meetingId, version))).arrayBuffer()
 }
