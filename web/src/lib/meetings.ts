@@ -1,7 +1,9 @@
 // Meetings (协调会议) as the server shows them (server/src/http/meetings.rs, minutes.rs), the
 // small rules the pages need to decide what to offer (the server decides again), and every
-// request about a meeting, its agenda and its invitations (the minutes' are in `minutes.ts`).
-import { get, post } from './api'
+// request under `/api/meetings`: a meeting, its agenda, its invitations, and its minutes as a
+// record (state, freezing, signing, reopening, archiving, the bundle). The live minutes
+// document is `minutes.ts`'s; this module must not import Yjs (the archive page uses it).
+import { get, post, request } from './api'
 import { listOrgs } from './orgs'
 
 export const KINDS = ['annual', 'consultation', 'case_consultation', 'joint'] as const
@@ -292,4 +294,61 @@ export function answerInvitation(meetingId: string, orgId: string, answer: Recor
 /** The convener records whether an invited body attended (签到). */
 export function checkIn(meetingId: string, orgId: string, attendance: 'attended' | 'absent'): Promise<unknown> {
   return post(`${meetingPath(meetingId)}/check-in`, { org_id: orgId, attendance })
+}
+
+// ---- requests about the minutes as a record ----
+
+const minutesPath = (meetingId: string) => `/api/meetings/${encodeURIComponent(meetingId)}/minutes`
+
+/** The minutes' state: version, signing steps, signatures, earlier versions. */
+export function loadMinutes(meetingId: string): Promise<MinutesView> {
+  return get<MinutesView>(minutesPath(meetingId))
+}
+
+/** The convener freezes the draft: the server projects it and makes the manifest to sign. */
+export function freezeMinutes(meetingId: string): Promise<unknown> {
+  return post(`${minutesPath(meetingId)}/freeze`, {})
+}
+
+/** The convener opens signing of a frozen version. */
+export function openSigning(meetingId: string, version: number): Promise<unknown> {
+  return post(`${minutesPath(meetingId)}/open-signing`, { version })
+}
+
+/** The convener archives a fully signed version. */
+export function archiveMinutes(meetingId: string, version: number): Promise<unknown> {
+  return post(`${minutesPath(meetingId)}/archive`, { version })
+}
+
+/** Sends a frozen or signing version back for changes (a new draft), saying why. */
+export function reopenMinutes(meetingId: string, version: number, reason: string): Promise<unknown> {
+  return post(`${minutesPath(meetingId)}/reopen`, { version, reason })
+}
+
+/** What a signer's key must sign for `version`: the statement and its PAE bytes (base64). */
+export interface StatementToSign {
+  statement: string
+  pae: string
+  manifest_sha256: string
+  step: number
+}
+
+/** Asks the server for the statement `keyId` would sign for `version`. */
+export function minutesStatement(meetingId: string, version: number, keyId: string | null): Promise<StatementToSign> {
+  return post<StatementToSign>(`${minutesPath(meetingId)}/statement`, { version, key_id: keyId })
+}
+
+/** Hands in a signature over the statement's PAE, with the statement unchanged. */
+export function submitMinutesSignature(meetingId: string, signed: { version: number; statement: string; signature: string }): Promise<unknown> {
+  return post(`${minutesPath(meetingId)}/signatures`, signed)
+}
+
+/** Where an archived version's bundle downloads from (a link's href: the cookie signs in). */
+export function bundleUrl(meetingId: string, version: number): string {
+  return `${minutesPath(meetingId)}/versions/${version}/bundle.zip`
+}
+
+/** An archived version's bundle, as bytes. */
+export async function downloadBundle(meetingId: string, version: number): Promise<ArrayBuffer> {
+  return (await request('GET', bundleUrl(meetingId, version))).arrayBuffer()
 }

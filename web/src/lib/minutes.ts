@@ -3,11 +3,9 @@
 // Y.Array "agreed" of Y.Maps {id, text, org_id, deadline} edited here. No other key may be
 // written: the server's projection refuses anything it does not know.
 //
-// Also every request about a meeting's minutes as a record (`/api/meetings/{id}/minutes/…`):
-// their state, freezing, signing, reopening, archiving and the archive bundle.
+// It makes no requests: the minutes as a record (state, freezing, signing, the bundle) are
+// asked for through `meetings.ts`, so pages that only read the record do not load Yjs.
 import * as Y from 'yjs'
-import { get, post, request } from './api'
-import type { MinutesView } from './meetings'
 
 export const BODY_FIELD = 'body'
 export const AGREED_FIELD = 'agreed'
@@ -167,59 +165,3 @@ export function presenceFrom(
   return [...byPerson.values()].sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name, 'zh-CN'))
 }
 
-// ---- requests ----
-
-const minutesPath = (meetingId: string) => `/api/meetings/${encodeURIComponent(meetingId)}/minutes`
-
-/** The minutes' state: version, signing steps, signatures, earlier versions. */
-export function loadMinutes(meetingId: string): Promise<MinutesView> {
-  return get<MinutesView>(minutesPath(meetingId))
-}
-
-/** The convener freezes the draft: the server projects it and makes the manifest to sign. */
-export function freezeMinutes(meetingId: string): Promise<unknown> {
-  return post(`${minutesPath(meetingId)}/freeze`, {})
-}
-
-/** The convener opens signing of a frozen version. */
-export function openSigning(meetingId: string, version: number): Promise<unknown> {
-  return post(`${minutesPath(meetingId)}/open-signing`, { version })
-}
-
-/** The convener archives a fully signed version. */
-export function archiveMinutes(meetingId: string, version: number): Promise<unknown> {
-  return post(`${minutesPath(meetingId)}/archive`, { version })
-}
-
-/** Sends a frozen or signing version back for changes (a new draft), saying why. */
-export function reopenMinutes(meetingId: string, version: number, reason: string): Promise<unknown> {
-  return post(`${minutesPath(meetingId)}/reopen`, { version, reason })
-}
-
-/** What a signer's key must sign for `version`: the statement and its PAE bytes (base64). */
-export interface StatementToSign {
-  statement: string
-  pae: string
-  manifest_sha256: string
-  step: number
-}
-
-/** Asks the server for the statement `keyId` would sign for `version`. */
-export function minutesStatement(meetingId: string, version: number, keyId: string | null): Promise<StatementToSign> {
-  return post<StatementToSign>(`${minutesPath(meetingId)}/statement`, { version, key_id: keyId })
-}
-
-/** Hands in a signature over the statement's PAE, with the statement unchanged. */
-export function submitMinutesSignature(meetingId: string, signed: { version: number; statement: string; signature: string }): Promise<unknown> {
-  return post(`${minutesPath(meetingId)}/signatures`, signed)
-}
-
-/** Where an archived version's bundle downloads from (a link's href: the cookie signs in). */
-export function bundleUrl(meetingId: string, version: number): string {
-  return `${minutesPath(meetingId)}/versions/${version}/bundle.zip`
-}
-
-/** An archived version's bundle, as bytes. */
-export async function downloadBundle(meetingId: string, version: number): Promise<ArrayBuffer> {
-  return (await request('GET', bundleUrl(meetingId, version))).arrayBuffer()
-}

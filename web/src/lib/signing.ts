@@ -5,7 +5,7 @@
 import { ApiError } from './api'
 import { enrollKey, listKeys } from './keys'
 import { loadKey, saveKey, type StoredKey } from './keystore'
-import { minutesStatement, submitMinutesSignature, type StatementToSign } from './minutes'
+import { minutesStatement, submitMinutesSignature, type StatementToSign } from './meetings'
 
 // ---- bytes ----
 

@@ -8,13 +8,10 @@ import { logIn, logOut, signInOptions, whoAmI } from './auth'
 import { loadInbox } from './inbox'
 import { enrollKey, listKeys } from './keys'
 import {
-  actOnMeeting, answerInvitation, annualStatus, checkIn, createMeeting, decideAgendaItem, listMeetings, loadMeeting,
-  proposeAgendaItem, setAgendaOutcome,
+  actOnMeeting, answerInvitation, annualStatus, archiveMinutes, bundleUrl, checkIn, createMeeting, decideAgendaItem,
+  downloadBundle, freezeMinutes, listMeetings, loadMeeting, loadMinutes, minutesStatement, openSigning,
+  proposeAgendaItem, reopenMinutes, setAgendaOutcome, submitMinutesSignature,
 } from './meetings'
-import {
-  archiveMinutes, bundleUrl, downloadBundle, freezeMinutes, loadMinutes, minutesStatement, openSigning, reopenMinutes,
-  submitMinutesSignature,
-} from './minutes'
 import { acknowledgeNotice, closeReceipt, listNotices, loadNotice, replyToNotice, sendNotice } from './notices'
 import { listOrgs } from './orgs'
 import {
