@@ -1,6 +1,10 @@
-// Meetings (协调会议) as the server shows them (server/src/http/meetings.rs, minutes.rs), and
-// the small rules the pages need to decide what to offer. The server decides again.
-import { get } from './api'
+// Meetings (协调会议) as the server shows them (server/src/http/meetings.rs, minutes.rs), the
+// small rules the pages need to decide what to offer (the server decides again), and every
+// request under `/api/meetings`: a meeting, its agenda, its invitations, and its minutes as a
+// record (state, freezing, signing, reopening, archiving, the bundle). The live minutes
+// document is `minutes.ts`'s; this module must not import Yjs (the archive page uses it).
+import { get, post, request } from './api'
+import { listOrgs } from './orgs'
 
 export const KINDS = ['annual', 'consultation', 'case_consultation', 'joint'] as const
 export type MeetingKind = (typeof KINDS)[number]
@@ -90,7 +94,8 @@ export interface Org {
   id: string
   code: string
   name_zh: string
-  name_en: string
+  /** Null when the body has no English name (readers of English then see the Chinese one). */
+  name_en: string | null
   kind: string
 }
 
@@ -99,13 +104,10 @@ let orgCache: Promise<Org[]> | null = null
 /** The directory of bodies (cached for the page's life; a failure is retried next time). */
 export function loadOrgs(): Promise<Org[]> {
   if (!orgCache) {
-    orgCache = get<{ orgs: Org[] }>('/api/orgs').then(
-      (r) => r.orgs,
-      (e) => {
-        orgCache = null
-        throw e
-      },
-    )
+    orgCache = listOrgs().catch((e) => {
+      orgCache = null
+      throw e
+    })
   }
   return orgCache
 }
@@ -220,4 +222,133 @@ export interface VerifyReport {
   verified: boolean
   trusted_log: boolean
   checks: Array<{ name: string; ok: boolean; detail: string }>
+}
+
+/** One bureau's annual coordination meeting (`GET /api/meetings/annual-status`). */
+export interface AnnualLine {
+  org_id: string
+  code: string
+  name: string
+  region: string
+  status: 'held' | 'scheduled' | 'none'
+  flagged: boolean
+}
+
+export interface AnnualReport {
+  year: number
+  due: string
+  due_date: string
+  bureaus: AnnualLine[]
+}
+
+// ---- requests ----
+
+const meetingPath = (id: string) => `/api/meetings/${encodeURIComponent(id)}`
+
+/** The meetings of the caller's body (and, for a judicial bureau, of its region); no agendas. */
+export async function listMeetings(): Promise<Meeting[]> {
+  const answer = await get<{ meetings: Meeting[] }>('/api/meetings')
+  return answer.meetings
+}
+
+/** One meeting with its invitations and agenda. */
+export function loadMeeting(id: string): Promise<Meeting> {
+  return get<Meeting>(meetingPath(id))
+}
+
+/** Convenes a meeting (a draft) from the body `createBody` built. */
+export function createMeeting(body: ReturnType<typeof createBody>): Promise<Meeting> {
+  return post<Meeting>('/api/meetings', body)
+}
+
+/** A convener's command at the revision read; `extra` carries what it needs (new times, a reason). */
+export function actOnMeeting(id: string, command: MeetingCommand, revision: number, extra: Record<string, unknown> = {}): Promise<Meeting> {
+  return post<Meeting>(`${meetingPath(id)}/actions`, { command, revision, ...extra })
+}
+
+/** Each bureau's annual meeting this year. */
+export function annualStatus(): Promise<AnnualReport> {
+  return get<AnnualReport>('/api/meetings/annual-status')
+}
+
+/** Proposes (or, for the convener, adds) an agenda item. */
+export function proposeAgendaItem(meetingId: string, item: { title: string; note: string | null }): Promise<unknown> {
+  return post(`${meetingPath(meetingId)}/agenda`, item)
+}
+
+/** The convener accepts or rejects a proposed agenda item. */
+export function decideAgendaItem(meetingId: string, itemId: string, accept: boolean): Promise<unknown> {
+  return post(`${meetingPath(meetingId)}/agenda/${encodeURIComponent(itemId)}/decision`, { accept })
+}
+
+/** The convener records what came of an accepted agenda item. */
+export function setAgendaOutcome(meetingId: string, itemId: string, outcome: string): Promise<unknown> {
+  return post(`${meetingPath(meetingId)}/agenda/${encodeURIComponent(itemId)}/outcome`, { outcome })
+}
+
+/** An invited body's answer (参会回执): confirm with an attendee, delegate, or decline with a reason. */
+export function answerInvitation(meetingId: string, orgId: string, answer: Record<string, string>): Promise<unknown> {
+  return post(`${meetingPath(meetingId)}/invitations/${encodeURIComponent(orgId)}`, answer)
+}
+
+/** The convener records whether an invited body attended (签到). */
+export function checkIn(meetingId: string, orgId: string, attendance: 'attended' | 'absent'): Promise<unknown> {
+  return post(`${meetingPath(meetingId)}/check-in`, { org_id: orgId, attendance })
+}
+
+// ---- requests about the minutes as a record ----
+
+const minutesPath = (meetingId: string) => `/api/meetings/${encodeURIComponent(meetingId)}/minutes`
+
+/** The minutes' state: version, signing steps, signatures, earlier versions. */
+export function loadMinutes(meetingId: string): Promise<MinutesView> {
+  return get<MinutesView>(minutesPath(meetingId))
+}
+
+/** The convener freezes the draft: the server projects it and makes the manifest to sign. */
+export function freezeMinutes(meetingId: string): Promise<unknown> {
+  return post(`${minutesPath(meetingId)}/freeze`, {})
+}
+
+/** The convener opens signing of a frozen version. */
+export function openSigning(meetingId: string, version: number): Promise<unknown> {
+  return post(`${minutesPath(meetingId)}/open-signing`, { version })
+}
+
+/** The convener archives a fully signed version. */
+export function archiveMinutes(meetingId: string, version: number): Promise<unknown> {
+  return post(`${minutesPath(meetingId)}/archive`, { version })
+}
+
+/** Sends a frozen or signing version back for changes (a new draft), saying why. */
+export function reopenMinutes(meetingId: string, version: number, reason: string): Promise<unknown> {
+  return post(`${minutesPath(meetingId)}/reopen`, { version, reason })
+}
+
+/** What a signer's key must sign for `version`: the statement and its PAE bytes (base64). */
+export interface StatementToSign {
+  statement: string
+  pae: string
+  manifest_sha256: string
+  step: number
+}
+
+/** Asks the server for the statement `keyId` would sign for `version`. */
+export function minutesStatement(meetingId: string, version: number, keyId: string | null): Promise<StatementToSign> {
+  return post<StatementToSign>(`${minutesPath(meetingId)}/statement`, { version, key_id: keyId })
+}
+
+/** Hands in a signature over the statement's PAE, with the statement unchanged. */
+export function submitMinutesSignature(meetingId: string, signed: { version: number; statement: string; signature: string }): Promise<unknown> {
+  return post(`${minutesPath(meetingId)}/signatures`, signed)
+}
+
+/** Where an archived version's bundle downloads from (a link's href: the cookie signs in). */
+export function bundleUrl(meetingId: string, version: number): string {
+  return `${minutesPath(meetingId)}/versions/${version}/bundle.zip`
+}
+
+/** An archived version's bundle, as bytes. */
+export async function downloadBundle(meetingId: string, version: number): Promise<ArrayBuffer> {
+  return (await request('GET', bundleUrl(meetingId, version))).arrayBuffer()
 }

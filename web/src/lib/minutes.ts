@@ -2,6 +2,9 @@
 // the body is TipTap's business (XmlFragment "body"); the agreed items (议定事项) are the
 // Y.Array "agreed" of Y.Maps {id, text, org_id, deadline} edited here. No other key may be
 // written: the server's projection refuses anything it does not know.
+//
+// It makes no requests: the minutes as a record (state, freezing, signing, the bundle) are
+// asked for through `meetings.ts`, so pages that only read the record do not load Yjs.
 import * as Y from 'yjs'
 
 export const BODY_FIELD = 'body'
@@ -161,3 +164,4 @@ export function presenceFrom(
   }
   return [...byPerson.values()].sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name, 'zh-CN'))
 }
+

@@ -1,6 +1,7 @@
-// Notifications (信息通报 / 案件函告) and the directory of bodies: the shapes the server answers
-// and the rules a page needs. The receipt machine mirrors `receipt_transition` in
-// `server/src/domain/notice.rs`; the server stays the judge.
+// Notifications (信息通报 / 案件函告) and the directory of bodies: the shapes the server answers,
+// the rules a page needs, and every request about a notification. The receipt machine mirrors
+// `receipt_transition` in `server/src/domain/notice.rs`; the server stays the judge.
+import { get, post } from './api'
 
 export const NOTICE_KINDS = ['information', 'case_letter'] as const
 export type NoticeKind = (typeof NOTICE_KINDS)[number]
@@ -192,4 +193,42 @@ export function subjectLink(subject: string): string | null {
 export function eventLabelKey(kind: string, known: (key: string) => boolean): string {
   const key = `inbox.event.${kind}`
   return /^[a-z_]+\.[a-z_]+$/.test(kind) && known(key) ? key : 'inbox.event.other'
+}
+
+// ---- requests ----
+
+const noticePath = (id: string) => `/api/notices/${encodeURIComponent(id)}`
+
+/** The boxes `GET /api/notices?box=` offers. */
+export type NoticeBox = 'received' | 'sent'
+
+/** The newest `limit` notifications the body received or sent (each with its receipts). */
+export async function listNotices(box: NoticeBox, limit: number): Promise<Notice[]> {
+  const answer = await get<{ notices: Notice[] }>(`/api/notices?box=${box}&limit=${limit}`)
+  return answer.notices
+}
+
+/** One version with its series' versions; a recipient's opening marks it read. */
+export function loadNotice(id: string): Promise<NoticeDetail> {
+  return get<NoticeDetail>(noticePath(id))
+}
+
+/** Sends a notification built by `composeRequest`. */
+export function sendNotice(body: Record<string, unknown>): Promise<Notice> {
+  return post<Notice>('/api/notices', body)
+}
+
+/** The receiving body's 签收 of this version; answers its receipt. */
+export function acknowledgeNotice(id: string): Promise<Receipt> {
+  return post<Receipt>(`${noticePath(id)}/acknowledge`)
+}
+
+/** The receiving body's one reply. */
+export function replyToNotice(id: string, body: string): Promise<unknown> {
+  return post(`${noticePath(id)}/reply`, { body })
+}
+
+/** The sender closes one receiving body's exchange, after its reply. */
+export function closeReceipt(id: string, orgId: string): Promise<unknown> {
+  return post(`${noticePath(id)}/receipts/${encodeURIComponent(orgId)}/close`)
 }

@@ -1,6 +1,7 @@
-// Who is signed in: the person and their body, from `GET /api/auth/me`.
+// Who is signed in: the person and their body, from `GET /api/auth/me` (`auth.ts`).
 import { reactive } from 'vue'
-import { ApiError, get, post } from './api'
+import { ApiError } from './api'
+import { logOut, whoAmI } from './auth'
 
 export interface User {
   id: string
@@ -29,7 +30,7 @@ export const session = reactive<{ loaded: boolean; user: User | null; org: Org |
 
 export async function loadSession(): Promise<void> {
   try {
-    const me = await get<{ user: User | null; org: Org | null }>('/api/auth/me')
+    const me = await whoAmI()
     session.user = me.user
     session.org = me.org
   } catch (e) {
@@ -41,7 +42,7 @@ export async function loadSession(): Promise<void> {
 }
 
 export async function signOut(): Promise<string | null> {
-  const out = await post<{ end_session_url: string | null }>('/api/auth/logout')
+  const out = await logOut()
   session.user = null
   session.org = null
   return out?.end_session_url ?? null
@@ -57,7 +58,7 @@ export async function signOut(): Promise<string | null> {
  * working (and only then: an open but untouched tab still times out).
  */
 export function keepAliveWhileWorking(
-  ping: () => Promise<unknown> = () => get('/api/auth/me'),
+  ping: () => Promise<unknown> = whoAmI,
   everyMs = 5 * 60_000,
   now: () => number = Date.now,
 ): () => void {

@@ -2,8 +2,10 @@
 // leaves here, and is enrolled with the server once; the server hands out the exact bytes to
 // sign (the DSSE PAE of the statement it built), the browser signs them and sends the
 // signature back with the statement unchanged.
-import { ApiError, get, post } from './api'
+import { ApiError } from './api'
+import { enrollKey, listKeys } from './keys'
 import { loadKey, saveKey, type StoredKey } from './keystore'
+import { minutesStatement, submitMinutesSignature, type StatementToSign } from './meetings'
 
 // ---- bytes ----
 
@@ -69,23 +71,16 @@ export async function signBytes(privateKey: CryptoKey, bytes: Uint8Array, s: Sub
   return new Uint8Array(await s.sign({ name: 'Ed25519' }, privateKey, bytes as BufferSource))
 }
 
-interface KeyView {
-  key_id: string
-  public_key_pem: string
-  revoked_at: number | null
-  purpose: string
-}
-
 const samePem = (a: string, b: string) => a.replace(/\s+/g, '') === b.replace(/\s+/g, '')
 
 /** Enrolls the stored key; if the server knows it already (enrolled before), finds its id. */
 async function enroll(record: StoredKey): Promise<StoredKey> {
   try {
-    const view = await post<KeyView>('/api/keys', { public_key_pem: record.publicKeyPem })
+    const view = await enrollKey(record.publicKeyPem)
     record.keyId = view.key_id
   } catch (e) {
     if (!(e instanceof ApiError) || e.status !== 409) throw e
-    const { keys } = await get<{ keys: KeyView[] }>('/api/keys')
+    const keys = await listKeys()
     const known = keys.find((k) => k.purpose === 'person' && samePem(k.public_key_pem, record.publicKeyPem))
     if (!known || known.revoked_at != null) throw e
     record.keyId = known.key_id
@@ -111,13 +106,6 @@ export function isKeyRefusal(e: unknown): boolean {
   return e instanceof ApiError && e.status === 409 && /enroll|key/i.test(e.detail)
 }
 
-interface ToSign {
-  statement: string
-  pae: string
-  manifest_sha256: string
-  step: number
-}
-
 /**
  * Signs version `version` of a meeting's minutes for the person's organization. If the server
  * no longer accepts the stored key (revoked, or enrolled on another server), a new key is made
@@ -125,19 +113,18 @@ interface ToSign {
  * statement must name exactly that.
  */
 export async function signMinutes(meetingId: string, version: number, userId: string, expectHash: string): Promise<unknown> {
-  const base = `/api/meetings/${encodeURIComponent(meetingId)}/minutes`
   let key = await ensureKey(userId)
-  let toSign: ToSign
+  let toSign: StatementToSign
   try {
-    toSign = await post<ToSign>(`${base}/statement`, { version, key_id: key.keyId })
+    toSign = await minutesStatement(meetingId, version, key.keyId)
   } catch (e) {
     if (!isKeyRefusal(e)) throw e
     key = await ensureKey(userId, true)
-    toSign = await post<ToSign>(`${base}/statement`, { version, key_id: key.keyId })
+    toSign = await minutesStatement(meetingId, version, key.keyId)
   }
   if (toSign.manifest_sha256 !== expectHash) throw new ManifestChanged()
   const signature = await signBytes(key.keyPair.privateKey, base64ToBytes(toSign.pae))
-  return post(`${base}/signatures`, { version, statement: toSign.statement, signature: bytesToBase64(signature) })
+  return submitMinutesSignature(meetingId, { version, statement: toSign.statement, signature: bytesToBase64(signature) })
 }
 
 export class ManifestChanged extends Error {

@@ -1,7 +1,9 @@
 // Tasks (任务 / 督办): the shapes the server answers and the rules a page needs to offer only
 // what the server will accept. The state machine mirrors `server/src/domain/task.rs`
 // (`transition`, `available_commands`, `may_request_extension`, `may_decide_extension`); the
-// server stays the judge, this only decides which buttons to show.
+// server stays the judge, this only decides which buttons to show. The requests about tasks
+// are at the end.
+import { get, post, request } from './api'
 
 export const TASK_STATES = [
   'created', 'dispatched', 'acknowledged', 'in_progress', 'submitted', 'verified', 'closed', 'returned', 'cancelled',
@@ -265,4 +267,49 @@ export function sizeParts(bytes: number): { key: string; n: string } {
   if (bytes < 1024) return { key: 'tasks.size.b', n: String(bytes) }
   if (bytes < 1024 * 1024) return { key: 'tasks.size.kb', n: (bytes / 1024).toFixed(1) }
   return { key: 'tasks.size.mb', n: (bytes / 1024 / 1024).toFixed(1) }
+}
+
+// ---- requests ----
+
+const taskPath = (id: string) => `/api/tasks/${encodeURIComponent(id)}`
+
+/** One of the body's task lists, at most `limit` tasks. */
+export async function listTasks(list: TaskListKind, limit = 200): Promise<Task[]> {
+  const answer = await get<{ tasks: Task[] }>(`/api/tasks?list=${list}&limit=${limit}`)
+  return answer.tasks
+}
+
+/** One task with its history, evidence and extension requests. */
+export function loadTask(id: string): Promise<TaskDetail> {
+  return get<TaskDetail>(taskPath(id))
+}
+
+/** Sets a task for another body (交办). */
+export function createTask(body: Record<string, unknown>): Promise<Task> {
+  return post<Task>('/api/tasks', body)
+}
+
+/** Gives a command with the body `actionBody` built (it names the revision read). */
+export function actOnTask(id: string, command: TaskCommand, body: Record<string, unknown>): Promise<unknown> {
+  return post(`${taskPath(id)}/actions/${command}`, body)
+}
+
+/** Attaches one evidence file, stored under its own name. */
+export function uploadAttachment(id: string, file: File): Promise<Response> {
+  return request('POST', `${taskPath(id)}/attachments?name=${encodeURIComponent(file.name)}`, file)
+}
+
+/** The assignee asks for a later deadline, saying why. */
+export function requestExtension(id: string, ask: { new_due_at: number; reason: string }): Promise<unknown> {
+  return post(`${taskPath(id)}/extensions`, ask)
+}
+
+/** The setter grants or refuses an extension request, with an optional note. */
+export function decideExtension(id: string, extensionId: string, decision: { grant: boolean; note?: string }): Promise<unknown> {
+  return post(`${taskPath(id)}/extensions/${encodeURIComponent(extensionId)}/decision`, decision)
+}
+
+/** A comment in the task's history. */
+export function commentOnTask(id: string, body: string): Promise<unknown> {
+  return post(`${taskPath(id)}/comments`, { body })
 }

@@ -1,5 +1,8 @@
-// What the dashboard needs of meetings (`GET /api/meetings`) and of the annual obligation
-// (`GET /api/meetings/annual-status`).
+// What the dashboard needs of meetings (`listMeetings`) and of the annual obligation
+// (`annualStatus`, both in `lib/meetings.ts`).
+import type { AnnualLine } from '../../lib/meetings'
+
+export type { AnnualLine, AnnualReport } from '../../lib/meetings'
 
 export interface MeetingSummary {
   id: string
@@ -13,22 +16,6 @@ export interface MeetingSummary {
   online_link: string | null
   state: string
   my_role: string
-}
-
-export interface AnnualLine {
-  org_id: string
-  code: string
-  name: string
-  region: string
-  status: 'held' | 'scheduled' | 'none'
-  flagged: boolean
-}
-
-export interface AnnualReport {
-  year: number
-  due: string
-  due_date: string
-  bureaus: AnnualLine[]
 }
 
 const FINISHED = new Set(['ended', 'closed', 'cancelled'])

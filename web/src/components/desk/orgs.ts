@@ -1,9 +1,9 @@
-// The directory of bodies (`GET /api/orgs`), loaded once per tab and shared by the desk
-// pages: task and notice rows carry only org ids, and pages show names.
+// The directory of bodies (`listOrgs`, `lib/orgs.ts`), loaded once per tab and shared by the
+// desk pages: task and notice rows carry only org ids, and pages show names.
 import { computed, reactive } from 'vue'
 import { useI18n } from 'vue-i18n'
-import { get } from '../../lib/api'
 import { orgLabel, type DirectoryOrg } from '../../lib/notices'
+import { listOrgs } from '../../lib/orgs'
 
 const state = reactive<{ list: DirectoryOrg[]; byId: Record<string, DirectoryOrg>; loaded: boolean }>({
   list: [],
@@ -16,10 +16,10 @@ let pending: Promise<void> | null = null
 export function loadOrgs(force = false): Promise<void> {
   if (state.loaded && !force) return Promise.resolve()
   if (!pending) {
-    pending = get<{ orgs: DirectoryOrg[] }>('/api/orgs')
-      .then((answer) => {
-        state.list = answer.orgs
-        state.byId = Object.fromEntries(answer.orgs.map((o) => [o.id, o]))
+    pending = listOrgs()
+      .then((orgs) => {
+        state.list = orgs
+        state.byId = Object.fromEntries(orgs.map((o) => [o.id, o]))
         state.loaded = true
       })
       .finally(() => {
