@@ -13,7 +13,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde_json::Value;
 use server::signing::bundle::Bundle;
+use server::signing::kind;
 use server::signing::note::{LogSigner, LogVerifier};
+use server::signing::statement::{Manifest, MANIFEST_SCHEMA_V1};
 use server::signing::verify::verify;
 
 use crate::minutes::{run, text};
@@ -128,6 +130,22 @@ fn the_first_minutes_bundle_verifies_in_the_library_as_a_directory_too() {
     assert!(report.is_verified(), "{}", report.render());
     assert!(from_dir.is_verified(), "{}", from_dir.render());
     assert_eq!(bundle.files.len(), 34);
+    // Made before kinds existed, it reads as minutes of its meeting.
+    let manifest = Manifest::parse(&bundle.files["manifest.json"]).unwrap();
+    let raw: Value = serde_json::from_slice(&bundle.files["manifest.json"]).unwrap();
+    assert_eq!(manifest.schema, MANIFEST_SCHEMA_V1);
+    assert_eq!(
+        kind::of_manifest(&manifest).unwrap().schema(),
+        "concord.minutes/1"
+    );
+    assert_eq!(manifest.subject_id, raw["meeting_id"].as_str().unwrap());
+    assert!(
+        report.passed[4]
+            .detail
+            .starts_with("minutes (concord.minutes/1, first manifest format)"),
+        "{}",
+        report.render()
+    );
 }
 
 #[test]
