@@ -4,6 +4,7 @@
 mod admin_cli;
 mod authz_matrix;
 mod bad_input;
+mod bundle_fixtures;
 mod crash;
 mod docs;
 mod email;

@@ -11,7 +11,7 @@ use server::signing::dsse::{self, Envelope, PAYLOAD_TYPE};
 use server::signing::keys::{PersonKey, PersonSigner, SealKey, SealPublicKey, SM2_ID};
 
 /// Runs `openssl` with `args` in `dir`; returns whether it succeeded and what it printed.
-fn openssl(dir: &Path, args: &[&str]) -> (bool, String) {
+pub(crate) fn openssl(dir: &Path, args: &[&str]) -> (bool, String) {
     let output = Command::new("openssl")
         .args(args)
         .current_dir(dir)
@@ -30,12 +30,14 @@ fn openssl(dir: &Path, args: &[&str]) -> (bool, String) {
     (output.status.success(), text)
 }
 
-struct Workdir {
+/// A scratch directory for OpenSSL's inputs and outputs; making one checks that the
+/// `openssl` command is OpenSSL 3.
+pub(crate) struct Workdir {
     dir: tempfile::TempDir,
 }
 
 impl Workdir {
-    fn new() -> Workdir {
+    pub(crate) fn new() -> Workdir {
         let dir = tempfile::tempdir().unwrap();
         let (ok, version) = openssl(dir.path(), &["version"]);
         assert!(
@@ -45,33 +47,33 @@ impl Workdir {
         Workdir { dir }
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+    pub(crate) fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
         let path = self.path().join(name);
         std::fs::write(&path, bytes).unwrap();
         path
     }
 
-    fn read(&self, name: &str) -> Vec<u8> {
+    pub(crate) fn read(&self, name: &str) -> Vec<u8> {
         std::fs::read(self.path().join(name)).unwrap()
     }
 
-    fn openssl(&self, args: &[&str]) -> (bool, String) {
+    pub(crate) fn openssl(&self, args: &[&str]) -> (bool, String) {
         openssl(self.path(), args)
     }
 
     /// The SIGNING.md command for a person's signature.
-    fn verify_ed25519(&self, key: &str, msg: &str, sig: &str) -> (bool, String) {
+    pub(crate) fn verify_ed25519(&self, key: &str, msg: &str, sig: &str) -> (bool, String) {
         self.openssl(&[
             "pkeyutl", "-verify", "-rawin", "-pubin", "-inkey", key, "-in", msg, "-sigfile", sig,
         ])
     }
 
     /// The SIGNING.md command for an organization's seal.
-    fn verify_sm2(&self, key: &str, msg: &str, sig: &str) -> (bool, String) {
+    pub(crate) fn verify_sm2(&self, key: &str, msg: &str, sig: &str) -> (bool, String) {
         let distid = format!("distid:{SM2_ID}");
         self.openssl(&[
             "dgst",

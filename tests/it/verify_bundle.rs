@@ -193,7 +193,8 @@ fn build(variant: Variant) -> (Bundle, LogVerifier) {
     let html = projection::render_html(&content_value).into_bytes();
     let manifest = Manifest {
         schema: MANIFEST_SCHEMA.into(),
-        meeting_id: "meeting-1".into(),
+        kind: projection::SCHEMA.into(),
+        subject_id: "meeting-1".into(),
         doc_id: "doc-1".into(),
         version: 1,
         title: "2026 年第一次联席会议".into(),

@@ -1,8 +1,8 @@
 //! The archive bundle: every file a verifier needs, as a map of paths to exact bytes, stored
 //! as a directory or as a .zip holding the same files.
 //!
-//! The layout (which paths exist and what each holds) is defined in SIGNING.md and checked
-//! by [`super::verify`]; this module only moves bytes. The zip is deterministic (files in
+//! The layout (which paths exist and what each holds) is specified in `docs/bundle.md` and
+//! checked by [`super::verify`]; this module only moves bytes. The zip is deterministic (files in
 //! path order, the 1980-01-01 timestamp zip uses for "no time", fixed permissions, deflate),
 //! so exporting the same bundle twice gives the same archive.
 //!
@@ -20,6 +20,8 @@ use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
 use super::canonical::{is_canonical, to_canonical};
 use super::keys::SM2_ID;
+use super::kind::SignedKind;
+use super::kinds::minutes::Minutes;
 use super::note::LogVerifier;
 use super::SigningError;
 
@@ -29,8 +31,9 @@ pub const CONTENT: &str = "content.json";
 pub const MANIFEST: &str = "manifest.json";
 /// `crdt-state.bin`: `encode_state_as_update_v1` of the document at freeze.
 pub const CRDT_STATE: &str = "crdt-state.bin";
-/// `minutes.html`: the rendition for people.
-pub const MINUTES_HTML: &str = "minutes.html";
+/// `minutes.html`: the rendition for people of minutes (each kind names its own:
+/// [`super::kind::SignedKind::RENDITION`]).
+pub const MINUTES_HTML: &str = <Minutes as SignedKind>::RENDITION;
 /// `completion.json`: the completion record (exact logged bytes).
 pub const COMPLETION: &str = "completion.json";
 /// `archive.json`: the archive record (exact logged bytes).
@@ -142,7 +145,7 @@ impl Trust {
     }
 }
 
-/// The most a bundle may hold, unpacked: far above any minutes with their proofs, low
+/// The most a bundle may hold, unpacked: far above any document with its proofs, low
 /// enough that a hostile zip cannot exhaust memory.
 const MAX_BUNDLE_BYTES: u64 = 256 * 1024 * 1024;
 

@@ -14,10 +14,13 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use super::canonical::{is_canonical, to_canonical};
+use super::kind::SignedKind;
+use super::kinds::minutes::Minutes;
 use super::SigningError;
 
-/// The payload type of a minutes signature statement.
-pub const PAYLOAD_TYPE: &str = "application/vnd.concord.minutes-signature+json;v=1";
+/// The payload type of a minutes signature statement (the minutes kind's
+/// [`SignedKind::PAYLOAD_TYPE`]; every kind has its own).
+pub const PAYLOAD_TYPE: &str = <Minutes as SignedKind>::PAYLOAD_TYPE;
 
 /// `PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`, lengths as ASCII
 /// decimal byte counts. These are the bytes every signature of an envelope is made over.

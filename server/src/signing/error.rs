@@ -29,6 +29,10 @@ pub enum SigningError {
     /// to another owner) or damaged bytes. Which one is deliberately not told.
     #[error("the sealed key cannot be opened: wrong master key, wrong owner or damaged data")]
     SealedKey,
+    /// A document cannot be projected to its kind's content (see
+    /// [`super::projection::ProjectionError`]).
+    #[error(transparent)]
+    Projection(#[from] super::projection::ProjectionError),
     /// A bundle file or directory cannot be read.
     #[error("cannot read {}: {source}", path.display())]
     Io {

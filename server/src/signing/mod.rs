@@ -1,5 +1,6 @@
-//! Signed minutes and the archive bundle: everything that makes a signature checkable years
-//! later, offline, by anyone holding the bundle (see `/work/shared/design/SIGNING.md`).
+//! Signed documents (minutes, dispute decisions, and the kinds to come) and the archive
+//! bundle: everything that makes a signature checkable years later, offline, by anyone
+//! holding the bundle (intent: SIGNING.md; the exact bundle: `docs/bundle.md`).
 //!
 //! Every format here is a public standard (RFC 8785 JSON, DSSE envelopes, Ed25519, SM2 with
 //! SM3, RFC 6962 Merkle proofs, C2SP signed notes and checkpoints) so that OpenSSL 3 and a short
@@ -13,7 +14,11 @@
 //! # Layout
 //!
 //! - [`canonical`]: RFC 8785 bytes with NFC strings, and the SHA-256 / SM3 hex digests.
-//! - [`projection`]: the minutes document (CRDT) → `content.json`, and its HTML rendition.
+//! - [`kind`]: what a kind of signed document is ([`kind::SignedKind`]), the kinds known
+//!   ([`kind::KINDS`]), and [`kind::freeze`], which makes a frozen version of any kind.
+//! - [`kinds`]: one module per kind (minutes, dispute decision): schema, projection, rendition.
+//! - [`projection`]: the shared walk of a co-edited document (CRDT) into `content.json`, and
+//!   the shared parts of renditions.
 //! - [`statement`]: the signed and logged records (manifest, statements, key bindings, …).
 //! - [`dsse`]: the DSSE envelope that carries a statement and its two signatures.
 //! - [`keys`]: people's Ed25519 keys, organizations' SM2 seals, sealing keys at rest.
@@ -28,6 +33,8 @@ pub mod canonical;
 pub mod dsse;
 pub mod error;
 pub mod keys;
+pub mod kind;
+pub mod kinds;
 pub mod merkle;
 pub mod note;
 pub mod projection;

@@ -7,6 +7,10 @@
 //! hashes are the only bytes the record can have. Optional fields are written as `null`,
 //! never left out, for the same reason.
 //!
+//! The manifest alone has two formats (`docs/bundle.md`): `concord.manifest/2`, which names
+//! the document's kind and subject, and `concord.manifest/1`, the minutes manifests written
+//! before kinds existed, which every version reads as minutes.
+//!
 //! This module never signs, hashes anything but a record's own bytes ([`prev_of`]), or
 //! checks a record against another one: that is [`super::verify`]'s job.
 
@@ -14,12 +18,19 @@ use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::canonical::{sha256_hex, to_canonical};
+use super::kind::SignedKind;
+use super::kinds::minutes::{Minutes, SCHEMA as MINUTES_SCHEMA};
 use super::SigningError;
 
-/// The `schema` of a [`Manifest`].
-pub const MANIFEST_SCHEMA: &str = "concord.manifest/1";
+/// The `schema` of every [`Manifest`] written now.
+pub const MANIFEST_SCHEMA: &str = "concord.manifest/2";
+/// The `schema` of the manifests of minutes frozen before signed documents had kinds: no
+/// `kind` member (always minutes), the meeting named by `meeting_id`. Read forever, written
+/// only where a caller still asks for it.
+pub const MANIFEST_SCHEMA_V1: &str = "concord.manifest/1";
 /// The `type` of a [`KeyBinding`].
 pub const KEY_BINDING_TYPE: &str = "concord.key-binding/1";
 /// The `type` of a [`KeyRevocation`].
@@ -30,8 +41,9 @@ pub const COMPLETION_TYPE: &str = "concord.completion/1";
 pub const REOPEN_TYPE: &str = "concord.reopen/1";
 /// The `type` of an [`ArchiveRecord`].
 pub const ARCHIVE_TYPE: &str = "concord.archive/1";
-/// The intent of a signature on minutes, in [`Statement::intent`] and [`Policy::intent`].
-pub const APPROVE_MINUTES: &str = "approve-minutes";
+/// The intent of a signature on minutes, in [`Statement::intent`] and [`Policy::intent`]
+/// (the minutes kind's [`SignedKind::INTENT`]).
+pub const APPROVE_MINUTES: &str = <Minutes as SignedKind>::INTENT;
 
 /// A time as every signed record writes it: RFC 3339 UTC, to the second.
 pub fn rfc3339(ms: i64) -> String {
@@ -41,15 +53,24 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
-/// What the signatories sign: the hashes of the frozen minutes and who must sign them in which
-/// order.
+/// What the signatories sign: the kind and hashes of the frozen document and who must sign it
+/// in which order.
+///
+/// Its bytes are `concord.manifest/2` ([`MANIFEST_SCHEMA`]), or `concord.manifest/1`
+/// ([`MANIFEST_SCHEMA_V1`]) when `schema` says so: then `kind` is not written (it must be
+/// minutes) and `subject_id` is written `meeting_id`, exactly as before kinds existed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
-    /// Always [`MANIFEST_SCHEMA`].
+    /// [`MANIFEST_SCHEMA`], or [`MANIFEST_SCHEMA_V1`] for a minutes manifest of the first
+    /// format.
     pub schema: String,
-    pub meeting_id: String,
-    /// The minutes document's id.
+    /// The kind of document: the schema of its `content.json` (`concord.minutes/1`); see
+    /// [`super::kind::of_manifest`].
+    pub kind: String,
+    /// The matter the document belongs to: the meeting of minutes, the dispute of a decision.
+    pub subject_id: String,
+    /// The co-edited document's id.
     pub doc_id: String,
     /// 1 for the first frozen version; a reopened document's next freeze is one more.
     pub version: u32,
@@ -71,7 +92,7 @@ pub struct Manifest {
     pub supersedes: Option<String>,
 }
 
-/// A file derived from the content for people to read (`minutes.html`).
+/// A file derived from the content for people to read (`minutes.html`, `decision.html`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rendition {
@@ -88,7 +109,7 @@ pub struct Rendition {
 pub struct Signer {
     pub step: u32,
     pub org_id: String,
-    /// The organization's name when the minutes were frozen.
+    /// The organization's name when the document was frozen.
     pub org_name: String,
     /// Why it signs (e.g. `"convener"`, `"participant"`).
     pub role: String,
@@ -100,7 +121,7 @@ pub struct Signer {
 pub struct Policy {
     /// Organization ids per step, step 1 first.
     pub steps: Vec<Vec<String>>,
-    /// Always [`APPROVE_MINUTES`] for minutes.
+    /// The kind's intent ([`APPROVE_MINUTES`] for minutes).
     pub intent: String,
 }
 
@@ -117,7 +138,7 @@ pub struct Statement {
     pub signer: String,
     /// `[person key id, seal key id]`.
     pub key_ids: Vec<String>,
-    /// Always [`APPROVE_MINUTES`] for minutes.
+    /// The kind's intent, as in the manifest's policy ([`APPROVE_MINUTES`] for minutes).
     pub intent: String,
     /// [`prev_of`] the previous step's statements; empty for step 1. This binds the order.
     pub prev: Vec<String>,
@@ -248,7 +269,6 @@ macro_rules! canonical_record {
     };
 }
 
-canonical_record!(Manifest, "the manifest", schema == MANIFEST_SCHEMA);
 canonical_record!(Statement, "the signature statement");
 canonical_record!(KeyBinding, "the key binding", r#type == KEY_BINDING_TYPE);
 canonical_record!(
@@ -283,6 +303,78 @@ fn parse_record<R: Serialize + DeserializeOwned>(
     Ok(record)
 }
 
+impl Manifest {
+    /// The manifest's one byte form: RFC 8785 with NFC strings, in the format its `schema`
+    /// names. These are the bytes that are signed, logged, hashed and stored.
+    ///
+    /// A `concord.manifest/1` of another kind than minutes cannot exist; asked for one, this
+    /// writes its `kind` anyway, which [`Manifest::parse`] then refuses.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut value = serde_json::to_value(self).expect("a manifest always serializes to JSON");
+        if self.schema == MANIFEST_SCHEMA_V1 {
+            if let Value::Object(members) = &mut value {
+                if self.kind == MINUTES_SCHEMA {
+                    members.remove("kind");
+                }
+                if let Some(subject) = members.remove("subject_id") {
+                    members.insert("meeting_id".into(), subject);
+                }
+            }
+        }
+        to_canonical(&value)
+    }
+
+    /// Reads a manifest of either format from its bytes, refusing any bytes that are not
+    /// exactly its canonical form. A `concord.manifest/1` reads as minutes, its `meeting_id`
+    /// as the subject. An unknown `kind` is read (the manifest is well formed); using it is
+    /// refused by [`super::kind::of_manifest`].
+    pub fn parse(bytes: &[u8]) -> Result<Manifest, SigningError> {
+        const WHAT: &str = "the manifest";
+        let mut value: Value = serde_json::from_slice(bytes)
+            .map_err(|error| SigningError::malformed(WHAT, error.to_string()))?;
+        let Value::Object(members) = &mut value else {
+            return Err(SigningError::malformed(WHAT, "it is not a JSON object"));
+        };
+        match members.get("schema").and_then(Value::as_str) {
+            Some(MANIFEST_SCHEMA) => {}
+            Some(MANIFEST_SCHEMA_V1) => {
+                if members.contains_key("kind") || members.contains_key("subject_id") {
+                    return Err(SigningError::malformed(
+                        WHAT,
+                        format!(
+                            "a {MANIFEST_SCHEMA_V1} has no `kind` or `subject_id`: it is always \
+                             minutes, of the meeting `meeting_id`"
+                        ),
+                    ));
+                }
+                let Some(meeting) = members.remove("meeting_id") else {
+                    return Err(SigningError::malformed(
+                        WHAT,
+                        format!("a {MANIFEST_SCHEMA_V1} needs `meeting_id`"),
+                    ));
+                };
+                members.insert("subject_id".into(), meeting);
+                members.insert("kind".into(), Value::String(MINUTES_SCHEMA.into()));
+            }
+            other => {
+                return Err(SigningError::malformed(
+                    WHAT,
+                    format!(
+                        "its schema is `{}`, not `{MANIFEST_SCHEMA}` or `{MANIFEST_SCHEMA_V1}`",
+                        other.unwrap_or("(none)")
+                    ),
+                ))
+            }
+        }
+        let manifest: Manifest = serde_json::from_value(value)
+            .map_err(|error| SigningError::malformed(WHAT, error.to_string()))?;
+        if manifest.to_bytes() != bytes {
+            return Err(SigningError::not_canonical(WHAT));
+        }
+        Ok(manifest)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,7 +383,8 @@ mod tests {
     fn manifest() -> Manifest {
         Manifest {
             schema: MANIFEST_SCHEMA.into(),
-            meeting_id: "m-1".into(),
+            kind: MINUTES_SCHEMA.into(),
+            subject_id: "m-1".into(),
             doc_id: "d-1".into(),
             version: 2,
             title: "2026 年度协调会议纪要".into(),
@@ -555,5 +648,67 @@ mod tests {
         );
         assert_eq!(prev_of(&[second, first]), prev);
         assert!(prev_of(&[]).is_empty());
+    }
+
+    /// The manifest of `tests/fixtures/bundles/minutes-v1.zip`, made before kinds existed.
+    fn first_format_manifest() -> Vec<u8> {
+        let zip = include_bytes!("../../../tests/fixtures/bundles/minutes-v1.zip");
+        crate::signing::bundle::Bundle::from_zip(zip).unwrap().files["manifest.json"].clone()
+    }
+
+    #[test]
+    fn a_first_format_manifest_reads_as_minutes_and_writes_back_to_its_bytes() {
+        let bytes = first_format_manifest();
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+
+        let manifest = Manifest::parse(&bytes).unwrap();
+
+        assert_eq!(manifest.schema, MANIFEST_SCHEMA_V1);
+        assert_eq!(manifest.kind, MINUTES_SCHEMA);
+        assert_eq!(manifest.subject_id, value["meeting_id"].as_str().unwrap());
+        assert_eq!(manifest.policy.intent, APPROVE_MINUTES);
+        assert_eq!(manifest.to_bytes(), bytes);
+    }
+
+    #[test]
+    fn a_first_format_manifest_cannot_name_another_kind_or_a_subject_id() {
+        let text = String::from_utf8(first_format_manifest()).unwrap();
+        let with_kind = text.replacen("{", "{\"kind\":\"concord.dispute-decision/1\",", 1);
+        let renamed = text.replacen("\"meeting_id\"", "\"subject_id\"", 1);
+        let as_decision = Manifest {
+            kind: "concord.dispute-decision/1".into(),
+            ..Manifest::parse(text.as_bytes()).unwrap()
+        };
+
+        for (case, bytes) in [
+            ("with a kind", with_kind.into_bytes()),
+            ("with subject_id", renamed.into_bytes()),
+            ("written as a decision", as_decision.to_bytes()),
+        ] {
+            let error = Manifest::parse(&bytes).unwrap_err();
+            assert!(
+                matches!(error, SigningError::Malformed { .. }),
+                "{case}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_current_manifest_names_its_kind_and_subject_and_no_meeting() {
+        let text = String::from_utf8(manifest().to_bytes()).unwrap();
+
+        assert!(text.starts_with("{\"content_sha256\":"), "{text}");
+        assert!(text.contains(",\"kind\":\"concord.minutes/1\","), "{text}");
+        assert!(text.contains(",\"subject_id\":\"m-1\","), "{text}");
+        assert!(!text.contains("meeting_id"), "{text}");
+        let with_meeting = text.replacen("\"subject_id\"", "\"meeting_id\"", 1);
+        assert!(Manifest::parse(with_meeting.as_bytes()).is_err());
+        // A kind this version does not know is still a well-formed manifest; the verifier
+        // refuses to use it (`kind::of_manifest`).
+        let unknown = Manifest {
+            kind: "concord.investigation-report/1".into(),
+            ..manifest()
+        };
+        assert_eq!(Manifest::parse(&unknown.to_bytes()).unwrap(), unknown);
     }
 }

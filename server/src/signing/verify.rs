@@ -5,8 +5,13 @@
 //! the content is what the manifest names and what the CRDT state projects to, that every
 //! signature verifies with a key bound (and logged) before it, that the organizations signed
 //! in the policy's order, and that the log's signed checkpoint includes every artefact in
-//! the order the workflow produced them. The checks follow SIGNING.md and `/work/spec5.md`;
-//! each passed check says what it established, and a failure names the check and the file.
+//! the order the workflow produced them. The checks follow `docs/bundle.md`; each passed
+//! check says what it established, and a failure names the check and the file.
+//!
+//! The kind of document (minutes, a dispute decision, …) is read from the manifest (a
+//! `concord.manifest/1` is minutes) and every kind gets the same checks, with its own
+//! projection, rendition, intent and payload type ([`super::kind`]). A kind this version does
+//! not know fails the manifest check: nothing of such a bundle is vouched for.
 //!
 //! This module never reads files (the caller gives a [`Bundle`]), never repairs or skips a
 //! file it does not understand, and never trusts a field before the check that establishes it.
@@ -23,15 +28,13 @@ use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
 use super::bundle::{self, Bundle, Trust};
-use super::canonical::{is_canonical, sha256_hex, sm3_hex};
-use super::dsse::{Envelope, PAYLOAD_TYPE};
+use super::canonical::{is_canonical, sha256_hex, sm3_hex, to_canonical};
+use super::dsse::Envelope;
 use super::keys::{key_id, PersonKey, SealPublicKey};
+use super::kind::{self, AnyKind};
 use super::merkle::{leaf_hash, verify_inclusion};
 use super::note::{parse_proof, Checkpoint, LogVerifier, TlogProof};
-use super::projection::{self, Attendee, MinutesMeta, OrgRef};
-use super::statement::{
-    prev_of, ArchiveRecord, Completion, KeyBinding, Manifest, Statement, APPROVE_MINUTES,
-};
+use super::statement::{prev_of, ArchiveRecord, Completion, KeyBinding, Manifest, Statement};
 
 /// A check that passed, and what it established.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +73,7 @@ impl Report {
         match &self.failure {
             Some(failure) => out.push_str(&format!("FAIL {}: {}\n", failure.check, failure.reason)),
             None => out.push_str(&format!(
-                "verified: all {} checks passed; the minutes, their signatures and their order \
+                "verified: all {} checks passed; the document, its signatures and their order \
                  are exactly what the log holds\n",
                 self.passed.len()
             )),
@@ -91,13 +94,13 @@ pub mod checks {
     pub const LOG_KEY: &str = "log key";
     /// All proofs end in the same checkpoint, signed by the log key.
     pub const CHECKPOINT: &str = "checkpoint";
-    /// The manifest: its policy and signers, and its place in the log.
+    /// The manifest: its kind, its policy and signers, and its place in the log.
     pub const MANIFEST: &str = "manifest";
-    /// `content.json` is what the manifest names.
+    /// `content.json` is what the manifest names, of the manifest's kind.
     pub const CONTENT: &str = "content";
     /// `crdt-state.bin` is what the manifest names, and projects to `content.json`.
     pub const CRDT_STATE: &str = "crdt state";
-    /// Every rendition is what the manifest names.
+    /// Every rendition is what the manifest names, the kind's own among them.
     pub const RENDITIONS: &str = "renditions";
     /// Every key is what its logged binding names.
     pub const KEYS: &str = "keys";
@@ -168,8 +171,10 @@ impl Runner {
     }
 }
 
-/// The signature envelopes and keys the layout holds.
+/// The signature envelopes, keys and renditions the layout holds.
 struct Layout {
+    /// Paths of renditions (of any known kind) in the bundle.
+    renditions: BTreeSet<String>,
     /// (step, org id) → envelope path.
     signatures: BTreeMap<(u32, String), String>,
     keys: BTreeSet<String>,
@@ -271,23 +276,31 @@ fn run(
 
     let manifest_bytes = file(bundle::MANIFEST);
     let manifest_sha256 = sha256_hex(manifest_bytes);
-    let (manifest, manifest_index) = runner.check(checks::MANIFEST, || {
+    let (manifest, kind, manifest_index) = runner.check(checks::MANIFEST, || {
         let manifest = Manifest::parse(manifest_bytes).map_err(|e| e.to_string())?;
-        check_policy(&manifest)?;
+        let kind = kind::of_manifest(&manifest).map_err(|e| e.to_string())?;
+        check_policy(&manifest, kind)?;
         let index = included(bundle::MANIFEST_PROOF, bundle::MANIFEST)?;
         let detail = format!(
-            "{:?} version {} of meeting {}: {} signers in {} steps; logged as entry {index}",
+            "{} ({}{}) {:?} version {} of {}: {} signers in {} steps; logged as entry {index}",
+            kind.name(),
+            kind.schema(),
+            if manifest.schema == super::statement::MANIFEST_SCHEMA_V1 {
+                ", first manifest format"
+            } else {
+                ""
+            },
             manifest.title,
             manifest.version,
-            manifest.meeting_id,
+            manifest.subject_id,
             manifest.signers.len(),
             manifest.policy.steps.len()
         );
-        Ok(((manifest, index), detail))
+        Ok(((manifest, kind, index), detail))
     })?;
 
     let content_bytes = file(bundle::CONTENT);
-    runner.check(checks::CONTENT, || {
+    let content = runner.check(checks::CONTENT, || {
         let (sha256, sm3) = (sha256_hex(content_bytes), sm3_hex(content_bytes));
         if sha256 != manifest.content_sha256 {
             return Err(format!(
@@ -301,14 +314,35 @@ fn run(
                 manifest.content_sm3
             ));
         }
+        let content: Value =
+            serde_json::from_slice(content_bytes).map_err(|e| format!("content.json: {e}"))?;
+        let schema = content.get("schema").and_then(Value::as_str);
+        if schema != Some(kind.schema()) {
+            return Err(format!(
+                "content.json is of schema {schema:?}, but the manifest says the document is {} \
+                 ({})",
+                kind.name(),
+                kind.schema()
+            ));
+        }
         Ok((
-            (),
-            "content.json has the SHA-256 and SM3 the manifest names".to_string(),
+            content,
+            format!(
+                "content.json has the SHA-256 and SM3 the manifest names, and is {} ({})",
+                kind.name(),
+                kind.schema()
+            ),
         ))
     })?;
 
     runner.check(checks::CRDT_STATE, || {
-        check_crdt_state(file(bundle::CRDT_STATE), content_bytes, &manifest)
+        check_crdt_state(
+            file(bundle::CRDT_STATE),
+            &content,
+            content_bytes,
+            &manifest,
+            kind,
+        )
     })?;
 
     runner.check(checks::RENDITIONS, || {
@@ -328,8 +362,24 @@ fn run(
             }
             bound.push(format!("{} ({})", rendition.path, rendition.media_type));
         }
-        if !bound.iter().any(|b| b.starts_with(bundle::MINUTES_HTML)) {
-            return Err("minutes.html is not bound by the manifest's renditions".into());
+        if !manifest
+            .renditions
+            .iter()
+            .any(|r| r.path == kind.rendition())
+        {
+            return Err(format!(
+                "{} is not bound by the manifest's renditions",
+                kind.rendition()
+            ));
+        }
+        if let Some(unbound) = layout
+            .renditions
+            .iter()
+            .find(|path| !manifest.renditions.iter().any(|r| r.path == **path))
+        {
+            return Err(format!(
+                "{unbound} is in the bundle but not bound by the manifest"
+            ));
         }
         Ok((
             (),
@@ -362,7 +412,7 @@ fn run(
             let envelope = check_envelope(
                 (*step, org_id, path),
                 file(path),
-                &manifest,
+                (&manifest, kind),
                 manifest_bytes,
                 &keys,
                 &included,
@@ -467,11 +517,10 @@ fn run(
 }
 
 fn check_layout(bundle: &Bundle) -> Result<(Layout, String), String> {
-    const FIXED: [&str; 10] = [
+    const FIXED: [&str; 9] = [
         bundle::CONTENT,
         bundle::MANIFEST,
         bundle::CRDT_STATE,
-        bundle::MINUTES_HTML,
         bundle::COMPLETION,
         bundle::ARCHIVE,
         bundle::TRUST,
@@ -486,6 +535,7 @@ fn check_layout(bundle: &Bundle) -> Result<(Layout, String), String> {
     }
     let has = |path: &str| bundle.files.contains_key(path);
     let mut layout = Layout {
+        renditions: BTreeSet::new(),
         signatures: BTreeMap::new(),
         keys: BTreeSet::new(),
     };
@@ -494,7 +544,10 @@ fn check_layout(bundle: &Bundle) -> Result<(Layout, String), String> {
             continue;
         }
         let unknown = || format!("{path} is not part of a bundle's layout");
-        if let Some(name) = between(path, "signatures/", ".dsse.json") {
+        if kind::KINDS.iter().any(|kind| kind.rendition() == path) {
+            // Which rendition the document needs is its kind's, checked with the manifest.
+            layout.renditions.insert(path.clone());
+        } else if let Some(name) = between(path, "signatures/", ".dsse.json") {
             let (step, org_id) = step_and_org(name).ok_or_else(unknown)?;
             if bundle::signature_path(step, &org_id) != *path {
                 return Err(unknown());
@@ -537,9 +590,10 @@ fn check_layout(bundle: &Bundle) -> Result<(Layout, String), String> {
         return Err("the bundle holds no signature envelope".into());
     }
     let detail = format!(
-        "{} files: the fixed ones, {} signature envelopes, {} keys, each with its proof; no \
-         other file",
+        "{} files: the fixed ones, {} rendition, {} signature envelopes, {} keys, each with its \
+         proof; no other file",
         bundle.files.len(),
+        layout.renditions.len(),
         layout.signatures.len(),
         layout.keys.len()
     );
@@ -626,12 +680,14 @@ fn include(
     Ok(proof.index)
 }
 
-fn check_policy(manifest: &Manifest) -> Result<(), String> {
+fn check_policy(manifest: &Manifest, kind: &dyn AnyKind) -> Result<(), String> {
     let policy = &manifest.policy;
-    if policy.intent != APPROVE_MINUTES {
+    if policy.intent != kind.intent() {
         return Err(format!(
-            "the policy's intent is {:?}, not {APPROVE_MINUTES:?}",
-            policy.intent
+            "the policy's intent is {:?}, not {:?} as for every {}",
+            policy.intent,
+            kind.intent(),
+            kind.name()
         ));
     }
     if policy.steps.is_empty() || policy.steps.iter().any(Vec::is_empty) {
@@ -665,8 +721,10 @@ fn check_policy(manifest: &Manifest) -> Result<(), String> {
 
 fn check_crdt_state(
     state: &[u8],
+    content: &Value,
     content_bytes: &[u8],
     manifest: &Manifest,
+    kind: &dyn AnyKind,
 ) -> Result<((), String), String> {
     let sha256 = sha256_hex(state);
     if sha256 != manifest.crdt_state_sha256 {
@@ -692,65 +750,47 @@ fn check_crdt_state(
         return Err("crdt-state.bin's state vector is not the one the manifest names".into());
     }
 
-    let content: Value =
-        serde_json::from_slice(content_bytes).map_err(|e| format!("content.json: {e}"))?;
-    let meta = meta_of(&content)
-        .ok_or("content.json lacks the meeting, convener or attendees the projection needs")?;
-    let projected = projection::project_state(state, &meta)
-        .map_err(|e| format!("crdt-state.bin cannot be projected: {e}"))?;
-    for part in ["schema", "body", "agreed_items"] {
-        if projected.get(part) != content.get(part) {
-            return Err(format!(
-                "projecting crdt-state.bin does not give content.json's {part}"
-            ));
-        }
+    // The facts (the meeting, the dispute) are read back from content.json; the document's
+    // part is projected anew. Together they must give content.json, byte for byte.
+    let projected = kind
+        .reproject(state, content)
+        .map_err(|e| format!("crdt-state.bin cannot be projected as {}: {e}", kind.name()))?;
+    if to_canonical(&projected) != content_bytes {
+        let differs: Vec<&String> = projected
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(name, value)| content.get(name.as_str()) != Some(*value))
+            .map(|(name, _)| name)
+            .collect();
+        return Err(format!(
+            "projecting crdt-state.bin does not give content.json (it differs in {})",
+            if differs.is_empty() {
+                "members content.json has and the projection does not".to_string()
+            } else {
+                differs
+                    .iter()
+                    .map(|name| name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ));
     }
-    let blocks = content["body"].as_array().map_or(0, Vec::len);
-    let items = projection::agreed_items(&content).len();
+    let lists: Vec<String> = projected
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, value)| Some(format!("{name} ({})", value.as_array()?.len())))
+        .collect();
     Ok((
         (),
         format!(
             "crdt-state.bin has the SHA-256 and state vector the manifest names, and projects \
-             to content.json's body ({blocks} blocks) and agreed items ({items})"
+             as {} to exactly content.json: {}",
+            kind.name(),
+            lists.join(", ")
         ),
     ))
-}
-
-/// The meeting facts of a projection, read back from `content.json`.
-fn meta_of(content: &Value) -> Option<MinutesMeta> {
-    let text = |v: &Value, key: &str| v.get(key)?.as_str().map(str::to_string);
-    let optional = |v: &Value, key: &str| match v.get(key)? {
-        Value::Null => Some(None),
-        Value::String(s) => Some(Some(s.clone())),
-        _ => None,
-    };
-    let meeting = content.get("meeting")?;
-    let convener = content.get("convener")?;
-    let attendees = content
-        .get("attendees")?
-        .as_array()?
-        .iter()
-        .map(|a| {
-            Some(Attendee {
-                org_id: text(a, "org_id")?,
-                org_name: text(a, "org_name")?,
-                person: optional(a, "person")?,
-                status: text(a, "status")?,
-            })
-        })
-        .collect::<Option<Vec<_>>>()?;
-    Some(MinutesMeta {
-        meeting_id: text(meeting, "id")?,
-        title: text(meeting, "title")?,
-        kind: text(meeting, "kind")?,
-        starts_at: text(meeting, "starts_at")?,
-        place: optional(meeting, "place")?,
-        convener: OrgRef {
-            org_id: text(convener, "org_id")?,
-            name: text(convener, "name")?,
-        },
-        attendees,
-    })
 }
 
 fn check_key(
@@ -781,7 +821,7 @@ fn check_key(
             }
             (algorithm, purpose) => {
                 return Err(format!(
-                "{binding_path} binds an {algorithm} key for {purpose}{}, which minutes do not use",
+                "{binding_path} binds an {algorithm} key for {purpose}{}, which signed documents do not use",
                 if binding.user_id.is_none() { " without a person" } else { "" }
             ))
             }
@@ -806,16 +846,18 @@ fn check_key(
 fn check_envelope(
     (step, org_id, path): (u32, &str, &str),
     bytes: &[u8],
-    manifest: &Manifest,
+    (manifest, kind): (&Manifest, &dyn AnyKind),
     manifest_bytes: &[u8],
     keys: &BTreeMap<String, BoundKey>,
     included: &impl Fn(&str, &str) -> Result<u64, String>,
 ) -> Result<Signed, String> {
     let envelope = Envelope::parse(bytes).map_err(|e| format!("{path}: {e}"))?;
-    if envelope.payload_type != PAYLOAD_TYPE {
+    if envelope.payload_type != kind.payload_type() {
         return Err(format!(
-            "{path} carries {:?}, not a minutes signature",
-            envelope.payload_type
+            "{path} carries {:?}, not a signature on {} ({:?})",
+            envelope.payload_type,
+            kind.name(),
+            kind.payload_type()
         ));
     }
     let payload = envelope
@@ -977,4 +1019,359 @@ fn check_order(
             manifest.policy.steps.len()
         ),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signing::dsse;
+    use crate::signing::keys::{PersonSigner, SealKey};
+    use crate::signing::kind::tests::samples;
+    use crate::signing::kind::{Frozen, SignedKind};
+    use crate::signing::kinds::dispute_decision::DisputeDecision;
+    use crate::signing::kinds::minutes::Minutes;
+    use crate::signing::merkle;
+    use crate::signing::note::{format_proof, LogSigner};
+    use crate::signing::statement::{
+        KeyBinding, Statement, ARCHIVE_TYPE, COMPLETION_TYPE, KEY_BINDING_TYPE, MANIFEST_SCHEMA_V1,
+    };
+
+    const ORG: &str = "org-bureau";
+
+    /// The log being written: each artefact's leaf and the proof path it gets.
+    #[derive(Default)]
+    struct Log {
+        leaves: Vec<merkle::Hash>,
+        proofs: Vec<(String, u64)>,
+    }
+
+    impl Log {
+        fn append(&mut self, bytes: &[u8], proof_path: String) {
+            self.leaves.push(merkle::leaf_hash(bytes));
+            self.proofs.push((proof_path, self.leaves.len() as u64 - 1));
+        }
+    }
+
+    /// A complete bundle of `frozen` (signed by [`ORG`] alone, at step 1), whose statement
+    /// claims `signing_kind`'s intent and payload type.
+    fn bundle_of(
+        frozen: &Frozen,
+        state: &[u8],
+        signing_kind: &dyn AnyKind,
+    ) -> (Bundle, LogVerifier) {
+        let (person, seal) = (PersonSigner::generate(), SealKey::generate());
+        let mut files = BTreeMap::new();
+        let mut log = Log::default();
+        let keys = [
+            (
+                person.public().key_id(),
+                person.public().spki_pem(),
+                person.public().spki_der(),
+                true,
+            ),
+            (
+                seal.public().key_id(),
+                seal.public().spki_pem(),
+                seal.public().spki_der(),
+                false,
+            ),
+        ];
+        for (kid, pem, spki, is_person) in &keys {
+            let binding = KeyBinding {
+                r#type: KEY_BINDING_TYPE.into(),
+                key_id: kid.clone(),
+                algorithm: if *is_person { "ed25519" } else { "sm2" }.into(),
+                purpose: if *is_person { "person" } else { "seal" }.into(),
+                spki: STANDARD.encode(spki),
+                user_id: is_person.then(|| "user-1".to_owned()),
+                org_id: ORG.into(),
+                bound_at: "2026-03-01T08:00:00Z".into(),
+            }
+            .to_bytes();
+            log.append(&binding, bundle::key_proof_path(kid));
+            files.insert(bundle::key_pem_path(kid), pem.clone().into_bytes());
+            files.insert(bundle::key_binding_path(kid), binding);
+        }
+
+        log.append(&frozen.manifest_bytes, bundle::MANIFEST_PROOF.into());
+        files.insert(bundle::MANIFEST.into(), frozen.manifest_bytes.clone());
+        files.insert(bundle::CONTENT.into(), frozen.content.clone());
+        files.insert(bundle::CRDT_STATE.into(), state.to_vec());
+        files.insert(
+            frozen.manifest.renditions[0].path.clone(),
+            frozen.rendition.clone(),
+        );
+
+        let payload = Statement {
+            manifest_sha256: sha256_hex(&frozen.manifest_bytes),
+            manifest_sm3: sm3_hex(&frozen.manifest_bytes),
+            step: 1,
+            org_id: ORG.into(),
+            signer: "user-1".into(),
+            key_ids: vec![keys[0].0.clone(), keys[1].0.clone()],
+            intent: signing_kind.intent().into(),
+            prev: Vec::new(),
+            claimed_time: "2026-03-03T09:00:00Z".into(),
+        }
+        .to_bytes();
+        let pae = dsse::pae(signing_kind.payload_type(), &payload);
+        let mut envelope = Envelope::new(signing_kind.payload_type(), &payload);
+        envelope.add_signature(&keys[0].0, &person.sign(&pae));
+        envelope.add_signature(&keys[1].0, &seal.sign(&pae));
+        let envelope = envelope.to_bytes();
+        log.append(&envelope, bundle::signature_proof_path(1, ORG));
+        let completion = Completion {
+            r#type: COMPLETION_TYPE.into(),
+            manifest_sha256: sha256_hex(&frozen.manifest_bytes),
+            statements: vec![sha256_hex(&envelope)],
+            completed_at: "2026-03-04T00:00:00Z".into(),
+        }
+        .to_bytes();
+        files.insert(bundle::signature_path(1, ORG), envelope);
+        log.append(&completion, bundle::COMPLETION_PROOF.into());
+        files.insert(bundle::COMPLETION.into(), completion.clone());
+
+        let signer = LogSigner::new("log.test/concord", LogSigner::generate_secret());
+        files.insert(
+            bundle::TRUST.into(),
+            Trust::for_log(&signer.verifier()).to_bytes(),
+        );
+        let archive = ArchiveRecord {
+            r#type: ARCHIVE_TYPE.into(),
+            manifest_sha256: sha256_hex(&frozen.manifest_bytes),
+            completion_sha256: sha256_hex(&completion),
+            files: files
+                .iter()
+                .map(|(path, bytes)| (path.clone(), sha256_hex(bytes)))
+                .collect(),
+            archived_at: "2026-03-05T00:00:00Z".into(),
+        }
+        .to_bytes();
+        log.append(&archive, bundle::ARCHIVE_PROOF.into());
+        files.insert(bundle::ARCHIVE.into(), archive);
+
+        let note = signer.sign(&Checkpoint {
+            origin: "log.test/concord".into(),
+            size: log.leaves.len() as u64,
+            root: merkle::root(&log.leaves),
+        });
+        for (path, index) in &log.proofs {
+            let proof = merkle::inclusion_proof(*index, &log.leaves);
+            files.insert(
+                path.clone(),
+                format_proof(*index, &proof, &note).into_bytes(),
+            );
+        }
+        (Bundle { files }, signer.verifier())
+    }
+
+    /// `frozen` with its manifest changed and written again.
+    fn with_manifest(frozen: &Frozen, change: impl FnOnce(&mut Manifest)) -> Frozen {
+        let mut frozen = frozen.clone();
+        change(&mut frozen.manifest);
+        frozen.manifest_bytes = frozen.manifest.to_bytes();
+        frozen
+    }
+
+    fn failure(report: &Report) -> &Failure {
+        report
+            .failure
+            .as_ref()
+            .unwrap_or_else(|| panic!("verified, but should not:\n{}", report.render()))
+    }
+
+    #[test]
+    fn a_bundle_of_every_kind_passes_the_same_checks() {
+        for (kind, frozen, state) in samples() {
+            let (bundle, log) = bundle_of(&frozen, &state, kind);
+
+            let report = verify(&bundle, Some(&log));
+
+            assert!(
+                report.is_verified(),
+                "{}:\n{}",
+                kind.name(),
+                report.render()
+            );
+            assert_eq!(report.passed.len(), 14, "{}", report.render());
+            let manifest = &report.passed[4];
+            assert_eq!(manifest.name, checks::MANIFEST);
+            assert!(
+                manifest
+                    .detail
+                    .starts_with(&format!("{} ({})", kind.name(), kind.schema())),
+                "{}",
+                manifest.detail
+            );
+            assert!(bundle.files.contains_key(kind.rendition()));
+        }
+    }
+
+    #[test]
+    fn a_manifest_of_one_kind_presented_as_another_fails() {
+        let samples = samples();
+        let (_, minutes, minutes_state) = &samples[0];
+        let (_, decision, decision_state) = &samples[1];
+        // Everything consistently re-signed as a decision but the content, which is minutes.
+        let minutes_as_decision = with_manifest(minutes, |m| {
+            m.kind = DisputeDecision::SCHEMA.into();
+            m.policy.intent = DisputeDecision::INTENT.into();
+        });
+        let decision_as_minutes = with_manifest(decision, |m| {
+            m.kind = Minutes::SCHEMA.into();
+            m.policy.intent = Minutes::INTENT.into();
+        });
+
+        for (frozen, state, signing_kind) in [
+            (
+                &minutes_as_decision,
+                minutes_state,
+                &DisputeDecision as &dyn AnyKind,
+            ),
+            (&decision_as_minutes, decision_state, &Minutes),
+        ] {
+            let (bundle, log) = bundle_of(frozen, state, signing_kind);
+            let report = verify(&bundle, Some(&log));
+            let failure = failure(&report);
+            assert_eq!(failure.check, checks::CONTENT, "{failure:?}");
+            assert!(failure.reason.contains("the manifest says"), "{failure:?}");
+        }
+    }
+
+    #[test]
+    fn a_statement_signed_for_another_kind_fails_the_signatures() {
+        let samples = samples();
+        let (_, minutes, state) = &samples[0];
+
+        let (bundle, log) = bundle_of(minutes, state, &DisputeDecision);
+        let report = verify(&bundle, Some(&log));
+
+        let failure = failure(&report);
+        assert_eq!(failure.check, checks::SIGNATURES, "{failure:?}");
+        assert!(
+            failure.reason.contains("not a signature on minutes"),
+            "{failure:?}"
+        );
+    }
+
+    #[test]
+    fn a_policy_with_another_kind_s_intent_fails_the_manifest() {
+        let samples = samples();
+        let (_, minutes, state) = &samples[0];
+        let wrong_intent = with_manifest(minutes, |m| {
+            m.policy.intent = DisputeDecision::INTENT.into();
+        });
+
+        let (bundle, log) = bundle_of(&wrong_intent, state, &DisputeDecision);
+        let report = verify(&bundle, Some(&log));
+
+        assert_eq!(failure(&report).check, checks::MANIFEST);
+    }
+
+    #[test]
+    fn an_unknown_kind_fails_the_manifest_check_clearly() {
+        let samples = samples();
+        let (_, minutes, state) = &samples[0];
+        let unknown = with_manifest(minutes, |m| {
+            m.kind = "concord.investigation-report/1".into();
+        });
+
+        let (bundle, log) = bundle_of(&unknown, state, &Minutes);
+        let report = verify(&bundle, Some(&log));
+
+        let failure = failure(&report);
+        assert_eq!(failure.check, checks::MANIFEST, "{failure:?}");
+        assert!(
+            failure.reason.contains("concord.investigation-report/1")
+                && failure.reason.contains("unknown"),
+            "{failure:?}"
+        );
+    }
+
+    #[test]
+    fn a_minutes_manifest_in_the_first_format_still_verifies() {
+        let samples = samples();
+        let (_, minutes, state) = &samples[0];
+        let first_format = with_manifest(minutes, |m| m.schema = MANIFEST_SCHEMA_V1.into());
+        assert!(!String::from_utf8_lossy(&first_format.manifest_bytes).contains("\"kind\""));
+
+        let (bundle, log) = bundle_of(&first_format, state, &Minutes);
+        let report = verify(&bundle, Some(&log));
+
+        assert!(report.is_verified(), "{}", report.render());
+        assert!(report.passed[4].detail.contains("first manifest format"));
+    }
+
+    #[test]
+    fn a_rendition_the_manifest_does_not_bind_fails() {
+        let samples = samples();
+        let (_, minutes, state) = &samples[0];
+        let (mut bundle, log) = bundle_of(minutes, state, &Minutes);
+        bundle.files.insert(
+            DisputeDecision::RENDITION.into(),
+            b"<p>unsigned</p>".to_vec(),
+        );
+
+        let report = verify(&bundle, Some(&log));
+
+        let failure = failure(&report);
+        assert_eq!(failure.check, checks::RENDITIONS, "{failure:?}");
+        assert!(failure.reason.contains("decision.html"), "{failure:?}");
+    }
+
+    #[test]
+    fn content_that_the_state_does_not_project_to_fails_the_crdt_state_check() {
+        // Content whose facts differ from what the state gives is caught by hashes first; here
+        // the manifest binds a content.json of the same facts but another document.
+        let samples = samples();
+        let (kind, minutes, _) = &samples[0];
+        let other_state = {
+            let doc = crate::signing::kind::tests::minutes_doc();
+            {
+                let body = doc.get_or_insert_xml_fragment("body");
+                let mut txn = doc.transact_mut();
+                yrs::XmlFragment::push_back(
+                    &body,
+                    &mut txn,
+                    yrs::XmlElementPrelim::empty("paragraph"),
+                );
+            }
+            crate::signing::kind::tests::state_of(&doc).0
+        };
+        let state_vector = {
+            let update = Update::decode_v1(&other_state).unwrap();
+            let doc = Doc::new();
+            doc.transact_mut().apply_update(update).unwrap();
+            let vector = doc.transact().state_vector();
+            STANDARD.encode(yrs::updates::encoder::Encode::encode_v1(&vector))
+        };
+        let mismatched = with_manifest(minutes, |m| {
+            m.crdt_state_sha256 = sha256_hex(&other_state);
+            m.state_vector = state_vector;
+        });
+
+        let (bundle, log) = bundle_of(&mismatched, &other_state, *kind);
+        let report = verify(&bundle, Some(&log));
+
+        let failure = failure(&report);
+        assert_eq!(failure.check, checks::CRDT_STATE, "{failure:?}");
+        assert!(failure.reason.contains("body"), "{failure:?}");
+    }
+
+    #[test]
+    fn the_first_minutes_bundle_verifies_and_reads_as_minutes() {
+        let zip = include_bytes!("../../../tests/fixtures/bundles/minutes-v1.zip");
+        let bundle = Bundle::from_zip(zip).unwrap();
+
+        let report = verify(&bundle, None);
+
+        assert!(report.is_verified(), "{}", report.render());
+        assert!(
+            report.passed[4]
+                .detail
+                .starts_with("minutes (concord.minutes/1, first manifest format)"),
+            "{}",
+            report.passed[4].detail
+        );
+    }
 }

@@ -418,7 +418,8 @@ async fn record_freeze(
     }
     let manifest = Manifest {
         schema: "concord.manifest/1".into(),
-        meeting_id: meeting.space.id.clone(),
+        kind: projection::SCHEMA.into(),
+        subject_id: meeting.space.id.clone(),
         doc_id: meeting.meeting.minutes_doc_id.clone(),
         version: version as u32,
         title: meeting.meeting.title.clone(),
