@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde_json::Value;
 use server::signing::bundle::Bundle;
-use server::signing::kind;
+use server::signing::kinds;
 use server::signing::note::{LogSigner, LogVerifier};
 use server::signing::statement::{Manifest, MANIFEST_SCHEMA_V1};
 use server::signing::verify::verify;
@@ -135,7 +135,7 @@ fn the_first_minutes_bundle_verifies_in_the_library_as_a_directory_too() {
     let raw: Value = serde_json::from_slice(&bundle.files["manifest.json"]).unwrap();
     assert_eq!(manifest.schema, MANIFEST_SCHEMA_V1);
     assert_eq!(
-        kind::of_manifest(&manifest).unwrap().schema(),
+        kinds::of_manifest(&manifest).unwrap().schema(),
         "concord.minutes/1"
     );
     assert_eq!(manifest.subject_id, raw["meeting_id"].as_str().unwrap());

@@ -16,9 +16,9 @@ use server::signing::bundle::{self, Bundle, Trust};
 use server::signing::canonical::{sha256_hex, sm3_hex, to_canonical};
 use server::signing::dsse::{self, Envelope, PAYLOAD_TYPE};
 use server::signing::keys::{PersonSigner, SealKey};
+use server::signing::kinds::minutes::{self as projection, Attendee, MinutesMeta, OrgRef};
 use server::signing::merkle::{self, Hash};
 use server::signing::note::{self, Checkpoint, LogSigner, LogVerifier};
-use server::signing::projection::{self, Attendee, MinutesMeta, OrgRef};
 use server::signing::statement::{
     prev_of, ArchiveRecord, Completion, KeyBinding, Manifest, Policy, Rendition, Signer, Statement,
     APPROVE_MINUTES, ARCHIVE_TYPE, COMPLETION_TYPE, KEY_BINDING_TYPE, MANIFEST_SCHEMA,

@@ -4,7 +4,7 @@
 //! verification) is the same for every kind.
 //!
 //! A kind implements [`SignedKind`] (typed: the facts it is projected with are its own
-//! struct) in a module of [`super::kinds`] and is listed in [`KINDS`]. Code that knows only a
+//! struct) in a module of [`super::kinds`] and is listed in [`super::kinds::KINDS`]. Code that knows only a
 //! schema string (the verifier, reading a manifest; the database, reading a stored version)
 //! finds the kind with [`by_schema`] and uses it as [`AnyKind`], which every [`SignedKind`]
 //! is. [`freeze`] makes what freezing a document of any kind stores and logs.
@@ -39,8 +39,6 @@ use yrs::updates::decoder::Decode;
 use yrs::{ClientID, Doc, Options, ReadTxn, Transact, Update};
 
 use super::canonical::{sha256_hex, sm3_hex, to_canonical};
-use super::kinds::dispute_decision::DisputeDecision;
-use super::kinds::minutes::Minutes;
 use super::projection::{nfc_strings, ProjectionError};
 use super::statement::{Manifest, Policy, Rendition, Signer, MANIFEST_SCHEMA};
 use super::SigningError;
@@ -134,29 +132,6 @@ impl<K: SignedKind> AnyKind for K {
     fn render_html(&self, content: &Value) -> String {
         K::render_html(content)
     }
-}
-
-/// Every kind this version knows. A bundle or a stored version of any other kind is refused.
-pub static KINDS: [&dyn AnyKind; 2] = [&Minutes, &DisputeDecision];
-
-/// The kind whose content schema is `schema`.
-pub fn by_schema(schema: &str) -> Option<&'static dyn AnyKind> {
-    KINDS.iter().copied().find(|kind| kind.schema() == schema)
-}
-
-/// The kind a manifest names, or why it cannot be used.
-pub fn of_manifest(manifest: &Manifest) -> Result<&'static dyn AnyKind, SigningError> {
-    by_schema(&manifest.kind).ok_or_else(|| {
-        let known: Vec<&str> = KINDS.iter().map(|kind| kind.schema()).collect();
-        SigningError::malformed(
-            "the manifest",
-            format!(
-                "its kind `{}` is unknown to this version of concord, which knows {}",
-                manifest.kind,
-                known.join(", ")
-            ),
-        )
-    })
 }
 
 /// The canonical projection of a document of kind `K`: `{"schema": K::SCHEMA}`, the facts'
@@ -317,7 +292,7 @@ pub fn freeze<K: SignedKind>(input: FreezeInput<'_, K>) -> Result<Frozen, Signin
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::signing::kinds::{dispute_decision, minutes};
+    use crate::signing::kinds::{by_schema, dispute_decision, minutes, of_manifest, KINDS};
     use yrs::updates::encoder::Encode;
     use yrs::{Array, MapPrelim, StateVector, Xml, XmlElementPrelim, XmlFragment, XmlTextPrelim};
 

@@ -15,7 +15,7 @@
 //!
 //! - [`canonical`]: RFC 8785 bytes with NFC strings, and the SHA-256 / SM3 hex digests.
 //! - [`kind`]: what a kind of signed document is ([`kind::SignedKind`]), the kinds known
-//!   ([`kind::KINDS`]), and [`kind::freeze`], which makes a frozen version of any kind.
+//!   ([`kinds::KINDS`]), and [`kind::freeze`], which makes a frozen version of any kind.
 //! - [`kinds`]: one module per kind (minutes, dispute decision): schema, projection, rendition.
 //! - [`projection`]: the shared walk of a co-edited document (CRDT) into `content.json`, and
 //!   the shared parts of renditions.

@@ -35,11 +35,6 @@ use yrs::{
     Any, GetString, Map, Out, ReadTxn, Text, Xml, XmlElementRef, XmlFragment, XmlOut, XmlTextRef,
 };
 
-pub use super::kinds::minutes::{
-    agreed_items, project, project_state, render_html, AgreedItem, Attendee, MinutesMeta,
-    AGREED_ROOT, BODY_ROOT, SCHEMA,
-};
-
 /// An organization named by id and by the name it had when the document was frozen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgRef {
@@ -606,6 +601,10 @@ mod tests {
     // The tests below were written when the minutes kind lived in this module; they exercise
     // the shared walk through it.
     use crate::signing::canonical::to_canonical;
+    use crate::signing::kinds::minutes::{
+        agreed_items, project, project_state, render_html, AgreedItem, Attendee, MinutesMeta,
+        AGREED_ROOT, BODY_ROOT, SCHEMA,
+    };
     use std::collections::HashMap;
     use std::sync::Arc;
     use yrs::types::Attrs;

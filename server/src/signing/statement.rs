@@ -21,8 +21,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::canonical::{sha256_hex, to_canonical};
-use super::kind::SignedKind;
-use super::kinds::minutes::{Minutes, SCHEMA as MINUTES_SCHEMA};
 use super::SigningError;
 
 /// The `schema` of every [`Manifest`] written now.
@@ -42,8 +40,11 @@ pub const REOPEN_TYPE: &str = "concord.reopen/1";
 /// The `type` of an [`ArchiveRecord`].
 pub const ARCHIVE_TYPE: &str = "concord.archive/1";
 /// The intent of a signature on minutes, in [`Statement::intent`] and [`Policy::intent`]
-/// (the minutes kind's [`SignedKind::INTENT`]).
-pub const APPROVE_MINUTES: &str = <Minutes as SignedKind>::INTENT;
+/// (the minutes kind's `SignedKind::INTENT`).
+pub const APPROVE_MINUTES: &str = "approve-minutes";
+/// The content schema of minutes: the only kind a [`MANIFEST_SCHEMA_V1`] manifest can be, so
+/// reading one fills in this kind (the minutes kind's `SignedKind::SCHEMA`).
+pub const MINUTES_SCHEMA: &str = "concord.minutes/1";
 
 /// A time as every signed record writes it: RFC 3339 UTC, to the second.
 pub fn rfc3339(ms: i64) -> String {
@@ -66,7 +67,7 @@ pub struct Manifest {
     /// format.
     pub schema: String,
     /// The kind of document: the schema of its `content.json` (`concord.minutes/1`); see
-    /// [`super::kind::of_manifest`].
+    /// [`super::kinds::of_manifest`].
     pub kind: String,
     /// The matter the document belongs to: the meeting of minutes, the dispute of a decision.
     pub subject_id: String,
@@ -327,7 +328,7 @@ impl Manifest {
     /// Reads a manifest of either format from its bytes, refusing any bytes that are not
     /// exactly its canonical form. A `concord.manifest/1` reads as minutes, its `meeting_id`
     /// as the subject. An unknown `kind` is read (the manifest is well formed); using it is
-    /// refused by [`super::kind::of_manifest`].
+    /// refused by [`super::kinds::of_manifest`].
     pub fn parse(bytes: &[u8]) -> Result<Manifest, SigningError> {
         const WHAT: &str = "the manifest";
         let mut value: Value = serde_json::from_slice(bytes)
@@ -704,7 +705,7 @@ mod tests {
         let with_meeting = text.replacen("\"subject_id\"", "\"meeting_id\"", 1);
         assert!(Manifest::parse(with_meeting.as_bytes()).is_err());
         // A kind this version does not know is still a well-formed manifest; the verifier
-        // refuses to use it (`kind::of_manifest`).
+        // refuses to use it (`kinds::of_manifest`).
         let unknown = Manifest {
             kind: "concord.investigation-report/1".into(),
             ..manifest()

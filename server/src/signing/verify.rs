@@ -31,7 +31,8 @@ use super::bundle::{self, Bundle, Trust};
 use super::canonical::{is_canonical, sha256_hex, sm3_hex, to_canonical};
 use super::dsse::Envelope;
 use super::keys::{key_id, PersonKey, SealPublicKey};
-use super::kind::{self, AnyKind};
+use super::kind::AnyKind;
+use super::kinds;
 use super::merkle::{leaf_hash, verify_inclusion};
 use super::note::{parse_proof, Checkpoint, LogVerifier, TlogProof};
 use super::statement::{prev_of, ArchiveRecord, Completion, KeyBinding, Manifest, Statement};
@@ -278,7 +279,7 @@ fn run(
     let manifest_sha256 = sha256_hex(manifest_bytes);
     let (manifest, kind, manifest_index) = runner.check(checks::MANIFEST, || {
         let manifest = Manifest::parse(manifest_bytes).map_err(|e| e.to_string())?;
-        let kind = kind::of_manifest(&manifest).map_err(|e| e.to_string())?;
+        let kind = kinds::of_manifest(&manifest).map_err(|e| e.to_string())?;
         check_policy(&manifest, kind)?;
         let index = included(bundle::MANIFEST_PROOF, bundle::MANIFEST)?;
         let detail = format!(
@@ -544,7 +545,7 @@ fn check_layout(bundle: &Bundle) -> Result<(Layout, String), String> {
             continue;
         }
         let unknown = || format!("{path} is not part of a bundle's layout");
-        if kind::KINDS.iter().any(|kind| kind.rendition() == path) {
+        if kinds::KINDS.iter().any(|kind| kind.rendition() == path) {
             // Which rendition the document needs is its kind's, checked with the manifest.
             layout.renditions.insert(path.clone());
         } else if let Some(name) = between(path, "signatures/", ".dsse.json") {

@@ -51,9 +51,9 @@ use crate::signing::bundle::{self, Bundle, Trust};
 use crate::signing::canonical::{sha256_hex, sm3_hex, to_canonical};
 use crate::signing::dsse::{self, Envelope, EnvelopeSignature};
 use crate::signing::keys::PersonKey;
+use crate::signing::kinds::minutes::{self as projection, Attendee, MinutesMeta, OrgRef};
 use crate::signing::merkle;
 use crate::signing::note::{format_proof, Checkpoint};
-use crate::signing::projection::{self, Attendee, MinutesMeta, OrgRef};
 use crate::signing::statement::rfc3339;
 use crate::signing::statement::{
     self, ArchiveRecord, Manifest, Policy, Rendition, Reopen, Signer, Statement, APPROVE_MINUTES,

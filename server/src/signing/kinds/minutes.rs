@@ -23,7 +23,7 @@ use crate::signing::projection::{
 pub use crate::signing::projection::OrgRef;
 
 /// The schema name every minutes projection carries in its `"schema"` member.
-pub const SCHEMA: &str = "concord.minutes/1";
+pub const SCHEMA: &str = crate::signing::statement::MINUTES_SCHEMA;
 
 /// The name of the document's root `XmlFragment` holding the ProseMirror body.
 pub const BODY_ROOT: &str = "body";
@@ -38,7 +38,7 @@ pub struct Minutes;
 impl SignedKind for Minutes {
     const SCHEMA: &'static str = SCHEMA;
     const NAME: &'static str = "minutes";
-    const INTENT: &'static str = "approve-minutes";
+    const INTENT: &'static str = crate::signing::statement::APPROVE_MINUTES;
     const PAYLOAD_TYPE: &'static str = "application/vnd.concord.minutes-signature+json;v=1";
     const RENDITION: &'static str = "minutes.html";
     type Facts = MinutesMeta;

@@ -6,7 +6,39 @@
 //! Kinds still to come (SIGNING.md): an investigation group's concluding report
 //! (`concord.investigation-report/1`), supervision documents (`concord.supervision-doc/1`),
 //! dispute agreements, referral receipts, review summaries. Each is a module here and a line
-//! in [`super::kind::KINDS`], nothing else in the signing layer.
+//! in [`KINDS`], nothing else in the signing layer.
+//!
+//! Here too: the registry of every kind this version knows ([`KINDS`], [`by_schema`],
+//! [`of_manifest`]), which the verifier and the server use when all they have is a schema.
 
 pub mod dispute_decision;
 pub mod minutes;
+
+use super::kind::AnyKind;
+use super::statement::Manifest;
+use super::SigningError;
+use dispute_decision::DisputeDecision;
+use minutes::Minutes;
+
+/// Every kind this version knows. A bundle or a stored version of any other kind is refused.
+pub static KINDS: [&dyn AnyKind; 2] = [&Minutes, &DisputeDecision];
+
+/// The kind whose content schema is `schema`.
+pub fn by_schema(schema: &str) -> Option<&'static dyn AnyKind> {
+    KINDS.iter().copied().find(|kind| kind.schema() == schema)
+}
+
+/// The kind a manifest names, or why it cannot be used.
+pub fn of_manifest(manifest: &Manifest) -> Result<&'static dyn AnyKind, SigningError> {
+    by_schema(&manifest.kind).ok_or_else(|| {
+        let known: Vec<&str> = KINDS.iter().map(|kind| kind.schema()).collect();
+        SigningError::malformed(
+            "the manifest",
+            format!(
+                "its kind `{}` is unknown to this version of concord, which knows {}",
+                manifest.kind,
+                known.join(", ")
+            ),
+        )
+    })
+}
