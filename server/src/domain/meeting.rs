@@ -34,8 +34,9 @@ use std::str::FromStr;
 use time::{Date, Month};
 
 use super::calendar::end_of_day_ms;
+pub use super::kernel::Refused;
+use super::kernel::{self, Workflow};
 use super::org::{labelled_enum, Invalid, OrgKind, SpaceRole};
-pub use super::task::Refused;
 
 labelled_enum! {
     /// What kind of meeting it is.
@@ -289,11 +290,28 @@ pub fn transition(
 /// The commands `party` may give to a meeting in `state` now, in [`MeetingCommand::ALL`]
 /// order: what a page offers as buttons. Derived from [`transition`].
 pub fn available_commands(state: MeetingState, party: MeetingParty) -> Vec<MeetingCommand> {
-    MeetingCommand::ALL
-        .iter()
-        .copied()
-        .filter(|command| transition(state, party, *command).is_ok())
-        .collect()
+    kernel::allowed::<MeetingFlow>((), state, party)
+}
+
+/// The meeting as a [`Workflow`]: its states, parties, commands and [`transition`].
+pub struct MeetingFlow;
+
+impl Workflow for MeetingFlow {
+    type State = MeetingState;
+    type Party = MeetingParty;
+    type Command = MeetingCommand;
+    type Context = ();
+    const PARTIES: &'static [MeetingParty] = MeetingParty::ALL;
+    const CONTEXTS: &'static [()] = &[()];
+
+    fn transition(
+        _: (),
+        state: MeetingState,
+        party: MeetingParty,
+        command: MeetingCommand,
+    ) -> Result<MeetingState, Refused> {
+        transition(state, party, command)
+    }
 }
 
 const ANSWER_BY_INVITEE: &str = "only the invited body itself may answer its invitation";
@@ -615,42 +633,17 @@ mod tests {
 
     #[test]
     fn every_state_party_and_command_is_allowed_or_refused_as_the_table_says() {
-        let mut allowed = 0;
-        for &state in S::ALL {
-            for &party in MeetingParty::ALL {
-                for &command in C::ALL {
-                    let expected = ALLOWED
-                        .iter()
-                        .find(|(s, p, c, _)| (*s, *p, *c) == (state, party, command))
-                        .map(|(_, _, _, to)| *to);
-                    let outcome = transition(state, party, command);
-                    let case = format!("{party} {command} on {state}");
-                    match (expected, outcome) {
-                        (Some(to), Ok(got)) => {
-                            assert_eq!(got, to, "{case}");
-                            allowed += 1;
-                        }
-                        (None, Err(refused)) => {
-                            let rule = refused.rule;
-                            let names_party =
-                                rule.contains("convening body") || rule.contains("signed minutes");
-                            assert!(
-                                rule.contains(command.as_str())
-                                    || rule.contains(state.as_str())
-                                    || names_party,
-                                "{case}: the rule {rule:?} names neither the command, the state nor who may"
-                            );
-                        }
-                        (Some(to), Err(refused)) => {
-                            panic!("{case}: expected {to}, refused: {refused}")
-                        }
-                        (None, Ok(got)) => panic!("{case}: expected a refusal, got {got}"),
-                    }
-                }
-            }
-        }
-        assert_eq!(allowed, ALLOWED.len());
-        assert_eq!(S::ALL.len() * MeetingParty::ALL.len() * C::ALL.len(), 144);
+        let arrows: Vec<_> = ALLOWED
+            .iter()
+            .map(|&(from, party, command, to)| ((), from, party, command, to))
+            .collect();
+
+        let cases = kernel::testing::check_table::<MeetingFlow>(&arrows, |rule, state, command| {
+            let names_party = rule.contains("convening body") || rule.contains("signed minutes");
+            kernel::testing::names_command_or_state(rule, state, command) || names_party
+        });
+
+        assert_eq!(cases, 144);
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! - [`org`]: the vocabulary of bodies and people: organization kinds, levels, roles, and the
 //!   newtypes that parse codes and names so handlers never validate by hand.
 //! - [`policy`]: who may do what, including document access for the websocket.
+//! - [`kernel`]: what every state machine shares: the [`kernel::Workflow`] trait, the
+//!   commands a page may offer ([`kernel::offers`]) and the one table test.
 //! - [`calendar`]: time limits and the working-day calendar (holidays, worked weekend days).
 //! - [`task`]: the task (任务 / 督办) state machine.
 //! - [`notice`]: the notification (通报 / 函告) version and receipt state machines.
@@ -16,6 +18,7 @@
 //! - [`minutes`]: signed minutes from freeze to archive, and the signing order.
 
 pub mod calendar;
+pub mod kernel;
 pub mod meeting;
 pub mod minutes;
 pub mod notice;

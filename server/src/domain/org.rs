@@ -48,6 +48,19 @@ macro_rules! labelled_enum {
             }
         }
 
+        impl $crate::domain::kernel::Label for $name {
+            const ALL: &'static [$name] = $name::ALL;
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
+            }
+            fn label_zh(self) -> &'static str {
+                $name::label_zh(self)
+            }
+            fn label_en(self) -> &'static str {
+                $name::label_en(self)
+            }
+        }
+
         impl ::std::str::FromStr for $name {
             type Err = $crate::domain::org::Invalid;
             fn from_str(s: &str) -> Result<Self, $crate::domain::org::Invalid> {

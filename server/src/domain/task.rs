@@ -25,8 +25,7 @@
 //! never reads the database or the clock: the caller brings the state, the party (from
 //! [`crate::domain::policy::task_party`]) and the time.
 
-use std::fmt;
-
+use super::kernel::{self, Workflow};
 use super::org::labelled_enum;
 
 labelled_enum! {
@@ -113,19 +112,7 @@ labelled_enum! {
     }
 }
 
-/// A refused command, naming the rule that refused it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Refused {
-    pub rule: &'static str,
-}
-
-impl fmt::Display for Refused {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.rule)
-    }
-}
-
-impl std::error::Error for Refused {}
+pub use super::kernel::Refused;
 
 impl TaskState {
     /// Whether the task's clock runs: dispatched, acknowledged or in progress. Reminders and
@@ -291,14 +278,31 @@ pub fn transition(
     Ok(next)
 }
 
+/// The task as a [`Workflow`]: its states, its two parties, its commands and [`transition`].
+pub struct TaskFlow;
+
+impl Workflow for TaskFlow {
+    type State = TaskState;
+    type Party = Party;
+    type Command = TaskCommand;
+    type Context = ();
+    const PARTIES: &'static [Party] = Party::ALL;
+    const CONTEXTS: &'static [()] = &[()];
+
+    fn transition(
+        _: (),
+        state: TaskState,
+        party: Party,
+        command: TaskCommand,
+    ) -> Result<TaskState, Refused> {
+        transition(state, party, command)
+    }
+}
+
 /// The commands `party` may give to a task in `state` now, in [`TaskCommand::ALL`] order: what
 /// a page offers as buttons. Derived from [`transition`], so the two never disagree.
 pub fn available_commands(state: TaskState, party: Party) -> Vec<TaskCommand> {
-    TaskCommand::ALL
-        .iter()
-        .copied()
-        .filter(|command| transition(state, party, *command).is_ok())
-        .collect()
+    kernel::allowed::<TaskFlow>((), state, party)
 }
 
 const EXTENSION_ASKED_BY_ASSIGNEE: &str = "only the assigned body may ask for an extension (延期)";
@@ -391,38 +395,17 @@ mod tests {
 
     #[test]
     fn every_state_party_and_command_is_allowed_or_refused_as_the_table_says() {
-        let mut allowed = 0;
-        for &state in S::ALL {
-            for &party in Party::ALL {
-                for &command in C::ALL {
-                    let expected = ALLOWED
-                        .iter()
-                        .find(|(s, p, c, _)| (*s, *p, *c) == (state, party, command))
-                        .map(|(_, _, _, to)| *to);
-                    let outcome = transition(state, party, command);
-                    let case = format!("{party} {command} on {state}");
-                    match (expected, outcome) {
-                        (Some(to), Ok(got)) => {
-                            assert_eq!(got, to, "{case}");
-                            allowed += 1;
-                        }
-                        (None, Err(refused)) => {
-                            let rule = refused.rule;
-                            assert!(
-                                rule.contains(command.as_str()) || rule.contains(state.as_str()),
-                                "{case}: the rule {rule:?} names neither the command nor the state"
-                            );
-                        }
-                        (Some(to), Err(refused)) => {
-                            panic!("{case}: expected {to}, refused: {refused}")
-                        }
-                        (None, Ok(got)) => panic!("{case}: expected a refusal, got {got}"),
-                    }
-                }
-            }
-        }
-        assert_eq!(allowed, ALLOWED.len());
-        assert_eq!(S::ALL.len() * Party::ALL.len() * C::ALL.len(), 180);
+        let arrows: Vec<_> = ALLOWED
+            .iter()
+            .map(|&(from, party, command, to)| ((), from, party, command, to))
+            .collect();
+
+        let cases = kernel::testing::check_table::<TaskFlow>(
+            &arrows,
+            kernel::testing::names_command_or_state,
+        );
+
+        assert_eq!(cases, 180);
     }
 
     #[test]

@@ -1,0 +1,191 @@
+//! The workflow kernel: what every state machine of the work has in common, so that each
+//! workflow (a task, a meeting, minutes, a notice's receipt, and the disputes, investigation
+//! groups and referrals to come) is only its own states, parties, commands and one transition
+//! function.
+//!
+//! A [`Workflow`] answers one question: what does `party` giving `command` to a thing in
+//! `state` lead to, or which rule refuses it? From that one function the kernel derives what a
+//! page offers ([`offers`]: every command with "allowed" or the rule that refuses it, so the
+//! web client renders buttons from the server's answer and never copies a machine), and its
+//! tests check the whole table ([`testing::check_table`]: every (context, state, party,
+//! command) is either a listed arrow or refused with a rule).
+//!
+//! It must never read anything: like the rest of [`crate::domain`], it takes plain values.
+
+use std::fmt;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A refused command, naming the rule that refused it, in a sentence for a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    pub rule: &'static str,
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.rule)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// A word of a workflow's vocabulary (a state, a command): its stored name and its labels.
+/// `labelled_enum!` implements it.
+pub trait Label: Copy + Eq + fmt::Debug + fmt::Display + 'static {
+    /// Every value, in declaration order: what tables and offers iterate.
+    const ALL: &'static [Self];
+    /// The stored and transmitted name, e.g. `in_progress`.
+    fn as_str(self) -> &'static str;
+    /// What people see in zh-CN.
+    fn label_zh(self) -> &'static str;
+    /// What people see in English.
+    fn label_en(self) -> &'static str;
+}
+
+/// A state machine of the work.
+pub trait Workflow {
+    type State: Label;
+    /// Who gives a command (the setter or the assignee of a task, the convener of a meeting).
+    type Party: Copy + Eq + fmt::Debug + 'static;
+    type Command: Label;
+    /// What else the rules look at besides the state: the version a receipt belongs to and
+    /// what its notice demands; `()` for most machines.
+    type Context: Copy + PartialEq + fmt::Debug + 'static;
+
+    /// Every party, for offers and the table test.
+    const PARTIES: &'static [Self::Party];
+    /// Every context the table test walks (`&[()]` for most machines).
+    const CONTEXTS: &'static [Self::Context];
+
+    /// What `party` giving `command` in `state` leads to, or the rule that refuses it.
+    fn transition(
+        context: Self::Context,
+        state: Self::State,
+        party: Self::Party,
+        command: Self::Command,
+    ) -> Result<Self::State, Refused>;
+}
+
+/// One command as a page may offer it: allowed now, or refused with the rule that says why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CommandOffer {
+    /// The command's name, as a request gives it.
+    pub command: &'static str,
+    pub label_zh: &'static str,
+    pub label_en: &'static str,
+    /// Whether the caller may give it now.
+    pub allowed: bool,
+    /// When not allowed: the rule that refuses it, for a person.
+    pub rule: Option<&'static str>,
+}
+
+/// Every command of `W` for `party` in `state`, each allowed or refused with its rule, in the
+/// vocabulary's order: what a page renders as buttons. Derived from the transition function,
+/// so the two never disagree.
+pub fn offers<W: Workflow>(
+    context: W::Context,
+    state: W::State,
+    party: W::Party,
+) -> Vec<CommandOffer> {
+    W::Command::ALL
+        .iter()
+        .map(|&command| {
+            let refused = W::transition(context, state, party, command).err();
+            CommandOffer {
+                command: command.as_str(),
+                label_zh: command.label_zh(),
+                label_en: command.label_en(),
+                allowed: refused.is_none(),
+                rule: refused.map(|r| r.rule),
+            }
+        })
+        .collect()
+}
+
+/// The commands `party` may give in `state` now, in the vocabulary's order.
+pub fn allowed<W: Workflow>(
+    context: W::Context,
+    state: W::State,
+    party: W::Party,
+) -> Vec<W::Command> {
+    W::Command::ALL
+        .iter()
+        .copied()
+        .filter(|&command| W::transition(context, state, party, command).is_ok())
+        .collect()
+}
+
+/// The one table test every workflow runs.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Label, Workflow};
+
+    /// One allowed arrow: in `context`, `party` giving `command` in `from` leads to `to`.
+    pub(crate) type Arrow<W> = (
+        <W as Workflow>::Context,
+        <W as Workflow>::State,
+        <W as Workflow>::Party,
+        <W as Workflow>::Command,
+        <W as Workflow>::State,
+    );
+
+    /// Walks every (context, state, party, command) of `W`: a listed arrow must lead where it
+    /// says; anything else must be refused with a rule that `names` accepts (it names the
+    /// command, the state or who may). Returns how many cases were walked.
+    pub(crate) fn check_table<W: Workflow>(
+        arrows: &[Arrow<W>],
+        names: impl Fn(&str, W::State, W::Command) -> bool,
+    ) -> usize {
+        let mut cases = 0;
+        let mut allowed = 0;
+        for &context in W::CONTEXTS {
+            for &state in W::State::ALL {
+                for &party in W::PARTIES {
+                    for &command in W::Command::ALL {
+                        cases += 1;
+                        let expected = arrows
+                            .iter()
+                            .find(|(c, s, p, m, _)| {
+                                (*c, *s, *p, *m) == (context, state, party, command)
+                            })
+                            .map(|arrow| arrow.4);
+                        let outcome = W::transition(context, state, party, command);
+                        let case = format!("{party:?} {command} on {state} ({context:?})");
+                        match (expected, outcome) {
+                            (Some(to), Ok(got)) => {
+                                assert_eq!(got, to, "{case}");
+                                allowed += 1;
+                            }
+                            (None, Err(refused)) => assert!(
+                                !refused.rule.is_empty() && names(refused.rule, state, command),
+                                "{case}: the rule {:?} does not say what refuses it",
+                                refused.rule
+                            ),
+                            (Some(to), Err(refused)) => {
+                                panic!("{case}: expected {to}, refused: {refused}")
+                            }
+                            (None, Ok(got)) => panic!("{case}: expected a refusal, got {got}"),
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            allowed,
+            arrows.len(),
+            "an arrow of the table is listed twice"
+        );
+        cases
+    }
+
+    /// The usual test of a refusal's words: it names the command or the state.
+    pub(crate) fn names_command_or_state<S: Label, C: Label>(
+        rule: &str,
+        state: S,
+        command: C,
+    ) -> bool {
+        rule.contains(command.as_str()) || rule.contains(state.as_str())
+    }
+}
