@@ -22,6 +22,7 @@ mod oidc;
 mod openapi;
 mod ops;
 mod signing_openssl;
+mod spaces;
 mod sse;
 mod store;
 mod store_identity;

@@ -1115,6 +1115,7 @@ mod store {
     };
     use server::domain::notice::{NoticeKind, VersionKind};
     use server::domain::org::{Level, Name, OrgCode, OrgKind, RegionCode, RegionPath, SpaceRole};
+    use server::domain::policy::Viewer;
     use server::domain::task::{TaskCommand, TaskSource, TaskState};
     use tempfile::TempDir;
 
@@ -1920,18 +1921,34 @@ mod store {
         };
 
         // Newest start first; invitations travel with each meeting.
-        let township = h.db.meetings_visible(&orgs.township, None).await.unwrap();
+        let township =
+            h.db.meetings_visible(&Viewer {
+                org_id: &orgs.township,
+                supervised: None,
+            })
+            .await
+            .unwrap();
         assert_eq!(township[0].invitations.len(), 1);
         assert_eq!(ids(township), [sibling.id.as_str(), county.id.as_str()]);
         assert_eq!(
-            ids(h.db.meetings_visible(&orgs.market, None).await.unwrap()),
+            ids(h
+                .db
+                .meetings_visible(&Viewer {
+                    org_id: &orgs.market,
+                    supervised: None
+                })
+                .await
+                .unwrap()),
             [county.id.as_str()]
         );
         let county_path = RegionPath("/330000/330100/330102/".into());
         assert_eq!(
             ids(h
                 .db
-                .meetings_visible(&orgs.bureau, Some(&county_path))
+                .meetings_visible(&Viewer {
+                    org_id: &orgs.bureau,
+                    supervised: Some(&county_path)
+                })
                 .await
                 .unwrap()),
             [county.id.as_str()]
@@ -1940,14 +1957,20 @@ mod store {
         assert_eq!(
             ids(h
                 .db
-                .meetings_visible("a-city-bureau", Some(&city_path))
+                .meetings_visible(&Viewer {
+                    org_id: "a-city-bureau",
+                    supervised: Some(&city_path)
+                })
                 .await
                 .unwrap()),
             [sibling.id.as_str(), county.id.as_str()]
         );
         assert!(h
             .db
-            .meetings_visible("nobody", None)
+            .meetings_visible(&Viewer {
+                org_id: "nobody",
+                supervised: None
+            })
             .await
             .unwrap()
             .is_empty());

@@ -13,12 +13,14 @@ use collab::DocId;
 use serde_json::json;
 use server::db::{
     AuditEvent, Db, DbConfig, DbError, DirectoryImport, ImportOrg, ImportUser, NewApiToken, NewOrg,
-    NewRegion, NewSession, NewSpace, NewUser, OidcLogin, Org, OrgPatch, Region, SqliteSync, User,
-    UserPatch,
+    NewRegion, NewSession, NewSpace, NewSpaceDoc, NewUser, OidcLogin, Org, OrgPatch, Region,
+    SqliteSync, User, UserPatch,
 };
+use server::domain::org::DocRole;
 use server::domain::org::{
     Level, Name, OrgCode, OrgKind, OrgRole, RegionCode, RegionPath, SpaceKind, SpaceRole, Username,
 };
+use server::domain::policy::Viewer;
 use sqlx::{Connection, Executor};
 use tempfile::TempDir;
 use tokio::task::JoinSet;
@@ -1057,12 +1059,18 @@ async fn spaces_are_visible_to_members_and_a_covering_region_but_not_a_sibling(h
         let (db, id, path) = (h.db.clone(), org.id.clone(), org.region_path.clone());
         async move {
             let supervised = supervises.then_some(&path);
-            db.spaces_visible(&id, supervised)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|s| s.id)
-                .collect::<Vec<_>>()
+            db.visible_spaces(
+                None,
+                &Viewer {
+                    org_id: &id,
+                    supervised,
+                },
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect::<Vec<_>>()
         }
     };
 
@@ -1091,7 +1099,16 @@ async fn spaces_are_visible_to_members_and_a_covering_region_but_not_a_sibling(h
             member(&court.id, SpaceRole::Observer)
         ]
     );
-    let listed = h.db.spaces_visible(&court.id, None).await.unwrap();
+    let listed =
+        h.db.visible_spaces(
+            None,
+            &Viewer {
+                org_id: &court.id,
+                supervised: None,
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(listed, [full]);
     assert_eq!(h.db.space("no-such-space").await.unwrap(), None);
     assert_eq!(dispute.created_by, "token:abc");
@@ -1178,15 +1195,19 @@ async fn space_documents_are_created_and_listed(h: Harness) {
             .unwrap();
 
     let minutes =
-        h.db.create_space_doc(&space.id, name("会议纪要"), &event("doc_created"))
+        h.db.create_space_doc(&space.id, &shared_doc("会议纪要"), &event("doc_created"))
             .await
             .unwrap();
     let dossier =
-        h.db.create_space_doc(&space.id, name("联合案卷"), &at(T0 + 1, "doc_created"))
-            .await
-            .unwrap();
+        h.db.create_space_doc(
+            &space.id,
+            &shared_doc("联合案卷"),
+            &at(T0 + 1, "doc_created"),
+        )
+        .await
+        .unwrap();
     let orphan =
-        h.db.create_space_doc("no-such-space", name("x"), &event("doc_created"))
+        h.db.create_space_doc("no-such-space", &shared_doc("x"), &event("doc_created"))
             .await;
 
     assert!(
@@ -1373,7 +1394,7 @@ async fn every_change_writes_its_audit_row_in_order(h: Harness) {
     db.remove_space_member(&space.id, &other.id, &event("member_removed"))
         .await
         .unwrap();
-    db.create_space_doc(&space.id, name("纪要"), &event("doc_created"))
+    db.create_space_doc(&space.id, &shared_doc("纪要"), &event("doc_created"))
         .await
         .unwrap();
     db.set_setting("k", "v", &event("setting_changed"))
@@ -1712,6 +1733,15 @@ fn at(time: i64, action: &str) -> AuditEvent {
         target: String::new(),
         detail: json!({ "by": "test" }),
         ip: Some("127.0.0.1".into()),
+    }
+}
+
+/// A new shared document titled `title`.
+fn shared_doc(title: &str) -> NewSpaceDoc {
+    NewSpaceDoc {
+        title: name(title),
+        role: DocRole::Shared,
+        owner_org_id: None,
     }
 }
 

@@ -120,7 +120,7 @@ pub async fn doc_access(db: &Db, actor: &Actor, doc: &DocId) -> Result<Access, D
     let Some(space) = db.space(&space_doc.space_id).await? else {
         return Ok(Access::None);
     };
-    Ok(policy::doc_access(actor, &space.facts(), space_doc.frozen))
+    Ok(policy::doc_access(actor, &space_doc.facts(&space)))
 }
 
 /// Re-decides an open socket's access from its credential, as of now. `None` credential (a

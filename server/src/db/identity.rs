@@ -12,10 +12,10 @@
 use std::fmt;
 
 use crate::domain::org::{
-    Level, Name, OrgCode, OrgKind, OrgRole, RegionCode, RegionPath, SpaceKind, SpaceMember,
-    Username,
+    DocRole, Level, Name, OrgCode, OrgKind, OrgRole, RegionCode, RegionPath, SpaceKind,
+    SpaceMember, Username,
 };
-use crate::domain::policy::SpaceFacts;
+use crate::domain::policy::{DocFacts, SpaceFacts};
 
 // ---- the public types ----
 
@@ -356,7 +356,34 @@ pub struct SpaceDoc {
     pub title: Name,
     /// A frozen document (minutes awaiting signatures) can be read, not edited.
     pub frozen: bool,
+    /// What the document is for, which decides who writes it.
+    pub role: DocRole,
+    /// The one body that writes a section or a statement.
+    pub owner_org_id: Option<String>,
     pub created_at: i64,
+}
+
+impl SpaceDoc {
+    /// What the policy needs to know of this document, in `space` (its own).
+    pub fn facts<'a>(&'a self, space: &'a Space) -> DocFacts<'a> {
+        DocFacts {
+            space: space.facts(),
+            kind: space.kind,
+            role: self.role,
+            owner_org_id: self.owner_org_id.as_deref(),
+            frozen: self.frozen,
+        }
+    }
+}
+
+/// A document to add to a space.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSpaceDoc {
+    pub title: Name,
+    pub role: DocRole,
+    /// Required for a section or a statement, and then one of the space's convening or
+    /// member bodies; absent otherwise.
+    pub owner_org_id: Option<String>,
 }
 
 /// An OpenID Connect sign-in between the redirect to the provider and its callback.

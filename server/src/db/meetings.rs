@@ -28,16 +28,16 @@ use std::collections::HashMap;
 use super::common::RowLocks;
 use super::common::{
     impl_for_both_engines, in_transaction, not_found, on_reader, parse, parse_region_code, rule,
-    subtree_range,
 };
 use super::effects::JobQueries;
 use super::effects::{EffectQueries, Effects};
+use super::spaces::{visible_spaces, write_space, Expect, Spine, VISIBLE};
 use super::{Db, DbError};
 use crate::domain::meeting::{
     AgendaOutcome, AgendaState, Attendance, InvitationState, MeetingKind, MeetingState,
 };
 use crate::domain::org::{Name, RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};
-use crate::domain::policy::SpaceFacts;
+use crate::domain::policy::{SpaceFacts, Viewer};
 
 /// The title of the minutes document every meeting is created with.
 pub const MINUTES_TITLE: &str = "会议纪要";
@@ -412,6 +412,18 @@ fn no_meeting() -> DbError {
     not_found("no meeting with this id")
 }
 
+fn not_invited() -> DbError {
+    not_found("this organization is not invited to the meeting")
+}
+
+/// The meetings' rows of their spaces, for [`write_space!`].
+const SPINE: Spine = Spine {
+    table: "meetings",
+    missing: "no meeting with this id",
+    stale: STALE,
+    moved: "the meeting changed meanwhile",
+};
+
 /// Groups membership rows by space, keeping their order.
 fn members_by_space(
     records: Vec<(String, String, String)>,
@@ -524,10 +536,6 @@ impl_for_both_engines!(MeetingQueries {
 
 /// What the writes of this module share besides [`MeetingQueries`].
 trait MeetingWrites {
-    /// Refuses unless the meeting is (still) in `expected`.
-    async fn expect_state(&mut self, id: &str, expected: MeetingState) -> Result<(), DbError>;
-    /// Refuses unless the meeting is (still) at `expected` revision.
-    async fn expect_revision(&mut self, id: &str, expected: i64) -> Result<(), DbError>;
     /// Refuses with a sentence naming the organization when it does not exist.
     async fn org_exists(&mut self, org_id: &str) -> Result<(), DbError>;
     async fn agenda_item_by_id(
@@ -535,29 +543,11 @@ trait MeetingWrites {
         meeting_id: &str,
         id: &str,
     ) -> Result<Option<AgendaItem>, DbError>;
-    /// Bumps the revision (a change of who is invited).
-    async fn bump_revision(&mut self, id: &str, at: i64) -> Result<(), DbError>;
+    /// The invitation of `org_id` to the meeting, as stored now.
+    async fn invitation(&mut self, meeting_id: &str, org_id: &str) -> Result<Invitation, DbError>;
 }
 
 impl_for_both_engines!(MeetingWrites {
-    async fn expect_state(&mut self, id: &str, expected: MeetingState) -> Result<(), DbError> {
-        let (state, _) = self.lock_meeting(id).await?;
-        if state != expected {
-            return Err(rule(format!(
-                "the meeting changed meanwhile (it is now {state}); reload it and try again"
-            )));
-        }
-        Ok(())
-    }
-
-    async fn expect_revision(&mut self, id: &str, expected: i64) -> Result<(), DbError> {
-        let (_, revision) = self.lock_meeting(id).await?;
-        if revision != expected {
-            return Err(rule(STALE));
-        }
-        Ok(())
-    }
-
     async fn org_exists(&mut self, org_id: &str) -> Result<(), DbError> {
         let found: Option<(String,)> = sqlx::query_as("select id from organizations where id = $1")
             .bind(org_id)
@@ -584,15 +574,9 @@ impl_for_both_engines!(MeetingWrites {
         record.map(AgendaItem::try_from).transpose()
     }
 
-    async fn bump_revision(&mut self, id: &str, at: i64) -> Result<(), DbError> {
-        sqlx::query(
-            "update meetings set revision = revision + 1, updated_at = $2 where space_id = $1",
-        )
-        .bind(id)
-        .bind(at)
-        .execute(&mut *self)
-        .await?;
-        Ok(())
+    async fn invitation(&mut self, meeting_id: &str, org_id: &str) -> Result<Invitation, DbError> {
+        let meeting = self.meeting_by_id(meeting_id).await?.ok_or_else(no_meeting)?;
+        meeting.invitation(org_id).cloned().ok_or_else(not_invited)
     }
 });
 
@@ -646,8 +630,8 @@ impl Db {
                 .await?;
             }
             sqlx::query(
-                "insert into space_docs (doc_id, space_id, title, frozen, created_at)
-                 values ($1, $2, $3, false, $4)",
+                "insert into space_docs (doc_id, space_id, title, frozen, role, created_at)
+                 values ($1, $2, $3, false, 'minutes', $4)",
             )
             .bind(&new.minutes_doc_id)
             .bind(&new.id)
@@ -699,21 +683,10 @@ impl Db {
         on_reader!(self, |conn| conn.meeting_by_id(id).await)
     }
 
-    /// The meetings `org_id` convenes or is invited to, plus, when `supervised` is given, every
-    /// meeting whose region lies in that region path. Soonest-starting last: newest first.
-    pub async fn meetings_visible(
-        &self,
-        org_id: &str,
-        supervised: Option<&RegionPath>,
-    ) -> Result<Vec<Meeting>, DbError> {
-        // Without a supervised path, an empty range: `'' <= path < ''` holds for no path.
-        let (low, high) = supervised.map(subtree_range).unwrap_or_default();
-        let visible = "with visible (id) as (
-                select space_id from space_members where org_id = $1
-                union
-                select s.id from spaces s join regions r on r.code = s.region_code
-                where r.path >= $2 and r.path < $3
-            )";
+    /// The meetings `viewer` may find (the spaces of [`super::spaces::VISIBLE`] that are
+    /// meetings). Soonest-starting last: newest first.
+    pub async fn meetings_visible(&self, viewer: &Viewer<'_>) -> Result<Vec<Meeting>, DbError> {
+        let visible = visible_spaces(viewer);
         type Rows = (
             Vec<MeetingRecord>,
             Vec<InvitationRecord>,
@@ -721,30 +694,30 @@ impl Db {
         );
         let (records, invitations, members): Rows = on_reader!(self, |conn| {
             let records = sqlx::query_as(&format!(
-                "{visible} {MEETING_SELECT} where m.space_id in (select id from visible)
+                "{VISIBLE} {MEETING_SELECT} where m.space_id in (select id from visible)
                          order by m.starts_at desc, m.space_id"
             ))
-            .bind(org_id)
-            .bind(&low)
-            .bind(&high)
+            .bind(visible.org_id)
+            .bind(&visible.low)
+            .bind(&visible.high)
             .fetch_all(&mut *conn)
             .await?;
             let invitations = sqlx::query_as(&format!(
-                "{visible} {INVITATION_SELECT}
+                "{VISIBLE} {INVITATION_SELECT}
                          where i.meeting_id in (select id from visible) {INVITATION_ORDER}"
             ))
-            .bind(org_id)
-            .bind(&low)
-            .bind(&high)
+            .bind(visible.org_id)
+            .bind(&visible.low)
+            .bind(&visible.high)
             .fetch_all(&mut *conn)
             .await?;
             let members = sqlx::query_as(&format!(
-                "{visible} {MEMBER_SELECT}
+                "{VISIBLE} {MEMBER_SELECT}
                          where m.space_id in (select id from visible) {MEMBER_ORDER}"
             ))
-            .bind(org_id)
-            .bind(&low)
-            .bind(&high)
+            .bind(visible.org_id)
+            .bind(&visible.low)
+            .bind(&visible.high)
             .fetch_all(&mut *conn)
             .await?;
             (records, invitations, members)
@@ -770,16 +743,15 @@ impl Db {
         change: &MeetingChange,
         effects: &Effects,
     ) -> Result<Meeting, DbError> {
-        let mail = self.mail_delivery;
-        in_transaction!(self, |conn| {
-            conn.expect_revision(&change.meeting_id, change.expected_revision)
-                .await?;
+        let expect = Expect::Revision(change.expected_revision);
+        write_space!(self, SPINE, &change.meeting_id, expect, change.at, effects, |conn|
+        change {
             sqlx::query(
                 "update meetings set state = $2, starts_at = coalesce($3, starts_at),
                      ends_at = coalesce($4, ends_at),
-                     reply_due_at = case when $10 then $5 else reply_due_at end,
+                     reply_due_at = case when $9 then $5 else reply_due_at end,
                      reason = coalesce($6, reason), started_at = coalesce($7, started_at),
-                     ended_at = coalesce($8, ended_at), revision = revision + 1, updated_at = $9
+                     ended_at = coalesce($8, ended_at)
                  where space_id = $1",
             )
             .bind(&change.meeting_id)
@@ -790,7 +762,6 @@ impl Db {
             .bind(change.reason.as_deref())
             .bind(change.started_at)
             .bind(change.ended_at)
-            .bind(change.at)
             .bind(change.reply_due_at.is_some())
             .execute(&mut *conn)
             .await?;
@@ -804,13 +775,8 @@ impl Db {
                 .execute(&mut *conn)
                 .await?;
             }
-            let meeting = conn
-                .meeting_by_id(&change.meeting_id)
-                .await?
-                .ok_or_else(no_meeting)?;
-            conn.apply_effects(change.at, effects, mail).await?;
-            Ok(meeting)
-        })
+        }
+        answer { conn.meeting_by_id(&change.meeting_id).await?.ok_or_else(no_meeting)? })
     }
 
     /// Closes an ended meeting on its own (see `MeetingQueries::close_meeting`), with
@@ -836,10 +802,9 @@ impl Db {
         reply: &InvitationReply,
         effects: &Effects,
     ) -> Result<Invitation, DbError> {
-        let mail = self.mail_delivery;
-        in_transaction!(self, |conn| {
-            conn.expect_state(&reply.meeting_id, reply.meeting_state)
-                .await?;
+        let expect = Expect::State(reply.meeting_state.as_str());
+        write_space!(self, SPINE, &reply.meeting_id, expect, reply.at, effects, |conn|
+        change {
             let changed = sqlx::query(
                 "update meeting_invitations set state = $3, attendee = $4, delegate = $5,
                      reason = $6, answered_by = $7, answered_at = $8
@@ -857,19 +822,10 @@ impl Db {
             .await?
             .rows_affected();
             if changed == 0 {
-                return Err(not_found("this organization is not invited to the meeting"));
+                return Err(not_invited());
             }
-            let meeting = conn
-                .meeting_by_id(&reply.meeting_id)
-                .await?
-                .ok_or_else(no_meeting)?;
-            let invitation = meeting
-                .invitation(&reply.org_id)
-                .cloned()
-                .ok_or_else(|| not_found("this organization is not invited to the meeting"))?;
-            conn.apply_effects(reply.at, effects, mail).await?;
-            Ok(invitation)
-        })
+        }
+        answer { conn.invitation(&reply.meeting_id, &reply.org_id).await? })
     }
 
     /// Records (or corrects) whether an invited body attended, while the meeting is still in
@@ -885,9 +841,9 @@ impl Db {
         at: i64,
         effects: &Effects,
     ) -> Result<Invitation, DbError> {
-        let mail = self.mail_delivery;
-        in_transaction!(self, |conn| {
-            conn.expect_state(meeting_id, meeting_state).await?;
+        let expect = Expect::State(meeting_state.as_str());
+        write_space!(self, SPINE, meeting_id, expect, at, effects, |conn|
+        change {
             let changed = sqlx::query(
                 "update meeting_invitations set attendance = $3, checked_in_by = $4,
                      checked_in_at = $5
@@ -902,19 +858,10 @@ impl Db {
             .await?
             .rows_affected();
             if changed == 0 {
-                return Err(not_found("this organization is not invited to the meeting"));
+                return Err(not_invited());
             }
-            let meeting = conn
-                .meeting_by_id(meeting_id)
-                .await?
-                .ok_or_else(no_meeting)?;
-            let invitation = meeting
-                .invitation(org_id)
-                .cloned()
-                .ok_or_else(|| not_found("this organization is not invited to the meeting"))?;
-            conn.apply_effects(at, effects, mail).await?;
-            Ok(invitation)
-        })
+        }
+        answer { conn.invitation(meeting_id, org_id).await? })
     }
 
     /// Invites one more body (space member and pending invitation) at `expected_revision`;
@@ -928,9 +875,9 @@ impl Db {
         at: i64,
         effects: &Effects,
     ) -> Result<Meeting, DbError> {
-        let mail = self.mail_delivery;
-        in_transaction!(self, |conn| {
-            conn.expect_revision(meeting_id, expected_revision).await?;
+        let expect = Expect::Revision(expected_revision);
+        write_space!(self, SPINE, meeting_id, expect, at, effects, |conn|
+        change {
             conn.org_exists(&invitee.org_id).await?;
             let present: Option<(String,)> = sqlx::query_as(
                 "select role from space_members where space_id = $1 and org_id = $2",
@@ -961,14 +908,8 @@ impl Db {
             .bind(invitee.role.as_str())
             .execute(&mut *conn)
             .await?;
-            conn.bump_revision(meeting_id, at).await?;
-            let meeting = conn
-                .meeting_by_id(meeting_id)
-                .await?
-                .ok_or_else(no_meeting)?;
-            conn.apply_effects(at, effects, mail).await?;
-            Ok(meeting)
-        })
+        }
+        answer { conn.meeting_by_id(meeting_id).await?.ok_or_else(no_meeting)? })
     }
 
     /// Withdraws a body's invitation (and its part in the space) at `expected_revision`; the
@@ -981,9 +922,9 @@ impl Db {
         at: i64,
         effects: &Effects,
     ) -> Result<Meeting, DbError> {
-        let mail = self.mail_delivery;
-        in_transaction!(self, |conn| {
-            conn.expect_revision(meeting_id, expected_revision).await?;
+        let expect = Expect::Revision(expected_revision);
+        write_space!(self, SPINE, meeting_id, expect, at, effects, |conn|
+        change {
             let (invited,): (i64,) =
                 sqlx::query_as("select count(*) from meeting_invitations where meeting_id = $1")
                     .bind(meeting_id)
@@ -1010,14 +951,8 @@ impl Db {
                 .bind(org_id)
                 .execute(&mut *conn)
                 .await?;
-            conn.bump_revision(meeting_id, at).await?;
-            let meeting = conn
-                .meeting_by_id(meeting_id)
-                .await?
-                .ok_or_else(no_meeting)?;
-            conn.apply_effects(at, effects, mail).await?;
-            Ok(meeting)
-        })
+        }
+        answer { conn.meeting_by_id(meeting_id).await?.ok_or_else(no_meeting)? })
     }
 
     /// Adds an agenda item as the meeting's next (seq = last + 1) while the meeting is still in
@@ -1027,10 +962,9 @@ impl Db {
         new: &NewAgendaItem,
         effects: &Effects,
     ) -> Result<AgendaItem, DbError> {
-        let mail = self.mail_delivery;
-        in_transaction!(self, |conn| {
-            conn.expect_state(&new.meeting_id, new.meeting_state)
-                .await?;
+        let expect = Expect::State(new.meeting_state.as_str());
+        write_space!(self, SPINE, &new.meeting_id, expect, new.at, effects, |conn|
+        change {
             let (seq,): (i64,) = sqlx::query_as(
                 "select coalesce(max(seq), 0) + 1 from meeting_agenda where meeting_id = $1",
             )
@@ -1057,12 +991,11 @@ impl Db {
             .bind(new.at)
             .execute(&mut *conn)
             .await?;
-            let item = conn
-                .agenda_item_by_id(&new.meeting_id, &new.id)
+        }
+        answer {
+            conn.agenda_item_by_id(&new.meeting_id, &new.id)
                 .await?
-                .ok_or_else(|| not_found("no agenda item with this id"))?;
-            conn.apply_effects(new.at, effects, mail).await?;
-            Ok(item)
+                .ok_or_else(|| not_found("no agenda item with this id"))?
         })
     }
 
@@ -1081,9 +1014,9 @@ impl Db {
         at: i64,
         effects: &Effects,
     ) -> Result<AgendaItem, DbError> {
-        let mail = self.mail_delivery;
-        in_transaction!(self, |conn| {
-            conn.expect_state(meeting_id, meeting_state).await?;
+        let expect = Expect::State(meeting_state.as_str());
+        write_space!(self, SPINE, meeting_id, expect, at, effects, |conn|
+        change {
             let query = match change {
                 AgendaChange::Decide { state, note } => sqlx::query(
                     "update meeting_agenda set state = $4, decision_note = $5, decided_by = $6,
@@ -1119,12 +1052,11 @@ impl Db {
                     ),
                 });
             }
-            let item = conn
-                .agenda_item_by_id(meeting_id, item_id)
+        }
+        answer {
+            conn.agenda_item_by_id(meeting_id, item_id)
                 .await?
-                .ok_or_else(|| not_found("no agenda item with this id in this meeting"))?;
-            conn.apply_effects(at, effects, mail).await?;
-            Ok(item)
+                .ok_or_else(|| not_found("no agenda item with this id in this meeting"))?
         })
     }
 

@@ -84,8 +84,8 @@ pub use events::Event;
 pub use handle::{Db, DbConfig, SQLITE_FILE_NAME};
 pub use identity::{
     ApiTokenRow, AuditCheck, AuditEvent, AuditRow, DirectoryImport, ImportOrg, ImportReport,
-    ImportUser, NewApiToken, NewOrg, NewRegion, NewSession, NewSpace, NewUser, OidcLogin, Org,
-    OrgPatch, PasswordRecord, Region, SessionRow, Space, SpaceDoc, User, UserPatch,
+    ImportUser, NewApiToken, NewOrg, NewRegion, NewSession, NewSpace, NewSpaceDoc, NewUser,
+    OidcLogin, Org, OrgPatch, PasswordRecord, Region, SessionRow, Space, SpaceDoc, User, UserPatch,
 };
 pub use jobs::Job;
 pub use meetings::{

@@ -5,10 +5,14 @@
 //!
 //! An organization sees a space it takes part in (any role). A judicial bureau also sees the
 //! spaces of its region and every region below it, and nothing of a sibling region (DOMAIN.md,
-//! "What must never happen"). [`Db::spaces_visible`] answers both parts in one query; the rule
-//! about *who* counts as supervising lives in `domain::policy`, which passes the region path
-//! in. A space stores its region's code, not its path, so moving a region moves its spaces
+//! "What must never happen"). [`VISIBLE`] answers both parts in one query, which
+//! [`Db::visible_spaces`] and every workflow's list (`Db::meetings_visible`, …) share; the
+//! rule about *who* counts as supervising lives in `domain::policy` ([`Viewer`]). A space stores its region's code, not its path, so moving a region moves its spaces
 //! along with it.
+//!
+//! Every workflow's write to its space takes the same steps (check the revision or state the
+//! caller read, change, bump, read back, apply effects): [`write_space!`] is that skeleton,
+//! parameterized by the workflow's [`Spine`].
 //!
 //! A space always keeps at least one convener: without one, no one could manage who takes
 //! part. Membership changes check that in their transaction, under the membership lock on
@@ -19,13 +23,158 @@ use std::collections::HashMap;
 use super::audit::AuditQueries;
 use super::common::{
     impl_for_both_engines, in_transaction, lock_keys, new_id, not_found, on_reader, parse,
-    parse_name, parse_region_code, rule, subtree_range, Exclusive,
+    parse_name, parse_region_code, rule, subtree_range, Exclusive, RowLocks,
 };
 use super::directory::DirectoryQueries;
-use super::identity::{AuditEvent, NewSpace, Space, SpaceDoc};
+use super::identity::{AuditEvent, NewSpace, NewSpaceDoc, Space, SpaceDoc};
 use super::{Db, DbError};
 use crate::domain::org::SpaceMember;
-use crate::domain::org::{Name, RegionPath, SpaceRole};
+use crate::domain::org::{RegionPath, SpaceKind, SpaceRole};
+use crate::domain::policy::Viewer;
+
+/// `with visible (id) as (…)`: the ids of the spaces a [`Viewer`] may find, with its three
+/// parameters `$1` (the viewer's organization), `$2` and `$3` (the supervised region's range,
+/// from [`visible_spaces`]). Every list of a workflow's spaces (meetings, disputes, …) starts
+/// with it, so "which spaces may I see" is answered in one place.
+pub(super) const VISIBLE: &str = "with visible (id) as (
+        select space_id from space_members where org_id = $1
+        union
+        select s.id from spaces s join regions r on r.code = s.region_code
+        where r.path >= $2 and r.path < $3
+    )";
+
+/// The parameters of [`VISIBLE`] for a viewer.
+pub(super) struct VisibleSpaces<'a> {
+    pub org_id: &'a str,
+    pub low: String,
+    pub high: String,
+}
+
+/// [`VISIBLE`]'s parameters: the viewer's organization, and the range of region paths it
+/// supervises (empty, `'' <= path < ''`, for a body that supervises none).
+pub(super) fn visible_spaces<'a>(viewer: &Viewer<'a>) -> VisibleSpaces<'a> {
+    let (low, high) = viewer.supervised.map(subtree_range).unwrap_or_default();
+    VisibleSpaces {
+        org_id: viewer.org_id,
+        low,
+        high,
+    }
+}
+
+/// How a workflow keeps the row of its space: the table that holds it (keyed by `space_id`,
+/// with `state`, `revision` and `updated_at` columns) and the words of the refusals
+/// [`write_space!`] gives for it. Each workflow's db module has one (`meetings.rs`: `SPINE`).
+pub(crate) struct Spine {
+    /// `meetings`, `disputes`, …
+    pub table: &'static str,
+    /// When the row does not exist: "no meeting with this id".
+    pub missing: &'static str,
+    /// When the caller read an older revision: "the meeting was changed by someone else
+    /// meanwhile; reload it and try again".
+    pub stale: &'static str,
+    /// When the state moved since the caller saw it: "the meeting changed meanwhile"; the
+    /// refusal adds the state it is in now.
+    pub moved: &'static str,
+}
+
+/// What a write checks of its workflow's row before it changes anything.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Expect<'a> {
+    /// The row is still at the revision the caller read; the write then bumps it, so the next
+    /// writer who read the old one is refused.
+    Revision(i64),
+    /// The row is still in the state the caller saw (a write that leaves the revision alone:
+    /// an invitation's answer, a check-in, an agenda item).
+    State(&'a str),
+}
+
+/// The statements [`write_space!`] runs on a workflow's row.
+pub(crate) trait SpineQueries {
+    /// Locks the row to the end of the transaction (PostgreSQL) and checks `expect`.
+    async fn expect_row(
+        &mut self,
+        spine: &Spine,
+        id: &str,
+        expect: Expect<'_>,
+    ) -> Result<(), DbError>;
+    /// Revision + 1, updated at `at`.
+    async fn bump_row(&mut self, spine: &Spine, id: &str, at: i64) -> Result<(), DbError>;
+}
+
+impl_for_both_engines!(SpineQueries {
+    async fn expect_row(
+        &mut self,
+        spine: &Spine,
+        id: &str,
+        expect: Expect<'_>,
+    ) -> Result<(), DbError> {
+        let for_update = self.for_update();
+        let found: Option<(String, i64)> = sqlx::query_as(&format!(
+            "select state, revision from {} where space_id = $1{for_update}",
+            spine.table
+        ))
+        .bind(id)
+        .fetch_optional(&mut *self)
+        .await?;
+        let (state, revision) = found.ok_or_else(|| not_found(spine.missing))?;
+        match expect {
+            Expect::Revision(expected) if revision != expected => Err(rule(spine.stale)),
+            Expect::State(expected) if state != expected => Err(rule(format!(
+                "{} (it is now {state}); reload it and try again",
+                spine.moved
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    async fn bump_row(&mut self, spine: &Spine, id: &str, at: i64) -> Result<(), DbError> {
+        sqlx::query(&format!(
+            "update {} set revision = revision + 1, updated_at = $2 where space_id = $1",
+            spine.table
+        ))
+        .bind(id)
+        .bind(at)
+        .execute(&mut *self)
+        .await?;
+        Ok(())
+    }
+});
+
+/// One write to a workflow's space (a meeting, a dispute, an investigation group): the
+/// skeleton every such write shares, in one transaction:
+///
+/// 1. lock the workflow's row and check what the caller read ([`Expect`]), else refuse;
+/// 2. run `change` (the workflow's own statements; a `return Err(…)` rolls everything back);
+/// 3. for [`Expect::Revision`], bump the revision;
+/// 4. compute `answer` (usually the row read back, so the caller sees the new revision);
+/// 5. apply the [`Effects`](super::Effects): other workflows' rows, events, jobs, audit rows.
+///
+/// ```ignore
+/// write_space!(self, SPINE, id, Expect::Revision(expected), at, effects, |conn|
+///     change { /* update … */ }
+///     answer { conn.meeting_by_id(id).await?.ok_or_else(no_meeting)? })
+/// ```
+macro_rules! write_space {
+    ($db:expr, $spine:expr, $id:expr, $expect:expr, $at:expr, $effects:expr, |$conn:ident|
+        change $change:block answer $answer:block) => {{
+        let mail = $db.mail_delivery;
+        let (id, expect, at): (&str, $crate::db::spaces::Expect<'_>, i64) = ($id, $expect, $at);
+        $crate::db::common::in_transaction!($db, |$conn| {
+            $crate::db::spaces::SpineQueries::expect_row(&mut *$conn, &$spine, id, expect)
+                .await?;
+            $change
+            if let $crate::db::spaces::Expect::Revision(_) = expect {
+                $crate::db::spaces::SpineQueries::bump_row(&mut *$conn, &$spine, id, at).await?;
+            }
+            let answer = $answer;
+            $crate::db::effects::EffectQueries::apply_effects(&mut *$conn, at, $effects, mail)
+                .await?;
+            Ok(answer)
+        })
+    }};
+}
+
+pub(crate) use write_space;
 
 /// A space as stored, with its region's path, before its members are attached.
 #[derive(sqlx::FromRow)]
@@ -76,6 +225,8 @@ struct SpaceDocRecord {
     space_id: String,
     title: String,
     frozen: bool,
+    role: String,
+    owner_org_id: Option<String>,
     created_at: i64,
 }
 
@@ -87,12 +238,15 @@ impl TryFrom<SpaceDocRecord> for SpaceDoc {
             space_id: d.space_id,
             title: parse_name(&d.title)?,
             frozen: d.frozen,
+            role: parse(&d.role)?,
+            owner_org_id: d.owner_org_id,
             created_at: d.created_at,
         })
     }
 }
 
-const DOC_SELECT: &str = "select doc_id, space_id, title, frozen, created_at from space_docs";
+const DOC_SELECT: &str =
+    "select doc_id, space_id, title, frozen, role, owner_org_id, created_at from space_docs";
 
 /// Groups membership rows by space, keeping their order.
 fn members_by_space(
@@ -201,38 +355,34 @@ impl Db {
         on_reader!(self, |conn| conn.space_by_id(id).await)
     }
 
-    /// The spaces `org_id` takes part in, plus, when `supervised` is given, every space whose
-    /// region lies in that region path (the region or below). Newest first.
-    pub async fn spaces_visible(
+    /// The spaces `viewer` may find (see [`visible_spaces`]), of `kind` when given. Newest
+    /// first.
+    pub async fn visible_spaces(
         &self,
-        org_id: &str,
-        supervised: Option<&RegionPath>,
+        kind: Option<SpaceKind>,
+        viewer: &Viewer<'_>,
     ) -> Result<Vec<Space>, DbError> {
-        // Without a supervised path, an empty range: `'' <= path < ''` holds for no path.
-        let (low, high) = supervised.map(subtree_range).unwrap_or_default();
-        let visible = "with visible (id) as (
-                select space_id from space_members where org_id = $1
-                union
-                select s.id from spaces s join regions r on r.code = s.region_code
-                where r.path >= $2 and r.path < $3
-            )";
+        let visible = visible_spaces(viewer);
+        let kind = kind.map(SpaceKind::as_str);
         let (records, members): (Vec<SpaceRecord>, Vec<MemberRecord>) = on_reader!(self, |conn| {
             let records = sqlx::query_as(&format!(
-                "{visible} {SPACE_SELECT} where s.id in (select id from visible)
+                "{VISIBLE} {SPACE_SELECT} where s.id in (select id from visible)
+                     and ($4 is null or s.kind = $4)
                      order by s.created_at desc, s.id"
             ))
-            .bind(org_id)
-            .bind(&low)
-            .bind(&high)
+            .bind(visible.org_id)
+            .bind(&visible.low)
+            .bind(&visible.high)
+            .bind(kind)
             .fetch_all(&mut *conn)
             .await?;
             let members = sqlx::query_as(&format!(
-                "{visible} select m.space_id, m.org_id, m.role from space_members m
+                "{VISIBLE} select m.space_id, m.org_id, m.role from space_members m
                      where m.space_id in (select id from visible) {MEMBER_ORDER}"
             ))
-            .bind(org_id)
-            .bind(&low)
-            .bind(&high)
+            .bind(visible.org_id)
+            .bind(&visible.low)
+            .bind(&visible.high)
             .fetch_all(&mut *conn)
             .await?;
             (records, members)
@@ -308,24 +458,55 @@ impl Db {
     }
 
     /// Creates a document in a space. Its id is a new UUID, which is a valid collab document id.
+    /// Refused (Rule) when a section or statement has no owner, another role has one, or the
+    /// owner is not one of the space's convening or member bodies.
     pub async fn create_space_doc(
         &self,
         space_id: &str,
-        title: Name,
+        new: &NewSpaceDoc,
         event: &AuditEvent,
     ) -> Result<SpaceDoc, DbError> {
         let doc_id = new_id();
         in_transaction!(self, |conn| {
-            if conn.space_by_id(space_id).await?.is_none() {
+            let Some(space) = conn.space_by_id(space_id).await? else {
                 return Err(not_found(format!("no space with id {space_id}")));
+            };
+            match (new.role.is_owned(), new.owner_org_id.as_deref()) {
+                (true, None) => {
+                    return Err(rule(format!(
+                        "a {} is written by one body: name it as owner_org_id",
+                        new.role
+                    )))
+                }
+                (false, Some(_)) => {
+                    return Err(rule(format!(
+                        "a {} document has no owner; only a section or a statement has one",
+                        new.role
+                    )))
+                }
+                (true, Some(owner)) => {
+                    let writes = space.members.iter().any(|m| {
+                        m.org_id == owner
+                            && matches!(m.role, SpaceRole::Convener | SpaceRole::Member)
+                    });
+                    if !writes {
+                        return Err(rule(
+                            "owner_org_id must be one of the space's convening or member bodies",
+                        ));
+                    }
+                }
+                (false, None) => {}
             }
             sqlx::query(
-                "insert into space_docs (doc_id, space_id, title, frozen, created_at)
-                 values ($1, $2, $3, false, $4)",
+                "insert into space_docs (doc_id, space_id, title, frozen, role, owner_org_id,
+                                         created_at)
+                 values ($1, $2, $3, false, $4, $5, $6)",
             )
             .bind(&doc_id)
             .bind(space_id)
-            .bind(title.as_str())
+            .bind(new.title.as_str())
+            .bind(new.role.as_str())
+            .bind(new.owner_org_id.as_deref())
             .bind(event.at)
             .execute(&mut *conn)
             .await?;
@@ -333,8 +514,10 @@ impl Db {
             Ok(SpaceDoc {
                 doc_id: doc_id.clone(),
                 space_id: space_id.to_owned(),
-                title: title.clone(),
+                title: new.title.clone(),
                 frozen: false,
+                role: new.role,
+                owner_org_id: new.owner_org_id.clone(),
                 created_at: event.at,
             })
         })

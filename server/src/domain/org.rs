@@ -138,6 +138,29 @@ labelled_enum! {
     }
 }
 
+labelled_enum! {
+    /// What a document of a space is for, which decides who writes it.
+    pub enum DocRole {
+        /// 共同编辑: every convening and member body writes it.
+        Shared = ("shared", "共同编辑", "Shared"),
+        /// 会议纪要: a meeting's minutes, written like a shared document until frozen.
+        Minutes = ("minutes", "会议纪要", "Minutes"),
+        /// 分工章节: a section of a joint dossier that one member body keeps.
+        Section = ("section", "分工章节", "Section"),
+        /// 当事方陈述: a party's statement in a dispute, written by that party alone.
+        Statement = ("statement", "当事方陈述", "Party statement"),
+        /// 协调意见: the decision the convening bureau writes; the parties read it.
+        Decision = ("decision", "协调意见", "Decision"),
+    }
+}
+
+impl DocRole {
+    /// Whether one body owns (alone writes) a document of this role.
+    pub fn is_owned(self) -> bool {
+        matches!(self, DocRole::Section | DocRole::Statement)
+    }
+}
+
 /// One organization's part in a space.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpaceMember {

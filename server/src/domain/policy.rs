@@ -34,7 +34,9 @@ use std::str::FromStr;
 use collab::Access;
 use serde::{Deserialize, Serialize};
 
-use super::org::{Invalid, OrgKind, OrgRole, RegionPath, SpaceMember, SpaceRole};
+use super::org::{
+    DocRole, Invalid, OrgKind, OrgRole, RegionPath, SpaceKind, SpaceMember, SpaceRole,
+};
 use super::task::Party;
 
 /// Who is acting, as the authentication layer established it (never as the client claims).
@@ -211,6 +213,21 @@ pub struct SpaceFacts<'a> {
     pub region_path: &'a RegionPath,
     /// The participating organizations (by id) and their roles.
     pub members: &'a [SpaceMember],
+}
+
+/// What policy needs to know about a document: its space, what the document is for, the
+/// body that owns it (when one body alone writes it), and whether it is frozen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocFacts<'a> {
+    pub space: SpaceFacts<'a>,
+    /// What the space is (a meeting, a dispute, an investigation group).
+    pub kind: SpaceKind,
+    pub role: DocRole,
+    /// The one body that writes a [`DocRole::Section`] or [`DocRole::Statement`]; every
+    /// other participant reads it.
+    pub owner_org_id: Option<&'a str>,
+    /// A frozen document (text awaiting or bearing signatures) never moves.
+    pub frozen: bool,
 }
 
 /// What policy needs to know about a task: the two bodies on its sides.
@@ -648,6 +665,26 @@ pub fn event_visible(actor: &Actor, kind: &str) -> bool {
     }
 }
 
+/// Whose spaces a caller may find in a list: those its organization takes part in, and for a
+/// judicial bureau also every space of its region and the regions below (监督), never a
+/// sibling region's. The database narrows a list by it; the policy still decides each item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer<'a> {
+    pub org_id: &'a str,
+    /// The region a judicial bureau supervises; `None` for any other body.
+    pub supervised: Option<&'a RegionPath>,
+}
+
+/// The [`Viewer`] an actor is; `None` for someone who acts for no organization (an operator
+/// sees no space through that role).
+pub fn viewer(actor: &Actor) -> Option<Viewer<'_>> {
+    let org = actor.org.as_ref()?;
+    Some(Viewer {
+        org_id: &org.id,
+        supervised: (org.kind == OrgKind::JudicialBureau).then_some(&org.region_path),
+    })
+}
+
 /// What the actor's organization is to a space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpaceAccess {
@@ -679,18 +716,30 @@ pub fn space_access(actor: &Actor, space: &SpaceFacts) -> SpaceAccess {
     SpaceAccess::None
 }
 
-/// Says what the actor may do to a document of `space`: the level handed to
-/// `collab::Session::join` and enforced on every message.
+/// Says what the actor may do to a document: the level handed to `collab::Session::join`
+/// and enforced on every message.
 ///
-/// Convener and member organizations write (read only once the document is frozen: a frozen
-/// text is what signatories sign, so it must not move); observers and the supervising bureau
-/// read; everyone else gets nothing. A token is further limited by `docs:read` / `docs:write`;
-/// a ticket counts as the session that obtained it.
-pub fn doc_access(actor: &Actor, space: &SpaceFacts, frozen: bool) -> Access {
-    let by_role = match space_access(actor, space) {
-        SpaceAccess::Participate(SpaceRole::Convener | SpaceRole::Member) if !frozen => {
-            Access::Write
+/// Convener and member organizations write a shared document or minutes (read only once the
+/// document is frozen: a frozen text is what signatories sign, so it must not move); a
+/// section or a party's statement is written by the body that owns it alone, a decision by
+/// the convening body alone; observers, the other participants and the supervising bureau
+/// read; everyone else gets nothing. A token is further limited by `docs:read` /
+/// `docs:write`; a ticket counts as the session that obtained it.
+pub fn doc_access(actor: &Actor, doc: &DocFacts) -> Access {
+    let writer = match space_access(actor, &doc.space) {
+        SpaceAccess::Participate(role @ (SpaceRole::Convener | SpaceRole::Member)) => {
+            match doc.role {
+                DocRole::Shared | DocRole::Minutes => true,
+                DocRole::Decision => role == SpaceRole::Convener,
+                DocRole::Section | DocRole::Statement => doc
+                    .owner_org_id
+                    .is_some_and(|owner| belongs_to(actor, owner)),
+            }
         }
+        _ => false,
+    };
+    let by_role = match space_access(actor, &doc.space) {
+        SpaceAccess::Participate(_) if writer && !doc.frozen => Access::Write,
         SpaceAccess::Participate(_) | SpaceAccess::Supervise => Access::Read,
         SpaceAccess::None => Access::None,
     };
@@ -826,6 +875,17 @@ mod tests {
         ]
     }
 
+    /// A shared document of `space`, open or frozen.
+    fn shared(space: SpaceFacts<'_>, frozen: bool) -> DocFacts<'_> {
+        DocFacts {
+            space,
+            kind: SpaceKind::Meeting,
+            role: DocRole::Shared,
+            owner_org_id: None,
+            frozen,
+        }
+    }
+
     fn county_space_members() -> Vec<SpaceMember> {
         vec![
             SpaceMember::new(CONVENER, SpaceRole::Convener),
@@ -926,16 +986,59 @@ mod tests {
             _ => Access::None,
         };
         // Same columns as above.
+        let doc = |role, owner_org_id, frozen| DocFacts {
+            space,
+            kind: SpaceKind::Meeting,
+            role,
+            owner_org_id,
+            frozen,
+        };
         assert_row(
             "an open document",
             "- R - R W W R - W W R -",
-            |actor| doc_access(actor, &space, false),
+            |actor| doc_access(actor, &doc(DocRole::Shared, None, false)),
             meaning,
         );
         assert_row(
             "a frozen document",
             "- R - R R R R - R R R -",
-            |actor| doc_access(actor, &space, true),
+            |actor| doc_access(actor, &doc(DocRole::Minutes, None, true)),
+            meaning,
+        );
+        assert_row(
+            "open minutes",
+            "- R - R W W R - W W R -",
+            |actor| doc_access(actor, &doc(DocRole::Minutes, None, false)),
+            meaning,
+        );
+        assert_row(
+            "a section the member body keeps",
+            "- R - R W R R - W W R -",
+            |actor| doc_access(actor, &doc(DocRole::Section, Some(MEMBER), false)),
+            meaning,
+        );
+        assert_row(
+            "the convener's own statement",
+            "- R - R R W R - R R R -",
+            |actor| doc_access(actor, &doc(DocRole::Statement, Some(CONVENER), false)),
+            meaning,
+        );
+        assert_row(
+            "a section without an owner",
+            "- R - R R R R - R R R -",
+            |actor| doc_access(actor, &doc(DocRole::Section, None, false)),
+            meaning,
+        );
+        assert_row(
+            "the convener's decision",
+            "- R - R R W R - R R R -",
+            |actor| doc_access(actor, &doc(DocRole::Decision, None, false)),
+            meaning,
+        );
+        assert_row(
+            "a frozen section of its owner",
+            "- R - R R R R - R R R -",
+            |actor| doc_access(actor, &doc(DocRole::Section, Some(MEMBER), true)),
             meaning,
         );
     }
@@ -977,7 +1080,10 @@ mod tests {
             space_access(&city_bureau, &space),
             SpaceAccess::Participate(SpaceRole::Member)
         );
-        assert_eq!(doc_access(&city_bureau, &space, false), Access::Write);
+        assert_eq!(
+            doc_access(&city_bureau, &shared(space, false)),
+            Access::Write
+        );
     }
 
     #[test]
@@ -1024,9 +1130,9 @@ mod tests {
         let mut operator_of_bureau = bureau("bureau-city", CITY);
         operator_of_bureau.operator = true;
 
-        assert_eq!(doc_access(&operator(), &space, false), Access::None);
+        assert_eq!(doc_access(&operator(), &shared(space, false)), Access::None);
         assert_eq!(
-            doc_access(&operator_of_observer, &space, false),
+            doc_access(&operator_of_observer, &shared(space, false)),
             Access::Read
         );
         assert!(decide(&operator_of_observer, &Action::CreateSpaceDoc(space)).is_err());
@@ -1081,7 +1187,7 @@ mod tests {
         );
 
         assert!(decide(&writer, &Action::ReadSpace(space)).is_ok());
-        assert_eq!(doc_access(&writer, &space, true), Access::Read);
+        assert_eq!(doc_access(&writer, &shared(space, true)), Access::Read);
         assert!(!Permission::DocsRead.grants(Permission::DocsWrite));
         assert!(!Permission::SpacesWrite.grants(Permission::DocsRead));
     }
@@ -1103,10 +1209,10 @@ mod tests {
             Credential::Ticket,
         );
 
-        assert_eq!(doc_access(&by_ticket, &space, false), Access::Write);
-        assert_eq!(doc_access(&by_ticket, &space, true), Access::Read);
+        assert_eq!(doc_access(&by_ticket, &shared(space, false)), Access::Write);
+        assert_eq!(doc_access(&by_ticket, &shared(space, true)), Access::Read);
         assert_eq!(
-            doc_access(&supervisor_by_ticket, &space, false),
+            doc_access(&supervisor_by_ticket, &shared(space, false)),
             Access::Read
         );
         assert!(decide(&by_ticket, &Action::ReadSpace(space)).is_ok());

@@ -87,6 +87,7 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(ops::router())
         .merge(calendar::router())
         .merge(inbox::router())
+        .merge(spaces::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.
@@ -127,7 +128,6 @@ pub fn router(state: AppState) -> Router {
         .merge(directory::router())
         .merge(users::router())
         .merge(tokens::router())
-        .merge(spaces::router())
         .merge(audit::router())
         .merge(events::router())
         .merge(webhooks::router())

@@ -652,11 +652,10 @@ pub async fn create(
 /// The meetings the caller's body convenes or is invited to, and, for a judicial bureau, those
 /// of its region and below. Empty for a caller who acts for no body.
 pub async fn list(services: &Services, caller: &Caller) -> Result<Vec<MeetingView>, Error> {
-    let Some(org) = &caller.org else {
+    let Some(viewer) = policy::viewer(&caller.actor) else {
         return Ok(Vec::new());
     };
-    let supervised = (org.kind == OrgKind::JudicialBureau).then_some(&org.region_path);
-    let meetings = services.db.meetings_visible(&org.id, supervised).await?;
+    let meetings = services.db.meetings_visible(&viewer).await?;
     // The query narrows; the policy decides (a token without spaces:read sees none).
     Ok(meetings
         .into_iter()

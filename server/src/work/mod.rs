@@ -43,6 +43,7 @@ pub mod minutes;
 pub mod notices;
 pub mod schedule;
 pub mod sessions;
+pub mod spaces;
 pub mod tasks;
 
 pub use error::Error;
