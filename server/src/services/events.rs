@@ -42,6 +42,7 @@ pub struct EventBody {
     /// Unix milliseconds.
     pub at: i64,
     /// Always a `title` and the ids needed to link; never a secret.
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub payload: Value,
 }
 

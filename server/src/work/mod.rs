@@ -238,7 +238,8 @@ pub(crate) fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64)
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InboxPage {
     pub events: Vec<EventBody>,
-    /// Where the next (older) page starts (`?before=`); `None` at the end.
+    /// Where the next (older) page starts (`?before=`); `null` at the end.
+    #[schema(required)]
     pub next_before: Option<i64>,
 }
 

@@ -4,15 +4,11 @@
 // `Last-Event-ID`, and the server replays what was missed exactly once. Each event arrives
 // under its kind as the SSE event name, so the client listens for every kind it knows; a page
 // subscribes with `onEvent` and refreshes what it shows.
+import type { Schema } from './schema'
 import { ref } from 'vue'
 
-export interface ConcordEvent {
-  id: number
-  kind: string
-  subject: string
-  at: number
-  payload: Record<string, unknown>
-}
+/** An event as the stream, the inbox and webhooks carry it (the server's `EventBody`). */
+export type ConcordEvent = Schema<'EventBody'>
 
 export const KINDS = [
   'task.dispatched', 'task.acknowledged', 'task.started', 'task.submitted', 'task.returned',

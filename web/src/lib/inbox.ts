@@ -4,13 +4,10 @@
 // Only the request lives here; it must never subscribe to the live stream (that is
 // `events.ts`) nor decide which events a page shows.
 import { get } from './api'
-import type { ConcordEvent } from './events'
+import type { Schema } from './schema'
 
-export interface InboxPage {
-  events: ConcordEvent[]
-  /** Pass as `before` for the next (older) page; null at the end. */
-  next_before: number | null
-}
+/** A page of events; pass `next_before` as `before` for the next (older) page. */
+export type InboxPage = Schema<'InboxPage'>
 
 /** A page of the feed: `limit` events older than `before` (the newest when absent). */
 export function loadInbox(limit: number, before?: number | null): Promise<InboxPage> {
