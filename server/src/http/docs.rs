@@ -1,9 +1,9 @@
 //! `/ws/docs/{doc_id}`: the standard y-websocket protocol, one document per socket.
 //!
-//! The handler authorizes (a ticket, or the session cookie with this server's Origin), joins the room *before* upgrading (so an unknown
-//! ticket is a 401 and an unreachable database a 503, not a socket that closes at once), then
-//! hands the socket to [`serve_socket`], which only moves bytes between the socket and the
-//! `collab` session. All protocol logic is in `collab`.
+//! The handler admits (authorizes and joins the room before upgrading, so an unknown ticket
+//! is a 401 and an unreachable database a 503, not a socket that closes at once), then hands
+//! the socket to [`serve_socket`], which only moves bytes between the socket and the `collab`
+//! session. All protocol logic is in `collab`.
 
 use std::time::Duration;
 
@@ -12,20 +12,20 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use collab::{close_code, Access, Close, DocId, Outbox, Outgoing, Session};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio::sync::broadcast;
 use tracing::Instrument;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth;
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusals};
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/ws/docs/{doc_id}", get(upgrade))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upgrade))
 }
 
 #[derive(Debug, Deserialize)]
@@ -39,6 +39,16 @@ const SOCKET_BUFFER: usize = 4 * 1024;
 /// A client that does not take a frame within this time is treated as gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Opens a document over the y-websocket protocol (the upgrade answers 101; a refusal before
+/// it is a JSON error: 401 without a credential, 404 for a document the caller may not open).
+#[utoipa::path(
+    get, path = "/ws/docs/{doc_id}", tag = "documents", operation_id = "docs_socket",
+    params(
+        ("doc_id" = String, Path, description = "the document id"),
+        ("ticket" = Option<String>, Query, description = "a ticket from POST /api/docs/{id}/ticket; without it, the session cookie and this server's Origin")
+    ),
+    responses((status = 101, description = "switching to the y-websocket protocol"), Refusals)
+)]
 async fn upgrade(
     State(state): State<AppState>,
     Path(doc_id): Path<String>,
@@ -49,6 +59,26 @@ async fn upgrade(
     let doc = DocId::parse(&doc_id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let grant =
         auth::authorize_doc(state.doc_gate(), query.ticket.as_deref(), &headers, &doc).await?;
+    let ws = ws.map_err(|_| {
+        ApiError::BadRequest(
+            "this address speaks the y-websocket protocol: open it as a WebSocket".into(),
+        )
+    })?;
+    let admitted = join(&state, doc, grant).await?;
+    Ok(accept(ws, state, admitted))
+}
+
+/// A socket the policy let in and whose room it joined, before the upgrade.
+struct Admitted {
+    session: Session,
+    outbox: Outbox,
+    recheck: Option<Recheck>,
+    span: tracing::Span,
+}
+
+/// Joins the document's room with what the policy granted, *before* upgrading, so an
+/// unreachable database is a 503, not a socket that closes at once.
+async fn join(state: &AppState, doc: DocId, grant: auth::DocGrant) -> Result<Admitted, ApiError> {
     let (principal, access) = (grant.principal, grant.access);
     let recheck = grant.credential.map(|credential| Recheck {
         credential,
@@ -56,15 +86,19 @@ async fn upgrade(
         user_id: principal.user_id.clone(),
         org_id: principal.org.clone(),
     });
-    let ws = ws.map_err(|_| {
-        ApiError::BadRequest(
-            "this address speaks the y-websocket protocol: open it as a WebSocket".into(),
-        )
-    })?;
-    let user = principal.user_id.clone();
-    let (session, outbox) =
-        Session::join(&state.services.rooms, doc.clone(), principal, access).await?;
-    let span = tracing::info_span!("ws", doc = %doc, user = %user, access = ?access);
+    let span = tracing::info_span!("ws", doc = %doc, user = %principal.user_id, access = ?access);
+    let (session, outbox) = Session::join(&state.services.rooms, doc, principal, access).await?;
+    Ok(Admitted {
+        session,
+        outbox,
+        recheck,
+        span,
+    })
+}
+
+/// Upgrades to a websocket sized for y-websocket traffic and serves it, tracked so that
+/// shutdown waits for it.
+fn accept(ws: WebSocketUpgrade, state: AppState, admitted: Admitted) -> Response {
     // Leave headroom above the limit so that a frame slightly too large is read and refused
     // with a reason, rather than failing inside the websocket codec.
     let codec_limit = state
@@ -72,8 +106,13 @@ async fn upgrade(
         .max_frame_bytes
         .saturating_mul(2)
         .max(64 * 1024);
-    Ok(ws
-        .max_message_size(codec_limit)
+    let Admitted {
+        session,
+        outbox,
+        recheck,
+        span,
+    } = admitted;
+    ws.max_message_size(codec_limit)
         .max_frame_size(codec_limit)
         // tungstenite's defaults (128 KiB each way) would cost 256 KiB per idle client; most
         // y-websocket messages are tens of bytes. Buffers still grow for a large frame.
@@ -84,7 +123,7 @@ async fn upgrade(
             connections.track_future(
                 serve_socket(socket, session, outbox, state, recheck).instrument(span),
             )
-        }))
+        })
 }
 
 /// Moves frames between one socket and its session until either side ends it.

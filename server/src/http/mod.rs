@@ -88,6 +88,7 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(calendar::router())
         .merge(inbox::router())
         .merge(spaces::router())
+        .merge(docs::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.
@@ -122,7 +123,6 @@ pub fn router(state: AppState) -> Router {
                 }
             }),
         )
-        .merge(docs::router())
         .merge(auth::router())
         .merge(oidc::router())
         .merge(directory::router())

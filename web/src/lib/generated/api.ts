@@ -176,6 +176,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/ws/docs/{doc_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Opens a document over the y-websocket protocol (the upgrade answers 101; a refusal before
+         *     it is a JSON error: 401 without a credential, 404 for a document the caller may not open).
+         */
+        get: operations["docs_socket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -928,6 +948,52 @@ export interface operations {
             };
             /** @description the database does not answer */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    docs_socket: {
+        parameters: {
+            query?: {
+                /** @description a ticket from POST /api/docs/{id}/ticket; without it, the session cookie and this server's Origin */
+                ticket?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the document id */
+                doc_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description switching to the y-websocket protocol */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
