@@ -35,13 +35,13 @@ mod users;
 mod web;
 mod webhooks;
 
-use std::sync::Arc;
+use std::sync::OnceLock;
 
-use axum::routing::get;
 use axum::Router;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::ErrorBody;
 use crate::state::AppState;
@@ -84,6 +84,7 @@ impl Modify for Credentials {
 /// Every described route, with its description.
 fn described() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(openapi_document))
         .merge(ops::router())
         .merge(calendar::router())
         .merge(inbox::router())
@@ -97,32 +98,34 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// The document as served and as committed in `docs/openapi.json`: pretty JSON, one final
-/// newline.
-pub fn openapi_json() -> String {
-    let mut json = openapi()
-        .to_pretty_json()
-        .expect("an OpenAPI document serializes");
-    json.push('\n');
-    json
+/// newline. Built once per process.
+pub fn openapi_json() -> &'static str {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut json = openapi()
+            .to_pretty_json()
+            .expect("an OpenAPI document serializes");
+        json.push('\n');
+        json
+    })
+}
+
+/// This document: the REST interface in OpenAPI 3.1, for agency systems that integrate.
+#[utoipa::path(
+    get, path = "/api/openapi.json", tag = "operations", operation_id = "openapi",
+    responses((status = 200, description = "the OpenAPI document", content_type = "application/json", body = Object))
+)]
+async fn openapi_document() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi_json(),
+    )
 }
 
 pub fn router(state: AppState) -> Router {
     let (described, _) = described().split_for_parts();
-    let document: Arc<str> = openapi_json().into();
     Router::new()
         .merge(described)
-        .route(
-            "/api/openapi.json",
-            get(move || {
-                let document = document.clone();
-                async move {
-                    (
-                        [(axum::http::header::CONTENT_TYPE, "application/json")],
-                        document.to_string(),
-                    )
-                }
-            }),
-        )
         .merge(auth::router())
         .merge(oidc::router())
         .merge(directory::router())
