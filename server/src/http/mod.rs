@@ -87,6 +87,14 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(ops::router())
         .merge(calendar::router())
         .merge(inbox::router())
+        .merge(auth::router())
+        .merge(oidc::router())
+        .merge(directory::router())
+        .merge(users::router())
+        .merge(tokens::router())
+        .merge(audit::router())
+        .merge(events::router())
+        .merge(webhooks::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.
@@ -122,15 +130,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .merge(docs::router())
-        .merge(auth::router())
-        .merge(oidc::router())
-        .merge(directory::router())
-        .merge(users::router())
-        .merge(tokens::router())
         .merge(spaces::router())
-        .merge(audit::router())
-        .merge(events::router())
-        .merge(webhooks::router())
         .merge(tasks::router())
         .merge(notices::router())
         .merge(meetings::router())
