@@ -34,12 +34,6 @@ pub enum By<'a> {
     Shell,
 }
 
-impl<'a> From<&'a Caller> for By<'a> {
-    fn from(caller: &'a Caller) -> By<'a> {
-        By::Caller(caller)
-    }
-}
-
 impl By<'_> {
     /// Asks the policy for a caller (a refusal is audited); the shell may do anything.
     pub async fn allow(self, db: &Db, action: Action<'_>) -> Result<(), Error> {

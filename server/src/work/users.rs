@@ -2,8 +2,10 @@
 //! by operators, and the password an operator sets for someone who forgot theirs.
 //!
 //! A user of another body is "not found" to anyone who may not read that body's users, so ids
-//! cannot be probed. Disabling someone, changing their role or setting their password ends
-//! their sessions and tells their open sockets at once.
+//! cannot be probed. Disabling someone or setting their password ends their sessions, and a
+//! lower role or a disabled account is re-checked on their open sockets at once. Ending a
+//! person's sessions ([`end_sessions`], [`end_other_sessions`]) lives here because disabling,
+//! a reset and a password change (`work::sessions`) all need it.
 //!
 //! [`create`] and [`set_password`] are also the shell's (`concord admin create-operator`,
 //! `reset-password`), so they take a `&Db` and [`By`]; the rest take the
