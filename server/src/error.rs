@@ -163,11 +163,13 @@ impl From<crate::work::Error> for ApiError {
     fn from(e: crate::work::Error) -> Self {
         use crate::work::Error;
         match e {
+            Error::Unauthenticated(m) => ApiError::Unauthenticated(m),
             Error::Denied(m) => ApiError::Forbidden(m),
             Error::NotFound(m) => ApiError::NotFound(m),
             Error::Refused { rule } => ApiError::Conflict(rule),
             Error::Invalid { why, .. } => ApiError::BadRequest(why),
             Error::Stale(m) | Error::Conflict(m) => ApiError::Conflict(m),
+            Error::TooManyAttempts(m) => ApiError::TooManyRequests(m),
             Error::Storage(e) => e.into(),
             Error::Unavailable(e) => ApiError::Unavailable(e),
             Error::Internal(e) => ApiError::Internal(e),

@@ -3,8 +3,6 @@
 use anyhow::Context;
 use clap::Parser;
 use server::admin;
-use server::auth::ticket::{unix_now, Claims};
-use server::auth::TicketKey;
 use server::config::{AdminCommand, Cli, Command};
 
 #[tokio::main]
@@ -27,18 +25,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(AdminCommand::Ticket(args)) => {
-            let doc = collab::DocId::parse(&args.doc)?;
-            let key = TicketKey::load(args.ticket_secret.as_deref(), &args.data_dir)?;
-            let claims = Claims {
-                doc: doc.to_string(),
-                name: args.name.unwrap_or_else(|| args.user.clone()),
-                user: args.user,
-                org: args.org,
-                access: args.access,
-                exp: unix_now() + args.ttl_secs,
-                via: None,
-            };
-            println!("{}", key.issue(&claims));
+            println!("{}", admin::ticket(&args)?);
             Ok(())
         }
         Command::Admin(AdminCommand::CreateOperator(args)) => {
@@ -64,11 +51,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Admin(AdminCommand::Regions(storage)) => {
             let db = server::connect(&storage).await?;
-            let listing =
-                async { Ok::<_, anyhow::Error>((db.regions().await?, db.orgs().await?)) }.await;
+            let out = admin::regions(&db).await;
             db.close().await;
-            let (regions, orgs) = listing?;
-            print!("{}", admin::region_tree_text(&regions, &orgs));
+            print!("{}", out?);
             Ok(())
         }
         Command::Admin(AdminCommand::AnnualReport(args)) => {

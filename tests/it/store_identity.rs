@@ -12,9 +12,9 @@ use std::path::PathBuf;
 use collab::DocId;
 use serde_json::json;
 use server::db::{
-    AuditEvent, Db, DbConfig, DbError, DirectoryImport, ImportOrg, ImportUser, NewApiToken, NewOrg,
-    NewRegion, NewSession, NewSpace, NewSpaceDoc, NewUser, OidcLogin, Org, OrgPatch, Region,
-    SqliteSync, User, UserPatch,
+    AuditEvent, Db, DbConfig, DbError, DirectoryImport, HeldCredential, ImportOrg, ImportUser,
+    NewApiToken, NewOrg, NewRegion, NewSession, NewSpace, NewSpaceDoc, NewUser, OidcLogin, Org,
+    OrgPatch, Region, SqliteSync, User, UserPatch,
 };
 use server::domain::org::DocRole;
 use server::domain::org::{
@@ -814,22 +814,29 @@ async fn sessions_live_until_idle_or_absolute_expiry_or_revocation(h: Harness) {
             .unwrap();
     let listed = h.db.list_sessions(&user.id, T0 + 4_600).await.unwrap();
     let by_stranger =
-        h.db.revoke_session(
-            &session.id,
-            &other.id,
+        h.db.revoke_credential(
+            session_of(&session.id, &other.id),
             T0 + 4_600,
             &event("session_revoked"),
         )
         .await
         .unwrap();
     let by_owner =
-        h.db.revoke_session(&session.id, &user.id, T0 + 4_600, &event("session_revoked"))
-            .await
-            .unwrap();
+        h.db.revoke_credential(
+            session_of(&session.id, &user.id),
+            T0 + 4_600,
+            &event("session_revoked"),
+        )
+        .await
+        .unwrap();
     let again =
-        h.db.revoke_session(&session.id, &user.id, T0 + 4_700, &event("session_revoked"))
-            .await
-            .unwrap();
+        h.db.revoke_credential(
+            session_of(&session.id, &user.id),
+            T0 + 4_700,
+            &event("session_revoked"),
+        )
+        .await
+        .unwrap();
     let revoked = h.db.live_session("hash-s1", T0 + 4_700).await.unwrap();
 
     assert_eq!(session.created_at, T0);
@@ -898,11 +905,11 @@ async fn revoking_a_users_sessions_ends_only_the_live_ones(h: Harness) {
             .unwrap();
 
     let revoked =
-        h.db.revoke_user_sessions(&user.id, T0 + 100, &event("sessions_revoked"))
+        h.db.revoke_user_sessions(&user.id, None, T0 + 100, &event("sessions_revoked"))
             .await
             .unwrap();
     let none_left =
-        h.db.revoke_user_sessions(&user.id, T0 + 200, &event("sessions_revoked"))
+        h.db.revoke_user_sessions(&user.id, None, T0 + 200, &event("sessions_revoked"))
             .await
             .unwrap();
 
@@ -973,13 +980,21 @@ async fn api_tokens_live_until_expiry_or_revocation_and_record_their_last_use(h:
             .unwrap()
             .unwrap();
     let by_other_org =
-        h.db.revoke_api_token(&token.id, &other_org.id, T0 + 70, &event("token_revoked"))
-            .await
-            .unwrap();
+        h.db.revoke_credential(
+            token_of(&token.id, &other_org.id),
+            T0 + 70,
+            &event("token_revoked"),
+        )
+        .await
+        .unwrap();
     let by_own_org =
-        h.db.revoke_api_token(&token.id, &org.id, T0 + 70, &event("token_revoked"))
-            .await
-            .unwrap();
+        h.db.revoke_credential(
+            token_of(&token.id, &org.id),
+            T0 + 70,
+            &event("token_revoked"),
+        )
+        .await
+        .unwrap();
     let listed = h.db.api_tokens(&org.id).await.unwrap();
 
     assert_eq!(token.permissions, ["docs:read", "spaces:read"]);
@@ -1347,13 +1362,17 @@ async fn every_change_writes_its_audit_row_in_order(h: Harness) {
         .create_session(&new_session(&user.id, "s-1"), &event("session_created"))
         .await
         .unwrap();
-    db.revoke_session(&session.id, &user.id, T0 + 1, &event("session_revoked"))
-        .await
-        .unwrap();
+    db.revoke_credential(
+        session_of(&session.id, &user.id),
+        T0 + 1,
+        &event("session_revoked"),
+    )
+    .await
+    .unwrap();
     db.create_session(&new_session(&user.id, "s-2"), &event("session_created"))
         .await
         .unwrap();
-    db.revoke_user_sessions(&user.id, T0 + 1, &event("sessions_revoked"))
+    db.revoke_user_sessions(&user.id, None, T0 + 1, &event("sessions_revoked"))
         .await
         .unwrap();
     let token = db
@@ -1363,9 +1382,13 @@ async fn every_change_writes_its_audit_row_in_order(h: Harness) {
         )
         .await
         .unwrap();
-    db.revoke_api_token(&token.id, &org.id, T0 + 1, &event("token_revoked"))
-        .await
-        .unwrap();
+    db.revoke_credential(
+        token_of(&token.id, &org.id),
+        T0 + 1,
+        &event("token_revoked"),
+    )
+    .await
+    .unwrap();
     let other = db
         .create_org(
             &new_org("OTHER", OrgKind::Court, "330100"),
@@ -1915,4 +1938,14 @@ async fn raw_fails(h: &Harness, sql: &str) -> bool {
             conn.execute(sql).await.is_err()
         }
     }
+}
+
+/// A session named with the user it must belong to, for `revoke_credential`.
+fn session_of<'a>(id: &'a str, user_id: &'a str) -> HeldCredential<'a> {
+    HeldCredential::Session { id, user_id }
+}
+
+/// An API token named with the organization it must belong to, for `revoke_credential`.
+fn token_of<'a>(id: &'a str, org_id: &'a str) -> HeldCredential<'a> {
+    HeldCredential::ApiToken { id, org_id }
 }

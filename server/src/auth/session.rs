@@ -67,15 +67,16 @@ pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Signs `user` in: records a new session (and the login, in the audit trail) and returns the
-/// cookie to set. `method` says how they proved who they are (`password`, `oidc:zj`).
+/// Signs `user` in: records a new session (and the login, in the audit trail) and returns its
+/// secret, for the cookie ([`session_cookie`]) and nowhere else. `method` says how they
+/// proved who they are (`password`, `oidc:zj`).
 pub async fn begin(
     db: &Db,
     settings: &Settings,
     user: &User,
     client: ClientInfo,
     method: &str,
-) -> Result<Cookie<'static>, AuthError> {
+) -> Result<String, AuthError> {
     if user.disabled {
         return Err(AuthError::Forbidden("this account is disabled".into()));
     }
@@ -100,7 +101,7 @@ pub async fn begin(
         ip: client.ip,
     };
     db.create_session(&new, &audit).await?;
-    Ok(session_cookie(settings, secret))
+    Ok(secret)
 }
 
 /// The cookie that carries a session secret.

@@ -47,7 +47,8 @@ pub struct AuditEvent {
 /// `hash` is [`chain_hash`](super::chain_hash) of `prev_hash` and this row's fields, and
 /// `prev_hash` is the hash of the row before (64 zeros for the first), so changing or
 /// removing a row breaks the chain at that row ([`Db::verify_audit_chain`](super::Db)).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Also what the API's audit pages show, without `prev_hash` (the CSV export has it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditRow {
     /// 1, 2, 3, ... without gaps: a gap is a removed row.
     pub seq: i64,
@@ -60,6 +61,7 @@ pub struct AuditRow {
     /// JSON string holding the stored text.
     pub detail: serde_json::Value,
     pub ip: Option<String>,
+    #[serde(skip_serializing)]
     pub prev_hash: String,
     pub hash: String,
 }
@@ -267,11 +269,13 @@ impl fmt::Debug for NewSession {
 }
 
 /// An organization's API token, for agency systems. Acts as its organization, only for the
-/// actions its permissions name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// actions its permissions name. Without its hash, so it is also what the API shows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ApiToken)]
 pub struct ApiTokenRow {
     pub id: String,
     pub org_id: String,
+    #[schema(value_type = String)]
     pub name: Name,
     /// Permission names (`orgs:read`, `docs:write`, ...), as stored.
     pub permissions: Vec<String>,

@@ -97,6 +97,7 @@ pub use minutes::{
     NewMinutesVersion, NewSigningKey, SigningKeyRow,
 };
 pub use notices::{NewNotice, Notice, Receipt, ReceiptChange};
+pub use sessions::HeldCredential;
 pub use sqlite_log::SqliteSync;
 pub use tasks::{
     Attachment, Extension, HistoryEntry, HistoryEntryKind, NewAttachment, NewTask, Stamp,

@@ -98,6 +98,15 @@ const TOKEN_SELECT: &str = "select id, org_id, name, permissions, created_by, cr
 /// The condition for a live API token, with `now` as `$1`.
 const TOKEN_LIVE: &str = "revoked_at is null and $1 < expires_at";
 
+/// A credential to end, named with the one it must belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldCredential<'a> {
+    /// A browser session of this user.
+    Session { id: &'a str, user_id: &'a str },
+    /// An API token of this organization.
+    ApiToken { id: &'a str, org_id: &'a str },
+}
+
 /// An OpenID sign-in as stored.
 #[derive(sqlx::FromRow)]
 struct OidcLoginRecord {
@@ -226,23 +235,59 @@ impl Db {
         Ok(records.into_iter().map(SessionRow::from).collect())
     }
 
-    /// Ends one of `user_id`'s sessions. `false` (and no audit row) when that user has no
-    /// such unrevoked session.
-    pub async fn revoke_session(
+    /// Ends every live session of a user but `keep` (the one a password change is made
+    /// from), and returns their ids, so the caller can close what they opened. Writes the
+    /// audit row only if there were any.
+    pub async fn revoke_user_sessions(
         &self,
-        id: &str,
         user_id: &str,
+        keep: Option<&str>,
+        now: i64,
+        event: &AuditEvent,
+    ) -> Result<Vec<String>, DbError> {
+        in_transaction!(self, |conn| {
+            // Ids are never empty, so `''` keeps none.
+            let mut ids: Vec<String> = sqlx::query_scalar(&format!(
+                "update sessions set revoked_at = $1
+                 where user_id = $2 and id <> $3 and {SESSION_LIVE}
+                 returning id"
+            ))
+            .bind(now)
+            .bind(user_id)
+            .bind(keep.unwrap_or_default())
+            .fetch_all(&mut *conn)
+            .await?;
+            ids.sort_unstable();
+            if !ids.is_empty() {
+                conn.append_audit(event).await?;
+            }
+            Ok(ids)
+        })
+    }
+
+    // ---- both kinds of credential ----
+
+    /// Ends one credential, if it is still unrevoked and belongs to whom it must: a session
+    /// to its user, an API token to its organization (so nobody ends another's by guessing an
+    /// id). `false` (and no audit row) otherwise.
+    pub async fn revoke_credential(
+        &self,
+        credential: HeldCredential<'_>,
         now: i64,
         event: &AuditEvent,
     ) -> Result<bool, DbError> {
+        let (table, owner_column, id, owner) = match credential {
+            HeldCredential::Session { id, user_id } => ("sessions", "user_id", id, user_id),
+            HeldCredential::ApiToken { id, org_id } => ("api_tokens", "org_id", id, org_id),
+        };
         in_transaction!(self, |conn| {
-            let revoked = sqlx::query(
-                "update sessions set revoked_at = $1
-                 where id = $2 and user_id = $3 and revoked_at is null",
-            )
+            let revoked = sqlx::query(&format!(
+                "update {table} set revoked_at = $1
+                 where id = $2 and {owner_column} = $3 and revoked_at is null"
+            ))
             .bind(now)
             .bind(id)
-            .bind(user_id)
+            .bind(owner)
             .execute(&mut *conn)
             .await?
             .rows_affected();
@@ -251,32 +296,6 @@ impl Db {
             }
             conn.append_audit(event).await?;
             Ok(true)
-        })
-    }
-
-    /// Ends every live session of a user (disabled, password reset) and returns their ids, so
-    /// the caller can close what they opened. Writes the audit row only if there were any.
-    pub async fn revoke_user_sessions(
-        &self,
-        user_id: &str,
-        now: i64,
-        event: &AuditEvent,
-    ) -> Result<Vec<String>, DbError> {
-        in_transaction!(self, |conn| {
-            let mut ids: Vec<String> = sqlx::query_scalar(&format!(
-                "update sessions set revoked_at = $1
-                 where user_id = $2 and {SESSION_LIVE}
-                 returning id"
-            ))
-            .bind(now)
-            .bind(user_id)
-            .fetch_all(&mut *conn)
-            .await?;
-            ids.sort_unstable();
-            if !ids.is_empty() {
-                conn.append_audit(event).await?;
-            }
-            Ok(ids)
         })
     }
 
@@ -395,34 +414,6 @@ impl Db {
             .await?
         });
         records.into_iter().map(ApiTokenRow::try_from).collect()
-    }
-
-    /// Revokes one of `org_id`'s tokens. `false` (and no audit row) when that organization has
-    /// no such unrevoked token.
-    pub async fn revoke_api_token(
-        &self,
-        id: &str,
-        org_id: &str,
-        now: i64,
-        event: &AuditEvent,
-    ) -> Result<bool, DbError> {
-        in_transaction!(self, |conn| {
-            let revoked = sqlx::query(
-                "update api_tokens set revoked_at = $1
-                 where id = $2 and org_id = $3 and revoked_at is null",
-            )
-            .bind(now)
-            .bind(id)
-            .bind(org_id)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
-            if revoked == 0 {
-                return Ok(false);
-            }
-            conn.append_audit(event).await?;
-            Ok(true)
-        })
     }
 
     // ---- OpenID Connect sign-ins in progress ----

@@ -13,13 +13,14 @@ use super::common::{impl_for_both_engines, in_transaction, new_id, not_found, on
 use super::identity::AuditEvent;
 use super::{Db, DbError};
 
-/// A body's outgoing webhook. Never carries the secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A body's outgoing webhook. Never carries the secret, so it is also what the API shows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Webhook {
     pub id: String,
     pub org_id: String,
     pub url: String,
     pub description: String,
+    /// An inactive webhook is not called.
     pub active: bool,
     pub created_by: String,
     pub created_at: i64,
@@ -48,13 +49,14 @@ impl fmt::Debug for NewWebhook {
     }
 }
 
-/// One attempt to deliver an event to a webhook.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One attempt to deliver an event to a webhook, as the delivery log stores and shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Delivery {
     pub id: String,
     pub webhook_id: String,
     pub event_seq: i64,
     pub job_id: String,
+    /// 1 for the first try.
     pub attempt: i32,
     pub at: i64,
     /// `delivered` or `failed`.

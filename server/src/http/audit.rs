@@ -1,146 +1,79 @@
-//! The audit trail: read by operators (all of it) and by org admins (their own body's rows),
-//! as JSON pages or as one CSV file.
+//! The audit trail over HTTP, as JSON pages or one CSV file: thin handlers over
+//! [`crate::work::audit`].
 
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
-use crate::db::AuditRow;
-use crate::domain::policy::Action;
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Query};
 use crate::state::AppState;
+use crate::work::audit::{self, AuditPage};
 
-/// Rows per JSON page at most.
-const MAX_PAGE: i64 = 500;
-
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/audit", get(page))
-        .route("/api/audit.csv", get(csv_export))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(page))
+        .routes(routes!(csv_export))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 struct AuditQuery {
-    /// Only rows of this organization; required for an org admin.
+    /// Only rows of this organization's actors; required for an org admin.
     org_id: Option<String>,
-    /// Rows older than this sequence number (the previous page's last `seq`).
+    /// Rows older than this sequence number (the previous page's `next_before`).
     before: Option<i64>,
+    /// At most this many (1 to 500; 100 when not given).
     limit: Option<i64>,
 }
 
-fn row_json(row: &AuditRow) -> Value {
-    json!({
-        "seq": row.seq,
-        "at": row.at,
-        "actor_user_id": row.actor_user_id,
-        "actor_org_id": row.actor_org_id,
-        "action": row.action,
-        "target": row.target,
-        "detail": row.detail,
-        "ip": row.ip,
-        "hash": row.hash,
-    })
-}
-
-async fn page(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(query): Query<AuditQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let org_id = query.org_id.as_deref();
-    caller
-        .allow(&state.services.db, Action::ReadAudit { org_id })
-        .await?;
-    let limit = query.limit.unwrap_or(100).clamp(1, MAX_PAGE);
-    let rows = state
-        .services
-        .db
-        .audit_rows(org_id, query.before, limit)
-        .await?;
-    let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.seq))
-        .flatten();
-    Ok(Json(json!({
-        "rows": rows.iter().map(row_json).collect::<Vec<_>>(),
-        "next_before": next,
-    })))
-}
-
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 struct CsvQuery {
+    /// Only rows of this organization's actors; required for an org admin.
     org_id: Option<String>,
 }
 
+/// 审计日志: a page of the audit trail, newest first.
+#[utoipa::path(
+    get, path = "/api/audit", tag = "audit", operation_id = "audit_page", params(AuditQuery),
+    responses((status = 200, description = "a page of rows", body = AuditPage), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let org_id = q.org_id.as_deref();
+    Ok(Json(
+        audit::page(&state.services, &caller, org_id, q.before, q.limit).await?,
+    ))
+}
+
+/// The audit trail as one CSV file, with both chain hashes of every row.
+#[utoipa::path(
+    get, path = "/api/audit.csv", tag = "audit", operation_id = "audit_csv", params(CsvQuery),
+    responses((status = 200, description = "the rows, newest first",
+        content_type = "text/csv", body = String), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn csv_export(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<CsvQuery>,
+    Query(q): Query<CsvQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let org_id = query.org_id.as_deref();
-    caller
-        .allow(&state.services.db, Action::ReadAudit { org_id })
-        .await?;
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let header_row = [
-        "seq",
-        "at",
-        "actor_user_id",
-        "actor_org_id",
-        "action",
-        "target",
-        "detail",
-        "ip",
-        "prev_hash",
-        "hash",
-    ];
-    let internal = |e: csv::Error| ApiError::Internal(e.into());
-    writer.write_record(header_row).map_err(internal)?;
-    let mut before = None;
-    loop {
-        let rows = state
-            .services
-            .db
-            .audit_rows(org_id, before, MAX_PAGE)
-            .await?;
-        for row in &rows {
-            writer
-                .write_record([
-                    row.seq.to_string(),
-                    row.at.to_string(),
-                    row.actor_user_id.clone().unwrap_or_default(),
-                    row.actor_org_id.clone().unwrap_or_default(),
-                    row.action.clone(),
-                    row.target.clone(),
-                    row.detail.to_string(),
-                    row.ip.clone().unwrap_or_default(),
-                    row.prev_hash.clone(),
-                    row.hash.clone(),
-                ])
-                .map_err(internal)?;
-        }
-        if (rows.len() as i64) < MAX_PAGE {
-            break;
-        }
-        before = rows.last().map(|r| r.seq);
-    }
-    let body = writer
-        .into_inner()
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("finishing the CSV: {e}")))?;
+    let body = audit::csv(&state.services, &caller, q.org_id.as_deref()).await?;
+    let disposition = "attachment; filename=\"concord-audit.csv\"";
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"concord-audit.csv\"",
-            ),
+            (header::CONTENT_DISPOSITION, disposition),
         ],
         body,
     ))

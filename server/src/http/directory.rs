@@ -1,336 +1,145 @@
-//! The directory: regions (the tree of administrative divisions) and organizations.
-//!
-//! Every signed-in user reads it (to find the bodies to invite or notify); operators change
-//! it; an organization's admins may rename their own organization.
-
-use std::collections::BTreeMap;
+//! The directory over HTTP (regions and organizations): thin handlers over
+//! [`crate::work::directory`].
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, patch};
-use axum::Router;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
-use crate::db::{NewOrg, NewRegion, Org, OrgPatch, Region};
-use crate::domain::org::{Level, Name, OrgCode, OrgKind, RegionCode};
-use crate::domain::policy::Action;
-use crate::error::ApiError;
-use crate::http::extract::{nullable, Json, Path};
+use crate::error::{ApiError, Refusals};
+use crate::http::extract::{Json, Path};
 use crate::state::AppState;
+use crate::work::by::By;
+use crate::work::directory::{
+    self, CreateOrg, CreateRegion, OrgList, OrgView, RegionTree, RegionView, UpdateOrg,
+    UpdateRegion,
+};
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/regions", get(list_regions).post(create_region))
-        .route("/api/regions/{code}", patch(update_region))
-        .route("/api/orgs", get(list_orgs).post(create_org))
-        .route("/api/orgs/{id}", get(show_org).patch(update_org))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_regions, create_region))
+        .routes(routes!(update_region))
+        .routes(routes!(list_orgs, create_org))
+        .routes(routes!(show_org, update_org))
 }
 
-pub(crate) fn org_json(org: &Org) -> Value {
-    json!({
-        "id": org.id,
-        "code": org.code,
-        "name_zh": org.name_zh,
-        "name_en": org.name_en,
-        "kind": org.kind,
-        "kind_label": { "zh": org.kind.label_zh(), "en": org.kind.label_en() },
-        "level": org.level,
-        "region": org.region,
-        "parent_id": org.parent_id,
-        "created_at": org.created_at,
-        "updated_at": org.updated_at,
-    })
-}
-
-fn region_json(region: &Region) -> Value {
-    json!({
-        "code": region.code,
-        "name_zh": region.name_zh,
-        "name_en": region.name_en,
-        "level": region.level,
-        "parent": region.parent,
-    })
-}
-
-/// The regions as a tree: `{"regions": [{…, "children": [...]}]}`.
+/// 行政区划: the regions as a tree, from the top.
+#[utoipa::path(
+    get, path = "/api/regions", tag = "directory", operation_id = "regions_list",
+    responses((status = 200, description = "the region tree", body = RegionTree), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn list_regions(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Value>, ApiError> {
-    caller
-        .allow(&state.services.db, Action::ReadDirectory)
-        .await?;
-    let regions = state.services.db.regions().await?;
-    Ok(Json(json!({ "regions": region_tree(&regions) })))
+) -> Result<Json<RegionTree>, ApiError> {
+    Ok(Json(
+        directory::regions(&state.services.db, By::Caller(&caller)).await?,
+    ))
 }
 
-/// Nests regions (ordered by path, so parents come first) under their parents.
-pub(crate) fn region_tree(regions: &[Region]) -> Vec<Value> {
-    let mut children: BTreeMap<Option<&str>, Vec<&Region>> = BTreeMap::new();
-    for region in regions {
-        children
-            .entry(region.parent.as_ref().map(RegionCode::as_str))
-            .or_default()
-            .push(region);
-    }
-    fn build(node: &Region, children: &BTreeMap<Option<&str>, Vec<&Region>>) -> Value {
-        let mut value = region_json(node);
-        let kids: Vec<Value> = children
-            .get(&Some(node.code.as_str()))
-            .map(|kids| kids.iter().map(|k| build(k, children)).collect())
-            .unwrap_or_default();
-        value["children"] = Value::Array(kids);
-        value
-    }
-    children
-        .get(&None)
-        .map(|roots| roots.iter().map(|r| build(r, &children)).collect())
-        .unwrap_or_default()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateRegion {
-    code: String,
-    name_zh: String,
-    name_en: Option<String>,
-    level: Level,
-    parent: Option<String>,
-}
-
+/// Creates a region (operators).
+#[utoipa::path(
+    post, path = "/api/regions", tag = "directory", operation_id = "regions_create",
+    request_body = CreateRegion,
+    responses((status = 201, description = "the region is created", body = RegionView), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn create_region(
     State(state): State<AppState>,
     caller: Caller,
     Json(body): Json<CreateRegion>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    caller
-        .allow(&state.services.db, Action::ManageDirectory)
-        .await?;
-    let new = NewRegion {
-        code: RegionCode::parse(&body.code)?,
-        name_zh: Name::parse(&body.name_zh)?,
-        name_en: body.name_en.as_deref().map(Name::parse).transpose()?,
-        level: body.level,
-        parent: body.parent.as_deref().map(RegionCode::parse).transpose()?,
-    };
-    let event = caller.event(
-        "region_created",
-        format!("region:{}", new.code),
-        json!({ "name_zh": new.name_zh, "level": new.level, "parent": new.parent }),
-    );
-    let region = state
-        .services
-        .db
-        .create_region(&new, &event)
-        .await
-        .map_err(|e| match e {
-            crate::db::DbError::Conflict(_) => {
-                ApiError::Conflict(format!("a region with code {} already exists", new.code))
-            }
-            crate::db::DbError::MissingReference(_) => {
-                ApiError::BadRequest("the parent region does not exist".into())
-            }
-            e => e.into(),
-        })?;
-    Ok((StatusCode::CREATED, Json(region_json(&region))))
+) -> Result<(StatusCode, Json<RegionView>), ApiError> {
+    let region = directory::create_region(&state.services.db, By::Caller(&caller), body).await?;
+    Ok((StatusCode::CREATED, Json(region)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UpdateRegion {
-    name_zh: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    name_en: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    parent: Option<Option<String>>,
-}
-
+/// Renames a region or moves it in the tree (operators).
+#[utoipa::path(
+    patch, path = "/api/regions/{code}", tag = "directory", operation_id = "regions_update",
+    params(("code" = String, Path, description = "the region's code, e.g. 330102")),
+    request_body = UpdateRegion,
+    responses((status = 200, description = "the region as changed", body = RegionView), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn update_region(
     State(state): State<AppState>,
     caller: Caller,
     Path(code): Path<String>,
     Json(body): Json<UpdateRegion>,
-) -> Result<Json<Value>, ApiError> {
-    caller
-        .allow(&state.services.db, Action::ManageDirectory)
-        .await?;
-    let code = RegionCode::parse(&code)?;
-    let existing = state
-        .services
-        .db
-        .region(&code)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no region with code {code}")))?;
-    if body.name_zh.is_some() || body.name_en.is_some() {
-        let name_zh = match &body.name_zh {
-            Some(name) => Name::parse(name)?,
-            None => existing.name_zh.clone(),
-        };
-        let name_en = match &body.name_en {
-            Some(name) => name.as_deref().map(Name::parse).transpose()?,
-            None => existing.name_en.clone(),
-        };
-        let event = caller.event(
-            "region_renamed",
-            format!("region:{code}"),
-            json!({ "name_zh": name_zh, "name_en": name_en }),
-        );
-        state
-            .services
-            .db
-            .rename_region(&code, name_zh, name_en, &event)
-            .await?;
-    }
-    if let Some(parent) = &body.parent {
-        let parent = parent.as_deref().map(RegionCode::parse).transpose()?;
-        let event = caller.event(
-            "region_moved",
-            format!("region:{code}"),
-            json!({ "parent": parent }),
-        );
-        state
-            .services
-            .db
-            .move_region(&code, parent.as_ref(), &event)
-            .await?;
-    }
-    let region = state
-        .services
-        .db
-        .region(&code)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no region with code {code}")))?;
-    Ok(Json(region_json(&region)))
+) -> Result<Json<RegionView>, ApiError> {
+    let by = By::Caller(&caller);
+    Ok(Json(
+        directory::update_region(&state.services.db, by, &code, body).await?,
+    ))
 }
 
-async fn list_orgs(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
-    caller
-        .allow(&state.services.db, Action::ReadDirectory)
-        .await?;
-    let orgs: Vec<Value> = state
-        .services
-        .db
-        .orgs()
-        .await?
-        .iter()
-        .map(org_json)
-        .collect();
-    Ok(Json(json!({ "orgs": orgs })))
-}
-
-async fn show_org(
+/// Every organization.
+#[utoipa::path(
+    get, path = "/api/orgs", tag = "directory", operation_id = "orgs_list",
+    responses((status = 200, description = "the organizations", body = OrgList), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn list_orgs(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    caller
-        .allow(&state.services.db, Action::ReadDirectory)
-        .await?;
-    let org = state
-        .services
-        .db
-        .org(&id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no organization with this id".into()))?;
-    Ok(Json(org_json(&org)))
+) -> Result<Json<OrgList>, ApiError> {
+    Ok(Json(
+        directory::orgs(&state.services.db, By::Caller(&caller)).await?,
+    ))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateOrg {
-    code: String,
-    name_zh: String,
-    name_en: Option<String>,
-    kind: OrgKind,
-    region: String,
-    parent_id: Option<String>,
-}
-
+/// Creates an organization (operators).
+#[utoipa::path(
+    post, path = "/api/orgs", tag = "directory", operation_id = "orgs_create",
+    request_body = CreateOrg,
+    responses((status = 201, description = "the organization is created", body = OrgView), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn create_org(
     State(state): State<AppState>,
     caller: Caller,
     Json(body): Json<CreateOrg>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    caller
-        .allow(&state.services.db, Action::ManageDirectory)
-        .await?;
-    let new = NewOrg {
-        code: OrgCode::parse(&body.code)?,
-        name_zh: Name::parse(&body.name_zh)?,
-        name_en: body.name_en.as_deref().map(Name::parse).transpose()?,
-        kind: body.kind,
-        region: RegionCode::parse(&body.region)?,
-        parent_id: body.parent_id,
-    };
-    let event = caller.event(
-        "org_created",
-        format!("org_code:{}", new.code),
-        json!({ "name_zh": new.name_zh, "kind": new.kind, "region": new.region, "parent_id": new.parent_id }),
-    );
-    let org = state
-        .services
-        .db
-        .create_org(&new, &event)
-        .await
-        .map_err(|e| match e {
-            crate::db::DbError::Conflict(_) => ApiError::Conflict(format!(
-                "an organization with code {} already exists",
-                new.code
-            )),
-            crate::db::DbError::MissingReference(_) => {
-                ApiError::BadRequest("the region or the parent organization does not exist".into())
-            }
-            e => e.into(),
-        })?;
-    Ok((StatusCode::CREATED, Json(org_json(&org))))
+) -> Result<(StatusCode, Json<OrgView>), ApiError> {
+    let org = directory::create_org(&state.services.db, By::Caller(&caller), body).await?;
+    Ok((StatusCode::CREATED, Json(org)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UpdateOrg {
-    name_zh: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    name_en: Option<Option<String>>,
-    kind: Option<OrgKind>,
-    region: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    parent_id: Option<Option<String>>,
+/// One organization.
+#[utoipa::path(
+    get, path = "/api/orgs/{id}", tag = "directory", operation_id = "orgs_show",
+    params(("id" = String, Path, description = "the organization's id")),
+    responses((status = 200, description = "the organization", body = OrgView), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn show_org(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<OrgView>, ApiError> {
+    Ok(Json(
+        directory::org(&state.services.db, By::Caller(&caller), &id).await?,
+    ))
 }
 
+/// Changes an organization: its names (its admins, operators), its kind, region or parent
+/// (operators).
+#[utoipa::path(
+    patch, path = "/api/orgs/{id}", tag = "directory", operation_id = "orgs_update",
+    params(("id" = String, Path, description = "the organization's id")),
+    request_body = UpdateOrg,
+    responses((status = 200, description = "the organization as changed", body = OrgView), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn update_org(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     Json(body): Json<UpdateOrg>,
-) -> Result<Json<Value>, ApiError> {
-    // Names are the organization's own business; where it sits is the directory's.
-    let structural = body.kind.is_some() || body.region.is_some() || body.parent_id.is_some();
-    if structural {
-        caller
-            .allow(&state.services.db, Action::ManageDirectory)
-            .await?;
-    } else {
-        caller
-            .allow(&state.services.db, Action::EditOrg { org_id: &id })
-            .await?;
-    }
-    let patch = OrgPatch {
-        name_zh: body.name_zh.as_deref().map(Name::parse).transpose()?,
-        name_en: body
-            .name_en
-            .map(|n| n.as_deref().map(Name::parse).transpose())
-            .transpose()?,
-        kind: body.kind,
-        region: body.region.as_deref().map(RegionCode::parse).transpose()?,
-        parent_id: body.parent_id,
-    };
-    let event = caller.event(
-        "org_updated",
-        format!("org:{id}"),
-        json!({ "name_zh": patch.name_zh, "name_en": patch.name_en, "kind": patch.kind, "region": patch.region, "parent_id": patch.parent_id }),
-    );
-    let org = state.services.db.update_org(&id, &patch, &event).await?;
-    Ok(Json(org_json(&org)))
+) -> Result<Json<OrgView>, ApiError> {
+    let by = By::Caller(&caller);
+    Ok(Json(
+        directory::update_org(&state.services.db, by, &id, body).await?,
+    ))
 }

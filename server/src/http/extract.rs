@@ -95,17 +95,6 @@ where
     }
 }
 
-/// For `PATCH` bodies: tells an absent field (`None`, leave as is) from an explicit `null`
-/// (`Some(None)`, clear it). Use with `#[serde(default, deserialize_with = "nullable")]`.
-pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    use serde::Deserialize;
-    Ok(Some(Option::<T>::deserialize(deserializer)?))
-}
-
 /// Reads a raw request body of at most `max` bytes: refused from its `Content-Length` before
 /// anything is read, and, without one (chunked), as soon as the limit is passed. `too_large`
 /// words the 413 for what is being uploaded.

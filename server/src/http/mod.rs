@@ -90,6 +90,14 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(inbox::router())
         .merge(spaces::router())
         .merge(docs::router())
+        .merge(auth::router())
+        .merge(oidc::router())
+        .merge(directory::router())
+        .merge(users::router())
+        .merge(tokens::router())
+        .merge(audit::router())
+        .merge(events::router())
+        .merge(webhooks::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.
@@ -126,14 +134,6 @@ pub fn router(state: AppState) -> Router {
     let (described, _) = described().split_for_parts();
     Router::new()
         .merge(described)
-        .merge(auth::router())
-        .merge(oidc::router())
-        .merge(directory::router())
-        .merge(users::router())
-        .merge(tokens::router())
-        .merge(audit::router())
-        .merge(events::router())
-        .merge(webhooks::router())
         .merge(tasks::router())
         .merge(notices::router())
         .merge(meetings::router())

@@ -9,25 +9,26 @@
 //! error shape. The state is also bound to the browser that started the sign-in (a cookie named
 //! after it), so a callback URL made in one browser cannot sign in another one (login CSRF).
 //!
-//! Nothing here logs or shows a code, a state or a token, and each refusal is written to the
-//! audit trail (`login_failed`, `detail.method = "oidc"`). A success is audited by
-//! [`session::begin`] (`login`, `detail.method = "oidc:{provider}"`).
+//! This module holds what is HTTP by nature (the query, the redirects, the cookies, the page);
+//! what the answer leads to, and the audit row of each refusal, is decided by
+//! [`crate::work::oidc`]. Nothing here logs or shows a code, a state or a token.
 
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::Router;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use serde_json::json;
 use sha2::{Digest, Sha256};
+use utoipa::IntoResponses;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::auth::oidc::{Callback, OidcError};
+use crate::auth::oidc::OidcError;
 use crate::auth::session::{self, ClientInfo};
-use crate::auth::AuthError;
-use crate::db::{now_unix_ms, AuditEvent, DbError};
+use crate::db::DbError;
 use crate::http::extract::Path;
 use crate::state::AppState;
+use crate::work::oidc::{self, CallbackAnswer, CallbackFailed};
+use crate::work::Error;
 
 /// Prefix of the cookie that binds a started sign-in to this browser.
 const STATE_COOKIE_PREFIX: &str = "concord_oidc_";
@@ -35,10 +36,10 @@ const STATE_COOKIE_PREFIX: &str = "concord_oidc_";
 /// The state cookie lives as long as the stored login.
 const STATE_COOKIE_SECS: i64 = 10 * 60;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/oidc/{provider}/login", get(login))
-        .route("/auth/oidc/{provider}/callback", get(callback))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(callback))
 }
 
 /// The query of a request as (name, value) pairs; a query that does not parse yields none.
@@ -56,6 +57,36 @@ fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
+/// The pages a refused or failed sign-in answers, for the OpenAPI description: these routes
+/// are pages a browser lands on, so they answer HTML rather than the JSON error shape.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+enum SignInRefusals {
+    /// A page (HTML) that says, in Chinese then English, why the sign-in was refused: 400 a
+    /// sign-in that is unknown, expired, incomplete or started in another browser, 403 an
+    /// unknown organization or a disabled account, 404 an unknown provider.
+    #[response(status = "4XX", content_type = "text/html")]
+    Refused(String),
+    /// A page (HTML) that says to try again shortly: 502 the provider cannot be reached, 503
+    /// or 500 the sign-in could not be recorded.
+    #[response(status = "5XX", content_type = "text/html")]
+    Failed(String),
+}
+
+/// Starts signing in through an OpenID provider: sends the browser to the provider's page.
+#[utoipa::path(
+    get, path = "/auth/oidc/{provider}/login", tag = "auth", operation_id = "oidc_login",
+    params(
+        ("provider" = String, Path, description = "the provider's id, as `/api/auth/providers` lists it"),
+        ("return_to" = Option<String>, Query, description = "a path of this site to come back to; `/` when absent or not a path of ours")
+    ),
+    responses(
+        (status = 303, description = "to the provider's sign-in page",
+            headers(("Location" = String, description = "the provider's authorization URL"),
+                ("Set-Cookie" = String, description = "binds the sign-in to this browser"))),
+        SignInRefusals
+    )
+)]
 async fn login(
     State(state): State<AppState>,
     Path(provider): Path<String>,
@@ -64,23 +95,33 @@ async fn login(
 ) -> Response {
     let pairs = query_pairs(query.as_deref());
     let return_to = param(&pairs, "return_to").unwrap_or("/");
-    let now = now_unix_ms();
-    match state
-        .identity
-        .oidc
-        .begin(&state.services.db, &provider, return_to, now)
-        .await
-    {
+    let identity = &state.identity;
+    match oidc::start(&state.services, identity, &provider, return_to, &client).await {
         Ok(started) => {
             let jar = CookieJar::new().add(state_cookie(&state, &started.state));
-            let mut response = (jar, Redirect::to(started.url.as_str())).into_response();
-            no_store(&mut response);
-            response
+            redirect(jar, started.url.as_str())
         }
-        Err(e) => refuse(&state, &provider, &client, e).await,
+        Err(refusal) => refusal_page(&refusal),
     }
 }
 
+/// Where the provider sends the browser back: signs the person in and sends them on.
+#[utoipa::path(
+    get, path = "/auth/oidc/{provider}/callback", tag = "auth", operation_id = "oidc_callback",
+    params(
+        ("provider" = String, Path, description = "the provider's id"),
+        ("code" = Option<String>, Query, description = "the authorization code"),
+        ("state" = Option<String>, Query, description = "names the sign-in this answers"),
+        ("iss" = Option<String>, Query, description = "the issuer (RFC 9207)"),
+        ("error" = Option<String>, Query, description = "the provider's refusal, instead of a code")
+    ),
+    responses(
+        (status = 303, description = "signed in; on to the page the sign-in started from",
+            headers(("Location" = String, description = "a path of this site"),
+                ("Set-Cookie" = String, description = "concord_session=…; HttpOnly; SameSite=Lax"))),
+        SignInRefusals
+    )
+)]
 async fn callback(
     State(state): State<AppState>,
     Path(provider): Path<String>,
@@ -89,111 +130,44 @@ async fn callback(
     RawQuery(query): RawQuery,
 ) -> Response {
     let pairs = query_pairs(query.as_deref());
-    let now = now_unix_ms();
-    let oidc = &state.identity.oidc;
-    let login_state = param(&pairs, "state");
+    let (answer, jar) = callback_answer(&state, &pairs, jar);
+    let identity = &state.identity;
+    match oidc::finish(&state.services, identity, &provider, answer, client).await {
+        Ok(signed_in) => {
+            let cookie = session::session_cookie(&identity.settings, signed_in.secret);
+            redirect(jar.add(cookie), &signed_in.return_to)
+        }
+        Err(CallbackFailed::Refused(refusal)) => (jar, refusal_page(&refusal)).into_response(),
+        Err(CallbackFailed::SessionNotStored(e)) => (jar, session_failed_page(&e)).into_response(),
+    }
+}
+
+/// The provider's answer as the operation takes it, and the cookies to send back: whatever
+/// happens next, this browser's cookie for this state has served its purpose.
+fn callback_answer<'a>(
+    state: &AppState,
+    pairs: &'a [(String, String)],
+    jar: CookieJar,
+) -> (CallbackAnswer<'a>, CookieJar) {
+    let login_state = param(pairs, "state");
     let cookie_name = login_state.map(state_cookie_name);
     // Whether this browser started the sign-in that `state` names.
-    let ours = match (login_state, &cookie_name) {
+    let started_here = match (login_state, &cookie_name) {
         (Some(s), Some(name)) => jar.get(name).is_some_and(|c| c.value() == s),
         _ => false,
     };
-    // Whatever happens next, this browser's cookie for this state has served its purpose.
-    let jar = match &cookie_name {
-        Some(name) if ours => jar.remove(removal(&state, name.clone())),
+    let jar = match cookie_name {
+        Some(name) if started_here => jar.remove(removal(state, name)),
         _ => CookieJar::new(),
     };
-
-    if let Some(error) = param(&pairs, "error") {
-        // The person cancelled, or the provider refused. Forget the started sign-in so that
-        // its state cannot be used again.
-        if let (Some(s), true) = (login_state, ours) {
-            if let Err(e) = state.services.db.take_oidc_login(s, now).await {
-                tracing::warn!(error = %e, "could not discard an abandoned OpenID sign-in");
-            }
-        }
-        let code: String = error
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .take(64)
-            .collect();
-        let refusal = refuse(&state, &provider, &client, OidcError::ProviderRefused(code)).await;
-        return (jar, refusal).into_response();
-    }
-    let (Some(code), Some(login_state)) = (param(&pairs, "code"), login_state) else {
-        let refusal = refuse(&state, &provider, &client, OidcError::IncompleteCallback).await;
-        return (jar, refusal).into_response();
-    };
-    if !ours {
-        let refusal = refuse(&state, &provider, &client, OidcError::ForeignBrowser).await;
-        return (jar, refusal).into_response();
-    }
-
-    let answer = Callback {
-        code,
+    let answer = CallbackAnswer {
+        code: param(pairs, "code"),
         state: login_state,
-        iss: param(&pairs, "iss"),
+        iss: param(pairs, "iss"),
+        error: param(pairs, "error"),
+        started_here,
     };
-    let identity = match oidc
-        .finish(&state.services.db, &provider, answer, now)
-        .await
-    {
-        Ok(identity) => identity,
-        Err(e) => {
-            let refusal = refuse(&state, &provider, &client, e).await;
-            return (jar, refusal).into_response();
-        }
-    };
-    let user = match oidc
-        .resolve_user(&state.services.db, &identity, now, client.ip.as_deref())
-        .await
-    {
-        Ok(user) => user,
-        Err(e) => {
-            let refusal = refuse(&state, &provider, &client, e).await;
-            return (jar, refusal).into_response();
-        }
-    };
-    let method = format!("oidc:{}", identity.provider);
-    match session::begin(
-        &state.services.db,
-        &state.identity.settings,
-        &user,
-        client.clone(),
-        &method,
-    )
-    .await
-    {
-        Ok(cookie) => {
-            let jar = jar.add(cookie);
-            let mut response = (jar, Redirect::to(&identity.return_to)).into_response();
-            no_store(&mut response);
-            response
-        }
-        Err(AuthError::Forbidden(_)) => {
-            let refusal = refuse(
-                &state,
-                &provider,
-                &client,
-                OidcError::Disabled(user.id.clone()),
-            )
-            .await;
-            (jar, refusal).into_response()
-        }
-        Err(e) => {
-            tracing::error!(error = ?e, "could not start a session after OpenID sign-in");
-            let status = match e {
-                AuthError::Db(DbError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            let page = page(
-                status,
-                "登录已通过验证，但会话无法建立，请稍后再试。",
-                "You were recognised, but the session could not be started; try again shortly.",
-            );
-            (jar, page).into_response()
-        }
-    }
+    (answer, jar)
 }
 
 /// The cookie that remembers, in this browser, a sign-in it started. Named after a hash of the
@@ -222,51 +196,31 @@ fn state_cookie_name(login_state: &str) -> String {
     format!("{STATE_COOKIE_PREFIX}{}", &digest[..16])
 }
 
-/// Audits a refused sign-in and answers the page that explains it.
-async fn refuse(
-    state: &AppState,
-    provider: &str,
-    client: &ClientInfo,
-    error: OidcError,
-) -> Response {
-    let status = status_of(&error);
-    if let OidcError::Storage(e) = &error {
-        tracing::error!(error = ?e, "OpenID sign-in failed on storage");
-    }
-    // Only ids we configured are echoed into the audit trail; anything else is "unknown".
-    let provider_shown = if matches!(error, OidcError::UnknownProvider(_)) {
-        "unknown"
-    } else {
-        provider
+/// A 303 to `to` with `jar`'s cookies, kept out of caches.
+fn redirect(jar: CookieJar, to: &str) -> Response {
+    no_store((jar, Redirect::to(to)).into_response())
+}
+
+/// The page that explains a refused sign-in (already audited by the operation).
+fn refusal_page(refusal: &OidcError) -> Response {
+    page(
+        status_of(refusal),
+        &refusal.message_zh(),
+        &refusal.to_string(),
+    )
+}
+
+/// The page for someone recognised whose session could not be stored.
+fn session_failed_page(error: &Error) -> Response {
+    let status = match error {
+        Error::Storage(DbError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    let mut detail = json!({
-        "method": "oidc",
-        "provider": provider_shown,
-        "reason": error.reason(),
-    });
-    if let OidcError::UnknownOrganization(code) = &error {
-        detail["org_code"] = json!(code);
-    }
-    let user_id = match &error {
-        OidcError::Disabled(id) => Some(id.clone()),
-        _ => None,
-    };
-    let event = AuditEvent {
-        at: now_unix_ms(),
-        target: user_id
-            .as_ref()
-            .map(|id| format!("user:{id}"))
-            .unwrap_or_default(),
-        actor_user_id: user_id,
-        actor_org_id: None,
-        action: "login_failed".into(),
-        detail,
-        ip: client.ip.clone(),
-    };
-    if let Err(e) = state.services.db.audit(&event).await {
-        tracing::error!(error = %e, "could not audit a refused OpenID sign-in");
-    }
-    page(status, &error.message_zh(), &error.to_string())
+    page(
+        status,
+        "登录已通过验证，但会话无法建立，请稍后再试。",
+        "You were recognised, but the session could not be started; try again shortly.",
+    )
 }
 
 fn status_of(error: &OidcError) -> StatusCode {
@@ -314,19 +268,19 @@ fn page(status: StatusCode, zh: &str, en: &str) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    no_store(&mut response);
-    response
+    no_store(response)
 }
 
 /// Callback URLs carry a code and a state: keep them out of caches and out of the `Referer`
 /// of the next page.
-fn no_store(response: &mut Response) {
+fn no_store(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
+    response
 }
 
 fn escape(text: &str) -> String {

@@ -8,8 +8,10 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::by::By;
 use super::Error;
 use crate::auth::Caller;
+use crate::db::Db;
 use crate::domain::calendar::{DayKind, YearCalendar};
 use crate::domain::policy::Action;
 use crate::services::Services;
@@ -75,25 +77,38 @@ pub async fn load(
     year: i32,
     file: &[u8],
 ) -> Result<LoadedYear, Error> {
-    caller.allow(&services.db, Action::ManageCalendar).await?;
-    let text = std::str::from_utf8(file)
-        .map_err(|_| Error::invalid("body", "the calendar must be UTF-8 JSON"))?;
-    let calendar = YearCalendar::parse_json(text).map_err(|e| Error::invalid("body", e.0))?;
-    if calendar.year != year {
-        return Err(Error::invalid(
-            "year",
-            format!("the file is for {}, not {year}", calendar.year),
-        ));
-    }
-    let event = caller.event(
-        "calendar_loaded",
-        format!("calendar:{year}"),
-        json!({ "days": calendar.days.len(), "source": calendar.source }),
-    );
-    services.db.load_calendar_year(&calendar, &event).await?;
+    let calendar = store(&services.db, By::Caller(caller), Some(year), file).await?;
     services.calendar.reload(&services.db).await?;
     Ok(LoadedYear {
         year,
         days: calendar.days.len(),
     })
+}
+
+/// Stores a year file, replacing the days of the year it names (which must be `year` when
+/// given), and answers what it held. The shell's `concord admin calendar-load` calls this;
+/// running servers pick the year up within a minute.
+pub async fn store(
+    db: &Db,
+    by: By<'_>,
+    year: Option<i32>,
+    file: &[u8],
+) -> Result<YearCalendar, Error> {
+    by.allow(db, Action::ManageCalendar).await?;
+    let text = std::str::from_utf8(file)
+        .map_err(|_| Error::invalid("body", "the calendar must be UTF-8 JSON"))?;
+    let calendar = YearCalendar::parse_json(text).map_err(|e| Error::invalid("body", e.0))?;
+    if let Some(year) = year.filter(|y| *y != calendar.year) {
+        return Err(Error::invalid(
+            "year",
+            format!("the file is for {}, not {year}", calendar.year),
+        ));
+    }
+    let event = by.event(
+        "calendar_loaded",
+        format!("calendar:{}", calendar.year),
+        json!({ "days": calendar.days.len(), "source": calendar.source }),
+    );
+    db.load_calendar_year(&calendar, &event).await?;
+    Ok(calendar)
 }

@@ -11,6 +11,10 @@ use crate::db::DbError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The caller is not signed in, or the credentials given are wrong; the message says what
+    /// to do.
+    #[error("{0}")]
+    Unauthenticated(&'static str),
     /// The policy, or who the caller acts for, forbids this; the message names the rule.
     #[error("{0}")]
     Denied(String),
@@ -30,6 +34,10 @@ pub enum Error {
     /// It conflicts with what is stored (a duplicate).
     #[error("{0}")]
     Conflict(String),
+    /// Too many attempts (failed sign-ins from one address, wrong passwords for one account);
+    /// the message says when to try again.
+    #[error("{0}")]
+    TooManyAttempts(String),
     /// The database failed; its cause is for logs only.
     #[error("storage failed: {0}")]
     Storage(#[source] DbError),
@@ -103,7 +111,7 @@ impl From<AuthError> for Error {
     fn from(e: AuthError) -> Error {
         match e {
             AuthError::Denied(denied) => denied.into(),
-            AuthError::Unauthenticated(m) => Error::Denied(m.to_owned()),
+            AuthError::Unauthenticated(m) => Error::Unauthenticated(m),
             AuthError::Forbidden(m) => Error::Denied(m),
             AuthError::NotFound(m) => Error::NotFound(m),
             AuthError::Invalid { field, why } => Error::Invalid { field, why },

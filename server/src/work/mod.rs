@@ -34,17 +34,25 @@
 //! - [`log`]: the signed log's checkpoint and proofs.
 //! - [`inbox`] (here): the durable inbox of a person and their body.
 
+pub mod audit;
+pub mod by;
 pub mod calendar;
+pub mod directory;
 pub mod error;
+pub mod events;
 pub mod keys;
 pub mod log;
 pub mod meetings;
 pub mod minutes;
 pub mod notices;
+pub mod oidc;
 pub mod schedule;
 pub mod sessions;
 pub mod spaces;
 pub mod tasks;
+pub mod tokens;
+pub mod users;
+pub mod webhooks;
 
 pub use error::Error;
 

@@ -1,0 +1,133 @@
+//! The audit trail as operations: read by operators (all of it) and by org admins (their own
+//! body's rows), as pages or as one CSV file; and the check of its hash chain, which the shell
+//! runs (`concord admin audit-verify`).
+//!
+//! This module must never write to the trail (writes append their rows themselves, in their
+//! own transaction) nor decide access itself.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::by::By;
+use super::Error;
+use crate::auth::Caller;
+use crate::db::{AuditRow, Db};
+use crate::domain::policy::Action;
+use crate::services::Services;
+
+/// Rows per page at most.
+const MAX_PAGE: i64 = 500;
+
+/// Rows per page when the request does not say.
+const DEFAULT_PAGE: i64 = 100;
+
+/// A page of the trail, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    /// Where the next (older) page starts (`?before=`); `null` at the end.
+    pub next_before: Option<i64>,
+}
+
+/// What checking the chain found.
+#[derive(Debug)]
+pub struct ChainCheck {
+    /// Rows read.
+    pub rows: u64,
+    /// The first row that does not fit the chain; `null` when every row fits.
+    pub broken_at: Option<BrokenLink>,
+}
+
+/// Where the chain breaks, and why.
+#[derive(Debug)]
+pub struct BrokenLink {
+    pub seq: i64,
+    pub reason: String,
+}
+
+/// A page of the trail: of one organization's actors (its admins, operators) or all of it
+/// (operators), rows older than `before`, at most `limit` (1 to 500, 100 when not given).
+pub async fn page(
+    services: &Services,
+    caller: &Caller,
+    org_id: Option<&str>,
+    before: Option<i64>,
+    limit: Option<i64>,
+) -> Result<AuditPage, Error> {
+    caller
+        .allow(&services.db, Action::ReadAudit { org_id })
+        .await?;
+    let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    let rows = services.db.audit_rows(org_id, before, limit).await?;
+    let next_before = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|r| r.seq))
+        .flatten();
+    Ok(AuditPage { rows, next_before })
+}
+
+/// The whole trail (or one organization's rows) as a CSV file, newest first, with both chain
+/// hashes so an auditor can check it outside this server.
+pub async fn csv(
+    services: &Services,
+    caller: &Caller,
+    org_id: Option<&str>,
+) -> Result<Vec<u8>, Error> {
+    caller
+        .allow(&services.db, Action::ReadAudit { org_id })
+        .await?;
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record([
+            "seq",
+            "at",
+            "actor_user_id",
+            "actor_org_id",
+            "action",
+            "target",
+            "detail",
+            "ip",
+            "prev_hash",
+            "hash",
+        ])
+        .map_err(Error::internal)?;
+    let mut before = None;
+    loop {
+        let rows = services.db.audit_rows(org_id, before, MAX_PAGE).await?;
+        for row in &rows {
+            writer
+                .write_record([
+                    row.seq.to_string(),
+                    row.at.to_string(),
+                    row.actor_user_id.clone().unwrap_or_default(),
+                    row.actor_org_id.clone().unwrap_or_default(),
+                    row.action.clone(),
+                    row.target.clone(),
+                    row.detail.to_string(),
+                    row.ip.clone().unwrap_or_default(),
+                    row.prev_hash.clone(),
+                    row.hash.clone(),
+                ])
+                .map_err(Error::internal)?;
+        }
+        if (rows.len() as i64) < MAX_PAGE {
+            break;
+        }
+        before = rows.last().map(|r| r.seq);
+    }
+    writer
+        .into_inner()
+        .map_err(|e| Error::internal(format!("finishing the CSV: {e}")))
+}
+
+/// Recomputes the whole chain and names the first row that does not fit: an edited row, a
+/// removed one, or one whose link to the row before is wrong (operators, or the shell).
+pub async fn verify_chain(db: &Db, by: By<'_>) -> Result<ChainCheck, Error> {
+    by.allow(db, Action::ReadAudit { org_id: None }).await?;
+    let check = db.verify_audit_chain().await?;
+    Ok(ChainCheck {
+        rows: check.rows,
+        broken_at: check
+            .first_bad
+            .map(|(seq, reason)| BrokenLink { seq, reason }),
+    })
+}

@@ -1,0 +1,599 @@
+//! The directory as operations: regions (行政区划, the tree of administrative divisions) and
+//! organizations, read by everyone signed in, changed by operators; and the operator's CSV
+//! import of a whole directory.
+//!
+//! Every operation here needs only the database, and the shell performs several of them
+//! (`concord admin import`, `concord admin regions`), so each takes a `&Db` and [`By`] (who
+//! acts) rather than the whole [`Services`](crate::services::Services), which the shell has
+//! not got. This module must never write SQL (that is [`crate::db`]) nor decide access
+//! itself (that is the policy, asked through [`By::allow`]).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::by::By;
+use super::Error;
+use crate::db::{
+    Db, DbError, DirectoryImport, ImportOrg, ImportUser, NewOrg, NewRegion, NewUser, Org, OrgPatch,
+    Region,
+};
+use crate::domain::org::{Invalid, Level, Name, OrgCode, OrgKind, OrgRole, RegionCode, Username};
+use crate::domain::policy::Action;
+
+/// A label in both languages of the interface.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Bilingual {
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+/// An organization as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrgView {
+    pub id: String,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: Option<String>,
+    pub kind: OrgKind,
+    pub kind_label: Bilingual,
+    pub level: Level,
+    /// The code of the region it serves.
+    pub region: String,
+    pub parent_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<&Org> for OrgView {
+    fn from(org: &Org) -> OrgView {
+        OrgView {
+            id: org.id.clone(),
+            code: org.code.to_string(),
+            name_zh: org.name_zh.to_string(),
+            name_en: org.name_en.as_ref().map(Name::to_string),
+            kind: org.kind,
+            kind_label: Bilingual {
+                zh: org.kind.label_zh(),
+                en: org.kind.label_en(),
+            },
+            level: org.level,
+            region: org.region.to_string(),
+            parent_id: org.parent_id.clone(),
+            created_at: org.created_at,
+            updated_at: org.updated_at,
+        }
+    }
+}
+
+/// Every organization.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgList {
+    pub orgs: Vec<OrgView>,
+}
+
+/// A region as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RegionView {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: Option<String>,
+    pub level: Level,
+    /// The code of the region it lies in; `null` at the top of the tree.
+    pub parent: Option<String>,
+}
+
+impl From<&Region> for RegionView {
+    fn from(region: &Region) -> RegionView {
+        RegionView {
+            code: region.code.to_string(),
+            name_zh: region.name_zh.to_string(),
+            name_en: region.name_en.as_ref().map(Name::to_string),
+            level: region.level,
+            parent: region.parent.as_ref().map(RegionCode::to_string),
+        }
+    }
+}
+
+/// A region and the regions directly below it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RegionNode {
+    #[serde(flatten)]
+    pub region: RegionView,
+    #[schema(no_recursion)]
+    pub children: Vec<RegionNode>,
+}
+
+/// The regions as a tree, from the top.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegionTree {
+    pub regions: Vec<RegionNode>,
+}
+
+/// A region to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRegion {
+    /// 行政区划代码: 6, 9 or 12 digits.
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: Option<String>,
+    /// Strictly below the parent's level.
+    pub level: Level,
+    /// The code of the region it lies in; absent at the top.
+    pub parent: Option<String>,
+}
+
+/// Changes to a region: a new name, or a new place in the tree (`parent: null` moves it to
+/// the top). Absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRegion {
+    pub name_zh: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub name_en: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub parent: Option<Option<String>>,
+}
+
+/// An organization to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrg {
+    /// 统一社会信用代码 or any code the province uses.
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: Option<String>,
+    pub kind: OrgKind,
+    /// The code of the region it serves.
+    pub region: String,
+    pub parent_id: Option<String>,
+}
+
+/// Changes to an organization; absent fields stay as they are, `null` clears an optional
+/// one. Its names are its admins' business; its kind, region and parent the operators'.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOrg {
+    pub name_zh: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub name_en: Option<Option<String>>,
+    pub kind: Option<OrgKind>,
+    pub region: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub parent_id: Option<Option<String>>,
+}
+
+/// For `PATCH` bodies: tells an absent field (`None`, leave as is) from an explicit `null`
+/// (`Some(None)`, clear it). Use with `#[serde(default, deserialize_with = "nullable")]`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Some(Option::<T>::deserialize(deserializer)?))
+}
+
+/// The regions as a tree.
+pub async fn regions(db: &Db, by: By<'_>) -> Result<RegionTree, Error> {
+    by.allow(db, Action::ReadDirectory).await?;
+    let regions = db.regions().await?;
+    Ok(RegionTree {
+        regions: region_tree(&regions),
+    })
+}
+
+/// Nests regions (ordered by path, so parents come first) under their parents.
+fn region_tree(regions: &[Region]) -> Vec<RegionNode> {
+    let mut children: BTreeMap<Option<&str>, Vec<&Region>> = BTreeMap::new();
+    for region in regions {
+        children
+            .entry(region.parent.as_ref().map(RegionCode::as_str))
+            .or_default()
+            .push(region);
+    }
+    fn build(node: &Region, children: &BTreeMap<Option<&str>, Vec<&Region>>) -> RegionNode {
+        RegionNode {
+            region: RegionView::from(node),
+            children: children
+                .get(&Some(node.code.as_str()))
+                .map(|kids| kids.iter().map(|k| build(k, children)).collect())
+                .unwrap_or_default(),
+        }
+    }
+    children
+        .get(&None)
+        .map(|roots| roots.iter().map(|r| build(r, &children)).collect())
+        .unwrap_or_default()
+}
+
+/// Creates a region (operators).
+pub async fn create_region(db: &Db, by: By<'_>, body: CreateRegion) -> Result<RegionView, Error> {
+    by.allow(db, Action::ManageDirectory).await?;
+    let new = NewRegion {
+        code: RegionCode::parse(&body.code)?,
+        name_zh: Name::parse(&body.name_zh)?,
+        name_en: optional_name(body.name_en.as_deref())?,
+        level: body.level,
+        parent: body.parent.as_deref().map(RegionCode::parse).transpose()?,
+    };
+    let event = by.event(
+        "region_created",
+        format!("region:{}", new.code),
+        json!({ "name_zh": new.name_zh, "level": new.level, "parent": new.parent }),
+    );
+    let region = db.create_region(&new, &event).await.map_err(|e| match e {
+        DbError::Conflict(_) => {
+            Error::Conflict(format!("a region with code {} already exists", new.code))
+        }
+        DbError::MissingReference(_) => {
+            Error::invalid("parent", "the parent region does not exist")
+        }
+        e => e.into(),
+    })?;
+    Ok(RegionView::from(&region))
+}
+
+/// Renames a region or moves it in the tree (operators); a move that would make a cycle is
+/// refused.
+pub async fn update_region(
+    db: &Db,
+    by: By<'_>,
+    code: &str,
+    body: UpdateRegion,
+) -> Result<RegionView, Error> {
+    by.allow(db, Action::ManageDirectory).await?;
+    let code = RegionCode::parse(code)?;
+    let not_found = || Error::NotFound(format!("no region with code {code}"));
+    let existing = db.region(&code).await?.ok_or_else(not_found)?;
+    if body.name_zh.is_some() || body.name_en.is_some() {
+        let name_zh = match &body.name_zh {
+            Some(name) => Name::parse(name)?,
+            None => existing.name_zh.clone(),
+        };
+        let name_en = match &body.name_en {
+            Some(name) => optional_name(name.as_deref())?,
+            None => existing.name_en.clone(),
+        };
+        let event = by.event(
+            "region_renamed",
+            format!("region:{code}"),
+            json!({ "name_zh": name_zh, "name_en": name_en }),
+        );
+        db.rename_region(&code, name_zh, name_en, &event).await?;
+    }
+    if let Some(parent) = &body.parent {
+        let parent = parent.as_deref().map(RegionCode::parse).transpose()?;
+        let event = by.event(
+            "region_moved",
+            format!("region:{code}"),
+            json!({ "parent": parent }),
+        );
+        db.move_region(&code, parent.as_ref(), &event).await?;
+    }
+    let region = db.region(&code).await?.ok_or_else(not_found)?;
+    Ok(RegionView::from(&region))
+}
+
+/// Every organization.
+pub async fn orgs(db: &Db, by: By<'_>) -> Result<OrgList, Error> {
+    by.allow(db, Action::ReadDirectory).await?;
+    let orgs = db.orgs().await?;
+    Ok(OrgList {
+        orgs: orgs.iter().map(OrgView::from).collect(),
+    })
+}
+
+/// One organization, by id.
+pub async fn org(db: &Db, by: By<'_>, id: &str) -> Result<OrgView, Error> {
+    by.allow(db, Action::ReadDirectory).await?;
+    let org = db
+        .org(id)
+        .await?
+        .ok_or_else(|| Error::NotFound("no organization with this id".into()))?;
+    Ok(OrgView::from(&org))
+}
+
+/// One organization, by its code (the shell names bodies by code).
+pub async fn org_with_code(db: &Db, by: By<'_>, code: &str) -> Result<OrgView, Error> {
+    by.allow(db, Action::ReadDirectory).await?;
+    let code = OrgCode::parse(code)?;
+    let org = db
+        .org_by_code(&code)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no organization with code {code}")))?;
+    Ok(OrgView::from(&org))
+}
+
+/// Creates an organization (operators).
+pub async fn create_org(db: &Db, by: By<'_>, body: CreateOrg) -> Result<OrgView, Error> {
+    by.allow(db, Action::ManageDirectory).await?;
+    let new = NewOrg {
+        code: OrgCode::parse(&body.code)?,
+        name_zh: Name::parse(&body.name_zh)?,
+        name_en: optional_name(body.name_en.as_deref())?,
+        kind: body.kind,
+        region: RegionCode::parse(&body.region)?,
+        parent_id: body.parent_id,
+    };
+    let event = by.event(
+        "org_created",
+        format!("org_code:{}", new.code),
+        json!({ "name_zh": new.name_zh, "kind": new.kind, "region": new.region, "parent_id": new.parent_id }),
+    );
+    let org = db.create_org(&new, &event).await.map_err(|e| match e {
+        DbError::Conflict(_) => Error::Conflict(format!(
+            "an organization with code {} already exists",
+            new.code
+        )),
+        DbError::MissingReference(_) => Error::invalid(
+            "region",
+            "the region or the parent organization does not exist",
+        ),
+        e => e.into(),
+    })?;
+    Ok(OrgView::from(&org))
+}
+
+/// Changes an organization: its names by its own admins or an operator; its kind, region or
+/// parent by an operator only.
+pub async fn update_org(db: &Db, by: By<'_>, id: &str, body: UpdateOrg) -> Result<OrgView, Error> {
+    let structural = body.kind.is_some() || body.region.is_some() || body.parent_id.is_some();
+    let action = if structural {
+        Action::ManageDirectory
+    } else {
+        Action::EditOrg { org_id: id }
+    };
+    by.allow(db, action).await?;
+    let patch = OrgPatch {
+        name_zh: body.name_zh.as_deref().map(Name::parse).transpose()?,
+        name_en: body
+            .name_en
+            .map(|n| optional_name(n.as_deref()))
+            .transpose()?,
+        kind: body.kind,
+        region: body.region.as_deref().map(RegionCode::parse).transpose()?,
+        parent_id: body.parent_id,
+    };
+    let event = by.event(
+        "org_updated",
+        format!("org:{id}"),
+        json!({ "name_zh": patch.name_zh, "name_en": patch.name_en, "kind": patch.kind, "region": patch.region, "parent_id": patch.parent_id }),
+    );
+    let org = db.update_org(id, &patch, &event).await?;
+    Ok(OrgView::from(&org))
+}
+
+fn optional_name(name: Option<&str>) -> Result<Option<Name>, Invalid> {
+    name.map(Name::parse).transpose()
+}
+
+// ---- the CSV import ----
+
+/// One CSV file of an import: its text, and the name that errors cite (the path given).
+#[derive(Debug, Clone)]
+pub struct CsvFile {
+    pub name: String,
+    pub text: Vec<u8>,
+}
+
+/// The files of an import; at least one.
+#[derive(Debug, Clone, Default)]
+pub struct ImportFiles {
+    /// `code,name_zh,name_en,level,parent`
+    pub regions: Option<CsvFile>,
+    /// `code,name_zh,name_en,kind,region,parent_code`
+    pub orgs: Option<CsvFile>,
+    /// `org_code,username,display_name,org_role` (people get a password with
+    /// `concord admin reset-password`, or sign in through OpenID Connect)
+    pub users: Option<CsvFile>,
+}
+
+/// What an import created.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct Imported {
+    pub regions: usize,
+    pub orgs: usize,
+    pub users: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegionLine {
+    code: String,
+    name_zh: String,
+    #[serde(default)]
+    name_en: String,
+    level: String,
+    #[serde(default)]
+    parent: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrgLine {
+    code: String,
+    name_zh: String,
+    #[serde(default)]
+    name_en: String,
+    kind: String,
+    region: String,
+    #[serde(default)]
+    parent_code: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserLine {
+    org_code: String,
+    username: String,
+    display_name: String,
+    #[serde(default)]
+    org_role: String,
+}
+
+/// Imports regions, then organizations, then users (operators). Every file is parsed first,
+/// so a mistake on any line stores nothing and is named by file and line; then everything is
+/// written in one transaction, or nothing is. An import only adds: an existing code or user
+/// name is refused, not updated.
+pub async fn import(db: &Db, by: By<'_>, files: ImportFiles) -> Result<Imported, Error> {
+    by.allow(db, Action::ManageDirectory).await?;
+    if files.regions.is_none() && files.orgs.is_none() && files.users.is_none() {
+        return Err(Error::invalid(
+            "files",
+            "nothing to import: give regions, organizations and/or users",
+        ));
+    }
+    let mut import = DirectoryImport {
+        regions: Vec::new(),
+        orgs: Vec::new(),
+        users: Vec::new(),
+    };
+    if let Some(file) = &files.regions {
+        import.regions = parse_lines(file, "regions", |r: RegionLine| {
+            Ok(NewRegion {
+                code: RegionCode::parse(&r.code)?,
+                name_zh: Name::parse(&r.name_zh)?,
+                name_en: optional_name(non_empty(&r.name_en))?,
+                level: r.level.trim().parse::<Level>()?,
+                parent: non_empty(&r.parent).map(RegionCode::parse).transpose()?,
+            })
+        })?;
+    }
+    if let Some(file) = &files.orgs {
+        import.orgs = parse_lines(file, "orgs", |o: OrgLine| {
+            Ok(ImportOrg {
+                org: NewOrg {
+                    code: OrgCode::parse(&o.code)?,
+                    name_zh: Name::parse(&o.name_zh)?,
+                    name_en: optional_name(non_empty(&o.name_en))?,
+                    kind: o.kind.trim().parse::<OrgKind>()?,
+                    region: RegionCode::parse(&o.region)?,
+                    parent_id: None,
+                },
+                parent_code: non_empty(&o.parent_code).map(OrgCode::parse).transpose()?,
+            })
+        })?;
+    }
+    if let Some(file) = &files.users {
+        import.users = parse_lines(file, "users", |u: UserLine| {
+            Ok(ImportUser {
+                user: NewUser {
+                    org_id: None,
+                    username: Some(Username::parse(&u.username)?),
+                    display_name: Name::parse(&u.display_name)?,
+                    org_role: non_empty(&u.org_role)
+                        .map(str::parse::<OrgRole>)
+                        .transpose()?
+                        .unwrap_or(OrgRole::Member),
+                    operator: false,
+                    password_hash: None,
+                    oidc_issuer: None,
+                    oidc_subject: None,
+                },
+                org_code: OrgCode::parse(&u.org_code)?,
+            })
+        })?;
+    }
+    let event = by.event(
+        "directory_imported",
+        String::new(),
+        json!({ "regions": import.regions.len(), "orgs": import.orgs.len(), "users": import.users.len() }),
+    );
+    let report = db.import_directory(&import, &event).await?;
+    Ok(Imported {
+        regions: report.regions,
+        orgs: report.orgs,
+        users: report.users,
+    })
+}
+
+fn non_empty(s: &str) -> Option<&str> {
+    let s = s.trim();
+    (!s.is_empty()).then_some(s)
+}
+
+/// Reads every line of a CSV file (after its header) as `T`, then `parse`s it; the first line
+/// that fails is refused as `field`, naming the file and the line.
+fn parse_lines<T, Item>(
+    file: &CsvFile,
+    field: &'static str,
+    parse: impl Fn(T) -> Result<Item, Invalid>,
+) -> Result<Vec<Item>, Error>
+where
+    T: for<'de> Deserialize<'de>,
+{
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(file.text.as_slice());
+    let mut items = Vec::new();
+    for (i, record) in reader.deserialize::<T>().enumerate() {
+        // Line 1 is the header.
+        let line = i + 2;
+        let at = |why: &dyn std::fmt::Display| {
+            Error::invalid(field, format!("{} line {line}: {why}", file.name))
+        };
+        let record = record.map_err(|e| at(&e))?;
+        items.push(parse(record).map_err(|e| at(&e))?);
+    }
+    Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(name: &str, text: &str) -> CsvFile {
+        CsvFile {
+            name: name.into(),
+            text: text.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_bad_line_is_named_by_file_and_line() {
+        let file = csv(
+            "orgs.csv",
+            "code,name_zh,name_en,kind,region,parent_code\n\
+             a,甲,,court,330102,\n\
+             b,乙,,police_station,330102,\n",
+        );
+
+        let err = parse_lines(&file, "orgs", |o: OrgLine| o.kind.parse::<OrgKind>()).unwrap_err();
+
+        let message = err.to_string();
+        assert!(message.starts_with("orgs.csv line 3: "), "{message}");
+        assert!(message.contains("police_station"), "{message}");
+    }
+
+    #[test]
+    fn regions_nest_under_their_parents_in_path_order() {
+        let region = |code: &str, parent: Option<&str>, path: &str| Region {
+            code: RegionCode::parse(code).unwrap(),
+            name_zh: Name::parse(code).unwrap(),
+            name_en: None,
+            level: Level::City,
+            parent: parent.map(|p| RegionCode::parse(p).unwrap()),
+            path: crate::domain::org::RegionPath(path.into()),
+        };
+        let regions = [
+            region("330000", None, "/330000/"),
+            region("330100", Some("330000"), "/330000/330100/"),
+            region("330102", Some("330100"), "/330000/330100/330102/"),
+            region("330200", Some("330000"), "/330000/330200/"),
+        ];
+
+        let tree = region_tree(&regions);
+
+        assert_eq!(tree.len(), 1);
+        let cities: Vec<&str> = tree[0]
+            .children
+            .iter()
+            .map(|c| c.region.code.as_str())
+            .collect();
+        assert_eq!(cities, ["330100", "330200"]);
+        assert_eq!(tree[0].children[0].children[0].region.code, "330102");
+    }
+}
