@@ -87,6 +87,9 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(ops::router())
         .merge(calendar::router())
         .merge(inbox::router())
+        .merge(minutes::router())
+        .merge(keys::router())
+        .merge(log::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.
@@ -134,9 +137,6 @@ pub fn router(state: AppState) -> Router {
         .merge(tasks::router())
         .merge(notices::router())
         .merge(meetings::router())
-        .merge(minutes::router())
-        .merge(keys::router())
-        .merge(log::router())
         .fallback(web::fallback)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
