@@ -622,7 +622,9 @@ impl Db {
         let now = new.frozen_at;
         in_transaction!(self, |conn| {
             let for_update = conn.for_update();
-            let doc: Option<(i64,)> = sqlx::query_as(&format!(
+            // `frozen` is an integer on SQLite and a boolean on PostgreSQL: read and written
+            // as a bool, which both engines map.
+            let doc: Option<(bool,)> = sqlx::query_as(&format!(
                 "select frozen from space_docs where doc_id = $1 and space_id = $2{for_update}"
             ))
             .bind(&new.doc_id)
@@ -631,8 +633,8 @@ impl Db {
             .await?;
             match doc {
                 None => return Err(not_found("the document to sign does not exist")),
-                Some((1,)) => return Err(rule("the document is already frozen")),
-                Some(_) => {}
+                Some((true,)) => return Err(rule("the document is already frozen")),
+                Some((false,)) => {}
             }
             let (newest,): (Option<i64>,) =
                 sqlx::query_as("select max(version) from signed_versions where doc_id = $1")
@@ -642,7 +644,8 @@ impl Db {
             if newest.unwrap_or(0) + 1 != new.version {
                 return Err(changed_meanwhile());
             }
-            sqlx::query("update space_docs set frozen = 1 where doc_id = $1")
+            sqlx::query("update space_docs set frozen = $1 where doc_id = $2")
+                .bind(true)
                 .bind(&new.doc_id)
                 .execute(&mut *conn)
                 .await?;
@@ -822,7 +825,8 @@ impl Db {
             .bind(version)
             .execute(&mut *conn)
             .await?;
-            sqlx::query("update space_docs set frozen = 0 where doc_id = $1")
+            sqlx::query("update space_docs set frozen = $1 where doc_id = $2")
+                .bind(false)
                 .bind(doc_id)
                 .execute(&mut *conn)
                 .await?;
