@@ -19,6 +19,7 @@ use utoipa_axum::routes;
 use crate::auth::Caller;
 use crate::error::{ApiError, Refusals};
 use crate::http::extract::{body_at_most, Json, Query};
+use crate::http::minutes::FileBody;
 use crate::state::AppState;
 use crate::work::log::{self, LogKey, Proof, VerifyReport};
 
@@ -119,7 +120,7 @@ async fn consistency(
 /// order, the failed one last. 400 when the body is no bundle at all, 413 past 64 MiB.
 #[utoipa::path(
     post, path = "/api/verify", tag = "log", operation_id = "verify_bundle",
-    request_body(content = Vec<u8>, content_type = "application/zip", description = "a bundle"),
+    request_body(content = FileBody, content_type = "application/zip", description = "a bundle"),
     responses((status = 200, description = "the verifier's report", body = VerifyReport), Refusals),
     security(("session" = []), ("token" = []))
 )]

@@ -12,6 +12,7 @@
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -36,6 +37,13 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(bundle))
         .routes(routes!(artefact))
 }
+
+/// A file's bytes as they are, as the OpenAPI document describes a download or an upload (a
+/// bundle, a stored artefact): a string of binary format, not an array of numbers.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub(crate) struct FileBody(Vec<u8>);
 
 /// 会议纪要: the minutes' version, state, signing steps, signatures, earlier versions, and
 /// the commands the caller may give now.
@@ -180,7 +188,7 @@ async fn archive(
     params(("id" = String, Path, description = "the meeting"),
         ("version" = i64, Path, description = "an archived version")),
     responses((status = 200, description = "the bundle", content_type = "application/zip",
-        body = Vec<u8>), Refusals),
+        body = FileBody), Refusals),
     security(("session" = []), ("token" = []))
 )]
 async fn bundle(
@@ -207,8 +215,8 @@ async fn bundle(
     params(("id" = String, Path, description = "the meeting"),
         ("version" = i64, Path, description = "a frozen version"),
         ("file" = String, Path, description = "content.json, manifest.json or minutes.html")),
-    responses((status = 200, description = "the file's stored bytes", content_type = "application/octet-stream",
-        body = Vec<u8>), Refusals),
+    responses((status = 200, description = "the file's stored bytes",
+        content_type = "application/octet-stream", body = FileBody), Refusals),
     security(("session" = []), ("token" = []))
 )]
 async fn artefact(

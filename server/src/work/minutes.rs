@@ -108,17 +108,18 @@ impl MeetingMinutes {
         }
     }
 
-    /// Each agreed item a task for its responsible body, set by the convener; returns what
-    /// became of each item, for the audit row.
+    /// Each agreed item of the content of `version` a task for its responsible body, set by
+    /// the convener: the effects setting them, and what became of each item, for the audit
+    /// row.
     async fn agreed_tasks(
         &self,
         services: &Services,
         caller: &Caller,
-        version: &SignedVersion,
+        version: i64,
         content: &Value,
         now: i64,
-        effects: &mut Effects,
-    ) -> Result<Vec<Value>, Error> {
+    ) -> Result<(Effects, Vec<Value>), Error> {
+        let mut effects = Effects::default();
         let mut made = Vec::new();
         for (i, item) in agreed_items(content).into_iter().enumerate() {
             let Some(due_at) = deadline_ms(&item.deadline) else {
@@ -137,11 +138,11 @@ impl MeetingMinutes {
                 title: task_title(&item.text),
                 body: format!(
                     "{}\n\n（会议纪要议定事项，会议：{}，纪要第 {} 版）",
-                    item.text, self.meeting.title, version.version
+                    item.text, self.meeting.title, version
                 ),
                 feedback_required: None,
                 source: crate::domain::task::TaskSource::AgreedItem,
-                source_ref: Some(format!("{}:item:{}", self.target(version.version), i + 1)),
+                source_ref: Some(format!("{}:item:{}", self.target(version), i + 1)),
                 assignee_org_id: item.org_id.clone(),
                 limit: None,
                 // An item whose day has passed (minutes signed late) is due a day from now.
@@ -157,7 +158,7 @@ impl MeetingMinutes {
             effects.set_task(task, entry);
             effects.merge(task_effects);
         }
-        Ok(made)
+        Ok((effects, made))
     }
 }
 
@@ -240,9 +241,10 @@ impl SignedDocument for MeetingMinutes {
         now: i64,
         effects: &mut Effects,
     ) -> Result<Completed, Error> {
-        let made = self
-            .agreed_tasks(services, caller, version, content, now, effects)
+        let (tasks, made) = self
+            .agreed_tasks(services, caller, version.version, content, now)
             .await?;
+        effects.merge(tasks);
         let recipients: Vec<String> = self
             .space
             .members

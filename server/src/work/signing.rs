@@ -670,6 +670,27 @@ async fn record_freeze<D: SignedDocument>(
 
 // ---- open signing ----
 
+/// The live version a manager's command acts on, once the policy lets the caller manage the
+/// document and the lifecycle lets the command be given, and the state it leads to.
+async fn managed<D: SignedDocument>(
+    services: &Services,
+    caller: &Caller,
+    doc: &D,
+    input: VersionInput,
+    command: SignedCommand,
+) -> Result<(SignedVersion, SignedState), Error> {
+    caller.allow(&services.db, doc.manage_action()).await?;
+    let versions = services.db.signed_versions(doc.doc_id()).await?;
+    let live = live_version::<D>(&versions, input.version)?;
+    let to = check(
+        doc,
+        live.state,
+        party(doc, caller, &[], &BTreeSet::new()),
+        command,
+    )?;
+    Ok((live.clone(), to))
+}
+
 /// Opens signing: the first step's organizations are told it is their turn.
 pub(crate) async fn open_signing<D: SignedDocument>(
     services: &Services,
@@ -677,16 +698,12 @@ pub(crate) async fn open_signing<D: SignedDocument>(
     doc: &D,
     input: VersionInput,
 ) -> Result<SignedView, Error> {
-    caller.allow(&services.db, doc.manage_action()).await?;
-    let versions = services.db.signed_versions(doc.doc_id()).await?;
-    let live = live_version::<D>(&versions, input.version)?;
-    let manifest = manifest_of(live)?;
-    let party = party(doc, caller, &manifest.policy.steps, &BTreeSet::new());
-    let to = check(doc, live.state, party, SignedCommand::OpenSigning)?;
+    let (live, to) = managed(services, caller, doc, input, SignedCommand::OpenSigning).await?;
+    let manifest = manifest_of(&live)?;
     let now = services.clock.now_ms();
     let mut effects = Effects::default();
     for org in manifest.policy.steps.first().into_iter().flatten() {
-        effects.events.push(your_turn(doc, live, org));
+        effects.events.push(your_turn(doc, &live, org));
     }
     effects.audit.push(audit(
         caller,
@@ -1129,13 +1146,9 @@ pub(crate) async fn archive<D: SignedDocument>(
     doc: &D,
     input: VersionInput,
 ) -> Result<SignedView, Error> {
-    caller.allow(&services.db, doc.manage_action()).await?;
-    let versions = services.db.signed_versions(doc.doc_id()).await?;
-    let live = live_version::<D>(&versions, input.version)?;
-    let party = party(doc, caller, &[], &BTreeSet::new());
-    check(doc, live.state, party, SignedCommand::Archive)?;
+    let (live, _) = managed(services, caller, doc, input, SignedCommand::Archive).await?;
     let now = services.clock.now_ms();
-    let mut files = base_files(services, live).await?;
+    let mut files = base_files(services, &live).await?;
     let record = ArchiveRecord {
         r#type: statement::ARCHIVE_TYPE.into(),
         manifest_sha256: live.manifest_sha256.clone(),
