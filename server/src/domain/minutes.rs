@@ -68,7 +68,7 @@ pub fn default_steps(convener: &str, members: &[String]) -> Vec<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::kernel::{offers, testing::check_table, Label, Workflow};
+    use crate::domain::kernel::{offers, testing::check_table, Workflow};
     use crate::domain::signed::{Gate, SignParty, SignedCommand, SignedState, Turn};
 
     /// The drawn arrows of SIGNING.md, for every party that may take them: the manager
