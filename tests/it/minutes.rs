@@ -814,28 +814,21 @@ mod stored_before_kinds {
     impl Old {
         /// Runs `sql`, binding `bytes` as `$1`, `$2`, … (every other value is written inline).
         async fn exec(&self, sql: &str, bytes: &[&[u8]]) {
-            match self {
-                Old::Sqlite(pool) => {
+            // The same statement on either engine's pool.
+            macro_rules! run_on {
+                ($pool:expr) => {{
                     let mut query = sqlx::query(sql);
                     for b in bytes {
                         query = query.bind(b.to_vec());
                     }
-                    query
-                        .execute(pool)
-                        .await
-                        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-                }
-                Old::Postgres(pool) => {
-                    let mut query = sqlx::query(sql);
-                    for b in bytes {
-                        query = query.bind(b.to_vec());
-                    }
-                    query
-                        .execute(pool)
-                        .await
-                        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-                }
+                    query.execute($pool).await
+                }};
             }
+            let done = match self {
+                Old::Sqlite(pool) => run_on!(pool).map(drop),
+                Old::Postgres(pool) => run_on!(pool).map(drop),
+            };
+            done.unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
     }
 
