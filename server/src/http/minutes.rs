@@ -22,7 +22,7 @@ use crate::http::extract::{Json, Path};
 use crate::state::AppState;
 use crate::work::minutes::{self, MinutesView};
 use crate::work::signing::{
-    Artefact, FreezeInput, ReopenInput, SignInput, StatementInput, ToSign, VersionInput,
+    Act, Artefact, FreezeInput, ReopenInput, SignInput, StatementInput, ToSign, VersionInput,
 };
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -76,8 +76,9 @@ async fn freeze(
     Path(id): Path<String>,
     Json(input): Json<FreezeInput>,
 ) -> Result<Json<MinutesView>, ApiError> {
+    let act = Act::Freeze(input);
     Ok(Json(
-        minutes::freeze(&state.services, &caller, &id, input).await?,
+        minutes::act(&state.services, &caller, &id, act).await?,
     ))
 }
 
@@ -95,8 +96,9 @@ async fn open_signing(
     Path(id): Path<String>,
     Json(input): Json<VersionInput>,
 ) -> Result<Json<MinutesView>, ApiError> {
+    let act = Act::OpenSigning(input);
     Ok(Json(
-        minutes::open_signing(&state.services, &caller, &id, input).await?,
+        minutes::act(&state.services, &caller, &id, act).await?,
     ))
 }
 
@@ -136,8 +138,9 @@ async fn sign(
     Path(id): Path<String>,
     Json(input): Json<SignInput>,
 ) -> Result<Json<MinutesView>, ApiError> {
+    let act = Act::Sign(input);
     Ok(Json(
-        minutes::sign(&state.services, &caller, &id, input).await?,
+        minutes::act(&state.services, &caller, &id, act).await?,
     ))
 }
 
@@ -156,8 +159,9 @@ async fn reopen(
     Path(id): Path<String>,
     Json(input): Json<ReopenInput>,
 ) -> Result<Json<MinutesView>, ApiError> {
+    let act = Act::Reopen(input);
     Ok(Json(
-        minutes::reopen(&state.services, &caller, &id, input).await?,
+        minutes::act(&state.services, &caller, &id, act).await?,
     ))
 }
 
@@ -175,8 +179,9 @@ async fn archive(
     Path(id): Path<String>,
     Json(input): Json<VersionInput>,
 ) -> Result<Json<MinutesView>, ApiError> {
+    let act = Act::Archive(input);
     Ok(Json(
-        minutes::archive(&state.services, &caller, &id, input).await?,
+        minutes::act(&state.services, &caller, &id, act).await?,
     ))
 }
 

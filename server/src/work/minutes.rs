@@ -21,8 +21,7 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 use super::signing::{
-    self, Artefact, Completed, FreezeInput, ReopenInput, SignInput, SignedDocument, SignedView,
-    StatementInput, ToSign, VersionInput,
+    self, Act, Artefact, Completed, SignedDocument, SignedView, StatementInput, ToSign,
 };
 use super::Error;
 use crate::auth::Caller;
@@ -325,26 +324,17 @@ pub async fn show(
     Ok(minutes.answer(signing::view(services, caller, &minutes).await?))
 }
 
-/// Freezes the minutes (the convener, once the meeting has started).
-pub async fn freeze(
+/// Freezes, opens signing, signs, sends back or archives the minutes, as `act` says; who
+/// may is the lifecycle's answer (the convener manages them; a signatory signs in turn, or
+/// declines while signing is open).
+pub async fn act(
     services: &Services,
     caller: &Caller,
     meeting_id: &str,
-    input: FreezeInput,
+    act: Act,
 ) -> Result<MinutesView, Error> {
     let minutes = MeetingMinutes::load(services, caller, meeting_id).await?;
-    Ok(minutes.answer(signing::freeze(services, caller, &minutes, input).await?))
-}
-
-/// Opens signing of a frozen version (the convener).
-pub async fn open_signing(
-    services: &Services,
-    caller: &Caller,
-    meeting_id: &str,
-    input: VersionInput,
-) -> Result<MinutesView, Error> {
-    let minutes = MeetingMinutes::load(services, caller, meeting_id).await?;
-    Ok(minutes.answer(signing::open_signing(services, caller, &minutes, input).await?))
+    Ok(minutes.answer(signing::act(services, caller, &minutes, act).await?))
 }
 
 /// The statement the caller's body signs now, and the bytes to sign.
@@ -356,39 +346,6 @@ pub async fn statement(
 ) -> Result<ToSign, Error> {
     let minutes = MeetingMinutes::load(services, caller, meeting_id).await?;
     signing::statement(services, caller, &minutes, input).await
-}
-
-/// A person's signature for their body; the last one completes the minutes.
-pub async fn sign(
-    services: &Services,
-    caller: &Caller,
-    meeting_id: &str,
-    input: SignInput,
-) -> Result<MinutesView, Error> {
-    let minutes = MeetingMinutes::load(services, caller, meeting_id).await?;
-    Ok(minutes.answer(signing::sign(services, caller, &minutes, input).await?))
-}
-
-/// Sends the minutes back for changes (the convener, or a signatory while signing is open).
-pub async fn reopen(
-    services: &Services,
-    caller: &Caller,
-    meeting_id: &str,
-    input: ReopenInput,
-) -> Result<MinutesView, Error> {
-    let minutes = MeetingMinutes::load(services, caller, meeting_id).await?;
-    Ok(minutes.answer(signing::reopen(services, caller, &minutes, input).await?))
-}
-
-/// Archives signed minutes and exports their bundle (the convener).
-pub async fn archive(
-    services: &Services,
-    caller: &Caller,
-    meeting_id: &str,
-    input: VersionInput,
-) -> Result<MinutesView, Error> {
-    let minutes = MeetingMinutes::load(services, caller, meeting_id).await?;
-    Ok(minutes.answer(signing::archive(services, caller, &minutes, input).await?))
 }
 
 /// The archive bundle (.zip) of an archived version.

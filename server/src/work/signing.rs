@@ -195,6 +195,17 @@ pub struct SignInput {
     pub signature: String,
 }
 
+/// A command that changes a signed document, with what it needs: what a workflow's routes
+/// hand to [`act`], one variant a route.
+#[derive(Debug)]
+pub enum Act {
+    Freeze(FreezeInput),
+    OpenSigning(VersionInput),
+    Sign(SignInput),
+    Reopen(ReopenInput),
+    Archive(VersionInput),
+}
+
 // ---- answers ----
 
 /// A signed document as a participant sees it: its state, what is signed, who signed in
@@ -531,11 +542,27 @@ pub(crate) async fn artefact<D: SignedDocument>(
     Ok(Artefact { media_type, bytes })
 }
 
+/// Gives `act` to the document; answers the document as the caller sees it afterwards.
+pub(crate) async fn act<D: SignedDocument>(
+    services: &Services,
+    caller: &Caller,
+    doc: &D,
+    act: Act,
+) -> Result<SignedView, Error> {
+    match act {
+        Act::Freeze(input) => freeze(services, caller, doc, input).await,
+        Act::OpenSigning(input) => open_signing(services, caller, doc, input).await,
+        Act::Sign(input) => sign(services, caller, doc, input).await,
+        Act::Reopen(input) => reopen(services, caller, doc, input).await,
+        Act::Archive(input) => archive(services, caller, doc, input).await,
+    }
+}
+
 // ---- freeze ----
 
 /// Freezes the document: it stops changing for everyone at once, its canonical projection
 /// and manifest are stored and the manifest logged.
-pub(crate) async fn freeze<D: SignedDocument>(
+async fn freeze<D: SignedDocument>(
     services: &Services,
     caller: &Caller,
     doc: &D,
@@ -692,7 +719,7 @@ async fn managed<D: SignedDocument>(
 }
 
 /// Opens signing: the first step's organizations are told it is their turn.
-pub(crate) async fn open_signing<D: SignedDocument>(
+async fn open_signing<D: SignedDocument>(
     services: &Services,
     caller: &Caller,
     doc: &D,
@@ -837,7 +864,7 @@ fn decode(input: &SignInput) -> Result<(Vec<u8>, Vec<u8>, Statement), Error> {
 
 /// Accepts a person's signature for their organization, seals it, logs the envelope; the
 /// last required signature completes the document, with what its workflow makes of that.
-pub(crate) async fn sign<D: SignedDocument>(
+async fn sign<D: SignedDocument>(
     services: &Services,
     caller: &Caller,
     doc: &D,
@@ -1077,7 +1104,7 @@ async fn complete<D: SignedDocument>(
 /// signatures stay in the log) and the document is edited again as the next version. Its
 /// manager may do so, and so may a signatory organization while signing is open (a decline
 /// or a change request).
-pub(crate) async fn reopen<D: SignedDocument>(
+async fn reopen<D: SignedDocument>(
     services: &Services,
     caller: &Caller,
     doc: &D,
@@ -1140,7 +1167,7 @@ pub(crate) async fn reopen<D: SignedDocument>(
 // ---- archive and the bundle ----
 
 /// Archives a signed document: logs the archive record and exports the bundle.
-pub(crate) async fn archive<D: SignedDocument>(
+async fn archive<D: SignedDocument>(
     services: &Services,
     caller: &Caller,
     doc: &D,
