@@ -69,8 +69,8 @@ pub enum AdminCommand {
     /// Make a person's Ed25519 signing key: writes the private key (PKCS#8 PEM, mode 0600)
     /// and prints the public key to enroll.
     Keygen(KeygenArgs),
-    /// Sign a meeting's minutes for your organization through the server's API, with a key
-    /// file; the private key never leaves this machine.
+    /// Sign a meeting's minutes (or any signed document) for your organization through the
+    /// server's API, with a key file; the private key never leaves this machine.
     Sign(SignArgs),
 }
 
@@ -89,9 +89,17 @@ pub struct SignArgs {
     /// The signing person's session (the `concord_session` cookie's value).
     #[arg(long, env = "CONCORD_SESSION", hide_env_values = true)]
     pub session: String,
-    /// The meeting whose minutes to sign.
+    /// The meeting whose minutes to sign: the same as `--document /api/meetings/<id>/minutes`.
+    #[arg(
+        long,
+        required_unless_present = "document",
+        conflicts_with = "document"
+    )]
+    pub meeting: Option<String>,
+    /// The signed document to sign, of any kind, as its address on the server
+    /// (`/api/meetings/<id>/minutes`, a dispute's decision, …).
     #[arg(long)]
-    pub meeting: String,
+    pub document: Option<String>,
     /// The private key file (PKCS#8 PEM, from `concord admin keygen`).
     #[arg(long)]
     pub key: PathBuf,

@@ -1,10 +1,13 @@
-//! `concord admin keygen` and `concord admin sign`: signing minutes from the command line with
-//! a key file, through the same API the browser uses.
+//! `concord admin keygen` and `concord admin sign`: signing a signed document of any kind
+//! (minutes, a dispute decision, …) from the command line with a key file, through the same
+//! API the browser uses.
 //!
 //! `keygen` writes a person's Ed25519 private key (PKCS#8 PEM, mode 0600) and prints its public
-//! key. `sign` asks the server for the statement the person's organization signs now, signs
-//! its PAE locally, and sends the signature back; with `--enroll` it first enrolls the key's
-//! public half. The private key never leaves the machine running the command.
+//! key. `sign` asks the server for the statement the person's organization signs now, checks
+//! that the bytes to sign are that statement's DSSE PAE under the payload type the server names
+//! (each kind has its own, so one command signs every kind), signs them locally, and sends the
+//! signature back; with `--enroll` it first enrolls the key's public half. The private key
+//! never leaves the machine running the command.
 //!
 //! The person authenticates with their session (the `concord_session` cookie value, from
 //! `CONCORD_SESSION`), so the signature names them exactly as a browser signature would.
@@ -95,7 +98,24 @@ impl Api {
     }
 }
 
-/// Signs the current version of a meeting's minutes; returns what happened, for a person.
+/// The address of the document to sign: `--document` as given (a path on the server), or a
+/// meeting's minutes.
+fn document_path(args: &SignArgs) -> anyhow::Result<String> {
+    match (&args.document, &args.meeting) {
+        (Some(path), _) => {
+            let path = path.trim_end_matches('/');
+            if !path.starts_with("/api/") || path.contains("..") || path.contains(['?', '#']) {
+                bail!("--document must be a signed document's address on the server, like /api/meetings/<id>/minutes");
+            }
+            Ok(path.to_owned())
+        }
+        (None, Some(meeting)) => Ok(format!("/api/meetings/{meeting}/minutes")),
+        (None, None) => bail!("name the document to sign with --document or --meeting"),
+    }
+}
+
+/// Signs the current version of a signed document (a meeting's minutes, or any document
+/// `--document` names); returns what happened, for a person.
 pub async fn sign(args: &SignArgs) -> anyhow::Result<String> {
     let pem = std::fs::read_to_string(&args.key)
         .with_context(|| format!("reading {}", args.key.display()))?;
@@ -107,6 +127,7 @@ pub async fn sign(args: &SignArgs) -> anyhow::Result<String> {
     })?;
     let public = signer.public();
     let key_id = public.key_id();
+    let document = document_path(args)?;
     let api = Api::new(&args.server, &args.session)?;
     let mut out = String::new();
     if args.enroll {
@@ -125,45 +146,42 @@ pub async fn sign(args: &SignArgs) -> anyhow::Result<String> {
             out.push_str(&format!("enrolled key {key_id}\n"));
         }
     }
-    let meeting = &args.meeting;
     let version = match args.version {
         Some(v) => v,
-        None => api
-            .call(
-                reqwest::Method::GET,
-                &format!("/api/meetings/{meeting}/minutes"),
-                None,
-            )
-            .await?["version"]
+        None => api.call(reqwest::Method::GET, &document, None).await?["version"]
             .as_i64()
             .context("the server did not say which version is current")?,
     };
     let to_sign = api
         .call(
             reqwest::Method::POST,
-            &format!("/api/meetings/{meeting}/minutes/statement"),
+            &format!("{document}/statement"),
             Some(json!({ "version": version, "key_id": key_id })),
         )
         .await?;
     let statement = to_sign["statement"]
         .as_str()
         .context("no statement in the answer")?;
+    let payload_type = to_sign["payload_type"]
+        .as_str()
+        .context("no payload type in the answer")?;
     let pae = B64
         .decode(to_sign["pae"].as_str().context("no pae in the answer")?)
         .context("the pae is not base64")?;
     // Sign only what we can check: the PAE must be the statement's, so the server cannot
-    // make us sign anything else.
+    // make us sign anything else. The payload type is the kind's; a signature under it never
+    // counts for another kind.
     let statement_bytes = B64
         .decode(statement)
         .context("the statement is not base64")?;
-    if pae != crate::signing::dsse::pae(crate::signing::dsse::PAYLOAD_TYPE, &statement_bytes) {
+    if pae != crate::signing::dsse::pae(payload_type, &statement_bytes) {
         bail!("the bytes to sign are not the statement's PAE; refusing to sign");
     }
     let signature = signer.sign(&pae);
     let view = api
         .call(
             reqwest::Method::POST,
-            &format!("/api/meetings/{meeting}/minutes/signatures"),
+            &format!("{document}/signatures"),
             Some(json!({
                 "version": version,
                 "statement": statement,
@@ -172,7 +190,7 @@ pub async fn sign(args: &SignArgs) -> anyhow::Result<String> {
         )
         .await?;
     out.push_str(&format!(
-        "signed version {version} (manifest {}) at step {}; minutes are now {}\n",
+        "signed version {version} (manifest {}, {payload_type}) at step {}; the document is now {}\n",
         to_sign["manifest_sha256"].as_str().unwrap_or("?"),
         to_sign["step"],
         view["state"].as_str().unwrap_or("?"),

@@ -20,7 +20,7 @@ use yrs::{XmlElementPrelim, XmlTextRef};
 
 use crate::support::api::{Api, World};
 use crate::support::client::TestClient;
-use crate::support::server::{concord_binary, TestServer};
+use crate::support::server::{concord_binary, Options, TestServer};
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -43,8 +43,14 @@ fn now_ms() -> i64 {
 /// Convenes a meeting of the county bureau with market and township (members) and police
 /// (observer), sends its notice, has both members confirm, and holds it (start, end).
 pub(crate) async fn held_meeting() -> Meeting {
-    let server = TestServer::start().await;
-    let world = World::build(&server).await;
+    held_meeting_with(Options::default()).await
+}
+
+/// [`held_meeting`] on a server started with `options` (another database engine).
+pub(crate) async fn held_meeting_with(options: Options) -> Meeting {
+    let database_url = options.database_url.clone();
+    let server = TestServer::start_with(options).await;
+    let world = World::build_on(&server, database_url.as_deref()).await;
     let bureau = Api::signed_in(&server, "county-bureau").await;
     let market = Api::signed_in(&server, "market").await;
     let township = Api::signed_in(&server, "township").await;
@@ -309,7 +315,12 @@ pub(crate) fn text(output: &Output) -> String {
 /// in two steps (market with the CLI, township through the API, then the bureau), and
 /// archived. Returns the meeting and the downloaded bundle.
 pub(crate) async fn archived_meeting(workdir: &Path) -> (Meeting, Vec<u8>) {
-    let m = held_meeting().await;
+    archived_meeting_with(workdir, Options::default()).await
+}
+
+/// [`archived_meeting`] on a server started with `options` (another database engine).
+pub(crate) async fn archived_meeting_with(workdir: &Path, options: Options) -> (Meeting, Vec<u8>) {
+    let m = held_meeting_with(options).await;
     let market_client = m.client(&m.market).await;
     let township_client = m.client(&m.township).await;
     write_paragraph(&market_client, "会议通报了2026年度行政执法协调工作情况。");
@@ -713,5 +724,269 @@ mod rfc9162 {
             snode >>= 1;
         }
         snode == 0 && r == root
+    }
+}
+
+/// The minutes JSON carries every command of the lifecycle, allowed for the caller or refused
+/// with the rule that says why: what the web client's buttons are.
+#[tokio::test]
+async fn the_minutes_offer_each_caller_the_commands_it_may_give_and_say_why_not_the_others() {
+    let m = held_meeting().await;
+    let offer = |view: &Value, command: &str| -> (bool, String) {
+        let offer = view["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["command"] == command)
+            .unwrap_or_else(|| panic!("no {command} in {view}"))
+            .clone();
+        (
+            offer["allowed"].as_bool().unwrap(),
+            offer["rule"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+
+    let bureau = m.minutes(&m.bureau).await;
+    assert_eq!(bureau["kind"], "concord.minutes/1", "{bureau}");
+    assert_eq!(bureau["manages"], true);
+    assert_eq!(offer(&bureau, "freeze"), (true, String::new()));
+    let (allowed, rule) = offer(&m.minutes(&m.market).await, "freeze");
+    assert!(
+        !allowed && rule.contains("only the convening organization"),
+        "{rule}"
+    );
+
+    m.freeze(json!([
+        [m.world.org("market")],
+        [m.world.org("county-bureau")]
+    ]))
+    .await;
+    m.open_signing(1).await;
+    let market = m.minutes(&m.market).await;
+    assert_eq!(offer(&market, "sign"), (true, String::new()));
+    assert!(
+        offer(&market, "reopen").0,
+        "a signatory may decline: {market}"
+    );
+    let (allowed, rule) = offer(&m.minutes(&m.bureau).await, "sign");
+    assert!(!allowed && rule.contains("out of turn"), "{rule}");
+    let (allowed, rule) = offer(&m.minutes(&m.police).await, "sign");
+    assert!(!allowed && rule.contains("observers"), "{rule}");
+}
+
+/// The whole lifecycle on PostgreSQL: the signed-document store speaks both engines, and a
+/// new freeze writes the manifest that names its kind.
+#[tokio::test]
+async fn on_postgresql_the_minutes_are_frozen_signed_in_order_archived_and_verify() {
+    let workdir = tempfile::tempdir().unwrap();
+    let options = Options {
+        database_url: Some(crate::support::postgres::fresh_database_url().await),
+        ..Options::default()
+    };
+    let (m, zip) = archived_meeting_with(workdir.path(), options).await;
+
+    let zip_path = workdir.path().join("minutes.zip");
+    std::fs::write(&zip_path, &zip).unwrap();
+    let out = run(&["verify", zip_path.to_str().unwrap()]);
+    assert!(out.status.success(), "verify failed:\n{}", text(&out));
+    let bundle = Bundle::from_zip(&zip).unwrap();
+    let manifest: Value = serde_json::from_slice(&bundle.files["manifest.json"]).unwrap();
+    assert_eq!(manifest["schema"], "concord.manifest/2");
+    assert_eq!(manifest["kind"], "concord.minutes/1");
+    assert_eq!(manifest["subject_id"], m.id.as_str());
+    let (_, meeting) = m.bureau.get(&format!("/api/meetings/{}", m.id)).await;
+    assert_eq!(meeting["state"], "closed", "{meeting}");
+}
+
+/// Minutes stored before signed documents had kinds (schema 0005) are read, after the
+/// migration, as minutes of their meeting, with every stored byte as it was.
+mod stored_before_kinds {
+    use server::db::{Db, DbConfig, SqliteSync, SQLITE_FILE_NAME};
+    use server::domain::signed::SignedState;
+    use sqlx::migrate::Migrator;
+
+    /// A database at schema 0005, to write rows into by hand.
+    enum Old {
+        Sqlite(sqlx::SqlitePool),
+        Postgres(sqlx::PgPool),
+    }
+
+    impl Old {
+        /// Runs `sql`, binding `bytes` as `$1`, `$2`, … (every other value is written inline).
+        async fn exec(&self, sql: &str, bytes: &[&[u8]]) {
+            // The same statement on either engine's pool.
+            macro_rules! run_on {
+                ($pool:expr) => {{
+                    let mut query = sqlx::query(sql);
+                    for b in bytes {
+                        query = query.bind(b.to_vec());
+                    }
+                    query.execute($pool).await
+                }};
+            }
+            let done = match self {
+                Old::Sqlite(pool) => run_on!(pool).map(drop),
+                Old::Postgres(pool) => run_on!(pool).map(drop),
+            };
+            done.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    }
+
+    /// The migrations up to and including 0005.
+    fn up_to_0005(mut migrator: Migrator) -> Migrator {
+        migrator.migrations = migrator
+            .migrations
+            .iter()
+            .filter(|m| m.version <= 5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        migrator
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = DbConfig {
+            url: None,
+            data_dir: dir.path().join("data"),
+            sqlite_synchronous: SqliteSync::Normal,
+        };
+        std::fs::create_dir_all(&config.data_dir).unwrap();
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(config.data_dir.join(SQLITE_FILE_NAME))
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        up_to_0005(sqlx::migrate!("../migrations/sqlite"))
+            .run(&pool)
+            .await
+            .unwrap();
+        minutes_read_as_minutes_of_their_meeting(config, Old::Sqlite(pool)).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        let url = crate::support::postgres::fresh_database_url().await;
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        up_to_0005(sqlx::migrate!("../migrations/postgres"))
+            .run(&pool)
+            .await
+            .unwrap();
+        let config = DbConfig {
+            url: Some(url),
+            data_dir: "unused-by-postgres".into(),
+            sqlite_synchronous: SqliteSync::Normal,
+        };
+        minutes_read_as_minutes_of_their_meeting(config, Old::Postgres(pool)).await;
+    }
+
+    async fn minutes_read_as_minutes_of_their_meeting(config: DbConfig, old: Old) {
+        let (content, manifest, state, html, envelope) = (
+            b"{\"schema\":\"concord.minutes/1\"}".as_slice(),
+            b"{\"schema\":\"concord.manifest/1\"}".as_slice(),
+            b"\x01\x00crdt".as_slice(),
+            b"<!doctype html>".as_slice(),
+            b"{\"payloadType\":\"x\"}".as_slice(),
+        );
+        for sql in [
+            "insert into regions (code, name_zh, level, path)
+             values ('330000', '浙江省', 'province', '/330000/')",
+            "insert into organizations (id, code, name_zh, kind, region_code, created_at, updated_at)
+             values ('org-market', 'M1', '市场监督管理局', 'enforcement_department', '330000', 1, 1)",
+            "insert into users (id, org_id, display_name, org_role, is_operator, created_at, updated_at)
+             values ('user-market', 'org-market', '张三', 'member', false, 1, 1)",
+            "insert into spaces (id, kind, title, region_code, created_by, created_at)
+             values ('meeting-1', 'meeting', '协调会议', '330000', 'user-market', 1)",
+            "insert into space_docs (doc_id, space_id, title, frozen, created_at)
+             values ('doc-1', 'meeting-1', '会议纪要', true, 1)",
+        ] {
+            old.exec(sql, &[]).await;
+        }
+        for (idx, kind, bytes) in [
+            (0, "key_binding", b"person".as_slice()),
+            (1, "key_binding", b"seal".as_slice()),
+            (2, "manifest", manifest),
+            (3, "signature", envelope),
+        ] {
+            old.exec(
+                &format!(
+                    "insert into log_leaves (idx, kind, subject, bytes, leaf_hash, created_at)
+                     values ({idx}, '{kind}', 'minutes:meeting-1:1', $1, $2, 1)"
+                ),
+                &[bytes, &[idx as u8; 32]],
+            )
+            .await;
+        }
+        old.exec(
+            "insert into signing_keys (key_id, purpose, algorithm, org_id, user_id, spki,
+                 sealed_private, binding_leaf, bound_at)
+             values ('kp', 'person', 'ed25519', 'org-market', 'user-market', $1, null, 0, 1)",
+            &[b"spki-p"],
+        )
+        .await;
+        old.exec(
+            "insert into signing_keys (key_id, purpose, algorithm, org_id, user_id, spki,
+                 sealed_private, binding_leaf, bound_at)
+             values ('ks', 'seal', 'sm2', 'org-market', null, $1, $2, 1, 1)",
+            &[b"spki-s", b"sealed"],
+        )
+        .await;
+        old.exec(
+            "insert into minutes_versions (meeting_id, version, doc_id, state, content, manifest,
+                 manifest_sha256, manifest_leaf, crdt_state, html, frozen_by, frozen_at, updated_at)
+             values ('meeting-1', 1, 'doc-1', 'signing', $1, $2, 'm-sha', 2, $3, $4, 'user-market',
+                 5, 6)",
+            &[content, manifest, state, html],
+        )
+        .await;
+        old.exec(
+            "insert into minutes_signatures (meeting_id, version, step, org_id, signer_user_id,
+                 person_key_id, seal_key_id, envelope, payload_sha256, leaf, signed_at)
+             values ('meeting-1', 1, 1, 'org-market', 'user-market', 'kp', 'ks', $1, 'p-sha', 3, 7)",
+            &[envelope],
+        )
+        .await;
+        match old {
+            Old::Sqlite(pool) => pool.close().await,
+            Old::Postgres(pool) => pool.close().await,
+        }
+
+        let db = Db::connect(&config).await.expect("the migration runs");
+
+        let versions = db.signed_versions("doc-1").await.unwrap();
+        assert_eq!(versions.len(), 1, "{versions:?}");
+        let v = &versions[0];
+        assert_eq!(
+            (v.kind.as_str(), v.subject_id.as_str(), v.version, v.state),
+            ("concord.minutes/1", "meeting-1", 1, SignedState::Signing)
+        );
+        assert_eq!(
+            (
+                &v.content[..],
+                &v.manifest[..],
+                &v.crdt_state[..],
+                &v.rendition[..]
+            ),
+            (content, manifest, state, html)
+        );
+        assert_eq!(
+            (v.manifest_sha256.as_str(), v.manifest_leaf, v.frozen_at),
+            ("m-sha", 2, 5)
+        );
+        let signatures = db.signed_signatures("doc-1", 1).await.unwrap();
+        assert_eq!(signatures.len(), 1, "{signatures:?}");
+        let s = &signatures[0];
+        assert_eq!(
+            (
+                s.kind.as_str(),
+                s.subject_id.as_str(),
+                s.org_id.as_str(),
+                s.leaf
+            ),
+            ("concord.minutes/1", "meeting-1", "org-market", 3)
+        );
+        assert_eq!(&s.envelope[..], envelope);
+        assert_eq!(db.log_leaf_hashes(None).await.unwrap().len(), 4);
     }
 }

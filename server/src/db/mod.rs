@@ -45,8 +45,8 @@
 //! - `meetings.rs`: meetings (each a space), their invitations, attendance and agenda.
 //! - `webhooks.rs`: outgoing webhooks, their delivery log, and bodies' mailboxes.
 //! - `calendar.rs`: the working-day calendar's listed days.
-//! - `minutes.rs`: the signed log, signing keys, and the frozen versions of minutes with
-//!   their signatures.
+//! - `signed_docs.rs`: the signed log, signing keys, and the frozen versions of signed
+//!   documents of any kind (minutes, dispute decisions, …) with their signatures.
 //!
 //! This module must never hand a pool, a row or an `sqlx::Error` to a caller outside it, and
 //! must never log document contents or secrets (passwords, tokens, their hashes, webhook
@@ -65,9 +65,9 @@ mod identity;
 mod import;
 mod jobs;
 mod meetings;
-mod minutes;
 mod notices;
 mod sessions;
+mod signed_docs;
 mod spaces;
 mod sqlite_log;
 mod tasks;
@@ -92,12 +92,12 @@ pub use meetings::{
     AgendaChange, AgendaItem, Invitation, InvitationReply, Invitee, Meeting, MeetingChange,
     NewAgendaItem, NewMeeting, MINUTES_TITLE,
 };
-pub use minutes::{
-    Completion, LeafKind, LogIdentity, LogLeaf, MinutesSignature, MinutesVersion, NewLeaf,
-    NewMinutesVersion, NewSigningKey, SigningKeyRow,
-};
 pub use notices::{NewNotice, Notice, Receipt, ReceiptChange};
 pub use sessions::HeldCredential;
+pub use signed_docs::{
+    Completion, LeafKind, LogIdentity, LogLeaf, NewLeaf, NewSignedVersion, NewSigningKey,
+    SignedSignature, SignedVersion, SigningKeyRow, SubjectChange,
+};
 pub use sqlite_log::SqliteSync;
 pub use tasks::{
     Attachment, Extension, HistoryEntry, HistoryEntryKind, NewAttachment, NewTask, Stamp,

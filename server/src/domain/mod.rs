@@ -15,7 +15,8 @@
 //! - [`task`]: the task (任务 / 督办) state machine.
 //! - [`notice`]: the notification (通报 / 函告) version and receipt state machines.
 //! - [`meeting`]: the meeting (协调会议 / 会商), invitation and agenda machines.
-//! - [`minutes`]: signed minutes from freeze to archive, and the signing order.
+//! - [`signed`]: a signed document of any kind from freeze to archive, and the signing order.
+//! - [`minutes`]: minutes as a signed document: their words, default order and freeze gate.
 
 pub mod calendar;
 pub mod kernel;
@@ -24,4 +25,5 @@ pub mod minutes;
 pub mod notice;
 pub mod org;
 pub mod policy;
+pub mod signed;
 pub mod task;

@@ -4,42 +4,47 @@
 //!
 //! `POST /api/verify` runs the offline verifier (`concord verify`) on a bundle someone
 //! uploads, trusting this server's log key, so a person with only a browser can check an
-//! archive bundle they were sent. It reads nothing stored: the answer depends on the bytes
-//! alone and the log key.
+//! archive bundle they were sent. Only the upload's size limit is this module's; the check is
+//! [`crate::work::log::verify`]'s.
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use utoipa::IntoParams;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusals};
 use crate::http::extract::{body_at_most, Json, Query};
-use crate::signing::bundle::Bundle;
-use crate::signing::verify;
+use crate::http::minutes::FileBody;
 use crate::state::AppState;
-use crate::work::log::{self, Proof};
+use crate::work::log::{self, LogKey, Proof, VerifyReport};
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/log/checkpoint", get(checkpoint))
-        .route("/api/log/key", get(key))
-        .route("/api/log/proofs/inclusion", get(inclusion))
-        .route("/api/log/proofs/consistency", get(consistency))
-        .route(
-            "/api/verify",
-            post(verify_bundle).layer(DefaultBodyLimit::disable()),
-        )
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(checkpoint))
+        .routes(routes!(key))
+        .routes(routes!(inclusion))
+        .routes(routes!(consistency))
+        // A bundle is larger than the JSON bodies the global limit is made for; the handler
+        // bounds it itself.
+        .routes(routes!(verify_bundle).layer(DefaultBodyLimit::disable()))
 }
 
-/// The largest bundle `POST /api/verify` reads. A bundle holds the minutes (a few hundred
-/// KiB at most), their CRDT state, keys and proofs; 64 MiB leaves room for years of edits.
+/// The largest bundle `POST /api/verify` reads. A bundle holds the document (a few hundred
+/// KiB at most), its CRDT state, keys and proofs; 64 MiB leaves room for years of edits.
 const MAX_BUNDLE_BYTES: usize = 64 * 1024 * 1024;
 
+/// The log's newest tree head, as a C2SP `signed-note` checkpoint.
+#[utoipa::path(
+    get, path = "/api/log/checkpoint", tag = "log", operation_id = "log_checkpoint",
+    responses((status = 200, description = "the signed checkpoint", content_type = "text/plain",
+        body = String), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn checkpoint(
     State(state): State<AppState>,
     caller: Caller,
@@ -49,18 +54,31 @@ async fn checkpoint(
 }
 
 /// The log's origin and C2SP verifier key: what a verifier trusts (`concord verify --trust`).
-async fn key(State(state): State<AppState>, _caller: Caller) -> Json<Value> {
-    let verifier = state.services.keyring.log_verifier();
-    Json(json!({ "origin": verifier.origin, "vkey": verifier.vkey() }))
+#[utoipa::path(
+    get, path = "/api/log/key", tag = "log", operation_id = "log_key",
+    responses((status = 200, description = "the log's key", body = LogKey), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn key(State(state): State<AppState>, caller: Caller) -> Json<LogKey> {
+    Json(log::key(&state.services, &caller))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 struct InclusionQuery {
+    /// The leaf.
     index: u64,
+    /// The tree it is proved in.
     size: u64,
 }
 
+/// The RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves.
+#[utoipa::path(
+    get, path = "/api/log/proofs/inclusion", tag = "log", operation_id = "log_inclusion",
+    params(InclusionQuery),
+    responses((status = 200, description = "the proof", body = Proof), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn inclusion(
     State(state): State<AppState>,
     caller: Caller,
@@ -71,13 +89,23 @@ async fn inclusion(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 struct ConsistencyQuery {
+    /// The older tree's size.
     old: u64,
+    /// The newer tree's size.
     new: u64,
 }
 
+/// The RFC 9162 consistency proof between the trees of `old` and `new` leaves: the log only
+/// grew.
+#[utoipa::path(
+    get, path = "/api/log/proofs/consistency", tag = "log", operation_id = "log_consistency",
+    params(ConsistencyQuery),
+    responses((status = 200, description = "the proof", body = Proof), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn consistency(
     State(state): State<AppState>,
     caller: Caller,
@@ -88,43 +116,23 @@ async fn consistency(
     ))
 }
 
-/// Verifies an uploaded bundle (.zip bytes) against this server's log key. Answers the checks
-/// in order, the failed one last with `ok: false`; 400 when the body is not a bundle .zip at
-/// all, 413 past [`MAX_BUNDLE_BYTES`].
+/// 核验归档包: checks an uploaded bundle (.zip) against this server's log key; the checks in
+/// order, the failed one last. 400 when the body is no bundle at all, 413 past 64 MiB.
+#[utoipa::path(
+    post, path = "/api/verify", tag = "log", operation_id = "verify_bundle",
+    request_body(content = FileBody, content_type = "application/zip", description = "a bundle"),
+    responses((status = 200, description = "the verifier's report", body = VerifyReport), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn verify_bundle(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<Value>, ApiError> {
-    let too_large = || {
-        ApiError::PayloadTooLarge(format!(
-            "a bundle may be at most {} MiB",
-            MAX_BUNDLE_BYTES / (1024 * 1024)
-        ))
-    };
-    let bytes = body_at_most(&headers, body, MAX_BUNDLE_BYTES, too_large).await?;
-    let trusted = state.services.keyring.log_verifier();
-    // Parsing and checking signatures is CPU work measured in milliseconds per file: off the
-    // async threads.
-    let report = tokio::task::spawn_blocking(move || {
-        let bundle = Bundle::from_zip(&bytes)?;
-        Ok::<_, crate::signing::SigningError>(verify::verify(&bundle, Some(&trusted)))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?
-    .map_err(|e| ApiError::BadRequest(format!("this is not a minutes bundle (.zip): {e}")))?;
-    let mut checks: Vec<Value> = report
-        .passed
-        .iter()
-        .map(|c| json!({ "name": c.name, "ok": true, "detail": c.detail }))
-        .collect();
-    if let Some(failure) = &report.failure {
-        checks.push(json!({ "name": failure.check, "ok": false, "detail": failure.reason }));
-    }
-    Ok(Json(json!({
-        "verified": report.is_verified(),
-        "trusted_log": true,
-        "checks": checks,
-    })))
+) -> Result<Json<VerifyReport>, ApiError> {
+    let too_large = || ApiError::PayloadTooLarge("a bundle may be at most 64 MiB".into());
+    let zip = body_at_most(&headers, body, MAX_BUNDLE_BYTES, too_large).await?;
+    Ok(Json(
+        log::verify(&state.services, &caller, zip.to_vec()).await?,
+    ))
 }

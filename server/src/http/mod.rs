@@ -98,6 +98,9 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(events::router())
         .merge(webhooks::router())
+        .merge(minutes::router())
+        .merge(keys::router())
+        .merge(log::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.
@@ -137,9 +140,6 @@ pub fn router(state: AppState) -> Router {
         .merge(tasks::router())
         .merge(notices::router())
         .merge(meetings::router())
-        .merge(minutes::router())
-        .merge(keys::router())
-        .merge(log::router())
         .fallback(web::fallback)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -14,6 +14,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::Error;
 use super::{audit, own_org, text};
@@ -24,24 +25,33 @@ use crate::services::Services;
 use crate::signing::keys::{open_at_rest, seal_at_rest, PersonKey, SealKey, SealPublicKey};
 use crate::signing::merkle;
 use crate::signing::statement::rfc3339;
-use crate::signing::statement::{KeyBinding, KeyRevocation};
+use crate::signing::statement::{KeyBinding, KeyRevocation, KEY_BINDING_TYPE, KEY_REVOCATION_TYPE};
 
 /// The longest PEM a person may send: an Ed25519 SPKI PEM is 113 bytes.
 const MAX_PEM_BYTES: usize = 4096;
 
 /// A key as its owner sees it (never a private part).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct KeyView {
+    /// The first 16 bytes of SHA-256 of the key's SPKI DER, hex.
     pub key_id: String,
+    /// `person` (Ed25519) or `seal` (an organization's SM2 seal).
     pub purpose: String,
     pub algorithm: String,
     pub org_id: String,
     pub user_id: Option<String>,
     pub public_key_pem: String,
     pub bound_at: i64,
+    /// Where its logged binding is in the signed log.
     pub binding_log_index: i64,
     pub revoked_at: Option<i64>,
     pub revocation_log_index: Option<i64>,
+}
+
+/// The caller's keys, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyList {
+    pub keys: Vec<KeyView>,
 }
 
 fn key_view(row: &SigningKeyRow) -> KeyView {
@@ -64,7 +74,8 @@ fn key_view(row: &SigningKeyRow) -> KeyView {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A public key to enroll.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollInput {
     /// The public key as SPKI PEM (`-----BEGIN PUBLIC KEY-----`), Ed25519.
@@ -92,18 +103,7 @@ pub async fn enroll(
         )
     })?;
     let now = services.clock.now_ms();
-    let spki = key.spki_der();
     let key_id = key.key_id();
-    let binding = KeyBinding {
-        r#type: "concord.key-binding/1".into(),
-        key_id: key_id.clone(),
-        algorithm: "ed25519".into(),
-        purpose: "person".into(),
-        spki: B64.encode(&spki),
-        user_id: Some(caller.actor.user_id.clone()),
-        org_id: org_id.clone(),
-        bound_at: rfc3339(now),
-    };
     let effects = Effects {
         audit: vec![audit(
             caller,
@@ -114,36 +114,34 @@ pub async fn enroll(
         )],
         ..Effects::default()
     };
-    let row = services
-        .db
-        .bind_key(
-            &NewSigningKey {
-                key_id: key_id.clone(),
-                purpose: "person",
-                algorithm: "ed25519",
-                org_id,
-                user_id: Some(caller.actor.user_id.clone()),
-                spki,
-                sealed_private: None,
-                bound_at: now,
-            },
-            &leaf(LeafKind::KeyBinding, &key_id, binding.to_bytes()),
-            &effects,
-        )
-        .await?;
+    let new = NewSigningKey {
+        key_id,
+        purpose: "person",
+        algorithm: "ed25519",
+        org_id,
+        user_id: Some(caller.actor.user_id.clone()),
+        spki: key.spki_der(),
+        sealed_private: None,
+        bound_at: now,
+    };
+    let row = bind(services, &new, &effects).await?;
     Ok(key_view(&row))
 }
 
 /// The caller's keys, newest first.
-pub async fn mine(services: &Services, caller: &Caller) -> Result<Vec<KeyView>, Error> {
+pub async fn mine(services: &Services, caller: &Caller) -> Result<KeyList, Error> {
     caller.allow(&services.db, Action::ManageOwnKeys).await?;
     let rows = services.db.person_keys(&caller.actor.user_id).await?;
-    Ok(rows.iter().map(key_view).collect())
+    Ok(KeyList {
+        keys: rows.iter().map(key_view).collect(),
+    })
 }
 
-#[derive(Debug, Deserialize)]
+/// Why a key is revoked.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeInput {
+    /// A lost device, a left job: for the log and the audit trail.
     pub reason: String,
 }
 
@@ -168,7 +166,7 @@ pub async fn revoke(
     }
     let now = services.clock.now_ms();
     let record = KeyRevocation {
-        r#type: "concord.key-revocation/1".into(),
+        r#type: KEY_REVOCATION_TYPE.into(),
         key_id: key_id.to_owned(),
         revoked_at: rfc3339(now),
         reason: reason.clone(),
@@ -242,18 +240,7 @@ pub(crate) async fn seal_for(
         None => {
             let fresh = SealKey::generate();
             let public = fresh.public();
-            let spki = public.spki_der();
             let key_id = public.key_id();
-            let binding = KeyBinding {
-                r#type: "concord.key-binding/1".into(),
-                key_id: key_id.clone(),
-                algorithm: "sm2".into(),
-                purpose: "seal".into(),
-                spki: B64.encode(&spki),
-                user_id: None,
-                org_id: org_id.to_owned(),
-                bound_at: rfc3339(now),
-            };
             let sealed = seal_at_rest(services.keyring.master(), &context, &fresh.to_pkcs8_der());
             let effects = Effects {
                 audit: vec![crate::db::AuditEvent {
@@ -267,23 +254,17 @@ pub(crate) async fn seal_for(
                 }],
                 ..Effects::default()
             };
-            let created = services
-                .db
-                .bind_key(
-                    &NewSigningKey {
-                        key_id: key_id.clone(),
-                        purpose: "seal",
-                        algorithm: "sm2",
-                        org_id: org_id.to_owned(),
-                        user_id: None,
-                        spki,
-                        sealed_private: Some(sealed),
-                        bound_at: now,
-                    },
-                    &leaf(LeafKind::KeyBinding, &key_id, binding.to_bytes()),
-                    &effects,
-                )
-                .await;
+            let new = NewSigningKey {
+                key_id,
+                purpose: "seal",
+                algorithm: "sm2",
+                org_id: org_id.to_owned(),
+                user_id: None,
+                spki: public.spki_der(),
+                sealed_private: Some(sealed),
+                bound_at: now,
+            };
+            let created = bind(services, &new, &effects).await;
             match created {
                 Ok(row) => row,
                 // Another request created the organization's seal at the same moment.
@@ -305,6 +286,27 @@ pub(crate) async fn seal_for(
     let key = SealKey::from_pkcs8_der(&der)
         .map_err(|e| Error::Internal(anyhow::anyhow!("seal of {org_id}: {e}")))?;
     Ok((key, row))
+}
+
+/// Binds a key: its logged binding statement (a person's key to them and their
+/// organization, or a seal to its organization) and its row, in one write.
+async fn bind(
+    services: &Services,
+    key: &NewSigningKey,
+    effects: &Effects,
+) -> Result<SigningKeyRow, DbError> {
+    let binding = KeyBinding {
+        r#type: KEY_BINDING_TYPE.into(),
+        key_id: key.key_id.clone(),
+        algorithm: key.algorithm.into(),
+        purpose: key.purpose.into(),
+        spki: B64.encode(&key.spki),
+        user_id: key.user_id.clone(),
+        org_id: key.org_id.clone(),
+        bound_at: rfc3339(key.bound_at),
+    };
+    let leaf = leaf(LeafKind::KeyBinding, &key.key_id, binding.to_bytes());
+    services.db.bind_key(key, &leaf, effects).await
 }
 
 fn leaf(kind: LeafKind, key_id: &str, bytes: Vec<u8>) -> NewLeaf {

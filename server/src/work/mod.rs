@@ -29,7 +29,9 @@
 //! - [`notices`]: send, read, acknowledge, reply to, close, correct and recall notices.
 //! - [`meetings`]: convene meetings, move them, answer invitations, record attendance and the
 //!   agenda; the calendar entry and the annual obligation.
-//! - [`minutes`]: freeze, sign, send back and archive a meeting's minutes; the bundle.
+//! - [`signing`]: the lifecycle of a signed document of any kind: freeze, sign in order, send
+//!   back, archive, the bundle.
+//! - [`minutes`]: a meeting's minutes as a signed document (what is minutes' own).
 //! - [`keys`]: people's signing keys and organizations' seals.
 //! - [`log`]: the signed log's checkpoint and proofs.
 //! - [`inbox`] (here): the durable inbox of a person and their body.
@@ -48,6 +50,7 @@ pub mod notices;
 pub mod oidc;
 pub mod schedule;
 pub mod sessions;
+pub mod signing;
 pub mod spaces;
 pub mod tasks;
 pub mod tokens;

@@ -3,8 +3,9 @@
 // request under `/api/meetings`: a meeting, its agenda, its invitations, and its minutes as a
 // record (state, freezing, signing, reopening, archiving, the bundle). The live minutes
 // document is `minutes.ts`'s; this module must not import Yjs (the archive page uses it).
-import { get, post, request } from './api'
+import { get, post } from './api'
 import { listOrgs } from './orgs'
+import { signedDocumentApi, type SignedDocApi, type SignedDocView, type SignedState } from './signing'
 
 export const KINDS = ['annual', 'consultation', 'case_consultation', 'joint'] as const
 export type MeetingKind = (typeof KINDS)[number]
@@ -57,38 +58,9 @@ export interface Meeting {
   agenda?: AgendaItem[]
 }
 
-export interface SignatureView {
-  step: number
-  org_id: string
-  signer_user_id: string
-  signed_at: number
-  log_index: number
-}
-
-export interface VersionSummary {
-  version: number
-  state: MinutesState
-  manifest_sha256: string
-  reopen_reason: string | null
-  frozen_at: number
-}
-
-export type MinutesState = 'draft' | 'frozen' | 'signing' | 'signed' | 'archived' | 'superseded'
-
-export interface MinutesView {
-  meeting_id: string
-  doc_id: string
-  version: number
-  state: MinutesState
-  manifest_sha256: string | null
-  manifest_sm3: string | null
-  steps: string[][]
-  current_step: number | null
-  signatures: SignatureView[]
-  my_step: number | null
-  my_turn: boolean
-  versions: VersionSummary[]
-}
+/** A meeting's minutes: a signed document of kind `concord.minutes/1`, and its meeting. */
+export type MinutesView = SignedDocView & { meeting_id: string }
+export type MinutesState = SignedState
 
 export interface Org {
   id: string
@@ -300,55 +272,18 @@ export function checkIn(meetingId: string, orgId: string, attendance: 'attended'
 
 const minutesPath = (meetingId: string) => `/api/meetings/${encodeURIComponent(meetingId)}/minutes`
 
-/** The minutes' state: version, signing steps, signatures, earlier versions. */
+/** The requests about a meeting's minutes (freeze, sign, archive, the bundle): the signed
+ * document's requests (`signing.ts`) at the minutes' address. */
+export function minutesDocument(meetingId: string): SignedDocApi {
+  return signedDocumentApi(minutesPath(meetingId))
+}
+
+/** The minutes' state: version, signing steps, signatures, earlier versions, commands. */
 export function loadMinutes(meetingId: string): Promise<MinutesView> {
   return get<MinutesView>(minutesPath(meetingId))
 }
 
-/** The convener freezes the draft: the server projects it and makes the manifest to sign. */
-export function freezeMinutes(meetingId: string): Promise<unknown> {
-  return post(`${minutesPath(meetingId)}/freeze`, {})
-}
-
-/** The convener opens signing of a frozen version. */
-export function openSigning(meetingId: string, version: number): Promise<unknown> {
-  return post(`${minutesPath(meetingId)}/open-signing`, { version })
-}
-
-/** The convener archives a fully signed version. */
-export function archiveMinutes(meetingId: string, version: number): Promise<unknown> {
-  return post(`${minutesPath(meetingId)}/archive`, { version })
-}
-
-/** Sends a frozen or signing version back for changes (a new draft), saying why. */
-export function reopenMinutes(meetingId: string, version: number, reason: string): Promise<unknown> {
-  return post(`${minutesPath(meetingId)}/reopen`, { version, reason })
-}
-
-/** What a signer's key must sign for `version`: the statement and its PAE bytes (base64). */
-export interface StatementToSign {
-  statement: string
-  pae: string
-  manifest_sha256: string
-  step: number
-}
-
-/** Asks the server for the statement `keyId` would sign for `version`. */
-export function minutesStatement(meetingId: string, version: number, keyId: string | null): Promise<StatementToSign> {
-  return post<StatementToSign>(`${minutesPath(meetingId)}/statement`, { version, key_id: keyId })
-}
-
-/** Hands in a signature over the statement's PAE, with the statement unchanged. */
-export function submitMinutesSignature(meetingId: string, signed: { version: number; statement: string; signature: string }): Promise<unknown> {
-  return post(`${minutesPath(meetingId)}/signatures`, signed)
-}
-
 /** Where an archived version's bundle downloads from (a link's href: the cookie signs in). */
 export function bundleUrl(meetingId: string, version: number): string {
-  return `${minutesPath(meetingId)}/versions/${version}/bundle.zip`
-}
-
-/** An archived version's bundle, as bytes. */
-export async function downloadBundle(meetingId: string, version: number): Promise<ArrayBuffer> {
-  return (await request('GET', bundleUrl(meetingId, version))).arrayBuffer()
+  return minutesDocument(meetingId).bundleUrl(version)
 }

@@ -2,9 +2,11 @@ import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { webcrypto } from 'node:crypto'
 import {
-  base64ToBytes, bytesToBase64, generateSigningKey, groupHex, pemToSpki, signBytes, spkiToPem, signMinutes,
+  allowed, base64ToBytes, bytesToBase64, generateSigningKey, groupHex, pemToSpki, signBytes, signedDocumentApi, spkiToPem,
+  signDocument,
 } from './signing'
 import { deleteKey, loadKey, saveKey } from './keystore'
+import { minutesDocument } from './meetings'
 
 const subtle = (globalThis.crypto?.subtle ?? webcrypto.subtle) as SubtleCrypto
 
@@ -70,7 +72,7 @@ describe('keystore', () => {
   })
 })
 
-describe('signMinutes', () => {
+describe('signDocument', () => {
   afterEach(() => vi.unstubAllGlobals())
 
   it('enrolls once, signs the PAE the server gave and sends the statement back', async () => {
@@ -89,7 +91,7 @@ describe('signMinutes', () => {
       if (url.endsWith('/signatures')) return json({ state: 'signing' })
       return json({ error: { code: 'not_found', message: 'no' } }, 404)
     })
-    await signMinutes('m1', 1, 'user-sign', 'ab'.repeat(32))
+    await signDocument(minutesDocument('m1'), 1, 'user-sign', 'ab'.repeat(32))
     expect(calls.map((c) => c.url)).toEqual(['/api/keys', '/api/meetings/m1/minutes/statement', '/api/meetings/m1/minutes/signatures'])
     expect(calls[1]!.body).toEqual({ version: 1, key_id: 'key-1' })
     const sent = calls[2]!.body as { statement: string; signature: string; version: number }
@@ -98,7 +100,7 @@ describe('signMinutes', () => {
     expect(await subtle.verify({ name: 'Ed25519' }, publicKey, base64ToBytes(sent.signature) as BufferSource, pae as BufferSource)).toBe(true)
     // The second time the enrolled key is reused.
     calls.length = 0
-    await signMinutes('m1', 1, 'user-sign', 'ab'.repeat(32))
+    await signDocument(minutesDocument('m1'), 1, 'user-sign', 'ab'.repeat(32))
     expect(calls.map((c) => c.url)).toEqual(['/api/meetings/m1/minutes/statement', '/api/meetings/m1/minutes/signatures'])
   })
 
@@ -109,6 +111,22 @@ describe('signMinutes', () => {
       if (url.endsWith('/statement')) return json({ statement: 'eA==', pae: 'eA==', manifest_sha256: 'cd'.repeat(32), step: 1 })
       throw new Error('must not be called: ' + url)
     })
-    await expect(signMinutes('m1', 1, 'user-other', 'ab'.repeat(32))).rejects.toThrow(/changed/)
+    await expect(signDocument(minutesDocument('m1'), 1, 'user-other', 'ab'.repeat(32))).rejects.toThrow(/changed/)
+  })
+})
+
+describe('a signed document of any kind', () => {
+  it('offers exactly the commands the server allows the caller', () => {
+    const offer = (command: string, ok: boolean) => ({ command, label_zh: '', label_en: '', allowed: ok, rule: ok ? null : 'no' })
+    const view = { commands: [offer('freeze', false), offer('sign', true)] }
+    expect(allowed(view, 'sign')).toBe(true)
+    expect(allowed(view, 'freeze')).toBe(false)
+    expect(allowed(view, 'archive')).toBe(false)
+    expect(allowed(null, 'sign')).toBe(false)
+  })
+
+  it('asks the same requests below whatever address its resource gives', () => {
+    const decision = signedDocumentApi('/api/disputes/d1/decision')
+    expect(decision.bundleUrl(2)).toBe('/api/disputes/d1/decision/versions/2/bundle.zip')
   })
 })

@@ -1,11 +1,127 @@
-// Signing minutes in the browser (SIGNING.md): the person's Ed25519 key is made here, never
-// leaves here, and is enrolled with the server once; the server hands out the exact bytes to
-// sign (the DSSE PAE of the statement it built), the browser signs them and sends the
-// signature back with the statement unchanged.
-import { ApiError } from './api'
+// Signed documents in the browser (SIGNING.md): minutes, a dispute decision, and every kind
+// that follows have one lifecycle on the server (freeze, open signing, sign in order, send
+// back, archive) and the same requests below their own address; this module is their client.
+//
+// The person's Ed25519 key is made here, never leaves here, and is enrolled with the server
+// once; the server hands out the exact bytes to sign (the DSSE PAE of the statement it built,
+// with the kind's payload type), the browser signs them and sends the signature back with
+// the statement unchanged.
+//
+// It names no resource: the module of the document's resource gives its address
+// (`meetings.ts`'s `minutesDocument(id)`), so one signing panel serves every kind.
+import { ApiError, get, post, request } from './api'
 import { enrollKey, listKeys } from './keys'
 import { loadKey, saveKey, type StoredKey } from './keystore'
-import { minutesStatement, submitMinutesSignature, type StatementToSign } from './meetings'
+
+// ---- a signed document as the server shows it ----
+
+export type SignedState = 'draft' | 'frozen' | 'signing' | 'signed' | 'archived' | 'superseded'
+
+/** A command of the lifecycle (`freeze`, `open_signing`, `sign`, `reopen`, `archive`) as the
+ * server offers it to the caller: allowed now, or refused with the rule that says why. */
+export interface CommandOffer {
+  command: string
+  label_zh: string
+  label_en: string
+  allowed: boolean
+  rule: string | null
+}
+
+export interface SignatureView {
+  step: number
+  org_id: string
+  signer_user_id: string
+  signed_at: number
+  log_index: number
+}
+
+export interface VersionSummary {
+  version: number
+  state: SignedState
+  manifest_sha256: string
+  reopen_reason: string | null
+  frozen_at: number
+}
+
+/** A signed document of any kind: what is signed, who signed in which step, its versions,
+ * and what the caller may do now. */
+export interface SignedDocView {
+  /** The schema of its content, e.g. `concord.minutes/1`. */
+  kind: string
+  subject_id: string
+  doc_id: string
+  version: number
+  state: SignedState
+  manifest_sha256: string | null
+  manifest_sm3: string | null
+  steps: string[][]
+  current_step: number | null
+  signatures: SignatureView[]
+  my_step: number | null
+  my_turn: boolean
+  /** Whether the caller manages it (freezes, opens signing, archives). */
+  manages: boolean
+  commands: CommandOffer[]
+  versions: VersionSummary[]
+}
+
+/** What a signer's key must sign for a version: the statement and its PAE bytes (base64). */
+export interface StatementToSign {
+  /** The kind's DSSE payload type, which the PAE names. */
+  payload_type?: string
+  statement: string
+  pae: string
+  manifest_sha256: string
+  step: number
+}
+
+/** Whether the server offers `command` to the caller now. */
+export function allowed(view: Pick<SignedDocView, 'commands'> | null | undefined, command: string): boolean {
+  return !!view?.commands?.some((c) => c.command === command && c.allowed)
+}
+
+// ---- its requests ----
+
+/** The requests about one signed document, whatever its kind: what the signing panel and an
+ * archive page call. */
+export interface SignedDocApi {
+  /** Its state: version, signing steps, signatures, earlier versions, the commands offered. */
+  load(): Promise<SignedDocView>
+  /** The manager freezes the draft; `steps` (organization ids per step) or the default order. */
+  freeze(steps?: string[][]): Promise<unknown>
+  /** The manager opens signing of a frozen version. */
+  openSigning(version: number): Promise<unknown>
+  /** The manager archives a fully signed version. */
+  archive(version: number): Promise<unknown>
+  /** Sends a frozen or signing version back for changes (a new draft), saying why. */
+  reopen(version: number, reason: string): Promise<unknown>
+  /** The statement `keyId` would sign for `version`. */
+  statement(version: number, keyId: string | null): Promise<StatementToSign>
+  /** Hands in a signature over the statement's PAE, with the statement unchanged. */
+  submitSignature(signed: { version: number; statement: string; signature: string }): Promise<unknown>
+  /** Where an archived version's bundle downloads from (a link's href: the cookie signs in). */
+  bundleUrl(version: number): string
+  /** An archived version's bundle, as bytes. */
+  downloadBundle(version: number): Promise<ArrayBuffer>
+}
+
+/** The requests of the signed document whose address is `base` (every kind answers the same
+ * requests below its own: `/freeze`, `/open-signing`, `/statement`, `/signatures`, …). Only a
+ * resource's module calls this, with an address it owns. */
+export function signedDocumentApi(base: string): SignedDocApi {
+  const bundleUrl = (version: number) => `${base}/versions/${version}/bundle.zip`
+  return {
+    load: () => get<SignedDocView>(base),
+    freeze: (steps) => post(`${base}/freeze`, steps ? { steps } : {}),
+    openSigning: (version) => post(`${base}/open-signing`, { version }),
+    archive: (version) => post(`${base}/archive`, { version }),
+    reopen: (version, reason) => post(`${base}/reopen`, { version, reason }),
+    statement: (version, keyId) => post<StatementToSign>(`${base}/statement`, { version, key_id: keyId }),
+    submitSignature: (signed) => post(`${base}/signatures`, signed),
+    bundleUrl,
+    downloadBundle: async (version) => (await request('GET', bundleUrl(version))).arrayBuffer(),
+  }
+}
 
 // ---- bytes ----
 
@@ -107,29 +223,29 @@ export function isKeyRefusal(e: unknown): boolean {
 }
 
 /**
- * Signs version `version` of a meeting's minutes for the person's organization. If the server
+ * Signs version `version` of a signed document for the person's organization. If the server
  * no longer accepts the stored key (revoked, or enrolled on another server), a new key is made
  * and enrolled once. `expectHash` is the manifest hash the person saw and confirmed: the
  * statement must name exactly that.
  */
-export async function signMinutes(meetingId: string, version: number, userId: string, expectHash: string): Promise<unknown> {
+export async function signDocument(doc: SignedDocApi, version: number, userId: string, expectHash: string): Promise<unknown> {
   let key = await ensureKey(userId)
   let toSign: StatementToSign
   try {
-    toSign = await minutesStatement(meetingId, version, key.keyId)
+    toSign = await doc.statement(version, key.keyId)
   } catch (e) {
     if (!isKeyRefusal(e)) throw e
     key = await ensureKey(userId, true)
-    toSign = await minutesStatement(meetingId, version, key.keyId)
+    toSign = await doc.statement(version, key.keyId)
   }
   if (toSign.manifest_sha256 !== expectHash) throw new ManifestChanged()
   const signature = await signBytes(key.keyPair.privateKey, base64ToBytes(toSign.pae))
-  return submitMinutesSignature(meetingId, { version, statement: toSign.statement, signature: bytesToBase64(signature) })
+  return doc.submitSignature({ version, statement: toSign.statement, signature: bytesToBase64(signature) })
 }
 
 export class ManifestChanged extends Error {
   constructor() {
-    super('the minutes changed since you read them')
+    super('the document changed since you read it')
     this.name = 'ManifestChanged'
   }
 }

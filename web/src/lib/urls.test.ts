@@ -8,9 +8,8 @@ import { logIn, logOut, signInOptions, whoAmI } from './auth'
 import { loadInbox } from './inbox'
 import { enrollKey, listKeys } from './keys'
 import {
-  actOnMeeting, answerInvitation, annualStatus, archiveMinutes, bundleUrl, checkIn, createMeeting, decideAgendaItem,
-  downloadBundle, freezeMinutes, listMeetings, loadMeeting, loadMinutes, minutesStatement, openSigning,
-  proposeAgendaItem, reopenMinutes, setAgendaOutcome, submitMinutesSignature,
+  actOnMeeting, answerInvitation, annualStatus, bundleUrl, checkIn, createMeeting, decideAgendaItem,
+  listMeetings, loadMeeting, loadMinutes, minutesDocument, proposeAgendaItem, setAgendaOutcome,
 } from './meetings'
 import { acknowledgeNotice, closeReceipt, listNotices, loadNotice, replyToNotice, sendNotice } from './notices'
 import { listOrgs } from './orgs'
@@ -96,17 +95,17 @@ describe('request functions', () => {
     ],
     ['checkIn', () => checkIn('m1', 'o1', 'attended'), { method: 'POST', url: '/api/meetings/m1/check-in', body: { org_id: 'o1', attendance: 'attended' } }],
     ['loadMinutes', () => loadMinutes('m1'), { method: 'GET', url: '/api/meetings/m1/minutes', body: undefined }],
-    ['freezeMinutes', () => freezeMinutes('m1'), { method: 'POST', url: '/api/meetings/m1/minutes/freeze', body: {} }],
-    ['openSigning', () => openSigning('m1', 2), { method: 'POST', url: '/api/meetings/m1/minutes/open-signing', body: { version: 2 } }],
-    ['archiveMinutes', () => archiveMinutes('m1', 2), { method: 'POST', url: '/api/meetings/m1/minutes/archive', body: { version: 2 } }],
-    ['reopenMinutes', () => reopenMinutes('m1', 2, '有误'), { method: 'POST', url: '/api/meetings/m1/minutes/reopen', body: { version: 2, reason: '有误' } }],
-    ['minutesStatement', () => minutesStatement('m1', 2, 'k1'), { method: 'POST', url: '/api/meetings/m1/minutes/statement', body: { version: 2, key_id: 'k1' } }],
+    ['freezeMinutes', () => minutesDocument('m1').freeze(), { method: 'POST', url: '/api/meetings/m1/minutes/freeze', body: {} }],
+    ['openSigning', () => minutesDocument('m1').openSigning(2), { method: 'POST', url: '/api/meetings/m1/minutes/open-signing', body: { version: 2 } }],
+    ['archiveMinutes', () => minutesDocument('m1').archive(2), { method: 'POST', url: '/api/meetings/m1/minutes/archive', body: { version: 2 } }],
+    ['reopenMinutes', () => minutesDocument('m1').reopen(2, '有误'), { method: 'POST', url: '/api/meetings/m1/minutes/reopen', body: { version: 2, reason: '有误' } }],
+    ['minutesStatement', () => minutesDocument('m1').statement(2, 'k1'), { method: 'POST', url: '/api/meetings/m1/minutes/statement', body: { version: 2, key_id: 'k1' } }],
     [
       'submitMinutesSignature',
-      () => submitMinutesSignature('m1', { version: 2, statement: 's', signature: 'sig' }),
+      () => minutesDocument('m1').submitSignature({ version: 2, statement: 's', signature: 'sig' }),
       { method: 'POST', url: '/api/meetings/m1/minutes/signatures', body: { version: 2, statement: 's', signature: 'sig' } },
     ],
-    ['downloadBundle', () => downloadBundle('m1', 2), { method: 'GET', url: '/api/meetings/m1/minutes/versions/2/bundle.zip', body: undefined }],
+    ['downloadBundle', () => minutesDocument('m1').downloadBundle(2), { method: 'GET', url: '/api/meetings/m1/minutes/versions/2/bundle.zip', body: undefined }],
     ['listNotices', () => listNotices('received', 100), { method: 'GET', url: '/api/notices?box=received&limit=100', body: undefined }],
     ['loadNotice', () => loadNotice('n1'), { method: 'GET', url: '/api/notices/n1', body: undefined }],
     ['sendNotice', () => sendNotice({ title: '通报' }), { method: 'POST', url: '/api/notices', body: { title: '通报' } }],

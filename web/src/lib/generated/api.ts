@@ -227,6 +227,287 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's enrolled keys, newest first. */
+        get: operations["keys_mine"];
+        put?: never;
+        /** Enrolls the caller's Ed25519 public key: its binding to them and their body is logged. */
+        post: operations["keys_enroll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys/{key_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revokes one of the caller's keys from now on; signatures made before stay valid. */
+        post: operations["keys_revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/log/checkpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The log's newest tree head, as a C2SP `signed-note` checkpoint. */
+        get: operations["log_checkpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/log/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The log's origin and C2SP verifier key: what a verifier trusts (`concord verify --trust`). */
+        get: operations["log_key"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/log/proofs/consistency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The RFC 9162 consistency proof between the trees of `old` and `new` leaves: the log only
+         *     grew.
+         */
+        get: operations["log_consistency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/log/proofs/inclusion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves. */
+        get: operations["log_inclusion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/minutes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 会议纪要: the minutes' version, state, signing steps, signatures, earlier versions, and
+         *     the commands the caller may give now.
+         */
+        get: operations["minutes_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/minutes/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 归档: the convener archives a version every required body signed; its bundle is exported. */
+        post: operations["minutes_archive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/minutes/freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 定稿: the convener freezes the draft once the meeting has started; the text is projected,
+         *     its manifest logged, and every open socket becomes read-only.
+         */
+        post: operations["minutes_freeze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/minutes/open-signing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 发起会签: the convener opens signing of a frozen version; step 1 is asked to sign. */
+        post: operations["minutes_open_signing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/minutes/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 退回修改: the convener, or a signatory while signing is open, sends a version back with a
+         *     reason; it and its signatures stay in the log, and the text is edited as the next version.
+         */
+        post: operations["minutes_reopen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/minutes/signatures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 签署: a person's Ed25519 signature over the statement's PAE, for their body, in turn; the
+         *     server adds the body's SM2 seal and logs the envelope. The last signature completes the
+         *     minutes (tasks from agreed items, notices to every participant, the meeting closed).
+         */
+        post: operations["minutes_sign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/minutes/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The statement the caller's body signs now and the exact bytes to sign (its DSSE PAE, with
+         *     the kind's payload type). A signed-in person only.
+         */
+        post: operations["minutes_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/minutes/versions/{version}/bundle.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The archive bundle of an archived version (docs/bundle.md): verifiable offline with
+         *     `concord verify`, or with OpenSSL alone.
+         */
+        get: operations["minutes_bundle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/minutes/versions/{version}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One stored file of a frozen version, exactly as frozen: `content.json`, `manifest.json` or
+         *     `minutes.html`.
+         */
+        get: operations["minutes_artefact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -549,6 +830,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 核验归档包: checks an uploaded bundle (.zip) against this server's log key; the checks in
+         *     order, the failed one last. 400 when the body is no bundle at all, 413 past 64 MiB.
+         */
+        post: operations["verify_bundle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks/{id}/active": {
         parameters: {
             query?: never;
@@ -761,6 +1062,24 @@ export type components = {
             year: number;
             days: components["schemas"]["ListedDay"][];
         };
+        /** @description One check of the verifier (`layout`, `signatures`, `signing order`, …). */
+        CheckResult: {
+            name: string;
+            ok: boolean;
+            /** @description What was checked, or why it failed. */
+            detail: string;
+        };
+        /** @description One command as a page may offer it: allowed now, or refused with the rule that says why. */
+        CommandOffer: {
+            /** @description The command's name, as a request gives it. */
+            command: string;
+            label_zh: string;
+            label_en: string;
+            /** @description Whether the caller may give it now. */
+            allowed: boolean;
+            /** @description When not allowed: the rule that refuses it, for a person. */
+            rule?: string | null;
+        };
         /** @description A document to add to a space (`POST /api/spaces/{id}/docs`). */
         CreateDoc: {
             title: string;
@@ -895,6 +1214,11 @@ export type components = {
          * @enum {string}
          */
         DocRole: "shared" | "minutes" | "section" | "statement" | "decision";
+        /** @description A public key to enroll. */
+        EnrollInput: {
+            /** @description The public key as SPKI PEM (`-----BEGIN PUBLIC KEY-----`), Ed25519. */
+            public_key_pem: string;
+        };
         /** @description The body of every error answer: `{"error": {"code": "...", "message": "..."}}`. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -932,6 +1256,21 @@ export type components = {
                 [key: string]: unknown;
             };
         };
+        /**
+         * Format: binary
+         * @description A file's bytes as they are, as the OpenAPI document describes a download or an upload (a
+         *     bundle, a stored artefact): a string of binary format, not an array of numbers.
+         */
+        FileBody: string;
+        /** @description What the manager may say when freezing. */
+        FreezeInput: {
+            /**
+             * @description Organization ids per signing step, step 1 first; the organizations of a step sign in
+             *     parallel. By default the workflow's (for minutes: every participating member in
+             *     parallel, then the convener).
+             */
+            steps?: string[][] | null;
+        };
         /** @description How the node is. */
         Health: {
             /** @description `ok` (the process serves HTTP) or `ready` (the database answers too). */
@@ -945,6 +1284,32 @@ export type components = {
              * @description Where the next (older) page starts (`?before=`); `null` at the end.
              */
             next_before: number | null;
+        };
+        /** @description The caller's keys, newest first. */
+        KeyList: {
+            keys: components["schemas"]["KeyView"][];
+        };
+        /** @description A key as its owner sees it (never a private part). */
+        KeyView: {
+            /** @description The first 16 bytes of SHA-256 of the key's SPKI DER, hex. */
+            key_id: string;
+            /** @description `person` (Ed25519) or `seal` (an organization's SM2 seal). */
+            purpose: string;
+            algorithm: string;
+            org_id: string;
+            user_id?: string | null;
+            public_key_pem: string;
+            /** Format: int64 */
+            bound_at: number;
+            /**
+             * Format: int64
+             * @description Where its logged binding is in the signed log.
+             */
+            binding_log_index: number;
+            /** Format: int64 */
+            revoked_at?: number | null;
+            /** Format: int64 */
+            revocation_log_index?: number | null;
         };
         /**
          * @description The level of administration of a region, and so of the bodies in it. Ordered from the
@@ -976,6 +1341,12 @@ export type components = {
         /** @description The local-login setting as it now is. */
         LocalLoginSetting: {
             local_login: boolean;
+        };
+        /** @description The log's origin and C2SP verifier key: what a verifier trusts (`concord verify --trust`). */
+        LogKey: {
+            origin: string;
+            /** @description `<origin>+<key id hex>+<base64(0x01 ‖ Ed25519 public key)>`. */
+            vkey: string;
         };
         /** @description What signing out answers. */
         LoggedOut: {
@@ -1011,6 +1382,13 @@ export type components = {
         MemberBody: {
             org_id: string;
             role: components["schemas"]["SpaceRole"];
+        };
+        /**
+         * @description The minutes of a meeting as a participant sees them: the signed document's view, with
+         *     the meeting it belongs to.
+         */
+        MinutesView: components["schemas"]["SignedView"] & {
+            meeting_id: string;
         };
         /**
          * @description What kind of body an organization is (DOMAIN.md, "Who uses it").
@@ -1052,6 +1430,20 @@ export type components = {
         PasswordReset: {
             password: string;
         };
+        /** @description A proof, hashes in base64 as in `tlog-proof` files. */
+        Proof: {
+            /**
+             * Format: int64
+             * @description The size of the tree the proof is in.
+             */
+            size: number;
+            /** @description Its root hash, base64. */
+            root: string;
+            /** @description The proof's hashes, base64, in RFC 9162 order. */
+            hashes: string[];
+            /** @description The signed checkpoint of `size`, so the proof's root can be checked against the key. */
+            checkpoint: string;
+        };
         /** @description An OpenID provider people of some bodies sign in through. */
         ProviderLink: {
             id: string;
@@ -1075,6 +1467,18 @@ export type components = {
             level: components["schemas"]["Level"];
             /** @description The code of the region it lies in; `null` at the top of the tree. */
             parent?: string | null;
+        };
+        /** @description Sending a version back. */
+        ReopenInput: {
+            /** Format: int64 */
+            version: number;
+            /** @description Why the text must change: a decline or a change request. */
+            reason: string;
+        };
+        /** @description Why a key is revoked. */
+        RevokeInput: {
+            /** @description A lost device, a left job: for the log and the audit trail. */
+            reason: string;
         };
         /** @description One's own live sessions, most recently used first. */
         SessionList: {
@@ -1115,6 +1519,78 @@ export type components = {
             local_login: boolean;
             providers: components["schemas"]["ProviderLink"][];
         };
+        /** @description A signature over a statement handed out by the server. */
+        SignInput: {
+            /** Format: int64 */
+            version: number;
+            /** @description base64 of the statement bytes, exactly as handed out. */
+            statement: string;
+            /** @description base64 of the Ed25519 signature over the statement's PAE. */
+            signature: string;
+        };
+        /** @description One organization's signature, as the view lists it. */
+        SignatureView: {
+            /** Format: int64 */
+            step: number;
+            org_id: string;
+            signer_user_id: string;
+            person_key_id: string;
+            seal_key_id: string;
+            /** Format: int64 */
+            signed_at: number;
+            /**
+             * Format: int64
+             * @description Where its envelope is in the signed log.
+             */
+            log_index: number;
+        };
+        /**
+         * @description Where a version of a signed document is.
+         * @enum {string}
+         */
+        SignedState: "draft" | "frozen" | "signing" | "signed" | "archived" | "superseded";
+        /**
+         * @description A signed document as a participant sees it: its state, what is signed, who signed in
+         *     which step, its versions, and what the caller may do now.
+         */
+        SignedView: {
+            /** @description Its kind: the schema of its content (`concord.minutes/1`). */
+            kind: string;
+            /** @description The space it belongs to. */
+            subject_id: string;
+            doc_id: string;
+            /**
+             * Format: int64
+             * @description The version being worked on: the newest frozen-or-later one, or the draft after the
+             *     newest superseded one.
+             */
+            version: number;
+            state: components["schemas"]["SignedState"];
+            state_label: string;
+            /** @description The manifest being signed, from freeze on. */
+            manifest_sha256?: string | null;
+            manifest_sm3?: string | null;
+            /** @description Organization ids per signing step, step 1 first. */
+            steps: string[][];
+            /**
+             * Format: int32
+             * @description The step being signed now, while signing.
+             */
+            current_step?: number | null;
+            signatures: components["schemas"]["SignatureView"][];
+            /**
+             * Format: int32
+             * @description The caller's organization's step, if it signs.
+             */
+            my_step?: number | null;
+            /** @description Whether the caller's organization may sign now. */
+            my_turn: boolean;
+            /** @description Whether the caller manages the document (freezes, opens signing, archives). */
+            manages: boolean;
+            /** @description Every command of the lifecycle, allowed for the caller now or refused with its rule. */
+            commands: components["schemas"]["CommandOffer"][];
+            versions: components["schemas"]["VersionSummary"][];
+        };
         /** @description A space as a participant or its supervising bureau sees it. */
         SpaceBody: {
             id: string;
@@ -1147,6 +1623,13 @@ export type components = {
          * @enum {string}
          */
         SpaceRole: "convener" | "member" | "observer";
+        /** @description Asking for the statement to sign. */
+        StatementInput: {
+            /** Format: int64 */
+            version: number;
+            /** @description The caller's enrolled Ed25519 key that will sign. */
+            key_id: string;
+        };
         /** @description A websocket ticket: connect to `url` within a minute. */
         Ticket: {
             ticket: string;
@@ -1162,6 +1645,23 @@ export type components = {
         };
         /** @enum {string} */
         TicketAccess: "read" | "write";
+        /** @description What a signer signs: the statement the server built and its DSSE PAE. */
+        ToSign: {
+            /**
+             * @description The DSSE payload type of the document's kind, which the PAE names: a client that
+             *     checks the PAE before signing builds it with this.
+             */
+            payload_type: string;
+            /** @description base64 of the statement's bytes (RFC 8785); send it back unchanged with the signature. */
+            statement: string;
+            /** @description base64 of the exact bytes to sign with Ed25519: DSSE's PAE of the statement. */
+            pae: string;
+            manifest_sha256: string;
+            /** Format: int32 */
+            step: number;
+            /** @description The statement as JSON, for a person to read before signing. */
+            statement_json: Record<string, never>;
+        };
         /** @description Every token of an organization, revoked and expired ones included, newest first. */
         TokenList: {
             tokens: components["schemas"]["ApiToken"][];
@@ -1212,6 +1712,32 @@ export type components = {
             oidc: boolean;
             /** Format: int64 */
             created_at: number;
+        };
+        /** @description What the verifier found in an uploaded bundle: the checks in order, the failed one last. */
+        VerifyReport: {
+            /** @description Every check passed. */
+            verified: boolean;
+            /** @description The log key checked against is this server's, not the bundle's own `trust.json`. */
+            trusted_log: boolean;
+            checks: components["schemas"]["CheckResult"][];
+        };
+        /** @description The version a command acts on. */
+        VersionInput: {
+            /**
+             * Format: int64
+             * @description The version the caller acts on, so that nobody acts on a version replaced meanwhile.
+             */
+            version: number;
+        };
+        /** @description One frozen version, as the view lists it. */
+        VersionSummary: {
+            /** Format: int64 */
+            version: number;
+            state: components["schemas"]["SignedState"];
+            manifest_sha256: string;
+            reopen_reason?: string | null;
+            /** Format: int64 */
+            frozen_at: number;
         };
         /** @description A body's outgoing webhook. Never carries the secret, so it is also what the API shows. */
         Webhook: {
@@ -1844,6 +2370,756 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InboxPage"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    keys_mine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the caller's keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyList"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    keys_enroll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnrollInput"];
+            };
+        };
+        responses: {
+            /** @description the key is enrolled */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    keys_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description one of the caller's keys */
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeInput"];
+            };
+        };
+        responses: {
+            /** @description the key is revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    log_checkpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the signed checkpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    log_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the log's key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogKey"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    log_consistency: {
+        parameters: {
+            query: {
+                /** @description The older tree's size. */
+                old: number;
+                /** @description The newer tree's size. */
+                new: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the proof */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Proof"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    log_inclusion: {
+        parameters: {
+            query: {
+                /** @description The leaf. */
+                index: number;
+                /** @description The tree it is proved in. */
+                size: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the proof */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Proof"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    minutes_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the minutes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinutesView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    minutes_archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VersionInput"];
+            };
+        };
+        responses: {
+            /** @description the minutes are archived */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinutesView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    minutes_freeze: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FreezeInput"];
+            };
+        };
+        responses: {
+            /** @description the frozen minutes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinutesView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    minutes_open_signing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VersionInput"];
+            };
+        };
+        responses: {
+            /** @description signing is open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinutesView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    minutes_reopen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReopenInput"];
+            };
+        };
+        responses: {
+            /** @description the next version is a draft */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinutesView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    minutes_sign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignInput"];
+            };
+        };
+        responses: {
+            /** @description the signature is logged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinutesView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    minutes_statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatementInput"];
+            };
+        };
+        responses: {
+            /** @description what to sign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToSign"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    minutes_bundle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting */
+                id: string;
+                /** @description an archived version */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": components["schemas"]["FileBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    minutes_artefact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting */
+                id: string;
+                /** @description a frozen version */
+                version: number;
+                /** @description content.json, manifest.json or minutes.html */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's stored bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBody"];
                 };
             };
             /**
@@ -3108,6 +4384,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    verify_bundle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description a bundle */
+        requestBody: {
+            content: {
+                "application/zip": components["schemas"]["FileBody"];
+            };
+        };
+        responses: {
+            /** @description the verifier's report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyReport"];
+                };
             };
             /**
              * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not

@@ -1,5 +1,6 @@
-//! Signed minutes as stored: the append-only Merkle log, the keys that sign, and each frozen
-//! version of a meeting's minutes with its signature envelopes.
+//! Signed documents as stored: the append-only Merkle log, the keys that sign, and each frozen
+//! version of a signed document of any kind (minutes, a dispute decision, …) with its signature
+//! envelopes.
 //!
 //! # The log
 //!
@@ -8,15 +9,19 @@
 //! without gaps. A leaf is appended inside the transaction of the change it records, under a
 //! lock held to the commit, so leaf order is commit order and a change never exists without its
 //! leaf (nor a leaf without its change). Leaves are never updated or deleted; the tree head
-//! is computed from their hashes when asked for (`crate::minutes`).
+//! is computed from their hashes when asked for (`crate::work::log`).
 //!
 //! # Versions
 //!
-//! A version row exists from freeze on. Every state change checks, inside its transaction,
-//! the state its caller read, so two people acting at once cannot both move the minutes (the
-//! loser gets a rule refusal and reloads). Signed bytes are stored once and never rebuilt.
-//! Which changes are allowed is `domain::minutes`'s to decide; this module only refuses a
-//! write whose premises changed since they were read.
+//! A version row (`signed_versions`) exists from freeze on, keyed by the co-edited document
+//! and the version number, and says which kind of document it is (`kind`, the schema of its
+//! content) and which matter it belongs to (`subject_id`, the space). Rows written before kinds
+//! existed read as minutes of their meeting (migration 0006). Every state change checks,
+//! inside its transaction, the state its caller read, so two people acting at once cannot both
+//! move a version (the loser gets a rule refusal and reloads). Signed bytes are stored once
+//! and never rebuilt. Which changes are allowed is `domain::signed`'s to decide; this module
+//! only refuses a write whose premises changed since they were read, and applies what the
+//! completion of a kind changes in its subject ([`SubjectChange`]) in the same transaction.
 
 use super::common::RowLocks;
 use super::common::{
@@ -26,7 +31,7 @@ use super::effects::{EffectQueries, Effects};
 use super::meetings::MeetingQueries;
 use super::{Db, DbError};
 use crate::domain::meeting::MeetingState;
-use crate::domain::minutes::MinutesState;
+use crate::domain::signed::SignedState;
 
 /// What a log leaf records (`log_leaves.kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +63,8 @@ impl LeafKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewLeaf {
     pub kind: LeafKind,
-    /// `key:<key_id>` or `minutes:<meeting_id>:<version>`.
+    /// `key:<key_id>`, or the signed document's version it belongs to, as its workflow names
+    /// it (`minutes:<meeting_id>:<version>`).
     pub subject: String,
     pub bytes: Vec<u8>,
     /// SHA-256(0x00 || bytes), computed by the caller with `signing::merkle::leaf_hash`.
@@ -82,7 +88,7 @@ pub struct LogIdentity {
     pub sealed_key: Vec<u8>,
 }
 
-/// A key that signs minutes.
+/// A key that signs documents: a person's, or an organization's seal.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SigningKeyRow {
     pub key_id: String,
@@ -114,19 +120,24 @@ pub struct NewSigningKey {
     pub bound_at: i64,
 }
 
-/// A frozen version of a meeting's minutes.
+/// A frozen version of a signed document.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MinutesVersion {
-    pub meeting_id: String,
-    pub version: i64,
+pub struct SignedVersion {
+    /// The co-edited document signed.
     pub doc_id: String,
-    pub state: MinutesState,
+    pub version: i64,
+    /// The schema of its `content.json` (`concord.minutes/1`).
+    pub kind: String,
+    /// The space it belongs to: the meeting of minutes, the dispute of a decision.
+    pub subject_id: String,
+    pub state: SignedState,
     pub content: Vec<u8>,
     pub manifest: Vec<u8>,
     pub manifest_sha256: String,
     pub manifest_leaf: i64,
     pub crdt_state: Vec<u8>,
-    pub html: Vec<u8>,
+    /// The rendition for people (`minutes.html`, the kind's).
+    pub rendition: Vec<u8>,
     pub completion: Option<Vec<u8>>,
     pub completion_leaf: Option<i64>,
     pub archive: Option<Vec<u8>>,
@@ -139,24 +150,28 @@ pub struct MinutesVersion {
 
 /// The artefacts of a version to freeze.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewMinutesVersion {
-    pub meeting_id: String,
-    pub version: i64,
+pub struct NewSignedVersion {
     pub doc_id: String,
+    pub version: i64,
+    pub kind: String,
+    pub subject_id: String,
     pub content: Vec<u8>,
     pub manifest: Vec<u8>,
     pub manifest_sha256: String,
     pub crdt_state: Vec<u8>,
-    pub html: Vec<u8>,
+    pub rendition: Vec<u8>,
     pub frozen_by: String,
     pub frozen_at: i64,
 }
 
 /// One organization's signature envelope on a version.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct MinutesSignature {
-    pub meeting_id: String,
+pub struct SignedSignature {
+    pub doc_id: String,
     pub version: i64,
+    /// The kind and subject of the document signed, as its version's.
+    pub kind: String,
+    pub subject_id: String,
     pub step: i64,
     pub org_id: String,
     pub signer_user_id: String,
@@ -168,20 +183,33 @@ pub struct MinutesSignature {
     pub signed_at: i64,
 }
 
-/// The last signature, when it completes the minutes: the completion record to log, and
-/// whether the meeting moves from ended to closed.
+/// The last signature, when it completes the document: the completion record to log, and what
+/// the completion changes in the document's subject in the same write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Completion {
     pub bytes: Vec<u8>,
     pub leaf_hash: [u8; 32],
+    pub subject_change: SubjectChange,
 }
 
-const VERSION_COLUMNS: &str = "meeting_id, version, doc_id, state, content, manifest, \
-     manifest_sha256, manifest_leaf, crdt_state, html, completion, completion_leaf, archive, \
-     archive_leaf, reopen_reason, frozen_by, frozen_at, updated_at";
+/// What the completion of a signed document changes in the space it belongs to, besides the
+/// rows its [`Effects`] carry (tasks, notices, events, audit). Each workflow whose completion
+/// moves its own record adds a variant here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectChange {
+    /// Nothing beyond the effects.
+    None,
+    /// Signed minutes: their meeting, if it has ended, is closed (its agreed items are tasks
+    /// now). A meeting whose minutes were frozen while it ran stays open until it ends.
+    CloseEndedMeeting,
+}
 
-const SIGNATURE_COLUMNS: &str = "meeting_id, version, step, org_id, signer_user_id, \
-     person_key_id, seal_key_id, envelope, payload_sha256, leaf, signed_at";
+const VERSION_COLUMNS: &str = "doc_id, version, kind, subject_id, state, content, manifest, \
+     manifest_sha256, manifest_leaf, crdt_state, rendition, completion, completion_leaf, \
+     archive, archive_leaf, reopen_reason, frozen_by, frozen_at, updated_at";
+
+const SIGNATURE_COLUMNS: &str = "doc_id, version, kind, subject_id, step, org_id, \
+     signer_user_id, person_key_id, seal_key_id, envelope, payload_sha256, leaf, signed_at";
 
 const KEY_COLUMNS: &str = "key_id, purpose, algorithm, org_id, user_id, spki, sealed_private, \
      binding_leaf, bound_at, revoked_at, revocation_leaf, revoke_reason";
@@ -189,16 +217,17 @@ const KEY_COLUMNS: &str = "key_id, purpose, algorithm, org_id, user_id, spki, se
 /// A version row as stored, before its state is parsed.
 #[derive(sqlx::FromRow)]
 struct VersionRecord {
-    meeting_id: String,
-    version: i64,
     doc_id: String,
+    version: i64,
+    kind: String,
+    subject_id: String,
     state: String,
     content: Vec<u8>,
     manifest: Vec<u8>,
     manifest_sha256: String,
     manifest_leaf: i64,
     crdt_state: Vec<u8>,
-    html: Vec<u8>,
+    rendition: Vec<u8>,
     completion: Option<Vec<u8>>,
     completion_leaf: Option<i64>,
     archive: Option<Vec<u8>>,
@@ -209,20 +238,21 @@ struct VersionRecord {
     updated_at: i64,
 }
 
-impl TryFrom<VersionRecord> for MinutesVersion {
+impl TryFrom<VersionRecord> for SignedVersion {
     type Error = DbError;
-    fn try_from(r: VersionRecord) -> Result<MinutesVersion, DbError> {
-        Ok(MinutesVersion {
-            meeting_id: r.meeting_id,
-            version: r.version,
+    fn try_from(r: VersionRecord) -> Result<SignedVersion, DbError> {
+        Ok(SignedVersion {
             doc_id: r.doc_id,
+            version: r.version,
+            kind: r.kind,
+            subject_id: r.subject_id,
             state: parse(&r.state)?,
             content: r.content,
             manifest: r.manifest,
             manifest_sha256: r.manifest_sha256,
             manifest_leaf: r.manifest_leaf,
             crdt_state: r.crdt_state,
-            html: r.html,
+            rendition: r.rendition,
             completion: r.completion,
             completion_leaf: r.completion_leaf,
             archive: r.archive,
@@ -235,29 +265,29 @@ impl TryFrom<VersionRecord> for MinutesVersion {
     }
 }
 
-/// Log and minutes queries inside a caller's transaction.
-trait MinutesQueries {
+/// Log and version queries inside a caller's transaction.
+trait SignedQueries {
     /// Appends leaves in order and returns their indexes. Takes the log lock: leaf numbers
     /// are gapless and in commit order.
     async fn append_leaves(&mut self, leaves: &[NewLeaf], now: i64) -> Result<Vec<i64>, DbError>;
     /// The version row, locked for the rest of the transaction on PostgreSQL.
     async fn version_for_update(
         &mut self,
-        meeting_id: &str,
+        doc_id: &str,
         version: i64,
-    ) -> Result<Option<MinutesVersion>, DbError>;
+    ) -> Result<Option<SignedVersion>, DbError>;
     /// Moves a version from `from` to `to`, refusing if it is no longer in `from`.
     async fn move_version(
         &mut self,
-        meeting_id: &str,
+        doc_id: &str,
         version: i64,
-        from: MinutesState,
-        to: MinutesState,
+        from: SignedState,
+        to: SignedState,
         now: i64,
     ) -> Result<(), DbError>;
 }
 
-impl_for_both_engines!(MinutesQueries {
+impl_for_both_engines!(SignedQueries {
     async fn append_leaves(&mut self, leaves: &[NewLeaf], now: i64) -> Result<Vec<i64>, DbError> {
         if leaves.is_empty() {
             return Ok(Vec::new());
@@ -286,38 +316,39 @@ impl_for_both_engines!(MinutesQueries {
         Ok(indexes)
     }
 
+
     async fn version_for_update(
         &mut self,
-        meeting_id: &str,
+        doc_id: &str,
         version: i64,
-    ) -> Result<Option<MinutesVersion>, DbError> {
+    ) -> Result<Option<SignedVersion>, DbError> {
         let for_update = self.for_update();
         let record: Option<VersionRecord> = sqlx::query_as(&format!(
-            "select {VERSION_COLUMNS} from minutes_versions
-             where meeting_id = $1 and version = $2{for_update}"
+            "select {VERSION_COLUMNS} from signed_versions
+             where doc_id = $1 and version = $2{for_update}"
         ))
-        .bind(meeting_id)
+        .bind(doc_id)
         .bind(version)
         .fetch_optional(&mut *self)
         .await?;
-        record.map(MinutesVersion::try_from).transpose()
+        record.map(SignedVersion::try_from).transpose()
     }
 
     async fn move_version(
         &mut self,
-        meeting_id: &str,
+        doc_id: &str,
         version: i64,
-        from: MinutesState,
-        to: MinutesState,
+        from: SignedState,
+        to: SignedState,
         now: i64,
     ) -> Result<(), DbError> {
         let moved = sqlx::query(
-            "update minutes_versions set state = $1, updated_at = $2
-             where meeting_id = $3 and version = $4 and state = $5",
+            "update signed_versions set state = $1, updated_at = $2
+             where doc_id = $3 and version = $4 and state = $5",
         )
         .bind(to.as_str())
         .bind(now)
-        .bind(meeting_id)
+        .bind(doc_id)
         .bind(version)
         .bind(from.as_str())
         .execute(&mut *self)
@@ -331,7 +362,7 @@ impl_for_both_engines!(MinutesQueries {
 });
 
 fn changed_meanwhile() -> DbError {
-    rule("the minutes changed while you were acting on them; reload and try again")
+    rule("the document changed while you were acting on it; reload and try again")
 }
 
 /// Why a signature write needs the version's current signatures to be what its caller saw.
@@ -543,34 +574,34 @@ impl Db {
         Ok(row)
     }
 
-    // ---- minutes ----
+    // ---- signed documents ----
 
-    /// Every frozen version of a meeting's minutes, oldest first.
-    pub async fn minutes_versions(&self, meeting_id: &str) -> Result<Vec<MinutesVersion>, DbError> {
+    /// Every frozen version of a document, oldest first.
+    pub async fn signed_versions(&self, doc_id: &str) -> Result<Vec<SignedVersion>, DbError> {
         let records: Vec<VersionRecord> = on_reader!(self, |conn| {
             sqlx::query_as(&format!(
-                "select {VERSION_COLUMNS} from minutes_versions where meeting_id = $1
+                "select {VERSION_COLUMNS} from signed_versions where doc_id = $1
                  order by version"
             ))
-            .bind(meeting_id)
+            .bind(doc_id)
             .fetch_all(&mut *conn)
             .await?
         });
-        records.into_iter().map(MinutesVersion::try_from).collect()
+        records.into_iter().map(SignedVersion::try_from).collect()
     }
 
     /// The signatures of a version, in the order they were logged.
-    pub async fn minutes_signatures(
+    pub async fn signed_signatures(
         &self,
-        meeting_id: &str,
+        doc_id: &str,
         version: i64,
-    ) -> Result<Vec<MinutesSignature>, DbError> {
+    ) -> Result<Vec<SignedSignature>, DbError> {
         let rows = on_reader!(self, |conn| {
             sqlx::query_as(&format!(
-                "select {SIGNATURE_COLUMNS} from minutes_signatures
-                 where meeting_id = $1 and version = $2 order by leaf"
+                "select {SIGNATURE_COLUMNS} from signed_signatures
+                 where doc_id = $1 and version = $2 order by leaf"
             ))
-            .bind(meeting_id)
+            .bind(doc_id)
             .bind(version)
             .fetch_all(&mut *conn)
             .await?
@@ -579,39 +610,42 @@ impl Db {
     }
 
     /// Freezes a version: the document becomes read-only, the version is stored and its
-    /// manifest logged. Refused if a version of this meeting is already frozen or beyond (not
-    /// superseded), or if `version` is not the next one.
-    pub async fn freeze_minutes(
+    /// manifest logged. Refused if the document is not one of the subject's, if a version of
+    /// it is already frozen or beyond (not superseded), or if `version` is not the next one.
+    pub async fn freeze_signed(
         &self,
-        new: &NewMinutesVersion,
+        new: &NewSignedVersion,
         manifest_leaf: &NewLeaf,
         effects: &Effects,
-    ) -> Result<MinutesVersion, DbError> {
+    ) -> Result<SignedVersion, DbError> {
         let mail = self.mail_delivery;
         let now = new.frozen_at;
         in_transaction!(self, |conn| {
             let for_update = conn.for_update();
-            let doc: Option<(i64,)> = sqlx::query_as(&format!(
+            // `frozen` is an integer on SQLite and a boolean on PostgreSQL: read and written
+            // as a bool, which both engines map.
+            let doc: Option<(bool,)> = sqlx::query_as(&format!(
                 "select frozen from space_docs where doc_id = $1 and space_id = $2{for_update}"
             ))
             .bind(&new.doc_id)
-            .bind(&new.meeting_id)
+            .bind(&new.subject_id)
             .fetch_optional(&mut *conn)
             .await?;
             match doc {
-                None => return Err(not_found("the minutes document does not exist")),
-                Some((1,)) => return Err(rule("the minutes are already frozen")),
-                Some(_) => {}
+                None => return Err(not_found("the document to sign does not exist")),
+                Some((true,)) => return Err(rule("the document is already frozen")),
+                Some((false,)) => {}
             }
             let (newest,): (Option<i64>,) =
-                sqlx::query_as("select max(version) from minutes_versions where meeting_id = $1")
-                    .bind(&new.meeting_id)
+                sqlx::query_as("select max(version) from signed_versions where doc_id = $1")
+                    .bind(&new.doc_id)
                     .fetch_one(&mut *conn)
                     .await?;
             if newest.unwrap_or(0) + 1 != new.version {
                 return Err(changed_meanwhile());
             }
-            sqlx::query("update space_docs set frozen = 1 where doc_id = $1")
+            sqlx::query("update space_docs set frozen = $1 where doc_id = $2")
+                .bind(true)
                 .bind(&new.doc_id)
                 .execute(&mut *conn)
                 .await?;
@@ -619,45 +653,45 @@ impl Db {
                 .append_leaves(std::slice::from_ref(manifest_leaf), now)
                 .await?[0];
             sqlx::query(
-                "insert into minutes_versions (meeting_id, version, doc_id, state, content,
-                     manifest, manifest_sha256, manifest_leaf, crdt_state, html, frozen_by,
+                "insert into signed_versions (doc_id, version, kind, subject_id, state, content,
+                     manifest, manifest_sha256, manifest_leaf, crdt_state, rendition, frozen_by,
                      frozen_at, updated_at)
-                 values ($1, $2, $3, 'frozen', $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+                 values ($1, $2, $3, $4, 'frozen', $5, $6, $7, $8, $9, $10, $11, $12, $12)",
             )
-            .bind(&new.meeting_id)
-            .bind(new.version)
             .bind(&new.doc_id)
+            .bind(new.version)
+            .bind(&new.kind)
+            .bind(&new.subject_id)
             .bind(&new.content)
             .bind(&new.manifest)
             .bind(&new.manifest_sha256)
             .bind(leaf)
             .bind(&new.crdt_state)
-            .bind(&new.html)
+            .bind(&new.rendition)
             .bind(&new.frozen_by)
             .bind(now)
             .execute(&mut *conn)
             .await?;
             conn.apply_effects(now, effects, mail).await?;
-            conn.version_for_update(&new.meeting_id, new.version)
+            conn.version_for_update(&new.doc_id, new.version)
                 .await?
                 .ok_or_else(changed_meanwhile)
         })
     }
 
     /// Moves a version from the state its caller read to the next (open signing).
-    pub async fn move_minutes(
+    pub async fn move_signed(
         &self,
-        meeting_id: &str,
+        doc_id: &str,
         version: i64,
-        from: MinutesState,
-        to: MinutesState,
+        from: SignedState,
+        to: SignedState,
         now: i64,
         effects: &Effects,
     ) -> Result<(), DbError> {
         let mail = self.mail_delivery;
         in_transaction!(self, |conn| {
-            conn.move_version(meeting_id, version, from, to, now)
-                .await?;
+            conn.move_version(doc_id, version, from, to, now).await?;
             conn.apply_effects(now, effects, mail).await?;
             Ok(())
         })
@@ -667,31 +701,32 @@ impl Db {
     /// signatures the caller saw: if another landed meanwhile the write is refused (the
     /// caller's order check and `prev` were made against an outdated set). With `completion`,
     /// this signature was the last one required: the completion record is logged, the
-    /// version becomes signed, and the meeting (if ended) closed; `effects` then carries the
-    /// agreed items' tasks and the participants' notices.
-    pub async fn add_minutes_signature(
+    /// version becomes signed and its subject changes as the completion says; `effects` then
+    /// carries what else the completion causes (for minutes: the agreed items' tasks and the
+    /// participants' notices).
+    pub async fn add_signature(
         &self,
-        signature: &MinutesSignature,
+        signature: &SignedSignature,
         envelope_leaf: &NewLeaf,
         signed_before: usize,
         completion: Option<&Completion>,
         effects: &Effects,
-    ) -> Result<MinutesSignature, DbError> {
+    ) -> Result<SignedSignature, DbError> {
         let mail = self.mail_delivery;
         let now = signature.signed_at;
-        let (meeting_id, version) = (&signature.meeting_id, signature.version);
+        let (doc_id, version) = (&signature.doc_id, signature.version);
         in_transaction!(self, |conn| {
             let current = conn
-                .version_for_update(meeting_id, version)
+                .version_for_update(doc_id, version)
                 .await?
                 .ok_or_else(changed_meanwhile)?;
-            if current.state != MinutesState::Signing {
+            if current.state != SignedState::Signing {
                 return Err(changed_meanwhile());
             }
             let (count,): (i64,) = sqlx::query_as(
-                "select count(*) from minutes_signatures where meeting_id = $1 and version = $2",
+                "select count(*) from signed_signatures where doc_id = $1 and version = $2",
             )
-            .bind(meeting_id)
+            .bind(doc_id)
             .bind(version)
             .fetch_one(&mut *conn)
             .await?;
@@ -709,11 +744,13 @@ impl Db {
             }
             let indexes = conn.append_leaves(&leaves, now).await?;
             sqlx::query(&format!(
-                "insert into minutes_signatures ({SIGNATURE_COLUMNS})
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                "insert into signed_signatures ({SIGNATURE_COLUMNS})
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
             ))
-            .bind(meeting_id)
+            .bind(doc_id)
             .bind(version)
+            .bind(&current.kind)
+            .bind(&current.subject_id)
             .bind(signature.step)
             .bind(&signature.org_id)
             .bind(&signature.signer_user_id)
@@ -727,27 +764,32 @@ impl Db {
             .await?;
             if let Some(completion) = completion {
                 sqlx::query(
-                    "update minutes_versions set state = 'signed', completion = $1,
+                    "update signed_versions set state = 'signed', completion = $1,
                          completion_leaf = $2, updated_at = $3
-                     where meeting_id = $4 and version = $5",
+                     where doc_id = $4 and version = $5",
                 )
                 .bind(&completion.bytes)
                 .bind(indexes[1])
                 .bind(now)
-                .bind(meeting_id)
+                .bind(doc_id)
                 .bind(version)
                 .execute(&mut *conn)
                 .await?;
-                // Its agreed items are now tasks: an ended meeting's work is done (one
-                // whose minutes were frozen while it ran stays open until it ends).
-                let (meeting_state, _) = conn.lock_meeting(meeting_id).await?;
-                if meeting_state == MeetingState::Ended {
-                    conn.close_meeting(meeting_id, now).await?;
+                match completion.subject_change {
+                    SubjectChange::None => {}
+                    SubjectChange::CloseEndedMeeting => {
+                        let (meeting_state, _) = conn.lock_meeting(&current.subject_id).await?;
+                        if meeting_state == MeetingState::Ended {
+                            conn.close_meeting(&current.subject_id, now).await?;
+                        }
+                    }
                 }
             }
             conn.apply_effects(now, effects, mail).await?;
-            Ok(MinutesSignature {
+            Ok(SignedSignature {
                 leaf: indexes[0],
+                kind: current.kind,
+                subject_id: current.subject_id,
                 ..signature.clone()
             })
         })
@@ -755,9 +797,9 @@ impl Db {
 
     /// Sends a frozen or signing version back for changes: it is superseded, its reopen record
     /// logged, and the document editable again (as the next version).
-    pub async fn reopen_minutes(
+    pub async fn reopen_signed(
         &self,
-        meeting_id: &str,
+        doc_id: &str,
         version: i64,
         reopen_leaf: &NewLeaf,
         reason: &str,
@@ -767,28 +809,25 @@ impl Db {
         let mail = self.mail_delivery;
         in_transaction!(self, |conn| {
             let current = conn
-                .version_for_update(meeting_id, version)
+                .version_for_update(doc_id, version)
                 .await?
                 .ok_or_else(changed_meanwhile)?;
-            if !matches!(current.state, MinutesState::Frozen | MinutesState::Signing) {
+            if !matches!(current.state, SignedState::Frozen | SignedState::Signing) {
                 return Err(changed_meanwhile());
             }
-            conn.move_version(
-                meeting_id,
-                version,
-                current.state,
-                MinutesState::Superseded,
-                now,
-            )
-            .await?;
-            sqlx::query("update minutes_versions set reopen_reason = $1 where meeting_id = $2 and version = $3")
-                .bind(reason)
-                .bind(meeting_id)
-                .bind(version)
-                .execute(&mut *conn)
+            conn.move_version(doc_id, version, current.state, SignedState::Superseded, now)
                 .await?;
-            sqlx::query("update space_docs set frozen = 0 where doc_id = $1")
-                .bind(&current.doc_id)
+            sqlx::query(
+                "update signed_versions set reopen_reason = $1 where doc_id = $2 and version = $3",
+            )
+            .bind(reason)
+            .bind(doc_id)
+            .bind(version)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("update space_docs set frozen = $1 where doc_id = $2")
+                .bind(false)
+                .bind(doc_id)
                 .execute(&mut *conn)
                 .await?;
             conn.append_leaves(std::slice::from_ref(reopen_leaf), now)
@@ -799,9 +838,9 @@ impl Db {
     }
 
     /// Archives a signed version: logs its archive record. Returns the record's leaf index.
-    pub async fn archive_minutes(
+    pub async fn archive_signed(
         &self,
-        meeting_id: &str,
+        doc_id: &str,
         version: i64,
         archive_leaf: &NewLeaf,
         now: i64,
@@ -810,10 +849,10 @@ impl Db {
         let mail = self.mail_delivery;
         in_transaction!(self, |conn| {
             conn.move_version(
-                meeting_id,
+                doc_id,
                 version,
-                MinutesState::Signed,
-                MinutesState::Archived,
+                SignedState::Signed,
+                SignedState::Archived,
                 now,
             )
             .await?;
@@ -821,12 +860,12 @@ impl Db {
                 .append_leaves(std::slice::from_ref(archive_leaf), now)
                 .await?[0];
             sqlx::query(
-                "update minutes_versions set archive = $1, archive_leaf = $2
-                 where meeting_id = $3 and version = $4",
+                "update signed_versions set archive = $1, archive_leaf = $2
+                 where doc_id = $3 and version = $4",
             )
             .bind(&archive_leaf.bytes)
             .bind(leaf)
-            .bind(meeting_id)
+            .bind(doc_id)
             .bind(version)
             .execute(&mut *conn)
             .await?;
@@ -836,45 +875,43 @@ impl Db {
     }
 
     /// The archive .zip of a version, once exported.
-    pub async fn minutes_bundle(
+    pub async fn signed_bundle(
         &self,
-        meeting_id: &str,
+        doc_id: &str,
         version: i64,
     ) -> Result<Option<Vec<u8>>, DbError> {
         let row: Option<(Option<Vec<u8>>,)> = on_reader!(self, |conn| {
-            sqlx::query_as(
-                "select bundle from minutes_versions where meeting_id = $1 and version = $2",
-            )
-            .bind(meeting_id)
-            .bind(version)
-            .fetch_optional(&mut *conn)
-            .await?
+            sqlx::query_as("select bundle from signed_versions where doc_id = $1 and version = $2")
+                .bind(doc_id)
+                .bind(version)
+                .fetch_optional(&mut *conn)
+                .await?
         });
         Ok(row.and_then(|(bundle,)| bundle))
     }
 
     /// Stores the archive .zip of an archived version, once: a bundle already stored is kept
     /// (it is read-only forever), and the stored one is returned.
-    pub async fn store_minutes_bundle(
+    pub async fn store_signed_bundle(
         &self,
-        meeting_id: &str,
+        doc_id: &str,
         version: i64,
         zip: &[u8],
     ) -> Result<Vec<u8>, DbError> {
         in_transaction!(self, |conn| {
             sqlx::query(
-                "update minutes_versions set bundle = $1
-                 where meeting_id = $2 and version = $3 and state = 'archived' and bundle is null",
+                "update signed_versions set bundle = $1
+                 where doc_id = $2 and version = $3 and state = 'archived' and bundle is null",
             )
             .bind(zip)
-            .bind(meeting_id)
+            .bind(doc_id)
             .bind(version)
             .execute(&mut *conn)
             .await?;
             let (bundle,): (Option<Vec<u8>>,) = sqlx::query_as(
-                "select bundle from minutes_versions where meeting_id = $1 and version = $2",
+                "select bundle from signed_versions where doc_id = $1 and version = $2",
             )
-            .bind(meeting_id)
+            .bind(doc_id)
             .bind(version)
             .fetch_one(&mut *conn)
             .await?;
