@@ -87,6 +87,9 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(ops::router())
         .merge(calendar::router())
         .merge(inbox::router())
+        .merge(tasks::router())
+        .merge(notices::router())
+        .merge(meetings::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.
@@ -131,9 +134,6 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::router())
         .merge(events::router())
         .merge(webhooks::router())
-        .merge(tasks::router())
-        .merge(notices::router())
-        .merge(meetings::router())
         .merge(minutes::router())
         .merge(keys::router())
         .merge(log::router())
