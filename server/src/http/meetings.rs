@@ -270,22 +270,22 @@ async fn calendar(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let text = meetings::calendar(&state.services, &caller, &id).await?;
-    let headers = [
-        (
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/calendar; charset=utf-8"),
-        ),
-        (
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("attachment; filename=\"meeting.ics\""),
-        ),
-        (
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, no-store"),
-        ),
-    ];
-    Ok((headers, text).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, CALENDAR),
+            (header::CONTENT_DISPOSITION, ICS_FILE),
+            (header::CACHE_CONTROL, PRIVATE),
+        ],
+        text,
+    )
+        .into_response())
 }
+
+/// How a calendar entry is served: RFC 5545 text, as a file to add to one's calendar, kept
+/// by nobody but the person's browser.
+const CALENDAR: HeaderValue = HeaderValue::from_static("text/calendar; charset=utf-8");
+const ICS_FILE: HeaderValue = HeaderValue::from_static("attachment; filename=\"meeting.ics\"");
+const PRIVATE: HeaderValue = HeaderValue::from_static("private, no-store");
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

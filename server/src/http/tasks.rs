@@ -23,8 +23,8 @@ use crate::error::{ApiError, Refusals};
 use crate::http::extract::{body_at_most, Json, Path, Query};
 use crate::state::AppState;
 use crate::work::tasks::{
-    self, AttachmentBody, CommentInput, CreateTask, DecidedExtension, DecisionInput, EntryBody,
-    ExtensionBody, ExtensionInput, ListKind, TaskBody, TaskDetailBody, TaskPage, Upload,
+    self, AttachmentBody, CommentInput, CreateTask, DecidedExtension, DecisionInput, Download,
+    EntryBody, ExtensionBody, ExtensionInput, ListKind, TaskBody, TaskDetailBody, TaskPage, Upload,
 };
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -265,6 +265,12 @@ async fn download(
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let file = tasks::attachment(&state.services, &caller, &id, &attachment_id).await?;
+    Ok(as_download(file))
+}
+
+/// A file served only as a download: its own type, never sniffed nor rendered (`sandbox`),
+/// never cached by anyone but the person's browser.
+fn as_download(file: Download) -> Response {
     let content_type = HeaderValue::from_str(&file.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     let headers = [
@@ -283,7 +289,7 @@ async fn download(
             HeaderValue::from_static("private, no-store"),
         ),
     ];
-    Ok((headers, file.bytes).into_response())
+    (headers, file.bytes).into_response()
 }
 
 /// 延期申请: the assignee asks for a later deadline, before the current one passes.

@@ -489,12 +489,9 @@ fn checked_times(starts_at: i64, ends_at: i64, now: i64) -> Result<(i64, i64), E
 
 /// A reply deadline: after now, no later than the start.
 fn checked_reply_due(reply_due_at: Option<i64>, starts_at: i64, now: i64) -> Result<(), Error> {
-    match reply_due_at {
-        Some(at) if at <= now => Err(Error::invalid(
-            "reply_due_at",
-            "reply_due_at is not in the future; a deadline must lie ahead",
-        )),
-        Some(at) if at > starts_at => Err(Error::invalid(
+    match reply_due_at.map(|at| super::ahead("reply_due_at", at, now)) {
+        Some(Err(e)) => Err(e),
+        Some(Ok(at)) if at > starts_at => Err(Error::invalid(
             "reply_due_at",
             "reply_due_at must come before the meeting starts",
         )),
@@ -562,20 +559,11 @@ async fn checked_invited(
         }
         invited_role(invitee.role)?;
     }
-    let known: HashSet<String> = services
-        .db
-        .orgs()
-        .await?
-        .into_iter()
-        .map(|o| o.id)
-        .collect();
-    if let Some(unknown) = invited.iter().find(|i| !known.contains(&i.org_id)) {
+    let ids = invited.iter().map(|i| i.org_id.as_str());
+    if let Some(unknown) = super::unknown_org(services, ids).await? {
         return Err(Error::invalid(
             "invited",
-            format!(
-                "invited organization {:?} names no organization",
-                unknown.org_id
-            ),
+            format!("invited organization {unknown:?} names no organization"),
         ));
     }
     Ok(invited

@@ -167,6 +167,43 @@ impl From<crate::domain::text::Invalid> for Error {
     }
 }
 
+/// A deadline given as an instant (`due_at`, `reply_due_at`) must lie ahead of `now`.
+pub(crate) fn ahead(field: &'static str, at: i64, now: i64) -> Result<i64, Error> {
+    if at <= now {
+        return Err(Error::invalid(
+            field,
+            format!("{field} is not in the future; a deadline must lie ahead"),
+        ));
+    }
+    Ok(at)
+}
+
+/// The first of `ids` that names no organization, if any (a notice's recipients, a
+/// meeting's invited bodies). A few are looked up one by one; many, against the whole
+/// directory at once.
+pub(crate) async fn unknown_org<'a>(
+    services: &Services,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<Option<&'a str>, Error> {
+    let ids: Vec<&str> = ids.into_iter().collect();
+    if ids.len() <= 16 {
+        for id in ids {
+            if services.db.org(id).await?.is_none() {
+                return Ok(Some(id));
+            }
+        }
+        return Ok(None);
+    }
+    let known: std::collections::HashSet<String> = services
+        .db
+        .orgs()
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    Ok(ids.into_iter().find(|id| !known.contains(*id)))
+}
+
 /// A page of a list: `limit` defaults to [`DEFAULT_PAGE`] and may not exceed [`MAX_PAGE`];
 /// `offset` defaults to 0.
 pub(crate) fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), Error> {

@@ -420,32 +420,13 @@ fn recipient_list(sender: &str, recipients: &[String]) -> Result<(), Error> {
 
 /// Checks that every recipient is an existing organization.
 async fn recipients_exist(services: &Services, recipients: &[String]) -> Result<(), Error> {
-    // A few recipients are looked up one by one; many, against the whole directory at once.
-    if recipients.len() <= 16 {
-        for id in recipients {
-            if services.db.org(id).await?.is_none() {
-                return Err(Error::invalid(
-                    "recipient",
-                    format!("recipient {id:?} names no organization"),
-                ));
-            }
-        }
-    } else {
-        let known: HashSet<String> = services
-            .db
-            .orgs()
-            .await?
-            .into_iter()
-            .map(|o| o.id)
-            .collect();
-        if let Some(id) = recipients.iter().find(|id| !known.contains(*id)) {
-            return Err(Error::invalid(
-                "recipient",
-                format!("recipient {id:?} names no organization"),
-            ));
-        }
+    match super::unknown_org(services, recipients.iter().map(String::as_str)).await? {
+        Some(id) => Err(Error::invalid(
+            "recipient",
+            format!("recipient {id:?} names no organization"),
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// What a version will be once stored, so its deadline jobs go into the write that sends it.
@@ -516,12 +497,7 @@ pub(crate) fn plan_notice(
                 "reply_due_at is given only when requires_reply is true",
             ))
         }
-        (true, Some(at)) if at <= now => {
-            return Err(Error::invalid(
-                "reply_due_at",
-                "reply_due_at is not in the future; a deadline must lie ahead",
-            ))
-        }
+        (true, Some(at)) => Some(super::ahead("reply_due_at", at, now)?),
         (_, at) => at,
     };
     recipient_list(&plan.sender_org_id, &plan.recipients)?;

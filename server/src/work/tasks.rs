@@ -385,17 +385,6 @@ fn checked_limit(limit: TimeLimit) -> Result<TimeLimit, Error> {
     Ok(limit)
 }
 
-/// A deadline given as an instant must lie ahead.
-fn future_due(due_at: i64, now: i64) -> Result<i64, Error> {
-    if due_at <= now {
-        return Err(Error::invalid(
-            "due_at",
-            "due_at is not in the future; a deadline must lie ahead",
-        ));
-    }
-    Ok(due_at)
-}
-
 /// A body cannot set a task for itself.
 fn not_self(setter_org_id: &str, assignee_org_id: &str) -> Result<(), Error> {
     if assignee_org_id == setter_org_id {
@@ -509,7 +498,7 @@ pub(crate) fn plan_task(
             let limit = checked_limit(limit)?;
             (Some(limit), calendar.due_at(now, limit))
         }
-        (None, Some(due_at)) => (None, future_due(due_at, now)?),
+        (None, Some(due_at)) => (None, super::ahead("due_at", due_at, now)?),
         _ => {
             return Err(Error::invalid("due_at", "give the deadline either as limit ({\"unit\": \"working_days\", \"amount\": 10}) or as due_at (Unix milliseconds), not both and not neither",))
         }
@@ -756,7 +745,7 @@ fn restart_clock(
     now: i64,
 ) -> Result<(), Error> {
     task.due_at = match (task.limit, due_at) {
-        (_, Some(due_at)) => future_due(due_at, now)?,
+        (_, Some(due_at)) => super::ahead("due_at", due_at, now)?,
         (Some(limit), None) => calendar.due_at(now, limit),
         (None, None) if task.due_at <= now => {
             return Err(Error::invalid(
