@@ -443,16 +443,26 @@ const ANSWER_AFTER_NOTICE: &str =
     "an invitation can be answered only after the meeting's notice was issued and before the meeting starts (scheduled)";
 
 /// What an invited body's answer leads to: only the body itself answers, only while the
-/// meeting is scheduled; it may change an earlier answer until then.
+/// meeting is scheduled; it may change an earlier answer until then. `party` is
+/// [`MeetingParty::Invitee`] for the invited body itself (the caller checks that an invitee
+/// answers its own invitation).
 pub fn answer_invitation(
     meeting: MeetingState,
     party: MeetingParty,
     answer: InvitationAnswer,
 ) -> Result<InvitationState, Refused> {
+    answer_rule(meeting, party == MeetingParty::Invitee, answer)
+}
+
+fn answer_rule(
+    meeting: MeetingState,
+    itself: bool,
+    answer: InvitationAnswer,
+) -> Result<InvitationState, Refused> {
     if let Some(rule) = final_rule(meeting) {
         return Err(Refused { rule });
     }
-    if party != MeetingParty::Invitee {
+    if !itself {
         return Err(Refused {
             rule: ANSWER_BY_INVITEE,
         });
@@ -467,6 +477,30 @@ pub fn answer_invitation(
         InvitationAnswer::Delegate => InvitationState::Delegated,
         InvitationAnswer::Decline => InvitationState::Declined,
     })
+}
+
+/// An invitation (参会回执) as a [`Workflow`]: its states and the three answers, in the
+/// context of the meeting's state. Its party is whether the caller's body is the invited one
+/// (`true`): only that body answers, and it may change its answer while the meeting is
+/// scheduled, whatever it answered before.
+pub struct InvitationFlow;
+
+impl Workflow for InvitationFlow {
+    type State = InvitationState;
+    type Party = bool;
+    type Command = InvitationAnswer;
+    type Context = MeetingState;
+    const PARTIES: &'static [bool] = &[false, true];
+    const CONTEXTS: &'static [MeetingState] = MeetingState::ALL;
+
+    fn transition(
+        meeting: MeetingState,
+        _: InvitationState,
+        itself: bool,
+        answer: InvitationAnswer,
+    ) -> Result<InvitationState, Refused> {
+        answer_rule(meeting, itself, answer)
+    }
 }
 
 const CHECK_IN_BY_CONVENER: &str = "only the convening body records who attended (签到)";
@@ -946,6 +980,26 @@ mod tests {
                 .rule,
             ANSWER_AFTER_NOTICE
         );
+    }
+
+    #[test]
+    fn every_answer_to_every_invitation_is_allowed_or_refused_as_the_table_says() {
+        let mut arrows = Vec::new();
+        for &state in InvitationState::ALL {
+            for (answer, to) in [
+                (InvitationAnswer::Confirm, InvitationState::Confirmed),
+                (InvitationAnswer::Delegate, InvitationState::Delegated),
+                (InvitationAnswer::Decline, InvitationState::Declined),
+            ] {
+                arrows.push((S::Scheduled, state, true, answer, to));
+            }
+        }
+
+        let cases = kernel::testing::check_table::<InvitationFlow>(&arrows, |rule, _, _| {
+            rule.contains("invit") || rule.contains("final")
+        });
+
+        assert_eq!(cases, 6 * 4 * 2 * 3);
     }
 
     #[test]

@@ -34,9 +34,9 @@ use crate::db::{
 use crate::domain::calendar::OFFSET;
 use crate::domain::kernel::{self, CommandOffer};
 use crate::domain::meeting::{
-    self as rules, AgendaOutcome, AgendaState, AnnualStatus, Answer, Attendance, InvitationState,
-    MeetingAction, MeetingCommand, MeetingFlow, MeetingKind, MeetingParty, MeetingState, MonthDay,
-    Refused,
+    self as rules, AgendaOutcome, AgendaState, AnnualStatus, Answer, Attendance, InvitationFlow,
+    InvitationState, MeetingAction, MeetingCommand, MeetingFlow, MeetingKind, MeetingParty,
+    MeetingState, MonthDay, Refused,
 };
 use crate::domain::notice::NoticeKind;
 use crate::domain::org::{Name, OrgKind, RegionPath, SpaceRole};
@@ -158,6 +158,10 @@ pub struct InvitationBody {
     pub answered_at: Option<i64>,
     pub checked_in_by: Option<String>,
     pub checked_in_at: Option<i64>,
+    /// The answers (`confirm`, `delegate`, `decline`) for the caller's body, allowed now or
+    /// refused with the rule: allowed only on its own invitation, while the meeting is
+    /// scheduled.
+    pub commands: Vec<CommandOffer>,
 }
 
 /// A meeting as one body sees it, with what that body may do to it now.
@@ -306,23 +310,24 @@ impl From<AnnualReport> for AnnualStatusBody {
     }
 }
 
-impl From<Invitation> for InvitationBody {
-    fn from(i: Invitation) -> InvitationBody {
-        InvitationBody {
-            state_label_zh: i.state.label_zh(),
-            org_id: i.org_id,
-            org_name: i.org_name,
-            role: i.role,
-            state: i.state,
-            attendee: i.attendee,
-            delegate: i.delegate,
-            reason: i.reason,
-            attendance: i.attendance,
-            answered_by: i.answered_by,
-            answered_at: i.answered_at,
-            checked_in_by: i.checked_in_by,
-            checked_in_at: i.checked_in_at,
-        }
+/// An invitation of a meeting in `meeting` state, with the answers offered to the caller's
+/// body (`itself`: the invited body is the caller's).
+fn invitation_body(i: Invitation, meeting: MeetingState, itself: bool) -> InvitationBody {
+    InvitationBody {
+        commands: kernel::offers::<InvitationFlow>(meeting, i.state, itself),
+        state_label_zh: i.state.label_zh(),
+        org_id: i.org_id,
+        org_name: i.org_name,
+        role: i.role,
+        state: i.state,
+        attendee: i.attendee,
+        delegate: i.delegate,
+        reason: i.reason,
+        attendance: i.attendance,
+        answered_by: i.answered_by,
+        answered_at: i.answered_at,
+        checked_in_by: i.checked_in_by,
+        checked_in_at: i.checked_in_at,
     }
 }
 
@@ -366,8 +371,10 @@ fn subject(meeting_id: &str) -> String {
     format!("meeting:{meeting_id}")
 }
 
-/// The meeting as `party` sees it, with the commands that party may give.
-fn body(meeting: Meeting, party: MeetingParty) -> MeetingBody {
+/// The meeting as `caller`, of `party`, sees it, with the commands that party may give.
+fn body(meeting: Meeting, party: MeetingParty, caller: &Caller) -> MeetingBody {
+    let own = caller.org.as_ref().map(|o| o.id.as_str());
+    let (state, invitee) = (meeting.state, party == MeetingParty::Invitee);
     MeetingBody {
         commands: rules::available_commands(meeting.state, party),
         command_offers: kernel::offers::<MeetingFlow>((), meeting.state, party),
@@ -400,7 +407,10 @@ fn body(meeting: Meeting, party: MeetingParty) -> MeetingBody {
         invitations: meeting
             .invitations
             .into_iter()
-            .map(InvitationBody::from)
+            .map(|i| {
+                let itself = invitee && own == Some(i.org_id.as_str());
+                invitation_body(i, state, itself)
+            })
             .collect(),
     }
 }
@@ -782,7 +792,7 @@ pub async fn create(
         ..Effects::default()
     };
     let meeting = services.db.create_meeting(&new, now, &effects).await?;
-    Ok(body(meeting, MeetingParty::Convener))
+    Ok(body(meeting, MeetingParty::Convener, caller))
 }
 
 /// The meetings the caller's body convenes or is invited to, and, for a judicial bureau, those
@@ -801,7 +811,7 @@ pub async fn list(services: &Services, caller: &Caller) -> Result<MeetingPage, E
         .filter_map(|meeting| {
             policy::decide(&caller.actor, &Action::ReadSpace(meeting.facts())).ok()?;
             let party = party_of(caller, &meeting)?;
-            Some(body(meeting, party))
+            Some(body(meeting, party, caller))
         })
         .collect();
     Ok(MeetingPage { meetings })
@@ -816,7 +826,7 @@ pub async fn show(
     let (meeting, party) = readable(services, caller, id).await?;
     let agenda = services.db.meeting_agenda(id).await?;
     Ok(MeetingDetailBody {
-        meeting: body(meeting, party),
+        meeting: body(meeting, party, caller),
         agenda: agenda.into_iter().map(AgendaItemBody::from).collect(),
     })
 }
@@ -895,7 +905,7 @@ pub async fn act(
     let (change, effects) = write.finish(caller, command);
     let meeting = services.db.change_meeting(&change, &effects).await?;
     services.wake();
-    Ok(body(meeting, party))
+    Ok(body(meeting, party, caller))
 }
 
 /// The time a notice or a postponement gives: the start given or kept, the end given or
@@ -1099,7 +1109,7 @@ pub async fn answer(
     };
     let invitation = services.db.answer_invitation(&reply, &effects).await?;
     services.wake();
-    Ok(invitation.into())
+    Ok(invitation_body(invitation, meeting.state, true))
 }
 
 /// The convener records whether an invited body attended (签到).
@@ -1139,7 +1149,7 @@ pub async fn check_in(
             &effects,
         )
         .await?;
-    Ok(invitation.into())
+    Ok(invitation_body(invitation, meeting.state, false))
 }
 
 /// Invites one more body; once the notice is out, it gets the notice too.
@@ -1206,7 +1216,7 @@ pub async fn invite(
         space_id: Some(meeting.id.clone()),
         ..AccessChange::default()
     });
-    Ok(body(updated, party))
+    Ok(body(updated, party, caller))
 }
 
 /// Withdraws a body's invitation; once the notice is out, the body is told.
@@ -1248,7 +1258,7 @@ pub async fn uninvite(
         space_id: Some(meeting.id.clone()),
         ..AccessChange::default()
     });
-    Ok(body(updated, party))
+    Ok(body(updated, party, caller))
 }
 
 /// Proposes an agenda item: the convener's is accepted at once; a participant's waits for the

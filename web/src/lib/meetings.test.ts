@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  agendaActions, checkKey, CHECK_NAMES, createBody, kindsFor, mayConvene, meetingCommands, minutesActions, orgLabel, participants, toMs,
+  agendaActions, checkKey, CHECK_NAMES, createBody, kindsFor, mayAnswer, mayConvene, meetingCommands, minutesActions, orgLabel, participants, toMs,
   validateCreate, type CreateForm, type Meeting,
 } from './meetings'
 
@@ -111,5 +111,16 @@ describe('the meeting commands', () => {
     ]
     expect(meetingCommands({ command_offers })).toEqual(['start', 'postpone', 'cancel'])
     expect(meetingCommands({ command_offers: [] })).toEqual([])
+  })
+})
+
+describe('an invitation', () => {
+  const offer = (command: string, allowed: boolean) => ({
+    command, label_zh: command, label_en: command, allowed, rule: allowed ? null : 'only the invited body itself may answer its invitation',
+  })
+  it('is answered when the server offers its answers', () => {
+    expect(mayAnswer({ commands: ['confirm', 'delegate', 'decline'].map((c) => offer(c, true)) })).toBe(true)
+    expect(mayAnswer({ commands: ['confirm', 'delegate', 'decline'].map((c) => offer(c, false)) })).toBe(false)
+    expect(mayAnswer(null)).toBe(false)
   })
 })

@@ -23,6 +23,8 @@ export interface Invitation {
   reason: string | null
   attendance: 'attended' | 'absent' | null
   answered_at: number | null
+  /** The answers (`confirm`, `delegate`, `decline`) for the caller's body, allowed or refused. */
+  commands: CommandOffer[]
 }
 
 export interface AgendaItem {
@@ -132,6 +134,11 @@ export function kindsFor(orgKind: string | undefined | null): MeetingKind[] {
 export function meetingCommands(m: Pick<Meeting, 'command_offers'>): MeetingCommand[] {
   const known = new Set<string>(COMMANDS)
   return allowedCommands(m.command_offers).filter((c): c is MeetingCommand => known.has(c))
+}
+
+/** Whether the server lets the caller's body answer this invitation now (its own, while scheduled). */
+export function mayAnswer(invitation: Pick<Invitation, 'commands'> | null | undefined): boolean {
+  return allowedCommands(invitation?.commands).length > 0
 }
 
 /** Whether someone may convene at all (the server: anyone acting for a body). */
