@@ -3,7 +3,7 @@
 //! (`{"command": "submit", "revision": 3, "feedback": "…"}`), so an operation `match`es on
 //! what was asked and never checks by hand which field goes with which command.
 //!
-//! [`commands!`] declares such an enum. Besides the enum (with `Serialize` and the OpenAPI
+//! `commands!` declares such an enum. Besides the enum (with `Serialize` and the OpenAPI
 //! schema of the tagged body) it makes its `Deserialize`, which differs from serde's own
 //! internally tagged reading in two ways that matter to the person who sent the body:
 //!
@@ -33,7 +33,7 @@ pub trait CommandShape {
     fn misplaced(command: &str, field: &str) -> Option<String>;
 }
 
-/// Reads a tagged command body with the externally tagged `read` that [`commands!`] derives:
+/// Reads a tagged command body with the externally tagged `read` that `commands!` derives:
 /// `{tag: "submit", …fields}` becomes `{"submit": {…fields}}`, and an error is explained by
 /// `T`'s [`CommandShape`] or names the field it concerns.
 pub fn read<'de, T, D>(

@@ -95,7 +95,7 @@ pub fn is_refusal(message: &str) -> bool {
 }
 
 /// An error's message with the field it concerns: "title must not be empty" for a
-/// [`Refusal`], "invited[1].role: unknown variant …" for anything else, the message alone at
+/// [`Refusal`], "invited\[1\].role: unknown variant …" for anything else, the message alone at
 /// the top of the body. Enum variants on the way (a command's name) are left out of the path.
 pub fn name_field(path: &serde_path_to_error::Path, message: String) -> String {
     use serde_path_to_error::Segment;

@@ -5,8 +5,8 @@
 //! "no notice with this id". Each receiving body has a receipt per version, which moves from
 //! delivered to read (automatically, when a person of the body opens it), to acknowledged
 //! (explicitly, by a named person for the body), to replied and closed when a reply is asked.
-//! Read is not acknowledgement: only [`acknowledge`] records who acknowledged, and only a
-//! signed-in person can, never an agency system's token.
+//! Read is not acknowledgement: only the command `ReceiptAction::Acknowledge` records who
+//! acknowledged, and only a signed-in person can give it, never an agency system's token.
 //!
 //! A correction (更正) or a recall (撤回) is a new version sent to the same bodies, with
 //! receipts anew that must be acknowledged again; the version before is superseded and refuses
