@@ -169,7 +169,7 @@ pub struct Calendar {
 
 /// How long something may take, and in which unit it is counted. JSON:
 /// `{"unit": "working_days", "amount": 10}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "unit", content = "amount", rename_all = "snake_case")]
 pub enum TimeLimit {
     CalendarDays(u32),

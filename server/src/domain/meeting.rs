@@ -34,9 +34,11 @@ use std::str::FromStr;
 use time::{Date, Month};
 
 use super::calendar::end_of_day_ms;
+use super::command::{commands, CommandShape};
 pub use super::kernel::Refused;
 use super::kernel::{self, Workflow};
 use super::org::{labelled_enum, Invalid, OrgKind, SpaceRole};
+use super::text::{Line, Note};
 
 labelled_enum! {
     /// What kind of meeting it is.
@@ -177,11 +179,6 @@ impl MeetingState {
 }
 
 impl MeetingCommand {
-    /// Cancel needs a reason a person wrote.
-    pub fn needs_reason(self) -> bool {
-        self == MeetingCommand::Cancel
-    }
-
     /// The only party that may give this command.
     pub fn party(self) -> MeetingParty {
         match self {
@@ -293,6 +290,133 @@ pub fn available_commands(state: MeetingState, party: MeetingParty) -> Vec<Meeti
     kernel::allowed::<MeetingFlow>((), state, party)
 }
 
+commands! {
+    /// A command on a meeting with exactly its fields (`POST /api/meetings/{id}/actions`,
+    /// `{"command": "postpone", "revision": 2, "starts_at": …}`). Every command names the
+    /// revision the caller read; a meeting changed since is refused (409). Times are Unix
+    /// milliseconds.
+    pub enum MeetingAction tagged "command" {
+        /// 发出会议通知; a new time and reply deadline may be given with it.
+        IssueNotice {
+            revision: i64,
+            #[serde(default)]
+            starts_at: Option<i64>,
+            #[serde(default)]
+            ends_at: Option<i64>,
+            #[serde(default)]
+            reply_due_at: Option<i64>,
+        },
+        /// 开始会议.
+        Start { revision: i64 },
+        /// 结束会议.
+        End { revision: i64 },
+        /// 延期: the new start (a new start alone keeps the meeting's length), and why.
+        Postpone {
+            revision: i64,
+            starts_at: i64,
+            #[serde(default)]
+            ends_at: Option<i64>,
+            #[serde(default)]
+            reply_due_at: Option<i64>,
+            #[serde(default, deserialize_with = "crate::domain::text::optional")]
+            reason: Option<Note>,
+        },
+        /// 取消会议: why.
+        Cancel { revision: i64, reason: Note },
+        /// 办结: the system's, once signed minutes made their tasks; refused to people.
+        Close { revision: i64 },
+    }
+}
+
+impl MeetingAction {
+    /// Which command it is.
+    pub fn command(&self) -> MeetingCommand {
+        match self {
+            MeetingAction::IssueNotice { .. } => MeetingCommand::IssueNotice,
+            MeetingAction::Start { .. } => MeetingCommand::Start,
+            MeetingAction::End { .. } => MeetingCommand::End,
+            MeetingAction::Postpone { .. } => MeetingCommand::Postpone,
+            MeetingAction::Cancel { .. } => MeetingCommand::Cancel,
+            MeetingAction::Close { .. } => MeetingCommand::Close,
+        }
+    }
+
+    /// The revision the caller read.
+    pub fn revision(&self) -> i64 {
+        match self {
+            MeetingAction::IssueNotice { revision, .. }
+            | MeetingAction::Start { revision }
+            | MeetingAction::End { revision }
+            | MeetingAction::Postpone { revision, .. }
+            | MeetingAction::Cancel { revision, .. }
+            | MeetingAction::Close { revision } => *revision,
+        }
+    }
+}
+
+impl CommandShape for MeetingAction {
+    fn missing(command: &str, field: &str) -> Option<String> {
+        match (command, field) {
+            ("cancel", "reason") => Some("a reason is required to cancel a meeting".into()),
+            ("postpone", "starts_at") => {
+                Some("starts_at is required to postpone: give the new time".into())
+            }
+            _ => None,
+        }
+    }
+
+    fn misplaced(_: &str, field: &str) -> Option<String> {
+        match field {
+            "reason" => Some("a reason is given only when postponing or cancelling".into()),
+            "starts_at" | "ends_at" | "reply_due_at" => Some(
+                "starts_at, ends_at and reply_due_at are given only when postponing or issuing the notice"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+commands! {
+    /// An invited body's answer (参会回执, `POST /api/meetings/{id}/invitations/{org_id}`,
+    /// `{"answer": "confirm", "attendee": "张三"}`), with exactly the field it needs.
+    pub enum Answer tagged "answer" {
+        /// 确认参会: who attends.
+        Confirm { attendee: Line },
+        /// 委托参会: who attends instead.
+        Delegate { delegate: Line },
+        /// 不参会: why not.
+        Decline { reason: Note },
+    }
+}
+
+impl Answer {
+    /// Which answer it is.
+    pub fn answer(&self) -> InvitationAnswer {
+        match self {
+            Answer::Confirm { .. } => InvitationAnswer::Confirm,
+            Answer::Delegate { .. } => InvitationAnswer::Delegate,
+            Answer::Decline { .. } => InvitationAnswer::Decline,
+        }
+    }
+}
+
+impl CommandShape for Answer {
+    fn missing(answer: &str, field: &str) -> Option<String> {
+        Some(format!("{field} is required to {answer}"))
+    }
+
+    fn misplaced(_: &str, field: &str) -> Option<String> {
+        let answer = match field {
+            "attendee" => InvitationAnswer::Confirm,
+            "delegate" => InvitationAnswer::Delegate,
+            "reason" => InvitationAnswer::Decline,
+            _ => return None,
+        };
+        Some(format!("{field} is given only with the answer {answer}"))
+    }
+}
+
 /// The meeting as a [`Workflow`]: its states, parties, commands and [`transition`].
 pub struct MeetingFlow;
 
@@ -319,16 +443,26 @@ const ANSWER_AFTER_NOTICE: &str =
     "an invitation can be answered only after the meeting's notice was issued and before the meeting starts (scheduled)";
 
 /// What an invited body's answer leads to: only the body itself answers, only while the
-/// meeting is scheduled; it may change an earlier answer until then.
+/// meeting is scheduled; it may change an earlier answer until then. `party` is
+/// [`MeetingParty::Invitee`] for the invited body itself (the caller checks that an invitee
+/// answers its own invitation).
 pub fn answer_invitation(
     meeting: MeetingState,
     party: MeetingParty,
     answer: InvitationAnswer,
 ) -> Result<InvitationState, Refused> {
+    answer_rule(meeting, party == MeetingParty::Invitee, answer)
+}
+
+fn answer_rule(
+    meeting: MeetingState,
+    itself: bool,
+    answer: InvitationAnswer,
+) -> Result<InvitationState, Refused> {
     if let Some(rule) = final_rule(meeting) {
         return Err(Refused { rule });
     }
-    if party != MeetingParty::Invitee {
+    if !itself {
         return Err(Refused {
             rule: ANSWER_BY_INVITEE,
         });
@@ -343,6 +477,30 @@ pub fn answer_invitation(
         InvitationAnswer::Delegate => InvitationState::Delegated,
         InvitationAnswer::Decline => InvitationState::Declined,
     })
+}
+
+/// An invitation (参会回执) as a [`Workflow`]: its states and the three answers, in the
+/// context of the meeting's state. Its party is whether the caller's body is the invited one
+/// (`true`): only that body answers, and it may change its answer while the meeting is
+/// scheduled, whatever it answered before.
+pub struct InvitationFlow;
+
+impl Workflow for InvitationFlow {
+    type State = InvitationState;
+    type Party = bool;
+    type Command = InvitationAnswer;
+    type Context = MeetingState;
+    const PARTIES: &'static [bool] = &[false, true];
+    const CONTEXTS: &'static [MeetingState] = MeetingState::ALL;
+
+    fn transition(
+        meeting: MeetingState,
+        _: InvitationState,
+        itself: bool,
+        answer: InvitationAnswer,
+    ) -> Result<InvitationState, Refused> {
+        answer_rule(meeting, itself, answer)
+    }
 }
 
 const CHECK_IN_BY_CONVENER: &str = "only the convening body records who attended (签到)";
@@ -686,6 +844,71 @@ mod tests {
         }
     }
 
+    fn read<T: serde::de::DeserializeOwned>(json: serde_json::Value) -> Result<T, String> {
+        serde_json::from_value(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_meeting_command_carries_exactly_its_fields() {
+        use serde_json::json;
+        let postpone = read::<MeetingAction>(
+            json!({ "command": "postpone", "revision": 2, "starts_at": 5, "reason": " " }),
+        )
+        .unwrap();
+        assert_eq!(postpone.command(), C::Postpone);
+        assert_eq!(postpone.revision(), 2);
+        let refused = |body| read::<MeetingAction>(body).unwrap_err();
+        assert_eq!(
+            refused(json!({ "command": "cancel", "revision": 2 })),
+            "a reason is required to cancel a meeting"
+        );
+        assert_eq!(
+            refused(json!({ "command": "start", "revision": 2, "reason": "x" })),
+            "a reason is given only when postponing or cancelling"
+        );
+        assert!(
+            refused(json!({ "command": "end", "revision": 2, "ends_at": 9 }))
+                .ends_with("only when postponing or issuing the notice")
+        );
+        assert!(refused(json!({ "command": "adjourn", "revision": 2 })).contains("unknown variant"));
+        for &command in C::ALL {
+            let mut body = json!({ "command": command.as_str(), "revision": 1 });
+            match command {
+                C::Postpone => body["starts_at"] = json!(5),
+                C::Cancel => body["reason"] = json!("改期"),
+                _ => {}
+            }
+            assert_eq!(read::<MeetingAction>(body).unwrap().command(), command);
+        }
+    }
+
+    #[test]
+    fn an_answer_names_who_attends_or_why_not() {
+        use serde_json::json;
+        for &answer in InvitationAnswer::ALL {
+            let field = match answer {
+                InvitationAnswer::Confirm => "attendee",
+                InvitationAnswer::Delegate => "delegate",
+                InvitationAnswer::Decline => "reason",
+            };
+            let body = json!({ "answer": answer.as_str(), field: "张三" });
+            assert_eq!(read::<Answer>(body).unwrap().answer(), answer);
+            let refused = read::<Answer>(json!({ "answer": answer.as_str() })).unwrap_err();
+            assert_eq!(refused, format!("{field} is required to {answer}"));
+        }
+        let refused =
+            read::<Answer>(json!({ "answer": "confirm", "attendee": "王五", "delegate": "赵六" }));
+        assert_eq!(
+            refused.unwrap_err(),
+            "delegate is given only with the answer delegate"
+        );
+        let refused = read::<Answer>(json!({ "answer": "confirm", "attendee": "a\nb" }));
+        assert_eq!(
+            refused.unwrap_err(),
+            "attendee must be one line without control characters"
+        );
+    }
+
     #[test]
     fn available_commands_are_exactly_the_allowed_ones() {
         assert_eq!(
@@ -705,7 +928,15 @@ mod tests {
     fn only_cancel_needs_a_reason() {
         let needing: Vec<_> = C::ALL
             .iter()
-            .filter(|c| c.needs_reason())
+            .filter(|c| {
+                let body =
+                    serde_json::json!({ "command": c.as_str(), "revision": 1, "starts_at": 5 });
+                let body = match c {
+                    C::Postpone => body,
+                    _ => serde_json::json!({ "command": c.as_str(), "revision": 1 }),
+                };
+                read::<MeetingAction>(body).is_err_and(|e| e.contains("reason"))
+            })
             .copied()
             .collect();
         assert_eq!(needing, [C::Cancel]);
@@ -749,6 +980,26 @@ mod tests {
                 .rule,
             ANSWER_AFTER_NOTICE
         );
+    }
+
+    #[test]
+    fn every_answer_to_every_invitation_is_allowed_or_refused_as_the_table_says() {
+        let mut arrows = Vec::new();
+        for &state in InvitationState::ALL {
+            for (answer, to) in [
+                (InvitationAnswer::Confirm, InvitationState::Confirmed),
+                (InvitationAnswer::Delegate, InvitationState::Delegated),
+                (InvitationAnswer::Decline, InvitationState::Declined),
+            ] {
+                arrows.push((S::Scheduled, state, true, answer, to));
+            }
+        }
+
+        let cases = kernel::testing::check_table::<InvitationFlow>(&arrows, |rule, _, _| {
+            rule.contains("invit") || rule.contains("final")
+        });
+
+        assert_eq!(cases, 6 * 4 * 2 * 3);
     }
 
     #[test]

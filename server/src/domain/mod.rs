@@ -11,6 +11,10 @@
 //! - [`policy`]: who may do what, including document access for the websocket.
 //! - [`kernel`]: what every state machine shares: the [`kernel::Workflow`] trait, the
 //!   commands a page may offer ([`kernel::offers`]) and the one table test.
+//! - [`command`]: typed commands, one enum per workflow whose variants carry exactly their
+//!   fields, read from a tagged body with errors in the workflow's words.
+//! - [`text`]: what people write (titles, bodies, reasons, notes, file names) as newtypes
+//!   that parse once.
 //! - [`calendar`]: time limits and the working-day calendar (holidays, worked weekend days).
 //! - [`task`]: the task (任务 / 督办) state machine.
 //! - [`notice`]: the notification (通报 / 函告) version and receipt state machines.
@@ -19,6 +23,7 @@
 //! - [`minutes`]: minutes as a signed document: their words, default order and freeze gate.
 
 pub mod calendar;
+pub mod command;
 pub mod kernel;
 pub mod meeting;
 pub mod minutes;
@@ -27,3 +32,4 @@ pub mod org;
 pub mod policy;
 pub mod signed;
 pub mod task;
+pub mod text;

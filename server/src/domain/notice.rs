@@ -28,6 +28,7 @@
 pub use super::kernel::Refused;
 use super::kernel::Workflow;
 use super::org::labelled_enum;
+use super::text::Text;
 
 labelled_enum! {
     pub enum NoticeKind {
@@ -94,6 +95,29 @@ labelled_enum! {
         Reply = ("reply", "回复", "Reply"),
         /// By the sender, after a reply.
         Close = ("close", "办结", "Close"),
+    }
+}
+
+/// A command on one receiving body's receipt, with exactly what it carries, as the addresses
+/// give it (`…/acknowledge`, `…/reply`, `…/receipts/{org_id}/close`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiptAction {
+    /// 签收, by a named person of the receiving body.
+    Acknowledge,
+    /// The receiving body's one reply.
+    Reply { body: Text },
+    /// The sender closes the exchange with `org_id` after its reply.
+    Close { org_id: String },
+}
+
+impl ReceiptAction {
+    /// Which command it is.
+    pub fn command(&self) -> ReceiptCommand {
+        match self {
+            ReceiptAction::Acknowledge => ReceiptCommand::Acknowledge,
+            ReceiptAction::Reply { .. } => ReceiptCommand::Reply,
+            ReceiptAction::Close { .. } => ReceiptCommand::Close,
+        }
     }
 }
 

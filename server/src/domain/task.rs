@@ -25,8 +25,12 @@
 //! never reads the database or the clock: the caller brings the state, the party (from
 //! [`crate::domain::policy::task_party`]) and the time.
 
-use super::kernel::{self, Workflow};
-use super::org::labelled_enum;
+use serde_json::{Map, Value};
+
+use super::command::{commands, CommandShape};
+use super::kernel::{self, CommandOffer, Workflow};
+use super::org::{labelled_enum, Invalid};
+use super::text::{Reason, Text};
 
 labelled_enum! {
     /// Where a task is in its life. Overdue is not a state: it is an open task whose due time
@@ -131,14 +135,6 @@ impl TaskState {
 }
 
 impl TaskCommand {
-    /// Return, Reopen and Cancel need a reason a person wrote; Submit needs feedback.
-    pub fn needs_text(self) -> bool {
-        matches!(
-            self,
-            TaskCommand::Submit | TaskCommand::Return | TaskCommand::Reopen | TaskCommand::Cancel
-        )
-    }
-
     /// The only party that may give this command.
     pub fn party(self) -> Party {
         match self {
@@ -305,6 +301,157 @@ pub fn available_commands(state: TaskState, party: Party) -> Vec<TaskCommand> {
     kernel::allowed::<TaskFlow>((), state, party)
 }
 
+commands! {
+    /// A command on a task with exactly its fields (`POST /api/tasks/{id}/actions/{command}`:
+    /// the address names the command, the body carries its fields). Every command names the
+    /// revision the caller read; a task changed since is refused (409).
+    pub enum TaskAction tagged "command" {
+        /// 下发 a draft. `due_at`: a new deadline for a task whose deadline is an instant (one
+        /// counted from a limit is counted anew from now).
+        Dispatch {
+            revision: i64,
+            #[serde(default)]
+            due_at: Option<i64>,
+            #[serde(default, deserialize_with = "crate::domain::text::optional")]
+            reason: Option<Reason>,
+        },
+        /// 签收.
+        Acknowledge {
+            revision: i64,
+            #[serde(default, deserialize_with = "crate::domain::text::optional")]
+            reason: Option<Reason>,
+        },
+        /// 开始办理.
+        Start {
+            revision: i64,
+            #[serde(default, deserialize_with = "crate::domain::text::optional")]
+            reason: Option<Reason>,
+        },
+        /// 反馈: what was done.
+        Submit { revision: i64, feedback: Text },
+        /// 核验通过.
+        Verify {
+            revision: i64,
+            #[serde(default, deserialize_with = "crate::domain::text::optional")]
+            reason: Option<Reason>,
+        },
+        /// 退回重办: why the feedback is not good enough.
+        Reopen { revision: i64, reason: Reason },
+        /// 办结.
+        Close {
+            revision: i64,
+            #[serde(default, deserialize_with = "crate::domain::text::optional")]
+            reason: Option<Reason>,
+        },
+        /// 退回: why the task is not the assigned body's.
+        Return { revision: i64, reason: Reason },
+        /// 重新交办 a returned task to another body; `due_at` as for dispatch.
+        Reassign {
+            revision: i64,
+            assignee_org_id: String,
+            #[serde(default)]
+            due_at: Option<i64>,
+            #[serde(default, deserialize_with = "crate::domain::text::optional")]
+            reason: Option<Reason>,
+        },
+        /// 撤销: why.
+        Cancel { revision: i64, reason: Reason },
+    }
+}
+
+impl TaskAction {
+    /// The command the address names (`submit`) with its fields from the body. The body may
+    /// repeat the command's name, but not name another.
+    pub fn named(command: &str, mut body: Map<String, Value>) -> Result<TaskAction, Invalid> {
+        let command: TaskCommand = command.parse()?;
+        let named = Value::from(command.as_str());
+        if body
+            .insert("command".into(), named.clone())
+            .is_some_and(|n| n != named)
+        {
+            return Err(Invalid(format!(
+                "the address names the command {command}; the body must not name another"
+            )));
+        }
+        serde_json::from_value(Value::Object(body)).map_err(|e| Invalid(e.to_string()))
+    }
+
+    /// Which command it is.
+    pub fn command(&self) -> TaskCommand {
+        match self {
+            TaskAction::Dispatch { .. } => TaskCommand::Dispatch,
+            TaskAction::Acknowledge { .. } => TaskCommand::Acknowledge,
+            TaskAction::Start { .. } => TaskCommand::Start,
+            TaskAction::Submit { .. } => TaskCommand::Submit,
+            TaskAction::Verify { .. } => TaskCommand::Verify,
+            TaskAction::Reopen { .. } => TaskCommand::Reopen,
+            TaskAction::Close { .. } => TaskCommand::Close,
+            TaskAction::Return { .. } => TaskCommand::Return,
+            TaskAction::Reassign { .. } => TaskCommand::Reassign,
+            TaskAction::Cancel { .. } => TaskCommand::Cancel,
+        }
+    }
+
+    /// The revision the caller read.
+    pub fn revision(&self) -> i64 {
+        match self {
+            TaskAction::Dispatch { revision, .. }
+            | TaskAction::Acknowledge { revision, .. }
+            | TaskAction::Start { revision, .. }
+            | TaskAction::Submit { revision, .. }
+            | TaskAction::Verify { revision, .. }
+            | TaskAction::Reopen { revision, .. }
+            | TaskAction::Close { revision, .. }
+            | TaskAction::Return { revision, .. }
+            | TaskAction::Reassign { revision, .. }
+            | TaskAction::Cancel { revision, .. } => *revision,
+        }
+    }
+
+    /// What the person wrote with it: the feedback, or the reason (a note for the commands
+    /// that do not need one). The task's history line shows it.
+    pub fn written(&self) -> Option<&str> {
+        match self {
+            TaskAction::Submit { feedback, .. } => Some(feedback.as_str()),
+            TaskAction::Reopen { reason, .. }
+            | TaskAction::Return { reason, .. }
+            | TaskAction::Cancel { reason, .. } => Some(reason.as_str()),
+            TaskAction::Dispatch { reason, .. }
+            | TaskAction::Acknowledge { reason, .. }
+            | TaskAction::Start { reason, .. }
+            | TaskAction::Verify { reason, .. }
+            | TaskAction::Close { reason, .. }
+            | TaskAction::Reassign { reason, .. } => reason.as_ref().map(Reason::as_str),
+        }
+    }
+}
+
+impl CommandShape for TaskAction {
+    fn missing(command: &str, field: &str) -> Option<String> {
+        match field {
+            "feedback" => Some("feedback is required to submit: say what was done".into()),
+            "reason" => Some(format!("a reason is required to {command}")),
+            "assignee_org_id" => Some("assignee_org_id is required to reassign".into()),
+            _ => None,
+        }
+    }
+
+    fn misplaced(command: &str, field: &str) -> Option<String> {
+        match (command, field) {
+            ("submit", "reason") => Some("submit takes feedback, not a reason".into()),
+            (_, "feedback") => Some("feedback is given only when submitting".into()),
+            (_, "assignee_org_id") => {
+                Some("assignee_org_id is given only when reassigning".into())
+            }
+            (_, "due_at") => Some(
+                "due_at is given only when dispatching or reassigning; to move a deadline, ask for an extension"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
 const EXTENSION_ASKED_BY_ASSIGNEE: &str = "only the assigned body may ask for an extension (延期)";
 const EXTENSION_WHILE_WORKING: &str =
     "an extension can be asked for only while the task is acknowledged or in progress";
@@ -363,6 +510,49 @@ pub fn may_decide_extension(
         return refuse(EXTENSION_MOVES_LATER);
     }
     Ok(())
+}
+
+const EXTENSION_NONE_PENDING: &str = "no extension request is waiting for an answer";
+
+/// What a task's page offers besides its commands: asking for more time (延期申请,
+/// `request_extension`) and answering a pending request (`decide_extension`), each allowed
+/// or refused with its rule, by [`may_request_extension`] and [`may_decide_extension`] (a
+/// refusal, which never moves the deadline, stands for both answers).
+pub fn extension_offers(
+    state: TaskState,
+    party: Party,
+    now_ms: i64,
+    due_at: i64,
+    pending: bool,
+) -> Vec<CommandOffer> {
+    let offer = |command, label_zh, label_en, outcome: Result<(), Refused>| CommandOffer {
+        command,
+        label_zh,
+        label_en,
+        allowed: outcome.is_ok(),
+        rule: outcome.err().map(|r| r.rule),
+    };
+    let decide = if pending {
+        may_decide_extension(state, party, due_at, due_at, false)
+    } else {
+        Err(Refused {
+            rule: EXTENSION_NONE_PENDING,
+        })
+    };
+    vec![
+        offer(
+            "request_extension",
+            "申请延期",
+            "Ask for more time",
+            may_request_extension(state, party, now_ms, due_at, pending),
+        ),
+        offer(
+            "decide_extension",
+            "审批延期",
+            "Decide on more time",
+            decide,
+        ),
+    ]
 }
 
 #[cfg(test)]
@@ -471,8 +661,87 @@ mod tests {
 
     #[test]
     fn submit_return_reopen_and_cancel_need_text() {
-        let needing: Vec<_> = C::ALL.iter().filter(|c| c.needs_text()).copied().collect();
-        assert_eq!(needing, [C::Submit, C::Reopen, C::Return, C::Cancel]);
+        let needing: Vec<_> = C::ALL
+            .iter()
+            .filter(|c| TaskAction::named(c.as_str(), revision(1)).is_err())
+            .copied()
+            .collect();
+        assert_eq!(
+            needing,
+            [C::Submit, C::Reopen, C::Return, C::Reassign, C::Cancel]
+        );
+        let refused = TaskAction::named("return", revision(1)).unwrap_err();
+        assert_eq!(refused.0, "a reason is required to return");
+        let refused = TaskAction::named("submit", revision(1)).unwrap_err();
+        assert!(refused.0.starts_with("feedback is required"), "{refused}");
+    }
+
+    fn revision(revision: i64) -> Map<String, Value> {
+        Map::from_iter([("revision".to_owned(), Value::from(revision))])
+    }
+
+    #[test]
+    fn every_command_is_one_typed_action_of_the_same_name() {
+        for &command in C::ALL {
+            let mut body = revision(3);
+            let (field, value) = match command {
+                C::Submit => ("feedback", "已办"),
+                C::Reopen | C::Return | C::Cancel => ("reason", "说明"),
+                C::Reassign => ("assignee_org_id", "org"),
+                _ => ("reason", "  "),
+            };
+            body.insert(field.into(), value.into());
+
+            let action = TaskAction::named(command.as_str(), body).unwrap();
+
+            assert_eq!(action.command(), command);
+            assert_eq!(action.revision(), 3);
+            assert_eq!(
+                action.written().is_some(),
+                value.trim() != "org" && !value.trim().is_empty()
+            );
+            assert_eq!(
+                serde_json::to_value(&action).unwrap()["command"],
+                command.as_str()
+            );
+        }
+    }
+
+    #[test]
+    fn a_field_that_does_not_belong_to_the_command_is_refused_saying_so() {
+        let with = |command: &str, field: &str, value: Value| {
+            let mut body = revision(2);
+            body.insert(field.into(), value);
+            TaskAction::named(command, body).unwrap_err().0
+        };
+        assert_eq!(
+            with("start", "feedback", "x".into()),
+            "feedback is given only when submitting"
+        );
+        assert_eq!(
+            with("start", "assignee_org_id", "x".into()),
+            "assignee_org_id is given only when reassigning"
+        );
+        assert!(with("verify", "due_at", 5.into()).starts_with("due_at is given only"));
+        assert_eq!(
+            with("cancel", "reason", " ".into()),
+            "reason must not be empty"
+        );
+        assert!(with("finish", "reason", "x".into()).starts_with("unknown TaskCommand"));
+        assert!(with("start", "command", "stop".into()).contains("must not name another"));
+    }
+
+    #[test]
+    fn extensions_are_offered_by_the_rules_that_decide_them() {
+        let offers = extension_offers(S::InProgress, Assignee, 1_000, 2_000, false);
+        assert_eq!(offers[0].command, "request_extension");
+        assert!(offers[0].allowed);
+        assert_eq!(offers[1].rule, Some(EXTENSION_NONE_PENDING));
+        let offers = extension_offers(S::InProgress, Setter, 1_000, 2_000, true);
+        assert_eq!(offers[0].rule, Some(EXTENSION_ASKED_BY_ASSIGNEE));
+        assert!(offers[1].allowed);
+        let offers = extension_offers(S::Submitted, Setter, 1_000, 2_000, true);
+        assert_eq!(offers[1].rule, Some(EXTENSION_WHILE_CLOCK_RUNS));
     }
 
     #[test]

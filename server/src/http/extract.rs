@@ -1,7 +1,7 @@
 //! Extractors that turn a bad request into our error shape instead of axum's plain text, the
 //! authenticated [`Caller`] of a request, and the Origin check of state-changing requests.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, Method};
@@ -14,8 +14,10 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Like `axum::Json`, but a body that is not JSON, or not the expected shape, is a 400 that
-/// says what was wrong (serde's message names the field, line and column; it never contains
-/// anything internal).
+/// says what was wrong and names the field: serde's message with the field's path in front
+/// ("invited[1].role: unknown variant …"), or, for a refused text of
+/// [`crate::domain::text`], the field and the rule ("title must not be empty"). The message
+/// never contains anything internal.
 pub struct Json<T>(pub T);
 
 impl<S, T> FromRequest<S> for Json<T>
@@ -26,10 +28,17 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Json(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        if !json_content_type(req.headers()) {
+            return Err(ApiError::BadRequest(
+                "the request body must be JSON, sent with `Content-Type: application/json`".into(),
+            ));
         }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| {
+                ApiError::BadRequest("the request body could not be read or is too large".into())
+            })?;
+        from_json(&bytes).map(Json)
     }
 }
 
@@ -39,24 +48,46 @@ impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
     }
 }
 
-fn json_rejection(rejection: JsonRejection) -> ApiError {
-    match rejection {
-        JsonRejection::MissingJsonContentType(_) => ApiError::BadRequest(
-            "the request body must be JSON, sent with `Content-Type: application/json`".into(),
-        ),
-        JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(format!(
-            "the request body is not valid JSON: {}",
-            e.body_text()
-        )),
-        JsonRejection::JsonDataError(e) => ApiError::BadRequest(format!(
-            "the request body does not have the expected fields: {}",
-            e.body_text()
-        )),
-        JsonRejection::BytesRejection(_) => {
-            ApiError::BadRequest("the request body could not be read or is too large".into())
+/// `application/json`, or any `application/…+json`, with or without parameters.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|subtype| subtype.ends_with("+json"))
+}
+
+/// Reads a JSON body as `T`, or the 400 that says what is wrong with it and where.
+fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    use serde_json::error::Category;
+    let not_json = |e: &serde_json::Error| {
+        ApiError::BadRequest(format!("the request body is not valid JSON: {e}"))
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let inner = error.inner();
+        match inner.classify() {
+            Category::Data => ApiError::BadRequest(format!(
+                "the request body does not have the expected fields: {}",
+                crate::domain::text::name_field(error.path(), inner.to_string())
+            )),
+            Category::Syntax | Category::Eof | Category::Io => not_json(inner),
         }
-        other => ApiError::BadRequest(other.body_text()),
-    }
+    })?;
+    // Anything after the value is not JSON either.
+    deserializer.end().map_err(|e| not_json(&e))?;
+    Ok(value)
 }
 
 /// Like `axum::extract::Path`, with our error shape.

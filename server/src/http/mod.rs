@@ -101,6 +101,9 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(minutes::router())
         .merge(keys::router())
         .merge(log::router())
+        .merge(tasks::router())
+        .merge(notices::router())
+        .merge(meetings::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.
@@ -137,9 +140,6 @@ pub fn router(state: AppState) -> Router {
     let (described, _) = described().split_for_parts();
     Router::new()
         .merge(described)
-        .merge(tasks::router())
-        .merge(notices::router())
-        .merge(meetings::router())
         .fallback(web::fallback)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -4,207 +4,200 @@
 //! A notice the caller's body neither sent nor received answers 404, exactly like one that does
 //! not exist. The sender sees every receiving body's receipt (who read, who acknowledged and
 //! when); a receiving body sees its own. Opening a version as a person of a receiving body marks
-//! it read; acknowledging (签收) is a separate, explicit request by a signed-in person.
+//! it read; acknowledging (签收) is a separate, explicit request by a signed-in person. Each
+//! receipt carries the commands the caller may give to it now, and why not.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
-use crate::db::{Notice, Receipt};
-use crate::domain::policy::NoticeRole;
-use crate::error::ApiError;
+use crate::domain::notice::ReceiptAction;
+use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
 use crate::work::notices::{
-    self, CorrectInput, NoticeBox, NoticeDetail, NoticeView, RecallInput, ReplyInput, SendNotice,
+    self, CorrectInput, NoticeBody, NoticeBox, NoticeDetailBody, NoticePage, RecallInput,
+    ReceiptBody, ReplyInput, SendNotice,
 };
-use crate::work::page;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/notices", get(list).post(send))
-        .route("/api/notices/{id}", get(show))
-        .route("/api/notices/{id}/acknowledge", post(acknowledge))
-        .route("/api/notices/{id}/reply", post(reply))
-        .route("/api/notices/{id}/receipts/{org_id}/close", post(close))
-        .route("/api/notices/{id}/correct", post(correct))
-        .route("/api/notices/{id}/recall", post(recall))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, send))
+        .routes(routes!(show))
+        .routes(routes!(acknowledge))
+        .routes(routes!(reply))
+        .routes(routes!(close))
+        .routes(routes!(correct))
+        .routes(routes!(recall))
 }
 
-fn notice_json(n: &Notice) -> Value {
-    json!({
-        "id": n.id,
-        "series_id": n.series_id,
-        "version": n.version,
-        "version_kind": n.version_kind,
-        "kind": n.kind,
-        "kind_label_zh": n.kind.label_zh(),
-        "kind_label_en": n.kind.label_en(),
-        "sender_org_id": n.sender_org_id,
-        "created_by": n.created_by,
-        "title": n.title,
-        "body": n.body,
-        "requires_ack": n.requires_ack,
-        "requires_reply": n.requires_reply,
-        "reply_due_at": n.reply_due_at,
-        "remind_at": n.remind_at,
-        "escalate_at": n.escalate_at,
-        "state": n.state,
-        "sent_at": n.sent_at,
-        "created_at": n.created_at,
-    })
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ListQuery {
+    /// `received` (the default) or `sent`.
+    #[serde(default, rename = "box")]
+    #[param(inline)]
+    which: NoticeBox,
+    /// Received only: just those not yet acknowledged.
+    #[serde(default)]
+    pending: bool,
+    /// At most this many (1 to 200; 50 when not given).
+    limit: Option<i64>,
+    /// Skip this many.
+    offset: Option<i64>,
 }
 
-fn receipt_json(r: &Receipt) -> Value {
-    json!({
-        "notice_id": r.notice_id,
-        "org_id": r.org_id,
-        "state": r.state,
-        "state_label_zh": r.state.label_zh(),
-        "state_label_en": r.state.label_en(),
-        "delivered_at": r.delivered_at,
-        "read_at": r.read_at,
-        "read_by": r.read_by,
-        "acknowledged_at": r.acknowledged_at,
-        "acknowledged_by": r.acknowledged_by,
-        "acknowledged_by_name": r.acknowledged_by_name,
-        "replied_at": r.replied_at,
-        "replied_by": r.replied_by,
-        "reply": r.reply,
-        "closed_at": r.closed_at,
-    })
+/// The caller's body's received or sent notifications, newest first.
+#[utoipa::path(
+    get, path = "/api/notices", tag = "notices", operation_id = "notices_list", params(ListQuery),
+    responses((status = 200, description = "a page of notifications", body = NoticePage), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<NoticePage>, ApiError> {
+    let page = notices::list(
+        &state.services,
+        &caller,
+        q.which,
+        q.pending,
+        q.limit,
+        q.offset,
+    );
+    Ok(Json(page.await?))
 }
 
-fn view_json(view: &NoticeView) -> Value {
-    let mut value = notice_json(&view.notice);
-    value["my_role"] = json!(match view.role {
-        NoticeRole::Sender => "sender",
-        NoticeRole::Recipient => "recipient",
-    });
-    value["receipts"] = view.receipts.iter().map(receipt_json).collect();
-    value
-}
-
-fn detail_json(detail: &NoticeDetail) -> Value {
-    let mut value = view_json(&detail.view);
-    value["versions"] = detail
-        .versions
-        .iter()
-        .map(|v| {
-            json!({
-                "id": v.id,
-                "version": v.version,
-                "version_kind": v.version_kind,
-                "state": v.state,
-                "sent_at": v.sent_at,
-            })
-        })
-        .collect();
-    value["newest_id"] = json!(detail
-        .versions
-        .iter()
-        .max_by_key(|v| v.version)
-        .map(|v| v.id.as_str())
-        .unwrap_or(detail.view.notice.id.as_str()));
-    value
-}
-
+/// Sends a notification to one or more bodies.
+#[utoipa::path(
+    post, path = "/api/notices", tag = "notices", operation_id = "notices_send",
+    request_body = SendNotice,
+    responses((status = 201, description = "version 1 of the notification", body = NoticeBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn send(
     State(state): State<AppState>,
     caller: Caller,
     Json(body): Json<SendNotice>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<NoticeBody>), ApiError> {
     let notice = notices::send(&state.services, &caller, body).await?;
-    Ok((StatusCode::CREATED, Json(notice_json(&notice))))
+    Ok((StatusCode::CREATED, Json(notice)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListQuery {
-    #[serde(default, rename = "box")]
-    which: NoticeBox,
-    #[serde(default)]
-    pending: bool,
-    limit: Option<i64>,
-    offset: Option<i64>,
-}
-
-async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(query): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let (limit, offset) = page(query.limit, query.offset)?;
-    let views = notices::list(
-        &state.services,
-        &caller,
-        query.which,
-        query.pending,
-        limit,
-        offset,
-    )
-    .await?;
-    let notices: Vec<Value> = views.iter().map(view_json).collect();
-    Ok(Json(json!({ "notices": notices })))
-}
-
+/// One version with its receipts and its series; a receiving person's opening marks it read.
+#[utoipa::path(
+    get, path = "/api/notices/{id}", tag = "notices", operation_id = "notices_show",
+    params(("id" = String, Path, description = "the version's id")),
+    responses((status = 200, description = "the version", body = NoticeDetailBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let detail = notices::show(&state.services, &caller, &id).await?;
-    Ok(Json(detail_json(&detail)))
+) -> Result<Json<NoticeDetailBody>, ApiError> {
+    Ok(Json(notices::show(&state.services, &caller, &id).await?))
 }
 
+/// 签收: a signed-in person acknowledges the version for their body (never an API token).
+#[utoipa::path(
+    post, path = "/api/notices/{id}/acknowledge", tag = "notices",
+    operation_id = "notices_acknowledge",
+    params(("id" = String, Path, description = "the version's id")),
+    responses((status = 200, description = "the body's receipt", body = ReceiptBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn acknowledge(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let receipt = notices::acknowledge(&state.services, &caller, &id).await?;
-    Ok(Json(receipt_json(&receipt)))
+) -> Result<Json<ReceiptBody>, ApiError> {
+    let action = ReceiptAction::Acknowledge;
+    Ok(Json(
+        notices::act_on_receipt(&state.services, &caller, &id, action).await?,
+    ))
 }
 
+/// The receiving body's one reply, when the notification asks for one.
+#[utoipa::path(
+    post, path = "/api/notices/{id}/reply", tag = "notices", operation_id = "notices_reply",
+    params(("id" = String, Path, description = "the version's id")),
+    request_body = ReplyInput,
+    responses((status = 200, description = "the body's receipt", body = ReceiptBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn reply(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Json(body): Json<ReplyInput>,
-) -> Result<Json<Value>, ApiError> {
-    let receipt = notices::reply(&state.services, &caller, &id, body).await?;
-    Ok(Json(receipt_json(&receipt)))
+    Json(input): Json<ReplyInput>,
+) -> Result<Json<ReceiptBody>, ApiError> {
+    let action = ReceiptAction::Reply { body: input.body };
+    Ok(Json(
+        notices::act_on_receipt(&state.services, &caller, &id, action).await?,
+    ))
 }
 
+/// The sender closes one receiving body's exchange, after its reply.
+#[utoipa::path(
+    post, path = "/api/notices/{id}/receipts/{org_id}/close", tag = "notices",
+    operation_id = "notices_close",
+    params(
+        ("id" = String, Path, description = "the version's id"),
+        ("org_id" = String, Path, description = "the receiving body"),
+    ),
+    responses((status = 200, description = "that body's receipt", body = ReceiptBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn close(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, org_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let receipt = notices::close(&state.services, &caller, &id, &org_id).await?;
-    Ok(Json(receipt_json(&receipt)))
+) -> Result<Json<ReceiptBody>, ApiError> {
+    let action = ReceiptAction::Close { org_id };
+    Ok(Json(
+        notices::act_on_receipt(&state.services, &caller, &id, action).await?,
+    ))
 }
 
+/// 更正: a new version with new text replaces this one, to be acknowledged again.
+#[utoipa::path(
+    post, path = "/api/notices/{id}/correct", tag = "notices", operation_id = "notices_correct",
+    params(("id" = String, Path, description = "the version's id")),
+    request_body = CorrectInput,
+    responses((status = 201, description = "the new version", body = NoticeBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn correct(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     Json(body): Json<CorrectInput>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<NoticeBody>), ApiError> {
     let notice = notices::correct(&state.services, &caller, &id, body).await?;
-    Ok((StatusCode::CREATED, Json(notice_json(&notice))))
+    Ok((StatusCode::CREATED, Json(notice)))
 }
 
+/// 撤回: a new version saying why replaces this one, to be acknowledged again.
+#[utoipa::path(
+    post, path = "/api/notices/{id}/recall", tag = "notices", operation_id = "notices_recall",
+    params(("id" = String, Path, description = "the version's id")),
+    request_body = RecallInput,
+    responses((status = 201, description = "the new version", body = NoticeBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn recall(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     Json(body): Json<RecallInput>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<NoticeBody>), ApiError> {
     let notice = notices::recall(&state.services, &caller, &id, body).await?;
-    Ok((StatusCode::CREATED, Json(notice_json(&notice))))
+    Ok((StatusCode::CREATED, Json(notice)))
 }

@@ -2,203 +2,180 @@
 //!
 //! A task the caller's body neither set nor was assigned answers 404, exactly like one that
 //! does not exist. Illegal transitions answer 409 naming the rule; a stale `revision` 409.
-//! Attachments are raw bodies (not JSON) with their own size limit,
-//! `--max-attachment-bytes`, beyond which the answer is 413; they are served back only as
-//! downloads (`Content-Disposition: attachment`, `nosniff`), never rendered by the browser.
+//! A command is named in the address (`…/actions/submit`) and its fields are the body; the
+//! two make one [`TaskAction`]. Attachments are raw bodies (not JSON) with their own size
+//! limit, `--max-attachment-bytes`, beyond which the answer is 413; they are served back only
+//! as downloads (`Content-Disposition: attachment`, `nosniff`), never rendered by the browser.
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Caller;
-use crate::db::{Attachment, Extension, StoredEntry};
-use crate::error::ApiError;
+use crate::domain::task::TaskAction;
+use crate::error::{ApiError, Refusals};
 use crate::http::extract::{body_at_most, Json, Path, Query};
 use crate::state::AppState;
-use crate::work::page;
 use crate::work::tasks::{
-    self, ActionInput, CommentInput, CreateTask, DecisionInput, ExtensionInput, ListKind,
-    TaskDetail, TaskView, Upload,
+    self, AttachmentBody, CommentInput, CreateTask, DecidedExtension, DecisionInput, Download,
+    EntryBody, ExtensionBody, ExtensionInput, ListKind, TaskBody, TaskDetailBody, TaskPage, Upload,
 };
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/tasks", get(list).post(create))
-        .route("/api/tasks/{id}", get(show))
-        .route("/api/tasks/{id}/actions/{command}", post(act))
-        .route("/api/tasks/{id}/comments", post(comment))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show))
+        .routes(routes!(act))
+        .routes(routes!(comment))
+        .routes(routes!(download))
+        .routes(routes!(request_extension))
+        .routes(routes!(decide_extension))
         // Evidence files are far larger than the JSON bodies the global limit is made for;
         // the handler reads the body itself, up to --max-attachment-bytes.
-        .route(
-            "/api/tasks/{id}/attachments",
-            post(attach).layer(DefaultBodyLimit::disable()),
-        )
-        .route("/api/tasks/{id}/attachments/{attachment}", get(download))
-        .route("/api/tasks/{id}/extensions", post(request_extension))
-        .route(
-            "/api/tasks/{id}/extensions/{extension}/decision",
-            post(decide_extension),
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(attach))
+                .layer(DefaultBodyLimit::disable()),
         )
 }
 
-pub(crate) fn task_json(view: &TaskView) -> Value {
-    let t = &view.task;
-    json!({
-        "id": t.id,
-        "title": t.title,
-        "body": t.body,
-        "feedback_required": t.feedback_required,
-        "source": t.source,
-        "source_ref": t.source_ref,
-        "setter_org_id": t.setter_org_id,
-        "assignee_org_id": t.assignee_org_id,
-        "created_by": t.created_by,
-        "state": t.state,
-        "state_label_zh": t.state.label_zh(),
-        "state_label_en": t.state.label_en(),
-        "limit": t.limit,
-        "started_at": t.started_at,
-        "due_at": t.due_at,
-        "overdue": view.overdue,
-        "feedback": t.feedback,
-        "revision": t.revision,
-        "created_at": t.created_at,
-        "updated_at": t.updated_at,
-        "my_party": view.party,
-    })
-}
-
-fn entry_json(stored: &StoredEntry) -> Value {
-    let e = &stored.entry;
-    json!({
-        "seq": stored.seq,
-        "at": e.stamp.at,
-        "user_id": e.stamp.user_id,
-        "name": e.stamp.name,
-        "org_id": e.stamp.org_id,
-        "kind": e.kind.as_str(),
-        "command": e.command,
-        "from": e.from_state,
-        "to": e.to_state,
-        "body": e.body,
-        "detail": e.detail,
-    })
-}
-
-fn attachment_json(a: &Attachment) -> Value {
-    json!({
-        "id": a.id,
-        "task_id": a.task_id,
-        "name": a.name,
-        "content_type": a.content_type,
-        "size": a.size,
-        "sha256": a.sha256,
-        "uploaded_by": a.uploaded_by,
-        "uploaded_org_id": a.uploaded_org_id,
-        "at": a.at,
-        "url": format!("/api/tasks/{}/attachments/{}", a.task_id, a.id),
-    })
-}
-
-fn extension_json(e: &Extension) -> Value {
-    json!({
-        "id": e.id,
-        "task_id": e.task_id,
-        "requested_by": e.requested_by,
-        "requested_at": e.requested_at,
-        "new_due_at": e.new_due_at,
-        "reason": e.reason,
-        "state": e.state,
-        "decided_by": e.decided_by,
-        "decided_at": e.decided_at,
-        "decision_note": e.decision_note,
-    })
-}
-
-fn detail_json(detail: &TaskDetail) -> Value {
-    let mut value = task_json(&detail.view);
-    value["history"] = detail.history.iter().map(entry_json).collect();
-    value["attachments"] = detail.attachments.iter().map(attachment_json).collect();
-    value["extensions"] = detail.extensions.iter().map(extension_json).collect();
-    value
-}
-
-async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(body): Json<CreateTask>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let view = tasks::create(&state.services, &caller, body).await?;
-    Ok((StatusCode::CREATED, Json(task_json(&view))))
-}
-
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// `open` (the default: assigned to the caller's body, not finished), `overdue` or
+    /// `set_by_us`.
     #[serde(default)]
+    #[param(inline)]
     list: ListKind,
+    /// At most this many (1 to 200; 50 when not given).
     limit: Option<i64>,
+    /// Skip this many.
     offset: Option<i64>,
 }
 
+/// The caller's body's tasks: assigned and open, overdue, or set by it.
+#[utoipa::path(
+    get, path = "/api/tasks", tag = "tasks", operation_id = "tasks_list", params(ListQuery),
+    responses((status = 200, description = "a page of tasks", body = TaskPage), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let (limit, offset) = page(query.limit, query.offset)?;
-    let views = tasks::list(&state.services, &caller, query.list, limit, offset).await?;
-    let tasks: Vec<Value> = views.iter().map(task_json).collect();
-    Ok(Json(json!({ "tasks": tasks })))
+) -> Result<Json<TaskPage>, ApiError> {
+    let page = tasks::list(
+        &state.services,
+        &caller,
+        query.list,
+        query.limit,
+        query.offset,
+    );
+    Ok(Json(page.await?))
 }
 
+/// 交办: sets a task for another body, dispatched at once unless a draft is asked for.
+#[utoipa::path(
+    post, path = "/api/tasks", tag = "tasks", operation_id = "tasks_create",
+    request_body = CreateTask,
+    responses((status = 201, description = "the task, as its setter sees it", body = TaskBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<CreateTask>,
+) -> Result<(StatusCode, Json<TaskBody>), ApiError> {
+    let task = tasks::create(&state.services, &caller, body).await?;
+    Ok((StatusCode::CREATED, Json(task)))
+}
+
+/// A task with its history, evidence, extension requests and the caller's commands.
+#[utoipa::path(
+    get, path = "/api/tasks/{id}", tag = "tasks", operation_id = "tasks_show",
+    params(("id" = String, Path, description = "the task's id")),
+    responses((status = 200, description = "the task", body = TaskDetailBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let detail = tasks::show(&state.services, &caller, &id).await?;
-    Ok(Json(detail_json(&detail)))
+) -> Result<Json<TaskDetailBody>, ApiError> {
+    Ok(Json(tasks::show(&state.services, &caller, &id).await?))
 }
 
+/// Gives a command (the task's `commands` say which the caller may give now, and why not).
+#[utoipa::path(
+    post, path = "/api/tasks/{id}/actions/{command}", tag = "tasks", operation_id = "tasks_act",
+    params(
+        ("id" = String, Path, description = "the task's id"),
+        ("command" = String, Path, description = "dispatch, acknowledge, start, submit, verify, reopen, close, return, reassign or cancel"),
+    ),
+    request_body(content = TaskAction,
+        description = "the command's fields; `command` is the one the address names and may be left out"),
+    responses((status = 200, description = "the task after the command", body = TaskBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn act(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, command)): Path<(String, String)>,
-    Json(body): Json<ActionInput>,
-) -> Result<Json<Value>, ApiError> {
-    let view = tasks::act(&state.services, &caller, &id, &command, body).await?;
-    Ok(Json(task_json(&view)))
+    Json(body): Json<Map<String, Value>>,
+) -> Result<Json<TaskBody>, ApiError> {
+    let action = TaskAction::named(&command, body)?;
+    Ok(Json(
+        tasks::act(&state.services, &caller, &id, action).await?,
+    ))
 }
 
+/// A comment in the task's history; the other side is told.
+#[utoipa::path(
+    post, path = "/api/tasks/{id}/comments", tag = "tasks", operation_id = "tasks_comment",
+    params(("id" = String, Path, description = "the task's id")),
+    request_body = CommentInput,
+    responses((status = 201, description = "the history line", body = EntryBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn comment(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     Json(body): Json<CommentInput>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<EntryBody>), ApiError> {
     let entry = tasks::comment(&state.services, &caller, &id, body).await?;
-    Ok((StatusCode::CREATED, Json(entry_json(&entry))))
+    Ok((StatusCode::CREATED, Json(entry)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct AttachQuery {
+    /// The file's name as the person knows it (`现场照片.jpg`).
     name: Option<String>,
 }
 
-/// 413: the file is larger than this server accepts.
-fn too_large(max: usize) -> ApiError {
-    ApiError::PayloadTooLarge(format!(
-        "the file is larger than the {max} bytes this server accepts"
-    ))
-}
+/// A file's bytes, for the description.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+struct FileBytes(#[allow(dead_code)] Vec<u8>);
 
+/// Attaches one evidence file, sent as the raw body with its own `Content-Type`.
+#[utoipa::path(
+    post, path = "/api/tasks/{id}/attachments", tag = "tasks", operation_id = "tasks_attach",
+    params(("id" = String, Path, description = "the task's id"), AttachQuery),
+    request_body(content = FileBytes, content_type = "application/octet-stream",
+        description = "the file's bytes; any media type, given as `Content-Type`"),
+    responses((status = 201, description = "the stored attachment", body = AttachmentBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn attach(
     State(state): State<AppState>,
     caller: Caller,
@@ -206,28 +183,38 @@ async fn attach(
     Query(query): Query<AttachQuery>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, ApiError> {
+) -> Result<(StatusCode, Json<AttachmentBody>), ApiError> {
+    let upload = upload(&state, query.name, &headers, body).await?;
+    let attachment = tasks::attach(&state.services, &caller, &id, upload).await?;
+    Ok((StatusCode::CREATED, Json(attachment)))
+}
+
+/// The upload's bytes (at most `--max-attachment-bytes`, else 413) and what it says of them.
+async fn upload(
+    state: &AppState,
+    name: Option<String>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Upload, ApiError> {
     let max = state.services.settings.max_attachment_bytes;
-    let bytes = body_at_most(&headers, body, max, || too_large(max)).await?;
-    let content_type = match headers.get(header::CONTENT_TYPE) {
-        None => None,
-        Some(v) => Some(
-            v.to_str()
-                .map_err(|_| {
-                    ApiError::BadRequest(
-                        "Content-Type must be a media type such as application/pdf".into(),
-                    )
-                })?
-                .to_owned(),
-        ),
+    let too_large = || {
+        ApiError::PayloadTooLarge(format!(
+            "the file is larger than the {max} bytes this server accepts"
+        ))
     };
-    let upload = Upload {
-        name: query.name,
+    let bytes = body_at_most(headers, body, max, too_large).await?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().map(str::to_owned))
+        .transpose()
+        .map_err(|_| {
+            ApiError::BadRequest("Content-Type must be a media type such as application/pdf".into())
+        })?;
+    Ok(Upload {
+        name,
         content_type,
         bytes,
-    };
-    let attachment = tasks::attach(&state.services, &caller, &id, upload).await?;
-    Ok((StatusCode::CREATED, Json(attachment_json(&attachment))).into_response())
+    })
 }
 
 /// `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>` (RFC 6266),
@@ -257,21 +244,38 @@ fn content_disposition(name: &str) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
+/// An evidence file, as a download of the type it was uploaded with.
+#[utoipa::path(
+    get, path = "/api/tasks/{id}/attachments/{attachment}", tag = "tasks",
+    operation_id = "tasks_download",
+    params(
+        ("id" = String, Path, description = "the task's id"),
+        ("attachment" = String, Path, description = "the attachment's id"),
+    ),
+    responses(
+        (status = 200, description = "the file's bytes, served as an attachment (`Content-Disposition`, `nosniff`, `sandbox`)",
+            content_type = "application/octet-stream", body = FileBytes),
+        Refusals
+    ),
+    security(("session" = []), ("token" = []))
+)]
 async fn download(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let (attachment, bytes) =
-        tasks::attachment(&state.services, &caller, &id, &attachment_id).await?;
-    let content_type = HeaderValue::from_str(&attachment.content_type)
+    let file = tasks::attachment(&state.services, &caller, &id, &attachment_id).await?;
+    Ok(as_download(file))
+}
+
+/// A file served only as a download: its own type, never sniffed nor rendered (`sandbox`),
+/// never cached by anyone but the person's browser.
+fn as_download(file: Download) -> Response {
+    let content_type = HeaderValue::from_str(&file.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     let headers = [
         (header::CONTENT_TYPE, content_type),
-        (
-            header::CONTENT_DISPOSITION,
-            content_disposition(&attachment.name),
-        ),
+        (header::CONTENT_DISPOSITION, content_disposition(&file.name)),
         (
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -285,31 +289,48 @@ async fn download(
             HeaderValue::from_static("private, no-store"),
         ),
     ];
-    Ok((headers, bytes).into_response())
+    (headers, file.bytes).into_response()
 }
 
+/// 延期申请: the assignee asks for a later deadline, before the current one passes.
+#[utoipa::path(
+    post, path = "/api/tasks/{id}/extensions", tag = "tasks",
+    operation_id = "tasks_request_extension",
+    params(("id" = String, Path, description = "the task's id")),
+    request_body = ExtensionInput,
+    responses((status = 201, description = "the pending request", body = ExtensionBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn request_extension(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     Json(body): Json<ExtensionInput>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ExtensionBody>), ApiError> {
     let extension = tasks::request_extension(&state.services, &caller, &id, body).await?;
-    Ok((StatusCode::CREATED, Json(extension_json(&extension))))
+    Ok((StatusCode::CREATED, Json(extension)))
 }
 
+/// The setter grants (the deadline moves) or refuses a pending extension request.
+#[utoipa::path(
+    post, path = "/api/tasks/{id}/extensions/{extension}/decision", tag = "tasks",
+    operation_id = "tasks_decide_extension",
+    params(
+        ("id" = String, Path, description = "the task's id"),
+        ("extension" = String, Path, description = "the extension request's id"),
+    ),
+    request_body = DecisionInput,
+    responses((status = 200, description = "the answered request and the task", body = DecidedExtension), Refusals),
+    security(("session" = []), ("token" = []))
+)]
 async fn decide_extension(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, extension_id)): Path<(String, String)>,
     Json(body): Json<DecisionInput>,
-) -> Result<Json<Value>, ApiError> {
-    let (extension, view) =
-        tasks::decide_extension(&state.services, &caller, &id, &extension_id, body).await?;
-    Ok(Json(json!({
-        "extension": extension_json(&extension),
-        "task": task_json(&view),
-    })))
+) -> Result<Json<DecidedExtension>, ApiError> {
+    let decided = tasks::decide_extension(&state.services, &caller, &id, &extension_id, body);
+    Ok(Json(decided.await?))
 }
 
 #[cfg(test)]

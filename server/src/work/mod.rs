@@ -24,7 +24,8 @@
 //! # Layout
 //!
 //! - here: what both share: the acting person's stamp and audit rows (`Acting` for writes
-//!   that no request makes), input text checks.
+//!   that no request makes), paging. What people write arrives already checked, as the
+//!   newtypes of [`crate::domain::text`].
 //! - [`tasks`]: create, act on, comment on, attach evidence to, and extend tasks.
 //! - [`notices`]: send, read, acknowledge, reply to, close, correct and recall notices.
 //! - [`meetings`]: convene meetings, move them, answer invitations, record attendance and the
@@ -68,15 +69,7 @@ use crate::db::{AuditEvent, Stamp};
 use crate::domain::policy::{self, Action};
 use crate::services::{EventBody, Services};
 
-/// The longest title of a task or notice, in characters: a line, not a document.
-pub const MAX_TITLE_CHARS: usize = 200;
-
-/// The longest body, reason, feedback, comment or reply, in characters. Documents belong in
-/// attachments or in a space's documents, not here.
-pub const MAX_TEXT_CHARS: usize = 20_000;
-
-/// The longest attachment name, in characters.
-pub const MAX_NAME_CHARS: usize = 200;
+pub use crate::domain::text::{MAX_TEXT_CHARS, MAX_TITLE_CHARS};
 
 /// The most items a list answers in one page.
 pub const MAX_PAGE: i64 = 200;
@@ -169,63 +162,58 @@ pub(crate) fn own_org<'a>(caller: &'a Caller, what: &str) -> Result<&'a str, Err
     })
 }
 
-/// A one-line text a person wrote (a title): trimmed, not empty, at most `max` characters,
-/// no line breaks or other control characters.
-pub(crate) fn line(field: &'static str, value: &str, max: usize) -> Result<String, Error> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(Error::invalid(field, format!("{field} must not be empty")));
-    }
-    if value.chars().count() > max {
-        return Err(Error::invalid(
-            field,
-            format!("{field} is longer than {max} characters"),
-        ));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            field,
-            format!("{field} must be one line without control characters"),
-        ));
-    }
-    Ok(value.to_owned())
-}
-
-/// A longer text a person wrote (a body, a reason, feedback): trimmed, not empty, at most
-/// `max` characters; line breaks and tabs are allowed, other control characters are not.
+/// A longer text a person wrote, of at most `max` characters, checked as
+/// [`crate::domain::text`] checks a [`crate::domain::text::Text`]. Only for the operations
+/// whose inputs do not yet arrive as those types (`minutes.rs` and `keys.rs`, which another
+/// change is moving); new code takes a `Text`, `Reason` or `Note` from deserialization.
 pub(crate) fn text(field: &'static str, value: &str, max: usize) -> Result<String, Error> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(Error::invalid(field, format!("{field} must not be empty")));
-    }
-    if value.chars().count() > max {
-        return Err(Error::invalid(
-            field,
-            format!("{field} is longer than {max} characters"),
-        ));
-    }
-    if value
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(Error::invalid(
-            field,
-            format!("{field} must not contain control characters"),
-        ));
-    }
-    Ok(value.to_owned())
+    Ok(crate::domain::text::lines(field, value, max)?)
 }
 
-/// Like [`text`], but an absent or blank value is allowed and becomes empty.
-pub(crate) fn optional_text(
-    field: &'static str,
-    value: Option<&str>,
-    max: usize,
-) -> Result<String, Error> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(String::new()),
-        Some(value) => text(field, value, max),
+impl From<crate::domain::text::Invalid> for Error {
+    fn from(invalid: crate::domain::text::Invalid) -> Error {
+        Error::Invalid {
+            field: invalid.field,
+            why: invalid.why,
+        }
     }
+}
+
+/// A deadline given as an instant (`due_at`, `reply_due_at`) must lie ahead of `now`.
+pub(crate) fn ahead(field: &'static str, at: i64, now: i64) -> Result<i64, Error> {
+    if at <= now {
+        return Err(Error::invalid(
+            field,
+            format!("{field} is not in the future; a deadline must lie ahead"),
+        ));
+    }
+    Ok(at)
+}
+
+/// The first of `ids` that names no organization, if any (a notice's recipients, a
+/// meeting's invited bodies). A few are looked up one by one; many, against the whole
+/// directory at once.
+pub(crate) async fn unknown_org<'a>(
+    services: &Services,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<Option<&'a str>, Error> {
+    let ids: Vec<&str> = ids.into_iter().collect();
+    if ids.len() <= 16 {
+        for id in ids {
+            if services.db.org(id).await?.is_none() {
+                return Ok(Some(id));
+            }
+        }
+        return Ok(None);
+    }
+    let known: std::collections::HashSet<String> = services
+        .db
+        .orgs()
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    Ok(ids.into_iter().find(|id| !known.contains(*id)))
 }
 
 /// A page of a list: `limit` defaults to [`DEFAULT_PAGE`] and may not exceed [`MAX_PAGE`];
@@ -290,24 +278,6 @@ pub async fn inbox(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_title_is_trimmed_and_must_be_one_short_line() {
-        assert_eq!(line("title", "  督办事项 ", 200).unwrap(), "督办事项");
-        assert!(line("title", "   ", 200).is_err());
-        assert!(line("title", "a\nb", 200).is_err());
-        assert!(line("title", &"长".repeat(201), 200).is_err());
-        assert!(line("title", &"长".repeat(200), 200).is_ok());
-    }
-
-    #[test]
-    fn a_text_keeps_its_lines_and_refuses_other_control_characters() {
-        assert_eq!(text("body", " a\nb ", 10).unwrap(), "a\nb");
-        assert!(text("body", "a\u{0}b", 10).is_err());
-        assert!(text("body", "", 10).is_err());
-        assert_eq!(optional_text("body", None, 10).unwrap(), "");
-        assert_eq!(optional_text("body", Some("  "), 10).unwrap(), "");
-    }
 
     #[test]
     fn a_page_is_bounded() {

@@ -5,8 +5,8 @@
 //! "no notice with this id". Each receiving body has a receipt per version, which moves from
 //! delivered to read (automatically, when a person of the body opens it), to acknowledged
 //! (explicitly, by a named person for the body), to replied and closed when a reply is asked.
-//! Read is not acknowledgement: only [`acknowledge`] records who acknowledged, and only a
-//! signed-in person can, never an agency system's token.
+//! Read is not acknowledgement: only the command `ReceiptAction::Acknowledge` records who
+//! acknowledged, and only a signed-in person can give it, never an agency system's token.
 //!
 //! A correction (更正) or a recall (撤回) is a new version sent to the same bodies, with
 //! receipts anew that must be acknowledged again; the version before is superseded and refuses
@@ -21,21 +21,24 @@
 
 use std::collections::HashSet;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::Error;
-use super::{audit, line, own_org, text, Acting, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
+use super::{audit, own_org, Acting};
 use crate::auth::Caller;
 use crate::db::{
     Audience, DbError, Effects, NewEvent, NewJob, NewNotice, Notice, Receipt, ReceiptChange,
 };
 use crate::domain::calendar::{Calendar, TimeLimit};
+use crate::domain::kernel::{self, CommandOffer};
 use crate::domain::notice::{
     receipt_transition, version_transition, Demands, NoticeCommand, NoticeKind, NoticeState,
-    ReceiptCommand, ReceiptState, Refused, VersionKind,
+    ReceiptAction, ReceiptCommand, ReceiptFlow, ReceiptState, Refused, VersionFlow, VersionKind,
 };
 use crate::domain::policy::{self, Action, NoticeFacts, NoticeRole};
+use crate::domain::text::{Reason, Text, Title};
 use crate::services::Services;
 
 /// The most bodies one notification goes to: every body of a large city, not a broadcast to
@@ -43,14 +46,15 @@ use crate::services::Services;
 pub const MAX_RECIPIENTS: usize = 2_000;
 
 /// What the sender writes (`POST /api/notices`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendNotice {
     pub kind: NoticeKind,
-    pub title: String,
-    pub body: String,
+    pub title: Title,
+    pub body: Text,
     /// The receiving bodies' organization ids: at least one, each once, not the sender.
     pub recipients: Vec<String>,
+    /// Whether each body must acknowledge it (签收); `true` when not given.
     #[serde(default = "yes")]
     pub requires_ack: bool,
     #[serde(default)]
@@ -65,50 +69,207 @@ fn yes() -> bool {
 }
 
 /// A correction's new text (`POST /api/notices/{id}/correct`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorrectInput {
-    pub title: String,
-    pub body: String,
+    pub title: Title,
+    pub body: Text,
 }
 
 /// Why the notification is recalled (`POST /api/notices/{id}/recall`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecallInput {
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// A receiving body's reply (`POST /api/notices/{id}/reply`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyInput {
-    pub body: String,
+    pub body: Text,
 }
 
 /// Which box (`GET /api/notices?box=`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeBox {
+    /// What the caller's body received.
     #[default]
     Received,
+    /// What the caller's body sent.
     Sent,
 }
 
-/// One version as the caller sees it: the sender sees every receipt, a receiving body its own.
-#[derive(Debug, Clone)]
-pub struct NoticeView {
-    pub notice: Notice,
-    pub role: NoticeRole,
-    pub receipts: Vec<Receipt>,
+/// One version of a notification, as stored.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NoticeBody {
+    pub id: String,
+    /// The id of the series' first version; every correction and recall shares it.
+    pub series_id: String,
+    /// 1, 2, 3, … in the series.
+    pub version: i64,
+    pub version_kind: VersionKind,
+    pub kind: NoticeKind,
+    pub kind_label_zh: &'static str,
+    pub kind_label_en: &'static str,
+    pub sender_org_id: String,
+    pub created_by: String,
+    pub title: String,
+    pub body: String,
+    pub requires_ack: bool,
+    pub requires_reply: bool,
+    pub reply_due_at: Option<i64>,
+    /// T1: when bodies that have not acknowledged are reminded.
+    pub remind_at: Option<i64>,
+    /// T2: when they are reported to their heads and the sender.
+    pub escalate_at: Option<i64>,
+    pub state: NoticeState,
+    pub sent_at: Option<i64>,
+    pub created_at: i64,
 }
 
-/// A version with the versions of its series (for "corrected by …" and "the newest is …").
-#[derive(Debug, Clone)]
-pub struct NoticeDetail {
-    pub view: NoticeView,
+/// Which side of a notification the caller's body is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeSide {
+    Sender,
+    Recipient,
+}
+
+/// One receiving body's receipt of one version, with what the caller may do to it now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReceiptBody {
+    pub notice_id: String,
+    pub org_id: String,
+    pub state: ReceiptState,
+    pub state_label_zh: &'static str,
+    pub state_label_en: &'static str,
+    pub delivered_at: i64,
+    /// 已阅: when someone of the body first opened it.
+    pub read_at: Option<i64>,
+    pub read_by: Option<String>,
+    /// 签收: when, by whom (a user id) and the name they signed with.
+    pub acknowledged_at: Option<i64>,
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_by_name: Option<String>,
+    pub replied_at: Option<i64>,
+    pub replied_by: Option<String>,
+    pub reply: Option<String>,
+    pub closed_at: Option<i64>,
+    /// The receipt's commands for the caller's side (`acknowledge` and `reply` for the
+    /// receiving body, `close` for the sender; `read` happens by opening it), allowed now or
+    /// refused with the rule. Pages render their buttons from it.
+    pub commands: Vec<CommandOffer>,
+}
+
+/// A version as the caller sees it: the sender sees every receipt, a receiving body its own.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NoticeViewBody {
+    #[serde(flatten)]
+    pub notice: NoticeBody,
+    pub my_role: NoticeSide,
+    pub receipts: Vec<ReceiptBody>,
+    /// The version's commands (`send`, `correct`, `recall`) for the sender, allowed now or
+    /// refused with the rule; empty for a receiving body, which gives none.
+    pub commands: Vec<CommandOffer>,
+}
+
+/// A page of a box (`GET /api/notices`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NoticePage {
+    pub notices: Vec<NoticeViewBody>,
+}
+
+/// One version of a series, for "corrected by …".
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VersionBody {
+    pub id: String,
+    pub version: i64,
+    pub version_kind: VersionKind,
+    pub state: NoticeState,
+    pub sent_at: Option<i64>,
+}
+
+/// A version with the versions of its series (`GET /api/notices/{id}`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NoticeDetailBody {
+    #[serde(flatten)]
+    pub view: NoticeViewBody,
     /// Every version of the series, oldest first.
-    pub versions: Vec<Notice>,
+    pub versions: Vec<VersionBody>,
+    /// The newest version's id: the one to act on.
+    pub newest_id: String,
+}
+
+impl From<Notice> for NoticeBody {
+    fn from(n: Notice) -> NoticeBody {
+        NoticeBody {
+            kind_label_zh: n.kind.label_zh(),
+            kind_label_en: n.kind.label_en(),
+            id: n.id,
+            series_id: n.series_id,
+            version: n.version,
+            version_kind: n.version_kind,
+            kind: n.kind,
+            sender_org_id: n.sender_org_id,
+            created_by: n.created_by,
+            title: n.title,
+            body: n.body,
+            requires_ack: n.requires_ack,
+            requires_reply: n.requires_reply,
+            reply_due_at: n.reply_due_at,
+            remind_at: n.remind_at,
+            escalate_at: n.escalate_at,
+            state: n.state,
+            sent_at: n.sent_at,
+            created_at: n.created_at,
+        }
+    }
+}
+
+/// `receipt` of a version of `notice` as `role` sees it, with that side's commands.
+fn receipt_body(notice: &Notice, role: NoticeRole, r: Receipt) -> ReceiptBody {
+    let context = (notice.state, demands(notice));
+    ReceiptBody {
+        commands: kernel::offers::<ReceiptFlow>(context, r.state, role == NoticeRole::Sender),
+        state_label_zh: r.state.label_zh(),
+        state_label_en: r.state.label_en(),
+        notice_id: r.notice_id,
+        org_id: r.org_id,
+        state: r.state,
+        delivered_at: r.delivered_at,
+        read_at: r.read_at,
+        read_by: r.read_by,
+        acknowledged_at: r.acknowledged_at,
+        acknowledged_by: r.acknowledged_by,
+        acknowledged_by_name: r.acknowledged_by_name,
+        replied_at: r.replied_at,
+        replied_by: r.replied_by,
+        reply: r.reply,
+        closed_at: r.closed_at,
+    }
+}
+
+/// A version as `role` sees it, with `receipts` (all for the sender, its own for a receiver).
+fn view_body(notice: Notice, role: NoticeRole, receipts: Vec<Receipt>) -> NoticeViewBody {
+    let receipts = receipts
+        .into_iter()
+        .map(|r| receipt_body(&notice, role, r))
+        .collect();
+    let (my_role, commands) = match role {
+        NoticeRole::Sender => (
+            NoticeSide::Sender,
+            kernel::offers::<VersionFlow>((), notice.state, ()),
+        ),
+        NoticeRole::Recipient => (NoticeSide::Recipient, Vec::new()),
+    };
+    NoticeViewBody {
+        notice: notice.into(),
+        my_role,
+        receipts,
+        commands,
+    }
 }
 
 /// The answer for a notice the caller may not see, and for one that does not exist.
@@ -259,32 +420,13 @@ fn recipient_list(sender: &str, recipients: &[String]) -> Result<(), Error> {
 
 /// Checks that every recipient is an existing organization.
 async fn recipients_exist(services: &Services, recipients: &[String]) -> Result<(), Error> {
-    // A few recipients are looked up one by one; many, against the whole directory at once.
-    if recipients.len() <= 16 {
-        for id in recipients {
-            if services.db.org(id).await?.is_none() {
-                return Err(Error::invalid(
-                    "recipient",
-                    format!("recipient {id:?} names no organization"),
-                ));
-            }
-        }
-    } else {
-        let known: HashSet<String> = services
-            .db
-            .orgs()
-            .await?
-            .into_iter()
-            .map(|o| o.id)
-            .collect();
-        if let Some(id) = recipients.iter().find(|id| !known.contains(*id)) {
-            return Err(Error::invalid(
-                "recipient",
-                format!("recipient {id:?} names no organization"),
-            ));
-        }
+    match super::unknown_org(services, recipients.iter().map(String::as_str)).await? {
+        Some(id) => Err(Error::invalid(
+            "recipient",
+            format!("recipient {id:?} names no organization"),
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// What a version will be once stored, so its deadline jobs go into the write that sends it.
@@ -320,9 +462,10 @@ pub(crate) struct NoticePlan {
     /// Who the audit row names.
     pub acting: Acting,
     pub kind: NoticeKind,
-    /// One line, at most [`MAX_TITLE_CHARS`]; checked.
+    /// A [`Title`]; checked here, since a plan may come from signed minutes or a meeting as
+    /// well as from a request (so is the body).
     pub title: String,
-    /// At most [`MAX_TEXT_CHARS`]; checked.
+    /// A [`Text`].
     pub body: String,
     /// At least one, each once, not the sender; checked. Whether each exists is the caller's
     /// to check (the write refuses an unknown one anyway).
@@ -345,8 +488,8 @@ pub(crate) fn plan_notice(
     now: i64,
     plan: NoticePlan,
 ) -> Result<(NewNotice, Effects), Error> {
-    let title = line("title", &plan.title, MAX_TITLE_CHARS)?;
-    let body = text("body", &plan.body, MAX_TEXT_CHARS)?;
+    let title = Title::parse("title", &plan.title)?.into_string();
+    let body = Text::parse("body", &plan.body)?.into_string();
     let reply_due_at = match (plan.requires_reply, plan.reply_due_at) {
         (false, Some(_)) => {
             return Err(Error::invalid(
@@ -354,12 +497,7 @@ pub(crate) fn plan_notice(
                 "reply_due_at is given only when requires_reply is true",
             ))
         }
-        (true, Some(at)) if at <= now => {
-            return Err(Error::invalid(
-                "reply_due_at",
-                "reply_due_at is not in the future; a deadline must lie ahead",
-            ))
-        }
+        (true, Some(at)) => Some(super::ahead("reply_due_at", at, now)?),
         (_, at) => at,
     };
     recipient_list(&plan.sender_org_id, &plan.recipients)?;
@@ -442,7 +580,7 @@ pub async fn send(
     services: &Services,
     caller: &Caller,
     input: SendNotice,
-) -> Result<Notice, Error> {
+) -> Result<NoticeBody, Error> {
     caller.allow(&services.db, Action::SendNotice).await?;
     let sender = own_org(caller, "send a notice")?.to_owned();
     let now = services.clock.now_ms();
@@ -451,8 +589,8 @@ pub async fn send(
         created_by: caller.actor.user_id.clone(),
         acting: Acting::of(caller),
         kind: input.kind,
-        title: input.title,
-        body: input.body,
+        title: input.title.into_string(),
+        body: input.body.into_string(),
         recipients: input.recipients,
         requires_ack: input.requires_ack,
         requires_reply: input.requires_reply,
@@ -462,23 +600,27 @@ pub async fn send(
     recipients_exist(services, &new.recipients).await?;
     let notice = services.db.send_notice(&new, now, &effects).await?;
     services.wake();
-    Ok(notice)
+    Ok(notice.into())
 }
 
-/// The caller's box: received (each with the body's own receipt; `pending_only`: not yet
-/// acknowledged) or sent (each with every receipt). Empty for a caller who acts for no body.
+/// A page of the caller's box (`limit` 1 to 200, 50 by default): received (each with the
+/// body's own receipt; `pending_only`: not yet acknowledged) or sent (each with every
+/// receipt). Empty for a caller who acts for no body.
 pub async fn list(
     services: &Services,
     caller: &Caller,
     which: NoticeBox,
     pending_only: bool,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<NoticeView>, Error> {
+    limit: Option<i64>,
+    offset: Option<i64>,
+) -> Result<NoticePage, Error> {
+    let (limit, offset) = super::page(limit, offset)?;
     let Some(org) = &caller.org else {
-        return Ok(Vec::new());
+        return Ok(NoticePage {
+            notices: Vec::new(),
+        });
     };
-    let mut views = Vec::new();
+    let mut notices = Vec::new();
     match which {
         NoticeBox::Received => {
             for (notice, receipt) in services
@@ -496,11 +638,7 @@ pub async fn list(
                 if policy::decide(&caller.actor, &Action::ReadNotice(facts)).is_err() {
                     continue;
                 }
-                views.push(NoticeView {
-                    notice,
-                    role: NoticeRole::Recipient,
-                    receipts: vec![receipt],
-                });
+                notices.push(view_body(notice, NoticeRole::Recipient, vec![receipt]));
             }
         }
         NoticeBox::Sent => {
@@ -519,20 +657,20 @@ pub async fn list(
                     continue;
                 }
                 let receipts = services.db.notice_receipts(&notice.id).await?;
-                views.push(NoticeView {
-                    notice,
-                    role: NoticeRole::Sender,
-                    receipts,
-                });
+                notices.push(view_body(notice, NoticeRole::Sender, receipts));
             }
         }
     }
-    Ok(views)
+    Ok(NoticePage { notices })
 }
 
 /// Opens a version. A person of a receiving body opening a sent version marks the body's
 /// receipt read (已阅), automatically; a token does not.
-pub async fn show(services: &Services, caller: &Caller, id: &str) -> Result<NoticeDetail, Error> {
+pub async fn show(
+    services: &Services,
+    caller: &Caller,
+    id: &str,
+) -> Result<NoticeDetailBody, Error> {
     let mut loaded = readable(services, caller, id).await?;
     if loaded.role == NoticeRole::Recipient && caller.user.is_some() {
         mark_read(services, caller, &mut loaded).await?;
@@ -549,13 +687,23 @@ pub async fn show(services: &Services, caller: &Caller, id: &str) -> Result<Noti
                 .collect()
         }
     };
-    Ok(NoticeDetail {
-        view: NoticeView {
-            notice: loaded.notice,
-            role: loaded.role,
-            receipts,
-        },
-        versions,
+    let newest_id = versions
+        .iter()
+        .max_by_key(|v| v.version)
+        .map_or_else(|| loaded.notice.id.clone(), |v| v.id.clone());
+    Ok(NoticeDetailBody {
+        view: view_body(loaded.notice, loaded.role, receipts),
+        versions: versions
+            .into_iter()
+            .map(|v| VersionBody {
+                id: v.id,
+                version: v.version,
+                version_kind: v.version_kind,
+                state: v.state,
+                sent_at: v.sent_at,
+            })
+            .collect(),
+        newest_id,
     })
 }
 
@@ -609,8 +757,43 @@ async fn mark_read(services: &Services, caller: &Caller, loaded: &mut Loaded) ->
     }
 }
 
-/// Applies a receiving body's command to its own receipt and tells the sender.
-async fn receipt_command(
+/// A command on a receipt: the receiving body acknowledges (签收, a named person) or
+/// replies, telling the sender; the sender closes one body's exchange after its reply.
+pub async fn act_on_receipt(
+    services: &Services,
+    caller: &Caller,
+    id: &str,
+    action: ReceiptAction,
+) -> Result<ReceiptBody, Error> {
+    let loaded = readable(services, caller, id).await?;
+    let facts = loaded.facts();
+    let receipt = match action {
+        ReceiptAction::Acknowledge => {
+            caller
+                .allow(&services.db, Action::AcknowledgeNotice(facts))
+                .await?;
+            answer(services, caller, &loaded, ReceiptCommand::Acknowledge, None).await?
+        }
+        ReceiptAction::Reply { body } => {
+            caller
+                .allow(&services.db, Action::ReplyNotice(facts))
+                .await?;
+            let reply = Some(body.into_string());
+            answer(services, caller, &loaded, ReceiptCommand::Reply, reply).await?
+        }
+        ReceiptAction::Close { org_id } => {
+            caller
+                .allow(&services.db, Action::ManageNotice(facts))
+                .await?;
+            close(services, caller, &loaded, &org_id).await?
+        }
+    };
+    Ok(receipt_body(&loaded.notice, loaded.role, receipt))
+}
+
+/// Applies a receiving body's answer (acknowledge, reply) to its own receipt and tells the
+/// sender.
+async fn answer(
     services: &Services,
     caller: &Caller,
     loaded: &Loaded,
@@ -668,41 +851,13 @@ async fn receipt_command(
     Ok(receipt)
 }
 
-/// 签收: a named person acknowledges the version for their body.
-pub async fn acknowledge(services: &Services, caller: &Caller, id: &str) -> Result<Receipt, Error> {
-    let loaded = readable(services, caller, id).await?;
-    caller
-        .allow(&services.db, Action::AcknowledgeNotice(loaded.facts()))
-        .await?;
-    receipt_command(services, caller, &loaded, ReceiptCommand::Acknowledge, None).await
-}
-
-/// A receiving body replies.
-pub async fn reply(
-    services: &Services,
-    caller: &Caller,
-    id: &str,
-    input: ReplyInput,
-) -> Result<Receipt, Error> {
-    let loaded = readable(services, caller, id).await?;
-    caller
-        .allow(&services.db, Action::ReplyNotice(loaded.facts()))
-        .await?;
-    let body = text("body", &input.body, MAX_TEXT_CHARS)?;
-    receipt_command(services, caller, &loaded, ReceiptCommand::Reply, Some(body)).await
-}
-
 /// The sender closes one body's exchange after its reply.
-pub async fn close(
+async fn close(
     services: &Services,
     caller: &Caller,
-    id: &str,
+    loaded: &Loaded,
     org_id: &str,
 ) -> Result<Receipt, Error> {
-    let loaded = readable(services, caller, id).await?;
-    caller
-        .allow(&services.db, Action::ManageNotice(loaded.facts()))
-        .await?;
     let notice = &loaded.notice;
     let receipt = loaded
         .receipts
@@ -754,9 +909,9 @@ pub async fn correct(
     caller: &Caller,
     id: &str,
     input: CorrectInput,
-) -> Result<Notice, Error> {
-    let title = line("title", &input.title, MAX_TITLE_CHARS)?;
-    let body = text("body", &input.body, MAX_TEXT_CHARS)?;
+) -> Result<NoticeBody, Error> {
+    let title = input.title.into_string();
+    let body = input.body.into_string();
     revise(services, caller, id, Revision::Correct { title, body }).await
 }
 
@@ -766,8 +921,8 @@ pub async fn recall(
     caller: &Caller,
     id: &str,
     input: RecallInput,
-) -> Result<Notice, Error> {
-    let reason = text("reason", &input.reason, MAX_TEXT_CHARS)?;
+) -> Result<NoticeBody, Error> {
+    let reason = input.reason.into_string();
     revise(services, caller, id, Revision::Recall { reason }).await
 }
 
@@ -776,7 +931,7 @@ async fn revise(
     caller: &Caller,
     id: &str,
     revision: Revision,
-) -> Result<Notice, Error> {
+) -> Result<NoticeBody, Error> {
     let loaded = readable(services, caller, id).await?;
     caller
         .allow(&services.db, Action::ManageNotice(loaded.facts()))
@@ -885,7 +1040,7 @@ async fn revise(
     };
     let notice = services.db.send_notice(&new, now, &effects).await?;
     services.wake();
-    Ok(notice)
+    Ok(notice.into())
 }
 
 /// A change of `receipt` to `to`, made now by `caller` as a named person.

@@ -15,25 +15,26 @@
 //! This module must never let a change through without its history entry and its audit row:
 //! both travel in the one database write that makes the change.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use super::Error;
-use super::{
-    audit, line, optional_text, own_org, stamp, text, Acting, MAX_NAME_CHARS, MAX_TEXT_CHARS,
-    MAX_TITLE_CHARS,
-};
+use super::{audit, own_org, stamp, Acting};
 use crate::auth::Caller;
 use crate::db::{
     Attachment, Audience, Effects, Extension, HistoryEntry, HistoryEntryKind, NewAttachment,
     NewEvent, NewJob, NewTask, StoredEntry, Task, TaskChange, TaskList,
 };
 use crate::domain::calendar::{Calendar, TimeLimit};
+use crate::domain::kernel::{self, CommandOffer};
 use crate::domain::policy::{self, Action, TaskFacts};
 use crate::domain::task::{
-    self as rules, ExtensionState, Party, Refused, TaskCommand, TaskSource, TaskState,
+    self as rules, ExtensionState, Party, Refused, TaskAction, TaskCommand, TaskFlow, TaskSource,
+    TaskState,
 };
+use crate::domain::text::{FileName, MediaType, Note, Reason, Reference, Text, Title};
 use crate::services::Services;
 
 /// The longest a time limit may be: ten years in any unit. Anything longer is a typing
@@ -42,18 +43,15 @@ const MAX_LIMIT_DAYS: u32 = 3_660;
 const MAX_LIMIT_WORKING_DAYS: u32 = 2_500;
 const MAX_LIMIT_HOURS: u32 = 87_840;
 
-/// The longest `feedback_required` and `source_ref`, in characters.
-const MAX_NOTE_CHARS: usize = 2_000;
-
 /// What the caller writes to set a task (`POST /api/tasks`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTask {
-    pub title: String,
-    pub body: String,
-    /// What the feedback must contain; empty when nothing particular is asked.
-    #[serde(default)]
-    pub feedback_required: Option<String>,
+    pub title: Title,
+    pub body: Text,
+    /// What the feedback must contain; absent or blank when nothing particular is asked.
+    #[serde(default, deserialize_with = "crate::domain::text::optional")]
+    pub feedback_required: Option<Note>,
     pub assignee_org_id: String,
     /// The deadline as a time limit counted from dispatch (期限); or give `due_at`.
     #[serde(default)]
@@ -61,10 +59,12 @@ pub struct CreateTask {
     /// The deadline as an instant, Unix milliseconds, in the future; or give `limit`.
     #[serde(default)]
     pub due_at: Option<i64>,
+    /// `direct` when not given.
     #[serde(default)]
     pub source: Option<TaskSource>,
-    #[serde(default)]
-    pub source_ref: Option<String>,
+    /// Where it came from (a meeting's id, a dispute's number).
+    #[serde(default, deserialize_with = "crate::domain::text::optional")]
+    pub source_ref: Option<Reference>,
     /// Send it to the assignee at once (the default), starting its clock; `false` keeps a
     /// draft (待下发) to dispatch later.
     #[serde(default = "yes")]
@@ -75,53 +75,34 @@ fn yes() -> bool {
     true
 }
 
-/// A command on a task (`POST /api/tasks/{id}/actions/{command}`).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ActionInput {
-    /// The revision the caller read; a task changed since is refused (409).
-    pub revision: i64,
-    /// Why: required to return, reopen and cancel; a note for other commands.
-    #[serde(default)]
-    pub reason: Option<String>,
-    /// The feedback (反馈), required to submit.
-    #[serde(default)]
-    pub feedback: Option<String>,
-    /// The new assignee, required to reassign.
-    #[serde(default)]
-    pub assignee_org_id: Option<String>,
-    /// A new deadline for dispatch or reassignment of a task whose deadline is an instant
-    /// (one counted from a limit is counted anew from now).
-    #[serde(default)]
-    pub due_at: Option<i64>,
-}
-
 /// A comment (`POST /api/tasks/{id}/comments`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentInput {
-    pub body: String,
+    pub body: Text,
 }
 
 /// An extension request (延期申请, `POST /api/tasks/{id}/extensions`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExtensionInput {
+    /// The deadline asked for, Unix milliseconds: later than the current one.
     pub new_due_at: i64,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// The setter's answer to an extension request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionInput {
+    /// `true` moves the deadline to the one asked for.
     pub grant: bool,
-    #[serde(default)]
-    pub note: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::text::optional")]
+    pub note: Option<Reason>,
 }
 
 /// Which list of tasks (`GET /api/tasks?list=`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ListKind {
     /// Assigned to the caller's body and not finished.
@@ -133,22 +114,210 @@ pub enum ListKind {
     SetByUs,
 }
 
-/// A task as one of its parties sees it.
-#[derive(Debug, Clone)]
-pub struct TaskView {
-    pub task: Task,
-    pub party: Party,
-    /// Whether its clock runs and its deadline has passed, by the state's clock.
+/// A task as one of its parties sees it, with what that party may do to it now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TaskBody {
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    /// What the feedback must contain; empty when nothing particular is asked.
+    pub feedback_required: String,
+    pub source: TaskSource,
+    pub source_ref: Option<String>,
+    /// 交办单位.
+    pub setter_org_id: String,
+    /// 承办单位.
+    pub assignee_org_id: String,
+    /// A user id (`token:<id>` for an API token).
+    pub created_by: String,
+    pub state: TaskState,
+    pub state_label_zh: &'static str,
+    pub state_label_en: &'static str,
+    pub limit: Option<TimeLimit>,
+    /// When the clock started (dispatch), Unix milliseconds.
+    pub started_at: Option<i64>,
+    pub due_at: i64,
+    /// The clock runs and the deadline has passed.
     pub overdue: bool,
+    pub feedback: Option<String>,
+    pub revision: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// The caller's side of the task.
+    pub my_party: Party,
+    /// Every command of a task for the caller's side, in button order: allowed now, or
+    /// refused with the rule that says why. Pages render their buttons from it.
+    pub commands: Vec<CommandOffer>,
 }
 
-/// A task with everything that happened to it.
+/// A page of the caller's body's tasks (`GET /api/tasks`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TaskPage {
+    pub tasks: Vec<TaskBody>,
+}
+
+/// A line of a task's history: a transition, a comment, a file, an extension, a reminder.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EntryBody {
+    /// 1, 2, 3, … in the order written.
+    pub seq: i64,
+    pub at: i64,
+    /// `None` for the system.
+    pub user_id: Option<String>,
+    pub name: Option<String>,
+    pub org_id: Option<String>,
+    pub kind: HistoryEntryKind,
+    /// For a transition: the command and the states it moved between.
+    pub command: Option<TaskCommand>,
+    pub from: Option<TaskState>,
+    pub to: Option<TaskState>,
+    /// What the person wrote: the comment, the feedback, the reason.
+    pub body: Option<String>,
+    /// What else the line records (a file's name and digest, an extension's dates).
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+/// An evidence file of a task.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttachmentBody {
+    pub id: String,
+    pub task_id: String,
+    pub name: String,
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub uploaded_org_id: Option<String>,
+    pub at: i64,
+    /// Where the bytes are served, as a download.
+    pub url: String,
+}
+
+/// An extension request (延期申请) and its answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ExtensionBody {
+    pub id: String,
+    pub task_id: String,
+    pub requested_by: String,
+    pub requested_at: i64,
+    pub new_due_at: i64,
+    pub reason: String,
+    pub state: ExtensionState,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub decision_note: Option<String>,
+}
+
+/// A task with everything that happened to it (`GET /api/tasks/{id}`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TaskDetailBody {
+    #[serde(flatten)]
+    pub task: TaskBody,
+    pub history: Vec<EntryBody>,
+    pub attachments: Vec<AttachmentBody>,
+    pub extensions: Vec<ExtensionBody>,
+    /// Asking for more time (`request_extension`) and answering a pending request
+    /// (`decide_extension`), allowed now or refused with the rule.
+    pub extension_commands: Vec<CommandOffer>,
+}
+
+/// An answered extension request and the task as it is now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DecidedExtension {
+    pub extension: ExtensionBody,
+    pub task: TaskBody,
+}
+
+/// An attachment's bytes and what to serve them as.
 #[derive(Debug, Clone)]
-pub struct TaskDetail {
-    pub view: TaskView,
-    pub history: Vec<StoredEntry>,
-    pub attachments: Vec<Attachment>,
-    pub extensions: Vec<Extension>,
+pub struct Download {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl From<&StoredEntry> for EntryBody {
+    fn from(stored: &StoredEntry) -> EntryBody {
+        let e = &stored.entry;
+        EntryBody {
+            seq: stored.seq,
+            at: e.stamp.at,
+            user_id: e.stamp.user_id.clone(),
+            name: e.stamp.name.clone(),
+            org_id: e.stamp.org_id.clone(),
+            kind: e.kind,
+            command: e.command,
+            from: e.from_state,
+            to: e.to_state,
+            body: e.body.clone(),
+            detail: e.detail.clone(),
+        }
+    }
+}
+
+impl From<Attachment> for AttachmentBody {
+    fn from(a: Attachment) -> AttachmentBody {
+        AttachmentBody {
+            url: format!("/api/tasks/{}/attachments/{}", a.task_id, a.id),
+            id: a.id,
+            task_id: a.task_id,
+            name: a.name,
+            content_type: a.content_type,
+            size: a.size,
+            sha256: a.sha256,
+            uploaded_by: a.uploaded_by,
+            uploaded_org_id: a.uploaded_org_id,
+            at: a.at,
+        }
+    }
+}
+
+impl From<Extension> for ExtensionBody {
+    fn from(e: Extension) -> ExtensionBody {
+        ExtensionBody {
+            id: e.id,
+            task_id: e.task_id,
+            requested_by: e.requested_by,
+            requested_at: e.requested_at,
+            new_due_at: e.new_due_at,
+            reason: e.reason,
+            state: e.state,
+            decided_by: e.decided_by,
+            decided_at: e.decided_at,
+            decision_note: e.decision_note,
+        }
+    }
+}
+
+/// The task as `party` sees it at `now`.
+fn body(task: Task, party: Party, now: i64) -> TaskBody {
+    TaskBody {
+        overdue: task.state.clock_runs() && task.due_at < now,
+        commands: kernel::offers::<TaskFlow>((), task.state, party),
+        state_label_zh: task.state.label_zh(),
+        state_label_en: task.state.label_en(),
+        my_party: party,
+        id: task.id,
+        title: task.title,
+        body: task.body,
+        feedback_required: task.feedback_required,
+        source: task.source,
+        source_ref: task.source_ref,
+        setter_org_id: task.setter_org_id,
+        assignee_org_id: task.assignee_org_id,
+        created_by: task.created_by,
+        state: task.state,
+        limit: task.limit,
+        started_at: task.started_at,
+        due_at: task.due_at,
+        feedback: task.feedback,
+        revision: task.revision,
+        created_at: task.created_at,
+        updated_at: task.updated_at,
+    }
 }
 
 /// The answer for a task the caller may not see, and for one that does not exist.
@@ -170,15 +339,6 @@ fn refused(refused: Refused) -> Error {
 
 fn subject(task_id: &str) -> String {
     format!("task:{task_id}")
-}
-
-fn view(task: Task, party: Party, now: i64) -> TaskView {
-    let overdue = task.state.clock_runs() && task.due_at < now;
-    TaskView {
-        task,
-        party,
-        overdue,
-    }
 }
 
 /// The task and the caller's party in it, or "not found" (audited as a refusal) for anyone
@@ -223,17 +383,6 @@ fn checked_limit(limit: TimeLimit) -> Result<TimeLimit, Error> {
         ));
     }
     Ok(limit)
-}
-
-/// A deadline given as an instant must lie ahead.
-fn future_due(due_at: i64, now: i64) -> Result<i64, Error> {
-    if due_at <= now {
-        return Err(Error::invalid(
-            "due_at",
-            "due_at is not in the future; a deadline must lie ahead",
-        ));
-    }
-    Ok(due_at)
 }
 
 /// A body cannot set a task for itself.
@@ -301,13 +450,15 @@ pub(crate) struct TaskPlan {
     pub created_by: String,
     /// Who the history line and the audit rows name.
     pub acting: Acting,
-    /// One line, at most [`MAX_TITLE_CHARS`]; checked.
+    /// A [`Title`]; checked here, since a plan may come from signed minutes as well as from
+    /// a request (so are the other texts).
     pub title: String,
-    /// At most [`MAX_TEXT_CHARS`]; checked.
+    /// A [`Text`].
     pub body: String,
+    /// A [`Note`]; absent or blank when nothing particular is asked.
     pub feedback_required: Option<String>,
     pub source: TaskSource,
-    /// Where it came from (a meeting id, a dispute id), one line; checked.
+    /// Where it came from (a meeting id, a dispute id): a [`Reference`].
     pub source_ref: Option<String>,
     /// 承办单位: must not be the setter. Whether it exists is the caller's to check (the
     /// write's foreign key refuses an unknown one anyway).
@@ -332,25 +483,22 @@ pub(crate) fn plan_task(
     now: i64,
     plan: TaskPlan,
 ) -> Result<(NewTask, HistoryEntry, Effects), Error> {
-    let title = line("title", &plan.title, MAX_TITLE_CHARS)?;
-    let body = text("body", &plan.body, MAX_TEXT_CHARS)?;
-    let feedback_required = optional_text(
-        "feedback_required",
-        plan.feedback_required.as_deref(),
-        MAX_NOTE_CHARS,
-    )?;
+    let title = Title::parse("title", &plan.title)?.into_string();
+    let body = Text::parse("body", &plan.body)?.into_string();
+    let feedback_required =
+        Note::parse_optional("feedback_required", plan.feedback_required.as_deref())?
+            .map(Note::into_string)
+            .unwrap_or_default();
     let source = plan.source;
-    let source_ref = match plan.source_ref.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(r) => Some(line("source_ref", r, MAX_NOTE_CHARS)?),
-    };
+    let source_ref = Reference::parse_optional("source_ref", plan.source_ref.as_deref())?
+        .map(Reference::into_string);
     let calendar = services.calendar.get();
     let (limit, due_at) = match (plan.limit, plan.due_at) {
         (Some(limit), None) => {
             let limit = checked_limit(limit)?;
             (Some(limit), calendar.due_at(now, limit))
         }
-        (None, Some(due_at)) => (None, future_due(due_at, now)?),
+        (None, Some(due_at)) => (None, super::ahead("due_at", due_at, now)?),
         _ => {
             return Err(Error::invalid("due_at", "give the deadline either as limit ({\"unit\": \"working_days\", \"amount\": 10}) or as due_at (Unix milliseconds), not both and not neither",))
         }
@@ -449,7 +597,7 @@ pub async fn create(
     services: &Services,
     caller: &Caller,
     input: CreateTask,
-) -> Result<TaskView, Error> {
+) -> Result<TaskBody, Error> {
     caller.allow(&services.db, Action::CreateTask).await?;
     let setter = own_org(caller, "set a task")?.to_owned();
     let now = services.clock.now_ms();
@@ -457,11 +605,11 @@ pub async fn create(
         setter_org_id: setter.clone(),
         created_by: caller.actor.user_id.clone(),
         acting: Acting::of(caller),
-        title: input.title,
-        body: input.body,
-        feedback_required: input.feedback_required,
+        title: input.title.into_string(),
+        body: input.body.into_string(),
+        feedback_required: input.feedback_required.map(Note::into_string),
         source: input.source.unwrap_or(TaskSource::Direct),
-        source_ref: input.source_ref,
+        source_ref: input.source_ref.map(Reference::into_string),
         assignee_org_id: input.assignee_org_id,
         limit: input.limit,
         due_at: input.due_at,
@@ -471,19 +619,21 @@ pub async fn create(
     assignee(services, &setter, &new.assignee_org_id).await?;
     let task = services.db.create_task(&new, &entry, &effects).await?;
     services.wake();
-    Ok(view(task, Party::Setter, now))
+    Ok(body(task, Party::Setter, now))
 }
 
-/// One of the caller's body's lists; empty for a caller who acts for no body.
+/// A page of one of the caller's body's lists (`limit` 1 to 200, 50 by default); empty for a
+/// caller who acts for no body.
 pub async fn list(
     services: &Services,
     caller: &Caller,
     kind: ListKind,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<TaskView>, Error> {
+    limit: Option<i64>,
+    offset: Option<i64>,
+) -> Result<TaskPage, Error> {
+    let (limit, offset) = super::page(limit, offset)?;
     let Some(org) = &caller.org else {
-        return Ok(Vec::new());
+        return Ok(TaskPage { tasks: Vec::new() });
     };
     let now = services.clock.now_ms();
     let list = match kind {
@@ -496,234 +646,240 @@ pub async fn list(
         .tasks_of_org(&org.id, list, limit, offset)
         .await?;
     // The query narrows; the policy decides (a token without tasks:read sees none).
-    Ok(tasks
+    let tasks = tasks
         .into_iter()
         .filter_map(|task| {
             let facts = facts(&task);
             policy::decide(&caller.actor, &Action::ReadTask(facts)).ok()?;
             let party = policy::task_party(&caller.actor, &facts)?;
-            Some(view(task, party, now))
+            Some(body(task, party, now))
         })
-        .collect())
+        .collect();
+    Ok(TaskPage { tasks })
 }
 
 /// A task with its history, attachments and extension requests.
-pub async fn show(services: &Services, caller: &Caller, id: &str) -> Result<TaskDetail, Error> {
+pub async fn show(services: &Services, caller: &Caller, id: &str) -> Result<TaskDetailBody, Error> {
     let (task, party) = readable(services, caller, id).await?;
     let history = services.db.task_history(id).await?;
     let attachments = services.db.task_attachments(id).await?;
     let extensions = services.db.task_extensions(id).await?;
-    Ok(TaskDetail {
-        view: view(task, party, services.clock.now_ms()),
-        history,
-        attachments,
-        extensions,
+    let now = services.clock.now_ms();
+    let pending = extensions
+        .iter()
+        .any(|e| e.state == ExtensionState::Pending);
+    let extension_commands = rules::extension_offers(task.state, party, now, task.due_at, pending);
+    Ok(TaskDetailBody {
+        task: body(task, party, now),
+        history: history.iter().map(EntryBody::from).collect(),
+        attachments: attachments.into_iter().map(AttachmentBody::from).collect(),
+        extensions: extensions.into_iter().map(ExtensionBody::from).collect(),
+        extension_commands,
     })
 }
 
-/// Applies `command` (its name as in the URL) for the caller's party.
+/// Gives a command to a task for the caller's party: the transition the domain allows, with
+/// what the command carries (the feedback, a new deadline, a new assignee).
 pub async fn act(
     services: &Services,
     caller: &Caller,
     id: &str,
-    command: &str,
-    input: ActionInput,
-) -> Result<TaskView, Error> {
-    let command: TaskCommand = command
-        .parse()
-        .map_err(|e: crate::domain::org::Invalid| Error::invalid("command", e.0))?;
+    action: TaskAction,
+) -> Result<TaskBody, Error> {
     let (task, party) = writable(services, caller, id).await?;
-    if input.revision != task.revision {
+    if action.revision() != task.revision {
         return Err(Error::refused(format!(
             "the task was changed by someone else meanwhile (it is at revision {}, you sent {}); reload it and try again",
-            task.revision, input.revision
+            task.revision,
+            action.revision()
         )));
     }
+    let command = action.command();
     let to = rules::transition(task.state, party, command).map_err(refused)?;
     let now = services.clock.now_ms();
     let calendar = services.calendar.get();
-
-    // Each field belongs to the commands that use it; anything else is a mistake to report.
-    if input.feedback.is_some() && command != TaskCommand::Submit {
-        return Err(Error::invalid(
-            "feedback",
-            "feedback is given only when submitting",
-        ));
-    }
-    if input.assignee_org_id.is_some() && command != TaskCommand::Reassign {
-        return Err(Error::invalid(
-            "assignee_org_id",
-            "assignee_org_id is given only when reassigning",
-        ));
-    }
-    if input.due_at.is_some() && !matches!(command, TaskCommand::Dispatch | TaskCommand::Reassign) {
-        return Err(Error::invalid("due_at", "due_at is given only when dispatching or reassigning; to move a deadline, ask for an extension",));
-    }
-    let (text_written, feedback) = if command == TaskCommand::Submit {
-        if input.reason.is_some() {
-            return Err(Error::invalid(
-                "reason",
-                "submit takes feedback, not a reason",
-            ));
-        }
-        let feedback = match input.feedback.as_deref() {
-            Some(f) => text("feedback", f, MAX_TEXT_CHARS)?,
-            None => {
-                return Err(Error::invalid(
-                    "feedback",
-                    "feedback is required to submit: say what was done",
-                ))
-            }
-        };
-        (Some(feedback.clone()), Some(feedback))
-    } else if command.needs_text() {
-        match input.reason.as_deref() {
-            Some(r) => (Some(text("reason", r, MAX_TEXT_CHARS)?), None),
-            None => {
-                return Err(Error::invalid(
-                    "reason",
-                    format!("a reason is required to {}", command.as_str()),
-                ))
-            }
-        }
-    } else {
-        match input.reason.as_deref().map(str::trim) {
-            None | Some("") => (None, None),
-            Some(r) => (Some(text("reason", r, MAX_TEXT_CHARS)?), None),
-        }
-    };
-
-    let mut updated = task.clone();
-    updated.state = to;
-    updated.revision = task.revision + 1;
-    updated.updated_at = now;
-    let mut change = TaskChange {
-        task_id: task.id.clone(),
-        expected_revision: task.revision,
+    let written = action.written().map(str::to_owned);
+    let mut updated = Task {
         state: to,
-        assignee_org_id: None,
-        due_at: None,
-        started_at: None,
-        feedback: feedback.clone(),
-        entry: HistoryEntry {
-            stamp: stamp(caller, now),
-            kind: HistoryEntryKind::Transition,
-            command: Some(command),
-            from_state: Some(task.state),
-            to_state: Some(to),
-            body: text_written.clone(),
-            detail: json!({}),
-        },
+        revision: task.revision + 1,
+        updated_at: now,
+        ..task.clone()
     };
-    if let Some(feedback) = feedback {
-        updated.feedback = Some(feedback);
-    }
-    let mut audit_detail = json!({
-        "from": task.state.as_str(),
-        "to": to.as_str(),
-        "reason": text_written,
-    });
-    let target = subject(&task.id);
-    let mut events = Vec::new();
-    let payload = |extra: serde_json::Value| {
-        let mut payload = json!({
-            "title": task.title,
-            "task_id": task.id,
-            "command": command.as_str(),
-            "from": task.state.as_str(),
-            "to": to.as_str(),
-            "reason": text_written,
-        });
-        if let (Some(p), Some(e)) = (payload.as_object_mut(), extra.as_object()) {
-            p.extend(e.clone());
+    match action {
+        TaskAction::Submit { feedback, .. } => updated.feedback = Some(feedback.into_string()),
+        TaskAction::Dispatch { due_at, .. } => restart_clock(&mut updated, due_at, &calendar, now)?,
+        TaskAction::Reassign {
+            assignee_org_id,
+            due_at,
+            ..
+        } => {
+            restart_clock(&mut updated, due_at, &calendar, now)?;
+            updated.assignee_org_id =
+                assignee(services, &task.setter_org_id, &assignee_org_id).await?;
         }
-        payload
-    };
-
-    // A clock that starts again counts from now: dispatch and reassignment start it anew.
-    if matches!(command, TaskCommand::Dispatch | TaskCommand::Reassign) {
-        let due_at = match (task.limit, input.due_at) {
-            (_, Some(due_at)) => future_due(due_at, now)?,
-            (Some(limit), None) => calendar.due_at(now, limit),
-            (None, None) => {
-                if task.due_at <= now {
-                    return Err(Error::invalid(
-                        "due_at",
-                        "the task's deadline has passed; give a new due_at",
-                    ));
-                }
-                task.due_at
-            }
-        };
-        updated.started_at = Some(now);
-        updated.due_at = due_at;
-        change.started_at = Some(now);
-        change.due_at = Some(due_at);
+        _ => {}
     }
-    if command == TaskCommand::Reassign {
-        let Some(new_assignee) = input.assignee_org_id.as_deref() else {
-            return Err(Error::invalid(
-                "assignee_org_id",
-                "assignee_org_id is required to reassign",
-            ));
-        };
-        let new_assignee = assignee(services, &task.setter_org_id, new_assignee).await?;
-        updated.assignee_org_id = new_assignee.clone();
-        change.assignee_org_id = Some(new_assignee.clone());
-        change.entry.detail = json!({
-            "previous_assignee_org_id": task.assignee_org_id,
-            "assignee_org_id": new_assignee,
-        });
-        if let Some(d) = audit_detail.as_object_mut() {
-            d.insert(
-                "previous_assignee_org_id".into(),
-                json!(task.assignee_org_id),
-            );
-            d.insert("assignee_org_id".into(), json!(new_assignee));
-        }
-        let extra = json!({
-            "previous_assignee_org_id": task.assignee_org_id,
-            "assignee_org_id": new_assignee,
-            "due_at": updated.due_at,
-        });
-        for org in [&new_assignee, &task.assignee_org_id] {
-            events.push(NewEvent {
-                audience: Audience::Org(org.clone()),
-                kind: "task.reassigned".into(),
-                subject: target.clone(),
-                payload: payload(extra.clone()),
-            });
-        }
-    } else {
-        events.push(NewEvent {
-            audience: Audience::Org(other_party_org(&task, party).to_owned()),
-            kind: format!("task.{}", past(command)),
-            subject: target.clone(),
-            payload: payload(json!({ "due_at": updated.due_at })),
-        });
-    }
-
-    let mut effects = Effects {
-        events,
-        ..Effects::default()
-    };
-    let restarts = !task.state.clock_runs() && to.clock_runs();
-    if !to.clock_runs() || restarts {
-        effects.cancel_jobs_of.push(target.clone());
-    }
-    if restarts {
-        effects.jobs = clock_jobs(&calendar, &updated, now);
-    }
-    effects.audit.push(audit(
-        caller,
+    let moved = Moved {
+        before: &task,
+        after: &updated,
+        party,
+        command,
+        written,
         now,
-        &format!("task_{}", past(command)),
-        target,
-        audit_detail,
-    ));
-    let task = services.db.change_task(&change, &effects).await?;
+    };
+    let task = services
+        .db
+        .change_task(&moved.change(caller), &moved.effects(caller, &calendar))
+        .await?;
     services.wake();
-    Ok(view(task, party, now))
+    Ok(body(task, party, now))
+}
+
+/// A clock that starts again counts from now: dispatch and reassignment start it anew, to
+/// `due_at` when given (a task whose deadline is an instant), else counted anew from the
+/// task's limit, else to its deadline if that still lies ahead.
+fn restart_clock(
+    task: &mut Task,
+    due_at: Option<i64>,
+    calendar: &Calendar,
+    now: i64,
+) -> Result<(), Error> {
+    task.due_at = match (task.limit, due_at) {
+        (_, Some(due_at)) => super::ahead("due_at", due_at, now)?,
+        (Some(limit), None) => calendar.due_at(now, limit),
+        (None, None) if task.due_at <= now => {
+            return Err(Error::invalid(
+                "due_at",
+                "the task's deadline has passed; give a new due_at",
+            ))
+        }
+        (None, None) => task.due_at,
+    };
+    task.started_at = Some(now);
+    Ok(())
+}
+
+/// A transition about to be written: the task before and after, and who moved it how.
+struct Moved<'a> {
+    before: &'a Task,
+    after: &'a Task,
+    party: Party,
+    command: TaskCommand,
+    /// The feedback or the reason.
+    written: Option<String>,
+    now: i64,
+}
+
+impl Moved<'_> {
+    /// Dispatch and reassignment restart the clock.
+    fn restarts_clock(&self) -> bool {
+        matches!(self.command, TaskCommand::Dispatch | TaskCommand::Reassign)
+    }
+
+    /// For a reassignment: the assignee before and after.
+    fn reassignment(&self) -> Option<serde_json::Value> {
+        (self.command == TaskCommand::Reassign).then(|| {
+            json!({
+                "previous_assignee_org_id": self.before.assignee_org_id,
+                "assignee_org_id": self.after.assignee_org_id,
+            })
+        })
+    }
+
+    /// The row change and its history line.
+    fn change(&self, caller: &Caller) -> TaskChange {
+        let (before, after) = (self.before, self.after);
+        let restarts = self.restarts_clock();
+        TaskChange {
+            task_id: before.id.clone(),
+            expected_revision: before.revision,
+            state: after.state,
+            assignee_org_id: (self.command == TaskCommand::Reassign)
+                .then(|| after.assignee_org_id.clone()),
+            due_at: restarts.then_some(after.due_at),
+            started_at: restarts.then_some(self.now),
+            feedback: (self.command == TaskCommand::Submit)
+                .then(|| after.feedback.clone())
+                .flatten(),
+            entry: HistoryEntry {
+                stamp: stamp(caller, self.now),
+                kind: HistoryEntryKind::Transition,
+                command: Some(self.command),
+                from_state: Some(before.state),
+                to_state: Some(after.state),
+                body: self.written.clone(),
+                detail: self.reassignment().unwrap_or_else(|| json!({})),
+            },
+        }
+    }
+
+    /// The events to the other side (both assignees of a reassignment), the clock's jobs
+    /// cancelled or scheduled anew, and the audit row.
+    fn effects(&self, caller: &Caller, calendar: &Calendar) -> Effects {
+        let (before, after) = (self.before, self.after);
+        let target = subject(&before.id);
+        let payload = |extra: serde_json::Value| {
+            let mut payload = json!({
+                "title": before.title,
+                "task_id": before.id,
+                "command": self.command.as_str(),
+                "from": before.state.as_str(),
+                "to": after.state.as_str(),
+                "reason": self.written,
+                "due_at": after.due_at,
+            });
+            if let (Some(p), Some(e)) = (payload.as_object_mut(), extra.as_object()) {
+                p.extend(e.clone());
+            }
+            payload
+        };
+        let event = |org: &str, kind: String, extra| NewEvent {
+            audience: Audience::Org(org.to_owned()),
+            kind,
+            subject: target.clone(),
+            payload: payload(extra),
+        };
+        let mut audit_detail = json!({
+            "from": before.state.as_str(),
+            "to": after.state.as_str(),
+            "reason": self.written,
+        });
+        let events = match self.reassignment() {
+            Some(moved) => {
+                if let (Some(d), Some(m)) = (audit_detail.as_object_mut(), moved.as_object()) {
+                    d.extend(m.clone());
+                }
+                [&after.assignee_org_id, &before.assignee_org_id]
+                    .into_iter()
+                    .map(|org| event(org, "task.reassigned".into(), moved.clone()))
+                    .collect()
+            }
+            None => vec![event(
+                other_party_org(before, self.party),
+                format!("task.{}", past(self.command)),
+                json!({}),
+            )],
+        };
+        let mut effects = Effects {
+            events,
+            ..Effects::default()
+        };
+        let restarts = !before.state.clock_runs() && after.state.clock_runs();
+        if !after.state.clock_runs() || restarts {
+            effects.cancel_jobs_of.push(target.clone());
+        }
+        if restarts {
+            effects.jobs = clock_jobs(calendar, after, self.now);
+        }
+        effects.audit.push(audit(
+            caller,
+            self.now,
+            &format!("task_{}", past(self.command)),
+            target,
+            audit_detail,
+        ));
+        effects
+    }
 }
 
 /// Adds a comment by either party; the other party is told.
@@ -732,9 +888,9 @@ pub async fn comment(
     caller: &Caller,
     id: &str,
     input: CommentInput,
-) -> Result<StoredEntry, Error> {
+) -> Result<EntryBody, Error> {
     let (task, party) = writable(services, caller, id).await?;
-    let body = text("body", &input.body, MAX_TEXT_CHARS)?;
+    let body = input.body.into_string();
     let now = services.clock.now_ms();
     let entry = HistoryEntry {
         stamp: stamp(caller, now),
@@ -767,7 +923,7 @@ pub async fn comment(
         .add_task_entry(&task.id, &entry, &effects)
         .await?;
     services.wake();
-    Ok(StoredEntry { seq, entry })
+    Ok(EntryBody::from(&StoredEntry { seq, entry }))
 }
 
 /// A file as it arrives to be attached: the raw bytes and what the request says of them.
@@ -779,71 +935,16 @@ pub struct Upload {
     pub bytes: bytes::Bytes,
 }
 
-/// Checks an attachment's name: not empty, at most [`MAX_NAME_CHARS`], no path separators
-/// or control characters, not `.` or `..`.
-fn attachment_name(name: Option<&str>) -> Result<String, Error> {
-    let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
-        return Err(Error::invalid(
-            "name",
-            "name the file: add ?name=<file name> to the address",
-        ));
-    };
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(Error::invalid(
-            "name",
-            format!("the file name is longer than {MAX_NAME_CHARS} characters"),
-        ));
-    }
-    if name.contains(['/', '\\']) || name == "." || name == ".." {
-        return Err(Error::invalid(
-            "name",
-            "the file name must be a plain name, without / or \\",
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            "name",
-            "the file name must not contain control characters",
-        ));
-    }
-    Ok(name.to_owned())
-}
-
-/// Checks a media type: `type/subtype` with optional parameters, printable ASCII, short.
-fn media_type(value: Option<&str>) -> Result<String, Error> {
-    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok("application/octet-stream".into());
-    };
-    let essence = value.split(';').next().unwrap_or("").trim();
-    let token = |s: &str| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c))
-    };
-    let valid = value.len() <= 127
-        && value.chars().all(|c| c.is_ascii() && !c.is_ascii_control())
-        && essence
-            .split_once('/')
-            .is_some_and(|(t, s)| token(t) && token(s));
-    if !valid {
-        return Err(Error::invalid(
-            "content_type",
-            "Content-Type must be a media type such as application/pdf",
-        ));
-    }
-    Ok(value.to_owned())
-}
-
 /// Attaches evidence: stored by content (the same file twice is stored once).
 pub async fn attach(
     services: &Services,
     caller: &Caller,
     id: &str,
     upload: Upload,
-) -> Result<Attachment, Error> {
+) -> Result<AttachmentBody, Error> {
     let (task, party) = writable(services, caller, id).await?;
-    let name = attachment_name(upload.name.as_deref())?;
-    let content_type = media_type(upload.content_type.as_deref())?;
+    let name = FileName::parse(upload.name.as_deref())?.into_string();
+    let content_type = MediaType::parse(upload.content_type.as_deref())?.into_string();
     if upload.bytes.is_empty() {
         return Err(Error::invalid("name", "the file is empty"));
     }
@@ -881,22 +982,27 @@ pub async fn attach(
         .add_task_attachment(&new, &upload.bytes, &entry, &effects)
         .await?;
     services.wake();
-    Ok(attachment)
+    Ok(attachment.into())
 }
 
-/// An attachment's record and bytes, for either party.
+/// An attachment's bytes and what to serve them as, for either party.
 pub async fn attachment(
     services: &Services,
     caller: &Caller,
     id: &str,
     attachment_id: &str,
-) -> Result<(Attachment, Vec<u8>), Error> {
+) -> Result<Download, Error> {
     readable(services, caller, id).await?;
-    services
+    let (attachment, bytes) = services
         .db
         .task_attachment(id, attachment_id)
         .await?
-        .ok_or_else(|| Error::NotFound("no attachment with this id on this task".into()))
+        .ok_or_else(|| Error::NotFound("no attachment with this id on this task".into()))?;
+    Ok(Download {
+        name: attachment.name,
+        content_type: attachment.content_type,
+        bytes,
+    })
 }
 
 /// The assignee asks for more time, before the deadline; the setter is told.
@@ -905,7 +1011,7 @@ pub async fn request_extension(
     caller: &Caller,
     id: &str,
     input: ExtensionInput,
-) -> Result<Extension, Error> {
+) -> Result<ExtensionBody, Error> {
     let (task, party) = writable(services, caller, id).await?;
     let now = services.clock.now_ms();
     let pending = services
@@ -921,7 +1027,7 @@ pub async fn request_extension(
             "new_due_at must be later than the current deadline",
         ));
     }
-    let reason = text("reason", &input.reason, MAX_TEXT_CHARS)?;
+    let reason = input.reason.into_string();
     let entry = HistoryEntry {
         stamp: stamp(caller, now),
         kind: HistoryEntryKind::ExtensionRequested,
@@ -966,7 +1072,7 @@ pub async fn request_extension(
         )
         .await?;
     services.wake();
-    Ok(extension)
+    Ok(extension.into())
 }
 
 /// The setter grants (the deadline moves, the clock is scheduled anew) or refuses an
@@ -977,7 +1083,7 @@ pub async fn decide_extension(
     id: &str,
     extension_id: &str,
     input: DecisionInput,
-) -> Result<(Extension, TaskView), Error> {
+) -> Result<DecidedExtension, Error> {
     let (task, party) = writable(services, caller, id).await?;
     let extension = services
         .db
@@ -997,10 +1103,7 @@ pub async fn decide_extension(
         input.grant,
     )
     .map_err(refused)?;
-    let note = match input.note.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(n) => Some(text("note", n, MAX_TEXT_CHARS)?),
-    };
+    let note = input.note.map(Reason::into_string);
     let now = services.clock.now_ms();
     let entry = HistoryEntry {
         stamp: stamp(caller, now),
@@ -1071,43 +1174,15 @@ pub async fn decide_extension(
         )
         .await?;
     services.wake();
-    Ok((extension, view(task, party, now)))
+    Ok(DecidedExtension {
+        extension: extension.into(),
+        task: body(task, party, now),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_attachment_name_is_a_plain_file_name() {
-        assert_eq!(
-            attachment_name(Some(" 现场照片.jpg ")).unwrap(),
-            "现场照片.jpg"
-        );
-        for bad in [
-            None,
-            Some(""),
-            Some("a/b"),
-            Some("a\\b"),
-            Some(".."),
-            Some("a\u{7}b"),
-        ] {
-            assert!(attachment_name(bad).is_err(), "{bad:?}");
-        }
-        assert!(attachment_name(Some(&"名".repeat(MAX_NAME_CHARS + 1))).is_err());
-    }
-
-    #[test]
-    fn a_media_type_is_checked_and_defaults_to_bytes() {
-        assert_eq!(media_type(None).unwrap(), "application/octet-stream");
-        assert_eq!(
-            media_type(Some("text/plain; charset=utf-8")).unwrap(),
-            "text/plain; charset=utf-8"
-        );
-        for bad in ["pdf", "text/", "/plain", "text/plain\r\nX: y", "文本/plain"] {
-            assert!(media_type(Some(bad)).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn a_time_limit_is_at_least_one_and_at_most_ten_years() {

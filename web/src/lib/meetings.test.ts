@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  agendaActions, checkKey, CHECK_NAMES, createBody, kindsFor, mayConvene, minutesActions, orgLabel, participants, toMs,
+  agendaActions, checkKey, CHECK_NAMES, createBody, kindsFor, mayAnswer, mayConvene, meetingCommands, minutesActions, orgLabel, participants, toMs,
   validateCreate, type CreateForm, type Meeting,
 } from './meetings'
 
@@ -97,5 +97,30 @@ describe('what the room offers', () => {
   it('turns check names into message keys', () => {
     expect(CHECK_NAMES.map(checkKey)).toContain('canonical_form')
     expect(checkKey('crdt state')).toBe('crdt_state')
+  })
+})
+
+describe('the meeting commands', () => {
+  const offer = (command: string, allowed: boolean) => ({
+    command, label_zh: command, label_en: command, allowed, rule: allowed ? null : `not ${command} now`,
+  })
+  it('are the ones the server allows a person, in the server order', () => {
+    const command_offers = [
+      offer('issue_notice', false), offer('start', true), offer('end', false), offer('postpone', true),
+      offer('cancel', true), offer('close', true),
+    ]
+    expect(meetingCommands({ command_offers })).toEqual(['start', 'postpone', 'cancel'])
+    expect(meetingCommands({ command_offers: [] })).toEqual([])
+  })
+})
+
+describe('an invitation', () => {
+  const offer = (command: string, allowed: boolean) => ({
+    command, label_zh: command, label_en: command, allowed, rule: allowed ? null : 'only the invited body itself may answer its invitation',
+  })
+  it('is answered when the server offers its answers', () => {
+    expect(mayAnswer({ commands: ['confirm', 'delegate', 'decline'].map((c) => offer(c, true)) })).toBe(true)
+    expect(mayAnswer({ commands: ['confirm', 'delegate', 'decline'].map((c) => offer(c, false)) })).toBe(false)
+    expect(mayAnswer(null)).toBe(false)
   })
 })

@@ -4,11 +4,13 @@
 // record (state, freezing, signing, reopening, archiving, the bundle). The live minutes
 // document is `minutes.ts`'s; this module must not import Yjs (the archive page uses it).
 import { get, post } from './api'
+import { allowedCommands, type CommandOffer } from './commands'
 import { listOrgs } from './orgs'
 import { signedDocumentApi, type SignedDocApi, type SignedDocView, type SignedState } from './signing'
 
 export const KINDS = ['annual', 'consultation', 'case_consultation', 'joint'] as const
 export type MeetingKind = (typeof KINDS)[number]
+/** The commands a person gives to a meeting (closing is the system's), in the server's order. */
 export const COMMANDS = ['issue_notice', 'start', 'end', 'postpone', 'cancel'] as const
 export type MeetingCommand = (typeof COMMANDS)[number]
 
@@ -22,6 +24,8 @@ export interface Invitation {
   reason: string | null
   attendance: 'attended' | 'absent' | null
   answered_at: number | null
+  /** The answers (`confirm`, `delegate`, `decline`) for the caller's body, allowed or refused. */
+  commands: CommandOffer[]
 }
 
 export interface AgendaItem {
@@ -53,7 +57,10 @@ export interface Meeting {
   reason: string | null
   invitations: Invitation[]
   my_role: 'convener' | 'invitee' | 'supervisor' | 'system'
+  /** The names of the commands allowed now (the older form of `command_offers`). */
   commands: string[]
+  /** Every command for the caller's body, allowed now or refused with the rule (server order). */
+  command_offers: CommandOffer[]
   calendar_url: string
   agenda?: AgendaItem[]
 }
@@ -93,6 +100,17 @@ export function orgLabel(org: Pick<Org, 'name_zh' | 'name_en'> | undefined | nul
 /** The kinds a body of `orgKind` may convene: the annual meeting is the judicial bureau's. */
 export function kindsFor(orgKind: string | undefined | null): MeetingKind[] {
   return KINDS.filter((k) => k !== 'annual' || orgKind === 'judicial_bureau')
+}
+
+/** The meeting commands the server allows the caller now that a person can give, in button order. */
+export function meetingCommands(m: Pick<Meeting, 'command_offers'>): MeetingCommand[] {
+  const known = new Set<string>(COMMANDS)
+  return allowedCommands(m.command_offers).filter((c): c is MeetingCommand => known.has(c))
+}
+
+/** Whether the server lets the caller's body answer this invitation now (its own, while scheduled). */
+export function mayAnswer(invitation: Pick<Invitation, 'commands'> | null | undefined): boolean {
+  return allowedCommands(invitation?.commands).length > 0
 }
 
 /** Whether someone may convene at all (the server: anyone acting for a body). */

@@ -1,7 +1,10 @@
 // Notifications (信息通报 / 案件函告) and the directory of bodies: the shapes the server answers,
-// the rules a page needs, and every request about a notification. The receipt machine mirrors
-// `receipt_transition` in `server/src/domain/notice.rs`; the server stays the judge.
+// the small readings pages need, and every request about a notification. What a body may do to
+// a receipt now (acknowledge, reply, close) is the server's to say: every receipt carries its
+// `commands`, allowed or refused with the rule, and pages read them here; this module keeps no
+// copy of the receipt machine.
 import { get, post } from './api'
+import { isOffered, type CommandOffer } from './commands'
 
 export const NOTICE_KINDS = ['information', 'case_letter'] as const
 export type NoticeKind = (typeof NOTICE_KINDS)[number]
@@ -24,6 +27,8 @@ export interface Receipt {
   replied_by: string | null
   reply: string | null
   closed_at: number | null
+  /** The receipt's commands for the caller's side, allowed now or refused with the rule. */
+  commands: CommandOffer[]
 }
 
 export interface Notice {
@@ -44,6 +49,8 @@ export interface Notice {
   created_at: number
   my_role: 'sender' | 'recipient'
   receipts: Receipt[]
+  /** The version's commands (`send`, `correct`, `recall`) for the sender; empty for a receiver. */
+  commands: CommandOffer[]
 }
 
 export interface NoticeDetail extends Notice {
@@ -78,32 +85,24 @@ export function isRead(receipt: Pick<Receipt, 'state' | 'read_at'>): boolean {
   return receipt.read_at != null || receipt.state !== 'delivered'
 }
 
-/** Whether the receiving body may acknowledge (签收) this version now. */
-export function canAcknowledge(notice: Pick<Notice, 'state' | 'requires_ack' | 'my_role'>, receipt: Pick<Receipt, 'state'> | undefined): boolean {
-  return (
-    notice.my_role === 'recipient' &&
-    notice.state === 'sent' &&
-    notice.requires_ack &&
-    !!receipt &&
-    (receipt.state === 'delivered' || receipt.state === 'read')
-  )
+/** Whether the server lets the caller acknowledge (签收) this receipt now. */
+export function canAcknowledge(receipt: Pick<Receipt, 'commands'> | undefined): boolean {
+  return isOffered(receipt?.commands, 'acknowledge')
 }
 
-/** Whether the receiving body may reply now: asked for, once, and after 签收 when that is asked too. */
-export function canReply(notice: Pick<Notice, 'state' | 'requires_ack' | 'requires_reply' | 'my_role'>, receipt: Pick<Receipt, 'state'> | undefined): boolean {
-  if (notice.my_role !== 'recipient' || notice.state !== 'sent' || !notice.requires_reply || !receipt) return false
-  if (notice.requires_ack) return receipt.state === 'acknowledged'
-  return receipt.state === 'delivered' || receipt.state === 'read'
+/** Whether the server lets the caller reply now: asked for, once, after 签收 when that is asked too. */
+export function canReply(receipt: Pick<Receipt, 'commands'> | undefined): boolean {
+  return isOffered(receipt?.commands, 'reply')
 }
 
-/** Whether the sender may close one body's exchange: after its reply. */
-export function canClose(notice: Pick<Notice, 'state' | 'my_role'>, receipt: Pick<Receipt, 'state'>): boolean {
-  return notice.my_role === 'sender' && notice.state === 'sent' && receipt.state === 'replied'
+/** Whether the server lets the sender close this body's exchange now: after its reply. */
+export function canClose(receipt: Pick<Receipt, 'commands'>): boolean {
+  return isOffered(receipt.commands, 'close')
 }
 
 /** Whether a received notice still waits for this body: 签收 or a reply asked and not given. */
-export function isPending(notice: Pick<Notice, 'state' | 'requires_ack' | 'requires_reply' | 'my_role'>, receipt: Pick<Receipt, 'state'> | undefined): boolean {
-  return canAcknowledge(notice, receipt) || canReply(notice, receipt)
+export function isPending(receipt: Pick<Receipt, 'commands'> | undefined): boolean {
+  return canAcknowledge(receipt) || canReply(receipt)
 }
 
 export interface ReceiptSummary {

@@ -1,55 +1,34 @@
 import { describe, expect, it } from 'vitest'
+import type { CommandOffer } from './commands'
 import {
-  TASK_COMMANDS, TASK_STATES, actionBody, availableCommands, canDecideExtension, canRequestExtension,
-  clockRuns, deadlineStatus, eventIsAbout, sortByUrgency, transition, DUE_SOON_MS,
-  type Party, type TaskCommand, type TaskState,
+  TASK_STATES, actionBody, availableCommands, canDecideExtension, canRequestExtension,
+  clockRuns, deadlineStatus, eventIsAbout, sortByUrgency, DUE_SOON_MS,
+  type TaskCommand, type TaskState,
 } from './tasks'
 
-// The table of WORKFLOWS.md / server/src/domain/task.rs, written out: everything else is refused.
-const ALLOWED: [TaskState, Party, TaskCommand, TaskState][] = [
-  ['created', 'setter', 'dispatch', 'dispatched'],
-  ['created', 'setter', 'cancel', 'cancelled'],
-  ['dispatched', 'assignee', 'acknowledge', 'acknowledged'],
-  ['dispatched', 'assignee', 'return', 'returned'],
-  ['dispatched', 'setter', 'cancel', 'cancelled'],
-  ['acknowledged', 'assignee', 'start', 'in_progress'],
-  ['acknowledged', 'assignee', 'submit', 'submitted'],
-  ['acknowledged', 'assignee', 'return', 'returned'],
-  ['acknowledged', 'setter', 'cancel', 'cancelled'],
-  ['in_progress', 'assignee', 'submit', 'submitted'],
-  ['in_progress', 'setter', 'cancel', 'cancelled'],
-  ['submitted', 'setter', 'verify', 'verified'],
-  ['submitted', 'setter', 'reopen', 'in_progress'],
-  ['verified', 'setter', 'close', 'closed'],
-  ['returned', 'setter', 'reassign', 'dispatched'],
-  ['returned', 'setter', 'cancel', 'cancelled'],
-]
+/** An offer as the server sends it: allowed, or refused with `rule`. */
+const offer = (command: string, rule: string | null = null): CommandOffer => ({
+  command, label_zh: command, label_en: command, allowed: rule === null, rule,
+})
 
-describe('the task state machine', () => {
-  it('allows exactly the transitions of the server and leads where the server does', () => {
-    let allowed = 0
-    for (const state of TASK_STATES) {
-      for (const party of ['setter', 'assignee'] as Party[]) {
-        for (const command of TASK_COMMANDS) {
-          const expected = ALLOWED.find(([s, p, c]) => s === state && p === party && c === command)
-          expect(transition(state, party, command), `${party} ${command} on ${state}`).toBe(expected ? expected[3] : null)
-          if (expected) allowed++
-        }
-      }
-    }
-    expect(allowed).toBe(ALLOWED.length)
+describe('the commands of a task', () => {
+  it('are the ones the server allows, in the server order', () => {
+    const commands = [
+      offer('dispatch', 'a task can be dispatched only while it is a draft; it is now acknowledged'),
+      offer('start'),
+      offer('submit'),
+      offer('return'),
+      offer('cancel', 'only the setting body may cancel a task'),
+    ]
+    expect(availableCommands({ commands })).toEqual(['start', 'submit', 'return'])
+    expect(availableCommands({ commands: [] })).toEqual([])
   })
 
-  it('offers the buttons in the server order', () => {
-    expect(availableCommands('dispatched', 'assignee')).toEqual(['acknowledge', 'return'])
-    expect(availableCommands('dispatched', 'setter')).toEqual(['cancel'])
-    expect(availableCommands('submitted', 'setter')).toEqual(['verify', 'reopen'])
-    expect(availableCommands('acknowledged', 'assignee')).toEqual(['start', 'submit', 'return'])
-    expect(availableCommands('closed', 'setter')).toEqual([])
-    expect(availableCommands('cancelled', 'assignee')).toEqual([])
+  it('leave out a command this client does not know how to give', () => {
+    expect(availableCommands({ commands: [offer('escalate'), offer('verify')] })).toEqual(['verify'])
   })
 
-  it('runs the clock from dispatch until the feedback is submitted', () => {
+  it('run the clock from dispatch until the feedback is submitted', () => {
     expect(TASK_STATES.filter(clockRuns)).toEqual(['dispatched', 'acknowledged', 'in_progress'])
   })
 })
@@ -78,20 +57,15 @@ describe('the body of a command', () => {
 })
 
 describe('extensions', () => {
-  const task = { state: 'in_progress' as TaskState, my_party: 'assignee' as Party, due_at: 10_000 }
-  it('are asked by the assignee while working, before the deadline, one at a time', () => {
-    expect(canRequestExtension(task, [], 9_999)).toBe(true)
-    expect(canRequestExtension(task, [], 10_000)).toBe(false)
-    expect(canRequestExtension(task, [{ state: 'pending' }], 0)).toBe(false)
-    expect(canRequestExtension(task, [{ state: 'refused' }], 0)).toBe(true)
-    expect(canRequestExtension({ ...task, my_party: 'setter' }, [], 0)).toBe(false)
-    expect(canRequestExtension({ ...task, state: 'dispatched' }, [], 0)).toBe(false)
+  it('are asked for when the server offers it', () => {
+    expect(canRequestExtension({ extension_commands: [offer('request_extension'), offer('decide_extension', 'no')] })).toBe(true)
+    expect(canRequestExtension({ extension_commands: [offer('request_extension', 'only the assigned body may ask')] })).toBe(false)
   })
-  it('are decided by the setter while the clock runs', () => {
-    expect(canDecideExtension({ state: 'in_progress', my_party: 'setter' }, { state: 'pending' })).toBe(true)
-    expect(canDecideExtension({ state: 'in_progress', my_party: 'assignee' }, { state: 'pending' })).toBe(false)
-    expect(canDecideExtension({ state: 'submitted', my_party: 'setter' }, { state: 'pending' })).toBe(false)
-    expect(canDecideExtension({ state: 'in_progress', my_party: 'setter' }, { state: 'granted' })).toBe(false)
+  it('are decided when the server offers it, for a pending request only', () => {
+    const task = { extension_commands: [offer('request_extension', 'no'), offer('decide_extension')] }
+    expect(canDecideExtension(task, { state: 'pending' })).toBe(true)
+    expect(canDecideExtension(task, { state: 'granted' })).toBe(false)
+    expect(canDecideExtension({ extension_commands: [offer('decide_extension', 'only the setting body')] }, { state: 'pending' })).toBe(false)
   })
 })
 

@@ -1,9 +1,10 @@
-// Tasks (任务 / 督办): the shapes the server answers and the rules a page needs to offer only
-// what the server will accept. The state machine mirrors `server/src/domain/task.rs`
-// (`transition`, `available_commands`, `may_request_extension`, `may_decide_extension`); the
-// server stays the judge, this only decides which buttons to show. The requests about tasks
-// are at the end.
+// Tasks (任务 / 督办): the shapes the server answers, how a command's body is built, and how a
+// task stands against its deadline. Which commands a party may give now is the server's to say:
+// every task carries them (`commands`, and `extension_commands` on the detail), allowed or
+// refused with the rule, and pages render their buttons from those (see `./commands`); this
+// module keeps no copy of the state machine. The requests about tasks are at the end.
 import { get, post, request } from './api'
+import { allowedCommands, isOffered, type CommandOffer } from './commands'
 
 export const TASK_STATES = [
   'created', 'dispatched', 'acknowledged', 'in_progress', 'submitted', 'verified', 'closed', 'returned', 'cancelled',
@@ -49,6 +50,8 @@ export interface Task {
   created_at: number
   updated_at: number
   my_party: Party
+  /** Every command for the caller's side, allowed now or refused with the rule (server order). */
+  commands: CommandOffer[]
 }
 
 export interface HistoryEntry {
@@ -95,20 +98,8 @@ export interface TaskDetail extends Task {
   history: HistoryEntry[]
   attachments: Attachment[]
   extensions: Extension[]
-}
-
-/** Which party may give each command. */
-export const COMMAND_PARTY: Record<TaskCommand, Party> = {
-  dispatch: 'setter',
-  acknowledge: 'assignee',
-  start: 'assignee',
-  submit: 'assignee',
-  verify: 'setter',
-  reopen: 'setter',
-  close: 'setter',
-  return: 'assignee',
-  reassign: 'setter',
-  cancel: 'setter',
+  /** `request_extension` and `decide_extension`, allowed now or refused with the rule. */
+  extension_commands: CommandOffer[]
 }
 
 export function isFinal(state: TaskState): boolean {
@@ -120,36 +111,10 @@ export function clockRuns(state: TaskState): boolean {
   return state === 'dispatched' || state === 'acknowledged' || state === 'in_progress'
 }
 
-/** Where `command` by `party` leads from `state`, or null when the server would refuse it. */
-export function transition(state: TaskState, party: Party, command: TaskCommand): TaskState | null {
-  if (isFinal(state) || COMMAND_PARTY[command] !== party) return null
-  switch (command) {
-    case 'dispatch':
-      return state === 'created' ? 'dispatched' : null
-    case 'acknowledge':
-      return state === 'dispatched' ? 'acknowledged' : null
-    case 'return':
-      return state === 'dispatched' || state === 'acknowledged' ? 'returned' : null
-    case 'start':
-      return state === 'acknowledged' ? 'in_progress' : null
-    case 'submit':
-      return state === 'acknowledged' || state === 'in_progress' ? 'submitted' : null
-    case 'verify':
-      return state === 'submitted' ? 'verified' : null
-    case 'reopen':
-      return state === 'submitted' ? 'in_progress' : null
-    case 'close':
-      return state === 'verified' ? 'closed' : null
-    case 'reassign':
-      return state === 'returned' ? 'dispatched' : null
-    case 'cancel':
-      return ['created', 'dispatched', 'acknowledged', 'in_progress', 'returned'].includes(state) ? 'cancelled' : null
-  }
-}
-
-/** The commands `party` may give now, in button order. */
-export function availableCommands(state: TaskState, party: Party): TaskCommand[] {
-  return TASK_COMMANDS.filter((command) => transition(state, party, command) !== null)
+/** The commands the server allows the caller now, in button order. */
+export function availableCommands(task: Pick<Task, 'commands'>): TaskCommand[] {
+  const known = new Set<string>(TASK_COMMANDS)
+  return allowedCommands(task.commands).filter((c): c is TaskCommand => known.has(c))
 }
 
 /** What a command needs written: feedback (submit), a reason (return, reopen, cancel), or nothing. */
@@ -194,19 +159,14 @@ export function actionBody(
   return { body }
 }
 
-/** Whether the assignee may ask for an extension now (before the deadline, one at a time). */
-export function canRequestExtension(task: Pick<Task, 'state' | 'my_party' | 'due_at'>, extensions: Pick<Extension, 'state'>[], now: number): boolean {
-  return (
-    task.my_party === 'assignee' &&
-    (task.state === 'acknowledged' || task.state === 'in_progress') &&
-    now < task.due_at &&
-    !extensions.some((e) => e.state === 'pending')
-  )
+/** Whether the server lets the caller ask for more time now (the assignee, before the deadline, one at a time). */
+export function canRequestExtension(task: Pick<TaskDetail, 'extension_commands'>): boolean {
+  return isOffered(task.extension_commands, 'request_extension')
 }
 
-/** Whether the setter may answer a pending extension request now. */
-export function canDecideExtension(task: Pick<Task, 'state' | 'my_party'>, extension: Pick<Extension, 'state'>): boolean {
-  return task.my_party === 'setter' && clockRuns(task.state) && extension.state === 'pending'
+/** Whether the server lets the caller answer this extension request now (the setter, while the clock runs). */
+export function canDecideExtension(task: Pick<TaskDetail, 'extension_commands'>, extension: Pick<Extension, 'state'>): boolean {
+  return extension.state === 'pending' && isOffered(task.extension_commands, 'decide_extension')
 }
 
 /** Whether the caller may attach evidence and comment: either party, while not final. */

@@ -333,6 +333,211 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/meetings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The meetings the caller's body convenes or is invited to, and those a bureau supervises. */
+        get: operations["meetings_list"];
+        put?: never;
+        /** Convenes a meeting in draft: its space, its minutes document and the invitations. */
+        post: operations["meetings_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/annual-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 年度协调会议: which judicial bureaus held or scheduled their annual meeting of a year. */
+        get: operations["meetings_annual_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A meeting with its invitations, agenda and the caller's commands. */
+        get: operations["meetings_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Gives a command (the meeting's `command_offers` say which the caller may give now). */
+        post: operations["meetings_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/agenda": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Proposes an agenda item (议题): the convener's is accepted at once. */
+        post: operations["meetings_propose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/agenda/{item}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The convener accepts or rejects a proposed agenda item. */
+        post: operations["meetings_decide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/agenda/{item}/outcome": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The convener records (or corrects) what came of an accepted item. */
+        post: operations["meetings_outcome"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/calendar.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The meeting as an RFC 5545 calendar entry, for the participants' calendars. */
+        get: operations["meetings_calendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/check-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 签到: the convener records whether an invited body attended. */
+        post: operations["meetings_check_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/invitations/{org_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An invited body's answer (参会回执): confirm, delegate or decline. */
+        post: operations["meetings_answer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/invitees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Invites one more body; once the notice is out, it gets the notice too. */
+        post: operations["meetings_invite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meetings/{id}/invitees/{org_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraws a body's invitation; once the notice is out, the body is told. */
+        delete: operations["meetings_uninvite"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/meetings/{id}/minutes": {
         parameters: {
             query?: never;
@@ -502,6 +707,126 @@ export type paths = {
         get: operations["minutes_artefact"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's body's received or sent notifications, newest first. */
+        get: operations["notices_list"];
+        put?: never;
+        /** Sends a notification to one or more bodies. */
+        post: operations["notices_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version with its receipts and its series; a receiving person's opening marks it read. */
+        get: operations["notices_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notices/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 签收: a signed-in person acknowledges the version for their body (never an API token). */
+        post: operations["notices_acknowledge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notices/{id}/correct": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 更正: a new version with new text replaces this one, to be acknowledged again. */
+        post: operations["notices_correct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notices/{id}/recall": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 撤回: a new version saying why replaces this one, to be acknowledged again. */
+        post: operations["notices_recall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notices/{id}/receipts/{org_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The sender closes one receiving body's exchange, after its reply. */
+        post: operations["notices_close"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notices/{id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The receiving body's one reply, when the notification asks for one. */
+        post: operations["notices_reply"];
         delete?: never;
         options?: never;
         head?: never;
@@ -775,6 +1100,143 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's body's tasks: assigned and open, overdue, or set by it. */
+        get: operations["tasks_list"];
+        put?: never;
+        /** 交办: sets a task for another body, dispatched at once unless a draft is asked for. */
+        post: operations["tasks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task with its history, evidence, extension requests and the caller's commands. */
+        get: operations["tasks_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/actions/{command}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Gives a command (the task's `commands` say which the caller may give now, and why not). */
+        post: operations["tasks_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attaches one evidence file, sent as the raw body with its own `Content-Type`. */
+        post: operations["tasks_attach"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/attachments/{attachment}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An evidence file, as a download of the type it was uploaded with. */
+        get: operations["tasks_download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A comment in the task's history; the other side is told. */
+        post: operations["tasks_comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/extensions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 延期申请: the assignee asks for a later deadline, before the current one passes. */
+        post: operations["tasks_request_extension"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/extensions/{extension}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The setter grants (the deadline moves) or refuses a pending extension request. */
+        post: operations["tasks_decide_extension"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -993,6 +1455,86 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        /** @description A body invited after the meeting was convened (`POST /api/meetings/{id}/invitees`). */
+        AddInvitee: {
+            org_id: string;
+            /** @description `member` (the default) or `observer`. */
+            role?: components["schemas"]["SpaceRole"];
+            /**
+             * Format: int64
+             * @description The revision the caller read.
+             */
+            revision: number;
+        };
+        /** @description An agenda item (议题). */
+        AgendaItemBody: {
+            id: string;
+            meeting_id: string;
+            /**
+             * Format: int64
+             * @description 1, 2, 3, … in the order proposed.
+             */
+            seq: number;
+            title: string;
+            /** @description Empty when none was given. */
+            note: string;
+            proposed_by: string;
+            proposed_by_org_id: string;
+            state: components["schemas"]["AgendaState"];
+            decided_by?: string | null;
+            /** Format: int64 */
+            decided_at?: number | null;
+            decision_note?: string | null;
+            outcome?: components["schemas"]["AgendaOutcome"] | null;
+            outcome_note?: string | null;
+            outcome_by?: string | null;
+            /** Format: int64 */
+            outcome_at?: number | null;
+            /** Format: int64 */
+            created_at: number;
+        };
+        /**
+         * @description What came of an agenda item at the meeting.
+         * @enum {string}
+         */
+        AgendaOutcome: "information" | "decision" | "task";
+        /**
+         * @description Where an agenda item (议题) is.
+         * @enum {string}
+         */
+        AgendaState: "proposed" | "accepted" | "rejected";
+        /**
+         * @description Where a judicial bureau stands with its annual meeting of one year.
+         * @enum {string}
+         */
+        AnnualStatus: "held" | "scheduled" | "none";
+        /** @description The annual obligation as the API answers it (`GET /api/meetings/annual-status`). */
+        AnnualStatusBody: {
+            /** Format: int32 */
+            year: number;
+            /** @description `MM-DD`: the day by which every bureau's annual meeting must be scheduled. */
+            due: string;
+            /** @description `YYYY-MM-DD` of the due day in that year. */
+            due_date: string;
+            bureaus: components["schemas"]["BureauStatus"][];
+        };
+        /**
+         * @description An invited body's answer (参会回执, `POST /api/meetings/{id}/invitations/{org_id}`,
+         *     `{"answer": "confirm", "attendee": "张三"}`), with exactly the field it needs.
+         */
+        Answer: {
+            attendee: components["schemas"]["Line"];
+            /** @enum {string} */
+            answer: "confirm";
+        } | {
+            delegate: components["schemas"]["Line"];
+            /** @enum {string} */
+            answer: "delegate";
+        } | {
+            reason: components["schemas"]["Note"];
+            /** @enum {string} */
+            answer: "decline";
+        };
         /**
          * @description An organization's API token, for agency systems. Acts as its organization, only for the
          *     actions its permissions name. Without its hash, so it is also what the API shows.
@@ -1014,6 +1556,31 @@ export type components = {
             last_used_at?: number | null;
             last_used_ip?: string | null;
         };
+        /** @description An evidence file of a task. */
+        AttachmentBody: {
+            id: string;
+            task_id: string;
+            name: string;
+            content_type: string;
+            /**
+             * Format: int64
+             * @description Bytes.
+             */
+            size: number;
+            /** @description Hex SHA-256 of the bytes. */
+            sha256: string;
+            uploaded_by: string;
+            uploaded_org_id?: string | null;
+            /** Format: int64 */
+            at: number;
+            /** @description Where the bytes are served, as a download. */
+            url: string;
+        };
+        /**
+         * @description Whether a body was at the meeting (签到).
+         * @enum {string}
+         */
+        Attendance: "attended" | "absent";
         /** @description A page of the trail, newest first. */
         AuditPage: {
             rows: components["schemas"]["AuditRow"][];
@@ -1056,11 +1623,27 @@ export type components = {
             zh: string;
             en: string;
         };
+        /** @description One judicial bureau's standing with its annual meeting (年度协调会议). */
+        BureauStatus: {
+            org_id: string;
+            code: string;
+            name: string;
+            region: string;
+            status: components["schemas"]["AnnualStatus"];
+            status_label_zh: string;
+            /** @description Nothing held or scheduled, and the due day has passed (督促). */
+            flagged: boolean;
+        };
         /** @description A year of the calendar: the days that differ from the usual Monday-to-Friday week. */
         CalendarYear: {
             /** Format: int32 */
             year: number;
             days: components["schemas"]["ListedDay"][];
+        };
+        /** @description Attendance (`POST /api/meetings/{id}/check-in`). */
+        CheckInInput: {
+            org_id: string;
+            attendance: components["schemas"]["Attendance"];
         };
         /** @description One check of the verifier (`layout`, `signatures`, `signing order`, …). */
         CheckResult: {
@@ -1080,6 +1663,15 @@ export type components = {
             /** @description When not allowed: the rule that refuses it, for a person. */
             rule?: string | null;
         };
+        /** @description A comment (`POST /api/tasks/{id}/comments`). */
+        CommentInput: {
+            body: components["schemas"]["Text"];
+        };
+        /** @description A correction's new text (`POST /api/notices/{id}/correct`). */
+        CorrectInput: {
+            title: components["schemas"]["Title"];
+            body: components["schemas"]["Text"];
+        };
         /** @description A document to add to a space (`POST /api/spaces/{id}/docs`). */
         CreateDoc: {
             title: string;
@@ -1089,6 +1681,30 @@ export type components = {
              *     or member bodies); absent for the other roles.
              */
             owner_org_id?: string | null;
+        };
+        /** @description What the convener writes to convene a meeting (`POST /api/meetings`). */
+        CreateMeeting: {
+            kind: components["schemas"]["MeetingKind"];
+            title: components["schemas"]["Title"];
+            /**
+             * Format: int64
+             * @description Unix milliseconds, in the future.
+             */
+            starts_at: number;
+            /**
+             * Format: int64
+             * @description Unix milliseconds, after `starts_at`, at most [`MAX_DURATION_MS`] later.
+             */
+            ends_at: number;
+            place?: components["schemas"]["Line"] | null;
+            online_link?: components["schemas"]["WebLink"] | null;
+            /**
+             * Format: int64
+             * @description When invited bodies must have answered: after now, before the start.
+             */
+            reply_due_at?: number | null;
+            /** @description At least one body, each once, never the convener. */
+            invited: components["schemas"]["InviteInput"][];
         };
         /** @description An organization to create. */
         CreateOrg: {
@@ -1116,6 +1732,26 @@ export type components = {
         CreateSpace: {
             kind: components["schemas"]["SpaceKind"];
             title: string;
+        };
+        /** @description What the caller writes to set a task (`POST /api/tasks`). */
+        CreateTask: {
+            title: components["schemas"]["Title"];
+            body: components["schemas"]["Text"];
+            feedback_required?: components["schemas"]["Note"] | null;
+            assignee_org_id: string;
+            limit?: components["schemas"]["TimeLimit"] | null;
+            /**
+             * Format: int64
+             * @description The deadline as an instant, Unix milliseconds, in the future; or give `limit`.
+             */
+            due_at?: number | null;
+            source?: components["schemas"]["TaskSource"] | null;
+            source_ref?: components["schemas"]["Reference"] | null;
+            /**
+             * @description Send it to the assignee at once (the default), starting its clock; `false` keeps a
+             *     draft (待下发) to dispatch later.
+             */
+            dispatch?: boolean;
         };
         /** @description A token to create. */
         CreateToken: {
@@ -1165,6 +1801,17 @@ export type components = {
          * @enum {string}
          */
         DayKind: "holiday" | "workday";
+        /** @description An answered extension request and the task as it is now. */
+        DecidedExtension: {
+            extension: components["schemas"]["ExtensionBody"];
+            task: components["schemas"]["TaskBody"];
+        };
+        /** @description The setter's answer to an extension request. */
+        DecisionInput: {
+            /** @description `true` moves the deadline to the one asked for. */
+            grant: boolean;
+            note?: components["schemas"]["Reason"] | null;
+        };
         /** @description One attempt to deliver an event to a webhook, as the delivery log stores and shows it. */
         Delivery: {
             id: string;
@@ -1219,6 +1866,28 @@ export type components = {
             /** @description The public key as SPKI PEM (`-----BEGIN PUBLIC KEY-----`), Ed25519. */
             public_key_pem: string;
         };
+        /** @description A line of a task's history: a transition, a comment, a file, an extension, a reminder. */
+        EntryBody: {
+            /**
+             * Format: int64
+             * @description 1, 2, 3, … in the order written.
+             */
+            seq: number;
+            /** Format: int64 */
+            at: number;
+            /** @description `None` for the system. */
+            user_id?: string | null;
+            name?: string | null;
+            org_id?: string | null;
+            kind: components["schemas"]["HistoryEntryKind"];
+            command?: components["schemas"]["TaskCommand"] | null;
+            from?: components["schemas"]["TaskState"] | null;
+            to?: components["schemas"]["TaskState"] | null;
+            /** @description What the person wrote: the comment, the feedback, the reason. */
+            body?: string | null;
+            /** @description What else the line records (a file's name and digest, an extension's dates). */
+            detail: Record<string, never>;
+        };
         /** @description The body of every error answer: `{"error": {"code": "...", "message": "..."}}`. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -1256,12 +1925,47 @@ export type components = {
                 [key: string]: unknown;
             };
         };
+        /** @description An extension request (延期申请) and its answer. */
+        ExtensionBody: {
+            id: string;
+            task_id: string;
+            requested_by: string;
+            /** Format: int64 */
+            requested_at: number;
+            /** Format: int64 */
+            new_due_at: number;
+            reason: string;
+            state: components["schemas"]["ExtensionState"];
+            decided_by?: string | null;
+            /** Format: int64 */
+            decided_at?: number | null;
+            decision_note?: string | null;
+        };
+        /** @description An extension request (延期申请, `POST /api/tasks/{id}/extensions`). */
+        ExtensionInput: {
+            /**
+             * Format: int64
+             * @description The deadline asked for, Unix milliseconds: later than the current one.
+             */
+            new_due_at: number;
+            reason: components["schemas"]["Reason"];
+        };
+        /**
+         * @description The answer to an extension request (延期申请).
+         * @enum {string}
+         */
+        ExtensionState: "pending" | "granted" | "refused";
         /**
          * Format: binary
          * @description A file's bytes as they are, as the OpenAPI document describes a download or an upload (a
          *     bundle, a stored artefact): a string of binary format, not an array of numbers.
          */
         FileBody: string;
+        /**
+         * Format: binary
+         * @description A file's bytes, for the description.
+         */
+        FileBytes: string;
         /** @description What the manager may say when freezing. */
         FreezeInput: {
             /**
@@ -1276,6 +1980,11 @@ export type components = {
             /** @description `ok` (the process serves HTTP) or `ready` (the database answers too). */
             status: string;
         };
+        /**
+         * @description What a line of a task's history records.
+         * @enum {string}
+         */
+        HistoryEntryKind: "transition" | "comment" | "attachment" | "extension_requested" | "extension_decided" | "reminder" | "overdue" | "escalated";
         /** @description A page of the inbox, newest first. */
         InboxPage: {
             events: components["schemas"]["EventBody"][];
@@ -1284,6 +1993,45 @@ export type components = {
              * @description Where the next (older) page starts (`?before=`); `null` at the end.
              */
             next_before: number | null;
+        };
+        /** @description An invited body's invitation: its answer (参会回执) and its attendance (签到). */
+        InvitationBody: {
+            org_id: string;
+            /** @description The body's Chinese name. */
+            org_name: string;
+            role: components["schemas"]["SpaceRole"];
+            state: components["schemas"]["InvitationState"];
+            state_label_zh: string;
+            /** @description Who attends (confirmed). */
+            attendee?: string | null;
+            /** @description Who attends instead (delegated). */
+            delegate?: string | null;
+            /** @description Why not (declined). */
+            reason?: string | null;
+            attendance?: components["schemas"]["Attendance"] | null;
+            answered_by?: string | null;
+            /** Format: int64 */
+            answered_at?: number | null;
+            checked_in_by?: string | null;
+            /** Format: int64 */
+            checked_in_at?: number | null;
+            /**
+             * @description The answers (`confirm`, `delegate`, `decline`) for the caller's body, allowed now or
+             *     refused with the rule: allowed only on its own invitation, while the meeting is
+             *     scheduled.
+             */
+            commands: components["schemas"]["CommandOffer"][];
+        };
+        /**
+         * @description An invited body's answer (参会回执).
+         * @enum {string}
+         */
+        InvitationState: "pending" | "confirmed" | "delegated" | "declined";
+        /** @description A body to invite, and how it takes part. */
+        InviteInput: {
+            org_id: string;
+            /** @description `member` (参会, the default) or `observer` (列席). */
+            role?: components["schemas"]["SpaceRole"];
         };
         /** @description The caller's keys, newest first. */
         KeyList: {
@@ -1317,6 +2065,8 @@ export type components = {
          * @enum {string}
          */
         Level: "province" | "city" | "county" | "township";
+        /** @description one line, trimmed, 1 to 200 characters */
+        Line: string;
         /** @description One listed day. */
         ListedDay: {
             /** @description `YYYY-MM-DD`. */
@@ -1378,6 +2128,138 @@ export type components = {
             /** @description `session` or `token`. */
             via: string;
         };
+        /**
+         * @description A command on a meeting with exactly its fields (`POST /api/meetings/{id}/actions`,
+         *     `{"command": "postpone", "revision": 2, "starts_at": …}`). Every command names the
+         *     revision the caller read; a meeting changed since is refused (409). Times are Unix
+         *     milliseconds.
+         */
+        MeetingAction: {
+            /** Format: int64 */
+            revision: number;
+            /** Format: int64 */
+            starts_at?: number | null;
+            /** Format: int64 */
+            ends_at?: number | null;
+            /** Format: int64 */
+            reply_due_at?: number | null;
+            /** @enum {string} */
+            command: "issue_notice";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "start";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "end";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** Format: int64 */
+            starts_at: number;
+            /** Format: int64 */
+            ends_at?: number | null;
+            /** Format: int64 */
+            reply_due_at?: number | null;
+            reason?: components["schemas"]["Note"] | null;
+            /** @enum {string} */
+            command: "postpone";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Note"];
+            /** @enum {string} */
+            command: "cancel";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "close";
+        };
+        /** @description A meeting as one body sees it, with what that body may do to it now. */
+        MeetingBody: {
+            /** @description The meeting's space id. */
+            id: string;
+            kind: components["schemas"]["MeetingKind"];
+            kind_label_zh: string;
+            kind_label_en: string;
+            title: string;
+            convener_org_id: string;
+            convener_name: string;
+            /** @description The administrative division code of the convener's region. */
+            region: string;
+            /** Format: int64 */
+            starts_at: number;
+            /** Format: int64 */
+            ends_at: number;
+            place?: string | null;
+            online_link?: string | null;
+            /** Format: int64 */
+            reply_due_at?: number | null;
+            state: components["schemas"]["MeetingState"];
+            state_label_zh: string;
+            state_label_en: string;
+            /** Format: int64 */
+            revision: number;
+            minutes_doc_id: string;
+            /** @description Why it was cancelled, or why it was last postponed. */
+            reason?: string | null;
+            /** Format: int64 */
+            started_at?: number | null;
+            /** Format: int64 */
+            ended_at?: number | null;
+            created_by: string;
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            updated_at: number;
+            invitations: components["schemas"]["InvitationBody"][];
+            /** @description The caller's body's part in the meeting. */
+            my_role: components["schemas"]["MeetingParty"];
+            /**
+             * @description The commands the caller's body may give now, by name (kept for the clients that read
+             *     it; `command_offers` says the same with the reasons).
+             */
+            commands: components["schemas"]["MeetingCommand"][];
+            /**
+             * @description Every command of a meeting for the caller's body, in button order: allowed now, or
+             *     refused with the rule that says why. Pages render their buttons from it.
+             */
+            command_offers: components["schemas"]["CommandOffer"][];
+            /** @description The meeting as an RFC 5545 calendar entry. */
+            calendar_url: string;
+        };
+        /**
+         * @description What is asked of a meeting.
+         * @enum {string}
+         */
+        MeetingCommand: "issue_notice" | "start" | "end" | "postpone" | "cancel" | "close";
+        /** @description A meeting with its agenda (`GET /api/meetings/{id}`). */
+        MeetingDetailBody: components["schemas"]["MeetingBody"] & {
+            agenda: components["schemas"]["AgendaItemBody"][];
+        };
+        /**
+         * @description What kind of meeting it is.
+         * @enum {string}
+         */
+        MeetingKind: "annual" | "consultation" | "case_consultation" | "joint";
+        /** @description The meetings the caller's body sees (`GET /api/meetings`). */
+        MeetingPage: {
+            meetings: components["schemas"]["MeetingBody"][];
+        };
+        /**
+         * @description Who gives a meeting command.
+         * @enum {string}
+         */
+        MeetingParty: "convener" | "invitee" | "supervisor" | "system";
+        /**
+         * @description Where a meeting is in its life.
+         * @enum {string}
+         */
+        MeetingState: "draft" | "scheduled" | "in_progress" | "ended" | "closed" | "cancelled";
         /** @description One organization's part in a space. */
         MemberBody: {
             org_id: string;
@@ -1389,6 +2271,79 @@ export type components = {
          */
         MinutesView: components["schemas"]["SignedView"] & {
             meeting_id: string;
+        };
+        /** @description a note, trimmed, 1 to 2000 characters; line breaks allowed */
+        Note: string;
+        /** @description One version of a notification, as stored. */
+        NoticeBody: {
+            id: string;
+            /** @description The id of the series' first version; every correction and recall shares it. */
+            series_id: string;
+            /**
+             * Format: int64
+             * @description 1, 2, 3, … in the series.
+             */
+            version: number;
+            version_kind: components["schemas"]["VersionKind"];
+            kind: components["schemas"]["NoticeKind"];
+            kind_label_zh: string;
+            kind_label_en: string;
+            sender_org_id: string;
+            created_by: string;
+            title: string;
+            body: string;
+            requires_ack: boolean;
+            requires_reply: boolean;
+            /** Format: int64 */
+            reply_due_at?: number | null;
+            /**
+             * Format: int64
+             * @description T1: when bodies that have not acknowledged are reminded.
+             */
+            remind_at?: number | null;
+            /**
+             * Format: int64
+             * @description T2: when they are reported to their heads and the sender.
+             */
+            escalate_at?: number | null;
+            state: components["schemas"]["NoticeState"];
+            /** Format: int64 */
+            sent_at?: number | null;
+            /** Format: int64 */
+            created_at: number;
+        };
+        /** @description A version with the versions of its series (`GET /api/notices/{id}`). */
+        NoticeDetailBody: components["schemas"]["NoticeViewBody"] & {
+            /** @description Every version of the series, oldest first. */
+            versions: components["schemas"]["VersionBody"][];
+            /** @description The newest version's id: the one to act on. */
+            newest_id: string;
+        };
+        /** @enum {string} */
+        NoticeKind: "information" | "case_letter";
+        /** @description A page of a box (`GET /api/notices`). */
+        NoticePage: {
+            notices: components["schemas"]["NoticeViewBody"][];
+        };
+        /**
+         * @description Which side of a notification the caller's body is on.
+         * @enum {string}
+         */
+        NoticeSide: "sender" | "recipient";
+        /**
+         * @description Where one version of a notification is, from the sender's side.
+         * @enum {string}
+         */
+        NoticeState: "draft" | "sent" | "superseded";
+        /** @description A version as the caller sees it: the sender sees every receipt, a receiving body its own. */
+        NoticeViewBody: components["schemas"]["NoticeBody"] & {
+            my_role: components["schemas"]["NoticeSide"];
+            receipts: components["schemas"]["ReceiptBody"][];
+            /**
+             * @description The version's commands (`send`, `correct`, `recall`) for the sender, allowed now or
+             *     refused with the rule; empty for a receiving body, which gives none.
+             */
+            commands: components["schemas"]["CommandOffer"][];
         };
         /**
          * @description What kind of body an organization is (DOMAIN.md, "Who uses it").
@@ -1421,6 +2376,16 @@ export type components = {
             /** Format: int64 */
             updated_at: number;
         };
+        /** @description An item's outcome (`POST /api/meetings/{id}/agenda/{item}/outcome`). */
+        OutcomeInput: {
+            outcome: components["schemas"]["AgendaOutcome"];
+            note?: components["schemas"]["Note"] | null;
+        };
+        /**
+         * @description Which side of a task a body is on.
+         * @enum {string}
+         */
+        Party: "setter" | "assignee";
         /** @description A change of one's own password. */
         PasswordChange: {
             current: string;
@@ -1444,6 +2409,11 @@ export type components = {
             /** @description The signed checkpoint of `size`, so the proof's root can be checked against the key. */
             checkpoint: string;
         };
+        /** @description An agenda item (`POST /api/meetings/{id}/agenda`). */
+        ProposeInput: {
+            title: components["schemas"]["Title"];
+            note?: components["schemas"]["Note"] | null;
+        };
         /** @description An OpenID provider people of some bodies sign in through. */
         ProviderLink: {
             id: string;
@@ -1451,6 +2421,54 @@ export type components = {
             /** @description Where the browser goes to start signing in (`/auth/oidc/{id}/login`). */
             login_url: string;
         };
+        /** @description why, trimmed, 1 to 20000 characters; line breaks allowed */
+        Reason: string;
+        /** @description Why the notification is recalled (`POST /api/notices/{id}/recall`). */
+        RecallInput: {
+            reason: components["schemas"]["Reason"];
+        };
+        /** @description One receiving body's receipt of one version, with what the caller may do to it now. */
+        ReceiptBody: {
+            notice_id: string;
+            org_id: string;
+            state: components["schemas"]["ReceiptState"];
+            state_label_zh: string;
+            state_label_en: string;
+            /** Format: int64 */
+            delivered_at: number;
+            /**
+             * Format: int64
+             * @description 已阅: when someone of the body first opened it.
+             */
+            read_at?: number | null;
+            read_by?: string | null;
+            /**
+             * Format: int64
+             * @description 签收: when, by whom (a user id) and the name they signed with.
+             */
+            acknowledged_at?: number | null;
+            acknowledged_by?: string | null;
+            acknowledged_by_name?: string | null;
+            /** Format: int64 */
+            replied_at?: number | null;
+            replied_by?: string | null;
+            reply?: string | null;
+            /** Format: int64 */
+            closed_at?: number | null;
+            /**
+             * @description The receipt's commands for the caller's side (`acknowledge` and `reply` for the
+             *     receiving body, `close` for the sender; `read` happens by opening it), allowed now or
+             *     refused with the rule. Pages render their buttons from it.
+             */
+            commands: components["schemas"]["CommandOffer"][];
+        };
+        /**
+         * @description Where one receiving body is with one version.
+         * @enum {string}
+         */
+        ReceiptState: "delivered" | "read" | "acknowledged" | "replied" | "closed";
+        /** @description one line, trimmed, 1 to 2000 characters */
+        Reference: string;
         /** @description A region and the regions directly below it. */
         RegionNode: components["schemas"]["RegionView"] & {
             children: components["schemas"]["RegionNode"][];
@@ -1475,10 +2493,30 @@ export type components = {
             /** @description Why the text must change: a decline or a change request. */
             reason: string;
         };
+        /** @description A receiving body's reply (`POST /api/notices/{id}/reply`). */
+        ReplyInput: {
+            body: components["schemas"]["Text"];
+        };
         /** @description Why a key is revoked. */
         RevokeInput: {
             /** @description A lost device, a left job: for the log and the audit trail. */
             reason: string;
+        };
+        /** @description What the sender writes (`POST /api/notices`). */
+        SendNotice: {
+            kind: components["schemas"]["NoticeKind"];
+            title: components["schemas"]["Title"];
+            body: components["schemas"]["Text"];
+            /** @description The receiving bodies' organization ids: at least one, each once, not the sender. */
+            recipients: string[];
+            /** @description Whether each body must acknowledge it (签收); `true` when not given. */
+            requires_ack?: boolean;
+            requires_reply?: boolean;
+            /**
+             * Format: int64
+             * @description When a reply is due, Unix milliseconds; only with `requires_reply`.
+             */
+            reply_due_at?: number | null;
         };
         /** @description One's own live sessions, most recently used first. */
         SessionList: {
@@ -1630,6 +2668,153 @@ export type components = {
             /** @description The caller's enrolled Ed25519 key that will sign. */
             key_id: string;
         };
+        /**
+         * @description A command on a task with exactly its fields (`POST /api/tasks/{id}/actions/{command}`:
+         *     the address names the command, the body carries its fields). Every command names the
+         *     revision the caller read; a task changed since is refused (409).
+         */
+        TaskAction: {
+            /** Format: int64 */
+            revision: number;
+            /** Format: int64 */
+            due_at?: number | null;
+            reason?: components["schemas"]["Reason"] | null;
+            /** @enum {string} */
+            command: "dispatch";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason?: components["schemas"]["Reason"] | null;
+            /** @enum {string} */
+            command: "acknowledge";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason?: components["schemas"]["Reason"] | null;
+            /** @enum {string} */
+            command: "start";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            feedback: components["schemas"]["Text"];
+            /** @enum {string} */
+            command: "submit";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason?: components["schemas"]["Reason"] | null;
+            /** @enum {string} */
+            command: "verify";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "reopen";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason?: components["schemas"]["Reason"] | null;
+            /** @enum {string} */
+            command: "close";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "return";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            assignee_org_id: string;
+            /** Format: int64 */
+            due_at?: number | null;
+            reason?: components["schemas"]["Reason"] | null;
+            /** @enum {string} */
+            command: "reassign";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "cancel";
+        };
+        /** @description A task as one of its parties sees it, with what that party may do to it now. */
+        TaskBody: {
+            id: string;
+            title: string;
+            body: string;
+            /** @description What the feedback must contain; empty when nothing particular is asked. */
+            feedback_required: string;
+            source: components["schemas"]["TaskSource"];
+            source_ref?: string | null;
+            /** @description 交办单位. */
+            setter_org_id: string;
+            /** @description 承办单位. */
+            assignee_org_id: string;
+            /** @description A user id (`token:<id>` for an API token). */
+            created_by: string;
+            state: components["schemas"]["TaskState"];
+            state_label_zh: string;
+            state_label_en: string;
+            limit?: components["schemas"]["TimeLimit"] | null;
+            /**
+             * Format: int64
+             * @description When the clock started (dispatch), Unix milliseconds.
+             */
+            started_at?: number | null;
+            /** Format: int64 */
+            due_at: number;
+            /** @description The clock runs and the deadline has passed. */
+            overdue: boolean;
+            feedback?: string | null;
+            /** Format: int64 */
+            revision: number;
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            updated_at: number;
+            /** @description The caller's side of the task. */
+            my_party: components["schemas"]["Party"];
+            /**
+             * @description Every command of a task for the caller's side, in button order: allowed now, or
+             *     refused with the rule that says why. Pages render their buttons from it.
+             */
+            commands: components["schemas"]["CommandOffer"][];
+        };
+        /**
+         * @description What a party asks to do to a task.
+         * @enum {string}
+         */
+        TaskCommand: "dispatch" | "acknowledge" | "start" | "submit" | "verify" | "reopen" | "close" | "return" | "reassign" | "cancel";
+        /** @description A task with everything that happened to it (`GET /api/tasks/{id}`). */
+        TaskDetailBody: components["schemas"]["TaskBody"] & {
+            history: components["schemas"]["EntryBody"][];
+            attachments: components["schemas"]["AttachmentBody"][];
+            extensions: components["schemas"]["ExtensionBody"][];
+            /**
+             * @description Asking for more time (`request_extension`) and answering a pending request
+             *     (`decide_extension`), allowed now or refused with the rule.
+             */
+            extension_commands: components["schemas"]["CommandOffer"][];
+        };
+        /** @description A page of the caller's body's tasks (`GET /api/tasks`). */
+        TaskPage: {
+            tasks: components["schemas"]["TaskBody"][];
+        };
+        /**
+         * @description Where a task comes from.
+         * @enum {string}
+         */
+        TaskSource: "direct" | "agreed_item" | "dispute_decision" | "investigation" | "supervision";
+        /**
+         * @description Where a task is in its life. Overdue is not a state: it is an open task whose due time
+         *     has passed ([`TaskState::clock_runs`]).
+         * @enum {string}
+         */
+        TaskState: "created" | "dispatched" | "acknowledged" | "in_progress" | "submitted" | "verified" | "closed" | "returned" | "cancelled";
+        /** @description text, trimmed, 1 to 20000 characters; line breaks allowed */
+        Text: string;
         /** @description A websocket ticket: connect to `url` within a minute. */
         Ticket: {
             ticket: string;
@@ -1645,6 +2830,28 @@ export type components = {
         };
         /** @enum {string} */
         TicketAccess: "read" | "write";
+        /**
+         * @description How long something may take, and in which unit it is counted. JSON:
+         *     `{"unit": "working_days", "amount": 10}`.
+         */
+        TimeLimit: {
+            /** Format: int32 */
+            amount: number;
+            /** @enum {string} */
+            unit: "calendar_days";
+        } | {
+            /** Format: int32 */
+            amount: number;
+            /** @enum {string} */
+            unit: "working_days";
+        } | {
+            /** Format: int32 */
+            amount: number;
+            /** @enum {string} */
+            unit: "hours";
+        };
+        /** @description one line, trimmed, 1 to 200 characters */
+        Title: string;
         /** @description What a signer signs: the statement the server built and its DSSE PAE. */
         ToSign: {
             /**
@@ -1721,6 +2928,16 @@ export type components = {
             trusted_log: boolean;
             checks: components["schemas"]["CheckResult"][];
         };
+        /** @description One version of a series, for "corrected by …". */
+        VersionBody: {
+            id: string;
+            /** Format: int64 */
+            version: number;
+            version_kind: components["schemas"]["VersionKind"];
+            state: components["schemas"]["NoticeState"];
+            /** Format: int64 */
+            sent_at?: number | null;
+        };
         /** @description The version a command acts on. */
         VersionInput: {
             /**
@@ -1729,6 +2946,11 @@ export type components = {
              */
             version: number;
         };
+        /**
+         * @description What a version of a notification is.
+         * @enum {string}
+         */
+        VersionKind: "original" | "correction" | "recall";
         /** @description One frozen version, as the view lists it. */
         VersionSummary: {
             /** Format: int64 */
@@ -1739,6 +2961,8 @@ export type components = {
             /** Format: int64 */
             frozen_at: number;
         };
+        /** @description an https:// or http:// address, e.g. https://meet.example.gov.cn/123 */
+        WebLink: string;
         /** @description A body's outgoing webhook. Never carries the secret, so it is also what the API shows. */
         Webhook: {
             id: string;
@@ -2711,6 +3935,628 @@ export interface operations {
             };
         };
     };
+    meetings_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the meetings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingPage"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    meetings_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateMeeting"];
+            };
+        };
+        responses: {
+            /** @description the meeting, as its convener sees it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    meetings_annual_status: {
+        parameters: {
+            query?: {
+                /** @description The year (2000 to 2100); this year in office time when not given. */
+                year?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every bureau the caller may see */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnualStatusBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    meetings_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the meeting */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingDetailBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    meetings_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeetingAction"];
+            };
+        };
+        responses: {
+            /** @description the meeting after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    meetings_propose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposeInput"];
+            };
+        };
+        responses: {
+            /** @description the agenda item */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgendaItemBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    meetings_decide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting's id */
+                id: string;
+                /** @description the agenda item's id */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionInput"];
+            };
+        };
+        responses: {
+            /** @description the agenda item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgendaItemBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    meetings_outcome: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting's id */
+                id: string;
+                /** @description the agenda item's id */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OutcomeInput"];
+            };
+        };
+        responses: {
+            /** @description the agenda item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgendaItemBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    meetings_calendar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one VEVENT; its UID never changes, its SEQUENCE is the meeting's revision */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    meetings_check_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckInInput"];
+            };
+        };
+        responses: {
+            /** @description the invitation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    meetings_answer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting's id */
+                id: string;
+                /** @description the invited body: the caller's own */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Answer"];
+            };
+        };
+        responses: {
+            /** @description the invitation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    meetings_invite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the meeting's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddInvitee"];
+            };
+        };
+        responses: {
+            /** @description the meeting */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    meetings_uninvite: {
+        parameters: {
+            query: {
+                /** @description The revision the caller read. */
+                revision: number;
+            };
+            header?: never;
+            path: {
+                /** @description the meeting's id */
+                id: string;
+                /** @description the invited body */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the meeting */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     minutes_show: {
         parameters: {
             query?: never;
@@ -3120,6 +4966,387 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": components["schemas"]["FileBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    notices_list: {
+        parameters: {
+            query?: {
+                /** @description `received` (the default) or `sent`. */
+                box?: "received" | "sent";
+                /** @description Received only: just those not yet acknowledged. */
+                pending?: boolean;
+                /** @description At most this many (1 to 200; 50 when not given). */
+                limit?: number;
+                /** @description Skip this many. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of notifications */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticePage"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    notices_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendNotice"];
+            };
+        };
+        responses: {
+            /** @description version 1 of the notification */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    notices_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the version's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeDetailBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    notices_acknowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the version's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the body's receipt */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    notices_correct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the version's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectInput"];
+            };
+        };
+        responses: {
+            /** @description the new version */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    notices_recall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the version's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecallInput"];
+            };
+        };
+        responses: {
+            /** @description the new version */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    notices_close: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the version's id */
+                id: string;
+                /** @description the receiving body */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description that body's receipt */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    notices_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the version's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyInput"];
+            };
+        };
+        responses: {
+            /** @description the body's receipt */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptBody"];
                 };
             };
             /**
@@ -4197,6 +6424,450 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tasks_list: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `open` (the default: assigned to the caller's body, not finished), `overdue` or
+                 *     `set_by_us`.
+                 */
+                list?: "open" | "overdue" | "set_by_us";
+                /** @description At most this many (1 to 200; 50 when not given). */
+                limit?: number;
+                /** @description Skip this many. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of tasks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskPage"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tasks_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTask"];
+            };
+        };
+        responses: {
+            /** @description the task, as its setter sees it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tasks_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the task's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the task */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskDetailBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tasks_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the task's id */
+                id: string;
+                /** @description dispatch, acknowledge, start, submit, verify, reopen, close, return, reassign or cancel */
+                command: string;
+            };
+            cookie?: never;
+        };
+        /** @description the command's fields; `command` is the one the address names and may be left out */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskAction"];
+            };
+        };
+        responses: {
+            /** @description the task after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tasks_attach: {
+        parameters: {
+            query?: {
+                /** @description The file's name as the person knows it (`现场照片.jpg`). */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the task's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description the file's bytes; any media type, given as `Content-Type` */
+        requestBody: {
+            content: {
+                "application/octet-stream": components["schemas"]["FileBytes"];
+            };
+        };
+        responses: {
+            /** @description the stored attachment */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tasks_download: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the task's id */
+                id: string;
+                /** @description the attachment's id */
+                attachment: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's bytes, served as an attachment (`Content-Disposition`, `nosniff`, `sandbox`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBytes"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tasks_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the task's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentInput"];
+            };
+        };
+        responses: {
+            /** @description the history line */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tasks_request_extension: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the task's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtensionInput"];
+            };
+        };
+        responses: {
+            /** @description the pending request */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExtensionBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tasks_decide_extension: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the task's id */
+                id: string;
+                /** @description the extension request's id */
+                extension: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionInput"];
+            };
+        };
+        responses: {
+            /** @description the answered request and the task */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecidedExtension"];
+                };
             };
             /**
              * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
