@@ -17,10 +17,11 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::Error;
-use super::{audit, own_org, text};
+use super::{audit, own_org};
 use crate::auth::Caller;
 use crate::db::{DbError, Effects, LeafKind, NewLeaf, NewSigningKey, SigningKeyRow};
 use crate::domain::policy::Action;
+use crate::domain::text::Note;
 use crate::services::Services;
 use crate::signing::keys::{open_at_rest, seal_at_rest, PersonKey, SealKey, SealPublicKey};
 use crate::signing::merkle;
@@ -142,7 +143,7 @@ pub async fn mine(services: &Services, caller: &Caller) -> Result<KeyList, Error
 #[serde(deny_unknown_fields)]
 pub struct RevokeInput {
     /// A lost device, a left job: for the log and the audit trail.
-    pub reason: String,
+    pub reason: Note,
 }
 
 /// Revokes one of the caller's keys from now on (a lost device, a left job). Signatures made
@@ -154,7 +155,7 @@ pub async fn revoke(
     input: RevokeInput,
 ) -> Result<KeyView, Error> {
     caller.allow(&services.db, Action::ManageOwnKeys).await?;
-    let reason = text("reason", &input.reason, 2000)?;
+    let reason = input.reason.into_string();
     let not_found = || Error::NotFound("no key of yours with this id".into());
     let key = services
         .db

@@ -162,14 +162,6 @@ pub(crate) fn own_org<'a>(caller: &'a Caller, what: &str) -> Result<&'a str, Err
     })
 }
 
-/// A longer text a person wrote, of at most `max` characters, checked as
-/// [`crate::domain::text`] checks a [`crate::domain::text::Text`]. Only for the operations
-/// whose inputs do not yet arrive as those types (`minutes.rs` and `keys.rs`, which another
-/// change is moving); new code takes a `Text`, `Reason` or `Note` from deserialization.
-pub(crate) fn text(field: &'static str, value: &str, max: usize) -> Result<String, Error> {
-    Ok(crate::domain::text::lines(field, value, max)?)
-}
-
 impl From<crate::domain::text::Invalid> for Error {
     fn from(invalid: crate::domain::text::Invalid) -> Error {
         Error::Invalid {

@@ -48,7 +48,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use super::keys::{person_key_for, seal_for};
-use super::{audit, own_org, text, Error, MAX_TEXT_CHARS};
+use super::{audit, own_org, Error};
 use crate::auth::Caller;
 use crate::db::{
     Audience, Completion, Effects, LeafKind, NewEvent, NewLeaf, NewSignedVersion, SignedSignature,
@@ -59,6 +59,7 @@ use crate::domain::policy::{self, Action};
 use crate::domain::signed::{
     self as rules, Gate, SignParty, SignedCommand, SignedFlow, SignedState, Turn, Words,
 };
+use crate::domain::text::Reason;
 use crate::services::{AccessChange, Services};
 use crate::signing::bundle::{self, Bundle, Trust};
 use crate::signing::canonical::{sha256_hex, sm3_hex};
@@ -172,7 +173,7 @@ pub struct VersionInput {
 pub struct ReopenInput {
     pub version: i64,
     /// Why the text must change: a decline or a change request.
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// Asking for the statement to sign.
@@ -1110,7 +1111,7 @@ async fn reopen<D: SignedDocument>(
     doc: &D,
     input: ReopenInput,
 ) -> Result<SignedView, Error> {
-    let reason = text("reason", &input.reason, MAX_TEXT_CHARS)?;
+    let reason = input.reason.into_string();
     let versions = services.db.signed_versions(doc.doc_id()).await?;
     let live = live_version::<D>(&versions, input.version)?;
     let manifest = manifest_of(live)?;

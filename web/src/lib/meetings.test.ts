@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  agendaActions, checkKey, CHECK_NAMES, createBody, kindsFor, mayAnswer, mayConvene, meetingCommands, minutesActions, orgLabel, participants, toMs,
+  agendaActions, checkKey, CHECK_NAMES, createBody, kindsFor, mayAnswer, mayConvene, meetingCommands, orgLabel, participants, toMs,
   validateCreate, type CreateForm, type Meeting,
 } from './meetings'
 
@@ -61,23 +61,6 @@ const meeting = (over: Partial<Meeting> = {}) =>
   }) as Meeting
 
 describe('what the room offers', () => {
-  it('lets the convener freeze a started meeting’s draft, open signing and archive', () => {
-    const draft = { state: 'draft' as const, my_step: 2, my_turn: false }
-    expect(minutesActions(meeting(), draft).freeze).toBe(true)
-    expect(minutesActions(meeting({ state: 'scheduled' }), draft).freeze).toBe(false)
-    expect(minutesActions(meeting({ my_role: 'invitee' }), draft).freeze).toBe(false)
-    expect(minutesActions(meeting(), { ...draft, state: 'frozen' })).toMatchObject({ openSigning: true, reopen: true, sign: false })
-    expect(minutesActions(meeting(), { ...draft, state: 'signed' }).archive).toBe(true)
-  })
-
-  it('lets a signatory sign in its turn and decline only while signing', () => {
-    const m = meeting({ my_role: 'invitee' })
-    expect(minutesActions(m, { state: 'signing', my_step: 1, my_turn: true })).toMatchObject({ sign: true, reopen: true })
-    expect(minutesActions(m, { state: 'signing', my_step: 1, my_turn: false }).sign).toBe(false)
-    expect(minutesActions(m, { state: 'frozen', my_step: 1, my_turn: false }).reopen).toBe(false)
-    expect(minutesActions(m, { state: 'signing', my_step: null, my_turn: false }).reopen).toBe(false)
-  })
-
   it('follows the agenda rules', () => {
     expect(agendaActions(meeting({ state: 'scheduled', my_role: 'invitee' }), 'o-market').propose).toBe(true)
     expect(agendaActions(meeting({ state: 'scheduled', my_role: 'invitee' }), 'o-police').propose).toBe(false)

@@ -174,18 +174,6 @@ export function toMs(v: unknown): number | null {
   return Number.isFinite(n) ? n : null
 }
 
-/** What the minutes let the caller do, from the server's view and the caller's role. */
-export function minutesActions(m: Pick<Meeting, 'state' | 'my_role'>, v: Pick<MinutesView, 'state' | 'my_step' | 'my_turn'>) {
-  const convener = m.my_role === 'convener'
-  return {
-    freeze: convener && v.state === 'draft' && (m.state === 'in_progress' || m.state === 'ended'),
-    openSigning: convener && v.state === 'frozen',
-    sign: v.state === 'signing' && v.my_turn,
-    reopen: (v.state === 'frozen' || v.state === 'signing') && (convener || (v.state === 'signing' && v.my_step != null)),
-    archive: convener && v.state === 'signed',
-  }
-}
-
 /** The meeting's agenda rules (domain/meeting.rs) for what to offer. */
 export function agendaActions(m: Pick<Meeting, 'state' | 'my_role' | 'invitations'>, myOrg: string | null) {
   const convener = m.my_role === 'convener'
