@@ -528,3 +528,48 @@ fn the_operations_know_nothing_of_http() {
         wrong.join("\n  ")
     );
 }
+
+/// The longest a request handler's body may be: a handler extracts, calls one operation and
+/// answers; anything longer is logic that belongs in `work/`.
+const MAX_HANDLER_LINES: usize = 15;
+
+#[test]
+fn every_request_handler_is_thin() {
+    let root = server_src().join("http");
+    let mut long = Vec::new();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file = syn::parse_file(&text).unwrap();
+        for item in &file.items {
+            let syn::Item::Fn(function) = item else {
+                continue;
+            };
+            let is_handler = function
+                .attrs
+                .iter()
+                .any(|a| a.path().segments.last().is_some_and(|s| s.ident == "path"));
+            if !is_handler {
+                continue;
+            }
+            let body = &function.block;
+            let (start, end) = (
+                body.brace_token.span.open().start().line,
+                body.brace_token.span.close().end().line,
+            );
+            let lines = end.saturating_sub(start + 1);
+            if lines > MAX_HANDLER_LINES {
+                long.push(format!(
+                    "{}: {} ({lines} lines)",
+                    path.file_name().unwrap().to_string_lossy(),
+                    function.sig.ident
+                ));
+            }
+        }
+    }
+
+    assert!(
+        long.is_empty(),
+        "handlers longer than {MAX_HANDLER_LINES} lines (move the logic into work/): {long:?}"
+    );
+}

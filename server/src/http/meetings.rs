@@ -18,8 +18,9 @@ use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
 use crate::work::meetings::{
-    self, AddInvitee, AgendaItemBody, AnnualStatusBody, CheckInInput, CreateMeeting, DecisionInput,
-    InvitationBody, MeetingBody, MeetingDetailBody, MeetingPage, OutcomeInput, ProposeInput,
+    self, AddInvitee, AgendaDecisionInput, AgendaItemBody, AnnualStatusBody, CheckInInput,
+    CreateMeeting, InvitationBody, MeetingBody, MeetingDetailBody, MeetingPage, OutcomeInput,
+    ProposeInput,
 };
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -216,7 +217,7 @@ async fn propose(
         ("id" = String, Path, description = "the meeting's id"),
         ("item" = String, Path, description = "the agenda item's id"),
     ),
-    request_body = DecisionInput,
+    request_body = AgendaDecisionInput,
     responses((status = 200, description = "the agenda item", body = AgendaItemBody), Refusals),
     security(("session" = []), ("token" = []))
 )]
@@ -224,7 +225,7 @@ async fn decide(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, item)): Path<(String, String)>,
-    Json(body): Json<DecisionInput>,
+    Json(body): Json<AgendaDecisionInput>,
 ) -> Result<Json<AgendaItemBody>, ApiError> {
     let item = meetings::decide(&state.services, &caller, &id, &item, body);
     Ok(Json(item.await?))

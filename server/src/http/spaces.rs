@@ -4,7 +4,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use collab::Access;
+use collab::{Access, DocId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -180,6 +180,12 @@ async fn ticket(
     Path(id): Path<String>,
 ) -> Result<Json<Ticket>, ApiError> {
     let (doc, access) = spaces::ticket_access(&state.services, &caller, &id).await?;
+    Ok(Json(mint(&state, &caller, &doc, access)))
+}
+
+/// A ticket for `doc` with `access`, naming the caller's person, body and credential (so
+/// revoking the credential closes the socket it opens).
+fn mint(state: &AppState, caller: &Caller, doc: &DocId, access: Access) -> Ticket {
     let access = match access {
         Access::Write => TicketAccess::Write,
         _ => TicketAccess::Read,
@@ -196,10 +202,10 @@ async fn ticket(
         via: caller.credential(),
     });
     let url = format!("/ws/docs/{doc}?ticket={ticket}");
-    Ok(Json(Ticket {
+    Ticket {
         ticket,
         access,
         expires_at: exp * 1000,
         url,
-    }))
+    }
 }

@@ -23,8 +23,9 @@ use crate::error::{ApiError, Refusals};
 use crate::http::extract::{body_at_most, Json, Path, Query};
 use crate::state::AppState;
 use crate::work::tasks::{
-    self, AttachmentBody, CommentInput, CreateTask, DecidedExtension, DecisionInput, Download,
-    EntryBody, ExtensionBody, ExtensionInput, ListKind, TaskBody, TaskDetailBody, TaskPage, Upload,
+    self, AttachmentBody, CommentInput, CreateTask, DecidedExtension, Download, EntryBody,
+    ExtensionBody, ExtensionDecisionInput, ExtensionInput, ListKind, TaskBody, TaskDetailBody,
+    TaskPage, Upload,
 };
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -319,7 +320,7 @@ async fn request_extension(
         ("id" = String, Path, description = "the task's id"),
         ("extension" = String, Path, description = "the extension request's id"),
     ),
-    request_body = DecisionInput,
+    request_body = ExtensionDecisionInput,
     responses((status = 200, description = "the answered request and the task", body = DecidedExtension), Refusals),
     security(("session" = []), ("token" = []))
 )]
@@ -327,7 +328,7 @@ async fn decide_extension(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, extension_id)): Path<(String, String)>,
-    Json(body): Json<DecisionInput>,
+    Json(body): Json<ExtensionDecisionInput>,
 ) -> Result<Json<DecidedExtension>, ApiError> {
     let decided = tasks::decide_extension(&state.services, &caller, &id, &extension_id, body);
     Ok(Json(decided.await?))

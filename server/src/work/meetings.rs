@@ -123,7 +123,7 @@ pub struct ProposeInput {
 /// The convener's decision (`POST /api/meetings/{id}/agenda/{item}/decision`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionInput {
+pub struct AgendaDecisionInput {
     pub accept: bool,
     #[serde(default, deserialize_with = "crate::domain::text::optional")]
     pub note: Option<Note>,
@@ -1333,7 +1333,7 @@ pub async fn decide(
     caller: &Caller,
     id: &str,
     item_id: &str,
-    input: DecisionInput,
+    input: AgendaDecisionInput,
 ) -> Result<AgendaItemBody, Error> {
     let (meeting, party) = writable(services, caller, id).await?;
     let item = agenda_item(services, &meeting.id, item_id).await?;

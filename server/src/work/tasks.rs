@@ -94,7 +94,7 @@ pub struct ExtensionInput {
 /// The setter's answer to an extension request.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionInput {
+pub struct ExtensionDecisionInput {
     /// `true` moves the deadline to the one asked for.
     pub grant: bool,
     #[serde(default, deserialize_with = "crate::domain::text::optional")]
@@ -1082,7 +1082,7 @@ pub async fn decide_extension(
     caller: &Caller,
     id: &str,
     extension_id: &str,
-    input: DecisionInput,
+    input: ExtensionDecisionInput,
 ) -> Result<DecidedExtension, Error> {
     let (task, party) = writable(services, caller, id).await?;
     let extension = services

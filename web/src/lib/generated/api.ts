@@ -1466,6 +1466,11 @@ export type components = {
              */
             revision: number;
         };
+        /** @description The convener's decision (`POST /api/meetings/{id}/agenda/{item}/decision`). */
+        AgendaDecisionInput: {
+            accept: boolean;
+            note?: components["schemas"]["Note"] | null;
+        };
         /** @description An agenda item (议题). */
         AgendaItemBody: {
             id: string;
@@ -1806,12 +1811,6 @@ export type components = {
             extension: components["schemas"]["ExtensionBody"];
             task: components["schemas"]["TaskBody"];
         };
-        /** @description The setter's answer to an extension request. */
-        DecisionInput: {
-            /** @description `true` moves the deadline to the one asked for. */
-            grant: boolean;
-            note?: components["schemas"]["Reason"] | null;
-        };
         /** @description One attempt to deliver an event to a webhook, as the delivery log stores and shows it. */
         Delivery: {
             id: string;
@@ -1940,6 +1939,12 @@ export type components = {
             /** Format: int64 */
             decided_at?: number | null;
             decision_note?: string | null;
+        };
+        /** @description The setter's answer to an extension request. */
+        ExtensionDecisionInput: {
+            /** @description `true` moves the deadline to the one asked for. */
+            grant: boolean;
+            note?: components["schemas"]["Reason"] | null;
         };
         /** @description An extension request (延期申请, `POST /api/tasks/{id}/extensions`). */
         ExtensionInput: {
@@ -2491,7 +2496,7 @@ export type components = {
             /** Format: int64 */
             version: number;
             /** @description Why the text must change: a decline or a change request. */
-            reason: string;
+            reason: components["schemas"]["Reason"];
         };
         /** @description A receiving body's reply (`POST /api/notices/{id}/reply`). */
         ReplyInput: {
@@ -2500,7 +2505,7 @@ export type components = {
         /** @description Why a key is revoked. */
         RevokeInput: {
             /** @description A lost device, a left job: for the log and the audit trail. */
-            reason: string;
+            reason: components["schemas"]["Note"];
         };
         /** @description What the sender writes (`POST /api/notices`). */
         SendNotice: {
@@ -4225,7 +4230,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DecisionInput"];
+                "application/json": components["schemas"]["AgendaDecisionInput"];
             };
         };
         responses: {
@@ -6856,7 +6861,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DecisionInput"];
+                "application/json": components["schemas"]["ExtensionDecisionInput"];
             };
         };
         responses: {
