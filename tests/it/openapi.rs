@@ -35,7 +35,7 @@ fn the_committed_openapi_document_is_the_one_the_server_describes() {
     let described = server::http::openapi_json();
     let path = committed_path();
     if std::env::var_os("UPDATE_OPENAPI").is_some() {
-        std::fs::write(&path, &described).expect("docs/openapi.json is writable");
+        std::fs::write(&path, described).expect("docs/openapi.json is writable");
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
 
@@ -43,7 +43,7 @@ fn the_committed_openapi_document_is_the_one_the_server_describes() {
         committed == described,
         "docs/openapi.json is not what the server describes ({}); if the API change is meant, \
          run `UPDATE_OPENAPI=1 cargo test -p tests --test it openapi` and commit the file",
-        first_difference(&committed, &described)
+        first_difference(&committed, described)
     );
 }
 
