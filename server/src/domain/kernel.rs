@@ -104,6 +104,23 @@ pub fn offers<W: Workflow>(
         .collect()
 }
 
+/// The checks a machine of parties makes before its table of arrows, most general first: a
+/// final state refuses everything (`final_rule` says why), then a command given by another
+/// party than the one it belongs to is refused naming who may give it (`wrong_party`).
+pub fn precheck(
+    final_rule: Option<&'static str>,
+    by_its_party: bool,
+    wrong_party: &'static str,
+) -> Result<(), Refused> {
+    if let Some(rule) = final_rule {
+        return Err(Refused { rule });
+    }
+    if !by_its_party {
+        return Err(Refused { rule: wrong_party });
+    }
+    Ok(())
+}
+
 /// The commands `party` may give in `state` now, in the vocabulary's order.
 pub fn allowed<W: Workflow>(
     context: W::Context,

@@ -260,14 +260,11 @@ pub fn transition(
     use MeetingCommand as C;
     use MeetingState as S;
 
-    if let Some(rule) = final_rule(state) {
-        return Err(Refused { rule });
-    }
-    if party != command.party() {
-        return Err(Refused {
-            rule: command.wrong_party(),
-        });
-    }
+    kernel::precheck(
+        final_rule(state),
+        party == command.party(),
+        command.wrong_party(),
+    )?;
     let next = match (state, command) {
         (S::Draft, C::IssueNotice) => S::Scheduled,
         (S::Scheduled, C::Start) => S::InProgress,

@@ -244,14 +244,11 @@ pub fn transition(
     use TaskCommand as C;
     use TaskState as S;
 
-    if let Some(rule) = final_rule(state) {
-        return Err(Refused { rule });
-    }
-    if party != command.party() {
-        return Err(Refused {
-            rule: command.wrong_party(),
-        });
-    }
+    kernel::precheck(
+        final_rule(state),
+        party == command.party(),
+        command.wrong_party(),
+    )?;
     let next = match (state, command) {
         (S::Created, C::Dispatch) => S::Dispatched,
         (S::Dispatched, C::Acknowledge) => S::Acknowledged,
