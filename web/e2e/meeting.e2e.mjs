@@ -87,8 +87,21 @@ async function paragraphs(page) {
 /** Puts the caret at the end of the n-th paragraph of the minutes and types, like a person. */
 async function typeInParagraph(page, n, text, delay = 25) {
   const paragraph = editor(page).locator('p').nth(n)
-  await paragraph.click()
-  await page.keyboard.press('End')
+  // ProseMirror reads a click's caret from the page's selection a moment after the click; an
+  // edit from the other person arriving in between redraws the text with the caret where it
+  // was (y-prosemirror), as a person would see and click again. So: click, and type only once
+  // the caret is at the end of that paragraph.
+  await waitFor(
+    async () => {
+      await paragraph.click()
+      await page.keyboard.press('End')
+      return paragraph.evaluate((p) => {
+        const s = window.getSelection()
+        return !!s && s.isCollapsed && s.rangeCount > 0 && p.contains(s.anchorNode)
+      })
+    },
+    `the caret is in paragraph ${n + 1} of the minutes`,
+  )
   await page.keyboard.type(text, { delay })
 }
 

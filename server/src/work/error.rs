@@ -1,7 +1,7 @@
 //! [`Error`]: what an operation answers when it does not do what was asked.
 //!
 //! Each variant is a kind of answer a person or an agency system can act on, not a status
-//! code: the HTTP layer turns it into one (`From<Error> for ApiError`, in one place), the
+//! code: the HTTP layer turns it into one (one `From` in `crate::error`), the
 //! command line into a message ([`crate::admin`]), and the job worker into a retry or a
 //! permanent failure. Messages are written for a person and never carry internal detail;
 //! [`Error::Storage`] and [`Error::Internal`] keep their cause for the logs only.
