@@ -26,6 +26,10 @@ pub struct Closed {
 pub struct Seen {
     /// Server sync step 2 received and applied.
     pub synced: bool,
+    /// How many sync step 2 answers arrived. The server answers each sync step 1 in order, and
+    /// only once everything this client sent before it is stored (what makes the web client's
+    /// "saved" mark), so the n-th answer acknowledges every edit sent before the n-th step 1.
+    pub answers: u64,
     /// Permission-denied reasons received.
     pub denied: Vec<String>,
     /// Updates received as `Update` messages (echoes included).
@@ -165,6 +169,18 @@ impl TestClient {
         self.send(Message::Sync(SyncMessage::Update(update)).encode_v1());
     }
 
+    /// Asks the server whether it has stored everything sent so far, as the JS provider's
+    /// resync does: a sync step 1 with this client's state vector. The answer is counted in
+    /// [`Seen::answers`]; the connect sends the first step 1.
+    pub fn ask_saved(&self) {
+        let step1 = {
+            let aw = self.awareness.lock().unwrap();
+            let sv = aw.doc().transact().state_vector();
+            Message::Sync(SyncMessage::SyncStep1(sv)).encode_v1()
+        };
+        self.send(step1);
+    }
+
     pub fn send(&self, frame: Vec<u8>) {
         let _ = self.out.send(WsMessage::Binary(frame.into()));
     }
@@ -267,7 +283,10 @@ fn handle_frame(
                     .transact_mut()
                     .apply_update(Update::decode_v1(&u).unwrap())
                     .unwrap();
-                seen.send_modify(|s| s.synced = true);
+                seen.send_modify(|s| {
+                    s.synced = true;
+                    s.answers += 1;
+                });
             }
             Message::Sync(SyncMessage::Update(u)) => {
                 aw.doc()
