@@ -21,6 +21,7 @@ mod notices;
 mod oidc;
 mod openapi;
 mod ops;
+mod path_ids;
 mod signing_openssl;
 mod spaces;
 mod sse;

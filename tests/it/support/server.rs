@@ -20,8 +20,12 @@ use tokio::sync::oneshot;
 pub struct Options {
     pub database_url: Option<String>,
     pub limits: Limits,
-    /// `public_url` is filled in with the test server's own address when left `None`.
+    /// `public_url` is filled in with the test server's own address when left `None`, unless
+    /// `no_public_url` says to leave it unset.
     pub identity: IdentityArgs,
+    /// Runs without `--public-url`, as a deployment that names none: the Origin check then
+    /// compares with `http://` and each request's own `Host`.
+    pub no_public_url: bool,
     /// Tasks, notices, jobs, webhooks, e-mail.
     pub work: WorkArgs,
     /// A manual clock puts deadlines in the test's hands (and stops the background job
@@ -39,6 +43,7 @@ impl Default for Options {
             work: WorkArgs::default(),
             clock: None,
             web_dir: None,
+            no_public_url: false,
             limits: Limits {
                 max_frame_bytes: 1024 * 1024,
                 max_doc_bytes: 32 * 1024 * 1024,
@@ -77,7 +82,7 @@ impl TestServer {
     pub async fn start_in(data_dir: tempfile::TempDir, mut options: Options) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        if options.identity.public_url.is_none() {
+        if options.identity.public_url.is_none() && !options.no_public_url {
             options.identity.public_url = Some(format!("http://{addr}").parse().unwrap());
         }
         let args = ServeArgs {
