@@ -44,7 +44,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use axum::Router;
 use collab::{Rooms, RoomsConfig, SingleNode};
 use tokio::net::TcpListener;
@@ -53,7 +52,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth::{Identity, TicketKey};
 use crate::clock::Clock;
-use crate::config::{ServeArgs, StorageArgs};
+use crate::config::{ConnectionArgs, ServeArgs, StorageArgs};
 use crate::db::{AuditEvent, Db, DbConfig, DocLog};
 use crate::domain::calendar::YearCalendar;
 use crate::jobs::{Mailer, Senders, Worker};
@@ -68,6 +67,8 @@ pub struct App {
     log: Arc<DocLog>,
     /// What the job worker sends webhooks and e-mails with.
     senders: Arc<Senders>,
+    /// Timeouts and limits of connections before their first request.
+    connections: ConnectionArgs,
 }
 
 /// The working-day calendar shipped as an example, loaded at the first start of a deployment
@@ -129,7 +130,12 @@ impl App {
             clock.now_ms(),
         )
         .await?;
-        let metrics = Arc::new(Metrics::new(rooms.clone(), log.clone(), commit_seconds));
+        let metrics = Arc::new(Metrics::new(
+            rooms.clone(),
+            log.clone(),
+            commit_seconds,
+            Arc::default(),
+        ));
         let identity = Arc::new(Identity::new(&args.identity)?);
         let services = Services {
             db,
@@ -164,6 +170,7 @@ impl App {
             state,
             log,
             senders,
+            connections: args.connections.clone(),
         })
     }
 
@@ -193,27 +200,23 @@ impl App {
             state,
             log,
             senders,
+            connections,
         } = self;
         let maintenance = tokio::spawn(state.services.rooms.clone().maintain());
         let background = start_background(&state, senders);
         let token = state.shutdown.clone();
-        // Small websocket frames must leave at once: without TCP_NODELAY, Nagle's algorithm
-        // and delayed ACKs can hold some of them back for 40 ms.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::warn!(error = %e, "could not set TCP_NODELAY");
-            }
-        });
-        let serve = axum::serve(
-            listener,
-            http::router(state.clone())
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        tokio::spawn(async move {
             shutdown.await;
             token.cancel();
         });
-        let result = serve.await.context("serving HTTP");
+        http::listen::serve(
+            listener,
+            http::router(state.clone()),
+            &connections,
+            state.metrics.connections.clone(),
+            state.shutdown.clone(),
+        )
+        .await;
         tracing::info!("shutting down: closing sockets and committing what is queued");
         // Every socket loop watches this token and closes with 1001.
         state.shutdown.cancel();
@@ -226,7 +229,7 @@ impl App {
         log.shutdown().await;
         state.services.db.close().await;
         tracing::info!("shut down cleanly");
-        result
+        Ok(())
     }
 }
 

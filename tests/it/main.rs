@@ -5,6 +5,7 @@ mod admin_cli;
 mod authz_matrix;
 mod bad_input;
 mod bundle_fixtures;
+mod connections;
 mod crash;
 mod docs;
 mod email;

@@ -22,6 +22,7 @@ mod events;
 mod extract;
 mod inbox;
 mod keys;
+pub mod listen;
 mod log;
 mod meetings;
 mod minutes;

@@ -10,7 +10,9 @@ use std::time::Duration;
 use server::auth::ticket::{unix_now, Claims};
 use server::auth::TicketKey;
 use server::clock::Clock;
-use server::config::{IdentityArgs, Limits, ServeArgs, StorageArgs, TicketAccess, WorkArgs};
+use server::config::{
+    ConnectionArgs, IdentityArgs, Limits, ServeArgs, StorageArgs, TicketAccess, WorkArgs,
+};
 use server::db::SqliteSync;
 use server::jobs::Worker;
 use tokio::sync::oneshot;
@@ -20,6 +22,8 @@ use tokio::sync::oneshot;
 pub struct Options {
     pub database_url: Option<String>,
     pub limits: Limits,
+    /// Timeouts and limits of connections before their first request.
+    pub connections: ConnectionArgs,
     /// `public_url` is filled in with the test server's own address when left `None`, unless
     /// `no_public_url` says to leave it unset.
     pub identity: IdentityArgs,
@@ -43,6 +47,7 @@ impl Default for Options {
             work: WorkArgs::default(),
             clock: None,
             web_dir: None,
+            connections: ConnectionArgs::default(),
             no_public_url: false,
             limits: Limits {
                 max_frame_bytes: 1024 * 1024,
@@ -94,6 +99,7 @@ impl TestServer {
             },
             ticket_secret: None,
             limits: options.limits,
+            connections: options.connections,
             identity: options.identity,
             work: options.work,
             signing: server::config::SigningArgs::default(),
