@@ -370,7 +370,8 @@ impl Limits {
     }
 }
 
-/// How long and for how many connections the server waits before a client has sent a request.
+/// What clients may hold of the server before and while they are served: connections that
+/// have not sent a request yet, and uploads in progress.
 ///
 /// A connection that has sent no complete request yet has shown no credential: anyone can open
 /// one. These limits keep such connections from holding sockets and memory (slowloris: one
@@ -400,6 +401,11 @@ pub struct ConnectionArgs {
         default_value_t = 64
     )]
     pub max_waiting_connections_per_address: usize,
+    /// Uploads (evidence files, bundles to verify) received at once; more are refused with
+    /// 429 until one ends. Each is spooled to a temporary file in the data directory while
+    /// it arrives, and held in memory only while it is checked and stored.
+    #[arg(long, env = "CONCORD_MAX_CONCURRENT_UPLOADS", default_value_t = 4)]
+    pub max_concurrent_uploads: usize,
 }
 
 impl ConnectionArgs {
@@ -419,6 +425,7 @@ impl Default for ConnectionArgs {
             first_request_timeout_secs: 10,
             max_waiting_connections: 1024,
             max_waiting_connections_per_address: 64,
+            max_concurrent_uploads: 4,
         }
     }
 }

@@ -40,6 +40,7 @@ pub mod telemetry;
 pub mod work;
 
 use std::future::Future;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,6 +48,7 @@ use anyhow::Context;
 use axum::Router;
 use collab::{Rooms, RoomsConfig, SingleNode};
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -58,7 +60,7 @@ use crate::domain::calendar::YearCalendar;
 use crate::jobs::{Mailer, Senders, Worker};
 use crate::keyring::Keyring;
 use crate::services::{AccessChanges, CalendarCache, EventHub, JobWaker, Services};
-use crate::state::AppState;
+use crate::state::{AppState, Uploads};
 use crate::telemetry::Metrics;
 
 /// A built server, ready to run.
@@ -157,7 +159,16 @@ impl App {
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
             web_dir: Arc::from(args.web_dir.as_path()),
+            uploads: Arc::new(Uploads {
+                permits: Arc::new(Semaphore::new(args.connections.max_concurrent_uploads)),
+                spool_dir: args.storage.data_dir.clone(),
+            }),
         };
+        state
+            .metrics
+            .connections
+            .max_uploads
+            .store(args.connections.max_concurrent_uploads as u64, Relaxed);
         let senders = Arc::new(Senders::new(&args.work, mailer)?);
         if !args.web_dir.join("index.html").is_file() {
             tracing::warn!(

@@ -44,7 +44,12 @@ pub struct ConnectionStats {
     pub first_request_timeouts: AtomicU64,
     /// Closed because a request's head did not arrive in time (including idle keep-alive).
     pub header_timeouts: AtomicU64,
+    /// Uploads being received, checked or stored.
+    pub uploads: AtomicU64,
+    /// Uploads refused because `--max-concurrent-uploads` were in progress.
+    pub uploads_refused: AtomicU64,
     /// The configured limits, so that a dashboard can draw them beside the counts.
+    pub max_uploads: AtomicU64,
     pub max_waiting: AtomicU64,
     pub max_waiting_per_address: AtomicU64,
     pub first_request_timeout_secs: AtomicU64,
@@ -136,6 +141,16 @@ impl Collector for Live {
                 conns.max_waiting_per_address.load(Relaxed) as i64,
             ),
             (
+                "uploads_in_progress",
+                "Uploads (attachments, bundles to verify) being received, checked or stored",
+                conns.uploads.load(Relaxed) as i64,
+            ),
+            (
+                "max_concurrent_uploads",
+                "Limit on uploads in progress at once (--max-concurrent-uploads)",
+                conns.max_uploads.load(Relaxed) as i64,
+            ),
+            (
                 "http_first_request_timeout_seconds",
                 "Time a new connection has to send a complete first request",
                 conns.first_request_timeout_secs.load(Relaxed) as i64,
@@ -180,6 +195,11 @@ impl Collector for Live {
                 "http_connections_refused_all",
                 "Connections refused on arrival: too many waiting in all",
                 conns.refused_all.load(Relaxed),
+            ),
+            (
+                "uploads_refused",
+                "Uploads refused because the most allowed were already in progress",
+                conns.uploads_refused.load(Relaxed),
             ),
             (
                 "http_first_request_timeouts",

@@ -31,6 +31,7 @@ mod store_identity;
 mod store_work;
 mod support;
 mod tasks;
+mod uploads;
 mod verify_bundle;
 mod web;
 mod webhooks;

@@ -154,27 +154,6 @@ where
     }
 }
 
-/// Reads a raw request body of at most `max` bytes: refused from its `Content-Length` before
-/// anything is read, and, without one (chunked), as soon as the limit is passed. `too_large`
-/// words the 413 for what is being uploaded.
-pub async fn body_at_most(
-    headers: &axum::http::HeaderMap,
-    body: axum::body::Body,
-    max: usize,
-    too_large: impl Fn() -> ApiError,
-) -> Result<axum::body::Bytes, ApiError> {
-    let declared = headers
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
-        return Err(too_large());
-    }
-    axum::body::to_bytes(body, max)
-        .await
-        .map_err(|_| too_large())
-}
-
 /// The authenticated caller of a request (a bearer API token, or the session cookie), or a
 /// 401 saying what to do.
 impl FromRequestParts<AppState> for Caller {

@@ -32,6 +32,7 @@ mod ops;
 mod spaces;
 mod tasks;
 mod tokens;
+mod upload;
 mod users;
 mod web;
 mod webhooks;
