@@ -202,6 +202,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub limits: Limits,
     #[command(flatten)]
+    pub connections: ConnectionArgs,
+    #[command(flatten)]
     pub identity: IdentityArgs,
     #[command(flatten)]
     pub work: WorkArgs,
@@ -365,6 +367,66 @@ pub struct Limits {
 impl Limits {
     pub fn ping_every(&self) -> Duration {
         Duration::from_secs(self.ping_secs.max(1))
+    }
+}
+
+/// What clients may hold of the server before and while they are served: connections that
+/// have not sent a request yet, and uploads in progress.
+///
+/// A connection that has sent no complete request yet has shown no credential: anyone can open
+/// one. These limits keep such connections from holding sockets and memory (slowloris: one
+/// header byte every few seconds; idle TCP connections; thousands of them from one address).
+/// A websocket is authorized by its upgrade request, before it is upgraded, so an open socket
+/// is never unauthenticated and needs no deadline of its own beyond these.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Seconds a client has to send the whole head (request line and headers) of each
+    /// request, counted from when the server starts waiting for it: on a new connection, or
+    /// after the previous answer on a kept-alive one (so it is also the keep-alive idle time).
+    #[arg(long, env = "CONCORD_HEADER_READ_TIMEOUT_SECS", default_value_t = 30)]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a new connection may stay without a complete first request before it is
+    /// closed, whatever it sends meanwhile.
+    #[arg(long, env = "CONCORD_FIRST_REQUEST_TIMEOUT_SECS", default_value_t = 10)]
+    pub first_request_timeout_secs: u64,
+    /// Connections without a first request kept at once, from all addresses; more are
+    /// refused with 503 as they arrive.
+    #[arg(long, env = "CONCORD_MAX_WAITING_CONNECTIONS", default_value_t = 1024)]
+    pub max_waiting_connections: usize,
+    /// Connections without a first request kept at once from one network address; more are
+    /// refused with 429. Behind a reverse proxy every client has the proxy's address.
+    #[arg(
+        long,
+        env = "CONCORD_MAX_WAITING_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 64
+    )]
+    pub max_waiting_connections_per_address: usize,
+    /// Uploads (evidence files, bundles to verify) received at once; more are refused with
+    /// 429 until one ends. Each is spooled to a temporary file in the data directory while
+    /// it arrives, and held in memory only while it is checked and stored.
+    #[arg(long, env = "CONCORD_MAX_CONCURRENT_UPLOADS", default_value_t = 4)]
+    pub max_concurrent_uploads: usize,
+}
+
+impl ConnectionArgs {
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_secs.max(1))
+    }
+
+    pub fn first_request_timeout(&self) -> Duration {
+        Duration::from_secs(self.first_request_timeout_secs.max(1))
+    }
+}
+
+impl Default for ConnectionArgs {
+    fn default() -> Self {
+        ConnectionArgs {
+            header_read_timeout_secs: 30,
+            first_request_timeout_secs: 10,
+            max_waiting_connections: 1024,
+            max_waiting_connections_per_address: 64,
+            max_concurrent_uploads: 4,
+        }
     }
 }
 

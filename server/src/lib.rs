@@ -40,26 +40,27 @@ pub mod telemetry;
 pub mod work;
 
 use std::future::Future;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use axum::Router;
 use collab::{Rooms, RoomsConfig, SingleNode};
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::auth::{Identity, TicketKey};
 use crate::clock::Clock;
-use crate::config::{ServeArgs, StorageArgs};
+use crate::config::{ConnectionArgs, ServeArgs, StorageArgs};
 use crate::db::{AuditEvent, Db, DbConfig, DocLog};
 use crate::domain::calendar::YearCalendar;
 use crate::jobs::{Mailer, Senders, Worker};
 use crate::keyring::Keyring;
 use crate::services::{AccessChanges, CalendarCache, EventHub, JobWaker, Services};
-use crate::state::AppState;
+use crate::state::{AppState, Uploads};
 use crate::telemetry::Metrics;
 
 /// A built server, ready to run.
@@ -68,6 +69,8 @@ pub struct App {
     log: Arc<DocLog>,
     /// What the job worker sends webhooks and e-mails with.
     senders: Arc<Senders>,
+    /// Timeouts and limits of connections before their first request.
+    connections: ConnectionArgs,
 }
 
 /// The working-day calendar shipped as an example, loaded at the first start of a deployment
@@ -129,7 +132,12 @@ impl App {
             clock.now_ms(),
         )
         .await?;
-        let metrics = Arc::new(Metrics::new(rooms.clone(), log.clone(), commit_seconds));
+        let metrics = Arc::new(Metrics::new(
+            rooms.clone(),
+            log.clone(),
+            commit_seconds,
+            Arc::default(),
+        ));
         let identity = Arc::new(Identity::new(&args.identity)?);
         let services = Services {
             db,
@@ -151,7 +159,16 @@ impl App {
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
             web_dir: Arc::from(args.web_dir.as_path()),
+            uploads: Arc::new(Uploads {
+                permits: Arc::new(Semaphore::new(args.connections.max_concurrent_uploads)),
+                spool_dir: args.storage.data_dir.clone(),
+            }),
         };
+        state
+            .metrics
+            .connections
+            .max_uploads
+            .store(args.connections.max_concurrent_uploads as u64, Relaxed);
         let senders = Arc::new(Senders::new(&args.work, mailer)?);
         if !args.web_dir.join("index.html").is_file() {
             tracing::warn!(
@@ -164,6 +181,7 @@ impl App {
             state,
             log,
             senders,
+            connections: args.connections.clone(),
         })
     }
 
@@ -193,27 +211,23 @@ impl App {
             state,
             log,
             senders,
+            connections,
         } = self;
         let maintenance = tokio::spawn(state.services.rooms.clone().maintain());
         let background = start_background(&state, senders);
         let token = state.shutdown.clone();
-        // Small websocket frames must leave at once: without TCP_NODELAY, Nagle's algorithm
-        // and delayed ACKs can hold some of them back for 40 ms.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::warn!(error = %e, "could not set TCP_NODELAY");
-            }
-        });
-        let serve = axum::serve(
-            listener,
-            http::router(state.clone())
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        tokio::spawn(async move {
             shutdown.await;
             token.cancel();
         });
-        let result = serve.await.context("serving HTTP");
+        http::listen::serve(
+            listener,
+            http::router(state.clone()),
+            &connections,
+            state.metrics.connections.clone(),
+            state.shutdown.clone(),
+        )
+        .await;
         tracing::info!("shutting down: closing sockets and committing what is queued");
         // Every socket loop watches this token and closes with 1001.
         state.shutdown.cancel();
@@ -226,7 +240,7 @@ impl App {
         log.shutdown().await;
         state.services.db.close().await;
         tracing::info!("shut down cleanly");
-        result
+        Ok(())
     }
 }
 

@@ -33,6 +33,16 @@ pub struct AppState {
     pub connections: TaskTracker,
     /// Where the built web client lives (`--web-dir`).
     pub web_dir: Arc<std::path::Path>,
+    /// Uploads in progress, limited, and where they are spooled.
+    pub uploads: Arc<Uploads>,
+}
+
+/// The places for uploads in progress (`--max-concurrent-uploads`) and the directory their
+/// bodies are spooled to while they arrive.
+pub struct Uploads {
+    pub permits: Arc<tokio::sync::Semaphore>,
+    /// Temporary files are made here, unnamed, and vanish when closed (or the process dies).
+    pub spool_dir: std::path::PathBuf,
 }
 
 impl AppState {

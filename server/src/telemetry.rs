@@ -4,6 +4,7 @@
 //! `RUST_LOG` (default `info`). They carry ids, never document contents or secrets.
 //! Metrics are Prometheus text at `/metrics`; most are read from live counters at scrape time.
 
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use prometheus_client::collector::Collector;
@@ -28,10 +29,39 @@ pub fn init_logging() {
     }
 }
 
+/// What the HTTP listener counts about connections, read at each scrape.
+#[derive(Debug, Default)]
+pub struct ConnectionStats {
+    /// TCP connections being served (HTTP; upgraded websockets are counted by the rooms).
+    pub open: AtomicU64,
+    /// Connections that have not yet sent a complete first request.
+    pub waiting: AtomicU64,
+    /// Refused on arrival because their address had too many waiting connections.
+    pub refused_per_address: AtomicU64,
+    /// Refused on arrival because too many connections were waiting in all.
+    pub refused_all: AtomicU64,
+    /// Closed because no complete first request came in time.
+    pub first_request_timeouts: AtomicU64,
+    /// Closed because a request's head did not arrive in time (including idle keep-alive).
+    pub header_timeouts: AtomicU64,
+    /// Uploads being received, checked or stored.
+    pub uploads: AtomicU64,
+    /// Uploads refused because `--max-concurrent-uploads` were in progress.
+    pub uploads_refused: AtomicU64,
+    /// The configured limits, so that a dashboard can draw them beside the counts.
+    pub max_uploads: AtomicU64,
+    pub max_waiting: AtomicU64,
+    pub max_waiting_per_address: AtomicU64,
+    pub first_request_timeout_secs: AtomicU64,
+    pub header_read_timeout_secs: AtomicU64,
+}
+
 /// The Prometheus registry: the commit histogram, recorded as commits happen, and a
-/// collector that reads the realtime core's counters at each scrape.
+/// collector that reads the realtime core's and the listener's counters at each scrape.
 pub struct Metrics {
     pub registry: Registry,
+    /// Counted by the HTTP listener as connections come and go.
+    pub connections: Arc<ConnectionStats>,
 }
 
 /// A fresh commit-latency histogram: 50 µs to about 1.6 s.
@@ -40,15 +70,27 @@ pub fn commit_histogram() -> Histogram {
 }
 
 impl Metrics {
-    pub fn new(rooms: collab::Rooms, log: Arc<DocLog>, commit_seconds: Histogram) -> Metrics {
+    pub fn new(
+        rooms: collab::Rooms,
+        log: Arc<DocLog>,
+        commit_seconds: Histogram,
+        connections: Arc<ConnectionStats>,
+    ) -> Metrics {
         let mut registry = Registry::with_prefix("concord");
         registry.register(
             "commit_seconds",
             "Time to commit one group of document updates",
             commit_seconds,
         );
-        registry.register_collector(Box::new(Live { rooms, log }));
-        Metrics { registry }
+        registry.register_collector(Box::new(Live {
+            rooms,
+            log,
+            connections: connections.clone(),
+        }));
+        Metrics {
+            registry,
+            connections,
+        }
     }
 
     pub fn render(&self) -> String {
@@ -63,6 +105,7 @@ impl Metrics {
 struct Live {
     rooms: collab::Rooms,
     log: Arc<DocLog>,
+    connections: Arc<ConnectionStats>,
 }
 
 impl std::fmt::Debug for Live {
@@ -75,7 +118,48 @@ impl Collector for Live {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         use std::sync::atomic::Ordering::Relaxed;
         let stats = self.rooms.stats();
+        let conns = &self.connections;
         let gauges = [
+            (
+                "http_connections",
+                "HTTP connections open (an upgraded websocket leaves this count for concord_connections)",
+                conns.open.load(Relaxed) as i64,
+            ),
+            (
+                "http_waiting_connections",
+                "HTTP connections that have not yet sent a complete first request",
+                conns.waiting.load(Relaxed) as i64,
+            ),
+            (
+                "http_max_waiting_connections",
+                "Limit on waiting connections from all addresses (--max-waiting-connections)",
+                conns.max_waiting.load(Relaxed) as i64,
+            ),
+            (
+                "http_max_waiting_connections_per_address",
+                "Limit on waiting connections from one address",
+                conns.max_waiting_per_address.load(Relaxed) as i64,
+            ),
+            (
+                "uploads_in_progress",
+                "Uploads (attachments, bundles to verify) being received, checked or stored",
+                conns.uploads.load(Relaxed) as i64,
+            ),
+            (
+                "max_concurrent_uploads",
+                "Limit on uploads in progress at once (--max-concurrent-uploads)",
+                conns.max_uploads.load(Relaxed) as i64,
+            ),
+            (
+                "http_first_request_timeout_seconds",
+                "Time a new connection has to send a complete first request",
+                conns.first_request_timeout_secs.load(Relaxed) as i64,
+            ),
+            (
+                "http_header_read_timeout_seconds",
+                "Time a client has to send each request's head",
+                conns.header_read_timeout_secs.load(Relaxed) as i64,
+            ),
             (
                 "connections",
                 "Open websocket sessions",
@@ -102,6 +186,31 @@ impl Collector for Live {
             metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)?;
         }
         let counters = [
+            (
+                "http_connections_refused_per_address",
+                "Connections refused on arrival: their address had too many waiting",
+                conns.refused_per_address.load(Relaxed),
+            ),
+            (
+                "http_connections_refused_all",
+                "Connections refused on arrival: too many waiting in all",
+                conns.refused_all.load(Relaxed),
+            ),
+            (
+                "uploads_refused",
+                "Uploads refused because the most allowed were already in progress",
+                conns.uploads_refused.load(Relaxed),
+            ),
+            (
+                "http_first_request_timeouts",
+                "Connections closed without a complete first request in time",
+                conns.first_request_timeouts.load(Relaxed),
+            ),
+            (
+                "http_header_timeouts",
+                "Connections closed because a request's head did not arrive in time",
+                conns.header_timeouts.load(Relaxed),
+            ),
             (
                 "updates_applied",
                 "Document updates committed and broadcast",

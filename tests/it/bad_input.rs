@@ -129,6 +129,25 @@ async fn an_oversized_frame_closes_with_1009_and_changes_nothing() {
 }
 
 #[tokio::test]
+async fn an_oversized_text_frame_closes_with_1009_like_a_binary_one() {
+    let mut options = Options::default();
+    options.limits.max_frame_bytes = 16 * 1024;
+    let server = TestServer::start_with(options).await;
+    let (bystander, _writer) = room_with_text(&server, "big-text").await;
+
+    let texter = TestClient::connect(&server.doc_url("big-text", "eve", Write)).await;
+    texter.send_text_frame(&"x".repeat(20 * 1024));
+
+    let closed = texter.wait_closed().await;
+    assert_eq!(closed.code, 1009, "{closed:?}");
+    assert!(
+        closed.reason.contains("exceeds the limit of 16384 bytes"),
+        "{closed:?}"
+    );
+    still_serving(&server, "big-text", &bystander, "kept;").await;
+}
+
+#[tokio::test]
 async fn a_frame_far_beyond_the_limit_is_also_refused_with_1009() {
     let mut options = Options::default();
     options.limits.max_frame_bytes = 16 * 1024;

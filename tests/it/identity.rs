@@ -285,6 +285,26 @@ async fn an_api_token_is_shown_once_acts_for_its_body_and_stops_when_revoked() {
 }
 
 #[tokio::test]
+async fn without_a_public_url_an_https_origin_is_refused_by_this_http_server() {
+    let server = TestServer::start_with(Options {
+        no_public_url: true,
+        ..Options::default()
+    })
+    .await;
+    let mut api = Api::new(&server);
+    let login = json!({ "username": "nobody", "password": "wrong" });
+
+    api.origin = Some(format!("https://{}", server.addr));
+    let (status, body) = api.post("/api/auth/login", login.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(message(&body).contains("Origin"), "{body}");
+
+    api.origin = Some(format!("http://{}", server.addr));
+    let (status, body) = api.post("/api/auth/login", login).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+}
+
+#[tokio::test]
 async fn state_changing_requests_must_come_from_this_servers_origin() {
     let (server, _world) = world().await;
     let mut api = Api::signed_in(&server, "market").await;

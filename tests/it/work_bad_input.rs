@@ -269,8 +269,8 @@ async fn an_oversized_json_body_is_refused_and_stores_nothing() {
         Method::POST,
         "/api/tasks",
         Some(body),
-        StatusCode::BAD_REQUEST,
-        "too large",
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "256 KiB",
     )
     .await;
 }

@@ -77,8 +77,9 @@ pub struct Identity {
 /// Sign-in settings, from [`IdentityArgs`], in the units the code uses.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// `scheme://host[:port]` that browsers use; `None`: each request's own `Host`.
-    pub public_origin: Option<String>,
+    /// The scheme, host and port that browsers use; `None`: `http://` and each request's own
+    /// `Host`.
+    pub public_origin: Option<url::Origin>,
     pub secure_cookie: bool,
     pub session_idle_ms: i64,
     pub session_max_ms: i64,
@@ -88,10 +89,7 @@ pub struct Settings {
 
 impl Identity {
     pub fn new(args: &IdentityArgs) -> anyhow::Result<Identity> {
-        let public_origin = args
-            .public_url
-            .as_ref()
-            .map(|url| url.origin().ascii_serialization());
+        let public_origin = args.public_url.as_ref().map(|url| url.origin());
         let settings = Settings {
             public_origin,
             secure_cookie: args
@@ -117,19 +115,100 @@ fn minutes_ms(minutes: u64) -> i64 {
     i64::try_from(minutes.saturating_mul(60_000)).unwrap_or(i64::MAX)
 }
 
-/// True when the request's `Origin` is this server's: the public URL's origin, or, when none
-/// is configured, the request's own `Host`.
+/// True when the request's `Origin` is this server's: the same scheme, host and port as the
+/// public URL, or, when none is configured, as `http://` and the request's own `Host` (this
+/// server speaks plain HTTP; behind a TLS proxy, `--public-url` says `https://`). Origins are
+/// compared parsed, so `http://host` and `http://host:80` are one origin and `https://host` is
+/// another.
 pub fn origin_matches(identity: &Identity, headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let Some(origin) = text(header::ORIGIN).and_then(parse_origin) else {
         return false;
     };
     match &identity.settings.public_origin {
-        Some(expected) => origin == expected,
-        None => {
-            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-            host.is_some_and(|host| {
-                origin == format!("http://{host}") || origin == format!("https://{host}")
-            })
+        Some(expected) => origin == *expected,
+        None => text(header::HOST)
+            .filter(|host| !host.contains(['/', '?', '#', '@', '\\']))
+            .and_then(|host| parse_origin(&format!("http://{host}")))
+            .is_some_and(|own| origin == own),
+    }
+}
+
+/// The origin a URL names, when it names one (an opaque origin, like `null`'s, never matches).
+fn parse_origin(url: &str) -> Option<url::Origin> {
+    let origin = url::Url::parse(url).ok()?.origin();
+    origin.is_tuple().then_some(origin)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{header, HeaderMap};
+
+    use super::{origin_matches, Identity};
+    use crate::config::IdentityArgs;
+
+    fn request(origin: &str, host: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ORIGIN, origin.parse().unwrap());
+        headers.insert(header::HOST, host.parse().unwrap());
+        headers
+    }
+
+    fn identity(public_url: Option<&str>) -> Identity {
+        Identity::new(&IdentityArgs {
+            public_url: public_url.map(|u| u.parse().unwrap()),
+            ..IdentityArgs::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn without_a_public_url_the_origin_is_http_and_the_requests_own_host_and_port() {
+        let own = identity(None);
+        for (origin, host) in [
+            ("http://a.example:8080", "a.example:8080"),
+            ("http://a.example", "a.example:80"),
+            ("http://a.example:80", "a.example"),
+            ("http://A.example:8080", "a.example:8080"),
+        ] {
+            assert!(
+                origin_matches(&own, &request(origin, host)),
+                "{origin} {host}"
+            );
+        }
+        for (origin, host) in [
+            ("https://a.example:8080", "a.example:8080"),
+            ("https://a.example", "a.example"),
+            ("http://a.example:8081", "a.example:8080"),
+            ("http://b.example:8080", "a.example:8080"),
+            ("null", "a.example"),
+            ("http://a.example", "a.example/x"),
+        ] {
+            assert!(
+                !origin_matches(&own, &request(origin, host)),
+                "{origin} {host}"
+            );
+        }
+    }
+
+    #[test]
+    fn with_a_public_url_the_origin_is_its_scheme_host_and_port_whatever_the_host_header() {
+        let public = identity(Some("https://concord.example"));
+        for origin in ["https://concord.example", "https://concord.example:443"] {
+            assert!(
+                origin_matches(&public, &request(origin, "internal:8080")),
+                "{origin}"
+            );
+        }
+        for origin in [
+            "http://concord.example",
+            "https://concord.example:8443",
+            "https://evil.example",
+        ] {
+            assert!(
+                !origin_matches(&public, &request(origin, "concord.example")),
+                "{origin}"
+            );
         }
     }
 }

@@ -169,6 +169,10 @@ async fn serve_socket(
                         break Some(close);
                     }
                 }
+                // Too large is said first, whatever the frame's type, as for binary frames.
+                Some(Ok(Message::Text(text))) if text.len() > max_frame => {
+                    break Some(too_big(text.len(), max_frame));
+                }
                 Some(Ok(Message::Text(_))) => {
                     break Some(Close::new(close_code::MALFORMED, "text frames are not part of the y-websocket protocol"));
                 }

@@ -2,7 +2,7 @@
 //! authenticated [`Caller`] of a request, and the Origin check of state-changing requests.
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{header, Method};
 use axum::middleware::Next;
@@ -13,7 +13,12 @@ use crate::auth::{self, session, Caller};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Like `axum::Json`, but a body that is not JSON, or not the expected shape, is a 400 that
+/// The largest JSON body read. JSON bodies are small (names, codes, ids, texts); anything
+/// larger is a mistake or an attack. Raw uploads have limits of their own.
+pub const MAX_JSON_BYTES: usize = 256 * 1024;
+
+/// Like `axum::Json`, but a body larger than [`MAX_JSON_BYTES`] is a 413, and one that is not
+/// JSON, or not the expected shape, is a 400 that
 /// says what was wrong and names the field: serde's message with the field's path in front
 /// ("invited[1].role: unknown variant …"), or, for a refused text of
 /// [`crate::domain::text`], the field and the rule ("title must not be empty"). The message
@@ -35,8 +40,17 @@ where
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|_| {
-                ApiError::BadRequest("the request body could not be read or is too large".into())
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(format!(
+                        "请求体过大：JSON 请求体最多 {} KiB / the JSON body is larger than the \
+                         {} KiB this server accepts",
+                        MAX_JSON_BYTES / 1024,
+                        MAX_JSON_BYTES / 1024
+                    ))
+                } else {
+                    ApiError::BadRequest("the request body could not be read".into())
+                }
             })?;
         from_json(&bytes).map(Json)
     }
@@ -90,7 +104,10 @@ fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-/// Like `axum::extract::Path`, with our error shape.
+/// Like `axum::extract::Path`, with our error shape, and a 404 for a path segment holding a
+/// control character (a NUL, `%00`, most of all): no id, code or name stored here holds one,
+/// and PostgreSQL cannot even compare a text with a NUL in it, so such a segment is refused
+/// here, the same on every engine, before any query is made.
 pub struct Path<T>(pub T);
 
 impl<S, T> FromRequestParts<S> for Path<T>
@@ -101,6 +118,17 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // Undecodable segments are left to the extractor below, which says what is wrong.
+        if let Ok(raw) = RawPathParams::from_request_parts(parts, state).await {
+            if raw
+                .iter()
+                .any(|(_, value)| value.chars().any(char::is_control))
+            {
+                return Err(ApiError::NotFound(
+                    "没有这个编号对应的记录 / nothing exists with this id".into(),
+                ));
+            }
+        }
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(v)| Path(v))
@@ -124,27 +152,6 @@ where
             .map(|axum::extract::Query(v)| Query(v))
             .map_err(|e: QueryRejection| ApiError::BadRequest(e.body_text()))
     }
-}
-
-/// Reads a raw request body of at most `max` bytes: refused from its `Content-Length` before
-/// anything is read, and, without one (chunked), as soon as the limit is passed. `too_large`
-/// words the 413 for what is being uploaded.
-pub async fn body_at_most(
-    headers: &axum::http::HeaderMap,
-    body: axum::body::Body,
-    max: usize,
-    too_large: impl Fn() -> ApiError,
-) -> Result<axum::body::Bytes, ApiError> {
-    let declared = headers
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
-        return Err(too_large());
-    }
-    axum::body::to_bytes(body, max)
-        .await
-        .map_err(|_| too_large())
 }
 
 /// The authenticated caller of a request (a bearer API token, or the session cookie), or a

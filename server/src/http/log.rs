@@ -18,8 +18,9 @@ use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Refusals};
-use crate::http::extract::{body_at_most, Json, Query};
+use crate::http::extract::{Json, Query};
 use crate::http::minutes::FileBody;
+use crate::http::upload::spool;
 use crate::state::AppState;
 use crate::work::log::{self, LogKey, Proof, VerifyReport};
 
@@ -130,9 +131,10 @@ async fn verify_bundle(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<VerifyReport>, ApiError> {
-    let too_large = || ApiError::PayloadTooLarge("a bundle may be at most 64 MiB".into());
-    let zip = body_at_most(&headers, body, MAX_BUNDLE_BYTES, too_large).await?;
-    Ok(Json(
-        log::verify(&state.services, &caller, zip.to_vec()).await?,
-    ))
+    let too_large =
+        || ApiError::PayloadTooLarge("归档包最大 64 MiB / a bundle may be at most 64 MiB".into());
+    let mut spooled = spool(&state, &headers, body, MAX_BUNDLE_BYTES, too_large).await?;
+    let zip = spooled.bytes().await?;
+    // `spooled` holds its place among uploads in progress until the check is done.
+    Ok(Json(log::verify(&state.services, &caller, zip).await?))
 }

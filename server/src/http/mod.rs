@@ -22,6 +22,7 @@ mod events;
 mod extract;
 mod inbox;
 mod keys;
+pub mod listen;
 mod log;
 mod meetings;
 mod minutes;
@@ -31,6 +32,7 @@ mod ops;
 mod spaces;
 mod tasks;
 mod tokens;
+mod upload;
 mod users;
 mod web;
 mod webhooks;
@@ -145,8 +147,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             extract::check_origin,
         ))
-        // JSON bodies are small (names, codes, ids); anything larger is a mistake or an attack.
-        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            extract::MAX_JSON_BYTES,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
 }

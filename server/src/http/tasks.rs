@@ -4,7 +4,8 @@
 //! does not exist. Illegal transitions answer 409 naming the rule; a stale `revision` 409.
 //! A command is named in the address (`…/actions/submit`) and its fields are the body; the
 //! two make one [`TaskAction`]. Attachments are raw bodies (not JSON) with their own size
-//! limit, `--max-attachment-bytes`, beyond which the answer is 413; they are served back only
+//! limit, `--max-attachment-bytes`, beyond which the answer is 413, spooled to disk under the
+//! limit on uploads in progress (`upload.rs`) once the task is known writable; they are served back only
 //! as downloads (`Content-Disposition: attachment`, `nosniff`), never rendered by the browser.
 
 use axum::body::Body;
@@ -20,7 +21,8 @@ use utoipa_axum::routes;
 use crate::auth::Caller;
 use crate::domain::task::TaskAction;
 use crate::error::{ApiError, Refusals};
-use crate::http::extract::{body_at_most, Json, Path, Query};
+use crate::http::extract::{Json, Path, Query};
+use crate::http::upload::{spool, Spooled};
 use crate::state::AppState;
 use crate::work::tasks::{
     self, AttachmentBody, CommentInput, CreateTask, DecidedExtension, Download, EntryBody,
@@ -185,25 +187,30 @@ async fn attach(
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<AttachmentBody>), ApiError> {
-    let upload = upload(&state, query.name, &headers, body).await?;
+    // An unknown task, or one the caller may not add to, is refused before the file is read.
+    tasks::may_attach(&state.services, &caller, &id).await?;
+    let (upload, _place) = upload(&state, query.name, &headers, body).await?;
     let attachment = tasks::attach(&state.services, &caller, &id, upload).await?;
     Ok((StatusCode::CREATED, Json(attachment)))
 }
 
-/// The upload's bytes (at most `--max-attachment-bytes`, else 413) and what it says of them.
+/// The upload's bytes (at most `--max-attachment-bytes`, else 413) and what it says of them,
+/// with the place among uploads in progress it holds until dropped.
 async fn upload(
     state: &AppState,
     name: Option<String>,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Upload, ApiError> {
+) -> Result<(Upload, Spooled), ApiError> {
     let max = state.services.settings.max_attachment_bytes;
     let too_large = || {
         ApiError::PayloadTooLarge(format!(
-            "the file is larger than the {max} bytes this server accepts"
+            "文件过大：本服务器最多接受 {max} 字节 / the file is larger than the {max} bytes this \
+             server accepts"
         ))
     };
-    let bytes = body_at_most(headers, body, max, too_large).await?;
+    let mut spooled = spool(state, headers, body, max, too_large).await?;
+    let bytes = spooled.bytes().await?.into();
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str().map(str::to_owned))
@@ -211,11 +218,12 @@ async fn upload(
         .map_err(|_| {
             ApiError::BadRequest("Content-Type must be a media type such as application/pdf".into())
         })?;
-    Ok(Upload {
+    let upload = Upload {
         name,
         content_type,
         bytes,
-    })
+    };
+    Ok((upload, spooled))
 }
 
 /// `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>` (RFC 6266),

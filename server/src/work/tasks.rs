@@ -935,6 +935,13 @@ pub struct Upload {
     pub bytes: bytes::Bytes,
 }
 
+/// Whether the caller may attach evidence to this task now: asked before the file is read,
+/// so an unknown task (404) or a refusal costs no upload. [`attach`] asks again when it
+/// stores, as things may have changed while the file arrived.
+pub async fn may_attach(services: &Services, caller: &Caller, id: &str) -> Result<(), Error> {
+    writable(services, caller, id).await.map(|_| ())
+}
+
 /// Attaches evidence: stored by content (the same file twice is stored once).
 pub async fn attach(
     services: &Services,

@@ -10,7 +10,9 @@ use std::time::Duration;
 use server::auth::ticket::{unix_now, Claims};
 use server::auth::TicketKey;
 use server::clock::Clock;
-use server::config::{IdentityArgs, Limits, ServeArgs, StorageArgs, TicketAccess, WorkArgs};
+use server::config::{
+    ConnectionArgs, IdentityArgs, Limits, ServeArgs, StorageArgs, TicketAccess, WorkArgs,
+};
 use server::db::SqliteSync;
 use server::jobs::Worker;
 use tokio::sync::oneshot;
@@ -20,8 +22,14 @@ use tokio::sync::oneshot;
 pub struct Options {
     pub database_url: Option<String>,
     pub limits: Limits,
-    /// `public_url` is filled in with the test server's own address when left `None`.
+    /// Timeouts and limits of connections before their first request.
+    pub connections: ConnectionArgs,
+    /// `public_url` is filled in with the test server's own address when left `None`, unless
+    /// `no_public_url` says to leave it unset.
     pub identity: IdentityArgs,
+    /// Runs without `--public-url`, as a deployment that names none: the Origin check then
+    /// compares with `http://` and each request's own `Host`.
+    pub no_public_url: bool,
     /// Tasks, notices, jobs, webhooks, e-mail.
     pub work: WorkArgs,
     /// A manual clock puts deadlines in the test's hands (and stops the background job
@@ -39,6 +47,8 @@ impl Default for Options {
             work: WorkArgs::default(),
             clock: None,
             web_dir: None,
+            connections: ConnectionArgs::default(),
+            no_public_url: false,
             limits: Limits {
                 max_frame_bytes: 1024 * 1024,
                 max_doc_bytes: 32 * 1024 * 1024,
@@ -77,7 +87,7 @@ impl TestServer {
     pub async fn start_in(data_dir: tempfile::TempDir, mut options: Options) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        if options.identity.public_url.is_none() {
+        if options.identity.public_url.is_none() && !options.no_public_url {
             options.identity.public_url = Some(format!("http://{addr}").parse().unwrap());
         }
         let args = ServeArgs {
@@ -89,6 +99,7 @@ impl TestServer {
             },
             ticket_secret: None,
             limits: options.limits,
+            connections: options.connections,
             identity: options.identity,
             work: options.work,
             signing: server::config::SigningArgs::default(),
