@@ -1420,9 +1420,14 @@ async fn the_log_serves_growing_signed_checkpoints_and_consistency_proofs_an_ind
         ))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    // Reading the log needs someone signed in.
-    let (status, _) = Api::new(&m.server).get("/api/log/checkpoint").await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The log is a public trust root: read without an account, it says the same.
+    let anonymous = Api::new(&m.server);
+    let (status, body) = anonymous.get("/api/log/key").await;
+    assert_eq!(
+        (status, body["vkey"].as_str()),
+        (StatusCode::OK, Some(vkey))
+    );
+    assert_eq!(checkpoint(&anonymous).await, *heads.last().unwrap());
 }
 
 /// RFC 9162 §2.1.4.2, verifying a consistency proof, written from the RFC and nothing of
