@@ -40,10 +40,26 @@ pub enum Command {
 pub struct VerifyArgs {
     /// The archive bundle: a directory or a .zip.
     pub bundle: PathBuf,
-    /// The log's verifier key (`origin+keyid+base64key`) as its operator publishes it;
-    /// without it, the key named in the bundle's own trust.json is used.
+    /// The log's verifier key (`origin+keyid+base64key`) as its operator publishes it (out
+    /// of band, or at `GET /api/log/key`). One of this and `--trust-bundle` is required.
     #[arg(long, value_name = "VKEY")]
     pub trust: Option<String>,
+    /// Trust the log key named in the bundle's own trust.json instead: this proves only that
+    /// the bundle is consistent with itself, not that it comes from the log it names.
+    #[arg(long, conflicts_with = "trust")]
+    pub trust_bundle: bool,
+}
+
+impl VerifyArgs {
+    /// The log key the verifier relies on; `None` when the person named none.
+    pub fn trust_root(&self) -> Option<crate::signing::verify::TrustRoot<'_>> {
+        use crate::signing::verify::TrustRoot;
+        match (&self.trust, self.trust_bundle) {
+            (Some(vkey), _) => Some(TrustRoot::Published(vkey)),
+            (None, true) => Some(TrustRoot::Bundle),
+            (None, false) => None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -426,10 +426,14 @@ async fn a_whole_meeting_is_convened_co_edited_frozen_signed_in_order_archived_a
     let workdir = tempfile::tempdir().unwrap();
     let (m, zip) = archived_meeting(workdir.path()).await;
 
-    // The bundle verifies offline, as a .zip and as a directory.
+    // The bundle verifies offline, as a .zip and as a directory, against the log key the
+    // server publishes to anyone (no account needed: the README's recipe).
     let zip_path = workdir.path().join("minutes.zip");
     std::fs::write(&zip_path, &zip).unwrap();
-    let out = run(&["verify", zip_path.to_str().unwrap()]);
+    let (status, key) = Api::new(&m.server).get("/api/log/key").await;
+    assert_eq!(status, StatusCode::OK, "{key}");
+    let vkey = key["vkey"].as_str().unwrap();
+    let out = run(&["verify", zip_path.to_str().unwrap(), "--trust", vkey]);
     assert!(out.status.success(), "verify failed:\n{}", text(&out));
     let report = text(&out);
     for check in [
@@ -446,12 +450,25 @@ async fn a_whole_meeting_is_convened_co_edited_frozen_signed_in_order_archived_a
     }
     let dir = workdir.path().join("bundle");
     Bundle::read(&zip_path).unwrap().write_dir(&dir).unwrap();
-    let out = run(&["verify", dir.to_str().unwrap()]);
+    let out = run(&["verify", dir.to_str().unwrap(), "--trust", vkey]);
     assert!(
         out.status.success(),
         "verify of the directory failed:\n{}",
         text(&out)
     );
+    // Without a log key it checks nothing and says why, in Chinese first; trusting the
+    // bundle's own key has to be asked for.
+    let out = run(&["verify", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.starts_with("未核验") && said.contains("--trust-bundle"),
+        "{said}"
+    );
+    assert!(!said.lines().any(|l| l.starts_with("ok   ")), "{said}");
+    let out = run(&["verify", dir.to_str().unwrap(), "--trust-bundle"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("from trust.json"), "{}", text(&out));
 
     // The agreed item became a task for market, set by the bureau, due at the item's day.
     let (status, tasks) = m.market.get("/api/tasks?list=open").await;
@@ -787,7 +804,9 @@ async fn on_postgresql_the_minutes_are_frozen_signed_in_order_archived_and_verif
 
     let zip_path = workdir.path().join("minutes.zip");
     std::fs::write(&zip_path, &zip).unwrap();
-    let out = run(&["verify", zip_path.to_str().unwrap()]);
+    let (_, key) = Api::new(&m.server).get("/api/log/key").await;
+    let vkey = key["vkey"].as_str().unwrap();
+    let out = run(&["verify", zip_path.to_str().unwrap(), "--trust", vkey]);
     assert!(out.status.success(), "verify failed:\n{}", text(&out));
     let bundle = Bundle::from_zip(&zip).unwrap();
     let manifest: Value = serde_json::from_slice(&bundle.files["manifest.json"]).unwrap();

@@ -545,7 +545,7 @@ fn concord_verify_prints_each_check_and_exits_one_at_the_first_failure() {
     };
 
     let ok = run(&[good.as_os_str(), "--trust".as_ref(), log.vkey().as_ref()]);
-    let bad = run(&[tree.as_os_str()]);
+    let bad = run(&[tree.as_os_str(), "--trust".as_ref(), log.vkey().as_ref()]);
     let bad_key = run(&[good.as_os_str(), "--trust".as_ref(), "nonsense".as_ref()]);
 
     let ok_text = String::from_utf8_lossy(&ok.stdout);

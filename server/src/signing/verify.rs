@@ -128,12 +128,37 @@ pub fn verify(bundle: &Bundle, trusted_log: Option<&LogVerifier>) -> Report {
     }
 }
 
-/// `concord verify BUNDLE [--trust VKEY]`: reads the bundle (a directory or a .zip) and
-/// verifies it. Returns whether it verified and the text to print; a bundle that cannot be
-/// read or a malformed `--trust` key is a failure like any other, named as a check.
-pub fn run_command(bundle_path: &Path, trust: Option<&str>) -> (bool, String) {
+/// Which log key `concord verify` relies on: one the person verifying names, or, when they
+/// say so explicitly, the one in the bundle's own `trust.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustRoot<'a> {
+    /// `--trust VKEY`: the key the log's operator publishes.
+    Published(&'a str),
+    /// `--trust-bundle`: the bundle's own key, which shows only that it agrees with itself.
+    Bundle,
+}
+
+/// What `concord verify` says, and exits 2 after, when given neither `--trust` nor
+/// `--trust-bundle`: a bundle checked against its own key proves little, so that is never
+/// the silent default.
+pub const NO_TRUST_ROOT: &str = "\
+未核验：没有给出日志公钥。请用 --trust VKEY 给出日志运营方公布的公钥（见 README 与 docs/bundle.md），\
+或用 --trust-bundle 明确表示信任归档包 trust.json 中的公钥（这只能证明归档包自身一致）。
+not verified: no log key given. Pass the key the log's operator publishes with --trust VKEY \
+(see README and docs/bundle.md), or --trust-bundle to trust the key in the bundle's own \
+trust.json (which proves only that the bundle is consistent with itself).
+";
+
+/// `concord verify BUNDLE (--trust VKEY | --trust-bundle)`: reads the bundle (a directory or
+/// a .zip) and verifies it. Returns whether it verified and the text to print; a bundle that
+/// cannot be read or a malformed `--trust` key is a failure like any other, named as a check.
+pub fn run_command(bundle_path: &Path, trust: TrustRoot<'_>) -> (bool, String) {
     let fail = |check: &str, reason: String| (false, format!("FAIL {check}: {reason}\n"));
-    let trusted = match trust.map(LogVerifier::from_vkey).transpose() {
+    let given = match trust {
+        TrustRoot::Published(vkey) => Some(vkey),
+        TrustRoot::Bundle => None,
+    };
+    let trusted = match given.map(LogVerifier::from_vkey).transpose() {
         Ok(trusted) => trusted,
         Err(e) => return fail(checks::LOG_KEY, format!("--trust: {e}")),
     };
