@@ -470,6 +470,29 @@ async fn a_whole_meeting_is_convened_co_edited_frozen_signed_in_order_archived_a
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("from trust.json"), "{}", text(&out));
 
+    // Each key binding names the person and the body beside their ids, as they were then.
+    let bundle = Bundle::from_zip(&zip).unwrap();
+    let mut people = Vec::new();
+    for (path, bytes) in &bundle.files {
+        if !path.ends_with(".binding.json") {
+            continue;
+        }
+        let binding: Value = serde_json::from_slice(bytes).unwrap();
+        assert_eq!(binding["type"], "concord.key-binding/2", "{binding}");
+        let org_id = binding["org_id"].as_str().unwrap();
+        let (_, org) = m.bureau.get(&format!("/api/orgs/{org_id}")).await;
+        assert_eq!(binding["org_name"], org["name_zh"], "{binding}");
+        match binding["purpose"].as_str() {
+            Some("person") => people.push(binding["user_name"].as_str().unwrap().to_owned()),
+            _ => assert!(binding["user_name"].is_null(), "{binding}"),
+        }
+    }
+    people.sort();
+    assert_eq!(
+        people,
+        ["county-bureau 同志", "market 同志", "township 同志"]
+    );
+
     // The agreed item became a task for market, set by the bureau, due at the item's day.
     let (status, tasks) = m.market.get("/api/tasks?list=open").await;
     assert_eq!(status, StatusCode::OK, "{tasks}");

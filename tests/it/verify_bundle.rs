@@ -132,6 +132,8 @@ fn binding(org: &Org, kid: &str, spki: &[u8], person: bool) -> Vec<u8> {
         user_id: person.then(|| org.user.clone()),
         org_id: org.id.into(),
         bound_at: "2026-03-01T08:00:00Z".into(),
+        user_name: person.then(|| format!("{} 的签署人", org.id)),
+        org_name: Some(format!("{} 单位", org.id)),
     }
     .to_bytes()
 }

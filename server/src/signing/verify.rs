@@ -449,10 +449,29 @@ fn run(
         if let Some(unused) = keys.keys().find(|kid| !used.contains(*kid)) {
             return Err(format!("keys/{unused}.pem is used by no signature"));
         }
+        let signers: Vec<String> = signed
+            .iter()
+            .map(|((step, org_id), s)| {
+                let binding = s
+                    .statement
+                    .key_ids
+                    .first()
+                    .and_then(|kid| keys.get(kid))
+                    .map(|k| &k.binding);
+                let person = binding.and_then(|b| b.user_name.as_deref());
+                let body = binding.and_then(|b| b.org_name.as_deref());
+                format!(
+                    "step {step} {} for {}",
+                    person.unwrap_or(&s.statement.signer),
+                    body.unwrap_or(org_id)
+                )
+            })
+            .collect();
         let detail = format!(
             "{} envelopes: each statement names this manifest, each person's Ed25519 signature \
-             and organization's SM2 seal verify with keys bound before them; each logged",
-            signed.len()
+             and organization's SM2 seal verify with keys bound before them; each logged ({})",
+            signed.len(),
+            signers.join("; ")
         );
         Ok((signed, detail))
     })?;
@@ -1112,6 +1131,8 @@ mod tests {
                 user_id: is_person.then(|| "user-1".to_owned()),
                 org_id: ORG.into(),
                 bound_at: "2026-03-01T08:00:00Z".into(),
+                user_name: is_person.then(|| "张三".to_owned()),
+                org_name: Some("上城区市场监督管理局".into()),
             }
             .to_bytes();
             log.append(&binding, bundle::key_proof_path(kid));
