@@ -585,7 +585,8 @@ fn check_layout(bundle: &Bundle) -> Result<(Layout, String), String> {
         keys: BTreeSet::new(),
     };
     for path in bundle.files.keys() {
-        if FIXED.contains(&path.as_str()) {
+        // README.txt is optional (bundles before it have none); the archive record covers it.
+        if FIXED.contains(&path.as_str()) || path == bundle::README {
             continue;
         }
         let unknown = || format!("{path} is not part of a bundle's layout");
