@@ -105,6 +105,15 @@ pub(crate) async fn held_meeting_with(options: Options) -> Meeting {
         assert_eq!(status, StatusCode::OK, "{code} confirms: {body}");
     }
     meeting.act("start").await;
+    // 签到: the market regulator is checked in; the others are not.
+    let (status, body) = meeting
+        .bureau
+        .post(
+            &format!("/api/meetings/{}/check-in", meeting.id),
+            json!({ "org_id": meeting.world.org("market"), "attendance": "attended" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "check-in: {body}");
     meeting.act("end").await;
     meeting
 }
@@ -470,8 +479,31 @@ async fn a_whole_meeting_is_convened_co_edited_frozen_signed_in_order_archived_a
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("from trust.json"), "{}", text(&out));
 
-    // Each key binding names the person and the body beside their ids, as they were then.
+    // The content records the meeting as held: its actual start and end, and the check-in.
     let bundle = Bundle::from_zip(&zip).unwrap();
+    let content: Value = serde_json::from_slice(&bundle.files["content.json"]).unwrap();
+    let (_, meeting) = m.bureau.get(&format!("/api/meetings/{}", m.id)).await;
+    let held = &content["held"];
+    assert!(
+        held["started_at"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')),
+        "{held}"
+    );
+    assert!(held["ended_at"].as_str().is_some(), "{held}");
+    let checked_in = held["checked_in"].as_array().unwrap();
+    assert_eq!(checked_in.len(), 1, "{held}");
+    assert_eq!(checked_in[0]["org_id"], m.world.org("market"));
+    assert_eq!(checked_in[0]["attendance"], "attended");
+    assert!(checked_in[0]["checked_in_at"].is_string(), "{held}");
+    assert_ne!(meeting["started_at"], Value::Null, "{meeting}");
+    let html = String::from_utf8(bundle.files["minutes.html"].clone()).unwrap();
+    assert!(
+        html.contains("会议实际情况") && html.contains("签到情况"),
+        "{html}"
+    );
+
+    // Each key binding names the person and the body beside their ids, as they were then.
     let mut people = Vec::new();
     for (path, bytes) in &bundle.files {
         if !path.ends_with(".binding.json") {

@@ -106,6 +106,7 @@ fn meta() -> MinutesMeta {
                 status: "absent".into(),
             },
         ],
+        held: None,
     }
 }
 
