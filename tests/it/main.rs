@@ -21,6 +21,7 @@ mod notices;
 mod oidc;
 mod openapi;
 mod ops;
+mod python_verifier;
 mod signing_openssl;
 mod spaces;
 mod sse;
