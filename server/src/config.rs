@@ -40,10 +40,26 @@ pub enum Command {
 pub struct VerifyArgs {
     /// The archive bundle: a directory or a .zip.
     pub bundle: PathBuf,
-    /// The log's verifier key (`origin+keyid+base64key`) as its operator publishes it;
-    /// without it, the key named in the bundle's own trust.json is used.
+    /// The log's verifier key (`origin+keyid+base64key`) as its operator publishes it (out
+    /// of band, or at `GET /api/log/key`). One of this and `--trust-bundle` is required.
     #[arg(long, value_name = "VKEY")]
     pub trust: Option<String>,
+    /// Trust the log key named in the bundle's own trust.json instead: this proves only that
+    /// the bundle is consistent with itself, not that it comes from the log it names.
+    #[arg(long, conflicts_with = "trust")]
+    pub trust_bundle: bool,
+}
+
+impl VerifyArgs {
+    /// The log key the verifier relies on; `None` when the person named none.
+    pub fn trust_root(&self) -> Option<crate::signing::verify::TrustRoot<'_>> {
+        use crate::signing::verify::TrustRoot;
+        match (&self.trust, self.trust_bundle) {
+            (Some(vkey), _) => Some(TrustRoot::Published(vkey)),
+            (None, true) => Some(TrustRoot::Bundle),
+            (None, false) => None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -216,7 +232,7 @@ pub struct ServeArgs {
 }
 
 /// Signed minutes: the keys the server keeps.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct SigningArgs {
     /// The master key (64 hex digits) that seals organizations' seal keys and the log's key
     /// at rest; by default read from (or created in) `DATA_DIR/master-key`. Every node of a
@@ -224,18 +240,29 @@ pub struct SigningArgs {
     #[arg(long, env = "CONCORD_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<String>,
     /// The signed log's origin line (its name in checkpoints), fixed when the log is created.
-    #[arg(long, env = "CONCORD_LOG_ORIGIN", default_value = DEFAULT_LOG_ORIGIN)]
-    pub log_origin: String,
+    /// Without it: `<host of --public-url>/concord-log`, or, without that either, a name of
+    /// its own (`concord.local/log-<random>`), so that no two deployments share a log name.
+    #[arg(long, env = "CONCORD_LOG_ORIGIN")]
+    pub log_origin: Option<String>,
 }
 
-/// The log's origin line when the operator names none.
-pub const DEFAULT_LOG_ORIGIN: &str = "concord.local/minutes-log";
-
-impl Default for SigningArgs {
-    fn default() -> Self {
-        SigningArgs {
-            master_key: None,
-            log_origin: DEFAULT_LOG_ORIGIN.into(),
+impl SigningArgs {
+    /// The origin a log created now gets: `--log-origin`, else from the public URL's host
+    /// (and port and path), else a random one. An existing log keeps the one it was created
+    /// with ([`crate::keyring::Keyring::load`]).
+    pub fn log_origin(&self, public_url: Option<&url::Url>) -> String {
+        if let Some(origin) = self.log_origin.as_deref().map(str::trim) {
+            if !origin.is_empty() {
+                return origin.to_owned();
+            }
+        }
+        match public_url.and_then(|url| url.host_str().map(|host| (url, host))) {
+            Some((url, host)) => {
+                let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+                let path = url.path().trim_end_matches('/');
+                format!("{host}{port}{path}/concord-log")
+            }
+            None => format!("concord.local/log-{:08x}", rand::random::<u32>()),
         }
     }
 }
@@ -469,4 +496,34 @@ pub struct TicketArgs {
 pub enum TicketAccess {
     Read,
     Write,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_is_named_after_the_deployment() {
+        let url = |u: &str| url::Url::parse(u).unwrap();
+        let unnamed = SigningArgs::default();
+        assert_eq!(
+            unnamed.log_origin(Some(&url("https://concord.example.gov.cn/"))),
+            "concord.example.gov.cn/concord-log"
+        );
+        assert_eq!(
+            unnamed.log_origin(Some(&url("http://10.1.2.3:8080/xietong"))),
+            "10.1.2.3:8080/xietong/concord-log"
+        );
+        // Without a public URL, two deployments still get two names.
+        let (a, b) = (unnamed.log_origin(None), unnamed.log_origin(None));
+        assert!(a.starts_with("concord.local/log-") && a != b, "{a} {b}");
+        let named = SigningArgs {
+            log_origin: Some("sfj.zj.gov.cn/minutes".into()),
+            ..SigningArgs::default()
+        };
+        assert_eq!(
+            named.log_origin(Some(&url("https://concord.example.gov.cn"))),
+            "sfj.zj.gov.cn/minutes"
+        );
+    }
 }

@@ -127,7 +127,7 @@ impl App {
         let keyring = Keyring::load(
             args.signing.master_key.as_deref(),
             &args.storage.data_dir,
-            &args.signing.log_origin,
+            &args.signing.log_origin(args.identity.public_url.as_ref()),
             &db,
             clock.now_ms(),
         )

@@ -79,8 +79,11 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Verify(args) => {
-            let (verified, text) =
-                server::signing::verify::run_command(&args.bundle, args.trust.as_deref());
+            let Some(root) = args.trust_root() else {
+                eprint!("{}", server::signing::verify::NO_TRUST_ROOT);
+                std::process::exit(2);
+            };
+            let (verified, text) = server::signing::verify::run_command(&args.bundle, root);
             print!("{text}");
             if !verified {
                 std::process::exit(1);

@@ -283,6 +283,11 @@ fn table() -> Vec<Row> {
         // The token lacks docs:read, so it may not open the document: refused like anyone
         // without access (404), not as if it had not authenticated.
         row("WS /ws/docs/{doc} (cookie, Origin)",          "404   101   101   404   101   101   101   404   101   404   401", Probe::Websocket),
+        // ---- the signed log: a public trust root, like a transparency log (hashes only) ----
+        row("GET /api/log/key",                            "200   200   200   200   200   200   200   200   200   200   200", get("/api/log/key")),
+        row("GET /api/log/checkpoint",                     "200   200   200   200   200   200   200   200   200   200   200", get("/api/log/checkpoint")),
+        row("GET /api/log/proofs/inclusion",               "200   200   200   200   200   200   200   200   200   200   200", get("/api/log/proofs/inclusion?index=0&size=1")),
+        row("GET /api/log/proofs/consistency",             "200   200   200   200   200   200   200   200   200   200   200", get("/api/log/proofs/consistency?old=1&new=1")),
         // ---- the audit trail ----
         row("GET /api/audit",                              "200   403   403   403   403   403   403   403   403   403   401", get("/api/audit")),
         row("GET /api/audit?org_id={market}",              "200   403   403   403   403   403   403   403   200   403   401", get("/api/audit?org_id={market}")),
@@ -344,6 +349,8 @@ impl Matrix {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         let read_token = created["token"].as_str().unwrap().to_owned();
+        // One key binding, so the log has a leaf to prove.
+        crate::minutes::enrolled_key(&Api::signed_in(&server, "market").await).await;
         let db = open_db(&server, None).await;
         let password_hash = server::auth::password::hash_blocking(PASSWORD).unwrap();
         Matrix {

@@ -62,7 +62,7 @@ fn docs_bundle_md_script() -> String {
 }
 
 /// Unpacks `zip` into `dir` with `unzip`, as the page tells an auditor to.
-fn unzip(zip: &Path, dir: &Path) {
+pub(crate) fn unzip(zip: &Path, dir: &Path) {
     let out = Command::new("unzip")
         .args(["-q", zip.to_str().unwrap(), "-d", dir.to_str().unwrap()])
         .output()
@@ -71,7 +71,7 @@ fn unzip(zip: &Path, dir: &Path) {
 }
 
 /// Runs the page's script with `bash` in the unpacked bundle `dir`, trusting `vkey`.
-fn run_docs_script(dir: &Path, vkey: &str) -> Output {
+pub(crate) fn run_docs_script(dir: &Path, vkey: &str) -> Output {
     Command::new("bash")
         .arg("-c")
         .arg(docs_bundle_md_script())
@@ -82,7 +82,7 @@ fn run_docs_script(dir: &Path, vkey: &str) -> Output {
 }
 
 #[test]
-fn the_first_minutes_bundle_verifies_with_concord_verify_with_and_without_the_log_key() {
+fn the_first_minutes_bundle_verifies_with_concord_verify_with_the_log_key_or_its_own_when_asked() {
     let zip = minutes_v1();
     let vkey = minutes_v1_vkey();
     let other = LogSigner::new(
@@ -92,11 +92,13 @@ fn the_first_minutes_bundle_verifies_with_concord_verify_with_and_without_the_lo
     .verifier()
     .vkey();
 
-    let alone = run(&["verify", zip.to_str().unwrap()]);
+    let alone = run(&["verify", zip.to_str().unwrap(), "--trust-bundle"]);
+    let no_key = run(&["verify", zip.to_str().unwrap()]);
     let trusted = run(&["verify", zip.to_str().unwrap(), "--trust", &vkey]);
     let wrong_key = run(&["verify", zip.to_str().unwrap(), "--trust", &other]);
 
     assert!(alone.status.success(), "{}", text(&alone));
+    assert_eq!(no_key.status.code(), Some(2), "{}", text(&no_key));
     assert!(trusted.status.success(), "{}", text(&trusted));
     let said = text(&trusted);
     assert!(said.contains("given by the verifier"), "{said}");

@@ -23,6 +23,7 @@ mod oidc;
 mod openapi;
 mod ops;
 mod path_ids;
+mod python_verifier;
 mod signing_openssl;
 mod spaces;
 mod sse;

@@ -105,6 +105,15 @@ pub(crate) async fn held_meeting_with(options: Options) -> Meeting {
         assert_eq!(status, StatusCode::OK, "{code} confirms: {body}");
     }
     meeting.act("start").await;
+    // 签到: the market regulator is checked in; the others are not.
+    let (status, body) = meeting
+        .bureau
+        .post(
+            &format!("/api/meetings/{}/check-in", meeting.id),
+            json!({ "org_id": meeting.world.org("market"), "attendance": "attended" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "check-in: {body}");
     meeting.act("end").await;
     meeting
 }
@@ -426,10 +435,14 @@ async fn a_whole_meeting_is_convened_co_edited_frozen_signed_in_order_archived_a
     let workdir = tempfile::tempdir().unwrap();
     let (m, zip) = archived_meeting(workdir.path()).await;
 
-    // The bundle verifies offline, as a .zip and as a directory.
+    // The bundle verifies offline, as a .zip and as a directory, against the log key the
+    // server publishes to anyone (no account needed: the README's recipe).
     let zip_path = workdir.path().join("minutes.zip");
     std::fs::write(&zip_path, &zip).unwrap();
-    let out = run(&["verify", zip_path.to_str().unwrap()]);
+    let (status, key) = Api::new(&m.server).get("/api/log/key").await;
+    assert_eq!(status, StatusCode::OK, "{key}");
+    let vkey = key["vkey"].as_str().unwrap();
+    let out = run(&["verify", zip_path.to_str().unwrap(), "--trust", vkey]);
     assert!(out.status.success(), "verify failed:\n{}", text(&out));
     let report = text(&out);
     for check in [
@@ -446,11 +459,70 @@ async fn a_whole_meeting_is_convened_co_edited_frozen_signed_in_order_archived_a
     }
     let dir = workdir.path().join("bundle");
     Bundle::read(&zip_path).unwrap().write_dir(&dir).unwrap();
-    let out = run(&["verify", dir.to_str().unwrap()]);
+    let out = run(&["verify", dir.to_str().unwrap(), "--trust", vkey]);
     assert!(
         out.status.success(),
         "verify of the directory failed:\n{}",
         text(&out)
+    );
+    // Without a log key it checks nothing and says why, in Chinese first; trusting the
+    // bundle's own key has to be asked for.
+    let out = run(&["verify", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.starts_with("未核验") && said.contains("--trust-bundle"),
+        "{said}"
+    );
+    assert!(!said.lines().any(|l| l.starts_with("ok   ")), "{said}");
+    let out = run(&["verify", dir.to_str().unwrap(), "--trust-bundle"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("from trust.json"), "{}", text(&out));
+
+    // The content records the meeting as held: its actual start and end, and the check-in.
+    let bundle = Bundle::from_zip(&zip).unwrap();
+    let content: Value = serde_json::from_slice(&bundle.files["content.json"]).unwrap();
+    let (_, meeting) = m.bureau.get(&format!("/api/meetings/{}", m.id)).await;
+    let held = &content["held"];
+    assert!(
+        held["started_at"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')),
+        "{held}"
+    );
+    assert!(held["ended_at"].as_str().is_some(), "{held}");
+    let checked_in = held["checked_in"].as_array().unwrap();
+    assert_eq!(checked_in.len(), 1, "{held}");
+    assert_eq!(checked_in[0]["org_id"], m.world.org("market"));
+    assert_eq!(checked_in[0]["attendance"], "attended");
+    assert!(checked_in[0]["checked_in_at"].is_string(), "{held}");
+    assert_ne!(meeting["started_at"], Value::Null, "{meeting}");
+    let html = String::from_utf8(bundle.files["minutes.html"].clone()).unwrap();
+    assert!(
+        html.contains("会议实际情况") && html.contains("签到情况"),
+        "{html}"
+    );
+
+    // Each key binding names the person and the body beside their ids, as they were then.
+    let mut people = Vec::new();
+    for (path, bytes) in &bundle.files {
+        if !path.ends_with(".binding.json") {
+            continue;
+        }
+        let binding: Value = serde_json::from_slice(bytes).unwrap();
+        assert_eq!(binding["type"], "concord.key-binding/2", "{binding}");
+        let org_id = binding["org_id"].as_str().unwrap();
+        let (_, org) = m.bureau.get(&format!("/api/orgs/{org_id}")).await;
+        assert_eq!(binding["org_name"], org["name_zh"], "{binding}");
+        match binding["purpose"].as_str() {
+            Some("person") => people.push(binding["user_name"].as_str().unwrap().to_owned()),
+            _ => assert!(binding["user_name"].is_null(), "{binding}"),
+        }
+    }
+    people.sort();
+    assert_eq!(
+        people,
+        ["county-bureau 同志", "market 同志", "township 同志"]
     );
 
     // The agreed item became a task for market, set by the bureau, due at the item's day.
@@ -787,7 +859,9 @@ async fn on_postgresql_the_minutes_are_frozen_signed_in_order_archived_and_verif
 
     let zip_path = workdir.path().join("minutes.zip");
     std::fs::write(&zip_path, &zip).unwrap();
-    let out = run(&["verify", zip_path.to_str().unwrap()]);
+    let (_, key) = Api::new(&m.server).get("/api/log/key").await;
+    let vkey = key["vkey"].as_str().unwrap();
+    let out = run(&["verify", zip_path.to_str().unwrap(), "--trust", vkey]);
     assert!(out.status.success(), "verify failed:\n{}", text(&out));
     let bundle = Bundle::from_zip(&zip).unwrap();
     let manifest: Value = serde_json::from_slice(&bundle.files["manifest.json"]).unwrap();

@@ -106,6 +106,7 @@ fn meta() -> MinutesMeta {
                 status: "absent".into(),
             },
         ],
+        held: None,
     }
 }
 
@@ -132,6 +133,8 @@ fn binding(org: &Org, kid: &str, spki: &[u8], person: bool) -> Vec<u8> {
         user_id: person.then(|| org.user.clone()),
         org_id: org.id.into(),
         bound_at: "2026-03-01T08:00:00Z".into(),
+        user_name: person.then(|| format!("{} 的签署人", org.id)),
+        org_name: Some(format!("{} 单位", org.id)),
     }
     .to_bytes()
 }
@@ -545,7 +548,7 @@ fn concord_verify_prints_each_check_and_exits_one_at_the_first_failure() {
     };
 
     let ok = run(&[good.as_os_str(), "--trust".as_ref(), log.vkey().as_ref()]);
-    let bad = run(&[tree.as_os_str()]);
+    let bad = run(&[tree.as_os_str(), "--trust".as_ref(), log.vkey().as_ref()]);
     let bad_key = run(&[good.as_os_str(), "--trust".as_ref(), "nonsense".as_ref()]);
 
     let ok_text = String::from_utf8_lossy(&ok.stdout);

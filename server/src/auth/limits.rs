@@ -1,4 +1,4 @@
-//! Sign-in rate limits per network address.
+//! Rate limits per network address: failed sign-ins, and reads of the public signed log.
 //!
 //! Per account, repeated wrong passwords lock the account for a while; that count lives in the
 //! database (`users.failed_logins`, `locked_until`) so it holds across restarts and nodes. Per
@@ -63,6 +63,65 @@ impl LoginLimiter {
     }
 }
 
+/// Reads of the public signed log (`/api/log/key`, `/checkpoint`, the proofs) one address may
+/// make at once: a verifier checking a bundle asks for a few; a burst of this many is far
+/// more than any honest checker needs.
+pub const PUBLIC_READ_BURST: u32 = 120;
+
+/// Reads per second an address earns back after its burst: 2, that is 120 a minute.
+pub const PUBLIC_READS_PER_SECOND: u32 = 2;
+
+/// A token bucket per address for the log's public endpoints, which answer without an
+/// account: they hold hashes only, but each computes a tree head over every leaf, so one
+/// address must not make the server do it without end. Per node and forgotten on restart,
+/// like [`LoginLimiter`]: a throttle, not a guarantee.
+pub struct PublicReadLimiter {
+    burst: f64,
+    per_second: f64,
+    // A std mutex: held for one map operation, never across an await.
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl PublicReadLimiter {
+    pub fn new(burst: u32, per_second: u32) -> PublicReadLimiter {
+        PublicReadLimiter {
+            burst: f64::from(burst.max(1)),
+            per_second: f64::from(per_second.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one read from `address`'s bucket: `Ok` when it had one, else `Err` with the
+    /// whole seconds until it has one again.
+    pub fn take(&self, address: &str) -> Result<(), u64> {
+        self.take_at(address, Instant::now())
+    }
+
+    fn take_at(&self, address: &str, now: Instant) -> Result<(), u64> {
+        let mut map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= MAX_ADDRESSES && !map.contains_key(address) {
+            // Full buckets are the same as none: forget them first, everyone if need be.
+            let (burst, rate) = (self.burst, self.per_second);
+            map.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
+            });
+            if map.len() >= MAX_ADDRESSES {
+                map.clear();
+            }
+        }
+        let (tokens, at) = map.entry(address.to_owned()).or_insert((self.burst, now));
+        *tokens =
+            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / self.per_second).ceil() as u64)
+        }
+    }
+}
+
 fn prune(times: &mut VecDeque<Instant>, now: Instant) {
     while times
         .front()
@@ -85,5 +144,20 @@ mod tests {
         }
         assert!(limiter.is_blocked("10.0.0.1"));
         assert!(!limiter.is_blocked("10.0.0.2"));
+    }
+
+    #[test]
+    fn public_reads_are_refused_past_the_burst_and_come_back_at_the_rate() {
+        let limiter = PublicReadLimiter::new(3, 2);
+        let start = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(limiter.take_at("10.0.0.1", start), Ok(()));
+        }
+        assert_eq!(limiter.take_at("10.0.0.1", start), Err(1));
+        assert_eq!(limiter.take_at("10.0.0.2", start), Ok(()));
+        // Half a second later, at 2 a second, one read is back, and only one.
+        let later = start + Duration::from_millis(500);
+        assert_eq!(limiter.take_at("10.0.0.1", later), Ok(()));
+        assert_eq!(limiter.take_at("10.0.0.1", later), Err(1));
     }
 }

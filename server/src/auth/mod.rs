@@ -71,6 +71,8 @@ pub enum AuthError {
 pub struct Identity {
     pub settings: Settings,
     pub limiter: limits::LoginLimiter,
+    /// Reads of the public signed log per address.
+    pub public_reads: limits::PublicReadLimiter,
     pub oidc: oidc::OidcProviders,
 }
 
@@ -106,6 +108,10 @@ impl Identity {
         Ok(Identity {
             settings,
             limiter: limits::LoginLimiter::new(args.login_failures_per_address),
+            public_reads: limits::PublicReadLimiter::new(
+                limits::PUBLIC_READ_BURST,
+                limits::PUBLIC_READS_PER_SECOND,
+            ),
             oidc,
         })
     }

@@ -1,6 +1,9 @@
 //! The signed log over HTTP: `GET /api/log/checkpoint` (a C2SP signed note), the log's
 //! verifier key, and inclusion and consistency proofs. Thin handlers over
-//! [`crate::work::log`]; any signed-in caller or token may read them (they hold hashes only).
+//! [`crate::work::log`]. They answer without an account, like a transparency log: an
+//! auditor holding a bundle needs the trust root and has no account, and the answers hold
+//! hashes, never content. Each read is counted against the asking address ([`PublicRead`]:
+//! a burst of 120, then 2 a second), since each computes a tree head over the whole log.
 //!
 //! `POST /api/verify` runs the offline verifier (`concord verify`) on a bundle someone
 //! uploads, trusting this server's log key, so a person with only a browser can check an
@@ -8,7 +11,8 @@
 //! [`crate::work::log::verify`]'s.
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -16,6 +20,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
+use crate::auth::session::client_info;
 use crate::auth::Caller;
 use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Query};
@@ -35,6 +40,29 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(verify_bundle).layer(DefaultBodyLimit::disable()))
 }
 
+/// A read of the public log, allowed by the asking address's budget
+/// ([`crate::auth::limits::PublicReadLimiter`]); past it, 429 saying when to ask again. A
+/// request without a peer address (only in-process tests) shares one budget.
+struct PublicRead;
+
+impl FromRequestParts<AppState> for PublicRead {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let address = client_info(parts).ip.unwrap_or_default();
+        state
+            .identity
+            .public_reads
+            .take(&address)
+            .map(|()| PublicRead)
+            .map_err(|seconds| {
+                ApiError::TooManyRequests(format!(
+                    "too many reads of the log from this address; try again in {seconds} s"
+                ))
+            })
+    }
+}
+
 /// The largest bundle `POST /api/verify` reads. A bundle holds the document (a few hundred
 /// KiB at most), its CRDT state, keys and proofs; 64 MiB leaves room for years of edits.
 const MAX_BUNDLE_BYTES: usize = 64 * 1024 * 1024;
@@ -44,13 +72,13 @@ const MAX_BUNDLE_BYTES: usize = 64 * 1024 * 1024;
     get, path = "/api/log/checkpoint", tag = "log", operation_id = "log_checkpoint",
     responses((status = 200, description = "the signed checkpoint", content_type = "text/plain",
         body = String), Refusals),
-    security(("session" = []), ("token" = []))
+    security(())
 )]
 async fn checkpoint(
     State(state): State<AppState>,
-    caller: Caller,
+    _: PublicRead,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (_, note) = log::checkpoint(&state.services, &caller).await?;
+    let (_, note) = log::checkpoint(&state.services).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note))
 }
 
@@ -58,10 +86,10 @@ async fn checkpoint(
 #[utoipa::path(
     get, path = "/api/log/key", tag = "log", operation_id = "log_key",
     responses((status = 200, description = "the log's key", body = LogKey), Refusals),
-    security(("session" = []), ("token" = []))
+    security(())
 )]
-async fn key(State(state): State<AppState>, caller: Caller) -> Json<LogKey> {
-    Json(log::key(&state.services, &caller))
+async fn key(State(state): State<AppState>, _: PublicRead) -> Json<LogKey> {
+    Json(log::key(&state.services))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -78,15 +106,15 @@ struct InclusionQuery {
     get, path = "/api/log/proofs/inclusion", tag = "log", operation_id = "log_inclusion",
     params(InclusionQuery),
     responses((status = 200, description = "the proof", body = Proof), Refusals),
-    security(("session" = []), ("token" = []))
+    security(())
 )]
 async fn inclusion(
     State(state): State<AppState>,
-    caller: Caller,
+    _: PublicRead,
     Query(q): Query<InclusionQuery>,
 ) -> Result<Json<Proof>, ApiError> {
     Ok(Json(
-        log::inclusion(&state.services, &caller, q.index, q.size).await?,
+        log::inclusion(&state.services, q.index, q.size).await?,
     ))
 }
 
@@ -105,16 +133,14 @@ struct ConsistencyQuery {
     get, path = "/api/log/proofs/consistency", tag = "log", operation_id = "log_consistency",
     params(ConsistencyQuery),
     responses((status = 200, description = "the proof", body = Proof), Refusals),
-    security(("session" = []), ("token" = []))
+    security(())
 )]
 async fn consistency(
     State(state): State<AppState>,
-    caller: Caller,
+    _: PublicRead,
     Query(q): Query<ConsistencyQuery>,
 ) -> Result<Json<Proof>, ApiError> {
-    Ok(Json(
-        log::consistency(&state.services, &caller, q.old, q.new).await?,
-    ))
+    Ok(Json(log::consistency(&state.services, q.old, q.new).await?))
 }
 
 /// 核验归档包: checks an uploaded bundle (.zip) against this server's log key; the checks in

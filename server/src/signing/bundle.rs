@@ -20,7 +20,7 @@ use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
 use super::canonical::{is_canonical, to_canonical};
 use super::keys::SM2_ID;
-use super::kind::SignedKind;
+use super::kind::{AnyKind, SignedKind};
 use super::kinds::minutes::Minutes;
 use super::note::LogVerifier;
 use super::SigningError;
@@ -40,6 +40,10 @@ pub const COMPLETION: &str = "completion.json";
 pub const ARCHIVE: &str = "archive.json";
 /// `trust.json`: the log's origin and key, the accepted algorithms, the SM2 id.
 pub const TRUST: &str = "trust.json";
+/// `README.txt`: what the bundle is and how to check it, in Chinese and English, for a person
+/// who opens the archive. Bundles before it have none; it is listed in the archive record
+/// like every file but the proofs.
+pub const README: &str = "README.txt";
 /// The inclusion proof of the manifest.
 pub const MANIFEST_PROOF: &str = "proofs/manifest.tlog-proof";
 /// The inclusion proof of the completion record.
@@ -143,6 +147,61 @@ impl Trust {
         }
         Ok(trust)
     }
+}
+
+/// The text of `README.txt` for version `version` of the document `title`, of kind `kind`,
+/// whose proofs end in checkpoints of `log`.
+pub fn readme(title: &str, version: i64, kind: &dyn AnyKind, log: &LogVerifier) -> String {
+    let (kind_name, schema, rendition) = (kind.name(), kind.schema(), kind.rendition());
+    let vkey = log.vkey();
+    let origin = &log.origin;
+    format!(
+        "\
+签署文书归档包 · Archive bundle of a signed document
+====================================================
+
+《{title}》 第 {version} 版 / version {version} · {kind_name} ({schema})
+签名日志 / signed log: {origin}
+
+【这是什么】
+本归档包含有各单位签署的文书：content.json 是签署的正文，{rendition} 是供阅读的版本；
+signatures/ 是每个单位的签名（个人 Ed25519 签名与单位 SM2 印章），keys/ 是公钥及其登记记录
+（写明签署人与单位的名称），proofs/ 是签名日志的包含证明。任何人都可以离线核验：正文未被改动、
+由哪些单位按什么顺序签署、使用了哪些密钥，以及服务器的签名日志记录了每一步。
+
+【如何核验】
+1. 向日志运营方（部署本系统的单位）索取日志公钥（vkey）：见其正式通知或政府网站，
+   或无需账号访问 <服务器地址>/api/log/key。不要只信任本包 trust.json 中的公钥，
+   它只能证明本包自身一致。
+2. 运行：
+     concord verify 本归档包.zip --trust '<日志公钥>'
+   也可以不使用本项目的软件：按 concord 源代码中的 docs/bundle.md，只用 OpenSSL 3、
+   sha256sum 与 python3 逐项核验。
+3. 本包 trust.json 中的日志公钥如下，应与运营方公布的逐字相同：
+     {vkey}
+
+[What this is]
+This archive holds a document signed by several bodies: content.json is the signed text,
+{rendition} its rendition for reading; signatures/ holds each body's signature (a person's
+Ed25519 signature and the body's SM2 seal), keys/ the public keys and their logged bindings
+(naming the person and the body), proofs/ the inclusion proofs in the signed log. Anyone can
+check offline that the text is unchanged, which bodies signed it in which order with which
+keys, and that the server's signed log holds every step.
+
+[How to verify]
+1. Get the log's key (vkey) from the log's operator (the body that runs this server): from its
+   official notice or website, or from <server address>/api/log/key (no account needed). Do
+   not rely on the key in this bundle's trust.json alone: it shows only that the bundle agrees
+   with itself.
+2. Run:
+     concord verify this-bundle.zip --trust '<log key>'
+   or, without any software of this project, follow docs/bundle.md (in concord's source) with
+   OpenSSL 3, sha256sum and python3 alone.
+3. The log key named in this bundle's trust.json, to compare letter by letter with the
+   published one:
+     {vkey}
+"
+    )
 }
 
 /// The most a bundle may hold, unpacked: far above any document with its proofs, low

@@ -336,6 +336,17 @@ pub(crate) mod tests {
                 person: Some("李四".into()),
                 status: "attended".into(),
             }],
+            held: Some(minutes::Held {
+                started_at: Some("2026-03-02T01:35:00Z".into()),
+                ended_at: None,
+                checked_in: vec![minutes::CheckIn {
+                    org_id: "org-court".into(),
+                    org_name: "市中级人民法院".into(),
+                    person: Some("李四".into()),
+                    attendance: "attended".into(),
+                    checked_in_at: Some("2026-03-02T01:31:00Z".into()),
+                }],
+            }),
         }
     }
 

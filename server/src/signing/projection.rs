@@ -648,6 +648,7 @@ mod tests {
                     status: "absent".into(),
                 },
             ],
+            held: None,
         }
     }
 

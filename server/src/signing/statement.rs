@@ -29,8 +29,12 @@ pub const MANIFEST_SCHEMA: &str = "concord.manifest/2";
 /// `kind` member (always minutes), the meeting named by `meeting_id`. Read forever, written
 /// only where a caller still asks for it.
 pub const MANIFEST_SCHEMA_V1: &str = "concord.manifest/1";
-/// The `type` of a [`KeyBinding`].
-pub const KEY_BINDING_TYPE: &str = "concord.key-binding/1";
+/// The `type` of every [`KeyBinding`] written now: with the names of the person and the body
+/// as they were when the key was bound.
+pub const KEY_BINDING_TYPE: &str = "concord.key-binding/2";
+/// The `type` of the key bindings written before they named anyone: ids only, no
+/// `user_name` or `org_name` members. Read so forever.
+pub const KEY_BINDING_TYPE_V1: &str = "concord.key-binding/1";
 /// The `type` of a [`KeyRevocation`].
 pub const KEY_REVOCATION_TYPE: &str = "concord.key-revocation/1";
 /// The `type` of a [`Completion`].
@@ -175,6 +179,15 @@ pub struct KeyBinding {
     pub org_id: String,
     /// RFC 3339 UTC.
     pub bound_at: String,
+    /// The person's display name when the key was bound (a person key of a
+    /// [`KEY_BINDING_TYPE`] binding); none for a seal, and absent from a
+    /// [`KEY_BINDING_TYPE_V1`] binding.
+    #[serde(default)]
+    pub user_name: Option<String>,
+    /// The body's Chinese name when the key was bound (every [`KEY_BINDING_TYPE`] binding);
+    /// absent from a [`KEY_BINDING_TYPE_V1`] binding.
+    #[serde(default)]
+    pub org_name: Option<String>,
 }
 
 /// The logged statement that a key no longer counts from `revoked_at` on.
@@ -271,7 +284,55 @@ macro_rules! canonical_record {
 }
 
 canonical_record!(Statement, "the signature statement");
-canonical_record!(KeyBinding, "the key binding", r#type == KEY_BINDING_TYPE);
+impl KeyBinding {
+    /// The binding's one byte form: RFC 8785 with NFC strings, in the format its `type`
+    /// names (a [`KEY_BINDING_TYPE_V1`] binding has no name members at all). These are the
+    /// bytes that are logged, hashed and stored.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut value = serde_json::to_value(self).expect("a key binding always serializes");
+        if self.r#type == KEY_BINDING_TYPE_V1 {
+            if let Value::Object(members) = &mut value {
+                members.remove("user_name");
+                members.remove("org_name");
+            }
+        }
+        to_canonical(&value)
+    }
+
+    /// Reads a binding of either format from its bytes, refusing any bytes that are not
+    /// exactly its canonical form, and a `concord.key-binding/2` without the names it must
+    /// carry (the body's always, the person's for a person key and only then).
+    pub fn parse(bytes: &[u8]) -> Result<KeyBinding, SigningError> {
+        const WHAT: &str = "the key binding";
+        let binding: KeyBinding = serde_json::from_slice(bytes)
+            .map_err(|error| SigningError::malformed(WHAT, error.to_string()))?;
+        if binding.to_bytes() != bytes {
+            return Err(SigningError::not_canonical(WHAT));
+        }
+        let named = match binding.r#type.as_str() {
+            KEY_BINDING_TYPE => {
+                binding.org_name.is_some()
+                    && binding.user_name.is_some() == (binding.purpose == "person")
+            }
+            KEY_BINDING_TYPE_V1 => true,
+            other => {
+                return Err(SigningError::malformed(
+                    WHAT,
+                    format!(
+                    "its type is `{other}`, not `{KEY_BINDING_TYPE}` or `{KEY_BINDING_TYPE_V1}`"
+                ),
+                ))
+            }
+        };
+        if !named {
+            return Err(SigningError::malformed(
+                WHAT,
+                "it must name the body (org_name), and the person (user_name) exactly when it binds a person's key",
+            ));
+        }
+        Ok(binding)
+    }
+}
 canonical_record!(
     KeyRevocation,
     "the key revocation",
@@ -445,6 +506,8 @@ mod tests {
             user_id: Some("u-7".into()),
             org_id: "org-court".into(),
             bound_at: "2026-03-01T00:00:00Z".into(),
+            user_name: Some("张三".into()),
+            org_name: Some("上城区人民法院".into()),
         }
     }
 
@@ -472,9 +535,53 @@ mod tests {
             algorithm: "sm2".into(),
             purpose: "seal".into(),
             user_id: None,
+            user_name: None,
             ..key_binding()
         };
         assert_eq!(KeyBinding::parse(&seal.to_bytes()).unwrap(), seal);
+        assert!(String::from_utf8(binding.to_bytes())
+            .unwrap()
+            .contains(r#""org_name":"上城区人民法院","purpose":"person","spki""#));
+    }
+
+    #[test]
+    fn a_binding_names_the_person_and_the_body_and_an_old_binding_reads_without_names() {
+        let old = KeyBinding {
+            r#type: KEY_BINDING_TYPE_V1.into(),
+            user_name: None,
+            org_name: None,
+            ..key_binding()
+        };
+        let old_bytes = old.to_bytes();
+        assert!(!String::from_utf8_lossy(&old_bytes).contains("_name"));
+        assert_eq!(KeyBinding::parse(&old_bytes).unwrap(), old);
+
+        let unnamed_person = KeyBinding {
+            user_name: None,
+            ..key_binding()
+        };
+        let unnamed_body = KeyBinding {
+            org_name: None,
+            ..key_binding()
+        };
+        let named_seal = KeyBinding {
+            purpose: "seal".into(),
+            user_id: None,
+            ..key_binding()
+        };
+        for wrong in [unnamed_person, unnamed_body, named_seal] {
+            assert!(
+                matches!(
+                    KeyBinding::parse(&wrong.to_bytes()),
+                    Err(SigningError::Malformed { .. })
+                ),
+                "{wrong:?}"
+            );
+        }
+        // Names slipped into a first-format binding are not its canonical form.
+        let old_text = String::from_utf8(old_bytes).unwrap();
+        let smuggled = old_text.replacen("\"org_id\"", "\"org_name\":\"x\",\"org_id\"", 1);
+        assert!(KeyBinding::parse(smuggled.as_bytes()).is_err());
 
         let revocation = KeyRevocation {
             r#type: KEY_REVOCATION_TYPE.into(),
@@ -529,8 +636,9 @@ mod tests {
             text,
             format!(
                 "{{\"algorithm\":\"ed25519\",\"bound_at\":\"2026-03-01T00:00:00Z\",\"key_id\":\"{}\",\
-                 \"org_id\":\"org-court\",\"purpose\":\"person\",\"spki\":\"MCowBQYDK2VwAyEA\",\
-                 \"type\":\"concord.key-binding/1\",\"user_id\":\"u-7\"}}",
+                 \"org_id\":\"org-court\",\"org_name\":\"上城区人民法院\",\"purpose\":\"person\",\
+                 \"spki\":\"MCowBQYDK2VwAyEA\",\"type\":\"concord.key-binding/2\",\"user_id\":\"u-7\",\
+                 \"user_name\":\"张三\"}}",
                 "33".repeat(16)
             )
         );

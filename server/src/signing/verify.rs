@@ -128,12 +128,37 @@ pub fn verify(bundle: &Bundle, trusted_log: Option<&LogVerifier>) -> Report {
     }
 }
 
-/// `concord verify BUNDLE [--trust VKEY]`: reads the bundle (a directory or a .zip) and
-/// verifies it. Returns whether it verified and the text to print; a bundle that cannot be
-/// read or a malformed `--trust` key is a failure like any other, named as a check.
-pub fn run_command(bundle_path: &Path, trust: Option<&str>) -> (bool, String) {
+/// Which log key `concord verify` relies on: one the person verifying names, or, when they
+/// say so explicitly, the one in the bundle's own `trust.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustRoot<'a> {
+    /// `--trust VKEY`: the key the log's operator publishes.
+    Published(&'a str),
+    /// `--trust-bundle`: the bundle's own key, which shows only that it agrees with itself.
+    Bundle,
+}
+
+/// What `concord verify` says, and exits 2 after, when given neither `--trust` nor
+/// `--trust-bundle`: a bundle checked against its own key proves little, so that is never
+/// the silent default.
+pub const NO_TRUST_ROOT: &str = "\
+未核验：没有给出日志公钥。请用 --trust VKEY 给出日志运营方公布的公钥（见 README 与 docs/bundle.md），\
+或用 --trust-bundle 明确表示信任归档包 trust.json 中的公钥（这只能证明归档包自身一致）。
+not verified: no log key given. Pass the key the log's operator publishes with --trust VKEY \
+(see README and docs/bundle.md), or --trust-bundle to trust the key in the bundle's own \
+trust.json (which proves only that the bundle is consistent with itself).
+";
+
+/// `concord verify BUNDLE (--trust VKEY | --trust-bundle)`: reads the bundle (a directory or
+/// a .zip) and verifies it. Returns whether it verified and the text to print; a bundle that
+/// cannot be read or a malformed `--trust` key is a failure like any other, named as a check.
+pub fn run_command(bundle_path: &Path, trust: TrustRoot<'_>) -> (bool, String) {
     let fail = |check: &str, reason: String| (false, format!("FAIL {check}: {reason}\n"));
-    let trusted = match trust.map(LogVerifier::from_vkey).transpose() {
+    let given = match trust {
+        TrustRoot::Published(vkey) => Some(vkey),
+        TrustRoot::Bundle => None,
+    };
+    let trusted = match given.map(LogVerifier::from_vkey).transpose() {
         Ok(trusted) => trusted,
         Err(e) => return fail(checks::LOG_KEY, format!("--trust: {e}")),
     };
@@ -424,10 +449,29 @@ fn run(
         if let Some(unused) = keys.keys().find(|kid| !used.contains(*kid)) {
             return Err(format!("keys/{unused}.pem is used by no signature"));
         }
+        let signers: Vec<String> = signed
+            .iter()
+            .map(|((step, org_id), s)| {
+                let binding = s
+                    .statement
+                    .key_ids
+                    .first()
+                    .and_then(|kid| keys.get(kid))
+                    .map(|k| &k.binding);
+                let person = binding.and_then(|b| b.user_name.as_deref());
+                let body = binding.and_then(|b| b.org_name.as_deref());
+                format!(
+                    "step {step} {} for {}",
+                    person.unwrap_or(&s.statement.signer),
+                    body.unwrap_or(org_id)
+                )
+            })
+            .collect();
         let detail = format!(
             "{} envelopes: each statement names this manifest, each person's Ed25519 signature \
-             and organization's SM2 seal verify with keys bound before them; each logged",
-            signed.len()
+             and organization's SM2 seal verify with keys bound before them; each logged ({})",
+            signed.len(),
+            signers.join("; ")
         );
         Ok((signed, detail))
     })?;
@@ -541,7 +585,8 @@ fn check_layout(bundle: &Bundle) -> Result<(Layout, String), String> {
         keys: BTreeSet::new(),
     };
     for path in bundle.files.keys() {
-        if FIXED.contains(&path.as_str()) {
+        // README.txt is optional (bundles before it have none); the archive record covers it.
+        if FIXED.contains(&path.as_str()) || path == bundle::README {
             continue;
         }
         let unknown = || format!("{path} is not part of a bundle's layout");
@@ -1087,6 +1132,8 @@ mod tests {
                 user_id: is_person.then(|| "user-1".to_owned()),
                 org_id: ORG.into(),
                 bound_at: "2026-03-01T08:00:00Z".into(),
+                user_name: is_person.then(|| "张三".to_owned()),
+                org_name: Some("上城区市场监督管理局".into()),
             }
             .to_bytes();
             log.append(&binding, bundle::key_proof_path(kid));

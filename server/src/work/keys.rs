@@ -125,8 +125,35 @@ pub async fn enroll(
         sealed_private: None,
         bound_at: now,
     };
-    let row = bind(services, &new, &effects).await?;
+    // The names as they are now, into the logged binding: an auditor reads who and which
+    // body, years later, whatever they are called by then.
+    let names = BoundNames {
+        user_name: caller
+            .user
+            .as_ref()
+            .map(|u| u.display_name.as_str().to_owned()),
+        org_name: org_name(services, &new.org_id).await?,
+    };
+    let row = bind(services, &new, names, &effects).await?;
     Ok(key_view(&row))
+}
+
+/// The names a binding carries beside the ids, as they are at binding time.
+struct BoundNames {
+    /// The person's display name; none for a seal.
+    user_name: Option<String>,
+    /// The body's Chinese name.
+    org_name: String,
+}
+
+/// The body's Chinese name now.
+async fn org_name(services: &Services, org_id: &str) -> Result<String, Error> {
+    let org = services.db.org(org_id).await?.ok_or_else(|| {
+        Error::Internal(anyhow::anyhow!(
+            "organization {org_id} of a key is not stored"
+        ))
+    })?;
+    Ok(org.name_zh.as_str().to_owned())
 }
 
 /// The caller's keys, newest first.
@@ -265,7 +292,11 @@ pub(crate) async fn seal_for(
                 sealed_private: Some(sealed),
                 bound_at: now,
             };
-            let created = bind(services, &new, &effects).await;
+            let names = BoundNames {
+                user_name: None,
+                org_name: org_name(services, org_id).await?,
+            };
+            let created = bind(services, &new, names, &effects).await;
             match created {
                 Ok(row) => row,
                 // Another request created the organization's seal at the same moment.
@@ -290,10 +321,11 @@ pub(crate) async fn seal_for(
 }
 
 /// Binds a key: its logged binding statement (a person's key to them and their
-/// organization, or a seal to its organization) and its row, in one write.
+/// organization, or a seal to its organization, by id and by name) and its row, in one write.
 async fn bind(
     services: &Services,
     key: &NewSigningKey,
+    names: BoundNames,
     effects: &Effects,
 ) -> Result<SigningKeyRow, DbError> {
     let binding = KeyBinding {
@@ -305,6 +337,8 @@ async fn bind(
         user_id: key.user_id.clone(),
         org_id: key.org_id.clone(),
         bound_at: rfc3339(key.bound_at),
+        user_name: names.user_name,
+        org_name: Some(names.org_name),
     };
     let leaf = leaf(LeafKind::KeyBinding, &key.key_id, binding.to_bytes());
     services.db.bind_key(key, &leaf, effects).await

@@ -4,7 +4,9 @@
 //! The tree is computed from the stored leaf hashes when asked; a checkpoint is signed on
 //! the spot (Ed25519 is deterministic, so the same size always gives the same note). The
 //! leaves themselves are not served here: they name meetings and people, and reach a reader
-//! only inside a bundle of a signed document they may see. Proofs hold hashes only.
+//! only inside a bundle of a signed document they may see. Proofs hold hashes only, so the
+//! key, checkpoints and proofs are public: they take no caller (the HTTP layer rate-limits
+//! them per address).
 //!
 //! Here too: checking an uploaded bundle ([`verify`]) with the offline verifier, trusting
 //! this server's log key, for a person who has only a browser.
@@ -23,7 +25,7 @@ use crate::signing::note::Checkpoint;
 use crate::signing::{verify as verifier, SigningError};
 
 /// The newest tree head as a C2SP signed note, and its size.
-pub async fn checkpoint(services: &Services, _caller: &Caller) -> Result<(u64, String), Error> {
+pub async fn checkpoint(services: &Services) -> Result<(u64, String), Error> {
     let leaves = services.db.log_leaf_hashes(None).await?;
     Ok((leaves.len() as u64, sign(services, &leaves)))
 }
@@ -44,8 +46,8 @@ pub struct LogKey {
     pub vkey: String,
 }
 
-/// The log's key. It is public: anyone signed in may read it.
-pub fn key(services: &Services, _caller: &Caller) -> LogKey {
+/// The log's key. It is public: anyone may read it, with or without an account.
+pub fn key(services: &Services) -> LogKey {
     let verifier = services.keyring.log_verifier();
     LogKey {
         vkey: verifier.vkey(),
@@ -92,12 +94,7 @@ async fn prove(
 }
 
 /// The inclusion proof of leaf `index` in the tree of `size` leaves.
-pub async fn inclusion(
-    services: &Services,
-    _caller: &Caller,
-    index: u64,
-    size: u64,
-) -> Result<Proof, Error> {
+pub async fn inclusion(services: &Services, index: u64, size: u64) -> Result<Proof, Error> {
     if index >= size {
         return Err(Error::invalid(
             "index",
@@ -111,12 +108,7 @@ pub async fn inclusion(
 }
 
 /// The consistency proof between the trees of `old` and `new` leaves.
-pub async fn consistency(
-    services: &Services,
-    _caller: &Caller,
-    old: u64,
-    new: u64,
-) -> Result<Proof, Error> {
+pub async fn consistency(services: &Services, old: u64, new: u64) -> Result<Proof, Error> {
     if old == 0 || old > new {
         return Err(Error::invalid(
             "old",

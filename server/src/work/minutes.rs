@@ -31,7 +31,9 @@ use crate::domain::org::SpaceRole;
 use crate::domain::policy::Action;
 use crate::domain::signed::Gate;
 use crate::services::Services;
-use crate::signing::kinds::minutes::{agreed_items, Attendee, Minutes, MinutesMeta, OrgRef};
+use crate::signing::kinds::minutes::{
+    agreed_items, Attendee, CheckIn, Held, Minutes, MinutesMeta, OrgRef,
+};
 use crate::signing::statement::rfc3339;
 
 /// The minutes of one meeting, as the lifecycle sees them.
@@ -77,7 +79,8 @@ impl MeetingMinutes {
     }
 
     /// The header of the content: the meeting, its convener and who attended (by the names
-    /// the bodies gave; the attendance at check-in, else the invitation's answer).
+    /// the bodies gave; the attendance at check-in, else the invitation's answer), and the
+    /// meeting as held: its actual start and end and each body's check-in (签到) on its own.
     fn meta(&self) -> MinutesMeta {
         let m = &self.meeting;
         let attendees = m
@@ -104,6 +107,23 @@ impl MeetingMinutes {
                 name: m.convener_name.clone(),
             },
             attendees,
+            held: Some(Held {
+                started_at: m.started_at.map(rfc3339),
+                ended_at: m.ended_at.map(rfc3339),
+                checked_in: m
+                    .invitations
+                    .iter()
+                    .filter_map(|i| {
+                        Some(CheckIn {
+                            org_id: i.org_id.clone(),
+                            org_name: i.org_name.clone(),
+                            person: i.attendee.clone().or_else(|| i.delegate.clone()),
+                            attendance: i.attendance?.as_str().to_owned(),
+                            checked_in_at: i.checked_in_at.map(rfc3339),
+                        })
+                    })
+                    .collect(),
+            }),
         }
     }
 

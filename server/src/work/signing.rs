@@ -1237,10 +1237,12 @@ pub(crate) async fn bundle<D: SignedDocument>(
         ));
     }
     let mut files = base_files(services, v).await?;
-    files.insert(
-        bundle::ARCHIVE.into(),
-        v.archive.clone().unwrap_or_default(),
-    );
+    let archive = v.archive.clone().unwrap_or_default();
+    // A version archived before bundles held a README (or any file added since) is exported
+    // with exactly the files its archive record lists.
+    let record = ArchiveRecord::parse(&archive).map_err(Error::internal)?;
+    files.retain(|path, _| record.files.contains_key(path));
+    files.insert(bundle::ARCHIVE.into(), archive);
     let zip = export(services, v, files).await?;
     Ok(services
         .db
@@ -1262,10 +1264,11 @@ async fn base_files(
         Error::refused("not every required organization has signed this version yet")
     })?;
     files.insert(bundle::COMPLETION.into(), completion);
-    files.insert(
-        bundle::TRUST.into(),
-        Trust::for_log(&services.keyring.log_verifier()).to_bytes(),
-    );
+    let log = services.keyring.log_verifier();
+    files.insert(bundle::TRUST.into(), Trust::for_log(&log).to_bytes());
+    let manifest = Manifest::parse(&v.manifest).map_err(Error::internal)?;
+    let readme = bundle::readme(&manifest.title, v.version, kind_of(v)?, &log);
+    files.insert(bundle::README.into(), readme.into_bytes());
     for s in services.db.signed_signatures(&v.doc_id, v.version).await? {
         files.insert(
             bundle::signature_path(s.step as u32, &s.org_id),

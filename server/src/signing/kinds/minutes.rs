@@ -80,6 +80,30 @@ impl SignedKind for Minutes {
             json!({"org_id": meta.convener.org_id, "name": meta.convener.name}),
         );
         members.insert("attendees".into(), Value::Array(attendees));
+        if let Some(held) = &meta.held {
+            let mut checked_in: Vec<&CheckIn> = held.checked_in.iter().collect();
+            checked_in.sort_by(|a, b| a.org_id.cmp(&b.org_id));
+            let checked_in: Vec<Value> = checked_in
+                .into_iter()
+                .map(|c| {
+                    json!({
+                        "org_id": c.org_id,
+                        "org_name": c.org_name,
+                        "person": c.person,
+                        "attendance": c.attendance,
+                        "checked_in_at": c.checked_in_at,
+                    })
+                })
+                .collect();
+            members.insert(
+                "held".into(),
+                json!({
+                    "started_at": held.started_at,
+                    "ended_at": held.ended_at,
+                    "checked_in": checked_in,
+                }),
+            );
+        }
         members
     }
 
@@ -105,6 +129,28 @@ impl SignedKind for Minutes {
                 })
             })
             .collect::<Option<Vec<_>>>()?;
+        // Minutes frozen before the content recorded the meeting as held have no `held`.
+        let held = match content.get("held") {
+            None => None,
+            Some(held) => Some(Held {
+                started_at: optional(held, "started_at")?,
+                ended_at: optional(held, "ended_at")?,
+                checked_in: held
+                    .get("checked_in")?
+                    .as_array()?
+                    .iter()
+                    .map(|c| {
+                        Some(CheckIn {
+                            org_id: text(c, "org_id")?,
+                            org_name: text(c, "org_name")?,
+                            person: optional(c, "person")?,
+                            attendance: text(c, "attendance")?,
+                            checked_in_at: optional(c, "checked_in_at")?,
+                        })
+                    })
+                    .collect::<Option<Vec<_>>>()?,
+            }),
+        };
         Some(MinutesMeta {
             meeting_id: text(meeting, "id")?,
             title: text(meeting, "title")?,
@@ -116,6 +162,7 @@ impl SignedKind for Minutes {
                 name: text(convener, "name")?,
             },
             attendees,
+            held,
         })
     }
 
@@ -151,6 +198,34 @@ pub struct MinutesMeta {
     pub convener: OrgRef,
     /// Every invited body with its attendance; the projection sorts them.
     pub attendees: Vec<Attendee>,
+    /// The meeting as it was held: `held` in the content. `None` only for minutes frozen
+    /// before the content recorded it (their content has no `held`, and re-projects so).
+    pub held: Option<Held>,
+}
+
+/// When the meeting actually ran and who checked in, from the meeting record at freeze.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    /// RFC 3339 UTC: when the convener started the meeting; none if it never started.
+    pub started_at: Option<String>,
+    /// RFC 3339 UTC: when it ended; none if it had not ended when the minutes were frozen.
+    pub ended_at: Option<String>,
+    /// Each body checked in at the meeting (签到), with what was recorded; the projection
+    /// sorts them by organization id. A body not checked in is not listed.
+    pub checked_in: Vec<CheckIn>,
+}
+
+/// One body's check-in at the meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckIn {
+    pub org_id: String,
+    pub org_name: String,
+    /// Who came for it (the attendee, or the delegate).
+    pub person: Option<String>,
+    /// `"attended"`, `"absent"`, `"delegated"`: the attendance recorded at check-in.
+    pub attendance: String,
+    /// RFC 3339 UTC.
+    pub checked_in_at: Option<String>,
 }
 
 /// One invited body and who came for it.
@@ -300,6 +375,9 @@ pub fn render_html(content: &Value) -> String {
         );
     }
     html.push_str("</tbody>\n</table>\n</section>\n");
+    if let Some(held) = content.get("held") {
+        render_held(&mut html, held);
+    }
 
     html.push_str("<main class=\"minutes\">\n<h2>纪要正文</h2>\n");
     render_blocks(&mut html, array_of(content, "body"));
@@ -330,6 +408,27 @@ pub fn render_html(content: &Value) -> String {
     );
     html.push_str("</body>\n</html>\n");
     html
+}
+
+/// The meeting as held: its actual start and end, and the check-in (签到) of each body.
+fn render_held(html: &mut String, held: &Value) {
+    html.push_str("<section class=\"held\">\n<h2>会议实际情况</h2>\n<dl class=\"meeting\">\n");
+    for (label, key) in [("实际开始", "started_at"), ("实际结束", "ended_at")] {
+        let value = held[key].as_str().unwrap_or("—");
+        let _ = writeln!(html, "<dt>{label}</dt><dd>{}</dd>", escape(value));
+    }
+    html.push_str("</dl>\n<table>\n<thead><tr><th>单位</th><th>签到人员</th><th>签到情况</th><th>签到时间</th></tr></thead>\n<tbody>\n");
+    for c in array_of(held, "checked_in") {
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(text_of(c, "org_name")),
+            escape(c["person"].as_str().unwrap_or("—")),
+            escape(status_label(text_of(c, "attendance"))),
+            escape(c["checked_in_at"].as_str().unwrap_or("—")),
+        );
+    }
+    html.push_str("</tbody>\n</table>\n</section>\n");
 }
 
 /// The name of an organization of the meeting, or its id when it is not one of them.
