@@ -9,6 +9,8 @@
 //! - [`access`]: who a client is ([`Principal`]) and what it may do ([`Access`]).
 //! - [`store`]: the [`DocStore`] trait and document ids.
 //! - [`fanout`]: the [`Fanout`] trait and its single-node no-op.
+//! - [`guard`]: a pre-scan of what clients send, so that decoding costs memory in proportion
+//!   to the bytes received, whatever counts they declare.
 //! - `room`: one loaded document, its sessions, and the durable watermark.
 //! - [`rooms`]: the registry that loads each document once and unloads it when idle.
 //! - [`session`]: one client in one room; per-message access checks.
@@ -26,6 +28,7 @@
 pub mod access;
 pub mod error;
 pub mod fanout;
+pub mod guard;
 mod room;
 pub mod rooms;
 pub mod session;

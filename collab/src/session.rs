@@ -21,6 +21,7 @@ use yrs::Update;
 
 use crate::access::{Access, Principal};
 use crate::error::{close_code, Close, Error};
+use crate::guard::{self, FrameRefused};
 use crate::room::{encode, Applied, Limits, Peer, Room, SessionId};
 use crate::rooms::{Inner, Membership, Rooms};
 use crate::store::DocId;
@@ -254,11 +255,21 @@ fn storage_failed() -> Close {
 }
 
 /// Splits a frame into messages. The frame must be nothing but whole, known messages.
+///
+/// The whole frame is scanned first ([`guard::check_frame`]), so that no count it declares
+/// makes yrs reserve more memory than the frame's own size warrants.
 fn decode_frame(frame: &[u8]) -> Result<Vec<Message>, Close> {
     let malformed = |what: String| Close::new(close_code::MALFORMED, what);
     if frame.is_empty() {
         return Err(malformed("empty frame".into()));
     }
+    guard::check_frame(frame).map_err(|refused| match refused {
+        FrameRefused::Message(why) => malformed(format!("malformed message: {why}")),
+        FrameRefused::Update(why) => Close::new(
+            close_code::CORRUPT_UPDATE,
+            format!("update does not decode: {why}"),
+        ),
+    })?;
     let mut decoder = DecoderV1::from(frame);
     let mut messages = Vec::new();
     let mut consumed = 0;
@@ -331,6 +342,21 @@ mod tests {
         let whole = encode(Message::Sync(SyncMessage::Update(vec![0, 0])));
         assert!(decode_frame(&whole).is_ok());
         let err = decode_frame(&whole[..whole.len() - 1]).unwrap_err();
+        assert_eq!(err.code, close_code::MALFORMED);
+    }
+
+    #[test]
+    fn a_frame_declaring_more_than_it_holds_is_refused_with_the_update_code() {
+        // Issue #15's frame: sync step 2 with an update declaring 300 million client groups.
+        let bomb = [
+            0x00, 0x02, 0x08, 0x80, 0xc6, 0x86, 0x8f, 0x01, 0x00, 0x7f, 0x73,
+        ];
+        let err = decode_frame(&bomb).unwrap_err();
+        assert_eq!(err.code, close_code::CORRUPT_UPDATE);
+        assert!(err.reason.contains("300000000"), "{}", err.reason);
+        // A sync step 1 whose state vector declares as many entries is a malformed message.
+        let err =
+            decode_frame(&[0x00, 0x00, 0x06, 0x80, 0xc6, 0x86, 0x8f, 0x01, 0x00]).unwrap_err();
         assert_eq!(err.code, close_code::MALFORMED);
     }
 
