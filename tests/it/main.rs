@@ -8,6 +8,7 @@ mod bundle_fixtures;
 mod crash;
 mod docs;
 mod email;
+mod hostile;
 mod identity;
 mod identity_bad_input;
 mod interop;
