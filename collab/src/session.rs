@@ -193,9 +193,11 @@ impl Session {
             incoming_len: len,
             max_pending_bytes: config.max_pending_bytes,
         };
-        let gen = match self.room.apply(decoded, &limits)? {
-            Applied::Changed { gen } => gen,
-            Applied::Nothing => return Ok(()),
+        let changes = match self
+            .room
+            .apply(self.id, &self.principal, decoded, &limits)?
+        {
+            Applied::Changed(changes) => changes,
             // Frozen since this session was given write access: refused like a reader's.
             Applied::ReadOnly => {
                 self.rejected();
@@ -204,13 +206,27 @@ impl Session {
                 return Ok(());
             }
         };
+        let mut received = Some(update);
+        for change in changes {
+            // The sender's update as received, or what yrs encoded of a partial or parked one.
+            let Some(update) = change.update.or_else(|| received.take()) else {
+                continue;
+            };
+            self.commit(change.gen, &change.author, update).await?;
+        }
+        Ok(())
+    }
+
+    /// Stores one applied change, then broadcasts it (the sender hears it last).
+    async fn commit(&self, gen: u64, author: &Principal, update: Vec<u8>) -> Result<(), Close> {
+        let len = update.len();
         // Encode the broadcast once; the raw update is its tail, so nothing is copied again.
         let frame = encode(Message::Sync(SyncMessage::Update(update)));
         let raw = frame.slice(frame.len() - len..);
         if let Err(e) = self
             .rooms
             .store
-            .append(&self.room.doc_id, raw.clone(), &self.principal)
+            .append(&self.room.doc_id, raw.clone(), author)
             .await
         {
             tracing::error!(doc = %self.room.doc_id, error = %e, "append failed; closing the room");

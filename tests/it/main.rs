@@ -21,6 +21,7 @@ mod minutes_rules;
 mod notices;
 mod oidc;
 mod openapi;
+mod pending;
 mod ops;
 mod signing_openssl;
 mod spaces;
