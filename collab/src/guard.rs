@@ -52,6 +52,9 @@ pub enum Why {
     ClockOverflow,
     /// A block of length zero (yrs refuses it too).
     EmptyBlock,
+    /// A client id of more than 53 bits (yjs makes 32-bit ones; yrs asserts on it in a debug
+    /// build and silently drops the high bits in a release one).
+    ClientIdTooLarge,
 }
 
 impl fmt::Display for Refused {
@@ -72,6 +75,7 @@ impl fmt::Display for Refused {
             ),
             Why::ClockOverflow => write!(f, "clock overflows at byte {}", self.at),
             Why::EmptyBlock => write!(f, "empty block at byte {}", self.at),
+            Why::ClientIdTooLarge => write!(f, "client id past 53 bits at byte {}", self.at),
         }
     }
 }
@@ -154,7 +158,7 @@ pub fn check_update_v1(update: &[u8]) -> Result<(), Refused> {
         // A block is at least two bytes: its info byte and a length or content.
         let blocks = r.var_u32()?;
         r.check_count(u64::from(blocks), 2)?;
-        r.var_u64()?;
+        r.client()?;
         let mut clock = r.var_u32()?;
         for _ in 0..blocks {
             let start = r.pos;
@@ -172,7 +176,7 @@ pub fn check_state_vector_v1(sv: &[u8]) -> Result<(), Refused> {
     let mut r = Reader::new(sv);
     let entries = r.count_u32(2)?;
     for _ in 0..entries {
-        r.var_u64()?;
+        r.client()?;
         r.var_u32()?;
     }
     Ok(())
@@ -186,7 +190,7 @@ pub fn check_awareness_v1(update: &[u8]) -> Result<(), Refused> {
     let entries = r.var_u64()?;
     r.check_count_at(at, entries, 3)?;
     for _ in 0..entries {
-        r.var_u64()?;
+        r.client()?;
         r.var_u32()?;
         r.buf()?;
     }
@@ -341,7 +345,7 @@ fn delete_set(r: &mut Reader) -> Result<(), Refused> {
     // A client, a range count and (when there are ranges) two bytes per range.
     let clients = r.count_u32(2)?;
     for _ in 0..clients {
-        r.var_u64()?;
+        r.client()?;
         let ranges = r.count_u32(2)?;
         for _ in 0..ranges {
             let at = r.pos;
@@ -469,9 +473,19 @@ impl<'a> Reader<'a> {
     }
 
     fn id(&mut self) -> Result<(), Refused> {
-        self.var_u64()?;
+        self.client()?;
         self.var_u32()?;
         Ok(())
+    }
+
+    /// A client id: at most 53 bits, like JavaScript's safe integers.
+    fn client(&mut self) -> Result<u64, Refused> {
+        let at = self.pos;
+        let client = self.var_u64()?;
+        if client >> 53 != 0 {
+            return Err(self.refused_at(at, Why::ClientIdTooLarge));
+        }
+        Ok(client)
     }
 
     /// A `u32` count of elements that take at least `min_each` bytes each.
