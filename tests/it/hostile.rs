@@ -144,6 +144,11 @@ async fn frames_declaring_huge_counts_are_refused_without_allocating_for_them() 
             );
         }
         let grown = peak_rss(pid).saturating_sub(before);
+        eprintln!(
+            "{what}: eight frames of {} bytes, peak RSS +{} MB",
+            frame.len(),
+            grown / (1024 * 1024)
+        );
         assert!(
             grown < 50 * 1024 * 1024,
             "{what}: eight frames of {} bytes raised the server's peak RSS by {} MB",
