@@ -66,10 +66,11 @@ pub fn decoders(data: &[u8]) {
     };
     // Whether yrs may be run on what the guard refused: not when it declares a count so large
     // that yrs would reserve hundreds of megabytes for it (the very thing the guard prevents),
-    // nor when it holds a varint of five bytes or more, a value from 2^28 up: past the point
-    // where the guard stopped, such a value may be a clock that overflows or a client id past
-    // 53 bits, on which yrs panics in a debug build (see the guard's module doc).
-    let long_varint = data.windows(5).any(|w| w.iter().all(|b| b & 0x80 != 0));
+    // nor when it holds a varint of four bytes or more (a value from 2^21 up): past the point
+    // where the guard stopped, such a value may be a count yrs reserves gigabytes of address
+    // space for, a clock that overflows or a client id past 53 bits, on which yrs panics in a
+    // debug build (see the guard's module doc).
+    let long_varint = data.windows(3).any(|w| w.iter().all(|b| b & 0x80 != 0));
     let safe_for_yrs = |why: Why| match why {
         _ if long_varint => false,
         Why::DeclaredTooMany { declared, .. } => declared <= 1 << 16,
