@@ -9,6 +9,10 @@
 //! - [`access`]: who a client is ([`Principal`]) and what it may do ([`Access`]).
 //! - [`store`]: the [`DocStore`] trait and document ids.
 //! - [`fanout`]: the [`Fanout`] trait and its single-node no-op.
+//! - [`fuzzing`]: bytes-in entry points for the fuzz targets in `fuzz/` and the bounded run in
+//!   the tests.
+//! - [`guard`]: a pre-scan of what clients send, so that decoding costs memory in proportion
+//!   to the bytes received, whatever counts they declare.
 //! - `room`: one loaded document, its sessions, and the durable watermark.
 //! - [`rooms`]: the registry that loads each document once and unloads it when idle.
 //! - [`session`]: one client in one room; per-message access checks.
@@ -26,6 +30,8 @@
 pub mod access;
 pub mod error;
 pub mod fanout;
+pub mod fuzzing;
+pub mod guard;
 mod room;
 pub mod rooms;
 pub mod session;
@@ -37,4 +43,6 @@ pub use fanout::{Fanout, FanoutError, SingleNode};
 pub use room::FrozenState;
 pub use rooms::{Freeze, Rooms, RoomsConfig, Stats};
 pub use session::{Outbox, Outgoing, Session, READ_ONLY_REASON};
-pub use store::{DocId, DocStore, InvalidDocId, Snapshot, StoreError, StoredDoc, StoredUpdate};
+pub use store::{
+    DocId, DocStore, InvalidDocId, MemoryStore, Snapshot, StoreError, StoredDoc, StoredUpdate,
+};

@@ -7,6 +7,26 @@
 //! the in-memory doc, which may already hold updates whose commit is still under way, so the
 //! answer waits until the *durable watermark* has caught up with everything it contains.
 //!
+//! **Pending updates are never part of the document.** An update whose predecessors the server
+//! has not seen yet (y-websocket sends a fresh edit on reconnect before its sync step 2; a tab
+//! may edit on top of another tab's edit that is still on its way) cannot be integrated. yrs
+//! would park it in the doc's pending area, and storing it with the document made it reload
+//! there, where it counted against every later client's pending limit for good. Instead:
+//!
+//! - what integrates is stored (the update as received when all of it integrated, otherwise
+//!   the part that did, as yrs encodes the transaction), and the rest is taken out of the doc's
+//!   pending area at once and *parked* with the session that sent it, within
+//!   `max_pending_bytes` per session;
+//! - after every change to the document, each session's parked update is tried again, and
+//!   what integrates then is stored in the name of the session that sent it;
+//! - a parked update is dropped with its session: the client still has it and sends it again
+//!   in its next sync step 2, after its predecessors;
+//! - a document loaded with something in its pending area (stored by an older version) is
+//!   repaired: the pending part is discarded from memory (logged with counts, never content)
+//!   and the rooms registry writes a snapshot of what remains (see `Rooms::join`).
+//!
+//! So the doc's own pending area is empty whenever the lock is released.
+//!
 //! Locking: `state` is a `std::sync::Mutex` because every critical section is short and
 //! synchronous (decode is done before taking it, storage after releasing it); it is never held
 //! across an `.await`.
@@ -21,8 +41,9 @@ use tokio::sync::{mpsc, watch, Notify};
 use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut, Update, WriteTxn};
 
+use crate::access::Principal;
 use crate::error::{close_code, Close, Error};
 use crate::store::{DocId, StoredDoc};
 
@@ -117,20 +138,44 @@ struct RoomState {
     applied: u64,
     /// Applied generations whose commit has not finished yet.
     in_flight: BTreeSet<u64>,
+    /// Per session, the part of its updates that waits for predecessors (see the module doc).
+    parked: HashMap<SessionId, Parked>,
     /// Set when the document is frozen (minutes awaiting signatures): every update that would
     /// change it is refused, whatever access the sending session was given. Checked under the
     /// same lock as applying, so no update slips in between the freeze and the frozen state.
     read_only: bool,
 }
 
+/// What a session sent that waits for predecessors, and whose it is.
+struct Parked {
+    /// A v1 update: the blocks and deletions yrs could not integrate yet.
+    update: Vec<u8>,
+    author: Principal,
+}
+
 /// What applying a client's update did to the in-memory doc.
 pub(crate) enum Applied {
-    /// It added nothing new: nothing to store or broadcast.
-    Nothing,
-    /// It changed the doc as generation `gen`, which must now be committed.
-    Changed { gen: u64 },
+    /// The changes to commit, in order; none when it added nothing new (or only parked).
+    Changed(Vec<Change>),
     /// It would change the doc, but the room is read-only (frozen): nothing was applied.
     ReadOnly,
+}
+
+/// One change to the in-memory doc, to be committed as generation `gen`.
+pub(crate) struct Change {
+    pub(crate) gen: u64,
+    /// Whose update it comes from: the sender, or a session whose parked update it integrated.
+    pub(crate) author: Principal,
+    /// The v1 update to store and broadcast; `None`: the sender's update exactly as received.
+    pub(crate) update: Option<Vec<u8>>,
+}
+
+/// What a document held in its pending area when it was loaded, now discarded.
+pub(crate) struct Repaired {
+    /// Bytes of the discarded pending update and delete set, v1-encoded.
+    pub(crate) bytes: usize,
+    /// How many clients' missing predecessors it was waiting for.
+    pub(crate) missing_clients: usize,
 }
 
 /// A document's state at the moment it was frozen: everything committed, nothing after.
@@ -143,8 +188,12 @@ pub struct FrozenState {
 }
 
 impl Room {
-    /// Rebuilds a document from storage.
-    pub(crate) fn from_stored(doc_id: DocId, stored: StoredDoc) -> Result<Room, Error> {
+    /// Rebuilds a document from storage. Whatever is left in the pending area is discarded and
+    /// reported, so that the caller can log it and store a clean snapshot.
+    pub(crate) fn from_stored(
+        doc_id: DocId,
+        stored: StoredDoc,
+    ) -> Result<(Room, Option<Repaired>), Error> {
         let corrupt = |detail: String| Error::CorruptStoredState {
             doc: doc_id.to_string(),
             detail,
@@ -164,12 +213,21 @@ impl Room {
                     .map_err(|e| corrupt(format!("entry {seq} does not apply: {e}")))?;
             }
         }
-        Ok(Room {
+        let repaired = {
+            let mut txn = doc.transact_mut();
+            let missing_clients = txn.store().pending_update().map_or(0, |p| p.missing.len());
+            take_pending(&mut txn).map(|pending| Repaired {
+                bytes: pending.len(),
+                missing_clients,
+            })
+        };
+        let room = Room {
             doc_id,
             state: Mutex::new(RoomState {
                 awareness: Awareness::new(doc),
                 sessions: HashMap::new(),
                 owners: HashMap::new(),
+                parked: HashMap::new(),
                 applied: 0,
                 in_flight: BTreeSet::new(),
                 read_only: false,
@@ -182,7 +240,8 @@ impl Room {
             tail_updates: AtomicUsize::new(stored.updates.len()),
             tail_bytes: AtomicUsize::new(stored.updates.iter().map(|u| u.data.len()).sum()),
             compacting: AtomicBool::new(false),
-        })
+        };
+        Ok((room, repaired))
     }
 
     fn lock(&self) -> MutexGuard<'_, RoomState> {
@@ -206,10 +265,18 @@ impl Room {
         first
     }
 
-    /// Unregisters a session, removes the awareness states it set and tells the others.
+    /// Unregisters a session, drops what it had parked, removes the awareness states it set and
+    /// tells the others.
     pub(crate) fn remove_session(&self, id: SessionId) {
         let mut state = self.lock();
         state.sessions.remove(&id);
+        if let Some(parked) = state.parked.remove(&id) {
+            tracing::debug!(
+                doc = %self.doc_id,
+                bytes = parked.update.len(),
+                "dropped a leaving session's updates that waited for predecessors"
+            );
+        }
         let owned: Vec<u64> = state
             .owners
             .iter()
@@ -263,63 +330,117 @@ impl Room {
         }
     }
 
-    /// Applies a validated update to the in-memory doc, refusing it when it would break a limit.
-    pub(crate) fn apply(&self, update: Update, limits: &Limits) -> Result<Applied, Close> {
+    /// Applies a session's validated update to the in-memory doc, refusing it when it would
+    /// break a limit. What cannot integrate yet is parked with the session; what the change lets
+    /// integrate of any session's parked update comes back as further changes.
+    pub(crate) fn apply(
+        &self,
+        from: SessionId,
+        author: &Principal,
+        update: Update,
+        limits: &Limits,
+    ) -> Result<Applied, Close> {
         let mut state = self.lock();
         if state.read_only {
             return Ok(if would_change(&state, &update) {
                 Applied::ReadOnly
             } else {
-                Applied::Nothing
+                Applied::Changed(Vec::new())
             });
         }
         let doc = state.awareness.doc().clone();
-        let mut txn = doc.transact_mut();
 
-        // An update whose predecessors are missing waits in the doc's pending area; cap it
+        // An update whose predecessors are missing may be parked; cap what the session parks
         // before applying, so that refusing it leaves nothing behind.
-        let sv = txn.state_vector();
+        let sv = doc.transact().state_vector();
         let has_gap = update
             .state_vector_lower()
             .iter()
             .any(|(client, clock)| *clock > sv.get(client));
         if has_gap {
-            let pending = txn
-                .store()
-                .pending_update()
-                .map_or(0, |p| p.update.encode_v1().len());
-            if pending + limits.incoming_len > limits.max_pending_bytes {
+            let parked = state.parked.get(&from).map_or(0, |p| p.update.len());
+            if parked + limits.incoming_len > limits.max_pending_bytes {
                 return Err(Close::new(
                     close_code::TOO_MANY_PENDING,
                     "too many updates wait for missing predecessors; reconnect to resync",
                 ));
             }
         }
-        let pending_before =
-            txn.store().pending_update().is_some() || txn.store().pending_ds().is_some();
-        txn.apply_update(update).map_err(|e| {
+
+        let mut changes = Vec::new();
+        let (integrated, pending) = apply_one(&doc, update, false).map_err(|e| {
             Close::new(
                 close_code::CORRUPT_UPDATE,
                 format!("update does not apply: {e}"),
             )
         })?;
-        let pending_after =
-            txn.store().pending_update().is_some() || txn.store().pending_ds().is_some();
-        // It changed the doc if it integrated blocks, deleted something, or parked something
-        // in the pending area: blocks waiting for predecessors (`has_gap`), or deletions of
-        // items not seen yet, which change nothing else (hence comparing pending before/after).
-        let changed = txn.before_state() != txn.after_state()
-            || !txn.delete_set().is_empty()
-            || pending_after != pending_before
-            || (pending_after && has_gap);
-        drop(txn);
-        if !changed {
-            return Ok(Applied::Nothing);
+        if let Some(integrated) = integrated {
+            // Stored as received when all of it integrated: the log keeps what clients sent.
+            changes.push(self.next_change(&mut state, author.clone(), integrated));
         }
+        if let Some(pending) = pending {
+            park(&mut state, from, author, pending);
+        }
+        if !changes.is_empty() {
+            self.retry_parked(&mut state, &doc, &mut changes);
+        }
+        Ok(Applied::Changed(changes))
+    }
+
+    /// Tries every parked update again until none integrates any further.
+    fn retry_parked(&self, state: &mut RoomState, doc: &Doc, changes: &mut Vec<Change>) {
+        loop {
+            let mut progress = false;
+            let mut sessions: Vec<SessionId> = state.parked.keys().copied().collect();
+            sessions.sort_unstable();
+            for id in sessions {
+                let Some(parked) = state.parked.remove(&id) else {
+                    continue;
+                };
+                let outcome = Update::decode_v1(&parked.update)
+                    .map_err(|e| e.to_string())
+                    .and_then(|u| apply_one(doc, u, true).map_err(|e| e.to_string()));
+                match outcome {
+                    Ok((integrated, pending)) => {
+                        if let Some(integrated) = integrated {
+                            progress = true;
+                            changes.push(self.next_change(
+                                state,
+                                parked.author.clone(),
+                                integrated,
+                            ));
+                        }
+                        if let Some(pending) = pending {
+                            park(state, id, &parked.author, pending);
+                        }
+                    }
+                    // yrs encoded it itself; should it ever not apply, it is dropped like a
+                    // leaving session's: its client sends it again after reconnecting.
+                    Err(e) => {
+                        tracing::warn!(doc = %self.doc_id, error = %e, "a parked update no longer applies; dropped");
+                    }
+                }
+            }
+            if !progress {
+                return;
+            }
+        }
+    }
+
+    fn next_change(
+        &self,
+        state: &mut RoomState,
+        author: Principal,
+        update: Option<Vec<u8>>,
+    ) -> Change {
         state.applied += 1;
         let gen = state.applied;
         state.in_flight.insert(gen);
-        Ok(Applied::Changed { gen })
+        Change {
+            gen,
+            author,
+            update,
+        }
     }
 
     /// Marks generation `gen` as committed and moves the durable watermark.
@@ -464,6 +585,84 @@ impl Room {
 pub(crate) struct Limits {
     pub(crate) incoming_len: usize,
     pub(crate) max_pending_bytes: usize,
+}
+
+/// Loads `update` into a fresh doc. `None` if nothing is left in the pending area; otherwise
+/// the document's state without it, as one v1 update.
+pub(crate) fn clean_state(update: &[u8]) -> Result<Option<Vec<u8>>, String> {
+    let doc = Doc::new();
+    let mut txn = doc.transact_mut();
+    let decoded = Update::decode_v1(update).map_err(|e| e.to_string())?;
+    txn.apply_update(decoded).map_err(|e| e.to_string())?;
+    if take_pending(&mut txn).is_none() {
+        return Ok(None);
+    }
+    Ok(Some(txn.encode_state_as_update_v1(&StateVector::default())))
+}
+
+/// What integrated of an update: nothing, or a change, encoded by yrs when asked to or when
+/// part of the update went to the pending area (`None` inside: the update as it came).
+type Integrated = Option<Option<Vec<u8>>>;
+
+/// Applies one update in its own transaction. Returns what integrated and what went to the
+/// pending area, taken out of it. `encode`: always encode what integrated (a parked update,
+/// of which only a part may integrate and which is not what its client sent in one piece).
+fn apply_one(
+    doc: &Doc,
+    update: Update,
+    encode: bool,
+) -> Result<(Integrated, Option<Vec<u8>>), yrs::error::UpdateError> {
+    let mut txn = doc.transact_mut();
+    txn.apply_update(update)?;
+    let pending = take_pending(&mut txn);
+    let changed = txn.before_state() != txn.after_state() || !txn.delete_set().is_empty();
+    let integrated = changed.then(|| (encode || pending.is_some()).then(|| txn.encode_update_v1()));
+    Ok((integrated, pending))
+}
+
+/// Empties the doc's pending area; returns what it held as one v1 update, if anything.
+///
+/// yrs has no call to clear it: the pending update and delete set are taken out through
+/// their `_mut` accessors, which leaves them empty (and an empty pending area is ignored).
+fn take_pending(txn: &mut TransactionMut) -> Option<Vec<u8>> {
+    let store = txn.store_mut();
+    let blocks = store.pending_update_mut().map(|p| {
+        p.missing = StateVector::default();
+        std::mem::take(&mut p.update)
+    });
+    let deletes = store.pending_ds_mut().map(std::mem::take);
+    let mut parts = Vec::new();
+    if let Some(blocks) = blocks.filter(|u| !u.is_empty()) {
+        parts.push(blocks.encode_v1());
+    }
+    if let Some(deletes) = deletes.filter(|d| !d.is_empty()) {
+        // An update with no blocks: a zero client count, then the delete set.
+        let mut update = vec![0];
+        update.extend(deletes.encode_v1());
+        parts.push(update);
+    }
+    match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => yrs::merge_updates_v1(&parts).ok(),
+    }
+}
+
+/// Adds `pending` to what session `id` has parked.
+fn park(state: &mut RoomState, id: SessionId, author: &Principal, pending: Vec<u8>) {
+    let update = match state.parked.remove(&id) {
+        Some(old) => {
+            yrs::merge_updates_v1([old.update.as_slice(), pending.as_slice()]).unwrap_or(pending)
+        }
+        None => pending,
+    };
+    state.parked.insert(
+        id,
+        Parked {
+            update,
+            author: author.clone(),
+        },
+    );
 }
 
 fn would_change(state: &RoomState, update: &Update) -> bool {

@@ -13,12 +13,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
-use yrs::updates::decoder::Decode;
-use yrs::Update;
 
 use crate::error::Error;
 use crate::fanout::Fanout;
-use crate::room::{FrozenState, Room};
+use crate::room::{self, FrozenState, Room};
 use crate::store::{DocId, DocStore};
 
 /// Limits and timings of the realtime core. Every field has a sensible default.
@@ -26,7 +24,8 @@ use crate::store::{DocId, DocStore};
 pub struct RoomsConfig {
     /// Largest document, in stored bytes (snapshot plus log since it), that accepts updates.
     pub max_doc_bytes: usize,
-    /// Largest total of updates that may wait for missing predecessors.
+    /// Largest total of one session's updates that may wait for missing predecessors (they are
+    /// parked with the session, never stored).
     pub max_pending_bytes: usize,
     /// Messages queued for one client before it is closed as a slow consumer.
     pub outgoing_queue: usize,
@@ -178,7 +177,7 @@ impl Rooms {
             .room
             .get_or_try_init(|| async {
                 let stored = self.inner.store.load(doc).await?;
-                let room = tokio::task::spawn_blocking({
+                let (room, repaired) = tokio::task::spawn_blocking({
                     let doc = doc.clone();
                     move || Room::from_stored(doc, stored)
                 })
@@ -187,6 +186,19 @@ impl Rooms {
                     doc: doc.to_string(),
                     detail: e.to_string(),
                 })??;
+                if let Some(repaired) = repaired {
+                    // Stored by an older version, which kept updates waiting for predecessors
+                    // as part of the document: they poisoned its pending area for every client.
+                    tracing::warn!(
+                        doc = %doc,
+                        discarded_bytes = repaired.bytes,
+                        missing_clients = repaired.missing_clients,
+                        "document held updates waiting for missing predecessors; discarded them and compacting"
+                    );
+                    if let Err(e) = self.compact(&room).await {
+                        tracing::warn!(doc = %doc, error = %e, "compaction after repair failed; will repair again at the next load");
+                    }
+                }
                 self.inner.stats.loads.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(doc = %doc, "room loaded");
                 Ok::<_, Error>(Arc::new(room))
@@ -318,9 +330,13 @@ impl Rooms {
                 .map(|s| s.data.as_slice())
                 .chain(stored.updates.iter().map(|u| u.data.as_slice()));
             let merged = yrs::merge_updates_v1(parts).map_err(|e| e.to_string())?;
-            // Refuse to store a snapshot that would not load.
-            Update::decode_v1(&merged).map_err(|e| e.to_string())?;
-            Ok::<_, String>(merged)
+            // Refuse to store a snapshot that would not load, or that would load with
+            // something in its pending area (merging keeps what waits for predecessors):
+            // such a snapshot is replaced by the state of the document without it.
+            match room::clean_state(&merged)? {
+                None => Ok::<_, String>(merged),
+                Some(clean) => Ok(clean),
+            }
         })
         .await
         .map_err(|e| e.to_string())

@@ -21,6 +21,7 @@ use yrs::Update;
 
 use crate::access::{Access, Principal};
 use crate::error::{close_code, Close, Error};
+use crate::guard::{self, FrameRefused};
 use crate::room::{encode, Applied, Limits, Peer, Room, SessionId};
 use crate::rooms::{Inner, Membership, Rooms};
 use crate::store::DocId;
@@ -192,9 +193,11 @@ impl Session {
             incoming_len: len,
             max_pending_bytes: config.max_pending_bytes,
         };
-        let gen = match self.room.apply(decoded, &limits)? {
-            Applied::Changed { gen } => gen,
-            Applied::Nothing => return Ok(()),
+        let changes = match self
+            .room
+            .apply(self.id, &self.principal, decoded, &limits)?
+        {
+            Applied::Changed(changes) => changes,
             // Frozen since this session was given write access: refused like a reader's.
             Applied::ReadOnly => {
                 self.rejected();
@@ -203,13 +206,27 @@ impl Session {
                 return Ok(());
             }
         };
+        let mut received = Some(update);
+        for change in changes {
+            // The sender's update as received, or what yrs encoded of a partial or parked one.
+            let Some(update) = change.update.or_else(|| received.take()) else {
+                continue;
+            };
+            self.commit(change.gen, &change.author, update).await?;
+        }
+        Ok(())
+    }
+
+    /// Stores one applied change, then broadcasts it (the sender hears it last).
+    async fn commit(&self, gen: u64, author: &Principal, update: Vec<u8>) -> Result<(), Close> {
+        let len = update.len();
         // Encode the broadcast once; the raw update is its tail, so nothing is copied again.
         let frame = encode(Message::Sync(SyncMessage::Update(update)));
         let raw = frame.slice(frame.len() - len..);
         if let Err(e) = self
             .rooms
             .store
-            .append(&self.room.doc_id, raw.clone(), &self.principal)
+            .append(&self.room.doc_id, raw.clone(), author)
             .await
         {
             tracing::error!(doc = %self.room.doc_id, error = %e, "append failed; closing the room");
@@ -254,11 +271,21 @@ fn storage_failed() -> Close {
 }
 
 /// Splits a frame into messages. The frame must be nothing but whole, known messages.
+///
+/// The whole frame is scanned first ([`guard::check_frame`]), so that no count it declares
+/// makes yrs reserve more memory than the frame's own size warrants.
 fn decode_frame(frame: &[u8]) -> Result<Vec<Message>, Close> {
     let malformed = |what: String| Close::new(close_code::MALFORMED, what);
     if frame.is_empty() {
         return Err(malformed("empty frame".into()));
     }
+    guard::check_frame(frame).map_err(|refused| match refused {
+        FrameRefused::Message(why) => malformed(format!("malformed message: {why}")),
+        FrameRefused::Update(why) => Close::new(
+            close_code::CORRUPT_UPDATE,
+            format!("update does not decode: {why}"),
+        ),
+    })?;
     let mut decoder = DecoderV1::from(frame);
     let mut messages = Vec::new();
     let mut consumed = 0;
@@ -331,6 +358,21 @@ mod tests {
         let whole = encode(Message::Sync(SyncMessage::Update(vec![0, 0])));
         assert!(decode_frame(&whole).is_ok());
         let err = decode_frame(&whole[..whole.len() - 1]).unwrap_err();
+        assert_eq!(err.code, close_code::MALFORMED);
+    }
+
+    #[test]
+    fn a_frame_declaring_more_than_it_holds_is_refused_with_the_update_code() {
+        // Issue #15's frame: sync step 2 with an update declaring 300 million client groups.
+        let bomb = [
+            0x00, 0x02, 0x08, 0x80, 0xc6, 0x86, 0x8f, 0x01, 0x00, 0x7f, 0x73,
+        ];
+        let err = decode_frame(&bomb).unwrap_err();
+        assert_eq!(err.code, close_code::CORRUPT_UPDATE);
+        assert!(err.reason.contains("300000000"), "{}", err.reason);
+        // A sync step 1 whose state vector declares as many entries is a malformed message.
+        let err =
+            decode_frame(&[0x00, 0x00, 0x06, 0x80, 0xc6, 0x86, 0x8f, 0x01, 0x00]).unwrap_err();
         assert_eq!(err.code, close_code::MALFORMED);
     }
 

@@ -123,3 +123,68 @@ impl StoreError {
         StoreError(Box::new(err))
     }
 }
+
+/// A [`DocStore`] in memory, for tests and fuzzing. Not durable: everything is lost with it.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    docs: std::sync::Mutex<std::collections::HashMap<DocId, StoredDoc>>,
+    next_seq: std::sync::atomic::AtomicI64,
+}
+
+impl MemoryStore {
+    fn docs(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<DocId, StoredDoc>> {
+        // Every critical section is a plain map operation that cannot panic halfway.
+        self.docs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait]
+impl DocStore for MemoryStore {
+    async fn load(&self, doc: &DocId) -> Result<StoredDoc, StoreError> {
+        Ok(self.docs().get(doc).cloned().unwrap_or_default())
+    }
+
+    async fn append(
+        &self,
+        doc: &DocId,
+        update: Bytes,
+        _author: &Principal,
+    ) -> Result<i64, StoreError> {
+        let seq = self
+            .next_seq
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        self.docs()
+            .entry(doc.clone())
+            .or_default()
+            .updates
+            .push(StoredUpdate {
+                seq,
+                data: update.to_vec(),
+            });
+        Ok(seq)
+    }
+
+    async fn compact(
+        &self,
+        doc: &DocId,
+        snapshot: Vec<u8>,
+        through_seq: i64,
+    ) -> Result<(), StoreError> {
+        let mut docs = self.docs();
+        let stored = docs.entry(doc.clone()).or_default();
+        if stored
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.through_seq >= through_seq)
+        {
+            return Ok(());
+        }
+        stored.updates.retain(|u| u.seq > through_seq);
+        stored.snapshot = Some(Snapshot {
+            data: snapshot,
+            through_seq,
+        });
+        Ok(())
+    }
+}

@@ -374,7 +374,8 @@ pub struct Limits {
     /// Largest document, in stored bytes (larger: close 4413).
     #[arg(long, env = "CONCORD_MAX_DOC_BYTES", default_value_t = 32 * 1024 * 1024)]
     pub max_doc_bytes: usize,
-    /// Bytes of updates that may wait for missing predecessors (more: close 4429).
+    /// Bytes of one connection's updates that may wait for missing predecessors, in memory
+    /// (more: close 4429).
     #[arg(long, env = "CONCORD_MAX_PENDING_BYTES", default_value_t = 1024 * 1024)]
     pub max_pending_bytes: usize,
     /// Messages queued for one client before it is closed as a slow consumer (close 4408).
