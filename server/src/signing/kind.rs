@@ -163,6 +163,9 @@ pub fn project_state<K: SignedKind>(
     state_v1: &[u8],
     facts: &K::Facts,
 ) -> Result<Value, ProjectionError> {
+    // Scanned first: yrs reserves memory for declared counts and recurses without limit.
+    collab::guard::check_update_v1(state_v1)
+        .map_err(|error| ProjectionError::State(format!("not a yrs v1 update ({error})")))?;
     let update = Update::decode_v1(state_v1)
         .map_err(|error| ProjectionError::State(format!("not a yrs v1 update ({error})")))?;
     // The client id and guid are never used: nothing is written to this document but the

@@ -1098,6 +1098,25 @@ mod tests {
     }
 
     #[test]
+    fn a_state_of_values_nested_too_deep_is_refused_without_recursing_into_it() {
+        // An item whose content is arrays nested 100,000 deep (200 KB): yrs's decoder recursed
+        // once per level and overflowed the thread's stack. A bundle sent to `POST /api/verify`
+        // is projected from such bytes.
+        let mut state = vec![1, 1, 1, 0, 8, 1, 4, b'r', b'o', b'o', b't', 1];
+        for _ in 0..100_000 {
+            state.extend([117, 1]);
+        }
+        state.extend([126, 0]);
+
+        let error = project_state(&state, &meta()).unwrap_err();
+
+        assert!(
+            matches!(&error, ProjectionError::State(why) if why.contains("nested")),
+            "{error:?}"
+        );
+    }
+
+    #[test]
     fn a_state_missing_the_changes_it_builds_on_is_refused() {
         let doc = new_doc(17);
         let body = doc.get_or_insert_xml_fragment(BODY_ROOT);

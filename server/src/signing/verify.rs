@@ -779,11 +779,16 @@ fn check_crdt_state(
             manifest.crdt_state_sha256
         ));
     }
+    // A bundle comes from anyone (`POST /api/verify`): its bytes are scanned before yrs
+    // decodes them, which would reserve memory for declared counts and recurse without limit.
     let named = STANDARD
         .decode(&manifest.state_vector)
         .ok()
+        .filter(|bytes| collab::guard::check_state_vector_v1(bytes).is_ok())
         .and_then(|bytes| StateVector::decode_v1(&bytes).ok())
         .ok_or("the manifest's state vector is not a base64 yrs state vector")?;
+    collab::guard::check_update_v1(state)
+        .map_err(|e| format!("crdt-state.bin is not a yrs v1 update ({e})"))?;
     let update = Update::decode_v1(state)
         .map_err(|e| format!("crdt-state.bin is not a yrs v1 update ({e})"))?;
     let doc = Doc::with_client_id(1);
