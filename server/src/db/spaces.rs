@@ -149,7 +149,7 @@ impl_for_both_engines!(SpineQueries {
 /// 4. compute `answer` (usually the row read back, so the caller sees the new revision);
 /// 5. apply the [`Effects`](super::Effects): other workflows' rows, events, jobs, audit rows.
 ///
-/// ```ignore
+/// ```text
 /// write_space!(self, SPINE, id, Expect::Revision(expected), at, effects, |conn|
 ///     change { /* update … */ }
 ///     answer { conn.meeting_by_id(id).await?.ok_or_else(no_meeting)? })

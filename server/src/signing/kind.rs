@@ -11,7 +11,7 @@
 //!
 //! Adding a kind:
 //!
-//! ```ignore
+//! ```text
 //! pub struct SupervisionDoc;
 //! impl SignedKind for SupervisionDoc {
 //!     const SCHEMA: &'static str = "concord.supervision-doc/1";
