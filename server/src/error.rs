@@ -129,21 +129,22 @@ impl From<collab::Error> for ApiError {
     }
 }
 
+/// A database failure as an answer: through [`crate::work::Error`], so each kind of refusal is
+/// mapped in one place; what remains is the server's own failure.
 impl From<crate::db::DbError> for ApiError {
     fn from(e: crate::db::DbError) -> Self {
-        use crate::db::DbError;
-        match e {
-            DbError::Unavailable(_) => ApiError::Unavailable(e.into()),
-            DbError::Conflict(_) => {
-                ApiError::Conflict("something with the same code or name already exists".into())
-            }
-            DbError::MissingReference(_) => {
-                ApiError::BadRequest("the request refers to something that does not exist".into())
-            }
-            DbError::Rule(message) => ApiError::Conflict(message),
-            DbError::NotFound(what) => ApiError::NotFound(what.to_string()),
-            e => ApiError::Internal(e.into()),
+        match crate::work::Error::from(e) {
+            crate::work::Error::Storage(e) => storage_failure(e),
+            refusal => refusal.into(),
         }
+    }
+}
+
+/// 503 while the database cannot be reached, else 500; the cause is logged, never shown.
+fn storage_failure(e: crate::db::DbError) -> ApiError {
+    match e {
+        crate::db::DbError::Unavailable(_) => ApiError::Unavailable(e.into()),
+        e => ApiError::Internal(e.into()),
     }
 }
 
@@ -170,7 +171,7 @@ impl From<crate::work::Error> for ApiError {
             Error::Invalid { why, .. } => ApiError::BadRequest(why),
             Error::Stale(m) | Error::Conflict(m) => ApiError::Conflict(m),
             Error::TooManyAttempts(m) => ApiError::TooManyRequests(m),
-            Error::Storage(e) => e.into(),
+            Error::Storage(e) => storage_failure(e),
             Error::Unavailable(e) => ApiError::Unavailable(e),
             Error::Internal(e) => ApiError::Internal(e),
         }

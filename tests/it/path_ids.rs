@@ -59,3 +59,51 @@ async fn ids_with_control_characters_are_a_404_on_sqlite() {
 async fn ids_with_control_characters_are_a_404_on_postgresql() {
     every_bad_id_is_a_404(Some(fresh_database_url().await)).await;
 }
+
+/// An id holding a NUL in a request's body (a task's assignee, a notice's recipient) names
+/// nothing: a 400 or 404 saying so on both engines, never a 500, and nothing is stored.
+async fn a_nul_in_a_body_id_is_refused(database_url: Option<String>) {
+    let server = TestServer::start_with(Options {
+        database_url: database_url.clone(),
+        ..Options::default()
+    })
+    .await;
+    World::build_on(&server, database_url.as_deref()).await;
+    let api = Api::signed_in(&server, "market").await;
+    let task = serde_json::json!({
+        "title": "核查无证经营情况",
+        "body": "请核查并反馈。",
+        "assignee_org_id": "\u{0}x",
+        "limit": { "unit": "working_days", "amount": 10 },
+    });
+    let notice = serde_json::json!({
+        "kind": "information",
+        "title": "关于联合检查的通报",
+        "body": "请做好准备。",
+        "recipients": ["\u{0}"],
+    });
+
+    let count = |page: serde_json::Value| page["tasks"].as_array().map(Vec::len);
+    let before = count(api.get("/api/tasks?list=set_by_us").await.1);
+    assert!(before.is_some());
+
+    for (path, body) in [("/api/tasks", task), ("/api/notices", notice)] {
+        let (status, answer) = api.post(path, body).await;
+        assert!(
+            status == StatusCode::BAD_REQUEST || status == StatusCode::NOT_FOUND,
+            "POST {path}: {status} {answer}"
+        );
+        assert!(!message(&answer).is_empty(), "POST {path}: {answer}");
+    }
+    assert_eq!(count(api.get("/api/tasks?list=set_by_us").await.1), before);
+}
+
+#[tokio::test]
+async fn a_nul_in_a_body_id_is_refused_on_sqlite() {
+    a_nul_in_a_body_id_is_refused(None).await;
+}
+
+#[tokio::test]
+async fn a_nul_in_a_body_id_is_refused_on_postgresql() {
+    a_nul_in_a_body_id_is_refused(Some(fresh_database_url().await)).await;
+}

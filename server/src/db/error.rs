@@ -24,6 +24,10 @@ pub enum DbError {
     /// A foreign-key constraint refused the write: something it refers to does not exist.
     #[error("a record refers to something that does not exist")]
     MissingReference(#[source] sqlx::Error),
+    /// The database cannot hold a text the request carried (PostgreSQL refuses a NUL
+    /// character in any text, even one only compared). No record can have it: a refusal.
+    #[error("the request holds a character that cannot be stored")]
+    Unstorable(#[source] sqlx::Error),
     /// A rule checked inside the write's transaction refused it: a region under a parent at
     /// the same or a lower level, a move that would make a cycle, a parent that does not
     /// exist, an invalid import item. The message says which, for a person.
@@ -58,6 +62,8 @@ impl From<sqlx::Error> for DbError {
             sqlx::Error::Database(ref db) => match db.kind() {
                 ErrorKind::UniqueViolation => DbError::Conflict(err),
                 ErrorKind::ForeignKeyViolation => DbError::MissingReference(err),
+                // character_not_in_repertoire: "invalid byte sequence for encoding UTF8: 0x00".
+                _ if db.code().as_deref() == Some("22021") => DbError::Unstorable(err),
                 _ => DbError::Other(err),
             },
             _ => DbError::Other(err),

@@ -100,6 +100,10 @@ impl From<DbError> for Error {
                 "body",
                 "the request refers to something that does not exist",
             ),
+            DbError::Unstorable(_) => Error::invalid(
+                "body",
+                "请求中含有无法保存的字符（如 NUL）/ the request holds a character that cannot be stored (such as NUL)",
+            ),
             DbError::Rule(rule) => Error::Refused { rule },
             DbError::NotFound(what) => Error::NotFound(what),
             e => Error::Storage(e),
