@@ -185,7 +185,19 @@ pub async fn regions(db: &Db) -> anyhow::Result<String> {
 pub async fn audit_verify(db: &Db) -> anyhow::Result<(bool, String)> {
     let check = audit::verify_chain(db, By::Shell).await.map_err(refused)?;
     Ok(match check.broken_at {
-        None => (true, format!("audit trail intact: {} row(s)\n", check.rows)),
+        None => (
+            true,
+            match check.anchored_through {
+                Some(seq) => format!(
+                    "audit trail intact: {} row(s), anchored in the signed log through row {seq}\n",
+                    check.rows
+                ),
+                None => format!(
+                    "audit trail intact: {} row(s), none anchored in the signed log yet\n",
+                    check.rows
+                ),
+            },
+        ),
         Some(broken) => (
             false,
             format!(

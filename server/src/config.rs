@@ -304,6 +304,11 @@ pub struct WorkArgs {
     /// meeting scheduled; one that has none by then is flagged.
     #[arg(long, env = "CONCORD_ANNUAL_MEETING_DUE", default_value = "06-30")]
     pub annual_meeting_due: crate::domain::meeting::MonthDay,
+    /// Seconds between two anchorings of the audit trail's newest row in the signed log
+    /// (and once more at a clean shutdown); rows newer than the last anchor are protected by
+    /// the hash chain alone. 0 turns the periodic anchoring off.
+    #[arg(long, env = "CONCORD_AUDIT_ANCHOR_EVERY_SECS", default_value_t = 600)]
+    pub audit_anchor_every_secs: u64,
 }
 
 impl Default for WorkArgs {
@@ -317,6 +322,7 @@ impl Default for WorkArgs {
             job_poll_ms: 1000,
             webhook_timeout_secs: 10,
             annual_meeting_due: crate::domain::meeting::MonthDay::default(),
+            audit_anchor_every_secs: 600,
         }
     }
 }
@@ -349,6 +355,13 @@ pub struct IdentityArgs {
     /// Failed sign-ins one network address may make per 10 minutes, over all accounts.
     #[arg(long, env = "CONCORD_LOGIN_FAILURES_PER_ADDRESS", default_value_t = 30)]
     pub login_failures_per_address: u32,
+    /// Reads of the public signed log (its key, checkpoint and proofs, which answer without
+    /// an account) one network address may make at once before it is slowed down.
+    #[arg(long, env = "CONCORD_PUBLIC_LOG_READ_BURST", default_value_t = crate::auth::limits::PUBLIC_READ_BURST)]
+    pub public_log_read_burst: u32,
+    /// Reads of the public signed log per second an address earns back after its burst.
+    #[arg(long, env = "CONCORD_PUBLIC_LOG_READS_PER_SECOND", default_value_t = crate::auth::limits::PUBLIC_READS_PER_SECOND)]
+    pub public_log_reads_per_second: u32,
 }
 
 impl Default for IdentityArgs {
@@ -361,6 +374,8 @@ impl Default for IdentityArgs {
             login_lock_after: 5,
             login_lock_minutes: 15,
             login_failures_per_address: 30,
+            public_log_read_burst: crate::auth::limits::PUBLIC_READ_BURST,
+            public_log_reads_per_second: crate::auth::limits::PUBLIC_READS_PER_SECOND,
         }
     }
 }

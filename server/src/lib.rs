@@ -164,11 +164,18 @@ impl App {
                 spool_dir: args.storage.data_dir.clone(),
             }),
         };
-        state
-            .metrics
-            .connections
+        let stats = &state.metrics.connections;
+        stats
             .max_uploads
             .store(args.connections.max_concurrent_uploads as u64, Relaxed);
+        stats.public_log_read_burst.store(
+            u64::from(args.identity.public_log_read_burst.max(1)),
+            Relaxed,
+        );
+        stats.public_log_reads_per_second.store(
+            u64::from(args.identity.public_log_reads_per_second.max(1)),
+            Relaxed,
+        );
         let senders = Arc::new(Senders::new(&args.work, mailer)?);
         if !args.web_dir.join("index.html").is_file() {
             tracing::warn!(
@@ -236,6 +243,14 @@ impl App {
         // The worker finishes the batch it is running; the pump and the refresh just stop.
         background.close();
         background.wait().await;
+        // What was audited since the last anchor is anchored now, not left to the chain alone.
+        if state.services.settings.audit_anchor_every_secs > 0 {
+            if let Err(e) =
+                work::audit::anchor(&state.services.db, state.services.clock.now_ms()).await
+            {
+                tracing::warn!(error = %e, "anchoring the audit trail at shutdown failed");
+            }
+        }
         maintenance.abort();
         log.shutdown().await;
         state.services.db.close().await;
@@ -264,6 +279,21 @@ fn start_background(state: &AppState, senders: Arc<Senders>) -> TaskTracker {
             .clone()
             .pump(services.db.clone(), shutdown.clone()),
     );
+    if services.settings.audit_anchor_every_secs > 0 {
+        let every = Duration::from_secs(services.settings.audit_anchor_every_secs);
+        let (services, shutdown) = (services.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep(every) => {}
+                    () = shutdown.cancelled() => return,
+                }
+                if let Err(e) = work::audit::anchor(&services.db, services.clock.now_ms()).await {
+                    tracing::warn!(error = %e, "anchoring the audit trail failed; trying again later");
+                }
+            }
+        });
+    }
     let (calendar, db) = (services.calendar.clone(), services.db.clone());
     tasks.spawn(async move {
         loop {

@@ -48,8 +48,13 @@ pub struct ConnectionStats {
     pub uploads: AtomicU64,
     /// Uploads refused because `--max-concurrent-uploads` were in progress.
     pub uploads_refused: AtomicU64,
+    /// Reads of the public signed log refused (429) because their address had used its
+    /// budget (`--public-log-read-burst`, `--public-log-reads-per-second`).
+    pub public_log_reads_refused: AtomicU64,
     /// The configured limits, so that a dashboard can draw them beside the counts.
     pub max_uploads: AtomicU64,
+    pub public_log_read_burst: AtomicU64,
+    pub public_log_reads_per_second: AtomicU64,
     pub max_waiting: AtomicU64,
     pub max_waiting_per_address: AtomicU64,
     pub first_request_timeout_secs: AtomicU64,
@@ -161,6 +166,16 @@ impl Collector for Live {
                 conns.header_read_timeout_secs.load(Relaxed) as i64,
             ),
             (
+                "public_log_read_burst",
+                "Reads of the public signed log one address may make at once (--public-log-read-burst)",
+                conns.public_log_read_burst.load(Relaxed) as i64,
+            ),
+            (
+                "public_log_reads_per_second",
+                "Reads of the public signed log an address earns back per second",
+                conns.public_log_reads_per_second.load(Relaxed) as i64,
+            ),
+            (
                 "connections",
                 "Open websocket sessions",
                 stats.sessions.load(Relaxed) as i64,
@@ -190,6 +205,11 @@ impl Collector for Live {
                 "http_connections_refused_per_address",
                 "Connections refused on arrival: their address had too many waiting",
                 conns.refused_per_address.load(Relaxed),
+            ),
+            (
+                "public_log_reads_refused",
+                "Reads of the public signed log refused: their address had used its budget",
+                conns.public_log_reads_refused.load(Relaxed),
             ),
             (
                 "http_connections_refused_all",

@@ -538,6 +538,74 @@ async fn tampering_with_one_audit_row_is_detected() {
     assert!(text.contains("BROKEN"), "{text}");
 }
 
+/// The newest anchor's seq and the trail's newest seq, read from the server's database.
+async fn anchored_and_head(db: &server::db::Db) -> (Option<i64>, Option<i64>) {
+    let leaves = db.audit_anchor_leaves().await.unwrap();
+    let anchored = leaves.last().map(|leaf| {
+        server::signing::statement::AuditAnchor::parse(&leaf.bytes)
+            .unwrap()
+            .seq
+    });
+    let head = db.audit_head().await.unwrap().map(|(seq, _)| seq);
+    (anchored, head)
+}
+
+#[tokio::test]
+async fn a_running_server_anchors_the_audit_trail_in_the_signed_log() {
+    let mut options = Options::default();
+    options.work.audit_anchor_every_secs = 1;
+    let server = TestServer::start_with(options).await;
+    let _world = World::build(&server).await;
+    let api = Api::signed_in(&server, "market").await;
+    api.post("/api/auth/logout", json!({})).await;
+    let db = open_db(&server, None).await;
+
+    let mut seen = (None, None);
+    for _ in 0..100 {
+        seen = anchored_and_head(&db).await;
+        if seen.0.is_some() && seen.0 == seen.1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (intact, text) = server::admin::audit_verify(&db).await.unwrap();
+
+    assert!(seen.1.is_some());
+    assert_eq!(seen.0, seen.1, "the newest row is anchored within seconds");
+    assert!(intact, "{text}");
+    assert!(
+        text.contains(&format!("through row {}", seen.1.unwrap())),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_clean_shutdown_anchors_what_was_audited_since_the_last_anchor() {
+    let mut options = Options::default();
+    options.work.audit_anchor_every_secs = 3600;
+    let server = TestServer::start_with(options).await;
+    let _world = World::build(&server).await;
+    let api = Api::signed_in(&server, "market").await;
+    api.post("/api/auth/logout", json!({})).await;
+    let running = open_db(&server, None).await;
+    let before = anchored_and_head(&running).await;
+    running.close().await;
+
+    let data_dir = server.stop().await;
+    let db = server::db::Db::connect(&server::db::DbConfig {
+        url: None,
+        data_dir: data_dir.path().to_path_buf(),
+        sqlite_synchronous: server::db::SqliteSync::Normal,
+    })
+    .await
+    .unwrap();
+    let after = anchored_and_head(&db).await;
+
+    assert_eq!(before.0, None, "nothing is anchored before the hour is up");
+    assert!(after.1.is_some());
+    assert_eq!(after.0, after.1, "the shutdown anchored the newest row");
+}
+
 #[tokio::test]
 async fn an_agency_system_opens_a_document_with_its_token_and_the_policys_access() {
     let (server, world) = world().await;

@@ -1062,5 +1062,11 @@ mod stored_before_kinds {
         );
         assert_eq!(&s.envelope[..], envelope);
         assert_eq!(db.log_leaf_hashes(None).await.unwrap().len(), 4);
+        // The log's table was rebuilt by 0008 on SQLite: every leaf is still there, byte for
+        // byte, and the rows that name leaves still find them.
+        let leaves = db.log_leaves(&[0, 1, 2, 3]).await.unwrap();
+        let bytes: Vec<&[u8]> = leaves.iter().map(|l| &l.bytes[..]).collect();
+        assert_eq!(bytes, [b"person".as_slice(), b"seal", manifest, envelope]);
+        assert_eq!(leaves[2].kind, "manifest");
     }
 }

@@ -153,6 +153,9 @@ conformance!(
     the_audit_chain_verifies_clean,
     the_audit_chain_detects_an_edited_row,
     the_audit_chain_detects_a_deleted_row,
+    an_audit_anchor_is_appended_once_per_new_head,
+    removing_the_newest_audit_rows_shows_against_the_anchor,
+    a_chain_rebuilt_past_an_anchor_shows_against_the_anchor,
     concurrent_audit_appends_keep_one_unbroken_chain,
     a_directory_import_stores_regions_organizations_and_users,
     a_directory_import_is_all_or_nothing_and_names_the_bad_item,
@@ -1576,6 +1579,97 @@ async fn the_audit_chain_detects_a_deleted_row(h: Harness) {
     let (seq, why) = check.first_bad.expect("the removal is found");
     assert_eq!(seq, 3);
     assert!(why.contains("row 2 is missing"), "{why}");
+}
+
+// ---- the audit trail's anchors in the signed log ----
+
+/// The chain check the shell runs, with the log's anchors.
+async fn audit_check(h: &Harness) -> server::work::audit::ChainCheck {
+    server::work::audit::verify_chain(&h.db, server::work::by::By::Shell)
+        .await
+        .unwrap()
+}
+
+async fn an_audit_anchor_is_appended_once_per_new_head(h: Harness) {
+    let on_empty = server::work::audit::anchor(&h.db, T0).await.unwrap();
+    for i in 0..3 {
+        h.db.audit(&at(T0 + i, "login")).await.unwrap();
+    }
+
+    let first = server::work::audit::anchor(&h.db, T0 + 10).await.unwrap();
+    let again = server::work::audit::anchor(&h.db, T0 + 11).await.unwrap();
+    h.db.audit(&at(T0 + 12, "login")).await.unwrap();
+    let after_more = server::work::audit::anchor(&h.db, T0 + 13).await.unwrap();
+
+    assert_eq!(on_empty, None, "an empty trail has nothing to anchor");
+    assert!(first.is_some());
+    assert_eq!(again, None, "the same head is not anchored twice");
+    assert_eq!(after_more, first.map(|idx| idx + 1));
+    let leaves = h.db.audit_anchor_leaves().await.unwrap();
+    let anchored: Vec<(i64, String)> = leaves
+        .iter()
+        .map(|leaf| {
+            let anchor = server::signing::statement::AuditAnchor::parse(&leaf.bytes).unwrap();
+            (anchor.seq, anchor.hash)
+        })
+        .collect();
+    let head = h.db.audit_head().await.unwrap().unwrap();
+    assert_eq!(anchored.len(), 2);
+    assert_eq!(anchored[1], head);
+    assert_eq!(leaves[1].subject, "audit:4");
+    let check = audit_check(&h).await;
+    assert_eq!(check.anchored_through, Some(4));
+    assert!(check.broken_at.is_none(), "{:?}", check.broken_at);
+}
+
+async fn removing_the_newest_audit_rows_shows_against_the_anchor(h: Harness) {
+    for i in 0..4 {
+        h.db.audit(&at(T0 + i, "login")).await.unwrap();
+    }
+    server::work::audit::anchor(&h.db, T0 + 10).await.unwrap();
+
+    h.tamper("delete from audit_log where seq >= 3").await;
+    let without_anchors = h.db.verify_audit_chain().await.unwrap();
+    let check = audit_check(&h).await;
+
+    assert_eq!(
+        without_anchors.first_bad, None,
+        "the chain alone cannot show a removed tail"
+    );
+    let broken = check.broken_at.expect("the removal is found");
+    assert_eq!(broken.seq, 3);
+    assert!(
+        broken.reason.contains("rows 3 to 4 are missing")
+            && broken.reason.contains("anchored row 4"),
+        "{}",
+        broken.reason
+    );
+}
+
+async fn a_chain_rebuilt_past_an_anchor_shows_against_the_anchor(h: Harness) {
+    for i in 0..4 {
+        h.db.audit(&at(T0 + i, "login")).await.unwrap();
+    }
+    server::work::audit::anchor(&h.db, T0 + 10).await.unwrap();
+
+    // Rows 2 to 4 replaced by others, chained properly: the chain fits itself again.
+    h.tamper("delete from audit_log where seq >= 2").await;
+    for i in 0..3 {
+        h.db.audit(&at(T0 + 20 + i, "logout")).await.unwrap();
+    }
+    let without_anchors = h.db.verify_audit_chain().await.unwrap();
+    let check = audit_check(&h).await;
+
+    assert_eq!(without_anchors.first_bad, None);
+    let broken = check.broken_at.expect("the rebuilt chain is found");
+    assert_eq!(broken.seq, 4);
+    assert!(
+        broken
+            .reason
+            .contains("not the row the signed log anchored"),
+        "{}",
+        broken.reason
+    );
 }
 
 async fn concurrent_audit_appends_keep_one_unbroken_chain(h: Harness) {

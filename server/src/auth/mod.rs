@@ -109,8 +109,8 @@ impl Identity {
             settings,
             limiter: limits::LoginLimiter::new(args.login_failures_per_address),
             public_reads: limits::PublicReadLimiter::new(
-                limits::PUBLIC_READ_BURST,
-                limits::PUBLIC_READS_PER_SECOND,
+                args.public_log_read_burst,
+                args.public_log_reads_per_second,
             ),
             oidc,
         })

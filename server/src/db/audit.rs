@@ -8,8 +8,12 @@
 //! a hash over itself ([`chain_hash`]); [`Db::verify_audit_chain`] recomputes the chain and
 //! names the first row that does not fit, so such an edit is at least visible.
 //!
-//! Removing the newest rows leaves a chain that still fits; only a copy of the latest hash
-//! kept elsewhere (an export, a signed bundle) shows that. Every other edit or removal shows.
+//! Removing the newest rows, or rebuilding the chain from some row on, leaves a chain that
+//! still fits itself; only a copy of a newer hash kept elsewhere shows that. The server keeps
+//! such copies in the signed log: from time to time it appends the newest row's seq and hash
+//! as an audit anchor (`crate::work::audit::anchor`), and
+//! [`verify_audit_chain_against`](Db::verify_audit_chain_against) checks the trail against
+//! every anchor. Rows newer than the last anchor are protected by the chain alone.
 //!
 //! # How appends stay in one chain
 //!
@@ -24,6 +28,8 @@
 //!
 //! This module must never write a secret into a row: callers pass the detail, and must keep
 //! passwords, tokens and their hashes out of it.
+
+use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
@@ -249,6 +255,18 @@ impl Db {
     /// fit: a gap in seq (a removed row), a `prev_hash` that is not the previous row's hash, or
     /// a hash that does not match the row's contents (an edited row).
     pub async fn verify_audit_chain(&self) -> Result<AuditCheck, DbError> {
+        self.verify_audit_chain_against(&BTreeMap::new()).await
+    }
+
+    /// [`verify_audit_chain`](Db::verify_audit_chain), and also that every anchored row (seq →
+    /// the hash the signed log recorded for it, read from the log's `audit_anchor` leaves by
+    /// the caller) is still there with that hash. This is what shows that the newest rows were
+    /// removed, or that the chain was rebuilt from some row on: a chain that fits itself no
+    /// longer fits what the log recorded.
+    pub async fn verify_audit_chain_against(
+        &self,
+        anchors: &BTreeMap<i64, String>,
+    ) -> Result<AuditCheck, DbError> {
         let mut rows: u64 = 0;
         let mut first_bad = None;
         let mut last_seq = 0;
@@ -269,8 +287,9 @@ impl Db {
             for record in &page {
                 rows += 1;
                 if first_bad.is_none() {
-                    first_bad =
-                        misfit(record, last_seq, &expected_prev).map(|why| (record.seq, why));
+                    first_bad = misfit(record, last_seq, &expected_prev)
+                        .or_else(|| unlike_anchor(record, anchors))
+                        .map(|why| (record.seq, why));
                 }
                 last_seq = record.seq;
                 expected_prev.clone_from(&record.hash);
@@ -279,8 +298,36 @@ impl Db {
                 break;
             }
         }
+        if let Some((&anchored, _)) = anchors.last_key_value() {
+            if first_bad.is_none() && anchored > last_seq {
+                let missing = if anchored == last_seq + 1 {
+                    format!("audit row {anchored} is missing")
+                } else {
+                    format!("audit rows {} to {anchored} are missing", last_seq + 1)
+                };
+                first_bad = Some((
+                    last_seq + 1,
+                    format!(
+                        "{missing} (removed?): the signed log anchored row {anchored}, the \
+                         trail ends at row {last_seq}"
+                    ),
+                ));
+            }
+        }
         Ok(AuditCheck { rows, first_bad })
     }
+}
+
+/// Why `record` is not the row the signed log anchored at its seq, if an anchor names it.
+fn unlike_anchor(record: &AuditRecord, anchors: &BTreeMap<i64, String>) -> Option<String> {
+    let anchored = anchors.get(&record.seq)?;
+    (anchored != &record.hash).then(|| {
+        format!(
+            "audit row {} is not the row the signed log anchored (the chain was rebuilt from \
+             this row or an earlier one)",
+            record.seq
+        )
+    })
 }
 
 /// Why `record` does not follow the row `previous_seq` whose hash is `expected_prev`, if it

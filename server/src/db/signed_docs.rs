@@ -43,6 +43,8 @@ pub enum LeafKind {
     Completion,
     Reopen,
     Archive,
+    /// The audit trail's newest row (`concord.audit-anchor/1`), subject `audit:<seq>`.
+    AuditAnchor,
 }
 
 impl LeafKind {
@@ -55,6 +57,7 @@ impl LeafKind {
             LeafKind::Completion => "completion",
             LeafKind::Reopen => "reopen",
             LeafKind::Archive => "archive",
+            LeafKind::AuditAnchor => "audit_anchor",
         }
     }
 }
@@ -440,6 +443,67 @@ impl Db {
         }
         leaves.sort_by_key(|l| l.idx);
         Ok(leaves)
+    }
+
+    // ---- the audit trail's anchors ----
+
+    /// The newest audit row's seq and hash; `None` while the trail is empty.
+    pub async fn audit_head(&self) -> Result<Option<(i64, String)>, DbError> {
+        Ok(on_reader!(self, |conn| {
+            sqlx::query_as("select seq, hash from audit_log order by seq desc limit 1")
+                .fetch_optional(&mut *conn)
+                .await?
+        }))
+    }
+
+    /// Appends `leaf`, the anchor of audit row `seq`, unless the newest anchor already names
+    /// that row or a later one (another node anchored it first). One transaction under the
+    /// log lock, so two nodes never anchor the same head twice. The leaf index when appended.
+    pub async fn append_audit_anchor(
+        &self,
+        seq: i64,
+        leaf: &NewLeaf,
+        now: i64,
+    ) -> Result<Option<i64>, DbError> {
+        debug_assert_eq!(leaf.kind, LeafKind::AuditAnchor);
+        in_transaction!(self, |conn| {
+            conn.exclusive(lock_keys::LOG).await?;
+            let newest: Option<(String,)> = sqlx::query_as(
+                "select subject from log_leaves where kind = 'audit_anchor'
+                 order by idx desc limit 1",
+            )
+            .fetch_optional(&mut *conn)
+            .await?;
+            let anchored =
+                newest.and_then(|(subject,)| subject.strip_prefix("audit:")?.parse::<i64>().ok());
+            if anchored.is_some_and(|anchored| anchored >= seq) {
+                return Ok(None);
+            }
+            let indexes = conn.append_leaves(std::slice::from_ref(leaf), now).await?;
+            Ok(indexes.first().copied())
+        })
+    }
+
+    /// Every audit anchor in the log, oldest first.
+    pub async fn audit_anchor_leaves(&self) -> Result<Vec<LogLeaf>, DbError> {
+        let rows: Vec<(i64, String, String, Vec<u8>, i64)> = on_reader!(self, |conn| {
+            sqlx::query_as(
+                "select idx, kind, subject, bytes, created_at from log_leaves
+                 where kind = 'audit_anchor' order by idx",
+            )
+            .fetch_all(&mut *conn)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(idx, kind, subject, bytes, created_at)| LogLeaf {
+                idx,
+                kind,
+                subject,
+                bytes,
+                created_at,
+            })
+            .collect())
     }
 
     // ---- keys ----

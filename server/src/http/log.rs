@@ -56,6 +56,8 @@ impl FromRequestParts<AppState> for PublicRead {
             .take(&address)
             .map(|()| PublicRead)
             .map_err(|seconds| {
+                let refused = &state.metrics.connections.public_log_reads_refused;
+                refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 ApiError::TooManyRequests(format!(
                     "too many reads of the log from this address; try again in {seconds} s"
                 ))

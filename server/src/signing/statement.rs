@@ -43,6 +43,8 @@ pub const COMPLETION_TYPE: &str = "concord.completion/1";
 pub const REOPEN_TYPE: &str = "concord.reopen/1";
 /// The `type` of an [`ArchiveRecord`].
 pub const ARCHIVE_TYPE: &str = "concord.archive/1";
+/// The `type` of an [`AuditAnchor`].
+pub const AUDIT_ANCHOR_TYPE: &str = "concord.audit-anchor/1";
 /// The intent of a signature on minutes, in [`Statement::intent`] and [`Policy::intent`]
 /// (the minutes kind's `SignedKind::INTENT`).
 pub const APPROVE_MINUTES: &str = "approve-minutes";
@@ -239,6 +241,21 @@ pub struct ArchiveRecord {
     pub archived_at: String,
 }
 
+/// The logged record of the audit trail's newest row when it was anchored: its seq and its
+/// chain hash. Once the leaf is in the log (and anyone holds a checkpoint covering it), the
+/// trail can no longer lose rows up to `seq`, nor be rewritten before it, unnoticed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditAnchor {
+    /// Always [`AUDIT_ANCHOR_TYPE`].
+    pub r#type: String,
+    /// The anchored row's `seq`.
+    pub seq: i64,
+    /// The anchored row's `hash` (lowercase hex SHA-256 of the chain, `db::audit::chain_hash`).
+    pub hash: String,
+    pub anchored_at: String,
+}
+
 /// Gives a record its `to_bytes` and `parse`. With a tag, `parse` also requires the named
 /// field (`schema` or `type`) to hold the constant, so that one kind of record is never read
 /// as another.
@@ -345,6 +362,7 @@ canonical_record!(
 );
 canonical_record!(Reopen, "the reopen record", r#type == REOPEN_TYPE);
 canonical_record!(ArchiveRecord, "the archive record", r#type == ARCHIVE_TYPE);
+canonical_record!(AuditAnchor, "the audit anchor", r#type == AUDIT_ANCHOR_TYPE);
 
 fn record_bytes<R: Serialize>(record: &R) -> Vec<u8> {
     // Records hold only strings, integers, lists and string-keyed maps: they always turn into

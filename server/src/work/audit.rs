@@ -1,9 +1,12 @@
 //! The audit trail as operations: read by operators (all of it) and by org admins (their own
-//! body's rows), as pages or as one CSV file; and the check of its hash chain, which the shell
-//! runs (`concord admin audit-verify`).
+//! body's rows), as pages or as one CSV file; the check of its hash chain against the signed
+//! log's anchors, which the shell runs (`concord admin audit-verify`); and the anchoring of
+//! its newest row in the signed log ([`anchor`]), which every node does from time to time.
 //!
 //! This module must never write to the trail (writes append their rows themselves, in their
 //! own transaction) nor decide access itself.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -12,8 +15,11 @@ use super::by::By;
 use super::Error;
 use crate::auth::Caller;
 use crate::db::{AuditRow, Db};
+use crate::db::{LeafKind, NewLeaf};
 use crate::domain::policy::Action;
 use crate::services::Services;
+use crate::signing::merkle;
+use crate::signing::statement::{rfc3339, AuditAnchor, AUDIT_ANCHOR_TYPE};
 
 /// Rows per page at most.
 const MAX_PAGE: i64 = 500;
@@ -34,6 +40,9 @@ pub struct AuditPage {
 pub struct ChainCheck {
     /// Rows read.
     pub rows: u64,
+    /// The newest row the signed log anchored; rows after it are protected by the chain
+    /// alone.
+    pub anchored_through: Option<i64>,
     /// The first row that does not fit the chain; `null` when every row fits.
     pub broken_at: Option<BrokenLink>,
 }
@@ -120,14 +129,61 @@ pub async fn csv(
 }
 
 /// Recomputes the whole chain and names the first row that does not fit: an edited row, a
-/// removed one, or one whose link to the row before is wrong (operators, or the shell).
+/// removed one, or one whose link to the row before is wrong; and checks the trail against
+/// every anchor in the signed log, which shows removed newest rows and a rebuilt chain
+/// (operators, or the shell).
 pub async fn verify_chain(db: &Db, by: By<'_>) -> Result<ChainCheck, Error> {
     by.allow(db, Action::ReadAudit { org_id: None }).await?;
-    let check = db.verify_audit_chain().await?;
+    let mut anchors = BTreeMap::new();
+    for leaf in db.audit_anchor_leaves().await? {
+        match AuditAnchor::parse(&leaf.bytes) {
+            Ok(anchor) => {
+                anchors.insert(anchor.seq, anchor.hash);
+            }
+            Err(e) => {
+                return Ok(ChainCheck {
+                    rows: 0,
+                    anchored_through: None,
+                    broken_at: Some(BrokenLink {
+                        seq: 0,
+                        reason: format!(
+                            "leaf {} of the signed log is not a readable audit anchor: {e}",
+                            leaf.idx
+                        ),
+                    }),
+                })
+            }
+        }
+    }
+    let check = db.verify_audit_chain_against(&anchors).await?;
     Ok(ChainCheck {
         rows: check.rows,
+        anchored_through: anchors.last_key_value().map(|(&seq, _)| seq),
         broken_at: check
             .first_bad
             .map(|(seq, reason)| BrokenLink { seq, reason }),
     })
+}
+
+/// Anchors the trail's newest row in the signed log, unless it is anchored already (or the
+/// trail is empty): the periodic job of every node (`--audit-anchor-every`) and the last step
+/// of a clean shutdown. The leaf index when a new anchor was appended.
+pub async fn anchor(db: &Db, now: i64) -> Result<Option<i64>, Error> {
+    let Some((seq, hash)) = db.audit_head().await? else {
+        return Ok(None);
+    };
+    let record = AuditAnchor {
+        r#type: AUDIT_ANCHOR_TYPE.to_owned(),
+        seq,
+        hash,
+        anchored_at: rfc3339(now),
+    };
+    let bytes = record.to_bytes();
+    let leaf = NewLeaf {
+        kind: LeafKind::AuditAnchor,
+        subject: format!("audit:{seq}"),
+        leaf_hash: merkle::leaf_hash(&bytes),
+        bytes,
+    };
+    Ok(db.append_audit_anchor(seq, &leaf, now).await?)
 }
