@@ -209,3 +209,22 @@ async fn requests_and_websockets_outlive_the_short_timeouts() {
         0.0
     );
 }
+
+#[tokio::test]
+async fn the_public_logs_read_budget_follows_its_flags_and_refusals_are_counted() {
+    let mut options = Options::default();
+    options.identity.public_log_read_burst = 3;
+    options.identity.public_log_reads_per_second = 1;
+    let server = TestServer::start_with(options).await;
+
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(http::get(server.addr, "/api/log/key").await.0);
+    }
+    let (_, text) = http::get(server.addr, "/metrics").await;
+
+    assert_eq!(statuses, [200, 200, 200, 429]);
+    assert_eq!(metric(&text, "concord_public_log_reads_refused_total"), 1.0);
+    assert_eq!(metric(&text, "concord_public_log_read_burst"), 3.0);
+    assert_eq!(metric(&text, "concord_public_log_reads_per_second"), 1.0);
+}
