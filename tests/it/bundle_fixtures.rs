@@ -359,3 +359,51 @@ fn mutated_bundles_never_verify_and_never_panic() {
     }
     assert!(tried > 350, "only {tried} mutations changed anything");
 }
+
+/// The archived minutes bundle of the second format (`concord.manifest/2`, key bindings with
+/// names, `README.txt`), and its log's published key.
+fn minutes_v2() -> (PathBuf, String) {
+    let root = workspace_root().join("tests/fixtures/bundles");
+    let vkey = std::fs::read_to_string(root.join("minutes-v2.vkey")).unwrap();
+    (root.join("minutes-v2.zip"), vkey.trim().to_owned())
+}
+
+#[test]
+fn the_second_minutes_bundle_verifies_with_concord_verify_the_docs_script_and_python() {
+    let (zip, vkey) = minutes_v2();
+    let work = Workdir::new();
+    let dir = work.path().join("bundle");
+    unzip(&zip, &dir);
+
+    let concord = run(&["verify", zip.to_str().unwrap(), "--trust", &vkey]);
+    let script = run_docs_script(&dir, &vkey);
+    let python = Command::new("python3")
+        .arg(workspace_root().join("tests/fixtures/verifier/verify_bundle.py"))
+        .arg(&zip)
+        .args(["--trust", &vkey])
+        .output()
+        .expect("python3 runs");
+    let bundle = Bundle::read(&zip).unwrap();
+    let manifest = Manifest::parse(&bundle.files["manifest.json"]).unwrap();
+    let bindings: Vec<Value> = bundle
+        .files
+        .iter()
+        .filter(|(name, _)| name.ends_with(".binding.json"))
+        .map(|(_, bytes)| serde_json::from_slice(bytes).unwrap())
+        .collect();
+
+    assert!(concord.status.success(), "{}", text(&concord));
+    assert!(script.status.success(), "{}", text(&script));
+    assert_eq!(text(&script).lines().last(), Some("verified"));
+    assert!(python.status.success(), "{}", text(&python));
+    assert_eq!(manifest.schema, "concord.manifest/2");
+    assert!(bundle.files.contains_key("README.txt"));
+    assert!(!bindings.is_empty());
+    for binding in &bindings {
+        assert_eq!(binding["type"], "concord.key-binding/2", "{binding}");
+        assert!(binding["org_name"].as_str().is_some_and(|n| !n.is_empty()));
+        if binding["purpose"] == "person" {
+            assert!(binding["user_name"].as_str().is_some_and(|n| !n.is_empty()));
+        }
+    }
+}
