@@ -31,7 +31,11 @@ use crate::work::{self, audit, users};
 /// for a person, and for a storage failure or a bug its cause too (the operator at the shell
 /// may read it; a browser never does).
 fn refused(error: work::Error) -> anyhow::Error {
-    anyhow::Error::new(error)
+    match error.message() {
+        // Chinese first, then English, as everything a person reads.
+        Some(message) => anyhow::anyhow!(message.bilingual()),
+        None => anyhow::Error::new(error),
+    }
 }
 
 /// The password to set: read from standard input, or a new random one that is printed once.

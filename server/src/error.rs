@@ -1,13 +1,20 @@
 //! `ApiError`: the one error type of the HTTP layer, turned into a response in one place.
 //!
-//! Its body is `{"error": {"code": "...", "message": "..."}}` with a message written for a
-//! person. A 5xx is logged with its cause and shown to the client only as a generic sentence.
+//! Its body is `{"error": {"code": "...", "reason": "...", "message": "..."}}` with a message
+//! written for a person in the language the request asks for ([`localize`]; Chinese unless
+//! English comes first in `Accept-Language`). A 5xx is logged with its cause and shown to the
+//! client only as a general sentence.
 
-use axum::http::StatusCode;
+use axum::extract::Request;
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use utoipa::{IntoResponses, ToSchema};
+
+use crate::domain::message::{Lang, Message, Phrase};
+use crate::domain::phrases;
 
 /// The body of every error answer: `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -30,12 +37,17 @@ pub enum Refusals {
     Failed(ErrorBody),
 }
 
-/// What went wrong: a stable `code` for programs, a `message` written for a person.
+/// What went wrong: a stable `code` for programs, a `message` written for a person in the
+/// language the request asked for (`Accept-Language`: Chinese unless English comes first),
+/// and, when the message is in the catalogue, its stable `reason`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// `bad_request`, `unauthenticated`, `forbidden`, `not_found`, `conflict`,
     /// `payload_too_large`, `too_many_requests`, `unavailable` or `internal`.
     pub code: &'static str,
+    /// The catalogue code of the message (`policy.read_task`, `auth.wrong_credentials`, …),
+    /// stable across languages; `null` for a message not yet in the catalogue.
+    pub reason: Option<&'static str>,
     pub message: String,
 }
 
@@ -43,26 +55,26 @@ pub struct ErrorDetail {
 pub enum ApiError {
     /// 400: the request itself is wrong; the message says how.
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Message),
     /// 401: no valid credentials.
     #[error("{0}")]
-    Unauthenticated(&'static str),
+    Unauthenticated(Message),
     /// 403: the caller is known but the policy forbids this; the message names the rule.
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Message),
     /// 404: the thing named does not exist, or the caller may not know that it does.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Message),
     /// 409: the request conflicts with what is stored (a duplicate code, a cycle).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Message),
     /// 413: the body (an uploaded file) is larger than this server accepts; the message says
     /// the limit.
     #[error("{0}")]
-    PayloadTooLarge(String),
+    PayloadTooLarge(Message),
     /// 429: too many attempts; the message says when to try again.
     #[error("{0}")]
-    TooManyRequests(String),
+    TooManyRequests(Message),
     /// 503: a dependency (the database) is unavailable right now.
     #[error("service unavailable: {0}")]
     Unavailable(#[source] anyhow::Error),
@@ -72,56 +84,144 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, &'static str, String) {
+    /// The status, the code, the message, and the Chinese sentence that goes before a
+    /// message not yet in the catalogue.
+    fn parts(&self) -> (StatusCode, &'static str, Message, &'static Phrase) {
         match self {
-            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
-            ApiError::Unauthenticated(m) => {
-                (StatusCode::UNAUTHORIZED, "unauthenticated", (*m).to_owned())
-            }
-            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
-            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
-            ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
+            ApiError::BadRequest(m) => (
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                m.clone(),
+                &phrases::GENERAL_BAD_REQUEST,
+            ),
+            ApiError::Unauthenticated(m) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                m.clone(),
+                &phrases::GENERAL_UNAUTHENTICATED,
+            ),
+            ApiError::Forbidden(m) => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                m.clone(),
+                &phrases::GENERAL_FORBIDDEN,
+            ),
+            ApiError::NotFound(m) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                m.clone(),
+                &phrases::GENERAL_NOT_FOUND,
+            ),
+            ApiError::Conflict(m) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                m.clone(),
+                &phrases::GENERAL_CONFLICT,
+            ),
             ApiError::PayloadTooLarge(m) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
                 m.clone(),
+                &phrases::GENERAL_TOO_LARGE,
             ),
             ApiError::TooManyRequests(m) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_requests",
                 m.clone(),
+                &phrases::GENERAL_TOO_MANY,
             ),
             ApiError::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
-                "the service is temporarily unavailable; try again shortly".to_owned(),
+                phrases::UNAVAILABLE.message(),
+                &phrases::UNAVAILABLE,
             ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
-                "something went wrong on our side; it has been logged".to_owned(),
+                phrases::INTERNAL.message(),
+                &phrases::INTERNAL,
             ),
+        }
+    }
+}
+
+/// An error answer before its language is known: [`IntoResponse`] writes it in Chinese and
+/// leaves this in the response's extensions; [`localize`] writes it again when the request
+/// asked for English.
+#[derive(Debug, Clone)]
+struct Unrendered {
+    code: &'static str,
+    message: Message,
+    general: &'static Phrase,
+}
+
+impl Unrendered {
+    fn body(&self, lang: Lang) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                reason: self.message.code(),
+                message: self.message.render_or(lang, self.general.zh),
+            },
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message) = self.parts();
+        let (status, code, message, general) = self.parts();
         if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
         }
-        let body = ErrorBody {
-            error: ErrorDetail { code, message },
+        let unrendered = Unrendered {
+            code,
+            message,
+            general,
         };
-        (status, Json(body)).into_response()
+        let mut response = (
+            status,
+            [(header::CONTENT_LANGUAGE, Lang::Zh.tag())],
+            Json(unrendered.body(Lang::Zh)),
+        )
+            .into_response();
+        response.extensions_mut().insert(unrendered);
+        response
     }
+}
+
+/// Middleware: an error answer in the language the request asks for (`Accept-Language`),
+/// Chinese unless English comes first.
+pub async fn localize(request: Request, next: Next) -> Response {
+    let lang = Lang::negotiate(
+        request
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let response = next.run(request).await;
+    if lang == Lang::Zh {
+        return response;
+    }
+    let Some(unrendered) = response.extensions().get::<Unrendered>().cloned() else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_LANGUAGE,
+        header::HeaderValue::from_static(lang.tag()),
+    );
+    let body = Json(unrendered.body(lang)).into_response().into_body();
+    Response::from_parts(parts, body)
 }
 
 impl From<collab::Error> for ApiError {
     fn from(e: collab::Error) -> Self {
         match e {
-            collab::Error::AccessDenied => ApiError::Unauthenticated("no access to this document"),
+            collab::Error::AccessDenied => {
+                ApiError::Unauthenticated(phrases::NO_DOCUMENT_ACCESS.message())
+            }
             collab::Error::Store(e) => ApiError::Unavailable(e.into()),
             e @ collab::Error::StorageFailed { .. } => ApiError::Unavailable(e.into()),
             e @ collab::Error::CorruptStoredState { .. } => ApiError::Internal(e.into()),
@@ -150,13 +250,13 @@ fn storage_failure(e: crate::db::DbError) -> ApiError {
 
 impl From<crate::domain::policy::Denied> for ApiError {
     fn from(denied: crate::domain::policy::Denied) -> Self {
-        ApiError::Forbidden(denied.to_string())
+        ApiError::Forbidden(denied.message())
     }
 }
 
 impl From<crate::domain::org::Invalid> for ApiError {
     fn from(invalid: crate::domain::org::Invalid) -> Self {
-        ApiError::BadRequest(invalid.0)
+        ApiError::BadRequest(invalid.0.into())
     }
 }
 

@@ -17,6 +17,7 @@ mod jobs;
 mod layering;
 mod meetings;
 mod meetings_bad_input;
+mod messages;
 mod minutes;
 mod minutes_rules;
 mod notices;

@@ -1404,7 +1404,9 @@ mod store {
                 .await;
 
         match refused {
-            Err(DbError::Rule(message)) => assert!(message.contains("no-such-org"), "{message}"),
+            Err(DbError::Rule(message)) => {
+                assert!(message.to_string().contains("no-such-org"), "{message}")
+            }
             other => panic!("expected a refusal, got {other:?}"),
         }
         assert!(h.db.space(&new.id).await.unwrap().is_none());

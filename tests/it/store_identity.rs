@@ -280,7 +280,7 @@ async fn moving_a_region_under_itself_or_its_descendant_is_refused_as_a_cycle(h:
     let message = rule_message(under_descendant);
     assert!(message.contains("cycle"), "{message}");
     assert!(rule_message(under_itself).contains("cycle"));
-    assert!(matches!(unknown, Err(DbError::NotFound(m)) if m.contains("990000")));
+    assert!(matches!(unknown, Err(DbError::NotFound(m)) if m.to_string().contains("990000")));
     assert_eq!(h.db.regions().await.unwrap(), before);
 }
 
@@ -2009,8 +2009,11 @@ async fn seed_user(h: &Harness, org: &Org, login: &str) -> User {
 fn rule_message<T: std::fmt::Debug>(result: Result<T, DbError>) -> String {
     match result {
         Err(DbError::Rule(message)) => {
-            assert_eq!(DbError::Rule(message.clone()).to_string(), message);
-            message
+            assert_eq!(
+                DbError::Rule(message.clone()).to_string(),
+                message.to_string()
+            );
+            message.to_string()
         }
         other => panic!("expected a rule refusal, got {other:?}"),
     }

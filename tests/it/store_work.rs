@@ -2122,7 +2122,7 @@ fn new_webhook(org: &str) -> NewWebhook {
 #[track_caller]
 fn rule_message<T: std::fmt::Debug>(result: Result<T, DbError>) -> String {
     match result {
-        Err(DbError::Rule(message)) => message,
+        Err(DbError::Rule(message)) => message.to_string(),
         other => panic!("expected a rule refusal, got {other:?}"),
     }
 }

@@ -13,6 +13,7 @@ use serde_json::json;
 use super::session::{self, secret_hash, ClientInfo};
 use super::{AuthError, Identity};
 use crate::db::{now_unix_ms, ApiTokenRow, AuditEvent, Db, Org, SessionRow, User};
+use crate::domain::phrases;
 use crate::domain::policy::{self, Action, Actor, ActorOrg, Credential, Permission};
 
 /// The authenticated caller of a request.
@@ -38,7 +39,7 @@ pub async fn authenticate(
     }
     let jar = CookieJar::from_headers(headers);
     let Some(cookie) = jar.get(session::COOKIE) else {
-        return Err(AuthError::Unauthenticated("sign in first"));
+        return Err(AuthError::Unauthenticated(phrases::SIGN_IN_FIRST.message()));
     };
     caller_from_session(db, identity, cookie.value(), client).await
 }
@@ -60,12 +61,10 @@ pub(super) async fn caller_from_session(
     client: ClientInfo,
 ) -> Result<Caller, AuthError> {
     let now = now_unix_ms();
-    let session =
-        db.live_session(&secret_hash(secret), now)
-            .await?
-            .ok_or(AuthError::Unauthenticated(
-                "your session has ended; sign in again",
-            ))?;
+    let session = db
+        .live_session(&secret_hash(secret), now)
+        .await?
+        .ok_or(AuthError::Unauthenticated(phrases::SESSION_ENDED.message()))?;
     // Extending the idle deadline is a write; once a minute is precise enough.
     if now - session.last_seen_at > 60_000 {
         let idle = now + identity.settings.session_idle_ms;
@@ -73,7 +72,9 @@ pub(super) async fn caller_from_session(
     }
     session_caller(db, session, client)
         .await?
-        .ok_or(AuthError::Unauthenticated("this account is disabled"))
+        .ok_or(AuthError::Unauthenticated(
+            phrases::ACCOUNT_DISABLED.message(),
+        ))
 }
 
 /// The caller behind a live session; `None` when its user is disabled or gone.
@@ -112,12 +113,10 @@ pub(super) async fn caller_from_token(
     client: ClientInfo,
 ) -> Result<Caller, AuthError> {
     let now = now_unix_ms();
-    let token =
-        db.live_api_token(&secret_hash(secret), now)
-            .await?
-            .ok_or(AuthError::Unauthenticated(
-                "the API token is unknown, expired or revoked",
-            ))?;
+    let token = db
+        .live_api_token(&secret_hash(secret), now)
+        .await?
+        .ok_or(AuthError::Unauthenticated(phrases::TOKEN_UNKNOWN.message()))?;
     db.record_token_use(&token.id, now, client.ip.as_deref())
         .await?;
     let caller = token_caller(db, &token, client).await?;
@@ -178,7 +177,7 @@ impl Caller {
                 let event = self.event(
                     "permission_denied",
                     String::new(),
-                    json!({ "rule": denied.rule }),
+                    json!({ "rule": denied.rule.en }),
                 );
                 db.audit(&event).await?;
                 Err(denied.into())

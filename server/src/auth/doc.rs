@@ -14,6 +14,7 @@ use super::session::{self, ClientInfo};
 use super::{origin_matches, AuthError, Caller, Identity, TicketKey};
 use crate::config::TicketAccess;
 use crate::db::{now_unix_ms, Db, DbError};
+use crate::domain::phrases;
 use crate::domain::policy::{self, Actor};
 
 /// What [`authorize_doc`] needs: the database, the sign-in settings and the ticket key.
@@ -40,10 +41,10 @@ pub async fn authorize_doc(
         let claims = gate
             .tickets
             .verify(ticket)
-            .map_err(AuthError::Unauthenticated)?;
+            .map_err(|why| AuthError::Unauthenticated(why.into()))?;
         if claims.doc != doc.as_str() {
             return Err(AuthError::Unauthenticated(
-                "the ticket is for another document",
+                phrases::TICKET_OTHER_DOCUMENT.message(),
             ));
         }
         let access = match claims.access {
@@ -69,7 +70,7 @@ pub async fn authorize_doc(
     let jar = CookieJar::from_headers(headers);
     let Some(cookie) = jar.get(session::COOKIE) else {
         return Err(AuthError::Unauthenticated(
-            "sign in, or add ?ticket=… (POST /api/docs/{id}/ticket gives one)",
+            phrases::SIGN_IN_OR_TICKET.message(),
         ));
     };
     if !origin_matches(gate.identity, headers) {
@@ -92,7 +93,9 @@ pub async fn authorize_doc(
 async fn grant_for(db: &Db, caller: &Caller, doc: &DocId) -> Result<DocGrant, AuthError> {
     let access = doc_access(db, &caller.actor, doc).await?;
     if access == Access::None {
-        return Err(AuthError::NotFound("no such document".into()));
+        return Err(AuthError::NotFound(
+            crate::domain::phrases::NO_SUCH_DOCUMENT.message(),
+        ));
     }
     Ok(DocGrant {
         principal: caller.principal(),

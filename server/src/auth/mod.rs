@@ -33,6 +33,7 @@ use axum::http::{header, HeaderMap};
 
 use crate::config::IdentityArgs;
 use crate::db::DbError;
+use crate::domain::message::Message;
 use crate::domain::policy::Denied;
 
 pub use caller::{actor_org, authenticate, bearer, Caller};
@@ -45,20 +46,20 @@ pub use ticket::TicketKey;
 pub enum AuthError {
     /// No valid credential (401); the message says what to do.
     #[error("{0}")]
-    Unauthenticated(&'static str),
+    Unauthenticated(Message),
     /// The policy refused the action (403), naming the rule.
     #[error("{0}")]
     Denied(#[from] Denied),
     /// Refused for another reason than a policy rule (403): a cross-site request, a disabled
     /// account.
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Message),
     /// What was asked for does not exist for this caller (404).
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Message),
     /// The input is unusable (400): `why` says how, for a person; `field` names it.
     #[error("{why}")]
-    Invalid { field: &'static str, why: String },
+    Invalid { field: &'static str, why: Message },
     /// A bug or an unexpected failure (500): logged, never shown.
     #[error("internal error: {0}")]
     Internal(#[source] anyhow::Error),

@@ -10,6 +10,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 
 use super::AuthError;
+use crate::domain::phrases;
 
 /// Shortest password accepted. Length is what makes a password strong; no composition rules.
 pub const MIN_CHARS: usize = 10;
@@ -22,13 +23,13 @@ pub fn check_new(password: &str) -> Result<(), AuthError> {
     if chars < MIN_CHARS {
         return Err(AuthError::Invalid {
             field: "password",
-            why: format!("a password needs at least {MIN_CHARS} characters"),
+            why: phrases::PASSWORD_TOO_SHORT.with("min", MIN_CHARS),
         });
     }
     if chars > MAX_CHARS {
         return Err(AuthError::Invalid {
             field: "password",
-            why: format!("a password may have at most {MAX_CHARS} characters"),
+            why: phrases::PASSWORD_TOO_LONG.with("max", MAX_CHARS),
         });
     }
     Ok(())

@@ -29,12 +29,12 @@ pub fn new_id() -> String {
 }
 
 /// A refusal by a rule, in words for a person.
-pub(crate) fn rule(message: impl Into<String>) -> DbError {
+pub(crate) fn rule(message: impl Into<crate::domain::message::Message>) -> DbError {
     DbError::Rule(message.into())
 }
 
 /// A refusal because the thing the caller named does not exist.
-pub(crate) fn not_found(message: impl Into<String>) -> DbError {
+pub(crate) fn not_found(message: impl Into<crate::domain::message::Message>) -> DbError {
     DbError::NotFound(message.into())
 }
 

@@ -32,11 +32,11 @@ pub enum DbError {
     /// the same or a lower level, a move that would make a cycle, a parent that does not
     /// exist, an invalid import item. The message says which, for a person.
     #[error("{0}")]
-    Rule(String),
+    Rule(crate::domain::message::Message),
     /// The record the caller named (by id or code) does not exist. The message names it, for
     /// a person.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(crate::domain::message::Message),
     /// The document log was shut down (or its committer died) before the write was committed.
     #[error("the document log is shut down")]
     ShutDown,

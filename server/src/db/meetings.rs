@@ -409,11 +409,11 @@ const AGENDA_SELECT: &str = "select id, meeting_id, seq, title, note, proposed_b
 const STALE: &str = "the meeting was changed by someone else meanwhile; reload it and try again";
 
 fn no_meeting() -> DbError {
-    not_found("no meeting with this id")
+    not_found(&crate::domain::phrases::NO_SUCH_MEETING)
 }
 
 fn not_invited() -> DbError {
-    not_found("this organization is not invited to the meeting")
+    not_found(&crate::domain::phrases::NOT_INVITED)
 }
 
 /// The meetings' rows of their spaces, for [`write_space!`].
@@ -939,7 +939,7 @@ impl Db {
             .await?
             .rows_affected();
             if removed == 0 {
-                return Err(not_found("this organization is not invited to the meeting"));
+                return Err(not_found(&crate::domain::phrases::NOT_INVITED));
             }
             if invited <= 1 {
                 return Err(rule(
@@ -995,7 +995,7 @@ impl Db {
         answer {
             conn.agenda_item_by_id(&new.meeting_id, &new.id)
                 .await?
-                .ok_or_else(|| not_found("no agenda item with this id"))?
+                .ok_or_else(|| not_found(&crate::domain::phrases::NO_SUCH_AGENDA_ITEM))?
         })
     }
 
@@ -1046,7 +1046,7 @@ impl Db {
             let changed = query.execute(&mut *conn).await?.rows_affected();
             if changed == 0 {
                 return Err(match conn.agenda_item_by_id(meeting_id, item_id).await? {
-                    None => not_found("no agenda item with this id in this meeting"),
+                    None => not_found(&crate::domain::phrases::NO_SUCH_AGENDA_ITEM),
                     Some(_) => rule(
                         "the agenda item was changed by someone else meanwhile; reload it and try again",
                     ),
@@ -1056,7 +1056,7 @@ impl Db {
         answer {
             conn.agenda_item_by_id(meeting_id, item_id)
                 .await?
-                .ok_or_else(|| not_found("no agenda item with this id in this meeting"))?
+                .ok_or_else(|| not_found(&crate::domain::phrases::NO_SUCH_AGENDA_ITEM))?
         })
     }
 

@@ -238,7 +238,7 @@ const RECEIVED_RECEIPT_COLUMNS: &str = "r.notice_id, r.org_id, r.state as receip
     r.acknowledged_by_name, r.replied_at, r.replied_by, r.reply, r.closed_at";
 
 fn no_notice() -> DbError {
-    not_found("no notice with this id")
+    not_found(&crate::domain::phrases::NO_SUCH_NOTICE)
 }
 
 /// The notice queries the writes share.
@@ -331,7 +331,7 @@ impl_for_both_engines!(NoticeQueries {
                 .fetch_optional(&mut *self)
                 .await?;
                 let Some((newest_id, version, state)) = newest else {
-                    return Err(not_found("no notice with this id"));
+                    return Err(not_found(&crate::domain::phrases::NO_SUCH_NOTICE));
                 };
                 if state != NoticeState::Sent.as_str() {
                     return Err(rule(

@@ -577,7 +577,7 @@ impl Db {
             .fetch_optional(&mut *conn)
             .await?;
             match revoked {
-                None => return Err(not_found("no key with this id")),
+                None => return Err(not_found(&crate::domain::phrases::NO_SUCH_KEY)),
                 Some((Some(_),)) => return Err(rule("this key is already revoked")),
                 Some((None,)) => {}
             }
@@ -696,7 +696,7 @@ impl Db {
             .fetch_optional(&mut *conn)
             .await?;
             match doc {
-                None => return Err(not_found("the document to sign does not exist")),
+                None => return Err(not_found(&crate::domain::phrases::NO_SUCH_SIGNED_DOCUMENT)),
                 Some((true,)) => return Err(rule("the document is already frozen")),
                 Some((false,)) => {}
             }

@@ -370,7 +370,7 @@ const EXTENSION_COLUMNS: &str = "id, task_id, requested_by, requested_at, new_du
 const STALE: &str = "the task was changed by someone else meanwhile; reload it and try again";
 
 fn no_task() -> DbError {
-    not_found("no task with this id")
+    not_found(&crate::domain::phrases::NO_SUCH_TASK)
 }
 
 /// The task queries the writes share.
@@ -863,7 +863,7 @@ impl Db {
             .fetch_optional(&mut *conn)
             .await?;
             let Some(record) = record else {
-                return Err(not_found("no extension request with this id"));
+                return Err(not_found(&crate::domain::phrases::NO_SUCH_EXTENSION));
             };
             if decided == 0 {
                 return Err(rule("this extension request has already been decided"));

@@ -167,7 +167,7 @@ impl Db {
                     .fetch_optional(&mut *conn)
                     .await?;
             if org.is_none() {
-                return Err(not_found("no organization with this id"));
+                return Err(not_found(&crate::domain::phrases::NO_SUCH_ORG));
             }
             sqlx::query(
                 "insert into webhooks (id, org_id, url, secret, description, active, created_by,
@@ -299,7 +299,7 @@ impl Db {
                     .fetch_optional(&mut *conn)
                     .await?;
             if org.is_none() {
-                return Err(not_found("no organization with this id"));
+                return Err(not_found(&crate::domain::phrases::NO_SUCH_ORG));
             }
             match email {
                 Some(email) => {

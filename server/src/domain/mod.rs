@@ -13,6 +13,8 @@
 //!   commands a page may offer ([`kernel::offers`]) and the one table test.
 //! - [`command`]: typed commands, one enum per workflow whose variants carry exactly their
 //!   fields, read from a tagged body with errors in the workflow's words.
+//! - [`message`], [`phrases`]: what the server says to people, in Chinese and English: a
+//!   refusal carries a catalogued phrase and is rendered in the reader's language at the edge.
 //! - [`text`]: what people write (titles, bodies, reasons, notes, file names) as newtypes
 //!   that parse once.
 //! - [`calendar`]: time limits and the working-day calendar (holidays, worked weekend days).
@@ -26,9 +28,11 @@ pub mod calendar;
 pub mod command;
 pub mod kernel;
 pub mod meeting;
+pub mod message;
 pub mod minutes;
 pub mod notice;
 pub mod org;
+pub mod phrases;
 pub mod policy;
 pub mod signed;
 pub mod task;

@@ -34,9 +34,11 @@ use std::str::FromStr;
 use collab::Access;
 use serde::{Deserialize, Serialize};
 
+use super::message::{Message, Phrase};
 use super::org::{
     DocRole, Invalid, OrgKind, OrgRole, RegionPath, SpaceKind, SpaceMember, SpaceRole,
 };
+use super::phrases;
 use super::task::Party;
 
 /// Who is acting, as the authentication layer established it (never as the client claims).
@@ -167,17 +169,17 @@ impl Permission {
 
     /// The refusal for a token that lacks this permission, naming it so the person who created
     /// the token knows what to add.
-    fn missing(self) -> &'static str {
+    fn missing(self) -> &'static Phrase {
         match self {
-            Permission::OrgsRead => "this API token lacks the orgs:read permission",
-            Permission::SpacesRead => "this API token lacks the spaces:read permission",
-            Permission::SpacesWrite => "this API token lacks the spaces:write permission",
-            Permission::DocsRead => "this API token lacks the docs:read permission",
-            Permission::DocsWrite => "this API token lacks the docs:write permission",
-            Permission::TasksRead => "this API token lacks the tasks:read permission",
-            Permission::TasksWrite => "this API token lacks the tasks:write permission",
-            Permission::NoticesRead => "this API token lacks the notices:read permission",
-            Permission::NoticesWrite => "this API token lacks the notices:write permission",
+            Permission::OrgsRead => &phrases::TOKEN_LACKS_ORGS_READ,
+            Permission::SpacesRead => &phrases::TOKEN_LACKS_SPACES_READ,
+            Permission::SpacesWrite => &phrases::TOKEN_LACKS_SPACES_WRITE,
+            Permission::DocsRead => &phrases::TOKEN_LACKS_DOCS_READ,
+            Permission::DocsWrite => &phrases::TOKEN_LACKS_DOCS_WRITE,
+            Permission::TasksRead => &phrases::TOKEN_LACKS_TASKS_READ,
+            Permission::TasksWrite => &phrases::TOKEN_LACKS_TASKS_WRITE,
+            Permission::NoticesRead => &phrases::TOKEN_LACKS_NOTICES_READ,
+            Permission::NoticesWrite => &phrases::TOKEN_LACKS_NOTICES_WRITE,
         }
     }
 }
@@ -408,72 +410,62 @@ impl Action<'_> {
 /// [`space_access`] is [`SpaceAccess::None`], so a refusal never reveals that a space exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Denied {
-    pub rule: &'static str,
+    pub rule: &'static Phrase,
 }
 
+impl Denied {
+    /// What the refusal says, in the reader's language when rendered.
+    pub fn message(self) -> Message {
+        self.rule.message()
+    }
+}
+
+/// The rule in English, as in logs.
 impl fmt::Display for Denied {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.rule)
+        f.write_str(self.rule.en)
     }
 }
 
 impl std::error::Error for Denied {}
 
-const TOKEN_NOT_COVERED: &str =
-    "an API token may not do this: no token permission covers it, so a person must sign in";
-const TICKET_ONLY_OPENS_DOCUMENTS: &str =
-    "a websocket ticket only opens a document; anything else needs a signed-in session";
-const OWN_SESSIONS_NEED_SESSION: &str = "only a signed-in person may manage their own sessions";
-const READ_DIRECTORY: &str = "only a user acting for an organization may read the directory";
-const MANAGE_DIRECTORY: &str = "only an operator may change regions and organizations";
-const EDIT_ORG: &str =
-    "only an operator or an administrator of this organization may change its details";
-const READ_USERS: &str =
-    "only an operator or a user of this organization may list the organization's users";
-const MANAGE_USERS: &str =
-    "only an operator or an administrator of this organization may manage its users";
-const MANAGE_OPERATORS: &str = "only an operator may make, change or disable an operator";
-const RESET_PASSWORD: &str = "only an operator may reset another person's password";
-const MANAGE_TOKENS: &str =
-    "only an administrator of this organization may manage its API tokens; operators may not";
-const READ_WHOLE_AUDIT: &str = "only an operator may read the whole audit trail";
-const READ_ORG_AUDIT: &str =
-    "only an operator or an administrator of this organization may read its audit trail";
-const MANAGE_SETTINGS: &str = "only an operator may change the settings";
-const CREATE_SPACE: &str = "a space is convened by an organization, and you do not act for one";
-const READ_SPACE: &str =
-    "only organizations that take part in a space, or the judicial bureau supervising its region, may see it";
-const MANAGE_SPACE_MEMBERS: &str = "only the convening organization may manage who takes part";
-const CREATE_SPACE_DOC: &str =
-    "only the convening and participating organizations may add documents; observers and supervisors read";
-const CREATE_TASK: &str = "a task is set by an organization, and you do not act for one";
-const READ_TASK: &str = "only the setting body and the assigned body may see a task";
-const ACT_ON_TASK: &str = "only the setting body and the assigned body may act on a task";
-const SEND_NOTICE: &str = "a notification is sent by an organization, and you do not act for one";
-const READ_NOTICE: &str = "only the sending body and the receiving bodies may see a notification";
-const ACKNOWLEDGE_NEEDS_PERSON: &str =
-    "签收 (acknowledgement) needs a named person: an API token may not acknowledge a notification";
-const ACKNOWLEDGE_NOTICE: &str = "only a receiving body may acknowledge (签收) a notification";
-const REPLY_NOTICE: &str = "only a receiving body may reply to a notification";
-const MANAGE_NOTICE: &str = "only the sending body may correct, recall or close a notification";
-const MANAGE_WEBHOOKS: &str =
-    "only an administrator of this organization may manage its webhooks; operators and API tokens may not";
-const MANAGE_MAILBOX: &str =
-    "only an administrator of this organization may set its mailbox; operators and API tokens may not";
-const READ_EVENTS_TOKEN: &str =
-    "this API token lacks the tasks:read or notices:read permission needed to follow events";
-const MANAGE_CALENDAR: &str = "only an operator may load the working-day calendar";
-const ACT_ON_MEETING: &str =
-    "only the organizations taking part in a meeting may act in it; a supervising bureau reads it";
-const READ_ANNUAL_STATUS: &str =
-    "only a judicial bureau or an operator may see the annual coordination meeting status";
-const MANAGE_MINUTES: &str =
-    "only the convening organization may freeze, open for signing, send back or archive the minutes";
-const SIGNING_NEEDS_PERSON: &str =
-    "a signature names a person: an API token may not sign minutes or manage signing keys";
-const SIGN_MINUTES: &str =
-    "only the convening and participating organizations sign minutes; observers and supervisors read";
-const MANAGE_OWN_KEYS: &str = "signing keys belong to people acting for an organization";
+const TOKEN_NOT_COVERED: &Phrase = &phrases::TOKEN_NOT_COVERED;
+const TICKET_ONLY_OPENS_DOCUMENTS: &Phrase = &phrases::TICKET_ONLY_OPENS_DOCUMENTS;
+const OWN_SESSIONS_NEED_SESSION: &Phrase = &phrases::OWN_SESSIONS_NEED_SESSION;
+const READ_DIRECTORY: &Phrase = &phrases::READ_DIRECTORY;
+const MANAGE_DIRECTORY: &Phrase = &phrases::MANAGE_DIRECTORY;
+const EDIT_ORG: &Phrase = &phrases::EDIT_ORG;
+const READ_USERS: &Phrase = &phrases::READ_USERS;
+const MANAGE_USERS: &Phrase = &phrases::MANAGE_USERS;
+const MANAGE_OPERATORS: &Phrase = &phrases::MANAGE_OPERATORS;
+const RESET_PASSWORD: &Phrase = &phrases::RESET_PASSWORD;
+const MANAGE_TOKENS: &Phrase = &phrases::MANAGE_TOKENS;
+const READ_WHOLE_AUDIT: &Phrase = &phrases::READ_WHOLE_AUDIT;
+const READ_ORG_AUDIT: &Phrase = &phrases::READ_ORG_AUDIT;
+const MANAGE_SETTINGS: &Phrase = &phrases::MANAGE_SETTINGS;
+const CREATE_SPACE: &Phrase = &phrases::CREATE_SPACE;
+const READ_SPACE: &Phrase = &phrases::READ_SPACE;
+const MANAGE_SPACE_MEMBERS: &Phrase = &phrases::MANAGE_SPACE_MEMBERS;
+const CREATE_SPACE_DOC: &Phrase = &phrases::CREATE_SPACE_DOC;
+const CREATE_TASK: &Phrase = &phrases::CREATE_TASK;
+const READ_TASK: &Phrase = &phrases::READ_TASK;
+const ACT_ON_TASK: &Phrase = &phrases::ACT_ON_TASK;
+const SEND_NOTICE: &Phrase = &phrases::SEND_NOTICE;
+const READ_NOTICE: &Phrase = &phrases::READ_NOTICE;
+const ACKNOWLEDGE_NEEDS_PERSON: &Phrase = &phrases::ACKNOWLEDGE_NEEDS_PERSON;
+const ACKNOWLEDGE_NOTICE: &Phrase = &phrases::ACKNOWLEDGE_NOTICE;
+const REPLY_NOTICE: &Phrase = &phrases::REPLY_NOTICE;
+const MANAGE_NOTICE: &Phrase = &phrases::MANAGE_NOTICE;
+const MANAGE_WEBHOOKS: &Phrase = &phrases::MANAGE_WEBHOOKS;
+const MANAGE_MAILBOX: &Phrase = &phrases::MANAGE_MAILBOX;
+const READ_EVENTS_TOKEN: &Phrase = &phrases::READ_EVENTS_TOKEN;
+const MANAGE_CALENDAR: &Phrase = &phrases::MANAGE_CALENDAR;
+const ACT_ON_MEETING: &Phrase = &phrases::ACT_ON_MEETING;
+const READ_ANNUAL_STATUS: &Phrase = &phrases::READ_ANNUAL_STATUS;
+const MANAGE_MINUTES: &Phrase = &phrases::MANAGE_MINUTES;
+const SIGNING_NEEDS_PERSON: &Phrase = &phrases::SIGNING_NEEDS_PERSON;
+const SIGN_MINUTES: &Phrase = &phrases::SIGN_MINUTES;
+const MANAGE_OWN_KEYS: &Phrase = &phrases::MANAGE_OWN_KEYS;
 
 /// Decides whether `actor` may do `action`, and if not, which rule says no.
 ///
@@ -531,7 +523,7 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
     }
 
     let operator = acts_as_operator(actor);
-    let allowed = |ok: bool, rule: &'static str| if ok { Ok(()) } else { Err(Denied { rule }) };
+    let allowed = |ok: bool, rule: &'static Phrase| if ok { Ok(()) } else { Err(Denied { rule }) };
     match *action {
         Action::ReadDirectory => allowed(operator || actor.org.is_some(), READ_DIRECTORY),
         Action::ManageDirectory => allowed(operator, MANAGE_DIRECTORY),
@@ -1399,7 +1391,7 @@ mod tests {
         let denied = decide(&token_of_recipient, &Action::AcknowledgeNotice(notice)).unwrap_err();
 
         assert_eq!(denied.rule, ACKNOWLEDGE_NEEDS_PERSON);
-        assert!(denied.rule.contains("签收"), "{denied}");
+        assert!(denied.rule.en.contains("签收"), "{denied}");
         assert!(decide(&token_of_recipient, &Action::ReplyNotice(notice)).is_ok());
     }
 
@@ -1456,9 +1448,9 @@ mod tests {
         assert!(decide(&writer, &Action::ReadNotice(notice)).is_ok());
         assert!(decide(&writer, &Action::ActOnTask(task)).is_ok());
         let denied = decide(&reader, &Action::ActOnTask(task)).unwrap_err();
-        assert!(denied.rule.contains("tasks:write"), "{denied}");
+        assert!(denied.rule.en.contains("tasks:write"), "{denied}");
         let denied = decide(&reader, &Action::SendNotice).unwrap_err();
-        assert!(denied.rule.contains("notices:write"), "{denied}");
+        assert!(denied.rule.en.contains("notices:write"), "{denied}");
         assert!(!Permission::TasksRead.grants(Permission::TasksWrite));
         assert!(!Permission::TasksWrite.grants(Permission::NoticesRead));
     }

@@ -56,7 +56,7 @@ async fn upgrade(
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    let doc = DocId::parse(&doc_id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let doc = DocId::parse(&doc_id).map_err(|e| ApiError::BadRequest(e.to_string().into()))?;
     let grant =
         auth::authorize_doc(state.doc_gate(), query.ticket.as_deref(), &headers, &doc).await?;
     let ws = ws.map_err(|_| {

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::auth::{self, session, Caller};
+use crate::domain::phrases;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -34,22 +35,17 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         if !json_content_type(req.headers()) {
-            return Err(ApiError::BadRequest(
-                "the request body must be JSON, sent with `Content-Type: application/json`".into(),
-            ));
+            return Err(ApiError::BadRequest(phrases::BODY_NOT_JSON.message()));
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|rejection| {
                 if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge(format!(
-                        "请求体过大：JSON 请求体最多 {} KiB / the JSON body is larger than the \
-                         {} KiB this server accepts",
-                        MAX_JSON_BYTES / 1024,
-                        MAX_JSON_BYTES / 1024
-                    ))
+                    ApiError::PayloadTooLarge(
+                        phrases::BODY_TOO_LARGE.with("kib", MAX_JSON_BYTES / 1024),
+                    )
                 } else {
-                    ApiError::BadRequest("the request body could not be read".into())
+                    ApiError::BadRequest(phrases::BODY_UNREADABLE.message())
                 }
             })?;
         from_json(&bytes).map(Json)
@@ -86,15 +82,15 @@ fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
 fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     use serde_json::error::Category;
     let not_json = |e: &serde_json::Error| {
-        ApiError::BadRequest(format!("the request body is not valid JSON: {e}"))
+        ApiError::BadRequest(phrases::BODY_NOT_VALID_JSON.with("detail", e))
     };
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let inner = error.inner();
         match inner.classify() {
-            Category::Data => ApiError::BadRequest(format!(
-                "the request body does not have the expected fields: {}",
-                crate::domain::text::name_field(error.path(), inner.to_string())
+            Category::Data => ApiError::BadRequest(phrases::BODY_UNEXPECTED_FIELDS.with(
+                "detail",
+                crate::domain::text::name_field(error.path(), inner.to_string()),
             )),
             Category::Syntax | Category::Eof | Category::Io => not_json(inner),
         }
@@ -132,7 +128,9 @@ where
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(v)| Path(v))
-            .map_err(|e: PathRejection| ApiError::BadRequest(e.body_text()))
+            .map_err(|e: PathRejection| {
+                ApiError::BadRequest(phrases::BAD_PATH.with("detail", e.body_text()))
+            })
     }
 }
 
@@ -150,7 +148,9 @@ where
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(v)| Query(v))
-            .map_err(|e: QueryRejection| ApiError::BadRequest(e.body_text()))
+            .map_err(|e: QueryRejection| {
+                ApiError::BadRequest(phrases::BAD_QUERY.with("detail", e.body_text()))
+            })
     }
 }
 

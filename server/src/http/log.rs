@@ -22,6 +22,7 @@ use utoipa_axum::routes;
 
 use crate::auth::session::client_info;
 use crate::auth::Caller;
+use crate::domain::phrases;
 use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Query};
 use crate::http::minutes::FileBody;
@@ -58,9 +59,7 @@ impl FromRequestParts<AppState> for PublicRead {
             .map_err(|seconds| {
                 let refused = &state.metrics.connections.public_log_reads_refused;
                 refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                ApiError::TooManyRequests(format!(
-                    "too many reads of the log from this address; try again in {seconds} s"
-                ))
+                ApiError::TooManyRequests(phrases::LOG_READS_TOO_MANY.with("seconds", seconds))
             })
     }
 }

@@ -147,6 +147,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             extract::check_origin,
         ))
+        // Outside the Origin check, so that its refusals are in the reader's language too.
+        .layer(axum::middleware::from_fn(crate::error::localize))
         .layer(axum::extract::DefaultBodyLimit::max(
             extract::MAX_JSON_BYTES,
         ))

@@ -19,6 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Caller;
+use crate::domain::phrases;
 use crate::domain::task::TaskAction;
 use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Path, Query};
@@ -203,12 +204,7 @@ async fn upload(
     body: Body,
 ) -> Result<(Upload, Spooled), ApiError> {
     let max = state.services.settings.max_attachment_bytes;
-    let too_large = || {
-        ApiError::PayloadTooLarge(format!(
-            "文件过大：本服务器最多接受 {max} 字节 / the file is larger than the {max} bytes this \
-             server accepts"
-        ))
-    };
+    let too_large = || ApiError::PayloadTooLarge(phrases::FILE_TOO_LARGE.with("max", max));
     let mut spooled = spool(state, headers, body, max, too_large).await?;
     let bytes = spooled.bytes().await?.into();
     let content_type = headers

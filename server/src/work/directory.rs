@@ -226,7 +226,7 @@ pub async fn create_region(db: &Db, by: By<'_>, body: CreateRegion) -> Result<Re
     );
     let region = db.create_region(&new, &event).await.map_err(|e| match e {
         DbError::Conflict(_) => {
-            Error::Conflict(format!("a region with code {} already exists", new.code))
+            Error::Conflict(format!("a region with code {} already exists", new.code).into())
         }
         DbError::MissingReference(_) => {
             Error::invalid("parent", "the parent region does not exist")
@@ -246,7 +246,7 @@ pub async fn update_region(
 ) -> Result<RegionView, Error> {
     by.allow(db, Action::ManageDirectory).await?;
     let code = RegionCode::parse(code)?;
-    let not_found = || Error::NotFound(format!("no region with code {code}"));
+    let not_found = || Error::NotFound(format!("no region with code {code}").into());
     let existing = db.region(&code).await?.ok_or_else(not_found)?;
     if body.name_zh.is_some() || body.name_en.is_some() {
         let name_zh = match &body.name_zh {
@@ -292,7 +292,7 @@ pub async fn org(db: &Db, by: By<'_>, id: &str) -> Result<OrgView, Error> {
     let org = db
         .org(id)
         .await?
-        .ok_or_else(|| Error::NotFound("no organization with this id".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::domain::phrases::NO_SUCH_ORG.message()))?;
     Ok(OrgView::from(&org))
 }
 
@@ -303,7 +303,7 @@ pub async fn org_with_code(db: &Db, by: By<'_>, code: &str) -> Result<OrgView, E
     let org = db
         .org_by_code(&code)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("no organization with code {code}")))?;
+        .ok_or_else(|| Error::NotFound(format!("no organization with code {code}").into()))?;
     Ok(OrgView::from(&org))
 }
 
@@ -324,10 +324,9 @@ pub async fn create_org(db: &Db, by: By<'_>, body: CreateOrg) -> Result<OrgView,
         json!({ "name_zh": new.name_zh, "kind": new.kind, "region": new.region, "parent_id": new.parent_id }),
     );
     let org = db.create_org(&new, &event).await.map_err(|e| match e {
-        DbError::Conflict(_) => Error::Conflict(format!(
-            "an organization with code {} already exists",
-            new.code
-        )),
+        DbError::Conflict(_) => {
+            Error::Conflict(format!("an organization with code {} already exists", new.code).into())
+        }
         DbError::MissingReference(_) => Error::invalid(
             "region",
             "the region or the parent organization does not exist",

@@ -8,36 +8,38 @@
 
 use crate::auth::AuthError;
 use crate::db::DbError;
+use crate::domain::message::Message;
+use crate::domain::phrases;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The caller is not signed in, or the credentials given are wrong; the message says what
     /// to do.
     #[error("{0}")]
-    Unauthenticated(&'static str),
+    Unauthenticated(Message),
     /// The policy, or who the caller acts for, forbids this; the message names the rule.
     #[error("{0}")]
-    Denied(String),
+    Denied(Message),
     /// What was named does not exist, or the caller may not know that it does.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Message),
     /// A rule of the work refuses this now (a transition the state does not allow, a
     /// signature out of turn); the message names the rule.
     #[error("{rule}")]
-    Refused { rule: String },
+    Refused { rule: Message },
     /// The input is unusable: `why` says how, for a person; `field` names the field.
     #[error("{why}")]
-    Invalid { field: &'static str, why: String },
+    Invalid { field: &'static str, why: Message },
     /// The thing was changed by someone else since the caller read it; reload and retry.
     #[error("{0}")]
-    Stale(String),
+    Stale(Message),
     /// It conflicts with what is stored (a duplicate).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Message),
     /// Too many attempts (failed sign-ins from one address, wrong passwords for one account);
     /// the message says when to try again.
     #[error("{0}")]
-    TooManyAttempts(String),
+    TooManyAttempts(Message),
     /// The database failed; its cause is for logs only.
     #[error("storage failed: {0}")]
     Storage(#[source] DbError),
@@ -52,7 +54,7 @@ pub enum Error {
 
 impl Error {
     /// An unusable value of `field`.
-    pub fn invalid(field: &'static str, why: impl Into<String>) -> Error {
+    pub fn invalid(field: &'static str, why: impl Into<Message>) -> Error {
         Error::Invalid {
             field,
             why: why.into(),
@@ -60,8 +62,24 @@ impl Error {
     }
 
     /// A refusal by a rule that is not a transition of a state machine.
-    pub fn refused(rule: impl Into<String>) -> Error {
+    pub fn refused(rule: impl Into<Message>) -> Error {
         Error::Refused { rule: rule.into() }
+    }
+
+    /// What the refusal says to a person; `None` for a failure of the server, whose cause is
+    /// for the logs only.
+    pub fn message(&self) -> Option<&Message> {
+        match self {
+            Error::Unauthenticated(m)
+            | Error::Denied(m)
+            | Error::NotFound(m)
+            | Error::Stale(m)
+            | Error::Conflict(m)
+            | Error::TooManyAttempts(m)
+            | Error::Refused { rule: m }
+            | Error::Invalid { why: m, .. } => Some(m),
+            Error::Storage(_) | Error::Unavailable(_) | Error::Internal(_) => None,
+        }
     }
 
     /// An unexpected failure, with its cause for the logs.
@@ -73,14 +91,14 @@ impl Error {
 impl From<crate::domain::task::Refused> for Error {
     fn from(refused: crate::domain::task::Refused) -> Error {
         Error::Refused {
-            rule: refused.rule.to_owned(),
+            rule: refused.rule.into(),
         }
     }
 }
 
 impl From<crate::domain::policy::Denied> for Error {
     fn from(denied: crate::domain::policy::Denied) -> Error {
-        Error::Denied(denied.to_string())
+        Error::Denied(denied.message())
     }
 }
 
@@ -128,7 +146,7 @@ impl From<AuthError> for Error {
 impl From<collab::Error> for Error {
     fn from(e: collab::Error) -> Error {
         match e {
-            collab::Error::AccessDenied => Error::Denied("no access to this document".into()),
+            collab::Error::AccessDenied => Error::Denied(phrases::NO_DOCUMENT_ACCESS.message()),
             e @ (collab::Error::Store(_) | collab::Error::StorageFailed { .. }) => {
                 Error::Unavailable(e.into())
             }

@@ -183,7 +183,7 @@ pub async fn revoke(
 ) -> Result<KeyView, Error> {
     caller.allow(&services.db, Action::ManageOwnKeys).await?;
     let reason = input.reason.into_string();
-    let not_found = || Error::NotFound("no key of yours with this id".into());
+    let not_found = || Error::NotFound(crate::domain::phrases::NO_SUCH_OWN_KEY.message());
     let key = services
         .db
         .signing_key(key_id)

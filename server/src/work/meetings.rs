@@ -356,7 +356,7 @@ impl From<AgendaItem> for AgendaItemBody {
 
 /// The answer for a meeting the caller may not see, and for one that does not exist.
 fn not_found() -> Error {
-    Error::NotFound("no meeting with this id".into())
+    Error::NotFound(crate::domain::phrases::NO_SUCH_MEETING.message())
 }
 
 fn not_invited() -> Error {
@@ -1324,7 +1324,7 @@ async fn agenda_item(
         .db
         .agenda_item(meeting_id, item)
         .await?
-        .ok_or_else(|| Error::NotFound("no agenda item with this id in this meeting".into()))
+        .ok_or_else(|| Error::NotFound(crate::domain::phrases::NO_SUCH_AGENDA_ITEM.message()))
 }
 
 /// The convener accepts or rejects a proposed item; the proposing body is told.

@@ -49,7 +49,7 @@ impl MeetingMinutes {
         caller: &Caller,
         meeting_id: &str,
     ) -> Result<MeetingMinutes, Error> {
-        let not_found = || Error::NotFound("no meeting with this id".into());
+        let not_found = || Error::NotFound(crate::domain::phrases::NO_SUCH_MEETING.message());
         let space = services.db.space(meeting_id).await?.ok_or_else(not_found)?;
         let meeting = services
             .db

@@ -156,9 +156,7 @@ pub(crate) fn audit(
 /// without an organization).
 pub(crate) fn own_org<'a>(caller: &'a Caller, what: &str) -> Result<&'a str, Error> {
     caller.org.as_ref().map(|o| o.id.as_str()).ok_or_else(|| {
-        Error::Denied(format!(
-            "only someone acting for an organization can {what}"
-        ))
+        Error::Denied(format!("only someone acting for an organization can {what}").into())
     })
 }
 
@@ -166,7 +164,7 @@ impl From<crate::domain::text::Invalid> for Error {
     fn from(invalid: crate::domain::text::Invalid) -> Error {
         Error::Invalid {
             field: invalid.field,
-            why: invalid.why,
+            why: invalid.why.into(),
         }
     }
 }

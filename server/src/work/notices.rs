@@ -274,7 +274,7 @@ fn view_body(notice: Notice, role: NoticeRole, receipts: Vec<Receipt>) -> Notice
 
 /// The answer for a notice the caller may not see, and for one that does not exist.
 fn not_found() -> Error {
-    Error::NotFound("no notice with this id".into())
+    Error::NotFound(crate::domain::phrases::NO_SUCH_NOTICE.message())
 }
 
 fn refused(refused: Refused) -> Error {

@@ -22,7 +22,9 @@ use super::Error;
 use crate::auth::session::{self, ClientInfo};
 use crate::auth::{password, Caller, Identity};
 use crate::db::{now_unix_ms, AuditEvent, Db, HeldCredential};
+use crate::domain::message::Phrase;
 use crate::domain::org::Username;
+use crate::domain::phrases;
 use crate::domain::policy::Action;
 use crate::services::{AccessChange, Services};
 
@@ -30,7 +32,7 @@ use crate::services::{AccessChange, Services};
 const LOCAL_LOGIN_SETTING: &str = "local_login";
 
 /// The one answer for a wrong name or a wrong password, so neither is revealed.
-const WRONG_CREDENTIALS: &str = "wrong user name or password";
+const WRONG_CREDENTIALS: &Phrase = &phrases::WRONG_CREDENTIALS;
 
 /// What the sign-in page offers.
 #[derive(Debug, Serialize, ToSchema)]
@@ -207,13 +209,13 @@ pub async fn login(
             return Err(if locked_now.is_some() {
                 locked()
             } else {
-                Error::Unauthenticated(WRONG_CREDENTIALS)
+                Error::Unauthenticated(WRONG_CREDENTIALS.message())
             });
         }
         None => {
             limiter.record_failure(&address);
             login_failed(db, &client, None, "unknown user").await?;
-            return Err(Error::Unauthenticated(WRONG_CREDENTIALS));
+            return Err(Error::Unauthenticated(WRONG_CREDENTIALS.message()));
         }
     };
     if record.disabled {
@@ -235,10 +237,7 @@ pub async fn login(
 }
 
 fn locked() -> Error {
-    Error::TooManyAttempts(
-        "this account is locked after too many wrong passwords; try again later or ask an operator"
-            .into(),
-    )
+    Error::TooManyAttempts(phrases::ACCOUNT_LOCKED.message())
 }
 
 /// Audits a refused local sign-in. Nobody is signed in, so the actor is the account tried,

@@ -323,7 +323,7 @@ fn live_version<D: SignedDocument>(
 }
 
 fn not_frozen<D: SignedDocument>(version: i64) -> Error {
-    Error::NotFound(format!("no frozen version {version} of {}", D::THE))
+    Error::NotFound(format!("no frozen version {version} of {}", D::THE).into())
 }
 
 /// The kind a stored version names.
@@ -361,12 +361,12 @@ fn party<D: SignedDocument>(
     let words = D::Words::WORDS;
     let not_manager = policy::decide(&caller.actor, &doc.manage_action())
         .err()
-        .map(|denied| denied.rule);
+        .map(|denied| denied.rule.en);
     let turn = match (
         policy::decide(&caller.actor, &doc.sign_action()),
         caller.org.as_ref(),
     ) {
-        (Err(denied), _) => Turn::No(denied.rule),
+        (Err(denied), _) => Turn::No(denied.rule.en),
         (Ok(()), None) => Turn::No(words.not_signatory),
         (Ok(()), Some(org)) => rules::turn(&words, steps, signed, &org.id),
     };
@@ -535,9 +535,10 @@ pub(crate) async fn artefact<D: SignedDocument>(
         bundle::MANIFEST => ("application/json", v.manifest),
         name if name == rendition => (kind::HTML_MEDIA_TYPE, v.rendition),
         other => {
-            return Err(Error::NotFound(format!(
-                "no artefact {other:?}; one of content.json, manifest.json, {rendition}"
-            )))
+            return Err(Error::NotFound(
+                format!("no artefact {other:?}; one of content.json, manifest.json, {rendition}")
+                    .into(),
+            ))
         }
     };
     Ok(Artefact { media_type, bytes })

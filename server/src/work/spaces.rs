@@ -150,7 +150,7 @@ impl From<SpaceDoc> for DocBody {
 }
 
 fn not_found() -> Error {
-    Error::NotFound("no space with this id".into())
+    Error::NotFound(crate::domain::phrases::NO_SUCH_SPACE.message())
 }
 
 /// The space, if the caller may read it, and what the caller's body is to it; otherwise
@@ -247,7 +247,9 @@ pub async fn set_member(
         .allow(&services.db, Action::ManageSpaceMembers(space.facts()))
         .await?;
     if services.db.org(org_id).await?.is_none() {
-        return Err(Error::NotFound("no organization with this id".into()));
+        return Err(Error::NotFound(
+            crate::domain::phrases::NO_SUCH_ORG.message(),
+        ));
     }
     let event = caller.event(
         "space_member_set",
@@ -344,7 +346,9 @@ pub async fn ticket_access(
             json!({ "rule": "no access to this document" }),
         );
         services.db.audit(&event).await?;
-        return Err(Error::NotFound("no document with this id".into()));
+        return Err(Error::NotFound(
+            crate::domain::phrases::NO_SUCH_DOCUMENT_ID.message(),
+        ));
     }
     Ok((id, access))
 }

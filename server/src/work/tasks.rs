@@ -322,7 +322,7 @@ fn body(task: Task, party: Party, now: i64) -> TaskBody {
 
 /// The answer for a task the caller may not see, and for one that does not exist.
 fn not_found() -> Error {
-    Error::NotFound("no task with this id".into())
+    Error::NotFound(crate::domain::phrases::NO_SUCH_TASK.message())
 }
 
 fn facts(task: &Task) -> TaskFacts<'_> {
@@ -1004,7 +1004,7 @@ pub async fn attachment(
         .db
         .task_attachment(id, attachment_id)
         .await?
-        .ok_or_else(|| Error::NotFound("no attachment with this id on this task".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::domain::phrases::NO_SUCH_ATTACHMENT.message()))?;
     Ok(Download {
         name: attachment.name,
         content_type: attachment.content_type,
@@ -1098,7 +1098,7 @@ pub async fn decide_extension(
         .await?
         .into_iter()
         .find(|e| e.id == extension_id)
-        .ok_or_else(|| Error::NotFound("no extension request with this id on this task".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::domain::phrases::NO_SUCH_TASK_EXTENSION.message()))?;
     if extension.state != ExtensionState::Pending {
         return Err(Error::refused("this extension request was already decided"));
     }

@@ -108,7 +108,9 @@ pub async fn list(services: &Services, caller: &Caller, org_id: &str) -> Result<
     let db = &services.db;
     caller.allow(db, Action::ReadUsers { org_id }).await?;
     if db.org(org_id).await?.is_none() {
-        return Err(Error::NotFound("no organization with this id".into()));
+        return Err(Error::NotFound(
+            crate::domain::phrases::NO_SUCH_ORG.message(),
+        ));
     }
     let users = db.users_of_org(org_id).await?;
     Ok(UserList {
@@ -125,7 +127,7 @@ pub async fn show(services: &Services, caller: &Caller, id: &str) -> Result<User
 /// Looks a user up for someone allowed to read that user's organization; anyone else hears
 /// "not found", so user ids of other bodies cannot be probed.
 async fn visible_user(db: &Db, caller: &Caller, id: &str) -> Result<User, Error> {
-    let not_found = || Error::NotFound("no user with this id".into());
+    let not_found = || Error::NotFound(crate::domain::phrases::NO_SUCH_USER.message());
     let user = db.user(id).await?.ok_or_else(not_found)?;
     let readable = match &user.org_id {
         Some(org_id) => policy::decide(&caller.actor, &Action::ReadUsers { org_id }).is_ok(),
@@ -263,7 +265,7 @@ pub async fn local_account(db: &Db, username: &str) -> Result<User, Error> {
     let username = Username::parse(username)?;
     db.user_by_username(&username)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("no local account named {username}")))
+        .ok_or_else(|| Error::NotFound(format!("no local account named {username}").into()))
 }
 
 /// Sets `user`'s password (an imported person gets their first one this way), lifts a lock

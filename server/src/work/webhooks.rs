@@ -90,7 +90,9 @@ async fn managed_org(
     action: Action<'_>,
 ) -> Result<(), Error> {
     if db.org(org_id).await?.is_none() {
-        return Err(Error::NotFound("no organization with this id".into()));
+        return Err(Error::NotFound(
+            crate::domain::phrases::NO_SUCH_ORG.message(),
+        ));
     }
     Ok(caller.allow(db, action).await?)
 }
@@ -98,7 +100,7 @@ async fn managed_org(
 /// The webhook, if the caller manages its body; otherwise "not found", so ids cannot be
 /// probed (the refusal is audited).
 async fn managed_webhook(db: &Db, caller: &Caller, id: &str) -> Result<Webhook, Error> {
-    let not_found = || Error::NotFound("no webhook with this id".into());
+    let not_found = || Error::NotFound(crate::domain::phrases::NO_SUCH_WEBHOOK.message());
     let webhook = db.webhook(id).await?.ok_or_else(not_found)?;
     let action = Action::ManageWebhooks {
         org_id: &webhook.org_id,
@@ -192,7 +194,9 @@ pub async fn set_active(
         json!({ "active": body.active }),
     );
     if !db.set_webhook_active(id, body.active, &event).await? {
-        return Err(Error::NotFound("no webhook with this id".into()));
+        return Err(Error::NotFound(
+            crate::domain::phrases::NO_SUCH_WEBHOOK.message(),
+        ));
     }
     managed_webhook(db, caller, id).await
 }

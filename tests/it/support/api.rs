@@ -32,9 +32,17 @@ pub struct Api {
 }
 
 impl Api {
+    /// A client that reads the server's messages in English: the suite's assertions read
+    /// the English words (the Chinese answers, the default, are tested in `messages.rs`).
     pub fn new(server: &TestServer) -> Api {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT_LANGUAGE,
+            reqwest::header::HeaderValue::from_static("en"),
+        );
         let client = reqwest::Client::builder()
+            .default_headers(headers)
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()

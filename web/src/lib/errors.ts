@@ -8,11 +8,12 @@ import { errorKey } from './api'
 export function describeError(e: unknown, actionKey?: string): string {
   const t = i18n.global.t
   const te = i18n.global.te
-  const { key, detail } = errorKey(e)
-  const reason = te(key) ? t(key) : t('errors.unknown')
+  const { key, detail, said } = errorKey(e)
+  const reason = said ?? (te(key) ? t(key) : t('errors.unknown'))
   const action = actionKey ? t(actionKey) : ''
   const head = action ? t('errors.failed', { action, reason }) : reason
-  return detail ? `${head}（${detail}）` : head
+  // A catalogued sentence says it all; other words from the server follow as detail.
+  return detail && !said ? `${head}（${detail}）` : head
 }
 
 /** Shows a failed action as an error toast. */

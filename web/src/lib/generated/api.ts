@@ -1891,13 +1891,22 @@ export type components = {
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
         };
-        /** @description What went wrong: a stable `code` for programs, a `message` written for a person. */
+        /**
+         * @description What went wrong: a stable `code` for programs, a `message` written for a person in the
+         *     language the request asked for (`Accept-Language`: Chinese unless English comes first),
+         *     and, when the message is in the catalogue, its stable `reason`.
+         */
         ErrorDetail: {
             /**
              * @description `bad_request`, `unauthenticated`, `forbidden`, `not_found`, `conflict`,
              *     `payload_too_large`, `too_many_requests`, `unavailable` or `internal`.
              */
             code: string;
+            /**
+             * @description The catalogue code of the message (`policy.read_task`, `auth.wrong_credentials`, …),
+             *     stable across languages; `null` for a message not yet in the catalogue.
+             */
+            reason?: string | null;
             message: string;
         };
         /**

@@ -1,0 +1,308 @@
+//! The catalogue of what the server says to people: each [`Phrase`] once, by its stable code,
+//! in Chinese and English ([`super::message`] explains how they are used). [`ALL`] lists
+//! every phrase, so a test can walk them; a phrase missing from it is a test failure waiting
+//! to happen, so add new ones to both.
+//!
+//! Write as a government office writes to a colleague: 您, full sentences, the rule and what
+//! to do next; English says the same plainly.
+
+use super::message::Phrase;
+
+macro_rules! phrases {
+    ($($name:ident = $code:literal, $zh:literal, $en:literal;)*) => {
+        $(
+            pub static $name: Phrase = Phrase { code: $code, zh: $zh, en: $en };
+        )*
+        /// Every phrase of the catalogue.
+        pub static ALL: &[&Phrase] = &[$(&$name),*];
+    };
+}
+
+phrases! {
+    // ---- the general sentence of each kind of refusal (before English words) ----
+    GENERAL_BAD_REQUEST = "general.bad_request",
+        "请求内容有误",
+        "the request is not valid";
+    GENERAL_UNAUTHENTICATED = "general.unauthenticated",
+        "请先登录",
+        "sign in first";
+    GENERAL_FORBIDDEN = "general.forbidden",
+        "您无权进行此操作",
+        "you may not do this";
+    GENERAL_NOT_FOUND = "general.not_found",
+        "未找到，或您无权查看",
+        "not found, or not visible to you";
+    GENERAL_CONFLICT = "general.conflict",
+        "当前状态下不能进行此操作",
+        "this cannot be done in the current state";
+    GENERAL_TOO_LARGE = "general.too_large",
+        "提交的内容过大",
+        "what was sent is too large";
+    GENERAL_TOO_MANY = "general.too_many",
+        "操作过于频繁，请稍后再试",
+        "too many attempts; try again later";
+    UNAVAILABLE = "general.unavailable",
+        "服务暂时不可用，请稍后再试",
+        "the service is temporarily unavailable; try again shortly";
+    INTERNAL = "general.internal",
+        "服务器内部出错，已记录，请稍后再试或联系系统管理员",
+        "something went wrong on our side; it has been logged";
+
+    // ---- signing in ----
+    SIGN_IN_FIRST = "auth.sign_in_first",
+        "请先登录",
+        "sign in first";
+    SESSION_ENDED = "auth.session_ended",
+        "您的登录已失效，请重新登录",
+        "your session has ended; sign in again";
+    ACCOUNT_DISABLED = "auth.account_disabled",
+        "该账号已停用，请联系本单位管理员",
+        "this account is disabled";
+    WRONG_CREDENTIALS = "auth.wrong_credentials",
+        "用户名或密码错误",
+        "wrong user name or password";
+    TOKEN_UNKNOWN = "auth.token_unknown",
+        "API 令牌无效、已过期或已吊销",
+        "the API token is unknown, expired or revoked";
+    TICKET_OTHER_DOCUMENT = "auth.ticket_other_document",
+        "该票据用于另一份文档",
+        "the ticket is for another document";
+    SIGN_IN_OR_TICKET = "auth.sign_in_or_ticket",
+        "请先登录，或在地址后附上票据 ?ticket=…（由 POST /api/docs/{id}/ticket 取得）",
+        "sign in, or add ?ticket=… (POST /api/docs/{id}/ticket gives one)";
+    PASSWORD_TOO_SHORT = "auth.password_too_short",
+        "密码至少需要 {min} 个字符",
+        "a password needs at least {min} characters";
+    PASSWORD_TOO_LONG = "auth.password_too_long",
+        "密码最多 {max} 个字符",
+        "a password may have at most {max} characters";
+    ACCOUNT_LOCKED = "auth.account_locked",
+        "密码错误次数过多，该账号已暂时锁定，请稍后再试或联系系统管理员",
+        "this account is locked after too many wrong passwords; try again later or ask an operator";
+    NO_DOCUMENT_ACCESS = "auth.no_document_access",
+        "您无权打开此文档",
+        "no access to this document";
+
+    // ---- request bodies ----
+    BODY_NOT_JSON = "body.not_json",
+        "请求内容须为 JSON（Content-Type: application/json）",
+        "the request body must be JSON, sent with `Content-Type: application/json`";
+    BODY_UNREADABLE = "body.unreadable",
+        "请求内容无法读取",
+        "the request body could not be read";
+    BODY_TOO_LARGE = "body.too_large",
+        "请求内容过大：JSON 请求体最多 {kib} KiB",
+        "the JSON body is larger than the {kib} KiB this server accepts";
+    BODY_NOT_VALID_JSON = "body.not_valid_json",
+        "请求内容不是有效的 JSON：{detail}",
+        "the request body is not valid JSON: {detail}";
+    BODY_UNEXPECTED_FIELDS = "body.unexpected_fields",
+        "请求内容的字段不符合要求：{detail}",
+        "the request body does not have the expected fields: {detail}";
+    BAD_PATH = "request.bad_path",
+        "请求地址有误：{detail}",
+        "{detail}";
+    BAD_QUERY = "request.bad_query",
+        "请求参数有误：{detail}",
+        "{detail}";
+
+    LOG_READS_TOO_MANY = "limits.log_reads",
+        "此地址读取签名日志过于频繁，请 {seconds} 秒后再试",
+        "too many reads of the log from this address; try again in {seconds} s";
+    FILE_TOO_LARGE = "limits.file_too_large",
+        "文件过大：本服务器最多接受 {max} 字节",
+        "the file is larger than the {max} bytes this server accepts";
+
+    // ---- what does not exist (or may not be seen) ----
+    NO_SUCH_MEETING = "not_found.meeting",
+        "没有这个会议，或您无权查看",
+        "no meeting with this id";
+    NO_SUCH_TASK = "not_found.task",
+        "没有这个任务，或您无权查看",
+        "no task with this id";
+    NO_SUCH_NOTICE = "not_found.notice",
+        "没有这个通知，或您无权查看",
+        "no notice with this id";
+    NO_SUCH_ORG = "not_found.org",
+        "没有这个单位",
+        "no organization with this id";
+    NO_SUCH_KEY = "not_found.key",
+        "没有这个签名密钥",
+        "no key with this id";
+    NO_SUCH_AGENDA_ITEM = "not_found.agenda_item",
+        "本次会议没有这个议题",
+        "no agenda item with this id in this meeting";
+    NO_SUCH_EXTENSION = "not_found.extension",
+        "没有这个延期申请",
+        "no extension request with this id";
+    NOT_INVITED = "not_found.invitation",
+        "该单位未受邀参加本次会议",
+        "this organization is not invited to the meeting";
+    NO_SUCH_DOCUMENT = "not_found.document",
+        "没有这份文档，或您无权查看",
+        "no such document";
+    NO_SUCH_SPACE = "not_found.space",
+        "没有这个协作空间，或您无权查看",
+        "no space with this id";
+    NO_SUCH_DOCUMENT_ID = "not_found.document_id",
+        "没有这份文档，或您无权查看",
+        "no document with this id";
+    NO_SUCH_WEBHOOK = "not_found.webhook",
+        "没有这个 Webhook",
+        "no webhook with this id";
+    NO_SUCH_ATTACHMENT = "not_found.attachment",
+        "该任务没有这个附件",
+        "no attachment with this id on this task";
+    NO_SUCH_TASK_EXTENSION = "not_found.task_extension",
+        "该任务没有这个延期申请",
+        "no extension request with this id on this task";
+    NO_SUCH_USER = "not_found.user",
+        "没有这个用户",
+        "no user with this id";
+    NO_SUCH_OWN_KEY = "not_found.own_key",
+        "您没有这个签名密钥",
+        "no key of yours with this id";
+    NO_SUCH_SIGNED_DOCUMENT = "not_found.signed_document",
+        "要签署的文件不存在",
+        "the document to sign does not exist";
+
+    // ---- who may do what (domain::policy) ----
+    TOKEN_NOT_COVERED = "policy.token_not_covered",
+        "API 令牌不能进行此操作：没有对应的令牌权限，须由工作人员登录后办理",
+        "an API token may not do this: no token permission covers it, so a person must sign in";
+    TICKET_ONLY_OPENS_DOCUMENTS = "policy.ticket_only_opens_documents",
+        "文档票据只能用于打开文档，其他操作须登录",
+        "a websocket ticket only opens a document; anything else needs a signed-in session";
+    OWN_SESSIONS_NEED_SESSION = "policy.own_sessions_need_session",
+        "只有登录的本人才能管理自己的登录会话",
+        "only a signed-in person may manage their own sessions";
+    READ_DIRECTORY = "policy.read_directory",
+        "只有代表某一单位的用户才能查看单位名录",
+        "only a user acting for an organization may read the directory";
+    MANAGE_DIRECTORY = "policy.manage_directory",
+        "只有系统管理员才能修改行政区划和单位",
+        "only an operator may change regions and organizations";
+    EDIT_ORG = "policy.edit_org",
+        "只有系统管理员或本单位管理员才能修改本单位信息",
+        "only an operator or an administrator of this organization may change its details";
+    READ_USERS = "policy.read_users",
+        "只有系统管理员或本单位人员才能查看本单位人员名单",
+        "only an operator or a user of this organization may list the organization's users";
+    MANAGE_USERS = "policy.manage_users",
+        "只有系统管理员或本单位管理员才能管理本单位人员",
+        "only an operator or an administrator of this organization may manage its users";
+    MANAGE_OPERATORS = "policy.manage_operators",
+        "只有系统管理员才能设立、修改或停用系统管理员",
+        "only an operator may make, change or disable an operator";
+    RESET_PASSWORD = "policy.reset_password",
+        "只有系统管理员才能重置他人密码",
+        "only an operator may reset another person's password";
+    MANAGE_TOKENS = "policy.manage_tokens",
+        "只有本单位管理员才能管理本单位的 API 令牌，系统管理员不能",
+        "only an administrator of this organization may manage its API tokens; operators may not";
+    READ_WHOLE_AUDIT = "policy.read_whole_audit",
+        "只有系统管理员才能查看全部审计记录",
+        "only an operator may read the whole audit trail";
+    READ_ORG_AUDIT = "policy.read_org_audit",
+        "只有系统管理员或本单位管理员才能查看本单位的审计记录",
+        "only an operator or an administrator of this organization may read its audit trail";
+    MANAGE_SETTINGS = "policy.manage_settings",
+        "只有系统管理员才能修改系统设置",
+        "only an operator may change the settings";
+    CREATE_SPACE = "policy.create_space",
+        "协作空间须由单位发起，而您目前不代表任何单位",
+        "a space is convened by an organization, and you do not act for one";
+    READ_SPACE = "policy.read_space",
+        "只有参与单位或监督该地区的司法行政机关才能查看",
+        "only organizations that take part in a space, or the judicial bureau supervising its region, may see it";
+    MANAGE_SPACE_MEMBERS = "policy.manage_space_members",
+        "只有发起单位才能管理参与单位",
+        "only the convening organization may manage who takes part";
+    CREATE_SPACE_DOC = "policy.create_space_doc",
+        "只有发起单位和参与单位才能添加文档；列席和监督单位只能查看",
+        "only the convening and participating organizations may add documents; observers and supervisors read";
+    CREATE_TASK = "policy.create_task",
+        "任务须由单位交办，而您目前不代表任何单位",
+        "a task is set by an organization, and you do not act for one";
+    READ_TASK = "policy.read_task",
+        "只有交办单位和承办单位才能查看此任务",
+        "only the setting body and the assigned body may see a task";
+    ACT_ON_TASK = "policy.act_on_task",
+        "只有交办单位和承办单位才能办理此任务",
+        "only the setting body and the assigned body may act on a task";
+    SEND_NOTICE = "policy.send_notice",
+        "通知须由单位发出，而您目前不代表任何单位",
+        "a notification is sent by an organization, and you do not act for one";
+    READ_NOTICE = "policy.read_notice",
+        "只有发文单位和收文单位才能查看此通知",
+        "only the sending body and the receiving bodies may see a notification";
+    ACKNOWLEDGE_NEEDS_PERSON = "policy.acknowledge_needs_person",
+        "签收须由具名的工作人员办理，API 令牌不能签收通知",
+        "签收 (acknowledgement) needs a named person: an API token may not acknowledge a notification";
+    ACKNOWLEDGE_NOTICE = "policy.acknowledge_notice",
+        "只有收文单位才能签收此通知",
+        "only a receiving body may acknowledge (签收) a notification";
+    REPLY_NOTICE = "policy.reply_notice",
+        "只有收文单位才能回复此通知",
+        "only a receiving body may reply to a notification";
+    MANAGE_NOTICE = "policy.manage_notice",
+        "只有发文单位才能更正、撤回或办结此通知",
+        "only the sending body may correct, recall or close a notification";
+    MANAGE_WEBHOOKS = "policy.manage_webhooks",
+        "只有本单位管理员才能管理本单位的 Webhook，系统管理员和 API 令牌不能",
+        "only an administrator of this organization may manage its webhooks; operators and API tokens may not";
+    MANAGE_MAILBOX = "policy.manage_mailbox",
+        "只有本单位管理员才能设置本单位的收件邮箱，系统管理员和 API 令牌不能",
+        "only an administrator of this organization may set its mailbox; operators and API tokens may not";
+    READ_EVENTS_TOKEN = "policy.read_events_token",
+        "此 API 令牌缺少接收事件所需的 tasks:read 或 notices:read 权限",
+        "this API token lacks the tasks:read or notices:read permission needed to follow events";
+    MANAGE_CALENDAR = "policy.manage_calendar",
+        "只有系统管理员才能导入工作日历",
+        "only an operator may load the working-day calendar";
+    ACT_ON_MEETING = "policy.act_on_meeting",
+        "只有参会单位才能在会议中办理事项；监督单位只能查看",
+        "only the organizations taking part in a meeting may act in it; a supervising bureau reads it";
+    READ_ANNUAL_STATUS = "policy.read_annual_status",
+        "只有司法行政机关或系统管理员才能查看年度协调会议情况",
+        "only a judicial bureau or an operator may see the annual coordination meeting status";
+    MANAGE_MINUTES = "policy.manage_minutes",
+        "只有召集单位才能定稿、发起签署、退回或归档会议纪要",
+        "only the convening organization may freeze, open for signing, send back or archive the minutes";
+    SIGNING_NEEDS_PERSON = "policy.signing_needs_person",
+        "签名须由具名的工作人员办理，API 令牌不能签署纪要或管理签名密钥",
+        "a signature names a person: an API token may not sign minutes or manage signing keys";
+    SIGN_MINUTES = "policy.sign_minutes",
+        "只有召集单位和参会单位才能签署纪要；列席和监督单位只能查看",
+        "only the convening and participating organizations sign minutes; observers and supervisors read";
+    MANAGE_OWN_KEYS = "policy.manage_own_keys",
+        "签名密钥属于代表某一单位的工作人员",
+        "signing keys belong to people acting for an organization";
+    TOKEN_LACKS_ORGS_READ = "policy.token_lacks_orgs_read",
+        "此 API 令牌缺少 orgs:read 权限",
+        "this API token lacks the orgs:read permission";
+    TOKEN_LACKS_SPACES_READ = "policy.token_lacks_spaces_read",
+        "此 API 令牌缺少 spaces:read 权限",
+        "this API token lacks the spaces:read permission";
+    TOKEN_LACKS_SPACES_WRITE = "policy.token_lacks_spaces_write",
+        "此 API 令牌缺少 spaces:write 权限",
+        "this API token lacks the spaces:write permission";
+    TOKEN_LACKS_DOCS_READ = "policy.token_lacks_docs_read",
+        "此 API 令牌缺少 docs:read 权限",
+        "this API token lacks the docs:read permission";
+    TOKEN_LACKS_DOCS_WRITE = "policy.token_lacks_docs_write",
+        "此 API 令牌缺少 docs:write 权限",
+        "this API token lacks the docs:write permission";
+    TOKEN_LACKS_TASKS_READ = "policy.token_lacks_tasks_read",
+        "此 API 令牌缺少 tasks:read 权限",
+        "this API token lacks the tasks:read permission";
+    TOKEN_LACKS_TASKS_WRITE = "policy.token_lacks_tasks_write",
+        "此 API 令牌缺少 tasks:write 权限",
+        "this API token lacks the tasks:write permission";
+    TOKEN_LACKS_NOTICES_READ = "policy.token_lacks_notices_read",
+        "此 API 令牌缺少 notices:read 权限",
+        "this API token lacks the notices:read permission";
+    TOKEN_LACKS_NOTICES_WRITE = "policy.token_lacks_notices_write",
+        "此 API 令牌缺少 notices:write 权限",
+        "this API token lacks the notices:write permission";
+}
