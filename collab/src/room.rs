@@ -132,7 +132,7 @@ struct RoomState {
     awareness: Awareness,
     sessions: HashMap<SessionId, Arc<Peer>>,
     /// Which session (of which user) set each awareness client id: a session may only change
-    /// its own, or take over one its own user's earlier session set.
+    /// its own, or take over one its own user's earlier session set (see `apply_awareness`).
     owners: HashMap<u64, Owner>,
     /// Generation of the last update applied to the in-memory doc.
     applied: u64,
@@ -490,13 +490,24 @@ impl Room {
     }
 
     /// Applies a session's awareness update after rewriting each state's `user` with
-    /// `user_json`, and broadcasts the result. Entries for client ids that another session owns
-    /// are dropped. Returns the client ids this session now owns.
+    /// `user_json`, and broadcasts the result. Returns the client ids this session now owns.
     ///
-    /// A client id set by an earlier session of the same user is taken over: a browser that
-    /// lost its network reconnects with the same Yjs client id before the server has noticed
-    /// its old socket is dead, and its presence must show at once, not vanish when the old
-    /// session is finally closed. Another user's client id is never touched.
+    /// Who may write a client id's entry:
+    ///
+    /// - the session that owns it, always (a null entry is the client leaving);
+    /// - a session that sets a state (not null) for an id nobody owns: it becomes the owner;
+    /// - a *later* session of the owner's user that sets a state: it takes the id over. A browser
+    ///   that lost its network reconnects with the same Yjs client id before the server has
+    ///   noticed its old socket is dead, and its presence must show at once, not vanish when the
+    ///   old session is finally closed.
+    ///
+    /// Everything else is dropped. In particular a null entry for an id the session does not
+    /// own never claims it: stock y-websocket clients echo every awareness change they receive,
+    /// so the removal the server broadcasts when a socket closes comes back from the other
+    /// participants. Claiming on such an echo gave the id to another user, and the person's
+    /// own states were refused from then on (presence gone after a reconnect, issue #16). Nor
+    /// does an older session take an id back from a newer one (its frames may arrive late,
+    /// after the reconnect, and its close would then remove the new connection's presence).
     pub(crate) fn apply_awareness(
         &self,
         from: SessionId,
@@ -511,16 +522,17 @@ impl Room {
         let mut claimed = Vec::new();
         for (client, mut entry) in update.clients {
             let id = client.get();
-            match state.owners.get(&id) {
-                Some(owner) if owner.session == from => {}
-                Some(owner) if &*owner.user_id != user_id => {
-                    tracing::debug!(
-                        client = id,
-                        "awareness entry for another user's client id dropped"
-                    );
-                    continue;
+            let sets_state = &*entry.json != "null";
+            let may_claim = match state.owners.get(&id) {
+                Some(owner) if owner.session == from => None,
+                None => Some(sets_state),
+                Some(owner) => {
+                    Some(sets_state && &*owner.user_id == user_id && owner.session < from)
                 }
-                _ => {
+            };
+            match may_claim {
+                None => {}
+                Some(true) => {
                     state.owners.insert(
                         id,
                         Owner {
@@ -530,8 +542,16 @@ impl Room {
                     );
                     claimed.push(id);
                 }
+                Some(false) => {
+                    tracing::debug!(
+                        client = id,
+                        sets_state,
+                        "awareness entry for a client id this session does not own dropped"
+                    );
+                    continue;
+                }
             }
-            if &*entry.json != "null" {
+            if sets_state {
                 entry.json = rewrite(&entry.json);
             }
             accepted.clients.insert(client, entry);

@@ -26,6 +26,7 @@ mod openapi;
 mod ops;
 mod path_ids;
 mod pending;
+mod presence;
 mod python_verifier;
 mod signing_openssl;
 mod spaces;

@@ -2,10 +2,11 @@
 //! verify endpoint its archive page uses, and end-to-end runs in real headless Chromium
 //! (Debian's package, driven by playwright-core) against a real `concord serve`.
 //!
-//! The browser scenarios live in `web/e2e/*.e2e.mjs`; here they get a seeded server
-//! (`web/e2e/seed.sh`, the real admin CLI) and their artefacts directory
-//! (`target/web-e2e/<test>/`: screenshots, the downloaded bundle), and what they download is
-//! checked with the real `concord verify`.
+//! The browser scenarios live in `web/e2e/*.e2e.mjs` (a whole meeting; the zh-CN walk; the
+//! live room's presence, connection indicator and confirmations; phone and tablet widths);
+//! here they get a seeded server (`web/e2e/seed.sh`, the real admin CLI) and their artefacts
+//! directory (`target/web-e2e/<test>/`: screenshots, the downloaded bundle), and what they
+//! download is checked with the real `concord verify`.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -306,4 +307,49 @@ async fn the_chinese_pages_show_no_untranslated_english() {
     let server = seeded_server(data.path()).await;
     let artifacts = artifacts("zh-cn");
     run_scenario("zh-cn.e2e.mjs", &server, &artifacts).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_room_lists_a_reconnected_person_at_once_and_asks_before_freezing_in_chromium() {
+    // Presence within 2 s of a reconnect, the header's connection indicator, the invitation
+    // answer at the top, multi-line agreed items, and the confirmation before 定稿.
+    let data = tempfile::tempdir().unwrap();
+    let server = seeded_server(data.path()).await;
+    let artifacts = artifacts("room");
+    run_scenario("room.e2e.mjs", &server, &artifacts).await;
+    for screenshot in [
+        "room-invitation-B.png",
+        "room-reconnected-A.png",
+        "room-freeze-confirm-A.png",
+        "room-frozen-B.png",
+    ] {
+        assert!(
+            artifacts.join(screenshot).is_file(),
+            "{screenshot} was not saved"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_fits_a_phone_and_a_tablet_without_scrolling_sideways_in_chromium() {
+    let data = tempfile::tempdir().unwrap();
+    let server = seeded_server(data.path()).await;
+    let artifacts = artifacts("layout");
+    run_scenario("layout.e2e.mjs", &server, &artifacts).await;
+    for width in [390, 768] {
+        for page in [
+            "dashboard",
+            "meeting-room",
+            "archive",
+            "tasks",
+            "inbox",
+            "verify",
+        ] {
+            let screenshot = format!("{width}-market-{page}.png");
+            assert!(
+                artifacts.join(&screenshot).is_file(),
+                "{screenshot} was not saved"
+            );
+        }
+    }
 }

@@ -380,3 +380,25 @@ export function officeText(ms, dateOnly = false) {
 export function uniqueTag() {
   return String(Date.now()).slice(-6)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Set-up through the API, for scenarios about pages other than the ones that do it.
+
+/** Moves a meeting with a convener command (`issue_notice`, `start`, `end`…), reading its revision first. */
+export async function meetingAction(body, meetingId, command) {
+  const { revision } = await apiGet(body, `/api/meetings/${meetingId}`)
+  await apiPost(body, `/api/meetings/${meetingId}/actions`, { command, revision })
+}
+
+/**
+ * Signs version 1 of a meeting's minutes for the caller's body the way `concord admin sign`
+ * does: a fresh Ed25519 key enrolled, the statement fetched, its PAE signed.
+ */
+export async function signMinutesThroughApi(body, meetingId) {
+  const { generateKeyPairSync, sign } = await import('node:crypto')
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519')
+  const key = await apiPost(body, '/api/keys', { public_key_pem: publicKey.export({ type: 'spki', format: 'pem' }) })
+  const toSign = await apiPost(body, `/api/meetings/${meetingId}/minutes/statement`, { version: 1, key_id: key.key_id })
+  const signature = sign(null, Buffer.from(toSign.pae, 'base64'), privateKey).toString('base64')
+  await apiPost(body, `/api/meetings/${meetingId}/minutes/signatures`, { version: 1, statement: toSign.statement, signature })
+}

@@ -428,8 +428,8 @@ await run('meeting.e2e', async (browser) => {
     await clickAndConfirm(
       page,
       byTestId(page, 'open-signing'),
-      () => byTestId(page, 'signing-panel').first().isVisible(),
-      'the signing panel opens after open-signing',
+      async () => (await byTestId(page, 'minutes-state').first().getAttribute('data-state')) === 'signing',
+      'the minutes are being signed (minutes-state data-state=signing) after open-signing',
     )
     for (const b of [A, B]) {
       await visible(byTestId(b.page, 'signing-panel'), `${b.label}'s signing panel`)
@@ -507,7 +507,12 @@ await run('meeting.e2e', async (browser) => {
     const { page } = A
     await visible(byTestId(page, 'archive-button'), 'A\'s archive-button after the signatures completed', 20_000)
     const link = byTestId(page, 'archive-link')
-    await clickAndConfirm(page, byTestId(page, 'archive-button'), () => link.first().isVisible(), 'the archive-link shows after archive-button')
+    await clickAndConfirm(
+      page,
+      byTestId(page, 'archive-button'),
+      async () => (await byTestId(page, 'minutes-state').first().getAttribute('data-state')) === 'archived' && (await link.first().isVisible()),
+      'the minutes are archived (minutes-state data-state=archived) and the archive-link shows after archive-button',
+    )
     await link.first().click()
     await waitFor(
       () => new URL(page.url()).pathname === `/meetings/${meetingId}/archive`,

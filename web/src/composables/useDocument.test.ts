@@ -6,6 +6,8 @@ import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import * as syncProtocol from 'y-protocols/sync'
 import { useDocument, type DocumentHandle, type DocumentOptions } from './useDocument'
+import { connection } from '../lib/connection'
+import { streamOpen } from '../lib/events'
 
 /**
  * The browser's WebSocket as the stock provider sees it, standing in for collab's session: it
@@ -185,6 +187,30 @@ describe('useDocument', () => {
     FakeSocket.last.commit()
     expect(handle.sync.value!.state.value).toBe('saved')
     stop()
+  })
+
+  it('tells the header indicator when its socket is lost and back', () => {
+    streamOpen.value = true
+    const { stop } = open('doc-1')
+    // Opening for the first time is not a lost connection.
+    expect(connection.value).toBe('online')
+    FakeSocket.last.open()
+    expect(connection.value).toBe('online')
+
+    window.dispatchEvent(new Event('offline'))
+    expect(connection.value).toBe('offline')
+    window.dispatchEvent(new Event('online'))
+    // The network is back, the document's socket not yet.
+    expect(connection.value).toBe('reconnecting')
+    FakeSocket.last.open()
+    expect(connection.value).toBe('online')
+
+    FakeSocket.last.onclose?.({ code: 1006 })
+    expect(connection.value).toBe('reconnecting')
+    // The page leaves: its socket no longer counts.
+    stop()
+    expect(connection.value).toBe('online')
+    streamOpen.value = false
   })
 
   it('destroys the provider and the doc and removes its listeners when the scope ends', () => {

@@ -11,6 +11,7 @@
 //   every reconnection (see `restatePresence`);
 // - keeping the session alive while the person types (typing talks only to the socket);
 // - the browser going offline or online: the socket is closed or reopened at once;
+// - the header's connection indicator: the socket's status is reported to `lib/connection`;
 // - closing: when `docId` changes and when the page's scope ends (unmount), the watcher is
 //   stopped, the provider and the doc destroyed, and the window listeners removed.
 //
@@ -23,6 +24,7 @@ import {
 } from 'vue'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
+import { reportSocket } from '../lib/connection'
 import { keepAliveWhileWorking } from '../lib/session'
 import { watchProvider, wsBase, type ProviderLike, type Watch } from '../lib/sync'
 
@@ -85,7 +87,9 @@ export function useDocument(docId: MaybeRefOrGetter<string | null | undefined>, 
     const p = (options.createProvider ?? stockProvider)(id, doc)
     const watcher = watchProvider(p as unknown as ProviderLike)
 
+    const socket = reportSocket()
     const onStatus = ({ status }: { status: string }) => {
+      socket.status(status)
       if (status === 'connected') restatePresence(p)
     }
     p.on('status', onStatus)
@@ -121,6 +125,7 @@ export function useDocument(docId: MaybeRefOrGetter<string | null | undefined>, 
       window.removeEventListener('offline', goOffline)
       window.removeEventListener('online', goOnline)
       p.off('status', onStatus)
+      socket.forget()
       doc.off('update', onUpdate)
       watcher.stop()
       p.destroy()

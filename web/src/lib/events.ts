@@ -1,9 +1,11 @@
 // The live event stream (`GET /api/events`, Server-Sent Events), shared by every page.
 //
 // One EventSource per tab, opened after sign-in. The browser reconnects by itself and sends
-// `Last-Event-ID`, and the server replays what was missed exactly once. Each event arrives
-// under its kind as the SSE event name, so the client listens for every kind it knows; a page
-// subscribes with `onEvent` and refreshes what it shows.
+// `Last-Event-ID`, and the server replays what was missed exactly once. When the browser comes
+// back online with the stream not open, or the browser gave up on it, a new EventSource is made
+// that resumes after the last event seen (`?after=`), so nothing is missed either. Each event
+// arrives under its kind as the SSE event name, so the client listens for every kind it knows;
+// a page subscribes with `onEvent` and refreshes what it shows.
 import type { Schema } from './schema'
 import { ref } from 'vue'
 
@@ -29,16 +31,34 @@ type Handler = (event: ConcordEvent) => void
 
 const handlers = new Set<Handler>()
 let source: EventSource | null = null
+/** The id (seq) of the last event received, to resume after it when the stream is made anew. */
+let lastSeq: string | null = null
+let retryTimer: ReturnType<typeof setTimeout> | null = null
+let retryDelay = 1000
 
 /** Whether the stream is connected (for an indicator). */
 export const streamOpen = ref(false)
 
-export function startEvents() {
-  if (source || typeof EventSource === 'undefined') return
-  source = new EventSource('/api/events')
-  source.onopen = () => (streamOpen.value = true)
-  source.onerror = () => (streamOpen.value = false)
+/** Where the stream is read: after `lastSeq` when resuming (a new EventSource sends no `Last-Event-ID`). */
+export function eventsUrl(after: string | null = null): string {
+  return after && /^\d+$/.test(after) ? `/api/events?after=${after}` : '/api/events'
+}
+
+function open() {
+  source = new EventSource(eventsUrl(lastSeq))
+  const mine = source
+  source.onopen = () => {
+    streamOpen.value = true
+    retryDelay = 1000
+  }
+  source.onerror = () => {
+    streamOpen.value = false
+    // The browser retries by itself while the stream is CONNECTING; once it gave up (CLOSED:
+    // the server answered an error, a proxy cut it) only a new EventSource tries again.
+    if (mine.readyState === EventSource.CLOSED) scheduleRetry()
+  }
   const dispatch = (message: MessageEvent) => {
+    if (message.lastEventId) lastSeq = message.lastEventId
     let event: ConcordEvent
     try {
       event = JSON.parse(message.data)
@@ -51,7 +71,38 @@ export function startEvents() {
   for (const kind of KINDS) source.addEventListener(kind, dispatch as EventListener)
 }
 
+function reopen() {
+  if (retryTimer) clearTimeout(retryTimer)
+  retryTimer = null
+  source?.close()
+  open()
+}
+
+function scheduleRetry() {
+  if (retryTimer) return
+  retryTimer = setTimeout(() => {
+    retryTimer = null
+    if (source) reopen()
+  }, retryDelay)
+  retryDelay = Math.min(retryDelay * 2, 60_000)
+}
+
+/** Back on the network: a stream that is not open is made anew at once, resuming after the last event. */
+function onOnline() {
+  if (source && source.readyState !== EventSource.OPEN) reopen()
+}
+
+export function startEvents() {
+  if (source || typeof EventSource === 'undefined') return
+  lastSeq = null
+  open()
+  window.addEventListener('online', onOnline)
+}
+
 export function stopEvents() {
+  if (retryTimer) clearTimeout(retryTimer)
+  retryTimer = null
+  window.removeEventListener('online', onOnline)
   source?.close()
   source = null
   streamOpen.value = false

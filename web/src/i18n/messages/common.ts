@@ -1,7 +1,14 @@
 // Strings shared by every page: the frame, actions, errors.
 export default {
   'zh-CN': {
-    app: { title: '执法协调平台', language: '语言', signOut: '退出登录', loading: '加载中…', live: '实时推送已连接', offline: '实时推送未连接' },
+    app: { title: '执法协调平台', language: '语言', signOut: '退出登录', loading: '加载中…', menu: '导航菜单',
+      connection: {
+        online: '在线', reconnecting: '正在重新连接', offline: '已离线',
+        onlineHint: '网络与实时服务均已连接',
+        reconnectingHint: '与服务器的实时连接中断，正在自动重新连接；此间的修改将在恢复后同步',
+        offlineHint: '本机网络已断开；恢复网络后将自动重新连接并同步修改',
+      },
+    },
     nav: {
       dashboard: '工作台', meetings: '协调会议', tasks: '任务督办', inbox: '通知收件箱', verify: '纪要核验',
     },
@@ -27,7 +34,14 @@ export default {
     },
   },
   en: {
-    app: { title: 'Enforcement coordination', language: 'Language', signOut: 'Sign out', loading: 'Loading…', live: 'Live updates connected', offline: 'Live updates disconnected' },
+    app: { title: 'Enforcement coordination', language: 'Language', signOut: 'Sign out', loading: 'Loading…', menu: 'Navigation',
+      connection: {
+        online: 'Online', reconnecting: 'Reconnecting', offline: 'Offline',
+        onlineHint: 'The network and live updates are connected',
+        reconnectingHint: 'The live connection to the server dropped and is being re-established; changes made meanwhile are sent once it is back',
+        offlineHint: 'This device has no network; it reconnects and sends your changes once the network is back',
+      },
+    },
     nav: {
       dashboard: 'Dashboard', meetings: 'Meetings', tasks: 'Tasks', inbox: 'Inbox', verify: 'Verify minutes',
     },

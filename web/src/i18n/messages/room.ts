@@ -26,6 +26,13 @@ export default {
         postponeInvalid: '请填写新的开始和结束时间，结束须晚于开始',
         reason: '原因',
         reasonRequired: '请填写原因',
+        ask: {
+          confirm: '确认{action}',
+          issue_notice: '发出后，{n} 个受邀单位立即收到会议通知并须回执；通知不能撤回，如有变动只能延期或取消会议。',
+          start: '开始后会议进入进行中：参会单位可共同起草纪要，召集单位可登记出席情况；会议不能回到未开始状态。',
+          end: '结束后会议不能再继续：纪要仍可编辑，召集单位随后定稿并发起会签。',
+          cancel: '取消后，各受邀单位会收到取消通知，会议不能恢复。',
+        },
       },
       // The saved indicator, the presence list and the editor are the general document ones
       // (`doc.*`); these are what the minutes say differently.
@@ -46,6 +53,8 @@ export default {
         orgOf: '第 {n} 项责任单位',
         deadlineOf: '第 {n} 项完成期限',
         removeOf: '删除第 {n} 项',
+        removeAsk: '将从纪要中删除第 {n} 项议定事项“{what}”，所有参会单位同时看到删除，纪要签署后也不会据此交办任务。',
+        untitled: '（未填写内容）',
         textPlaceholder: '议定的具体事项',
         orgPlaceholder: '选择责任单位',
         deadlinePlaceholder: '选择日期',
@@ -70,6 +79,8 @@ export default {
       invitations: {
         title: '参会单位',
         yourAnswer: '本单位回执：',
+        prompt: '{convener}邀请本单位参加此次会议，请回执',
+        dueBy: '请于 {at} 前回执',
         attendee: '参会人员姓名',
         confirm: '确认参会',
         delegateName: '受委托参会人员姓名',
@@ -113,6 +124,13 @@ export default {
         postponeInvalid: 'Give a new start and end; the end must be after the start',
         reason: 'Reason',
         reasonRequired: 'Give a reason',
+        ask: {
+          confirm: '{action}',
+          issue_notice: 'The {n} invited bodies receive the meeting notice at once and must answer it; a notice cannot be recalled, only the meeting postponed or cancelled.',
+          start: 'The meeting is then in progress: participants draft the minutes together and the convener records attendance; it cannot go back to not started.',
+          end: 'The meeting cannot continue once ended: the minutes stay editable until the convener freezes them and opens signing.',
+          cancel: 'The invited bodies are told of the cancellation, and the meeting cannot be restored.',
+        },
       },
       sync: { refused: 'The minutes are read-only; recent changes were not accepted' },
       presence: { title: 'In the room' },
@@ -131,6 +149,8 @@ export default {
         orgOf: 'Item {n}: responsible body',
         deadlineOf: 'Item {n}: deadline',
         removeOf: 'Remove item {n}',
+        removeAsk: 'Item {n}, “{what}”, is removed from the minutes for every participant at once, and no task will be made from it when they are signed.',
+        untitled: '(no text yet)',
         textPlaceholder: 'What was agreed',
         orgPlaceholder: 'Choose the responsible body',
         deadlinePlaceholder: 'Choose a date',
@@ -155,6 +175,8 @@ export default {
       invitations: {
         title: 'Invited bodies',
         yourAnswer: 'Our answer:',
+        prompt: '{convener} invites your body to this meeting: please answer',
+        dueBy: 'answer by {at}',
         attendee: 'Who attends',
         confirm: 'Confirm',
         delegateName: 'Who attends on our behalf',

@@ -40,6 +40,15 @@ export default {
       signAction: '签署纪要',
       reopenAction: '退回修改',
       archiveAction: '归档',
+      ask: {
+        freeze: '定稿后，第 {v} 版会议纪要的正文和议定事项即被冻结：所有参会单位的编辑器立即变为只读，谁也不能再修改。下一步由召集单位发起会签，各签署单位按顺序签署；如需再改，须先退回修改。',
+        freezeConfirm: '确认定稿',
+        openSigning: '发起会签后，各签署单位将收到通知，按顺序签署第 {v} 版纪要；签署过程中纪要不能修改，退回修改将使已有签名作废。',
+        openSigningConfirm: '确认发起会签',
+        archive: '归档后，第 {v} 版纪要连同全部签名成为最终存档文本，生成可下载、可核验的归档包，不能再退回修改。',
+        archiveConfirm: '确认归档',
+        reopen: '退回修改后，第 {v} 版作废，已有签名随之失效；纪要回到起草状态，修改后须重新定稿、重新签署。',
+      },
     },
   },
   en: {
@@ -82,6 +91,15 @@ export default {
       signAction: 'Signing',
       reopenAction: 'Sending back',
       archiveAction: 'Archiving',
+      ask: {
+        freeze: 'Freezing fixes the text and agreed items of version {v} of the minutes: every participant’s editor turns read-only at once and nobody can change them. Next the convener opens signing and the signatories sign in order; to change anything the minutes must be sent back first.',
+        freezeConfirm: 'Freeze the minutes',
+        openSigning: 'Opening signing notifies the signatories, who sign version {v} in order; the minutes cannot change while they sign, and sending them back voids the signatures made.',
+        openSigningConfirm: 'Open signing',
+        archive: 'Archiving makes version {v} and all its signatures the final record, with a bundle to download and verify; it can no longer be sent back.',
+        archiveConfirm: 'Archive',
+        reopen: 'Sending back voids version {v} and the signatures made on it; the minutes become a draft again and must be frozen and signed anew.',
+      },
     },
   },
 }
