@@ -20,6 +20,7 @@ mod meetings_bad_input;
 mod minutes;
 mod minutes_rules;
 mod notices;
+mod office_form;
 mod oidc;
 mod openapi;
 mod ops;

@@ -741,10 +741,10 @@ async fn record_freeze<D: SignedDocument>(
     let leaf = leaf(doc, LeafKind::Manifest, version, frozen.manifest_bytes);
     match services.db.freeze_signed(&new, &leaf, &effects).await {
         Ok(_) => Ok(()),
-        // The only unique key a freeze can meet is its number's: another document of the same
-        // body took it between our read and our write. Nothing was stored.
+        // A unique key met: another document of the same body took the number between our
+        // read and our write (or another freeze of this document won). Nothing was stored.
         Err(DbError::Conflict(_)) => Err(Error::Conflict(
-            "another document of this body was numbered at the same moment; freeze again".into(),
+            "another freeze took the same document number at the same moment; freeze again".into(),
         )),
         Err(e) => Err(e.into()),
     }
