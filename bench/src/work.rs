@@ -371,6 +371,7 @@ fn new_notice(sender: String, recipients: Vec<String>) -> NewNotice {
         remind_at: None,
         escalate_at: None,
         recipients,
+        subject: None,
     }
 }
 

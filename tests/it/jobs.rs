@@ -88,8 +88,9 @@ async fn reminders_fire_at_fifty_and_seventy_five_percent_overdue_and_escalation
     let task_id = task["id"].as_str().unwrap().to_owned();
     let subject = format!("task:{task_id}");
     // Ten working days after Monday 21 September, the start day not counted: 22, 23, 24,
-    // 28, 29, 30 September, 8, 9, 10 (the worked Saturday) and 12 October; due at its end.
-    assert_eq!(task["due_at"], ms(datetime!(2026-10-13 00:00 +8)));
+    // 28, 29, 30 September, 8, 9, 10 (the worked Saturday) and 12 October; due at its end,
+    // the last millisecond of 12 October (shown as 23:59 of that day).
+    assert_eq!(task["due_at"], ms(datetime!(2026-10-12 23:59:59.999 +8)));
 
     let market = world.org("market");
     let setter = world.org("county-bureau");

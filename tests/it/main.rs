@@ -21,6 +21,7 @@ mod messages;
 mod minutes;
 mod minutes_rules;
 mod notices;
+mod office_form;
 mod oidc;
 mod openapi;
 mod ops;

@@ -1856,6 +1856,7 @@ mod store {
             remind_at: None,
             escalate_at: None,
             recipients: vec![orgs.market.clone(), orgs.township.clone()],
+            subject: None,
         };
         let effects = |task_id: &str, notice_id: &str| {
             let mut effects = Effects::default();

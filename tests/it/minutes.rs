@@ -498,8 +498,10 @@ async fn a_whole_meeting_is_convened_co_edited_frozen_signed_in_order_archived_a
     assert!(checked_in[0]["checked_in_at"].is_string(), "{held}");
     assert_ne!(meeting["started_at"], Value::Null, "{meeting}");
     let html = String::from_utf8(bundle.files["minutes.html"].clone()).unwrap();
+    // The rendition shows the attendance from the check-in (tests/it/office_form.rs reads the
+    // rest of the office form).
     assert!(
-        html.contains("会议实际情况") && html.contains("签到情况"),
+        html.contains("<span class=\"label\">出席：</span>上城区市场监督管理局（张三）"),
         "{html}"
     );
 

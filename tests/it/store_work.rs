@@ -2092,6 +2092,7 @@ fn new_notice(sender: &str, recipients: &[&str]) -> NewNotice {
         remind_at: None,
         escalate_at: None,
         recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
+        subject: None,
     }
 }
 

@@ -87,7 +87,10 @@ fn meta() -> MinutesMeta {
         title: "2026 年第一次联席会议".into(),
         kind: "joint".into(),
         starts_at: "2026-03-02T01:30:00Z".into(),
+        ends_at: None,
         place: Some("第一会议室".into()),
+        document: None,
+        signing: Vec::new(),
         convener: OrgRef {
             org_id: "org-bureau".into(),
             name: "市司法局".into(),

@@ -226,6 +226,13 @@ await run('meeting.e2e', async (browser) => {
       )
       const shown = await apiGet(B, `/api/meetings/${encodeURIComponent(meetingId)}`)
       if (!JSON.stringify(shown).includes('confirmed')) throw new Error(`the invitation is not confirmed on the server: ${JSON.stringify(shown).slice(0, 600)}`)
+      // One notice, one answer: confirming acknowledged (签收) the meeting's notice to B's body.
+      const box = await apiGet(B, '/api/notices?box=received')
+      const notice = (box.notices ?? []).find((n) => n.about?.meeting_id === meetingId && n.about?.minutes_version == null)
+      if (!notice) throw new Error(`B received no notice about the meeting: ${JSON.stringify(box).slice(0, 600)}`)
+      if (notice.receipts?.[0]?.state !== 'acknowledged') {
+        throw new Error(`B's meeting notice is ${notice.receipts?.[0]?.state} after confirming, not acknowledged`)
+      }
     } else {
       log('  (no invitation-confirm button shown to B; going on)')
     }
@@ -537,6 +544,13 @@ await run('meeting.e2e', async (browser) => {
     await attrIs(byTestId(page, 'verify-result'), 'data-verified', 'true', 'the archive page\'s verify-result', 30_000)
     const failed = await page.locator('[data-testid="verify-check"][data-ok="false"]').count()
     if (failed) throw new Error(`${failed} verify-check item(s) have data-ok=false`)
+    // The signed text in office form, shown on the page and printable from there.
+    const text = page.frameLocator('[data-testid="minutes-text"]')
+    const number = text.locator('.number')
+    await visible(number, 'the document number in the archive page\'s minutes-text')
+    const written = await number.first().innerText()
+    if (!/^上司纪〔\d{4}〕\d+号$/.test(written.trim())) throw new Error(`the document number reads ${JSON.stringify(written)}`)
+    await visible(byTestId(page, 'minutes-print'), 'the minutes-print button')
     await shot(page, 'archive.png')
     const key = await apiGet(A, '/api/log/key')
     if (!key.vkey) throw new Error(`GET /api/log/key gave no vkey: ${JSON.stringify(key)}`)
@@ -578,6 +592,13 @@ await run('meeting.e2e', async (browser) => {
       () => new URL(B.page.url()).pathname === `/notices/${noticeId}`,
       () => `the inbox-item opens /notices/${noticeId} (at ${B.page.url()})`,
     )
+    // The notice links to the signed minutes (the archive page), not to a hash.
+    const about = byTestId(B.page, 'notice-about')
+    await visible(about, 'B\'s notice-about link')
+    const to = await about.first().getAttribute('href')
+    if (to !== `/meetings/${meetingId}/archive`) throw new Error(`notice-about links to ${to}`)
+    const body = await byTestId(B.page, 'notice-body').first().innerText()
+    if (/SHA-256|[0-9a-f]{64}/.test(body)) throw new Error(`the notice body shows a hash: ${body}`)
     const ack = byTestId(B.page, 'notice-ack')
     await visible(ack, 'B\'s notice-ack button')
     await clickAndConfirm(

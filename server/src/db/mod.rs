@@ -45,6 +45,8 @@
 //! - `meetings.rs`: meetings (each a space), their invitations, attendance and agenda.
 //! - `webhooks.rs`: outgoing webhooks, their delivery log, and bodies' mailboxes.
 //! - `calendar.rs`: the working-day calendar's listed days.
+//! - `numbers.rs`: document numbers (文号) as assigned at freeze, and bodies' short names in
+//!   them.
 //! - `signed_docs.rs`: the signed log, signing keys, and the frozen versions of signed
 //!   documents of any kind (minutes, dispute decisions, …) with their signatures.
 //!
@@ -66,6 +68,7 @@ mod import;
 mod jobs;
 mod meetings;
 mod notices;
+mod numbers;
 mod sessions;
 mod signed_docs;
 mod spaces;

@@ -42,6 +42,9 @@ pub struct NewNotice {
     pub remind_at: Option<i64>,
     pub escalate_at: Option<i64>,
     pub recipients: Vec<String>,
+    /// What it is about, for a link (`meeting:<id>`, `minutes:<meeting id>:<version>`); none
+    /// for a notice a person wrote.
+    pub subject: Option<String>,
 }
 
 /// A stored notice version.
@@ -64,6 +67,8 @@ pub struct Notice {
     pub state: NoticeState,
     pub sent_at: Option<i64>,
     pub created_at: i64,
+    /// What it is about ([`NewNotice::subject`]).
+    pub subject: Option<String>,
 }
 
 /// One receiving body's receipt of one version.
@@ -117,6 +122,7 @@ struct NoticeRecord {
     state: String,
     sent_at: Option<i64>,
     created_at: i64,
+    subject: Option<String>,
 }
 
 impl TryFrom<NoticeRecord> for Notice {
@@ -140,13 +146,14 @@ impl TryFrom<NoticeRecord> for Notice {
             escalate_at: r.escalate_at,
             sent_at: r.sent_at,
             created_at: r.created_at,
+            subject: r.subject,
         })
     }
 }
 
 const NOTICE_COLUMNS: &str = "n.id, n.series_id, n.version, n.version_kind, n.kind,
     n.sender_org_id, n.created_by, n.title, n.body, n.requires_ack, n.requires_reply,
-    n.reply_due_at, n.remind_at, n.escalate_at, n.state, n.sent_at, n.created_at";
+    n.reply_due_at, n.remind_at, n.escalate_at, n.state, n.sent_at, n.created_at, n.subject";
 
 /// A receipt as stored.
 #[derive(sqlx::FromRow)]
@@ -252,6 +259,9 @@ pub(super) trait NoticeQueries {
     /// Sends `new` at `now`: what [`Db::send_notice`] and a write whose [`Effects::send_notice`]
     /// send notices ([`Effects::send_notice`]) both do (see there).
     async fn insert_notice(&mut self, new: &NewNotice, now: i64) -> Result<Notice, DbError>;
+    /// Moves a receipt from `change.from` to `change.to` with its stamps, only while the
+    /// version is sent: whether it moved.
+    async fn move_receipt(&mut self, change: &ReceiptChange) -> Result<bool, DbError>;
 }
 
 /// A notice another write sends (a meeting's notice, signed minutes to their participants).
@@ -270,11 +280,35 @@ impl Consequence for NoticeToSend {
     }
 }
 
+/// A receipt another write moves (answering a meeting's invitation acknowledges its notice).
+#[derive(Debug, Clone)]
+struct ReceiptMoved(ReceiptChange);
+
+impl Consequence for ReceiptMoved {
+    fn insert<'a>(&'a self, tx: Tx<'a>, _now: i64) -> BoxFuture<'a, Result<(), DbError>> {
+        Box::pin(async move {
+            // Moved only from the state read and on a version still sent; if someone of the
+            // body acted on it meanwhile, or it was corrected, the answer stands without it.
+            match tx {
+                Tx::Sqlite(conn) => conn.move_receipt(&self.0).await?,
+                Tx::Postgres(conn) => conn.move_receipt(&self.0).await?,
+            };
+            Ok(())
+        })
+    }
+}
+
 impl Effects {
     /// Sends `notice` (version 1 of a new series) in the write: a meeting's notice goes out
     /// exactly when the meeting is scheduled.
     pub fn send_notice(&mut self, notice: NewNotice) {
         self.insert(NoticeToSend(notice));
+    }
+
+    /// Moves a receipt in the write, as [`Db::change_receipt`] would, but silently not when it
+    /// is no longer in `change.from` or its version is no longer sent.
+    pub fn change_receipt(&mut self, change: ReceiptChange) {
+        self.insert(ReceiptMoved(change));
     }
 }
 
@@ -286,6 +320,28 @@ impl_for_both_engines!(NoticeQueries {
                 .fetch_optional(&mut *self)
                 .await?;
         record.map(Notice::try_from).transpose()
+    }
+
+    async fn move_receipt(&mut self, change: &ReceiptChange) -> Result<bool, DbError> {
+        let stamps = receipt_stamps(change.to);
+        let sql = format!(
+            "update notice_receipts set state = $3{stamps}
+             where notice_id = $1 and org_id = $2 and state = $8
+               and exists (select 1 from notices where id = $1 and state = 'sent')"
+        );
+        let changed = sqlx::query(&sql)
+            .bind(&change.notice_id)
+            .bind(&change.org_id)
+            .bind(change.to.as_str())
+            .bind(change.at)
+            .bind(change.user_id.as_deref())
+            .bind(change.user_name.as_deref())
+            .bind(change.reply.as_deref())
+            .bind(change.from.as_str())
+            .execute(&mut *self)
+            .await?
+            .rows_affected();
+        Ok(changed > 0)
     }
 
     async fn receipt_of(
@@ -349,9 +405,9 @@ impl_for_both_engines!(NoticeQueries {
         sqlx::query(
             "insert into notices (id, series_id, version, version_kind, kind, sender_org_id,
                  created_by, title, body, requires_ack, requires_reply, reply_due_at,
-                 remind_at, escalate_at, state, sent_at, created_at)
+                 remind_at, escalate_at, state, sent_at, created_at, subject)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'sent',
-                     $15, $15)",
+                     $15, $15, $16)",
         )
         .bind(&new.id)
         .bind(&series_id)
@@ -368,6 +424,7 @@ impl_for_both_engines!(NoticeQueries {
         .bind(new.remind_at)
         .bind(new.escalate_at)
         .bind(now)
+        .bind(new.subject.as_deref())
         .execute(&mut *self)
         .await?;
         for org_id in &recipients {
@@ -422,6 +479,20 @@ impl Db {
         on_reader!(self, |conn| conn.notice_by_id(id).await)
     }
 
+    /// The sent versions about `subject` (`meeting:<id>`), oldest first.
+    pub async fn notices_about(&self, subject: &str) -> Result<Vec<Notice>, DbError> {
+        let records: Vec<NoticeRecord> = on_reader!(self, |conn| {
+            sqlx::query_as(&format!(
+                "select {NOTICE_COLUMNS} from notices n
+                 where n.subject = $1 and n.state = 'sent' order by n.created_at, n.id"
+            ))
+            .bind(subject)
+            .fetch_all(&mut *conn)
+            .await?
+        });
+        records.into_iter().map(Notice::try_from).collect()
+    }
+
     /// Every version of a series, by version.
     pub async fn notice_series(&self, series_id: &str) -> Result<Vec<Notice>, DbError> {
         let records: Vec<NoticeRecord> = on_reader!(self, |conn| {
@@ -466,26 +537,8 @@ impl Db {
         effects: &Effects,
     ) -> Result<Receipt, DbError> {
         let mail = self.mail_delivery;
-        let stamps = receipt_stamps(change.to);
-        let sql = format!(
-            "update notice_receipts set state = $3{stamps}
-             where notice_id = $1 and org_id = $2 and state = $8
-               and exists (select 1 from notices where id = $1 and state = 'sent')"
-        );
         in_transaction!(self, |conn| {
-            let changed = sqlx::query(&sql)
-                .bind(&change.notice_id)
-                .bind(&change.org_id)
-                .bind(change.to.as_str())
-                .bind(change.at)
-                .bind(change.user_id.as_deref())
-                .bind(change.user_name.as_deref())
-                .bind(change.reply.as_deref())
-                .bind(change.from.as_str())
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-            if changed == 0 {
+            if !conn.move_receipt(change).await? {
                 let notice = conn.notice_by_id(&change.notice_id).await?;
                 let receipt = conn.receipt_of(&change.notice_id, &change.org_id).await?;
                 return Err(match (notice, receipt) {

@@ -625,13 +625,19 @@ impl Db {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<Task>, DbError> {
+        // Open for the assignee is the task machine's word (`TaskState::open_for_assignee`),
+        // not a list kept here: a verified task is not open for it.
+        let open_filter = format!(
+            "assignee_org_id = $1 and state in ({})",
+            TaskState::ALL
+                .iter()
+                .filter(|state| state.open_for_assignee())
+                .map(|state| format!("'{}'", state.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         let (filter, order, now) = match list {
-            TaskList::Open => (
-                "assignee_org_id = $1 and state in ('dispatched', 'acknowledged', 'in_progress',
-                     'submitted', 'verified', 'returned')",
-                "due_at, id",
-                None,
-            ),
+            TaskList::Open => (open_filter.as_str(), "due_at, id", None),
             TaskList::Overdue { now } => (
                 "assignee_org_id = $1 and state in ('dispatched', 'acknowledged', 'in_progress')
                      and due_at < $4",

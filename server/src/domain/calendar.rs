@@ -6,6 +6,13 @@
 //! count, and a period of days ends at 24:00 local time of its last counted day. Hours count
 //! from the instant.
 //!
+//! **One rule for the end of a day:** a limit of days (calendar or working) ends at 24:00 of its
+//! last day, stored as the last millisecond of that day ([`Calendar::due_at`]), so every
+//! display shows the last day itself at 23:59, the same as an agreed item's deadline typed as
+//! a date. (Stored as 00:00 of the next day it read as "Saturday 00:00" for a limit ending on
+//! a Friday.) Office closing time (17:30) is deliberately not used: the law counts the whole
+//! last day (期间届满的最后一日…到二十四时为止).
+//!
 //! Working days are Monday to Friday, except what the State Council's yearly notice on
 //! holidays (国务院办公厅关于…部分节假日安排的通知) says: statutory holidays that fall on
 //! weekdays are not worked, and some weekend days are worked instead (调休上班). Those
@@ -208,17 +215,16 @@ impl Calendar {
     }
 
     /// When a limit counted from `start_ms` runs out. Calendar and working days do not count
-    /// the day of the start (期间开始之日不计入) and end at 24:00 local time of the last day;
-    /// hours are counted from the instant.
+    /// the day of the start (期间开始之日不计入) and end at 24:00 local time of the last day,
+    /// given as its last millisecond (23:59:59.999) so that the instant falls on the last day
+    /// itself; hours are counted from the instant.
     ///
     /// A limit of zero days ends at 24:00 of the start day.
     pub fn due_at(&self, start_ms: i64, limit: TimeLimit) -> i64 {
         let start_day = local_day(start_ms);
         match limit {
-            TimeLimit::CalendarDays(n) => day_start_ms(start_day.saturating_add(i64::from(n) + 1)),
-            TimeLimit::WorkingDays(n) => {
-                day_start_ms(self.nth_working_day_after(start_day, n).saturating_add(1))
-            }
+            TimeLimit::CalendarDays(n) => last_ms_of(start_day.saturating_add(i64::from(n))),
+            TimeLimit::WorkingDays(n) => last_ms_of(self.nth_working_day_after(start_day, n)),
             TimeLimit::Hours(n) => start_ms.saturating_add(i64::from(n) * HOUR_MS),
         }
     }
@@ -347,6 +353,11 @@ fn day_start_ms(day: i64) -> i64 {
     day.saturating_mul(DAY_MS).saturating_sub(OFFSET_MS)
 }
 
+/// 23:59:59.999 local time of a local day number: the end of a limit of days that ends on it.
+fn last_ms_of(day: i64) -> i64 {
+    day_start_ms(day.saturating_add(1)).saturating_sub(1)
+}
+
 /// 09:00 local time of a local day number, Unix milliseconds.
 fn morning_ms(day: i64) -> i64 {
     day_start_ms(day).saturating_add(i64::from(OFFICE_OPENS_HOUR) * HOUR_MS)
@@ -441,7 +452,7 @@ mod tests {
 
         let due = cal.due_at(start, TimeLimit::WorkingDays(10));
 
-        assert_eq!(due, ms(datetime!(2026-10-09 00:00 +8)));
+        assert_eq!(due, ms(datetime!(2026-10-09 00:00 +8)) - 1);
     }
 
     #[test]
@@ -451,16 +462,16 @@ mod tests {
 
         assert_eq!(
             cal.due_at(start, TimeLimit::CalendarDays(3)),
-            ms(datetime!(2026-09-21 00:00 +8))
+            ms(datetime!(2026-09-21 00:00 +8)) - 1
         );
         assert_eq!(
             cal.due_at(start, TimeLimit::CalendarDays(0)),
-            ms(datetime!(2026-09-18 00:00 +8))
+            ms(datetime!(2026-09-18 00:00 +8)) - 1
         );
         // Holidays do not stop calendar days.
         assert_eq!(
             cal.due_at(start, TimeLimit::CalendarDays(15)),
-            ms(datetime!(2026-10-03 00:00 +8))
+            ms(datetime!(2026-10-03 00:00 +8)) - 1
         );
     }
 
@@ -483,7 +494,7 @@ mod tests {
 
         assert_eq!(
             cal.due_at(start, TimeLimit::WorkingDays(1)),
-            ms(datetime!(2026-03-05 00:00 +8))
+            ms(datetime!(2026-03-05 00:00 +8)) - 1
         );
         assert_eq!(local_date(start), Some(date!(2026 - 03 - 03)));
     }
@@ -498,7 +509,7 @@ mod tests {
         // 50 %: working day 6 (Thu Sep 24); 75 %: working day 8 (Tue Sep 29).
         assert_eq!(schedule.warn_50, Some(ms(datetime!(2026-09-24 09:00 +8))));
         assert_eq!(schedule.warn_75, Some(ms(datetime!(2026-09-29 09:00 +8))));
-        assert_eq!(schedule.due_at, ms(datetime!(2026-10-09 00:00 +8)));
+        assert_eq!(schedule.due_at, ms(datetime!(2026-10-09 00:00 +8)) - 1);
     }
 
     #[test]
@@ -550,7 +561,7 @@ mod tests {
 
         let schedule = cal.task_schedule(start, TimeLimit::WorkingDays(1));
 
-        assert_eq!(schedule.due_at, ms(datetime!(2026-10-10 00:00 +8)));
+        assert_eq!(schedule.due_at, ms(datetime!(2026-10-10 00:00 +8)) - 1);
         assert_eq!(schedule.warn_50, Some(ms(datetime!(2026-10-09 09:00 +8))));
         assert_eq!(schedule.warn_75, None);
     }
@@ -562,7 +573,7 @@ mod tests {
 
         let schedule = cal.task_schedule(start, TimeLimit::WorkingDays(0));
 
-        assert_eq!(schedule.due_at, ms(datetime!(2026-10-09 00:00 +8)));
+        assert_eq!(schedule.due_at, ms(datetime!(2026-10-09 00:00 +8)) - 1);
         assert_eq!(schedule.warn_50, None);
         assert_eq!(schedule.warn_75, None);
     }
@@ -580,9 +591,10 @@ mod tests {
 
         // Two calendar days: due 24:00 Oct 2, i.e. 62 hours after the start.
         let days = cal.task_schedule(start, TimeLimit::CalendarDays(2));
-        assert_eq!(days.due_at, ms(datetime!(2026-10-03 00:00 +8)));
-        assert_eq!(days.warn_50, Some(ms(datetime!(2026-10-01 17:00 +8))));
-        assert_eq!(days.warn_75, Some(ms(datetime!(2026-10-02 08:30 +8))));
+        assert_eq!(days.due_at, ms(datetime!(2026-10-03 00:00 +8)) - 1);
+        // The span is one millisecond short of 62 hours: the warnings fall just before the hour.
+        assert_eq!(days.warn_50, Some(ms(datetime!(2026-10-01 17:00 +8)) - 1));
+        assert_eq!(days.warn_75, Some(ms(datetime!(2026-10-02 08:30 +8)) - 1));
     }
 
     #[test]
@@ -765,6 +777,28 @@ mod tests {
         .unwrap();
         assert_eq!(year.days[0].date, date!(2026 - 04 - 04));
         assert_eq!(year.source, "");
+    }
+
+    #[test]
+    fn a_ten_working_day_limit_ends_on_its_last_working_day_not_the_next_midnight() {
+        let cal = Calendar::default();
+        // Monday 7 December 2026; ten working days later is Monday 21 December; 24:00 of it is
+        // its last millisecond, still on that Monday (not 00:00 of Tuesday). From Friday 4
+        // December the tenth working day is Friday 18 December, and the limit ends on that
+        // Friday, never at "Saturday 00:00".
+        let monday = ms(datetime!(2026-12-07 10:00 +8));
+        let friday = ms(datetime!(2026-12-04 10:00 +8));
+
+        let from_monday = cal.due_at(monday, TimeLimit::WorkingDays(10));
+        let from_friday = cal.due_at(friday, TimeLimit::WorkingDays(10));
+
+        assert_eq!(from_monday, ms(datetime!(2026-12-21 23:59:59.999 +8)));
+        assert_eq!(from_friday, ms(datetime!(2026-12-18 23:59:59.999 +8)));
+        assert_eq!(local_date(from_friday), Some(date!(2026 - 12 - 18)));
+        assert_eq!(
+            local_date(from_friday).map(|d| d.weekday()),
+            Some(Weekday::Friday)
+        );
     }
 
     #[test]

@@ -18,6 +18,8 @@
 //! - [`text`]: what people write (titles, bodies, reasons, notes, file names) as newtypes
 //!   that parse once.
 //! - [`calendar`]: time limits and the working-day calendar (holidays, worked weekend days).
+//! - [`doc_number`]: document numbers (文号) of signed documents and the default short name
+//!   of a body in them.
 //! - [`task`]: the task (任务 / 督办) state machine.
 //! - [`notice`]: the notification (通报 / 函告) version and receipt state machines.
 //! - [`meeting`]: the meeting (协调会议 / 会商), invitation and agenda machines.
@@ -26,6 +28,7 @@
 
 pub mod calendar;
 pub mod command;
+pub mod doc_number;
 pub mod kernel;
 pub mod meeting;
 pub mod message;

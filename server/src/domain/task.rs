@@ -128,6 +128,14 @@ impl TaskState {
         )
     }
 
+    /// Whether the task counts as open for its assignee (its 待办 list and count): its clock
+    /// runs, or its feedback waits for the setter's verification (submitted). Verified (the
+    /// feedback accepted; only the setter's 办结 is left), returned (handed back to the setter),
+    /// closed, cancelled and drafts are not: the assignee has nothing left to do on them.
+    pub fn open_for_assignee(self) -> bool {
+        self.clock_runs() || self == TaskState::Submitted
+    }
+
     /// Closed or cancelled: nothing more can happen.
     pub fn is_final(self) -> bool {
         matches!(self, TaskState::Closed | TaskState::Cancelled)
@@ -550,6 +558,26 @@ pub fn extension_offers(
             decide,
         ),
     ]
+}
+
+#[cfg(test)]
+mod open_tests {
+    use super::TaskState;
+
+    #[test]
+    fn a_verified_task_is_not_open_for_its_assignee() {
+        let open: Vec<&str> = TaskState::ALL
+            .iter()
+            .filter(|s| s.open_for_assignee())
+            .map(|s| s.as_str())
+            .collect();
+
+        assert_eq!(
+            open,
+            ["dispatched", "acknowledged", "in_progress", "submitted"]
+        );
+        assert!(!TaskState::Verified.open_for_assignee());
+    }
 }
 
 #[cfg(test)]

@@ -328,7 +328,17 @@ pub(crate) mod tests {
             title: "2026 年第一次联席会议".into(),
             kind: "joint".into(),
             starts_at: "2026-03-02T01:30:00Z".into(),
+            ends_at: Some("2026-03-02T03:00:00Z".into()),
             place: None,
+            document: Some(minutes::Issued {
+                number: "市司纪〔2026〕1号".into(),
+                dated: "2026-03-02".into(),
+            }),
+            signing: vec![minutes::SigningBody {
+                step: 1,
+                org_id: "org-bureau".into(),
+                org_name: "市司法局".into(),
+            }],
             convener: minutes::OrgRef {
                 org_id: "org-bureau".into(),
                 name: "市司法局".into(),

@@ -17,6 +17,8 @@
 //! - [`kind`]: what a kind of signed document is ([`kind::SignedKind`]), the kinds known
 //!   ([`kinds::KINDS`]), and [`kind::freeze`], which makes a frozen version of any kind.
 //! - [`kinds`]: one module per kind (minutes, dispute decision): schema, projection, rendition.
+//! - [`office`]: the office form (GB/T 9704) every rendition shares: Beijing time written the
+//!   Chinese way, the style sheet for screen and print.
 //! - [`projection`]: the shared walk of a co-edited document (CRDT) into `content.json`, and
 //!   the shared parts of renditions.
 //! - [`statement`]: the signed and logged records (manifest, statements, key bindings, …).
@@ -37,6 +39,7 @@ pub mod kind;
 pub mod kinds;
 pub mod merkle;
 pub mod note;
+pub mod office;
 pub mod projection;
 pub mod statement;
 pub mod verify;

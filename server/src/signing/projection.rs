@@ -629,7 +629,10 @@ mod tests {
             title: "2026 年度协调会议".into(),
             kind: "annual".into(),
             starts_at: "2026-03-02T01:30:00Z".into(),
+            ends_at: None,
             place: Some("第一会议室".into()),
+            document: None,
+            signing: Vec::new(),
             convener: OrgRef {
                 org_id: "org-bureau".into(),
                 name: "市司法局".into(),
@@ -1235,11 +1238,23 @@ mod tests {
 
         assert!(html.starts_with("<!DOCTYPE html>\n"));
         assert!(html.contains("<h1>2026 年度协调会议</h1>"));
-        assert!(html.contains("<dd>年度协调会议</dd>"));
+        assert!(html.contains("<span class=\"label\">会议类型：</span>年度协调会议</p>"));
+        assert!(
+            html.contains("<span class=\"label\">时间：</span>2026年3月2日 9:30</p>"),
+            "{html}"
+        );
         assert!(html.contains("<h3>会议议题</h3>"));
         assert!(html.contains("<p>各单位同意<strong>按期完成</strong>整改，详见<a href=\"https://example.org/n?a=1&amp;b=2\" rel=\"noopener noreferrer\">通知</a>。</p>"));
         assert!(html.contains("<ul>\n<li>\n<p>第一项</p>\n</li>"));
-        assert!(html.contains("<td>市审计局</td><td>—</td><td>缺席</td>"));
-        assert!(html.contains("责任单位：<span class=\"org\">市中级人民法院</span>；完成时限：<span class=\"deadline\">2026-06-30</span>"));
+        assert!(
+            html.contains("<span class=\"label\">缺席：</span>市审计局</p>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<span class=\"label\">出席：</span>市中级人民法院（李四）</p>"),
+            "{html}"
+        );
+        assert!(html.contains("责任单位：<span class=\"org\">市中级人民法院</span>；完成时限：<span class=\"deadline\">2026年6月30日</span>"), "{html}");
+        assert!(!html.contains("m-1"), "{html}");
     }
 }

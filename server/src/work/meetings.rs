@@ -695,6 +695,8 @@ fn meeting_notice(
             requires_ack: true,
             requires_reply: false,
             reply_due_at: None,
+            // The notice links to the meeting, and answering the invitation acknowledges it.
+            subject: Some(format!("meeting:{}", meeting.id)),
         },
     )?;
     let id = notice.id.clone();
@@ -1101,11 +1103,15 @@ pub async fn answer(
             caller,
             now,
             "meeting_invitation_answered",
-            target,
+            target.clone(),
             answered,
         )],
         ..Effects::default()
     };
+    // One notice, one answer: the body's own person answering (only the invited body itself
+    // may) acknowledges (签收) the meeting's notices to the body, in the same write.
+    let mut effects = effects;
+    effects.merge(super::notices::acknowledge_about(services, caller, &target, org_id, now).await?);
     let invitation = services.db.answer_invitation(&reply, &effects).await?;
     services.wake();
     Ok(invitation_body(invitation, meeting.state, true))

@@ -21,18 +21,20 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 use super::signing::{
-    self, Act, Artefact, Completed, SignedDocument, SignedView, StatementInput, ToSign,
+    self, Act, Artefact, Completed, Issue, SignedDocument, SignedView, StatementInput, ToSign,
 };
 use super::Error;
 use crate::auth::Caller;
 use crate::db::{Effects, Meeting, SignedVersion, Space, SubjectChange};
+use crate::domain::calendar::local_date;
+use crate::domain::doc_number::MINUTES_WORD;
 use crate::domain::minutes::{default_steps, freeze_gate, MinutesWords, SIGNATORIES};
 use crate::domain::org::SpaceRole;
 use crate::domain::policy::Action;
 use crate::domain::signed::Gate;
 use crate::services::Services;
 use crate::signing::kinds::minutes::{
-    agreed_items, Attendee, CheckIn, Held, Minutes, MinutesMeta, OrgRef,
+    agreed_items, Attendee, CheckIn, Held, Issued, Minutes, MinutesMeta, OrgRef, SigningBody,
 };
 use crate::signing::statement::rfc3339;
 
@@ -80,8 +82,9 @@ impl MeetingMinutes {
 
     /// The header of the content: the meeting, its convener and who attended (by the names
     /// the bodies gave; the attendance at check-in, else the invitation's answer), and the
-    /// meeting as held: its actual start and end and each body's check-in (签到) on its own.
-    fn meta(&self) -> MinutesMeta {
+    /// meeting as held: its actual start and end and each body's check-in (签到) on its own;
+    /// from the freeze, the document number, its date and the signing bodies in order.
+    fn meta(&self, issue: &Issue) -> MinutesMeta {
         let m = &self.meeting;
         let attendees = m
             .invitations
@@ -101,7 +104,23 @@ impl MeetingMinutes {
             title: m.title.clone(),
             kind: m.kind.as_str().to_owned(),
             starts_at: rfc3339(m.starts_at),
+            ends_at: Some(rfc3339(m.ends_at)),
             place: m.place.clone().or_else(|| m.online_link.clone()),
+            document: issue.number.as_ref().map(|number| Issued {
+                number: number.text(),
+                dated: local_date(issue.at).map_or_else(String::new, |d| {
+                    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+                }),
+            }),
+            signing: issue
+                .signers
+                .iter()
+                .map(|s| SigningBody {
+                    step: u64::from(s.step),
+                    org_id: s.org_id.clone(),
+                    org_name: s.org_name.clone(),
+                })
+                .collect(),
             convener: OrgRef {
                 org_id: m.convener_org_id.clone(),
                 name: m.convener_name.clone(),
@@ -229,8 +248,13 @@ impl SignedDocument for MeetingMinutes {
         default_steps(self.convener(), &members)
     }
 
-    fn facts(&self) -> MinutesMeta {
-        self.meta()
+    fn facts(&self, issue: &Issue) -> MinutesMeta {
+        self.meta(issue)
+    }
+
+    /// Minutes are numbered by the convener: `宁司纪〔2026〕3号`.
+    fn numbered_by(&self) -> Option<(&str, &'static str)> {
+        Some((self.convener(), MINUTES_WORD))
     }
 
     fn event_subject(&self) -> String {
@@ -278,10 +302,18 @@ impl SignedDocument for MeetingMinutes {
                 acting: super::Acting::of(caller),
                 kind: crate::domain::notice::NoticeKind::Information,
                 title: task_title(&format!("会议纪要已签署：{}", self.meeting.title)),
+                // The minutes themselves are one click away (the notice's subject opens the
+                // meeting's archive page); a person is not asked to acknowledge a hash.
                 body: format!(
-                    "《{}》会议纪要（第 {} 版）已由各方签署。\n纪要清单 SHA-256：{}\n请签收。",
-                    self.meeting.title, version.version, version.manifest_sha256
+                    "《{}》会议纪要{}已由各方签署，请阅看纪要全文并签收。",
+                    self.meeting.title,
+                    if version.version > 1 {
+                        format!("（第 {} 版）", version.version)
+                    } else {
+                        String::new()
+                    }
                 ),
+                subject: Some(format!("minutes:{}:{}", self.space.id, version.version)),
                 requires_ack: true,
                 requires_reply: false,
                 reply_due_at: None,

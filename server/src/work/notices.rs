@@ -127,6 +127,36 @@ pub struct NoticeBody {
     pub state: NoticeState,
     pub sent_at: Option<i64>,
     pub created_at: i64,
+    /// What it is about, for a link to it; none for a notice a person wrote.
+    pub about: Option<NoticeAbout>,
+}
+
+/// What a notice is about: a meeting (its notice 会议通知, postponement, cancellation: a link
+/// to the meeting's page), or a signed version of its minutes (a link to the meeting's archive
+/// page, which shows them).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NoticeAbout {
+    pub meeting_id: String,
+    /// The version of the meeting's signed minutes it is about, if that is what it is about.
+    pub minutes_version: Option<i64>,
+}
+
+impl NoticeAbout {
+    /// From a stored subject (`meeting:<id>`, `minutes:<meeting id>:<version>`); none for a
+    /// subject of any other form.
+    fn parse(subject: &str) -> Option<NoticeAbout> {
+        if let Some(id) = subject.strip_prefix("meeting:") {
+            return Some(NoticeAbout {
+                meeting_id: id.to_owned(),
+                minutes_version: None,
+            });
+        }
+        let (id, version) = subject.strip_prefix("minutes:")?.rsplit_once(':')?;
+        Some(NoticeAbout {
+            meeting_id: id.to_owned(),
+            minutes_version: Some(version.parse().ok()?),
+        })
+    }
 }
 
 /// Which side of a notification the caller's body is on.
@@ -224,6 +254,7 @@ impl From<Notice> for NoticeBody {
             state: n.state,
             sent_at: n.sent_at,
             created_at: n.created_at,
+            about: n.subject.as_deref().and_then(NoticeAbout::parse),
         }
     }
 }
@@ -449,6 +480,7 @@ fn as_sent(new: &NewNotice, series_id: &str, version: i64, now: i64) -> Notice {
         state: NoticeState::Sent,
         sent_at: Some(now),
         created_at: now,
+        subject: new.subject.clone(),
     }
 }
 
@@ -474,6 +506,9 @@ pub(crate) struct NoticePlan {
     pub requires_reply: bool,
     /// Only with `requires_reply`, and in the future.
     pub reply_due_at: Option<i64>,
+    /// What it is about (`meeting:<id>`, `minutes:<meeting id>:<version>`), for the link a
+    /// reader follows; none for a notice a person writes.
+    pub subject: Option<String>,
 }
 
 /// Checks a notice plan and builds, without writing anything, version 1 of a new series and
@@ -530,6 +565,7 @@ pub(crate) fn plan_notice(
         remind_at,
         escalate_at,
         recipients: plan.recipients,
+        subject: plan.subject,
     };
     let target = subject(&new.id);
     let payload = json!({
@@ -595,6 +631,7 @@ pub async fn send(
         requires_ack: input.requires_ack,
         requires_reply: input.requires_reply,
         reply_due_at: input.reply_due_at,
+        subject: None,
     };
     let (new, effects) = plan_notice(services, now, plan)?;
     recipients_exist(services, &new.recipients).await?;
@@ -995,6 +1032,7 @@ async fn revise(
         remind_at,
         escalate_at,
         recipients: loaded.recipients.clone(),
+        subject: old.subject.clone(),
     };
     let version = old.version + 1;
     let target = subject(&new.id);
@@ -1041,6 +1079,77 @@ async fn revise(
     let notice = services.db.send_notice(&new, now, &effects).await?;
     services.wake();
     Ok(notice.into())
+}
+
+/// The effects, for another write, of `caller` acknowledging (签收) as a named person every
+/// sent notice about `subject` that their body `org_id` received and has not acknowledged yet:
+/// answering a meeting's invitation acknowledges the meeting's notices (one notice, one
+/// answer), and the sender is told as for any acknowledgement. Nothing when the caller may not
+/// acknowledge for the body (a token, someone of another body).
+pub(crate) async fn acknowledge_about(
+    services: &Services,
+    caller: &Caller,
+    subject_of: &str,
+    org_id: &str,
+    now: i64,
+) -> Result<Effects, Error> {
+    let mut effects = Effects::default();
+    let recipients = [org_id.to_owned()];
+    for notice in services.db.notices_about(subject_of).await? {
+        let facts = NoticeFacts {
+            sender_org_id: &notice.sender_org_id,
+            recipients: &recipients,
+        };
+        if policy::decide(&caller.actor, &Action::AcknowledgeNotice(facts)).is_err() {
+            continue;
+        }
+        let Some(receipt) = services.db.notice_receipt(&notice.id, org_id).await? else {
+            continue;
+        };
+        let command = ReceiptCommand::Acknowledge;
+        let Ok(to) = receipt_transition(
+            notice.state,
+            receipt.state,
+            command,
+            demands(&notice),
+            false,
+        ) else {
+            continue;
+        };
+        let name = caller.principal().name;
+        effects.change_receipt(receipt_change(caller, &notice.id, &receipt, to, now, None));
+        let target = subject(&notice.id);
+        effects.events.push(NewEvent {
+            audience: Audience::Org(notice.sender_org_id.clone()),
+            kind: "notice.acknowledged".into(),
+            subject: target.clone(),
+            payload: json!({
+                "title": notice.title,
+                "notice_id": notice.id,
+                "series_id": notice.series_id,
+                "version": notice.version,
+                "org_id": receipt.org_id,
+                "by": caller.actor.user_id,
+                "by_name": name,
+                "at": now,
+            }),
+        });
+        effects.audit.push(audit(
+            caller,
+            now,
+            "notice_acknowledged",
+            target,
+            json!({
+                "from": receipt.state.as_str(),
+                "to": to.as_str(),
+                "reason": null,
+                "org_id": receipt.org_id,
+                "by_name": name,
+                "by_answering": subject_of,
+            }),
+        ));
+    }
+    Ok(effects)
 }
 
 /// A change of `receipt` to `to`, made now by `caller` as a named person.

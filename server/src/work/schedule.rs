@@ -339,6 +339,7 @@ mod tests {
             state: NoticeState::Sent,
             sent_at: Some(0),
             created_at: 0,
+            subject: None,
         };
         let kinds = |n: &Notice| {
             for_notice(n)

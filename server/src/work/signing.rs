@@ -51,9 +51,11 @@ use super::keys::{person_key_for, seal_for};
 use super::{audit, own_org, Error};
 use crate::auth::Caller;
 use crate::db::{
-    Audience, Completion, Effects, LeafKind, NewEvent, NewLeaf, NewSignedVersion, SignedSignature,
-    SignedVersion, Space, SubjectChange,
+    Audience, Completion, DbError, Effects, LeafKind, NewEvent, NewLeaf, NewSignedVersion,
+    SignedSignature, SignedVersion, Space, SubjectChange,
 };
+use crate::domain::calendar::local_date;
+use crate::domain::doc_number::{default_prefix, DocNumber};
 use crate::domain::kernel::{self, CommandOffer};
 use crate::domain::policy::{self, Action};
 use crate::domain::signed::{
@@ -114,8 +116,15 @@ pub(crate) trait SignedDocument: Sync {
     fn signatories(&self) -> BTreeSet<String>;
     /// The signing steps when the manager names none.
     fn default_steps(&self) -> Vec<Vec<String>>;
-    /// What its projection needs besides the document, from the workflow's records.
-    fn facts(&self) -> <Self::Kind as SignedKind>::Facts;
+    /// What its projection needs besides the document, from the workflow's records and the
+    /// freeze's [`Issue`] (its number, date and signers).
+    fn facts(&self, issue: &Issue) -> <Self::Kind as SignedKind>::Facts;
+    /// The issuing body and the word (类别字) of its document number, when its kind is
+    /// numbered per issuing body and year (minutes: the convener, 纪); none for a kind without
+    /// numbers.
+    fn numbered_by(&self) -> Option<(&str, &'static str)> {
+        None
+    }
     /// The subject of its events (`meeting:<id>`).
     fn event_subject(&self) -> String;
     /// What every event about it carries besides the version (its title, its subject's id).
@@ -135,6 +144,18 @@ pub(crate) trait SignedDocument: Sync {
         now: i64,
         effects: &mut Effects,
     ) -> Result<Completed, Error>;
+}
+
+/// What a freeze gives a document besides its workflow's records, for its facts.
+#[derive(Debug, Clone)]
+pub(crate) struct Issue {
+    /// Its document number (文号): the one its first freeze assigned, kept by later versions;
+    /// none for a kind without numbers.
+    pub number: Option<DocNumber>,
+    /// When it is frozen, Unix ms: the date of the document (成文日期).
+    pub at: i64,
+    /// Who signs, in the signing order.
+    pub signers: Vec<Signer>,
 }
 
 /// What a completion did besides logging its record.
@@ -248,6 +269,10 @@ pub struct SignatureView {
     pub step: i64,
     pub org_id: String,
     pub signer_user_id: String,
+    /// The person who signed, by name (as the directory names them now).
+    pub signer_name: Option<String>,
+    /// The body they signed for, by its Chinese name.
+    pub org_name: Option<String>,
     pub person_key_id: String,
     pub seal_key_id: String,
     pub signed_at: i64,
@@ -470,6 +495,16 @@ pub(crate) async fn view<D: SignedDocument>(
     let signed: BTreeSet<String> = signatures.iter().map(|s| s.org_id.clone()).collect();
     let party = party(doc, caller, &steps, &signed);
     let my_org = caller.org.as_ref().map(|o| o.id.as_str());
+    // People and bodies by name: a reader of the signatures sees who signed, not ids.
+    let mut names = Vec::with_capacity(signatures.len());
+    for s in &signatures {
+        let person = services.db.user(&s.signer_user_id).await?;
+        let org = services.db.org(&s.org_id).await?;
+        names.push((
+            person.map(|u| u.display_name.to_string()),
+            org.map(|o| o.name_zh.to_string()),
+        ));
+    }
     Ok(SignedView {
         kind: live.map_or(<D::Kind as SignedKind>::SCHEMA.to_owned(), |v| {
             v.kind.clone()
@@ -491,10 +526,13 @@ pub(crate) async fn view<D: SignedDocument>(
         steps,
         signatures: signatures
             .into_iter()
-            .map(|s| SignatureView {
+            .zip(names)
+            .map(|(s, (signer_name, org_name))| SignatureView {
                 step: s.step,
                 org_id: s.org_id,
                 signer_user_id: s.signer_user_id,
+                signer_name,
+                org_name,
                 person_key_id: s.person_key_id,
                 seal_key_id: s.seal_key_id,
                 signed_at: s.signed_at,
@@ -641,7 +679,13 @@ async fn record_freeze<D: SignedDocument>(
             });
         }
     }
-    let facts = doc.facts();
+    let (number, assigned) = number_for(services, doc, now).await?;
+    let issue = Issue {
+        number,
+        at: now,
+        signers: signers.clone(),
+    };
+    let facts = doc.facts(&issue);
     let frozen = kind::freeze::<D::Kind>(kind::FreezeInput {
         subject_id: doc.space().id.clone(),
         doc_id: doc.doc_id().to_owned(),
@@ -692,9 +736,59 @@ async fn record_freeze<D: SignedDocument>(
         frozen_by: caller.actor.user_id.clone(),
         frozen_at: now,
     };
+    if let Some(number) = assigned {
+        effects.assign_number(doc.doc_id(), number);
+    }
     let leaf = leaf(doc, LeafKind::Manifest, version, frozen.manifest_bytes);
-    services.db.freeze_signed(&new, &leaf, &effects).await?;
-    Ok(())
+    match services.db.freeze_signed(&new, &leaf, &effects).await {
+        Ok(_) => Ok(()),
+        // A unique key met: another document of the same body took the number between our
+        // read and our write (or another freeze of this document won). Nothing was stored.
+        Err(DbError::Conflict(_)) => Err(Error::Conflict(
+            "another freeze took the same document number at the same moment; freeze again".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The document number of a freeze: the one the document already has (a later version keeps
+/// it), or the issuing body's next for the year of `now` in Beijing time, with its stored
+/// short name or the one derived from its name; the second value is a number to store with
+/// the freeze.
+async fn number_for<D: SignedDocument>(
+    services: &Services,
+    doc: &D,
+    now: i64,
+) -> Result<(Option<DocNumber>, Option<DocNumber>), Error> {
+    let Some((org_id, word)) = doc.numbered_by() else {
+        return Ok((None, None));
+    };
+    if let Some(number) = services.db.doc_number(doc.doc_id()).await? {
+        return Ok((Some(number), None));
+    }
+    let year = local_date(now).map_or(1970, |date| date.year());
+    let prefix = match services.db.doc_prefix(org_id).await? {
+        Some(prefix) => prefix,
+        None => match services.db.org(org_id).await? {
+            Some(org) => {
+                let region = services.db.region(&org.region).await?;
+                default_prefix(
+                    &org.name_zh.to_string(),
+                    region.map(|r| r.name_zh.to_string()).as_deref(),
+                )
+            }
+            None => return Err(Error::internal("the issuing body does not exist")),
+        },
+    };
+    let seq = services.db.next_doc_seq(org_id, word, year).await?;
+    let number = DocNumber {
+        org_id: org_id.to_owned(),
+        prefix,
+        word: word.to_owned(),
+        year,
+        seq,
+    };
+    Ok((Some(number.clone()), Some(number)))
 }
 
 // ---- open signing ----

@@ -47,10 +47,33 @@ export interface Notice {
   state: NoticeState
   sent_at: number | null
   created_at: number
+  /** What it is about: a meeting, or a version of the meeting's signed minutes. */
+  about?: NoticeAbout | null
   my_role: 'sender' | 'recipient'
   receipts: Receipt[]
   /** The version's commands (`send`, `correct`, `recall`) for the sender; empty for a receiver. */
   commands: CommandOffer[]
+}
+
+/** What a notice is about (`about` on a notice). */
+export interface NoticeAbout {
+  meeting_id: string
+  /** The version of the meeting's signed minutes, when the notice is about them. */
+  minutes_version: number | null
+}
+
+/**
+ * Where a notice's reader goes to see what it is about: the meeting's page for a meeting's
+ * notice, the meeting's archive (which shows the signed minutes) for signed minutes; none for
+ * a notice a person wrote. `label` is the i18n key of the link's text.
+ */
+export function aboutLink(notice: Pick<Notice, 'about'>): { to: string; label: string } | null {
+  const about = notice.about
+  if (!about) return null
+  const meeting = `/meetings/${encodeURIComponent(about.meeting_id)}`
+  return about.minutes_version != null
+    ? { to: `${meeting}/archive`, label: 'notices.about.minutes' }
+    : { to: meeting, label: 'notices.about.meeting' }
 }
 
 export interface NoticeDetail extends Notice {

@@ -31,6 +31,10 @@ export interface SignatureView {
   step: number
   org_id: string
   signer_user_id: string
+  /** The person who signed, by name. */
+  signer_name?: string | null
+  /** The body they signed for, by its Chinese name. */
+  org_name?: string | null
   signed_at: number
   log_index: number
 }
@@ -103,6 +107,9 @@ export interface SignedDocApi {
   bundleUrl(version: number): string
   /** An archived version's bundle, as bytes. */
   downloadBundle(version: number): Promise<ArrayBuffer>
+  /** The rendition for people of a frozen version (`minutes.html`), as stored: the signed text
+   * in office form. */
+  renditionHtml(version: number, file: string): Promise<string>
 }
 
 /** The requests of the signed document whose address is `base` (every kind answers the same
@@ -120,6 +127,8 @@ export function signedDocumentApi(base: string): SignedDocApi {
     submitSignature: (signed) => post(`${base}/signatures`, signed),
     bundleUrl,
     downloadBundle: async (version) => (await request('GET', bundleUrl(version))).arrayBuffer(),
+    renditionHtml: async (version, file) =>
+      (await request('GET', `${base}/versions/${version}/${encodeURIComponent(file)}`)).text(),
   }
 }
 

@@ -106,6 +106,7 @@ describe('request functions', () => {
       { method: 'POST', url: '/api/meetings/m1/minutes/signatures', body: { version: 2, statement: 's', signature: 'sig' } },
     ],
     ['downloadBundle', () => minutesDocument('m1').downloadBundle(2), { method: 'GET', url: '/api/meetings/m1/minutes/versions/2/bundle.zip', body: undefined }],
+    ['renditionHtml', () => minutesDocument('m1').renditionHtml(2, 'minutes.html'), { method: 'GET', url: '/api/meetings/m1/minutes/versions/2/minutes.html', body: undefined }],
     ['listNotices', () => listNotices('received', 100), { method: 'GET', url: '/api/notices?box=received&limit=100', body: undefined }],
     ['loadNotice', () => loadNotice('n1'), { method: 'GET', url: '/api/notices/n1', body: undefined }],
     ['sendNotice', () => sendNotice({ title: '通报' }), { method: 'POST', url: '/api/notices', body: { title: '通报' } }],

@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 use yrs::{Array, Doc, ReadTxn};
 
 use crate::signing::kind::{self, SignedKind};
+use crate::signing::office;
 use crate::signing::projection::{
     self, array_of, escape, html_head, is_calendar_date, render_blocks, text_of, Fields,
     ProjectionError,
@@ -65,16 +66,33 @@ impl SignedKind for Minutes {
             })
             .collect();
         let mut members = Map::new();
-        members.insert(
-            "meeting".into(),
-            json!({
-                "id": meta.meeting_id,
-                "title": meta.title,
-                "kind": meta.kind,
-                "starts_at": meta.starts_at,
-                "place": meta.place,
-            }),
-        );
+        let mut meeting = json!({
+            "id": meta.meeting_id,
+            "title": meta.title,
+            "kind": meta.kind,
+            "starts_at": meta.starts_at,
+            "place": meta.place,
+        });
+        // Written only when known, so minutes frozen before it was recorded re-project to
+        // their exact bytes.
+        if let Some(ends_at) = &meta.ends_at {
+            meeting["ends_at"] = json!(ends_at);
+        }
+        members.insert("meeting".into(), meeting);
+        if let Some(document) = &meta.document {
+            members.insert(
+                "document".into(),
+                json!({"number": document.number, "dated": document.dated}),
+            );
+        }
+        if !meta.signing.is_empty() {
+            let signing: Vec<Value> = meta
+                .signing
+                .iter()
+                .map(|s| json!({"step": s.step, "org_id": s.org_id, "org_name": s.org_name}))
+                .collect();
+            members.insert("signing".into(), Value::Array(signing));
+        }
         members.insert(
             "convener".into(),
             json!({"org_id": meta.convener.org_id, "name": meta.convener.name}),
@@ -151,12 +169,42 @@ impl SignedKind for Minutes {
                     .collect::<Option<Vec<_>>>()?,
             }),
         };
+        // Minutes frozen before their number, planned end and signing bodies were recorded
+        // have none of these members.
+        let ends_at = match meeting.get("ends_at") {
+            None => None,
+            Some(value) => Some(value.as_str()?.to_owned()),
+        };
+        let document = match content.get("document") {
+            None => None,
+            Some(document) => Some(Issued {
+                number: text(document, "number")?,
+                dated: text(document, "dated")?,
+            }),
+        };
+        let signing = match content.get("signing") {
+            None => Vec::new(),
+            Some(signing) => signing
+                .as_array()?
+                .iter()
+                .map(|s| {
+                    Some(SigningBody {
+                        step: s.get("step")?.as_u64()?,
+                        org_id: text(s, "org_id")?,
+                        org_name: text(s, "org_name")?,
+                    })
+                })
+                .collect::<Option<Vec<_>>>()?,
+        };
         Some(MinutesMeta {
             meeting_id: text(meeting, "id")?,
             title: text(meeting, "title")?,
             kind: text(meeting, "kind")?,
             starts_at: text(meeting, "starts_at")?,
+            ends_at,
             place: optional(meeting, "place")?,
+            document,
+            signing,
             convener: OrgRef {
                 org_id: text(convener, "org_id")?,
                 name: text(convener, "name")?,
@@ -193,7 +241,16 @@ pub struct MinutesMeta {
     pub kind: String,
     /// RFC 3339 UTC, as the meeting record holds it.
     pub starts_at: String,
+    /// The planned end, RFC 3339 UTC; `ends_at` in the content's `meeting`, absent when none
+    /// (and in minutes frozen before it was recorded).
+    pub ends_at: Option<String>,
     pub place: Option<String>,
+    /// The document number and date (`document` in the content); none in minutes frozen before
+    /// numbers were assigned.
+    pub document: Option<Issued>,
+    /// The bodies that sign, in the signing order (`signing`); empty in minutes frozen before
+    /// it was recorded, and then not written.
+    pub signing: Vec<SigningBody>,
     /// The body that called the meeting.
     pub convener: OrgRef,
     /// Every invited body with its attendance; the projection sorts them.
@@ -201,6 +258,25 @@ pub struct MinutesMeta {
     /// The meeting as it was held: `held` in the content. `None` only for minutes frozen
     /// before the content recorded it (their content has no `held`, and re-projects so).
     pub held: Option<Held>,
+}
+
+/// The minutes as an issued document: its number and date (成文日期).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    /// The document number (文号) as written, `宁司纪〔2026〕3号` (`domain::doc_number`).
+    pub number: String,
+    /// `YYYY-MM-DD`, Beijing time: the day the text was frozen (定稿), after which it cannot
+    /// change.
+    pub dated: String,
+}
+
+/// A body that signs the minutes, at its step of the signing order (the manifest's signers,
+/// named in the text so the reader sees who approves it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningBody {
+    pub step: u64,
+    pub org_id: String,
+    pub org_name: String,
 }
 
 /// When the meeting actually ran and who checked in, from the meeting record at freeze.
@@ -324,62 +400,64 @@ fn project_agreed(
     Ok(items)
 }
 
-/// The style sheet of `minutes.html`: print-friendly, no external resources.
-const HTML_STYLE: &str = "body{font-family:\"Songti SC\",\"SimSun\",serif;max-width:46em;\
-margin:2em auto;padding:0 1em;line-height:1.7;color:#111}\
-h1{text-align:center;font-size:1.6em}h2{font-size:1.2em;border-bottom:1px solid #999}\
-p{white-space:pre-wrap}dl.meeting{display:grid;grid-template-columns:8em 1fr;gap:.2em 1em}\
-dl.meeting dt{font-weight:bold}table{border-collapse:collapse;width:100%}\
-th,td{border:1px solid #999;padding:.2em .5em;text-align:left}\
-blockquote{border-left:3px solid #999;margin-left:0;padding-left:1em}\
-footer{margin-top:3em;font-size:.85em;color:#555}";
-
-/// minutes.html: a deterministic, self-contained, escaped HTML rendition of content.json.
+/// minutes.html: a deterministic, self-contained, escaped HTML rendition of content.json, in
+/// the office form of a 纪要 (GB/T 9704, `signing::office`).
+///
+/// It reads, top to bottom: the masthead (the convener's name and 会议纪要 in red, the document
+/// number, the red line), the title, when and where (Beijing time written the Chinese way,
+/// the actual times when the meeting was held), the attendance from the check-in (出席 /
+/// 委托出席 / 缺席, each body with its person), the text, the agreed items, the signing bodies
+/// in order, and the issuing body and date. No ids or hashes: bodies and people by name.
 ///
 /// It has no scripts, no external resources (a Content-Security-Policy forbids them), no
 /// time of rendering: the same content always gives the same bytes, so its hashes can sit in
 /// the manifest. Every string of the content is HTML-escaped; links are live only for
-/// `http:`, `https:` and `mailto:` targets. Labels are in Chinese, for the people who read
-/// the minutes; `content.json` stays the authoritative text.
+/// `http:`, `https:` and `mailto:` targets. `content.json` stays the authoritative text.
 pub fn render_html(content: &Value) -> String {
     let meeting = &content["meeting"];
     let title = text_of(meeting, "title");
-    let convener = &content["convener"];
+    let convener = text_of(&content["convener"], "name");
+    let document = content.get("document");
     let mut html = String::new();
 
-    html_head(&mut html, title, HTML_STYLE);
-    html.push_str("<header>\n");
+    html_head(&mut html, title, office::STYLE);
+    html.push_str("<header class=\"masthead\">\n");
+    let _ = writeln!(html, "<p class=\"mark\">{}会议纪要</p>", escape(convener));
+    if let Some(number) = document.and_then(|d| d["number"].as_str()) {
+        let _ = writeln!(html, "<p class=\"number\">{}</p>", escape(number));
+    }
+    html.push_str("<hr>\n</header>\n");
     let _ = writeln!(html, "<h1>{}</h1>", escape(title));
-    html.push_str("<dl class=\"meeting\">\n");
+
+    html.push_str("<section class=\"facts\">\n");
+    let held = content.get("held");
+    let started = held.and_then(|h| h["started_at"].as_str());
+    let when = match started {
+        Some(started) => office::span(started, held.and_then(|h| h["ended_at"].as_str())),
+        None => office::span(
+            text_of(meeting, "starts_at"),
+            meeting.get("ends_at").and_then(Value::as_str),
+        ),
+    }
+    .unwrap_or_default();
     let place = meeting["place"].as_str().unwrap_or("—");
     for (label, value) in [
+        ("时间", when.as_str()),
+        ("地点", place),
+        ("召集单位", convener),
         ("会议类型", kind_label(text_of(meeting, "kind"))),
-        ("会议时间", text_of(meeting, "starts_at")),
-        ("会议地点", place),
-        ("召集单位", text_of(convener, "name")),
-        ("会议编号", text_of(meeting, "id")),
     ] {
-        let _ = writeln!(html, "<dt>{label}</dt><dd>{}</dd>", escape(value));
-    }
-    html.push_str("</dl>\n</header>\n");
-
-    html.push_str("<section class=\"attendees\">\n<h2>参会单位</h2>\n");
-    html.push_str("<table>\n<thead><tr><th>单位</th><th>参会人员</th><th>出席情况</th></tr></thead>\n<tbody>\n");
-    for attendee in array_of(content, "attendees") {
         let _ = writeln!(
             html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(text_of(attendee, "org_name")),
-            escape(attendee["person"].as_str().unwrap_or("—")),
-            escape(status_label(text_of(attendee, "status"))),
+            "<p><span class=\"label\">{label}：</span>{}</p>",
+            escape(value)
         );
     }
-    html.push_str("</tbody>\n</table>\n</section>\n");
-    if let Some(held) = content.get("held") {
-        render_held(&mut html, held);
-    }
+    html.push_str("</section>\n");
 
-    html.push_str("<main class=\"minutes\">\n<h2>纪要正文</h2>\n");
+    render_attendance(&mut html, content);
+
+    html.push_str("<main class=\"minutes\">\n<h2>会议内容</h2>\n");
     render_blocks(&mut html, array_of(content, "body"));
     html.push_str("</main>\n");
 
@@ -391,47 +469,126 @@ pub fn render_html(content: &Value) -> String {
         html.push_str("<ol>\n");
         for item in agreed {
             let org_id = text_of(item, "org_id");
+            let deadline = text_of(item, "deadline");
             let _ = writeln!(
                 html,
-                "<li><span class=\"text\">{}</span><br>责任单位：<span class=\"org\">{}</span>；完成时限：<span class=\"deadline\">{}</span></li>",
+                "<li><span class=\"text\">{}</span>（责任单位：<span class=\"org\">{}</span>；完成时限：<span class=\"deadline\">{}</span>）</li>",
                 escape(text_of(item, "text")),
                 escape(org_name(content, org_id)),
-                escape(text_of(item, "deadline")),
+                escape(&office::date(deadline).unwrap_or_else(|| deadline.to_owned())),
             );
         }
         html.push_str("</ol>\n");
     }
     html.push_str("</section>\n");
 
+    let signing = array_of(content, "signing");
+    if !signing.is_empty() {
+        html.push_str("<section class=\"signing\">\n<h2>会签单位</h2>\n");
+        let last = signing
+            .iter()
+            .filter_map(|s| s["step"].as_u64())
+            .max()
+            .unwrap_or(0);
+        for step in 1..=last {
+            let names: Vec<String> = signing
+                .iter()
+                .filter(|s| s["step"].as_u64() == Some(step))
+                .map(|s| escape(text_of(s, "org_name")))
+                .collect();
+            let _ = writeln!(
+                html,
+                "<p><span class=\"label\">第{step}步：</span>{}</p>",
+                names.join("、")
+            );
+        }
+        html.push_str(
+            "<p>各单位由其工作人员以个人签名密钥签署，并加盖单位电子印章；签署人员见归档包中的签名文件。</p>\n</section>\n",
+        );
+    }
+
+    html.push_str("<footer class=\"issue\">\n");
+    let _ = writeln!(html, "<p class=\"issuer\">{}</p>", escape(convener));
+    if let Some(dated) = document.and_then(|d| d["dated"].as_str()) {
+        let dated = office::date(dated).unwrap_or_else(|| dated.to_owned());
+        let _ = writeln!(html, "<p class=\"dated\">{}</p>", escape(&dated));
+    }
+    html.push_str("</footer>\n");
     html.push_str(
-        "<footer><p>本文件是会议纪要 content.json 的阅读版本，签署和核验以 content.json 为准。</p></footer>\n",
+        "<p class=\"note\">本文件是会议纪要 content.json 的阅读版本，签署和核验以 content.json 为准。</p>\n",
     );
     html.push_str("</body>\n</html>\n");
     html
 }
 
-/// The meeting as held: its actual start and end, and the check-in (签到) of each body.
-fn render_held(html: &mut String, held: &Value) {
-    html.push_str("<section class=\"held\">\n<h2>会议实际情况</h2>\n<dl class=\"meeting\">\n");
-    for (label, key) in [("实际开始", "started_at"), ("实际结束", "ended_at")] {
-        let value = held[key].as_str().unwrap_or("—");
-        let _ = writeln!(html, "<dt>{label}</dt><dd>{}</dd>", escape(value));
+/// Who came, from the check-in (签到) when the meeting was held: 出席 (the body and its
+/// person), 委托出席 (the body and the person it sent instead), 缺席, and the invited bodies
+/// not checked in. Minutes frozen before the check-in was recorded list the attendees'
+/// answers instead.
+fn render_attendance(html: &mut String, content: &Value) {
+    let mut groups: Vec<(&str, Vec<String>)> = vec![
+        ("出席", Vec::new()),
+        ("委托出席", Vec::new()),
+        ("缺席", Vec::new()),
+        ("未签到", Vec::new()),
+    ];
+    let mut put = |group: usize, name: &str, person: Option<&str>| {
+        let entry = match person.filter(|p| !p.trim().is_empty()) {
+            Some(person) if group == 1 => format!("{}（委托{}）", escape(name), escape(person)),
+            Some(person) if group != 2 => format!("{}（{}）", escape(name), escape(person)),
+            _ => escape(name),
+        };
+        groups[group].1.push(entry);
+    };
+    let group_of = |code: &str| match code {
+        "attended" | "confirmed" => 0,
+        "delegated" => 1,
+        "absent" | "declined" => 2,
+        _ => 3,
+    };
+    match content.get("held") {
+        Some(held) => {
+            let checked_in = array_of(held, "checked_in");
+            for c in checked_in {
+                put(
+                    group_of(text_of(c, "attendance")),
+                    text_of(c, "org_name"),
+                    c["person"].as_str(),
+                );
+            }
+            for a in array_of(content, "attendees") {
+                let org_id = text_of(a, "org_id");
+                if !checked_in.iter().any(|c| text_of(c, "org_id") == org_id) {
+                    put(3, text_of(a, "org_name"), None);
+                }
+            }
+        }
+        None => {
+            for a in array_of(content, "attendees") {
+                put(
+                    group_of(text_of(a, "status")),
+                    text_of(a, "org_name"),
+                    a["person"].as_str(),
+                );
+            }
+        }
     }
-    html.push_str("</dl>\n<table>\n<thead><tr><th>单位</th><th>签到人员</th><th>签到情况</th><th>签到时间</th></tr></thead>\n<tbody>\n");
-    for c in array_of(held, "checked_in") {
+    html.push_str("<section class=\"attendance\">\n");
+    for (label, entries) in groups {
+        if entries.is_empty() {
+            continue;
+        }
         let _ = writeln!(
             html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(text_of(c, "org_name")),
-            escape(c["person"].as_str().unwrap_or("—")),
-            escape(status_label(text_of(c, "attendance"))),
-            escape(c["checked_in_at"].as_str().unwrap_or("—")),
+            "<p><span class=\"label\">{label}：</span>{}</p>",
+            entries.join("；")
         );
     }
-    html.push_str("</tbody>\n</table>\n</section>\n");
+    html.push_str("</section>\n");
 }
 
-/// The name of an organization of the meeting, or its id when it is not one of them.
+/// The name of an organization of the meeting; a body not of the meeting is not named by its
+/// id (a person reads this), but as 其他单位.
 fn org_name<'a>(content: &'a Value, org_id: &'a str) -> &'a str {
     if text_of(&content["convener"], "org_id") == org_id {
         return text_of(&content["convener"], "name");
@@ -440,7 +597,7 @@ fn org_name<'a>(content: &'a Value, org_id: &'a str) -> &'a str {
         .iter()
         .find(|attendee| text_of(attendee, "org_id") == org_id)
         .map(|attendee| text_of(attendee, "org_name"))
-        .unwrap_or(org_id)
+        .unwrap_or("其他单位")
 }
 
 /// The Chinese name of a meeting kind code.
@@ -454,12 +611,73 @@ fn kind_label(kind: &str) -> &str {
     }
 }
 
-/// The Chinese name of an attendance code.
-fn status_label(status: &str) -> &str {
-    match status {
-        "attended" => "出席",
-        "absent" => "缺席",
-        "delegated" => "委托出席",
-        other => other,
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signing::kind::tests::{minutes_doc, minutes_meta};
+
+    #[test]
+    fn the_rendition_is_an_office_document_with_check_in_attendance_and_no_ids() {
+        let mut meta = minutes_meta();
+        for (org_id, org_name, person, status) in [
+            ("org-police", "市公安局", None, "absent"),
+            ("org-audit", "市审计局", Some("王五"), "delegated"),
+        ] {
+            meta.attendees.push(Attendee {
+                org_id: org_id.into(),
+                org_name: org_name.into(),
+                person: person.map(Into::into),
+                status: status.into(),
+            });
+            if let Some(held) = meta.held.as_mut() {
+                held.checked_in.push(CheckIn {
+                    org_id: org_id.into(),
+                    org_name: org_name.into(),
+                    person: person.map(Into::into),
+                    attendance: status.into(),
+                    checked_in_at: Some("2026-03-02T01:32:00Z".into()),
+                });
+            }
+        }
+        let content = project(&minutes_doc(), &meta).unwrap();
+
+        let html = render_html(&content);
+
+        assert!(
+            html.contains("<p class=\"mark\">市司法局会议纪要</p>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<p class=\"number\">市司纪〔2026〕1号</p>"),
+            "{html}"
+        );
+        // Started 01:35 UTC, not ended: 9:35 in Beijing.
+        assert!(
+            html.contains("时间：</span>2026年3月2日 9:35</p>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("出席：</span>市中级人民法院（李四）</p>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("委托出席：</span>市审计局（委托王五）</p>"),
+            "{html}"
+        );
+        assert!(html.contains("缺席：</span>市公安局</p>"), "{html}");
+        assert!(html.contains("第1步：</span>市司法局</p>"), "{html}");
+        assert!(
+            html.contains("<p class=\"issuer\">市司法局</p>\n<p class=\"dated\">2026年3月2日</p>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("完成时限：<span class=\"deadline\">2026年6月30日"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("org-") && !html.contains("meeting-1"),
+            "{html}"
+        );
+        assert!(!html.contains("01:35") && !html.contains(":00Z"), "{html}");
     }
 }

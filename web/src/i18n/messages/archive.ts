@@ -13,6 +13,9 @@ export default {
       signers: '第 {v} 版签署情况',
       noSigners: '尚无单位签署',
       notArchived: '纪要归档后可下载并核验归档包。',
+      text: '第 {v} 版纪要正文',
+      print: '打印纪要',
+      signedBy: '{org}（签署人：{person}）',
     },
     verify: {
       title: '核验纪要归档包',
@@ -66,6 +69,9 @@ export default {
       signers: 'Signatures of version {v}',
       noSigners: 'No body has signed yet',
       notArchived: 'The bundle can be downloaded and verified once the minutes are archived.',
+      text: 'The minutes, version {v}',
+      print: 'Print the minutes',
+      signedBy: '{org} (signed by {person})',
     },
     verify: {
       title: 'Verify a minutes bundle',

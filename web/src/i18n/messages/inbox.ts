@@ -46,6 +46,7 @@ export default {
     },
     notices: {
       back: '返回收件箱',
+      about: { meeting: '查看会议', minutes: '查看会议纪要' },
       from: '发文单位', sentAt: '发送时间', kind: '类别', version: '版本', replyDue: '回复期限', demands: '要求',
       requiresAck: '需签收', requiresReply: '需回复', noDemand: '仅供阅知',
       versionKind: { original: '原件', correction: '更正件', recall: '撤回通知' },
@@ -118,6 +119,7 @@ export default {
     },
     notices: {
       back: 'Back to the inbox',
+      about: { meeting: 'Open the meeting', minutes: 'Read the minutes' },
       from: 'From', sentAt: 'Sent', kind: 'Kind', version: 'Version', replyDue: 'Reply due', demands: 'Asks for',
       requiresAck: 'Acknowledgement', requiresReply: 'A reply', noDemand: 'For information only',
       versionKind: { original: 'Original', correction: 'Correction', recall: 'Recall' },

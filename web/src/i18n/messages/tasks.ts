@@ -75,6 +75,7 @@ export default {
       create: {
         button: '交办任务', title: '交办新任务', name: '任务名称', body: '任务内容', assignee: '承办单位',
         deadlineKind: '期限方式', byDays: '按工作日', byDate: '指定日期', days: '工作日数', dueAt: '截止时间',
+        deadlineRule: '期限不含交办当日，截至最后一个工作日 24 时（显示为该日 23:59）。',
         feedbackRequired: '反馈要求（可选）', submit: '交办并下发', action: '交办任务', created: '任务已交办',
         nameRequired: '请填写任务名称', bodyRequired: '请填写任务内容', assigneeRequired: '请选择承办单位', dueRequired: '请设置期限',
       },
@@ -159,6 +160,7 @@ export default {
       create: {
         button: 'Set a task', title: 'Set a new task', name: 'Title', body: 'What to do', assignee: 'Assigned body',
         deadlineKind: 'Deadline', byDays: 'In working days', byDate: 'On a date', days: 'Working days', dueAt: 'Due at',
+        deadlineRule: 'The day of dispatch does not count; the limit ends at midnight of its last working day (shown as 23:59 of that day).',
         feedbackRequired: 'Feedback asked for (optional)', submit: 'Set and dispatch', action: 'Setting the task', created: 'Task set',
         nameRequired: 'Write a title', bodyRequired: 'Say what to do', assigneeRequired: 'Choose the assigned body', dueRequired: 'Set a deadline',
       },

@@ -2288,6 +2288,19 @@ export type components = {
         };
         /** @description a note, trimmed, 1 to 2000 characters; line breaks allowed */
         Note: string;
+        /**
+         * @description What a notice is about: a meeting (its notice 会议通知, postponement, cancellation: a link
+         *     to the meeting's page), or a signed version of its minutes (a link to the meeting's archive
+         *     page, which shows them).
+         */
+        NoticeAbout: {
+            meeting_id: string;
+            /**
+             * Format: int64
+             * @description The version of the meeting's signed minutes it is about, if that is what it is about.
+             */
+            minutes_version?: number | null;
+        };
         /** @description One version of a notification, as stored. */
         NoticeBody: {
             id: string;
@@ -2325,6 +2338,7 @@ export type components = {
             sent_at?: number | null;
             /** Format: int64 */
             created_at: number;
+            about?: components["schemas"]["NoticeAbout"] | null;
         };
         /** @description A version with the versions of its series (`GET /api/notices/{id}`). */
         NoticeDetailBody: components["schemas"]["NoticeViewBody"] & {
@@ -2586,6 +2600,10 @@ export type components = {
             step: number;
             org_id: string;
             signer_user_id: string;
+            /** @description The person who signed, by name (as the directory names them now). */
+            signer_name?: string | null;
+            /** @description The body they signed for, by its Chinese name. */
+            org_name?: string | null;
             person_key_id: string;
             seal_key_id: string;
             /** Format: int64 */
