@@ -267,6 +267,7 @@ impl World {
                 regions,
                 orgs,
                 users,
+                sources: Default::default(),
             },
             &seed_event(),
         )
