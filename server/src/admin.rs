@@ -50,8 +50,7 @@ pub async fn open(admin: &AdminStorage) -> anyhow::Result<Db> {
     let db = crate::connect(&admin.storage).await?;
     if !exists {
         eprintln!(
-            "已新建数据库：{where_}
-created a new database: {where_}",
+            "已新建数据库：{where_}\ncreated a new database: {where_}",
             where_ = database_place(&admin.storage)
         );
     }
