@@ -17,14 +17,14 @@ use crate::auth::session::new_secret;
 use crate::auth::ticket::{unix_now, Claims};
 use crate::auth::TicketKey;
 use crate::config::{
-    AnnualReportArgs, CalendarLoadArgs, CreateOperatorArgs, ImportArgs, ResetPasswordArgs,
-    TicketArgs,
+    AdminStorage, AnnualReportArgs, CalendarLoadArgs, CreateOperatorArgs, ImportArgs,
+    ResetPasswordArgs, StorageArgs, TicketArgs, DATA_DIR_ENV,
 };
-use crate::db::{now_unix_ms, Db};
+use crate::db::{now_unix_ms, Db, KindReport, SQLITE_FILE_NAME};
 use crate::domain::calendar::DayKind;
 use crate::domain::org::OrgRole;
 use crate::work::by::By;
-use crate::work::directory::{self, CsvFile, ImportFiles, RegionNode};
+use crate::work::directory::{self, CsvFile, ImportFiles, ImportMode, RegionNode};
 use crate::work::{self, audit, users};
 
 /// The shell's message for an operation that did not do what was asked: the sentence written
@@ -36,6 +36,65 @@ fn refused(error: work::Error) -> anyhow::Error {
         Some(message) => anyhow::anyhow!(message.bilingual()),
         None => anyhow::Error::new(error),
     }
+}
+
+/// Opens the database of the data directory an admin command names: the one `concord serve`
+/// uses with the same `--data-dir` (or `CONCORD_DATA_DIR`) and `DATABASE_URL`. A directory
+/// with no database is refused with how to create one, unless `--init` asks for it: an admin
+/// command must not start an empty database beside the real one because it was run from
+/// another directory.
+pub async fn open(admin: &AdminStorage) -> anyhow::Result<Db> {
+    let config = admin.storage.db_config();
+    let exists = Db::exists(&config)
+        .await
+        .context("looking for the database")?;
+    if !exists && !admin.init {
+        anyhow::bail!(no_database(&admin.storage));
+    }
+    let db = crate::connect(&admin.storage).await?;
+    if !exists {
+        eprintln!(
+            "已新建数据库：{where_}\ncreated a new database: {where_}",
+            where_ = database_place(&admin.storage)
+        );
+    }
+    Ok(db)
+}
+
+/// Where the database of `storage` is, for a person: the SQLite file, or the PostgreSQL
+/// database named by `DATABASE_URL` (never the URL, which may hold a password).
+fn database_place(storage: &StorageArgs) -> String {
+    match storage.database_url.as_deref() {
+        Some(url) if url.starts_with("sqlite:") => url.to_owned(),
+        Some(_) => "DATABASE_URL (PostgreSQL)".to_owned(),
+        None => absolute(&storage.data_dir.join(SQLITE_FILE_NAME)),
+    }
+}
+
+fn absolute(path: &std::path::Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// The refusal of an admin command on a data directory without a database: Chinese first,
+/// then English, saying where it looked and the two ways to create one.
+fn no_database(storage: &StorageArgs) -> String {
+    let place = database_place(storage);
+    let dir = absolute(&storage.data_dir);
+    format!(
+        "这里没有数据库：{place}\n\
+         数据目录由 --data-dir 或环境变量 {DATA_DIR_ENV} 指定（默认 ./data，相对于当前目录），\
+         须与 concord serve 所用的相同。\n\
+         若要在 {dir} 新建数据库：在本命令后加 --init，或先启动一次服务器\
+         （concord serve --data-dir {dir}）。\n\
+         no database here: {place}\n\
+         The data directory is --data-dir or {DATA_DIR_ENV} (default ./data, relative to the \
+         current directory), the same as for concord serve.\n\
+         To create a database in {dir}: add --init to this command, or start the server once \
+         (concord serve --data-dir {dir})."
+    )
 }
 
 /// The password to set: read from standard input, or a new random one that is printed once.
@@ -56,6 +115,23 @@ fn password_from(stdin: bool) -> anyhow::Result<(String, bool)> {
 /// `POST /api/docs/{id}/ticket` signs them (for trying a document without signing in).
 pub fn ticket(args: &TicketArgs) -> anyhow::Result<String> {
     let doc = collab::DocId::parse(&args.doc)?;
+    // A ticket is only good for the server whose secret signs it: without `--ticket-secret`,
+    // the one `concord serve` made in its data directory, never a new one made here.
+    if args.ticket_secret.is_none()
+        && !args
+            .data_dir
+            .join(crate::auth::ticket::SECRET_FILE)
+            .exists()
+    {
+        let dir = absolute(&args.data_dir);
+        anyhow::bail!(
+            "数据目录 {dir} 中没有票据密钥（服务器首次启动时创建）：请用 --data-dir 或 {DATA_DIR_ENV} \
+             指向服务器的数据目录，或用 --ticket-secret 给出密钥。\n\
+             no ticket secret in the data directory {dir} (the server makes it on its first \
+             start): point --data-dir or {DATA_DIR_ENV} at the server's data directory, or give \
+             --ticket-secret."
+        );
+    }
     let key = TicketKey::load(args.ticket_secret.as_deref(), &args.data_dir)?;
     let claims = Claims {
         doc: doc.to_string(),
@@ -134,21 +210,77 @@ fn csv_file(path: &Option<std::path::PathBuf>) -> anyhow::Result<Option<CsvFile>
     }))
 }
 
-/// `import`: regions, organizations and users from CSV files, all or nothing.
+/// `import`: regions, organizations and users from CSV files, all or nothing; with
+/// `--dry-run`, what that would do. Prints, file by file, what was (or would be) added,
+/// changed and left unchanged, then whether anything was stored.
 pub async fn import(db: &Db, args: &ImportArgs) -> anyhow::Result<String> {
     let files = ImportFiles {
         regions: csv_file(&args.regions)?,
         orgs: csv_file(&args.orgs)?,
         users: csv_file(&args.users)?,
     };
-    let report = directory::import(db, By::Shell, files)
+    let mode = if args.dry_run {
+        ImportMode::DryRun
+    } else {
+        ImportMode::Store
+    };
+    let report = directory::import(db, By::Shell, files, mode)
         .await
         .map_err(refused)
-        .context("nothing was imported")?;
-    Ok(format!(
-        "imported {} region(s), {} organization(s), {} user(s)\n",
-        report.regions, report.orgs, report.users
-    ))
+        .context("未导入任何内容 / nothing was imported")?;
+    let mut out = String::new();
+    for (path, kind) in [
+        (&args.regions, &report.regions),
+        (&args.orgs, &report.orgs),
+        (&args.users, &report.users),
+    ] {
+        if let Some(path) = path {
+            describe_file(&mut out, &path.display().to_string(), kind);
+        }
+    }
+    let changes = report.changes_anything();
+    out.push_str(match (mode, changes) {
+        (ImportMode::DryRun, true) => {
+            "试运行：以上变化均未保存；去掉 --dry-run 再运行即保存。\n\
+             dry run: none of these changes were stored; run again without --dry-run to store them.\n"
+        }
+        (ImportMode::DryRun, false) => {
+            "试运行：没有变化，目录已与文件一致；未保存任何内容。\n\
+             dry run: nothing would change, the directory already matches the files; nothing was stored.\n"
+        }
+        (ImportMode::Store, true) => "已保存以上变化。\nstored.\n",
+        (ImportMode::Store, false) => {
+            "没有变化：目录已与文件一致，未写入任何内容。\n\
+             nothing changed: the directory already matches the files; nothing was written.\n"
+        }
+    });
+    Ok(out)
+}
+
+/// One file's lines of the import's report: its counts, then each record added (`+`) and
+/// changed (`~`, with each field before and after).
+fn describe_file(out: &mut String, name: &str, kind: &KindReport) {
+    let _ = writeln!(
+        out,
+        "{name}: 新增 {added}，变更 {changed}，未变 {unchanged} / {added} added, {changed} changed, {unchanged} unchanged",
+        added = kind.added.len(),
+        changed = kind.changed.len(),
+        unchanged = kind.unchanged,
+    );
+    for key in &kind.added {
+        let _ = writeln!(out, "  + {key}");
+    }
+    for item in &kind.changed {
+        let fields: Vec<String> = item
+            .fields
+            .iter()
+            .map(|f| {
+                let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "（空 empty）".into());
+                format!("{}: {} → {}", f.field, show(&f.from), show(&f.to))
+            })
+            .collect();
+        let _ = writeln!(out, "  ~ {}  {}", item.key, fields.join("; "));
+    }
 }
 
 /// `regions`: the region tree, indented two spaces per level, each region followed by its

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::db::SqliteSync;
+use crate::db::{DbConfig, SqliteSync};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -71,11 +71,13 @@ pub enum AdminCommand {
     /// Set a new password for a local account, lift its lock and end its sessions.
     ResetPassword(ResetPasswordArgs),
     /// Import regions, organizations and users from CSV files, all or nothing (see README).
+    /// Idempotent: a row whose code (user name for people) exists updates it, an identical
+    /// one changes nothing; `--dry-run` prints what would change and stores nothing.
     Import(ImportArgs),
     /// Print the region tree with the organizations in each region.
-    Regions(StorageArgs),
+    Regions(AdminStorage),
     /// Check the audit trail's hash chain; exits with 1 if a row was changed or removed.
-    AuditVerify(StorageArgs),
+    AuditVerify(AdminStorage),
     /// Load one year's working-day calendar (holidays and worked weekend days) from a JSON
     /// file like `calendar/2026.json`, replacing that year's days.
     CalendarLoad(CalendarLoadArgs),
@@ -136,7 +138,7 @@ pub struct AnnualReportArgs {
     #[arg(long, env = "CONCORD_ANNUAL_MEETING_DUE", default_value = "06-30")]
     pub annual_meeting_due: crate::domain::meeting::MonthDay,
     #[command(flatten)]
-    pub storage: StorageArgs,
+    pub storage: AdminStorage,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -144,7 +146,7 @@ pub struct CalendarLoadArgs {
     /// The year file: `{"year": 2026, "source": "…", "days": [{"date", "kind", "name"}]}`.
     pub file: PathBuf,
     #[command(flatten)]
-    pub storage: StorageArgs,
+    pub storage: AdminStorage,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -162,7 +164,7 @@ pub struct CreateOperatorArgs {
     #[arg(long)]
     pub password_stdin: bool,
     #[command(flatten)]
-    pub storage: StorageArgs,
+    pub storage: AdminStorage,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -173,7 +175,7 @@ pub struct ResetPasswordArgs {
     #[arg(long)]
     pub password_stdin: bool,
     #[command(flatten)]
-    pub storage: StorageArgs,
+    pub storage: AdminStorage,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -187,15 +189,24 @@ pub struct ImportArgs {
     /// CSV with header `org_code,username,display_name,org_role`.
     #[arg(long)]
     pub users: Option<PathBuf>,
+    /// Print what the import would add and change, file by file, and store nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
-    pub storage: StorageArgs,
+    pub storage: AdminStorage,
 }
+
+/// The environment variable that names the data directory, for every subcommand.
+pub const DATA_DIR_ENV: &str = "CONCORD_DATA_DIR";
+
+/// The data directory when neither `--data-dir` nor [`DATA_DIR_ENV`] names one.
+pub const DEFAULT_DATA_DIR: &str = "./data";
 
 /// Where data lives. Shared by every subcommand that touches storage.
 #[derive(Debug, Clone, Args)]
 pub struct StorageArgs {
     /// Directory for the SQLite database and the ticket secret.
-    #[arg(long, env = "CONCORD_DATA_DIR", default_value = "./data")]
+    #[arg(long, env = DATA_DIR_ENV, default_value = DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
     /// `postgres://…` selects PostgreSQL; absent means SQLite in the data directory.
     #[arg(long, env = "DATABASE_URL")]
@@ -203,6 +214,34 @@ pub struct StorageArgs {
     /// SQLite durability: `full` survives a power cut, `normal` only a killed process.
     #[arg(long, env = "CONCORD_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Full)]
     pub sqlite_synchronous: SqliteSync,
+}
+
+impl StorageArgs {
+    /// The database these flags name.
+    pub fn db_config(&self) -> DbConfig {
+        DbConfig {
+            url: self.database_url.clone(),
+            data_dir: self.data_dir.clone(),
+            sqlite_synchronous: self.sqlite_synchronous,
+        }
+    }
+}
+
+/// Where an admin command finds the data: the same flags as `concord serve`'s, and whether
+/// it may create the database.
+///
+/// `concord serve` creates the database on its first start; an admin command does not, unless
+/// told to with `--init`: run from the wrong directory, or without the server's
+/// `--data-dir`, it would otherwise start a new, empty database beside the real one and
+/// change that instead, silently.
+#[derive(Debug, Clone, Args)]
+pub struct AdminStorage {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Create the database when the data directory has none yet (as `concord serve` does on
+    /// its first start). Without it, a command on a directory with no database refuses.
+    #[arg(long)]
+    pub init: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -491,7 +530,9 @@ pub struct TicketArgs {
     /// How long the ticket may be used to connect, in seconds.
     #[arg(long, default_value_t = 300)]
     pub ttl_secs: u64,
-    #[arg(long, env = "CONCORD_DATA_DIR", default_value = "./data")]
+    /// The server's data directory, whose ticket secret signs the ticket (unless
+    /// `--ticket-secret` is given): the same flag and default as `concord serve`'s.
+    #[arg(long, env = DATA_DIR_ENV, default_value = DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
     #[arg(long, env = "CONCORD_TICKET_SECRET", hide_env_values = true)]
     pub ticket_secret: Option<String>,

@@ -55,7 +55,7 @@ use tokio_util::task::TaskTracker;
 use crate::auth::{Identity, TicketKey};
 use crate::clock::Clock;
 use crate::config::{ConnectionArgs, ServeArgs, StorageArgs};
-use crate::db::{AuditEvent, Db, DbConfig, DocLog};
+use crate::db::{AuditEvent, Db, DocLog};
 use crate::domain::calendar::YearCalendar;
 use crate::jobs::{Mailer, Senders, Worker};
 use crate::keyring::Keyring;
@@ -347,12 +347,9 @@ async fn load_shipped_calendar(db: &Db, clock: &Clock) {
 
 /// Opens the configured database and runs its migrations.
 pub async fn connect(storage: &StorageArgs) -> anyhow::Result<Db> {
-    let config = DbConfig {
-        url: storage.database_url.clone(),
-        data_dir: storage.data_dir.clone(),
-        sqlite_synchronous: storage.sqlite_synchronous,
-    };
-    Db::connect(&config).await.context("opening the database")
+    Db::connect(&storage.db_config())
+        .await
+        .context("opening the database")
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

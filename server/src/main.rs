@@ -29,42 +29,42 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(AdminCommand::CreateOperator(args)) => {
-            let db = server::connect(&args.storage).await?;
+            let db = admin::open(&args.storage).await?;
             let out = admin::create_operator(&db, &args).await;
             db.close().await;
             print!("{}", out?);
             Ok(())
         }
         Command::Admin(AdminCommand::ResetPassword(args)) => {
-            let db = server::connect(&args.storage).await?;
+            let db = admin::open(&args.storage).await?;
             let out = admin::reset_password(&db, &args).await;
             db.close().await;
             print!("{}", out?);
             Ok(())
         }
         Command::Admin(AdminCommand::Import(args)) => {
-            let db = server::connect(&args.storage).await?;
+            let db = admin::open(&args.storage).await?;
             let out = admin::import(&db, &args).await;
             db.close().await;
             print!("{}", out?);
             Ok(())
         }
         Command::Admin(AdminCommand::Regions(storage)) => {
-            let db = server::connect(&storage).await?;
+            let db = admin::open(&storage).await?;
             let out = admin::regions(&db).await;
             db.close().await;
             print!("{}", out?);
             Ok(())
         }
         Command::Admin(AdminCommand::AnnualReport(args)) => {
-            let db = server::connect(&args.storage).await?;
+            let db = admin::open(&args.storage).await?;
             let out = admin::annual_report(&db, &args).await;
             db.close().await;
             print!("{}", out?);
             Ok(())
         }
         Command::Admin(AdminCommand::CalendarLoad(args)) => {
-            let db = server::connect(&args.storage).await?;
+            let db = admin::open(&args.storage).await?;
             let out = admin::calendar_load(&db, &args).await;
             db.close().await;
             print!("{}", out?);
@@ -91,7 +91,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(AdminCommand::AuditVerify(storage)) => {
-            let db = server::connect(&storage).await?;
+            let db = admin::open(&storage).await?;
             let result = admin::audit_verify(&db).await;
             db.close().await;
             let (intact, text) = result?;

@@ -33,7 +33,7 @@ fn admin(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn text(output: &Output) -> String {
+pub(crate) fn text(output: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -75,6 +75,7 @@ async fn a_new_deployment_is_set_up_from_the_shell_and_the_operator_can_sign_in(
         dir.path(),
         &[
             "create-operator",
+            "--init",
             "--username",
             "admin",
             "--name",
@@ -106,7 +107,10 @@ async fn a_new_deployment_is_set_up_from_the_shell_and_the_operator_can_sign_in(
         .to_owned();
     assert!(imported.status.success(), "{}", text(&imported));
     assert!(
-        text(&imported).contains("imported 3 region(s), 3 organization(s), 2 user(s)"),
+        text(&imported)
+            .contains("regions.csv: 新增 3，变更 0，未变 0 / 3 added, 0 changed, 0 unchanged")
+            && text(&imported).contains("orgs.csv: 新增 3，变更 0，未变 0 / 3 added")
+            && text(&imported).contains("users.csv: 新增 2，变更 0，未变 0 / 2 added"),
         "{}",
         text(&imported)
     );
@@ -149,6 +153,7 @@ fn an_import_with_one_bad_line_stores_nothing_and_names_the_line() {
         dir.path(),
         &[
             "import",
+            "--init",
             "--regions",
             &file("regions.csv"),
             "--orgs",
@@ -172,6 +177,7 @@ fn a_reset_password_read_from_stdin_must_be_long_enough() {
         dir.path(),
         &[
             "create-operator",
+            "--init",
             "--username",
             "admin",
             "--name",
@@ -219,6 +225,7 @@ fn an_imported_person_gets_a_first_password_from_reset_password() {
         dir.path(),
         &[
             "import",
+            "--init",
             "--regions",
             &file("regions.csv"),
             "--orgs",

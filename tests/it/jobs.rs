@@ -384,7 +384,7 @@ async fn concord_admin_calendar_load_replaces_a_year_from_a_file() {
     std::fs::write(&file, YEAR_2027).unwrap();
     let data_dir = tempfile::tempdir().unwrap();
     let output = std::process::Command::new(crate::support::server::concord_binary())
-        .args(["admin", "calendar-load"])
+        .args(["admin", "calendar-load", "--init"])
         .arg(&file)
         .arg("--data-dir")
         .arg(data_dir.path())

@@ -9,6 +9,7 @@ mod connections;
 mod crash;
 mod docs;
 mod email;
+mod first_hour;
 mod hostile;
 mod identity;
 mod identity_bad_input;

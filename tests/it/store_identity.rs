@@ -159,6 +159,11 @@ conformance!(
     concurrent_audit_appends_keep_one_unbroken_chain,
     a_directory_import_stores_regions_organizations_and_users,
     a_directory_import_is_all_or_nothing_and_names_the_bad_item,
+    a_directory_import_run_again_changes_nothing_and_audits_nothing,
+    a_directory_import_updates_what_differs_and_audits_only_that,
+    a_directory_import_preview_stores_and_audits_nothing,
+    a_directory_import_names_the_source_line_of_a_refused_item,
+    a_directory_import_does_not_move_a_person_to_another_body,
 );
 
 // ---- regions ----
@@ -1429,6 +1434,7 @@ async fn every_change_writes_its_audit_row_in_order(h: Harness) {
     db.audit(&event("login_failed")).await.unwrap();
     db.import_directory(
         &DirectoryImport {
+            sources: Default::default(),
             regions: vec![new_region("350000", Level::Province, None)],
             orgs: vec![],
             users: vec![],
@@ -1708,6 +1714,7 @@ async fn a_directory_import_stores_regions_organizations_and_users(h: Harness) {
         .await
         .unwrap();
     let import = DirectoryImport {
+        sources: Default::default(),
         regions: vec![
             new_region("330100", Level::City, Some("330000")),
             new_region("330102", Level::County, Some("330100")),
@@ -1727,7 +1734,14 @@ async fn a_directory_import_stores_regions_organizations_and_users(h: Harness) {
             .await
             .unwrap();
 
-    assert_eq!((report.regions, report.orgs, report.users), (2, 2, 1));
+    assert_eq!(
+        (
+            report.regions.added.len(),
+            report.orgs.added.len(),
+            report.users.added.len()
+        ),
+        (2, 2, 1)
+    );
     let county = h.db.region(&region_code("330102")).await.unwrap().unwrap();
     assert_eq!(county.path, path("/330000/330100/330102/"));
     let city_dept =
@@ -1761,6 +1775,7 @@ async fn a_directory_import_is_all_or_nothing_and_names_the_bad_item(h: Harness)
     let cases: Vec<(DirectoryImport, &str)> = vec![
         (
             DirectoryImport {
+                sources: Default::default(),
                 regions: regions.clone(),
                 orgs: vec![
                     import_org("GOOD", "330100", None),
@@ -1772,6 +1787,7 @@ async fn a_directory_import_is_all_or_nothing_and_names_the_bad_item(h: Harness)
         ),
         (
             DirectoryImport {
+                sources: Default::default(),
                 regions: vec![
                     regions[0].clone(),
                     new_region("330101", Level::Province, Some("330000")),
@@ -1783,6 +1799,7 @@ async fn a_directory_import_is_all_or_nothing_and_names_the_bad_item(h: Harness)
         ),
         (
             DirectoryImport {
+                sources: Default::default(),
                 regions: regions.clone(),
                 orgs: vec![import_org("GOOD", "330100", None)],
                 users: vec![
@@ -1800,6 +1817,7 @@ async fn a_directory_import_is_all_or_nothing_and_names_the_bad_item(h: Harness)
         ),
         (
             DirectoryImport {
+                sources: Default::default(),
                 regions: regions.clone(),
                 orgs: vec![
                     import_org("SAME", "330100", None),
@@ -1807,10 +1825,11 @@ async fn a_directory_import_is_all_or_nothing_and_names_the_bad_item(h: Harness)
                 ],
                 users: vec![],
             },
-            "organization 2 (code SAME): an organization with this code already exists",
+            "organization 2 (code SAME): the organization SAME appears twice in this import",
         ),
         (
             DirectoryImport {
+                sources: Default::default(),
                 regions: regions.clone(),
                 orgs: vec![import_org("GOOD", "990000", None)],
                 users: vec![],
@@ -1833,6 +1852,159 @@ async fn a_directory_import_is_all_or_nothing_and_names_the_bad_item(h: Harness)
         assert!(h.db.orgs().await.unwrap().is_empty(), "after {expected}");
         assert!(h.audit_actions().await.is_empty(), "after {expected}");
     }
+}
+
+/// The directory the idempotence tests import, again and again.
+fn small_directory() -> DirectoryImport {
+    DirectoryImport {
+        regions: vec![
+            new_region("330000", Level::Province, None),
+            new_region("330100", Level::City, Some("330000")),
+        ],
+        orgs: vec![
+            import_org("CITY", "330100", None),
+            import_org("UNIT", "330100", Some("CITY")),
+        ],
+        users: vec![ImportUser {
+            user: new_user(None, Some("jin"), None),
+            org_code: org_code("UNIT"),
+        }],
+        sources: Default::default(),
+    }
+}
+
+async fn a_directory_import_run_again_changes_nothing_and_audits_nothing(h: Harness) {
+    let import = small_directory();
+    h.db.import_directory(&import, &event("directory_imported"))
+        .await
+        .unwrap();
+    let audited = h.audit_actions().await;
+
+    let again =
+        h.db.import_directory(&import, &event("directory_imported"))
+            .await
+            .unwrap();
+
+    assert!(!again.changes_anything(), "{again:?}");
+    assert_eq!(
+        (
+            again.regions.unchanged,
+            again.orgs.unchanged,
+            again.users.unchanged
+        ),
+        (2, 2, 1)
+    );
+    assert_eq!(
+        h.audit_actions().await,
+        audited,
+        "no audit row for no change"
+    );
+    assert_eq!(h.db.regions().await.unwrap().len(), 2);
+    assert_eq!(h.db.orgs().await.unwrap().len(), 2);
+}
+
+async fn a_directory_import_updates_what_differs_and_audits_only_that(h: Harness) {
+    h.db.import_directory(&small_directory(), &event("directory_imported"))
+        .await
+        .unwrap();
+    let mut import = small_directory();
+    import.regions[1].name_zh = name("杭州市");
+    import.orgs[1].org.kind = OrgKind::PublicSecurity;
+    import.users[0].user.org_role = OrgRole::Admin;
+    import.users.push(ImportUser {
+        user: new_user(None, Some("later"), None),
+        org_code: org_code("UNIT"),
+    });
+
+    let report =
+        h.db.import_directory(&import, &event("directory_imported"))
+            .await
+            .unwrap();
+
+    assert_eq!(report.regions.changed.len(), 1);
+    assert_eq!(report.regions.changed[0].key, "330100");
+    assert_eq!(report.regions.changed[0].fields[0].field, "name_zh");
+    assert_eq!(report.regions.unchanged, 1);
+    assert_eq!(report.orgs.changed[0].key, "UNIT");
+    assert_eq!(report.orgs.changed[0].fields[0].field, "kind");
+    assert_eq!(report.users.changed[0].fields[0].field, "org_role");
+    assert_eq!(report.users.added, ["later"]);
+    let city = h.db.region(&region_code("330100")).await.unwrap().unwrap();
+    assert_eq!(city.name_zh, name("杭州市"));
+    let unit = h.db.org_by_code(&org_code("UNIT")).await.unwrap().unwrap();
+    assert_eq!(unit.kind, OrgKind::PublicSecurity);
+    let jin =
+        h.db.user_by_username(&username("jin"))
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(jin.org_role, OrgRole::Admin);
+    let rows = h.db.audit_rows(None, None, 10).await.unwrap();
+    let newest = &rows[0];
+    assert_eq!(newest.action, "directory_imported");
+    let detail = newest.detail.to_string();
+    assert!(
+        detail.contains("330100") && detail.contains("later"),
+        "{detail}"
+    );
+    assert!(
+        !detail.contains("330000") && !detail.contains("CITY"),
+        "unchanged records are not in the audit row: {detail}"
+    );
+}
+
+async fn a_directory_import_preview_stores_and_audits_nothing(h: Harness) {
+    let report =
+        h.db.preview_directory_import(&small_directory(), T0)
+            .await
+            .unwrap();
+
+    assert_eq!(report.regions.added, ["330000", "330100"]);
+    assert_eq!(report.users.added, ["jin"]);
+    assert!(h.db.regions().await.unwrap().is_empty());
+    assert!(h.db.orgs().await.unwrap().is_empty());
+    assert!(h.audit_actions().await.is_empty());
+}
+
+async fn a_directory_import_names_the_source_line_of_a_refused_item(h: Harness) {
+    let mut import = small_directory();
+    import.regions[1].parent = Some(region_code("330900"));
+    import.sources.regions = vec!["regions.csv line 2".into(), "regions.csv line 3".into()];
+
+    let message = rule_message(
+        h.db.import_directory(&import, &event("directory_imported"))
+            .await,
+    );
+
+    assert!(
+        message.starts_with("regions.csv line 3 (code 330100): "),
+        "{message}"
+    );
+    assert!(message.contains("330900"), "{message}");
+    assert!(h.db.regions().await.unwrap().is_empty());
+}
+
+async fn a_directory_import_does_not_move_a_person_to_another_body(h: Harness) {
+    h.db.import_directory(&small_directory(), &event("directory_imported"))
+        .await
+        .unwrap();
+    let mut import = small_directory();
+    import.users[0].org_code = org_code("CITY");
+
+    let message = rule_message(
+        h.db.import_directory(&import, &event("directory_imported"))
+            .await,
+    );
+
+    assert!(message.contains("UNIT"), "{message}");
+    assert!(message.contains("does not move people"), "{message}");
+    let jin =
+        h.db.user_by_username(&username("jin"))
+            .await
+            .unwrap()
+            .unwrap();
+    let unit = h.db.org_by_code(&org_code("UNIT")).await.unwrap().unwrap();
+    assert_eq!(jin.org_id, Some(unit.id));
 }
 
 // ---- helpers ----

@@ -11,7 +11,8 @@ data=${2:?data directory}
 here=$(cd "$(dirname "$0")" && pwd)
 password=${E2E_PASSWORD:-correct horse battery staple}
 mkdir -p "$data"
-"$bin" admin import --data-dir "$data" \
+# --init: the directory is new; every later command finds the database it made.
+"$bin" admin import --init --data-dir "$data" \
   --regions "$here/seed/regions.csv" --orgs "$here/seed/orgs.csv" --users "$here/seed/users.csv" >/dev/null
 for user in $(tail -n +2 "$here/seed/users.csv" | cut -d, -f2); do
   printf '%s\n' "$password" | "$bin" admin reset-password "$user" --password-stdin --data-dir "$data" >/dev/null

@@ -14,6 +14,18 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+// The Node the client's packages are pinned for (package.json: none of them asks for more;
+// a newer one is fine). An older one fails to build in confusing ways, so say it plainly.
+const NODE_MAJOR = 20
+const major = Number(process.versions.node.split('.')[0])
+if (major < NODE_MAJOR) {
+  console.error(
+    `web client: 需要 Node.js ${NODE_MAJOR} 或更新版本，当前为 ${process.versions.node}。\n` +
+      `web client: needs Node.js ${NODE_MAJOR} or newer; this is ${process.versions.node}.`,
+  )
+  process.exit(1)
+}
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const stampFile = join(root, 'dist', '.source-hash')
 const SOURCES = ['src', 'public', 'index.html', 'package.json', 'package-lock.json', 'vite.config.ts', 'tsconfig.json']

@@ -43,7 +43,7 @@ impl std::fmt::Debug for TicketKey {
     }
 }
 
-const SECRET_FILE: &str = "ticket-secret";
+pub const SECRET_FILE: &str = "ticket-secret";
 
 impl TicketKey {
     /// Uses `given` if set (at least 32 bytes), else the secret in `data_dir`, creating it on

@@ -138,6 +138,35 @@ macro_rules! in_transaction {
     };
 }
 
+/// Runs `body` like [`in_transaction!`] and then rolls it back whatever it did: a preview
+/// (a dry run) that checks every rule exactly as the real write would, and stores nothing.
+macro_rules! in_rolled_back_transaction {
+    ($db:expr, |$conn:ident| $body:expr) => {
+        match &$db.engine {
+            $crate::db::handle::Engine::Sqlite { writer, .. } => {
+                let mut transaction = writer.begin_with("begin immediate").await?;
+                let outcome: Result<_, $crate::db::DbError> = async {
+                    let $conn: &mut ::sqlx::SqliteConnection = &mut *transaction;
+                    $body
+                }
+                .await;
+                transaction.rollback().await?;
+                outcome
+            }
+            $crate::db::handle::Engine::Postgres(pool) => {
+                let mut transaction = pool.begin().await?;
+                let outcome: Result<_, $crate::db::DbError> = async {
+                    let $conn: &mut ::sqlx::PgConnection = &mut *transaction;
+                    $body
+                }
+                .await;
+                transaction.rollback().await?;
+                outcome
+            }
+        }
+    };
+}
+
 /// Implements a private query trait for both engines' connections from one body of methods.
 macro_rules! impl_for_both_engines {
     ($trait:ident { $($methods:tt)* }) => {
@@ -146,7 +175,7 @@ macro_rules! impl_for_both_engines {
     };
 }
 
-pub(crate) use {impl_for_both_engines, in_transaction, on_reader};
+pub(crate) use {impl_for_both_engines, in_rolled_back_transaction, in_transaction, on_reader};
 
 /// Keys of the PostgreSQL transaction advisory locks taken by identity writes. They must
 /// differ from each other and from the document log's commit lock (`…6401`).

@@ -110,6 +110,32 @@ pub(super) trait DirectoryQueries {
 
     /// Whether `ancestor` is `org_id` itself or one of the organizations above it.
     async fn is_org_ancestor(&mut self, ancestor: &str, org_id: &str) -> Result<bool, DbError>;
+
+    /// Sets a region's Chinese and English names; `false` when there is no such region.
+    async fn set_region_names(
+        &mut self,
+        code: &RegionCode,
+        name_zh: &Name,
+        name_en: Option<&Name>,
+    ) -> Result<bool, DbError>;
+
+    /// Moves `region` (and everything below it) under `new_parent`, or to the top, after
+    /// checking the move (no cycle, the parent at a higher level); rewrites the subtree's
+    /// paths.
+    async fn relocate_region(
+        &mut self,
+        region: &Region,
+        new_parent: Option<&RegionCode>,
+    ) -> Result<Region, DbError>;
+
+    /// Applies `patch` to the stored organization `current`, after checking a new region
+    /// exists and a new parent exists and makes no cycle.
+    async fn change_org(
+        &mut self,
+        current: &Org,
+        patch: &OrgPatch,
+        at: i64,
+    ) -> Result<Org, DbError>;
 }
 
 impl_for_both_engines!(DirectoryQueries {
@@ -220,6 +246,127 @@ impl_for_both_engines!(DirectoryQueries {
         .await?;
         Ok(found)
     }
+
+    async fn set_region_names(
+        &mut self,
+        code: &RegionCode,
+        name_zh: &Name,
+        name_en: Option<&Name>,
+    ) -> Result<bool, DbError> {
+        let renamed = sqlx::query("update regions set name_zh = $1, name_en = $2 where code = $3")
+            .bind(name_zh.as_str())
+            .bind(name_en.map(Name::as_str))
+            .bind(code.as_str())
+            .execute(&mut *self)
+            .await?
+            .rows_affected();
+        Ok(renamed > 0)
+    }
+
+    async fn relocate_region(
+        &mut self,
+        region: &Region,
+        new_parent: Option<&RegionCode>,
+    ) -> Result<Region, DbError> {
+        let code = &region.code;
+        let new_path = match new_parent {
+            None => RegionPath::root(code),
+            Some(parent_code) => {
+                let parent = self
+                    .region_by_code(parent_code.as_str())
+                    .await?
+                    .ok_or_else(|| {
+                        rule(format!(
+                            "the new parent region {parent_code} does not exist"
+                        ))
+                    })?;
+                if region.path.covers(&parent.path) {
+                    return Err(rule(format!(
+                        "moving region {code} under region {parent_code} would make a \
+                         cycle: {parent_code} is {code} itself or lies below it"
+                    )));
+                }
+                check_level(code, region.level, &parent)?;
+                parent.path.child(code)
+            }
+        };
+        // Every path in the subtree starts with the old path; swap that prefix for the new
+        // one. No new path can collide with a stored one: each ends with its own code.
+        let (low, high) = subtree_range(&region.path);
+        let keep_from = i32::try_from(region.path.0.len() + 1)
+            .map_err(|_| rule("the region path is too long"))?;
+        sqlx::query(
+            "update regions set path = $1 || substr(path, $2)
+             where path >= $3 and path < $4",
+        )
+        .bind(&new_path.0)
+        .bind(keep_from)
+        .bind(&low)
+        .bind(&high)
+        .execute(&mut *self)
+        .await?;
+        sqlx::query("update regions set parent_code = $1 where code = $2")
+            .bind(new_parent.map(RegionCode::as_str))
+            .bind(code.as_str())
+            .execute(&mut *self)
+            .await?;
+        Ok(Region {
+            parent: new_parent.cloned(),
+            path: new_path,
+            ..region.clone()
+        })
+    }
+
+    async fn change_org(
+        &mut self,
+        current: &Org,
+        patch: &OrgPatch,
+        at: i64,
+    ) -> Result<Org, DbError> {
+        let id = current.id.as_str();
+        if let Some(region) = &patch.region {
+            if self.region_by_code(region.as_str()).await?.is_none() {
+                return Err(rule(format!("region {region} does not exist")));
+            }
+        }
+        if let Some(Some(parent_id)) = &patch.parent_id {
+            let parent = self.org_by_id(parent_id).await?.ok_or_else(|| {
+                rule(format!(
+                    "the parent organization {parent_id} does not exist"
+                ))
+            })?;
+            if self.is_org_ancestor(id, parent_id).await? {
+                return Err(rule(format!(
+                    "placing organization {} under {} would make a cycle: {} is {} itself \
+                     or lies below it",
+                    current.code, parent.code, parent.code, current.code
+                )));
+            }
+        }
+        let name_zh = patch.name_zh.as_ref().unwrap_or(&current.name_zh);
+        let name_en = patch.name_en.as_ref().unwrap_or(&current.name_en);
+        let kind = patch.kind.unwrap_or(current.kind);
+        let region = patch.region.as_ref().unwrap_or(&current.region);
+        let parent_id = patch.parent_id.as_ref().unwrap_or(&current.parent_id);
+        sqlx::query(
+            "update organizations
+             set name_zh = $1, name_en = $2, kind = $3, region_code = $4, parent_id = $5,
+                 updated_at = $6
+             where id = $7",
+        )
+        .bind(name_zh.as_str())
+        .bind(name_en.as_ref().map(Name::as_str))
+        .bind(kind.as_str())
+        .bind(region.as_str())
+        .bind(parent_id.as_deref())
+        .bind(at)
+        .bind(id)
+        .execute(&mut *self)
+        .await?;
+        self.org_by_id(id)
+            .await?
+            .ok_or_else(|| not_found(format!("no organization with id {id}")))
+    }
 });
 
 /// Refuses a region at the same level as its parent or above it.
@@ -279,53 +426,9 @@ impl Db {
                 .region_by_code(code.as_str())
                 .await?
                 .ok_or_else(|| not_found(format!("no region with code {code}")))?;
-            let new_path = match new_parent {
-                None => RegionPath::root(code),
-                Some(parent_code) => {
-                    let parent = conn
-                        .region_by_code(parent_code.as_str())
-                        .await?
-                        .ok_or_else(|| {
-                            rule(format!(
-                                "the new parent region {parent_code} does not exist"
-                            ))
-                        })?;
-                    if region.path.covers(&parent.path) {
-                        return Err(rule(format!(
-                            "moving region {code} under region {parent_code} would make a \
-                             cycle: {parent_code} is {code} itself or lies below it"
-                        )));
-                    }
-                    check_level(code, region.level, &parent)?;
-                    parent.path.child(code)
-                }
-            };
-            // Every path in the subtree starts with the old path; swap that prefix for the new
-            // one. No new path can collide with a stored one: each ends with its own code.
-            let (low, high) = subtree_range(&region.path);
-            let keep_from = i32::try_from(region.path.0.len() + 1)
-                .map_err(|_| rule("the region path is too long"))?;
-            sqlx::query(
-                "update regions set path = $1 || substr(path, $2)
-                 where path >= $3 and path < $4",
-            )
-            .bind(&new_path.0)
-            .bind(keep_from)
-            .bind(&low)
-            .bind(&high)
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query("update regions set parent_code = $1 where code = $2")
-                .bind(new_parent.map(RegionCode::as_str))
-                .bind(code.as_str())
-                .execute(&mut *conn)
-                .await?;
+            let moved = conn.relocate_region(&region, new_parent).await?;
             conn.append_audit(event).await?;
-            Ok(Region {
-                parent: new_parent.cloned(),
-                path: new_path,
-                ..region
-            })
+            Ok(moved)
         })
     }
 
@@ -338,15 +441,10 @@ impl Db {
         event: &AuditEvent,
     ) -> Result<(), DbError> {
         in_transaction!(self, |conn| {
-            let renamed =
-                sqlx::query("update regions set name_zh = $1, name_en = $2 where code = $3")
-                    .bind(name_zh.as_str())
-                    .bind(name_en.as_ref().map(Name::as_str))
-                    .bind(code.as_str())
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected();
-            if renamed == 0 {
+            if !conn
+                .set_region_names(code, &name_zh, name_en.as_ref())
+                .await?
+            {
                 return Err(not_found(format!("no region with code {code}")));
             }
             conn.append_audit(event).await?;
@@ -396,49 +494,7 @@ impl Db {
                 .org_by_id(id)
                 .await?
                 .ok_or_else(|| not_found(format!("no organization with id {id}")))?;
-            if let Some(region) = &patch.region {
-                if conn.region_by_code(region.as_str()).await?.is_none() {
-                    return Err(rule(format!("region {region} does not exist")));
-                }
-            }
-            if let Some(Some(parent_id)) = &patch.parent_id {
-                let parent = conn.org_by_id(parent_id).await?.ok_or_else(|| {
-                    rule(format!(
-                        "the parent organization {parent_id} does not exist"
-                    ))
-                })?;
-                if conn.is_org_ancestor(id, parent_id).await? {
-                    return Err(rule(format!(
-                        "placing organization {} under {} would make a cycle: {} is {} itself \
-                         or lies below it",
-                        current.code, parent.code, parent.code, current.code
-                    )));
-                }
-            }
-            let name_zh = patch.name_zh.as_ref().unwrap_or(&current.name_zh);
-            let name_en = patch.name_en.as_ref().unwrap_or(&current.name_en);
-            let kind = patch.kind.unwrap_or(current.kind);
-            let region = patch.region.as_ref().unwrap_or(&current.region);
-            let parent_id = patch.parent_id.as_ref().unwrap_or(&current.parent_id);
-            sqlx::query(
-                "update organizations
-                 set name_zh = $1, name_en = $2, kind = $3, region_code = $4, parent_id = $5,
-                     updated_at = $6
-                 where id = $7",
-            )
-            .bind(name_zh.as_str())
-            .bind(name_en.as_ref().map(Name::as_str))
-            .bind(kind.as_str())
-            .bind(region.as_str())
-            .bind(parent_id.as_deref())
-            .bind(event.at)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-            let org = conn
-                .org_by_id(id)
-                .await?
-                .ok_or_else(|| not_found(format!("no organization with id {id}")))?;
+            let org = conn.change_org(&current, patch, event.at).await?;
             conn.append_audit(event).await?;
             Ok(org)
         })

@@ -7,10 +7,11 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use sqlx::Connection;
 
 use super::sqlite_log::{SqliteLogWriter, SqliteSync, SQLITE_BUSY_TIMEOUT};
 use super::DbError;
@@ -112,6 +113,33 @@ impl Db {
                 let options = SqliteConnectOptions::new().filename(path);
                 Self::connect_sqlite(options, config.sqlite_synchronous).await
             }
+        }
+    }
+
+    /// Whether `config` names a database that already holds concord's schema (migrated at
+    /// least once), found without creating or changing anything: for SQLite, whether its file
+    /// exists; for PostgreSQL, whether the database has the migrations table. An admin command
+    /// asks this before [`Db::connect`], which would create one.
+    pub async fn exists(config: &DbConfig) -> Result<bool, DbError> {
+        match config.url.as_deref() {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                let options = PgConnectOptions::from_str(url)?;
+                let mut conn = PgConnection::connect_with(&options).await?;
+                let found: bool =
+                    sqlx::query_scalar("select to_regclass('_sqlx_migrations') is not null")
+                        .fetch_one(&mut conn)
+                        .await?;
+                let _ = conn.close().await;
+                Ok(found)
+            }
+            Some(url) if url.starts_with("sqlite:") => {
+                let options = SqliteConnectOptions::from_str(url)?;
+                Ok(options.get_filename().exists())
+            }
+            Some(_) => Err(DbError::Config(sqlx::Error::Configuration(
+                "a database url starts with postgres://, postgresql:// or sqlite:".into(),
+            ))),
+            None => Ok(config.data_dir.join(SQLITE_FILE_NAME).exists()),
         }
     }
 

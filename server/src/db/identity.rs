@@ -416,7 +416,9 @@ impl fmt::Debug for OidcLogin {
     }
 }
 
-/// A whole directory to load at once (`concord admin import`).
+/// A whole directory to load at once (`concord admin import`): each item added if its key
+/// (a region's or an organization's code, a person's user name) is new, brought in line with
+/// the item if it exists and differs, left alone if it exists as given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirectoryImport {
     /// In order: a region's parent is an existing region or one earlier in this list.
@@ -424,6 +426,17 @@ pub struct DirectoryImport {
     /// In order: a parent is an existing organization or one earlier in this list.
     pub orgs: Vec<ImportOrg>,
     pub users: Vec<ImportUser>,
+    /// Where each item came from, for the refusals that name it.
+    pub sources: ImportSources,
+}
+
+/// Where the items of an import came from (`regions.csv line 3`), by kind, in the order of
+/// the items. An item without one is named by its place in its list (`region 2`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSources {
+    pub regions: Vec<String>,
+    pub orgs: Vec<String>,
+    pub users: Vec<String>,
 }
 
 /// An organization in an import, whose parent is named by code (the ids do not exist yet).
@@ -442,12 +455,49 @@ pub struct ImportUser {
     pub org_code: OrgCode,
 }
 
-/// How many of each were created by an import.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What an import did, or previewed would do, by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
-    pub regions: usize,
-    pub orgs: usize,
-    pub users: usize,
+    pub regions: KindReport,
+    pub orgs: KindReport,
+    pub users: KindReport,
+}
+
+impl ImportReport {
+    /// Whether the import added or changed anything at all.
+    pub fn changes_anything(&self) -> bool {
+        [&self.regions, &self.orgs, &self.users]
+            .iter()
+            .any(|kind| !kind.added.is_empty() || !kind.changed.is_empty())
+    }
+}
+
+/// What an import did to the items of one kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct KindReport {
+    /// The keys (codes, user names) of the records added.
+    pub added: Vec<String>,
+    /// The records that existed and differed from the import, with what changed.
+    pub changed: Vec<ItemChange>,
+    /// How many records existed exactly as the import gave them.
+    pub unchanged: usize,
+}
+
+/// One existing record an import changed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ItemChange {
+    /// Its code or user name.
+    pub key: String,
+    pub fields: Vec<FieldChange>,
+}
+
+/// One field of a changed record: its value before and after (`null`: empty). Parents and
+/// organizations are named by code.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldChange {
+    pub field: &'static str,
+    pub from: Option<String>,
+    pub to: Option<String>,
 }
 
 fn redacted(secret: &Option<String>) -> Option<&'static str> {

@@ -2,18 +2,33 @@
 //! in one transaction or nothing (`concord admin import`).
 //!
 //! Its own module because it writes both the directory (`directory.rs`) and users
-//! (`users.rs`), which otherwise know nothing of each other. It must never update an existing
-//! record: an import only adds.
+//! (`users.rs`), which otherwise know nothing of each other.
+//!
+//! An import is idempotent: each item is keyed by its code (a person by user name); a new key
+//! is added, an existing record that differs is brought in line with the item (with the same
+//! checks as the API's changes), and one that is already as given is left alone. Running the
+//! same files again changes nothing and writes no audit row. An import never removes anything
+//! and never moves a person to another body.
+
+use std::collections::HashSet;
+
+use serde_json::{json, Value};
 
 use super::audit::AuditQueries;
-use super::common::{in_transaction, lock_keys, rule, Exclusive};
+use super::common::{
+    impl_for_both_engines, in_rolled_back_transaction, in_transaction, lock_keys, rule, Exclusive,
+};
 use super::directory::DirectoryQueries;
-use super::identity::{AuditEvent, DirectoryImport, ImportReport, NewOrg};
+use super::identity::{
+    AuditEvent, DirectoryImport, FieldChange, ImportReport, ItemChange, KindReport, NewOrg,
+    OrgPatch, UserPatch,
+};
 use super::users::UserQueries;
 use super::{Db, DbError};
+use crate::domain::org::Name;
 
 /// Turns a refusal of one import item into a refusal that names it, so the operator can find
-/// the line: `organization 3 (code X): parent Y not found`.
+/// the line: `orgs.csv line 3 (code X): parent Y not found`.
 fn about_item(item: &str, err: DbError) -> DbError {
     match err {
         DbError::Rule(message) | DbError::NotFound(message) => rule(format!("{item}: {message}")),
@@ -27,88 +42,344 @@ fn about_item(item: &str, err: DbError) -> DbError {
     }
 }
 
+/// How a refusal names item `i` of a kind: by where it came from if known
+/// (`regions.csv line 3 (code 330101)`), else by its place (`region 2 (code 330101)`).
+fn label(sources: &[String], noun: &str, i: usize, key: &str) -> String {
+    match sources.get(i) {
+        Some(source) => format!("{source} ({key})"),
+        None => format!("{noun} {} ({key})", i + 1),
+    }
+}
+
+/// Records a field whose stored value differs from the import's.
+fn compare(
+    fields: &mut Vec<FieldChange>,
+    field: &'static str,
+    from: Option<&str>,
+    to: Option<&str>,
+) {
+    if from != to {
+        fields.push(FieldChange {
+            field,
+            from: from.map(str::to_owned),
+            to: to.map(str::to_owned),
+        });
+    }
+}
+
+/// Counts an existing record as changed (with `fields`) or unchanged.
+fn tally(kind: &mut KindReport, key: &str, fields: Vec<FieldChange>) {
+    if fields.is_empty() {
+        kind.unchanged += 1;
+    } else {
+        kind.changed.push(ItemChange {
+            key: key.to_owned(),
+            fields,
+        });
+    }
+}
+
+/// The import's audit detail: what was added and what changed, kind by kind (kinds with
+/// neither left out), beside whatever the caller put in the event.
+fn audit_detail(base: &Value, report: &ImportReport) -> Value {
+    let mut detail = match base {
+        Value::Object(_) => base.clone(),
+        _ => json!({}),
+    };
+    for (name, kind) in [
+        ("regions", &report.regions),
+        ("orgs", &report.orgs),
+        ("users", &report.users),
+    ] {
+        if !kind.added.is_empty() || !kind.changed.is_empty() {
+            detail[name] = json!({ "added": kind.added, "changed": kind.changed });
+        }
+    }
+    detail
+}
+
+/// The import itself, on one connection inside the caller's transaction.
+trait ImportQueries {
+    /// Adds, changes or leaves each item in turn; the first refusal ends it (the caller's
+    /// transaction then stores nothing).
+    async fn apply_import(
+        &mut self,
+        import: &DirectoryImport,
+        at: i64,
+    ) -> Result<ImportReport, DbError>;
+}
+
+impl_for_both_engines!(ImportQueries {
+    async fn apply_import(
+        &mut self,
+        import: &DirectoryImport,
+        at: i64,
+    ) -> Result<ImportReport, DbError> {
+        self.exclusive(lock_keys::DIRECTORY).await?;
+        let sources = &import.sources;
+        let mut report = ImportReport::default();
+
+        let mut seen = HashSet::new();
+        for (i, region) in import.regions.iter().enumerate() {
+            let code = &region.code;
+            let item = label(&sources.regions, "region", i, &format!("code {code}"));
+            if !seen.insert(code.as_str()) {
+                return Err(rule(format!(
+                    "{item}: the region {code} appears twice in this import"
+                )));
+            }
+            let Some(stored) = self.region_by_code(code.as_str()).await? else {
+                self.insert_region(region)
+                    .await
+                    .map_err(|e| about_item(&item, e))?;
+                report.regions.added.push(code.to_string());
+                continue;
+            };
+            if stored.level != region.level {
+                return Err(rule(format!(
+                    "{item}: the region is stored at level {}, and an import does not change \
+                     a region's level",
+                    stored.level
+                )));
+            }
+            let mut fields = Vec::new();
+            compare(
+                &mut fields,
+                "name_zh",
+                Some(stored.name_zh.as_str()),
+                Some(region.name_zh.as_str()),
+            );
+            compare(
+                &mut fields,
+                "name_en",
+                stored.name_en.as_ref().map(Name::as_str),
+                region.name_en.as_ref().map(Name::as_str),
+            );
+            if !fields.is_empty() {
+                self.set_region_names(code, &region.name_zh, region.name_en.as_ref())
+                    .await?;
+            }
+            if stored.parent != region.parent {
+                self.relocate_region(&stored, region.parent.as_ref())
+                    .await
+                    .map_err(|e| about_item(&item, e))?;
+                compare(
+                    &mut fields,
+                    "parent",
+                    stored.parent.as_ref().map(|p| p.as_str()),
+                    region.parent.as_ref().map(|p| p.as_str()),
+                );
+            }
+            tally(&mut report.regions, code.as_str(), fields);
+        }
+
+        let mut seen = HashSet::new();
+        for (i, entry) in import.orgs.iter().enumerate() {
+            let org = &entry.org;
+            let code = &org.code;
+            let item = label(&sources.orgs, "organization", i, &format!("code {code}"));
+            if !seen.insert(code.as_str()) {
+                return Err(rule(format!(
+                    "{item}: the organization {code} appears twice in this import"
+                )));
+            }
+            let parent_id = match &entry.parent_code {
+                None => None,
+                Some(parent_code) => Some(
+                    self.org_by_code(parent_code.as_str())
+                        .await?
+                        .ok_or_else(|| rule(format!("{item}: parent {parent_code} not found")))?
+                        .id,
+                ),
+            };
+            let Some(stored) = self.org_by_code(code.as_str()).await? else {
+                let new = NewOrg {
+                    parent_id,
+                    ..org.clone()
+                };
+                self.insert_org(&new, at)
+                    .await
+                    .map_err(|e| about_item(&item, e))?;
+                report.orgs.added.push(code.to_string());
+                continue;
+            };
+            let stored_parent = match &stored.parent_id {
+                None => None,
+                Some(id) => self.org_by_id(id).await?.map(|p| p.code.to_string()),
+            };
+            let mut fields = Vec::new();
+            compare(
+                &mut fields,
+                "name_zh",
+                Some(stored.name_zh.as_str()),
+                Some(org.name_zh.as_str()),
+            );
+            compare(
+                &mut fields,
+                "name_en",
+                stored.name_en.as_ref().map(Name::as_str),
+                org.name_en.as_ref().map(Name::as_str),
+            );
+            compare(
+                &mut fields,
+                "kind",
+                Some(stored.kind.as_str()),
+                Some(org.kind.as_str()),
+            );
+            compare(
+                &mut fields,
+                "region",
+                Some(stored.region.as_str()),
+                Some(org.region.as_str()),
+            );
+            compare(
+                &mut fields,
+                "parent",
+                stored_parent.as_deref(),
+                entry.parent_code.as_ref().map(|p| p.as_str()),
+            );
+            if !fields.is_empty() {
+                let patch = OrgPatch {
+                    name_zh: Some(org.name_zh.clone()),
+                    name_en: Some(org.name_en.clone()),
+                    kind: Some(org.kind),
+                    region: Some(org.region.clone()),
+                    parent_id: Some(parent_id),
+                };
+                self.change_org(&stored, &patch, at)
+                    .await
+                    .map_err(|e| about_item(&item, e))?;
+            }
+            tally(&mut report.orgs, code.as_str(), fields);
+        }
+
+        let mut seen = HashSet::new();
+        for (i, entry) in import.users.iter().enumerate() {
+            let user = &entry.user;
+            let item = match &user.username {
+                Some(username) => label(&sources.users, "user", i, &format!("user name {username}")),
+                None => label(&sources.users, "user", i, user.display_name.as_str()),
+            };
+            let org = self
+                .org_by_code(entry.org_code.as_str())
+                .await?
+                .ok_or_else(|| {
+                    rule(format!("{item}: organization {} not found", entry.org_code))
+                })?;
+            let existing = match &user.username {
+                Some(username) => {
+                    if !seen.insert(username.as_str()) {
+                        return Err(rule(format!(
+                            "{item}: the user name {username} appears twice in this import"
+                        )));
+                    }
+                    self.user_id_by_username(username.as_str()).await?
+                }
+                // Without a user name there is no key to find the person by: always new.
+                None => None,
+            };
+            let Some(id) = existing else {
+                let mut new = user.clone();
+                new.org_id = Some(org.id);
+                let created = self
+                    .insert_user(&new, at)
+                    .await
+                    .map_err(|e| about_item(&item, e))?;
+                report.users.added.push(
+                    created
+                        .username
+                        .map(|u| u.to_string())
+                        .unwrap_or_else(|| created.display_name.to_string()),
+                );
+                continue;
+            };
+            let stored = self
+                .user_by_id(&id)
+                .await?
+                .ok_or_else(|| rule(format!("{item}: the user disappeared during the import")))?;
+            if stored.org_id.as_deref() != Some(org.id.as_str()) {
+                let body = match &stored.org_id {
+                    Some(org_id) => self
+                        .org_by_id(org_id)
+                        .await?
+                        .map(|o| format!("the organization {}", o.code))
+                        .unwrap_or_else(|| "another organization".into()),
+                    None => "no organization (an operator)".into(),
+                };
+                return Err(rule(format!(
+                    "{item}: this user name belongs to a person of {body}, and an import does \
+                     not move people between organizations"
+                )));
+            }
+            let key = stored
+                .username
+                .as_ref()
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            let mut fields = Vec::new();
+            compare(
+                &mut fields,
+                "display_name",
+                Some(stored.display_name.as_str()),
+                Some(user.display_name.as_str()),
+            );
+            compare(
+                &mut fields,
+                "org_role",
+                Some(stored.org_role.as_str()),
+                Some(user.org_role.as_str()),
+            );
+            if !fields.is_empty() {
+                let patch = UserPatch {
+                    display_name: Some(user.display_name.clone()),
+                    org_role: Some(user.org_role),
+                    disabled: None,
+                };
+                self.change_user(&stored, &patch, at)
+                    .await
+                    .map_err(|e| about_item(&item, e))?;
+            }
+            tally(&mut report.users, &key, fields);
+        }
+        Ok(report)
+    }
+});
+
 impl Db {
     /// Loads regions, then organizations, then users, in one transaction: all of it or, on
     /// the first refusal, none of it. A refusal is a [`DbError::Rule`] that names the item
-    /// (`organization 3 (code X): parent Y not found`, counting from 1 within its kind).
+    /// (`orgs.csv line 3 (code X): parent Y not found`, or by its place in its list when the
+    /// import has no sources).
     ///
-    /// Every item is new: an existing region, organization or user name is refused, not
-    /// updated. Regions and organizations may refer to earlier items of the import. The import
-    /// is one audit row, `event`.
+    /// New keys are added, existing records that differ are changed, the others left alone
+    /// (see the module). Regions and organizations may refer to earlier items of the import.
+    /// An import that adds or changes anything is one audit row, `event`, whose detail gains
+    /// what was added and changed; one that changes nothing writes no audit row.
     pub async fn import_directory(
         &self,
         import: &DirectoryImport,
         event: &AuditEvent,
     ) -> Result<ImportReport, DbError> {
         in_transaction!(self, |conn| {
-            conn.exclusive(lock_keys::DIRECTORY).await?;
-            for (i, region) in import.regions.iter().enumerate() {
-                let item = format!("region {} (code {})", i + 1, region.code);
-                if conn.region_by_code(region.code.as_str()).await?.is_some() {
-                    return Err(rule(format!(
-                        "{item}: a region with this code already exists"
-                    )));
-                }
-                conn.insert_region(region)
-                    .await
-                    .map_err(|e| about_item(&item, e))?;
-            }
-            for (i, entry) in import.orgs.iter().enumerate() {
-                let code = &entry.org.code;
-                let item = format!("organization {} (code {code})", i + 1);
-                if conn.org_by_code(code.as_str()).await?.is_some() {
-                    return Err(rule(format!(
-                        "{item}: an organization with this code already exists"
-                    )));
-                }
-                let parent_id = match &entry.parent_code {
-                    None => None,
-                    Some(parent_code) => Some(
-                        conn.org_by_code(parent_code.as_str())
-                            .await?
-                            .ok_or_else(|| rule(format!("{item}: parent {parent_code} not found")))?
-                            .id,
-                    ),
+            let report = conn.apply_import(import, event.at).await?;
+            if report.changes_anything() {
+                let event = AuditEvent {
+                    detail: audit_detail(&event.detail, &report),
+                    ..event.clone()
                 };
-                let new = NewOrg {
-                    parent_id,
-                    ..entry.org.clone()
-                };
-                conn.insert_org(&new, event.at)
-                    .await
-                    .map_err(|e| about_item(&item, e))?;
+                conn.append_audit(&event).await?;
             }
-            for (i, entry) in import.users.iter().enumerate() {
-                let user = &entry.user;
-                let item = match &user.username {
-                    Some(username) => format!("user {} (user name {username})", i + 1),
-                    None => format!("user {} ({})", i + 1, user.display_name),
-                };
-                let org = conn
-                    .org_by_code(entry.org_code.as_str())
-                    .await?
-                    .ok_or_else(|| {
-                        rule(format!("{item}: organization {} not found", entry.org_code))
-                    })?;
-                if let Some(username) = &user.username {
-                    if conn.user_id_by_username(username.as_str()).await?.is_some() {
-                        return Err(rule(format!(
-                            "{item}: a user with this user name already exists"
-                        )));
-                    }
-                }
-                let mut new = user.clone();
-                new.org_id = Some(org.id);
-                conn.insert_user(&new, event.at)
-                    .await
-                    .map_err(|e| about_item(&item, e))?;
-            }
-            conn.append_audit(event).await?;
-            Ok(ImportReport {
-                regions: import.regions.len(),
-                orgs: import.orgs.len(),
-                users: import.users.len(),
-            })
+            Ok(report)
         })
+    }
+
+    /// What [`Db::import_directory`] would do now, checked by the same rules in a transaction
+    /// that is then rolled back: nothing is stored, and nothing is audited.
+    pub async fn preview_directory_import(
+        &self,
+        import: &DirectoryImport,
+        at: i64,
+    ) -> Result<ImportReport, DbError> {
+        in_rolled_back_transaction!(self, |conn| conn.apply_import(import, at).await)
     }
 }

@@ -86,9 +86,10 @@ pub use error::DbError;
 pub use events::Event;
 pub use handle::{Db, DbConfig, SQLITE_FILE_NAME};
 pub use identity::{
-    ApiTokenRow, AuditCheck, AuditEvent, AuditRow, DirectoryImport, ImportOrg, ImportReport,
-    ImportUser, NewApiToken, NewOrg, NewRegion, NewSession, NewSpace, NewSpaceDoc, NewUser,
-    OidcLogin, Org, OrgPatch, PasswordRecord, Region, SessionRow, Space, SpaceDoc, User, UserPatch,
+    ApiTokenRow, AuditCheck, AuditEvent, AuditRow, DirectoryImport, FieldChange, ImportOrg,
+    ImportReport, ImportSources, ImportUser, ItemChange, KindReport, NewApiToken, NewOrg,
+    NewRegion, NewSession, NewSpace, NewSpaceDoc, NewUser, OidcLogin, Org, OrgPatch,
+    PasswordRecord, Region, SessionRow, Space, SpaceDoc, User, UserPatch,
 };
 pub use jobs::Job;
 pub use meetings::{

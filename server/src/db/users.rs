@@ -69,6 +69,14 @@ pub(super) trait UserQueries {
 
     /// Checks a new user's organization and inserts it.
     async fn insert_user(&mut self, new: &NewUser, at: i64) -> Result<User, DbError>;
+
+    /// Applies `patch` to the stored user `current`.
+    async fn change_user(
+        &mut self,
+        current: &User,
+        patch: &UserPatch,
+        at: i64,
+    ) -> Result<User, DbError>;
 }
 
 impl_for_both_engines!(UserQueries {
@@ -125,6 +133,32 @@ impl_for_both_engines!(UserQueries {
         .execute(&mut *self)
         .await?;
         self.user_by_id(&id)
+            .await?
+            .ok_or_else(|| not_found(format!("no user with id {id}")))
+    }
+
+    async fn change_user(
+        &mut self,
+        current: &User,
+        patch: &UserPatch,
+        at: i64,
+    ) -> Result<User, DbError> {
+        let id = current.id.as_str();
+        let display_name = patch.display_name.as_ref().unwrap_or(&current.display_name);
+        let org_role = patch.org_role.unwrap_or(current.org_role);
+        let disabled = patch.disabled.unwrap_or(current.disabled);
+        sqlx::query(
+            "update users set display_name = $1, org_role = $2, disabled = $3, updated_at = $4
+             where id = $5",
+        )
+        .bind(Name::as_str(display_name))
+        .bind(org_role.as_str())
+        .bind(disabled)
+        .bind(at)
+        .bind(id)
+        .execute(&mut *self)
+        .await?;
+        self.user_by_id(id)
             .await?
             .ok_or_else(|| not_found(format!("no user with id {id}")))
     }
@@ -205,24 +239,7 @@ impl Db {
                 .user_by_id(id)
                 .await?
                 .ok_or_else(|| not_found(format!("no user with id {id}")))?;
-            let display_name = patch.display_name.as_ref().unwrap_or(&current.display_name);
-            let org_role = patch.org_role.unwrap_or(current.org_role);
-            let disabled = patch.disabled.unwrap_or(current.disabled);
-            sqlx::query(
-                "update users set display_name = $1, org_role = $2, disabled = $3, updated_at = $4
-                 where id = $5",
-            )
-            .bind(Name::as_str(display_name))
-            .bind(org_role.as_str())
-            .bind(disabled)
-            .bind(event.at)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-            let user = conn
-                .user_by_id(id)
-                .await?
-                .ok_or_else(|| not_found(format!("no user with id {id}")))?;
+            let user = conn.change_user(&current, patch, event.at).await?;
             conn.append_audit(event).await?;
             Ok(user)
         })

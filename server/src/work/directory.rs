@@ -8,7 +8,7 @@
 //! not got. This module must never write SQL (that is [`crate::db`]) nor decide access
 //! itself (that is the policy, asked through [`By::allow`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -17,8 +17,8 @@ use utoipa::ToSchema;
 use super::by::By;
 use super::Error;
 use crate::db::{
-    Db, DbError, DirectoryImport, ImportOrg, ImportUser, NewOrg, NewRegion, NewUser, Org, OrgPatch,
-    Region,
+    Db, DbError, DirectoryImport, ImportOrg, ImportReport, ImportSources, ImportUser, NewOrg,
+    NewRegion, NewUser, Org, OrgPatch, Region,
 };
 use crate::domain::org::{Invalid, Level, Name, OrgCode, OrgKind, OrgRole, RegionCode, Username};
 use crate::domain::policy::Action;
@@ -390,12 +390,13 @@ pub struct ImportFiles {
     pub users: Option<CsvFile>,
 }
 
-/// What an import created.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-pub struct Imported {
-    pub regions: usize,
-    pub orgs: usize,
-    pub users: usize,
+/// Whether an import stores what it finds, or only says what it would do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    Store,
+    /// Every line is parsed and every rule checked as for [`ImportMode::Store`], in a
+    /// transaction that is rolled back: nothing is stored or audited.
+    DryRun,
 }
 
 #[derive(Deserialize)]
@@ -433,11 +434,22 @@ struct UserLine {
     org_role: String,
 }
 
-/// Imports regions, then organizations, then users (operators). Every file is parsed first,
-/// so a mistake on any line stores nothing and is named by file and line; then everything is
-/// written in one transaction, or nothing is. An import only adds: an existing code or user
-/// name is refused, not updated.
-pub async fn import(db: &Db, by: By<'_>, files: ImportFiles) -> Result<Imported, Error> {
+/// Imports regions, then organizations, then users (operators), or with
+/// [`ImportMode::DryRun`] says what that would do. Every file is parsed first, so a mistake
+/// on any line stores nothing and is named by file and line; then everything is written in
+/// one transaction, or nothing is, and a refusal there names file and line too.
+///
+/// Idempotent: a row whose code (a person's user name) is new is added, one that exists and
+/// differs changes the record, one that exists as given changes nothing; running the same
+/// files twice changes nothing the second time. Rows may come in any order: parents are
+/// placed before their children. Nothing is removed, and a person is never moved to another
+/// body: adding people later is importing a users file with them in it.
+pub async fn import(
+    db: &Db,
+    by: By<'_>,
+    files: ImportFiles,
+    mode: ImportMode,
+) -> Result<ImportReport, Error> {
     by.allow(db, Action::ManageDirectory).await?;
     if files.regions.is_none() && files.orgs.is_none() && files.users.is_none() {
         return Err(Error::invalid(
@@ -445,13 +457,9 @@ pub async fn import(db: &Db, by: By<'_>, files: ImportFiles) -> Result<Imported,
             "nothing to import: give regions, organizations and/or users",
         ));
     }
-    let mut import = DirectoryImport {
-        regions: Vec::new(),
-        orgs: Vec::new(),
-        users: Vec::new(),
-    };
+    let mut regions = Vec::new();
     if let Some(file) = &files.regions {
-        import.regions = parse_lines(file, "regions", |r: RegionLine| {
+        regions = parse_lines(file, "regions", |r: RegionLine| {
             Ok(NewRegion {
                 code: RegionCode::parse(&r.code)?,
                 name_zh: Name::parse(&r.name_zh)?,
@@ -460,9 +468,16 @@ pub async fn import(db: &Db, by: By<'_>, files: ImportFiles) -> Result<Imported,
                 parent: non_empty(&r.parent).map(RegionCode::parse).transpose()?,
             })
         })?;
+        regions = parents_first(
+            regions,
+            "regions",
+            |r| r.code.as_str(),
+            |r| r.parent.as_ref().map(RegionCode::as_str),
+        )?;
     }
+    let mut orgs = Vec::new();
     if let Some(file) = &files.orgs {
-        import.orgs = parse_lines(file, "orgs", |o: OrgLine| {
+        orgs = parse_lines(file, "orgs", |o: OrgLine| {
             Ok(ImportOrg {
                 org: NewOrg {
                     code: OrgCode::parse(&o.code)?,
@@ -475,9 +490,16 @@ pub async fn import(db: &Db, by: By<'_>, files: ImportFiles) -> Result<Imported,
                 parent_code: non_empty(&o.parent_code).map(OrgCode::parse).transpose()?,
             })
         })?;
+        orgs = parents_first(
+            orgs,
+            "orgs",
+            |o| o.org.code.as_str(),
+            |o| o.parent_code.as_ref().map(OrgCode::as_str),
+        )?;
     }
+    let mut users = Vec::new();
     if let Some(file) = &files.users {
-        import.users = parse_lines(file, "users", |u: UserLine| {
+        users = parse_lines(file, "users", |u: UserLine| {
             Ok(ImportUser {
                 user: NewUser {
                     org_id: None,
@@ -495,18 +517,86 @@ pub async fn import(db: &Db, by: By<'_>, files: ImportFiles) -> Result<Imported,
                 org_code: OrgCode::parse(&u.org_code)?,
             })
         })?;
+        no_repeats(&users, "users", |u| {
+            u.user.username.as_ref().map_or("", Username::as_str)
+        })?;
     }
-    let event = by.event(
-        "directory_imported",
-        String::new(),
-        json!({ "regions": import.regions.len(), "orgs": import.orgs.len(), "users": import.users.len() }),
-    );
-    let report = db.import_directory(&import, &event).await?;
-    Ok(Imported {
-        regions: report.regions,
-        orgs: report.orgs,
-        users: report.users,
-    })
+    let (regions, region_sources) = regions.into_iter().unzip();
+    let (orgs, org_sources) = orgs.into_iter().unzip();
+    let (users, user_sources) = users.into_iter().unzip();
+    let import = DirectoryImport {
+        regions,
+        orgs,
+        users,
+        sources: ImportSources {
+            regions: region_sources,
+            orgs: org_sources,
+            users: user_sources,
+        },
+    };
+    // The detail gains what was added and changed (`Db::import_directory`).
+    let event = by.event("directory_imported", String::new(), json!({}));
+    let report = match mode {
+        ImportMode::Store => db.import_directory(&import, &event).await?,
+        ImportMode::DryRun => db.preview_directory_import(&import, event.at).await?,
+    };
+    Ok(report)
+}
+
+/// Refuses a key that two lines of one file share, naming both lines.
+fn no_repeats<T>(
+    items: &[(T, String)],
+    field: &'static str,
+    key: impl Fn(&T) -> &str,
+) -> Result<(), Error> {
+    let mut first: HashMap<&str, &str> = HashMap::new();
+    for (item, source) in items {
+        if let Some(earlier) = first.insert(key(item), source) {
+            return Err(Error::invalid(
+                field,
+                format!("{source}: {} is also on {earlier}", key(item)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Orders a file's rows so that a row whose parent is in the same file comes after it (the
+/// file's own order otherwise kept): a file may list a child before its parent. Refuses a
+/// key on two lines, and parents that make a cycle, naming the lines.
+fn parents_first<T>(
+    items: Vec<(T, String)>,
+    field: &'static str,
+    key: impl Fn(&T) -> &str,
+    parent: impl Fn(&T) -> Option<&str>,
+) -> Result<Vec<(T, String)>, Error> {
+    no_repeats(&items, field, &key)?;
+    let in_file: HashSet<String> = items.iter().map(|(item, _)| key(item).to_owned()).collect();
+    let mut placed: HashSet<String> = HashSet::new();
+    let mut ordered = Vec::with_capacity(items.len());
+    let mut waiting = items;
+    while !waiting.is_empty() {
+        let before = waiting.len();
+        let (ready, rest): (Vec<_>, Vec<_>) = waiting.into_iter().partition(|(item, _)| {
+            parent(item).is_none_or(|p| !in_file.contains(p) || placed.contains(p))
+        });
+        for (item, source) in ready {
+            placed.insert(key(&item).to_owned());
+            ordered.push((item, source));
+        }
+        waiting = rest;
+        if waiting.len() == before {
+            let (item, source) = &waiting[0];
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "{source}: the parents in this file make a cycle through {}",
+                    key(item)
+                ),
+            ));
+        }
+    }
+    Ok(ordered)
 }
 
 fn non_empty(s: &str) -> Option<&str> {
@@ -514,28 +604,43 @@ fn non_empty(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
-/// Reads every line of a CSV file (after its header) as `T`, then `parse`s it; the first line
-/// that fails is refused as `field`, naming the file and the line.
+/// Reads every line of a CSV file (after its header) as `T`, then `parse`s it, each item
+/// with where it came from (`regions.csv line 3`); the first line that fails is refused as
+/// `field`, naming the file and the line.
 fn parse_lines<T, Item>(
     file: &CsvFile,
     field: &'static str,
     parse: impl Fn(T) -> Result<Item, Invalid>,
-) -> Result<Vec<Item>, Error>
+) -> Result<Vec<(Item, String)>, Error>
 where
     T: for<'de> Deserialize<'de>,
 {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(file.text.as_slice());
+    let at_line = |line: u64, why: &dyn std::fmt::Display| {
+        Error::invalid(field, format!("{} line {line}: {why}", file.name))
+    };
+    let headers = reader.headers().map_err(|e| at_line(1, &e))?.clone();
     let mut items = Vec::new();
-    for (i, record) in reader.deserialize::<T>().enumerate() {
-        // Line 1 is the header.
-        let line = i + 2;
-        let at = |why: &dyn std::fmt::Display| {
-            Error::invalid(field, format!("{} line {line}: {why}", file.name))
-        };
-        let record = record.map_err(|e| at(&e))?;
-        items.push(parse(record).map_err(|e| at(&e))?);
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map_or(0, csv::Position::line);
+                return Err(at_line(line, &e));
+            }
+        }
+        // The line the record starts on (line 1 is the header); a quoted field may span
+        // lines, so it is the reader's count, not the record's number.
+        let line = record.position().map_or(0, csv::Position::line);
+        let row: T = record
+            .deserialize(Some(&headers))
+            .map_err(|e| at_line(line, &e))?;
+        let item = parse(row).map_err(|e| at_line(line, &e))?;
+        items.push((item, format!("{} line {line}", file.name)));
     }
     Ok(items)
 }
@@ -565,6 +670,38 @@ mod tests {
         let message = err.to_string();
         assert!(message.starts_with("orgs.csv line 3: "), "{message}");
         assert!(message.contains("police_station"), "{message}");
+    }
+
+    #[test]
+    fn rows_are_ordered_parents_first_and_a_cycle_is_named_by_line() {
+        let row = |code: &'static str, parent: Option<&'static str>, line: u32| {
+            ((code, parent), format!("regions.csv line {line}"))
+        };
+        let rows = vec![
+            row("330102", Some("330100"), 2),
+            row("330100", Some("330000"), 3),
+            row("330000", None, 4),
+            row("330200", Some("999999"), 5),
+        ];
+
+        let ordered = parents_first(rows, "regions", |r| r.0, |r| r.1).unwrap();
+
+        let codes: Vec<&str> = ordered.iter().map(|(r, _)| r.0).collect();
+        assert_eq!(codes, ["330000", "330200", "330100", "330102"]);
+        assert_eq!(
+            ordered[3].1, "regions.csv line 2",
+            "each row keeps its line"
+        );
+
+        let cycle = vec![row("1", Some("2"), 2), row("2", Some("1"), 3)];
+        let err = parents_first(cycle, "regions", |r| r.0, |r| r.1).unwrap_err();
+        assert!(err.to_string().starts_with("regions.csv line 2: "), "{err}");
+        let twice = vec![row("1", None, 2), row("1", None, 7)];
+        let err = parents_first(twice, "regions", |r| r.0, |r| r.1).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "regions.csv line 7: 1 is also on regions.csv line 2"
+        );
     }
 
     #[test]

@@ -275,6 +275,7 @@ impl World {
                 regions,
                 orgs,
                 users,
+                sources: Default::default(),
             },
             &seed_event(),
         )

@@ -79,6 +79,11 @@ pub fn chromium() -> &'static Path {
         }
     }
     assert!(path.exists(), "no Chromium at {CHROMIUM}");
+    assert!(
+        Path::new(CJK_FONT).exists(),
+        "no Chinese font at {CJK_FONT}: screenshots would show boxes for Chinese \
+         (`apt-get install fonts-wqy-microhei`)"
+    );
     *checked = true;
     path
 }
