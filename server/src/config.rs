@@ -366,6 +366,14 @@ impl Default for WorkArgs {
     }
 }
 
+/// Reads of the public signed log (`/api/log/key`, `/checkpoint`, the proofs) one address may
+/// make at once: a verifier checking a bundle asks for a few; a burst of this many is far
+/// more than any honest checker needs.
+pub const PUBLIC_READ_BURST: u32 = 120;
+
+/// Reads per second an address earns back after its burst: 2, that is 120 a minute.
+pub const PUBLIC_READS_PER_SECOND: u32 = 2;
+
 /// Sign-in: where browsers reach us, which OpenID providers to offer, how long sessions last.
 #[derive(Debug, Clone, Args)]
 pub struct IdentityArgs {
@@ -396,10 +404,10 @@ pub struct IdentityArgs {
     pub login_failures_per_address: u32,
     /// Reads of the public signed log (its key, checkpoint and proofs, which answer without
     /// an account) one network address may make at once before it is slowed down.
-    #[arg(long, env = "CONCORD_PUBLIC_LOG_READ_BURST", default_value_t = crate::auth::limits::PUBLIC_READ_BURST)]
+    #[arg(long, env = "CONCORD_PUBLIC_LOG_READ_BURST", default_value_t = PUBLIC_READ_BURST)]
     pub public_log_read_burst: u32,
     /// Reads of the public signed log per second an address earns back after its burst.
-    #[arg(long, env = "CONCORD_PUBLIC_LOG_READS_PER_SECOND", default_value_t = crate::auth::limits::PUBLIC_READS_PER_SECOND)]
+    #[arg(long, env = "CONCORD_PUBLIC_LOG_READS_PER_SECOND", default_value_t = PUBLIC_READS_PER_SECOND)]
     pub public_log_reads_per_second: u32,
 }
 
@@ -413,8 +421,8 @@ impl Default for IdentityArgs {
             login_lock_after: 5,
             login_lock_minutes: 15,
             login_failures_per_address: 30,
-            public_log_read_burst: crate::auth::limits::PUBLIC_READ_BURST,
-            public_log_reads_per_second: crate::auth::limits::PUBLIC_READS_PER_SECOND,
+            public_log_read_burst: PUBLIC_READ_BURST,
+            public_log_reads_per_second: PUBLIC_READS_PER_SECOND,
         }
     }
 }

@@ -283,22 +283,21 @@ async fn an_upgrade_without_credentials_or_a_valid_ticket_is_refused_with_401_an
     let (status, body) = refused(&base).await;
     assert_eq!(status, 401);
     assert_eq!(body["error"]["code"], "unauthenticated");
+    // A client that names no language reads Chinese, with the catalogue's code beside it.
     assert!(body["error"]["message"]
         .as_str()
         .unwrap()
-        .contains("sign in, or add ?ticket="));
+        .starts_with("请先登录，或在地址后附上票据 ?ticket="));
+    assert_eq!(body["error"]["reason"], "auth.sign_in_or_ticket");
 
     let (status, body) = refused(&format!("{base}?ticket=not-a-ticket")).await;
     assert_eq!(status, 401);
-    assert_eq!(body["error"]["message"], "the ticket is malformed");
+    assert_eq!(body["error"]["message"], "票据格式有误");
 
     let other_doc = server.ticket("doc2", "alice", Write);
     let (status, body) = refused(&format!("{base}?ticket={other_doc}")).await;
     assert_eq!(status, 401);
-    assert_eq!(
-        body["error"]["message"],
-        "the ticket is for another document"
-    );
+    assert_eq!(body["error"]["message"], "该票据用于另一份文档");
 
     let foreign = server::auth::TicketKey::load(
         Some("a-different-secret-of-32-bytes-xx"),
@@ -308,10 +307,7 @@ async fn an_upgrade_without_credentials_or_a_valid_ticket_is_refused_with_401_an
     let forged = crate::support::server::issue(&foreign, "doc1", "alice", Write);
     let (status, body) = refused(&format!("{base}?ticket={forged}")).await;
     assert_eq!(status, 401);
-    assert_eq!(
-        body["error"]["message"],
-        "the ticket's signature is not valid"
-    );
+    assert_eq!(body["error"]["message"], "票据的签名无效");
 }
 
 #[tokio::test]
@@ -333,10 +329,8 @@ async fn an_expired_ticket_is_refused() {
     ))
     .await;
     assert_eq!(status, 401);
-    assert!(body["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("expired"));
+    assert_eq!(body["error"]["message"], "票据已过期，请重新获取");
+    assert_eq!(body["error"]["reason"], "auth.ticket_expired");
 }
 
 #[tokio::test]

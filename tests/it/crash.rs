@@ -21,6 +21,9 @@ const WRITERS: usize = 3;
 const OBSERVERS: usize = 2;
 /// How long the writers write before the kill, each cycle.
 const WRITING: Duration = Duration::from_millis(400);
+/// Edits of a cycle an observer must have seen before the kill (unless WRITING_AT_MOST passed).
+const SEEN_BEFORE_KILL: usize = 60;
+const WRITING_AT_MOST: Duration = Duration::from_secs(15);
 
 /// One writer's edits, in the order sent, and which of them the server acknowledged.
 struct Writer {
@@ -119,7 +122,26 @@ async fn no_seen_or_acknowledged_edit_is_lost_over_kills(database_url: Option<St
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
         };
-        let _ = tokio::time::timeout(WRITING, writing).await;
+        // At least WRITING, and on until an observer has seen this cycle's edits (bounded): on
+        // a loaded machine the server serves fewer of them in the same time, and a kill before
+        // any were seen would test nothing.
+        let mut writing = Box::pin(writing);
+        let started = tokio::time::Instant::now();
+        loop {
+            tokio::select! {
+                () = &mut writing => unreachable!("the writers write until the kill"),
+                () = tokio::time::sleep(Duration::from_millis(50)) => {}
+            }
+            let this_cycle = format!("c{cycle}w");
+            let seen = tokens(&observers[0].text())
+                .filter(|t| t.starts_with(&this_cycle))
+                .count();
+            let elapsed = started.elapsed();
+            if (elapsed >= WRITING && seen >= SEEN_BEFORE_KILL) || elapsed >= WRITING_AT_MOST {
+                break;
+            }
+        }
+        drop(writing);
         server.kill().await;
 
         for observer in &observers {

@@ -70,7 +70,9 @@ async fn an_attachment_to_an_unknown_task_is_refused_before_its_file_is_sent() {
 
     let answer = answer.expect("an answer before the body is sent");
     assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
-    assert!(answer.contains("no task with this id"), "{answer}");
+    // A raw client names no language: the answer is in Chinese, with the catalogue's code.
+    assert!(answer.contains("没有这个任务"), "{answer}");
+    assert!(answer.contains("\"reason\":\"not_found.task\""), "{answer}");
 }
 
 #[tokio::test]

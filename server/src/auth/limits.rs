@@ -63,14 +63,6 @@ impl LoginLimiter {
     }
 }
 
-/// Reads of the public signed log (`/api/log/key`, `/checkpoint`, the proofs) one address may
-/// make at once: a verifier checking a bundle asks for a few; a burst of this many is far
-/// more than any honest checker needs.
-pub const PUBLIC_READ_BURST: u32 = 120;
-
-/// Reads per second an address earns back after its burst: 2, that is 120 a minute.
-pub const PUBLIC_READS_PER_SECOND: u32 = 2;
-
 /// A token bucket per address for the log's public endpoints, which answer without an
 /// account: they hold hashes only, but each computes a tree head over every leaf, so one
 /// address must not make the server do it without end. Per node and forgotten on restart,

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::config::TicketAccess;
+use crate::domain::message::Phrase;
+use crate::domain::phrases;
 
 /// What a ticket grants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,20 +84,20 @@ impl TicketKey {
     }
 
     /// Checks the signature (in constant time) and the expiry. The error is safe to show.
-    pub fn verify(&self, ticket: &str) -> Result<Claims, &'static str> {
-        let (body, sig) = ticket.split_once('.').ok_or("the ticket is malformed")?;
-        let sig = B64.decode(sig).map_err(|_| "the ticket is malformed")?;
+    pub fn verify(&self, ticket: &str) -> Result<Claims, &'static Phrase> {
+        let (body, sig) = ticket.split_once('.').ok_or(&phrases::TICKET_MALFORMED)?;
+        let sig = B64.decode(sig).map_err(|_| &phrases::TICKET_MALFORMED)?;
         let mut mac = self.mac();
         mac.update(body.as_bytes());
         mac.verify_slice(&sig)
-            .map_err(|_| "the ticket's signature is not valid")?;
+            .map_err(|_| &phrases::TICKET_SIGNATURE)?;
         let claims: Claims = B64
             .decode(body)
             .ok()
             .and_then(|json| serde_json::from_slice(&json).ok())
-            .ok_or("the ticket is malformed")?;
+            .ok_or(&phrases::TICKET_MALFORMED)?;
         if claims.exp < unix_now() {
-            return Err("the ticket has expired; ask for a new one");
+            return Err(&phrases::TICKET_EXPIRED);
         }
         Ok(claims)
     }
@@ -149,14 +151,14 @@ mod tests {
         let sig = ticket.split_once('.').unwrap().1;
         assert_eq!(
             key().verify(&format!("{forged_body}.{sig}")),
-            Err("the ticket's signature is not valid")
+            Err(&phrases::TICKET_SIGNATURE)
         );
     }
 
     #[test]
     fn an_expired_ticket_is_refused() {
         let ticket = key().issue(&claims(unix_now() - 1));
-        assert!(key().verify(&ticket).unwrap_err().contains("expired"));
+        assert!(key().verify(&ticket).unwrap_err().en.contains("expired"));
     }
 
     #[test]

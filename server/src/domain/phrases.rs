@@ -64,6 +64,15 @@ phrases! {
     TOKEN_UNKNOWN = "auth.token_unknown",
         "API 令牌无效、已过期或已吊销",
         "the API token is unknown, expired or revoked";
+    TICKET_MALFORMED = "auth.ticket_malformed",
+        "票据格式有误",
+        "the ticket is malformed";
+    TICKET_SIGNATURE = "auth.ticket_signature",
+        "票据的签名无效",
+        "the ticket's signature is not valid";
+    TICKET_EXPIRED = "auth.ticket_expired",
+        "票据已过期，请重新获取",
+        "the ticket has expired; ask for a new one";
     TICKET_OTHER_DOCUMENT = "auth.ticket_other_document",
         "该票据用于另一份文档",
         "the ticket is for another document";
@@ -305,4 +314,41 @@ phrases! {
     TOKEN_LACKS_NOTICES_WRITE = "policy.token_lacks_notices_write",
         "此 API 令牌缺少 notices:write 权限",
         "this API token lacks the notices:write permission";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::message::placeholders;
+
+    /// Walks the whole catalogue: every code once, both languages written, Chinese in the
+    /// Chinese sentence and none in the English one, the same placeholders in both.
+    #[test]
+    fn every_phrase_of_the_catalogue_has_chinese_and_english_with_the_same_placeholders() {
+        let mut codes = std::collections::BTreeSet::new();
+        for phrase in ALL {
+            assert!(codes.insert(phrase.code), "{} twice", phrase.code);
+            assert!(
+                phrase.code.contains('.') && phrase.code.is_ascii(),
+                "{}",
+                phrase.code
+            );
+            assert!(
+                phrase
+                    .zh
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{}: no Chinese in {:?}",
+                phrase.code,
+                phrase.zh
+            );
+            assert!(!phrase.en.trim().is_empty(), "{}", phrase.code);
+            let mut zh = placeholders(phrase.zh);
+            let mut en = placeholders(phrase.en);
+            zh.sort_unstable();
+            en.sort_unstable();
+            assert_eq!(zh, en, "{}: placeholders differ", phrase.code);
+        }
+        assert!(codes.len() >= 40, "only {} phrases", codes.len());
+    }
 }
