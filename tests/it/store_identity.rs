@@ -1479,7 +1479,11 @@ async fn every_change_writes_its_audit_row_in_order(h: Harness) {
     assert_eq!(newest.at, T0);
     assert_eq!(newest.actor_user_id.as_deref(), Some("tester"));
     assert_eq!(newest.ip.as_deref(), Some("127.0.0.1"));
-    assert_eq!(newest.detail, json!({ "by": "test" }));
+    // The import's row names what it added and changed, beside the caller's detail.
+    assert_eq!(
+        newest.detail,
+        json!({ "by": "test", "regions": { "added": ["350000"], "changed": [] } })
+    );
 }
 
 async fn a_refused_change_writes_no_audit_row(h: Harness) {
