@@ -828,6 +828,32 @@ pub async fn act_on_receipt(
     Ok(receipt_body(&loaded.notice, loaded.role, receipt))
 }
 
+/// What the sender is told when a receiving body answers (`kind`: `notice.acknowledged`,
+/// `notice.replied`): by the caller, for the receipt's body, now.
+fn answer_event(
+    caller: &Caller,
+    notice: &Notice,
+    receipt: &Receipt,
+    kind: &str,
+    now: i64,
+) -> NewEvent {
+    NewEvent {
+        audience: Audience::Org(notice.sender_org_id.clone()),
+        kind: kind.into(),
+        subject: subject(&notice.id),
+        payload: json!({
+            "title": notice.title,
+            "notice_id": notice.id,
+            "series_id": notice.series_id,
+            "version": notice.version,
+            "org_id": receipt.org_id,
+            "by": caller.actor.user_id,
+            "by_name": caller.principal().name,
+            "at": now,
+        }),
+    }
+}
+
 /// Applies a receiving body's answer (acknowledge, reply) to its own receipt and tells the
 /// sender.
 async fn answer(
@@ -853,21 +879,7 @@ async fn answer(
     };
     let target = subject(&notice.id);
     let effects = Effects {
-        events: vec![NewEvent {
-            audience: Audience::Org(notice.sender_org_id.clone()),
-            kind: kind.into(),
-            subject: target.clone(),
-            payload: json!({
-                "title": notice.title,
-                "notice_id": notice.id,
-                "series_id": notice.series_id,
-                "version": notice.version,
-                "org_id": receipt.org_id,
-                "by": caller.actor.user_id,
-                "by_name": name,
-                "at": now,
-            }),
-        }],
+        events: vec![answer_event(caller, notice, receipt, kind, now)],
         audit: vec![audit(
             caller,
             now,
@@ -1119,21 +1131,13 @@ pub(crate) async fn acknowledge_about(
         let name = caller.principal().name;
         effects.change_receipt(receipt_change(caller, &notice.id, &receipt, to, now, None));
         let target = subject(&notice.id);
-        effects.events.push(NewEvent {
-            audience: Audience::Org(notice.sender_org_id.clone()),
-            kind: "notice.acknowledged".into(),
-            subject: target.clone(),
-            payload: json!({
-                "title": notice.title,
-                "notice_id": notice.id,
-                "series_id": notice.series_id,
-                "version": notice.version,
-                "org_id": receipt.org_id,
-                "by": caller.actor.user_id,
-                "by_name": name,
-                "at": now,
-            }),
-        });
+        effects.events.push(answer_event(
+            caller,
+            &notice,
+            &receipt,
+            "notice.acknowledged",
+            now,
+        ));
         effects.audit.push(audit(
             caller,
             now,
