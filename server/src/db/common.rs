@@ -106,7 +106,17 @@ macro_rules! on_reader {
 /// overlap (and it begins IMMEDIATE, so other processes' writers queue instead of failing);
 /// on PostgreSQL they do, and the bodies take `Exclusive` locks where that matters.
 macro_rules! in_transaction {
-    ($db:expr, |$conn:ident| $body:expr) => {
+    // What ends the transaction once the body ran: commit its value, or roll it all back.
+    (@end commit, $transaction:ident, $outcome:ident) => {{
+        let value = $outcome?;
+        $transaction.commit().await?;
+        Ok::<_, $crate::db::DbError>(value)
+    }};
+    (@end rollback, $transaction:ident, $outcome:ident) => {{
+        $transaction.rollback().await?;
+        $outcome
+    }};
+    (@then $end:ident, $db:expr, |$conn:ident| $body:expr) => {
         match &$db.engine {
             $crate::db::handle::Engine::Sqlite { writer, .. } => {
                 // IMMEDIATE takes the write lock at once (waiting up to the busy timeout for
@@ -119,9 +129,7 @@ macro_rules! in_transaction {
                     $body
                 }
                 .await;
-                let value = outcome?;
-                transaction.commit().await?;
-                Ok::<_, $crate::db::DbError>(value)
+                $crate::db::common::in_transaction!(@end $end, transaction, outcome)
             }
             $crate::db::handle::Engine::Postgres(pool) => {
                 let mut transaction = pool.begin().await?;
@@ -130,11 +138,12 @@ macro_rules! in_transaction {
                     $body
                 }
                 .await;
-                let value = outcome?;
-                transaction.commit().await?;
-                Ok::<_, $crate::db::DbError>(value)
+                $crate::db::common::in_transaction!(@end $end, transaction, outcome)
             }
         }
+    };
+    ($db:expr, |$conn:ident| $body:expr) => {
+        $crate::db::common::in_transaction!(@then commit, $db, |$conn| $body)
     };
 }
 
@@ -142,28 +151,7 @@ macro_rules! in_transaction {
 /// (a dry run) that checks every rule exactly as the real write would, and stores nothing.
 macro_rules! in_rolled_back_transaction {
     ($db:expr, |$conn:ident| $body:expr) => {
-        match &$db.engine {
-            $crate::db::handle::Engine::Sqlite { writer, .. } => {
-                let mut transaction = writer.begin_with("begin immediate").await?;
-                let outcome: Result<_, $crate::db::DbError> = async {
-                    let $conn: &mut ::sqlx::SqliteConnection = &mut *transaction;
-                    $body
-                }
-                .await;
-                transaction.rollback().await?;
-                outcome
-            }
-            $crate::db::handle::Engine::Postgres(pool) => {
-                let mut transaction = pool.begin().await?;
-                let outcome: Result<_, $crate::db::DbError> = async {
-                    let $conn: &mut ::sqlx::PgConnection = &mut *transaction;
-                    $body
-                }
-                .await;
-                transaction.rollback().await?;
-                outcome
-            }
-        }
+        $crate::db::common::in_transaction!(@then rollback, $db, |$conn| $body)
     };
 }
 
