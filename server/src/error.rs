@@ -256,7 +256,7 @@ impl From<crate::domain::policy::Denied> for ApiError {
 
 impl From<crate::domain::org::Invalid> for ApiError {
     fn from(invalid: crate::domain::org::Invalid) -> Self {
-        ApiError::BadRequest(invalid.0.into())
+        ApiError::BadRequest(invalid.0)
     }
 }
 

@@ -816,7 +816,7 @@ async fn the_minutes_offer_each_caller_the_commands_it_may_give_and_say_why_not_
             .clone();
         (
             offer["allowed"].as_bool().unwrap(),
-            offer["rule"].as_str().unwrap_or_default().to_owned(),
+            offer["rule_en"].as_str().unwrap_or_default().to_owned(),
         )
     };
 
@@ -824,11 +824,23 @@ async fn the_minutes_offer_each_caller_the_commands_it_may_give_and_say_why_not_
     assert_eq!(bureau["kind"], "concord.minutes/1", "{bureau}");
     assert_eq!(bureau["manages"], true);
     assert_eq!(offer(&bureau, "freeze"), (true, String::new()));
-    let (allowed, rule) = offer(&m.minutes(&m.market).await, "freeze");
+    let market_view = m.minutes(&m.market).await;
+    let (allowed, rule) = offer(&market_view, "freeze");
     assert!(
         !allowed && rule.contains("only the convening organization"),
         "{rule}"
     );
+    let freeze = market_view["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["command"] == "freeze")
+        .unwrap();
+    assert!(
+        freeze["rule_zh"].as_str().unwrap().contains("召集单位"),
+        "the rule in Chinese too: {freeze}"
+    );
+    assert!(freeze["rule_code"].as_str().unwrap().starts_with("policy."));
 
     m.freeze(json!([
         [m.world.org("market")],

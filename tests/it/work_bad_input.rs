@@ -300,7 +300,7 @@ async fn bad_actions_on_a_task_are_refused_and_change_nothing() {
             action("finish"),
             json!({ "revision": 2 }),
             StatusCode::BAD_REQUEST,
-            "unknown TaskCommand",
+            "unknown value \"finish\"",
         ),
         (
             &f.assignee,

@@ -34,6 +34,7 @@ use time::macros::format_description;
 use time::{Date, UtcOffset, Weekday};
 
 use super::org::{labelled_enum, Invalid};
+use super::phrases;
 
 /// China Standard Time: every body concord serves keeps office hours in it.
 pub const OFFSET: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
@@ -107,46 +108,72 @@ struct RawDay {
     name: String,
 }
 
+/// A weekday as Chinese writes it (星期一).
+fn weekday_zh(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Monday => "星期一",
+        Weekday::Tuesday => "星期二",
+        Weekday::Wednesday => "星期三",
+        Weekday::Thursday => "星期四",
+        Weekday::Friday => "星期五",
+        Weekday::Saturday => "星期六",
+        Weekday::Sunday => "星期日",
+    }
+}
+
+/// A weekday in English (Monday).
+fn weekday_en(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Monday => "Monday",
+        Weekday::Tuesday => "Tuesday",
+        Weekday::Wednesday => "Wednesday",
+        Weekday::Thursday => "Thursday",
+        Weekday::Friday => "Friday",
+        Weekday::Saturday => "Saturday",
+        Weekday::Sunday => "Sunday",
+    }
+}
+
 impl YearCalendar {
     /// Parses and checks a year file: every date in `year`, no date twice, a `holiday` is
     /// not needed on a weekend but allowed, a `workday` must be a Saturday or Sunday.
     pub fn parse_json(text: &str) -> Result<YearCalendar, Invalid> {
-        let raw: RawYear = serde_json::from_str(text).map_err(|e| {
-            Invalid(format!(
-                "not a calendar year file ({e}); expected {{\"year\": 2026, \"source\": \"…\", \
-                 \"days\": [{{\"date\": \"2026-01-01\", \"kind\": \"holiday\", \"name\": \"元旦\"}}]}}"
-            ))
-        })?;
+        let raw: RawYear = serde_json::from_str(text)
+            .map_err(|e| Invalid(phrases::CALENDAR_NOT_A_YEAR_FILE.with("why", e)))?;
         let format = format_description!("[year]-[month]-[day]");
         let mut seen = BTreeMap::new();
         let mut days = Vec::with_capacity(raw.days.len());
         for day in raw.days {
             let date = Date::parse(day.date.trim(), &format).map_err(|_| {
-                Invalid(format!(
-                    "{:?} is not a date written as YYYY-MM-DD (e.g. 2026-10-01)",
-                    day.date
-                ))
+                Invalid(phrases::CALENDAR_NOT_A_DATE.with("date", format!("{:?}", day.date)))
             })?;
             if date.year() != raw.year {
-                return Err(Invalid(format!(
-                    "{date} is not in {}: a year file lists only its own year's days",
-                    raw.year
-                )));
+                return Err(Invalid(
+                    phrases::CALENDAR_OTHER_YEAR
+                        .with("date", date)
+                        .with("year", raw.year),
+                ));
             }
             let kind: DayKind = day.kind.parse().map_err(|_| {
-                Invalid(format!(
-                    "{date}: unknown kind {:?}; expected \"holiday\" (法定节假日) or \"workday\" (调休上班)",
-                    day.kind
-                ))
+                Invalid(
+                    phrases::CALENDAR_UNKNOWN_KIND
+                        .with("date", date)
+                        .with("kind", format!("{:?}", day.kind)),
+                )
             })?;
             if seen.insert(date, kind).is_some() {
-                return Err(Invalid(format!("{date} is listed twice")));
+                return Err(Invalid(phrases::CALENDAR_TWICE.with("date", date)));
             }
             if kind == DayKind::Workday && !is_weekend(date.weekday()) {
-                return Err(Invalid(format!(
-                    "{date} is a {}, already a working day: only a Saturday or Sunday can be a worked weekend day (调休上班)",
-                    date.weekday()
-                )));
+                return Err(Invalid(
+                    phrases::CALENDAR_WORKDAY_ON_WEEKDAY
+                        .with("date", date)
+                        .with_words(
+                            "weekday",
+                            weekday_zh(date.weekday()),
+                            weekday_en(date.weekday()),
+                        ),
+                ));
             }
             days.push(SpecialDay {
                 date,
@@ -718,7 +745,7 @@ mod tests {
     }
 
     fn refusal(text: &str) -> String {
-        YearCalendar::parse_json(text).unwrap_err().0
+        YearCalendar::parse_json(text).unwrap_err().0.to_string()
     }
 
     #[test]

@@ -17,15 +17,46 @@ use std::fmt;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// A refused command, naming the rule that refused it, in a sentence for a person.
+use super::message::{Lang, Message, Phrase};
+
+/// A refused command, naming the rule that refused it: a phrase of the catalogue (declared
+/// beside its machine), and, when the rule ends with the state the thing is in (`{now}`),
+/// that state's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refused {
-    pub rule: &'static str,
+    pub rule: &'static Phrase,
+    /// The state the thing is in, for a rule that says it: (Chinese label, stored name).
+    pub now: Option<(&'static str, &'static str)>,
 }
 
+impl Refused {
+    /// Refused by `rule`, a sentence with no placeholder.
+    pub const fn by(rule: &'static Phrase) -> Refused {
+        Refused { rule, now: None }
+    }
+
+    /// Refused by `rule`, whose `{now}` names `state`: in Chinese by its label, in English by
+    /// its stored name (`in_progress`), as API clients know it.
+    pub fn in_state<S: Label>(rule: &'static Phrase, state: S) -> Refused {
+        Refused {
+            rule,
+            now: Some((state.label_zh(), state.as_str())),
+        }
+    }
+
+    /// What the refusal says, in the reader's language once known.
+    pub fn message(&self) -> Message {
+        match self.now {
+            Some((zh, en)) => self.rule.message().with_words("now", zh, en),
+            None => self.rule.message(),
+        }
+    }
+}
+
+/// In English, as in logs and in the tests of the machines.
 impl fmt::Display for Refused {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.rule)
+        self.message().fmt(f)
     }
 }
 
@@ -77,8 +108,35 @@ pub struct CommandOffer {
     pub label_en: &'static str,
     /// Whether the caller may give it now.
     pub allowed: bool,
-    /// When not allowed: the rule that refuses it, for a person.
-    pub rule: Option<&'static str>,
+    /// When not allowed: the rule that refuses it, in Chinese, for a person.
+    pub rule_zh: Option<String>,
+    /// When not allowed: the same rule in English.
+    pub rule_en: Option<String>,
+    /// When not allowed: the rule's stable code (`task.wrong_state_dispatch`), for programs.
+    pub rule_code: Option<&'static str>,
+}
+
+impl CommandOffer {
+    /// The offer of `command`, allowed or refused as `outcome` says, the rule said in both
+    /// languages.
+    pub fn new(
+        command: &'static str,
+        label_zh: &'static str,
+        label_en: &'static str,
+        outcome: Result<(), Refused>,
+    ) -> CommandOffer {
+        let refused = outcome.err().map(|r| r.message());
+        let said = |lang| refused.as_ref().and_then(|m| m.render(lang));
+        CommandOffer {
+            command,
+            label_zh,
+            label_en,
+            allowed: refused.is_none(),
+            rule_zh: said(Lang::Zh),
+            rule_en: said(Lang::En),
+            rule_code: refused.as_ref().and_then(Message::code),
+        }
+    }
 }
 
 /// Every command of `W` for `party` in `state`, each allowed or refused with its rule, in the
@@ -92,14 +150,12 @@ pub fn offers<W: Workflow>(
     W::Command::ALL
         .iter()
         .map(|&command| {
-            let refused = W::transition(context, state, party, command).err();
-            CommandOffer {
-                command: command.as_str(),
-                label_zh: command.label_zh(),
-                label_en: command.label_en(),
-                allowed: refused.is_none(),
-                rule: refused.map(|r| r.rule),
-            }
+            CommandOffer::new(
+                command.as_str(),
+                command.label_zh(),
+                command.label_en(),
+                W::transition(context, state, party, command).map(drop),
+            )
         })
         .collect()
 }
@@ -108,15 +164,15 @@ pub fn offers<W: Workflow>(
 /// final state refuses everything (`final_rule` says why), then a command given by another
 /// party than the one it belongs to is refused naming who may give it (`wrong_party`).
 pub fn precheck(
-    final_rule: Option<&'static str>,
+    final_rule: Option<&'static Phrase>,
     by_its_party: bool,
-    wrong_party: &'static str,
+    wrong_party: &'static Phrase,
 ) -> Result<(), Refused> {
     if let Some(rule) = final_rule {
-        return Err(Refused { rule });
+        return Err(Refused::by(rule));
     }
     if !by_its_party {
-        return Err(Refused { rule: wrong_party });
+        return Err(Refused::by(wrong_party));
     }
     Ok(())
 }
@@ -175,11 +231,13 @@ pub(crate) mod testing {
                                 assert_eq!(got, to, "{case}");
                                 allowed += 1;
                             }
-                            (None, Err(refused)) => assert!(
-                                !refused.rule.is_empty() && names(refused.rule, state, command),
-                                "{case}: the rule {:?} does not say what refuses it",
-                                refused.rule
-                            ),
+                            (None, Err(refused)) => {
+                                let said = refused.to_string();
+                                assert!(
+                                    !said.is_empty() && names(&said, state, command),
+                                    "{case}: the rule {said:?} does not say what refuses it"
+                                )
+                            }
                             (Some(to), Err(refused)) => {
                                 panic!("{case}: expected {to}, refused: {refused}")
                             }

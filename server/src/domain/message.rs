@@ -11,7 +11,7 @@
 //! general Chinese sentence for their kind of refusal with the English words after it, so
 //! nothing is lost while the catalogue grows. The catalogue's test walks every phrase: each
 //! has both languages, Chinese in the Chinese one, the same placeholders in both
-//! (`phrases.rs`).
+//! (`catalogue.rs`).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -82,7 +82,30 @@ impl Phrase {
 
     /// The phrase with a value for its placeholder `name`.
     pub fn with(&'static self, name: &'static str, value: impl fmt::Display) -> Message {
-        Message::Phrase(self, vec![(name, value.to_string())])
+        self.message().with(name, value)
+    }
+}
+
+/// The value of a placeholder: the same text in every language (a name, a number), words
+/// of the vocabulary with their own Chinese and English (a state: 进行中 / in progress), or a
+/// whole message (why a line of a file was refused).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Words { zh: &'static str, en: &'static str },
+    Said(Box<Message>),
+}
+
+impl Value {
+    fn in_lang(&self, lang: Lang) -> Cow<'_, str> {
+        match (self, lang) {
+            (Value::Text(text), _) => Cow::Borrowed(text),
+            (Value::Words { zh, .. }, Lang::Zh) => Cow::Borrowed(zh),
+            (Value::Words { en, .. }, Lang::En) => Cow::Borrowed(en),
+            (Value::Said(message), lang) => {
+                Cow::Owned(message.render(lang).unwrap_or_else(|| message.to_string()))
+            }
+        }
     }
 }
 
@@ -90,16 +113,30 @@ impl Phrase {
 /// catalogue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
-    Phrase(&'static Phrase, Vec<(&'static str, String)>),
+    Phrase(&'static Phrase, Vec<(&'static str, Value)>),
     English(Cow<'static, str>),
 }
 
 impl Message {
     /// Adds the value of one more placeholder.
     pub fn with(self, name: &'static str, value: impl fmt::Display) -> Message {
+        self.with_value(name, Value::Text(value.to_string()))
+    }
+
+    /// Adds the value of one more placeholder in each language (`zh` and `en`).
+    pub fn with_words(self, name: &'static str, zh: &'static str, en: &'static str) -> Message {
+        self.with_value(name, Value::Words { zh, en })
+    }
+
+    /// Adds a placeholder whose value is itself a message, said in the same language.
+    pub fn with_message(self, name: &'static str, message: Message) -> Message {
+        self.with_value(name, Value::Said(Box::new(message)))
+    }
+
+    fn with_value(self, name: &'static str, value: Value) -> Message {
         match self {
             Message::Phrase(phrase, mut values) => {
-                values.push((name, value.to_string()));
+                values.push((name, value));
                 Message::Phrase(phrase, values)
             }
             english => english,
@@ -118,8 +155,8 @@ impl Message {
     /// then puts after a general sentence of its own ([`Message::render_or`]).
     pub fn render(&self, lang: Lang) -> Option<String> {
         match (self, lang) {
-            (Message::Phrase(phrase, values), Lang::Zh) => Some(fill(phrase.zh, values)),
-            (Message::Phrase(phrase, values), Lang::En) => Some(fill(phrase.en, values)),
+            (Message::Phrase(phrase, values), Lang::Zh) => Some(fill(phrase.zh, values, lang)),
+            (Message::Phrase(phrase, values), Lang::En) => Some(fill(phrase.en, values, lang)),
             (Message::English(words), Lang::En) => Some(words.to_string()),
             (Message::English(_), Lang::Zh) => None,
         }
@@ -138,7 +175,11 @@ impl Message {
     pub fn bilingual(&self) -> String {
         match self {
             Message::Phrase(phrase, values) => {
-                format!("{} / {}", fill(phrase.zh, values), fill(phrase.en, values))
+                format!(
+                    "{} / {}",
+                    fill(phrase.zh, values, Lang::Zh),
+                    fill(phrase.en, values, Lang::En)
+                )
             }
             Message::English(words) => words.to_string(),
         }
@@ -149,7 +190,7 @@ impl Message {
 impl fmt::Display for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Message::Phrase(phrase, values) => f.write_str(&fill(phrase.en, values)),
+            Message::Phrase(phrase, values) => f.write_str(&fill(phrase.en, values, Lang::En)),
             Message::English(words) => f.write_str(words),
         }
     }
@@ -173,11 +214,12 @@ impl From<&'static Phrase> for Message {
     }
 }
 
-/// `template` with each `{name}` replaced by its value; a placeholder without one stays.
-fn fill(template: &str, values: &[(&'static str, String)]) -> String {
+/// `template` with each `{name}` replaced by its value in `lang`; a placeholder without one
+/// stays.
+fn fill(template: &str, values: &[(&'static str, Value)], lang: Lang) -> String {
     let mut out = template.to_owned();
     for (name, value) in values {
-        out = out.replace(&format!("{{{name}}}"), value);
+        out = out.replace(&format!("{{{name}}}"), &value.in_lang(lang));
     }
     out
 }
@@ -231,6 +273,25 @@ mod tests {
         assert_eq!(message.to_string(), "hello 张三: 3");
         assert_eq!(message.bilingual(), "你好，张三：3 条 / hello 张三: 3");
         assert_eq!(message.code(), Some("test.hello"));
+    }
+
+    #[test]
+    fn words_of_the_vocabulary_render_in_the_reader_s_language() {
+        static NOW: Phrase = Phrase {
+            code: "test.now",
+            zh: "不能开始（当前为{now}）",
+            en: "cannot start; it is now {now}",
+        };
+        let message = NOW.message().with_words("now", "已结束", "ended");
+
+        assert_eq!(
+            message.render(Lang::Zh).unwrap(),
+            "不能开始（当前为已结束）"
+        );
+        assert_eq!(
+            message.render(Lang::En).unwrap(),
+            "cannot start; it is now ended"
+        );
     }
 
     #[test]

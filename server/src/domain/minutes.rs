@@ -8,25 +8,26 @@
 //! database, the clock or a key.
 
 use super::meeting::MeetingState;
-use super::signed::{SignedFlow, Wording, Words};
+use super::message::Phrase;
+use super::phrases::catalogue;
+use super::signed::{Signatories, SignedFlow, Wording, Words};
 
 /// The words of minutes' refusals.
 pub struct MinutesWords;
 
 impl Words for MinutesWords {
     const WORDS: Wording = Wording {
-        archived: "archived minutes are read-only forever; a correction is a new meeting's minutes",
-        superseded: "this version of the minutes was superseded; act on the newest version",
-        freeze: "only minutes in draft can be frozen",
-        open_signing: "signing opens once, on frozen minutes",
-        sign: "minutes are signed only while signing is open",
-        reopen: "only frozen minutes or minutes being signed can be sent back for changes",
-        decline_while_signing:
-            "a signatory declines while signing is open; these minutes are not being signed",
-        archive: "only minutes signed by every required organization can be archived",
-        not_signatory: "your organization is not a signatory of these minutes",
-        already_signed: "your organization has already signed this version of the minutes",
-        reopen_denied: "only the convener or a signatory organization may send the minutes back",
+        archived: &ARCHIVED,
+        superseded: &SUPERSEDED,
+        freeze: &FREEZE,
+        open_signing: &OPEN_SIGNING,
+        sign: &SIGN,
+        reopen: &REOPEN,
+        decline_while_signing: &DECLINE_WHILE_SIGNING,
+        archive: &ARCHIVE,
+        not_signatory: &NOT_SIGNATORY,
+        already_signed: &ALREADY_SIGNED,
+        reopen_denied: &REOPEN_DENIED,
     };
 }
 
@@ -34,17 +35,57 @@ impl Words for MinutesWords {
 /// document, in minutes' words. Its offers are what the minutes JSON carries as `commands`.
 pub type MinutesFlow = SignedFlow<MinutesWords>;
 
+catalogue! { RULES:
+    ARCHIVED = "minutes.archived",
+        "已归档的纪要永久只读；如需更正，请另行召开会议形成新的纪要",
+        "archived minutes are read-only forever; a correction is a new meeting's minutes";
+    SUPERSEDED = "minutes.superseded",
+        "纪要的此版本已被新版本取代，请在最新版本上操作",
+        "this version of the minutes was superseded; act on the newest version";
+    FREEZE = "minutes.freeze",
+        "只有草稿状态的纪要可以定稿",
+        "only minutes in draft can be frozen";
+    OPEN_SIGNING = "minutes.open_signing",
+        "纪要定稿后方可开启签署，且只开启一次",
+        "signing opens once, on frozen minutes";
+    SIGN = "minutes.sign",
+        "只有在签署开启期间才能签署纪要",
+        "minutes are signed only while signing is open";
+    REOPEN = "minutes.reopen",
+        "只有已定稿或签署中的纪要可以退回修改",
+        "only frozen minutes or minutes being signed can be sent back for changes";
+    DECLINE_WHILE_SIGNING = "minutes.decline_while_signing",
+        "签署单位只能在签署开启后拒签退回；本纪要尚未开启签署",
+        "a signatory declines while signing is open; these minutes are not being signed";
+    ARCHIVE = "minutes.archive",
+        "所有应签单位签署完毕后，纪要方可归档",
+        "only minutes signed by every required organization can be archived";
+    NOT_SIGNATORY = "minutes.not_signatory",
+        "本单位不在本纪要的签署单位之列",
+        "your organization is not a signatory of these minutes";
+    ALREADY_SIGNED = "minutes.already_signed",
+        "本单位已签署此版本纪要",
+        "your organization has already signed this version of the minutes";
+    REOPEN_DENIED = "minutes.reopen_denied",
+        "只有召集单位或签署单位可以退回纪要",
+        "only the convener or a signatory organization may send the minutes back";
+    FREEZE_ONCE_STARTED = "minutes.freeze_once_started",
+        "会议开始或结束后才能定稿纪要；草稿、已通知或已取消的会议没有可定稿的纪要",
+        "minutes are frozen once the meeting has started or ended; a draft, scheduled or cancelled meeting has none to freeze";
+}
+
 /// Who may be named in minutes' signing policy, as a refusal says it.
-pub const SIGNATORIES: &str = "the convener or a participating member of this meeting";
+pub const SIGNATORIES: Signatories = (
+    "本次会议的召集单位或参会成员单位",
+    "the convener or a participating member of this meeting",
+);
 
 /// Why minutes may not be frozen while their meeting is in `meeting`, if so: there is
 /// something to record only once the meeting has started.
-pub fn freeze_gate(meeting: MeetingState) -> Option<&'static str> {
+pub fn freeze_gate(meeting: MeetingState) -> Option<&'static Phrase> {
     match meeting {
         MeetingState::InProgress | MeetingState::Ended => None,
-        _ => Some(
-            "minutes are frozen once the meeting has started or ended; a draft, scheduled or cancelled meeting has none to freeze",
-        ),
+        _ => Some(&FREEZE_ONCE_STARTED),
     }
 }
 
@@ -112,14 +153,14 @@ mod tests {
             cases,
             2 * 8 * SignedState::ALL.len() * SignedCommand::ALL.len()
         );
-        assert!(words.already_signed.contains("already signed"));
+        assert!(words.already_signed.en.contains("already signed"));
     }
 
     #[test]
     fn the_convener_is_offered_freezing_only_once_the_meeting_has_started() {
         let convener = SignParty {
             not_manager: None,
-            turn: Turn::No("not a signatory"),
+            turn: Turn::No(&NOT_SIGNATORY),
         };
         let before = Gate {
             freeze: freeze_gate(MeetingState::Scheduled),
@@ -131,7 +172,17 @@ mod tests {
         let offered = offers::<MinutesFlow>(before, SignedState::Draft, convener);
         let freeze = offered.iter().find(|o| o.command == "freeze").unwrap();
         assert!(!freeze.allowed);
-        assert!(freeze.rule.unwrap().contains("started or ended"));
+        assert_eq!(freeze.rule_code, Some(FREEZE_ONCE_STARTED.code));
+        assert!(freeze
+            .rule_en
+            .as_ref()
+            .unwrap()
+            .contains("started or ended"));
+        assert!(freeze
+            .rule_zh
+            .as_ref()
+            .unwrap()
+            .contains("会议开始或结束后"));
         let offered = offers::<MinutesFlow>(during, SignedState::Draft, convener);
         assert!(offered.iter().any(|o| o.command == "freeze" && o.allowed));
         assert!(freeze_gate(MeetingState::Ended).is_none());
@@ -140,7 +191,7 @@ mod tests {
     #[test]
     fn a_signatory_is_offered_signing_in_its_turn_and_told_why_not_otherwise() {
         let party = |turn| SignParty {
-            not_manager: Some("only the convening organization"),
+            not_manager: Some(&REOPEN_DENIED),
             turn,
         };
         let sign = |turn| {
@@ -155,15 +206,15 @@ mod tests {
         assert_eq!(sign(Turn::Now), Ok(SignedState::Signing));
         assert!(sign(Turn::Waiting)
             .unwrap_err()
-            .rule
+            .to_string()
             .contains("out of turn"));
         assert!(sign(Turn::Signed)
             .unwrap_err()
-            .rule
+            .to_string()
             .contains("already signed"));
-        assert!(sign(Turn::No("observers read"))
+        assert!(sign(Turn::No(&crate::domain::phrases::SIGN_MINUTES))
             .unwrap_err()
-            .rule
+            .to_string()
             .contains("observers"));
         let decline = MinutesFlow::transition(
             Gate::OPEN,
@@ -173,7 +224,7 @@ mod tests {
         );
         assert!(decline
             .unwrap_err()
-            .rule
+            .to_string()
             .contains("declines while signing is open"));
     }
 

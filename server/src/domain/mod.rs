@@ -27,6 +27,7 @@
 //! - [`minutes`]: minutes as a signed document: their words, default order and freeze gate.
 
 pub mod calendar;
+pub mod catalogue;
 pub mod command;
 pub mod doc_number;
 pub mod kernel;

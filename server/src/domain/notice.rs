@@ -28,6 +28,7 @@
 pub use super::kernel::Refused;
 use super::kernel::Workflow;
 use super::org::labelled_enum;
+use super::phrases::catalogue;
 use super::text::Text;
 
 labelled_enum! {
@@ -128,28 +129,56 @@ pub struct Demands {
     pub reply: bool,
 }
 
-const SUPERSEDED: &str =
-    "this version was superseded: it was corrected or recalled; act on the newest version";
-const DRAFT_HAS_NO_RECEIPTS: &str =
-    "this version is still a draft: it has not been sent, so no body has received it";
-const SEND_ONLY_DRAFT: &str = "this notification was already sent; only a draft can be sent";
-const CORRECT_ONLY_SENT: &str =
-    "only a sent notification can be corrected; a draft is simply edited before it is sent";
-const RECALL_ONLY_SENT: &str =
-    "only a sent notification can be recalled; a draft is simply not sent";
-const CLOSE_BY_SENDER: &str = "only the sending body may close the exchange with a receiving body";
-const READ_BY_RECEIVER: &str =
-    "only the receiving body marks a notification read; the sending body cannot do it for it";
-const ACKNOWLEDGE_BY_RECEIVER: &str =
-    "only the receiving body may acknowledge (签收) a notification; the sending body cannot do it for it";
-const REPLY_BY_RECEIVER: &str =
-    "only the receiving body may reply to a notification; the sending body cannot do it for it";
-const NO_ACKNOWLEDGEMENT_ASKED: &str =
-    "this notification does not ask for acknowledgement (签收), so it cannot be acknowledged";
-const NO_REPLY_ASKED: &str =
-    "this notification does not ask for a reply, so it cannot be replied to";
-const ACKNOWLEDGE_BEFORE_REPLY: &str =
-    "a reply comes after acknowledgement: acknowledge (签收) the notification first";
+catalogue! { RULES:
+    SUPERSEDED = "notice.superseded",
+        "此版本已被更正或撤回，请在最新版本上操作",
+        "this version was superseded: it was corrected or recalled; act on the newest version";
+    DRAFT_HAS_NO_RECEIPTS = "notice.draft_has_no_receipts",
+        "此版本仍是草稿，尚未发出，没有单位收到",
+        "this version is still a draft: it has not been sent, so no body has received it";
+    SEND_ONLY_DRAFT = "notice.send_only_draft",
+        "此通知已发出；只有草稿可以发出",
+        "this notification was already sent; only a draft can be sent";
+    CORRECT_ONLY_SENT = "notice.correct_only_sent",
+        "只有已发出的通知可以更正；草稿在发出前直接修改即可",
+        "only a sent notification can be corrected; a draft is simply edited before it is sent";
+    RECALL_ONLY_SENT = "notice.recall_only_sent",
+        "只有已发出的通知可以撤回；草稿不发出即可",
+        "only a sent notification can be recalled; a draft is simply not sent";
+    CLOSE_BY_SENDER = "notice.close_by_sender",
+        "只有发文单位可以结束与收文单位的往来",
+        "only the sending body may close the exchange with a receiving body";
+    READ_BY_RECEIVER = "notice.read_by_receiver",
+        "只有收文单位可以标记已读，发文单位不能代为标记",
+        "only the receiving body marks a notification read; the sending body cannot do it for it";
+    ACKNOWLEDGE_BY_RECEIVER = "notice.acknowledge_by_receiver",
+        "只有收文单位可以签收通知，发文单位不能代为签收",
+        "only the receiving body may acknowledge (签收) a notification; the sending body cannot do it for it";
+    REPLY_BY_RECEIVER = "notice.reply_by_receiver",
+        "只有收文单位可以回复通知，发文单位不能代为回复",
+        "only the receiving body may reply to a notification; the sending body cannot do it for it";
+    NO_ACKNOWLEDGEMENT_ASKED = "notice.no_acknowledgement_asked",
+        "此通知不要求签收，因此不能签收",
+        "this notification does not ask for acknowledgement (签收), so it cannot be acknowledged";
+    NO_REPLY_ASKED = "notice.no_reply_asked",
+        "此通知不要求回复，因此不能回复",
+        "this notification does not ask for a reply, so it cannot be replied to";
+    ACKNOWLEDGE_BEFORE_REPLY = "notice.acknowledge_before_reply",
+        "请先签收通知，再回复",
+        "a reply comes after acknowledgement: acknowledge (签收) the notification first";
+    READ_ONCE = "notice.read_once",
+        "通知只在送达后首次打开时标记为已读一次（当前为{now}）",
+        "a notification is marked read once, when it is first opened after delivery; it is now {now}";
+    ACKNOWLEDGE_ONCE = "notice.acknowledge_once",
+        "通知只能在已送达或已读时签收一次（当前为{now}）",
+        "a notification can be acknowledged only once, while delivered or read; it is now {now}";
+    REPLY_ONCE = "notice.reply_once",
+        "通知只能回复一次（当前为{now}）",
+        "a notification can be replied to only once; it is now {now}";
+    CLOSE_AFTER_REPLY = "notice.close_after_reply",
+        "收文单位回复后才能结束往来（当前为{now}）",
+        "the exchange can be closed only after the receiving body replied; it is now {now}";
+}
 
 /// The sender's side: what `command` does to a version in `state`. Correct and Recall
 /// supersede a sent version (the new version is sent as a new row).
@@ -157,46 +186,29 @@ pub fn version_transition(
     state: NoticeState,
     command: NoticeCommand,
 ) -> Result<NoticeState, Refused> {
-    let refuse = |rule| Err(Refused { rule });
+    let refuse = |rule| Err(Refused::by(rule));
     match (state, command) {
-        (NoticeState::Superseded, _) => refuse(SUPERSEDED),
+        (NoticeState::Superseded, _) => refuse(&SUPERSEDED),
         (NoticeState::Draft, NoticeCommand::Send) => Ok(NoticeState::Sent),
         (NoticeState::Sent, NoticeCommand::Correct | NoticeCommand::Recall) => {
             Ok(NoticeState::Superseded)
         }
-        (NoticeState::Sent, NoticeCommand::Send) => refuse(SEND_ONLY_DRAFT),
-        (NoticeState::Draft, NoticeCommand::Correct) => refuse(CORRECT_ONLY_SENT),
-        (NoticeState::Draft, NoticeCommand::Recall) => refuse(RECALL_ONLY_SENT),
+        (NoticeState::Sent, NoticeCommand::Send) => refuse(&SEND_ONLY_DRAFT),
+        (NoticeState::Draft, NoticeCommand::Correct) => refuse(&CORRECT_ONLY_SENT),
+        (NoticeState::Draft, NoticeCommand::Recall) => refuse(&RECALL_ONLY_SENT),
     }
 }
 
 /// The refusal for a receipt command in a receipt state that does not allow it; the
 /// sentence ends with the state the receipt is in.
-fn wrong_receipt_state(command: ReceiptCommand, state: ReceiptState) -> &'static str {
-    /// Appends "; it is now <state>" at compile time, so the rule stays `&'static str`.
-    macro_rules! now {
-        ($rule:literal) => {
-            match state {
-                ReceiptState::Delivered => concat!($rule, "; it is now delivered"),
-                ReceiptState::Read => concat!($rule, "; it is now read"),
-                ReceiptState::Acknowledged => concat!($rule, "; it is now acknowledged"),
-                ReceiptState::Replied => concat!($rule, "; it is now replied"),
-                ReceiptState::Closed => concat!($rule, "; it is now closed"),
-            }
-        };
-    }
-    match command {
-        ReceiptCommand::Read => {
-            now!("a notification is marked read once, when it is first opened after delivery")
-        }
-        ReceiptCommand::Acknowledge => {
-            now!("a notification can be acknowledged only once, while delivered or read")
-        }
-        ReceiptCommand::Reply => now!("a notification can be replied to only once"),
-        ReceiptCommand::Close => {
-            now!("the exchange can be closed only after the receiving body replied")
-        }
-    }
+fn wrong_receipt_state(command: ReceiptCommand, state: ReceiptState) -> Refused {
+    let rule = match command {
+        ReceiptCommand::Read => &READ_ONCE,
+        ReceiptCommand::Acknowledge => &ACKNOWLEDGE_ONCE,
+        ReceiptCommand::Reply => &REPLY_ONCE,
+        ReceiptCommand::Close => &CLOSE_AFTER_REPLY,
+    };
+    Refused::in_state(rule, state)
 }
 
 /// A receiving body's side: `sender` says whether the sending body asks (only Close is the
@@ -215,22 +227,22 @@ pub fn receipt_transition(
     use ReceiptCommand as C;
     use ReceiptState as R;
 
-    let refuse = |rule| Err(Refused { rule });
+    let refuse = |rule| Err(Refused::by(rule));
     match version {
-        NoticeState::Superseded => return refuse(SUPERSEDED),
-        NoticeState::Draft => return refuse(DRAFT_HAS_NO_RECEIPTS),
+        NoticeState::Superseded => return refuse(&SUPERSEDED),
+        NoticeState::Draft => return refuse(&DRAFT_HAS_NO_RECEIPTS),
         NoticeState::Sent => {}
     }
     match (command, sender) {
-        (C::Close, false) => return refuse(CLOSE_BY_SENDER),
-        (C::Read, true) => return refuse(READ_BY_RECEIVER),
-        (C::Acknowledge, true) => return refuse(ACKNOWLEDGE_BY_RECEIVER),
-        (C::Reply, true) => return refuse(REPLY_BY_RECEIVER),
+        (C::Close, false) => return refuse(&CLOSE_BY_SENDER),
+        (C::Read, true) => return refuse(&READ_BY_RECEIVER),
+        (C::Acknowledge, true) => return refuse(&ACKNOWLEDGE_BY_RECEIVER),
+        (C::Reply, true) => return refuse(&REPLY_BY_RECEIVER),
         _ => {}
     }
     match command {
-        C::Acknowledge if !demands.acknowledgement => return refuse(NO_ACKNOWLEDGEMENT_ASKED),
-        C::Reply if !demands.reply => return refuse(NO_REPLY_ASKED),
+        C::Acknowledge if !demands.acknowledgement => return refuse(&NO_ACKNOWLEDGEMENT_ASKED),
+        C::Reply if !demands.reply => return refuse(&NO_REPLY_ASKED),
         _ => {}
     }
     match (command, state) {
@@ -238,11 +250,11 @@ pub fn receipt_transition(
         (C::Acknowledge, R::Delivered | R::Read) => Ok(R::Acknowledged),
         (C::Reply, R::Acknowledged) if demands.acknowledgement => Ok(R::Replied),
         (C::Reply, R::Delivered | R::Read) if demands.acknowledgement => {
-            refuse(ACKNOWLEDGE_BEFORE_REPLY)
+            refuse(&ACKNOWLEDGE_BEFORE_REPLY)
         }
         (C::Reply, R::Delivered | R::Read) => Ok(R::Replied),
         (C::Close, R::Replied) => Ok(R::Closed),
-        _ => refuse(wrong_receipt_state(command, state)),
+        _ => Err(wrong_receipt_state(command, state)),
     }
 }
 
@@ -457,7 +469,7 @@ mod tests {
                             sender,
                         )
                         .unwrap_err();
-                        assert_eq!(refused.rule, SUPERSEDED);
+                        assert_eq!(refused.rule, &SUPERSEDED);
                     }
                 }
             }
@@ -487,7 +499,7 @@ mod tests {
         let refused =
             receipt_transition(NoticeState::Sent, R::Read, C::Reply, demands, false).unwrap_err();
 
-        assert_eq!(refused.rule, ACKNOWLEDGE_BEFORE_REPLY);
+        assert_eq!(refused.rule, &ACKNOWLEDGE_BEFORE_REPLY);
     }
 
     #[test]
@@ -501,8 +513,8 @@ mod tests {
         let for_receiver =
             receipt_transition(NoticeState::Sent, R::Read, C::Acknowledge, demands, true);
 
-        assert_eq!(by_receiver.unwrap_err().rule, CLOSE_BY_SENDER);
-        assert_eq!(for_receiver.unwrap_err().rule, ACKNOWLEDGE_BY_RECEIVER);
+        assert_eq!(by_receiver.unwrap_err().rule, &CLOSE_BY_SENDER);
+        assert_eq!(for_receiver.unwrap_err().rule, &ACKNOWLEDGE_BY_RECEIVER);
     }
 
     #[test]
@@ -522,7 +534,7 @@ mod tests {
         .unwrap_err();
 
         assert!(
-            refused.rule.ends_with("it is now acknowledged"),
+            refused.to_string().ends_with("it is now acknowledged"),
             "{refused}"
         );
     }

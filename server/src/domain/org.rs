@@ -8,10 +8,21 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// Why a value was refused, in words for the person who typed it.
+use super::message::{Message, Phrase};
+use super::phrases;
+
+/// Why a value was refused, in words for the person who typed it: a phrase of the catalogue
+/// with its values, said in the reader's language when known (English in logs).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct Invalid(pub String);
+pub struct Invalid(pub Message);
+
+impl Invalid {
+    /// Refused by `phrase` with no values.
+    pub fn by(phrase: &'static Phrase) -> Invalid {
+        Invalid(phrase.message())
+    }
+}
 
 macro_rules! labelled_enum {
     (
@@ -66,11 +77,11 @@ macro_rules! labelled_enum {
             fn from_str(s: &str) -> Result<Self, $crate::domain::org::Invalid> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    _ => Err($crate::domain::org::Invalid(format!(
-                        concat!("unknown ", stringify!($name), " {:?}; expected one of: {}"),
-                        s,
-                        [$($text),+].join(", ")
-                    ))),
+                    _ => Err($crate::domain::org::Invalid(
+                        $crate::domain::phrases::UNKNOWN_WORD
+                            .with("value", format!("{s:?}"))
+                            .with("expected", [$($text),+].join(", ")),
+                    )),
                 }
             }
         }
@@ -203,9 +214,7 @@ impl RegionCode {
         if digits && matches!(s.len(), 6 | 9 | 12) {
             Ok(RegionCode(s.to_owned()))
         } else {
-            Err(Invalid(format!(
-                "region code {s:?} is not an administrative division code (6, 9 or 12 digits)"
-            )))
+            Err(Invalid(phrases::REGION_CODE.with("code", format!("{s:?}"))))
         }
     }
 
@@ -233,10 +242,11 @@ impl OrgCode {
         if ok {
             Ok(OrgCode(s.to_owned()))
         } else {
-            Err(Invalid(format!(
-                "organization code {s:?} must be 1 to {} letters, digits, '-', '_' or '.'",
-                Self::MAX_LEN
-            )))
+            Err(Invalid(
+                phrases::ORG_CODE
+                    .with("code", format!("{s:?}"))
+                    .with("max", Self::MAX_LEN),
+            ))
         }
     }
 
@@ -259,16 +269,17 @@ impl Name {
         let s = s.trim();
         let chars = s.chars().count();
         if chars == 0 {
-            return Err(Invalid("a name must not be empty".into()));
+            return Err(Invalid::by(&phrases::NAME_EMPTY));
         }
         if chars > Self::MAX_CHARS {
-            return Err(Invalid(format!(
-                "a name may have at most {} characters; this one has {chars}",
-                Self::MAX_CHARS
-            )));
+            return Err(Invalid(
+                phrases::NAME_TOO_LONG
+                    .with("max", Self::MAX_CHARS)
+                    .with("chars", chars),
+            ));
         }
         if s.chars().any(char::is_control) {
-            return Err(Invalid("a name must not contain control characters".into()));
+            return Err(Invalid::by(&phrases::NAME_CONTROL));
         }
         Ok(Name(s.to_owned()))
     }
@@ -293,9 +304,7 @@ impl Username {
         if ok {
             Ok(Username(s))
         } else {
-            Err(Invalid(format!(
-                "user name {s:?} must be 2 to 64 letters, digits, '.', '_', '-' or '@'"
-            )))
+            Err(Invalid(phrases::USERNAME.with("name", format!("{s:?}"))))
         }
     }
 
@@ -360,7 +369,7 @@ mod tests {
             assert_eq!(kind.as_str().parse::<OrgKind>().unwrap(), *kind);
         }
         let err = "bureau".parse::<OrgKind>().unwrap_err();
-        assert!(err.0.contains("judicial_bureau"), "{err}");
+        assert!(err.to_string().contains("judicial_bureau"), "{err}");
     }
 
     #[test]

@@ -1,24 +1,30 @@
 //! The catalogue of what the server says to people: each [`Phrase`] once, by its stable code,
-//! in Chinese and English ([`super::message`] explains how they are used). [`ALL`] lists
-//! every phrase, so a test can walk them; a phrase missing from it is a test failure waiting
-//! to happen, so add new ones to both.
+//! in Chinese and English ([`super::message`] explains how they are used). The rules of a
+//! workflow's machine are declared beside it with the same macro ([`catalogue!`]);
+//! [`super::catalogue`] walks them all.
 //!
 //! Write as a government office writes to a colleague: 您, full sentences, the rule and what
 //! to do next; English says the same plainly.
 
 use super::message::Phrase;
 
-macro_rules! phrases {
-    ($($name:ident = $code:literal, $zh:literal, $en:literal;)*) => {
+/// Declares phrases, each a `pub static`, and `$list`, every one of them, for the walk.
+/// A workflow declares its rules with it beside its machine (`catalogue! { RULES: … }`);
+/// [`everything`] names each such list.
+macro_rules! catalogue {
+    ($list:ident: $($name:ident = $code:literal, $zh:literal, $en:literal;)*) => {
         $(
-            pub static $name: Phrase = Phrase { code: $code, zh: $zh, en: $en };
+            pub static $name: $crate::domain::message::Phrase =
+                $crate::domain::message::Phrase { code: $code, zh: $zh, en: $en };
         )*
-        /// Every phrase of the catalogue.
-        pub static ALL: &[&Phrase] = &[$(&$name),*];
+        /// Every phrase declared here, for the catalogue's walk.
+        pub static $list: &[&$crate::domain::message::Phrase] = &[$(&$name),*];
     };
 }
 
-phrases! {
+pub(crate) use catalogue;
+
+catalogue! { ALL:
     // ---- the general sentence of each kind of refusal (before English words) ----
     GENERAL_BAD_REQUEST = "general.bad_request",
         "请求内容有误",
@@ -44,9 +50,82 @@ phrases! {
     UNAVAILABLE = "general.unavailable",
         "服务暂时不可用，请稍后再试",
         "the service is temporarily unavailable; try again shortly";
+    SAME_CODE_OR_NAME = "general.same_code_or_name",
+        "已存在相同代码或名称的记录",
+        "something with the same code or name already exists";
+    MISSING_REFERENCE = "general.missing_reference",
+        "请求中引用的对象不存在",
+        "the request refers to something that does not exist";
+    UNSTORABLE = "general.unstorable",
+        "请求中含有无法保存的字符（如 NUL）",
+        "the request holds a character that cannot be stored (such as NUL)";
     INTERNAL = "general.internal",
         "服务器内部出错，已记录，请稍后再试或联系系统管理员",
         "something went wrong on our side; it has been logged";
+
+    // ---- values as people type them ----
+    UNKNOWN_WORD = "value.unknown_word",
+        "无法识别的取值 {value}，应为以下之一：{expected}",
+        "unknown value {value}; expected one of: {expected}";
+    REGION_CODE = "value.region_code",
+        "区划代码 {code} 不是行政区划代码（6、9 或 12 位数字）",
+        "region code {code} is not an administrative division code (6, 9 or 12 digits)";
+    ORG_CODE = "value.org_code",
+        "单位代码 {code} 须为 1 至 {max} 个字母、数字或 '-'、'_'、'.'",
+        "organization code {code} must be 1 to {max} letters, digits, '-', '_' or '.'";
+    NAME_EMPTY = "value.name_empty",
+        "名称不能为空",
+        "a name must not be empty";
+    NAME_TOO_LONG = "value.name_too_long",
+        "名称最多 {max} 个字，此名称有 {chars} 个字",
+        "a name may have at most {max} characters; this one has {chars}";
+    NAME_CONTROL = "value.name_control",
+        "名称中不能含有控制字符",
+        "a name must not contain control characters";
+    USERNAME = "value.username",
+        "用户名 {name} 须为 2 至 64 个字母、数字或 '.'、'_'、'-'、'@'",
+        "user name {name} must be 2 to 64 letters, digits, '.', '_', '-' or '@'";
+    MONTH_DAY = "value.month_day",
+        "{value} 不是“月-日”格式的日期（如 06-30）",
+        "{value} is not a day of the year as MM-DD, e.g. 06-30";
+    COMMAND_MISMATCH = "value.command_mismatch",
+        "地址中的命令是 {command}，请求内容不能指定其他命令",
+        "the address names the command {command}; the body must not name another";
+    CALENDAR_NOT_A_YEAR_FILE = "calendar.not_a_year_file",
+        "这不是工作日历年度文件（{why}）：应有 year、source 和 days，days 中每一项有 date、kind 和 name",
+        "not a calendar year file ({why}); expected year, source and days, each day with date, kind and name";
+    CALENDAR_NOT_A_DATE = "calendar.not_a_date",
+        "{date} 不是 YYYY-MM-DD 格式的日期（如 2026-10-01）",
+        "{date} is not a date written as YYYY-MM-DD (e.g. 2026-10-01)";
+    CALENDAR_OTHER_YEAR = "calendar.other_year",
+        "{date} 不在 {year} 年内：年度文件只列本年的日期",
+        "{date} is not in {year}: a year file lists only its own year's days";
+    CALENDAR_UNKNOWN_KIND = "calendar.unknown_kind",
+        "{date}：无法识别的类型 {kind}，应为 \"holiday\"（法定节假日）或 \"workday\"（调休上班）",
+        "{date}: unknown kind {kind}; expected \"holiday\" (法定节假日) or \"workday\" (调休上班)";
+    CALENDAR_TWICE = "calendar.twice",
+        "{date} 重复列出",
+        "{date} is listed twice";
+    CALENDAR_WORKDAY_ON_WEEKDAY = "calendar.workday_on_weekday",
+        "{date} 是{weekday}，本来就是工作日：只有周六或周日才能调休上班",
+        "{date} is a {weekday}, already a working day: only a Saturday or Sunday can be a worked weekend day (调休上班)";
+
+    // ---- importing the directory ----
+    IMPORT_NOTHING = "import.nothing",
+        "没有可导入的内容：请提供区划、单位和/或人员文件",
+        "nothing to import: give regions, organizations and/or users";
+    IMPORT_AT_LINE = "import.at_line",
+        "{file} 第 {line} 行：{why}",
+        "{file} line {line}: {why}";
+    IMPORT_UNREADABLE = "import.unreadable",
+        "无法读取此行（{why}）",
+        "{why}";
+    IMPORT_REPEATED = "import.repeated",
+        "{key} 与第 {earlier} 行重复",
+        "{key} is also on line {earlier}";
+    IMPORT_CYCLE = "import.cycle",
+        "本文件中的上级关系经 {key} 形成循环",
+        "the parents in this file make a cycle through {key}";
 
     // ---- signing in ----
     SIGN_IN_FIRST = "auth.sign_in_first",
@@ -314,41 +393,4 @@ phrases! {
     TOKEN_LACKS_NOTICES_WRITE = "policy.token_lacks_notices_write",
         "此 API 令牌缺少 notices:write 权限",
         "this API token lacks the notices:write permission";
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::message::placeholders;
-
-    /// Walks the whole catalogue: every code once, both languages written, Chinese in the
-    /// Chinese sentence and none in the English one, the same placeholders in both.
-    #[test]
-    fn every_phrase_of_the_catalogue_has_chinese_and_english_with_the_same_placeholders() {
-        let mut codes = std::collections::BTreeSet::new();
-        for phrase in ALL {
-            assert!(codes.insert(phrase.code), "{} twice", phrase.code);
-            assert!(
-                phrase.code.contains('.') && phrase.code.is_ascii(),
-                "{}",
-                phrase.code
-            );
-            assert!(
-                phrase
-                    .zh
-                    .chars()
-                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
-                "{}: no Chinese in {:?}",
-                phrase.code,
-                phrase.zh
-            );
-            assert!(!phrase.en.trim().is_empty(), "{}", phrase.code);
-            let mut zh = placeholders(phrase.zh);
-            let mut en = placeholders(phrase.en);
-            zh.sort_unstable();
-            en.sort_unstable();
-            assert_eq!(zh, en, "{}: placeholders differ", phrase.code);
-        }
-        assert!(codes.len() >= 40, "only {} phrases", codes.len());
-    }
 }

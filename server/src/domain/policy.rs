@@ -200,10 +200,11 @@ impl FromStr for Permission {
             .find(|p| p.as_str() == s)
             .ok_or_else(|| {
                 let names: Vec<&str> = Permission::ALL.iter().map(|p| p.as_str()).collect();
-                Invalid(format!(
-                    "unknown permission {s:?}; expected one of: {}",
-                    names.join(", ")
-                ))
+                Invalid(
+                    phrases::UNKNOWN_WORD
+                        .with("value", format!("{s:?}"))
+                        .with("expected", names.join(", ")),
+                )
             })
     }
 }
@@ -1269,7 +1270,7 @@ mod tests {
             );
         }
         let err = "docs:admin".parse::<Permission>().unwrap_err();
-        assert!(err.0.contains("docs:write"), "{err}");
+        assert!(err.to_string().contains("docs:write"), "{err}");
     }
 
     fn task_between_convener_and_member() -> TaskFacts<'static> {

@@ -24,7 +24,9 @@ use std::marker::PhantomData;
 
 pub use super::kernel::Refused;
 use super::kernel::Workflow;
+use super::message::{Message, Phrase};
 use super::org::labelled_enum;
+use super::phrases::catalogue;
 
 labelled_enum! {
     /// Where a version of a signed document is.
@@ -66,32 +68,52 @@ labelled_enum! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Wording {
     /// Any command on an archived version.
-    pub archived: &'static str,
+    pub archived: &'static Phrase,
     /// Any command on a superseded version.
-    pub superseded: &'static str,
+    pub superseded: &'static Phrase,
     /// Freezing what is not a draft.
-    pub freeze: &'static str,
+    pub freeze: &'static Phrase,
     /// Opening signing of what is not frozen.
-    pub open_signing: &'static str,
+    pub open_signing: &'static Phrase,
     /// Signing while signing is not open.
-    pub sign: &'static str,
+    pub sign: &'static Phrase,
     /// Sending back what is neither frozen nor being signed.
-    pub reopen: &'static str,
+    pub reopen: &'static Phrase,
     /// A signatory (not the manager) sending back before signing is open.
-    pub decline_while_signing: &'static str,
+    pub decline_while_signing: &'static Phrase,
     /// Archiving what is not signed by everyone.
-    pub archive: &'static str,
+    pub archive: &'static Phrase,
     /// Signing for an organization that is not in the signing policy.
-    pub not_signatory: &'static str,
+    pub not_signatory: &'static Phrase,
     /// Signing a second time.
-    pub already_signed: &'static str,
+    pub already_signed: &'static Phrase,
     /// Sending back for an organization that neither manages nor signs the document.
-    pub reopen_denied: &'static str,
+    pub reopen_denied: &'static Phrase,
 }
 
-/// The rule of a signature whose step has not opened yet.
-pub const OUT_OF_TURN: &str =
-    "out of turn: the organizations of the previous signing step have not all signed yet";
+catalogue! { RULES:
+    OUT_OF_TURN = "signed.out_of_turn",
+        "尚未轮到本单位签署：上一签署环节的单位尚未全部签署",
+        "out of turn: the organizations of the previous signing step have not all signed yet";
+    POLICY_NO_STEPS = "signed.policy_no_steps",
+        "签署顺序至少要有一个环节",
+        "a signing policy needs at least one step";
+    POLICY_TOO_MANY_STEPS = "signed.policy_too_many_steps",
+        "签署顺序最多十个环节",
+        "a signing policy has at most 10 steps";
+    POLICY_EMPTY_STEP = "signed.policy_empty_step",
+        "签署顺序第 {step} 个环节没有列出单位",
+        "step {step} of the signing policy names no organization";
+    POLICY_OUTSIDER = "signed.policy_outsider",
+        "签署顺序第 {step} 个环节中的单位 {org} 不是{outside}",
+        "organization {org} in step {step} is not {outside}";
+    POLICY_TWICE = "signed.policy_twice",
+        "单位 {org} 在签署顺序中出现了两次",
+        "organization {org} appears twice in the signing policy";
+}
+
+/// Who may be named in a signing policy, as a refusal says it: (Chinese, English).
+pub type Signatories = (&'static str, &'static str);
 
 /// A workflow's words for its signed documents: its [`Wording`].
 pub trait Words: 'static {
@@ -105,7 +127,7 @@ pub trait Words: 'static {
 pub struct SignParty {
     /// Why the caller may not manage the document (freeze, open signing, send back as its
     /// manager, archive); `None` when it may.
-    pub not_manager: Option<&'static str>,
+    pub not_manager: Option<&'static Phrase>,
     pub turn: Turn,
 }
 
@@ -120,7 +142,7 @@ pub enum Turn {
     Signed,
     /// It does not sign (not in the policy, or the policy forbids the caller to sign: a
     /// token, an observer, a supervisor): the rule that says so.
-    No(&'static str),
+    No(&'static Phrase),
 }
 
 impl Turn {
@@ -134,7 +156,7 @@ impl Turn {
 /// (minutes: the meeting has not started), or `None`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Gate {
-    pub freeze: Option<&'static str>,
+    pub freeze: Option<&'static Phrase>,
 }
 
 impl Gate {
@@ -142,12 +164,17 @@ impl Gate {
     pub const OPEN: Gate = Gate { freeze: None };
 }
 
-/// A rule standing for the policy's own in the table test's parties and contexts.
-const SOME_RULE: &str = "a rule of the policy or of the subject";
+/// A rule standing for the policy's own in the table test's parties and contexts; never said
+/// to anyone, so not in the catalogue.
+static SOME_RULE: Phrase = Phrase {
+    code: "signed.some_rule",
+    zh: "策略或事由的某条规则",
+    en: "a rule of the policy or of the subject",
+};
 
 /// Every kind of party the table test walks: managing or not, times every turn.
 const PARTIES: [SignParty; 8] = {
-    let turns = [Turn::Now, Turn::Waiting, Turn::Signed, Turn::No(SOME_RULE)];
+    let turns = [Turn::Now, Turn::Waiting, Turn::Signed, Turn::No(&SOME_RULE)];
     let mut parties = [SignParty {
         not_manager: None,
         turn: Turn::Now,
@@ -155,7 +182,7 @@ const PARTIES: [SignParty; 8] = {
     let mut i = 0;
     while i < 8 {
         parties[i] = SignParty {
-            not_manager: if i < 4 { None } else { Some(SOME_RULE) },
+            not_manager: if i < 4 { None } else { Some(&SOME_RULE) },
             turn: turns[i % 4],
         };
         i += 1;
@@ -175,7 +202,7 @@ impl<W: Words> Workflow for SignedFlow<W> {
     const CONTEXTS: &'static [Gate] = &[
         Gate::OPEN,
         Gate {
-            freeze: Some(SOME_RULE),
+            freeze: Some(&SOME_RULE),
         },
     ];
 
@@ -200,9 +227,9 @@ pub fn transition(
 ) -> Result<SignedState, Refused> {
     use SignedCommand as C;
     use SignedState as S;
-    let refuse = |rule| Err(Refused { rule });
+    let refuse = |rule| Err(Refused::by(rule));
     let manager = || match party.not_manager {
-        Some(rule) => Err(Refused { rule }),
+        Some(rule) => Err(Refused::by(rule)),
         None => Ok(()),
     };
     match state {
@@ -235,7 +262,7 @@ pub fn transition(
             }
             match party.turn {
                 Turn::Now => Ok(S::Signing),
-                Turn::Waiting => refuse(OUT_OF_TURN),
+                Turn::Waiting => refuse(&OUT_OF_TURN),
                 Turn::Signed => refuse(words.already_signed),
                 Turn::No(rule) => refuse(rule),
             }
@@ -300,33 +327,28 @@ pub fn turn(words: &Wording, steps: &[Vec<String>], signed: &BTreeSet<String>, o
 pub fn check_steps(
     steps: &[Vec<String>],
     signatories: &BTreeSet<String>,
-    outside: &str,
-) -> Result<(), String> {
+    outside: Signatories,
+) -> Result<(), Message> {
     if steps.is_empty() {
-        return Err("a signing policy needs at least one step".into());
+        return Err(POLICY_NO_STEPS.message());
     }
     if steps.len() > 10 {
-        return Err("a signing policy has at most 10 steps".into());
+        return Err(POLICY_TOO_MANY_STEPS.message());
     }
     let mut seen = BTreeSet::new();
     for (i, step) in steps.iter().enumerate() {
         if step.is_empty() {
-            return Err(format!(
-                "step {} of the signing policy names no organization",
-                i + 1
-            ));
+            return Err(POLICY_EMPTY_STEP.with("step", i + 1));
         }
         for org in step {
             if !signatories.contains(org) {
-                return Err(format!(
-                    "organization {org:?} in step {} is not {outside}",
-                    i + 1
-                ));
+                return Err(POLICY_OUTSIDER
+                    .with("step", i + 1)
+                    .with("org", format!("{org:?}"))
+                    .with_words("outside", outside.0, outside.1));
             }
             if !seen.insert(org) {
-                return Err(format!(
-                    "organization {org:?} appears twice in the signing policy"
-                ));
+                return Err(POLICY_TWICE.with("org", format!("{org:?}")));
             }
         }
     }
@@ -337,19 +359,8 @@ pub fn check_steps(
 mod tests {
     use super::*;
 
-    const WORDS: Wording = Wording {
-        archived: "archived",
-        superseded: "superseded",
-        freeze: "freeze",
-        open_signing: "open_signing",
-        sign: "sign",
-        reopen: "reopen",
-        decline_while_signing: "decline",
-        archive: "archive",
-        not_signatory: "not a signatory",
-        already_signed: "already signed",
-        reopen_denied: "reopen denied",
-    };
+    /// Minutes' words stand for any workflow's.
+    const WORDS: Wording = <crate::domain::minutes::MinutesWords as Words>::WORDS;
 
     fn steps() -> Vec<Vec<String>> {
         vec![vec!["a".into(), "b".into()], vec!["c".into()]]
@@ -376,7 +387,7 @@ mod tests {
         assert_eq!(turn(&WORDS, &steps(), &set(&["a"]), "a"), Turn::Signed);
         assert_eq!(
             turn(&WORDS, &steps(), &set(&[]), "z"),
-            Turn::No("not a signatory")
+            Turn::No(WORDS.not_signatory)
         );
     }
 
@@ -395,12 +406,13 @@ mod tests {
     #[test]
     fn a_policy_with_an_outsider_a_duplicate_or_an_empty_step_is_refused() {
         let ok = set(&["a", "b", "c"]);
-        let outside = "a member";
+        let outside = ("成员", "a member");
         assert!(check_steps(&steps(), &ok, outside).is_ok());
         assert!(check_steps(&[vec!["a".into()], vec![]], &ok, outside).is_err());
         assert!(check_steps(&[vec!["a".into()], vec!["a".into()]], &ok, outside).is_err());
         assert!(check_steps(&[vec!["x".into()]], &ok, outside)
             .unwrap_err()
+            .to_string()
             .contains("is not a member"));
         assert!(check_steps(&[], &ok, outside).is_err());
         assert!(check_steps(&vec![vec!["a".into()]; 11], &ok, outside).is_err());

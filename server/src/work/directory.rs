@@ -20,7 +20,9 @@ use crate::db::{
     Db, DbError, DirectoryImport, ImportOrg, ImportReport, ImportSources, ImportUser, NewOrg,
     NewRegion, NewUser, Org, OrgPatch, Region,
 };
+use crate::domain::message::Message;
 use crate::domain::org::{Invalid, Level, Name, OrgCode, OrgKind, OrgRole, RegionCode, Username};
+use crate::domain::phrases;
 use crate::domain::policy::Action;
 
 /// A label in both languages of the interface.
@@ -466,10 +468,7 @@ pub async fn import(
 /// feeds it arbitrary files: `fuzz/fuzz_targets/csv_import.rs`).
 pub fn read_import(files: &ImportFiles) -> Result<DirectoryImport, Error> {
     if files.regions.is_none() && files.orgs.is_none() && files.users.is_none() {
-        return Err(Error::invalid(
-            "files",
-            "nothing to import: give regions, organizations and/or users",
-        ));
+        return Err(Error::invalid("files", phrases::IMPORT_NOTHING.message()));
     }
     let mut regions = Vec::new();
     if let Some(file) = &files.regions {
@@ -535,9 +534,9 @@ pub fn read_import(files: &ImportFiles) -> Result<DirectoryImport, Error> {
             u.user.username.as_ref().map_or("", Username::as_str)
         })?;
     }
-    let (regions, region_sources) = regions.into_iter().unzip();
-    let (orgs, org_sources) = orgs.into_iter().unzip();
-    let (users, user_sources) = users.into_iter().unzip();
+    let (regions, region_sources) = lines_said(regions);
+    let (orgs, org_sources) = lines_said(orgs);
+    let (users, user_sources) = lines_said(users);
     Ok(DirectoryImport {
         regions,
         orgs,
@@ -550,18 +549,55 @@ pub fn read_import(files: &ImportFiles) -> Result<DirectoryImport, Error> {
     })
 }
 
+/// Where an item of an import came from: a file and the line its record starts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Line {
+    file: String,
+    line: u64,
+}
+
+impl Line {
+    /// A refusal of this line: `why`, after the file and line.
+    fn refuses(&self, field: &'static str, why: Message) -> Error {
+        Error::invalid(
+            field,
+            phrases::IMPORT_AT_LINE
+                .with("file", &self.file)
+                .with("line", self.line)
+                .with_message("why", why),
+        )
+    }
+}
+
+/// As the database layer names an item when it refuses one (`regions.csv line 3`).
+impl std::fmt::Display for Line {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} line {}", self.file, self.line)
+    }
+}
+
+/// The items, and where each came from as the database layer names it.
+fn lines_said<T>(items: Vec<(T, Line)>) -> (Vec<T>, Vec<String>) {
+    items
+        .into_iter()
+        .map(|(item, line)| (item, line.to_string()))
+        .unzip()
+}
+
 /// Refuses a key that two lines of one file share, naming both lines.
 fn no_repeats<T>(
-    items: &[(T, String)],
+    items: &[(T, Line)],
     field: &'static str,
     key: impl Fn(&T) -> &str,
 ) -> Result<(), Error> {
-    let mut first: HashMap<&str, &str> = HashMap::new();
+    let mut first: HashMap<&str, &Line> = HashMap::new();
     for (item, source) in items {
         if let Some(earlier) = first.insert(key(item), source) {
-            return Err(Error::invalid(
+            return Err(source.refuses(
                 field,
-                format!("{source}: {} is also on {earlier}", key(item)),
+                phrases::IMPORT_REPEATED
+                    .with("key", key(item))
+                    .with("earlier", earlier.line),
             ));
         }
     }
@@ -572,11 +608,11 @@ fn no_repeats<T>(
 /// file's own order otherwise kept): a file may list a child before its parent. Refuses a
 /// key on two lines, and parents that make a cycle, naming the lines.
 fn parents_first<T>(
-    items: Vec<(T, String)>,
+    items: Vec<(T, Line)>,
     field: &'static str,
     key: impl Fn(&T) -> &str,
     parent: impl Fn(&T) -> Option<&str>,
-) -> Result<Vec<(T, String)>, Error> {
+) -> Result<Vec<(T, Line)>, Error> {
     no_repeats(&items, field, &key)?;
     let in_file: HashSet<String> = items.iter().map(|(item, _)| key(item).to_owned()).collect();
     let mut placed: HashSet<String> = HashSet::new();
@@ -594,13 +630,7 @@ fn parents_first<T>(
         waiting = rest;
         if waiting.len() == before {
             let (item, source) = &waiting[0];
-            return Err(Error::invalid(
-                field,
-                format!(
-                    "{source}: the parents in this file make a cycle through {}",
-                    key(item)
-                ),
-            ));
+            return Err(source.refuses(field, phrases::IMPORT_CYCLE.with("key", key(item))));
         }
     }
     Ok(ordered)
@@ -618,15 +648,20 @@ fn parse_lines<T, Item>(
     file: &CsvFile,
     field: &'static str,
     parse: impl Fn(T) -> Result<Item, Invalid>,
-) -> Result<Vec<(Item, String)>, Error>
+) -> Result<Vec<(Item, Line)>, Error>
 where
     T: for<'de> Deserialize<'de>,
 {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(file.text.as_slice());
+    let at = |line: u64| Line {
+        file: file.name.clone(),
+        line,
+    };
+    // A CSV reader's own words (a broken quote, a wrong number of fields) are English only.
     let at_line = |line: u64, why: &dyn std::fmt::Display| {
-        Error::invalid(field, format!("{} line {line}: {why}", file.name))
+        at(line).refuses(field, phrases::IMPORT_UNREADABLE.with("why", why))
     };
     let headers = reader.headers().map_err(|e| at_line(1, &e))?.clone();
     let mut items = Vec::new();
@@ -646,8 +681,8 @@ where
         let row: T = record
             .deserialize(Some(&headers))
             .map_err(|e| at_line(line, &e))?;
-        let item = parse(row).map_err(|e| at_line(line, &e))?;
-        items.push((item, format!("{} line {line}", file.name)));
+        let item = parse(row).map_err(|e| at(line).refuses(field, e.0))?;
+        items.push((item, at(line)));
     }
     Ok(items)
 }
@@ -655,6 +690,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::message::Lang;
 
     /// The stable twin of the cargo-fuzz target `csv_import`: valid files mutated by a seeded
     /// generator (bytes flipped, cut, spliced, lines repeated) are read without a panic, and
@@ -750,12 +786,23 @@ mod tests {
         let message = err.to_string();
         assert!(message.starts_with("orgs.csv line 3: "), "{message}");
         assert!(message.contains("police_station"), "{message}");
+        let said = err.message().unwrap().render(Lang::Zh).unwrap();
+        assert!(
+            said.starts_with("orgs.csv 第 3 行：无法识别的取值 \"police_station\""),
+            "{said}"
+        );
     }
 
     #[test]
     fn rows_are_ordered_parents_first_and_a_cycle_is_named_by_line() {
-        let row = |code: &'static str, parent: Option<&'static str>, line: u32| {
-            ((code, parent), format!("regions.csv line {line}"))
+        let row = |code: &'static str, parent: Option<&'static str>, line: u64| {
+            (
+                (code, parent),
+                Line {
+                    file: "regions.csv".into(),
+                    line,
+                },
+            )
         };
         let rows = vec![
             row("330102", Some("330100"), 2),
@@ -769,7 +816,8 @@ mod tests {
         let codes: Vec<&str> = ordered.iter().map(|(r, _)| r.0).collect();
         assert_eq!(codes, ["330000", "330200", "330100", "330102"]);
         assert_eq!(
-            ordered[3].1, "regions.csv line 2",
+            ordered[3].1.to_string(),
+            "regions.csv line 2",
             "each row keeps its line"
         );
 
@@ -778,10 +826,9 @@ mod tests {
         assert!(err.to_string().starts_with("regions.csv line 2: "), "{err}");
         let twice = vec![row("1", None, 2), row("1", None, 7)];
         let err = parents_first(twice, "regions", |r| r.0, |r| r.1).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "regions.csv line 7: 1 is also on regions.csv line 2"
-        );
+        assert_eq!(err.to_string(), "regions.csv line 7: 1 is also on line 2");
+        let said = err.message().unwrap().render(Lang::Zh).unwrap();
+        assert_eq!(said, "regions.csv 第 7 行：1 与第 2 行重复");
     }
 
     #[test]

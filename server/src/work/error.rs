@@ -91,7 +91,7 @@ impl Error {
 impl From<crate::domain::task::Refused> for Error {
     fn from(refused: crate::domain::task::Refused) -> Error {
         Error::Refused {
-            rule: refused.rule.into(),
+            rule: refused.message(),
         }
     }
 }
@@ -111,17 +111,11 @@ impl From<crate::domain::org::Invalid> for Error {
 impl From<DbError> for Error {
     fn from(e: DbError) -> Error {
         match e {
-            DbError::Conflict(_) => {
-                Error::Conflict("something with the same code or name already exists".into())
+            DbError::Conflict(_) => Error::Conflict(phrases::SAME_CODE_OR_NAME.message()),
+            DbError::MissingReference(_) => {
+                Error::invalid("body", phrases::MISSING_REFERENCE.message())
             }
-            DbError::MissingReference(_) => Error::invalid(
-                "body",
-                "the request refers to something that does not exist",
-            ),
-            DbError::Unstorable(_) => Error::invalid(
-                "body",
-                "请求中含有无法保存的字符（如 NUL）/ the request holds a character that cannot be stored (such as NUL)",
-            ),
+            DbError::Unstorable(_) => Error::invalid("body", phrases::UNSTORABLE.message()),
             DbError::Rule(rule) => Error::Refused { rule },
             DbError::NotFound(what) => Error::NotFound(what),
             e => Error::Storage(e),

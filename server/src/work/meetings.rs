@@ -364,7 +364,7 @@ fn not_invited() -> Error {
 }
 
 fn refused(refused: Refused) -> Error {
-    Error::refused(refused.rule.to_owned())
+    Error::refused(refused.message())
 }
 
 fn subject(meeting_id: &str) -> String {
@@ -754,7 +754,7 @@ pub async fn create(
         ));
     };
     let convener = org.id.clone();
-    rules::may_convene(input.kind, org.kind).map_err(|r| Error::Denied(r.rule.into()))?;
+    rules::may_convene(input.kind, org.kind).map_err(|r| Error::Denied(r.message()))?;
     let now = services.clock.now_ms();
     let title = Name::parse(input.title.as_str())?;
     let (starts_at, ends_at) = checked_times(input.starts_at, input.ends_at, now)?;

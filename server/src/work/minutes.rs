@@ -31,7 +31,7 @@ use crate::domain::doc_number::MINUTES_WORD;
 use crate::domain::minutes::{default_steps, freeze_gate, MinutesWords, SIGNATORIES};
 use crate::domain::org::SpaceRole;
 use crate::domain::policy::Action;
-use crate::domain::signed::Gate;
+use crate::domain::signed::{Gate, Signatories};
 use crate::services::Services;
 use crate::signing::kinds::minutes::{
     agreed_items, Attendee, CheckIn, Held, Issued, Minutes, MinutesMeta, OrgRef, SigningBody,
@@ -205,7 +205,7 @@ impl SignedDocument for MeetingMinutes {
     type Words = MinutesWords;
     const NAME: &'static str = "minutes";
     const THE: &'static str = "the minutes";
-    const SIGNATORIES: &'static str = SIGNATORIES;
+    const SIGNATORIES: Signatories = SIGNATORIES;
 
     fn space(&self) -> &Space {
         &self.space

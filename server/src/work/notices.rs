@@ -309,7 +309,7 @@ fn not_found() -> Error {
 }
 
 fn refused(refused: Refused) -> Error {
-    Error::refused(refused.rule.to_owned())
+    Error::refused(refused.message())
 }
 
 fn subject(notice_id: &str) -> String {

@@ -97,7 +97,7 @@ pub(crate) trait SignedDocument: Sync {
     const THE: &'static str;
     /// Who may be named in its signing policy, as a refusal says it: "the convener or a
     /// participating member of this meeting".
-    const SIGNATORIES: &'static str;
+    const SIGNATORIES: rules::Signatories;
 
     /// The space it belongs to (its subject): access, and the bodies its events go to.
     fn space(&self) -> &Space;
@@ -386,12 +386,12 @@ fn party<D: SignedDocument>(
     let words = D::Words::WORDS;
     let not_manager = policy::decide(&caller.actor, &doc.manage_action())
         .err()
-        .map(|denied| denied.rule.en);
+        .map(|denied| denied.rule);
     let turn = match (
         policy::decide(&caller.actor, &doc.sign_action()),
         caller.org.as_ref(),
     ) {
-        (Err(denied), _) => Turn::No(denied.rule.en),
+        (Err(denied), _) => Turn::No(denied.rule),
         (Ok(()), None) => Turn::No(words.not_signatory),
         (Ok(()), Some(org)) => rules::turn(&words, steps, signed, &org.id),
     };
@@ -406,7 +406,7 @@ fn check<D: SignedDocument>(
     command: SignedCommand,
 ) -> Result<SignedState, Error> {
     rules::transition(&D::Words::WORDS, doc.gate(), state, party, command)
-        .map_err(|refused| Error::refused(refused.rule))
+        .map_err(|refused| Error::refused(refused.message()))
 }
 
 /// The same event to every body of the space: `<name>.<what>` with the document's payload,

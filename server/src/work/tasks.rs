@@ -334,7 +334,7 @@ fn facts(task: &Task) -> TaskFacts<'_> {
 }
 
 fn refused(refused: Refused) -> Error {
-    Error::refused(refused.rule.to_owned())
+    Error::refused(refused.message())
 }
 
 fn subject(task_id: &str) -> String {

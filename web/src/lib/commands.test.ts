@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { allowedCommands, isOffered, refusal, type CommandOffer } from './commands'
 
 const offer = (command: string, rule: string | null = null): CommandOffer => ({
-  command, label_zh: command, label_en: command, allowed: rule === null, rule,
+  command, label_zh: command, label_en: command, allowed: rule === null,
+  rule_en: rule, rule_zh: rule && `中文：${rule}`, rule_code: rule && `task.${command}`,
 })
 
 const offers = [
@@ -25,8 +26,9 @@ describe('the commands the server offers', () => {
     expect(isOffered(null, 'acknowledge')).toBe(false)
   })
 
-  it('keep the rule that refuses a command', () => {
-    expect(refusal(offers, 'start')).toMatch(/acknowledged/)
+  it('keep the rule that refuses a command, in the reader\'s language', () => {
+    expect(refusal(offers, 'start')).toMatch(/^中文：.*acknowledged/)
+    expect(refusal(offers, 'start', 'en')).toMatch(/^work on a task/)
     expect(refusal(offers, 'acknowledge')).toBeNull()
     expect(refusal(offers, 'reassign')).toBeNull()
   })

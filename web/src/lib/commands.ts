@@ -12,8 +12,12 @@ export interface CommandOffer {
   label_en: string
   /** Whether the caller may give it now. */
   allowed: boolean
-  /** When not allowed: the rule that refuses it, in English, for a person. */
-  rule: string | null
+  /** When not allowed: the rule that refuses it, in Chinese, for a person. */
+  rule_zh: string | null
+  /** When not allowed: the same rule in English. */
+  rule_en: string | null
+  /** When not allowed: the rule's stable code. */
+  rule_code: string | null
 }
 
 /** The names of the commands allowed now, in the server's order (the order of the buttons). */
@@ -26,8 +30,14 @@ export function isOffered(offers: readonly CommandOffer[] | null | undefined, co
   return (offers ?? []).some((o) => o.command === command && o.allowed)
 }
 
-/** Why `command` is refused now, or null when it is allowed or not offered at all. */
-export function refusal(offers: readonly CommandOffer[] | null | undefined, command: string): string | null {
+/** Why `command` is refused now, in the reader's language (`zh-CN` unless English), or null
+ * when it is allowed or not offered at all. */
+export function refusal(
+  offers: readonly CommandOffer[] | null | undefined,
+  command: string,
+  locale: string = 'zh-CN',
+): string | null {
   const offer = (offers ?? []).find((o) => o.command === command)
-  return offer && !offer.allowed ? offer.rule : null
+  if (!offer || offer.allowed) return null
+  return locale.startsWith('en') ? offer.rule_en : offer.rule_zh
 }

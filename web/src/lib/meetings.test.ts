@@ -85,7 +85,7 @@ describe('what the room offers', () => {
 
 describe('the meeting commands', () => {
   const offer = (command: string, allowed: boolean) => ({
-    command, label_zh: command, label_en: command, allowed, rule: allowed ? null : `not ${command} now`,
+    command, label_zh: command, label_en: command, allowed, rule_zh: allowed ? null : `not ${command} now`, rule_en: allowed ? null : `not ${command} now`, rule_code: allowed ? null : 'x.rule',
   })
   it('are the ones the server allows a person, in the server order', () => {
     const command_offers = [
@@ -99,7 +99,7 @@ describe('the meeting commands', () => {
 
 describe('an invitation', () => {
   const offer = (command: string, allowed: boolean) => ({
-    command, label_zh: command, label_en: command, allowed, rule: allowed ? null : 'only the invited body itself may answer its invitation',
+    command, label_zh: command, label_en: command, allowed, rule_zh: allowed ? null : 'only the invited body itself may answer its invitation', rule_en: allowed ? null : 'only the invited body itself may answer its invitation', rule_code: allowed ? null : 'x.rule',
   })
   it('is answered when the server offers its answers', () => {
     expect(mayAnswer({ commands: ['confirm', 'delegate', 'decline'].map((c) => offer(c, true)) })).toBe(true)

@@ -18,7 +18,7 @@ function offering(...allowed: string[]): Pick<Receipt, 'commands'> {
   const commands: CommandOffer[] = ['read', 'acknowledge', 'reply', 'close'].map((command) => ({
     command, label_zh: command, label_en: command,
     allowed: allowed.includes(command),
-    rule: allowed.includes(command) ? null : `the server refuses ${command} now`,
+    rule_zh: allowed.includes(command) ? null : `the server refuses ${command} now`, rule_en: allowed.includes(command) ? null : `the server refuses ${command} now`, rule_code: null,
   }))
   return { commands }
 }

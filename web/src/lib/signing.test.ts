@@ -117,7 +117,7 @@ describe('signDocument', () => {
 
 describe('a signed document of any kind', () => {
   it('offers exactly the commands the server allows the caller', () => {
-    const offer = (command: string, ok: boolean) => ({ command, label_zh: '', label_en: '', allowed: ok, rule: ok ? null : 'no' })
+    const offer = (command: string, ok: boolean) => ({ command, label_zh: '', label_en: '', allowed: ok, rule_zh: ok ? null : '不', rule_en: ok ? null : 'no', rule_code: ok ? null : 'x.no' })
     const view = { commands: [offer('freeze', false), offer('sign', true)] }
     expect(allowed(view, 'sign')).toBe(true)
     expect(allowed(view, 'freeze')).toBe(false)

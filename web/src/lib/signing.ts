@@ -19,13 +19,8 @@ export type SignedState = 'draft' | 'frozen' | 'signing' | 'signed' | 'archived'
 
 /** A command of the lifecycle (`freeze`, `open_signing`, `sign`, `reopen`, `archive`) as the
  * server offers it to the caller: allowed now, or refused with the rule that says why. */
-export interface CommandOffer {
-  command: string
-  label_zh: string
-  label_en: string
-  allowed: boolean
-  rule: string | null
-}
+export type { CommandOffer } from './commands'
+import type { CommandOffer } from './commands'
 
 export interface SignatureView {
   step: number

@@ -8,7 +8,8 @@ import {
 
 /** An offer as the server sends it: allowed, or refused with `rule`. */
 const offer = (command: string, rule: string | null = null): CommandOffer => ({
-  command, label_zh: command, label_en: command, allowed: rule === null, rule,
+  command, label_zh: command, label_en: command, allowed: rule === null,
+  rule_zh: rule, rule_en: rule, rule_code: rule && `task.${command}`,
 })
 
 describe('the commands of a task', () => {

@@ -1665,8 +1665,12 @@ export type components = {
             label_en: string;
             /** @description Whether the caller may give it now. */
             allowed: boolean;
-            /** @description When not allowed: the rule that refuses it, for a person. */
-            rule?: string | null;
+            /** @description When not allowed: the rule that refuses it, in Chinese, for a person. */
+            rule_zh?: string | null;
+            /** @description When not allowed: the same rule in English. */
+            rule_en?: string | null;
+            /** @description When not allowed: the rule's stable code (`task.wrong_state_dispatch`), for programs. */
+            rule_code?: string | null;
         };
         /** @description A comment (`POST /api/tasks/{id}/comments`). */
         CommentInput: {
