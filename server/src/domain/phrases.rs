@@ -1,12 +1,10 @@
-//! The catalogue of what the server says to people: each [`Phrase`] once, by its stable code,
-//! in Chinese and English ([`super::message`] explains how they are used). The rules of a
+//! The catalogue of what the server says to people: each
+//! [`Phrase`](super::message::Phrase) once, by its stable code, in Chinese and English ([`super::message`] explains how they are used). The rules of a
 //! workflow's machine are declared beside it with the same macro ([`catalogue!`]);
 //! [`super::catalogue`] walks them all.
 //!
 //! Write as a government office writes to a colleague: 您, full sentences, the rule and what
 //! to do next; English says the same plainly.
-
-use super::message::Phrase;
 
 /// Declares phrases, each a `pub static`, and `$list`, every one of them, for the walk.
 /// A workflow declares its rules with it beside its machine (`catalogue! { RULES: … }`);
