@@ -21,6 +21,7 @@ use crate::db::{
     NewRegion, NewUser, Org, OrgPatch, Region,
 };
 use crate::domain::org::{Invalid, Level, Name, OrgCode, OrgKind, OrgRole, RegionCode, Username};
+use crate::domain::phrases;
 use crate::domain::policy::Action;
 
 /// A label in both languages of the interface.
@@ -399,6 +400,56 @@ pub enum ImportMode {
     DryRun,
 }
 
+/// An import from the browser: the texts of the CSV files (each optional, at least one), and
+/// whether only to say what it would do. Errors cite the files as `regions.csv`, `orgs.csv`
+/// and `users.csv`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
+    /// `code,name_zh,name_en,level,parent`
+    pub regions: Option<String>,
+    /// `code,name_zh,name_en,kind,region,parent_code`
+    pub orgs: Option<String>,
+    /// `org_code,username,display_name,org_role`
+    pub users: Option<String>,
+    /// Check every line and say what would be added and changed, storing nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// What an import from the browser did, or would do.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportAnswer {
+    /// Whether this was only a dry run (nothing stored).
+    pub dry_run: bool,
+    pub report: ImportReport,
+}
+
+/// [`import`] of CSV texts sent by the browser (`POST /api/directory/import`).
+pub async fn import_texts(db: &Db, by: By<'_>, body: ImportRequest) -> Result<ImportAnswer, Error> {
+    let file = |name: &str, text: Option<String>| {
+        text.filter(|t| !t.trim().is_empty()).map(|t| CsvFile {
+            name: name.to_owned(),
+            text: t.into_bytes(),
+        })
+    };
+    let files = ImportFiles {
+        regions: file("regions.csv", body.regions),
+        orgs: file("orgs.csv", body.orgs),
+        users: file("users.csv", body.users),
+    };
+    let mode = if body.dry_run {
+        ImportMode::DryRun
+    } else {
+        ImportMode::Store
+    };
+    let report = import(db, by, files, mode).await?;
+    Ok(ImportAnswer {
+        dry_run: body.dry_run,
+        report,
+    })
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RegionLine {
@@ -466,10 +517,7 @@ pub async fn import(
 /// feeds it arbitrary files: `fuzz/fuzz_targets/csv_import.rs`).
 pub fn read_import(files: &ImportFiles) -> Result<DirectoryImport, Error> {
     if files.regions.is_none() && files.orgs.is_none() && files.users.is_none() {
-        return Err(Error::invalid(
-            "files",
-            "nothing to import: give regions, organizations and/or users",
-        ));
+        return Err(Error::invalid("files", phrases::IMPORT_NOTHING.message()));
     }
     let mut regions = Vec::new();
     if let Some(file) = &files.regions {
@@ -626,7 +674,11 @@ where
         .trim(csv::Trim::All)
         .from_reader(file.text.as_slice());
     let at_line = |line: u64, why: &dyn std::fmt::Display| {
-        Error::invalid(field, format!("{} line {line}: {why}", file.name))
+        let message = phrases::IMPORT_BAD_LINE
+            .with("file", &file.name)
+            .with("line", line)
+            .with("why", why);
+        Error::invalid(field, message)
     };
     let headers = reader.headers().map_err(|e| at_line(1, &e))?.clone();
     let mut items = Vec::new();
