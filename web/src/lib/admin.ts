@@ -114,6 +114,10 @@ export async function listPeople(orgId: string): Promise<UserView[]> {
   return (await get<{ users: UserView[] }>(`/api/orgs/${encodeURIComponent(orgId)}/users`)).users
 }
 
+export function getPerson(id: string): Promise<UserView> {
+  return get(`/api/users/${encodeURIComponent(id)}`)
+}
+
 export function addPerson(body: { org_id: string; username?: string | null; display_name: string; org_role: 'admin' | 'member'; password?: string | null }) {
   return post<UserView>('/api/users', body)
 }
