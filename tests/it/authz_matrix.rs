@@ -250,6 +250,8 @@ fn table() -> Vec<Row> {
         // Where it sits is the directory's: operators only, not even its admin.
         row("PATCH /api/orgs/{market} kind",               "200   403   403   403   403   403   403   403   403   403   401", patch("/api/orgs/{market}", json!({ "kind": "enforcement_department" }))),
         row("PATCH /api/orgs/{court} names",               "200   403   403   403   403   403   403   403   403   403   401", patch("/api/orgs/{court}", json!({ "name_zh": "上城区人民法院" }))),
+        // The CSV import from the browser: operators only; a dry run, so no cell changes a thing.
+        row("POST /api/directory/import (dry run)",        "200   403   403   403   403   403   403   403   403   403   401", post("/api/directory/import", json!({ "users": "org_code,username,display_name\nmarket,matrix-user-{n},矩阵用户{n}\n", "dry_run": true }))),
         // ---- people ----
         row("GET /api/orgs/{market}/users",                "200   403   403   403   200   403   403   403   200   403   401", get("/api/orgs/{market}/users")),
         row("GET /api/orgs/{court}/users",                 "200   403   403   403   403   403   403   200   403   403   401", get("/api/orgs/{court}/users")),
@@ -294,6 +296,8 @@ fn table() -> Vec<Row> {
         row("GET /api/audit?org_id={court}",               "200   403   403   403   403   403   403   403   403   403   401", get("/api/audit?org_id={court}")),
         row("GET /api/audit.csv",                          "200   403   403   403   403   403   403   403   403   403   401", get("/api/audit.csv")),
         row("GET /api/audit.csv?org_id={market}",          "200   403   403   403   403   403   403   403   200   403   401", get("/api/audit.csv?org_id={market}")),
+        // The chain check runs over the whole trail: operators only, like `concord admin audit-verify`.
+        row("GET /api/audit/verify",                       "200   403   403   403   403   403   403   403   403   403   401", get("/api/audit/verify")),
     ]
 }
 

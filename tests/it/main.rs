@@ -2,6 +2,7 @@
 //! JavaScript peers. Each module is one area; `support` holds what they share.
 
 mod admin_cli;
+mod admin_pages;
 mod authz_matrix;
 mod bad_input;
 mod bundle_fixtures;

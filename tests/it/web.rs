@@ -218,6 +218,11 @@ async fn verify_endpoint_checks_an_uploaded_bundle_against_this_servers_log() {
 
 /// A seeded data directory and a real `concord serve` on it, serving the built client.
 async fn seeded_server(data_dir: &Path) -> ChildServer {
+    seeded_server_with(data_dir, &[]).await
+}
+
+/// [`seeded_server`] with more `concord serve` flags.
+async fn seeded_server_with(data_dir: &Path, extra: &[&str]) -> ChildServer {
     let dist = built_client();
     let status = tokio::process::Command::new("bash")
         .arg(web_dir().join("e2e/seed.sh"))
@@ -228,7 +233,9 @@ async fn seeded_server(data_dir: &Path) -> ChildServer {
         .await
         .expect("seed.sh runs");
     assert!(status.success(), "seeding the e2e directory failed");
-    ChildServer::start_with_args(data_dir, None, &["--web-dir", dist.to_str().unwrap()]).await
+    let mut args = vec!["--web-dir", dist.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    ChildServer::start_with_args(data_dir, None, &args).await
 }
 
 /// Runs `web/e2e/<script>` against `server`; panics with its output when it fails.
@@ -351,5 +358,66 @@ async fn every_page_fits_a_phone_and_a_tablet_without_scrolling_sideways_in_chro
                 "{screenshot} was not saved"
             );
         }
+        for page in [
+            "admin",
+            "admin-orgs",
+            "admin-import",
+            "admin-calendar",
+            "admin-audit",
+        ] {
+            let screenshot = format!("{width}-operator-{page}.png");
+            assert!(
+                artifacts.join(&screenshot).is_file(),
+                "{screenshot} was not saved"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_administration_pages_do_their_work_for_an_operator_and_keep_a_member_out_in_chromium()
+{
+    // One OpenID provider, unreachable: only its presence matters, so that local sign-in may
+    // be turned off (and on again) from the sign-in settings page.
+    let config = tempfile::tempdir().unwrap();
+    let providers = config.path().join("oidc.json");
+    let file = serde_json::json!({ "providers": [{
+        "id": "zwfw",
+        "name": "浙江政务服务统一身份认证",
+        "issuer": "http://127.0.0.1:9",
+        "client_id": "concord",
+        "client_secret": "e2e-secret",
+        "scopes": ["openid", "profile"],
+        "claims": { "user_id": "sub", "name": "name", "org_code": "org_code" },
+        "userinfo": true,
+    }]});
+    std::fs::write(&providers, file.to_string()).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let server = seeded_server_with(
+        data.path(),
+        &[
+            "--oidc-config",
+            providers.to_str().unwrap(),
+            "--public-url",
+            "http://{addr}",
+        ],
+    )
+    .await;
+    let artifacts = artifacts("admin");
+    run_scenario("admin.e2e.mjs", &server, &artifacts).await;
+    for screenshot in [
+        "admin-forbidden-member.png",
+        "admin-desk.png",
+        "admin-orgs.png",
+        "admin-people.png",
+        "admin-import-preview.png",
+        "admin-calendar.png",
+        "admin-sign-in-off.png",
+        "admin-audit.png",
+    ] {
+        assert!(
+            artifacts.join(screenshot).is_file(),
+            "{screenshot} was not saved"
+        );
     }
 }

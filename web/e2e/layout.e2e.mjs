@@ -6,7 +6,8 @@
 // body signed in its own context, every page is opened and measured once loaded: the page must
 // not scroll sideways (`document.documentElement.scrollWidth <= innerWidth`); an overflow is
 // reported with the elements that stick out. At phone width the navigation is folded into a
-// drawer that opens from the menu button and leads to every section.
+// drawer that opens from the menu button and leads to every section. The operator (in a third
+// context) walks the administration pages, and 张明 his body's desk and audit trail.
 //
 // Leaves in $E2E_ARTIFACTS: <width>-<body>-<page>.png for every page measured.
 import {
@@ -145,6 +146,18 @@ await run('layout.e2e', async (browser) => {
     ['notice', `/notices/${noticeId}`],
     ['verify', '/verify'],
     ['not-found', '/no-such-page'],
+    ...(body === 'bureau' ? [['admin', '/admin'], ['admin-audit', '/admin/audit']] : []),
+  ]
+  /** The operator's administration pages (`{county}`: 上城区司法局's id, for its people). */
+  const adminPages = (county) => [
+    ['admin', '/admin'],
+    ['admin-orgs', '/admin/orgs'],
+    ['admin-people', `/admin/orgs/${county}`],
+    ['admin-regions', '/admin/regions'],
+    ['admin-import', '/admin/import'],
+    ['admin-calendar', '/admin/calendar'],
+    ['admin-sign-in', '/admin/sign-in'],
+    ['admin-audit', '/admin/audit'],
   ]
 
   const failures = []
@@ -155,7 +168,8 @@ await run('layout.e2e', async (browser) => {
       const guest = await newBody(browser, `${size.name}-guest`, { viewport, hasTouch: true })
       const A = await newBody(browser, `${size.name}-bureau`, { viewport, hasTouch: true })
       const B = await newBody(browser, `${size.name}-market`, { viewport, hasTouch: true })
-      track(guest, A, B)
+      const C = await newBody(browser, `${size.name}-operator`, { viewport, hasTouch: true })
+      track(guest, A, B, C)
       const measure = async (b, name, path) => {
         await b.page.goto(env.url + path)
         await settled(b.page)
@@ -168,12 +182,16 @@ await run('layout.e2e', async (browser) => {
         if (o.scroll > size.width) failures.push(`${size.width} px, ${b.label}, ${path}: ${o.scroll} px wide; sticking out: ${o.out.join(', ')}`)
       }
       await measure(guest, 'login', '/login')
-      await Promise.all([signIn(A, 'bureau', '张明'), signIn(B, 'market', '李华')])
+      await Promise.all([signIn(A, 'bureau', '张明'), signIn(B, 'market', '李华'), signIn(C, 'operator', '系统管理员')])
       const walk = async (b, who) => {
         for (const [name, path] of pages(who)) await measure(b, name, path)
       }
-      await Promise.all([walk(A, 'bureau'), walk(B, 'market')])
-      for (const b of [guest, A, B]) await b.context.close()
+      const county = (await orgsByName(C))['上城区司法局'].id
+      const walkAdmin = async () => {
+        for (const [name, path] of adminPages(county)) await measure(C, name, path)
+      }
+      await Promise.all([walk(A, 'bureau'), walk(B, 'market'), walkAdmin()])
+      for (const b of [guest, A, B, C]) await b.context.close()
     })
   }
 

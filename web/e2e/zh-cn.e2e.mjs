@@ -1,4 +1,5 @@
-// The zh-CN client shows no untranslated English: a walk over the main pages of two bodies.
+// The zh-CN client shows no untranslated English: a walk over the main pages of two bodies, and
+// the administration pages of a body's administrator (张明) and of the operator.
 //
 // 上城区司法局 (`bureau`) creates, through the API, a meeting inviting 上城区市场监督管理局 (with
 // its notice issued and an agenda item), a notice and a task for it, all written in Chinese. Then
@@ -45,6 +46,11 @@ import {
  *   as Chinese software writes it and as the file is named.
  * - A size unit after a number (64 MiB, 10 MB): units are written in Latin in Chinese text.
  * - A URL scheme written as the literal the user types ("以 https:// 开头的网址").
+ * - CSV: the file format of the directory import and the audit export, as Chinese software
+ *   writes it (like ZIP).
+ * Data that is not words of the interface (codes, user names, an audit row's raw key, the
+ * header line a CSV file must have) is marked `translate="no"` by the pages, as HTML means it,
+ * and its text is left out of the walk.
  */
 const ALLOWED = [
   /\bEnglish\b/g,
@@ -56,6 +62,7 @@ const ALLOWED = [
   /\.zip\b/g,
   /\d\s*[KMGT]i?B\b/g,
   /\bhttps?:\/\//g,
+  /\bCSV\b/g,
 ]
 
 const tag = uniqueTag()
@@ -92,7 +99,13 @@ async function visibleText(page) {
       const s = getComputedStyle(el)
       return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'
     }
-    const parts = [{ where: 'text', text: document.body.innerText }, { where: 'document title', text: document.title }]
+    // Data marked translate="no" (codes, user names) is not interface text: cut it out.
+    let text = document.body.innerText
+    for (const el of document.querySelectorAll('[translate="no"]')) {
+      const data = el.innerText
+      if (data) text = text.replace(data, ' ')
+    }
+    const parts = [{ where: 'text', text }, { where: 'document title', text: document.title }]
     for (const el of document.querySelectorAll('[placeholder], [title], [aria-label], img[alt]')) {
       if (!shown(el)) continue
       for (const a of ['placeholder', 'title', 'aria-label', 'alt']) {
@@ -150,7 +163,8 @@ await run('zh-cn.e2e', async (browser) => {
   const guest = await newBody(browser, 'guest')
   const A = await newBody(browser, 'bureau')
   const B = await newBody(browser, 'market')
-  track(guest, A, B)
+  const C = await newBody(browser, 'operator')
+  track(guest, A, B, C)
   const problems = [] // {page, words?, error?}
 
   /**
@@ -186,7 +200,7 @@ await run('zh-cn.e2e', async (browser) => {
   let noticeId
   let taskId
   await step('sign in (bureau, market) and create Chinese content through the API', async () => {
-    await Promise.all([signIn(A, 'bureau', '张明'), signIn(B, 'market', '李华')])
+    await Promise.all([signIn(A, 'bureau', '张明'), signIn(B, 'market', '李华'), signIn(C, 'operator', '系统管理员')])
     const orgs = await orgsByName(A)
     const market = orgs['上城区市场监督管理局'].id
     const meeting = await apiPost(A, '/api/meetings', {
@@ -280,6 +294,26 @@ await run('zh-cn.e2e', async (browser) => {
     await walk(A, 'signed-archive', `/meetings/${signedId}/archive`, has('bundle-download'), runCheck)
     await walk(A, 'verify-result', '/verify', has('verify-file'), uploadBundle)
     await walk(A, 'not-found', '/no-such-page', null)
+    // 张明 administers his body: the desk, its people, its audit rows.
+    const own = (await apiGet(A, '/api/auth/me')).org.id
+    await walk(A, 'admin', '/admin', has('admin-tile-people'))
+    await walk(A, 'admin-people', `/admin/orgs/${own}`, has('person-row'))
+    await walk(A, 'admin-audit', '/admin/audit', has('audit-row'))
+  }
+  // The operator's administration pages.
+  const walkC = async () => {
+    const county = (await orgsByName(C))['上城区司法局'].id
+    await walk(C, 'admin', '/admin', has('admin-tile-orgs'))
+    await walk(C, 'admin-orgs', '/admin/orgs', has('org-row'))
+    await walk(C, 'admin-people', `/admin/orgs/${county}`, has('person-row'))
+    await walk(C, 'admin-regions', '/admin/regions', has('region-row'))
+    await walk(C, 'admin-import', '/admin/import', has('import-preview'))
+    await walk(C, 'admin-calendar', '/admin/calendar', has('calendar-year'))
+    await walk(C, 'admin-sign-in', '/admin/sign-in', has('local-login-switch'))
+    await walk(C, 'admin-audit', '/admin/audit', has('audit-row'), async (page) => {
+      await byTestId(page, 'audit-verify').click()
+      await visible(byTestId(page, 'audit-verdict'), 'the verdict of the chain check', 30_000)
+    })
   }
   const walkB = async () => {
     await walk(B, 'dashboard', '/', has('dash-tasks'))
@@ -293,8 +327,8 @@ await run('zh-cn.e2e', async (browser) => {
     await walk(B, 'signed-room', `/meetings/${signedId}`, has('signing-panel'))
     await walk(B, 'signed-archive', `/meetings/${signedId}/archive`, has('bundle-download'))
   }
-  await step('walk the pages of 上城区司法局 (convener, sender, setter) and 上城区市场监督管理局 (invited, recipient, assignee) in zh-CN', async () => {
-    await Promise.all([walkA(), walkB()])
+  await step('walk the pages of 上城区司法局 (convener, sender, setter, its administrator), 上城区市场监督管理局 (invited, recipient, assignee) and the operator (administration) in zh-CN', async () => {
+    await Promise.all([walkA(), walkB(), walkC()])
   })
 
   await step('the language switch (aria-label 语言) turns the frame English and back', async () => {

@@ -1,6 +1,7 @@
 // The pages and who may see them: everything but the sign-in page needs a session.
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { session, loadSession } from './lib/session'
+import { isOperator } from './lib/admin'
 
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('./pages/SignIn.vue'), meta: { public: true } },
@@ -14,6 +15,15 @@ const routes: RouteRecordRaw[] = [
   { path: '/meetings/:id', name: 'meeting', component: () => import('./pages/MeetingRoom.vue'), props: true },
   { path: '/meetings/:id/archive', name: 'meeting-archive', component: () => import('./pages/MeetingArchive.vue'), props: true },
   { path: '/verify', name: 'verify', component: () => import('./pages/Verify.vue') },
+  // Administration: each page checks who may open it (AdminPage.vue says 无权访问 otherwise).
+  { path: '/admin', name: 'admin', component: () => import('./pages/AdminHome.vue') },
+  { path: '/admin/regions', name: 'admin-regions', component: () => import('./pages/AdminRegions.vue') },
+  { path: '/admin/orgs', name: 'admin-orgs', component: () => import('./pages/AdminOrgs.vue') },
+  { path: '/admin/orgs/:id', name: 'admin-people', component: () => import('./pages/AdminPeople.vue'), props: true },
+  { path: '/admin/import', name: 'admin-import', component: () => import('./pages/AdminImport.vue') },
+  { path: '/admin/calendar', name: 'admin-calendar', component: () => import('./pages/AdminCalendar.vue') },
+  { path: '/admin/sign-in', name: 'admin-sign-in', component: () => import('./pages/AdminSignIn.vue') },
+  { path: '/admin/audit', name: 'admin-audit', component: () => import('./pages/AdminAudit.vue') },
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFound.vue'), meta: { public: true } },
 ]
 
@@ -24,6 +34,12 @@ router.beforeEach(async (to) => {
   if (!to.meta.public && !session.user) {
     return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
   }
-  if (to.name === 'login' && session.user) return { name: 'dashboard' }
+  if (to.name === 'login' && session.user) return landing()
   return true
 })
+
+/** Where a person lands after signing in: an operator at the administration desk, everyone
+ * else at their body's dashboard. */
+export function landing(): { name: string } {
+  return { name: isOperator(session.user) ? 'admin' : 'dashboard' }
+}

@@ -110,10 +110,10 @@ catalogue! { ALL:
 
     // ---- importing the directory ----
     IMPORT_NOTHING = "import.nothing",
-        "没有可导入的内容：请提供区划、单位和/或人员文件",
+        "没有可导入的内容：请提供行政区划、单位和/或人员 CSV 文件",
         "nothing to import: give regions, organizations and/or users";
     IMPORT_AT_LINE = "import.at_line",
-        "{file} 第 {line} 行：{why}",
+        "{file} 第 {line} 行有误：{why}",
         "{file} line {line}: {why}";
     IMPORT_UNREADABLE = "import.unreadable",
         "无法读取此行（{why}）",
@@ -391,4 +391,18 @@ catalogue! { ALL:
     TOKEN_LACKS_NOTICES_WRITE = "policy.token_lacks_notices_write",
         "此 API 令牌缺少 notices:write 权限",
         "this API token lacks the notices:write permission";
+
+    // ---- administration: the audit chain, sign-in settings ----
+    AUDIT_CHAIN_ANCHORED = "audit.chain_anchored",
+        "审计日志完整：共 {rows} 条记录，哈希链连续，已在签名日志中锚定至第 {seq} 条",
+        "the audit trail is intact: {rows} row(s), the hash chain holds, anchored in the signed log through row {seq}";
+    AUDIT_CHAIN_UNANCHORED = "audit.chain_unanchored",
+        "审计日志完整：共 {rows} 条记录，哈希链连续，尚未在签名日志中锚定",
+        "the audit trail is intact: {rows} row(s), the hash chain holds, none anchored in the signed log yet";
+    AUDIT_CHAIN_BROKEN = "audit.chain_broken",
+        "审计日志在第 {seq} 条处断裂（共检查 {rows} 条）：记录可能被修改或删除，请立即核查",
+        "the audit trail is broken at row {seq} ({rows} row(s) checked): a row was changed or removed; look into it now";
+    LOCAL_LOGIN_NEEDS_PROVIDER = "settings.local_login_needs_provider",
+        "未配置统一身份认证（OpenID）时不能关闭本地账号登录，否则将无人能够登录",
+        "local sign-in cannot be turned off while no OpenID provider is configured";
 }

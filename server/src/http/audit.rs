@@ -13,12 +13,14 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Query};
 use crate::state::AppState;
-use crate::work::audit::{self, AuditPage};
+use crate::work::audit::{self, AuditPage, ChainVerdict};
+use crate::work::by::By;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(page))
         .routes(routes!(csv_export))
+        .routes(routes!(verify))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -76,5 +78,22 @@ async fn csv_export(
             (header::CONTENT_DISPOSITION, disposition),
         ],
         body,
+    ))
+}
+
+/// 审计链核验: recomputes the trail's hash chain and checks it against the signed log's
+/// anchors, as `concord admin audit-verify` does (operators).
+#[utoipa::path(
+    get, path = "/api/audit/verify", tag = "audit", operation_id = "audit_verify",
+    responses((status = 200, description = "whether the chain holds, and how far it is anchored",
+        body = ChainVerdict), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn verify(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<ChainVerdict>, ApiError> {
+    Ok(Json(
+        audit::chain_verdict(&state.services.db, By::Caller(&caller)).await?,
     ))
 }

@@ -12,8 +12,8 @@ use crate::http::extract::{Json, Path};
 use crate::state::AppState;
 use crate::work::by::By;
 use crate::work::directory::{
-    self, CreateOrg, CreateRegion, OrgList, OrgView, RegionTree, RegionView, UpdateOrg,
-    UpdateRegion,
+    self, CreateOrg, CreateRegion, ImportAnswer, ImportRequest, OrgList, OrgView, RegionTree,
+    RegionView, UpdateOrg, UpdateRegion,
 };
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -22,6 +22,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_region))
         .routes(routes!(list_orgs, create_org))
         .routes(routes!(show_org, update_org))
+        .routes(routes!(import))
 }
 
 /// 行政区划: the regions as a tree, from the top.
@@ -141,5 +142,25 @@ async fn update_org(
     let by = By::Caller(&caller);
     Ok(Json(
         directory::update_org(&state.services.db, by, &id, body).await?,
+    ))
+}
+
+/// 批量导入: the CSV texts of regions, organizations and/or people, added or changed by code
+/// (user name), or with `dry_run` only checked and described (operators). A bad line is
+/// refused naming its file and line, and nothing is stored.
+#[utoipa::path(
+    post, path = "/api/directory/import", tag = "directory", operation_id = "directory_import",
+    request_body = ImportRequest,
+    responses((status = 200, description = "what was (or would be) added and changed", body = ImportAnswer), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<ImportRequest>,
+) -> Result<Json<ImportAnswer>, ApiError> {
+    let by = By::Caller(&caller);
+    Ok(Json(
+        directory::import_texts(&state.services.db, by, body).await?,
     ))
 }

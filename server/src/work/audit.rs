@@ -16,6 +16,8 @@ use super::Error;
 use crate::auth::Caller;
 use crate::db::{AuditRow, Db};
 use crate::db::{LeafKind, NewLeaf};
+use crate::domain::message::Lang;
+use crate::domain::phrases;
 use crate::domain::policy::Action;
 use crate::services::Services;
 use crate::signing::merkle;
@@ -162,6 +164,49 @@ pub async fn verify_chain(db: &Db, by: By<'_>) -> Result<ChainCheck, Error> {
         broken_at: check
             .first_bad
             .map(|(seq, reason)| BrokenLink { seq, reason }),
+    })
+}
+
+/// What checking the chain found, for the browser: the verdict as a catalogued sentence in
+/// both languages (the page shows the reader's), and the English detail of a break.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainVerdict {
+    /// Whether every row fits the chain and every anchor of the signed log.
+    pub intact: bool,
+    /// Rows read.
+    pub rows: u64,
+    /// The newest row the signed log anchored; `null` when none is yet.
+    pub anchored_through: Option<i64>,
+    /// The first row that does not fit; `null` when the chain holds.
+    pub broken_at: Option<i64>,
+    /// The catalogue code of the verdict (`audit.chain_anchored`, …).
+    pub code: &'static str,
+    /// The verdict in Chinese.
+    pub zh: String,
+    /// The verdict in English.
+    pub en: String,
+    /// Why the chain breaks where it does (technical, English); `null` when it holds.
+    pub detail: Option<String>,
+}
+
+/// [`verify_chain`] as a verdict a person reads (`GET /api/audit/verify`, operators).
+pub async fn chain_verdict(db: &Db, by: By<'_>) -> Result<ChainVerdict, Error> {
+    let check = verify_chain(db, by).await?;
+    let message = match (&check.broken_at, check.anchored_through) {
+        (Some(broken), _) => phrases::AUDIT_CHAIN_BROKEN.with("seq", broken.seq),
+        (None, Some(seq)) => phrases::AUDIT_CHAIN_ANCHORED.with("seq", seq),
+        (None, None) => phrases::AUDIT_CHAIN_UNANCHORED.message(),
+    }
+    .with("rows", check.rows);
+    Ok(ChainVerdict {
+        intact: check.broken_at.is_none(),
+        rows: check.rows,
+        anchored_through: check.anchored_through,
+        broken_at: check.broken_at.as_ref().map(|b| b.seq),
+        code: message.code().unwrap_or_default(),
+        zh: message.render(Lang::Zh).unwrap_or_default(),
+        en: message.render(Lang::En).unwrap_or_default(),
+        detail: check.broken_at.map(|b| b.reason),
     })
 }
 

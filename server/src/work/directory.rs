@@ -401,6 +401,56 @@ pub enum ImportMode {
     DryRun,
 }
 
+/// An import from the browser: the texts of the CSV files (each optional, at least one), and
+/// whether only to say what it would do. Errors cite the files as `regions.csv`, `orgs.csv`
+/// and `users.csv`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
+    /// `code,name_zh,name_en,level,parent`
+    pub regions: Option<String>,
+    /// `code,name_zh,name_en,kind,region,parent_code`
+    pub orgs: Option<String>,
+    /// `org_code,username,display_name,org_role`
+    pub users: Option<String>,
+    /// Check every line and say what would be added and changed, storing nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// What an import from the browser did, or would do.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportAnswer {
+    /// Whether this was only a dry run (nothing stored).
+    pub dry_run: bool,
+    pub report: ImportReport,
+}
+
+/// [`import`] of CSV texts sent by the browser (`POST /api/directory/import`).
+pub async fn import_texts(db: &Db, by: By<'_>, body: ImportRequest) -> Result<ImportAnswer, Error> {
+    let file = |name: &str, text: Option<String>| {
+        text.filter(|t| !t.trim().is_empty()).map(|t| CsvFile {
+            name: name.to_owned(),
+            text: t.into_bytes(),
+        })
+    };
+    let files = ImportFiles {
+        regions: file("regions.csv", body.regions),
+        orgs: file("orgs.csv", body.orgs),
+        users: file("users.csv", body.users),
+    };
+    let mode = if body.dry_run {
+        ImportMode::DryRun
+    } else {
+        ImportMode::Store
+    };
+    let report = import(db, by, files, mode).await?;
+    Ok(ImportAnswer {
+        dry_run: body.dry_run,
+        report,
+    })
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RegionLine {
@@ -788,7 +838,7 @@ mod tests {
         assert!(message.contains("police_station"), "{message}");
         let said = err.message().unwrap().render(Lang::Zh).unwrap();
         assert!(
-            said.starts_with("orgs.csv 第 3 行：无法识别的取值 \"police_station\""),
+            said.starts_with("orgs.csv 第 3 行有误：无法识别的取值 \"police_station\""),
             "{said}"
         );
     }
@@ -828,7 +878,7 @@ mod tests {
         let err = parents_first(twice, "regions", |r| r.0, |r| r.1).unwrap_err();
         assert_eq!(err.to_string(), "regions.csv line 7: 1 is also on line 2");
         let said = err.message().unwrap().render(Lang::Zh).unwrap();
-        assert_eq!(said, "regions.csv 第 7 行：1 与第 2 行重复");
+        assert_eq!(said, "regions.csv 第 7 行有误：1 与第 2 行重复");
     }
 
     #[test]

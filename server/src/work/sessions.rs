@@ -401,7 +401,7 @@ pub async fn set_local_login(
     caller.allow(&services.db, Action::ManageSettings).await?;
     if !body.enabled && identity.oidc.list().is_empty() {
         return Err(Error::refused(
-            "local sign-in cannot be turned off while no OpenID provider is configured",
+            crate::domain::phrases::LOCAL_LOGIN_NEEDS_PROVIDER.message(),
         ));
     }
     let value = if body.enabled { "on" } else { "off" };

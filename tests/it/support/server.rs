@@ -211,7 +211,8 @@ impl ChildServer {
         Self::start_with_args(data_dir, database_url, &[]).await
     }
 
-    /// [`ChildServer::start`] with more `concord serve` flags.
+    /// [`ChildServer::start`] with more `concord serve` flags; `{addr}` in one stands for the
+    /// server's address.
     pub async fn start_with_args(
         data_dir: &Path,
         database_url: Option<&str>,
@@ -230,7 +231,8 @@ impl ChildServer {
         if let Some(url) = database_url {
             cmd.args(["--database-url", url]);
         }
-        cmd.args(extra);
+        // `{addr}` in a flag stands for the server's own address (for `--public-url`).
+        cmd.args(extra.iter().map(|a| a.replace("{addr}", &addr.to_string())));
         let child = cmd.spawn().expect("concord starts");
         let server = ChildServer { addr, child };
         server.wait_ready().await;

@@ -36,6 +36,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 审计链核验: recomputes the trail's hash chain and checks it against the signed log's
+         *     anchors, as `concord admin audit-verify` does (operators).
+         */
+        get: operations["audit_verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -167,6 +187,27 @@ export type paths = {
         /** Replaces a year's days with a year file like `calendar/2026.json` (operators only). */
         put: operations["calendar_load"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/directory/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 批量导入: the CSV texts of regions, organizations and/or people, added or changed by code
+         *     (user name), or with `dry_run` only checked and described (operators). A bad line is
+         *     refused naming its file and line, and nothing is stored.
+         */
+        post: operations["directory_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1645,6 +1686,37 @@ export type components = {
             year: number;
             days: components["schemas"]["ListedDay"][];
         };
+        /**
+         * @description What checking the chain found, for the browser: the verdict as a catalogued sentence in
+         *     both languages (the page shows the reader's), and the English detail of a break.
+         */
+        ChainVerdict: {
+            /** @description Whether every row fits the chain and every anchor of the signed log. */
+            intact: boolean;
+            /**
+             * Format: int64
+             * @description Rows read.
+             */
+            rows: number;
+            /**
+             * Format: int64
+             * @description The newest row the signed log anchored; `null` when none is yet.
+             */
+            anchored_through?: number | null;
+            /**
+             * Format: int64
+             * @description The first row that does not fit; `null` when the chain holds.
+             */
+            broken_at?: number | null;
+            /** @description The catalogue code of the verdict (`audit.chain_anchored`, …). */
+            code: string;
+            /** @description The verdict in Chinese. */
+            zh: string;
+            /** @description The verdict in English. */
+            en: string;
+            /** @description Why the chain breaks where it does (technical, English); `null` when it holds. */
+            detail?: string | null;
+        };
         /** @description Attendance (`POST /api/meetings/{id}/check-in`). */
         CheckInInput: {
             org_id: string;
@@ -1974,6 +2046,15 @@ export type components = {
          */
         ExtensionState: "pending" | "granted" | "refused";
         /**
+         * @description One field of a changed record: its value before and after (`null`: empty). Parents and
+         *     organizations are named by code.
+         */
+        FieldChange: {
+            field: string;
+            from?: string | null;
+            to?: string | null;
+        };
+        /**
          * Format: binary
          * @description A file's bytes as they are, as the OpenAPI document describes a download or an upload (a
          *     bundle, a stored artefact): a string of binary format, not an array of numbers.
@@ -2003,6 +2084,33 @@ export type components = {
          * @enum {string}
          */
         HistoryEntryKind: "transition" | "comment" | "attachment" | "extension_requested" | "extension_decided" | "reminder" | "overdue" | "escalated";
+        /** @description What an import from the browser did, or would do. */
+        ImportAnswer: {
+            /** @description Whether this was only a dry run (nothing stored). */
+            dry_run: boolean;
+            report: components["schemas"]["ImportReport"];
+        };
+        /** @description What an import did, or previewed would do, by kind. */
+        ImportReport: {
+            regions: components["schemas"]["KindReport"];
+            orgs: components["schemas"]["KindReport"];
+            users: components["schemas"]["KindReport"];
+        };
+        /**
+         * @description An import from the browser: the texts of the CSV files (each optional, at least one), and
+         *     whether only to say what it would do. Errors cite the files as `regions.csv`, `orgs.csv`
+         *     and `users.csv`.
+         */
+        ImportRequest: {
+            /** @description `code,name_zh,name_en,level,parent` */
+            regions?: string | null;
+            /** @description `code,name_zh,name_en,kind,region,parent_code` */
+            orgs?: string | null;
+            /** @description `org_code,username,display_name,org_role` */
+            users?: string | null;
+            /** @description Check every line and say what would be added and changed, storing nothing. */
+            dry_run?: boolean;
+        };
         /** @description A page of the inbox, newest first. */
         InboxPage: {
             events: components["schemas"]["EventBody"][];
@@ -2051,6 +2159,12 @@ export type components = {
             /** @description `member` (参会, the default) or `observer` (列席). */
             role?: components["schemas"]["SpaceRole"];
         };
+        /** @description One existing record an import changed. */
+        ItemChange: {
+            /** @description Its code or user name. */
+            key: string;
+            fields: components["schemas"]["FieldChange"][];
+        };
         /** @description The caller's keys, newest first. */
         KeyList: {
             keys: components["schemas"]["KeyView"][];
@@ -2076,6 +2190,15 @@ export type components = {
             revoked_at?: number | null;
             /** Format: int64 */
             revocation_log_index?: number | null;
+        };
+        /** @description What an import did to the items of one kind. */
+        KindReport: {
+            /** @description The keys (codes, user names) of the records added. */
+            added: string[];
+            /** @description The records that existed and differed from the import, with what changed. */
+            changed: components["schemas"]["ItemChange"][];
+            /** @description How many records existed exactly as the import gave them. */
+            unchanged: number;
         };
         /**
          * @description The level of administration of a region, and so of the bodies in it. Ordered from the
@@ -3118,6 +3241,48 @@ export interface operations {
             };
         };
     };
+    audit_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description whether the chain holds, and how far it is anchored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainVerdict"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     auth_login: {
         parameters: {
             query?: never;
@@ -3490,6 +3655,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LoadedYear"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    directory_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportRequest"];
+            };
+        };
+        responses: {
+            /** @description what was (or would be) added and changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportAnswer"];
                 };
             };
             /**
