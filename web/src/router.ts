@@ -14,6 +14,11 @@ const routes: RouteRecordRaw[] = [
   { path: '/meetings/:id', name: 'meeting', component: () => import('./pages/MeetingRoom.vue'), props: true },
   { path: '/meetings/:id/archive', name: 'meeting-archive', component: () => import('./pages/MeetingArchive.vue'), props: true },
   { path: '/verify', name: 'verify', component: () => import('./pages/Verify.vue') },
+  // One's own account, and a body's own administration (its admins; others see 无权访问).
+  { path: '/account', name: 'account', component: () => import('./pages/Account.vue') },
+  { path: '/admin/tokens', name: 'admin-tokens', component: () => import('./pages/AdminTokens.vue') },
+  { path: '/admin/webhooks', name: 'admin-webhooks', component: () => import('./pages/AdminWebhooks.vue') },
+  { path: '/admin/mailbox', name: 'admin-mailbox', component: () => import('./pages/AdminMailbox.vue') },
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFound.vue'), meta: { public: true } },
 ]
 
