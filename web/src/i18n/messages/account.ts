@@ -6,7 +6,7 @@ export default {
     account: {
       title: '我的账户',
       link: '我的账户',
-      subtitle: '{name} · {org}',
+      subtitle: '用户：{name} · 单位：{org}',
       password: {
         title: '修改密码',
         current: '当前密码',
@@ -223,7 +223,7 @@ export default {
     account: {
       title: 'My account',
       link: 'My account',
-      subtitle: '{name} · {org}',
+      subtitle: 'User: {name} · Body: {org}',
       password: {
         title: 'Change password',
         current: 'Current password',
