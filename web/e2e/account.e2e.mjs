@@ -237,7 +237,7 @@ await run('account.e2e', async (browser) => {
     await byTestId(page, 'notice-correct').click()
     await visible(byTestId(page, 'notice-revise-dialog'), 'the correction dialog')
     await field(page, 'notice-revise-body').fill('请于下周一前报送自查情况（时间更正）。')
-    await clickAndConfirm(page, byTestId(page, 'notice-revise-submit'), () => new URL(page.url()).pathname !== `/notices/${sent.id}`, 'the page opens the corrected version')
+    await byTestId(page, 'notice-revise-submit').click()
     const corrected = (await movedFrom(page, `/notices/${sent.id}`)).split('/').pop()
     await visible(byTestId(page, 'notice-correction-banner'), 'the correction banner')
 
@@ -248,7 +248,8 @@ await run('account.e2e', async (browser) => {
 
     await byTestId(page, 'notice-recall').click()
     await field(page, 'notice-revise-reason').fill('发送对象有误，另行通知')
-    await clickAndConfirm(page, byTestId(page, 'notice-revise-submit'), () => new URL(page.url()).pathname !== `/notices/${corrected}`, 'the page opens the recall')
+    await byTestId(page, 'notice-revise-submit').click()
+    await movedFrom(page, `/notices/${corrected}`)
     await visible(byTestId(page, 'notice-recall-banner'), 'the recall banner on the sender\'s page')
 
     await market.page.goto(`${env.url}/notices/${corrected}`)
