@@ -3,7 +3,8 @@
 //! (Debian's package, driven by playwright-core) against a real `concord serve`.
 //!
 //! The browser scenarios live in `web/e2e/*.e2e.mjs` (a whole meeting; the zh-CN walk; the
-//! live room's presence, connection indicator and confirmations; phone and tablet widths);
+//! live room's presence, connection indicator and confirmations; one's account and a body's
+//! administration; phone and tablet widths);
 //! here they get a seeded server (`web/e2e/seed.sh`, the real admin CLI) and their artefacts
 //! directory (`target/web-e2e/<test>/`: screenshots, the downloaded bundle), and what they
 //! download is checked with the real `concord verify`.
@@ -338,6 +339,30 @@ async fn the_live_room_lists_a_reconnected_person_at_once_and_asks_before_freezi
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_manages_their_account_and_an_admin_their_body_while_a_member_is_kept_out_in_chromium(
+) {
+    // 我的账户 (sign a device out, revoke a key, change the password and sign in with it), a
+    // body's API token (made, used once, revoked), webhook and mailbox, inviting and removing
+    // a body in a meeting room, correcting and recalling a notice; a member finds 无权访问.
+    let data = tempfile::tempdir().unwrap();
+    let server = seeded_server(data.path()).await;
+    let artifacts = artifacts("account");
+    run_scenario("account.e2e.mjs", &server, &artifacts).await;
+    for screenshot in [
+        "account.png",
+        "admin-tokens-secret.png",
+        "admin-webhooks.png",
+        "admin-no-access.png",
+        "notice-recalled-market.png",
+    ] {
+        assert!(
+            artifacts.join(screenshot).is_file(),
+            "{screenshot} was not saved"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_fits_a_phone_and_a_tablet_without_scrolling_sideways_in_chromium() {
     let data = tempfile::tempdir().unwrap();
     let server = seeded_server(data.path()).await;
@@ -351,6 +376,8 @@ async fn every_page_fits_a_phone_and_a_tablet_without_scrolling_sideways_in_chro
             "tasks",
             "inbox",
             "verify",
+            "account",
+            "admin-tokens",
         ] {
             let screenshot = format!("{width}-market-{page}.png");
             assert!(

@@ -145,6 +145,10 @@ await run('layout.e2e', async (browser) => {
     ['inbox', '/inbox'],
     ['notice', `/notices/${noticeId}`],
     ['verify', '/verify'],
+    ['account', '/account'],
+    ['admin-tokens', '/admin/tokens'],
+    ['admin-webhooks', '/admin/webhooks'],
+    ['admin-mailbox', '/admin/mailbox'],
     ['not-found', '/no-such-page'],
     ...(body === 'bureau' ? [['admin', '/admin'], ['admin-audit', '/admin/audit']] : []),
   ]

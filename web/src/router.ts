@@ -24,6 +24,11 @@ const routes: RouteRecordRaw[] = [
   { path: '/admin/calendar', name: 'admin-calendar', component: () => import('./pages/AdminCalendar.vue') },
   { path: '/admin/sign-in', name: 'admin-sign-in', component: () => import('./pages/AdminSignIn.vue') },
   { path: '/admin/audit', name: 'admin-audit', component: () => import('./pages/AdminAudit.vue') },
+  // One's own account, and a body's own administration (its admins; others see 无权访问).
+  { path: '/account', name: 'account', component: () => import('./pages/Account.vue') },
+  { path: '/admin/tokens', name: 'admin-tokens', component: () => import('./pages/AdminTokens.vue') },
+  { path: '/admin/webhooks', name: 'admin-webhooks', component: () => import('./pages/AdminWebhooks.vue') },
+  { path: '/admin/mailbox', name: 'admin-mailbox', component: () => import('./pages/AdminMailbox.vue') },
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFound.vue'), meta: { public: true } },
 ]
 

@@ -162,6 +162,9 @@ catalogue! { ALL:
     PASSWORD_TOO_LONG = "auth.password_too_long",
         "密码最多 {max} 个字符",
         "a password may have at most {max} characters";
+    WRONG_CURRENT_PASSWORD = "auth.wrong_current_password",
+        "当前密码不正确",
+        "the current password is not correct";
     ACCOUNT_LOCKED = "auth.account_locked",
         "密码错误次数过多，该账号已暂时锁定，请稍后再试或联系系统管理员",
         "this account is locked after too many wrong passwords; try again later or ask an operator";

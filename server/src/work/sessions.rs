@@ -334,7 +334,7 @@ pub async fn change_password(
     if !password::verify(change.current, stored).await {
         return Err(Error::invalid(
             "current",
-            "the current password is not correct",
+            phrases::WRONG_CURRENT_PASSWORD.message(),
         ));
     }
     let hash = password::hash(change.new).await?;

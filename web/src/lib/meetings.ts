@@ -3,7 +3,7 @@
 // request under `/api/meetings`: a meeting, its agenda, its invitations, and its minutes as a
 // record (state, freezing, signing, reopening, archiving, the bundle). The live minutes
 // document is `minutes.ts`'s; this module must not import Yjs (the archive page uses it).
-import { get, post } from './api'
+import { del, get, post } from './api'
 import { allowedCommands, type CommandOffer } from './commands'
 import { listOrgs } from './orgs'
 import { signedDocumentApi, type SignedDocApi, type SignedDocView, type SignedState } from './signing'
@@ -267,6 +267,24 @@ export function setAgendaOutcome(meetingId: string, itemId: string, outcome: str
 /** An invited body's answer (参会回执): confirm with an attendee, delegate, or decline with a reason. */
 export function answerInvitation(meetingId: string, orgId: string, answer: Record<string, string>): Promise<unknown> {
   return post(`${meetingPath(meetingId)}/invitations/${encodeURIComponent(orgId)}`, answer)
+}
+
+/**
+ * Whether the caller may invite or remove bodies now: the convening body, before the meeting
+ * starts (the server's rule `may_change_invitees`; it decides again).
+ */
+export function mayChangeInvitees(m: Pick<Meeting, 'my_role' | 'state'>): boolean {
+  return m.my_role === 'convener' && (m.state === 'draft' || m.state === 'scheduled')
+}
+
+/** The convener invites one more body; once the notice is out, that body gets it too. */
+export function inviteBody(meetingId: string, orgId: string, role: 'member' | 'observer', revision: number): Promise<Meeting> {
+  return post<Meeting>(`${meetingPath(meetingId)}/invitees`, { org_id: orgId, role, revision })
+}
+
+/** The convener withdraws a body's invitation; the body loses access and, once the notice is out, is told. */
+export function removeInvitee(meetingId: string, orgId: string, revision: number): Promise<Meeting> {
+  return del<Meeting>(`${meetingPath(meetingId)}/invitees/${encodeURIComponent(orgId)}?revision=${revision}`)
 }
 
 /** The convener records whether an invited body attended (签到). */

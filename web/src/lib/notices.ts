@@ -123,6 +123,26 @@ export function canClose(receipt: Pick<Receipt, 'commands'>): boolean {
   return isOffered(receipt.commands, 'close')
 }
 
+/** Whether the server lets the sender correct (更正) this version now. */
+export function canCorrect(notice: Pick<Notice, 'commands'> | null | undefined): boolean {
+  return isOffered(notice?.commands, 'correct')
+}
+
+/** Whether the server lets the sender recall (撤回) this version now. */
+export function canRecall(notice: Pick<Notice, 'commands'> | null | undefined): boolean {
+  return isOffered(notice?.commands, 'recall')
+}
+
+/**
+ * How the series moved on from this version: `corrected` or `recalled` when a newer version
+ * replaced it (named by the newest version's kind), otherwise null.
+ */
+export function supersededBy(notice: Pick<NoticeDetail, 'state' | 'versions' | 'newest_id'>): 'corrected' | 'recalled' | null {
+  if (notice.state !== 'superseded') return null
+  const newest = notice.versions.find((v) => v.id === notice.newest_id)
+  return newest?.version_kind === 'recall' ? 'recalled' : 'corrected'
+}
+
 /** Whether a received notice still waits for this body: 签收 or a reply asked and not given. */
 export function isPending(receipt: Pick<Receipt, 'commands'> | undefined): boolean {
   return canAcknowledge(receipt) || canReply(receipt)
@@ -253,4 +273,14 @@ export function replyToNotice(id: string, body: string): Promise<unknown> {
 /** The sender closes one receiving body's exchange, after its reply. */
 export function closeReceipt(id: string, orgId: string): Promise<unknown> {
   return post(`${noticePath(id)}/receipts/${encodeURIComponent(orgId)}/close`)
+}
+
+/** 更正: the sender replaces this version with new text; receivers acknowledge it again. */
+export function correctNotice(id: string, title: string, body: string): Promise<Notice> {
+  return post<Notice>(`${noticePath(id)}/correct`, { title, body })
+}
+
+/** 撤回: the sender recalls this version, saying why; receivers acknowledge the recall. */
+export function recallNotice(id: string, reason: string): Promise<Notice> {
+  return post<Notice>(`${noticePath(id)}/recall`, { reason })
 }
