@@ -395,6 +395,11 @@ catalogue! { ALL:
         "此 API 令牌缺少 notices:write 权限",
         "this API token lacks the notices:write permission";
 
+    // ---- verifying a bundle ----
+    NOT_A_BUNDLE = "verify.not_a_bundle",
+        "此文件不是纪要或其他已签署文件的归档包（.zip），无法核验（{why}）",
+        "this is not a minutes bundle (.zip), nor one of another signed document: {why}";
+
     // ---- administration: the audit chain, sign-in settings ----
     AUDIT_CHAIN_ANCHORED = "audit.chain_anchored",
         "审计日志完整：共 {rows} 条记录，哈希链连续，已在签名日志中锚定至第 {seq} 条",

@@ -24,6 +24,25 @@ fn beijing(rfc3339: &str) -> Option<OffsetDateTime> {
         .map(|at| at.to_offset(BEIJING))
 }
 
+/// Unix milliseconds as an RFC 3339 instant, for the forms below (notices and e-mails hold
+/// milliseconds; renditions hold RFC 3339).
+fn from_ms(ms: i64) -> Option<String> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()?
+        .format(&Rfc3339)
+        .ok()
+}
+
+/// Unix milliseconds in Beijing time: `2026年12月8日 9:30`.
+pub fn datetime_ms(ms: i64) -> Option<String> {
+    datetime(&from_ms(ms)?)
+}
+
+/// From `start` to `end` (Unix milliseconds) in Beijing time, as [`span`] writes it.
+pub fn span_ms(start: i64, end: i64) -> Option<String> {
+    span(&from_ms(start)?, Some(&from_ms(end)?))
+}
+
 fn chinese_date(date: Date) -> String {
     format!(
         "{}年{}月{}日",

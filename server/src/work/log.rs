@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 
 use super::Error;
 use crate::auth::Caller;
+use crate::domain::phrases;
 use crate::services::Services;
 use crate::signing::bundle::Bundle;
 use crate::signing::merkle;
@@ -157,12 +158,7 @@ pub async fn verify(
     })
     .await
     .map_err(Error::internal)?
-    .map_err(|e| {
-        Error::invalid(
-            "body",
-            format!("this is not a minutes bundle (.zip), nor one of another signed document: {e}"),
-        )
-    })?;
+    .map_err(|e| Error::invalid("body", phrases::NOT_A_BUNDLE.with("why", e)))?;
     let mut checks: Vec<CheckResult> = report
         .passed
         .iter()

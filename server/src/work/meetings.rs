@@ -31,7 +31,6 @@ use crate::db::{
     new_id, AgendaChange, AgendaItem, Audience, Db, DbError, Effects, Invitation, InvitationReply,
     Invitee, Meeting, MeetingChange, NewAgendaItem, NewEvent, NewMeeting, Org,
 };
-use crate::domain::calendar::OFFSET;
 use crate::domain::kernel::{self, CommandOffer};
 use crate::domain::meeting::{
     self as rules, AgendaOutcome, AgendaState, AnnualStatus, Answer, Attendance, InvitationFlow,
@@ -44,6 +43,7 @@ use crate::domain::policy::{self, Action, Credential, SpaceAccess};
 use crate::domain::text::{Line, Note, Title, WebLink, MAX_TITLE_CHARS};
 use crate::services::AccessChange;
 use crate::services::Services;
+use crate::signing::office;
 
 /// The most bodies one meeting invites: every department of a large city.
 pub const MAX_INVITED: usize = 500;
@@ -585,13 +585,10 @@ async fn checked_invited(
         .collect())
 }
 
-/// A time as people read it in a notice: `2026-03-02 09:30` in office time (+08:00).
+/// A time as people read it in a notice: `2026年3月2日 9:30`, Beijing time written the
+/// Chinese way, as the signed documents write it.
 fn local_time(ms: i64) -> String {
-    let format = format_description!("[year]-[month]-[day] [hour]:[minute]");
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.to_offset(OFFSET).format(&format).ok())
-        .unwrap_or_else(|| ms.to_string())
+    office::datetime_ms(ms).unwrap_or_else(|| ms.to_string())
 }
 
 /// A notice title: the prefix and the meeting's title, cut to a title's length.
@@ -604,11 +601,9 @@ fn notice_title(prefix: &str, title: &str) -> String {
 
 /// Where and when, as the lines of a notice.
 fn time_and_place(meeting: &Meeting) -> String {
-    let mut text = format!(
-        "时间：{} 至 {}（北京时间）",
-        local_time(meeting.starts_at),
-        local_time(meeting.ends_at)
-    );
+    let when = office::span_ms(meeting.starts_at, meeting.ends_at)
+        .unwrap_or_else(|| local_time(meeting.starts_at));
+    let mut text = format!("时间：{when}（北京时间）");
     if let Some(place) = &meeting.place {
         text.push_str(&format!("\n地点：{place}"));
     }
@@ -1642,11 +1637,11 @@ mod tests {
         );
         assert!(title.starts_with("会议通知：2026年度"), "{title}");
         assert!(
-            body.contains("2026-03-02 09:30 至 2026-03-02 11:30"),
+            body.contains("时间：2026年3月2日 9:30—11:30（北京时间）"),
             "{body}"
         );
         assert!(body.contains("地点：区政府3号会议室"), "{body}");
-        assert!(body.contains("请于2026-02-27"), "{body}");
+        assert!(body.contains("请于2026年2月27日 "), "{body}");
         let (title, body) = notice_text(
             &meeting(MeetingState::Scheduled),
             MeetingCommand::Cancel,
