@@ -149,7 +149,7 @@ async fn without_a_built_client_the_page_says_how_to_build_it() {
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
 }
 
-async fn post_bundle(api: &Api, bytes: Vec<u8>) -> (StatusCode, Value) {
+pub(crate) async fn post_bundle(api: &Api, bytes: Vec<u8>) -> (StatusCode, Value) {
     let response = api
         .client
         .post(format!("{}/api/verify", api.base))

@@ -110,6 +110,9 @@ export interface SignedDocApi {
   /** The rendition for people of a frozen version (`minutes.html`), as stored: the signed text
    * in office form. */
   renditionHtml(version: number, file: string): Promise<string>
+  /** Where a stored file of a version opens from (a link's href: the cookie signs in): its
+   * PDF rendition (`minutes.pdf`), its signature page. */
+  fileUrl(version: number, file: string): string
 }
 
 /** The requests of the signed document whose address is `base` (every kind answers the same
@@ -129,6 +132,7 @@ export function signedDocumentApi(base: string): SignedDocApi {
     downloadBundle: async (version) => (await request('GET', bundleUrl(version))).arrayBuffer(),
     renditionHtml: async (version, file) =>
       (await request('GET', `${base}/versions/${version}/${encodeURIComponent(file)}`)).text(),
+    fileUrl: (version, file) => `${base}/versions/${version}/${encodeURIComponent(file)}`,
   }
 }
 
