@@ -16,6 +16,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::signing::bundle::Bundle;
 use server::signing::pdf::{self, Fonts, Line, OfficePage, Part, Section};
+use server::signing::signature_page::{SignaturePage, SignedBy};
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::bundle_fixtures::{run_docs_script, unzip};
@@ -155,7 +156,12 @@ async fn signed_minutes_have_a_pdf_in_office_form_and_a_signature_page_naming_pe
         shown.contains("出席：上城区市场监督管理局（张三）"),
         "no attendance with names in {shown}"
     );
-    assert!(shown.contains("未签到：湖滨街道办事处"), "{shown}");
+    let not_checked_in = shown
+        .split_once("未签到：")
+        .and_then(|(_, rest)| rest.split_once("会议内容"))
+        .map(|(line, _)| line)
+        .unwrap_or_else(|| panic!("no 未签到 line in {shown}"));
+    assert!(not_checked_in.contains("湖滨街道办事处"), "{shown}");
     assert!(
         shown.contains("会议通报了2026年度行政执法协调工作情况。"),
         "{shown}"
@@ -172,13 +178,13 @@ async fn signed_minutes_have_a_pdf_in_office_form_and_a_signature_page_naming_pe
         workdir.path(),
         "signature-page",
     );
-    for (person, org) in [
-        ("county-bureau同志", "上城区司法局"),
-        ("market同志", "上城区市场监督管理局"),
-        ("township同志", "湖滨街道办事处"),
+    for (step, org, role, person) in [
+        (1, "上城区市场监督管理局", "参与单位", "market同志"),
+        (1, "湖滨街道办事处", "参与单位", "township同志"),
+        (2, "上城区司法局", "召集/牵头单位", "county-bureau同志"),
     ] {
-        assert!(page_text.contains(person), "no {person} in {page_text}");
-        assert!(page_text.contains(org), "no {org} in {page_text}");
+        let line = format!("第{step}步：{org}（{role}）签署人：{person}签署时间：");
+        assert!(page_text.contains(&line), "no {line} in {page_text}");
         assert!(strip(&page_html).contains(person), "{page_html}");
     }
     assert!(
@@ -346,4 +352,32 @@ fn hostile_text_is_typeset_as_text_and_the_same_page_gives_the_same_bytes() {
         "the hostile text is not shown literally in {text}"
     );
     assert!(!text.contains("root:"), "{text}");
+}
+
+#[test]
+fn the_signature_page_typesets_with_each_signer_as_a_person() {
+    let page = SignaturePage {
+        kind_label: "会议纪要".into(),
+        title: "2026年度行政执法协调会议".into(),
+        number: Some("上司纪〔2026〕1号".into()),
+        version: 1,
+        signers: vec![SignedBy {
+            step: 1,
+            org_name: "上城区市场监督管理局".into(),
+            person: "张三".into(),
+            role: "参与单位".into(),
+            signed_at: "2026-12-08T02:05:00Z".into(),
+        }],
+        completed_at: "2026-12-08T02:05:00Z".into(),
+    };
+
+    let bytes = pdf::render(&page.office_page(), &fonts()).expect("the signature page typesets");
+
+    let workdir = tempfile::tempdir().unwrap();
+    let text = pdf_text(&bytes, workdir.path(), "signature-page");
+    assert!(
+        text.contains("张三") && text.contains("上城区市场监督管理局"),
+        "{text}"
+    );
+    assert!(text.contains("2026年12月8日10:05"), "{text}");
 }

@@ -138,12 +138,23 @@ impl SignaturePage {
                 .into_iter()
                 .map(|(label, text)| Line::new(label, text))
                 .collect(),
+            // One line per signature rather than a table: a body's full name and the time
+            // would wrap inside the cells of an A4 text block.
             sections: vec![Section {
                 heading: "签署人".into(),
-                parts: vec![Part::Table {
-                    columns: COLUMNS.iter().map(|c| c.to_string()).collect(),
-                    rows: self.rows(),
-                }],
+                parts: self
+                    .rows()
+                    .into_iter()
+                    .map(|row| match <[String; 5]>::try_from(row) {
+                        Ok([step, org, role, person, at]) => Part::Line {
+                            label: step,
+                            text: format!("{org}（{role}）　签署人：{person}　签署时间：{at}"),
+                        },
+                        Err(row) => Part::Text {
+                            text: row.join("　"),
+                        },
+                    })
+                    .collect(),
             }],
             issuer: None,
             dated: None,
@@ -189,7 +200,9 @@ mod tests {
         assert!(!html.contains("06:05"), "{html}");
         let office = page().office_page();
         assert!(
-            matches!(&office.sections[0].parts[0], Part::Table { rows, .. } if rows[0][3] == "张三")
+            matches!(&office.sections[0].parts[0], Part::Line { label, text }
+                if label == "第1步" && text == "市司法局（召集/牵头单位）　签署人：张三　签署时间：2026年3月2日 14:05"),
+            "{office:?}"
         );
     }
 }
