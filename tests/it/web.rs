@@ -228,7 +228,20 @@ async fn seeded_server(data_dir: &Path) -> ChildServer {
         .await
         .expect("seed.sh runs");
     assert!(status.success(), "seeding the e2e directory failed");
-    ChildServer::start_with_args(data_dir, None, &["--web-dir", dist.to_str().unwrap()]).await
+    // The Chinese font the server typesets the PDF renditions with, named so that the
+    // archive page's PDF link is there whatever this machine had installed before.
+    let font = crate::support::debian::cjk_font();
+    ChildServer::start_with_args(
+        data_dir,
+        None,
+        &[
+            "--web-dir",
+            dist.to_str().unwrap(),
+            "--pdf-fonts",
+            font.to_str().unwrap(),
+        ],
+    )
+    .await
 }
 
 /// Runs `web/e2e/<script>` against `server`; panics with its output when it fails.

@@ -45,6 +45,11 @@ export interface VersionSummary {
   manifest_sha256: string
   reopen_reason: string | null
   frozen_at: number
+  /** Its printable PDF rendition's file name (`minutes.pdf`); null when it was frozen without
+   * one (no Chinese font on the server then). */
+  pdf?: string | null
+  /** Its signature page's file name (签署页), once archived. */
+  signature_page?: string | null
 }
 
 /** A signed document of any kind: what is signed, who signed in which step, its versions,
