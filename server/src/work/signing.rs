@@ -835,7 +835,7 @@ async fn signature_page(
     let content: Value = serde_json::from_slice(&v.content).map_err(Error::internal)?;
     let mut signers = Vec::new();
     let mut signatures = services.db.signed_signatures(&v.doc_id, v.version).await?;
-    signatures.sort_by(|a, b| (a.step, a.signed_at).cmp(&(b.step, b.signed_at)));
+    signatures.sort_by_key(|s| (s.step, s.signed_at));
     for s in &signatures {
         let binding = match services.db.signing_key(&s.person_key_id).await? {
             Some(key) => services
