@@ -283,6 +283,12 @@ pub struct SigningArgs {
     /// its own (`concord.local/log-<random>`), so that no two deployments share a log name.
     #[arg(long, env = "CONCORD_LOG_ORIGIN")]
     pub log_origin: Option<String>,
+    /// A font file or directory with a Chinese font for the PDF renditions of signed
+    /// documents (e.g. Debian's `fonts-noto-cjk` or `fonts-wqy-microhei`). Without it the
+    /// system's font directories (/usr/share/fonts, /usr/local/share/fonts) are searched;
+    /// without any Chinese font, signed documents have their HTML rendition and no PDF.
+    #[arg(long, env = "CONCORD_PDF_FONTS")]
+    pub pdf_fonts: Option<PathBuf>,
 }
 
 impl SigningArgs {

@@ -19,6 +19,7 @@
 //! - [`telemetry`]: logs and Prometheus metrics.
 //! - [`signing`]: signed minutes: canonical JSON, envelopes, keys, the Merkle log, the archive
 //!   bundle and its verifier (pure: no SQL, no HTTP, no clock).
+//! - [`fonts`]: the Chinese font the PDF renditions are typeset with (the only font reading).
 //! - [`error`]: `ApiError`, the HTTP layer's one error type.
 
 pub mod admin;
@@ -28,6 +29,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod fonts;
 pub mod http;
 pub mod jobs;
 pub mod keyring;
@@ -57,6 +59,7 @@ use crate::clock::Clock;
 use crate::config::{ConnectionArgs, ServeArgs, StorageArgs};
 use crate::db::{AuditEvent, Db, DocLog};
 use crate::domain::calendar::YearCalendar;
+use crate::fonts::FontSource;
 use crate::jobs::{Mailer, Senders, Worker};
 use crate::keyring::Keyring;
 use crate::services::{AccessChanges, CalendarCache, EventHub, JobWaker, Services};
@@ -149,7 +152,12 @@ impl App {
             settings: Arc::new(args.work.clone()),
             rooms,
             access: AccessChanges::default(),
+            fonts: FontSource::new(args.signing.pdf_fonts.clone()),
         };
+        // Looked for now, so that the log says at start-up whether signed documents get a
+        // PDF; the search ends by itself and holds nothing the shutdown waits for.
+        let fonts = services.fonts.clone();
+        tokio::task::spawn_blocking(move || fonts.fonts());
         let state = AppState {
             services,
             tickets,

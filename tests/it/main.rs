@@ -28,6 +28,7 @@ mod oidc;
 mod openapi;
 mod ops;
 mod path_ids;
+mod pdf;
 mod pending;
 mod presence;
 mod python_verifier;

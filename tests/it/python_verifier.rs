@@ -20,7 +20,7 @@ fn script() -> PathBuf {
 }
 
 /// Runs the script on `bundle` (a .zip or a directory) with `trust` as its arguments.
-fn python(bundle: &Path, trust: &[&str]) -> Output {
+pub(crate) fn python(bundle: &Path, trust: &[&str]) -> Output {
     Command::new("python3")
         .arg(script())
         .arg(bundle)

@@ -150,7 +150,7 @@ async fn without_a_built_client_the_page_says_how_to_build_it() {
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
 }
 
-async fn post_bundle(api: &Api, bytes: Vec<u8>) -> (StatusCode, Value) {
+pub(crate) async fn post_bundle(api: &Api, bytes: Vec<u8>) -> (StatusCode, Value) {
     let response = api
         .client
         .post(format!("{}/api/verify", api.base))
@@ -234,7 +234,15 @@ async fn seeded_server_with(data_dir: &Path, extra: &[&str]) -> ChildServer {
         .await
         .expect("seed.sh runs");
     assert!(status.success(), "seeding the e2e directory failed");
-    let mut args = vec!["--web-dir", dist.to_str().unwrap()];
+    // The Chinese font the server typesets the PDF renditions with, named so that the
+    // archive page's PDF link is there whatever this machine had installed before.
+    let font = crate::support::debian::cjk_font();
+    let mut args = vec![
+        "--web-dir",
+        dist.to_str().unwrap(),
+        "--pdf-fonts",
+        font.to_str().unwrap(),
+    ];
     args.extend_from_slice(extra);
     ChildServer::start_with_args(data_dir, None, &args).await
 }

@@ -551,6 +551,15 @@ await run('meeting.e2e', async (browser) => {
     const written = await number.first().innerText()
     if (!/^上司纪〔\d{4}〕\d+号$/.test(written.trim())) throw new Error(`the document number reads ${JSON.stringify(written)}`)
     await visible(byTestId(page, 'minutes-print'), 'the minutes-print button')
+    // The printable PDF the server typeset at freeze, opened from the page, and the signature
+    // page naming the signers.
+    for (const id of ['minutes-pdf', 'signature-page']) {
+      await visible(byTestId(page, id), `the ${id} link`)
+      const pdfHref = await byTestId(page, id).first().getAttribute('href')
+      const response = await page.request.get(new URL(pdfHref, page.url()).toString())
+      const head = (await response.body()).subarray(0, 5).toString()
+      if (!response.ok() || head !== '%PDF-') throw new Error(`${id} (${pdfHref}) answers ${response.status()} ${JSON.stringify(head)}, not a PDF`)
+    }
     await shot(page, 'archive.png')
     const key = await apiGet(A, '/api/log/key')
     if (!key.vkey) throw new Error(`GET /api/log/key gave no vkey: ${JSON.stringify(key)}`)

@@ -141,6 +141,10 @@ pub struct SignedVersion {
     pub crdt_state: Vec<u8>,
     /// The rendition for people (`minutes.html`, the kind's).
     pub rendition: Vec<u8>,
+    /// The PDF rendition (`minutes.pdf`, the kind's), when one was typeset at freeze.
+    pub rendition_pdf: Option<Vec<u8>>,
+    /// The signature page (签署页), made at archiving; none before.
+    pub signature_page: Option<SignaturePageBytes>,
     pub completion: Option<Vec<u8>>,
     pub completion_leaf: Option<i64>,
     pub archive: Option<Vec<u8>>,
@@ -163,8 +167,17 @@ pub struct NewSignedVersion {
     pub manifest_sha256: String,
     pub crdt_state: Vec<u8>,
     pub rendition: Vec<u8>,
+    pub rendition_pdf: Option<Vec<u8>>,
     pub frozen_by: String,
     pub frozen_at: i64,
+}
+
+/// The signature page (签署页) of an archived version, as stored: `signature-page.html`, and
+/// `signature-page.pdf` when the server had a Chinese font.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignaturePageBytes {
+    pub html: Vec<u8>,
+    pub pdf: Option<Vec<u8>>,
 }
 
 /// One organization's signature envelope on a version.
@@ -208,8 +221,9 @@ pub enum SubjectChange {
 }
 
 const VERSION_COLUMNS: &str = "doc_id, version, kind, subject_id, state, content, manifest, \
-     manifest_sha256, manifest_leaf, crdt_state, rendition, completion, completion_leaf, \
-     archive, archive_leaf, reopen_reason, frozen_by, frozen_at, updated_at";
+     manifest_sha256, manifest_leaf, crdt_state, rendition, rendition_pdf, signature_page_html, \
+     signature_page_pdf, completion, completion_leaf, archive, archive_leaf, reopen_reason, \
+     frozen_by, frozen_at, updated_at";
 
 const SIGNATURE_COLUMNS: &str = "doc_id, version, kind, subject_id, step, org_id, \
      signer_user_id, person_key_id, seal_key_id, envelope, payload_sha256, leaf, signed_at";
@@ -231,6 +245,9 @@ struct VersionRecord {
     manifest_leaf: i64,
     crdt_state: Vec<u8>,
     rendition: Vec<u8>,
+    rendition_pdf: Option<Vec<u8>>,
+    signature_page_html: Option<Vec<u8>>,
+    signature_page_pdf: Option<Vec<u8>>,
     completion: Option<Vec<u8>>,
     completion_leaf: Option<i64>,
     archive: Option<Vec<u8>>,
@@ -256,6 +273,11 @@ impl TryFrom<VersionRecord> for SignedVersion {
             manifest_leaf: r.manifest_leaf,
             crdt_state: r.crdt_state,
             rendition: r.rendition,
+            rendition_pdf: r.rendition_pdf,
+            signature_page: r.signature_page_html.map(|html| SignaturePageBytes {
+                html,
+                pdf: r.signature_page_pdf,
+            }),
             completion: r.completion,
             completion_leaf: r.completion_leaf,
             archive: r.archive,
@@ -718,9 +740,9 @@ impl Db {
                 .await?[0];
             sqlx::query(
                 "insert into signed_versions (doc_id, version, kind, subject_id, state, content,
-                     manifest, manifest_sha256, manifest_leaf, crdt_state, rendition, frozen_by,
-                     frozen_at, updated_at)
-                 values ($1, $2, $3, $4, 'frozen', $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+                     manifest, manifest_sha256, manifest_leaf, crdt_state, rendition,
+                     rendition_pdf, frozen_by, frozen_at, updated_at)
+                 values ($1, $2, $3, $4, 'frozen', $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
             )
             .bind(&new.doc_id)
             .bind(new.version)
@@ -732,6 +754,7 @@ impl Db {
             .bind(leaf)
             .bind(&new.crdt_state)
             .bind(&new.rendition)
+            .bind(&new.rendition_pdf)
             .bind(&new.frozen_by)
             .bind(now)
             .execute(&mut *conn)
@@ -907,6 +930,7 @@ impl Db {
         doc_id: &str,
         version: i64,
         archive_leaf: &NewLeaf,
+        signature_page: &SignaturePageBytes,
         now: i64,
         effects: &Effects,
     ) -> Result<i64, DbError> {
@@ -924,11 +948,14 @@ impl Db {
                 .append_leaves(std::slice::from_ref(archive_leaf), now)
                 .await?[0];
             sqlx::query(
-                "update signed_versions set archive = $1, archive_leaf = $2
-                 where doc_id = $3 and version = $4",
+                "update signed_versions set archive = $1, archive_leaf = $2,
+                     signature_page_html = $3, signature_page_pdf = $4
+                 where doc_id = $5 and version = $6",
             )
             .bind(&archive_leaf.bytes)
             .bind(leaf)
+            .bind(&signature_page.html)
+            .bind(&signature_page.pdf)
             .bind(doc_id)
             .bind(version)
             .execute(&mut *conn)

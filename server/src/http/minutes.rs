@@ -201,25 +201,29 @@ async fn bundle(
     caller: Caller,
     Path((id, version)): Path<(String, i64)>,
 ) -> Result<Response, ApiError> {
-    let bytes = minutes::bundle(&state.services, &caller, &id, version).await?;
+    let bundle = minutes::bundle(&state.services, &caller, &id, version).await?;
     let artefact = Artefact {
         media_type: "application/zip",
-        bytes,
+        bytes: bundle.zip,
     };
-    Ok(download(
-        artefact,
-        Some(format!("minutes-{id}-v{version}.zip")),
-    ))
+    let mut response = download(artefact);
+    response.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        super::tasks::attachment(&bundle.name, &bundle.ascii_name),
+    );
+    Ok(response)
 }
 
-/// One stored file of a frozen version, exactly as frozen: `content.json`, `manifest.json` or
-/// `minutes.html`.
+/// One stored file of a frozen version, exactly as frozen: `content.json`, `manifest.json`,
+/// `minutes.html`, `minutes.pdf` (when typeset at freeze), or once archived the signature page
+/// `signature-page.html` / `signature-page.pdf`.
 #[utoipa::path(
     get, path = "/api/meetings/{id}/minutes/versions/{version}/{file}", tag = "minutes",
     operation_id = "minutes_artefact",
     params(("id" = String, Path, description = "the meeting"),
         ("version" = i64, Path, description = "a frozen version"),
-        ("file" = String, Path, description = "content.json, manifest.json or minutes.html")),
+        ("file" = String, Path, description = "content.json, manifest.json, minutes.html, \
+            minutes.pdf, signature-page.html or signature-page.pdf")),
     responses((status = 200, description = "the file's stored bytes",
         content_type = "application/octet-stream", body = FileBody), Refusals),
     security(("session" = []), ("token" = []))
@@ -230,12 +234,12 @@ async fn artefact(
     Path((id, version, file)): Path<(String, i64, String)>,
 ) -> Result<Response, ApiError> {
     let artefact = minutes::artefact(&state.services, &caller, &id, version, &file).await?;
-    Ok(download(artefact, None))
+    Ok(download(artefact))
 }
 
 /// A stored file as a download: the participants' records, never cached by a shared cache,
 /// never sniffed, an HTML rendition shown and never run.
-fn download(artefact: Artefact, filename: Option<String>) -> Response {
+fn download(artefact: Artefact) -> Response {
     let mut response = artefact.bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -250,14 +254,13 @@ fn download(artefact: Artefact, filename: Option<String>) -> Response {
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'; style-src 'unsafe-inline'"),
-    );
-    if let Some(value) =
-        filename.and_then(|n| HeaderValue::from_str(&format!("attachment; filename=\"{n}\"")).ok())
-    {
-        headers.insert(header::CONTENT_DISPOSITION, value);
+    // A PDF is opened by the browser's viewer, which a sandbox would block; it runs nothing of
+    // the page's origin. Every other file is shown sandboxed, or downloaded.
+    if artefact.media_type != "application/pdf" {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("sandbox; default-src 'none'; style-src 'unsafe-inline'"),
+        );
     }
     response
 }

@@ -224,8 +224,16 @@ async fn upload(
 
 /// `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>` (RFC 6266),
 /// so a Chinese name survives and no name can break out of the header.
-fn content_disposition(name: &str) -> HeaderValue {
-    let fallback: String = name
+pub(crate) fn content_disposition(name: &str) -> HeaderValue {
+    attachment(name, name)
+}
+
+/// The same with an ASCII fallback of the caller's (`minutes-2026-1-v1.zip` for
+/// `会议纪要-上司纪〔2026〕1号-第1版.zip`) for clients that read only `filename` (RFC 5987's
+/// `filename*` carries the name itself); any character outside printable ASCII, a quote or a
+/// backslash in the fallback becomes `_`.
+pub(crate) fn attachment(name: &str, ascii_fallback: &str) -> HeaderValue {
+    let fallback: String = ascii_fallback
         .chars()
         .map(|c| {
             if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {

@@ -60,6 +60,8 @@ pub struct Services {
     pub rooms: collab::Rooms,
     /// Announces changes that may lower someone's access to open documents.
     pub access: AccessChanges,
+    /// The Chinese font the PDF renditions of signed documents are typeset with.
+    pub fonts: crate::fonts::FontSource,
 }
 
 impl Services {

@@ -44,6 +44,14 @@ pub const TRUST: &str = "trust.json";
 /// who opens the archive. Bundles before it have none; it is listed in the archive record
 /// like every file but the proofs.
 pub const README: &str = "README.txt";
+/// `signature-page.html`: the signature page (签署页) made at archiving, naming each signer
+/// as a person with their body, role and signing time; covered by the archive record, not
+/// signed (it is made after the last signature). Bundles before it have none.
+pub const SIGNATURE_PAGE_HTML: &str = "signature-page.html";
+/// `signature-page.pdf`: the same page, printable; absent without a Chinese font.
+pub const SIGNATURE_PAGE_PDF: &str = "signature-page.pdf";
+/// The files a bundle may hold or not, each covered by the archive record when present.
+pub const OPTIONAL: [&str; 3] = [README, SIGNATURE_PAGE_HTML, SIGNATURE_PAGE_PDF];
 /// The inclusion proof of the manifest.
 pub const MANIFEST_PROOF: &str = "proofs/manifest.tlog-proof";
 /// The inclusion proof of the completion record.

@@ -16,9 +16,11 @@
 //! impl SignedKind for SupervisionDoc {
 //!     const SCHEMA: &'static str = "concord.supervision-doc/1";
 //!     const NAME: &'static str = "supervision document";
+//!     const NAME_ZH: &'static str = "督办文书";
 //!     const INTENT: &'static str = "issue-supervision-doc";
 //!     const PAYLOAD_TYPE: &'static str = "application/vnd.concord.supervision-doc-signature+json;v=1";
 //!     const RENDITION: &'static str = "supervision.html";
+//!     const PDF_RENDITION: &'static str = "supervision.pdf";
 //!     type Facts = SupervisionFacts;            // the bureau, the supervised body, the act
 //!     fn facts_members(f: &SupervisionFacts) -> Map<String, Value> { … }
 //!     fn facts_from_content(c: &Value) -> Option<SupervisionFacts> { … }
@@ -39,6 +41,7 @@ use yrs::updates::decoder::Decode;
 use yrs::{ClientID, Doc, Options, ReadTxn, Transact, Update};
 
 use super::canonical::{sha256_hex, sm3_hex, to_canonical};
+use super::pdf::{self, Fonts, OfficePage, PdfError, PDF_MEDIA_TYPE};
 use super::projection::{nfc_strings, ProjectionError};
 use super::statement::{Manifest, Policy, Rendition, Signer, MANIFEST_SCHEMA};
 use super::SigningError;
@@ -53,6 +56,9 @@ pub trait SignedKind: Sync + 'static {
     const SCHEMA: &'static str;
     /// What people call it, in messages (`minutes`, `dispute decision`).
     const NAME: &'static str;
+    /// What it is called in Chinese, on its signature page and in its bundle's file name
+    /// (`会议纪要`, `协调意见书`).
+    const NAME_ZH: &'static str;
     /// The intent of every signature on it, in the policy and in each statement
     /// (`approve-minutes`).
     const INTENT: &'static str;
@@ -61,6 +67,9 @@ pub trait SignedKind: Sync + 'static {
     const PAYLOAD_TYPE: &'static str;
     /// The path of its rendition for people in the bundle (`minutes.html`).
     const RENDITION: &'static str;
+    /// The path of its printable PDF rendition in the bundle (`minutes.pdf`), when it has
+    /// one ([`SignedKind::office_page`]) and the server had a Chinese font at freeze.
+    const PDF_RENDITION: &'static str;
 
     /// What the projection needs besides the document, from the server's records (the
     /// meeting and its attendees; the dispute and its parties).
@@ -81,6 +90,12 @@ pub trait SignedKind: Sync + 'static {
 
     /// The rendition for people: deterministic, self-contained, every string escaped.
     fn render_html(content: &Value) -> String;
+
+    /// The page of its PDF rendition ([`super::pdf`]): the same content as the HTML one, as
+    /// strings for the office template; none for a kind without a PDF rendition yet.
+    fn office_page(_content: &Value) -> Option<OfficePage> {
+        None
+    }
 }
 
 /// A kind of signed document, known by its schema at run time.
@@ -89,6 +104,8 @@ pub trait AnyKind: Sync {
     fn schema(&self) -> &'static str;
     /// [`SignedKind::NAME`].
     fn name(&self) -> &'static str;
+    /// [`SignedKind::NAME_ZH`].
+    fn name_zh(&self) -> &'static str;
     /// [`SignedKind::INTENT`].
     fn intent(&self) -> &'static str;
     /// [`SignedKind::PAYLOAD_TYPE`].
@@ -100,6 +117,10 @@ pub trait AnyKind: Sync {
     fn reproject(&self, state_v1: &[u8], content: &Value) -> Result<Value, ProjectionError>;
     /// [`SignedKind::render_html`].
     fn render_html(&self, content: &Value) -> String;
+    /// [`SignedKind::PDF_RENDITION`].
+    fn pdf_rendition(&self) -> &'static str;
+    /// [`SignedKind::office_page`].
+    fn office_page(&self, content: &Value) -> Option<OfficePage>;
 }
 
 impl<K: SignedKind> AnyKind for K {
@@ -109,6 +130,10 @@ impl<K: SignedKind> AnyKind for K {
 
     fn name(&self) -> &'static str {
         K::NAME
+    }
+
+    fn name_zh(&self) -> &'static str {
+        K::NAME_ZH
     }
 
     fn intent(&self) -> &'static str {
@@ -131,6 +156,14 @@ impl<K: SignedKind> AnyKind for K {
 
     fn render_html(&self, content: &Value) -> String {
         K::render_html(content)
+    }
+
+    fn pdf_rendition(&self) -> &'static str {
+        K::PDF_RENDITION
+    }
+
+    fn office_page(&self, content: &Value) -> Option<OfficePage> {
+        K::office_page(content)
     }
 }
 
@@ -187,6 +220,15 @@ pub fn project_state<K: SignedKind>(
     project::<K>(&doc, facts)
 }
 
+/// The PDF rendition of `content` (a projection of kind `K`), typeset with `fonts`; none for a
+/// kind without one. Rendered once, before the freeze, and stored ([`FreezeInput::pdf`]).
+pub fn render_pdf<K: SignedKind>(
+    content: &Value,
+    fonts: &Fonts,
+) -> Option<Result<Vec<u8>, PdfError>> {
+    K::office_page(content).map(|page| pdf::render(&page, fonts))
+}
+
 /// What freezing a document of kind `K` needs: the frozen CRDT state, the server's facts
 /// and records, and who signs in which order.
 pub struct FreezeInput<'a, K: SignedKind> {
@@ -206,6 +248,10 @@ pub struct FreezeInput<'a, K: SignedKind> {
     pub signers: Vec<Signer>,
     /// The SHA-256 hex of the manifest of the version this one corrects.
     pub supersedes: Option<String>,
+    /// The PDF rendition, typeset from this same projection ([`render_pdf`]) before the
+    /// freeze, or none (no Chinese font, or a kind without one). Bound by the manifest like
+    /// the HTML rendition.
+    pub pdf: Option<Vec<u8>>,
 }
 
 /// What a freeze stores and logs: the exact bytes of `content.json`, the rendition and the
@@ -218,6 +264,8 @@ pub struct Frozen {
     pub content: Vec<u8>,
     /// The rendition for people, at [`SignedKind::RENDITION`].
     pub rendition: Vec<u8>,
+    /// The PDF rendition, at [`SignedKind::PDF_RENDITION`], when there is one.
+    pub pdf: Option<Vec<u8>>,
     pub manifest: Manifest,
     /// `manifest.json`: what every signatory signs, and the log's entry.
     pub manifest_bytes: Vec<u8>,
@@ -269,12 +317,19 @@ pub fn freeze<K: SignedKind>(input: FreezeInput<'_, K>) -> Result<Frozen, Signin
         content_sm3: sm3_hex(&content),
         crdt_state_sha256: sha256_hex(input.state_v1),
         state_vector: STANDARD.encode(input.state_vector_v1),
-        renditions: vec![Rendition {
+        renditions: std::iter::once(Rendition {
             path: K::RENDITION.into(),
             media_type: HTML_MEDIA_TYPE.into(),
             sha256: sha256_hex(&rendition),
             sm3: sm3_hex(&rendition),
-        }],
+        })
+        .chain(input.pdf.as_ref().map(|pdf| Rendition {
+            path: K::PDF_RENDITION.into(),
+            media_type: PDF_MEDIA_TYPE.into(),
+            sha256: sha256_hex(pdf),
+            sm3: sm3_hex(pdf),
+        }))
+        .collect(),
         signers: input.signers,
         policy: Policy {
             steps,
@@ -287,6 +342,7 @@ pub fn freeze<K: SignedKind>(input: FreezeInput<'_, K>) -> Result<Frozen, Signin
         content_value,
         content,
         rendition,
+        pdf: input.pdf,
         manifest,
         manifest_bytes,
     })
@@ -403,6 +459,7 @@ pub(crate) mod tests {
             facts,
             signers: signers(orgs),
             supersedes: None,
+            pdf: None,
         })
         .unwrap();
         (frozen, state)
@@ -436,6 +493,7 @@ pub(crate) mod tests {
                 assert_ne!(a.intent(), b.intent());
                 assert_ne!(a.payload_type(), b.payload_type());
                 assert_ne!(a.rendition(), b.rendition());
+                assert_ne!(a.pdf_rendition(), b.pdf_rendition());
             }
         }
         assert!(by_schema("concord.investigation-report/1").is_none());
@@ -463,6 +521,9 @@ pub(crate) mod tests {
             assert_eq!(of_manifest(&manifest).unwrap().schema(), kind.schema());
             assert_eq!(manifest.policy.intent, kind.intent());
             assert_eq!(manifest.renditions[0].path, kind.rendition());
+            // Frozen without a PDF (the samples have none): the HTML rendition alone.
+            assert_eq!(manifest.renditions.len(), 1);
+            assert_ne!(kind.pdf_rendition(), kind.rendition());
             assert_eq!(manifest.content_sha256, sha256_hex(&frozen.content));
         }
     }
@@ -502,6 +563,7 @@ pub(crate) mod tests {
                 facts: &minutes_meta(),
                 signers: bad,
                 supersedes: None,
+                pdf: None,
             });
             assert!(
                 matches!(result, Err(SigningError::Malformed { .. })),

@@ -19,8 +19,11 @@
 //! - [`kinds`]: one module per kind (minutes, dispute decision): schema, projection, rendition.
 //! - [`office`]: the office form (GB/T 9704) every rendition shares: Beijing time written the
 //!   Chinese way, the style sheet for screen and print.
+//! - [`pdf`]: the printable PDF renditions, typeset in-process with typst from one office
+//!   template and the page's strings (never from markup built of them).
 //! - [`projection`]: the shared walk of a co-edited document (CRDT) into `content.json`, and
 //!   the shared parts of renditions.
+//! - [`signature_page`]: the signature page (签署页) made at archiving: the signers as persons.
 //! - [`statement`]: the signed and logged records (manifest, statements, key bindings, …).
 //! - [`dsse`]: the DSSE envelope that carries a statement and its two signatures.
 //! - [`keys`]: people's Ed25519 keys, organizations' SM2 seals, sealing keys at rest.
@@ -40,7 +43,9 @@ pub mod kinds;
 pub mod merkle;
 pub mod note;
 pub mod office;
+pub mod pdf;
 pub mod projection;
+pub mod signature_page;
 pub mod statement;
 pub mod verify;
 

@@ -585,12 +585,16 @@ fn check_layout(bundle: &Bundle) -> Result<(Layout, String), String> {
         keys: BTreeSet::new(),
     };
     for path in bundle.files.keys() {
-        // README.txt is optional (bundles before it have none); the archive record covers it.
-        if FIXED.contains(&path.as_str()) || path == bundle::README {
+        // README.txt and the signature page are optional (bundles before them have none);
+        // the archive record covers them.
+        if FIXED.contains(&path.as_str()) || bundle::OPTIONAL.contains(&path.as_str()) {
             continue;
         }
         let unknown = || format!("{path} is not part of a bundle's layout");
-        if kinds::KINDS.iter().any(|kind| kind.rendition() == path) {
+        if kinds::KINDS
+            .iter()
+            .any(|kind| kind.rendition() == path || kind.pdf_rendition() == path)
+        {
             // Which rendition the document needs is its kind's, checked with the manifest.
             layout.renditions.insert(path.clone());
         } else if let Some(name) = between(path, "signatures/", ".dsse.json") {
@@ -636,7 +640,7 @@ fn check_layout(bundle: &Bundle) -> Result<(Layout, String), String> {
         return Err("the bundle holds no signature envelope".into());
     }
     let detail = format!(
-        "{} files: the fixed ones, {} rendition, {} signature envelopes, {} keys, each with its \
+        "{} files: the fixed ones, {} renditions, {} signature envelopes, {} keys, each with its \
          proof; no other file",
         bundle.files.len(),
         layout.renditions.len(),

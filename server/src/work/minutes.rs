@@ -400,18 +400,19 @@ pub async fn statement(
     signing::statement(services, caller, &minutes, input).await
 }
 
-/// The archive bundle (.zip) of an archived version.
+/// The archive bundle (.zip) of an archived version, with its file name.
 pub async fn bundle(
     services: &Services,
     caller: &Caller,
     meeting_id: &str,
     version: i64,
-) -> Result<Vec<u8>, Error> {
+) -> Result<signing::BundleFile, Error> {
     let minutes = MeetingMinutes::load(services, caller, meeting_id).await?;
     signing::bundle(services, &minutes, version).await
 }
 
-/// One stored file of a version (`content.json`, `manifest.json`, `minutes.html`).
+/// One stored file of a version (`content.json`, `manifest.json`, `minutes.html`,
+/// `minutes.pdf`, the signature page).
 pub async fn artefact(
     services: &Services,
     caller: &Caller,

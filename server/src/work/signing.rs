@@ -52,11 +52,12 @@ use super::{audit, own_org, Error};
 use crate::auth::Caller;
 use crate::db::{
     Audience, Completion, DbError, Effects, LeafKind, NewEvent, NewLeaf, NewSignedVersion,
-    SignedSignature, SignedVersion, Space, SubjectChange,
+    SignaturePageBytes, SignedSignature, SignedVersion, Space, SubjectChange,
 };
 use crate::domain::calendar::local_date;
 use crate::domain::doc_number::{default_prefix, DocNumber};
 use crate::domain::kernel::{self, CommandOffer};
+use crate::domain::org::SpaceRole;
 use crate::domain::policy::{self, Action};
 use crate::domain::signed::{
     self as rules, Gate, SignParty, SignedCommand, SignedFlow, SignedState, Turn, Words,
@@ -71,6 +72,8 @@ use crate::signing::kind::{self, AnyKind, SignedKind};
 use crate::signing::kinds::by_schema;
 use crate::signing::merkle;
 use crate::signing::note::{format_proof, Checkpoint};
+use crate::signing::pdf::{self, PDF_MEDIA_TYPE};
+use crate::signing::signature_page::{SignaturePage, SignedBy};
 use crate::signing::statement::{
     self, rfc3339, ArchiveRecord, Manifest, Reopen, Signer, Statement,
 };
@@ -288,6 +291,14 @@ pub struct VersionSummary {
     pub manifest_sha256: String,
     pub reopen_reason: Option<String>,
     pub frozen_at: i64,
+    /// The file name of its printable PDF rendition (`minutes.pdf`), served beside the other
+    /// artefacts; none when it was frozen without one (no Chinese font on the server then,
+    /// or before PDFs were made): print the HTML rendition instead.
+    pub pdf: Option<String>,
+    /// The file name of its signature page (签署页, the signers as persons), the PDF when there
+    /// is one, else the HTML; none before it is archived (and in versions archived before
+    /// signature pages were made).
+    pub signature_page: Option<String>,
 }
 
 /// What a signer signs: the statement the server built and its DSSE PAE.
@@ -547,6 +558,18 @@ pub(crate) async fn view<D: SignedDocument>(
                 manifest_sha256: v.manifest_sha256.clone(),
                 reopen_reason: v.reopen_reason.clone(),
                 frozen_at: v.frozen_at,
+                pdf: v
+                    .rendition_pdf
+                    .as_ref()
+                    .and_then(|_| by_schema(&v.kind))
+                    .map(|kind| kind.pdf_rendition().to_owned()),
+                signature_page: v.signature_page.as_ref().map(|page| {
+                    match page.pdf {
+                        Some(_) => bundle::SIGNATURE_PAGE_PDF,
+                        None => bundle::SIGNATURE_PAGE_HTML,
+                    }
+                    .to_owned()
+                }),
             })
             .collect(),
     })
@@ -567,17 +590,30 @@ pub(crate) async fn artefact<D: SignedDocument>(
         .into_iter()
         .find(|v| v.version == version)
         .ok_or_else(|| not_frozen::<D>(version))?;
-    let rendition = kind_of(&v)?.rendition();
-    let (media_type, bytes) = match name {
-        bundle::CONTENT => ("application/json", v.content),
-        bundle::MANIFEST => ("application/json", v.manifest),
-        name if name == rendition => (kind::HTML_MEDIA_TYPE, v.rendition),
-        other => {
-            return Err(Error::NotFound(
-                format!("no artefact {other:?}; one of content.json, manifest.json, {rendition}")
-                    .into(),
-            ))
-        }
+    let kind = kind_of(&v)?;
+    let (rendition, pdf) = (kind.rendition(), kind.pdf_rendition());
+    let page = v.signature_page;
+    let found = match name {
+        bundle::CONTENT => Some(("application/json", v.content)),
+        bundle::MANIFEST => Some(("application/json", v.manifest)),
+        name if name == rendition => Some((kind::HTML_MEDIA_TYPE, v.rendition)),
+        name if name == pdf => v.rendition_pdf.map(|bytes| (PDF_MEDIA_TYPE, bytes)),
+        bundle::SIGNATURE_PAGE_HTML => page.map(|p| (kind::HTML_MEDIA_TYPE, p.html)),
+        bundle::SIGNATURE_PAGE_PDF => page
+            .and_then(|p| p.pdf)
+            .map(|bytes| (PDF_MEDIA_TYPE, bytes)),
+        _ => None,
+    };
+    let Some((media_type, bytes)) = found else {
+        return Err(Error::NotFound(
+            format!(
+                "no artefact {name:?} in this version; one of content.json, manifest.json, \
+                 {rendition}, {pdf} (when typeset), {} and {} (once archived)",
+                bundle::SIGNATURE_PAGE_HTML,
+                bundle::SIGNATURE_PAGE_PDF
+            )
+            .into(),
+        ));
     };
     Ok(Artefact { media_type, bytes })
 }
@@ -686,6 +722,7 @@ async fn record_freeze<D: SignedDocument>(
         signers: signers.clone(),
     };
     let facts = doc.facts(&issue);
+    let pdf = typeset_pdf::<D>(services, &state.update_v1, &facts).await;
     let frozen = kind::freeze::<D::Kind>(kind::FreezeInput {
         subject_id: doc.space().id.clone(),
         doc_id: doc.doc_id().to_owned(),
@@ -696,6 +733,7 @@ async fn record_freeze<D: SignedDocument>(
         facts: &facts,
         signers,
         supersedes,
+        pdf,
     })
     .map_err(|e| match e {
         SigningError::Projection(e) => Error::refused(format!(
@@ -733,6 +771,7 @@ async fn record_freeze<D: SignedDocument>(
         manifest_sha256,
         crdt_state: state.update_v1.clone(),
         rendition: frozen.rendition,
+        rendition_pdf: frozen.pdf,
         frozen_by: caller.actor.user_id.clone(),
         frozen_at: now,
     };
@@ -749,6 +788,121 @@ async fn record_freeze<D: SignedDocument>(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The PDF rendition of the document about to be frozen: projected from the same state and
+/// facts as the freeze will project them, typeset once, off the async threads. None without a
+/// Chinese font (the start-up log says so), for a kind without a PDF rendition, or when
+/// typesetting failed (logged: a bug of the template, which must not stop a freeze; the
+/// version then has its HTML rendition only, as without a font).
+async fn typeset_pdf<D: SignedDocument>(
+    services: &Services,
+    state_v1: &[u8],
+    facts: &<D::Kind as SignedKind>::Facts,
+) -> Option<Vec<u8>> {
+    // A document outside its kind's layout is refused by the freeze itself, with its reason.
+    let content = kind::project_state::<D::Kind>(state_v1, facts).ok()?;
+    let fonts = services.fonts.clone();
+    let typeset = tokio::task::spawn_blocking(move || {
+        let fonts = fonts.fonts()?;
+        kind::render_pdf::<D::Kind>(&content, &fonts)
+    })
+    .await;
+    match typeset {
+        Ok(Some(Ok(bytes))) => Some(bytes),
+        Ok(None) => None,
+        Ok(Some(Err(e))) => {
+            tracing::error!(error = %e, kind = <D::Kind as SignedKind>::SCHEMA, "the PDF rendition could not be typeset; the version has its HTML rendition only");
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "typesetting the PDF rendition stopped");
+            None
+        }
+    }
+}
+
+/// The signature page (签署页) of a signed version, made when it is archived: every signature
+/// as its person (the name their logged key binding gives), body, the body's role in the
+/// matter and the time the server accepted it. Typeset as PDF too when there is a Chinese
+/// font.
+async fn signature_page(
+    services: &Services,
+    v: &SignedVersion,
+) -> Result<SignaturePageBytes, Error> {
+    let kind = kind_of(v)?;
+    let manifest = Manifest::parse(&v.manifest).map_err(Error::internal)?;
+    let content: Value = serde_json::from_slice(&v.content).map_err(Error::internal)?;
+    let mut signers = Vec::new();
+    let mut signatures = services.db.signed_signatures(&v.doc_id, v.version).await?;
+    signatures.sort_by_key(|s| (s.step, s.signed_at));
+    for s in &signatures {
+        let binding = match services.db.signing_key(&s.person_key_id).await? {
+            Some(key) => services
+                .db
+                .log_leaves(&[key.binding_leaf])
+                .await?
+                .pop()
+                .and_then(|leaf| statement::KeyBinding::parse(&leaf.bytes).ok()),
+            None => None,
+        };
+        let person = match binding.as_ref().and_then(|b| b.user_name.clone()) {
+            Some(name) => name,
+            None => match services.db.user(&s.signer_user_id).await? {
+                Some(user) => user.display_name.to_string(),
+                None => s.signer_user_id.clone(),
+            },
+        };
+        let signer = manifest.signers.iter().find(|m| m.org_id == s.org_id);
+        let org_name = match (binding.and_then(|b| b.org_name), signer) {
+            (Some(name), _) => name,
+            (None, Some(signer)) => signer.org_name.clone(),
+            (None, None) => s.org_id.clone(),
+        };
+        let role = signer.map_or("", |m| m.role.as_str());
+        signers.push(SignedBy {
+            step: s.step as u32,
+            org_name,
+            person,
+            role: role
+                .parse::<SpaceRole>()
+                .map_or_else(|_| role.to_owned(), |r| r.label_zh().to_owned()),
+            signed_at: rfc3339(s.signed_at),
+        });
+    }
+    let completed_at = v
+        .completion
+        .as_deref()
+        .and_then(|bytes| statement::Completion::parse(bytes).ok())
+        .map(|c| c.completed_at)
+        .unwrap_or_else(|| rfc3339(v.updated_at));
+    let page = SignaturePage {
+        kind_label: kind.name_zh().to_owned(),
+        title: manifest.title.clone(),
+        number: content
+            .pointer("/document/number")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        version: v.version,
+        signers,
+        completed_at,
+    };
+    let html = page.html().into_bytes();
+    let fonts = services.fonts.clone();
+    let office = page.office_page();
+    let pdf = tokio::task::spawn_blocking(move || {
+        let fonts = fonts.fonts()?;
+        match pdf::render(&office, &fonts) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                tracing::error!(error = %e, "the signature page could not be typeset as PDF");
+                None
+            }
+        }
+    })
+    .await
+    .map_err(Error::internal)?;
+    Ok(SignaturePageBytes { html, pdf })
 }
 
 /// The document number of a freeze: the one the document already has (a later version keeps
@@ -1271,6 +1425,9 @@ async fn archive<D: SignedDocument>(
 ) -> Result<SignedView, Error> {
     let (live, _) = managed(services, caller, doc, input, SignedCommand::Archive).await?;
     let now = services.clock.now_ms();
+    let signature_page = signature_page(services, &live).await?;
+    let mut live = live;
+    live.signature_page = Some(signature_page.clone());
     let mut files = base_files(services, &live).await?;
     let record = ArchiveRecord {
         r#type: statement::ARCHIVE_TYPE.into(),
@@ -1297,7 +1454,14 @@ async fn archive<D: SignedDocument>(
     let leaf = leaf(doc, LeafKind::Archive, live.version, bytes.clone());
     let archive_leaf = services
         .db
-        .archive_signed(&live.doc_id, live.version, &leaf, now, &effects)
+        .archive_signed(
+            &live.doc_id,
+            live.version,
+            &leaf,
+            &signature_page,
+            now,
+            &effects,
+        )
         .await?;
     files.insert(bundle::ARCHIVE.into(), bytes);
     let mut archived = live.clone();
@@ -1311,21 +1475,28 @@ async fn archive<D: SignedDocument>(
     view(services, caller, doc).await
 }
 
-/// The archive bundle (.zip) of an archived version. Exported again (with a newer
-/// checkpoint) only if the export after archiving never completed.
+/// The archive bundle (.zip) of an archived version, with the name a person saves it under.
+/// Exported again (with a newer checkpoint) only if the export after archiving never
+/// completed.
 pub(crate) async fn bundle<D: SignedDocument>(
     services: &Services,
     doc: &D,
     version: i64,
-) -> Result<Vec<u8>, Error> {
-    if let Some(zip) = services.db.signed_bundle(doc.doc_id(), version).await? {
-        return Ok(zip);
-    }
+) -> Result<BundleFile, Error> {
     let versions = services.db.signed_versions(doc.doc_id()).await?;
     let v = versions
         .iter()
         .find(|v| v.version == version)
         .ok_or_else(|| not_frozen::<D>(version))?;
+    let (name, ascii_name) = bundle_names(kind_of(v)?, v);
+    let named = |zip| BundleFile {
+        zip,
+        name,
+        ascii_name,
+    };
+    if let Some(zip) = services.db.signed_bundle(doc.doc_id(), version).await? {
+        return Ok(named(zip));
+    }
     if v.state != SignedState::Archived {
         return Err(Error::refused(
             "there is a bundle only once the version is signed and archived",
@@ -1339,10 +1510,61 @@ pub(crate) async fn bundle<D: SignedDocument>(
     files.retain(|path, _| record.files.contains_key(path));
     files.insert(bundle::ARCHIVE.into(), archive);
     let zip = export(services, v, files).await?;
-    Ok(services
-        .db
-        .store_signed_bundle(&v.doc_id, version, &zip)
-        .await?)
+    Ok(named(
+        services
+            .db
+            .store_signed_bundle(&v.doc_id, version, &zip)
+            .await?,
+    ))
+}
+
+/// An archive bundle to download.
+#[derive(Debug)]
+pub struct BundleFile {
+    pub zip: Vec<u8>,
+    /// The name a person saves it under: `会议纪要-上司纪〔2026〕1号-第1版.zip`.
+    pub name: String,
+    /// The same in ASCII, for clients that cannot take the other: `minutes-2026-1-v1.zip`.
+    pub ascii_name: String,
+}
+
+/// The bundle's file names: the kind's Chinese name, the document number (文号) the signed
+/// content holds (the title when it has none) and the version; every character a file
+/// system refuses replaced. The ASCII one: the kind's name, the number's digits, the version.
+fn bundle_names(kind: &dyn AnyKind, v: &SignedVersion) -> (String, String) {
+    let content: Value = serde_json::from_slice(&v.content).unwrap_or(Value::Null);
+    let number = content.pointer("/document/number").and_then(Value::as_str);
+    let label = match number {
+        Some(number) => number.to_owned(),
+        None => Manifest::parse(&v.manifest)
+            .map(|m| m.title)
+            .unwrap_or_default(),
+    };
+    let label: String = label
+        .chars()
+        .map(|c| {
+            if c.is_control() || "/\\:*?\"<>|".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(60)
+        .collect();
+    let name = format!("{}-{}-第{}版.zip", kind.name_zh(), label.trim(), v.version);
+    let digits: Vec<String> = number
+        .unwrap_or("")
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|part| !part.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let stem = kind.name().replace(' ', "-");
+    let ascii_name = if digits.is_empty() {
+        format!("{stem}-v{}.zip", v.version)
+    } else {
+        format!("{stem}-{}-v{}.zip", digits.join("-"), v.version)
+    };
+    (name, ascii_name)
 }
 
 /// Every bundle file but the proofs and the archive record: what the archive record lists.
@@ -1355,6 +1577,15 @@ async fn base_files(
     files.insert(bundle::MANIFEST.into(), v.manifest.clone());
     files.insert(bundle::CRDT_STATE.into(), v.crdt_state.clone());
     files.insert(kind_of(v)?.rendition().into(), v.rendition.clone());
+    if let Some(pdf) = &v.rendition_pdf {
+        files.insert(kind_of(v)?.pdf_rendition().into(), pdf.clone());
+    }
+    if let Some(page) = &v.signature_page {
+        files.insert(bundle::SIGNATURE_PAGE_HTML.into(), page.html.clone());
+        if let Some(pdf) = &page.pdf {
+            files.insert(bundle::SIGNATURE_PAGE_PDF.into(), pdf.clone());
+        }
+    }
     let completion = v.completion.clone().ok_or_else(|| {
         Error::refused("not every required organization has signed this version yet")
     })?;

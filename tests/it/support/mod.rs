@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 pub mod api;
 pub mod client;
+pub mod debian;
 pub mod http;
 pub mod node;
 pub mod postgres;

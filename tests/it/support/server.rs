@@ -37,6 +37,9 @@ pub struct Options {
     pub clock: Option<Clock>,
     /// The built web client to serve at `/`; `None` is the repository's `web/dist`.
     pub web_dir: Option<PathBuf>,
+    /// The Chinese font (file or directory) of the PDF renditions (`--pdf-fonts`); `None`
+    /// searches the system's font directories, as a deployment that names none.
+    pub pdf_fonts: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -47,6 +50,7 @@ impl Default for Options {
             work: WorkArgs::default(),
             clock: None,
             web_dir: None,
+            pdf_fonts: None,
             connections: ConnectionArgs::default(),
             no_public_url: false,
             limits: Limits {
@@ -102,7 +106,10 @@ impl TestServer {
             connections: options.connections,
             identity: options.identity,
             work: options.work,
-            signing: server::config::SigningArgs::default(),
+            signing: server::config::SigningArgs {
+                pdf_fonts: options.pdf_fonts,
+                ..server::config::SigningArgs::default()
+            },
             web_dir: options
                 .web_dir
                 .unwrap_or_else(|| workspace_root().join("web/dist")),

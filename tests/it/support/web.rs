@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
+use super::debian;
 use super::node::npm_ci;
 use super::server::workspace_root;
 
@@ -49,43 +50,14 @@ pub fn node_modules() {
     }
 }
 
-/// A font with Chinese glyphs, so that screenshots show the pages as people see them.
-const CJK_FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
-
 /// Debian's Chromium (and a Chinese font for its screenshots), installed with apt-get when
 /// missing: the tests run as root on CI machines, which reach Debian's mirrors.
 pub fn chromium() -> &'static Path {
-    static CHECKED: Mutex<bool> = Mutex::new(false);
-    let mut checked = CHECKED.lock().unwrap_or_else(|e| e.into_inner());
-    let path = Path::new(CHROMIUM);
-    let present = path.exists() && Path::new(CJK_FONT).exists();
-    if !*checked && !present {
-        let install = || {
-            Command::new("apt-get")
-                .args(["install", "-y", "--no-install-recommends"])
-                .args(["chromium", "fonts-wqy-microhei"])
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if !install() {
-            // A machine whose package lists are stale or empty: refresh them once and retry.
-            let _ = Command::new("apt-get").arg("update").status();
-            assert!(
-                install(),
-                "the browser tests need Debian's Chromium at {CHROMIUM}; \
-                 `apt-get install chromium fonts-wqy-microhei` failed (run it as root)"
-            );
-        }
-    }
-    assert!(path.exists(), "no Chromium at {CHROMIUM}");
-    assert!(
-        Path::new(CJK_FONT).exists(),
-        "no Chinese font at {CJK_FONT}: screenshots would show boxes for Chinese \
-         (`apt-get install fonts-wqy-microhei`)"
+    debian::ensure(
+        &["chromium", "fonts-wqy-microhei"],
+        &[CHROMIUM, debian::CJK_FONT],
     );
-    *checked = true;
-    path
+    Path::new(CHROMIUM)
 }
 
 /// Where a browser test keeps its screenshots and downloads: `target/web-e2e/<name>`,

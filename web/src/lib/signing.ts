@@ -40,6 +40,11 @@ export interface VersionSummary {
   manifest_sha256: string
   reopen_reason: string | null
   frozen_at: number
+  /** Its printable PDF rendition's file name (`minutes.pdf`); null when it was frozen without
+   * one (no Chinese font on the server then). */
+  pdf?: string | null
+  /** Its signature page's file name (签署页), once archived. */
+  signature_page?: string | null
 }
 
 /** A signed document of any kind: what is signed, who signed in which step, its versions,
@@ -105,6 +110,9 @@ export interface SignedDocApi {
   /** The rendition for people of a frozen version (`minutes.html`), as stored: the signed text
    * in office form. */
   renditionHtml(version: number, file: string): Promise<string>
+  /** Where a stored file of a version opens from (a link's href: the cookie signs in): its
+   * PDF rendition (`minutes.pdf`), its signature page. */
+  fileUrl(version: number, file: string): string
 }
 
 /** The requests of the signed document whose address is `base` (every kind answers the same
@@ -124,6 +132,7 @@ export function signedDocumentApi(base: string): SignedDocApi {
     downloadBundle: async (version) => (await request('GET', bundleUrl(version))).arrayBuffer(),
     renditionHtml: async (version, file) =>
       (await request('GET', `${base}/versions/${version}/${encodeURIComponent(file)}`)).text(),
+    fileUrl: (version, file) => `${base}/versions/${version}/${encodeURIComponent(file)}`,
   }
 }
 

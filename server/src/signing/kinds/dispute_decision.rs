@@ -44,10 +44,12 @@ pub struct DisputeDecision;
 impl SignedKind for DisputeDecision {
     const SCHEMA: &'static str = SCHEMA;
     const NAME: &'static str = "dispute decision";
+    const NAME_ZH: &'static str = "协调意见书";
     const INTENT: &'static str = "issue-dispute-decision";
     const PAYLOAD_TYPE: &'static str =
         "application/vnd.concord.dispute-decision-signature+json;v=1";
     const RENDITION: &'static str = "decision.html";
+    const PDF_RENDITION: &'static str = "decision.pdf";
     type Facts = DisputeFacts;
 
     fn facts_members(facts: &DisputeFacts) -> Map<String, Value> {

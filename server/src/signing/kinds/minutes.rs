@@ -16,6 +16,7 @@ use yrs::{Array, Doc, ReadTxn};
 
 use crate::signing::kind::{self, SignedKind};
 use crate::signing::office;
+use crate::signing::pdf::{Line, OfficePage, Part, Section};
 use crate::signing::projection::{
     self, array_of, escape, html_head, is_calendar_date, render_blocks, text_of, Fields,
     ProjectionError,
@@ -39,9 +40,11 @@ pub struct Minutes;
 impl SignedKind for Minutes {
     const SCHEMA: &'static str = SCHEMA;
     const NAME: &'static str = "minutes";
+    const NAME_ZH: &'static str = "会议纪要";
     const INTENT: &'static str = crate::signing::statement::APPROVE_MINUTES;
     const PAYLOAD_TYPE: &'static str = "application/vnd.concord.minutes-signature+json;v=1";
     const RENDITION: &'static str = "minutes.html";
+    const PDF_RENDITION: &'static str = "minutes.pdf";
     type Facts = MinutesMeta;
 
     fn facts_members(meta: &MinutesMeta) -> Map<String, Value> {
@@ -229,6 +232,10 @@ impl SignedKind for Minutes {
     fn render_html(content: &Value) -> String {
         render_html(content)
     }
+
+    fn office_page(content: &Value) -> Option<OfficePage> {
+        Some(office_page(content))
+    }
 }
 
 /// What the content needs besides the document: from the meeting record.
@@ -414,8 +421,7 @@ fn project_agreed(
 /// the manifest. Every string of the content is HTML-escaped; links are live only for
 /// `http:`, `https:` and `mailto:` targets. `content.json` stays the authoritative text.
 pub fn render_html(content: &Value) -> String {
-    let meeting = &content["meeting"];
-    let title = text_of(meeting, "title");
+    let title = text_of(&content["meeting"], "title");
     let convener = text_of(&content["convener"], "name");
     let document = content.get("document");
     let mut html = String::new();
@@ -430,27 +436,11 @@ pub fn render_html(content: &Value) -> String {
     let _ = writeln!(html, "<h1>{}</h1>", escape(title));
 
     html.push_str("<section class=\"facts\">\n");
-    let held = content.get("held");
-    let started = held.and_then(|h| h["started_at"].as_str());
-    let when = match started {
-        Some(started) => office::span(started, held.and_then(|h| h["ended_at"].as_str())),
-        None => office::span(
-            text_of(meeting, "starts_at"),
-            meeting.get("ends_at").and_then(Value::as_str),
-        ),
-    }
-    .unwrap_or_default();
-    let place = meeting["place"].as_str().unwrap_or("—");
-    for (label, value) in [
-        ("时间", when.as_str()),
-        ("地点", place),
-        ("召集单位", convener),
-        ("会议类型", kind_label(text_of(meeting, "kind"))),
-    ] {
+    for (label, value) in facts(content) {
         let _ = writeln!(
             html,
             "<p><span class=\"label\">{label}：</span>{}</p>",
-            escape(value)
+            escape(&value)
         );
     }
     html.push_str("</section>\n");
@@ -482,29 +472,17 @@ pub fn render_html(content: &Value) -> String {
     }
     html.push_str("</section>\n");
 
-    let signing = array_of(content, "signing");
-    if !signing.is_empty() {
+    let steps = signing_steps(content);
+    if !steps.is_empty() {
         html.push_str("<section class=\"signing\">\n<h2>会签单位</h2>\n");
-        let last = signing
-            .iter()
-            .filter_map(|s| s["step"].as_u64())
-            .max()
-            .unwrap_or(0);
-        for step in 1..=last {
-            let names: Vec<String> = signing
-                .iter()
-                .filter(|s| s["step"].as_u64() == Some(step))
-                .map(|s| escape(text_of(s, "org_name")))
-                .collect();
+        for (label, names) in steps {
             let _ = writeln!(
                 html,
-                "<p><span class=\"label\">第{step}步：</span>{}</p>",
-                names.join("、")
+                "<p><span class=\"label\">{label}：</span>{}</p>",
+                escape(&names)
             );
         }
-        html.push_str(
-            "<p>各单位由其工作人员以个人签名密钥签署，并加盖单位电子印章；签署人员见归档包中的签名文件。</p>\n</section>\n",
-        );
+        let _ = writeln!(html, "<p>{SIGNING_NOTE}</p>\n</section>");
     }
 
     html.push_str("<footer class=\"issue\">\n");
@@ -514,9 +492,7 @@ pub fn render_html(content: &Value) -> String {
         let _ = writeln!(html, "<p class=\"dated\">{}</p>", escape(&dated));
     }
     html.push_str("</footer>\n");
-    html.push_str(
-        "<p class=\"note\">本文件是会议纪要 content.json 的阅读版本，签署和核验以 content.json 为准。</p>\n",
-    );
+    let _ = writeln!(html, "<p class=\"note\">{RENDITION_NOTE}</p>");
     html.push_str("</body>\n</html>\n");
     html
 }
@@ -524,9 +500,9 @@ pub fn render_html(content: &Value) -> String {
 /// Who came, from the check-in (签到) when the meeting was held: 出席 (the body and its
 /// person), 委托出席 (the body and the person it sent instead), 缺席, and the invited bodies
 /// not checked in. Minutes frozen before the check-in was recorded list the attendees'
-/// answers instead.
-fn render_attendance(html: &mut String, content: &Value) {
-    let mut groups: Vec<(&str, Vec<String>)> = vec![
+/// answers instead. Each group that has anyone, with its entries as plain text.
+fn attendance(content: &Value) -> Vec<(&'static str, Vec<String>)> {
+    let mut groups: Vec<(&'static str, Vec<String>)> = vec![
         ("出席", Vec::new()),
         ("委托出席", Vec::new()),
         ("缺席", Vec::new()),
@@ -534,9 +510,9 @@ fn render_attendance(html: &mut String, content: &Value) {
     ];
     let mut put = |group: usize, name: &str, person: Option<&str>| {
         let entry = match person.filter(|p| !p.trim().is_empty()) {
-            Some(person) if group == 1 => format!("{}（委托{}）", escape(name), escape(person)),
-            Some(person) if group != 2 => format!("{}（{}）", escape(name), escape(person)),
-            _ => escape(name),
+            Some(person) if group == 1 => format!("{name}（委托{person}）"),
+            Some(person) if group != 2 => format!("{name}（{person}）"),
+            _ => name.to_owned(),
         };
         groups[group].1.push(entry);
     };
@@ -573,11 +549,15 @@ fn render_attendance(html: &mut String, content: &Value) {
             }
         }
     }
+    groups.retain(|(_, entries)| !entries.is_empty());
+    groups
+}
+
+/// The attendance as HTML, every entry escaped.
+fn render_attendance(html: &mut String, content: &Value) {
     html.push_str("<section class=\"attendance\">\n");
-    for (label, entries) in groups {
-        if entries.is_empty() {
-            continue;
-        }
+    for (label, entries) in attendance(content) {
+        let entries: Vec<String> = entries.iter().map(|e| escape(e)).collect();
         let _ = writeln!(
             html,
             "<p><span class=\"label\">{label}：</span>{}</p>",
@@ -585,6 +565,136 @@ fn render_attendance(html: &mut String, content: &Value) {
         );
     }
     html.push_str("</section>\n");
+}
+
+/// When (Beijing time, the actual times when the meeting was held), where, who called it and
+/// what kind of meeting: label and text.
+fn facts(content: &Value) -> Vec<(&'static str, String)> {
+    let meeting = &content["meeting"];
+    let held = content.get("held");
+    let started = held.and_then(|h| h["started_at"].as_str());
+    let when = match started {
+        Some(started) => office::span(started, held.and_then(|h| h["ended_at"].as_str())),
+        None => office::span(
+            text_of(meeting, "starts_at"),
+            meeting.get("ends_at").and_then(Value::as_str),
+        ),
+    }
+    .unwrap_or_default();
+    vec![
+        ("时间", when),
+        ("地点", meeting["place"].as_str().unwrap_or("—").to_owned()),
+        ("召集单位", text_of(&content["convener"], "name").to_owned()),
+        ("会议类型", kind_label(text_of(meeting, "kind")).to_owned()),
+    ]
+}
+
+/// Each agreed item as one sentence: `完成整改（责任单位：市中级人民法院；完成时限：2026年6月30日）`.
+fn agreed_sentences(content: &Value) -> Vec<String> {
+    array_of(content, "agreed_items")
+        .iter()
+        .map(|item| {
+            let deadline = text_of(item, "deadline");
+            format!(
+                "{}（责任单位：{}；完成时限：{}）",
+                text_of(item, "text"),
+                org_name(content, text_of(item, "org_id")),
+                office::date(deadline).unwrap_or_else(|| deadline.to_owned()),
+            )
+        })
+        .collect()
+}
+
+/// The signing bodies, step by step: `第1步` and the names of that step's bodies.
+fn signing_steps(content: &Value) -> Vec<(String, String)> {
+    let signing = array_of(content, "signing");
+    let last = signing
+        .iter()
+        .filter_map(|s| s["step"].as_u64())
+        .max()
+        .unwrap_or(0);
+    (1..=last)
+        .map(|step| {
+            let names: Vec<&str> = signing
+                .iter()
+                .filter(|s| s["step"].as_u64() == Some(step))
+                .map(|s| text_of(s, "org_name"))
+                .collect();
+            (format!("第{step}步"), names.join("、"))
+        })
+        .collect()
+}
+
+/// The sentence under the signing bodies.
+const SIGNING_NOTE: &str =
+    "各单位由其工作人员以个人签名密钥签署，并加盖单位电子印章；签署人员见归档包中的签署页和签名文件。";
+
+/// The note at the end of every rendition of minutes.
+const RENDITION_NOTE: &str =
+    "本文件是会议纪要 content.json 的阅读版本，签署和核验以 content.json 为准。";
+
+/// minutes.pdf's page: the same content, in the same order, as [`render_html`], for the PDF
+/// rendition (`signing::pdf`). Strings only; the template lays them out.
+pub fn office_page(content: &Value) -> OfficePage {
+    let meeting = &content["meeting"];
+    let convener = text_of(&content["convener"], "name");
+    let document = content.get("document");
+    let mut lines: Vec<Line> = facts(content)
+        .into_iter()
+        .map(|(label, text)| Line::new(label, text))
+        .collect();
+    lines.extend(
+        attendance(content)
+            .into_iter()
+            .map(|(label, entries)| Line::new(label, entries.join("；"))),
+    );
+    let agreed = agreed_sentences(content);
+    let mut sections = vec![
+        Section {
+            heading: "会议内容".into(),
+            parts: vec![Part::Blocks {
+                blocks: array_of(content, "body").to_vec(),
+            }],
+        },
+        Section {
+            heading: "议定事项".into(),
+            parts: vec![if agreed.is_empty() {
+                Part::Text {
+                    text: "无。".into(),
+                }
+            } else {
+                Part::Numbered { items: agreed }
+            }],
+        },
+    ];
+    let steps = signing_steps(content);
+    if !steps.is_empty() {
+        let mut parts: Vec<Part> = steps
+            .into_iter()
+            .map(|(label, text)| Part::Line { label, text })
+            .collect();
+        parts.push(Part::Text {
+            text: SIGNING_NOTE.into(),
+        });
+        sections.push(Section {
+            heading: "会签单位".into(),
+            parts,
+        });
+    }
+    OfficePage {
+        mark: Some(format!("{convener}会议纪要")),
+        number: document
+            .and_then(|d| d["number"].as_str())
+            .map(str::to_owned),
+        title: text_of(meeting, "title").to_owned(),
+        lines,
+        sections,
+        issuer: Some(convener.to_owned()),
+        dated: document
+            .and_then(|d| d["dated"].as_str())
+            .map(|dated| office::date(dated).unwrap_or_else(|| dated.to_owned())),
+        note: Some(RENDITION_NOTE.into()),
+    }
 }
 
 /// The name of an organization of the meeting; a body not of the meeting is not named by its

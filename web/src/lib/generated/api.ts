@@ -742,8 +742,9 @@ export type paths = {
             cookie?: never;
         };
         /**
-         * One stored file of a frozen version, exactly as frozen: `content.json`, `manifest.json` or
-         *     `minutes.html`.
+         * One stored file of a frozen version, exactly as frozen: `content.json`, `manifest.json`,
+         *     `minutes.html`, `minutes.pdf` (when typeset at freeze), or once archived the signature page
+         *     `signature-page.html` / `signature-page.pdf`.
          */
         get: operations["minutes_artefact"];
         put?: never;
@@ -3119,6 +3120,18 @@ export type components = {
             reopen_reason?: string | null;
             /** Format: int64 */
             frozen_at: number;
+            /**
+             * @description The file name of its printable PDF rendition (`minutes.pdf`), served beside the other
+             *     artefacts; none when it was frozen without one (no Chinese font on the server then,
+             *     or before PDFs were made): print the HTML rendition instead.
+             */
+            pdf?: string | null;
+            /**
+             * @description The file name of its signature page (签署页, the signers as persons), the PDF when there
+             *     is one, else the HTML; none before it is archived (and in versions archived before
+             *     signature pages were made).
+             */
+            signature_page?: string | null;
         };
         /** @description an https:// or http:// address, e.g. https://meet.example.gov.cn/123 */
         WebLink: string;
@@ -5199,7 +5212,7 @@ export interface operations {
                 id: string;
                 /** @description a frozen version */
                 version: number;
-                /** @description content.json, manifest.json or minutes.html */
+                /** @description content.json, manifest.json, minutes.html, minutes.pdf, signature-page.html or signature-page.pdf */
                 file: string;
             };
             cookie?: never;
