@@ -120,7 +120,7 @@ async fn a_bad_csv_line_is_refused_in_chinese_naming_the_line_and_nothing_is_sto
         .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(
-            body["error"]["reason"], "directory.import_bad_line",
+            body["error"]["reason"], "import.at_line",
             "{body}"
         );
         let said = message(&body);
@@ -136,7 +136,7 @@ async fn a_bad_csv_line_is_refused_in_chinese_naming_the_line_and_nothing_is_sto
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(
-        body["error"]["reason"], "directory.import_nothing",
+        body["error"]["reason"], "import.nothing",
         "{body}"
     );
     assert!(message(&body).contains("没有可导入的内容"), "{body}");
