@@ -16,7 +16,14 @@ export function describeError(e: unknown, actionKey?: string): string {
   return detail && !said ? `${head}（${detail}）` : head
 }
 
-/** Shows a failed action as an error toast. */
+/** Shows a failed action as an error toast: the same failure twice is one toast (with a
+ * count), and toasts start below the header so they never cover the navigation. */
 export function showError(e: unknown, actionKey?: string) {
-  ElMessage({ type: 'error', message: describeError(e, actionKey), showClose: true, duration: 8000 })
+  ElMessage({
+    type: 'error', message: describeError(e, actionKey), showClose: true, duration: 8000,
+    grouping: true, offset: TOAST_OFFSET,
+  })
 }
+
+/** Pixels from the top of the window to the first toast: below the header. */
+export const TOAST_OFFSET = 72
