@@ -119,10 +119,7 @@ async fn a_bad_csv_line_is_refused_in_chinese_naming_the_line_and_nothing_is_sto
         )
         .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-        assert_eq!(
-            body["error"]["reason"], "import.at_line",
-            "{body}"
-        );
+        assert_eq!(body["error"]["reason"], "import.at_line", "{body}");
         let said = message(&body);
         assert!(said.starts_with("orgs.csv 第 3 行有误："), "{said}");
         assert!(said.contains("police_station"), "{said}");
@@ -135,10 +132,7 @@ async fn a_bad_csv_line_is_refused_in_chinese_naming_the_line_and_nothing_is_sto
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(
-        body["error"]["reason"], "import.nothing",
-        "{body}"
-    );
+    assert_eq!(body["error"]["reason"], "import.nothing", "{body}");
     assert!(message(&body).contains("没有可导入的内容"), "{body}");
     let (status, body) = operator
         .post(

@@ -270,7 +270,10 @@ async fn a_meeting_goes_from_draft_to_ended_with_its_notices_answers_agenda_and_
         assert_eq!(notices[0]["requires_ack"], true);
         assert_eq!(notices[0]["sender_org_id"], f.world.org("county-bureau"));
         let body = notices[0]["body"].as_str().unwrap();
-        assert!(body.contains("2026年3月10日 9:30—11:30（北京时间）"), "{body}");
+        assert!(
+            body.contains("2026年3月10日 9:30—11:30（北京时间）"),
+            "{body}"
+        );
         assert!(body.contains("上城区政府3号会议室"), "{body}");
     }
     let notice_id = received(&f.market, "会议通知：").await[0]["id"]

@@ -395,6 +395,44 @@ catalogue! { ALL:
         "此 API 令牌缺少 notices:write 权限",
         "this API token lacks the notices:write permission";
 
+    // ---- the directory, people, meetings, notices, tasks, signing ----
+    REGION_EXISTS = "directory.region_exists",
+        "区划代码 {code} 已存在",
+        "a region with code {code} already exists";
+    NO_PARENT_REGION = "directory.no_parent_region",
+        "上级区划不存在",
+        "the parent region does not exist";
+    NO_REGION = "directory.no_region",
+        "没有代码为 {code} 的区划",
+        "no region with code {code}";
+    NO_ORG_CODE = "directory.no_org_code",
+        "没有代码为 {code} 的单位",
+        "no organization with code {code}";
+    ORG_EXISTS = "directory.org_exists",
+        "单位代码 {code} 已存在",
+        "an organization with code {code} already exists";
+    USERNAME_TAKEN = "users.username_taken",
+        "该用户名已被使用",
+        "a user with this user name already exists";
+    ENDS_BEFORE_START = "meeting.ends_before_start",
+        "结束时间必须晚于开始时间",
+        "ends_at must be after starts_at";
+    NOT_A_RECEIVER = "notice.not_a_receiver",
+        "该单位不是此通知的收文单位",
+        "this organization did not receive this notice";
+    NOT_ALL_SIGNED = "signed.not_all_signed",
+        "此版本尚未由所有应签单位签署",
+        "not every required organization has signed this version yet";
+    FILE_EMPTY = "upload.file_empty",
+        "文件为空",
+        "the file is empty";
+    EXTENSION_DECIDED = "task.extension_decided",
+        "此延期申请已审批",
+        "this extension request was already decided";
+    LIMIT_AT_LEAST_ONE = "task.limit_at_least_one",
+        "办理期限至少为 1",
+        "the time limit must be at least 1";
+
     // ---- verifying a bundle ----
     NOT_A_BUNDLE = "verify.not_a_bundle",
         "此文件不是纪要或其他已签署文件的归档包（.zip），无法核验（{why}）",

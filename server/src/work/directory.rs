@@ -227,11 +227,9 @@ pub async fn create_region(db: &Db, by: By<'_>, body: CreateRegion) -> Result<Re
         json!({ "name_zh": new.name_zh, "level": new.level, "parent": new.parent }),
     );
     let region = db.create_region(&new, &event).await.map_err(|e| match e {
-        DbError::Conflict(_) => {
-            Error::Conflict(format!("a region with code {} already exists", new.code).into())
-        }
+        DbError::Conflict(_) => Error::Conflict(phrases::REGION_EXISTS.with("code", &new.code)),
         DbError::MissingReference(_) => {
-            Error::invalid("parent", "the parent region does not exist")
+            Error::invalid("parent", phrases::NO_PARENT_REGION.message())
         }
         e => e.into(),
     })?;
@@ -248,7 +246,7 @@ pub async fn update_region(
 ) -> Result<RegionView, Error> {
     by.allow(db, Action::ManageDirectory).await?;
     let code = RegionCode::parse(code)?;
-    let not_found = || Error::NotFound(format!("no region with code {code}").into());
+    let not_found = || Error::NotFound(phrases::NO_REGION.with("code", &code));
     let existing = db.region(&code).await?.ok_or_else(not_found)?;
     if body.name_zh.is_some() || body.name_en.is_some() {
         let name_zh = match &body.name_zh {
@@ -305,7 +303,7 @@ pub async fn org_with_code(db: &Db, by: By<'_>, code: &str) -> Result<OrgView, E
     let org = db
         .org_by_code(&code)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("no organization with code {code}").into()))?;
+        .ok_or_else(|| Error::NotFound(phrases::NO_ORG_CODE.with("code", &code)))?;
     Ok(OrgView::from(&org))
 }
 
@@ -326,9 +324,7 @@ pub async fn create_org(db: &Db, by: By<'_>, body: CreateOrg) -> Result<OrgView,
         json!({ "name_zh": new.name_zh, "kind": new.kind, "region": new.region, "parent_id": new.parent_id }),
     );
     let org = db.create_org(&new, &event).await.map_err(|e| match e {
-        DbError::Conflict(_) => {
-            Error::Conflict(format!("an organization with code {} already exists", new.code).into())
-        }
+        DbError::Conflict(_) => Error::Conflict(phrases::ORG_EXISTS.with("code", &new.code)),
         DbError::MissingReference(_) => Error::invalid(
             "region",
             "the region or the parent organization does not exist",

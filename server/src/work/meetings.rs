@@ -39,6 +39,7 @@ use crate::domain::meeting::{
 };
 use crate::domain::notice::NoticeKind;
 use crate::domain::org::{Name, OrgKind, RegionPath, SpaceRole};
+use crate::domain::phrases;
 use crate::domain::policy::{self, Action, Credential, SpaceAccess};
 use crate::domain::text::{Line, Note, Title, WebLink, MAX_TITLE_CHARS};
 use crate::services::AccessChange;
@@ -360,7 +361,7 @@ fn not_found() -> Error {
 }
 
 fn not_invited() -> Error {
-    Error::NotFound("this organization is not invited to the meeting".into())
+    Error::NotFound(phrases::NOT_INVITED.message())
 }
 
 fn refused(refused: Refused) -> Error {
@@ -486,7 +487,10 @@ fn checked_times(starts_at: i64, ends_at: i64, now: i64) -> Result<(i64, i64), E
         ));
     }
     if ends_at <= starts_at {
-        return Err(Error::invalid("ends_at", "ends_at must be after starts_at"));
+        return Err(Error::invalid(
+            "ends_at",
+            phrases::ENDS_BEFORE_START.message(),
+        ));
     }
     if ends_at - starts_at > MAX_DURATION_MS {
         return Err(Error::invalid(

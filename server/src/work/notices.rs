@@ -37,6 +37,7 @@ use crate::domain::notice::{
     receipt_transition, version_transition, Demands, NoticeCommand, NoticeKind, NoticeState,
     ReceiptAction, ReceiptCommand, ReceiptFlow, ReceiptState, Refused, VersionFlow, VersionKind,
 };
+use crate::domain::phrases;
 use crate::domain::policy::{self, Action, NoticeFacts, NoticeRole};
 use crate::domain::text::{Reason, Text, Title};
 use crate::services::Services;
@@ -912,7 +913,7 @@ async fn close(
         .receipts
         .iter()
         .find(|r| r.org_id == org_id)
-        .ok_or_else(|| Error::NotFound("this organization did not receive this notice".into()))?;
+        .ok_or_else(|| Error::NotFound(phrases::NOT_A_RECEIVER.message()))?;
     let to = match receipt_transition(
         notice.state,
         receipt.state,

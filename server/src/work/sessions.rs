@@ -220,7 +220,7 @@ pub async fn login(
     };
     if record.disabled {
         login_failed(db, &client, Some(&record.user_id), "account disabled").await?;
-        return Err(Error::Denied("this account is disabled".into()));
+        return Err(Error::Denied(phrases::ACCOUNT_DISABLED.message()));
     }
     db.clear_login_failures(&record.user_id).await?;
     let user = db

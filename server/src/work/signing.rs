@@ -58,6 +58,7 @@ use crate::domain::calendar::local_date;
 use crate::domain::doc_number::{default_prefix, DocNumber};
 use crate::domain::kernel::{self, CommandOffer};
 use crate::domain::org::SpaceRole;
+use crate::domain::phrases;
 use crate::domain::policy::{self, Action};
 use crate::domain::signed::{
     self as rules, Gate, SignParty, SignedCommand, SignedFlow, SignedState, Turn, Words,
@@ -1586,9 +1587,10 @@ async fn base_files(
             files.insert(bundle::SIGNATURE_PAGE_PDF.into(), pdf.clone());
         }
     }
-    let completion = v.completion.clone().ok_or_else(|| {
-        Error::refused("not every required organization has signed this version yet")
-    })?;
+    let completion = v
+        .completion
+        .clone()
+        .ok_or_else(|| Error::refused(phrases::NOT_ALL_SIGNED.message()))?;
     files.insert(bundle::COMPLETION.into(), completion);
     let log = services.keyring.log_verifier();
     files.insert(bundle::TRUST.into(), Trust::for_log(&log).to_bytes());

@@ -29,6 +29,7 @@ use crate::db::{
 };
 use crate::domain::calendar::{Calendar, TimeLimit};
 use crate::domain::kernel::{self, CommandOffer};
+use crate::domain::phrases;
 use crate::domain::policy::{self, Action, TaskFacts};
 use crate::domain::task::{
     self as rules, ExtensionState, Party, Refused, TaskAction, TaskCommand, TaskFlow, TaskSource,
@@ -374,7 +375,10 @@ fn checked_limit(limit: TimeLimit) -> Result<TimeLimit, Error> {
         TimeLimit::Hours(n) => (n, MAX_LIMIT_HOURS, "hours"),
     };
     if amount == 0 {
-        return Err(Error::invalid("limit", "the time limit must be at least 1"));
+        return Err(Error::invalid(
+            "limit",
+            phrases::LIMIT_AT_LEAST_ONE.message(),
+        ));
     }
     if amount > max {
         return Err(Error::invalid(
@@ -953,7 +957,7 @@ pub async fn attach(
     let name = FileName::parse(upload.name.as_deref())?.into_string();
     let content_type = MediaType::parse(upload.content_type.as_deref())?.into_string();
     if upload.bytes.is_empty() {
-        return Err(Error::invalid("name", "the file is empty"));
+        return Err(Error::invalid("name", phrases::FILE_EMPTY.message()));
     }
     let now = services.clock.now_ms();
     let sha256 = hex::encode(Sha256::digest(&upload.bytes));
@@ -1100,7 +1104,7 @@ pub async fn decide_extension(
         .find(|e| e.id == extension_id)
         .ok_or_else(|| Error::NotFound(crate::domain::phrases::NO_SUCH_TASK_EXTENSION.message()))?;
     if extension.state != ExtensionState::Pending {
-        return Err(Error::refused("this extension request was already decided"));
+        return Err(Error::refused(phrases::EXTENSION_DECIDED.message()));
     }
     rules::may_decide_extension(
         task.state,

@@ -21,6 +21,7 @@ use super::Error;
 use crate::auth::{password, Caller};
 use crate::db::{now_unix_ms, Db, DbError, NewUser, User, UserPatch};
 use crate::domain::org::{Name, OrgRole, Username};
+use crate::domain::phrases;
 use crate::domain::policy::{self, Action};
 use crate::services::{AccessChange, Services};
 
@@ -192,7 +193,7 @@ pub async fn create(db: &Db, by: By<'_>, body: CreateUser) -> Result<UserView, E
         json!({ "org_id": new.org_id, "username": new.username, "org_role": new.org_role, "operator": new.operator }),
     );
     let user = db.create_user(&new, &event).await.map_err(|e| match e {
-        DbError::Conflict(_) => Error::Conflict("a user with this user name already exists".into()),
+        DbError::Conflict(_) => Error::Conflict(phrases::USERNAME_TAKEN.message()),
         e => e.into(),
     })?;
     Ok(UserView::from(&user))
