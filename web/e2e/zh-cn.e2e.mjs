@@ -48,6 +48,7 @@ import {
  * - A URL scheme written as the literal the user types ("以 https:// 开头的网址").
  * - CSV: the file format of the directory import and the audit export, as Chinese software
  *   writes it (like ZIP).
+ * - PDF: the printable rendition of a signed document (“PDF 版本”), as Chinese software writes it.
  * Data that is not words of the interface (codes, user names, an audit row's raw key, the
  * header line a CSV file must have) is marked `translate="no"` by the pages, as HTML means it,
  * and its text is left out of the walk.
@@ -63,6 +64,7 @@ const ALLOWED = [
   /\d\s*[KMGT]i?B\b/g,
   /\bhttps?:\/\//g,
   /\bCSV\b/g,
+  /\bPDF\b/g,
 ]
 
 const tag = uniqueTag()
