@@ -35,7 +35,7 @@ use crate::domain::kernel::{self, CommandOffer};
 use crate::domain::meeting::{
     self as rules, AgendaOutcome, AgendaState, AnnualStatus, Answer, Attendance, InvitationFlow,
     InvitationState, MeetingAction, MeetingCommand, MeetingFlow, MeetingKind, MeetingParty,
-    MeetingState, MonthDay, Refused,
+    MeetingState, MonthDay,
 };
 use crate::domain::notice::NoticeKind;
 use crate::domain::org::{Name, OrgKind, RegionPath, SpaceRole};
@@ -362,10 +362,6 @@ fn not_found() -> Error {
 
 fn not_invited() -> Error {
     Error::NotFound(phrases::NOT_INVITED.message())
-}
-
-fn refused(refused: Refused) -> Error {
-    Error::refused(refused.message())
 }
 
 fn subject(meeting_id: &str) -> String {
@@ -842,7 +838,7 @@ pub async fn act(
     let (meeting, party) = writable(services, caller, id).await?;
     same_revision(&meeting, action.revision())?;
     let command = action.command();
-    let to = rules::transition(meeting.state, party, command).map_err(refused)?;
+    let to = rules::transition(meeting.state, party, command)?;
     let now = services.clock.now_ms();
     let mut write = Moved::new(&meeting, to, now);
     match action {
@@ -1063,7 +1059,7 @@ pub async fn answer(
             "only the invited body itself may answer its invitation".into(),
         ));
     }
-    let to = rules::answer_invitation(meeting.state, party, answer.answer()).map_err(refused)?;
+    let to = rules::answer_invitation(meeting.state, party, answer.answer())?;
     let (attendee, delegate, reason) = match answer {
         Answer::Confirm { attendee } => (Some(attendee.into_string()), None, None),
         Answer::Delegate { delegate } => (None, Some(delegate.into_string()), None),
@@ -1125,7 +1121,7 @@ pub async fn check_in(
 ) -> Result<InvitationBody, Error> {
     let (meeting, party) = writable(services, caller, id).await?;
     let invitation = meeting.invitation(&input.org_id).ok_or_else(not_invited)?;
-    rules::may_check_in(meeting.state, party).map_err(refused)?;
+    rules::may_check_in(meeting.state, party)?;
     let now = services.clock.now_ms();
     let effects = Effects {
         audit: vec![audit(
@@ -1164,7 +1160,7 @@ pub async fn invite(
     input: AddInvitee,
 ) -> Result<MeetingBody, Error> {
     let (meeting, party) = writable(services, caller, id).await?;
-    rules::may_change_invitees(meeting.state, party).map_err(refused)?;
+    rules::may_change_invitees(meeting.state, party)?;
     same_revision(&meeting, input.revision)?;
     let role = invited_role(input.role)?;
     if input.org_id == meeting.convener_org_id {
@@ -1232,7 +1228,7 @@ pub async fn uninvite(
     revision: i64,
 ) -> Result<MeetingBody, Error> {
     let (meeting, party) = writable(services, caller, id).await?;
-    rules::may_change_invitees(meeting.state, party).map_err(refused)?;
+    rules::may_change_invitees(meeting.state, party)?;
     same_revision(&meeting, revision)?;
     let invitation = meeting.invitation(org_id).ok_or_else(not_invited)?;
     let now = services.clock.now_ms();
@@ -1279,7 +1275,7 @@ pub async fn propose(
         MeetingParty::Convener => Some(SpaceRole::Convener),
         _ => meeting.invitation(own).map(|i| i.role),
     };
-    let item_state = rules::propose_agenda_item(meeting.state, party, role).map_err(refused)?;
+    let item_state = rules::propose_agenda_item(meeting.state, party, role)?;
     let title = input.title.into_string();
     let note = input.note.map(Note::into_string).unwrap_or_default();
     let now = services.clock.now_ms();
@@ -1342,8 +1338,7 @@ pub async fn decide(
 ) -> Result<AgendaItemBody, Error> {
     let (meeting, party) = writable(services, caller, id).await?;
     let item = agenda_item(services, &meeting.id, item_id).await?;
-    let to = rules::decide_agenda_item(meeting.state, party, item.state, input.accept)
-        .map_err(refused)?;
+    let to = rules::decide_agenda_item(meeting.state, party, item.state, input.accept)?;
     let note = input.note.map(Note::into_string);
     let now = services.clock.now_ms();
     let target = subject(&meeting.id);
@@ -1395,7 +1390,7 @@ pub async fn record_outcome(
 ) -> Result<AgendaItemBody, Error> {
     let (meeting, party) = writable(services, caller, id).await?;
     let item = agenda_item(services, &meeting.id, item_id).await?;
-    rules::may_record_outcome(meeting.state, party, item.state).map_err(refused)?;
+    rules::may_record_outcome(meeting.state, party, item.state)?;
     let note = input.note.map(Note::into_string);
     let now = services.clock.now_ms();
     let effects = Effects {

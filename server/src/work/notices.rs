@@ -309,10 +309,6 @@ fn not_found() -> Error {
     Error::NotFound(crate::domain::phrases::NO_SUCH_NOTICE.message())
 }
 
-fn refused(refused: Refused) -> Error {
-    Error::refused(refused.message())
-}
-
 fn subject(notice_id: &str) -> String {
     format!("notice:{notice_id}")
 }
@@ -401,7 +397,7 @@ async fn refusal(services: &Services, notice: &Notice, rule: Refused) -> Error {
             Ok(e) | Err(e) => e,
         }
     } else {
-        refused(rule)
+        Error::from(rule)
     }
 }
 

@@ -32,8 +32,7 @@ use crate::domain::kernel::{self, CommandOffer};
 use crate::domain::phrases;
 use crate::domain::policy::{self, Action, TaskFacts};
 use crate::domain::task::{
-    self as rules, ExtensionState, Party, Refused, TaskAction, TaskCommand, TaskFlow, TaskSource,
-    TaskState,
+    self as rules, ExtensionState, Party, TaskAction, TaskCommand, TaskFlow, TaskSource, TaskState,
 };
 use crate::domain::text::{FileName, MediaType, Note, Reason, Reference, Text, Title};
 use crate::services::Services;
@@ -332,10 +331,6 @@ fn facts(task: &Task) -> TaskFacts<'_> {
         assignee_org_id: &task.assignee_org_id,
         draft: task.state == TaskState::Created,
     }
-}
-
-fn refused(refused: Refused) -> Error {
-    Error::refused(refused.message())
 }
 
 fn subject(task_id: &str) -> String {
@@ -699,7 +694,7 @@ pub async fn act(
         )));
     }
     let command = action.command();
-    let to = rules::transition(task.state, party, command).map_err(refused)?;
+    let to = rules::transition(task.state, party, command)?;
     let now = services.clock.now_ms();
     let calendar = services.calendar.get();
     let written = action.written().map(str::to_owned);
@@ -1031,7 +1026,7 @@ pub async fn request_extension(
         .await?
         .iter()
         .any(|e| e.state == ExtensionState::Pending);
-    rules::may_request_extension(task.state, party, now, task.due_at, pending).map_err(refused)?;
+    rules::may_request_extension(task.state, party, now, task.due_at, pending)?;
     if input.new_due_at <= task.due_at {
         return Err(Error::invalid(
             "new_due_at",
@@ -1112,8 +1107,7 @@ pub async fn decide_extension(
         task.due_at,
         extension.new_due_at,
         input.grant,
-    )
-    .map_err(refused)?;
+    )?;
     let note = input.note.map(Reason::into_string);
     let now = services.clock.now_ms();
     let entry = HistoryEntry {
