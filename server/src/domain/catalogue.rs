@@ -12,6 +12,7 @@ pub fn everything() -> impl Iterator<Item = &'static Phrase> {
         super::phrases::ALL,
         super::task::RULES,
         super::meeting::RULES,
+        super::dispute::RULES,
         super::notice::RULES,
         super::signed::RULES,
         super::minutes::RULES,

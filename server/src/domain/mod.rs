@@ -29,6 +29,7 @@
 pub mod calendar;
 pub mod catalogue;
 pub mod command;
+pub mod dispute;
 pub mod doc_number;
 pub mod kernel;
 pub mod meeting;
