@@ -470,6 +470,25 @@ impl Db {
         on_reader!(self, |conn| conn.org_by_code(code.as_str()).await)
     }
 
+    /// The judicial bureaus of `region_path` and of every region above it, lowest region
+    /// first, then by code: where a dispute between bodies of that region escalates.
+    pub async fn judicial_bureaus_above(
+        &self,
+        region_path: &RegionPath,
+    ) -> Result<Vec<Org>, DbError> {
+        let records: Vec<OrgRecord> = on_reader!(self, |conn| {
+            sqlx::query_as(&format!(
+                "{ORG_SELECT} where o.kind = 'judicial_bureau'
+                     and substr($1, 1, length(r.path)) = r.path
+                 order by length(r.path) desc, o.code"
+            ))
+            .bind(&region_path.0)
+            .fetch_all(&mut *conn)
+            .await?
+        });
+        records.into_iter().map(Org::try_from).collect()
+    }
+
     /// Every organization, ordered by region path, then code: the directory as a tree.
     pub async fn orgs(&self) -> Result<Vec<Org>, DbError> {
         let records: Vec<OrgRecord> = on_reader!(self, |conn| {

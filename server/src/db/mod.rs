@@ -58,6 +58,7 @@ mod audit;
 mod calendar;
 mod common;
 mod directory;
+mod disputes;
 mod doc_log;
 mod effects;
 mod error;
@@ -80,6 +81,10 @@ mod webhooks;
 pub use crate::domain::org::SpaceMember;
 pub use audit::{chain_hash, ChainFields, GENESIS_HASH};
 pub use common::{new_id, now_unix_ms};
+pub use disputes::{
+    Dispute, DisputeChange, NewDispute, NewDisputeParty, PartyRow, PartyWrite, DECISION_TITLE,
+    STATEMENT_TITLE,
+};
 pub use doc_log::{DocLog, UpdateAuthor};
 pub use effects::{Audience, Consequence, Effects, NewEvent, NewJob, Tx};
 pub use error::DbError;

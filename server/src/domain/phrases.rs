@@ -206,6 +206,9 @@ catalogue! { ALL:
     NO_SUCH_MEETING = "not_found.meeting",
         "没有这个会议，或您无权查看",
         "no meeting with this id";
+    NO_SUCH_DISPUTE = "not_found.dispute",
+        "没有这个争议，或您无权查看",
+        "no dispute with this id";
     NO_SUCH_TASK = "not_found.task",
         "没有这个任务，或您无权查看",
         "no task with this id";

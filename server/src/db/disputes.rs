@@ -1,0 +1,647 @@
+//! Jurisdiction disputes (执法争议 / 管辖争议) as stored: the dispute, and each party's
+//! position, statement, "negotiation failed" and written reply.
+//!
+//! # A dispute is a space
+//!
+//! Raising a dispute creates, in one transaction, the space of kind `dispute` (the raising
+//! body as `convener`, the other parties as `member`), one statement document per party
+//! (当事方陈述, written by that party alone: `space_docs.owner_org_id`) and the rows here. The
+//! space's region is the lowest region covering every party, so the bureaus of that region
+//! and above read it through the one space policy, and no sibling region sees it. When the
+//! bureau accepts the dispute it joins the space as `convener` (it manages the dispute from
+//! then on and writes the decision document, created in the same write), and the raising body
+//! becomes a `member` like the other parties.
+//!
+//! Like meetings, a command names the revision its caller read and bumps it; a party's own
+//! write (its position, "negotiation failed", its reply) names the state its caller saw.
+//! Every write goes through [`write_space!`]; the rules live in `domain::dispute`, and this
+//! module never decides a transition.
+
+use std::collections::HashMap;
+
+use super::common::{
+    impl_for_both_engines, in_transaction, not_found, on_reader, parse, parse_region_code, rule,
+};
+use super::effects::{EffectQueries, Effects};
+use super::spaces::{visible_spaces, write_space, Expect, Spine, VISIBLE};
+use super::{Db, DbError};
+use crate::domain::dispute::{DisputeKind, DisputeState};
+use crate::domain::org::{RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};
+use crate::domain::phrases;
+use crate::domain::policy::{SpaceFacts, Viewer};
+
+/// The title of each party's statement document.
+pub const STATEMENT_TITLE: &str = "书面意见";
+
+/// The title of the bureau's decision document.
+pub const DECISION_TITLE: &str = "协调意见书";
+
+/// A party to name when raising.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDisputeParty {
+    pub org_id: String,
+    /// The id of its statement document, made by the caller.
+    pub statement_doc_id: String,
+    pub position: Option<String>,
+    pub legal_basis: Option<String>,
+}
+
+/// A dispute to raise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDispute {
+    pub id: String,
+    pub kind: DisputeKind,
+    pub title: String,
+    pub description: String,
+    pub place: Option<String>,
+    pub reference: Option<String>,
+    pub tried: Option<String>,
+    /// The lowest region covering every party: the space's region.
+    pub region: RegionCode,
+    /// The raising body, first of `parties`.
+    pub raised_by_org_id: String,
+    pub bureau_org_id: String,
+    /// Every party, the raising body first.
+    pub parties: Vec<NewDisputeParty>,
+    /// The negotiation clock: due at.
+    pub stage_due_at: i64,
+    /// `direct`, `task` or `notice`.
+    pub source_kind: &'static str,
+    pub source_id: Option<String>,
+    pub created_by: String,
+}
+
+/// A stored dispute with its parties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dispute {
+    /// The space's id.
+    pub id: String,
+    pub kind: DisputeKind,
+    pub title: String,
+    pub description: String,
+    pub place: Option<String>,
+    pub reference: Option<String>,
+    pub tried: Option<String>,
+    pub region: RegionCode,
+    pub region_path: RegionPath,
+    pub raised_by_org_id: String,
+    pub bureau_org_id: String,
+    pub bureau_name: String,
+    pub state: DisputeState,
+    pub revision: i64,
+    pub stage_started_at: Option<i64>,
+    pub stage_due_at: Option<i64>,
+    pub escalated_at: Option<i64>,
+    pub accepted_at: Option<i64>,
+    pub interim_lead_org_id: Option<String>,
+    pub decision_doc_id: Option<String>,
+    pub responsible_org_id: Option<String>,
+    pub decided_at: Option<i64>,
+    pub task_id: Option<String>,
+    pub meeting_id: Option<String>,
+    pub agreement: Option<String>,
+    pub government_decision: Option<String>,
+    pub reason: Option<String>,
+    pub source_kind: String,
+    pub source_id: Option<String>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// The raising body first, then the others by name.
+    pub parties: Vec<PartyRow>,
+    /// The space's members, as access is decided on.
+    pub members: Vec<SpaceMember>,
+}
+
+impl Dispute {
+    /// What the policy needs to know of the dispute's space.
+    pub fn facts(&self) -> SpaceFacts<'_> {
+        SpaceFacts {
+            region_path: &self.region_path,
+            members: &self.members,
+        }
+    }
+
+    /// The party row of one body, if it is a party.
+    pub fn party(&self, org_id: &str) -> Option<&PartyRow> {
+        self.parties.iter().find(|p| p.org_id == org_id)
+    }
+}
+
+/// One party as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PartyRow {
+    pub dispute_id: String,
+    pub org_id: String,
+    pub org_name: String,
+    /// `raiser` or `party`.
+    pub role: String,
+    pub position: Option<String>,
+    pub legal_basis: Option<String>,
+    pub statement_doc_id: String,
+    pub gave_up_by: Option<String>,
+    pub gave_up_at: Option<i64>,
+    pub replied_by: Option<String>,
+    pub replied_at: Option<i64>,
+}
+
+/// What a command changes besides the state: each `Some` is stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DisputeChange {
+    pub dispute_id: String,
+    pub expected_revision: i64,
+    pub at: i64,
+    pub state: Option<DisputeState>,
+    /// The new stage clock: `Some(None)` stops it.
+    pub stage: Option<Option<(i64, i64)>>,
+    pub escalated_at: Option<i64>,
+    pub accepted_at: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub responsible_org_id: Option<String>,
+    pub interim_lead_org_id: Option<String>,
+    pub task_id: Option<String>,
+    pub meeting_id: Option<String>,
+    pub agreement: Option<String>,
+    pub government_decision: Option<String>,
+    pub reason: Option<String>,
+    /// On acceptance: the bureau joins as convener, the raising body becomes a member, and
+    /// the decision document (this id) is made.
+    pub bureau_joins: Option<String>,
+}
+
+/// A party's own write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartyWrite {
+    /// Its position and legal basis.
+    Position {
+        position: String,
+        legal_basis: Option<String>,
+    },
+    /// 协商不成, by this person.
+    GiveUp { by: String },
+    /// Its written reply is given, by this person.
+    Reply { by: String },
+}
+
+#[derive(sqlx::FromRow)]
+struct DisputeRecord {
+    id: String,
+    kind: String,
+    title: String,
+    description: String,
+    place: Option<String>,
+    reference: Option<String>,
+    tried: Option<String>,
+    region_code: String,
+    region_path: String,
+    raised_by_org_id: String,
+    bureau_org_id: String,
+    bureau_name: String,
+    state: String,
+    revision: i64,
+    stage_started_at: Option<i64>,
+    stage_due_at: Option<i64>,
+    escalated_at: Option<i64>,
+    accepted_at: Option<i64>,
+    interim_lead_org_id: Option<String>,
+    decision_doc_id: Option<String>,
+    responsible_org_id: Option<String>,
+    decided_at: Option<i64>,
+    task_id: Option<String>,
+    meeting_id: Option<String>,
+    agreement: Option<String>,
+    government_decision: Option<String>,
+    reason: Option<String>,
+    source_kind: String,
+    source_id: Option<String>,
+    created_by: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl DisputeRecord {
+    fn into_dispute(
+        self,
+        parties: Vec<PartyRow>,
+        members: Vec<SpaceMember>,
+    ) -> Result<Dispute, DbError> {
+        Ok(Dispute {
+            kind: parse(&self.kind)?,
+            state: parse(&self.state)?,
+            region: parse_region_code(&self.region_code)?,
+            region_path: RegionPath(self.region_path),
+            id: self.id,
+            title: self.title,
+            description: self.description,
+            place: self.place,
+            reference: self.reference,
+            tried: self.tried,
+            raised_by_org_id: self.raised_by_org_id,
+            bureau_org_id: self.bureau_org_id,
+            bureau_name: self.bureau_name,
+            revision: self.revision,
+            stage_started_at: self.stage_started_at,
+            stage_due_at: self.stage_due_at,
+            escalated_at: self.escalated_at,
+            accepted_at: self.accepted_at,
+            interim_lead_org_id: self.interim_lead_org_id,
+            decision_doc_id: self.decision_doc_id,
+            responsible_org_id: self.responsible_org_id,
+            decided_at: self.decided_at,
+            task_id: self.task_id,
+            meeting_id: self.meeting_id,
+            agreement: self.agreement,
+            government_decision: self.government_decision,
+            reason: self.reason,
+            source_kind: self.source_kind,
+            source_id: self.source_id,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            parties,
+            members,
+        })
+    }
+}
+
+const DISPUTE_SELECT: &str = "select d.space_id as id, d.kind, d.title, d.description, d.place,
+        d.reference, d.tried, s.region_code, r.path as region_path, d.raised_by_org_id,
+        d.bureau_org_id, b.name_zh as bureau_name, d.state, d.revision, d.stage_started_at,
+        d.stage_due_at, d.escalated_at, d.accepted_at, d.interim_lead_org_id, d.decision_doc_id,
+        d.responsible_org_id, d.decided_at, d.task_id, d.meeting_id, d.agreement,
+        d.government_decision, d.reason, d.source_kind, d.source_id, d.created_by,
+        d.created_at, d.updated_at
+    from disputes d join spaces s on s.id = d.space_id join regions r on r.code = s.region_code
+        join organizations b on b.id = d.bureau_org_id";
+
+const PARTY_SELECT: &str = "select p.dispute_id, p.org_id, o.name_zh as org_name, p.role,
+        p.position, p.legal_basis, p.statement_doc_id, p.gave_up_by, p.gave_up_at, p.replied_by,
+        p.replied_at
+    from dispute_parties p join organizations o on o.id = p.org_id";
+
+/// `raiser` sorts before `party`; then by name.
+const PARTY_ORDER: &str = "order by p.dispute_id, p.role desc, o.name_zh, p.org_id";
+
+const MEMBER_SELECT: &str = "select m.space_id, m.org_id, m.role from space_members m";
+const MEMBER_ORDER: &str = "order by m.space_id, m.role, m.org_id";
+
+/// The disputes' rows of their spaces, for [`write_space!`].
+const SPINE: Spine = Spine {
+    table: "disputes",
+    missing: "no dispute with this id",
+    stale: "the dispute was changed by someone else meanwhile; reload it and try again",
+    moved: "the dispute changed meanwhile",
+};
+
+fn no_dispute() -> DbError {
+    not_found(&phrases::NO_SUCH_DISPUTE)
+}
+
+fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> String) -> HashMap<String, Vec<T>> {
+    let mut by: HashMap<String, Vec<T>> = HashMap::new();
+    for row in rows {
+        by.entry(key(&row)).or_default().push(row);
+    }
+    by
+}
+
+fn members_of(rows: Vec<(String, String, String)>) -> Result<Vec<SpaceMember>, DbError> {
+    rows.into_iter()
+        .map(|(_, org_id, role)| Ok(SpaceMember::new(org_id, parse(&role)?)))
+        .collect()
+}
+
+/// The dispute read on this connection (inside a write, it sees the write's own rows).
+pub(crate) trait DisputeQueries {
+    async fn dispute_by_id(&mut self, id: &str) -> Result<Option<Dispute>, DbError>;
+}
+
+impl_for_both_engines!(DisputeQueries {
+    async fn dispute_by_id(&mut self, id: &str) -> Result<Option<Dispute>, DbError> {
+        let record: Option<DisputeRecord> =
+            sqlx::query_as(&format!("{DISPUTE_SELECT} where d.space_id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *self)
+                .await?;
+        let Some(record) = record else {
+            return Ok(None);
+        };
+        let parties: Vec<PartyRow> =
+            sqlx::query_as(&format!("{PARTY_SELECT} where p.dispute_id = $1 {PARTY_ORDER}"))
+                .bind(id)
+                .fetch_all(&mut *self)
+                .await?;
+        let members: Vec<(String, String, String)> =
+            sqlx::query_as(&format!("{MEMBER_SELECT} where m.space_id = $1 {MEMBER_ORDER}"))
+                .bind(id)
+                .fetch_all(&mut *self)
+                .await?;
+        record.into_dispute(parties, members_of(members)?).map(Some)
+    }
+});
+
+impl Db {
+    /// Raises a dispute: its space (the raising body as convener, the others as members), one
+    /// statement document per party, the dispute (revision 1, `raised`) and its parties, then
+    /// `effects`, in one transaction. Refused naming a party or region that does not exist.
+    pub async fn create_dispute(
+        &self,
+        new: &NewDispute,
+        now: i64,
+        effects: &Effects,
+    ) -> Result<Dispute, DbError> {
+        let mail = self.mail_delivery;
+        in_transaction!(self, |conn| {
+            let region: Option<(String,)> =
+                sqlx::query_as("select code from regions where code = $1")
+                    .bind(new.region.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            if region.is_none() {
+                return Err(rule(format!("region {} does not exist", new.region)));
+            }
+            sqlx::query(
+                "insert into spaces (id, kind, title, region_code, created_by, created_at)
+                 values ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&new.id)
+            .bind(SpaceKind::Dispute.as_str())
+            .bind(&new.title)
+            .bind(new.region.as_str())
+            .bind(&new.created_by)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+            for party in &new.parties {
+                let raiser = party.org_id == new.raised_by_org_id;
+                let role = if raiser {
+                    SpaceRole::Convener
+                } else {
+                    SpaceRole::Member
+                };
+                sqlx::query(
+                    "insert into space_members (space_id, org_id, role) values ($1, $2, $3)",
+                )
+                .bind(&new.id)
+                .bind(&party.org_id)
+                .bind(role.as_str())
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query(
+                    "insert into space_docs (doc_id, space_id, title, frozen, role, owner_org_id,
+                                             created_at)
+                     values ($1, $2, $3, false, 'statement', $4, $5)",
+                )
+                .bind(&party.statement_doc_id)
+                .bind(&new.id)
+                .bind(STATEMENT_TITLE)
+                .bind(&party.org_id)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            }
+            sqlx::query(
+                "insert into disputes (space_id, kind, title, description, place, reference,
+                     tried, raised_by_org_id, bureau_org_id, state, revision, stage_started_at,
+                     stage_due_at, source_kind, source_id, created_by, created_at, updated_at)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'raised', 1, $10, $11, $12, $13,
+                         $14, $10, $10)",
+            )
+            .bind(&new.id)
+            .bind(new.kind.as_str())
+            .bind(&new.title)
+            .bind(&new.description)
+            .bind(new.place.as_deref())
+            .bind(new.reference.as_deref())
+            .bind(new.tried.as_deref())
+            .bind(&new.raised_by_org_id)
+            .bind(&new.bureau_org_id)
+            .bind(now)
+            .bind(new.stage_due_at)
+            .bind(new.source_kind)
+            .bind(new.source_id.as_deref())
+            .bind(&new.created_by)
+            .execute(&mut *conn)
+            .await?;
+            for party in &new.parties {
+                let role = if party.org_id == new.raised_by_org_id {
+                    "raiser"
+                } else {
+                    "party"
+                };
+                sqlx::query(
+                    "insert into dispute_parties (dispute_id, org_id, role, position,
+                         legal_basis, statement_doc_id)
+                     values ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&new.id)
+                .bind(&party.org_id)
+                .bind(role)
+                .bind(party.position.as_deref())
+                .bind(party.legal_basis.as_deref())
+                .bind(&party.statement_doc_id)
+                .execute(&mut *conn)
+                .await?;
+            }
+            let dispute = conn.dispute_by_id(&new.id).await?.ok_or_else(no_dispute)?;
+            conn.apply_effects(now, effects, mail).await?;
+            Ok(dispute)
+        })
+    }
+
+    /// The dispute with its parties; `None` when there is none.
+    pub async fn dispute(&self, id: &str) -> Result<Option<Dispute>, DbError> {
+        on_reader!(self, |conn| conn.dispute_by_id(id).await)
+    }
+
+    /// The disputes `viewer` may find (the spaces of [`VISIBLE`] that are disputes), newest
+    /// first.
+    pub async fn disputes_visible(&self, viewer: &Viewer<'_>) -> Result<Vec<Dispute>, DbError> {
+        let visible = visible_spaces(viewer);
+        type Rows = (
+            Vec<DisputeRecord>,
+            Vec<PartyRow>,
+            Vec<(String, String, String)>,
+        );
+        let (records, parties, members): Rows = on_reader!(self, |conn| {
+            let records = sqlx::query_as(&format!(
+                "{VISIBLE} {DISPUTE_SELECT} where d.space_id in (select id from visible)
+                     order by d.created_at desc, d.space_id"
+            ))
+            .bind(visible.org_id)
+            .bind(&visible.low)
+            .bind(&visible.high)
+            .fetch_all(&mut *conn)
+            .await?;
+            let parties = sqlx::query_as(&format!(
+                "{VISIBLE} {PARTY_SELECT} where p.dispute_id in (select id from visible)
+                     {PARTY_ORDER}"
+            ))
+            .bind(visible.org_id)
+            .bind(&visible.low)
+            .bind(&visible.high)
+            .fetch_all(&mut *conn)
+            .await?;
+            let members = sqlx::query_as(&format!(
+                "{VISIBLE} {MEMBER_SELECT} where m.space_id in (select id from visible)
+                     and m.space_id in (select space_id from disputes) {MEMBER_ORDER}"
+            ))
+            .bind(visible.org_id)
+            .bind(&visible.low)
+            .bind(&visible.high)
+            .fetch_all(&mut *conn)
+            .await?;
+            (records, parties, members)
+        });
+        let mut parties = group(parties, |p: &PartyRow| p.dispute_id.clone());
+        let mut members = group(members, |m: &(String, String, String)| m.0.clone());
+        records
+            .into_iter()
+            .map(|record| {
+                let of_dispute = parties.remove(&record.id).unwrap_or_default();
+                let of_space = members_of(members.remove(&record.id).unwrap_or_default())?;
+                record.into_dispute(of_dispute, of_space)
+            })
+            .collect()
+    }
+
+    /// Stores a command if the stored revision still is the one the caller read: the state
+    /// and every field of the change that is `Some`; revision + 1.
+    pub async fn change_dispute(
+        &self,
+        change: &DisputeChange,
+        effects: &Effects,
+    ) -> Result<Dispute, DbError> {
+        let expect = Expect::Revision(change.expected_revision);
+        let id = change.dispute_id.as_str();
+        write_space!(self, SPINE, id, expect, change.at, effects, |conn|
+        change {
+            if let Some(decision_doc_id) = &change.bureau_joins {
+                let (raiser, bureau): (String, String) = sqlx::query_as(
+                    "select raised_by_org_id, bureau_org_id from disputes where space_id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?;
+                sqlx::query(
+                    "insert into space_members (space_id, org_id, role) values ($1, $2, 'convener')
+                     on conflict (space_id, org_id) do update set role = 'convener'",
+                )
+                .bind(id)
+                .bind(&bureau)
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query(
+                    "update space_members set role = 'member' where space_id = $1 and org_id = $2",
+                )
+                .bind(id)
+                .bind(&raiser)
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query(
+                    "insert into space_docs (doc_id, space_id, title, frozen, role, created_at)
+                     values ($1, $2, $3, false, 'decision', $4)",
+                )
+                .bind(decision_doc_id)
+                .bind(id)
+                .bind(DECISION_TITLE)
+                .bind(change.at)
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query("update disputes set decision_doc_id = $2 where space_id = $1")
+                    .bind(id)
+                    .bind(decision_doc_id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            let (stage_set, stage) = match change.stage {
+                Some(stage) => (true, stage),
+                None => (false, None),
+            };
+            sqlx::query(
+                "update disputes set state = coalesce($2, state),
+                     stage_started_at = case when $3 then $4 else stage_started_at end,
+                     stage_due_at = case when $3 then $5 else stage_due_at end,
+                     escalated_at = coalesce($6, escalated_at),
+                     accepted_at = coalesce($7, accepted_at),
+                     decided_at = coalesce($8, decided_at),
+                     responsible_org_id = coalesce($9, responsible_org_id),
+                     interim_lead_org_id = coalesce($10, interim_lead_org_id),
+                     task_id = coalesce($11, task_id),
+                     meeting_id = coalesce($12, meeting_id),
+                     agreement = coalesce($13, agreement),
+                     government_decision = coalesce($14, government_decision),
+                     reason = coalesce($15, reason)
+                 where space_id = $1",
+            )
+            .bind(id)
+            .bind(change.state.map(DisputeState::as_str))
+            .bind(stage_set)
+            .bind(stage.map(|s| s.0))
+            .bind(stage.map(|s| s.1))
+            .bind(change.escalated_at)
+            .bind(change.accepted_at)
+            .bind(change.decided_at)
+            .bind(change.responsible_org_id.as_deref())
+            .bind(change.interim_lead_org_id.as_deref())
+            .bind(change.task_id.as_deref())
+            .bind(change.meeting_id.as_deref())
+            .bind(change.agreement.as_deref())
+            .bind(change.government_decision.as_deref())
+            .bind(change.reason.as_deref())
+            .execute(&mut *conn)
+            .await?;
+        }
+        answer { conn.dispute_by_id(id).await?.ok_or_else(no_dispute)? })
+    }
+
+    /// Stores a party's own write while the dispute is still in the state its caller saw.
+    /// NotFound when the body is not a party.
+    pub async fn write_party(
+        &self,
+        dispute_id: &str,
+        org_id: &str,
+        seen: DisputeState,
+        write: &PartyWrite,
+        at: i64,
+        effects: &Effects,
+    ) -> Result<Dispute, DbError> {
+        let expect = Expect::State(seen.as_str());
+        write_space!(self, SPINE, dispute_id, expect, at, effects, |conn|
+        change {
+            let query = match write {
+                PartyWrite::Position { position, legal_basis } => sqlx::query(
+                    "update dispute_parties set position = $3, legal_basis = $4
+                     where dispute_id = $1 and org_id = $2",
+                )
+                .bind(dispute_id)
+                .bind(org_id)
+                .bind(position)
+                .bind(legal_basis.as_deref()),
+                PartyWrite::GiveUp { by } => sqlx::query(
+                    "update dispute_parties set gave_up_by = $3, gave_up_at = $4
+                     where dispute_id = $1 and org_id = $2 and gave_up_at is null",
+                )
+                .bind(dispute_id)
+                .bind(org_id)
+                .bind(by)
+                .bind(at),
+                PartyWrite::Reply { by } => sqlx::query(
+                    "update dispute_parties set replied_by = $3, replied_at = $4
+                     where dispute_id = $1 and org_id = $2 and replied_at is null",
+                )
+                .bind(dispute_id)
+                .bind(org_id)
+                .bind(by)
+                .bind(at),
+            };
+            query.execute(&mut *conn).await?;
+            sqlx::query("update disputes set updated_at = $2 where space_id = $1")
+                .bind(dispute_id)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+        }
+        answer { conn.dispute_by_id(dispute_id).await?.ok_or_else(no_dispute)? })
+    }
+}
