@@ -285,6 +285,24 @@ fn table() -> Vec<Row> {
         // The token lacks docs:read, so it may not open the document: refused like anyone
         // without access (404), not as if it had not authenticated.
         row("WS /ws/docs/{doc} (cookie, Origin)",          "404   101   101   404   101   101   101   404   101   404   401", Probe::Websocket),
+        // ---- jurisdiction disputes: `market` (conv) raised {dispute} against `township` (part);
+        // it escalates to `county-bureau` (cb), which follows it from the start; `city-bureau`
+        // (ct) reads from above; the police (obs), the court (out) and a sibling county (sb)
+        // have no part in it and are answered as for an unknown id. The operator acts for no
+        // body and sees none. ----
+        row("GET /api/disputes",                           "200   200   200   200   200   200   200   200   200   200   401", get("/api/disputes")),
+        // Raised against the court by each caller: a bureau that would coordinate its own
+        // dispute is refused (cb, ct: 409); the court cannot name itself (400).
+        row("POST /api/disputes",                          "403   409   409   201   201   201   201   400   201   403   401", post("/api/disputes", json!({ "kind": "positive", "title": "矩阵争议{n}", "description": "管辖争议", "parties": ["{court}"], "position": "应由本单位管辖" }))),
+        row("GET /api/disputes/{dispute}",                 "404   200   200   404   200   200   404   404   200   200   401", get("/api/disputes/{dispute}")),
+        // In `raised`, accepting is refused by the machine (409) to those who may act at all.
+        row("POST /api/disputes/{dispute}/actions",        "404   409   403   404   409   409   404   404   409   403   401", post("/api/disputes/{dispute}/actions", json!({ "command": "accept", "revision": 1 }))),
+        row("PUT /api/disputes/{dispute}/position",        "404   409   403   404   200   200   404   404   200   403   401", put("/api/disputes/{dispute}/position", json!({ "position": "应由本单位管辖" }))),
+        row("POST /api/disputes/{dispute}/negotiation-failed", "404   409   403   404   200   200   404   404   200   403   401", post("/api/disputes/{dispute}/negotiation-failed", json!({}))),
+        row("POST /api/disputes/{dispute}/reply",          "404   409   403   404   409   409   404   404   409   403   401", post("/api/disputes/{dispute}/reply", json!({}))),
+        row("PUT /api/disputes/{dispute}/lead",            "404   409   403   404   409   409   404   404   409   403   401", put("/api/disputes/{dispute}/lead", json!({ "revision": 1, "org_id": "{market}" }))),
+        // The raising body's statement: only it writes; the other party and the bureaus read.
+        row("POST /api/docs/{statement}/ticket",           "404   read  read  404   write read  404   404   write 404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{statement}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
         // ---- the signed log: a public trust root, like a transparency log (hashes only) ----
         row("GET /api/log/key",                            "200   200   200   200   200   200   200   200   200   200   200", get("/api/log/key")),
         row("GET /api/log/checkpoint",                     "200   200   200   200   200   200   200   200   200   200   200", get("/api/log/checkpoint")),
@@ -315,6 +333,9 @@ struct Matrix {
     db: Db,
     space: String,
     doc: String,
+    /// A dispute raised by `market` against `township`, and `market`'s statement in it.
+    dispute: String,
+    statement: String,
     /// The secret of `market`'s token with only `spaces:read`.
     read_token: String,
     /// The hash of [`PASSWORD`], to put a changed password back without the server.
@@ -344,6 +365,7 @@ impl Matrix {
         let server = TestServer::start().await;
         let world = World::build(&server).await;
         let (space, doc) = space_with_doc(&server, &world).await;
+        let (dispute, statement) = dispute_of_market(&server, &world).await;
         let admin = Api::signed_in(&server, "market-admin").await;
         let (status, created) = admin
             .post(
@@ -363,6 +385,8 @@ impl Matrix {
             db,
             space,
             doc,
+            dispute,
+            statement,
             read_token,
             password_hash,
             counter: AtomicU32::new(100),
@@ -454,6 +478,8 @@ impl Matrix {
         let mut text = text
             .replace("{space}", &self.space)
             .replace("{doc}", &self.doc)
+            .replace("{dispute}", &self.dispute)
+            .replace("{statement}", &self.statement)
             .replace("{market}", self.world.org("market"))
             .replace("{court}", self.world.org("court"))
             .replace("{ningbo}", self.world.org("ningbo-bureau"))
@@ -645,6 +671,27 @@ async fn space_with_doc(server: &TestServer, world: &World) -> (String, String) 
         .await;
     assert_eq!(status, StatusCode::CREATED, "{doc}");
     (space_id, doc["doc_id"].as_str().unwrap().to_owned())
+}
+
+/// A dispute raised by the market department against the township, and the market
+/// department's statement document in it.
+async fn dispute_of_market(server: &TestServer, world: &World) -> (String, String) {
+    let market = Api::signed_in(server, "market").await;
+    let (status, dispute) = market
+        .post(
+            "/api/disputes",
+            json!({
+                "kind": "negative", "title": "占道经营执法职责争议", "description": "双方均认为不属本单位管辖",
+                "parties": [world.org("township")], "position": "已随综合执法下放街道",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{dispute}");
+    let statement = dispute["parties"][0]["statement_doc_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (dispute["id"].as_str().unwrap().to_owned(), statement)
 }
 
 /// One cell the server answered differently from the table.

@@ -8,6 +8,7 @@ mod bad_input;
 mod bundle_fixtures;
 mod connections;
 mod crash;
+mod disputes;
 mod docs;
 mod email;
 mod first_hour;

@@ -5,7 +5,9 @@
 //!
 //! Raising a dispute creates, in one transaction, the space of kind `dispute` (the raising
 //! body as `convener`, the other parties as `member`), one statement document per party
-//! (当事方陈述, written by that party alone: `space_docs.owner_org_id`) and the rows here. The
+//! (当事方陈述, written by that party alone: `space_docs.owner_org_id`) and the rows here; the
+//! bureau it would escalate to is an `observer` from the start (it reads and can act on what
+//! the machine lets it). The
 //! space's region is the lowest region covering every party, so the bureaus of that region
 //! and above read it through the one space policy, and no sibling region sees it. When the
 //! bureau accepts the dispute it joins the space as `convener` (it manages the dispute from
@@ -400,6 +402,14 @@ impl Db {
                 .execute(&mut *conn)
                 .await?;
             }
+            // The bureau it would escalate to follows it from the start, reading.
+            sqlx::query(
+                "insert into space_members (space_id, org_id, role) values ($1, $2, 'observer')",
+            )
+            .bind(&new.id)
+            .bind(&new.bureau_org_id)
+            .execute(&mut *conn)
+            .await?;
             sqlx::query(
                 "insert into disputes (space_id, kind, title, description, place, reference,
                      tried, raised_by_org_id, bureau_org_id, state, revision, stage_started_at,

@@ -35,6 +35,7 @@
 //! passed; the implementation task is done), which the caller reads from the records and the
 //! clock. This module never reads either.
 
+use super::calendar::TimeLimit;
 use super::command::{commands, CommandShape};
 pub use super::kernel::Refused;
 use super::kernel::{self, Workflow};
@@ -188,6 +189,19 @@ labelled_enum! {
         Replies = ("replies", "书面答复期限", "Written replies"),
         /// 协调决定期限: 30 days from acceptance for the decision.
         Decision = ("decision", "协调决定期限", "Decision"),
+    }
+}
+
+impl Stage {
+    /// The limit where the region sets none (DOMAIN.md §4 and the issue): 10, 3 and 5
+    /// working days, and 30 days.
+    pub fn default_limit(self) -> TimeLimit {
+        match self {
+            Stage::Negotiation => TimeLimit::WorkingDays(10),
+            Stage::Acceptance => TimeLimit::WorkingDays(3),
+            Stage::Replies => TimeLimit::WorkingDays(5),
+            Stage::Decision => TimeLimit::CalendarDays(30),
+        }
     }
 }
 

@@ -209,6 +209,30 @@ catalogue! { ALL:
     NO_SUCH_DISPUTE = "not_found.dispute",
         "没有这个争议，或您无权查看",
         "no dispute with this id";
+    DISPUTE_NO_SUCH_PARTY = "dispute.no_such_party",
+        "争议当事方 {id} 不存在，请从单位目录中选择",
+        "party {id} is not an organization of the directory";
+    DISPUTE_PARTIES_EMPTY = "dispute.parties_empty",
+        "请至少列明一个争议相对方",
+        "name at least one other party";
+    DISPUTE_TOO_MANY_PARTIES = "dispute.too_many_parties",
+        "一项争议最多涉及 {max} 个单位（含提出方）；涉及更多单位的事项请召开协调会议",
+        "a dispute names at most {max} bodies, the raising body included; a matter of more bodies is one for a coordination meeting";
+    DISPUTE_PARTY_IS_RAISER = "dispute.party_is_raiser",
+        "争议相对方不能是提出方本单位",
+        "the raising body cannot name itself as another party";
+    DISPUTE_PARTY_TWICE = "dispute.party_twice",
+        "争议相对方 {id} 重复列出",
+        "party {id} is named twice";
+    DISPUTE_BUREAU_IS_PARTY = "dispute.bureau_is_party",
+        "应受理协调的司法局本身是争议当事方，请向其上级司法行政机关反映",
+        "the judicial bureau that would coordinate is itself a party; take the matter to the bureau above it";
+    DISPUTE_STALE = "dispute.stale",
+        "该争议已被他人更新（当前为第 {revision} 版），请刷新后重试",
+        "the dispute was changed by someone else meanwhile (it is at revision {revision}); reload it and try again";
+    DISPUTE_LEAD_NOT_A_PARTY = "dispute.lead_not_a_party",
+        "临时牵头单位须为争议当事方之一",
+        "the interim lead body must be one of the parties";
     NO_SUCH_TASK = "not_found.task",
         "没有这个任务，或您无权查看",
         "no task with this id";
@@ -352,9 +376,9 @@ catalogue! { ALL:
     MANAGE_CALENDAR = "policy.manage_calendar",
         "只有系统管理员才能导入工作日历",
         "only an operator may load the working-day calendar";
-    ACT_ON_MEETING = "policy.act_on_meeting",
-        "只有参会单位才能在会议中办理事项；监督单位只能查看",
-        "only the organizations taking part in a meeting may act in it; a supervising bureau reads it";
+    ACT_IN_SPACE = "policy.act_in_space",
+        "只有参与其中的单位才能办理此事项；监督单位只能查看",
+        "only the organizations taking part in a meeting or dispute may act in it; a supervising bureau reads it";
     READ_ANNUAL_STATUS = "policy.read_annual_status",
         "只有司法行政机关或系统管理员才能查看年度协调会议情况",
         "only a judicial bureau or an operator may see the annual coordination meeting status";

@@ -344,11 +344,12 @@ pub enum Action<'a> {
     ReadEvents,
     /// Load a year of the working-day calendar. Operator only: it is deployment-wide.
     ManageCalendar,
-    /// Act in a meeting (its commands, invitations, answers, agenda, attendance): any
+    /// Act in a workflow's space (a meeting's commands, invitations, answers, agenda,
+    /// attendance; a dispute's commands and a party's own position and replies): any
     /// organization taking part in it; a token with `spaces:write`. A supervising bureau reads
-    /// a meeting and never changes it. Which party may give which command is
-    /// [`super::meeting`]'s answer. Convening one is [`Action::CreateSpace`].
-    ActOnMeeting(SpaceFacts<'a>),
+    /// and never changes it. Which party may give which command is the workflow machine's
+    /// answer ([`super::meeting`], [`super::dispute`]). Creating one is [`Action::CreateSpace`].
+    ActInSpace(SpaceFacts<'a>),
     /// See which judicial bureaus held their annual coordination meeting: a judicial bureau
     /// (for its region and below) or an operator (for all); a token of a bureau with
     /// `spaces:read`.
@@ -374,7 +375,7 @@ impl Action<'_> {
             Action::ReadDirectory => Some(Permission::OrgsRead),
             Action::CreateSpace | Action::ManageSpaceMembers(_) => Some(Permission::SpacesWrite),
             Action::ReadSpace(_) | Action::ReadAnnualStatus => Some(Permission::SpacesRead),
-            Action::ActOnMeeting(_) => Some(Permission::SpacesWrite),
+            Action::ActInSpace(_) => Some(Permission::SpacesWrite),
             Action::CreateSpaceDoc(_) | Action::ManageMinutes(_) => Some(Permission::DocsWrite),
             Action::CreateTask | Action::ActOnTask(_) => Some(Permission::TasksWrite),
             Action::ReadTask(_) => Some(Permission::TasksRead),
@@ -461,7 +462,7 @@ const MANAGE_WEBHOOKS: &Phrase = &phrases::MANAGE_WEBHOOKS;
 const MANAGE_MAILBOX: &Phrase = &phrases::MANAGE_MAILBOX;
 const READ_EVENTS_TOKEN: &Phrase = &phrases::READ_EVENTS_TOKEN;
 const MANAGE_CALENDAR: &Phrase = &phrases::MANAGE_CALENDAR;
-const ACT_ON_MEETING: &Phrase = &phrases::ACT_ON_MEETING;
+const ACT_IN_SPACE: &Phrase = &phrases::ACT_IN_SPACE;
 const READ_ANNUAL_STATUS: &Phrase = &phrases::READ_ANNUAL_STATUS;
 const MANAGE_MINUTES: &Phrase = &phrases::MANAGE_MINUTES;
 const SIGNING_NEEDS_PERSON: &Phrase = &phrases::SIGNING_NEEDS_PERSON;
@@ -579,9 +580,9 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
         // A token's permissions were checked above; a person follows their own events.
         Action::ReadEvents => Ok(()),
         Action::ManageCalendar => allowed(operator, MANAGE_CALENDAR),
-        Action::ActOnMeeting(space) => allowed(
+        Action::ActInSpace(space) => allowed(
             matches!(space_access(actor, &space), SpaceAccess::Participate(_)),
-            ACT_ON_MEETING,
+            ACT_IN_SPACE,
         ),
         Action::ReadAnnualStatus => allowed(
             operator
@@ -954,7 +955,7 @@ mod tests {
         assert_row(
             "act in the county meeting",
             "- - - - Y Y Y - Y Y - -",
-            |actor| decide(actor, &Action::ActOnMeeting(space)).is_ok(),
+            |actor| decide(actor, &Action::ActInSpace(space)).is_ok(),
             |c| c == 'Y',
         );
         assert_row(

@@ -17,6 +17,7 @@ mod audit;
 mod auth;
 mod calendar;
 mod directory;
+mod disputes;
 mod docs;
 mod events;
 mod extract;
@@ -106,6 +107,7 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(tasks::router())
         .merge(notices::router())
         .merge(meetings::router())
+        .merge(disputes::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.

@@ -451,7 +451,7 @@ async fn writable(
     let (meeting, party) = readable(services, caller, id).await?;
     let facts = meeting.facts();
     caller
-        .allow(&services.db, Action::ActOnMeeting(facts))
+        .allow(&services.db, Action::ActInSpace(facts))
         .await?;
     Ok((meeting, party))
 }

@@ -214,6 +214,129 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The disputes the caller's body is a party to or coordinates, and those a bureau supervises. */
+        get: operations["disputes_list"];
+        put?: never;
+        /**
+         * Raises a dispute against one or more bodies; it will escalate to the judicial bureau of the
+         *     lowest region covering every party.
+         */
+        post: operations["disputes_raise"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A dispute with its parties, its clock and the caller's commands. */
+        get: operations["disputes_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Gives a command (the dispute's `commands` say which the caller may give now). */
+        post: operations["disputes_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{id}/lead": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** The bureau names an interim lead body (临时牵头单位). */
+        put: operations["disputes_name_lead"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{id}/negotiation-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The caller's body says negotiation failed (协商不成). */
+        post: operations["disputes_give_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{id}/position": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** The caller's body states its position and legal basis as a party. */
+        put: operations["disputes_state_position"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The caller's body gives its written reply (its statement document says what). */
+        post: operations["disputes_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/docs/{id}/ticket": {
         parameters: {
             query?: never;
@@ -1914,6 +2037,146 @@ export type components = {
         DeliveryLog: {
             deliveries: components["schemas"]["Delivery"][];
         };
+        /**
+         * @description A command on a dispute with exactly its fields (`POST /api/disputes/{id}/actions`,
+         *     `{"command": "escalate", "revision": 3}`). Every command names the revision the caller
+         *     read; a dispute changed since is refused (409).
+         */
+        DisputeAction: {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "negotiate";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            agreement: components["schemas"]["Text"];
+            /** @enum {string} */
+            command: "settle";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "escalate";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "accept";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "refuse";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "coordinate";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "decide";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "refer";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            decision: components["schemas"]["Text"];
+            /** @enum {string} */
+            command: "record_government_decision";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "implement";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "close";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "withdraw";
+        };
+        /** @description A dispute as the caller sees it. */
+        DisputeBody: {
+            id: string;
+            kind: components["schemas"]["DisputeKind"];
+            kind_label_zh: string;
+            kind_label_en: string;
+            title: string;
+            description: string;
+            place?: string | null;
+            reference?: string | null;
+            tried?: string | null;
+            /** @description The lowest region covering every party. */
+            region: string;
+            raised_by_org_id: string;
+            /** @description The judicial bureau it escalates to (协调机关). */
+            bureau_org_id: string;
+            bureau_name: string;
+            state: components["schemas"]["DisputeState"];
+            state_label_zh: string;
+            state_label_en: string;
+            /** Format: int64 */
+            revision: number;
+            stage?: components["schemas"]["StageBody"] | null;
+            /** Format: int64 */
+            escalated_at?: number | null;
+            /** Format: int64 */
+            accepted_at?: number | null;
+            interim_lead_org_id?: string | null;
+            /** @description The bureau's decision document (协调意见书), once accepted. */
+            decision_doc_id?: string | null;
+            responsible_org_id?: string | null;
+            agreement?: string | null;
+            government_decision?: string | null;
+            /** @description Why it was escalated, refused, referred or withdrawn (the last of these). */
+            reason?: string | null;
+            created_by: string;
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            updated_at: number;
+            /** @description The raising body first. */
+            parties: components["schemas"]["PartyBody"][];
+            /** @description The caller's part in it. */
+            my_role: components["schemas"]["DisputeParty"];
+            /** @description Every command, allowed now or refused with its rule. */
+            commands: components["schemas"]["CommandOffer"][];
+            /** @description The caller's body's own part. */
+            own: components["schemas"]["OwnOffers"];
+        };
+        /**
+         * @description Whether the bodies each claim the matter or each refuse it.
+         * @enum {string}
+         */
+        DisputeKind: "positive" | "negative";
+        /** @description The disputes the caller may see. */
+        DisputePage: {
+            disputes: components["schemas"]["DisputeBody"][];
+        };
+        /**
+         * @description Who gives a dispute command.
+         * @enum {string}
+         */
+        DisputeParty: "raiser" | "party" | "bureau" | "supervisor" | "system";
+        /**
+         * @description Where a dispute is in its life.
+         * @enum {string}
+         */
+        DisputeState: "raised" | "negotiating" | "resolved" | "escalated" | "not_accepted" | "replies_due" | "coordinating" | "decided" | "referred" | "government_decided" | "implementing" | "closed" | "withdrawn";
         /** @description A document of a space. */
         DocBody: {
             doc_id: string;
@@ -2200,6 +2463,13 @@ export type components = {
             changed: components["schemas"]["ItemChange"][];
             /** @description How many records existed exactly as the import gave them. */
             unchanged: number;
+        };
+        /** @description The interim lead body the bureau names (`PUT /api/disputes/{id}/lead`). */
+        LeadInput: {
+            /** Format: int64 */
+            revision: number;
+            /** @description One of the parties. */
+            org_id: string;
         };
         /**
          * @description The level of administration of a region, and so of the bodies in it. Ordered from the
@@ -2537,11 +2807,44 @@ export type components = {
             outcome: components["schemas"]["AgendaOutcome"];
             note?: components["schemas"]["Note"] | null;
         };
+        /** @description What the caller's body may do besides the commands: its own part. */
+        OwnOffers: {
+            state_position: components["schemas"]["CommandOffer"];
+            give_up: components["schemas"]["CommandOffer"];
+            reply: components["schemas"]["CommandOffer"];
+            name_lead: components["schemas"]["CommandOffer"];
+        };
         /**
          * @description Which side of a task a body is on.
          * @enum {string}
          */
         Party: "setter" | "assignee";
+        /** @description One party as the page shows it. */
+        PartyBody: {
+            org_id: string;
+            org_name: string;
+            /** @description `raiser` (提出方) or `party` (争议相对方). */
+            role: string;
+            role_label_zh: string;
+            role_label_en: string;
+            position?: string | null;
+            legal_basis?: string | null;
+            /**
+             * @description Its written statement (书面意见): a document only it writes, every party and the
+             *     bureau read (`/ws/docs/{statement_doc_id}`).
+             */
+            statement_doc_id: string;
+            /**
+             * Format: int64
+             * @description When it said negotiation failed (协商不成).
+             */
+            gave_up_at?: number | null;
+            /**
+             * Format: int64
+             * @description When it gave its written reply.
+             */
+            replied_at?: number | null;
+        };
         /** @description A change of one's own password. */
         PasswordChange: {
             current: string;
@@ -2550,6 +2853,12 @@ export type components = {
         /** @description The new password an operator sets. */
         PasswordReset: {
             password: string;
+        };
+        /** @description What a party writes of its own side (`PUT /api/disputes/{id}/parties/{org_id}`). */
+        Position: {
+            /** @description 本单位意见: what the body holds. */
+            position: components["schemas"]["Text"];
+            legal_basis?: components["schemas"]["Text"] | null;
         };
         /** @description A proof, hashes in base64 as in `tlog-proof` files. */
         Proof: {
@@ -2576,6 +2885,23 @@ export type components = {
             name: string;
             /** @description Where the browser goes to start signing in (`/auth/oidc/{id}/login`). */
             login_url: string;
+        };
+        /** @description What the raising body writes (`POST /api/disputes`). */
+        RaiseDispute: {
+            /** @description 积极争议 (each claims it) or 消极争议 (each refuses it). */
+            kind: components["schemas"]["DisputeKind"];
+            /** @description What the matter is, in one line. */
+            title: components["schemas"]["Title"];
+            /** @description 争议事项: the facts. */
+            description: components["schemas"]["Text"];
+            place?: components["schemas"]["Line"] | null;
+            reference?: components["schemas"]["Line"] | null;
+            tried?: components["schemas"]["Text"] | null;
+            /** @description The other parties' organization ids: at least one, each once, never the raising body. */
+            parties: string[];
+            /** @description The raising body's own position. */
+            position: components["schemas"]["Text"];
+            legal_basis?: components["schemas"]["Text"] | null;
         };
         /** @description why, trimmed, 1 to 20000 characters; line breaks allowed */
         Reason: string;
@@ -2821,6 +3147,23 @@ export type components = {
          * @enum {string}
          */
         SpaceRole: "convener" | "member" | "observer";
+        /**
+         * @description A dispute's clocks (the limits of DOMAIN.md §4 and the issue; configurable per region).
+         * @enum {string}
+         */
+        Stage: "negotiation" | "acceptance" | "replies" | "decision";
+        /** @description The clock that runs now. */
+        StageBody: {
+            stage: components["schemas"]["Stage"];
+            label_zh: string;
+            label_en: string;
+            /** Format: int64 */
+            started_at: number;
+            /** Format: int64 */
+            due_at: number;
+            /** @description The time has passed. */
+            overdue: boolean;
+        };
         /** @description Asking for the statement to sign. */
         StatementInput: {
             /** Format: int64 */
@@ -3714,6 +4057,376 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportAnswer"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the disputes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputePage"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_raise: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RaiseDispute"];
+            };
+        };
+        responses: {
+            /** @description the dispute, as its raising body sees it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the dispute */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisputeAction"];
+            };
+        };
+        responses: {
+            /** @description the dispute after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_name_lead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadInput"];
+            };
+        };
+        responses: {
+            /** @description the dispute */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_give_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the dispute */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_state_position: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Position"];
+            };
+        };
+        responses: {
+            /** @description the dispute */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the dispute */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeBody"];
                 };
             };
             /**

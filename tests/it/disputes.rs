@@ -1,0 +1,482 @@
+//! Jurisdiction disputes (执法争议) over HTTP, against a real server on the manual clock: who a
+//! dispute escalates to, who sees it (and who is answered exactly as for an unknown id), the
+//! negotiation clock and "negotiation failed", acceptance making the bureau the convener with
+//! a decision document, the written replies before coordination, refusals with their rules,
+//! bad input that changes nothing; on SQLite and PostgreSQL.
+//!
+//! `township` (湖滨街道, 330102001) raises a dispute against `market` (上城区市场监管局,
+//! 330102): the lowest region covering both is 上城区, whose bureau is `county-bureau`;
+//! `city-bureau` (杭州市) reads it from above; `sibling-bureau` (拱墅区), `ningbo-bureau` and
+//! `court` (same county, no part) never see it.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use time::macros::datetime;
+
+use crate::jobs::ms;
+use crate::meetings::{fixture, fixture_on, Fixture};
+use crate::support::api::{message, Api};
+use crate::support::postgres::fresh_database_url;
+use crate::tasks::send_bytes;
+
+fn raise_body(f: &Fixture, extra: Value) -> Value {
+    let mut body = json!({
+        "kind": "negative",
+        "title": "湖滨街道占道经营执法职责争议",
+        "description": "湖滨街道认为该事项未列入下放清单，应由区市场监管局查处；区市场监管局认为已随综合执法下放。",
+        "place": "上城区湖滨路",
+        "reference": "330102-2026-0042",
+        "tried": "2026年2月27日双方电话沟通，未达成一致。",
+        "parties": [f.world.org("market")],
+        "position": "该事项未列入乡镇（街道）综合行政执法事项清单，不属本街道管辖。",
+        "legal_basis": "《浙江省综合行政执法条例》第十条",
+    });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        for (k, v) in extra {
+            if v.is_null() {
+                body.remove(k);
+            } else {
+                body.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    body
+}
+
+async fn raise(f: &Fixture) -> Value {
+    let (status, dispute) = f
+        .township
+        .post("/api/disputes", raise_body(f, json!({})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{dispute}");
+    dispute
+}
+
+/// `POST /api/disputes/{id}/actions` with `command` at the revision `api` reads now.
+async fn command(api: &Api, id: &str, command: &str, extra: Value) -> (StatusCode, Value) {
+    let (status, dispute) = api.get(&format!("/api/disputes/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{dispute}");
+    let mut body = json!({ "command": command, "revision": dispute["revision"] });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    api.post(&format!("/api/disputes/{id}/actions"), body).await
+}
+
+fn offer<'a>(dispute: &'a Value, name: &str) -> &'a Value {
+    dispute["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["command"] == name)
+        .unwrap_or_else(|| panic!("no offer {name} in {dispute}"))
+}
+
+#[tokio::test]
+async fn a_dispute_escalates_to_the_lowest_covering_bureau_and_is_seen_by_no_one_else() {
+    let f = fixture().await;
+    let dispute = raise(&f).await;
+    let id = dispute["id"].as_str().unwrap();
+    assert_eq!(dispute["state"], "raised");
+    assert_eq!(dispute["bureau_org_id"], f.world.org("county-bureau"));
+    assert_eq!(dispute["bureau_name"], "上城区司法局");
+    assert_eq!(dispute["region"], "330102");
+    assert_eq!(dispute["my_role"], "raiser");
+    let parties = dispute["parties"].as_array().unwrap();
+    assert_eq!(parties.len(), 2);
+    assert_eq!(parties[0]["org_id"], f.world.org("township"));
+    assert_eq!(parties[0]["role"], "raiser");
+    assert!(parties[0]["position"].as_str().unwrap().contains("清单"));
+    assert_eq!(parties[1]["org_name"], "上城区市场监督管理局");
+    assert!(parties[1]["position"].is_null());
+    assert_ne!(
+        parties[0]["statement_doc_id"],
+        parties[1]["statement_doc_id"]
+    );
+    // The negotiation clock: 10 working days from Monday 2 March, due on Monday 16 March.
+    assert_eq!(dispute["stage"]["stage"], "negotiation");
+    let due = dispute["stage"]["due_at"].as_i64().unwrap();
+    assert!(due > ms(datetime!(2026-03-16 00:00 +8)) && due <= ms(datetime!(2026-03-17 00:00 +8)));
+
+    let roles = [
+        ("market", "party"),
+        ("county-bureau", "bureau"),
+        ("city-bureau", "supervisor"),
+    ];
+    for (who, role) in roles {
+        let api = f.signed_in(who).await;
+        let (status, seen) = api.get(&format!("/api/disputes/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{who}: {seen}");
+        assert_eq!(seen["my_role"], role, "{who}");
+        let (_, list) = api.get("/api/disputes").await;
+        assert_eq!(list["disputes"].as_array().unwrap().len(), 1, "{who}");
+    }
+    let unknown = f
+        .township
+        .get("/api/disputes/00000000-0000-0000-0000-000000000000")
+        .await;
+    assert_eq!(unknown.0, StatusCode::NOT_FOUND);
+    for who in ["sibling-bureau", "ningbo-bureau", "court"] {
+        let api = f.signed_in(who).await;
+        let (status, hidden) = api.get(&format!("/api/disputes/{id}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{who}");
+        assert_eq!(
+            hidden, unknown.1,
+            "{who}: a hidden dispute answers as an unknown one"
+        );
+        let (_, list) = api.get("/api/disputes").await;
+        assert!(list["disputes"].as_array().unwrap().is_empty(), "{who}");
+        let (status, _) = command(&f.township, id, "negotiate", json!({})).await;
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "the raiser does not take up negotiation"
+        );
+        let (status, _) = api
+            .post(
+                &format!("/api/disputes/{id}/actions"),
+                json!({ "command": "negotiate", "revision": 1 }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{who} cannot act on it");
+    }
+    let (status, _) = command(&f.township, id, "negotiate", json!({})).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "the raiser does not take up negotiation"
+    );
+    // The supervising bureau above reads and never acts.
+    let city = f.signed_in("city-bureau").await;
+    let (status, body) = command(&city, id, "accept", json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+}
+
+#[tokio::test]
+async fn where_a_dispute_escalates_depends_on_the_parties_regions() {
+    let f = fixture().await;
+    // Two bodies of one county (the market department and the police): the county bureau.
+    let (status, d) = f
+        .market
+        .post(
+            "/api/disputes",
+            raise_body(&f, json!({ "parties": [f.world.org("police")] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    assert_eq!(d["bureau_org_id"], f.world.org("county-bureau"));
+    // A county body against a bureau of a sibling county: the city's bureau.
+    let (status, d) = f
+        .market
+        .post(
+            "/api/disputes",
+            raise_body(&f, json!({ "parties": [f.world.org("sibling-bureau")] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    assert_eq!(d["bureau_org_id"], f.world.org("city-bureau"));
+    assert_eq!(d["region"], "330100");
+    // Hangzhou against Ningbo: the common region is the province, which has no bureau here.
+    let (status, d) = f
+        .market
+        .post(
+            "/api/disputes",
+            raise_body(&f, json!({ "parties": [f.world.org("ningbo-bureau")] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{d}");
+    assert_eq!(d["error"]["reason"], "dispute.no_bureau");
+    // The bureau that would coordinate cannot be a party itself.
+    let (status, d) = f
+        .market
+        .post(
+            "/api/disputes",
+            raise_body(&f, json!({ "parties": [f.world.org("county-bureau")] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{d}");
+    assert_eq!(d["error"]["reason"], "dispute.bureau_is_party");
+}
+
+async fn the_whole_negotiation_and_acceptance(f: Fixture) {
+    let dispute = raise(&f).await;
+    let id = dispute["id"].as_str().unwrap();
+    let bureau = f.signed_in("county-bureau").await;
+
+    // The other party takes up the negotiation and states its own position.
+    let (status, d) = command(&f.market, id, "negotiate", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["state"], "negotiating");
+    let (status, d) = f
+        .market
+        .put(
+            &format!("/api/disputes/{id}/position"),
+            json!({ "position": "该事项已随综合执法事项划转街道。", "legal_basis": "上城区综合执法事项划转目录第12项" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(
+        d["parties"][1]["legal_basis"],
+        "上城区综合执法事项划转目录第12项"
+    );
+
+    // Escalating early needs every party to have said negotiation failed.
+    let offered = offer(&d, "escalate");
+    assert_eq!(offered["allowed"], false);
+    assert!(offered["rule_zh"]
+        .as_str()
+        .unwrap()
+        .contains("协商期限届满"));
+    let (status, refused) =
+        command(&f.township, id, "escalate", json!({ "reason": "协商不成" })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(
+        refused["error"]["reason"],
+        "dispute.escalate_after_negotiation"
+    );
+    let (status, _) = f
+        .township
+        .post(&format!("/api/disputes/{id}/negotiation-failed"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = command(&f.township, id, "escalate", json!({ "reason": "协商不成" })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "only one party gave up");
+    let (status, _) = f
+        .market
+        .post(&format!("/api/disputes/{id}/negotiation-failed"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, d) = command(
+        &f.township,
+        id,
+        "escalate",
+        json!({ "reason": "双方协商不成，提请区司法局协调" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["state"], "escalated");
+    assert_eq!(d["stage"]["stage"], "acceptance");
+
+    // Only the bureau accepts; on acceptance it becomes the convener with a decision document.
+    let (status, refused) = command(&f.market, id, "accept", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["reason"], "dispute.by_the_bureau");
+    let (status, d) = command(&bureau, id, "accept", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["state"], "replies_due");
+    assert_eq!(d["stage"]["stage"], "replies");
+    assert!(d["decision_doc_id"].is_string(), "{d}");
+    let db = f.db().await;
+    let space = db.space(id).await.unwrap().unwrap();
+    let role_of = |org: &str| {
+        space
+            .members
+            .iter()
+            .find(|m| m.org_id == org)
+            .map(|m| m.role.as_str())
+    };
+    assert_eq!(role_of(f.world.org("county-bureau")), Some("convener"));
+    assert_eq!(role_of(f.world.org("township")), Some("member"));
+    assert_eq!(role_of(f.world.org("market")), Some("member"));
+
+    // Coordination waits for every written reply, or for their time to pass.
+    let (status, refused) = command(&bureau, id, "coordinate", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(
+        refused["error"]["reason"],
+        "dispute.coordinate_after_replies"
+    );
+    let (status, _) = f
+        .market
+        .post(&format!("/api/disputes/{id}/reply"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Five working days from Monday 2 March end on Monday 9 March.
+    f.clock.set_ms(ms(datetime!(2026-03-10 09:00 +8)));
+    let (status, d) = command(&bureau, id, "coordinate", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["state"], "coordinating");
+    assert_eq!(d["stage"]["stage"], "decision");
+
+    // The interim lead is one of the parties, named by the bureau.
+    let (status, refused) = bureau
+        .put(
+            &format!("/api/disputes/{id}/lead"),
+            json!({ "revision": d["revision"], "org_id": f.world.org("court") }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    let (status, d) = bureau
+        .put(
+            &format!("/api/disputes/{id}/lead"),
+            json!({ "revision": d["revision"], "org_id": f.world.org("township") }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["interim_lead_org_id"], f.world.org("township"));
+
+    // Deciding is the signed decision's, not a command.
+    let (status, refused) = command(&bureau, id, "decide", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["reason"], "dispute.decided_by_signing");
+
+    // The raising body withdraws; nothing more can happen.
+    let (status, d) = command(
+        &f.township,
+        id,
+        "withdraw",
+        json!({ "reason": "已由区政府另行明确" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["state"], "withdrawn");
+    let (status, refused) = command(&bureau, id, "close", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(refused["error"]["reason"], "dispute.withdrawn_is_final");
+
+    // Every step is an audit row naming the acting body.
+    let trail = db.audit_rows(None, None, 1000).await.unwrap();
+    let target = format!("dispute:{id}");
+    let actions: Vec<&str> = trail
+        .iter()
+        .filter(|e| e.target == target)
+        .map(|e| e.action.as_str())
+        .collect();
+    for action in [
+        "dispute_raised",
+        "dispute_negotiating",
+        "dispute_position_stated",
+        "dispute_negotiation_failed",
+        "dispute_escalated",
+        "dispute_accepted",
+        "dispute_replied",
+        "dispute_coordinating",
+        "dispute_lead_named",
+        "dispute_withdrawn",
+    ] {
+        assert!(
+            actions.contains(&action),
+            "{action} missing from {actions:?}"
+        );
+    }
+    db.close().await;
+}
+
+#[tokio::test]
+async fn negotiation_escalation_acceptance_replies_and_withdrawal_on_sqlite() {
+    the_whole_negotiation_and_acceptance(fixture().await).await;
+}
+
+#[tokio::test]
+async fn negotiation_escalation_acceptance_replies_and_withdrawal_on_postgres() {
+    the_whole_negotiation_and_acceptance(fixture_on(Some(fresh_database_url().await)).await).await;
+}
+
+#[tokio::test]
+async fn once_the_negotiation_time_passed_a_party_escalates_alone_and_the_bureau_may_refuse() {
+    let f = fixture().await;
+    let dispute = raise(&f).await;
+    let id = dispute["id"].as_str().unwrap();
+    // Friday 13 March, still within the ten working days.
+    f.clock.set_ms(ms(datetime!(2026-03-13 16:00 +8)));
+    let (status, _) = command(&f.market, id, "escalate", json!({ "reason": "超期" })).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    f.clock.set_ms(ms(datetime!(2026-03-17 09:00 +8)));
+    let (status, d) = command(
+        &f.market,
+        id,
+        "escalate",
+        json!({ "reason": "协商期限届满" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    let bureau = f.signed_in("county-bureau").await;
+    let (status, d) = command(
+        &bureau,
+        id,
+        "refuse",
+        json!({ "reason": "不属于行政执法争议" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["state"], "not_accepted");
+    assert_eq!(d["reason"], "不属于行政执法争议");
+    assert!(d["stage"].is_null());
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_its_reason_and_stores_nothing() {
+    let f = fixture().await;
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({ "parties": [] }), "name at least one other party"),
+        (
+            json!({ "parties": [f.world.org("township")] }),
+            "cannot name itself",
+        ),
+        (
+            json!({ "parties": [f.world.org("market"), f.world.org("market")] }),
+            "is named twice",
+        ),
+        (
+            json!({ "parties": ["no-such-body"] }),
+            "party \"no-such-body\" is not an organization",
+        ),
+        (
+            json!({ "parties": (0..25).map(|i| format!("body-{i}")).collect::<Vec<_>>() }),
+            "at most 20 bodies",
+        ),
+        (json!({ "kind": "both" }), "unknown variant"),
+        (json!({ "title": "争".repeat(201) }), "200"),
+        (json!({ "position": null }), "position"),
+        (json!({ "colour": "red" }), "unknown field `colour`"),
+    ];
+    for (extra, says) in cases {
+        let (got, body) = f
+            .township
+            .post("/api/disputes", raise_body(&f, extra.clone()))
+            .await;
+        assert_eq!(got, StatusCode::BAD_REQUEST, "{extra}: {body}");
+        assert!(message(&body).contains(says), "{extra}: {body}");
+    }
+    let (status, body) = send_bytes(
+        &f.township,
+        reqwest::Method::POST,
+        "/api/disputes",
+        Some("application/json"),
+        br#"{"kind": "#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(message(&body).contains("not valid JSON"), "{body}");
+    let (_, list) = f.township.get("/api/disputes").await;
+    assert!(list["disputes"].as_array().unwrap().is_empty(), "{list}");
+
+    // Commands: unknown, missing fields, stale revisions; the dispute stays as it was.
+    let dispute = raise(&f).await;
+    let id = dispute["id"].as_str().unwrap();
+    let path = format!("/api/disputes/{id}/actions");
+    for (body, says) in [
+        (
+            json!({ "command": "adjourn", "revision": 1 }),
+            "unknown variant",
+        ),
+        (
+            json!({ "command": "withdraw", "revision": 1 }),
+            "reason is required",
+        ),
+        (json!({ "command": "negotiate" }), "revision"),
+    ] {
+        let (status, answer) = f.market.post(&path, body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert!(message(&answer).contains(says), "{body}: {answer}");
+    }
+    let (status, answer) = f
+        .market
+        .post(&path, json!({ "command": "negotiate", "revision": 7 }))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert_eq!(answer["error"]["reason"], "dispute.stale");
+    let (_, after) = f.township.get(&format!("/api/disputes/{id}")).await;
+    assert_eq!(after["state"], "raised");
+    assert_eq!(after["revision"], dispute["revision"]);
+}
