@@ -36,8 +36,11 @@ create table disputes (
     interim_lead_org_id text references organizations (id),
     -- The decision (协调意见书) being drafted and signed by the bureau, once accepted.
     decision_doc_id text references space_docs (doc_id),
-    -- What the signed decision named.
+    -- What the signed decision named: the responsible body, its duty, the day it is due
+    -- (YYYY-MM-DD, Beijing).
     responsible_org_id text references organizations (id),
+    decision_duty text,
+    decision_deadline text,
     decided_at bigint,
     -- The implementation task, and the consultation meeting (案件会商) when one was convened.
     task_id text,

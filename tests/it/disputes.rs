@@ -12,12 +12,19 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use time::macros::datetime;
+use yrs::{Map, Transact};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
 
 use crate::jobs::ms;
 use crate::meetings::{fixture, fixture_on, Fixture};
+use crate::minutes::{enrolled_key, run, send_update, text, write_paragraph};
 use crate::support::api::{message, Api};
+use crate::support::client::TestClient;
 use crate::support::postgres::fresh_database_url;
 use crate::tasks::send_bytes;
+use crate::tasks::step;
 
 fn raise_body(f: &Fixture, extra: Value) -> Value {
     let mut body = json!({
@@ -479,4 +486,235 @@ async fn bad_input_is_refused_with_its_reason_and_stores_nothing() {
     let (_, after) = f.township.get(&format!("/api/disputes/{id}")).await;
     assert_eq!(after["state"], "raised");
     assert_eq!(after["revision"], dispute["revision"]);
+}
+
+/// A dispute brought to `coordinating`: raised by the township against the market
+/// department, both said negotiation failed, escalated, accepted by the county bureau, both
+/// replied.
+async fn coordinating(f: &Fixture, bureau: &Api) -> String {
+    let dispute = raise(f).await;
+    let id = dispute["id"].as_str().unwrap().to_owned();
+    command(&f.market, &id, "negotiate", json!({})).await;
+    for api in [&f.township, &f.market] {
+        let (status, body) = api
+            .post(&format!("/api/disputes/{id}/negotiation-failed"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, body) = command(
+        &f.township,
+        &id,
+        "escalate",
+        json!({ "reason": "协商不成" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = command(bureau, &id, "accept", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for api in [&f.township, &f.market] {
+        let (status, body) = api
+            .post(&format!("/api/disputes/{id}/reply"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, body) = command(bureau, &id, "coordinate", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    id
+}
+
+/// Writes the decision through a live client of the bureau: a paragraph of reasons and the
+/// decision map.
+async fn write_decision(f: &Fixture, bureau: &Api, doc_id: &str, responsible: &str) {
+    let (status, ticket) = bureau
+        .post(&format!("/api/docs/{doc_id}/ticket"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ticket}");
+    assert_eq!(ticket["access"], "write", "{ticket}");
+    let url = format!("ws://{}{}", f.server.addr, ticket["url"].as_str().unwrap());
+    let client = TestClient::connect(&url).await;
+    client.synced().await;
+    write_paragraph(
+        &client,
+        "经审查，该事项已列入湖滨街道综合行政执法事项清单。",
+    );
+    let doc = client.doc();
+    let decision = doc.get_or_insert_map("decision");
+    let update = {
+        let mut txn = doc.transact_mut();
+        decision.insert(&mut txn, "responsible_org_id", responsible);
+        decision.insert(&mut txn, "duty", "依法查处湖滨路占道经营行为并反馈结果");
+        decision.insert(&mut txn, "deadline", "2026-04-30");
+        txn.encode_update_v1()
+    };
+    send_update(&client, update);
+    // Another reader sees the whole decision: the server has applied it.
+    let reader = f.signed_in("market").await;
+    let (status, ticket) = reader
+        .post(&format!("/api/docs/{doc_id}/ticket"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ticket}");
+    assert_eq!(
+        ticket["access"], "read",
+        "a party reads the bureau's decision: {ticket}"
+    );
+    let url = format!("ws://{}{}", f.server.addr, ticket["url"].as_str().unwrap());
+    let reader = TestClient::connect(&url).await;
+    reader
+        .wait_until("the decision", |c| {
+            let doc = c.doc();
+            let map = doc.get_or_insert_map("decision");
+            let txn = doc.transact();
+            map.len(&txn) == 3
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn the_bureau_signs_its_decision_the_parties_are_told_and_the_task_closes_the_dispute() {
+    let f = fixture().await;
+    let bureau = f.signed_in("county-bureau").await;
+    let id = coordinating(&f, &bureau).await;
+    let (_, dispute) = bureau.get(&format!("/api/disputes/{id}")).await;
+    let doc_id = dispute["decision_doc_id"].as_str().unwrap().to_owned();
+    let path = |rest: &str| format!("/api/disputes/{id}/decision{rest}");
+
+    // A party reads the decision but may not manage or sign it.
+    let (status, view) = f.market.get(&path("")).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    let (status, refused) = f
+        .market
+        .post(&path("/actions"), json!({ "act": "freeze" }))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+
+    write_decision(&f, &bureau, &doc_id, f.world.org("township")).await;
+    let (status, frozen) = bureau
+        .post(&path("/actions"), json!({ "act": "freeze" }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{frozen}");
+    let version = frozen["version"].as_i64().unwrap();
+    let (status, html) = bureau
+        .get(&path(&format!("/versions/{version}/decision.html")))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let html = html.as_str().unwrap_or_default().to_owned();
+    assert!(
+        html.contains("协〔2026〕1号"),
+        "the bureau's document number: {html}"
+    );
+    assert!(html.contains("湖滨街道办事处"), "{html}");
+    let (status, body) = bureau
+        .post(
+            &path("/actions"),
+            json!({ "act": "open_signing", "version": version }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let key = enrolled_key(&bureau).await;
+    let (status, to_sign) = bureau
+        .post(
+            &path("/statement"),
+            json!({ "version": version, "key_id": key.public().key_id() }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{to_sign}");
+    let pae = B64.decode(to_sign["pae"].as_str().unwrap()).unwrap();
+    let (status, signed) = bureau
+        .post(
+            &path("/actions"),
+            json!({
+                "act": "sign", "version": version, "statement": to_sign["statement"],
+                "signature": B64.encode(key.sign(&pae)),
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    assert_eq!(signed["state"], "signed", "{signed}");
+
+    let (_, dispute) = f.township.get(&format!("/api/disputes/{id}")).await;
+    assert_eq!(dispute["state"], "decided", "{dispute}");
+    assert_eq!(dispute["responsible_org_id"], f.world.org("township"));
+    // Every party is sent the decision to acknowledge.
+    for api in [&f.township, &f.market] {
+        let (_, inbox) = api.get("/api/notices?box=received").await;
+        let notices = inbox["notices"].as_array().cloned().unwrap_or_default();
+        let notice = notices
+            .iter()
+            .find(|n| {
+                n["title"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("协调意见书已签发")
+            })
+            .unwrap_or_else(|| panic!("no decision notice in {inbox}"));
+        assert_eq!(notice["requires_ack"], true, "{notice}");
+    }
+
+    // Carrying it out is a task of the responsible body, set by the bureau; once verified,
+    // the bureau closes the dispute.
+    let (status, refused) = command(&bureau, &id, "close", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    let (status, dispute) = command(&bureau, &id, "implement", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{dispute}");
+    assert_eq!(dispute["state"], "implementing");
+    let task_id = dispute["task_id"].as_str().unwrap().to_owned();
+    let (_, task) = f.township.get(&format!("/api/tasks/{task_id}")).await;
+    assert_eq!(task["source"], "dispute_decision", "{task}");
+    assert_eq!(task["setter_org_id"], f.world.org("county-bureau"));
+    let (status, refused) = command(&bureau, &id, "close", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(refused["error"]["reason"], "dispute.close_after_task");
+    step(
+        &f.township,
+        &task_id,
+        "acknowledge",
+        json!({}),
+        "acknowledged",
+    )
+    .await;
+    step(&f.township, &task_id, "start", json!({}), "in_progress").await;
+    step(
+        &f.township,
+        &task_id,
+        "submit",
+        json!({ "feedback": "已立案查处" }),
+        "submitted",
+    )
+    .await;
+    step(&bureau, &task_id, "verify", json!({}), "verified").await;
+    let (status, dispute) = command(&bureau, &id, "close", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{dispute}");
+    assert_eq!(dispute["state"], "closed");
+
+    // Archived, its bundle verifies offline against the log key.
+    let (status, archived) = bureau
+        .post(
+            &path("/actions"),
+            json!({ "act": "archive", "version": version }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{archived}");
+    let response = bureau
+        .client
+        .get(format!(
+            "{}{}",
+            bureau.base,
+            path(&format!("/versions/{version}/bundle.zip"))
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let zip = response.bytes().await.unwrap().to_vec();
+    let workdir = tempfile::tempdir().unwrap();
+    let zip_path = workdir.path().join("decision.zip");
+    std::fs::write(&zip_path, &zip).unwrap();
+    let (_, key) = Api::new(&f.server).get("/api/log/key").await;
+    let out = run(&[
+        "verify",
+        zip_path.to_str().unwrap(),
+        "--trust",
+        key["vkey"].as_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "verify failed:\n{}", text(&out));
 }

@@ -260,7 +260,7 @@ pub(crate) fn add_agreed_item(client: &TestClient, text: &str, org_id: &str, dea
     send_update(client, update);
 }
 
-fn send_update(client: &TestClient, update: Vec<u8>) {
+pub(crate) fn send_update(client: &TestClient, update: Vec<u8>) {
     use yrs::sync::{Message, SyncMessage};
     use yrs::updates::encoder::Encode;
     client.send(Message::Sync(SyncMessage::Update(update)).encode_v1());

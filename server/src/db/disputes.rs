@@ -25,7 +25,7 @@ use super::common::{
     impl_for_both_engines, in_transaction, not_found, on_reader, parse, parse_region_code, rule,
 };
 use super::effects::{EffectQueries, Effects};
-use super::spaces::{visible_spaces, write_space, Expect, Spine, VISIBLE};
+use super::spaces::{visible_spaces, write_space, Expect, Spine, SpineQueries, VISIBLE};
 use super::{Db, DbError};
 use crate::domain::dispute::{DisputeKind, DisputeState};
 use crate::domain::org::{RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};
@@ -98,6 +98,9 @@ pub struct Dispute {
     pub interim_lead_org_id: Option<String>,
     pub decision_doc_id: Option<String>,
     pub responsible_org_id: Option<String>,
+    pub decision_duty: Option<String>,
+    /// `YYYY-MM-DD`, Beijing.
+    pub decision_deadline: Option<String>,
     pub decided_at: Option<i64>,
     pub task_id: Option<String>,
     pub meeting_id: Option<String>,
@@ -208,6 +211,8 @@ struct DisputeRecord {
     interim_lead_org_id: Option<String>,
     decision_doc_id: Option<String>,
     responsible_org_id: Option<String>,
+    decision_duty: Option<String>,
+    decision_deadline: Option<String>,
     decided_at: Option<i64>,
     task_id: Option<String>,
     meeting_id: Option<String>,
@@ -249,6 +254,8 @@ impl DisputeRecord {
             interim_lead_org_id: self.interim_lead_org_id,
             decision_doc_id: self.decision_doc_id,
             responsible_org_id: self.responsible_org_id,
+            decision_duty: self.decision_duty,
+            decision_deadline: self.decision_deadline,
             decided_at: self.decided_at,
             task_id: self.task_id,
             meeting_id: self.meeting_id,
@@ -270,7 +277,7 @@ const DISPUTE_SELECT: &str = "select d.space_id as id, d.kind, d.title, d.descri
         d.reference, d.tried, s.region_code, r.path as region_path, d.raised_by_org_id,
         d.bureau_org_id, b.name_zh as bureau_name, d.state, d.revision, d.stage_started_at,
         d.stage_due_at, d.escalated_at, d.accepted_at, d.interim_lead_org_id, d.decision_doc_id,
-        d.responsible_org_id, d.decided_at, d.task_id, d.meeting_id, d.agreement,
+        d.responsible_org_id, d.decision_duty, d.decision_deadline, d.decided_at, d.task_id, d.meeting_id, d.agreement,
         d.government_decision, d.reason, d.source_kind, d.source_id, d.created_by,
         d.created_at, d.updated_at
     from disputes d join spaces s on s.id = d.space_id join regions r on r.code = s.region_code
@@ -313,9 +320,29 @@ fn members_of(rows: Vec<(String, String, String)>) -> Result<Vec<SpaceMember>, D
         .collect()
 }
 
-/// The dispute read on this connection (inside a write, it sees the write's own rows).
+/// What a signed decision names, stored on its dispute when the decision is complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisputeDecided {
+    pub responsible_org_id: String,
+    pub duty: String,
+    /// `YYYY-MM-DD`, Beijing.
+    pub deadline: String,
+}
+
+/// The dispute read on this connection (inside a write, it sees the write's own rows), and
+/// the change another workflow's write makes to it (the signed decision's completion).
 pub(crate) trait DisputeQueries {
     async fn dispute_by_id(&mut self, id: &str) -> Result<Option<Dispute>, DbError>;
+
+    /// `coordinating → decided` (revision + 1), storing what the decision named; its clock
+    /// stops. Refused (Rule) when the dispute is no longer coordinating (withdrawn while the
+    /// decision was being signed): the signature is not stored either.
+    async fn decide_dispute(
+        &mut self,
+        id: &str,
+        decided: &DisputeDecided,
+        at: i64,
+    ) -> Result<(), DbError>;
 }
 
 impl_for_both_engines!(DisputeQueries {
@@ -339,6 +366,35 @@ impl_for_both_engines!(DisputeQueries {
                 .fetch_all(&mut *self)
                 .await?;
         record.into_dispute(parties, members_of(members)?).map(Some)
+    }
+
+    async fn decide_dispute(
+        &mut self,
+        id: &str,
+        decided: &DisputeDecided,
+        at: i64,
+    ) -> Result<(), DbError> {
+        SpineQueries::expect_row(
+            &mut *self,
+            &SPINE,
+            id,
+            Expect::State(DisputeState::Coordinating.as_str()),
+        )
+        .await?;
+        sqlx::query(
+            "update disputes set state = 'decided', decided_at = $2, responsible_org_id = $3,
+                 decision_duty = $4, decision_deadline = $5, stage_started_at = null,
+                 stage_due_at = null, revision = revision + 1, updated_at = $2
+             where space_id = $1",
+        )
+        .bind(id)
+        .bind(at)
+        .bind(&decided.responsible_org_id)
+        .bind(&decided.duty)
+        .bind(&decided.deadline)
+        .execute(&mut *self)
+        .await?;
+        Ok(())
     }
 });
 

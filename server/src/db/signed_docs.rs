@@ -27,6 +27,7 @@ use super::common::RowLocks;
 use super::common::{
     impl_for_both_engines, in_transaction, lock_keys, not_found, on_reader, parse, rule, Exclusive,
 };
+use super::disputes::{DisputeDecided, DisputeQueries};
 use super::effects::{EffectQueries, Effects};
 use super::meetings::MeetingQueries;
 use super::{Db, DbError};
@@ -211,13 +212,16 @@ pub struct Completion {
 /// What the completion of a signed document changes in the space it belongs to, besides the
 /// rows its [`Effects`] carry (tasks, notices, events, audit). Each workflow whose completion
 /// moves its own record adds a variant here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubjectChange {
     /// Nothing beyond the effects.
     None,
     /// Signed minutes: their meeting, if it has ended, is closed (its agreed items are tasks
     /// now). A meeting whose minutes were frozen while it ran stays open until it ends.
     CloseEndedMeeting,
+    /// A signed decision (协调意见书): its dispute, still coordinating, is decided, naming
+    /// what the decision named.
+    DecideDispute(DisputeDecided),
 }
 
 const VERSION_COLUMNS: &str = "doc_id, version, kind, subject_id, state, content, manifest, \
@@ -862,8 +866,12 @@ impl Db {
                 .bind(version)
                 .execute(&mut *conn)
                 .await?;
-                match completion.subject_change {
+                match &completion.subject_change {
                     SubjectChange::None => {}
+                    SubjectChange::DecideDispute(decided) => {
+                        conn.decide_dispute(&current.subject_id, decided, now)
+                            .await?;
+                    }
                     SubjectChange::CloseEndedMeeting => {
                         let (meeting_state, _) = conn.lock_meeting(&current.subject_id).await?;
                         if meeting_state == MeetingState::Ended {

@@ -42,6 +42,7 @@ use super::kernel::{self, Workflow};
 use super::message::Phrase;
 use super::org::{labelled_enum, RegionPath};
 use super::phrases::catalogue;
+use super::signed::{Signatories, Wording, Words};
 use super::text::{Line, Reason, Text, Title};
 
 /// The most bodies one dispute names, the raising body included. A matter that more bodies
@@ -359,6 +360,45 @@ catalogue! { RULES:
     LEAD_WHILE_COORDINATING = "dispute.lead_while_coordinating",
         "只有受理后、作出协调意见之前可以指定临时牵头单位",
         "an interim lead body is named only after acceptance and before the decision";
+    DECISION_ARCHIVED = "decision.archived",
+        "已归档的协调意见书永久只读；如需更正，请重新作出协调意见",
+        "an archived decision is read-only forever; a correction is a new decision";
+    DECISION_SUPERSEDED = "decision.superseded",
+        "协调意见书的此版本已被新版本取代，请在最新版本上操作",
+        "this version of the decision was superseded; act on the newest version";
+    DECISION_FREEZE = "decision.freeze",
+        "只有草稿状态的协调意见书可以定稿",
+        "only a decision in draft can be frozen";
+    DECISION_OPEN_SIGNING = "decision.open_signing",
+        "协调意见书定稿后方可开启签署，且只开启一次",
+        "signing opens once, on a frozen decision";
+    DECISION_SIGN = "decision.sign",
+        "只有在签署开启期间才能签署协调意见书",
+        "a decision is signed only while signing is open";
+    DECISION_REOPEN = "decision.reopen",
+        "只有已定稿或签署中的协调意见书可以退回修改",
+        "only a frozen decision or one being signed can be sent back for changes";
+    DECISION_DECLINE_WHILE_SIGNING = "decision.decline_while_signing",
+        "签署单位只能在签署开启后退回；本协调意见书尚未开启签署",
+        "a signatory sends back while signing is open; this decision is not being signed";
+    DECISION_ARCHIVE = "decision.archive",
+        "协调意见书签署完毕后方可归档",
+        "only a signed decision can be archived";
+    DECISION_NOT_SIGNATORY = "decision.not_signatory",
+        "协调意见书由受理协调的司法局签署，本单位不在签署之列",
+        "a decision is signed by the coordinating bureau; your organization does not sign it";
+    DECISION_ALREADY_SIGNED = "decision.already_signed",
+        "本单位已签署此版本协调意见书",
+        "your organization has already signed this version of the decision";
+    DECISION_REOPEN_DENIED = "decision.reopen_denied",
+        "只有受理协调的司法局可以退回协调意见书",
+        "only the coordinating bureau may send the decision back";
+    DECISION_FREEZE_WHILE_COORDINATING = "decision.freeze_while_coordinating",
+        "争议进入协调阶段（协调中）后才能定稿协调意见书",
+        "the decision is frozen only while the dispute is coordinating";
+    DECISION_RESPONSIBLE_NOT_A_PARTY = "decision.responsible_not_a_party",
+        "协调意见书确定的责任单位须为争议当事方之一，请修改后重新定稿",
+        "the responsible body a decision names must be one of the parties; change it and freeze again";
     NO_COMMON_REGION = "dispute.no_common_region",
         "争议各方不属于同一行政区域，没有共同的上级司法行政机关可以协调",
         "the parties share no region, so no judicial bureau covers them all";
@@ -544,6 +584,37 @@ pub fn parent(path: &RegionPath) -> Option<RegionPath> {
 /// The code of the region a path ends in.
 pub fn region_code_of(path: &RegionPath) -> Option<&str> {
     segments(path).last()
+}
+
+/// The words of the decision's (协调意见书) signing lifecycle.
+pub struct DecisionWords;
+
+impl Words for DecisionWords {
+    const WORDS: Wording = Wording {
+        archived: &DECISION_ARCHIVED,
+        superseded: &DECISION_SUPERSEDED,
+        freeze: &DECISION_FREEZE,
+        open_signing: &DECISION_OPEN_SIGNING,
+        sign: &DECISION_SIGN,
+        reopen: &DECISION_REOPEN,
+        decline_while_signing: &DECISION_DECLINE_WHILE_SIGNING,
+        archive: &DECISION_ARCHIVE,
+        not_signatory: &DECISION_NOT_SIGNATORY,
+        already_signed: &DECISION_ALREADY_SIGNED,
+        reopen_denied: &DECISION_REOPEN_DENIED,
+    };
+}
+
+/// Who may be named in a decision's signing policy, as a refusal says it.
+pub const DECISION_SIGNATORIES: Signatories = ("受理协调的司法局", "the coordinating bureau");
+
+/// Why the decision may not be frozen while the dispute is in `state`, if so: the bureau
+/// decides once it coordinates.
+pub fn decision_freeze_gate(state: DisputeState) -> Option<&'static Phrase> {
+    match state {
+        DisputeState::Coordinating => None,
+        _ => Some(&DECISION_FREEZE_WHILE_COORDINATING),
+    }
 }
 
 commands! {

@@ -16,6 +16,9 @@
 /// The word (类别字) of meeting minutes (会议纪要) in their number.
 pub const MINUTES_WORD: &str = "纪";
 
+/// The word of a dispute decision (协调意见书): `上司协〔2026〕1号`.
+pub const DECISION_WORD: &str = "协";
+
 /// A document number as assigned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocNumber {

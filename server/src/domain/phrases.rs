@@ -230,6 +230,9 @@ catalogue! { ALL:
     DISPUTE_STALE = "dispute.stale",
         "该争议已被他人更新（当前为第 {revision} 版），请刷新后重试",
         "the dispute was changed by someone else meanwhile (it is at revision {revision}); reload it and try again";
+    DISPUTE_NO_DECISION_YET = "dispute.no_decision_yet",
+        "该争议尚无协调意见书：司法局受理后才起草",
+        "this dispute has no decision yet: the bureau drafts one once it accepts the dispute";
     DISPUTE_LEAD_NOT_A_PARTY = "dispute.lead_not_a_party",
         "临时牵头单位须为争议当事方之一",
         "the interim lead body must be one of the parties";
@@ -383,14 +386,14 @@ catalogue! { ALL:
         "只有司法行政机关或系统管理员才能查看年度协调会议情况",
         "only a judicial bureau or an operator may see the annual coordination meeting status";
     MANAGE_MINUTES = "policy.manage_minutes",
-        "只有召集单位才能定稿、发起签署、退回或归档会议纪要",
-        "only the convening organization may freeze, open for signing, send back or archive the minutes";
+        "只有召集（主办）单位才能定稿、发起签署、退回或归档该文书",
+        "only the convening organization may freeze, open for signing, send back or archive this document";
     SIGNING_NEEDS_PERSON = "policy.signing_needs_person",
-        "签名须由具名的工作人员办理，API 令牌不能签署纪要或管理签名密钥",
-        "a signature names a person: an API token may not sign minutes or manage signing keys";
+        "签名须由具名的工作人员办理，API 令牌不能签署文书或管理签名密钥",
+        "a signature names a person: an API token may not sign documents or manage signing keys";
     SIGN_MINUTES = "policy.sign_minutes",
-        "只有召集单位和参会单位才能签署纪要；列席和监督单位只能查看",
-        "only the convening and participating organizations sign minutes; observers and supervisors read";
+        "只有召集单位和参与单位才能签署；列席和监督单位只能查看",
+        "only the convening and participating organizations sign; observers and supervisors read";
     MANAGE_OWN_KEYS = "policy.manage_own_keys",
         "签名密钥属于代表某一单位的工作人员",
         "signing keys belong to people acting for an organization";

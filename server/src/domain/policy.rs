@@ -354,14 +354,16 @@ pub enum Action<'a> {
     /// (for its region and below) or an operator (for all); a token of a bureau with
     /// `spaces:read`.
     ReadAnnualStatus,
-    /// Freeze a meeting's minutes, open signing, send them back for changes as the convener,
-    /// archive them: the convening organization's users; a token with `docs:write`.
-    ManageMinutes(SpaceFacts<'a>),
-    /// Sign minutes for one's organization, or decline to: a signed-in person of the
-    /// convening or a participating organization; never a token, because a signature names
-    /// the person who gave it. Whether the organization is a signatory, and whose turn it is,
-    /// is `domain::minutes`'s answer.
-    SignMinutes(SpaceFacts<'a>),
+    /// Freeze a signed document of a space (a meeting's minutes, a dispute's decision), open
+    /// signing, send it back for changes as its manager, archive it: the users of the
+    /// space's convening organization (a meeting's convener; a dispute's bureau once it
+    /// accepted); a token with `docs:write`.
+    ManageSignedDoc(SpaceFacts<'a>),
+    /// Sign a space's signed document for one's organization, or decline to: a signed-in
+    /// person of the convening or a participating organization; never a token, because a
+    /// signature names the person who gave it. Whether the organization is a signatory, and
+    /// whose turn it is, is the signing lifecycle's answer (`domain::signed`).
+    SignDoc(SpaceFacts<'a>),
     /// Enroll or revoke one's own signing key. A signed-in person acting for an organization;
     /// never a token.
     ManageOwnKeys,
@@ -376,7 +378,7 @@ impl Action<'_> {
             Action::CreateSpace | Action::ManageSpaceMembers(_) => Some(Permission::SpacesWrite),
             Action::ReadSpace(_) | Action::ReadAnnualStatus => Some(Permission::SpacesRead),
             Action::ActInSpace(_) => Some(Permission::SpacesWrite),
-            Action::CreateSpaceDoc(_) | Action::ManageMinutes(_) => Some(Permission::DocsWrite),
+            Action::CreateSpaceDoc(_) | Action::ManageSignedDoc(_) => Some(Permission::DocsWrite),
             Action::CreateTask | Action::ActOnTask(_) => Some(Permission::TasksWrite),
             Action::ReadTask(_) => Some(Permission::TasksRead),
             Action::SendNotice | Action::ReplyNotice(_) | Action::ManageNotice(_) => {
@@ -386,7 +388,7 @@ impl Action<'_> {
             // Either of two permissions will do; `decide` checks it before asking here.
             Action::ReadEvents => None,
             Action::AcknowledgeNotice(_)
-            | Action::SignMinutes(_)
+            | Action::SignDoc(_)
             | Action::ManageOwnKeys
             | Action::ManageWebhooks { .. }
             | Action::ManageMailbox { .. }
@@ -496,7 +498,7 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
                         rule: ACKNOWLEDGE_NEEDS_PERSON,
                     })
                 }
-                Action::SignMinutes(_) | Action::ManageOwnKeys => {
+                Action::SignDoc(_) | Action::ManageOwnKeys => {
                     return Err(Denied {
                         rule: SIGNING_NEEDS_PERSON,
                     })
@@ -592,11 +594,11 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
                     .is_some_and(|org| org.kind == OrgKind::JudicialBureau),
             READ_ANNUAL_STATUS,
         ),
-        Action::ManageMinutes(space) => allowed(
+        Action::ManageSignedDoc(space) => allowed(
             space_access(actor, &space) == SpaceAccess::Participate(SpaceRole::Convener),
             MANAGE_MINUTES,
         ),
-        Action::SignMinutes(space) => allowed(
+        Action::SignDoc(space) => allowed(
             matches!(
                 space_access(actor, &space),
                 SpaceAccess::Participate(SpaceRole::Convener | SpaceRole::Member)

@@ -7,6 +7,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -15,7 +16,11 @@ use crate::domain::dispute::{DisputeAction, Position};
 use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Path};
 use crate::state::AppState;
+use crate::work::dispute_decision::{self, DecisionView};
 use crate::work::disputes::{self, DisputeBody, DisputePage, LeadInput, RaiseDispute};
+use crate::work::signing::{SignedAction, StatementInput, ToSign};
+
+use super::minutes::{bundle_download, download, FileBody};
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -26,6 +31,11 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(give_up))
         .routes(routes!(reply))
         .routes(routes!(name_lead))
+        .routes(routes!(decision))
+        .routes(routes!(decision_act))
+        .routes(routes!(decision_statement))
+        .routes(routes!(decision_bundle))
+        .routes(routes!(decision_artefact))
 }
 
 /// The disputes the caller's body is a party to or coordinates, and those a bureau supervises.
@@ -162,4 +172,105 @@ async fn name_lead(
     Ok(Json(
         disputes::name_lead(&state.services, &caller, &id, input).await?,
     ))
+}
+
+/// 协调意见书: the decision's version, state, signing, and what the caller may do now (404
+/// before the bureau accepted the dispute).
+#[utoipa::path(
+    get, path = "/api/disputes/{id}/decision", tag = "disputes", operation_id = "disputes_decision",
+    params(("id" = String, Path, description = "the dispute's id")),
+    responses((status = 200, description = "the decision", body = DecisionView), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn decision(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DecisionView>, ApiError> {
+    Ok(Json(
+        dispute_decision::show(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// Freezes, opens signing, signs, sends back or archives the decision: the bureau manages and
+/// alone signs it; its signature decides the dispute and notifies every party.
+#[utoipa::path(
+    post, path = "/api/disputes/{id}/decision/actions", tag = "disputes",
+    operation_id = "disputes_decision_act",
+    params(("id" = String, Path, description = "the dispute's id")),
+    request_body = SignedAction,
+    responses((status = 200, description = "the decision after the command", body = DecisionView), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn decision_act(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(action): Json<SignedAction>,
+) -> Result<Json<DecisionView>, ApiError> {
+    let act = action.into();
+    Ok(Json(
+        dispute_decision::act(&state.services, &caller, &id, act).await?,
+    ))
+}
+
+/// The statement the bureau's person signs now, and the exact bytes to sign.
+#[utoipa::path(
+    post, path = "/api/disputes/{id}/decision/statement", tag = "disputes",
+    operation_id = "disputes_decision_statement",
+    params(("id" = String, Path, description = "the dispute's id")),
+    request_body = StatementInput,
+    responses((status = 200, description = "what to sign", body = ToSign), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn decision_statement(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(input): Json<StatementInput>,
+) -> Result<Json<ToSign>, ApiError> {
+    Ok(Json(
+        dispute_decision::statement(&state.services, &caller, &id, input).await?,
+    ))
+}
+
+/// The archive bundle of an archived version: verifiable offline with `concord verify`.
+#[utoipa::path(
+    get, path = "/api/disputes/{id}/decision/versions/{version}/bundle.zip", tag = "disputes",
+    operation_id = "disputes_decision_bundle",
+    params(("id" = String, Path, description = "the dispute's id"),
+        ("version" = i64, Path, description = "an archived version")),
+    responses((status = 200, description = "the bundle", content_type = "application/zip",
+        body = FileBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn decision_bundle(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, version)): Path<(String, i64)>,
+) -> Result<Response, ApiError> {
+    let bundle = dispute_decision::bundle(&state.services, &caller, &id, version).await?;
+    Ok(bundle_download(bundle))
+}
+
+/// One stored file of a frozen version of the decision, exactly as frozen.
+#[utoipa::path(
+    get, path = "/api/disputes/{id}/decision/versions/{version}/{file}", tag = "disputes",
+    operation_id = "disputes_decision_artefact",
+    params(("id" = String, Path, description = "the dispute's id"),
+        ("version" = i64, Path, description = "a frozen version"),
+        ("file" = String, Path, description = "content.json, manifest.json, decision.html, \
+            decision.pdf, signature-page.html or signature-page.pdf")),
+    responses((status = 200, description = "the file's stored bytes",
+        content_type = "application/octet-stream", body = FileBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn decision_artefact(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, version, file)): Path<(String, i64, String)>,
+) -> Result<Response, ApiError> {
+    let artefact =
+        dispute_decision::artefact(&state.services, &caller, &id, version, &file).await?;
+    Ok(download(artefact))
 }

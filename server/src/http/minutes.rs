@@ -22,7 +22,8 @@ use crate::http::extract::{Json, Path};
 use crate::state::AppState;
 use crate::work::minutes::{self, MinutesView};
 use crate::work::signing::{
-    Act, Artefact, FreezeInput, ReopenInput, SignInput, StatementInput, ToSign, VersionInput,
+    Act, Artefact, BundleFile, FreezeInput, ReopenInput, SignInput, StatementInput, ToSign,
+    VersionInput,
 };
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -202,6 +203,11 @@ async fn bundle(
     Path((id, version)): Path<(String, i64)>,
 ) -> Result<Response, ApiError> {
     let bundle = minutes::bundle(&state.services, &caller, &id, version).await?;
+    Ok(bundle_download(bundle))
+}
+
+/// An archive bundle as a download under its file name (`会议纪要-….zip`).
+pub(super) fn bundle_download(bundle: BundleFile) -> Response {
     let artefact = Artefact {
         media_type: "application/zip",
         bytes: bundle.zip,
@@ -211,7 +217,7 @@ async fn bundle(
         header::CONTENT_DISPOSITION,
         super::tasks::attachment(&bundle.name, &bundle.ascii_name),
     );
-    Ok(response)
+    response
 }
 
 /// One stored file of a frozen version, exactly as frozen: `content.json`, `manifest.json`,
@@ -239,7 +245,7 @@ async fn artefact(
 
 /// A stored file as a download: the participants' records, never cached by a shared cache,
 /// never sniffed, an HTML rendition shown and never run.
-fn download(artefact: Artefact) -> Response {
+pub(super) fn download(artefact: Artefact) -> Response {
     let mut response = artefact.bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(

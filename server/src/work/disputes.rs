@@ -29,6 +29,7 @@ use crate::db::{
     new_id, Audience, Dispute, DisputeChange, Effects, NewDispute, NewDisputeParty, NewEvent,
     PartyRow, PartyWrite,
 };
+use crate::domain::calendar::end_of_day_ms;
 use crate::domain::dispute::{
     self as rules, DisputeAction, DisputeCommand, DisputeFlow, DisputeKind, DisputeParty,
     DisputeState, Position, Stage, MAX_PARTIES,
@@ -37,6 +38,7 @@ use crate::domain::kernel::{self, CommandOffer};
 use crate::domain::org::RegionCode;
 use crate::domain::phrases;
 use crate::domain::policy::{self, Action, SpaceAccess};
+use crate::domain::task::{TaskSource, TaskState};
 use crate::domain::text::{Line, Text, Title};
 use crate::services::{AccessChange, Services};
 
@@ -146,7 +148,14 @@ pub struct DisputeBody {
     pub interim_lead_org_id: Option<String>,
     /// The bureau's decision document (协调意见书), once accepted.
     pub decision_doc_id: Option<String>,
+    /// What the signed decision named: the responsible body (one of the parties), its duty,
+    /// the day it is due (`YYYY-MM-DD`, Beijing), when it was decided.
     pub responsible_org_id: Option<String>,
+    pub decision_duty: Option<String>,
+    pub decision_deadline: Option<String>,
+    pub decided_at: Option<i64>,
+    /// The task carrying the decision out, once handed over.
+    pub task_id: Option<String>,
     pub agreement: Option<String>,
     pub government_decision: Option<String>,
     /// Why it was escalated, refused, referred or withdrawn (the last of these).
@@ -310,6 +319,10 @@ fn body(dispute: Dispute, party: DisputeParty, now: i64) -> DisputeBody {
         interim_lead_org_id: dispute.interim_lead_org_id,
         decision_doc_id: dispute.decision_doc_id,
         responsible_org_id: dispute.responsible_org_id,
+        decision_duty: dispute.decision_duty,
+        decision_deadline: dispute.decision_deadline,
+        decided_at: dispute.decided_at,
+        task_id: dispute.task_id,
         agreement: dispute.agreement,
         government_decision: dispute.government_decision,
         reason: dispute.reason,
@@ -568,7 +581,8 @@ pub async fn act(
     }
     let now = services.clock.now_ms();
     let command = action.command();
-    let to = rules::transition(stage_over(&dispute, now), dispute.state, party, command)?;
+    let over = stage_over(&dispute, now) || implemented(services, &dispute).await?;
+    let to = rules::transition(over, dispute.state, party, command)?;
     let mut change = DisputeChange {
         dispute_id: dispute.id.clone(),
         expected_revision: dispute.revision,
@@ -578,6 +592,7 @@ pub async fn act(
     };
     let mut told = everyone(&dispute);
     let mut access_changes = false;
+    let mut implementation = None;
     let mut detail = json!({ "from": dispute.state, "to": to });
     match action {
         DisputeAction::Negotiate { .. } => {}
@@ -616,17 +631,22 @@ pub async fn act(
             change.reason = Some(reason.into_string());
             change.stage = Some(None);
         }
-        // Decided only by signing the decision, implemented and closed after it: the machine
-        // refused these above while no signed decision exists (the decision's signing is
-        // the next part of the work; see the note).
-        DisputeAction::Decide { .. }
-        | DisputeAction::Implement { .. }
-        | DisputeAction::Close { .. } => {
-            told.clear();
+        DisputeAction::Implement { .. } => {
+            let (task_id, task_effects) = implementation_task(services, caller, &dispute, now)?;
+            detail["task_id"] = json!(task_id);
+            change.task_id = Some(task_id);
+            implementation = Some(task_effects);
         }
+        DisputeAction::Close { .. } => {}
+        // Decided only by its signed decision: the machine refused it above.
+        DisputeAction::Decide { .. } => told.clear(),
     }
     let kind = format!("dispute.{}", past(command));
-    let effects = Effects {
+    let mut effects = Effects::default();
+    if let Some(task_effects) = implementation {
+        effects.merge(task_effects);
+    }
+    effects.merge(Effects {
         events: events(&dispute, &dispute.id, to, &kind, told),
         audit: vec![audit(
             caller,
@@ -636,7 +656,7 @@ pub async fn act(
             detail,
         )],
         ..Effects::default()
-    };
+    });
     let updated = services.db.change_dispute(&change, &effects).await?;
     services.wake();
     if access_changes {
@@ -646,6 +666,72 @@ pub async fn act(
         });
     }
     Ok(body(updated, party, now))
+}
+
+/// Whether the implementation task of a dispute being implemented is done (verified or
+/// closed by the bureau that set it).
+async fn implemented(services: &Services, dispute: &Dispute) -> Result<bool, Error> {
+    if dispute.state != DisputeState::Implementing {
+        return Ok(false);
+    }
+    let Some(task_id) = &dispute.task_id else {
+        return Ok(false);
+    };
+    let task = services.db.task(task_id).await?;
+    Ok(task.is_some_and(|t| matches!(t.state, TaskState::Verified | TaskState::Closed)))
+}
+
+/// The task that carries out a decision: set by the bureau, for the responsible body, with
+/// the decision's duty and deadline, dispatched at once. Its id, and the effects that insert
+/// it in the dispute's write.
+fn implementation_task(
+    services: &Services,
+    caller: &Caller,
+    dispute: &Dispute,
+    now: i64,
+) -> Result<(String, Effects), Error> {
+    let (Some(responsible), Some(duty), Some(deadline)) = (
+        &dispute.responsible_org_id,
+        &dispute.decision_duty,
+        &dispute.decision_deadline,
+    ) else {
+        return Err(Error::refused(phrases::DISPUTE_NO_DECISION_YET.message()));
+    };
+    let due_at = end_of_day(deadline)
+        .filter(|due| *due > now)
+        .unwrap_or(now + 86_400_000);
+    let plan = super::tasks::TaskPlan {
+        setter_org_id: dispute.bureau_org_id.clone(),
+        created_by: caller.actor.user_id.clone(),
+        acting: super::Acting::of(caller),
+        title: format!("落实协调意见：{}", dispute.title)
+            .chars()
+            .take(super::MAX_TITLE_CHARS)
+            .collect(),
+        body: format!(
+            "{duty}\n\n（{}关于《{}》执法争议的协调意见书）",
+            dispute.bureau_name, dispute.title
+        ),
+        feedback_required: Some("请反馈落实情况".into()),
+        source: TaskSource::DisputeDecision,
+        source_ref: Some(subject(&dispute.id)),
+        assignee_org_id: responsible.clone(),
+        limit: None,
+        due_at: Some(due_at),
+        dispatch: true,
+    };
+    let (task, entry, task_effects) = super::tasks::plan_task(services, now, plan)?;
+    let id = task.id.clone();
+    let mut effects = Effects::default();
+    effects.set_task(task, entry);
+    effects.merge(task_effects);
+    Ok((id, effects))
+}
+
+/// The end of a day written `YYYY-MM-DD`, Beijing time.
+fn end_of_day(day: &str) -> Option<i64> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(day, &format).ok().map(end_of_day_ms)
 }
 
 /// The event kind and audit action of a command, by its past participle.

@@ -220,11 +220,11 @@ impl SignedDocument for MeetingMinutes {
     }
 
     fn manage_action(&self) -> Action<'_> {
-        Action::ManageMinutes(self.space.facts())
+        Action::ManageSignedDoc(self.space.facts())
     }
 
     fn sign_action(&self) -> Action<'_> {
-        Action::SignMinutes(self.space.facts())
+        Action::SignDoc(self.space.facts())
     }
 
     fn gate(&self) -> Gate {

@@ -41,6 +41,7 @@ pub mod audit;
 pub mod by;
 pub mod calendar;
 pub mod directory;
+pub mod dispute_decision;
 pub mod disputes;
 pub mod error;
 pub mod events;

@@ -232,6 +232,59 @@ pub enum Act {
     Archive(VersionInput),
 }
 
+crate::domain::command::commands! {
+    /// A command on a signed document in one body (`{"act": "freeze", "steps": […]}`), for a
+    /// workflow whose routes take its commands through one route (a dispute's decision): the
+    /// same commands as [`Act`], each with exactly its fields.
+    pub enum SignedAction tagged "act" {
+        /// 定稿, with the signing steps (by default the workflow's).
+        Freeze {
+            #[serde(default)]
+            steps: Option<Vec<Vec<String>>>,
+        },
+        /// 发起会签.
+        OpenSigning { version: i64 },
+        /// 签署: the statement handed out and the Ed25519 signature over its PAE.
+        Sign { version: i64, statement: String, signature: String },
+        /// 退回修改: why.
+        Reopen { version: i64, reason: Reason },
+        /// 归档.
+        Archive { version: i64 },
+    }
+}
+
+impl crate::domain::command::CommandShape for SignedAction {
+    fn missing(act: &str, field: &str) -> Option<String> {
+        Some(format!("{field} is required to {act}"))
+    }
+
+    fn misplaced(act: &str, field: &str) -> Option<String> {
+        Some(format!("{field} is not a field of {act}"))
+    }
+}
+
+impl From<SignedAction> for Act {
+    fn from(action: SignedAction) -> Act {
+        match action {
+            SignedAction::Freeze { steps } => Act::Freeze(FreezeInput { steps }),
+            SignedAction::OpenSigning { version } => Act::OpenSigning(VersionInput { version }),
+            SignedAction::Sign {
+                version,
+                statement,
+                signature,
+            } => Act::Sign(SignInput {
+                version,
+                statement,
+                signature,
+            }),
+            SignedAction::Reopen { version, reason } => {
+                Act::Reopen(ReopenInput { version, reason })
+            }
+            SignedAction::Archive { version } => Act::Archive(VersionInput { version }),
+        }
+    }
+}
+
 // ---- answers ----
 
 /// A signed document as a participant sees it: its state, what is signed, who signed in

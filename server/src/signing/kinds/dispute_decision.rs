@@ -20,6 +20,7 @@ use serde_json::{json, Map, Value};
 use yrs::{Doc, Out, ReadTxn};
 
 use crate::signing::kind::{self, SignedKind};
+pub use crate::signing::kinds::minutes::Issued;
 use crate::signing::projection::{
     self, array_of, escape, html_head, is_calendar_date, render_blocks, text_of, Fields, OrgRef,
     ProjectionError,
@@ -73,6 +74,12 @@ impl SignedKind for DisputeDecision {
             json!({"org_id": facts.bureau.org_id, "name": facts.bureau.name}),
         );
         members.insert("parties".into(), Value::Array(parties));
+        if let Some(document) = &facts.document {
+            members.insert(
+                "document".into(),
+                json!({"number": document.number, "dated": document.dated}),
+            );
+        }
         members
     }
 
@@ -92,7 +99,15 @@ impl SignedKind for DisputeDecision {
                 })
             })
             .collect::<Option<Vec<_>>>()?;
+        let document = match content.get("document") {
+            None => None,
+            Some(document) => Some(Issued {
+                number: text(document, "number")?,
+                dated: text(document, "dated")?,
+            }),
+        };
         Some(DisputeFacts {
+            document,
             dispute_id: text(dispute, "id")?,
             title: text(dispute, "title")?,
             bureau: OrgRef {
@@ -158,6 +173,8 @@ pub struct DisputeFacts {
     pub bureau: OrgRef,
     /// Every party to the dispute; the projection sorts them.
     pub parties: Vec<Party>,
+    /// The document number and date (`document` in the content), from the freeze.
+    pub document: Option<Issued>,
 }
 
 /// One party to the dispute.
@@ -215,10 +232,15 @@ pub fn render_html(content: &Value) -> String {
     let mut html = String::new();
 
     html_head(&mut html, &title, HTML_STYLE);
-    html.push_str("<header>\n<h1>协调意见书</h1>\n<dl class=\"dispute\">\n");
+    html.push_str("<header>\n<h1>协调意见书</h1>\n");
+    let document = &content["document"];
+    let number = text_of(document, "number");
+    if !number.is_empty() {
+        let _ = writeln!(html, "<p class=\"number\">{}</p>", escape(number));
+    }
+    html.push_str("<dl class=\"dispute\">\n");
     for (label, value) in [
         ("争议事项", text_of(dispute, "title")),
-        ("争议编号", text_of(dispute, "id")),
         ("协调机关", text_of(bureau, "name")),
     ] {
         let _ = writeln!(html, "<dt>{label}</dt><dd>{}</dd>", escape(value));
@@ -253,14 +275,28 @@ pub fn render_html(content: &Value) -> String {
         "<section class=\"decision\">\n<h2>决定</h2>\n<p>责任单位：<span class=\"org\">{}</span></p>\n<p>履行事项：<span class=\"duty\">{}</span></p>\n<p>完成时限：<span class=\"deadline\">{}</span></p>\n</section>",
         escape(party_name(content, responsible)),
         escape(text_of(decision, "duty")),
-        escape(text_of(decision, "deadline")),
+        escape(&chinese_date(text_of(decision, "deadline"))),
     );
+    let dated = text_of(document, "dated");
+    if !dated.is_empty() {
+        let _ = writeln!(
+            html,
+            "<p class=\"issued\">{}<br>{}</p>",
+            escape(text_of(bureau, "name")),
+            escape(&chinese_date(dated)),
+        );
+    }
 
     html.push_str(
         "<footer><p>本文件是协调意见书 content.json 的阅读版本，签署和核验以 content.json 为准。</p></footer>\n",
     );
     html.push_str("</body>\n</html>\n");
     html
+}
+
+/// `2026-04-30` as `2026年4月30日`, or the text as it is when it is not such a date.
+fn chinese_date(ymd: &str) -> String {
+    crate::signing::office::date(ymd).unwrap_or_else(|| ymd.to_owned())
 }
 
 /// The name of a party (or of the bureau), or the id when it is neither.
@@ -283,6 +319,7 @@ pub(crate) mod tests {
 
     pub(crate) fn facts() -> DisputeFacts {
         DisputeFacts {
+            document: None,
             dispute_id: "dispute-1".into(),
             title: "湖滨街道无证经营整治的管辖".into(),
             bureau: OrgRef {

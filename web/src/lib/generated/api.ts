@@ -269,6 +269,97 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/disputes/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 协调意见书: the decision's version, state, signing, and what the caller may do now (404
+         *     before the bureau accepted the dispute).
+         */
+        get: operations["disputes_decision"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{id}/decision/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Freezes, opens signing, signs, sends back or archives the decision: the bureau manages and
+         *     alone signs it; its signature decides the dispute and notifies every party.
+         */
+        post: operations["disputes_decision_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{id}/decision/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The statement the bureau's person signs now, and the exact bytes to sign. */
+        post: operations["disputes_decision_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{id}/decision/versions/{version}/bundle.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The archive bundle of an archived version: verifiable offline with `concord verify`. */
+        get: operations["disputes_decision_bundle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{id}/decision/versions/{version}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One stored file of a frozen version of the decision, exactly as frozen. */
+        get: operations["disputes_decision_artefact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/disputes/{id}/lead": {
         parameters: {
             query?: never;
@@ -2011,6 +2102,13 @@ export type components = {
             extension: components["schemas"]["ExtensionBody"];
             task: components["schemas"]["TaskBody"];
         };
+        /**
+         * @description A dispute's decision as a party or the bureau sees it: the signed document's view, with
+         *     the dispute it belongs to.
+         */
+        DecisionView: components["schemas"]["SignedView"] & {
+            dispute_id: string;
+        };
         /** @description One attempt to deliver an event to a webhook, as the delivery log stores and shows it. */
         Delivery: {
             id: string;
@@ -2139,7 +2237,17 @@ export type components = {
             interim_lead_org_id?: string | null;
             /** @description The bureau's decision document (协调意见书), once accepted. */
             decision_doc_id?: string | null;
+            /**
+             * @description What the signed decision named: the responsible body (one of the parties), its duty,
+             *     the day it is due (`YYYY-MM-DD`, Beijing), when it was decided.
+             */
             responsible_org_id?: string | null;
+            decision_duty?: string | null;
+            decision_deadline?: string | null;
+            /** Format: int64 */
+            decided_at?: number | null;
+            /** @description The task carrying the decision out, once handed over. */
+            task_id?: string | null;
             agreement?: string | null;
             government_decision?: string | null;
             /** @description Why it was escalated, refused, referred or withdrawn (the last of these). */
@@ -3067,6 +3175,39 @@ export type components = {
              * @description Where its envelope is in the signed log.
              */
             log_index: number;
+        };
+        /**
+         * @description A command on a signed document in one body (`{"act": "freeze", "steps": […]}`), for a
+         *     workflow whose routes take its commands through one route (a dispute's decision): the
+         *     same commands as [`Act`], each with exactly its fields.
+         */
+        SignedAction: {
+            steps?: string[][] | null;
+            /** @enum {string} */
+            act: "freeze";
+        } | {
+            /** Format: int64 */
+            version: number;
+            /** @enum {string} */
+            act: "open_signing";
+        } | {
+            /** Format: int64 */
+            version: number;
+            statement: string;
+            signature: string;
+            /** @enum {string} */
+            act: "sign";
+        } | {
+            /** Format: int64 */
+            version: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            act: "reopen";
+        } | {
+            /** Format: int64 */
+            version: number;
+            /** @enum {string} */
+            act: "archive";
         };
         /**
          * @description Where a version of a signed document is.
@@ -4239,6 +4380,245 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DisputeBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_decision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the decision */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_decision_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignedAction"];
+            };
+        };
+        responses: {
+            /** @description the decision after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_decision_statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatementInput"];
+            };
+        };
+        responses: {
+            /** @description what to sign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToSign"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_decision_bundle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+                /** @description an archived version */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": components["schemas"]["FileBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_decision_artefact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+                /** @description a frozen version */
+                version: number;
+                /** @description content.json, manifest.json, decision.html, decision.pdf, signature-page.html or signature-page.pdf */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's stored bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBody"];
                 };
             };
             /**

@@ -1,0 +1,312 @@
+//! A dispute's decision (协调意见书) as a signed document: the dispute's part of the one
+//! lifecycle of [`super::signing`] (freeze, open signing, sign, send back, archive, the
+//! bundle), as `work::minutes` is the meeting's.
+//!
+//! What is the decision's own lives here ([`DisputeDecisionDoc`]): the document is the
+//! dispute's decision document, made when the bureau accepted the dispute; the bureau (the
+//! space's convener from then on) manages and alone signs it, with its person and its seal;
+//! it may be frozen while the dispute is coordinating; its projection is given the dispute,
+//! the bureau and the parties; it is numbered by the bureau (`上司协〔2026〕1号`); and its
+//! completion, in the write of the signature, decides the dispute (naming the responsible
+//! body, its duty and the deadline) and sends the decision to every party as a notice to
+//! acknowledge (签收).
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use utoipa::ToSchema;
+
+use super::signing::{
+    self, Act, Artefact, Completed, Issue, SignedDocument, SignedView, StatementInput, ToSign,
+};
+use super::Error;
+use crate::auth::Caller;
+use crate::db::{Dispute, DisputeDecided, Effects, SignedVersion, Space, SubjectChange};
+use crate::domain::calendar::local_date;
+use crate::domain::dispute::{
+    decision_freeze_gate, DecisionWords, DECISION_RESPONSIBLE_NOT_A_PARTY, DECISION_SIGNATORIES,
+};
+use crate::domain::doc_number::DECISION_WORD;
+use crate::domain::phrases;
+use crate::domain::policy::Action;
+use crate::domain::signed::{Gate, Signatories};
+use crate::services::Services;
+use crate::signing::kinds::dispute_decision::{
+    self as kind, DisputeDecision, DisputeFacts, Issued, Party,
+};
+use crate::signing::projection::OrgRef;
+
+/// The decision of one dispute, as the lifecycle sees it.
+pub(crate) struct DisputeDecisionDoc {
+    space: Space,
+    dispute: Dispute,
+    doc_id: String,
+}
+
+impl DisputeDecisionDoc {
+    /// Loads the dispute, answering "not found" to anyone who may not see it, and "no decision
+    /// yet" (404) before the bureau accepted it.
+    pub(crate) async fn load(
+        services: &Services,
+        caller: &Caller,
+        dispute_id: &str,
+    ) -> Result<DisputeDecisionDoc, Error> {
+        let not_found = || Error::NotFound(phrases::NO_SUCH_DISPUTE.message());
+        let space = services.db.space(dispute_id).await?.ok_or_else(not_found)?;
+        let dispute = services
+            .db
+            .dispute(dispute_id)
+            .await?
+            .ok_or_else(not_found)?;
+        if caller
+            .allow(&services.db, Action::ReadSpace(space.facts()))
+            .await
+            .is_err()
+        {
+            return Err(not_found());
+        }
+        let doc_id = dispute
+            .decision_doc_id
+            .clone()
+            .ok_or_else(|| Error::NotFound(phrases::DISPUTE_NO_DECISION_YET.message()))?;
+        Ok(DisputeDecisionDoc {
+            space,
+            dispute,
+            doc_id,
+        })
+    }
+
+    fn answer(&self, decision: SignedView) -> DecisionView {
+        DecisionView {
+            dispute_id: self.space.id.clone(),
+            decision,
+        }
+    }
+}
+
+impl SignedDocument for DisputeDecisionDoc {
+    type Kind = DisputeDecision;
+    type Words = DecisionWords;
+    const NAME: &'static str = "decision";
+    const THE: &'static str = "the decision";
+    const SIGNATORIES: Signatories = DECISION_SIGNATORIES;
+
+    fn space(&self) -> &Space {
+        &self.space
+    }
+
+    fn doc_id(&self) -> &str {
+        &self.doc_id
+    }
+
+    fn title(&self) -> &str {
+        &self.dispute.title
+    }
+
+    fn manage_action(&self) -> Action<'_> {
+        Action::ManageSignedDoc(self.space.facts())
+    }
+
+    fn sign_action(&self) -> Action<'_> {
+        Action::SignDoc(self.space.facts())
+    }
+
+    fn gate(&self) -> Gate {
+        Gate {
+            freeze: decision_freeze_gate(self.dispute.state),
+        }
+    }
+
+    /// The bureau alone.
+    fn signatories(&self) -> BTreeSet<String> {
+        BTreeSet::from([self.dispute.bureau_org_id.clone()])
+    }
+
+    fn default_steps(&self) -> Vec<Vec<String>> {
+        vec![vec![self.dispute.bureau_org_id.clone()]]
+    }
+
+    fn facts(&self, issue: &Issue) -> DisputeFacts {
+        DisputeFacts {
+            document: issue.number.as_ref().map(|number| Issued {
+                number: number.text(),
+                dated: local_date(issue.at).map_or_else(String::new, |d| {
+                    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+                }),
+            }),
+            dispute_id: self.dispute.id.clone(),
+            title: self.dispute.title.clone(),
+            bureau: OrgRef {
+                org_id: self.dispute.bureau_org_id.clone(),
+                name: self.dispute.bureau_name.clone(),
+            },
+            parties: self
+                .dispute
+                .parties
+                .iter()
+                .map(|p| Party {
+                    org_id: p.org_id.clone(),
+                    org_name: p.org_name.clone(),
+                    role: if p.role == "raiser" {
+                        "raised"
+                    } else {
+                        "named"
+                    }
+                    .into(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Numbered by the bureau: `上司协〔2026〕1号`.
+    fn numbered_by(&self) -> Option<(&str, &'static str)> {
+        Some((&self.dispute.bureau_org_id, DECISION_WORD))
+    }
+
+    fn event_subject(&self) -> String {
+        format!("dispute:{}", self.space.id)
+    }
+
+    fn event_payload(&self) -> Map<String, Value> {
+        let mut payload = Map::new();
+        payload.insert("title".into(), json!(self.dispute.title));
+        payload.insert("dispute_id".into(), json!(self.space.id));
+        payload
+    }
+
+    fn target(&self, version: i64) -> String {
+        format!("decision:{}:{version}", self.space.id)
+    }
+
+    /// The dispute is decided (the responsible body, its duty, the deadline), and every party
+    /// receives the decision as a notice to acknowledge (签收). The responsible body must be a
+    /// party; otherwise the signature is refused and the bureau corrects the text.
+    async fn complete(
+        &self,
+        services: &Services,
+        caller: &Caller,
+        version: &SignedVersion,
+        content: &Value,
+        now: i64,
+        effects: &mut Effects,
+    ) -> Result<Completed, Error> {
+        let decided = kind::decision(content)
+            .filter(|d| self.dispute.party(&d.responsible_org_id).is_some())
+            .ok_or_else(|| Error::refused(DECISION_RESPONSIBLE_NOT_A_PARTY.message()))?;
+        let responsible = self
+            .dispute
+            .party(&decided.responsible_org_id)
+            .map_or_else(String::new, |p| p.org_name.clone());
+        let plan = super::notices::NoticePlan {
+            sender_org_id: self.dispute.bureau_org_id.clone(),
+            created_by: caller.actor.user_id.clone(),
+            acting: super::Acting::of(caller),
+            kind: crate::domain::notice::NoticeKind::Information,
+            title: format!("协调意见书已签发：{}", self.dispute.title)
+                .chars()
+                .take(super::MAX_TITLE_CHARS)
+                .collect(),
+            body: format!(
+                "《{}》执法争议的协调意见书{}已由{}签发：由{}负责，办理期限至{}。请阅看全文并签收。",
+                self.dispute.title,
+                if version.version > 1 {
+                    format!("（第 {} 版）", version.version)
+                } else {
+                    String::new()
+                },
+                self.dispute.bureau_name,
+                responsible,
+                decided.deadline,
+            ),
+            subject: Some(format!("dispute:{}", self.space.id)),
+            requires_ack: true,
+            requires_reply: false,
+            reply_due_at: None,
+            recipients: self.dispute.parties.iter().map(|p| p.org_id.clone()).collect(),
+        };
+        let (notice, notice_effects) = super::notices::plan_notice(services, now, plan)?;
+        effects.send_notice(notice);
+        effects.merge(notice_effects);
+        let mut detail = Map::new();
+        detail.insert(
+            "responsible_org_id".into(),
+            json!(decided.responsible_org_id),
+        );
+        detail.insert("deadline".into(), json!(decided.deadline));
+        Ok(Completed {
+            subject_change: Some(SubjectChange::DecideDispute(DisputeDecided {
+                responsible_org_id: decided.responsible_org_id,
+                duty: decided.duty,
+                deadline: decided.deadline,
+            })),
+            detail,
+        })
+    }
+}
+
+// ---- the operations, as the routes call them ----
+
+/// A dispute's decision as a party or the bureau sees it: the signed document's view, with
+/// the dispute it belongs to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionView {
+    pub dispute_id: String,
+    #[serde(flatten)]
+    pub decision: SignedView,
+}
+
+/// The decision: version, state, policy, who signed, what the caller may do.
+pub async fn show(
+    services: &Services,
+    caller: &Caller,
+    dispute_id: &str,
+) -> Result<DecisionView, Error> {
+    let decision = DisputeDecisionDoc::load(services, caller, dispute_id).await?;
+    Ok(decision.answer(signing::view(services, caller, &decision).await?))
+}
+
+/// Freezes, opens signing, signs, sends back or archives the decision.
+pub async fn act(
+    services: &Services,
+    caller: &Caller,
+    dispute_id: &str,
+    act: Act,
+) -> Result<DecisionView, Error> {
+    let decision = DisputeDecisionDoc::load(services, caller, dispute_id).await?;
+    Ok(decision.answer(signing::act(services, caller, &decision, act).await?))
+}
+
+/// The statement the bureau signs now, and the bytes to sign.
+pub async fn statement(
+    services: &Services,
+    caller: &Caller,
+    dispute_id: &str,
+    input: StatementInput,
+) -> Result<ToSign, Error> {
+    let decision = DisputeDecisionDoc::load(services, caller, dispute_id).await?;
+    signing::statement(services, caller, &decision, input).await
+}
+
+/// The archive bundle (.zip) of an archived version, with its file name.
+pub async fn bundle(
+    services: &Services,
+    caller: &Caller,
+    dispute_id: &str,
+    version: i64,
+) -> Result<signing::BundleFile, Error> {
+    let decision = DisputeDecisionDoc::load(services, caller, dispute_id).await?;
+    signing::bundle(services, &decision, version).await
+}
+
+/// One stored file of a version (`content.json`, `manifest.json`, `decision.html`, …).
+pub async fn artefact(
+    services: &Services,
+    caller: &Caller,
+    dispute_id: &str,
+    version: i64,
+    name: &str,
+) -> Result<Artefact, Error> {
+    let decision = DisputeDecisionDoc::load(services, caller, dispute_id).await?;
+    signing::artefact(services, &decision, version, name).await
+}
