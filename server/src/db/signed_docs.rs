@@ -682,7 +682,7 @@ impl Db {
                  left join users owner on owner.id = k.user_id
                  left join users revoker on revoker.id = k.revoked_by
                  where k.org_id = $1
-                 order by k.bound_at desc, k.key_id",
+                 order by k.bound_at desc, k.binding_leaf desc",
             )
             .bind(org_id)
             .fetch_all(&mut *conn)

@@ -432,6 +432,9 @@ catalogue! { ALL:
     KEY_ALREADY_REVOKED = "signing.key_already_revoked",
         "此签名密钥已被撤销，撤销不可恢复，无需再次撤销",
         "this key is already revoked; a revocation is final";
+    SEAL_CHANGED = "signing.seal_changed",
+        "本单位电子印章已更换（原印章已撤销），请重新生成待签内容后再签署",
+        "the organization's seal changed since the statement was made; ask for a new statement";
     NOT_ALL_SIGNED = "signed.not_all_signed",
         "此版本尚未由所有应签单位签署",
         "not every required organization has signed this version yet";
