@@ -17,8 +17,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use server::auth::session::{new_secret, secret_hash};
-use server::db::{now_unix_ms, AuditEvent, Db, NewApiToken, NewSession};
+use server::db::{
+    now_unix_ms, AuditEvent, Db, Effects, LeafKind, NewApiToken, NewLeaf, NewSession, NewSigningKey,
+};
 use server::domain::org::{Name, SpaceRole};
+use server::signing::keys::{PersonSigner, SealKey};
 use tokio_tungstenite::tungstenite;
 
 use crate::support::api::{message, open_db, Api, World, PASSWORD};
@@ -206,7 +209,9 @@ fn row(what: &'static str, expected: &'static str, probe: Probe) -> Row {
 /// `{court}`, `{ningbo}` (organization ids), `{market_user}` and `{operator_user}` (user
 /// ids), `{own_session}` (the id of the session the cell's caller uses), `{victim_session}` (a
 /// fresh session of someone else, the `ningbo-bureau` user), `{market_token}` and
-/// `{court_token}` (fresh tokens of those organizations), `{n}` (a number no other cell uses).
+/// `{court_token}` (fresh tokens of those organizations), `{market_key}` and `{court_key}`
+/// (fresh signing keys of `market` and `court`), `{market_seal}` (market's seal in force,
+/// bound if it has none), `{n}` (a number no other cell uses).
 ///
 /// A space the caller may not see answers 404, never 403, so its existence is not revealed.
 #[rustfmt::skip]
@@ -272,6 +277,13 @@ fn table() -> Vec<Row> {
         row("DELETE /api/orgs/{market}/tokens/{market's}", "403   403   403   403   403   403   403   403   204   403   401", delete("/api/orgs/{market}/tokens/{market_token}")),
         // Another body's token, named through one's own body's path: not found.
         row("DELETE /api/orgs/{market}/tokens/{court's}",  "403   403   403   403   403   403   403   403   404   403   401", delete("/api/orgs/{market}/tokens/{court_token}")),
+        // ---- an organization's signing keys: its admin and operators; its seal, operators only ----
+        row("GET /api/orgs/{market}/keys",                 "200   403   403   403   403   403   403   403   200   403   401", get("/api/orgs/{market}/keys")),
+        row("GET /api/orgs/{court}/keys",                  "200   403   403   403   403   403   403   403   403   403   401", get("/api/orgs/{court}/keys")),
+        row("POST /api/orgs/{market}/keys/{market's}/revoke", "200   403   403   403   403   403   403   403   200   403   401", post("/api/orgs/{market}/keys/{market_key}/revoke", json!({ "reason": "矩阵撤销{n}" }))),
+        // Another body's key, named through one's own body's path: not found.
+        row("POST /api/orgs/{market}/keys/{court's}/revoke", "404   403   403   403   403   403   403   403   404   403   401", post("/api/orgs/{market}/keys/{court_key}/revoke", json!({ "reason": "矩阵撤销{n}" }))),
+        row("POST /api/orgs/{market}/keys/{seal}/revoke",  "200   403   403   403   403   403   403   403   403   403   401", post("/api/orgs/{market}/keys/{market_seal}/revoke", json!({ "reason": "矩阵撤销{n}" }))),
         // ---- spaces ----
         row("GET /api/spaces",                             "200-  200+  200+  200-  200+  200+  200+  200-  200+  200+  401", Probe::Rest { method: Method::GET, path: "/api/spaces", body: None, read: Read::ListsSpace }),
         row("POST /api/spaces",                            "403   201   201   201   201   201   201   201   201   403   401", post("/api/spaces", json!({ "kind": "meeting", "title": "矩阵会商{n}" }))),
@@ -450,6 +462,57 @@ impl Matrix {
         token.id
     }
 
+    /// A new signing key of `username`, enrolled through the API as they would, by id.
+    async fn mint_key(&self, username: &str) -> String {
+        let (secret, _) = self.mint_session(username).await;
+        let api = Api::new(&self.server);
+        let url: reqwest::Url = api.base.parse().unwrap();
+        api.jar
+            .add_cookie_str(&format!("concord_session={secret}; Path=/"), &url);
+        let key = PersonSigner::generate();
+        let (status, body) = api
+            .post(
+                "/api/keys",
+                json!({ "public_key_pem": key.public().spki_pem() }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "minting a key: {body}");
+        key.public().key_id()
+    }
+
+    /// The seal in force of the organization `code`, bound straight into the database when
+    /// it has none (the matrix never signs with it: only revoking it matters here).
+    async fn seal_in_force(&self, code: &str) -> String {
+        let org_id = self.world.org(code);
+        if let Some(seal) = self.db.seal_key(org_id).await.expect("reading the seal") {
+            return seal.key_id;
+        }
+        let public = SealKey::generate().public();
+        let key_id = public.key_id();
+        let bytes = format!("matrix seal {key_id}").into_bytes();
+        let binding = NewLeaf {
+            kind: LeafKind::KeyBinding,
+            subject: format!("key:{key_id}"),
+            leaf_hash: server::signing::merkle::leaf_hash(&bytes),
+            bytes,
+        };
+        let key = NewSigningKey {
+            key_id,
+            purpose: "seal",
+            algorithm: "sm2",
+            org_id: org_id.to_owned(),
+            user_id: None,
+            spki: public.spki_der(),
+            sealed_private: Some(b"never opened by the matrix".to_vec()),
+            bound_at: now_unix_ms(),
+        };
+        self.db
+            .bind_key(&key, &binding, &Effects::default())
+            .await
+            .expect("binding a seal")
+            .key_id
+    }
+
     /// A client for `role`, with fresh credentials, and the id of its session if it has one.
     async fn caller(&self, role: Role) -> (Api, Option<String>) {
         match role {
@@ -502,6 +565,15 @@ impl Matrix {
                 cell.market_token = Some(self.mint_token("market").await);
             }
             text = text.replace("{market_token}", cell.market_token.as_deref().unwrap());
+        }
+        if text.contains("{market_key}") {
+            text = text.replace("{market_key}", &self.mint_key("market").await);
+        }
+        if text.contains("{court_key}") {
+            text = text.replace("{court_key}", &self.mint_key("court").await);
+        }
+        if text.contains("{market_seal}") {
+            text = text.replace("{market_seal}", &self.seal_in_force("market").await);
         }
         if text.contains("{court_token}") {
             if cell.court_token.is_none() {

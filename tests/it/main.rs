@@ -28,6 +28,7 @@ mod office_form;
 mod oidc;
 mod openapi;
 mod ops;
+mod org_keys;
 mod path_ids;
 mod pdf;
 mod pending;

@@ -20,6 +20,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/users/{id}"),
     ("GET", "/api/orgs/{id}"),
     ("GET", "/api/orgs/{id}/users"),
+    ("GET", "/api/orgs/{id}/keys"),
+    ("POST", "/api/orgs/{id}/keys/{id}/revoke"),
     ("GET", "/api/webhooks/{id}/deliveries"),
     ("DELETE", "/api/auth/sessions/{id}"),
 ];

@@ -445,6 +445,8 @@ async fn the_administration_pages_do_their_work_for_an_operator_and_keep_a_membe
         "admin-desk.png",
         "admin-orgs.png",
         "admin-people.png",
+        "admin-keys-confirm.png",
+        "admin-keys.png",
         "admin-import-preview.png",
         "admin-calendar.png",
         "admin-sign-in-off.png",

@@ -9,12 +9,15 @@
 // - 李华 (`market`, her body's administrator) sees 管理, the pages of her body, and 无权访问 on an
 //   operator's page;
 // - the operator signs in and lands on the desk (/admin); adds a body (单位) in 上城区, adds a
-//   person to it, previews a people CSV (nothing stored, checked through the API), imports it,
+//   person to it, revokes the signing key she enrolled (签名密钥 on the body's page, after a
+//   confirmation naming her), previews a people CSV (nothing stored, checked through the API), imports it,
 //   sees a bad CSV refused naming its line; loads a year of the working-day calendar; turns
 //   local sign-in off and on again; reads the audit trail and runs the chain check.
 // Leaves screenshots admin-<page>.png in $E2E_ARTIFACTS.
 import {
   apiGet,
+  apiPost,
+  attrIs,
   byTestId,
   clickAndConfirm,
   confirmIfAsked,
@@ -131,6 +134,40 @@ await run('admin.e2e', async (browser) => {
     await byTestId(page, 'person-save').click()
     await visible(byTestId(page, 'person-row').filter({ hasText: '陈晓' }), 'the new person in the list')
     await shot(page, 'admin-people.png')
+  })
+
+  await step("the operator revokes the new person's signing key on the body's page, after a confirmation naming her", async () => {
+    // 陈晓 enrolls a key as her browser would at her first signature (through the API here).
+    const person = await newBody(browser, 'person')
+    track(person)
+    await signIn(person, PERSON, '陈晓')
+    const { generateKeyPairSync } = await import('node:crypto')
+    const { publicKey } = generateKeyPairSync('ed25519')
+    const key = await apiPost(person, '/api/keys', { public_key_pem: publicKey.export({ type: 'spki', format: 'pem' }) })
+    const { page } = op
+    await page.goto(`${env.url}/admin/orgs/${orgId}`)
+    const row = byTestId(page, 'org-key-row').filter({ hasText: '陈晓' })
+    await visible(row, 'her key in 签名密钥, by her name')
+    if ((await row.getAttribute('data-key-id')) !== key.key_id) throw new Error('the row is not her key')
+    if ((await row.getAttribute('data-status')) !== 'active') throw new Error('her key is not listed in force')
+    await row.locator('[data-testid="org-key-revoke"]').click()
+    const warning = await visible(byTestId(page, 'org-key-revoke-warning'), 'the confirmation')
+    const said = await warning.innerText()
+    if (!said.includes('陈晓') || !said.includes('此前用它作出的签名仍然有效')) throw new Error(`the confirmation says "${said}"`)
+    // No reason, no revocation.
+    await byTestId(page, 'org-key-revoke-confirm').click()
+    await visible(page.getByText('请填写撤销原因'), 'the reason is asked for')
+    await field(page, 'org-key-revoke-reason').fill('人员调离')
+    await shot(page, 'admin-keys-confirm.png')
+    await byTestId(page, 'org-key-revoke-confirm').click()
+    await attrIs(row, 'data-status', 'revoked', 'her key is listed revoked')
+    const line = await visible(row.locator('[data-testid="org-key-revoked"]'), 'who revoked it, when and why')
+    const text = await line.innerText()
+    if (!text.includes('系统管理员') || !text.includes('人员调离')) throw new Error(`the revoked line says "${text}"`)
+    // Her own list says so too.
+    const own = await apiGet(person, '/api/keys')
+    if (!own.keys.find((k) => k.key_id === key.key_id)?.revoked_at) throw new Error(`her own list: ${JSON.stringify(own)}`)
+    await shot(page, 'admin-keys.png')
   })
 
   await step('a people CSV: a dry run shows what would be added and stores nothing, then it is imported', async () => {

@@ -105,7 +105,7 @@ pub use notices::{NewNotice, Notice, Receipt, ReceiptChange};
 pub use sessions::HeldCredential;
 pub use signed_docs::{
     Completion, LeafKind, LogIdentity, LogLeaf, NewLeaf, NewSignedVersion, NewSigningKey,
-    SignaturePageBytes, SignedSignature, SignedVersion, SigningKeyRow, SubjectChange,
+    OrgKeyRow, SignaturePageBytes, SignedSignature, SignedVersion, SigningKeyRow, SubjectChange,
 };
 pub use sqlite_log::SqliteSync;
 pub use tasks::{

@@ -109,6 +109,26 @@ pub struct SigningKeyRow {
     pub revoked_at: Option<i64>,
     pub revocation_leaf: Option<i64>,
     pub revoke_reason: Option<String>,
+    /// Who revoked it: its owner, an admin of its organization, or an operator.
+    pub revoked_by: Option<String>,
+}
+
+/// A key bound to an organization with the names an admin reads beside it: its owner's (none
+/// for the seal) and its revoker's, as they are now.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrgKeyRow {
+    pub key_id: String,
+    /// `person` or `seal`.
+    pub purpose: String,
+    pub algorithm: String,
+    pub user_id: Option<String>,
+    pub username: Option<String>,
+    pub display_name: Option<String>,
+    pub bound_at: i64,
+    pub revoked_at: Option<i64>,
+    pub revoke_reason: Option<String>,
+    pub revoked_by: Option<String>,
+    pub revoked_by_name: Option<String>,
 }
 
 /// A key to bind, with its logged binding statement.
@@ -233,7 +253,7 @@ const SIGNATURE_COLUMNS: &str = "doc_id, version, kind, subject_id, step, org_id
      signer_user_id, person_key_id, seal_key_id, envelope, payload_sha256, leaf, signed_at";
 
 const KEY_COLUMNS: &str = "key_id, purpose, algorithm, org_id, user_id, spki, sealed_private, \
-     binding_leaf, bound_at, revoked_at, revocation_leaf, revoke_reason";
+     binding_leaf, bound_at, revoked_at, revocation_leaf, revoke_reason, revoked_by";
 
 /// A version row as stored, before its state is parsed.
 #[derive(sqlx::FromRow)]
@@ -584,12 +604,14 @@ impl Db {
         })
     }
 
-    /// Revokes a key from now on: logs the revocation statement and marks the key.
+    /// Revokes a key from now on: logs the revocation statement and marks the key, with who
+    /// revoked it (`revoked_by`, a user id).
     pub async fn revoke_key(
         &self,
         key_id: &str,
         revocation: &NewLeaf,
         reason: &str,
+        revoked_by: &str,
         now: i64,
         effects: &Effects,
     ) -> Result<(), DbError> {
@@ -604,19 +626,21 @@ impl Db {
             .await?;
             match revoked {
                 None => return Err(not_found(&crate::domain::phrases::NO_SUCH_KEY)),
-                Some((Some(_),)) => return Err(rule("this key is already revoked")),
+                Some((Some(_),)) => return Err(rule(&crate::domain::phrases::KEY_ALREADY_REVOKED)),
                 Some((None,)) => {}
             }
             let leaf = conn
                 .append_leaves(std::slice::from_ref(revocation), now)
                 .await?[0];
             sqlx::query(
-                "update signing_keys set revoked_at = $1, revocation_leaf = $2, revoke_reason = $3
-                 where key_id = $4",
+                "update signing_keys set revoked_at = $1, revocation_leaf = $2, revoke_reason = $3,
+                     revoked_by = $4
+                 where key_id = $5",
             )
             .bind(now)
             .bind(leaf)
             .bind(reason)
+            .bind(revoked_by)
             .bind(key_id)
             .execute(&mut *conn)
             .await?;
@@ -644,6 +668,27 @@ impl Db {
                 "select {KEY_COLUMNS} from signing_keys where user_id = $1 order by bound_at desc"
             ))
             .bind(user_id)
+            .fetch_all(&mut *conn)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// Every key bound to an organization, its people's and its seals, revoked ones
+    /// included, newest first, with its owner's and its revoker's names.
+    pub async fn org_keys(&self, org_id: &str) -> Result<Vec<OrgKeyRow>, DbError> {
+        let rows = on_reader!(self, |conn| {
+            sqlx::query_as(
+                "select k.key_id, k.purpose, k.algorithm, k.user_id, owner.username,
+                     owner.display_name, k.bound_at, k.revoked_at, k.revoke_reason, k.revoked_by,
+                     revoker.display_name as revoked_by_name
+                 from signing_keys k
+                 left join users owner on owner.id = k.user_id
+                 left join users revoker on revoker.id = k.revoked_by
+                 where k.org_id = $1
+                 order by k.bound_at desc, k.binding_leaf desc",
+            )
+            .bind(org_id)
             .fetch_all(&mut *conn)
             .await?
         });

@@ -281,6 +281,9 @@ catalogue! { ALL:
     NO_SUCH_OWN_KEY = "not_found.own_key",
         "您没有这个签名密钥",
         "no key of yours with this id";
+    NO_SUCH_ORG_KEY = "not_found.org_key",
+        "本单位没有这个签名密钥",
+        "this organization has no signing key with this id";
     NO_SUCH_SIGNED_DOCUMENT = "not_found.signed_document",
         "要签署的文件不存在",
         "the document to sign does not exist";
@@ -397,6 +400,12 @@ catalogue! { ALL:
     MANAGE_OWN_KEYS = "policy.manage_own_keys",
         "签名密钥属于代表某一单位的工作人员",
         "signing keys belong to people acting for an organization";
+    MANAGE_ORG_KEYS = "policy.manage_org_keys",
+        "只有本单位管理员或系统管理员才能查看和撤销本单位的签名密钥",
+        "only an administrator of this organization or an operator may list and revoke its signing keys";
+    REVOKE_SEAL = "policy.revoke_seal",
+        "只有系统管理员才能撤销单位电子印章：印章私钥由服务器保管，如怀疑泄露，请联系系统管理员",
+        "only an operator may revoke an organization's seal: its private half is kept by the server; if you suspect it is exposed, ask an operator";
     TOKEN_LACKS_ORGS_READ = "policy.token_lacks_orgs_read",
         "此 API 令牌缺少 orgs:read 权限",
         "this API token lacks the orgs:read permission";
@@ -450,6 +459,12 @@ catalogue! { ALL:
     NOT_A_RECEIVER = "notice.not_a_receiver",
         "该单位不是此通知的收文单位",
         "this organization did not receive this notice";
+    KEY_ALREADY_REVOKED = "signing.key_already_revoked",
+        "此签名密钥已被撤销，撤销不可恢复，无需再次撤销",
+        "this key is already revoked; a revocation is final";
+    SEAL_CHANGED = "signing.seal_changed",
+        "本单位电子印章已更换（原印章已撤销），请重新生成待签内容后再签署",
+        "the organization's seal changed since the statement was made; ask for a new statement";
     NOT_ALL_SIGNED = "signed.not_all_signed",
         "此版本尚未由所有应签单位签署",
         "not every required organization has signed this version yet";

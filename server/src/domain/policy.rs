@@ -367,6 +367,25 @@ pub enum Action<'a> {
     /// Enroll or revoke one's own signing key. A signed-in person acting for an organization;
     /// never a token.
     ManageOwnKeys,
+    /// List the signing keys bound to an organization (its people's and its seal) and revoke
+    /// its people's keys: someone left, a laptop was lost. An admin of that organization, or
+    /// an operator; never a token.
+    ///
+    /// Unlike [`Action::ManageTokens`] and [`Action::ManageWebhooks`], an operator may: a
+    /// revocation only takes a power away (signatures made before stay valid, the key signs
+    /// nothing more) and reaches no space, document, task or notification; the list shows
+    /// public halves and names only. And the one who must act is often the body's only admin,
+    /// the person who left. Never a token: a token acts for no one by name, and could
+    /// otherwise silence the signatures of the people of its body. Revoking the body's seal
+    /// is [`Action::RevokeSeal`].
+    ManageOrgKeys { org_id: &'a str },
+    /// Revoke an organization's SM2 seal (电子印章); a new one is made, and its binding
+    /// logged, at the body's next signature. Operator only: the seal's private half is kept
+    /// by this server under the deployment's master key, so only the people who keep the
+    /// server can know it is exposed (a leaked backup, a rotated master key). A body admin who
+    /// revoked it would gain nothing against misuse and would break the statements in flight
+    /// of every signatory of the body. Never a token.
+    RevokeSeal { org_id: &'a str },
 }
 
 impl Action<'_> {
@@ -390,6 +409,8 @@ impl Action<'_> {
             Action::AcknowledgeNotice(_)
             | Action::SignDoc(_)
             | Action::ManageOwnKeys
+            | Action::ManageOrgKeys { .. }
+            | Action::RevokeSeal { .. }
             | Action::ManageWebhooks { .. }
             | Action::ManageMailbox { .. }
             | Action::ManageCalendar
@@ -470,6 +491,8 @@ const MANAGE_MINUTES: &Phrase = &phrases::MANAGE_MINUTES;
 const SIGNING_NEEDS_PERSON: &Phrase = &phrases::SIGNING_NEEDS_PERSON;
 const SIGN_MINUTES: &Phrase = &phrases::SIGN_MINUTES;
 const MANAGE_OWN_KEYS: &Phrase = &phrases::MANAGE_OWN_KEYS;
+const MANAGE_ORG_KEYS: &Phrase = &phrases::MANAGE_ORG_KEYS;
+const REVOKE_SEAL: &Phrase = &phrases::REVOKE_SEAL;
 
 /// Decides whether `actor` may do `action`, and if not, which rule says no.
 ///
@@ -606,6 +629,10 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
             SIGN_MINUTES,
         ),
         Action::ManageOwnKeys => allowed(actor.org.is_some(), MANAGE_OWN_KEYS),
+        Action::ManageOrgKeys { org_id } => {
+            allowed(operator || is_admin_of(actor, org_id), MANAGE_ORG_KEYS)
+        }
+        Action::RevokeSeal { .. } => allowed(operator, REVOKE_SEAL),
     }
 }
 
@@ -934,6 +961,8 @@ mod tests {
             ("manage the county space's members",    Action::ManageSpaceMembers(space),             "- - - - - Y - - - - - -"),
             ("add a document to the county space",   Action::CreateSpaceDoc(space),                 "- - - - Y Y - - Y Y - -"),
             ("manage own sessions",                  Action::ManageOwnSessions,                     "Y Y Y Y Y Y Y Y Y - - -"),
+            ("manage the member org's keys",         Action::ManageOrgKeys { org_id: MEMBER },      "Y - - - - - - - Y - - -"),
+            ("revoke the member org's seal",         Action::RevokeSeal { org_id: MEMBER },         "Y - - - - - - - - - - -"),
         ];
         for (row, action, expected) in table {
             assert_row(
@@ -1153,6 +1182,8 @@ mod tests {
             Action::ManageWebhooks { org_id: MEMBER },
             Action::ManageMailbox { org_id: MEMBER },
             Action::ManageCalendar,
+            Action::ManageOrgKeys { org_id: MEMBER },
+            Action::RevokeSeal { org_id: MEMBER },
         ] {
             let denied = decide(&actor, &action).unwrap_err();
             assert_eq!(denied.rule, TOKEN_NOT_COVERED, "{action:?}");

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use super::Error;
 use super::{audit, own_org};
 use crate::auth::Caller;
-use crate::db::{DbError, Effects, LeafKind, NewLeaf, NewSigningKey, SigningKeyRow};
+use crate::db::{DbError, Effects, LeafKind, NewLeaf, NewSigningKey, OrgKeyRow, SigningKeyRow};
 use crate::domain::policy::Action;
 use crate::domain::text::Note;
 use crate::services::Services;
@@ -182,7 +182,6 @@ pub async fn revoke(
     input: RevokeInput,
 ) -> Result<KeyView, Error> {
     caller.allow(&services.db, Action::ManageOwnKeys).await?;
-    let reason = input.reason.into_string();
     let not_found = || Error::NotFound(crate::domain::phrases::NO_SUCH_OWN_KEY.message());
     let key = services
         .db
@@ -192,6 +191,140 @@ pub async fn revoke(
     if key.user_id.as_deref() != Some(caller.actor.user_id.as_str()) {
         return Err(not_found());
     }
+    let row = revoke_key(services, caller, &key, input.reason).await?;
+    Ok(key_view(&row))
+}
+
+/// A key bound to an organization, as its admins and operators see it: whose it is by name,
+/// whether it is in force, and if not since when, by whom and why. Never a private part.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgKeyView {
+    /// The first 16 bytes of SHA-256 of the key's SPKI DER, hex: what the signed log and a
+    /// bundle name it by. Pages show it shortened, as a fingerprint beside the person's name.
+    pub key_id: String,
+    /// `person` (a person's Ed25519 key) or `seal` (the organization's SM2 seal, 电子印章).
+    pub purpose: String,
+    pub algorithm: String,
+    /// Whose key it is; none for the seal.
+    pub user_id: Option<String>,
+    pub username: Option<String>,
+    /// The owner's name as it is now; none for the seal.
+    pub display_name: Option<String>,
+    /// When it was bound (created), Unix milliseconds.
+    pub bound_at: i64,
+    /// `active` (it signs) or `revoked` (it signs nothing more; what it signed before stays
+    /// valid).
+    pub status: String,
+    pub revoked_at: Option<i64>,
+    /// Who revoked it: the owner, an admin of the organization, or an operator.
+    pub revoked_by: Option<String>,
+    /// Their name as it is now.
+    pub revoked_by_name: Option<String>,
+    pub revoke_reason: Option<String>,
+}
+
+impl From<OrgKeyRow> for OrgKeyView {
+    fn from(row: OrgKeyRow) -> OrgKeyView {
+        OrgKeyView {
+            status: if row.revoked_at.is_some() {
+                "revoked"
+            } else {
+                "active"
+            }
+            .to_owned(),
+            key_id: row.key_id,
+            purpose: row.purpose,
+            algorithm: row.algorithm,
+            user_id: row.user_id,
+            username: row.username,
+            display_name: row.display_name,
+            bound_at: row.bound_at,
+            revoked_at: row.revoked_at,
+            revoked_by: row.revoked_by,
+            revoked_by_name: row.revoked_by_name,
+            revoke_reason: row.revoke_reason,
+        }
+    }
+}
+
+/// Every signing key bound to an organization, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgKeyList {
+    pub keys: Vec<OrgKeyView>,
+}
+
+/// The signing keys of an organization: its people's and its seals, revoked ones included,
+/// newest first (its admins, operators).
+pub async fn of_org(
+    services: &Services,
+    caller: &Caller,
+    org_id: &str,
+) -> Result<OrgKeyList, Error> {
+    caller
+        .allow(&services.db, Action::ManageOrgKeys { org_id })
+        .await?;
+    if services.db.org(org_id).await?.is_none() {
+        return Err(Error::NotFound(
+            crate::domain::phrases::NO_SUCH_ORG.message(),
+        ));
+    }
+    let rows = services.db.org_keys(org_id).await?;
+    Ok(OrgKeyList {
+        keys: rows.into_iter().map(OrgKeyView::from).collect(),
+    })
+}
+
+/// Revokes a key of an organization from now on (its admins and operators): a person's key
+/// when they left or lost their device; the seal (operators only), after which the body's
+/// next signature makes and binds a new one. Signatures made before stay valid. A key of
+/// another organization is answered exactly like an unknown one.
+pub async fn revoke_of_org(
+    services: &Services,
+    caller: &Caller,
+    org_id: &str,
+    key_id: &str,
+    input: RevokeInput,
+) -> Result<OrgKeyView, Error> {
+    caller
+        .allow(&services.db, Action::ManageOrgKeys { org_id })
+        .await?;
+    let not_found = || Error::NotFound(crate::domain::phrases::NO_SUCH_ORG_KEY.message());
+    let key = services
+        .db
+        .signing_key(key_id)
+        .await?
+        .filter(|key| key.org_id == org_id)
+        .ok_or_else(not_found)?;
+    if key.purpose == "seal" {
+        caller
+            .allow(&services.db, Action::RevokeSeal { org_id })
+            .await?;
+    }
+    revoke_key(services, caller, &key, input.reason).await?;
+    services
+        .db
+        .org_keys(org_id)
+        .await?
+        .into_iter()
+        .find(|row| row.key_id == key_id)
+        .map(OrgKeyView::from)
+        .ok_or_else(not_found)
+}
+
+/// Revokes `key` from now on, whoever may: its logged revocation statement, the row marked
+/// with who revoked it, and the audit row, in one write. A key revoked already is refused
+/// (409) and nothing is logged.
+async fn revoke_key(
+    services: &Services,
+    caller: &Caller,
+    key: &SigningKeyRow,
+    reason: Note,
+) -> Result<SigningKeyRow, Error> {
+    if key.revoked_at.is_some() {
+        return Err(Error::refused(&crate::domain::phrases::KEY_ALREADY_REVOKED));
+    }
+    let key_id = key.key_id.as_str();
+    let reason = reason.into_string();
     let now = services.clock.now_ms();
     let record = KeyRevocation {
         r#type: KEY_REVOCATION_TYPE.into(),
@@ -205,7 +338,13 @@ pub async fn revoke(
             now,
             "signing_key_revoked",
             format!("key:{key_id}"),
-            json!({ "key_id": key_id, "reason": reason }),
+            json!({
+                "key_id": key_id,
+                "reason": reason,
+                "purpose": key.purpose,
+                "org_id": key.org_id,
+                "user_id": key.user_id,
+            }),
         )],
         ..Effects::default()
     };
@@ -215,17 +354,17 @@ pub async fn revoke(
             key_id,
             &leaf(LeafKind::KeyRevocation, key_id, record.to_bytes()),
             &reason,
+            &caller.actor.user_id,
             now,
             &effects,
         )
         .await?;
     services.wake();
-    let row = services
-        .db
-        .signing_key(key_id)
-        .await?
-        .ok_or_else(not_found)?;
-    Ok(key_view(&row))
+    services.db.signing_key(key_id).await?.ok_or_else(|| {
+        Error::Internal(anyhow::anyhow!(
+            "key {key_id} vanished after its revocation"
+        ))
+    })
 }
 
 /// The caller's key `key_id`, if it is bound to them and their organization and not revoked.

@@ -1316,9 +1316,7 @@ async fn seal(
     let person = person_key_for(services, caller, person_key_id, now).await?;
     let (seal_key, seal_row) = seal_for(services, &statement.org_id, now).await?;
     if seal_row.key_id != *seal_key_id {
-        return Err(Error::refused(
-            "the organization's seal changed since the statement was made; ask for a new statement",
-        ));
+        return Err(Error::refused(&crate::domain::phrases::SEAL_CHANGED));
     }
     let pae = dsse::pae(kind.payload_type(), bytes);
     let verifying = PersonKey::from_spki_der(&person.spki)

@@ -12,7 +12,7 @@ export default {
       role: { operator: '系统管理员', body: '本单位管理员' },
       pages: {
         orgs: { title: '单位', hint: '按行政区划查看、新增和修改单位，进入单位管理人员。' },
-        people: { title: '本单位人员', hint: '新增人员、修改姓名和角色、停用账号。' },
+        people: { title: '本单位人员', hint: '新增人员、修改姓名和角色、停用账号，撤销签名密钥。' },
         regions: { title: '行政区划', hint: '查看、新增和修改行政区划。' },
         import: { title: '批量导入', hint: '上传 CSV 文件，先预览将新增和修改的内容，确认后导入；以后增补人员也用此处。' },
         calendar: { title: '工作日历', hint: '查看某年的法定节假日和调休上班日，导入年度日历。' },
@@ -120,7 +120,7 @@ export default {
       role: { operator: 'Operator', body: 'Body administrator' },
       pages: {
         orgs: { title: 'Bodies', hint: 'See, add and change bodies by region; open a body to manage its people.' },
-        people: { title: 'People of my body', hint: 'Add people, change names and roles, disable accounts.' },
+        people: { title: 'People of my body', hint: 'Add people, change names and roles, disable accounts, revoke signing keys.' },
         regions: { title: 'Regions', hint: 'See, add and change administrative regions.' },
         import: { title: 'Import', hint: 'Upload CSV files, preview what would be added and changed, then import; also how to add people later.' },
         calendar: { title: 'Working-day calendar', hint: 'A year\'s public holidays and worked weekend days; load a year.' },

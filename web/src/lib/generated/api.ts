@@ -1145,6 +1145,47 @@ export type paths = {
         patch: operations["orgs_update"];
         trace?: never;
     };
+    "/api/orgs/{id}/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every signing key bound to an organization (its people's and its seal), revoked ones
+         *     included, newest first: for its admins and operators.
+         */
+        get: operations["keys_of_org"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{id}/keys/{key_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revokes a key of the organization from now on: a person's (its admins, operators) or its
+         *     seal (operators; a new one is made at the next signature). Signatures made before stay
+         *     valid.
+         */
+        post: operations["keys_revoke_of_org"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orgs/{id}/mailbox": {
         parameters: {
             query?: never;
@@ -2878,6 +2919,46 @@ export type components = {
              *     refused with the rule; empty for a receiving body, which gives none.
              */
             commands: components["schemas"]["CommandOffer"][];
+        };
+        /** @description Every signing key bound to an organization, newest first. */
+        OrgKeyList: {
+            keys: components["schemas"]["OrgKeyView"][];
+        };
+        /**
+         * @description A key bound to an organization, as its admins and operators see it: whose it is by name,
+         *     whether it is in force, and if not since when, by whom and why. Never a private part.
+         */
+        OrgKeyView: {
+            /**
+             * @description The first 16 bytes of SHA-256 of the key's SPKI DER, hex: what the signed log and a
+             *     bundle name it by. Pages show it shortened, as a fingerprint beside the person's name.
+             */
+            key_id: string;
+            /** @description `person` (a person's Ed25519 key) or `seal` (the organization's SM2 seal, 电子印章). */
+            purpose: string;
+            algorithm: string;
+            /** @description Whose key it is; none for the seal. */
+            user_id?: string | null;
+            username?: string | null;
+            /** @description The owner's name as it is now; none for the seal. */
+            display_name?: string | null;
+            /**
+             * Format: int64
+             * @description When it was bound (created), Unix milliseconds.
+             */
+            bound_at: number;
+            /**
+             * @description `active` (it signs) or `revoked` (it signs nothing more; what it signed before stays
+             *     valid).
+             */
+            status: string;
+            /** Format: int64 */
+            revoked_at?: number | null;
+            /** @description Who revoked it: the owner, an admin of the organization, or an operator. */
+            revoked_by?: string | null;
+            /** @description Their name as it is now. */
+            revoked_by_name?: string | null;
+            revoke_reason?: string | null;
         };
         /**
          * @description What kind of body an organization is (DOMAIN.md, "Who uses it").
@@ -6902,6 +6983,102 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrgView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    keys_of_org: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the organization's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the organization's keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgKeyList"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    keys_revoke_of_org: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the organization's id */
+                id: string;
+                /** @description one of the organization's keys */
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeInput"];
+            };
+        };
+        responses: {
+            /** @description the key is revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgKeyView"];
                 };
             };
             /**
