@@ -3,7 +3,7 @@
 -- so the key's owner is no longer the only one who can have done it. Null for a key in force.
 -- Before this migration only a person could revoke, and only their own key, so every key
 -- revoked until now was revoked by its owner. The same change is in
--- migrations/postgres/0011_key_revoker.sql.
+-- migrations/sqlite/0012_key_revoker.sql.
 
 alter table signing_keys add column revoked_by text references users (id);
 
