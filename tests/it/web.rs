@@ -2,9 +2,9 @@
 //! verify endpoint its archive page uses, and end-to-end runs in real headless Chromium
 //! (Debian's package, driven by playwright-core) against a real `concord serve`.
 //!
-//! The browser scenarios live in `web/e2e/*.e2e.mjs` (a whole meeting; the zh-CN walk; the
-//! live room's presence, connection indicator and confirmations; one's account and a body's
-//! administration; phone and tablet widths);
+//! The browser scenarios live in `web/e2e/*.e2e.mjs` (a whole meeting; a jurisdiction dispute
+//! from raising to acceptance; the zh-CN walk; the live room's presence, connection indicator
+//! and confirmations; one's account and a body's administration; phone and tablet widths);
 //! here they get a seeded server (`web/e2e/seed.sh`, the real admin CLI) and their artefacts
 //! directory (`target/web-e2e/<test>/`: screenshots, the downloaded bundle), and what they
 //! download is checked with the real `concord verify`.
@@ -318,6 +318,32 @@ async fn two_bodies_hold_a_meeting_and_sign_its_minutes_in_chromium() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_township_raises_a_dispute_the_parties_write_live_and_the_bureau_accepts_it_in_chromium()
+{
+    // The raise form (a server refusal shown once, in Chinese), negotiation, the disabled
+    // escalation with its rule, each party's live statement read-only to the other, 协商不成 by
+    // both, escalation with a reason, acceptance, the bureau's decision read live by the parties.
+    let data = tempfile::tempdir().unwrap();
+    let server = seeded_server(data.path()).await;
+    let artifacts = artifacts("dispute");
+    run_scenario("dispute.e2e.mjs", &server, &artifacts).await;
+    for screenshot in [
+        "dispute-new.png",
+        "dispute-list-market.png",
+        "dispute-market.png",
+        "dispute-escalate-dialog.png",
+        "dispute-township.png",
+        "dispute-bureau.png",
+        "dispute-accepted-township.png",
+    ] {
+        assert!(
+            artifacts.join(screenshot).is_file(),
+            "{screenshot} was not saved"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_chinese_pages_show_no_untranslated_english() {
     let data = tempfile::tempdir().unwrap();
     let server = seeded_server(data.path()).await;
@@ -384,6 +410,9 @@ async fn every_page_fits_a_phone_and_a_tablet_without_scrolling_sideways_in_chro
             "tasks",
             "inbox",
             "verify",
+            "disputes",
+            "dispute-new",
+            "dispute",
             "account",
             "admin-tokens",
         ] {

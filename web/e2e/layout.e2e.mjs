@@ -1,8 +1,9 @@
 // Phone and tablet widths: every page fits the screen, in real headless Chromium.
 //
 // 上城区司法局 (`bureau`) creates through the API what the pages show (a meeting inviting
-// 上城区市场监督管理局 with its notice issued, a notice, a task, and a second meeting whose
-// minutes are signed and archived). Then, at 390×844 (a phone) and 768×1024 (a tablet), each
+// 上城区市场监督管理局 with its notice issued, a notice, a task, a second meeting whose
+// minutes are signed and archived, and a dispute of the market department against the police
+// that the bureau accepted). Then, at 390×844 (a phone) and 768×1024 (a tablet), each
 // body signed in its own context, every page is opened and measured once loaded: the page must
 // not scroll sideways (`document.documentElement.scrollWidth <= innerWidth`); an overflow is
 // reported with the elements that stick out. At phone width the navigation is folded into a
@@ -15,6 +16,7 @@ import {
   apiPost,
   artifact,
   byTestId,
+  disputeThroughApi,
   env,
   log,
   meetingAction,
@@ -79,7 +81,7 @@ async function overflow(page) {
 await run('layout.e2e', async (browser) => {
   const setup = await newBody(browser, 'setup')
   track(setup)
-  let meetingId, signedId, noticeId, taskId
+  let meetingId, signedId, noticeId, taskId, disputeId
 
   await step('set-up: a meeting, a notice, a task and an archived meeting (API, as 上城区司法局)', async () => {
     await signIn(setup, 'bureau', '张明')
@@ -128,6 +130,12 @@ await run('layout.e2e', async (browser) => {
     await signMinutesThroughApi(market2, signedId)
     await signMinutesThroughApi(setup, signedId)
     await apiPost(setup, `/api/meetings/${signedId}/minutes/archive`, { version: 1 })
+    // A dispute of the market department against the police, accepted by the bureau (long
+    // names, both parties' columns, the decision document).
+    const police = await newBody(browser, 'setup-police')
+    await signIn(police, 'police', '王强')
+    disputeId = await disputeThroughApi(market2, police, orgs['上城区公安分局'].id, setup, `关于某小区地下车库违规设置经营性停车场的执法职责争议${tag}`)
+    await police.context.close()
     await market2.context.close()
     await apiGet(setup, `/api/meetings/${signedId}`)
     log(`  meeting ${meetingId}, archived ${signedId}, notice ${noticeId}, task ${taskId}`)
@@ -145,6 +153,9 @@ await run('layout.e2e', async (browser) => {
     ['inbox', '/inbox'],
     ['notice', `/notices/${noticeId}`],
     ['verify', '/verify'],
+    ['disputes', '/disputes'],
+    ['dispute-new', '/disputes/new'],
+    ['dispute', `/disputes/${disputeId}`],
     ['account', '/account'],
     ['admin-tokens', '/admin/tokens'],
     ['admin-webhooks', '/admin/webhooks'],
@@ -210,7 +221,7 @@ await run('layout.e2e', async (browser) => {
     const { page } = phone
     const header = await page.locator('header').first().boundingBox()
     if (!header || header.height > 70) throw new Error(`the header takes ${header?.height} px: it wraps`)
-    for (const [label, path] of [['协调会议', '/meetings'], ['任务督办', '/tasks'], ['通知收件箱', '/inbox'], ['纪要核验', '/verify'], ['工作台', '/']]) {
+    for (const [label, path] of [['协调会议', '/meetings'], ['任务督办', '/tasks'], ['通知收件箱', '/inbox'], ['纪要核验', '/verify'], ['争议协调', '/disputes'], ['工作台', '/']]) {
       await byTestId(page, 'nav-toggle').first().click()
       const item = page.locator('.el-drawer .el-menu-item').filter({ hasText: label }).first()
       await visible(item, `the drawer's item ${label}`)

@@ -402,3 +402,48 @@ export async function signMinutesThroughApi(body, meetingId) {
   const signature = sign(null, Buffer.from(toSign.pae, 'base64'), privateKey).toString('base64')
   await apiPost(body, `/api/meetings/${meetingId}/minutes/signatures`, { version: 1, statement: toSign.statement, signature })
 }
+
+/** PUT with the page's session cookie. */
+export async function apiPut(body, path, data) {
+  const res = await body.context.request.put(env.url + path, {
+    data,
+    headers: { Origin: env.url, 'Content-Type': 'application/json' },
+  })
+  if (!res.ok()) throw new Error(`PUT ${path} answered ${res.status()}: ${await res.text()}`)
+  return res.json()
+}
+
+/** A dispute command at the revision the caller reads now (`negotiate`, `escalate`…). */
+export async function disputeAction(body, disputeId, command, extra = {}) {
+  const { revision } = await apiGet(body, `/api/disputes/${disputeId}`)
+  return apiPost(body, `/api/disputes/${disputeId}/actions`, { command, revision, ...extra })
+}
+
+/**
+ * A jurisdiction dispute raised by `raiser` against `other` (each a signed-in body) and taken
+ * through the API as far as the bureau's acceptance when `bureau` is given: negotiation taken
+ * up, positions stated, both say negotiation failed, escalated, accepted. Written in Chinese.
+ */
+export async function disputeThroughApi(raiser, other, otherOrgId, bureau, title) {
+  const dispute = await apiPost(raiser, '/api/disputes', {
+    kind: 'negative',
+    title,
+    description: '群众举报某小区地下车库违规设置经营性停车场，双方均认为不属于本单位查处范围。',
+    place: '上城区近江路',
+    reference: '330102-2026-0107',
+    tried: '双方已电话沟通两次，未达成一致。',
+    parties: [otherOrgId],
+    position: '该事项属于公安交通管理职责，不属本单位管辖。',
+    legal_basis: '《道路交通安全法》第三十三条',
+  })
+  const id = dispute.id
+  await disputeAction(other, id, 'negotiate')
+  await apiPut(other, `/api/disputes/${id}/position`, { position: '该事项属于经营行为监管，应由市场监管部门查处。', legal_basis: '《价格法》第十二条' })
+  if (bureau) {
+    await apiPost(raiser, `/api/disputes/${id}/negotiation-failed`, {})
+    await apiPost(other, `/api/disputes/${id}/negotiation-failed`, {})
+    await disputeAction(raiser, id, 'escalate', { reason: '双方协商不成，提请区司法局协调。' })
+    await disputeAction(bureau, id, 'accept')
+  }
+  return id
+}

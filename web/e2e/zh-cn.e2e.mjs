@@ -6,7 +6,9 @@
 // both bodies, each in its own browser context in the default locale (zh-CN), walk the sign-in
 // page, the dashboard, the meetings list and creation form, the meeting room, its archive page,
 // the task list and a task, the inbox and the notice (the sender's and the recipient's view), the
-// verify page and the not-found page. On each page, once it has loaded, the visible text
+// verify page, the disputes list, the raise form and a dispute accepted by the bureau (raised by
+// the market department against the police: the bureau's and the raising body's view) and the
+// not-found page. On each page, once it has loaded, the visible text
 // (document.body.innerText, the values of visible inputs, and the placeholder, title, aria-label
 // and alt attributes of visible elements, and the document title) must hold no English word:
 // no run of two or more Latin letters, after removing the few things below that have no Chinese
@@ -19,6 +21,7 @@ import {
   artifact,
   apiPost,
   byTestId,
+  disputeThroughApi,
   env,
   log,
   newBody,
@@ -74,6 +77,7 @@ const TASK_TITLE = `整改落实情况报送${tag}`
 // The bundle as the user saved it: its name shows on the verify page, so it is Chinese too.
 const BUNDLE_FILE = `会议纪要归档包${tag}.zip`
 const SIGNED_TITLE = `关于市场监管执法衔接的联席会商${tag}`
+const DISPUTE_TITLE = `地下车库经营性停车场执法职责争议${tag}`
 
 /** Moves a meeting with a convener command, reading its revision first. */
 async function command(body, meetingId, name) {
@@ -166,7 +170,8 @@ await run('zh-cn.e2e', async (browser) => {
   const A = await newBody(browser, 'bureau')
   const B = await newBody(browser, 'market')
   const C = await newBody(browser, 'operator')
-  track(guest, A, B, C)
+  const P = await newBody(browser, 'police')
+  track(guest, A, B, C, P)
   const problems = [] // {page, words?, error?}
 
   /**
@@ -263,6 +268,14 @@ await run('zh-cn.e2e', async (browser) => {
     log(`  signed and archived meeting ${signedId}`)
   })
 
+  let disputeId
+  await step('and a dispute of the market department against the police, accepted by the bureau (API)', async () => {
+    await signIn(P, 'police', '王强')
+    const police = (await orgsByName(A))['上城区公安分局'].id
+    disputeId = await disputeThroughApi(B, P, police, A, DISPUTE_TITLE)
+    log(`  dispute ${disputeId}`)
+  })
+
   /** Runs the check of the archive page or of the verify page and waits for its result. */
   const runCheck = async (page) => {
     await byTestId(page, 'verify-run').first().click()
@@ -295,6 +308,9 @@ await run('zh-cn.e2e', async (browser) => {
     await walk(A, 'signed-room', `/meetings/${signedId}`, has('signing-panel'))
     await walk(A, 'signed-archive', `/meetings/${signedId}/archive`, has('bundle-download'), runCheck)
     await walk(A, 'verify-result', '/verify', has('verify-file'), uploadBundle)
+    await walk(A, 'disputes', '/disputes', hasText('dispute-row', DISPUTE_TITLE))
+    await walk(A, 'dispute-new', '/disputes/new', has('dispute-submit'))
+    await walk(A, 'dispute', `/disputes/${disputeId}`, has('decision-card'))
     await walk(A, 'not-found', '/no-such-page', null)
     // 张明 administers his body: the desk, its people, its audit rows.
     const own = (await apiGet(A, '/api/auth/me')).org.id
@@ -328,6 +344,9 @@ await run('zh-cn.e2e', async (browser) => {
     await walk(B, 'verify', '/verify', has('verify-file'))
     await walk(B, 'signed-room', `/meetings/${signedId}`, has('signing-panel'))
     await walk(B, 'signed-archive', `/meetings/${signedId}/archive`, has('bundle-download'))
+    await walk(B, 'disputes', '/disputes', hasText('dispute-row', DISPUTE_TITLE))
+    await walk(B, 'dispute-new', '/disputes/new', has('dispute-submit'))
+    await walk(B, 'dispute', `/disputes/${disputeId}`, has('decision-card'))
   }
   await step('walk the pages of 上城区司法局 (convener, sender, setter, its administrator), 上城区市场监督管理局 (invited, recipient, assignee) and the operator (administration) in zh-CN', async () => {
     await Promise.all([walkA(), walkB(), walkC()])

@@ -14,6 +14,9 @@ const routes: RouteRecordRaw[] = [
   { path: '/meetings/new', name: 'meeting-new', component: () => import('./pages/MeetingCreate.vue') },
   { path: '/meetings/:id', name: 'meeting', component: () => import('./pages/MeetingRoom.vue'), props: true },
   { path: '/meetings/:id/archive', name: 'meeting-archive', component: () => import('./pages/MeetingArchive.vue'), props: true },
+  { path: '/disputes', name: 'disputes', component: () => import('./pages/DisputeList.vue') },
+  { path: '/disputes/new', name: 'dispute-new', component: () => import('./pages/DisputeCreate.vue') },
+  { path: '/disputes/:id', name: 'dispute', component: () => import('./pages/DisputeDetail.vue'), props: true },
   { path: '/verify', name: 'verify', component: () => import('./pages/Verify.vue') },
   // Administration: each page checks who may open it (AdminPage.vue says 无权访问 otherwise).
   { path: '/admin', name: 'admin', component: () => import('./pages/AdminHome.vue') },

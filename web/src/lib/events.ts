@@ -25,6 +25,10 @@ export const KINDS = [
   'meeting.reply_escalated', 'meeting.starting_soon', 'meeting.minutes_reminder',
   'minutes.frozen', 'minutes.sign_requested', 'minutes.signed', 'minutes.reopened',
   'minutes.archived',
+  'dispute.raised', 'dispute.negotiating', 'dispute.settled', 'dispute.escalated', 'dispute.accepted',
+  'dispute.refused', 'dispute.coordinating', 'dispute.decided', 'dispute.referred',
+  'dispute.government_decided', 'dispute.implementing', 'dispute.closed', 'dispute.withdrawn',
+  'dispute.position_stated', 'dispute.negotiation_failed', 'dispute.replied', 'dispute.lead_named',
 ] as const
 
 type Handler = (event: ConcordEvent) => void

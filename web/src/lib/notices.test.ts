@@ -89,6 +89,7 @@ describe('helpers', () => {
     expect(subjectLink('task:abc')).toBe('/tasks/abc')
     expect(subjectLink('notice:n-1')).toBe('/notices/n-1')
     expect(subjectLink('meeting:m1')).toBe('/meetings/m1')
+    expect(subjectLink('dispute:d1')).toBe('/disputes/d1')
     expect(subjectLink('meeting:../x')).toBeNull()
     expect(subjectLink('user:u1')).toBeNull()
     expect(subjectLink('task:')).toBeNull()

@@ -224,10 +224,10 @@ export function composeRequest(
 
 /** The page an event's subject (`task:<id>`, `notice:<id>`, `meeting:<id>`) opens, or null. */
 export function subjectLink(subject: string): string | null {
-  const match = /^(task|notice|meeting):([^/?#\s]+)$/.exec(subject)
+  const match = /^(task|notice|meeting|dispute):([^/?#\s]+)$/.exec(subject)
   if (!match) return null
   const [, kind, id] = match
-  const base = kind === 'task' ? '/tasks/' : kind === 'notice' ? '/notices/' : '/meetings/'
+  const base = kind === 'task' ? '/tasks/' : kind === 'notice' ? '/notices/' : kind === 'dispute' ? '/disputes/' : '/meetings/'
   return base + encodeURIComponent(id!)
 }
 
