@@ -13,6 +13,10 @@ export default {
           closed: '争议已办结', withdrawn: '争议已撤回', position_stated: '争议一方更新了意见', negotiation_failed: '争议一方确认协商不成',
           replied: '争议一方提交了书面答复', lead_named: '已指定临时牵头单位',
         },
+        decision: {
+          frozen: '协调意见书已定稿', sign_requested: '请签署协调意见书', signed: '协调意见书已签发',
+          reopened: '协调意见书已退回修改', archived: '协调意见书已归档',
+        },
       },
     },
     disputes: {
@@ -158,6 +162,10 @@ export default {
           closed: 'Dispute closed', withdrawn: 'Dispute withdrawn', position_stated: 'A party updated its position',
           negotiation_failed: 'A party said negotiation failed', replied: 'A party gave its written reply',
           lead_named: 'Interim lead body named',
+        },
+        decision: {
+          frozen: 'Decision frozen', sign_requested: 'Decision to sign', signed: 'Decision issued',
+          reopened: 'Decision sent back for changes', archived: 'Decision archived',
         },
       },
     },
