@@ -22,6 +22,7 @@ mod events;
 mod extract;
 mod inbox;
 mod keys;
+mod limits;
 pub mod listen;
 mod log;
 mod meetings;
@@ -89,6 +90,7 @@ fn described() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi_document))
         .merge(ops::router())
         .merge(calendar::router())
+        .merge(limits::router())
         .merge(inbox::router())
         .merge(spaces::router())
         .merge(docs::router())
