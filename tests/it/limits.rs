@@ -534,3 +534,110 @@ async fn a_region_s_notice_remind_and_task_escalate_limits_move_their_jobs() {
     );
     db.close().await;
 }
+
+#[tokio::test]
+async fn the_shell_sets_and_clears_a_region_s_limits_and_prints_them_chinese_first() {
+    use crate::admin_cli::{admin, text};
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let regions = files.path().join("regions.csv");
+    std::fs::write(
+        &regions,
+        "code,name_zh,name_en,level,parent\n\
+         330000,浙江省,Zhejiang,province,\n\
+         330100,杭州市,Hangzhou,city,330000\n\
+         330102,上城区,,county,330100\n",
+    )
+    .unwrap();
+    let regions = regions.display().to_string();
+    let imported = admin(
+        dir.path(),
+        &["import", "--init", "--regions", &regions],
+        None,
+    );
+    assert!(imported.status.success(), "{}", text(&imported));
+
+    let city = admin(
+        dir.path(),
+        &["limits", "330100", "--set", "dispute_negotiation=12"],
+        None,
+    );
+    let county = admin(
+        dir.path(),
+        &["limits", "330102", "--set", "notice_remind=2"],
+        None,
+    );
+
+    assert!(city.status.success(), "{}", text(&city));
+    assert!(county.status.success(), "{}", text(&county));
+    let county = text(&county);
+    let lines: Vec<&str> = county.lines().collect();
+    assert_eq!(lines[0], "上城区（330102）的时限：", "{county}");
+    assert!(
+        lines.contains(&"  通报签收提醒：2 工作日，本区划设置"),
+        "{county}"
+    );
+    assert!(
+        lines.contains(&"  争议协商期限：12 工作日，继承自杭州市（330100）"),
+        "{county}"
+    );
+    assert!(lines.contains(&"  协调决定期限：30 日，默认"), "{county}");
+    let english = lines
+        .iter()
+        .position(|l| l.starts_with("time limits of"))
+        .expect("an English table");
+    assert!(english > 7, "Chinese first: {county}");
+    assert!(
+        county.contains("notice_remind        2 working days, set here"),
+        "{county}"
+    );
+
+    let cleared = admin(
+        dir.path(),
+        &["limits", "330102", "--clear", "notice_remind"],
+        None,
+    );
+    assert!(cleared.status.success(), "{}", text(&cleared));
+    assert!(
+        text(&cleared).contains("  通报签收提醒：1 工作日，默认"),
+        "{}",
+        text(&cleared)
+    );
+
+    // Refusals say what was wrong, Chinese first, and change nothing.
+    let zero = admin(
+        dir.path(),
+        &["limits", "330102", "--set", "notice_remind=0"],
+        None,
+    );
+    let unknown = admin(dir.path(), &["limits", "990000"], None);
+    let kind = admin(dir.path(), &["limits", "330102", "--set", "weekly=3"], None);
+    assert!(!zero.status.success());
+    assert!(
+        text(&zero).contains("时限须为 1 至 365 之间的整数"),
+        "{}",
+        text(&zero)
+    );
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown).contains("没有代码为 990000 的行政区划"),
+        "{}",
+        text(&unknown)
+    );
+    assert!(!kind.status.success());
+    assert!(
+        text(&kind).contains("dispute_negotiation"),
+        "{}",
+        text(&kind)
+    );
+    let after = admin(dir.path(), &["limits", "330102"], None);
+    assert!(
+        text(&after).contains("  通报签收提醒：1 工作日，默认"),
+        "{}",
+        text(&after)
+    );
+
+    // The audit rows name no one, via the shell, and the chain holds.
+    let verified = admin(dir.path(), &["audit-verify"], None);
+    assert!(verified.status.success(), "{}", text(&verified));
+}
