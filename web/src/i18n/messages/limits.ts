@@ -26,7 +26,10 @@ export default {
       range: '须为 1 至 {max} 之间的整数',
       failed: '时限',
     },
-    admin: { pages: { limits: { title: '时限设置', hint: '查看各行政区划的时限；本区划司法局管理员可以修改本区划的时限。' } } },
+    admin: {
+      pages: { limits: { title: '时限设置', hint: '查看各行政区划的时限；本区划司法局管理员可以修改本区划的时限。' } },
+      audit: { actions: { region_limit_set: '设置区划时限', region_limit_cleared: '恢复继承的区划时限' } },
+    },
   },
   en: {
     limits: {
@@ -54,6 +57,9 @@ export default {
       range: 'A whole number from 1 to {max}',
       failed: 'Time limits',
     },
-    admin: { pages: { limits: { title: 'Time limits', hint: 'See each region’s time limits; an admin of a region’s judicial bureau may change its own.' } } },
+    admin: {
+      pages: { limits: { title: 'Time limits', hint: 'See each region’s time limits; an admin of a region’s judicial bureau may change its own.' } },
+      audit: { actions: { region_limit_set: 'Set a region’s time limit', region_limit_cleared: 'Returned a region’s time limit to the inherited one' } },
+    },
   },
 }
