@@ -393,6 +393,14 @@ mod tests {
     }
 
     #[test]
+    fn the_task_escalate_default_is_the_calendar_s_own() {
+        assert_eq!(
+            LimitKind::TaskEscalate.default_limit(),
+            TimeLimit::WorkingDays(super::super::calendar::ESCALATE_AFTER_WORKING_DAYS)
+        );
+    }
+
+    #[test]
     fn every_kind_has_a_stored_name_and_both_labels() {
         for kind in LimitKind::ALL {
             assert_eq!(LimitKind::from_str(kind.as_str()), Ok(*kind));

@@ -4,7 +4,7 @@ export default {
     limits: {
       title: '时限设置',
       open: '时限设置',
-      titleOf: '{region} 的时限设置',
+      titleOf: '{region}的时限设置',
       hint: '未设置的时限继承上级行政区划的设置；都未设置时使用默认值。修改只影响此后计算的期限，已在计时的期限不变。',
       readOnly: '仅系统管理员或本行政区划司法局的管理员可以修改。',
       kind: '时限',
