@@ -17,7 +17,7 @@ use crate::auth::session::new_secret;
 use crate::auth::ticket::{unix_now, Claims};
 use crate::auth::TicketKey;
 use crate::config::{
-    AdminStorage, AnnualReportArgs, CalendarLoadArgs, CreateOperatorArgs, ImportArgs,
+    AdminStorage, AnnualReportArgs, CalendarLoadArgs, CreateOperatorArgs, ImportArgs, LimitsArgs,
     ResetPasswordArgs, StorageArgs, TicketArgs, DATA_DIR_ENV,
 };
 use crate::db::{now_unix_ms, Db, KindReport, SQLITE_FILE_NAME};
@@ -363,6 +363,87 @@ pub async fn calendar_load(db: &Db, args: &CalendarLoadArgs) -> anyhow::Result<S
         "calendar {} loaded: {holidays} holidays, {worked} worked weekend days\n",
         year.year
     ))
+}
+
+/// `limits`: a region's time limits after the `--clear`s and `--set`s (in that order, each
+/// audited), one line each, Chinese first: the kind, the amount in its unit, and where it
+/// comes from.
+pub async fn limits(db: &Db, args: &LimitsArgs) -> anyhow::Result<String> {
+    use crate::work::limits::{kind_of, page, region_of, store, LimitInput, LimitSource};
+    let region = region_of(&args.region).map_err(refused)?;
+    let flags = &args.deadlines;
+    for raw in &args.clear {
+        let kind = kind_of(raw.trim()).map_err(refused)?;
+        store(db, By::Shell, flags, &region, kind, None)
+            .await
+            .map_err(refused)?;
+    }
+    for raw in &args.set {
+        let Some((kind, amount)) = raw.split_once('=') else {
+            anyhow::bail!(
+                "--set 应写作 时限种类=数量，例如 notice_remind=2：{raw:?}
+                 --set is KIND=N, e.g. notice_remind=2: {raw:?}"
+            );
+        };
+        let kind = kind_of(kind.trim()).map_err(refused)?;
+        let amount = amount.trim().parse::<i64>().map_err(|_| {
+            anyhow::anyhow!(
+                "时限数量须为整数：{amount:?}
+the amount must be a whole number: {amount:?}"
+            )
+        })?;
+        let input = LimitInput {
+            unit: kind.unit().as_str().to_owned(),
+            amount,
+        };
+        store(db, By::Shell, flags, &region, kind, Some(input))
+            .await
+            .map_err(refused)?;
+    }
+    let (page, _) = page(db, flags, &region).await.map_err(refused)?;
+    let from = |row: &crate::work::limits::EffectiveLimit, zh: bool| match (row.source, zh) {
+        (LimitSource::Default, true) => "默认".to_owned(),
+        (LimitSource::Default, false) => "built-in default".to_owned(),
+        (LimitSource::Deployment, true) => "部署默认（启动参数）".to_owned(),
+        (LimitSource::Deployment, false) => "deployment default (start-up flag)".to_owned(),
+        (LimitSource::Region, zh) => {
+            let name = row.from_region_name_zh.clone().unwrap_or_default();
+            let code = row.from_region.clone().unwrap_or_default();
+            match (row.own, zh) {
+                (true, true) => "本区划设置".to_owned(),
+                (true, false) => "set here".to_owned(),
+                (false, true) => format!("继承自{name}（{code}）"),
+                (false, false) => format!("inherited from {name} ({code})"),
+            }
+        }
+    };
+    let mut out = format!("{}（{}）的时限：\n", page.region_name_zh, page.region);
+    for row in &page.limits {
+        let _ = writeln!(
+            out,
+            "  {}：{} {}，{}",
+            row.kind_zh,
+            row.amount,
+            row.unit_zh,
+            from(row, true)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "time limits of {} ({}):",
+        page.region_name_zh, page.region
+    );
+    for row in &page.limits {
+        let _ = writeln!(
+            out,
+            "  {:<20} {} {}, {}",
+            row.kind.as_str(),
+            row.amount,
+            row.unit_en,
+            from(row, false)
+        );
+    }
+    Ok(out)
 }
 
 /// `annual-report`: one line per judicial bureau (by region, then code) saying whether it

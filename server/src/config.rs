@@ -84,6 +84,9 @@ pub enum AdminCommand {
     /// Print, one line per judicial bureau, whether it held or scheduled its annual
     /// coordination meeting this year (or `--year`), flagging those with none by the due day.
     AnnualReport(AnnualReportArgs),
+    /// Print a region's time limits (时限设置) and where each comes from; `--set kind=N` sets
+    /// the region's own, `--clear kind` returns it to what the region inherits.
+    Limits(LimitsArgs),
     /// Make a person's Ed25519 signing key: writes the private key (PKCS#8 PEM, mode 0600)
     /// and prints the public key to enroll.
     Keygen(KeygenArgs),
@@ -137,6 +140,23 @@ pub struct AnnualReportArgs {
     /// The day (MM-DD) by which an annual meeting must be scheduled.
     #[arg(long, env = "CONCORD_ANNUAL_MEETING_DUE", default_value = "06-30")]
     pub annual_meeting_due: crate::domain::meeting::MonthDay,
+    #[command(flatten)]
+    pub storage: AdminStorage,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LimitsArgs {
+    /// The region's code, e.g. 330100.
+    pub region: String,
+    /// Set the region's own limit of a kind, in the kind's unit: `notice_remind=2`.
+    /// Repeatable.
+    #[arg(long = "set", value_name = "KIND=N")]
+    pub set: Vec<String>,
+    /// Clear the region's own limit of a kind, so it inherits again. Repeatable.
+    #[arg(long = "clear", value_name = "KIND")]
+    pub clear: Vec<String>,
+    #[command(flatten)]
+    pub deadlines: DeploymentLimits,
     #[command(flatten)]
     pub storage: AdminStorage,
 }
@@ -312,6 +332,36 @@ impl SigningArgs {
     }
 }
 
+/// The deployment's own defaults of time limits: between the built-in defaults and what a
+/// region sets (`domain::limits`). Only the two notice limits have flags (they had them before
+/// regions could set limits); every other kind is set per region. `concord admin limits`
+/// reads the same flags and variables, so it prints what the server counts with.
+#[derive(Debug, Clone, Args)]
+pub struct DeploymentLimits {
+    /// Working days after sending at which an unacknowledged notification is reminded (T1),
+    /// where the sender's region sets nothing (`notice_remind`); 0: no reminder.
+    #[arg(long, env = "CONCORD_NOTICE_REMIND_WORKING_DAYS", default_value_t = 1)]
+    pub notice_remind_working_days: u32,
+    /// Working days after sending at which the receiving body's admins and the sender are
+    /// told that a notification is still unacknowledged (T2), where the sender's region sets
+    /// nothing (`notice_escalate`); 0: never.
+    #[arg(
+        long,
+        env = "CONCORD_NOTICE_ESCALATE_WORKING_DAYS",
+        default_value_t = 3
+    )]
+    pub notice_escalate_working_days: u32,
+}
+
+impl Default for DeploymentLimits {
+    fn default() -> Self {
+        DeploymentLimits {
+            notice_remind_working_days: 1,
+            notice_escalate_working_days: 3,
+        }
+    }
+}
+
 /// Tasks, notifications and their delivery: the job worker, webhooks, e-mail.
 #[derive(Debug, Clone, Args)]
 pub struct WorkArgs {
@@ -324,17 +374,9 @@ pub struct WorkArgs {
     /// The sender address of those e-mails.
     #[arg(long, env = "CONCORD_SMTP_FROM", default_value = "concord@localhost")]
     pub smtp_from: String,
-    /// Working days after sending at which an unacknowledged notification is reminded (T1).
-    #[arg(long, env = "CONCORD_NOTICE_REMIND_WORKING_DAYS", default_value_t = 1)]
-    pub notice_remind_working_days: u32,
-    /// Working days after sending at which the receiving body's admins and the sender are
-    /// told that a notification is still unacknowledged (T2).
-    #[arg(
-        long,
-        env = "CONCORD_NOTICE_ESCALATE_WORKING_DAYS",
-        default_value_t = 3
-    )]
-    pub notice_escalate_working_days: u32,
+    /// The deployment's defaults of the notice limits, below what regions set.
+    #[command(flatten)]
+    pub deadlines: DeploymentLimits,
     /// Largest evidence attachment accepted, in bytes (larger: 413).
     #[arg(long, env = "CONCORD_MAX_ATTACHMENT_BYTES", default_value_t = 20 * 1024 * 1024)]
     pub max_attachment_bytes: usize,
@@ -361,8 +403,7 @@ impl Default for WorkArgs {
         WorkArgs {
             smtp_url: None,
             smtp_from: "concord@localhost".into(),
-            notice_remind_working_days: 1,
-            notice_escalate_working_days: 3,
+            deadlines: DeploymentLimits::default(),
             max_attachment_bytes: 20 * 1024 * 1024,
             job_poll_ms: 1000,
             webhook_timeout_secs: 10,

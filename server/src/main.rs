@@ -70,6 +70,13 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", out?);
             Ok(())
         }
+        Command::Admin(AdminCommand::Limits(args)) => {
+            let db = admin::open(&args.storage).await?;
+            let out = admin::limits(&db, &args).await;
+            db.close().await;
+            print!("{}", out?);
+            Ok(())
+        }
         Command::Admin(AdminCommand::Keygen(args)) => {
             print!("{}", server::sign_cmd::keygen(&args)?);
             Ok(())

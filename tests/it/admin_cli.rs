@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::support::api::Api;
 use crate::support::server::{concord_binary, Options, TestServer};
 
-fn admin(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+pub(crate) fn admin(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let mut child = Command::new(concord_binary())

@@ -247,6 +247,12 @@ fn table() -> Vec<Row> {
         row("GET /api/regions",                            "200   200   200   200   200   200   200   200   200   403   401", get("/api/regions")),
         row("POST /api/regions",                           "201   403   403   403   403   403   403   403   403   403   401", post("/api/regions", json!({ "code": "330102{n}", "name_zh": "矩阵街道{n}", "level": "township", "parent": "330102" }))),
         row("PATCH /api/regions/{code}",                   "200   403   403   403   403   403   403   403   403   403   401", patch("/api/regions/330102001", json!({ "name_zh": "湖滨街道" }))),
+        // Time limits: everyone signed in reads them; the matrix's bureaus are members, not
+        // admins, so only the operator sets them here (tests/it/limits.rs has the region's
+        // own bureau admin and a sibling's).
+        row("GET /api/regions/{code}/limits",              "200   200   200   200   200   200   200   200   200   403   401", get("/api/regions/330102/limits")),
+        row("PUT /api/regions/{code}/limits/{kind}",       "200   403   403   403   403   403   403   403   403   403   401", put("/api/regions/330105/limits/notice_remind", json!({ "unit": "working_days", "amount": 2 }))),
+        row("DELETE /api/regions/{code}/limits/{kind}",    "200   403   403   403   403   403   403   403   403   403   401", delete("/api/regions/330105/limits/notice_remind")),
         row("GET /api/orgs",                               "200   200   200   200   200   200   200   200   200   403   401", get("/api/orgs")),
         row("POST /api/orgs",                              "201   403   403   403   403   403   403   403   403   403   401", post("/api/orgs", json!({ "code": "matrix-org-{n}", "name_zh": "矩阵单位{n}", "kind": "other", "region": "330102" }))),
         row("GET /api/orgs/{market}",                      "200   200   200   200   200   200   200   200   200   403   401", get("/api/orgs/{market}")),

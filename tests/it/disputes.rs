@@ -718,3 +718,34 @@ async fn the_bureau_signs_its_decision_the_parties_are_told_and_the_task_closes_
     ]);
     assert!(out.status.success(), "verify failed:\n{}", text(&out));
 }
+
+#[tokio::test]
+async fn a_region_that_sets_its_own_negotiation_limit_is_counted_by_it() {
+    let f = fixture().await;
+    // The city sets three working days; 上城区 below it inherits them.
+    let operator = f.signed_in("operator").await;
+    let (status, body) = operator
+        .put(
+            "/api/regions/330100/limits/dispute_negotiation",
+            json!({ "unit": "working_days", "amount": 3 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let dispute = raise(&f).await;
+    let due = dispute["stage"]["due_at"].as_i64().unwrap();
+    // Monday 2 March + 3 working days: the end of Thursday 5 March.
+    assert!(
+        due > ms(datetime!(2026-03-05 00:00 +8)) && due <= ms(datetime!(2026-03-06 00:00 +8)),
+        "{dispute}"
+    );
+    let id = dispute["id"].as_str().unwrap();
+    f.clock.set_ms(ms(datetime!(2026-03-06 09:00 +8)));
+    let (status, d) = command(
+        &f.market,
+        id,
+        "escalate",
+        json!({ "reason": "协商期限届满" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+}

@@ -18,6 +18,7 @@ mod identity_bad_input;
 mod interop;
 mod jobs;
 mod layering;
+mod limits;
 mod meetings;
 mod meetings_bad_input;
 mod messages;

@@ -480,6 +480,7 @@ async fn the_administration_pages_do_their_work_for_an_operator_and_keep_a_membe
         "admin-calendar.png",
         "admin-sign-in-off.png",
         "admin-audit.png",
+        "admin-limits.png",
     ] {
         assert!(
             artifacts.join(screenshot).is_file(),

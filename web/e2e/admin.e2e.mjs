@@ -12,7 +12,11 @@
 //   person to it, revokes the signing key she enrolled (签名密钥 on the body's page, after a
 //   confirmation naming her), previews a people CSV (nothing stored, checked through the API), imports it,
 //   sees a bad CSV refused naming its line; loads a year of the working-day calendar; turns
-//   local sign-in off and on again; reads the audit trail and runs the chain check.
+//   local sign-in off and on again; reads the audit trail and runs the chain check;
+// - time limits (时限设置): the operator sets 杭州市's negotiation limit; 张明 (`bureau`, admin of
+//   上城区's judicial bureau) sees 上城区 inherit it, sets 上城区's notice reminder and returns it
+//   to the inherited value, and reads 杭州市's limits without being offered to change them; 李华
+//   reads 上城区's read-only.
 // Leaves screenshots admin-<page>.png in $E2E_ARTIFACTS.
 import {
   apiGet,
@@ -56,7 +60,8 @@ await run('admin.e2e', async (browser) => {
   const member = await newBody(browser, 'member')
   const bodyAdmin = await newBody(browser, 'body-admin')
   const op = await newBody(browser, 'operator')
-  track(member, bodyAdmin, op)
+  const bureauAdmin = await newBody(browser, 'bureau-admin')
+  track(member, bodyAdmin, op, bureauAdmin)
 
   await step('a member sees no 管理, reads 无权访问 on an admin page, and the server refuses him', async () => {
     await signIn(member, 'police', '王强')
@@ -265,5 +270,64 @@ await run('admin.e2e', async (browser) => {
     if ((await verdict.getAttribute('data-intact')) !== 'true' || !text.includes('审计日志完整')) throw new Error(`the check says "${text}"`)
     log(`  the check says: ${text.trim()}`)
     await shot(page, 'admin-audit.png')
+  })
+
+  /** Opens the 时限设置 panel of the region whose row shows `code`, on the regions page. */
+  async function openLimits(page, code) {
+    await page.goto(`${env.url}/admin/regions`)
+    const row = byTestId(page, 'region-row').filter({ hasText: code })
+    await visible(row, `the row of region ${code}`)
+    await byTestId(row, 'region-limits-open').click()
+    await visible(byTestId(page, 'region-limits'), `the time limits of ${code}`)
+  }
+  /** The row of `kind` in the open 时限设置 panel. */
+  const limitRow = (page, kind) => page.locator(`[data-testid="limit-row"][data-kind="${kind}"]`)
+  /** Sets `kind` to `amount` in the open panel and waits for 本区划设置. */
+  async function setLimit(page, kind, amount) {
+    const row = limitRow(page, kind)
+    await byTestId(row, 'limit-edit').click()
+    const input = byTestId(row, 'limit-amount').locator('input')
+    await input.fill(String(amount))
+    await input.press('Tab')
+    await byTestId(row, 'limit-save').click()
+    await waitFor(
+      async () => (await byTestId(row, 'limit-source').innerText()).trim() === '本区划设置' && (await row.innerText()).includes(String(amount)),
+      `${kind} is ${amount}, set here`,
+    )
+  }
+
+  await step('time limits: the operator sets 杭州市, 上城区 inherits; its bureau admin sets and resets its own', async () => {
+    await openLimits(op.page, '330100')
+    await setLimit(op.page, 'dispute_negotiation', 12)
+    if ((await apiGet(op, '/api/regions/330100/limits')).limits.find((l) => l.kind === 'dispute_negotiation').amount !== 12) {
+      throw new Error('the server does not hold 12 for 杭州市')
+    }
+
+    await signIn(bureauAdmin, 'bureau', '张明')
+    const { page } = bureauAdmin
+    await page.goto(`${env.url}/admin`)
+    await byTestId(page, 'admin-tile-limits').click()
+    await openLimits(page, '330102')
+    const negotiation = limitRow(page, 'dispute_negotiation')
+    await waitFor(async () => (await byTestId(negotiation, 'limit-source').innerText()).trim() === '继承自杭州市', '上城区 inherits 杭州市\'s negotiation limit')
+    await setLimit(page, 'notice_remind', 2)
+    await shot(page, 'admin-limits.png')
+    const stored = (await apiGet(bureauAdmin, '/api/regions/330102/limits')).limits.find((l) => l.kind === 'notice_remind')
+    if (stored.amount !== 2 || !stored.own) throw new Error(`the server holds ${JSON.stringify(stored)}`)
+    const remind = limitRow(page, 'notice_remind')
+    await byTestId(remind, 'limit-reset').click()
+    await waitFor(async () => (await byTestId(remind, 'limit-source').innerText()).trim() === '默认', 'notice_remind is back to 默认')
+
+    await openLimits(page, '330100')
+    await visible(byTestId(page, 'limits-read-only'), '杭州市\'s limits are read-only to 上城区\'s bureau admin')
+    if (await byTestId(page, 'limit-edit').count()) throw new Error('上城区\'s bureau admin is offered to change 杭州市\'s limits')
+
+    await openLimits(bodyAdmin.page, '330102')
+    await visible(byTestId(bodyAdmin.page, 'limits-read-only'), '上城区\'s limits are read-only to 李华')
+
+    // Back as it was, for a rerun on the same data.
+    await openLimits(op.page, '330100')
+    await byTestId(limitRow(op.page, 'dispute_negotiation'), 'limit-reset').click()
+    await waitFor(async () => (await byTestId(limitRow(op.page, 'dispute_negotiation'), 'limit-source').innerText()).trim() === '默认', '杭州市 is back to 默认')
   })
 })

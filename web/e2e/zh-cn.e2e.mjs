@@ -325,6 +325,10 @@ await run('zh-cn.e2e', async (browser) => {
     await walk(C, 'admin-orgs', '/admin/orgs', has('org-row'))
     await walk(C, 'admin-people', `/admin/orgs/${county}`, has('person-row'))
     await walk(C, 'admin-regions', '/admin/regions', has('region-row'))
+    await walk(C, 'admin-limits', '/admin/regions', has('region-row'), async (page) => {
+      await byTestId(byTestId(page, 'region-row').filter({ hasText: '330102' }), 'region-limits-open').click()
+      await visible(byTestId(page, 'limit-row').first(), 'the time limits of 上城区')
+    })
     await walk(C, 'admin-import', '/admin/import', has('import-preview'))
     await walk(C, 'admin-calendar', '/admin/calendar', has('calendar-year'))
     await walk(C, 'admin-sign-in', '/admin/sign-in', has('local-login-switch'))

@@ -45,6 +45,7 @@
 //! - `meetings.rs`: meetings (each a space), their invitations, attendance and agenda.
 //! - `webhooks.rs`: outgoing webhooks, their delivery log, and bodies' mailboxes.
 //! - `calendar.rs`: the working-day calendar's listed days.
+//! - `limits.rs`: time limits set by regions, read along a region's path.
 //! - `numbers.rs`: document numbers (文号) as assigned at freeze, and bodies' short names in
 //!   them.
 //! - `signed_docs.rs`: the signed log, signing keys, and the frozen versions of signed
@@ -67,6 +68,7 @@ mod handle;
 mod identity;
 mod import;
 mod jobs;
+mod limits;
 mod meetings;
 mod notices;
 mod numbers;
@@ -97,6 +99,7 @@ pub use identity::{
     PasswordRecord, Region, SessionRow, Space, SpaceDoc, User, UserPatch,
 };
 pub use jobs::Job;
+pub use limits::RegionLimit;
 pub use meetings::{
     AgendaChange, AgendaItem, Invitation, InvitationReply, Invitee, Meeting, MeetingChange,
     NewAgendaItem, NewMeeting, MINUTES_TITLE,

@@ -45,7 +45,8 @@ pub const OFFSET: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
 /// Reminders that fall on working days go out when offices open: 09:00 local time.
 pub const OFFICE_OPENS_HOUR: u8 = 9;
 
-/// Working days after the overdue reminder (催办) before a task is escalated (督办).
+/// Working days after the overdue reminder (催办) before a task is escalated (督办), where the
+/// setting body's region sets nothing else (`domain::limits`, `task_escalate`).
 pub const ESCALATE_AFTER_WORKING_DAYS: u32 = 5;
 
 /// Milliseconds in a day; +08:00 has no daylight saving time, so every local day has this many.
@@ -311,8 +312,7 @@ impl Calendar {
         warn_75: Option<i64>,
     ) -> TaskSchedule {
         let overdue_reminder = self.next_working_morning(due_at);
-        let escalation = (0..ESCALATE_AFTER_WORKING_DAYS)
-            .fold(overdue_reminder, |at, _| self.next_working_morning(at));
+        let escalation = self.escalation_after(overdue_reminder, ESCALATE_AFTER_WORKING_DAYS);
         TaskSchedule {
             due_at,
             warn_50,
@@ -320,6 +320,13 @@ impl Calendar {
             overdue_reminder,
             escalation,
         }
+    }
+
+    /// 督办: `days` working mornings after the overdue reminder (催办) at `overdue_reminder`.
+    /// [`TaskSchedule::escalation`] with the default; a region may set another
+    /// (`domain::limits`, `task_escalate`).
+    pub fn escalation_after(&self, overdue_reminder: i64, days: u32) -> i64 {
+        (0..days).fold(overdue_reminder, |at, _| self.next_working_morning(at))
     }
 
     /// [`Calendar::is_working_day`] for a local day number (days since 1970-01-01, +08:00).

@@ -16,6 +16,7 @@ pub fn everything() -> impl Iterator<Item = &'static Phrase> {
         super::notice::RULES,
         super::signed::RULES,
         super::minutes::RULES,
+        super::limits::RULES,
     ]
     .into_iter()
     .flatten()

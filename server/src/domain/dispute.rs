@@ -35,10 +35,10 @@
 //! passed; the implementation task is done), which the caller reads from the records and the
 //! clock. This module never reads either.
 
-use super::calendar::TimeLimit;
 use super::command::{commands, CommandShape};
 pub use super::kernel::Refused;
 use super::kernel::{self, Workflow};
+use super::limits::LimitKind;
 use super::message::Phrase;
 use super::org::{labelled_enum, RegionPath};
 use super::phrases::catalogue;
@@ -180,7 +180,7 @@ impl DisputeState {
 }
 
 labelled_enum! {
-    /// A dispute's clocks (the limits of DOMAIN.md §4 and the issue; configurable per region).
+    /// A dispute's clocks: each counts its region's limit ([`Stage::limit`]).
     pub enum Stage {
         /// 协商期限: 10 working days from raising before a party may escalate.
         Negotiation = ("negotiation", "协商期限", "Negotiation"),
@@ -194,14 +194,14 @@ labelled_enum! {
 }
 
 impl Stage {
-    /// The limit where the region sets none (DOMAIN.md §4 and the issue): 10, 3 and 5
-    /// working days, and 30 days.
-    pub fn default_limit(self) -> TimeLimit {
+    /// The region's time limit of this stage (by default 10, 3 and 5 working days, and 30
+    /// days: [`super::limits`]).
+    pub fn limit(self) -> LimitKind {
         match self {
-            Stage::Negotiation => TimeLimit::WorkingDays(10),
-            Stage::Acceptance => TimeLimit::WorkingDays(3),
-            Stage::Replies => TimeLimit::WorkingDays(5),
-            Stage::Decision => TimeLimit::CalendarDays(30),
+            Stage::Negotiation => LimitKind::DisputeNegotiation,
+            Stage::Acceptance => LimitKind::DisputeAcceptance,
+            Stage::Replies => LimitKind::DisputeReplies,
+            Stage::Decision => LimitKind::DisputeDecision,
         }
     }
 }

@@ -18,6 +18,7 @@
 //! - [`text`]: what people write (titles, bodies, reasons, notes, file names) as newtypes
 //!   that parse once.
 //! - [`calendar`]: time limits and the working-day calendar (holidays, worked weekend days).
+//! - [`limits`]: time limits by region (时限设置): the kinds, their defaults, inheritance.
 //! - [`doc_number`]: document numbers (文号) of signed documents and the default short name
 //!   of a body in them.
 //! - [`task`]: the task (任务 / 督办) state machine.
@@ -32,6 +33,7 @@ pub mod command;
 pub mod dispute;
 pub mod doc_number;
 pub mod kernel;
+pub mod limits;
 pub mod meeting;
 pub mod message;
 pub mod minutes;

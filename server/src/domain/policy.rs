@@ -386,6 +386,14 @@ pub enum Action<'a> {
     /// revoked it would gain nothing against misuse and would break the statements in flight
     /// of every signatory of the body. Never a token.
     RevokeSeal { org_id: &'a str },
+    /// Set or clear a region's time limits (时限设置). Operator, or an admin of a judicial
+    /// bureau whose region is this very region; never a token.
+    ///
+    /// Not a bureau of a region above: settings inherit down the tree, so a city bureau
+    /// already shapes its counties by setting its own region's limits, and a county bureau's
+    /// own exception is its to make (an operator settles a region without a bureau). Reading
+    /// them is [`Action::ReadDirectory`]: everyone signed in must know their deadlines.
+    ManageRegionLimits { region_path: &'a RegionPath },
 }
 
 impl Action<'_> {
@@ -414,6 +422,7 @@ impl Action<'_> {
             | Action::ManageWebhooks { .. }
             | Action::ManageMailbox { .. }
             | Action::ManageCalendar
+            | Action::ManageRegionLimits { .. }
             | Action::ManageDirectory
             | Action::EditOrg { .. }
             | Action::ReadUsers { .. }
@@ -633,7 +642,22 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
             allowed(operator || is_admin_of(actor, org_id), MANAGE_ORG_KEYS)
         }
         Action::RevokeSeal { .. } => allowed(operator, REVOKE_SEAL),
+        Action::ManageRegionLimits { region_path } => allowed(
+            operator || is_bureau_admin_of(actor, region_path),
+            &super::limits::MANAGE_REGION_LIMITS,
+        ),
     }
+}
+
+/// Whether the actor is an admin (in person, not by a token) of a judicial bureau of exactly
+/// the region at `region_path`.
+fn is_bureau_admin_of(actor: &Actor, region_path: &RegionPath) -> bool {
+    actor.org.as_ref().is_some_and(|org| {
+        org.kind == OrgKind::JudicialBureau
+            && org.region_path == *region_path
+            && actor.org_role == OrgRole::Admin
+            && !matches!(actor.via, Credential::Token { .. })
+    })
 }
 
 /// Which side of a task the actor's organization is on, if any.
@@ -1354,6 +1378,54 @@ mod tests {
                 |actor| decide(actor, action).is_ok(),
                 |c| c == 'Y',
             );
+        }
+    }
+
+    #[test]
+    fn only_an_operator_or_the_region_s_own_bureau_admin_sets_its_time_limits() {
+        let city = RegionPath(CITY.into());
+        let action = Action::ManageRegionLimits { region_path: &city };
+        let admin = |path: &str, via: Credential| {
+            user("bureau", OrgKind::JudicialBureau, path, OrgRole::Admin, via)
+        };
+        let cases = [
+            ("operator", operator(), true),
+            ("the city bureau's admin", admin(CITY, session()), true),
+            (
+                "a member of the city bureau",
+                bureau("bureau-city", CITY),
+                false,
+            ),
+            (
+                "the sibling city bureau's admin",
+                admin(SIBLING_CITY, session()),
+                false,
+            ),
+            (
+                "the province bureau's admin",
+                admin(PROVINCE, session()),
+                false,
+            ),
+            ("a county bureau's admin", admin(COUNTY, session()), false),
+            (
+                "an admin of a city department",
+                user(
+                    "dept",
+                    OrgKind::EnforcementDepartment,
+                    CITY,
+                    OrgRole::Admin,
+                    session(),
+                ),
+                false,
+            ),
+            (
+                "a token of the city bureau",
+                admin(CITY, token(Permission::ALL)),
+                false,
+            ),
+        ];
+        for (who, actor, expected) in cases {
+            assert_eq!(decide(&actor, &action).is_ok(), expected, "{who}");
         }
     }
 

@@ -23,6 +23,7 @@ mod events;
 mod extract;
 mod inbox;
 mod keys;
+mod limits;
 pub mod listen;
 mod log;
 mod meetings;
@@ -90,6 +91,7 @@ fn described() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi_document))
         .merge(ops::router())
         .merge(calendar::router())
+        .merge(limits::router())
         .merge(inbox::router())
         .merge(spaces::router())
         .merge(docs::router())

@@ -225,7 +225,7 @@ impl SignedDocument for DisputeDecisionDoc {
             reply_due_at: None,
             recipients: self.dispute.parties.iter().map(|p| p.org_id.clone()).collect(),
         };
-        let (notice, notice_effects) = super::notices::plan_notice(services, now, plan)?;
+        let (notice, notice_effects) = super::notices::plan_notice(services, now, plan).await?;
         effects.send_notice(notice);
         effects.merge(notice_effects);
         let mut detail = Map::new();

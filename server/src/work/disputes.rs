@@ -396,9 +396,19 @@ fn events(
         .collect()
 }
 
-/// When a stage started at `start` is due, in the calendar.
-fn due(services: &Services, stage: Stage, start: i64) -> i64 {
-    services.calendar.get().due_at(start, stage.default_limit())
+/// When a stage started at `start` is due: the limit of the dispute's region (the lowest
+/// covering every party, the coordinating bureau's or below it) counted in the calendar.
+async fn due(
+    services: &Services,
+    region: &RegionCode,
+    stage: Stage,
+    start: i64,
+) -> Result<i64, Error> {
+    let limits = super::limits::effective(services, region).await?;
+    Ok(services
+        .calendar
+        .get()
+        .due_at(start, limits.get(stage.limit())))
 }
 
 /// Raises a dispute: finds the bureau it escalates to, then makes its space, the parties'
@@ -436,6 +446,7 @@ pub async fn raise(
         .and_then(|code| RegionCode::parse(code).ok())
         .ok_or_else(|| Error::refused(rules::Refused::by(&rules::NO_COMMON_REGION).message()))?;
     let now = services.clock.now_ms();
+    let stage_due_at = due(services, &region, Stage::Negotiation, now).await?;
     let position = input.position.into_string();
     let legal_basis = input.legal_basis.map(Text::into_string);
     let parties = orgs
@@ -462,7 +473,7 @@ pub async fn raise(
         raised_by_org_id: raiser.clone(),
         bureau_org_id: bureau.id.clone(),
         parties,
-        stage_due_at: due(services, Stage::Negotiation, now),
+        stage_due_at,
         source_kind: "direct",
         source_id: None,
         created_by: caller.actor.user_id.clone(),
@@ -605,11 +616,17 @@ pub async fn act(
             detail["reason"] = json!(reason);
             change.reason = Some(reason.into_string());
             change.escalated_at = Some(now);
-            change.stage = Some(Some((now, due(services, Stage::Acceptance, now))));
+            change.stage = Some(Some((
+                now,
+                due(services, &dispute.region, Stage::Acceptance, now).await?,
+            )));
         }
         DisputeAction::Accept { .. } => {
             change.accepted_at = Some(now);
-            change.stage = Some(Some((now, due(services, Stage::Replies, now))));
+            change.stage = Some(Some((
+                now,
+                due(services, &dispute.region, Stage::Replies, now).await?,
+            )));
             change.bureau_joins = Some(new_id());
             access_changes = true;
         }
@@ -620,7 +637,8 @@ pub async fn act(
         }
         DisputeAction::Coordinate { .. } => {
             let accepted = dispute.accepted_at.unwrap_or(now);
-            change.stage = Some(Some((accepted, due(services, Stage::Decision, accepted))));
+            let due_at = due(services, &dispute.region, Stage::Decision, accepted).await?;
+            change.stage = Some(Some((accepted, due_at)));
         }
         DisputeAction::RecordGovernmentDecision { decision, .. } => {
             detail["decision"] = json!(decision);
@@ -632,7 +650,8 @@ pub async fn act(
             change.stage = Some(None);
         }
         DisputeAction::Implement { .. } => {
-            let (task_id, task_effects) = implementation_task(services, caller, &dispute, now)?;
+            let (task_id, task_effects) =
+                implementation_task(services, caller, &dispute, now).await?;
             detail["task_id"] = json!(task_id);
             change.task_id = Some(task_id);
             implementation = Some(task_effects);
@@ -684,7 +703,7 @@ async fn implemented(services: &Services, dispute: &Dispute) -> Result<bool, Err
 /// The task that carries out a decision: set by the bureau, for the responsible body, with
 /// the decision's duty and deadline, dispatched at once. Its id, and the effects that insert
 /// it in the dispute's write.
-fn implementation_task(
+async fn implementation_task(
     services: &Services,
     caller: &Caller,
     dispute: &Dispute,
@@ -720,7 +739,7 @@ fn implementation_task(
         due_at: Some(due_at),
         dispatch: true,
     };
-    let (task, entry, task_effects) = super::tasks::plan_task(services, now, plan)?;
+    let (task, entry, task_effects) = super::tasks::plan_task(services, now, plan).await?;
     let id = task.id.clone();
     let mut effects = Effects::default();
     effects.set_task(task, entry);

@@ -666,7 +666,7 @@ fn notice_text(
 
 /// The notice (to be acknowledged, 签收) that `command` sends about `meeting` to `recipients`,
 /// as effects for the same write, with the notice's id.
-fn meeting_notice(
+async fn meeting_notice(
     services: &Services,
     caller: &Caller,
     now: i64,
@@ -693,7 +693,8 @@ fn meeting_notice(
             // The notice links to the meeting, and answering the invitation acknowledges it.
             subject: Some(format!("meeting:{}", meeting.id)),
         },
-    )?;
+    )
+    .await?;
     let id = notice.id.clone();
     effects.send_notice(notice);
     Ok((id, effects))
@@ -855,7 +856,7 @@ pub async fn act(
                 ));
             }
             write.retime(new_time(&meeting, starts_at, ends_at, reply_due_at, now)?);
-            write.notify(services, caller, command)?;
+            write.notify(services, caller, command).await?;
         }
         MeetingAction::Postpone {
             starts_at,
@@ -875,7 +876,7 @@ pub async fn act(
             // A new time asks every body anew.
             write.change.reset_answers = true;
             write.effects.cancel_jobs_of.push(subject(&meeting.id));
-            write.notify(services, caller, command)?;
+            write.notify(services, caller, command).await?;
         }
         MeetingAction::Start { .. } => {
             write.change.started_at = Some(now);
@@ -893,7 +894,7 @@ pub async fn act(
         MeetingAction::Cancel { reason, .. } => {
             write.reason(Some(reason.into_string()));
             write.effects.cancel_jobs_of.push(subject(&meeting.id));
-            write.notify(services, caller, command)?;
+            write.notify(services, caller, command).await?;
         }
         // Only the system closes a meeting; the transition refused it above.
         MeetingAction::Close { .. } => {}
@@ -1000,7 +1001,7 @@ impl<'a> Moved<'a> {
 
     /// The notice `command` sends to every invited body (签收), and for a notice or a
     /// postponement the reminders of the new time.
-    fn notify(
+    async fn notify(
         &mut self,
         services: &Services,
         caller: &Caller,
@@ -1014,7 +1015,8 @@ impl<'a> Moved<'a> {
             command,
             self.change.reason.as_deref(),
             invitee_ids(self.before),
-        )?;
+        )
+        .await?;
         self.put("notice_id", json!(notice_id));
         self.effects.merge(notice);
         if command != MeetingCommand::Cancel {
@@ -1192,7 +1194,8 @@ pub async fn invite(
                 MeetingCommand::IssueNotice,
                 None,
                 vec![input.org_id.clone()],
-            )?
+            )
+            .await?
             .1,
         );
     }

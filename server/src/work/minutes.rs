@@ -191,7 +191,7 @@ impl MeetingMinutes {
                 }),
                 dispatch: true,
             };
-            let (task, entry, task_effects) = super::tasks::plan_task(services, now, plan)?;
+            let (task, entry, task_effects) = super::tasks::plan_task(services, now, plan).await?;
             made.push(json!({ "item": i + 1, "org_id": item.org_id, "task_id": task.id }));
             effects.set_task(task, entry);
             effects.merge(task_effects);
@@ -319,7 +319,7 @@ impl SignedDocument for MeetingMinutes {
                 reply_due_at: None,
                 recipients,
             };
-            let (notice, notice_effects) = super::notices::plan_notice(services, now, plan)?;
+            let (notice, notice_effects) = super::notices::plan_notice(services, now, plan).await?;
             effects.send_notice(notice);
             effects.merge(notice_effects);
         }

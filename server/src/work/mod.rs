@@ -34,6 +34,7 @@
 //!   back, archive, the bundle.
 //! - [`minutes`]: a meeting's minutes as a signed document (what is minutes' own).
 //! - [`keys`]: people's signing keys and organizations' seals.
+//! - [`limits`]: time limits by region (时限设置): the effective limits of a region, setting them.
 //! - [`log`]: the signed log's checkpoint and proofs.
 //! - [`inbox`] (here): the durable inbox of a person and their body.
 
@@ -46,6 +47,7 @@ pub mod disputes;
 pub mod error;
 pub mod events;
 pub mod keys;
+pub mod limits;
 pub mod log;
 pub mod meetings;
 pub mod minutes;

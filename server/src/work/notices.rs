@@ -31,8 +31,9 @@ use crate::auth::Caller;
 use crate::db::{
     Audience, DbError, Effects, NewEvent, NewJob, NewNotice, Notice, Receipt, ReceiptChange,
 };
-use crate::domain::calendar::{Calendar, TimeLimit};
+use crate::domain::calendar::Calendar;
 use crate::domain::kernel::{self, CommandOffer};
+use crate::domain::limits::{amount_of, LimitKind, Limits};
 use crate::domain::notice::{
     receipt_transition, version_transition, Demands, NoticeCommand, NoticeKind, NoticeState,
     ReceiptAction, ReceiptCommand, ReceiptFlow, ReceiptState, Refused, VersionFlow, VersionKind,
@@ -401,11 +402,15 @@ async fn refusal(services: &Services, notice: &Notice, rule: Refused) -> Error {
     }
 }
 
-/// T1 or T2: the first working morning after `days` working days counted from `now` (the
-/// day of sending not counted); `None` when `days` is 0 (switched off).
-fn after_working_days(calendar: &Calendar, now: i64, days: u32) -> Option<i64> {
-    (days > 0)
-        .then(|| calendar.next_working_morning(calendar.due_at(now, TimeLimit::WorkingDays(days))))
+/// The T1 reminder and T2 escalation of a version sent now by a body whose region counts
+/// with `limits` (`notice_remind`, `notice_escalate`): each on the working morning after its
+/// limit ran out (the day of sending not counted); none for a limit of 0 (a deployment flag may turn one off).
+fn ack_deadlines(calendar: &Calendar, now: i64, limits: &Limits) -> (Option<i64>, Option<i64>) {
+    let at = |kind| {
+        let limit = limits.get(kind);
+        (amount_of(limit) > 0).then(|| calendar.next_working_morning(calendar.due_at(now, limit)))
+    };
+    (at(LimitKind::NoticeRemind), at(LimitKind::NoticeEscalate))
 }
 
 /// The deadlines a new version needs, in the same write that sends it.
@@ -515,7 +520,7 @@ pub(crate) struct NoticePlan {
 ///
 /// [`send`] stores it with `Db::send_notice`; a write that sends a notice as a consequence of
 /// something else pushes the notice onto `effects.notices` and merges the effects into its own.
-pub(crate) fn plan_notice(
+pub(crate) async fn plan_notice(
     services: &Services,
     now: i64,
     plan: NoticePlan,
@@ -535,14 +540,8 @@ pub(crate) fn plan_notice(
     recipient_list(&plan.sender_org_id, &plan.recipients)?;
     let calendar = services.calendar.get();
     let (remind_at, escalate_at) = if plan.requires_ack {
-        (
-            after_working_days(&calendar, now, services.settings.notice_remind_working_days),
-            after_working_days(
-                &calendar,
-                now,
-                services.settings.notice_escalate_working_days,
-            ),
-        )
+        let limits = super::limits::of_org(services, &plan.sender_org_id).await?;
+        ack_deadlines(&calendar, now, &limits)
     } else {
         (None, None)
     };
@@ -630,7 +629,7 @@ pub async fn send(
         reply_due_at: input.reply_due_at,
         subject: None,
     };
-    let (new, effects) = plan_notice(services, now, plan)?;
+    let (new, effects) = plan_notice(services, now, plan).await?;
     recipients_exist(services, &new.recipients).await?;
     let notice = services.db.send_notice(&new, now, &effects).await?;
     services.wake();
@@ -1015,14 +1014,8 @@ async fn revise(
     };
     let reply_due_at = old.reply_due_at.filter(|at| requires_reply && *at > now);
     let (remind_at, escalate_at) = if old.requires_ack {
-        (
-            after_working_days(&calendar, now, services.settings.notice_remind_working_days),
-            after_working_days(
-                &calendar,
-                now,
-                services.settings.notice_escalate_working_days,
-            ),
-        )
+        let limits = super::limits::of_org(services, &old.sender_org_id).await?;
+        ack_deadlines(&calendar, now, &limits)
     } else {
         (None, None)
     };

@@ -18,7 +18,8 @@ pub mod kind {
     pub const TASK_WARN: &str = "task_warn";
     /// 催办, the first working morning after the due time: `{"task_id", "due_at"}`.
     pub const TASK_OVERDUE: &str = "task_overdue";
-    /// 督办, five working mornings later: `{"task_id", "due_at"}`.
+    /// 督办, five working mornings later (the setter's region's `task_escalate`):
+    /// `{"task_id", "due_at"}`.
     pub const TASK_ESCALATE: &str = "task_escalate";
     /// T1: remind receiving bodies that have not acknowledged: `{"notice_id"}`.
     pub const NOTICE_REMIND: &str = "notice_remind";
@@ -54,15 +55,19 @@ const REMINDER_ATTEMPTS: i32 = 5;
 /// task whose stored deadline is what its limit gives from the start uses the limit's own
 /// schedule (warnings on working mornings for working days); one whose deadline was moved
 /// (an extension) or given as an instant gets warnings at fractions of the wall time.
-pub fn for_task(cal: &Calendar, task: &Task) -> Vec<NewJob> {
+///
+/// The escalation (督办) comes `escalate_after` working mornings after the overdue reminder:
+/// the setting body's region's `task_escalate` limit.
+pub fn for_task(cal: &Calendar, task: &Task, escalate_after: u32) -> Vec<NewJob> {
     if !task.state.clock_runs() {
         return Vec::new();
     }
     let start = task.started_at.unwrap_or(task.created_at);
-    let schedule = match task.limit {
+    let mut schedule = match task.limit {
         Some(limit) if cal.due_at(start, limit) == task.due_at => cal.task_schedule(start, limit),
         _ => cal.schedule_until(start, task.due_at),
     };
+    schedule.escalation = cal.escalation_after(schedule.overdue_reminder, escalate_after);
     let subject = format!("task:{}", task.id);
     let job = |kind: &str, percent: i64, due_at: i64| {
         let mut payload = json!({ "task_id": task.id, "due_at": task.due_at });
@@ -232,14 +237,14 @@ mod tests {
     #[test]
     fn a_task_whose_clock_does_not_run_needs_no_jobs() {
         let cal = Calendar::default();
-        assert!(for_task(&cal, &task(TaskState::Created)).is_empty());
-        assert!(for_task(&cal, &task(TaskState::Submitted)).is_empty());
+        assert!(for_task(&cal, &task(TaskState::Created), 5).is_empty());
+        assert!(for_task(&cal, &task(TaskState::Submitted), 5).is_empty());
     }
 
     #[test]
     fn a_running_task_gets_its_reminders_with_keys_naming_the_due_time() {
         let cal = Calendar::default();
-        let jobs = for_task(&cal, &task(TaskState::Dispatched));
+        let jobs = for_task(&cal, &task(TaskState::Dispatched), 5);
         let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).collect();
         assert_eq!(
             kinds,
@@ -252,6 +257,19 @@ mod tests {
         assert_eq!(jobs[0].payload["percent"], 50);
         assert_eq!(jobs[1].payload["percent"], 75);
         assert!(jobs.iter().all(|j| j.subject == "task:t1"));
+    }
+
+    #[test]
+    fn a_longer_task_escalate_limit_moves_only_the_escalation() {
+        let cal = Calendar::default();
+        let five = for_task(&cal, &task(TaskState::Dispatched), 5);
+        let seven = for_task(&cal, &task(TaskState::Dispatched), 7);
+        // Day 4 after the epoch (100 hours) is a Monday (+08:00): 催办 on Tuesday morning; five
+        // working mornings later is the next Tuesday, seven the Thursday after it.
+        assert_eq!(five[..3], seven[..3]);
+        let day = 24 * 3_600_000;
+        assert_eq!(seven[3].kind, "task_escalate");
+        assert_eq!(seven[3].due_at - five[3].due_at, 2 * day);
     }
 
     fn meeting(state: MeetingState) -> Meeting {

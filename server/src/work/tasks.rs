@@ -29,6 +29,7 @@ use crate::db::{
 };
 use crate::domain::calendar::{Calendar, TimeLimit};
 use crate::domain::kernel::{self, CommandOffer};
+use crate::domain::limits::{amount_of, LimitKind};
 use crate::domain::phrases;
 use crate::domain::policy::{self, Action, TaskFacts};
 use crate::domain::task::{
@@ -409,11 +410,18 @@ async fn assignee(services: &Services, setter_org_id: &str, id: &str) -> Result<
 
 /// The jobs of a running clock that still lie ahead: a restarted clock does not re-send
 /// reminders whose moment has already passed.
-fn clock_jobs(calendar: &Calendar, task: &Task, now: i64) -> Vec<NewJob> {
-    super::schedule::for_task(calendar, task)
+fn clock_jobs(calendar: &Calendar, task: &Task, now: i64, escalate_after: u32) -> Vec<NewJob> {
+    super::schedule::for_task(calendar, task, escalate_after)
         .into_iter()
         .filter(|job| job.due_at > now)
         .collect()
+}
+
+/// Working mornings from the overdue reminder (催办) to the escalation (督办) of a task set by
+/// `setter_org_id`: its region's `task_escalate` limit.
+async fn escalate_after(services: &Services, setter_org_id: &str) -> Result<u32, Error> {
+    let limits = super::limits::of_org(services, setter_org_id).await?;
+    Ok(amount_of(limits.get(LimitKind::TaskEscalate)))
 }
 
 /// The event kind and audit action of a command, by its past participle.
@@ -477,7 +485,7 @@ pub(crate) struct TaskPlan {
 /// [`create`] stores the three with `Db::create_task`; a write that sets a task as a
 /// consequence of something else pushes `(task, entry)` onto `effects.tasks` and merges the
 /// effects into its own, so the task exists exactly when its cause is committed.
-pub(crate) fn plan_task(
+pub(crate) async fn plan_task(
     services: &Services,
     now: i64,
     plan: TaskPlan,
@@ -580,7 +588,12 @@ pub(crate) fn plan_task(
                 "due_at": due_at,
             }),
         });
-        effects.jobs = clock_jobs(&calendar, &task, now);
+        effects.jobs = clock_jobs(
+            &calendar,
+            &task,
+            now,
+            escalate_after(services, &setter).await?,
+        );
         effects.audit.push(plan.acting.audit(
             now,
             "task_dispatched",
@@ -614,7 +627,7 @@ pub async fn create(
         due_at: input.due_at,
         dispatch: input.dispatch,
     };
-    let (new, entry, effects) = plan_task(services, now, plan)?;
+    let (new, entry, effects) = plan_task(services, now, plan).await?;
     assignee(services, &setter, &new.assignee_org_id).await?;
     let task = services.db.create_task(&new, &entry, &effects).await?;
     services.wake();
@@ -726,9 +739,13 @@ pub async fn act(
         written,
         now,
     };
+    let escalate = escalate_after(services, &task.setter_org_id).await?;
     let task = services
         .db
-        .change_task(&moved.change(caller), &moved.effects(caller, &calendar))
+        .change_task(
+            &moved.change(caller),
+            &moved.effects(caller, &calendar, escalate),
+        )
         .await?;
     services.wake();
     Ok(body(task, party, now))
@@ -814,7 +831,7 @@ impl Moved<'_> {
 
     /// The events to the other side (both assignees of a reassignment), the clock's jobs
     /// cancelled or scheduled anew, and the audit row.
-    fn effects(&self, caller: &Caller, calendar: &Calendar) -> Effects {
+    fn effects(&self, caller: &Caller, calendar: &Calendar, escalate_after: u32) -> Effects {
         let (before, after) = (self.before, self.after);
         let target = subject(&before.id);
         let payload = |extra: serde_json::Value| {
@@ -868,7 +885,7 @@ impl Moved<'_> {
             effects.cancel_jobs_of.push(target.clone());
         }
         if restarts {
-            effects.jobs = clock_jobs(calendar, after, self.now);
+            effects.jobs = clock_jobs(calendar, after, self.now, escalate_after);
         }
         effects.audit.push(audit(
             caller,
@@ -1147,7 +1164,8 @@ pub async fn decide_extension(
         updated.revision = task.revision + 1;
         updated.updated_at = now;
         effects.cancel_jobs_of.push(target.clone());
-        effects.jobs = clock_jobs(&services.calendar.get(), &updated, now);
+        let escalate = escalate_after(services, &task.setter_org_id).await?;
+        effects.jobs = clock_jobs(&services.calendar.get(), &updated, now, escalate);
     }
     let action = if input.grant {
         "task_extension_granted"

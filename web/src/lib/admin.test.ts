@@ -31,7 +31,7 @@ describe('who administers', () => {
   it('lists each its own pages, the body administrator their own body and the pages built elsewhere', () => {
     const keys = (u: User) => adminPagesFor(u).map((p) => p.key)
     expect(keys(operator)).toEqual(['orgs', 'regions', 'import', 'calendar', 'signIn', 'audit'])
-    expect(keys(admin)).toEqual(['people', 'audit', 'tokens', 'webhooks', 'mailbox'])
+    expect(keys(admin)).toEqual(['people', 'limits', 'audit', 'tokens', 'webhooks', 'mailbox'])
     expect(adminPagesFor(admin).find((p) => p.key === 'people')?.to).toBe('/admin/orgs/org-1')
     expect(adminPagesFor(member)).toEqual([])
     expect(ADMIN_PAGES.map((p) => p.key)).toContain('tokens')

@@ -55,6 +55,8 @@ export const ADMIN_PAGES: ReadonlyArray<{ key: string; to: string | ((user: User
   { key: 'orgs', to: '/admin/orgs', for: ['operator'] },
   { key: 'people', to: (user) => `/admin/orgs/${user.org_id}`, for: ['body'] },
   { key: 'regions', to: '/admin/regions', for: ['operator'] },
+  // A body's admin reads every region's time limits there; its bureau's admin sets its own.
+  { key: 'limits', to: '/admin/regions', for: ['body'] },
   { key: 'import', to: '/admin/import', for: ['operator'] },
   { key: 'calendar', to: '/admin/calendar', for: ['operator'] },
   { key: 'signIn', to: '/admin/sign-in', for: ['operator'] },

@@ -1309,6 +1309,50 @@ export type paths = {
         patch: operations["regions_update"];
         trace?: never;
     };
+    "/api/regions/{code}/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 时限设置: a region's effective time limits, each with where it comes from (the region
+         *     itself, a region above it, the deployment, the built-in default). Anyone signed in.
+         */
+        get: operations["region_limits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/regions/{code}/limits/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Sets the region's own limit of a kind (an operator, or an admin of the region's own
+         *     judicial bureau), in the kind's unit, 1 to 365; answers the region's limits after it.
+         */
+        put: operations["region_limit_set"];
+        post?: never;
+        /**
+         * Clears the region's own limit of a kind, so it inherits again; answers the region's
+         *     limits after it. Clearing one the region never set changes nothing.
+         */
+        delete: operations["region_limit_clear"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/settings/local-login": {
         parameters: {
             query?: never;
@@ -2349,6 +2393,33 @@ export type components = {
          * @enum {string}
          */
         DocRole: "shared" | "minutes" | "section" | "statement" | "decision";
+        /** @description One kind's effective limit. */
+        EffectiveLimit: {
+            kind: components["schemas"]["LimitKind"];
+            kind_zh: string;
+            kind_en: string;
+            /** @description The kind's one unit. */
+            unit: components["schemas"]["LimitUnit"];
+            unit_zh: string;
+            unit_en: string;
+            /**
+             * Format: int32
+             * @description How many units apply here.
+             */
+            amount: number;
+            /**
+             * Format: int32
+             * @description The built-in default's amount.
+             */
+            default_amount: number;
+            source: components["schemas"]["LimitSource"];
+            /** @description With `source` `region`: the code of the region that set it (this one when `own`). */
+            from_region?: string | null;
+            from_region_name_zh?: string | null;
+            from_region_name_en?: string | null;
+            /** @description Whether this region set it itself, so clearing it changes something. */
+            own: boolean;
+        };
         /** @description A public key to enroll. */
         EnrollInput: {
             /** @description The public key as SPKI PEM (`-----BEGIN PUBLIC KEY-----`), Ed25519. */
@@ -2626,6 +2697,32 @@ export type components = {
          * @enum {string}
          */
         Level: "province" | "city" | "county" | "township";
+        /** @description A region's own setting of one kind: `{"unit": "working_days", "amount": 7}`. */
+        LimitInput: {
+            /** @description The kind's unit: `working_days`, `calendar_days` or `hours`. */
+            unit: string;
+            /**
+             * Format: int64
+             * @description 1 to 365.
+             */
+            amount: number;
+        };
+        /**
+         * @description What a limit is for. The stored and transmitted names are stable; a new kind gets a
+         *     built-in default, so every region has a value for it at once.
+         * @enum {string}
+         */
+        LimitKind: "dispute_negotiation" | "dispute_acceptance" | "dispute_replies" | "dispute_decision" | "notice_remind" | "notice_escalate" | "task_escalate";
+        /**
+         * @description Where an effective limit comes from.
+         * @enum {string}
+         */
+        LimitSource: "default" | "deployment" | "region";
+        /**
+         * @description The unit a limit is counted in, as [`TimeLimit`] writes it in JSON.
+         * @enum {string}
+         */
+        LimitUnit: "calendar_days" | "working_days" | "hours";
         /** @description one line, trimmed, 1 to 200 characters */
         Line: string;
         /** @description One listed day. */
@@ -3140,6 +3237,17 @@ export type components = {
         ReceiptState: "delivered" | "read" | "acknowledged" | "replied" | "closed";
         /** @description one line, trimmed, 1 to 2000 characters */
         Reference: string;
+        /** @description A region's time limits as a page shows them. */
+        RegionLimits: {
+            /** @description The region's code. */
+            region: string;
+            region_name_zh: string;
+            region_name_en?: string | null;
+            /** @description Every kind, in a fixed order. */
+            limits: components["schemas"]["EffectiveLimit"][];
+            /** @description Whether the caller may set and clear this region's limits (the policy's answer). */
+            can_manage: boolean;
+        };
         /** @description A region and the regions directly below it. */
         RegionNode: components["schemas"]["RegionView"] & {
             children: components["schemas"]["RegionNode"][];
@@ -3370,7 +3478,7 @@ export type components = {
          */
         SpaceRole: "convener" | "member" | "observer";
         /**
-         * @description A dispute's clocks (the limits of DOMAIN.md §4 and the issue; configurable per region).
+         * @description A dispute's clocks: each counts its region's limit ([`Stage::limit`]).
          * @enum {string}
          */
         Stage: "negotiation" | "acceptance" | "replies" | "decision";
@@ -7588,6 +7696,149 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RegionView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    region_limits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the region's code, e.g. 330102 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the region's limits */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegionLimits"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    region_limit_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the region's code, e.g. 330102 */
+                code: string;
+                /** @description dispute_negotiation, notice_remind, … */
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LimitInput"];
+            };
+        };
+        responses: {
+            /** @description the region's limits after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegionLimits"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    region_limit_clear: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the region's code, e.g. 330102 */
+                code: string;
+                /** @description dispute_negotiation, notice_remind, … */
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the region's limits after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegionLimits"];
                 };
             };
             /**
