@@ -749,3 +749,98 @@ async fn a_region_that_sets_its_own_negotiation_limit_is_counted_by_it() {
     .await;
     assert_eq!(status, StatusCode::OK, "{d}");
 }
+
+/// The events of kind `kind` about dispute `id`, as `org:<id>` / `user:<id>`, sorted.
+async fn told(db: &server::db::Db, id: &str, kind: &str) -> Vec<String> {
+    let subject = format!("dispute:{id}");
+    let mut to: Vec<String> = db
+        .events_after(0, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.subject == subject && e.kind == kind)
+        .map(|e| match &e.audience {
+            server::db::Audience::Org(org) => format!("org:{org}"),
+            server::db::Audience::User(user) => format!("user:{user}"),
+        })
+        .collect();
+    to.sort();
+    to
+}
+
+#[tokio::test]
+async fn the_bureau_is_reminded_chased_and_supervised_on_working_mornings_across_qingming() {
+    let f = fixture().await;
+    let bureau_org = format!("org:{}", f.world.org("county-bureau"));
+    // Raised on Thursday 2 April 2026; both parties give up at once and it is escalated.
+    f.clock.set_ms(ms(datetime!(2026-04-02 10:00 +8)));
+    let dispute = raise(&f).await;
+    let id = dispute["id"].as_str().unwrap();
+    let db = f.db().await;
+    command(&f.market, id, "negotiate", json!({})).await;
+    for api in [&f.township, &f.market] {
+        api.post(&format!("/api/disputes/{id}/negotiation-failed"), json!({}))
+            .await;
+    }
+    let (status, d) = command(&f.township, id, "escalate", json!({ "reason": "协商不成" })).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    // Three working days for the bureau: Friday 3 April, then (清明 4–6 April) Tuesday 7 and
+    // Wednesday 8 April.
+    let due = d["stage"]["due_at"].as_i64().unwrap();
+    assert!(due > ms(datetime!(2026-04-08 00:00 +8)) && due <= ms(datetime!(2026-04-09 00:00 +8)));
+
+    f.clock.set_ms(ms(datetime!(2026-04-07 08:59 +8)));
+    f.server.worker.run_due().await.unwrap();
+    assert!(told(&db, id, "dispute.reminder").await.is_empty());
+    // 50 %: the second working morning, Tuesday 7 April (never during the holiday).
+    f.clock.set_ms(ms(datetime!(2026-04-07 09:00 +8)));
+    f.server.worker.run_due().await.unwrap();
+    assert_eq!(
+        told(&db, id, "dispute.reminder").await,
+        [bureau_org.clone()]
+    );
+    // 催办 on the first working morning after the deadline: Thursday 9 April.
+    f.clock.set_ms(ms(datetime!(2026-04-09 08:59 +8)));
+    f.server.worker.run_due().await.unwrap();
+    assert!(told(&db, id, "dispute.overdue").await.is_empty());
+    f.clock.set_ms(ms(datetime!(2026-04-09 09:00 +8)));
+    f.server.worker.run_due().await.unwrap();
+    assert_eq!(told(&db, id, "dispute.overdue").await, [bureau_org.clone()]);
+    assert_eq!(
+        told(&db, id, "dispute.reminder").await.len(),
+        2,
+        "50 % and 75 %"
+    );
+    // 督办 five working mornings later (Thursday 16 April): the parties waiting are told too.
+    f.clock.set_ms(ms(datetime!(2026-04-16 08:59 +8)));
+    f.server.worker.run_due().await.unwrap();
+    assert!(told(&db, id, "dispute.supervised").await.is_empty());
+    f.clock.set_ms(ms(datetime!(2026-04-16 09:00 +8)));
+    f.server.worker.run_due().await.unwrap();
+    let mut expected = vec![
+        bureau_org.clone(),
+        format!("org:{}", f.world.org("market")),
+        format!("org:{}", f.world.org("township")),
+    ];
+    expected.sort();
+    assert_eq!(told(&db, id, "dispute.supervised").await, expected);
+
+    // Accepting starts the replies' clock; a party that replied is not reminded.
+    let bureau = f.signed_in("county-bureau").await;
+    let (status, d) = command(&bureau, id, "accept", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    f.market
+        .post(&format!("/api/disputes/{id}/reply"), json!({}))
+        .await;
+    let due = d["stage"]["due_at"].as_i64().unwrap();
+    f.clock.set_ms(due + 24 * 3_600_000);
+    f.server.worker.run_due().await.unwrap();
+    // The bureau's 催办 of acceptance before, now the township's of its reply.
+    let mut expected = vec![
+        bureau_org.clone(),
+        format!("org:{}", f.world.org("township")),
+    ];
+    expected.sort();
+    assert_eq!(told(&db, id, "dispute.overdue").await, expected);
+    db.close().await;
+}

@@ -275,7 +275,8 @@ await run('admin.e2e', async (browser) => {
   /** Opens the 时限设置 panel of the region whose row shows `code`, on the regions page. */
   async function openLimits(page, code) {
     await page.goto(`${env.url}/admin/regions`)
-    const row = byTestId(page, 'region-row').filter({ hasText: code })
+    // The code alone, not a township's code that begins with it (330102 vs 330102001).
+    const row = byTestId(page, 'region-row').filter({ hasText: new RegExp(`${code}(?!\\d)`) })
     await visible(row, `the row of region ${code}`)
     await byTestId(row, 'region-limits-open').click()
     await visible(byTestId(page, 'region-limits'), `the time limits of ${code}`)

@@ -19,9 +19,11 @@
 //!   handlers share.
 //! - `tasks.rs`, `notices.rs`: the task and notice reminders, 催办 and 督办.
 //! - `meetings.rs`: the meeting reminders.
+//! - `disputes.rs`: a dispute's stage clocks: reminders, 催办 and 督办.
 //! - `webhook.rs`: signing and sending one webhook call.
 //! - `mail.rs`: [`Mailer`], e-mail over SMTP.
 
+mod disputes;
 mod mail;
 mod meetings;
 mod notices;

@@ -8,7 +8,7 @@ use anyhow::Context;
 use futures_util::StreamExt;
 
 use super::outcome::Failure;
-use super::{mail, meetings, notices, tasks, webhook, Mailer};
+use super::{disputes, mail, meetings, notices, tasks, webhook, Mailer};
 use crate::config::WorkArgs;
 use crate::db::{new_id, Effects, Job};
 use crate::services::Services;
@@ -206,6 +206,9 @@ impl Worker {
             | kind::MEETING_REPLY_ESCALATE
             | kind::MEETING_STARTS_SOON
             | kind::MEETING_MINUTES_DUE => meetings::run(&self.services, job).await,
+            kind::DISPUTE_WARN | kind::DISPUTE_OVERDUE | kind::DISPUTE_ESCALATE => {
+                disputes::run(&self.services, job).await
+            }
             kind::WEBHOOK => {
                 webhook::deliver(&self.services, &self.senders().http, job).await?;
                 Ok(Effects::default())

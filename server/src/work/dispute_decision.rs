@@ -228,6 +228,10 @@ impl SignedDocument for DisputeDecisionDoc {
         let (notice, notice_effects) = super::notices::plan_notice(services, now, plan).await?;
         effects.send_notice(notice);
         effects.merge(notice_effects);
+        // Decided: the decision's clock stops, and its reminders with it.
+        effects
+            .cancel_jobs_of
+            .push(format!("dispute:{}", self.space.id));
         let mut detail = Map::new();
         detail.insert(
             "responsible_org_id".into(),

@@ -23,11 +23,11 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::Error;
-use super::{audit, own_org};
+use super::{audit, own_org, schedule};
 use crate::auth::Caller;
 use crate::db::{
     new_id, Audience, Dispute, DisputeChange, Effects, NewDispute, NewDisputeParty, NewEvent,
-    PartyRow, PartyWrite,
+    NewJob, PartyRow, PartyWrite,
 };
 use crate::domain::calendar::end_of_day_ms;
 use crate::domain::dispute::{
@@ -35,6 +35,7 @@ use crate::domain::dispute::{
     DisputeState, Position, Stage, MAX_PARTIES,
 };
 use crate::domain::kernel::{self, CommandOffer};
+use crate::domain::limits::{amount_of, LimitKind};
 use crate::domain::org::RegionCode;
 use crate::domain::phrases;
 use crate::domain::policy::{self, Action, SpaceAccess};
@@ -396,19 +397,29 @@ fn events(
         .collect()
 }
 
-/// When a stage started at `start` is due: the limit of the dispute's region (the lowest
-/// covering every party, the coordinating bureau's or below it) counted in the calendar.
-async fn due(
+/// A stage's clock from `start`: when it is due (the limit of the dispute's region, the
+/// lowest covering every party, counted in the calendar) and its reminders, 催办 and 督办.
+async fn clock(
     services: &Services,
+    dispute_id: &str,
     region: &RegionCode,
     stage: Stage,
     start: i64,
-) -> Result<i64, Error> {
+) -> Result<(i64, Vec<NewJob>), Error> {
     let limits = super::limits::effective(services, region).await?;
-    Ok(services
-        .calendar
-        .get()
-        .due_at(start, limits.get(stage.limit())))
+    let calendar = services.calendar.get();
+    let limit = limits.get(stage.limit());
+    let due_at = calendar.due_at(start, limit);
+    let escalate_after = amount_of(limits.get(LimitKind::TaskEscalate));
+    let jobs = schedule::for_dispute(
+        &calendar,
+        dispute_id,
+        stage,
+        (start, due_at),
+        limit,
+        escalate_after,
+    );
+    Ok((due_at, jobs))
 }
 
 /// Raises a dispute: finds the bureau it escalates to, then makes its space, the parties'
@@ -446,7 +457,8 @@ pub async fn raise(
         .and_then(|code| RegionCode::parse(code).ok())
         .ok_or_else(|| Error::refused(rules::Refused::by(&rules::NO_COMMON_REGION).message()))?;
     let now = services.clock.now_ms();
-    let stage_due_at = due(services, &region, Stage::Negotiation, now).await?;
+    let id = new_id();
+    let (stage_due_at, jobs) = clock(services, &id, &region, Stage::Negotiation, now).await?;
     let position = input.position.into_string();
     let legal_basis = input.legal_basis.map(Text::into_string);
     let parties = orgs
@@ -462,7 +474,7 @@ pub async fn raise(
         })
         .collect();
     let new = NewDispute {
-        id: new_id(),
+        id,
         kind: input.kind,
         title: input.title.into_string(),
         description: input.description.into_string(),
@@ -496,6 +508,7 @@ pub async fn raise(
         .collect();
     let effects = Effects {
         events: told,
+        jobs,
         audit: vec![audit(
             caller,
             now,
@@ -604,6 +617,8 @@ pub async fn act(
     let mut told = everyone(&dispute);
     let mut access_changes = false;
     let mut implementation = None;
+    // The stage a command starts, from when.
+    let mut stage: Option<(Stage, i64)> = None;
     let mut detail = json!({ "from": dispute.state, "to": to });
     match action {
         DisputeAction::Negotiate { .. } => {}
@@ -616,17 +631,11 @@ pub async fn act(
             detail["reason"] = json!(reason);
             change.reason = Some(reason.into_string());
             change.escalated_at = Some(now);
-            change.stage = Some(Some((
-                now,
-                due(services, &dispute.region, Stage::Acceptance, now).await?,
-            )));
+            stage = Some((Stage::Acceptance, now));
         }
         DisputeAction::Accept { .. } => {
             change.accepted_at = Some(now);
-            change.stage = Some(Some((
-                now,
-                due(services, &dispute.region, Stage::Replies, now).await?,
-            )));
+            stage = Some((Stage::Replies, now));
             change.bureau_joins = Some(new_id());
             access_changes = true;
         }
@@ -637,8 +646,7 @@ pub async fn act(
         }
         DisputeAction::Coordinate { .. } => {
             let accepted = dispute.accepted_at.unwrap_or(now);
-            let due_at = due(services, &dispute.region, Stage::Decision, accepted).await?;
-            change.stage = Some(Some((accepted, due_at)));
+            stage = Some((Stage::Decision, accepted));
         }
         DisputeAction::RecordGovernmentDecision { decision, .. } => {
             detail["decision"] = json!(decision);
@@ -662,6 +670,15 @@ pub async fn act(
     }
     let kind = format!("dispute.{}", past(command));
     let mut effects = Effects::default();
+    if let Some((started, start)) = stage {
+        let (due_at, jobs) = clock(services, &dispute.id, &dispute.region, started, start).await?;
+        change.stage = Some(Some((start, due_at)));
+        effects.jobs = jobs;
+    }
+    if change.stage.is_some() {
+        // A stage that ends or gives way to another silences its reminders.
+        effects.cancel_jobs_of.push(subject(&dispute.id));
+    }
     if let Some(task_effects) = implementation {
         effects.merge(task_effects);
     }

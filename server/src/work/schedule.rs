@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::db::{Meeting, NewJob, Notice, Task};
 use crate::domain::calendar::{Calendar, TimeLimit};
+use crate::domain::dispute::Stage;
 use crate::domain::meeting::MeetingState;
 use crate::domain::notice::NoticeState;
 
@@ -43,6 +44,14 @@ pub mod kind {
     /// 3 and 7 days after the end: remind the convener while the minutes are not frozen:
     /// `{"meeting_id", "ended_at", "days"}`.
     pub const MEETING_MINUTES_DUE: &str = "meeting_minutes_due";
+    /// 50 % / 75 % of a dispute's stage: `{"dispute_id", "stage", "due_at", "percent"}`.
+    pub const DISPUTE_WARN: &str = "dispute_warn";
+    /// The first working morning after a stage's time ran out (催办; for negotiation: the
+    /// parties may escalate now); the same payload.
+    pub const DISPUTE_OVERDUE: &str = "dispute_overdue";
+    /// The region's 督办 delay later, while whoever owes the stage still has not done it:
+    /// their heads are told; the same payload.
+    pub const DISPUTE_ESCALATE: &str = "dispute_escalate";
 }
 
 /// Attempts of a reminder job before it is given up (a database that stays unavailable).
@@ -92,6 +101,53 @@ pub fn for_task(cal: &Calendar, task: &Task, escalate_after: u32) -> Vec<NewJob>
     }
     jobs.push(job(kind::TASK_OVERDUE, 0, schedule.overdue_reminder));
     jobs.push(job(kind::TASK_ESCALATE, 0, schedule.escalation));
+    jobs
+}
+
+/// The reminders of one stage of a dispute (negotiation, acceptance, replies, decision) that
+/// started at `start` and is due at `due_at` by `limit`: the 50 % and 75 % warnings (on
+/// working mornings for working days), 催办 on the first working morning after the time ran
+/// out and, for a stage someone owes (every one but negotiation, which only lets the parties
+/// escalate), 督办 `escalate_after` working mornings later.
+pub fn for_dispute(
+    cal: &Calendar,
+    dispute_id: &str,
+    stage: Stage,
+    (start, due_at): (i64, i64),
+    limit: TimeLimit,
+    escalate_after: u32,
+) -> Vec<NewJob> {
+    let mut schedule = if cal.due_at(start, limit) == due_at {
+        cal.task_schedule(start, limit)
+    } else {
+        cal.schedule_until(start, due_at)
+    };
+    schedule.escalation = cal.escalation_after(schedule.overdue_reminder, escalate_after);
+    let subject = format!("dispute:{dispute_id}");
+    let job = |kind: &str, percent: i64, at: i64| NewJob {
+        kind: kind.to_owned(),
+        subject: subject.clone(),
+        payload: json!({
+            "dispute_id": dispute_id, "stage": stage, "due_at": due_at, "percent": percent,
+        }),
+        due_at: at,
+        max_attempts: REMINDER_ATTEMPTS,
+        dedupe_key: Some(format!(
+            "{subject}:{kind}:{}:{percent}:{due_at}",
+            stage.as_str()
+        )),
+    };
+    let mut jobs = Vec::with_capacity(4);
+    if let Some(at) = schedule.warn_50 {
+        jobs.push(job(kind::DISPUTE_WARN, 50, at));
+    }
+    if let Some(at) = schedule.warn_75 {
+        jobs.push(job(kind::DISPUTE_WARN, 75, at));
+    }
+    jobs.push(job(kind::DISPUTE_OVERDUE, 0, schedule.overdue_reminder));
+    if stage != Stage::Negotiation {
+        jobs.push(job(kind::DISPUTE_ESCALATE, 0, schedule.escalation));
+    }
     jobs
 }
 

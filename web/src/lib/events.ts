@@ -29,6 +29,7 @@ export const KINDS = [
   'dispute.refused', 'dispute.coordinating', 'dispute.decided', 'dispute.referred',
   'dispute.government_decided', 'dispute.implementing', 'dispute.closed', 'dispute.withdrawn',
   'dispute.position_stated', 'dispute.negotiation_failed', 'dispute.replied', 'dispute.lead_named',
+  'dispute.reminder', 'dispute.overdue', 'dispute.supervised',
   'decision.frozen', 'decision.sign_requested', 'decision.signed', 'decision.reopened',
   'decision.archived',
 ] as const

@@ -12,6 +12,7 @@ export default {
           referred: '争议已报请政府决定', government_decided: '政府已就争议作出决定', implementing: '争议协调意见交付执行',
           closed: '争议已办结', withdrawn: '争议已撤回', position_stated: '争议一方更新了意见', negotiation_failed: '争议一方确认协商不成',
           replied: '争议一方提交了书面答复', lead_named: '已指定临时牵头单位',
+          reminder: '争议办理期限提醒', overdue: '争议办理已超期（催办）', supervised: '争议办理超期督办',
         },
         decision: {
           frozen: '协调意见书已定稿', sign_requested: '请签署协调意见书', signed: '协调意见书已签发',
@@ -162,6 +163,8 @@ export default {
           closed: 'Dispute closed', withdrawn: 'Dispute withdrawn', position_stated: 'A party updated its position',
           negotiation_failed: 'A party said negotiation failed', replied: 'A party gave its written reply',
           lead_named: 'Interim lead body named',
+          reminder: 'Dispute deadline reminder', overdue: 'Dispute overdue (reminder sent)',
+          supervised: 'Overdue dispute escalated (督办)',
         },
         decision: {
           frozen: 'Decision frozen', sign_requested: 'Decision to sign', signed: 'Decision issued',
