@@ -797,7 +797,7 @@ async fn the_bureau_is_reminded_chased_and_supervised_on_working_mornings_across
     f.server.worker.run_due().await.unwrap();
     assert_eq!(
         told(&db, id, "dispute.reminder").await,
-        [bureau_org.clone()]
+        vec![bureau_org.clone()]
     );
     // 催办 on the first working morning after the deadline: Thursday 9 April.
     f.clock.set_ms(ms(datetime!(2026-04-09 08:59 +8)));
@@ -805,7 +805,10 @@ async fn the_bureau_is_reminded_chased_and_supervised_on_working_mornings_across
     assert!(told(&db, id, "dispute.overdue").await.is_empty());
     f.clock.set_ms(ms(datetime!(2026-04-09 09:00 +8)));
     f.server.worker.run_due().await.unwrap();
-    assert_eq!(told(&db, id, "dispute.overdue").await, [bureau_org.clone()]);
+    assert_eq!(
+        told(&db, id, "dispute.overdue").await,
+        vec![bureau_org.clone()]
+    );
     assert_eq!(
         told(&db, id, "dispute.reminder").await.len(),
         2,
