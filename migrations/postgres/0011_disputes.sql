@@ -42,9 +42,8 @@ create table disputes (
     decision_duty text,
     decision_deadline text,
     decided_at bigint,
-    -- The implementation task, and the consultation meeting (案件会商) when one was convened.
+    -- The implementation task, once the decision is handed over.
     task_id text,
-    meeting_id text,
     -- What the parties agreed (resolved), the government's decision (government_decided).
     agreement text,
     government_decision text,
@@ -75,3 +74,8 @@ create table dispute_parties (
     primary key (dispute_id, org_id)
 );
 create index dispute_parties_org on dispute_parties (org_id);
+
+-- A case consultation meeting (案件会商) the bureau convenes from a dispute names it, so the
+-- meeting links to the dispute and the dispute lists its meetings.
+alter table meetings add column dispute_id text references disputes (space_id);
+create index meetings_dispute on meetings (dispute_id);

@@ -319,6 +319,11 @@ fn table() -> Vec<Row> {
         row("POST /api/disputes/{dispute}/negotiation-failed", "404   409   403   404   200   200   404   404   200   403   401", post("/api/disputes/{dispute}/negotiation-failed", json!({}))),
         row("POST /api/disputes/{dispute}/reply",          "404   409   403   404   409   409   404   404   409   403   401", post("/api/disputes/{dispute}/reply", json!({}))),
         row("PUT /api/disputes/{dispute}/lead",            "404   409   403   404   409   409   404   404   409   403   401", put("/api/disputes/{dispute}/lead", json!({ "revision": 1, "org_id": "{market}" }))),
+        // Before acceptance nobody may convene a consultation (409 to those who act at all).
+        row("POST /api/disputes/{dispute}/consultations",  "404   409   403   404   409   409   404   404   409   403   401", post("/api/disputes/{dispute}/consultations", json!({ "starts_at": 4102444800000i64, "ends_at": 4102448400000i64, "place": "会议室" }))),
+        // Before acceptance there is no decision: 404 to every reader, as to everyone else.
+        row("GET /api/disputes/{dispute}/decision",        "404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/decision")),
+        row("POST /api/disputes/{dispute}/decision/actions", "404   404   404   404   404   404   404   404   404   404   401", post("/api/disputes/{dispute}/decision/actions", json!({ "act": "freeze" }))),
         // The raising body's statement: only it writes; the other party and the bureaus read.
         row("POST /api/docs/{statement}/ticket",           "404   read  read  404   write read  404   404   write 404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{statement}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
         // ---- the signed log: a public trust root, like a transparency log (hashes only) ----

@@ -847,3 +847,50 @@ async fn the_bureau_is_reminded_chased_and_supervised_on_working_mornings_across
     assert_eq!(told(&db, id, "dispute.overdue").await, expected);
     db.close().await;
 }
+
+#[tokio::test]
+async fn the_bureau_convenes_a_case_consultation_linked_both_ways() {
+    let f = fixture().await;
+    let bureau = f.signed_in("county-bureau").await;
+    let id = coordinating(&f, &bureau).await;
+    let body = json!({
+        "starts_at": ms(datetime!(2026-03-12 09:30 +8)),
+        "ends_at": ms(datetime!(2026-03-12 11:00 +8)),
+        "place": "上城区司法局第二会议室",
+    });
+    // A party may not convene it; the bureau may.
+    let (status, refused) = f
+        .township
+        .post(&format!("/api/disputes/{id}/consultations"), body.clone())
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["reason"], "dispute.consult_by_bureau");
+    let (status, meeting) = bureau
+        .post(&format!("/api/disputes/{id}/consultations"), body)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{meeting}");
+    assert_eq!(meeting["kind"], "case_consultation");
+    assert_eq!(meeting["dispute_id"], id);
+    assert!(meeting["title"].as_str().unwrap().starts_with("案件会商："));
+    let mut invited: Vec<&str> = meeting["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["org_id"].as_str().unwrap())
+        .collect();
+    invited.sort_unstable();
+    let mut parties = vec![f.world.org("township"), f.world.org("market")];
+    parties.sort_unstable();
+    assert_eq!(invited, parties);
+    // The dispute lists it; the parties see the meeting as invitees.
+    let (_, dispute) = f.market.get(&format!("/api/disputes/{id}")).await;
+    assert_eq!(dispute["meetings"][0]["id"], meeting["id"], "{dispute}");
+    let (status, seen) = f
+        .market
+        .get(&format!(
+            "/api/meetings/{}",
+            meeting["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+}

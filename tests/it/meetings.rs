@@ -1293,6 +1293,7 @@ mod store {
                     role: SpaceRole::Observer,
                 },
             ],
+            dispute_id: None,
             created_by: "tester".into(),
         }
     }

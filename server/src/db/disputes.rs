@@ -103,7 +103,6 @@ pub struct Dispute {
     pub decision_deadline: Option<String>,
     pub decided_at: Option<i64>,
     pub task_id: Option<String>,
-    pub meeting_id: Option<String>,
     pub agreement: Option<String>,
     pub government_decision: Option<String>,
     pub reason: Option<String>,
@@ -165,7 +164,6 @@ pub struct DisputeChange {
     pub responsible_org_id: Option<String>,
     pub interim_lead_org_id: Option<String>,
     pub task_id: Option<String>,
-    pub meeting_id: Option<String>,
     pub agreement: Option<String>,
     pub government_decision: Option<String>,
     pub reason: Option<String>,
@@ -215,7 +213,6 @@ struct DisputeRecord {
     decision_deadline: Option<String>,
     decided_at: Option<i64>,
     task_id: Option<String>,
-    meeting_id: Option<String>,
     agreement: Option<String>,
     government_decision: Option<String>,
     reason: Option<String>,
@@ -258,7 +255,6 @@ impl DisputeRecord {
             decision_deadline: self.decision_deadline,
             decided_at: self.decided_at,
             task_id: self.task_id,
-            meeting_id: self.meeting_id,
             agreement: self.agreement,
             government_decision: self.government_decision,
             reason: self.reason,
@@ -277,7 +273,7 @@ const DISPUTE_SELECT: &str = "select d.space_id as id, d.kind, d.title, d.descri
         d.reference, d.tried, s.region_code, r.path as region_path, d.raised_by_org_id,
         d.bureau_org_id, b.name_zh as bureau_name, d.state, d.revision, d.stage_started_at,
         d.stage_due_at, d.escalated_at, d.accepted_at, d.interim_lead_org_id, d.decision_doc_id,
-        d.responsible_org_id, d.decision_duty, d.decision_deadline, d.decided_at, d.task_id, d.meeting_id, d.agreement,
+        d.responsible_org_id, d.decision_duty, d.decision_deadline, d.decided_at, d.task_id, d.agreement,
         d.government_decision, d.reason, d.source_kind, d.source_id, d.created_by,
         d.created_at, d.updated_at
     from disputes d join spaces s on s.id = d.space_id join regions r on r.code = s.region_code
@@ -327,6 +323,16 @@ pub struct DisputeDecided {
     pub duty: String,
     /// `YYYY-MM-DD`, Beijing.
     pub deadline: String,
+}
+
+/// A meeting convened from a dispute, as the dispute lists it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DisputeMeeting {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+    pub starts_at: i64,
+    pub state: String,
 }
 
 /// The dispute read on this connection (inside a write, it sees the write's own rows), and
@@ -634,10 +640,9 @@ impl Db {
                      responsible_org_id = coalesce($9, responsible_org_id),
                      interim_lead_org_id = coalesce($10, interim_lead_org_id),
                      task_id = coalesce($11, task_id),
-                     meeting_id = coalesce($12, meeting_id),
-                     agreement = coalesce($13, agreement),
-                     government_decision = coalesce($14, government_decision),
-                     reason = coalesce($15, reason)
+                     agreement = coalesce($12, agreement),
+                     government_decision = coalesce($13, government_decision),
+                     reason = coalesce($14, reason)
                  where space_id = $1",
             )
             .bind(id)
@@ -651,7 +656,6 @@ impl Db {
             .bind(change.responsible_org_id.as_deref())
             .bind(change.interim_lead_org_id.as_deref())
             .bind(change.task_id.as_deref())
-            .bind(change.meeting_id.as_deref())
             .bind(change.agreement.as_deref())
             .bind(change.government_decision.as_deref())
             .bind(change.reason.as_deref())
@@ -659,6 +663,19 @@ impl Db {
             .await?;
         }
         answer { conn.dispute_by_id(id).await?.ok_or_else(no_dispute)? })
+    }
+
+    /// The meetings convened from a dispute (案件会商), soonest first.
+    pub async fn dispute_meetings(&self, dispute_id: &str) -> Result<Vec<DisputeMeeting>, DbError> {
+        Ok(on_reader!(self, |conn| {
+            sqlx::query_as(
+                "select space_id as id, title, kind, starts_at, state from meetings
+                 where dispute_id = $1 order by starts_at, space_id",
+            )
+            .bind(dispute_id)
+            .fetch_all(&mut *conn)
+            .await?
+        }))
     }
 
     /// Stores a party's own write while the dispute is still in the state its caller saw.

@@ -69,6 +69,8 @@ pub struct NewMeeting {
     pub reply_due_at: Option<i64>,
     /// At least one, each once, never the convener.
     pub invited: Vec<Invitee>,
+    /// The dispute a case consultation (案件会商) is convened from.
+    pub dispute_id: Option<String>,
     pub created_by: String,
 }
 
@@ -96,6 +98,8 @@ pub struct Meeting {
     pub reason: Option<String>,
     pub started_at: Option<i64>,
     pub ended_at: Option<i64>,
+    /// The dispute a case consultation was convened from.
+    pub dispute_id: Option<String>,
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
@@ -256,6 +260,7 @@ struct MeetingRecord {
     reason: Option<String>,
     started_at: Option<i64>,
     ended_at: Option<i64>,
+    dispute_id: Option<String>,
     created_by: String,
     created_at: i64,
     updated_at: i64,
@@ -286,6 +291,7 @@ impl MeetingRecord {
             reason: self.reason,
             started_at: self.started_at,
             ended_at: self.ended_at,
+            dispute_id: self.dispute_id,
             created_by: self.created_by,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -298,8 +304,8 @@ impl MeetingRecord {
 const MEETING_SELECT: &str = "select m.space_id as id, m.kind, m.title, m.convener_org_id,
         o.name_zh as convener_name, s.region_code, r.path as region_path, m.starts_at,
         m.ends_at, m.place, m.online_link, m.reply_due_at, m.state, m.revision,
-        m.minutes_doc_id, m.reason, m.started_at, m.ended_at, m.created_by, m.created_at,
-        m.updated_at
+        m.minutes_doc_id, m.reason, m.started_at, m.ended_at, m.dispute_id, m.created_by,
+        m.created_at, m.updated_at
     from meetings m
     join spaces s on s.id = m.space_id
     join regions r on r.code = s.region_code
@@ -642,9 +648,9 @@ impl Db {
             sqlx::query(
                 "insert into meetings (space_id, kind, convener_org_id, title, starts_at, ends_at,
                      place, online_link, reply_due_at, state, revision, minutes_doc_id, reason,
-                     started_at, ended_at, created_by, created_at, updated_at)
+                     started_at, ended_at, created_by, created_at, updated_at, dispute_id)
                  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', 1, $10, null, null, null,
-                         $11, $12, $12)",
+                         $11, $12, $12, $13)",
             )
             .bind(&new.id)
             .bind(new.kind.as_str())
@@ -658,6 +664,7 @@ impl Db {
             .bind(&new.minutes_doc_id)
             .bind(&new.created_by)
             .bind(now)
+            .bind(new.dispute_id.as_deref())
             .execute(&mut *conn)
             .await?;
             for invitee in &new.invited {

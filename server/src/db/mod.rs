@@ -84,8 +84,8 @@ pub use crate::domain::org::SpaceMember;
 pub use audit::{chain_hash, ChainFields, GENESIS_HASH};
 pub use common::{new_id, now_unix_ms};
 pub use disputes::{
-    Dispute, DisputeChange, DisputeDecided, NewDispute, NewDisputeParty, PartyRow, PartyWrite,
-    DECISION_TITLE, STATEMENT_TITLE,
+    Dispute, DisputeChange, DisputeDecided, DisputeMeeting, NewDispute, NewDisputeParty, PartyRow,
+    PartyWrite, DECISION_TITLE, STATEMENT_TITLE,
 };
 pub use doc_log::{DocLog, UpdateAuthor};
 pub use effects::{Audience, Consequence, Effects, NewEvent, NewJob, Tx};

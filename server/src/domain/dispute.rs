@@ -399,6 +399,12 @@ catalogue! { RULES:
     DECISION_RESPONSIBLE_NOT_A_PARTY = "decision.responsible_not_a_party",
         "协调意见书确定的责任单位须为争议当事方之一，请修改后重新定稿",
         "the responsible body a decision names must be one of the parties; change it and freeze again";
+    CONSULT_BY_BUREAU = "dispute.consult_by_bureau",
+        "只有受理协调的司法局可以召开案件会商",
+        "only the coordinating bureau convenes a case consultation";
+    CONSULT_WHILE_COORDINATING = "dispute.consult_while_coordinating",
+        "只有受理后、作出协调意见之前可以召开案件会商",
+        "a case consultation is convened only after acceptance and before the decision";
     NO_COMMON_REGION = "dispute.no_common_region",
         "争议各方不属于同一行政区域，没有共同的上级司法行政机关可以协调",
         "the parties share no region, so no judicial bureau covers them all";
@@ -520,6 +526,21 @@ pub fn may_name_lead(state: DisputeState, party: DisputeParty) -> Result<(), Ref
     }
     if !matches!(state, DisputeState::RepliesDue | DisputeState::Coordinating) {
         return Err(Refused::by(&LEAD_WHILE_COORDINATING));
+    }
+    Ok(())
+}
+
+/// Whether `party` may convene a case consultation meeting (案件会商) on the dispute now: the
+/// bureau, after acceptance and before the decision.
+pub fn may_convene_consultation(state: DisputeState, party: DisputeParty) -> Result<(), Refused> {
+    if let Some(rule) = final_rule(state) {
+        return Err(Refused::by(rule));
+    }
+    if party != DisputeParty::Bureau {
+        return Err(Refused::by(&CONSULT_BY_BUREAU));
+    }
+    if !matches!(state, DisputeState::RepliesDue | DisputeState::Coordinating) {
+        return Err(Refused::by(&CONSULT_WHILE_COORDINATING));
     }
     Ok(())
 }
@@ -820,6 +841,7 @@ mod tests {
             assert!(may_reply(state, Supervisor).is_err());
             assert!(may_state_position(state, Supervisor).is_err());
             assert!(may_name_lead(state, Supervisor).is_err());
+            assert!(may_convene_consultation(state, Supervisor).is_err());
         }
     }
 

@@ -17,7 +17,10 @@ use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Path};
 use crate::state::AppState;
 use crate::work::dispute_decision::{self, DecisionView};
-use crate::work::disputes::{self, DisputeBody, DisputePage, LeadInput, RaiseDispute};
+use crate::work::disputes::{
+    self, ConsultationInput, DisputeBody, DisputePage, LeadInput, RaiseDispute,
+};
+use crate::work::meetings::MeetingBody;
 use crate::work::signing::{SignedAction, StatementInput, ToSign};
 
 use super::minutes::{bundle_download, download, FileBody};
@@ -31,6 +34,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(give_up))
         .routes(routes!(reply))
         .routes(routes!(name_lead))
+        .routes(routes!(convene_consultation))
         .routes(routes!(decision))
         .routes(routes!(decision_act))
         .routes(routes!(decision_statement))
@@ -172,6 +176,25 @@ async fn name_lead(
     Ok(Json(
         disputes::name_lead(&state.services, &caller, &id, input).await?,
     ))
+}
+
+/// The bureau convenes a case consultation (案件会商) on the dispute, inviting every party.
+#[utoipa::path(
+    post, path = "/api/disputes/{id}/consultations", tag = "disputes",
+    operation_id = "disputes_convene_consultation",
+    params(("id" = String, Path, description = "the dispute's id")),
+    request_body = ConsultationInput,
+    responses((status = 201, description = "the meeting, in draft", body = MeetingBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn convene_consultation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(input): Json<ConsultationInput>,
+) -> Result<(StatusCode, Json<MeetingBody>), ApiError> {
+    let meeting = disputes::convene_consultation(&state.services, &caller, &id, input).await?;
+    Ok((StatusCode::CREATED, Json(meeting)))
 }
 
 /// 协调意见书: the decision's version, state, signing, and what the caller may do now (404

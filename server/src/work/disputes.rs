@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::meetings::{CreateMeeting, InviteInput, MeetingBody};
 use super::Error;
 use super::{audit, own_org, schedule};
 use crate::auth::Caller;
@@ -36,11 +37,13 @@ use crate::domain::dispute::{
 };
 use crate::domain::kernel::{self, CommandOffer};
 use crate::domain::limits::{amount_of, LimitKind};
+use crate::domain::meeting::MeetingKind;
 use crate::domain::org::RegionCode;
+use crate::domain::org::SpaceRole;
 use crate::domain::phrases;
 use crate::domain::policy::{self, Action, SpaceAccess};
 use crate::domain::task::{TaskSource, TaskState};
-use crate::domain::text::{Line, Text, Title};
+use crate::domain::text::{Line, Text, Title, WebLink};
 use crate::services::{AccessChange, Services};
 
 /// What the raising body writes (`POST /api/disputes`).
@@ -78,6 +81,36 @@ pub struct LeadInput {
     pub revision: i64,
     /// One of the parties.
     pub org_id: String,
+}
+
+/// A case consultation (案件会商) the bureau convenes from the dispute
+/// (`POST /api/disputes/{id}/consultations`): the parties are invited; its title is the
+/// dispute's unless given.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultationInput {
+    #[serde(default, deserialize_with = "crate::domain::text::optional")]
+    pub title: Option<Title>,
+    /// Unix milliseconds, in the future.
+    pub starts_at: i64,
+    /// Unix milliseconds, after `starts_at`.
+    pub ends_at: i64,
+    #[serde(default, deserialize_with = "crate::domain::text::optional")]
+    pub place: Option<Line>,
+    #[serde(default, deserialize_with = "crate::domain::text::optional")]
+    pub online_link: Option<WebLink>,
+    #[serde(default)]
+    pub reply_due_at: Option<i64>,
+}
+
+/// A meeting convened from the dispute, as the dispute page links it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkedMeeting {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+    pub starts_at: i64,
+    pub state: String,
 }
 
 /// One party as the page shows it.
@@ -119,6 +152,7 @@ pub struct OwnOffers {
     pub give_up: CommandOffer,
     pub reply: CommandOffer,
     pub name_lead: CommandOffer,
+    pub convene_consultation: CommandOffer,
 }
 
 /// A dispute as the caller sees it.
@@ -166,6 +200,9 @@ pub struct DisputeBody {
     pub updated_at: i64,
     /// The raising body first.
     pub parties: Vec<PartyBody>,
+    /// The case consultations (案件会商) convened from it, soonest first: on the dispute's
+    /// own answers; the list (`GET /api/disputes`) leaves them out.
+    pub meetings: Vec<LinkedMeeting>,
     /// The caller's part in it.
     pub my_role: DisputeParty,
     /// Every command, allowed now or refused with its rule.
@@ -292,6 +329,12 @@ fn body(dispute: Dispute, party: DisputeParty, now: i64) -> DisputeBody {
             "Name an interim lead body",
             rules::may_name_lead(state, party),
         ),
+        convene_consultation: offer(
+            "convene_consultation",
+            "召开案件会商",
+            "Convene a case consultation",
+            rules::may_convene_consultation(state, party),
+        ),
     };
     DisputeBody {
         commands: kernel::offers::<DisputeFlow>(over, state, party),
@@ -331,7 +374,30 @@ fn body(dispute: Dispute, party: DisputeParty, now: i64) -> DisputeBody {
         created_at: dispute.created_at,
         updated_at: dispute.updated_at,
         parties: dispute.parties.into_iter().map(party_body).collect(),
+        meetings: Vec::new(),
     }
+}
+
+/// [`body`] with the meetings convened from the dispute.
+async fn full_body(
+    services: &Services,
+    dispute: Dispute,
+    party: DisputeParty,
+    now: i64,
+) -> Result<DisputeBody, Error> {
+    let meetings = services.db.dispute_meetings(&dispute.id).await?;
+    let mut answer = body(dispute, party, now);
+    answer.meetings = meetings
+        .into_iter()
+        .map(|m| LinkedMeeting {
+            id: m.id,
+            title: m.title,
+            kind: m.kind,
+            starts_at: m.starts_at,
+            state: m.state,
+        })
+        .collect();
+    Ok(answer)
 }
 
 /// The dispute and the caller's part in it, or "not found" for a body with none (and for a
@@ -586,7 +652,47 @@ pub async fn list(services: &Services, caller: &Caller) -> Result<DisputePage, E
 /// One dispute.
 pub async fn show(services: &Services, caller: &Caller, id: &str) -> Result<DisputeBody, Error> {
     let (dispute, party) = readable(services, caller, id).await?;
-    Ok(body(dispute, party, services.clock.now_ms()))
+    full_body(services, dispute, party, services.clock.now_ms()).await
+}
+
+/// The bureau convenes a case consultation (案件会商) on the dispute: a meeting of kind
+/// `case_consultation` it convenes, every party invited, naming the dispute.
+pub async fn convene_consultation(
+    services: &Services,
+    caller: &Caller,
+    id: &str,
+    input: ConsultationInput,
+) -> Result<MeetingBody, Error> {
+    let (dispute, party) = writable(services, caller, id).await?;
+    rules::may_convene_consultation(dispute.state, party)?;
+    let title = match input.title {
+        Some(title) => title,
+        None => Title::parse(
+            "title",
+            &format!("案件会商：{}", dispute.title)
+                .chars()
+                .take(super::MAX_TITLE_CHARS)
+                .collect::<String>(),
+        )?,
+    };
+    let meeting = CreateMeeting {
+        kind: MeetingKind::CaseConsultation,
+        title,
+        starts_at: input.starts_at,
+        ends_at: input.ends_at,
+        place: input.place,
+        online_link: input.online_link,
+        reply_due_at: input.reply_due_at,
+        invited: dispute
+            .parties
+            .iter()
+            .map(|p| InviteInput {
+                org_id: p.org_id.clone(),
+                role: SpaceRole::Member,
+            })
+            .collect(),
+    };
+    super::meetings::convene(services, caller, meeting, Some(dispute.id)).await
 }
 
 /// A command: negotiate, settle, escalate, accept, refuse, coordinate, refer, record the
@@ -701,7 +807,7 @@ pub async fn act(
             ..AccessChange::default()
         });
     }
-    Ok(body(updated, party, now))
+    full_body(services, updated, party, now).await
 }
 
 /// Whether the implementation task of a dispute being implemented is done (verified or
@@ -828,7 +934,7 @@ async fn party_write(
         .write_party(&dispute.id, &org, dispute.state, &write, now, &effects)
         .await?;
     services.wake();
-    Ok(body(updated, party, now))
+    full_body(services, updated, party, now).await
 }
 
 /// A party states (or restates) its position and legal basis.
@@ -930,5 +1036,5 @@ pub async fn name_lead(
     };
     let updated = services.db.change_dispute(&change, &effects).await?;
     services.wake();
-    Ok(body(updated, party, now))
+    full_body(services, updated, party, now).await
 }

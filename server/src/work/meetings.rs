@@ -192,6 +192,8 @@ pub struct MeetingBody {
     pub reason: Option<String>,
     pub started_at: Option<i64>,
     pub ended_at: Option<i64>,
+    /// The dispute a case consultation (案件会商) was convened from.
+    pub dispute_id: Option<String>,
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
@@ -398,6 +400,7 @@ fn body(meeting: Meeting, party: MeetingParty, caller: &Caller) -> MeetingBody {
         reason: meeting.reason,
         started_at: meeting.started_at,
         ended_at: meeting.ended_at,
+        dispute_id: meeting.dispute_id,
         created_by: meeting.created_by,
         created_at: meeting.created_at,
         updated_at: meeting.updated_at,
@@ -743,6 +746,18 @@ pub async fn create(
     caller: &Caller,
     input: CreateMeeting,
 ) -> Result<MeetingBody, Error> {
+    convene(services, caller, input, None).await
+}
+
+/// [`create`], for a case consultation (案件会商) convened from a dispute when `dispute_id`
+/// is given: the meeting names the dispute, in the same write. The dispute's operation has
+/// checked that the caller may convene it.
+pub(crate) async fn convene(
+    services: &Services,
+    caller: &Caller,
+    input: CreateMeeting,
+    dispute_id: Option<String>,
+) -> Result<MeetingBody, Error> {
     caller.allow(&services.db, Action::CreateSpace).await?;
     let Some(org) = &caller.org else {
         return Err(Error::Denied(
@@ -770,6 +785,7 @@ pub async fn create(
         online_link,
         reply_due_at: input.reply_due_at,
         invited,
+        dispute_id,
         created_by: caller.actor.user_id.clone(),
     };
     let effects = Effects {
@@ -785,6 +801,7 @@ pub async fn create(
                 "ends_at": new.ends_at,
                 "invited": new.invited.iter().map(|i| json!({ "org_id": i.org_id, "role": i.role })).collect::<Vec<_>>(),
                 "minutes_doc_id": new.minutes_doc_id,
+                "dispute_id": new.dispute_id,
             }),
         )],
         ..Effects::default()
