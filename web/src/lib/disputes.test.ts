@@ -46,6 +46,7 @@ describe('our own part', () => {
     give_up: offer('give_up', allowed.includes('give_up')),
     reply: offer('reply', allowed.includes('reply')),
     name_lead: offer('name_lead', allowed.includes('name_lead')),
+    convene_consultation: offer('convene_consultation', allowed.includes('convene_consultation')),
   })
 
   it('offers what the server allows, once: no second 协商不成 or reply', () => {
@@ -57,9 +58,9 @@ describe('our own part', () => {
     expect(ownActions(replied, 'a')).toEqual(['state_position'])
   })
 
-  it("lets a bureau name the lead but never write a party's part", () => {
-    const d = { own: own(['name_lead']), parties: [party('a')] }
-    expect(ownActions(d, 'bureau')).toEqual(['name_lead'])
+  it("lets a bureau name the lead and convene a consultation but never write a party's part", () => {
+    const d = { own: own(['name_lead', 'convene_consultation']), parties: [party('a')] }
+    expect(ownActions(d, 'bureau')).toEqual(['name_lead', 'convene_consultation'])
   })
 
   it("makes only our own body's statement editable, while positions may change", () => {

@@ -103,7 +103,7 @@ export function shownCommands(d: Pick<Dispute, 'commands' | 'state' | 'my_role'>
 }
 
 /** The caller's own part that can be shown now: each own offer, allowed or refused. */
-export type OwnAction = 'state_position' | 'give_up' | 'reply' | 'name_lead'
+export type OwnAction = 'state_position' | 'give_up' | 'reply' | 'name_lead' | 'convene_consultation'
 
 /**
  * The caller's own actions to show: a party's position while it may change it; 确认协商不成
@@ -118,6 +118,7 @@ export function ownActions(d: Pick<Dispute, 'own' | 'parties'>, myOrg: string | 
   if (d.own.give_up.allowed && mine && mine.gave_up_at == null) out.push('give_up')
   if (d.own.reply.allowed && mine && mine.replied_at == null) out.push('reply')
   if (d.own.name_lead.allowed) out.push('name_lead')
+  if (d.own.convene_consultation.allowed) out.push('convene_consultation')
   return out
 }
 
@@ -376,4 +377,13 @@ export function giveReply(id: string): Promise<Dispute> {
 
 export function nameLead(id: string, revision: number, orgId: string): Promise<Dispute> {
   return put<Dispute>(`${disputePath(id)}/lead`, { revision, org_id: orgId })
+}
+
+/** The bureau convenes a case consultation (案件会商) on the dispute; answers the new meeting's id. */
+export async function conveneConsultation(
+  id: string,
+  body: { starts_at: number; ends_at: number; place: string },
+): Promise<string> {
+  const meeting = await post<{ id: string }>(`${disputePath(id)}/consultations`, body)
+  return meeting.id
 }

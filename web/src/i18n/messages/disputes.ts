@@ -69,6 +69,7 @@ export default {
         invalidSummary: '请先完善表单：{list}',
       },
       page: {
+        meetings: '案件会商',
         kind: '类型',
         state: '状态',
         bureau: '协调机关',
@@ -116,8 +117,14 @@ export default {
         give_up: '确认协商不成',
         reply: '提交书面答复',
         name_lead: '指定临时牵头单位',
+        convene_consultation: '召开案件会商',
       },
       dialog: {
+        consultationWhen: '会商时间',
+        consultationStart: '开始时间',
+        consultationEnd: '结束时间',
+        consultationPlace: '地点',
+        consultationHint: '各争议当事方将被邀请参会；会议以草稿创建，发出会议通知后各方收到通知。',
         reason: '理由',
         agreement: '协议内容',
         decision: '政府决定内容',
@@ -130,6 +137,7 @@ export default {
           decision: '请填写政府决定内容',
           position: '请填写本单位意见',
           lead: '请选择临时牵头单位',
+          consultation: '请填写会商的起止时间和地点',
         },
         ask: {
           settle: '确认各方已协商一致？争议将以协商解决办结，不能再提请协调。',
@@ -221,6 +229,7 @@ export default {
         invalidSummary: 'Please complete the form: {list}',
       },
       page: {
+        meetings: 'Case consultations',
         kind: 'Kind',
         state: 'State',
         bureau: 'Coordinating bureau',
@@ -268,10 +277,16 @@ export default {
         give_up: 'Say negotiation failed',
         reply: 'Give the written reply',
         name_lead: 'Name an interim lead body',
+        convene_consultation: 'Convene a case consultation',
       },
       dialog: {
         reason: 'Reason',
         agreement: 'What was agreed',
+        consultationWhen: 'When',
+        consultationStart: 'Start',
+        consultationEnd: 'End',
+        consultationPlace: 'Place',
+        consultationHint: 'Every party is invited; the meeting is created as a draft and the parties are notified once its notice is issued.',
         decision: "The government's decision",
         position: 'Our position',
         legalBasis: 'Legal basis',
@@ -282,6 +297,7 @@ export default {
           decision: "Give the government's decision",
           position: 'Give our position',
           lead: 'Choose the interim lead body',
+          consultation: 'Give the start and end of the consultation and its place',
         },
         ask: {
           settle: 'Confirm that the parties agreed? The dispute ends as settled and can no longer be escalated.',

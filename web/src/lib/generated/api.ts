@@ -269,6 +269,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/disputes/{id}/consultations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The bureau convenes a case consultation (案件会商) on the dispute, inviting every party. */
+        post: operations["disputes_convene_consultation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/disputes/{id}/decision": {
         parameters: {
             query?: never;
@@ -2048,6 +2065,28 @@ export type components = {
         CommentInput: {
             body: components["schemas"]["Text"];
         };
+        /**
+         * @description A case consultation (案件会商) the bureau convenes from the dispute
+         *     (`POST /api/disputes/{id}/consultations`): the parties are invited; its title is the
+         *     dispute's unless given.
+         */
+        ConsultationInput: {
+            title?: components["schemas"]["Title"] | null;
+            /**
+             * Format: int64
+             * @description Unix milliseconds, in the future.
+             */
+            starts_at: number;
+            /**
+             * Format: int64
+             * @description Unix milliseconds, after `starts_at`.
+             */
+            ends_at: number;
+            place?: components["schemas"]["Line"] | null;
+            online_link?: components["schemas"]["WebLink"] | null;
+            /** Format: int64 */
+            reply_due_at?: number | null;
+        };
         /** @description A correction's new text (`POST /api/notices/{id}/correct`). */
         CorrectInput: {
             title: components["schemas"]["Title"];
@@ -2344,6 +2383,11 @@ export type components = {
             updated_at: number;
             /** @description The raising body first. */
             parties: components["schemas"]["PartyBody"][];
+            /**
+             * @description The case consultations (案件会商) convened from it, soonest first: on the dispute's
+             *     own answers; the list (`GET /api/disputes`) leaves them out.
+             */
+            meetings: components["schemas"]["LinkedMeeting"][];
             /** @description The caller's part in it. */
             my_role: components["schemas"]["DisputeParty"];
             /** @description Every command, allowed now or refused with its rule. */
@@ -2725,6 +2769,15 @@ export type components = {
         LimitUnit: "calendar_days" | "working_days" | "hours";
         /** @description one line, trimmed, 1 to 200 characters */
         Line: string;
+        /** @description A meeting convened from the dispute, as the dispute page links it. */
+        LinkedMeeting: {
+            id: string;
+            title: string;
+            kind: string;
+            /** Format: int64 */
+            starts_at: number;
+            state: string;
+        };
         /** @description One listed day. */
         ListedDay: {
             /** @description `YYYY-MM-DD`. */
@@ -2869,6 +2922,8 @@ export type components = {
             started_at?: number | null;
             /** Format: int64 */
             ended_at?: number | null;
+            /** @description The dispute a case consultation (案件会商) was convened from. */
+            dispute_id?: string | null;
             created_by: string;
             /** Format: int64 */
             created_at: number;
@@ -3099,6 +3154,7 @@ export type components = {
             give_up: components["schemas"]["CommandOffer"];
             reply: components["schemas"]["CommandOffer"];
             name_lead: components["schemas"]["CommandOffer"];
+            convene_consultation: components["schemas"]["CommandOffer"];
         };
         /**
          * @description Which side of a task a body is on.
@@ -4569,6 +4625,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DisputeBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_convene_consultation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsultationInput"];
+            };
+        };
+        responses: {
+            /** @description the meeting, in draft */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingBody"];
                 };
             };
             /**
