@@ -894,3 +894,79 @@ async fn the_bureau_convenes_a_case_consultation_linked_both_ways() {
         .await;
     assert_eq!(status, StatusCode::OK, "{seen}");
 }
+
+#[tokio::test]
+async fn a_body_that_returned_a_task_raises_a_dispute_from_it_with_the_setter_as_a_party() {
+    let f = fixture().await;
+    // The market department sets the township a task; the township returns it: not its duty.
+    let task = crate::tasks::new_task(&f.market, f.world.org("township"), json!({})).await;
+    let task_id = task["id"].as_str().unwrap();
+    // Before it is returned, no dispute can start from it.
+    let from_task = |id: &str| raise_body(&f, json!({ "parties": [], "from_task_id": id }));
+    let (status, refused) = f.township.post("/api/disputes", from_task(task_id)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["reason"], "dispute.from_returned_task");
+    step(
+        &f.township,
+        task_id,
+        "return",
+        json!({ "reason": "不属于本街道职责" }),
+        "returned",
+    )
+    .await;
+    // The setter may not raise one from it; a body that cannot see the task is told 404.
+    let (status, _) = f.market.post("/api/disputes", from_task(task_id)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = f.police.post("/api/disputes", from_task(task_id)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, dispute) = f.township.post("/api/disputes", from_task(task_id)).await;
+    assert_eq!(status, StatusCode::CREATED, "{dispute}");
+    assert_eq!(dispute["source_kind"], "task");
+    assert_eq!(dispute["source_id"], task_id);
+    let parties: Vec<&str> = dispute["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["org_id"].as_str().unwrap())
+        .collect();
+    assert!(parties.contains(&f.world.org("market")), "{dispute}");
+    // A matter transferred by a notice: its recipient raises a dispute from it, the sender a
+    // party; the sender itself may not.
+    let (status, notice) = f
+        .market
+        .post(
+            "/api/notices",
+            json!({
+                "kind": "information", "title": "关于移交湖滨路占道经营案件的函",
+                "body": "该案件依职责移交贵街道办理。", "recipients": [f.world.org("township")],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{notice}");
+    let notice_id = notice["id"].as_str().unwrap();
+    let from_notice = raise_body(&f, json!({ "parties": [], "from_notice_id": notice_id }));
+    let (status, refused) = f.market.post("/api/disputes", from_notice.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["reason"], "dispute.from_received_notice");
+    let (status, dispute) = f.township.post("/api/disputes", from_notice).await;
+    assert_eq!(status, StatusCode::CREATED, "{dispute}");
+    assert_eq!(dispute["source_kind"], "notice");
+    assert_eq!(
+        dispute["parties"][1]["org_id"],
+        f.world.org("market"),
+        "{dispute}"
+    );
+    // Naming both a task and a notice is refused.
+    let (status, refused) = f
+        .township
+        .post(
+            "/api/disputes",
+            raise_body(
+                &f,
+                json!({ "from_task_id": task_id, "from_notice_id": task_id }),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+}

@@ -233,6 +233,15 @@ catalogue! { ALL:
     DISPUTE_NO_DECISION_YET = "dispute.no_decision_yet",
         "该争议尚无协调意见书：司法局受理后才起草",
         "this dispute has no decision yet: the bureau drafts one once it accepts the dispute";
+    DISPUTE_FROM_RETURNED_TASK = "dispute.from_returned_task",
+        "只有任务的承办单位在退回该任务（已退回）后，才能据此提出争议",
+        "a dispute is raised from a task by its assigned body, once it returned the task (returned)";
+    DISPUTE_FROM_RECEIVED_NOTICE = "dispute.from_received_notice",
+        "只有收到该通报的单位才能据此提出争议",
+        "a dispute is raised from a notice by a body that received it";
+    DISPUTE_ONE_SOURCE = "dispute.one_source",
+        "一项争议只能源于一项任务或一份通报，请只填写 from_task_id 或 from_notice_id 之一",
+        "a dispute starts from one task or one notice: give from_task_id or from_notice_id, not both";
     DISPUTE_LEAD_NOT_A_PARTY = "dispute.lead_not_a_party",
         "临时牵头单位须为争议当事方之一",
         "the interim lead body must be one of the parties";

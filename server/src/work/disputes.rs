@@ -72,6 +72,13 @@ pub struct RaiseDispute {
     /// Its legal basis.
     #[serde(default, deserialize_with = "crate::domain::text::optional")]
     pub legal_basis: Option<Text>,
+    /// A task the raising body returned as not its own (已退回): its setter becomes a party.
+    #[serde(default)]
+    pub from_task_id: Option<String>,
+    /// A notice the raising body received (a matter transferred to it): its sender becomes a
+    /// party.
+    #[serde(default)]
+    pub from_notice_id: Option<String>,
 }
 
 /// The interim lead body the bureau names (`PUT /api/disputes/{id}/lead`).
@@ -195,6 +202,10 @@ pub struct DisputeBody {
     pub government_decision: Option<String>,
     /// Why it was escalated, refused, referred or withdrawn (the last of these).
     pub reason: Option<String>,
+    /// Where it started: `direct`, `task` (a returned task) or `notice` (a received one).
+    pub source_kind: String,
+    /// The task's or notice's id.
+    pub source_id: Option<String>,
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
@@ -370,6 +381,8 @@ fn body(dispute: Dispute, party: DisputeParty, now: i64) -> DisputeBody {
         agreement: dispute.agreement,
         government_decision: dispute.government_decision,
         reason: dispute.reason,
+        source_kind: dispute.source_kind,
+        source_id: dispute.source_id,
         created_by: dispute.created_by,
         created_at: dispute.created_at,
         updated_at: dispute.updated_at,
@@ -497,7 +510,29 @@ pub async fn raise(
 ) -> Result<DisputeBody, Error> {
     caller.allow(&services.db, Action::CreateSpace).await?;
     let raiser = own_org(caller, "raise a dispute")?.to_owned();
-    let others = checked_parties(&raiser, input.parties)?;
+    let (source_kind, source_id, source_party) = match (input.from_task_id, input.from_notice_id) {
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
+                "from_task_id",
+                phrases::DISPUTE_ONE_SOURCE.message(),
+            ))
+        }
+        (Some(task), None) => {
+            let setter = super::tasks::setter_of_returned(services, caller, &task).await?;
+            ("task", Some(task), Some(setter))
+        }
+        (None, Some(notice)) => {
+            let sender = super::notices::sender_of_received(services, caller, &notice).await?;
+            ("notice", Some(notice), Some(sender))
+        }
+        (None, None) => ("direct", None, None),
+    };
+    let mut parties = input.parties;
+    // The body the matter came from is a party, named or not.
+    if let Some(from) = source_party.filter(|from| *from != raiser && !parties.contains(from)) {
+        parties.insert(0, from);
+    }
+    let others = checked_parties(&raiser, parties)?;
     let mut orgs = Vec::with_capacity(others.len() + 1);
     for id in std::iter::once(&raiser).chain(&others) {
         let org = services.db.org(id).await?.ok_or_else(|| {
@@ -552,8 +587,8 @@ pub async fn raise(
         bureau_org_id: bureau.id.clone(),
         parties,
         stage_due_at,
-        source_kind: "direct",
-        source_id: None,
+        source_kind,
+        source_id,
         created_by: caller.actor.user_id.clone(),
     };
     let told = orgs

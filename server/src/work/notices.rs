@@ -374,6 +374,23 @@ async fn readable(services: &Services, caller: &Caller, id: &str) -> Result<Load
     })
 }
 
+/// The body that sent a notice the caller's body received (a matter transferred to it, 案件函告),
+/// for a dispute raised from it: "not found" to anyone who may not see it, refused unless the
+/// caller's body is a recipient.
+pub(crate) async fn sender_of_received(
+    services: &Services,
+    caller: &Caller,
+    id: &str,
+) -> Result<String, Error> {
+    let loaded = readable(services, caller, id).await?;
+    if loaded.role != NoticeRole::Recipient {
+        return Err(Error::refused(
+            phrases::DISPUTE_FROM_RECEIVED_NOTICE.message(),
+        ));
+    }
+    Ok(loaded.notice.sender_org_id)
+}
+
 /// The refusal for a command on a version that a correction or recall replaced: 409, naming
 /// the newest version so the client can open it.
 async fn superseded(services: &Services, notice: &Notice) -> Result<Error, Error> {

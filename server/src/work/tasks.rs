@@ -353,6 +353,24 @@ async fn readable(services: &Services, caller: &Caller, id: &str) -> Result<(Tas
     Ok((task, party))
 }
 
+/// The body that set a task the caller's body returned as not its own (退回: the task's
+/// "returned" branch leads to a dispute, WORKFLOWS.md), for a dispute raised from it: "not
+/// found" to anyone who may not see the task, refused unless the caller is its assignee and
+/// it is returned.
+pub(crate) async fn setter_of_returned(
+    services: &Services,
+    caller: &Caller,
+    id: &str,
+) -> Result<String, Error> {
+    let (task, party) = readable(services, caller, id).await?;
+    if party != Party::Assignee || task.state != TaskState::Returned {
+        return Err(Error::refused(
+            phrases::DISPUTE_FROM_RETURNED_TASK.message(),
+        ));
+    }
+    Ok(task.setter_org_id)
+}
+
 /// Like [`readable`], and the caller may change it (a token needs `tasks:write`): 403 naming
 /// the rule otherwise.
 async fn writable(services: &Services, caller: &Caller, id: &str) -> Result<(Task, Party), Error> {

@@ -2376,6 +2376,10 @@ export type components = {
             government_decision?: string | null;
             /** @description Why it was escalated, refused, referred or withdrawn (the last of these). */
             reason?: string | null;
+            /** @description Where it started: `direct`, `task` (a returned task) or `notice` (a received one). */
+            source_kind: string;
+            /** @description The task's or notice's id. */
+            source_id?: string | null;
             created_by: string;
             /** Format: int64 */
             created_at: number;
@@ -3244,6 +3248,13 @@ export type components = {
             /** @description The raising body's own position. */
             position: components["schemas"]["Text"];
             legal_basis?: components["schemas"]["Text"] | null;
+            /** @description A task the raising body returned as not its own (已退回): its setter becomes a party. */
+            from_task_id?: string | null;
+            /**
+             * @description A notice the raising body received (a matter transferred to it): its sender becomes a
+             *     party.
+             */
+            from_notice_id?: string | null;
         };
         /** @description why, trimmed, 1 to 20000 characters; line breaks allowed */
         Reason: string;
