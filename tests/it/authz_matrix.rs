@@ -319,6 +319,14 @@ fn table() -> Vec<Row> {
         row("POST /api/disputes/{dispute}/negotiation-failed", "404   409   403   404   200   200   404   404   200   403   401", post("/api/disputes/{dispute}/negotiation-failed", json!({}))),
         row("POST /api/disputes/{dispute}/reply",          "404   409   403   404   409   409   404   404   409   403   401", post("/api/disputes/{dispute}/reply", json!({}))),
         row("PUT /api/disputes/{dispute}/lead",            "404   409   403   404   409   409   404   404   409   403   401", put("/api/disputes/{dispute}/lead", json!({ "revision": 1, "org_id": "{market}" }))),
+        // Dispute statistics: a judicial bureau for its region and below, an operator for any;
+        // a sibling's or a higher region is refused (403: regions are public, and the table
+        // names no dispute). Without `region`, the caller's body's region (the operator acts
+        // for none: 400). The token is the market department's, not a bureau's.
+        row("GET /api/disputes/stats",                     "400   200   200   200   403   403   403   403   403   403   401", get("/api/disputes/stats")),
+        row("GET /api/disputes/stats?region=上城区",        "200   200   200   403   403   403   403   403   403   403   401", get("/api/disputes/stats?region=330102")),
+        row("GET /api/disputes/stats?region=杭州市",        "200   403   200   403   403   403   403   403   403   403   401", get("/api/disputes/stats?region=330100")),
+        row("GET /api/disputes/stats.csv",                 "200   200   200   403   403   403   403   403   403   403   401", get("/api/disputes/stats.csv?region=330102")),
         // The raising body's statement: only it writes; the other party and the bureaus read.
         row("POST /api/docs/{statement}/ticket",           "404   read  read  404   write read  404   404   write 404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{statement}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
         // ---- the signed log: a public trust root, like a transparency log (hashes only) ----
