@@ -1445,6 +1445,59 @@ mod tests {
     }
 
     #[test]
+    fn a_bureau_reads_the_dispute_statistics_of_its_region_and_below_and_an_operator_any() {
+        let city = RegionPath(CITY.into());
+        let action = Action::ReadDisputeStats { region_path: &city };
+        let cases = [
+            ("operator", operator(), true),
+            ("a member of the city bureau", bureau("b", CITY), true),
+            (
+                "a member of the province bureau",
+                bureau("b", PROVINCE),
+                true,
+            ),
+            ("a county bureau below", bureau("b", COUNTY), false),
+            ("the sibling city bureau", bureau("b", SIBLING_CITY), false),
+            (
+                "a city department",
+                user(
+                    "d",
+                    OrgKind::EnforcementDepartment,
+                    CITY,
+                    OrgRole::Admin,
+                    session(),
+                ),
+                false,
+            ),
+            (
+                "a token of the city bureau with spaces:read",
+                user(
+                    "b",
+                    OrgKind::JudicialBureau,
+                    CITY,
+                    OrgRole::Member,
+                    token(&[Permission::SpacesRead]),
+                ),
+                true,
+            ),
+            (
+                "a token of the city bureau without it",
+                user(
+                    "b",
+                    OrgKind::JudicialBureau,
+                    CITY,
+                    OrgRole::Member,
+                    token(&[Permission::OrgsRead]),
+                ),
+                false,
+            ),
+        ];
+        for (who, actor, expected) in cases {
+            assert_eq!(decide(&actor, &action).is_ok(), expected, "{who}");
+        }
+    }
+
+    #[test]
     fn the_party_to_a_task_is_the_setter_first_then_the_assignee() {
         let task = task_between_convener_and_member();
         let meaning = |c| match c {
