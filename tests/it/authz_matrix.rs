@@ -324,6 +324,14 @@ fn table() -> Vec<Row> {
         // Before acceptance there is no decision: 404 to every reader, as to everyone else.
         row("GET /api/disputes/{dispute}/decision",        "404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/decision")),
         row("POST /api/disputes/{dispute}/decision/actions", "404   404   404   404   404   404   404   404   404   404   401", post("/api/disputes/{dispute}/decision/actions", json!({ "act": "freeze" }))),
+        // Dispute statistics: a judicial bureau for its region and below, an operator for any;
+        // a sibling's or a higher region is refused (403: regions are public, and the table
+        // names no dispute). Without `region`, the caller's body's region (the operator acts
+        // for none: 400). The token is the market department's, not a bureau's.
+        row("GET /api/disputes/stats",                     "400   200   200   200   403   403   403   403   403   403   401", get("/api/disputes/stats")),
+        row("GET /api/disputes/stats?region=上城区",        "200   200   200   403   403   403   403   403   403   403   401", get("/api/disputes/stats?region=330102")),
+        row("GET /api/disputes/stats?region=杭州市",        "200   403   200   403   403   403   403   403   403   403   401", get("/api/disputes/stats?region=330100")),
+        row("GET /api/disputes/stats.csv",                 "200   200   200   403   403   403   403   403   403   403   401", get("/api/disputes/stats.csv?region=330102")),
         // The raising body's statement: only it writes; the other party and the bureaus read.
         row("POST /api/docs/{statement}/ticket",           "404   read  read  404   write read  404   404   write 404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{statement}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
         // ---- the signed log: a public trust root, like a transparency log (hashes only) ----

@@ -488,3 +488,15 @@ async fn the_administration_pages_do_their_work_for_an_operator_and_keep_a_membe
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bureau_sees_its_regions_dispute_statistics_and_exports_them_in_chromium() {
+    let data = tempfile::tempdir().unwrap();
+    let server = seeded_server(data.path()).await;
+    let artifacts = artifacts("dispute-stats");
+    run_scenario("dispute-stats.e2e.mjs", &server, &artifacts).await;
+    assert!(
+        artifacts.join("dispute-stats.png").is_file(),
+        "dispute-stats.png was not saved"
+    );
+}

@@ -59,6 +59,7 @@ mod audit;
 mod calendar;
 mod common;
 mod directory;
+mod dispute_stats;
 mod disputes;
 mod doc_log;
 mod effects;
@@ -83,6 +84,7 @@ mod webhooks;
 pub use crate::domain::org::SpaceMember;
 pub use audit::{chain_hash, ChainFields, GENESIS_HASH};
 pub use common::{new_id, now_unix_ms};
+pub use dispute_stats::DisputeStatRow;
 pub use disputes::{
     Dispute, DisputeChange, DisputeDecided, DisputeMeeting, NewDispute, NewDisputeParty, PartyRow,
     PartyWrite, DECISION_TITLE, STATEMENT_TITLE,

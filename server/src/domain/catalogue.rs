@@ -13,6 +13,7 @@ pub fn everything() -> impl Iterator<Item = &'static Phrase> {
         super::task::RULES,
         super::meeting::RULES,
         super::dispute::RULES,
+        super::dispute_stats::RULES,
         super::notice::RULES,
         super::signed::RULES,
         super::minutes::RULES,

@@ -31,6 +31,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod command;
 pub mod dispute;
+pub mod dispute_stats;
 pub mod doc_number;
 pub mod kernel;
 pub mod limits;

@@ -394,6 +394,12 @@ pub enum Action<'a> {
     /// own exception is its to make (an operator settles a region without a bureau). Reading
     /// them is [`Action::ReadDirectory`]: everyone signed in must know their deadlines.
     ManageRegionLimits { region_path: &'a RegionPath },
+    /// See the dispute statistics (争议统计) of a region and the regions below it: a judicial
+    /// bureau of that region or of one above it, or an operator (any region); a token of such
+    /// a bureau with `spaces:read`. A bureau asking for a sibling's or a higher region is
+    /// refused (403, naming this rule), not answered 404: regions are public (the directory
+    /// lists them), and the statistics reveal no single dispute.
+    ReadDisputeStats { region_path: &'a RegionPath },
 }
 
 impl Action<'_> {
@@ -403,7 +409,9 @@ impl Action<'_> {
         match self {
             Action::ReadDirectory => Some(Permission::OrgsRead),
             Action::CreateSpace | Action::ManageSpaceMembers(_) => Some(Permission::SpacesWrite),
-            Action::ReadSpace(_) | Action::ReadAnnualStatus => Some(Permission::SpacesRead),
+            Action::ReadSpace(_) | Action::ReadAnnualStatus | Action::ReadDisputeStats { .. } => {
+                Some(Permission::SpacesRead)
+            }
             Action::ActInSpace(_) => Some(Permission::SpacesWrite),
             Action::CreateSpaceDoc(_) | Action::ManageSignedDoc(_) => Some(Permission::DocsWrite),
             Action::CreateTask | Action::ActOnTask(_) => Some(Permission::TasksWrite),
@@ -645,6 +653,13 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
         Action::ManageRegionLimits { region_path } => allowed(
             operator || is_bureau_admin_of(actor, region_path),
             &super::limits::MANAGE_REGION_LIMITS,
+        ),
+        Action::ReadDisputeStats { region_path } => allowed(
+            operator
+                || actor.org.as_ref().is_some_and(|org| {
+                    org.kind == OrgKind::JudicialBureau && org.region_path.covers(region_path)
+                }),
+            &super::dispute_stats::READ_DISPUTE_STATS,
         ),
     }
 }
@@ -1421,6 +1436,59 @@ mod tests {
             (
                 "a token of the city bureau",
                 admin(CITY, token(Permission::ALL)),
+                false,
+            ),
+        ];
+        for (who, actor, expected) in cases {
+            assert_eq!(decide(&actor, &action).is_ok(), expected, "{who}");
+        }
+    }
+
+    #[test]
+    fn a_bureau_reads_the_dispute_statistics_of_its_region_and_below_and_an_operator_any() {
+        let city = RegionPath(CITY.into());
+        let action = Action::ReadDisputeStats { region_path: &city };
+        let cases = [
+            ("operator", operator(), true),
+            ("a member of the city bureau", bureau("b", CITY), true),
+            (
+                "a member of the province bureau",
+                bureau("b", PROVINCE),
+                true,
+            ),
+            ("a county bureau below", bureau("b", COUNTY), false),
+            ("the sibling city bureau", bureau("b", SIBLING_CITY), false),
+            (
+                "a city department",
+                user(
+                    "d",
+                    OrgKind::EnforcementDepartment,
+                    CITY,
+                    OrgRole::Admin,
+                    session(),
+                ),
+                false,
+            ),
+            (
+                "a token of the city bureau with spaces:read",
+                user(
+                    "b",
+                    OrgKind::JudicialBureau,
+                    CITY,
+                    OrgRole::Member,
+                    token(&[Permission::SpacesRead]),
+                ),
+                true,
+            ),
+            (
+                "a token of the city bureau without it",
+                user(
+                    "b",
+                    OrgKind::JudicialBureau,
+                    CITY,
+                    OrgRole::Member,
+                    token(&[Permission::OrgsRead]),
+                ),
                 false,
             ),
         ];

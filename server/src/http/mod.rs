@@ -17,6 +17,7 @@ mod audit;
 mod auth;
 mod calendar;
 mod directory;
+mod dispute_stats;
 mod disputes;
 mod docs;
 mod events;
@@ -110,6 +111,7 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(notices::router())
         .merge(meetings::router())
         .merge(disputes::router())
+        .merge(dispute_stats::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.

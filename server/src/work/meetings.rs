@@ -1621,6 +1621,7 @@ mod tests {
             reason: None,
             started_at: None,
             ended_at: None,
+            dispute_id: None,
             created_by: "u".into(),
             created_at: 1_772_000_000_000,
             updated_at: 1_772_100_000_000,

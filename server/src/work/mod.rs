@@ -43,6 +43,7 @@ pub mod by;
 pub mod calendar;
 pub mod directory;
 pub mod dispute_decision;
+pub mod dispute_stats;
 pub mod disputes;
 pub mod error;
 pub mod events;

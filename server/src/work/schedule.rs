@@ -348,6 +348,7 @@ mod tests {
             reason: None,
             started_at: None,
             ended_at: Some(11 * DAY_MS),
+            dispute_id: None,
             created_by: "u".into(),
             created_at: 0,
             updated_at: 0,

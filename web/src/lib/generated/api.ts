@@ -235,6 +235,44 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/disputes/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 争议统计: per child region, the region itself and in total, the disputes raised in the
+         *     period, settled, escalated, decided, not accepted, withdrawn, open and overdue now, and the
+         *     working days to settle and to decide (median, 90th percentile).
+         */
+        get: operations["disputes_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/stats.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same table as one CSV file (UTF-8 with a byte order mark, a Chinese header row). */
+        get: operations["disputes_stats_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/disputes/{id}": {
         parameters: {
             query?: never;
@@ -2418,6 +2456,22 @@ export type components = {
          * @enum {string}
          */
         DisputeState: "raised" | "negotiating" | "resolved" | "escalated" | "not_accepted" | "replies_due" | "coordinating" | "decided" | "referred" | "government_decided" | "implementing" | "closed" | "withdrawn";
+        /** @description The table of a region for a period. */
+        DisputeStats: {
+            region: string;
+            region_name: string;
+            /** @description The first raise date counted, `YYYY-MM-DD` (Beijing). */
+            from: string;
+            /** @description The last raise date counted, `YYYY-MM-DD` (Beijing), included. */
+            to: string;
+            /**
+             * Format: int64
+             * @description When "open" and "overdue" were counted, Unix milliseconds.
+             */
+            as_of: number;
+            /** @description The children (by region path), then 本级, then 合计. */
+            rows: components["schemas"]["StatsRow"][];
+        };
         /** @description A document of a space. */
         DocBody: {
             doc_id: string;
@@ -3348,6 +3402,11 @@ export type components = {
             /** @description A lost device, a left job: for the log and the audit trail. */
             reason: components["schemas"]["Note"];
         };
+        /**
+         * @description Which disputes a row counts.
+         * @enum {string}
+         */
+        RowScope: "child" | "own" | "total";
         /** @description What the sender writes (`POST /api/notices`). */
         SendNotice: {
             kind: components["schemas"]["NoticeKind"];
@@ -3567,6 +3626,77 @@ export type components = {
             version: number;
             /** @description The caller's enrolled Ed25519 key that will sign. */
             key_id: string;
+        };
+        /** @description One row of the table. */
+        StatsRow: components["schemas"]["Tally"] & {
+            scope: components["schemas"]["RowScope"];
+            /** @description The region's code (for 本级 and 合计, the region asked for). */
+            region: string;
+            /** @description The region's Chinese name. */
+            region_name: string;
+        };
+        /** @description The counts and durations of a set of disputes. */
+        Tally: {
+            /**
+             * Format: int32
+             * @description 提出: raised in the period.
+             */
+            raised: number;
+            /**
+             * Format: int32
+             * @description 协商解决: settled by the parties.
+             */
+            settled: number;
+            /**
+             * Format: int32
+             * @description 提请协调: escalated to the bureau.
+             */
+            escalated: number;
+            /**
+             * Format: int32
+             * @description 作出协调意见: the bureau decided.
+             */
+            decided: number;
+            /**
+             * Format: int32
+             * @description 不予受理: the bureau refused it.
+             */
+            not_accepted: number;
+            /**
+             * Format: int32
+             * @description 撤回: withdrawn by the raising body.
+             */
+            withdrawn: number;
+            /**
+             * Format: int32
+             * @description 未办结: not in a final state now.
+             */
+            open: number;
+            /**
+             * Format: int32
+             * @description 超期: open, with its running stage past its due time now.
+             */
+            overdue: number;
+            /**
+             * Format: double
+             * @description Working days from raise to settlement: median; `null` when none was settled.
+             */
+            settle_days_median?: number | null;
+            /**
+             * Format: double
+             * @description … 90th percentile.
+             */
+            settle_days_p90?: number | null;
+            /**
+             * Format: double
+             * @description Working days from acceptance to decision: median; `null` when none was decided.
+             */
+            decide_days_median?: number | null;
+            /**
+             * Format: double
+             * @description … 90th percentile.
+             */
+            decide_days_p90?: number | null;
         };
         /**
          * @description A command on a task with exactly its fields (`POST /api/tasks/{id}/actions/{command}`:
@@ -4542,6 +4672,116 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DisputeBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_stats: {
+        parameters: {
+            query?: {
+                /** @description The region's code; the caller's body's region when not given. */
+                region?: string | null;
+                /**
+                 * @description The first raise date counted, `YYYY-MM-DD` (Beijing); 1 January of the period's year
+                 *     when not given.
+                 */
+                from?: string | null;
+                /**
+                 * @description The last raise date counted, `YYYY-MM-DD` (Beijing), included; 31 December of the
+                 *     period's year when not given. At most ten years after `from`.
+                 */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the table */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeStats"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_stats_csv: {
+        parameters: {
+            query?: {
+                /** @description The region's code; the caller's body's region when not given. */
+                region?: string | null;
+                /**
+                 * @description The first raise date counted, `YYYY-MM-DD` (Beijing); 1 January of the period's year
+                 *     when not given.
+                 */
+                from?: string | null;
+                /**
+                 * @description The last raise date counted, `YYYY-MM-DD` (Beijing), included; 31 December of the
+                 *     period's year when not given. At most ten years after `from`.
+                 */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the table */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /**
