@@ -398,7 +398,7 @@ catalogue! { ALL:
         "只有司法行政机关或系统管理员才能查看年度协调会议情况",
         "only a judicial bureau or an operator may see the annual coordination meeting status";
     MANAGE_MINUTES = "policy.manage_minutes",
-        "只有召集（主办）单位才能定稿、发起签署、退回或归档该文书",
+        "只有召集单位（主办单位）才能定稿、发起签署、退回或归档该文书",
         "only the convening organization may freeze, open for signing, send back or archive this document";
     SIGNING_NEEDS_PERSON = "policy.signing_needs_person",
         "签名须由具名的工作人员办理，API 令牌不能签署文书或管理签名密钥",
