@@ -335,6 +335,7 @@ async fn a_township_raises_a_dispute_the_parties_write_live_and_the_bureau_accep
         "dispute-township.png",
         "dispute-bureau.png",
         "dispute-accepted-township.png",
+        "dispute-decision-issued.png",
     ] {
         assert!(
             artifacts.join(screenshot).is_file(),

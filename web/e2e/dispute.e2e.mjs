@@ -10,11 +10,13 @@
 // its position; both say negotiation failed; the township escalates with a reason. 上城区司法局
 // (张明, `bureau`) finds it as the coordinating bureau and accepts it; the decision document
 // (协调意见书) appears, editable for the bureau and read-only for the parties, whose pages see
-// what the bureau types.
+// what the bureau types. Both reply in writing; the bureau coordinates, names the responsible
+// body, its duty and deadline, freezes the decision, opens signing and signs it in the browser;
+// every page shows the dispute decided.
 //
 // Leaves in $E2E_ARTIFACTS the screenshots dispute-new.png, dispute-list-market.png,
 // dispute-township.png, dispute-market.png, dispute-escalate-dialog.png, dispute-bureau.png,
-// dispute-accepted-township.png.
+// dispute-accepted-township.png, dispute-decision-issued.png.
 import {
   attrIs,
   byTestId,
@@ -26,6 +28,7 @@ import {
   orgsByName,
   pickOption,
   run,
+  typeDate,
   shot,
   signIn,
   step,
@@ -279,6 +282,51 @@ await run('dispute.e2e', async (browser) => {
     const keys = await byTestId(T.page, 'dispute-timeline-entry').evaluateAll((els) => els.map((e) => e.getAttribute('data-key')))
     const want = ['raised', 'gaveUp', 'gaveUp', 'escalated', 'accepted']
     if (JSON.stringify(keys) !== JSON.stringify(want)) throw new Error(`the timeline is ${keys.join(', ')}`)
+  })
+
+  await step('8. both give their written replies; the bureau starts coordinating', async () => {
+    for (const b of [T, M]) {
+      await clickAndConfirm(
+        b.page,
+        byTestId(b.page, 'dispute-own-reply'),
+        async () => (await byTestId(b.page, 'dispute-own-reply').count()) === 0,
+        `${b.label} gives its written reply`,
+      )
+    }
+    await waitFor(() => byTestId(B.page, 'dispute-action-coordinate').first().isEnabled(), 'the bureau may coordinate once both replied')
+    await clickAndConfirm(B.page, byTestId(B.page, 'dispute-action-coordinate'), async () => (await stateOf(B.page)) === 'coordinating', 'the bureau coordinates')
+    await waitState(T, 'coordinating')
+  })
+
+  await step('9. the bureau names the responsible body, duty and deadline, freezes, signs and issues the decision in the browser', async () => {
+    const { page } = B
+    await pickOption(page, 'decision-responsible', TOWNSHIP_ORG)
+    await field(page, 'decision-duty').fill(`依法查处湖滨路占道经营行为并反馈结果（${tag}）`)
+    await typeDate(page, 'decision-deadline', '2026年12月31日')
+    // The parties see the decision's fields arrive live, read-only.
+    await waitFor(
+      async () => (await field(T.page, 'decision-duty').inputValue()).includes(tag),
+      'the township sees the duty the bureau wrote',
+    )
+    await visible(byTestId(page, 'minutes-freeze'), 'the bureau\'s freeze button')
+    await clickAndConfirm(
+      page,
+      byTestId(page, 'minutes-freeze'),
+      async () => (await byTestId(page, 'open-signing').count()) > 0,
+      'the decision is frozen',
+    )
+    await clickAndConfirm(
+      page,
+      byTestId(page, 'open-signing'),
+      async () => (await byTestId(page, 'sign-button').count()) > 0,
+      'signing is open',
+    )
+    await waitFor(() => byTestId(page, 'sign-button').first().isEnabled(), 'the bureau\'s sign button is enabled')
+    await byTestId(page, 'sign-button').first().click()
+    await visible(byTestId(page, 'sign-confirm-hash'), 'the signing confirmation with its digest')
+    await clickAndConfirm(page, byTestId(page, 'sign-confirm'), async () => (await stateOf(page)) === 'decided', 'the decision is issued: the dispute is decided', { timeout: 30_000 })
+    for (const b of [T, M]) await waitState(b, 'decided')
+    await shot(page, 'dispute-decision-issued.png')
   })
 
   for (const b of [T, M, B]) {

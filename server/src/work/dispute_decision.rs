@@ -22,10 +22,13 @@ use super::signing::{
 };
 use super::Error;
 use crate::auth::Caller;
-use crate::db::{Dispute, DisputeDecided, Effects, SignedVersion, Space, SubjectChange};
+use crate::db::{
+    Audience, Dispute, DisputeDecided, Effects, NewEvent, SignedVersion, Space, SubjectChange,
+};
 use crate::domain::calendar::local_date;
 use crate::domain::dispute::{
-    decision_freeze_gate, DecisionWords, DECISION_RESPONSIBLE_NOT_A_PARTY, DECISION_SIGNATORIES,
+    decision_freeze_gate, DecisionWords, DisputeState, DECISION_RESPONSIBLE_NOT_A_PARTY,
+    DECISION_SIGNATORIES,
 };
 use crate::domain::doc_number::DECISION_WORD;
 use crate::domain::phrases;
@@ -228,10 +231,30 @@ impl SignedDocument for DisputeDecisionDoc {
         let (notice, notice_effects) = super::notices::plan_notice(services, now, plan).await?;
         effects.send_notice(notice);
         effects.merge(notice_effects);
-        // Decided: the decision's clock stops, and its reminders with it.
-        effects
-            .cancel_jobs_of
-            .push(format!("dispute:{}", self.space.id));
+        // Decided: every party and the bureau follow it live; its clock stops, and its
+        // reminders with it.
+        let subject = format!("dispute:{}", self.space.id);
+        let told = self
+            .dispute
+            .parties
+            .iter()
+            .map(|p| p.org_id.clone())
+            .chain(std::iter::once(self.dispute.bureau_org_id.clone()));
+        for org_id in told {
+            effects.events.push(NewEvent {
+                audience: Audience::Org(org_id),
+                kind: "dispute.decided".into(),
+                subject: subject.clone(),
+                payload: json!({
+                    "dispute_id": self.space.id,
+                    "title": self.dispute.title,
+                    "state": DisputeState::Decided,
+                    "bureau_org_id": self.dispute.bureau_org_id,
+                    "responsible_org_id": decided.responsible_org_id,
+                }),
+            });
+        }
+        effects.cancel_jobs_of.push(subject);
         let mut detail = Map::new();
         detail.insert(
             "responsible_org_id".into(),

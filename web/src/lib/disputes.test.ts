@@ -1,6 +1,7 @@
+import * as Y from 'yjs'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
-  commandBody, eventIsAbout, isWorkingDay, ownActions, raiseBody, shownCommands, stageClock, statementEditable, timeline,
+  commandBody, eventIsAbout, readDecision, writeDecision, isWorkingDay, ownActions, raiseBody, shownCommands, stageClock, statementEditable, timeline,
   validateRaise, yearsBetween, type Dispute, type Offer, type RaiseForm,
 } from './disputes'
 
@@ -173,5 +174,21 @@ describe('the calendar for the clock', () => {
     await specialDays([2030])
     expect(fetched.filter((u) => u.endsWith('/2030'))).toHaveLength(1)
     vi.unstubAllGlobals()
+  })
+})
+
+describe('the decision fields', () => {
+  it('reads what the live document holds and writes one field at a time', () => {
+    const doc = new Y.Doc()
+    expect(readDecision(doc)).toEqual({ responsible_org_id: '', duty: '', deadline: '' })
+    writeDecision(doc, 'responsible_org_id', 'org-a')
+    writeDecision(doc, 'deadline', '2026-04-30')
+    expect(readDecision(doc)).toEqual({ responsible_org_id: 'org-a', duty: '', deadline: '2026-04-30' })
+    // What another client wrote arrives through an update and reads the same.
+    const other = new Y.Doc()
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(doc))
+    writeDecision(other, 'duty', '依法查处')
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(other))
+    expect(readDecision(doc).duty).toBe('依法查处')
   })
 })

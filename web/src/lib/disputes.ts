@@ -6,6 +6,8 @@
 // Which command is allowed now is always the server's to say (`commands` and `own` offers);
 // this module only chooses which refused ones are worth showing (disabled, with their rule)
 // and never decides by itself that a command may be given.
+import * as Y from 'yjs'
+import { signedActionsApi, type SignedDocApi } from './signing'
 import { get, post, put } from './api'
 import { calendarYear } from './admin'
 import type { Schema } from './schema'
@@ -379,6 +381,11 @@ export function nameLead(id: string, revision: number, orgId: string): Promise<D
   return put<Dispute>(`${disputePath(id)}/lead`, { revision, org_id: orgId })
 }
 
+/** The decision's (协调意见书) signing requests: its commands through one route. */
+export function decisionDocument(id: string): SignedDocApi {
+  return signedActionsApi(`${disputePath(id)}/decision`)
+}
+
 /** The bureau convenes a case consultation (案件会商) on the dispute; answers the new meeting's id. */
 export async function conveneConsultation(
   id: string,
@@ -386,4 +393,28 @@ export async function conveneConsultation(
 ): Promise<string> {
   const meeting = await post<{ id: string }>(`${disputePath(id)}/consultations`, body)
   return meeting.id
+}
+
+/** The decision itself, as the decision document's `Map` "decision" holds it (the server's
+ * projection requires all three: `concord.dispute-decision/1`). */
+export interface DecisionFields {
+  responsible_org_id: string
+  duty: string
+  /** `YYYY-MM-DD`, Beijing. */
+  deadline: string
+}
+
+/** The decision's fields as the live document holds them now ('' for one not written yet). */
+export function readDecision(doc: Y.Doc): DecisionFields {
+  const map = doc.getMap<unknown>('decision')
+  const text = (key: keyof DecisionFields) => {
+    const value = map.get(key)
+    return typeof value === 'string' ? value : ''
+  }
+  return { responsible_org_id: text('responsible_org_id'), duty: text('duty'), deadline: text('deadline') }
+}
+
+/** Writes one field of the decision into the live document (the server stores and relays it). */
+export function writeDecision(doc: Y.Doc, field: keyof DecisionFields, value: string): void {
+  doc.getMap<unknown>('decision').set(field, value)
 }

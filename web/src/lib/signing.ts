@@ -136,6 +136,24 @@ export function signedDocumentApi(base: string): SignedDocApi {
   }
 }
 
+/**
+ * The requests of a signed document whose commands go through one route as a typed body
+ * (`POST {base}/actions` `{"act": "freeze", …}`, the server's `SignedAction`): a dispute's
+ * decision (`/api/disputes/{id}/decision`). Reads as {@link signedDocumentApi}.
+ */
+export function signedActionsApi(base: string): SignedDocApi {
+  const read = signedDocumentApi(base)
+  const act = (act: string, body: Record<string, unknown> = {}) => post(`${base}/actions`, { act, ...body })
+  return {
+    ...read,
+    freeze: (steps) => act('freeze', steps ? { steps } : {}),
+    openSigning: (version) => act('open_signing', { version }),
+    archive: (version) => act('archive', { version }),
+    reopen: (version, reason) => act('reopen', { version, reason }),
+    submitSignature: (signed) => act('sign', { ...signed }),
+  }
+}
+
 // ---- bytes ----
 
 export function bytesToBase64(bytes: Uint8Array): string {

@@ -21,6 +21,7 @@ export default {
       },
     },
     disputes: {
+      decision: { responsible: '责任单位', duty: '履行事项', deadline: '完成时限' },
       title: '争议协调',
       new: '提出争议',
       empty: '暂无争议',
@@ -181,6 +182,7 @@ export default {
       },
     },
     disputes: {
+      decision: { responsible: 'Responsible body', duty: 'Duty', deadline: 'Deadline' },
       title: 'Jurisdiction disputes',
       new: 'Raise a dispute',
       empty: 'No disputes',
