@@ -324,6 +324,9 @@ fn table() -> Vec<Row> {
         // Before acceptance there is no decision: 404 to every reader, as to everyone else.
         row("GET /api/disputes/{dispute}/decision",        "404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/decision")),
         row("POST /api/disputes/{dispute}/decision/actions", "404   404   404   404   404   404   404   404   404   404   401", post("/api/disputes/{dispute}/decision/actions", json!({ "act": "freeze" }))),
+        row("POST /api/disputes/{dispute}/decision/statement", "404   404   404   404   404   404   404   404   404   404   401", post("/api/disputes/{dispute}/decision/statement", json!({ "version": 1, "key_id": "0000" }))),
+        row("GET /api/disputes/{dispute}/decision/…/bundle.zip", "404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/decision/versions/1/bundle.zip")),
+        row("GET /api/disputes/{dispute}/decision/…/{file}", "404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/decision/versions/1/decision.html")),
         // Dispute statistics: a judicial bureau for its region and below, an operator for any;
         // a sibling's or a higher region is refused (403: regions are public, and the table
         // names no dispute). Without `region`, the caller's body's region (the operator acts
