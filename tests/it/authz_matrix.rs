@@ -327,6 +327,15 @@ fn table() -> Vec<Row> {
         row("POST /api/disputes/{dispute}/decision/statement", "404   404   404   404   404   404   404   404   404   404   401", post("/api/disputes/{dispute}/decision/statement", json!({ "version": 1, "key_id": "0000" }))),
         row("GET /api/disputes/{dispute}/decision/…/bundle.zip", "404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/decision/versions/1/bundle.zip")),
         row("GET /api/disputes/{dispute}/decision/…/{file}", "404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/decision/versions/1/decision.html")),
+        // The parties' agreement exists from the start: its readers are the dispute's; the
+        // raising body (conv) manages it (freezing it is refused in `raised`: 409), the bureau
+        // that follows it and the bureaus above read it; nothing is frozen yet (no version to
+        // sign: 409 to the parties; no archived version: 404).
+        row("GET /api/disputes/{dispute}/agreement",       "404   200   200   404   200   200   404   404   200   200   401", get("/api/disputes/{dispute}/agreement")),
+        row("POST /api/disputes/{dispute}/agreement/actions", "404   403   403   404   409   403   404   404   409   403   401", post("/api/disputes/{dispute}/agreement/actions", json!({ "act": "freeze" }))),
+        row("POST /api/disputes/{dispute}/agreement/statement", "404   403   403   404   409   409   404   404   409   403   401", post("/api/disputes/{dispute}/agreement/statement", json!({ "version": 1, "key_id": "0000" }))),
+        row("GET /api/disputes/{dispute}/agreement/…/bundle.zip", "404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/agreement/versions/1/bundle.zip")),
+        row("GET /api/disputes/{dispute}/agreement/…/{file}", "404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/agreement/versions/1/agreement.html")),
         // Dispute statistics: a judicial bureau for its region and below, an operator for any;
         // a sibling's or a higher region is refused (403: regions are public, and the table
         // names no dispute). Without `region`, the caller's body's region (the operator acts

@@ -525,7 +525,21 @@ async fn coordinating(f: &Fixture, bureau: &Api) -> String {
 /// Writes the decision through a live client of the bureau: a paragraph of reasons and the
 /// decision map.
 async fn write_decision(f: &Fixture, bureau: &Api, doc_id: &str, responsible: &str) {
-    let (status, ticket) = bureau
+    write_terms(f, bureau, "market", doc_id, "decision", responsible).await;
+}
+
+/// Writes a dispute's outcome document (the bureau's decision, the parties' agreement)
+/// through a live client of `writer`: a paragraph and the map `root` (who carries out what by
+/// when); then waits until a client of `reader` (who reads it) sees the whole map.
+async fn write_terms(
+    f: &Fixture,
+    writer: &Api,
+    reader: &str,
+    doc_id: &str,
+    root: &str,
+    responsible: &str,
+) {
+    let (status, ticket) = writer
         .post(&format!("/api/docs/{doc_id}/ticket"), json!({}))
         .await;
     assert_eq!(status, StatusCode::OK, "{ticket}");
@@ -538,35 +552,53 @@ async fn write_decision(f: &Fixture, bureau: &Api, doc_id: &str, responsible: &s
         "经审查，该事项已列入湖滨街道综合行政执法事项清单。",
     );
     let doc = client.doc();
-    let decision = doc.get_or_insert_map("decision");
+    let terms = doc.get_or_insert_map(root);
     let update = {
         let mut txn = doc.transact_mut();
-        decision.insert(&mut txn, "responsible_org_id", responsible);
-        decision.insert(&mut txn, "duty", "依法查处湖滨路占道经营行为并反馈结果");
-        decision.insert(&mut txn, "deadline", "2026-04-30");
+        terms.insert(&mut txn, "responsible_org_id", responsible);
+        terms.insert(&mut txn, "duty", "依法查处湖滨路占道经营行为并反馈结果");
+        terms.insert(&mut txn, "deadline", "2026-04-30");
         txn.encode_update_v1()
     };
     send_update(&client, update);
-    // Another reader sees the whole decision: the server has applied it.
-    let reader = f.signed_in("market").await;
+    let reader = f.signed_in(reader).await;
     let (status, ticket) = reader
         .post(&format!("/api/docs/{doc_id}/ticket"), json!({}))
         .await;
     assert_eq!(status, StatusCode::OK, "{ticket}");
-    assert_eq!(
-        ticket["access"], "read",
-        "a party reads the bureau's decision: {ticket}"
-    );
     let url = format!("ws://{}{}", f.server.addr, ticket["url"].as_str().unwrap());
     let reader = TestClient::connect(&url).await;
     reader
-        .wait_until("the decision", |c| {
+        .wait_until(root, |c| {
             let doc = c.doc();
-            let map = doc.get_or_insert_map("decision");
+            let map = doc.get_or_insert_map(root);
             let txn = doc.transact();
             map.len(&txn) == 3
+                && map.get(&txn, "responsible_org_id").map(|v| v.to_string(&txn))
+                    == Some(responsible.to_owned())
         })
         .await;
+}
+
+/// Signs the current version of a dispute's document at `path` for `api`'s body.
+async fn sign_as(api: &Api, path: &dyn Fn(&str) -> String, version: i64) -> (StatusCode, Value) {
+    let key = enrolled_key(api).await;
+    let (status, to_sign) = api
+        .post(
+            &path("/statement"),
+            json!({ "version": version, "key_id": key.public().key_id() }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{to_sign}");
+    let pae = B64.decode(to_sign["pae"].as_str().unwrap()).unwrap();
+    api.post(
+        &path("/actions"),
+        json!({
+            "act": "sign", "version": version, "statement": to_sign["statement"],
+            "signature": B64.encode(key.sign(&pae)),
+        }),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -717,6 +749,264 @@ async fn the_bureau_signs_its_decision_the_parties_are_told_and_the_task_closes_
         key["vkey"].as_str().unwrap(),
     ]);
     assert!(out.status.success(), "verify failed:\n{}", text(&out));
+}
+
+/// The parties settle by signing an agreement, each with its person and its seal: the last
+/// signature resolves the dispute with what the agreement names, and the archived agreement
+/// verifies offline with `concord verify` and with the OpenSSL script of docs/bundle.md.
+#[tokio::test]
+async fn the_parties_sign_their_agreement_and_the_dispute_is_resolved() {
+    let f = fixture().await;
+    let bureau = f.signed_in("county-bureau").await;
+    let dispute = raise(&f).await;
+    let id = dispute["id"].as_str().unwrap().to_owned();
+    let doc_id = dispute["agreement_doc_id"].as_str().unwrap().to_owned();
+    let path = |rest: &str| format!("/api/disputes/{id}/agreement{rest}");
+
+    // Settling is a signature, not a command.
+    let (status, refused) = command(&f.township, &id, "settle", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["reason"], "dispute.settled_by_signing");
+    let (status, refused) = command(
+        &f.township,
+        &id,
+        "settle",
+        json!({ "agreement": "由区市场监管局负责" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+
+    // Every party writes the agreement; the bureau that follows the dispute reads it.
+    let (status, ticket) = bureau
+        .post(&format!("/api/docs/{doc_id}/ticket"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ticket}");
+    assert_eq!(ticket["access"], "read", "{ticket}");
+    write_terms(
+        &f,
+        &f.market,
+        "county-bureau",
+        &doc_id,
+        "agreement",
+        f.world.org("county-bureau"),
+    )
+    .await;
+
+    // Frozen only while negotiating, by the raising body, and only naming a party.
+    let (status, refused) = f
+        .township
+        .post(&path("/actions"), json!({ "act": "freeze" }))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(
+        refused["error"]["reason"], "agreement.freeze_while_negotiating",
+        "{refused}"
+    );
+    command(&f.market, &id, "negotiate", json!({})).await;
+    let (status, refused) = f
+        .market
+        .post(&path("/actions"), json!({ "act": "freeze" }))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    let (status, refused) = f
+        .township
+        .post(&path("/actions"), json!({ "act": "freeze" }))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(
+        refused["error"]["reason"], "agreement.responsible_not_a_party",
+        "{refused}"
+    );
+    let (_, view) = f.township.get(&path("")).await;
+    assert_eq!(view["versions"], json!([]), "nothing was frozen: {view}");
+
+    write_terms(
+        &f,
+        &f.township,
+        "market",
+        &doc_id,
+        "agreement",
+        f.world.org("market"),
+    )
+    .await;
+    let (status, frozen) = f
+        .township
+        .post(&path("/actions"), json!({ "act": "freeze" }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{frozen}");
+    assert_eq!(frozen["kind"], "concord.dispute-agreement/1", "{frozen}");
+    assert_eq!(frozen["steps"].as_array().map(|s| s.len()), Some(1));
+    assert_eq!(frozen["steps"][0].as_array().map(|s| s.len()), Some(2));
+    let version = frozen["version"].as_i64().unwrap();
+    let (status, html) = f
+        .market
+        .get(&path(&format!("/versions/{version}/agreement.html")))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let html = html.as_str().unwrap_or_default().to_owned();
+    assert!(html.contains("<h1>协议书</h1>"), "{html}");
+    assert!(
+        html.contains("责任单位：<span class=\"org\">上城区市场监督管理局</span>"),
+        "{html}"
+    );
+    let (status, body) = f
+        .township
+        .post(
+            &path("/actions"),
+            json!({ "act": "open_signing", "version": version }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The bureau does not sign; each party does, in any order.
+    let (status, refused) = bureau.post(&path("/statement"), json!({ "version": version })).await;
+    assert!(status.is_client_error(), "{refused}");
+    let (status, signed) = sign_as(&f.market, &path, version).await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    assert_eq!(signed["state"], "signing", "{signed}");
+    let (_, still) = f.township.get(&format!("/api/disputes/{id}")).await;
+    assert_eq!(still["state"], "negotiating", "{still}");
+    let (status, signed) = sign_as(&f.township, &path, version).await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    assert_eq!(signed["state"], "signed", "{signed}");
+
+    let (_, resolved) = bureau.get(&format!("/api/disputes/{id}")).await;
+    assert_eq!(resolved["state"], "resolved", "{resolved}");
+    assert_eq!(resolved["responsible_org_id"], f.world.org("market"));
+    assert_eq!(
+        resolved["agreement"],
+        "依法查处湖滨路占道经营行为并反馈结果"
+    );
+    assert!(resolved["stage"].is_null(), "its clock stopped: {resolved}");
+    let settled = told(&f.db().await, &id, "dispute.settled").await;
+    for body in ["county-bureau", "township", "market"] {
+        let org = format!("org:{}", f.world.org(body));
+        assert!(settled.contains(&org), "{body} is told: {settled:?}");
+    }
+
+    // Archived by the raising body; the bundle verifies offline, with concord and OpenSSL.
+    let (status, archived) = f
+        .township
+        .post(
+            &path("/actions"),
+            json!({ "act": "archive", "version": version }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{archived}");
+    let response = f
+        .market
+        .client
+        .get(format!(
+            "{}{}",
+            f.market.base,
+            path(&format!("/versions/{version}/bundle.zip"))
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let zip = response.bytes().await.unwrap().to_vec();
+    let workdir = tempfile::tempdir().unwrap();
+    let zip_path = workdir.path().join("agreement.zip");
+    std::fs::write(&zip_path, &zip).unwrap();
+    let (_, key) = Api::new(&f.server).get("/api/log/key").await;
+    let vkey = key["vkey"].as_str().unwrap();
+    let out = run(&["verify", zip_path.to_str().unwrap(), "--trust", vkey]);
+    assert!(out.status.success(), "verify failed:\n{}", text(&out));
+    let dir = workdir.path().join("bundle");
+    crate::bundle_fixtures::unzip(&zip_path, &dir);
+    let out = crate::bundle_fixtures::run_docs_script(&dir, vkey);
+    let said = text(&out);
+    assert!(out.status.success(), "the OpenSSL script failed:\n{said}");
+    assert!(
+        said.contains("ok   kind concord.dispute-agreement/1"),
+        "{said}"
+    );
+    assert!(
+        said.contains("ok   signing order: 2 signatures in 1 steps"),
+        "{said}"
+    );
+}
+
+/// Once a party escalates, the parties no longer settle between themselves: their draft is
+/// read-only, and an agreement being signed can no longer be completed (its last signature
+/// is refused and not stored).
+#[tokio::test]
+async fn an_escalated_dispute_can_no_longer_be_settled_by_its_agreement() {
+    let f = fixture().await;
+    let dispute = raise(&f).await;
+    let id = dispute["id"].as_str().unwrap().to_owned();
+    let doc_id = dispute["agreement_doc_id"].as_str().unwrap().to_owned();
+    let path = |rest: &str| format!("/api/disputes/{id}/agreement{rest}");
+    command(&f.market, &id, "negotiate", json!({})).await;
+    write_terms(
+        &f,
+        &f.township,
+        "market",
+        &doc_id,
+        "agreement",
+        f.world.org("market"),
+    )
+    .await;
+    let (status, frozen) = f
+        .township
+        .post(&path("/actions"), json!({ "act": "freeze" }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{frozen}");
+    let version = frozen["version"].as_i64().unwrap();
+    let (status, body) = f
+        .township
+        .post(
+            &path("/actions"),
+            json!({ "act": "open_signing", "version": version }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, signed) = sign_as(&f.township, &path, version).await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+
+    for api in [&f.township, &f.market] {
+        let (status, body) = api
+            .post(&format!("/api/disputes/{id}/negotiation-failed"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, body) = command(
+        &f.market,
+        &id,
+        "escalate",
+        json!({ "reason": "协商不成" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let (status, refused) = sign_as(&f.market, &path, version).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["reason"], "agreement.not_negotiating", "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("(it is now escalated)"),
+        "{refused}"
+    );
+    let (_, view) = f.market.get(&path("")).await;
+    assert_eq!(view["state"], "signing", "{view}");
+    assert_eq!(
+        view["signatures"].as_array().map(Vec::len),
+        Some(1),
+        "the refused signature was not stored: {view}"
+    );
+    let (_, still) = f.market.get(&format!("/api/disputes/{id}")).await;
+    assert_eq!(still["state"], "escalated", "{still}");
+
+    // The draft is read-only for every party now.
+    let (status, ticket) = f
+        .market
+        .post(&format!("/api/docs/{doc_id}/ticket"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ticket}");
+    assert_eq!(ticket["access"], "read", "{ticket}");
 }
 
 #[tokio::test]

@@ -23,11 +23,12 @@ use std::collections::HashMap;
 
 use super::common::{
     impl_for_both_engines, in_transaction, not_found, on_reader, parse, parse_region_code, rule,
+    RowLocks,
 };
 use super::effects::{EffectQueries, Effects};
 use super::spaces::{visible_spaces, write_space, Expect, Spine, SpineQueries, VISIBLE};
 use super::{Db, DbError};
-use crate::domain::dispute::{DisputeKind, DisputeState};
+use crate::domain::dispute::{DisputeKind, DisputeState, Refused, AGREEMENT_NOT_NEGOTIATING};
 use crate::domain::org::{RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};
 use crate::domain::phrases;
 use crate::domain::policy::{SpaceFacts, Viewer};
@@ -37,6 +38,9 @@ pub const STATEMENT_TITLE: &str = "书面意见";
 
 /// The title of the bureau's decision document.
 pub const DECISION_TITLE: &str = "协调意见书";
+
+/// The title of the parties' agreement document.
+pub const AGREEMENT_TITLE: &str = "协议书";
 
 /// A party to name when raising.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +69,8 @@ pub struct NewDispute {
     pub bureau_org_id: String,
     /// Every party, the raising body first.
     pub parties: Vec<NewDisputeParty>,
+    /// The id of the parties' agreement document, made by the caller.
+    pub agreement_doc_id: String,
     /// The negotiation clock: due at.
     pub stage_due_at: i64,
     /// `direct`, `task` or `notice`.
@@ -97,6 +103,9 @@ pub struct Dispute {
     pub accepted_at: Option<i64>,
     pub interim_lead_org_id: Option<String>,
     pub decision_doc_id: Option<String>,
+    /// The parties' agreement (协议书), which every party writes while they negotiate.
+    pub agreement_doc_id: String,
+    /// Who carries out what, by when: as the signed decision or the signed agreement named.
     pub responsible_org_id: Option<String>,
     pub decision_duty: Option<String>,
     /// `YYYY-MM-DD`, Beijing.
@@ -170,6 +179,9 @@ pub struct DisputeChange {
     /// On acceptance: the bureau joins as convener, the raising body becomes a member, and
     /// the decision document (this id) is made.
     pub bureau_joins: Option<String>,
+    /// On escalation or withdrawal: the parties no longer negotiate, so their agreement's
+    /// draft becomes read-only (kept as they left it).
+    pub close_agreement: bool,
 }
 
 /// A party's own write.
@@ -208,6 +220,7 @@ struct DisputeRecord {
     accepted_at: Option<i64>,
     interim_lead_org_id: Option<String>,
     decision_doc_id: Option<String>,
+    agreement_doc_id: String,
     responsible_org_id: Option<String>,
     decision_duty: Option<String>,
     decision_deadline: Option<String>,
@@ -250,6 +263,7 @@ impl DisputeRecord {
             accepted_at: self.accepted_at,
             interim_lead_org_id: self.interim_lead_org_id,
             decision_doc_id: self.decision_doc_id,
+            agreement_doc_id: self.agreement_doc_id,
             responsible_org_id: self.responsible_org_id,
             decision_duty: self.decision_duty,
             decision_deadline: self.decision_deadline,
@@ -273,7 +287,7 @@ const DISPUTE_SELECT: &str = "select d.space_id as id, d.kind, d.title, d.descri
         d.reference, d.tried, s.region_code, r.path as region_path, d.raised_by_org_id,
         d.bureau_org_id, b.name_zh as bureau_name, d.state, d.revision, d.stage_started_at,
         d.stage_due_at, d.escalated_at, d.accepted_at, d.interim_lead_org_id, d.decision_doc_id,
-        d.responsible_org_id, d.decision_duty, d.decision_deadline, d.decided_at, d.task_id, d.agreement,
+        d.agreement_doc_id, d.responsible_org_id, d.decision_duty, d.decision_deadline, d.decided_at, d.task_id, d.agreement,
         d.government_decision, d.reason, d.source_kind, d.source_id, d.created_by,
         d.created_at, d.updated_at
     from disputes d join spaces s on s.id = d.space_id join regions r on r.code = s.region_code
@@ -316,7 +330,8 @@ fn members_of(rows: Vec<(String, String, String)>) -> Result<Vec<SpaceMember>, D
         .collect()
 }
 
-/// What a signed decision names, stored on its dispute when the decision is complete.
+/// What a signed decision or a signed agreement names (who carries out what, by when),
+/// stored on its dispute when the document is complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisputeDecided {
     pub responsible_org_id: String,
@@ -347,6 +362,17 @@ pub(crate) trait DisputeQueries {
         &mut self,
         id: &str,
         decided: &DisputeDecided,
+        at: i64,
+    ) -> Result<(), DbError>;
+
+    /// `negotiating → resolved` (revision + 1), storing what the parties' signed agreement
+    /// named; its clock stops. Refused (Rule, [`AGREEMENT_NOT_NEGOTIATING`]) when the parties
+    /// no longer negotiate (escalated or withdrawn while the agreement was being signed):
+    /// the last signature is not stored either.
+    async fn settle_dispute(
+        &mut self,
+        id: &str,
+        agreed: &DisputeDecided,
         at: i64,
     ) -> Result<(), DbError>;
 }
@@ -398,6 +424,43 @@ impl_for_both_engines!(DisputeQueries {
         .bind(&decided.responsible_org_id)
         .bind(&decided.duty)
         .bind(&decided.deadline)
+        .execute(&mut *self)
+        .await?;
+        Ok(())
+    }
+
+    async fn settle_dispute(
+        &mut self,
+        id: &str,
+        agreed: &DisputeDecided,
+        at: i64,
+    ) -> Result<(), DbError> {
+        let for_update = self.for_update();
+        let (state,): (String,) = sqlx::query_as(&format!(
+            "select state from disputes where space_id = $1{for_update}"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *self)
+        .await?
+        .ok_or_else(no_dispute)?;
+        let state: DisputeState = parse(&state)?;
+        if state != DisputeState::Negotiating {
+            return Err(DbError::Rule(
+                Refused::in_state(&AGREEMENT_NOT_NEGOTIATING, state).message(),
+            ));
+        }
+        sqlx::query(
+            "update disputes set state = 'resolved', responsible_org_id = $2,
+                 decision_duty = $3, decision_deadline = $4, agreement = $3,
+                 stage_started_at = null, stage_due_at = null, revision = revision + 1,
+                 updated_at = $5
+             where space_id = $1",
+        )
+        .bind(id)
+        .bind(&agreed.responsible_org_id)
+        .bind(&agreed.duty)
+        .bind(&agreed.deadline)
+        .bind(at)
         .execute(&mut *self)
         .await?;
         Ok(())
@@ -464,6 +527,17 @@ impl Db {
                 .execute(&mut *conn)
                 .await?;
             }
+            // The parties' agreement, which they all write while they negotiate.
+            sqlx::query(
+                "insert into space_docs (doc_id, space_id, title, frozen, role, created_at)
+                 values ($1, $2, $3, false, 'shared', $4)",
+            )
+            .bind(&new.agreement_doc_id)
+            .bind(&new.id)
+            .bind(AGREEMENT_TITLE)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
             // The bureau it would escalate to follows it from the start, reading.
             sqlx::query(
                 "insert into space_members (space_id, org_id, role) values ($1, $2, 'observer')",
@@ -475,9 +549,10 @@ impl Db {
             sqlx::query(
                 "insert into disputes (space_id, kind, title, description, place, reference,
                      tried, raised_by_org_id, bureau_org_id, state, revision, stage_started_at,
-                     stage_due_at, source_kind, source_id, created_by, created_at, updated_at)
+                     stage_due_at, source_kind, source_id, created_by, created_at, updated_at,
+                     agreement_doc_id)
                  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'raised', 1, $10, $11, $12, $13,
-                         $14, $10, $10)",
+                         $14, $10, $10, $15)",
             )
             .bind(&new.id)
             .bind(new.kind.as_str())
@@ -493,6 +568,7 @@ impl Db {
             .bind(new.source_kind)
             .bind(new.source_id.as_deref())
             .bind(&new.created_by)
+            .bind(&new.agreement_doc_id)
             .execute(&mut *conn)
             .await?;
             for party in &new.parties {
@@ -625,6 +701,15 @@ impl Db {
                     .bind(decision_doc_id)
                     .execute(&mut *conn)
                     .await?;
+            }
+            if change.close_agreement {
+                sqlx::query(
+                    "update space_docs set frozen = true
+                     where doc_id = (select agreement_doc_id from disputes where space_id = $1)",
+                )
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
             }
             let (stage_set, stage) = match change.stage {
                 Some(stage) => (true, stage),

@@ -242,6 +242,9 @@ pub enum SubjectChange {
     /// A signed decision (协调意见书): its dispute, still coordinating, is decided, naming
     /// what the decision named.
     DecideDispute(DisputeDecided),
+    /// An agreement (协议书) signed by every party: its dispute, still negotiating, is
+    /// resolved, naming what the parties agreed.
+    SettleDispute(DisputeDecided),
 }
 
 const VERSION_COLUMNS: &str = "doc_id, version, kind, subject_id, state, content, manifest, \
@@ -915,6 +918,10 @@ impl Db {
                     SubjectChange::None => {}
                     SubjectChange::DecideDispute(decided) => {
                         conn.decide_dispute(&current.subject_id, decided, now)
+                            .await?;
+                    }
+                    SubjectChange::SettleDispute(agreed) => {
+                        conn.settle_dispute(&current.subject_id, agreed, now)
                             .await?;
                     }
                     SubjectChange::CloseEndedMeeting => {

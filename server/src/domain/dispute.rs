@@ -10,7 +10,7 @@
 //! carrying that out is a task. A major or complex matter goes to the government instead.
 //!
 //! ```text
-//! raised ──negotiate──▶ negotiating ──settle──▶ resolved
+//! raised ──negotiate──▶ negotiating ──settle (the agreement signed by all)──▶ resolved
 //!   └────────┬──────────────┘ escalate (time passed, or every party said it failed)
 //!            ▼
 //!        escalated ──refuse (reasons)──▶ not_accepted
@@ -28,9 +28,11 @@
 //! withdraw (the raising body, with a reason): from any state before a decision.
 //! ```
 //!
-//! Who gives what: the raising body and the other parties negotiate, settle and escalate; only
-//! the raising body withdraws; the bureau the dispute escalated to does the rest. Bureaus above
-//! it read. The [`Workflow`] context is whether the current stage is over (the negotiation time
+//! Who gives what: the raising body and the other parties negotiate and escalate; only the
+//! raising body withdraws; the bureau the dispute escalated to does the rest. Bureaus above
+//! it read. Two arrows are no person's command but a signature's consequence: the parties
+//! settle by signing their agreement (协议书, every party), the bureau decides by signing its
+//! decision (协调意见书); the last signature gives `settle` or `decide` as [`DisputeParty::System`]. The [`Workflow`] context is whether the current stage is over (the negotiation time
 //! passed or every party said it failed; every party answered in writing or the reply time
 //! passed; the implementation task is done), which the caller reads from the records and the
 //! clock. This module never reads either.
@@ -102,7 +104,7 @@ labelled_enum! {
         Bureau = ("bureau", "协调机关", "Coordinating bureau"),
         /// 上级监督机关: a bureau above, which reads.
         Supervisor = ("supervisor", "监督机关", "Supervising bureau"),
-        /// The server itself: the signed decision's completion.
+        /// The server itself: the signed agreement's or decision's completion.
         System = ("system", "系统", "System"),
     }
 }
@@ -112,7 +114,8 @@ labelled_enum! {
     pub enum DisputeCommand {
         /// 开始协商: another party takes up the negotiation.
         Negotiate = ("negotiate", "开始协商", "Negotiate"),
-        /// 协商一致: the parties settled it; the agreement is recorded.
+        /// 协商一致: the system's, when the parties' agreement (协议书, naming the responsible
+        /// body, its duty and the deadline) is signed by every party.
         Settle = ("settle", "协商一致", "Settle"),
         /// 提请协调: to the judicial bureau.
         Escalate = ("escalate", "提请司法局协调", "Escalate"),
@@ -213,9 +216,9 @@ impl DisputeCommand {
         use DisputeParty as P;
         match self {
             C::Negotiate => party == P::Party,
-            C::Settle | C::Escalate => matches!(party, P::Raiser | P::Party),
+            C::Escalate => matches!(party, P::Raiser | P::Party),
             C::Withdraw => party == P::Raiser,
-            C::Decide => party == P::System,
+            C::Settle | C::Decide => party == P::System,
             C::Accept
             | C::Refuse
             | C::Coordinate
@@ -230,8 +233,9 @@ impl DisputeCommand {
         use DisputeCommand as C;
         match self {
             C::Negotiate => &NEGOTIATE_BY_OTHER_PARTY,
-            C::Settle | C::Escalate => &BETWEEN_PARTIES_BY_PARTIES,
+            C::Escalate => &BETWEEN_PARTIES_BY_PARTIES,
             C::Withdraw => &WITHDRAW_BY_RAISER,
+            C::Settle => &SETTLED_BY_SIGNING,
             C::Decide => &DECIDED_BY_SIGNING,
             _ => &BY_THE_BUREAU,
         }
@@ -271,8 +275,11 @@ catalogue! { RULES:
         "只有争议相对方可以开始协商（negotiate）",
         "only another party of the dispute takes up the negotiation (negotiate)";
     BETWEEN_PARTIES_BY_PARTIES = "dispute.between_parties_by_parties",
-        "只有争议当事方可以达成协议或提请司法局协调",
-        "only the parties of a dispute settle it or escalate it";
+        "只有争议当事方可以提请司法局协调",
+        "only the parties of a dispute escalate it";
+    SETTLED_BY_SIGNING = "dispute.settled_by_signing",
+        "争议各方在协议书上全部签署后，争议即为已协商解决，无需另行操作",
+        "a dispute is settled by every party signing the agreement (协议书), not by a command";
     WITHDRAW_BY_RAISER = "dispute.withdraw_by_raiser",
         "只有提出争议的单位可以撤回争议",
         "only the raising body may withdraw a dispute";
@@ -399,6 +406,48 @@ catalogue! { RULES:
     DECISION_RESPONSIBLE_NOT_A_PARTY = "decision.responsible_not_a_party",
         "协调意见书确定的责任单位须为争议当事方之一，请修改后重新定稿",
         "the responsible body a decision names must be one of the parties; change it and freeze again";
+    AGREEMENT_ARCHIVED = "agreement.archived",
+        "已归档的协议书永久只读",
+        "an archived agreement is read-only forever";
+    AGREEMENT_SUPERSEDED = "agreement.superseded",
+        "协议书的此版本已被新版本取代，请在最新版本上操作",
+        "this version of the agreement was superseded; act on the newest version";
+    AGREEMENT_FREEZE = "agreement.freeze",
+        "只有草稿状态的协议书可以定稿",
+        "only an agreement in draft can be frozen";
+    AGREEMENT_OPEN_SIGNING = "agreement.open_signing",
+        "协议书定稿后方可开启签署，且只开启一次",
+        "signing opens once, on a frozen agreement";
+    AGREEMENT_SIGN = "agreement.sign",
+        "只有在签署开启期间才能签署协议书",
+        "an agreement is signed only while signing is open";
+    AGREEMENT_REOPEN = "agreement.reopen",
+        "只有已定稿或签署中的协议书可以退回修改",
+        "only a frozen agreement or one being signed can be sent back for changes";
+    AGREEMENT_DECLINE_WHILE_SIGNING = "agreement.decline_while_signing",
+        "当事方只能在签署开启后退回；本协议书尚未开启签署",
+        "a party sends back while signing is open; this agreement is not being signed";
+    AGREEMENT_ARCHIVE = "agreement.archive",
+        "协议书经各方签署完毕后方可归档",
+        "only an agreement signed by every party can be archived";
+    AGREEMENT_NOT_SIGNATORY = "agreement.not_signatory",
+        "协议书由争议各方签署，本单位不在签署之列",
+        "an agreement is signed by the parties of the dispute; your organization does not sign it";
+    AGREEMENT_ALREADY_SIGNED = "agreement.already_signed",
+        "本单位已签署此版本协议书",
+        "your organization has already signed this version of the agreement";
+    AGREEMENT_REOPEN_DENIED = "agreement.reopen_denied",
+        "只有争议当事方可以退回协议书",
+        "only a party of the dispute may send the agreement back";
+    AGREEMENT_FREEZE_WHILE_NEGOTIATING = "agreement.freeze_while_negotiating",
+        "只有协商中的争议可以定稿协议书（争议提出后须先由相对方开始协商；已提请协调的争议由司法局处理）",
+        "the agreement is frozen only while the parties negotiate (a raised dispute is first taken up; an escalated one is the bureau's)";
+    AGREEMENT_RESPONSIBLE_NOT_A_PARTY = "agreement.responsible_not_a_party",
+        "协议书约定的负责单位须为争议当事方之一，请修改后重新定稿",
+        "the body an agreement makes responsible must be one of the parties; change it and freeze again";
+    AGREEMENT_NOT_NEGOTIATING = "agreement.not_negotiating",
+        "争议已不在协商中（当前为{now}），协议书不能再签署完成；如仍需协商解决，请向协调的司法局说明",
+        "the dispute is no longer being negotiated (it is now {now}), so the agreement cannot be completed; tell the coordinating bureau if the parties still agree";
     CONSULT_BY_BUREAU = "dispute.consult_by_bureau",
         "只有受理协调的司法局可以召开案件会商",
         "only the coordinating bureau convenes a case consultation";
@@ -629,6 +678,38 @@ impl Words for DecisionWords {
 /// Who may be named in a decision's signing policy, as a refusal says it.
 pub const DECISION_SIGNATORIES: Signatories = ("受理协调的司法局", "the coordinating bureau");
 
+/// The words of the parties' agreement's (协议书) signing lifecycle.
+pub struct AgreementWords;
+
+impl Words for AgreementWords {
+    const WORDS: Wording = Wording {
+        archived: &AGREEMENT_ARCHIVED,
+        superseded: &AGREEMENT_SUPERSEDED,
+        freeze: &AGREEMENT_FREEZE,
+        open_signing: &AGREEMENT_OPEN_SIGNING,
+        sign: &AGREEMENT_SIGN,
+        reopen: &AGREEMENT_REOPEN,
+        decline_while_signing: &AGREEMENT_DECLINE_WHILE_SIGNING,
+        archive: &AGREEMENT_ARCHIVE,
+        not_signatory: &AGREEMENT_NOT_SIGNATORY,
+        already_signed: &AGREEMENT_ALREADY_SIGNED,
+        reopen_denied: &AGREEMENT_REOPEN_DENIED,
+    };
+}
+
+/// Who may be named in an agreement's signing policy, as a refusal says it.
+pub const AGREEMENT_SIGNATORIES: Signatories = ("争议当事方", "a party of the dispute");
+
+/// Why the agreement may not be frozen while the dispute is in `state`, if so: the parties
+/// settle only while they negotiate (a raised dispute is first taken up, an escalated one is
+/// the bureau's).
+pub fn agreement_freeze_gate(state: DisputeState) -> Option<&'static Phrase> {
+    match state {
+        DisputeState::Negotiating => None,
+        _ => Some(&AGREEMENT_FREEZE_WHILE_NEGOTIATING),
+    }
+}
+
 /// Why the decision may not be frozen while the dispute is in `state`, if so: the bureau
 /// decides once it coordinates.
 pub fn decision_freeze_gate(state: DisputeState) -> Option<&'static Phrase> {
@@ -645,8 +726,8 @@ commands! {
     pub enum DisputeAction tagged "command" {
         /// 开始协商.
         Negotiate { revision: i64 },
-        /// 协商一致: what the parties agreed.
-        Settle { revision: i64, agreement: Text },
+        /// 协商一致: the system's, when every party signed the agreement; refused to people.
+        Settle { revision: i64 },
         /// 提请协调: why negotiation did not settle it.
         Escalate { revision: i64, reason: Reason },
         /// 受理.
@@ -696,7 +777,7 @@ impl DisputeAction {
         use DisputeAction as A;
         match self {
             A::Negotiate { revision }
-            | A::Settle { revision, .. }
+            | A::Settle { revision }
             | A::Escalate { revision, .. }
             | A::Accept { revision }
             | A::Refuse { revision, .. }
@@ -756,10 +837,8 @@ mod tests {
     const ALLOWED: &[(bool, S, DisputeParty, C, S)] = &[
         (false, S::Raised, Party, C::Negotiate, S::Negotiating),
         (true, S::Raised, Party, C::Negotiate, S::Negotiating),
-        (false, S::Negotiating, Raiser, C::Settle, S::Resolved),
-        (true, S::Negotiating, Raiser, C::Settle, S::Resolved),
-        (false, S::Negotiating, Party, C::Settle, S::Resolved),
-        (true, S::Negotiating, Party, C::Settle, S::Resolved),
+        (false, S::Negotiating, System, C::Settle, S::Resolved),
+        (true, S::Negotiating, System, C::Settle, S::Resolved),
         (true, S::Raised, Raiser, C::Escalate, S::Escalated),
         (true, S::Raised, Party, C::Escalate, S::Escalated),
         (true, S::Negotiating, Raiser, C::Escalate, S::Escalated),
@@ -955,10 +1034,13 @@ mod tests {
                 .unwrap_err()
                 .contains("reason is not a field of the command accept"),
         );
-        let settle = read(json!({
-            "command": "settle", "revision": 4, "agreement": "由区市场监管局负责"
-        }))
-        .unwrap();
+        assert!(
+            read(json!({ "command": "settle", "revision": 4, "agreement": "由区市场监管局负责" }))
+                .unwrap_err()
+                .contains("agreement is not a field of the command settle"),
+            "the agreement is a signed document, not a field"
+        );
+        let settle = read(json!({ "command": "settle", "revision": 4 })).unwrap();
         assert_eq!((settle.command(), settle.revision()), (C::Settle, 4));
     }
 }

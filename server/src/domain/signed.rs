@@ -107,6 +107,9 @@ catalogue! { RULES:
     POLICY_OUTSIDER = "signed.policy_outsider",
         "签署顺序第 {step} 个环节中的单位 {org} 不是{outside}",
         "organization {org} in step {step} is not {outside}";
+    FREEZE_LAYOUT = "signed.freeze_layout",
+        "{name}不能定稿：内容不完整或格式不符（{reason}）",
+        "the {name} cannot be frozen: the document does not follow its layout ({reason})";
     POLICY_TWICE = "signed.policy_twice",
         "单位 {org} 在签署顺序中出现了两次",
         "organization {org} appears twice in the signing policy";

@@ -16,6 +16,7 @@ use crate::domain::dispute::{DisputeAction, Position};
 use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Path};
 use crate::state::AppState;
+use crate::work::dispute_agreement::{self, AgreementView};
 use crate::work::dispute_decision::{self, DecisionView};
 use crate::work::disputes::{
     self, ConsultationInput, DisputeBody, DisputePage, LeadInput, RaiseDispute,
@@ -40,6 +41,11 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(decision_statement))
         .routes(routes!(decision_bundle))
         .routes(routes!(decision_artefact))
+        .routes(routes!(agreement))
+        .routes(routes!(agreement_act))
+        .routes(routes!(agreement_statement))
+        .routes(routes!(agreement_bundle))
+        .routes(routes!(agreement_artefact))
 }
 
 /// The disputes the caller's body is a party to or coordinates, and those a bureau supervises.
@@ -295,5 +301,106 @@ async fn decision_artefact(
 ) -> Result<Response, ApiError> {
     let artefact =
         dispute_decision::artefact(&state.services, &caller, &id, version, &file).await?;
+    Ok(download(artefact))
+}
+
+/// 协议书: the parties' agreement: its version, state, signing, and what the caller may do now.
+#[utoipa::path(
+    get, path = "/api/disputes/{id}/agreement", tag = "disputes", operation_id = "disputes_agreement",
+    params(("id" = String, Path, description = "the dispute's id")),
+    responses((status = 200, description = "the agreement", body = AgreementView), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn agreement(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<AgreementView>, ApiError> {
+    Ok(Json(
+        dispute_agreement::show(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// Freezes, opens signing, signs, sends back or archives the agreement: the raising body
+/// manages it while the parties negotiate, every party signs it, and the last signature
+/// resolves the dispute.
+#[utoipa::path(
+    post, path = "/api/disputes/{id}/agreement/actions", tag = "disputes",
+    operation_id = "disputes_agreement_act",
+    params(("id" = String, Path, description = "the dispute's id")),
+    request_body = SignedAction,
+    responses((status = 200, description = "the agreement after the command", body = AgreementView), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn agreement_act(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(action): Json<SignedAction>,
+) -> Result<Json<AgreementView>, ApiError> {
+    let act = action.into();
+    Ok(Json(
+        dispute_agreement::act(&state.services, &caller, &id, act).await?,
+    ))
+}
+
+/// The statement the caller's body signs now, and the exact bytes to sign.
+#[utoipa::path(
+    post, path = "/api/disputes/{id}/agreement/statement", tag = "disputes",
+    operation_id = "disputes_agreement_statement",
+    params(("id" = String, Path, description = "the dispute's id")),
+    request_body = StatementInput,
+    responses((status = 200, description = "what to sign", body = ToSign), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn agreement_statement(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(input): Json<StatementInput>,
+) -> Result<Json<ToSign>, ApiError> {
+    Ok(Json(
+        dispute_agreement::statement(&state.services, &caller, &id, input).await?,
+    ))
+}
+
+/// The archive bundle of an archived version: verifiable offline with `concord verify`.
+#[utoipa::path(
+    get, path = "/api/disputes/{id}/agreement/versions/{version}/bundle.zip", tag = "disputes",
+    operation_id = "disputes_agreement_bundle",
+    params(("id" = String, Path, description = "the dispute's id"),
+        ("version" = i64, Path, description = "an archived version")),
+    responses((status = 200, description = "the bundle", content_type = "application/zip",
+        body = FileBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn agreement_bundle(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, version)): Path<(String, i64)>,
+) -> Result<Response, ApiError> {
+    let bundle = dispute_agreement::bundle(&state.services, &caller, &id, version).await?;
+    Ok(bundle_download(bundle))
+}
+
+/// One stored file of a frozen version of the agreement, exactly as frozen.
+#[utoipa::path(
+    get, path = "/api/disputes/{id}/agreement/versions/{version}/{file}", tag = "disputes",
+    operation_id = "disputes_agreement_artefact",
+    params(("id" = String, Path, description = "the dispute's id"),
+        ("version" = i64, Path, description = "a frozen version"),
+        ("file" = String, Path, description = "content.json, manifest.json, agreement.html, \
+            agreement.pdf, signature-page.html or signature-page.pdf")),
+    responses((status = 200, description = "the file's stored bytes",
+        content_type = "application/octet-stream", body = FileBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn agreement_artefact(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, version, file)): Path<(String, i64, String)>,
+) -> Result<Response, ApiError> {
+    let artefact =
+        dispute_agreement::artefact(&state.services, &caller, &id, version, &file).await?;
     Ok(download(artefact))
 }

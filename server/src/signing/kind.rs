@@ -351,7 +351,9 @@ pub fn freeze<K: SignedKind>(input: FreezeInput<'_, K>) -> Result<Frozen, Signin
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::signing::kinds::{by_schema, dispute_decision, minutes, of_manifest, KINDS};
+    use crate::signing::kinds::{
+        by_schema, dispute_agreement, dispute_decision, minutes, of_manifest, KINDS,
+    };
     use yrs::updates::encoder::Encode;
     use yrs::{Array, MapPrelim, StateVector, Xml, XmlElementPrelim, XmlFragment, XmlTextPrelim};
 
@@ -475,9 +477,19 @@ pub(crate) mod tests {
             &dispute_decision::tests::facts(),
             steps,
         );
+        let (agreement, agreement_state) = freeze_as::<dispute_agreement::DisputeAgreement>(
+            &dispute_agreement::tests::doc(),
+            &dispute_agreement::tests::facts(),
+            steps,
+        );
         vec![
             (&minutes::Minutes, minutes, minutes_state),
             (&dispute_decision::DisputeDecision, decision, decision_state),
+            (
+                &dispute_agreement::DisputeAgreement,
+                agreement,
+                agreement_state,
+            ),
         ]
     }
 

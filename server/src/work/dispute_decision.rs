@@ -80,6 +80,13 @@ impl DisputeDecisionDoc {
         })
     }
 
+    /// What the text decides, when it makes one of the parties responsible.
+    fn decided(&self, content: &Value) -> Result<kind::Decision, Error> {
+        kind::decision(content)
+            .filter(|d| self.dispute.party(&d.responsible_org_id).is_some())
+            .ok_or_else(|| Error::refused(DECISION_RESPONSIBLE_NOT_A_PARTY.message()))
+    }
+
     fn answer(&self, decision: SignedView) -> DecisionView {
         DecisionView {
             dispute_id: self.space.id.clone(),
@@ -134,9 +141,7 @@ impl SignedDocument for DisputeDecisionDoc {
         DisputeFacts {
             document: issue.number.as_ref().map(|number| Issued {
                 number: number.text(),
-                dated: local_date(issue.at).map_or_else(String::new, |d| {
-                    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-                }),
+                dated: local_date(issue.at).map_or_else(String::new, |d| d.to_string()),
             }),
             dispute_id: self.dispute.id.clone(),
             title: self.dispute.title.clone(),
@@ -162,6 +167,12 @@ impl SignedDocument for DisputeDecisionDoc {
         }
     }
 
+    /// The responsible body must be a party: refused at the freeze, so that the bureau does
+    /// not sign a text its completion would refuse.
+    fn check_content(&self, content: &Value) -> Result<(), Error> {
+        self.decided(content).map(|_| ())
+    }
+
     /// Numbered by the bureau: `上司协〔2026〕1号`.
     fn numbered_by(&self) -> Option<(&str, &'static str)> {
         Some((&self.dispute.bureau_org_id, DECISION_WORD))
@@ -183,8 +194,8 @@ impl SignedDocument for DisputeDecisionDoc {
     }
 
     /// The dispute is decided (the responsible body, its duty, the deadline), and every party
-    /// receives the decision as a notice to acknowledge (签收). The responsible body must be a
-    /// party; otherwise the signature is refused and the bureau corrects the text.
+    /// receives the decision as a notice to acknowledge (签收). The responsible body is a
+    /// party (checked at the freeze, and again here).
     async fn complete(
         &self,
         services: &Services,
@@ -194,9 +205,7 @@ impl SignedDocument for DisputeDecisionDoc {
         now: i64,
         effects: &mut Effects,
     ) -> Result<Completed, Error> {
-        let decided = kind::decision(content)
-            .filter(|d| self.dispute.party(&d.responsible_org_id).is_some())
-            .ok_or_else(|| Error::refused(DECISION_RESPONSIBLE_NOT_A_PARTY.message()))?;
+        let decided = self.decided(content)?;
         let responsible = self
             .dispute
             .party(&decided.responsible_org_id)

@@ -1,6 +1,8 @@
 //! Jurisdiction dispute operations (执法争议 / 管辖争议): raise, negotiate, say negotiation
 //! failed, escalate, accept or refuse, the parties' written replies, coordinate (an interim
-//! lead body), settle, refer, withdraw.
+//! lead body), refer, withdraw. The parties settle by signing their agreement
+//! ([`super::dispute_agreement`]); the bureau decides by signing its decision
+//! ([`super::dispute_decision`]).
 //!
 //! A dispute is a space: its parties take part, the bureau it escalates to follows it from the
 //! start and manages it once it accepts, the bureaus above read it, and everyone else is told
@@ -190,6 +192,9 @@ pub struct DisputeBody {
     pub interim_lead_org_id: Option<String>,
     /// The bureau's decision document (协调意见书), once accepted.
     pub decision_doc_id: Option<String>,
+    /// The parties' agreement (协议书): every party writes it while they negotiate; signed by
+    /// all, it resolves the dispute.
+    pub agreement_doc_id: String,
     /// What the signed decision named: the responsible body (one of the parties), its duty,
     /// the day it is due (`YYYY-MM-DD`, Beijing), when it was decided.
     pub responsible_org_id: Option<String>,
@@ -373,6 +378,7 @@ fn body(dispute: Dispute, party: DisputeParty, now: i64) -> DisputeBody {
         accepted_at: dispute.accepted_at,
         interim_lead_org_id: dispute.interim_lead_org_id,
         decision_doc_id: dispute.decision_doc_id,
+        agreement_doc_id: dispute.agreement_doc_id,
         responsible_org_id: dispute.responsible_org_id,
         decision_duty: dispute.decision_duty,
         decision_deadline: dispute.decision_deadline,
@@ -575,6 +581,7 @@ pub async fn raise(
         })
         .collect();
     let new = NewDispute {
+        agreement_doc_id: new_id(),
         id,
         kind: input.kind,
         title: input.title.into_string(),
@@ -730,8 +737,9 @@ pub async fn convene_consultation(
     super::meetings::convene(services, caller, meeting, Some(dispute.id)).await
 }
 
-/// A command: negotiate, settle, escalate, accept, refuse, coordinate, refer, record the
-/// government's decision, implement, close, withdraw.
+/// A command: negotiate, escalate, accept, refuse, coordinate, refer, record the
+/// government's decision, implement, close, withdraw (settling and deciding are signatures:
+/// [`super::dispute_agreement`], [`super::dispute_decision`]).
 pub async fn act(
     services: &Services,
     caller: &Caller,
@@ -763,15 +771,12 @@ pub async fn act(
     let mut detail = json!({ "from": dispute.state, "to": to });
     match action {
         DisputeAction::Negotiate { .. } => {}
-        DisputeAction::Settle { agreement, .. } => {
-            detail["agreement"] = json!(agreement);
-            change.agreement = Some(agreement.into_string());
-            change.stage = Some(None);
-        }
         DisputeAction::Escalate { reason, .. } => {
             detail["reason"] = json!(reason);
             change.reason = Some(reason.into_string());
             change.escalated_at = Some(now);
+            change.close_agreement = true;
+            access_changes = true;
             stage = Some((Stage::Acceptance, now));
         }
         DisputeAction::Accept { .. } => {
@@ -796,6 +801,8 @@ pub async fn act(
         DisputeAction::Withdraw { reason, .. } => {
             detail["reason"] = json!(reason);
             change.reason = Some(reason.into_string());
+            change.close_agreement = true;
+            access_changes = true;
             change.stage = Some(None);
         }
         DisputeAction::Implement { .. } => {
@@ -806,8 +813,9 @@ pub async fn act(
             implementation = Some(task_effects);
         }
         DisputeAction::Close { .. } => {}
-        // Decided only by its signed decision: the machine refused it above.
-        DisputeAction::Decide { .. } => told.clear(),
+        // Settled only by the signed agreement, decided only by the signed decision: the
+        // machine refused them above.
+        DisputeAction::Settle { .. } | DisputeAction::Decide { .. } => told.clear(),
     }
     let kind = format!("dispute.{}", past(command));
     let mut effects = Effects::default();

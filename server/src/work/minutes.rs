@@ -108,9 +108,7 @@ impl MeetingMinutes {
             place: m.place.clone().or_else(|| m.online_link.clone()),
             document: issue.number.as_ref().map(|number| Issued {
                 number: number.text(),
-                dated: local_date(issue.at).map_or_else(String::new, |d| {
-                    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-                }),
+                dated: local_date(issue.at).map_or_else(String::new, |d| d.to_string()),
             }),
             signing: issue
                 .signers

@@ -42,6 +42,7 @@ pub mod audit;
 pub mod by;
 pub mod calendar;
 pub mod directory;
+pub mod dispute_agreement;
 pub mod dispute_decision;
 pub mod dispute_stats;
 pub mod disputes;

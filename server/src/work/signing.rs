@@ -133,6 +133,13 @@ pub(crate) trait SignedDocument: Sync {
     fn event_subject(&self) -> String;
     /// What every event about it carries besides the version (its title, its subject's id).
     fn event_payload(&self) -> Map<String, Value>;
+    /// Whether the projected text may be frozen as it is, beyond its kind's schema: a
+    /// workflow's own rule on what the text says (a dispute's decision or agreement must make
+    /// one of the parties responsible), checked before anything is stored so that nobody
+    /// signs a text its completion would refuse.
+    fn check_content(&self, _content: &Value) -> Result<(), Error> {
+        Ok(())
+    }
     /// The audit target and log-leaf subject of one of its versions.
     fn target(&self, version: i64) -> String {
         format!("{}:{}:{version}", Self::NAME, self.doc_id())
@@ -790,14 +797,20 @@ async fn record_freeze<D: SignedDocument>(
         pdf,
     })
     .map_err(|e| match e {
-        SigningError::Projection(e) => Error::refused(format!(
-            "{} cannot be frozen: the document does not follow the {} layout ({e})",
-            D::THE,
-            <D::Kind as SignedKind>::NAME
-        )),
+        SigningError::Projection(e) => Error::refused(
+            rules::FREEZE_LAYOUT
+                .message()
+                .with_words(
+                    "name",
+                    <D::Kind as SignedKind>::NAME_ZH,
+                    <D::Kind as SignedKind>::NAME,
+                )
+                .with("reason", e),
+        ),
         SigningError::Malformed { reason, .. } => Error::invalid("steps", reason),
         e => Error::internal(e),
     })?;
+    doc.check_content(&frozen.content_value)?;
     let manifest_sha256 = sha256_hex(&frozen.manifest_bytes);
     let target = doc.target(version);
     let mut effects = Effects::default();

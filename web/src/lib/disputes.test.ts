@@ -1,7 +1,7 @@
 import * as Y from 'yjs'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
-  commandBody, eventIsAbout, readDecision, writeDecision, isWorkingDay, ownActions, raiseBody, shownCommands, stageClock, statementEditable, timeline,
+  agreementEditable, commandBody, eventIsAbout, readDecision, writeDecision, isWorkingDay, ownActions, raiseBody, shownCommands, stageClock, statementEditable, timeline,
   validateRaise, yearsBetween, type Dispute, type Offer, type RaiseForm,
 } from './disputes'
 
@@ -23,7 +23,9 @@ describe('the command buttons', () => {
     expect(raiser[0]!.offer.rule_zh).toContain('escalate')
   })
 
-  it('never show another side its commands, nor deciding (the signed decision does it)', () => {
+  it('never show another side its commands, nor settling or deciding (signatures do it)', () => {
+    const negotiating = shownCommands({ state: 'negotiating', my_role: 'raiser', commands: offers(['settle', 'withdraw']) })
+    expect(negotiating.map((s) => s.command)).toEqual(['escalate', 'withdraw'])
     const party = shownCommands({ state: 'raised', my_role: 'party', commands: offers(['negotiate']) })
     expect(party.map((s) => s.command)).toEqual(['negotiate', 'escalate'])
     const bureau = shownCommands({ state: 'coordinating', my_role: 'bureau', commands: offers([]) })
@@ -145,7 +147,7 @@ describe('commands and events', () => {
   it('asks for the words a command needs and names the revision read', () => {
     expect(commandBody('escalate', 3, '')).toEqual({ error: 'disputes.dialog.required.reason' })
     expect(commandBody('escalate', 3, ' 协商不成 ')).toEqual({ body: { command: 'escalate', revision: 3, reason: '协商不成' } })
-    expect(commandBody('settle', 2, '')).toEqual({ error: 'disputes.dialog.required.agreement' })
+    expect(commandBody('withdraw', 2, ' ')).toEqual({ error: 'disputes.dialog.required.reason' })
     expect(commandBody('accept', 4, 'ignored')).toEqual({ body: { command: 'accept', revision: 4 } })
   })
 
@@ -177,6 +179,15 @@ describe('the calendar for the clock', () => {
   })
 })
 
+describe('who writes the agreement', () => {
+  it('the parties, while they have not escalated; never the bureau', () => {
+    expect(agreementEditable({ my_role: 'raiser', state: 'negotiating' })).toBe(true)
+    expect(agreementEditable({ my_role: 'party', state: 'raised' })).toBe(true)
+    expect(agreementEditable({ my_role: 'party', state: 'escalated' })).toBe(false)
+    expect(agreementEditable({ my_role: 'bureau', state: 'negotiating' })).toBe(false)
+  })
+})
+
 describe('the decision fields', () => {
   it('reads what the live document holds and writes one field at a time', () => {
     const doc = new Y.Doc()
@@ -190,5 +201,12 @@ describe('the decision fields', () => {
     writeDecision(other, 'duty', '依法查处')
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(other))
     expect(readDecision(doc).duty).toBe('依法查处')
+  })
+
+  it('keep the agreement\'s terms apart from the decision\'s', () => {
+    const doc = new Y.Doc()
+    writeDecision(doc, 'duty', '由区市场监管局查处', 'agreement')
+    expect(readDecision(doc, 'agreement').duty).toBe('由区市场监管局查处')
+    expect(readDecision(doc).duty).toBe('')
   })
 })

@@ -23,16 +23,16 @@ export type Offer = Schema<'CommandOffer'>
 
 export const DISPUTE_KINDS: readonly DisputeKind[] = ['negative', 'positive']
 
-/** The commands a person gives (deciding is the signed decision's), in button order. */
+/** The commands a person gives (settling is the signed agreement's, deciding the signed
+ * decision's), in button order. */
 export const DISPUTE_COMMANDS = [
-  'negotiate', 'settle', 'escalate', 'accept', 'refuse', 'coordinate', 'refer',
+  'negotiate', 'escalate', 'accept', 'refuse', 'coordinate', 'refer',
   'record_government_decision', 'implement', 'close', 'withdraw',
 ] as const
 export type DisputeCommand = (typeof DISPUTE_COMMANDS)[number]
 
 /** The commands that need words, and the field they go in. */
-export const COMMAND_TEXT: Partial<Record<DisputeCommand, 'reason' | 'agreement' | 'decision'>> = {
-  settle: 'agreement',
+export const COMMAND_TEXT: Partial<Record<DisputeCommand, 'reason' | 'decision'>> = {
   escalate: 'reason',
   refuse: 'reason',
   refer: 'reason',
@@ -42,7 +42,7 @@ export const COMMAND_TEXT: Partial<Record<DisputeCommand, 'reason' | 'agreement'
 
 /** The commands that cannot be taken back: the page asks first, naming what follows. */
 export const IRREVERSIBLE: readonly DisputeCommand[] = [
-  'settle', 'escalate', 'accept', 'refuse', 'coordinate', 'refer', 'record_government_decision', 'implement', 'close', 'withdraw',
+  'escalate', 'accept', 'refuse', 'coordinate', 'refer', 'record_government_decision', 'implement', 'close', 'withdraw',
 ]
 
 /**
@@ -53,7 +53,7 @@ export const IRREVERSIBLE: readonly DisputeCommand[] = [
  */
 const AT_STAKE: Record<DisputeState, readonly DisputeCommand[]> = {
   raised: ['negotiate', 'escalate', 'withdraw'],
-  negotiating: ['settle', 'escalate', 'withdraw'],
+  negotiating: ['escalate', 'withdraw'],
   escalated: ['accept', 'refuse', 'withdraw'],
   replies_due: ['coordinate', 'withdraw'],
   coordinating: ['withdraw'],
@@ -70,7 +70,6 @@ const AT_STAKE: Record<DisputeState, readonly DisputeCommand[]> = {
 /** Who gives each command (the machine's `by`), so a body is never shown another's buttons. */
 const GIVEN_BY: Record<DisputeCommand, readonly DisputeRole[]> = {
   negotiate: ['party'],
-  settle: ['raiser', 'party'],
   escalate: ['raiser', 'party'],
   withdraw: ['raiser'],
   accept: ['bureau'],
@@ -386,6 +385,18 @@ export function decisionDocument(id: string): SignedDocApi {
   return signedActionsApi(`${disputePath(id)}/decision`)
 }
 
+/** The agreement's (协议书) signing requests: every party signs; the last signature resolves
+ * the dispute. */
+export function agreementDocument(id: string): SignedDocApi {
+  return signedActionsApi(`${disputePath(id)}/agreement`)
+}
+
+/** Whether the page lets the caller type into the agreement: a party, while the parties have
+ * not escalated it (the server freezes the draft on escalation and decides on every message). */
+export function agreementEditable(d: Pick<Dispute, 'my_role' | 'state'>): boolean {
+  return (d.my_role === 'raiser' || d.my_role === 'party') && (d.state === 'raised' || d.state === 'negotiating')
+}
+
 /** The bureau convenes a case consultation (案件会商) on the dispute; answers the new meeting's id. */
 export async function conveneConsultation(
   id: string,
@@ -395,8 +406,9 @@ export async function conveneConsultation(
   return meeting.id
 }
 
-/** The decision itself, as the decision document's `Map` "decision" holds it (the server's
- * projection requires all three: `concord.dispute-decision/1`). */
+/** Who carries out what by when, as the decision's `Map` "decision" (or the agreement's `Map`
+ * "agreement") holds it (the server's projection requires all three:
+ * `concord.dispute-decision/1`, `concord.dispute-agreement/1`). */
 export interface DecisionFields {
   responsible_org_id: string
   duty: string
@@ -404,9 +416,12 @@ export interface DecisionFields {
   deadline: string
 }
 
-/** The decision's fields as the live document holds them now ('' for one not written yet). */
-export function readDecision(doc: Y.Doc): DecisionFields {
-  const map = doc.getMap<unknown>('decision')
+/** The document root holding the fields: the bureau's decision or the parties' agreement. */
+export type OutcomeRoot = 'decision' | 'agreement'
+
+/** The fields as the live document holds them now ('' for one not written yet). */
+export function readDecision(doc: Y.Doc, root: OutcomeRoot = 'decision'): DecisionFields {
+  const map = doc.getMap<unknown>(root)
   const text = (key: keyof DecisionFields) => {
     const value = map.get(key)
     return typeof value === 'string' ? value : ''
@@ -414,7 +429,9 @@ export function readDecision(doc: Y.Doc): DecisionFields {
   return { responsible_org_id: text('responsible_org_id'), duty: text('duty'), deadline: text('deadline') }
 }
 
-/** Writes one field of the decision into the live document (the server stores and relays it). */
-export function writeDecision(doc: Y.Doc, field: keyof DecisionFields, value: string): void {
-  doc.getMap<unknown>('decision').set(field, value)
+/** Writes one field into the live document (the server stores and relays it). */
+export function writeDecision(
+  doc: Y.Doc, field: keyof DecisionFields, value: string, root: OutcomeRoot = 'decision',
+): void {
+  doc.getMap<unknown>(root).set(field, value)
 }

@@ -32,6 +32,8 @@ export const KINDS = [
   'dispute.reminder', 'dispute.overdue', 'dispute.supervised',
   'decision.frozen', 'decision.sign_requested', 'decision.signed', 'decision.reopened',
   'decision.archived',
+  'agreement.frozen', 'agreement.sign_requested', 'agreement.signed', 'agreement.reopened',
+  'agreement.archived',
 ] as const
 
 type Handler = (event: ConcordEvent) => void

@@ -35,8 +35,25 @@ pub const BODY_ROOT: &str = "body";
 /// The name of the document's root `Map` holding the decision itself.
 pub const DECISION_ROOT: &str = "decision";
 
-/// The fields of the decision, all required.
-const DECISION_FIELDS: [&str; 3] = ["responsible_org_id", "duty", "deadline"];
+/// The fields of an outcome (the bureau's decision, the parties' agreement), all required.
+const OUTCOME_FIELDS: [&str; 3] = ["responsible_org_id", "duty", "deadline"];
+
+/// How a dispute ends, as a co-edited document: its text (the root `body`) and a `Map` naming
+/// the responsible body, its duty and the deadline. The bureau's decision (root `decision`)
+/// and the parties' agreement (root `agreement`, [`super::dispute_agreement`]) have this one
+/// shape, so they are read, checked and turned into the dispute's outcome the same way.
+pub(crate) struct Outcome {
+    /// The root `Map` and the member of `content.json`: `decision`.
+    pub root: &'static str,
+    /// How an error names it: `the decision`.
+    pub the: &'static str,
+}
+
+/// The decision's outcome.
+pub(crate) const DECISION: Outcome = Outcome {
+    root: DECISION_ROOT,
+    the: "the decision",
+};
 
 /// A dispute decision, as a kind of signed document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,16 +71,6 @@ impl SignedKind for DisputeDecision {
     type Facts = DisputeFacts;
 
     fn facts_members(facts: &DisputeFacts) -> Map<String, Value> {
-        let mut parties: Vec<&Party> = facts.parties.iter().collect();
-        parties.sort_by(|a, b| {
-            (&a.org_id, &a.role, &a.org_name).cmp(&(&b.org_id, &b.role, &b.org_name))
-        });
-        let parties: Vec<Value> = parties
-            .into_iter()
-            .map(|party| {
-                json!({"org_id": party.org_id, "org_name": party.org_name, "role": party.role})
-            })
-            .collect();
         let mut members = Map::new();
         members.insert(
             "dispute".into(),
@@ -73,7 +80,7 @@ impl SignedKind for DisputeDecision {
             "bureau".into(),
             json!({"org_id": facts.bureau.org_id, "name": facts.bureau.name}),
         );
-        members.insert("parties".into(), Value::Array(parties));
+        members.insert("parties".into(), parties_member(&facts.parties));
         if let Some(document) = &facts.document {
             members.insert(
                 "document".into(),
@@ -87,18 +94,6 @@ impl SignedKind for DisputeDecision {
         let text = |v: &Value, key: &str| v.get(key)?.as_str().map(str::to_string);
         let dispute = content.get("dispute")?;
         let bureau = content.get("bureau")?;
-        let parties = content
-            .get("parties")?
-            .as_array()?
-            .iter()
-            .map(|p| {
-                Some(Party {
-                    org_id: text(p, "org_id")?,
-                    org_name: text(p, "org_name")?,
-                    role: text(p, "role")?,
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
         let document = match content.get("document") {
             None => None,
             Some(document) => Some(Issued {
@@ -114,52 +109,100 @@ impl SignedKind for DisputeDecision {
                 org_id: text(bureau, "org_id")?,
                 name: text(bureau, "name")?,
             },
-            parties,
+            parties: parties_from(content)?,
         })
     }
 
     fn project_document<T: ReadTxn>(txn: &T) -> Result<Map<String, Value>, ProjectionError> {
-        let body = projection::project_fragment(txn, BODY_ROOT)?;
-        let Some(map) = txn.get_map(DECISION_ROOT) else {
-            return Err(ProjectionError::schema(
-                DECISION_ROOT,
-                "a decision must name the responsible body, its duty and a deadline",
-            ));
-        };
-        let fields = Fields::read(
-            &Out::YMap(map),
-            txn,
-            DECISION_ROOT,
-            "the decision",
-            "a map with `responsible_org_id`, `duty` and `deadline`",
-        )?;
-        fields.only(&DECISION_FIELDS)?;
-        let responsible = fields.string("responsible_org_id")?;
-        let duty = fields.string("duty")?;
-        let deadline = fields.string("deadline")?;
-        if responsible.trim().is_empty() {
-            return Err(fields.error("the decision must name the responsible body"));
-        }
-        if duty.trim().is_empty() {
-            return Err(fields.error("the decision must say what the responsible body must do"));
-        }
-        if !is_calendar_date(&deadline) {
-            return Err(fields.error(format!(
-                "the deadline `{deadline}` is not a date written YYYY-MM-DD"
-            )));
-        }
-        let mut members = Map::new();
-        members.insert("body".into(), Value::Array(body));
-        members.insert(
-            "decision".into(),
-            json!({"responsible_org_id": responsible, "duty": duty, "deadline": deadline}),
-        );
-        Ok(members)
+        project_outcome(txn, &DECISION)
     }
 
     fn render_html(content: &Value) -> String {
         render_html(content)
     }
+}
+
+/// The members `body` and `<root>` of an outcome's document, checked: the responsible body
+/// named, its duty said, the deadline a calendar date, nothing else in the map.
+pub(crate) fn project_outcome<T: ReadTxn>(
+    txn: &T,
+    outcome: &Outcome,
+) -> Result<Map<String, Value>, ProjectionError> {
+    let body = projection::project_fragment(txn, BODY_ROOT)?;
+    let Some(map) = txn.get_map(outcome.root) else {
+        return Err(ProjectionError::schema(
+            outcome.root,
+            format!(
+                "{} must name the responsible body, its duty and a deadline",
+                outcome.the
+            ),
+        ));
+    };
+    let fields = Fields::read(
+        &Out::YMap(map),
+        txn,
+        outcome.root,
+        outcome.the,
+        "a map with `responsible_org_id`, `duty` and `deadline`",
+    )?;
+    fields.only(&OUTCOME_FIELDS)?;
+    let responsible = fields.string("responsible_org_id")?;
+    let duty = fields.string("duty")?;
+    let deadline = fields.string("deadline")?;
+    if responsible.trim().is_empty() {
+        return Err(fields.error(format!("{} must name the responsible body", outcome.the)));
+    }
+    if duty.trim().is_empty() {
+        return Err(fields.error(format!(
+            "{} must say what the responsible body must do",
+            outcome.the
+        )));
+    }
+    if !is_calendar_date(&deadline) {
+        return Err(fields.error(format!(
+            "the deadline `{deadline}` is not a date written YYYY-MM-DD"
+        )));
+    }
+    let mut members = Map::new();
+    members.insert("body".into(), Value::Array(body));
+    members.insert(
+        outcome.root.into(),
+        json!({"responsible_org_id": responsible, "duty": duty, "deadline": deadline}),
+    );
+    Ok(members)
+}
+
+/// The parties as `content.json` holds them: sorted, each its id, name and role.
+pub(crate) fn parties_member(parties: &[Party]) -> Value {
+    let mut parties: Vec<&Party> = parties.iter().collect();
+    parties.sort_by(|a, b| {
+        (&a.org_id, &a.role, &a.org_name).cmp(&(&b.org_id, &b.role, &b.org_name))
+    });
+    Value::Array(
+        parties
+            .into_iter()
+            .map(|party| {
+                json!({"org_id": party.org_id, "org_name": party.org_name, "role": party.role})
+            })
+            .collect(),
+    )
+}
+
+/// The parties read back from `content.json`.
+pub(crate) fn parties_from(content: &Value) -> Option<Vec<Party>> {
+    let text = |v: &Value, key: &str| v.get(key)?.as_str().map(str::to_string);
+    content
+        .get("parties")?
+        .as_array()?
+        .iter()
+        .map(|p| {
+            Some(Party {
+                org_id: text(p, "org_id")?,
+                org_name: text(p, "org_name")?,
+                role: text(p, "role")?,
+            })
+        })
+        .collect()
 }
 
 /// What the content needs besides the document: from the dispute record.
@@ -204,7 +247,12 @@ pub fn project(doc: &Doc, facts: &DisputeFacts) -> Result<Value, ProjectionError
 /// The decision of a projection made by [`project`] (or read back from a verified
 /// `content.json`); none if it lacks one of the three strings, which [`project`] never makes.
 pub fn decision(content: &Value) -> Option<Decision> {
-    let decision = content.get("decision")?;
+    outcome_of(content, &DECISION)
+}
+
+/// The outcome under `outcome.root` of a projection, typed.
+pub(crate) fn outcome_of(content: &Value, outcome: &Outcome) -> Option<Decision> {
+    let decision = content.get(outcome.root)?;
     let text = |key: &str| Some(decision.get(key)?.as_str()?.to_owned());
     Some(Decision {
         responsible_org_id: text("responsible_org_id")?,
@@ -247,36 +295,13 @@ pub fn render_html(content: &Value) -> String {
     }
     html.push_str("</dl>\n</header>\n");
 
-    html.push_str("<section class=\"parties\">\n<h2>争议各方</h2>\n");
-    html.push_str("<table>\n<thead><tr><th>单位</th><th>身份</th></tr></thead>\n<tbody>\n");
-    for party in array_of(content, "parties") {
-        let role = match text_of(party, "role") {
-            "raised" => "提出方",
-            "named" => "被提出方",
-            other => other,
-        };
-        let _ = writeln!(
-            html,
-            "<tr><td>{}</td><td>{}</td></tr>",
-            escape(text_of(party, "org_name")),
-            escape(role),
-        );
-    }
-    html.push_str("</tbody>\n</table>\n</section>\n");
+    render_parties(&mut html, content);
 
     html.push_str("<main class=\"opinion\">\n<h2>协调意见</h2>\n");
     render_blocks(&mut html, array_of(content, "body"));
     html.push_str("</main>\n");
 
-    let decision = &content["decision"];
-    let responsible = text_of(decision, "responsible_org_id");
-    let _ = writeln!(
-        html,
-        "<section class=\"decision\">\n<h2>决定</h2>\n<p>责任单位：<span class=\"org\">{}</span></p>\n<p>履行事项：<span class=\"duty\">{}</span></p>\n<p>完成时限：<span class=\"deadline\">{}</span></p>\n</section>",
-        escape(party_name(content, responsible)),
-        escape(text_of(decision, "duty")),
-        escape(&chinese_date(text_of(decision, "deadline"))),
-    );
+    render_outcome(&mut html, content, &DECISION, "决定");
     let dated = text_of(document, "dated");
     if !dated.is_empty() {
         let _ = writeln!(
@@ -294,13 +319,52 @@ pub fn render_html(content: &Value) -> String {
     html
 }
 
+/// The table of the parties (争议各方), each with its role.
+pub(crate) fn render_parties(html: &mut String, content: &Value) {
+    html.push_str("<section class=\"parties\">\n<h2>争议各方</h2>\n");
+    html.push_str("<table>\n<thead><tr><th>单位</th><th>身份</th></tr></thead>\n<tbody>\n");
+    for party in array_of(content, "parties") {
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            escape(text_of(party, "org_name")),
+            escape(party_role(text_of(party, "role"))),
+        );
+    }
+    html.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// A party's role as a person reads it.
+fn party_role(role: &str) -> &str {
+    match role {
+        "raised" => "提出方",
+        "named" => "被提出方",
+        other => other,
+    }
+}
+
+/// The outcome's section: the responsible body by name, its duty, the deadline written the
+/// Chinese way.
+pub(crate) fn render_outcome(html: &mut String, content: &Value, outcome: &Outcome, heading: &str) {
+    let record = &content[outcome.root];
+    let responsible = text_of(record, "responsible_org_id");
+    let _ = writeln!(
+        html,
+        "<section class=\"{}\">\n<h2>{heading}</h2>\n<p>责任单位：<span class=\"org\">{}</span></p>\n<p>履行事项：<span class=\"duty\">{}</span></p>\n<p>完成时限：<span class=\"deadline\">{}</span></p>\n</section>",
+        outcome.root,
+        escape(party_name(content, responsible)),
+        escape(text_of(record, "duty")),
+        escape(&chinese_date(text_of(record, "deadline"))),
+    );
+}
+
 /// `2026-04-30` as `2026年4月30日`, or the text as it is when it is not such a date.
-fn chinese_date(ymd: &str) -> String {
+pub(crate) fn chinese_date(ymd: &str) -> String {
     crate::signing::office::date(ymd).unwrap_or_else(|| ymd.to_owned())
 }
 
 /// The name of a party (or of the bureau), or the id when it is neither.
-fn party_name<'a>(content: &'a Value, org_id: &'a str) -> &'a str {
+pub(crate) fn party_name<'a>(content: &'a Value, org_id: &'a str) -> &'a str {
     if text_of(&content["bureau"], "org_id") == org_id {
         return text_of(&content["bureau"], "name");
     }

@@ -5,23 +5,25 @@
 //!
 //! Kinds still to come (SIGNING.md): an investigation group's concluding report
 //! (`concord.investigation-report/1`), supervision documents (`concord.supervision-doc/1`),
-//! dispute agreements, referral receipts, review summaries. Each is a module here and a line
+//! referral receipts, review summaries. Each is a module here and a line
 //! in [`KINDS`], nothing else in the signing layer.
 //!
 //! Here too: the registry of every kind this version knows ([`KINDS`], [`by_schema`],
 //! [`of_manifest`]), which the verifier and the server use when all they have is a schema.
 
+pub mod dispute_agreement;
 pub mod dispute_decision;
 pub mod minutes;
 
 use super::kind::AnyKind;
 use super::statement::Manifest;
 use super::SigningError;
+use dispute_agreement::DisputeAgreement;
 use dispute_decision::DisputeDecision;
 use minutes::Minutes;
 
 /// Every kind this version knows. A bundle or a stored version of any other kind is refused.
-pub static KINDS: [&dyn AnyKind; 2] = [&Minutes, &DisputeDecision];
+pub static KINDS: [&dyn AnyKind; 3] = [&Minutes, &DisputeDecision, &DisputeAgreement];
 
 /// The kind whose content schema is `schema`.
 pub fn by_schema(schema: &str) -> Option<&'static dyn AnyKind> {

@@ -307,6 +307,95 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/disputes/{id}/agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 协议书: the parties' agreement: its version, state, signing, and what the caller may do now. */
+        get: operations["disputes_agreement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{id}/agreement/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Freezes, opens signing, signs, sends back or archives the agreement: the raising body
+         *     manages it while the parties negotiate, every party signs it, and the last signature
+         *     resolves the dispute.
+         */
+        post: operations["disputes_agreement_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{id}/agreement/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The statement the caller's body signs now, and the exact bytes to sign. */
+        post: operations["disputes_agreement_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{id}/agreement/versions/{version}/bundle.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The archive bundle of an archived version: verifiable offline with `concord verify`. */
+        get: operations["disputes_agreement_bundle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{id}/agreement/versions/{version}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One stored file of a frozen version of the agreement, exactly as frozen. */
+        get: operations["disputes_agreement_artefact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/disputes/{id}/consultations": {
         parameters: {
             query?: never;
@@ -1905,6 +1994,13 @@ export type components = {
          */
         AgendaState: "proposed" | "accepted" | "rejected";
         /**
+         * @description A dispute's agreement as a party or the bureau sees it: the signed document's view, with
+         *     the dispute it belongs to.
+         */
+        AgreementView: components["schemas"]["SignedView"] & {
+            dispute_id: string;
+        };
+        /**
          * @description Where a judicial bureau stands with its annual meeting of one year.
          * @enum {string}
          */
@@ -2310,7 +2406,6 @@ export type components = {
         } | {
             /** Format: int64 */
             revision: number;
-            agreement: components["schemas"]["Text"];
             /** @enum {string} */
             command: "settle";
         } | {
@@ -2399,6 +2494,11 @@ export type components = {
             interim_lead_org_id?: string | null;
             /** @description The bureau's decision document (协调意见书), once accepted. */
             decision_doc_id?: string | null;
+            /**
+             * @description The parties' agreement (协议书): every party writes it while they negotiate; signed by
+             *     all, it resolves the dispute.
+             */
+            agreement_doc_id: string;
             /**
              * @description What the signed decision named: the responsible body (one of the parties), its duty,
              *     the day it is due (`YYYY-MM-DD`, Beijing), when it was decided.
@@ -4876,6 +4976,245 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DisputeBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_agreement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the agreement */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgreementView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_agreement_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignedAction"];
+            };
+        };
+        responses: {
+            /** @description the agreement after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgreementView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_agreement_statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatementInput"];
+            };
+        };
+        responses: {
+            /** @description what to sign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToSign"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_agreement_bundle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+                /** @description an archived version */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": components["schemas"]["FileBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disputes_agreement_artefact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the dispute's id */
+                id: string;
+                /** @description a frozen version */
+                version: number;
+                /** @description content.json, manifest.json, agreement.html, agreement.pdf, signature-page.html or signature-page.pdf */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's stored bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBody"];
                 };
             };
             /**

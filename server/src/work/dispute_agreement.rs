@@ -1,0 +1,290 @@
+//! The parties' agreement (协议书) as a signed document: the dispute's second part of the one
+//! lifecycle of [`super::signing`], beside its decision ([`super::dispute_decision`]).
+//!
+//! What is the agreement's own lives here ([`DisputeAgreementDoc`]): the document is made
+//! with the dispute and every party writes it; the raising body (the space's convener while
+//! the parties negotiate) freezes it and opens signing; every party signs it in one step with
+//! its person and its seal; it may be frozen only while the dispute is negotiating and must
+//! make one of the parties responsible; it has no document number (no single body issues it);
+//! and its last signature, in the same write, resolves the dispute with what it names. Once
+//! the parties no longer negotiate (escalated, withdrawn) its draft is read-only and it can no
+//! longer be completed.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use utoipa::ToSchema;
+
+use super::signing::{
+    self, Act, Artefact, Completed, Issue, SignedDocument, SignedView, StatementInput, ToSign,
+};
+use super::Error;
+use crate::auth::Caller;
+use crate::db::{
+    Audience, Dispute, DisputeDecided, Effects, NewEvent, SignedVersion, Space, SubjectChange,
+};
+use crate::domain::calendar::local_date;
+use crate::domain::dispute::{
+    agreement_freeze_gate, AgreementWords, DisputeState, AGREEMENT_RESPONSIBLE_NOT_A_PARTY,
+    AGREEMENT_SIGNATORIES,
+};
+use crate::domain::phrases;
+use crate::domain::policy::Action;
+use crate::domain::signed::{Gate, Signatories};
+use crate::services::Services;
+use crate::signing::kinds::dispute_agreement::{self as kind, AgreementFacts, DisputeAgreement};
+use crate::signing::kinds::dispute_decision::{Decision, Party};
+
+/// The agreement of one dispute, as the lifecycle sees it.
+pub(crate) struct DisputeAgreementDoc {
+    space: Space,
+    dispute: Dispute,
+}
+
+impl DisputeAgreementDoc {
+    /// Loads the dispute, answering "not found" to anyone who may not see it.
+    pub(crate) async fn load(
+        services: &Services,
+        caller: &Caller,
+        dispute_id: &str,
+    ) -> Result<DisputeAgreementDoc, Error> {
+        let not_found = || Error::NotFound(phrases::NO_SUCH_DISPUTE.message());
+        let space = services.db.space(dispute_id).await?.ok_or_else(not_found)?;
+        let dispute = services
+            .db
+            .dispute(dispute_id)
+            .await?
+            .ok_or_else(not_found)?;
+        if caller
+            .allow(&services.db, Action::ReadSpace(space.facts()))
+            .await
+            .is_err()
+        {
+            return Err(not_found());
+        }
+        Ok(DisputeAgreementDoc { space, dispute })
+    }
+
+    fn answer(&self, agreement: SignedView) -> AgreementView {
+        AgreementView {
+            dispute_id: self.space.id.clone(),
+            agreement,
+        }
+    }
+
+    /// What the text agrees, when it makes one of the parties responsible.
+    fn agreed(&self, content: &Value) -> Result<Decision, Error> {
+        kind::agreement(content)
+            .filter(|a| self.dispute.party(&a.responsible_org_id).is_some())
+            .ok_or_else(|| Error::refused(AGREEMENT_RESPONSIBLE_NOT_A_PARTY.message()))
+    }
+}
+
+impl SignedDocument for DisputeAgreementDoc {
+    type Kind = DisputeAgreement;
+    type Words = AgreementWords;
+    const NAME: &'static str = "agreement";
+    const THE: &'static str = "the agreement";
+    const SIGNATORIES: Signatories = AGREEMENT_SIGNATORIES;
+
+    fn space(&self) -> &Space {
+        &self.space
+    }
+
+    fn doc_id(&self) -> &str {
+        &self.dispute.agreement_doc_id
+    }
+
+    fn title(&self) -> &str {
+        &self.dispute.title
+    }
+
+    /// The raising body, convener of the space while the parties negotiate.
+    fn manage_action(&self) -> Action<'_> {
+        Action::ManageSignedDoc(self.space.facts())
+    }
+
+    fn sign_action(&self) -> Action<'_> {
+        Action::SignDoc(self.space.facts())
+    }
+
+    fn gate(&self) -> Gate {
+        Gate {
+            freeze: agreement_freeze_gate(self.dispute.state),
+        }
+    }
+
+    /// Every party.
+    fn signatories(&self) -> BTreeSet<String> {
+        self.dispute
+            .parties
+            .iter()
+            .map(|p| p.org_id.clone())
+            .collect()
+    }
+
+    /// Every party, in one step: none signs before another.
+    fn default_steps(&self) -> Vec<Vec<String>> {
+        vec![self
+            .dispute
+            .parties
+            .iter()
+            .map(|p| p.org_id.clone())
+            .collect()]
+    }
+
+    fn facts(&self, issue: &Issue) -> AgreementFacts {
+        AgreementFacts {
+            dispute_id: self.dispute.id.clone(),
+            title: self.dispute.title.clone(),
+            parties: self
+                .dispute
+                .parties
+                .iter()
+                .map(|p| Party {
+                    org_id: p.org_id.clone(),
+                    org_name: p.org_name.clone(),
+                    role: if p.role == "raiser" {
+                        "raised"
+                    } else {
+                        "named"
+                    }
+                    .into(),
+                })
+                .collect(),
+            dated: local_date(issue.at).map(|d| d.to_string()),
+        }
+    }
+
+    fn check_content(&self, content: &Value) -> Result<(), Error> {
+        self.agreed(content).map(|_| ())
+    }
+
+    fn event_subject(&self) -> String {
+        format!("dispute:{}", self.space.id)
+    }
+
+    fn event_payload(&self) -> Map<String, Value> {
+        let mut payload = Map::new();
+        payload.insert("title".into(), json!(self.dispute.title));
+        payload.insert("dispute_id".into(), json!(self.space.id));
+        payload
+    }
+
+    fn target(&self, version: i64) -> String {
+        format!("agreement:{}:{version}", self.space.id)
+    }
+
+    /// The dispute is resolved by agreement, naming who carries out what by when; every
+    /// party and the bureau that followed it are told live, and its clock stops.
+    async fn complete(
+        &self,
+        _services: &Services,
+        _caller: &Caller,
+        _version: &SignedVersion,
+        content: &Value,
+        _now: i64,
+        effects: &mut Effects,
+    ) -> Result<Completed, Error> {
+        let agreed = self.agreed(content)?;
+        let subject = format!("dispute:{}", self.space.id);
+        let told = self
+            .dispute
+            .parties
+            .iter()
+            .map(|p| p.org_id.clone())
+            .chain(std::iter::once(self.dispute.bureau_org_id.clone()));
+        for org_id in told {
+            effects.events.push(NewEvent {
+                audience: Audience::Org(org_id),
+                kind: "dispute.settled".into(),
+                subject: subject.clone(),
+                payload: json!({
+                    "dispute_id": self.space.id,
+                    "title": self.dispute.title,
+                    "state": DisputeState::Resolved,
+                    "responsible_org_id": agreed.responsible_org_id,
+                }),
+            });
+        }
+        effects.cancel_jobs_of.push(subject);
+        let mut detail = Map::new();
+        detail.insert("responsible_org_id".into(), json!(agreed.responsible_org_id));
+        detail.insert("deadline".into(), json!(agreed.deadline));
+        Ok(Completed {
+            subject_change: Some(SubjectChange::SettleDispute(DisputeDecided {
+                responsible_org_id: agreed.responsible_org_id,
+                duty: agreed.duty,
+                deadline: agreed.deadline,
+            })),
+            detail,
+        })
+    }
+}
+
+// ---- the operations, as the routes call them ----
+
+/// A dispute's agreement as a party or the bureau sees it: the signed document's view, with
+/// the dispute it belongs to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgreementView {
+    pub dispute_id: String,
+    #[serde(flatten)]
+    pub agreement: SignedView,
+}
+
+/// The agreement: version, state, policy, who signed, what the caller may do.
+pub async fn show(
+    services: &Services,
+    caller: &Caller,
+    dispute_id: &str,
+) -> Result<AgreementView, Error> {
+    let agreement = DisputeAgreementDoc::load(services, caller, dispute_id).await?;
+    Ok(agreement.answer(signing::view(services, caller, &agreement).await?))
+}
+
+/// Freezes, opens signing, signs, sends back or archives the agreement.
+pub async fn act(
+    services: &Services,
+    caller: &Caller,
+    dispute_id: &str,
+    act: Act,
+) -> Result<AgreementView, Error> {
+    let agreement = DisputeAgreementDoc::load(services, caller, dispute_id).await?;
+    Ok(agreement.answer(signing::act(services, caller, &agreement, act).await?))
+}
+
+/// The statement the caller's body signs now, and the bytes to sign.
+pub async fn statement(
+    services: &Services,
+    caller: &Caller,
+    dispute_id: &str,
+    input: StatementInput,
+) -> Result<ToSign, Error> {
+    let agreement = DisputeAgreementDoc::load(services, caller, dispute_id).await?;
+    signing::statement(services, caller, &agreement, input).await
+}
+
+/// The archive bundle (.zip) of an archived version, with its file name.
+pub async fn bundle(
+    services: &Services,
+    caller: &Caller,
+    dispute_id: &str,
+    version: i64,
+) -> Result<signing::BundleFile, Error> {
+    let agreement = DisputeAgreementDoc::load(services, caller, dispute_id).await?;
+    signing::bundle(services, &agreement, version).await
+}
+
+/// One stored file of a version (`content.json`, `manifest.json`, `agreement.html`, …).
+pub async fn artefact(
+    services: &Services,
+    caller: &Caller,
+    dispute_id: &str,
+    version: i64,
+    name: &str,
+) -> Result<Artefact, Error> {
+    let agreement = DisputeAgreementDoc::load(services, caller, dispute_id).await?;
+    signing::artefact(services, &agreement, version, name).await
+}
