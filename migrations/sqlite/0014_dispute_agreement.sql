@@ -14,3 +14,7 @@ insert into space_docs (doc_id, space_id, title, frozen, role, created_at)
     from disputes;
 
 update disputes set agreement_doc_id = space_id || ':agreement';
+
+-- A task's or a notice's page says whether a dispute was raised from it (the 2 working days a
+-- body has to dispute a transferred matter): found by its source.
+create index disputes_source on disputes (source_kind, source_id);

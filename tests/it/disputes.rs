@@ -1188,9 +1188,27 @@ async fn the_bureau_convenes_a_case_consultation_linked_both_ways() {
 #[tokio::test]
 async fn a_body_that_returned_a_task_raises_a_dispute_from_it_with_the_setter_as_a_party() {
     let f = fixture().await;
-    // The market department sets the township a task; the township returns it: not its duty.
+    // The market department sets the township a task on Thursday 2 April 2026; the township
+    // returns it: not its duty.
+    f.clock.set_ms(ms(datetime!(2026-04-02 10:00 +8)));
     let task = crate::tasks::new_task(&f.market, f.world.org("township"), json!({})).await;
     let task_id = task["id"].as_str().unwrap();
+    // The township has 2 working days to dispute it: Friday 3 and (清明 4–6 April) Tuesday 7
+    // April; the page says so, and the setter is told nothing of it.
+    let (_, detail) = f.township.get(&format!("/api/tasks/{task_id}")).await;
+    let window = &detail["dispute_window"];
+    let until = window["until"].as_i64().unwrap_or_default();
+    assert!(
+        until > ms(datetime!(2026-04-07 00:00 +8)) && until <= ms(datetime!(2026-04-08 00:00 +8)),
+        "{window}"
+    );
+    assert_eq!(window["limit"], json!({ "unit": "working_days", "amount": 2 }));
+    assert_eq!((window["open"].as_bool(), window["dispute_id"].as_str()), (Some(true), None));
+    let (_, detail) = f.market.get(&format!("/api/tasks/{task_id}")).await;
+    assert!(detail["dispute_window"].is_null(), "{detail}");
+    f.clock.set_ms(ms(datetime!(2026-04-08 09:00 +8)));
+    let (_, detail) = f.township.get(&format!("/api/tasks/{task_id}")).await;
+    assert_eq!(detail["dispute_window"]["open"], false, "{detail}");
     // Before it is returned, no dispute can start from it.
     let from_task = |id: &str| raise_body(&f, json!({ "parties": [], "from_task_id": id }));
     let (status, refused) = f.township.post("/api/disputes", from_task(task_id)).await;
@@ -1212,6 +1230,11 @@ async fn a_body_that_returned_a_task_raises_a_dispute_from_it_with_the_setter_as
 
     let (status, dispute) = f.township.post("/api/disputes", from_task(task_id)).await;
     assert_eq!(status, StatusCode::CREATED, "{dispute}");
+    let (_, detail) = f.township.get(&format!("/api/tasks/{task_id}")).await;
+    assert_eq!(
+        detail["dispute_window"]["dispute_id"], dispute["id"],
+        "the task links to the dispute raised from it: {detail}"
+    );
     assert_eq!(dispute["source_kind"], "task");
     assert_eq!(dispute["source_id"], task_id);
     let parties: Vec<&str> = dispute["parties"]
@@ -1228,13 +1251,18 @@ async fn a_body_that_returned_a_task_raises_a_dispute_from_it_with_the_setter_as
         .post(
             "/api/notices",
             json!({
-                "kind": "information", "title": "关于移交湖滨路占道经营案件的函",
+                "kind": "case_letter", "title": "关于移交湖滨路占道经营案件的函",
                 "body": "该案件依职责移交贵街道办理。", "recipients": [f.world.org("township")],
             }),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{notice}");
     let notice_id = notice["id"].as_str().unwrap();
+    // A case letter may transfer a case: its recipient is shown the time to dispute it.
+    let (_, received) = f.township.get(&format!("/api/notices/{notice_id}")).await;
+    assert_eq!(received["dispute_window"]["open"], true, "{received}");
+    let (_, sent) = f.market.get(&format!("/api/notices/{notice_id}")).await;
+    assert!(sent["dispute_window"].is_null(), "{sent}");
     let from_notice = raise_body(&f, json!({ "parties": [], "from_notice_id": notice_id }));
     let (status, refused) = f.market.post("/api/disputes", from_notice.clone()).await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");

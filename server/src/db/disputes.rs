@@ -597,6 +597,26 @@ impl Db {
         })
     }
 
+    /// The newest dispute raised from a task or a notice (`source_kind` `task` or `notice`),
+    /// by any body: the id, or `None` when none was.
+    pub async fn dispute_raised_from(
+        &self,
+        source_kind: &str,
+        source_id: &str,
+    ) -> Result<Option<String>, DbError> {
+        on_reader!(self, |conn| {
+            let found: Option<(String,)> = sqlx::query_as(
+                "select space_id from disputes where source_kind = $1 and source_id = $2
+                 order by created_at desc limit 1",
+            )
+            .bind(source_kind)
+            .bind(source_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            Ok(found.map(|(id,)| id))
+        })
+    }
+
     /// The dispute with its parties; `None` when there is none.
     pub async fn dispute(&self, id: &str) -> Result<Option<Dispute>, DbError> {
         on_reader!(self, |conn| conn.dispute_by_id(id).await)

@@ -60,6 +60,10 @@ labelled_enum! {
         NoticeEscalate = ("notice_escalate", "通报未签收告知负责人", "Escalating an unacknowledged notice"),
         /// 督办: working mornings after the overdue reminder (催办) of a task.
         TaskEscalate = ("task_escalate", "任务督办（催办后）", "Escalating an overdue task"),
+        /// 移交异议期限: a body that received a transferred matter (a task set by another body,
+        /// a case letter) and holds it is not its duty raises a dispute within this time, and
+        /// may not pass the matter on itself (WORKFLOWS.md "Jurisdiction dispute").
+        DisputeWindow = ("dispute_window", "移交事项提出争议期限", "Disputing a transferred matter"),
     }
 }
 
@@ -111,6 +115,7 @@ impl LimitKind {
             LimitKind::NoticeRemind => TimeLimit::WorkingDays(1),
             LimitKind::NoticeEscalate => TimeLimit::WorkingDays(3),
             LimitKind::TaskEscalate => TimeLimit::WorkingDays(5),
+            LimitKind::DisputeWindow => TimeLimit::WorkingDays(2),
         }
     }
 

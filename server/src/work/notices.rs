@@ -232,6 +232,10 @@ pub struct NoticeDetailBody {
     pub versions: Vec<VersionBody>,
     /// The newest version's id: the one to act on.
     pub newest_id: String,
+    /// To a receiving body of a case letter (案件函告), which may transfer a case to it: the
+    /// time it has to raise a jurisdiction dispute if the case is not its duty, and the
+    /// dispute raised from it, if one was.
+    pub dispute_window: Option<super::disputes::DisputeWindow>,
 }
 
 impl From<Notice> for NoticeBody {
@@ -741,7 +745,19 @@ pub async fn show(
         .iter()
         .max_by_key(|v| v.version)
         .map_or_else(|| loaded.notice.id.clone(), |v| v.id.clone());
+    let dispute_window = match (loaded.role, loaded.notice.sent_at, caller.org.as_ref()) {
+        (NoticeRole::Recipient, Some(sent_at), Some(org))
+            if loaded.notice.kind == NoticeKind::CaseLetter =>
+        {
+            Some(
+                super::disputes::window(services, &org.id, sent_at, "notice", &loaded.notice.id)
+                    .await?,
+            )
+        }
+        _ => None,
+    };
     Ok(NoticeDetailBody {
+        dispute_window,
         view: view_body(loaded.notice, loaded.role, receipts),
         versions: versions
             .into_iter()

@@ -223,6 +223,10 @@ pub struct TaskDetailBody {
     /// Asking for more time (`request_extension`) and answering a pending request
     /// (`decide_extension`), allowed now or refused with the rule.
     pub extension_commands: Vec<CommandOffer>,
+    /// To the assigned body of a task another body set, while it holds the task: the time it
+    /// has to return it and raise a jurisdiction dispute if it is not its duty, and the
+    /// dispute raised from it, if one was.
+    pub dispute_window: Option<super::disputes::DisputeWindow>,
 }
 
 /// An answered extension request and the task as it is now.
@@ -699,7 +703,29 @@ pub async fn show(services: &Services, caller: &Caller, id: &str) -> Result<Task
         .iter()
         .any(|e| e.state == ExtensionState::Pending);
     let extension_commands = rules::extension_offers(task.state, party, now, task.due_at, pending);
+    let held = matches!(
+        task.state,
+        TaskState::Dispatched | TaskState::Acknowledged | TaskState::InProgress | TaskState::Returned
+    );
+    let dispute_window = match task.started_at {
+        Some(received_at)
+            if party == Party::Assignee && held && task.setter_org_id != task.assignee_org_id =>
+        {
+            Some(
+                super::disputes::window(
+                    services,
+                    &task.assignee_org_id,
+                    received_at,
+                    "task",
+                    &task.id,
+                )
+                .await?,
+            )
+        }
+        _ => None,
+    };
     Ok(TaskDetailBody {
+        dispute_window,
         task: body(task, party, now),
         history: history.iter().map(EntryBody::from).collect(),
         attachments: attachments.into_iter().map(AttachmentBody::from).collect(),

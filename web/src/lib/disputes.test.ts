@@ -1,7 +1,7 @@
 import * as Y from 'yjs'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
-  agreementEditable, commandBody, eventIsAbout, readDecision, writeDecision, isWorkingDay, ownActions, raiseBody, shownCommands, stageClock, statementEditable, timeline,
+  agreementEditable, commandBody, raiseSource, eventIsAbout, readDecision, writeDecision, isWorkingDay, ownActions, raiseBody, shownCommands, stageClock, statementEditable, timeline,
   validateRaise, yearsBetween, type Dispute, type Offer, type RaiseForm,
 } from './disputes'
 
@@ -176,6 +176,23 @@ describe('the calendar for the clock', () => {
     await specialDays([2030])
     expect(fetched.filter((u) => u.endsWith('/2030'))).toHaveLength(1)
     vi.unstubAllGlobals()
+  })
+})
+
+describe('raising from a task or a notice', () => {
+  it('reads the source from the address and needs no other party then', () => {
+    expect(raiseSource({ from_task: 't1' })).toEqual({ kind: 'task', id: 't1' })
+    expect(raiseSource({ from_notice: ['n1'] })).toEqual({ kind: 'notice', id: 'n1' })
+    expect(raiseSource({ from_task: '' })).toBeNull()
+    const form = {
+      kind: 'negative' as const, title: '占道经营', description: '不属本街道职责', place: '', reference: '', tried: '',
+      parties: [], position: '未列入下放清单', legal_basis: '',
+    }
+    expect(validateRaise(form)).toEqual(['parties'])
+    expect(validateRaise(form, { kind: 'task', id: 't1' })).toEqual([])
+    expect(raiseBody(form, { kind: 'task', id: 't1' })).toMatchObject({ from_task_id: 't1', parties: [] })
+    expect(raiseBody(form, { kind: 'notice', id: 'n1' })).toMatchObject({ from_notice_id: 'n1' })
+    expect(raiseBody(form)).not.toHaveProperty('from_task_id')
   })
 })
 

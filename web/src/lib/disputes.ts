@@ -308,21 +308,37 @@ export interface RaiseForm {
   legal_basis: string
 }
 
-/** The i18n keys (under `disputes.create.invalid`) of what is wrong with the form. */
-export function validateRaise(f: RaiseForm): string[] {
+/** Where a dispute comes from besides the form: a task the caller's body returned, or a case
+ * letter it received (the server adds the setting or sending body as a party). */
+export type RaiseSource = { kind: 'task' | 'notice'; id: string } | null
+
+/** The source named by the raise page's address (`?from_task=…` or `?from_notice=…`). */
+export function raiseSource(query: Record<string, unknown>): RaiseSource {
+  const one = (v: unknown) => (typeof v === 'string' && v ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : null)
+  const task = one(query.from_task)
+  if (task) return { kind: 'task', id: task }
+  const notice = one(query.from_notice)
+  return notice ? { kind: 'notice', id: notice } : null
+}
+
+/** The i18n keys (under `disputes.create.invalid`) of what is wrong with the form. Naming
+ * another party is optional when the dispute comes from a task or a notice. */
+export function validateRaise(f: RaiseForm, source: RaiseSource = null): string[] {
   const problems: string[] = []
   if (!f.kind) problems.push('kind')
   if (!f.title.trim()) problems.push('title')
   if (!f.description.trim()) problems.push('description')
-  if (f.parties.length === 0) problems.push('parties')
+  if (f.parties.length === 0 && !source) problems.push('parties')
   if (!f.position.trim()) problems.push('position')
   return problems
 }
 
 /** The body of `POST /api/disputes` (empty optional fields left out). */
-export function raiseBody(f: RaiseForm): RaiseBody {
+export function raiseBody(f: RaiseForm, source: RaiseSource = null): RaiseBody {
   const opt = (s: string) => (s.trim() ? s.trim() : null)
   return {
+    ...(source?.kind === 'task' ? { from_task_id: source.id } : {}),
+    ...(source?.kind === 'notice' ? { from_notice_id: source.id } : {}),
     kind: f.kind as DisputeKind,
     title: f.title.trim(),
     description: f.description.trim(),

@@ -4,6 +4,7 @@
 // `commands`, allowed or refused with the rule, and pages read them here; this module keeps no
 // copy of the receipt machine.
 import { get, post } from './api'
+import type { Schema } from './schema'
 import { isOffered, type CommandOffer } from './commands'
 
 export const NOTICE_KINDS = ['information', 'case_letter'] as const
@@ -79,6 +80,8 @@ export function aboutLink(notice: Pick<Notice, 'about'>): { to: string; label: s
 export interface NoticeDetail extends Notice {
   versions: { id: string; version: number; version_kind: VersionKind; state: NoticeState; sent_at: number | null }[]
   newest_id: string
+  /** To a body that received a case letter: the time to dispute the matter (移交异议期限). */
+  dispute_window?: Schema<'DisputeWindow'> | null
 }
 
 /** A body of the directory (`GET /api/orgs`). */

@@ -4,6 +4,7 @@
 // refused with the rule, and pages render their buttons from those (see `./commands`); this
 // module keeps no copy of the state machine. The requests about tasks are at the end.
 import { get, post, request } from './api'
+import type { Schema } from './schema'
 import { allowedCommands, isOffered, type CommandOffer } from './commands'
 
 export const TASK_STATES = [
@@ -100,6 +101,8 @@ export interface TaskDetail extends Task {
   extensions: Extension[]
   /** `request_extension` and `decide_extension`, allowed now or refused with the rule. */
   extension_commands: CommandOffer[]
+  /** To the assigned body of another body's task: the time to dispute it (移交异议期限). */
+  dispute_window?: Schema<'DisputeWindow'> | null
 }
 
 export function isFinal(state: TaskState): boolean {

@@ -26,6 +26,16 @@ export default {
     },
     disputes: {
       decision: { responsible: '责任单位', duty: '履行事项', deadline: '完成时限' },
+      window: {
+        running: '如认为此事项不属本单位职责，应于{until}前（{n} 个工作日内）提出管辖争议，不得自行再移交。',
+        passed: '提出管辖争议的期限（{n} 个工作日）已于{until}届满；如仍认为不属本单位职责，请尽快提出并说明逾期原因。',
+        returnFirst: '须先将任务退回（说明不属本单位职责的理由），再提出争议。',
+        raise: '提出管辖争议',
+        raised: '已就此事项提出管辖争议。',
+        open: '查看争议',
+        from: { task: '源自退回的任务：{title}', notice: '源自收到的案件函告：{title}' },
+        fromHint: '交办或来函单位将自动列为争议当事方。',
+      },
       title: '争议协调',
       new: '提出争议',
       empty: '暂无争议',
@@ -191,6 +201,16 @@ export default {
     },
     disputes: {
       decision: { responsible: 'Responsible body', duty: 'Duty', deadline: 'Deadline' },
+      window: {
+        running: 'If this matter is not your body’s duty, raise a jurisdiction dispute by {until} (within {n} working days); do not pass it on yourselves.',
+        passed: 'The time to raise a jurisdiction dispute ({n} working days) ended {until}; if the matter is still not your duty, raise it now and say why it is late.',
+        returnFirst: 'Return the task first (saying why it is not your duty), then raise the dispute.',
+        raise: 'Raise a jurisdiction dispute',
+        raised: 'A jurisdiction dispute was raised about this matter.',
+        open: 'Open the dispute',
+        from: { task: 'From the returned task: {title}', notice: 'From the case letter received: {title}' },
+        fromHint: 'The body that set the task or sent the letter becomes a party automatically.',
+      },
       title: 'Jurisdiction disputes',
       new: 'Raise a dispute',
       empty: 'No disputes',

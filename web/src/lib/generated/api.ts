@@ -2572,6 +2572,26 @@ export type components = {
             /** @description The children (by region path), then 本级, then 合计. */
             rows: components["schemas"]["StatsRow"][];
         };
+        /**
+         * @description The time a body has to dispute a matter another body transferred to it (移交异议期限: by
+         *     default 2 working days, its region's limit), counted from when it received the matter,
+         *     and the dispute raised from the matter, if one was. The pages of a received task and of a
+         *     received case letter show it (WORKFLOWS.md: such a body "must raise a dispute within 2
+         *     working days and may not transfer the case onward itself").
+         */
+        DisputeWindow: {
+            /**
+             * Format: int64
+             * @description When the time ends, Unix ms (the end of the last working day).
+             */
+            until: number;
+            /** @description The limit counted: the receiving body's region's. */
+            limit: components["schemas"]["TimeLimit"];
+            /** @description Whether the time has not passed yet. */
+            open: boolean;
+            /** @description The dispute raised from this matter (by any body), if one was. */
+            dispute_id?: string | null;
+        };
         /** @description A document of a space. */
         DocBody: {
             doc_id: string;
@@ -2914,7 +2934,7 @@ export type components = {
          *     built-in default, so every region has a value for it at once.
          * @enum {string}
          */
-        LimitKind: "dispute_negotiation" | "dispute_acceptance" | "dispute_replies" | "dispute_decision" | "notice_remind" | "notice_escalate" | "task_escalate";
+        LimitKind: "dispute_negotiation" | "dispute_acceptance" | "dispute_replies" | "dispute_decision" | "notice_remind" | "notice_escalate" | "task_escalate" | "dispute_window";
         /**
          * @description Where an effective limit comes from.
          * @enum {string}
@@ -3203,6 +3223,7 @@ export type components = {
             versions: components["schemas"]["VersionBody"][];
             /** @description The newest version's id: the one to act on. */
             newest_id: string;
+            dispute_window?: components["schemas"]["DisputeWindow"] | null;
         };
         /** @enum {string} */
         NoticeKind: "information" | "case_letter";
@@ -3927,6 +3948,7 @@ export type components = {
              *     (`decide_extension`), allowed now or refused with the rule.
              */
             extension_commands: components["schemas"]["CommandOffer"][];
+            dispute_window?: components["schemas"]["DisputeWindow"] | null;
         };
         /** @description A page of the caller's body's tasks (`GET /api/tasks`). */
         TaskPage: {
