@@ -381,3 +381,64 @@ fn the_signature_page_typesets_with_each_signer_as_a_person() {
     );
     assert!(text.contains("2026年12月8日10:05"), "{text}");
 }
+
+/// A dispute's decision (协调意见书) and the parties' agreement (协议书) print in office form
+/// too: the matter, the parties by name, the text, who carries out what by when, the issuer
+/// and the date written the Chinese way.
+#[test]
+fn a_dispute_decision_and_an_agreement_print_in_office_form() {
+    use server::signing::kind::SignedKind;
+    use server::signing::kinds::dispute_agreement::DisputeAgreement;
+    use server::signing::kinds::dispute_decision::DisputeDecision;
+
+    let workdir = tempfile::tempdir().unwrap();
+    let mut content = json!({
+        "schema": "concord.dispute-decision/1",
+        "dispute": { "id": "d1", "title": "湖滨路占道经营执法职责争议" },
+        "bureau": { "org_id": "org-bureau", "name": "上城区司法局" },
+        "parties": [
+            { "org_id": "org-market", "org_name": "上城区市场监督管理局", "role": "named" },
+            { "org_id": "org-township", "org_name": "湖滨街道办事处", "role": "raised" },
+        ],
+        "document": { "number": "上司协〔2026〕1号", "dated": "2026-12-07" },
+        "body": [{ "type": "paragraph", "content": [{ "text": "经审查，该事项属市场监管职责。", "marks": [] }] }],
+        "decision": { "responsible_org_id": "org-market", "duty": "依法查处占道经营", "deadline": "2027-01-15" },
+    });
+    let page = DisputeDecision::office_page(&content).expect("a decision has a printed page");
+    let pdf = pdf::render(&page, &fonts()).unwrap();
+    keep_first_page(&pdf, "dispute-decision");
+    let text = pdf_text(&pdf, workdir.path(), "decision");
+    for expected in [
+        "上城区司法局协调意见书",
+        "上司协〔2026〕1号",
+        "关于湖滨路占道经营执法职责争议的协调意见书",
+        "湖滨街道办事处（提出方）",
+        "经审查，该事项属市场监管职责。",
+        "责任单位：上城区市场监督管理局",
+        "完成时限：2027年1月15日",
+        "2026年12月7日",
+    ] {
+        assert!(text.contains(expected), "no {expected} in {text}");
+    }
+
+    let object = content.as_object_mut().unwrap();
+    object.remove("bureau");
+    object.insert("schema".into(), json!("concord.dispute-agreement/1"));
+    object.insert("document".into(), json!({ "dated": "2026-12-08" }));
+    let terms = object.remove("decision").unwrap();
+    object.insert("agreement".into(), terms);
+    let page = DisputeAgreement::office_page(&content).expect("an agreement has a printed page");
+    let pdf = pdf::render(&page, &fonts()).unwrap();
+    keep_first_page(&pdf, "dispute-agreement");
+    let text = pdf_text(&pdf, workdir.path(), "agreement");
+    for expected in [
+        "关于湖滨路占道经营执法职责争议的协议书",
+        "约定事项",
+        "责任单位：上城区市场监督管理局",
+        "上城区市场监督管理局、湖滨街道办事处",
+        "2026年12月8日",
+    ] {
+        assert!(text.contains(expected), "no {expected} in {text}");
+    }
+    assert!(!text.contains("协调机关"), "no bureau took part: {text}");
+}

@@ -19,9 +19,10 @@ use serde_json::{json, Map, Value};
 use yrs::{Doc, ReadTxn};
 
 use super::dispute_decision::{
-    chinese_date, outcome_of, parties_from, parties_member, project_outcome, render_outcome,
-    render_parties, Decision, Outcome, Party,
+    chinese_date, outcome_of, outcome_page, parties_from, parties_member, project_outcome,
+    render_outcome, render_parties, Decision, Outcome, OutcomeWords, Party,
 };
+use crate::signing::pdf::OfficePage;
 use crate::signing::kind::{self, SignedKind};
 use crate::signing::projection::{
     array_of, escape, html_head, render_blocks, text_of, ProjectionError,
@@ -88,6 +89,25 @@ impl SignedKind for DisputeAgreement {
 
     fn render_html(content: &Value) -> String {
         render_html(content)
+    }
+
+    /// Issued by every party: each signs it, none numbers it.
+    fn office_page(content: &Value) -> Option<OfficePage> {
+        let parties: Vec<&str> = array_of(content, "parties")
+            .iter()
+            .map(|p| text_of(p, "org_name"))
+            .collect();
+        Some(outcome_page(
+            content,
+            &AGREEMENT,
+            OutcomeWords {
+                name: "协议书",
+                text: "协议内容",
+                terms: "约定事项",
+                mark: None,
+                issuer: parties.join("、"),
+            },
+        ))
     }
 }
 

@@ -20,6 +20,7 @@ use serde_json::{json, Map, Value};
 use yrs::{Doc, Out, ReadTxn};
 
 use crate::signing::kind::{self, SignedKind};
+use crate::signing::pdf::{Line, OfficePage, Part, Section};
 pub use crate::signing::kinds::minutes::Issued;
 use crate::signing::projection::{
     self, array_of, escape, html_head, is_calendar_date, render_blocks, text_of, Fields, OrgRef,
@@ -119,6 +120,103 @@ impl SignedKind for DisputeDecision {
 
     fn render_html(content: &Value) -> String {
         render_html(content)
+    }
+
+    fn office_page(content: &Value) -> Option<OfficePage> {
+        let bureau = text_of(&content["bureau"], "name");
+        Some(outcome_page(
+            content,
+            &DECISION,
+            OutcomeWords {
+                name: "协调意见书",
+                text: "协调意见",
+                terms: "决定",
+                mark: Some(format!("{bureau}协调意见书")),
+                issuer: bureau.to_owned(),
+            },
+        ))
+    }
+}
+
+/// What an outcome's printed page calls its parts, and who issues it.
+pub(crate) struct OutcomeWords {
+    /// 协调意见书, 协议书.
+    pub name: &'static str,
+    /// The heading of its text: 协调意见, 协议内容.
+    pub text: &'static str,
+    /// The heading of who carries out what by when: 决定, 约定事项.
+    pub terms: &'static str,
+    /// The red mark of the masthead, if it has one.
+    pub mark: Option<String>,
+    /// The issuing body or bodies (发文机关署名).
+    pub issuer: String,
+}
+
+/// The printed page (the PDF rendition, in office form) of a decision or an agreement: the
+/// same content as its HTML rendition, dates written the Chinese way.
+pub(crate) fn outcome_page(content: &Value, outcome: &Outcome, words: OutcomeWords) -> OfficePage {
+    let dispute = &content["dispute"];
+    let document = content.get("document");
+    let parties: Vec<String> = array_of(content, "parties")
+        .iter()
+        .map(|p| {
+            format!(
+                "{}（{}）",
+                text_of(p, "org_name"),
+                party_role(text_of(p, "role"))
+            )
+        })
+        .collect();
+    let mut lines = vec![
+        Line::new("争议事项", text_of(dispute, "title")),
+        Line::new("争议各方", parties.join("、")),
+    ];
+    let bureau = text_of(&content["bureau"], "name");
+    if !bureau.is_empty() {
+        lines.push(Line::new("协调机关", bureau));
+    }
+    let record = &content[outcome.root];
+    let terms = vec![
+        Part::Line {
+            label: "责任单位".into(),
+            text: party_name(content, text_of(record, "responsible_org_id")).to_owned(),
+        },
+        Part::Line {
+            label: "履行事项".into(),
+            text: text_of(record, "duty").to_owned(),
+        },
+        Part::Line {
+            label: "完成时限".into(),
+            text: chinese_date(text_of(record, "deadline")),
+        },
+    ];
+    OfficePage {
+        mark: words.mark,
+        number: document
+            .and_then(|d| d["number"].as_str())
+            .map(str::to_owned),
+        title: format!("关于{}的{}", text_of(dispute, "title"), words.name),
+        lines,
+        sections: vec![
+            Section {
+                heading: words.text.into(),
+                parts: vec![Part::Blocks {
+                    blocks: array_of(content, "body").to_vec(),
+                }],
+            },
+            Section {
+                heading: words.terms.into(),
+                parts: terms,
+            },
+        ],
+        issuer: Some(words.issuer),
+        dated: document
+            .and_then(|d| d["dated"].as_str())
+            .map(chinese_date),
+        note: Some(format!(
+            "本文件是{} content.json 的打印版本，签署和核验以 content.json 为准。",
+            words.name
+        )),
     }
 }
 
