@@ -34,7 +34,7 @@ use crate::domain::policy::Action;
 use crate::domain::signed::{Gate, Signatories};
 use crate::services::Services;
 use crate::signing::kinds::dispute_agreement::{self as kind, AgreementFacts, DisputeAgreement};
-use crate::signing::kinds::dispute_decision::{Decision, Party};
+use crate::signing::kinds::dispute_decision::Decision;
 
 /// The agreement of one dispute, as the lifecycle sees it.
 pub(crate) struct DisputeAgreementDoc {
@@ -138,21 +138,7 @@ impl SignedDocument for DisputeAgreementDoc {
         AgreementFacts {
             dispute_id: self.dispute.id.clone(),
             title: self.dispute.title.clone(),
-            parties: self
-                .dispute
-                .parties
-                .iter()
-                .map(|p| Party {
-                    org_id: p.org_id.clone(),
-                    org_name: p.org_name.clone(),
-                    role: if p.role == "raiser" {
-                        "raised"
-                    } else {
-                        "named"
-                    }
-                    .into(),
-                })
-                .collect(),
+            parties: super::dispute_decision::parties_of(&self.dispute),
             dated: local_date(issue.at).map(|d| d.to_string()),
         }
     }

@@ -149,21 +149,7 @@ impl SignedDocument for DisputeDecisionDoc {
                 org_id: self.dispute.bureau_org_id.clone(),
                 name: self.dispute.bureau_name.clone(),
             },
-            parties: self
-                .dispute
-                .parties
-                .iter()
-                .map(|p| Party {
-                    org_id: p.org_id.clone(),
-                    org_name: p.org_name.clone(),
-                    role: if p.role == "raiser" {
-                        "raised"
-                    } else {
-                        "named"
-                    }
-                    .into(),
-                })
-                .collect(),
+            parties: parties_of(&self.dispute),
         }
     }
 
@@ -279,6 +265,25 @@ impl SignedDocument for DisputeDecisionDoc {
             detail,
         })
     }
+}
+
+/// The parties as a dispute's signed documents name them: `raised` for the raising body,
+/// `named` for the others.
+pub(crate) fn parties_of(dispute: &Dispute) -> Vec<Party> {
+    dispute
+        .parties
+        .iter()
+        .map(|p| Party {
+            org_id: p.org_id.clone(),
+            org_name: p.org_name.clone(),
+            role: if p.org_id == dispute.raised_by_org_id {
+                "raised"
+            } else {
+                "named"
+            }
+            .into(),
+        })
+        .collect()
 }
 
 // ---- the operations, as the routes call them ----
