@@ -574,7 +574,9 @@ async fn write_terms(
             let map = doc.get_or_insert_map(root);
             let txn = doc.transact();
             map.len(&txn) == 3
-                && map.get(&txn, "responsible_org_id").map(|v| v.to_string(&txn))
+                && map
+                    .get(&txn, "responsible_org_id")
+                    .map(|v| v.to_string(&txn))
                     == Some(responsible.to_owned())
         })
         .await;
@@ -859,7 +861,9 @@ async fn the_parties_sign_their_agreement_and_the_dispute_is_resolved() {
     assert_eq!(status, StatusCode::OK, "{body}");
 
     // The bureau does not sign; each party does, in any order.
-    let (status, refused) = bureau.post(&path("/statement"), json!({ "version": version })).await;
+    let (status, refused) = bureau
+        .post(&path("/statement"), json!({ "version": version }))
+        .await;
     assert!(status.is_client_error(), "{refused}");
     let (status, signed) = sign_as(&f.market, &path, version).await;
     assert_eq!(status, StatusCode::OK, "{signed}");
@@ -971,18 +975,15 @@ async fn an_escalated_dispute_can_no_longer_be_settled_by_its_agreement() {
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
-    let (status, body) = command(
-        &f.market,
-        &id,
-        "escalate",
-        json!({ "reason": "协商不成" }),
-    )
-    .await;
+    let (status, body) = command(&f.market, &id, "escalate", json!({ "reason": "协商不成" })).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     let (status, refused) = sign_as(&f.market, &path, version).await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
-    assert_eq!(refused["error"]["reason"], "agreement.not_negotiating", "{refused}");
+    assert_eq!(
+        refused["error"]["reason"], "agreement.not_negotiating",
+        "{refused}"
+    );
     assert!(
         refused["error"]["message"]
             .as_str()
@@ -1202,8 +1203,14 @@ async fn a_body_that_returned_a_task_raises_a_dispute_from_it_with_the_setter_as
         until > ms(datetime!(2026-04-07 00:00 +8)) && until <= ms(datetime!(2026-04-08 00:00 +8)),
         "{window}"
     );
-    assert_eq!(window["limit"], json!({ "unit": "working_days", "amount": 2 }));
-    assert_eq!((window["open"].as_bool(), window["dispute_id"].as_str()), (Some(true), None));
+    assert_eq!(
+        window["limit"],
+        json!({ "unit": "working_days", "amount": 2 })
+    );
+    assert_eq!(
+        (window["open"].as_bool(), window["dispute_id"].as_str()),
+        (Some(true), None)
+    );
     let (_, detail) = f.market.get(&format!("/api/tasks/{task_id}")).await;
     assert!(detail["dispute_window"].is_null(), "{detail}");
     f.clock.set_ms(ms(datetime!(2026-04-08 09:00 +8)));

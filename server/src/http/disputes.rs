@@ -16,13 +16,13 @@ use crate::domain::dispute::{DisputeAction, Position};
 use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Path};
 use crate::state::AppState;
-use crate::work::dispute_agreement::{self, AgreementView};
-use crate::work::dispute_decision::{self, DecisionView};
+use crate::work::dispute_agreement::{AgreementView, DisputeAgreementDoc};
+use crate::work::dispute_decision::{DecisionView, DisputeDecisionDoc};
 use crate::work::disputes::{
     self, ConsultationInput, DisputeBody, DisputePage, LeadInput, RaiseDispute,
 };
 use crate::work::meetings::MeetingBody;
-use crate::work::signing::{SignedAction, StatementInput, ToSign};
+use crate::work::signing::{self, SignedAction, StatementInput, ToSign};
 
 use super::minutes::{bundle_download, download, FileBody};
 
@@ -217,7 +217,7 @@ async fn decision(
     Path(id): Path<String>,
 ) -> Result<Json<DecisionView>, ApiError> {
     Ok(Json(
-        dispute_decision::show(&state.services, &caller, &id).await?,
+        signing::show_of::<DisputeDecisionDoc>(&state.services, &caller, &id).await?,
     ))
 }
 
@@ -239,7 +239,7 @@ async fn decision_act(
 ) -> Result<Json<DecisionView>, ApiError> {
     let act = action.into();
     Ok(Json(
-        dispute_decision::act(&state.services, &caller, &id, act).await?,
+        signing::act_of::<DisputeDecisionDoc>(&state.services, &caller, &id, act).await?,
     ))
 }
 
@@ -259,7 +259,7 @@ async fn decision_statement(
     Json(input): Json<StatementInput>,
 ) -> Result<Json<ToSign>, ApiError> {
     Ok(Json(
-        dispute_decision::statement(&state.services, &caller, &id, input).await?,
+        signing::statement_of::<DisputeDecisionDoc>(&state.services, &caller, &id, input).await?,
     ))
 }
 
@@ -278,7 +278,8 @@ async fn decision_bundle(
     caller: Caller,
     Path((id, version)): Path<(String, i64)>,
 ) -> Result<Response, ApiError> {
-    let bundle = dispute_decision::bundle(&state.services, &caller, &id, version).await?;
+    let bundle =
+        signing::bundle_of::<DisputeDecisionDoc>(&state.services, &caller, &id, version).await?;
     Ok(bundle_download(bundle))
 }
 
@@ -300,7 +301,8 @@ async fn decision_artefact(
     Path((id, version, file)): Path<(String, i64, String)>,
 ) -> Result<Response, ApiError> {
     let artefact =
-        dispute_decision::artefact(&state.services, &caller, &id, version, &file).await?;
+        signing::artefact_of::<DisputeDecisionDoc>(&state.services, &caller, &id, version, &file)
+            .await?;
     Ok(download(artefact))
 }
 
@@ -317,7 +319,7 @@ async fn agreement(
     Path(id): Path<String>,
 ) -> Result<Json<AgreementView>, ApiError> {
     Ok(Json(
-        dispute_agreement::show(&state.services, &caller, &id).await?,
+        signing::show_of::<DisputeAgreementDoc>(&state.services, &caller, &id).await?,
     ))
 }
 
@@ -340,7 +342,7 @@ async fn agreement_act(
 ) -> Result<Json<AgreementView>, ApiError> {
     let act = action.into();
     Ok(Json(
-        dispute_agreement::act(&state.services, &caller, &id, act).await?,
+        signing::act_of::<DisputeAgreementDoc>(&state.services, &caller, &id, act).await?,
     ))
 }
 
@@ -360,7 +362,7 @@ async fn agreement_statement(
     Json(input): Json<StatementInput>,
 ) -> Result<Json<ToSign>, ApiError> {
     Ok(Json(
-        dispute_agreement::statement(&state.services, &caller, &id, input).await?,
+        signing::statement_of::<DisputeAgreementDoc>(&state.services, &caller, &id, input).await?,
     ))
 }
 
@@ -379,7 +381,8 @@ async fn agreement_bundle(
     caller: Caller,
     Path((id, version)): Path<(String, i64)>,
 ) -> Result<Response, ApiError> {
-    let bundle = dispute_agreement::bundle(&state.services, &caller, &id, version).await?;
+    let bundle =
+        signing::bundle_of::<DisputeAgreementDoc>(&state.services, &caller, &id, version).await?;
     Ok(bundle_download(bundle))
 }
 
@@ -401,6 +404,7 @@ async fn agreement_artefact(
     Path((id, version, file)): Path<(String, i64, String)>,
 ) -> Result<Response, ApiError> {
     let artefact =
-        dispute_agreement::artefact(&state.services, &caller, &id, version, &file).await?;
+        signing::artefact_of::<DisputeAgreementDoc>(&state.services, &caller, &id, version, &file)
+            .await?;
     Ok(download(artefact))
 }

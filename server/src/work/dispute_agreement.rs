@@ -16,9 +16,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use super::signing::{
-    self, Act, Artefact, Completed, Issue, SignedDocument, SignedView, StatementInput, ToSign,
-};
+use super::signing::{Completed, Issue, OfSubject, SignedDocument, SignedView};
 use super::Error;
 use crate::auth::Caller;
 use crate::db::{
@@ -42,9 +40,11 @@ pub(crate) struct DisputeAgreementDoc {
     dispute: Dispute,
 }
 
-impl DisputeAgreementDoc {
+impl OfSubject for DisputeAgreementDoc {
+    type View = AgreementView;
+
     /// Loads the dispute, answering "not found" to anyone who may not see it.
-    pub(crate) async fn load(
+    async fn load(
         services: &Services,
         caller: &Caller,
         dispute_id: &str,
@@ -72,7 +72,9 @@ impl DisputeAgreementDoc {
             agreement,
         }
     }
+}
 
+impl DisputeAgreementDoc {
     /// What the text agrees, when it makes one of the parties responsible.
     fn agreed(&self, content: &Value) -> Result<Decision, Error> {
         kind::agreement(content)
@@ -196,7 +198,10 @@ impl SignedDocument for DisputeAgreementDoc {
         }
         effects.cancel_jobs_of.push(subject);
         let mut detail = Map::new();
-        detail.insert("responsible_org_id".into(), json!(agreed.responsible_org_id));
+        detail.insert(
+            "responsible_org_id".into(),
+            json!(agreed.responsible_org_id),
+        );
         detail.insert("deadline".into(), json!(agreed.deadline));
         Ok(Completed {
             subject_change: Some(SubjectChange::SettleDispute(DisputeDecided {
@@ -209,7 +214,7 @@ impl SignedDocument for DisputeAgreementDoc {
     }
 }
 
-// ---- the operations, as the routes call them ----
+// ---- what the routes answer ----
 
 /// A dispute's agreement as a party or the bureau sees it: the signed document's view, with
 /// the dispute it belongs to.
@@ -218,59 +223,4 @@ pub struct AgreementView {
     pub dispute_id: String,
     #[serde(flatten)]
     pub agreement: SignedView,
-}
-
-/// The agreement: version, state, policy, who signed, what the caller may do.
-pub async fn show(
-    services: &Services,
-    caller: &Caller,
-    dispute_id: &str,
-) -> Result<AgreementView, Error> {
-    let agreement = DisputeAgreementDoc::load(services, caller, dispute_id).await?;
-    Ok(agreement.answer(signing::view(services, caller, &agreement).await?))
-}
-
-/// Freezes, opens signing, signs, sends back or archives the agreement.
-pub async fn act(
-    services: &Services,
-    caller: &Caller,
-    dispute_id: &str,
-    act: Act,
-) -> Result<AgreementView, Error> {
-    let agreement = DisputeAgreementDoc::load(services, caller, dispute_id).await?;
-    Ok(agreement.answer(signing::act(services, caller, &agreement, act).await?))
-}
-
-/// The statement the caller's body signs now, and the bytes to sign.
-pub async fn statement(
-    services: &Services,
-    caller: &Caller,
-    dispute_id: &str,
-    input: StatementInput,
-) -> Result<ToSign, Error> {
-    let agreement = DisputeAgreementDoc::load(services, caller, dispute_id).await?;
-    signing::statement(services, caller, &agreement, input).await
-}
-
-/// The archive bundle (.zip) of an archived version, with its file name.
-pub async fn bundle(
-    services: &Services,
-    caller: &Caller,
-    dispute_id: &str,
-    version: i64,
-) -> Result<signing::BundleFile, Error> {
-    let agreement = DisputeAgreementDoc::load(services, caller, dispute_id).await?;
-    signing::bundle(services, &agreement, version).await
-}
-
-/// One stored file of a version (`content.json`, `manifest.json`, `agreement.html`, …).
-pub async fn artefact(
-    services: &Services,
-    caller: &Caller,
-    dispute_id: &str,
-    version: i64,
-    name: &str,
-) -> Result<Artefact, Error> {
-    let agreement = DisputeAgreementDoc::load(services, caller, dispute_id).await?;
-    signing::artefact(services, &agreement, version, name).await
 }

@@ -17,9 +17,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use super::signing::{
-    self, Act, Artefact, Completed, Issue, SignedDocument, SignedView, StatementInput, ToSign,
-};
+use super::signing::{Completed, Issue, OfSubject, SignedDocument, SignedView};
 use super::Error;
 use crate::auth::Caller;
 use crate::db::{
@@ -47,10 +45,12 @@ pub(crate) struct DisputeDecisionDoc {
     doc_id: String,
 }
 
-impl DisputeDecisionDoc {
+impl OfSubject for DisputeDecisionDoc {
+    type View = DecisionView;
+
     /// Loads the dispute, answering "not found" to anyone who may not see it, and "no decision
     /// yet" (404) before the bureau accepted it.
-    pub(crate) async fn load(
+    async fn load(
         services: &Services,
         caller: &Caller,
         dispute_id: &str,
@@ -80,18 +80,20 @@ impl DisputeDecisionDoc {
         })
     }
 
-    /// What the text decides, when it makes one of the parties responsible.
-    fn decided(&self, content: &Value) -> Result<kind::Decision, Error> {
-        kind::decision(content)
-            .filter(|d| self.dispute.party(&d.responsible_org_id).is_some())
-            .ok_or_else(|| Error::refused(DECISION_RESPONSIBLE_NOT_A_PARTY.message()))
-    }
-
     fn answer(&self, decision: SignedView) -> DecisionView {
         DecisionView {
             dispute_id: self.space.id.clone(),
             decision,
         }
+    }
+}
+
+impl DisputeDecisionDoc {
+    /// What the text decides, when it makes one of the parties responsible.
+    fn decided(&self, content: &Value) -> Result<kind::Decision, Error> {
+        kind::decision(content)
+            .filter(|d| self.dispute.party(&d.responsible_org_id).is_some())
+            .ok_or_else(|| Error::refused(DECISION_RESPONSIBLE_NOT_A_PARTY.message()))
     }
 }
 
@@ -286,7 +288,7 @@ pub(crate) fn parties_of(dispute: &Dispute) -> Vec<Party> {
         .collect()
 }
 
-// ---- the operations, as the routes call them ----
+// ---- what the routes answer ----
 
 /// A dispute's decision as a party or the bureau sees it: the signed document's view, with
 /// the dispute it belongs to.
@@ -295,59 +297,4 @@ pub struct DecisionView {
     pub dispute_id: String,
     #[serde(flatten)]
     pub decision: SignedView,
-}
-
-/// The decision: version, state, policy, who signed, what the caller may do.
-pub async fn show(
-    services: &Services,
-    caller: &Caller,
-    dispute_id: &str,
-) -> Result<DecisionView, Error> {
-    let decision = DisputeDecisionDoc::load(services, caller, dispute_id).await?;
-    Ok(decision.answer(signing::view(services, caller, &decision).await?))
-}
-
-/// Freezes, opens signing, signs, sends back or archives the decision.
-pub async fn act(
-    services: &Services,
-    caller: &Caller,
-    dispute_id: &str,
-    act: Act,
-) -> Result<DecisionView, Error> {
-    let decision = DisputeDecisionDoc::load(services, caller, dispute_id).await?;
-    Ok(decision.answer(signing::act(services, caller, &decision, act).await?))
-}
-
-/// The statement the bureau signs now, and the bytes to sign.
-pub async fn statement(
-    services: &Services,
-    caller: &Caller,
-    dispute_id: &str,
-    input: StatementInput,
-) -> Result<ToSign, Error> {
-    let decision = DisputeDecisionDoc::load(services, caller, dispute_id).await?;
-    signing::statement(services, caller, &decision, input).await
-}
-
-/// The archive bundle (.zip) of an archived version, with its file name.
-pub async fn bundle(
-    services: &Services,
-    caller: &Caller,
-    dispute_id: &str,
-    version: i64,
-) -> Result<signing::BundleFile, Error> {
-    let decision = DisputeDecisionDoc::load(services, caller, dispute_id).await?;
-    signing::bundle(services, &decision, version).await
-}
-
-/// One stored file of a version (`content.json`, `manifest.json`, `decision.html`, …).
-pub async fn artefact(
-    services: &Services,
-    caller: &Caller,
-    dispute_id: &str,
-    version: i64,
-    name: &str,
-) -> Result<Artefact, Error> {
-    let decision = DisputeDecisionDoc::load(services, caller, dispute_id).await?;
-    signing::artefact(services, &decision, version, name).await
 }

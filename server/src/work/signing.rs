@@ -157,6 +157,75 @@ pub(crate) trait SignedDocument: Sync {
     ) -> Result<Completed, Error>;
 }
 
+/// A signed document as its routes name it: by its subject's id (a dispute's decision or
+/// agreement). Its routes are then thin handlers over [`show_of`], [`act_of`],
+/// [`statement_of`], [`bundle_of`] and [`artefact_of`], with no operations of its own.
+pub(crate) trait OfSubject: SignedDocument + Sized {
+    /// What its routes answer: the document's view under its workflow's name, with the
+    /// subject's id (`DecisionView`).
+    type View;
+    /// Loads it for one request, answering "not found" to a caller who may not see the
+    /// subject (or when the subject has no such document yet).
+    async fn load(services: &Services, caller: &Caller, subject_id: &str) -> Result<Self, Error>;
+    /// Its view as the routes answer it.
+    fn answer(&self, view: SignedView) -> Self::View;
+}
+
+/// The document of `subject_id`: version, state, policy, who signed, what the caller may do.
+pub(crate) async fn show_of<D: OfSubject>(
+    services: &Services,
+    caller: &Caller,
+    subject_id: &str,
+) -> Result<D::View, Error> {
+    let doc = D::load(services, caller, subject_id).await?;
+    Ok(doc.answer(view(services, caller, &doc).await?))
+}
+
+/// Freezes, opens signing, signs, sends back or archives the document of `subject_id`.
+pub(crate) async fn act_of<D: OfSubject>(
+    services: &Services,
+    caller: &Caller,
+    subject_id: &str,
+    command: Act,
+) -> Result<D::View, Error> {
+    let doc = D::load(services, caller, subject_id).await?;
+    Ok(doc.answer(act(services, caller, &doc, command).await?))
+}
+
+/// The statement the caller's body signs now on the document of `subject_id`.
+pub(crate) async fn statement_of<D: OfSubject>(
+    services: &Services,
+    caller: &Caller,
+    subject_id: &str,
+    input: StatementInput,
+) -> Result<ToSign, Error> {
+    let doc = D::load(services, caller, subject_id).await?;
+    statement(services, caller, &doc, input).await
+}
+
+/// The archive bundle of an archived version of the document of `subject_id`.
+pub(crate) async fn bundle_of<D: OfSubject>(
+    services: &Services,
+    caller: &Caller,
+    subject_id: &str,
+    version: i64,
+) -> Result<BundleFile, Error> {
+    let doc = D::load(services, caller, subject_id).await?;
+    bundle(services, &doc, version).await
+}
+
+/// One stored file of a version of the document of `subject_id`.
+pub(crate) async fn artefact_of<D: OfSubject>(
+    services: &Services,
+    caller: &Caller,
+    subject_id: &str,
+    version: i64,
+    name: &str,
+) -> Result<Artefact, Error> {
+    let doc = D::load(services, caller, subject_id).await?;
+    artefact(services, &doc, version, name).await
+}
+
 /// What a freeze gives a document besides its workflow's records, for its facts.
 #[derive(Debug, Clone)]
 pub(crate) struct Issue {

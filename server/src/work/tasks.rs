@@ -705,7 +705,10 @@ pub async fn show(services: &Services, caller: &Caller, id: &str) -> Result<Task
     let extension_commands = rules::extension_offers(task.state, party, now, task.due_at, pending);
     let held = matches!(
         task.state,
-        TaskState::Dispatched | TaskState::Acknowledged | TaskState::InProgress | TaskState::Returned
+        TaskState::Dispatched
+            | TaskState::Acknowledged
+            | TaskState::InProgress
+            | TaskState::Returned
     );
     let dispute_window = match task.started_at {
         Some(received_at)

@@ -22,8 +22,8 @@ use super::dispute_decision::{
     chinese_date, outcome_of, outcome_page, parties_from, parties_member, project_outcome,
     render_outcome, render_parties, Decision, Outcome, OutcomeWords, Party,
 };
-use crate::signing::pdf::OfficePage;
 use crate::signing::kind::{self, SignedKind};
+use crate::signing::pdf::OfficePage;
 use crate::signing::projection::{
     array_of, escape, html_head, render_blocks, text_of, ProjectionError,
 };
@@ -251,7 +251,14 @@ pub(crate) mod tests {
         let members: Vec<&String> = content.as_object().unwrap().keys().collect();
         assert_eq!(
             members,
-            ["agreement", "body", "dispute", "document", "parties", "schema"]
+            [
+                "agreement",
+                "body",
+                "dispute",
+                "document",
+                "parties",
+                "schema"
+            ]
         );
     }
 

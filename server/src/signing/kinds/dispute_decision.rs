@@ -20,8 +20,8 @@ use serde_json::{json, Map, Value};
 use yrs::{Doc, Out, ReadTxn};
 
 use crate::signing::kind::{self, SignedKind};
-use crate::signing::pdf::{Line, OfficePage, Part, Section};
 pub use crate::signing::kinds::minutes::Issued;
+use crate::signing::pdf::{Line, OfficePage, Part, Section};
 use crate::signing::projection::{
     self, array_of, escape, html_head, is_calendar_date, render_blocks, text_of, Fields, OrgRef,
     ProjectionError,
@@ -210,9 +210,7 @@ pub(crate) fn outcome_page(content: &Value, outcome: &Outcome, words: OutcomeWor
             },
         ],
         issuer: Some(words.issuer),
-        dated: document
-            .and_then(|d| d["dated"].as_str())
-            .map(chinese_date),
+        dated: document.and_then(|d| d["dated"].as_str()).map(chinese_date),
         note: Some(format!(
             "本文件是{} content.json 的打印版本，签署和核验以 content.json 为准。",
             words.name
@@ -273,9 +271,8 @@ pub(crate) fn project_outcome<T: ReadTxn>(
 /// The parties as `content.json` holds them: sorted, each its id, name and role.
 pub(crate) fn parties_member(parties: &[Party]) -> Value {
     let mut parties: Vec<&Party> = parties.iter().collect();
-    parties.sort_by(|a, b| {
-        (&a.org_id, &a.role, &a.org_name).cmp(&(&b.org_id, &b.role, &b.org_name))
-    });
+    parties
+        .sort_by(|a, b| (&a.org_id, &a.role, &a.org_name).cmp(&(&b.org_id, &b.role, &b.org_name)));
     Value::Array(
         parties
             .into_iter()
