@@ -8,7 +8,7 @@ use time::macros::datetime;
 
 use crate::jobs::ms;
 use crate::meetings::{answer, fixture, Fixture};
-use crate::support::api::{message, Api};
+use crate::support::api::{message, says_or_is, Api};
 use crate::tasks::send_bytes;
 
 /// An id in the form the server gives out that names nothing.
@@ -111,7 +111,7 @@ impl Scene {
         let (got, answer) = api.request(method.clone(), path, body).await;
         assert_eq!(got, status, "{method} {path}: {answer}");
         assert!(
-            message(&answer).contains(says),
+            says_or_is(&answer, says),
             "{method} {path}: the message should say {says:?}: {answer}"
         );
         assert_eq!(
@@ -270,7 +270,7 @@ async fn unknown_meetings_items_and_bodies_are_404_and_change_nothing() {
             Method::GET,
             "/api/meetings/x/y/z".into(),
             None,
-            "nothing at this address",
+            "request.nothing_here",
         ),
     ];
     for (method, path, body, says) in cases {
@@ -306,7 +306,7 @@ async fn illegal_commands_are_409_naming_the_rule_and_change_nothing() {
         ),
         (
             json!({ "command": "start", "revision": 1 }),
-            "changed by someone else meanwhile (it is at revision 2, you sent 1)",
+            "meeting.stale",
         ),
     ];
     for (body, says) in cases {
@@ -350,7 +350,7 @@ async fn illegal_commands_are_409_naming_the_rule_and_change_nothing() {
             &f.convener,
             format!("/api/meetings/{m}/invitees"),
             json!({ "org_id": f.world.org("court"), "revision": 1 }),
-            "changed by someone else meanwhile",
+            "meeting.stale",
         ),
     ];
     for (api, path, body, says) in conflicts {
@@ -538,7 +538,7 @@ async fn command_fields_that_are_missing_misplaced_or_bad_are_400_and_change_not
             Method::GET,
             "/api/meetings/annual-status?year=1999".into(),
             None,
-            "between 2000 and 2100",
+            "value.year_between",
         ),
         (
             Method::GET,

@@ -487,6 +487,160 @@ catalogue! { ALL:
         "办理期限至少为 1",
         "the time limit must be at least 1";
 
+    // ---- changed by someone else meanwhile (reload and try again) ----
+    TASK_STALE = "task.stale",
+        "该任务已被他人更新（当前为第 {revision} 版），请刷新后重试",
+        "the task was changed by someone else meanwhile (it is at revision {revision}); reload it and try again";
+    MEETING_STALE = "meeting.stale",
+        "该会议已被他人更新（当前为第 {revision} 版），请刷新后重试",
+        "the meeting was changed by someone else meanwhile (it is at revision {revision}); reload it and try again";
+    MEETING_MOVED = "meeting.moved",
+        "该会议已被他人更新（当前为{now}），请刷新后重试",
+        "the meeting changed meanwhile (it is now {now}); reload it and try again";
+    DISPUTE_MOVED = "dispute.moved",
+        "该争议已被他人更新（当前为{now}），请刷新后重试",
+        "the dispute changed meanwhile (it is now {now}); reload it and try again";
+    NOTICE_ACTED_MEANWHILE = "notice.acted_meanwhile",
+        "此通知已被他人办理，请刷新后重试",
+        "someone else acted on this notice meanwhile; reload it and try again";
+    NOTICE_ACT_ON_NEWEST = "notice.act_on_newest",
+        "此版本已被更正或撤回，请在最新版本（{newest}）上操作",
+        "this version was corrected or recalled; act on the newest version, {newest}";
+    SIGNED_CHANGED_MEANWHILE = "signed.changed_meanwhile",
+        "您办理期间该文书已被他人更新，请刷新后重试",
+        "the document changed while you were acting on it; reload and try again";
+    SIGNED_MEANWHILE = "signed.signed_meanwhile",
+        "您签署期间另一单位已签署，请刷新后重新签署",
+        "another organization signed while you were signing; reload and sign again";
+    SIGNED_ALREADY_FROZEN = "signed.already_frozen",
+        "该文书已定稿",
+        "the document is already frozen";
+    SIGNED_STILL_DRAFT = "signed.still_draft",
+        "{doc}第 {version} 版仍是草稿，须先定稿",
+        "version {version} of {doc} is still a draft: it is frozen first";
+    SIGNED_NO_FROZEN_VERSION = "signed.no_frozen_version",
+        "{doc}没有已定稿的第 {version} 版",
+        "no frozen version {version} of {doc}";
+    SIGNED_STATEMENT_SUPERSEDED = "signed.statement_superseded",
+        "待签内容对应{doc}第 {version} 版，该版本已被新版本取代，请签署最新版本",
+        "the statement signs version {version} of {doc}, which was superseded; sign the newest version";
+    SIGNED_NO_ARTEFACT = "signed.no_artefact",
+        "此版本没有文件 {name}；可取的文件为 content.json、manifest.json、{rendition}、{pdf}（已排版时），以及 {page_html} 和 {page_pdf}（归档后）",
+        "no artefact {name} in this version; one of content.json, manifest.json, {rendition}, {pdf} (when typeset), {page_html} and {page_pdf} (once archived)";
+    SIGNED_NUMBER_TAKEN = "signed.number_taken",
+        "另一份文书同时定稿，占用了同一文号，请重新定稿",
+        "another freeze took the same document number at the same moment; freeze again";
+
+    // ---- what a write refers to that does not exist ----
+    NO_ORG_ID = "directory.no_org",
+        "单位 {id} 不存在",
+        "organization {id} does not exist";
+    REGION_MISSING = "directory.region_missing",
+        "区划 {code} 不存在",
+        "region {code} does not exist";
+    NO_PARENT_REGION_CODE = "directory.no_parent_region_code",
+        "上级区划 {code} 不存在",
+        "the parent region {code} does not exist";
+    NO_PARENT_ORG = "directory.no_parent_org",
+        "上级单位 {id} 不存在",
+        "the parent organization {id} does not exist";
+    REGION_CYCLE = "directory.region_cycle",
+        "不能将区划 {code} 移至区划 {parent} 之下：{parent} 即 {code} 本身或其下级区划，将形成循环",
+        "moving region {code} under region {parent} would make a cycle: {parent} is {code} itself or lies below it";
+    ORG_CYCLE = "directory.org_cycle",
+        "不能将单位 {code} 置于 {parent} 之下：{parent} 即 {code} 本身或其下级单位，将形成循环",
+        "placing organization {code} under {parent} would make a cycle: {parent} is {code} itself or lies below it";
+    REGION_PATH_TOO_LONG = "directory.region_path_too_long",
+        "区划层级过深",
+        "the region path is too long";
+    REGION_LEVEL = "directory.region_level",
+        "区划 {code}（{level}）不能置于区划 {parent}（{parent_level}）之下：下级区划的层级须低于上级区划",
+        "region {code} ({level}) cannot be placed under region {parent} ({parent_level}): a region must be at a lower level than its parent";
+    USER_NEEDS_ORG = "users.needs_org",
+        "系统管理员以外的用户须属于某一单位",
+        "a user who is not an operator must belong to an organization";
+    NO_LOCAL_ACCOUNT = "users.no_local_account",
+        "没有用户名为 {username} 的本地账号",
+        "no local account named {username}";
+    NOTICE_NO_RECEIVERS = "notice.no_receivers",
+        "通知至少要有一个收文单位",
+        "a notice needs at least one receiving organization";
+    PERMISSION_ONE_WORD = "tokens.permission_one_word",
+        "权限须为不含空格的一个词，{bad} 不符合要求",
+        "a permission is one word without spaces, not {bad}";
+    SPACE_DOC_NEEDS_OWNER = "space.doc_needs_owner",
+        "“{role}”文档由一个单位撰写：请在 owner_org_id 中指明该单位",
+        "a {role} is written by one body: name it as owner_org_id";
+    SPACE_DOC_NO_OWNER = "space.doc_no_owner",
+        "“{role}”文档没有撰写单位；只有分工章节或当事方陈述才有",
+        "a {role} document has no owner; only a section or a statement has one";
+
+    // ---- values of a request, as an address or a body gives them ----
+    NOTHING_HERE = "request.nothing_here",
+        "此地址没有内容",
+        "there is nothing at this address";
+    CONTENT_TYPE_MEDIA = "upload.content_type",
+        "Content-Type 须为媒体类型，如 application/pdf",
+        "Content-Type must be a media type such as application/pdf";
+    YEAR_FOUR_DIGITS = "value.year_four_digits",
+        "年份须为四位数字，如 2026",
+        "the year must be four digits, e.g. 2026";
+    YEAR_BETWEEN = "value.year_between",
+        "年份须在 {min} 至 {max} 之间",
+        "year must be between {min} and {max}";
+    LIMIT_BETWEEN = "value.limit_between",
+        "limit 须在 1 至 {max} 之间",
+        "limit must be between 1 and {max}";
+    OFFSET_NEGATIVE = "value.offset_negative",
+        "offset 不能为负数",
+        "offset must not be negative";
+    LAST_EVENT_ID = "value.last_event_id",
+        "Last-Event-ID 须为事件序号",
+        "Last-Event-ID must be an event number";
+    NOT_AN_EMAIL = "value.not_an_email",
+        "{email} 不是有效的电子邮件地址",
+        "email: {email} is not an e-mail address";
+    URL_TOO_LONG = "value.url_too_long",
+        "URL 超过 {max} 个字符",
+        "url: longer than {max} characters";
+    URL_UNREADABLE = "value.url_unreadable",
+        "URL 格式有误（{detail}）",
+        "url: not a URL ({detail})";
+    URL_SCHEME = "value.url_scheme",
+        "URL 须以 http:// 或 https:// 开头",
+        "url: must start with http:// or https://";
+    URL_NO_HOST = "value.url_no_host",
+        "URL 须包含主机名",
+        "url: must name a host";
+    URL_CREDENTIALS = "value.url_credentials",
+        "URL 中不能含有用户名或密码；调用由签名认证",
+        "url: must not carry credentials; the signature authenticates the calls";
+    CALENDAR_NOT_UTF8 = "calendar.not_utf8",
+        "工作日历文件须为 UTF-8 编码的 JSON",
+        "the calendar must be UTF-8 JSON";
+    CALENDAR_WRONG_YEAR = "calendar.wrong_year",
+        "该文件是 {file} 年的工作日历，不是 {year} 年的",
+        "the file is for {file}, not {year}";
+    DEADLINE_ONE_WAY = "task.deadline_one_way",
+        "请以 limit（如 {\"unit\": \"working_days\", \"amount\": 10}）或 due_at（Unix 毫秒）二者之一给出办理期限，不能同时给出，也不能都不给",
+        "give the deadline either as limit ({\"unit\": \"working_days\", \"amount\": 10}) or as due_at (Unix milliseconds), not both and not neither";
+    ACT_FOR_ORG = "policy.act_for_org",
+        "只有代表某一单位的人员才能进行此操作",
+        "only someone acting for an organization can do this";
+
+    AGENDA_ITEM_STALE = "meeting.agenda_item_stale",
+        "该议题已被他人更新，请刷新后重试",
+        "the agenda item was changed by someone else meanwhile; reload it and try again";
+    NOTICE_RECIPIENT_TWICE = "notice.recipient_twice",
+        "收文单位 {id} 重复列出",
+        "recipient {id} is listed twice";
+    REGION_OR_PARENT_MISSING = "directory.region_or_parent_missing",
+        "所填区划或上级单位不存在",
+        "the region or the parent organization does not exist";
+    AFTER_EVENT_NUMBER = "value.after_event_number",
+        "after 须为事件序号（0 或更大）",
+        "after must be an event number (0 or more)";
+
     // ---- verifying a bundle ----
     NOT_A_BUNDLE = "verify.not_a_bundle",
         "此文件不是纪要或其他已签署文件的归档包（.zip），无法核验（{why}）",

@@ -325,10 +325,9 @@ pub async fn create_org(db: &Db, by: By<'_>, body: CreateOrg) -> Result<OrgView,
     );
     let org = db.create_org(&new, &event).await.map_err(|e| match e {
         DbError::Conflict(_) => Error::Conflict(phrases::ORG_EXISTS.with("code", &new.code)),
-        DbError::MissingReference(_) => Error::invalid(
-            "region",
-            "the region or the parent organization does not exist",
-        ),
+        DbError::MissingReference(_) => {
+            Error::invalid("region", &phrases::REGION_OR_PARENT_MISSING)
+        }
         e => e.into(),
     })?;
     Ok(OrgView::from(&org))

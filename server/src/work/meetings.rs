@@ -462,10 +462,9 @@ async fn writable(
 /// Refuses a command or invitee change that read an older revision.
 fn same_revision(meeting: &Meeting, revision: i64) -> Result<(), Error> {
     if revision != meeting.revision {
-        return Err(Error::refused(format!(
-            "the meeting was changed by someone else meanwhile (it is at revision {}, you sent {revision}); reload it and try again",
-            meeting.revision
-        )));
+        return Err(Error::refused(
+            crate::domain::phrases::MEETING_STALE.with("revision", meeting.revision),
+        ));
     }
     Ok(())
 }
@@ -761,7 +760,7 @@ pub(crate) async fn convene(
     caller.allow(&services.db, Action::CreateSpace).await?;
     let Some(org) = &caller.org else {
         return Err(Error::Denied(
-            "only someone acting for an organization can convene a meeting".into(),
+            crate::domain::phrases::CREATE_SPACE.message(),
         ));
     };
     let convener = org.id.clone();
@@ -1547,7 +1546,12 @@ pub fn checked_year(year: Option<i32>, now: i64) -> Result<i32, Error> {
             .unwrap_or(2000),
     };
     if !(2000..=2100).contains(&year) {
-        return Err(Error::invalid("year", "year must be between 2000 and 2100"));
+        return Err(Error::invalid(
+            "year",
+            crate::domain::phrases::YEAR_BETWEEN
+                .with("min", 2000)
+                .with("max", 2100),
+        ));
     }
     Ok(year)
 }

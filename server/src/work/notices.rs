@@ -402,9 +402,9 @@ async fn superseded(services: &Services, notice: &Notice) -> Result<Error, Error
         .max_by_key(|n| n.version)
         .map(|n| n.id)
         .unwrap_or_default();
-    Ok(Error::refused(format!(
-        "this version was corrected or recalled; act on the newest version, {newest}"
-    )))
+    Ok(Error::refused(
+        crate::domain::phrases::NOTICE_ACT_ON_NEWEST.with("newest", newest),
+    ))
 }
 
 /// Refuses a command on a superseded version naming the newest, otherwise passes on the
@@ -455,7 +455,7 @@ fn recipient_list(sender: &str, recipients: &[String]) -> Result<(), Error> {
         if !seen.insert(id.as_str()) {
             return Err(Error::invalid(
                 "recipient",
-                format!("recipient {id:?} is listed twice"),
+                crate::domain::phrases::NOTICE_RECIPIENT_TWICE.with("id", format!("{id:?}")),
             ));
         }
         if id == sender {

@@ -525,7 +525,10 @@ pub(crate) async fn plan_task(
         }
         (None, Some(due_at)) => (None, super::ahead("due_at", due_at, now)?),
         _ => {
-            return Err(Error::invalid("due_at", "give the deadline either as limit ({\"unit\": \"working_days\", \"amount\": 10}) or as due_at (Unix milliseconds), not both and not neither",))
+            return Err(Error::invalid(
+                "due_at",
+                &crate::domain::phrases::DEADLINE_ONE_WAY,
+            ))
         }
     };
     not_self(&plan.setter_org_id, &plan.assignee_org_id)?;
@@ -718,11 +721,9 @@ pub async fn act(
 ) -> Result<TaskBody, Error> {
     let (task, party) = writable(services, caller, id).await?;
     if action.revision() != task.revision {
-        return Err(Error::refused(format!(
-            "the task was changed by someone else meanwhile (it is at revision {}, you sent {}); reload it and try again",
-            task.revision,
-            action.revision()
-        )));
+        return Err(Error::refused(
+            crate::domain::phrases::TASK_STALE.with("revision", task.revision),
+        ));
     }
     let command = action.command();
     let to = rules::transition(task.state, party, command)?;
