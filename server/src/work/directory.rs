@@ -614,18 +614,11 @@ impl Line {
     }
 }
 
-/// As the database layer names an item when it refuses one (`regions.csv line 3`).
-impl std::fmt::Display for Line {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} line {}", self.file, self.line)
-    }
-}
-
-/// The items, and where each came from as the database layer names it.
-fn lines_said<T>(items: Vec<(T, Line)>) -> (Vec<T>, Vec<String>) {
+/// The items, and where each came from (file, line), for the database layer to name it.
+fn lines_said<T>(items: Vec<(T, Line)>) -> (Vec<T>, Vec<(String, u64)>) {
     items
         .into_iter()
-        .map(|(item, line)| (item, line.to_string()))
+        .map(|(item, line)| (item, (line.file, line.line)))
         .unzip()
 }
 

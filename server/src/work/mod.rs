@@ -184,7 +184,7 @@ pub(crate) fn ahead(field: &'static str, at: i64, now: i64) -> Result<i64, Error
     if at <= now {
         return Err(Error::invalid(
             field,
-            format!("{field} is not in the future; a deadline must lie ahead"),
+            crate::domain::phrases::DEADLINE_NOT_AHEAD.with("field", field),
         ));
     }
     Ok(at)

@@ -441,13 +441,13 @@ fn recipient_list(sender: &str, recipients: &[String]) -> Result<(), Error> {
     if recipients.is_empty() {
         return Err(Error::invalid(
             "recipients",
-            "recipients must name at least one organization",
+            &crate::domain::phrases::NOTICE_RECIPIENTS_EMPTY,
         ));
     }
     if recipients.len() > MAX_RECIPIENTS {
         return Err(Error::invalid(
             "recipients",
-            format!("a notice goes to at most {MAX_RECIPIENTS} organizations"),
+            crate::domain::phrases::NOTICE_TOO_MANY_RECIPIENTS.with("max", MAX_RECIPIENTS),
         ));
     }
     let mut seen = HashSet::new();
@@ -461,7 +461,7 @@ fn recipient_list(sender: &str, recipients: &[String]) -> Result<(), Error> {
         if id == sender {
             return Err(Error::invalid(
                 "recipients",
-                "a body does not send a notice to itself; remove it from the recipients",
+                &crate::domain::phrases::NOTICE_TO_ITSELF,
             ));
         }
     }
@@ -473,7 +473,7 @@ async fn recipients_exist(services: &Services, recipients: &[String]) -> Result<
     match super::unknown_org(services, recipients.iter().map(String::as_str)).await? {
         Some(id) => Err(Error::invalid(
             "recipient",
-            format!("recipient {id:?} names no organization"),
+            crate::domain::phrases::ORG_ID_UNKNOWN.with("field", "recipient").with("id", format!("{id:?}")),
         )),
         None => Ok(()),
     }
@@ -548,7 +548,7 @@ pub(crate) async fn plan_notice(
         (false, Some(_)) => {
             return Err(Error::invalid(
                 "reply_due_at",
-                "reply_due_at is given only when requires_reply is true",
+                &crate::domain::phrases::NOTICE_REPLY_DUE_WITHOUT_REPLY,
             ))
         }
         (true, Some(at)) => Some(super::ahead("reply_due_at", at, now)?),
@@ -695,7 +695,7 @@ pub async fn list(
             if pending_only {
                 return Err(Error::invalid(
                     "pending",
-                    "pending applies to the received box only",
+                    &crate::domain::phrases::NOTICE_PENDING_RECEIVED_ONLY,
                 ));
             }
             for notice in services.db.notices_sent(&org.id, limit, offset).await? {

@@ -383,10 +383,10 @@ async fn writable(services: &Services, caller: &Caller, id: &str) -> Result<(Tas
 
 /// Checks a time limit's amount: at least one, at most about ten years.
 fn checked_limit(limit: TimeLimit) -> Result<TimeLimit, Error> {
-    let (amount, max, unit) = match limit {
-        TimeLimit::CalendarDays(n) => (n, MAX_LIMIT_DAYS, "calendar days"),
-        TimeLimit::WorkingDays(n) => (n, MAX_LIMIT_WORKING_DAYS, "working days"),
-        TimeLimit::Hours(n) => (n, MAX_LIMIT_HOURS, "hours"),
+    let (amount, max, unit_zh, unit) = match limit {
+        TimeLimit::CalendarDays(n) => (n, MAX_LIMIT_DAYS, "个自然日", "calendar days"),
+        TimeLimit::WorkingDays(n) => (n, MAX_LIMIT_WORKING_DAYS, "个工作日", "working days"),
+        TimeLimit::Hours(n) => (n, MAX_LIMIT_HOURS, "小时", "hours"),
     };
     if amount == 0 {
         return Err(Error::invalid(
@@ -397,7 +397,7 @@ fn checked_limit(limit: TimeLimit) -> Result<TimeLimit, Error> {
     if amount > max {
         return Err(Error::invalid(
             "limit",
-            format!("the time limit may be at most {max} {unit}"),
+            crate::domain::phrases::TASK_LIMIT_TOO_LONG.with("max", max).with_words("unit", unit_zh, unit),
         ));
     }
     Ok(limit)
@@ -408,7 +408,7 @@ fn not_self(setter_org_id: &str, assignee_org_id: &str) -> Result<(), Error> {
     if assignee_org_id == setter_org_id {
         return Err(Error::invalid(
             "assignee_org_id",
-            "a body cannot set a task for itself; choose another body as assignee",
+            &crate::domain::phrases::TASK_FOR_ITSELF,
         ));
     }
     Ok(())
@@ -421,7 +421,7 @@ async fn assignee(services: &Services, setter_org_id: &str, id: &str) -> Result<
         Some(org) => Ok(org.id),
         None => Err(Error::invalid(
             "assignee_org_id",
-            format!("assignee_org_id {id:?} names no organization"),
+            crate::domain::phrases::ORG_ID_UNKNOWN.with("field", "assignee_org_id").with("id", format!("{id:?}")),
         )),
     }
 }
@@ -785,7 +785,7 @@ fn restart_clock(
         (None, None) if task.due_at <= now => {
             return Err(Error::invalid(
                 "due_at",
-                "the task's deadline has passed; give a new due_at",
+                &crate::domain::phrases::TASK_DEADLINE_PASSED,
             ))
         }
         (None, None) => task.due_at,
@@ -1066,7 +1066,7 @@ pub async fn request_extension(
     if input.new_due_at <= task.due_at {
         return Err(Error::invalid(
             "new_due_at",
-            "new_due_at must be later than the current deadline",
+            &crate::domain::phrases::TASK_NEW_DUE_NOT_LATER,
         ));
     }
     let reason = input.reason.into_string();

@@ -150,7 +150,7 @@ pub async fn create(db: &Db, by: By<'_>, body: CreateUser) -> Result<UserView, E
         (None, false) => {
             return Err(Error::invalid(
                 "org_id",
-                "a user belongs to an organization: give org_id",
+                &crate::domain::phrases::USER_GIVE_ORG,
             ))
         }
     }
@@ -161,7 +161,7 @@ pub async fn create(db: &Db, by: By<'_>, body: CreateUser) -> Result<UserView, E
             if username.is_none() {
                 return Err(Error::invalid(
                     "password",
-                    "a password needs a username to sign in with",
+                    &crate::domain::phrases::PASSWORD_NEEDS_USERNAME,
                 ));
             }
             password::check_new(&pw)?;
@@ -281,7 +281,7 @@ pub async fn set_password(
     if user.username.is_none() || (user.oidc_issuer.is_some() && !user.has_password) {
         return Err(Error::invalid(
             "password",
-            "this account signs in through an OpenID provider and has no user name for a password",
+            &crate::domain::phrases::OIDC_NO_USERNAME,
         ));
     }
     password::check_new(&password)?;

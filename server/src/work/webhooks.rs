@@ -137,7 +137,7 @@ pub async fn create(
     if description.chars().count() > MAX_DESCRIPTION_CHARS {
         return Err(Error::invalid(
             "description",
-            "description: longer than 500 characters",
+            &crate::domain::phrases::WEBHOOK_DESCRIPTION_TOO_LONG,
         ));
     }
     let secret = new_secret("whsec_");
