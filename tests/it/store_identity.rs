@@ -1984,7 +1984,7 @@ async fn a_directory_import_names_the_source_line_of_a_refused_item(h: Harness) 
     // Said in Chinese first: the file, the line and the item's code, then why.
     let chinese = said.render(server::domain::message::Lang::Zh).unwrap();
     assert!(
-        chinese.starts_with("regions.csv 第 3 行（代码 330100）："),
+        chinese.starts_with("regions.csv 第 3 行（代码 330100）有误："),
         "{chinese}"
     );
     assert!(chinese.contains("上级区划 330900 不存在"), "{chinese}");

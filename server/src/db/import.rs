@@ -19,15 +19,15 @@ use super::common::{
     impl_for_both_engines, in_rolled_back_transaction, in_transaction, lock_keys, rule, Exclusive,
 };
 use super::directory::DirectoryQueries;
-use crate::domain::message::Message;
-use crate::domain::phrases;
 use super::identity::{
     AuditEvent, DirectoryImport, FieldChange, ImportReport, ItemChange, KindReport, NewOrg,
     OrgPatch, UserPatch,
 };
 use super::users::UserQueries;
 use super::{Db, DbError};
+use crate::domain::message::Message;
 use crate::domain::org::Name;
+use crate::domain::phrases;
 
 /// Turns a refusal of one import item into a refusal that names it, so the operator can find
 /// the line: `orgs.csv line 3 (code X): parent Y not found`.

@@ -563,3 +563,32 @@ impl Db {
         records.into_iter().map(SpaceDoc::try_from).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::meeting::MeetingState;
+    use crate::domain::message::Lang;
+    use crate::domain::phrases;
+
+    /// A state that moved is said by its Chinese label (and its stored name in English),
+    /// never by the stored name in a Chinese sentence.
+    #[test]
+    fn a_moved_state_is_said_by_its_label() {
+        assert_eq!(
+            state_words::<MeetingState>("in_progress"),
+            Some(("进行中", "in_progress"))
+        );
+        assert_eq!(state_words::<MeetingState>("no_such_state"), None);
+        let (zh, en) = state_words::<MeetingState>("in_progress").unwrap();
+        let said = phrases::MEETING_MOVED.message().with_words("now", zh, en);
+        assert_eq!(
+            said.render(Lang::Zh).unwrap(),
+            "该会议已被他人更新（当前为进行中），请刷新后重试"
+        );
+        assert_eq!(
+            said.render(Lang::En).unwrap(),
+            "the meeting changed meanwhile (it is now in_progress); reload it and try again"
+        );
+    }
+}

@@ -125,7 +125,7 @@ catalogue! { ALL:
         "本文件中的上级关系经 {key} 形成循环",
         "the parents in this file make a cycle through {key}";
     IMPORT_ITEM = "import.item",
-        "{item}：{why}",
+        "{item}有误：{why}",
         "{item}: {why}";
     IMPORT_ITEM_AT_LINE = "import.item_at_line",
         "{file} 第 {line} 行（{key}）",

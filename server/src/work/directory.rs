@@ -854,8 +854,11 @@ mod tests {
         let codes: Vec<&str> = ordered.iter().map(|(r, _)| r.0).collect();
         assert_eq!(codes, ["330000", "330200", "330100", "330102"]);
         assert_eq!(
-            ordered[3].1.to_string(),
-            "regions.csv line 2",
+            ordered[3].1,
+            Line {
+                file: "regions.csv".into(),
+                line: 2
+            },
             "each row keeps its line"
         );
 

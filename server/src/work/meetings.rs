@@ -560,7 +560,8 @@ async fn checked_invited(
         if !seen.insert(invitee.org_id.as_str()) {
             return Err(Error::invalid(
                 "invited",
-                crate::domain::phrases::MEETING_INVITED_TWICE.with("id", format!("{:?}", invitee.org_id)),
+                crate::domain::phrases::MEETING_INVITED_TWICE
+                    .with("id", format!("{:?}", invitee.org_id)),
             ));
         }
         if invitee.org_id == convener {
@@ -1195,7 +1196,9 @@ pub async fn invite(
     if services.db.org(&input.org_id).await?.is_none() {
         return Err(Error::invalid(
             "org_id",
-            crate::domain::phrases::ORG_ID_UNKNOWN.with("field", "org_id").with("id", format!("{:?}", input.org_id)),
+            crate::domain::phrases::ORG_ID_UNKNOWN
+                .with("field", "org_id")
+                .with("id", format!("{:?}", input.org_id)),
         ));
     }
     let now = services.clock.now_ms();

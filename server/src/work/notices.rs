@@ -473,7 +473,9 @@ async fn recipients_exist(services: &Services, recipients: &[String]) -> Result<
     match super::unknown_org(services, recipients.iter().map(String::as_str)).await? {
         Some(id) => Err(Error::invalid(
             "recipient",
-            crate::domain::phrases::ORG_ID_UNKNOWN.with("field", "recipient").with("id", format!("{id:?}")),
+            crate::domain::phrases::ORG_ID_UNKNOWN
+                .with("field", "recipient")
+                .with("id", format!("{id:?}")),
         )),
         None => Ok(()),
     }

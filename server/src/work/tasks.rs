@@ -397,7 +397,9 @@ fn checked_limit(limit: TimeLimit) -> Result<TimeLimit, Error> {
     if amount > max {
         return Err(Error::invalid(
             "limit",
-            crate::domain::phrases::TASK_LIMIT_TOO_LONG.with("max", max).with_words("unit", unit_zh, unit),
+            crate::domain::phrases::TASK_LIMIT_TOO_LONG
+                .with("max", max)
+                .with_words("unit", unit_zh, unit),
         ));
     }
     Ok(limit)
@@ -421,7 +423,9 @@ async fn assignee(services: &Services, setter_org_id: &str, id: &str) -> Result<
         Some(org) => Ok(org.id),
         None => Err(Error::invalid(
             "assignee_org_id",
-            crate::domain::phrases::ORG_ID_UNKNOWN.with("field", "assignee_org_id").with("id", format!("{id:?}")),
+            crate::domain::phrases::ORG_ID_UNKNOWN
+                .with("field", "assignee_org_id")
+                .with("id", format!("{id:?}")),
         )),
     }
 }

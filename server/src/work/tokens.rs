@@ -82,7 +82,8 @@ pub async fn create(
         let permission: Permission = p.parse().map_err(|_| {
             Error::invalid(
                 "permissions",
-                crate::domain::phrases::TOKEN_UNKNOWN_PERMISSION.with("permission", format!("{p:?}")),
+                crate::domain::phrases::TOKEN_UNKNOWN_PERMISSION
+                    .with("permission", format!("{p:?}")),
             )
         })?;
         permissions.push(permission.as_str().to_owned());
