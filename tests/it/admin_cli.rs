@@ -208,7 +208,7 @@ fn a_reset_password_read_from_stdin_must_be_long_enough() {
     assert!(text(&short).contains("at least 10"), "{}", text(&short));
     assert!(!unknown.status.success());
     assert!(
-        text(&unknown).contains("no local account named nobody"),
+        text(&unknown).contains("没有用户名为 nobody 的本地账号 / no local account named nobody"),
         "{}",
         text(&unknown)
     );
@@ -248,5 +248,9 @@ fn an_imported_person_gets_a_first_password_from_reset_password() {
         text(&first)
     );
     let unknown = admin(dir.path(), &["reset-password", "nobody"], None);
-    assert!(text(&unknown).contains("no local account named nobody"));
+    assert!(
+        text(&unknown).contains("没有用户名为 nobody 的本地账号"),
+        "{}",
+        text(&unknown)
+    );
 }

@@ -8,7 +8,7 @@ use time::macros::datetime;
 
 use crate::jobs::ms;
 use crate::meetings::{answer, fixture, Fixture};
-use crate::support::api::{message, Api};
+use crate::support::api::{message, says_or_is, Api};
 use crate::tasks::send_bytes;
 
 /// An id in the form the server gives out that names nothing.
@@ -111,7 +111,7 @@ impl Scene {
         let (got, answer) = api.request(method.clone(), path, body).await;
         assert_eq!(got, status, "{method} {path}: {answer}");
         assert!(
-            message(&answer).contains(says),
+            says_or_is(&answer, says),
             "{method} {path}: the message should say {says:?}: {answer}"
         );
         assert_eq!(
@@ -270,7 +270,7 @@ async fn unknown_meetings_items_and_bodies_are_404_and_change_nothing() {
             Method::GET,
             "/api/meetings/x/y/z".into(),
             None,
-            "nothing at this address",
+            "request.nothing_here",
         ),
     ];
     for (method, path, body, says) in cases {
@@ -306,7 +306,7 @@ async fn illegal_commands_are_409_naming_the_rule_and_change_nothing() {
         ),
         (
             json!({ "command": "start", "revision": 1 }),
-            "changed by someone else meanwhile (it is at revision 2, you sent 1)",
+            "meeting.stale",
         ),
     ];
     for (body, says) in cases {
@@ -350,7 +350,7 @@ async fn illegal_commands_are_409_naming_the_rule_and_change_nothing() {
             &f.convener,
             format!("/api/meetings/{m}/invitees"),
             json!({ "org_id": f.world.org("court"), "revision": 1 }),
-            "changed by someone else meanwhile",
+            "meeting.stale",
         ),
     ];
     for (api, path, body, says) in conflicts {
@@ -538,7 +538,7 @@ async fn command_fields_that_are_missing_misplaced_or_bad_are_400_and_change_not
             Method::GET,
             "/api/meetings/annual-status?year=1999".into(),
             None,
-            "between 2000 and 2100",
+            "value.year_between",
         ),
         (
             Method::GET,
@@ -557,5 +557,101 @@ async fn command_fields_that_are_missing_misplaced_or_bad_are_400_and_change_not
             says,
         )
         .await;
+    }
+}
+
+/// Sends `body` to `path` as `api` (its cookies, its origin), asking for `language` (none:
+/// no `Accept-Language` at all); answers the status, `Content-Language` and body.
+async fn post_in(
+    api: &Api,
+    language: Option<&str>,
+    path: &str,
+    body: &Value,
+) -> (StatusCode, Option<String>, Value) {
+    let client = reqwest::Client::builder()
+        .cookie_provider(api.jar.clone())
+        .build()
+        .unwrap();
+    let mut request = client
+        .post(format!("{}{path}", api.base))
+        .header("origin", &api.base)
+        .json(body);
+    if let Some(language) = language {
+        request = request.header(reqwest::header::ACCEPT_LANGUAGE, language);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let content_language = response
+        .headers()
+        .get(reqwest::header::CONTENT_LANGUAGE)
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, content_language, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_stale_revision_of_a_task_or_a_meeting_is_a_409_said_in_chinese_first_naming_the_current_one(
+) {
+    let s = scene().await;
+    let f = &s.f;
+    // A task at revision 2: set by the market bureau, acknowledged by the township.
+    let task = crate::tasks::new_task(&f.market, f.world.org("township"), json!({})).await;
+    let task = task["id"].as_str().unwrap();
+    let (status, body) = f
+        .township
+        .post(
+            &format!("/api/tasks/{task}/actions/acknowledge"),
+            json!({ "revision": 1 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let cases: Vec<(&Api, String, Value, &str, &str, &str)> = vec![
+        (
+            &f.township,
+            format!("/api/tasks/{task}/actions/start"),
+            json!({ "revision": 1 }),
+            "task.stale",
+            "该任务已被他人更新（当前为第 2 版），请刷新后重试",
+            "the task was changed by someone else meanwhile (it is at revision 2); reload it and try again",
+        ),
+        (
+            &f.convener,
+            s.actions(),
+            json!({ "command": "start", "revision": 1 }),
+            "meeting.stale",
+            "该会议已被他人更新（当前为第 2 版），请刷新后重试",
+            "the meeting was changed by someone else meanwhile (it is at revision 2); reload it and try again",
+        ),
+        // Changing who is invited reads the meeting's revision too.
+        (
+            &f.convener,
+            format!("/api/meetings/{}/invitees", s.meeting),
+            json!({ "org_id": f.world.org("court"), "revision": 1 }),
+            "meeting.stale",
+            "该会议已被他人更新（当前为第 2 版），请刷新后重试",
+            "the meeting was changed by someone else meanwhile (it is at revision 2); reload it and try again",
+        ),
+    ];
+    for (api, path, body, reason, zh, en) in cases {
+        for (language, said, tag) in [
+            (None, zh, "zh-CN"),
+            (Some("zh-CN,zh;q=0.9,en;q=0.8"), zh, "zh-CN"),
+            (Some("en-US,en;q=0.9,zh;q=0.5"), en, "en"),
+        ] {
+            let (status, content_language, answer) = post_in(api, language, &path, &body).await;
+            assert_eq!(
+                status,
+                StatusCode::CONFLICT,
+                "{path} {language:?}: {answer}"
+            );
+            assert_eq!(answer["error"]["code"], "conflict", "{answer}");
+            assert_eq!(answer["error"]["reason"], reason, "{answer}");
+            assert_eq!(answer["error"]["message"], said, "{path} {language:?}");
+            assert_eq!(
+                content_language.as_deref(),
+                Some(tag),
+                "{path} {language:?}"
+            );
+        }
     }
 }

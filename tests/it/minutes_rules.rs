@@ -126,6 +126,20 @@ fn refused(what: &str, (status, body): (StatusCode, Value), expected: StatusCode
     );
 }
 
+/// Asserts a refusal by a catalogued phrase: `status`, its catalogue code `reason`, and a
+/// message that contains `words` (case-insensitive).
+#[track_caller]
+fn refused_by(
+    what: &str,
+    (status, body): (StatusCode, Value),
+    expected: StatusCode,
+    reason: &str,
+    words: &str,
+) {
+    assert_eq!(body["error"]["reason"], reason, "{what}: {body}");
+    refused(what, (status, body), expected, words);
+}
+
 /// RFC 3339 UTC of now, to the second, as the server writes claimed times.
 fn now_rfc3339() -> String {
     let now = time::OffsetDateTime::now_utc()
@@ -942,10 +956,11 @@ async fn bad_input_to_the_minutes_is_refused_with_a_clear_message_and_changes_no
             "no meeting",
         );
     }
-    refused(
+    refused_by(
         "an artefact of a version never frozen",
         m.bureau.get(&m.path("/versions/1/content.json")).await,
         StatusCode::NOT_FOUND,
+        "signed.no_frozen_version",
         "no frozen version",
     );
     // A meeting not held yet has no minutes to freeze.
@@ -1015,12 +1030,13 @@ async fn bad_input_to_the_minutes_is_refused_with_a_clear_message_and_changes_no
         StatusCode::CONFLICT,
         "only minutes signed by every required organization",
     );
-    refused(
+    refused_by(
         "open signing of an unknown version",
         m.bureau
             .post(&m.path("/open-signing"), json!({ "version": 99 }))
             .await,
         StatusCode::NOT_FOUND,
+        "signed.no_frozen_version",
         "no frozen version 99",
     );
     refused(
@@ -1043,16 +1059,18 @@ async fn bad_input_to_the_minutes_is_refused_with_a_clear_message_and_changes_no
         StatusCode::CONFLICT,
         "only while signing is open",
     );
-    refused(
+    refused_by(
         "an artefact of an unknown version",
         m.bureau.get(&m.path("/versions/99/content.json")).await,
         StatusCode::NOT_FOUND,
+        "signed.no_frozen_version",
         "no frozen version 99",
     );
-    refused(
+    refused_by(
         "an unknown artefact",
         m.bureau.get(&m.path("/versions/1/secrets.txt")).await,
         StatusCode::NOT_FOUND,
+        "signed.no_artefact",
         "no artefact",
     );
     let (status, body) = m.bureau.get(&m.path("/versions/one/content.json")).await;
@@ -1165,10 +1183,11 @@ async fn bad_input_to_the_minutes_is_refused_with_a_clear_message_and_changes_no
     );
     let mut unknown_version = submit.clone();
     unknown_version["version"] = json!(99);
-    refused(
+    refused_by(
         "a signature for an unknown version",
         m.market.post(&signatures, unknown_version).await,
         StatusCode::NOT_FOUND,
+        "signed.no_frozen_version",
         "no frozen version 99",
     );
     refused(

@@ -1973,12 +1973,22 @@ async fn a_directory_import_preview_stores_and_audits_nothing(h: Harness) {
 async fn a_directory_import_names_the_source_line_of_a_refused_item(h: Harness) {
     let mut import = small_directory();
     import.regions[1].parent = Some(region_code("330900"));
-    import.sources.regions = vec!["regions.csv line 2".into(), "regions.csv line 3".into()];
+    import.sources.regions = vec![("regions.csv".into(), 2), ("regions.csv".into(), 3)];
 
-    let message = rule_message(
+    let refused =
         h.db.import_directory(&import, &event("directory_imported"))
-            .await,
+            .await;
+    let Err(DbError::Rule(said)) = &refused else {
+        panic!("expected a rule refusal, got {refused:?}");
+    };
+    // Said in Chinese first: the file, the line and the item's code, then why.
+    let chinese = said.render(server::domain::message::Lang::Zh).unwrap();
+    assert!(
+        chinese.starts_with("regions.csv 第 3 行（代码 330100）有误："),
+        "{chinese}"
     );
+    assert!(chinese.contains("上级区划 330900 不存在"), "{chinese}");
+    let message = rule_message(refused);
 
     assert!(
         message.starts_with("regions.csv line 3 (code 330100): "),

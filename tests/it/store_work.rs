@@ -833,16 +833,20 @@ async fn a_change_from_a_stale_revision_is_refused_and_changes_nothing(h: Harnes
         .unwrap();
 
     // A second person acting on what they read before the first change.
-    let message = rule_message(
+    let said = rule_said(
         h.db.change_task(
             &change(&task, TaskState::Returned, T0 + 2),
             &Effects::default(),
         )
         .await,
     );
+    assert_eq!(said.code(), Some("task.stale"));
     assert_eq!(
-        message,
-        "the task was changed by someone else meanwhile; reload it and try again"
+        said.render(server::domain::message::Lang::Zh).unwrap(),
+        format!(
+            "该任务已被他人更新（当前为第 {} 版），请刷新后重试",
+            first.revision
+        )
     );
     assert_eq!(h.db.task(&task.id).await.unwrap(), Some(first));
     assert_eq!(h.db.task_history(&task.id).await.unwrap().len(), 2);
@@ -1369,7 +1373,7 @@ async fn a_receipt_changes_only_from_the_state_its_caller_read(h: Harness) {
     h.db.send_notice(&v3, T0 + 300, &Effects::default())
         .await
         .unwrap();
-    let message = rule_message(
+    let said = rule_said(
         h.db.change_receipt(
             &receipt_change(
                 &v2.id,
@@ -1381,7 +1385,8 @@ async fn a_receipt_changes_only_from_the_state_its_caller_read(h: Harness) {
         )
         .await,
     );
-    assert!(message.contains("corrected or recalled"), "{message}");
+    assert_eq!(said.code(), Some("notice.superseded"), "{said}");
+    assert!(said.to_string().contains("corrected or recalled"), "{said}");
     assert!(matches!(
         h.db.change_receipt(
             &receipt_change(
@@ -2122,8 +2127,13 @@ fn new_webhook(org: &str) -> NewWebhook {
 /// The message of a [`DbError::Rule`]; anything else fails the test.
 #[track_caller]
 fn rule_message<T: std::fmt::Debug>(result: Result<T, DbError>) -> String {
+    rule_said(result).to_string()
+}
+
+/// The message of a rule refusal, for its catalogue code and its words.
+fn rule_said<T: std::fmt::Debug>(result: Result<T, DbError>) -> server::domain::message::Message {
     match result {
-        Err(DbError::Rule(message)) => message.to_string(),
+        Err(DbError::Rule(message)) => message,
         other => panic!("expected a rule refusal, got {other:?}"),
     }
 }

@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use server::config::WorkArgs;
 
-use crate::support::api::{message, open_db, Api, World};
+use crate::support::api::{message, open_db, says_or_is, Api, World};
 use crate::support::server::{Options, TestServer};
 use crate::tasks::{new_task, send_bytes};
 
@@ -126,7 +126,7 @@ impl Fixture {
         let (got, answer) = api.request(method.clone(), path, body).await;
         assert_eq!(got, status, "{method} {path}: {answer}");
         assert!(
-            message(&answer).contains(says),
+            says_or_is(&answer, says),
             "{method} {path}: the message should say {says:?}: {answer}"
         );
         assert_eq!(
@@ -149,7 +149,7 @@ impl Fixture {
         let (got, answer) = send_bytes(api, Method::POST, path, content_type, bytes).await;
         assert_eq!(got, status, "POST {path}: {answer}");
         assert!(
-            message(&answer).contains(says),
+            says_or_is(&answer, says),
             "POST {path}: the message should say {says:?}: {answer}"
         );
         assert_eq!(self.stored().await, before, "POST {path} changed something");
@@ -321,7 +321,7 @@ async fn bad_actions_on_a_task_are_refused_and_change_nothing() {
             action("start"),
             json!({ "revision": 1 }),
             StatusCode::CONFLICT,
-            "changed by someone else",
+            "task.stale",
         ),
         (
             &f.assignee,
@@ -426,7 +426,7 @@ async fn bad_actions_on_a_task_are_refused_and_change_nothing() {
             "/api/tasks?limit=0".to_owned(),
             json!(null),
             StatusCode::BAD_REQUEST,
-            "limit must be between",
+            "value.limit_between",
         ),
     ];
     for (api, path, body, status, says) in cases {
@@ -607,7 +607,7 @@ async fn bad_notices_and_notice_commands_are_refused_and_change_nothing() {
             "/api/notices".into(),
             Some(notice(json!({ "recipients": [township, township] }))),
             StatusCode::BAD_REQUEST,
-            "listed twice",
+            "notice.recipient_twice",
         ),
         (
             &f.setter,
@@ -735,7 +735,7 @@ async fn bad_notices_and_notice_commands_are_refused_and_change_nothing() {
             "/api/inbox?limit=1000".into(),
             None,
             StatusCode::BAD_REQUEST,
-            "limit must be between",
+            "value.limit_between",
         ),
     ];
     for (api, path, body, status, says) in cases {

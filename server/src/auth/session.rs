@@ -78,7 +78,9 @@ pub async fn begin(
     method: &str,
 ) -> Result<String, AuthError> {
     if user.disabled {
-        return Err(AuthError::Forbidden("this account is disabled".into()));
+        return Err(AuthError::Forbidden(
+            crate::domain::phrases::ACCOUNT_DISABLED.message(),
+        ));
     }
     let secret = new_secret("");
     let now = now_unix_ms();

@@ -47,14 +47,16 @@ impl Db {
         let mut seen = std::collections::BTreeSet::new();
         for day in &year.days {
             if day.date.year() != year.year {
-                return Err(rule(format!(
-                    "{} is not in the year {}",
-                    day_text(day.date),
-                    year.year
-                )));
+                return Err(rule(
+                    crate::domain::phrases::CALENDAR_OTHER_YEAR
+                        .with("date", day_text(day.date))
+                        .with("year", year.year),
+                ));
             }
             if !seen.insert(day.date) {
-                return Err(rule(format!("{} is listed twice", day_text(day.date))));
+                return Err(rule(
+                    crate::domain::phrases::CALENDAR_TWICE.with("date", day_text(day.date)),
+                ));
             }
         }
         in_transaction!(self, |conn| {

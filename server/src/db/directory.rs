@@ -153,7 +153,7 @@ impl_for_both_engines!(DirectoryQueries {
             None => RegionPath::root(&new.code),
             Some(parent_code) => {
                 let parent = self.region_by_code(parent_code.as_str()).await?.ok_or_else(|| {
-                    rule(format!("the parent region {parent_code} does not exist"))
+                    rule(crate::domain::phrases::NO_PARENT_REGION_CODE.with("code", parent_code))
                 })?;
                 check_level(&new.code, new.level, &parent)?;
                 parent.path.child(&new.code)
@@ -200,13 +200,11 @@ impl_for_both_engines!(DirectoryQueries {
 
     async fn insert_org(&mut self, new: &NewOrg, at: i64) -> Result<Org, DbError> {
         if self.region_by_code(new.region.as_str()).await?.is_none() {
-            return Err(rule(format!("region {} does not exist", new.region)));
+            return Err(rule(crate::domain::phrases::REGION_MISSING.with("code", &new.region)));
         }
         if let Some(parent_id) = &new.parent_id {
             if self.org_by_id(parent_id).await?.is_none() {
-                return Err(rule(format!(
-                    "the parent organization {parent_id} does not exist"
-                )));
+                return Err(rule(crate::domain::phrases::NO_PARENT_ORG.with("id", parent_id)));
             }
         }
         let id = new_id();
@@ -227,7 +225,7 @@ impl_for_both_engines!(DirectoryQueries {
         .await?;
         self.org_by_id(&id)
             .await?
-            .ok_or_else(|| not_found(format!("no organization with id {id}")))
+            .ok_or_else(|| not_found(&crate::domain::phrases::NO_SUCH_ORG))
     }
 
     async fn is_org_ancestor(&mut self, ancestor: &str, org_id: &str) -> Result<bool, DbError> {
@@ -276,15 +274,14 @@ impl_for_both_engines!(DirectoryQueries {
                     .region_by_code(parent_code.as_str())
                     .await?
                     .ok_or_else(|| {
-                        rule(format!(
-                            "the new parent region {parent_code} does not exist"
-                        ))
+                        rule(crate::domain::phrases::NO_PARENT_REGION_CODE.with("code", parent_code))
                     })?;
                 if region.path.covers(&parent.path) {
-                    return Err(rule(format!(
-                        "moving region {code} under region {parent_code} would make a \
-                         cycle: {parent_code} is {code} itself or lies below it"
-                    )));
+                    return Err(rule(
+                        crate::domain::phrases::REGION_CYCLE
+                            .with("code", code)
+                            .with("parent", parent_code),
+                    ));
                 }
                 check_level(code, region.level, &parent)?;
                 parent.path.child(code)
@@ -294,7 +291,7 @@ impl_for_both_engines!(DirectoryQueries {
         // one. No new path can collide with a stored one: each ends with its own code.
         let (low, high) = subtree_range(&region.path);
         let keep_from = i32::try_from(region.path.0.len() + 1)
-            .map_err(|_| rule("the region path is too long"))?;
+            .map_err(|_| rule(&crate::domain::phrases::REGION_PATH_TOO_LONG))?;
         sqlx::query(
             "update regions set path = $1 || substr(path, $2)
              where path >= $3 and path < $4",
@@ -326,21 +323,19 @@ impl_for_both_engines!(DirectoryQueries {
         let id = current.id.as_str();
         if let Some(region) = &patch.region {
             if self.region_by_code(region.as_str()).await?.is_none() {
-                return Err(rule(format!("region {region} does not exist")));
+                return Err(rule(crate::domain::phrases::REGION_MISSING.with("code", region)));
             }
         }
         if let Some(Some(parent_id)) = &patch.parent_id {
             let parent = self.org_by_id(parent_id).await?.ok_or_else(|| {
-                rule(format!(
-                    "the parent organization {parent_id} does not exist"
-                ))
+                rule(crate::domain::phrases::NO_PARENT_ORG.with("id", parent_id))
             })?;
             if self.is_org_ancestor(id, parent_id).await? {
-                return Err(rule(format!(
-                    "placing organization {} under {} would make a cycle: {} is {} itself \
-                     or lies below it",
-                    current.code, parent.code, parent.code, current.code
-                )));
+                return Err(rule(
+                    crate::domain::phrases::ORG_CYCLE
+                        .with("code", &current.code)
+                        .with("parent", &parent.code),
+                ));
             }
         }
         let name_zh = patch.name_zh.as_ref().unwrap_or(&current.name_zh);
@@ -365,7 +360,7 @@ impl_for_both_engines!(DirectoryQueries {
         .await?;
         self.org_by_id(id)
             .await?
-            .ok_or_else(|| not_found(format!("no organization with id {id}")))
+            .ok_or_else(|| not_found(&crate::domain::phrases::NO_SUCH_ORG))
     }
 });
 
@@ -374,11 +369,17 @@ fn check_level(code: &RegionCode, level: Level, parent: &Region) -> Result<(), D
     if level > parent.level {
         return Ok(());
     }
-    Err(rule(format!(
-        "region {code} ({level}) cannot be placed under region {} ({}): a region must be at \
-         a lower level than its parent",
-        parent.code, parent.level
-    )))
+    Err(rule(
+        crate::domain::phrases::REGION_LEVEL
+            .with("code", code)
+            .with_words("level", level.label_zh(), level.as_str())
+            .with("parent", &parent.code)
+            .with_words(
+                "parent_level",
+                parent.level.label_zh(),
+                parent.level.as_str(),
+            ),
+    ))
 }
 
 impl Db {
@@ -425,7 +426,7 @@ impl Db {
             let region = conn
                 .region_by_code(code.as_str())
                 .await?
-                .ok_or_else(|| not_found(format!("no region with code {code}")))?;
+                .ok_or_else(|| not_found(crate::domain::phrases::NO_REGION.with("code", code)))?;
             let moved = conn.relocate_region(&region, new_parent).await?;
             conn.append_audit(event).await?;
             Ok(moved)
@@ -445,7 +446,9 @@ impl Db {
                 .set_region_names(code, &name_zh, name_en.as_ref())
                 .await?
             {
-                return Err(not_found(format!("no region with code {code}")));
+                return Err(not_found(
+                    crate::domain::phrases::NO_REGION.with("code", code),
+                ));
             }
             conn.append_audit(event).await?;
             Ok(())
@@ -512,7 +515,7 @@ impl Db {
             let current = conn
                 .org_by_id(id)
                 .await?
-                .ok_or_else(|| not_found(format!("no organization with id {id}")))?;
+                .ok_or_else(|| not_found(&crate::domain::phrases::NO_SUCH_ORG))?;
             let org = conn.change_org(&current, patch, event.at).await?;
             conn.append_audit(event).await?;
             Ok(org)

@@ -307,9 +307,10 @@ const MEMBER_ORDER: &str = "order by m.space_id, m.role, m.org_id";
 /// The disputes' rows of their spaces, for [`write_space!`].
 const SPINE: Spine = Spine {
     table: "disputes",
-    missing: "no dispute with this id",
-    stale: "the dispute was changed by someone else meanwhile; reload it and try again",
-    moved: "the dispute changed meanwhile",
+    missing: &phrases::NO_SUCH_DISPUTE,
+    stale: &phrases::DISPUTE_STALE,
+    moved: &phrases::DISPUTE_MOVED,
+    words: super::spaces::state_words::<DisputeState>,
 };
 
 fn no_dispute() -> DbError {

@@ -430,13 +430,13 @@ pub struct DirectoryImport {
     pub sources: ImportSources,
 }
 
-/// Where the items of an import came from (`regions.csv line 3`), by kind, in the order of
+/// Where the items of an import came from (`regions.csv`, line 3), by kind, in the order of
 /// the items. An item without one is named by its place in its list (`region 2`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSources {
-    pub regions: Vec<String>,
-    pub orgs: Vec<String>,
-    pub users: Vec<String>,
+    pub regions: Vec<(String, u64)>,
+    pub orgs: Vec<(String, u64)>,
+    pub users: Vec<(String, u64)>,
 }
 
 /// An organization in an import, whose parent is named by code (the ids do not exist yet).

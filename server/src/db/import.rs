@@ -25,30 +25,55 @@ use super::identity::{
 };
 use super::users::UserQueries;
 use super::{Db, DbError};
+use crate::domain::message::Message;
 use crate::domain::org::Name;
+use crate::domain::phrases;
 
 /// Turns a refusal of one import item into a refusal that names it, so the operator can find
 /// the line: `orgs.csv line 3 (code X): parent Y not found`.
-fn about_item(item: &str, err: DbError) -> DbError {
+fn about_item(item: &Message, err: DbError) -> DbError {
     match err {
-        DbError::Rule(message) | DbError::NotFound(message) => rule(format!("{item}: {message}")),
-        DbError::Conflict(_) => rule(format!(
-            "{item}: something with the same code, user name or OpenID identity already exists"
-        )),
-        DbError::MissingReference(_) => rule(format!(
-            "{item}: it refers to something that does not exist"
-        )),
+        DbError::Rule(message) | DbError::NotFound(message) => refuse(item, message),
+        DbError::Conflict(_) => refuse(item, phrases::IMPORT_SAME_KEY.message()),
+        DbError::MissingReference(_) => refuse(item, phrases::IMPORT_MISSING_REFERENCE.message()),
         other => other,
     }
 }
 
-/// How a refusal names item `i` of a kind: by where it came from if known
-/// (`regions.csv line 3 (code 330101)`), else by its place (`region 2 (code 330101)`).
-fn label(sources: &[String], noun: &str, i: usize, key: &str) -> String {
+/// The refusal of `item`: `why`, after its name.
+fn refuse(item: &Message, why: Message) -> DbError {
+    rule(
+        phrases::IMPORT_ITEM
+            .message()
+            .with_message("item", item.clone())
+            .with_message("why", why),
+    )
+}
+
+/// How a refusal names item `i` of a kind (`noun`, in Chinese and English): by where it came
+/// from if known (`regions.csv line 3 (code 330101)`), else by its place (`region 2 (code
+/// 330101)`).
+fn label(
+    sources: &[(String, u64)],
+    noun: (&'static str, &'static str),
+    i: usize,
+    key: Message,
+) -> Message {
     match sources.get(i) {
-        Some(source) => format!("{source} ({key})"),
-        None => format!("{noun} {} ({key})", i + 1),
+        Some((file, line)) => phrases::IMPORT_ITEM_AT_LINE
+            .with("file", file)
+            .with("line", line)
+            .with_message("key", key),
+        None => phrases::IMPORT_ITEM_NTH
+            .with("n", i + 1)
+            .with_words("noun", noun.0, noun.1)
+            .with_message("key", key),
     }
+}
+
+/// An item's key: its code.
+fn code_key(code: impl std::fmt::Display) -> Message {
+    phrases::IMPORT_KEY_CODE.with("code", code)
 }
 
 /// Records a field whose stored value differs from the import's.
@@ -122,11 +147,12 @@ impl_for_both_engines!(ImportQueries {
         let mut seen = HashSet::new();
         for (i, region) in import.regions.iter().enumerate() {
             let code = &region.code;
-            let item = label(&sources.regions, "region", i, &format!("code {code}"));
+            let item = label(&sources.regions, ("区划", "region"), i, code_key(code));
             if !seen.insert(code.as_str()) {
-                return Err(rule(format!(
-                    "{item}: the region {code} appears twice in this import"
-                )));
+                return Err(refuse(
+                    &item,
+                    phrases::IMPORT_REGION_TWICE.with("code", code),
+                ));
             }
             let Some(stored) = self.region_by_code(code.as_str()).await? else {
                 self.insert_region(region)
@@ -136,11 +162,14 @@ impl_for_both_engines!(ImportQueries {
                 continue;
             };
             if stored.level != region.level {
-                return Err(rule(format!(
-                    "{item}: the region is stored at level {}, and an import does not change \
-                     a region's level",
-                    stored.level
-                )));
+                return Err(refuse(
+                    &item,
+                    phrases::IMPORT_REGION_LEVEL.message().with_words(
+                        "level",
+                        stored.level.label_zh(),
+                        stored.level.as_str(),
+                    ),
+                ));
             }
             let mut fields = Vec::new();
             compare(
@@ -177,18 +206,24 @@ impl_for_both_engines!(ImportQueries {
         for (i, entry) in import.orgs.iter().enumerate() {
             let org = &entry.org;
             let code = &org.code;
-            let item = label(&sources.orgs, "organization", i, &format!("code {code}"));
+            let item = label(&sources.orgs, ("单位", "organization"), i, code_key(code));
             if !seen.insert(code.as_str()) {
-                return Err(rule(format!(
-                    "{item}: the organization {code} appears twice in this import"
-                )));
+                return Err(refuse(
+                    &item,
+                    phrases::IMPORT_ORG_TWICE.with("code", code),
+                ));
             }
             let parent_id = match &entry.parent_code {
                 None => None,
                 Some(parent_code) => Some(
                     self.org_by_code(parent_code.as_str())
                         .await?
-                        .ok_or_else(|| rule(format!("{item}: parent {parent_code} not found")))?
+                        .ok_or_else(|| {
+                            refuse(
+                                &item,
+                                phrases::IMPORT_PARENT_NOT_FOUND.with("code", parent_code),
+                            )
+                        })?
                         .id,
                 ),
             };
@@ -256,22 +291,27 @@ impl_for_both_engines!(ImportQueries {
         let mut seen = HashSet::new();
         for (i, entry) in import.users.iter().enumerate() {
             let user = &entry.user;
-            let item = match &user.username {
-                Some(username) => label(&sources.users, "user", i, &format!("user name {username}")),
-                None => label(&sources.users, "user", i, user.display_name.as_str()),
+            let key = match &user.username {
+                Some(username) => phrases::IMPORT_KEY_USERNAME.with("name", username),
+                None => Message::from(user.display_name.as_str().to_owned()),
             };
+            let item = label(&sources.users, ("人员", "user"), i, key);
             let org = self
                 .org_by_code(entry.org_code.as_str())
                 .await?
                 .ok_or_else(|| {
-                    rule(format!("{item}: organization {} not found", entry.org_code))
+                    refuse(
+                        &item,
+                        phrases::IMPORT_ORG_NOT_FOUND.with("code", &entry.org_code),
+                    )
                 })?;
             let existing = match &user.username {
                 Some(username) => {
                     if !seen.insert(username.as_str()) {
-                        return Err(rule(format!(
-                            "{item}: the user name {username} appears twice in this import"
-                        )));
+                        return Err(refuse(
+                            &item,
+                            phrases::IMPORT_USERNAME_TWICE.with("name", username),
+                        ));
                     }
                     self.user_id_by_username(username.as_str()).await?
                 }
@@ -296,20 +336,22 @@ impl_for_both_engines!(ImportQueries {
             let stored = self
                 .user_by_id(&id)
                 .await?
-                .ok_or_else(|| rule(format!("{item}: the user disappeared during the import")))?;
+                .ok_or_else(|| refuse(&item, phrases::IMPORT_USER_DISAPPEARED.message()))?;
             if stored.org_id.as_deref() != Some(org.id.as_str()) {
                 let body = match &stored.org_id {
                     Some(org_id) => self
                         .org_by_id(org_id)
                         .await?
-                        .map(|o| format!("the organization {}", o.code))
-                        .unwrap_or_else(|| "another organization".into()),
-                    None => "no organization (an operator)".into(),
+                        .map(|o| phrases::IMPORT_BODY_ORG.with("code", o.code))
+                        .unwrap_or_else(|| phrases::IMPORT_BODY_OTHER.message()),
+                    None => phrases::IMPORT_BODY_OPERATOR.message(),
                 };
-                return Err(rule(format!(
-                    "{item}: this user name belongs to a person of {body}, and an import does \
-                     not move people between organizations"
-                )));
+                return Err(refuse(
+                    &item,
+                    phrases::IMPORT_USER_ELSEWHERE
+                        .message()
+                        .with_message("body", body),
+                ));
             }
             let key = stored
                 .username

@@ -31,7 +31,7 @@ use super::common::{
 };
 use super::effects::JobQueries;
 use super::effects::{EffectQueries, Effects};
-use super::spaces::{visible_spaces, write_space, Expect, Spine, VISIBLE};
+use super::spaces::{state_words, visible_spaces, write_space, Expect, Spine, VISIBLE};
 use super::{Db, DbError};
 use crate::domain::meeting::{
     AgendaOutcome, AgendaState, Attendance, InvitationState, MeetingKind, MeetingState,
@@ -411,9 +411,6 @@ const AGENDA_SELECT: &str = "select id, meeting_id, seq, title, note, proposed_b
         outcome_by, outcome_at, created_at
     from meeting_agenda";
 
-/// The refusal of a command that read an older revision.
-const STALE: &str = "the meeting was changed by someone else meanwhile; reload it and try again";
-
 fn no_meeting() -> DbError {
     not_found(&crate::domain::phrases::NO_SUCH_MEETING)
 }
@@ -425,9 +422,10 @@ fn not_invited() -> DbError {
 /// The meetings' rows of their spaces, for [`write_space!`].
 const SPINE: Spine = Spine {
     table: "meetings",
-    missing: "no meeting with this id",
-    stale: STALE,
-    moved: "the meeting changed meanwhile",
+    missing: &crate::domain::phrases::NO_SUCH_MEETING,
+    stale: &crate::domain::phrases::MEETING_STALE,
+    moved: &crate::domain::phrases::MEETING_MOVED,
+    words: state_words::<MeetingState>,
 };
 
 /// Groups membership rows by space, keeping their order.
@@ -522,9 +520,13 @@ impl_for_both_engines!(MeetingQueries {
     async fn close_meeting(&mut self, meeting_id: &str, at: i64) -> Result<Meeting, DbError> {
         let (state, _) = self.lock_meeting(meeting_id).await?;
         if state != MeetingState::Ended {
-            return Err(rule(format!(
-                "a meeting can be closed only after it ended; it is now {state}"
-            )));
+            return Err(rule(
+                crate::domain::kernel::Refused::in_state(
+                    &crate::domain::meeting::CLOSE_WHEN_ENDED,
+                    state,
+                )
+                .message(),
+            ));
         }
         sqlx::query(
             "update meetings set state = 'closed', revision = revision + 1, updated_at = $2
@@ -561,7 +563,7 @@ impl_for_both_engines!(MeetingWrites {
             .await?;
         match found {
             Some(_) => Ok(()),
-            None => Err(rule(format!("organization {org_id} does not exist"))),
+            None => Err(rule(crate::domain::phrases::NO_ORG_ID.with("id", org_id))),
         }
     }
 
@@ -605,7 +607,9 @@ impl Db {
                     .fetch_optional(&mut *conn)
                     .await?;
             if region.is_none() {
-                return Err(rule(format!("region {} does not exist", new.region)));
+                return Err(rule(
+                    crate::domain::phrases::REGION_MISSING.with("code", &new.region),
+                ));
             }
             conn.org_exists(&new.convener_org_id).await?;
             for invitee in &new.invited {
@@ -1054,9 +1058,7 @@ impl Db {
             if changed == 0 {
                 return Err(match conn.agenda_item_by_id(meeting_id, item_id).await? {
                     None => not_found(&crate::domain::phrases::NO_SUCH_AGENDA_ITEM),
-                    Some(_) => rule(
-                        "the agenda item was changed by someone else meanwhile; reload it and try again",
-                    ),
+                    Some(_) => rule(&crate::domain::phrases::AGENDA_ITEM_STALE),
                 });
             }
         }

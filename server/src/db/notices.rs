@@ -363,7 +363,7 @@ impl_for_both_engines!(NoticeQueries {
     async fn insert_notice(&mut self, new: &NewNotice, now: i64) -> Result<Notice, DbError> {
         let recipients: BTreeSet<&str> = new.recipients.iter().map(String::as_str).collect();
         if recipients.is_empty() {
-            return Err(rule("a notice needs at least one receiving organization"));
+            return Err(rule(&crate::domain::phrases::NOTICE_NO_RECEIVERS));
         }
         for org_id in &recipients {
             let found: Option<(String,)> =
@@ -372,7 +372,7 @@ impl_for_both_engines!(NoticeQueries {
                     .fetch_optional(&mut *self)
                     .await?;
             if found.is_none() {
-                return Err(rule(format!("organization {org_id} does not exist")));
+                return Err(rule(crate::domain::phrases::NO_ORG_ID.with("id", org_id)));
             }
         }
         let (series_id, version) = match &new.series {
@@ -543,13 +543,10 @@ impl Db {
                 let receipt = conn.receipt_of(&change.notice_id, &change.org_id).await?;
                 return Err(match (notice, receipt) {
                     (Some(_), None) | (None, _) => no_notice(),
-                    (Some(notice), Some(_)) if notice.state != NoticeState::Sent => rule(
-                        "this version of the notice was corrected or recalled; open the newest \
-                         version",
-                    ),
-                    _ => {
-                        rule("someone else acted on this notice meanwhile; reload it and try again")
+                    (Some(notice), Some(_)) if notice.state != NoticeState::Sent => {
+                        rule(&crate::domain::notice::SUPERSEDED)
                     }
+                    _ => rule(&crate::domain::phrases::NOTICE_ACTED_MEANWHILE),
                 });
             }
             let receipt = conn

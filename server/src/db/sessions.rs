@@ -312,9 +312,9 @@ impl Db {
             .iter()
             .find(|p| p.is_empty() || p.chars().any(char::is_whitespace))
         {
-            return Err(rule(format!(
-                "a permission is one word without spaces, not {bad:?}"
-            )));
+            return Err(rule(
+                crate::domain::phrases::PERMISSION_ONE_WORD.with("bad", format!("{bad:?}")),
+            ));
         }
         let id = new_id();
         in_transaction!(self, |conn| {

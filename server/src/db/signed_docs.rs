@@ -414,12 +414,12 @@ impl_for_both_engines!(SignedQueries {
 });
 
 fn changed_meanwhile() -> DbError {
-    rule("the document changed while you were acting on it; reload and try again")
+    rule(&crate::domain::phrases::SIGNED_CHANGED_MEANWHILE)
 }
 
 /// Why a signature write needs the version's current signatures to be what its caller saw.
 fn signed_meanwhile() -> DbError {
-    rule("another organization signed while you were signing; reload and sign again")
+    rule(&crate::domain::phrases::SIGNED_MEANWHILE)
 }
 
 impl Db {
@@ -771,7 +771,7 @@ impl Db {
             .await?;
             match doc {
                 None => return Err(not_found(&crate::domain::phrases::NO_SUCH_SIGNED_DOCUMENT)),
-                Some((true,)) => return Err(rule("the document is already frozen")),
+                Some((true,)) => return Err(rule(&crate::domain::phrases::SIGNED_ALREADY_FROZEN)),
                 Some((false,)) => {}
             }
             let (newest,): (Option<i64>,) =

@@ -28,8 +28,11 @@ use super::common::{
 use super::directory::DirectoryQueries;
 use super::identity::{AuditEvent, NewSpace, NewSpaceDoc, Space, SpaceDoc};
 use super::{Db, DbError};
+use crate::domain::kernel::Label;
+use crate::domain::message::Phrase;
 use crate::domain::org::SpaceMember;
 use crate::domain::org::{RegionPath, SpaceKind, SpaceRole};
+use crate::domain::phrases;
 use crate::domain::policy::Viewer;
 
 /// `with visible (id) as (…)`: the ids of the spaces a [`Viewer`] may find, with its three
@@ -68,13 +71,25 @@ pub(crate) struct Spine {
     /// `meetings`, `disputes`, …
     pub table: &'static str,
     /// When the row does not exist: "no meeting with this id".
-    pub missing: &'static str,
+    pub missing: &'static Phrase,
     /// When the caller read an older revision: "the meeting was changed by someone else
-    /// meanwhile; reload it and try again".
-    pub stale: &'static str,
-    /// When the state moved since the caller saw it: "the meeting changed meanwhile"; the
-    /// refusal adds the state it is in now.
-    pub moved: &'static str,
+    /// meanwhile (it is at revision {revision}); reload it and try again".
+    pub stale: &'static Phrase,
+    /// When the state moved since the caller saw it: "the meeting changed meanwhile (it is
+    /// now {now}); reload it and try again".
+    pub moved: &'static Phrase,
+    /// The words of a stored state, for `{now}`: [`state_words`] of the workflow's states.
+    pub words: fn(&str) -> Option<(&'static str, &'static str)>,
+}
+
+/// The words of the state stored as `stored`, for a refusal's `{now}`: its Chinese label and,
+/// as [`Refused::in_state`](crate::domain::kernel::Refused::in_state) says it in English, its
+/// stored name.
+pub(crate) fn state_words<S: Label>(stored: &str) -> Option<(&'static str, &'static str)> {
+    S::ALL
+        .iter()
+        .find(|s| s.as_str() == stored)
+        .map(|s| (s.label_zh(), s.as_str()))
 }
 
 /// What a write checks of its workflow's row before it changes anything.
@@ -118,11 +133,13 @@ impl_for_both_engines!(SpineQueries {
         .await?;
         let (state, revision) = found.ok_or_else(|| not_found(spine.missing))?;
         match expect {
-            Expect::Revision(expected) if revision != expected => Err(rule(spine.stale)),
-            Expect::State(expected) if state != expected => Err(rule(format!(
-                "{} (it is now {state}); reload it and try again",
-                spine.moved
-            ))),
+            Expect::Revision(expected) if revision != expected => {
+                Err(rule(spine.stale.with("revision", revision)))
+            }
+            Expect::State(expected) if state != expected => Err(rule(match (spine.words)(&state) {
+                Some((zh, en)) => spine.moved.message().with_words("now", zh, en),
+                None => spine.moved.with("now", &state),
+            })),
             _ => Ok(()),
         }
     }
@@ -316,13 +333,10 @@ impl Db {
         let id = new_id();
         in_transaction!(self, |conn| {
             if conn.region_by_code(new.region.as_str()).await?.is_none() {
-                return Err(rule(format!("region {} does not exist", new.region)));
+                return Err(rule(phrases::REGION_MISSING.with("code", &new.region)));
             }
             if conn.org_by_id(&new.convener_org_id).await?.is_none() {
-                return Err(rule(format!(
-                    "organization {} does not exist",
-                    new.convener_org_id
-                )));
+                return Err(rule(phrases::NO_ORG_ID.with("id", &new.convener_org_id)));
             }
             sqlx::query(
                 "insert into spaces (id, kind, title, region_code, created_by, created_at)
@@ -345,7 +359,7 @@ impl Db {
             let space = conn
                 .space_by_id(&id)
                 .await?
-                .ok_or_else(|| not_found(format!("no space with id {id}")))?;
+                .ok_or_else(|| not_found(&phrases::NO_SUCH_SPACE))?;
             conn.append_audit(event).await?;
             Ok(space)
         })
@@ -409,10 +423,10 @@ impl Db {
         in_transaction!(self, |conn| {
             conn.exclusive(lock_keys::MEMBERSHIP).await?;
             if conn.space_by_id(space_id).await?.is_none() {
-                return Err(not_found(format!("no space with id {space_id}")));
+                return Err(not_found(&phrases::NO_SUCH_SPACE));
             }
             if conn.org_by_id(org_id).await?.is_none() {
-                return Err(rule(format!("organization {org_id} does not exist")));
+                return Err(rule(phrases::NO_ORG_ID.with("id", org_id)));
             }
             if role != SpaceRole::Convener {
                 conn.keep_a_convener(space_id, org_id).await?;
@@ -469,19 +483,21 @@ impl Db {
         let doc_id = new_id();
         in_transaction!(self, |conn| {
             let Some(space) = conn.space_by_id(space_id).await? else {
-                return Err(not_found(format!("no space with id {space_id}")));
+                return Err(not_found(&phrases::NO_SUCH_SPACE));
             };
             match (new.role.is_owned(), new.owner_org_id.as_deref()) {
                 (true, None) => {
-                    return Err(rule(format!(
-                        "a {} is written by one body: name it as owner_org_id",
-                        new.role
+                    return Err(rule(phrases::SPACE_DOC_NEEDS_OWNER.message().with_words(
+                        "role",
+                        new.role.label_zh(),
+                        new.role.as_str(),
                     )))
                 }
                 (false, Some(_)) => {
-                    return Err(rule(format!(
-                        "a {} document has no owner; only a section or a statement has one",
-                        new.role
+                    return Err(rule(phrases::SPACE_DOC_NO_OWNER.message().with_words(
+                        "role",
+                        new.role.label_zh(),
+                        new.role.as_str(),
                     )))
                 }
                 (true, Some(owner)) => {
@@ -545,5 +561,34 @@ impl Db {
             .await?
         });
         records.into_iter().map(SpaceDoc::try_from).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::meeting::MeetingState;
+    use crate::domain::message::Lang;
+    use crate::domain::phrases;
+
+    /// A state that moved is said by its Chinese label (and its stored name in English),
+    /// never by the stored name in a Chinese sentence.
+    #[test]
+    fn a_moved_state_is_said_by_its_label() {
+        assert_eq!(
+            state_words::<MeetingState>("in_progress"),
+            Some(("进行中", "in_progress"))
+        );
+        assert_eq!(state_words::<MeetingState>("no_such_state"), None);
+        let (zh, en) = state_words::<MeetingState>("in_progress").unwrap();
+        let said = phrases::MEETING_MOVED.message().with_words("now", zh, en);
+        assert_eq!(
+            said.render(Lang::Zh).unwrap(),
+            "该会议已被他人更新（当前为进行中），请刷新后重试"
+        );
+        assert_eq!(
+            said.render(Lang::En).unwrap(),
+            "the meeting changed meanwhile (it is now in_progress); reload it and try again"
+        );
     }
 }

@@ -366,9 +366,6 @@ impl TryFrom<ExtensionRecord> for Extension {
 const EXTENSION_COLUMNS: &str = "id, task_id, requested_by, requested_at, new_due_at, reason,
     state, decided_by, decided_at, decision_note";
 
-/// The refusal of a write that read an older revision.
-const STALE: &str = "the task was changed by someone else meanwhile; reload it and try again";
-
 fn no_task() -> DbError {
     not_found(&crate::domain::phrases::NO_SUCH_TASK)
 }
@@ -570,7 +567,9 @@ impl Db {
             .rows_affected();
             if changed == 0 {
                 return Err(match conn.task_by_id(&change.task_id).await? {
-                    Some(_) => rule(STALE),
+                    Some(task) => {
+                        rule(crate::domain::phrases::TASK_STALE.with("revision", task.revision))
+                    }
                     None => no_task(),
                 });
             }
@@ -872,7 +871,7 @@ impl Db {
                 return Err(not_found(&crate::domain::phrases::NO_SUCH_EXTENSION));
             };
             if decided == 0 {
-                return Err(rule("this extension request has already been decided"));
+                return Err(rule(&crate::domain::phrases::EXTENSION_DECIDED));
             }
             let extension = Extension::try_from(record)?;
             if grant {

@@ -98,13 +98,11 @@ impl_for_both_engines!(UserQueries {
 
     async fn insert_user(&mut self, new: &NewUser, at: i64) -> Result<User, DbError> {
         if new.org_id.is_none() && !new.operator {
-            return Err(rule(
-                "a user who is not an operator must belong to an organization",
-            ));
+            return Err(rule(&crate::domain::phrases::USER_NEEDS_ORG));
         }
         if let Some(org_id) = &new.org_id {
             if self.org_by_id(org_id).await?.is_none() {
-                return Err(rule(format!("organization {org_id} does not exist")));
+                return Err(rule(crate::domain::phrases::NO_ORG_ID.with("id", org_id)));
             }
         }
         if new.oidc_issuer.is_some() != new.oidc_subject.is_some() {
@@ -134,7 +132,7 @@ impl_for_both_engines!(UserQueries {
         .await?;
         self.user_by_id(&id)
             .await?
-            .ok_or_else(|| not_found(format!("no user with id {id}")))
+            .ok_or_else(|| not_found(&crate::domain::phrases::NO_SUCH_USER))
     }
 
     async fn change_user(
@@ -160,7 +158,7 @@ impl_for_both_engines!(UserQueries {
         .await?;
         self.user_by_id(id)
             .await?
-            .ok_or_else(|| not_found(format!("no user with id {id}")))
+            .ok_or_else(|| not_found(&crate::domain::phrases::NO_SUCH_USER))
     }
 });
 
@@ -238,7 +236,7 @@ impl Db {
             let current = conn
                 .user_by_id(id)
                 .await?
-                .ok_or_else(|| not_found(format!("no user with id {id}")))?;
+                .ok_or_else(|| not_found(&crate::domain::phrases::NO_SUCH_USER))?;
             let user = conn.change_user(&current, patch, event.at).await?;
             conn.append_audit(event).await?;
             Ok(user)
@@ -290,7 +288,7 @@ impl Db {
             .bind(user_id)
             .fetch_optional(&mut *conn)
             .await?
-            .ok_or_else(|| not_found(format!("no user with id {user_id}")))?;
+            .ok_or_else(|| not_found(&crate::domain::phrases::NO_SUCH_USER))?;
             if lock_after <= 0 || count < lock_after {
                 return Ok(None);
             }
@@ -315,7 +313,7 @@ impl Db {
             .await?
             .rows_affected();
             if cleared == 0 {
-                return Err(not_found(format!("no user with id {user_id}")));
+                return Err(not_found(&crate::domain::phrases::NO_SUCH_USER));
             }
             Ok(())
         })
@@ -338,7 +336,7 @@ impl Db {
                     .await?
                     .rows_affected();
             if set == 0 {
-                return Err(not_found(format!("no user with id {user_id}")));
+                return Err(not_found(&crate::domain::phrases::NO_SUCH_USER));
             }
             conn.append_audit(event).await?;
             Ok(())

@@ -124,6 +124,60 @@ catalogue! { ALL:
     IMPORT_CYCLE = "import.cycle",
         "本文件中的上级关系经 {key} 形成循环",
         "the parents in this file make a cycle through {key}";
+    IMPORT_ITEM = "import.item",
+        "{item}有误：{why}",
+        "{item}: {why}";
+    IMPORT_ITEM_AT_LINE = "import.item_at_line",
+        "{file} 第 {line} 行（{key}）",
+        "{file} line {line} ({key})";
+    IMPORT_ITEM_NTH = "import.item_nth",
+        "第 {n} 个{noun}（{key}）",
+        "{noun} {n} ({key})";
+    IMPORT_KEY_CODE = "import.key_code",
+        "代码 {code}",
+        "code {code}";
+    IMPORT_KEY_USERNAME = "import.key_username",
+        "用户名 {name}",
+        "user name {name}";
+    IMPORT_SAME_KEY = "import.same_key",
+        "已存在相同代码、用户名或 OpenID 身份的记录",
+        "something with the same code, user name or OpenID identity already exists";
+    IMPORT_MISSING_REFERENCE = "import.missing_reference",
+        "所引用的对象不存在",
+        "it refers to something that does not exist";
+    IMPORT_REGION_TWICE = "import.region_twice",
+        "区划 {code} 在本次导入中重复出现",
+        "the region {code} appears twice in this import";
+    IMPORT_REGION_LEVEL = "import.region_level",
+        "该区划已存为{level}，导入不改变区划的层级",
+        "the region is stored at level {level}, and an import does not change a region's level";
+    IMPORT_ORG_TWICE = "import.org_twice",
+        "单位 {code} 在本次导入中重复出现",
+        "the organization {code} appears twice in this import";
+    IMPORT_PARENT_NOT_FOUND = "import.parent_not_found",
+        "上级单位 {code} 不存在",
+        "parent {code} not found";
+    IMPORT_ORG_NOT_FOUND = "import.org_not_found",
+        "单位 {code} 不存在",
+        "organization {code} not found";
+    IMPORT_USERNAME_TWICE = "import.username_twice",
+        "用户名 {name} 在本次导入中重复出现",
+        "the user name {name} appears twice in this import";
+    IMPORT_USER_DISAPPEARED = "import.user_disappeared",
+        "导入过程中该用户已不存在",
+        "the user disappeared during the import";
+    IMPORT_USER_ELSEWHERE = "import.user_elsewhere",
+        "该用户名属于{body}的人员，导入不在单位之间调动人员",
+        "this user name belongs to a person of {body}, and an import does not move people between organizations";
+    IMPORT_BODY_ORG = "import.body_org",
+        "单位 {code}",
+        "the organization {code}";
+    IMPORT_BODY_OTHER = "import.body_other",
+        "其他单位",
+        "another organization";
+    IMPORT_BODY_OPERATOR = "import.body_operator",
+        "系统管理员（不属于任何单位）",
+        "no organization (an operator)";
 
     // ---- signing in ----
     SIGN_IN_FIRST = "auth.sign_in_first",
@@ -486,6 +540,286 @@ catalogue! { ALL:
     LIMIT_AT_LEAST_ONE = "task.limit_at_least_one",
         "办理期限至少为 1",
         "the time limit must be at least 1";
+
+    // ---- changed by someone else meanwhile (reload and try again) ----
+    TASK_STALE = "task.stale",
+        "该任务已被他人更新（当前为第 {revision} 版），请刷新后重试",
+        "the task was changed by someone else meanwhile (it is at revision {revision}); reload it and try again";
+    MEETING_STALE = "meeting.stale",
+        "该会议已被他人更新（当前为第 {revision} 版），请刷新后重试",
+        "the meeting was changed by someone else meanwhile (it is at revision {revision}); reload it and try again";
+    MEETING_MOVED = "meeting.moved",
+        "该会议已被他人更新（当前为{now}），请刷新后重试",
+        "the meeting changed meanwhile (it is now {now}); reload it and try again";
+    DISPUTE_MOVED = "dispute.moved",
+        "该争议已被他人更新（当前为{now}），请刷新后重试",
+        "the dispute changed meanwhile (it is now {now}); reload it and try again";
+    NOTICE_ACTED_MEANWHILE = "notice.acted_meanwhile",
+        "此通知已被他人办理，请刷新后重试",
+        "someone else acted on this notice meanwhile; reload it and try again";
+    NOTICE_ACT_ON_NEWEST = "notice.act_on_newest",
+        "此版本已被更正或撤回，请在最新版本（{newest}）上操作",
+        "this version was corrected or recalled; act on the newest version, {newest}";
+    SIGNED_CHANGED_MEANWHILE = "signed.changed_meanwhile",
+        "您办理期间该文书已被他人更新，请刷新后重试",
+        "the document changed while you were acting on it; reload and try again";
+    SIGNED_MEANWHILE = "signed.signed_meanwhile",
+        "您签署期间另一单位已签署，请刷新后重新签署",
+        "another organization signed while you were signing; reload and sign again";
+    SIGNED_ALREADY_FROZEN = "signed.already_frozen",
+        "该文书已定稿",
+        "the document is already frozen";
+    SIGNED_STILL_DRAFT = "signed.still_draft",
+        "{doc}第 {version} 版仍是草稿，须先定稿",
+        "version {version} of {doc} is still a draft: it is frozen first";
+    SIGNED_NO_FROZEN_VERSION = "signed.no_frozen_version",
+        "{doc}没有已定稿的第 {version} 版",
+        "no frozen version {version} of {doc}";
+    SIGNED_STATEMENT_SUPERSEDED = "signed.statement_superseded",
+        "待签内容对应{doc}第 {version} 版，该版本已被新版本取代，请签署最新版本",
+        "the statement signs version {version} of {doc}, which was superseded; sign the newest version";
+    SIGNED_NO_ARTEFACT = "signed.no_artefact",
+        "此版本没有文件 {name}；可取的文件为 content.json、manifest.json、{rendition}、{pdf}（已排版时），以及 {page_html} 和 {page_pdf}（归档后）",
+        "no artefact {name} in this version; one of content.json, manifest.json, {rendition}, {pdf} (when typeset), {page_html} and {page_pdf} (once archived)";
+    SIGNED_NUMBER_TAKEN = "signed.number_taken",
+        "另一份文书同时定稿，占用了同一文号，请重新定稿",
+        "another freeze took the same document number at the same moment; freeze again";
+
+    // ---- what a write refers to that does not exist ----
+    NO_ORG_ID = "directory.no_org",
+        "单位 {id} 不存在",
+        "organization {id} does not exist";
+    REGION_MISSING = "directory.region_missing",
+        "区划 {code} 不存在",
+        "region {code} does not exist";
+    NO_PARENT_REGION_CODE = "directory.no_parent_region_code",
+        "上级区划 {code} 不存在",
+        "the parent region {code} does not exist";
+    NO_PARENT_ORG = "directory.no_parent_org",
+        "上级单位 {id} 不存在",
+        "the parent organization {id} does not exist";
+    REGION_CYCLE = "directory.region_cycle",
+        "不能将区划 {code} 移至区划 {parent} 之下：{parent} 即 {code} 本身或其下级区划，将形成循环",
+        "moving region {code} under region {parent} would make a cycle: {parent} is {code} itself or lies below it";
+    ORG_CYCLE = "directory.org_cycle",
+        "不能将单位 {code} 置于 {parent} 之下：{parent} 即 {code} 本身或其下级单位，将形成循环",
+        "placing organization {code} under {parent} would make a cycle: {parent} is {code} itself or lies below it";
+    REGION_PATH_TOO_LONG = "directory.region_path_too_long",
+        "区划层级过深",
+        "the region path is too long";
+    REGION_LEVEL = "directory.region_level",
+        "区划 {code}（{level}）不能置于区划 {parent}（{parent_level}）之下：下级区划的层级须低于上级区划",
+        "region {code} ({level}) cannot be placed under region {parent} ({parent_level}): a region must be at a lower level than its parent";
+    USER_NEEDS_ORG = "users.needs_org",
+        "系统管理员以外的用户须属于某一单位",
+        "a user who is not an operator must belong to an organization";
+    NO_LOCAL_ACCOUNT = "users.no_local_account",
+        "没有用户名为 {username} 的本地账号",
+        "no local account named {username}";
+    NOTICE_NO_RECEIVERS = "notice.no_receivers",
+        "通知至少要有一个收文单位",
+        "a notice needs at least one receiving organization";
+    PERMISSION_ONE_WORD = "tokens.permission_one_word",
+        "权限须为不含空格的一个词，{bad} 不符合要求",
+        "a permission is one word without spaces, not {bad}";
+    SPACE_DOC_NEEDS_OWNER = "space.doc_needs_owner",
+        "“{role}”文档由一个单位撰写：请在 owner_org_id 中指明该单位",
+        "a {role} is written by one body: name it as owner_org_id";
+    SPACE_DOC_NO_OWNER = "space.doc_no_owner",
+        "“{role}”文档没有撰写单位；只有分工章节或当事方陈述才有",
+        "a {role} document has no owner; only a section or a statement has one";
+
+    // ---- values of a request, as an address or a body gives them ----
+    NOTHING_HERE = "request.nothing_here",
+        "此地址没有内容",
+        "there is nothing at this address";
+    CONTENT_TYPE_MEDIA = "upload.content_type",
+        "Content-Type 须为媒体类型，如 application/pdf",
+        "Content-Type must be a media type such as application/pdf";
+    YEAR_FOUR_DIGITS = "value.year_four_digits",
+        "年份须为四位数字，如 2026",
+        "the year must be four digits, e.g. 2026";
+    YEAR_BETWEEN = "value.year_between",
+        "年份须在 {min} 至 {max} 之间",
+        "year must be between {min} and {max}";
+    LIMIT_BETWEEN = "value.limit_between",
+        "limit 须在 1 至 {max} 之间",
+        "limit must be between 1 and {max}";
+    OFFSET_NEGATIVE = "value.offset_negative",
+        "offset 不能为负数",
+        "offset must not be negative";
+    LAST_EVENT_ID = "value.last_event_id",
+        "Last-Event-ID 须为事件序号",
+        "Last-Event-ID must be an event number";
+    NOT_AN_EMAIL = "value.not_an_email",
+        "{email} 不是有效的电子邮件地址",
+        "email: {email} is not an e-mail address";
+    URL_TOO_LONG = "value.url_too_long",
+        "URL 超过 {max} 个字符",
+        "url: longer than {max} characters";
+    URL_UNREADABLE = "value.url_unreadable",
+        "URL 格式有误（{detail}）",
+        "url: not a URL ({detail})";
+    URL_SCHEME = "value.url_scheme",
+        "URL 须以 http:// 或 https:// 开头",
+        "url: must start with http:// or https://";
+    URL_NO_HOST = "value.url_no_host",
+        "URL 须包含主机名",
+        "url: must name a host";
+    URL_CREDENTIALS = "value.url_credentials",
+        "URL 中不能含有用户名或密码；调用由签名认证",
+        "url: must not carry credentials; the signature authenticates the calls";
+    CALENDAR_NOT_UTF8 = "calendar.not_utf8",
+        "工作日历文件须为 UTF-8 编码的 JSON",
+        "the calendar must be UTF-8 JSON";
+    CALENDAR_WRONG_YEAR = "calendar.wrong_year",
+        "该文件是 {file} 年的工作日历，不是 {year} 年的",
+        "the file is for {file}, not {year}";
+    DEADLINE_ONE_WAY = "task.deadline_one_way",
+        "请以 limit（如 {\"unit\": \"working_days\", \"amount\": 10}）或 due_at（Unix 毫秒）二者之一给出办理期限，不能同时给出，也不能都不给",
+        "give the deadline either as limit ({\"unit\": \"working_days\", \"amount\": 10}) or as due_at (Unix milliseconds), not both and not neither";
+    ACT_FOR_ORG = "policy.act_for_org",
+        "只有代表某一单位的人员才能进行此操作",
+        "only someone acting for an organization can do this";
+
+    AGENDA_ITEM_STALE = "meeting.agenda_item_stale",
+        "该议题已被他人更新，请刷新后重试",
+        "the agenda item was changed by someone else meanwhile; reload it and try again";
+    NOTICE_RECIPIENT_TWICE = "notice.recipient_twice",
+        "收文单位 {id} 重复列出",
+        "recipient {id} is listed twice";
+    REGION_OR_PARENT_MISSING = "directory.region_or_parent_missing",
+        "所填区划或上级单位不存在",
+        "the region or the parent organization does not exist";
+    AFTER_EVENT_NUMBER = "value.after_event_number",
+        "after 须为事件序号（0 或更大）",
+        "after must be an event number (0 or more)";
+
+    // ---- fields of a request body ----
+    KEY_PEM_TOO_LONG = "keys.pem_too_long",
+        "public_key_pem 过长，不是 Ed25519 公钥",
+        "public_key_pem is too long for an Ed25519 public key";
+    KEY_PEM_NOT_ED25519 = "keys.pem_not_ed25519",
+        "public_key_pem 须为 SPKI PEM 格式的 Ed25519 公钥（{detail}）",
+        "public_key_pem must be an Ed25519 public key in SPKI PEM form: {detail}";
+    LOG_SIZE_BEYOND = "log.size_beyond",
+        "签名日志共有 {leaves} 条记录，size {size} 超出范围",
+        "the log has {leaves} leaves; size {size} lies beyond it";
+    LOG_INDEX_BEYOND = "log.index_beyond",
+        "index 须小于 size：被证明的记录须在该树之内",
+        "index must be smaller than size: a leaf lies inside the tree it is proved in";
+    LOG_OLD_RANGE = "log.old_range",
+        "old 须至少为 1 且不大于 new：一棵树只与其自身的过去一致",
+        "old must be at least 1 and at most new: a tree is consistent with its own past";
+    MEETING_STARTS_PAST = "meeting.starts_past",
+        "开始时间须晚于当前时间",
+        "starts_at is not in the future; a meeting is set for a time ahead";
+    MEETING_STARTS_TOO_FAR = "meeting.starts_too_far",
+        "开始时间不能晚于十年之后",
+        "starts_at is more than ten years ahead";
+    MEETING_TOO_LONG = "meeting.too_long",
+        "会议最长 7 天，结束时间过晚",
+        "a meeting lasts at most 7 days; ends_at is too late";
+    MEETING_REPLY_AFTER_START = "meeting.reply_after_start",
+        "回复截止时间须早于会议开始时间",
+        "reply_due_at must come before the meeting starts";
+    MEETING_NO_PLACE = "meeting.no_place",
+        "请填写会议地点或线上会议链接（或两者都填）",
+        "say where the meeting is held: give a place, an online_link, or both";
+    MEETING_INVITED_ROLE = "meeting.invited_role",
+        "受邀单位的身份须为参会（member）或列席（observer）；召集单位即发起会议的单位",
+        "an invited body's role is member or observer; the convener is the body convening";
+    MEETING_INVITED_EMPTY = "meeting.invited_empty",
+        "请至少邀请一个单位",
+        "invited must name at least one organization";
+    MEETING_INVITED_TOO_MANY = "meeting.invited_too_many",
+        "一次会议最多邀请 {max} 个单位",
+        "a meeting invites at most {max} organizations";
+    MEETING_INVITED_TWICE = "meeting.invited_twice",
+        "单位 {id} 重复邀请",
+        "organization {id} is invited twice";
+    MEETING_CONVENER_INVITED = "meeting.convener_invited",
+        "召集单位不能邀请本单位参加自己召集的会议，请从受邀单位中删除",
+        "the convening body is not invited to its own meeting; remove it from invited";
+    MEETING_INVITED_UNKNOWN = "meeting.invited_unknown",
+        "受邀单位 {id} 不存在",
+        "invited organization {id} names no organization";
+    MEETING_START_PASSED = "meeting.start_passed",
+        "会议开始时间已过，请在发出会议通知时给出新的开始时间（及结束时间）",
+        "the meeting's start has passed; give a new starts_at (and ends_at) with the notice";
+    MEETING_CONVENER_NOT_INVITED = "meeting.convener_not_invited",
+        "召集单位不能邀请本单位参加自己召集的会议",
+        "the convening body is not invited to its own meeting";
+    ORG_ID_UNKNOWN = "value.org_id_unknown",
+        "{field} 所指的单位 {id} 不存在",
+        "{field} {id} names no organization";
+    NOTICE_RECIPIENTS_EMPTY = "notice.recipients_empty",
+        "请至少指定一个收文单位",
+        "recipients must name at least one organization";
+    NOTICE_TOO_MANY_RECIPIENTS = "notice.too_many_recipients",
+        "一份通知最多发给 {max} 个单位",
+        "a notice goes to at most {max} organizations";
+    NOTICE_TO_ITSELF = "notice.to_itself",
+        "不能向本单位发送通知，请从收文单位中删除本单位",
+        "a body does not send a notice to itself; remove it from the recipients";
+    NOTICE_REPLY_DUE_WITHOUT_REPLY = "notice.reply_due_without_reply",
+        "只有要求回复（requires_reply 为 true）时才能填写回复截止时间 reply_due_at",
+        "reply_due_at is given only when requires_reply is true";
+    NOTICE_PENDING_RECEIVED_ONLY = "notice.pending_received_only",
+        "pending 仅适用于收文箱（box=received）",
+        "pending applies to the received box only";
+    TOKEN_CANNOT_SIGN_OUT = "auth.token_cannot_sign_out",
+        "API 令牌不能退出登录，请改为吊销该令牌",
+        "an API token cannot sign out; revoke it instead";
+    PASSWORD_NEEDS_PERSON = "auth.password_needs_person",
+        "只有登录的本人才能修改自己的密码",
+        "only a signed-in person can change their password";
+    OIDC_NO_PASSWORD = "auth.oidc_no_password",
+        "该账号通过统一身份认证（OpenID）登录，在此没有密码",
+        "this account signs in through an OpenID provider and has no password here";
+    TASK_LIMIT_TOO_LONG = "task.limit_too_long",
+        "办理期限最多为 {max} {unit}",
+        "the time limit may be at most {max} {unit}";
+    TASK_FOR_ITSELF = "task.for_itself",
+        "不能向本单位交办任务，请选择其他单位作为承办单位",
+        "a body cannot set a task for itself; choose another body as assignee";
+    TASK_DEADLINE_PASSED = "task.deadline_passed",
+        "任务的办理期限已过，请给出新的截止时间 due_at",
+        "the task's deadline has passed; give a new due_at";
+    TASK_NEW_DUE_NOT_LATER = "task.new_due_not_later",
+        "新的截止时间 new_due_at 须晚于当前办理期限",
+        "new_due_at must be later than the current deadline";
+    TOKEN_NO_PERMISSION = "tokens.no_permission",
+        "API 令牌至少需要一项权限",
+        "a token needs at least one permission";
+    TOKEN_UNKNOWN_PERMISSION = "tokens.unknown_permission",
+        "无法识别的权限 {permission}；可用的权限有 orgs:read、spaces:read、spaces:write、docs:read、docs:write",
+        "unknown permission {permission}; known: orgs:read, spaces:read, spaces:write, docs:read, docs:write";
+    TOKEN_EXPIRY_RANGE = "tokens.expiry_range",
+        "有效天数 expires_in_days 须在 1 至 {max} 之间",
+        "expires_in_days must be between 1 and {max}";
+    USER_GIVE_ORG = "users.give_org",
+        "用户须属于某一单位，请填写 org_id",
+        "a user belongs to an organization: give org_id";
+    PASSWORD_NEEDS_USERNAME = "users.password_needs_username",
+        "设置密码须同时有用户名，以便登录",
+        "a password needs a username to sign in with";
+    OIDC_NO_USERNAME = "users.oidc_no_username",
+        "该账号通过统一身份认证（OpenID）登录，没有可用于密码登录的用户名",
+        "this account signs in through an OpenID provider and has no user name for a password";
+    WEBHOOK_DESCRIPTION_TOO_LONG = "value.webhook_description_too_long",
+        "描述 description 超过 500 个字符",
+        "description: longer than 500 characters";
+    DEADLINE_NOT_AHEAD = "value.deadline_not_ahead",
+        "{field} 须晚于当前时间：期限须在将来",
+        "{field} is not in the future; a deadline must lie ahead";
+
+    BUNDLE_TOO_LARGE = "upload.bundle_too_large",
+        "归档包最大 {mib} MiB",
+        "a bundle may be at most {mib} MiB";
+    WEBSOCKET_ONLY = "request.websocket_only",
+        "此地址使用 y-websocket 协议，请以 WebSocket 方式连接",
+        "this address speaks the y-websocket protocol: open it as a WebSocket";
 
     // ---- verifying a bundle ----
     NOT_A_BUNDLE = "verify.not_a_bundle",

@@ -59,11 +59,8 @@ async fn upgrade(
     let doc = DocId::parse(&doc_id).map_err(|e| ApiError::BadRequest(e.to_string().into()))?;
     let grant =
         auth::authorize_doc(state.doc_gate(), query.ticket.as_deref(), &headers, &doc).await?;
-    let ws = ws.map_err(|_| {
-        ApiError::BadRequest(
-            "this address speaks the y-websocket protocol: open it as a WebSocket".into(),
-        )
-    })?;
+    let ws =
+        ws.map_err(|_| ApiError::BadRequest(crate::domain::phrases::WEBSOCKET_ONLY.message()))?;
     let admitted = join(&state, doc, grant).await?;
     Ok(accept(ws, state, admitted))
 }

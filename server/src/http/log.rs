@@ -158,8 +158,11 @@ async fn verify_bundle(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<VerifyReport>, ApiError> {
-    let too_large =
-        || ApiError::PayloadTooLarge("归档包最大 64 MiB / a bundle may be at most 64 MiB".into());
+    let too_large = || {
+        ApiError::PayloadTooLarge(
+            crate::domain::phrases::BUNDLE_TOO_LARGE.with("mib", MAX_BUNDLE_BYTES / (1024 * 1024)),
+        )
+    };
     let mut spooled = spool(&state, &headers, body, MAX_BUNDLE_BYTES, too_large).await?;
     let zip = spooled.bytes().await?;
     // `spooled` holds its place among uploads in progress until the check is done.

@@ -211,9 +211,7 @@ async fn upload(
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str().map(str::to_owned))
         .transpose()
-        .map_err(|_| {
-            ApiError::BadRequest("Content-Type must be a media type such as application/pdf".into())
-        })?;
+        .map_err(|_| ApiError::BadRequest(crate::domain::phrases::CONTENT_TYPE_MEDIA.message()))?;
     let upload = Upload {
         name,
         content_type,

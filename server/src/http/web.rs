@@ -38,7 +38,7 @@ pub(crate) async fn fallback(State(state): State<AppState>, request: Request) ->
     if SERVER_PATHS.iter().any(|prefix| path.starts_with(prefix))
         || !matches!(*request.method(), Method::GET | Method::HEAD)
     {
-        return ApiError::NotFound("there is nothing at this address".into()).into_response();
+        return ApiError::NotFound(crate::domain::phrases::NOTHING_HERE.message()).into_response();
     }
     let dir = state.web_dir.clone();
     let index = dir.join("index.html");

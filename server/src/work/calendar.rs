@@ -48,7 +48,7 @@ pub fn year_of(raw: &str) -> Result<i32, Error> {
     raw.parse::<i32>()
         .ok()
         .filter(|y| (1900..=9999).contains(y))
-        .ok_or_else(|| Error::invalid("year", "the year must be four digits, e.g. 2026"))
+        .ok_or_else(|| Error::invalid("year", &crate::domain::phrases::YEAR_FOUR_DIGITS))
 }
 
 /// The listed days of `year`.
@@ -96,12 +96,14 @@ pub async fn store(
 ) -> Result<YearCalendar, Error> {
     by.allow(db, Action::ManageCalendar).await?;
     let text = std::str::from_utf8(file)
-        .map_err(|_| Error::invalid("body", "the calendar must be UTF-8 JSON"))?;
+        .map_err(|_| Error::invalid("body", &crate::domain::phrases::CALENDAR_NOT_UTF8))?;
     let calendar = YearCalendar::parse_json(text).map_err(|e| Error::invalid("body", e.0))?;
     if let Some(year) = year.filter(|y| *y != calendar.year) {
         return Err(Error::invalid(
             "year",
-            format!("the file is for {}, not {year}", calendar.year),
+            crate::domain::phrases::CALENDAR_WRONG_YEAR
+                .with("file", calendar.year)
+                .with("year", year),
         ));
     }
     let event = by.event(

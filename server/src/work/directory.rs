@@ -325,10 +325,9 @@ pub async fn create_org(db: &Db, by: By<'_>, body: CreateOrg) -> Result<OrgView,
     );
     let org = db.create_org(&new, &event).await.map_err(|e| match e {
         DbError::Conflict(_) => Error::Conflict(phrases::ORG_EXISTS.with("code", &new.code)),
-        DbError::MissingReference(_) => Error::invalid(
-            "region",
-            "the region or the parent organization does not exist",
-        ),
+        DbError::MissingReference(_) => {
+            Error::invalid("region", &phrases::REGION_OR_PARENT_MISSING)
+        }
         e => e.into(),
     })?;
     Ok(OrgView::from(&org))
@@ -615,18 +614,11 @@ impl Line {
     }
 }
 
-/// As the database layer names an item when it refuses one (`regions.csv line 3`).
-impl std::fmt::Display for Line {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} line {}", self.file, self.line)
-    }
-}
-
-/// The items, and where each came from as the database layer names it.
-fn lines_said<T>(items: Vec<(T, Line)>) -> (Vec<T>, Vec<String>) {
+/// The items, and where each came from (file, line), for the database layer to name it.
+fn lines_said<T>(items: Vec<(T, Line)>) -> (Vec<T>, Vec<(String, u64)>) {
     items
         .into_iter()
-        .map(|(item, line)| (item, line.to_string()))
+        .map(|(item, line)| (item, (line.file, line.line)))
         .unzip()
 }
 
@@ -862,8 +854,11 @@ mod tests {
         let codes: Vec<&str> = ordered.iter().map(|(r, _)| r.0).collect();
         assert_eq!(codes, ["330000", "330200", "330100", "330102"]);
         assert_eq!(
-            ordered[3].1.to_string(),
-            "regions.csv line 2",
+            ordered[3].1,
+            Line {
+                file: "regions.csv".into(),
+                line: 2
+            },
             "each row keeps its line"
         );
 

@@ -50,7 +50,7 @@ impl Resume<'_> {
                     .and_then(|v| v.trim().parse::<i64>().ok())
                     .filter(|seq| *seq >= 0)
                     .ok_or_else(|| {
-                        Error::invalid("Last-Event-ID", "Last-Event-ID must be an event number")
+                        Error::invalid("Last-Event-ID", &crate::domain::phrases::LAST_EVENT_ID)
                     })?,
             ),
             None => None,
@@ -58,7 +58,7 @@ impl Resume<'_> {
         if self.after.is_some_and(|a| a < 0) {
             return Err(Error::invalid(
                 "after",
-                "after must be an event number (0 or more)",
+                &crate::domain::phrases::AFTER_EVENT_NUMBER,
             ));
         }
         Ok(last_event_id.or(self.after))

@@ -94,13 +94,13 @@ pub async fn enroll(
     if input.public_key_pem.len() > MAX_PEM_BYTES {
         return Err(Error::invalid(
             "public_key_pem",
-            "public_key_pem is too long for an Ed25519 public key",
+            &crate::domain::phrases::KEY_PEM_TOO_LONG,
         ));
     }
     let key = PersonKey::from_spki_pem(input.public_key_pem.trim()).map_err(|e| {
         Error::invalid(
             "public_key_pem",
-            format!("public_key_pem must be an Ed25519 public key in SPKI PEM form: {e}"),
+            crate::domain::phrases::KEY_PEM_NOT_ED25519.with("detail", e),
         )
     })?;
     let now = services.clock.now_ms();

@@ -79,10 +79,9 @@ async fn prove(
     if (leaves.len() as u64) < size {
         return Err(Error::invalid(
             "size",
-            format!(
-                "the log has {} leaves; size {size} lies beyond it",
-                leaves.len()
-            ),
+            crate::domain::phrases::LOG_SIZE_BEYOND
+                .with("leaves", leaves.len())
+                .with("size", size),
         ));
     }
     let hashes = hashes_of(&leaves);
@@ -99,7 +98,7 @@ pub async fn inclusion(services: &Services, index: u64, size: u64) -> Result<Pro
     if index >= size {
         return Err(Error::invalid(
             "index",
-            "index must be smaller than size: a leaf lies inside the tree it is proved in",
+            &crate::domain::phrases::LOG_INDEX_BEYOND,
         ));
     }
     prove(services, size, |leaves| {
@@ -113,7 +112,7 @@ pub async fn consistency(services: &Services, old: u64, new: u64) -> Result<Proo
     if old == 0 || old > new {
         return Err(Error::invalid(
             "old",
-            "old must be at least 1 and at most new: a tree is consistent with its own past",
+            &crate::domain::phrases::LOG_OLD_RANGE,
         ));
     }
     prove(services, new, |leaves| {

@@ -462,10 +462,9 @@ async fn writable(
 /// Refuses a command or invitee change that read an older revision.
 fn same_revision(meeting: &Meeting, revision: i64) -> Result<(), Error> {
     if revision != meeting.revision {
-        return Err(Error::refused(format!(
-            "the meeting was changed by someone else meanwhile (it is at revision {}, you sent {revision}); reload it and try again",
-            meeting.revision
-        )));
+        return Err(Error::refused(
+            crate::domain::phrases::MEETING_STALE.with("revision", meeting.revision),
+        ));
     }
     Ok(())
 }
@@ -476,13 +475,13 @@ fn checked_times(starts_at: i64, ends_at: i64, now: i64) -> Result<(i64, i64), E
     if starts_at <= now {
         return Err(Error::invalid(
             "starts_at",
-            "starts_at is not in the future; a meeting is set for a time ahead",
+            &crate::domain::phrases::MEETING_STARTS_PAST,
         ));
     }
     if starts_at > now.saturating_add(MAX_AHEAD_MS) {
         return Err(Error::invalid(
             "starts_at",
-            "starts_at is more than ten years ahead",
+            &crate::domain::phrases::MEETING_STARTS_TOO_FAR,
         ));
     }
     if ends_at <= starts_at {
@@ -494,7 +493,7 @@ fn checked_times(starts_at: i64, ends_at: i64, now: i64) -> Result<(i64, i64), E
     if ends_at - starts_at > MAX_DURATION_MS {
         return Err(Error::invalid(
             "ends_at",
-            "a meeting lasts at most 7 days; ends_at is too late",
+            &crate::domain::phrases::MEETING_TOO_LONG,
         ));
     }
     Ok((starts_at, ends_at))
@@ -506,7 +505,7 @@ fn checked_reply_due(reply_due_at: Option<i64>, starts_at: i64, now: i64) -> Res
         Some(Err(e)) => Err(e),
         Some(Ok(at)) if at > starts_at => Err(Error::invalid(
             "reply_due_at",
-            "reply_due_at must come before the meeting starts",
+            &crate::domain::phrases::MEETING_REPLY_AFTER_START,
         )),
         _ => Ok(()),
     }
@@ -520,7 +519,7 @@ fn checked_venue(
     if place.is_none() && online_link.is_none() {
         return Err(Error::invalid(
             "online_link",
-            "say where the meeting is held: give a place, an online_link, or both",
+            &crate::domain::phrases::MEETING_NO_PLACE,
         ));
     }
     Ok((place.map(Line::into_string), online_link.map(String::from)))
@@ -531,7 +530,7 @@ fn invited_role(role: SpaceRole) -> Result<SpaceRole, Error> {
     if role == SpaceRole::Convener {
         return Err(Error::invalid(
             "invited",
-            "an invited body's role is member or observer; the convener is the body convening",
+            &crate::domain::phrases::MEETING_INVITED_ROLE,
         ));
     }
     Ok(role)
@@ -547,13 +546,13 @@ async fn checked_invited(
     if invited.is_empty() {
         return Err(Error::invalid(
             "invited",
-            "invited must name at least one organization",
+            &crate::domain::phrases::MEETING_INVITED_EMPTY,
         ));
     }
     if invited.len() > MAX_INVITED {
         return Err(Error::invalid(
             "invited",
-            format!("a meeting invites at most {MAX_INVITED} organizations"),
+            crate::domain::phrases::MEETING_INVITED_TOO_MANY.with("max", MAX_INVITED),
         ));
     }
     let mut seen = HashSet::new();
@@ -561,13 +560,14 @@ async fn checked_invited(
         if !seen.insert(invitee.org_id.as_str()) {
             return Err(Error::invalid(
                 "invited",
-                format!("organization {:?} is invited twice", invitee.org_id),
+                crate::domain::phrases::MEETING_INVITED_TWICE
+                    .with("id", format!("{:?}", invitee.org_id)),
             ));
         }
         if invitee.org_id == convener {
             return Err(Error::invalid(
                 "invited",
-                "the convening body is not invited to its own meeting; remove it from invited",
+                &crate::domain::phrases::MEETING_CONVENER_INVITED,
             ));
         }
         invited_role(invitee.role)?;
@@ -576,7 +576,7 @@ async fn checked_invited(
     if let Some(unknown) = super::unknown_org(services, ids).await? {
         return Err(Error::invalid(
             "invited",
-            format!("invited organization {unknown:?} names no organization"),
+            crate::domain::phrases::MEETING_INVITED_UNKNOWN.with("id", format!("{unknown:?}")),
         ));
     }
     Ok(invited
@@ -761,7 +761,7 @@ pub(crate) async fn convene(
     caller.allow(&services.db, Action::CreateSpace).await?;
     let Some(org) = &caller.org else {
         return Err(Error::Denied(
-            "only someone acting for an organization can convene a meeting".into(),
+            crate::domain::phrases::CREATE_SPACE.message(),
         ));
     };
     let convener = org.id.clone();
@@ -869,7 +869,7 @@ pub async fn act(
             if starts_at.is_none() && meeting.starts_at <= now {
                 return Err(Error::invalid(
                     "starts_at",
-                    "the meeting's start has passed; give a new starts_at (and ends_at) with the notice",
+                    &crate::domain::phrases::MEETING_START_PASSED,
                 ));
             }
             write.retime(new_time(&meeting, starts_at, ends_at, reply_due_at, now)?);
@@ -1185,7 +1185,7 @@ pub async fn invite(
     if input.org_id == meeting.convener_org_id {
         return Err(Error::invalid(
             "invited",
-            "the convening body is not invited to its own meeting",
+            &crate::domain::phrases::MEETING_CONVENER_NOT_INVITED,
         ));
     }
     if meeting.invitation(&input.org_id).is_some() {
@@ -1196,7 +1196,9 @@ pub async fn invite(
     if services.db.org(&input.org_id).await?.is_none() {
         return Err(Error::invalid(
             "org_id",
-            format!("org_id {:?} names no organization", input.org_id),
+            crate::domain::phrases::ORG_ID_UNKNOWN
+                .with("field", "org_id")
+                .with("id", format!("{:?}", input.org_id)),
         ));
     }
     let now = services.clock.now_ms();
@@ -1547,7 +1549,12 @@ pub fn checked_year(year: Option<i32>, now: i64) -> Result<i32, Error> {
             .unwrap_or(2000),
     };
     if !(2000..=2100).contains(&year) {
-        return Err(Error::invalid("year", "year must be between 2000 and 2100"));
+        return Err(Error::invalid(
+            "year",
+            crate::domain::phrases::YEAR_BETWEEN
+                .with("min", 2000)
+                .with("max", 2100),
+        ));
     }
     Ok(year)
 }

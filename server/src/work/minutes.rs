@@ -203,6 +203,7 @@ impl SignedDocument for MeetingMinutes {
     type Words = MinutesWords;
     const NAME: &'static str = "minutes";
     const THE: &'static str = "the minutes";
+    const THE_ZH: &'static str = "纪要";
     const SIGNATORIES: Signatories = SIGNATORIES;
 
     fn space(&self) -> &Space {

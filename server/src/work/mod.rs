@@ -160,10 +160,15 @@ pub(crate) fn audit(
 
 /// The caller's organization id, or the refusal for someone who acts for none (an operator
 /// without an organization).
-pub(crate) fn own_org<'a>(caller: &'a Caller, what: &str) -> Result<&'a str, Error> {
-    caller.org.as_ref().map(|o| o.id.as_str()).ok_or_else(|| {
-        Error::Denied(format!("only someone acting for an organization can {what}").into())
-    })
+///
+/// `_what` names what the caller tried (`sign the minutes`); the refusal is the same for
+/// every action, so it is not said.
+pub(crate) fn own_org<'a>(caller: &'a Caller, _what: &str) -> Result<&'a str, Error> {
+    caller
+        .org
+        .as_ref()
+        .map(|o| o.id.as_str())
+        .ok_or_else(|| Error::Denied(crate::domain::phrases::ACT_FOR_ORG.message()))
 }
 
 impl From<crate::domain::text::Invalid> for Error {
@@ -180,7 +185,7 @@ pub(crate) fn ahead(field: &'static str, at: i64, now: i64) -> Result<i64, Error
     if at <= now {
         return Err(Error::invalid(
             field,
-            format!("{field} is not in the future; a deadline must lie ahead"),
+            crate::domain::phrases::DEADLINE_NOT_AHEAD.with("field", field),
         ));
     }
     Ok(at)
@@ -219,12 +224,15 @@ pub(crate) fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64)
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(Error::invalid(
             "limit",
-            format!("limit must be between 1 and {MAX_PAGE}"),
+            crate::domain::phrases::LIMIT_BETWEEN.with("max", MAX_PAGE),
         ));
     }
     let offset = offset.unwrap_or(0);
     if offset < 0 {
-        return Err(Error::invalid("offset", "offset must not be negative"));
+        return Err(Error::invalid(
+            "offset",
+            &crate::domain::phrases::OFFSET_NEGATIVE,
+        ));
     }
     Ok((limit, offset))
 }

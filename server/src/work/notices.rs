@@ -406,9 +406,9 @@ async fn superseded(services: &Services, notice: &Notice) -> Result<Error, Error
         .max_by_key(|n| n.version)
         .map(|n| n.id)
         .unwrap_or_default();
-    Ok(Error::refused(format!(
-        "this version was corrected or recalled; act on the newest version, {newest}"
-    )))
+    Ok(Error::refused(
+        crate::domain::phrases::NOTICE_ACT_ON_NEWEST.with("newest", newest),
+    ))
 }
 
 /// Refuses a command on a superseded version naming the newest, otherwise passes on the
@@ -445,13 +445,13 @@ fn recipient_list(sender: &str, recipients: &[String]) -> Result<(), Error> {
     if recipients.is_empty() {
         return Err(Error::invalid(
             "recipients",
-            "recipients must name at least one organization",
+            &crate::domain::phrases::NOTICE_RECIPIENTS_EMPTY,
         ));
     }
     if recipients.len() > MAX_RECIPIENTS {
         return Err(Error::invalid(
             "recipients",
-            format!("a notice goes to at most {MAX_RECIPIENTS} organizations"),
+            crate::domain::phrases::NOTICE_TOO_MANY_RECIPIENTS.with("max", MAX_RECIPIENTS),
         ));
     }
     let mut seen = HashSet::new();
@@ -459,13 +459,13 @@ fn recipient_list(sender: &str, recipients: &[String]) -> Result<(), Error> {
         if !seen.insert(id.as_str()) {
             return Err(Error::invalid(
                 "recipient",
-                format!("recipient {id:?} is listed twice"),
+                crate::domain::phrases::NOTICE_RECIPIENT_TWICE.with("id", format!("{id:?}")),
             ));
         }
         if id == sender {
             return Err(Error::invalid(
                 "recipients",
-                "a body does not send a notice to itself; remove it from the recipients",
+                &crate::domain::phrases::NOTICE_TO_ITSELF,
             ));
         }
     }
@@ -477,7 +477,9 @@ async fn recipients_exist(services: &Services, recipients: &[String]) -> Result<
     match super::unknown_org(services, recipients.iter().map(String::as_str)).await? {
         Some(id) => Err(Error::invalid(
             "recipient",
-            format!("recipient {id:?} names no organization"),
+            crate::domain::phrases::ORG_ID_UNKNOWN
+                .with("field", "recipient")
+                .with("id", format!("{id:?}")),
         )),
         None => Ok(()),
     }
@@ -552,7 +554,7 @@ pub(crate) async fn plan_notice(
         (false, Some(_)) => {
             return Err(Error::invalid(
                 "reply_due_at",
-                "reply_due_at is given only when requires_reply is true",
+                &crate::domain::phrases::NOTICE_REPLY_DUE_WITHOUT_REPLY,
             ))
         }
         (true, Some(at)) => Some(super::ahead("reply_due_at", at, now)?),
@@ -699,7 +701,7 @@ pub async fn list(
             if pending_only {
                 return Err(Error::invalid(
                     "pending",
-                    "pending applies to the received box only",
+                    &crate::domain::phrases::NOTICE_PENDING_RECEIVED_ONLY,
                 ));
             }
             for notice in services.db.notices_sent(&org.id, limit, offset).await? {

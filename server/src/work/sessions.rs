@@ -271,7 +271,7 @@ pub async fn logout(
     let Some(session_id) = caller.session_id() else {
         return Err(Error::invalid(
             "credential",
-            "an API token cannot sign out; revoke it instead",
+            &crate::domain::phrases::TOKEN_CANNOT_SIGN_OUT,
         ));
     };
     let user_id = &caller.actor.user_id;
@@ -319,13 +319,13 @@ pub async fn change_password(
     let (Some(user), Some(session_id)) = (&caller.user, caller.session_id()) else {
         return Err(Error::invalid(
             "credential",
-            "only a signed-in person can change their password",
+            &crate::domain::phrases::PASSWORD_NEEDS_PERSON,
         ));
     };
     let Some(username) = &user.username else {
         return Err(Error::invalid(
             "current",
-            "this account signs in through an OpenID provider and has no password here",
+            &crate::domain::phrases::OIDC_NO_PASSWORD,
         ));
     };
     password::check_new(&change.new)?;

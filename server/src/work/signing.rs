@@ -99,6 +99,8 @@ pub(crate) trait SignedDocument: Sync {
     const NAME: &'static str;
     /// How a sentence names it: "the minutes".
     const THE: &'static str;
+    /// How a Chinese sentence names it: "纪要". A workflow that names none is read as "文书".
+    const THE_ZH: &'static str = "文书";
     /// Who may be named in its signing policy, as a refusal says it: "the convener or a
     /// participating member of this meeting".
     const SIGNATORIES: rules::Signatories;
@@ -475,10 +477,11 @@ fn live_version<D: SignedDocument>(
 ) -> Result<&SignedVersion, Error> {
     let Some(found) = versions.iter().find(|v| v.version == version) else {
         if current(versions) == (version, SignedState::Draft) {
-            return Err(Error::refused(format!(
-                "version {version} of {} is still a draft: it is frozen first",
-                D::THE
-            )));
+            return Err(Error::refused(
+                crate::domain::phrases::SIGNED_STILL_DRAFT
+                    .with("version", version)
+                    .with_words("doc", D::THE_ZH, D::THE),
+            ));
         }
         return Err(not_frozen::<D>(version));
     };
@@ -489,7 +492,11 @@ fn live_version<D: SignedDocument>(
 }
 
 fn not_frozen<D: SignedDocument>(version: i64) -> Error {
-    Error::NotFound(format!("no frozen version {version} of {}", D::THE).into())
+    Error::NotFound(
+        crate::domain::phrases::SIGNED_NO_FROZEN_VERSION
+            .with("version", version)
+            .with_words("doc", D::THE_ZH, D::THE),
+    )
 }
 
 /// The kind a stored version names.
@@ -736,13 +743,12 @@ pub(crate) async fn artefact<D: SignedDocument>(
     };
     let Some((media_type, bytes)) = found else {
         return Err(Error::NotFound(
-            format!(
-                "no artefact {name:?} in this version; one of content.json, manifest.json, \
-                 {rendition}, {pdf} (when typeset), {} and {} (once archived)",
-                bundle::SIGNATURE_PAGE_HTML,
-                bundle::SIGNATURE_PAGE_PDF
-            )
-            .into(),
+            crate::domain::phrases::SIGNED_NO_ARTEFACT
+                .with("name", format!("{name:?}"))
+                .with("rendition", rendition)
+                .with("pdf", pdf)
+                .with("page_html", bundle::SIGNATURE_PAGE_HTML)
+                .with("page_pdf", bundle::SIGNATURE_PAGE_PDF),
         ));
     };
     Ok(Artefact { media_type, bytes })
@@ -920,7 +926,7 @@ async fn record_freeze<D: SignedDocument>(
         // A unique key met: another document of the same body took the number between our
         // read and our write (or another freeze of this document won). Nothing was stored.
         Err(DbError::Conflict(_)) => Err(Error::Conflict(
-            "another freeze took the same document number at the same moment; freeze again".into(),
+            crate::domain::phrases::SIGNED_NUMBER_TAKEN.message(),
         )),
         Err(e) => Err(e.into()),
     }
@@ -1263,11 +1269,11 @@ async fn sign<D: SignedDocument>(
     if let Some(old) = versions.iter().find(|v| {
         v.manifest_sha256 == statement.manifest_sha256 && v.state == SignedState::Superseded
     }) {
-        return Err(Error::refused(format!(
-            "the statement signs version {} of {}, which was superseded; sign the newest version",
-            old.version,
-            D::THE
-        )));
+        return Err(Error::refused(
+            crate::domain::phrases::SIGNED_STATEMENT_SUPERSEDED
+                .with("version", old.version)
+                .with_words("doc", D::THE_ZH, D::THE),
+        ));
     }
     let Turned {
         live,

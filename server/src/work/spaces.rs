@@ -211,7 +211,7 @@ pub async fn create(
     caller.allow(&services.db, Action::CreateSpace).await?;
     let Some(org) = &caller.org else {
         return Err(Error::Denied(
-            "only someone acting for an organization can convene a space".into(),
+            crate::domain::phrases::CREATE_SPACE.message(),
         ));
     };
     let new = NewSpace {

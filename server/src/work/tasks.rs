@@ -387,10 +387,10 @@ async fn writable(services: &Services, caller: &Caller, id: &str) -> Result<(Tas
 
 /// Checks a time limit's amount: at least one, at most about ten years.
 fn checked_limit(limit: TimeLimit) -> Result<TimeLimit, Error> {
-    let (amount, max, unit) = match limit {
-        TimeLimit::CalendarDays(n) => (n, MAX_LIMIT_DAYS, "calendar days"),
-        TimeLimit::WorkingDays(n) => (n, MAX_LIMIT_WORKING_DAYS, "working days"),
-        TimeLimit::Hours(n) => (n, MAX_LIMIT_HOURS, "hours"),
+    let (amount, max, unit_zh, unit) = match limit {
+        TimeLimit::CalendarDays(n) => (n, MAX_LIMIT_DAYS, "个自然日", "calendar days"),
+        TimeLimit::WorkingDays(n) => (n, MAX_LIMIT_WORKING_DAYS, "个工作日", "working days"),
+        TimeLimit::Hours(n) => (n, MAX_LIMIT_HOURS, "小时", "hours"),
     };
     if amount == 0 {
         return Err(Error::invalid(
@@ -401,7 +401,9 @@ fn checked_limit(limit: TimeLimit) -> Result<TimeLimit, Error> {
     if amount > max {
         return Err(Error::invalid(
             "limit",
-            format!("the time limit may be at most {max} {unit}"),
+            crate::domain::phrases::TASK_LIMIT_TOO_LONG
+                .with("max", max)
+                .with_words("unit", unit_zh, unit),
         ));
     }
     Ok(limit)
@@ -412,7 +414,7 @@ fn not_self(setter_org_id: &str, assignee_org_id: &str) -> Result<(), Error> {
     if assignee_org_id == setter_org_id {
         return Err(Error::invalid(
             "assignee_org_id",
-            "a body cannot set a task for itself; choose another body as assignee",
+            &crate::domain::phrases::TASK_FOR_ITSELF,
         ));
     }
     Ok(())
@@ -425,7 +427,9 @@ async fn assignee(services: &Services, setter_org_id: &str, id: &str) -> Result<
         Some(org) => Ok(org.id),
         None => Err(Error::invalid(
             "assignee_org_id",
-            format!("assignee_org_id {id:?} names no organization"),
+            crate::domain::phrases::ORG_ID_UNKNOWN
+                .with("field", "assignee_org_id")
+                .with("id", format!("{id:?}")),
         )),
     }
 }
@@ -529,7 +533,10 @@ pub(crate) async fn plan_task(
         }
         (None, Some(due_at)) => (None, super::ahead("due_at", due_at, now)?),
         _ => {
-            return Err(Error::invalid("due_at", "give the deadline either as limit ({\"unit\": \"working_days\", \"amount\": 10}) or as due_at (Unix milliseconds), not both and not neither",))
+            return Err(Error::invalid(
+                "due_at",
+                &crate::domain::phrases::DEADLINE_ONE_WAY,
+            ))
         }
     };
     not_self(&plan.setter_org_id, &plan.assignee_org_id)?;
@@ -747,11 +754,9 @@ pub async fn act(
 ) -> Result<TaskBody, Error> {
     let (task, party) = writable(services, caller, id).await?;
     if action.revision() != task.revision {
-        return Err(Error::refused(format!(
-            "the task was changed by someone else meanwhile (it is at revision {}, you sent {}); reload it and try again",
-            task.revision,
-            action.revision()
-        )));
+        return Err(Error::refused(
+            crate::domain::phrases::TASK_STALE.with("revision", task.revision),
+        ));
     }
     let command = action.command();
     let to = rules::transition(task.state, party, command)?;
@@ -813,7 +818,7 @@ fn restart_clock(
         (None, None) if task.due_at <= now => {
             return Err(Error::invalid(
                 "due_at",
-                "the task's deadline has passed; give a new due_at",
+                &crate::domain::phrases::TASK_DEADLINE_PASSED,
             ))
         }
         (None, None) => task.due_at,
@@ -1094,7 +1099,7 @@ pub async fn request_extension(
     if input.new_due_at <= task.due_at {
         return Err(Error::invalid(
             "new_due_at",
-            "new_due_at must be later than the current deadline",
+            &crate::domain::phrases::TASK_NEW_DUE_NOT_LATER,
         ));
     }
     let reason = input.reason.into_string();

@@ -74,7 +74,7 @@ pub async fn create(
     if body.permissions.is_empty() {
         return Err(Error::invalid(
             "permissions",
-            "a token needs at least one permission",
+            &crate::domain::phrases::TOKEN_NO_PERMISSION,
         ));
     }
     let mut permissions = Vec::new();
@@ -82,9 +82,8 @@ pub async fn create(
         let permission: Permission = p.parse().map_err(|_| {
             Error::invalid(
                 "permissions",
-                format!(
-                    "unknown permission {p:?}; known: orgs:read, spaces:read, spaces:write, docs:read, docs:write"
-                ),
+                crate::domain::phrases::TOKEN_UNKNOWN_PERMISSION
+                    .with("permission", format!("{p:?}")),
             )
         })?;
         permissions.push(permission.as_str().to_owned());
@@ -94,7 +93,7 @@ pub async fn create(
     if !(1..=MAX_DAYS).contains(&body.expires_in_days) {
         return Err(Error::invalid(
             "expires_in_days",
-            format!("expires_in_days must be between 1 and {MAX_DAYS}"),
+            crate::domain::phrases::TOKEN_EXPIRY_RANGE.with("max", MAX_DAYS),
         ));
     }
     let secret = new_secret("cct_");

@@ -150,7 +150,7 @@ pub async fn create(db: &Db, by: By<'_>, body: CreateUser) -> Result<UserView, E
         (None, false) => {
             return Err(Error::invalid(
                 "org_id",
-                "a user belongs to an organization: give org_id",
+                &crate::domain::phrases::USER_GIVE_ORG,
             ))
         }
     }
@@ -161,7 +161,7 @@ pub async fn create(db: &Db, by: By<'_>, body: CreateUser) -> Result<UserView, E
             if username.is_none() {
                 return Err(Error::invalid(
                     "password",
-                    "a password needs a username to sign in with",
+                    &crate::domain::phrases::PASSWORD_NEEDS_USERNAME,
                 ));
             }
             password::check_new(&pw)?;
@@ -173,7 +173,7 @@ pub async fn create(db: &Db, by: By<'_>, body: CreateUser) -> Result<UserView, E
         if db.org(org_id).await?.is_none() {
             return Err(Error::invalid(
                 "org_id",
-                format!("no organization with id {org_id:?}"),
+                crate::domain::phrases::NO_ORG_ID.with("id", format!("{org_id:?}")),
             ));
         }
     }
@@ -264,9 +264,9 @@ pub async fn reset_password(
 /// The local account named `username`, for the shell, which names people by user name.
 pub async fn local_account(db: &Db, username: &str) -> Result<User, Error> {
     let username = Username::parse(username)?;
-    db.user_by_username(&username)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no local account named {username}").into()))
+    db.user_by_username(&username).await?.ok_or_else(|| {
+        Error::NotFound(crate::domain::phrases::NO_LOCAL_ACCOUNT.with("username", username))
+    })
 }
 
 /// Sets `user`'s password (an imported person gets their first one this way), lifts a lock
@@ -281,7 +281,7 @@ pub async fn set_password(
     if user.username.is_none() || (user.oidc_issuer.is_some() && !user.has_password) {
         return Err(Error::invalid(
             "password",
-            "this account signs in through an OpenID provider and has no user name for a password",
+            &crate::domain::phrases::OIDC_NO_USERNAME,
         ));
     }
     password::check_new(&password)?;

@@ -137,7 +137,7 @@ pub async fn create(
     if description.chars().count() > MAX_DESCRIPTION_CHARS {
         return Err(Error::invalid(
             "description",
-            "description: longer than 500 characters",
+            &crate::domain::phrases::WEBHOOK_DESCRIPTION_TOO_LONG,
         ));
     }
     let secret = new_secret("whsec_");
@@ -159,21 +159,29 @@ pub async fn create(
 
 /// A webhook URL must be absolute `http` or `https` with a host, without credentials in it.
 fn parse_url(raw: &str) -> Result<String, Error> {
-    let bad = |why: &str| Error::invalid("url", format!("url: {why}"));
     let raw = raw.trim();
     if raw.chars().count() > MAX_URL_CHARS {
-        return Err(bad("longer than 2000 characters"));
+        return Err(Error::invalid(
+            "url",
+            crate::domain::phrases::URL_TOO_LONG.with("max", MAX_URL_CHARS),
+        ));
     }
-    let url = url::Url::parse(raw).map_err(|e| bad(&format!("not a URL ({e})")))?;
+    let url = url::Url::parse(raw).map_err(|e| {
+        Error::invalid(
+            "url",
+            crate::domain::phrases::URL_UNREADABLE.with("detail", e),
+        )
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(bad("must start with http:// or https://"));
+        return Err(Error::invalid("url", &crate::domain::phrases::URL_SCHEME));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("must name a host"));
+        return Err(Error::invalid("url", &crate::domain::phrases::URL_NO_HOST));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad(
-            "must not carry credentials; the signature authenticates the calls",
+        return Err(Error::invalid(
+            "url",
+            &crate::domain::phrases::URL_CREDENTIALS,
         ));
     }
     Ok(url.to_string())
@@ -211,7 +219,10 @@ pub async fn deliveries(
 ) -> Result<DeliveryLog, Error> {
     let limit = limit.unwrap_or(DEFAULT_DELIVERIES);
     if !(1..=MAX_DELIVERIES).contains(&limit) {
-        return Err(Error::invalid("limit", "limit must be between 1 and 500"));
+        return Err(Error::invalid(
+            "limit",
+            crate::domain::phrases::LIMIT_BETWEEN.with("max", MAX_DELIVERIES),
+        ));
     }
     let db = &services.db;
     managed_webhook(db, caller, id).await?;
@@ -243,7 +254,10 @@ pub async fn set_mailbox(
         None => None,
         Some(raw) => {
             let address = lettre::Address::from_str(raw).map_err(|_| {
-                Error::invalid("email", format!("email: {raw:?} is not an e-mail address"))
+                Error::invalid(
+                    "email",
+                    crate::domain::phrases::NOT_AN_EMAIL.with("email", format!("{raw:?}")),
+                )
             })?;
             Some(address.to_string())
         }

@@ -136,6 +136,13 @@ pub fn message(body: &Value) -> &str {
     body["error"]["message"].as_str().unwrap_or("")
 }
 
+/// Whether an error body says `says`: its message contains these words, or `says` is the
+/// catalogue code of its message (`task.stale`), which only a catalogued message has, so a
+/// refusal that fell back to English-only words (`reason: null`) fails.
+pub fn says_or_is(body: &Value, says: &str) -> bool {
+    message(body).contains(says) || body["error"]["reason"].as_str() == Some(says)
+}
+
 /// Opens the test server's database beside it (SQLite in WAL mode allows this).
 pub async fn open_db(server: &TestServer, database_url: Option<&str>) -> Db {
     Db::connect(&DbConfig {
