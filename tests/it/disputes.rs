@@ -716,6 +716,9 @@ async fn the_bureau_signs_its_decision_the_parties_are_told_and_the_task_closes_
     )
     .await;
     step(&bureau, &task_id, "verify", json!({}), "verified").await;
+    // The page offers closing now, as the command allows it.
+    let (_, shown) = bureau.get(&format!("/api/disputes/{id}")).await;
+    assert_eq!(offer(&shown, "close")["allowed"], true, "{shown}");
     let (status, dispute) = command(&bureau, &id, "close", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{dispute}");
     assert_eq!(dispute["state"], "closed");

@@ -486,7 +486,7 @@ impl Db {
                     .fetch_optional(&mut *conn)
                     .await?;
             if region.is_none() {
-                return Err(rule(format!("region {} does not exist", new.region)));
+                return Err(rule(phrases::REGION_MISSING.with("code", &new.region)));
             }
             sqlx::query(
                 "insert into spaces (id, kind, title, region_code, created_by, created_at)

@@ -522,6 +522,9 @@ catalogue! { ALL:
     NOT_A_RECEIVER = "notice.not_a_receiver",
         "该单位不是此通知的收文单位",
         "this organization did not receive this notice";
+    KEY_NOT_USABLE = "signing.key_not_usable",
+        "该签名密钥不是您本人在本单位登记且未撤销的密钥，请先登记密钥",
+        "this key is not an enrolled, unrevoked key of yours for your organization; enroll a key first";
     KEY_ALREADY_REVOKED = "signing.key_already_revoked",
         "此签名密钥已被撤销，撤销不可恢复，无需再次撤销",
         "this key is already revoked; a revocation is final";

@@ -88,6 +88,7 @@ impl SignedDocument for DisputeAgreementDoc {
     type Words = AgreementWords;
     const NAME: &'static str = "agreement";
     const THE: &'static str = "the agreement";
+    const THE_ZH: &'static str = "协议书";
     const SIGNATORIES: Signatories = AGREEMENT_SIGNATORIES;
 
     fn space(&self) -> &Space {

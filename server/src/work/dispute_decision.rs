@@ -102,6 +102,7 @@ impl SignedDocument for DisputeDecisionDoc {
     type Words = DecisionWords;
     const NAME: &'static str = "decision";
     const THE: &'static str = "the decision";
+    const THE_ZH: &'static str = "协调意见书";
     const SIGNATORIES: Signatories = DECISION_SIGNATORIES;
 
     fn space(&self) -> &Space {

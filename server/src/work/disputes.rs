@@ -301,9 +301,10 @@ fn party_body(p: PartyRow) -> PartyBody {
     }
 }
 
-/// The dispute as `party` sees it at `now`.
-fn body(dispute: Dispute, party: DisputeParty, now: i64) -> DisputeBody {
-    let over = stage_over(&dispute, now);
+/// The dispute as `party` sees it at `now`; `over` is whether its stage is over
+/// ([`stage_over`] or, while implementing, the task done: [`is_over`]), which decides the
+/// commands offered exactly as it decides the commands taken.
+fn body(dispute: Dispute, party: DisputeParty, now: i64, over: bool) -> DisputeBody {
     let state = dispute.state;
     let stage = match (
         state.stage(),
@@ -405,7 +406,8 @@ async fn full_body(
     now: i64,
 ) -> Result<DisputeBody, Error> {
     let meetings = services.db.dispute_meetings(&dispute.id).await?;
-    let mut answer = body(dispute, party, now);
+    let over = is_over(services, &dispute, now).await?;
+    let mut answer = body(dispute, party, now, over);
     answer.meetings = meetings
         .into_iter()
         .map(|m| LinkedMeeting {
@@ -674,7 +676,8 @@ pub async fn raise(
     };
     let dispute = services.db.create_dispute(&new, now, &effects).await?;
     services.wake();
-    Ok(body(dispute, DisputeParty::Raiser, now))
+    let over = stage_over(&dispute, now);
+    Ok(body(dispute, DisputeParty::Raiser, now, over))
 }
 
 /// The other parties as given: at least one, each once, never the raising body, at most
@@ -719,16 +722,18 @@ pub async fn list(services: &Services, caller: &Caller) -> Result<DisputePage, E
         });
     };
     let now = services.clock.now_ms();
-    let disputes = services.db.disputes_visible(&viewer).await?;
-    let disputes = disputes
-        .into_iter()
-        .filter_map(|dispute| {
-            policy::decide(&caller.actor, &Action::ReadSpace(dispute.facts())).ok()?;
-            let party = party_of(caller, &dispute)?;
-            Some(body(dispute, party, now))
-        })
-        .collect();
-    Ok(DisputePage { disputes })
+    let mut answers = Vec::new();
+    for dispute in services.db.disputes_visible(&viewer).await? {
+        if policy::decide(&caller.actor, &Action::ReadSpace(dispute.facts())).is_err() {
+            continue;
+        }
+        let Some(party) = party_of(caller, &dispute) else {
+            continue;
+        };
+        let over = is_over(services, &dispute, now).await?;
+        answers.push(body(dispute, party, now, over));
+    }
+    Ok(DisputePage { disputes: answers })
 }
 
 /// One dispute.
@@ -794,7 +799,7 @@ pub async fn act(
     }
     let now = services.clock.now_ms();
     let command = action.command();
-    let over = stage_over(&dispute, now) || implemented(services, &dispute).await?;
+    let over = is_over(services, &dispute, now).await?;
     let to = rules::transition(over, dispute.state, party, command)?;
     let mut change = DisputeChange {
         dispute_id: dispute.id.clone(),
@@ -895,6 +900,12 @@ pub async fn act(
 
 /// Whether the implementation task of a dispute being implemented is done (verified or
 /// closed by the bureau that set it).
+/// Whether the dispute's current stage is over: its time passed or every party did its part
+/// ([`stage_over`]), or, while implementing, its task is done.
+async fn is_over(services: &Services, dispute: &Dispute, now: i64) -> Result<bool, Error> {
+    Ok(stage_over(dispute, now) || implemented(services, dispute).await?)
+}
+
 async fn implemented(services: &Services, dispute: &Dispute) -> Result<bool, Error> {
     if dispute.state != DisputeState::Implementing {
         return Ok(false);

@@ -374,11 +374,7 @@ pub(crate) async fn person_key_for(
     key_id: &str,
     now: i64,
 ) -> Result<SigningKeyRow, Error> {
-    let unusable = || {
-        Error::refused(
-            "this key is not an enrolled, unrevoked key of yours for your organization; enroll a key first",
-        )
-    };
+    let unusable = || Error::refused(crate::domain::phrases::KEY_NOT_USABLE.message());
     let key = services
         .db
         .signing_key(key_id)

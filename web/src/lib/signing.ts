@@ -250,7 +250,7 @@ export async function ensureKey(userId: string, fresh = false): Promise<StoredKe
 
 /** Whether the server refused the key itself (unknown, revoked, another person's). */
 export function isKeyRefusal(e: unknown): boolean {
-  return e instanceof ApiError && e.status === 409 && /enroll|key/i.test(e.detail)
+  return e instanceof ApiError && e.status === 409 && (e.reason === 'signing.key_not_usable' || /enroll|key/i.test(e.detail))
 }
 
 /**
