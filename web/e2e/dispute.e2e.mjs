@@ -399,6 +399,9 @@ await run('dispute.e2e', async (browser) => {
     if (meeting.kind !== 'case_consultation' || meeting.dispute_id !== id || JSON.stringify(invited) !== JSON.stringify(parties)) {
       throw new Error(`the consultation is not the dispute's: kind ${meeting.kind}, dispute ${meeting.dispute_id}, invited ${invited}`)
     }
+    if (meeting.starts_at !== officeTime(1, 9, 30) || meeting.ends_at !== officeTime(1, 11, 0) || meeting.place !== PLACE) {
+      throw new Error(`the consultation is not at the time and place typed: ${meeting.starts_at}–${meeting.ends_at}, ${meeting.place}`)
+    }
     const back = byTestId(page, 'meeting-dispute-link')
     await visible(back, 'the meeting\'s link to its dispute')
     if ((await back.first().getAttribute('href')) !== `/disputes/${id}`) throw new Error(`the meeting links to ${await back.first().getAttribute('href')}`)
