@@ -3,7 +3,7 @@
 //! (Debian's package, driven by playwright-core) against a real `concord serve`.
 //!
 //! The browser scenarios live in `web/e2e/*.e2e.mjs` (a whole meeting; a jurisdiction dispute
-//! from raising to acceptance; the zh-CN walk; the live room's presence, connection indicator
+//! from raising to its close; the zh-CN walk; the live room's presence, connection indicator
 //! and confirmations; one's account and a body's administration; phone and tablet widths);
 //! here they get a seeded server (`web/e2e/seed.sh`, the real admin CLI) and their artefacts
 //! directory (`target/web-e2e/<test>/`: screenshots, the downloaded bundle), and what they
@@ -318,15 +318,77 @@ async fn two_bodies_hold_a_meeting_and_sign_its_minutes_in_chromium() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_township_raises_a_dispute_the_parties_write_live_and_the_bureau_accepts_it_in_chromium()
-{
+async fn a_dispute_runs_from_raising_to_its_close_and_its_decision_bundle_verifies_in_chromium() {
     // The raise form (a server refusal shown once, in Chinese), negotiation, the disabled
     // escalation with its rule, each party's live statement read-only to the other, 协商不成 by
-    // both, escalation with a reason, acceptance, the bureau's decision read live by the parties.
+    // both, escalation with a reason, acceptance, the bureau's decision read live by the parties,
+    // the case consultation convened from the dispute (linked both ways), the decision signed
+    // and archived, 签收 by both parties, the implementation task carried out and verified, the
+    // dispute closed, and the bundle downloaded from the dispute page.
     let data = tempfile::tempdir().unwrap();
     let server = seeded_server(data.path()).await;
     let artifacts = artifacts("dispute");
     run_scenario("dispute.e2e.mjs", &server, &artifacts).await;
+
+    // What the page downloaded is the archived decision of this dispute (a 协调意见书 naming the
+    // township as responsible), and it verifies against the log key the server publishes: with
+    // `concord verify`, with the OpenSSL script docs/bundle.md gives auditors, and with the
+    // independent Python + OpenSSL verifier.
+    let zip = artifacts.join("decision-bundle.zip");
+    let vkey = std::fs::read_to_string(artifacts.join("log-vkey.txt"))
+        .expect("the scenario saved the log's key");
+    let vkey = vkey.trim();
+    let bundle = server::signing::bundle::Bundle::read(&zip).expect("the download is a bundle");
+    let content: Value = serde_json::from_slice(&bundle.files["content.json"]).unwrap();
+    assert_eq!(content["schema"], "concord.dispute-decision/1", "{content}");
+    let rendition = String::from_utf8_lossy(&bundle.files["decision.html"]).into_owned();
+    assert!(
+        rendition.contains("湖滨街道办事处") && rendition.contains("上城区司法局"),
+        "{rendition}"
+    );
+
+    let verify = crate::minutes::run(&["verify", zip.to_str().unwrap(), "--trust", vkey]);
+    let printed = crate::minutes::text(&verify);
+    assert!(
+        verify.status.success(),
+        "concord verify refused the downloaded decision bundle:\n{printed}"
+    );
+    assert!(printed.contains("verified"), "{printed}");
+
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("bundle");
+    crate::bundle_fixtures::unzip(&zip, &dir);
+    let openssl = crate::bundle_fixtures::run_docs_script(&dir, vkey);
+    let said = crate::minutes::text(&openssl);
+    assert!(openssl.status.success(), "the OpenSSL script refused it:\n{said}");
+    assert_eq!(said.lines().last(), Some("verified"), "{said}");
+    assert!(
+        said.contains("kind concord.dispute-decision/1"),
+        "the script checked another kind:\n{said}"
+    );
+    let python = crate::python_verifier::python(&zip, &["--trust", vkey]);
+    let said = crate::minutes::text(&python);
+    assert!(python.status.success(), "the Python + OpenSSL verifier refused it:\n{said}");
+
+    // The same checks refuse the bundle with one byte of the signed content changed, so the
+    // acceptance above is theirs, not a script that passes anything.
+    let mut tampered = bundle.clone();
+    let bytes = tampered.files.get_mut("content.json").unwrap();
+    let at = bytes.iter().position(|&b| b == b'"').unwrap() + 1;
+    bytes[at] ^= 0x01;
+    let tampered_dir = work.path().join("tampered");
+    tampered.write_dir(&tampered_dir).unwrap();
+    let tampered_zip = work.path().join("tampered.zip");
+    std::fs::write(&tampered_zip, tampered.to_zip()).unwrap();
+    let refused = crate::minutes::run(&["verify", tampered_zip.to_str().unwrap(), "--trust", vkey]);
+    assert_eq!(refused.status.code(), Some(1), "{}", crate::minutes::text(&refused));
+    let refused = crate::bundle_fixtures::run_docs_script(&tampered_dir, vkey);
+    assert!(
+        !refused.status.success(),
+        "the OpenSSL script accepted a changed decision:\n{}",
+        crate::minutes::text(&refused)
+    );
+
     for screenshot in [
         "dispute-new.png",
         "dispute-list-market.png",
@@ -335,7 +397,18 @@ async fn a_township_raises_a_dispute_the_parties_write_live_and_the_bureau_accep
         "dispute-township.png",
         "dispute-bureau.png",
         "dispute-accepted-township.png",
+        "dispute-consultation-dialog.png",
+        "dispute-consultation-meeting.png",
+        "dispute-consultation-township.png",
         "dispute-decision-issued.png",
+        "dispute-decision-archived.png",
+        "dispute-notice-township.png",
+        "dispute-notice-receipts.png",
+        "dispute-implementing.png",
+        "dispute-task-township.png",
+        "dispute-task-verified.png",
+        "dispute-closed.png",
+        "dispute-verify.png",
     ] {
         assert!(
             artifacts.join(screenshot).is_file(),

@@ -109,16 +109,16 @@ describe('the stage clock', () => {
 })
 
 describe('the course of a dispute', () => {
-  it('lists raising, each 协商不成, escalation, acceptance and replies in time order', () => {
+  it('lists raising, each 协商不成, escalation, acceptance, replies and the decision in time order', () => {
     const entries = timeline({
-      created_at: 1, raised_by_org_id: 'a', escalated_at: 5, accepted_at: 7,
+      created_at: 1, raised_by_org_id: 'a', escalated_at: 5, accepted_at: 7, decided_at: 11,
       parties: [
         { org_id: 'a', org_name: 'a', role: 'raiser', role_label_zh: '', role_label_en: '', statement_doc_id: 'x', gave_up_at: 3, replied_at: 9 },
         { org_id: 'b', org_name: 'b', role: 'party', role_label_zh: '', role_label_en: '', statement_doc_id: 'y', gave_up_at: 4, replied_at: null },
       ],
     })
     expect(entries.map((e) => [e.key, e.orgId])).toEqual([
-      ['raised', 'a'], ['gaveUp', 'a'], ['gaveUp', 'b'], ['escalated', null], ['accepted', null], ['replied', 'a'],
+      ['raised', 'a'], ['gaveUp', 'a'], ['gaveUp', 'b'], ['escalated', null], ['accepted', null], ['replied', 'a'], ['decided', null],
     ])
   })
 })

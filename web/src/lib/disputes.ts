@@ -277,13 +277,13 @@ export async function specialDays(years: number[]): Promise<SpecialDays> {
 export interface TimelineEntry {
   at: number
   /** An i18n key under `disputes.timeline`. */
-  key: 'raised' | 'gaveUp' | 'escalated' | 'accepted' | 'replied'
+  key: 'raised' | 'gaveUp' | 'escalated' | 'accepted' | 'replied' | 'decided'
   /** The body it names, if any. */
   orgId: string | null
 }
 
 /** What the record tells of the dispute's course, oldest first. */
-export function timeline(d: Pick<Dispute, 'created_at' | 'raised_by_org_id' | 'escalated_at' | 'accepted_at' | 'parties'>): TimelineEntry[] {
+export function timeline(d: Pick<Dispute, 'created_at' | 'raised_by_org_id' | 'escalated_at' | 'accepted_at' | 'decided_at' | 'parties'>): TimelineEntry[] {
   const out: TimelineEntry[] = [{ at: d.created_at, key: 'raised', orgId: d.raised_by_org_id }]
   for (const p of d.parties) {
     if (p.gave_up_at != null) out.push({ at: p.gave_up_at, key: 'gaveUp', orgId: p.org_id })
@@ -291,6 +291,7 @@ export function timeline(d: Pick<Dispute, 'created_at' | 'raised_by_org_id' | 'e
   }
   if (d.escalated_at != null) out.push({ at: d.escalated_at, key: 'escalated', orgId: null })
   if (d.accepted_at != null) out.push({ at: d.accepted_at, key: 'accepted', orgId: null })
+  if (d.decided_at != null) out.push({ at: d.decided_at, key: 'decided', orgId: null })
   return out.sort((a, b) => a.at - b.at)
 }
 

@@ -63,6 +63,8 @@ export interface Meeting {
   command_offers: CommandOffer[]
   calendar_url: string
   agenda?: AgendaItem[]
+  /** The dispute a case consultation (案件会商) was convened from. */
+  dispute_id?: string | null
 }
 
 /** A meeting's minutes: a signed document of kind `concord.minutes/1`, and its meeting. */

@@ -47,7 +47,7 @@ export default {
       },
       fields: {
         setter: '交办单位', assignee: '承办单位', state: '状态', due: '办理期限', limit: '期限要求', source: '任务来源',
-        sourceRef: '来源说明', started: '下发时间', created: '创建时间', updated: '最近更新', feedbackRequired: '反馈要求',
+        sourceRef: '来源说明', openSource: '查看来源', started: '下发时间', created: '创建时间', updated: '最近更新', feedbackRequired: '反馈要求',
         body: '任务内容', feedback: '办理反馈', myParty: '本单位角色',
       },
       actions: { title: '可执行的操作', none: '当前状态下本单位无需操作' },
@@ -132,7 +132,7 @@ export default {
       },
       fields: {
         setter: 'Setting body', assignee: 'Assigned body', state: 'State', due: 'Deadline', limit: 'Time limit', source: 'Source',
-        sourceRef: 'Source reference', started: 'Dispatched at', created: 'Created', updated: 'Updated', feedbackRequired: 'Feedback asked for',
+        sourceRef: 'Source reference', openSource: 'Open the source', started: 'Dispatched at', created: 'Created', updated: 'Updated', feedbackRequired: 'Feedback asked for',
         body: 'What to do', feedback: 'Feedback', myParty: 'Our role',
       },
       actions: { title: 'What you can do', none: 'Nothing for our body to do in this state' },
