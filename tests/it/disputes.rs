@@ -682,6 +682,7 @@ async fn the_bureau_signs_its_decision_the_parties_are_told_and_the_task_closes_
             })
             .unwrap_or_else(|| panic!("no decision notice in {inbox}"));
         assert_eq!(notice["requires_ack"], true, "{notice}");
+        assert_eq!(notice["about"]["dispute_id"], id.as_str(), "{notice}");
     }
 
     // Carrying it out is a task of the responsible body, set by the bureau; once verified,

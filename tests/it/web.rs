@@ -360,7 +360,10 @@ async fn a_dispute_runs_from_raising_to_its_close_and_its_decision_bundle_verifi
     crate::bundle_fixtures::unzip(&zip, &dir);
     let openssl = crate::bundle_fixtures::run_docs_script(&dir, vkey);
     let said = crate::minutes::text(&openssl);
-    assert!(openssl.status.success(), "the OpenSSL script refused it:\n{said}");
+    assert!(
+        openssl.status.success(),
+        "the OpenSSL script refused it:\n{said}"
+    );
     assert_eq!(said.lines().last(), Some("verified"), "{said}");
     assert!(
         said.contains("kind concord.dispute-decision/1"),
@@ -368,7 +371,10 @@ async fn a_dispute_runs_from_raising_to_its_close_and_its_decision_bundle_verifi
     );
     let python = crate::python_verifier::python(&zip, &["--trust", vkey]);
     let said = crate::minutes::text(&python);
-    assert!(python.status.success(), "the Python + OpenSSL verifier refused it:\n{said}");
+    assert!(
+        python.status.success(),
+        "the Python + OpenSSL verifier refused it:\n{said}"
+    );
 
     // The same checks refuse the bundle with one byte of the signed content changed, so the
     // acceptance above is theirs, not a script that passes anything.
@@ -381,7 +387,12 @@ async fn a_dispute_runs_from_raising_to_its_close_and_its_decision_bundle_verifi
     let tampered_zip = work.path().join("tampered.zip");
     std::fs::write(&tampered_zip, tampered.to_zip()).unwrap();
     let refused = crate::minutes::run(&["verify", tampered_zip.to_str().unwrap(), "--trust", vkey]);
-    assert_eq!(refused.status.code(), Some(1), "{}", crate::minutes::text(&refused));
+    assert_eq!(
+        refused.status.code(),
+        Some(1),
+        "{}",
+        crate::minutes::text(&refused)
+    );
     let refused = crate::bundle_fixtures::run_docs_script(&tampered_dir, vkey);
     assert!(
         !refused.status.success(),

@@ -38,7 +38,6 @@ import {
   attrIs,
   byTestId,
   clickAndConfirm,
-  disputeAction,
   env,
   field,
   log,
@@ -578,23 +577,8 @@ await run('dispute.e2e', async (browser) => {
     await waitState(T, 'implementing')
     const close = byTestId(page, 'dispute-action-close')
     await visible(close, 'the bureau\'s 办结 button')
-    const offer = (await apiGet(B, `/api/disputes/${id}`)).commands.find((c) => c.command === 'close')
-    if (offer?.allowed) {
-      await waitFor(() => close.first().isEnabled(), 'the bureau\'s 办结 button is enabled once the task is verified')
-      await clickAndConfirm(page, close, async () => (await stateOf(page)) === 'closed', 'the bureau closes the dispute')
-    } else if (offer?.rule_code === 'dispute.close_after_task') {
-      // KNOWN SERVER BUG (server/src/work/disputes.rs): the offers of `body()` count only
-      // `stage_over`, while `act()` also counts the verified task (`implemented`), so the page is
-      // told 办结 waits for the task although the server accepts it. Until that is fixed the
-      // bureau closes through the API with its own session, and the pages must follow live;
-      // once fixed, the branch above (the button) runs instead.
-      log(`  WORKAROUND: the close offer still says "${offer.rule_zh}" after the task was verified; closing through the API`)
-      if (!(await close.first().isDisabled())) throw new Error('the page enables 办结 against the server\'s offer')
-      await disputeAction(B, id, 'close')
-      await waitState(B, 'closed')
-    } else {
-      throw new Error(`the bureau may not close: ${JSON.stringify(offer)}`)
-    }
+    await waitFor(() => close.first().isEnabled(), 'the bureau\'s 办结 button is enabled once the task is verified')
+    await clickAndConfirm(page, close, async () => (await stateOf(page)) === 'closed', 'the bureau closes the dispute')
     for (const b of [T, M]) await waitState(b, 'closed')
     await shot(T.page, 'dispute-closed.png')
   })

@@ -134,29 +134,38 @@ pub struct NoticeBody {
 }
 
 /// What a notice is about: a meeting (its notice 会议通知, postponement, cancellation: a link
-/// to the meeting's page), or a signed version of its minutes (a link to the meeting's archive
-/// page, which shows them).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// to the meeting's page), a signed version of its minutes (a link to the meeting's archive
+/// page, which shows them), or a dispute (its signed decision to acknowledge: a link to the
+/// dispute's page).
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct NoticeAbout {
-    pub meeting_id: String,
+    pub meeting_id: Option<String>,
     /// The version of the meeting's signed minutes it is about, if that is what it is about.
     pub minutes_version: Option<i64>,
+    pub dispute_id: Option<String>,
 }
 
 impl NoticeAbout {
-    /// From a stored subject (`meeting:<id>`, `minutes:<meeting id>:<version>`); none for a
-    /// subject of any other form.
+    /// From a stored subject (`meeting:<id>`, `minutes:<meeting id>:<version>`,
+    /// `dispute:<id>`); none for a subject of any other form.
     fn parse(subject: &str) -> Option<NoticeAbout> {
         if let Some(id) = subject.strip_prefix("meeting:") {
             return Some(NoticeAbout {
-                meeting_id: id.to_owned(),
-                minutes_version: None,
+                meeting_id: Some(id.to_owned()),
+                ..NoticeAbout::default()
+            });
+        }
+        if let Some(id) = subject.strip_prefix("dispute:") {
+            return Some(NoticeAbout {
+                dispute_id: Some(id.to_owned()),
+                ..NoticeAbout::default()
             });
         }
         let (id, version) = subject.strip_prefix("minutes:")?.rsplit_once(':')?;
         Some(NoticeAbout {
-            meeting_id: id.to_owned(),
+            meeting_id: Some(id.to_owned()),
             minutes_version: Some(version.parse().ok()?),
+            ..NoticeAbout::default()
         })
     }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { CommandOffer } from './commands'
 import {
-  canAcknowledge, canClose, canReply, composeRequest, eventIsAbout, eventLabelKey, isPending, orgLabel,
+  aboutLink, canAcknowledge, canClose, canReply, composeRequest, eventIsAbout, eventLabelKey, isPending, orgLabel,
   receiptSummary, subjectLink, type ComposeForm, type Receipt, type ReceiptState,
 } from './notices'
 
@@ -105,5 +105,14 @@ describe('helpers', () => {
     expect(eventLabelKey('task.dispatched', known)).toBe('inbox.event.task.dispatched')
     expect(eventLabelKey('task.unheard_of', known)).toBe('inbox.event.other')
     expect(eventLabelKey('constructor', () => true)).toBe('inbox.event.other')
+  })
+})
+
+describe('what a notice is about', () => {
+  it('links a meeting, its signed minutes, or a dispute whose decision it sends', () => {
+    expect(aboutLink({ about: { meeting_id: 'm1', minutes_version: null } })).toEqual({ to: '/meetings/m1', label: 'notices.about.meeting' })
+    expect(aboutLink({ about: { meeting_id: 'm1', minutes_version: 2 } })?.to).toBe('/meetings/m1/archive')
+    expect(aboutLink({ about: { dispute_id: 'd 1' } })).toEqual({ to: '/disputes/d%201', label: 'notices.about.dispute' })
+    expect(aboutLink({ about: null })).toBeNull()
   })
 })

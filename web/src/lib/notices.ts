@@ -58,19 +58,23 @@ export interface Notice {
 
 /** What a notice is about (`about` on a notice). */
 export interface NoticeAbout {
-  meeting_id: string
+  meeting_id?: string | null
   /** The version of the meeting's signed minutes, when the notice is about them. */
-  minutes_version: number | null
+  minutes_version?: number | null
+  /** The dispute whose signed decision the notice sends. */
+  dispute_id?: string | null
 }
 
 /**
  * Where a notice's reader goes to see what it is about: the meeting's page for a meeting's
- * notice, the meeting's archive (which shows the signed minutes) for signed minutes; none for
- * a notice a person wrote. `label` is the i18n key of the link's text.
+ * notice, the meeting's archive (which shows the signed minutes) for signed minutes, the
+ * dispute's page for its decision; none for a notice a person wrote. `label` is the i18n key of the link's text.
  */
 export function aboutLink(notice: Pick<Notice, 'about'>): { to: string; label: string } | null {
   const about = notice.about
   if (!about) return null
+  if (about.dispute_id) return { to: `/disputes/${encodeURIComponent(about.dispute_id)}`, label: 'notices.about.dispute' }
+  if (!about.meeting_id) return null
   const meeting = `/meetings/${encodeURIComponent(about.meeting_id)}`
   return about.minutes_version != null
     ? { to: `${meeting}/archive`, label: 'notices.about.minutes' }

@@ -46,7 +46,7 @@ export default {
     },
     notices: {
       back: '返回收件箱',
-      about: { meeting: '查看会议', minutes: '查看会议纪要' },
+      about: { meeting: '查看会议', minutes: '查看会议纪要', dispute: '查看争议及协调意见书' },
       from: '发文单位', sentAt: '发送时间', kind: '类别', version: '版本', replyDue: '回复期限', demands: '要求',
       requiresAck: '需签收', requiresReply: '需回复', noDemand: '仅供阅知',
       versionKind: { original: '原件', correction: '更正件', recall: '撤回通知' },
@@ -119,7 +119,7 @@ export default {
     },
     notices: {
       back: 'Back to the inbox',
-      about: { meeting: 'Open the meeting', minutes: 'Read the minutes' },
+      about: { meeting: 'Open the meeting', minutes: 'Read the minutes', dispute: 'Open the dispute and its decision' },
       from: 'From', sentAt: 'Sent', kind: 'Kind', version: 'Version', replyDue: 'Reply due', demands: 'Asks for',
       requiresAck: 'Acknowledgement', requiresReply: 'A reply', noDemand: 'For information only',
       versionKind: { original: 'Original', correction: 'Correction', recall: 'Recall' },

@@ -3167,16 +3167,18 @@ export type components = {
         Note: string;
         /**
          * @description What a notice is about: a meeting (its notice 会议通知, postponement, cancellation: a link
-         *     to the meeting's page), or a signed version of its minutes (a link to the meeting's archive
-         *     page, which shows them).
+         *     to the meeting's page), a signed version of its minutes (a link to the meeting's archive
+         *     page, which shows them), or a dispute (its signed decision to acknowledge: a link to the
+         *     dispute's page).
          */
         NoticeAbout: {
-            meeting_id: string;
+            meeting_id?: string | null;
             /**
              * Format: int64
              * @description The version of the meeting's signed minutes it is about, if that is what it is about.
              */
             minutes_version?: number | null;
+            dispute_id?: string | null;
         };
         /** @description One version of a notification, as stored. */
         NoticeBody: {
