@@ -1,5 +1,5 @@
 //! Dispute statistics (争议统计) over HTTP, on the manual clock: disputes raised on different
-//! days, settled (one across a weekend), withdrawn, escalated and accepted, left to run out;
+//! days, settled by their signed agreements (one across a weekend), withdrawn, escalated and accepted, left to run out;
 //! the counts and working-day medians per region, the period filter, the CSV file (BOM,
 //! Chinese header, a row), who may read which region, and bad input; on SQLite and on
 //! PostgreSQL.
@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use time::macros::datetime;
 
+use crate::disputes::settle_by_agreement;
 use crate::jobs::ms;
 use crate::meetings::{fixture, fixture_on, Fixture};
 use crate::support::api::{message, Api};
@@ -77,13 +78,7 @@ async fn counts_medians_and_csv(f: Fixture) {
     let settled_midweek = raise(&f, "争议一").await;
     command(&f.market, &settled_midweek, "negotiate", json!({})).await;
     f.clock.set_ms(ms(datetime!(2026-03-04 15:00 +8)));
-    command(
-        &f.market,
-        &settled_midweek,
-        "settle",
-        json!({ "agreement": "由街道查处" }),
-    )
-    .await;
+    settle_by_agreement(&f, &settled_midweek).await;
 
     // Friday 6 March: four more. One settled on Monday 9 March (1 working day: the weekend
     // does not count), one withdrawn, one escalated and accepted, one left to run out.
@@ -119,13 +114,7 @@ async fn counts_medians_and_csv(f: Fixture) {
     .await;
     command(county, &accepted, "accept", json!({})).await;
     f.clock.set_ms(ms(datetime!(2026-03-09 11:00 +8)));
-    command(
-        &f.township,
-        &settled_over_weekend,
-        "settle",
-        json!({ "agreement": "由区市场监管局查处" }),
-    )
-    .await;
+    settle_by_agreement(&f, &settled_over_weekend).await;
 
     // Months later every running stage (the replies, the negotiation) is past due.
     f.clock.set_ms(ms(datetime!(2026-06-01 10:00 +8)));

@@ -582,6 +582,42 @@ async fn write_terms(
         .await;
 }
 
+/// Settles a negotiating dispute raised by `township` against `market` the only way there
+/// is: both write their agreement (the market department responsible), the township freezes
+/// it and opens signing, both sign.
+pub(crate) async fn settle_by_agreement(f: &Fixture, id: &str) {
+    let (_, dispute) = f.township.get(&format!("/api/disputes/{id}")).await;
+    let doc_id = dispute["agreement_doc_id"].as_str().unwrap().to_owned();
+    let path = |rest: &str| format!("/api/disputes/{id}/agreement{rest}");
+    write_terms(
+        f,
+        &f.township,
+        "market",
+        &doc_id,
+        "agreement",
+        f.world.org("market"),
+    )
+    .await;
+    let (status, frozen) = f
+        .township
+        .post(&path("/actions"), json!({ "act": "freeze" }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{frozen}");
+    let version = frozen["version"].as_i64().unwrap();
+    let (status, body) = f
+        .township
+        .post(
+            &path("/actions"),
+            json!({ "act": "open_signing", "version": version }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for api in [&f.market, &f.township] {
+        let (status, signed) = sign_as(api, &path, version).await;
+        assert_eq!(status, StatusCode::OK, "{signed}");
+    }
+}
+
 /// Signs the current version of a dispute's document at `path` for `api`'s body.
 async fn sign_as(api: &Api, path: &dyn Fn(&str) -> String, version: i64) -> (StatusCode, Value) {
     let key = enrolled_key(api).await;

@@ -32,7 +32,7 @@ use crate::db::{
     new_id, Audience, Dispute, DisputeChange, Effects, NewDispute, NewDisputeParty, NewEvent,
     NewJob, PartyRow, PartyWrite,
 };
-use crate::domain::calendar::{end_of_day_ms, TimeLimit};
+use crate::domain::calendar::end_of_day_ms;
 use crate::domain::dispute::{
     self as rules, DisputeAction, DisputeCommand, DisputeFlow, DisputeKind, DisputeParty,
     DisputeState, Position, Stage, MAX_PARTIES,
@@ -507,46 +507,6 @@ async fn clock(
         escalate_after,
     );
     Ok((due_at, jobs))
-}
-
-/// The time a body has to dispute a matter another body transferred to it (移交异议期限: by
-/// default 2 working days, its region's limit), counted from when it received the matter,
-/// and the dispute raised from the matter, if one was. The pages of a received task and of a
-/// received case letter show it (WORKFLOWS.md: such a body "must raise a dispute within 2
-/// working days and may not transfer the case onward itself").
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DisputeWindow {
-    /// When the time ends, Unix ms (the end of the last working day).
-    pub until: i64,
-    /// The limit counted: the receiving body's region's.
-    pub limit: TimeLimit,
-    /// Whether the time has not passed yet.
-    pub open: bool,
-    /// The dispute raised from this matter (by any body), if one was.
-    pub dispute_id: Option<String>,
-}
-
-/// The [`DisputeWindow`] of a matter `receiver_org_id` received at `received_at`: a task
-/// (`source_kind` `task`) or a notice (`notice`).
-pub(crate) async fn window(
-    services: &Services,
-    receiver_org_id: &str,
-    received_at: i64,
-    source_kind: &'static str,
-    source_id: &str,
-) -> Result<DisputeWindow, Error> {
-    let limits = super::limits::of_org(services, receiver_org_id).await?;
-    let limit = limits.get(LimitKind::DisputeWindow);
-    let until = services.calendar.get().due_at(received_at, limit);
-    Ok(DisputeWindow {
-        until,
-        limit,
-        open: services.clock.now_ms() <= until,
-        dispute_id: services
-            .db
-            .dispute_raised_from(source_kind, source_id)
-            .await?,
-    })
 }
 
 /// Raises a dispute: finds the bureau it escalates to, then makes its space, the parties'

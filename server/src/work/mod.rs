@@ -45,6 +45,7 @@ pub mod directory;
 pub mod dispute_agreement;
 pub mod dispute_decision;
 pub mod dispute_stats;
+pub mod dispute_window;
 pub mod disputes;
 pub mod error;
 pub mod events;

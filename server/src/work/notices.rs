@@ -244,7 +244,7 @@ pub struct NoticeDetailBody {
     /// To a receiving body of a case letter (案件函告), which may transfer a case to it: the
     /// time it has to raise a jurisdiction dispute if the case is not its duty, and the
     /// dispute raised from it, if one was.
-    pub dispute_window: Option<super::disputes::DisputeWindow>,
+    pub dispute_window: Option<super::dispute_window::DisputeWindow>,
 }
 
 impl From<Notice> for NoticeBody {
@@ -761,7 +761,7 @@ pub async fn show(
             if loaded.notice.kind == NoticeKind::CaseLetter =>
         {
             Some(
-                super::disputes::window(services, &org.id, sent_at, "notice", &loaded.notice.id)
+                super::dispute_window::of(services, &org.id, sent_at, "notice", &loaded.notice.id)
                     .await?,
             )
         }

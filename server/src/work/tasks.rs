@@ -226,7 +226,7 @@ pub struct TaskDetailBody {
     /// To the assigned body of a task another body set, while it holds the task: the time it
     /// has to return it and raise a jurisdiction dispute if it is not its duty, and the
     /// dispute raised from it, if one was.
-    pub dispute_window: Option<super::disputes::DisputeWindow>,
+    pub dispute_window: Option<super::dispute_window::DisputeWindow>,
 }
 
 /// An answered extension request and the task as it is now.
@@ -722,7 +722,7 @@ pub async fn show(services: &Services, caller: &Caller, id: &str) -> Result<Task
             if party == Party::Assignee && held && task.setter_org_id != task.assignee_org_id =>
         {
             Some(
-                super::disputes::window(
+                super::dispute_window::of(
                     services,
                     &task.assignee_org_id,
                     received_at,
