@@ -14,6 +14,7 @@ pub fn everything() -> impl Iterator<Item = &'static Phrase> {
         super::meeting::RULES,
         super::dispute::RULES,
         super::dispute_stats::RULES,
+        super::investigation::RULES,
         super::notice::RULES,
         super::signed::RULES,
         super::minutes::RULES,

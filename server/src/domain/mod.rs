@@ -33,6 +33,7 @@ pub mod command;
 pub mod dispute;
 pub mod dispute_stats;
 pub mod doc_number;
+pub mod investigation;
 pub mod kernel;
 pub mod limits;
 pub mod meeting;
