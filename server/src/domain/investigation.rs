@@ -338,8 +338,8 @@ impl Workflow for MemberFlow {
 /// Whether a group may be formed: every invitation answered and at least one body confirmed
 /// (a body that left before forming cannot have: leaving needs a formed group).
 pub fn ready_to_form(members: &[MemberState]) -> bool {
-    members.iter().all(|m| *m != MemberState::Invited)
-        && members.iter().any(|m| *m == MemberState::Confirmed)
+    !members.contains(&MemberState::Invited)
+        && members.contains(&MemberState::Confirmed)
 }
 
 #[cfg(test)]
