@@ -338,8 +338,7 @@ impl Workflow for MemberFlow {
 /// Whether a group may be formed: every invitation answered and at least one body confirmed
 /// (a body that left before forming cannot have: leaving needs a formed group).
 pub fn ready_to_form(members: &[MemberState]) -> bool {
-    !members.contains(&MemberState::Invited)
-        && members.contains(&MemberState::Confirmed)
+    !members.contains(&MemberState::Invited) && members.contains(&MemberState::Confirmed)
 }
 
 #[cfg(test)]
