@@ -572,25 +572,40 @@ fn plan(
     }
 }
 
-async fn measure(args: &Args, server: &Server, world: &World, engine: &str) -> anyhow::Result<()> {
-    let client = client()?;
-    let base = &server.base;
-    let mut rng = StdRng::seed_from_u64(7);
+/// The bureau's acceptance desk: the disputes escalated to it, waiting for it to accept.
+const DESK: &str = "/api/disputes?role=bureau&state=escalated";
 
-    // The bureau's desk, split by the bureau's level as well.
+/// What every measuring phase uses.
+struct Run<'a> {
+    args: &'a Args,
+    client: reqwest::Client,
+    base: &'a str,
+    world: &'a World,
+    engine: &'a str,
+}
+
+/// `--requests` GETs of `path` as random bureaus, overall and by the bureau's level, with the
+/// mean number of disputes and size of an answer.
+async fn bureau_gets(
+    run: &Run<'_>,
+    rng: &mut StdRng,
+    name: &str,
+    path: &str,
+) -> anyhow::Result<()> {
     let mut h = Histogram::<u64>::new(3)?;
     let mut by_level: Vec<(Level, Histogram<u64>)> = Vec::new();
     for level in [Level::Province, Level::City, Level::County] {
         by_level.push((level, Histogram::<u64>::new(3)?));
     }
     let (mut bytes, mut listed) = (0usize, 0usize);
-    for i in 0..bench_support::WARM_UP + args.requests {
-        let b = &world.bureaus[rng.gen_range(0..world.bureaus.len())];
+    for i in 0..bench_support::WARM_UP + run.args.requests {
+        let b = &run.world.bureaus[rng.gen_range(0..run.world.bureaus.len())];
         let t = Instant::now();
-        let request = client
-            .get(format!("{base}/api/disputes"))
+        let request = run
+            .client
+            .get(format!("{}{path}", run.base))
             .header("cookie", cookie(&b.cookie));
-        let body = ok_body("desk", request).await?;
+        let body = ok_body(name, request).await?;
         let took = t.elapsed().as_micros() as u64;
         let page: Value = serde_json::from_slice(&body)?;
         if i >= bench_support::WARM_UP {
@@ -602,16 +617,34 @@ async fn measure(args: &Args, server: &Server, world: &World, engine: &str) -> a
             listed += page["disputes"].as_array().map_or(0, Vec::len);
         }
     }
-    let n = args.requests.max(1) as f64;
+    let n = run.args.requests.max(1) as f64;
     print(
-        engine,
-        "desk",
+        run.engine,
+        name,
         &h,
         json!({"mean_disputes": listed as f64 / n, "mean_kib": bytes as f64 / n / 1024.0}),
     );
     for (level, h) in &by_level {
-        print(engine, &format!("desk_{level}"), h, json!({}));
+        print(run.engine, &format!("{name}_{level}"), h, json!({}));
     }
+    Ok(())
+}
+
+async fn measure(args: &Args, server: &Server, world: &World, engine: &str) -> anyhow::Result<()> {
+    let client = client()?;
+    let base = &server.base;
+    let mut rng = StdRng::seed_from_u64(7);
+
+    // Everything a bureau's dispute page loads today, then its acceptance desk.
+    let run = Run {
+        args,
+        client: client.clone(),
+        base,
+        world,
+        engine,
+    };
+    bureau_gets(&run, &mut rng, "list", "/api/disputes").await?;
+    bureau_gets(&run, &mut rng, "desk", DESK).await?;
 
     let h = timed(args.requests, |_| {
         let b = &world.bureaus[rng.gen_range(0..world.bureaus.len())];

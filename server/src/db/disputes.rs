@@ -293,18 +293,39 @@ const MEMBER_ORDER: &str = "order by m.space_id, m.role, m.org_id";
 /// `, matching (id) as (…)`, after [`VISIBLE`]: the visible disputes a [`DisputeFilter`]
 /// keeps, with its parameters `$4` (a state, or null) and `$5` (a [`ListRole`], or null).
 /// The three queries of a list (disputes, parties, members) read only these.
-const MATCHING: &str = ", matching (id) as (
-        select d.space_id from disputes d
-        where d.space_id in (select id from visible)
-          and ($4 is null or d.state = $4)
-          and ($5 is null
-               or ($5 = 'bureau' and d.bureau_org_id = $1)
-               or ($5 = 'party' and exists (select 1 from dispute_parties q
-                                             where q.dispute_id = d.space_id and q.org_id = $1))
-               or ($5 = 'supervisor' and d.bureau_org_id <> $1
-                   and not exists (select 1 from dispute_parties q
-                                   where q.dispute_id = d.space_id and q.org_id = $1)))
-    )";
+///
+/// A party and the bureau are members of the dispute's space (the first arm of [`VISIBLE`]),
+/// so their own lists read the body's memberships and the disputes' bureau index, not every
+/// space of the region a bureau supervises: a subset of what it may find, never more.
+fn matching(role: Option<ListRole>) -> &'static str {
+    match role {
+        Some(ListRole::Bureau) => {
+            ", matching (id) as (
+                select d.space_id from disputes d
+                where d.bureau_org_id = $1 and $5 = 'bureau' and ($4 is null or d.state = $4)
+                  and d.space_id in (select space_id from space_members where org_id = $1)
+            )"
+        }
+        Some(ListRole::Party) => {
+            ", matching (id) as (
+                select d.space_id from dispute_parties q join disputes d on d.space_id = q.dispute_id
+                where q.org_id = $1 and $5 = 'party' and ($4 is null or d.state = $4)
+                  and d.space_id in (select space_id from space_members where org_id = $1)
+            )"
+        }
+        Some(ListRole::Supervisor) | None => {
+            ", matching (id) as (
+                select d.space_id from disputes d
+                where d.space_id in (select id from visible)
+                  and ($4 is null or d.state = $4)
+                  and ($5 is null
+                       or ($5 = 'supervisor' and d.bureau_org_id <> $1
+                           and not exists (select 1 from dispute_parties q
+                                           where q.dispute_id = d.space_id and q.org_id = $1)))
+            )"
+        }
+    }
+}
 
 /// Which of the disputes a viewer may find a list wants; `Default` keeps every one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -561,6 +582,7 @@ impl Db {
         let visible = visible_spaces(viewer);
         let state = filter.state.map(DisputeState::as_str);
         let role = filter.role.map(ListRole::as_str);
+        let matching = matching(filter.role);
         type Rows = (
             Vec<DisputeRecord>,
             Vec<PartyRow>,
@@ -568,7 +590,7 @@ impl Db {
         );
         let (records, parties, members): Rows = on_reader!(self, |conn| {
             let records = sqlx::query_as(&format!(
-                "{VISIBLE}{MATCHING} {DISPUTE_SELECT} where d.space_id in (select id from matching)
+                "{VISIBLE}{matching} {DISPUTE_SELECT} where d.space_id in (select id from matching)
                      order by d.created_at desc, d.space_id"
             ))
             .bind(visible.org_id)
@@ -579,7 +601,7 @@ impl Db {
             .fetch_all(&mut *conn)
             .await?;
             let parties = sqlx::query_as(&format!(
-                "{VISIBLE}{MATCHING} {PARTY_SELECT} where p.dispute_id in (select id from matching)
+                "{VISIBLE}{matching} {PARTY_SELECT} where p.dispute_id in (select id from matching)
                      {PARTY_ORDER}"
             ))
             .bind(visible.org_id)
@@ -590,7 +612,7 @@ impl Db {
             .fetch_all(&mut *conn)
             .await?;
             let members = sqlx::query_as(&format!(
-                "{VISIBLE}{MATCHING} {MEMBER_SELECT} where m.space_id in (select id from matching)
+                "{VISIBLE}{matching} {MEMBER_SELECT} where m.space_id in (select id from matching)
                      {MEMBER_ORDER}"
             ))
             .bind(visible.org_id)
