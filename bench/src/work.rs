@@ -17,24 +17,26 @@
 //!
 //! Every phase prints one JSON line; `bench/work.sh` runs it on both engines.
 
-use std::net::TcpListener as StdListener;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use bench_support::{
+    body_with_users, client, cookie, db_config, ms, now_ms, ok_body, summary, timed, two_distinct,
+    Server, DAY_MS,
+};
 use clap::Parser as _;
 use futures_util::StreamExt;
 use hdrhistogram::Histogram;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use server::db::{
-    Audience, AuditEvent, Db, DbConfig, Effects, HistoryEntry, HistoryEntryKind, NewEvent, NewJob,
-    NewNotice, NewOrg, NewRegion, NewSession, NewTask, NewUser, SqliteSync, Stamp,
+    Audience, AuditEvent, Db, Effects, HistoryEntry, HistoryEntryKind, NewEvent, NewJob, NewNotice,
+    NewRegion, NewTask, SqliteSync, Stamp,
 };
 use server::domain::notice::{NoticeKind, VersionKind};
-use server::domain::org::{Level, Name, OrgCode, OrgKind, OrgRole, RegionCode, Username};
+use server::domain::org::{Level, Name, OrgKind, RegionCode};
 use server::domain::task::{TaskSource, TaskState};
 use tokio::sync::Mutex;
 
@@ -68,8 +70,6 @@ struct Args {
     seed_writers: usize,
 }
 
-const DAY_MS: i64 = 86_400_000;
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -88,14 +88,12 @@ async fn main() -> anyhow::Result<()> {
                "notices": args.notices, "seconds": started.elapsed().as_secs_f64()})
     );
 
-    let server = Server::start(&args, dir.path()).await?;
+    let server = Server::start(&args.concord, args.database_url.as_deref(), dir.path()).await?;
     let lists = measure_lists(&args, &server, &world).await?;
     for (endpoint, h) in &lists {
-        println!(
-            "{}",
-            json!({"phase": "list", "engine": engine, "endpoint": endpoint,
-            "requests": h.len(), "p50_ms": ms(h, 0.5), "p99_ms": ms(h, 0.99), "max_ms": h.max() as f64 / 1000.0})
-        );
+        let mut line = json!({"phase": "list", "engine": engine, "endpoint": endpoint});
+        merge(&mut line, summary(h));
+        println!("{line}");
     }
     let sse = measure_sse(&args, &server, &world).await?;
     println!(
@@ -115,19 +113,9 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn ms(h: &Histogram<u64>, q: f64) -> f64 {
-    h.value_at_quantile(q) as f64 / 1000.0
-}
-
-fn now_ms() -> i64 {
-    server::db::now_unix_ms()
-}
-
-fn db_config(args: &Args, data_dir: PathBuf, sync: SqliteSync) -> DbConfig {
-    DbConfig {
-        url: args.database_url.clone(),
-        data_dir,
-        sqlite_synchronous: sync,
+fn merge(into: &mut Value, from: Value) {
+    if let (Some(into), Value::Object(from)) = (into.as_object_mut(), from) {
+        into.extend(from);
     }
 }
 
@@ -143,21 +131,18 @@ struct World {
 }
 
 fn system_event(action: &str) -> AuditEvent {
-    AuditEvent {
-        at: now_ms(),
-        actor_user_id: None,
-        actor_org_id: None,
-        action: action.to_owned(),
-        target: String::new(),
-        detail: json!({"by": "work-bench"}),
-        ip: None,
-    }
+    bench_support::system_event(action, "work-bench")
 }
 
 async fn seed(args: &Args, data_dir: PathBuf) -> anyhow::Result<World> {
     // Seeding is not what is measured: SQLite commits without fsync here, and the server
     // measured below runs with its default (FULL).
-    let db = Db::connect(&db_config(args, data_dir, SqliteSync::Normal)).await?;
+    let db = Db::connect(&db_config(
+        args.database_url.as_deref(),
+        data_dir,
+        SqliteSync::Normal,
+    ))
+    .await?;
     let region = RegionCode::parse("330000")?;
     db.create_region(
         &NewRegion {
@@ -173,11 +158,24 @@ async fn seed(args: &Args, data_dir: PathBuf) -> anyhow::Result<World> {
 
     let mut bodies = Vec::with_capacity(args.bodies);
     for i in 0..args.bodies {
-        let (org_id, cookie) = body_with_user(&db, &region, &format!("body-{i:04}"), 1).await?;
+        let (org_id, cookie) = body_with_users(
+            &db,
+            &region,
+            OrgKind::EnforcementDepartment,
+            &format!("body-{i:04}"),
+            1,
+        )
+        .await?;
         bodies.push((org_id, cookie.into_iter().next().context("a cookie")?));
     }
-    let (crowd_body, crowd_cookies) =
-        body_with_user(&db, &region, "crowd", args.sse_clients).await?;
+    let (crowd_body, crowd_cookies) = body_with_users(
+        &db,
+        &region,
+        OrgKind::EnforcementDepartment,
+        "crowd",
+        args.sse_clients,
+    )
+    .await?;
 
     let db = Arc::new(db);
     let rng = Arc::new(Mutex::new(rand::rngs::StdRng::seed_from_u64(4)));
@@ -254,72 +252,6 @@ async fn seed(args: &Args, data_dir: PathBuf) -> anyhow::Result<World> {
     })
 }
 
-fn two_distinct(rng: &mut impl Rng, n: usize) -> (usize, usize) {
-    let a = rng.gen_range(0..n);
-    let mut b = rng.gen_range(0..n - 1);
-    if b >= a {
-        b += 1;
-    }
-    (a, b)
-}
-
-/// A body with `users` users, each with a live session; answers the body's id and the cookies.
-async fn body_with_user(
-    db: &Db,
-    region: &RegionCode,
-    code: &str,
-    users: usize,
-) -> anyhow::Result<(String, Vec<String>)> {
-    let org = db
-        .create_org(
-            &NewOrg {
-                code: OrgCode::parse(code)?,
-                name_zh: Name::parse(&format!("单位 {code}"))?,
-                name_en: None,
-                kind: OrgKind::EnforcementDepartment,
-                region: region.clone(),
-                parent_id: None,
-            },
-            &system_event("org_created"),
-        )
-        .await?;
-    let mut cookies = Vec::with_capacity(users);
-    for u in 0..users {
-        let user = db
-            .create_user(
-                &NewUser {
-                    org_id: Some(org.id.clone()),
-                    username: Some(Username::parse(&format!("{code}-{u}"))?),
-                    display_name: Name::parse(&format!("用户 {code}-{u}"))?,
-                    org_role: OrgRole::Admin,
-                    operator: false,
-                    password_hash: None,
-                    oidc_issuer: None,
-                    oidc_subject: None,
-                },
-                &system_event("user_created"),
-            )
-            .await?;
-        let secret = format!("bench-{}", server::db::new_id());
-        let now = now_ms();
-        db.create_session(
-            &NewSession {
-                token_hash: server::auth::session::secret_hash(&secret),
-                user_id: user.id,
-                now,
-                idle_expires_at: now + DAY_MS,
-                absolute_expires_at: now + DAY_MS,
-                ip: None,
-                user_agent: None,
-            },
-            &system_event("login"),
-        )
-        .await?;
-        cookies.push(secret);
-    }
-    Ok((org.id, cookies))
-}
-
 fn new_task(setter: String, assignee: String, now: i64, due_at: i64) -> NewTask {
     NewTask {
         id: server::db::new_id(),
@@ -384,64 +316,6 @@ fn received(notice_id: &str, title: &str, recipient: String) -> NewEvent {
     }
 }
 
-/// The real binary, serving the seeded database.
-struct Server {
-    child: tokio::process::Child,
-    base: String,
-}
-
-impl Server {
-    async fn start(args: &Args, data_dir: &std::path::Path) -> anyhow::Result<Server> {
-        let port = StdListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let mut cmd = tokio::process::Command::new(&args.concord);
-        cmd.arg("serve")
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--data-dir")
-            .arg(data_dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true);
-        if let Some(url) = &args.database_url {
-            cmd.env("DATABASE_URL", url);
-        }
-        let child = cmd.spawn().context("starting concord")?;
-        let base = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::new();
-        for _ in 0..300 {
-            if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
-                if r.status().is_success() {
-                    return Ok(Server { child, base });
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        bail!("concord did not become ready")
-    }
-
-    async fn stop(mut self) -> anyhow::Result<()> {
-        if let Some(pid) = self.child.id() {
-            // SIGTERM, so it shuts down cleanly and releases the database.
-            let _ = std::process::Command::new("kill")
-                .arg(pid.to_string())
-                .status();
-        }
-        tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await??;
-        Ok(())
-    }
-}
-
-fn client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .pool_max_idle_per_host(64)
-        .build()?)
-}
-
-fn cookie(secret: &str) -> String {
-    format!("{}={secret}", server::auth::session::COOKIE)
-}
-
 async fn measure_lists(
     args: &Args,
     server: &Server,
@@ -459,25 +333,14 @@ async fn measure_lists(
     ];
     let mut out = Vec::new();
     for (name, path) in endpoints {
-        let mut h = Histogram::<u64>::new(3)?;
-        // A short warm-up, not recorded: the first requests open connections and fill caches.
-        for i in 0..args.requests + 20 {
+        let h = timed(args.requests, |_| {
             let (_, secret) = &world.bodies[rng.gen_range(0..world.bodies.len())];
-            let t = Instant::now();
-            let r = client
+            let request = client
                 .get(format!("{}{path}", server.base))
-                .header("cookie", cookie(secret))
-                .send()
-                .await?;
-            let status = r.status();
-            let body = r.bytes().await?;
-            if !status.is_success() {
-                bail!("{name}: {status} {}", String::from_utf8_lossy(&body));
-            }
-            if i >= 20 {
-                h.record(t.elapsed().as_micros() as u64)?;
-            }
-        }
+                .header("cookie", cookie(secret));
+            async move { ok_body(name, request).await.map(drop) }
+        })
+        .await?;
         out.push((name, h));
     }
     Ok(out)

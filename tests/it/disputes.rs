@@ -411,6 +411,79 @@ async fn once_the_negotiation_time_passed_a_party_escalates_alone_and_the_bureau
     assert!(d["stage"].is_null());
 }
 
+/// The ids `api` lists at `path`, sorted.
+async fn listed(api: &Api, path: &str) -> Vec<String> {
+    let (status, page) = api.get(path).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {page}");
+    let mut ids: Vec<String> = page["disputes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Two disputes, one escalated: `state` and `role` narrow each body's list to what it asks
+/// for (the bureau's acceptance desk is `?role=bureau&state=escalated`), and never widen it.
+async fn lists_narrow_by_state_and_part(f: Fixture) {
+    let waiting = raise(&f).await["id"].as_str().unwrap().to_owned();
+    let escalated = raise(&f).await["id"].as_str().unwrap().to_owned();
+    f.clock.set_ms(ms(datetime!(2026-03-17 09:00 +8)));
+    let (status, d) = command(
+        &f.market,
+        &escalated,
+        "escalate",
+        json!({ "reason": "协商期限届满" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+
+    let county = f.signed_in("county-bureau").await;
+    let city = f.signed_in("city-bureau").await;
+    let mut both = [escalated.clone(), waiting.clone()];
+    both.sort();
+    assert_eq!(listed(&county, "/api/disputes").await, both);
+    assert_eq!(listed(&county, "/api/disputes?role=bureau").await, both);
+    assert_eq!(
+        listed(&county, "/api/disputes?role=bureau&state=escalated").await,
+        std::slice::from_ref(&escalated)
+    );
+    assert!(listed(&county, "/api/disputes?role=party").await.is_empty());
+    assert!(listed(&county, "/api/disputes?role=supervisor")
+        .await
+        .is_empty());
+    assert_eq!(listed(&city, "/api/disputes?role=supervisor").await, both);
+    assert!(listed(&city, "/api/disputes?role=bureau").await.is_empty());
+    assert_eq!(listed(&f.market, "/api/disputes?role=party").await, both);
+    assert_eq!(
+        listed(&f.township, "/api/disputes?state=raised").await,
+        std::slice::from_ref(&waiting)
+    );
+    assert!(listed(&f.township, "/api/disputes?role=bureau")
+        .await
+        .is_empty());
+    let sibling = f.signed_in("sibling-bureau").await;
+    assert!(listed(&sibling, "/api/disputes?role=supervisor")
+        .await
+        .is_empty());
+    let (status, _) = county.get("/api/disputes?role=judge").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = county.get("/api/disputes?state=pending").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn lists_narrow_by_state_and_part_on_sqlite() {
+    lists_narrow_by_state_and_part(fixture().await).await;
+}
+
+#[tokio::test]
+async fn lists_narrow_by_state_and_part_on_postgres() {
+    lists_narrow_by_state_and_part(fixture_on(Some(fresh_database_url().await)).await).await;
+}
+
 #[tokio::test]
 async fn bad_input_is_refused_with_its_reason_and_stores_nothing() {
     let f = fixture().await;

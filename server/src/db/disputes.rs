@@ -28,7 +28,9 @@ use super::common::{
 use super::effects::{EffectQueries, Effects};
 use super::spaces::{visible_spaces, write_space, Expect, Spine, SpineQueries, VISIBLE};
 use super::{Db, DbError};
-use crate::domain::dispute::{DisputeKind, DisputeState, Refused, AGREEMENT_NOT_NEGOTIATING};
+use crate::domain::dispute::{
+    DisputeKind, DisputeState, ListRole, Refused, AGREEMENT_NOT_NEGOTIATING,
+};
 use crate::domain::org::{RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};
 use crate::domain::phrases;
 use crate::domain::policy::{SpaceFacts, Viewer};
@@ -303,6 +305,52 @@ const PARTY_ORDER: &str = "order by p.dispute_id, p.role desc, o.name_zh, p.org_
 
 const MEMBER_SELECT: &str = "select m.space_id, m.org_id, m.role from space_members m";
 const MEMBER_ORDER: &str = "order by m.space_id, m.role, m.org_id";
+
+/// `, matching (id) as (…)`, after [`VISIBLE`]: the visible disputes a [`DisputeFilter`]
+/// keeps, with its parameters `$4` (a state, or null) and `$5` (a [`ListRole`], or null).
+/// The three queries of a list (disputes, parties, members) read only these.
+///
+/// A party and the bureau are members of the dispute's space (the first arm of [`VISIBLE`]),
+/// so their own lists read the body's memberships and the disputes' bureau index, not every
+/// space of the region a bureau supervises: a subset of what it may find, never more.
+fn matching(role: Option<ListRole>) -> &'static str {
+    match role {
+        Some(ListRole::Bureau) => {
+            ", matching (id) as (
+                select d.space_id from disputes d
+                where d.bureau_org_id = $1 and $5 = 'bureau' and ($4 is null or d.state = $4)
+                  and d.space_id in (select space_id from space_members where org_id = $1)
+            )"
+        }
+        Some(ListRole::Party) => {
+            ", matching (id) as (
+                select d.space_id from dispute_parties q join disputes d on d.space_id = q.dispute_id
+                where q.org_id = $1 and $5 = 'party' and ($4 is null or d.state = $4)
+                  and d.space_id in (select space_id from space_members where org_id = $1)
+            )"
+        }
+        Some(ListRole::Supervisor) | None => {
+            ", matching (id) as (
+                select d.space_id from disputes d
+                where d.space_id in (select id from visible)
+                  and ($4 is null or d.state = $4)
+                  and ($5 is null
+                       or ($5 = 'supervisor' and d.bureau_org_id <> $1
+                           and not exists (select 1 from dispute_parties q
+                                           where q.dispute_id = d.space_id and q.org_id = $1)))
+            )"
+        }
+    }
+}
+
+/// Which of the disputes a viewer may find a list wants; `Default` keeps every one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DisputeFilter {
+    /// Only those in this state.
+    pub state: Option<DisputeState>,
+    /// Only those the viewer's body takes this part in.
+    pub role: Option<ListRole>,
+}
 
 /// The disputes' rows of their spaces, for [`write_space!`].
 const SPINE: Spine = Spine {
@@ -623,10 +671,17 @@ impl Db {
         on_reader!(self, |conn| conn.dispute_by_id(id).await)
     }
 
-    /// The disputes `viewer` may find (the spaces of [`VISIBLE`] that are disputes), newest
-    /// first.
-    pub async fn disputes_visible(&self, viewer: &Viewer<'_>) -> Result<Vec<Dispute>, DbError> {
+    /// The disputes `viewer` may find (the spaces of [`VISIBLE`] that are disputes) that
+    /// `filter` keeps, newest first.
+    pub async fn disputes_visible(
+        &self,
+        viewer: &Viewer<'_>,
+        filter: DisputeFilter,
+    ) -> Result<Vec<Dispute>, DbError> {
         let visible = visible_spaces(viewer);
+        let state = filter.state.map(DisputeState::as_str);
+        let role = filter.role.map(ListRole::as_str);
+        let matching = matching(filter.role);
         type Rows = (
             Vec<DisputeRecord>,
             Vec<PartyRow>,
@@ -634,30 +689,36 @@ impl Db {
         );
         let (records, parties, members): Rows = on_reader!(self, |conn| {
             let records = sqlx::query_as(&format!(
-                "{VISIBLE} {DISPUTE_SELECT} where d.space_id in (select id from visible)
+                "{VISIBLE}{matching} {DISPUTE_SELECT} where d.space_id in (select id from matching)
                      order by d.created_at desc, d.space_id"
             ))
             .bind(visible.org_id)
             .bind(&visible.low)
             .bind(&visible.high)
+            .bind(state)
+            .bind(role)
             .fetch_all(&mut *conn)
             .await?;
             let parties = sqlx::query_as(&format!(
-                "{VISIBLE} {PARTY_SELECT} where p.dispute_id in (select id from visible)
+                "{VISIBLE}{matching} {PARTY_SELECT} where p.dispute_id in (select id from matching)
                      {PARTY_ORDER}"
             ))
             .bind(visible.org_id)
             .bind(&visible.low)
             .bind(&visible.high)
+            .bind(state)
+            .bind(role)
             .fetch_all(&mut *conn)
             .await?;
             let members = sqlx::query_as(&format!(
-                "{VISIBLE} {MEMBER_SELECT} where m.space_id in (select id from visible)
-                     and m.space_id in (select space_id from disputes) {MEMBER_ORDER}"
+                "{VISIBLE}{matching} {MEMBER_SELECT} where m.space_id in (select id from matching)
+                     {MEMBER_ORDER}"
             ))
             .bind(visible.org_id)
             .bind(&visible.low)
             .bind(&visible.high)
+            .bind(state)
+            .bind(role)
             .fetch_all(&mut *conn)
             .await?;
             (records, parties, members)

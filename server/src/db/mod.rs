@@ -86,8 +86,8 @@ pub use audit::{chain_hash, ChainFields, GENESIS_HASH};
 pub use common::{new_id, now_unix_ms};
 pub use dispute_stats::DisputeStatRow;
 pub use disputes::{
-    Dispute, DisputeChange, DisputeDecided, DisputeMeeting, NewDispute, NewDisputeParty, PartyRow,
-    PartyWrite, DECISION_TITLE, STATEMENT_TITLE,
+    Dispute, DisputeChange, DisputeDecided, DisputeFilter, DisputeMeeting, NewDispute,
+    NewDisputeParty, PartyRow, PartyWrite, DECISION_TITLE, STATEMENT_TITLE,
 };
 pub use doc_log::{DocLog, UpdateAuthor};
 pub use effects::{Audience, Consequence, Effects, NewEvent, NewJob, Tx};

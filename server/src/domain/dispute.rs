@@ -93,6 +93,29 @@ labelled_enum! {
     }
 }
 
+/// Which disputes a list asks for by the caller's body's part in them
+/// (`GET /api/disputes?role=`): a party's own, a bureau's desk, or those a bureau above reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListRole {
+    /// Those it raised or is named in.
+    Party,
+    /// Those it coordinates: it is the bureau they escalate to (the bureau's desk).
+    Bureau,
+    /// Those it reads as a bureau above, neither a party nor their bureau.
+    Supervisor,
+}
+
+impl ListRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListRole::Party => "party",
+            ListRole::Bureau => "bureau",
+            ListRole::Supervisor => "supervisor",
+        }
+    }
+}
+
 labelled_enum! {
     /// Who gives a dispute command.
     pub enum DisputeParty {

@@ -8,18 +8,20 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Caller;
-use crate::domain::dispute::{DisputeAction, Position};
+use crate::domain::dispute::{DisputeAction, DisputeState, ListRole, Position};
 use crate::error::{ApiError, Refusals};
-use crate::http::extract::{Json, Path};
+use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
 use crate::work::dispute_agreement::{AgreementView, DisputeAgreementDoc};
 use crate::work::dispute_decision::{DecisionView, DisputeDecisionDoc};
 use crate::work::disputes::{
-    self, ConsultationInput, DisputeBody, DisputePage, LeadInput, RaiseDispute,
+    self, ConsultationInput, DisputeBody, DisputePage, LeadInput, ListQuery, RaiseDispute,
 };
 use crate::work::meetings::MeetingBody;
 use crate::work::signing::{self, SignedAction, StatementInput, ToSign};
@@ -48,17 +50,36 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(agreement_artefact))
 }
 
-/// The disputes the caller's body is a party to or coordinates, and those a bureau supervises.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ListParams {
+    /// Only the disputes in this state (`escalated`: the bureau's acceptance desk).
+    state: Option<DisputeState>,
+    /// Only those the caller's body takes this part in: `party`, `bureau` (those it
+    /// coordinates) or `supervisor` (those it reads as a bureau above).
+    #[param(inline)]
+    role: Option<ListRole>,
+}
+
+/// The disputes the caller's body is a party to or coordinates, and those a bureau supervises;
+/// every one unless `state` or `role` narrows them.
 #[utoipa::path(
     get, path = "/api/disputes", tag = "disputes", operation_id = "disputes_list",
+    params(ListParams),
     responses((status = 200, description = "the disputes", body = DisputePage), Refusals),
     security(("session" = []), ("token" = []))
 )]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
+    Query(q): Query<ListParams>,
 ) -> Result<Json<DisputePage>, ApiError> {
-    Ok(Json(disputes::list(&state.services, &caller).await?))
+    let query = ListQuery {
+        state: q.state,
+        role: q.role,
+    };
+    Ok(Json(disputes::list(&state.services, &caller, query).await?))
 }
 
 /// Raises a dispute against one or more bodies; it will escalate to the judicial bureau of the

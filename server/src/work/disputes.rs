@@ -29,13 +29,13 @@ use super::Error;
 use super::{audit, own_org, schedule};
 use crate::auth::Caller;
 use crate::db::{
-    new_id, Audience, Dispute, DisputeChange, Effects, NewDispute, NewDisputeParty, NewEvent,
-    NewJob, PartyRow, PartyWrite,
+    new_id, Audience, Dispute, DisputeChange, DisputeFilter, Effects, NewDispute, NewDisputeParty,
+    NewEvent, NewJob, PartyRow, PartyWrite,
 };
 use crate::domain::calendar::end_of_day_ms;
 use crate::domain::dispute::{
     self as rules, DisputeAction, DisputeCommand, DisputeFlow, DisputeKind, DisputeParty,
-    DisputeState, Position, Stage, MAX_PARTIES,
+    DisputeState, ListRole, Position, Stage, MAX_PARTIES,
 };
 use crate::domain::kernel::{self, CommandOffer};
 use crate::domain::limits::{amount_of, LimitKind};
@@ -673,17 +673,32 @@ fn checked_parties(raiser: &str, parties: Vec<String>) -> Result<Vec<String>, Er
     Ok(parties)
 }
 
+/// Which disputes a list asks for (`GET /api/disputes?state=&role=`); nothing given, all.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListQuery {
+    pub state: Option<DisputeState>,
+    pub role: Option<ListRole>,
+}
+
 /// The disputes the caller's body is a party to or coordinates, and, for a judicial bureau,
-/// those of its region and below.
-pub async fn list(services: &Services, caller: &Caller) -> Result<DisputePage, Error> {
+/// those of its region and below; of these, those `query` asks for.
+pub async fn list(
+    services: &Services,
+    caller: &Caller,
+    query: ListQuery,
+) -> Result<DisputePage, Error> {
     let Some(viewer) = policy::viewer(&caller.actor) else {
         return Ok(DisputePage {
             disputes: Vec::new(),
         });
     };
     let now = services.clock.now_ms();
+    let filter = DisputeFilter {
+        state: query.state,
+        role: query.role,
+    };
     let mut answers = Vec::new();
-    for dispute in services.db.disputes_visible(&viewer).await? {
+    for dispute in services.db.disputes_visible(&viewer, filter).await? {
         if policy::decide(&caller.actor, &Action::ReadSpace(dispute.facts())).is_err() {
             continue;
         }

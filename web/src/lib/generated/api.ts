@@ -221,7 +221,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** The disputes the caller's body is a party to or coordinates, and those a bureau supervises. */
+        /**
+         * The disputes the caller's body is a party to or coordinates, and those a bureau supervises;
+         *     every one unless `state` or `role` narrows them.
+         */
         get: operations["disputes_list"];
         put?: never;
         /**
@@ -4736,7 +4739,15 @@ export interface operations {
     };
     disputes_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only the disputes in this state (`escalated`: the bureau's acceptance desk). */
+                state?: components["schemas"]["DisputeState"];
+                /**
+                 * @description Only those the caller's body takes this part in: `party`, `bureau` (those it
+                 *     coordinates) or `supervisor` (those it reads as a bureau above).
+                 */
+                role?: "party" | "bureau" | "supervisor";
+            };
             header?: never;
             path?: never;
             cookie?: never;
