@@ -646,20 +646,24 @@ impl Db {
         })
     }
 
-    /// The newest dispute raised from a task or a notice (`source_kind` `task` or `notice`),
-    /// by any body: the id, or `None` when none was.
+    /// The newest dispute `raised_by_org_id` raised from a task or a notice (`source_kind`
+    /// `task` or `notice`): the id, or `None` when it raised none. (Another recipient of the
+    /// same letter may have raised its own, which this body need not see.)
     pub async fn dispute_raised_from(
         &self,
         source_kind: &str,
         source_id: &str,
+        raised_by_org_id: &str,
     ) -> Result<Option<String>, DbError> {
         on_reader!(self, |conn| {
             let found: Option<(String,)> = sqlx::query_as(
-                "select space_id from disputes where source_kind = $1 and source_id = $2
+                "select space_id from disputes
+                 where source_kind = $1 and source_id = $2 and raised_by_org_id = $3
                  order by created_at desc limit 1",
             )
             .bind(source_kind)
             .bind(source_id)
+            .bind(raised_by_org_id)
             .fetch_optional(&mut *conn)
             .await?;
             Ok(found.map(|(id,)| id))

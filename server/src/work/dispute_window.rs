@@ -28,7 +28,7 @@ pub struct DisputeWindow {
     pub limit: TimeLimit,
     /// Whether the time has not passed yet.
     pub open: bool,
-    /// The dispute raised from this matter (by any body), if one was.
+    /// The dispute this body raised from this matter, if it did.
     pub dispute_id: Option<String>,
 }
 
@@ -50,7 +50,7 @@ pub(crate) async fn of(
         open: services.clock.now_ms() <= until,
         dispute_id: services
             .db
-            .dispute_raised_from(source_kind, source_id)
+            .dispute_raised_from(source_kind, source_id, receiver_org_id)
             .await?,
     })
 }
