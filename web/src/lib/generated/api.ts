@@ -2592,7 +2592,7 @@ export type components = {
             limit: components["schemas"]["TimeLimit"];
             /** @description Whether the time has not passed yet. */
             open: boolean;
-            /** @description The dispute raised from this matter (by any body), if one was. */
+            /** @description The dispute this body raised from this matter, if it did. */
             dispute_id?: string | null;
         };
         /** @description A document of a space. */
