@@ -19,15 +19,12 @@ use utoipa::ToSchema;
 use super::signing::{Completed, Issue, OfSubject, SignedDocument, SignedView};
 use super::Error;
 use crate::auth::Caller;
-use crate::db::{
-    Audience, Dispute, DisputeDecided, Effects, NewEvent, SignedVersion, Space, SubjectChange,
-};
+use crate::db::{Dispute, DisputeDecided, Effects, SignedVersion, Space, SubjectChange};
 use crate::domain::calendar::local_date;
 use crate::domain::dispute::{
     agreement_freeze_gate, AgreementWords, DisputeState, AGREEMENT_RESPONSIBLE_NOT_A_PARTY,
     AGREEMENT_SIGNATORIES,
 };
-use crate::domain::phrases;
 use crate::domain::policy::Action;
 use crate::domain::signed::{Gate, Signatories};
 use crate::services::Services;
@@ -49,20 +46,8 @@ impl OfSubject for DisputeAgreementDoc {
         caller: &Caller,
         dispute_id: &str,
     ) -> Result<DisputeAgreementDoc, Error> {
-        let not_found = || Error::NotFound(phrases::NO_SUCH_DISPUTE.message());
-        let space = services.db.space(dispute_id).await?.ok_or_else(not_found)?;
-        let dispute = services
-            .db
-            .dispute(dispute_id)
-            .await?
-            .ok_or_else(not_found)?;
-        if caller
-            .allow(&services.db, Action::ReadSpace(space.facts()))
-            .await
-            .is_err()
-        {
-            return Err(not_found());
-        }
+        let (space, dispute) =
+            super::dispute_decision::readable(services, caller, dispute_id).await?;
         Ok(DisputeAgreementDoc { space, dispute })
     }
 
@@ -177,33 +162,13 @@ impl SignedDocument for DisputeAgreementDoc {
         effects: &mut Effects,
     ) -> Result<Completed, Error> {
         let agreed = self.agreed(content)?;
-        let subject = format!("dispute:{}", self.space.id);
-        let told = self
-            .dispute
-            .parties
-            .iter()
-            .map(|p| p.org_id.clone())
-            .chain(std::iter::once(self.dispute.bureau_org_id.clone()));
-        for org_id in told {
-            effects.events.push(NewEvent {
-                audience: Audience::Org(org_id),
-                kind: "dispute.settled".into(),
-                subject: subject.clone(),
-                payload: json!({
-                    "dispute_id": self.space.id,
-                    "title": self.dispute.title,
-                    "state": DisputeState::Resolved,
-                    "responsible_org_id": agreed.responsible_org_id,
-                }),
-            });
-        }
-        effects.cancel_jobs_of.push(subject);
-        let mut detail = Map::new();
-        detail.insert(
-            "responsible_org_id".into(),
-            json!(agreed.responsible_org_id),
+        let detail = super::dispute_decision::told_of_outcome(
+            &self.dispute,
+            "dispute.settled",
+            DisputeState::Resolved,
+            &agreed,
+            effects,
         );
-        detail.insert("deadline".into(), json!(agreed.deadline));
         Ok(Completed {
             subject_change: Some(SubjectChange::SettleDispute(DisputeDecided {
                 responsible_org_id: agreed.responsible_org_id,

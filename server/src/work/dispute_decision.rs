@@ -55,20 +55,7 @@ impl OfSubject for DisputeDecisionDoc {
         caller: &Caller,
         dispute_id: &str,
     ) -> Result<DisputeDecisionDoc, Error> {
-        let not_found = || Error::NotFound(phrases::NO_SUCH_DISPUTE.message());
-        let space = services.db.space(dispute_id).await?.ok_or_else(not_found)?;
-        let dispute = services
-            .db
-            .dispute(dispute_id)
-            .await?
-            .ok_or_else(not_found)?;
-        if caller
-            .allow(&services.db, Action::ReadSpace(space.facts()))
-            .await
-            .is_err()
-        {
-            return Err(not_found());
-        }
+        let (space, dispute) = readable(services, caller, dispute_id).await?;
         let doc_id = dispute
             .decision_doc_id
             .clone()
@@ -231,34 +218,13 @@ impl SignedDocument for DisputeDecisionDoc {
         effects.merge(notice_effects);
         // Decided: every party and the bureau follow it live; its clock stops, and its
         // reminders with it.
-        let subject = format!("dispute:{}", self.space.id);
-        let told = self
-            .dispute
-            .parties
-            .iter()
-            .map(|p| p.org_id.clone())
-            .chain(std::iter::once(self.dispute.bureau_org_id.clone()));
-        for org_id in told {
-            effects.events.push(NewEvent {
-                audience: Audience::Org(org_id),
-                kind: "dispute.decided".into(),
-                subject: subject.clone(),
-                payload: json!({
-                    "dispute_id": self.space.id,
-                    "title": self.dispute.title,
-                    "state": DisputeState::Decided,
-                    "bureau_org_id": self.dispute.bureau_org_id,
-                    "responsible_org_id": decided.responsible_org_id,
-                }),
-            });
-        }
-        effects.cancel_jobs_of.push(subject);
-        let mut detail = Map::new();
-        detail.insert(
-            "responsible_org_id".into(),
-            json!(decided.responsible_org_id),
+        let detail = told_of_outcome(
+            &self.dispute,
+            "dispute.decided",
+            DisputeState::Decided,
+            &decided,
+            effects,
         );
-        detail.insert("deadline".into(), json!(decided.deadline));
         Ok(Completed {
             subject_change: Some(SubjectChange::DecideDispute(DisputeDecided {
                 responsible_org_id: decided.responsible_org_id,
@@ -268,6 +234,70 @@ impl SignedDocument for DisputeDecisionDoc {
             detail,
         })
     }
+}
+
+/// The dispute, answering "not found" to anyone who may not see it, exactly as for an id
+/// that does not exist: what both of its signed documents load first.
+pub(crate) async fn readable(
+    services: &Services,
+    caller: &Caller,
+    dispute_id: &str,
+) -> Result<(Space, Dispute), Error> {
+    let not_found = || Error::NotFound(phrases::NO_SUCH_DISPUTE.message());
+    let space = services.db.space(dispute_id).await?.ok_or_else(not_found)?;
+    let dispute = services
+        .db
+        .dispute(dispute_id)
+        .await?
+        .ok_or_else(not_found)?;
+    if caller
+        .allow(&services.db, Action::ReadSpace(space.facts()))
+        .await
+        .is_err()
+    {
+        return Err(not_found());
+    }
+    Ok((space, dispute))
+}
+
+/// What the completion of a dispute's outcome (the decision, the agreement) tells: every
+/// party and the bureau live (`kind`, the dispute now in `state`, who is responsible), and
+/// the dispute's reminders stop. Answers the completion's audit detail.
+pub(crate) fn told_of_outcome(
+    dispute: &Dispute,
+    kind: &str,
+    state: DisputeState,
+    outcome: &kind::Decision,
+    effects: &mut Effects,
+) -> Map<String, Value> {
+    let subject = format!("dispute:{}", dispute.id);
+    let told = dispute
+        .parties
+        .iter()
+        .map(|p| p.org_id.clone())
+        .chain(std::iter::once(dispute.bureau_org_id.clone()));
+    for org_id in told {
+        effects.events.push(NewEvent {
+            audience: Audience::Org(org_id),
+            kind: kind.into(),
+            subject: subject.clone(),
+            payload: json!({
+                "dispute_id": dispute.id,
+                "title": dispute.title,
+                "state": state,
+                "bureau_org_id": dispute.bureau_org_id,
+                "responsible_org_id": outcome.responsible_org_id,
+            }),
+        });
+    }
+    effects.cancel_jobs_of.push(subject);
+    let mut detail = Map::new();
+    detail.insert(
+        "responsible_org_id".into(),
+        json!(outcome.responsible_org_id),
+    );
+    detail.insert("deadline".into(), json!(outcome.deadline));
+    detail
 }
 
 /// The parties as a dispute's signed documents name them: `raised` for the raising body,
