@@ -346,6 +346,27 @@ fn table() -> Vec<Row> {
         row("GET /api/disputes/stats.csv",                 "200   200   200   403   403   403   403   403   403   403   401", get("/api/disputes/stats.csv?region=330102")),
         // The raising body's statement: only it writes; the other party and the bureaus read.
         row("POST /api/docs/{statement}/ticket",           "404   read  read  404   write read  404   404   write 404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{statement}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
+        // ---- joint investigation groups: `market` (conv) leads {group}, a sensitive (敏感) group of
+        // high public attention; `police` (obs) confirmed, `township` (part) is invited and has
+        // not answered, `court` (out) is a related body (told only once it forms); the county
+        // bureau (cb) was reported to and reads the summary and conclusions alone; the city
+        // bureau (ct) above it and a sibling (sb) are not told of a closed group: 404. ----
+        row("GET /api/investigations",                     "200   200   200   200   200   200   200   200   200   200   401", get("/api/investigations")),
+        // Proposed by each caller with the court invited: only a judicial bureau or an
+        // enforcement department leads (409 to the township, the police and the court).
+        row("POST /api/investigations",                    "403   201   201   201   201   409   409   409   201   403   401", post("/api/investigations", json!({ "case_name": "矩阵案件{n}", "summary": "案情", "areas": "市场监管", "confidentiality": "internal", "members": ["{court}"] }))),
+        row("GET /api/investigations/{group}",             "404   200   404   404   200   200   200   404   200   200   401", get("/api/investigations/{group}")),
+        // Forming waits for the township's answer (409 to the lead); the members and the
+        // reported bureau may not form (409); the invited body is not in the space yet (403).
+        row("POST /api/investigations/{group}/actions",    "404   409   404   404   409   403   409   404   409   403   401", post("/api/investigations/{group}/actions", json!({ "command": "form", "revision": 1 }))),
+        // Nobody leaves a group still proposed (409); the lead and the bureau were not invited (409).
+        row("POST /api/investigations/{group}/membership", "404   409   404   404   409   409   409   404   409   403   401", post("/api/investigations/{group}/membership", json!({ "command": "leave", "reason": "矩阵" }))),
+        // Marked already (409 to the lead), and only the lead marks (409 to the others who act).
+        row("POST /api/investigations/{group}/attention",  "404   409   404   404   409   403   409   404   409   403   401", post("/api/investigations/{group}/attention", json!({ "revision": 1 }))),
+        row("POST /api/docs/{group_summary}/ticket",       "404   read  404   404   write 404   read  404   write 404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{group_summary}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
+        row("POST /api/docs/{police_section}/ticket",      "404   404   404   404   read  404   write 404   read  404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{police_section}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
+        row("GET /api/spaces/{group}/docs",                "404   200   404   404   200   404   200   404   200   200   401", get("/api/spaces/{group}/docs")),
+        row("PUT /api/spaces/{group}/members/{court}",     "404   403   404   404   409   404   403   404   409   403   401", put("/api/spaces/{group}/members/{court}", json!({ "role": "member" }))),
         // ---- the signed log: a public trust root, like a transparency log (hashes only) ----
         row("GET /api/log/key",                            "200   200   200   200   200   200   200   200   200   200   200", get("/api/log/key")),
         row("GET /api/log/checkpoint",                     "200   200   200   200   200   200   200   200   200   200   200", get("/api/log/checkpoint")),
@@ -379,6 +400,11 @@ struct Matrix {
     /// A dispute raised by `market` against `township`, and `market`'s statement in it.
     dispute: String,
     statement: String,
+    /// A sensitive joint investigation group led by `market` (see its rows), its summary
+    /// section and the police's section.
+    group: String,
+    group_summary: String,
+    police_section: String,
     /// The secret of `market`'s token with only `spaces:read`.
     read_token: String,
     /// The hash of [`PASSWORD`], to put a changed password back without the server.
@@ -409,6 +435,7 @@ impl Matrix {
         let world = World::build(&server).await;
         let (space, doc) = space_with_doc(&server, &world).await;
         let (dispute, statement) = dispute_of_market(&server, &world).await;
+        let (group, group_summary, police_section) = group_of_market(&server, &world).await;
         let admin = Api::signed_in(&server, "market-admin").await;
         let (status, created) = admin
             .post(
@@ -430,6 +457,9 @@ impl Matrix {
             doc,
             dispute,
             statement,
+            group,
+            group_summary,
+            police_section,
             read_token,
             password_hash,
             counter: AtomicU32::new(100),
@@ -574,6 +604,9 @@ impl Matrix {
             .replace("{doc}", &self.doc)
             .replace("{dispute}", &self.dispute)
             .replace("{statement}", &self.statement)
+            .replace("{group_summary}", &self.group_summary)
+            .replace("{group}", &self.group)
+            .replace("{police_section}", &self.police_section)
             .replace("{market}", self.world.org("market"))
             .replace("{court}", self.world.org("court"))
             .replace("{ningbo}", self.world.org("ningbo-bureau"))
@@ -795,6 +828,43 @@ async fn dispute_of_market(server: &TestServer, world: &World) -> (String, Strin
         .unwrap()
         .to_owned();
     (dispute["id"].as_str().unwrap().to_owned(), statement)
+}
+
+/// A sensitive group of high public attention led by the market department: the police
+/// confirmed, the township invited, the court related; its summary and the police's section.
+async fn group_of_market(server: &TestServer, world: &World) -> (String, String, String) {
+    let market = Api::signed_in(server, "market").await;
+    let (status, group) = market
+        .post(
+            "/api/investigations",
+            json!({
+                "case_name": "湖滨路制售假冒食品案", "summary": "群众举报", "areas": "食品安全",
+                "confidentiality": "sensitive", "public_attention": true,
+                "members": [world.org("police"), world.org("township")],
+                "related": [world.org("court")],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    let id = group["id"].as_str().unwrap().to_owned();
+    let police = Api::signed_in(server, "police").await;
+    let (status, body) = police
+        .post(
+            &format!("/api/investigations/{id}/membership"),
+            json!({ "command": "confirm", "responsible_person": "王警官", "contact": "0571-87000000" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let section = body["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["org_id"] == world.org("police"))
+        .and_then(|m| m["section_doc_id"].as_str())
+        .unwrap()
+        .to_owned();
+    let summary = group["summary_doc_id"].as_str().unwrap().to_owned();
+    (id, summary, section)
 }
 
 /// One cell the server answered differently from the table.

@@ -17,6 +17,7 @@ mod hostile;
 mod identity;
 mod identity_bad_input;
 mod interop;
+mod investigations;
 mod jobs;
 mod layering;
 mod limits;

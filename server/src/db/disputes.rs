@@ -134,6 +134,7 @@ impl Dispute {
         SpaceFacts {
             region_path: &self.region_path,
             members: &self.members,
+            closed: false,
         }
     }
 

@@ -330,6 +330,8 @@ pub struct Space {
     pub created_at: i64,
     /// Conveners first, then members, then observers; by organization id within a role.
     pub members: Vec<SpaceMember>,
+    /// Read by its participants only (`policy::SpaceFacts::closed`).
+    pub closed: bool,
 }
 
 impl Space {
@@ -338,6 +340,7 @@ impl Space {
         SpaceFacts {
             region_path: &self.region_path,
             members: &self.members,
+            closed: self.closed,
         }
     }
 }
@@ -364,6 +367,8 @@ pub struct SpaceDoc {
     pub role: DocRole,
     /// The one body that writes a section or a statement.
     pub owner_org_id: Option<String>,
+    /// Read by the observers of a closed space too (`policy::DocFacts::briefing`).
+    pub briefing: bool,
     pub created_at: i64,
 }
 
@@ -376,6 +381,7 @@ impl SpaceDoc {
             role: self.role,
             owner_org_id: self.owner_org_id.as_deref(),
             frozen: self.frozen,
+            briefing: self.briefing,
         }
     }
 }

@@ -118,6 +118,7 @@ impl Meeting {
         SpaceFacts {
             region_path: &self.region_path,
             members: &self.members,
+            closed: false,
         }
     }
 

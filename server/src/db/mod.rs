@@ -68,6 +68,7 @@ mod events;
 mod handle;
 mod identity;
 mod import;
+mod investigations;
 mod jobs;
 mod limits;
 mod meetings;
@@ -99,6 +100,10 @@ pub use identity::{
     ImportReport, ImportSources, ImportUser, ItemChange, KindReport, NewApiToken, NewOrg,
     NewRegion, NewSession, NewSpace, NewSpaceDoc, NewUser, OidcLogin, Org, OrgPatch,
     PasswordRecord, Region, SessionRow, Space, SpaceDoc, User, UserPatch,
+};
+pub use investigations::{
+    GroupBodyRow, GroupChange, Investigation, MemberWrite, NewGroupBody, NewInvestigation,
+    RelatedRow,
 };
 pub use jobs::Job;
 pub use limits::RegionLimit;

@@ -31,7 +31,7 @@ use super::{Db, DbError};
 use crate::domain::kernel::Label;
 use crate::domain::message::Phrase;
 use crate::domain::org::SpaceMember;
-use crate::domain::org::{RegionPath, SpaceKind, SpaceRole};
+use crate::domain::org::{DocRole, RegionCode, RegionPath, SpaceKind, SpaceRole};
 use crate::domain::phrases;
 use crate::domain::policy::Viewer;
 
@@ -43,7 +43,7 @@ pub(super) const VISIBLE: &str = "with visible (id) as (
         select space_id from space_members where org_id = $1
         union
         select s.id from spaces s join regions r on r.code = s.region_code
-        where r.path >= $2 and r.path < $3
+        where r.path >= $2 and r.path < $3 and not s.closed
     )";
 
 /// The parameters of [`VISIBLE`] for a viewer.
@@ -203,6 +203,7 @@ struct SpaceRecord {
     region_path: String,
     created_by: String,
     created_at: i64,
+    closed: bool,
 }
 
 impl SpaceRecord {
@@ -216,12 +217,13 @@ impl SpaceRecord {
             created_by: self.created_by,
             created_at: self.created_at,
             members,
+            closed: self.closed,
         })
     }
 }
 
 const SPACE_SELECT: &str = "select s.id, s.kind, s.title, s.region_code, r.path as region_path,
-        s.created_by, s.created_at
+        s.created_by, s.created_at, s.closed
     from spaces s join regions r on r.code = s.region_code";
 
 /// A membership as stored.
@@ -244,6 +246,7 @@ struct SpaceDocRecord {
     frozen: bool,
     role: String,
     owner_org_id: Option<String>,
+    briefing: bool,
     created_at: i64,
 }
 
@@ -257,13 +260,15 @@ impl TryFrom<SpaceDocRecord> for SpaceDoc {
             frozen: d.frozen,
             role: parse(&d.role)?,
             owner_org_id: d.owner_org_id,
+            briefing: d.briefing,
             created_at: d.created_at,
         })
     }
 }
 
 const DOC_SELECT: &str =
-    "select doc_id, space_id, title, frozen, role, owner_org_id, created_at from space_docs";
+    "select doc_id, space_id, title, frozen, role, owner_org_id, briefing, created_at
+     from space_docs";
 
 /// Groups membership rows by space, keeping their order.
 fn members_by_space(
@@ -278,6 +283,137 @@ fn members_by_space(
     }
     Ok(by_space)
 }
+
+/// A document a workflow's write makes in its space.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DocRow<'a> {
+    pub doc_id: &'a str,
+    pub title: &'a str,
+    pub role: DocRole,
+    /// The one body that writes a section or a statement.
+    pub owner_org_id: Option<&'a str>,
+    /// Read by the observers of a closed space too.
+    pub briefing: bool,
+}
+
+/// The rows of the spine a workflow's own writes make and change, inside their transaction:
+/// its space, who takes part, its documents. A workflow's db module calls these instead of
+/// writing `spaces`, `space_members` or `space_docs` itself.
+pub(crate) trait SpaceRows {
+    /// The space, in an existing region (else a refusal naming the region).
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_space(
+        &mut self,
+        id: &str,
+        kind: SpaceKind,
+        title: &str,
+        region: &RegionCode,
+        closed: bool,
+        created_by: &str,
+        at: i64,
+    ) -> Result<(), DbError>;
+    /// `org_id` takes part with `role` (added, or its role changed).
+    async fn put_member(
+        &mut self,
+        space_id: &str,
+        org_id: &str,
+        role: SpaceRole,
+    ) -> Result<(), DbError>;
+    /// `org_id` no longer takes part.
+    async fn drop_member(&mut self, space_id: &str, org_id: &str) -> Result<(), DbError>;
+    async fn insert_doc(&mut self, space_id: &str, doc: DocRow<'_>, at: i64)
+        -> Result<(), DbError>;
+    /// The document becomes read-only for good (a body left; a dossier concluded).
+    async fn freeze_doc(&mut self, doc_id: &str) -> Result<(), DbError>;
+}
+
+impl_for_both_engines!(SpaceRows {
+    async fn insert_space(
+        &mut self,
+        id: &str,
+        kind: SpaceKind,
+        title: &str,
+        region: &RegionCode,
+        closed: bool,
+        created_by: &str,
+        at: i64,
+    ) -> Result<(), DbError> {
+        let found: Option<(String,)> = sqlx::query_as("select code from regions where code = $1")
+            .bind(region.as_str())
+            .fetch_optional(&mut *self)
+            .await?;
+        if found.is_none() {
+            return Err(rule(phrases::REGION_MISSING.with("code", region)));
+        }
+        sqlx::query(
+            "insert into spaces (id, kind, title, region_code, closed, created_by, created_at)
+             values ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(kind.as_str())
+        .bind(title)
+        .bind(region.as_str())
+        .bind(closed)
+        .bind(created_by)
+        .bind(at)
+        .execute(&mut *self)
+        .await?;
+        Ok(())
+    }
+
+    async fn put_member(
+        &mut self,
+        space_id: &str,
+        org_id: &str,
+        role: SpaceRole,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "insert into space_members (space_id, org_id, role) values ($1, $2, $3)
+             on conflict (space_id, org_id) do update set role = excluded.role",
+        )
+        .bind(space_id)
+        .bind(org_id)
+        .bind(role.as_str())
+        .execute(&mut *self)
+        .await?;
+        Ok(())
+    }
+
+    async fn drop_member(&mut self, space_id: &str, org_id: &str) -> Result<(), DbError> {
+        sqlx::query("delete from space_members where space_id = $1 and org_id = $2")
+            .bind(space_id)
+            .bind(org_id)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_doc(&mut self, space_id: &str, doc: DocRow<'_>, at: i64) -> Result<(), DbError> {
+        sqlx::query(
+            "insert into space_docs (doc_id, space_id, title, frozen, role, owner_org_id,
+                                     briefing, created_at)
+             values ($1, $2, $3, false, $4, $5, $6, $7)",
+        )
+        .bind(doc.doc_id)
+        .bind(space_id)
+        .bind(doc.title)
+        .bind(doc.role.as_str())
+        .bind(doc.owner_org_id)
+        .bind(doc.briefing)
+        .bind(at)
+        .execute(&mut *self)
+        .await?;
+        Ok(())
+    }
+
+    async fn freeze_doc(&mut self, doc_id: &str) -> Result<(), DbError> {
+        sqlx::query("update space_docs set frozen = true where doc_id = $1")
+            .bind(doc_id)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+});
 
 /// The space queries that several writes share.
 trait SpaceQueries {
@@ -534,6 +670,7 @@ impl Db {
                 frozen: false,
                 role: new.role,
                 owner_org_id: new.owner_org_id.clone(),
+                briefing: false,
                 created_at: event.at,
             })
         })

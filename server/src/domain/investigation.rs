@@ -26,10 +26,12 @@
 //!
 //! This module never reads anything.
 
+use super::command::{commands, CommandShape};
 use super::kernel::{self, Refused, Workflow};
 use super::message::Phrase;
 use super::org::labelled_enum;
 use super::phrases::catalogue;
+use super::text::{Line, Reason};
 
 /// The most member bodies one group invites, the lead not counted.
 pub const MAX_MEMBERS: usize = 30;
@@ -184,6 +186,12 @@ catalogue! { RULES:
     LEAVE_WHILE_WORKING = "investigation.leave_while_working",
         "只能在调查组已组建或调查中时退出（调查组当前为{now}）",
         "a member leaves only while the group is formed or active; it is now {now}";
+    ATTENTION_ONCE = "investigation.attention_once",
+        "该调查组已标记为社会关注度高",
+        "the group is marked of high public attention already";
+    ATTENTION_WHILE_OPEN = "investigation.attention_while_open",
+        "只能在调查组完成调查之前标记社会关注度（当前为{now}）",
+        "a group is marked of high public attention only before it is concluded; it is now {now}";
     LEAVE_WHEN_CONFIRMED = "investigation.leave_when_confirmed",
         "只有已确认参加的成员单位可以退出（本单位当前为{now}）",
         "only a confirmed member leaves; your body is {now}";
@@ -339,6 +347,110 @@ impl Workflow for MemberFlow {
 /// (a body that left before forming cannot have: leaving needs a formed group).
 pub fn ready_to_form(members: &[MemberState]) -> bool {
     !members.contains(&MemberState::Invited) && members.contains(&MemberState::Confirmed)
+}
+
+labelled_enum! {
+    /// 密级: who reads a group besides its members.
+    pub enum Confidentiality {
+        /// 内部: the members, and the judicial bureaus whose region covers the group.
+        Internal = ("internal", "内部", "Internal"),
+        /// 敏感: the members only; a bureau it is reported to reads its summary and
+        /// conclusions.
+        Sensitive = ("sensitive", "敏感", "Sensitive"),
+    }
+}
+
+impl Confidentiality {
+    /// Whether the group's space is closed to the supervising bureaus.
+    pub fn closed(self) -> bool {
+        self == Confidentiality::Sensitive
+    }
+}
+
+commands! {
+    /// A command on a group with exactly its fields (`POST /api/investigations/{id}/actions`,
+    /// `{"command": "form", "revision": 2}`). Every command names the revision the caller
+    /// read; a group changed since is refused (409).
+    pub enum GroupAction tagged "command" {
+        /// 确认组建.
+        Form { revision: i64 },
+        /// 开始调查.
+        Start { revision: i64 },
+        /// 完成调查: the system's, when the report is signed by all; refused to people.
+        Conclude { revision: i64 },
+        /// 归档.
+        Archive { revision: i64 },
+        /// 解散: why.
+        Dissolve { revision: i64, reason: Reason },
+    }
+}
+
+impl GroupAction {
+    /// Which command it is.
+    pub fn command(&self) -> GroupCommand {
+        match self {
+            GroupAction::Form { .. } => GroupCommand::Form,
+            GroupAction::Start { .. } => GroupCommand::Start,
+            GroupAction::Conclude { .. } => GroupCommand::Conclude,
+            GroupAction::Archive { .. } => GroupCommand::Archive,
+            GroupAction::Dissolve { .. } => GroupCommand::Dissolve,
+        }
+    }
+
+    /// The revision the caller read.
+    pub fn revision(&self) -> i64 {
+        match self {
+            GroupAction::Form { revision }
+            | GroupAction::Start { revision }
+            | GroupAction::Conclude { revision }
+            | GroupAction::Archive { revision }
+            | GroupAction::Dissolve { revision, .. } => *revision,
+        }
+    }
+}
+
+impl CommandShape for GroupAction {
+    fn missing(command: &str, field: &str) -> Option<String> {
+        Some(format!("{field} is required to {command} a group"))
+    }
+
+    fn misplaced(command: &str, field: &str) -> Option<String> {
+        Some(format!("{field} is not a field of the command {command}"))
+    }
+}
+
+commands! {
+    /// What a body says of its own membership (`POST /api/investigations/{id}/membership`,
+    /// `{"command": "confirm", "responsible_person": "…", "contact": "…"}`).
+    pub enum MemberAction tagged "command" {
+        /// 确认参加: its responsible person and contact (联络人).
+        Confirm { responsible_person: Line, contact: Line },
+        /// 谢绝参加: why.
+        Decline { reason: Reason },
+        /// 退出调查组: why.
+        Leave { reason: Reason },
+    }
+}
+
+impl MemberAction {
+    /// Which command it is.
+    pub fn command(&self) -> MemberCommand {
+        match self {
+            MemberAction::Confirm { .. } => MemberCommand::Confirm,
+            MemberAction::Decline { .. } => MemberCommand::Decline,
+            MemberAction::Leave { .. } => MemberCommand::Leave,
+        }
+    }
+}
+
+impl CommandShape for MemberAction {
+    fn missing(command: &str, field: &str) -> Option<String> {
+        Some(format!("{field} is required to {command}"))
+    }
+
+    fn misplaced(command: &str, field: &str) -> Option<String> {
+        Some(format!("{field} is not a field of the command {command}"))
+    }
 }
 
 #[cfg(test)]

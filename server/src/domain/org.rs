@@ -201,6 +201,15 @@ labelled_enum! {
     }
 }
 
+impl SpaceKind {
+    /// Whether who takes part and which documents exist are its workflow's to decide (a
+    /// group's invitations and sections, a dispute's parties and statements): the generic
+    /// space routes then change neither.
+    pub fn managed_by_its_workflow(self) -> bool {
+        matches!(self, SpaceKind::Investigation | SpaceKind::Dispute)
+    }
+}
+
 /// An administrative division code (行政区划代码): six digits for a province, city or county
 /// (`330000`, `330100`, `330102`), nine or twelve for a township (`330102001`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -554,6 +554,39 @@ catalogue! { ALL:
     MEETING_MOVED = "meeting.moved",
         "该会议已被他人更新（当前为{now}），请刷新后重试",
         "the meeting changed meanwhile (it is now {now}); reload it and try again";
+    SPACE_OWN_WORKFLOW = "space.own_workflow",
+        "联合调查组和执法争议的参与单位和文档由其自身流程管理，请在调查组或争议页面操作",
+        "who takes part in a group or a dispute, and its documents, are its workflow's: use its own page";
+    NO_SUCH_INVESTIGATION = "not_found.investigation",
+        "没有这个联合调查组，或您无权查看",
+        "no investigation group with this id";
+    INVESTIGATION_STALE = "investigation.stale",
+        "该调查组已被他人更新（当前为第 {revision} 版），请刷新后重试",
+        "the group was changed by someone else meanwhile (it is at revision {revision}); reload it and try again";
+    INVESTIGATION_MOVED = "investigation.moved",
+        "该调查组已被他人更新（当前为{now}），请刷新后重试",
+        "the group changed meanwhile (it is now {now}); reload it and try again";
+    INVESTIGATION_NO_SUCH_BODY = "investigation.no_such_body",
+        "单位 {id} 不存在，请从单位目录中选择",
+        "body {id} is not an organization of the directory";
+    INVESTIGATION_MEMBERS_EMPTY = "investigation.members_empty",
+        "请至少邀请一个成员单位",
+        "invite at least one member body";
+    INVESTIGATION_TOO_MANY = "investigation.too_many_members",
+        "一个调查组最多邀请 {max} 个成员单位",
+        "a group invites at most {max} member bodies";
+    INVESTIGATION_LEAD_INVITED = "investigation.lead_invited",
+        "牵头单位本身不必邀请",
+        "the lead body is not invited to its own group";
+    INVESTIGATION_BODY_TWICE = "investigation.body_twice",
+        "单位 {id} 被重复列出",
+        "body {id} is named twice";
+    INVESTIGATION_LEAD_KIND = "investigation.lead_kind",
+        "联合调查组由司法行政机关或主要承办的执法部门牵头提出",
+        "a group is proposed by a judicial bureau or by the enforcement department that leads the case";
+    INVESTIGATION_NOT_INVITED = "investigation.not_invited",
+        "本单位未受邀参加此调查组",
+        "your body is not invited to this group";
     DISPUTE_MOVED = "dispute.moved",
         "该争议已被他人更新（当前为{now}），请刷新后重试",
         "the dispute changed meanwhile (it is now {now}); reload it and try again";

@@ -216,6 +216,10 @@ pub struct SpaceFacts<'a> {
     pub region_path: &'a RegionPath,
     /// The participating organizations (by id) and their roles.
     pub members: &'a [SpaceMember],
+    /// Read by its participants only: the bureaus whose region covers it do not supervise it
+    /// (a sensitive investigation group, 敏感), and its observers read its briefing
+    /// documents alone.
+    pub closed: bool,
 }
 
 /// What policy needs to know about a document: its space, what the document is for, the
@@ -231,6 +235,9 @@ pub struct DocFacts<'a> {
     pub owner_org_id: Option<&'a str>,
     /// A frozen document (text awaiting or bearing signatures) never moves.
     pub frozen: bool,
+    /// Read by the observers of a closed space too (a group's summary and conclusions, for
+    /// the bureau it is reported to); in a closed space they read nothing else.
+    pub briefing: bool,
 }
 
 /// What policy needs to know about a task: the two bodies on its sides.
@@ -350,6 +357,12 @@ pub enum Action<'a> {
     /// and never changes it. Which party may give which command is the workflow machine's
     /// answer ([`super::meeting`], [`super::dispute`]). Creating one is [`Action::CreateSpace`].
     ActInSpace(SpaceFacts<'a>),
+    /// Read what a space invites a body to (a group's proposal), before the body takes part:
+    /// the users of the invited body; a token of it with `spaces:read`.
+    ReadInvitation { invited_org_id: &'a str },
+    /// Confirm or decline an invitation: the users of the invited body; a token of it with
+    /// `spaces:write`.
+    AnswerInvitation { invited_org_id: &'a str },
     /// See which judicial bureaus held their annual coordination meeting: a judicial bureau
     /// (for its region and below) or an operator (for all); a token of a bureau with
     /// `spaces:read`.
@@ -412,7 +425,10 @@ impl Action<'_> {
             Action::ReadSpace(_) | Action::ReadAnnualStatus | Action::ReadDisputeStats { .. } => {
                 Some(Permission::SpacesRead)
             }
-            Action::ActInSpace(_) => Some(Permission::SpacesWrite),
+            Action::ActInSpace(_) | Action::AnswerInvitation { .. } => {
+                Some(Permission::SpacesWrite)
+            }
+            Action::ReadInvitation { .. } => Some(Permission::SpacesRead),
             Action::CreateSpaceDoc(_) | Action::ManageSignedDoc(_) => Some(Permission::DocsWrite),
             Action::CreateTask | Action::ActOnTask(_) => Some(Permission::TasksWrite),
             Action::ReadTask(_) => Some(Permission::TasksRead),
@@ -626,6 +642,12 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
             matches!(space_access(actor, &space), SpaceAccess::Participate(_)),
             ACT_IN_SPACE,
         ),
+        Action::ReadInvitation { invited_org_id } => {
+            allowed(belongs_to(actor, invited_org_id), READ_SPACE)
+        }
+        Action::AnswerInvitation { invited_org_id } => {
+            allowed(belongs_to(actor, invited_org_id), ACT_IN_SPACE)
+        }
         Action::ReadAnnualStatus => allowed(
             operator
                 || actor
@@ -772,7 +794,10 @@ pub fn space_access(actor: &Actor, space: &SpaceFacts) -> SpaceAccess {
     if let Some(member) = space.members.iter().find(|m| m.org_id == org.id) {
         return SpaceAccess::Participate(member.role);
     }
-    if org.kind == OrgKind::JudicialBureau && org.region_path.covers(space.region_path) {
+    if !space.closed
+        && org.kind == OrgKind::JudicialBureau
+        && org.region_path.covers(space.region_path)
+    {
         return SpaceAccess::Supervise;
     }
     SpaceAccess::None
@@ -785,7 +810,8 @@ pub fn space_access(actor: &Actor, space: &SpaceFacts) -> SpaceAccess {
 /// document is frozen: a frozen text is what signatories sign, so it must not move); a
 /// section or a party's statement is written by the body that owns it alone, a decision by
 /// the convening body alone; observers, the other participants and the supervising bureau
-/// read; everyone else gets nothing. A token is further limited by `docs:read` /
+/// read (in a closed space, an observer reads the briefing documents alone); everyone else
+/// gets nothing. A token is further limited by `docs:read` /
 /// `docs:write`; a ticket counts as the session that obtained it.
 pub fn doc_access(actor: &Actor, doc: &DocFacts) -> Access {
     let writer = match space_access(actor, &doc.space) {
@@ -802,6 +828,9 @@ pub fn doc_access(actor: &Actor, doc: &DocFacts) -> Access {
     };
     let by_role = match space_access(actor, &doc.space) {
         SpaceAccess::Participate(_) if writer && !doc.frozen => Access::Write,
+        SpaceAccess::Participate(SpaceRole::Observer) if doc.space.closed && !doc.briefing => {
+            Access::None
+        }
         SpaceAccess::Participate(_) | SpaceAccess::Supervise => Access::Read,
         SpaceAccess::None => Access::None,
     };
@@ -945,6 +974,7 @@ mod tests {
             role: DocRole::Shared,
             owner_org_id: None,
             frozen,
+            briefing: false,
         }
     }
 
@@ -979,6 +1009,7 @@ mod tests {
         let space = SpaceFacts {
             region_path: &region,
             members: &members,
+            closed: false,
         };
         // Columns: operator, city bureau, sibling bureau, province bureau, member, convener,
         // observer, outsider, member's admin, token with all, read-only token, token without.
@@ -1020,6 +1051,7 @@ mod tests {
         let space = SpaceFacts {
             region_path: &region,
             members: &members,
+            closed: false,
         };
         // Same columns as above.
         assert_row(
@@ -1043,6 +1075,7 @@ mod tests {
         let space = SpaceFacts {
             region_path: &region,
             members: &members,
+            closed: false,
         };
         let meaning = |c| match c {
             'W' => Access::Write,
@@ -1056,6 +1089,7 @@ mod tests {
             role,
             owner_org_id,
             frozen,
+            briefing: false,
         };
         assert_row(
             "an open document",
@@ -1114,6 +1148,7 @@ mod tests {
         let space = SpaceFacts {
             region_path: &region,
             members: &members,
+            closed: false,
         };
         let meaning = |c| match c {
             'C' => SpaceAccess::Participate(SpaceRole::Convener),
@@ -1137,6 +1172,7 @@ mod tests {
         let space = SpaceFacts {
             region_path: &region,
             members: &members,
+            closed: false,
         };
         let city_bureau = bureau("bureau-city", CITY);
 
@@ -1156,6 +1192,7 @@ mod tests {
         let space = SpaceFacts {
             region_path: &region,
             members: &[],
+            closed: false,
         };
         let county_bureau = bureau("bureau-county", COUNTY);
         let city_department = user(
@@ -1188,6 +1225,7 @@ mod tests {
         let space = SpaceFacts {
             region_path: &region,
             members: &members,
+            closed: false,
         };
         let mut operator_of_observer = department(OBSERVER, OrgRole::Member, session());
         operator_of_observer.operator = true;
@@ -1245,6 +1283,7 @@ mod tests {
         let space = SpaceFacts {
             region_path: &region,
             members: &members,
+            closed: false,
         };
         let writer = department(
             MEMBER,
@@ -1259,12 +1298,56 @@ mod tests {
     }
 
     #[test]
+    fn a_closed_space_is_read_by_its_participants_alone_and_its_observers_read_its_briefing() {
+        let region = RegionPath(COUNTY.into());
+        let members = county_space_members();
+        let space = SpaceFacts {
+            region_path: &region,
+            members: &members,
+            closed: true,
+        };
+        let meaning = |c| match c {
+            'W' => Access::Write,
+            'R' => Access::Read,
+            _ => Access::None,
+        };
+        // Same columns as above: the bureaus above no longer supervise it.
+        assert_row(
+            "read the closed space",
+            "- - - - Y Y Y - Y Y Y -",
+            |actor| decide(actor, &Action::ReadSpace(space)).is_ok(),
+            |c| c == 'Y',
+        );
+        let section = |owner, briefing| DocFacts {
+            space,
+            kind: SpaceKind::Investigation,
+            role: DocRole::Section,
+            owner_org_id: Some(owner),
+            frozen: false,
+            briefing,
+        };
+        assert_row(
+            "the convener's briefing section",
+            "- - - - R W R - R R R -",
+            |actor| doc_access(actor, &section(CONVENER, true)),
+            meaning,
+        );
+        assert_row(
+            "a member's section, not for briefing",
+            "- - - - W R - - W W R -",
+            |actor| doc_access(actor, &section(MEMBER, false)),
+            meaning,
+        );
+    }
+
+    #[test]
     fn a_ticket_opens_documents_like_its_session_and_does_nothing_else() {
         let region = RegionPath(COUNTY.into());
         let members = county_space_members();
         let space = SpaceFacts {
             region_path: &region,
             members: &members,
+            closed: false,
         };
         let by_ticket = department(MEMBER, OrgRole::Admin, Credential::Ticket);
         let supervisor_by_ticket = user(

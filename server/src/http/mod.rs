@@ -23,6 +23,7 @@ mod docs;
 mod events;
 mod extract;
 mod inbox;
+mod investigations;
 mod keys;
 mod limits;
 pub mod listen;
@@ -112,6 +113,7 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(meetings::router())
         .merge(disputes::router())
         .merge(dispute_stats::router())
+        .merge(investigations::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.

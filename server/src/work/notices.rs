@@ -143,6 +143,7 @@ pub struct NoticeAbout {
     /// The version of the meeting's signed minutes it is about, if that is what it is about.
     pub minutes_version: Option<i64>,
     pub dispute_id: Option<String>,
+    pub investigation_id: Option<String>,
 }
 
 impl NoticeAbout {
@@ -158,6 +159,12 @@ impl NoticeAbout {
         if let Some(id) = subject.strip_prefix("dispute:") {
             return Some(NoticeAbout {
                 dispute_id: Some(id.to_owned()),
+                ..NoticeAbout::default()
+            });
+        }
+        if let Some(id) = subject.strip_prefix("investigation:") {
+            return Some(NoticeAbout {
+                investigation_id: Some(id.to_owned()),
                 ..NoticeAbout::default()
             });
         }

@@ -209,6 +209,11 @@ pub async fn create(
     input: CreateSpace,
 ) -> Result<SpaceBody, Error> {
     caller.allow(&services.db, Action::CreateSpace).await?;
+    if input.kind.managed_by_its_workflow() {
+        return Err(Error::refused(
+            crate::domain::phrases::SPACE_OWN_WORKFLOW.message(),
+        ));
+    }
     let Some(org) = &caller.org else {
         return Err(Error::Denied(
             crate::domain::phrases::CREATE_SPACE.message(),
@@ -246,6 +251,11 @@ pub async fn set_member(
     caller
         .allow(&services.db, Action::ManageSpaceMembers(space.facts()))
         .await?;
+    if space.kind.managed_by_its_workflow() {
+        return Err(Error::refused(
+            crate::domain::phrases::SPACE_OWN_WORKFLOW.message(),
+        ));
+    }
     if services.db.org(org_id).await?.is_none() {
         return Err(Error::NotFound(
             crate::domain::phrases::NO_SUCH_ORG.message(),
@@ -278,6 +288,11 @@ pub async fn remove_member(
     caller
         .allow(&services.db, Action::ManageSpaceMembers(space.facts()))
         .await?;
+    if space.kind.managed_by_its_workflow() {
+        return Err(Error::refused(
+            crate::domain::phrases::SPACE_OWN_WORKFLOW.message(),
+        ));
+    }
     let event = caller.event(
         "space_member_removed",
         format!("space:{id}"),
@@ -297,11 +312,18 @@ pub async fn remove_member(
 
 /// The documents of a space the caller may read.
 pub async fn docs(services: &Services, caller: &Caller, id: &str) -> Result<DocList, Error> {
-    readable(services, caller, id).await?;
+    let (space, _) = readable(services, caller, id).await?;
     let docs = services.db.space_docs(id).await?;
-    Ok(DocList {
-        docs: docs.into_iter().map(DocBody::from).collect(),
-    })
+    // Only those the caller may open: the observer of a closed space learns nothing of the
+    // documents it does not read.
+    let docs = docs
+        .into_iter()
+        .filter(|d| {
+            !space.closed || policy::doc_access(&caller.actor, &d.facts(&space)) != Access::None
+        })
+        .map(DocBody::from)
+        .collect();
+    Ok(DocList { docs })
 }
 
 /// Adds a document to a space: shared by default, or a section or statement one body
@@ -316,6 +338,11 @@ pub async fn create_doc(
     caller
         .allow(&services.db, Action::CreateSpaceDoc(space.facts()))
         .await?;
+    if space.kind.managed_by_its_workflow() {
+        return Err(Error::refused(
+            crate::domain::phrases::SPACE_OWN_WORKFLOW.message(),
+        ));
+    }
     let new = NewSpaceDoc {
         title: Name::parse(&input.title)?,
         role: input.role.unwrap_or(DocRole::Shared),

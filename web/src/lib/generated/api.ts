@@ -629,6 +629,101 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/investigations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The groups the caller's body leads, takes part in or is invited to, and the internal
+         *     groups a bureau supervises.
+         */
+        get: operations["investigations_list"];
+        put?: never;
+        /**
+         * Proposes a joint investigation group led by the caller's body; the member bodies are
+         *     invited.
+         */
+        post: operations["investigations_propose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/investigations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A group with its bodies, the dossier's sections the caller reads, and its commands. */
+        get: operations["investigations_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/investigations/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Gives a group command (the group's `commands` say which the caller may give now). */
+        post: operations["investigations_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/investigations/{id}/attention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The lead marks the group of high public attention (社会关注度高): the judicial bureau of
+         *     its level is reported to (at once, or when the group forms).
+         */
+        post: operations["investigations_mark_attention"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/investigations/{id}/membership": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The caller's body confirms or declines its invitation, or leaves the group. */
+        post: operations["investigations_membership"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/keys": {
         parameters: {
             query?: never;
@@ -2081,6 +2176,11 @@ export type components = {
          * @enum {string}
          */
         Attendance: "attended" | "absent";
+        /** @description The lead marks a group of high public attention (`POST /api/investigations/{id}/attention`). */
+        AttentionInput: {
+            /** Format: int64 */
+            revision: number;
+        };
         /** @description A page of the trail, newest first. */
         AuditPage: {
             rows: components["schemas"]["AuditRow"][];
@@ -2202,6 +2302,11 @@ export type components = {
         CommentInput: {
             body: components["schemas"]["Text"];
         };
+        /**
+         * @description 密级: who reads a group besides its members.
+         * @enum {string}
+         */
+        Confidentiality: "internal" | "sensitive";
         /**
          * @description A case consultation (案件会商) the bureau convenes from the dispute
          *     (`POST /api/disputes/{id}/consultations`): the parties are invited; its title is the
@@ -2783,6 +2888,132 @@ export type components = {
              */
             steps?: string[][] | null;
         };
+        /**
+         * @description A command on a group with exactly its fields (`POST /api/investigations/{id}/actions`,
+         *     `{"command": "form", "revision": 2}`). Every command names the revision the caller
+         *     read; a group changed since is refused (409).
+         */
+        GroupAction: {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "form";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "start";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "conclude";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "archive";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "dissolve";
+        };
+        /** @description A joint investigation group as the caller may see it. */
+        GroupBody: {
+            id: string;
+            case_name: string;
+            case_number?: string | null;
+            summary: string;
+            areas: string;
+            public_attention: boolean;
+            confidentiality: components["schemas"]["Confidentiality"];
+            confidentiality_label_zh: string;
+            confidentiality_label_en: string;
+            /** @description The region code of the group's space: the lowest region covering every body. */
+            region: string;
+            lead_org_id: string;
+            lead_name: string;
+            state: components["schemas"]["GroupState"];
+            state_label_zh: string;
+            state_label_en: string;
+            /** Format: int64 */
+            revision: number;
+            /** @description The caller's part: lead, member, invited, supervisor. */
+            your_part: components["schemas"]["GroupParty"];
+            your_part_label_zh: string;
+            your_part_label_en: string;
+            /**
+             * @description Whether the caller reads the members' sections (the lead, the members, a bureau
+             *     supervising an internal group); the bureau a sensitive group is reported to reads the
+             *     summary and conclusions alone, an invited body none of them.
+             */
+            reads_dossier: boolean;
+            /** @description 案情摘要 and 调查结论: the lead's two sections, for those who read them. */
+            summary_doc_id?: string | null;
+            conclusions_doc_id?: string | null;
+            /** @description The bureau the group was reported to (社会关注度高), and when. */
+            reported_org_id?: string | null;
+            /** Format: int64 */
+            reported_at?: number | null;
+            reason?: string | null;
+            /** Format: int64 */
+            formed_at?: number | null;
+            /** Format: int64 */
+            started_at?: number | null;
+            /** Format: int64 */
+            concluded_at?: number | null;
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            updated_at: number;
+            /** @description The lead first, then the invited bodies by name. */
+            members: components["schemas"]["GroupMemberBody"][];
+            related: components["schemas"]["RelatedBody"][];
+            /** @description The group's commands, each allowed or refused for the caller with its rule. */
+            commands: components["schemas"]["CommandOffer"][];
+            /** @description What the caller's body may say of its own membership (confirm, decline, leave). */
+            membership: components["schemas"]["CommandOffer"][];
+            /** @description Whether the caller may mark the group of high public attention now. */
+            mark_attention: components["schemas"]["CommandOffer"];
+        };
+        /** @description One body of a group as the caller sees it. */
+        GroupMemberBody: {
+            org_id: string;
+            org_name: string;
+            /** @description The lead (牵头单位), or a member body (成员单位). */
+            lead: boolean;
+            state: components["schemas"]["MemberState"];
+            state_label_zh: string;
+            state_label_en: string;
+            /** @description Its section of the dossier: for those who read the dossier. */
+            section_doc_id?: string | null;
+            /** @description 负责人. */
+            responsible_person?: string | null;
+            /** @description 联络人及联系方式. */
+            contact?: string | null;
+            /** @description Why it declined or left. */
+            reason?: string | null;
+            /** Format: int64 */
+            answered_at?: number | null;
+            /** Format: int64 */
+            left_at?: number | null;
+        };
+        /** @description The groups the caller may see, newest first. */
+        GroupPage: {
+            groups: components["schemas"]["GroupBody"][];
+        };
+        /**
+         * @description Who gives a group command.
+         * @enum {string}
+         */
+        GroupParty: "lead" | "member" | "invited" | "supervisor" | "system";
+        /**
+         * @description Where a group is in its life.
+         * @enum {string}
+         */
+        GroupState: "proposed" | "formed" | "active" | "concluded" | "archived" | "dissolved";
         /** @description How the node is. */
         Health: {
             /** @description `ok` (the process serves HTTP) or `ready` (the database answers too). */
@@ -3154,11 +3385,34 @@ export type components = {
          * @enum {string}
          */
         MeetingState: "draft" | "scheduled" | "in_progress" | "ended" | "closed" | "cancelled";
+        /**
+         * @description What a body says of its own membership (`POST /api/investigations/{id}/membership`,
+         *     `{"command": "confirm", "responsible_person": "…", "contact": "…"}`).
+         */
+        MemberAction: {
+            responsible_person: components["schemas"]["Line"];
+            contact: components["schemas"]["Line"];
+            /** @enum {string} */
+            command: "confirm";
+        } | {
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "decline";
+        } | {
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "leave";
+        };
         /** @description One organization's part in a space. */
         MemberBody: {
             org_id: string;
             role: components["schemas"]["SpaceRole"];
         };
+        /**
+         * @description Where one invited body is in the group.
+         * @enum {string}
+         */
+        MemberState: "invited" | "confirmed" | "declined" | "left";
         /**
          * @description The minutes of a meeting as a participant sees them: the signed document's view, with
          *     the meeting it belongs to.
@@ -3182,6 +3436,7 @@ export type components = {
              */
             minutes_version?: number | null;
             dispute_id?: string | null;
+            investigation_id?: string | null;
         };
         /** @description One version of a notification, as stored. */
         NoticeBody: {
@@ -3400,6 +3655,27 @@ export type components = {
             /** @description The signed checkpoint of `size`, so the proof's root can be checked against the key. */
             checkpoint: string;
         };
+        /** @description What the lead writes to propose a group (`POST /api/investigations`). */
+        ProposeGroup: {
+            /** @description 案件名称. */
+            case_name: components["schemas"]["Title"];
+            case_number?: components["schemas"]["Line"] | null;
+            /** @description 案情摘要. */
+            summary: components["schemas"]["Text"];
+            /** @description 涉及的执法领域及职责. */
+            areas: components["schemas"]["Text"];
+            /**
+             * @description 社会关注度高: the judicial bureau of the lead's level is reported to when the group
+             *     forms.
+             */
+            public_attention?: boolean;
+            /** @description 内部 or 敏感. */
+            confidentiality: components["schemas"]["Confidentiality"];
+            /** @description The member bodies invited (organization ids): at least one, each once, not the lead. */
+            members: string[];
+            /** @description Related bodies told when the group forms (organization ids). */
+            related?: string[];
+        };
         /** @description An agenda item (`POST /api/meetings/{id}/agenda`). */
         ProposeInput: {
             title: components["schemas"]["Title"];
@@ -3511,6 +3787,11 @@ export type components = {
             level: components["schemas"]["Level"];
             /** @description The code of the region it lies in; `null` at the top of the tree. */
             parent?: string | null;
+        };
+        /** @description A related body the lead named. */
+        RelatedBody: {
+            org_id: string;
+            org_name: string;
         };
         /** @description Sending a version back. */
         ReopenInput: {
@@ -5866,6 +6147,286 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InboxPage"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    investigations_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the groups */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupPage"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    investigations_propose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposeGroup"];
+            };
+        };
+        responses: {
+            /** @description the group, as its lead sees it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    investigations_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the group */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    investigations_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupAction"];
+            };
+        };
+        responses: {
+            /** @description the group after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    investigations_mark_attention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttentionInput"];
+            };
+        };
+        responses: {
+            /** @description the group, marked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    investigations_membership: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberAction"];
+            };
+        };
+        responses: {
+            /** @description the group after the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupBody"];
                 };
             };
             /**
