@@ -40,6 +40,9 @@ create table investigations (
     conclusions_doc_id text not null references space_docs (doc_id),
     -- The concluding report (调查报告), drafted by the lead once the dossier is frozen.
     report_doc_id text references space_docs (doc_id),
+    -- The dossier as the lead froze it (JSON): every section, the body that wrote it, the
+    -- SHA-256 of its canonical content, its evidence. The report signs it.
+    dossier_manifest text,
     -- The bureau reported to (public attention), and when.
     reported_org_id text references organizations (id),
     reported_at bigint,

@@ -692,7 +692,11 @@ pub(crate) async fn settle_by_agreement(f: &Fixture, id: &str) {
 }
 
 /// Signs the current version of a dispute's document at `path` for `api`'s body.
-async fn sign_as(api: &Api, path: &dyn Fn(&str) -> String, version: i64) -> (StatusCode, Value) {
+pub(crate) async fn sign_as(
+    api: &Api,
+    path: &dyn Fn(&str) -> String,
+    version: i64,
+) -> (StatusCode, Value) {
     let key = enrolled_key(api).await;
     let (status, to_sign) = api
         .post(

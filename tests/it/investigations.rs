@@ -514,3 +514,214 @@ async fn bad_input_to_a_group_is_refused_with_its_reason_and_changes_nothing() {
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
 }
+
+async fn the_group_concludes_by_its_report(f: Fixture) {
+    use crate::disputes::sign_as;
+    use crate::minutes::{run, text, write_paragraph};
+    use yrs::{ReadTxn, StateVector, Transact};
+
+    let id = formed(&f, json!({})).await;
+    let (status, body) = command(&f.police, &id, "start", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let police_section = section_of(&body, &f, "police").clone();
+    let (_, url, access) = ticket(&f, &f.police, &police_section).await;
+    assert_eq!(access, "write");
+    let police = TestClient::connect(&url).await;
+    police.synced().await;
+    write_paragraph(&police, "公安：已调取湖滨路监控，锁定嫌疑人两名。");
+    let (_, url, _) = ticket(&f, &f.market, &police_section).await;
+    let lead_reader = TestClient::connect(&url).await;
+    lead_reader
+        .wait_until("the police's paragraph", |c| {
+            crate::minutes::paragraphs(&c.doc()).len() == 1
+        })
+        .await;
+
+    // Only the lead freezes the dossier, once.
+    let freeze = |api: &'static str, revision: &Value| {
+        let body = json!({ "revision": revision });
+        let path = format!("/api/investigations/{id}/dossier/freeze");
+        let f = &f;
+        async move {
+            let api = if api == "market" {
+                &f.market
+            } else {
+                &f.police
+            };
+            api.post(&path, body).await
+        }
+    };
+    let (status, refused) = freeze("police", &body["revision"]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(
+        refused["error"]["reason"], "investigation.dossier_by_the_lead",
+        "{refused}"
+    );
+    let (_, now) = f.market.get(&format!("/api/investigations/{id}")).await;
+    let (status, frozen) = freeze("market", &now["revision"]).await;
+    assert_eq!(status, StatusCode::OK, "{frozen}");
+    assert_eq!(frozen["dossier_frozen"], true);
+    let report_doc = frozen["report_doc_id"].clone();
+    assert!(report_doc.is_string(), "{frozen}");
+    let (status, refused) = freeze("market", &frozen["revision"]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+
+    // The sections are read-only for good, on the open socket too.
+    police.insert("冻结后补写；");
+    police
+        .wait_until("the write after the freeze refused", |c| {
+            !c.seen().denied.is_empty() || c.seen().closed.is_some()
+        })
+        .await;
+    let (_, url, access) = ticket(&f, &f.police, &police_section).await;
+    assert_eq!(access, "read");
+    let fresh = TestClient::connect(&url).await;
+    fresh.synced().await;
+    let section_state = fresh
+        .doc()
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    let (_, section_sha256) =
+        server::signing::kinds::investigation_report::section_content(&section_state).unwrap();
+
+    // The lead drafts the report; a member reads it and may not write it.
+    let (_, url, access) = ticket(&f, &f.police, &report_doc).await;
+    assert_eq!(access, "read");
+    let (_, url_lead, access) = ticket(&f, &f.market, &report_doc).await;
+    assert_eq!(access, "write");
+    drop(url);
+    let writer = TestClient::connect(&url_lead).await;
+    writer.synced().await;
+    write_paragraph(
+        &writer,
+        "经联合调查，查明湖滨路窝点制售假冒食品的事实，建议移送公安机关立案侦查。",
+    );
+    let path = |rest: &str| format!("/api/investigations/{id}/report{rest}");
+    let (_, url, _) = ticket(&f, &f.police, &report_doc).await;
+    let reader = TestClient::connect(&url).await;
+    reader
+        .wait_until("the report's paragraph", |c| {
+            crate::minutes::paragraphs(&c.doc()).len() == 1
+        })
+        .await;
+    let (status, frozen) = f
+        .market
+        .post(&path("/actions"), json!({ "act": "freeze" }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{frozen}");
+    let version = frozen["version"].as_i64().unwrap();
+    let (status, html) = f
+        .market
+        .get(&path(&format!("/versions/{version}/report.html")))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let html = html.as_str().unwrap_or_default().to_owned();
+    assert!(
+        html.contains("联合案卷清单") && html.contains(&section_sha256),
+        "{html}"
+    );
+    let (status, body) = f
+        .market
+        .post(
+            &path("/actions"),
+            json!({ "act": "open_signing", "version": version }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Every member first, then the lead; the last signature concludes the group.
+    let key = crate::minutes::enrolled_key(&f.market).await;
+    let (status, refused) = f
+        .market
+        .post(
+            &path("/statement"),
+            json!({ "version": version, "key_id": key.public().key_id() }),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "the lead signs last: {refused}"
+    );
+    assert_eq!(refused["error"]["reason"], "signed.out_of_turn");
+    let (status, signed) = sign_as(&f.police, &path, version).await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    let (_, group) = f.market.get(&format!("/api/investigations/{id}")).await;
+    assert_eq!(group["state"], "active");
+    let (status, signed) = sign_as(&f.market, &path, version).await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    let (_, group) = f.police.get(&format!("/api/investigations/{id}")).await;
+    assert_eq!(group["state"], "concluded", "{group}");
+
+    // Archived: the bundle verifies with concord and OpenSSL, and its manifest says which
+    // body wrote which section, by the hash of what it wrote.
+    let (status, archived) = f
+        .market
+        .post(
+            &path("/actions"),
+            json!({ "act": "archive", "version": version }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{archived}");
+    let response = f
+        .police
+        .client
+        .get(format!(
+            "{}{}",
+            f.police.base,
+            path(&format!("/versions/{version}/bundle.zip"))
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let zip = response.bytes().await.unwrap().to_vec();
+    let workdir = tempfile::tempdir().unwrap();
+    let zip_path = workdir.path().join("report.zip");
+    std::fs::write(&zip_path, &zip).unwrap();
+    let (_, key) = Api::new(&f.server).get("/api/log/key").await;
+    let vkey = key["vkey"].as_str().unwrap();
+    let out = run(&["verify", zip_path.to_str().unwrap(), "--trust", vkey]);
+    assert!(out.status.success(), "verify failed:\n{}", text(&out));
+    let dir = workdir.path().join("bundle");
+    crate::bundle_fixtures::unzip(&zip_path, &dir);
+    let out = crate::bundle_fixtures::run_docs_script(&dir, vkey);
+    let said = text(&out);
+    assert!(out.status.success(), "the OpenSSL script failed:\n{said}");
+    assert!(
+        said.contains("ok   kind concord.investigation-report/1"),
+        "{said}"
+    );
+    assert!(
+        said.contains("ok   signing order: 2 signatures in 2 steps"),
+        "{said}"
+    );
+    let content: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("content.json")).unwrap()).unwrap();
+    let sections = content["dossier"].as_array().unwrap();
+    assert_eq!(
+        sections.len(),
+        4,
+        "the summary, the lead's and the police's sections, the conclusions (the township declined): {content}"
+    );
+    let police_listed = sections
+        .iter()
+        .find(|s| s["doc_id"] == police_section)
+        .expect("the police's section is listed");
+    assert_eq!(police_listed["owner"]["org_id"], f.world.org("police"));
+    assert_eq!(police_listed["content_sha256"], section_sha256.as_str());
+
+    let (status, archived) = command(&f.market, &id, "archive", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{archived}");
+    assert_eq!(archived["state"], "archived");
+}
+
+#[tokio::test]
+async fn a_group_concludes_by_its_report_signed_by_every_member_then_the_lead_on_sqlite() {
+    the_group_concludes_by_its_report(fixture().await).await;
+}
+
+#[tokio::test]
+async fn a_group_concludes_by_its_report_signed_by_every_member_then_the_lead_on_postgres() {
+    the_group_concludes_by_its_report(fixture_on(Some(fresh_database_url().await)).await).await;
+}

@@ -23,7 +23,9 @@ use super::common::{
     impl_for_both_engines, in_transaction, not_found, on_reader, parse, parse_region_code,
 };
 use super::effects::Effects;
-use super::spaces::{visible_spaces, write_space, DocRow, Expect, SpaceRows, Spine, VISIBLE};
+use super::spaces::{
+    visible_spaces, write_space, DocRow, Expect, SpaceRows, Spine, SpineQueries, VISIBLE,
+};
 use super::{Db, DbError};
 use crate::domain::investigation::{Confidentiality, GroupState, MemberState};
 use crate::domain::org::{DocRole, RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};
@@ -89,6 +91,8 @@ pub struct Investigation {
     pub summary_doc_id: String,
     pub conclusions_doc_id: String,
     pub report_doc_id: Option<String>,
+    /// The frozen dossier's manifest (JSON), once the lead froze it.
+    pub dossier_manifest: Option<String>,
     pub reported_org_id: Option<String>,
     pub reported_at: Option<i64>,
     pub reason: Option<String>,
@@ -196,6 +200,7 @@ struct GroupRecord {
     summary_doc_id: String,
     conclusions_doc_id: String,
     report_doc_id: Option<String>,
+    dossier_manifest: Option<String>,
     reported_org_id: Option<String>,
     reported_at: Option<i64>,
     reason: Option<String>,
@@ -266,6 +271,7 @@ impl GroupRecord {
             summary_doc_id: self.summary_doc_id,
             conclusions_doc_id: self.conclusions_doc_id,
             report_doc_id: self.report_doc_id,
+            dossier_manifest: self.dossier_manifest,
             reported_org_id: self.reported_org_id,
             reported_at: self.reported_at,
             reason: self.reason,
@@ -285,7 +291,7 @@ impl GroupRecord {
 const GROUP_SELECT: &str = "select i.space_id as id, i.case_name, i.case_number, i.summary,
         i.areas, i.public_attention, i.confidentiality, s.region_code, r.path as region_path,
         i.lead_org_id, l.name_zh as lead_name, i.state, i.revision, i.summary_doc_id,
-        i.conclusions_doc_id, i.report_doc_id, i.reported_org_id, i.reported_at, i.reason,
+        i.conclusions_doc_id, i.report_doc_id, i.dossier_manifest, i.reported_org_id, i.reported_at, i.reason,
         i.formed_at, i.started_at, i.concluded_at, i.created_by, i.created_at, i.updated_at
     from investigations i join spaces s on s.id = i.space_id
         join regions r on r.code = s.region_code
@@ -346,6 +352,11 @@ fn related_of(rows: Vec<(String, String, String)>) -> Vec<(String, RelatedRow)> 
 /// Reads groups on this connection (inside a write, the write's own rows).
 pub(crate) trait InvestigationQueries {
     async fn investigation_by_id(&mut self, id: &str) -> Result<Option<Investigation>, DbError>;
+
+    /// `active → concluded` (revision + 1): the report's last signature. Refused (Rule) when
+    /// the group is no longer active (dissolved while the report was being signed): the
+    /// signature is not stored either.
+    async fn conclude_investigation(&mut self, id: &str, at: i64) -> Result<(), DbError>;
 }
 
 impl_for_both_engines!(InvestigationQueries {
@@ -381,6 +392,26 @@ impl_for_both_engines!(InvestigationQueries {
         let related = related_of(related).into_iter().map(|(_, r)| r).collect();
         let members = members_of(members)?.into_iter().map(|(_, m)| m).collect();
         record.into_group(bodies, related, members).map(Some)
+    }
+
+    async fn conclude_investigation(&mut self, id: &str, at: i64) -> Result<(), DbError> {
+        SpineQueries::expect_row(
+            &mut *self,
+            &SPINE,
+            id,
+            Expect::State(GroupState::Active.as_str()),
+        )
+        .await?;
+        sqlx::query(
+            "update investigations set state = 'concluded', concluded_at = $2,
+                 revision = revision + 1, updated_at = $2
+             where space_id = $1",
+        )
+        .bind(id)
+        .bind(at)
+        .execute(&mut *self)
+        .await?;
+        Ok(())
     }
 });
 
@@ -695,4 +726,90 @@ impl Db {
                 .ok_or_else(|| not_found(&phrases::NO_SUCH_INVESTIGATION))?
         })
     }
+
+    /// The lead freezes the dossier: every section becomes read-only for good, the report
+    /// document is made (the lead alone writes it) and the manifest stored; checks the
+    /// revision the caller read, bumps it, then `effects`.
+    pub async fn freeze_dossier(
+        &self,
+        id: &str,
+        expected_revision: i64,
+        report_doc_id: &str,
+        manifest: &str,
+        at: i64,
+        effects: &Effects,
+    ) -> Result<Investigation, DbError> {
+        let expect = Expect::Revision(expected_revision);
+        write_space!(self, SPINE, id, expect, at, effects, |conn|
+        change {
+            sqlx::query(
+                "update space_docs set frozen = true where space_id = $1 and role = 'section'",
+            )
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            let doc = DocRow {
+                doc_id: report_doc_id,
+                title: REPORT_TITLE,
+                role: DocRole::Decision,
+                owner_org_id: None,
+                briefing: false,
+            };
+            conn.insert_doc(id, doc, at).await?;
+            sqlx::query(
+                "update investigations set report_doc_id = $2, dossier_manifest = $3
+                 where space_id = $1",
+            )
+            .bind(id)
+            .bind(report_doc_id)
+            .bind(manifest)
+            .execute(&mut *conn)
+            .await?;
+        }
+        answer {
+            conn.investigation_by_id(id)
+                .await?
+                .ok_or_else(|| not_found(&phrases::NO_SUCH_INVESTIGATION))?
+        })
+    }
+
+    /// Every piece of evidence of a group, withdrawn ones included, by section and time:
+    /// what the dossier's manifest lists.
+    pub async fn evidence_of_dossier(&self, id: &str) -> Result<Vec<DossierEvidence>, DbError> {
+        on_reader!(self, |conn| {
+            let rows: Vec<DossierEvidence> = sqlx::query_as(
+                "select e.section_doc_id, e.sha256, e.title, e.file_name, e.size,
+                     coalesce(a.display_name, e.added_by) as added_by, e.added_at,
+                     coalesce(w.display_name, e.withdrawn_by) as withdrawn_by, e.withdrawn_at,
+                     e.withdrawn_reason
+                 from investigation_evidence e
+                     left join users a on a.id = e.added_by
+                     left join users w on w.id = e.withdrawn_by
+                 where e.investigation_id = $1
+                 order by e.section_doc_id, e.added_at, e.id",
+            )
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+            Ok(rows)
+        })
+    }
+}
+
+/// The title of the concluding report (调查报告).
+pub const REPORT_TITLE: &str = "调查报告";
+
+/// One piece of evidence as the dossier's manifest lists it: persons by name.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DossierEvidence {
+    pub section_doc_id: String,
+    pub sha256: String,
+    pub title: String,
+    pub file_name: String,
+    pub size: i64,
+    pub added_by: String,
+    pub added_at: i64,
+    pub withdrawn_by: Option<String>,
+    pub withdrawn_at: Option<i64>,
+    pub withdrawn_reason: Option<String>,
 }

@@ -102,8 +102,8 @@ pub use identity::{
     PasswordRecord, Region, SessionRow, Space, SpaceDoc, User, UserPatch,
 };
 pub use investigations::{
-    GroupBodyRow, GroupChange, Investigation, MemberWrite, NewGroupBody, NewInvestigation,
-    RelatedRow,
+    DossierEvidence, GroupBodyRow, GroupChange, Investigation, MemberWrite, NewGroupBody,
+    NewInvestigation, RelatedRow, REPORT_TITLE,
 };
 pub use jobs::Job;
 pub use limits::RegionLimit;

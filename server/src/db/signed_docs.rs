@@ -29,6 +29,7 @@ use super::common::{
 };
 use super::disputes::{DisputeDecided, DisputeQueries};
 use super::effects::{EffectQueries, Effects};
+use super::investigations::InvestigationQueries;
 use super::meetings::MeetingQueries;
 use super::{Db, DbError};
 use crate::domain::meeting::MeetingState;
@@ -245,6 +246,9 @@ pub enum SubjectChange {
     /// An agreement (协议书) signed by every party: its dispute, still negotiating, is
     /// resolved, naming what the parties agreed.
     SettleDispute(DisputeDecided),
+    /// A report (调查报告) signed by every member and the lead: its group, still active, is
+    /// concluded.
+    ConcludeInvestigation,
 }
 
 const VERSION_COLUMNS: &str = "doc_id, version, kind, subject_id, state, content, manifest, \
@@ -922,6 +926,10 @@ impl Db {
                     }
                     SubjectChange::SettleDispute(agreed) => {
                         conn.settle_dispute(&current.subject_id, agreed, now)
+                            .await?;
+                    }
+                    SubjectChange::ConcludeInvestigation => {
+                        conn.conclude_investigation(&current.subject_id, now)
                             .await?;
                     }
                     SubjectChange::CloseEndedMeeting => {

@@ -31,6 +31,7 @@ use super::kernel::{self, Refused, Workflow};
 use super::message::Phrase;
 use super::org::labelled_enum;
 use super::phrases::catalogue;
+use super::signed::{Signatories, Wording, Words};
 use super::text::{Line, Reason};
 
 /// The most member bodies one group invites, the lead not counted.
@@ -451,6 +452,107 @@ impl CommandShape for MemberAction {
     fn misplaced(command: &str, field: &str) -> Option<String> {
         Some(format!("{field} is not a field of the command {command}"))
     }
+}
+
+catalogue! { REPORT_RULES:
+    REPORT_ARCHIVED = "report.archived",
+        "已归档的调查报告永久只读",
+        "an archived report is read-only forever";
+    REPORT_SUPERSEDED = "report.superseded",
+        "调查报告的此版本已被新版本取代，请在最新版本上操作",
+        "this version of the report was superseded; act on the newest version";
+    REPORT_FREEZE = "report.freeze",
+        "只有草稿状态的调查报告可以定稿",
+        "only a report in draft can be frozen";
+    REPORT_OPEN_SIGNING = "report.open_signing",
+        "调查报告定稿后方可开启签署，且只开启一次",
+        "signing opens once, on a frozen report";
+    REPORT_SIGN = "report.sign",
+        "只有在签署开启期间才能签署调查报告",
+        "a report is signed only while signing is open";
+    REPORT_REOPEN = "report.reopen",
+        "只有已定稿或签署中的调查报告可以退回修改",
+        "only a frozen report or one being signed can be sent back for changes";
+    REPORT_DECLINE_WHILE_SIGNING = "report.decline_while_signing",
+        "成员单位只能在签署开启后退回；本调查报告尚未开启签署",
+        "a member sends back while signing is open; this report is not being signed";
+    REPORT_ARCHIVE = "report.archive",
+        "调查报告经各成员单位和牵头单位签署完毕后方可归档",
+        "only a report signed by every member and the lead can be archived";
+    REPORT_NOT_SIGNATORY = "report.not_signatory",
+        "调查报告由调查组成员单位和牵头单位签署，本单位不在签署之列",
+        "a report is signed by the group's members and its lead; your organization does not sign it";
+    REPORT_ALREADY_SIGNED = "report.already_signed",
+        "本单位已签署此版本调查报告",
+        "your organization has already signed this version of the report";
+    REPORT_REOPEN_DENIED = "report.reopen_denied",
+        "只有调查组成员单位或牵头单位可以退回调查报告",
+        "only a member or the lead of the group may send the report back";
+    REPORT_FREEZE_WHILE_ACTIVE = "report.freeze_while_active",
+        "只有调查中的调查组可以定稿调查报告（当前为{now}）",
+        "the report is frozen only while the group is active; it is now {now}";
+    DOSSIER_BY_THE_LEAD = "investigation.dossier_by_the_lead",
+        "只有牵头单位可以冻结联合案卷",
+        "only the lead body freezes the joint dossier";
+    DOSSIER_WHILE_ACTIVE = "investigation.dossier_while_active",
+        "只有调查中的调查组可以冻结联合案卷（当前为{now}）",
+        "the dossier is frozen only while the group is active; it is now {now}";
+    DOSSIER_ONCE = "investigation.dossier_once",
+        "联合案卷已冻结，调查报告正在起草",
+        "the dossier is frozen already and the report is being drafted";
+    NO_REPORT_YET = "investigation.no_report_yet",
+        "联合案卷尚未冻结，还没有调查报告",
+        "the dossier is not frozen yet, so there is no report";
+}
+
+/// The words of the report's refusals.
+pub struct ReportWords;
+
+impl Words for ReportWords {
+    const WORDS: Wording = Wording {
+        archived: &REPORT_ARCHIVED,
+        superseded: &REPORT_SUPERSEDED,
+        freeze: &REPORT_FREEZE,
+        open_signing: &REPORT_OPEN_SIGNING,
+        sign: &REPORT_SIGN,
+        reopen: &REPORT_REOPEN,
+        decline_while_signing: &REPORT_DECLINE_WHILE_SIGNING,
+        archive: &REPORT_ARCHIVE,
+        not_signatory: &REPORT_NOT_SIGNATORY,
+        already_signed: &REPORT_ALREADY_SIGNED,
+        reopen_denied: &REPORT_REOPEN_DENIED,
+    };
+}
+
+/// Who may be named in the report's signing policy.
+pub const REPORT_SIGNATORIES: Signatories = (
+    "调查组成员单位或牵头单位",
+    "a member or the lead of the group",
+);
+
+/// Why the report may not be frozen while the group is in `state`, if so: the group concludes
+/// from its work.
+pub fn report_freeze_gate(state: GroupState) -> Option<&'static Phrase> {
+    (state != GroupState::Active).then_some(&REPORT_FREEZE_WHILE_ACTIVE)
+}
+
+/// Whether `party` may freeze the dossier of a group in `state` that has (`drafting`) or has
+/// not a report yet: the lead, once, while the group is active.
+pub fn may_freeze_dossier(
+    state: GroupState,
+    party: GroupParty,
+    drafting: bool,
+) -> Result<(), Refused> {
+    if party != GroupParty::Lead {
+        return Err(Refused::by(&DOSSIER_BY_THE_LEAD));
+    }
+    if state != GroupState::Active {
+        return Err(Refused::in_state(&DOSSIER_WHILE_ACTIVE, state));
+    }
+    if drafting {
+        return Err(Refused::by(&DOSSIER_ONCE));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -135,6 +135,13 @@ pub struct GroupBody {
     /// 案情摘要 and 调查结论: the lead's two sections, for those who read them.
     pub summary_doc_id: Option<String>,
     pub conclusions_doc_id: Option<String>,
+    /// The concluding report (调查报告), once the lead froze the dossier: for those who read
+    /// the dossier.
+    pub report_doc_id: Option<String>,
+    /// Whether the lead froze the dossier (every section read-only, its manifest fixed).
+    pub dossier_frozen: bool,
+    /// Whether the caller may freeze the dossier now.
+    pub freeze_dossier: CommandOffer,
     /// The bureau the group was reported to (社会关注度高), and when.
     pub reported_org_id: Option<String>,
     pub reported_at: Option<i64>,
@@ -294,6 +301,14 @@ fn body(group: Investigation, party: GroupParty, own: Option<&str>) -> GroupBody
         reads_dossier: dossier,
         summary_doc_id: briefed.then(|| group.summary_doc_id.clone()),
         conclusions_doc_id: briefed.then(|| group.conclusions_doc_id.clone()),
+        report_doc_id: group.report_doc_id.clone().filter(|_| dossier),
+        dossier_frozen: group.report_doc_id.is_some(),
+        freeze_dossier: CommandOffer::new(
+            "freeze_dossier",
+            "冻结案卷并起草调查报告",
+            "Freeze the dossier and draft the report",
+            rules::may_freeze_dossier(group.state, party, group.report_doc_id.is_some()),
+        ),
         members: group
             .bodies
             .iter()

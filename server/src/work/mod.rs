@@ -49,6 +49,7 @@ pub mod dispute_window;
 pub mod disputes;
 pub mod error;
 pub mod events;
+pub mod investigation_report;
 pub mod investigations;
 pub mod keys;
 pub mod limits;

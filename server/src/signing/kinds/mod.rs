@@ -13,6 +13,7 @@
 
 pub mod dispute_agreement;
 pub mod dispute_decision;
+pub mod investigation_report;
 pub mod minutes;
 
 use super::kind::AnyKind;
@@ -20,10 +21,16 @@ use super::statement::Manifest;
 use super::SigningError;
 use dispute_agreement::DisputeAgreement;
 use dispute_decision::DisputeDecision;
+use investigation_report::InvestigationReport;
 use minutes::Minutes;
 
 /// Every kind this version knows. A bundle or a stored version of any other kind is refused.
-pub static KINDS: [&dyn AnyKind; 3] = [&Minutes, &DisputeDecision, &DisputeAgreement];
+pub static KINDS: [&dyn AnyKind; 4] = [
+    &Minutes,
+    &DisputeDecision,
+    &DisputeAgreement,
+    &InvestigationReport,
+];
 
 /// The kind whose content schema is `schema`.
 pub fn by_schema(schema: &str) -> Option<&'static dyn AnyKind> {

@@ -707,6 +707,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/investigations/{id}/dossier/freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The lead freezes the joint dossier: every section becomes read-only, its manifest is fixed,
+         *     and the concluding report's draft is made.
+         */
+        post: operations["investigations_freeze_dossier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/investigations/{id}/membership": {
         parameters: {
             query?: never;
@@ -718,6 +738,97 @@ export type paths = {
         put?: never;
         /** The caller's body confirms or declines its invitation, or leaves the group. */
         post: operations["investigations_membership"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/investigations/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 调查报告: the group's concluding report: its version, state, signing, and what the caller
+         *     may do now.
+         */
+        get: operations["investigations_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/investigations/{id}/report/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Freezes, opens signing, signs, sends back or archives the report: the lead manages it,
+         *     every member signs it, then the lead; the last signature concludes the group.
+         */
+        post: operations["investigations_report_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/investigations/{id}/report/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The statement the caller's body signs now, and the exact bytes to sign. */
+        post: operations["investigations_report_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/investigations/{id}/report/versions/{version}/bundle.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The archive bundle of an archived version: verifiable offline with `concord verify`. */
+        get: operations["investigations_report_bundle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/investigations/{id}/report/versions/{version}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One stored file of a frozen version of the report, exactly as frozen. */
+        get: operations["investigations_report_artefact"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2879,6 +2990,14 @@ export type components = {
          * @description A file's bytes, for the description.
          */
         FileBytes: string;
+        /** @description What the lead sends to freeze the dossier (`POST /api/investigations/{id}/dossier/freeze`). */
+        FreezeDossier: {
+            /**
+             * Format: int64
+             * @description The revision of the group the lead read.
+             */
+            revision: number;
+        };
         /** @description What the manager may say when freezing. */
         FreezeInput: {
             /**
@@ -2953,6 +3072,15 @@ export type components = {
             /** @description 案情摘要 and 调查结论: the lead's two sections, for those who read them. */
             summary_doc_id?: string | null;
             conclusions_doc_id?: string | null;
+            /**
+             * @description The concluding report (调查报告), once the lead froze the dossier: for those who read
+             *     the dossier.
+             */
+            report_doc_id?: string | null;
+            /** @description Whether the lead froze the dossier (every section read-only, its manifest fixed). */
+            dossier_frozen: boolean;
+            /** @description Whether the caller may freeze the dossier now. */
+            freeze_dossier: components["schemas"]["CommandOffer"];
             /** @description The bureau the group was reported to (社会关注度高), and when. */
             reported_org_id?: string | null;
             /** Format: int64 */
@@ -3664,10 +3792,7 @@ export type components = {
             summary: components["schemas"]["Text"];
             /** @description 涉及的执法领域及职责. */
             areas: components["schemas"]["Text"];
-            /**
-             * @description 社会关注度高: the judicial bureau of the lead's level is reported to when the group
-             *     forms.
-             */
+            /** @description 社会关注度高: the judicial bureau of the lead's level is reported to at once. */
             public_attention?: boolean;
             /** @description 内部 or 敏感. */
             confidentiality: components["schemas"]["Confidentiality"];
@@ -3803,6 +3928,13 @@ export type components = {
         /** @description A receiving body's reply (`POST /api/notices/{id}/reply`). */
         ReplyInput: {
             body: components["schemas"]["Text"];
+        };
+        /**
+         * @description A group's report as its readers see it: the signed document's view, with the group it
+         *     belongs to.
+         */
+        ReportView: components["schemas"]["SignedView"] & {
+            investigation_id: string;
         };
         /** @description Why a key is revoked. */
         RevokeInput: {
@@ -6404,6 +6536,55 @@ export interface operations {
             };
         };
     };
+    investigations_freeze_dossier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FreezeDossier"];
+            };
+        };
+        responses: {
+            /** @description the group, its dossier frozen */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     investigations_membership: {
         parameters: {
             query?: never;
@@ -6427,6 +6608,245 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GroupBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    investigations_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    investigations_report_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignedAction"];
+            };
+        };
+        responses: {
+            /** @description the report after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    investigations_report_statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatementInput"];
+            };
+        };
+        responses: {
+            /** @description what to sign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToSign"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    investigations_report_bundle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+                /** @description an archived version */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": components["schemas"]["FileBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    investigations_report_artefact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+                /** @description a frozen version */
+                version: number;
+                /** @description content.json, manifest.json, report.html, report.pdf, signature-page.html or signature-page.pdf */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's stored bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBody"];
                 };
             };
             /**
