@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { KINDS } from './events'
+import messages from '../i18n/messages/investigations'
 import {
   actOnGroup, answerMembership, commandBody, dossierSections, eventIsAbout, listGroups, loadGroup, markAttention, membershipBody,
   myBody, partCounts, partOf, proposalBody, proposeGroup, shownCommands, shownMembership, validateProposal, emptyProposal,
-  type Group, type GroupMember, type Offer,
+  type Group, type GroupMember, type Offer, writersIn,
 } from './investigations'
 
 const offer = (command: string, allowed: boolean): Offer => ({
@@ -145,5 +147,26 @@ describe('the requests', () => {
     ])
     expect(calls[5]!.body).toEqual({ revision: 4 })
     expect(calls[4]!.body).toEqual({ command: 'leave', reason: '原因' })
+  })
+})
+
+describe('presence in a section', () => {
+  it('names those with a caret in it, ourselves by our own id', () => {
+    const states = new Map<number, Record<string, unknown>>([
+      [1, { user: { name: '李华' }, cursor: { anchor: 1, head: 1 } }],
+      [2, { user: { name: '王强', id: 'u-police' }, cursor: { anchor: 3, head: 3 } }],
+      [3, { user: { name: '刘芳', id: 'u-town' }, cursor: null }],
+      [4, { user: { name: '刘芳', id: 'u-town' } }],
+    ])
+    expect([...writersIn(states, 1, { id: 'u-market' })].sort()).toEqual(['u-market', 'u-police'])
+    expect([...writersIn(new Map(), 1)]).toEqual([])
+  })
+})
+
+describe('the group events', () => {
+  it('are all listened to on the stream and named in the inbox', () => {
+    const listened = KINDS.filter((k) => k.startsWith('investigation.')).map((k) => k.slice('investigation.'.length)).sort()
+    expect(Object.keys(messages['zh-CN'].inbox.event.investigation).sort()).toEqual(listened)
+    expect(listened).toContain('member_confirmed')
   })
 })

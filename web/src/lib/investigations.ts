@@ -293,3 +293,26 @@ export function answerMembership(id: string, body: Schema<'MemberAction'>): Prom
 export function markAttention(id: string, revision: number): Promise<Group> {
   return post<Group>(attentionUrl(id), { revision })
 }
+
+// ---- presence in a section ----
+
+/**
+ * The people (user ids) writing in a section now: those with a caret in it. Every reader of the
+ * group page has every section open, so being in a section's awareness says who reads the
+ * page; a caret (`cursor`, set by the editor while it has the focus) says in which section a
+ * person is at work. Our own state carries no server-written id: `me` names it.
+ */
+export function writersIn(
+  states: Map<number, Record<string, unknown>>,
+  selfClientId: number,
+  me?: { id: string },
+): Set<string> {
+  const out = new Set<string>()
+  for (const [clientId, state] of states) {
+    if (state?.cursor == null) continue
+    const user = state.user as Record<string, unknown> | undefined
+    const id = clientId === selfClientId && me ? me.id : typeof user?.id === 'string' ? user.id : `client-${clientId}`
+    out.add(id)
+  }
+  return out
+}
