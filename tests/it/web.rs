@@ -3,7 +3,8 @@
 //! (Debian's package, driven by playwright-core) against a real `concord serve`.
 //!
 //! The browser scenarios live in `web/e2e/*.e2e.mjs` (a whole meeting; a jurisdiction dispute
-//! from raising to its close; the zh-CN walk; the live room's presence, connection indicator
+//! from raising to its close; a joint investigation group formed and its dossier co-written;
+//! the zh-CN walk; the live room's presence, connection indicator
 //! and confirmations; one's account and a body's administration; phone and tablet widths);
 //! here they get a seeded server (`web/e2e/seed.sh`, the real admin CLI) and their artefacts
 //! directory (`target/web-e2e/<test>/`: screenshots, the downloaded bundle), and what they
@@ -420,6 +421,39 @@ async fn a_dispute_runs_from_raising_to_its_close_and_its_decision_bundle_verifi
         "dispute-task-verified.png",
         "dispute-closed.png",
         "dispute-verify.png",
+    ] {
+        assert!(
+            artifacts.join(screenshot).is_file(),
+            "{screenshot} was not saved"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_market_department_forms_a_joint_investigation_group_whose_three_bodies_write_their_sections_live_in_chromium(
+) {
+    // The proposal form (bodies chosen by name), the invited police seeing the proposal and its
+    // answer alone, both invited bodies confirming with their responsible person and contact,
+    // the lead seeing the answers live and forming the group, then the joint dossier: each
+    // section headed with its body, its own alone editable, three browsers typing their own
+    // sections at once and each seeing the others' words live, and each section naming the
+    // people in it and the one writing it. (Later steps of the scenario go at the end of
+    // web/e2e/investigation.e2e.mjs, their screenshots in the list below.)
+    let data = tempfile::tempdir().unwrap();
+    let server = seeded_server(data.path()).await;
+    let artifacts = artifacts("investigation");
+    run_scenario("investigation.e2e.mjs", &server, &artifacts).await;
+
+    for screenshot in [
+        "group-new.png",
+        "group-proposed-market.png",
+        "group-list-police.png",
+        "group-invited-police.png",
+        "group-confirm-dialog.png",
+        "group-formed-market.png",
+        "group-dossier-market.png",
+        "group-dossier-police.png",
+        "group-dossier-township.png",
     ] {
         assert!(
             artifacts.join(screenshot).is_file(),

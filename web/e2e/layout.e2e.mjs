@@ -2,8 +2,9 @@
 //
 // 上城区司法局 (`bureau`) creates through the API what the pages show (a meeting inviting
 // 上城区市场监督管理局 with its notice issued, a notice, a task, a second meeting whose
-// minutes are signed and archived, and a dispute of the market department against the police
-// that the bureau accepted). Then, at 390×844 (a phone) and 768×1024 (a tablet), each
+// minutes are signed and archived, a dispute of the market department against the police
+// that the bureau accepted, and a joint investigation group the market department leads with
+// the police, formed, which the bureau supervises). Then, at 390×844 (a phone) and 768×1024 (a tablet), each
 // body signed in its own context, every page is opened and measured once loaded: the page must
 // not scroll sideways (`document.documentElement.scrollWidth <= innerWidth`); an overflow is
 // reported with the elements that stick out. At phone width the navigation is folded into a
@@ -81,7 +82,7 @@ async function overflow(page) {
 await run('layout.e2e', async (browser) => {
   const setup = await newBody(browser, 'setup')
   track(setup)
-  let meetingId, signedId, noticeId, taskId, disputeId
+  let meetingId, signedId, noticeId, taskId, disputeId, groupId
 
   await step('set-up: a meeting, a notice, a task and an archived meeting (API, as 上城区司法局)', async () => {
     await signIn(setup, 'bureau', '张明')
@@ -135,6 +136,20 @@ await run('layout.e2e', async (browser) => {
     const police = await newBody(browser, 'setup-police')
     await signIn(police, 'police', '王强')
     disputeId = await disputeThroughApi(market2, police, orgs['上城区公安分局'].id, setup, `关于某小区地下车库违规设置经营性停车场的执法职责争议${tag}`)
+    // A joint investigation group led by the market department with the police, formed (its
+    // dossier of three sections, the members' answers with their people).
+    const group = await apiPost(market2, '/api/investigations', {
+      case_name: `湖滨路食品小作坊制售假冒品牌调味品及非法添加工业原料案${tag}`,
+      case_number: `上市监立〔2026〕${tag.slice(-3)}号`,
+      summary: '群众举报湖滨路一食品小作坊使用工业原料制售假冒品牌调味品，销往周边餐饮店。',
+      areas: '市场监管：食品生产经营许可及产品质量；公安：涉嫌犯罪线索侦查。',
+      confidentiality: 'internal',
+      members: [orgs['上城区公安分局'].id],
+    })
+    groupId = group.id
+    await apiPost(police, `/api/investigations/${groupId}/membership`, { command: 'confirm', responsible_person: '陈刚（副局长）', contact: '陈刚 0571-8700 1234' })
+    const formed = await apiGet(market2, `/api/investigations/${groupId}`)
+    await apiPost(market2, `/api/investigations/${groupId}/actions`, { command: 'form', revision: formed.revision })
     await police.context.close()
     await market2.context.close()
     await apiGet(setup, `/api/meetings/${signedId}`)
@@ -156,6 +171,9 @@ await run('layout.e2e', async (browser) => {
     ['disputes', '/disputes'],
     ['dispute-new', '/disputes/new'],
     ['dispute', `/disputes/${disputeId}`],
+    ['investigations', '/investigations'],
+    ['investigation-new', '/investigations/new'],
+    ['investigation', `/investigations/${groupId}`],
     ['account', '/account'],
     ['admin-tokens', '/admin/tokens'],
     ['admin-webhooks', '/admin/webhooks'],
@@ -221,7 +239,7 @@ await run('layout.e2e', async (browser) => {
     const { page } = phone
     const header = await page.locator('header').first().boundingBox()
     if (!header || header.height > 70) throw new Error(`the header takes ${header?.height} px: it wraps`)
-    for (const [label, path] of [['协调会议', '/meetings'], ['任务督办', '/tasks'], ['通知收件箱', '/inbox'], ['纪要核验', '/verify'], ['争议协调', '/disputes'], ['工作台', '/']]) {
+    for (const [label, path] of [['协调会议', '/meetings'], ['任务督办', '/tasks'], ['通知收件箱', '/inbox'], ['纪要核验', '/verify'], ['争议协调', '/disputes'], ['联合调查', '/investigations'], ['工作台', '/']]) {
       await byTestId(page, 'nav-toggle').first().click()
       const item = page.locator('.el-drawer .el-menu-item').filter({ hasText: label }).first()
       await visible(item, `the drawer's item ${label}`)

@@ -17,6 +17,9 @@ const routes: RouteRecordRaw[] = [
   { path: '/disputes', name: 'disputes', component: () => import('./pages/DisputeList.vue') },
   { path: '/disputes/new', name: 'dispute-new', component: () => import('./pages/DisputeCreate.vue') },
   { path: '/disputes/:id', name: 'dispute', component: () => import('./pages/DisputeDetail.vue'), props: true },
+  { path: '/investigations', name: 'investigations', component: () => import('./pages/InvestigationList.vue') },
+  { path: '/investigations/new', name: 'investigation-new', component: () => import('./pages/InvestigationCreate.vue') },
+  { path: '/investigations/:id', name: 'investigation', component: () => import('./pages/InvestigationDetail.vue'), props: true },
   { path: '/verify', name: 'verify', component: () => import('./pages/Verify.vue') },
   // Administration: each page checks who may open it (AdminPage.vue says 无权访问 otherwise).
   { path: '/admin', name: 'admin', component: () => import('./pages/AdminHome.vue') },

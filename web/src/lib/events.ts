@@ -34,6 +34,9 @@ export const KINDS = [
   'decision.archived',
   'agreement.frozen', 'agreement.sign_requested', 'agreement.signed', 'agreement.reopened',
   'agreement.archived',
+  'investigation.proposed', 'investigation.formed', 'investigation.started', 'investigation.concluded',
+  'investigation.archived', 'investigation.dissolved', 'investigation.member_confirmed',
+  'investigation.member_declined', 'investigation.member_left', 'investigation.changed',
 ] as const
 
 type Handler = (event: ConcordEvent) => void

@@ -63,17 +63,21 @@ export interface NoticeAbout {
   minutes_version?: number | null
   /** The dispute whose signed decision the notice sends. */
   dispute_id?: string | null
+  /** The joint investigation group the notice tells of (formed, reported to the bureau). */
+  investigation_id?: string | null
 }
 
 /**
  * Where a notice's reader goes to see what it is about: the meeting's page for a meeting's
  * notice, the meeting's archive (which shows the signed minutes) for signed minutes, the
- * dispute's page for its decision; none for a notice a person wrote. `label` is the i18n key of the link's text.
+ * dispute's page for its decision, the group's page for a joint investigation group's notice;
+ * none for a notice a person wrote. `label` is the i18n key of the link's text.
  */
 export function aboutLink(notice: Pick<Notice, 'about'>): { to: string; label: string } | null {
   const about = notice.about
   if (!about) return null
   if (about.dispute_id) return { to: `/disputes/${encodeURIComponent(about.dispute_id)}`, label: 'notices.about.dispute' }
+  if (about.investigation_id) return { to: `/investigations/${encodeURIComponent(about.investigation_id)}`, label: 'notices.about.investigation' }
   if (!about.meeting_id) return null
   const meeting = `/meetings/${encodeURIComponent(about.meeting_id)}`
   return about.minutes_version != null
@@ -231,10 +235,10 @@ export function composeRequest(
 
 /** The page an event's subject (`task:<id>`, `notice:<id>`, `meeting:<id>`) opens, or null. */
 export function subjectLink(subject: string): string | null {
-  const match = /^(task|notice|meeting|dispute):([^/?#\s]+)$/.exec(subject)
+  const match = /^(task|notice|meeting|dispute|investigation):([^/?#\s]+)$/.exec(subject)
   if (!match) return null
   const [, kind, id] = match
-  const base = kind === 'task' ? '/tasks/' : kind === 'notice' ? '/notices/' : kind === 'dispute' ? '/disputes/' : '/meetings/'
+  const base = kind === 'task' ? '/tasks/' : kind === 'notice' ? '/notices/' : kind === 'dispute' ? '/disputes/' : kind === 'investigation' ? '/investigations/' : '/meetings/'
   return base + encodeURIComponent(id!)
 }
 
