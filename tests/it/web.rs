@@ -437,12 +437,55 @@ async fn a_market_department_forms_a_joint_investigation_group_whose_three_bodie
     // the lead seeing the answers live and forming the group, then the joint dossier: each
     // section headed with its body, its own alone editable, three browsers typing their own
     // sections at once and each seeing the others' words live, and each section naming the
-    // people in it and the one writing it. (Later steps of the scenario go at the end of
-    // web/e2e/investigation.e2e.mjs, their screenshots in the list below.)
+    // people in it and the one writing it. Then the conclusion: the lead marks the (sensitive)
+    // group of public attention, the county bureau acknowledges the report notice and reads the
+    // summary and the conclusions alone, the lead freezes the dossier (every section read-only
+    // everywhere), writes the report the members read live, freezes it and opens signing; the
+    // members sign in their browsers, then the lead, which concludes the group; the lead
+    // archives the report and the township downloads its bundle. (Later steps of the scenario
+    // go at the end of web/e2e/investigation.e2e.mjs, their screenshots in the list below.)
     let data = tempfile::tempdir().unwrap();
     let server = seeded_server(data.path()).await;
     let artifacts = artifacts("investigation");
     run_scenario("investigation.e2e.mjs", &server, &artifacts).await;
+
+    // What the page downloaded is the archived report of this group (its manifest naming the
+    // bodies that wrote the dossier), and it verifies against the log key the server
+    // publishes: with `concord verify` and with the OpenSSL script docs/bundle.md gives auditors.
+    let zip = artifacts.join("report-bundle.zip");
+    let vkey = std::fs::read_to_string(artifacts.join("log-vkey.txt"))
+        .expect("the scenario saved the log's key");
+    let vkey = vkey.trim();
+    let bundle = server::signing::bundle::Bundle::read(&zip).expect("the download is a bundle");
+    let content: Value = serde_json::from_slice(&bundle.files["content.json"]).unwrap();
+    assert_eq!(content["schema"], "concord.investigation-report/1", "{content}");
+    let rendition = String::from_utf8_lossy(&bundle.files["report.html"]).into_owned();
+    for name in ["上城区市场监督管理局", "上城区公安分局", "湖滨街道办事处", "联合案卷清单"] {
+        assert!(rendition.contains(name), "the report does not say {name}:\n{rendition}");
+    }
+
+    let verify = crate::minutes::run(&["verify", zip.to_str().unwrap(), "--trust", vkey]);
+    let printed = crate::minutes::text(&verify);
+    assert!(
+        verify.status.success(),
+        "concord verify refused the downloaded report bundle:\n{printed}"
+    );
+    assert!(printed.contains("verified"), "{printed}");
+
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("bundle");
+    crate::bundle_fixtures::unzip(&zip, &dir);
+    let openssl = crate::bundle_fixtures::run_docs_script(&dir, vkey);
+    let said = crate::minutes::text(&openssl);
+    assert!(
+        openssl.status.success(),
+        "the OpenSSL script refused it:\n{said}"
+    );
+    assert_eq!(said.lines().last(), Some("verified"), "{said}");
+    assert!(
+        said.contains("kind concord.investigation-report/1"),
+        "the script checked another kind:\n{said}"
+    );
 
     for screenshot in [
         "group-new.png",
@@ -454,6 +497,14 @@ async fn a_market_department_forms_a_joint_investigation_group_whose_three_bodie
         "group-dossier-market.png",
         "group-dossier-police.png",
         "group-dossier-township.png",
+        "group-attention-market.png",
+        "group-notice-bureau.png",
+        "group-briefing-bureau.png",
+        "group-dossier-frozen-police.png",
+        "group-report-draft-market.png",
+        "group-report-signing-police.png",
+        "group-concluded-market.png",
+        "group-report-archived-township.png",
     ] {
         assert!(
             artifacts.join(screenshot).is_file(),

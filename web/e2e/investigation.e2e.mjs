@@ -15,12 +15,26 @@
 // arrive live; each section names the people on the page and, marked 正在编写, the one whose
 // caret is in it (presence).
 //
-// Later steps of the issue (a task from the lead, the public-attention report to the county
-// bureau, the signed report and its bundle) are added at the end of the `run` below, reusing
-// `G` (the three bodies), `id` (the group) and the helpers here.
+// The group is 敏感 (sensitive), so the bureau it is reported to reads the summary and the
+// conclusions alone. The lead starts the investigation, writes the summary and the conclusions,
+// and marks the group 社会关注度高: it is reported to 上城区司法局 (张明, `bureau`), who finds the
+// report notice in the inbox, acknowledges it (签收), follows it to the group and sees the
+// summary and the conclusions (with the lead's words), no body's section, no report. The lead
+// then freezes the dossier (冻结案卷并起草调查报告, asked first): every section turns read-only on
+// every page. It drafts the report (调查报告), which the members read live, freezes it and opens
+// signing; the lead's own signature must wait; the police and the township sign in their
+// browsers, then the lead, and the group is 已结束 on every page. The lead archives the report;
+// every member's page offers its bundle, which the township downloads.
 //
-// Leaves the screenshots (in $E2E_ARTIFACTS) named in `SHOTS`.
+// Later steps of the issue (evidence, the lead's task and notice board) are added by others at
+// the end of the `run` below, reusing `G` (the three bodies), `id` (the group) and the helpers.
+//
+// Leaves in $E2E_ARTIFACTS: report-bundle.zip and log-vkey.txt (the harness runs `concord
+// verify` and the OpenSSL script of docs/bundle.md on them), and the screenshots in `SHOTS`.
+import { readFileSync, writeFileSync } from 'node:fs'
 import {
+  apiGet,
+  artifact,
   attrIs,
   byTestId,
   clickAndConfirm,
@@ -51,11 +65,20 @@ const SHOTS = [
   'group-dossier-market.png',
   'group-dossier-police.png',
   'group-dossier-township.png',
+  'group-attention-market.png',
+  'group-notice-bureau.png',
+  'group-briefing-bureau.png',
+  'group-dossier-frozen-police.png',
+  'group-report-draft-market.png',
+  'group-report-signing-police.png',
+  'group-concluded-market.png',
+  'group-report-archived-township.png',
 ]
 
 const MARKET_ORG = '上城区市场监督管理局'
 const POLICE_ORG = '上城区公安分局'
 const TOWNSHIP_ORG = '湖滨街道办事处'
+const BUREAU_ORG = '上城区司法局'
 
 const tag = uniqueTag()
 const CASE = `湖滨路食品小作坊制售假冒调味品案${tag}`
@@ -168,6 +191,7 @@ await run('investigation.e2e', async (browser) => {
     await field(page, 'group-case-number').fill(`上市监立〔2026〕${tag.slice(-3)}号`)
     await field(page, 'group-summary').fill('群众举报湖滨路一食品小作坊使用工业原料制售假冒品牌调味品，销往周边餐饮店，涉嫌生产销售伪劣产品。')
     await field(page, 'group-areas').fill('市场监管：食品生产经营许可及产品质量；公安：涉嫌犯罪线索侦查；街道：属地排查及出租房屋管理。')
+    await byTestId(page, 'group-confidentiality-sensitive').first().click()
     await pickOption(page, 'group-members', POLICE_ORG)
     await pickOption(page, 'group-members', TOWNSHIP_ORG, { close: true })
     await shot(page, 'group-new.png')
@@ -283,6 +307,169 @@ await run('investigation.e2e', async (browser) => {
     }
   })
 
-  // The issue's later steps (the lead's task, the public-attention report, the signed report and
-  // its bundle) go here.
+  const LEAD_WORDS = {
+    summary: `案情摘要：湖滨路作坊使用工业原料制售假冒调味品，三部门联合调查（${tag}）。`,
+    conclusions: `调查结论：违法事实清楚，移送公安机关立案侦查（${tag}）。`,
+  }
+  const REPORT = `调查报告：经联合调查，查明湖滨路作坊制售假冒调味品的事实，建议移送公安机关立案侦查（${tag}）。`
+  const B = await newBody(browser, 'bureau')
+  track(B)
+
+  await step('4a. the lead starts the investigation and writes the summary and the conclusions', async () => {
+    const { page } = M
+    await clickAndConfirm(page, byTestId(page, 'group-action-start'), async () => (await stateOf(page)) === 'active', 'the market department starts the investigation')
+    await waitState(P, 'active')
+    await waitState(T, 'active')
+    for (const key of ['summary', 'conclusions']) await typeInto(M, editor(page, key), LEAD_WORDS[key])
+    for (const key of ['summary', 'conclusions']) {
+      await waitFor(async () => (await text(editor(P.page, key))).includes(LEAD_WORDS[key]), `the police sees the lead's ${key} live`)
+    }
+  })
+
+  await step('4b. the lead marks the group 社会关注度高: it is reported to the county bureau', async () => {
+    const { page } = M
+    const mark = byTestId(page, 'group-mark-attention')
+    await visible(mark, 'the lead\'s 标记为社会关注度高 button')
+    await clickAndConfirm(page, mark, () => byTestId(page, 'group-attention').first().isVisible(), 'the group is marked 社会关注度高')
+    let reported = ''
+    await waitFor(async () => (reported = await byTestId(page, 'group-reported').first().innerText().catch(() => '')).includes(BUREAU_ORG), () => `the page says it was reported to ${BUREAU_ORG} (says ${JSON.stringify(reported)})`)
+    await visible(byTestId(P.page, 'group-attention'), 'the police sees the 社会关注度高 mark live')
+    await shot(page, 'group-attention-market.png')
+  })
+
+  await step('4c. the county bureau finds the report notice in its inbox, acknowledges it (签收) and follows it to the group', async () => {
+    const { page } = B
+    await signIn(B, 'bureau', '张明')
+    await page.goto(`${env.url}/inbox`)
+    const item = byTestId(page, 'inbox-item').filter({ hasText: '联合调查组情况报告' }).filter({ hasText: CASE })
+    await visible(item, 'the bureau\'s inbox shows the group\'s report notice')
+    await visible(item.first().locator('[data-testid="inbox-to-ack"]'), 'the notice is marked 待签收')
+    await item.first().click()
+    await waitFor(() => /^\/notices\/[^/]+$/.test(new URL(page.url()).pathname), 'the inbox item opens the notice')
+    const said = await byTestId(page, 'notice-body').first().innerText()
+    for (const want of [CASE, MARKET_ORG, '社会关注度高']) if (!said.includes(want)) throw new Error(`the notice does not say ${want}: ${said}`)
+    await clickAndConfirm(page, byTestId(page, 'notice-ack'), () => byTestId(page, 'notice-acked').first().isVisible(), 'the bureau acknowledges the report')
+    await shot(page, 'group-notice-bureau.png')
+    await byTestId(page, 'notice-about').first().click()
+    await waitFor(() => new URL(page.url()).pathname === `/investigations/${id}`, 'the notice leads to the group page')
+  })
+
+  await step('4d. the bureau reads the summary and the conclusions only: no body\'s section, no report', async () => {
+    const { page } = B
+    await waitState(B, 'active')
+    await attrIs(byTestId(page, 'group-part'), 'data-part', 'supervisor', 'the bureau\'s part')
+    await visible(byTestId(page, 'dossier'), 'the bureau\'s briefing')
+    for (const key of ['summary', 'conclusions']) {
+      await waitFor(async () => (await text(editor(page, key))).includes(LEAD_WORDS[key]), `the bureau reads the lead's ${key}`)
+      await attrIs(section(page, key), 'data-editable', 'false', `the bureau's view of the ${key}`)
+    }
+    const keys = await byTestId(page, 'dossier-section').evaluateAll((els) => els.map((e) => e.getAttribute('data-section')))
+    if (keys.join() !== 'summary,conclusions') throw new Error(`the bureau reads the sections ${keys.join(', ')}`)
+    const all = await page.locator('main, body').first().innerText()
+    for (const hidden of Object.values(WORDS)) if (all.includes(hidden)) throw new Error(`the bureau reads a body's section: ${hidden}`)
+    if ((await byTestId(page, 'group-freeze-dossier').count()) !== 0) throw new Error('the bureau is offered to freeze the dossier')
+    await shot(page, 'group-briefing-bureau.png')
+  })
+
+  await step('5a. the lead freezes the dossier (asked first); every section is read-only on every page, the report opens', async () => {
+    const { page } = M
+    if ((await byTestId(P.page, 'group-freeze-dossier').count()) !== 0) throw new Error('a member is offered to freeze the dossier')
+    await visible(byTestId(page, 'group-freeze-dossier'), 'the lead\'s 冻结案卷并起草调查报告 button')
+    await byTestId(page, 'group-freeze-dossier').first().click()
+    const ask = page.locator('.el-message-box').filter({ hasText: '只读' })
+    await visible(ask, 'the confirmation says the sections become read-only')
+    await clickAndConfirm(page, page.locator('.el-message-box .el-button--primary'), () => byTestId(page, 'report-card').first().isVisible(), 'the dossier is frozen and the report opens')
+    for (const [who, body] of Object.entries(G)) {
+      await visible(byTestId(body.page, 'report-card'), `${who}'s report card (live)`)
+      for (const key of ['summary', 'conclusions', org.market, org.police, org.township]) {
+        await attrIs(section(body.page, key), 'data-editable', 'false', `${who}'s view of the frozen section ${key}`)
+        await attrIs(editor(body.page, key), 'contenteditable', 'false', `${who}'s editor of the frozen section ${key}`)
+      }
+    }
+    await visible(section(P.page, org.police).locator('[data-testid="dossier-frozen"]'), 'the police\'s own section marked frozen')
+    if ((await byTestId(page, 'group-freeze-dossier').count()) !== 0) throw new Error('freezing is still offered after the freeze')
+    await shot(P.page, 'group-dossier-frozen-police.png')
+  })
+
+  await step('5b. the lead writes the report; the members read it live, read-only; the lead freezes it and opens signing', async () => {
+    const { page } = M
+    await attrIs(section(page, 'report'), 'data-editable', 'true', 'the lead\'s report')
+    await typeInto(M, editor(page, 'report'), REPORT)
+    for (const [who, body] of [['police', P], ['township', T]]) {
+      await waitFor(async () => (await text(editor(body.page, 'report'))).includes(REPORT), `${who} reads the report live`)
+      await attrIs(editor(body.page, 'report'), 'contenteditable', 'false', `${who}'s view of the report`)
+    }
+    await waitFor(
+      async () => (await section(page, 'report').locator('[data-testid="sync-status"]').getAttribute('data-state')) === 'saved',
+      'the report is saved',
+    )
+    await shot(page, 'group-report-draft-market.png')
+    await clickAndConfirm(page, byTestId(page, 'minutes-freeze'), async () => (await byTestId(page, 'open-signing').count()) > 0, 'the report is frozen')
+    await clickAndConfirm(page, byTestId(page, 'open-signing'), async () => (await byTestId(page, 'sign-button').count()) > 0, 'signing is open')
+    await attrIs(editor(page, 'report'), 'contenteditable', 'false', 'the lead\'s frozen report')
+  })
+
+  const signer = (page, orgId) => page.locator(`[data-testid="signer-status"][data-org-id="${orgId}"]`)
+  /** One body signs in its browser; its own signer-status turns signed. (The others learn of a
+   * signature when it completes a step: the server tells the next step's bodies, then all.) */
+  async function sign(body, orgId) {
+    const button = byTestId(body.page, 'sign-button')
+    await visible(button, `${body.label}'s sign button`)
+    await waitFor(() => button.first().isEnabled(), `${body.label}'s sign button is enabled`)
+    await button.first().click()
+    await visible(byTestId(body.page, 'sign-confirm-hash'), `${body.label}'s signing confirmation with its digest`)
+    await clickAndConfirm(
+      body.page,
+      byTestId(body.page, 'sign-confirm'),
+      async () => (await signer(body.page, orgId).first().getAttribute('data-signed')) === 'true',
+      `${body.label} signs the report`,
+      { timeout: 30_000 },
+    )
+  }
+
+  await step('5c. the members sign first in their browsers, the lead waiting its turn; then the lead, and the group is concluded', async () => {
+    await visible(byTestId(M.page, 'sign-button'), 'the lead\'s sign button')
+    if (await byTestId(M.page, 'sign-button').first().isEnabled()) throw new Error('the lead may sign before the members')
+    await sign(P, org.police)
+    await shot(P.page, 'group-report-signing-police.png')
+    await sign(T, org.township)
+    // Both members signed: the lead's turn comes, and its page shows both signatures live.
+    for (const who of ['police', 'township']) await attrIs(signer(M.page, org[who]), 'data-signed', 'true', `the lead's view of ${who}'s signature (live)`, 30_000)
+    if ((await stateOf(M.page)) !== 'active') throw new Error('the group concluded before the lead signed')
+    await sign(M, org.market)
+    for (const [who, body] of Object.entries(G)) {
+      for (const signed of Object.keys(G)) await attrIs(signer(body.page, org[signed]), 'data-signed', 'true', `${who}'s view of ${signed}'s signature (live)`, 30_000)
+    }
+    for (const body of Object.values(G)) await waitState(body, 'concluded')
+    await shot(M.page, 'group-concluded-market.png')
+  })
+
+  await step('5d. the lead archives the report; every page offers its bundle, which the township downloads', async () => {
+    const { page } = M
+    await clickAndConfirm(page, byTestId(page, 'archive-button'), async () => (await byTestId(page, 'report-bundle-download').count()) > 0, 'the report is archived and its bundle offered')
+    const href = await byTestId(page, 'report-bundle-download').first().getAttribute('href')
+    if (!new RegExp(`^/api/investigations/${id}/report/versions/\\d+/bundle\\.zip$`).test(href ?? '')) throw new Error(`the bundle link is ${href}`)
+    for (const b of [P, T]) await visible(byTestId(b.page, 'report-bundle-download'), `${b.label}'s bundle link (live)`)
+    const pdf = byTestId(page, 'report-pdf')
+    if (await pdf.count()) {
+      const response = await page.request.get(new URL(await pdf.first().getAttribute('href'), page.url()).toString())
+      const head = (await response.body()).subarray(0, 5).toString()
+      if (!response.ok() || head !== '%PDF-') throw new Error(`the report's PDF answers ${response.status()} ${JSON.stringify(head)}`)
+    } else {
+      log('  (no PDF rendition: the server typeset none)')
+    }
+    const link = byTestId(T.page, 'report-bundle-download')
+    if ((await link.first().getAttribute('href')) !== href) throw new Error('the township is offered another bundle than the lead')
+    const [download] = await Promise.all([T.page.waitForEvent('download'), link.first().click()])
+    await download.saveAs(artifact('report-bundle.zip'))
+    const bytes = readFileSync(artifact('report-bundle.zip'))
+    if (bytes.length < 100 || bytes.subarray(0, 2).toString() !== 'PK') throw new Error(`report-bundle.zip is not a zip (${bytes.length} bytes)`)
+    log(`  report-bundle.zip: ${bytes.length} bytes (saved as ${download.suggestedFilename()})`)
+    const key = await apiGet(T, '/api/log/key')
+    if (!key.vkey) throw new Error(`GET /api/log/key gave no vkey: ${JSON.stringify(key)}`)
+    writeFileSync(artifact('log-vkey.txt'), `${key.vkey}\n`)
+    await shot(T.page, 'group-report-archived-township.png')
+  })
+
+  // Later steps of the issue (evidence, the lead's task and notice board) go here.
 })

@@ -37,6 +37,8 @@ export const KINDS = [
   'investigation.proposed', 'investigation.formed', 'investigation.started', 'investigation.concluded',
   'investigation.archived', 'investigation.dissolved', 'investigation.member_confirmed',
   'investigation.member_declined', 'investigation.member_left', 'investigation.changed',
+  'investigation.dossier_frozen',
+  'report.frozen', 'report.sign_requested', 'report.signed', 'report.reopened', 'report.archived',
 ] as const
 
 type Handler = (event: ConcordEvent) => void

@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { KINDS } from './events'
 import messages from '../i18n/messages/investigations'
 import {
-  actOnGroup, answerMembership, commandBody, dossierSections, eventIsAbout, listGroups, loadGroup, markAttention, membershipBody,
-  myBody, partCounts, partOf, proposalBody, proposeGroup, shownCommands, shownMembership, validateProposal, emptyProposal,
-  type Group, type GroupMember, type Offer, writersIn,
+  actOnGroup, answerMembership, archivedVersions, commandBody, dossierSections, eventIsAbout, freezeDossier, listGroups, loadGroup, markAttention,
+  membershipBody, myBody, partCounts, partOf, proposalBody, proposeGroup, reportDocument, reportEditable, shownCommands, shownFreezeDossier,
+  shownMembership, validateProposal, emptyProposal, type Group, type GroupMember, type Offer, writersIn,
 } from './investigations'
 
 const offer = (command: string, allowed: boolean): Offer => ({
@@ -32,6 +32,7 @@ function group(extra: Partial<Group> = {}): Group {
     formed_at: null, started_at: null, concluded_at: null, created_at: 1, updated_at: 2,
     members: [member('lead', { lead: true }), member('police'), member('town')], related: [],
     commands: offers(GROUP, []), membership: offers(MEMBER, ['leave']), mark_attention: offer('mark_attention', false),
+    dossier_frozen: false, report_doc_id: null, freeze_dossier: offer('freeze_dossier', false),
     ...extra,
   }
 }
@@ -168,5 +169,59 @@ describe('the group events', () => {
     const listened = KINDS.filter((k) => k.startsWith('investigation.')).map((k) => k.slice('investigation.'.length)).sort()
     expect(Object.keys(messages['zh-CN'].inbox.event.investigation).sort()).toEqual(listened)
     expect(listened).toContain('member_confirmed')
+  })
+})
+
+describe('the conclusion: the frozen dossier and the report', () => {
+  afterEach(() => vi.unstubAllGlobals())
+  it('makes every section read-only once the lead froze the dossier, the frozen mark on each', () => {
+    const open = dossierSections(group({ your_part: 'lead' }), 'lead')
+    expect(open.filter((s) => s.editable).map((s) => s.key)).toEqual(['summary', 'lead', 'conclusions'])
+    const frozen = dossierSections(group({ your_part: 'lead', dossier_frozen: true, report_doc_id: 'rep' }), 'lead')
+    expect(frozen.map((s) => [s.key, s.editable, s.frozen])).toEqual([
+      ['summary', false, true], ['lead', false, true], ['police', false, true], ['town', false, true], ['conclusions', false, true],
+    ])
+  })
+  it('offers the lead the freeze button, disabled with its rule when refused, and never a member or once frozen', () => {
+    expect(shownFreezeDossier(group({ your_part: 'lead', freeze_dossier: offer('freeze_dossier', true) }))?.allowed).toBe(true)
+    const refused = shownFreezeDossier(group({ your_part: 'lead' }))
+    expect(refused?.allowed).toBe(false)
+    expect(refused?.rule_zh).toContain('freeze_dossier')
+    expect(shownFreezeDossier(group({ your_part: 'member' }))).toBeNull()
+    expect(shownFreezeDossier(group({ your_part: 'lead', dossier_frozen: true, report_doc_id: 'rep' }))).toBeNull()
+    expect(shownFreezeDossier(group({ your_part: 'lead', state: 'formed' }))).toBeNull()
+  })
+  it('lets the lead alone type into the report, while it is a draft of an active group', () => {
+    const lead = group({ your_part: 'lead', dossier_frozen: true, report_doc_id: 'rep' })
+    expect(reportEditable(lead, 'draft')).toBe(true)
+    expect(reportEditable(lead, null)).toBe(true)
+    for (const state of ['frozen', 'signing', 'signed', 'archived'] as const) expect(reportEditable(lead, state)).toBe(false)
+    expect(reportEditable({ ...lead, state: 'concluded' }, 'draft')).toBe(false)
+    expect(reportEditable({ ...lead, your_part: 'member' }, 'draft')).toBe(false)
+    expect(reportEditable({ ...lead, report_doc_id: null }, 'draft')).toBe(false)
+  })
+  it('lists the archived versions newest first', () => {
+    const v = (version: number, state: 'archived' | 'superseded') => ({ version, state, manifest_sha256: 'h', reopen_reason: null, frozen_at: 1 })
+    expect(archivedVersions({ versions: [v(1, 'archived'), v(2, 'superseded'), v(3, 'archived')] }).map((x) => x.version)).toEqual([3, 1])
+    expect(archivedVersions(null)).toEqual([])
+  })
+  it('freezes the dossier and acts on the report at the server’s addresses', async () => {
+    const calls: [string, string, unknown][] = []
+    vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit) => {
+      calls.push([init.method ?? 'GET', url, init.body ? JSON.parse(String(init.body)) : null])
+      return new Response(JSON.stringify({}), { status: 200, headers: { 'content-type': 'application/json' } })
+    }))
+    await freezeDossier('g 1', 7)
+    const report = reportDocument('g 1')
+    await report.freeze()
+    await report.openSigning(2)
+    await report.archive(2)
+    expect(calls).toEqual([
+      ['POST', '/api/investigations/g%201/dossier/freeze', { revision: 7 }],
+      ['POST', '/api/investigations/g%201/report/actions', { act: 'freeze' }],
+      ['POST', '/api/investigations/g%201/report/actions', { act: 'open_signing', version: 2 }],
+      ['POST', '/api/investigations/g%201/report/actions', { act: 'archive', version: 2 }],
+    ])
+    expect(report.bundleUrl(2)).toBe('/api/investigations/g%201/report/versions/2/bundle.zip')
   })
 })

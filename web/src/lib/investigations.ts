@@ -10,6 +10,7 @@
 // that again on every message).
 import { get, post } from './api'
 import type { Schema } from './schema'
+import { signedActionsApi, type SignedDocApi, type SignedDocView, type SignedState, type VersionSummary } from './signing'
 
 export type Group = Schema<'GroupBody'>
 export type GroupMember = Group['members'][number]
@@ -88,6 +89,12 @@ export function isOpen(state: GroupState): boolean {
   return state === 'proposed' || state === 'formed' || state === 'active'
 }
 
+/** Whether the dossier's sections may still be written: the group open and the lead not yet
+ * having frozen the dossier for the report (the socket refuses every change after that). */
+export function dossierWritable(g: Pick<Group, 'state' | 'dossier_frozen'>): boolean {
+  return isOpen(g.state) && !g.dossier_frozen
+}
+
 /** One section of the joint dossier (联合案卷) as the page shows it. */
 export interface Section {
   /** `summary`, `conclusions`, or the member body's org id. */
@@ -99,7 +106,8 @@ export interface Section {
   orgName: string
   /** Whether the page lets the caller type into it: its owner, while the group is open. */
   editable: boolean
-  /** A member body that left (or declined): its section stays, frozen. */
+  /** A member body that left (or declined): its section stays, frozen; and every section once
+   * the lead froze the dossier for the report. */
   frozen: boolean
 }
 
@@ -111,11 +119,11 @@ export interface Section {
  * summary and the conclusions alone.
  */
 export function dossierSections(g: Group, myOrg: string | null | undefined): Section[] {
-  const open = isOpen(g.state)
+  const open = dossierWritable(g)
   const lead = g.your_part === 'lead'
   const out: Section[] = []
   if (g.summary_doc_id) {
-    out.push({ key: 'summary', kind: 'summary', docId: g.summary_doc_id, orgId: g.lead_org_id, orgName: g.lead_name, editable: lead && open, frozen: false })
+    out.push({ key: 'summary', kind: 'summary', docId: g.summary_doc_id, orgId: g.lead_org_id, orgName: g.lead_name, editable: lead && open, frozen: g.dossier_frozen })
   }
   const mine = (m: GroupMember) => Number(m.org_id === myOrg)
   const bodies = [...g.members].sort((a, b) => Number(b.lead) - Number(a.lead) || mine(b) - mine(a))
@@ -129,11 +137,11 @@ export function dossierSections(g: Group, myOrg: string | null | undefined): Sec
       orgId: m.org_id,
       orgName: m.org_name,
       editable: open && !!myOrg && m.org_id === myOrg && active && (g.your_part === 'lead' || g.your_part === 'member'),
-      frozen: m.state === 'left',
+      frozen: m.state === 'left' || g.dossier_frozen,
     })
   }
   if (g.conclusions_doc_id) {
-    out.push({ key: 'conclusions', kind: 'conclusions', docId: g.conclusions_doc_id, orgId: g.lead_org_id, orgName: g.lead_name, editable: lead && open, frozen: false })
+    out.push({ key: 'conclusions', kind: 'conclusions', docId: g.conclusions_doc_id, orgId: g.lead_org_id, orgName: g.lead_name, editable: lead && open, frozen: g.dossier_frozen })
   }
   return out
 }
@@ -292,6 +300,44 @@ export function answerMembership(id: string, body: Schema<'MemberAction'>): Prom
 
 export function markAttention(id: string, revision: number): Promise<Group> {
   return post<Group>(attentionUrl(id), { revision })
+}
+
+export const freezeDossierUrl = (id: string) => `${groupUrl(id)}/dossier/freeze`
+
+/** The lead freezes the dossier at the revision read: every section becomes read-only and the
+ * report's draft is made (`report_doc_id`). */
+export function freezeDossier(id: string, revision: number): Promise<Group> {
+  return post<Group>(freezeDossierUrl(id), { revision } satisfies Schema<'FreezeDossier'>)
+}
+
+// ---- the report (调查报告) ----
+
+/** The report's signing requests (its commands through one route, as a dispute's agreement):
+ * every member signs, then the lead; the last signature concludes the group. */
+export function reportDocument(id: string): SignedDocApi {
+  return signedActionsApi(`${groupUrl(id)}/report`)
+}
+
+/**
+ * The lead's 冻结案卷并起草调查报告 button, or null: shown when the server allows it, and
+ * disabled with its rule to the lead of an active group whose dossier is not frozen yet (the
+ * server says why: a body has not answered, …); never to a member, nor once frozen.
+ */
+export function shownFreezeDossier(g: Pick<Group, 'freeze_dossier' | 'your_part' | 'state' | 'dossier_frozen'>): Offer | null {
+  if (g.freeze_dossier.allowed) return g.freeze_dossier
+  if (g.your_part === 'lead' && g.state === 'active' && !g.dossier_frozen) return g.freeze_dossier
+  return null
+}
+
+/** Whether the page lets the caller type into the report: the lead, while the group is active
+ * and the report's current version is a draft (the socket decides again on every message). */
+export function reportEditable(g: Pick<Group, 'your_part' | 'state' | 'report_doc_id'>, state: SignedState | null | undefined): boolean {
+  return g.your_part === 'lead' && g.state === 'active' && !!g.report_doc_id && (state == null || state === 'draft')
+}
+
+/** The report's archived versions, newest first: each with its bundle (and PDF) to download. */
+export function archivedVersions(view: Pick<SignedDocView, 'versions'> | null | undefined): VersionSummary[] {
+  return [...(view?.versions ?? [])].filter((v) => v.state === 'archived').sort((a, b) => b.version - a.version)
 }
 
 // ---- presence in a section ----
