@@ -407,6 +407,13 @@ await run('investigation.e2e', async (browser) => {
     await clickAndConfirm(page, byTestId(page, 'minutes-freeze'), async () => (await byTestId(page, 'open-signing').count()) > 0, 'the report is frozen')
     await clickAndConfirm(page, byTestId(page, 'open-signing'), async () => (await byTestId(page, 'sign-button').count()) > 0, 'signing is open')
     await attrIs(editor(page, 'report'), 'contenteditable', 'false', 'the lead\'s frozen report')
+    // The frozen report lists the dossier it signs: each section with its body and its digest.
+    const rows = byTestId(P.page, 'report-manifest').locator('tbody tr')
+    await waitFor(async () => (await rows.count()) === 5, 'the police reads the dossier manifest of five sections')
+    const manifest = await byTestId(P.page, 'report-manifest').innerText()
+    for (const want of ['摘要值', MARKET_ORG, POLICE_ORG, TOWNSHIP_ORG]) if (!manifest.includes(want)) throw new Error(`the manifest does not say ${want}: ${manifest}`)
+    const digests = await byTestId(P.page, 'report-manifest-digest').allInnerTexts()
+    if (!digests.every((d) => /^[0-9a-f]{64}$/.test(d.trim()))) throw new Error(`the manifest's digests are ${digests.join(', ')}`)
   })
 
   const signer = (page, orgId) => page.locator(`[data-testid="signer-status"][data-org-id="${orgId}"]`)

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { KINDS } from './events'
 import messages from '../i18n/messages/investigations'
 import {
-  actOnGroup, answerMembership, archivedVersions, commandBody, dossierSections, eventIsAbout, freezeDossier, listGroups, loadGroup, markAttention,
+  actOnGroup, answerMembership, archivedVersions, commandBody, dossierManifest, dossierSections, eventIsAbout, freezeDossier, listGroups, loadGroup, markAttention,
   membershipBody, myBody, partCounts, partOf, proposalBody, proposeGroup, reportDocument, reportEditable, shownCommands, shownFreezeDossier,
   shownMembership, validateProposal, emptyProposal, type Group, type GroupMember, type Offer, writersIn,
 } from './investigations'
@@ -199,6 +199,22 @@ describe('the conclusion: the frozen dossier and the report', () => {
     expect(reportEditable({ ...lead, state: 'concluded' }, 'draft')).toBe(false)
     expect(reportEditable({ ...lead, your_part: 'member' }, 'draft')).toBe(false)
     expect(reportEditable({ ...lead, report_doc_id: null }, 'draft')).toBe(false)
+  })
+  it('reads the dossier manifest of a frozen report, each section with its body and digest', () => {
+    const content = {
+      schema: 'concord.investigation-report/1',
+      dossier: [
+        { doc_id: 's1', title: '上城区公安分局调查情况', owner: { org_id: 'police', name: '上城区公安分局' }, content_sha256: 'ab'.repeat(32), evidence: [{}, {}] },
+        { doc_id: 's2', title: '调查结论', owner: { org_id: 'lead', name: '上城区市场监督管理局' }, content_sha256: 'cd'.repeat(32) },
+        { doc_id: 's3', owner: {}, content_sha256: 'ef' },
+      ],
+    }
+    expect(dossierManifest(content)).toEqual([
+      { title: '上城区公安分局调查情况', owner: '上城区公安分局', sha256: 'ab'.repeat(32), evidence: 2 },
+      { title: '调查结论', owner: '上城区市场监督管理局', sha256: 'cd'.repeat(32), evidence: 0 },
+    ])
+    expect(dossierManifest(null)).toEqual([])
+    expect(dossierManifest({ dossier: 'x' })).toEqual([])
   })
   it('lists the archived versions newest first', () => {
     const v = (version: number, state: 'archived' | 'superseded') => ({ version, state, manifest_sha256: 'h', reopen_reason: null, frozen_at: 1 })

@@ -335,6 +335,29 @@ export function reportEditable(g: Pick<Group, 'your_part' | 'state' | 'report_do
   return g.your_part === 'lead' && g.state === 'active' && !!g.report_doc_id && (state == null || state === 'draft')
 }
 
+/** One section of the frozen dossier as the report's manifest lists it (联合案卷清单): its title,
+ * the body that wrote it, the SHA-256 of its canonical content (摘要值) and its evidence. */
+export interface ManifestRow {
+  title: string
+  owner: string
+  sha256: string
+  evidence: number
+}
+
+/** The dossier manifest of a frozen report version, from its `content.json` (the signed
+ * content's `dossier`); rows missing what a person reads are left out. */
+export function dossierManifest(content: unknown): ManifestRow[] {
+  const dossier = (content as { dossier?: unknown } | null)?.dossier
+  if (!Array.isArray(dossier)) return []
+  const out: ManifestRow[] = []
+  for (const item of dossier as Record<string, unknown>[]) {
+    const owner = (item?.owner as { name?: unknown } | undefined)?.name
+    if (typeof item?.title !== 'string' || typeof owner !== 'string' || typeof item.content_sha256 !== 'string') continue
+    out.push({ title: item.title, owner, sha256: item.content_sha256, evidence: Array.isArray(item.evidence) ? item.evidence.length : 0 })
+  }
+  return out
+}
+
 /** The report's archived versions, newest first: each with its bundle (and PDF) to download. */
 export function archivedVersions(view: Pick<SignedDocView, 'versions'> | null | undefined): VersionSummary[] {
   return [...(view?.versions ?? [])].filter((v) => v.state === 'archived').sort((a, b) => b.version - a.version)
