@@ -306,7 +306,7 @@ const MEMBER_SELECT: &str = "select m.space_id, m.org_id, m.role from space_memb
 const MEMBER_ORDER: &str = "order by m.space_id, m.role, m.org_id";
 
 /// The groups' rows of their spaces, for [`write_space!`].
-const SPINE: Spine = Spine {
+pub(super) const SPINE: Spine = Spine {
     table: "investigations",
     missing: &phrases::NO_SUCH_INVESTIGATION,
     stale: &phrases::INVESTIGATION_STALE,
