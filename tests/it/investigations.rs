@@ -36,7 +36,7 @@ fn proposal(f: &Fixture, extra: Value) -> Value {
     body
 }
 
-async fn propose(f: &Fixture, extra: Value) -> Value {
+pub(crate) async fn propose(f: &Fixture, extra: Value) -> Value {
     let (status, group) = f
         .market
         .post("/api/investigations", proposal(f, extra))
@@ -46,7 +46,12 @@ async fn propose(f: &Fixture, extra: Value) -> Value {
 }
 
 /// `POST /api/investigations/{id}/actions` with `command` at the revision `api` reads now.
-async fn command(api: &Api, id: &str, command: &str, extra: Value) -> (StatusCode, Value) {
+pub(crate) async fn command(
+    api: &Api,
+    id: &str,
+    command: &str,
+    extra: Value,
+) -> (StatusCode, Value) {
     let (status, group) = api.get(&format!("/api/investigations/{id}")).await;
     assert_eq!(status, StatusCode::OK, "{group}");
     let mut body = json!({ "command": command, "revision": group["revision"] });
@@ -57,16 +62,16 @@ async fn command(api: &Api, id: &str, command: &str, extra: Value) -> (StatusCod
         .await
 }
 
-async fn answer(api: &Api, id: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn answer(api: &Api, id: &str, body: Value) -> (StatusCode, Value) {
     api.post(&format!("/api/investigations/{id}/membership"), body)
         .await
 }
 
-fn confirm() -> Value {
+pub(crate) fn confirm() -> Value {
     json!({ "command": "confirm", "responsible_person": "王警官", "contact": "王警官 0571-87000000" })
 }
 
-fn section_of<'a>(group: &'a Value, f: &Fixture, code: &str) -> &'a Value {
+pub(crate) fn section_of<'a>(group: &'a Value, f: &Fixture, code: &str) -> &'a Value {
     let org = f.world.org(code);
     &group["members"]
         .as_array()
@@ -77,7 +82,7 @@ fn section_of<'a>(group: &'a Value, f: &Fixture, code: &str) -> &'a Value {
 }
 
 /// A group proposed by `market`, `police` confirmed and `township` declined, formed.
-async fn formed(f: &Fixture, extra: Value) -> String {
+pub(crate) async fn formed(f: &Fixture, extra: Value) -> String {
     let group = propose(f, extra).await;
     let id = group["id"].as_str().unwrap().to_owned();
     let (status, body) = answer(&f.police, &id, confirm()).await;

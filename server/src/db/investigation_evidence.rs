@@ -87,8 +87,11 @@ const EVIDENCE_ORDER: &str = "order by e.added_at, e.id";
 
 /// Reads and checks evidence on this connection (inside a write, the write's own rows).
 trait EvidenceQueries {
-    async fn evidence_by_id(&mut self, group: &str, id: &str)
-        -> Result<Option<EvidenceRow>, DbError>;
+    async fn evidence_by_id(
+        &mut self,
+        group: &str,
+        id: &str,
+    ) -> Result<Option<EvidenceRow>, DbError>;
     /// Refuses unless `org_id` is a confirmed body of the group (the lead is stored
     /// confirmed): a body that left while its file arrived adds nothing.
     async fn expect_confirmed(&mut self, group: &str, org_id: &str) -> Result<(), DbError>;

@@ -22,7 +22,9 @@ use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Path, Query};
 use crate::http::tasks::{as_download, upload, FileBytes};
 use crate::state::AppState;
-use crate::work::investigation_command::{self as command, AssignTask, GroupBoard, GroupNoticeInput};
+use crate::work::investigation_command::{
+    self as command, AssignTask, GroupBoard, GroupNoticeInput,
+};
 use crate::work::investigation_evidence::{
     self as evidence, EvidenceBody, EvidencePage, EvidenceUpload, WithdrawEvidence,
 };
@@ -82,7 +84,11 @@ async fn add_evidence(
     evidence::may_upload(&state.services, &caller, &id, &query.section).await?;
     let (file, _place) = upload(&state, query.name, &headers, body).await?;
     let (section, title) = (query.section, query.title);
-    let new = EvidenceUpload { section, title, file };
+    let new = EvidenceUpload {
+        section,
+        title,
+        file,
+    };
     let piece = evidence::add(&state.services, &caller, &id, new).await?;
     Ok((StatusCode::CREATED, Json(piece)))
 }

@@ -295,7 +295,11 @@ pub async fn send_notice(
 /// The group's command board: for the lead every body's row, for a confirmed member its own.
 pub async fn board(services: &Services, caller: &Caller, id: &str) -> Result<GroupBoard, Error> {
     let (group, party) = readable(services, caller, id).await?;
-    let own = caller.org.as_ref().map(|o| o.id.clone()).unwrap_or_default();
+    let own = caller
+        .org
+        .as_ref()
+        .map(|o| o.id.clone())
+        .unwrap_or_default();
     match party {
         GroupParty::Lead | GroupParty::Member => {}
         GroupParty::Supervisor => {

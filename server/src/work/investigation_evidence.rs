@@ -540,4 +540,3 @@ pub async fn withdraw(
     services.wake();
     Ok(piece_body(row, &group, party, Some(&org_id)))
 }
-
