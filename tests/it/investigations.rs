@@ -46,12 +46,7 @@ pub(crate) async fn propose(f: &Fixture, extra: Value) -> Value {
 }
 
 /// `POST /api/investigations/{id}/actions` with `command` at the revision `api` reads now.
-pub(crate) async fn command(
-    api: &Api,
-    id: &str,
-    command: &str,
-    extra: Value,
-) -> (StatusCode, Value) {
+async fn command(api: &Api, id: &str, command: &str, extra: Value) -> (StatusCode, Value) {
     let (status, group) = api.get(&format!("/api/investigations/{id}")).await;
     assert_eq!(status, StatusCode::OK, "{group}");
     let mut body = json!({ "command": command, "revision": group["revision"] });
