@@ -363,6 +363,22 @@ fn table() -> Vec<Row> {
         row("POST /api/investigations/{group}/membership", "404   409   404   404   409   409   409   404   409   403   401", post("/api/investigations/{group}/membership", json!({ "command": "leave", "reason": "矩阵" }))),
         // Marked already (409 to the lead), and only the lead marks (409 to the others who act).
         row("POST /api/investigations/{group}/attention",  "404   409   404   404   409   403   409   404   409   403   401", post("/api/investigations/{group}/attention", json!({ "revision": 1 }))),
+        // ---- a group's evidence and command (issue 18): the group is proposed, so nothing is
+        // added or commanded yet (409 to those who may once it is at work); the reported
+        // bureau (cb) lists the summary's and conclusions' evidence alone and adds nothing
+        // (409), and the board is not its (403); the invited township (part) reads no
+        // evidence (404) and acts in no space (403); a token reads, never acts (403). ----
+        row("GET /api/investigations/{group}/evidence",    "404   200   404   404   200   404   200   404   200   200   401", get("/api/investigations/{group}/evidence")),
+        row("POST /api/investigations/{group}/evidence",   "404   409   404   404   409   404   409   404   409   403   401", post("/api/investigations/{group}/evidence?section={police_section}&name=a.txt", json!({ "file": "矩阵" }))),
+        // No piece can exist in a proposed group: an unknown piece is 404 to every reader,
+        // exactly as to those who read nothing of the group.
+        row("GET /api/investigations/{group}/evidence/{e}", "404   404   404   404   404   404   404   404   404   404   401", get("/api/investigations/{group}/evidence/no-such-piece")),
+        row("POST …/evidence/{e}/withdraw",                "404   404   404   404   404   404   404   404   404   404   401", post("/api/investigations/{group}/evidence/no-such-piece/withdraw", json!({ "reason": "矩阵" }))),
+        // Only the lead commands (409 to the member and the bureau), and not before the group
+        // is formed (409 to the lead).
+        row("POST /api/investigations/{group}/tasks",      "404   409   404   404   409   403   409   404   409   403   401", post("/api/investigations/{group}/tasks", json!({ "title": "矩阵任务", "body": "内容", "assignee_org_id": "{court}", "limit": { "unit": "working_days", "amount": 5 } }))),
+        row("POST /api/investigations/{group}/notices",    "404   409   404   404   409   403   409   404   409   403   401", post("/api/investigations/{group}/notices", json!({ "title": "矩阵通知", "body": "内容" }))),
+        row("GET /api/investigations/{group}/board",       "404   403   404   404   200   404   200   404   200   200   401", get("/api/investigations/{group}/board")),
         row("POST /api/docs/{group_summary}/ticket",       "404   read  404   404   write 404   read  404   write 404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{group_summary}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
         row("POST /api/docs/{police_section}/ticket",      "404   404   404   404   read  404   write 404   read  404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{police_section}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
         row("GET /api/spaces/{group}/docs",                "404   200   404   404   200   404   200   404   200   200   401", get("/api/spaces/{group}/docs")),

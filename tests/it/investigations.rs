@@ -36,7 +36,7 @@ fn proposal(f: &Fixture, extra: Value) -> Value {
     body
 }
 
-async fn propose(f: &Fixture, extra: Value) -> Value {
+pub(crate) async fn propose(f: &Fixture, extra: Value) -> Value {
     let (status, group) = f
         .market
         .post("/api/investigations", proposal(f, extra))
@@ -57,16 +57,16 @@ async fn command(api: &Api, id: &str, command: &str, extra: Value) -> (StatusCod
         .await
 }
 
-async fn answer(api: &Api, id: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn answer(api: &Api, id: &str, body: Value) -> (StatusCode, Value) {
     api.post(&format!("/api/investigations/{id}/membership"), body)
         .await
 }
 
-fn confirm() -> Value {
+pub(crate) fn confirm() -> Value {
     json!({ "command": "confirm", "responsible_person": "王警官", "contact": "王警官 0571-87000000" })
 }
 
-fn section_of<'a>(group: &'a Value, f: &Fixture, code: &str) -> &'a Value {
+pub(crate) fn section_of<'a>(group: &'a Value, f: &Fixture, code: &str) -> &'a Value {
     let org = f.world.org(code);
     &group["members"]
         .as_array()
@@ -77,7 +77,7 @@ fn section_of<'a>(group: &'a Value, f: &Fixture, code: &str) -> &'a Value {
 }
 
 /// A group proposed by `market`, `police` confirmed and `township` declined, formed.
-async fn formed(f: &Fixture, extra: Value) -> String {
+pub(crate) async fn formed(f: &Fixture, extra: Value) -> String {
     let group = propose(f, extra).await;
     let id = group["id"].as_str().unwrap().to_owned();
     let (status, body) = answer(&f.police, &id, confirm()).await;
@@ -537,6 +537,38 @@ async fn the_group_concludes_by_its_report(f: Fixture) {
         })
         .await;
 
+    // Two pieces of evidence in the police's section; one withdrawn, with a reason.
+    let (status, kept) = crate::investigation_work::add(
+        &f.police,
+        &id,
+        &police_section,
+        "%E8%AF%A2%E9%97%AE%E7%AC%94%E5%BD%95",
+        "询问笔录：当事人承认分装假冒食品。".as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{kept}");
+    f.clock.advance_ms(60_000);
+    let (status, mistaken) = crate::investigation_work::add(
+        &f.police,
+        &id,
+        &police_section,
+        "%E9%87%8D%E5%A4%8D%E4%B8%8A%E4%BC%A0",
+        "重复上传的笔录".as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{mistaken}");
+    let (status, withdrawn) = f
+        .police
+        .post(
+            &format!(
+                "/api/investigations/{id}/evidence/{}/withdraw",
+                mistaken["id"].as_str().unwrap()
+            ),
+            json!({ "reason": "重复上传" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{withdrawn}");
+
     // Only the lead freezes the dossier, once.
     let freeze = |api: &'static str, revision: &Value| {
         let body = json!({ "revision": revision });
@@ -565,6 +597,21 @@ async fn the_group_concludes_by_its_report(f: Fixture) {
     assert!(report_doc.is_string(), "{frozen}");
     let (status, refused) = freeze("market", &frozen["revision"]).await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+
+    // The evidence lists are closed with it.
+    let (status, refused) = crate::investigation_work::add(
+        &f.police,
+        &id,
+        &police_section,
+        "late",
+        b"after the freeze",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(
+        refused["error"]["reason"], "investigation.evidence_dossier_frozen",
+        "{refused}"
+    );
 
     // The sections are read-only for good, on the open socket too.
     police.insert("冻结后补写；");
@@ -710,6 +757,16 @@ async fn the_group_concludes_by_its_report(f: Fixture) {
         .expect("the police's section is listed");
     assert_eq!(police_listed["owner"]["org_id"], f.world.org("police"));
     assert_eq!(police_listed["content_sha256"], section_sha256.as_str());
+    let evidence = police_listed["evidence"].as_array().unwrap();
+    assert_eq!(
+        evidence.len(),
+        2,
+        "a withdrawn piece stays listed: {police_listed}"
+    );
+    assert_eq!(evidence[0]["sha256"], kept["sha256"]);
+    assert!(evidence[0].get("withdrawn").is_none(), "{police_listed}");
+    assert_eq!(evidence[1]["sha256"], mistaken["sha256"]);
+    assert_eq!(evidence[1]["withdrawn"]["reason"], "重复上传");
 
     let (status, archived) = command(&f.market, &id, "archive", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{archived}");

@@ -17,6 +17,7 @@ mod hostile;
 mod identity;
 mod identity_bad_input;
 mod interop;
+mod investigation_work;
 mod investigations;
 mod jobs;
 mod layering;

@@ -22,16 +22,17 @@
 use std::collections::HashMap;
 
 use super::common::{
-    impl_for_both_engines, in_transaction, not_found, on_reader, parse, parse_region_code, rule,
-    RowLocks,
+    impl_for_both_engines, in_transaction, not_found, on_reader, parse, parse_region_code, RowLocks,
 };
 use super::effects::{EffectQueries, Effects};
-use super::spaces::{visible_spaces, write_space, Expect, Spine, SpineQueries, VISIBLE};
+use super::spaces::{
+    visible_spaces, write_space, DocRow, Expect, SpaceRows, Spine, SpineQueries, VISIBLE,
+};
 use super::{Db, DbError};
 use crate::domain::dispute::{
     DisputeKind, DisputeState, ListRole, Refused, AGREEMENT_NOT_NEGOTIATING,
 };
-use crate::domain::org::{RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};
+use crate::domain::org::{DocRole, RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};
 use crate::domain::phrases;
 use crate::domain::policy::{SpaceFacts, Viewer};
 
@@ -529,73 +530,44 @@ impl Db {
     ) -> Result<Dispute, DbError> {
         let mail = self.mail_delivery;
         in_transaction!(self, |conn| {
-            let region: Option<(String,)> =
-                sqlx::query_as("select code from regions where code = $1")
-                    .bind(new.region.as_str())
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            if region.is_none() {
-                return Err(rule(phrases::REGION_MISSING.with("code", &new.region)));
-            }
-            sqlx::query(
-                "insert into spaces (id, kind, title, region_code, created_by, created_at)
-                 values ($1, $2, $3, $4, $5, $6)",
+            conn.insert_space(
+                &new.id,
+                SpaceKind::Dispute,
+                &new.title,
+                &new.region,
+                false,
+                &new.created_by,
+                now,
             )
-            .bind(&new.id)
-            .bind(SpaceKind::Dispute.as_str())
-            .bind(&new.title)
-            .bind(new.region.as_str())
-            .bind(&new.created_by)
-            .bind(now)
-            .execute(&mut *conn)
             .await?;
             for party in &new.parties {
-                let raiser = party.org_id == new.raised_by_org_id;
-                let role = if raiser {
+                let role = if party.org_id == new.raised_by_org_id {
                     SpaceRole::Convener
                 } else {
                     SpaceRole::Member
                 };
-                sqlx::query(
-                    "insert into space_members (space_id, org_id, role) values ($1, $2, $3)",
-                )
-                .bind(&new.id)
-                .bind(&party.org_id)
-                .bind(role.as_str())
-                .execute(&mut *conn)
-                .await?;
-                sqlx::query(
-                    "insert into space_docs (doc_id, space_id, title, frozen, role, owner_org_id,
-                                             created_at)
-                     values ($1, $2, $3, false, 'statement', $4, $5)",
-                )
-                .bind(&party.statement_doc_id)
-                .bind(&new.id)
-                .bind(STATEMENT_TITLE)
-                .bind(&party.org_id)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
+                conn.put_member(&new.id, &party.org_id, role).await?;
+                let statement = DocRow {
+                    doc_id: &party.statement_doc_id,
+                    title: STATEMENT_TITLE,
+                    role: DocRole::Statement,
+                    owner_org_id: Some(&party.org_id),
+                    briefing: false,
+                };
+                conn.insert_doc(&new.id, statement, now).await?;
             }
             // The parties' agreement, which they all write while they negotiate.
-            sqlx::query(
-                "insert into space_docs (doc_id, space_id, title, frozen, role, created_at)
-                 values ($1, $2, $3, false, 'shared', $4)",
-            )
-            .bind(&new.agreement_doc_id)
-            .bind(&new.id)
-            .bind(AGREEMENT_TITLE)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+            let agreement = DocRow {
+                doc_id: &new.agreement_doc_id,
+                title: AGREEMENT_TITLE,
+                role: DocRole::Shared,
+                owner_org_id: None,
+                briefing: false,
+            };
+            conn.insert_doc(&new.id, agreement, now).await?;
             // The bureau it would escalate to follows it from the start, reading.
-            sqlx::query(
-                "insert into space_members (space_id, org_id, role) values ($1, $2, 'observer')",
-            )
-            .bind(&new.id)
-            .bind(&new.bureau_org_id)
-            .execute(&mut *conn)
-            .await?;
+            conn.put_member(&new.id, &new.bureau_org_id, SpaceRole::Observer)
+                .await?;
             sqlx::query(
                 "insert into disputes (space_id, kind, title, description, place, reference,
                      tried, raised_by_org_id, bureau_org_id, state, revision, stage_started_at,
@@ -758,31 +730,16 @@ impl Db {
                 .bind(id)
                 .fetch_one(&mut *conn)
                 .await?;
-                sqlx::query(
-                    "insert into space_members (space_id, org_id, role) values ($1, $2, 'convener')
-                     on conflict (space_id, org_id) do update set role = 'convener'",
-                )
-                .bind(id)
-                .bind(&bureau)
-                .execute(&mut *conn)
-                .await?;
-                sqlx::query(
-                    "update space_members set role = 'member' where space_id = $1 and org_id = $2",
-                )
-                .bind(id)
-                .bind(&raiser)
-                .execute(&mut *conn)
-                .await?;
-                sqlx::query(
-                    "insert into space_docs (doc_id, space_id, title, frozen, role, created_at)
-                     values ($1, $2, $3, false, 'decision', $4)",
-                )
-                .bind(decision_doc_id)
-                .bind(id)
-                .bind(DECISION_TITLE)
-                .bind(change.at)
-                .execute(&mut *conn)
-                .await?;
+                conn.put_member(id, &bureau, SpaceRole::Convener).await?;
+                conn.put_member(id, &raiser, SpaceRole::Member).await?;
+                let decision = DocRow {
+                    doc_id: decision_doc_id,
+                    title: DECISION_TITLE,
+                    role: DocRole::Decision,
+                    owner_org_id: None,
+                    briefing: false,
+                };
+                conn.insert_doc(id, decision, change.at).await?;
                 sqlx::query("update disputes set decision_doc_id = $2 where space_id = $1")
                     .bind(id)
                     .bind(decision_doc_id)

@@ -312,7 +312,7 @@ const MEMBER_SELECT: &str = "select m.space_id, m.org_id, m.role from space_memb
 const MEMBER_ORDER: &str = "order by m.space_id, m.role, m.org_id";
 
 /// The groups' rows of their spaces, for [`write_space!`].
-const SPINE: Spine = Spine {
+pub(super) const SPINE: Spine = Spine {
     table: "investigations",
     missing: &phrases::NO_SUCH_INVESTIGATION,
     stale: &phrases::INVESTIGATION_STALE,
@@ -772,44 +772,7 @@ impl Db {
                 .ok_or_else(|| not_found(&phrases::NO_SUCH_INVESTIGATION))?
         })
     }
-
-    /// Every piece of evidence of a group, withdrawn ones included, by section and time:
-    /// what the dossier's manifest lists.
-    pub async fn evidence_of_dossier(&self, id: &str) -> Result<Vec<DossierEvidence>, DbError> {
-        on_reader!(self, |conn| {
-            let rows: Vec<DossierEvidence> = sqlx::query_as(
-                "select e.section_doc_id, e.sha256, e.title, e.file_name, e.size,
-                     coalesce(a.display_name, e.added_by) as added_by, e.added_at,
-                     coalesce(w.display_name, e.withdrawn_by) as withdrawn_by, e.withdrawn_at,
-                     e.withdrawn_reason
-                 from investigation_evidence e
-                     left join users a on a.id = e.added_by
-                     left join users w on w.id = e.withdrawn_by
-                 where e.investigation_id = $1
-                 order by e.section_doc_id, e.added_at, e.id",
-            )
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
-            Ok(rows)
-        })
-    }
 }
 
 /// The title of the concluding report (调查报告).
 pub const REPORT_TITLE: &str = "调查报告";
-
-/// One piece of evidence as the dossier's manifest lists it: persons by name.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct DossierEvidence {
-    pub section_doc_id: String,
-    pub sha256: String,
-    pub title: String,
-    pub file_name: String,
-    pub size: i64,
-    pub added_by: String,
-    pub added_at: i64,
-    pub withdrawn_by: Option<String>,
-    pub withdrawn_at: Option<i64>,
-    pub withdrawn_reason: Option<String>,
-}

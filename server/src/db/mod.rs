@@ -40,6 +40,8 @@
 //!   own transaction.
 //! - `events.rs`: the event stream as readers see it (inbox, live push, webhooks).
 //! - `jobs.rs`: durable jobs, claimed under a lease and finished together with their effects.
+//! - `investigation_evidence.rs`: the evidence of a group's dossier (证据材料), never deleted.
+//! - `investigation_command.rs`: a group's tasks and notices, written as one group write.
 //! - `tasks.rs`: tasks, their history, attachments and extension requests.
 //! - `notices.rs`: notifications, their versions and each receiving body's receipt.
 //! - `meetings.rs`: meetings (each a space), their invitations, attendance and agenda.
@@ -68,6 +70,8 @@ mod events;
 mod handle;
 mod identity;
 mod import;
+mod investigation_command;
+mod investigation_evidence;
 mod investigations;
 mod jobs;
 mod limits;
@@ -101,9 +105,10 @@ pub use identity::{
     NewRegion, NewSession, NewSpace, NewSpaceDoc, NewUser, OidcLogin, Org, OrgPatch,
     PasswordRecord, Region, SessionRow, Space, SpaceDoc, User, UserPatch,
 };
+pub use investigation_evidence::{EvidenceRow, NewEvidence};
 pub use investigations::{
-    DossierEvidence, GroupBodyRow, GroupChange, Investigation, MemberWrite, NewGroupBody,
-    NewInvestigation, RelatedRow, REPORT_TITLE,
+    GroupBodyRow, GroupChange, Investigation, MemberWrite, NewGroupBody, NewInvestigation,
+    RelatedRow, REPORT_TITLE,
 };
 pub use jobs::Job;
 pub use limits::RegionLimit;

@@ -666,6 +666,26 @@ impl Db {
         records.into_iter().map(Task::try_from).collect()
     }
 
+    /// The tasks set from `source` naming `source_ref` (a group's tasks: `investigation` and
+    /// its id), oldest first.
+    pub async fn tasks_from_source(
+        &self,
+        source: TaskSource,
+        source_ref: &str,
+    ) -> Result<Vec<Task>, DbError> {
+        let records: Vec<TaskRecord> = on_reader!(self, |conn| {
+            sqlx::query_as(&format!(
+                "select {TASK_COLUMNS} from tasks where source = $1 and source_ref = $2
+                 order by created_at, id"
+            ))
+            .bind(source.as_str())
+            .bind(source_ref)
+            .fetch_all(&mut *conn)
+            .await?
+        });
+        records.into_iter().map(Task::try_from).collect()
+    }
+
     /// Stores a file as evidence of a task: the bytes once per content (SHA-256), the
     /// attachment row, its history line and the effects, in one transaction.
     pub async fn add_task_attachment(

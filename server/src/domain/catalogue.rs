@@ -16,6 +16,7 @@ pub fn everything() -> impl Iterator<Item = &'static Phrase> {
         super::dispute_stats::RULES,
         super::investigation::RULES,
         super::investigation::REPORT_RULES,
+        super::investigation_work::RULES,
         super::notice::RULES,
         super::signed::RULES,
         super::minutes::RULES,

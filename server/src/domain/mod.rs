@@ -34,6 +34,7 @@ pub mod dispute;
 pub mod dispute_stats;
 pub mod doc_number;
 pub mod investigation;
+pub mod investigation_work;
 pub mod kernel;
 pub mod limits;
 pub mod meeting;

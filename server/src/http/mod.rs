@@ -23,6 +23,7 @@ mod docs;
 mod events;
 mod extract;
 mod inbox;
+mod investigation_work;
 mod investigations;
 mod keys;
 mod limits;
@@ -114,6 +115,7 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(disputes::router())
         .merge(dispute_stats::router())
         .merge(investigations::router())
+        .merge(investigation_work::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.

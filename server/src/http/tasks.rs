@@ -169,7 +169,7 @@ struct AttachQuery {
 /// A file's bytes, for the description.
 #[derive(ToSchema)]
 #[schema(value_type = String, format = Binary)]
-struct FileBytes(#[allow(dead_code)] Vec<u8>);
+pub(crate) struct FileBytes(#[allow(dead_code)] Vec<u8>);
 
 /// Attaches one evidence file, sent as the raw body with its own `Content-Type`.
 #[utoipa::path(
@@ -197,7 +197,7 @@ async fn attach(
 
 /// The upload's bytes (at most `--max-attachment-bytes`, else 413) and what it says of them,
 /// with the place among uploads in progress it holds until dropped.
-async fn upload(
+pub(crate) async fn upload(
     state: &AppState,
     name: Option<String>,
     headers: &HeaderMap,
@@ -281,7 +281,7 @@ async fn download(
 
 /// A file served only as a download: its own type, never sniffed nor rendered (`sandbox`),
 /// never cached by anyone but the person's browser.
-fn as_download(file: Download) -> Response {
+pub(crate) fn as_download(file: Download) -> Response {
     let content_type = HeaderValue::from_str(&file.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     let headers = [

@@ -352,7 +352,8 @@ pub fn freeze<K: SignedKind>(input: FreezeInput<'_, K>) -> Result<Frozen, Signin
 pub(crate) mod tests {
     use super::*;
     use crate::signing::kinds::{
-        by_schema, dispute_agreement, dispute_decision, minutes, of_manifest, KINDS,
+        by_schema, dispute_agreement, dispute_decision, investigation_report, minutes, of_manifest,
+        KINDS,
     };
     use yrs::updates::encoder::Encode;
     use yrs::{Array, MapPrelim, StateVector, Xml, XmlElementPrelim, XmlFragment, XmlTextPrelim};
@@ -482,6 +483,11 @@ pub(crate) mod tests {
             &dispute_agreement::tests::facts(),
             steps,
         );
+        let (report, report_state) = freeze_as::<investigation_report::InvestigationReport>(
+            &investigation_report::tests::doc_with("经调查，查明……"),
+            &investigation_report::tests::facts(),
+            steps,
+        );
         vec![
             (&minutes::Minutes, minutes, minutes_state),
             (&dispute_decision::DisputeDecision, decision, decision_state),
@@ -489,6 +495,11 @@ pub(crate) mod tests {
                 &dispute_agreement::DisputeAgreement,
                 agreement,
                 agreement_state,
+            ),
+            (
+                &investigation_report::InvestigationReport,
+                report,
+                report_state,
             ),
         ]
     }
@@ -508,7 +519,7 @@ pub(crate) mod tests {
                 assert_ne!(a.pdf_rendition(), b.pdf_rendition());
             }
         }
-        assert!(by_schema("concord.investigation-report/1").is_none());
+        assert!(by_schema("concord.supervision-doc/1").is_none());
     }
 
     #[test]

@@ -833,7 +833,7 @@ mod tests {
         // A kind this version does not know is still a well-formed manifest; the verifier
         // refuses to use it (`kinds::of_manifest`).
         let unknown = Manifest {
-            kind: "concord.investigation-report/1".into(),
+            kind: "concord.supervision-doc/1".into(),
             ..manifest()
         };
         assert_eq!(Manifest::parse(&unknown.to_bytes()).unwrap(), unknown);

@@ -184,10 +184,10 @@ async fn manifest(
     frozen: &[collab::Freeze],
 ) -> Result<Value, Error> {
     let mut evidence: HashMap<String, Vec<Value>> = HashMap::new();
-    for item in services.db.evidence_of_dossier(&group.id).await? {
+    for item in services.db.investigation_evidence(&group.id).await? {
         let withdrawn = match (item.withdrawn_at, &item.withdrawn_by) {
             (Some(at), Some(by)) => json!({
-                "by": by,
+                "by": item.withdrawn_by_name.as_ref().unwrap_or(by),
                 "at": office::datetime_ms(at),
                 "reason": item.withdrawn_reason,
             }),
@@ -198,7 +198,8 @@ async fn manifest(
             "title": item.title,
             "file_name": item.file_name,
             "size": item.size,
-            "added_by": item.added_by,
+            "added_by": item.added_by_name.as_ref().unwrap_or(&item.added_by),
+            "added_by_body": item.org_name,
             "added_at": office::datetime_ms(item.added_at),
         });
         if !withdrawn.is_null() {

@@ -49,6 +49,8 @@ pub mod dispute_window;
 pub mod disputes;
 pub mod error;
 pub mod events;
+pub mod investigation_command;
+pub mod investigation_evidence;
 pub mod investigation_report;
 pub mod investigations;
 pub mod keys;

@@ -298,7 +298,7 @@ impl From<Extension> for ExtensionBody {
 }
 
 /// The task as `party` sees it at `now`.
-fn body(task: Task, party: Party, now: i64) -> TaskBody {
+pub(crate) fn body(task: Task, party: Party, now: i64) -> TaskBody {
     TaskBody {
         overdue: task.state.clock_runs() && task.due_at < now,
         commands: kernel::offers::<TaskFlow>((), task.state, party),

@@ -27,12 +27,12 @@ function group(extra: Partial<Group> = {}): Group {
     id: 'g1', case_name: '案件', case_number: null, summary: '摘要', areas: '领域', public_attention: false,
     confidentiality: 'internal', confidentiality_label_zh: '内部', confidentiality_label_en: 'Internal', region: '330102',
     lead_org_id: 'lead', lead_name: '市场监管局', state: 'active', state_label_zh: '调查中', state_label_en: 'Active', revision: 3,
-    your_part: 'member', your_part_label_zh: '成员单位', your_part_label_en: 'Member', reads_dossier: true,
+    your_part: 'member', your_part_label_zh: '成员单位', your_part_label_en: 'Member', reads_dossier: true, dossier_frozen: false,
     summary_doc_id: 'sum', conclusions_doc_id: 'con', reported_org_id: null, reported_at: null, reason: null,
     formed_at: null, started_at: null, concluded_at: null, created_at: 1, updated_at: 2,
     members: [member('lead', { lead: true }), member('police'), member('town')], related: [],
     commands: offers(GROUP, []), membership: offers(MEMBER, ['leave']), mark_attention: offer('mark_attention', false),
-    dossier_frozen: false, report_doc_id: null, freeze_dossier: offer('freeze_dossier', false),
+    report_doc_id: null, freeze_dossier: offer('freeze_dossier', false),
     ...extra,
   }
 }

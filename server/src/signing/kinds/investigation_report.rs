@@ -332,11 +332,11 @@ pub fn render_html(content: &Value) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use yrs::{Doc, Transact, XmlFragment, XmlTextPrelim};
 
-    fn facts() -> ReportFacts {
+    pub(crate) fn facts() -> ReportFacts {
         ReportFacts {
             group: json!({ "id": "g1", "case_name": "湖滨路制售假冒食品案" }),
             lead: json!({ "org_id": "market", "name": "上城区市场监管局" }),
@@ -355,7 +355,7 @@ mod tests {
         }
     }
 
-    fn doc_with(text: &str) -> Doc {
+    pub(crate) fn doc_with(text: &str) -> Doc {
         let doc = Doc::new();
         let body = doc.get_or_insert_xml_fragment(BODY_ROOT);
         {

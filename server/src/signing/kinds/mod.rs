@@ -3,8 +3,7 @@
 //! its rendition for people and its signing intent. See [`super::kind`] for what a kind is
 //! and how to add one.
 //!
-//! Kinds still to come (SIGNING.md): an investigation group's concluding report
-//! (`concord.investigation-report/1`), supervision documents (`concord.supervision-doc/1`),
+//! Kinds still to come (SIGNING.md): supervision documents (`concord.supervision-doc/1`),
 //! referral receipts, review summaries. Each is a module here and a line
 //! in [`KINDS`], nothing else in the signing layer.
 //!

@@ -707,6 +707,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/investigations/{id}/board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The command board (指挥看板): the group's tasks, notices with each body's receipt and
+         *     evidence counts, body by body; the lead sees every body, a member its own row.
+         */
+        get: operations["investigations_board"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/investigations/{id}/dossier/freeze": {
         parameters: {
             query?: never;
@@ -727,6 +747,61 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/investigations/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The group's evidence, section by section, as the caller may read it (withdrawn pieces
+         *     listed, marked).
+         */
+        get: operations["investigations_list_evidence"];
+        put?: never;
+        /** Adds one piece of evidence to a section, sent as the raw body with its own `Content-Type`. */
+        post: operations["investigations_add_evidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/investigations/{id}/evidence/{evidence}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A piece's file, as a download of the type it was added with. */
+        get: operations["investigations_download_evidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/investigations/{id}/evidence/{evidence}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The body that added a piece withdraws it, with a reason; it stays listed, marked. */
+        post: operations["investigations_withdraw_evidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/investigations/{id}/membership": {
         parameters: {
             query?: never;
@@ -738,6 +813,23 @@ export type paths = {
         put?: never;
         /** The caller's body confirms or declines its invitation, or leaves the group. */
         post: operations["investigations_membership"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/investigations/{id}/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The lead sends a notice to every confirmed member, requiring 签收. */
+        post: operations["investigations_send_notice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -829,6 +921,23 @@ export type paths = {
         get: operations["investigations_report_artefact"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/investigations/{id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The lead assigns a task to a confirmed member (source `investigation`), dispatched at once. */
+        post: operations["investigations_assign_task"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2262,6 +2371,20 @@ export type components = {
             last_used_at?: number | null;
             last_used_ip?: string | null;
         };
+        /** @description A task the lead assigns to a member (`POST /api/investigations/{id}/tasks`). */
+        AssignTask: {
+            title: components["schemas"]["Title"];
+            body: components["schemas"]["Text"];
+            feedback_required?: components["schemas"]["Note"] | null;
+            /** @description 承办单位: a confirmed member body of the group. */
+            assignee_org_id: string;
+            limit?: components["schemas"]["TimeLimit"] | null;
+            /**
+             * Format: int64
+             * @description The deadline as an instant, Unix milliseconds, in the future; or give `limit`.
+             */
+            due_at?: number | null;
+        };
         /** @description An evidence file of a task. */
         AttachmentBody: {
             id: string;
@@ -2333,6 +2456,50 @@ export type components = {
         Bilingual: {
             zh: string;
             en: string;
+        };
+        /** @description A group notice with how many bodies signed for it. */
+        BoardNotice: {
+            id: string;
+            title: string;
+            /** Format: int64 */
+            sent_at?: number | null;
+            requires_ack: boolean;
+            /** Format: int64 */
+            recipients: number;
+            /** Format: int64 */
+            acknowledged: number;
+        };
+        /** @description One receiving body's receipt of one group notice. */
+        BoardReceipt: {
+            notice_id: string;
+            title: string;
+            /** Format: int64 */
+            sent_at?: number | null;
+            requires_ack: boolean;
+            state: components["schemas"]["ReceiptState"];
+            state_label_zh: string;
+            state_label_en: string;
+            /** Format: int64 */
+            acknowledged_at?: number | null;
+            /** @description Who signed for the body (签收人). */
+            acknowledged_by_name?: string | null;
+        };
+        /** @description One body's row of the board. */
+        BoardRow: {
+            org_id: string;
+            org_name: string;
+            lead: boolean;
+            state: components["schemas"]["MemberState"];
+            state_label_zh: string;
+            state_label_en: string;
+            /** @description 负责人 and 联络人. */
+            responsible_person?: string | null;
+            contact?: string | null;
+            /** @description The group's tasks assigned to this body, as the caller's side sees them. */
+            tasks: components["schemas"]["TaskBody"][];
+            /** @description Its receipts of the group's notices. */
+            receipts: components["schemas"]["BoardReceipt"][];
+            evidence: components["schemas"]["EvidenceCount"];
         };
         /** @description One judicial bureau's standing with its annual meeting (年度协调会议). */
         BureauStatus: {
@@ -2934,6 +3101,72 @@ export type components = {
                 [key: string]: unknown;
             };
         };
+        /** @description A piece of evidence as a reader of its section sees it. */
+        EvidenceBody: {
+            id: string;
+            investigation_id: string;
+            section_doc_id: string;
+            /** @description The body that added it (and alone may withdraw it). */
+            org_id: string;
+            org_name: string;
+            title: string;
+            file_name: string;
+            media_type: string;
+            /** @description Hex SHA-256 of the bytes. */
+            sha256: string;
+            /**
+             * Format: int64
+             * @description Bytes.
+             */
+            size: number;
+            /** @description Who added it: a user id, and the person's name (the id for a token). */
+            added_by: string;
+            added_by_name: string;
+            /** Format: int64 */
+            added_at: number;
+            /** @description Withdrawn (撤回): still listed, marked, with who, when and why. */
+            withdrawn: boolean;
+            withdrawn_by?: string | null;
+            withdrawn_by_name?: string | null;
+            /** Format: int64 */
+            withdrawn_at?: number | null;
+            withdrawn_reason?: string | null;
+            /** @description Where the bytes are served, as a download. */
+            url: string;
+            /** @description Whether the caller may withdraw it now, or the rule that refuses it. */
+            withdraw: components["schemas"]["CommandOffer"];
+        };
+        /** @description How much evidence a body added. */
+        EvidenceCount: {
+            /**
+             * Format: int64
+             * @description In force (not withdrawn).
+             */
+            pieces: number;
+            /** Format: int64 */
+            withdrawn: number;
+        };
+        /** @description A group's evidence, section by section, as the caller may read it. */
+        EvidencePage: {
+            investigation_id: string;
+            /** @description The summary, the conclusions, then each body's section (the lead's first). */
+            sections: components["schemas"]["EvidenceSection"][];
+        };
+        /** @description One section's evidence list. */
+        EvidenceSection: {
+            section_doc_id: string;
+            kind: components["schemas"]["SectionKind"];
+            /** @description The body that writes the section (the lead for the summary and the conclusions). */
+            org_id: string;
+            org_name: string;
+            /** @description What a person reads as the section's name (`案情摘要`, `市公安局 调查情况`). */
+            title_zh: string;
+            title_en: string;
+            /** @description Whether the caller may add evidence here now, or the rule that refuses it. */
+            add: components["schemas"]["CommandOffer"];
+            /** @description As added, withdrawn ones included. */
+            pieces: components["schemas"]["EvidenceBody"][];
+        };
         /** @description An extension request (延期申请) and its answer. */
         ExtensionBody: {
             id: string;
@@ -3039,6 +3272,26 @@ export type components = {
             /** @enum {string} */
             command: "dissolve";
         };
+        /** @description The command board of a group (指挥看板). */
+        GroupBoard: {
+            investigation_id: string;
+            case_name: string;
+            state: components["schemas"]["GroupState"];
+            state_label_zh: string;
+            state_label_en: string;
+            your_part: components["schemas"]["GroupParty"];
+            /**
+             * @description The lead's row first, then each member body (confirmed, or left) by name; a member
+             *     sees its own row alone.
+             */
+            bodies: components["schemas"]["BoardRow"][];
+            /** @description The notices about the group the caller's body sent or received, oldest first. */
+            notices: components["schemas"]["BoardNotice"][];
+            /** @description Whether the caller may assign a task now, or the rule that refuses it. */
+            assign_task: components["schemas"]["CommandOffer"];
+            /** @description Whether the caller may send a group notice now, or the rule that refuses it. */
+            send_notice: components["schemas"]["CommandOffer"];
+        };
         /** @description A joint investigation group as the caller may see it. */
         GroupBody: {
             id: string;
@@ -3127,6 +3380,15 @@ export type components = {
             answered_at?: number | null;
             /** Format: int64 */
             left_at?: number | null;
+        };
+        /**
+         * @description A group notice to every confirmed member (`POST /api/investigations/{id}/notices`); it
+         *     always requires 签收.
+         */
+        GroupNoticeInput: {
+            kind?: components["schemas"]["NoticeKind"] | null;
+            title: components["schemas"]["Title"];
+            body: components["schemas"]["Text"];
         };
         /** @description The groups the caller may see, newest first. */
         GroupPage: {
@@ -3946,6 +4208,11 @@ export type components = {
          * @enum {string}
          */
         RowScope: "child" | "own" | "total";
+        /**
+         * @description What kind of section of the dossier an evidence list belongs to.
+         * @enum {string}
+         */
+        SectionKind: "summary" | "conclusions" | "body";
         /** @description What the sender writes (`POST /api/notices`). */
         SendNotice: {
             kind: components["schemas"]["NoticeKind"];
@@ -4560,6 +4827,11 @@ export type components = {
         /** @description A body's webhooks. */
         WebhookList: {
             webhooks: components["schemas"]["Webhook"][];
+        };
+        /** @description A withdrawal (`POST /api/investigations/{id}/evidence/{evidence}/withdraw`). */
+        WithdrawEvidence: {
+            /** @description Why the piece is withdrawn (撤回理由). */
+            reason: components["schemas"]["Reason"];
         };
     };
     responses: never;
@@ -6536,6 +6808,51 @@ export interface operations {
             };
         };
     };
+    investigations_board: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the board */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupBoard"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     investigations_freeze_dossier: {
         parameters: {
             query?: never;
@@ -6585,6 +6902,209 @@ export interface operations {
             };
         };
     };
+    investigations_list_evidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the evidence lists */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidencePage"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    investigations_add_evidence: {
+        parameters: {
+            query: {
+                /**
+                 * @description The section's document id: the caller's body's own section, or (the lead) the
+                 *     summary or the conclusions.
+                 */
+                section: string;
+                /** @description The evidence's title (证据名称); the file's name when not given. */
+                title?: string;
+                /** @description The file's name as the person knows it (`询问笔录.pdf`). */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description the file's bytes; any media type, given as `Content-Type` */
+        requestBody: {
+            content: {
+                "application/octet-stream": components["schemas"]["FileBytes"];
+            };
+        };
+        responses: {
+            /** @description the stored piece */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidenceBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    investigations_download_evidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+                /** @description the piece's id */
+                evidence: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's bytes, served as an attachment (`Content-Disposition`, `nosniff`, `sandbox`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBytes"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    investigations_withdraw_evidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+                /** @description the piece's id */
+                evidence: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawEvidence"];
+            };
+        };
+        responses: {
+            /** @description the piece, withdrawn */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidenceBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     investigations_membership: {
         parameters: {
             query?: never;
@@ -6608,6 +7128,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GroupBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    investigations_send_notice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupNoticeInput"];
+            };
+        };
+        responses: {
+            /** @description the notice, as sent */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeBody"];
                 };
             };
             /**
@@ -6847,6 +7416,55 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": components["schemas"]["FileBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    investigations_assign_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignTask"];
+            };
+        };
+        responses: {
+            /** @description the task, as its setter sees it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskBody"];
                 };
             };
             /**
