@@ -515,6 +515,15 @@ async fn bad_input_to_a_group_is_refused_with_its_reason_and_changes_nothing() {
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
 }
 
+/// `POST /api/investigations/{id}/dossier/freeze` at `revision`.
+async fn freeze_dossier(api: &Api, id: &str, revision: &Value) -> (StatusCode, Value) {
+    api.post(
+        &format!("/api/investigations/{id}/dossier/freeze"),
+        json!({ "revision": revision }),
+    )
+    .await
+}
+
 async fn the_group_concludes_by_its_report(f: Fixture) {
     use crate::disputes::sign_as;
     use crate::minutes::{run, text, write_paragraph};
@@ -570,32 +579,19 @@ async fn the_group_concludes_by_its_report(f: Fixture) {
     assert_eq!(status, StatusCode::OK, "{withdrawn}");
 
     // Only the lead freezes the dossier, once.
-    let freeze = |api: &'static str, revision: &Value| {
-        let body = json!({ "revision": revision });
-        let path = format!("/api/investigations/{id}/dossier/freeze");
-        let f = &f;
-        async move {
-            let api = if api == "market" {
-                &f.market
-            } else {
-                &f.police
-            };
-            api.post(&path, body).await
-        }
-    };
-    let (status, refused) = freeze("police", &body["revision"]).await;
+    let (status, refused) = freeze_dossier(&f.police, &id, &body["revision"]).await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
     assert_eq!(
         refused["error"]["reason"], "investigation.dossier_by_the_lead",
         "{refused}"
     );
     let (_, now) = f.market.get(&format!("/api/investigations/{id}")).await;
-    let (status, frozen) = freeze("market", &now["revision"]).await;
+    let (status, frozen) = freeze_dossier(&f.market, &id, &now["revision"]).await;
     assert_eq!(status, StatusCode::OK, "{frozen}");
     assert_eq!(frozen["dossier_frozen"], true);
     let report_doc = frozen["report_doc_id"].clone();
     assert!(report_doc.is_string(), "{frozen}");
-    let (status, refused) = freeze("market", &frozen["revision"]).await;
+    let (status, refused) = freeze_dossier(&f.market, &id, &frozen["revision"]).await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
 
     // The evidence lists are closed with it.

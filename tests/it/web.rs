@@ -458,10 +458,21 @@ async fn a_market_department_forms_a_joint_investigation_group_whose_three_bodie
     let vkey = vkey.trim();
     let bundle = server::signing::bundle::Bundle::read(&zip).expect("the download is a bundle");
     let content: Value = serde_json::from_slice(&bundle.files["content.json"]).unwrap();
-    assert_eq!(content["schema"], "concord.investigation-report/1", "{content}");
+    assert_eq!(
+        content["schema"], "concord.investigation-report/1",
+        "{content}"
+    );
     let rendition = String::from_utf8_lossy(&bundle.files["report.html"]).into_owned();
-    for name in ["上城区市场监督管理局", "上城区公安分局", "湖滨街道办事处", "联合案卷清单"] {
-        assert!(rendition.contains(name), "the report does not say {name}:\n{rendition}");
+    for name in [
+        "上城区市场监督管理局",
+        "上城区公安分局",
+        "湖滨街道办事处",
+        "联合案卷清单",
+    ] {
+        assert!(
+            rendition.contains(name),
+            "the report does not say {name}:\n{rendition}"
+        );
     }
 
     let verify = crate::minutes::run(&["verify", zip.to_str().unwrap(), "--trust", vkey]);
