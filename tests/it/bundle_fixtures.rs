@@ -70,6 +70,39 @@ pub(crate) fn unzip(zip: &Path, dir: &Path) {
     assert!(out.status.success(), "unzip: {}", text(&out));
 }
 
+/// Downloads the bundle at `path` as `api`, checks it with `concord verify` against the
+/// server's log key and with the page's OpenSSL script, and answers the directory it was
+/// unpacked to (in the returned temporary directory) and what the script said.
+pub(crate) async fn download_and_verify(
+    server: &crate::support::server::TestServer,
+    api: &crate::support::api::Api,
+    path: &str,
+) -> (tempfile::TempDir, PathBuf, String) {
+    let response = api
+        .client
+        .get(format!("{}{path}", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::OK, "{path}");
+    let zip = response.bytes().await.unwrap().to_vec();
+    let workdir = tempfile::tempdir().unwrap();
+    let zip_path = workdir.path().join("bundle.zip");
+    std::fs::write(&zip_path, &zip).unwrap();
+    let (_, key) = crate::support::api::Api::new(server)
+        .get("/api/log/key")
+        .await;
+    let vkey = key["vkey"].as_str().unwrap();
+    let out = run(&["verify", zip_path.to_str().unwrap(), "--trust", vkey]);
+    assert!(out.status.success(), "verify failed:\n{}", text(&out));
+    let dir = workdir.path().join("bundle");
+    unzip(&zip_path, &dir);
+    let out = run_docs_script(&dir, vkey);
+    let said = text(&out);
+    assert!(out.status.success(), "the OpenSSL script failed:\n{said}");
+    (workdir, dir, said)
+}
+
 /// Runs the page's script with `bash` in the unpacked bundle `dir`, trusting `vkey`.
 pub(crate) fn run_docs_script(dir: &Path, vkey: &str) -> Output {
     Command::new("bash")

@@ -1014,31 +1014,12 @@ async fn the_parties_sign_their_agreement_and_the_dispute_is_resolved() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{archived}");
-    let response = f
-        .market
-        .client
-        .get(format!(
-            "{}{}",
-            f.market.base,
-            path(&format!("/versions/{version}/bundle.zip"))
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let zip = response.bytes().await.unwrap().to_vec();
-    let workdir = tempfile::tempdir().unwrap();
-    let zip_path = workdir.path().join("agreement.zip");
-    std::fs::write(&zip_path, &zip).unwrap();
-    let (_, key) = Api::new(&f.server).get("/api/log/key").await;
-    let vkey = key["vkey"].as_str().unwrap();
-    let out = run(&["verify", zip_path.to_str().unwrap(), "--trust", vkey]);
-    assert!(out.status.success(), "verify failed:\n{}", text(&out));
-    let dir = workdir.path().join("bundle");
-    crate::bundle_fixtures::unzip(&zip_path, &dir);
-    let out = crate::bundle_fixtures::run_docs_script(&dir, vkey);
-    let said = text(&out);
-    assert!(out.status.success(), "the OpenSSL script failed:\n{said}");
+    let (_workdir, _, said) = crate::bundle_fixtures::download_and_verify(
+        &f.server,
+        &f.market,
+        &path(&format!("/versions/{version}/bundle.zip")),
+    )
+    .await;
     assert!(
         said.contains("ok   kind concord.dispute-agreement/1"),
         "{said}"

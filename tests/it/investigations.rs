@@ -526,7 +526,7 @@ async fn freeze_dossier(api: &Api, id: &str, revision: &Value) -> (StatusCode, V
 
 async fn the_group_concludes_by_its_report(f: Fixture) {
     use crate::disputes::sign_as;
-    use crate::minutes::{run, text, write_paragraph};
+    use crate::minutes::write_paragraph;
     use yrs::{ReadTxn, StateVector, Transact};
 
     let id = formed(&f, json!({})).await;
@@ -706,31 +706,12 @@ async fn the_group_concludes_by_its_report(f: Fixture) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{archived}");
-    let response = f
-        .police
-        .client
-        .get(format!(
-            "{}{}",
-            f.police.base,
-            path(&format!("/versions/{version}/bundle.zip"))
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let zip = response.bytes().await.unwrap().to_vec();
-    let workdir = tempfile::tempdir().unwrap();
-    let zip_path = workdir.path().join("report.zip");
-    std::fs::write(&zip_path, &zip).unwrap();
-    let (_, key) = Api::new(&f.server).get("/api/log/key").await;
-    let vkey = key["vkey"].as_str().unwrap();
-    let out = run(&["verify", zip_path.to_str().unwrap(), "--trust", vkey]);
-    assert!(out.status.success(), "verify failed:\n{}", text(&out));
-    let dir = workdir.path().join("bundle");
-    crate::bundle_fixtures::unzip(&zip_path, &dir);
-    let out = crate::bundle_fixtures::run_docs_script(&dir, vkey);
-    let said = text(&out);
-    assert!(out.status.success(), "the OpenSSL script failed:\n{said}");
+    let (_workdir, dir, said) = crate::bundle_fixtures::download_and_verify(
+        &f.server,
+        &f.police,
+        &path(&format!("/versions/{version}/bundle.zip")),
+    )
+    .await;
     assert!(
         said.contains("ok   kind concord.investigation-report/1"),
         "{said}"

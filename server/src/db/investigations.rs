@@ -536,44 +536,33 @@ impl Db {
         viewer: &Viewer<'_>,
     ) -> Result<Vec<Investigation>, DbError> {
         let visible = visible_spaces(viewer);
+        // The rows of `select` whose group (`column`) a viewer may find, in `order`.
+        macro_rules! matching_rows {
+            ($conn:ident, $select:expr, $column:expr, $order:expr) => {
+                sqlx::query_as(&format!(
+                    "{VISIBLE}{MATCHING} {} where {} in (select id from matching) {}",
+                    $select, $column, $order
+                ))
+                .bind(visible.org_id)
+                .bind(&visible.low)
+                .bind(&visible.high)
+                .fetch_all(&mut *$conn)
+                .await?
+            };
+        }
         on_reader!(self, |conn| {
-            let records: Vec<GroupRecord> = sqlx::query_as(&format!(
-                "{VISIBLE}{MATCHING} {GROUP_SELECT}
-                 where i.space_id in (select id from matching)
-                 order by i.created_at desc, i.space_id"
-            ))
-            .bind(visible.org_id)
-            .bind(&visible.low)
-            .bind(&visible.high)
-            .fetch_all(&mut *conn)
-            .await?;
-            let bodies: Vec<BodyRecord> = sqlx::query_as(&format!(
-                "{VISIBLE}{MATCHING} {BODY_SELECT}
-                 where b.investigation_id in (select id from matching) {BODY_ORDER}"
-            ))
-            .bind(visible.org_id)
-            .bind(&visible.low)
-            .bind(&visible.high)
-            .fetch_all(&mut *conn)
-            .await?;
-            let related: Vec<(String, String, String)> = sqlx::query_as(&format!(
-                "{VISIBLE}{MATCHING} {RELATED_SELECT}
-                 where x.investigation_id in (select id from matching) {RELATED_ORDER}"
-            ))
-            .bind(visible.org_id)
-            .bind(&visible.low)
-            .bind(&visible.high)
-            .fetch_all(&mut *conn)
-            .await?;
-            let members: Vec<(String, String, String)> = sqlx::query_as(&format!(
-                "{VISIBLE}{MATCHING} {MEMBER_SELECT}
-                 where m.space_id in (select id from matching) {MEMBER_ORDER}"
-            ))
-            .bind(visible.org_id)
-            .bind(&visible.low)
-            .bind(&visible.high)
-            .fetch_all(&mut *conn)
-            .await?;
+            let records: Vec<GroupRecord> = matching_rows!(
+                conn,
+                GROUP_SELECT,
+                "i.space_id",
+                "order by i.created_at desc, i.space_id"
+            );
+            let bodies: Vec<BodyRecord> =
+                matching_rows!(conn, BODY_SELECT, "b.investigation_id", BODY_ORDER);
+            let related: Vec<(String, String, String)> =
+                matching_rows!(conn, RELATED_SELECT, "x.investigation_id", RELATED_ORDER);
+            let members: Vec<(String, String, String)> =
+                matching_rows!(conn, MEMBER_SELECT, "m.space_id", MEMBER_ORDER);
             let mut bodies = group(
                 bodies
                     .into_iter()

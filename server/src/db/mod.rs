@@ -108,7 +108,7 @@ pub use identity::{
 pub use investigation_evidence::{EvidenceRow, NewEvidence};
 pub use investigations::{
     GroupBodyRow, GroupChange, Investigation, MemberWrite, NewGroupBody, NewInvestigation,
-    RelatedRow, REPORT_TITLE,
+    RelatedRow, CONCLUSIONS_TITLE, REPORT_TITLE, SECTION_TITLE, SUMMARY_TITLE,
 };
 pub use jobs::Job;
 pub use limits::RegionLimit;

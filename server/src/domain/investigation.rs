@@ -29,7 +29,7 @@
 use super::command::{commands, CommandShape};
 use super::kernel::{self, Refused, Workflow};
 use super::message::Phrase;
-use super::org::labelled_enum;
+use super::org::{labelled_enum, OrgKind};
 use super::phrases::catalogue;
 use super::signed::{Signatories, Wording, Words};
 use super::text::{Line, Reason};
@@ -344,6 +344,37 @@ impl Workflow for MemberFlow {
     }
 }
 
+/// Whether a body of `kind` may propose and lead a group: a judicial bureau or the
+/// enforcement department that leads the case (seed 004).
+pub fn may_lead(kind: OrgKind) -> bool {
+    matches!(
+        kind,
+        OrgKind::JudicialBureau | OrgKind::EnforcementDepartment
+    )
+}
+
+/// Whether `party` may mark a group in `state` of high public attention (`marked`: it is
+/// already): the lead, once, before the group is concluded.
+pub fn may_mark_attention(
+    state: GroupState,
+    party: GroupParty,
+    marked: bool,
+) -> Result<(), Refused> {
+    if party != GroupParty::Lead {
+        return Err(Refused::by(&BY_THE_LEAD));
+    }
+    if marked {
+        return Err(Refused::by(&ATTENTION_ONCE));
+    }
+    if !matches!(
+        state,
+        GroupState::Proposed | GroupState::Formed | GroupState::Active
+    ) {
+        return Err(Refused::in_state(&ATTENTION_WHILE_OPEN, state));
+    }
+    Ok(())
+}
+
 /// Whether a group may be formed: every invitation answered and at least one body confirmed
 /// (a body that left before forming cannot have: leaving needs a formed group).
 pub fn ready_to_form(members: &[MemberState]) -> bool {
@@ -589,6 +620,27 @@ mod tests {
                 || rule.contains("every invited body answered")
         });
         assert_eq!(cases, 2 * 6 * 5 * 5);
+    }
+
+    #[test]
+    fn only_the_lead_marks_an_open_group_of_public_attention_and_only_once() {
+        assert!(may_mark_attention(S::Active, Lead, false).is_ok());
+        assert!(may_mark_attention(S::Proposed, Lead, false).is_ok());
+        let code = |r: Result<(), Refused>| r.unwrap_err().rule.code;
+        assert_eq!(
+            code(may_mark_attention(S::Active, Member, false)),
+            "investigation.by_the_lead"
+        );
+        assert_eq!(
+            code(may_mark_attention(S::Active, Lead, true)),
+            "investigation.attention_once"
+        );
+        assert_eq!(
+            code(may_mark_attention(S::Concluded, Lead, false)),
+            "investigation.attention_while_open"
+        );
+        assert!(may_lead(OrgKind::EnforcementDepartment) && may_lead(OrgKind::JudicialBureau));
+        assert!(!may_lead(OrgKind::PublicSecurity) && !may_lead(OrgKind::TownshipGovernment));
     }
 
     #[test]

@@ -19,12 +19,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use super::investigations::{reads_dossier, subject, GroupBody};
+use super::investigations::{events, everyone, fresh, reads_dossier, subject, GroupBody};
 use super::signing::{Completed, Issue, OfSubject, SignedDocument, SignedView};
 use super::{audit, Error};
 use crate::auth::Caller;
 use crate::db::{
-    new_id, Audience, Effects, Investigation, NewEvent, SignedVersion, Space, SubjectChange,
+    new_id, Effects, Investigation, SignedVersion, Space, SubjectChange, CONCLUSIONS_TITLE,
+    SECTION_TITLE, SUMMARY_TITLE,
 };
 use crate::domain::calendar::local_date;
 use crate::domain::investigation::{
@@ -88,17 +89,13 @@ pub async fn freeze_dossier(
     caller
         .allow(&services.db, Action::ActInSpace(group.facts()))
         .await?;
-    if input.revision != group.revision {
-        return Err(Error::refused(
-            phrases::INVESTIGATION_STALE.with("revision", group.revision.to_string()),
-        ));
-    }
+    fresh(&group, input.revision)?;
     rules::may_freeze_dossier(group.state, party, group.report_doc_id.is_some())?;
 
     // Every section's room refuses changes from now on; its final state is what is hashed.
     let mut sections = vec![(
         group.summary_doc_id.as_str(),
-        "案情摘要",
+        SUMMARY_TITLE,
         &group.lead_org_id,
     )];
     // Every body that took part (a body that left keeps its section, frozen); one that
@@ -108,11 +105,11 @@ pub async fn freeze_dossier(
         .iter()
         .filter(|b| matches!(b.state, MemberState::Confirmed | MemberState::Left))
     {
-        sections.push((body.section_doc_id.as_str(), "调查情况", &body.org_id));
+        sections.push((body.section_doc_id.as_str(), SECTION_TITLE, &body.org_id));
     }
     sections.push((
         group.conclusions_doc_id.as_str(),
-        "调查结论",
+        CONCLUSIONS_TITLE,
         &group.lead_org_id,
     ));
     let mut frozen = Vec::new();
@@ -136,7 +133,12 @@ pub async fn freeze_dossier(
     };
     let now = services.clock.now_ms();
     let effects = Effects {
-        events: everyone_told(&group, "investigation.dossier_frozen"),
+        events: events(
+            &group,
+            group.state,
+            "investigation.dossier_frozen",
+            &everyone(&group),
+        ),
         audit: vec![audit(
             caller,
             now,
@@ -226,24 +228,6 @@ async fn manifest(
         }));
     }
     Ok(Value::Array(listed))
-}
-
-fn everyone_told(group: &Investigation, kind: &str) -> Vec<NewEvent> {
-    group
-        .bodies
-        .iter()
-        .map(|b| NewEvent {
-            audience: Audience::Org(b.org_id.clone()),
-            kind: kind.into(),
-            subject: subject(&group.id),
-            payload: json!({
-                "investigation_id": group.id,
-                "case_name": group.case_name,
-                "state": group.state,
-                "lead_org_id": group.lead_org_id,
-            }),
-        })
-        .collect()
 }
 
 /// The report of one group, as the lifecycle sees it.
@@ -390,11 +374,12 @@ impl SignedDocument for InvestigationReportDoc {
         _now: i64,
         effects: &mut Effects,
     ) -> Result<Completed, Error> {
-        let mut told = self.group.clone();
-        told.state = GroupState::Concluded;
-        effects
-            .events
-            .extend(everyone_told(&told, "investigation.concluded"));
+        effects.events.extend(events(
+            &self.group,
+            GroupState::Concluded,
+            "investigation.concluded",
+            &everyone(&self.group),
+        ));
         let mut detail = Map::new();
         detail.insert("investigation_id".into(), json!(self.group.id));
         Ok(Completed {

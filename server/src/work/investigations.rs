@@ -37,7 +37,7 @@ use crate::domain::investigation::{
 };
 use crate::domain::kernel::{self, CommandOffer, Refused};
 use crate::domain::notice::NoticeKind;
-use crate::domain::org::{OrgKind, RegionCode, SpaceRole};
+use crate::domain::org::{RegionCode, SpaceRole};
 use crate::domain::phrases;
 use crate::domain::policy::{self, Action, SpaceAccess};
 use crate::domain::text::{Line, Text, Title};
@@ -236,24 +236,6 @@ fn member_body(b: &GroupBodyRow, dossier: bool) -> GroupMemberBody {
     }
 }
 
-/// Whether the lead may mark the group of high public attention now: not yet marked, and
-/// the group not over.
-fn may_mark_attention(group: &Investigation, party: GroupParty) -> Result<(), Refused> {
-    if party != GroupParty::Lead {
-        return Err(Refused::by(&rules::BY_THE_LEAD));
-    }
-    if group.public_attention {
-        return Err(Refused::by(&rules::ATTENTION_ONCE));
-    }
-    if !matches!(
-        group.state,
-        GroupState::Proposed | GroupState::Formed | GroupState::Active
-    ) {
-        return Err(Refused::in_state(&rules::ATTENTION_WHILE_OPEN, group.state));
-    }
-    Ok(())
-}
-
 /// The group as `party` sees it.
 fn body(group: Investigation, party: GroupParty, own: Option<&str>) -> GroupBody {
     let dossier = reads_dossier(&group, party);
@@ -288,7 +270,7 @@ fn body(group: Investigation, party: GroupParty, own: Option<&str>) -> GroupBody
         "mark_attention",
         "标记为社会关注度高",
         "Mark of high public attention",
-        may_mark_attention(&group, party),
+        rules::may_mark_attention(group.state, party, group.public_attention),
     );
     GroupBody {
         confidentiality_label_zh: group.confidentiality.label_zh(),
@@ -369,13 +351,29 @@ pub(crate) async fn readable(
     Ok((group, party))
 }
 
+/// Refuses (409) a command given on a revision other than the group's: someone changed it
+/// since the caller read it.
+pub(crate) fn fresh(group: &Investigation, revision: i64) -> Result<(), Error> {
+    if revision == group.revision {
+        return Ok(());
+    }
+    Err(Error::refused(
+        phrases::INVESTIGATION_STALE.with("revision", group.revision.to_string()),
+    ))
+}
+
 fn own_id(caller: &Caller) -> Option<&str> {
     caller.org.as_ref().map(|o| o.id.as_str())
 }
 
 /// One event of `kind` to each of `orgs` about the group, with what it takes to show and
 /// link it.
-fn events(group: &Investigation, state: GroupState, kind: &str, orgs: &[String]) -> Vec<NewEvent> {
+pub(crate) fn events(
+    group: &Investigation,
+    state: GroupState,
+    kind: &str,
+    orgs: &[String],
+) -> Vec<NewEvent> {
     orgs.iter()
         .map(|org_id| NewEvent {
             audience: Audience::Org(org_id.clone()),
@@ -392,7 +390,7 @@ fn events(group: &Investigation, state: GroupState, kind: &str, orgs: &[String])
 }
 
 /// Every body invited to the group, the lead first, whatever it answered.
-fn everyone(group: &Investigation) -> Vec<String> {
+pub(crate) fn everyone(group: &Investigation) -> Vec<String> {
     group.bodies.iter().map(|b| b.org_id.clone()).collect()
 }
 
@@ -406,10 +404,7 @@ pub async fn propose(
     caller.allow(&services.db, Action::CreateSpace).await?;
     let lead_id = own_org(caller, "propose a group")?.to_owned();
     let lead = services.db.org(&lead_id).await?.ok_or_else(not_found)?;
-    if !matches!(
-        lead.kind,
-        OrgKind::JudicialBureau | OrgKind::EnforcementDepartment
-    ) {
+    if !rules::may_lead(lead.kind) {
         return Err(Error::refused(phrases::INVESTIGATION_LEAD_KIND.message()));
     }
     let members = checked_bodies(&lead_id, &input.members, &input.related)?;
@@ -672,11 +667,7 @@ pub async fn act(
     caller
         .allow(&services.db, Action::ActInSpace(group.facts()))
         .await?;
-    if action.revision() != group.revision {
-        return Err(Error::refused(
-            phrases::INVESTIGATION_STALE.with("revision", group.revision.to_string()),
-        ));
-    }
+    fresh(&group, action.revision())?;
     let now = services.clock.now_ms();
     let command = action.command();
     let to = rules::transition(ready(&group), group.state, party, command)?;
@@ -793,12 +784,8 @@ pub async fn mark_attention(
     caller
         .allow(&services.db, Action::ActInSpace(group.facts()))
         .await?;
-    if input.revision != group.revision {
-        return Err(Error::refused(
-            phrases::INVESTIGATION_STALE.with("revision", group.revision.to_string()),
-        ));
-    }
-    may_mark_attention(&group, party)?;
+    fresh(&group, input.revision)?;
+    rules::may_mark_attention(group.state, party, group.public_attention)?;
     let now = services.clock.now_ms();
     let mut change = GroupChange {
         id: group.id.clone(),
