@@ -58,6 +58,7 @@
 //! secrets).
 
 mod audit;
+mod blobs;
 mod calendar;
 mod common;
 mod directory;
@@ -78,6 +79,7 @@ mod limits;
 mod meetings;
 mod notices;
 mod numbers;
+mod referrals;
 mod sessions;
 mod signed_docs;
 mod spaces;
@@ -87,6 +89,10 @@ mod users;
 mod webhooks;
 
 pub use crate::domain::org::SpaceMember;
+pub use blobs::StoredBlob;
+pub use referrals::{
+    CaseRow, DraftEdit, ItemFile, ItemRow, NewReferral, Referral, ReferralChange, ReferralRole,
+};
 pub use audit::{chain_hash, ChainFields, GENESIS_HASH};
 pub use common::{new_id, now_unix_ms};
 pub use dispute_stats::DisputeStatRow;

@@ -18,6 +18,7 @@ pub fn everything() -> impl Iterator<Item = &'static Phrase> {
         super::investigation::REPORT_RULES,
         super::investigation_work::RULES,
         super::notice::RULES,
+        super::referral::RULES,
         super::signed::RULES,
         super::minutes::RULES,
         super::limits::RULES,

@@ -64,6 +64,14 @@ labelled_enum! {
         /// a case letter) and holds it is not its duty raises a dispute within this time, and
         /// may not pass the matter on itself (WORKFLOWS.md "Jurisdiction dispute").
         DisputeWindow = ("dispute_window", "移交事项提出争议期限", "Disputing a transferred matter"),
+        /// 移送审批期限: the referring body's head approves a referral or sends it back.
+        ReferralApproval = ("referral_approval", "案件移送审批期限", "Approving a referral"),
+        /// 移送期限: an approved referral is sent.
+        ReferralSending = ("referral_sending", "批准后移送期限", "Sending an approved referral"),
+        /// 签收期限: the receiving body signs for a referral.
+        ReferralReceipt = ("referral_receipt", "移送案件签收期限", "Signing for a referral"),
+        /// 立案决定期限: the receiving body accepts a referral (立案) or not, with reasons.
+        ReferralDecision = ("referral_decision", "移送案件受理（立案）决定期限", "Deciding on a referral"),
     }
 }
 
@@ -116,6 +124,13 @@ impl LimitKind {
             LimitKind::NoticeEscalate => TimeLimit::WorkingDays(3),
             LimitKind::TaskEscalate => TimeLimit::WorkingDays(5),
             LimitKind::DisputeWindow => TimeLimit::WorkingDays(2),
+            // 《行政执法机关移送涉嫌犯罪案件的规定》: the head decides within 3 days, an
+            // approved case goes within 24 hours, public security signs the receipt on
+            // receiving it and decides within 3 days.
+            LimitKind::ReferralApproval => TimeLimit::WorkingDays(3),
+            LimitKind::ReferralSending => TimeLimit::Hours(24),
+            LimitKind::ReferralReceipt => TimeLimit::WorkingDays(1),
+            LimitKind::ReferralDecision => TimeLimit::WorkingDays(3),
         }
     }
 

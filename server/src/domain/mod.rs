@@ -44,6 +44,7 @@ pub mod notice;
 pub mod org;
 pub mod phrases;
 pub mod policy;
+pub mod referral;
 pub mod signed;
 pub mod task;
 pub mod text;

@@ -198,6 +198,8 @@ labelled_enum! {
         Investigation = ("investigation", "联合调查组", "Joint investigation group"),
         /// 执法争议 / 管辖争议.
         Dispute = ("dispute", "执法争议", "Jurisdiction dispute"),
+        /// 案件移送.
+        Referral = ("referral", "案件移送", "Case referral"),
     }
 }
 
@@ -206,7 +208,10 @@ impl SpaceKind {
     /// group's invitations and sections, a dispute's parties and statements): the generic
     /// space routes then change neither.
     pub fn managed_by_its_workflow(self) -> bool {
-        matches!(self, SpaceKind::Investigation | SpaceKind::Dispute)
+        matches!(
+            self,
+            SpaceKind::Investigation | SpaceKind::Dispute | SpaceKind::Referral
+        )
     }
 }
 

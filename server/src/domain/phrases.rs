@@ -555,8 +555,23 @@ catalogue! { ALL:
         "该会议已被他人更新（当前为{now}），请刷新后重试",
         "the meeting changed meanwhile (it is now {now}); reload it and try again";
     SPACE_OWN_WORKFLOW = "space.own_workflow",
-        "联合调查组和执法争议的参与单位和文档由其自身流程管理，请在调查组或争议页面操作",
-        "who takes part in a group or a dispute, and its documents, are its workflow's: use its own page";
+        "联合调查组、执法争议和案件移送的参与单位和文档由其自身流程管理，请在其自身页面操作",
+        "who takes part in a group, a dispute or a referral, and its documents, are its workflow's: use its own page";
+    NO_SUCH_REFERRAL = "not_found.referral",
+        "没有这件移送案件，或您无权查看",
+        "no referral with this id";
+    NO_SUCH_REFERRAL_ITEM = "not_found.referral_item",
+        "这件移送案件的材料清单中没有这项材料",
+        "no such item in this referral's material checklist";
+    REFERRAL_STALE = "referral.stale",
+        "该移送案件已被他人更新（当前为第 {revision} 版），请刷新后重试",
+        "the referral was changed by someone else meanwhile (it is at revision {revision}); reload it and try again";
+    REFERRAL_MOVED = "referral.moved",
+        "该移送案件已被他人更新（当前为{now}），请刷新后重试",
+        "the referral changed meanwhile (it is now {now}); reload it and try again";
+    REFERRAL_NO_SUCH_BODY = "referral.no_such_body",
+        "没有 id 为 {id} 的单位",
+        "there is no organization with the id {id}";
     NO_SUCH_INVESTIGATION = "not_found.investigation",
         "没有这个联合调查组，或您无权查看",
         "no investigation group with this id";
