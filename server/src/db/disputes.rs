@@ -136,6 +136,7 @@ impl Dispute {
             region_path: &self.region_path,
             members: &self.members,
             closed: false,
+            also_supervised_by: None,
         }
     }
 

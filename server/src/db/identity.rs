@@ -341,6 +341,7 @@ impl Space {
             region_path: &self.region_path,
             members: &self.members,
             closed: self.closed,
+            also_supervised_by: None,
         }
     }
 }

@@ -117,6 +117,7 @@ impl Investigation {
             region_path: &self.region_path,
             members: &self.members,
             closed: self.confidentiality.closed(),
+            also_supervised_by: None,
         }
     }
 

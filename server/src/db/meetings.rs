@@ -119,6 +119,7 @@ impl Meeting {
             region_path: &self.region_path,
             members: &self.members,
             closed: false,
+            also_supervised_by: None,
         }
     }
 

@@ -30,7 +30,7 @@ use super::common::{
 use super::effects::{Consequence, Effects, Tx};
 use super::spaces::{visible_spaces, write_space, Expect, SpaceRows, Spine, SpineQueries, VISIBLE};
 use super::{Db, DbError};
-use crate::domain::org::{RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};
+use crate::domain::org::{OrgKind, RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};
 use crate::domain::phrases;
 use crate::domain::policy::{SpaceFacts, Viewer};
 use crate::domain::referral::{ItemState, ReferralKind, ReferralState};
@@ -111,6 +111,10 @@ impl Referral {
             region_path: &self.region_path,
             members: &self.members,
             closed: self.kind.closed(),
+            also_supervised_by: self
+                .kind
+                .supervised_by_procuratorate()
+                .then_some(OrgKind::Procuratorate),
         }
     }
 

@@ -569,6 +569,9 @@ catalogue! { ALL:
     REFERRAL_MOVED = "referral.moved",
         "该移送案件已被他人更新（当前为{now}），请刷新后重试",
         "the referral changed meanwhile (it is now {now}); reload it and try again";
+    DISPUTE_REFERRAL_NOT_RETURNED = "dispute.referral_not_returned",
+        "只能就本单位退回的移送案件提出管辖争议，且该案件须仍处于已退回状态",
+        "a dispute is raised from a referral only by the body that returned it, while it is still returned";
     REFERRAL_NO_SUCH_BODY = "referral.no_such_body",
         "没有 id 为 {id} 的单位",
         "there is no organization with the id {id}";

@@ -220,6 +220,9 @@ pub struct SpaceFacts<'a> {
     /// (a sensitive investigation group, 敏感), and its observers read its briefing
     /// documents alone.
     pub closed: bool,
+    /// Besides the judicial bureaus, the kind of body that supervises the space through its
+    /// region, reading it: the procuratorates, for a suspected crime's referral (立案监督).
+    pub also_supervised_by: Option<OrgKind>,
 }
 
 /// What policy needs to know about a document: its space, what the document is for, the
@@ -774,7 +777,8 @@ pub fn viewer(actor: &Actor) -> Option<Viewer<'_>> {
 pub enum SpaceAccess {
     /// No part: the space must look as if it did not exist.
     None,
-    /// 监督: a judicial bureau whose region covers the space's region reads it, never writes.
+    /// 监督: a judicial bureau (or the space's other supervisor, [`SpaceFacts::also_supervised_by`])
+    /// whose region covers the space's region reads it, never writes.
     Supervise,
     /// The organization takes part with this role.
     Participate(SpaceRole),
@@ -794,9 +798,9 @@ pub fn space_access(actor: &Actor, space: &SpaceFacts) -> SpaceAccess {
     if let Some(member) = space.members.iter().find(|m| m.org_id == org.id) {
         return SpaceAccess::Participate(member.role);
     }
-    if !space.closed
-        && org.kind == OrgKind::JudicialBureau
-        && org.region_path.covers(space.region_path)
+    let supervisor =
+        org.kind == OrgKind::JudicialBureau || Some(org.kind) == space.also_supervised_by;
+    if !space.closed && supervisor && org.region_path.covers(space.region_path)
     {
         return SpaceAccess::Supervise;
     }
@@ -1010,6 +1014,7 @@ mod tests {
             region_path: &region,
             members: &members,
             closed: false,
+            also_supervised_by: None,
         };
         // Columns: operator, city bureau, sibling bureau, province bureau, member, convener,
         // observer, outsider, member's admin, token with all, read-only token, token without.
@@ -1052,6 +1057,7 @@ mod tests {
             region_path: &region,
             members: &members,
             closed: false,
+            also_supervised_by: None,
         };
         // Same columns as above.
         assert_row(
@@ -1076,6 +1082,7 @@ mod tests {
             region_path: &region,
             members: &members,
             closed: false,
+            also_supervised_by: None,
         };
         let meaning = |c| match c {
             'W' => Access::Write,
@@ -1149,6 +1156,7 @@ mod tests {
             region_path: &region,
             members: &members,
             closed: false,
+            also_supervised_by: None,
         };
         let meaning = |c| match c {
             'C' => SpaceAccess::Participate(SpaceRole::Convener),
@@ -1173,6 +1181,7 @@ mod tests {
             region_path: &region,
             members: &members,
             closed: false,
+            also_supervised_by: None,
         };
         let city_bureau = bureau("bureau-city", CITY);
 
@@ -1193,6 +1202,7 @@ mod tests {
             region_path: &region,
             members: &[],
             closed: false,
+            also_supervised_by: None,
         };
         let county_bureau = bureau("bureau-county", COUNTY);
         let city_department = user(
@@ -1226,6 +1236,7 @@ mod tests {
             region_path: &region,
             members: &members,
             closed: false,
+            also_supervised_by: None,
         };
         let mut operator_of_observer = department(OBSERVER, OrgRole::Member, session());
         operator_of_observer.operator = true;
@@ -1284,6 +1295,7 @@ mod tests {
             region_path: &region,
             members: &members,
             closed: false,
+            also_supervised_by: None,
         };
         let writer = department(
             MEMBER,
@@ -1305,6 +1317,7 @@ mod tests {
             region_path: &region,
             members: &members,
             closed: true,
+            also_supervised_by: None,
         };
         let meaning = |c| match c {
             'W' => Access::Write,
@@ -1348,6 +1361,7 @@ mod tests {
             region_path: &region,
             members: &members,
             closed: false,
+            also_supervised_by: None,
         };
         let by_ticket = department(MEMBER, OrgRole::Admin, Credential::Ticket);
         let supervisor_by_ticket = user(

@@ -34,6 +34,7 @@ mod minutes;
 mod notices;
 mod oidc;
 mod ops;
+mod referrals;
 mod spaces;
 mod tasks;
 mod tokens;
@@ -116,6 +117,7 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(dispute_stats::router())
         .merge(investigations::router())
         .merge(investigation_work::router())
+        .merge(referrals::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.

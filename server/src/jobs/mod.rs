@@ -28,6 +28,7 @@ mod mail;
 mod meetings;
 mod notices;
 mod outcome;
+mod referrals;
 mod tasks;
 mod webhook;
 mod worker;

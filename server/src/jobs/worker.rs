@@ -8,7 +8,7 @@ use anyhow::Context;
 use futures_util::StreamExt;
 
 use super::outcome::Failure;
-use super::{disputes, mail, meetings, notices, tasks, webhook, Mailer};
+use super::{disputes, mail, meetings, notices, referrals, tasks, webhook, Mailer};
 use crate::config::WorkArgs;
 use crate::db::{new_id, Effects, Job};
 use crate::services::Services;
@@ -208,6 +208,9 @@ impl Worker {
             | kind::MEETING_MINUTES_DUE => meetings::run(&self.services, job).await,
             kind::DISPUTE_WARN | kind::DISPUTE_OVERDUE | kind::DISPUTE_ESCALATE => {
                 disputes::run(&self.services, job).await
+            }
+            kind::REFERRAL_WARN | kind::REFERRAL_OVERDUE | kind::REFERRAL_ESCALATE => {
+                referrals::run(&self.services, job).await
             }
             kind::WEBHOOK => {
                 webhook::deliver(&self.services, &self.senders().http, job).await?;

@@ -81,6 +81,10 @@ pub struct RaiseDispute {
     /// party.
     #[serde(default)]
     pub from_notice_id: Option<String>,
+    /// A referral the raising body received and returned as not its matter (已退回): its
+    /// referring body becomes a party, and the referral goes on as this dispute.
+    #[serde(default)]
+    pub from_referral_id: Option<String>,
 }
 
 /// The interim lead body the bureau names (`PUT /api/disputes/{id}/lead`).
@@ -518,23 +522,35 @@ pub async fn raise(
 ) -> Result<DisputeBody, Error> {
     caller.allow(&services.db, Action::CreateSpace).await?;
     let raiser = own_org(caller, "raise a dispute")?.to_owned();
-    let (source_kind, source_id, source_party) = match (input.from_task_id, input.from_notice_id) {
-        (Some(_), Some(_)) => {
-            return Err(Error::invalid(
-                "from_task_id",
-                phrases::DISPUTE_ONE_SOURCE.message(),
-            ))
-        }
-        (Some(task), None) => {
-            let setter = super::tasks::setter_of_returned(services, caller, &task).await?;
-            ("task", Some(task), Some(setter))
-        }
-        (None, Some(notice)) => {
-            let sender = super::notices::sender_of_received(services, caller, &notice).await?;
-            ("notice", Some(notice), Some(sender))
-        }
-        (None, None) => ("direct", None, None),
-    };
+    let sources = [
+        input.from_task_id.is_some(),
+        input.from_notice_id.is_some(),
+        input.from_referral_id.is_some(),
+    ];
+    if sources.iter().filter(|given| **given).count() > 1 {
+        return Err(Error::invalid(
+            "from_task_id",
+            phrases::DISPUTE_ONE_SOURCE.message(),
+        ));
+    }
+    let (source_kind, source_id, source_party) =
+        match (input.from_task_id, input.from_notice_id, input.from_referral_id) {
+            (Some(task), _, _) => {
+                let setter = super::tasks::setter_of_returned(services, caller, &task).await?;
+                ("task", Some(task), Some(setter))
+            }
+            (_, Some(notice), _) => {
+                let sender =
+                    super::notices::sender_of_received(services, caller, &notice).await?;
+                ("notice", Some(notice), Some(sender))
+            }
+            (_, _, Some(referral)) => {
+                let referrer =
+                    super::referrals::referrer_of_returned(services, caller, &referral).await?;
+                ("referral", Some(referral), Some(referrer))
+            }
+            (None, None, None) => ("direct", None, None),
+        };
     let mut parties = input.parties;
     // The body the matter came from is a party, named or not.
     if let Some(from) = source_party.filter(|from| *from != raiser && !parties.contains(from)) {
@@ -616,7 +632,7 @@ pub async fn raise(
             }),
         })
         .collect();
-    let effects = Effects {
+    let mut effects = Effects {
         events: told,
         jobs,
         audit: vec![audit(
@@ -634,6 +650,14 @@ pub async fn raise(
         )],
         ..Effects::default()
     };
+    if new.source_kind == "referral" {
+        if let Some(referral) = &new.source_id {
+            effects.dispute_referral(referral, &new.id);
+            effects.events.extend(super::referrals::disputed_events(
+                services, referral, &new.id,
+            ).await?);
+        }
+    }
     let dispute = services.db.create_dispute(&new, now, &effects).await?;
     services.wake();
     let over = stage_over(&dispute, now);

@@ -60,6 +60,7 @@ pub mod meetings;
 pub mod minutes;
 pub mod notices;
 pub mod oidc;
+pub mod referrals;
 pub mod schedule;
 pub mod sessions;
 pub mod signing;

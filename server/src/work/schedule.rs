@@ -52,6 +52,13 @@ pub mod kind {
     /// The region's 督办 delay later, while whoever owes the stage still has not done it:
     /// their heads are told; the same payload.
     pub const DISPUTE_ESCALATE: &str = "dispute_escalate";
+    /// 50 % / 75 % of a referral's stage: `{"referral_id", "stage", "due_at", "percent"}`.
+    pub const REFERRAL_WARN: &str = "referral_warn";
+    /// 催办, the first working morning after a stage's time ran out; the same payload.
+    pub const REFERRAL_OVERDUE: &str = "referral_overdue";
+    /// 督办, the region's delay later, while the side that owes the stage has not done it;
+    /// the same payload.
+    pub const REFERRAL_ESCALATE: &str = "referral_escalate";
 }
 
 /// Attempts of a reminder job before it is given up (a database that stays unavailable).
@@ -104,15 +111,26 @@ pub fn for_task(cal: &Calendar, task: &Task, escalate_after: u32) -> Vec<NewJob>
     jobs
 }
 
-/// The reminders of one stage of a dispute (negotiation, acceptance, replies, decision) that
-/// started at `start` and is due at `due_at` by `limit`: the 50 % and 75 % warnings (on
-/// working mornings for working days), 催办 on the first working morning after the time ran
-/// out and, for a stage someone owes (every one but negotiation, which only lets the parties
-/// escalate), 督办 `escalate_after` working mornings later.
-pub fn for_dispute(
+/// A workflow's stage whose clock runs: what its reminders name.
+struct StageClock<'a> {
+    /// `dispute`, `referral`: the subject's prefix and the payload's `<what>_id`.
+    what: &'static str,
+    id: &'a str,
+    /// The stage's stored name.
+    stage: &'static str,
+    /// The job kinds of its warning, 催办 and 督办.
+    kinds: [&'static str; 3],
+    /// Whether 督办 follows 催办 (a stage someone owes).
+    escalates: bool,
+}
+
+/// The reminders of one stage that started at `start` and is due at `due_at` by `limit`: the
+/// 50 % and 75 % warnings (on working mornings for working days), 催办 on the first working
+/// morning after the time ran out and, when it escalates, 督办 `escalate_after` working
+/// mornings later.
+fn for_stage(
     cal: &Calendar,
-    dispute_id: &str,
-    stage: Stage,
+    clock: StageClock<'_>,
     (start, due_at): (i64, i64),
     limit: TimeLimit,
     escalate_after: u32,
@@ -123,32 +141,80 @@ pub fn for_dispute(
         cal.schedule_until(start, due_at)
     };
     schedule.escalation = cal.escalation_after(schedule.overdue_reminder, escalate_after);
-    let subject = format!("dispute:{dispute_id}");
+    let subject = format!("{}:{}", clock.what, clock.id);
+    let [warn, overdue, escalate] = clock.kinds;
     let job = |kind: &str, percent: i64, at: i64| NewJob {
         kind: kind.to_owned(),
         subject: subject.clone(),
         payload: json!({
-            "dispute_id": dispute_id, "stage": stage, "due_at": due_at, "percent": percent,
+            format!("{}_id", clock.what): clock.id,
+            "stage": clock.stage, "due_at": due_at, "percent": percent,
         }),
         due_at: at,
         max_attempts: REMINDER_ATTEMPTS,
-        dedupe_key: Some(format!(
-            "{subject}:{kind}:{}:{percent}:{due_at}",
-            stage.as_str()
-        )),
+        dedupe_key: Some(format!("{subject}:{kind}:{}:{percent}:{due_at}", clock.stage)),
     };
     let mut jobs = Vec::with_capacity(4);
     if let Some(at) = schedule.warn_50 {
-        jobs.push(job(kind::DISPUTE_WARN, 50, at));
+        jobs.push(job(warn, 50, at));
     }
     if let Some(at) = schedule.warn_75 {
-        jobs.push(job(kind::DISPUTE_WARN, 75, at));
+        jobs.push(job(warn, 75, at));
     }
-    jobs.push(job(kind::DISPUTE_OVERDUE, 0, schedule.overdue_reminder));
-    if stage != Stage::Negotiation {
-        jobs.push(job(kind::DISPUTE_ESCALATE, 0, schedule.escalation));
+    jobs.push(job(overdue, 0, schedule.overdue_reminder));
+    if clock.escalates {
+        jobs.push(job(escalate, 0, schedule.escalation));
     }
     jobs
+}
+
+/// The reminders of one stage of a dispute (negotiation, acceptance, replies, decision):
+/// [`for_stage`]'s, with 督办 for a stage someone owes (every one but negotiation, which only
+/// lets the parties escalate).
+pub fn for_dispute(
+    cal: &Calendar,
+    dispute_id: &str,
+    stage: Stage,
+    times: (i64, i64),
+    limit: TimeLimit,
+    escalate_after: u32,
+) -> Vec<NewJob> {
+    let clock = StageClock {
+        what: "dispute",
+        id: dispute_id,
+        stage: stage.as_str(),
+        kinds: [
+            kind::DISPUTE_WARN,
+            kind::DISPUTE_OVERDUE,
+            kind::DISPUTE_ESCALATE,
+        ],
+        escalates: stage != Stage::Negotiation,
+    };
+    for_stage(cal, clock, times, limit, escalate_after)
+}
+
+/// The reminders of one stage of a referral (approval, sending, receipt, decision, the
+/// dispute of a returned one): each is owed by one side, so each escalates.
+pub fn for_referral(
+    cal: &Calendar,
+    referral_id: &str,
+    stage: crate::domain::referral::Stage,
+    times: (i64, i64),
+    limit: TimeLimit,
+    escalate_after: u32,
+) -> Vec<NewJob> {
+    let clock = StageClock {
+        what: "referral",
+        id: referral_id,
+        stage: stage.as_str(),
+        kinds: [
+            kind::REFERRAL_WARN,
+            kind::REFERRAL_OVERDUE,
+            kind::REFERRAL_ESCALATE,
+        ],
+        escalates: true,
+    };
+    for_stage(cal, clock, times, limit, escalate_after)
 }
 
 /// The deadlines of a sent notice version: the T1 reminder and T2 escalation when it must be
