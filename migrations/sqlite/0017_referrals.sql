@@ -1,4 +1,3 @@
--- no-transaction
 -- Case referrals (案件移送, issue 20): a referral is a space of kind 'referral'. The referring
 -- body is its convener, the receiving body a member, the procuratorate a criminal referral is
 -- copied to (抄送检察院) an observer. A clue to discipline inspection is a closed space: the
@@ -9,15 +8,16 @@
 -- 'dispute_window', so no region could set that limit, and every new kind of limit (the
 -- referrals' four here) would need this rebuild again; the server reads only the kinds it
 -- knows (domain::limits::LimitKind) and refuses any other on the way in. SQLite changes a
--- CHECK only by rebuilding the table: the
--- procedure of https://sqlite.org/lang_altertable.html#otheralter, with foreign keys off, in
--- one transaction of its own (hence `no-transaction` above: sqlx does not wrap this file, and
--- `foreign_keys` cannot change inside a transaction). The same tables are in
--- migrations/postgres/0017_referrals.sql.
-pragma foreign_keys = off;
-begin;
+-- CHECK only by rebuilding the table. sqlx runs this file in a transaction, where `foreign_keys`
+-- cannot be turned off, so foreign keys are deferred to the commit instead: each table is
+-- copied aside, dropped (its rows' children are orphaned for a moment), made again under its
+-- own name and filled back, which gives every child its parent again before the commit checks.
+-- The same tables are in migrations/postgres/0017_referrals.sql.
+pragma defer_foreign_keys = on;
 
-create table spaces_rebuilt (
+create table spaces_copy as select * from spaces;
+drop table spaces;
+create table spaces (
     id text primary key,
     kind text not null check (kind in ('meeting', 'investigation', 'dispute', 'referral')),
     title text not null,
@@ -29,14 +29,15 @@ create table spaces_rebuilt (
     -- A closed space is read by its participants only (0016_investigations.sql).
     closed integer not null default 0 check (closed in (0, 1))
 ) strict;
-insert into spaces_rebuilt (id, kind, title, region_code, created_by, created_at, closed)
-    select id, kind, title, region_code, created_by, created_at, closed from spaces;
-drop table spaces;
-alter table spaces_rebuilt rename to spaces;
+insert into spaces (id, kind, title, region_code, created_by, created_at, closed)
+    select id, kind, title, region_code, created_by, created_at, closed from spaces_copy;
+drop table spaces_copy;
 create index spaces_region_code on spaces (region_code);
 create index spaces_region_id on spaces (region_code, id);
 
-create table disputes_rebuilt (
+create table disputes_copy as select * from disputes;
+drop table disputes;
+create table disputes (
     space_id text primary key references spaces (id),
     -- 积极争议 (each claims it) / 消极争议 (each refuses it).
     kind text not null check (kind in ('positive', 'negative')),
@@ -88,22 +89,23 @@ create table disputes_rebuilt (
     -- The parties' agreement (协议书), written while they negotiate (0014).
     agreement_doc_id text references space_docs (doc_id)
 ) strict;
-insert into disputes_rebuilt select
+insert into disputes select
     space_id, kind, title, description, place, reference, tried, raised_by_org_id,
     bureau_org_id, state, revision, stage_started_at, stage_due_at, escalated_at, accepted_at,
     interim_lead_org_id, decision_doc_id, responsible_org_id, decision_duty, decision_deadline,
     decided_at, task_id, agreement, government_decision, reason, source_kind, source_id,
     created_by, created_at, updated_at, agreement_doc_id
-    from disputes;
-drop table disputes;
-alter table disputes_rebuilt rename to disputes;
+    from disputes_copy;
+drop table disputes_copy;
 create index disputes_bureau on disputes (bureau_org_id, state);
 create index disputes_source on disputes (source_kind, source_id);
 create index disputes_stat_facts on disputes (
     space_id, created_at, state, escalated_at, accepted_at, decided_at, updated_at, stage_due_at
 );
 
-create table region_limits_rebuilt (
+create table region_limits_copy as select * from region_limits;
+drop table region_limits;
+create table region_limits (
     region_code text not null references regions (code),
     -- A domain::limits::LimitKind, checked by the server.
     kind text not null,
@@ -113,10 +115,9 @@ create table region_limits_rebuilt (
     set_at integer not null,
     primary key (region_code, kind)
 ) strict;
-insert into region_limits_rebuilt select region_code, kind, unit, amount, set_by, set_at
-    from region_limits;
-drop table region_limits;
-alter table region_limits_rebuilt rename to region_limits;
+insert into region_limits select region_code, kind, unit, amount, set_by, set_at
+    from region_limits_copy;
+drop table region_limits_copy;
 
 create table referrals (
     space_id text primary key references spaces (id),
@@ -187,7 +188,3 @@ create table referral_items (
     checked_at integer,
     unique (referral_id, position)
 ) strict;
-
-pragma foreign_key_check;
-commit;
-pragma foreign_keys = on;

@@ -38,6 +38,7 @@ mod pdf;
 mod pending;
 mod presence;
 mod python_verifier;
+mod referrals;
 mod signing_openssl;
 mod spaces;
 mod sse;

@@ -89,11 +89,8 @@ mod users;
 mod webhooks;
 
 pub use crate::domain::org::SpaceMember;
-pub use blobs::StoredBlob;
-pub use referrals::{
-    CaseRow, DraftEdit, ItemFile, ItemRow, NewReferral, Referral, ReferralChange, ReferralRole,
-};
 pub use audit::{chain_hash, ChainFields, GENESIS_HASH};
+pub use blobs::StoredBlob;
 pub use common::{new_id, now_unix_ms};
 pub use dispute_stats::DisputeStatRow;
 pub use disputes::{
@@ -123,6 +120,9 @@ pub use meetings::{
     NewAgendaItem, NewMeeting, MINUTES_TITLE,
 };
 pub use notices::{NewNotice, Notice, Receipt, ReceiptChange};
+pub use referrals::{
+    CaseRow, DraftEdit, ItemFile, ItemRow, NewReferral, Referral, ReferralChange, ReferralRole,
+};
 pub use sessions::HeldCredential;
 pub use signed_docs::{
     Completion, LeafKind, LogIdentity, LogLeaf, NewLeaf, NewSignedVersion, NewSigningKey,

@@ -563,7 +563,8 @@ impl Db {
             .execute(&mut *conn)
             .await?;
             for (position, name) in (0..).zip(&new.items) {
-                conn.insert_item(&new.id, &super::new_id(), position, name).await?;
+                conn.insert_item(&new.id, &super::new_id(), position, name)
+                    .await?;
             }
             super::effects::EffectQueries::apply_effects(&mut *conn, now, effects, mail).await?;
             conn.referral_by_id(&new.id)

@@ -800,8 +800,7 @@ pub fn space_access(actor: &Actor, space: &SpaceFacts) -> SpaceAccess {
     }
     let supervisor =
         org.kind == OrgKind::JudicialBureau || Some(org.kind) == space.also_supervised_by;
-    if !space.closed && supervisor && org.region_path.covers(space.region_path)
-    {
+    if !space.closed && supervisor && org.region_path.covers(space.region_path) {
         return SpaceAccess::Supervise;
     }
     SpaceAccess::None

@@ -169,21 +169,21 @@ impl ReferralState {
     }
 
     /// The clock that runs in this state, if any.
-    pub fn stage(self) -> Option<Stage> {
+    pub fn stage(self) -> Option<ReferralStage> {
         match self {
-            ReferralState::PendingApproval => Some(Stage::Approval),
-            ReferralState::Approved => Some(Stage::Sending),
-            ReferralState::Sent => Some(Stage::Receipt),
-            ReferralState::Received => Some(Stage::Decision),
-            ReferralState::Returned => Some(Stage::Dispute),
+            ReferralState::PendingApproval => Some(ReferralStage::Approval),
+            ReferralState::Approved => Some(ReferralStage::Sending),
+            ReferralState::Sent => Some(ReferralStage::Receipt),
+            ReferralState::Received => Some(ReferralStage::Decision),
+            ReferralState::Returned => Some(ReferralStage::Dispute),
             _ => None,
         }
     }
 }
 
 labelled_enum! {
-    /// A referral's clocks, each counting its region's limit ([`Stage::limit`]).
-    pub enum Stage {
+    /// A referral's clocks, each counting its region's limit ([`ReferralStage::limit`]).
+    pub enum ReferralStage {
         /// 审批期限: the head decides within 3 working days.
         Approval = ("approval", "审批期限", "Approval"),
         /// 移送期限: sent within 24 hours of approval.
@@ -197,21 +197,24 @@ labelled_enum! {
     }
 }
 
-impl Stage {
+impl ReferralStage {
     /// The region's limit of this stage ([`super::limits`]).
     pub fn limit(self) -> LimitKind {
         match self {
-            Stage::Approval => LimitKind::ReferralApproval,
-            Stage::Sending => LimitKind::ReferralSending,
-            Stage::Receipt => LimitKind::ReferralReceipt,
-            Stage::Decision => LimitKind::ReferralDecision,
-            Stage::Dispute => LimitKind::DisputeWindow,
+            ReferralStage::Approval => LimitKind::ReferralApproval,
+            ReferralStage::Sending => LimitKind::ReferralSending,
+            ReferralStage::Receipt => LimitKind::ReferralReceipt,
+            ReferralStage::Decision => LimitKind::ReferralDecision,
+            ReferralStage::Dispute => LimitKind::DisputeWindow,
         }
     }
 
     /// Which side's clock it is: the referring body's or the receiver's.
     pub fn on_receiver(self) -> bool {
-        matches!(self, Stage::Receipt | Stage::Decision | Stage::Dispute)
+        matches!(
+            self,
+            ReferralStage::Receipt | ReferralStage::Decision | ReferralStage::Dispute
+        )
     }
 }
 
@@ -278,9 +281,7 @@ impl ReferralCommand {
         match self {
             C::Submit | C::Send | C::Close | C::Withdraw => party.refers(),
             C::Approve | C::SendBack => party == P::Head,
-            C::Receive | C::Accept | C::NotAccept | C::Return | C::Feedback => {
-                party == P::Receiver
-            }
+            C::Receive | C::Accept | C::NotAccept | C::Return | C::Feedback => party == P::Receiver,
             C::Dispute => party == P::System,
         }
     }

@@ -23,8 +23,8 @@ use crate::http::extract::{Json, Path, Query};
 use crate::http::tasks::{as_download, upload, FileBytes};
 use crate::state::AppState;
 use crate::work::referrals::{
-    self, AddItem, CheckItem, CreateReferral, EditCase, ListRole, ReferralBody, ReferralPage,
-    RemoveItem,
+    self, AddItem, CheckItem, CreateReferral, EditCase, ReferralBody, ReferralListRole,
+    ReferralPage, RemoveItem,
 };
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -50,7 +50,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 struct ListQuery {
     /// `outgoing` (移出), `incoming` (移入) or `supervised` (抄送与监督); all when absent.
-    role: Option<ListRole>,
+    #[param(inline)]
+    role: Option<ReferralListRole>,
 }
 
 /// The referrals the caller's body made, received, is copied on or supervises.

@@ -13,12 +13,12 @@ use serde_json::json;
 
 use super::outcome::{str_field, system_audit, Failure};
 use crate::db::{Audience, Effects, Job, NewEvent, Referral};
-use crate::domain::referral::Stage;
+use crate::domain::referral::ReferralStage;
 use crate::services::Services;
 use crate::work::schedule::kind;
 
 /// The body that owes the stage, and the one waiting on it.
-fn sides(referral: &Referral, stage: Stage) -> (&str, &str) {
+fn sides(referral: &Referral, stage: ReferralStage) -> (&str, &str) {
     let (referrer, receiver) = (
         referral.referrer_org_id.as_str(),
         referral.receiver_org_id.as_str(),
@@ -33,7 +33,7 @@ fn sides(referral: &Referral, stage: Stage) -> (&str, &str) {
 /// Runs one reminder of a referral's stage; its effects are empty when the stage is over.
 pub(super) async fn run(services: &Services, job: &Job) -> Result<Effects, Failure> {
     let referral_id = str_field(&job.payload, "referral_id")?;
-    let stage: Stage = str_field(&job.payload, "stage")?
+    let stage: ReferralStage = str_field(&job.payload, "stage")?
         .parse()
         .map_err(|_| Failure::permanent("the job names no stage"))?;
     let due_at = job.payload["due_at"]
@@ -79,8 +79,14 @@ pub(super) async fn run(services: &Services, job: &Job) -> Result<Effects, Failu
             effects.events.push(event(Audience::User(admin.clone())));
             heads.push(admin);
         }
-        effects.events.push(event(Audience::Org(waiting.to_owned())));
-        if let Some(copy) = referral.copy_org_id.as_ref().filter(|_| stage.on_receiver()) {
+        effects
+            .events
+            .push(event(Audience::Org(waiting.to_owned())));
+        if let Some(copy) = referral
+            .copy_org_id
+            .as_ref()
+            .filter(|_| stage.on_receiver())
+        {
             effects.events.push(event(Audience::Org(copy.clone())));
         }
     }

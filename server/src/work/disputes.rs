@@ -533,24 +533,26 @@ pub async fn raise(
             phrases::DISPUTE_ONE_SOURCE.message(),
         ));
     }
-    let (source_kind, source_id, source_party) =
-        match (input.from_task_id, input.from_notice_id, input.from_referral_id) {
-            (Some(task), _, _) => {
-                let setter = super::tasks::setter_of_returned(services, caller, &task).await?;
-                ("task", Some(task), Some(setter))
-            }
-            (_, Some(notice), _) => {
-                let sender =
-                    super::notices::sender_of_received(services, caller, &notice).await?;
-                ("notice", Some(notice), Some(sender))
-            }
-            (_, _, Some(referral)) => {
-                let referrer =
-                    super::referrals::referrer_of_returned(services, caller, &referral).await?;
-                ("referral", Some(referral), Some(referrer))
-            }
-            (None, None, None) => ("direct", None, None),
-        };
+    let (source_kind, source_id, source_party) = match (
+        input.from_task_id,
+        input.from_notice_id,
+        input.from_referral_id,
+    ) {
+        (Some(task), _, _) => {
+            let setter = super::tasks::setter_of_returned(services, caller, &task).await?;
+            ("task", Some(task), Some(setter))
+        }
+        (_, Some(notice), _) => {
+            let sender = super::notices::sender_of_received(services, caller, &notice).await?;
+            ("notice", Some(notice), Some(sender))
+        }
+        (_, _, Some(referral)) => {
+            let referrer =
+                super::referrals::referrer_of_returned(services, caller, &referral).await?;
+            ("referral", Some(referral), Some(referrer))
+        }
+        (None, None, None) => ("direct", None, None),
+    };
     let mut parties = input.parties;
     // The body the matter came from is a party, named or not.
     if let Some(from) = source_party.filter(|from| *from != raiser && !parties.contains(from)) {
@@ -653,9 +655,9 @@ pub async fn raise(
     if new.source_kind == "referral" {
         if let Some(referral) = &new.source_id {
             effects.dispute_referral(referral, &new.id);
-            effects.events.extend(super::referrals::disputed_events(
-                services, referral, &new.id,
-            ).await?);
+            effects
+                .events
+                .extend(super::referrals::disputed_events(services, referral, &new.id).await?);
         }
     }
     let dispute = services.db.create_dispute(&new, now, &effects).await?;

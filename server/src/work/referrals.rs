@@ -41,7 +41,7 @@ use crate::domain::phrases;
 use crate::domain::policy::{self, Action, Credential, SpaceAccess};
 use crate::domain::referral::{
     self as rules, ItemState, ReferralAction, ReferralCommand, ReferralFlow, ReferralKind,
-    ReferralParty, ReferralState, Stage, MAX_ITEMS,
+    ReferralParty, ReferralStage, ReferralState, MAX_ITEMS,
 };
 use crate::domain::text::{FileName, Line, MediaType, Note, Text, Title};
 use crate::services::Services;
@@ -112,7 +112,7 @@ pub struct CheckItem {
 /// Which referrals a list asks for (`GET /api/referrals?role=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum ListRole {
+pub enum ReferralListRole {
     /// 移出: those the caller's body referred.
     Outgoing,
     /// 移入: those sent to it.
@@ -123,8 +123,8 @@ pub enum ListRole {
 
 /// The clock of the stage a referral is in.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct StageBody {
-    pub stage: Stage,
+pub struct ReferralClock {
+    pub stage: ReferralStage,
     pub label_zh: &'static str,
     pub label_en: &'static str,
     pub started_at: i64,
@@ -192,7 +192,7 @@ pub struct ReferralBody {
     pub your_part_label_zh: &'static str,
     pub your_part_label_en: &'static str,
     /// The clock that runs now, if any.
-    pub stage: Option<StageBody>,
+    pub stage: Option<ReferralClock>,
     pub submitted_at: Option<i64>,
     /// The head who approved (审批人), when, and what it said.
     pub approved_by_name: Option<String>,
@@ -316,7 +316,12 @@ fn refused(refused: Refused) -> Error {
     Error::refused(refused.message())
 }
 
-fn offer(command: &'static str, zh: &'static str, en: &'static str, ok: Result<(), Refused>) -> CommandOffer {
+fn offer(
+    command: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    ok: Result<(), Refused>,
+) -> CommandOffer {
     CommandOffer::new(command, zh, en, ok)
 }
 
@@ -369,7 +374,7 @@ fn body(
         referral.stage_started_at,
         referral.stage_due_at,
     ) {
-        (Some(stage), Some(started_at), Some(due_at)) => Some(StageBody {
+        (Some(stage), Some(started_at), Some(due_at)) => Some(ReferralClock {
             stage,
             label_zh: stage.label_zh(),
             label_en: stage.label_en(),
@@ -499,7 +504,7 @@ fn events(referral: &Referral, state: ReferralState, kind: &str, orgs: &[String]
 async fn clock(
     services: &Services,
     referral: &Referral,
-    stage: Stage,
+    stage: ReferralStage,
     start: i64,
 ) -> Result<(i64, Vec<NewJob>), Error> {
     let owing = if stage.on_receiver() {
@@ -615,7 +620,7 @@ pub async fn create(
 pub async fn list(
     services: &Services,
     caller: &Caller,
-    role: Option<ListRole>,
+    role: Option<ReferralListRole>,
 ) -> Result<ReferralPage, Error> {
     let Some(viewer) = policy::viewer(&caller.actor) else {
         return Ok(ReferralPage {
@@ -628,9 +633,9 @@ pub async fn list(
         .filter(|o| o.kind == OrgKind::Procuratorate)
         .map(|o| &o.region_path);
     let role = role.map(|r| match r {
-        ListRole::Outgoing => ReferralRole::Outgoing,
-        ListRole::Incoming => ReferralRole::Incoming,
-        ListRole::Supervised => ReferralRole::Supervised,
+        ReferralListRole::Outgoing => ReferralRole::Outgoing,
+        ReferralListRole::Incoming => ReferralRole::Incoming,
+        ReferralListRole::Supervised => ReferralRole::Supervised,
     });
     let now = services.clock.now_ms();
     let mut referrals = Vec::new();
@@ -676,11 +681,17 @@ async fn edit_draft(
                     rules::CHECKLIST_TOO_LONG.with("max", MAX_ITEMS),
                 ));
             }
-            ("referral_item_added", json!({ "item_id": id, "name": name }))
+            (
+                "referral_item_added",
+                json!({ "item_id": id, "name": name }),
+            )
         }
         DraftEdit::RemoveItem { id } => {
             let item = referral.item(id).ok_or_else(no_item)?;
-            ("referral_item_removed", json!({ "item_id": id, "name": item.name }))
+            (
+                "referral_item_removed",
+                json!({ "item_id": id, "name": item.name }),
+            )
         }
     };
     let effects = Effects {
@@ -732,7 +743,9 @@ pub async fn remove_item(
     item: &str,
     input: RemoveItem,
 ) -> Result<ReferralBody, Error> {
-    let edit = DraftEdit::RemoveItem { id: item.to_owned() };
+    let edit = DraftEdit::RemoveItem {
+        id: item.to_owned(),
+    };
     edit_draft(services, caller, id, input.revision, edit).await
 }
 
@@ -910,8 +923,8 @@ pub async fn act(
     let (referral, party) = writable(services, caller, id).await?;
     fresh(&referral, action.revision())?;
     let command = action.command();
-    let to = rules::transition(referral.complete(), referral.state, party, command)
-        .map_err(refused)?;
+    let to =
+        rules::transition(referral.complete(), referral.state, party, command).map_err(refused)?;
     if command == ReferralCommand::Submit {
         rules::checklist_ready(
             referral

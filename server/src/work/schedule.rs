@@ -152,7 +152,10 @@ fn for_stage(
         }),
         due_at: at,
         max_attempts: REMINDER_ATTEMPTS,
-        dedupe_key: Some(format!("{subject}:{kind}:{}:{percent}:{due_at}", clock.stage)),
+        dedupe_key: Some(format!(
+            "{subject}:{kind}:{}:{percent}:{due_at}",
+            clock.stage
+        )),
     };
     let mut jobs = Vec::with_capacity(4);
     if let Some(at) = schedule.warn_50 {
@@ -198,7 +201,7 @@ pub fn for_dispute(
 pub fn for_referral(
     cal: &Calendar,
     referral_id: &str,
-    stage: crate::domain::referral::Stage,
+    stage: crate::domain::referral::ReferralStage,
     times: (i64, i64),
     limit: TimeLimit,
     escalate_after: u32,

@@ -216,6 +216,24 @@ pub const ORGS: &[(&str, &str, OrgKind, &str)] = &[
     ),
     ("court", "上城区人民法院", OrgKind::Court, "330102"),
     (
+        "procuratorate",
+        "上城区人民检察院",
+        OrgKind::Procuratorate,
+        "330102",
+    ),
+    (
+        "sibling-procuratorate",
+        "拱墅区人民检察院",
+        OrgKind::Procuratorate,
+        "330105",
+    ),
+    (
+        "discipline",
+        "上城区纪委监委",
+        OrgKind::DisciplineInspection,
+        "330102",
+    ),
+    (
         "ningbo-bureau",
         "宁波市司法局",
         OrgKind::JudicialBureau,

@@ -1736,6 +1736,134 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/referrals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The referrals the caller's body made, received, is copied on or supervises. */
+        get: operations["referrals_list"];
+        put?: never;
+        /**
+         * Drafts a referral of the caller's body, with its case and the names of its checklist's
+         *     items.
+         */
+        post: operations["referrals_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/referrals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A referral with its checklist, its clock and the caller's commands. */
+        get: operations["referrals_show"];
+        /** Rewrites the draft's case (the referring body, while it is a draft). */
+        put: operations["referrals_edit_case"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/referrals/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Gives a referral command (the referral's `commands` say which the caller may give now). */
+        post: operations["referrals_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/referrals/{id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adds an item to the draft's material checklist. */
+        post: operations["referrals_add_item"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/referrals/{id}/items/{item}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The receiver marks an item received, or missing with what is missing. */
+        post: operations["referrals_check_item"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/referrals/{id}/items/{item}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An item's file, as a download of the type it was uploaded with. */
+        get: operations["referrals_download_item"];
+        /**
+         * Uploads an item's file, sent as the raw body with its own `Content-Type`: in the draft, or
+         *     supplying an item the receiver marked missing.
+         */
+        put: operations["referrals_upload_item"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/referrals/{id}/items/{item}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Removes an item from the draft's material checklist. */
+        post: operations["referrals_remove_item"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/regions": {
         parameters: {
             query?: never;
@@ -2269,6 +2397,13 @@ export type components = {
              */
             revision: number;
         };
+        /** @description An item added to the draft's checklist (`POST /api/referrals/{id}/items`). */
+        AddItem: {
+            /** Format: int64 */
+            revision: number;
+            /** @description 材料名称. */
+            name: components["schemas"]["Title"];
+        };
         /** @description The convener's decision (`POST /api/meetings/{id}/agenda/{item}/decision`). */
         AgendaDecisionInput: {
             accept: boolean;
@@ -2554,6 +2689,12 @@ export type components = {
             org_id: string;
             attendance: components["schemas"]["Attendance"];
         };
+        /** @description The receiver's finding on an item (`POST /api/referrals/{id}/items/{item}/check`). */
+        CheckItem: {
+            /** @description `received` or `missing`. */
+            found: components["schemas"]["ItemState"];
+            note?: components["schemas"]["Note"] | null;
+        };
         /** @description One check of the verifier (`layout`, `signatures`, `signing order`, …). */
         CheckResult: {
             name: string;
@@ -2656,6 +2797,23 @@ export type components = {
             /** @description The code of the region it serves. */
             region: string;
             parent_id?: string | null;
+        };
+        /** @description What the referring body writes to make a referral (`POST /api/referrals`): a draft. */
+        CreateReferral: {
+            kind: components["schemas"]["ReferralKind"];
+            /** @description The receiving body (organization id). */
+            receiver_org_id: string;
+            /** @description 抄送检察院: required for a suspected crime's referral, refused for any other. */
+            copy_org_id?: string | null;
+            /** @description 案件名称. */
+            case_name: components["schemas"]["Title"];
+            case_number?: components["schemas"]["Line"] | null;
+            /** @description 涉嫌违法（犯罪）事实. */
+            facts: components["schemas"]["Text"];
+            /** @description 移送依据. */
+            legal_basis: components["schemas"]["Text"];
+            /** @description 案件材料清单: the items' names, in order; each gets its file by upload. */
+            items?: components["schemas"]["Title"][];
         };
         /** @description A region to create. */
         CreateRegion: {
@@ -3001,6 +3159,15 @@ export type components = {
          * @enum {string}
          */
         DocRole: "shared" | "minutes" | "section" | "statement" | "decision";
+        /** @description The draft's case as the referring body rewrites it (`PUT /api/referrals/{id}`). */
+        EditCase: {
+            /** Format: int64 */
+            revision: number;
+            case_name: components["schemas"]["Title"];
+            case_number?: components["schemas"]["Line"] | null;
+            facts: components["schemas"]["Text"];
+            legal_basis: components["schemas"]["Text"];
+        };
         /** @description One kind's effective limit. */
         EffectiveLimit: {
             kind: components["schemas"]["LimitKind"];
@@ -3489,12 +3656,47 @@ export type components = {
             /** @description `member` (参会, the default) or `observer` (列席). */
             role?: components["schemas"]["SpaceRole"];
         };
+        /** @description One item of the material checklist as the caller sees it. */
+        ItemBody: {
+            id: string;
+            /** Format: int32 */
+            position: number;
+            name: string;
+            /** @description Hex SHA-256 of its file, once uploaded. */
+            sha256?: string | null;
+            file_name?: string | null;
+            media_type?: string | null;
+            /** Format: int64 */
+            size?: number | null;
+            attached_by_name?: string | null;
+            /** Format: int64 */
+            attached_at?: number | null;
+            /** @description Where the file is served, once uploaded. */
+            url?: string | null;
+            state: components["schemas"]["ItemState"];
+            state_label_zh: string;
+            state_label_en: string;
+            /** @description What is missing, as the receiver said. */
+            note?: string | null;
+            checked_by_name?: string | null;
+            /** Format: int64 */
+            checked_at?: number | null;
+            /** @description Whether the caller may upload its file now (the draft's, or a missing item's supply). */
+            upload: components["schemas"]["CommandOffer"];
+            /** @description Whether the caller may mark it received or missing now. */
+            check: components["schemas"]["CommandOffer"];
+        };
         /** @description One existing record an import changed. */
         ItemChange: {
             /** @description Its code or user name. */
             key: string;
             fields: components["schemas"]["FieldChange"][];
         };
+        /**
+         * @description An item of the material checklist as the receiver found it.
+         * @enum {string}
+         */
+        ItemState: "pending" | "received" | "missing";
         /** @description The caller's keys, newest first. */
         KeyList: {
             keys: components["schemas"]["KeyView"][];
@@ -3558,7 +3760,7 @@ export type components = {
          *     built-in default, so every region has a value for it at once.
          * @enum {string}
          */
-        LimitKind: "dispute_negotiation" | "dispute_acceptance" | "dispute_replies" | "dispute_decision" | "notice_remind" | "notice_escalate" | "task_escalate" | "dispute_window";
+        LimitKind: "dispute_negotiation" | "dispute_acceptance" | "dispute_replies" | "dispute_decision" | "notice_remind" | "notice_escalate" | "task_escalate" | "dispute_window" | "referral_approval" | "referral_sending" | "referral_receipt" | "referral_decision";
         /**
          * @description Where an effective limit comes from.
          * @enum {string}
@@ -4098,6 +4300,11 @@ export type components = {
              *     party.
              */
             from_notice_id?: string | null;
+            /**
+             * @description A referral the raising body received and returned as not its matter (已退回): its
+             *     referring body becomes a party, and the referral goes on as this dispute.
+             */
+            from_referral_id?: string | null;
         };
         /** @description why, trimmed, 1 to 20000 characters; line breaks allowed */
         Reason: string;
@@ -4147,6 +4354,187 @@ export type components = {
         ReceiptState: "delivered" | "read" | "acknowledged" | "replied" | "closed";
         /** @description one line, trimmed, 1 to 2000 characters */
         Reference: string;
+        /**
+         * @description A command on a referral with exactly its fields (`POST /api/referrals/{id}/actions`,
+         *     `{"command": "approve", "revision": 2}`). Every command names the revision the caller
+         *     read; a referral changed since is refused (409).
+         */
+        ReferralAction: {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "submit";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            opinion?: components["schemas"]["Note"] | null;
+            /** @enum {string} */
+            command: "approve";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "send_back";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "send";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            person?: components["schemas"]["Line"] | null;
+            /** @enum {string} */
+            command: "receive";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            case_number?: components["schemas"]["Line"] | null;
+            /** @enum {string} */
+            command: "accept";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "not_accept";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "return";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "dispute";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            feedback: components["schemas"]["Text"];
+            /** @enum {string} */
+            command: "feedback";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "close";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "withdraw";
+        };
+        /** @description A referral as the caller may see it. */
+        ReferralBody: {
+            id: string;
+            kind: components["schemas"]["ReferralKind"];
+            kind_label_zh: string;
+            kind_label_en: string;
+            referrer_org_id: string;
+            referrer_name: string;
+            receiver_org_id: string;
+            receiver_name: string;
+            /** @description 抄送检察院. */
+            copy_org_id?: string | null;
+            copy_name?: string | null;
+            case_name: string;
+            case_number?: string | null;
+            facts: string;
+            legal_basis: string;
+            /** @description The referring body's region code. */
+            region: string;
+            state: components["schemas"]["ReferralState"];
+            state_label_zh: string;
+            state_label_en: string;
+            /** Format: int64 */
+            revision: number;
+            /** @description The caller's part. */
+            your_part: components["schemas"]["ReferralParty"];
+            your_part_label_zh: string;
+            your_part_label_en: string;
+            stage?: components["schemas"]["ReferralClock"] | null;
+            /** Format: int64 */
+            submitted_at?: number | null;
+            /** @description The head who approved (审批人), when, and what it said. */
+            approved_by_name?: string | null;
+            /** Format: int64 */
+            approved_at?: number | null;
+            approval_opinion?: string | null;
+            /** Format: int64 */
+            sent_at?: number | null;
+            /** @description 签收人 and when. */
+            receiver_person?: string | null;
+            /** Format: int64 */
+            received_at?: number | null;
+            /** Format: int64 */
+            decided_at?: number | null;
+            /** @description The receiver's case number (立案编号), once accepted. */
+            receiver_case_number?: string | null;
+            /** @description Why it was last sent back, not accepted, returned or withdrawn. */
+            reason?: string | null;
+            feedback?: string | null;
+            /** Format: int64 */
+            feedback_at?: number | null;
+            /** Format: int64 */
+            closed_at?: number | null;
+            /** @description The jurisdiction dispute raised from it, once returned and disputed. */
+            dispute_id?: string | null;
+            dispute_window?: components["schemas"]["DisputeWindow"] | null;
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            updated_at: number;
+            /** @description 案件材料清单, in order. */
+            items: components["schemas"]["ItemBody"][];
+            /** @description Whether every item is marked received. */
+            complete: boolean;
+            /** @description The referral's commands, each allowed or refused for the caller with its rule. */
+            commands: components["schemas"]["CommandOffer"][];
+            /** @description Whether the caller may change the case and the checklist now. */
+            edit: components["schemas"]["CommandOffer"];
+        };
+        /** @description The clock of the stage a referral is in. */
+        ReferralClock: {
+            stage: components["schemas"]["ReferralStage"];
+            label_zh: string;
+            label_en: string;
+            /** Format: int64 */
+            started_at: number;
+            /** Format: int64 */
+            due_at: number;
+            /** @description Whether its time has passed. */
+            overdue: boolean;
+            /** @description The body that owes it. */
+            owed_by_org_id: string;
+        };
+        /**
+         * @description What is referred, to whom.
+         * @enum {string}
+         */
+        ReferralKind: "jurisdiction" | "criminal" | "procuratorate" | "clue";
+        /** @description The referrals the caller may see, newest first. */
+        ReferralPage: {
+            referrals: components["schemas"]["ReferralBody"][];
+        };
+        /**
+         * @description Who gives a referral command.
+         * @enum {string}
+         */
+        ReferralParty: "officer" | "head" | "receiver" | "copied" | "supervisor" | "system";
+        /**
+         * @description A referral's clocks, each counting its region's limit ([`ReferralStage::limit`]).
+         * @enum {string}
+         */
+        ReferralStage: "approval" | "sending" | "receipt" | "decision" | "dispute";
+        /**
+         * @description Where a referral is in its life.
+         * @enum {string}
+         */
+        ReferralState: "draft" | "pending_approval" | "approved" | "sent" | "received" | "accepted" | "not_accepted" | "feedback_given" | "closed" | "returned" | "disputed" | "withdrawn";
         /** @description A region's time limits as a page shows them. */
         RegionLimits: {
             /** @description The region's code. */
@@ -4179,6 +4567,11 @@ export type components = {
         RelatedBody: {
             org_id: string;
             org_name: string;
+        };
+        /** @description An item removed from the draft's checklist (`POST /api/referrals/{id}/items/{item}/remove`). */
+        RemoveItem: {
+            /** Format: int64 */
+            revision: number;
         };
         /** @description Sending a version back. */
         ReopenInput: {
@@ -4399,7 +4792,7 @@ export type components = {
          *     follows the same policy for all of them.
          * @enum {string}
          */
-        SpaceKind: "meeting" | "investigation" | "dispute";
+        SpaceKind: "meeting" | "investigation" | "dispute" | "referral";
         /** @description The spaces of a list. */
         SpaceList: {
             spaces: components["schemas"]["SpaceBody"][];
@@ -9888,6 +10281,493 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CreatedWebhook"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_list: {
+        parameters: {
+            query?: {
+                /** @description `outgoing` (移出), `incoming` (移入) or `supervised` (抄送与监督); all when absent. */
+                role?: "outgoing" | "incoming" | "supervised";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the referrals, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralPage"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateReferral"];
+            };
+        };
+        responses: {
+            /** @description the draft */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the referral's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the referral */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_edit_case: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the referral's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EditCase"];
+            };
+        };
+        responses: {
+            /** @description the draft */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the referral's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReferralAction"];
+            };
+        };
+        responses: {
+            /** @description the referral after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_add_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the referral's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddItem"];
+            };
+        };
+        responses: {
+            /** @description the draft */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_check_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the referral's id */
+                id: string;
+                /** @description the item's id */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckItem"];
+            };
+        };
+        responses: {
+            /** @description the referral */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_download_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the referral's id */
+                id: string;
+                /** @description the item's id */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's bytes, served as an attachment (`Content-Disposition`, `nosniff`, `sandbox`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBytes"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_upload_item: {
+        parameters: {
+            query?: {
+                /** @description The file's name as the person knows it (`现场检查笔录.pdf`). */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the referral's id */
+                id: string;
+                /** @description the item's id */
+                item: string;
+            };
+            cookie?: never;
+        };
+        /** @description the file's bytes; any media type, given as `Content-Type` */
+        requestBody: {
+            content: {
+                "application/octet-stream": components["schemas"]["FileBytes"];
+            };
+        };
+        responses: {
+            /** @description the referral with the file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_remove_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the referral's id */
+                id: string;
+                /** @description the item's id */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RemoveItem"];
+            };
+        };
+        responses: {
+            /** @description the draft */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralBody"];
                 };
             };
             /**
