@@ -35,6 +35,13 @@ create table referrals (
     receiver_person text,
     received_at bigint,
     decided_at bigint,
+    -- accepted (立案) or not_accepted, once decided.
+    decision text check (decision in ('accepted', 'not_accepted')),
+    -- When receipt and the decision were due (the clocks as they ran), and when it was
+    -- returned: what the statistics count on time and late by.
+    receipt_due_at bigint,
+    decision_due_at bigint,
+    returned_at bigint,
     receiver_case_number text,
     reason text,
     feedback text,

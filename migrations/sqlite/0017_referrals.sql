@@ -72,6 +72,13 @@ create table disputes (
     decision_duty text,
     decision_deadline text,
     decided_at integer,
+    -- accepted (立案) or not_accepted, once decided.
+    decision text check (decision in ('accepted', 'not_accepted')),
+    -- When receipt and the decision were due (the clocks as they ran), and when it was
+    -- returned: what the statistics count on time and late by.
+    receipt_due_at integer,
+    decision_due_at integer,
+    returned_at integer,
     -- The implementation task, once the decision is handed over.
     task_id text,
     -- What the parties agreed (resolved), the government's decision (government_decided).

@@ -707,3 +707,108 @@ async fn a_file_over_the_size_limit_is_413_and_stores_nothing() {
     assert!(same["items"][0]["sha256"].is_null(), "{same}");
     assert_eq!(same["revision"], referral["revision"]);
 }
+
+/// The `(scope, kind)` row of a statistics table for the region itself and everything below.
+fn total<'a>(stats: &'a Value, kind: Value) -> &'a Value {
+    stats["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["scope"] == "total" && r["kind"] == kind)
+        .unwrap_or_else(|| panic!("no total of {kind} in {stats}"))
+}
+
+#[tokio::test]
+async fn the_bureau_and_the_procuratorate_count_the_referrals_of_their_region() {
+    let f = fixture().await;
+    // Two suspected crimes (one received and accepted, one waiting) and a transfer of
+    // jurisdiction the township returned.
+    let accepted = sent(&f, json!({})).await;
+    let id = id_of(&accepted);
+    let received = ok(&f.police, &id, "receive", json!({})).await;
+    for index in 0..3 {
+        let item = item_id(&received, index);
+        let (status, body) = check(&f.police, &id, &item, json!({ "found": "received" })).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    ok(&f.police, &id, "accept", json!({})).await;
+    sent(&f, json!({ "case_name": "另一起涉嫌犯罪案件" })).await;
+    let returned = sent(
+        &f,
+        json!({
+            "kind": "jurisdiction",
+            "receiver_org_id": f.world.org("township"),
+            "copy_org_id": null,
+        }),
+    )
+    .await;
+    ok(
+        &f.township,
+        &id_of(&returned),
+        "return",
+        json!({ "reason": "非本街道职责" }),
+    )
+    .await;
+
+    let county = f.signed_in("county-bureau").await;
+    let (status, stats) = county
+        .get("/api/referrals/stats?region=330102&from=2026-01-01&to=2026-12-31")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{stats}");
+    let all = total(&stats, Value::Null);
+    assert_eq!(all["referred"], 3, "{stats}");
+    assert_eq!(all["received"], 1);
+    assert_eq!(all["received_on_time"], 1);
+    assert_eq!(all["accepted"], 1);
+    assert_eq!(all["returned"], 1);
+    assert_eq!(all["open"], 2);
+    assert_eq!(all["receipt_days_median"], 0.0);
+    assert_eq!(total(&stats, json!("criminal"))["referred"], 2);
+    assert_eq!(total(&stats, json!("jurisdiction"))["referred"], 1);
+    assert!(stats["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["kind"] != "clue"));
+
+    // The procuratorate counts the suspected crimes of its region alone.
+    let procuratorate = f.signed_in("procuratorate").await;
+    let (status, stats) = procuratorate
+        .get("/api/referrals/stats?from=2026-01-01&to=2026-12-31")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{stats}");
+    assert_eq!(stats["kinds"], json!(["criminal"]));
+    assert_eq!(total(&stats, Value::Null)["referred"], 2);
+
+    // The CSV opens in a spreadsheet: a byte order mark and a Chinese header.
+    let response = county
+        .client
+        .get(format!(
+            "{}/api/referrals/stats.csv?region=330102&from=2026-01-01&to=2026-12-31",
+            county.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.unwrap();
+    assert!(text.starts_with('\u{feff}'), "{text}");
+    assert!(
+        text.contains("移送类型") && text.contains("涉嫌犯罪案件移送"),
+        "{text}"
+    );
+
+    // Anyone else, or a region it does not supervise, is refused.
+    for (api, query) in [
+        (&f.market, "region=330102"),
+        (&f.signed_in("sibling-procuratorate").await, "region=330102"),
+        (&county, "region=330100"),
+    ] {
+        let (status, refused) = api.get(&format!("/api/referrals/stats?{query}")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+        assert_eq!(refused["error"]["reason"], "policy.read_referral_stats");
+    }
+    let (status, refused) = county.get("/api/referrals/stats?from=2026-13-01").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert_eq!(refused["error"]["reason"], "stats.bad_date");
+}

@@ -34,6 +34,7 @@ use crate::domain::org::{OrgKind, RegionCode, RegionPath, SpaceKind, SpaceMember
 use crate::domain::phrases;
 use crate::domain::policy::{SpaceFacts, Viewer};
 use crate::domain::referral::{ItemState, ReferralKind, ReferralState};
+use crate::domain::referral_stats::ReferralFacts;
 
 /// A referral to make, as a draft.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +91,11 @@ pub struct Referral {
     pub receiver_person: Option<String>,
     pub received_at: Option<i64>,
     pub decided_at: Option<i64>,
+    /// `accepted` or `not_accepted`, once decided.
+    pub decision: Option<String>,
+    pub receipt_due_at: Option<i64>,
+    pub decision_due_at: Option<i64>,
+    pub returned_at: Option<i64>,
     pub receiver_case_number: Option<String>,
     pub reason: Option<String>,
     pub feedback: Option<String>,
@@ -169,6 +175,10 @@ pub struct ReferralChange {
     pub receiver_person: Option<String>,
     pub received_at: Option<i64>,
     pub decided_at: Option<i64>,
+    pub decision: Option<&'static str>,
+    pub receipt_due_at: Option<i64>,
+    pub decision_due_at: Option<i64>,
+    pub returned_at: Option<i64>,
     pub receiver_case_number: Option<String>,
     pub reason: Option<String>,
     pub feedback: Option<String>,
@@ -225,6 +235,10 @@ struct ReferralRecord {
     receiver_person: Option<String>,
     received_at: Option<i64>,
     decided_at: Option<i64>,
+    decision: Option<String>,
+    receipt_due_at: Option<i64>,
+    decision_due_at: Option<i64>,
+    returned_at: Option<i64>,
     receiver_case_number: Option<String>,
     reason: Option<String>,
     feedback: Option<String>,
@@ -273,6 +287,10 @@ impl ReferralRecord {
             receiver_person: self.receiver_person,
             received_at: self.received_at,
             decided_at: self.decided_at,
+            decision: self.decision,
+            receipt_due_at: self.receipt_due_at,
+            decision_due_at: self.decision_due_at,
+            returned_at: self.returned_at,
             receiver_case_number: self.receiver_case_number,
             reason: self.reason,
             feedback: self.feedback,
@@ -294,7 +312,8 @@ const REFERRAL_SELECT: &str = "select f.space_id as id, f.kind, f.referrer_org_i
         f.legal_basis, s.region_code, r.path as region_path, f.state, f.revision,
         f.stage_started_at, f.stage_due_at, f.submitted_at, f.approved_by,
         h.display_name as approved_by_name, f.approved_at, f.approval_opinion, f.sent_at,
-        f.received_by, f.receiver_person, f.received_at, f.decided_at, f.receiver_case_number,
+        f.received_by, f.receiver_person, f.received_at, f.decided_at, f.decision,
+        f.receipt_due_at, f.decision_due_at, f.returned_at, f.receiver_case_number,
         f.reason, f.feedback, f.feedback_at, f.closed_at, f.dispute_id, f.created_by,
         f.created_at, f.updated_at
     from referrals f join spaces s on s.id = f.space_id
@@ -514,7 +533,81 @@ impl fmt::Display for ReferralRole {
     }
 }
 
+/// One sent referral as the statistics count it, with the path of its region.
+type StatRecord = (
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
+
 impl Db {
+    /// The referrals sent in `[from_ms, to_ms)` whose space lies in `region`'s subtree, as the
+    /// statistics count them.
+    pub async fn referral_stat_rows(
+        &self,
+        region: &RegionPath,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(RegionPath, ReferralFacts)>, DbError> {
+        let (low, high) = subtree_range(region);
+        let records: Vec<StatRecord> = on_reader!(self, |conn| {
+            sqlx::query_as(
+                "select r.path, f.kind, f.state, f.sent_at, f.received_at, f.receipt_due_at,
+                        f.decided_at, f.decision, f.returned_at, f.stage_due_at
+                 from referrals f join spaces s on s.id = f.space_id
+                      join regions r on r.code = s.region_code
+                 where r.path >= $1 and r.path < $2
+                   and f.sent_at >= $3 and f.sent_at < $4
+                 order by r.path, f.sent_at",
+            )
+            .bind(&low)
+            .bind(&high)
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_all(&mut *conn)
+            .await?
+        });
+        records
+            .into_iter()
+            .map(
+                |(
+                    path,
+                    kind,
+                    state,
+                    sent_at,
+                    received_at,
+                    receipt_due_at,
+                    decided_at,
+                    decision,
+                    returned_at,
+                    stage_due_at,
+                )| {
+                    Ok((
+                        RegionPath(path),
+                        ReferralFacts {
+                            kind: parse(&kind)?,
+                            state: parse(&state)?,
+                            sent_at,
+                            received_at,
+                            receipt_due_at,
+                            decided_at,
+                            decision,
+                            returned_at,
+                            stage_due_at,
+                        },
+                    ))
+                },
+            )
+            .collect()
+    }
+
     /// Makes a referral as a draft: its space (the referring body convener, the receiver a
     /// member, the copied procuratorate an observer), the row (revision 1) and its checklist
     /// items without files; then `effects`.
@@ -683,7 +776,11 @@ impl Db {
                      reason = coalesce($16, reason),
                      feedback = coalesce($17, feedback),
                      feedback_at = coalesce($18, feedback_at),
-                     closed_at = coalesce($19, closed_at)
+                     closed_at = coalesce($19, closed_at),
+                     decision = coalesce($20, decision),
+                     receipt_due_at = coalesce($21, receipt_due_at),
+                     decision_due_at = coalesce($22, decision_due_at),
+                     returned_at = coalesce($23, returned_at)
                  where space_id = $1",
             )
             .bind(id)
@@ -705,6 +802,10 @@ impl Db {
             .bind(&change.feedback)
             .bind(change.feedback_at)
             .bind(change.closed_at)
+            .bind(change.decision)
+            .bind(change.receipt_due_at)
+            .bind(change.decision_due_at)
+            .bind(change.returned_at)
             .execute(&mut *conn)
             .await?;
         }

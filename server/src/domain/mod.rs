@@ -45,6 +45,8 @@ pub mod org;
 pub mod phrases;
 pub mod policy;
 pub mod referral;
+pub mod referral_stats;
 pub mod signed;
+pub mod stats;
 pub mod task;
 pub mod text;

@@ -416,6 +416,10 @@ pub enum Action<'a> {
     /// refused (403, naming this rule), not answered 404: regions are public (the directory
     /// lists them), and the statistics reveal no single dispute.
     ReadDisputeStats { region_path: &'a RegionPath },
+    /// See a region's referral statistics (移送统计): an operator, or a judicial bureau or a
+    /// procuratorate whose region covers it; a token of one with `spaces:read`. Refused (403),
+    /// as the dispute statistics are.
+    ReadReferralStats { region_path: &'a RegionPath },
 }
 
 impl Action<'_> {
@@ -425,9 +429,10 @@ impl Action<'_> {
         match self {
             Action::ReadDirectory => Some(Permission::OrgsRead),
             Action::CreateSpace | Action::ManageSpaceMembers(_) => Some(Permission::SpacesWrite),
-            Action::ReadSpace(_) | Action::ReadAnnualStatus | Action::ReadDisputeStats { .. } => {
-                Some(Permission::SpacesRead)
-            }
+            Action::ReadSpace(_)
+            | Action::ReadAnnualStatus
+            | Action::ReadDisputeStats { .. }
+            | Action::ReadReferralStats { .. } => Some(Permission::SpacesRead),
             Action::ActInSpace(_) | Action::AnswerInvitation { .. } => {
                 Some(Permission::SpacesWrite)
             }
@@ -685,6 +690,14 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
                     org.kind == OrgKind::JudicialBureau && org.region_path.covers(region_path)
                 }),
             &super::dispute_stats::READ_DISPUTE_STATS,
+        ),
+        Action::ReadReferralStats { region_path } => allowed(
+            operator
+                || actor.org.as_ref().is_some_and(|org| {
+                    matches!(org.kind, OrgKind::JudicialBureau | OrgKind::Procuratorate)
+                        && org.region_path.covers(region_path)
+                }),
+            &super::referral_stats::READ_REFERRAL_STATS,
         ),
     }
 }
@@ -1532,6 +1545,96 @@ mod tests {
             (
                 "a token of the city bureau",
                 admin(CITY, token(Permission::ALL)),
+                false,
+            ),
+        ];
+        for (who, actor, expected) in cases {
+            assert_eq!(decide(&actor, &action).is_ok(), expected, "{who}");
+        }
+    }
+
+    #[test]
+    fn a_procuratorate_supervises_the_spaces_that_name_it_and_no_others() {
+        let members = county_space_members();
+        let county = RegionPath(COUNTY.into());
+        let facts = |also, closed| SpaceFacts {
+            region_path: &county,
+            members: &members,
+            closed,
+            also_supervised_by: also,
+        };
+        let procuratorate = |path| {
+            user(
+                "p",
+                OrgKind::Procuratorate,
+                path,
+                OrgRole::Member,
+                session(),
+            )
+        };
+        let crime = facts(Some(OrgKind::Procuratorate), false);
+        assert_eq!(
+            space_access(&procuratorate(CITY), &crime),
+            SpaceAccess::Supervise
+        );
+        assert_eq!(
+            space_access(&procuratorate(SIBLING_CITY), &crime),
+            SpaceAccess::None
+        );
+        // The judicial bureaus still supervise it; a space that does not name procuratorates,
+        // or a closed one, is not theirs.
+        assert_eq!(
+            space_access(&bureau("b", CITY), &crime),
+            SpaceAccess::Supervise
+        );
+        assert_eq!(
+            space_access(&procuratorate(CITY), &facts(None, false)),
+            SpaceAccess::None
+        );
+        assert_eq!(
+            space_access(
+                &procuratorate(CITY),
+                &facts(Some(OrgKind::Procuratorate), true)
+            ),
+            SpaceAccess::None
+        );
+        assert!(decide(&procuratorate(CITY), &Action::ReadSpace(crime)).is_ok());
+        assert!(decide(&procuratorate(CITY), &Action::ActInSpace(crime)).is_err());
+    }
+
+    #[test]
+    fn a_bureau_or_a_procuratorate_reads_the_referral_statistics_of_its_region_and_below() {
+        let city = RegionPath(CITY.into());
+        let action = Action::ReadReferralStats { region_path: &city };
+        let procuratorate = |path| {
+            user(
+                "p",
+                OrgKind::Procuratorate,
+                path,
+                OrgRole::Member,
+                session(),
+            )
+        };
+        let cases = [
+            ("operator", operator(), true),
+            ("the city bureau", bureau("b", CITY), true),
+            ("the city procuratorate", procuratorate(CITY), true),
+            ("the province procuratorate", procuratorate(PROVINCE), true),
+            ("a county procuratorate below", procuratorate(COUNTY), false),
+            (
+                "the sibling procuratorate",
+                procuratorate(SIBLING_CITY),
+                false,
+            ),
+            (
+                "a city department",
+                user(
+                    "d",
+                    OrgKind::EnforcementDepartment,
+                    CITY,
+                    OrgRole::Admin,
+                    session(),
+                ),
                 false,
             ),
         ];

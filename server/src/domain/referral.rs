@@ -420,6 +420,12 @@ catalogue! { RULES:
     SUPPLY_WHEN_MISSING = "referral.supply_when_missing",
         "只能为接收单位标记为缺少的材料补充附件",
         "a file is supplied only for an item the receiver marked missing";
+    SUGGEST_BY_PROCURATORATE = "referral.suggest_by_procuratorate",
+        "只有人民检察院可以提出建议移送",
+        "only a procuratorate suggests a referral";
+    SUGGEST_TO_ENFORCEMENT = "referral.suggest_to_enforcement",
+        "建议移送只能发给本院所在区域及下级区域的行政执法部门或乡镇人民政府",
+        "a suggestion to refer goes to an enforcement department or a township government of the procuratorate's region or below";
     MISSING_NEEDS_NOTE = "referral.missing_needs_note",
         "标记材料缺少时须说明缺少什么",
         "say what is missing when marking an item missing";

@@ -25,21 +25,23 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(stats_csv))
 }
 
+/// The query of a region's statistics table (disputes by the day they were raised, referrals
+/// by the day they were sent).
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct StatsParams {
+pub(crate) struct StatsParams {
     /// The region's code; the caller's body's region when not given.
     region: Option<String>,
-    /// The first raise date counted, `YYYY-MM-DD` (Beijing); 1 January of the period's year
-    /// when not given.
+    /// The first date counted, `YYYY-MM-DD` (Beijing); 1 January of the period's year when
+    /// not given.
     from: Option<String>,
-    /// The last raise date counted, `YYYY-MM-DD` (Beijing), included; 31 December of the
-    /// period's year when not given. At most ten years after `from`.
+    /// The last date counted, `YYYY-MM-DD` (Beijing), included; 31 December of the period's
+    /// year when not given. At most ten years after `from`.
     to: Option<String>,
 }
 
 impl StatsParams {
-    fn query(&self) -> StatsQuery<'_> {
+    pub(crate) fn query(&self) -> StatsQuery<'_> {
         StatsQuery {
             region: self.region.as_deref(),
             from: self.from.as_deref(),
@@ -81,12 +83,17 @@ async fn stats_csv(
     Query(q): Query<StatsParams>,
 ) -> Result<impl IntoResponse, ApiError> {
     let (name, body) = dispute_stats::csv(&state.services, &caller, q.query()).await?;
+    Ok(csv_response(&name, body))
+}
+
+/// A CSV file as a download named `name`.
+pub(crate) fn csv_response(name: &str, body: Vec<u8>) -> impl IntoResponse {
     let disposition = format!("attachment; filename=\"{name}\"");
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         body,
-    ))
+    )
 }

@@ -34,6 +34,7 @@ mod minutes;
 mod notices;
 mod oidc;
 mod ops;
+mod referral_supervision;
 mod referrals;
 mod spaces;
 mod tasks;
@@ -118,6 +119,7 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(investigations::router())
         .merge(investigation_work::router())
         .merge(referrals::router())
+        .merge(referral_supervision::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.

@@ -11,52 +11,13 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use super::region_stats::StatsQuery;
+use super::region_stats::{csv_file, RegionTable, RowScope};
 use super::Error;
 use crate::auth::Caller;
-use crate::db::Region;
-use crate::domain::calendar::local_date;
-use crate::domain::dispute_stats::{
-    parse_date, tally, Period, PeriodError, Tally, STATS_BAD_DATE, STATS_FROM_AFTER_TO,
-    STATS_PERIOD_TOO_LONG, STATS_REGION_REQUIRED,
-};
-use crate::domain::org::RegionCode;
-use crate::domain::phrases;
+use crate::domain::dispute_stats::{tally, Tally};
 use crate::domain::policy::Action;
 use crate::services::Services;
-
-/// The UTF-8 byte order mark: Excel reads a CSV file as UTF-8 only when it starts with one.
-const BOM: &str = "\u{feff}";
-
-/// What the table is asked for: a region code and the period's ends, each as the query gave
-/// it (`None` when not given).
-#[derive(Debug, Default, Clone)]
-pub struct StatsQuery<'a> {
-    pub region: Option<&'a str>,
-    pub from: Option<&'a str>,
-    pub to: Option<&'a str>,
-}
-
-/// Which disputes a row counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RowScope {
-    /// A direct child region and everything below it.
-    Child,
-    /// 本级: the region itself only.
-    Own,
-    /// 合计: the region and everything below it.
-    Total,
-}
-
-impl RowScope {
-    fn label_zh(self) -> &'static str {
-        match self {
-            RowScope::Child => "下级区划",
-            RowScope::Own => "本级",
-            RowScope::Total => "合计",
-        }
-    }
-}
 
 /// One row of the table.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -92,70 +53,43 @@ pub async fn table(
     caller: &Caller,
     query: StatsQuery<'_>,
 ) -> Result<DisputeStats, Error> {
-    let now = services.clock.now_ms();
-    let period = period(&query, now)?;
-    let region = match query.region {
-        Some(code) => RegionCode::parse(code).map_err(|e| Error::invalid("region", e.0))?,
-        None => match &caller.org {
-            Some(org) => org.region.clone(),
-            None => return Err(Error::invalid("region", STATS_REGION_REQUIRED.message())),
-        },
-    };
-    let region = services
+    let table = RegionTable::of(services, caller, &query, |region_path| async move {
+        caller
+            .allow(
+                &services.db,
+                Action::ReadDisputeStats {
+                    region_path: &region_path,
+                },
+            )
+            .await
+            .map_err(Error::from)
+    })
+    .await?;
+    let (start, end) = table.period.range_ms();
+    let disputes: Vec<_> = services
         .db
-        .region(&region)
-        .await?
-        .ok_or_else(|| Error::NotFound(phrases::NO_REGION.with("code", &region)))?;
-    caller
-        .allow(
-            &services.db,
-            Action::ReadDisputeStats {
-                region_path: &region.path,
-            },
-        )
-        .await?;
-    let children: Vec<Region> = services
-        .db
-        .regions()
+        .dispute_stat_rows(&table.region.path, start, end)
         .await?
         .into_iter()
-        .filter(|r| r.parent.as_ref() == Some(&region.code))
+        .map(|d| (d.region_path, d.facts))
         .collect();
-    let (start, end) = period.range_ms();
-    let disputes = services
-        .db
-        .dispute_stat_rows(&region.path, start, end)
-        .await?;
     let calendar = services.calendar.get();
-    let row = |scope, of: &Region, tally| StatsRow {
-        scope,
-        region: of.code.as_str().to_owned(),
-        region_name: of.name_zh.as_str().to_owned(),
-        tally,
-    };
-    let mut rows: Vec<StatsRow> = children
-        .iter()
-        .map(|child| {
-            let within = disputes
-                .iter()
-                .filter(|d| child.path.covers(&d.region_path))
-                .map(|d| &d.facts);
-            row(RowScope::Child, child, tally(&calendar, now, within))
+    let rows = table
+        .rows(&disputes, |facts| tally(&calendar, table.now, facts))
+        .into_iter()
+        .map(|(scope, region, tally)| StatsRow {
+            scope,
+            region: region.code.as_str().to_owned(),
+            region_name: region.name_zh.as_str().to_owned(),
+            tally,
         })
         .collect();
-    let own = disputes
-        .iter()
-        .filter(|d| d.region_path == region.path)
-        .map(|d| &d.facts);
-    rows.push(row(RowScope::Own, &region, tally(&calendar, now, own)));
-    let all = disputes.iter().map(|d| &d.facts);
-    rows.push(row(RowScope::Total, &region, tally(&calendar, now, all)));
     Ok(DisputeStats {
-        region: region.code.as_str().to_owned(),
-        region_name: region.name_zh.as_str().to_owned(),
-        from: period.from.to_string(),
-        to: period.to.to_string(),
-        as_of: now,
+        region: table.region.code.as_str().to_owned(),
+        region_name: table.region.name_zh.as_str().to_owned(),
+        from: table.period.from.to_string(),
+        to: table.period.to.to_string(),
+        as_of: table.now,
         rows,
     })
 }
@@ -203,56 +137,27 @@ fn csv_record(row: &StatsRow, period: &str) -> [String; 16] {
     ]
 }
 
-/// [`table`] as a CSV file: UTF-8 with a byte order mark (so Excel opens it as such), a
-/// Chinese header row, one line per row. Also its file name.
+/// [`table`] as a CSV file (UTF-8 with a byte order mark, a Chinese header row, one line
+/// per row), and its file name.
 pub async fn csv(
     services: &Services,
     caller: &Caller,
     query: StatsQuery<'_>,
 ) -> Result<(String, Vec<u8>), Error> {
     let stats = table(services, caller, query).await?;
-    let mut writer = csv::Writer::from_writer(BOM.as_bytes().to_vec());
-    writer.write_record(CSV_HEADER).map_err(Error::internal)?;
     let period = format!("{} 至 {}", stats.from, stats.to);
-    for row in &stats.rows {
-        writer
-            .write_record(csv_record(row, &period))
-            .map_err(Error::internal)?;
-    }
-    let body = writer
-        .into_inner()
-        .map_err(|e| Error::internal(format!("finishing the CSV: {e}")))?;
+    let body = csv_file(
+        &CSV_HEADER,
+        stats
+            .rows
+            .iter()
+            .map(|row| csv_record(row, &period).to_vec()),
+    )?;
     let name = format!(
         "dispute-stats-{}-{}-{}.csv",
         stats.region, stats.from, stats.to
     );
     Ok((name, body))
-}
-
-/// The period the query names, or the current year; refused when a date is malformed, the
-/// start after the end, or longer than ten years.
-fn period(query: &StatsQuery<'_>, now: i64) -> Result<Period, Error> {
-    let date = |field: &'static str, text: &str| {
-        parse_date(text).ok_or_else(|| Error::invalid(field, STATS_BAD_DATE.with("value", text)))
-    };
-    // A missing end is the end (a missing start the start) of the other's year, or of now's.
-    let from = query.from.map(|text| date("from", text)).transpose()?;
-    let to = query.to.map(|text| date("to", text)).transpose()?;
-    let today = local_date(now).unwrap_or(time::Date::MIN);
-    let from = from.unwrap_or_else(|| Period::year_of(to.unwrap_or(today)).from);
-    let to = to.unwrap_or_else(|| Period::year_of(from).to);
-    Period::new(from, to).map_err(|e| {
-        let phrase = match e {
-            PeriodError::FromAfterTo => &STATS_FROM_AFTER_TO,
-            PeriodError::TooLong => &STATS_PERIOD_TOO_LONG,
-        };
-        Error::invalid(
-            "from",
-            phrase
-                .with("from", from.to_string())
-                .with("to", to.to_string()),
-        )
-    })
 }
 
 #[cfg(test)]

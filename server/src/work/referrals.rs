@@ -968,14 +968,20 @@ pub async fn act(
         }
         ReferralAction::Accept { case_number, .. } => {
             change.decided_at = Some(now);
+            change.decision = Some("accepted");
             change.receiver_case_number = case_number.map(Line::into_string);
         }
         ReferralAction::NotAccept { reason, .. }
         | ReferralAction::SendBack { reason, .. }
         | ReferralAction::Return { reason, .. }
         | ReferralAction::Withdraw { reason, .. } => {
-            if command == ReferralCommand::NotAccept {
-                change.decided_at = Some(now);
+            match command {
+                ReferralCommand::NotAccept => {
+                    change.decided_at = Some(now);
+                    change.decision = Some("not_accepted");
+                }
+                ReferralCommand::Return => change.returned_at = Some(now),
+                _ => {}
             }
             detail["reason"] = json!(reason);
             change.reason = Some(reason.into_string());
@@ -996,6 +1002,11 @@ pub async fn act(
         Some(stage) => {
             let (due_at, jobs) = clock(services, &referral, stage, now).await?;
             effects.jobs = jobs;
+            match stage {
+                ReferralStage::Receipt => change.receipt_due_at = Some(due_at),
+                ReferralStage::Decision => change.decision_due_at = Some(due_at),
+                _ => {}
+            }
             (Some(now), Some(due_at))
         }
         None => (None, None),
