@@ -250,24 +250,32 @@ export async function taskState(page) {
 }
 
 /** Presses a task command button on the task page, fills its dialog if it asks for words
- * (`words`, or the command's name), and waits for the new state. */
+ * (`words`, or the command's name), confirms it once, and waits for the new state. (Once: the
+ * dialog stays open, its button loading, while the command is under way; a second press would
+ * wait on a button that then closes with its dialog.) */
 export async function taskCommand(body, command, expectState, words = '') {
   const { page } = body
   const button = byTestId(page, `task-action-${command}`)
   await visible(button, `${body.label}'s task-action-${command} button`)
   await button.first().click()
   let seen
+  let confirmed = false
   await waitFor(
     async () => {
       if ((seen = await taskState(page)) === expectState) return true
+      if (confirmed) return false
       const text = field(page, 'task-dialog-text')
       if (await text.isVisible()) {
         if (!(await text.inputValue())) await text.fill(words || command)
-        await byTestId(page, 'task-dialog-confirm').first().click()
+        await byTestId(page, 'task-dialog-confirm').first().click({ timeout: 2000 })
+        confirmed = true
         return false
       }
       const confirm = page.locator('.el-message-box__btns .el-button--primary:visible').first()
-      if (await confirm.isVisible()) await confirm.click({ timeout: 2000 }).catch(() => {})
+      if (await confirm.isVisible()) {
+        await confirm.click({ timeout: 2000 })
+        confirmed = true
+      }
       return false
     },
     async () => `${body.label}'s task is ${expectState} after ${command} (seen ${seen}; toasts: ${await toastText(page)})`,
