@@ -437,13 +437,16 @@ async fn a_market_department_forms_a_joint_investigation_group_whose_three_bodie
     // the lead seeing the answers live and forming the group, then the joint dossier: each
     // section headed with its body, its own alone editable, three browsers typing their own
     // sections at once and each seeing the others' words live, and each section naming the
-    // people in it and the one writing it. Then the conclusion: the lead marks the (sensitive)
-    // group of public attention, the county bureau acknowledges the report notice and reads the
-    // summary and the conclusions alone, the lead freezes the dossier (every section read-only
-    // everywhere), writes the report the members read live, freezes it and opens signing; the
-    // members sign in their browsers, then the lead, which concludes the group; the lead
-    // archives the report and the township downloads its bundle. (Later steps of the scenario
-    // go at the end of web/e2e/investigation.e2e.mjs, their screenshots in the list below.)
+    // people in it and the one writing it. The lead marks the (sensitive) group of public
+    // attention, the county bureau acknowledges the report notice and reads the summary and the
+    // conclusions alone. Unified command: the lead assigns a task to the police from its command
+    // board, the police acknowledges (签收) and submits it from its task page while the lead's
+    // board follows live, and the lead verifies it; the township adds a piece of evidence to its
+    // section, which the police reads live with its SHA-256. Then the conclusion: the lead
+    // freezes the dossier (every section read-only everywhere), writes the report the members
+    // read live, freezes it and opens signing; the members sign in their browsers, then the
+    // lead, which concludes the group; the lead archives the report and the township downloads
+    // its bundle.
     let data = tempfile::tempdir().unwrap();
     let server = seeded_server(data.path()).await;
     let artifacts = artifacts("investigation");
@@ -462,7 +465,28 @@ async fn a_market_department_forms_a_joint_investigation_group_whose_three_bodie
         content["schema"], "concord.investigation-report/1",
         "{content}"
     );
+    // The township's piece of evidence, uploaded in its browser, is in the signed manifest under
+    // the township's section with the digest its page showed, and in the printable rendition.
+    let sha256 = std::fs::read_to_string(artifacts.join("evidence-sha256.txt"))
+        .expect("the scenario saved the evidence's digest");
+    let sha256 = sha256.trim();
+    let dossier = content["dossier"]
+        .as_array()
+        .expect("the report carries its dossier");
+    let listed: Vec<(&str, &str)> = dossier
+        .iter()
+        .flat_map(|section| {
+            let owner = section["owner"]["name"].as_str().unwrap_or_default();
+            section["evidence"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(move |piece| (owner, piece["sha256"].as_str().unwrap_or_default()))
+        })
+        .collect();
+    assert_eq!(listed, [("湖滨街道办事处", sha256)], "{content}");
     let rendition = String::from_utf8_lossy(&bundle.files["report.html"]).into_owned();
+    assert!(rendition.contains(sha256), "{rendition}");
     for name in [
         "上城区市场监督管理局",
         "上城区公安分局",
@@ -511,6 +535,10 @@ async fn a_market_department_forms_a_joint_investigation_group_whose_three_bodie
         "group-attention-market.png",
         "group-notice-bureau.png",
         "group-briefing-bureau.png",
+        "group-assign-market.png",
+        "group-task-police.png",
+        "group-board-market.png",
+        "group-evidence-police.png",
         "group-dossier-frozen-police.png",
         "group-report-draft-market.png",
         "group-report-signing-police.png",

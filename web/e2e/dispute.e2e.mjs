@@ -50,6 +50,8 @@ import {
   shot,
   signIn,
   step,
+  taskCommand,
+  taskState,
   toastText,
   track,
   uniqueTag,
@@ -103,35 +105,6 @@ function path(page) {
 
 async function meetingState(page) {
   return byTestId(page, 'meeting-state').first().getAttribute('data-state', { timeout: 1000 })
-}
-
-async function taskState(page) {
-  return byTestId(page, 'task-state').first().getAttribute('data-state', { timeout: 1000 })
-}
-
-/** Presses a task command button on the task page, fills its dialog if it asks for words, and
- * waits for the new state. */
-async function taskCommand(body, command, expectState, words = '') {
-  const { page } = body
-  const button = byTestId(page, `task-action-${command}`)
-  await visible(button, `${body.label}'s task-action-${command} button`)
-  await button.first().click()
-  let seen
-  await waitFor(
-    async () => {
-      if ((seen = await taskState(page)) === expectState) return true
-      const text = field(page, 'task-dialog-text')
-      if (await text.isVisible()) {
-        if (!(await text.inputValue())) await text.fill(words || `${command}（${tag}）`)
-        await byTestId(page, 'task-dialog-confirm').first().click()
-        return false
-      }
-      const confirm = page.locator('.el-message-box__btns .el-button--primary:visible').first()
-      if (await confirm.isVisible()) await confirm.click({ timeout: 2000 }).catch(() => {})
-      return false
-    },
-    async () => `${body.label}'s task is ${expectState} after ${command} (seen ${seen}; toasts: ${await toastText(page)})`,
-  )
 }
 
 async function stateOf(page) {

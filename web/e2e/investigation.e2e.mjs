@@ -19,18 +19,33 @@
 // conclusions alone. The lead starts the investigation, writes the summary and the conclusions,
 // and marks the group 社会关注度高: it is reported to 上城区司法局 (张明, `bureau`), who finds the
 // report notice in the inbox, acknowledges it (签收), follows it to the group and sees the
-// summary and the conclusions (with the lead's words), no body's section, no report. The lead
-// then freezes the dossier (冻结案卷并起草调查报告, asked first): every section turns read-only on
-// every page. It drafts the report (调查报告), which the members read live, freezes it and opens
-// signing; the lead's own signature must wait; the police and the township sign in their
-// browsers, then the lead, and the group is 已结束 on every page. The lead archives the report;
-// every member's page offers its bundle, which the township downloads.
+// summary and the conclusions (with the lead's words), no body's section, no report.
 //
-// Later steps of the issue (evidence, the lead's task and notice board) are added by others at
-// the end of the `run` below, reusing `G` (the three bodies), `id` (the group) and the helpers.
+// Unified command (统一调度), while the group is at work: the lead's page shows the command board
+// (each member's shows its own row alone, the bureau's none). The lead assigns a task from it
+// (交办任务: an empty dialog refused, the police chosen by name among the confirmed members, the
+// lead itself not offered, a deadline of 3 working days); the board lists it 已下发 under the
+// police. The police's board shows it arrive without a reload; the police opens it from its
+// task list (联合调查, the deadline in working days, a link back to the group), acknowledges it
+// (签收) and submits its feedback, the lead's board following each step live through the event
+// stream; the lead opens the task from its board, reads the feedback and verifies it (核验通过),
+// which the police's board shows live. The township adds a piece of evidence (a small file) to
+// its own section, the only one it may add to: the page shows its SHA-256 (shortened, whole on
+// hover), who added it for which body, and the police reads it live with the same digest,
+// downloads the same bytes and is offered no withdrawal; the lead's board counts it under the
+// township; the bureau is shown none of it.
+//
+// The lead then freezes the dossier (冻结案卷并起草调查报告, asked first): every section turns
+// read-only on every page. It drafts the report (调查报告), which the members read live, freezes
+// it and opens signing; the lead's own signature must wait; the police and the township sign in
+// their browsers, then the lead, and the group is 已结束 on every page. The lead archives the
+// report; every member's page offers its bundle, which the township downloads.
 //
 // Leaves in $E2E_ARTIFACTS: report-bundle.zip and log-vkey.txt (the harness runs `concord
-// verify` and the OpenSSL script of docs/bundle.md on them), and the screenshots in `SHOTS`.
+// verify` and the OpenSSL script of docs/bundle.md on them), evidence-sha256.txt (the digest of
+// the township's piece, which the harness finds in the signed dossier manifest), and the
+// screenshots in `SHOTS`.
+import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import {
   apiGet,
@@ -48,6 +63,8 @@ import {
   shot,
   signIn,
   step,
+  taskCommand,
+  taskState,
   toastText,
   track,
   uniqueTag,
@@ -68,6 +85,10 @@ const SHOTS = [
   'group-attention-market.png',
   'group-notice-bureau.png',
   'group-briefing-bureau.png',
+  'group-assign-market.png',
+  'group-task-police.png',
+  'group-board-market.png',
+  'group-evidence-police.png',
   'group-dossier-frozen-police.png',
   'group-report-draft-market.png',
   'group-report-signing-police.png',
@@ -371,6 +392,155 @@ await run('investigation.e2e', async (browser) => {
     await shot(page, 'group-briefing-bureau.png')
   })
 
+  const TASK = {
+    title: `调取湖滨路作坊近三个月支付流水（${tag}）`,
+    body: '请公安分局调取涉案作坊近三个月的银行及第三方支付流水，核实销售数量和涉案金额。',
+    days: 3,
+    feedback: `已调取支付流水214笔，涉案金额约8.3万元，与销售记录一致（${tag}）。`,
+  }
+  let taskId
+  /** The task on a body's command board, and its state there. */
+  const boardTask = (page) => byTestId(page, 'command-board').locator(`[data-testid="board-task"][data-task-id="${taskId}"]`)
+  async function boardShows(body, state, how) {
+    let seen
+    await waitFor(
+      async () => (seen = await boardTask(body.page).first().getAttribute('data-state', { timeout: 1000 }).catch(() => null)) === state,
+      () => `${body.label}'s command board shows the task ${state} ${how} (seen ${seen})`,
+    )
+  }
+  const path = (page) => new URL(page.url()).pathname
+
+  await step('4e. the lead assigns a task to the police from its command board (交办任务), 3 working days; each member sees its own row only', async () => {
+    const { page } = M
+    await visible(byTestId(page, 'command-board'), 'the lead\'s command board (统一调度)')
+    for (const [who, body] of [['police', P], ['township', T]]) {
+      let rows = []
+      await waitFor(
+        async () => (rows = await byTestId(body.page, 'board-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-org-id')))).join() === org[who],
+        () => `${who}'s command board shows its own row alone (shows ${rows.join(', ')})`,
+      )
+    }
+    if ((await byTestId(B.page, 'command-board').count()) !== 0) throw new Error('the reported bureau is shown the command board')
+    await byTestId(page, 'board-assign').first().click()
+    await byTestId(page, 'board-assign-submit').first().click()
+    await visible(page.locator('.el-form-item__error').filter({ hasText: '请选择承办单位' }), 'the dialog says the assignee is missing')
+    // The assignee is chosen by name among the confirmed members: the lead itself is not offered.
+    await byTestId(page, 'board-assign-org').first().click()
+    const options = page.locator('.el-select-dropdown:visible .el-select-dropdown__item')
+    await visible(options.filter({ hasText: POLICE_ORG }), 'the police among the assignees')
+    const offered = await options.allInnerTexts()
+    if (offered.length !== 2 || !offered.some((o) => o.includes(TOWNSHIP_ORG)) || offered.some((o) => o.includes(MARKET_ORG))) {
+      throw new Error(`the assignees offered are ${offered.join(', ')}`)
+    }
+    await options.filter({ hasText: POLICE_ORG }).first().click()
+    await field(page, 'board-assign-title').fill(TASK.title)
+    await field(page, 'board-assign-body').fill(TASK.body)
+    const days = field(page, 'board-assign-days')
+    await days.fill(String(TASK.days))
+    await days.press('Tab')
+    await shot(page, 'group-assign-market.png')
+    await byTestId(page, 'board-assign-submit').first().click()
+    const row = page.locator(`[data-testid="board-row"][data-org-id="${org.police}"] [data-testid="board-task"]`).filter({ hasText: TASK.title })
+    await visible(row, 'the task under the police on the lead\'s board')
+    taskId = await row.first().getAttribute('data-task-id')
+    await boardShows(M, 'dispatched', 'once assigned')
+    const said = await row.first().innerText()
+    for (const want of ['已下发', '办理期限']) if (!said.includes(want)) throw new Error(`the board's task says ${said}`)
+    log(`  task ${taskId}`)
+  })
+
+  await step('4f. the police sees the task arrive on its board, opens it from its task list, 签收 and submits its feedback; the lead\'s board follows live', async () => {
+    const { page } = P
+    await boardShows(P, 'dispatched', 'without a reload')
+    await page.goto(`${env.url}/tasks`)
+    const listed = byTestId(page, 'task-row').filter({ hasText: TASK.title })
+    await visible(listed, 'the task in the police\'s open tasks')
+    await listed.first().getByRole('link').first().click()
+    await waitFor(() => path(page) === `/tasks/${taskId}`, 'the task list opens the task')
+    await waitFor(async () => (await taskState(page)) === 'dispatched', 'the task is shown dispatched')
+    const facts = await page.locator('.desc').first().innerText()
+    for (const want of ['联合调查', MARKET_ORG, POLICE_ORG, `${TASK.days} 个工作日`]) if (!facts.includes(want)) throw new Error(`the task does not say ${want}: ${facts}`)
+    const back = await byTestId(page, 'task-source-link').first().getAttribute('href')
+    if (back !== `/investigations/${id}`) throw new Error(`the task links to ${back}, not its group`)
+    await taskCommand(P, 'acknowledge', 'acknowledged')
+    await boardShows(M, 'acknowledged', 'without a reload')
+    await taskCommand(P, 'submit', 'submitted', TASK.feedback)
+    await boardShows(M, 'submitted', 'without a reload')
+    await shot(page, 'group-task-police.png')
+    await shot(M.page, 'group-board-market.png')
+    await byTestId(page, 'task-source-link').first().click()
+    await waitFor(() => path(page) === `/investigations/${id}`, 'the task\'s link leads back to the group')
+    await waitState(P, 'active')
+    await boardShows(P, 'submitted', 'back on the group page')
+  })
+
+  await step('4g. the lead opens the task from its board, reads the feedback and verifies it (核验通过); the police\'s board follows live', async () => {
+    const { page } = M
+    await boardTask(page).locator('a').first().click()
+    await waitFor(() => path(page) === `/tasks/${taskId}`, 'the board opens the task')
+    await waitFor(async () => (await taskState(page)) === 'submitted', 'the lead sees the task submitted')
+    const feedback = await byTestId(page, 'task-feedback').first().innerText()
+    if (!feedback.includes(TASK.feedback)) throw new Error(`the feedback shown is ${feedback}`)
+    await taskCommand(M, 'verify', 'verified')
+    await boardShows(P, 'verified', 'without a reload')
+    await byTestId(page, 'task-source-link').first().click()
+    await waitFor(() => path(page) === `/investigations/${id}`, 'the task\'s link leads the lead back to the group')
+    await waitState(M, 'active')
+    await boardShows(M, 'verified', 'back on the group page')
+  })
+
+  const EVIDENCE = {
+    title: `出租房屋登记及现场检查笔录（${tag}）`,
+    file: { name: `现场检查笔录-${tag}.txt`, mimeType: 'text/plain', buffer: Buffer.from(`湖滨路作坊现场检查笔录\n检查人：刘芳、周敏\n作坊承租人已登记，租期至2027年3月（${tag}）\n`, 'utf8') },
+  }
+  const SHA256 = createHash('sha256').update(EVIDENCE.file.buffer).digest('hex')
+
+  await step('4h. the township adds evidence to its own section, its SHA-256 shown; the police reads it live with the same digest and downloads the same bytes', async () => {
+    const { page } = T
+    const own = section(page, org.township).locator('[data-testid="evidence-list"]')
+    await visible(own, 'the township\'s evidence list')
+    for (const other of ['summary', 'conclusions', org.market, org.police]) {
+      if ((await section(page, other).locator('[data-testid="evidence-upload"]').count()) !== 0) throw new Error(`the township may add evidence to the section ${other}`)
+    }
+    await own.locator('[data-testid="evidence-upload"]').first().click()
+    await field(page, 'evidence-title').fill(EVIDENCE.title)
+    await byTestId(page, 'evidence-file').first().setInputFiles(EVIDENCE.file)
+    await byTestId(page, 'evidence-upload-submit').first().click()
+    const piece = (p) => section(p, org.township).locator('[data-testid="evidence-piece"]').filter({ hasText: EVIDENCE.title })
+    await visible(piece(page), 'the piece in the township\'s section')
+    const hash = (p) => piece(p).first().locator('[data-testid="evidence-hash"]')
+    await attrIs(hash(page), 'data-sha256', SHA256, 'the digest of the uploaded file')
+    const short = await hash(page).innerText()
+    if (short.trim() !== `${SHA256.slice(0, 8)}…${SHA256.slice(-8)}`) throw new Error(`the piece shows the digest ${short}`)
+    const meta = await piece(page).first().innerText()
+    for (const want of ['刘芳', TOWNSHIP_ORG, EVIDENCE.file.name]) if (!meta.includes(want)) throw new Error(`the piece does not say ${want}: ${meta}`)
+
+    // The police reads it live, the whole digest on hover, and may not withdraw it.
+    await visible(piece(P.page), 'the police sees the township\'s piece without a reload')
+    await attrIs(hash(P.page), 'data-sha256', SHA256, 'the digest the police reads')
+    await hash(P.page).hover()
+    await visible(P.page.locator('.el-popper:visible').filter({ hasText: SHA256 }), 'the whole SHA-256 on hover')
+    if ((await piece(P.page).first().locator('[data-testid="evidence-withdraw"]').count()) !== 0) throw new Error('the police is offered to withdraw the township\'s evidence')
+    const href = await piece(P.page).first().locator('[data-testid="evidence-download"]').getAttribute('href')
+    const response = await P.page.request.get(new URL(href, P.page.url()).toString())
+    const bytes = await response.body()
+    if (!response.ok() || createHash('sha256').update(bytes).digest('hex') !== SHA256) throw new Error(`the police downloads other bytes (${response.status()}, ${bytes.length} bytes)`)
+    await shot(P.page, 'group-evidence-police.png')
+
+    // The lead's board counts it under the township; the bureau, reading the summary and the
+    // conclusions only, is shown none of it.
+    let pieces
+    await waitFor(
+      async () => (pieces = await M.page.locator(`[data-testid="board-row"][data-org-id="${org.township}"] [data-testid="board-evidence"]`).first().getAttribute('data-pieces', { timeout: 1000 })) === '1',
+      () => `the lead's board counts the township's piece without a reload (counts ${pieces})`,
+    )
+    await B.page.reload()
+    await waitState(B, 'active')
+    await visible(section(B.page, 'summary').locator('[data-testid="evidence-list"]'), 'the bureau\'s evidence lists of the briefing, loaded')
+    if ((await byTestId(B.page, 'evidence-piece').count()) !== 0) throw new Error('the bureau is shown a body\'s evidence')
+    writeFileSync(artifact('evidence-sha256.txt'), `${SHA256}\n`)
+  })
+
   await step('5a. the lead freezes the dossier (asked first); every section is read-only on every page, the report opens', async () => {
     const { page } = M
     if ((await byTestId(P.page, 'group-freeze-dossier').count()) !== 0) throw new Error('a member is offered to freeze the dossier')
@@ -414,6 +584,12 @@ await run('investigation.e2e', async (browser) => {
     for (const want of ['摘要值', MARKET_ORG, POLICE_ORG, TOWNSHIP_ORG]) if (!manifest.includes(want)) throw new Error(`the manifest does not say ${want}: ${manifest}`)
     const digests = await byTestId(P.page, 'report-manifest-digest').allInnerTexts()
     if (!digests.every((d) => /^[0-9a-f]{64}$/.test(d.trim()))) throw new Error(`the manifest's digests are ${digests.join(', ')}`)
+    // It counts the township's piece of evidence under the township's section, none elsewhere.
+    const counts = await rows.evaluateAll((trs) => trs.map((tr) => [tr.innerText, tr.lastElementChild?.innerText.trim()]))
+    for (const [line, n] of counts) {
+      const want = line.includes(TOWNSHIP_ORG) ? '1' : '0'
+      if (n !== want) throw new Error(`the manifest row "${line}" counts ${n} pieces of evidence, not ${want}`)
+    }
   })
 
   const signer = (page, orgId) => page.locator(`[data-testid="signer-status"][data-org-id="${orgId}"]`)
@@ -477,6 +653,4 @@ await run('investigation.e2e', async (browser) => {
     writeFileSync(artifact('log-vkey.txt'), `${key.vkey}\n`)
     await shot(T.page, 'group-report-archived-township.png')
   })
-
-  // Later steps of the issue (evidence, the lead's task and notice board) go here.
 })

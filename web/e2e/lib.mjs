@@ -244,6 +244,44 @@ export async function clickAndConfirm(page, locator, done, what, { timeout = TIM
   )
 }
 
+/** The state a task page shows (`task-state`'s `data-state`). */
+export async function taskState(page) {
+  return byTestId(page, 'task-state').first().getAttribute('data-state', { timeout: 1000 })
+}
+
+/** Presses a task command button on the task page, fills its dialog if it asks for words
+ * (`words`, or the command's name), confirms it once, and waits for the new state. (Once: the
+ * dialog stays open, its button loading, while the command is under way; a second press would
+ * wait on a button that then closes with its dialog.) */
+export async function taskCommand(body, command, expectState, words = '') {
+  const { page } = body
+  const button = byTestId(page, `task-action-${command}`)
+  await visible(button, `${body.label}'s task-action-${command} button`)
+  await button.first().click()
+  let seen
+  let confirmed = false
+  await waitFor(
+    async () => {
+      if ((seen = await taskState(page)) === expectState) return true
+      if (confirmed) return false
+      const text = field(page, 'task-dialog-text')
+      if (await text.isVisible()) {
+        if (!(await text.inputValue())) await text.fill(words || command)
+        await byTestId(page, 'task-dialog-confirm').first().click({ timeout: 2000 })
+        confirmed = true
+        return false
+      }
+      const confirm = page.locator('.el-message-box__btns .el-button--primary:visible').first()
+      if (await confirm.isVisible()) {
+        await confirm.click({ timeout: 2000 })
+        confirmed = true
+      }
+      return false
+    },
+    async () => `${body.label}'s task is ${expectState} after ${command} (seen ${seen}; toasts: ${await toastText(page)})`,
+  )
+}
+
 /** Opens an el-select (by testid) and picks the option whose text contains `text`. */
 export async function pickOption(page, testid, text, { close = false, scope = page } = {}) {
   const select = byTestId(scope, testid).first()

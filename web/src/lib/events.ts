@@ -37,7 +37,7 @@ export const KINDS = [
   'investigation.proposed', 'investigation.formed', 'investigation.started', 'investigation.concluded',
   'investigation.archived', 'investigation.dissolved', 'investigation.member_confirmed',
   'investigation.member_declined', 'investigation.member_left', 'investigation.changed',
-  'investigation.dossier_frozen',
+  'investigation.dossier_frozen', 'investigation.evidence_added', 'investigation.evidence_withdrawn',
   'report.frozen', 'report.sign_requested', 'report.signed', 'report.reopened', 'report.archived',
 ] as const
 

@@ -169,6 +169,9 @@ describe('the group events', () => {
     const listened = KINDS.filter((k) => k.startsWith('investigation.')).map((k) => k.slice('investigation.'.length)).sort()
     expect(Object.keys(messages['zh-CN'].inbox.event.investigation).sort()).toEqual(listened)
     expect(listened).toContain('member_confirmed')
+    // The evidence of a section, added or withdrawn by another body, reaches the open pages
+    // only when the stream listens for its kinds (an SSE event of an unknown name is dropped).
+    expect(listened).toEqual(expect.arrayContaining(['evidence_added', 'evidence_withdrawn']))
   })
 })
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { CommandOffer } from './commands'
 import {
   TASK_STATES, actionBody, availableCommands, canDecideExtension, canRequestExtension,
-  clockRuns, deadlineStatus, eventIsAbout, sortByUrgency, DUE_SOON_MS,
+  clockRuns, deadlineStatus, eventIsAbout, sortByUrgency, sourceLink, DUE_SOON_MS,
   type TaskCommand, type TaskState,
 } from './tasks'
 
@@ -108,5 +108,22 @@ describe('file sizes', () => {
     expect(sizeParts(512)).toEqual({ key: 'tasks.size.b', n: '512' })
     expect(sizeParts(1536)).toEqual({ key: 'tasks.size.kb', n: '1.5' })
     expect(sizeParts(5 * 1024 * 1024)).toEqual({ key: 'tasks.size.mb', n: '5.0' })
+  })
+})
+
+describe('the page a task came from', () => {
+  it('is the page its reference names', () => {
+    expect(sourceLink({ source: 'dispute_decision', source_ref: 'dispute:d1' })).toBe('/disputes/d1')
+  })
+
+  it('is the group for a task of a joint investigation group, whose reference is the bare group id', () => {
+    expect(sourceLink({ source: 'investigation', source_ref: 'g-1' })).toBe('/investigations/g-1')
+    expect(sourceLink({ source: 'investigation', source_ref: 'investigation:g-1' })).toBe('/investigations/g-1')
+  })
+
+  it('is none for a bare reference of another source, an unsafe one, or none at all', () => {
+    expect(sourceLink({ source: 'direct', source_ref: 'g-1' })).toBeNull()
+    expect(sourceLink({ source: 'investigation', source_ref: '../admin' })).toBeNull()
+    expect(sourceLink({ source: 'investigation', source_ref: null })).toBeNull()
   })
 })

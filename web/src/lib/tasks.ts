@@ -6,6 +6,7 @@
 import { get, post, request } from './api'
 import type { Schema } from './schema'
 import { allowedCommands, isOffered, type CommandOffer } from './commands'
+import { subjectLink } from './notices'
 
 export const TASK_STATES = [
   'created', 'dispatched', 'acknowledged', 'in_progress', 'submitted', 'verified', 'closed', 'returned', 'cancelled',
@@ -214,6 +215,15 @@ export function stateTagType(state: TaskState): 'primary' | 'success' | 'info' |
 /** Whether an event (`task.*`, subject `task:<id>`) is about this task. */
 export function eventIsAbout(event: { subject: string; payload: Record<string, unknown> }, taskId: string): boolean {
   return event.subject === `task:${taskId}` || event.payload?.task_id === taskId
+}
+
+/** The page of what a task came from, when it is one: a reference that names its kind
+ * (`dispute:<id>`), or a joint investigation group's task, whose reference is the bare group id
+ * (`source` `investigation`, as the server stores it). Anything else is shown as written. */
+export function sourceLink(task: Pick<Task, 'source' | 'source_ref'>): string | null {
+  const ref = task.source_ref
+  if (!ref) return null
+  return subjectLink(ref) ?? (task.source === 'investigation' ? subjectLink(`investigation:${ref}`) : null)
 }
 
 /** Tasks sorted for reading: overdue first, then by deadline, nearest first. */

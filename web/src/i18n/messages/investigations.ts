@@ -11,7 +11,7 @@ export default {
           proposed: '收到联合调查组邀请', formed: '联合调查组已组建', started: '联合调查已开始', concluded: '联合调查已结束',
           archived: '联合调查已归档', dissolved: '联合调查组已解散', member_confirmed: '成员单位确认参加联合调查组',
           member_declined: '受邀单位不参加联合调查组', member_left: '成员单位退出联合调查组', changed: '联合调查组信息已更新',
-          dossier_frozen: '联合案卷已冻结，开始起草调查报告',
+          dossier_frozen: '联合案卷已冻结，开始起草调查报告', evidence_added: '联合案卷新增证据材料', evidence_withdrawn: '联合案卷证据材料已撤回',
         },
         report: {
           frozen: '调查报告已定稿', sign_requested: '请签署调查报告', signed: '调查报告已签署',
@@ -156,7 +156,8 @@ export default {
           concluded: 'Joint investigation concluded', archived: 'Joint investigation archived', dissolved: 'Joint investigation group dissolved',
           member_confirmed: 'A body confirmed it takes part in a joint investigation', member_declined: 'An invited body declined a joint investigation',
           member_left: 'A member body left a joint investigation', changed: 'Joint investigation group updated',
-          dossier_frozen: 'Joint dossier frozen; the report is being drafted',
+          dossier_frozen: 'Joint dossier frozen; the report is being drafted', evidence_added: 'Evidence added to a joint dossier',
+          evidence_withdrawn: 'Evidence withdrawn from a joint dossier',
         },
         report: {
           frozen: 'Investigation report frozen', sign_requested: 'Investigation report to sign', signed: 'Investigation report signed',
