@@ -72,13 +72,6 @@ create table disputes (
     decision_duty text,
     decision_deadline text,
     decided_at integer,
-    -- accepted (立案) or not_accepted, once decided.
-    decision text check (decision in ('accepted', 'not_accepted')),
-    -- When receipt and the decision were due (the clocks as they ran), and when it was
-    -- returned: what the statistics count on time and late by.
-    receipt_due_at integer,
-    decision_due_at integer,
-    returned_at integer,
     -- The implementation task, once the decision is handed over.
     task_id text,
     -- What the parties agreed (resolved), the government's decision (government_decided).
@@ -157,6 +150,13 @@ create table referrals (
     receiver_person text,
     received_at integer,
     decided_at integer,
+    -- accepted (立案) or not_accepted, once decided.
+    decision text check (decision in ('accepted', 'not_accepted')),
+    -- When receipt and the decision were due (the clocks as they ran), and when it was
+    -- returned: what the statistics count on time and late by.
+    receipt_due_at integer,
+    decision_due_at integer,
+    returned_at integer,
     -- The receiver's own case number (立案编号), once accepted.
     receiver_case_number text,
     -- Why it was last sent back, not accepted, returned or withdrawn.

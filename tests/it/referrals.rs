@@ -812,3 +812,67 @@ async fn the_bureau_and_the_procuratorate_count_the_referrals_of_their_region() 
     assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
     assert_eq!(refused["error"]["reason"], "stats.bad_date");
 }
+
+#[tokio::test]
+async fn a_procuratorate_suggests_a_referral_to_an_enforcement_body_of_its_region() {
+    let f = fixture().await;
+    let procuratorate = f.signed_in("procuratorate").await;
+    let suggestion = |org: &str| {
+        json!({
+            "org_id": org,
+            "case_name": "湖滨路销售假冒注册商标食品案",
+            "case_number": "上市监罚〔2026〕12号",
+            "reason": "该案货值金额已达刑事立案追诉标准，仅作行政处罚，存在以罚代刑。",
+        })
+    };
+    let (status, notice) = procuratorate
+        .post(
+            "/api/referrals/suggestions",
+            suggestion(f.world.org("market")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{notice}");
+    assert_eq!(notice["kind"], "case_letter");
+    assert_eq!(notice["requires_ack"], true);
+    assert_eq!(notice["requires_reply"], true);
+    assert!(notice["reply_due_at"].is_i64(), "{notice}");
+    let (_, inbox) = f.market.get("/api/notices?box=received").await;
+    let letter = inbox["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == notice["id"])
+        .unwrap_or_else(|| panic!("not in the inbox: {inbox}"));
+    assert!(letter["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("建议移送涉嫌犯罪案件"));
+
+    // Only a procuratorate, only to an enforcement body of its region.
+    let (status, refused) = f
+        .police
+        .post(
+            "/api/referrals/suggestions",
+            suggestion(f.world.org("market")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(
+        refused["error"]["reason"],
+        "referral.suggest_by_procuratorate"
+    );
+    let sibling = f.signed_in("sibling-procuratorate").await;
+    for (api, org) in [
+        (&sibling, f.world.org("market")),
+        (&procuratorate, f.world.org("police")),
+    ] {
+        let (status, refused) = api
+            .post("/api/referrals/suggestions", suggestion(org))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+        assert_eq!(
+            refused["error"]["reason"],
+            "referral.suggest_to_enforcement"
+        );
+    }
+}

@@ -26,7 +26,8 @@ use super::common::{
 };
 use super::effects::{EffectQueries, Effects};
 use super::spaces::{
-    visible_spaces, write_space, DocRow, Expect, SpaceRows, Spine, SpineQueries, VISIBLE,
+    visible_spaces, write_space, DocRow, Expect, SpaceRows, Spine, SpineQueries, MEMBER_ORDER,
+    MEMBER_SELECT, VISIBLE,
 };
 use super::{Db, DbError};
 use crate::domain::dispute::{
@@ -305,9 +306,6 @@ const PARTY_SELECT: &str = "select p.dispute_id, p.org_id, o.name_zh as org_name
 
 /// `raiser` sorts before `party`; then by name.
 const PARTY_ORDER: &str = "order by p.dispute_id, p.role desc, o.name_zh, p.org_id";
-
-const MEMBER_SELECT: &str = "select m.space_id, m.org_id, m.role from space_members m";
-const MEMBER_ORDER: &str = "order by m.space_id, m.role, m.org_id";
 
 /// `, matching (id) as (…)`, after [`VISIBLE`]: the visible disputes a [`DisputeFilter`]
 /// keeps, with its parameters `$4` (a state, or null) and `$5` (a [`ListRole`], or null).

@@ -17,14 +17,13 @@
 //! group's state its caller saw. Every write goes through [`write_space!`]; the rules live in
 //! `domain::investigation`, and this module never decides a transition.
 
-use std::collections::HashMap;
-
 use super::common::{
     impl_for_both_engines, in_transaction, not_found, on_reader, parse, parse_region_code,
 };
 use super::effects::Effects;
 use super::spaces::{
-    visible_spaces, write_space, DocRow, Expect, SpaceRows, Spine, SpineQueries, VISIBLE,
+    group, members_of, visible_spaces, write_space, DocRow, Expect, SpaceRows, Spine, SpineQueries,
+    MEMBER_ORDER, MEMBER_SELECT, VISIBLE,
 };
 use super::{Db, DbError};
 use crate::domain::investigation::{Confidentiality, GroupState, MemberState};
@@ -309,9 +308,6 @@ const RELATED_SELECT: &str = "select x.investigation_id, x.org_id, o.name_zh as 
     from investigation_related x join organizations o on o.id = x.org_id";
 const RELATED_ORDER: &str = "order by x.investigation_id, o.name_zh, x.org_id";
 
-const MEMBER_SELECT: &str = "select m.space_id, m.org_id, m.role from space_members m";
-const MEMBER_ORDER: &str = "order by m.space_id, m.role, m.org_id";
-
 /// The groups' rows of their spaces, for [`write_space!`].
 pub(super) const SPINE: Spine = Spine {
     table: "investigations",
@@ -329,20 +325,6 @@ const MATCHING: &str = ", matching (id) as (
         union
         select investigation_id from investigation_members where org_id = $1
     )";
-
-fn group<T>(rows: Vec<(String, T)>) -> HashMap<String, Vec<T>> {
-    let mut by: HashMap<String, Vec<T>> = HashMap::new();
-    for (key, row) in rows {
-        by.entry(key).or_default().push(row);
-    }
-    by
-}
-
-fn members_of(rows: Vec<(String, String, String)>) -> Result<Vec<(String, SpaceMember)>, DbError> {
-    rows.into_iter()
-        .map(|(space, org_id, role)| Ok((space, SpaceMember::new(org_id, parse(&role)?))))
-        .collect()
-}
 
 fn related_of(rows: Vec<(String, String, String)>) -> Vec<(String, RelatedRow)> {
     rows.into_iter()

@@ -31,7 +31,9 @@ use super::common::{
 };
 use super::effects::JobQueries;
 use super::effects::{EffectQueries, Effects};
-use super::spaces::{state_words, visible_spaces, write_space, Expect, Spine, VISIBLE};
+use super::spaces::{
+    state_words, visible_spaces, write_space, Expect, Spine, MEMBER_ORDER, MEMBER_SELECT, VISIBLE,
+};
 use super::{Db, DbError};
 use crate::domain::meeting::{
     AgendaOutcome, AgendaState, Attendance, InvitationState, MeetingKind, MeetingState,
@@ -360,8 +362,6 @@ const INVITATION_SELECT: &str = "select i.meeting_id, i.org_id, o.name_zh as org
 const INVITATION_ORDER: &str = "order by i.meeting_id, i.role, i.org_id";
 
 /// The space's members; `convener` < `member` < `observer` as text too.
-const MEMBER_SELECT: &str = "select m.space_id, m.org_id, m.role from space_members m";
-const MEMBER_ORDER: &str = "order by m.space_id, m.role, m.org_id";
 
 /// An agenda item as stored.
 #[derive(sqlx::FromRow)]

@@ -17,7 +17,6 @@
 //! A procuratorate reads the criminal referrals of its region (its 立案监督): the list takes its
 //! region's range as a second way in besides [`VISIBLE`].
 
-use std::collections::HashMap;
 use std::fmt;
 
 use futures_util::future::BoxFuture;
@@ -28,7 +27,10 @@ use super::common::{
     subtree_range,
 };
 use super::effects::{Consequence, Effects, Tx};
-use super::spaces::{visible_spaces, write_space, Expect, SpaceRows, Spine, SpineQueries, VISIBLE};
+use super::spaces::{
+    group, members_of, visible_spaces, write_space, Expect, SpaceRows, Spine, SpineQueries,
+    MEMBER_ORDER, MEMBER_SELECT, VISIBLE,
+};
 use super::{Db, DbError};
 use crate::domain::org::{OrgKind, RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};
 use crate::domain::phrases;
@@ -331,9 +333,6 @@ const ITEM_SELECT: &str = "select i.referral_id, i.id, i.position, i.name, i.sha
         left join users q on q.id = i.checked_by";
 const ITEM_ORDER: &str = "order by i.referral_id, i.position";
 
-const MEMBER_SELECT: &str = "select m.space_id, m.org_id, m.role from space_members m";
-const MEMBER_ORDER: &str = "order by m.space_id, m.role, m.org_id";
-
 /// An item row with the referral it belongs to and its stored state, as read.
 #[derive(sqlx::FromRow)]
 struct ItemRecord {
@@ -380,20 +379,6 @@ pub enum ReferralRole {
     Incoming,
     /// Those it reads without being their referrer or receiver: copied, or supervised.
     Supervised,
-}
-
-fn group<T>(rows: Vec<(String, T)>) -> HashMap<String, Vec<T>> {
-    let mut by: HashMap<String, Vec<T>> = HashMap::new();
-    for (key, row) in rows {
-        by.entry(key).or_default().push(row);
-    }
-    by
-}
-
-fn members_of(rows: Vec<(String, String, String)>) -> Result<Vec<(String, SpaceMember)>, DbError> {
-    rows.into_iter()
-        .map(|(space, org_id, role)| Ok((space, SpaceMember::new(org_id, parse(&role)?))))
-        .collect()
 }
 
 /// Reads referrals on this connection (inside a write, the write's own rows).

@@ -235,7 +235,28 @@ struct MemberRecord {
 }
 
 /// `convener` < `member` < `observer` as text too, so this orders by importance.
-const MEMBER_ORDER: &str = "order by m.space_id, m.role, m.org_id";
+/// Every workflow's read of its spaces' members: `(space_id, org_id, role)` rows…
+pub(super) const MEMBER_SELECT: &str = "select m.space_id, m.org_id, m.role from space_members m";
+/// … in this order (each space's conveners first).
+pub(super) const MEMBER_ORDER: &str = "order by m.space_id, m.role, m.org_id";
+
+/// Rows keyed by their space (or other parent) id, gathered per key, in their order.
+pub(super) fn group<T>(rows: Vec<(String, T)>) -> HashMap<String, Vec<T>> {
+    let mut by: HashMap<String, Vec<T>> = HashMap::new();
+    for (key, row) in rows {
+        by.entry(key).or_default().push(row);
+    }
+    by
+}
+
+/// [`MEMBER_SELECT`]'s rows as members, each with its space's id.
+pub(super) fn members_of(
+    rows: Vec<(String, String, String)>,
+) -> Result<Vec<(String, SpaceMember)>, DbError> {
+    rows.into_iter()
+        .map(|(space, org_id, role)| Ok((space, SpaceMember::new(org_id, parse(&role)?))))
+        .collect()
+}
 
 /// A document as stored.
 #[derive(sqlx::FromRow)]
