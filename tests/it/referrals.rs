@@ -760,3 +760,39 @@ async fn the_space_routes_show_a_referral_only_when_the_referral_is_shown() {
         assert!(space_listed(api, &id).await);
     }
 }
+
+/// 督办 of a referral its head sits on: the referring body and its heads are told, never the
+/// receiver, which does not know of a referral not yet sent.
+#[tokio::test]
+async fn the_receiver_is_not_told_of_a_referral_held_up_before_it_is_sent() {
+    let f = fixture().await;
+    f.clock.set_ms(ms(datetime!(2026-04-02 10:00 +8)));
+    let referral = create(&f, json!({})).await;
+    let id = id_of(&referral);
+    for (index, name) in ITEMS.iter().enumerate() {
+        let (status, body) = upload(&f.market, &referral, index, file_of(name)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    ok(&f.market, &id, "submit", json!({})).await;
+    let db = f.db().await;
+    // Far past the head's three working days and the five working days to 督办.
+    f.clock.set_ms(ms(datetime!(2026-04-30 09:00 +8)));
+    f.server.worker.run_due().await.unwrap();
+    let told_of = told(&db, &id, "referral.supervised").await;
+    assert!(
+        told_of.contains(&format!("org:{}", f.world.org("market"))),
+        "{told_of:?}"
+    );
+    assert!(
+        told_of.contains(&format!("user:{}", f.world.users["market-admin"])),
+        "{told_of:?}"
+    );
+    for body in ["police", "procuratorate"] {
+        assert!(
+            !told_of.contains(&format!("org:{}", f.world.org(body))),
+            "{body} was told: {told_of:?}"
+        );
+    }
+    assert_eq!(sees(&f.police, &id).await, StatusCode::NOT_FOUND);
+    db.close().await;
+}
