@@ -28,7 +28,7 @@ use crate::support::api::{message, open_db, Api, World, PASSWORD};
 use crate::support::server::TestServer;
 
 /// The callers, in the order of the table's columns.
-const ROLES: [Role; 11] = [
+const ROLES: [Role; 14] = [
     Role::Operator,
     Role::CountyBureau,
     Role::CityBureau,
@@ -37,6 +37,9 @@ const ROLES: [Role; 11] = [
     Role::Participant,
     Role::Observer,
     Role::Outsider,
+    Role::Procuratorate,
+    Role::SiblingProcuratorate,
+    Role::Discipline,
     Role::OrgAdmin,
     Role::ReadToken,
     Role::Anonymous,
@@ -62,6 +65,13 @@ enum Role {
     Observer,
     /// A member of `court`, which has no part in the space.
     Outsider,
+    /// 上城区人民检察院: the procuratorate of the space's own region, copied on the matrix's
+    /// suspected-crime referral; it supervises such referrals of its region (立案监督).
+    Procuratorate,
+    /// 拱墅区人民检察院: the procuratorate of a sibling county.
+    SiblingProcuratorate,
+    /// 上城区纪委监委: discipline inspection of the space's region, which receives clues.
+    Discipline,
     /// `market-admin`, an administrator of the convening organization.
     OrgAdmin,
     /// An API token of `market` with only `spaces:read`.
@@ -82,6 +92,9 @@ impl Role {
             Role::Participant => "part",
             Role::Observer => "obs",
             Role::Outsider => "out",
+            Role::Procuratorate => "proc",
+            Role::SiblingProcuratorate => "sproc",
+            Role::Discipline => "disc",
             Role::OrgAdmin => "adm",
             Role::ReadToken => "tok",
             Role::Anonymous => "anon",
@@ -98,6 +111,9 @@ impl Role {
             Role::Participant => "participant",
             Role::Observer => "observer",
             Role::Outsider => "outsider",
+            Role::Procuratorate => "procuratorate",
+            Role::SiblingProcuratorate => "sibling-procuratorate",
+            Role::Discipline => "discipline",
             Role::OrgAdmin => "org-admin",
             Role::ReadToken => "token",
             Role::Anonymous => "anonymous",
@@ -115,6 +131,9 @@ impl Role {
             Role::Participant => Some("township"),
             Role::Observer => Some("police"),
             Role::Outsider => Some("court"),
+            Role::Procuratorate => Some("procuratorate"),
+            Role::SiblingProcuratorate => Some("sibling-procuratorate"),
+            Role::Discipline => Some("discipline"),
             Role::OrgAdmin => Some("market-admin"),
             Role::ReadToken | Role::Anonymous => None,
         }
@@ -131,6 +150,18 @@ enum Read {
     ListsSpace,
     /// For a ticket: the access granted (`write`, `read`), or the status when refused.
     TicketAccess,
+    /// For the list of referrals: `200+` when the given referral is listed, `200-` when not.
+    ListsReferral(Listed),
+    /// For the list of spaces: `200+` when the given referral's space is listed, `200-` when not.
+    ListsReferralSpace(Listed),
+}
+
+/// Which of the matrix's referrals a list is asked about.
+#[derive(Debug, Clone, Copy)]
+enum Listed {
+    Sent,
+    Draft,
+    Clue,
 }
 
 enum Probe {
@@ -145,6 +176,13 @@ enum Probe {
     /// server's Origin (a token sends its `Authorization` header instead): `101` when
     /// accepted, otherwise the refusal's status.
     Websocket,
+    /// A raw body (an item's file) sent as `application/pdf` with `method` to `path`
+    /// (placeholders filled in as for [`Probe::Rest`]): the status.
+    Bytes {
+        method: Method,
+        path: &'static str,
+        bytes: &'static [u8],
+    },
 }
 
 /// State a cell needs in place before it runs.
@@ -211,7 +249,11 @@ fn row(what: &'static str, expected: &'static str, probe: Probe) -> Row {
 /// fresh session of someone else, the `ningbo-bureau` user), `{market_token}` and
 /// `{court_token}` (fresh tokens of those organizations), `{market_key}` and `{court_key}`
 /// (fresh signing keys of `market` and `court`), `{market_seal}` (market's seal in force,
-/// bound if it has none), `{n}` (a number no other cell uses).
+/// bound if it has none), `{n}` (a number no other cell uses); for referrals `{police}` and
+/// `{procuratorate}` (organization ids), `{referral}`, `{draft_referral}` and `{clue}` with
+/// `{referral_item}`, `{draft_item}` and `{clue_item}` (see [`Referrals`]), and
+/// `{referral_revision}`, `{draft_revision}`, `{clue_revision}` (their revisions as the cell
+/// runs; quoted in a JSON body, they become numbers).
 ///
 /// A space the caller may not see answers 404, never 403, so its existence is not revealed.
 #[rustfmt::skip]
@@ -221,181 +263,250 @@ fn table() -> Vec<Row> {
     let put = |path, body| rest(Method::PUT, path, Some(body));
     let delete = |path| rest(Method::DELETE, path, None);
     vec![
-        // Columns:                                         op    cb    ct    sb    conv  part  obs   out   adm   tok   anon
+        // Columns:                                         op    cb    ct    sb    conv  part  obs   out   proc  sproc disc  adm   tok   anon
         // ---- operations: open to anyone, whoever asks ----
-        row("GET /healthz",                                "200   200   200   200   200   200   200   200   200   200   200", get("/healthz")),
-        row("GET /readyz",                                 "200   200   200   200   200   200   200   200   200   200   200", get("/readyz")),
-        row("GET /metrics",                                "200   200   200   200   200   200   200   200   200   200   200", get("/metrics")),
+        row("GET /healthz",                                "200   200   200   200   200   200   200   200   200   200   200   200   200   200", get("/healthz")),
+        row("GET /readyz",                                 "200   200   200   200   200   200   200   200   200   200   200   200   200   200", get("/readyz")),
+        row("GET /metrics",                                "200   200   200   200   200   200   200   200   200   200   200   200   200   200", get("/metrics")),
         // ---- OpenID Connect pages (no provider is configured here; identity plays no part) ----
-        row("GET /auth/oidc/{provider}/login",             "404   404   404   404   404   404   404   404   404   404   404", get("/auth/oidc/zj/login")),
-        row("GET /auth/oidc/{provider}/callback",          "400   400   400   400   400   400   400   400   400   400   400", get("/auth/oidc/zj/callback?code=c&state=s")),
+        row("GET /auth/oidc/{provider}/login",             "404   404   404   404   404   404   404   404   404   404   404   404   404   404", get("/auth/oidc/zj/login")),
+        row("GET /auth/oidc/{provider}/callback",          "400   400   400   400   400   400   400   400   400   400   400   400   400   400", get("/auth/oidc/zj/callback?code=c&state=s")),
         // ---- signing in, one's own sessions, settings ----
-        row("GET /api/auth/providers",                     "200   200   200   200   200   200   200   200   200   200   200", get("/api/auth/providers")),
+        row("GET /api/auth/providers",                     "200   200   200   200   200   200   200   200   200   200   200   200   200   200", get("/api/auth/providers")),
         // Each caller signs in as itself (a token and nobody as `market` and `court`).
-        row("POST /api/auth/login",                        "200   200   200   200   200   200   200   200   200   200   200", post("/api/auth/login", json!({ "username": "{login}", "password": PASSWORD }))),
+        row("POST /api/auth/login",                        "200   200   200   200   200   200   200   200   200   200   200   200   200   200", post("/api/auth/login", json!({ "username": "{login}", "password": PASSWORD }))),
         // A token cannot sign out: 400 "revoke it instead".
-        row("POST /api/auth/logout",                       "200   200   200   200   200   200   200   200   200   400   401", post("/api/auth/logout", json!({}))),
-        row("GET /api/auth/me",                            "200   200   200   200   200   200   200   200   200   200   401", get("/api/auth/me")),
+        row("POST /api/auth/logout",                       "200   200   200   200   200   200   200   200   200   200   200   200   400   401", post("/api/auth/logout", json!({}))),
+        row("GET /api/auth/me",                            "200   200   200   200   200   200   200   200   200   200   200   200   200   401", get("/api/auth/me")),
         // A token is no person and has no password: 400 "only a signed-in person".
-        row("POST /api/auth/password",                     "204   204   204   204   204   204   204   204   204   400   401", post("/api/auth/password", json!({ "current": PASSWORD, "new": "a new password for the matrix" }))).after(After::RestorePassword),
-        row("GET /api/auth/sessions",                      "200   200   200   200   200   200   200   200   200   403   401", get("/api/auth/sessions")),
-        row("DELETE /api/auth/sessions/{own}",             "204   204   204   204   204   204   204   204   204   403   401", delete("/api/auth/sessions/{own_session}")),
+        row("POST /api/auth/password",                     "204   204   204   204   204   204   204   204   204   204   204   204   400   401", post("/api/auth/password", json!({ "current": PASSWORD, "new": "a new password for the matrix" }))).after(After::RestorePassword),
+        row("GET /api/auth/sessions",                      "200   200   200   200   200   200   200   200   200   200   200   200   403   401", get("/api/auth/sessions")),
+        row("DELETE /api/auth/sessions/{own}",             "204   204   204   204   204   204   204   204   204   204   204   204   403   401", delete("/api/auth/sessions/{own_session}")),
         // Someone else's session: "you have no live session with this id", for everyone.
-        row("DELETE /api/auth/sessions/{other's}",         "404   404   404   404   404   404   404   404   404   403   401", delete("/api/auth/sessions/{victim_session}")),
-        row("PUT /api/settings/local-login",               "200   403   403   403   403   403   403   403   403   403   401", put("/api/settings/local-login", json!({ "enabled": true }))),
+        row("DELETE /api/auth/sessions/{other's}",         "404   404   404   404   404   404   404   404   404   404   404   404   403   401", delete("/api/auth/sessions/{victim_session}")),
+        row("PUT /api/settings/local-login",               "200   403   403   403   403   403   403   403   403   403   403   403   403   401", put("/api/settings/local-login", json!({ "enabled": true }))),
         // ---- the directory: read by all who act for an organization, changed by operators ----
-        row("GET /api/regions",                            "200   200   200   200   200   200   200   200   200   403   401", get("/api/regions")),
-        row("POST /api/regions",                           "201   403   403   403   403   403   403   403   403   403   401", post("/api/regions", json!({ "code": "330102{n}", "name_zh": "矩阵街道{n}", "level": "township", "parent": "330102" }))),
-        row("PATCH /api/regions/{code}",                   "200   403   403   403   403   403   403   403   403   403   401", patch("/api/regions/330102001", json!({ "name_zh": "湖滨街道" }))),
+        row("GET /api/regions",                            "200   200   200   200   200   200   200   200   200   200   200   200   403   401", get("/api/regions")),
+        row("POST /api/regions",                           "201   403   403   403   403   403   403   403   403   403   403   403   403   401", post("/api/regions", json!({ "code": "330102{n}", "name_zh": "矩阵街道{n}", "level": "township", "parent": "330102" }))),
+        row("PATCH /api/regions/{code}",                   "200   403   403   403   403   403   403   403   403   403   403   403   403   401", patch("/api/regions/330102001", json!({ "name_zh": "湖滨街道" }))),
         // Time limits: everyone signed in reads them; the matrix's bureaus are members, not
         // admins, so only the operator sets them here (tests/it/limits.rs has the region's
         // own bureau admin and a sibling's).
-        row("GET /api/regions/{code}/limits",              "200   200   200   200   200   200   200   200   200   403   401", get("/api/regions/330102/limits")),
-        row("PUT /api/regions/{code}/limits/{kind}",       "200   403   403   403   403   403   403   403   403   403   401", put("/api/regions/330105/limits/notice_remind", json!({ "unit": "working_days", "amount": 2 }))),
-        row("DELETE /api/regions/{code}/limits/{kind}",    "200   403   403   403   403   403   403   403   403   403   401", delete("/api/regions/330105/limits/notice_remind")),
-        row("GET /api/orgs",                               "200   200   200   200   200   200   200   200   200   403   401", get("/api/orgs")),
-        row("POST /api/orgs",                              "201   403   403   403   403   403   403   403   403   403   401", post("/api/orgs", json!({ "code": "matrix-org-{n}", "name_zh": "矩阵单位{n}", "kind": "other", "region": "330102" }))),
-        row("GET /api/orgs/{market}",                      "200   200   200   200   200   200   200   200   200   403   401", get("/api/orgs/{market}")),
+        row("GET /api/regions/{code}/limits",              "200   200   200   200   200   200   200   200   200   200   200   200   403   401", get("/api/regions/330102/limits")),
+        row("PUT /api/regions/{code}/limits/{kind}",       "200   403   403   403   403   403   403   403   403   403   403   403   403   401", put("/api/regions/330105/limits/notice_remind", json!({ "unit": "working_days", "amount": 2 }))),
+        row("DELETE /api/regions/{code}/limits/{kind}",    "200   403   403   403   403   403   403   403   403   403   403   403   403   401", delete("/api/regions/330105/limits/notice_remind")),
+        row("GET /api/orgs",                               "200   200   200   200   200   200   200   200   200   200   200   200   403   401", get("/api/orgs")),
+        row("POST /api/orgs",                              "201   403   403   403   403   403   403   403   403   403   403   403   403   401", post("/api/orgs", json!({ "code": "matrix-org-{n}", "name_zh": "矩阵单位{n}", "kind": "other", "region": "330102" }))),
+        row("GET /api/orgs/{market}",                      "200   200   200   200   200   200   200   200   200   200   200   200   403   401", get("/api/orgs/{market}")),
         // Names are the organization's own business: its admin may change them.
-        row("PATCH /api/orgs/{market} names",              "200   403   403   403   403   403   403   403   200   403   401", patch("/api/orgs/{market}", json!({ "name_zh": "上城区市场监督管理局" }))),
+        row("PATCH /api/orgs/{market} names",              "200   403   403   403   403   403   403   403   403   403   403   200   403   401", patch("/api/orgs/{market}", json!({ "name_zh": "上城区市场监督管理局" }))),
         // Where it sits is the directory's: operators only, not even its admin.
-        row("PATCH /api/orgs/{market} kind",               "200   403   403   403   403   403   403   403   403   403   401", patch("/api/orgs/{market}", json!({ "kind": "enforcement_department" }))),
-        row("PATCH /api/orgs/{court} names",               "200   403   403   403   403   403   403   403   403   403   401", patch("/api/orgs/{court}", json!({ "name_zh": "上城区人民法院" }))),
+        row("PATCH /api/orgs/{market} kind",               "200   403   403   403   403   403   403   403   403   403   403   403   403   401", patch("/api/orgs/{market}", json!({ "kind": "enforcement_department" }))),
+        row("PATCH /api/orgs/{court} names",               "200   403   403   403   403   403   403   403   403   403   403   403   403   401", patch("/api/orgs/{court}", json!({ "name_zh": "上城区人民法院" }))),
         // The CSV import from the browser: operators only; a dry run, so no cell changes a thing.
-        row("POST /api/directory/import (dry run)",        "200   403   403   403   403   403   403   403   403   403   401", post("/api/directory/import", json!({ "users": "org_code,username,display_name\nmarket,matrix-user-{n},矩阵用户{n}\n", "dry_run": true }))),
+        row("POST /api/directory/import (dry run)",        "200   403   403   403   403   403   403   403   403   403   403   403   403   401", post("/api/directory/import", json!({ "users": "org_code,username,display_name\nmarket,matrix-user-{n},矩阵用户{n}\n", "dry_run": true }))),
         // ---- people ----
-        row("GET /api/orgs/{market}/users",                "200   403   403   403   200   403   403   403   200   403   401", get("/api/orgs/{market}/users")),
-        row("GET /api/orgs/{court}/users",                 "200   403   403   403   403   403   403   200   403   403   401", get("/api/orgs/{court}/users")),
-        row("POST /api/users (market)",                    "201   403   403   403   403   403   403   403   201   403   401", post("/api/users", json!({ "org_id": "{market}", "username": "matrix-user-{n}", "display_name": "矩阵用户{n}" }))),
-        row("POST /api/users (court)",                     "201   403   403   403   403   403   403   403   403   403   401", post("/api/users", json!({ "org_id": "{court}", "username": "matrix-user-{n}", "display_name": "矩阵用户{n}" }))),
-        row("POST /api/users (operator)",                  "201   403   403   403   403   403   403   403   403   403   401", post("/api/users", json!({ "username": "matrix-user-{n}", "display_name": "矩阵运维{n}", "operator": true }))),
+        row("GET /api/orgs/{market}/users",                "200   403   403   403   200   403   403   403   403   403   403   200   403   401", get("/api/orgs/{market}/users")),
+        // The court's own people: the court reads them; the three bodies added for referrals
+        // are other bodies like the rest (403), not outsiders to the court's own directory.
+        row("GET /api/orgs/{court}/users",                 "200   403   403   403   403   403   403   200   403   403   403   403   403   401", get("/api/orgs/{court}/users")),
+        row("POST /api/users (market)",                    "201   403   403   403   403   403   403   403   403   403   403   201   403   401", post("/api/users", json!({ "org_id": "{market}", "username": "matrix-user-{n}", "display_name": "矩阵用户{n}" }))),
+        row("POST /api/users (court)",                     "201   403   403   403   403   403   403   403   403   403   403   403   403   401", post("/api/users", json!({ "org_id": "{court}", "username": "matrix-user-{n}", "display_name": "矩阵用户{n}" }))),
+        row("POST /api/users (operator)",                  "201   403   403   403   403   403   403   403   403   403   403   403   403   401", post("/api/users", json!({ "username": "matrix-user-{n}", "display_name": "矩阵运维{n}", "operator": true }))),
         // Users of another body are "not found", so their ids cannot be probed.
-        row("GET /api/users/{market user}",                "200   404   404   404   200   404   404   404   200   404   401", get("/api/users/{market_user}")),
-        row("GET /api/users/{operator}",                   "200   404   404   404   404   404   404   404   404   404   401", get("/api/users/{operator_user}")),
-        row("PATCH /api/users/{market user}",              "200   404   404   404   403   404   404   404   200   404   401", patch("/api/users/{market_user}", json!({ "display_name": "market 同志" }))),
-        row("PATCH /api/users/{operator}",                 "200   404   404   404   404   404   404   404   404   404   401", patch("/api/users/{operator_user}", json!({ "display_name": "运维管理员" }))),
+        row("GET /api/users/{market user}",                "200   404   404   404   200   404   404   404   404   404   404   200   404   401", get("/api/users/{market_user}")),
+        row("GET /api/users/{operator}",                   "200   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/users/{operator_user}")),
+        row("PATCH /api/users/{market user}",              "200   404   404   404   403   404   404   404   404   404   404   200   404   401", patch("/api/users/{market_user}", json!({ "display_name": "market 同志" }))),
+        row("PATCH /api/users/{operator}",                 "200   404   404   404   404   404   404   404   404   404   404   404   404   401", patch("/api/users/{operator_user}", json!({ "display_name": "运维管理员" }))),
         // Resetting to the same password keeps every later sign-in working.
-        row("POST /api/users/{market user}/password",      "204   403   403   403   403   403   403   403   403   403   401", post("/api/users/{market_user}/password", json!({ "password": PASSWORD }))),
+        row("POST /api/users/{market user}/password",      "204   403   403   403   403   403   403   403   403   403   403   403   403   401", post("/api/users/{market_user}/password", json!({ "password": PASSWORD }))),
         // ---- API tokens: the organization's admin only, never an operator ----
-        row("GET /api/orgs/{market}/tokens",               "403   403   403   403   403   403   403   403   200   403   401", get("/api/orgs/{market}/tokens")),
-        row("GET /api/orgs/{court}/tokens",                "403   403   403   403   403   403   403   403   403   403   401", get("/api/orgs/{court}/tokens")),
-        row("POST /api/orgs/{market}/tokens",              "403   403   403   403   403   403   403   403   201   403   401", post("/api/orgs/{market}/tokens", json!({ "name": "矩阵系统{n}", "permissions": ["spaces:read"], "expires_in_days": 1 }))),
-        row("DELETE /api/orgs/{market}/tokens/{market's}", "403   403   403   403   403   403   403   403   204   403   401", delete("/api/orgs/{market}/tokens/{market_token}")),
+        row("GET /api/orgs/{market}/tokens",               "403   403   403   403   403   403   403   403   403   403   403   200   403   401", get("/api/orgs/{market}/tokens")),
+        row("GET /api/orgs/{court}/tokens",                "403   403   403   403   403   403   403   403   403   403   403   403   403   401", get("/api/orgs/{court}/tokens")),
+        row("POST /api/orgs/{market}/tokens",              "403   403   403   403   403   403   403   403   403   403   403   201   403   401", post("/api/orgs/{market}/tokens", json!({ "name": "矩阵系统{n}", "permissions": ["spaces:read"], "expires_in_days": 1 }))),
+        row("DELETE /api/orgs/{market}/tokens/{market's}", "403   403   403   403   403   403   403   403   403   403   403   204   403   401", delete("/api/orgs/{market}/tokens/{market_token}")),
         // Another body's token, named through one's own body's path: not found.
-        row("DELETE /api/orgs/{market}/tokens/{court's}",  "403   403   403   403   403   403   403   403   404   403   401", delete("/api/orgs/{market}/tokens/{court_token}")),
+        row("DELETE /api/orgs/{market}/tokens/{court's}",  "403   403   403   403   403   403   403   403   403   403   403   404   403   401", delete("/api/orgs/{market}/tokens/{court_token}")),
         // ---- an organization's signing keys: its admin and operators; its seal, operators only ----
-        row("GET /api/orgs/{market}/keys",                 "200   403   403   403   403   403   403   403   200   403   401", get("/api/orgs/{market}/keys")),
-        row("GET /api/orgs/{court}/keys",                  "200   403   403   403   403   403   403   403   403   403   401", get("/api/orgs/{court}/keys")),
-        row("POST /api/orgs/{market}/keys/{market's}/revoke", "200   403   403   403   403   403   403   403   200   403   401", post("/api/orgs/{market}/keys/{market_key}/revoke", json!({ "reason": "矩阵撤销{n}" }))),
+        row("GET /api/orgs/{market}/keys",                 "200   403   403   403   403   403   403   403   403   403   403   200   403   401", get("/api/orgs/{market}/keys")),
+        row("GET /api/orgs/{court}/keys",                  "200   403   403   403   403   403   403   403   403   403   403   403   403   401", get("/api/orgs/{court}/keys")),
+        row("POST /api/orgs/{market}/keys/{market's}/revoke", "200   403   403   403   403   403   403   403   403   403   403   200   403   401", post("/api/orgs/{market}/keys/{market_key}/revoke", json!({ "reason": "矩阵撤销{n}" }))),
         // Another body's key, named through one's own body's path: not found.
-        row("POST /api/orgs/{market}/keys/{court's}/revoke", "404   403   403   403   403   403   403   403   404   403   401", post("/api/orgs/{market}/keys/{court_key}/revoke", json!({ "reason": "矩阵撤销{n}" }))),
-        row("POST /api/orgs/{market}/keys/{seal}/revoke",  "200   403   403   403   403   403   403   403   403   403   401", post("/api/orgs/{market}/keys/{market_seal}/revoke", json!({ "reason": "矩阵撤销{n}" }))),
+        row("POST /api/orgs/{market}/keys/{court's}/revoke", "404   403   403   403   403   403   403   403   403   403   403   404   403   401", post("/api/orgs/{market}/keys/{court_key}/revoke", json!({ "reason": "矩阵撤销{n}" }))),
+        row("POST /api/orgs/{market}/keys/{seal}/revoke",  "200   403   403   403   403   403   403   403   403   403   403   403   403   401", post("/api/orgs/{market}/keys/{market_seal}/revoke", json!({ "reason": "矩阵撤销{n}" }))),
         // ---- spaces ----
-        row("GET /api/spaces",                             "200-  200+  200+  200-  200+  200+  200+  200-  200+  200+  401", Probe::Rest { method: Method::GET, path: "/api/spaces", body: None, read: Read::ListsSpace }),
-        row("POST /api/spaces",                            "403   201   201   201   201   201   201   201   201   403   401", post("/api/spaces", json!({ "kind": "meeting", "title": "矩阵会商{n}" }))),
-        row("GET /api/spaces/{space}",                     "404   200   200   404   200   200   200   404   200   200   401", get("/api/spaces/{space}")),
-        row("PUT /api/spaces/{space}/members/{org}",       "404   403   403   404   200   403   403   404   200   403   401", put("/api/spaces/{space}/members/{ningbo}", json!({ "role": "observer" }))),
-        row("DELETE /api/spaces/{space}/members/{org}",    "404   403   403   404   204   403   403   404   204   403   401", delete("/api/spaces/{space}/members/{ningbo}")).before(Before::NingboTakesPart),
-        row("GET /api/spaces/{space}/docs",                "404   200   200   404   200   200   200   404   200   200   401", get("/api/spaces/{space}/docs")),
-        row("POST /api/spaces/{space}/docs",               "404   403   403   404   201   201   403   404   201   403   401", post("/api/spaces/{space}/docs", json!({ "title": "矩阵文书{n}" }))),
+        row("GET /api/spaces",                             "200-  200+  200+  200-  200+  200+  200+  200-  200-  200-  200-  200+  200+  401", Probe::Rest { method: Method::GET, path: "/api/spaces", body: None, read: Read::ListsSpace }),
+        row("POST /api/spaces",                            "403   201   201   201   201   201   201   201   201   201   201   201   403   401", post("/api/spaces", json!({ "kind": "meeting", "title": "矩阵会商{n}" }))),
+        row("GET /api/spaces/{space}",                     "404   200   200   404   200   200   200   404   404   404   404   200   200   401", get("/api/spaces/{space}")),
+        row("PUT /api/spaces/{space}/members/{org}",       "404   403   403   404   200   403   403   404   404   404   404   200   403   401", put("/api/spaces/{space}/members/{ningbo}", json!({ "role": "observer" }))),
+        row("DELETE /api/spaces/{space}/members/{org}",    "404   403   403   404   204   403   403   404   404   404   404   204   403   401", delete("/api/spaces/{space}/members/{ningbo}")).before(Before::NingboTakesPart),
+        row("GET /api/spaces/{space}/docs",                "404   200   200   404   200   200   200   404   404   404   404   200   200   401", get("/api/spaces/{space}/docs")),
+        row("POST /api/spaces/{space}/docs",               "404   403   403   404   201   201   403   404   404   404   404   201   403   401", post("/api/spaces/{space}/docs", json!({ "title": "矩阵文书{n}" }))),
         // ---- documents over the websocket ----
-        row("POST /api/docs/{doc}/ticket",                 "404   read  read  404   write write read  404   write 404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{doc}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
+        row("POST /api/docs/{doc}/ticket",                 "404   read  read  404   write write read  404   404   404   404   write 404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{doc}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
         // The token lacks docs:read, so it may not open the document: refused like anyone
         // without access (404), not as if it had not authenticated.
-        row("WS /ws/docs/{doc} (cookie, Origin)",          "404   101   101   404   101   101   101   404   101   404   401", Probe::Websocket),
+        row("WS /ws/docs/{doc} (cookie, Origin)",          "404   101   101   404   101   101   101   404   404   404   404   101   404   401", Probe::Websocket),
         // ---- jurisdiction disputes: `market` (conv) raised {dispute} against `township` (part);
         // it escalates to `county-bureau` (cb), which follows it from the start; `city-bureau`
         // (ct) reads from above; the police (obs), the court (out) and a sibling county (sb)
         // have no part in it and are answered as for an unknown id. The operator acts for no
         // body and sees none. ----
-        row("GET /api/disputes",                           "200   200   200   200   200   200   200   200   200   200   401", get("/api/disputes")),
+        row("GET /api/disputes",                           "200   200   200   200   200   200   200   200   200   200   200   200   200   401", get("/api/disputes")),
         // Raised against the court by each caller: a bureau that would coordinate its own
-        // dispute is refused (cb, ct: 409); the court cannot name itself (400).
-        row("POST /api/disputes",                          "403   409   409   201   201   201   201   400   201   403   401", post("/api/disputes", json!({ "kind": "positive", "title": "矩阵争议{n}", "description": "管辖争议", "parties": ["{court}"], "position": "应由本单位管辖" }))),
-        row("GET /api/disputes/{dispute}",                 "404   200   200   404   200   200   404   404   200   200   401", get("/api/disputes/{dispute}")),
+        // dispute is refused (cb, ct: 409); the court cannot name itself (400); the two
+        // procuratorates and discipline inspection are other bodies than the court, and raise
+        // it like any (201).
+        row("POST /api/disputes",                          "403   409   409   201   201   201   201   400   201   201   201   201   403   401", post("/api/disputes", json!({ "kind": "positive", "title": "矩阵争议{n}", "description": "管辖争议", "parties": ["{court}"], "position": "应由本单位管辖" }))),
+        row("GET /api/disputes/{dispute}",                 "404   200   200   404   200   200   404   404   404   404   404   200   200   401", get("/api/disputes/{dispute}")),
         // In `raised`, accepting is refused by the machine (409) to those who may act at all.
-        row("POST /api/disputes/{dispute}/actions",        "404   409   403   404   409   409   404   404   409   403   401", post("/api/disputes/{dispute}/actions", json!({ "command": "accept", "revision": 1 }))),
-        row("PUT /api/disputes/{dispute}/position",        "404   409   403   404   200   200   404   404   200   403   401", put("/api/disputes/{dispute}/position", json!({ "position": "应由本单位管辖" }))),
-        row("POST /api/disputes/{dispute}/negotiation-failed", "404   409   403   404   200   200   404   404   200   403   401", post("/api/disputes/{dispute}/negotiation-failed", json!({}))),
-        row("POST /api/disputes/{dispute}/reply",          "404   409   403   404   409   409   404   404   409   403   401", post("/api/disputes/{dispute}/reply", json!({}))),
-        row("PUT /api/disputes/{dispute}/lead",            "404   409   403   404   409   409   404   404   409   403   401", put("/api/disputes/{dispute}/lead", json!({ "revision": 1, "org_id": "{market}" }))),
+        row("POST /api/disputes/{dispute}/actions",        "404   409   403   404   409   409   404   404   404   404   404   409   403   401", post("/api/disputes/{dispute}/actions", json!({ "command": "accept", "revision": 1 }))),
+        row("PUT /api/disputes/{dispute}/position",        "404   409   403   404   200   200   404   404   404   404   404   200   403   401", put("/api/disputes/{dispute}/position", json!({ "position": "应由本单位管辖" }))),
+        row("POST /api/disputes/{dispute}/negotiation-failed", "404   409   403   404   200   200   404   404   404   404   404   200   403   401", post("/api/disputes/{dispute}/negotiation-failed", json!({}))),
+        row("POST /api/disputes/{dispute}/reply",          "404   409   403   404   409   409   404   404   404   404   404   409   403   401", post("/api/disputes/{dispute}/reply", json!({}))),
+        row("PUT /api/disputes/{dispute}/lead",            "404   409   403   404   409   409   404   404   404   404   404   409   403   401", put("/api/disputes/{dispute}/lead", json!({ "revision": 1, "org_id": "{market}" }))),
         // Before acceptance nobody may convene a consultation (409 to those who act at all).
-        row("POST /api/disputes/{dispute}/consultations",  "404   409   403   404   409   409   404   404   409   403   401", post("/api/disputes/{dispute}/consultations", json!({ "starts_at": 4102444800000i64, "ends_at": 4102448400000i64, "place": "会议室" }))),
+        row("POST /api/disputes/{dispute}/consultations",  "404   409   403   404   409   409   404   404   404   404   404   409   403   401", post("/api/disputes/{dispute}/consultations", json!({ "starts_at": 4102444800000i64, "ends_at": 4102448400000i64, "place": "会议室" }))),
         // Before acceptance there is no decision: 404 to every reader, as to everyone else.
-        row("GET /api/disputes/{dispute}/decision",        "404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/decision")),
-        row("POST /api/disputes/{dispute}/decision/actions", "404   404   404   404   404   404   404   404   404   404   401", post("/api/disputes/{dispute}/decision/actions", json!({ "act": "freeze" }))),
-        row("POST /api/disputes/{dispute}/decision/statement", "404   404   404   404   404   404   404   404   404   404   401", post("/api/disputes/{dispute}/decision/statement", json!({ "version": 1, "key_id": "0000" }))),
-        row("GET /api/disputes/{dispute}/decision/…/bundle.zip", "404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/decision/versions/1/bundle.zip")),
-        row("GET /api/disputes/{dispute}/decision/…/{file}", "404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/decision/versions/1/decision.html")),
+        row("GET /api/disputes/{dispute}/decision",        "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/decision")),
+        row("POST /api/disputes/{dispute}/decision/actions", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", post("/api/disputes/{dispute}/decision/actions", json!({ "act": "freeze" }))),
+        row("POST /api/disputes/{dispute}/decision/statement", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", post("/api/disputes/{dispute}/decision/statement", json!({ "version": 1, "key_id": "0000" }))),
+        row("GET /api/disputes/{dispute}/decision/…/bundle.zip", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/decision/versions/1/bundle.zip")),
+        row("GET /api/disputes/{dispute}/decision/…/{file}", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/decision/versions/1/decision.html")),
         // The parties' agreement exists from the start: its readers are the dispute's; the
         // raising body (conv) manages it (freezing it is refused in `raised`: 409), the bureau
         // that follows it and the bureaus above read it; nothing is frozen yet (no version to
         // sign: 409 to the parties; no archived version: 404).
-        row("GET /api/disputes/{dispute}/agreement",       "404   200   200   404   200   200   404   404   200   200   401", get("/api/disputes/{dispute}/agreement")),
-        row("POST /api/disputes/{dispute}/agreement/actions", "404   403   403   404   409   403   404   404   409   403   401", post("/api/disputes/{dispute}/agreement/actions", json!({ "act": "freeze" }))),
-        row("POST /api/disputes/{dispute}/agreement/statement", "404   403   403   404   409   409   404   404   409   403   401", post("/api/disputes/{dispute}/agreement/statement", json!({ "version": 1, "key_id": "0000" }))),
-        row("GET /api/disputes/{dispute}/agreement/…/bundle.zip", "404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/agreement/versions/1/bundle.zip")),
-        row("GET /api/disputes/{dispute}/agreement/…/{file}", "404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/agreement/versions/1/agreement.html")),
+        row("GET /api/disputes/{dispute}/agreement",       "404   200   200   404   200   200   404   404   404   404   404   200   200   401", get("/api/disputes/{dispute}/agreement")),
+        row("POST /api/disputes/{dispute}/agreement/actions", "404   403   403   404   409   403   404   404   404   404   404   409   403   401", post("/api/disputes/{dispute}/agreement/actions", json!({ "act": "freeze" }))),
+        row("POST /api/disputes/{dispute}/agreement/statement", "404   403   403   404   409   409   404   404   404   404   404   409   403   401", post("/api/disputes/{dispute}/agreement/statement", json!({ "version": 1, "key_id": "0000" }))),
+        row("GET /api/disputes/{dispute}/agreement/…/bundle.zip", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/agreement/versions/1/bundle.zip")),
+        row("GET /api/disputes/{dispute}/agreement/…/{file}", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/disputes/{dispute}/agreement/versions/1/agreement.html")),
         // Dispute statistics: a judicial bureau for its region and below, an operator for any;
         // a sibling's or a higher region is refused (403: regions are public, and the table
         // names no dispute). Without `region`, the caller's body's region (the operator acts
         // for none: 400). The token is the market department's, not a bureau's.
-        row("GET /api/disputes/stats",                     "400   200   200   200   403   403   403   403   403   403   401", get("/api/disputes/stats")),
-        row("GET /api/disputes/stats?region=上城区",        "200   200   200   403   403   403   403   403   403   403   401", get("/api/disputes/stats?region=330102")),
-        row("GET /api/disputes/stats?region=杭州市",        "200   403   200   403   403   403   403   403   403   403   401", get("/api/disputes/stats?region=330100")),
-        row("GET /api/disputes/stats.csv",                 "200   200   200   403   403   403   403   403   403   403   401", get("/api/disputes/stats.csv?region=330102")),
+        row("GET /api/disputes/stats",                     "400   200   200   200   403   403   403   403   403   403   403   403   403   401", get("/api/disputes/stats")),
+        row("GET /api/disputes/stats?region=上城区",        "200   200   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/disputes/stats?region=330102")),
+        row("GET /api/disputes/stats?region=杭州市",        "200   403   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/disputes/stats?region=330100")),
+        row("GET /api/disputes/stats.csv",                 "200   200   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/disputes/stats.csv?region=330102")),
         // The raising body's statement: only it writes; the other party and the bureaus read.
-        row("POST /api/docs/{statement}/ticket",           "404   read  read  404   write read  404   404   write 404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{statement}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
+        row("POST /api/docs/{statement}/ticket",           "404   read  read  404   write read  404   404   404   404   404   write 404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{statement}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
         // ---- joint investigation groups: `market` (conv) leads {group}, a sensitive (敏感) group of
         // high public attention; `police` (obs) confirmed, `township` (part) is invited and has
         // not answered, `court` (out) is a related body (told only once it forms); the county
         // bureau (cb) was reported to and reads the summary and conclusions alone; the city
         // bureau (ct) above it and a sibling (sb) are not told of a closed group: 404. ----
-        row("GET /api/investigations",                     "200   200   200   200   200   200   200   200   200   200   401", get("/api/investigations")),
+        row("GET /api/investigations",                     "200   200   200   200   200   200   200   200   200   200   200   200   200   401", get("/api/investigations")),
         // Proposed by each caller with the court invited: only a judicial bureau or an
         // enforcement department leads (409 to the township, the police and the court).
-        row("POST /api/investigations",                    "403   201   201   201   201   409   409   409   201   403   401", post("/api/investigations", json!({ "case_name": "矩阵案件{n}", "summary": "案情", "areas": "市场监管", "confidentiality": "internal", "members": ["{court}"] }))),
-        row("GET /api/investigations/{group}",             "404   200   404   404   200   200   200   404   200   200   401", get("/api/investigations/{group}")),
+        row("POST /api/investigations",                    "403   201   201   201   201   409   409   409   409   409   409   201   403   401", post("/api/investigations", json!({ "case_name": "矩阵案件{n}", "summary": "案情", "areas": "市场监管", "confidentiality": "internal", "members": ["{court}"] }))),
+        row("GET /api/investigations/{group}",             "404   200   404   404   200   200   200   404   404   404   404   200   200   401", get("/api/investigations/{group}")),
         // Forming waits for the township's answer (409 to the lead); the members and the
         // reported bureau may not form (409); the invited body is not in the space yet (403).
-        row("POST /api/investigations/{group}/actions",    "404   409   404   404   409   403   409   404   409   403   401", post("/api/investigations/{group}/actions", json!({ "command": "form", "revision": 1 }))),
+        row("POST /api/investigations/{group}/actions",    "404   409   404   404   409   403   409   404   404   404   404   409   403   401", post("/api/investigations/{group}/actions", json!({ "command": "form", "revision": 1 }))),
         // Nobody leaves a group still proposed (409); the lead and the bureau were not invited (409).
-        row("POST /api/investigations/{group}/membership", "404   409   404   404   409   409   409   404   409   403   401", post("/api/investigations/{group}/membership", json!({ "command": "leave", "reason": "矩阵" }))),
+        row("POST /api/investigations/{group}/membership", "404   409   404   404   409   409   409   404   404   404   404   409   403   401", post("/api/investigations/{group}/membership", json!({ "command": "leave", "reason": "矩阵" }))),
         // Marked already (409 to the lead), and only the lead marks (409 to the others who act).
-        row("POST /api/investigations/{group}/attention",  "404   409   404   404   409   403   409   404   409   403   401", post("/api/investigations/{group}/attention", json!({ "revision": 1 }))),
+        row("POST /api/investigations/{group}/attention",  "404   409   404   404   409   403   409   404   404   404   404   409   403   401", post("/api/investigations/{group}/attention", json!({ "revision": 1 }))),
         // ---- a group's evidence and command (issue 18): the group is proposed, so nothing is
         // added or commanded yet (409 to those who may once it is at work); the reported
         // bureau (cb) lists the summary's and conclusions' evidence alone and adds nothing
         // (409), and the board is not its (403); the invited township (part) reads no
         // evidence (404) and acts in no space (403); a token reads, never acts (403). ----
-        row("GET /api/investigations/{group}/evidence",    "404   200   404   404   200   404   200   404   200   200   401", get("/api/investigations/{group}/evidence")),
-        row("POST /api/investigations/{group}/evidence",   "404   409   404   404   409   404   409   404   409   403   401", post("/api/investigations/{group}/evidence?section={police_section}&name=a.txt", json!({ "file": "矩阵" }))),
+        row("GET /api/investigations/{group}/evidence",    "404   200   404   404   200   404   200   404   404   404   404   200   200   401", get("/api/investigations/{group}/evidence")),
+        row("POST /api/investigations/{group}/evidence",   "404   409   404   404   409   404   409   404   404   404   404   409   403   401", post("/api/investigations/{group}/evidence?section={police_section}&name=a.txt", json!({ "file": "矩阵" }))),
         // No piece can exist in a proposed group: an unknown piece is 404 to every reader,
         // exactly as to those who read nothing of the group.
-        row("GET /api/investigations/{group}/evidence/{e}", "404   404   404   404   404   404   404   404   404   404   401", get("/api/investigations/{group}/evidence/no-such-piece")),
-        row("POST …/evidence/{e}/withdraw",                "404   404   404   404   404   404   404   404   404   404   401", post("/api/investigations/{group}/evidence/no-such-piece/withdraw", json!({ "reason": "矩阵" }))),
+        row("GET /api/investigations/{group}/evidence/{e}", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/investigations/{group}/evidence/no-such-piece")),
+        row("POST …/evidence/{e}/withdraw",                "404   404   404   404   404   404   404   404   404   404   404   404   404   401", post("/api/investigations/{group}/evidence/no-such-piece/withdraw", json!({ "reason": "矩阵" }))),
         // Only the lead commands (409 to the member and the bureau), and not before the group
         // is formed (409 to the lead).
-        row("POST /api/investigations/{group}/tasks",      "404   409   404   404   409   403   409   404   409   403   401", post("/api/investigations/{group}/tasks", json!({ "title": "矩阵任务", "body": "内容", "assignee_org_id": "{court}", "limit": { "unit": "working_days", "amount": 5 } }))),
-        row("POST /api/investigations/{group}/notices",    "404   409   404   404   409   403   409   404   409   403   401", post("/api/investigations/{group}/notices", json!({ "title": "矩阵通知", "body": "内容" }))),
-        row("GET /api/investigations/{group}/board",       "404   403   404   404   200   404   200   404   200   200   401", get("/api/investigations/{group}/board")),
-        row("POST /api/docs/{group_summary}/ticket",       "404   read  404   404   write 404   read  404   write 404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{group_summary}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
-        row("POST /api/docs/{police_section}/ticket",      "404   404   404   404   read  404   write 404   read  404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{police_section}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
-        row("GET /api/spaces/{group}/docs",                "404   200   404   404   200   404   200   404   200   200   401", get("/api/spaces/{group}/docs")),
-        row("PUT /api/spaces/{group}/members/{court}",     "404   403   404   404   409   404   403   404   409   403   401", put("/api/spaces/{group}/members/{court}", json!({ "role": "member" }))),
+        row("POST /api/investigations/{group}/tasks",      "404   409   404   404   409   403   409   404   404   404   404   409   403   401", post("/api/investigations/{group}/tasks", json!({ "title": "矩阵任务", "body": "内容", "assignee_org_id": "{court}", "limit": { "unit": "working_days", "amount": 5 } }))),
+        row("POST /api/investigations/{group}/notices",    "404   409   404   404   409   403   409   404   404   404   404   409   403   401", post("/api/investigations/{group}/notices", json!({ "title": "矩阵通知", "body": "内容" }))),
+        row("GET /api/investigations/{group}/board",       "404   403   404   404   200   404   200   404   404   404   404   200   200   401", get("/api/investigations/{group}/board")),
+        row("POST /api/docs/{group_summary}/ticket",       "404   read  404   404   write 404   read  404   404   404   404   write 404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{group_summary}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
+        row("POST /api/docs/{police_section}/ticket",      "404   404   404   404   read  404   write 404   404   404   404   read  404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{police_section}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
+        row("GET /api/spaces/{group}/docs",                "404   200   404   404   200   404   200   404   404   404   404   200   200   401", get("/api/spaces/{group}/docs")),
+        row("PUT /api/spaces/{group}/members/{court}",     "404   403   404   404   409   404   403   404   404   404   404   409   403   401", put("/api/spaces/{group}/members/{court}", json!({ "role": "member" }))),
+        // ---- case referrals (issue 20): `market` (conv) referred {referral}, a suspected crime,
+        // to the police (obs), copied to the procuratorate (proc); its head `market-admin` (adm)
+        // approved it and it is sent, not yet received. The bureaus above its region (cb, ct)
+        // and, for a suspected crime, the procuratorate of its region supervise it (read, never
+        // act); a sibling county's bureau (sb) and procuratorate (sproc), the township (part),
+        // the court (out) and discipline inspection (disc) have no part: 404. {draft_referral}
+        // is the same kind of referral still in draft: the referring body's alone. {clue} is
+        // problem clues sent to discipline inspection: a closed space, read by its two bodies
+        // alone, never by a bureau. The token is `market`'s (reads, never acts). Every probe
+        // is refused before anything changes: a command the machine refuses in the state, a
+        // stale revision, an empty file; so 409 (may act, not now) vs 403 (reads only) vs
+        // 404 (no part) shows the access decision. ----
+        row("GET /api/referrals (sent listed?)",           "200-  200+  200+  200-  200+  200-  200+  200-  200+  200-  200-  200+  200+  401", Probe::Rest { method: Method::GET, path: "/api/referrals", body: None, read: Read::ListsReferral(Listed::Sent) }),
+        row("GET /api/referrals (draft listed?)",          "200-  200-  200-  200-  200+  200-  200-  200-  200-  200-  200-  200+  200+  401", Probe::Rest { method: Method::GET, path: "/api/referrals", body: None, read: Read::ListsReferral(Listed::Draft) }),
+        row("GET /api/referrals (clue listed?)",           "200-  200-  200-  200-  200+  200-  200-  200-  200-  200-  200+  200+  200+  401", Probe::Rest { method: Method::GET, path: "/api/referrals", body: None, read: Read::ListsReferral(Listed::Clue) }),
+        row("GET /api/referrals?role=supervised (sent)",   "200-  200+  200+  200-  200-  200-  200-  200-  200+  200-  200-  200-  200-  401", Probe::Rest { method: Method::GET, path: "/api/referrals?role=supervised", body: None, read: Read::ListsReferral(Listed::Sent) }),
+        // Drafted by each caller, to the police copied to the procuratorate: enforcement bodies
+        // refer a suspected crime (conv, part, adm); the police cannot refer to itself, and the
+        // bureaus, procuratorates, the court and discipline inspection refer no crime (409).
+        row("POST /api/referrals",                         "403   409   409   409   201   201   409   409   409   409   409   201   403   401", post("/api/referrals", json!({ "kind": "criminal", "receiver_org_id": "{police}", "copy_org_id": "{procuratorate}", "case_name": "矩阵移送{n}", "facts": "涉嫌犯罪事实", "legal_basis": "移送依据", "items": ["现场检查笔录"] }))),
+        row("GET /api/referrals/{referral}",               "404   200   200   404   200   404   200   404   200   404   404   200   200   401", get("/api/referrals/{referral}")),
+        row("GET /api/referrals/{draft}",                  "404   404   404   404   200   404   404   404   404   404   404   200   200   401", get("/api/referrals/{draft_referral}")),
+        row("GET /api/referrals/{clue}",                   "404   404   404   404   200   404   404   404   404   404   200   200   200   401", get("/api/referrals/{clue}")),
+        // Only a draft's case is rewritten (409 to the referring body and, as not its to
+        // edit, the receiver); the supervisors read only (403). The copied procuratorate takes
+        // part in the referral's space (as an observer), so the policy lets it act and the
+        // machine refuses it every command by its part, naming the rule (409) — here and in
+        // every row below where it is refused.
+        row("PUT /api/referrals/{referral}",               "404   403   403   404   409   404   409   404   409   404   404   409   403   401", put("/api/referrals/{referral}", json!({ "revision": "{referral_revision}", "case_name": "矩阵案件", "facts": "事实", "legal_basis": "依据" }))),
+        // The draft on a stale revision: 409 to its body, 404 to everyone else.
+        row("PUT /api/referrals/{draft} (stale)",          "404   404   404   404   409   404   404   404   404   404   404   409   403   401", put("/api/referrals/{draft_referral}", json!({ "revision": 0, "case_name": "矩阵案件", "facts": "事实", "legal_basis": "依据" }))),
+        // A sent referral is approved no more: the machine refuses whoever may act (409).
+        row("POST /api/referrals/{referral}/actions",      "404   403   403   404   409   404   409   404   409   404   404   409   403   401", post("/api/referrals/{referral}/actions", json!({ "command": "approve", "revision": "{referral_revision}" }))),
+        // 签收 on a stale revision: 409 to the receiver (and to the referrer) before any rule.
+        row("POST /api/referrals/{referral}/actions (stale)", "404   403   403   404   409   404   409   404   409   404   404   409   403   401", post("/api/referrals/{referral}/actions", json!({ "command": "receive", "revision": 0 }))),
+        row("POST /api/referrals/{draft}/actions",         "404   404   404   404   409   404   404   404   404   404   404   409   403   401", post("/api/referrals/{draft_referral}/actions", json!({ "command": "send", "revision": "{draft_revision}" }))),
+        row("POST /api/referrals/{clue}/actions",          "404   404   404   404   409   404   404   404   404   404   409   409   403   401", post("/api/referrals/{clue}/actions", json!({ "command": "approve", "revision": "{clue_revision}" }))),
+        row("POST /api/referrals/{referral}/items",        "404   403   403   404   409   404   409   404   409   404   404   409   403   401", post("/api/referrals/{referral}/items", json!({ "revision": "{referral_revision}", "name": "补充材料" }))),
+        row("POST /api/referrals/{draft}/items (stale)",   "404   404   404   404   409   404   404   404   404   404   404   409   403   401", post("/api/referrals/{draft_referral}/items", json!({ "revision": 0, "name": "补充材料" }))),
+        row("POST …/{referral}/items/{item}/remove",       "404   403   403   404   409   404   409   404   409   404   404   409   403   401", post("/api/referrals/{referral}/items/{referral_item}/remove", json!({ "revision": "{referral_revision}" }))),
+        row("POST …/{draft}/items/{item}/remove (stale)",  "404   404   404   404   409   404   404   404   404   404   404   409   403   401", post("/api/referrals/{draft_referral}/items/{draft_item}/remove", json!({ "revision": 0 }))),
+        // Only the receiver checks, and only once it has signed (409 to both sides now).
+        row("POST …/{referral}/items/{item}/check",        "404   403   403   404   409   404   409   404   409   404   404   409   403   401", post("/api/referrals/{referral}/items/{referral_item}/check", json!({ "found": "received" }))),
+        row("POST …/{clue}/items/{item}/check",            "404   404   404   404   409   404   404   404   404   404   409   409   403   401", post("/api/referrals/{clue}/items/{clue_item}/check", json!({ "found": "received" }))),
+        // A sent referral's file is supplied only for an item marked missing (409).
+        row("PUT …/{referral}/items/{item}/file",          "404   403   403   404   409   404   409   404   409   404   404   409   403   401", Probe::Bytes { method: Method::PUT, path: "/api/referrals/{referral}/items/{referral_item}/file?name=m.pdf", bytes: b"%PDF-1.4 matrix" }),
+        // The draft's body may upload; an empty file is refused (400) and nothing is stored.
+        row("PUT …/{draft}/items/{item}/file (empty)",     "404   404   404   404   400   404   404   404   404   404   404   400   403   401", Probe::Bytes { method: Method::PUT, path: "/api/referrals/{draft_referral}/items/{draft_item}/file?name=m.pdf", bytes: b"" }),
+        row("GET …/{referral}/items/{item}/file",          "404   200   200   404   200   404   200   404   200   404   404   200   200   401", get("/api/referrals/{referral}/items/{referral_item}/file")),
+        row("GET …/{draft}/items/{item}/file",             "404   404   404   404   200   404   404   404   404   404   404   200   200   401", get("/api/referrals/{draft_referral}/items/{draft_item}/file")),
+        row("GET …/{clue}/items/{item}/file",              "404   404   404   404   200   404   404   404   404   404   200   200   200   401", get("/api/referrals/{clue}/items/{clue_item}/file")),
+        // A dispute raised from a referral not returned: only its receiver may (409: not
+        // returned); the other readers are not its receiver (400); the rest cannot name it (404).
+        row("POST /api/disputes from {referral}",          "403   400   400   404   400   404   409   404   400   404   404   400   403   401", post("/api/disputes", json!({ "kind": "negative", "title": "矩阵争议{n}", "description": "移送退回", "parties": [], "position": "不属本单位管辖", "from_referral_id": "{referral}" }))),
+        // A referral is a space: the generic space routes must show it to the referral's
+        // readers alone, when they may read it (a draft to its body only; a clue never to a
+        // bureau), and never change who takes part.
+        row("GET /api/spaces (sent listed?)",              "200-  200+  200+  200-  200+  200-  200+  200-  200+  200-  200-  200+  200+  401", Probe::Rest { method: Method::GET, path: "/api/spaces", body: None, read: Read::ListsReferralSpace(Listed::Sent) }),
+        row("GET /api/spaces (draft listed?)",             "200-  200-  200-  200-  200+  200-  200-  200-  200-  200-  200-  200+  200+  401", Probe::Rest { method: Method::GET, path: "/api/spaces", body: None, read: Read::ListsReferralSpace(Listed::Draft) }),
+        row("GET /api/spaces (clue listed?)",              "200-  200-  200-  200-  200+  200-  200-  200-  200-  200-  200+  200+  200+  401", Probe::Rest { method: Method::GET, path: "/api/spaces", body: None, read: Read::ListsReferralSpace(Listed::Clue) }),
+        row("GET /api/spaces/{referral}",                  "404   200   200   404   200   404   200   404   200   404   404   200   200   401", get("/api/spaces/{referral}")),
+        row("GET /api/spaces/{draft}",                     "404   404   404   404   200   404   404   404   404   404   404   200   200   401", get("/api/spaces/{draft_referral}")),
+        row("GET /api/spaces/{clue}",                      "404   404   404   404   200   404   404   404   404   404   200   200   200   401", get("/api/spaces/{clue}")),
+        row("GET /api/spaces/{draft}/docs",                "404   404   404   404   200   404   404   404   404   404   404   200   200   401", get("/api/spaces/{draft_referral}/docs")),
+        row("PUT /api/spaces/{referral}/members/{court}",  "404   403   403   404   409   404   403   404   403   404   404   409   403   401", put("/api/spaces/{referral}/members/{court}", json!({ "role": "member" }))),
         // ---- the signed log: a public trust root, like a transparency log (hashes only) ----
-        row("GET /api/log/key",                            "200   200   200   200   200   200   200   200   200   200   200", get("/api/log/key")),
-        row("GET /api/log/checkpoint",                     "200   200   200   200   200   200   200   200   200   200   200", get("/api/log/checkpoint")),
-        row("GET /api/log/proofs/inclusion",               "200   200   200   200   200   200   200   200   200   200   200", get("/api/log/proofs/inclusion?index=0&size=1")),
-        row("GET /api/log/proofs/consistency",             "200   200   200   200   200   200   200   200   200   200   200", get("/api/log/proofs/consistency?old=1&new=1")),
+        row("GET /api/log/key",                            "200   200   200   200   200   200   200   200   200   200   200   200   200   200", get("/api/log/key")),
+        row("GET /api/log/checkpoint",                     "200   200   200   200   200   200   200   200   200   200   200   200   200   200", get("/api/log/checkpoint")),
+        row("GET /api/log/proofs/inclusion",               "200   200   200   200   200   200   200   200   200   200   200   200   200   200", get("/api/log/proofs/inclusion?index=0&size=1")),
+        row("GET /api/log/proofs/consistency",             "200   200   200   200   200   200   200   200   200   200   200   200   200   200", get("/api/log/proofs/consistency?old=1&new=1")),
         // ---- the audit trail ----
-        row("GET /api/audit",                              "200   403   403   403   403   403   403   403   403   403   401", get("/api/audit")),
-        row("GET /api/audit?org_id={market}",              "200   403   403   403   403   403   403   403   200   403   401", get("/api/audit?org_id={market}")),
-        row("GET /api/audit?org_id={court}",               "200   403   403   403   403   403   403   403   403   403   401", get("/api/audit?org_id={court}")),
-        row("GET /api/audit.csv",                          "200   403   403   403   403   403   403   403   403   403   401", get("/api/audit.csv")),
-        row("GET /api/audit.csv?org_id={market}",          "200   403   403   403   403   403   403   403   200   403   401", get("/api/audit.csv?org_id={market}")),
+        row("GET /api/audit",                              "200   403   403   403   403   403   403   403   403   403   403   403   403   401", get("/api/audit")),
+        row("GET /api/audit?org_id={market}",              "200   403   403   403   403   403   403   403   403   403   403   200   403   401", get("/api/audit?org_id={market}")),
+        row("GET /api/audit?org_id={court}",               "200   403   403   403   403   403   403   403   403   403   403   403   403   401", get("/api/audit?org_id={court}")),
+        row("GET /api/audit.csv",                          "200   403   403   403   403   403   403   403   403   403   403   403   403   401", get("/api/audit.csv")),
+        row("GET /api/audit.csv?org_id={market}",          "200   403   403   403   403   403   403   403   403   403   403   200   403   401", get("/api/audit.csv?org_id={market}")),
         // The chain check runs over the whole trail: operators only, like `concord admin audit-verify`.
-        row("GET /api/audit/verify",                       "200   403   403   403   403   403   403   403   403   403   401", get("/api/audit/verify")),
+        row("GET /api/audit/verify",                       "200   403   403   403   403   403   403   403   403   403   403   403   403   401", get("/api/audit/verify")),
     ]
 }
 
@@ -421,6 +532,8 @@ struct Matrix {
     group: String,
     group_summary: String,
     police_section: String,
+    /// The referrals of `market` (see their rows).
+    referrals: Referrals,
     /// The secret of `market`'s token with only `spaces:read`.
     read_token: String,
     /// The hash of [`PASSWORD`], to put a changed password back without the server.
@@ -452,6 +565,7 @@ impl Matrix {
         let (space, doc) = space_with_doc(&server, &world).await;
         let (dispute, statement) = dispute_of_market(&server, &world).await;
         let (group, group_summary, police_section) = group_of_market(&server, &world).await;
+        let referrals = referral_of_market(&server, &world).await;
         let admin = Api::signed_in(&server, "market-admin").await;
         let (status, created) = admin
             .post(
@@ -476,6 +590,7 @@ impl Matrix {
             group,
             group_summary,
             police_section,
+            referrals,
             read_token,
             password_hash,
             counter: AtomicU32::new(100),
@@ -623,8 +738,16 @@ impl Matrix {
             .replace("{group_summary}", &self.group_summary)
             .replace("{group}", &self.group)
             .replace("{police_section}", &self.police_section)
+            .replace("{referral}", &self.referrals.sent)
+            .replace("{referral_item}", &self.referrals.sent_item)
+            .replace("{draft_referral}", &self.referrals.draft)
+            .replace("{draft_item}", &self.referrals.draft_item)
+            .replace("{clue}", &self.referrals.clue)
+            .replace("{clue_item}", &self.referrals.clue_item)
             .replace("{market}", self.world.org("market"))
             .replace("{court}", self.world.org("court"))
+            .replace("{police}", self.world.org("police"))
+            .replace("{procuratorate}", self.world.org("procuratorate"))
             .replace("{ningbo}", self.world.org("ningbo-bureau"))
             .replace("{market_user}", &self.world.users["market"])
             .replace("{operator_user}", &self.world.users["operator"])
@@ -634,6 +757,25 @@ impl Matrix {
             )
             .replace("{login}", login)
             .replace("{n}", &cell.n.to_string());
+        // A referral's revision as it is now, read when the cell runs, so a probe given on
+        // the current revision is refused by the machine alone, never as stale.
+        for (placeholder, id) in [
+            ("{referral_revision}", &self.referrals.sent),
+            ("{draft_revision}", &self.referrals.draft),
+            ("{clue_revision}", &self.referrals.clue),
+        ] {
+            if text.contains(placeholder) {
+                let referral = self.db.referral(id).await.expect("reading a referral");
+                let revision = referral
+                    .expect("the matrix's referral")
+                    .revision
+                    .to_string();
+                // In a JSON body the placeholder is a string: it becomes the number.
+                text = text
+                    .replace(&format!("\"{placeholder}\""), &revision)
+                    .replace(placeholder, &revision);
+            }
+        }
         if text.contains("{victim_session}") {
             if cell.victim_session.is_none() {
                 cell.victim_session = Some(self.mint_session("ningbo-bureau").await.1);
@@ -731,6 +873,25 @@ impl Matrix {
                 }
             }
             Probe::Websocket => self.upgrade(&api).await,
+            Probe::Bytes {
+                method,
+                path,
+                bytes,
+            } => {
+                let path = self.fill(path, &mut cell).await;
+                let (status, body) = crate::tasks::send_bytes(
+                    &api,
+                    method.clone(),
+                    &path,
+                    Some("application/pdf"),
+                    bytes.to_vec(),
+                )
+                .await;
+                Answer {
+                    outcome: status.as_u16().to_string(),
+                    detail: message(&body).to_owned(),
+                }
+            }
         };
         self.tidy(row.after, role).await;
         answer
@@ -750,6 +911,21 @@ impl Matrix {
                 format!("{code}{}", if listed { '+' } else { '-' })
             }
             Read::TicketAccess => body["access"].as_str().unwrap_or("?").to_owned(),
+            Read::ListsReferral(which) | Read::ListsReferralSpace(which) => {
+                let id = match which {
+                    Listed::Sent => &self.referrals.sent,
+                    Listed::Draft => &self.referrals.draft,
+                    Listed::Clue => &self.referrals.clue,
+                };
+                let list = match read {
+                    Read::ListsReferral(_) => "referrals",
+                    _ => "spaces",
+                };
+                let listed = body[list]
+                    .as_array()
+                    .is_some_and(|all| all.iter().any(|r| r["id"] == id.as_str()));
+                format!("{code}{}", if listed { '+' } else { '-' })
+            }
         }
     }
 
@@ -881,6 +1057,106 @@ async fn group_of_market(server: &TestServer, world: &World) -> (String, String,
         .to_owned();
     let summary = group["summary_doc_id"].as_str().unwrap().to_owned();
     (id, summary, section)
+}
+
+/// The matrix's referrals, all of `market`, each with one item of its checklist.
+struct Referrals {
+    /// A suspected crime referred to the police, copied to the procuratorate: submitted,
+    /// approved by `market-admin` and sent (not yet received).
+    sent: String,
+    sent_item: String,
+    /// The same kind of referral, still a draft (its items have their files).
+    draft: String,
+    draft_item: String,
+    /// Problem clues sent to discipline inspection: a closed space.
+    clue: String,
+    clue_item: String,
+}
+
+/// `POST /api/referrals/{id}/actions` with `command` at the referral's revision now.
+async fn referral_command(api: &Api, id: &str, command: &str) {
+    let (status, referral) = api.get(&format!("/api/referrals/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{referral}");
+    let (status, body) = api
+        .post(
+            &format!("/api/referrals/{id}/actions"),
+            json!({ "command": command, "revision": referral["revision"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{command}: {body}");
+}
+
+/// A draft of `market` with every item's file uploaded; its id and first item's id.
+async fn referral_draft(market: &Api, body: Value) -> (String, String) {
+    let (status, referral) = market.post("/api/referrals", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{referral}");
+    let id = referral["id"].as_str().unwrap().to_owned();
+    let items: Vec<String> = referral["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
+    for (index, item) in items.iter().enumerate() {
+        let (status, body) = crate::tasks::send_bytes(
+            market,
+            Method::PUT,
+            &format!("/api/referrals/{id}/items/{item}/file?name=材料{index}.pdf"),
+            Some("application/pdf"),
+            format!("%PDF-1.4 矩阵材料 {index}").into_bytes(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    (id, items[0].clone())
+}
+
+/// Submitted by `market`, approved by its head `market-admin`, sent by `market`.
+async fn referral_sent(server: &TestServer, market: &Api, id: &str) {
+    referral_command(market, id, "submit").await;
+    let head = Api::signed_in(server, "market-admin").await;
+    referral_command(&head, id, "approve").await;
+    referral_command(market, id, "send").await;
+}
+
+/// The market department's referrals: a suspected crime sent to the police and copied to the
+/// procuratorate, another still a draft, and problem clues sent to discipline inspection.
+async fn referral_of_market(server: &TestServer, world: &World) -> Referrals {
+    let market = Api::signed_in(server, "market").await;
+    let criminal = json!({
+        "kind": "criminal",
+        "receiver_org_id": world.org("police"),
+        "copy_org_id": world.org("procuratorate"),
+        "case_name": "湖滨路销售假冒注册商标食品案",
+        "case_number": "上市监立〔2026〕58号",
+        "facts": "经查，当事人销售假冒注册商标的食品，货值金额逾十五万元，涉嫌销售假冒注册商标的商品罪。",
+        "legal_basis": "《行政执法机关移送涉嫌犯罪案件的规定》第三条",
+        "items": ["现场检查笔录", "抽样检验报告", "涉案物品清单"],
+    });
+    let (sent, sent_item) = referral_draft(&market, criminal.clone()).await;
+    referral_sent(server, &market, &sent).await;
+    let (draft, draft_item) = referral_draft(&market, criminal).await;
+    let (clue, clue_item) = referral_draft(
+        &market,
+        json!({
+            "kind": "clue",
+            "receiver_org_id": world.org("discipline"),
+            "case_name": "某执法人员违规减免罚款问题线索",
+            "facts": "办案中发现，某执法人员在三起案件中违规减免罚款。",
+            "legal_basis": "《中国共产党纪律检查机关监督执纪工作规则》",
+            "items": ["案卷评查记录"],
+        }),
+    )
+    .await;
+    referral_sent(server, &market, &clue).await;
+    Referrals {
+        sent,
+        sent_item,
+        draft,
+        draft_item,
+        clue,
+        clue_item,
+    }
 }
 
 /// One cell the server answered differently from the table.

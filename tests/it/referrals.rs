@@ -876,3 +876,92 @@ async fn a_procuratorate_suggests_a_referral_to_an_enforcement_body_of_its_regio
         );
     }
 }
+
+/// Whether `GET /api/spaces` lists the space `id` to `api`.
+async fn space_listed(api: &Api, id: &str) -> bool {
+    let (status, page) = api.get("/api/spaces").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["spaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["id"] == id)
+}
+
+/// A referral is a space whose receiver and copy take part from the draft on, in a region
+/// its bureaus supervise: the generic space routes must still hide it exactly as the referral
+/// routes do (the authorization matrix found them showing a draft to all of them).
+#[tokio::test]
+async fn the_space_routes_show_a_referral_only_when_the_referral_is_shown() {
+    let f = fixture().await;
+    let referral = create(&f, json!({})).await;
+    let id = id_of(&referral);
+    let procuratorate = f.signed_in("procuratorate").await;
+    let county = f.signed_in("county-bureau").await;
+    let space = format!("/api/spaces/{id}");
+    let docs = format!("/api/spaces/{id}/docs");
+    for api in [&f.police, &procuratorate, &county] {
+        assert_eq!(api.get(&space).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(api.get(&docs).await.0, StatusCode::NOT_FOUND);
+        assert!(!space_listed(api, &id).await);
+    }
+    assert_eq!(f.market.get(&space).await.0, StatusCode::OK);
+    assert!(space_listed(&f.market, &id).await);
+
+    for index in 0..ITEMS.len() {
+        let (status, body) = upload(&f.market, &referral, index, file_of(ITEMS[index])).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    ok(&f.market, &id, "submit", json!({})).await;
+    // Submitted: the bureau supervises it; the receiver and the copy wait until it is sent.
+    assert_eq!(county.get(&space).await.0, StatusCode::OK);
+    assert!(space_listed(&county, &id).await);
+    for api in [&f.police, &procuratorate] {
+        assert_eq!(api.get(&space).await.0, StatusCode::NOT_FOUND);
+        assert!(!space_listed(api, &id).await);
+    }
+
+    let head = f.signed_in("market-admin").await;
+    ok(&head, &id, "approve", json!({})).await;
+    ok(&f.market, &id, "send", json!({})).await;
+    for api in [&f.police, &procuratorate] {
+        assert_eq!(api.get(&space).await.0, StatusCode::OK);
+        assert!(space_listed(api, &id).await);
+    }
+}
+
+/// 督办 of a referral its head sits on: the referring body and its heads are told, never the
+/// receiver, which does not know of a referral not yet sent.
+#[tokio::test]
+async fn the_receiver_is_not_told_of_a_referral_held_up_before_it_is_sent() {
+    let f = fixture().await;
+    f.clock.set_ms(ms(datetime!(2026-04-02 10:00 +8)));
+    let referral = create(&f, json!({})).await;
+    let id = id_of(&referral);
+    for (index, name) in ITEMS.iter().enumerate() {
+        let (status, body) = upload(&f.market, &referral, index, file_of(name)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    ok(&f.market, &id, "submit", json!({})).await;
+    let db = f.db().await;
+    // Far past the head's three working days and the five working days to 督办.
+    f.clock.set_ms(ms(datetime!(2026-04-30 09:00 +8)));
+    f.server.worker.run_due().await.unwrap();
+    let told_of = told(&db, &id, "referral.supervised").await;
+    assert!(
+        told_of.contains(&format!("org:{}", f.world.org("market"))),
+        "{told_of:?}"
+    );
+    assert!(
+        told_of.contains(&format!("user:{}", f.world.users["market-admin"])),
+        "{told_of:?}"
+    );
+    for body in ["police", "procuratorate"] {
+        assert!(
+            !told_of.contains(&format!("org:{}", f.world.org(body))),
+            "{body} was told: {told_of:?}"
+        );
+    }
+    assert_eq!(sees(&f.police, &id).await, StatusCode::NOT_FOUND);
+    db.close().await;
+}

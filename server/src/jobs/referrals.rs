@@ -79,9 +79,14 @@ pub(super) async fn run(services: &Services, job: &Job) -> Result<Effects, Failu
             effects.events.push(event(Audience::User(admin.clone())));
             heads.push(admin);
         }
-        effects
-            .events
-            .push(event(Audience::Org(waiting.to_owned())));
+        // The body waiting on it, unless that is a receiver not yet sent the referral: it
+        // does not know of it yet (`work::referrals::party_of`), and must not learn of it
+        // from its clock.
+        if waiting != referral.receiver_org_id || referral.sent_at.is_some() {
+            effects
+                .events
+                .push(event(Audience::Org(waiting.to_owned())));
+        }
         if let Some(copy) = referral
             .copy_org_id
             .as_ref()

@@ -270,6 +270,21 @@ pub(crate) fn party_of(caller: &Caller, referral: &Referral) -> Option<ReferralP
     }
 }
 
+/// Whether the generic space routes show the caller the space of the referral `id`: only when
+/// the referral itself does ([`party_of`]). Its space holds the receiver and the copy as
+/// members from the draft on, and the bureaus above read a space of their region, so the
+/// space alone would show a draft to all of them.
+pub(crate) async fn shows_space(
+    services: &Services,
+    caller: &Caller,
+    id: &str,
+) -> Result<bool, Error> {
+    let Some(referral) = services.db.referral(id).await? else {
+        return Ok(false);
+    };
+    Ok(party_of(caller, &referral).is_some())
+}
+
 /// The referral and the caller's part in it, or "not found" for a body with none (and for a
 /// token that may not read spaces).
 pub(crate) async fn readable(

@@ -168,6 +168,13 @@ pub async fn readable(
     {
         return Err(not_found());
     }
+    // A referral's space holds its receiver and copy from the draft on; they, and the
+    // bureaus above, see it only when the referral shows it to them.
+    if space.kind == SpaceKind::Referral
+        && !super::referrals::shows_space(services, caller, id).await?
+    {
+        return Err(not_found());
+    }
     let access = policy::space_access(&caller.actor, &space.facts());
     Ok((space, access))
 }
@@ -184,16 +191,22 @@ pub async fn list(
         return Ok(SpaceList { spaces: Vec::new() });
     };
     let spaces = services.db.visible_spaces(kind, &viewer).await?;
-    // The query narrows; the policy decides (a token without spaces:read sees none).
-    let spaces = spaces
-        .into_iter()
-        .filter(|space| policy::decide(&caller.actor, &Action::ReadSpace(space.facts())).is_ok())
-        .map(|space| {
-            let access = policy::space_access(&caller.actor, &space.facts());
-            SpaceBody::of(space, access)
-        })
-        .collect();
-    Ok(SpaceList { spaces })
+    // The query narrows; the policy decides (a token without spaces:read sees none), and a
+    // referral's space is listed only to whom the referral shows it (see [`readable`]).
+    let mut shown = Vec::with_capacity(spaces.len());
+    for space in spaces {
+        if policy::decide(&caller.actor, &Action::ReadSpace(space.facts())).is_err() {
+            continue;
+        }
+        if space.kind == SpaceKind::Referral
+            && !super::referrals::shows_space(services, caller, &space.id).await?
+        {
+            continue;
+        }
+        let access = policy::space_access(&caller.actor, &space.facts());
+        shown.push(SpaceBody::of(space, access));
+    }
+    Ok(SpaceList { spaces: shown })
 }
 
 /// One space.
