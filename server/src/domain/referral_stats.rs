@@ -174,8 +174,9 @@ mod tests {
         assert_eq!((t.accepted, t.not_accepted), (1, 1));
         assert_eq!(t.returned, 1);
         assert_eq!(t.withdrawn, 1);
-        // Open: the returned one (overdue now) and the one waiting (not yet due).
-        assert_eq!((t.open, t.overdue), (2, 1));
+        // Open: the one not accepted (its referrer has yet to close it), the returned one
+        // (overdue now) and the one waiting (not yet due).
+        assert_eq!((t.open, t.overdue), (3, 1));
         // Receipt: 1 (Tue), 4 (Fri), 0 (same day) working days; median 1.
         assert_eq!(t.receipt_days_median, Some(1.0));
         // Decision: 2 (Tue→Thu) and 0 (same day): median 1.
