@@ -259,7 +259,7 @@ async fn a_suspected_crime_goes_from_draft_to_closed(f: Fixture) {
     let (status, body) = check(police, &id, &items[0], json!({ "found": "received" })).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = check(
-        &police,
+        police,
         &id,
         &items[1],
         json!({ "found": "missing", "note": "抽样检验报告缺第3页" }),
@@ -287,7 +287,7 @@ async fn a_suspected_crime_goes_from_draft_to_closed(f: Fixture) {
     assert_eq!(body["complete"], true);
 
     let accepted = ok(
-        &police,
+        police,
         &id,
         "accept",
         json!({ "case_number": "上公（经）立字〔2026〕117号" }),
@@ -296,7 +296,7 @@ async fn a_suspected_crime_goes_from_draft_to_closed(f: Fixture) {
     assert_eq!(accepted["state"], "accepted");
     assert!(accepted["stage"].is_null(), "{accepted}");
     let feedback = ok(
-        &police,
+        police,
         &id,
         "feedback",
         json!({ "feedback": "已立案侦查，抓获犯罪嫌疑人2名。" }),
@@ -709,7 +709,7 @@ async fn a_file_over_the_size_limit_is_413_and_stores_nothing() {
 }
 
 /// The `(scope, kind)` row of a statistics table for the region itself and everything below.
-fn total<'a>(stats: &'a Value, kind: Value) -> &'a Value {
+fn total(stats: &Value, kind: Value) -> &Value {
     stats["rows"]
         .as_array()
         .unwrap()
@@ -910,8 +910,8 @@ async fn the_space_routes_show_a_referral_only_when_the_referral_is_shown() {
     assert_eq!(f.market.get(&space).await.0, StatusCode::OK);
     assert!(space_listed(&f.market, &id).await);
 
-    for index in 0..ITEMS.len() {
-        let (status, body) = upload(&f.market, &referral, index, file_of(ITEMS[index])).await;
+    for (index, name) in ITEMS.iter().enumerate() {
+        let (status, body) = upload(&f.market, &referral, index, file_of(name)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     ok(&f.market, &id, "submit", json!({})).await;

@@ -632,6 +632,7 @@ impl Db {
     /// A body's answer to its invitation, or its leaving: stored if the group is still in
     /// `group_state` (what the caller saw). Confirming makes it a member of the space;
     /// leaving drops it from the space and freezes its section.
+    #[allow(clippy::too_many_arguments)]
     pub async fn write_membership(
         &self,
         id: &str,

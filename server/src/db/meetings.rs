@@ -361,8 +361,6 @@ const INVITATION_SELECT: &str = "select i.meeting_id, i.org_id, o.name_zh as org
 /// `member` < `observer` as text too, so this lists participants before observers.
 const INVITATION_ORDER: &str = "order by i.meeting_id, i.role, i.org_id";
 
-/// The space's members; `convener` < `member` < `observer` as text too.
-
 /// An agenda item as stored.
 #[derive(sqlx::FromRow)]
 struct AgendaRecord {

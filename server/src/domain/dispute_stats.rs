@@ -110,8 +110,7 @@ pub fn tally<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::calendar::DayKind;
-    use time::macros::{date, datetime};
+    use time::macros::datetime;
 
     fn ms(t: time::OffsetDateTime) -> i64 {
         (t.unix_timestamp_nanos() / 1_000_000) as i64
