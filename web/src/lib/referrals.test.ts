@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  clockStanding, commandBody, copyTargets, createBody, emptyForm, eventIsAbout, itemCounts, itemNames, needsCopy, otherBody,
+  clockStanding, commandBody, decision, copyTargets, createBody, emptyForm, eventIsAbout, itemCounts, itemNames, needsCopy, otherBody,
   raiseDisputeLink, receiversFor, shownCommands, validateForm, type Offer, type Referral, type ReferralForm,
 } from './referrals'
 import { raiseBody, raiseSource } from './disputes'
@@ -110,6 +110,14 @@ describe('what the pages show', () => {
     expect(clockStanding({ due_at: 100, overdue: false }, 50)).toBe('running')
     expect(clockStanding({ due_at: 100, overdue: false }, 101)).toBe('overdue')
     expect(clockStanding({ due_at: 100, overdue: true }, 50)).toBe('overdue')
+  })
+
+  it('tells the receiver\'s decision from the state and the record, whatever came after', () => {
+    expect(decision({ state: 'received', decided_at: null, feedback_at: null })).toBeNull()
+    expect(decision({ state: 'accepted', decided_at: 5, feedback_at: null })).toBe('accepted')
+    expect(decision({ state: 'closed', decided_at: 5, feedback_at: 9 })).toBe('accepted')
+    expect(decision({ state: 'not_accepted', decided_at: 5, feedback_at: null })).toBe('not_accepted')
+    expect(decision({ state: 'closed', decided_at: 5, feedback_at: null })).toBe('not_accepted')
   })
 
   it('counts the checklist\'s items by what the receiver found', () => {

@@ -163,6 +163,17 @@ export function clockStanding(stage: Pick<ReferralClock, 'due_at' | 'overdue'> |
   return stage.overdue || now > stage.due_at ? 'overdue' : 'running'
 }
 
+/**
+ * What the receiver decided, once it did: accepted (受理) while accepted or reported back, and a
+ * closed referral that was reported back; not accepted (不予受理) otherwise (the machine closes a
+ * referral only after feedback or a refusal).
+ */
+export function decision(r: Pick<Referral, 'state' | 'decided_at' | 'feedback_at'>): 'accepted' | 'not_accepted' | null {
+  if (r.decided_at == null) return null
+  if (r.state === 'accepted' || r.state === 'feedback_given' || r.feedback_at != null) return 'accepted'
+  return 'not_accepted'
+}
+
 /** How many items are marked received, missing and still to check. */
 export function itemCounts(items: readonly Pick<ReferralItem, 'state'>[]): Record<ItemState, number> {
   const out: Record<ItemState, number> = { pending: 0, received: 0, missing: 0 }

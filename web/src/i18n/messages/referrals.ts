@@ -92,7 +92,7 @@ export default {
         opinion: '审批意见',
         sentAt: '移送',
         receivedBy: '{name}签收',
-        decided: '作出决定',
+        decision: { accepted: '受理（立案）', not_accepted: '不予受理（不予立案）' },
         receiverCaseNumber: '立案编号',
         reason: '理由',
         feedback: '办理情况',
@@ -106,6 +106,7 @@ export default {
       },
       items: {
         title: '案件材料清单',
+        count: '共 {total} 项',
         summary: '共 {total} 项：已收到 {received}，缺少 {missing}，待核对 {pending}',
         complete: '材料已全部收到',
         name: '材料',
@@ -244,7 +245,7 @@ export default {
         opinion: 'Approval opinion',
         sentAt: 'Sent',
         receivedBy: 'Signed for by {name}',
-        decided: 'Decided',
+        decision: { accepted: 'Accepted', not_accepted: 'Not accepted' },
         receiverCaseNumber: 'Receiver’s case number',
         reason: 'Reasons',
         feedback: 'Feedback',
@@ -258,6 +259,7 @@ export default {
       },
       items: {
         title: 'Material checklist',
+        count: '{total} items',
         summary: '{total} items: {received} received, {missing} missing, {pending} to check',
         complete: 'Every item received',
         name: 'Item',
