@@ -535,7 +535,9 @@ async fn a_market_department_refers_a_suspected_crime_to_the_police_and_the_proc
     // police's 签收 in its person's name, two items received and one missing (受理 disabled with
     // its rule), the market department supplying it live, the police accepting with its case
     // number and reporting back, the market department closing; the copied procuratorate reading
-    // it all with no button and downloading an item that hashes to the digest shown. (The signed
+    // it all with no button and downloading an item that hashes to the digest shown; then a
+    // transfer of jurisdiction the township returns, whose page offers only the jurisdiction
+    // dispute, raised from the link and linked both ways. (The signed
     // receipt bundle, concord.referral-receipt/1, is not built yet: nothing to verify here.)
     let data = tempfile::tempdir().unwrap();
     let server = seeded_server(data.path()).await;
@@ -551,6 +553,8 @@ async fn a_market_department_refers_a_suspected_crime_to_the_police_and_the_proc
         "referral-accepted-police.png",
         "referral-list-procuratorate.png",
         "referral-procuratorate.png",
+        "referral-returned-township.png",
+        "referral-disputed-market.png",
     ] {
         assert!(
             artifacts.join(screenshot).is_file(),

@@ -16,7 +16,10 @@
 // (受理（立案）, with the police case number, asked first). He reports back (反馈办理情况) and the
 // market department closes it (办结). 孙丽 (`procuratorate`) finds it under 抄送与监督, reads the
 // page with no button (只可查阅), its outcome (立案编号, the feedback, 已办结), and downloads an item,
-// whose bytes hash to the SHA-256 shown.
+// whose bytes hash to the SHA-256 shown. Last, a transfer of jurisdiction (set up through the
+// API) that 湖滨街道 (刘芳, `township`) returns on its page offers no command but the jurisdiction
+// dispute, with its time; the link opens the dispute form naming the referral, and once raised
+// both bodies' referral pages say 已提请争议协调 and link to that dispute.
 //
 // Not here yet: the signed receipt bundle (`concord.referral-receipt/1`) is not built on the
 // server, so no bundle is downloaded or verified.
@@ -25,6 +28,8 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import {
+  apiGet,
+  apiPost,
   artifact,
   attrIs,
   byTestId,
@@ -33,6 +38,7 @@ import {
   field,
   log,
   newBody,
+  orgsByName,
   pickOption,
   run,
   shot,
@@ -55,6 +61,8 @@ const SHOTS = [
   'referral-accepted-police.png',
   'referral-list-procuratorate.png',
   'referral-procuratorate.png',
+  'referral-returned-township.png',
+  'referral-disputed-market.png',
 ]
 
 const POLICE_ORG = '上城区公安分局'
@@ -86,6 +94,20 @@ async function waitState(body, state, what = 'without a reload') {
     async () => (seen = await stateOf(body.page)) === state,
     async () => `${body.label}'s page shows the referral ${state} ${what} (seen ${seen}; ${await toastText(body.page)})`,
   )
+}
+
+/** Uploads an item's file through the API (raw body, its own media type), for set-up. */
+async function uploadThroughApi(body, referral, index) {
+  const file = fileFor(referral.items[index].name)
+  const path = `/api/referrals/${referral.id}/items/${referral.items[index].id}/file?name=${encodeURIComponent(file.name)}`
+  const res = await body.context.request.put(env.url + path, { data: file.buffer, headers: { Origin: env.url, 'Content-Type': file.mimeType } })
+  if (!res.ok()) throw new Error(`PUT ${path} answered ${res.status()}: ${await res.text()}`)
+}
+
+/** A referral command through the API at the revision read now, for set-up. */
+async function actThroughApi(body, id, command, extra = {}) {
+  const { revision } = await apiGet(body, `/api/referrals/${id}`)
+  return apiPost(body, `/api/referrals/${id}/actions`, { command, revision, ...extra })
 }
 
 /** Waits until the open dialog has faded in (its overlay fully opaque), for its screenshot. */
@@ -177,7 +199,7 @@ await run('referral.e2e', async (browser) => {
     await shot(page, 'referral-new.png')
     await byTestId(page, 'referral-submit').click()
     await waitFor(
-      () => /^\/referrals\/[^/]+$/.test(new URL(page.url()).pathname) && !page.url().endsWith('/new'),
+      () => /^\/referrals\/[^/]+$/.test(new URL(page.url()).pathname) && new URL(page.url()).pathname !== '/referrals/new',
       async () => `the draft opens (at ${page.url()}; ${await toastText(page)})`,
     )
     id = new URL(page.url()).pathname.split('/').pop()
@@ -313,5 +335,60 @@ await run('referral.e2e', async (browser) => {
     const shown = await item(page, ITEMS[1]).locator('[data-testid="item-sha256"]').getAttribute('data-sha256')
     if (sha256(readFileSync(saved)) !== shown) throw new Error('the downloaded file does not hash to the SHA-256 shown')
     if (shown !== sha256(fileFor(ITEMS[1], 2).buffer)) throw new Error('the procuratorate downloads another file than the one supplied')
+  })
+
+  await step('9. a transfer of jurisdiction the township returns goes on only as the jurisdiction dispute raised from it, linked both ways', async () => {
+    // Set-up through the API (the pages above did it already): 陈静 refers a matter to 湖滨街道,
+    // 李华 approves, 陈静 sends.
+    const T = await newBody(browser, 'township')
+    track(T)
+    await signIn(T, 'township', '刘芳')
+    const orgs = await orgsByName(M)
+    const matter = `湖滨路沿街商户占道经营案${tag}`
+    const referral = await apiPost(M, '/api/referrals', {
+      kind: 'jurisdiction',
+      receiver_org_id: orgs['湖滨街道办事处'].id,
+      case_name: matter,
+      facts: '湖滨路沿街商户长期占道经营，经核查属乡镇（街道）综合行政执法事项。',
+      legal_basis: '《浙江省综合行政执法条例》第十条',
+      items: ['现场检查笔录'],
+    })
+    await uploadThroughApi(M, referral, 0)
+    await actThroughApi(M, referral.id, 'submit')
+    await actThroughApi(H, referral.id, 'approve')
+    await actThroughApi(M, referral.id, 'send')
+    // The township returns it on its page: it is not its matter.
+    const { page } = T
+    await page.goto(`${env.url}/referrals/${referral.id}`)
+    await waitState(T, 'sent', 'on opening')
+    await commandWithWords(T, 'return', '该事项未列入本街道综合行政执法事项清单，仍属区市场监管局职责。', 'returned')
+    // No way to pass it on: the page offers the dispute instead, with its time in Beijing time.
+    await attrIs(byTestId(page, 'dispute-window'), 'data-state', 'open', 'the time to raise the dispute')
+    const window = await byTestId(page, 'dispute-window').innerText()
+    if (!/\d{4}年\d{1,2}月\d{1,2}日/.test(window) || !window.includes('不得自行再移交')) throw new Error(`the dispute window does not say by when and what: ${window}`)
+    if (await page.locator('[data-testid="referral-command"][data-allowed="true"]').count()) throw new Error('a returned referral offers the township a command')
+    await shot(page, 'referral-returned-township.png')
+    await byTestId(page, 'dispute-window-raise').click()
+    await waitFor(() => new URL(page.url()).pathname === '/disputes/new', 'the link opens the dispute form')
+    await visible(byTestId(page, 'dispute-source').filter({ hasText: `源自退回的移送案件：${matter}` }), 'the form names the returned referral')
+    await byTestId(page, 'dispute-kind-negative').first().click()
+    await field(page, 'dispute-description').fill('区市场监管局将沿街商户占道经营移送本街道，本街道认为该事项未下放，仍属区市场监管局职责。')
+    await field(page, 'dispute-position').fill('该事项未列入乡镇（街道）综合行政执法事项清单，不属本街道管辖。')
+    await byTestId(page, 'dispute-submit').click()
+    await waitFor(
+      () => /^\/disputes\/[^/]+$/.test(new URL(page.url()).pathname) && new URL(page.url()).pathname !== '/disputes/new',
+      async () => `the dispute opens (at ${page.url()}; ${await toastText(page)})`,
+    )
+    const disputeId = new URL(page.url()).pathname.split('/').pop()
+    // Both bodies' referral pages now say it went on as that dispute, and link to it.
+    for (const body of [T, M]) {
+      await body.page.goto(`${env.url}/referrals/${referral.id}`)
+      await waitState(body, 'disputed', 'on opening')
+      const link = byTestId(body.page, 'referral-dispute-link')
+      await visible(link, `${body.label}'s link to the dispute`)
+      const href = await link.getAttribute("href")
+      if (href !== `/disputes/${disputeId}`) throw new Error(`${body.label}'s page links another dispute: ${href}, not /disputes/${disputeId}`)
+    }
+    await shot(M.page, 'referral-disputed-market.png')
   })
 })
