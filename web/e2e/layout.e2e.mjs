@@ -4,7 +4,8 @@
 // 上城区市场监督管理局 with its notice issued, a notice, a task, a second meeting whose
 // minutes are signed and archived, a dispute of the market department against the police
 // that the bureau accepted, and a joint investigation group the market department leads with
-// the police, formed, which the bureau supervises). Then, at 390×844 (a phone) and 768×1024 (a tablet), each
+// the police, formed, which the bureau supervises; a draft referral of the market department).
+// Then, at 390×844 (a phone) and 768×1024 (a tablet), each
 // body signed in its own context, every page is opened and measured once loaded: the page must
 // not scroll sideways (`document.documentElement.scrollWidth <= innerWidth`); an overflow is
 // reported with the elements that stick out. At phone width the navigation is folded into a
@@ -82,7 +83,7 @@ async function overflow(page) {
 await run('layout.e2e', async (browser) => {
   const setup = await newBody(browser, 'setup')
   track(setup)
-  let meetingId, signedId, noticeId, taskId, disputeId, groupId
+  let meetingId, signedId, noticeId, taskId, disputeId, groupId, referralId
 
   await step('set-up: a meeting, a notice, a task and an archived meeting (API, as 上城区司法局)', async () => {
     await signIn(setup, 'bureau', '张明')
@@ -150,6 +151,19 @@ await run('layout.e2e', async (browser) => {
     await apiPost(police, `/api/investigations/${groupId}/membership`, { command: 'confirm', responsible_person: '陈刚（副局长）', contact: '陈刚 0571-8700 1234' })
     const formed = await apiGet(market2, `/api/investigations/${groupId}`)
     await apiPost(market2, `/api/investigations/${groupId}/actions`, { command: 'form', revision: formed.revision })
+    // A draft referral of a suspected crime to the police, copied to the procuratorate, with a
+    // three-item checklist (the bureau sees no draft: its page is 无权查看).
+    const referral = await apiPost(market2, '/api/referrals', {
+      kind: 'criminal',
+      receiver_org_id: orgs['上城区公安分局'].id,
+      copy_org_id: orgs['上城区人民检察院'].id,
+      case_name: `湖滨路某商贸有限公司销售假冒注册商标食品及伪造产品检验报告案${tag}`,
+      case_number: `上市监立〔2026〕${tag.slice(-3)}号`,
+      facts: '经查，当事人销售假冒注册商标的食品，货值金额逾十五万元，涉嫌销售假冒注册商标的商品罪。',
+      legal_basis: '《行政执法机关移送涉嫌犯罪案件的规定》第三条',
+      items: ['现场检查笔录及现场照片（共二十四页）', '抽样检验报告', '涉案物品清单'],
+    })
+    referralId = referral.id
     await police.context.close()
     await market2.context.close()
     await apiGet(setup, `/api/meetings/${signedId}`)
@@ -174,6 +188,9 @@ await run('layout.e2e', async (browser) => {
     ['investigations', '/investigations'],
     ['investigation-new', '/investigations/new'],
     ['investigation', `/investigations/${groupId}`],
+    ['referrals', '/referrals'],
+    ...(body === 'market' ? [['referral-new', '/referrals/new']] : []),
+    ['referral', `/referrals/${referralId}`],
     ['account', '/account'],
     ['admin-tokens', '/admin/tokens'],
     ['admin-webhooks', '/admin/webhooks'],
@@ -239,7 +256,7 @@ await run('layout.e2e', async (browser) => {
     const { page } = phone
     const header = await page.locator('header').first().boundingBox()
     if (!header || header.height > 70) throw new Error(`the header takes ${header?.height} px: it wraps`)
-    for (const [label, path] of [['协调会议', '/meetings'], ['任务督办', '/tasks'], ['通知收件箱', '/inbox'], ['纪要核验', '/verify'], ['争议协调', '/disputes'], ['联合调查', '/investigations'], ['工作台', '/']]) {
+    for (const [label, path] of [['协调会议', '/meetings'], ['任务督办', '/tasks'], ['通知收件箱', '/inbox'], ['纪要核验', '/verify'], ['争议协调', '/disputes'], ['联合调查', '/investigations'], ['案件移送', '/referrals'], ['工作台', '/']]) {
       await byTestId(page, 'nav-toggle').first().click()
       const item = page.locator('.el-drawer .el-menu-item').filter({ hasText: label }).first()
       await visible(item, `the drawer's item ${label}`)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Seeds a concord data directory for browser tests and for trying the client by hand: the
 # directory in seed/*.csv (a county bureau, a market department, a police sub-bureau, the city
-# bureau, a sub-district office of the county (湖滨街道, for the dispute scenario); names in
-# Chinese, as in production), every person's password set to $E2E_PASSWORD
+# bureau, a sub-district office of the county (湖滨街道, for the dispute scenario), the county
+# procuratorate (for the referral scenario, with the market department's officer 陈静 beside its
+# head 李华); names in Chinese, as in production), every person's password set to $E2E_PASSWORD
 # (default below), and an operator `operator`. Uses only the real admin CLI.
 #
 # usage: web/e2e/seed.sh CONCORD_BINARY DATA_DIR

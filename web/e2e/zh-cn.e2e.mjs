@@ -351,6 +351,8 @@ await run('zh-cn.e2e', async (browser) => {
     await walk(B, 'disputes', '/disputes', hasText('dispute-row', DISPUTE_TITLE))
     await walk(B, 'dispute-new', '/disputes/new', has('dispute-submit'))
     await walk(B, 'dispute', `/disputes/${disputeId}`, has('decision-card'))
+    await walk(B, 'referrals', '/referrals', has('referral-tabs'))
+    await walk(B, 'referral-new', '/referrals/new', has('referral-submit'))
   }
   await step('walk the pages of 上城区司法局 (convener, sender, setter, its administrator), 上城区市场监督管理局 (invited, recipient, assignee) and the operator (administration) in zh-CN', async () => {
     await Promise.all([walkA(), walkB(), walkC()])

@@ -20,6 +20,9 @@ const routes: RouteRecordRaw[] = [
   { path: '/investigations', name: 'investigations', component: () => import('./pages/InvestigationList.vue') },
   { path: '/investigations/new', name: 'investigation-new', component: () => import('./pages/InvestigationCreate.vue') },
   { path: '/investigations/:id', name: 'investigation', component: () => import('./pages/InvestigationDetail.vue'), props: true },
+  { path: '/referrals', name: 'referrals', component: () => import('./pages/ReferralList.vue') },
+  { path: '/referrals/new', name: 'referral-new', component: () => import('./pages/ReferralCreate.vue') },
+  { path: '/referrals/:id', name: 'referral', component: () => import('./pages/ReferralDetail.vue'), props: true },
   { path: '/verify', name: 'verify', component: () => import('./pages/Verify.vue') },
   // Administration: each page checks who may open it (AdminPage.vue says 无权访问 otherwise).
   { path: '/admin', name: 'admin', component: () => import('./pages/AdminHome.vue') },

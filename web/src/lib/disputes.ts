@@ -309,17 +309,21 @@ export interface RaiseForm {
   legal_basis: string
 }
 
-/** Where a dispute comes from besides the form: a task the caller's body returned, or a case
- * letter it received (the server adds the setting or sending body as a party). */
-export type RaiseSource = { kind: 'task' | 'notice'; id: string } | null
+/** Where a dispute comes from besides the form: a task the caller's body returned, a case
+ * letter it received, or a referral it returned (the server adds the setting, sending or
+ * referring body as a party). */
+export type RaiseSource = { kind: 'task' | 'notice' | 'referral'; id: string } | null
 
-/** The source named by the raise page's address (`?from_task=…` or `?from_notice=…`). */
+/** The source named by the raise page's address (`?from_task=…`, `?from_notice=…` or
+ * `?from_referral=…`, a referral the caller's body returned). */
 export function raiseSource(query: Record<string, unknown>): RaiseSource {
   const one = (v: unknown) => (typeof v === 'string' && v ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : null)
   const task = one(query.from_task)
   if (task) return { kind: 'task', id: task }
   const notice = one(query.from_notice)
-  return notice ? { kind: 'notice', id: notice } : null
+  if (notice) return { kind: 'notice', id: notice }
+  const referral = one(query.from_referral)
+  return referral ? { kind: 'referral', id: referral } : null
 }
 
 /** The i18n keys (under `disputes.create.invalid`) of what is wrong with the form. Naming
@@ -340,6 +344,7 @@ export function raiseBody(f: RaiseForm, source: RaiseSource = null): RaiseBody {
   return {
     ...(source?.kind === 'task' ? { from_task_id: source.id } : {}),
     ...(source?.kind === 'notice' ? { from_notice_id: source.id } : {}),
+    ...(source?.kind === 'referral' ? { from_referral_id: source.id } : {}),
     kind: f.kind as DisputeKind,
     title: f.title.trim(),
     description: f.description.trim(),

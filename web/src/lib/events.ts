@@ -39,6 +39,10 @@ export const KINDS = [
   'investigation.member_declined', 'investigation.member_left', 'investigation.changed',
   'investigation.dossier_frozen', 'investigation.evidence_added', 'investigation.evidence_withdrawn',
   'report.frozen', 'report.sign_requested', 'report.signed', 'report.reopened', 'report.archived',
+  'referral.submitted', 'referral.approved', 'referral.sent_back', 'referral.sent', 'referral.received',
+  'referral.accepted', 'referral.not_accepted', 'referral.returned', 'referral.disputed', 'referral.feedback',
+  'referral.closed', 'referral.withdrawn', 'referral.item_supplied', 'referral.item_checked',
+  'referral.reminder', 'referral.overdue', 'referral.supervised',
 ] as const
 
 type Handler = (event: ConcordEvent) => void

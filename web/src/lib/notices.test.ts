@@ -91,6 +91,7 @@ describe('helpers', () => {
     expect(subjectLink('meeting:m1')).toBe('/meetings/m1')
     expect(subjectLink('dispute:d1')).toBe('/disputes/d1')
     expect(subjectLink('investigation:g1')).toBe('/investigations/g1')
+    expect(subjectLink('referral:r1')).toBe('/referrals/r1')
     expect(subjectLink('meeting:../x')).toBeNull()
     expect(subjectLink('user:u1')).toBeNull()
     expect(subjectLink('task:')).toBeNull()

@@ -235,10 +235,11 @@ export function composeRequest(
 
 /** The page an event's subject (`task:<id>`, `notice:<id>`, `meeting:<id>`) opens, or null. */
 export function subjectLink(subject: string): string | null {
-  const match = /^(task|notice|meeting|dispute|investigation):([^/?#\s]+)$/.exec(subject)
+  const match = /^(task|notice|meeting|dispute|investigation|referral):([^/?#\s]+)$/.exec(subject)
   if (!match) return null
   const [, kind, id] = match
-  const base = kind === 'task' ? '/tasks/' : kind === 'notice' ? '/notices/' : kind === 'dispute' ? '/disputes/' : kind === 'investigation' ? '/investigations/' : '/meetings/'
+  const base = kind === 'task' ? '/tasks/' : kind === 'notice' ? '/notices/' : kind === 'dispute' ? '/disputes/'
+    : kind === 'investigation' ? '/investigations/' : kind === 'referral' ? '/referrals/' : '/meetings/'
   return base + encodeURIComponent(id!)
 }
 

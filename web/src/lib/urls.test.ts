@@ -14,6 +14,9 @@ import {
 import { acknowledgeNotice, closeReceipt, listNotices, loadNotice, replyToNotice, sendNotice } from './notices'
 import { listOrgs } from './orgs'
 import {
+  actOnReferral, addItem, checkItem, createReferral, editCase, itemFileUrl, listReferrals, loadReferral, removeItem, uploadItemFile,
+} from './referrals'
+import {
   actOnTask, commentOnTask, createTask, decideExtension, listTasks, loadTask, requestExtension, uploadAttachment,
 } from './tasks'
 import { verifyBundle } from './verify'
@@ -130,6 +133,33 @@ describe('request functions', () => {
     ['decideExtension', () => decideExtension('t1', 'e1', { grant: false }), { method: 'POST', url: '/api/tasks/t1/extensions/e1/decision', body: { grant: false } }],
     ['commentOnTask', () => commentOnTask('t1', '请尽快'), { method: 'POST', url: '/api/tasks/t1/comments', body: { body: '请尽快' } }],
     ['verifyBundle', () => verifyBundle(new ArrayBuffer(4)), { method: 'POST', url: '/api/verify', body: { blob: 'application/zip', size: 4 } }],
+    ['listReferrals', () => listReferrals(), { method: 'GET', url: '/api/referrals', body: undefined }],
+    ['listReferrals (incoming)', () => listReferrals('incoming'), { method: 'GET', url: '/api/referrals?role=incoming', body: undefined }],
+    ['createReferral', () => createReferral({ kind: 'criminal' } as never), { method: 'POST', url: '/api/referrals', body: { kind: 'criminal' } }],
+    ['loadReferral', () => loadReferral('r/1'), { method: 'GET', url: '/api/referrals/r%2F1', body: undefined }],
+    [
+      'editCase',
+      () => editCase('r1', { revision: 2, case_name: '案', case_number: null, facts: '事实', legal_basis: '依据' }),
+      { method: 'PUT', url: '/api/referrals/r1', body: { revision: 2, case_name: '案', case_number: null, facts: '事实', legal_basis: '依据' } },
+    ],
+    ['addItem', () => addItem('r1', 3, ' 询问笔录 '), { method: 'POST', url: '/api/referrals/r1/items', body: { revision: 3, name: '询问笔录' } }],
+    ['removeItem', () => removeItem('r1', 'i1', 4), { method: 'POST', url: '/api/referrals/r1/items/i1/remove', body: { revision: 4 } }],
+    [
+      'uploadItemFile',
+      () => uploadItemFile('r1', 'i1', file),
+      { method: 'PUT', url: `/api/referrals/r1/items/i1/file?name=${encodeURIComponent('现场照片 1.jpg')}`, body: { blob: 'image/jpeg', size: 8 } },
+    ],
+    ['checkItem (received)', () => checkItem('r1', 'i1', 'received'), { method: 'POST', url: '/api/referrals/r1/items/i1/check', body: { found: 'received', note: null } }],
+    [
+      'checkItem (missing)',
+      () => checkItem('r1', 'i1', 'missing', ' 缺第3页 '),
+      { method: 'POST', url: '/api/referrals/r1/items/i1/check', body: { found: 'missing', note: '缺第3页' } },
+    ],
+    [
+      'actOnReferral',
+      () => actOnReferral('r1', { command: 'receive', revision: 5, person: '王强' }),
+      { method: 'POST', url: '/api/referrals/r1/actions', body: { command: 'receive', revision: 5, person: '王强' } },
+    ],
   ]
 
   it.each(cases)('%s asks what the page asked', async (_name, call, expected) => {
@@ -140,5 +170,9 @@ describe('request functions', () => {
 
   it('links an archived bundle where the server serves it', () => {
     expect(bundleUrl('m 1', 3)).toBe('/api/meetings/m%201/minutes/versions/3/bundle.zip')
+  })
+
+  it('links a referral item\'s file where the server serves it', () => {
+    expect(itemFileUrl('r 1', 'i/2')).toBe('/api/referrals/r%201/items/i%2F2/file')
   })
 })
