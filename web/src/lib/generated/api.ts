@@ -1757,6 +1757,66 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/referrals/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 移送统计: per child region, the region itself and in total, by kind, the referrals sent in
+         *     the period, received (and on time), accepted, not accepted, returned, withdrawn, open and
+         *     overdue now, and the median working days to receipt and to decision. A procuratorate
+         *     counts the suspected crimes alone; clues to discipline inspection are counted by no one.
+         */
+        get: operations["referrals_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/referrals/stats.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same table as one CSV file (UTF-8 with a byte order mark, a Chinese header row). */
+        get: operations["referrals_stats_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/referrals/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 建议移送: a procuratorate writes to an enforcement body of its region about a case that
+         *     should be referred as a suspected crime; a case letter requiring 签收 and a reply by the
+         *     due time.
+         */
+        post: operations["referrals_suggest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/referrals/{id}": {
         parameters: {
             query?: never;
@@ -4535,6 +4595,91 @@ export type components = {
          * @enum {string}
          */
         ReferralState: "draft" | "pending_approval" | "approved" | "sent" | "received" | "accepted" | "not_accepted" | "feedback_given" | "closed" | "returned" | "disputed" | "withdrawn";
+        /** @description The table of a region for a period. */
+        ReferralStats: {
+            region: string;
+            region_name: string;
+            /** @description The first sending date counted, `YYYY-MM-DD` (Beijing). */
+            from: string;
+            /** @description The last sending date counted, `YYYY-MM-DD` (Beijing), included. */
+            to: string;
+            /**
+             * Format: int64
+             * @description When "open" and "overdue" were counted, Unix milliseconds.
+             */
+            as_of: number;
+            /** @description The kinds counted (a procuratorate: the suspected crimes alone). */
+            kinds: components["schemas"]["ReferralKind"][];
+            /** @description For each region row (the children, 本级, 合计): every kind together, then each kind. */
+            rows: components["schemas"]["ReferralStatsRow"][];
+        };
+        /** @description One row of the table: a region's referrals of one kind, or of every kind counted. */
+        ReferralStatsRow: components["schemas"]["ReferralTally"] & {
+            scope: components["schemas"]["RowScope"];
+            region: string;
+            region_name: string;
+            kind?: components["schemas"]["ReferralKind"] | null;
+            /** @description The kind's Chinese name, or 全部. */
+            kind_label_zh: string;
+        };
+        /** @description The counts and durations of a set of referrals. */
+        ReferralTally: {
+            /**
+             * Format: int32
+             * @description 移送: sent in the period.
+             */
+            referred: number;
+            /**
+             * Format: int32
+             * @description 已签收.
+             */
+            received: number;
+            /**
+             * Format: int32
+             * @description 按时签收: signed for by its receipt's due time.
+             */
+            received_on_time: number;
+            /**
+             * Format: int32
+             * @description 受理（立案）.
+             */
+            accepted: number;
+            /**
+             * Format: int32
+             * @description 不予受理（不予立案）.
+             */
+            not_accepted: number;
+            /**
+             * Format: int32
+             * @description 退回: the receiver held it was not its matter.
+             */
+            returned: number;
+            /**
+             * Format: int32
+             * @description 撤回: withdrawn after it was sent.
+             */
+            withdrawn: number;
+            /**
+             * Format: int32
+             * @description 未办结: not in a final state now.
+             */
+            open: number;
+            /**
+             * Format: int32
+             * @description 超期: open, its running stage past its due time now.
+             */
+            overdue: number;
+            /**
+             * Format: double
+             * @description Working days from sending to receipt: median; `null` when none was received.
+             */
+            receipt_days_median?: number | null;
+            /**
+             * Format: double
+             * @description Working days from receipt to the decision: median; `null` when none was decided.
+             */
+            decision_days_median?: number | null;
+        };
         /** @description A region's time limits as a page shows them. */
         RegionLimits: {
             /** @description The region's code. */
@@ -4597,7 +4742,7 @@ export type components = {
             reason: components["schemas"]["Note"];
         };
         /**
-         * @description Which disputes a row counts.
+         * @description Which rows of a table's facts a row counts.
          * @enum {string}
          */
         RowScope: "child" | "own" | "total";
@@ -4833,6 +4978,16 @@ export type components = {
             region: string;
             /** @description The region's Chinese name. */
             region_name: string;
+        };
+        /** @description A suggestion to refer (`POST /api/referrals/suggestions`). */
+        SuggestReferral: {
+            /** @description The enforcement body written to (organization id). */
+            org_id: string;
+            /** @description 案件名称. */
+            case_name: components["schemas"]["Title"];
+            case_number?: components["schemas"]["Line"] | null;
+            /** @description Why the case should be referred: the facts and the law. */
+            reason: components["schemas"]["Text"];
         };
         /** @description The counts and durations of a set of disputes. */
         Tally: {
@@ -5917,13 +6072,13 @@ export interface operations {
                 /** @description The region's code; the caller's body's region when not given. */
                 region?: string | null;
                 /**
-                 * @description The first raise date counted, `YYYY-MM-DD` (Beijing); 1 January of the period's year
-                 *     when not given.
+                 * @description The first date counted, `YYYY-MM-DD` (Beijing); 1 January of the period's year when
+                 *     not given.
                  */
                 from?: string | null;
                 /**
-                 * @description The last raise date counted, `YYYY-MM-DD` (Beijing), included; 31 December of the
-                 *     period's year when not given. At most ten years after `from`.
+                 * @description The last date counted, `YYYY-MM-DD` (Beijing), included; 31 December of the period's
+                 *     year when not given. At most ten years after `from`.
                  */
                 to?: string | null;
             };
@@ -5972,13 +6127,13 @@ export interface operations {
                 /** @description The region's code; the caller's body's region when not given. */
                 region?: string | null;
                 /**
-                 * @description The first raise date counted, `YYYY-MM-DD` (Beijing); 1 January of the period's year
-                 *     when not given.
+                 * @description The first date counted, `YYYY-MM-DD` (Beijing); 1 January of the period's year when
+                 *     not given.
                  */
                 from?: string | null;
                 /**
-                 * @description The last raise date counted, `YYYY-MM-DD` (Beijing), included; 31 December of the
-                 *     period's year when not given. At most ten years after `from`.
+                 * @description The last date counted, `YYYY-MM-DD` (Beijing), included; 31 December of the period's
+                 *     year when not given. At most ten years after `from`.
                  */
                 to?: string | null;
             };
@@ -10372,6 +10527,162 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReferralBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_stats: {
+        parameters: {
+            query?: {
+                /** @description The region's code; the caller's body's region when not given. */
+                region?: string | null;
+                /**
+                 * @description The first date counted, `YYYY-MM-DD` (Beijing); 1 January of the period's year when
+                 *     not given.
+                 */
+                from?: string | null;
+                /**
+                 * @description The last date counted, `YYYY-MM-DD` (Beijing), included; 31 December of the period's
+                 *     year when not given. At most ten years after `from`.
+                 */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the table */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralStats"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_stats_csv: {
+        parameters: {
+            query?: {
+                /** @description The region's code; the caller's body's region when not given. */
+                region?: string | null;
+                /**
+                 * @description The first date counted, `YYYY-MM-DD` (Beijing); 1 January of the period's year when
+                 *     not given.
+                 */
+                from?: string | null;
+                /**
+                 * @description The last date counted, `YYYY-MM-DD` (Beijing), included; 31 December of the period's
+                 *     year when not given. At most ten years after `from`.
+                 */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the table */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_suggest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuggestReferral"];
+            };
+        };
+        responses: {
+            /** @description the case letter sent */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeBody"];
                 };
             };
             /**
