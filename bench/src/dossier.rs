@@ -741,6 +741,11 @@ async fn measure(
     });
     let seeds: Arc<Vec<String>> = Arc::new(seeds.to_vec());
     let sampler = pid.map(|pid| Sampler::start(pid, sh.epoch));
+    let join0 = (
+        Instant::now(),
+        pid.and_then(proc_cpu_ticks),
+        self_cpu_ticks(),
+    );
     let (phase_tx, phase_rx) = watch::channel(Phase::Joining);
     let joins = Arc::new(Mutex::new(new_hist()));
     let dossier = Arc::new(dossier.clone());
@@ -822,6 +827,7 @@ async fn measure(
         pid.and_then(proc_cpu_ticks),
         self_cpu_ticks(),
     );
+    let join_s = (cpu0.0 - join0.0).as_secs_f64();
     let _ = phase_tx.send(Phase::Editing);
     let visits = Arc::new(Mutex::new(new_hist()));
     let visitor = (a.visit_every_ms > 0).then(|| {
@@ -961,6 +967,11 @@ async fn measure(
             "samples": samples.len(),
         },
         "bench_cpu_pct": cpu_pct(cpu0.2, cpu1.2, window_s).map(round3),
+        "join_phase": {
+            "seconds": round3(join_s),
+            "server_cpu_pct": cpu_pct(join0.1, cpu0.1, join_s).map(round3),
+            "bench_cpu_pct": cpu_pct(join0.2, cpu0.2, join_s).map(round3),
+        },
         "window_s": round3(window_s),
         "errors": errors,
         "result": if fail.is_empty() { "OK" } else { "FAIL" },
