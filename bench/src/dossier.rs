@@ -405,9 +405,9 @@ fn seed_text(doc: usize, bytes: usize) -> Vec<String> {
     let mut k = 0usize;
     loop {
         let mut sentence = String::new();
-        let _ = write!(
+        let _ = writeln!(
             sentence,
-            "（第{doc}节第{k}段）经查，当事人在湖滨路仓库内生产、储存假冒知名品牌食品，现场查获成品与包装材料若干，已依法登记保存并移送相关部门。\n"
+            "（第{doc}节第{k}段）经查，当事人在湖滨路仓库内生产、储存假冒知名品牌食品，现场查获成品与包装材料若干，已依法登记保存并移送相关部门。"
         );
         if total + sentence.len() > bytes {
             break;
