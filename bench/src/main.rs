@@ -9,6 +9,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
+use bench_support::load::{
+    check_loopback, cpu_pct, host_port, new_hist, proc_cpu_ticks, random_u32, round3, rss_summary,
+    self_cpu_ticks, Sampler,
+};
 use bytes::Bytes;
 use clap::{Parser, Subcommand, ValueEnum};
 use futures_util::{SinkExt, StreamExt};
@@ -245,10 +249,6 @@ struct ClientResult {
     hist: Option<Histogram<u64>>,
 }
 
-fn new_hist() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 600_000_000, 3).expect("histogram bounds")
-}
-
 // ---------------------------------------------------------------------------------------------
 // Scenario driver
 
@@ -415,14 +415,8 @@ async fn run(a: RunArgs) -> Result<Value> {
 
     // Aggregate.
     let window_s = (cpu1.0 - cpu0.0).as_secs_f64();
-    let server_cpu = match (cpu0.1, cpu1.1) {
-        (Some(t0), Some(t1)) => Some((t1 - t0) as f64 / clk_tck() / window_s * 100.0),
-        _ => None,
-    };
-    let bench_cpu = match (cpu0.2, cpu1.2) {
-        (Some(t0), Some(t1)) => Some((t1 - t0) as f64 / clk_tck() / window_s * 100.0),
-        _ => None,
-    };
+    let server_cpu = cpu_pct(cpu0.1, cpu1.1, window_s);
+    let bench_cpu = cpu_pct(cpu0.2, cpu1.2, window_s);
     let mut connect = new_hist();
     let mut lat = new_hist();
     let mut errors: Vec<String> = Vec::new();
@@ -512,15 +506,7 @@ async fn run(a: RunArgs) -> Result<Value> {
     errors.dedup();
     errors.truncate(5);
 
-    let (rss_peak, rss_mean, anon_peak) = if samples.is_empty() {
-        (None, None, None)
-    } else {
-        let peak = samples.iter().map(|s| s.rss_kib).max().unwrap_or(0) as f64 / 1024.0;
-        let mean =
-            samples.iter().map(|s| s.rss_kib as f64).sum::<f64>() / samples.len() as f64 / 1024.0;
-        let anon = samples.iter().map(|s| s.anon_kib).max().unwrap_or(0) as f64 / 1024.0;
-        (Some(peak), Some(mean), Some(anon))
-    };
+    let (rss_peak, rss_mean, anon_peak) = rss_summary(&samples);
     let ms = |h: &Histogram<u64>, q: f64| -> Value {
         if h.is_empty() {
             Value::Null
@@ -572,38 +558,6 @@ async fn run(a: RunArgs) -> Result<Value> {
         "result": if fail.is_empty() { "OK" } else { "FAIL" },
         "fail_reasons": fail,
     }))
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
-}
-
-fn check_loopback(url: &str) -> Result<()> {
-    let (host, _) = host_port(url)?;
-    let ok = host == "localhost"
-        || host == "[::1]"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false);
-    if !ok {
-        bail!("only loopback targets are allowed, got host {host:?}");
-    }
-    Ok(())
-}
-
-fn host_port(url: &str) -> Result<(String, u16)> {
-    let rest = url
-        .strip_prefix("ws://")
-        .ok_or_else(|| anyhow!("URL must start with ws:// : {url}"))?;
-    let authority = rest.split(['/', '?']).next().unwrap_or("");
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => {
-            (h.to_string(), p.parse::<u16>().context("bad port")?)
-        }
-        _ => (authority.to_string(), 80),
-    };
-    Ok((host, port))
 }
 
 async fn get_ticket(cmd: &str, doc: &str) -> Result<String> {
@@ -1017,14 +971,6 @@ fn apply(sh: &Shared, spec: &ClientSpec, st: &mut ClientState, u: &[u8]) -> Resu
     Ok(())
 }
 
-fn random_u32() -> u32 {
-    use std::hash::{BuildHasher, Hasher};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    (h.finish() as u32).max(1)
-}
-
 fn parse_tokens(s: &str, out: &mut Vec<u32>) {
     for tok in s.split(';') {
         if let Some((_, n)) = tok.rsplit_once(':') {
@@ -1033,86 +979,6 @@ fn parse_tokens(s: &str, out: &mut Vec<u32>) {
             }
         }
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// /proc sampling
-
-#[derive(Clone, Copy)]
-struct Sample {
-    rss_kib: u64,
-    /// The private part of RSS (heap, stacks): RSS minus file-backed pages such as the
-    /// executable's code, which the kernel shares and can drop.
-    anon_kib: u64,
-}
-
-struct Sampler {
-    stop: watch::Sender<bool>,
-    handle: tokio::task::JoinHandle<Vec<Sample>>,
-}
-
-impl Sampler {
-    fn start(pid: u32, _epoch: Instant) -> Sampler {
-        let (tx, mut rx) = watch::channel(false);
-        let handle = tokio::spawn(async move {
-            let mut v = Vec::new();
-            let mut iv = tokio::time::interval(Duration::from_millis(500));
-            loop {
-                tokio::select! {
-                    _ = iv.tick() => {
-                        if let Some(sample) = proc_rss(pid) {
-                            v.push(sample);
-                        }
-                    }
-                    _ = rx.changed() => break,
-                }
-            }
-            if let Some(sample) = proc_rss(pid) {
-                v.push(sample);
-            }
-            v
-        });
-        Sampler { stop: tx, handle }
-    }
-
-    async fn stop(self) -> Vec<Sample> {
-        let _ = self.stop.send(true);
-        self.handle.await.unwrap_or_default()
-    }
-}
-
-fn proc_rss(pid: u32) -> Option<Sample> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kib = |key: &str| -> Option<u64> {
-        let line = s.lines().find(|l| l.starts_with(key))?;
-        line.split_whitespace().nth(1)?.parse().ok()
-    };
-    Some(Sample {
-        rss_kib: kib("VmRSS:")?,
-        anon_kib: kib("RssAnon:")?,
-    })
-}
-
-fn parse_stat_ticks(s: &str) -> Option<u64> {
-    // Fields after the `(comm)`: state is field 3, utime 14, stime 15.
-    let rest = &s[s.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let utime: u64 = f.get(11)?.parse().ok()?;
-    let stime: u64 = f.get(12)?.parse().ok()?;
-    Some(utime + stime)
-}
-
-fn proc_cpu_ticks(pid: u32) -> Option<u64> {
-    parse_stat_ticks(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
-}
-
-fn self_cpu_ticks() -> Option<u64> {
-    parse_stat_ticks(&std::fs::read_to_string("/proc/self/stat").ok()?)
-}
-
-fn clk_tck() -> f64 {
-    // USER_HZ is 100 on every mainstream Linux architecture.
-    100.0
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1279,21 +1145,6 @@ mod tests {
         let mut v = Vec::new();
         parse_tokens("w3:1;w3:2;w3:", &mut v);
         assert_eq!(v, vec![1, 2]);
-    }
-
-    #[test]
-    fn stat_parse() {
-        let s = "123 (a b) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15";
-        assert_eq!(parse_stat_ticks(s), Some(11 + 12));
-    }
-
-    #[test]
-    fn loopback_only() {
-        assert!(check_loopback("ws://127.0.0.1:80/x").is_ok());
-        assert!(check_loopback("ws://localhost:1/").is_ok());
-        assert!(check_loopback("ws://[::1]:1/").is_ok());
-        assert!(check_loopback("ws://10.0.0.1:80").is_err());
-        assert!(check_loopback("ws://example.com:80").is_err());
     }
 
     #[test]

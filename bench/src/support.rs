@@ -2,6 +2,8 @@
 //! signed-in users through the server's own `Db` API, running the release `concord serve` on
 //! the seeded database, and timing requests over HTTP one at a time.
 
+pub mod load;
+
 use std::future::Future;
 use std::net::TcpListener as StdListener;
 use std::path::{Path, PathBuf};
@@ -155,6 +157,11 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         bail!("concord did not become ready")
+    }
+
+    /// The server's process id, for sampling its RSS and CPU.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
     }
 
     pub async fn stop(mut self) -> anyhow::Result<()> {
