@@ -662,6 +662,18 @@ async fn bad_referrals_are_refused_with_the_rule_and_change_nothing() {
         refused["error"]["reason"], "referral.missing_needs_note",
         "{refused}"
     );
+    let (status, refused) = check(
+        &f.police,
+        &id,
+        &item_id(&referral, 0),
+        json!({ "found": "pending" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert_eq!(
+        refused["error"]["reason"], "referral.check_found",
+        "{refused}"
+    );
     let (status, refused) = f
         .police
         .post(

@@ -426,6 +426,9 @@ catalogue! { RULES:
     SUGGEST_TO_ENFORCEMENT = "referral.suggest_to_enforcement",
         "建议移送只能发给本院所在区域及下级区域的行政执法部门或乡镇人民政府",
         "a suggestion to refer goes to an enforcement department or a township government of the procuratorate's region or below";
+    CHECK_FOUND = "referral.check_found",
+        "核对结果只能是「已收到」（received）或「缺少」（missing）",
+        "an item is found received or missing";
     MISSING_NEEDS_NOTE = "referral.missing_needs_note",
         "标记材料缺少时须说明缺少什么",
         "say what is missing when marking an item missing";

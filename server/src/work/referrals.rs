@@ -868,7 +868,7 @@ pub async fn check(
         }
         (ItemState::Missing, Some(note)) => Some(note.into_string()),
         (ItemState::Pending, _) => {
-            return Err(Error::invalid("found", rules::MISSING_NEEDS_NOTE.message()))
+            return Err(Error::invalid("found", rules::CHECK_FOUND.message()))
         }
         (ItemState::Received, _) => None,
     };
