@@ -1141,7 +1141,12 @@ async fn a_region_that_sets_its_own_negotiation_limit_is_counted_by_it() {
 
 /// The events of kind `kind` about dispute `id`, as `org:<id>` / `user:<id>`, sorted.
 async fn told(db: &server::db::Db, id: &str, kind: &str) -> Vec<String> {
-    let subject = format!("dispute:{id}");
+    told_about(db, &format!("dispute:{id}"), kind).await
+}
+
+/// The events of kind `kind` about `subject` (`dispute:<id>`, `referral:<id>`), as
+/// `org:<id>` / `user:<id>`, sorted.
+pub(crate) async fn told_about(db: &server::db::Db, subject: &str, kind: &str) -> Vec<String> {
     let mut to: Vec<String> = db
         .events_after(0, 100_000)
         .await

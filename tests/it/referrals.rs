@@ -517,20 +517,7 @@ async fn the_police_are_reminded_chased_and_supervised_on_working_mornings_acros
 
 /// The events of kind `kind` about referral `id`, as `org:<id>` / `user:<id>`, sorted.
 async fn told(db: &server::db::Db, id: &str, kind: &str) -> Vec<String> {
-    let subject = format!("referral:{id}");
-    let mut to: Vec<String> = db
-        .events_after(0, 100_000)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.subject == subject && e.kind == kind)
-        .map(|e| match &e.audience {
-            server::db::Audience::Org(org) => format!("org:{org}"),
-            server::db::Audience::User(user) => format!("user:{user}"),
-        })
-        .collect();
-    to.sort();
-    to
+    crate::disputes::told_about(db, &format!("referral:{id}"), kind).await
 }
 
 #[tokio::test]

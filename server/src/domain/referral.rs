@@ -528,6 +528,48 @@ pub fn may_supply(
     Ok(())
 }
 
+/// Whether `party` may upload the file of an item in `item` state now: the draft's files by
+/// the referring body, or, once received, a missing item's supply ([`may_supply`]).
+pub fn may_upload(
+    state: ReferralState,
+    party: ReferralParty,
+    item: ItemState,
+) -> Result<(), Refused> {
+    if state == ReferralState::Draft {
+        may_edit(state, party)
+    } else {
+        may_supply(state, party, item)
+    }
+}
+
+/// The receiver's finding on an item as it may be stored: received (no note), or missing
+/// with what is missing. Refused naming the field: a missing item without its note, or a
+/// finding that is neither.
+pub fn finding(
+    found: ItemState,
+    note: Option<Note>,
+) -> Result<Option<Note>, (&'static str, &'static Phrase)> {
+    match (found, note) {
+        (ItemState::Received, _) => Ok(None),
+        (ItemState::Missing, Some(note)) => Ok(Some(note)),
+        (ItemState::Missing, None) => Err(("note", &MISSING_NEEDS_NOTE)),
+        (ItemState::Pending, _) => Err(("found", &CHECK_FOUND)),
+    }
+}
+
+/// Whether a body of kind `sender` may suggest a referral (建议移送) to a body of kind
+/// `receiver` (`in_region`: of the sender's region or below): a procuratorate, to a body that
+/// refers suspected crimes, in its region.
+pub fn may_suggest(sender: OrgKind, receiver: OrgKind, in_region: bool) -> Result<(), Refused> {
+    if sender != OrgKind::Procuratorate {
+        return Err(Refused::by(&SUGGEST_BY_PROCURATORATE));
+    }
+    if !ReferralKind::Criminal.may_refer(receiver) || !in_region {
+        return Err(Refused::by(&SUGGEST_TO_ENFORCEMENT));
+    }
+    Ok(())
+}
+
 /// Whether the checklist may be submitted for approval: at least one item, at most
 /// [`MAX_ITEMS`], and each with its file (`items`: name and whether it has one).
 pub fn checklist_ready<'a>(
@@ -925,6 +967,45 @@ mod tests {
         .render(Lang::Zh)
         .unwrap();
         assert_eq!(zh, "「问题线索移送」的接收单位须为纪检监察机关");
+    }
+
+    #[test]
+    fn a_finding_is_received_or_missing_with_its_note_and_a_suggestion_comes_from_a_procuratorate()
+    {
+        let note = Note::try_from("缺第3页".to_owned()).unwrap();
+        assert_eq!(finding(ItemState::Received, Some(note.clone())), Ok(None));
+        assert_eq!(
+            finding(ItemState::Missing, Some(note.clone())),
+            Ok(Some(note))
+        );
+        assert_eq!(finding(ItemState::Missing, None).unwrap_err().0, "note");
+        assert_eq!(finding(ItemState::Pending, None).unwrap_err().0, "found");
+        use OrgKind as K;
+        assert_eq!(
+            may_suggest(K::Procuratorate, K::EnforcementDepartment, true),
+            Ok(())
+        );
+        let code = |r: Result<(), Refused>| r.unwrap_err().rule.code;
+        assert_eq!(
+            code(may_suggest(
+                K::PublicSecurity,
+                K::EnforcementDepartment,
+                true
+            )),
+            "referral.suggest_by_procuratorate"
+        );
+        assert_eq!(
+            code(may_suggest(
+                K::Procuratorate,
+                K::EnforcementDepartment,
+                false
+            )),
+            "referral.suggest_to_enforcement"
+        );
+        assert_eq!(
+            code(may_suggest(K::Procuratorate, K::PublicSecurity, true)),
+            "referral.suggest_to_enforcement"
+        );
     }
 
     #[test]

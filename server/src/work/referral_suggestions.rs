@@ -7,7 +7,7 @@
 //! replying and, if it agrees, by referring the case.
 //!
 //! Only a procuratorate suggests, and only to an enforcement department or a township
-//! government of its own region or below.
+//! government of its own region or below ([`rules::may_suggest`]).
 
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -16,10 +16,9 @@ use super::notices::{plan_notice, NoticeBody, NoticePlan};
 use super::{own_org, Acting, Error};
 use crate::auth::Caller;
 use crate::domain::notice::NoticeKind;
-use crate::domain::org::OrgKind;
 use crate::domain::phrases;
 use crate::domain::policy::Action;
-use crate::domain::referral::{ReferralKind, SUGGEST_BY_PROCURATORATE, SUGGEST_TO_ENFORCEMENT};
+use crate::domain::referral as rules;
 use crate::domain::text::{Line, Text, Title};
 use crate::services::Services;
 
@@ -51,9 +50,6 @@ pub async fn suggest(
         .org(&sender_id)
         .await?
         .ok_or_else(|| Error::Denied(phrases::ACT_FOR_ORG.message()))?;
-    if sender.kind != OrgKind::Procuratorate {
-        return Err(Error::refused(SUGGEST_BY_PROCURATORATE.message()));
-    }
     let body = services.db.org(&input.org_id).await?.ok_or_else(|| {
         Error::invalid(
             "org_id",
@@ -61,9 +57,8 @@ pub async fn suggest(
         )
     })?;
     let in_region = sender.region_path.covers(&body.region_path);
-    if !ReferralKind::Criminal.may_refer(body.kind) || !in_region {
-        return Err(Error::refused(SUGGEST_TO_ENFORCEMENT.message()));
-    }
+    rules::may_suggest(sender.kind, body.kind, in_region)
+        .map_err(|refused| Error::refused(refused.message()))?;
     let now = services.clock.now_ms();
     let limits = super::limits::of_org(services, &body.id).await?;
     let reply_due_at = services.calendar.get().due_at(

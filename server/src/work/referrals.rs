@@ -341,11 +341,7 @@ fn offer(
 }
 
 fn item_body(referral: &Referral, item: &ItemRow, party: ReferralParty) -> ItemBody {
-    let upload = if referral.state == ReferralState::Draft {
-        rules::may_edit(referral.state, party)
-    } else {
-        rules::may_supply(referral.state, party, item.state)
-    };
+    let upload = rules::may_upload(referral.state, party, item.state);
     ItemBody {
         id: item.id.clone(),
         position: item.position,
@@ -774,15 +770,7 @@ pub async fn may_upload(
 ) -> Result<(), Error> {
     let (referral, party) = writable(services, caller, id).await?;
     let item = referral.item(item).ok_or_else(no_item)?;
-    upload_rule(&referral, party, item).map_err(refused)
-}
-
-fn upload_rule(referral: &Referral, party: ReferralParty, item: &ItemRow) -> Result<(), Refused> {
-    if referral.state == ReferralState::Draft {
-        rules::may_edit(referral.state, party)
-    } else {
-        rules::may_supply(referral.state, party, item.state)
-    }
+    rules::may_upload(referral.state, party, item.state).map_err(refused)
 }
 
 /// Stores the file of an item: in the draft, or supplying an item the receiver marked
@@ -796,7 +784,7 @@ pub async fn upload(
 ) -> Result<ReferralBody, Error> {
     let (referral, party) = writable(services, caller, id).await?;
     let item = referral.item(item_id).ok_or_else(no_item)?;
-    upload_rule(&referral, party, item).map_err(refused)?;
+    rules::may_upload(referral.state, party, item.state).map_err(refused)?;
     let file_name = FileName::parse(file.name.as_deref())?.into_string();
     let media_type = MediaType::parse(file.content_type.as_deref())?.into_string();
     if file.bytes.is_empty() {
@@ -862,16 +850,9 @@ pub async fn check(
     let (referral, party) = writable(services, caller, id).await?;
     let item = referral.item(item_id).ok_or_else(no_item)?;
     rules::may_check(referral.state, party).map_err(refused)?;
-    let note = match (input.found, input.note) {
-        (ItemState::Missing, None) => {
-            return Err(Error::invalid("note", rules::MISSING_NEEDS_NOTE.message()))
-        }
-        (ItemState::Missing, Some(note)) => Some(note.into_string()),
-        (ItemState::Pending, _) => {
-            return Err(Error::invalid("found", rules::CHECK_FOUND.message()))
-        }
-        (ItemState::Received, _) => None,
-    };
+    let note = rules::finding(input.found, input.note)
+        .map_err(|(field, rule)| Error::invalid(field, rule.message()))?
+        .map(Note::into_string);
     let now = services.clock.now_ms();
     let effects = Effects {
         events: events(
