@@ -483,6 +483,17 @@ fn table() -> Vec<Row> {
         // A dispute raised from a referral not returned: only its receiver may (409: not
         // returned); the other readers are not its receiver (400); the rest cannot name it (404).
         row("POST /api/disputes from {referral}",          "403   400   400   404   400   404   409   404   400   404   404   400   403   401", post("/api/disputes", json!({ "kind": "negative", "title": "矩阵争议{n}", "description": "移送退回", "parties": [], "position": "不属本单位管辖", "from_referral_id": "{referral}" }))),
+        // Its receipt (移送回执) is read by whoever reads the referral and made and signed by the
+        // receiving body alone, once it signed for the referral: {referral} is not received
+        // yet, so the police are refused by the rule (409) and every other reader by the policy
+        // (403). Its document is a record, which no socket opens.
+        row("GET /api/referrals/{referral}/receipt",       "404   200   200   404   200   404   200   404   200   404   404   200   200   401", get("/api/referrals/{referral}/receipt")),
+        row("POST /api/referrals/{referral}/receipt/actions", "404   403   403   404   403   404   409   404   403   404   404   403   403   401", post("/api/referrals/{referral}/receipt/actions", json!({ "act": "freeze" }))),
+        row("POST /api/referrals/{draft}/receipt/actions", "404   404   404   404   403   404   404   404   404   404   404   403   403   401", post("/api/referrals/{draft_referral}/receipt/actions", json!({ "act": "freeze" }))),
+        row("POST /api/referrals/{referral}/receipt/statement", "404   403   403   404   409   404   409   404   403   404   404   409   403   401", post("/api/referrals/{referral}/receipt/statement", json!({ "version": 1, "key_id": "matrix" }))),
+        row("GET …/{referral}/receipt/versions/1/bundle.zip", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/referrals/{referral}/receipt/versions/1/bundle.zip")),
+        row("GET …/{referral}/receipt/versions/1/content.json", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/referrals/{referral}/receipt/versions/1/content.json")),
+        row("POST /api/docs/{referral}:receipt/ticket",    "404   404   404   404   404   404   404   404   404   404   404   404   404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{referral}:receipt/ticket", body: Some(json!({})), read: Read::TicketAccess }),
         // A referral is a space: the generic space routes must show it to the referral's
         // readers alone, when they may read it (a draft to its body only; a clue never to a
         // bureau), and never change who takes part.

@@ -419,6 +419,161 @@ async fn a_returned_referral_is_disputed(f: Fixture) {
     assert_eq!(again["error"]["reason"], "dispute.referral_not_returned");
 }
 
+/// The receipt's route under the referral `id`.
+fn receipt_path(id: &str) -> impl Fn(&str) -> String + '_ {
+    move |rest: &str| format!("/api/referrals/{id}/receipt{rest}")
+}
+
+async fn receipt_act(api: &Api, id: &str, body: Value) -> (StatusCode, Value) {
+    api.post(&receipt_path(id)("/actions"), body).await
+}
+
+async fn the_receipt_is_signed_by_the_receiver(f: Fixture) {
+    let referral = sent(&f, json!({})).await;
+    let id = id_of(&referral);
+    let police = &f.police;
+    let procuratorate = f.signed_in("procuratorate").await;
+    let path = receipt_path(&id);
+
+    // Before 签收 there is nothing to make: refused with the state, nothing stored.
+    let (status, view) = police.get(&path("")).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["kind"], "concord.referral-receipt/1");
+    assert_eq!(view["state"], "draft");
+    let (status, refused) = receipt_act(police, &id, json!({ "act": "freeze" })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["reason"], "receipt.after_receipt");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("it is now sent"),
+        "{refused}"
+    );
+
+    let received = ok(police, &id, "receive", json!({ "person": "王强" })).await;
+    let items: Vec<String> = (0..3).map(|i| item_id(&received, i)).collect();
+    let (status, refused) = receipt_act(police, &id, json!({ "act": "freeze" })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["reason"], "receipt.when_checked");
+    // Only the receiving body makes it: the referring body and the copy read it.
+    for api in [&f.market, &procuratorate] {
+        let (status, view) = api.get(&path("")).await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        assert_eq!(view["manages"], false, "{view}");
+        let (status, refused) = receipt_act(api, &id, json!({ "act": "freeze" })).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+        assert_eq!(refused["error"]["reason"], "policy.manage_body_record");
+    }
+    let sibling = f.signed_in("sibling-bureau").await;
+    assert_eq!(sibling.get(&path("")).await.0, StatusCode::NOT_FOUND);
+    // Its document is a record: no socket opens it, not even the receiver's.
+    let (status, body) = police
+        .post(&format!("/api/docs/{id}:receipt/ticket"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
+    // One item missing: the receipt says so.
+    for (item, found) in [
+        (&items[0], json!({ "found": "received" })),
+        (&items[1], json!({ "found": "missing", "note": "缺第3页" })),
+        (&items[2], json!({ "found": "received" })),
+    ] {
+        let (status, body) = check(police, &id, item, found).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, made) = receipt_act(police, &id, json!({ "act": "freeze" })).await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    assert_eq!(made["state"], "frozen");
+    assert_eq!(made["version"], 1);
+    let (status, html) = police.get(&path("/versions/1/receipt.html")).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = html.as_str().unwrap_or_default().to_owned();
+    assert!(html.contains("缺少：缺第3页"), "{html}");
+    assert!(html.contains("已收到 2 项"), "{html}");
+
+    // Sent back and made again once the missing item is supplied and received.
+    let (status, reopened) = receipt_act(
+        police,
+        &id,
+        json!({ "act": "reopen", "version": 1, "reason": "补充材料已到，重新出具" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{reopened}");
+    let (status, supplied) = upload(&f.market, &received, 1, file_of("完整报告")).await;
+    assert_eq!(status, StatusCode::OK, "{supplied}");
+    let (status, body) = check(police, &id, &items[1], json!({ "found": "received" })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, made) = receipt_act(police, &id, json!({ "act": "freeze" })).await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let version = made["version"].as_i64().unwrap();
+    assert_eq!(version, 2);
+    let (status, opened) = receipt_act(
+        police,
+        &id,
+        json!({ "act": "open_signing", "version": version }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{opened}");
+    let (status, signed) = crate::disputes::sign_as(police, &path, version).await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    assert_eq!(signed["state"], "signed");
+    // The referral's own machine did not move.
+    let (_, after) = police.get(&format!("/api/referrals/{id}")).await;
+    assert_eq!(after["state"], "received");
+    let (status, archived) =
+        receipt_act(police, &id, json!({ "act": "archive", "version": version })).await;
+    assert_eq!(status, StatusCode::OK, "{archived}");
+
+    // The referring body downloads the bundle; it verifies with concord and OpenSSL, and says
+    // who signed for what, with each file's digest.
+    let (_workdir, dir, said) = crate::bundle_fixtures::download_and_verify(
+        &f.server,
+        &f.market,
+        &path(&format!("/versions/{version}/bundle.zip")),
+    )
+    .await;
+    assert!(
+        said.contains("ok   kind concord.referral-receipt/1"),
+        "{said}"
+    );
+    let content: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("content.json")).unwrap()).unwrap();
+    assert_eq!(content["receipt"]["person"], "王强");
+    assert_eq!(content["receiver"]["org_id"], f.world.org("police"));
+    assert_eq!(content["copy"]["name"], "上城区人民检察院");
+    let checklist = content["checklist"].as_array().unwrap();
+    assert_eq!(checklist.len(), 3);
+    assert!(
+        checklist.iter().all(|i| i["state"] == "received"),
+        "{content}"
+    );
+    assert_eq!(
+        checklist[1]["sha256"],
+        hex::encode(Sha256::digest(file_of("完整报告"))).as_str()
+    );
+    let db = f.db().await;
+    // Every body of the referral is told it was signed.
+    let mut expected: Vec<String> = ["market", "police", "procuratorate"]
+        .iter()
+        .map(|code| format!("org:{}", f.world.org(code)))
+        .collect();
+    expected.sort();
+    assert_eq!(told(&db, &id, "referral_receipt.signed").await, expected);
+    db.close().await;
+}
+
+#[tokio::test]
+async fn the_receiver_makes_signs_and_archives_the_receipt_which_verifies_with_openssl() {
+    the_receipt_is_signed_by_the_receiver(fixture().await).await;
+}
+
+#[tokio::test]
+async fn the_receiver_makes_signs_and_archives_the_receipt_which_verifies_with_openssl_on_postgres()
+{
+    the_receipt_is_signed_by_the_receiver(fixture_on(Some(fresh_database_url().await)).await).await;
+}
+
 #[tokio::test]
 async fn a_returned_referral_goes_on_only_as_the_dispute_its_receiver_raises() {
     a_returned_referral_is_disputed(fixture().await).await;

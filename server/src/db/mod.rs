@@ -121,7 +121,8 @@ pub use meetings::{
 };
 pub use notices::{NewNotice, Notice, Receipt, ReceiptChange};
 pub use referrals::{
-    CaseRow, DraftEdit, ItemFile, ItemRow, NewReferral, Referral, ReferralChange, ReferralRole,
+    receipt_doc_id, CaseRow, DraftEdit, ItemFile, ItemRow, NewReferral, Referral, ReferralChange,
+    ReferralRole, RECEIPT_TITLE,
 };
 pub use sessions::HeldCredential;
 pub use signed_docs::{

@@ -6,8 +6,9 @@
 //! Making a referral creates, in one transaction, the space of kind `referral` (the referring
 //! body as `convener`, the receiving body as `member`, the procuratorate a criminal referral
 //! is copied to as `observer`; a clue to discipline inspection is a closed space, which no
-//! bureau of the region reads), the referral row and its checklist. It has no live document:
-//! what it carries is the case as written, the files, and the receipt.
+//! bureau of the region reads), the referral row and its checklist, and the document its
+//! receipt is signed as ([`receipt_doc_id`]). It has no live document: what it carries is the
+//! case as written, the files, and the receipt.
 //!
 //! A command names the revision its caller read and bumps it ([`Db::change_referral`]); so
 //! does a change to the draft. Attaching a file and checking an item name the state their
@@ -28,15 +29,27 @@ use super::common::{
 };
 use super::effects::{Consequence, Effects, Tx};
 use super::spaces::{
-    group, members_of, visible_spaces, write_space, Expect, SpaceRows, Spine, SpineQueries,
+    group, members_of, visible_spaces, write_space, DocRow, Expect, SpaceRows, Spine, SpineQueries,
     MEMBER_ORDER, MEMBER_SELECT, VISIBLE,
 };
 use super::{Db, DbError};
-use crate::domain::org::{OrgKind, RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};
+use crate::domain::org::{
+    DocRole, OrgKind, RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole,
+};
 use crate::domain::phrases;
 use crate::domain::policy::{SpaceFacts, Viewer};
 use crate::domain::referral::{ItemState, ReferralKind, ReferralState};
 use crate::domain::referral_stats::ReferralFacts;
+
+/// The title of a referral's receipt document.
+pub const RECEIPT_TITLE: &str = "移送回执";
+
+/// The id of the document a referral's receipt is signed as (`<referral>:receipt`): a
+/// [`DocRole::Record`] of its space, made with it, which nobody writes; the receipt is made of
+/// the referral's facts alone (`signing::kinds::referral_receipt`).
+pub fn receipt_doc_id(referral_id: &str) -> String {
+    format!("{referral_id}:receipt")
+}
 
 /// A referral to make, as a draft.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -644,6 +657,14 @@ impl Db {
                 conn.insert_item(&new.id, &super::new_id(), position, name)
                     .await?;
             }
+            let receipt = DocRow {
+                doc_id: &receipt_doc_id(&new.id),
+                title: RECEIPT_TITLE,
+                role: DocRole::Record,
+                owner_org_id: None,
+                briefing: false,
+            };
+            conn.insert_doc(&new.id, receipt, now).await?;
             super::effects::EffectQueries::apply_effects(&mut *conn, now, effects, mail).await?;
             conn.referral_by_id(&new.id)
                 .await?

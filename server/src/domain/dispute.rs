@@ -726,19 +726,19 @@ pub const AGREEMENT_SIGNATORIES: Signatories = ("争议当事方", "a party of t
 /// Why the agreement may not be frozen while the dispute is in `state`, if so: the parties
 /// settle only while they negotiate (a raised dispute is first taken up, an escalated one is
 /// the bureau's).
-pub fn agreement_freeze_gate(state: DisputeState) -> Option<&'static Phrase> {
+pub fn agreement_freeze_gate(state: DisputeState) -> Option<Refused> {
     match state {
         DisputeState::Negotiating => None,
-        _ => Some(&AGREEMENT_FREEZE_WHILE_NEGOTIATING),
+        _ => Some(Refused::by(&AGREEMENT_FREEZE_WHILE_NEGOTIATING)),
     }
 }
 
 /// Why the decision may not be frozen while the dispute is in `state`, if so: the bureau
 /// decides once it coordinates.
-pub fn decision_freeze_gate(state: DisputeState) -> Option<&'static Phrase> {
+pub fn decision_freeze_gate(state: DisputeState) -> Option<Refused> {
     match state {
         DisputeState::Coordinating => None,
-        _ => Some(&DECISION_FREEZE_WHILE_COORDINATING),
+        _ => Some(Refused::by(&DECISION_FREEZE_WHILE_COORDINATING)),
     }
 }
 

@@ -563,8 +563,8 @@ pub const REPORT_SIGNATORIES: Signatories = (
 
 /// Why the report may not be frozen while the group is in `state`, if so: the group concludes
 /// from its work.
-pub fn report_freeze_gate(state: GroupState) -> Option<&'static Phrase> {
-    (state != GroupState::Active).then_some(&REPORT_FREEZE_WHILE_ACTIVE)
+pub fn report_freeze_gate(state: GroupState) -> Option<Refused> {
+    (state != GroupState::Active).then(|| Refused::in_state(&REPORT_FREEZE_WHILE_ACTIVE, state))
 }
 
 /// Whether `party` may freeze the dossier of a group in `state` that has (`drafting`) or has

@@ -7,8 +7,8 @@
 //! declines) is the policy's answer ([`crate::domain::policy`]); this module never reads the
 //! database, the clock or a key.
 
+use super::kernel::Refused;
 use super::meeting::MeetingState;
-use super::message::Phrase;
 use super::phrases::catalogue;
 use super::signed::{Signatories, SignedFlow, Wording, Words};
 
@@ -82,10 +82,10 @@ pub const SIGNATORIES: Signatories = (
 
 /// Why minutes may not be frozen while their meeting is in `meeting`, if so: there is
 /// something to record only once the meeting has started.
-pub fn freeze_gate(meeting: MeetingState) -> Option<&'static Phrase> {
+pub fn freeze_gate(meeting: MeetingState) -> Option<Refused> {
     match meeting {
         MeetingState::InProgress | MeetingState::Ended => None,
-        _ => Some(&FREEZE_ONCE_STARTED),
+        _ => Some(Refused::by(&FREEZE_ONCE_STARTED)),
     }
 }
 

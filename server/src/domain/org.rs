@@ -162,6 +162,9 @@ labelled_enum! {
         Statement = ("statement", "当事方陈述", "Party statement"),
         /// 协调意见: the decision the convening bureau writes; the parties read it.
         Decision = ("decision", "协调意见", "Decision"),
+        /// 存档记录: a record made of a workflow's facts alone (a referral's receipt), signed
+        /// but written by nobody; every body of the space reads it.
+        Record = ("record", "存档记录", "Record"),
     }
 }
 

@@ -454,6 +454,9 @@ catalogue! { ALL:
     MANAGE_MINUTES = "policy.manage_minutes",
         "只有召集单位（主办单位）才能定稿、发起签署、退回或归档该文书",
         "only the convening organization may freeze, open for signing, send back or archive this document";
+    MANAGE_BODY_RECORD = "policy.manage_body_record",
+        "只有出具该记录的单位（如移送回执的接收单位）才能出具、发起签署、退回或归档",
+        "only the body that gives this record (the receiving body, for a referral's receipt) may make, open for signing, send back or archive it";
     SIGNING_NEEDS_PERSON = "policy.signing_needs_person",
         "签名须由具名的工作人员办理，API 令牌不能签署文书或管理签名密钥",
         "a signature names a person: an API token may not sign documents or manage signing keys";
@@ -557,6 +560,9 @@ catalogue! { ALL:
     SPACE_OWN_WORKFLOW = "space.own_workflow",
         "联合调查组、执法争议和案件移送的参与单位和文档由其自身流程管理，请在其自身页面操作",
         "who takes part in a group, a dispute or a referral, and its documents, are its workflow's: use its own page";
+    SPACE_DOC_RECORD = "space.doc_record",
+        "存档记录由其业务流程生成（如案件移送回执），不能新建",
+        "a record is made by its workflow (a referral's receipt); it cannot be added by hand";
     NO_SUCH_REFERRAL = "not_found.referral",
         "没有这件移送案件，或您无权查看",
         "no referral with this id";

@@ -375,6 +375,13 @@ pub enum Action<'a> {
     /// space's convening organization (a meeting's convener; a dispute's bureau once it
     /// accepted); a token with `docs:write`.
     ManageSignedDoc(SpaceFacts<'a>),
+    /// Make, open signing of, send back and archive a signed record that one body of a space
+    /// gives alone (a referral's receipt, 移送回执, by the receiving body): the users of that
+    /// body while it takes part (as convener or member); a token of it with `docs:write`.
+    ManageBodyRecord {
+        space: SpaceFacts<'a>,
+        org_id: &'a str,
+    },
     /// Sign a space's signed document for one's organization, or decline to: a signed-in
     /// person of the convening or a participating organization; never a token, because a
     /// signature names the person who gave it. Whether the organization is a signatory, and
@@ -437,7 +444,9 @@ impl Action<'_> {
                 Some(Permission::SpacesWrite)
             }
             Action::ReadInvitation { .. } => Some(Permission::SpacesRead),
-            Action::CreateSpaceDoc(_) | Action::ManageSignedDoc(_) => Some(Permission::DocsWrite),
+            Action::CreateSpaceDoc(_)
+            | Action::ManageSignedDoc(_)
+            | Action::ManageBodyRecord { .. } => Some(Permission::DocsWrite),
             Action::CreateTask | Action::ActOnTask(_) => Some(Permission::TasksWrite),
             Action::ReadTask(_) => Some(Permission::TasksRead),
             Action::SendNotice | Action::ReplyNotice(_) | Action::ManageNotice(_) => {
@@ -529,6 +538,7 @@ const MANAGE_CALENDAR: &Phrase = &phrases::MANAGE_CALENDAR;
 const ACT_IN_SPACE: &Phrase = &phrases::ACT_IN_SPACE;
 const READ_ANNUAL_STATUS: &Phrase = &phrases::READ_ANNUAL_STATUS;
 const MANAGE_MINUTES: &Phrase = &phrases::MANAGE_MINUTES;
+const MANAGE_BODY_RECORD: &Phrase = &phrases::MANAGE_BODY_RECORD;
 const SIGNING_NEEDS_PERSON: &Phrase = &phrases::SIGNING_NEEDS_PERSON;
 const SIGN_MINUTES: &Phrase = &phrases::SIGN_MINUTES;
 const MANAGE_OWN_KEYS: &Phrase = &phrases::MANAGE_OWN_KEYS;
@@ -667,6 +677,13 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
         Action::ManageSignedDoc(space) => allowed(
             space_access(actor, &space) == SpaceAccess::Participate(SpaceRole::Convener),
             MANAGE_MINUTES,
+        ),
+        Action::ManageBodyRecord { space, org_id } => allowed(
+            matches!(
+                space_access(actor, &space),
+                SpaceAccess::Participate(SpaceRole::Convener | SpaceRole::Member)
+            ) && belongs_to(actor, org_id),
+            MANAGE_BODY_RECORD,
         ),
         Action::SignDoc(space) => allowed(
             matches!(
@@ -829,12 +846,20 @@ pub fn space_access(actor: &Actor, space: &SpaceFacts) -> SpaceAccess {
 /// read (in a closed space, an observer reads the briefing documents alone); everyone else
 /// gets nothing. A token is further limited by `docs:read` /
 /// `docs:write`; a ticket counts as the session that obtained it.
+///
+/// A record (a referral's receipt) is opened by no one: it has no live text, only its signed
+/// versions, which its workflow's routes serve to whoever reads the workflow's subject.
 pub fn doc_access(actor: &Actor, doc: &DocFacts) -> Access {
+    if doc.role == DocRole::Record {
+        return Access::None;
+    }
     let writer = match space_access(actor, &doc.space) {
         SpaceAccess::Participate(role @ (SpaceRole::Convener | SpaceRole::Member)) => {
             match doc.role {
                 DocRole::Shared | DocRole::Minutes => true,
                 DocRole::Decision => role == SpaceRole::Convener,
+                // Opened by no one (above); and never written.
+                DocRole::Record => false,
                 DocRole::Section | DocRole::Statement => doc
                     .owner_org_id
                     .is_some_and(|owner| belongs_to(actor, owner)),

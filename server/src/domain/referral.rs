@@ -37,6 +37,7 @@ use super::limits::LimitKind;
 use super::message::{Message, Phrase};
 use super::org::{labelled_enum, OrgKind};
 use super::phrases::catalogue;
+use super::signed::{Signatories, Wording, Words};
 use super::text::{Line, Note, Reason, Text, Title};
 
 /// The most items one material checklist names.
@@ -432,6 +433,78 @@ catalogue! { RULES:
     MISSING_NEEDS_NOTE = "referral.missing_needs_note",
         "标记材料缺少时须说明缺少什么",
         "say what is missing when marking an item missing";
+    RECEIPT_ARCHIVED = "receipt.archived",
+        "已归档的移送回执永久只读",
+        "an archived receipt is read-only forever";
+    RECEIPT_SUPERSEDED = "receipt.superseded",
+        "移送回执的此版本已被新版本取代，请在最新版本上操作",
+        "this version of the receipt was superseded; act on the newest version";
+    RECEIPT_FREEZE = "receipt.freeze",
+        "移送回执已经出具，不能重复出具；如需更正请先退回",
+        "the receipt is already made; send it back to make it again";
+    RECEIPT_OPEN_SIGNING = "receipt.open_signing",
+        "移送回执出具后方可开启签署，且只开启一次",
+        "signing opens once, on a receipt that is made";
+    RECEIPT_SIGN = "receipt.sign",
+        "只有在签署开启期间才能签署移送回执",
+        "a receipt is signed only while signing is open";
+    RECEIPT_REOPEN = "receipt.reopen",
+        "只有已出具或签署中的移送回执可以退回重出",
+        "only a receipt that is made or being signed can be sent back";
+    RECEIPT_DECLINE_WHILE_SIGNING = "receipt.decline_while_signing",
+        "移送回执尚未开启签署，不能退回",
+        "the receipt is not being signed; it cannot be declined";
+    RECEIPT_ARCHIVE = "receipt.archive",
+        "移送回执经接收单位签署后方可归档",
+        "only a receipt the receiving body signed can be archived";
+    RECEIPT_NOT_SIGNATORY = "receipt.not_signatory",
+        "移送回执由接收单位签署，本单位不在签署之列",
+        "a receipt is signed by the receiving body; your organization does not sign it";
+    RECEIPT_ALREADY_SIGNED = "receipt.already_signed",
+        "本单位已签署此版本移送回执",
+        "your organization has already signed this version of the receipt";
+    RECEIPT_REOPEN_DENIED = "receipt.reopen_denied",
+        "只有接收单位可以退回移送回执",
+        "only the receiving body may send the receipt back";
+    RECEIPT_AFTER_RECEIPT = "receipt.after_receipt",
+        "案件签收后方可出具移送回执（当前为{now}）",
+        "a receipt is made once the referral is received; it is now {now}";
+    RECEIPT_WHEN_CHECKED = "receipt.when_checked",
+        "材料清单尚有未核对的材料，全部核对（已收到或缺少）后方可出具回执",
+        "an item of the material checklist is not checked yet; check every item (received or missing) first";
+}
+
+/// The words of the receipt's refusals in the signed-document lifecycle.
+pub struct ReceiptWords;
+
+impl Words for ReceiptWords {
+    const WORDS: Wording = Wording {
+        archived: &RECEIPT_ARCHIVED,
+        superseded: &RECEIPT_SUPERSEDED,
+        freeze: &RECEIPT_FREEZE,
+        open_signing: &RECEIPT_OPEN_SIGNING,
+        sign: &RECEIPT_SIGN,
+        reopen: &RECEIPT_REOPEN,
+        decline_while_signing: &RECEIPT_DECLINE_WHILE_SIGNING,
+        archive: &RECEIPT_ARCHIVE,
+        not_signatory: &RECEIPT_NOT_SIGNATORY,
+        already_signed: &RECEIPT_ALREADY_SIGNED,
+        reopen_denied: &RECEIPT_REOPEN_DENIED,
+    };
+}
+
+/// Who may be named in the receipt's signing policy.
+pub const RECEIPT_SIGNATORIES: Signatories = ("接收单位", "the receiving body");
+
+/// Why the receipt (移送回执) may not be made now, if so: only once the receiver signed for the
+/// referral (it may since have decided, been returned or closed; not once it was withdrawn
+/// before receipt) and checked every item of the checklist, received or missing, so the
+/// receipt says exactly what arrived. `unchecked`: whether an item is not checked yet.
+pub fn receipt_freeze_gate(state: ReferralState, unchecked: bool) -> Option<Refused> {
+    if state.before_receipt() || state == ReferralState::Withdrawn {
+        return Some(Refused::in_state(&RECEIPT_AFTER_RECEIPT, state));
+    }
+    unchecked.then_some(Refused::by(&RECEIPT_WHEN_CHECKED))
 }
 
 /// The one transition function: what `party` giving `command` to a referral in `state`

@@ -159,7 +159,8 @@ impl Turn {
 /// (minutes: the meeting has not started), or `None`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Gate {
-    pub freeze: Option<&'static Phrase>,
+    /// Why the subject does not let its document be frozen now, if so.
+    pub freeze: Option<Refused>,
 }
 
 impl Gate {
@@ -205,7 +206,7 @@ impl<W: Words> Workflow for SignedFlow<W> {
     const CONTEXTS: &'static [Gate] = &[
         Gate::OPEN,
         Gate {
-            freeze: Some(&SOME_RULE),
+            freeze: Some(Refused::by(&SOME_RULE)),
         },
     ];
 
@@ -247,7 +248,7 @@ pub fn transition(
                 return refuse(words.freeze);
             }
             match gate.freeze {
-                Some(rule) => refuse(rule),
+                Some(refused) => Err(refused),
                 None => Ok(S::Frozen),
             }
         }

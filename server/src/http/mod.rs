@@ -34,6 +34,7 @@ mod minutes;
 mod notices;
 mod oidc;
 mod ops;
+mod referral_receipt;
 mod referral_supervision;
 mod referrals;
 mod spaces;
@@ -119,6 +120,7 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(investigations::router())
         .merge(investigation_work::router())
         .merge(referrals::router())
+        .merge(referral_receipt::router())
         .merge(referral_supervision::router())
 }
 

@@ -353,7 +353,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::signing::kinds::{
         by_schema, dispute_agreement, dispute_decision, investigation_report, minutes, of_manifest,
-        KINDS,
+        referral_receipt, KINDS,
     };
     use yrs::updates::encoder::Encode;
     use yrs::{Array, MapPrelim, StateVector, Xml, XmlElementPrelim, XmlFragment, XmlTextPrelim};
@@ -488,6 +488,11 @@ pub(crate) mod tests {
             &investigation_report::tests::facts(),
             steps,
         );
+        let (receipt, receipt_state) = freeze_as::<referral_receipt::ReferralReceipt>(
+            &Doc::new(),
+            &referral_receipt::tests::facts(),
+            steps,
+        );
         vec![
             (&minutes::Minutes, minutes, minutes_state),
             (&dispute_decision::DisputeDecision, decision, decision_state),
@@ -501,6 +506,7 @@ pub(crate) mod tests {
                 report,
                 report_state,
             ),
+            (&referral_receipt::ReferralReceipt, receipt, receipt_state),
         ]
     }
 

@@ -60,6 +60,7 @@ pub mod meetings;
 pub mod minutes;
 pub mod notices;
 pub mod oidc;
+pub mod referral_receipt;
 pub mod referral_stats;
 pub mod referral_suggestions;
 pub mod referrals;

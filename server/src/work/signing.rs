@@ -107,7 +107,15 @@ pub(crate) trait SignedDocument: Sync {
 
     /// The space it belongs to (its subject): access, and the bodies its events go to.
     fn space(&self) -> &Space;
-    /// The co-edited document that is signed.
+    /// Whether it is a record made of its workflow's facts alone (a referral's receipt):
+    /// nobody writes its document ([`crate::domain::org::DocRole::Record`]), so a freeze
+    /// stops no room and hashes the empty document's state, and sending it back thaws
+    /// nothing. Its kind projects nothing from the document; a new version is made from the
+    /// facts as they are then.
+    const FACTS_ONLY: bool = false;
+
+    /// The co-edited document that is signed (for a record of facts alone, the space's
+    /// record document its versions belong to).
     fn doc_id(&self) -> &str;
     /// Its title in the manifest.
     fn title(&self) -> &str;
@@ -796,17 +804,21 @@ async fn freeze<D: SignedDocument>(
 
     let doc_id = collab::DocId::parse(doc.doc_id())
         .map_err(|_| Error::internal("stored document id is invalid"))?;
-    let frozen = services.rooms.freeze(&doc_id).await?;
-    let written = record_freeze(
-        services,
-        caller,
-        doc,
-        version,
-        steps,
-        supersedes,
-        &frozen.state,
-    )
-    .await;
+    // A record of facts alone has no room to stop: its state is the empty document's.
+    let frozen = if D::FACTS_ONLY {
+        None
+    } else {
+        Some(services.rooms.freeze(&doc_id).await?)
+    };
+    let empty;
+    let state = match &frozen {
+        Some(frozen) => &frozen.state,
+        None => {
+            empty = empty_state();
+            &empty
+        }
+    };
+    let written = record_freeze(services, caller, doc, version, steps, supersedes, state).await;
     match written {
         Ok(()) => {
             drop(frozen);
@@ -814,9 +826,23 @@ async fn freeze<D: SignedDocument>(
             view(services, caller, doc).await
         }
         Err(e) => {
-            frozen.undo();
+            if let Some(frozen) = frozen {
+                frozen.undo();
+            }
             Err(e)
         }
+    }
+}
+
+/// The state of a document nobody wrote: what a record of facts alone is frozen with.
+fn empty_state() -> collab::FrozenState {
+    use yrs::updates::encoder::Encode;
+    use yrs::{ReadTxn, StateVector, Transact};
+    let doc = yrs::Doc::new();
+    let txn = doc.transact();
+    collab::FrozenState {
+        update_v1: txn.encode_state_as_update_v1(&StateVector::default()),
+        state_vector_v1: txn.state_vector().encode_v1(),
     }
 }
 
@@ -1547,8 +1573,10 @@ async fn reopen<D: SignedDocument>(
         .db
         .reopen_signed(&live.doc_id, live.version, &leaf, &reason, now, &effects)
         .await?;
-    if let Ok(doc_id) = collab::DocId::parse(&live.doc_id) {
-        services.rooms.thaw(&doc_id);
+    if !D::FACTS_ONLY {
+        if let Ok(doc_id) = collab::DocId::parse(&live.doc_id) {
+            services.rooms.thaw(&doc_id);
+        }
     }
     announce(services, &doc.space().id);
     view(services, caller, doc).await

@@ -356,9 +356,15 @@ pub async fn create_doc(
             crate::domain::phrases::SPACE_OWN_WORKFLOW.message(),
         ));
     }
+    let role = input.role.unwrap_or(DocRole::Shared);
+    if role == DocRole::Record {
+        return Err(Error::refused(
+            crate::domain::phrases::SPACE_DOC_RECORD.message(),
+        ));
+    }
     let new = NewSpaceDoc {
         title: Name::parse(&input.title)?,
-        role: input.role.unwrap_or(DocRole::Shared),
+        role,
         owner_org_id: input.owner_org_id,
     };
     let event = caller.event(

@@ -43,6 +43,8 @@ export const KINDS = [
   'referral.accepted', 'referral.not_accepted', 'referral.returned', 'referral.disputed', 'referral.feedback',
   'referral.closed', 'referral.withdrawn', 'referral.item_supplied', 'referral.item_checked',
   'referral.reminder', 'referral.overdue', 'referral.supervised',
+  'referral_receipt.frozen', 'referral_receipt.sign_requested', 'referral_receipt.signed',
+  'referral_receipt.reopened', 'referral_receipt.archived',
 ] as const
 
 type Handler = (event: ConcordEvent) => void

@@ -10,7 +10,7 @@
 // that again on every message).
 import { get, post } from './api'
 import type { Schema } from './schema'
-import { signedActionsApi, type SignedDocApi, type SignedDocView, type SignedState, type VersionSummary } from './signing'
+import { signedActionsApi, type SignedDocApi, type SignedState } from './signing'
 
 export type Group = Schema<'GroupBody'>
 export type GroupMember = Group['members'][number]
@@ -358,10 +358,7 @@ export function dossierManifest(content: unknown): ManifestRow[] {
   return out
 }
 
-/** The report's archived versions, newest first: each with its bundle (and PDF) to download. */
-export function archivedVersions(view: Pick<SignedDocView, 'versions'> | null | undefined): VersionSummary[] {
-  return [...(view?.versions ?? [])].filter((v) => v.state === 'archived').sort((a, b) => b.version - a.version)
-}
+export { archivedVersions } from './signing'
 
 // ---- presence in a section ----
 

@@ -8,6 +8,7 @@
 // (disabled, with their rule) and never decides by itself that a command may be given.
 import { api, get, post, put } from './api'
 import type { Schema } from './schema'
+import { signedActionsApi, type SignedDocApi } from './signing'
 
 export type Referral = Schema<'ReferralBody'>
 export type ReferralItem = Referral['items'][number]
@@ -294,6 +295,13 @@ export function createReferral(body: CreateBody): Promise<Referral> {
 
 export function loadReferral(id: string): Promise<Referral> {
   return get<Referral>(referralPath(id))
+}
+
+/** The receipt's (移送回执) signing requests, through one route as a group's report: the
+ * receiving body makes it once it signed for the referral and checked every item, signs and
+ * archives it. */
+export function receiptDocument(id: string): SignedDocApi {
+  return signedActionsApi(`${referralPath(id)}/receipt`)
 }
 
 /** Rewrites the draft's case. */

@@ -280,3 +280,9 @@ export class ManifestChanged extends Error {
     this.name = 'ManifestChanged'
   }
 }
+
+/** A signed document's archived versions, newest first: each with its bundle (and PDF) to
+ * download (a group's report, a referral's receipt). */
+export function archivedVersions(view: Pick<SignedDocView, 'versions'> | null | undefined): VersionSummary[] {
+  return [...(view?.versions ?? [])].filter((v) => v.state === 'archived').sort((a, b) => b.version - a.version)
+}

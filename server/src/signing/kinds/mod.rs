@@ -4,7 +4,7 @@
 //! and how to add one.
 //!
 //! Kinds still to come (SIGNING.md): supervision documents (`concord.supervision-doc/1`),
-//! referral receipts, review summaries. Each is a module here and a line
+//! review summaries. Each is a module here and a line
 //! in [`KINDS`], nothing else in the signing layer.
 //!
 //! Here too: the registry of every kind this version knows ([`KINDS`], [`by_schema`],
@@ -14,6 +14,7 @@ pub mod dispute_agreement;
 pub mod dispute_decision;
 pub mod investigation_report;
 pub mod minutes;
+pub mod referral_receipt;
 
 use super::kind::AnyKind;
 use super::statement::Manifest;
@@ -22,13 +23,15 @@ use dispute_agreement::DisputeAgreement;
 use dispute_decision::DisputeDecision;
 use investigation_report::InvestigationReport;
 use minutes::Minutes;
+use referral_receipt::ReferralReceipt;
 
 /// Every kind this version knows. A bundle or a stored version of any other kind is refused.
-pub static KINDS: [&dyn AnyKind; 4] = [
+pub static KINDS: [&dyn AnyKind; 5] = [
     &Minutes,
     &DisputeDecision,
     &DisputeAgreement,
     &InvestigationReport,
+    &ReferralReceipt,
 ];
 
 /// The kind whose content schema is `schema`.

@@ -77,6 +77,10 @@ export default {
         loadOrgs: '加载单位通讯录',
       },
       page: {
+        receiptArchive: '已归档的移送回执',
+        downloadBundle: '下载归档包',
+        openPdf: '打开 PDF 版',
+        verifyBundle: '在本系统核验归档包',
         case: '案件情况',
         caseNumber: '案件编号',
         facts: '案件事实',
@@ -230,6 +234,10 @@ export default {
         loadOrgs: 'Loading the directory',
       },
       page: {
+        receiptArchive: 'Archived receipts',
+        downloadBundle: 'Download the bundle',
+        openPdf: 'Open the PDF',
+        verifyBundle: 'Verify a bundle here',
         case: 'The case',
         caseNumber: 'Case number',
         facts: 'Facts',

@@ -1924,6 +1924,100 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/referrals/{id}/receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 移送回执: the referral's receipt: its version, state, signing, and what the caller may do
+         *     now (the receiving body makes it once it signed for the referral and checked every item).
+         */
+        get: operations["referrals_receipt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/referrals/{id}/receipt/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Makes (`freeze`), opens signing, signs, sends back or archives the receipt: the receiving
+         *     body alone.
+         */
+        post: operations["referrals_receipt_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/referrals/{id}/receipt/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The statement the receiving body signs now, and the exact bytes to sign. */
+        post: operations["referrals_receipt_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/referrals/{id}/receipt/versions/{version}/bundle.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The archive bundle of an archived version: verifiable offline with `concord verify` or
+         *     OpenSSL (docs/bundle.md).
+         */
+        get: operations["referrals_receipt_bundle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/referrals/{id}/receipt/versions/{version}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One stored file of a version of the receipt, exactly as made. */
+        get: operations["referrals_receipt_artefact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/regions": {
         parameters: {
             query?: never;
@@ -3218,7 +3312,7 @@ export type components = {
          * @description What a document of a space is for, which decides who writes it.
          * @enum {string}
          */
-        DocRole: "shared" | "minutes" | "section" | "statement" | "decision";
+        DocRole: "shared" | "minutes" | "section" | "statement" | "decision" | "record";
         /** @description The draft's case as the referring body rewrites it (`PUT /api/referrals/{id}`). */
         EditCase: {
             /** Format: int64 */
@@ -4412,6 +4506,13 @@ export type components = {
          * @enum {string}
          */
         ReceiptState: "delivered" | "read" | "acknowledged" | "replied" | "closed";
+        /**
+         * @description A referral's receipt as its readers see it: the signed document's view, with the referral
+         *     it belongs to.
+         */
+        ReceiptView: components["schemas"]["SignedView"] & {
+            referral_id: string;
+        };
         /** @description one line, trimmed, 1 to 2000 characters */
         Reference: string;
         /**
@@ -11079,6 +11180,245 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReferralBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_receipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the referral's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the receipt */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_receipt_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the referral's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignedAction"];
+            };
+        };
+        responses: {
+            /** @description the receipt after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_receipt_statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the referral's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatementInput"];
+            };
+        };
+        responses: {
+            /** @description what to sign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToSign"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_receipt_bundle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the referral's id */
+                id: string;
+                /** @description an archived version */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": components["schemas"]["FileBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    referrals_receipt_artefact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the referral's id */
+                id: string;
+                /** @description a made version */
+                version: number;
+                /** @description content.json, manifest.json, receipt.html, receipt.pdf, signature-page.html or signature-page.pdf */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's stored bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBody"];
                 };
             };
             /**
