@@ -249,6 +249,9 @@ await run('referral-supervision.e2e', async (browser) => {
     await field(page, 'suggest-case-name').fill(SUGGESTED)
     await field(page, 'suggest-case-number').fill(`上市监处〔${YEAR}〕${tag.slice(-3)}号`)
     await field(page, 'suggest-reason').fill('当事人无烟草专卖零售许可证经营卷烟，非法经营数额逾五万元，涉嫌非法经营罪，该局仅作出行政处罚。')
+    // The fields the first try marked are no longer marked once filled (after their fade).
+    await waitFor(async () => (await dialog.locator('.el-form-item.is-error').count()) === 0, 'the filled form shows no problem')
+    await page.waitForTimeout(400)
     await shot(page, 'referral-suggest-form.png')
     await byTestId(page, 'suggest-submit').click()
     await waitFor(
