@@ -752,3 +752,31 @@ async fn a_bureau_sees_its_regions_dispute_statistics_and_exports_them_in_chromi
         "dispute-stats.png was not saved"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_procuratorate_reads_its_referral_statistics_and_suggests_a_referral_the_department_answers_in_chromium(
+) {
+    // An accepted suspected crime (set up through the API) counted on the procuratorate's 移送统计
+    // panel and in its CSV (parsed), a child region chosen, the bureau's table of every kind;
+    // no panel nor form for an enforcement department; the procuratorate's 建议移送 to the market
+    // department, chosen by name among its region's enforcement bodies, signed for (签收) and
+    // answered in the department's inbox, the answer seen on the procuratorate's letter.
+    let data = tempfile::tempdir().unwrap();
+    let server = seeded_server(data.path()).await;
+    let artifacts = artifacts("referral-supervision");
+    run_scenario("referral-supervision.e2e.mjs", &server, &artifacts).await;
+    for file in [
+        "referral-stats-procuratorate.png",
+        "referral-stats-bureau.png",
+        "referral-suggest-form.png",
+        "referral-suggest-sent.png",
+        "referral-suggest-market.png",
+        "referral-suggest-replied.png",
+        "referral-stats.csv",
+    ] {
+        assert!(artifacts.join(file).is_file(), "{file} was not saved");
+    }
+    // The file the page's link downloaded is the server's table: a BOM, then the header.
+    let csv = std::fs::read(artifacts.join("referral-stats.csv")).unwrap();
+    assert!(csv.starts_with("\u{feff}区划代码,区划名称,范围,移送类型,移送数".as_bytes()));
+}

@@ -191,6 +191,7 @@ await run('layout.e2e', async (browser) => {
     ['referrals', '/referrals'],
     ...(body === 'market' ? [['referral-new', '/referrals/new']] : []),
     ['referral', `/referrals/${referralId}`],
+    ...(body === 'bureau' ? [['referral-stats', '/referrals?stats=1']] : []),
     ['account', '/account'],
     ['admin-tokens', '/admin/tokens'],
     ['admin-webhooks', '/admin/webhooks'],

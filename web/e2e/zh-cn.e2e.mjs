@@ -311,6 +311,7 @@ await run('zh-cn.e2e', async (browser) => {
     await walk(A, 'disputes', '/disputes', hasText('dispute-row', DISPUTE_TITLE))
     await walk(A, 'dispute-new', '/disputes/new', has('dispute-submit'))
     await walk(A, 'dispute', `/disputes/${disputeId}`, has('decision-card'))
+    await walk(A, 'referral-stats', '/referrals?stats=1', has('stats-row'))
     await walk(A, 'not-found', '/no-such-page', null)
     // 张明 administers his body: the desk, its people, its audit rows.
     const own = (await apiGet(A, '/api/auth/me')).org.id

@@ -16,6 +16,7 @@ import { listOrgs } from './orgs'
 import {
   actOnReferral, addItem, checkItem, createReferral, editCase, itemFileUrl, listReferrals, loadReferral, removeItem, uploadItemFile,
 } from './referrals'
+import { loadReferralStats, referralStatsCsvUrl, suggestReferral } from './referralSupervision'
 import {
   actOnTask, commentOnTask, createTask, decideExtension, listTasks, loadTask, requestExtension, uploadAttachment,
 } from './tasks'
@@ -160,6 +161,16 @@ describe('request functions', () => {
       () => actOnReferral('r1', { command: 'receive', revision: 5, person: '王强' }),
       { method: 'POST', url: '/api/referrals/r1/actions', body: { command: 'receive', revision: 5, person: '王强' } },
     ],
+    [
+      'loadReferralStats',
+      () => loadReferralStats('2026-01-01', '2026-12-31', '330102'),
+      { method: 'GET', url: '/api/referrals/stats?from=2026-01-01&to=2026-12-31&region=330102', body: undefined },
+    ],
+    [
+      'suggestReferral',
+      () => suggestReferral({ org_id: 'o1', case_name: '案', reason: '理由' }),
+      { method: 'POST', url: '/api/referrals/suggestions', body: { org_id: 'o1', case_name: '案', reason: '理由' } },
+    ],
   ]
 
   it.each(cases)('%s asks what the page asked', async (_name, call, expected) => {
@@ -170,6 +181,10 @@ describe('request functions', () => {
 
   it('links an archived bundle where the server serves it', () => {
     expect(bundleUrl('m 1', 3)).toBe('/api/meetings/m%201/minutes/versions/3/bundle.zip')
+  })
+
+  it('links the referral statistics\' CSV where the server serves it', () => {
+    expect(referralStatsCsvUrl('2026-01-01', '2026-12-31')).toBe('/api/referrals/stats.csv?from=2026-01-01&to=2026-12-31')
   })
 
   it('links a referral item\'s file where the server serves it', () => {
