@@ -1003,6 +1003,21 @@ async fn a_procuratorate_suggests_a_referral_to_an_enforcement_body_of_its_regio
         .as_str()
         .unwrap()
         .starts_with("建议移送涉嫌犯罪案件"));
+    // It supervises and hands over no matter: no window to dispute it, and no dispute from it.
+    let id = notice["id"].as_str().unwrap();
+    let (status, detail) = f.market.get(&format!("/api/notices/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert!(detail["dispute_window"].is_null(), "{detail}");
+    let (status, refused) = f
+        .market
+        .post(
+            "/api/disputes",
+            json!({ "kind": "negative", "title": "不属本单位管辖", "description": "建议移送",
+                    "parties": [], "position": "不属本单位管辖", "from_notice_id": id }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["reason"], "dispute.not_from_supervision");
 
     // Only a procuratorate, only to an enforcement body of its region.
     let (status, refused) = f

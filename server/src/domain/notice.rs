@@ -27,7 +27,7 @@
 
 pub use super::kernel::Refused;
 use super::kernel::Workflow;
-use super::org::labelled_enum;
+use super::org::{labelled_enum, OrgKind};
 use super::phrases::catalogue;
 use super::text::Text;
 
@@ -38,6 +38,21 @@ labelled_enum! {
         /// 案件函告: a formal letter about a case.
         CaseLetter = ("case_letter", "案件函告", "Case letter"),
     }
+}
+
+/// Whether a notice of `kind` from a body of kind `sender` hands its recipient a matter, which
+/// the recipient may dispute within its window (转交事项: 2 working days to raise a jurisdiction
+/// dispute instead of passing it on): a case letter (案件函告) between bodies that enforce. A
+/// procuratorate's letter (建议移送, 检察建议) or a judicial bureau's supervises; it hands over
+/// no jurisdiction, so nobody disputes it.
+pub fn transfers_a_matter(kind: NoticeKind, sender: OrgKind) -> bool {
+    kind == NoticeKind::CaseLetter && !supervises(sender)
+}
+
+/// Whether what a body of kind `sender` sends supervises (a procuratorate's, a judicial
+/// bureau's): no jurisdiction dispute is raised from it.
+pub fn supervises(sender: OrgKind) -> bool {
+    matches!(sender, OrgKind::Procuratorate | OrgKind::JudicialBureau)
 }
 
 labelled_enum! {

@@ -293,6 +293,9 @@ catalogue! { ALL:
     DISPUTE_FROM_RECEIVED_NOTICE = "dispute.from_received_notice",
         "只有收到该通报的单位才能据此提出争议",
         "a dispute is raised from a notice by a body that received it";
+    DISPUTE_NOT_FROM_SUPERVISION = "dispute.not_from_supervision",
+        "检察院或司法局的监督函件不是移交事项，不能据此提出管辖争议",
+        "a procuratorate's or a judicial bureau's letter supervises and hands over no matter; no jurisdiction dispute is raised from it";
     DISPUTE_ONE_SOURCE = "dispute.one_source",
         "一项争议只能源于一项任务或一份通报，请只填写 from_task_id 或 from_notice_id 之一",
         "a dispute starts from one task or one notice: give from_task_id or from_notice_id, not both";

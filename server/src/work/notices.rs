@@ -35,8 +35,9 @@ use crate::domain::calendar::Calendar;
 use crate::domain::kernel::{self, CommandOffer};
 use crate::domain::limits::{amount_of, LimitKind, Limits};
 use crate::domain::notice::{
-    receipt_transition, version_transition, Demands, NoticeCommand, NoticeKind, NoticeState,
-    ReceiptAction, ReceiptCommand, ReceiptFlow, ReceiptState, Refused, VersionFlow, VersionKind,
+    receipt_transition, supervises, transfers_a_matter, version_transition, Demands, NoticeCommand,
+    NoticeKind, NoticeState, ReceiptAction, ReceiptCommand, ReceiptFlow, ReceiptState, Refused,
+    VersionFlow, VersionKind,
 };
 use crate::domain::phrases;
 use crate::domain::policy::{self, Action, NoticeFacts, NoticeRole};
@@ -408,6 +409,13 @@ pub(crate) async fn sender_of_received(
             phrases::DISPUTE_FROM_RECEIVED_NOTICE.message(),
         ));
     }
+    if let Some(sender) = services.db.org(&loaded.notice.sender_org_id).await? {
+        if supervises(sender.kind) {
+            return Err(Error::refused(
+                phrases::DISPUTE_NOT_FROM_SUPERVISION.message(),
+            ));
+        }
+    }
     Ok(loaded.notice.sender_org_id)
 }
 
@@ -763,15 +771,18 @@ pub async fn show(
         .iter()
         .max_by_key(|v| v.version)
         .map_or_else(|| loaded.notice.id.clone(), |v| v.id.clone());
+    let sender_kind = services
+        .db
+        .org(&loaded.notice.sender_org_id)
+        .await?
+        .map(|sender| sender.kind);
+    let transfers =
+        sender_kind.is_some_and(|sender| transfers_a_matter(loaded.notice.kind, sender));
     let dispute_window = match (loaded.role, loaded.notice.sent_at, caller.org.as_ref()) {
-        (NoticeRole::Recipient, Some(sent_at), Some(org))
-            if loaded.notice.kind == NoticeKind::CaseLetter =>
-        {
-            Some(
-                super::dispute_window::of(services, &org.id, sent_at, "notice", &loaded.notice.id)
-                    .await?,
-            )
-        }
+        (NoticeRole::Recipient, Some(sent_at), Some(org)) if transfers => Some(
+            super::dispute_window::of(services, &org.id, sent_at, "notice", &loaded.notice.id)
+                .await?,
+        ),
         _ => None,
     };
     Ok(NoticeDetailBody {
