@@ -565,12 +565,52 @@ async fn a_market_department_refers_a_suspected_crime_to_the_police_and_the_proc
     // number and reporting back, the market department closing; the copied procuratorate reading
     // it all with no button and downloading an item that hashes to the digest shown; then a
     // transfer of jurisdiction the township returns, whose page offers only the jurisdiction
-    // dispute, raised from the link and linked both ways. (The signed
-    // receipt bundle, concord.referral-receipt/1, is not built yet: nothing to verify here.)
+    // dispute, raised from the link and linked both ways. Once accepted, the police makes the
+    // receipt (移送回执), signs it in its browser and archives it; the procuratorate downloads
+    // its bundle, which says who signed for which files, and verifies against the log key with
+    // `concord verify` and with the OpenSSL script docs/bundle.md gives auditors.
     let data = tempfile::tempdir().unwrap();
     let server = seeded_server(data.path()).await;
     let artifacts = artifacts("referral");
     run_scenario("referral.e2e.mjs", &server, &artifacts).await;
+
+    let zip = artifacts.join("receipt-bundle.zip");
+    let vkey = std::fs::read_to_string(artifacts.join("log-vkey.txt"))
+        .expect("the scenario saved the log's key");
+    let vkey = vkey.trim();
+    let bundle = server::signing::bundle::Bundle::read(&zip).expect("the download is a bundle");
+    let content: Value = serde_json::from_slice(&bundle.files["content.json"]).unwrap();
+    assert_eq!(content["schema"], "concord.referral-receipt/1", "{content}");
+    assert_eq!(content["receiver"]["name"], "上城区公安分局", "{content}");
+    assert_eq!(content["copy"]["name"], "上城区人民检察院", "{content}");
+    let checklist = content["checklist"].as_array().expect("a checklist");
+    assert_eq!(checklist.len(), 3, "{content}");
+    assert!(
+        checklist
+            .iter()
+            .all(|item| item["state"] == "received" && item["sha256"].as_str().is_some()),
+        "{content}"
+    );
+    let rendition = String::from_utf8_lossy(&bundle.files["receipt.html"]).into_owned();
+    assert!(rendition.contains("案件移送回执"), "{rendition}");
+    let verify = crate::minutes::run(&["verify", zip.to_str().unwrap(), "--trust", vkey]);
+    let printed = crate::minutes::text(&verify);
+    assert!(
+        verify.status.success(),
+        "concord verify refused the downloaded receipt bundle:\n{printed}"
+    );
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("bundle");
+    crate::bundle_fixtures::unzip(&zip, &dir);
+    let openssl = crate::bundle_fixtures::run_docs_script(&dir, vkey);
+    let said = crate::minutes::text(&openssl);
+    assert!(
+        openssl.status.success(),
+        "the OpenSSL script refused it:\n{said}"
+    );
+    assert_eq!(said.lines().last(), Some("verified"), "{said}");
+    assert!(said.contains("kind concord.referral-receipt/1"), "{said}");
+
     for screenshot in [
         "referral-new.png",
         "referral-draft-market.png",
@@ -579,6 +619,7 @@ async fn a_market_department_refers_a_suspected_crime_to_the_police_and_the_proc
         "referral-received-police.png",
         "referral-missing-market.png",
         "referral-accepted-police.png",
+        "referral-receipt-police.png",
         "referral-list-procuratorate.png",
         "referral-procuratorate.png",
         "referral-returned-township.png",

@@ -21,12 +21,14 @@
 // dispute, with its time; the link opens the dispute form naming the referral, and once raised
 // both bodies' referral pages say 已提请争议协调 and link to that dispute.
 //
-// Not here yet: the signed receipt bundle (`concord.referral-receipt/1`) is not built on the
-// server, so no bundle is downloaded or verified.
+// Once accepted, 王强 makes the receipt (出具回执: the 签收 and the checklist as checked), signs it
+// in his browser and archives it; the market department is offered its bundle live, and 孙丽
+// downloads it.
 //
-// Leaves in $E2E_ARTIFACTS the screenshots in `SHOTS`.
+// Leaves in $E2E_ARTIFACTS the screenshots in `SHOTS`, receipt-bundle.zip and log-vkey.txt (the
+// harness runs `concord verify` and the OpenSSL script of docs/bundle.md on it).
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import {
   apiGet,
   apiPost,
@@ -59,6 +61,7 @@ const SHOTS = [
   'referral-received-police.png',
   'referral-missing-market.png',
   'referral-accepted-police.png',
+  'referral-receipt-police.png',
   'referral-list-procuratorate.png',
   'referral-procuratorate.png',
   'referral-returned-township.png',
@@ -307,6 +310,23 @@ await run('referral.e2e', async (browser) => {
     await waitState(M, 'accepted')
   })
 
+  await step('6b. the police makes the receipt (移送回执) from its 签收 and the checked checklist, signs it in the browser with a key made there and archives it; the market department is offered its bundle live', async () => {
+    const { page } = P
+    const { receiver_org_id: police } = await apiGet(P, `/api/referrals/${id}`)
+    await visible(byTestId(page, 'receipt-card'), 'the receipt card')
+    await clickAndConfirm(page, byTestId(page, 'minutes-freeze'), async () => (await byTestId(page, 'open-signing').count()) > 0, 'the receipt is made (asked first)')
+    await clickAndConfirm(page, byTestId(page, 'open-signing'), async () => (await byTestId(page, 'sign-button').count()) > 0, 'signing is open')
+    const button = byTestId(page, 'sign-button')
+    await waitFor(() => button.first().isEnabled(), 'the police\'s sign button is enabled')
+    await button.first().click()
+    await visible(byTestId(page, 'sign-confirm-hash'), 'the signing confirmation with its digest')
+    const signed = async () => (await page.locator(`[data-testid="signer-status"][data-org-id="${police}"]`).first().getAttribute('data-signed')) === 'true'
+    await clickAndConfirm(page, byTestId(page, 'sign-confirm'), signed, 'the police signs the receipt', { timeout: 30_000 })
+    await clickAndConfirm(page, byTestId(page, 'archive-button'), async () => (await byTestId(page, 'receipt-bundle-download').count()) > 0, 'the receipt is archived and its bundle offered')
+    await shot(page, 'referral-receipt-police.png')
+    await visible(byTestId(M.page, 'receipt-bundle-download'), 'the market department\'s bundle link (live)')
+  })
+
   await step('7. the police reports back and the market department closes it', async () => {
     await commandWithWords(P, 'feedback', FEEDBACK, 'feedback_given')
     await waitState(M, 'feedback_given')
@@ -335,6 +355,14 @@ await run('referral.e2e', async (browser) => {
     const shown = await item(page, ITEMS[1]).locator('[data-testid="item-sha256"]').getAttribute('data-sha256')
     if (sha256(readFileSync(saved)) !== shown) throw new Error('the downloaded file does not hash to the SHA-256 shown')
     if (shown !== sha256(fileFor(ITEMS[1], 2).buffer)) throw new Error('the procuratorate downloads another file than the one supplied')
+    // And the signed receipt's bundle, which the harness verifies with concord and OpenSSL.
+    const [bundle] = await Promise.all([page.waitForEvent('download'), byTestId(page, 'receipt-bundle-download').first().click()])
+    await bundle.saveAs(artifact('receipt-bundle.zip'))
+    const bytes = readFileSync(artifact('receipt-bundle.zip'))
+    if (bytes.length < 100 || bytes.subarray(0, 2).toString() !== 'PK') throw new Error(`receipt-bundle.zip is not a zip (${bytes.length} bytes)`)
+    const key = await apiGet(J, '/api/log/key')
+    if (!key.vkey) throw new Error(`GET /api/log/key gave no vkey: ${JSON.stringify(key)}`)
+    writeFileSync(artifact('log-vkey.txt'), `${key.vkey}\n`)
   })
 
   await step('9. a transfer of jurisdiction the township returns goes on only as the jurisdiction dispute raised from it, linked both ways', async () => {
