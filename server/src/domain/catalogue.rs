@@ -20,6 +20,7 @@ pub fn everything() -> impl Iterator<Item = &'static Phrase> {
         super::investigation_work::RULES,
         super::notice::RULES,
         super::referral::RULES,
+        super::supervision::RULES,
         super::referral_stats::RULES,
         super::signed::RULES,
         super::minutes::RULES,

@@ -72,6 +72,9 @@ labelled_enum! {
         ReferralReceipt = ("referral_receipt", "移送案件签收期限", "Signing for a referral"),
         /// 立案决定期限: the receiving body accepts a referral (立案) or not, with reasons.
         ReferralDecision = ("referral_decision", "移送案件受理（立案）决定期限", "Deciding on a referral"),
+        /// 整改报告期限: a body that signed for a supervision document reports its
+        /// rectification (整改) to the bureau.
+        SupervisionReport = ("supervision_report", "整改报告期限", "Reporting a rectification"),
     }
 }
 
@@ -131,6 +134,9 @@ impl LimitKind {
             LimitKind::ReferralSending => TimeLimit::Hours(24),
             LimitKind::ReferralReceipt => TimeLimit::WorkingDays(1),
             LimitKind::ReferralDecision => TimeLimit::WorkingDays(3),
+            // A 行政执法监督通知书 customarily asks for the report within 30 days of receipt:
+            // about 20 working days.
+            LimitKind::SupervisionReport => TimeLimit::WorkingDays(20),
         }
     }
 

@@ -48,5 +48,6 @@ pub mod referral;
 pub mod referral_stats;
 pub mod signed;
 pub mod stats;
+pub mod supervision;
 pub mod task;
 pub mod text;

@@ -12,24 +12,24 @@
 //! Adding a kind:
 //!
 //! ```text
-//! pub struct SupervisionDoc;
-//! impl SignedKind for SupervisionDoc {
-//!     const SCHEMA: &'static str = "concord.supervision-doc/1";
-//!     const NAME: &'static str = "supervision document";
-//!     const NAME_ZH: &'static str = "督办文书";
-//!     const INTENT: &'static str = "issue-supervision-doc";
-//!     const PAYLOAD_TYPE: &'static str = "application/vnd.concord.supervision-doc-signature+json;v=1";
-//!     const RENDITION: &'static str = "supervision.html";
-//!     const PDF_RENDITION: &'static str = "supervision.pdf";
-//!     type Facts = SupervisionFacts;            // the bureau, the supervised body, the act
-//!     fn facts_members(f: &SupervisionFacts) -> Map<String, Value> { … }
-//!     fn facts_from_content(c: &Value) -> Option<SupervisionFacts> { … }
+//! pub struct ReviewSummary;
+//! impl SignedKind for ReviewSummary {
+//!     const SCHEMA: &'static str = "concord.review-summary/1";
+//!     const NAME: &'static str = "case-file review summary";
+//!     const NAME_ZH: &'static str = "案卷评查报告";
+//!     const INTENT: &'static str = "issue-review-summary";
+//!     const PAYLOAD_TYPE: &'static str = "application/vnd.concord.review-summary-signature+json;v=1";
+//!     const RENDITION: &'static str = "review.html";
+//!     const PDF_RENDITION: &'static str = "review.pdf";
+//!     type Facts = ReviewFacts;                 // the bureau, the reviewed bodies, the grades
+//!     fn facts_members(f: &ReviewFacts) -> Map<String, Value> { … }
+//!     fn facts_from_content(c: &Value) -> Option<ReviewFacts> { … }
 //!     fn project_document<T: ReadTxn>(txn: &T) -> Result<Map<String, Value>, ProjectionError> {
 //!         Ok(Map::from_iter([("body".into(), project_fragment(txn, "body")?.into())]))
 //!     }
 //!     fn render_html(content: &Value) -> String { … }
 //! }
-//! // and `&SupervisionDoc` in KINDS, a row in docs/bundle.md's table of kinds.
+//! // and `&ReviewSummary` in KINDS, a row in docs/bundle.md's table of kinds.
 //! ```
 //!
 //! This module never does I/O and never reads the clock; times and ids come from the caller.
@@ -353,7 +353,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::signing::kinds::{
         by_schema, dispute_agreement, dispute_decision, investigation_report, minutes, of_manifest,
-        referral_receipt, KINDS,
+        referral_receipt, supervision_doc, KINDS,
     };
     use yrs::updates::encoder::Encode;
     use yrs::{Array, MapPrelim, StateVector, Xml, XmlElementPrelim, XmlFragment, XmlTextPrelim};
@@ -493,6 +493,11 @@ pub(crate) mod tests {
             &referral_receipt::tests::facts(),
             steps,
         );
+        let (supervision, supervision_state) = freeze_as::<supervision_doc::SupervisionDoc>(
+            &supervision_doc::tests::doc(),
+            &supervision_doc::tests::facts(),
+            steps,
+        );
         vec![
             (&minutes::Minutes, minutes, minutes_state),
             (&dispute_decision::DisputeDecision, decision, decision_state),
@@ -507,6 +512,11 @@ pub(crate) mod tests {
                 report_state,
             ),
             (&referral_receipt::ReferralReceipt, receipt, receipt_state),
+            (
+                &supervision_doc::SupervisionDoc,
+                supervision,
+                supervision_state,
+            ),
         ]
     }
 
@@ -525,7 +535,7 @@ pub(crate) mod tests {
                 assert_ne!(a.pdf_rendition(), b.pdf_rendition());
             }
         }
-        assert!(by_schema("concord.supervision-doc/1").is_none());
+        assert!(by_schema("concord.review-summary/1").is_none());
     }
 
     #[test]

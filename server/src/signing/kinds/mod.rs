@@ -3,8 +3,7 @@
 //! its rendition for people and its signing intent. See [`super::kind`] for what a kind is
 //! and how to add one.
 //!
-//! Kinds still to come (SIGNING.md): supervision documents (`concord.supervision-doc/1`),
-//! review summaries. Each is a module here and a line
+//! Kinds still to come (SIGNING.md): review summaries. Each is a module here and a line
 //! in [`KINDS`], nothing else in the signing layer.
 //!
 //! Here too: the registry of every kind this version knows ([`KINDS`], [`by_schema`],
@@ -15,6 +14,7 @@ pub mod dispute_decision;
 pub mod investigation_report;
 pub mod minutes;
 pub mod referral_receipt;
+pub mod supervision_doc;
 
 use super::kind::AnyKind;
 use super::statement::Manifest;
@@ -24,14 +24,16 @@ use dispute_decision::DisputeDecision;
 use investigation_report::InvestigationReport;
 use minutes::Minutes;
 use referral_receipt::ReferralReceipt;
+use supervision_doc::SupervisionDoc;
 
 /// Every kind this version knows. A bundle or a stored version of any other kind is refused.
-pub static KINDS: [&dyn AnyKind; 5] = [
+pub static KINDS: [&dyn AnyKind; 6] = [
     &Minutes,
     &DisputeDecision,
     &DisputeAgreement,
     &InvestigationReport,
     &ReferralReceipt,
+    &SupervisionDoc,
 ];
 
 /// The kind whose content schema is `schema`.
