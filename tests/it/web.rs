@@ -250,6 +250,48 @@ async fn seeded_server_with(data_dir: &Path, extra: &[&str]) -> ChildServer {
 }
 
 /// Runs `web/e2e/<script>` against `server`; panics with its output when it fails.
+/// The bundle a scenario downloaded to `artifacts/<file>`, once it verified against the log's
+/// key the scenario saved (`log-vkey.txt`) with `concord verify` and with the OpenSSL script
+/// docs/bundle.md gives auditors, as a bundle of `kind`; with the key and the unpacked copy
+/// (in the returned directory) for what a test checks next.
+fn verified_download(
+    artifacts: &Path,
+    file: &str,
+    kind: &str,
+) -> (server::signing::bundle::Bundle, String, tempfile::TempDir) {
+    let zip = artifacts.join(file);
+    let vkey = std::fs::read_to_string(artifacts.join("log-vkey.txt"))
+        .expect("the scenario saved the log's key");
+    let vkey = vkey.trim().to_owned();
+    let bundle = server::signing::bundle::Bundle::read(&zip).expect("the download is a bundle");
+    let content: Value = serde_json::from_slice(&bundle.files["content.json"]).unwrap();
+    assert_eq!(content["schema"], kind, "{content}");
+
+    let verify = crate::minutes::run(&["verify", zip.to_str().unwrap(), "--trust", &vkey]);
+    let printed = crate::minutes::text(&verify);
+    assert!(
+        verify.status.success(),
+        "concord verify refused the downloaded {file}:\n{printed}"
+    );
+    assert!(printed.contains("verified"), "{printed}");
+
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("bundle");
+    crate::bundle_fixtures::unzip(&zip, &dir);
+    let openssl = crate::bundle_fixtures::run_docs_script(&dir, &vkey);
+    let said = crate::minutes::text(&openssl);
+    assert!(
+        openssl.status.success(),
+        "the OpenSSL script refused {file}:\n{said}"
+    );
+    assert_eq!(said.lines().last(), Some("verified"), "{said}");
+    assert!(
+        said.contains(&format!("kind {kind}")),
+        "the script checked another kind:\n{said}"
+    );
+    (bundle, vkey, work)
+}
+
 async fn run_scenario(script: &str, server: &ChildServer, artifacts: &Path) {
     let chromium = chromium();
     let child = tokio::process::Command::new("node")
@@ -337,39 +379,16 @@ async fn a_dispute_runs_from_raising_to_its_close_and_its_decision_bundle_verifi
     // `concord verify`, with the OpenSSL script docs/bundle.md gives auditors, and with the
     // independent Python + OpenSSL verifier.
     let zip = artifacts.join("decision-bundle.zip");
-    let vkey = std::fs::read_to_string(artifacts.join("log-vkey.txt"))
-        .expect("the scenario saved the log's key");
-    let vkey = vkey.trim();
-    let bundle = server::signing::bundle::Bundle::read(&zip).expect("the download is a bundle");
-    let content: Value = serde_json::from_slice(&bundle.files["content.json"]).unwrap();
-    assert_eq!(content["schema"], "concord.dispute-decision/1", "{content}");
+    let (bundle, vkey, work) = verified_download(
+        &artifacts,
+        "decision-bundle.zip",
+        "concord.dispute-decision/1",
+    );
+    let vkey = vkey.as_str();
     let rendition = String::from_utf8_lossy(&bundle.files["decision.html"]).into_owned();
     assert!(
         rendition.contains("湖滨街道办事处") && rendition.contains("上城区司法局"),
         "{rendition}"
-    );
-
-    let verify = crate::minutes::run(&["verify", zip.to_str().unwrap(), "--trust", vkey]);
-    let printed = crate::minutes::text(&verify);
-    assert!(
-        verify.status.success(),
-        "concord verify refused the downloaded decision bundle:\n{printed}"
-    );
-    assert!(printed.contains("verified"), "{printed}");
-
-    let work = tempfile::tempdir().unwrap();
-    let dir = work.path().join("bundle");
-    crate::bundle_fixtures::unzip(&zip, &dir);
-    let openssl = crate::bundle_fixtures::run_docs_script(&dir, vkey);
-    let said = crate::minutes::text(&openssl);
-    assert!(
-        openssl.status.success(),
-        "the OpenSSL script refused it:\n{said}"
-    );
-    assert_eq!(said.lines().last(), Some("verified"), "{said}");
-    assert!(
-        said.contains("kind concord.dispute-decision/1"),
-        "the script checked another kind:\n{said}"
     );
     let python = crate::python_verifier::python(&zip, &["--trust", vkey]);
     let said = crate::minutes::text(&python);
@@ -456,16 +475,12 @@ async fn a_market_department_forms_a_joint_investigation_group_whose_three_bodie
     // What the page downloaded is the archived report of this group (its manifest naming the
     // bodies that wrote the dossier), and it verifies against the log key the server
     // publishes: with `concord verify` and with the OpenSSL script docs/bundle.md gives auditors.
-    let zip = artifacts.join("report-bundle.zip");
-    let vkey = std::fs::read_to_string(artifacts.join("log-vkey.txt"))
-        .expect("the scenario saved the log's key");
-    let vkey = vkey.trim();
-    let bundle = server::signing::bundle::Bundle::read(&zip).expect("the download is a bundle");
-    let content: Value = serde_json::from_slice(&bundle.files["content.json"]).unwrap();
-    assert_eq!(
-        content["schema"], "concord.investigation-report/1",
-        "{content}"
+    let (bundle, _, _work) = verified_download(
+        &artifacts,
+        "report-bundle.zip",
+        "concord.investigation-report/1",
     );
+    let content: Value = serde_json::from_slice(&bundle.files["content.json"]).unwrap();
     // The township's piece of evidence, uploaded in its browser, is in the signed manifest under
     // the township's section with the digest its page showed, and in the printable rendition.
     let sha256 = std::fs::read_to_string(artifacts.join("evidence-sha256.txt"))
@@ -499,29 +514,6 @@ async fn a_market_department_forms_a_joint_investigation_group_whose_three_bodie
             "the report does not say {name}:\n{rendition}"
         );
     }
-
-    let verify = crate::minutes::run(&["verify", zip.to_str().unwrap(), "--trust", vkey]);
-    let printed = crate::minutes::text(&verify);
-    assert!(
-        verify.status.success(),
-        "concord verify refused the downloaded report bundle:\n{printed}"
-    );
-    assert!(printed.contains("verified"), "{printed}");
-
-    let work = tempfile::tempdir().unwrap();
-    let dir = work.path().join("bundle");
-    crate::bundle_fixtures::unzip(&zip, &dir);
-    let openssl = crate::bundle_fixtures::run_docs_script(&dir, vkey);
-    let said = crate::minutes::text(&openssl);
-    assert!(
-        openssl.status.success(),
-        "the OpenSSL script refused it:\n{said}"
-    );
-    assert_eq!(said.lines().last(), Some("verified"), "{said}");
-    assert!(
-        said.contains("kind concord.investigation-report/1"),
-        "the script checked another kind:\n{said}"
-    );
 
     for screenshot in [
         "group-new.png",
@@ -574,13 +566,12 @@ async fn a_market_department_refers_a_suspected_crime_to_the_police_and_the_proc
     let artifacts = artifacts("referral");
     run_scenario("referral.e2e.mjs", &server, &artifacts).await;
 
-    let zip = artifacts.join("receipt-bundle.zip");
-    let vkey = std::fs::read_to_string(artifacts.join("log-vkey.txt"))
-        .expect("the scenario saved the log's key");
-    let vkey = vkey.trim();
-    let bundle = server::signing::bundle::Bundle::read(&zip).expect("the download is a bundle");
+    let (bundle, _, _work) = verified_download(
+        &artifacts,
+        "receipt-bundle.zip",
+        "concord.referral-receipt/1",
+    );
     let content: Value = serde_json::from_slice(&bundle.files["content.json"]).unwrap();
-    assert_eq!(content["schema"], "concord.referral-receipt/1", "{content}");
     assert_eq!(content["receiver"]["name"], "上城区公安分局", "{content}");
     assert_eq!(content["copy"]["name"], "上城区人民检察院", "{content}");
     let checklist = content["checklist"].as_array().expect("a checklist");
@@ -593,23 +584,6 @@ async fn a_market_department_refers_a_suspected_crime_to_the_police_and_the_proc
     );
     let rendition = String::from_utf8_lossy(&bundle.files["receipt.html"]).into_owned();
     assert!(rendition.contains("案件移送回执"), "{rendition}");
-    let verify = crate::minutes::run(&["verify", zip.to_str().unwrap(), "--trust", vkey]);
-    let printed = crate::minutes::text(&verify);
-    assert!(
-        verify.status.success(),
-        "concord verify refused the downloaded receipt bundle:\n{printed}"
-    );
-    let work = tempfile::tempdir().unwrap();
-    let dir = work.path().join("bundle");
-    crate::bundle_fixtures::unzip(&zip, &dir);
-    let openssl = crate::bundle_fixtures::run_docs_script(&dir, vkey);
-    let said = crate::minutes::text(&openssl);
-    assert!(
-        openssl.status.success(),
-        "the OpenSSL script refused it:\n{said}"
-    );
-    assert_eq!(said.lines().last(), Some("verified"), "{said}");
-    assert!(said.contains("kind concord.referral-receipt/1"), "{said}");
 
     for screenshot in [
         "referral-new.png",
