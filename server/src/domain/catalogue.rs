@@ -21,6 +21,7 @@ pub fn everything() -> impl Iterator<Item = &'static Phrase> {
         super::notice::RULES,
         super::referral::RULES,
         super::referral_stats::RULES,
+        super::supervision::RULES,
         super::signed::RULES,
         super::minutes::RULES,
         super::limits::RULES,

@@ -26,6 +26,8 @@
 //! - [`meeting`]: the meeting (协调会议 / 会商), invitation and agenda machines.
 //! - [`signed`]: a signed document of any kind from freeze to archive, and the signing order.
 //! - [`minutes`]: minutes as a signed document: their words, default order and freeze gate.
+//! - [`supervision`]: the judicial bureau's supervision desk (监督台): what its lines are and
+//!   who may see a region's.
 
 pub mod calendar;
 pub mod catalogue;
@@ -48,5 +50,6 @@ pub mod referral;
 pub mod referral_stats;
 pub mod signed;
 pub mod stats;
+pub mod supervision;
 pub mod task;
 pub mod text;

@@ -37,6 +37,7 @@ mod ops;
 mod referral_supervision;
 mod referrals;
 mod spaces;
+mod supervision;
 mod tasks;
 mod tokens;
 mod upload;
@@ -120,6 +121,7 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(investigation_work::router())
         .merge(referrals::router())
         .merge(referral_supervision::router())
+        .merge(supervision::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.
