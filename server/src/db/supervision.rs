@@ -67,7 +67,10 @@ type Row = (
 /// their regions.
 const SIDES: &str = "a.id, a.name_zh, ga.path, b.id, b.name_zh, gb.path";
 
-fn desk_row(row: Row, state: impl Fn(&str) -> Result<DeskState, DbError>) -> Result<DeskRow, DbError> {
+fn desk_row(
+    row: Row,
+    state: impl Fn(&str) -> Result<DeskState, DbError>,
+) -> Result<DeskRow, DbError> {
     let (id, title, stored, due_at, escalated, a_id, a_name, a_path, b_id, b_name, b_path) = row;
     let body = |org_id, name_zh, path| DeskBody {
         org_id,
@@ -95,7 +98,11 @@ fn running_task_states() -> String {
 }
 
 /// The states of a workflow in which a stage's clock runs.
-fn staged<S: Copy>(all: &[S], has_stage: impl Fn(S) -> bool, name: impl Fn(S) -> &'static str) -> String {
+fn staged<S: Copy>(
+    all: &[S],
+    has_stage: impl Fn(S) -> bool,
+    name: impl Fn(S) -> &'static str,
+) -> String {
     all.iter()
         .filter(|s| has_stage(**s))
         .map(|s| format!("'{}'", name(*s)))

@@ -88,16 +88,12 @@ impl DeskState {
         match self {
             DeskState::Task(_) => ("办理期限", "Deadline"),
             DeskState::Notice(_) => ("签收期限", "Time to acknowledge"),
-            DeskState::Referral(s) => s
-                .stage()
-                .map_or(("办理期限", "Time limit"), |stage| {
-                    (stage.label_zh(), stage.label_en())
-                }),
-            DeskState::Dispute(s) => s
-                .stage()
-                .map_or(("办理期限", "Time limit"), |stage| {
-                    (stage.label_zh(), stage.label_en())
-                }),
+            DeskState::Referral(s) => s.stage().map_or(("办理期限", "Time limit"), |stage| {
+                (stage.label_zh(), stage.label_en())
+            }),
+            DeskState::Dispute(s) => s.stage().map_or(("办理期限", "Time limit"), |stage| {
+                (stage.label_zh(), stage.label_en())
+            }),
         }
     }
 

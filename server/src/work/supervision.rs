@@ -274,22 +274,57 @@ mod tests {
         let police = || body("police", "公安分局", COUNTY);
         let bureau = || body("bureau", "司法局", COUNTY);
         let rows = vec![
-            row("t2", DeskState::Task(TaskState::InProgress), (township(), market()), 20),
-            row("t1", DeskState::Task(TaskState::Dispatched), (township(), market()), 10),
-            row("n1", DeskState::Notice(ReceiptState::Read), (police(), market()), 15),
+            row(
+                "t2",
+                DeskState::Task(TaskState::InProgress),
+                (township(), market()),
+                20,
+            ),
+            row(
+                "t1",
+                DeskState::Task(TaskState::Dispatched),
+                (township(), market()),
+                10,
+            ),
+            row(
+                "n1",
+                DeskState::Notice(ReceiptState::Read),
+                (police(), market()),
+                15,
+            ),
             // A referral waiting for the police's 签收 is the police's; one awaiting approval
             // is the referring body's.
-            row("r1", DeskState::Referral(ReferralState::Sent), (market(), police()), 5),
-            row("r2", DeskState::Referral(ReferralState::PendingApproval), (market(), police()), 6),
+            row(
+                "r1",
+                DeskState::Referral(ReferralState::Sent),
+                (market(), police()),
+                5,
+            ),
+            row(
+                "r2",
+                DeskState::Referral(ReferralState::PendingApproval),
+                (market(), police()),
+                6,
+            ),
             // An escalated dispute not yet due is the bureau's, not overdue.
-            row("d1", DeskState::Dispute(DisputeState::Escalated), (market(), bureau()), 100),
+            row(
+                "d1",
+                DeskState::Dispute(DisputeState::Escalated),
+                (market(), bureau()),
+                100,
+            ),
         ];
 
         let (bodies, counts) = grouped(rows.into_iter(), 50);
 
         let shown: Vec<(&str, Vec<&str>)> = bodies
             .iter()
-            .map(|b| (b.org_name.as_str(), b.lines.iter().map(|l| l.id.as_str()).collect()))
+            .map(|b| {
+                (
+                    b.org_name.as_str(),
+                    b.lines.iter().map(|l| l.id.as_str()).collect(),
+                )
+            })
             .collect();
         assert_eq!(
             shown,
