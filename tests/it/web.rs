@@ -752,3 +752,15 @@ async fn a_bureau_sees_its_regions_dispute_statistics_and_exports_them_in_chromi
         "dispute-stats.png was not saved"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bureau_finds_an_overdue_task_on_its_supervision_desk_in_chromium() {
+    let data = tempfile::tempdir().unwrap();
+    let server = seeded_server(data.path()).await;
+    let artifacts = artifacts("supervision");
+    run_scenario("supervision.e2e.mjs", &server, &artifacts).await;
+    assert!(
+        artifacts.join("supervision-desk.png").is_file(),
+        "supervision-desk.png was not saved"
+    );
+}
