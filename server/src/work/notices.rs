@@ -2,8 +2,9 @@
 //! correct and recall.
 //!
 //! A notification is seen by its sender and its receiving bodies, and read by a judicial
-//! bureau whose region covers the sender's or a recipient's (监督: the receipts of the bodies
-//! it supervises, never an action, and opening it marks nothing read); everyone else is told
+//! bureau whose region covers the sender's or a recipient's (监督: the receipts
+//! `policy::sees_receipt` gives it, never an action, and opening it marks nothing read);
+//! everyone else is told
 //! "no notice with this id". Each receiving body has a receipt per version, which moves from
 //! delivered to read (automatically, when a person of the body opens it), to acknowledged
 //! (explicitly, by a named person for the body), to replied and closed when a reply is asked.
@@ -216,7 +217,8 @@ pub struct ReceiptBody {
 }
 
 /// A version as the caller sees it: the sender sees every receipt, a receiving body its own, a
-/// supervising bureau those of the bodies it supervises.
+/// supervising bureau those [`policy::sees_receipt`] gives it (every one when it supervises the
+/// sender, else those of the recipients it supervises).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NoticeViewBody {
     #[serde(flatten)]

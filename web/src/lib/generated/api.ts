@@ -4236,7 +4236,8 @@ export type components = {
         NoticeState: "draft" | "sent" | "superseded";
         /**
          * @description A version as the caller sees it: the sender sees every receipt, a receiving body its own, a
-         *     supervising bureau those of the bodies it supervises.
+         *     supervising bureau those [`policy::sees_receipt`] gives it (every one when it supervises the
+         *     sender, else those of the recipients it supervises).
          */
         NoticeViewBody: components["schemas"]["NoticeBody"] & {
             my_role: components["schemas"]["NoticeSide"];
