@@ -253,7 +253,8 @@ fn row(what: &'static str, expected: &'static str, probe: Probe) -> Row {
 /// `{procuratorate}` (organization ids), `{referral}`, `{draft_referral}` and `{clue}` with
 /// `{referral_item}`, `{draft_item}` and `{clue_item}` (see [`Referrals`]), and
 /// `{referral_revision}`, `{draft_revision}`, `{clue_revision}` (their revisions as the cell
-/// runs; quoted in a JSON body, they become numbers).
+/// runs; quoted in a JSON body, they become numbers); `{task}` and `{notice}` (of `market`
+/// to `township`), `{fresh_notice}` (a new one, sent as the cell runs).
 ///
 /// A space the caller may not see answers 404, never 403, so its existence is not revealed.
 #[rustfmt::skip]
@@ -505,6 +506,27 @@ fn table() -> Vec<Row> {
         row("GET /api/spaces/{clue}",                      "404   404   404   404   200   404   404   404   404   404   200   200   200   401", get("/api/spaces/{clue}")),
         row("GET /api/spaces/{draft}/docs",                "404   404   404   404   200   404   404   404   404   404   404   200   200   401", get("/api/spaces/{draft_referral}/docs")),
         row("PUT /api/spaces/{referral}/members/{court}",  "404   403   403   404   409   404   403   404   403   404   404   409   403   401", put("/api/spaces/{referral}/members/{court}", json!({ "role": "member" }))),
+        // ---- tasks and notices (issue 21): `market` (conv) set {task} for `township` (part)
+        // and sent {notice} to it, requiring 签收. The bureaus above their region (cb, ct)
+        // read both and act on neither (403); a sibling county's bureau (sb), the other bodies
+        // and the operator are answered as for an unknown id (404); the token lacks
+        // tasks:read and notices:read (404, as the task routes answer it). tests/it/work_authz.rs
+        // has every task and notice route. ----
+        row("GET /api/tasks/{task}",                       "404   200   200   404   200   200   404   404   404   404   404   200   404   401", get("/api/tasks/{task}")),
+        // Closing a dispatched task is refused by the machine (409) to its sides.
+        row("POST /api/tasks/{task}/actions/close",        "404   403   403   404   409   409   404   404   404   404   404   409   404   401", post("/api/tasks/{task}/actions/close", json!({ "revision": 1 }))),
+        row("POST /api/tasks/{task}/comments",             "404   403   403   404   201   201   404   404   404   404   404   201   404   401", post("/api/tasks/{task}/comments", json!({ "body": "矩阵留言{n}" }))),
+        row("GET /api/notices/{notice}",                   "404   200   200   404   200   200   404   404   404   404   404   200   404   401", get("/api/notices/{notice}")),
+        // The township signs for it (200); the sender never does (403).
+        row("POST /api/notices/{notice}/acknowledge",      "404   403   403   404   403   200   404   404   404   404   404   403   404   401", post("/api/notices/{notice}/acknowledge", json!({}))),
+        row("POST /api/notices/{fresh}/correct",           "404   403   403   404   201   403   404   404   404   404   404   201   404   401", post("/api/notices/{fresh_notice}/correct", json!({ "title": "矩阵更正", "body": "更正" }))),
+        // ---- the supervision desk (监督台): a person of a judicial bureau, for its region and
+        // below; a sibling's or a higher region is refused (403: regions are public); never an
+        // operator (the desk names single pieces of work) nor a token. ----
+        row("GET /api/supervision/desk",                   "403   200   200   200   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk")),
+        row("GET /api/supervision/desk?region=上城区",      "403   200   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk?region=330102")),
+        row("GET /api/supervision/desk?region=杭州市",      "403   403   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk?region=330100")),
+        row("GET /api/supervision/desk?region=000000",     "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/supervision/desk?region=000000")),
         // ---- the signed log: a public trust root, like a transparency log (hashes only) ----
         row("GET /api/log/key",                            "200   200   200   200   200   200   200   200   200   200   200   200   200   200", get("/api/log/key")),
         row("GET /api/log/checkpoint",                     "200   200   200   200   200   200   200   200   200   200   200   200   200   200", get("/api/log/checkpoint")),
@@ -545,6 +567,9 @@ struct Matrix {
     police_section: String,
     /// The referrals of `market` (see their rows).
     referrals: Referrals,
+    /// A task `market` set for `township`, and a notice it sent to it (see their rows).
+    task: String,
+    notice: String,
     /// The secret of `market`'s token with only `spaces:read`.
     read_token: String,
     /// The hash of [`PASSWORD`], to put a changed password back without the server.
@@ -577,6 +602,7 @@ impl Matrix {
         let (dispute, statement) = dispute_of_market(&server, &world).await;
         let (group, group_summary, police_section) = group_of_market(&server, &world).await;
         let referrals = referral_of_market(&server, &world).await;
+        let (task, notice) = task_and_notice_of_market(&server, &world).await;
         let admin = Api::signed_in(&server, "market-admin").await;
         let (status, created) = admin
             .post(
@@ -602,6 +628,8 @@ impl Matrix {
             group_summary,
             police_section,
             referrals,
+            task,
+            notice,
             read_token,
             password_hash,
             counter: AtomicU32::new(100),
@@ -755,6 +783,8 @@ impl Matrix {
             .replace("{draft_item}", &self.referrals.draft_item)
             .replace("{clue}", &self.referrals.clue)
             .replace("{clue_item}", &self.referrals.clue_item)
+            .replace("{task}", &self.task)
+            .replace("{notice}", &self.notice)
             .replace("{market}", self.world.org("market"))
             .replace("{court}", self.world.org("court"))
             .replace("{police}", self.world.org("police"))
@@ -786,6 +816,11 @@ impl Matrix {
                     .replace(&format!("\"{placeholder}\""), &revision)
                     .replace(placeholder, &revision);
             }
+        }
+        if text.contains("{fresh_notice}") {
+            let market = Api::signed_in(&self.server, "market").await;
+            let notice = notice_of_market(&market, &self.world).await;
+            text = text.replace("{fresh_notice}", &notice);
         }
         if text.contains("{victim_session}") {
             if cell.victim_session.is_none() {
@@ -1168,6 +1203,29 @@ async fn referral_of_market(server: &TestServer, world: &World) -> Referrals {
         clue,
         clue_item,
     }
+}
+
+/// A notice `market` sends to `township`, requiring 签收; its id.
+async fn notice_of_market(market: &Api, world: &World) -> String {
+    let (status, notice) = market
+        .post(
+            "/api/notices",
+            json!({
+                "kind": "information", "title": "关于开展食品安全检查的通报", "body": "请知悉并签收。",
+                "recipients": [world.org("township")],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{notice}");
+    notice["id"].as_str().unwrap().to_owned()
+}
+
+/// A task `market` sets for `township` (dispatched), and a notice it sends to it.
+async fn task_and_notice_of_market(server: &TestServer, world: &World) -> (String, String) {
+    let market = Api::signed_in(server, "market").await;
+    let task = crate::tasks::new_task(&market, world.org("township"), json!({})).await;
+    let notice = notice_of_market(&market, world).await;
+    (task["id"].as_str().unwrap().to_owned(), notice)
 }
 
 /// One cell the server answered differently from the table.

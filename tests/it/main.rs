@@ -45,6 +45,7 @@ mod sse;
 mod store;
 mod store_identity;
 mod store_work;
+mod supervision;
 mod support;
 mod tasks;
 mod uploads;

@@ -795,3 +795,15 @@ async fn a_procuratorate_reads_its_referral_statistics_and_suggests_a_referral_t
     let csv = std::fs::read(artifacts.join("referral-stats.csv")).unwrap();
     assert!(csv.starts_with("\u{feff}区划代码,区划名称,范围,移送类型,移送数".as_bytes()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bureau_finds_an_overdue_task_on_its_supervision_desk_in_chromium() {
+    let data = tempfile::tempdir().unwrap();
+    let server = seeded_server(data.path()).await;
+    let artifacts = artifacts("supervision");
+    run_scenario("supervision.e2e.mjs", &server, &artifacts).await;
+    assert!(
+        artifacts.join("supervision-desk.png").is_file(),
+        "supervision-desk.png was not saved"
+    );
+}

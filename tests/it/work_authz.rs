@@ -1,10 +1,11 @@
 //! Who may see and do what with tasks and notifications: every route, asked by every kind of
 //! caller, against a table of the answers the policy promises.
 //!
-//! Only the bodies involved see a task (setter, assignee) or a notice (sender, recipients);
-//! everyone else (another body, the judicial bureau supervising the region, an operator, a
-//! token without the permission) is told 404, exactly as for an id that does not exist. A
-//! party that may see but not do gets 403 naming the rule; a party that may act but not in
+//! Only the bodies involved act on a task (setter, assignee) or a notice (sender,
+//! recipients); the judicial bureau supervising their region reads both and acts on neither
+//! (403 naming the rule); everyone else (another body, a sibling region's bureau, an operator,
+//! a token without the permission) is told 404, exactly as for an id that does not exist. A
+//! caller that may see but not do gets 403 naming the rule; a party that may act but not in
 //! this state gets 409.
 //!
 //! One server and world serve the whole matrix. A cell that changes something brings its own
@@ -20,12 +21,13 @@ use crate::support::server::TestServer;
 use crate::tasks::{act, mint_token, new_task, send_bytes};
 
 /// The callers, in the order of the table's columns.
-const ROLES: [Role; 11] = [
+const ROLES: [Role; 12] = [
     Role::Setter,
     Role::Assignee,
     Role::SetterAdmin,
     Role::Outsider,
     Role::Bureau,
+    Role::SiblingBureau,
     Role::Operator,
     Role::WriteToken,
     Role::ReadToken,
@@ -46,8 +48,11 @@ enum Role {
     SetterAdmin,
     /// A member of `court`, not involved.
     Outsider,
-    /// 上城区司法局, the judicial bureau of the region: supervises spaces, not tasks.
+    /// 上城区司法局, the judicial bureau of the region: supervises (reads) the tasks and
+    /// notices of its bodies, never acts on them.
     Bureau,
+    /// 拱墅区司法局, the judicial bureau of a sibling county: sees none of them.
+    SiblingBureau,
     /// An operator, who belongs to no body.
     Operator,
     /// A token of `market` with tasks:write and notices:write.
@@ -70,6 +75,7 @@ impl Role {
             Role::SetterAdmin => "adm",
             Role::Outsider => "out",
             Role::Bureau => "bur",
+            Role::SiblingBureau => "sbur",
             Role::Operator => "op",
             Role::WriteToken => "tw",
             Role::ReadToken => "tr",
@@ -86,6 +92,7 @@ impl Role {
             Role::SetterAdmin => Some("market-admin"),
             Role::Outsider => Some("court"),
             Role::Bureau => Some("county-bureau"),
+            Role::SiblingBureau => Some("sibling-bureau"),
             Role::Operator => Some("operator"),
             _ => None,
         }
@@ -139,31 +146,35 @@ fn table() -> Vec<Row> {
     use Method as M;
     let lists = |what, expected, path, read| Row { what, method: M::GET, path, body: None, read, expected };
     vec![
-        // Columns:                                                        set   asg   adm   out   bur   op    tw    tr    tn    atw   anon
-        lists("GET /api/tasks?list=set_by_us",                            "200+  200-  200+  200-  200-  200-  200+  200+  200-  200-  401", "/api/tasks?list=set_by_us&limit=200", Read::ListsTask),
-        lists("GET /api/tasks?list=open",                                 "200-  200+  200-  200-  200-  200-  200-  200-  200-  200+  401", "/api/tasks?list=open&limit=200", Read::ListsTask),
-        lists("GET /api/notices?box=sent",                                "200+  200-  200+  200-  200-  200-  200+  200+  200-  200-  401", "/api/notices?box=sent&limit=200", Read::ListsNotice),
-        lists("GET /api/notices?box=received",                            "200-  200+  200-  200-  200-  200-  200-  200-  200-  200+  401", "/api/notices?box=received&limit=200", Read::ListsNotice),
+        // Columns:                                                        set   asg   adm   out   bur   sbur  op    tw    tr    tn    atw   anon
+        lists("GET /api/tasks?list=set_by_us",                            "200+  200-  200+  200-  200-  200-  200-  200+  200+  200-  200-  401", "/api/tasks?list=set_by_us&limit=200", Read::ListsTask),
+        lists("GET /api/tasks?list=open",                                 "200-  200+  200-  200-  200-  200-  200-  200-  200-  200-  200+  401", "/api/tasks?list=open&limit=200", Read::ListsTask),
+        lists("GET /api/notices?box=sent",                                "200+  200-  200+  200-  200-  200-  200-  200+  200+  200-  200-  401", "/api/notices?box=sent&limit=200", Read::ListsNotice),
+        lists("GET /api/notices?box=received",                            "200-  200+  200-  200-  200-  200-  200-  200-  200-  200-  200+  401", "/api/notices?box=received&limit=200", Read::ListsNotice),
         // ---- tasks ----
-        row("POST /api/tasks",                                            "201   201   201   201   201   403   201   403   403   201   401", M::POST, "/api/tasks", Some(json!({ "title": "矩阵任务", "body": "矩阵", "assignee_org_id": "{police}", "due_at": "{far}" }))),
-        row("GET /api/tasks/{task}",                                      "200   200   200   404   404   404   200   200   404   200   401", M::GET, "/api/tasks/{task}", None),
-        row("POST /api/tasks/{task}/actions/close (not now)",             "409   409   409   404   404   404   409   403   404   409   401", M::POST, "/api/tasks/{task}/actions/close", Some(json!({ "revision": 1 }))),
-        row("POST /api/tasks/{fresh}/actions/acknowledge",                "409   200   409   404   404   404   409   403   404   200   401", M::POST, "/api/tasks/{fresh_task}/actions/acknowledge", Some(json!({ "revision": 1 }))),
-        row("POST /api/tasks/{task}/comments",                            "201   201   201   404   404   404   201   403   404   201   401", M::POST, "/api/tasks/{task}/comments", Some(json!({ "body": "矩阵留言" }))),
-        row("POST /api/tasks/{task}/attachments",                         "201   201   201   404   404   404   201   403   404   201   401", M::POST, "/api/tasks/{task}/attachments?name=matrix.txt", None),
-        row("GET /api/tasks/{task}/attachments/{att}",                    "200   200   200   404   404   404   200   200   404   200   401", M::GET, "/api/tasks/{task}/attachments/{attachment}", None),
-        row("POST /api/tasks/{fresh}/extensions",                         "409   201   409   404   404   404   409   403   404   201   401", M::POST, "/api/tasks/{fresh_acknowledged}/extensions", Some(json!({ "new_due_at": "{far}", "reason": "矩阵延期" }))),
-        row("POST /api/tasks/{fresh}/extensions/{ext}/decision",          "200   409   200   404   404   404   200   403   404   409   401", M::POST, "/api/tasks/{ext_task}/extensions/{ext}/decision", Some(json!({ "grant": true }))),
+        row("POST /api/tasks",                                            "201   201   201   201   201   201   403   201   403   403   201   401", M::POST, "/api/tasks", Some(json!({ "title": "矩阵任务", "body": "矩阵", "assignee_org_id": "{police}", "due_at": "{far}" }))),
+        row("GET /api/tasks/{task}",                                      "200   200   200   404   200   404   404   200   200   404   200   401", M::GET, "/api/tasks/{task}", None),
+        row("POST /api/tasks/{task}/actions/close (not now)",             "409   409   409   404   403   404   404   409   403   404   409   401", M::POST, "/api/tasks/{task}/actions/close", Some(json!({ "revision": 1 }))),
+        row("POST /api/tasks/{fresh}/actions/acknowledge",                "409   200   409   404   403   404   404   409   403   404   200   401", M::POST, "/api/tasks/{fresh_task}/actions/acknowledge", Some(json!({ "revision": 1 }))),
+        row("POST /api/tasks/{task}/comments",                            "201   201   201   404   403   404   404   201   403   404   201   401", M::POST, "/api/tasks/{task}/comments", Some(json!({ "body": "矩阵留言" }))),
+        row("POST /api/tasks/{task}/attachments",                         "201   201   201   404   403   404   404   201   403   404   201   401", M::POST, "/api/tasks/{task}/attachments?name=matrix.txt", None),
+        row("GET /api/tasks/{task}/attachments/{att}",                    "200   200   200   404   200   404   404   200   200   404   200   401", M::GET, "/api/tasks/{task}/attachments/{attachment}", None),
+        row("POST /api/tasks/{fresh}/extensions",                         "409   201   409   404   403   404   404   409   403   404   201   401", M::POST, "/api/tasks/{fresh_acknowledged}/extensions", Some(json!({ "new_due_at": "{far}", "reason": "矩阵延期" }))),
+        row("POST /api/tasks/{fresh}/extensions/{ext}/decision",          "200   409   200   404   403   404   404   200   403   404   409   401", M::POST, "/api/tasks/{ext_task}/extensions/{ext}/decision", Some(json!({ "grant": true }))),
         // ---- notices ----
-        row("POST /api/notices",                                          "201   201   201   201   201   403   201   403   403   201   401", M::POST, "/api/notices", Some(json!({ "kind": "information", "title": "矩阵通报", "body": "矩阵", "recipients": ["{police}"] }))),
-        row("GET /api/notices/{notice}",                                  "200   200   200   404   404   404   200   200   404   200   401", M::GET, "/api/notices/{notice}", None),
-        row("POST /api/notices/{fresh}/acknowledge",                      "403   200   403   404   404   404   403   403   404   403   401", M::POST, "/api/notices/{fresh_notice}/acknowledge", Some(json!({}))),
-        row("POST /api/notices/{fresh}/reply",                            "403   200   403   404   404   404   403   403   404   200   401", M::POST, "/api/notices/{reply_notice}/reply", Some(json!({ "body": "矩阵回复" }))),
-        row("POST /api/notices/{fresh}/receipts/{township}/close",        "200   403   200   404   404   404   200   403   404   403   401", M::POST, "/api/notices/{replied_notice}/receipts/{township}/close", Some(json!({}))),
-        row("POST /api/notices/{fresh}/correct",                          "201   403   201   404   404   404   201   403   404   403   401", M::POST, "/api/notices/{fresh_notice}/correct", Some(json!({ "title": "矩阵更正", "body": "更正" }))),
-        row("POST /api/notices/{fresh}/recall",                           "201   403   201   404   404   404   201   403   404   403   401", M::POST, "/api/notices/{fresh_notice}/recall", Some(json!({ "reason": "撤回" }))),
+        row("POST /api/notices",                                          "201   201   201   201   201   201   403   201   403   403   201   401", M::POST, "/api/notices", Some(json!({ "kind": "information", "title": "矩阵通报", "body": "矩阵", "recipients": ["{police}"] }))),
+        row("GET /api/notices/{notice}",                                  "200   200   200   404   200   404   404   200   200   404   200   401", M::GET, "/api/notices/{notice}", None),
+        row("POST /api/notices/{fresh}/acknowledge",                      "403   200   403   404   403   404   404   403   403   404   403   401", M::POST, "/api/notices/{fresh_notice}/acknowledge", Some(json!({}))),
+        row("POST /api/notices/{fresh}/reply",                            "403   200   403   404   403   404   404   403   403   404   200   401", M::POST, "/api/notices/{reply_notice}/reply", Some(json!({ "body": "矩阵回复" }))),
+        row("POST /api/notices/{fresh}/receipts/{township}/close",        "200   403   200   404   403   404   404   200   403   404   403   401", M::POST, "/api/notices/{replied_notice}/receipts/{township}/close", Some(json!({}))),
+        row("POST /api/notices/{fresh}/correct",                          "201   403   201   404   403   404   404   201   403   404   403   401", M::POST, "/api/notices/{fresh_notice}/correct", Some(json!({ "title": "矩阵更正", "body": "更正" }))),
+        row("POST /api/notices/{fresh}/recall",                           "201   403   201   404   403   404   404   201   403   404   403   401", M::POST, "/api/notices/{fresh_notice}/recall", Some(json!({ "reason": "撤回" }))),
+        // ---- the supervision desk (监督台): a person of a judicial bureau, for its region and
+        // below (tests/it/supervision.rs has what it lists); a sibling's region is 403 ----
+        row("GET /api/supervision/desk",                                  "403   403   403   403   200   200   403   403   403   403   403   401", M::GET, "/api/supervision/desk", None),
+        row("GET /api/supervision/desk?region=拱墅区",                     "403   403   403   403   403   200   403   403   403   403   403   401", M::GET, "/api/supervision/desk?region=330105", None),
         // ---- the inbox: a token needs tasks:read or notices:read ----
-        row("GET /api/inbox",                                             "200   200   200   200   200   200   200   200   403   200   401", M::GET, "/api/inbox", None),
+        row("GET /api/inbox",                                             "200   200   200   200   200   200   200   200   200   403   200   401", M::GET, "/api/inbox", None),
     ]
 }
 
@@ -421,7 +432,7 @@ async fn only_the_bodies_involved_see_a_task_or_notice_and_each_caller_gets_what
 #[tokio::test]
 async fn a_hidden_task_or_notice_answers_exactly_like_one_that_does_not_exist() {
     let matrix = Matrix::build().await;
-    let outsider = Api::signed_in(&matrix.server, "county-bureau").await;
+    let outsider = Api::signed_in(&matrix.server, "sibling-bureau").await;
     let unknown = "5f0c3a52-9d1e-4c43-8f57-3b4a1c2d9e01";
 
     for kind in ["tasks", "notices"] {

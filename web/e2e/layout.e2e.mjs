@@ -174,6 +174,7 @@ await run('layout.e2e', async (browser) => {
     ['dashboard', '/'],
     ['meetings', '/meetings'],
     ...(body === 'bureau' ? [['meeting-new', '/meetings/new']] : []),
+    ...(body === 'bureau' ? [['supervision', '/supervision']] : []),
     ['meeting-room', `/meetings/${meetingId}`],
     ['signed-room', `/meetings/${signedId}`],
     ['archive', `/meetings/${signedId}/archive`],

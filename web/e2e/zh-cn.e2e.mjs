@@ -298,6 +298,7 @@ await run('zh-cn.e2e', async (browser) => {
     await walk(A, 'dashboard', '/', has('dash-tasks'))
     await walk(A, 'meetings', '/meetings', hasText('meeting-row', MEETING_TITLE))
     await walk(A, 'meeting-new', '/meetings/new', has('meeting-create-submit'))
+    await walk(A, 'supervision', '/supervision', has('supervision-desk'))
     await walk(A, 'meeting-room', `/meetings/${meetingId}`, has('meeting-state'))
     await walk(A, 'meeting-archive', `/meetings/${meetingId}/archive`)
     await walk(A, 'tasks', '/tasks', null)

@@ -23,6 +23,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/referrals', name: 'referrals', component: () => import('./pages/ReferralList.vue') },
   { path: '/referrals/new', name: 'referral-new', component: () => import('./pages/ReferralCreate.vue') },
   { path: '/referrals/:id', name: 'referral', component: () => import('./pages/ReferralDetail.vue'), props: true },
+  { path: '/supervision', name: 'supervision', component: () => import('./pages/SupervisionDesk.vue') },
   { path: '/verify', name: 'verify', component: () => import('./pages/Verify.vue') },
   // Administration: each page checks who may open it (AdminPage.vue says 无权访问 otherwise).
   { path: '/admin', name: 'admin', component: () => import('./pages/AdminHome.vue') },

@@ -50,6 +50,8 @@
 //! - `limits.rs`: time limits set by regions, read along a region's path.
 //! - `numbers.rs`: document numbers (文号) as assigned at freeze, and bodies' short names in
 //!   them.
+//! - `supervision.rs`: what a judicial bureau's supervision reads: the regions of a task's or
+//!   notification's bodies, and the lines of its desk (监督台).
 //! - `signed_docs.rs`: the signed log, signing keys, and the frozen versions of signed
 //!   documents of any kind (minutes, dispute decisions, …) with their signatures.
 //!
@@ -84,6 +86,7 @@ mod sessions;
 mod signed_docs;
 mod spaces;
 mod sqlite_log;
+mod supervision;
 mod tasks;
 mod users;
 mod webhooks;
@@ -130,6 +133,7 @@ pub use signed_docs::{
     OrgKeyRow, SignaturePageBytes, SignedSignature, SignedVersion, SigningKeyRow, SubjectChange,
 };
 pub use sqlite_log::SqliteSync;
+pub use supervision::{DeskBody, DeskRow};
 pub use tasks::{
     Attachment, Extension, HistoryEntry, HistoryEntryKind, NewAttachment, NewTask, Stamp,
     StoredEntry, Task, TaskChange, TaskList,

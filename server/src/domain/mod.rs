@@ -26,6 +26,9 @@
 //! - [`meeting`]: the meeting (协调会议 / 会商), invitation and agenda machines.
 //! - [`signed`]: a signed document of any kind from freeze to archive, and the signing order.
 //! - [`minutes`]: minutes as a signed document: their words, default order and freeze gate.
+//! - [`supervision`]: the judicial bureau's supervision desk (监督台): what its lines are and
+//!   who may see a region's.
+//! - [`supervision_doc`]: supervision documents (监督文书) and their rectification (整改).
 
 pub mod calendar;
 pub mod catalogue;
@@ -49,5 +52,6 @@ pub mod referral_stats;
 pub mod signed;
 pub mod stats;
 pub mod supervision;
+pub mod supervision_doc;
 pub mod task;
 pub mod text;

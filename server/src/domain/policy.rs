@@ -19,12 +19,14 @@
 //! - In a **space** (a meeting, an investigation group, a dispute), what an organization may do
 //!   follows its [`SpaceRole`]; a judicial bureau (司法局) whose region covers the space's region
 //!   supervises it read-only; everyone else sees nothing, not even that the space exists.
-//! - A **task** (任务 / 督办) is seen and acted on only by the body that set it and the body it
-//!   is assigned to ([`task_party`]); what each may do next is the task machine's business
-//!   ([`super::task::transition`]).
-//! - A **notification** (通报 / 函告) is seen only by its sender and its recipients
-//!   ([`notice_role`]). Its 签收 (acknowledgement) must be given by a named person, so never by
-//!   an API token.
+//! - A **task** (任务 / 督办) is acted on only by the body that set it and the body it is
+//!   assigned to ([`task_party`]); what each may do next is the task machine's business
+//!   ([`super::task::transition`]). A judicial bureau whose region covers either side's reads
+//!   it (监督, [`task_access`]), never acts on it.
+//! - A **notification** (通报 / 函告) is seen by its sender and its recipients and, reading,
+//!   by a judicial bureau whose region covers one of them ([`notice_role`]); which receipts
+//!   each sees is [`sees_receipt`]. Its 签收 (acknowledgement) must be given by a named person,
+//!   so never by an API token.
 //! - An **API token** acts as its organization with a member's power at most, never as an admin
 //!   or an operator, and only for what its [`Permission`]s list.
 
@@ -243,6 +245,14 @@ pub struct DocFacts<'a> {
     pub briefing: bool,
 }
 
+/// A body on a side of a task or a notification, with its region's path: what decides which
+/// judicial bureaus supervise (read) the task or notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyRegion {
+    pub org_id: String,
+    pub region_path: RegionPath,
+}
+
 /// What policy needs to know about a task: the two bodies on its sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TaskFacts<'a> {
@@ -250,9 +260,12 @@ pub struct TaskFacts<'a> {
     pub setter_org_id: &'a str,
     /// 承办单位: the body that must do it (after a reassignment, the new one).
     pub assignee_org_id: &'a str,
-    /// Not yet dispatched: a draft is the setter's own paper, which the assignee does not
-    /// see until it is sent.
+    /// Not yet dispatched: a draft is the setter's own paper, which the assignee (and every
+    /// supervising bureau) does not see until it is sent.
     pub draft: bool,
+    /// The regions of the two sides, for the bureaus that supervise them. A list that already
+    /// narrowed to the caller's own tasks may leave it empty: it only ever adds readers.
+    pub regions: &'a [BodyRegion],
 }
 
 /// What policy needs to know about a notification: who sent it and who received it.
@@ -262,6 +275,9 @@ pub struct NoticeFacts<'a> {
     pub sender_org_id: &'a str,
     /// The receiving bodies of this version.
     pub recipients: &'a [String],
+    /// The regions of the sender and the recipients, for the bureaus that supervise them;
+    /// empty where a list already narrowed to the caller's own notices (it only adds readers).
+    pub regions: &'a [BodyRegion],
 }
 
 /// What the actor's organization is to a notification.
@@ -271,6 +287,22 @@ pub enum NoticeRole {
     Sender,
     /// A receiving body: sees its own receipt, reads, acknowledges (签收) and replies.
     Recipient,
+    /// 监督: a judicial bureau whose region covers the sender's or a recipient's: reads the
+    /// notification and the receipts of the bodies it supervises ([`sees_receipt`]), never
+    /// acts on it, and its reading marks nothing read.
+    Supervisor,
+}
+
+/// What the actor's organization is to a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskAccess {
+    /// No part: the task must look as if it did not exist.
+    None,
+    /// 监督: a judicial bureau whose region covers the setter's or the assignee's reads the
+    /// task, its history and its evidence, never acts on it.
+    Supervise,
+    /// One of the two sides, which acts on it as the task machine allows.
+    Party(Party),
 }
 
 /// Something an actor asks to do. The HTTP layer names the action; [`decide`] answers.
@@ -321,8 +353,9 @@ pub enum Action<'a> {
     /// Set a task; the actor's organization becomes its setter. Any user acting for an
     /// organization; a token with `tasks:write`.
     CreateTask,
-    /// See a task, its history and attachments: the setting and the assigned body only.
-    /// Everyone else is answered 404, so a refusal never reveals that a task exists.
+    /// See a task, its history and attachments: the setting and the assigned body, and a
+    /// judicial bureau supervising either ([`task_access`]). Everyone else is answered 404,
+    /// so a refusal never reveals that a task exists.
     ReadTask(TaskFacts<'a>),
     /// Act on a task (a command, a comment, an attachment, an extension): the setting and the
     /// assigned body; which commands each may give is [`super::task::transition`]'s answer.
@@ -330,7 +363,8 @@ pub enum Action<'a> {
     /// Send a notification; the actor's organization becomes its sender. Any user acting for
     /// an organization; a token with `notices:write`.
     SendNotice,
-    /// See a notification: its sender and its recipients only (404 for everyone else).
+    /// See a notification: its sender, its recipients and a judicial bureau supervising one
+    /// of them ([`notice_role`]); 404 for everyone else.
     ReadNotice(NoticeFacts<'a>),
     /// 签收: acknowledge a notification for a receiving body. A signed-in person of a
     /// recipient only; never a token, because an acknowledgement names who gave it.
@@ -427,6 +461,14 @@ pub enum Action<'a> {
     /// procuratorate whose region covers it; a token of one with `spaces:read`. Refused (403),
     /// as the dispute statistics are.
     ReadReferralStats { region_path: &'a RegionPath },
+    /// See the supervision desk (监督台) of a region and the regions below it: what is overdue,
+    /// unacknowledged or escalated there, by body, naming each task, notification, referral
+    /// and dispute. A signed-in person of a judicial bureau whose region covers it only: not an
+    /// operator (the desk names single pieces of work, which separation of duties keeps from
+    /// operators, unlike the statistics' counts) and not a token (it is a person's page). A
+    /// bureau asking for a region it does not cover is refused (403), as for the statistics:
+    /// regions are public.
+    ReadSupervisionDesk { region_path: &'a RegionPath },
 }
 
 impl Action<'_> {
@@ -440,6 +482,8 @@ impl Action<'_> {
             | Action::ReadAnnualStatus
             | Action::ReadDisputeStats { .. }
             | Action::ReadReferralStats { .. } => Some(Permission::SpacesRead),
+            // A person's page: no token permission covers it.
+            Action::ReadSupervisionDesk { .. } => None,
             Action::ActInSpace(_) | Action::AnswerInvitation { .. } => {
                 Some(Permission::SpacesWrite)
             }
@@ -635,7 +679,7 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
         ),
         Action::ManageOwnSessions => allowed(true, OWN_SESSIONS_NEED_SESSION),
         Action::CreateTask => allowed(actor.org.is_some(), CREATE_TASK),
-        Action::ReadTask(task) => allowed(task_party(actor, &task).is_some(), READ_TASK),
+        Action::ReadTask(task) => allowed(task_access(actor, &task) != TaskAccess::None, READ_TASK),
         Action::ActOnTask(task) => allowed(task_party(actor, &task).is_some(), ACT_ON_TASK),
         Action::SendNotice => allowed(actor.org.is_some(), SEND_NOTICE),
         Action::ReadNotice(notice) => allowed(notice_role(actor, &notice).is_some(), READ_NOTICE),
@@ -716,7 +760,26 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
                 }),
             &super::referral_stats::READ_REFERRAL_STATS,
         ),
+        Action::ReadSupervisionDesk { region_path } => allowed(
+            supervises(actor, region_path),
+            &super::supervision::READ_SUPERVISION_DESK,
+        ),
     }
+}
+
+/// Whether the actor acts for a judicial bureau whose region covers `region_path` (its own
+/// region or one below it): the bureau that supervises (监督) what happens there.
+fn supervises(actor: &Actor, region_path: &RegionPath) -> bool {
+    actor.org.as_ref().is_some_and(|org| {
+        org.kind == OrgKind::JudicialBureau && org.region_path.covers(region_path)
+    })
+}
+
+/// Whether the actor supervises any of `regions`' bodies.
+fn supervises_any(actor: &Actor, regions: &[BodyRegion]) -> bool {
+    regions
+        .iter()
+        .any(|body| supervises(actor, &body.region_path))
 }
 
 /// Whether the actor is an admin (in person, not by a token) of a judicial bureau of exactly
@@ -747,16 +810,56 @@ pub fn task_party(actor: &Actor, task: &TaskFacts) -> Option<Party> {
     }
 }
 
+/// What the actor's organization is to a task: a side first ([`task_party`]), then the
+/// supervising bureau of either side's region (not of a draft, which is the setter's own
+/// paper), else nothing.
+pub fn task_access(actor: &Actor, task: &TaskFacts) -> TaskAccess {
+    if let Some(party) = task_party(actor, task) {
+        TaskAccess::Party(party)
+    } else if !task.draft && supervises_any(actor, task.regions) {
+        TaskAccess::Supervise
+    } else {
+        TaskAccess::None
+    }
+}
+
 /// What the actor's organization is to a notification, if anything: the sender first, then a
-/// recipient. `None` means the notification must look as if it did not exist.
+/// recipient, then the supervising bureau of the sender's or a recipient's region (of a sent
+/// version: one with recipients). `None` means the notification must look as if it did not
+/// exist.
 pub fn notice_role(actor: &Actor, notice: &NoticeFacts) -> Option<NoticeRole> {
     let org = actor.org.as_ref()?;
     if org.id == notice.sender_org_id {
         Some(NoticeRole::Sender)
     } else if notice.recipients.contains(&org.id) {
         Some(NoticeRole::Recipient)
+    } else if !notice.recipients.is_empty() && supervises_any(actor, notice.regions) {
+        Some(NoticeRole::Supervisor)
     } else {
         None
+    }
+}
+
+/// Whether the actor sees the receipt of the body `org_id` (签收: who acknowledged when, or
+/// that it has not): the sender every receipt, a recipient its own, a supervising bureau
+/// every receipt when it supervises the sender (as the sender sees them), else those of the
+/// recipients it supervises, never a sibling region's.
+pub fn sees_receipt(actor: &Actor, notice: &NoticeFacts, org_id: &str) -> bool {
+    let region_of = |id: &str| {
+        notice
+            .regions
+            .iter()
+            .find(|body| body.org_id == id)
+            .map(|body| &body.region_path)
+    };
+    match notice_role(actor, notice) {
+        Some(NoticeRole::Sender) => true,
+        Some(NoticeRole::Recipient) => belongs_to(actor, org_id),
+        Some(NoticeRole::Supervisor) => [notice.sender_org_id, org_id]
+            .into_iter()
+            .filter_map(region_of)
+            .any(|path| supervises(actor, path)),
+        None => false,
     }
 }
 
@@ -1480,11 +1583,25 @@ mod tests {
         assert!(err.to_string().contains("docs:write"), "{err}");
     }
 
+    /// The bodies of the county with their region, as the facts of a task or notice name
+    /// them (leaked: a test's facts live as long as the test).
+    fn county_bodies() -> &'static [BodyRegion] {
+        let bodies: Vec<BodyRegion> = [CONVENER, MEMBER, OBSERVER]
+            .into_iter()
+            .map(|org_id| BodyRegion {
+                org_id: org_id.into(),
+                region_path: RegionPath(COUNTY.into()),
+            })
+            .collect();
+        Box::leak(bodies.into_boxed_slice())
+    }
+
     fn task_between_convener_and_member() -> TaskFacts<'static> {
         TaskFacts {
             setter_org_id: CONVENER,
             assignee_org_id: MEMBER,
             draft: false,
+            regions: county_bodies(),
         }
     }
 
@@ -1499,19 +1616,21 @@ mod tests {
         let notice = NoticeFacts {
             sender_org_id: CONVENER,
             recipients: &recipients,
+            regions: county_bodies(),
         };
         // Columns as in the first table: operator, city bureau, sibling bureau, province
         // bureau, member, convener, observer, outsider, member's admin, token with all,
         // read-only token, token without. The convener set the task and sent the notice;
         // the member is assigned the task; the member and the observer received the notice.
-        // Every token acts for the member.
+        // Every token acts for the member. The bureaus of the city and the province above the
+        // county read both (监督) and act on neither; the sibling city's sees neither.
         #[rustfmt::skip]
         let table: &[(&str, Action, &str)] = &[
             ("create a task",                     Action::CreateTask,                         "- Y Y Y Y Y Y Y Y Y - -"),
-            ("read the task",                     Action::ReadTask(task),                     "- - - - Y Y - - Y Y - -"),
+            ("read the task",                     Action::ReadTask(task),                     "- Y - Y Y Y - - Y Y - -"),
             ("act on the task",                   Action::ActOnTask(task),                    "- - - - Y Y - - Y Y - -"),
             ("send a notice",                     Action::SendNotice,                         "- Y Y Y Y Y Y Y Y Y - -"),
-            ("read the notice",                   Action::ReadNotice(notice),                 "- - - - Y Y Y - Y Y - -"),
+            ("read the notice",                   Action::ReadNotice(notice),                 "- Y - Y Y Y Y - Y Y - -"),
             ("acknowledge the notice",            Action::AcknowledgeNotice(notice),          "- - - - Y - Y - Y - - -"),
             ("reply to the notice",               Action::ReplyNotice(notice),                "- - - - Y - Y - Y Y - -"),
             ("correct, recall or close it",       Action::ManageNotice(notice),               "- - - - - Y - - - - - -"),
@@ -1739,6 +1858,7 @@ mod tests {
             setter_org_id: MEMBER,
             assignee_org_id: MEMBER,
             draft: false,
+            regions: &[],
         };
         let member = department(MEMBER, OrgRole::Member, session());
         assert_eq!(task_party(&member, &own), Some(Party::Setter));
@@ -1756,23 +1876,166 @@ mod tests {
             |actor| task_party(actor, &draft),
             |c| (c == 'S').then_some(Party::Setter),
         );
+        assert_row(
+            "the draft, supervised",
+            "- - - - - S - - - - - -",
+            |actor| task_access(actor, &draft),
+            |c| match c {
+                'S' => TaskAccess::Party(Party::Setter),
+                _ => TaskAccess::None,
+            },
+        );
     }
 
     #[test]
-    fn the_role_in_a_notice_is_the_sender_first_then_a_recipient() {
+    fn a_bureau_above_either_side_of_a_task_supervises_it_and_a_side_comes_first() {
+        let task = task_between_convener_and_member();
+        let meaning = |c| match c {
+            'S' => TaskAccess::Party(Party::Setter),
+            'A' => TaskAccess::Party(Party::Assignee),
+            'V' => TaskAccess::Supervise,
+            _ => TaskAccess::None,
+        };
+        assert_row(
+            "the task",
+            "- V - V A S - - A A A A",
+            |actor| task_access(actor, &task),
+            meaning,
+        );
+        // Only the assignee lies in the county: the county's bureau supervises the task all
+        // the same; a bureau of neither side's region does not.
+        let split = [
+            BodyRegion {
+                org_id: CONVENER.into(),
+                region_path: RegionPath(SIBLING_CITY.into()),
+            },
+            BodyRegion {
+                org_id: MEMBER.into(),
+                region_path: RegionPath(COUNTY.into()),
+            },
+        ];
+        let task = TaskFacts {
+            regions: &split,
+            ..task
+        };
+        let county = bureau("bureau-county", COUNTY);
+        let other_county = bureau("bureau-other", "/330000/330100/330105/");
+        assert_eq!(task_access(&county, &task), TaskAccess::Supervise);
+        assert_eq!(task_access(&other_county, &task), TaskAccess::None);
+        // Supervising reads and never acts: 403 naming the rule, not a party's refusal.
+        assert!(decide(&county, &Action::ReadTask(task)).is_ok());
+        assert_eq!(
+            decide(&county, &Action::ActOnTask(task)).unwrap_err().rule,
+            ACT_ON_TASK
+        );
+        assert_eq!(
+            decide(&other_county, &Action::ReadTask(task))
+                .unwrap_err()
+                .rule,
+            READ_TASK
+        );
+    }
+
+    #[test]
+    fn a_supervising_bureau_reads_a_notice_and_the_receipts_of_the_bodies_it_supervises() {
+        let recipients = vec![MEMBER.to_owned(), OBSERVER.to_owned()];
+        // Sent from the sibling city to the county's member and to a body of the sibling
+        // city (the observer, there for this test).
+        let bodies = [
+            (CONVENER, SIBLING_CITY),
+            (MEMBER, COUNTY),
+            (OBSERVER, SIBLING_CITY),
+        ]
+        .map(|(org_id, path)| BodyRegion {
+            org_id: org_id.into(),
+            region_path: RegionPath(path.into()),
+        });
+        let notice = NoticeFacts {
+            sender_org_id: CONVENER,
+            recipients: &recipients,
+            regions: &bodies,
+        };
+        let city = bureau("bureau-city", CITY);
+        let sibling = bureau("bureau-sibling", SIBLING_CITY);
+        let stranger = bureau("bureau-far", "/440000/");
+
+        assert_eq!(notice_role(&city, &notice), Some(NoticeRole::Supervisor));
+        assert!(decide(&city, &Action::ReadNotice(notice)).is_ok());
+        for action in [
+            Action::AcknowledgeNotice(notice),
+            Action::ReplyNotice(notice),
+            Action::ManageNotice(notice),
+        ] {
+            assert!(decide(&city, &action).is_err(), "{action:?}");
+        }
+        // The city's bureau sees its member's receipt only; the sibling city's, which
+        // supervises the sender, sees every receipt, as the sender does.
+        assert!(sees_receipt(&city, &notice, MEMBER));
+        assert!(!sees_receipt(&city, &notice, OBSERVER));
+        assert!(sees_receipt(&sibling, &notice, MEMBER));
+        assert!(sees_receipt(&sibling, &notice, OBSERVER));
+        assert_eq!(notice_role(&stranger, &notice), None);
+        assert!(!sees_receipt(&stranger, &notice, MEMBER));
+        // A recipient its own receipt, the sender all.
+        let member = department(MEMBER, OrgRole::Member, session());
+        assert!(sees_receipt(&member, &notice, MEMBER));
+        assert!(!sees_receipt(&member, &notice, OBSERVER));
+        let sender = department(CONVENER, OrgRole::Member, session());
+        assert!(sees_receipt(&sender, &notice, OBSERVER));
+        // A version with no receipts (never sent) is the sender's alone.
+        let unsent = NoticeFacts {
+            recipients: &[],
+            ..notice
+        };
+        assert_eq!(notice_role(&sibling, &unsent), None);
+    }
+
+    #[test]
+    fn only_a_person_of_a_bureau_covering_the_region_sees_its_supervision_desk() {
+        let county = RegionPath(COUNTY.into());
+        let action = Action::ReadSupervisionDesk {
+            region_path: &county,
+        };
+        assert_row(
+            "the county's desk",
+            "- Y - Y - - - - - - - -",
+            |actor| decide(actor, &action).is_ok(),
+            |c| c == 'Y',
+        );
+        let city_token = user(
+            "bureau-city",
+            OrgKind::JudicialBureau,
+            CITY,
+            OrgRole::Admin,
+            token(Permission::ALL),
+        );
+        assert_eq!(
+            decide(&city_token, &action).unwrap_err().rule,
+            TOKEN_NOT_COVERED
+        );
+        assert_eq!(
+            decide(&operator(), &action).unwrap_err().rule,
+            &super::super::supervision::READ_SUPERVISION_DESK
+        );
+    }
+
+    #[test]
+    fn the_role_in_a_notice_is_the_sender_first_then_a_recipient_then_a_supervising_bureau() {
         let recipients = notice_recipients();
         let notice = NoticeFacts {
             sender_org_id: CONVENER,
             recipients: &recipients,
+            regions: county_bodies(),
         };
         let meaning = |c| match c {
             'S' => Some(NoticeRole::Sender),
             'R' => Some(NoticeRole::Recipient),
+            'V' => Some(NoticeRole::Supervisor),
             _ => None,
         };
         assert_row(
             "the notice",
-            "- - - - R S R - R R R R",
+            "- V - V R S R - R R R R",
             |actor| notice_role(actor, &notice),
             meaning,
         );
@@ -1784,6 +2047,7 @@ mod tests {
         let notice = NoticeFacts {
             sender_org_id: CONVENER,
             recipients: &recipients,
+            regions: county_bodies(),
         };
         let token_of_recipient = department(MEMBER, OrgRole::Admin, token(Permission::ALL));
 
@@ -1829,6 +2093,7 @@ mod tests {
         let notice = NoticeFacts {
             sender_org_id: CONVENER,
             recipients: &recipients,
+            regions: county_bodies(),
         };
         let reader = department(
             MEMBER,

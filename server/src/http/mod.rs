@@ -38,6 +38,7 @@ mod referral_receipt;
 mod referral_supervision;
 mod referrals;
 mod spaces;
+mod supervision;
 mod tasks;
 mod tokens;
 mod upload;
@@ -122,6 +123,7 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(referrals::router())
         .merge(referral_receipt::router())
         .merge(referral_supervision::router())
+        .merge(supervision::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.

@@ -36,6 +36,8 @@
 //! - [`keys`]: people's signing keys and organizations' seals.
 //! - [`limits`]: time limits by region (时限设置): the effective limits of a region, setting them.
 //! - [`log`]: the signed log's checkpoint and proofs.
+//! - [`supervision`]: a judicial bureau's supervision desk (监督台): what is overdue,
+//!   unacknowledged or escalated in its region, by body.
 //! - [`inbox`] (here): the durable inbox of a person and their body.
 
 pub mod audit;
@@ -69,6 +71,7 @@ pub mod schedule;
 pub mod sessions;
 pub mod signing;
 pub mod spaces;
+pub mod supervision;
 pub mod tasks;
 pub mod tokens;
 pub mod users;

@@ -1,7 +1,10 @@
 //! Notification operations (信息通报 / 案件函告): send, read, acknowledge (签收), reply, close,
 //! correct and recall.
 //!
-//! A notification is seen by its sender and its receiving bodies only; everyone else is told
+//! A notification is seen by its sender and its receiving bodies, and read by a judicial
+//! bureau whose region covers the sender's or a recipient's (监督: the receipts
+//! `policy::sees_receipt` gives it, never an action, and opening it marks nothing read);
+//! everyone else is told
 //! "no notice with this id". Each receiving body has a receipt per version, which moves from
 //! delivered to read (automatically, when a person of the body opens it), to acknowledged
 //! (explicitly, by a named person for the body), to replied and closed when a reply is asked.
@@ -40,7 +43,7 @@ use crate::domain::notice::{
     VersionFlow, VersionKind,
 };
 use crate::domain::phrases;
-use crate::domain::policy::{self, Action, NoticeFacts, NoticeRole};
+use crate::domain::policy::{self, Action, BodyRegion, NoticeFacts, NoticeRole};
 use crate::domain::text::{Reason, Text, Title};
 use crate::services::Services;
 
@@ -184,6 +187,8 @@ impl NoticeAbout {
 pub enum NoticeSide {
     Sender,
     Recipient,
+    /// 监督: the judicial bureau of the sender's or a recipient's region, or of one above it.
+    Supervisor,
 }
 
 /// One receiving body's receipt of one version, with what the caller may do to it now.
@@ -212,7 +217,9 @@ pub struct ReceiptBody {
     pub commands: Vec<CommandOffer>,
 }
 
-/// A version as the caller sees it: the sender sees every receipt, a receiving body its own.
+/// A version as the caller sees it: the sender sees every receipt, a receiving body its own, a
+/// supervising bureau those [`policy::sees_receipt`] gives it (every one when it supervises the
+/// sender, else those of the recipients it supervises).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NoticeViewBody {
     #[serde(flatten)]
@@ -220,7 +227,8 @@ pub struct NoticeViewBody {
     pub my_role: NoticeSide,
     pub receipts: Vec<ReceiptBody>,
     /// The version's commands (`send`, `correct`, `recall`) for the sender, allowed now or
-    /// refused with the rule; empty for a receiving body, which gives none.
+    /// refused with the rule; empty for a receiving body and a supervising bureau, which give
+    /// none.
     pub commands: Vec<CommandOffer>,
 }
 
@@ -282,11 +290,18 @@ impl From<Notice> for NoticeBody {
     }
 }
 
-/// `receipt` of a version of `notice` as `role` sees it, with that side's commands.
+/// `receipt` of a version of `notice` as `role` sees it, with that side's commands (none for
+/// a supervising bureau).
 fn receipt_body(notice: &Notice, role: NoticeRole, r: Receipt) -> ReceiptBody {
     let context = (notice.state, demands(notice));
+    let commands = match role {
+        NoticeRole::Sender | NoticeRole::Recipient => {
+            kernel::offers::<ReceiptFlow>(context, r.state, role == NoticeRole::Sender)
+        }
+        NoticeRole::Supervisor => Vec::new(),
+    };
     ReceiptBody {
-        commands: kernel::offers::<ReceiptFlow>(context, r.state, role == NoticeRole::Sender),
+        commands,
         state_label_zh: r.state.label_zh(),
         state_label_en: r.state.label_en(),
         notice_id: r.notice_id,
@@ -317,6 +332,7 @@ fn view_body(notice: Notice, role: NoticeRole, receipts: Vec<Receipt>) -> Notice
             kernel::offers::<VersionFlow>((), notice.state, ()),
         ),
         NoticeRole::Recipient => (NoticeSide::Recipient, Vec::new()),
+        NoticeRole::Supervisor => (NoticeSide::Supervisor, Vec::new()),
     };
     NoticeViewBody {
         notice: notice.into(),
@@ -347,6 +363,8 @@ struct Loaded {
     notice: Notice,
     receipts: Vec<Receipt>,
     recipients: Vec<String>,
+    /// The regions of the sender and the recipients, for the supervising bureaus.
+    regions: Vec<BodyRegion>,
     role: NoticeRole,
 }
 
@@ -355,6 +373,7 @@ impl Loaded {
         NoticeFacts {
             sender_org_id: &self.notice.sender_org_id,
             recipients: &self.recipients,
+            regions: &self.regions,
         }
     }
 
@@ -369,15 +388,20 @@ impl Loaded {
 }
 
 /// The version, its receipts and the caller's role, or "not found" (audited as a refusal)
-/// for anyone who neither sent nor received it.
+/// for anyone who neither sent nor received it nor supervises a body that did.
 async fn readable(services: &Services, caller: &Caller, id: &str) -> Result<Loaded, Error> {
     let notice = services.db.notice(id).await?.ok_or_else(not_found)?;
     // A draft is the sender's alone; only sent versions have receipts anyway.
     let receipts = services.db.notice_receipts(id).await?;
     let recipients: Vec<String> = receipts.iter().map(|r| r.org_id.clone()).collect();
+    let bodies: Vec<&str> = std::iter::once(notice.sender_org_id.as_str())
+        .chain(recipients.iter().map(String::as_str))
+        .collect();
+    let regions = services.db.org_regions(&bodies).await?;
     let facts = NoticeFacts {
         sender_org_id: &notice.sender_org_id,
         recipients: &recipients,
+        regions: &regions,
     };
     if caller
         .allow(&services.db, Action::ReadNotice(facts))
@@ -391,6 +415,7 @@ async fn readable(services: &Services, caller: &Caller, id: &str) -> Result<Load
         notice,
         receipts,
         recipients,
+        regions,
         role,
     })
 }
@@ -712,6 +737,7 @@ pub async fn list(
                 let facts = NoticeFacts {
                     sender_org_id: &notice.sender_org_id,
                     recipients: &recipients,
+                    regions: &[],
                 };
                 // The query narrows; the policy decides (a token without notices:read sees
                 // none).
@@ -732,6 +758,7 @@ pub async fn list(
                 let facts = NoticeFacts {
                     sender_org_id: &notice.sender_org_id,
                     recipients: &[],
+                    regions: &[],
                 };
                 if policy::decide(&caller.actor, &Action::ReadNotice(facts)).is_err() {
                     continue;
@@ -745,7 +772,7 @@ pub async fn list(
 }
 
 /// Opens a version. A person of a receiving body opening a sent version marks the body's
-/// receipt read (已阅), automatically; a token does not.
+/// receipt read (已阅), automatically; a token does not, nor does a supervising bureau.
 pub async fn show(
     services: &Services,
     caller: &Caller,
@@ -756,17 +783,13 @@ pub async fn show(
         mark_read(services, caller, &mut loaded).await?;
     }
     let versions = services.db.notice_series(&loaded.notice.series_id).await?;
-    let receipts = match loaded.role {
-        NoticeRole::Sender => loaded.receipts,
-        NoticeRole::Recipient => {
-            let org = caller.org.as_ref().map(|o| o.id.as_str());
-            loaded
-                .receipts
-                .into_iter()
-                .filter(|r| Some(r.org_id.as_str()) == org)
-                .collect()
-        }
-    };
+    let facts = loaded.facts();
+    let receipts: Vec<Receipt> = loaded
+        .receipts
+        .iter()
+        .filter(|r| policy::sees_receipt(&caller.actor, &facts, &r.org_id))
+        .cloned()
+        .collect();
     let newest_id = versions
         .iter()
         .max_by_key(|v| v.version)
@@ -1160,9 +1183,11 @@ pub(crate) async fn acknowledge_about(
     let mut effects = Effects::default();
     let recipients = [org_id.to_owned()];
     for notice in services.db.notices_about(subject_of).await? {
+        // Acknowledging is a recipient's alone: the regions add no one.
         let facts = NoticeFacts {
             sender_org_id: &notice.sender_org_id,
             recipients: &recipients,
+            regions: &[],
         };
         if policy::decide(&caller.actor, &Action::AcknowledgeNotice(facts)).is_err() {
             continue;

@@ -1,9 +1,10 @@
 //! Task operations (任务 / 督办事项): create, act, comment, attach evidence, ask for and grant
 //! more time.
 //!
-//! A task is seen by two bodies only: the setter (交办单位) and the assignee (承办单位).
-//! Everyone else, a supervising judicial bureau and an operator included, is told "no task
-//! with this id", exactly as for an id that does not exist.
+//! A task is acted on by two bodies only: the setter (交办单位) and the assignee (承办单位). A
+//! judicial bureau whose region covers either side's reads it, its history and its evidence
+//! (监督), and is refused every change (403). Everyone else, an operator included, is told "no
+//! task with this id", exactly as for an id that does not exist.
 //!
 //! The task's clock (its reminders at 50 % and 75 %, 催办 the day after the deadline, 督办
 //! five working days later) is a set of durable jobs with the subject `task:<id>`. Whenever
@@ -31,7 +32,7 @@ use crate::domain::calendar::{Calendar, TimeLimit};
 use crate::domain::kernel::{self, CommandOffer};
 use crate::domain::limits::{amount_of, LimitKind};
 use crate::domain::phrases;
-use crate::domain::policy::{self, Action, TaskFacts};
+use crate::domain::policy::{self, Action, BodyRegion, TaskAccess, TaskFacts};
 use crate::domain::task::{
     self as rules, ExtensionState, Party, TaskAction, TaskCommand, TaskFlow, TaskSource, TaskState,
 };
@@ -115,7 +116,30 @@ pub enum ListKind {
     SetByUs,
 }
 
-/// A task as one of its parties sees it, with what that party may do to it now.
+/// The caller's side of a task: one of its two parties, or the judicial bureau that
+/// supervises it (reads, never acts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskSide {
+    /// 交办单位.
+    Setter,
+    /// 承办单位.
+    Assignee,
+    /// 监督: the judicial bureau of either side's region or of one above it.
+    Supervisor,
+}
+
+impl From<Party> for TaskSide {
+    fn from(party: Party) -> TaskSide {
+        match party {
+            Party::Setter => TaskSide::Setter,
+            Party::Assignee => TaskSide::Assignee,
+        }
+    }
+}
+
+/// A task as one of its parties (or its supervising bureau) sees it, with what that party may
+/// do to it now.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TaskBody {
     pub id: String,
@@ -145,9 +169,10 @@ pub struct TaskBody {
     pub created_at: i64,
     pub updated_at: i64,
     /// The caller's side of the task.
-    pub my_party: Party,
+    pub my_party: TaskSide,
     /// Every command of a task for the caller's side, in button order: allowed now, or
-    /// refused with the rule that says why. Pages render their buttons from it.
+    /// refused with the rule that says why; none for a supervising bureau. Pages render their
+    /// buttons from it.
     pub commands: Vec<CommandOffer>,
 }
 
@@ -299,12 +324,25 @@ impl From<Extension> for ExtensionBody {
 
 /// The task as `party` sees it at `now`.
 pub(crate) fn body(task: Task, party: Party, now: i64) -> TaskBody {
+    side_body(task, TaskAccess::Party(party), now)
+}
+
+/// The task as the caller with `access` to it sees it at `now`: a party with its commands, a
+/// supervising bureau with none.
+fn side_body(task: Task, access: TaskAccess, now: i64) -> TaskBody {
+    let (my_party, commands) = match access {
+        TaskAccess::Party(party) => (
+            TaskSide::from(party),
+            kernel::offers::<TaskFlow>((), task.state, party),
+        ),
+        TaskAccess::Supervise | TaskAccess::None => (TaskSide::Supervisor, Vec::new()),
+    };
     TaskBody {
         overdue: task.state.clock_runs() && task.due_at < now,
-        commands: kernel::offers::<TaskFlow>((), task.state, party),
+        commands,
         state_label_zh: task.state.label_zh(),
         state_label_en: task.state.label_en(),
-        my_party: party,
+        my_party,
         id: task.id,
         title: task.title,
         body: task.body,
@@ -330,11 +368,14 @@ fn not_found() -> Error {
     Error::NotFound(crate::domain::phrases::NO_SUCH_TASK.message())
 }
 
-fn facts(task: &Task) -> TaskFacts<'_> {
+/// The policy's facts of `task`, with its sides' `regions` (empty where only a party's
+/// access matters: they only add supervising readers).
+fn facts<'a>(task: &'a Task, regions: &'a [BodyRegion]) -> TaskFacts<'a> {
     TaskFacts {
         setter_org_id: &task.setter_org_id,
         assignee_org_id: &task.assignee_org_id,
         draft: task.state == TaskState::Created,
+        regions,
     }
 }
 
@@ -342,19 +383,29 @@ fn subject(task_id: &str) -> String {
     format!("task:{task_id}")
 }
 
-/// The task and the caller's party in it, or "not found" (audited as a refusal) for anyone
-/// who is neither setter nor assignee.
-async fn readable(services: &Services, caller: &Caller, id: &str) -> Result<(Task, Party), Error> {
+/// The task and the caller's access to it (a party, or the supervising bureau), or "not
+/// found" (audited as a refusal) for anyone who is neither.
+async fn readable(
+    services: &Services,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Task, TaskAccess), Error> {
     let task = services.db.task(id).await?.ok_or_else(not_found)?;
+    let regions = services
+        .db
+        .org_regions(&[&task.setter_org_id, &task.assignee_org_id])
+        .await?;
     if caller
-        .allow(&services.db, Action::ReadTask(facts(&task)))
+        .allow(&services.db, Action::ReadTask(facts(&task, &regions)))
         .await
         .is_err()
     {
         return Err(not_found());
     }
-    let party = policy::task_party(&caller.actor, &facts(&task)).ok_or_else(not_found)?;
-    Ok((task, party))
+    match policy::task_access(&caller.actor, &facts(&task, &regions)) {
+        TaskAccess::None => Err(not_found()),
+        access => Ok((task, access)),
+    }
 }
 
 /// The body that set a task the caller's body returned as not its own (退回: the task's
@@ -366,8 +417,8 @@ pub(crate) async fn setter_of_returned(
     caller: &Caller,
     id: &str,
 ) -> Result<String, Error> {
-    let (task, party) = readable(services, caller, id).await?;
-    if party != Party::Assignee || task.state != TaskState::Returned {
+    let (task, access) = readable(services, caller, id).await?;
+    if access != TaskAccess::Party(Party::Assignee) || task.state != TaskState::Returned {
         return Err(Error::refused(
             phrases::DISPUTE_FROM_RETURNED_TASK.message(),
         ));
@@ -375,14 +426,19 @@ pub(crate) async fn setter_of_returned(
     Ok(task.setter_org_id)
 }
 
-/// Like [`readable`], and the caller may change it (a token needs `tasks:write`): 403 naming
-/// the rule otherwise.
+/// Like [`readable`], and the caller may change it as a party (a token needs `tasks:write`):
+/// 403 naming the rule otherwise, to a supervising bureau too.
 async fn writable(services: &Services, caller: &Caller, id: &str) -> Result<(Task, Party), Error> {
-    let (task, party) = readable(services, caller, id).await?;
+    let (task, access) = readable(services, caller, id).await?;
+    // Acting is a party's alone: the sides' regions add no one.
     caller
-        .allow(&services.db, Action::ActOnTask(facts(&task)))
+        .allow(&services.db, Action::ActOnTask(facts(&task, &[])))
         .await?;
-    Ok((task, party))
+    match access {
+        TaskAccess::Party(party) => Ok((task, party)),
+        // The policy refused anyone else above.
+        TaskAccess::Supervise | TaskAccess::None => Err(not_found()),
+    }
 }
 
 /// Checks a time limit's amount: at least one, at most about ten years.
@@ -690,7 +746,7 @@ pub async fn list(
     let tasks = tasks
         .into_iter()
         .filter_map(|task| {
-            let facts = facts(&task);
+            let facts = facts(&task, &[]);
             policy::decide(&caller.actor, &Action::ReadTask(facts)).ok()?;
             let party = policy::task_party(&caller.actor, &facts)?;
             Some(body(task, party, now))
@@ -701,7 +757,7 @@ pub async fn list(
 
 /// A task with its history, attachments and extension requests.
 pub async fn show(services: &Services, caller: &Caller, id: &str) -> Result<TaskDetailBody, Error> {
-    let (task, party) = readable(services, caller, id).await?;
+    let (task, access) = readable(services, caller, id).await?;
     let history = services.db.task_history(id).await?;
     let attachments = services.db.task_attachments(id).await?;
     let extensions = services.db.task_extensions(id).await?;
@@ -709,7 +765,12 @@ pub async fn show(services: &Services, caller: &Caller, id: &str) -> Result<Task
     let pending = extensions
         .iter()
         .any(|e| e.state == ExtensionState::Pending);
-    let extension_commands = rules::extension_offers(task.state, party, now, task.due_at, pending);
+    let extension_commands = match access {
+        TaskAccess::Party(party) => {
+            rules::extension_offers(task.state, party, now, task.due_at, pending)
+        }
+        TaskAccess::Supervise | TaskAccess::None => Vec::new(),
+    };
     let held = matches!(
         task.state,
         TaskState::Dispatched
@@ -719,7 +780,9 @@ pub async fn show(services: &Services, caller: &Caller, id: &str) -> Result<Task
     );
     let dispute_window = match task.started_at {
         Some(received_at)
-            if party == Party::Assignee && held && task.setter_org_id != task.assignee_org_id =>
+            if access == TaskAccess::Party(Party::Assignee)
+                && held
+                && task.setter_org_id != task.assignee_org_id =>
         {
             Some(
                 super::dispute_window::of(
@@ -736,7 +799,7 @@ pub async fn show(services: &Services, caller: &Caller, id: &str) -> Result<Task
     };
     Ok(TaskDetailBody {
         dispute_window,
-        task: body(task, party, now),
+        task: side_body(task, access, now),
         history: history.iter().map(EntryBody::from).collect(),
         attachments: attachments.into_iter().map(AttachmentBody::from).collect(),
         extensions: extensions.into_iter().map(ExtensionBody::from).collect(),

@@ -50,7 +50,8 @@ export interface Notice {
   created_at: number
   /** What it is about: a meeting, or a version of the meeting's signed minutes. */
   about?: NoticeAbout | null
-  my_role: 'sender' | 'recipient'
+  /** `supervisor`: the judicial bureau of a body's region, which reads the receipts of the bodies it supervises. */
+  my_role: 'sender' | 'recipient' | 'supervisor'
   receipts: Receipt[]
   /** The version's commands (`send`, `correct`, `recall`) for the sender; empty for a receiver. */
   commands: CommandOffer[]

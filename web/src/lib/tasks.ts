@@ -20,6 +20,8 @@ export const TASK_COMMANDS = [
 export type TaskCommand = (typeof TASK_COMMANDS)[number]
 
 export type Party = 'setter' | 'assignee'
+/** The caller's side of a task: a party, or the judicial bureau supervising it (reads only). */
+export type TaskSide = Party | 'supervisor'
 
 /** The lists `GET /api/tasks?list=` offers. */
 export const TASK_LISTS = ['open', 'overdue', 'set_by_us'] as const
@@ -51,7 +53,7 @@ export interface Task {
   revision: number
   created_at: number
   updated_at: number
-  my_party: Party
+  my_party: TaskSide
   /** Every command for the caller's side, allowed now or refused with the rule (server order). */
   commands: CommandOffer[]
 }
@@ -173,9 +175,9 @@ export function canDecideExtension(task: Pick<TaskDetail, 'extension_commands'>,
   return extension.state === 'pending' && isOffered(task.extension_commands, 'decide_extension')
 }
 
-/** Whether the caller may attach evidence and comment: either party, while not final. */
-export function canContribute(task: Pick<Task, 'state'>): boolean {
-  return !isFinal(task.state)
+/** Whether the caller may attach evidence and comment: either party (never a supervising bureau), while not final. */
+export function canContribute(task: Pick<Task, 'state' | 'my_party'>): boolean {
+  return task.my_party !== 'supervisor' && !isFinal(task.state)
 }
 
 export type DeadlineStatus = 'stopped' | 'overdue' | 'due_soon' | 'on_track'

@@ -1,5 +1,5 @@
 //! A judicial bureau's supervision document (监督文书, `concord.supervision-doc/1`): a
-//! 行政执法监督通知书, 意见书 or 决定书 issued to a body of its region (`domain::supervision`).
+//! 行政执法监督通知书, 意见书 or 决定书 issued to a body of its region (`domain::supervision_doc`).
 //!
 //! The bureau drafts it as a co-edited document: the `XmlFragment` `body` (what it found, the
 //! legal basis, what the body must do: the same blocks as minutes) and, for a decision, the

@@ -26,7 +26,7 @@ export default {
         reopen: '已退回重办', close: '任务已办结', return: '任务已退回', reassign: '已重新交办', cancel: '任务已撤销',
       },
       party: { setter: '交办单位', assignee: '承办单位' },
-      myParty: { setter: '本单位为交办单位', assignee: '本单位为承办单位' },
+      myParty: { setter: '本单位为交办单位', assignee: '本单位为承办单位', supervisor: '本单位为监督机关（只读）' },
       source: {
         direct: '直接交办', agreed_item: '会议议定事项', dispute_decision: '争议协调意见', investigation: '联合调查', supervision: '监督文书',
       },
@@ -111,7 +111,7 @@ export default {
         reopen: 'Reopened', close: 'Task closed', return: 'Task returned', reassign: 'Task reassigned', cancel: 'Task cancelled',
       },
       party: { setter: 'Setting body', assignee: 'Assigned body' },
-      myParty: { setter: 'We set this task', assignee: 'We must do this task' },
+      myParty: { setter: 'We set this task', assignee: 'We must do this task', supervisor: 'We supervise this task (read only)' },
       source: {
         direct: 'Set directly', agreed_item: 'Agreed item of minutes', dispute_decision: 'Dispute decision', investigation: 'Joint investigation', supervision: 'Supervision document',
       },

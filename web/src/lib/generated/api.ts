@@ -2185,6 +2185,29 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/supervision/desk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 监督台: in the region and below, what is overdue, unacknowledged or escalated (督办), by the
+         *     body that owes it: tasks past their deadline, notifications not acknowledged (签收) past
+         *     their limit, referrals whose stage is past its limit, disputes whose stage is past its limit
+         *     or which wait for a bureau to accept them. Each line names its piece of work, its kind and
+         *     id (the page to open).
+         */
+        get: operations["supervision_desk"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tasks": {
         parameters: {
             query?: never;
@@ -3090,6 +3113,64 @@ export type components = {
         /** @description A webhook's delivery log, newest first. */
         DeliveryLog: {
             deliveries: components["schemas"]["Delivery"][];
+        };
+        /** @description How many lines of each kind the desk has. */
+        DeskCounts: {
+            /** Format: int32 */
+            tasks: number;
+            /** Format: int32 */
+            notices: number;
+            /** Format: int32 */
+            referrals: number;
+            /** Format: int32 */
+            disputes: number;
+            /**
+             * Format: int32
+             * @description Lines whose 督办 was sent, of every kind.
+             */
+            escalated: number;
+        };
+        /**
+         * @description What a line of the desk is about; with its id, the page a person opens from it
+         *     (`/tasks/{id}`, `/notices/{id}`, `/referrals/{id}`, `/disputes/{id}`).
+         * @enum {string}
+         */
+        DeskKind: "task" | "notice" | "referral" | "dispute";
+        /** @description One line of the desk: a piece of work overdue, unacknowledged or escalated. */
+        DeskLine: {
+            /**
+             * @description What it is; with `id`, the page to open: `/tasks/{id}`, `/notices/{id}`,
+             *     `/referrals/{id}`, `/disputes/{id}`.
+             */
+            kind: components["schemas"]["DeskKind"];
+            kind_label_zh: string;
+            kind_label_en: string;
+            id: string;
+            /** @description The task's or notification's title, the referral's case name, the dispute's title. */
+            title: string;
+            /** @description The state of the task, of the body's receipt, of the referral or of the dispute. */
+            state: string;
+            state_label_zh: string;
+            state_label_en: string;
+            /** @description The time limit `due_at` is of: 办理期限, 签收期限, a referral's or a dispute's stage. */
+            limit_label_zh: string;
+            limit_label_en: string;
+            /**
+             * Format: int64
+             * @description When the limit ran out (or runs out, for a dispute waiting to be accepted in time),
+             *     Unix milliseconds.
+             */
+            due_at: number;
+            /** @description The limit has passed. */
+            overdue: boolean;
+            /** @description 督办 was sent: reported to the owing body's head (and the body waiting on it). */
+            escalated: boolean;
+            /**
+             * @description The body on the other side: the body that set the task, sent the notification, waits
+             *     on the referral's stage, or (for a dispute) the bureau or the raising body.
+             */
+            counterpart_org_id: string;
+            counterpart_name: string;
         };
         /**
          * @description A command on a dispute with exactly its fields (`POST /api/disputes/{id}/actions`,
@@ -4241,19 +4322,24 @@ export type components = {
          * @description Which side of a notification the caller's body is on.
          * @enum {string}
          */
-        NoticeSide: "sender" | "recipient";
+        NoticeSide: "sender" | "recipient" | "supervisor";
         /**
          * @description Where one version of a notification is, from the sender's side.
          * @enum {string}
          */
         NoticeState: "draft" | "sent" | "superseded";
-        /** @description A version as the caller sees it: the sender sees every receipt, a receiving body its own. */
+        /**
+         * @description A version as the caller sees it: the sender sees every receipt, a receiving body its own, a
+         *     supervising bureau those [`policy::sees_receipt`] gives it (every one when it supervises the
+         *     sender, else those of the recipients it supervises).
+         */
         NoticeViewBody: components["schemas"]["NoticeBody"] & {
             my_role: components["schemas"]["NoticeSide"];
             receipts: components["schemas"]["ReceiptBody"][];
             /**
              * @description The version's commands (`send`, `correct`, `recall`) for the sender, allowed now or
-             *     refused with the rule; empty for a receiving body, which gives none.
+             *     refused with the rule; empty for a receiving body and a supervising bureau, which give
+             *     none.
              */
             commands: components["schemas"]["CommandOffer"][];
         };
@@ -4341,11 +4427,6 @@ export type components = {
             name_lead: components["schemas"]["CommandOffer"];
             convene_consultation: components["schemas"]["CommandOffer"];
         };
-        /**
-         * @description Which side of a task a body is on.
-         * @enum {string}
-         */
-        Party: "setter" | "assignee";
         /** @description One party as the page shows it. */
         PartyBody: {
             org_id: string;
@@ -5090,6 +5171,31 @@ export type components = {
             /** @description Why the case should be referred: the facts and the law. */
             reason: components["schemas"]["Text"];
         };
+        /** @description A body of the region with its lines. */
+        SupervisedBody: {
+            org_id: string;
+            org_name: string;
+            /** @description The longest overdue first. */
+            lines: components["schemas"]["DeskLine"][];
+        };
+        /** @description The desk of a region (`GET /api/supervision/desk`). */
+        SupervisionDesk: {
+            region: string;
+            region_name: string;
+            /**
+             * Format: int64
+             * @description When it was read, Unix milliseconds: what "overdue" was measured against.
+             */
+            as_of: number;
+            /** @description The bodies that owe something, in the order of the region tree, then by name. */
+            bodies: components["schemas"]["SupervisedBody"][];
+            counts: components["schemas"]["DeskCounts"];
+            /**
+             * @description Some kind had more than [`DESK_LIMIT`] lines: only the longest overdue are shown; ask
+             *     for a region below to see the rest.
+             */
+            truncated: boolean;
+        };
         /** @description The counts and durations of a set of disputes. */
         Tally: {
             /**
@@ -5224,7 +5330,10 @@ export type components = {
             /** @enum {string} */
             command: "cancel";
         };
-        /** @description A task as one of its parties sees it, with what that party may do to it now. */
+        /**
+         * @description A task as one of its parties (or its supervising bureau) sees it, with what that party may
+         *     do to it now.
+         */
         TaskBody: {
             id: string;
             title: string;
@@ -5260,10 +5369,11 @@ export type components = {
             /** Format: int64 */
             updated_at: number;
             /** @description The caller's side of the task. */
-            my_party: components["schemas"]["Party"];
+            my_party: components["schemas"]["TaskSide"];
             /**
              * @description Every command of a task for the caller's side, in button order: allowed now, or
-             *     refused with the rule that says why. Pages render their buttons from it.
+             *     refused with the rule that says why; none for a supervising bureau. Pages render their
+             *     buttons from it.
              */
             commands: components["schemas"]["CommandOffer"][];
         };
@@ -5288,6 +5398,12 @@ export type components = {
         TaskPage: {
             tasks: components["schemas"]["TaskBody"][];
         };
+        /**
+         * @description The caller's side of a task: one of its two parties, or the judicial bureau that
+         *     supervises it (reads, never acts).
+         * @enum {string}
+         */
+        TaskSide: "setter" | "assignee" | "supervisor";
         /**
          * @description Where a task comes from.
          * @enum {string}
@@ -12065,6 +12181,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supervision_desk: {
+        parameters: {
+            query?: {
+                /** @description The region's code; the caller's body's region when not given. */
+                region?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the desk */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionDesk"];
+                };
             };
             /**
              * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
