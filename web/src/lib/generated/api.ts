@@ -3995,7 +3995,7 @@ export type components = {
          *     built-in default, so every region has a value for it at once.
          * @enum {string}
          */
-        LimitKind: "dispute_negotiation" | "dispute_acceptance" | "dispute_replies" | "dispute_decision" | "notice_remind" | "notice_escalate" | "task_escalate" | "dispute_window" | "referral_approval" | "referral_sending" | "referral_receipt" | "referral_decision";
+        LimitKind: "dispute_negotiation" | "dispute_acceptance" | "dispute_replies" | "dispute_decision" | "notice_remind" | "notice_escalate" | "task_escalate" | "dispute_window" | "referral_approval" | "referral_sending" | "referral_receipt" | "referral_decision" | "supervision_report";
         /**
          * @description Where an effective limit comes from.
          * @enum {string}
