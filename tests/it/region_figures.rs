@@ -1,13 +1,13 @@
 //! The region's figures (评议考核) over HTTP on the manual clock: a seeded 上城区 with tasks
 //! (one overdue, one submitted, one cancelled, one set by the bureau and overdue), notices
-//! (acknowledged on time, late, never), disputes (settled, withdrawn) and referrals (received
+//! (acknowledged on time, late, never), the annual meeting, disputes (settled, withdrawn) and referrals (received
 //! and decided on time, never received) gives exactly the expected numbers per body in JSON,
 //! in the CSV file (parsed) and in the `.xlsx` workbook (read back cell by cell with
 //! calamine); the period filter; who may read which region; bad input; on SQLite and on
 //! PostgreSQL.
 //!
-//! Everything starts on Monday 2 March 2026 10:00 (Beijing) and is counted on 1 July 2026,
-//! when the open tasks are long overdue and the annual meeting (due 30 June) is late.
+//! Everything starts on Monday 2 March 2026 10:00 (Beijing); the bureau's annual meeting is
+//! held on 10 March; everything is counted on 1 July 2026, when the open tasks are long overdue.
 
 use std::io::Cursor;
 
@@ -143,6 +143,18 @@ async fn seed(f: &Fixture) {
     )
     .await;
 
+    // The bureau's annual meeting, notified on 2 March (its notice to the market, the
+    // township and the police requires 签收, which none gives) and held on 10 March.
+    let meeting = id_of(&f.new_meeting(json!({})).await);
+    crate::meetings::step(
+        &f.convener,
+        &meeting,
+        "issue_notice",
+        json!({}),
+        "scheduled",
+    )
+    .await;
+
     // Disputes raised by the township against the market: one settled on Wednesday 4 March
     // (2 working days), one withdrawn.
     let settled = raise(f, "争议一").await;
@@ -184,6 +196,10 @@ async fn seed(f: &Fixture) {
     )
     .await;
 
+    f.clock
+        .set_ms(ms(datetime!(2026-03-10 09:25 +8)).max(f.clock.now_ms()));
+    crate::meetings::step(&f.convener, &meeting, "start", json!({}), "in_progress").await;
+
     f.clock.set_ms(ms(datetime!(2026-07-01 10:00 +8)));
 }
 
@@ -192,19 +208,21 @@ fn expected() -> Vec<(&'static str, Value)> {
     vec![
         (
             "上城区司法局",
-            json!({ "tasks_set": 1, "notices_sent": 2,
-                    "annual_meeting": "none", "annual_meeting_flagged": true }),
+            json!({ "tasks_set": 1, "notices_sent": 3, "meetings_convened": 1,
+                    "meetings_held": 1, "annual_meeting": "held",
+                    "annual_meeting_flagged": false }),
         ),
         (
             "上城区市场监督管理局",
             json!({ "tasks_set": 2, "tasks_assigned": 1, "tasks_overdue": 1,
-                    "tasks_overdue_rate": 100.0, "notices_to_acknowledge": 1,
+                    "tasks_overdue_rate": 100.0, "notices_to_acknowledge": 2,
+                    "notices_unacknowledged_late": 1,
                     "disputes_against": 2, "disputes_settled": 1,
                     "dispute_settle_days_median": 2.0, "referrals_sent": 2 }),
         ),
         (
             "上城区公安分局",
-            json!({ "notices_to_acknowledge": 1, "notices_unacknowledged_late": 1,
+            json!({ "notices_to_acknowledge": 2, "notices_unacknowledged_late": 2,
                     "referrals_received": 2, "referrals_received_on_time": 1,
                     "referrals_decided_on_time": 1 }),
         ),
@@ -214,7 +232,7 @@ fn expected() -> Vec<(&'static str, Value)> {
         (
             "湖滨街道办事处",
             json!({ "tasks_assigned": 2, "tasks_overdue": 1, "tasks_overdue_rate": 50.0,
-                    "notices_to_acknowledge": 1, "notices_unacknowledged_late": 1,
+                    "notices_to_acknowledge": 2, "notices_unacknowledged_late": 2,
                     "disputes_raised": 2, "disputes_settled": 1,
                     "dispute_settle_days_median": 2.0 }),
         ),
@@ -280,19 +298,16 @@ const COLUMNS: [(&str, &str); 23] = [
 ];
 
 /// How a spreadsheet cell shows an expected JSON value: numbers as numbers, the annual
-/// status in Chinese (督促 when flagged), nothing as an empty cell.
+/// status in Chinese, nothing as an empty cell.
 fn as_cell(field: &str, value: &Value, fields: &Value) -> Option<Result<f64, String>> {
     match (field, value) {
         (_, Value::Null) => None,
         ("annual_meeting", Value::String(s)) => {
-            assert_eq!(s, "none");
-            let flagged = fields["annual_meeting_flagged"] == true;
-            Some(Err(if flagged {
-                "未安排（督促）"
-            } else {
-                "未安排"
-            }
-            .into()))
+            assert_eq!(
+                (s.as_str(), &fields["annual_meeting_flagged"]),
+                ("held", &json!(false))
+            );
+            Some(Err("已召开".into()))
         }
         (_, Value::String(s)) => Some(Err(s.clone())),
         (_, v) => Some(Ok(v.as_f64().unwrap())),
@@ -429,7 +444,8 @@ async fn exact_figures_as_json_csv_and_xlsx(f: Fixture) {
         }
     }
 
-    // The period counts dispatch, sending and raise dates: from 3 March, nothing of 2 March.
+    // The period counts dispatch, sending, start and raise dates: from 3 March, nothing of
+    // 2 March, only the meeting held on 10 March.
     let later = ok(
         county,
         "get",
@@ -438,8 +454,10 @@ async fn exact_figures_as_json_csv_and_xlsx(f: Fixture) {
     )
     .await;
     for body in later["bodies"].as_array().unwrap() {
+        let bureau = body["org_name"] == "上城区司法局";
         for field in &COUNTS[..16] {
-            assert_eq!(body[*field], 0, "{field}: {body}");
+            let meeting = bureau && field.starts_with("meetings_");
+            assert_eq!(body[*field], u32::from(meeting), "{field}: {body}");
         }
     }
 

@@ -45,9 +45,9 @@ pub struct BodyFigures {
     /// Its region's code and Chinese name.
     pub region: String,
     pub region_name: String,
-    /// 下达任务数: tasks it set (as setter), dispatched in the period.
+    /// 下达任务数: tasks it set (as setter), dispatched in the period and not cancelled.
     pub tasks_set: u32,
-    /// 承办任务数: tasks assigned to it, dispatched in the period.
+    /// 承办任务数: tasks assigned to it, dispatched in the period and not cancelled.
     pub tasks_assigned: u32,
     /// 超期任务数: of those assigned, past due and still with it now, or reported overdue.
     pub tasks_overdue: u32,
@@ -469,6 +469,15 @@ mod tests {
             rectified_on_time: None,
         };
         assert_eq!(record(&body).len(), HEADER.len());
+        // A bureau's annual meeting in Chinese, flagged (督促) once late; other bodies none.
+        let annual = HEADER.iter().position(|h| *h == "年度协调会议").unwrap();
+        assert_eq!(record(&body)[annual], Cell::Empty);
+        let late = BodyFigures {
+            annual_meeting: Some(AnnualStatus::None),
+            annual_meeting_flagged: Some(true),
+            ..body.clone()
+        };
+        assert_eq!(record(&late)[annual], Cell::Text("未安排（督促）".into()));
         assert_eq!(body.tasks_overdue_rate, Some(33.3));
         assert_eq!(rate(0, 0), None);
         assert_eq!(rate(2, 2), Some(100.0));

@@ -2861,12 +2861,12 @@ export type components = {
             region_name: string;
             /**
              * Format: int32
-             * @description 下达任务数: tasks it set (as setter), dispatched in the period.
+             * @description 下达任务数: tasks it set (as setter), dispatched in the period and not cancelled.
              */
             tasks_set: number;
             /**
              * Format: int32
-             * @description 承办任务数: tasks assigned to it, dispatched in the period.
+             * @description 承办任务数: tasks assigned to it, dispatched in the period and not cancelled.
              */
             tasks_assigned: number;
             /**
