@@ -391,6 +391,13 @@ fn table() -> Vec<Row> {
         row("GET /api/disputes/stats?region=上城区",        "200   200   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/disputes/stats?region=330102")),
         row("GET /api/disputes/stats?region=杭州市",        "200   403   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/disputes/stats?region=330100")),
         row("GET /api/disputes/stats.csv",                 "200   200   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/disputes/stats.csv?region=330102")),
+        // The region's figures (评议考核): the dispute statistics' rule (a bureau for its region
+        // and below, an operator for any; a sibling or a body that is no bureau 403; the token is
+        // the market department's), as JSON, CSV and .xlsx.
+        row("GET /api/figures?region=上城区",               "200   200   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/figures?region=330102")),
+        row("GET /api/figures?region=杭州市",               "200   403   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/figures?region=330100")),
+        row("GET /api/figures.csv",                        "200   200   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/figures.csv?region=330102")),
+        row("GET /api/figures.xlsx",                       "200   200   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/figures.xlsx?region=330102")),
         // The raising body's statement: only it writes; the other party and the bureaus read.
         row("POST /api/docs/{statement}/ticket",           "404   read  read  404   write read  404   404   404   404   404   write 404   401", Probe::Rest { method: Method::POST, path: "/api/docs/{statement}/ticket", body: Some(json!({})), read: Read::TicketAccess }),
         // ---- joint investigation groups: `market` (conv) leads {group}, a sensitive (敏感) group of

@@ -39,6 +39,7 @@ mod pending;
 mod presence;
 mod python_verifier;
 mod referrals;
+mod region_figures;
 mod signing_openssl;
 mod spaces;
 mod sse;

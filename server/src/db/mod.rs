@@ -70,6 +70,7 @@ mod doc_log;
 mod effects;
 mod error;
 mod events;
+mod figures;
 mod handle;
 mod identity;
 mod import;
@@ -104,6 +105,7 @@ pub use doc_log::{DocLog, UpdateAuthor};
 pub use effects::{Audience, Consequence, Effects, NewEvent, NewJob, Tx};
 pub use error::DbError;
 pub use events::Event;
+pub use figures::{DisputePart, MeetingCounts, NoticeCounts, ReferralPart, TaskCounts};
 pub use handle::{Db, DbConfig, SQLITE_FILE_NAME};
 pub use identity::{
     ApiTokenRow, AuditCheck, AuditEvent, AuditRow, DirectoryImport, FieldChange, ImportOrg,

@@ -540,6 +540,7 @@ type StatRecord = (
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    Option<i64>,
     Option<String>,
     Option<i64>,
     Option<i64>,
@@ -558,7 +559,8 @@ impl Db {
         let records: Vec<StatRecord> = on_reader!(self, |conn| {
             sqlx::query_as(
                 "select r.path, f.kind, f.state, f.sent_at, f.received_at, f.receipt_due_at,
-                        f.decided_at, f.decision, f.returned_at, f.stage_due_at
+                        f.decided_at, f.decision_due_at, f.decision, f.returned_at,
+                        f.stage_due_at
                  from referrals f join spaces s on s.id = f.space_id
                       join regions r on r.code = s.region_code
                  where r.path >= $1 and r.path < $2
@@ -583,6 +585,7 @@ impl Db {
                     received_at,
                     receipt_due_at,
                     decided_at,
+                    decision_due_at,
                     decision,
                     returned_at,
                     stage_due_at,
@@ -596,6 +599,7 @@ impl Db {
                             received_at,
                             receipt_due_at,
                             decided_at,
+                            decision_due_at,
                             decision,
                             returned_at,
                             stage_due_at,

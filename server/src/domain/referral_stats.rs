@@ -45,6 +45,8 @@ pub struct ReferralFacts {
     pub received_at: Option<i64>,
     pub receipt_due_at: Option<i64>,
     pub decided_at: Option<i64>,
+    /// When the decision was due (the clock as it ran); `None` before receipt.
+    pub decision_due_at: Option<i64>,
     /// `accepted` or `not_accepted`.
     pub decision: Option<String>,
     pub returned_at: Option<i64>,
@@ -61,6 +63,8 @@ pub struct ReferralTally {
     pub received: u32,
     /// 按时签收: signed for by its receipt's due time.
     pub received_on_time: u32,
+    /// 按时决定: decided (受理 or 不予受理) by its decision's due time.
+    pub decided_on_time: u32,
     /// 受理（立案）.
     pub accepted: u32,
     /// 不予受理（不予立案）.
@@ -97,6 +101,9 @@ pub fn tally<'a>(
             }
             receipt_days.push(working_days_between(calendar, r.sent_at, received));
             if let Some(decided) = r.decided_at {
+                if r.decision_due_at.is_some_and(|due| decided <= due) {
+                    t.decided_on_time += 1;
+                }
                 decision_days.push(working_days_between(calendar, received, decided));
             }
         }
@@ -141,6 +148,7 @@ mod tests {
             received_at: None,
             receipt_due_at: Some(ms(datetime!(2026-03-03 23:59 +8))),
             decided_at: None,
+            decision_due_at: Some(ms(datetime!(2026-03-05 23:59 +8))),
             decision: None,
             returned_at: None,
             stage_due_at: None,
@@ -172,6 +180,8 @@ mod tests {
         assert_eq!(t.received, 3);
         assert_eq!(t.received_on_time, 2);
         assert_eq!((t.accepted, t.not_accepted), (1, 1));
+        // Decided by Thursday 5 March: the first; the second on Friday 6 March, late.
+        assert_eq!(t.decided_on_time, 1);
         assert_eq!(t.returned, 1);
         assert_eq!(t.withdrawn, 1);
         // Open: the one not accepted (its referrer has yet to close it), the returned one

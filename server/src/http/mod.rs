@@ -37,6 +37,7 @@ mod ops;
 mod referral_receipt;
 mod referral_supervision;
 mod referrals;
+mod region_figures;
 mod spaces;
 mod supervision;
 mod tasks;
@@ -124,6 +125,7 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(referral_receipt::router())
         .merge(referral_supervision::router())
         .merge(supervision::router())
+        .merge(region_figures::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.

@@ -66,6 +66,7 @@ pub mod referral_receipt;
 pub mod referral_stats;
 pub mod referral_suggestions;
 pub mod referrals;
+pub mod region_figures;
 pub mod region_stats;
 pub mod schedule;
 pub mod sessions;

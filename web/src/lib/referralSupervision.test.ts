@@ -86,7 +86,7 @@ describe('the statistics', () => {
     expect(days(undefined)).toBe('—')
   })
 
-  const tally = { referred: 0, received: 0, received_on_time: 0, accepted: 0, not_accepted: 0, returned: 0, withdrawn: 0, open: 0, overdue: 0 }
+  const tally = { referred: 0, received: 0, received_on_time: 0, decided_on_time: 0, accepted: 0, not_accepted: 0, returned: 0, withdrawn: 0, open: 0, overdue: 0 }
   const row = (scope: ReferralStatsRow['scope'], region: string, kind: ReferralStatsRow['kind']): ReferralStatsRow => ({
     ...tally, scope, region, region_name: region, kind, kind_label_zh: kind ?? '全部',
   })

@@ -612,6 +612,66 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 评议考核: per body of the region and below, in the period, its tasks set, assigned and
+         *     overdue (with the rate), notices sent and left unacknowledged past their limit, meetings
+         *     convened and held (and a bureau's annual meeting), disputes raised by and against it,
+         *     settled, decided and the median working days to settle, referrals sent and received,
+         *     received and decided on time. Supervision documents are not counted yet (`null`).
+         */
+        get: operations["figures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/figures.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same figures as one CSV file (UTF-8 with a byte order mark, a Chinese header row). */
+        get: operations["figures_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/figures.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same figures as an `.xlsx` workbook: a title line, the Chinese header row, one row per
+         *     body, counts as numbers.
+         */
+        get: operations["figures_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/inbox": {
         parameters: {
             query?: never;
@@ -2813,6 +2873,121 @@ export type components = {
             receipts: components["schemas"]["BoardReceipt"][];
             evidence: components["schemas"]["EvidenceCount"];
         };
+        /** @description One body's figures for the period. */
+        BodyFigures: {
+            org_id: string;
+            /** @description The body's Chinese name. */
+            org_name: string;
+            org_kind: components["schemas"]["OrgKind"];
+            /** @description Its region's code and Chinese name. */
+            region: string;
+            region_name: string;
+            /**
+             * Format: int32
+             * @description 下达任务数: tasks it set (as setter), dispatched in the period and not cancelled.
+             */
+            tasks_set: number;
+            /**
+             * Format: int32
+             * @description 承办任务数: tasks assigned to it, dispatched in the period and not cancelled.
+             */
+            tasks_assigned: number;
+            /**
+             * Format: int32
+             * @description 超期任务数: of those assigned, past due and still with it now, or reported overdue.
+             */
+            tasks_overdue: number;
+            /**
+             * Format: double
+             * @description 超期率 (%): overdue of assigned, one decimal; `null` when none was assigned.
+             */
+            tasks_overdue_rate?: number | null;
+            /**
+             * Format: int32
+             * @description 发出通报数: notices it sent (originals).
+             */
+            notices_sent: number;
+            /**
+             * Format: int32
+             * @description 应签收通报数: notices delivered to it requiring 签收.
+             */
+            notices_to_acknowledge: number;
+            /**
+             * Format: int32
+             * @description 逾期未签收数: of those, not acknowledged by their limit (late, or still not now).
+             */
+            notices_unacknowledged_late: number;
+            /**
+             * Format: int32
+             * @description 召集会议数: meetings it convened (scheduled or held).
+             */
+            meetings_convened: number;
+            /**
+             * Format: int32
+             * @description 召开会议数: meetings it convened that were held.
+             */
+            meetings_held: number;
+            annual_meeting?: components["schemas"]["AnnualStatus"] | null;
+            /** @description Whether the bureau is flagged (督促): none held or scheduled once it was due. */
+            annual_meeting_flagged?: boolean | null;
+            /**
+             * Format: int32
+             * @description 提出争议数: disputes it raised.
+             */
+            disputes_raised: number;
+            /**
+             * Format: int32
+             * @description 被提出争议数: disputes raised against it (named as a party).
+             */
+            disputes_against: number;
+            /**
+             * Format: int32
+             * @description 协商解决数: of the disputes it is in, settled by the parties.
+             */
+            disputes_settled: number;
+            /**
+             * Format: int32
+             * @description 作出协调意见数: of the disputes it is in, decided by the bureau.
+             */
+            disputes_decided: number;
+            /**
+             * Format: double
+             * @description Working days from raise to settlement of the disputes it is in: median; `null` when
+             *     none was settled.
+             */
+            dispute_settle_days_median?: number | null;
+            /**
+             * Format: int32
+             * @description 移送数: referrals it sent (of the kinds the caller's body counts).
+             */
+            referrals_sent: number;
+            /**
+             * Format: int32
+             * @description 接收移送数: referrals sent to it.
+             */
+            referrals_received: number;
+            /**
+             * Format: int32
+             * @description 按时签收数: of those sent to it, signed for by their receipt's due time.
+             */
+            referrals_received_on_time: number;
+            /**
+             * Format: int32
+             * @description 按时决定数: of those sent to it, decided by their decision's due time.
+             */
+            referrals_decided_on_time: number;
+            /**
+             * Format: int32
+             * @description 监督文书数: supervision documents issued to it. `null`: supervision documents do not
+             *     exist yet (issue #21, part 2).
+             */
+            supervision_documents?: number | null;
+            /**
+             * Format: int32
+             * @description 按时整改数: of those, rectified on time. `null` until supervision documents exist.
+             */
+            rectified_on_time?: number | null;
+        };
         /** @description One judicial bureau's standing with its annual meeting (年度协调会议). */
         BureauStatus: {
             org_id: string;
@@ -4823,6 +4998,11 @@ export type components = {
             received_on_time: number;
             /**
              * Format: int32
+             * @description 按时决定: decided (受理 or 不予受理) by its decision's due time.
+             */
+            decided_on_time: number;
+            /**
+             * Format: int32
              * @description 受理（立案）.
              */
             accepted: number;
@@ -4861,6 +5041,27 @@ export type components = {
              * @description Working days from receipt to the decision: median; `null` when none was decided.
              */
             decision_days_median?: number | null;
+        };
+        /** @description The figures of a region's bodies for a period. */
+        RegionFigures: {
+            region: string;
+            region_name: string;
+            /** @description The first date counted, `YYYY-MM-DD` (Beijing). */
+            from: string;
+            /** @description The last date counted, `YYYY-MM-DD` (Beijing), included. */
+            to: string;
+            /**
+             * Format: int64
+             * @description When "overdue" and "late" were counted, Unix milliseconds.
+             */
+            as_of: number;
+            /**
+             * Format: int32
+             * @description The year whose annual meeting the bureaus' rows show: the period's last.
+             */
+            annual_year: number;
+            /** @description Every body of the region and below, by region, then kind, then name. */
+            bodies: components["schemas"]["BodyFigures"][];
         };
         /** @description A region's time limits as a page shows them. */
         RegionLimits: {
@@ -7269,6 +7470,171 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": components["schemas"]["EventBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    figures: {
+        parameters: {
+            query?: {
+                /** @description The region's code; the caller's body's region when not given. */
+                region?: string | null;
+                /**
+                 * @description The first date counted, `YYYY-MM-DD` (Beijing); 1 January of the period's year when
+                 *     not given.
+                 */
+                from?: string | null;
+                /**
+                 * @description The last date counted, `YYYY-MM-DD` (Beijing), included; 31 December of the period's
+                 *     year when not given. At most ten years after `from`.
+                 */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegionFigures"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    figures_csv: {
+        parameters: {
+            query?: {
+                /** @description The region's code; the caller's body's region when not given. */
+                region?: string | null;
+                /**
+                 * @description The first date counted, `YYYY-MM-DD` (Beijing); 1 January of the period's year when
+                 *     not given.
+                 */
+                from?: string | null;
+                /**
+                 * @description The last date counted, `YYYY-MM-DD` (Beijing), included; 31 December of the period's
+                 *     year when not given. At most ten years after `from`.
+                 */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    figures_xlsx: {
+        parameters: {
+            query?: {
+                /** @description The region's code; the caller's body's region when not given. */
+                region?: string | null;
+                /**
+                 * @description The first date counted, `YYYY-MM-DD` (Beijing); 1 January of the period's year when
+                 *     not given.
+                 */
+                from?: string | null;
+                /**
+                 * @description The last date counted, `YYYY-MM-DD` (Beijing), included; 31 December of the period's
+                 *     year when not given. At most ten years after `from`.
+                 */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
                 };
             };
             /**

@@ -1,0 +1,358 @@
+//! What the region's figures (评议考核, `work::region_figures`) read: for the bodies of a
+//! region's subtree and a period, their tasks, notices and meetings counted per body in SQL,
+//! and the facts of their disputes and referrals, which `domain::dispute_stats` and
+//! `domain::referral_stats` count (so the figures and the statistics tables never disagree).
+//!
+//! One bounded query per kind: each starts from the region's path range, through the bodies
+//! of those regions, to their rows in the period. This module only reads.
+
+use super::common::{on_reader, parse, subtree_range};
+use super::{Db, DbError};
+use crate::domain::dispute_stats::DisputeFacts;
+use crate::domain::org::RegionPath;
+use crate::domain::referral_stats::ReferralFacts;
+
+/// One body's tasks (by the day they were dispatched; a cancelled task counts nowhere).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskCounts {
+    /// Set by the body (as setter).
+    pub set: i64,
+    /// Assigned to the body.
+    pub assigned: i64,
+    /// Of those assigned, overdue: past due and still with the body now, or reported overdue
+    /// (its `overdue` history entry) at any time.
+    pub overdue: i64,
+}
+
+/// One body's notices (by the day they were sent, or delivered to it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NoticeCounts {
+    /// Sent by the body (originals; a correction or recall is not a new notice).
+    pub sent: i64,
+    /// Delivered to the body requiring 签收 (the current version of each).
+    pub to_acknowledge: i64,
+    /// Of those, not acknowledged by their limit (the reminder time, T1): acknowledged late,
+    /// or still not acknowledged now that the limit has passed.
+    pub acknowledged_late: i64,
+}
+
+/// One body's meetings (by the day they start).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MeetingCounts {
+    /// Convened: scheduled or held (drafts and cancelled meetings do not count).
+    pub convened: i64,
+    /// Held: started (in progress, ended or closed).
+    pub held: i64,
+}
+
+/// A body's part in one dispute raised in the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisputePart {
+    pub org_id: String,
+    /// Whether it raised the dispute (`raiser`) or had it raised against it (`party`).
+    pub raiser: bool,
+    pub facts: DisputeFacts,
+}
+
+/// One referral sent in the period, with its referring and receiving bodies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralPart {
+    pub referrer_org_id: String,
+    pub receiver_org_id: String,
+    pub facts: ReferralFacts,
+}
+
+/// Bodies whose region lies in the range `$1..$2` (a region's subtree), joined as `o`.
+const BODIES_OF: &str = "join organizations o on o.id = {col}
+     join regions r on r.code = o.region_code and r.path >= $1 and r.path < $2";
+
+fn bodies_of(col: &str) -> String {
+    BODIES_OF.replace("{col}", col)
+}
+
+type DisputeRecord = (
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    Option<i64>,
+);
+
+type ReferralRecord = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
+
+impl Db {
+    /// Per body of `region`'s subtree, its tasks dispatched in `[from_ms, to_ms)`, overdue as
+    /// of `now`.
+    pub async fn figure_tasks(
+        &self,
+        region: &RegionPath,
+        from_ms: i64,
+        to_ms: i64,
+        now: i64,
+    ) -> Result<Vec<(String, TaskCounts)>, DbError> {
+        let (low, high) = subtree_range(region);
+        let sql = format!(
+            "select org_id, sum(set_n), sum(assigned_n), sum(overdue_n) from (
+                 select t.setter_org_id as org_id, 1 as set_n, 0 as assigned_n, 0 as overdue_n
+                 from tasks t {setters}
+                 where t.started_at >= $3 and t.started_at < $4 and t.state <> 'cancelled'
+                 union all
+                 select t.assignee_org_id, 0, 1,
+                        case when (t.state in ('dispatched', 'acknowledged', 'in_progress',
+                                               'returned') and t.due_at < $5)
+                                  or exists (select 1 from task_history h
+                                             where h.task_id = t.id and h.entry = 'overdue')
+                             then 1 else 0 end
+                 from tasks t {assignees}
+                 where t.started_at >= $3 and t.started_at < $4 and t.state <> 'cancelled'
+             ) x group by org_id",
+            setters = bodies_of("t.setter_org_id"),
+            assignees = bodies_of("t.assignee_org_id"),
+        );
+        let records: Vec<(String, i64, i64, i64)> = on_reader!(self, |conn| {
+            sqlx::query_as(&sql)
+                .bind(&low)
+                .bind(&high)
+                .bind(from_ms)
+                .bind(to_ms)
+                .bind(now)
+                .fetch_all(&mut *conn)
+                .await?
+        });
+        Ok(records
+            .into_iter()
+            .map(|(org, set, assigned, overdue)| {
+                (
+                    org,
+                    TaskCounts {
+                        set,
+                        assigned,
+                        overdue,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// Per body of `region`'s subtree, the notices it sent in `[from_ms, to_ms)` and those
+    /// delivered to it then requiring 签收, late as of `now`.
+    pub async fn figure_notices(
+        &self,
+        region: &RegionPath,
+        from_ms: i64,
+        to_ms: i64,
+        now: i64,
+    ) -> Result<Vec<(String, NoticeCounts)>, DbError> {
+        let (low, high) = subtree_range(region);
+        // A notice requires 签收 exactly when it has a reminder time (work::notices).
+        let sql = format!(
+            "select org_id, sum(sent_n), sum(ack_n), sum(late_n) from (
+                 select n.sender_org_id as org_id, 1 as sent_n, 0 as ack_n, 0 as late_n
+                 from notices n {senders}
+                 where n.version_kind = 'original' and n.sent_at >= $3 and n.sent_at < $4
+                 union all
+                 select c.org_id, 0, 1,
+                        case when (c.acknowledged_at is null and n.remind_at < $5)
+                                  or c.acknowledged_at > n.remind_at
+                             then 1 else 0 end
+                 from notice_receipts c join notices n on n.id = c.notice_id {receivers}
+                 where n.state = 'sent' and n.remind_at is not null
+                   and c.delivered_at >= $3 and c.delivered_at < $4
+             ) x group by org_id",
+            senders = bodies_of("n.sender_org_id"),
+            receivers = bodies_of("c.org_id"),
+        );
+        let records: Vec<(String, i64, i64, i64)> = on_reader!(self, |conn| {
+            sqlx::query_as(&sql)
+                .bind(&low)
+                .bind(&high)
+                .bind(from_ms)
+                .bind(to_ms)
+                .bind(now)
+                .fetch_all(&mut *conn)
+                .await?
+        });
+        Ok(records
+            .into_iter()
+            .map(|(org, sent, to_acknowledge, acknowledged_late)| {
+                (
+                    org,
+                    NoticeCounts {
+                        sent,
+                        to_acknowledge,
+                        acknowledged_late,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// Per body of `region`'s subtree, the meetings it convened starting in `[from_ms, to_ms)`.
+    pub async fn figure_meetings(
+        &self,
+        region: &RegionPath,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(String, MeetingCounts)>, DbError> {
+        let (low, high) = subtree_range(region);
+        let sql = format!(
+            "select m.convener_org_id,
+                    sum(case when m.state in ('draft', 'cancelled') then 0 else 1 end),
+                    sum(case when m.state in ('in_progress', 'ended', 'closed')
+                             then 1 else 0 end)
+             from meetings m {conveners}
+             where m.starts_at >= $3 and m.starts_at < $4
+             group by m.convener_org_id",
+            conveners = bodies_of("m.convener_org_id"),
+        );
+        let records: Vec<(String, i64, i64)> = on_reader!(self, |conn| {
+            sqlx::query_as(&sql)
+                .bind(&low)
+                .bind(&high)
+                .bind(from_ms)
+                .bind(to_ms)
+                .fetch_all(&mut *conn)
+                .await?
+        });
+        Ok(records
+            .into_iter()
+            .map(|(org, convened, held)| (org, MeetingCounts { convened, held }))
+            .collect())
+    }
+
+    /// The part of each body of `region`'s subtree in the disputes raised in
+    /// `[from_ms, to_ms)`. As in the dispute statistics, a resolved dispute's settlement is
+    /// its last change.
+    pub async fn figure_disputes(
+        &self,
+        region: &RegionPath,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<DisputePart>, DbError> {
+        let (low, high) = subtree_range(region);
+        let sql = format!(
+            "select p.org_id, p.role, d.state, d.created_at, d.escalated_at, d.accepted_at,
+                    d.decided_at, d.updated_at, d.stage_due_at
+             from dispute_parties p join disputes d on d.space_id = p.dispute_id {parties}
+             where d.created_at >= $3 and d.created_at < $4
+             order by p.org_id, d.created_at",
+            parties = bodies_of("p.org_id"),
+        );
+        let records: Vec<DisputeRecord> = on_reader!(self, |conn| {
+            sqlx::query_as(&sql)
+                .bind(&low)
+                .bind(&high)
+                .bind(from_ms)
+                .bind(to_ms)
+                .fetch_all(&mut *conn)
+                .await?
+        });
+        records
+            .into_iter()
+            .map(
+                |(org_id, role, state, created_at, escalated, accepted, decided, updated, due)| {
+                    let state = parse(&state)?;
+                    Ok(DisputePart {
+                        org_id,
+                        raiser: role == "raiser",
+                        facts: DisputeFacts {
+                            state,
+                            created_at,
+                            escalated_at: escalated,
+                            accepted_at: accepted,
+                            decided_at: decided,
+                            settled_at: (state == crate::domain::dispute::DisputeState::Resolved)
+                                .then_some(updated),
+                            stage_due_at: due,
+                        },
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// The referrals sent in `[from_ms, to_ms)` by or to a body of `region`'s subtree.
+    pub async fn figure_referrals(
+        &self,
+        region: &RegionPath,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<ReferralPart>, DbError> {
+        let (low, high) = subtree_range(region);
+        // Each side through its own index (referrals_referrer, referrals_receiver); a referral
+        // between two bodies of the region is read once.
+        let sql = format!(
+            "select f.referrer_org_id, f.receiver_org_id, f.kind, f.state, f.sent_at,
+                    f.received_at, f.receipt_due_at, f.decided_at, f.decision_due_at,
+                    f.decision, f.returned_at, f.stage_due_at
+             from referrals f
+             where f.sent_at >= $3 and f.sent_at < $4
+               and (f.referrer_org_id in (select o.id from organizations o {within})
+                    or f.receiver_org_id in (select o.id from organizations o {within}))
+             order by f.sent_at",
+            within = "join regions r on r.code = o.region_code and r.path >= $1 and r.path < $2",
+        );
+        let records: Vec<ReferralRecord> = on_reader!(self, |conn| {
+            sqlx::query_as(&sql)
+                .bind(&low)
+                .bind(&high)
+                .bind(from_ms)
+                .bind(to_ms)
+                .fetch_all(&mut *conn)
+                .await?
+        });
+        records
+            .into_iter()
+            .map(
+                |(
+                    referrer_org_id,
+                    receiver_org_id,
+                    kind,
+                    state,
+                    sent_at,
+                    received_at,
+                    receipt_due_at,
+                    decided_at,
+                    decision_due_at,
+                    decision,
+                    returned_at,
+                    stage_due_at,
+                )| {
+                    Ok(ReferralPart {
+                        referrer_org_id,
+                        receiver_org_id,
+                        facts: ReferralFacts {
+                            kind: parse(&kind)?,
+                            state: parse(&state)?,
+                            sent_at,
+                            received_at,
+                            receipt_due_at,
+                            decided_at,
+                            decision_due_at,
+                            decision,
+                            returned_at,
+                            stage_due_at,
+                        },
+                    })
+                },
+            )
+            .collect()
+    }
+}
