@@ -432,7 +432,15 @@ await run('investigation.e2e', async (browser) => {
     if (offered.length !== 2 || !offered.some((o) => o.includes(TOWNSHIP_ORG)) || offered.some((o) => o.includes(MARKET_ORG))) {
       throw new Error(`the assignees offered are ${offered.join(', ')}`)
     }
-    await options.filter({ hasText: POLICE_ORG }).first().click()
+    // Under load the dropdown may still be opening when the option is clicked, and Element Plus
+    // drops that click: choose again until the select shows the police.
+    const chosen = byTestId(page, 'board-assign-org').first()
+    await waitFor(async () => {
+      if ((await chosen.innerText()).includes(POLICE_ORG)) return true
+      if (!(await options.filter({ hasText: POLICE_ORG }).first().isVisible())) await chosen.click()
+      await options.filter({ hasText: POLICE_ORG }).first().click({ timeout: 2000 }).catch(() => {})
+      return (await chosen.innerText()).includes(POLICE_ORG)
+    }, 'the police is chosen as the assignee')
     await field(page, 'board-assign-title').fill(TASK.title)
     await field(page, 'board-assign-body').fill(TASK.body)
     const days = field(page, 'board-assign-days')
