@@ -203,6 +203,8 @@ labelled_enum! {
         Dispute = ("dispute", "执法争议", "Jurisdiction dispute"),
         /// 案件移送.
         Referral = ("referral", "案件移送", "Case referral"),
+        /// 监督文书: a judicial bureau's supervision document to a body of its region.
+        Supervision = ("supervision", "监督文书", "Supervision document"),
     }
 }
 
@@ -213,7 +215,10 @@ impl SpaceKind {
     pub fn managed_by_its_workflow(self) -> bool {
         matches!(
             self,
-            SpaceKind::Investigation | SpaceKind::Dispute | SpaceKind::Referral
+            SpaceKind::Investigation
+                | SpaceKind::Dispute
+                | SpaceKind::Referral
+                | SpaceKind::Supervision
         )
     }
 }
