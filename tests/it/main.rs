@@ -47,6 +47,7 @@ mod store;
 mod store_identity;
 mod store_work;
 mod supervision;
+mod supervision_docs;
 mod support;
 mod tasks;
 mod uploads;

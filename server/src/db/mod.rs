@@ -52,6 +52,8 @@
 //!   them.
 //! - `supervision.rs`: what a judicial bureau's supervision reads: the regions of a task's or
 //!   notification's bodies, and the lines of its desk (监督台).
+//! - `supervision_docs.rs`: supervision documents (监督文书), their rectification reports and
+//!   evidence.
 //! - `signed_docs.rs`: the signed log, signing keys, and the frozen versions of signed
 //!   documents of any kind (minutes, dispute decisions, …) with their signatures.
 //!
@@ -88,6 +90,7 @@ mod signed_docs;
 mod spaces;
 mod sqlite_log;
 mod supervision;
+mod supervision_docs;
 mod tasks;
 mod users;
 mod webhooks;
@@ -136,6 +139,11 @@ pub use signed_docs::{
 };
 pub use sqlite_log::SqliteSync;
 pub use supervision::{DeskBody, DeskRow};
+pub use supervision_docs::{
+    supervision_text_id, EvidenceFile, NewEvidenceFile, NewReport, NewSupervision, ReportRow,
+    Supervision, SupervisionChange, SupervisionIssued, SupervisionReceived, SupervisionRole,
+    Verdict,
+};
 pub use tasks::{
     Attachment, Extension, HistoryEntry, HistoryEntryKind, NewAttachment, NewTask, Stamp,
     StoredEntry, Task, TaskChange, TaskList,

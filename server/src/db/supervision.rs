@@ -18,6 +18,7 @@ use crate::domain::org::RegionPath;
 use crate::domain::policy::BodyRegion;
 use crate::domain::referral::ReferralState;
 use crate::domain::supervision::DeskState;
+use crate::domain::supervision_doc::SupervisionState;
 use crate::domain::task::TaskState;
 
 /// A body as a desk line names it.
@@ -320,6 +321,48 @@ impl Db {
         });
         rows.into_iter()
             .map(|row| desk_row(row, |s| Ok(DeskState::Dispute(parse(s)?))))
+            .collect()
+    }
+
+    /// The supervision documents addressed to bodies of `region`'s subtree whose
+    /// rectification report was due before `now` and not submitted: at most `limit`, the
+    /// earliest due first. Sides: the supervised body, the issuing bureau. `escalate_kind` is
+    /// the job kind of a report's 督办.
+    pub async fn desk_supervisions(
+        &self,
+        region: &RegionPath,
+        now: i64,
+        limit: i64,
+        escalate_kind: &str,
+    ) -> Result<Vec<DeskRow>, DbError> {
+        let (low, high) = subtree_range(region);
+        let sql = format!(
+            "select d.space_id, d.title, d.state, d.stage_due_at,
+                    exists (select 1 from jobs j where j.subject = 'supervision:' || d.space_id
+                            and j.kind = $5 and j.state = 'done' and j.due_at > d.stage_due_at),
+                    {SIDES}
+             from regions ga join organizations a on a.region_code = ga.code
+                  join supervision_docs d on d.body_org_id = a.id
+                  join organizations b on b.id = d.bureau_org_id
+                  join regions gb on gb.code = b.region_code
+             where ga.path >= $1 and ga.path < $2
+               and d.state = '{}' and d.stage_due_at is not null and d.stage_due_at < $3
+             order by d.stage_due_at, d.space_id
+             limit $4",
+            SupervisionState::Rectifying.as_str()
+        );
+        let rows: Vec<Row> = on_reader!(self, |conn| {
+            sqlx::query_as(&sql)
+                .bind(&low)
+                .bind(&high)
+                .bind(now)
+                .bind(limit.max(0))
+                .bind(escalate_kind)
+                .fetch_all(&mut *conn)
+                .await?
+        });
+        rows.into_iter()
+            .map(|row| desk_row(row, |s| Ok(DeskState::Supervision(parse(s)?))))
             .collect()
     }
 }

@@ -469,6 +469,10 @@ pub enum Action<'a> {
     /// bureau asking for a region it does not cover is refused (403), as for the statistics:
     /// regions are public.
     ReadSupervisionDesk { region_path: &'a RegionPath },
+    /// Draft a supervision document (监督文书) to a body of `body_region`: a user of a judicial
+    /// bureau whose region covers the body's (the bureau that supervises it); a token of it
+    /// with `spaces:write`. Refused (403): who supervises whom is public.
+    IssueSupervision { body_region: &'a RegionPath },
 }
 
 impl Action<'_> {
@@ -477,7 +481,9 @@ impl Action<'_> {
     fn token_permission(&self) -> Option<Permission> {
         match self {
             Action::ReadDirectory => Some(Permission::OrgsRead),
-            Action::CreateSpace | Action::ManageSpaceMembers(_) => Some(Permission::SpacesWrite),
+            Action::CreateSpace
+            | Action::ManageSpaceMembers(_)
+            | Action::IssueSupervision { .. } => Some(Permission::SpacesWrite),
             Action::ReadSpace(_)
             | Action::ReadAnnualStatus
             | Action::ReadDisputeStats { .. }
@@ -763,6 +769,10 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
         Action::ReadSupervisionDesk { region_path } => allowed(
             supervises(actor, region_path),
             &super::supervision::READ_SUPERVISION_DESK,
+        ),
+        Action::IssueSupervision { body_region } => allowed(
+            supervises(actor, body_region),
+            &super::supervision_doc::ISSUE_SUPERVISION,
         ),
     }
 }

@@ -14,6 +14,7 @@ use super::notice::ReceiptState;
 use super::org::labelled_enum;
 use super::phrases::catalogue;
 use super::referral::ReferralState;
+use super::supervision_doc::SupervisionState;
 use super::task::TaskState;
 
 catalogue! { RULES:
@@ -34,6 +35,8 @@ labelled_enum! {
         Referral = ("referral", "案件移送", "Referral"),
         /// 执法争议: a stage past its limit, or escalated to the bureau and not yet accepted.
         Dispute = ("dispute", "执法争议", "Dispute"),
+        /// 监督文书: a rectification report (整改报告) past its limit.
+        Supervision = ("supervision", "监督文书", "Supervision document"),
     }
 }
 
@@ -45,6 +48,7 @@ pub enum DeskState {
     Notice(ReceiptState),
     Referral(ReferralState),
     Dispute(DisputeState),
+    Supervision(SupervisionState),
 }
 
 impl DeskState {
@@ -54,6 +58,7 @@ impl DeskState {
             DeskState::Notice(_) => DeskKind::Notice,
             DeskState::Referral(_) => DeskKind::Referral,
             DeskState::Dispute(_) => DeskKind::Dispute,
+            DeskState::Supervision(_) => DeskKind::Supervision,
         }
     }
 
@@ -64,6 +69,7 @@ impl DeskState {
             DeskState::Notice(s) => s.as_str(),
             DeskState::Referral(s) => s.as_str(),
             DeskState::Dispute(s) => s.as_str(),
+            DeskState::Supervision(s) => s.as_str(),
         }
     }
 
@@ -79,6 +85,7 @@ impl DeskState {
             DeskState::Notice(s) => (s.label_zh(), s.label_en()),
             DeskState::Referral(s) => (s.label_zh(), s.label_en()),
             DeskState::Dispute(s) => (s.label_zh(), s.label_en()),
+            DeskState::Supervision(s) => (s.label_zh(), s.label_en()),
         }
     }
 
@@ -94,6 +101,7 @@ impl DeskState {
             DeskState::Dispute(s) => s.stage().map_or(("办理期限", "Time limit"), |stage| {
                 (stage.label_zh(), stage.label_en())
             }),
+            DeskState::Supervision(_) => ("整改报告期限", "Rectification report"),
         }
     }
 

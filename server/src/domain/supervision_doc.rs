@@ -25,12 +25,14 @@
 //! whether the document asks for rectification ([`SupervisionKind::rectifies`]). This module
 //! never reads anything.
 
+use super::command::{commands, CommandShape};
 use super::kernel::{self, Refused, Workflow};
 use super::limits::LimitKind;
 use super::message::Phrase;
 use super::org::labelled_enum;
 use super::phrases::catalogue;
 use super::signed::{Signatories, Wording, Words};
+use super::text::{Reason, Text};
 
 labelled_enum! {
     /// What a supervision document is.
@@ -239,6 +241,36 @@ catalogue! { RULES:
     DOC_REOPEN_DENIED = "supervision_doc.reopen_denied",
         "只有制发机关可以退回监督文书",
         "only the issuing bureau may send the supervision document back";
+    NO_SUCH_SUPERVISION = "not_found.supervision",
+        "没有这份监督文书，或您无权查看",
+        "no supervision document with this id";
+    NO_SUCH_EVIDENCE = "not_found.supervision_evidence",
+        "没有这份整改材料",
+        "no such piece of rectification evidence";
+    SUPERVISION_STALE = "supervision.stale",
+        "该监督文书已被他人更新（当前为第 {revision} 版），请刷新后重试",
+        "the supervision document was changed by someone else meanwhile (it is at revision {revision}); reload it and try again";
+    SUPERVISION_MOVED = "supervision.moved",
+        "该监督文书已被他人更新（当前为{now}），请刷新后重试",
+        "the supervision document changed meanwhile (it is now {now}); reload it and try again";
+    NO_SUCH_BODY = "supervision.no_such_body",
+        "没有 id 为 {id} 的单位",
+        "there is no organization with the id {id}";
+    NOT_TO_ITSELF = "supervision.not_to_itself",
+        "司法行政机关不能向本机关制发监督文书",
+        "a bureau does not issue a supervision document to itself";
+    ISSUE_SUPERVISION = "supervision.issue_in_region",
+        "只有被监督单位所在地区（或上级地区）的司法行政机关可以制发监督文书",
+        "only a judicial bureau whose region covers the body may issue it a supervision document";
+    DECISION_NAMES_ACT = "supervision_doc.decision_names_act",
+        "监督决定书须写明所针对的行政执法行为及处理决定（撤销、责令改正或确认违法）",
+        "a supervision decision must name the enforcement act and what it orders (revoke, correct or declare unlawful)";
+    ONLY_DECISION_NAMES_ACT = "supervision_doc.only_decision_names_act",
+        "只有监督决定书可以写明撤销或纠正的行政执法行为，通知书和意见书不写",
+        "only a supervision decision names an enforcement act to revoke or correct";
+    EVIDENCE_WHILE_RECTIFYING = "supervision.evidence_while_rectifying",
+        "只有整改中的被监督单位可以上传整改材料（当前为{now}）",
+        "rectification evidence is added by the supervised body while it rectifies; it is now {now}";
     DOC_FREEZE_WHILE_DRAFTING = "supervision_doc.freeze_while_drafting",
         "只有起草中的监督文书可以定稿（当前为{now}）",
         "a supervision document is frozen only while it is drafted; it is now {now}";
@@ -289,6 +321,73 @@ impl Workflow for SupervisionFlow {
         command: SupervisionCommand,
     ) -> Result<SupervisionState, Refused> {
         transition(rectifies, state, party, command)
+    }
+}
+
+commands! {
+    /// A command on a supervision document with exactly its fields
+    /// (`POST /api/supervision-docs/{id}/actions`, `{"command": "accept", "revision": 4}`).
+    /// Every command names the revision the caller read; one changed since is refused (409).
+    /// Issuing and receiving are no person's command (the last signature, the notice's 签收).
+    pub enum SupervisionAction tagged "command" {
+        /// 提交整改报告: what was done; the evidence attached to this round goes with it.
+        SubmitReport { revision: i64, text: Text },
+        /// 整改验收通过.
+        Accept { revision: i64 },
+        /// 退回整改: why; a new report is due.
+        SendBack { revision: i64, reason: Reason },
+        /// 办结.
+        Close { revision: i64 },
+        /// 撤回 the draft: why.
+        Withdraw { revision: i64, reason: Reason },
+    }
+}
+
+impl SupervisionAction {
+    /// Which command it is.
+    pub fn command(&self) -> SupervisionCommand {
+        use SupervisionAction as A;
+        use SupervisionCommand as C;
+        match self {
+            A::SubmitReport { .. } => C::SubmitReport,
+            A::Accept { .. } => C::Accept,
+            A::SendBack { .. } => C::SendBack,
+            A::Close { .. } => C::Close,
+            A::Withdraw { .. } => C::Withdraw,
+        }
+    }
+
+    /// The revision the caller read.
+    pub fn revision(&self) -> i64 {
+        use SupervisionAction as A;
+        match self {
+            A::SubmitReport { revision, .. }
+            | A::Accept { revision }
+            | A::SendBack { revision, .. }
+            | A::Close { revision }
+            | A::Withdraw { revision, .. } => *revision,
+        }
+    }
+}
+
+impl CommandShape for SupervisionAction {
+    fn missing(command: &str, field: &str) -> Option<String> {
+        Some(format!("{field} is required to {command} a supervision document"))
+    }
+
+    fn misplaced(command: &str, field: &str) -> Option<String> {
+        Some(format!("{field} is not a field of the command {command}"))
+    }
+}
+
+/// Why the content may not be frozen: a decision must name the enforcement act and what it
+/// orders (`act`: the act's name and order, as the text has them), and only a decision may.
+pub fn check_act(kind: SupervisionKind, act: Option<(&str, &str)>) -> Result<(), &'static Phrase> {
+    match (kind, act) {
+        (SupervisionKind::Decision, Some((name, order))) if !name.trim().is_empty() && !order.is_empty() => Ok(()),
+        (SupervisionKind::Decision, _) => Err(&DECISION_NAMES_ACT),
+        (_, None) => Ok(()),
+        (_, Some(_)) => Err(&ONLY_DECISION_NAMES_ACT),
     }
 }
 

@@ -40,6 +40,7 @@ mod referrals;
 mod region_figures;
 mod spaces;
 mod supervision;
+mod supervision_docs;
 mod tasks;
 mod tokens;
 mod upload;
@@ -125,6 +126,7 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(referral_receipt::router())
         .merge(referral_supervision::router())
         .merge(supervision::router())
+        .merge(supervision_docs::router())
         .merge(region_figures::router())
 }
 

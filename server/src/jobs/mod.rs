@@ -29,6 +29,7 @@ mod meetings;
 mod notices;
 mod outcome;
 mod referrals;
+mod supervision_docs;
 mod tasks;
 mod webhook;
 mod worker;

@@ -8,7 +8,9 @@ use anyhow::Context;
 use futures_util::StreamExt;
 
 use super::outcome::Failure;
-use super::{disputes, mail, meetings, notices, referrals, tasks, webhook, Mailer};
+use super::{
+    disputes, mail, meetings, notices, referrals, supervision_docs, tasks, webhook, Mailer,
+};
 use crate::config::WorkArgs;
 use crate::db::{new_id, Effects, Job};
 use crate::services::Services;
@@ -211,6 +213,9 @@ impl Worker {
             }
             kind::REFERRAL_WARN | kind::REFERRAL_OVERDUE | kind::REFERRAL_ESCALATE => {
                 referrals::run(&self.services, job).await
+            }
+            kind::SUPERVISION_WARN | kind::SUPERVISION_OVERDUE | kind::SUPERVISION_ESCALATE => {
+                supervision_docs::run(&self.services, job).await
             }
             kind::WEBHOOK => {
                 webhook::deliver(&self.services, &self.senders().http, job).await?;

@@ -73,6 +73,7 @@ pub mod sessions;
 pub mod signing;
 pub mod spaces;
 pub mod supervision;
+pub mod supervision_docs;
 pub mod tasks;
 pub mod tokens;
 pub mod users;

@@ -148,6 +148,8 @@ pub struct NoticeAbout {
     pub minutes_version: Option<i64>,
     pub dispute_id: Option<String>,
     pub investigation_id: Option<String>,
+    /// A supervision document it delivers (签收 here receives it).
+    pub supervision_id: Option<String>,
 }
 
 impl NoticeAbout {
@@ -163,6 +165,12 @@ impl NoticeAbout {
         if let Some(id) = subject.strip_prefix("dispute:") {
             return Some(NoticeAbout {
                 dispute_id: Some(id.to_owned()),
+                ..NoticeAbout::default()
+            });
+        }
+        if let Some(id) = subject.strip_prefix("supervision:") {
+            return Some(NoticeAbout {
+                supervision_id: Some(id.to_owned()),
                 ..NoticeAbout::default()
             });
         }
@@ -959,7 +967,7 @@ async fn answer(
         _ => ("notice.replied", "notice_replied"),
     };
     let target = subject(&notice.id);
-    let effects = Effects {
+    let mut effects = Effects {
         events: vec![answer_event(caller, notice, receipt, kind, now)],
         audit: vec![audit(
             caller,
@@ -976,6 +984,12 @@ async fn answer(
         )],
         ..Effects::default()
     };
+    // The 签收 of a notice delivering a supervision document receives it, in this write.
+    let delivers = notice.subject.as_deref().and_then(|s| s.strip_prefix("supervision:"));
+    if let (ReceiptCommand::Acknowledge, Some(supervision_id)) = (command, delivers) {
+        super::supervision_docs::received(services, caller, supervision_id, now, &mut effects)
+            .await?;
+    }
     let receipt = services.db.change_receipt(&change, &effects).await?;
     services.wake();
     Ok(receipt)

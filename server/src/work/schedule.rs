@@ -59,6 +59,13 @@ pub mod kind {
     /// 督办, the region's delay later, while the side that owes the stage has not done it;
     /// the same payload.
     pub const REFERRAL_ESCALATE: &str = "referral_escalate";
+    /// 50 % / 75 % of the time a body has to report its rectification (整改报告):
+    /// `{"supervision_id", "stage": "report", "due_at", "percent"}`.
+    pub const SUPERVISION_WARN: &str = "supervision_warn";
+    /// 催办, the first working morning after the report was due; the same payload.
+    pub const SUPERVISION_OVERDUE: &str = "supervision_overdue";
+    /// 督办 to the body's heads, the region's delay later; the same payload.
+    pub const SUPERVISION_ESCALATE: &str = "supervision_escalate";
 }
 
 /// Attempts of a reminder job before it is given up (a database that stays unavailable).
@@ -214,6 +221,29 @@ pub fn for_referral(
             kind::REFERRAL_WARN,
             kind::REFERRAL_OVERDUE,
             kind::REFERRAL_ESCALATE,
+        ],
+        escalates: true,
+    };
+    for_stage(cal, clock, times, limit, escalate_after)
+}
+
+/// The reminders of a supervision document's rectification report (整改报告), owed by the
+/// supervised body: [`for_stage`]'s, with 督办.
+pub fn for_supervision(
+    cal: &Calendar,
+    supervision_id: &str,
+    times: (i64, i64),
+    limit: TimeLimit,
+    escalate_after: u32,
+) -> Vec<NewJob> {
+    let clock = StageClock {
+        what: "supervision",
+        id: supervision_id,
+        stage: "report",
+        kinds: [
+            kind::SUPERVISION_WARN,
+            kind::SUPERVISION_OVERDUE,
+            kind::SUPERVISION_ESCALATE,
         ],
         escalates: true,
     };

@@ -78,6 +78,8 @@ pub struct DeskCounts {
     pub notices: u32,
     pub referrals: u32,
     pub disputes: u32,
+    /// Supervision documents whose rectification report is overdue.
+    pub supervisions: u32,
     /// Lines whose 督办 was sent, of every kind.
     pub escalated: u32,
 }
@@ -146,6 +148,8 @@ pub async fn desk(
             .await?,
         db.desk_disputes(&region.path, now, limit, kind::DISPUTE_ESCALATE)
             .await?,
+        db.desk_supervisions(&region.path, now, limit, kind::SUPERVISION_ESCALATE)
+            .await?,
     ];
     let truncated = kinds.iter().any(|rows| rows.len() > DESK_LIMIT);
     let rows = kinds
@@ -210,6 +214,7 @@ fn grouped(rows: impl Iterator<Item = DeskRow>, now: i64) -> (Vec<SupervisedBody
             DeskKind::Notice => counts.notices += 1,
             DeskKind::Referral => counts.referrals += 1,
             DeskKind::Dispute => counts.disputes += 1,
+            DeskKind::Supervision => counts.supervisions += 1,
         }
         counts.escalated += u32::from(line.escalated);
         by_body

@@ -45,6 +45,11 @@ export const KINDS = [
   'referral.reminder', 'referral.overdue', 'referral.supervised',
   'referral_receipt.frozen', 'referral_receipt.sign_requested', 'referral_receipt.signed',
   'referral_receipt.reopened', 'referral_receipt.archived',
+  'supervision.issued', 'supervision.received', 'supervision.reported', 'supervision.accepted',
+  'supervision.sent_back', 'supervision.closed', 'supervision.withdrawn', 'supervision.reminder',
+  'supervision.overdue', 'supervision.supervised',
+  'supervision_doc.frozen', 'supervision_doc.sign_requested', 'supervision_doc.signed',
+  'supervision_doc.reopened', 'supervision_doc.archived',
 ] as const
 
 type Handler = (event: ConcordEvent) => void

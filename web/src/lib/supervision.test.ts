@@ -41,8 +41,8 @@ describe('the supervision desk', () => {
     expect(filterDesk(bodies, 'notice').map((b) => [b.org_name, b.lines.map((l) => l.id)])).toEqual([['湖滨街道办事处', ['n1']]])
     expect(filterDesk(bodies, 'escalated').map((b) => b.lines.map((l) => l.id))).toEqual([['t1']])
     expect(filterDesk(bodies, 'dispute')).toEqual([])
-    expect(filterCounts({ counts: { tasks: 1, notices: 1, referrals: 1, disputes: 0, escalated: 1 } })).toEqual({
-      all: 3, task: 1, notice: 1, referral: 1, dispute: 0, escalated: 1,
+    expect(filterCounts({ counts: { tasks: 1, notices: 1, referrals: 1, disputes: 0, supervisions: 2, escalated: 1 } })).toEqual({
+      all: 5, task: 1, notice: 1, referral: 1, dispute: 0, supervision: 2, escalated: 1,
     })
   })
 

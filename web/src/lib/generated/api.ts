@@ -2245,6 +2245,196 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/supervision-docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The supervision documents the caller's bureau issued, its body received, or it reads as a
+         *     bureau above.
+         */
+        get: operations["supervision_docs_list"];
+        put?: never;
+        /**
+         * Drafts a supervision document (通知书, 意见书 or 决定书) to a body of the caller's bureau's
+         *     region; its text is then written live and signed.
+         */
+        post: operations["supervision_docs_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supervision-docs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A supervision document with its reports, its clock and the caller's commands. */
+        get: operations["supervision_docs_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supervision-docs/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Gives a command (submit the rectification report, accept, send back, close, withdraw the
+         *     draft); the document's `commands` say which the caller may give now.
+         */
+        post: operations["supervision_docs_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supervision-docs/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Attaches a file of evidence (整改材料) to the report being written, sent as the raw body
+         *     with its own `Content-Type`: the supervised body, while it rectifies.
+         */
+        post: operations["supervision_docs_attach_evidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supervision-docs/{id}/evidence/{evidence}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file of evidence, as a download of the type it was uploaded with. */
+        get: operations["supervision_docs_download_evidence"];
+        put?: never;
+        post?: never;
+        /** Removes a file of evidence from the report being written, before it is submitted. */
+        delete: operations["supervision_docs_remove_evidence"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supervision-docs/{id}/text": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The text as a signed document: its version, state, signing, and what the caller may do now
+         *     (the issuing bureau freezes, signs and archives it; its last signature issues it).
+         */
+        get: operations["supervision_docs_text"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supervision-docs/{id}/text/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Freezes (定稿), opens signing, signs, sends back or archives the text: the issuing bureau. */
+        post: operations["supervision_docs_text_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supervision-docs/{id}/text/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The statement the bureau signs now, and the exact bytes to sign. */
+        post: operations["supervision_docs_text_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supervision-docs/{id}/text/versions/{version}/bundle.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The archive bundle of an archived version: verifiable offline with `concord verify` or
+         *     OpenSSL (docs/bundle.md).
+         */
+        get: operations["supervision_docs_text_bundle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supervision-docs/{id}/text/versions/{version}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One stored file of a version of the text, exactly as made. */
+        get: operations["supervision_docs_text_artefact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/supervision/desk": {
         parameters: {
             query?: never;
@@ -3183,6 +3373,18 @@ export type components = {
             kind: components["schemas"]["SpaceKind"];
             title: string;
         };
+        /**
+         * @description What a judicial bureau writes to draft a supervision document
+         *     (`POST /api/supervision-docs`).
+         */
+        CreateSupervision: {
+            /** @description `notice` (通知书), `opinion` (意见书) or `decision` (决定书). */
+            kind: components["schemas"]["SupervisionKind"];
+            /** @description The body of the bureau's region it is issued to. */
+            body_org_id: string;
+            /** @description 事由: what it is about (关于……). */
+            title: components["schemas"]["Title"];
+        };
         /** @description What the caller writes to set a task (`POST /api/tasks`). */
         CreateTask: {
             title: components["schemas"]["Title"];
@@ -3301,6 +3503,11 @@ export type components = {
             disputes: number;
             /**
              * Format: int32
+             * @description Supervision documents whose rectification report is overdue.
+             */
+            supervisions: number;
+            /**
+             * Format: int32
              * @description Lines whose 督办 was sent, of every kind.
              */
             escalated: number;
@@ -3310,7 +3517,7 @@ export type components = {
          *     (`/tasks/{id}`, `/notices/{id}`, `/referrals/{id}`, `/disputes/{id}`).
          * @enum {string}
          */
-        DeskKind: "task" | "notice" | "referral" | "dispute";
+        DeskKind: "task" | "notice" | "referral" | "dispute" | "supervision";
         /** @description One line of the desk: a piece of work overdue, unacknowledged or escalated. */
         DeskLine: {
             /**
@@ -4439,6 +4646,8 @@ export type components = {
             minutes_version?: number | null;
             dispute_id?: string | null;
             investigation_id?: string | null;
+            /** @description A supervision document it delivers (签收 here receives it). */
+            supervision_id?: string | null;
         };
         /** @description One version of a notification, as stored. */
         NoticeBody: {
@@ -4768,6 +4977,22 @@ export type components = {
          */
         ReceiptView: components["schemas"]["SignedView"] & {
             referral_id: string;
+        };
+        /** @description A piece of evidence (整改材料). */
+        RectificationEvidence: {
+            id: string;
+            /** Format: int64 */
+            round: number;
+            file_name: string;
+            media_type: string;
+            /** Format: int64 */
+            size: number;
+            sha256: string;
+            attached_by_name: string;
+            /** Format: int64 */
+            attached_at: number;
+            /** @description Where to download it. */
+            url: string;
         };
         /** @description one line, trimmed, 1 to 2000 characters */
         Reference: string;
@@ -5112,6 +5337,36 @@ export type components = {
         ReplyInput: {
             body: components["schemas"]["Text"];
         };
+        /** @description A rectification report as submitted, with its evidence and the bureau's verdict. */
+        ReportBody: {
+            /** Format: int64 */
+            round: number;
+            text: string;
+            submitted_by_name: string;
+            /** Format: int64 */
+            submitted_at: number;
+            /** Format: int64 */
+            due_at?: number | null;
+            /** @description Submitted after it was due. */
+            late: boolean;
+            /** @description `accepted` or `sent_back`, once reviewed. */
+            verdict?: string | null;
+            verdict_label_zh?: string | null;
+            verdict_label_en?: string | null;
+            verdict_reason?: string | null;
+            verdict_by_name?: string | null;
+            /** Format: int64 */
+            verdict_at?: number | null;
+            evidence: components["schemas"]["RectificationEvidence"][];
+        };
+        /** @description The report's clock while it runs. */
+        ReportClock: {
+            /** Format: int64 */
+            started_at: number;
+            /** Format: int64 */
+            due_at: number;
+            overdue: boolean;
+        };
         /**
          * @description A group's report as its readers see it: the signed document's view, with the group it
          *     belongs to.
@@ -5320,7 +5575,7 @@ export type components = {
          *     follows the same policy for all of them.
          * @enum {string}
          */
-        SpaceKind: "meeting" | "investigation" | "dispute" | "referral";
+        SpaceKind: "meeting" | "investigation" | "dispute" | "referral" | "supervision";
         /** @description The spaces of a list. */
         SpaceList: {
             spaces: components["schemas"]["SpaceBody"][];
@@ -5379,6 +5634,94 @@ export type components = {
             /** @description The longest overdue first. */
             lines: components["schemas"]["DeskLine"][];
         };
+        /**
+         * @description A command on a supervision document with exactly its fields
+         *     (`POST /api/supervision-docs/{id}/actions`, `{"command": "accept", "revision": 4}`).
+         *     Every command names the revision the caller read; one changed since is refused (409).
+         *     Issuing and receiving are no person's command (the last signature, the notice's 签收).
+         */
+        SupervisionAction: {
+            /** Format: int64 */
+            revision: number;
+            text: components["schemas"]["Text"];
+            /** @enum {string} */
+            command: "submit_report";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "accept";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "send_back";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "close";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "withdraw";
+        };
+        /** @description A supervision document as the caller sees it, with the commands it may give now. */
+        SupervisionBody: {
+            id: string;
+            kind: components["schemas"]["SupervisionKind"];
+            kind_label_zh: string;
+            kind_label_en: string;
+            state: components["schemas"]["SupervisionState"];
+            state_label_zh: string;
+            state_label_en: string;
+            /** Format: int64 */
+            revision: number;
+            title: string;
+            bureau_org_id: string;
+            bureau_name: string;
+            body_org_id: string;
+            body_name: string;
+            /** @description Whether the body must rectify and report (a notice, a decision). */
+            rectifies: boolean;
+            /** @description The live text (the bureau writes it while drafting; everyone who reads it reads it). */
+            doc_id: string;
+            /** @description The notice that delivered it, to be signed for (签收). */
+            notice_id?: string | null;
+            your_part: components["schemas"]["SupervisionParty"];
+            your_part_label_zh: string;
+            your_part_label_en: string;
+            commands: components["schemas"]["CommandOffer"][];
+            /** @description Whether the caller may attach evidence to the report being written now. */
+            attach_evidence: components["schemas"]["CommandOffer"];
+            /**
+             * Format: int64
+             * @description The report asked for now (0 before any).
+             */
+            round: number;
+            clock?: components["schemas"]["ReportClock"] | null;
+            /** Format: int64 */
+            issued_at?: number | null;
+            /** Format: int64 */
+            received_at?: number | null;
+            /** Format: int64 */
+            accepted_at?: number | null;
+            /** Format: int64 */
+            closed_at?: number | null;
+            /** @description Why it was withdrawn. */
+            reason?: string | null;
+            /** @description Every report submitted, first round first. */
+            reports: components["schemas"]["ReportBody"][];
+            /** @description The evidence attached to the report being written, not yet submitted. */
+            pending_evidence: components["schemas"]["RectificationEvidence"][];
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            updated_at: number;
+        };
         /** @description The desk of a region (`GET /api/supervision/desk`). */
         SupervisionDesk: {
             region: string;
@@ -5396,6 +5739,32 @@ export type components = {
              *     for a region below to see the rest.
              */
             truncated: boolean;
+        };
+        /**
+         * @description What a supervision document is.
+         * @enum {string}
+         */
+        SupervisionKind: "notice" | "opinion" | "decision";
+        /** @description A list of supervision documents. */
+        SupervisionPage: {
+            supervision_docs: components["schemas"]["SupervisionBody"][];
+        };
+        /**
+         * @description Who gives a command to a supervision document.
+         * @enum {string}
+         */
+        SupervisionParty: "bureau" | "body" | "supervisor" | "system";
+        /**
+         * @description Where a supervision document is.
+         * @enum {string}
+         */
+        SupervisionState: "drafting" | "issued" | "received" | "rectifying" | "under_review" | "accepted" | "closed" | "withdrawn";
+        /**
+         * @description A supervision document's text as its readers see it: the signed document's view, with
+         *     the supervision document it belongs to.
+         */
+        SupervisionTextView: components["schemas"]["SignedView"] & {
+            supervision_id: string;
         };
         /** @description The counts and durations of a set of disputes. */
         Tally: {
@@ -12547,6 +12916,577 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supervision_docs_list: {
+        parameters: {
+            query?: {
+                /** @description `issued` (制发), `received` (收到) or `supervised` (上级监督); all when absent. */
+                role?: "issued" | "received" | "supervised";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the documents, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionPage"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supervision_docs_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSupervision"];
+            };
+        };
+        responses: {
+            /** @description the draft */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supervision_docs_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the supervision document's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supervision_docs_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the supervision document's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupervisionAction"];
+            };
+        };
+        responses: {
+            /** @description the document after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supervision_docs_attach_evidence: {
+        parameters: {
+            query?: {
+                /** @description The file's name as the person knows it (`整改台账.pdf`). */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the supervision document's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description the file's bytes; any media type, given as `Content-Type` */
+        requestBody: {
+            content: {
+                "application/octet-stream": components["schemas"]["FileBytes"];
+            };
+        };
+        responses: {
+            /** @description the document with the evidence */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supervision_docs_download_evidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the supervision document's id */
+                id: string;
+                /** @description the evidence's id */
+                evidence: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's bytes, served as an attachment (`Content-Disposition`, `nosniff`, `sandbox`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBytes"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supervision_docs_remove_evidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the supervision document's id */
+                id: string;
+                /** @description the evidence's id */
+                evidence: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the document without it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supervision_docs_text: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the supervision document's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the text */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionTextView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supervision_docs_text_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the supervision document's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignedAction"];
+            };
+        };
+        responses: {
+            /** @description the text after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionTextView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supervision_docs_text_statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the supervision document's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatementInput"];
+            };
+        };
+        responses: {
+            /** @description what to sign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToSign"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supervision_docs_text_bundle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the supervision document's id */
+                id: string;
+                /** @description an archived version */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": components["schemas"]["FileBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supervision_docs_text_artefact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the supervision document's id */
+                id: string;
+                /** @description a made version */
+                version: number;
+                /** @description content.json, manifest.json, supervision.html, supervision.pdf, signature-page.html or signature-page.pdf */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's stored bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBody"];
+                };
             };
             /**
              * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
