@@ -530,6 +530,17 @@ fn table() -> Vec<Row> {
         // ---- the supervision desk (监督台): a person of a judicial bureau, for its region and
         // below; a sibling's or a higher region is refused (403: regions are public); never an
         // operator (the desk names single pieces of work) nor a token. ----
+        // ---- supervision documents (issue 21): the county bureau (cb) drafted {supervision} to
+        // `market` (conv); the city bureau (ct) reads it from above; the body sees nothing
+        // before it is issued, nor does anyone else. Only a bureau covering the body drafts.
+        row("GET /api/supervision-docs",                   "200   200   200   200   200   200   200   200   200   200   200   200   200   401", get("/api/supervision-docs")),
+        row("POST /api/supervision-docs",                  "403   201   201   403   403   403   403   403   403   403   403   403   403   401", post("/api/supervision-docs", json!({ "kind": "notice", "body_org_id": "{market}", "title": "矩阵监督{n}" }))),
+        row("GET /api/supervision-docs/{draft}",           "404   200   200   404   404   404   404   404   404   404   404   404   404   401", get("/api/supervision-docs/{supervision}")),
+        // Given on revision 0: the bureau is refused as stale (409), the bureau above may not act.
+        row("POST /api/supervision-docs/{draft}/actions",  "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/supervision-docs/{supervision}/actions", json!({ "command": "withdraw", "revision": 0, "reason": "矩阵" }))),
+        row("GET /api/supervision-docs/{draft}/text",      "404   200   200   404   404   404   404   404   404   404   404   404   404   401", get("/api/supervision-docs/{supervision}/text")),
+        row("POST …/{draft}/text/actions (archive)",       "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/supervision-docs/{supervision}/text/actions", json!({ "act": "archive", "version": 1 }))),
+        row("GET …/{draft}/evidence/{none}",               "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/supervision-docs/{supervision}/evidence/none")),
         row("GET /api/supervision/desk",                   "403   200   200   200   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk")),
         row("GET /api/supervision/desk?region=上城区",      "403   200   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk?region=330102")),
         row("GET /api/supervision/desk?region=杭州市",      "403   403   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk?region=330100")),
@@ -577,6 +588,8 @@ struct Matrix {
     /// A task `market` set for `township`, and a notice it sent to it (see their rows).
     task: String,
     notice: String,
+    /// A supervision document the county bureau drafts to `market` (see its rows).
+    supervision: String,
     /// The secret of `market`'s token with only `spaces:read`.
     read_token: String,
     /// The hash of [`PASSWORD`], to put a changed password back without the server.
@@ -610,6 +623,7 @@ impl Matrix {
         let (group, group_summary, police_section) = group_of_market(&server, &world).await;
         let referrals = referral_of_market(&server, &world).await;
         let (task, notice) = task_and_notice_of_market(&server, &world).await;
+        let supervision = supervision_to_market(&server, &world).await;
         let admin = Api::signed_in(&server, "market-admin").await;
         let (status, created) = admin
             .post(
@@ -637,6 +651,7 @@ impl Matrix {
             referrals,
             task,
             notice,
+            supervision,
             read_token,
             password_hash,
             counter: AtomicU32::new(100),
@@ -792,6 +807,7 @@ impl Matrix {
             .replace("{clue_item}", &self.referrals.clue_item)
             .replace("{task}", &self.task)
             .replace("{notice}", &self.notice)
+            .replace("{supervision}", &self.supervision)
             .replace("{market}", self.world.org("market"))
             .replace("{court}", self.world.org("court"))
             .replace("{police}", self.world.org("police"))
@@ -1170,6 +1186,20 @@ async fn referral_sent(server: &TestServer, market: &Api, id: &str) {
     let head = Api::signed_in(server, "market-admin").await;
     referral_command(&head, id, "approve").await;
     referral_command(market, id, "send").await;
+}
+
+/// A 行政执法监督通知书 the county bureau drafts to `market` (not yet issued: the body does not
+/// see it).
+async fn supervision_to_market(server: &TestServer, world: &World) -> String {
+    let bureau = Api::signed_in(server, "county-bureau").await;
+    let (status, drafted) = bureau
+        .post(
+            "/api/supervision-docs",
+            json!({ "kind": "notice", "body_org_id": world.org("market"), "title": "矩阵监督通知" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{drafted}");
+    drafted["id"].as_str().unwrap().to_owned()
 }
 
 /// The market department's referrals: a suspected crime sent to the police and copied to the

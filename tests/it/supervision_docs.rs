@@ -233,6 +233,27 @@ async fn the_rectification_runs_from_issue_through_a_late_report_sent_back_to_cl
         "the heads: {escalated:?}"
     );
 
+    // The bureau's desk (监督台) lists it under the body, escalated; the bureau above's too.
+    for api in [&bureau, &f.signed_in("city-bureau").await] {
+        let (status, desk) = api.get("/api/supervision/desk").await;
+        assert_eq!(status, StatusCode::OK, "{desk}");
+        let body = desk["bodies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["org_name"] == "上城区市场监督管理局")
+            .unwrap_or_else(|| panic!("the market department is not on the desk: {desk}"));
+        let line = body["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"] == id)
+            .unwrap_or_else(|| panic!("the document is not on the desk: {desk}"));
+        assert_eq!(line["kind"], "supervision", "{line}");
+        assert_eq!(line["limit_label_zh"], "整改报告期限", "{line}");
+        assert_eq!(line["escalated"], true, "{line}");
+        assert_eq!(line["counterpart_name"], "上城区司法局", "{line}");
+    }
     // The late report, with its evidence; the bureau sends it back.
     let (status, with_file) = attach(&f.market, &id, "整改台账.pdf", b"%PDF-1.4 ledger").await;
     assert_eq!(status, StatusCode::OK, "{with_file}");
@@ -279,6 +300,8 @@ async fn the_rectification_runs_from_issue_through_a_late_report_sent_back_to_cl
     assert_eq!(accepted["state"], "accepted");
     assert_eq!(accepted["reports"][1]["late"], false, "{accepted}");
     assert_eq!(accepted["reports"][1]["verdict"], "accepted");
+    let (_, desk) = bureau.get("/api/supervision/desk").await;
+    assert!(!desk.to_string().contains(&id), "a report submitted leaves the desk: {desk}");
     let closed = ok(&bureau, &id, "close", json!({})).await;
     assert_eq!(closed["state"], "closed");
     // Every step was told to both sides.

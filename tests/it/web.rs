@@ -807,3 +807,74 @@ async fn a_bureau_finds_an_overdue_task_on_its_supervision_desk_in_chromium() {
         "supervision-desk.png was not saved"
     );
 }
+
+/// The county bureau issues a 监督通知书 to the market department, which signs for it, reports
+/// late (the bureau's desk shows it chased and escalated), is sent back once and accepted.
+///
+/// The scenario cannot wait the twenty working days the report is given: when it has signed for
+/// it, it writes the document's id and waits; this test then moves the deadline and the
+/// report's pending 催办 and 督办 back in the database, as if the days had passed, and the
+/// server's own worker sends them. Nothing else is written behind the server's back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bureau_issues_a_supervision_notice_and_accepts_the_rectification_in_chromium() {
+    let data = tempfile::tempdir().unwrap();
+    let server = seeded_server(data.path()).await;
+    let artifacts = artifacts("supervision-docs");
+    let time_passes = async {
+        let id_file = artifacts.join("supervision-id.txt");
+        let id = tokio::time::timeout(SCENARIO_TIMEOUT, async {
+            loop {
+                match std::fs::read_to_string(&id_file) {
+                    Ok(id) if !id.is_empty() => return id,
+                    _ => tokio::time::sleep(Duration::from_millis(200)).await,
+                }
+            }
+        })
+        .await
+        .expect("the scenario signed for the document");
+        let db = data.path().join(server::db::SQLITE_FILE_NAME);
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+            .await
+            .unwrap();
+        let now = server::db::now_unix_ms();
+        let due = now - 60_000;
+        sqlx::query("update supervision_docs set stage_due_at = $1 where space_id = $2")
+            .bind(due)
+            .bind(&id)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let moved = sqlx::query(
+            "update jobs set due_at = $1, payload = json_set(payload, '$.due_at', $2)
+             where subject = $3 and state = 'pending'
+               and kind in ('supervision_overdue', 'supervision_escalate')",
+        )
+        .bind(now)
+        .bind(due)
+        .bind(format!("supervision:{id}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+        assert_eq!(moved.rows_affected(), 2, "催办 and 督办 were scheduled");
+        pool.close().await;
+        std::fs::write(artifacts.join("time-passed"), b"").unwrap();
+    };
+    tokio::join!(
+        run_scenario("supervision-docs.e2e.mjs", &server, &artifacts),
+        time_passes
+    );
+    for screenshot in [
+        "supervision-draft.png",
+        "supervision-issued.png",
+        "supervision-received.png",
+        "supervision-desk-overdue.png",
+        "supervision-report-late.png",
+        "supervision-sent-back.png",
+        "supervision-closed.png",
+    ] {
+        assert!(
+            artifacts.join(screenshot).is_file(),
+            "{screenshot} was not saved"
+        );
+    }
+}

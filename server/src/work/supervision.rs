@@ -347,6 +347,7 @@ mod tests {
                 notices: 1,
                 referrals: 2,
                 disputes: 1,
+                supervisions: 0,
                 escalated: 0
             }
         );

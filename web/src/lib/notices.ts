@@ -79,6 +79,7 @@ export function aboutLink(notice: Pick<Notice, 'about'>): { to: string; label: s
   if (!about) return null
   if (about.dispute_id) return { to: `/disputes/${encodeURIComponent(about.dispute_id)}`, label: 'notices.about.dispute' }
   if (about.investigation_id) return { to: `/investigations/${encodeURIComponent(about.investigation_id)}`, label: 'notices.about.investigation' }
+  if (about.supervision_id) return { to: `/supervision-docs/${encodeURIComponent(about.supervision_id)}`, label: 'notices.about.supervision' }
   if (!about.meeting_id) return null
   const meeting = `/meetings/${encodeURIComponent(about.meeting_id)}`
   return about.minutes_version != null

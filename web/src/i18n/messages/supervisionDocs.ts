@@ -3,6 +3,7 @@
 export default {
   'zh-CN': {
     nav: { supervisionDocs: '监督文书' },
+    notices: { about: { supervision: '查看监督文书' } },
     supervisionDocs: {
       title: '监督文书',
       back: '返回监督文书',
@@ -84,6 +85,7 @@ export default {
   },
   en: {
     nav: { supervisionDocs: 'Supervision documents' },
+    notices: { about: { supervision: 'Open the supervision document' } },
     supervisionDocs: {
       title: 'Supervision documents',
       back: 'Back to supervision documents',
