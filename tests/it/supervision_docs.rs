@@ -304,6 +304,20 @@ async fn the_rectification_runs_from_issue_through_a_late_report_sent_back_to_cl
     assert!(!desk.to_string().contains(&id), "a report submitted leaves the desk: {desk}");
     let closed = ok(&bureau, &id, "close", json!({})).await;
     assert_eq!(closed["state"], "closed");
+    // The region's figures (评议考核) count it for the market department: issued, not on time
+    // (its first report was late).
+    let (status, figures) = bureau
+        .get("/api/figures?region=330102&from=2026-01-01&to=2026-12-31")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{figures}");
+    let market = figures["bodies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["org_name"] == "上城区市场监督管理局")
+        .unwrap_or_else(|| panic!("no market department in {figures}"));
+    assert_eq!(market["supervision_documents"], 1, "{market}");
+    assert_eq!(market["rectified_on_time"], 0, "{market}");
     // Every step was told to both sides.
     assert_eq!(told(&f, &id, "supervision.accepted").await, expected);
 }

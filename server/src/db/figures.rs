@@ -36,6 +36,15 @@ pub struct NoticeCounts {
     pub acknowledged_late: i64,
 }
 
+/// One body's supervision documents (by the day they were issued to it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SupervisionCounts {
+    /// Supervision documents issued to the body in the period.
+    pub issued: i64,
+    /// Of those, the ones whose rectification was accepted with no report ever late.
+    pub rectified_on_time: i64,
+}
+
 /// One body's meetings (by the day they start).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MeetingCounts {
@@ -354,5 +363,52 @@ impl Db {
                 },
             )
             .collect()
+    }
+
+    /// Per body of `region`'s subtree: the supervision documents issued to it in
+    /// `[from_ms, to_ms)`, and of those the ones whose rectification was accepted with every
+    /// report submitted by its due time (one report late, even if sent back and then
+    /// accepted, is not on time).
+    pub async fn figure_supervisions(
+        &self,
+        region: &RegionPath,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(String, SupervisionCounts)>, DbError> {
+        let (low, high) = subtree_range(region);
+        let sql = format!(
+            "select d.body_org_id, count(*),
+                    sum(case when d.accepted_at is not null
+                              and not exists (select 1 from supervision_reports p
+                                              where p.space_id = d.space_id
+                                                and p.due_at is not null
+                                                and p.submitted_at > p.due_at)
+                             then 1 else 0 end)
+             from supervision_docs d {bodies}
+             where d.issued_at >= $3 and d.issued_at < $4
+             group by d.body_org_id",
+            bodies = bodies_of("d.body_org_id"),
+        );
+        let records: Vec<(String, i64, i64)> = on_reader!(self, |conn| {
+            sqlx::query_as(&sql)
+                .bind(&low)
+                .bind(&high)
+                .bind(from_ms)
+                .bind(to_ms)
+                .fetch_all(&mut *conn)
+                .await?
+        });
+        Ok(records
+            .into_iter()
+            .map(|(org, issued, rectified_on_time)| {
+                (
+                    org,
+                    SupervisionCounts {
+                        issued,
+                        rectified_on_time,
+                    },
+                )
+            })
+            .collect())
     }
 }

@@ -108,7 +108,9 @@ pub use doc_log::{DocLog, UpdateAuthor};
 pub use effects::{Audience, Consequence, Effects, NewEvent, NewJob, Tx};
 pub use error::DbError;
 pub use events::Event;
-pub use figures::{DisputePart, MeetingCounts, NoticeCounts, ReferralPart, TaskCounts};
+pub use figures::{
+    DisputePart, MeetingCounts, NoticeCounts, ReferralPart, SupervisionCounts, TaskCounts,
+};
 pub use handle::{Db, DbConfig, SQLITE_FILE_NAME};
 pub use identity::{
     ApiTokenRow, AuditCheck, AuditEvent, AuditRow, DirectoryImport, FieldChange, ImportOrg,

@@ -27,7 +27,7 @@ pub use super::region_stats::StatsQuery;
 use super::region_stats::{csv_file, RegionTable};
 use super::Error;
 use crate::auth::Caller;
-use crate::db::{MeetingCounts, NoticeCounts, TaskCounts};
+use crate::db::{MeetingCounts, NoticeCounts, SupervisionCounts, TaskCounts};
 use crate::domain::dispute_stats::{self, DisputeFacts};
 use crate::domain::meeting::AnnualStatus;
 use crate::domain::org::OrgKind;
@@ -87,11 +87,11 @@ pub struct BodyFigures {
     pub referrals_received_on_time: u32,
     /// 按时决定数: of those sent to it, decided by their decision's due time.
     pub referrals_decided_on_time: u32,
-    /// 监督文书数: supervision documents issued to it. `null`: supervision documents do not
-    /// exist yet (issue #21, part 2).
-    pub supervision_documents: Option<u32>,
-    /// 按时整改数: of those, rectified on time. `null` until supervision documents exist.
-    pub rectified_on_time: Option<u32>,
+    /// 监督文书数: supervision documents issued to it (by the day they were issued).
+    pub supervision_documents: u32,
+    /// 按时整改数: of those, the ones whose rectification was accepted with no report ever
+    /// late.
+    pub rectified_on_time: u32,
 }
 
 /// The figures of a region's bodies for a period.
@@ -146,6 +146,11 @@ pub async fn figures(
         .collect();
     let meetings: HashMap<String, MeetingCounts> = db
         .figure_meetings(path, start, end)
+        .await?
+        .into_iter()
+        .collect();
+    let supervisions: HashMap<String, SupervisionCounts> = db
+        .figure_supervisions(path, start, end)
         .await?
         .into_iter()
         .collect();
@@ -214,6 +219,7 @@ pub async fn figures(
             let t = tasks.get(&org.id).cloned().unwrap_or_default();
             let n = notices.get(&org.id).cloned().unwrap_or_default();
             let m = meetings.get(&org.id).cloned().unwrap_or_default();
+            let s = supervisions.get(&org.id).cloned().unwrap_or_default();
             let (raised, against, facts) = disputes.remove(&org.id).unwrap_or_default();
             let d = dispute_stats::tally(&calendar, now, &facts);
             let out =
@@ -250,8 +256,8 @@ pub async fn figures(
                 referrals_received: into.referred,
                 referrals_received_on_time: into.received_on_time,
                 referrals_decided_on_time: into.decided_on_time,
-                supervision_documents: None,
-                rectified_on_time: None,
+                supervision_documents: count(s.issued),
+                rectified_on_time: count(s.rectified_on_time),
                 org_id: org.id,
             }
         })
@@ -317,8 +323,8 @@ pub const HEADER: [&str; 25] = [
     "接收移送数",
     "按时签收数",
     "按时决定数",
-    "监督文书数（暂未启用）",
-    "按时整改数（暂未启用）",
+    "监督文书数",
+    "按时整改数",
 ];
 
 fn record(b: &BodyFigures) -> [Cell; 25] {
@@ -353,8 +359,8 @@ fn record(b: &BodyFigures) -> [Cell; 25] {
         Cell::Count(b.referrals_received),
         Cell::Count(b.referrals_received_on_time),
         Cell::Count(b.referrals_decided_on_time),
-        count(b.supervision_documents),
-        count(b.rectified_on_time),
+        Cell::Count(b.supervision_documents),
+        Cell::Count(b.rectified_on_time),
     ]
 }
 
@@ -465,8 +471,8 @@ mod tests {
             referrals_received: 0,
             referrals_received_on_time: 0,
             referrals_decided_on_time: 0,
-            supervision_documents: None,
-            rectified_on_time: None,
+            supervision_documents: 0,
+            rectified_on_time: 0,
         };
         assert_eq!(record(&body).len(), HEADER.len());
         // A bureau's annual meeting in Chinese, flagged (督促) once late; other bodies none.

@@ -66,6 +66,8 @@ export interface NoticeAbout {
   dispute_id?: string | null
   /** The joint investigation group the notice tells of (formed, reported to the bureau). */
   investigation_id?: string | null
+  /** The supervision document the notice delivers (签收 there receives it). */
+  supervision_id?: string | null
 }
 
 /**

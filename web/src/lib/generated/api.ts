@@ -3168,15 +3168,15 @@ export type components = {
             referrals_decided_on_time: number;
             /**
              * Format: int32
-             * @description 监督文书数: supervision documents issued to it. `null`: supervision documents do not
-             *     exist yet (issue #21, part 2).
+             * @description 监督文书数: supervision documents issued to it (by the day they were issued).
              */
-            supervision_documents?: number | null;
+            supervision_documents: number;
             /**
              * Format: int32
-             * @description 按时整改数: of those, rectified on time. `null` until supervision documents exist.
+             * @description 按时整改数: of those, the ones whose rectification was accepted with no report ever
+             *     late.
              */
-            rectified_on_time?: number | null;
+            rectified_on_time: number;
         };
         /** @description One judicial bureau's standing with its annual meeting (年度协调会议). */
         BureauStatus: {
