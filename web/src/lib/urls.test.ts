@@ -18,6 +18,9 @@ import {
 } from './referrals'
 import { loadReferralStats, referralStatsCsvUrl, suggestReferral } from './referralSupervision'
 import {
+  actOnSupervisionDoc, attachEvidence, createSupervisionDoc, listSupervisionDocs, loadSupervisionDoc, removeEvidence, textDocument,
+} from './supervisionDocs'
+import {
   actOnTask, commentOnTask, createTask, decideExtension, listTasks, loadTask, requestExtension, uploadAttachment,
 } from './tasks'
 import { verifyBundle } from './verify'
@@ -161,6 +164,25 @@ describe('request functions', () => {
       () => actOnReferral('r1', { command: 'receive', revision: 5, person: '王强' }),
       { method: 'POST', url: '/api/referrals/r1/actions', body: { command: 'receive', revision: 5, person: '王强' } },
     ],
+    ['listSupervisionDocs', () => listSupervisionDocs('received'), { method: 'GET', url: '/api/supervision-docs?role=received', body: undefined }],
+    [
+      'createSupervisionDoc',
+      () => createSupervisionDoc({ kind: 'notice', body_org_id: 'o1', title: '关于' }),
+      { method: 'POST', url: '/api/supervision-docs', body: { kind: 'notice', body_org_id: 'o1', title: '关于' } },
+    ],
+    ['loadSupervisionDoc', () => loadSupervisionDoc('s/1'), { method: 'GET', url: '/api/supervision-docs/s%2F1', body: undefined }],
+    [
+      'actOnSupervisionDoc',
+      () => actOnSupervisionDoc('s1', { command: 'send_back', revision: 4, reason: '未附清单' }),
+      { method: 'POST', url: '/api/supervision-docs/s1/actions', body: { command: 'send_back', revision: 4, reason: '未附清单' } },
+    ],
+    [
+      'attachEvidence',
+      () => attachEvidence('s1', file),
+      { method: 'POST', url: `/api/supervision-docs/s1/evidence?name=${encodeURIComponent('现场照片 1.jpg')}`, body: { blob: 'image/jpeg', size: 8 } },
+    ],
+    ['removeEvidence', () => removeEvidence('s1', 'e1'), { method: 'DELETE', url: '/api/supervision-docs/s1/evidence/e1', body: undefined }],
+    ['freezeSupervisionText', () => textDocument('s1').freeze(), { method: 'POST', url: '/api/supervision-docs/s1/text/actions', body: { act: 'freeze' } }],
     [
       'loadReferralStats',
       () => loadReferralStats('2026-01-01', '2026-12-31', '330102'),
