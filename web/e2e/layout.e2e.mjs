@@ -83,7 +83,7 @@ async function overflow(page) {
 await run('layout.e2e', async (browser) => {
   const setup = await newBody(browser, 'setup')
   track(setup)
-  let meetingId, signedId, noticeId, taskId, disputeId, groupId, referralId
+  let meetingId, signedId, noticeId, taskId, disputeId, groupId, referralId, supervisionId
 
   await step('set-up: a meeting, a notice, a task and an archived meeting (API, as 上城区司法局)', async () => {
     await signIn(setup, 'bureau', '张明')
@@ -164,6 +164,13 @@ await run('layout.e2e', async (browser) => {
       items: ['现场检查笔录及现场照片（共二十四页）', '抽样检验报告', '涉案物品清单'],
     })
     referralId = referral.id
+    // A supervision decision the bureau drafts to the market department (its page is the
+    // bureau's until it is issued).
+    supervisionId = (await apiPost(setup, '/api/supervision-docs', {
+      kind: 'decision',
+      body_org_id: orgs['上城区市场监督管理局'].id,
+      title: `关于撤销上城区市场监督管理局违法行政处罚决定的监督决定${tag}`,
+    })).id
     await police.context.close()
     await market2.context.close()
     await apiGet(setup, `/api/meetings/${signedId}`)
@@ -193,6 +200,8 @@ await run('layout.e2e', async (browser) => {
     ...(body === 'market' ? [['referral-new', '/referrals/new']] : []),
     ['referral', `/referrals/${referralId}`],
     ...(body === 'bureau' ? [['referral-stats', '/referrals?stats=1']] : []),
+    ['supervision-docs', '/supervision-docs'],
+    ...(body === 'bureau' ? [['supervision-doc', `/supervision-docs/${supervisionId}`]] : []),
     ['account', '/account'],
     ['admin-tokens', '/admin/tokens'],
     ['admin-webhooks', '/admin/webhooks'],

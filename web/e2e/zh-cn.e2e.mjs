@@ -313,6 +313,13 @@ await run('zh-cn.e2e', async (browser) => {
     await walk(A, 'dispute-new', '/disputes/new', has('dispute-submit'))
     await walk(A, 'dispute', `/disputes/${disputeId}`, has('decision-card'))
     await walk(A, 'referral-stats', '/referrals?stats=1', has('stats-row'))
+    await walk(A, 'supervision-docs', '/supervision-docs', has('supervision-doc-tabs'))
+    const supervision = await apiPost(A, '/api/supervision-docs', {
+      kind: 'decision',
+      body_org_id: (await orgsByName(A))['上城区市场监督管理局'].id,
+      title: `关于撤销违法行政处罚决定的监督决定${tag}`,
+    })
+    await walk(A, 'supervision-doc', `/supervision-docs/${supervision.id}`, has('supervision-act'))
     await walk(A, 'not-found', '/no-such-page', null)
     // 张明 administers his body: the desk, its people, its audit rows.
     const own = (await apiGet(A, '/api/auth/me')).org.id
