@@ -71,6 +71,7 @@ mod effects;
 mod error;
 mod events;
 mod figures;
+mod filings;
 mod handle;
 mod identity;
 mod import;
@@ -82,6 +83,7 @@ mod limits;
 mod meetings;
 mod notices;
 mod numbers;
+mod plans;
 mod referrals;
 mod sessions;
 mod signed_docs;
@@ -105,6 +107,9 @@ pub use doc_log::{DocLog, UpdateAuthor};
 pub use effects::{Audience, Consequence, Effects, NewEvent, NewJob, Tx};
 pub use error::DbError;
 pub use events::Event;
+pub use filings::{
+    Filing, FilingChange, FilingFile, FilingRole, NewFiling, NewFilingFile, OwedReport,
+};
 pub use figures::{DisputePart, MeetingCounts, NoticeCounts, ReferralPart, TaskCounts};
 pub use handle::{Db, DbConfig, SQLITE_FILE_NAME};
 pub use identity::{
@@ -125,6 +130,7 @@ pub use meetings::{
     NewAgendaItem, NewMeeting, MINUTES_TITLE,
 };
 pub use notices::{NewNotice, Notice, Receipt, ReceiptChange};
+pub use plans::{NewPlan, Plan};
 pub use referrals::{
     receipt_doc_id, CaseRow, DraftEdit, ItemFile, ItemRow, NewReferral, Referral, ReferralChange,
     ReferralRole, RECEIPT_TITLE,

@@ -10,6 +10,7 @@
 //! `work::supervision`'s. This module must never read the database or the clock.
 
 use super::dispute::DisputeState;
+use super::filing::ReportOwed;
 use super::notice::ReceiptState;
 use super::org::labelled_enum;
 use super::phrases::catalogue;
@@ -34,6 +35,9 @@ labelled_enum! {
         Referral = ("referral", "案件移送", "Referral"),
         /// 执法争议: a stage past its limit, or escalated to the bureau and not yet accepted.
         Dispute = ("dispute", "执法争议", "Dispute"),
+        /// 年度工作情况报告: not filed in December, or overdue after 31 December; its id is
+        /// `<body>:<year>`.
+        AnnualReport = ("annual_report", "年度工作情况报告", "Annual report"),
     }
 }
 
@@ -45,6 +49,7 @@ pub enum DeskState {
     Notice(ReceiptState),
     Referral(ReferralState),
     Dispute(DisputeState),
+    AnnualReport(ReportOwed),
 }
 
 impl DeskState {
@@ -54,6 +59,7 @@ impl DeskState {
             DeskState::Notice(_) => DeskKind::Notice,
             DeskState::Referral(_) => DeskKind::Referral,
             DeskState::Dispute(_) => DeskKind::Dispute,
+            DeskState::AnnualReport(_) => DeskKind::AnnualReport,
         }
     }
 
@@ -64,6 +70,7 @@ impl DeskState {
             DeskState::Notice(s) => s.as_str(),
             DeskState::Referral(s) => s.as_str(),
             DeskState::Dispute(s) => s.as_str(),
+            DeskState::AnnualReport(s) => s.as_str(),
         }
     }
 
@@ -79,6 +86,7 @@ impl DeskState {
             DeskState::Notice(s) => (s.label_zh(), s.label_en()),
             DeskState::Referral(s) => (s.label_zh(), s.label_en()),
             DeskState::Dispute(s) => (s.label_zh(), s.label_en()),
+            DeskState::AnnualReport(s) => (s.label_zh(), s.label_en()),
         }
     }
 
@@ -94,6 +102,7 @@ impl DeskState {
             DeskState::Dispute(s) => s.stage().map_or(("办理期限", "Time limit"), |stage| {
                 (stage.label_zh(), stage.label_en())
             }),
+            DeskState::AnnualReport(_) => ("报送期限（12月31日）", "Due 31 December"),
         }
     }
 

@@ -212,6 +212,9 @@ impl Worker {
             kind::REFERRAL_WARN | kind::REFERRAL_OVERDUE | kind::REFERRAL_ESCALATE => {
                 referrals::run(&self.services, job).await
             }
+            kind::ANNUAL_REPORT_REMIND
+            | kind::ANNUAL_REPORT_OVERDUE
+            | kind::ANNUAL_REPORT_ESCALATE => super::filings::run(&self.services, job).await,
             kind::WEBHOOK => {
                 webhook::deliver(&self.services, &self.senders().http, job).await?;
                 Ok(Effects::default())

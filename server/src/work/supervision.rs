@@ -24,6 +24,7 @@ use crate::db::{DeskBody, DeskRow};
 use crate::domain::org::{RegionCode, RegionPath};
 use crate::domain::phrases;
 use crate::domain::policy::Action;
+use crate::domain::filing;
 use crate::domain::supervision::{DeskKind, DeskState};
 use crate::services::Services;
 
@@ -78,6 +79,8 @@ pub struct DeskCounts {
     pub notices: u32,
     pub referrals: u32,
     pub disputes: u32,
+    /// Annual reports (年度工作情况报告) not filed: in December, or overdue.
+    pub annual_reports: u32,
     /// Lines whose 督办 was sent, of every kind.
     pub escalated: u32,
 }
@@ -139,7 +142,7 @@ pub async fn desk(
     let now = services.clock.now_ms();
     let limit = DESK_LIMIT as i64 + 1;
     let db = &services.db;
-    let kinds = [
+    let mut kinds = vec![
         db.desk_tasks(&region.path, now, limit).await?,
         db.desk_notices(&region.path, now, limit).await?,
         db.desk_referrals(&region.path, now, limit, kind::REFERRAL_ESCALATE)
@@ -147,6 +150,9 @@ pub async fn desk(
         db.desk_disputes(&region.path, now, limit, kind::DISPUTE_ESCALATE)
             .await?,
     ];
+    for year in filing::years_on_the_desk(now) {
+        kinds.push(super::filings::desk_lines(services, &region.path, year, limit).await?);
+    }
     let truncated = kinds.iter().any(|rows| rows.len() > DESK_LIMIT);
     let rows = kinds
         .into_iter()
@@ -190,7 +196,8 @@ fn line(row: DeskRow, now: i64) -> (DeskBody, DeskLine) {
         limit_label_zh: limit_zh,
         limit_label_en: limit_en,
         due_at: row.due_at,
-        overdue: row.due_at < now || !matches!(state, DeskState::Dispute(_)),
+        overdue: row.due_at < now
+            || !matches!(state, DeskState::Dispute(_) | DeskState::AnnualReport(_)),
         escalated: row.escalated,
         counterpart_org_id: other.org_id,
         counterpart_name: other.name_zh,
@@ -210,6 +217,7 @@ fn grouped(rows: impl Iterator<Item = DeskRow>, now: i64) -> (Vec<SupervisedBody
             DeskKind::Notice => counts.notices += 1,
             DeskKind::Referral => counts.referrals += 1,
             DeskKind::Dispute => counts.disputes += 1,
+            DeskKind::AnnualReport => counts.annual_reports += 1,
         }
         counts.escalated += u32::from(line.escalated);
         by_body
@@ -342,6 +350,7 @@ mod tests {
                 notices: 1,
                 referrals: 2,
                 disputes: 1,
+                annual_reports: 0,
                 escalated: 0
             }
         );
