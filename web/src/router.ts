@@ -24,6 +24,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/referrals/new', name: 'referral-new', component: () => import('./pages/ReferralCreate.vue') },
   { path: '/referrals/:id', name: 'referral', component: () => import('./pages/ReferralDetail.vue'), props: true },
   { path: '/supervision', name: 'supervision', component: () => import('./pages/SupervisionDesk.vue') },
+  { path: '/filings', name: 'filings', component: () => import('./pages/FilingsPage.vue') },
+  { path: '/plans/:id', name: 'plan', component: () => import('./pages/PlanDetail.vue'), props: true },
   { path: '/verify', name: 'verify', component: () => import('./pages/Verify.vue') },
   // Administration: each page checks who may open it (AdminPage.vue says 无权访问 otherwise).
   { path: '/admin', name: 'admin', component: () => import('./pages/AdminHome.vue') },

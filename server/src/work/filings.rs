@@ -426,12 +426,19 @@ pub(crate) async fn desk_lines(
         .await?)
 }
 
-/// Schedules the December clock of the current year (Beijing time) if it is not yet: at
-/// start-up, so a deployment's first year has its clock; each year's 催办 schedules the next.
+/// Schedules the December clock of the current year (Beijing time) and of the next if it is
+/// not yet: at start-up, so a deployment's first year has its clock (each year's 催办 also
+/// schedules the next). Only what is still to come: a server first started on 10 December
+/// sends no reminder of 1 December at once (the desk shows what is owed).
 pub async fn keep_december_clock(services: &Services) -> Result<(), Error> {
     let now = services.clock.now_ms();
     let year = crate::domain::calendar::local_date(now).map_or(2000, |d| d.year());
-    let jobs = super::schedule::for_annual_reports(&services.calendar.get(), year);
+    let calendar = services.calendar.get();
+    let jobs: Vec<_> = [year, year + 1]
+        .into_iter()
+        .flat_map(|y| super::schedule::for_annual_reports(&calendar, y))
+        .filter(|job| job.due_at > now)
+        .collect();
     services.db.schedule_jobs(&jobs, now).await?;
     Ok(())
 }
