@@ -1373,7 +1373,10 @@ async fn filing_and_plan(server: &TestServer) -> (String, String) {
     assert_eq!(status, StatusCode::CREATED, "{filing}");
     let bureau = Api::signed_in(server, "county-bureau").await;
     let (status, plan) = bureau
-        .post("/api/plans", json!({ "year": 2026, "title": "上城区2026年度行政执法监督工作方案" }))
+        .post(
+            "/api/plans",
+            json!({ "year": 2026, "title": "上城区2026年度行政执法监督工作方案" }),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{plan}");
     (

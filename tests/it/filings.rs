@@ -68,9 +68,19 @@ async fn filed_sent_back_filed_again_and_acknowledged(f: Fixture) {
     let (status, _) = sibling.get(&format!("/api/filings/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(listed(&sibling, "received").await.is_empty());
-    let (status, _) = act(&sibling, &id, json!({ "command": "acknowledge", "revision": 1 })).await;
+    let (status, _) = act(
+        &sibling,
+        &id,
+        json!({ "command": "acknowledge", "revision": 1 }),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = act(&city, &id, json!({ "command": "acknowledge", "revision": 1 })).await;
+    let (status, _) = act(
+        &city,
+        &id,
+        json!({ "command": "acknowledge", "revision": 1 }),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // Sent back with reasons, filed again, acknowledged.
     let (status, back) = act(
@@ -227,7 +237,10 @@ async fn the_december_clock(f: Fixture) {
         ]
     );
     let overdue_at = due("annual_report_overdue")[0];
-    assert!(overdue_at >= at(datetime!(2031-01-01 09:00 +8)) && overdue_at < at(datetime!(2031-01-06 00:00 +8)));
+    assert!(
+        overdue_at >= at(datetime!(2031-01-01 09:00 +8))
+            && overdue_at < at(datetime!(2031-01-06 00:00 +8))
+    );
     let bureau = Api::signed_in(&f.server, "county-bureau").await;
     // November: nothing is owed yet, nothing told, nothing on the desk.
     f.clock.set_ms(at(datetime!(2030-11-30 23:59 +8)));
@@ -272,10 +285,7 @@ async fn the_december_clock(f: Fixture) {
     );
     assert!(desk_reports(&bureau, &market).await.is_empty());
     // 督办 the region's delay later: the township and its bureau are told.
-    let escalation = db
-        .jobs_of(&format!("{subject}:{township}"))
-        .await
-        .unwrap();
+    let escalation = db.jobs_of(&format!("{subject}:{township}")).await.unwrap();
     assert_eq!(escalation.len(), 1, "one 督办, of the township alone");
     assert!(db
         .jobs_of(&format!("{subject}:{market}"))
@@ -291,7 +301,10 @@ async fn the_december_clock(f: Fixture) {
     supervised.sort();
     assert_eq!(told("annual_report.supervised").await, supervised);
     let (_, desk) = bureau.get("/api/supervision/desk").await;
-    assert!(desk["counts"]["annual_reports"].as_u64().unwrap() >= 1, "{desk}");
+    assert!(
+        desk["counts"]["annual_reports"].as_u64().unwrap() >= 1,
+        "{desk}"
+    );
     // The clock goes on: 2031's is scheduled.
     assert!(!db.jobs_of("annual_report:2031").await.unwrap().is_empty());
     db.close().await;
@@ -346,7 +359,10 @@ async fn a_plan_is_published_to_its_region(f: Fixture) {
         let (status, _) = api.get(&format!("/api/plans/{id}")).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{other}");
         let (_, page) = api.get("/api/plans").await;
-        assert!(page["plans"].as_array().unwrap().is_empty(), "{other}: {page}");
+        assert!(
+            page["plans"].as_array().unwrap().is_empty(),
+            "{other}: {page}"
+        );
     }
     let db = f.db().await;
     let told = crate::disputes::told_about(&db, &format!("plan:{id}"), "plan.published").await;
@@ -414,7 +430,8 @@ async fn bad_filings_store_nothing(f: Fixture) {
     assert_eq!(refused["error"]["reason"], "filing.kind_filer");
     assert_eq!(listed(&f.market, "filed").await, before);
     // One annual report a year.
-    let report = json!({ "kind": "annual_report", "year": 2026, "title": "2026年度报告", "text": "正文" });
+    let report =
+        json!({ "kind": "annual_report", "year": 2026, "title": "2026年度报告", "text": "正文" });
     let (status, first) = f.market.post("/api/filings", report.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
     let (status, refused) = f.market.post("/api/filings", report).await;
@@ -425,7 +442,12 @@ async fn bad_filings_store_nothing(f: Fixture) {
     // (400): each leaves the filing as it was.
     let (status, _) = bureau.get("/api/filings/no-such-filing").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = act(&bureau, "no-such-filing", json!({ "command": "acknowledge", "revision": 1 })).await;
+    let (status, _) = act(
+        &bureau,
+        "no-such-filing",
+        json!({ "command": "acknowledge", "revision": 1 }),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, refused) = act(
         &f.market,
@@ -435,7 +457,12 @@ async fn bad_filings_store_nothing(f: Fixture) {
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
     assert_eq!(refused["error"]["reason"], "filing.refile_when_sent_back");
-    let (status, refused) = act(&bureau, &id, json!({ "command": "acknowledge", "revision": 7 })).await;
+    let (status, refused) = act(
+        &bureau,
+        &id,
+        json!({ "command": "acknowledge", "revision": 7 }),
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
     assert_eq!(refused["error"]["reason"], "filing.stale");
     for body in [

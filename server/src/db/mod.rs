@@ -107,10 +107,10 @@ pub use doc_log::{DocLog, UpdateAuthor};
 pub use effects::{Audience, Consequence, Effects, NewEvent, NewJob, Tx};
 pub use error::DbError;
 pub use events::Event;
+pub use figures::{DisputePart, MeetingCounts, NoticeCounts, ReferralPart, TaskCounts};
 pub use filings::{
     Filing, FilingChange, FilingFile, FilingRole, NewFiling, NewFilingFile, OwedReport,
 };
-pub use figures::{DisputePart, MeetingCounts, NoticeCounts, ReferralPart, TaskCounts};
 pub use handle::{Db, DbConfig, SQLITE_FILE_NAME};
 pub use identity::{
     ApiTokenRow, AuditCheck, AuditEvent, AuditRow, DirectoryImport, FieldChange, ImportOrg,

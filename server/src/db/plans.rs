@@ -9,11 +9,13 @@
 //! `observer` of the space: from then on each reads the plan (`policy::doc_access`), and a
 //! body of another region never finds it. The rules live in `domain::plan`.
 
-use super::common::{in_transaction, not_found, on_reader, parse, parse_region_code, subtree_range};
+use super::common::{
+    in_transaction, not_found, on_reader, parse, parse_region_code, subtree_range,
+};
 use super::effects::Effects;
 use super::spaces::{
-    group, members_of, visible_spaces, write_space, DocRow, Expect, SpaceRows, Spine,
-    MEMBER_ORDER, MEMBER_SELECT, VISIBLE,
+    group, members_of, visible_spaces, write_space, DocRow, Expect, SpaceRows, Spine, MEMBER_ORDER,
+    MEMBER_SELECT, VISIBLE,
 };
 use super::{Db, DbError};
 use crate::domain::org::{DocRole, RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};

@@ -309,7 +309,10 @@ mod tests {
         let ms = |at: time::OffsetDateTime| (at.unix_timestamp_nanos() / 1_000_000) as i64;
         assert_eq!(annual_due_at(2030), ms(datetime!(2031-01-01 00:00 +8)));
         assert_eq!(december_starts(2030), ms(datetime!(2030-12-01 00:00 +8)));
-        assert_eq!(years_on_the_desk(ms(datetime!(2030-11-30 23:59 +8))), vec![2029]);
+        assert_eq!(
+            years_on_the_desk(ms(datetime!(2030-11-30 23:59 +8))),
+            vec![2029]
+        );
         assert_eq!(
             years_on_the_desk(ms(datetime!(2030-12-01 00:00 +8))),
             vec![2029, 2030]

@@ -47,7 +47,9 @@ async fn list(
     caller: Caller,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<FilingPage>, ApiError> {
-    Ok(Json(filings::list(&state.services, &caller, query.role).await?))
+    Ok(Json(
+        filings::list(&state.services, &caller, query.role).await?,
+    ))
 }
 
 /// Files an annual report, an inspection's or a campaign's results with the judicial bureau of
@@ -99,5 +101,7 @@ async fn act(
     Path(id): Path<String>,
     Json(action): Json<FilingAction>,
 ) -> Result<Json<FilingBody>, ApiError> {
-    Ok(Json(filings::act(&state.services, &caller, &id, action).await?))
+    Ok(Json(
+        filings::act(&state.services, &caller, &id, action).await?,
+    ))
 }

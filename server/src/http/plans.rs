@@ -80,5 +80,7 @@ async fn act(
     Path(id): Path<String>,
     Json(action): Json<PlanAction>,
 ) -> Result<Json<PlanBody>, ApiError> {
-    Ok(Json(plans::act(&state.services, &caller, &id, action).await?))
+    Ok(Json(
+        plans::act(&state.services, &caller, &id, action).await?,
+    ))
 }

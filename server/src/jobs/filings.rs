@@ -94,9 +94,11 @@ pub(super) async fn run(services: &Services, job: &Job) -> Result<Effects, Failu
     };
     let calendar = services.calendar.get();
     for body in &owed {
-        effects
-            .events
-            .push(event(Audience::Org(body.org_id.clone()), told, &body.org_id));
+        effects.events.push(event(
+            Audience::Org(body.org_id.clone()),
+            told,
+            &body.org_id,
+        ));
         if overdue {
             let limits = crate::work::limits::of_org(services, &body.org_id)
                 .await

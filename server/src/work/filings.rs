@@ -230,7 +230,12 @@ pub async fn create(
         (_, None) => None,
     };
     if let Some(year) = year {
-        if services.db.annual_report_of(&filer.id, year).await?.is_some() {
+        if services
+            .db
+            .annual_report_of(&filer.id, year)
+            .await?
+            .is_some()
+        {
             return Err(Error::Conflict(rules::ONE_REPORT_A_YEAR.with("year", year)));
         }
     }
@@ -265,9 +270,11 @@ pub async fn create(
     };
     if let Some(year) = year {
         // Filed: no 督办 of this report is sent any more.
-        effects
-            .cancel_jobs_of
-            .push(format!("{}:{}", super::schedule::annual_report_subject(year), filer.id));
+        effects.cancel_jobs_of.push(format!(
+            "{}:{}",
+            super::schedule::annual_report_subject(year),
+            filer.id
+        ));
     }
     effects.events.push(NewEvent {
         audience: Audience::Org(new.bureau_org_id.clone()),

@@ -108,7 +108,11 @@ fn body(plan: Plan, party: PlanParty) -> PlanBody {
     }
 }
 
-async fn readable(services: &Services, caller: &Caller, id: &str) -> Result<(Plan, PlanParty), Error> {
+async fn readable(
+    services: &Services,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Plan, PlanParty), Error> {
     let plan = services.db.plan(id).await?.ok_or_else(not_found)?;
     let party = party_of(caller, &plan).ok_or_else(not_found)?;
     if caller
@@ -122,7 +126,11 @@ async fn readable(services: &Services, caller: &Caller, id: &str) -> Result<(Pla
 }
 
 /// Makes the caller's bureau's plan of a year, as a draft.
-pub async fn create(services: &Services, caller: &Caller, input: CreatePlan) -> Result<PlanBody, Error> {
+pub async fn create(
+    services: &Services,
+    caller: &Caller,
+    input: CreatePlan,
+) -> Result<PlanBody, Error> {
     caller.allow(&services.db, Action::CreateSpace).await?;
     let bureau_id = own_org(caller, "make a plan")?.to_owned();
     let bureau = services.db.org(&bureau_id).await?.ok_or_else(not_found)?;
@@ -136,7 +144,9 @@ pub async fn create(services: &Services, caller: &Caller, input: CreatePlan) -> 
         ));
     }
     if services.db.plan_of_year(&bureau.id, input.year).await? {
-        return Err(Error::Conflict(rules::ONE_PLAN_A_YEAR.with("year", input.year)));
+        return Err(Error::Conflict(
+            rules::ONE_PLAN_A_YEAR.with("year", input.year),
+        ));
     }
     let now = services.clock.now_ms();
     let new = NewPlan {
@@ -198,7 +208,9 @@ pub async fn act(
         .allow(&services.db, Action::ActInSpace(plan.facts()))
         .await?;
     if action.revision != plan.revision {
-        return Err(Error::refused(rules::PLAN_STALE.with("revision", plan.revision)));
+        return Err(Error::refused(
+            rules::PLAN_STALE.with("revision", plan.revision),
+        ));
     }
     rules::transition(plan.state, party, action.command)
         .map_err(|refused| Error::refused(refused.message()))?;
@@ -234,7 +246,14 @@ pub async fn act(
     };
     let plan = services
         .db
-        .publish_plan(&plan.id, plan.revision, &caller.actor.user_id, &bodies, now, &effects)
+        .publish_plan(
+            &plan.id,
+            plan.revision,
+            &caller.actor.user_id,
+            &bodies,
+            now,
+            &effects,
+        )
         .await?;
     services.wake();
     Ok(body(plan, party))

@@ -367,7 +367,10 @@ pub fn for_annual_reports(cal: &Calendar, year: i32) -> Vec<NewJob> {
     if last_week > first && last_week < due_at {
         jobs.push(job(kind::ANNUAL_REPORT_REMIND, last_week));
     }
-    jobs.push(job(kind::ANNUAL_REPORT_OVERDUE, cal.next_working_morning(due_at)));
+    jobs.push(job(
+        kind::ANNUAL_REPORT_OVERDUE,
+        cal.next_working_morning(due_at),
+    ));
     jobs
 }
 
@@ -563,4 +566,3 @@ mod tests {
         assert!(kinds(&notice).is_empty());
     }
 }
-

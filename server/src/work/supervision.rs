@@ -21,10 +21,10 @@ use super::schedule::kind;
 use super::Error;
 use crate::auth::Caller;
 use crate::db::{DeskBody, DeskRow};
+use crate::domain::filing;
 use crate::domain::org::{RegionCode, RegionPath};
 use crate::domain::phrases;
 use crate::domain::policy::Action;
-use crate::domain::filing;
 use crate::domain::supervision::{DeskKind, DeskState};
 use crate::services::Services;
 
