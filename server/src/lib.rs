@@ -158,6 +158,10 @@ impl App {
         // PDF; the search ends by itself and holds nothing the shutdown waits for.
         let fonts = services.fonts.clone();
         tokio::task::spawn_blocking(move || fonts.fonts());
+        // The December clock of the annual reports runs from the year the server first starts.
+        work::filings::keep_december_clock(&services)
+            .await
+            .context("scheduling the December clock of the annual reports")?;
         let state = AppState {
             services,
             tickets,

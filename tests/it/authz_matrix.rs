@@ -513,6 +513,21 @@ fn table() -> Vec<Row> {
         row("GET /api/spaces/{clue}",                      "404   404   404   404   200   404   404   404   404   404   200   200   200   401", get("/api/spaces/{clue}")),
         row("GET /api/spaces/{draft}/docs",                "404   404   404   404   200   404   404   404   404   404   404   200   200   401", get("/api/spaces/{draft_referral}/docs")),
         row("PUT /api/spaces/{referral}/members/{court}",  "404   403   403   404   409   404   403   404   403   404   404   409   403   401", put("/api/spaces/{referral}/members/{court}", json!({ "role": "member" }))),
+        // ---- filings (报备) and the annual plan (issue 21 part 3): `market` (conv) filed {filing}
+        // (an inspection's results) with 上城区司法局 (cb), which reads and answers it; the city
+        // bureau (ct) reads it and acts on nothing (403); a sibling county's bureau and the
+        // other bodies are answered as for an unknown id (404). Only enforcement departments and
+        // township governments file (409 for anyone else). {draft_plan} is cb's plan, a draft:
+        // cb and the bureau above read it; no body of the region does before it is published.
+        // Refiling a filing that was not sent back is refused by the machine (409). ----
+        row("POST /api/filings",                           "403   409   409   409   201   201   409   409   409   409   409   201   403   401", post("/api/filings", json!({ "kind": "inspection_result", "title": "矩阵报备{n}", "text": "检查结果" }))),
+        row("GET /api/filings",                            "200   200   200   200   200   200   200   200   200   200   200   200   200   401", get("/api/filings")),
+        row("GET /api/filings/{filing}",                   "404   200   200   404   200   404   404   404   404   404   404   200   200   401", get("/api/filings/{filing}")),
+        row("POST /api/filings/{filing}/actions",          "404   409   403   404   409   404   404   404   404   404   404   409   403   401", post("/api/filings/{filing}/actions", json!({ "command": "refile", "revision": 1, "title": "重报", "text": "重报" }))),
+        row("POST /api/plans",                             "403   201   201   201   409   409   409   409   409   409   409   409   403   401", post("/api/plans", json!({ "year": 2040, "title": "矩阵工作方案{n}" }))),
+        row("GET /api/plans",                              "200   200   200   200   200   200   200   200   200   200   200   200   200   401", get("/api/plans")),
+        row("GET /api/plans/{draft_plan}",                 "404   200   200   404   404   404   404   404   404   404   404   404   404   401", get("/api/plans/{draft_plan}")),
+        row("POST /api/plans/{draft_plan}/actions (stale)", "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/plans/{draft_plan}/actions", json!({ "command": "publish", "revision": 0 }))),
         // ---- tasks and notices (issue 21): `market` (conv) set {task} for `township` (part)
         // and sent {notice} to it, requiring 签收. The bureaus above their region (cb, ct)
         // read both and act on neither (403); a sibling county's bureau (sb), the other bodies
@@ -590,6 +605,9 @@ struct Matrix {
     notice: String,
     /// A supervision document the county bureau drafts to `market` (see its rows).
     supervision: String,
+    /// An inspection's results `market` filed with 上城区司法局, and that bureau's draft plan.
+    filing: String,
+    draft_plan: String,
     /// The secret of `market`'s token with only `spaces:read`.
     read_token: String,
     /// The hash of [`PASSWORD`], to put a changed password back without the server.
@@ -624,6 +642,7 @@ impl Matrix {
         let referrals = referral_of_market(&server, &world).await;
         let (task, notice) = task_and_notice_of_market(&server, &world).await;
         let supervision = supervision_to_market(&server, &world).await;
+        let (filing, draft_plan) = filing_and_plan(&server).await;
         let admin = Api::signed_in(&server, "market-admin").await;
         let (status, created) = admin
             .post(
@@ -652,6 +671,8 @@ impl Matrix {
             task,
             notice,
             supervision,
+            filing,
+            draft_plan,
             read_token,
             password_hash,
             counter: AtomicU32::new(100),
@@ -806,6 +827,8 @@ impl Matrix {
             .replace("{clue}", &self.referrals.clue)
             .replace("{clue_item}", &self.referrals.clue_item)
             .replace("{task}", &self.task)
+            .replace("{filing}", &self.filing)
+            .replace("{draft_plan}", &self.draft_plan)
             .replace("{notice}", &self.notice)
             .replace("{supervision}", &self.supervision)
             .replace("{market}", self.world.org("market"))
@@ -1366,4 +1389,28 @@ async fn every_route_answers_every_kind_of_caller_as_the_policy_says() {
         "\n{}",
         report(&rows, &actual, &mismatches)
     );
+}
+
+/// An inspection's results `market` filed, and 上城区司法局's draft plan of 2026.
+async fn filing_and_plan(server: &TestServer) -> (String, String) {
+    let market = Api::signed_in(server, "market").await;
+    let (status, filing) = market
+        .post(
+            "/api/filings",
+            json!({ "kind": "inspection_result", "title": "矩阵执法检查结果", "text": "检查结果" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filing}");
+    let bureau = Api::signed_in(server, "county-bureau").await;
+    let (status, plan) = bureau
+        .post(
+            "/api/plans",
+            json!({ "year": 2026, "title": "上城区2026年度行政执法监督工作方案" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    (
+        filing["id"].as_str().unwrap().to_owned(),
+        plan["id"].as_str().unwrap().to_owned(),
+    )
 }

@@ -12,6 +12,7 @@ mod dispute_stats;
 mod disputes;
 mod docs;
 mod email;
+mod filings;
 mod first_hour;
 mod hostile;
 mod identity;

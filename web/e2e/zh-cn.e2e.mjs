@@ -299,6 +299,7 @@ await run('zh-cn.e2e', async (browser) => {
     await walk(A, 'meetings', '/meetings', hasText('meeting-row', MEETING_TITLE))
     await walk(A, 'meeting-new', '/meetings/new', has('meeting-create-submit'))
     await walk(A, 'supervision', '/supervision', has('supervision-desk'))
+    await walk(A, 'filings', '/filings', has('plan-form'))
     await walk(A, 'meeting-room', `/meetings/${meetingId}`, has('meeting-state'))
     await walk(A, 'meeting-archive', `/meetings/${meetingId}/archive`)
     await walk(A, 'tasks', '/tasks', null)
@@ -362,6 +363,7 @@ await run('zh-cn.e2e', async (browser) => {
     await walk(B, 'dispute', `/disputes/${disputeId}`, has('decision-card'))
     await walk(B, 'referrals', '/referrals', has('referral-tabs'))
     await walk(B, 'referral-new', '/referrals/new', has('referral-submit'))
+    await walk(B, 'filings', '/filings', has('filing-form'))
   }
   await step('walk the pages of 上城区司法局 (convener, sender, setter, its administrator), 上城区市场监督管理局 (invited, recipient, assignee) and the operator (administration) in zh-CN', async () => {
     await Promise.all([walkA(), walkB(), walkC()])

@@ -26,6 +26,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/supervision', name: 'supervision', component: () => import('./pages/SupervisionDesk.vue') },
   { path: '/supervision-docs', name: 'supervision-docs', component: () => import('./pages/SupervisionDocList.vue') },
   { path: '/supervision-docs/:id', name: 'supervision-doc', component: () => import('./pages/SupervisionDocDetail.vue'), props: true },
+  { path: '/filings', name: 'filings', component: () => import('./pages/FilingsPage.vue') },
+  { path: '/plans/:id', name: 'plan', component: () => import('./pages/PlanDetail.vue'), props: true },
   { path: '/verify', name: 'verify', component: () => import('./pages/Verify.vue') },
   // Administration: each page checks who may open it (AdminPage.vue says 无权访问 otherwise).
   { path: '/admin', name: 'admin', component: () => import('./pages/AdminHome.vue') },

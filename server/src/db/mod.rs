@@ -73,6 +73,7 @@ mod effects;
 mod error;
 mod events;
 mod figures;
+mod filings;
 mod handle;
 mod identity;
 mod import;
@@ -84,6 +85,7 @@ mod limits;
 mod meetings;
 mod notices;
 mod numbers;
+mod plans;
 mod referrals;
 mod sessions;
 mod signed_docs;
@@ -111,6 +113,9 @@ pub use events::Event;
 pub use figures::{
     DisputePart, MeetingCounts, NoticeCounts, ReferralPart, SupervisionCounts, TaskCounts,
 };
+pub use filings::{
+    Filing, FilingChange, FilingFile, FilingRole, NewFiling, NewFilingFile, OwedReport,
+};
 pub use handle::{Db, DbConfig, SQLITE_FILE_NAME};
 pub use identity::{
     ApiTokenRow, AuditCheck, AuditEvent, AuditRow, DirectoryImport, FieldChange, ImportOrg,
@@ -130,6 +135,7 @@ pub use meetings::{
     NewAgendaItem, NewMeeting, MINUTES_TITLE,
 };
 pub use notices::{NewNotice, Notice, Receipt, ReceiptChange};
+pub use plans::{NewPlan, Plan};
 pub use referrals::{
     receipt_doc_id, CaseRow, DraftEdit, ItemFile, ItemRow, NewReferral, Referral, ReferralChange,
     ReferralRole, RECEIPT_TITLE,

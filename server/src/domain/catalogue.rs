@@ -20,6 +20,8 @@ pub fn everything() -> impl Iterator<Item = &'static Phrase> {
         super::investigation_work::RULES,
         super::notice::RULES,
         super::referral::RULES,
+        super::filing::RULES,
+        super::plan::RULES,
         super::supervision_doc::RULES,
         super::referral_stats::RULES,
         super::supervision::RULES,

@@ -205,6 +205,10 @@ labelled_enum! {
         Referral = ("referral", "案件移送", "Case referral"),
         /// 监督文书: a judicial bureau's supervision document to a body of its region.
         Supervision = ("supervision", "监督文书", "Supervision document"),
+        /// 报备: a body's filing with the judicial bureau of its region (domain::filing).
+        Filing = ("filing", "报备", "Filing"),
+        /// 年度行政执法监督工作方案: a bureau's annual plan, published to its region.
+        Plan = ("plan", "年度监督工作方案", "Annual supervision plan"),
     }
 }
 
@@ -219,6 +223,8 @@ impl SpaceKind {
                 | SpaceKind::Dispute
                 | SpaceKind::Referral
                 | SpaceKind::Supervision
+                | SpaceKind::Filing
+                | SpaceKind::Plan
         )
     }
 }

@@ -10,6 +10,7 @@
 //! `work::supervision`'s. This module must never read the database or the clock.
 
 use super::dispute::DisputeState;
+use super::filing::ReportOwed;
 use super::notice::ReceiptState;
 use super::org::labelled_enum;
 use super::phrases::catalogue;
@@ -37,6 +38,9 @@ labelled_enum! {
         Dispute = ("dispute", "执法争议", "Dispute"),
         /// 监督文书: a rectification report (整改报告) past its limit.
         Supervision = ("supervision", "监督文书", "Supervision document"),
+        /// 年度工作情况报告: not filed in December, or overdue after 31 December; its id is
+        /// `<body>:<year>`.
+        AnnualReport = ("annual_report", "年度工作情况报告", "Annual report"),
     }
 }
 
@@ -49,6 +53,7 @@ pub enum DeskState {
     Referral(ReferralState),
     Dispute(DisputeState),
     Supervision(SupervisionState),
+    AnnualReport(ReportOwed),
 }
 
 impl DeskState {
@@ -59,6 +64,7 @@ impl DeskState {
             DeskState::Referral(_) => DeskKind::Referral,
             DeskState::Dispute(_) => DeskKind::Dispute,
             DeskState::Supervision(_) => DeskKind::Supervision,
+            DeskState::AnnualReport(_) => DeskKind::AnnualReport,
         }
     }
 
@@ -70,6 +76,7 @@ impl DeskState {
             DeskState::Referral(s) => s.as_str(),
             DeskState::Dispute(s) => s.as_str(),
             DeskState::Supervision(s) => s.as_str(),
+            DeskState::AnnualReport(s) => s.as_str(),
         }
     }
 
@@ -86,6 +93,7 @@ impl DeskState {
             DeskState::Referral(s) => (s.label_zh(), s.label_en()),
             DeskState::Dispute(s) => (s.label_zh(), s.label_en()),
             DeskState::Supervision(s) => (s.label_zh(), s.label_en()),
+            DeskState::AnnualReport(s) => (s.label_zh(), s.label_en()),
         }
     }
 
@@ -102,6 +110,7 @@ impl DeskState {
                 (stage.label_zh(), stage.label_en())
             }),
             DeskState::Supervision(_) => ("整改报告期限", "Rectification report"),
+            DeskState::AnnualReport(_) => ("报送期限（12月31日）", "Due 31 December"),
         }
     }
 

@@ -22,6 +22,7 @@ mod disputes;
 mod docs;
 mod events;
 mod extract;
+mod filings;
 mod inbox;
 mod investigation_work;
 mod investigations;
@@ -34,6 +35,7 @@ mod minutes;
 mod notices;
 mod oidc;
 mod ops;
+mod plans;
 mod referral_receipt;
 mod referral_supervision;
 mod referrals;
@@ -128,6 +130,8 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(supervision::router())
         .merge(supervision_docs::router())
         .merge(region_figures::router())
+        .merge(filings::router())
+        .merge(plans::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.

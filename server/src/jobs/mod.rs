@@ -20,10 +20,12 @@
 //! - `tasks.rs`, `notices.rs`: the task and notice reminders, 催办 and 督办.
 //! - `meetings.rs`: the meeting reminders.
 //! - `disputes.rs`: a dispute's stage clocks: reminders, 催办 and 督办.
+//! - `filings.rs`: the December clock of the annual reports.
 //! - `webhook.rs`: signing and sending one webhook call.
 //! - `mail.rs`: [`Mailer`], e-mail over SMTP.
 
 mod disputes;
+mod filings;
 mod mail;
 mod meetings;
 mod notices;

@@ -217,6 +217,9 @@ impl Worker {
             kind::SUPERVISION_WARN | kind::SUPERVISION_OVERDUE | kind::SUPERVISION_ESCALATE => {
                 supervision_docs::run(&self.services, job).await
             }
+            kind::ANNUAL_REPORT_REMIND
+            | kind::ANNUAL_REPORT_OVERDUE
+            | kind::ANNUAL_REPORT_ESCALATE => super::filings::run(&self.services, job).await,
             kind::WEBHOOK => {
                 webhook::deliver(&self.services, &self.senders().http, job).await?;
                 Ok(Effects::default())

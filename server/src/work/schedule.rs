@@ -66,6 +66,15 @@ pub mod kind {
     pub const SUPERVISION_OVERDUE: &str = "supervision_overdue";
     /// 督办 to the body's heads, the region's delay later; the same payload.
     pub const SUPERVISION_ESCALATE: &str = "supervision_escalate";
+    /// The December clock of a year's annual reports: remind every body that has not filed
+    /// (1 December, and a week before the end): `{"year", "due_at"}`.
+    pub const ANNUAL_REPORT_REMIND: &str = "annual_report_remind";
+    /// 催办, the first working morning after 31 December: every body that has not filed; then
+    /// schedules each one's 督办 and the next year's clock. The same payload.
+    pub const ANNUAL_REPORT_OVERDUE: &str = "annual_report_overdue";
+    /// 督办 of one body, its region's `task_escalate` later, if it still has not filed: its
+    /// heads and its bureau are told: `{"year", "due_at", "org_id"}`.
+    pub const ANNUAL_REPORT_ESCALATE: &str = "annual_report_escalate";
 }
 
 /// Attempts of a reminder job before it is given up (a database that stays unavailable).
@@ -359,6 +368,64 @@ pub fn for_ended_meeting(meeting: &Meeting) -> Vec<NewJob> {
             )),
         })
         .collect()
+}
+
+/// The subject of the December clock of `year` (`annual_report:2026`); a body's 督办 adds
+/// `:<org>`.
+pub fn annual_report_subject(year: i32) -> String {
+    format!("annual_report:{year}")
+}
+
+/// The December clock of `year`'s annual reports: reminders on the working mornings from
+/// 1 December and a week before the end, and 催办 the first working morning after 31 December
+/// 24:00. One set a year however often it is scheduled (the dedupe keys name the year).
+pub fn for_annual_reports(cal: &Calendar, year: i32) -> Vec<NewJob> {
+    use crate::domain::filing::{annual_due_at, december_starts};
+    let due_at = annual_due_at(year);
+    let subject = annual_report_subject(year);
+    let job = |kind: &str, at: i64| NewJob {
+        kind: kind.to_owned(),
+        subject: subject.clone(),
+        payload: json!({ "year": year, "due_at": due_at }),
+        due_at: at,
+        max_attempts: REMINDER_ATTEMPTS,
+        dedupe_key: Some(format!("{subject}:{kind}:{at}")),
+    };
+    let first = cal.next_working_morning(december_starts(year));
+    let last_week = cal.next_working_morning(due_at - 7 * 24 * 3_600_000);
+    let mut jobs = vec![job(kind::ANNUAL_REPORT_REMIND, first)];
+    if last_week > first && last_week < due_at {
+        jobs.push(job(kind::ANNUAL_REPORT_REMIND, last_week));
+    }
+    jobs.push(job(
+        kind::ANNUAL_REPORT_OVERDUE,
+        cal.next_working_morning(due_at),
+    ));
+    jobs
+}
+
+/// 督办 of `org_id`'s annual report of `year`, `escalate_after` working mornings after the
+/// 催办 at `overdue_at` (its region's `task_escalate`).
+pub fn annual_report_escalation(
+    cal: &Calendar,
+    year: i32,
+    org_id: &str,
+    overdue_at: i64,
+    escalate_after: u32,
+) -> NewJob {
+    let subject = format!("{}:{org_id}", annual_report_subject(year));
+    NewJob {
+        kind: kind::ANNUAL_REPORT_ESCALATE.to_owned(),
+        subject: subject.clone(),
+        payload: json!({
+            "year": year,
+            "due_at": crate::domain::filing::annual_due_at(year),
+            "org_id": org_id,
+        }),
+        due_at: cal.escalation_after(overdue_at, escalate_after),
+        max_attempts: REMINDER_ATTEMPTS,
+        dedupe_key: Some(format!("{subject}:{}", kind::ANNUAL_REPORT_ESCALATE)),
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use super::schedule::kind;
 use super::Error;
 use crate::auth::Caller;
 use crate::db::{DeskBody, DeskRow};
+use crate::domain::filing;
 use crate::domain::org::{RegionCode, RegionPath};
 use crate::domain::phrases;
 use crate::domain::policy::Action;
@@ -80,6 +81,8 @@ pub struct DeskCounts {
     pub disputes: u32,
     /// Supervision documents whose rectification report is overdue.
     pub supervisions: u32,
+    /// Annual reports (年度工作情况报告) not filed: in December, or overdue.
+    pub annual_reports: u32,
     /// Lines whose 督办 was sent, of every kind.
     pub escalated: u32,
 }
@@ -141,7 +144,7 @@ pub async fn desk(
     let now = services.clock.now_ms();
     let limit = DESK_LIMIT as i64 + 1;
     let db = &services.db;
-    let kinds = [
+    let mut kinds = vec![
         db.desk_tasks(&region.path, now, limit).await?,
         db.desk_notices(&region.path, now, limit).await?,
         db.desk_referrals(&region.path, now, limit, kind::REFERRAL_ESCALATE)
@@ -151,6 +154,9 @@ pub async fn desk(
         db.desk_supervisions(&region.path, now, limit, kind::SUPERVISION_ESCALATE)
             .await?,
     ];
+    for year in filing::years_on_the_desk(now) {
+        kinds.push(super::filings::desk_lines(services, &region.path, year, limit).await?);
+    }
     let truncated = kinds.iter().any(|rows| rows.len() > DESK_LIMIT);
     let rows = kinds
         .into_iter()
@@ -194,7 +200,8 @@ fn line(row: DeskRow, now: i64) -> (DeskBody, DeskLine) {
         limit_label_zh: limit_zh,
         limit_label_en: limit_en,
         due_at: row.due_at,
-        overdue: row.due_at < now || !matches!(state, DeskState::Dispute(_)),
+        overdue: row.due_at < now
+            || !matches!(state, DeskState::Dispute(_) | DeskState::AnnualReport(_)),
         escalated: row.escalated,
         counterpart_org_id: other.org_id,
         counterpart_name: other.name_zh,
@@ -215,6 +222,7 @@ fn grouped(rows: impl Iterator<Item = DeskRow>, now: i64) -> (Vec<SupervisedBody
             DeskKind::Referral => counts.referrals += 1,
             DeskKind::Dispute => counts.disputes += 1,
             DeskKind::Supervision => counts.supervisions += 1,
+            DeskKind::AnnualReport => counts.annual_reports += 1,
         }
         counts.escalated += u32::from(line.escalated);
         by_body
@@ -348,6 +356,7 @@ mod tests {
                 referrals: 2,
                 disputes: 1,
                 supervisions: 0,
+                annual_reports: 0,
                 escalated: 0
             }
         );

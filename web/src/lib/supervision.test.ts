@@ -27,6 +27,7 @@ describe('the supervision desk', () => {
     expect(lineLink({ kind: 'notice', id: 'n1' })).toBe('/notices/n1')
     expect(lineLink({ kind: 'referral', id: 'r1' })).toBe('/referrals/r1')
     expect(lineLink({ kind: 'dispute', id: 'd1' })).toBe('/disputes/d1')
+    expect(lineLink({ kind: 'annual_report', id: 'o1:2026' })).toBe('/filings')
   })
 
   it('counts whole days past the limit, none for a line not yet overdue', () => {
@@ -41,8 +42,8 @@ describe('the supervision desk', () => {
     expect(filterDesk(bodies, 'notice').map((b) => [b.org_name, b.lines.map((l) => l.id)])).toEqual([['湖滨街道办事处', ['n1']]])
     expect(filterDesk(bodies, 'escalated').map((b) => b.lines.map((l) => l.id))).toEqual([['t1']])
     expect(filterDesk(bodies, 'dispute')).toEqual([])
-    expect(filterCounts({ counts: { tasks: 1, notices: 1, referrals: 1, disputes: 0, supervisions: 2, escalated: 1 } })).toEqual({
-      all: 5, task: 1, notice: 1, referral: 1, dispute: 0, supervision: 2, escalated: 1,
+    expect(filterCounts({ counts: { tasks: 1, notices: 1, referrals: 1, disputes: 0, supervisions: 2, annual_reports: 3, escalated: 1 } })).toEqual({
+      all: 8, task: 1, notice: 1, referral: 1, dispute: 0, supervision: 2, annual_report: 3, escalated: 1,
     })
   })
 

@@ -9,7 +9,7 @@ export type SupervisedBody = Schema<'SupervisedBody'>
 export type DeskLine = Schema<'DeskLine'>
 export type DeskKind = DeskLine['kind']
 
-export const DESK_KINDS: readonly DeskKind[] = ['task', 'notice', 'referral', 'dispute', 'supervision']
+export const DESK_KINDS: readonly DeskKind[] = ['task', 'notice', 'referral', 'dispute', 'supervision', 'annual_report']
 
 /** The desk of `region` (a region code), the caller's body's region when not given. */
 export function loadDesk(region?: string): Promise<SupervisionDesk> {
@@ -31,6 +31,8 @@ export function lineLink(line: Pick<DeskLine, 'kind' | 'id'>): string {
     case 'referral': return `/referrals/${id}`
     case 'dispute': return `/disputes/${id}`
     case 'supervision': return `/supervision-docs/${id}`
+    // An annual report not filed (its id `<body>:<year>`): the bureau's filings and plans.
+    case 'annual_report': return '/filings'
   }
 }
 
@@ -57,12 +59,13 @@ export function filterDesk(bodies: SupervisedBody[], filter: DeskFilter): Superv
 export function filterCounts(desk: Pick<SupervisionDesk, 'counts'>): Record<DeskFilter, number> {
   const c = desk.counts
   return {
-    all: c.tasks + c.notices + c.referrals + c.disputes + c.supervisions,
+    all: c.tasks + c.notices + c.referrals + c.disputes + c.supervisions + c.annual_reports,
     task: c.tasks,
     notice: c.notices,
     referral: c.referrals,
     dispute: c.disputes,
     supervision: c.supervisions,
+    annual_report: c.annual_reports,
     escalated: c.escalated,
   }
 }
@@ -72,5 +75,5 @@ export function filterCounts(desk: Pick<SupervisionDesk, 'counts'>): Record<Desk
  * a task's or notification's events go to its parties, so these are only what the bureau's own
  * body hears; the page also reads it again every minute.
  */
-export const DESK_EVENTS = ['task.', 'notice.', 'referral.', 'dispute.', 'supervision.'] as const
+export const DESK_EVENTS = ['task.', 'notice.', 'referral.', 'dispute.', 'supervision.', 'filing.', 'annual_report.'] as const
 export const DESK_REFRESH_MS = 60_000
