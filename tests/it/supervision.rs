@@ -418,3 +418,65 @@ async fn a_bureau_reads_its_regions_tasks_and_notices_and_acts_on_none_on_postgr
     )
     .await;
 }
+
+/// A corrected notice owes 签收 once: its receipts carry their limit while their version is
+/// the sent one (migration 0023), so the superseded version's receipt leaves the desk and the
+/// figures, and the correction's takes its place.
+async fn a_corrected_notice_owes_its_acknowledgement_once(f: Fixture) {
+    let v1 = notice_to(&f, &["township"], "执法协查通报").await;
+    let (status, v2) = f
+        .market
+        .post(
+            &format!("/api/notices/{v1}/correct"),
+            json!({ "title": "执法协查通报（更正）", "body": "请于本周内签收。" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v2}");
+    let v2 = v2["id"].as_str().unwrap().to_owned();
+    f.clock.set_ms(ms(datetime!(2026-03-23 13:00 +8)));
+    run_due(&f).await;
+
+    let county = f.signed_in("county-bureau").await;
+    let county_desk = desk(&county, "").await;
+    assert_eq!(line_of(&county_desk, &v2)["kind"], "notice");
+    let ids: Vec<&str> = county_desk["bodies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["lines"].as_array().unwrap())
+        .filter_map(|l| l["id"].as_str())
+        .collect();
+    assert!(!ids.contains(&v1.as_str()), "{county_desk}");
+
+    let (status, figures) = county
+        .get("/api/figures?from=2026-03-01&to=2026-03-31")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{figures}");
+    let body = |org: &str| {
+        figures["bodies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["org_id"] == org)
+            .unwrap_or_else(|| panic!("no {org} in {figures}"))
+            .clone()
+    };
+    let township = body(f.world.org("township"));
+    assert_eq!(township["notices_to_acknowledge"], 1, "{township}");
+    assert_eq!(township["notices_unacknowledged_late"], 1, "{township}");
+    // The correction is no new notice: the market sent one.
+    assert_eq!(body(f.world.org("market"))["notices_sent"], 1);
+}
+
+#[tokio::test]
+async fn a_corrected_notice_owes_its_acknowledgement_once_on_sqlite() {
+    a_corrected_notice_owes_its_acknowledgement_once(fixture_on(None).await).await;
+}
+
+#[tokio::test]
+async fn a_corrected_notice_owes_its_acknowledgement_once_on_postgres() {
+    a_corrected_notice_owes_its_acknowledgement_once(
+        fixture_on(Some(fresh_database_url().await)).await,
+    )
+    .await;
+}

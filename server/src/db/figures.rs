@@ -170,23 +170,33 @@ impl Db {
         now: i64,
     ) -> Result<Vec<(String, NoticeCounts)>, DbError> {
         let (low, high) = subtree_range(region);
-        // A notice requires 签收 exactly when it has a reminder time (work::notices).
+        // A notice requires 签收 exactly when it has a reminder time (work::notices); each of
+        // its receipts carries that time as `ack_due_at` while its version is the sent one
+        // (0023), so the receipts are counted from their own index without reading a notice.
+        // Each side is counted per body within its branch (the bodies as an `in` list), so
+        // only one row per body is grouped at the end, not one per notice. (PostgreSQL sums
+        // counts as numeric: cast back.)
         let sql = format!(
-            "select org_id, sum(sent_n), sum(ack_n), sum(late_n) from (
-                 select n.sender_org_id as org_id, 1 as sent_n, 0 as ack_n, 0 as late_n
-                 from notices n {senders}
-                 where n.version_kind = 'original' and n.sent_at >= $3 and n.sent_at < $4
+            "select org_id, cast(sum(sent_n) as bigint), cast(sum(ack_n) as bigint),
+                    cast(sum(late_n) as bigint)
+             from (
+                 select n.sender_org_id as org_id, count(*) as sent_n, 0 as ack_n, 0 as late_n
+                 from notices n
+                 where n.sender_org_id in ({bodies})
+                   and n.version_kind = 'original' and n.sent_at >= $3 and n.sent_at < $4
+                 group by n.sender_org_id
                  union all
-                 select c.org_id, 0, 1,
-                        case when (c.acknowledged_at is null and n.remind_at < $5)
-                                  or c.acknowledged_at > n.remind_at
-                             then 1 else 0 end
-                 from notice_receipts c join notices n on n.id = c.notice_id {receivers}
-                 where n.state = 'sent' and n.remind_at is not null
+                 select c.org_id, 0, count(*),
+                        sum(case when (c.acknowledged_at is null and c.ack_due_at < $5)
+                                      or c.acknowledged_at > c.ack_due_at
+                                 then 1 else 0 end)
+                 from notice_receipts c
+                 where c.org_id in ({bodies}) and c.ack_due_at is not null
                    and c.delivered_at >= $3 and c.delivered_at < $4
+                 group by c.org_id
              ) x group by org_id",
-            senders = bodies_of("n.sender_org_id"),
-            receivers = bodies_of("c.org_id"),
+            bodies = "select o.id from organizations o
+                      join regions r on r.code = o.region_code and r.path >= $1 and r.path < $2",
         );
         let records: Vec<(String, i64, i64, i64)> = on_reader!(self, |conn| {
             sqlx::query_as(&sql)

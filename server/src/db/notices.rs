@@ -399,6 +399,11 @@ impl_for_both_engines!(NoticeQueries {
                     .bind(&newest_id)
                     .execute(&mut *self)
                     .await?;
+                // A superseded version asks for 签收 no more: the new one is acknowledged.
+                sqlx::query("update notice_receipts set ack_due_at = null where notice_id = $1")
+                    .bind(&newest_id)
+                    .execute(&mut *self)
+                    .await?;
                 (series.clone(), version + 1)
             }
         };
@@ -427,14 +432,18 @@ impl_for_both_engines!(NoticeQueries {
         .bind(new.subject.as_deref())
         .execute(&mut *self)
         .await?;
+        // Each receipt carries its limit to acknowledge (the reminder time when 签收 is
+        // asked), so the supervision desk finds the receipts owing it by index (0023).
+        let ack_due_at = if new.requires_ack { new.remind_at } else { None };
         for org_id in &recipients {
             sqlx::query(
-                "insert into notice_receipts (notice_id, org_id, state, delivered_at)
-                 values ($1, $2, 'delivered', $3)",
+                "insert into notice_receipts (notice_id, org_id, state, delivered_at, ack_due_at)
+                 values ($1, $2, 'delivered', $3, $4)",
             )
             .bind(&new.id)
             .bind(*org_id)
             .bind(now)
+            .bind(ack_due_at)
             .execute(&mut *self)
             .await?;
         }

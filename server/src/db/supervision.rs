@@ -6,7 +6,9 @@
 //!
 //! Each desk query starts from the region's range of paths (`regions.path`, unique), reaches
 //! its bodies (`organizations_region`) or spaces (`spaces_region_code`), then the rows by their
-//! own indexes (`tasks_assignee`, `notice_receipts_org`, the workflows' primary keys), and is
+//! own indexes (`tasks_assignee`; `notice_receipts_owing`, the receipts still owing 签收 by
+//! their limit, a copy of their notice's reminder time; the workflows' primary keys and
+//! `jobs_subject_kind` for their 督办), and is
 //! bounded: at most `limit` rows each, the longest overdue first. This module only reads, and
 //! decides nothing: which lines the desk shows and who may see it are the caller's.
 
@@ -202,7 +204,8 @@ impl Db {
                   join organizations b on b.id = n.sender_org_id
                   join regions gb on gb.code = b.region_code
              where ga.path >= $1 and ga.path < $2
-               and r.state in ('delivered', 'read') and n.state = 'sent'
+               and r.state in ('delivered', 'read') and r.ack_due_at <= $3
+               and n.state = 'sent'
                and n.requires_ack = $5 and n.remind_at is not null and n.remind_at <= $3
              order by n.remind_at, n.id, a.id
              limit $4"
