@@ -672,6 +672,61 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/filings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The filings the caller's body made, received, or reads as a bureau above. */
+        get: operations["filings_list"];
+        put?: never;
+        /**
+         * Files an annual report, an inspection's or a campaign's results with the judicial bureau of
+         *     the caller's body's region.
+         */
+        post: operations["filings_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/filings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A filing with the caller's commands. */
+        get: operations["filings_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/filings/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Gives a filing command: the bureau acknowledges or sends back, the body files again. */
+        post: operations["filings_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/inbox": {
         parameters: {
             query?: never;
@@ -1790,6 +1845,58 @@ export type paths = {
         put?: never;
         /** Registers a webhook; the secret that signs its calls is answered this once. */
         post: operations["webhooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The plans the caller's body writes, supervises, or was published. */
+        get: operations["plans_list"];
+        put?: never;
+        /** Makes the caller's bureau's annual supervision work plan of a year, as a draft. */
+        post: operations["plans_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A plan with its document's id and the caller's commands. */
+        get: operations["plans_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publishes (印发) the plan to every body of the bureau's region and below. */
+        post: operations["plans_act"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3305,6 +3412,19 @@ export type components = {
              */
             owner_org_id?: string | null;
         };
+        /** @description What a body files (`POST /api/filings`). */
+        CreateFiling: {
+            kind: components["schemas"]["FilingKind"];
+            /**
+             * Format: int32
+             * @description The year an annual report is of; only an annual report names one.
+             */
+            year?: number | null;
+            /** @description 标题. */
+            title: components["schemas"]["Title"];
+            /** @description 正文. */
+            text: components["schemas"]["Text"];
+        };
         /** @description What the convener writes to convene a meeting (`POST /api/meetings`). */
         CreateMeeting: {
             kind: components["schemas"]["MeetingKind"];
@@ -3339,6 +3459,16 @@ export type components = {
             /** @description The code of the region it serves. */
             region: string;
             parent_id?: string | null;
+        };
+        /** @description What a bureau gives to make its plan of a year (`POST /api/plans`). */
+        CreatePlan: {
+            /**
+             * Format: int32
+             * @description The year it plans (2000 to 2100).
+             */
+            year: number;
+            /** @description 标题 (e.g. 上城区2027年度行政执法监督工作方案). */
+            title: components["schemas"]["Title"];
         };
         /** @description What the referring body writes to make a referral (`POST /api/referrals`): a draft. */
         CreateReferral: {
@@ -3508,6 +3638,11 @@ export type components = {
             supervisions: number;
             /**
              * Format: int32
+             * @description Annual reports (年度工作情况报告) not filed: in December, or overdue.
+             */
+            annual_reports: number;
+            /**
+             * Format: int32
              * @description Lines whose 督办 was sent, of every kind.
              */
             escalated: number;
@@ -3517,7 +3652,7 @@ export type components = {
          *     (`/tasks/{id}`, `/notices/{id}`, `/referrals/{id}`, `/disputes/{id}`).
          * @enum {string}
          */
-        DeskKind: "task" | "notice" | "referral" | "dispute" | "supervision";
+        DeskKind: "task" | "notice" | "referral" | "dispute" | "supervision" | "annual_report";
         /** @description One line of the desk: a piece of work overdue, unacknowledged or escalated. */
         DeskLine: {
             /**
@@ -4007,6 +4142,107 @@ export type components = {
          * @description A file's bytes, for the description.
          */
         FileBytes: string;
+        /**
+         * @description A command on a filing with exactly its fields (`POST /api/filings/{id}/actions`,
+         *     `{"command": "acknowledge", "revision": 1}`). Every command names the revision the
+         *     caller read; a filing changed since is refused (409).
+         */
+        FilingAction: {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "acknowledge";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "send_back";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            title: components["schemas"]["Title"];
+            text: components["schemas"]["Text"];
+            /** @enum {string} */
+            command: "refile";
+        };
+        /** @description A filing as a party or a supervising bureau reads it. */
+        FilingBody: {
+            id: string;
+            kind: components["schemas"]["FilingKind"];
+            kind_label_zh: string;
+            kind_label_en: string;
+            /**
+             * Format: int32
+             * @description The year of an annual report.
+             */
+            year?: number | null;
+            /**
+             * Format: int64
+             * @description When an annual report is due (31 December 24:00 Beijing time), Unix milliseconds.
+             */
+            due_at?: number | null;
+            state: components["schemas"]["FilingState"];
+            state_label_zh: string;
+            state_label_en: string;
+            /** Format: int64 */
+            revision: number;
+            body_org_id: string;
+            body_name: string;
+            bureau_org_id: string;
+            bureau_name: string;
+            title: string;
+            text: string;
+            /**
+             * Format: int64
+             * @description How many times it was filed.
+             */
+            round: number;
+            /** Format: int64 */
+            filed_at: number;
+            /** Format: int64 */
+            acknowledged_at?: number | null;
+            acknowledged_by_name?: string | null;
+            /** @description The bureau's reasons when it last sent it back. */
+            reason?: string | null;
+            /** Format: int64 */
+            sent_back_at?: number | null;
+            files: components["schemas"]["FilingFileBody"][];
+            /** @description The caller's part: `body`, `bureau` or `supervisor`. */
+            party: components["schemas"]["FilingParty"];
+            /** @description Every command with whether the caller may give it now, or the rule that refuses it. */
+            commands: components["schemas"]["CommandOffer"][];
+        };
+        /** @description A file of a filing. */
+        FilingFileBody: {
+            id: string;
+            sha256: string;
+            file_name: string;
+            media_type: string;
+            /** Format: int64 */
+            size: number;
+            /** Format: int64 */
+            attached_at: number;
+        };
+        /**
+         * @description What is filed.
+         * @enum {string}
+         */
+        FilingKind: "annual_report" | "inspection_result" | "campaign_result";
+        /** @description Filings (`GET /api/filings`). */
+        FilingPage: {
+            filings: components["schemas"]["FilingBody"][];
+        };
+        /**
+         * @description Who gives a filing command.
+         * @enum {string}
+         */
+        FilingParty: "body" | "bureau" | "supervisor";
+        /**
+         * @description Where a filing is.
+         * @enum {string}
+         */
+        FilingState: "filed" | "acknowledged" | "sent_back";
         /** @description What the lead sends to freeze the dossier (`POST /api/investigations/{id}/dossier/freeze`). */
         FreezeDossier: {
             /**
@@ -4846,6 +5082,58 @@ export type components = {
         PasswordReset: {
             password: string;
         };
+        /** @description A plan command (`POST /api/plans/{id}/actions`). */
+        PlanAction: {
+            /** @description `publish` (印发). */
+            command: components["schemas"]["PlanCommand"];
+            /**
+             * Format: int64
+             * @description The revision the caller read.
+             */
+            revision: number;
+        };
+        /** @description A plan as its reader sees it. */
+        PlanBody: {
+            id: string;
+            /** Format: int32 */
+            year: number;
+            title: string;
+            state: components["schemas"]["PlanState"];
+            state_label_zh: string;
+            state_label_en: string;
+            /** Format: int64 */
+            revision: number;
+            bureau_org_id: string;
+            bureau_name: string;
+            /** @description The live document of its text (open it on the document socket). */
+            doc_id: string;
+            /** Format: int64 */
+            published_at?: number | null;
+            /** Format: int64 */
+            created_at: number;
+            /** @description The caller's part: `bureau`, `reader` or `supervisor`. */
+            party: components["schemas"]["PlanParty"];
+            commands: components["schemas"]["CommandOffer"][];
+        };
+        /**
+         * @description What is asked of a plan.
+         * @enum {string}
+         */
+        PlanCommand: "publish";
+        /** @description Plans (`GET /api/plans`). */
+        PlanPage: {
+            plans: components["schemas"]["PlanBody"][];
+        };
+        /**
+         * @description Who gives a plan command.
+         * @enum {string}
+         */
+        PlanParty: "bureau" | "reader" | "supervisor";
+        /**
+         * @description Where a plan is.
+         * @enum {string}
+         */
+        PlanState: "drafting" | "published";
         /** @description What a party writes of its own side (`PUT /api/disputes/{id}/parties/{org_id}`). */
         Position: {
             /** @description 本单位意见: what the body holds. */
@@ -5575,7 +5863,7 @@ export type components = {
          *     follows the same policy for all of them.
          * @enum {string}
          */
-        SpaceKind: "meeting" | "investigation" | "dispute" | "referral" | "supervision";
+        SpaceKind: "meeting" | "investigation" | "dispute" | "referral" | "supervision" | "filing" | "plan";
         /** @description The spaces of a list. */
         SpaceList: {
             spaces: components["schemas"]["SpaceBody"][];
@@ -8004,6 +8292,191 @@ export interface operations {
                 };
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    filings_list: {
+        parameters: {
+            query?: {
+                /** @description `filed` (本单位报备) or `received` (向本局报备); all the caller may read when absent. */
+                role?: "filed" | "received";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the filings, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingPage"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    filings_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateFiling"];
+            };
+        };
+        responses: {
+            /** @description the filing, filed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    filings_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the filing's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the filing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    filings_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the filing's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FilingAction"];
+            };
+        };
+        responses: {
+            /** @description the filing after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingBody"];
                 };
             };
             /**
@@ -11388,6 +11861,188 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CreatedWebhook"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    plans_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the plans, newest year first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanPage"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    plans_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePlan"];
+            };
+        };
+        responses: {
+            /** @description the draft */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    plans_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the plan's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the plan */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    plans_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the plan's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanAction"];
+            };
+        };
+        responses: {
+            /** @description the plan after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanBody"];
                 };
             };
             /**
