@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue #21's benchmark: the bureau's supervision desk and the region's figures (JSON, CSV,
 # .xlsx, the dispute and referral statistics) for a city region, on a province-sized data set
-# (1,000 bodies, 100,000 tasks, 1,000,000 notices with 2,000,000 receipts, 10,000 disputes,
+# (1,000 bodies, 100,000 tasks, 1,000,000 notices with ~1,900,000 receipts, 10,000 disputes,
 # 20,000 referrals), on SQLite and on PostgreSQL, against the release `concord serve`
 # (see BENCHMARKS.md, "Supervision desk and figures at province size").
 #
@@ -9,7 +9,7 @@
 #                                  REQUESTS=300 per route, SEED_SCALE=1 for a smaller set,
 #                                  CONCORD=target/release/concord to skip the build,
 #                                  KEEP=1 to keep the data sets)
-# Needs python3, sqlite3 is not needed (Python's module loads it), and a PostgreSQL server
+# Needs python3 (its sqlite3 module loads SQLite; no sqlite3 shell needed) and a PostgreSQL server
 # reachable with `createdb`/`dropdb`/`psql` (loopback, trust auth here).
 #
 # Each engine: the server makes the schema (its migrations) on an empty database and stops;

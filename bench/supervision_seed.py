@@ -17,7 +17,7 @@ The shape (see BENCHMARKS.md, "Supervision desk and figures at province size"):
   its county or city; the running ones are overdue when their deadline passed (about 7 % of
   those past due), with 'overdue' and 'escalated' history entries as the server writes them;
 - 1,000,000 notices (originals; 1 % drafts) sent over the year to 1 to 3 bodies each
-  (2,000,000 receipts), 60 % requiring 签收 within 3 days, most acknowledged, some late,
+  (about 1,900,000 receipts), 60 % requiring 签收 within 3 days, most acknowledged, some late,
   some never (more of the recent ones);
 - 10,000 disputes (space, two parties with their statement documents) in the mix of
   dispute-bench, running ones recent, with 督办 jobs done for half of those past their stage;
