@@ -226,7 +226,7 @@ async fn the_desk_lists_exactly_what_is_overdue_unacknowledged_or_escalated(f: F
     );
     assert_eq!(
         county_desk["counts"],
-        json!({ "tasks": 2, "notices": 1, "referrals": 1, "disputes": 1, "annual_reports": 0, "escalated": 3 })
+        json!({ "tasks": 2, "notices": 1, "referrals": 1, "disputes": 1, "supervisions": 0, "annual_reports": 0, "escalated": 3 })
     );
     // Each line says what it is and which limit passed, and is due when its page says.
     let task_line = line_of(&county_desk, &overdue_task);

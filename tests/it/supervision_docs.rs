@@ -94,7 +94,10 @@ async fn sign_text(bureau: &Api, id: &str) -> (StatusCode, Value) {
     }
     let version = frozen["version"].as_i64().unwrap();
     let (status, body) = bureau
-        .post(&path("/actions"), json!({ "act": "open_signing", "version": version }))
+        .post(
+            &path("/actions"),
+            json!({ "act": "open_signing", "version": version }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let key = enrolled_key(bureau).await;
@@ -149,7 +152,14 @@ async fn delivering_notice(api: &Api, id: &str) -> Value {
 
 async fn attach(api: &Api, id: &str, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
     let path = format!("/api/supervision-docs/{id}/evidence?name={name}");
-    send_bytes(api, Method::POST, &path, Some("application/pdf"), bytes.to_vec()).await
+    send_bytes(
+        api,
+        Method::POST,
+        &path,
+        Some("application/pdf"),
+        bytes.to_vec(),
+    )
+    .await
 }
 
 async fn told(f: &Fixture, id: &str, kind: &str) -> Vec<String> {
@@ -182,8 +192,14 @@ async fn the_rectification_runs_from_issue_through_a_late_report_sent_back_to_cl
         .await;
     assert_eq!(status, StatusCode::OK);
     let html = html.as_str().unwrap_or_default();
-    assert!(html.contains("监通〔2026〕1号"), "the bureau's number: {html}");
-    assert!(html.contains("20 个工作日内"), "the report asked for: {html}");
+    assert!(
+        html.contains("监通〔2026〕1号"),
+        "the bureau's number: {html}"
+    );
+    assert!(
+        html.contains("20 个工作日内"),
+        "the report asked for: {html}"
+    );
 
     // Issued: the body reads it, and is sent it to sign for (签收).
     let (_, issued) = bureau.get(&page).await;
@@ -196,7 +212,10 @@ async fn the_rectification_runs_from_issue_through_a_late_report_sent_back_to_cl
     let (status, body) = f
         .market
         .post(
-            &format!("/api/notices/{}/acknowledge", notice["id"].as_str().unwrap()),
+            &format!(
+                "/api/notices/{}/acknowledge",
+                notice["id"].as_str().unwrap()
+            ),
             json!({}),
         )
         .await;
@@ -257,7 +276,10 @@ async fn the_rectification_runs_from_issue_through_a_late_report_sent_back_to_cl
     // The late report, with its evidence; the bureau sends it back.
     let (status, with_file) = attach(&f.market, &id, "整改台账.pdf", b"%PDF-1.4 ledger").await;
     assert_eq!(status, StatusCode::OK, "{with_file}");
-    assert_eq!(with_file["pending_evidence"][0]["file_name"], "整改台账.pdf");
+    assert_eq!(
+        with_file["pending_evidence"][0]["file_name"],
+        "整改台账.pdf"
+    );
     let reported = ok(
         &f.market,
         &id,
@@ -267,9 +289,14 @@ async fn the_rectification_runs_from_issue_through_a_late_report_sent_back_to_cl
     .await;
     assert_eq!(reported["state"], "under_review", "{reported}");
     assert_eq!(reported["reports"][0]["late"], true, "{reported}");
-    assert_eq!(reported["reports"][0]["evidence"][0]["file_name"], "整改台账.pdf");
+    assert_eq!(
+        reported["reports"][0]["evidence"][0]["file_name"],
+        "整改台账.pdf"
+    );
     assert!(reported["clock"].is_null());
-    let url = reported["reports"][0]["evidence"][0]["url"].as_str().unwrap();
+    let url = reported["reports"][0]["evidence"][0]["url"]
+        .as_str()
+        .unwrap();
     let (status, _) = bureau.get(url).await;
     assert_eq!(status, StatusCode::OK);
     let sent_back = ok(
@@ -282,7 +309,10 @@ async fn the_rectification_runs_from_issue_through_a_late_report_sent_back_to_cl
     assert_eq!(sent_back["state"], "rectifying");
     assert_eq!(sent_back["round"], 2);
     assert_eq!(sent_back["reports"][0]["verdict"], "sent_back");
-    assert_eq!(sent_back["reports"][0]["verdict_reason"], "未附复查清单，请补充。");
+    assert_eq!(
+        sent_back["reports"][0]["verdict_reason"],
+        "未附复查清单，请补充。"
+    );
     assert!(sent_back["clock"]["due_at"].as_i64().unwrap() > ms(datetime!(2026-05-01 00:00 +8)));
     assert!(sent_back["pending_evidence"].as_array().unwrap().is_empty());
 
@@ -301,7 +331,10 @@ async fn the_rectification_runs_from_issue_through_a_late_report_sent_back_to_cl
     assert_eq!(accepted["reports"][1]["late"], false, "{accepted}");
     assert_eq!(accepted["reports"][1]["verdict"], "accepted");
     let (_, desk) = bureau.get("/api/supervision/desk").await;
-    assert!(!desk.to_string().contains(&id), "a report submitted leaves the desk: {desk}");
+    assert!(
+        !desk.to_string().contains(&id),
+        "a report submitted leaves the desk: {desk}"
+    );
     let closed = ok(&bureau, &id, "close", json!({})).await;
     assert_eq!(closed["state"], "closed");
     // The region's figures (评议考核) count it for the market department: issued, not on time
@@ -331,8 +364,7 @@ async fn the_rectification_runs_from_issue_through_a_late_report_sent_back_to_cl
 }
 
 #[tokio::test]
-async fn the_rectification_runs_from_issue_through_a_late_report_sent_back_to_close_on_postgres()
-{
+async fn the_rectification_runs_from_issue_through_a_late_report_sent_back_to_close_on_postgres() {
     the_rectification_runs_from_issue_through_a_late_report_sent_back_to_close(
         fixture_on(Some(fresh_database_url().await)).await,
     )
@@ -370,13 +402,19 @@ async fn only_the_two_sides_and_the_bureaus_above_see_it_and_only_the_sides_act(
     assert_eq!(status, StatusCode::OK, "{signed}");
     let (status, _) = f
         .market
-        .post(&format!("{page}/text/actions"), json!({ "act": "archive", "version": 1 }))
+        .post(
+            &format!("{page}/text/actions"),
+            json!({ "act": "archive", "version": 1 }),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let notice = delivering_notice(&f.market, &id).await;
     f.market
         .post(
-            &format!("/api/notices/{}/acknowledge", notice["id"].as_str().unwrap()),
+            &format!(
+                "/api/notices/{}/acknowledge",
+                notice["id"].as_str().unwrap()
+            ),
             json!({}),
         )
         .await;
@@ -441,7 +479,11 @@ async fn bad_supervision_requests_are_refused_with_the_rule_and_change_nothing()
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (_, none) = bureau.get("/api/supervision-docs").await;
-    assert_eq!(none["supervision_docs"], json!([]), "nothing stored: {none}");
+    assert_eq!(
+        none["supervision_docs"],
+        json!([]),
+        "nothing stored: {none}"
+    );
 
     // A decision that names no act is not frozen; a notice that names one is not either.
     let (_, decision) = draft(&f, &bureau, "decision", "market").await;
@@ -449,7 +491,10 @@ async fn bad_supervision_requests_are_refused_with_the_rule_and_change_nothing()
     write_text(&f, &bureau, decision["doc_id"].as_str().unwrap(), None).await;
     let (status, refused) = sign_text(&bureau, &decision_id).await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
-    assert_eq!(refused["error"]["reason"], "supervision_doc.decision_names_act");
+    assert_eq!(
+        refused["error"]["reason"],
+        "supervision_doc.decision_names_act"
+    );
     let (_, notice) = draft(&f, &bureau, "notice", "market").await;
     let notice_id = notice["id"].as_str().unwrap().to_owned();
     write_text(
@@ -461,7 +506,10 @@ async fn bad_supervision_requests_are_refused_with_the_rule_and_change_nothing()
     .await;
     let (status, refused) = sign_text(&bureau, &notice_id).await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
-    assert_eq!(refused["error"]["reason"], "supervision_doc.only_decision_names_act");
+    assert_eq!(
+        refused["error"]["reason"],
+        "supervision_doc.only_decision_names_act"
+    );
 
     // Commands: a stale revision, one the state does not allow, an unknown command, evidence
     // before it is issued; nothing changes.
@@ -476,7 +524,10 @@ async fn bad_supervision_requests_are_refused_with_the_rule_and_change_nothing()
     assert_eq!(refused["error"]["reason"], "supervision.stale");
     let (status, refused) = command(&bureau, &notice_id, "accept", json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
-    assert_eq!(refused["error"]["reason"], "supervision.review_when_reported");
+    assert_eq!(
+        refused["error"]["reason"],
+        "supervision.review_when_reported"
+    );
     let (status, _) = command(&bureau, &notice_id, "issue", json!({})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = command(&bureau, &notice_id, "send_back", json!({})).await;
@@ -502,9 +553,18 @@ async fn bad_supervision_requests_are_refused_with_the_rule_and_change_nothing()
         ))
         .await;
     let html = html.as_str().unwrap_or_default();
-    assert!(html.contains("撤销") && html.contains("上市监罚〔2026〕8号"), "{html}");
+    assert!(
+        html.contains("撤销") && html.contains("上市监罚〔2026〕8号"),
+        "{html}"
+    );
     // Withdrawn drafts are final.
-    let withdrawn = ok(&bureau, &notice_id, "withdraw", json!({ "reason": "重复制发" })).await;
+    let withdrawn = ok(
+        &bureau,
+        &notice_id,
+        "withdraw",
+        json!({ "reason": "重复制发" }),
+    )
+    .await;
     assert_eq!(withdrawn["state"], "withdrawn");
     let (status, refused) = command(&bureau, &notice_id, "close", json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");

@@ -372,7 +372,9 @@ impl SupervisionAction {
 
 impl CommandShape for SupervisionAction {
     fn missing(command: &str, field: &str) -> Option<String> {
-        Some(format!("{field} is required to {command} a supervision document"))
+        Some(format!(
+            "{field} is required to {command} a supervision document"
+        ))
     }
 
     fn misplaced(command: &str, field: &str) -> Option<String> {
@@ -384,7 +386,11 @@ impl CommandShape for SupervisionAction {
 /// orders (`act`: the act's name and order, as the text has them), and only a decision may.
 pub fn check_act(kind: SupervisionKind, act: Option<(&str, &str)>) -> Result<(), &'static Phrase> {
     match (kind, act) {
-        (SupervisionKind::Decision, Some((name, order))) if !name.trim().is_empty() && !order.is_empty() => Ok(()),
+        (SupervisionKind::Decision, Some((name, order)))
+            if !name.trim().is_empty() && !order.is_empty() =>
+        {
+            Ok(())
+        }
         (SupervisionKind::Decision, _) => Err(&DECISION_NAMES_ACT),
         (_, None) => Ok(()),
         (_, Some(_)) => Err(&ONLY_DECISION_NAMES_ACT),

@@ -27,8 +27,8 @@ use crate::state::AppState;
 use crate::work::signing::{self, SignedAction, StatementInput, ToSign};
 use crate::work::supervision_docs::{
     self, CreateSupervision, SupervisionBody, SupervisionListRole, SupervisionPage,
-    SupervisionText, SupervisionTextView,
 };
+use crate::work::supervision_text::{SupervisionText, SupervisionTextView};
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -76,6 +76,7 @@ pub mod signing;
 pub mod spaces;
 pub mod supervision;
 pub mod supervision_docs;
+pub mod supervision_text;
 pub mod tasks;
 pub mod tokens;
 pub mod users;

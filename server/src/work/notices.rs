@@ -985,7 +985,10 @@ async fn answer(
         ..Effects::default()
     };
     // The 签收 of a notice delivering a supervision document receives it, in this write.
-    let delivers = notice.subject.as_deref().and_then(|s| s.strip_prefix("supervision:"));
+    let delivers = notice
+        .subject
+        .as_deref()
+        .and_then(|s| s.strip_prefix("supervision:"));
     if let (ReceiptCommand::Acknowledge, Some(supervision_id)) = (command, delivers) {
         super::supervision_docs::received(services, caller, supervision_id, now, &mut effects)
             .await?;

@@ -329,7 +329,6 @@ pub const HEADER: [&str; 25] = [
 
 fn record(b: &BodyFigures) -> [Cell; 25] {
     let number = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Number);
-    let count = |v: Option<u32>| v.map_or(Cell::Empty, Cell::Count);
     let annual = match (b.annual_meeting, b.annual_meeting_flagged) {
         (Some(status), Some(true)) => Cell::Text(format!("{}（督促）", status.label_zh())),
         (Some(status), _) => Cell::Text(status.label_zh().to_owned()),

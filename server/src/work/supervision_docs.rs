@@ -1,6 +1,6 @@
 //! Supervision document operations (监督文书): draft one, list and read them, the commands of
 //! the rectification (整改) machine, the evidence of a report, and the document's text as a
-//! signed document ([`SupervisionText`]).
+//! signed document (`work::supervision_text`).
 //!
 //! A supervision document is a space (`db::supervision_docs`). Who reads it, and what the
 //! caller is to it:
@@ -11,7 +11,7 @@
 //! - everyone else: "no supervision document with this id", as for an id that does not exist.
 //!
 //! The last signature issues it and sends it to the body as a notice requiring 签收
-//! ([`SupervisionText::complete`]); the body's 签收 of that notice receives it
+//! (`work::supervision_text`); the body's 签收 of that notice receives it
 //! ([`received`], called by `work::notices` in the acknowledgement's write) and, unless it is
 //! an opinion, starts the report's clock (the body's region's `supervision_report` limit),
 //! with its reminders, 催办 and 督办 (`jobs::supervision_docs`).
@@ -19,35 +19,27 @@
 //! This module never writes SQL, decides access itself (that is the policy) or encodes a rule
 //! of the machine (that is [`crate::domain::supervision_doc`]).
 
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 use utoipa::ToSchema;
 
-use super::signing::{Completed, Issue, OfSubject, SignedDocument, SignedView};
 use super::tasks::{Download, Upload};
 use super::{audit, own_org, Error};
 use crate::auth::Caller;
 use crate::db::{
     new_id, Audience, Effects, NewEvent, NewEvidenceFile, NewJob, NewReport, NewSupervision,
-    SignedVersion, Space, Supervision, SupervisionChange, SupervisionIssued, SupervisionReceived,
-    SupervisionRole, Verdict,
+    Supervision, SupervisionChange, SupervisionReceived, SupervisionRole, Verdict,
 };
-use crate::domain::calendar::{local_date, TimeLimit};
+use crate::domain::calendar::TimeLimit;
 use crate::domain::kernel::{self, Refused};
 use crate::domain::limits::{amount_of, LimitKind};
 use crate::domain::policy::{self, Action, SpaceAccess};
-use crate::domain::signed::{Gate, Signatories};
 use crate::domain::supervision_doc::{
-    self as rules, doc_freeze_gate, SupervisionAction, SupervisionCommand, SupervisionDocWords,
-    SupervisionFlow, SupervisionKind, SupervisionParty, SupervisionState, NO_SUCH_EVIDENCE,
-    NO_SUCH_SUPERVISION, SUPERVISION_SIGNATORIES,
+    self as rules, SupervisionAction, SupervisionCommand, SupervisionFlow, SupervisionKind,
+    SupervisionParty, SupervisionState, NO_SUCH_EVIDENCE, NO_SUCH_SUPERVISION,
 };
 use crate::domain::text::{FileName, MediaType, Title};
 use crate::services::Services;
-use crate::signing::kinds::supervision_doc::{self as kind, SupervisionDoc, SupervisionFacts};
-use crate::signing::projection::OrgRef;
 
 /// What a judicial bureau writes to draft a supervision document
 /// (`POST /api/supervision-docs`).
@@ -193,7 +185,7 @@ fn party_of(caller: &Caller, doc: &Supervision) -> Option<SupervisionParty> {
 
 /// The document and the caller's part in it, or "not found" for a body with none (and for a
 /// token that may not read spaces).
-async fn readable(
+pub(crate) async fn readable(
     services: &Services,
     caller: &Caller,
     id: &str,
@@ -243,7 +235,10 @@ fn may_attach(doc: &Supervision, party: SupervisionParty) -> Result<(), Refused>
         return Err(Refused::by(&rules::BY_THE_BODY));
     }
     if doc.state != SupervisionState::Rectifying {
-        return Err(Refused::in_state(&rules::EVIDENCE_WHILE_RECTIFYING, doc.state));
+        return Err(Refused::in_state(
+            &rules::EVIDENCE_WHILE_RECTIFYING,
+            doc.state,
+        ));
     }
     Ok(())
 }
@@ -375,7 +370,12 @@ fn told(doc: &Supervision) -> Vec<String> {
 }
 
 /// One event of `kind` to each of `orgs` about the document (now in `state`).
-fn events(doc: &Supervision, state: SupervisionState, kind: &str, orgs: &[String]) -> Vec<NewEvent> {
+pub(crate) fn events(
+    doc: &Supervision,
+    state: SupervisionState,
+    kind: &str,
+    orgs: &[String],
+) -> Vec<NewEvent> {
     orgs.iter()
         .map(|org_id| NewEvent {
             audience: Audience::Org(org_id.clone()),
@@ -394,7 +394,10 @@ fn events(doc: &Supervision, state: SupervisionState, kind: &str, orgs: &[String
 }
 
 /// The report's limit for the supervised body (its region's `supervision_report`).
-async fn report_limit(services: &Services, doc: &Supervision) -> Result<(TimeLimit, u32), Error> {
+pub(crate) async fn report_limit(
+    services: &Services,
+    doc: &Supervision,
+) -> Result<(TimeLimit, u32), Error> {
     let limits = super::limits::of_org(services, &doc.body_org_id).await?;
     Ok((
         limits.get(LimitKind::SupervisionReport),
@@ -523,8 +526,7 @@ pub async fn act(
     let (doc, party) = writable(services, caller, id).await?;
     fresh(&doc, action.revision())?;
     let command = action.command();
-    let to = rules::transition(doc.kind.rectifies(), doc.state, party, command)
-        .map_err(refused)?;
+    let to = rules::transition(doc.kind.rectifies(), doc.state, party, command).map_err(refused)?;
     let now = services.clock.now_ms();
     let name = caller.principal().name;
     let mut change = SupervisionChange {
@@ -745,226 +747,4 @@ pub(crate) async fn received(
         json!({ "from": doc.state, "to": to, "report_due_at": stage.map(|s| s.1) }),
     ));
     Ok(())
-}
-
-// ---- the text as a signed document ----
-
-/// The text of one supervision document, as the signed-document lifecycle sees it.
-pub(crate) struct SupervisionText {
-    space: Space,
-    doc: Supervision,
-    /// The working days the body has to report, as its region's limit says now (when it asks
-    /// for rectification and the limit is counted in working days).
-    report_days: Option<u32>,
-}
-
-impl OfSubject for SupervisionText {
-    type View = SupervisionTextView;
-
-    /// Loads the document, answering "not found" to anyone who may not read it.
-    async fn load(
-        services: &Services,
-        caller: &Caller,
-        id: &str,
-    ) -> Result<SupervisionText, Error> {
-        let (doc, _) = readable(services, caller, id).await?;
-        let space = services.db.space(id).await?.ok_or_else(not_found)?;
-        let report_days = if doc.kind.rectifies() {
-            match report_limit(services, &doc).await?.0 {
-                TimeLimit::WorkingDays(days) => Some(days),
-                _ => None,
-            }
-        } else {
-            None
-        };
-        Ok(SupervisionText {
-            space,
-            doc,
-            report_days,
-        })
-    }
-
-    fn answer(&self, text: SignedView) -> SupervisionTextView {
-        SupervisionTextView {
-            supervision_id: self.doc.id.clone(),
-            text,
-        }
-    }
-}
-
-impl SignedDocument for SupervisionText {
-    type Kind = SupervisionDoc;
-    type Words = SupervisionDocWords;
-    const NAME: &'static str = "supervision_doc";
-    const THE: &'static str = "the supervision document";
-    const THE_ZH: &'static str = "监督文书";
-    const SIGNATORIES: Signatories = SUPERVISION_SIGNATORIES;
-
-    fn space(&self) -> &Space {
-        &self.space
-    }
-
-    fn doc_id(&self) -> &str {
-        &self.doc.doc_id
-    }
-
-    fn title(&self) -> &str {
-        &self.doc.title
-    }
-
-    /// The issuing bureau (the space's convener).
-    fn manage_action(&self) -> Action<'_> {
-        Action::ManageSignedDoc(self.doc.facts())
-    }
-
-    fn sign_action(&self) -> Action<'_> {
-        Action::SignDoc(self.doc.facts())
-    }
-
-    fn gate(&self) -> Gate {
-        Gate {
-            freeze: doc_freeze_gate(self.doc.state),
-        }
-    }
-
-    /// The bureau alone.
-    fn signatories(&self) -> BTreeSet<String> {
-        BTreeSet::from([self.doc.bureau_org_id.clone()])
-    }
-
-    fn default_steps(&self) -> Vec<Vec<String>> {
-        vec![vec![self.doc.bureau_org_id.clone()]]
-    }
-
-    fn facts(&self, issue: &Issue) -> SupervisionFacts {
-        let doc = &self.doc;
-        SupervisionFacts {
-            supervision: json!({
-                "id": doc.id,
-                "kind": doc.kind,
-                "kind_name": doc.kind.label_zh(),
-                "title": doc.title,
-            }),
-            bureau: OrgRef {
-                org_id: doc.bureau_org_id.clone(),
-                name: doc.bureau_name.clone(),
-            },
-            supervised: OrgRef {
-                org_id: doc.body_org_id.clone(),
-                name: doc.body_name.clone(),
-            },
-            document: issue.number.as_ref().map(|number| kind::Issued {
-                number: number.text(),
-                dated: local_date(issue.at).map_or_else(String::new, |d| d.to_string()),
-            }),
-            report_working_days: self.report_days,
-        }
-    }
-
-    /// A decision names the act and what it orders; a notice or an opinion names none:
-    /// refused at the freeze, so that the bureau does not sign a text that says otherwise.
-    fn check_content(&self, content: &Value) -> Result<(), Error> {
-        let act = kind::act(content);
-        rules::check_act(
-            self.doc.kind,
-            act.as_ref().map(|(n, o)| (n.as_str(), o.as_str())),
-        )
-        .map_err(|rule| Error::refused(rule.message()))
-    }
-
-    /// Numbered by the bureau: `上司监通〔2026〕1号`.
-    fn numbered_by(&self) -> Option<(&str, &'static str)> {
-        Some((&self.doc.bureau_org_id, self.doc.kind.number_word()))
-    }
-
-    fn event_subject(&self) -> String {
-        subject(&self.doc.id)
-    }
-
-    fn event_payload(&self) -> Map<String, Value> {
-        let mut payload = Map::new();
-        payload.insert("title".into(), json!(self.doc.title));
-        payload.insert("supervision_id".into(), json!(self.doc.id));
-        payload
-    }
-
-    fn target(&self, version: i64) -> String {
-        format!("supervision_doc:{}:{version}", self.doc.id)
-    }
-
-    /// Issued: delivered to the body as a notice requiring 签收 (whose acknowledgement
-    /// receives it), and the body takes part from now on.
-    async fn complete(
-        &self,
-        services: &Services,
-        caller: &Caller,
-        version: &SignedVersion,
-        _content: &Value,
-        now: i64,
-        effects: &mut Effects,
-    ) -> Result<Completed, Error> {
-        let doc = &self.doc;
-        let asks = match (doc.kind.rectifies(), self.report_days) {
-            (true, Some(days)) => format!("请于签收之日起 {days} 个工作日内报送整改报告。"),
-            (true, None) => "请按期报送整改报告。".to_owned(),
-            (false, _) => String::new(),
-        };
-        let plan = super::notices::NoticePlan {
-            sender_org_id: doc.bureau_org_id.clone(),
-            created_by: caller.actor.user_id.clone(),
-            acting: super::Acting::of(caller),
-            kind: crate::domain::notice::NoticeKind::Information,
-            title: format!("{}：{}", doc.kind.label_zh(), doc.title)
-                .chars()
-                .take(super::MAX_TITLE_CHARS)
-                .collect(),
-            body: format!(
-                "{}向贵单位制发《{}》{}（{}）。请阅看全文并签收。{asks}",
-                doc.bureau_name,
-                doc.title,
-                doc.kind.label_zh(),
-                if version.version > 1 {
-                    format!("第 {} 版", version.version)
-                } else {
-                    "已签发".to_owned()
-                },
-            ),
-            subject: Some(subject(&doc.id)),
-            requires_ack: true,
-            requires_reply: false,
-            reply_due_at: None,
-            recipients: vec![doc.body_org_id.clone()],
-        };
-        let (notice, notice_effects) = super::notices::plan_notice(services, now, plan).await?;
-        effects.issue_supervision(SupervisionIssued {
-            supervision_id: doc.id.clone(),
-            notice_id: notice.id.clone(),
-            body_org_id: doc.body_org_id.clone(),
-        });
-        effects.send_notice(notice);
-        effects.merge(notice_effects);
-        let orgs = [doc.bureau_org_id.clone(), doc.body_org_id.clone()];
-        effects.events.extend(events(
-            doc,
-            SupervisionState::Issued,
-            "supervision.issued",
-            &orgs,
-        ));
-        let mut detail = Map::new();
-        detail.insert("supervision_id".into(), json!(doc.id));
-        detail.insert("body_org_id".into(), json!(doc.body_org_id));
-        Ok(Completed {
-            subject_change: None,
-            detail,
-        })
-    }
-}
-
-/// A supervision document's text as its readers see it: the signed document's view, with
-/// the supervision document it belongs to.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SupervisionTextView {
-    pub supervision_id: String,
-    #[serde(flatten)]
-    pub text: SignedView,
 }

@@ -232,7 +232,10 @@ fn project_act<T: ReadTxn>(txn: &T) -> Result<Option<Value>, ProjectionError> {
 /// The act a decision's content names and its order's code (`revoke`, …), if it names one.
 pub fn act(content: &Value) -> Option<(String, String)> {
     let act = content.get(ACT_ROOT)?;
-    Some((text_of(act, "name").to_owned(), text_of(act, "order").to_owned()))
+    Some((
+        text_of(act, "name").to_owned(),
+        text_of(act, "order").to_owned(),
+    ))
 }
 
 /// The act a decision rules on and what it orders, as a person reads them.
