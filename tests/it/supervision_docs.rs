@@ -409,6 +409,27 @@ async fn only_the_two_sides_and_the_bureaus_above_see_it_and_only_the_sides_act(
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let notice = delivering_notice(&f.market, &id).await;
+    // The bureau may neither correct nor recall the notice that delivers it.
+    let notice_id = notice["id"].as_str().unwrap();
+    let (_, sent) = bureau.get(&format!("/api/notices/{notice_id}")).await;
+    assert!(
+        sent["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["allowed"] == false),
+        "{sent}"
+    );
+    for (path, body) in [
+        ("recall", json!({ "reason": "撤回" })),
+        ("correct", json!({ "title": "更正", "body": "更正" })),
+    ] {
+        let (status, refused) = bureau
+            .post(&format!("/api/notices/{notice_id}/{path}"), body)
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+        assert_eq!(refused["error"]["reason"], "supervision.delivery_is_fixed");
+    }
     f.market
         .post(
             &format!(

@@ -271,6 +271,9 @@ catalogue! { RULES:
     EVIDENCE_WHILE_RECTIFYING = "supervision.evidence_while_rectifying",
         "只有整改中的被监督单位可以上传整改材料（当前为{now}）",
         "rectification evidence is added by the supervised body while it rectifies; it is now {now}";
+    DELIVERY_IS_FIXED = "supervision.delivery_is_fixed",
+        "送达监督文书的通知不能更正或撤回：文书已签署印发；如有错误，请撤销后重新制发监督文书",
+        "a notice delivering a supervision document cannot be corrected or recalled: the document is signed and issued";
     DOC_FREEZE_WHILE_DRAFTING = "supervision_doc.freeze_while_drafting",
         "只有起草中的监督文书可以定稿（当前为{now}）",
         "a supervision document is frozen only while it is drafted; it is now {now}";
@@ -419,6 +422,12 @@ impl Words for SupervisionDocWords {
 /// Who may be named in a supervision document's signing policy.
 pub const SUPERVISION_SIGNATORIES: Signatories =
     ("制发监督文书的司法行政机关", "the issuing bureau");
+
+/// Whether a notice about `subject` delivers a supervision document: its 签收 receives the
+/// document, so its sender may neither correct nor recall it.
+pub fn delivers_a_document(subject: Option<&str>) -> bool {
+    subject.is_some_and(|s| s.starts_with("supervision:"))
+}
 
 /// Why the text may not be frozen while the document is in `state`, if so: only its draft.
 pub fn doc_freeze_gate(state: SupervisionState) -> Option<Refused> {

@@ -44,6 +44,7 @@ use crate::domain::notice::{
 };
 use crate::domain::phrases;
 use crate::domain::policy::{self, Action, BodyRegion, NoticeFacts, NoticeRole};
+use crate::domain::supervision_doc::{delivers_a_document, DELIVERY_IS_FIXED};
 use crate::domain::text::{Reason, Text, Title};
 use crate::services::Services;
 
@@ -335,10 +336,20 @@ fn view_body(notice: Notice, role: NoticeRole, receipts: Vec<Receipt>) -> Notice
         .map(|r| receipt_body(&notice, role, r))
         .collect();
     let (my_role, commands) = match role {
-        NoticeRole::Sender => (
-            NoticeSide::Sender,
-            kernel::offers::<VersionFlow>((), notice.state, ()),
-        ),
+        NoticeRole::Sender => {
+            let mut offers = kernel::offers::<VersionFlow>((), notice.state, ());
+            if delivers_a_document(notice.subject.as_deref()) {
+                for offer in &mut offers {
+                    *offer = CommandOffer::new(
+                        offer.command,
+                        offer.label_zh,
+                        offer.label_en,
+                        Err(Refused::by(&DELIVERY_IS_FIXED)),
+                    );
+                }
+            }
+            (NoticeSide::Sender, offers)
+        }
         NoticeRole::Recipient => (NoticeSide::Recipient, Vec::new()),
         NoticeRole::Supervisor => (NoticeSide::Supervisor, Vec::new()),
     };
@@ -1084,6 +1095,9 @@ async fn revise(
         .allow(&services.db, Action::ManageNotice(loaded.facts()))
         .await?;
     let old = &loaded.notice;
+    if delivers_a_document(old.subject.as_deref()) {
+        return Err(Error::refused(DELIVERY_IS_FIXED.message()));
+    }
     let command = match revision {
         Revision::Correct { .. } => NoticeCommand::Correct,
         Revision::Recall { .. } => NoticeCommand::Recall,
