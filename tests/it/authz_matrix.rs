@@ -556,6 +556,18 @@ fn table() -> Vec<Row> {
         row("GET /api/supervision-docs/{draft}/text",      "404   200   200   404   404   404   404   404   404   404   404   404   404   401", get("/api/supervision-docs/{supervision}/text")),
         row("POST …/{draft}/text/actions (archive)",       "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/supervision-docs/{supervision}/text/actions", json!({ "act": "archive", "version": 1 }))),
         row("GET …/{draft}/evidence/{none}",               "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/supervision-docs/{supervision}/evidence/none")),
+        // ---- campaigns (专项监督, issue 21): the county bureau (cb) planned {campaign} over
+        // `market` (conv) and `township` (part), not yet launched: they see nothing; the city
+        // bureau (ct) reads it from above and acts on nothing. Only a bureau plans one, over
+        // bodies of its region (the sibling's is refused: 400 names the body).
+        row("GET /api/campaigns",                          "200   200   200   200   200   200   200   200   200   200   200   200   200   401", get("/api/campaigns")),
+        row("POST /api/campaigns",                         "403   201   201   400   409   409   409   409   409   409   409   409   403   401", post("/api/campaigns", json!({ "kind": "inspection", "field": "安全生产", "title": "矩阵检查{n}", "starts_on": "2026-04-01", "ends_on": "2026-04-30", "body_org_ids": ["{market}"] }))),
+        row("GET /api/campaigns/{campaign}",               "404   200   200   404   404   404   404   404   404   404   404   404   404   401", get("/api/campaigns/{campaign}")),
+        row("POST /api/campaigns/{campaign}/actions (stale)", "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/campaigns/{campaign}/actions", json!({ "command": "launch", "revision": 0 }))),
+        // Planned: nothing is made within it yet (409 to its bureau).
+        row("POST /api/campaigns/{campaign}/tasks",        "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/campaigns/{campaign}/tasks", json!({ "title": "矩阵任务", "body": "自查", "assignee_org_id": "{market}", "limit": { "unit": "working_days", "amount": 5 } }))),
+        row("GET /api/campaigns/{campaign}/summary",       "404   200   200   404   404   404   404   404   404   404   404   404   404   401", get("/api/campaigns/{campaign}/summary")),
+        row("POST …/{campaign}/summary/actions (freeze)",  "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/campaigns/{campaign}/summary/actions", json!({ "act": "freeze" }))),
         row("GET /api/supervision/desk",                   "403   200   200   200   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk")),
         row("GET /api/supervision/desk?region=上城区",      "403   200   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk?region=330102")),
         row("GET /api/supervision/desk?region=杭州市",      "403   403   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk?region=330100")),
@@ -605,6 +617,9 @@ struct Matrix {
     notice: String,
     /// A supervision document the county bureau drafts to `market` (see its rows).
     supervision: String,
+    /// A campaign the county bureau plans over `market` and `township` (not launched: the
+    /// bodies see nothing yet; see its rows).
+    campaign: String,
     /// An inspection's results `market` filed with 上城区司法局, and that bureau's draft plan.
     filing: String,
     draft_plan: String,
@@ -642,6 +657,7 @@ impl Matrix {
         let referrals = referral_of_market(&server, &world).await;
         let (task, notice) = task_and_notice_of_market(&server, &world).await;
         let supervision = supervision_to_market(&server, &world).await;
+        let campaign = campaign_over_market(&server, &world).await;
         let (filing, draft_plan) = filing_and_plan(&server).await;
         let admin = Api::signed_in(&server, "market-admin").await;
         let (status, created) = admin
@@ -671,6 +687,7 @@ impl Matrix {
             task,
             notice,
             supervision,
+            campaign,
             filing,
             draft_plan,
             read_token,
@@ -831,6 +848,7 @@ impl Matrix {
             .replace("{draft_plan}", &self.draft_plan)
             .replace("{notice}", &self.notice)
             .replace("{supervision}", &self.supervision)
+            .replace("{campaign}", &self.campaign)
             .replace("{market}", self.world.org("market"))
             .replace("{court}", self.world.org("court"))
             .replace("{police}", self.world.org("police"))
@@ -1223,6 +1241,24 @@ async fn supervision_to_market(server: &TestServer, world: &World) -> String {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{drafted}");
     drafted["id"].as_str().unwrap().to_owned()
+}
+
+/// A special supervision campaign the county bureau plans over `market` and `township`
+/// (planned: the bodies it covers do not see it before it is launched).
+async fn campaign_over_market(server: &TestServer, world: &World) -> String {
+    let bureau = Api::signed_in(server, "county-bureau").await;
+    let (status, planned) = bureau
+        .post(
+            "/api/campaigns",
+            json!({
+                "kind": "special", "field": "营商环境", "title": "矩阵专项监督",
+                "starts_on": "2026-03-01", "ends_on": "2026-06-30",
+                "body_org_ids": [world.org("market"), world.org("township")],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{planned}");
+    planned["id"].as_str().unwrap().to_owned()
 }
 
 /// The market department's referrals: a suspected crime sent to the police and copied to the

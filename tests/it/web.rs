@@ -878,3 +878,24 @@ async fn a_bureau_issues_a_supervision_notice_and_accepts_the_rectification_in_c
         );
     }
 }
+
+/// The county bureau plans a 专项监督 over the market department, launches it, sees the result
+/// the department files against it, concludes it and signs its summary, which reports it to the
+/// city bureau.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bureau_runs_a_special_supervision_campaign_and_reports_its_signed_summary_in_chromium() {
+    let data = tempfile::tempdir().unwrap();
+    let server = seeded_server(data.path()).await;
+    let artifacts = artifacts("campaign");
+    run_scenario("campaign.e2e.mjs", &server, &artifacts).await;
+    for screenshot in [
+        "campaign-planned.png",
+        "campaign-filed.png",
+        "campaign-summarised.png",
+    ] {
+        assert!(
+            artifacts.join(screenshot).is_file(),
+            "{screenshot} was not saved"
+        );
+    }
+}

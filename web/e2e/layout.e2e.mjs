@@ -83,7 +83,7 @@ async function overflow(page) {
 await run('layout.e2e', async (browser) => {
   const setup = await newBody(browser, 'setup')
   track(setup)
-  let meetingId, signedId, noticeId, taskId, disputeId, groupId, referralId, supervisionId
+  let meetingId, signedId, noticeId, taskId, disputeId, groupId, referralId, supervisionId, campaignId
 
   await step('set-up: a meeting, a notice, a task and an archived meeting (API, as 上城区司法局)', async () => {
     await signIn(setup, 'bureau', '张明')
@@ -171,6 +171,11 @@ await run('layout.e2e', async (browser) => {
       body_org_id: orgs['上城区市场监督管理局'].id,
       title: `关于撤销上城区市场监督管理局违法行政处罚决定的监督决定${tag}`,
     })).id
+    // A campaign the bureau plans over the market department (planned: the bureau's page).
+    campaignId = (await apiPost(setup, '/api/campaigns', {
+      kind: 'inspection', field: '安全生产', title: `2026年安全生产行政执法检查${tag}`,
+      starts_on: '2026-04-01', ends_on: '2026-05-31', body_org_ids: [orgs['上城区市场监督管理局'].id],
+    })).id
     await police.context.close()
     await market2.context.close()
     await apiGet(setup, `/api/meetings/${signedId}`)
@@ -202,6 +207,8 @@ await run('layout.e2e', async (browser) => {
     ...(body === 'bureau' ? [['referral-stats', '/referrals?stats=1']] : []),
     ['supervision-docs', '/supervision-docs'],
     ...(body === 'bureau' ? [['supervision-doc', `/supervision-docs/${supervisionId}`]] : []),
+    ['campaigns', '/campaigns'],
+    ...(body === 'bureau' ? [['campaign', `/campaigns/${campaignId}`]] : []),
     ['account', '/account'],
     ['admin-tokens', '/admin/tokens'],
     ['admin-webhooks', '/admin/webhooks'],

@@ -321,6 +321,13 @@ await run('zh-cn.e2e', async (browser) => {
       title: `关于撤销违法行政处罚决定的监督决定${tag}`,
     })
     await walk(A, 'supervision-doc', `/supervision-docs/${supervision.id}`, has('supervision-act'))
+    await walk(A, 'campaigns', '/campaigns', null)
+    const orgs = await orgsByName(A)
+    const campaign = await apiPost(A, '/api/campaigns', {
+      kind: 'special', field: '营商环境', title: `涉企行政执法专项监督${tag}`, starts_on: '2026-03-01', ends_on: '2026-06-30',
+      body_org_ids: [orgs['上城区市场监督管理局'].id],
+    })
+    await walk(A, 'campaign', `/campaigns/${campaign.id}`, has('campaign-bodies'))
     await walk(A, 'not-found', '/no-such-page', null)
     // 张明 administers his body: the desk, its people, its audit rows.
     const own = (await apiGet(A, '/api/auth/me')).org.id

@@ -38,6 +38,8 @@ pub struct NewFiling {
     pub region: RegionCode,
     pub title: String,
     pub text: String,
+    /// The campaign (专项监督, 执法检查) whose result it files, if any.
+    pub campaign_id: Option<String>,
     pub created_by: String,
 }
 
@@ -324,8 +326,8 @@ impl Db {
                 .await?;
             sqlx::query(
                 "insert into filings (space_id, kind, year, state, body_org_id, bureau_org_id,
-                     title, text, filed_at, created_by, created_at, updated_at)
-                 values ($1, $2, $3, 'filed', $4, $5, $6, $7, $8, $9, $8, $8)",
+                     title, text, filed_at, created_by, created_at, updated_at, campaign_id)
+                 values ($1, $2, $3, 'filed', $4, $5, $6, $7, $8, $9, $8, $8, $10)",
             )
             .bind(&new.id)
             .bind(new.kind.as_str())
@@ -336,6 +338,7 @@ impl Db {
             .bind(&new.text)
             .bind(now)
             .bind(&new.created_by)
+            .bind(&new.campaign_id)
             .execute(&mut *conn)
             .await?;
             conn.insert_filing_files(&new.id, files, now).await?;

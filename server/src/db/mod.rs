@@ -64,6 +64,7 @@
 mod audit;
 mod blobs;
 mod calendar;
+mod campaigns;
 mod common;
 mod directory;
 mod dispute_stats;
@@ -100,6 +101,10 @@ mod webhooks;
 pub use crate::domain::org::SpaceMember;
 pub use audit::{chain_hash, ChainFields, GENESIS_HASH};
 pub use blobs::StoredBlob;
+pub use campaigns::{
+    campaign_summary_id, Campaign, CampaignChange, CampaignDocRow, CampaignFilingRow,
+    CampaignSummarised, CoveredBody, NewCampaign,
+};
 pub use common::{new_id, now_unix_ms};
 pub use dispute_stats::DisputeStatRow;
 pub use disputes::{

@@ -50,6 +50,8 @@ pub struct NewSupervision {
     pub title: String,
     /// The bureau's region: the space's.
     pub region: RegionCode,
+    /// The campaign (专项监督) it is issued within, if any.
+    pub campaign_id: Option<String>,
     pub created_by: String,
 }
 
@@ -490,8 +492,8 @@ impl Db {
                 .await?;
             sqlx::query(
                 "insert into supervision_docs (space_id, kind, state, bureau_org_id, body_org_id,
-                     title, doc_id, created_by, created_at, updated_at)
-                 values ($1, $2, 'drafting', $3, $4, $5, $6, $7, $8, $8)",
+                     title, doc_id, created_by, created_at, updated_at, campaign_id)
+                 values ($1, $2, 'drafting', $3, $4, $5, $6, $7, $8, $8, $9)",
             )
             .bind(&new.id)
             .bind(new.kind.as_str())
@@ -501,6 +503,7 @@ impl Db {
             .bind(&doc_id)
             .bind(&new.created_by)
             .bind(now)
+            .bind(&new.campaign_id)
             .execute(&mut *conn)
             .await?;
             let text = DocRow {

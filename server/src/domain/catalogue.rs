@@ -22,6 +22,7 @@ pub fn everything() -> impl Iterator<Item = &'static Phrase> {
         super::referral::RULES,
         super::filing::RULES,
         super::plan::RULES,
+        super::campaign::RULES,
         super::supervision_doc::RULES,
         super::referral_stats::RULES,
         super::supervision::RULES,

@@ -31,6 +31,7 @@
 //! - [`supervision_doc`]: supervision documents (监督文书) and their rectification (整改).
 
 pub mod calendar;
+pub mod campaign;
 pub mod catalogue;
 pub mod command;
 pub mod dispute;

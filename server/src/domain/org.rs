@@ -209,6 +209,8 @@ labelled_enum! {
         Filing = ("filing", "报备", "Filing"),
         /// 年度行政执法监督工作方案: a bureau's annual plan, published to its region.
         Plan = ("plan", "年度监督工作方案", "Annual supervision plan"),
+        /// 专项监督 / 执法检查: a bureau's campaign over bodies of its region (domain::campaign).
+        Campaign = ("campaign", "专项监督", "Supervision campaign"),
     }
 }
 
@@ -225,6 +227,7 @@ impl SpaceKind {
                 | SpaceKind::Supervision
                 | SpaceKind::Filing
                 | SpaceKind::Plan
+                | SpaceKind::Campaign
         )
     }
 }

@@ -22,14 +22,12 @@ use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Path, Query};
 use crate::http::tasks::{as_download, upload, FileBytes};
 use crate::state::AppState;
-use crate::work::investigation_command::{
-    self as command, AssignTask, GroupBoard, GroupNoticeInput,
-};
+use crate::work::investigation_command::{self as command, GroupBoard, GroupNoticeInput};
 use crate::work::investigation_evidence::{
     self as evidence, EvidenceBody, EvidencePage, EvidenceUpload, WithdrawEvidence,
 };
 use crate::work::notices::NoticeBody;
-use crate::work::tasks::TaskBody;
+use crate::work::tasks::{AssignTask, TaskBody};
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

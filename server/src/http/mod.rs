@@ -16,6 +16,7 @@
 mod audit;
 mod auth;
 mod calendar;
+mod campaigns;
 mod directory;
 mod dispute_stats;
 mod disputes;
@@ -40,6 +41,7 @@ mod referral_receipt;
 mod referral_supervision;
 mod referrals;
 mod region_figures;
+mod signed_text;
 mod spaces;
 mod supervision;
 mod supervision_docs;
@@ -132,6 +134,7 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(region_figures::router())
         .merge(filings::router())
         .merge(plans::router())
+        .merge(campaigns::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.

@@ -352,8 +352,8 @@ pub fn freeze<K: SignedKind>(input: FreezeInput<'_, K>) -> Result<Frozen, Signin
 pub(crate) mod tests {
     use super::*;
     use crate::signing::kinds::{
-        by_schema, dispute_agreement, dispute_decision, investigation_report, minutes, of_manifest,
-        referral_receipt, supervision_doc, KINDS,
+        by_schema, campaign_summary, dispute_agreement, dispute_decision, investigation_report,
+        minutes, of_manifest, referral_receipt, supervision_doc, KINDS,
     };
     use yrs::updates::encoder::Encode;
     use yrs::{Array, MapPrelim, StateVector, Xml, XmlElementPrelim, XmlFragment, XmlTextPrelim};
@@ -498,6 +498,11 @@ pub(crate) mod tests {
             &supervision_doc::tests::facts(),
             steps,
         );
+        let (summary, summary_state) = freeze_as::<campaign_summary::CampaignSummary>(
+            &campaign_summary::tests::doc(),
+            &campaign_summary::tests::facts(),
+            steps,
+        );
         vec![
             (&minutes::Minutes, minutes, minutes_state),
             (&dispute_decision::DisputeDecision, decision, decision_state),
@@ -517,6 +522,7 @@ pub(crate) mod tests {
                 supervision,
                 supervision_state,
             ),
+            (&campaign_summary::CampaignSummary, summary, summary_state),
         ]
     }
 

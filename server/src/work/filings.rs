@@ -48,6 +48,11 @@ pub struct CreateFiling {
     pub title: Title,
     /// 正文.
     pub text: Text,
+    /// The campaign (专项监督) or inspection (执法检查) whose result this files: one covering
+    /// the caller's body, under way; the filing goes to its bureau and its kind must match
+    /// (`campaign_result`, `inspection_result`).
+    #[serde(default)]
+    pub campaign_id: Option<String>,
 }
 
 /// Which filings to list.
@@ -239,13 +244,38 @@ pub async fn create(
             return Err(Error::Conflict(rules::ONE_REPORT_A_YEAR.with("year", year)));
         }
     }
-    let bureau = services
-        .db
-        .judicial_bureaus_above(&filer.region_path)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::refused(rules::NO_BUREAU.message()))?;
+    let campaign = match &input.campaign_id {
+        Some(id) => {
+            let campaign =
+                super::campaign_access::within(services, caller, id, &filer.id, false).await?;
+            let kind = campaign.kind.filing_kind();
+            if input.kind != kind {
+                return Err(Error::invalid(
+                    "kind",
+                    crate::domain::campaign::FILING_KIND
+                        .message()
+                        .with("campaign", &campaign.title)
+                        .with_words("kind", kind.label_zh(), kind.label_en()),
+                ));
+            }
+            Some(campaign)
+        }
+        None => None,
+    };
+    let bureau = match &campaign {
+        Some(campaign) => services
+            .db
+            .org(&campaign.bureau_org_id)
+            .await?
+            .ok_or_else(not_found)?,
+        None => services
+            .db
+            .judicial_bureaus_above(&filer.region_path)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::refused(rules::NO_BUREAU.message()))?,
+    };
     let now = services.clock.now_ms();
     let new = NewFiling {
         id: new_id(),
@@ -256,6 +286,7 @@ pub async fn create(
         region: filer.region.clone(),
         title: input.title.into_string(),
         text: input.text.into_string(),
+        campaign_id: input.campaign_id,
         created_by: caller.actor.user_id.clone(),
     };
     let mut effects = Effects {
@@ -264,10 +295,14 @@ pub async fn create(
             now,
             "filing_filed",
             subject(&new.id),
-            json!({ "kind": new.kind, "year": year, "title": new.title, "bureau_org_id": bureau.id }),
+            json!({ "kind": new.kind, "year": year, "title": new.title, "bureau_org_id": bureau.id,
+                    "campaign_id": new.campaign_id }),
         )],
         ..Effects::default()
     };
+    if let Some(campaign_id) = &new.campaign_id {
+        effects.within_campaign(campaign_id);
+    }
     if let Some(year) = year {
         // Filed: no 督办 of this report is sent any more.
         effects.cancel_jobs_of.push(format!(
@@ -288,6 +323,7 @@ pub async fn create(
             "state": FilingState::Filed,
             "body_org_id": new.body_org_id,
             "bureau_org_id": new.bureau_org_id,
+            "campaign_id": new.campaign_id,
         }),
     });
     let filing = services.db.create_filing(&new, &[], now, &effects).await?;

@@ -24,11 +24,10 @@ use utoipa::ToSchema;
 
 use super::investigations::{readable, subject};
 use super::notices::{plan_notice, NoticeBody, NoticePlan};
-use super::tasks::{self, TaskBody, TaskPlan};
+use super::tasks::{self, AssignTask, TaskBody, TaskPlan};
 use super::{audit, Acting, Error};
 use crate::auth::Caller;
 use crate::db::{Effects, Investigation};
-use crate::domain::calendar::TimeLimit;
 use crate::domain::investigation::{self as group_rules, GroupParty, GroupState, MemberState};
 use crate::domain::investigation_work::{self as rules, while_working};
 use crate::domain::kernel::{CommandOffer, Refused};
@@ -38,26 +37,6 @@ use crate::domain::policy::Action;
 use crate::domain::task::{Party, TaskSource};
 use crate::domain::text::{Note, Text, Title};
 use crate::services::Services;
-
-/// A task the lead assigns to a member (`POST /api/investigations/{id}/tasks`).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AssignTask {
-    pub title: Title,
-    pub body: Text,
-    /// What the feedback must contain; absent or blank when nothing particular is asked.
-    #[serde(default, deserialize_with = "crate::domain::text::optional")]
-    pub feedback_required: Option<Note>,
-    /// 承办单位: a confirmed member body of the group.
-    pub assignee_org_id: String,
-    /// The deadline as a time limit counted from now (`{"unit": "working_days", …}`); or
-    /// give `due_at`.
-    #[serde(default)]
-    pub limit: Option<TimeLimit>,
-    /// The deadline as an instant, Unix milliseconds, in the future; or give `limit`.
-    #[serde(default)]
-    pub due_at: Option<i64>,
-}
 
 /// A group notice to every confirmed member (`POST /api/investigations/{id}/notices`); it
 /// always requires 签收.

@@ -43,6 +43,9 @@
 pub mod audit;
 pub mod by;
 pub mod calendar;
+pub mod campaign_access;
+pub mod campaign_summary;
+pub mod campaigns;
 pub mod directory;
 pub mod dispute_agreement;
 pub mod dispute_decision;

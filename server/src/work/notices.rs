@@ -151,6 +151,8 @@ pub struct NoticeAbout {
     pub investigation_id: Option<String>,
     /// A supervision document it delivers (签收 here receives it).
     pub supervision_id: Option<String>,
+    /// A campaign (专项监督) it announces to a covered body or reports to the bureau above.
+    pub campaign_id: Option<String>,
 }
 
 impl NoticeAbout {
@@ -172,6 +174,12 @@ impl NoticeAbout {
         if let Some(id) = subject.strip_prefix("supervision:") {
             return Some(NoticeAbout {
                 supervision_id: Some(id.to_owned()),
+                ..NoticeAbout::default()
+            });
+        }
+        if let Some(id) = subject.strip_prefix("campaign:") {
+            return Some(NoticeAbout {
+                campaign_id: Some(id.to_owned()),
                 ..NoticeAbout::default()
             });
         }

@@ -52,6 +52,10 @@ pub struct CreateSupervision {
     pub body_org_id: String,
     /// 事由: what it is about (关于……).
     pub title: Title,
+    /// The campaign (专项监督, 执法检查) of the bureau it is issued within, under way and
+    /// covering the body; none for a document of its own.
+    #[serde(default)]
+    pub campaign_id: Option<String>,
 }
 
 /// Which supervision documents to list, by the caller's body's part in them.
@@ -449,6 +453,9 @@ pub async fn create(
     if body_org.id == bureau.id {
         return Err(Error::refused(rules::NOT_TO_ITSELF.message()));
     }
+    if let Some(campaign_id) = &input.campaign_id {
+        super::campaign_access::within(services, caller, campaign_id, &body_org.id, true).await?;
+    }
     let now = services.clock.now_ms();
     let new = NewSupervision {
         id: new_id(),
@@ -457,18 +464,23 @@ pub async fn create(
         body_org_id: body_org.id.clone(),
         title: input.title.into_string(),
         region: bureau.region.clone(),
+        campaign_id: input.campaign_id,
         created_by: caller.actor.user_id.clone(),
     };
-    let effects = Effects {
+    let mut effects = Effects {
         audit: vec![audit(
             caller,
             now,
             "supervision_drafted",
             subject(&new.id),
-            json!({ "kind": new.kind, "title": new.title, "body_org_id": new.body_org_id }),
+            json!({ "kind": new.kind, "title": new.title, "body_org_id": new.body_org_id,
+                    "campaign_id": new.campaign_id }),
         )],
         ..Effects::default()
     };
+    if let Some(campaign_id) = &new.campaign_id {
+        effects.within_campaign(campaign_id);
+    }
     let doc = services.db.create_supervision(&new, now, &effects).await?;
     Ok(body(doc, SupervisionParty::Bureau, now))
 }

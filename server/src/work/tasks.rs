@@ -77,6 +77,28 @@ fn yes() -> bool {
     true
 }
 
+/// A task set within a workflow to one of its bodies: a joint investigation group's lead to a
+/// confirmed member (`POST /api/investigations/{id}/tasks`), a campaign's bureau to a covered
+/// body (`POST /api/campaigns/{id}/tasks`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignTask {
+    pub title: Title,
+    pub body: Text,
+    /// What the feedback must contain; absent or blank when nothing particular is asked.
+    #[serde(default, deserialize_with = "crate::domain::text::optional")]
+    pub feedback_required: Option<Note>,
+    /// 承办单位: a body of the workflow (a confirmed member, a covered body).
+    pub assignee_org_id: String,
+    /// The deadline as a time limit counted from now (`{"unit": "working_days", …}`); or
+    /// give `due_at`.
+    #[serde(default)]
+    pub limit: Option<TimeLimit>,
+    /// The deadline as an instant, Unix milliseconds, in the future; or give `limit`.
+    #[serde(default)]
+    pub due_at: Option<i64>,
+}
+
 /// A comment (`POST /api/tasks/{id}/comments`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -3,12 +3,13 @@
 //! its rendition for people and its signing intent. See [`super::kind`] for what a kind is
 //! and how to add one.
 //!
-//! Kinds still to come (SIGNING.md): review summaries. Each is a module here and a line
+//! Kinds still to come (SIGNING.md): case-file review summaries. Each is a module here and a line
 //! in [`KINDS`], nothing else in the signing layer.
 //!
 //! Here too: the registry of every kind this version knows ([`KINDS`], [`by_schema`],
 //! [`of_manifest`]), which the verifier and the server use when all they have is a schema.
 
+pub mod campaign_summary;
 pub mod dispute_agreement;
 pub mod dispute_decision;
 pub mod investigation_report;
@@ -19,6 +20,7 @@ pub mod supervision_doc;
 use super::kind::AnyKind;
 use super::statement::Manifest;
 use super::SigningError;
+use campaign_summary::CampaignSummary;
 use dispute_agreement::DisputeAgreement;
 use dispute_decision::DisputeDecision;
 use investigation_report::InvestigationReport;
@@ -27,13 +29,14 @@ use referral_receipt::ReferralReceipt;
 use supervision_doc::SupervisionDoc;
 
 /// Every kind this version knows. A bundle or a stored version of any other kind is refused.
-pub static KINDS: [&dyn AnyKind; 6] = [
+pub static KINDS: [&dyn AnyKind; 7] = [
     &Minutes,
     &DisputeDecision,
     &DisputeAgreement,
     &InvestigationReport,
     &ReferralReceipt,
     &SupervisionDoc,
+    &CampaignSummary,
 ];
 
 /// The kind whose content schema is `schema`.

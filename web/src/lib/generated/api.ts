@@ -193,6 +193,181 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The campaigns the caller's bureau organises, its body is covered by, or it reads as a
+         *     bureau above; newest first.
+         */
+        get: operations["campaigns_list"];
+        put?: never;
+        /**
+         * Plans a special supervision campaign or an inspection of the caller's bureau over bodies
+         *     of its region (筹备中: they are told when it is launched).
+         */
+        post: operations["campaigns_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A campaign with the bodies it covers, what it produced (supervision documents, tasks,
+         *     filed results) and the caller's commands.
+         */
+        get: operations["campaigns_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Gives a command (launch, conclude, withdraw); the campaign's `commands` say which the
+         *     caller may give now.
+         */
+        post: operations["campaigns_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The text as a signed document: its version, state, signing, and what the
+         *     caller may do now.
+         */
+        get: operations["campaigns_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/summary/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Freezes (定稿), opens signing, signs, sends back or archives the text. */
+        post: operations["campaigns_summary_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/summary/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The statement the caller's organization signs now, and the exact bytes to sign. */
+        post: operations["campaigns_summary_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/summary/versions/{version}/bundle.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The archive bundle of an archived version: verifiable offline with
+         *     `concord verify` or OpenSSL (docs/bundle.md).
+         */
+        get: operations["campaigns_summary_bundle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/summary/versions/{version}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One stored file of a version of the text, exactly as made. */
+        get: operations["campaigns_summary_artefact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The organising bureau sets a task within the campaign to a body it covers, dispatched at
+         *     once (source `supervision`).
+         */
+        post: operations["campaigns_assign_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/directory/import": {
         parameters: {
             query?: never;
@@ -3040,12 +3215,16 @@ export type components = {
             last_used_at?: number | null;
             last_used_ip?: string | null;
         };
-        /** @description A task the lead assigns to a member (`POST /api/investigations/{id}/tasks`). */
+        /**
+         * @description A task set within a workflow to one of its bodies: a joint investigation group's lead to a
+         *     confirmed member (`POST /api/investigations/{id}/tasks`), a campaign's bureau to a covered
+         *     body (`POST /api/campaigns/{id}/tasks`).
+         */
         AssignTask: {
             title: components["schemas"]["Title"];
             body: components["schemas"]["Text"];
             feedback_required?: components["schemas"]["Note"] | null;
-            /** @description 承办单位: a confirmed member body of the group. */
+            /** @description 承办单位: a body of the workflow (a confirmed member, a covered body). */
             assignee_org_id: string;
             limit?: components["schemas"]["TimeLimit"] | null;
             /**
@@ -3303,6 +3482,130 @@ export type components = {
             days: components["schemas"]["ListedDay"][];
         };
         /**
+         * @description A command on a campaign with exactly its fields (`POST /api/campaigns/{id}/actions`,
+         *     `{"command": "launch", "revision": 1}`). Every command names the revision the caller
+         *     read; one changed since is refused (409). Summarising is no person's command (the
+         *     summary's signature).
+         */
+        CampaignAction: {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "launch";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "conclude";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "withdraw";
+        };
+        /** @description A campaign as its reader sees it. */
+        CampaignBody: {
+            id: string;
+            kind: components["schemas"]["CampaignKind"];
+            kind_label_zh: string;
+            kind_label_en: string;
+            field: string;
+            title: string;
+            starts_on: string;
+            ends_on: string;
+            state: components["schemas"]["CampaignState"];
+            state_label_zh: string;
+            state_label_en: string;
+            /** Format: int64 */
+            revision: number;
+            bureau_org_id: string;
+            bureau_name: string;
+            bodies: components["schemas"]["CoveredBodyBody"][];
+            /** @description The live summary report (open it on the document socket; sign it under `summary`). */
+            summary_doc_id: string;
+            /** Format: int64 */
+            launched_at?: number | null;
+            /** Format: int64 */
+            concluded_at?: number | null;
+            /** Format: int64 */
+            summarised_at?: number | null;
+            /** @description The bureau above its summary was reported to (none at the top). */
+            reported_to_org_id?: string | null;
+            reported_to_name?: string | null;
+            /** @description Why it was withdrawn. */
+            reason?: string | null;
+            /** Format: int64 */
+            created_at: number;
+            /** @description The caller's part: `bureau`, `covered` or `supervisor`. */
+            party: components["schemas"]["CampaignParty"];
+            commands: components["schemas"]["CommandOffer"][];
+            produced?: components["schemas"]["Produced"] | null;
+        };
+        /** @description A supervision document issued within the campaign. */
+        CampaignDocBody: {
+            id: string;
+            kind_label_zh: string;
+            kind_label_en: string;
+            title: string;
+            state_label_zh: string;
+            state_label_en: string;
+            body_org_id: string;
+            body_name: string;
+            /** Format: int64 */
+            created_at: number;
+        };
+        /** @description A result filed against the campaign. */
+        CampaignFilingBody: {
+            id: string;
+            title: string;
+            body_org_id: string;
+            body_name: string;
+            state_label_zh: string;
+            state_label_en: string;
+            /** Format: int64 */
+            filed_at: number;
+        };
+        /**
+         * @description What a campaign is.
+         * @enum {string}
+         */
+        CampaignKind: "special" | "inspection";
+        /** @description Campaigns (`GET /api/campaigns`). */
+        CampaignPage: {
+            campaigns: components["schemas"]["CampaignBody"][];
+        };
+        /**
+         * @description Who gives a campaign command.
+         * @enum {string}
+         */
+        CampaignParty: "bureau" | "covered" | "supervisor" | "system";
+        /**
+         * @description Where a campaign is.
+         * @enum {string}
+         */
+        CampaignState: "planned" | "under_way" | "summarising" | "summarised" | "withdrawn";
+        /**
+         * @description A campaign's summary as its readers see it: the signed document's view, with the campaign
+         *     it belongs to.
+         */
+        CampaignSummaryView: components["schemas"]["SignedView"] & {
+            campaign_id: string;
+        };
+        /** @description A task set within the campaign. */
+        CampaignTaskBody: {
+            id: string;
+            title: string;
+            assignee_org_id: string;
+            assignee_name: string;
+            state_label_zh: string;
+            state_label_en: string;
+            /** Format: int64 */
+            due_at: number;
+            /** @description Its clock runs and its due time has passed. */
+            overdue: boolean;
+        };
+        /**
          * @description What checking the chain found, for the browser: the verdict as a catalogued sentence in
          *     both languages (the page shows the reader's), and the English detail of a break.
          */
@@ -3402,6 +3705,28 @@ export type components = {
             title: components["schemas"]["Title"];
             body: components["schemas"]["Text"];
         };
+        /** @description A body a campaign covers, and what it has filed in it. */
+        CoveredBodyBody: {
+            org_id: string;
+            name: string;
+            /** @description How many results it has filed against the campaign. */
+            filings: number;
+        };
+        /** @description What a judicial bureau gives to plan a campaign (`POST /api/campaigns`). */
+        CreateCampaign: {
+            /** @description `special` (专项监督) or `inspection` (执法检查). */
+            kind: components["schemas"]["CampaignKind"];
+            /** @description 领域: 营商环境, 食品药品, 安全生产, 生态环境 … */
+            field: components["schemas"]["Line"];
+            /** @description 名称 (e.g. 2027年涉企行政执法专项监督). */
+            title: components["schemas"]["Title"];
+            /** @description The first day, `YYYY-MM-DD` (Beijing). */
+            starts_on: string;
+            /** @description The last day, `YYYY-MM-DD`, not before the first. */
+            ends_on: string;
+            /** @description The bodies of the bureau's region it covers (被检查单位), at least one. */
+            body_org_ids: string[];
+        };
         /** @description A document to add to a space (`POST /api/spaces/{id}/docs`). */
         CreateDoc: {
             title: string;
@@ -3424,6 +3749,12 @@ export type components = {
             title: components["schemas"]["Title"];
             /** @description 正文. */
             text: components["schemas"]["Text"];
+            /**
+             * @description The campaign (专项监督) or inspection (执法检查) whose result this files: one covering
+             *     the caller's body, under way; the filing goes to its bureau and its kind must match
+             *     (`campaign_result`, `inspection_result`).
+             */
+            campaign_id?: string | null;
         };
         /** @description What the convener writes to convene a meeting (`POST /api/meetings`). */
         CreateMeeting: {
@@ -3514,6 +3845,11 @@ export type components = {
             body_org_id: string;
             /** @description 事由: what it is about (关于……). */
             title: components["schemas"]["Title"];
+            /**
+             * @description The campaign (专项监督, 执法检查) of the bureau it is issued within, under way and
+             *     covering the body; none for a document of its own.
+             */
+            campaign_id?: string | null;
         };
         /** @description What the caller writes to set a task (`POST /api/tasks`). */
         CreateTask: {
@@ -4884,6 +5220,8 @@ export type components = {
             investigation_id?: string | null;
             /** @description A supervision document it delivers (签收 here receives it). */
             supervision_id?: string | null;
+            /** @description A campaign (专项监督) it announces to a covered body or reports to the bureau above. */
+            campaign_id?: string | null;
         };
         /** @description One version of a notification, as stored. */
         NoticeBody: {
@@ -5139,6 +5477,12 @@ export type components = {
             /** @description 本单位意见: what the body holds. */
             position: components["schemas"]["Text"];
             legal_basis?: components["schemas"]["Text"] | null;
+        };
+        /** @description What a campaign produced: the documents, tasks and filed results that name it. */
+        Produced: {
+            supervision_docs: components["schemas"]["CampaignDocBody"][];
+            tasks: components["schemas"]["CampaignTaskBody"][];
+            filings: components["schemas"]["CampaignFilingBody"][];
         };
         /** @description A proof, hashes in base64 as in `tlog-proof` files. */
         Proof: {
@@ -5863,7 +6207,7 @@ export type components = {
          *     follows the same policy for all of them.
          * @enum {string}
          */
-        SpaceKind: "meeting" | "investigation" | "dispute" | "referral" | "supervision" | "filing" | "plan";
+        SpaceKind: "meeting" | "investigation" | "dispute" | "referral" | "supervision" | "filing" | "plan" | "campaign";
         /** @description The spaces of a list. */
         SpaceList: {
             spaces: components["schemas"]["SpaceBody"][];
@@ -6973,6 +7317,476 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LoadedYear"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    campaigns_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the campaigns */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPage"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    campaigns_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCampaign"];
+            };
+        };
+        responses: {
+            /** @description the planned campaign */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    campaigns_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the campaign's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the campaign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    campaigns_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the campaign's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignAction"];
+            };
+        };
+        responses: {
+            /** @description the campaign after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    campaigns_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the campaign's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the text */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignSummaryView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    campaigns_summary_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the campaign's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignedAction"];
+            };
+        };
+        responses: {
+            /** @description the text after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignSummaryView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    campaigns_summary_statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the campaign's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatementInput"];
+            };
+        };
+        responses: {
+            /** @description what to sign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToSign"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    campaigns_summary_bundle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the campaign's id */
+                id: string;
+                /** @description an archived version */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": components["schemas"]["FileBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    campaigns_summary_artefact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the campaign's id */
+                id: string;
+                /** @description a made version */
+                version: number;
+                /** @description content.json, manifest.json, summary.html, summary.pdf, signature-page.html or signature-page.pdf */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's stored bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    campaigns_assign_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the campaign's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignTask"];
+            };
+        };
+        responses: {
+            /** @description the task, as its setter sees it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskBody"];
                 };
             };
             /**
