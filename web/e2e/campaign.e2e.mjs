@@ -44,7 +44,8 @@ await run('campaign.e2e', async (browser) => {
     await period.nth(0).fill('2026-01-01')
     await period.nth(1).fill('2026-12-31')
     await period.nth(1).press('Enter')
-    await page.keyboard.press('Escape').catch(() => {})
+    // Closes the date picker's panel (a click on the dialog's title, not Escape: that closes the dialog).
+    await byTestId(page, 'campaign-form').locator('.el-dialog__title').click()
     await pickOption(page, 'campaign-bodies', '上城区市场监督管理局', { close: true })
     await byTestId(page, 'campaign-create').click()
     await waitFor(async () => /^\/campaigns\/[^/]+$/.test(new URL(page.url()).pathname), 'the new campaign opens')

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { commandBody, eventIsAbout, periodOf, stateTagType } from './campaigns'
+import { KINDS } from './events'
 
 describe('campaigns', () => {
   it('asks reasons of a withdrawal only', () => {
@@ -12,6 +13,12 @@ describe('campaigns', () => {
     expect(periodOf(['2027-03-01', '2027-06-30'])).toEqual({ starts_on: '2027-03-01', ends_on: '2027-06-30' })
     expect(periodOf(null)).toEqual({ error: 'campaigns.create.periodRequired' })
     expect(periodOf(['2027-07-01', '2027-06-30'])).toEqual({ error: 'campaigns.create.periodOrder' })
+  })
+
+  it('listens to every kind of event a campaign and its summary send', () => {
+    for (const kind of ['launched', 'concluded', 'withdrawn', 'summarised']) expect(KINDS).toContain(`campaign.${kind}`)
+    for (const act of ['frozen', 'sign_requested', 'signed', 'reopened', 'archived']) expect(KINDS).toContain(`campaign_summary.${act}`)
+    expect(KINDS).toContain('filing.filed')
   })
 
   it('tags states and recognises its events', () => {

@@ -50,6 +50,11 @@ export const KINDS = [
   'supervision.overdue', 'supervision.supervised',
   'supervision_doc.frozen', 'supervision_doc.sign_requested', 'supervision_doc.signed',
   'supervision_doc.reopened', 'supervision_doc.archived',
+  'filing.filed', 'filing.acknowledged', 'filing.sent_back', 'filing.refiled',
+  'annual_report.reminder', 'annual_report.overdue', 'annual_report.supervised', 'plan.published',
+  'campaign.launched', 'campaign.concluded', 'campaign.withdrawn', 'campaign.summarised',
+  'campaign_summary.frozen', 'campaign_summary.sign_requested', 'campaign_summary.signed',
+  'campaign_summary.reopened', 'campaign_summary.archived',
 ] as const
 
 type Handler = (event: ConcordEvent) => void
