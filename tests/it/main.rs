@@ -38,6 +38,7 @@ mod path_ids;
 mod pdf;
 mod pending;
 mod presence;
+mod proxies;
 mod python_verifier;
 mod referrals;
 mod region_figures;
