@@ -8,6 +8,7 @@ mod bad_input;
 mod bundle_fixtures;
 mod connections;
 mod crash;
+mod deploy;
 mod dispute_stats;
 mod disputes;
 mod docs;
