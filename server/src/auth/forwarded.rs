@@ -27,6 +27,13 @@ pub struct ClientAddr(pub IpAddr);
 /// the flag's name and the value.
 pub fn parse_trusted_proxy(value: &str) -> Result<IpNet, String> {
     let value = value.trim();
+    if value.is_empty() {
+        return Err(
+            "an empty entry (a stray comma, or an empty variable): to trust no proxy, \
+             leave the setting out"
+                .into(),
+        );
+    }
     if let Ok(net) = value.parse::<IpNet>() {
         return Ok(net.trunc());
     }
@@ -210,5 +217,8 @@ mod tests {
         let err = parse_trusted_proxy("10.0.0.0/33").unwrap_err();
         assert!(err.contains("`10.0.0.0/33` is not a CIDR range"), "{err}");
         assert!(parse_trusted_proxy("proxy.local").is_err());
+        assert!(parse_trusted_proxy(" ")
+            .unwrap_err()
+            .contains("empty entry"));
     }
 }
