@@ -502,6 +502,12 @@ fn the_container_image_builds_and_its_binary_answers_healthz() {
         "podman build --target prebuilt",
     );
     let built = started.elapsed();
+    // The previous run's image (its binary layer is a few hundred MB) is untagged now: drop
+    // it and its layers, so that runs on one machine do not pile them up.
+    run(
+        Command::new("podman").args(["image", "prune", "--force"]),
+        "podman image prune",
+    );
 
     let inspect = run(
         Command::new("podman").args(["image", "inspect", image]),
