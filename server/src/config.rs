@@ -543,6 +543,20 @@ pub struct ConnectionArgs {
     /// it arrives, and held in memory only while it is checked and stored.
     #[arg(long, env = "CONCORD_MAX_CONCURRENT_UPLOADS", default_value_t = 4)]
     pub max_concurrent_uploads: usize,
+    /// Reverse proxies whose forwarding headers are believed: CIDR ranges or addresses,
+    /// separated by commas (`10.0.0.0/8,192.168.1.10`). From a peer in these ranges, a
+    /// request's client address (for the audit trail, the sign-in limits and the rate limits
+    /// per address) is the rightmost address of `Forwarded` (else `X-Forwarded-For`) that is
+    /// not a trusted proxy; from any other peer those headers are ignored and the peer's own
+    /// address counts. Empty (the default): no proxy is trusted.
+    #[arg(
+        long,
+        env = "CONCORD_TRUSTED_PROXIES",
+        value_name = "CIDR",
+        value_delimiter = ',',
+        value_parser = crate::auth::forwarded::parse_trusted_proxy
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl ConnectionArgs {
@@ -563,6 +577,7 @@ impl Default for ConnectionArgs {
             max_waiting_connections: 1024,
             max_waiting_connections_per_address: 64,
             max_concurrent_uploads: 4,
+            trusted_proxies: Vec::new(),
         }
     }
 }

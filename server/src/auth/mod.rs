@@ -18,11 +18,13 @@
 //!
 //! - here: [`Identity`] (settings and shared state), [`Caller`] (the extractor), the Origin
 //!   check, document authorization for websockets and its re-check when access changes.
+//! - [`forwarded`]: the client's address behind trusted reverse proxies.
 //! - [`session`]: session cookies. [`password`]: argon2id. [`limits`]: sign-in rate limits.
 //! - [`oidc`]: OpenID Connect. [`ticket`]: websocket tickets.
 
 mod caller;
 mod doc;
+pub mod forwarded;
 pub mod limits;
 pub mod oidc;
 pub mod password;

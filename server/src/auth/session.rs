@@ -18,6 +18,7 @@ use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::forwarded::ClientAddr;
 use super::{AuthError, Settings};
 use crate::db::{now_unix_ms, AuditEvent, Db, NewSession, User};
 
@@ -39,13 +40,17 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
     }
 }
 
-/// The peer address and user agent of a request. The address is the TCP peer's: behind a
-/// reverse proxy it is the proxy's (see ARCHITECTURE.md).
+/// The client address and user agent of a request. The address is the one the listener
+/// worked out ([`ClientAddr`]: the TCP peer's, or behind a trusted proxy the forwarded
+/// client's), else the TCP peer's.
 pub fn client_info(parts: &Parts) -> ClientInfo {
-    let ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    let ip = match parts.extensions.get::<ClientAddr>() {
+        Some(ClientAddr(addr)) => Some(addr.to_string()),
+        None => parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string()),
+    };
     let user_agent = parts
         .headers
         .get(header::USER_AGENT)

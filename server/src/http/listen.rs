@@ -8,7 +8,9 @@
 //! they arrive, with a short 503 or 429. Every request's head must also arrive within
 //! `--header-read-timeout-secs` (hyper's timer), which closes slowloris clients and idle
 //! kept-alive connections. A websocket is authorized by its upgrade request, so it is never
-//! unauthenticated once open.
+//! unauthenticated once open. Those limits count TCP peers (behind a proxy, the proxy); each
+//! request then carries its client address for everything after ([`ClientAddr`], from the
+//! forwarding headers when the peer is one of `--trusted-proxies`).
 //!
 //! It must never hold a lock across an `.await`, and never keep serving after shutdown:
 //! it stops accepting, lets each connection finish the request it is in, and waits for them.
@@ -28,6 +30,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
+use crate::auth::forwarded::{client_addr, ClientAddr};
 use crate::config::ConnectionArgs;
 use crate::telemetry::ConnectionStats;
 
@@ -45,6 +48,7 @@ pub async fn serve(
     http.timer(TokioTimer::new())
         .header_read_timeout(settings.header_read_timeout());
     let first_request = settings.first_request_timeout();
+    let trusted: Arc<[ipnet::IpNet]> = settings.trusted_proxies.clone().into();
     let tasks = TaskTracker::new();
     loop {
         let (tcp, addr) = tokio::select! {
@@ -78,6 +82,7 @@ pub async fn serve(
             router: router.clone(),
             http: http.clone(),
             first_request,
+            trusted: trusted.clone(),
             shutdown: shutdown.clone(),
         };
         tasks.spawn(connection.serve());
@@ -95,6 +100,8 @@ struct Connection {
     router: Router,
     http: hyper::server::conn::http1::Builder,
     first_request: Duration,
+    /// `--trusted-proxies`: whose forwarding headers name the client.
+    trusted: Arc<[ipnet::IpNet]>,
     shutdown: CancellationToken,
 }
 
@@ -107,6 +114,7 @@ impl Connection {
             router,
             http,
             first_request,
+            trusted,
             shutdown,
         } = self;
         let stats = waiting.gate.stats.clone();
@@ -115,7 +123,9 @@ impl Connection {
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             on_request.served();
             let mut request = request.map(axum::body::Body::new);
+            let client = client_addr(addr.ip(), request.headers(), &trusted);
             request.extensions_mut().insert(ConnectInfo(addr));
+            request.extensions_mut().insert(ClientAddr(client));
             router.clone().oneshot(request)
         });
         let conn = http
