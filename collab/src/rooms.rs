@@ -15,7 +15,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
 use crate::error::Error;
-use crate::fanout::Fanout;
+use bytes::Bytes;
+use yrs::sync::AwarenessUpdate;
+use yrs::updates::decoder::Decode;
+
+use crate::fanout::{Fanout, RemoteOutcome};
 use crate::room::{self, FrozenState, Room};
 use crate::store::{DocId, DocStore};
 
@@ -89,6 +93,9 @@ struct Slot {
     members: AtomicUsize,
     /// Milliseconds since `Inner::epoch` when `members` last dropped to zero.
     idle_since: AtomicU64,
+    /// Other nodes' updates that arrived while the room was loading, as `(seq, prev,
+    /// update)`: the load may have read the log just before they were committed.
+    early: Mutex<Vec<(i64, i64, Bytes)>>,
 }
 
 impl Slot {
@@ -97,6 +104,7 @@ impl Slot {
             room: OnceCell::new(),
             members: AtomicUsize::new(0),
             idle_since: AtomicU64::new(0),
+            early: Mutex::new(Vec::new()),
         })
     }
 }
@@ -179,7 +187,8 @@ impl Rooms {
                 let stored = self.inner.store.load(doc).await?;
                 let (room, repaired) = tokio::task::spawn_blocking({
                     let doc = doc.clone();
-                    move || Room::from_stored(doc, stored)
+                    let fanout = self.inner.fanout.clone();
+                    move || Room::from_stored(doc, stored, fanout)
                 })
                 .await
                 .map_err(|e| Error::CorruptStoredState {
@@ -200,12 +209,104 @@ impl Rooms {
                     }
                 }
                 self.inner.stats.loads.fetch_add(1, Ordering::Relaxed);
+                self.inner.fanout.loaded(doc);
                 tracing::debug!(doc = %doc, "room loaded");
                 Ok::<_, Error>(Arc::new(room))
             })
             .await?
             .clone();
+        let early = std::mem::take(&mut *lock(&slot.early));
+        for (seq, prev, update) in early {
+            room.apply_remote(seq, prev, update);
+        }
         Ok((room, membership))
+    }
+
+    /// Applies an update another node committed to `doc` at `seq` (after `prev`), if this
+    /// node holds the document: in log order, once (see `room.rs`).
+    pub fn apply_remote(&self, doc: &DocId, seq: i64, prev: i64, update: Bytes) -> RemoteOutcome {
+        let Some(slot) = self.slots().get(doc).cloned() else {
+            return RemoteOutcome::NotHeld;
+        };
+        let room = {
+            let mut early = lock(&slot.early);
+            match slot.room.get() {
+                Some(room) => room.clone(),
+                None => {
+                    early.push((seq, prev, update));
+                    return RemoteOutcome::Held;
+                }
+            }
+        };
+        room.apply_remote(seq, prev, update)
+    }
+
+    /// Applies awareness states other nodes' clients set (a v1 awareness update) to `doc`,
+    /// if it is loaded here.
+    pub fn apply_remote_awareness(&self, doc: &DocId, update: &[u8]) {
+        let Some(room) = self.loaded_room(doc) else {
+            return;
+        };
+        match AwarenessUpdate::decode_v1(update) {
+            Ok(update) => room.apply_remote_awareness(update),
+            Err(e) => {
+                tracing::debug!(doc = %doc, error = %e, "remote awareness update does not decode")
+            }
+        }
+    }
+
+    /// The awareness states this node's clients set on `doc`, for a node that just loaded it.
+    pub fn local_awareness(&self, doc: &DocId) -> Option<Bytes> {
+        self.loaded_room(doc)?.local_awareness()
+    }
+
+    /// Reads what storage holds of `doc` beyond what the room has and applies it: the mend
+    /// for missed or lost messages of other nodes. `Ok(None)`: not loaded here; otherwise
+    /// whether the document changed.
+    pub async fn catch_up(&self, doc: &DocId) -> Result<Option<bool>, Error> {
+        let Some(room) = self.loaded_room(doc) else {
+            return Ok(None);
+        };
+        let stored = self.inner.store.load(doc).await?;
+        let changed = room.catch_up(&stored)?;
+        Ok(Some(changed))
+    }
+
+    /// Loaded documents that waited longer than `patience` for an update of another node
+    /// (or could not integrate one): they need [`Rooms::catch_up`].
+    pub fn lagging(&self, patience: Duration) -> Vec<DocId> {
+        self.loaded()
+            .into_iter()
+            .filter(|r| r.needs_catch_up(patience))
+            .map(|r| r.doc_id.clone())
+            .collect()
+    }
+
+    /// Every document loaded on this node.
+    pub fn loaded_docs(&self) -> Vec<DocId> {
+        self.loaded()
+            .into_iter()
+            .map(|r| r.doc_id.clone())
+            .collect()
+    }
+
+    /// The seq up to which the loaded room of `doc` holds every stored update.
+    pub fn synced(&self, doc: &DocId) -> Option<i64> {
+        self.loaded_room(doc).map(|r| r.synced())
+    }
+
+    /// Another node froze `doc`: if it is loaded here, it refuses every change from now on
+    /// (the sockets re-check their access too, from the announcement that follows).
+    pub fn frozen_elsewhere(&self, doc: &DocId) {
+        if let Some(room) = self.loaded_room(doc) {
+            room.set_read_only(true);
+        }
+    }
+
+    fn loaded_room(&self, doc: &DocId) -> Option<Arc<Room>> {
+        self.slots()
+            .get(doc)
+            .and_then(|slot| slot.room.get().cloned())
     }
 
     /// Freezes a document: from now on the room refuses every change, whoever sends it, and
@@ -365,6 +466,11 @@ impl Rooms {
             keep
         });
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Every critical section is a push or a take that cannot panic halfway.
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A frozen document, held loaded until its freeze is recorded.

@@ -6,6 +6,7 @@ mod admin_pages;
 mod authz_matrix;
 mod bad_input;
 mod bundle_fixtures;
+mod cluster;
 mod connections;
 mod crash;
 mod dispute_stats;

@@ -242,7 +242,8 @@ async fn an_append_after_the_snapshot_was_computed_is_not_lost(h: Harness) {
         .log
         .append(&minutes, edits[2].clone(), &alice())
         .await
-        .unwrap();
+        .unwrap()
+        .seq;
     h.log
         .compact(&minutes, snapshot, through_seq)
         .await
@@ -310,7 +311,11 @@ async fn concurrent_appends_are_stored_exactly_once_in_fewer_commits(h: Harness)
             tasks.spawn(async move {
                 let data = Bytes::from(format!("update {burst}-{i}"));
                 start.wait().await;
-                let seq = log.append(&target, data.clone(), &alice()).await.unwrap();
+                let seq = log
+                    .append(&target, data.clone(), &alice())
+                    .await
+                    .unwrap()
+                    .seq;
                 (seq, data)
             });
         }
@@ -378,12 +383,14 @@ async fn every_update_records_its_author_and_organization(h: Harness) {
         .log
         .append(&minutes, edits[0].clone(), &alice())
         .await
-        .unwrap();
+        .unwrap()
+        .seq;
     let second = h
         .log
         .append(&minutes, edits[1].clone(), &bob())
         .await
-        .unwrap();
+        .unwrap()
+        .seq;
     let authors = h.db.update_authors(&minutes).await.unwrap();
     let after = time::OffsetDateTime::now_utc() + Duration::from_secs(1);
 
@@ -421,7 +428,8 @@ async fn reopening_the_database_keeps_the_documents(h: Harness) {
         .log
         .append(&minutes, edits[7].clone(), &alice())
         .await
-        .unwrap();
+        .unwrap()
+        .seq;
 
     assert_eq!(after, before);
     assert!(next > *seqs.last().unwrap(), "a seq is never reused");
@@ -436,7 +444,7 @@ async fn shutdown_commits_every_accepted_append_and_refuses_later_ones(h: Harnes
         tasks.spawn(async move {
             let data = Bytes::from(format!("update {i}"));
             let result = log.append(&minutes, data.clone(), &alice()).await;
-            (data, result.ok())
+            (data, result.ok().map(|at| at.seq))
         });
     }
     tokio::task::yield_now().await;
@@ -569,7 +577,13 @@ fn typing(text: &str) -> Vec<Bytes> {
 async fn append_all(h: &Harness, target: &DocId, edits: &[Bytes]) -> Vec<i64> {
     let mut seqs = Vec::new();
     for edit in edits {
-        seqs.push(h.log.append(target, edit.clone(), &alice()).await.unwrap());
+        seqs.push(
+            h.log
+                .append(target, edit.clone(), &alice())
+                .await
+                .unwrap()
+                .seq,
+        );
     }
     seqs
 }
