@@ -882,6 +882,16 @@ impl Room {
         }
     }
 
+    /// The text `name` of the in-memory doc, for tests.
+    #[cfg(test)]
+    pub(crate) fn text(&self, name: &str) -> String {
+        use yrs::GetString;
+        let state = self.lock();
+        let text = state.awareness.doc().get_or_insert_text(name);
+        let txn = state.awareness.doc().transact();
+        text.get_string(&txn)
+    }
+
     pub(crate) fn queued_messages(&self) -> usize {
         self.lock().sessions.values().map(|p| p.queued()).sum()
     }

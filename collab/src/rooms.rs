@@ -487,3 +487,132 @@ impl Freeze {
         self.room.set_read_only(false);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use yrs::sync::{Message, SyncMessage};
+    use yrs::updates::encoder::Encode;
+    use yrs::{Text, Transact};
+
+    use super::*;
+    use crate::store::{Appended, MemoryStore};
+    use crate::{Access, Fanout, FanoutError, Principal, Session};
+
+    /// What one node published: its committed updates, in order.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<(Appended, Bytes)>>);
+
+    #[async_trait::async_trait]
+    impl Fanout for Recorder {
+        async fn publish(
+            &self,
+            _doc: &DocId,
+            at: Appended,
+            update: Bytes,
+        ) -> Result<(), FanoutError> {
+            self.0.lock().unwrap().push((at, update));
+            Ok(())
+        }
+    }
+
+    fn writer() -> Principal {
+        Principal {
+            user_id: "u".into(),
+            name: "u".into(),
+            org: "o".into(),
+        }
+    }
+
+    /// A client's edit appending `s`, as the frame it sends.
+    fn edit(client: &yrs::Doc, s: &str) -> Vec<u8> {
+        let text = client.get_or_insert_text("t");
+        let mut txn = client.transact_mut();
+        let len = text.len(&txn);
+        text.insert(&mut txn, len, s);
+        let update = txn.encode_update_v1();
+        Message::Sync(SyncMessage::Update(update)).encode_v1()
+    }
+
+    fn text_of(rooms: &Rooms, doc: &DocId) -> String {
+        rooms.loaded_room(doc).unwrap().text("t")
+    }
+
+    #[tokio::test]
+    async fn another_nodes_updates_apply_in_log_order_whatever_order_they_arrive_in() {
+        let store: Arc<MemoryStore> = Arc::default();
+        let published: Arc<Recorder> = Arc::default();
+        let node_a = Rooms::new(store.clone(), published.clone(), RoomsConfig::default());
+        let node_b = Rooms::new(
+            store.clone(),
+            Arc::new(Recorder::default()),
+            RoomsConfig::default(),
+        );
+        let doc = DocId::parse("d").unwrap();
+        let (mut at_a, _outbox) = Session::join(&node_a, doc.clone(), writer(), Access::Write)
+            .await
+            .unwrap();
+        let (_at_b, _outbox_b) = Session::join(&node_b, doc.clone(), writer(), Access::Write)
+            .await
+            .unwrap();
+        let client = yrs::Doc::new();
+        for s in ["one;", "two;", "three;"] {
+            at_a.receive(&edit(&client, s)).await.unwrap();
+        }
+        let sent: Vec<(Appended, Bytes)> = published.0.lock().unwrap().clone();
+        assert_eq!(sent.len(), 3);
+        let apply = |i: usize| {
+            let (at, update) = sent[i].clone();
+            node_b.apply_remote(&doc, at.seq, at.prev.unwrap(), update)
+        };
+
+        // The third and second arrive before the first: they wait for it.
+        assert_eq!(apply(2), RemoteOutcome::Waiting);
+        assert_eq!(apply(1), RemoteOutcome::Waiting);
+        assert_eq!(text_of(&node_b, &doc), "");
+        assert_eq!(apply(0), RemoteOutcome::Applied);
+        assert_eq!(text_of(&node_b, &doc), "one;two;three;");
+        // Once is enough: a repeat changes nothing.
+        assert_eq!(apply(1), RemoteOutcome::Duplicate);
+        assert_eq!(node_b.synced(&doc), Some(sent[2].0.seq));
+    }
+
+    #[tokio::test]
+    async fn a_room_that_missed_an_update_catches_up_from_storage() {
+        let store: Arc<MemoryStore> = Arc::default();
+        let published: Arc<Recorder> = Arc::default();
+        let node_a = Rooms::new(store.clone(), published.clone(), RoomsConfig::default());
+        let node_b = Rooms::new(
+            store.clone(),
+            Arc::new(Recorder::default()),
+            RoomsConfig::default(),
+        );
+        let doc = DocId::parse("d").unwrap();
+        let (mut at_a, _outbox) = Session::join(&node_a, doc.clone(), writer(), Access::Write)
+            .await
+            .unwrap();
+        let (_at_b, _outbox_b) = Session::join(&node_b, doc.clone(), writer(), Access::Write)
+            .await
+            .unwrap();
+        let client = yrs::Doc::new();
+        for s in ["lost;", "kept;"] {
+            at_a.receive(&edit(&client, s)).await.unwrap();
+        }
+        let (at, update) = published.0.lock().unwrap()[1].clone();
+
+        // The first never arrives: the second waits, and the room says it needs storage.
+        assert_eq!(
+            node_b.apply_remote(&doc, at.seq, at.prev.unwrap(), update),
+            RemoteOutcome::Waiting
+        );
+        assert!(node_b.lagging(Duration::from_secs(3600)).is_empty());
+        assert_eq!(node_b.lagging(Duration::ZERO), vec![doc.clone()]);
+        assert_eq!(node_b.catch_up(&doc).await.unwrap(), Some(true));
+        assert_eq!(text_of(&node_b, &doc), "lost;kept;");
+        assert!(node_b.lagging(Duration::ZERO).is_empty());
+        assert_eq!(node_b.synced(&doc), Some(at.seq));
+        // Nothing more to read: a second catch-up changes nothing.
+        assert_eq!(node_b.catch_up(&doc).await.unwrap(), Some(false));
+    }
+}

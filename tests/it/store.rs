@@ -498,6 +498,51 @@ async fn ping_succeeds_on_a_live_database_and_fails_as_unavailable_once_closed(h
 
 // ---- engine-specific behaviour ----
 
+/// On PostgreSQL (the engine several nodes share) every append names its document's previous
+/// seq, read under the commit lock: concurrent appends to one document form one chain, with
+/// no two naming the same predecessor and none skipped, which other nodes follow to apply
+/// updates in log order and to see what they missed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_appends_chain_each_document_to_its_previous_update() {
+    let h = Harness::postgres().await;
+    let docs = [doc("chain-a"), doc("chain-b")];
+    let mut tasks = JoinSet::new();
+    for i in 0..60 {
+        let (log, target) = (h.log.clone(), docs[i % 2].clone());
+        tasks.spawn(async move {
+            let at = log
+                .append(&target, Bytes::from(format!("u{i}")), &alice())
+                .await
+                .unwrap();
+            (target, at)
+        });
+    }
+    let placed = tasks.join_all().await;
+    for target in &docs {
+        let mut chain: Vec<(i64, i64)> = placed
+            .iter()
+            .filter(|(d, _)| d == target)
+            .map(|(_, at)| (at.seq, at.prev.expect("PostgreSQL names the predecessor")))
+            .collect();
+        chain.sort_unstable();
+        assert_eq!(chain.len(), 30);
+        assert_eq!(chain[0].1, 0, "the first update has no predecessor");
+        for pair in chain.windows(2) {
+            assert_eq!(pair[1].1, pair[0].0, "each names the one before: {chain:?}");
+        }
+    }
+    // After a compaction the chain goes on from the log, not from the snapshot.
+    let stored = h.log.load(&docs[0]).await.unwrap();
+    let last = stored.updates.last().unwrap().seq;
+    h.log.compact(&docs[0], vec![0, 0], last).await.unwrap();
+    let next = h
+        .log
+        .append(&docs[0], Bytes::from("after"), &alice())
+        .await
+        .unwrap();
+    assert_eq!(next.prev, Some(last));
+}
+
 #[tokio::test]
 async fn a_database_url_of_another_kind_is_refused() {
     let dir = tempfile::tempdir().unwrap();
