@@ -518,8 +518,9 @@ impl Receiver {
                 // database has it.
                 self.cluster.stats.redis_reconnects.inc();
                 tracing::info!("subscribed to Redis again; catching up from the database");
-                self.seen.clear();
                 self.cluster.catch_up_all(&self.rooms).await;
+                // `seen` is kept: an origin whose publishing failed a while longer shows a
+                // jump at its next message, and is caught up once more.
             }
             first = false;
             let mut stream = pubsub.on_message();
