@@ -285,23 +285,20 @@ pub fn plan(args: &ClusterArgs, postgres: bool) -> anyhow::Result<Option<&str>> 
 impl Cluster {
     /// Connects to Redis (refusing to start when it does not answer) and prepares the fan-out.
     pub async fn connect(url: &str, channel: &str) -> anyhow::Result<Arc<Cluster>> {
-        let unreachable = || {
-            format!(
-                "无法连接 Redis（--redis-url）/ Redis (--redis-url) does not answer; the other \
-                 nodes would not see this node's edits"
-            )
-        };
-        let client = redis::Client::open(url).with_context(unreachable)?;
+        let unreachable = "无法连接 Redis（--redis-url），其他节点将看不到本节点的编辑 / Redis \
+                           (--redis-url) does not answer; the other nodes would not see this \
+                           node's edits";
+        let client = redis::Client::open(url).context(unreachable)?;
         let mut conn =
             tokio::time::timeout(REDIS_TIMEOUT, client.get_multiplexed_async_connection())
                 .await
                 .map_err(|_| anyhow::anyhow!("timed out"))
                 .and_then(|c| c.map_err(anyhow::Error::from))
-                .with_context(unreachable)?;
+                .context(unreachable)?;
         let _: String = redis::cmd("PING")
             .query_async(&mut conn)
             .await
-            .with_context(unreachable)?;
+            .context(unreachable)?;
         let (outbound, queue) = mpsc::channel(OUTBOUND);
         Ok(Arc::new(Cluster {
             origin: rand::random(),

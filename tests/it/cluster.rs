@@ -365,7 +365,8 @@ async fn a_freeze_on_one_node_makes_the_document_read_only_on_another() {
         .post(&format!("/api/meetings/{id}/minutes/freeze"), json!({}))
         .await;
     assert_eq!(status, StatusCode::OK, "freeze: {body}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Within a second node 1's room and socket have heard of it.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     writer.insert("冻结之后;");
     writer
         .wait_until("refused once frozen", |c| !c.seen().denied.is_empty())
