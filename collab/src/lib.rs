@@ -26,6 +26,8 @@
 //! - The `user` field of every awareness state is the server's [`Principal`], never the
 //!   client's claim; a session can only change awareness states it created.
 //! - A refused message changes nothing: not the in-memory doc, not storage.
+//! - Another node's update reaches a room only after it is stored, in log order, once; a
+//!   room that missed one catches up from storage, never from another node.
 
 pub mod access;
 pub mod error;
@@ -39,10 +41,11 @@ pub mod store;
 
 pub use access::{Access, Principal};
 pub use error::{close_code, Close, Error};
-pub use fanout::{Fanout, FanoutError, SingleNode};
+pub use fanout::{Fanout, FanoutError, RemoteOutcome, SingleNode};
 pub use room::FrozenState;
 pub use rooms::{Freeze, Rooms, RoomsConfig, Stats};
 pub use session::{Outbox, Outgoing, Session, READ_ONLY_REASON};
 pub use store::{
-    DocId, DocStore, InvalidDocId, MemoryStore, Snapshot, StoreError, StoredDoc, StoredUpdate,
+    Appended, DocId, DocStore, InvalidDocId, MemoryStore, Snapshot, StoreError, StoredDoc,
+    StoredUpdate,
 };

@@ -27,14 +27,21 @@
 //!
 //! So the doc's own pending area is empty whenever the lock is released.
 //!
+//! **Other nodes' updates are applied in log order.** Each carries its seq and the seq of the
+//! document's update before it (`prev`); the room knows up to which seq it holds every update
+//! (`Chain::synced`), applies a remote update only when its predecessor is the last one it
+//! holds, and lets it wait otherwise. Its predecessor may still be on its way from a third
+//! node; if it does not come, the server catches the room up from storage. So every remote
+//! update integrates whole (its dependencies have lower seqs) and none is applied twice.
+//!
 //! Locking: `state` is a `std::sync::Mutex` because every critical section is short and
 //! synchronous (decode is done before taking it, storage after releasing it); it is never held
 //! across an `.await`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, watch, Notify};
@@ -45,10 +52,15 @@ use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut, Update, WriteTxn}
 
 use crate::access::Principal;
 use crate::error::{close_code, Close, Error};
-use crate::store::{DocId, StoredDoc};
+use crate::fanout::{Fanout, RemoteOutcome};
+use crate::store::{Appended, DocId, StoredDoc};
 
 /// Identifies a session within its room.
 pub(crate) type SessionId = u64;
+
+/// The owner of awareness states set by clients of other nodes: no session of this node may
+/// take them over (it would rewrite another person's presence as its own user).
+const REMOTE: SessionId = SessionId::MAX;
 
 /// The room's handle on one session's outgoing side.
 pub(crate) struct Peer {
@@ -112,6 +124,8 @@ pub(crate) struct Durable {
 
 pub(crate) struct Room {
     pub(crate) doc_id: DocId,
+    /// Where this node's awareness changes go (other nodes).
+    fanout: Arc<dyn Fanout>,
     state: Mutex<RoomState>,
     durable: watch::Sender<Durable>,
     /// Bytes stored for this document (snapshot + log), checked against the size limit.
@@ -144,6 +158,24 @@ struct RoomState {
     /// change it is refused, whatever access the sending session was given. Checked under the
     /// same lock as applying, so no update slips in between the freeze and the frozen state.
     read_only: bool,
+    /// Where the document stands in the stored log (see the module doc).
+    chain: Chain,
+}
+
+/// How far the room holds the document's stored log, for updates other nodes committed.
+#[derive(Default)]
+struct Chain {
+    /// Every update of the document with a seq up to this one is in the doc.
+    synced: i64,
+    /// Updates in the doc beyond `synced`, as `prev → seq`: this node's own commits whose
+    /// predecessor (another node's) has not arrived yet.
+    ahead: HashMap<i64, i64>,
+    /// Other nodes' updates whose predecessor is not in the doc yet, as `prev → (seq, update)`.
+    waiting: BTreeMap<i64, (i64, Bytes)>,
+    /// Since when something has been waiting.
+    waiting_since: Option<Instant>,
+    /// A remote update did not integrate whole: only storage can mend the room.
+    broken: bool,
 }
 
 /// What a session sent that waits for predecessors, and whose it is.
@@ -193,7 +225,9 @@ impl Room {
     pub(crate) fn from_stored(
         doc_id: DocId,
         stored: StoredDoc,
+        fanout: Arc<dyn Fanout>,
     ) -> Result<(Room, Option<Repaired>), Error> {
+        let synced = stored_through(&stored);
         let corrupt = |detail: String| Error::CorruptStoredState {
             doc: doc_id.to_string(),
             detail,
@@ -223,6 +257,7 @@ impl Room {
         };
         let room = Room {
             doc_id,
+            fanout,
             state: Mutex::new(RoomState {
                 awareness: Awareness::new(doc),
                 sessions: HashMap::new(),
@@ -231,6 +266,10 @@ impl Room {
                 applied: 0,
                 in_flight: BTreeSet::new(),
                 read_only: false,
+                chain: Chain {
+                    synced,
+                    ..Chain::default()
+                },
             }),
             durable: watch::Sender::new(Durable {
                 through: 0,
@@ -286,7 +325,9 @@ impl Room {
         for client in &owned {
             state.owners.remove(client);
         }
-        remove_awareness(&mut state, &owned);
+        if let Some(update) = remove_awareness(&mut state, &owned) {
+            self.fanout.publish_awareness(&self.doc_id, update);
+        }
     }
 
     /// The diff a client with state vector `sv` is missing, and the generation it reflects.
@@ -563,6 +604,8 @@ impl Room {
             tracing::debug!(error = %e, "awareness update not applied");
             return claimed;
         }
+        self.fanout
+            .publish_awareness(&self.doc_id, Bytes::from(accepted.encode_v1()));
         let msg = encode(Message::Awareness(accepted));
         for peer in state.sessions.values() {
             peer.send(msg.clone());
@@ -593,7 +636,260 @@ impl Room {
             })
             .map(|(client, _)| client.get())
             .collect();
+        // Only this node's clients' states are the others' business; theirs expire there.
+        let local: Vec<u64> = stale
+            .iter()
+            .copied()
+            .filter(|c| state.owners.get(c).is_some_and(|o| o.session != REMOTE))
+            .collect();
+        let local_update = state
+            .awareness
+            .update_with_clients(local.iter().map(|c| yrs::block::ClientID::new(*c)))
+            .ok();
+        for client in &stale {
+            if state
+                .owners
+                .get(client)
+                .is_some_and(|o| o.session == REMOTE)
+            {
+                state.owners.remove(client);
+            }
+        }
         remove_awareness(&mut state, &stale);
+        if let Some(update) = local_update.filter(|_| !local.is_empty()) {
+            // The states as they were, marked removed: null entries with a later clock.
+            let mut removed = AwarenessUpdate {
+                clients: HashMap::new(),
+            };
+            for (client, mut entry) in update.clients {
+                entry.clock += 1;
+                entry.json = Arc::from("null");
+                removed.clients.insert(client, entry);
+            }
+            self.fanout
+                .publish_awareness(&self.doc_id, Bytes::from(removed.encode_v1()));
+        }
+    }
+
+    /// Awareness states other nodes' clients set: applied and sent to this node's clients.
+    /// A state a session of this node owns is never changed by another node.
+    pub(crate) fn apply_remote_awareness(&self, update: AwarenessUpdate) {
+        let mut state = self.lock();
+        let mut accepted = AwarenessUpdate {
+            clients: HashMap::new(),
+        };
+        for (client, entry) in update.clients {
+            let id = client.get();
+            if state.owners.get(&id).is_some_and(|o| o.session != REMOTE) {
+                continue;
+            }
+            if &*entry.json == "null" {
+                state.owners.remove(&id);
+            } else {
+                state.owners.insert(
+                    id,
+                    Owner {
+                        session: REMOTE,
+                        user_id: Arc::from(""),
+                    },
+                );
+            }
+            accepted.clients.insert(client, entry);
+        }
+        if accepted.clients.is_empty() {
+            return;
+        }
+        if let Err(e) = state.awareness.apply_update(accepted.clone()) {
+            tracing::debug!(error = %e, "remote awareness update not applied");
+            return;
+        }
+        let msg = encode(Message::Awareness(accepted));
+        for peer in state.sessions.values() {
+            peer.send(msg.clone());
+        }
+    }
+
+    /// The awareness states this node's sessions own, as one v1 awareness update.
+    pub(crate) fn local_awareness(&self) -> Option<Bytes> {
+        let state = self.lock();
+        let local: Vec<_> = state
+            .owners
+            .iter()
+            .filter(|(_, o)| o.session != REMOTE)
+            .map(|(c, _)| yrs::block::ClientID::new(*c))
+            .collect();
+        if local.is_empty() {
+            return None;
+        }
+        let update = state.awareness.update_with_clients(local).ok()?;
+        Some(Bytes::from(update.encode_v1()))
+    }
+
+    /// This node committed an update at `at`: the chain may move on (and let waiting remote
+    /// updates in).
+    pub(crate) fn committed_at(&self, at: Appended) {
+        let Some(prev) = at.prev else { return };
+        let mut state = self.lock();
+        if at.seq <= state.chain.synced {
+            return;
+        }
+        state.chain.ahead.insert(prev, at.seq);
+        self.advance(&mut state);
+    }
+
+    /// An update another node committed at `seq`, after `prev`.
+    pub(crate) fn apply_remote(&self, seq: i64, prev: i64, update: Bytes) -> RemoteOutcome {
+        let mut state = self.lock();
+        let chain = &mut state.chain;
+        if seq <= chain.synced
+            || chain.ahead.get(&prev) == Some(&seq)
+            || chain.waiting.contains_key(&prev)
+        {
+            return RemoteOutcome::Duplicate;
+        }
+        chain.waiting.insert(prev, (seq, update));
+        chain.waiting_since.get_or_insert_with(Instant::now);
+        self.advance(&mut state);
+        if state.chain.waiting.is_empty() {
+            RemoteOutcome::Applied
+        } else {
+            RemoteOutcome::Waiting
+        }
+    }
+
+    /// Whether the room needs storage to mend it: something waited longer than `patience`
+    /// for its predecessor, or a remote update did not integrate whole.
+    pub(crate) fn needs_catch_up(&self, patience: Duration) -> bool {
+        let state = self.lock();
+        state.chain.broken
+            || state
+                .chain
+                .waiting_since
+                .is_some_and(|since| since.elapsed() >= patience)
+    }
+
+    /// The seq up to which the room holds every update of the stored log.
+    pub(crate) fn synced(&self) -> i64 {
+        self.lock().chain.synced
+    }
+
+    /// Applies what storage holds beyond `synced` (read after the room was found behind) and
+    /// sends this node's clients what changed, as one update. Returns whether the document
+    /// changed.
+    pub(crate) fn catch_up(&self, stored: &StoredDoc) -> Result<bool, Error> {
+        let mut state = self.lock();
+        let doc = state.awareness.doc().clone();
+        let from = state.chain.synced;
+        let (before, deleted_before) = {
+            let txn = doc.transact();
+            (txn.state_vector(), txn.snapshot().delete_set)
+        };
+        {
+            let mut txn = doc.transact_mut();
+            let snapshot = stored
+                .snapshot
+                .iter()
+                .filter(|s| s.through_seq > from)
+                .map(|s| (&s.data, s.through_seq));
+            let updates = stored
+                .updates
+                .iter()
+                .filter(|u| u.seq > from)
+                .map(|u| (&u.data, u.seq));
+            for (data, seq) in snapshot.chain(updates) {
+                let update = Update::decode_v1(data).map_err(|e| Error::CorruptStoredState {
+                    doc: self.doc_id.to_string(),
+                    detail: format!("entry {seq} does not decode: {e}"),
+                })?;
+                txn.apply_update(update)
+                    .map_err(|e| Error::CorruptStoredState {
+                        doc: self.doc_id.to_string(),
+                        detail: format!("entry {seq} does not apply: {e}"),
+                    })?;
+            }
+            if let Some(pending) = take_pending(&mut txn) {
+                tracing::warn!(doc = %self.doc_id, bytes = pending.len(), "stored updates wait for missing predecessors; discarded");
+            }
+        }
+        let through = stored_through(stored);
+        let chain = &mut state.chain;
+        chain.synced = chain.synced.max(through);
+        chain.broken = false;
+        let synced = chain.synced;
+        chain.ahead.retain(|_, seq| *seq > synced);
+        chain.waiting.retain(|_, (seq, _)| *seq > synced);
+        self.advance(&mut state);
+        let changed = {
+            let txn = doc.transact();
+            txn.state_vector() != before || txn.snapshot().delete_set != deleted_before
+        };
+        if changed {
+            let diff = doc.transact().encode_diff_v1(&before);
+            let msg = encode(Message::Sync(SyncMessage::Update(diff)));
+            for peer in state.sessions.values() {
+                peer.send(msg.clone());
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Moves `synced` along this node's commits and the remote updates that waited for it.
+    fn advance(&self, state: &mut RoomState) {
+        loop {
+            let synced = state.chain.synced;
+            if let Some(seq) = state.chain.ahead.remove(&synced) {
+                state.chain.synced = seq;
+                continue;
+            }
+            if let Some((seq, update)) = state.chain.waiting.remove(&synced) {
+                self.integrate_remote(state, &update);
+                state.chain.synced = seq;
+                continue;
+            }
+            break;
+        }
+        // Stale entries (below what a catch-up read) can never be reached.
+        let synced = state.chain.synced;
+        state.chain.waiting.retain(|prev, _| *prev > synced);
+        if state.chain.waiting.is_empty() {
+            state.chain.waiting_since = None;
+        }
+    }
+
+    /// Applies one committed remote update and sends it to this node's clients.
+    fn integrate_remote(&self, state: &mut RoomState, update: &Bytes) {
+        let doc = state.awareness.doc().clone();
+        let outcome = Update::decode_v1(update)
+            .map_err(|e| e.to_string())
+            .and_then(|u| apply_one(&doc, u, false).map_err(|e| e.to_string()));
+        match outcome {
+            Ok((integrated, pending)) => {
+                if pending.is_some() {
+                    tracing::warn!(doc = %self.doc_id, "a remote update waits for predecessors; catching up from storage");
+                    state.chain.broken = true;
+                }
+                if integrated.is_some() {
+                    let msg = encode(Message::Sync(SyncMessage::Update(update.to_vec())));
+                    for peer in state.sessions.values() {
+                        peer.send(msg.clone());
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(doc = %self.doc_id, error = %e, "a remote update does not apply; catching up from storage");
+                state.chain.broken = true;
+            }
+        }
+    }
+
+    /// The text `name` of the in-memory doc, for tests.
+    #[cfg(test)]
+    pub(crate) fn text(&self, name: &str) -> String {
+        use yrs::GetString;
+        let state = self.lock();
+        let text = state.awareness.doc().get_or_insert_text(name);
+        let txn = state.awareness.doc().transact();
+        text.get_string(&txn)
     }
 
     pub(crate) fn queued_messages(&self) -> usize {
@@ -697,9 +993,20 @@ fn would_change(state: &RoomState, update: &Update) -> bool {
     deleted.merge(update.delete_set()) != deleted
 }
 
-fn remove_awareness(state: &mut RoomState, clients: &[u64]) {
+/// The seq through which a loaded document holds the stored log.
+fn stored_through(stored: &StoredDoc) -> i64 {
+    let snapshot = stored.snapshot.as_ref().map_or(0, |s| s.through_seq);
+    stored
+        .updates
+        .last()
+        .map_or(snapshot, |u| u.seq.max(snapshot))
+}
+
+/// Removes `clients`' awareness states and tells this node's sessions. Returns the removal as
+/// a v1 awareness update, for other nodes.
+fn remove_awareness(state: &mut RoomState, clients: &[u64]) -> Option<Bytes> {
     if clients.is_empty() {
-        return;
+        return None;
     }
     for client in clients {
         state
@@ -707,12 +1014,13 @@ fn remove_awareness(state: &mut RoomState, clients: &[u64]) {
             .remove_state(yrs::block::ClientID::new(*client));
     }
     let ids = clients.iter().map(|c| yrs::block::ClientID::new(*c));
-    if let Ok(update) = state.awareness.update_with_clients(ids) {
-        let msg = encode(Message::Awareness(update));
-        for peer in state.sessions.values() {
-            peer.send(msg.clone());
-        }
+    let update = state.awareness.update_with_clients(ids).ok()?;
+    let bytes = Bytes::from(update.encode_v1());
+    let msg = encode(Message::Awareness(update));
+    for peer in state.sessions.values() {
+        peer.send(msg.clone());
     }
+    Some(bytes)
 }
 
 pub(crate) fn encode(msg: Message) -> Bytes {

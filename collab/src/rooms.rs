@@ -15,7 +15,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
 use crate::error::Error;
-use crate::fanout::Fanout;
+use bytes::Bytes;
+use yrs::sync::AwarenessUpdate;
+use yrs::updates::decoder::Decode;
+
+use crate::fanout::{Fanout, RemoteOutcome};
 use crate::room::{self, FrozenState, Room};
 use crate::store::{DocId, DocStore};
 
@@ -89,6 +93,9 @@ struct Slot {
     members: AtomicUsize,
     /// Milliseconds since `Inner::epoch` when `members` last dropped to zero.
     idle_since: AtomicU64,
+    /// Other nodes' updates that arrived while the room was loading, as `(seq, prev,
+    /// update)`: the load may have read the log just before they were committed.
+    early: Mutex<Vec<(i64, i64, Bytes)>>,
 }
 
 impl Slot {
@@ -97,6 +104,7 @@ impl Slot {
             room: OnceCell::new(),
             members: AtomicUsize::new(0),
             idle_since: AtomicU64::new(0),
+            early: Mutex::new(Vec::new()),
         })
     }
 }
@@ -179,7 +187,8 @@ impl Rooms {
                 let stored = self.inner.store.load(doc).await?;
                 let (room, repaired) = tokio::task::spawn_blocking({
                     let doc = doc.clone();
-                    move || Room::from_stored(doc, stored)
+                    let fanout = self.inner.fanout.clone();
+                    move || Room::from_stored(doc, stored, fanout)
                 })
                 .await
                 .map_err(|e| Error::CorruptStoredState {
@@ -200,12 +209,104 @@ impl Rooms {
                     }
                 }
                 self.inner.stats.loads.fetch_add(1, Ordering::Relaxed);
+                self.inner.fanout.loaded(doc);
                 tracing::debug!(doc = %doc, "room loaded");
                 Ok::<_, Error>(Arc::new(room))
             })
             .await?
             .clone();
+        let early = std::mem::take(&mut *lock(&slot.early));
+        for (seq, prev, update) in early {
+            room.apply_remote(seq, prev, update);
+        }
         Ok((room, membership))
+    }
+
+    /// Applies an update another node committed to `doc` at `seq` (after `prev`), if this
+    /// node holds the document: in log order, once (see `room.rs`).
+    pub fn apply_remote(&self, doc: &DocId, seq: i64, prev: i64, update: Bytes) -> RemoteOutcome {
+        let Some(slot) = self.slots().get(doc).cloned() else {
+            return RemoteOutcome::NotHeld;
+        };
+        let room = {
+            let mut early = lock(&slot.early);
+            match slot.room.get() {
+                Some(room) => room.clone(),
+                None => {
+                    early.push((seq, prev, update));
+                    return RemoteOutcome::Held;
+                }
+            }
+        };
+        room.apply_remote(seq, prev, update)
+    }
+
+    /// Applies awareness states other nodes' clients set (a v1 awareness update) to `doc`,
+    /// if it is loaded here.
+    pub fn apply_remote_awareness(&self, doc: &DocId, update: &[u8]) {
+        let Some(room) = self.loaded_room(doc) else {
+            return;
+        };
+        match AwarenessUpdate::decode_v1(update) {
+            Ok(update) => room.apply_remote_awareness(update),
+            Err(e) => {
+                tracing::debug!(doc = %doc, error = %e, "remote awareness update does not decode")
+            }
+        }
+    }
+
+    /// The awareness states this node's clients set on `doc`, for a node that just loaded it.
+    pub fn local_awareness(&self, doc: &DocId) -> Option<Bytes> {
+        self.loaded_room(doc)?.local_awareness()
+    }
+
+    /// Reads what storage holds of `doc` beyond what the room has and applies it: the mend
+    /// for missed or lost messages of other nodes. `Ok(None)`: not loaded here; otherwise
+    /// whether the document changed.
+    pub async fn catch_up(&self, doc: &DocId) -> Result<Option<bool>, Error> {
+        let Some(room) = self.loaded_room(doc) else {
+            return Ok(None);
+        };
+        let stored = self.inner.store.load(doc).await?;
+        let changed = room.catch_up(&stored)?;
+        Ok(Some(changed))
+    }
+
+    /// Loaded documents that waited longer than `patience` for an update of another node
+    /// (or could not integrate one): they need [`Rooms::catch_up`].
+    pub fn lagging(&self, patience: Duration) -> Vec<DocId> {
+        self.loaded()
+            .into_iter()
+            .filter(|r| r.needs_catch_up(patience))
+            .map(|r| r.doc_id.clone())
+            .collect()
+    }
+
+    /// Every document loaded on this node.
+    pub fn loaded_docs(&self) -> Vec<DocId> {
+        self.loaded()
+            .into_iter()
+            .map(|r| r.doc_id.clone())
+            .collect()
+    }
+
+    /// The seq up to which the loaded room of `doc` holds every stored update.
+    pub fn synced(&self, doc: &DocId) -> Option<i64> {
+        self.loaded_room(doc).map(|r| r.synced())
+    }
+
+    /// Another node froze `doc`: if it is loaded here, it refuses every change from now on
+    /// (the sockets re-check their access too, from the announcement that follows).
+    pub fn frozen_elsewhere(&self, doc: &DocId) {
+        if let Some(room) = self.loaded_room(doc) {
+            room.set_read_only(true);
+        }
+    }
+
+    fn loaded_room(&self, doc: &DocId) -> Option<Arc<Room>> {
+        self.slots()
+            .get(doc)
+            .and_then(|slot| slot.room.get().cloned())
     }
 
     /// Freezes a document: from now on the room refuses every change, whoever sends it, and
@@ -367,6 +468,11 @@ impl Rooms {
     }
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Every critical section is a push or a take that cannot panic halfway.
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// A frozen document, held loaded until its freeze is recorded.
 pub struct Freeze {
     room: Arc<Room>,
@@ -379,5 +485,134 @@ impl Freeze {
     /// The freeze could not be recorded: the document accepts changes again.
     pub fn undo(self) {
         self.room.set_read_only(false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use yrs::sync::{Message, SyncMessage};
+    use yrs::updates::encoder::Encode;
+    use yrs::{Text, Transact};
+
+    use super::*;
+    use crate::store::{Appended, MemoryStore};
+    use crate::{Access, Fanout, FanoutError, Principal, Session};
+
+    /// What one node published: its committed updates, in order.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<(Appended, Bytes)>>);
+
+    #[async_trait::async_trait]
+    impl Fanout for Recorder {
+        async fn publish(
+            &self,
+            _doc: &DocId,
+            at: Appended,
+            update: Bytes,
+        ) -> Result<(), FanoutError> {
+            self.0.lock().unwrap().push((at, update));
+            Ok(())
+        }
+    }
+
+    fn writer() -> Principal {
+        Principal {
+            user_id: "u".into(),
+            name: "u".into(),
+            org: "o".into(),
+        }
+    }
+
+    /// A client's edit appending `s`, as the frame it sends.
+    fn edit(client: &yrs::Doc, s: &str) -> Vec<u8> {
+        let text = client.get_or_insert_text("t");
+        let mut txn = client.transact_mut();
+        let len = text.len(&txn);
+        text.insert(&mut txn, len, s);
+        let update = txn.encode_update_v1();
+        Message::Sync(SyncMessage::Update(update)).encode_v1()
+    }
+
+    fn text_of(rooms: &Rooms, doc: &DocId) -> String {
+        rooms.loaded_room(doc).unwrap().text("t")
+    }
+
+    #[tokio::test]
+    async fn another_nodes_updates_apply_in_log_order_whatever_order_they_arrive_in() {
+        let store: Arc<MemoryStore> = Arc::default();
+        let published: Arc<Recorder> = Arc::default();
+        let node_a = Rooms::new(store.clone(), published.clone(), RoomsConfig::default());
+        let node_b = Rooms::new(
+            store.clone(),
+            Arc::new(Recorder::default()),
+            RoomsConfig::default(),
+        );
+        let doc = DocId::parse("d").unwrap();
+        let (mut at_a, _outbox) = Session::join(&node_a, doc.clone(), writer(), Access::Write)
+            .await
+            .unwrap();
+        let (_at_b, _outbox_b) = Session::join(&node_b, doc.clone(), writer(), Access::Write)
+            .await
+            .unwrap();
+        let client = yrs::Doc::new();
+        for s in ["one;", "two;", "three;"] {
+            at_a.receive(&edit(&client, s)).await.unwrap();
+        }
+        let sent: Vec<(Appended, Bytes)> = published.0.lock().unwrap().clone();
+        assert_eq!(sent.len(), 3);
+        let apply = |i: usize| {
+            let (at, update) = sent[i].clone();
+            node_b.apply_remote(&doc, at.seq, at.prev.unwrap(), update)
+        };
+
+        // The third and second arrive before the first: they wait for it.
+        assert_eq!(apply(2), RemoteOutcome::Waiting);
+        assert_eq!(apply(1), RemoteOutcome::Waiting);
+        assert_eq!(text_of(&node_b, &doc), "");
+        assert_eq!(apply(0), RemoteOutcome::Applied);
+        assert_eq!(text_of(&node_b, &doc), "one;two;three;");
+        // Once is enough: a repeat changes nothing.
+        assert_eq!(apply(1), RemoteOutcome::Duplicate);
+        assert_eq!(node_b.synced(&doc), Some(sent[2].0.seq));
+    }
+
+    #[tokio::test]
+    async fn a_room_that_missed_an_update_catches_up_from_storage() {
+        let store: Arc<MemoryStore> = Arc::default();
+        let published: Arc<Recorder> = Arc::default();
+        let node_a = Rooms::new(store.clone(), published.clone(), RoomsConfig::default());
+        let node_b = Rooms::new(
+            store.clone(),
+            Arc::new(Recorder::default()),
+            RoomsConfig::default(),
+        );
+        let doc = DocId::parse("d").unwrap();
+        let (mut at_a, _outbox) = Session::join(&node_a, doc.clone(), writer(), Access::Write)
+            .await
+            .unwrap();
+        let (_at_b, _outbox_b) = Session::join(&node_b, doc.clone(), writer(), Access::Write)
+            .await
+            .unwrap();
+        let client = yrs::Doc::new();
+        for s in ["lost;", "kept;"] {
+            at_a.receive(&edit(&client, s)).await.unwrap();
+        }
+        let (at, update) = published.0.lock().unwrap()[1].clone();
+
+        // The first never arrives: the second waits, and the room says it needs storage.
+        assert_eq!(
+            node_b.apply_remote(&doc, at.seq, at.prev.unwrap(), update),
+            RemoteOutcome::Waiting
+        );
+        assert!(node_b.lagging(Duration::from_secs(3600)).is_empty());
+        assert_eq!(node_b.lagging(Duration::ZERO), vec![doc.clone()]);
+        assert_eq!(node_b.catch_up(&doc).await.unwrap(), Some(true));
+        assert_eq!(text_of(&node_b, &doc), "lost;kept;");
+        assert!(node_b.lagging(Duration::ZERO).is_empty());
+        assert_eq!(node_b.synced(&doc), Some(at.seq));
+        // Nothing more to read: a second catch-up changes nothing.
+        assert_eq!(node_b.catch_up(&doc).await.unwrap(), Some(false));
     }
 }

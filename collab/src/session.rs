@@ -223,17 +223,21 @@ impl Session {
         // Encode the broadcast once; the raw update is its tail, so nothing is copied again.
         let frame = encode(Message::Sync(SyncMessage::Update(update)));
         let raw = frame.slice(frame.len() - len..);
-        if let Err(e) = self
+        let at = match self
             .rooms
             .store
             .append(&self.room.doc_id, raw.clone(), author)
             .await
         {
-            tracing::error!(doc = %self.room.doc_id, error = %e, "append failed; closing the room");
-            self.room.fail();
-            return Err(storage_failed());
-        }
+            Ok(at) => at,
+            Err(e) => {
+                tracing::error!(doc = %self.room.doc_id, error = %e, "append failed; closing the room");
+                self.room.fail();
+                return Err(storage_failed());
+            }
+        };
         self.room.committed(gen);
+        self.room.committed_at(at);
         self.room.stored_bytes.fetch_add(len, Ordering::Relaxed);
         self.room.tail_updates.fetch_add(1, Ordering::Relaxed);
         self.room.tail_bytes.fetch_add(len, Ordering::Relaxed);
@@ -242,7 +246,7 @@ impl Session {
             .updates_applied
             .fetch_add(1, Ordering::Relaxed);
         self.room.broadcast_frame(self.id, frame);
-        if let Err(e) = self.rooms.fanout.publish(&self.room.doc_id, raw).await {
+        if let Err(e) = self.rooms.fanout.publish(&self.room.doc_id, at, raw).await {
             tracing::warn!(doc = %self.room.doc_id, error = %e, "fan-out to other nodes failed");
         }
         Ok(())

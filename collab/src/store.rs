@@ -83,6 +83,17 @@ impl StoredDoc {
     }
 }
 
+/// Where [`DocStore::append`] put an update in the document's log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    /// The update's sequence number.
+    pub seq: i64,
+    /// The sequence number of the document's update just before it in the log (0 when it is
+    /// the first), when the store knows it. Other nodes follow this chain to apply what they
+    /// receive in log order and to notice what they missed.
+    pub prev: Option<i64>,
+}
+
 /// Durable storage for documents, implemented by the server.
 ///
 /// Implementations must make [`DocStore::append`] durable before it returns: a room broadcasts
@@ -93,13 +104,13 @@ pub trait DocStore: Send + Sync + 'static {
     async fn load(&self, doc: &DocId) -> Result<StoredDoc, StoreError>;
 
     /// Appends one update, recording who sent it and when (the store's clock), and returns its
-    /// sequence number once it is committed.
+    /// place in the log once it is committed.
     async fn append(
         &self,
         doc: &DocId,
         update: Bytes,
         author: &Principal,
-    ) -> Result<i64, StoreError>;
+    ) -> Result<Appended, StoreError>;
 
     /// Replaces the document's snapshot with `snapshot`, which merges every update with
     /// `seq <= through_seq`. Must be a no-op when the stored snapshot already reaches further, so
@@ -149,20 +160,27 @@ impl DocStore for MemoryStore {
         doc: &DocId,
         update: Bytes,
         _author: &Principal,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<Appended, StoreError> {
+        let mut docs = self.docs();
         let seq = self
             .next_seq
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             + 1;
-        self.docs()
-            .entry(doc.clone())
-            .or_default()
+        let stored = docs.entry(doc.clone()).or_default();
+        let prev = stored
             .updates
-            .push(StoredUpdate {
-                seq,
-                data: update.to_vec(),
-            });
-        Ok(seq)
+            .last()
+            .map(|u| u.seq)
+            .or(stored.snapshot.as_ref().map(|s| s.through_seq))
+            .unwrap_or(0);
+        stored.updates.push(StoredUpdate {
+            seq,
+            data: update.to_vec(),
+        });
+        Ok(Appended {
+            seq,
+            prev: Some(prev),
+        })
     }
 
     async fn compact(

@@ -284,10 +284,34 @@ pub struct ServeArgs {
     pub work: WorkArgs,
     #[command(flatten)]
     pub signing: SigningArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
     /// The built web client (`npm run build` in `web/`), served at `/`. Relative paths are
     /// relative to the working directory; the default fits a run from the repository root.
     #[arg(long, env = "CONCORD_WEB_DIR", default_value = "web/dist")]
     pub web_dir: PathBuf,
+}
+
+/// Several nodes of one deployment (see `crate::cluster`).
+///
+/// The rule: one node needs nothing here. Several nodes share one PostgreSQL database and one
+/// Redis, and each is started with `--cluster` and `--redis-url`: with `--cluster` a node
+/// refuses to start without Redis, or on SQLite. A node cannot count the others, so a node on
+/// PostgreSQL without `--cluster` warns at start-up that it assumes it is alone.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ClusterArgs {
+    /// This node is one of several serving the same PostgreSQL database: it requires
+    /// `--redis-url` and refuses to start without it.
+    #[arg(long, env = "CONCORD_CLUSTER")]
+    pub cluster: bool,
+    /// `redis://host:port/` of the Redis that carries document updates, presence, access
+    /// changes and event wake-ups between nodes (PostgreSQL stays the only source of truth).
+    #[arg(long, env = "CONCORD_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// The Redis pub/sub channel the nodes of this deployment share; deployments (or tests)
+    /// sharing one Redis use different channels.
+    #[arg(long, env = "CONCORD_REDIS_CHANNEL", default_value = "concord")]
+    pub redis_channel: String,
 }
 
 /// Signed minutes: the keys the server keeps.

@@ -57,7 +57,10 @@ impl Keyring {
             .await
             .context("reading the signed log's identity")?;
         let secret = open_at_rest(&master, LOG_KEY_CONTEXT, &identity.sealed_key).context(
-            "the log's key does not open with this master key; start with the master key the log was created with",
+            "主密钥不一致：数据库中的日志密钥无法用本节点的主密钥打开；同一部署的所有节点须使用同一主密钥 / \
+             master key mismatch: the log key stored in the database does not open with this \
+             node's master key; every node of a deployment needs the master key the log was \
+             created with (--master-key or DATA_DIR/master-key)",
         )?;
         let secret: [u8; 32] = secret
             .try_into()

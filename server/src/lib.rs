@@ -21,10 +21,13 @@
 //!   bundle and its verifier (pure: no SQL, no HTTP, no clock).
 //! - [`fonts`]: the Chinese font the PDF renditions are typeset with (the only font reading).
 //! - [`error`]: `ApiError`, the HTTP layer's one error type.
+//! - [`cluster`]: several nodes: updates, presence, access changes and event wake-ups to
+//!   and from the other nodes over Redis, gaps caught up from the database.
 
 pub mod admin;
 pub mod auth;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -48,7 +51,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use collab::{Rooms, RoomsConfig, SingleNode};
+use collab::{Fanout, Rooms, RoomsConfig, SingleNode};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -56,6 +59,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth::{Identity, TicketKey};
 use crate::clock::Clock;
+use crate::cluster::Cluster;
 use crate::config::{ConnectionArgs, ServeArgs, StorageArgs};
 use crate::db::{AuditEvent, Db, DocLog};
 use crate::domain::calendar::YearCalendar;
@@ -74,6 +78,8 @@ pub struct App {
     senders: Arc<Senders>,
     /// Timeouts and limits of connections before their first request.
     connections: ConnectionArgs,
+    /// The other nodes, when there are (`--redis-url`).
+    cluster: Option<Arc<Cluster>>,
 }
 
 /// The working-day calendar shipped as an example, loaded at the first start of a deployment
@@ -94,6 +100,15 @@ impl App {
     /// means no background job loop: the test runs due jobs with [`App::worker`] when it has
     /// moved the clock.
     pub async fn build_with_clock(args: &ServeArgs, clock: Clock) -> anyhow::Result<App> {
+        let postgres = args
+            .storage
+            .database_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"));
+        let cluster = match cluster::plan(&args.cluster, postgres)? {
+            Some(url) => Some(Cluster::connect(url, &args.cluster.redis_channel).await?),
+            None => None,
+        };
         let mailer = Mailer::from_args(&args.work)?;
         let db = connect(&args.storage)
             .await?
@@ -114,9 +129,13 @@ impl App {
         let commit_seconds = telemetry::commit_histogram();
         let log = Arc::new(DocLog::start(db.clone(), commit_seconds.clone()));
         let limits = &args.limits;
+        let fanout: Arc<dyn Fanout> = match &cluster {
+            Some(cluster) => cluster.clone(),
+            None => Arc::new(SingleNode),
+        };
         let rooms = Rooms::new(
             log.clone(),
-            Arc::new(SingleNode),
+            fanout,
             RoomsConfig {
                 max_doc_bytes: limits.max_doc_bytes,
                 max_pending_bytes: limits.max_pending_bytes,
@@ -135,12 +154,13 @@ impl App {
             clock.now_ms(),
         )
         .await?;
-        let metrics = Arc::new(Metrics::new(
-            rooms.clone(),
-            log.clone(),
-            commit_seconds,
-            Arc::default(),
-        ));
+        let mut metrics = Metrics::new(rooms.clone(), log.clone(), commit_seconds, Arc::default());
+        match &cluster {
+            Some(cluster) => cluster.stats.register(&mut metrics.registry),
+            // Zeros on a single node, so dashboards need no special case.
+            None => cluster::ClusterStats::default().register(&mut metrics.registry),
+        }
+        let metrics = Arc::new(metrics);
         let identity = Arc::new(Identity::new(&args.identity)?);
         let services = Services {
             db,
@@ -162,8 +182,12 @@ impl App {
         work::filings::keep_december_clock(&services)
             .await
             .context("scheduling the December clock of the annual reports")?;
+        if let Some(cluster) = &cluster {
+            cluster.relay(&services.access, &services.events);
+        }
         let state = AppState {
             services,
+            cluster: cluster.clone(),
             tickets,
             identity,
             metrics,
@@ -201,6 +225,7 @@ impl App {
             log,
             senders,
             connections: args.connections.clone(),
+            cluster,
         })
     }
 
@@ -231,9 +256,20 @@ impl App {
             log,
             senders,
             connections,
+            cluster,
         } = self;
         let maintenance = tokio::spawn(state.services.rooms.clone().maintain());
         let background = start_background(&state, senders);
+        if let Some(cluster) = &cluster {
+            let services = &state.services;
+            cluster.start(
+                services.rooms.clone(),
+                services.access.clone(),
+                services.events.clone(),
+                state.shutdown.clone(),
+                &background,
+            );
+        }
         let token = state.shutdown.clone();
         tokio::spawn(async move {
             shutdown.await;

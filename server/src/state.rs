@@ -35,6 +35,8 @@ pub struct AppState {
     pub web_dir: Arc<std::path::Path>,
     /// Uploads in progress, limited, and where they are spooled.
     pub uploads: Arc<Uploads>,
+    /// The other nodes, when there are: `/readyz` reports the subscription to Redis.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 /// The places for uploads in progress (`--max-concurrent-uploads`) and the directory their

@@ -7,6 +7,7 @@ mod authz_matrix;
 mod bad_input;
 mod bundle_fixtures;
 mod campaigns;
+mod cluster;
 mod connections;
 mod crash;
 mod deploy;

@@ -14,20 +14,20 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// One message of the stream.
 #[derive(Debug, Clone)]
-struct Message {
-    id: i64,
-    event: String,
-    data: Value,
+pub(crate) struct Message {
+    pub(crate) id: i64,
+    pub(crate) event: String,
+    pub(crate) data: Value,
 }
 
 /// A minimal EventSource: reads `id:`, `event:`, `data:` blocks, skips comments.
-struct EventStream {
+pub(crate) struct EventStream {
     response: reqwest::Response,
     buffer: String,
 }
 
 impl EventStream {
-    async fn open(api: &Api, last_event_id: Option<i64>, query: &str) -> EventStream {
+    pub(crate) async fn open(api: &Api, last_event_id: Option<i64>, query: &str) -> EventStream {
         let mut request = api
             .client
             .get(format!("{}/api/events{query}", api.base))
@@ -86,7 +86,7 @@ impl EventStream {
         }
     }
 
-    async fn next(&mut self) -> Message {
+    pub(crate) async fn next(&mut self) -> Message {
         self.next_within(WAIT)
             .await
             .expect("an event arrives in time")

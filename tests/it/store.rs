@@ -242,7 +242,8 @@ async fn an_append_after_the_snapshot_was_computed_is_not_lost(h: Harness) {
         .log
         .append(&minutes, edits[2].clone(), &alice())
         .await
-        .unwrap();
+        .unwrap()
+        .seq;
     h.log
         .compact(&minutes, snapshot, through_seq)
         .await
@@ -310,7 +311,11 @@ async fn concurrent_appends_are_stored_exactly_once_in_fewer_commits(h: Harness)
             tasks.spawn(async move {
                 let data = Bytes::from(format!("update {burst}-{i}"));
                 start.wait().await;
-                let seq = log.append(&target, data.clone(), &alice()).await.unwrap();
+                let seq = log
+                    .append(&target, data.clone(), &alice())
+                    .await
+                    .unwrap()
+                    .seq;
                 (seq, data)
             });
         }
@@ -378,12 +383,14 @@ async fn every_update_records_its_author_and_organization(h: Harness) {
         .log
         .append(&minutes, edits[0].clone(), &alice())
         .await
-        .unwrap();
+        .unwrap()
+        .seq;
     let second = h
         .log
         .append(&minutes, edits[1].clone(), &bob())
         .await
-        .unwrap();
+        .unwrap()
+        .seq;
     let authors = h.db.update_authors(&minutes).await.unwrap();
     let after = time::OffsetDateTime::now_utc() + Duration::from_secs(1);
 
@@ -421,7 +428,8 @@ async fn reopening_the_database_keeps_the_documents(h: Harness) {
         .log
         .append(&minutes, edits[7].clone(), &alice())
         .await
-        .unwrap();
+        .unwrap()
+        .seq;
 
     assert_eq!(after, before);
     assert!(next > *seqs.last().unwrap(), "a seq is never reused");
@@ -436,7 +444,7 @@ async fn shutdown_commits_every_accepted_append_and_refuses_later_ones(h: Harnes
         tasks.spawn(async move {
             let data = Bytes::from(format!("update {i}"));
             let result = log.append(&minutes, data.clone(), &alice()).await;
-            (data, result.ok())
+            (data, result.ok().map(|at| at.seq))
         });
     }
     tokio::task::yield_now().await;
@@ -489,6 +497,51 @@ async fn ping_succeeds_on_a_live_database_and_fails_as_unavailable_once_closed(h
 }
 
 // ---- engine-specific behaviour ----
+
+/// On PostgreSQL (the engine several nodes share) every append names its document's previous
+/// seq, read under the commit lock: concurrent appends to one document form one chain, with
+/// no two naming the same predecessor and none skipped, which other nodes follow to apply
+/// updates in log order and to see what they missed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_appends_chain_each_document_to_its_previous_update() {
+    let h = Harness::postgres().await;
+    let docs = [doc("chain-a"), doc("chain-b")];
+    let mut tasks = JoinSet::new();
+    for i in 0..60 {
+        let (log, target) = (h.log.clone(), docs[i % 2].clone());
+        tasks.spawn(async move {
+            let at = log
+                .append(&target, Bytes::from(format!("u{i}")), &alice())
+                .await
+                .unwrap();
+            (target, at)
+        });
+    }
+    let placed = tasks.join_all().await;
+    for target in &docs {
+        let mut chain: Vec<(i64, i64)> = placed
+            .iter()
+            .filter(|(d, _)| d == target)
+            .map(|(_, at)| (at.seq, at.prev.expect("PostgreSQL names the predecessor")))
+            .collect();
+        chain.sort_unstable();
+        assert_eq!(chain.len(), 30);
+        assert_eq!(chain[0].1, 0, "the first update has no predecessor");
+        for pair in chain.windows(2) {
+            assert_eq!(pair[1].1, pair[0].0, "each names the one before: {chain:?}");
+        }
+    }
+    // After a compaction the chain goes on from the log, not from the snapshot.
+    let stored = h.log.load(&docs[0]).await.unwrap();
+    let last = stored.updates.last().unwrap().seq;
+    h.log.compact(&docs[0], vec![0, 0], last).await.unwrap();
+    let next = h
+        .log
+        .append(&docs[0], Bytes::from("after"), &alice())
+        .await
+        .unwrap();
+    assert_eq!(next.prev, Some(last));
+}
 
 #[tokio::test]
 async fn a_database_url_of_another_kind_is_refused() {
@@ -569,7 +622,13 @@ fn typing(text: &str) -> Vec<Bytes> {
 async fn append_all(h: &Harness, target: &DocId, edits: &[Bytes]) -> Vec<i64> {
     let mut seqs = Vec::new();
     for edit in edits {
-        seqs.push(h.log.append(target, edit.clone(), &alice()).await.unwrap());
+        seqs.push(
+            h.log
+                .append(target, edit.clone(), &alice())
+                .await
+                .unwrap()
+                .seq,
+        );
     }
     seqs
 }

@@ -33,7 +33,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use collab::{
     access::Principal,
-    store::{DocId, DocStore, Snapshot, StoreError, StoredDoc, StoredUpdate},
+    store::{Appended, DocId, DocStore, Snapshot, StoreError, StoredDoc, StoredUpdate},
 };
 use prometheus_client::metrics::histogram::Histogram;
 use sqlx::PgPool;
@@ -180,7 +180,7 @@ impl DocStore for DocLog {
         doc: &DocId,
         update: Bytes,
         author: &Principal,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<Appended, StoreError> {
         let (reply, answer) = oneshot::channel();
         let pending = Pending {
             doc_id: doc.as_str().to_owned(),
@@ -254,8 +254,10 @@ async fn run_committer(
     tracing::debug!("document log committer stopped");
 }
 
-/// Writes one batch in one transaction and returns the seqs in the batch's order.
-async fn insert_postgres(pool: &PgPool, batch: &[Pending]) -> Result<Vec<i64>, DbError> {
+/// Writes one batch in one transaction and returns each update's place in the log (its seq
+/// and its document's previous seq, read under the commit lock so the chain is exact), in
+/// the batch's order.
+async fn insert_postgres(pool: &PgPool, batch: &[Pending]) -> Result<Vec<Appended>, DbError> {
     // One timestamp for the batch: its updates commit together.
     let now_ms = now_unix_ms();
     let mut tx = pool.begin().await?;
@@ -273,6 +275,29 @@ async fn insert_postgres(pool: &PgPool, batch: &[Pending]) -> Result<Vec<i64>, D
     .fetch_all(&mut *tx)
     .await?;
     seqs.sort_unstable();
+    // Each document's last seq before this batch: other nodes follow the chain from it.
+    let mut docs: Vec<&str> = batch.iter().map(|u| u.doc_id.as_str()).collect();
+    docs.sort_unstable();
+    docs.dedup();
+    let lasts: Vec<(String, i64)> = sqlx::query_as(
+        "select d.doc_id, coalesce((select max(seq) from doc_updates u where u.doc_id = d.doc_id), 0)
+         from unnest($1::text[]) as d (doc_id)",
+    )
+    .bind(&docs)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut last: std::collections::HashMap<String, i64> = lasts.into_iter().collect();
+    let placed: Vec<Appended> = batch
+        .iter()
+        .zip(&seqs)
+        .map(|(u, &seq)| {
+            let prev = last.insert(u.doc_id.clone(), seq).unwrap_or(0);
+            Appended {
+                seq,
+                prev: Some(prev),
+            }
+        })
+        .collect();
     sqlx::query(
         "insert into doc_updates (seq, doc_id, data, user_id, org_id, created_at)
          select u.seq, u.doc_id, u.data, u.user_id, u.org_id,
@@ -289,7 +314,7 @@ async fn insert_postgres(pool: &PgPool, batch: &[Pending]) -> Result<Vec<i64>, D
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(seqs)
+    Ok(placed)
 }
 
 impl Db {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use collab::store::StoreError;
+use collab::store::{Appended, StoreError};
 use prometheus_client::metrics::histogram::Histogram;
 use tokio::sync::oneshot;
 
@@ -46,7 +46,7 @@ pub(super) struct Pending {
     pub(super) data: Bytes,
     pub(super) user_id: String,
     pub(super) org_id: String,
-    pub(super) reply: oneshot::Sender<Result<i64, StoreError>>,
+    pub(super) reply: oneshot::Sender<Result<Appended, StoreError>>,
 }
 
 /// SQLite: the connection that writes `doc_updates`, and the appends waiting for it.
@@ -180,7 +180,17 @@ impl SqliteLogWriter {
                     self.queue().waiting.splice(0..0, batch);
                     return Turn::Busy;
                 }
-                result => answer(batch, result.map_err(DbError::Sqlite)),
+                // One node alone writes an SQLite file: nobody follows the chain.
+                result => answer(
+                    batch,
+                    result
+                        .map(|seqs| {
+                            seqs.into_iter()
+                                .map(|seq| Appended { seq, prev: None })
+                                .collect()
+                        })
+                        .map_err(DbError::Sqlite),
+                ),
             }
         }
     }
@@ -271,8 +281,8 @@ fn insert_rows(connection: &rusqlite::Connection, batch: &[Pending]) -> rusqlite
     Ok(seqs)
 }
 
-/// Tells every waiter of a batch its outcome: its seq, or the batch's error.
-pub(super) fn answer(batch: Vec<Pending>, result: Result<Vec<i64>, DbError>) {
+/// Tells every waiter of a batch its outcome: its place in the log, or the batch's error.
+pub(super) fn answer(batch: Vec<Pending>, result: Result<Vec<Appended>, DbError>) {
     match result {
         Ok(seqs) => {
             for (waiter, seq) in batch.into_iter().zip(seqs) {

@@ -35,12 +35,13 @@ async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// The database answers: the node can take traffic.
+/// The database answers (and, with several nodes, this node is subscribed to the others'
+/// messages on Redis): the node can take traffic.
 #[utoipa::path(
     get, path = "/readyz", tag = "operations", operation_id = "readyz",
     responses(
-        (status = 200, description = "the database answers", body = Health),
-        (status = 503, description = "the database does not answer", body = ErrorBody)
+        (status = 200, description = "the database answers, and Redis when configured", body = Health),
+        (status = 503, description = "the database or the configured Redis does not answer", body = ErrorBody)
     )
 )]
 async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
@@ -50,6 +51,11 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
         .ping()
         .await
         .map_err(|e| ApiError::Unavailable(e.into()))?;
+    if state.cluster.as_ref().is_some_and(|c| !c.connected()) {
+        return Err(ApiError::Unavailable(anyhow::anyhow!(
+            "not subscribed to the other nodes' messages on Redis"
+        )));
+    }
     Ok(Json(Health { status: "ready" }))
 }
 

@@ -2,8 +2,10 @@
 //!
 //! Events are rows first (`db::events`, numbered 1, 2, 3, … in commit order); the hub only
 //! says "these rows exist now". One pump per node reads `events_after(cursor)` when a writer
-//! on this node calls [`EventHub::wake`] after its commit, and once a second for what other
-//! nodes wrote, and broadcasts each event once, in order. A stream that falls behind the
+//! on this node calls [`EventHub::wake`] after its commit, or another node's wake arrives
+//! (relayed by `crate::cluster`), and otherwise once a second (once every
+//! [`RELAYED_POLL`] when wakes are relayed: the poll is then only the safety net), and
+//! broadcasts each event once, in order. A stream that falls behind the
 //! broadcast re-reads the database, so the hub may drop nothing a client needs.
 //!
 //! The hub must never publish an event that is not committed, nor publish one twice.
@@ -28,6 +30,9 @@ const PUMP_BATCH: i64 = 1000;
 
 /// How often the pump looks for other nodes' events without being woken.
 const PUMP_POLL: Duration = Duration::from_secs(1);
+
+/// The same, when other nodes' wakes are relayed: a lost wake is found this late at worst.
+pub const RELAYED_POLL: Duration = Duration::from_secs(10);
 
 /// An event as people's browsers and agency systems receive it: in the inbox, as SSE
 /// `data:` and as a webhook's body.
@@ -72,6 +77,8 @@ pub struct EventHub {
 struct Inner {
     live: broadcast::Sender<Arc<Event>>,
     wake: Notify,
+    /// Tells other nodes that this one committed events (set once, by `crate::cluster`).
+    relay: std::sync::OnceLock<Arc<dyn Fn() + Send + Sync>>,
     /// The highest seq broadcast so far; -1 before the pump's first read.
     published: AtomicI64,
 }
@@ -89,6 +96,7 @@ impl EventHub {
             inner: Arc::new(Inner {
                 live,
                 wake: Notify::new(),
+                relay: std::sync::OnceLock::new(),
                 published: AtomicI64::new(-1),
             }),
         }
@@ -97,7 +105,21 @@ impl EventHub {
     /// Says that events were just committed: the pump reads them now instead of within a
     /// second.
     pub fn wake(&self) {
+        if let Some(relay) = self.inner.relay.get() {
+            relay();
+        }
         self.inner.wake.notify_one();
+    }
+
+    /// Another node committed events: read them now (no relaying back).
+    pub fn wake_here(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// From now on every [`EventHub::wake`] also calls `relay`, and the pump polls only every
+    /// [`RELAYED_POLL`]. Set once, at start-up.
+    pub fn relay_to(&self, relay: Arc<dyn Fn() + Send + Sync>) {
+        let _ = self.inner.relay.set(relay);
     }
 
     /// Every event broadcast from now on, in seq order.
@@ -131,6 +153,14 @@ impl EventHub {
         }
     }
 
+    fn poll(&self) -> Duration {
+        if self.inner.relay.get().is_some() {
+            RELAYED_POLL
+        } else {
+            PUMP_POLL
+        }
+    }
+
     /// The pump: one per node, until `shutdown`.
     pub async fn pump(self, db: Db, shutdown: CancellationToken) {
         loop {
@@ -139,7 +169,7 @@ impl EventHub {
             }
             tokio::select! {
                 () = self.inner.wake.notified() => {}
-                () = tokio::time::sleep(PUMP_POLL) => {}
+                () = tokio::time::sleep(self.poll()) => {}
                 () = shutdown.cancelled() => return,
             }
         }

@@ -620,9 +620,11 @@ fn leaf<D: SignedDocument>(doc: &D, kind: LeafKind, version: i64, bytes: Vec<u8>
 
 /// Tells every open socket of the space to re-check its access (a frozen document becomes
 /// read-only, a reopened one writable), and wakes the event pump and the job worker.
-fn announce(services: &Services, space_id: &str) {
+/// `doc_frozen`: the document whose room was frozen or opened again, for the other nodes.
+fn announce(services: &Services, space_id: &str, doc_frozen: Option<(String, bool)>) {
     services.access.announce(AccessChange {
         space_id: Some(space_id.to_owned()),
+        doc_frozen,
         ..AccessChange::default()
     });
     services.wake();
@@ -821,8 +823,9 @@ async fn freeze<D: SignedDocument>(
     let written = record_freeze(services, caller, doc, version, steps, supersedes, state).await;
     match written {
         Ok(()) => {
+            let doc_frozen = frozen.as_ref().map(|_| (doc_id.to_string(), true));
             drop(frozen);
-            announce(services, &doc.space().id);
+            announce(services, &doc.space().id, doc_frozen);
             view(services, caller, doc).await
         }
         Err(e) => {
@@ -1573,12 +1576,14 @@ async fn reopen<D: SignedDocument>(
         .db
         .reopen_signed(&live.doc_id, live.version, &leaf, &reason, now, &effects)
         .await?;
+    let mut doc_frozen = None;
     if !D::FACTS_ONLY {
         if let Ok(doc_id) = collab::DocId::parse(&live.doc_id) {
             services.rooms.thaw(&doc_id);
+            doc_frozen = Some((doc_id.to_string(), false));
         }
     }
-    announce(services, &doc.space().id);
+    announce(services, &doc.space().id, doc_frozen);
     view(services, caller, doc).await
 }
 

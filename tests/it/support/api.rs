@@ -35,6 +35,11 @@ impl Api {
     /// A client that reads the server's messages in English: the suite's assertions read
     /// the English words (the Chinese answers, the default, are tested in `messages.rs`).
     pub fn new(server: &TestServer) -> Api {
+        Api::at(server.addr)
+    }
+
+    /// [`Api::new`] for a server at `addr` (a child process, one node of several).
+    pub fn at(addr: std::net::SocketAddr) -> Api {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(
@@ -47,7 +52,7 @@ impl Api {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        let base = format!("http://{}", server.addr);
+        let base = format!("http://{addr}");
         Api {
             origin: Some(base.clone()),
             base,
@@ -68,7 +73,12 @@ impl Api {
 
     /// A client signed in as `username` (with [`PASSWORD`]).
     pub async fn signed_in(server: &TestServer, username: &str) -> Api {
-        let api = Api::new(server);
+        Api::signed_in_at(server.addr, username).await
+    }
+
+    /// [`Api::signed_in`] on the server at `addr`.
+    pub async fn signed_in_at(addr: std::net::SocketAddr, username: &str) -> Api {
+        let api = Api::at(addr);
         let (status, body) = api
             .post(
                 "/api/auth/login",
@@ -247,7 +257,18 @@ impl World {
     }
 
     pub async fn build_on(server: &TestServer, database_url: Option<&str>) -> World {
-        let db = open_db(server, database_url).await;
+        Self::build_in(server.data_dir.path(), database_url).await
+    }
+
+    /// [`World::build_on`] for the database of `data_dir` or at `database_url`.
+    pub async fn build_in(data_dir: &std::path::Path, database_url: Option<&str>) -> World {
+        let db = Db::connect(&DbConfig {
+            url: database_url.map(str::to_owned),
+            data_dir: data_dir.to_path_buf(),
+            sqlite_synchronous: SqliteSync::Normal,
+        })
+        .await
+        .expect("test opens the server's database");
         let region = |code: &str, name: &str, level: Level, parent: Option<&str>| NewRegion {
             code: RegionCode::parse(code).unwrap(),
             name_zh: Name::parse(name).unwrap(),

@@ -110,6 +110,7 @@ impl TestServer {
                 pdf_fonts: options.pdf_fonts,
                 ..server::config::SigningArgs::default()
             },
+            cluster: server::config::ClusterArgs::default(),
             web_dir: options
                 .web_dir
                 .unwrap_or_else(|| workspace_root().join("web/dist")),

@@ -3061,7 +3061,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** The database answers: the node can take traffic. */
+        /**
+         * The database answers (and, with several nodes, this node is subscribed to the others'
+         *     messages on Redis): the node can take traffic.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -15962,7 +15965,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the database answers */
+            /** @description the database answers, and Redis when configured */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -15971,7 +15974,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description the database does not answer */
+            /** @description the database or the configured Redis does not answer */
             503: {
                 headers: {
                     [name: string]: unknown;
