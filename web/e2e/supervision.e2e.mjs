@@ -9,7 +9,7 @@
 // Below the lines, 监督台 shows the region's figures (评议考核) with their charts (ECharts, drawn
 // as SVG): the overdue-rate chart names the police; the police's 超期任务 figure opens the task
 // list filtered to the police, overdue, this year, which holds as many tasks as the figure
-// counted, the overdue one among them.
+// counted, the overdue one among them; the police's bar in the chart opens the same list.
 //
 // Leaves in $E2E_ARTIFACTS the screenshots supervision-desk.png, supervision-desk-charts.png
 // and supervision-figure-tasks.png.
@@ -91,6 +91,21 @@ await run('supervision.e2e', async (browser) => {
     const head = await byTestId(page, 'figure-filter').innerText()
     for (const words of ['超期任务', '上城区公安分局']) if (!head.includes(words)) throw new Error(`the list head does not say ${words}: ${head}`)
     await shot(page, 'supervision-figure-tasks.png')
+    await page.goBack()
+    await visible(byTestId(page, 'supervision-desk'), 'back on the desk')
+  })
+
+  await step('the police\'s bar in the overdue-rate chart opens the same list', async () => {
+    const { page } = B
+    // The chart's one series is drawn in its red; the police's bar is the only one.
+    const bar = byTestId(page, 'figures-chart-overdue').locator('svg path[fill="#c45656"]')
+    await visible(bar, 'the police\'s bar')
+    await bar.first().click()
+    await waitFor(async () => {
+      const url = new URL(page.url())
+      return url.pathname === '/tasks' && url.searchParams.get('org') === police && url.searchParams.get('overdue') === 'true'
+    }, 'the bar opens the filtered task list')
+    await visible(page.locator(`[data-testid="task-row"][data-task-id="${task.id}"]`), 'the overdue task in the list')
     await page.goBack()
     await visible(byTestId(page, 'supervision-desk'), 'back on the desk')
   })
