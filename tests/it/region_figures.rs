@@ -489,7 +489,7 @@ async fn exact_figures_as_json_csv_and_xlsx(f: Fixture) {
 /// The list each linked figure opens (评议考核's links: the task, notice and supervision
 /// document lists filtered to the body, the period and what the figure counts), and the
 /// figure's field.
-const LINKED: [(&str, &str, &str); 6] = [
+const LINKED: [(&str, &str, &str); 10] = [
     (
         "tasks_assigned",
         "/api/tasks?list=assigned&limit=200&",
@@ -520,11 +520,32 @@ const LINKED: [(&str, &str, &str); 6] = [
         "/api/supervision-docs?on_time=true&",
         "supervision_docs",
     ),
+    (
+        "disputes_raised",
+        "/api/disputes?figure=raised&",
+        "disputes",
+    ),
+    (
+        "disputes_against",
+        "/api/disputes?figure=against&",
+        "disputes",
+    ),
+    (
+        "disputes_settled",
+        "/api/disputes?figure=settled&",
+        "disputes",
+    ),
+    (
+        "disputes_decided",
+        "/api/disputes?figure=decided&",
+        "disputes",
+    ),
 ];
 
 /// For every body and every linked figure, the county bureau's list behind it holds exactly
 /// as many rows as the figure counted (and at least one row is checked this way for each
-/// list but the supervision documents', which tests/it/supervision_docs.rs checks); the
+/// list but the supervision documents' (tests/it/supervision_docs.rs checks them) and the
+/// decided disputes' (none in the seed)); the
 /// sibling county's bureau finds none of them; a body's own list is its own.
 async fn lists_behind_the_figures(f: &Fixture, bodies: &[Value]) {
     let sibling = f.signed_in("sibling-bureau").await;
@@ -548,6 +569,11 @@ async fn lists_behind_the_figures(f: &Fixture, bodies: &[Value]) {
                 let of = match key {
                     "tasks" => &row["assignee_org_id"],
                     "notices" => &row["receipts"][0]["org_id"],
+                    "disputes" => {
+                        let parties = row["parties"].as_array().unwrap();
+                        let part = parties.iter().find(|p| p["org_id"] == org);
+                        &part.unwrap_or_else(|| panic!("{figure}: {row}"))["org_id"]
+                    }
                     _ => &row["body_org_id"],
                 };
                 assert_eq!(of, org, "{figure}: {row}");
@@ -560,7 +586,7 @@ async fn lists_behind_the_figures(f: &Fixture, bodies: &[Value]) {
             assert_eq!(page[key], json!([]), "the sibling bureau read {figure}");
         }
     }
-    for (figure, _, _) in &LINKED[..4] {
+    for (figure, _, _) in LINKED[..4].iter().chain(&LINKED[6..9]) {
         assert!(rows_seen[figure] > 0, "no row behind {figure} was checked");
     }
     // The market department's own overdue tasks, as it lists them itself.

@@ -86,6 +86,35 @@ pub struct BodyPeriod<'a> {
     pub now: i64,
 }
 
+/// Which disputes of a body a dispute figure counts (of those it is in, raised in the
+/// period): the list behind 提出争议, 被提出争议, 协商解决 and 作出协调意见. The same
+/// definitions as [`Db::figure_disputes`] with [`crate::domain::dispute_stats::tally`]: the
+/// raiser's part or a named party's, the state `resolved`, a decision made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DisputeFigure {
+    /// 提出争议: it raised them.
+    Raised,
+    /// 被提出争议: they were raised against it.
+    Against,
+    /// 协商解决: settled by the parties.
+    Settled,
+    /// 作出协调意见: the bureau decided.
+    Decided,
+}
+
+impl DisputeFigure {
+    /// The condition on its part (aliased `q`, `dispute_parties`) and the dispute (`e`).
+    pub(super) fn predicate(self) -> &'static str {
+        match self {
+            DisputeFigure::Raised => "q.role = 'raiser'",
+            DisputeFigure::Against => "q.role <> 'raiser'",
+            DisputeFigure::Settled => "e.state = 'resolved'",
+            DisputeFigure::Decided => "e.decided_at is not null",
+        }
+    }
+}
+
 /// 超期: a task (aliased `t`) assigned in the period is overdue when it is past due and still
 /// with its assignee at `now` (a placeholder such as `$5`), or was reported overdue (its
 /// `overdue` history entry) at any time.

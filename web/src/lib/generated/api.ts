@@ -7061,6 +7061,17 @@ export interface operations {
                  *     coordinates) or `supervisor` (those it reads as a bureau above).
                  */
                 role?: "party" | "bureau" | "supervisor";
+                /**
+                 * @description Only those this body is in, raised in the period (评议考核's links); with `from`, `to`
+                 *     or `figure` alone, the caller's own body.
+                 */
+                org?: string;
+                /** @description Only those raised from this date, `YYYY-MM-DD` (Beijing). */
+                from?: string;
+                /** @description Only those raised until this date, `YYYY-MM-DD` (Beijing), included. */
+                to?: string;
+                /** @description Of those, only what this figure counts: `raised`, `against`, `settled` or `decided`. */
+                figure?: "raised" | "against" | "settled" | "decided";
             };
             header?: never;
             path?: never;
