@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { LINKED_FIGURES, figureFilterFromQuery, figureLink, rateText, regionFiguresUrl } from './regionFigures'
+import { LINKED_FIGURES, disputeFigureFromQuery, figureFilterFromQuery, figureLink, rateText, regionFiguresUrl } from './regionFigures'
 
 describe('region figures', () => {
   it('names the period and the region in each download URL', () => {
@@ -32,12 +32,19 @@ describe('region figures', () => {
       notices_unacknowledged_late: 'late', supervision_documents: 'on_time', rectified_on_time: 'on_time',
     } as const
     for (const figure of LINKED_FIGURES) {
+      if (figure.startsWith('disputes_')) {
+        const { path, query } = figureLink(figure, of)
+        expect(path).toBe('/disputes')
+        expect(disputeFigureFromQuery(query), figure).toEqual({ ...of, figure, asked: figure.slice('disputes_'.length) })
+        continue
+      }
       const { query } = figureLink(figure, of)
       const narrow = ['tasks_overdue', 'notices_unacknowledged_late', 'rectified_on_time'].includes(figure)
-      expect(figureFilterFromQuery(query, flags[figure]), figure).toEqual({ ...of, only: narrow })
+      expect(figureFilterFromQuery(query, flags[figure as keyof typeof flags]), figure).toEqual({ ...of, only: narrow })
     }
     // Without a body the page shows its own lists.
     expect(figureFilterFromQuery({ list: 'overdue' }, 'overdue')).toBeNull()
     expect(figureFilterFromQuery({ org: ['a', 'b'] }, 'late')).toBeNull()
+    expect(disputeFigureFromQuery({ ...of, figure: 'withdrawn' })).toBeNull()
   })
 })

@@ -42,6 +42,7 @@ export interface BodyPeriod {
 export const LINKED_FIGURES = [
   'tasks_assigned', 'tasks_overdue', 'notices_to_acknowledge', 'notices_unacknowledged_late',
   'supervision_documents', 'rectified_on_time',
+  'disputes_raised', 'disputes_against', 'disputes_settled', 'disputes_decided',
 ] as const
 export type LinkedFigure = (typeof LINKED_FIGURES)[number]
 
@@ -71,12 +72,32 @@ export function figureLink(figure: LinkedFigure, of: BodyPeriod): FigureLink {
       return { path: '/supervision-docs', query: base }
     case 'rectified_on_time':
       return { path: '/supervision-docs', query: { ...base, on_time: 'true' } }
+    case 'disputes_raised':
+    case 'disputes_against':
+    case 'disputes_settled':
+    case 'disputes_decided':
+      return { path: '/disputes', query: { ...base, figure: DISPUTE_FIGURE[figure] } }
   }
+}
+
+/** The disputes list's `figure` for each dispute figure. */
+const DISPUTE_FIGURE = {
+  disputes_raised: 'raised', disputes_against: 'against', disputes_settled: 'settled', disputes_decided: 'decided',
+} as const
+export type DisputeFigure = (typeof DISPUTE_FIGURE)[keyof typeof DISPUTE_FIGURE]
+
+/** The disputes page's figure filter read back from its address: the body, the period and the
+ * dispute figure (`figure`), as {@link figureLink} wrote them; `null` without `org`. */
+export function disputeFigureFromQuery(query: Record<string, unknown>): (BodyPeriod & { figure: LinkedFigure; asked: DisputeFigure }) | null {
+  const of = figureFilterFromQuery(query, 'figure')
+  if (!of) return null
+  const figure = (Object.keys(DISPUTE_FIGURE) as (keyof typeof DISPUTE_FIGURE)[]).find((k) => DISPUTE_FIGURE[k] === query.figure)
+  return figure ? { org: of.org, from: of.from, to: of.to, figure, asked: DISPUTE_FIGURE[figure] } : null
 }
 
 /** A list page's figure filter read back from its address: the body, the period and whether
  * only the rows of the narrower figure (`flag`: overdue, late, on time); `null` without `org`. */
-export function figureFilterFromQuery(query: Record<string, unknown>, flag: 'overdue' | 'late' | 'on_time'): (BodyPeriod & { only: boolean }) | null {
+export function figureFilterFromQuery(query: Record<string, unknown>, flag: 'overdue' | 'late' | 'on_time' | 'figure'): (BodyPeriod & { only: boolean }) | null {
   const text = (v: unknown) => (typeof v === 'string' ? v : '')
   const org = text(query.org)
   if (!org) return null

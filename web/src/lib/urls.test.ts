@@ -5,6 +5,7 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { logIn, logOut, signInOptions, whoAmI } from './auth'
+import { listDisputesOfBody } from './disputes'
 import { loadInbox } from './inbox'
 import { enrollKey, listKeys } from './keys'
 import {
@@ -174,6 +175,11 @@ describe('request functions', () => {
       'actOnReferral',
       () => actOnReferral('r1', { command: 'receive', revision: 5, person: '王强' }),
       { method: 'POST', url: '/api/referrals/r1/actions', body: { command: 'receive', revision: 5, person: '王强' } },
+    ],
+    [
+      'listDisputesOfBody',
+      () => listDisputesOfBody({ org: 'o1', from: '2026-01-01', to: '2026-12-31' }, 'against'),
+      { method: 'GET', url: '/api/disputes?org=o1&from=2026-01-01&to=2026-12-31&figure=against', body: undefined },
     ],
     ['listSupervisionDocs', () => listSupervisionDocs('received'), { method: 'GET', url: '/api/supervision-docs?role=received', body: undefined }],
     [
