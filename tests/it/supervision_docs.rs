@@ -351,6 +351,38 @@ async fn the_rectification_runs_from_issue_through_a_late_report_sent_back_to_cl
         .unwrap_or_else(|| panic!("no market department in {figures}"));
     assert_eq!(market["supervision_documents"], 1, "{market}");
     assert_eq!(market["rectified_on_time"], 0, "{market}");
+    // The lists behind those two figures hold exactly what they counted: the document, and
+    // none rectified on time; for the city bureau above too, and none for the sibling county's.
+    let sibling = f.signed_in("sibling-bureau").await;
+    let city = f.signed_in("city-bureau").await;
+    let behind = format!(
+        "/api/supervision-docs?org={}&from=2026-01-01&to=2026-12-31",
+        f.world.org("market")
+    );
+    for (who, api, filter, want) in [
+        ("county", &bureau, "", vec![id.as_str()]),
+        ("county", &bureau, "&on_time=true", vec![]),
+        ("city", &city, "", vec![id.as_str()]),
+        ("sibling", &sibling, "", vec![]),
+    ] {
+        let (status, page) = api.get(&format!("{behind}{filter}")).await;
+        assert_eq!(status, StatusCode::OK, "{who}{filter}: {page}");
+        let ids: Vec<&str> = page["supervision_docs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, want, "{who}{filter}: {page}");
+    }
+    // Another period holds nothing.
+    let (_, page) = bureau
+        .get(&format!(
+            "/api/supervision-docs?org={}&from=2025-01-01&to=2025-12-31",
+            f.world.org("market")
+        ))
+        .await;
+    assert_eq!(page["supervision_docs"], json!([]), "{page}");
     // Every step was told to both sides.
     assert_eq!(told(&f, &id, "supervision.accepted").await, expected);
 }

@@ -797,15 +797,22 @@ async fn a_procuratorate_reads_its_referral_statistics_and_suggests_a_referral_t
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bureau_finds_an_overdue_task_on_its_supervision_desk_in_chromium() {
+async fn a_bureau_finds_an_overdue_task_on_its_supervision_desk_and_its_figures_charted_and_linked_in_chromium(
+) {
     let data = tempfile::tempdir().unwrap();
     let server = seeded_server(data.path()).await;
     let artifacts = artifacts("supervision");
     run_scenario("supervision.e2e.mjs", &server, &artifacts).await;
-    assert!(
-        artifacts.join("supervision-desk.png").is_file(),
-        "supervision-desk.png was not saved"
-    );
+    for screenshot in [
+        "supervision-desk.png",
+        "supervision-desk-charts.png",
+        "supervision-figure-tasks.png",
+    ] {
+        assert!(
+            artifacts.join(screenshot).is_file(),
+            "{screenshot} was not saved"
+        );
+    }
 }
 
 /// The county bureau issues a 监督通知书 to the market department, which signs for it, reports

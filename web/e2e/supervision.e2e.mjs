@@ -6,7 +6,13 @@
 // by its title, and opens it: the task's page says the bureau supervises it, read only, and
 // offers no comment or upload. The market department, not a bureau, has no 监督台.
 //
-// Leaves in $E2E_ARTIFACTS the screenshot supervision-desk.png.
+// Below the lines, 监督台 shows the region's figures (评议考核) with their charts (ECharts, drawn
+// as SVG): the overdue-rate chart names the police; the police's 超期任务 figure opens the task
+// list filtered to the police, overdue, this year, which holds as many tasks as the figure
+// counted, the overdue one among them; the police's bar in the chart opens the same list.
+//
+// Leaves in $E2E_ARTIFACTS the screenshots supervision-desk.png, supervision-desk-charts.png
+// and supervision-figure-tasks.png.
 import { apiPost, byTestId, env, newBody, orgsByName, run, shot, signIn, step, track, uniqueTag, visible, waitFor } from './lib.mjs'
 
 const tag = uniqueTag()
@@ -21,8 +27,10 @@ await run('supervision.e2e', async (browser) => {
     await Promise.all([signIn(M, 'market', '李华'), signIn(B, 'bureau', '张明')])
   })
 
+  let police = ''
   const task = await step('the market department sets the police a task due in three seconds', async () => {
     const orgs = await orgsByName(M)
+    police = orgs['上城区公安分局'].id
     return apiPost(M, '/api/tasks', {
       title,
       body: '请核查并反馈处理结果。',
@@ -53,6 +61,53 @@ await run('supervision.e2e', async (browser) => {
       if (!text.includes(words)) throw new Error(`the line does not say ${words}: ${text}`)
     }
     await shot(page, 'supervision-desk.png')
+  })
+
+  await step('the desk charts the region\'s figures, the police in the overdue-rate chart', async () => {
+    const { page } = B
+    const chart = byTestId(page, 'figures-chart-overdue')
+    await visible(chart.locator('svg'), 'the overdue-rate chart drawn as SVG')
+    await waitFor(async () => (await chart.locator('svg').innerHTML()).includes('上城区公安分局'), 'the chart names the police')
+    if ((await chart.locator('svg path').count()) < 1) throw new Error('the chart has no bars')
+    for (const kind of ['acknowledgement', 'rectification']) await visible(byTestId(page, `figures-chart-${kind}`), `the ${kind} chart`)
+    await chart.scrollIntoViewIfNeeded()
+    await shot(page, 'supervision-desk-charts.png')
+  })
+
+  await step('the police\'s 超期任务 opens the task list filtered to the police, overdue, this year', async () => {
+    const { page } = B
+    const figure = page.locator(`[data-testid="figures-row"][data-org="${police}"] [data-figure="tasks_overdue"]`)
+    await visible(figure, 'the police\'s overdue figure')
+    const counted = Number(await figure.innerText())
+    if (counted < 1) throw new Error(`the figure counted ${counted} overdue tasks`)
+    await figure.click()
+    await waitFor(async () => {
+      const url = new URL(page.url())
+      return url.pathname === '/tasks' && url.searchParams.get('org') === police && url.searchParams.get('overdue') === 'true'
+    }, 'the filtered task list opens')
+    await visible(byTestId(page, 'figure-filter'), 'the list says which figure it is behind')
+    await visible(page.locator(`[data-testid="task-row"][data-task-id="${task.id}"]`), 'the overdue task in the list')
+    await waitFor(async () => (await byTestId(page, 'task-row').count()) === counted, `the list holds the ${counted} task(s) counted`)
+    const head = await byTestId(page, 'figure-filter').innerText()
+    for (const words of ['超期任务', '上城区公安分局']) if (!head.includes(words)) throw new Error(`the list head does not say ${words}: ${head}`)
+    await shot(page, 'supervision-figure-tasks.png')
+    await page.goBack()
+    await visible(byTestId(page, 'supervision-desk'), 'back on the desk')
+  })
+
+  await step('the police\'s bar in the overdue-rate chart opens the same list', async () => {
+    const { page } = B
+    // The chart's one series is drawn in its red; the police's bar is the only one.
+    const bar = byTestId(page, 'figures-chart-overdue').locator('svg path[fill="#c45656"]')
+    await visible(bar, 'the police\'s bar')
+    await bar.first().click()
+    await waitFor(async () => {
+      const url = new URL(page.url())
+      return url.pathname === '/tasks' && url.searchParams.get('org') === police && url.searchParams.get('overdue') === 'true'
+    }, 'the bar opens the filtered task list')
+    await visible(page.locator(`[data-testid="task-row"][data-task-id="${task.id}"]`), 'the overdue task in the list')
+    await page.goBack()
+    await visible(byTestId(page, 'supervision-desk'), 'back on the desk')
   })
 
   await step('the line opens the task, which the bureau reads and cannot change', async () => {

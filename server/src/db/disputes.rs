@@ -25,6 +25,7 @@ use super::common::{
     impl_for_both_engines, in_transaction, not_found, on_reader, parse, parse_region_code, RowLocks,
 };
 use super::effects::{EffectQueries, Effects};
+use super::figures::{BodyPeriod, DisputeFigure};
 use super::spaces::{
     visible_spaces, write_space, DocRow, Expect, SpaceRows, Spine, SpineQueries, MEMBER_ORDER,
     MEMBER_SELECT, VISIBLE,
@@ -346,11 +347,30 @@ fn matching(role: Option<ListRole>) -> &'static str {
 
 /// Which of the disputes a viewer may find a list wants; `Default` keeps every one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DisputeFilter {
+pub struct DisputeFilter<'a> {
     /// Only those in this state.
     pub state: Option<DisputeState>,
     /// Only those the viewer's body takes this part in.
     pub role: Option<ListRole>,
+    /// Only those a body (`org_id`) is in, raised in the period, and of those what a dispute
+    /// figure counts (all when `None`): the lists behind the region's figures.
+    pub of: Option<(BodyPeriod<'a>, Option<DisputeFigure>)>,
+}
+
+/// `, listed (id) as (…)`, after [`matching`]: what `of` keeps of the matching disputes, with
+/// its parameters `$6` (the body), `$7` and `$8` (the period).
+fn listed(of: Option<Option<DisputeFigure>>) -> String {
+    match of {
+        None => ", listed (id) as (select id from matching)".to_owned(),
+        Some(figure) => format!(
+            ", listed (id) as (
+                select q.dispute_id from dispute_parties q join disputes e on e.space_id = q.dispute_id
+                where q.dispute_id in (select id from matching)
+                  and q.org_id = $6 and e.created_at >= $7 and e.created_at < $8 and {}
+            )",
+            figure.map_or("1 = 1", DisputeFigure::predicate)
+        ),
+    }
 }
 
 /// The disputes' rows of their spaces, for [`write_space!`].
@@ -652,51 +672,62 @@ impl Db {
     pub async fn disputes_visible(
         &self,
         viewer: &Viewer<'_>,
-        filter: DisputeFilter,
+        filter: DisputeFilter<'_>,
     ) -> Result<Vec<Dispute>, DbError> {
         let visible = visible_spaces(viewer);
         let state = filter.state.map(DisputeState::as_str);
         let role = filter.role.map(ListRole::as_str);
-        let matching = matching(filter.role);
+        let matching = format!(
+            "{}{}",
+            matching(filter.role),
+            listed(filter.of.map(|(_, figure)| figure))
+        );
+        let of = filter.of.map(|(of, _)| of);
+        let sql = [
+            format!(
+                "{VISIBLE}{matching} {DISPUTE_SELECT} where d.space_id in (select id from listed)
+                     order by d.created_at desc, d.space_id"
+            ),
+            format!(
+                "{VISIBLE}{matching} {PARTY_SELECT} where p.dispute_id in (select id from listed)
+                     {PARTY_ORDER}"
+            ),
+            format!(
+                "{VISIBLE}{matching} {MEMBER_SELECT} where m.space_id in (select id from listed)
+                     {MEMBER_ORDER}"
+            ),
+        ];
+        // The same parameters for each query: the viewer's, the filter's, and the body's.
+        macro_rules! rows {
+            ($conn:ident, $sql:expr) => {{
+                let query = sqlx::query_as($sql)
+                    .bind(visible.org_id)
+                    .bind(&visible.low)
+                    .bind(&visible.high)
+                    .bind(state)
+                    .bind(role);
+                match of {
+                    Some(of) => {
+                        query
+                            .bind(of.org_id)
+                            .bind(of.from_ms)
+                            .bind(of.to_ms)
+                            .fetch_all(&mut *$conn)
+                            .await?
+                    }
+                    None => query.fetch_all(&mut *$conn).await?,
+                }
+            }};
+        }
         type Rows = (
             Vec<DisputeRecord>,
             Vec<PartyRow>,
             Vec<(String, String, String)>,
         );
         let (records, parties, members): Rows = on_reader!(self, |conn| {
-            let records = sqlx::query_as(&format!(
-                "{VISIBLE}{matching} {DISPUTE_SELECT} where d.space_id in (select id from matching)
-                     order by d.created_at desc, d.space_id"
-            ))
-            .bind(visible.org_id)
-            .bind(&visible.low)
-            .bind(&visible.high)
-            .bind(state)
-            .bind(role)
-            .fetch_all(&mut *conn)
-            .await?;
-            let parties = sqlx::query_as(&format!(
-                "{VISIBLE}{matching} {PARTY_SELECT} where p.dispute_id in (select id from matching)
-                     {PARTY_ORDER}"
-            ))
-            .bind(visible.org_id)
-            .bind(&visible.low)
-            .bind(&visible.high)
-            .bind(state)
-            .bind(role)
-            .fetch_all(&mut *conn)
-            .await?;
-            let members = sqlx::query_as(&format!(
-                "{VISIBLE}{matching} {MEMBER_SELECT} where m.space_id in (select id from matching)
-                     {MEMBER_ORDER}"
-            ))
-            .bind(visible.org_id)
-            .bind(&visible.low)
-            .bind(&visible.high)
-            .bind(state)
-            .bind(role)
-            .fetch_all(&mut *conn)
-            .await?;
+            let records = rows!(conn, &sql[0]);
+            let parties = rows!(conn, &sql[1]);
+            let members = rows!(conn, &sql[2]);
             (records, parties, members)
         });
         let mut parties = group(parties, |p: &PartyRow| p.dispute_id.clone());

@@ -5,6 +5,11 @@
 //!
 //! One bounded query per kind: each starts from the region's path range, through the bodies
 //! of those regions, to their rows in the period. This module only reads.
+//!
+//! What makes a row count (overdue, late, rectified on time) is written once, in the
+//! predicates below, which the lists behind the figures (`tasks_of_body`,
+//! `notices_of_body`, `supervisions_visible` with a body) use too: a figure and the list it
+//! links to never disagree.
 
 use super::common::{on_reader, parse, subtree_range};
 use super::{Db, DbError};
@@ -71,6 +76,86 @@ pub struct ReferralPart {
     pub facts: ReferralFacts,
 }
 
+/// The rows behind one body's figure: the body, the period `[from_ms, to_ms)` as the figures
+/// count it, and `now`, as of which "overdue" and "late" are decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyPeriod<'a> {
+    pub org_id: &'a str,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub now: i64,
+}
+
+/// Which disputes of a body a dispute figure counts (of those it is in, raised in the
+/// period): the list behind 提出争议, 被提出争议, 协商解决 and 作出协调意见. The same
+/// definitions as [`Db::figure_disputes`] with [`crate::domain::dispute_stats::tally`]: the
+/// raiser's part or a named party's, the state `resolved`, a decision made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DisputeFigure {
+    /// 提出争议: it raised them.
+    Raised,
+    /// 被提出争议: they were raised against it.
+    Against,
+    /// 协商解决: settled by the parties.
+    Settled,
+    /// 作出协调意见: the bureau decided.
+    Decided,
+}
+
+impl DisputeFigure {
+    /// The condition on its part (aliased `q`, `dispute_parties`) and the dispute (`e`).
+    pub(super) fn predicate(self) -> &'static str {
+        match self {
+            DisputeFigure::Raised => "q.role = 'raiser'",
+            DisputeFigure::Against => "q.role <> 'raiser'",
+            DisputeFigure::Settled => "e.state = 'resolved'",
+            DisputeFigure::Decided => "e.decided_at is not null",
+        }
+    }
+}
+
+/// 超期: a task (aliased `t`) assigned in the period is overdue when it is past due and still
+/// with its assignee at `now` (a placeholder such as `$5`), or was reported overdue (its
+/// `overdue` history entry) at any time.
+pub(super) fn task_overdue(now: &str) -> String {
+    format!(
+        "((t.state in ('dispatched', 'acknowledged', 'in_progress', 'returned')
+            and t.due_at < {now})
+          or exists (select 1 from task_history h where h.task_id = t.id and h.entry = 'overdue'))"
+    )
+}
+
+/// A task (aliased `t`) counts for its assignee or setter by the day it was dispatched, in
+/// `[from, to)` (placeholders); a cancelled one counts nowhere.
+pub(super) fn task_in_period(from: &str, to: &str) -> String {
+    format!("t.started_at >= {from} and t.started_at < {to} and t.state <> 'cancelled'")
+}
+
+/// 应签收: a receipt (aliased `c`) of a notice requiring 签收 (it has a reminder time,
+/// `ack_due_at`), delivered in `[from, to)` (placeholders).
+pub(super) fn receipt_to_acknowledge(c: &str, from: &str, to: &str) -> String {
+    format!("{c}.ack_due_at is not null and {c}.delivered_at >= {from} and {c}.delivered_at < {to}")
+}
+
+/// 逾期未签收: such a receipt (aliased `c`) not acknowledged by its limit: acknowledged late,
+/// or still not acknowledged at `now` (a placeholder) although the limit passed.
+pub(super) fn receipt_late(c: &str, now: &str) -> String {
+    format!(
+        "(({c}.acknowledged_at is null and {c}.ack_due_at < {now})
+          or {c}.acknowledged_at > {c}.ack_due_at)"
+    )
+}
+
+/// 按时整改: a supervision document (aliased `d`) whose rectification was accepted with every
+/// report submitted by its due time (one report late, even if sent back and then accepted, is
+/// not on time).
+pub(super) const RECTIFIED_ON_TIME: &str = "(d.accepted_at is not null
+     and not exists (select 1 from supervision_reports p
+                     where p.space_id = d.space_id
+                       and p.due_at is not null
+                       and p.submitted_at > p.due_at))";
+
 /// Bodies whose region lies in the range `$1..$2` (a region's subtree), joined as `o`.
 const BODIES_OF: &str = "join organizations o on o.id = {col}
      join regions r on r.code = o.region_code and r.path >= $1 and r.path < $2";
@@ -121,19 +206,16 @@ impl Db {
             "select org_id, sum(set_n), sum(assigned_n), sum(overdue_n) from (
                  select t.setter_org_id as org_id, 1 as set_n, 0 as assigned_n, 0 as overdue_n
                  from tasks t {setters}
-                 where t.started_at >= $3 and t.started_at < $4 and t.state <> 'cancelled'
+                 where {in_period}
                  union all
-                 select t.assignee_org_id, 0, 1,
-                        case when (t.state in ('dispatched', 'acknowledged', 'in_progress',
-                                               'returned') and t.due_at < $5)
-                                  or exists (select 1 from task_history h
-                                             where h.task_id = t.id and h.entry = 'overdue')
-                             then 1 else 0 end
+                 select t.assignee_org_id, 0, 1, case when {overdue} then 1 else 0 end
                  from tasks t {assignees}
-                 where t.started_at >= $3 and t.started_at < $4 and t.state <> 'cancelled'
+                 where {in_period}
              ) x group by org_id",
             setters = bodies_of("t.setter_org_id"),
             assignees = bodies_of("t.assignee_org_id"),
+            in_period = task_in_period("$3", "$4"),
+            overdue = task_overdue("$5"),
         );
         let records: Vec<(String, i64, i64, i64)> = on_reader!(self, |conn| {
             sqlx::query_as(&sql)
@@ -186,15 +268,13 @@ impl Db {
                    and n.version_kind = 'original' and n.sent_at >= $3 and n.sent_at < $4
                  group by n.sender_org_id
                  union all
-                 select c.org_id, 0, count(*),
-                        sum(case when (c.acknowledged_at is null and c.ack_due_at < $5)
-                                      or c.acknowledged_at > c.ack_due_at
-                                 then 1 else 0 end)
+                 select c.org_id, 0, count(*), sum(case when {late} then 1 else 0 end)
                  from notice_receipts c
-                 where c.org_id in ({bodies}) and c.ack_due_at is not null
-                   and c.delivered_at >= $3 and c.delivered_at < $4
+                 where c.org_id in ({bodies}) and {to_acknowledge}
                  group by c.org_id
              ) x group by org_id",
+            late = receipt_late("c", "$5"),
+            to_acknowledge = receipt_to_acknowledge("c", "$3", "$4"),
             bodies = "select o.id from organizations o
                       join regions r on r.code = o.region_code and r.path >= $1 and r.path < $2",
         );
@@ -388,12 +468,7 @@ impl Db {
         let (low, high) = subtree_range(region);
         let sql = format!(
             "select d.body_org_id, count(*),
-                    sum(case when d.accepted_at is not null
-                              and not exists (select 1 from supervision_reports p
-                                              where p.space_id = d.space_id
-                                                and p.due_at is not null
-                                                and p.submitted_at > p.due_at)
-                             then 1 else 0 end)
+                    sum(case when {RECTIFIED_ON_TIME} then 1 else 0 end)
              from supervision_docs d {bodies}
              where d.issued_at >= $3 and d.issued_at < $4
              group by d.body_org_id",

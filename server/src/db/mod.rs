@@ -116,7 +116,8 @@ pub use effects::{Audience, Consequence, Effects, NewEvent, NewJob, Tx};
 pub use error::DbError;
 pub use events::Event;
 pub use figures::{
-    DisputePart, MeetingCounts, NoticeCounts, ReferralPart, SupervisionCounts, TaskCounts,
+    BodyPeriod, DisputeFigure, DisputePart, MeetingCounts, NoticeCounts, ReferralPart,
+    SupervisionCounts, TaskCounts,
 };
 pub use filings::{
     Filing, FilingChange, FilingFile, FilingRole, NewFiling, NewFilingFile, OwedReport,

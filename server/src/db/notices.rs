@@ -21,6 +21,7 @@ use futures_util::future::BoxFuture;
 use super::common::RowLocks;
 use super::common::{impl_for_both_engines, in_transaction, not_found, on_reader, parse, rule};
 use super::effects::{Consequence, EffectQueries, Effects, Tx};
+use super::figures::{receipt_late, receipt_to_acknowledge, BodyPeriod};
 use super::{Db, DbError};
 use crate::domain::notice::{NoticeKind, NoticeState, ReceiptState, VersionKind};
 
@@ -596,6 +597,46 @@ impl Db {
                 .bind(offset.max(0));
             if pending_only {
                 query.bind(true).fetch_all(&mut *conn).await?
+            } else {
+                query.fetch_all(&mut *conn).await?
+            }
+        });
+        records.into_iter().map(ReceivedRecord::split).collect()
+    }
+
+    /// One page of the notices delivered to a body that the region's figures count for it in
+    /// a period (requiring 签收, delivered then), only those not acknowledged by their limit
+    /// when `late_only`; newest first, each with the body's receipt. The predicates are the
+    /// figures' own ([`super::figures`]).
+    pub async fn notices_of_body(
+        &self,
+        of: BodyPeriod<'_>,
+        late_only: bool,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<(Notice, Receipt)>, DbError> {
+        let late = if late_only {
+            format!("and {}", receipt_late("r", "$6"))
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "select {NOTICE_COLUMNS}, {RECEIVED_RECEIPT_COLUMNS}
+             from notice_receipts r join notices n on n.id = r.notice_id
+             where r.org_id = $1 and {to_acknowledge} {late}
+             order by r.delivered_at desc, r.notice_id
+             limit $4 offset $5",
+            to_acknowledge = receipt_to_acknowledge("r", "$2", "$3"),
+        );
+        let records: Vec<ReceivedRecord> = on_reader!(self, |conn| {
+            let query = sqlx::query_as(&sql)
+                .bind(of.org_id)
+                .bind(of.from_ms)
+                .bind(of.to_ms)
+                .bind(limit.max(0))
+                .bind(offset.max(0));
+            if late_only {
+                query.bind(of.now).fetch_all(&mut *conn).await?
             } else {
                 query.fetch_all(&mut *conn).await?
             }

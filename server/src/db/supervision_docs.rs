@@ -22,6 +22,7 @@ use super::common::{
     impl_for_both_engines, in_transaction, not_found, on_reader, parse, parse_region_code,
 };
 use super::effects::{Consequence, Effects, Tx};
+use super::figures::{BodyPeriod, RECTIFIED_ON_TIME};
 use super::spaces::{
     group, members_of, visible_spaces, write_space, DocRow, Expect, SpaceRows, Spine, SpineQueries,
     MEMBER_ORDER, MEMBER_SELECT, VISIBLE,
@@ -527,13 +528,27 @@ impl Db {
     }
 
     /// The supervision documents a viewer may find, with its body's part as `role` asks (all
-    /// when `None`), newest first.
+    /// when `None`), newest first; with `of`, only those the region's figures count for that
+    /// body in that period (issued to it then), and of those only the ones rectified on time
+    /// when `on_time` (the figures' own predicate, [`super::figures::RECTIFIED_ON_TIME`]).
     pub async fn supervisions_visible(
         &self,
         viewer: &Viewer<'_>,
         role: Option<SupervisionRole>,
+        of: Option<(BodyPeriod<'_>, bool)>,
     ) -> Result<Vec<Supervision>, DbError> {
         let visible = visible_spaces(viewer);
+        let body_filter = match of {
+            None => String::new(),
+            Some((_, on_time)) => format!(
+                " and d.body_org_id = $4 and d.issued_at >= $5 and d.issued_at < $6{}",
+                if on_time {
+                    format!(" and {RECTIFIED_ON_TIME}")
+                } else {
+                    String::new()
+                }
+            ),
+        };
         let role_filter = match role {
             None => "",
             Some(SupervisionRole::Issued) => " and d.bureau_org_id = $1",
@@ -543,19 +558,27 @@ impl Db {
             }
         };
         macro_rules! listed_rows {
-            ($conn:ident, $select:expr, $column:expr, $order:expr) => {
-                sqlx::query_as(&format!(
+            ($conn:ident, $select:expr, $column:expr, $order:expr) => {{
+                let sql = format!(
                     "{VISIBLE}, listed (id) as (select d.space_id from supervision_docs d
-                         where d.space_id in (select id from visible){role_filter})
+                         where d.space_id in (select id from visible){role_filter}{body_filter})
                      {} where {} in (select id from listed) {}",
                     $select, $column, $order
-                ))
+                );
+                let query = sqlx::query_as(&sql)
                 .bind(visible.org_id)
                 .bind(&visible.low)
-                .bind(&visible.high)
-                .fetch_all(&mut *$conn)
-                .await?
-            };
+                .bind(&visible.high);
+                match of {
+                    Some((of, _)) => query
+                        .bind(of.org_id)
+                        .bind(of.from_ms)
+                        .bind(of.to_ms)
+                        .fetch_all(&mut *$conn)
+                        .await?,
+                    None => query.fetch_all(&mut *$conn).await?,
+                }
+            }};
         }
         on_reader!(self, |conn| {
             let records: Vec<SupervisionRecord> = listed_rows!(

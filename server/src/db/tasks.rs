@@ -24,6 +24,7 @@ use super::common::{
     impl_for_both_engines, in_transaction, new_id, not_found, on_reader, parse, rule,
 };
 use super::effects::{Consequence, EffectQueries, Effects, Tx};
+use super::figures::{task_in_period, task_overdue, BodyPeriod};
 use super::{Db, DbError};
 use crate::domain::calendar::TimeLimit;
 use crate::domain::org::labelled_enum;
@@ -661,6 +662,43 @@ impl Db {
             match now {
                 Some(now) => query.bind(now).fetch_all(&mut *conn).await?,
                 None => query.fetch_all(&mut *conn).await?,
+            }
+        });
+        records.into_iter().map(Task::try_from).collect()
+    }
+
+    /// One page of the tasks assigned to a body that the region's figures count for it in a
+    /// period (dispatched then, not cancelled), only the overdue ones when `overdue_only`;
+    /// earliest due first. The predicates are the figures' own ([`super::figures`]).
+    pub async fn tasks_of_body(
+        &self,
+        of: BodyPeriod<'_>,
+        overdue_only: bool,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Task>, DbError> {
+        let overdue = if overdue_only {
+            format!("and {}", task_overdue("$6"))
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "select {TASK_COLUMNS} from tasks t
+             where t.assignee_org_id = $1 and {in_period} {overdue}
+             order by t.due_at, t.id limit $4 offset $5",
+            in_period = task_in_period("$2", "$3"),
+        );
+        let records: Vec<TaskRecord> = on_reader!(self, |conn| {
+            let query = sqlx::query_as(&sql)
+                .bind(of.org_id)
+                .bind(of.from_ms)
+                .bind(of.to_ms)
+                .bind(limit.max(0))
+                .bind(offset.max(0));
+            if overdue_only {
+                query.bind(of.now).fetch_all(&mut *conn).await?
+            } else {
+                query.fetch_all(&mut *conn).await?
             }
         });
         records.into_iter().map(Task::try_from).collect()

@@ -831,6 +831,12 @@ catalogue! { ALL:
     NOTICE_PENDING_RECEIVED_ONLY = "notice.pending_received_only",
         "pending 仅适用于收文箱（box=received）",
         "pending applies to the received box only";
+    NOTICE_FILTER_RECEIVED_ONLY = "notice.filter_received_only",
+        "org、from、to、late 仅适用于收文箱（box=received），且不与 pending 同用",
+        "org, from, to and late apply to the received box only, and not with pending";
+    TASK_FILTER_ASSIGNED_ONLY = "task.filter_assigned_only",
+        "org、from、to、overdue 仅适用于 list=assigned",
+        "org, from, to and overdue apply to list=assigned only";
     TOKEN_CANNOT_SIGN_OUT = "auth.token_cannot_sign_out",
         "API 令牌不能退出登录，请改为吊销该令牌",
         "an API token cannot sign out; revoke it instead";

@@ -14,6 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Caller;
+use crate::db::DisputeFigure;
 use crate::domain::dispute::{DisputeAction, DisputeState, ListRole, Position};
 use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Path, Query};
@@ -24,6 +25,7 @@ use crate::work::disputes::{
     self, ConsultationInput, DisputeBody, DisputePage, LeadInput, ListQuery, RaiseDispute,
 };
 use crate::work::meetings::MeetingBody;
+use crate::work::region_stats::FigureFilter;
 use crate::work::signing::{self, SignedAction, StatementInput, ToSign};
 
 use super::minutes::{bundle_download, download, FileBody};
@@ -60,6 +62,31 @@ struct ListParams {
     /// coordinates) or `supervisor` (those it reads as a bureau above).
     #[param(inline)]
     role: Option<ListRole>,
+    /// Only those this body is in, raised in the period (评议考核's links); with `from`, `to`
+    /// or `figure` alone, the caller's own body.
+    org: Option<String>,
+    /// Only those raised from this date, `YYYY-MM-DD` (Beijing).
+    from: Option<String>,
+    /// Only those raised until this date, `YYYY-MM-DD` (Beijing), included.
+    to: Option<String>,
+    /// Of those, only what this figure counts: `raised`, `against`, `settled` or `decided`.
+    #[param(inline)]
+    figure: Option<DisputeFigure>,
+}
+
+impl ListParams {
+    fn query(&self) -> ListQuery<'_> {
+        ListQuery {
+            state: self.state,
+            role: self.role,
+            of_body: FigureFilter {
+                org: self.org.as_deref(),
+                from: self.from.as_deref(),
+                to: self.to.as_deref(),
+            },
+            figure: self.figure,
+        }
+    }
 }
 
 /// The disputes the caller's body is a party to or coordinates, and those a bureau supervises;
@@ -75,11 +102,9 @@ async fn list(
     caller: Caller,
     Query(q): Query<ListParams>,
 ) -> Result<Json<DisputePage>, ApiError> {
-    let query = ListQuery {
-        state: q.state,
-        role: q.role,
-    };
-    Ok(Json(disputes::list(&state.services, &caller, query).await?))
+    Ok(Json(
+        disputes::list(&state.services, &caller, q.query()).await?,
+    ))
 }
 
 /// Raises a dispute against one or more bodies; it will escalate to the judicial bureau of the

@@ -24,9 +24,11 @@ use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Path, Query};
 use crate::http::tasks::{as_download, upload, FileBytes};
 use crate::state::AppState;
+use crate::work::region_stats::FigureFilter;
 use crate::work::signing::{self, SignedAction, StatementInput, ToSign};
 use crate::work::supervision_docs::{
-    self, CreateSupervision, SupervisionBody, SupervisionListRole, SupervisionPage,
+    self, CreateSupervision, SupervisionBody, SupervisionListQuery, SupervisionListRole,
+    SupervisionPage,
 };
 use crate::work::supervision_text::{SupervisionText, SupervisionTextView};
 
@@ -58,6 +60,32 @@ struct ListQuery {
     /// `issued` (制发), `received` (收到) or `supervised` (上级监督); all when absent.
     #[param(inline)]
     role: Option<SupervisionListRole>,
+    /// Only those issued to this body (评议考核's links); with `from` or `to` alone, the
+    /// caller's own.
+    org: Option<String>,
+    /// Only those issued from this date, `YYYY-MM-DD` (Beijing); 1 January of the period's
+    /// year when only `to` or `org` is given.
+    from: Option<String>,
+    /// Only those issued until this date, `YYYY-MM-DD` (Beijing), included.
+    to: Option<String>,
+    /// Only those rectified on time (accepted with no report ever late), as the figures count
+    /// them.
+    #[serde(default)]
+    on_time: bool,
+}
+
+impl ListQuery {
+    fn query(&self) -> SupervisionListQuery<'_> {
+        SupervisionListQuery {
+            role: self.role,
+            figure: FigureFilter {
+                org: self.org.as_deref(),
+                from: self.from.as_deref(),
+                to: self.to.as_deref(),
+            },
+            on_time: self.on_time,
+        }
+    }
 }
 
 /// The supervision documents the caller's bureau issued, its body received, or it reads as a
@@ -75,7 +103,7 @@ async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Json<SupervisionPage>, ApiError> {
     Ok(Json(
-        supervision_docs::list(&state.services, &caller, query.role).await?,
+        supervision_docs::list(&state.services, &caller, query.query()).await?,
     ))
 }
 

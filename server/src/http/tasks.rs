@@ -25,10 +25,11 @@ use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Path, Query};
 use crate::http::upload::{spool, Spooled};
 use crate::state::AppState;
+use crate::work::region_stats::FigureFilter;
 use crate::work::tasks::{
     self, AttachmentBody, CommentInput, CreateTask, DecidedExtension, Download, EntryBody,
     ExtensionBody, ExtensionDecisionInput, ExtensionInput, ListKind, TaskBody, TaskDetailBody,
-    TaskPage, Upload,
+    TaskListQuery, TaskPage, Upload,
 };
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -62,9 +63,36 @@ struct ListQuery {
     limit: Option<i64>,
     /// Skip this many.
     offset: Option<i64>,
+    /// `assigned` only: the body whose tasks (the caller's own when not given); a judicial
+    /// bureau names a body of its region (评议考核's links).
+    org: Option<String>,
+    /// `assigned` only: the first date counted (dispatched), `YYYY-MM-DD` (Beijing).
+    from: Option<String>,
+    /// `assigned` only: the last date counted, `YYYY-MM-DD` (Beijing), included.
+    to: Option<String>,
+    /// `assigned` only: just the overdue ones, as the figures count them.
+    #[serde(default)]
+    overdue: bool,
 }
 
-/// The caller's body's tasks: assigned and open, overdue, or set by it.
+impl ListQuery {
+    fn query(&self) -> TaskListQuery<'_> {
+        TaskListQuery {
+            list: self.list,
+            figure: FigureFilter {
+                org: self.org.as_deref(),
+                from: self.from.as_deref(),
+                to: self.to.as_deref(),
+            },
+            overdue: self.overdue,
+            limit: self.limit,
+            offset: self.offset,
+        }
+    }
+}
+
+/// The caller's body's tasks: assigned and open, overdue, or set by it; or (`assigned`) those
+/// of a body the region's figures count in a period.
 #[utoipa::path(
     get, path = "/api/tasks", tag = "tasks", operation_id = "tasks_list", params(ListQuery),
     responses((status = 200, description = "a page of tasks", body = TaskPage), Refusals),
@@ -75,13 +103,7 @@ async fn list(
     caller: Caller,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<TaskPage>, ApiError> {
-    let page = tasks::list(
-        &state.services,
-        &caller,
-        query.list,
-        query.limit,
-        query.offset,
-    );
+    let page = tasks::list(&state.services, &caller, query.query());
     Ok(Json(page.await?))
 }
 

@@ -25,12 +25,13 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::meetings::{CreateMeeting, InviteInput, MeetingBody};
+use super::region_stats::FigureFilter;
 use super::Error;
 use super::{audit, own_org, schedule};
 use crate::auth::Caller;
 use crate::db::{
-    new_id, Audience, Dispute, DisputeChange, DisputeFilter, Effects, NewDispute, NewDisputeParty,
-    NewEvent, NewJob, PartyRow, PartyWrite,
+    new_id, Audience, Dispute, DisputeChange, DisputeFigure, DisputeFilter, Effects, NewDispute,
+    NewDisputeParty, NewEvent, NewJob, PartyRow, PartyWrite,
 };
 use crate::domain::calendar::end_of_day_ms;
 use crate::domain::dispute::{
@@ -699,11 +700,16 @@ fn checked_parties(raiser: &str, parties: Vec<String>) -> Result<Vec<String>, Er
     Ok(parties)
 }
 
-/// Which disputes a list asks for (`GET /api/disputes?state=&role=`); nothing given, all.
+/// Which disputes a list asks for (`GET /api/disputes?state=&role=&org=&from=&to=&figure=`);
+/// nothing given, all.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ListQuery {
+pub struct ListQuery<'a> {
     pub state: Option<DisputeState>,
     pub role: Option<ListRole>,
+    /// The body and period of a list behind the region's figures (评议考核); with `figure`,
+    /// only what that figure counts.
+    pub of_body: FigureFilter<'a>,
+    pub figure: Option<DisputeFigure>,
 }
 
 /// The disputes the caller's body is a party to or coordinates, and, for a judicial bureau,
@@ -711,8 +717,20 @@ pub struct ListQuery {
 pub async fn list(
     services: &Services,
     caller: &Caller,
-    query: ListQuery,
+    query: ListQuery<'_>,
 ) -> Result<DisputePage, Error> {
+    let of = if query.of_body.is_empty() && query.figure.is_none() {
+        None
+    } else {
+        match query.of_body.resolve(services, caller)? {
+            Some(of) => Some((of, query.figure)),
+            None => {
+                return Ok(DisputePage {
+                    disputes: Vec::new(),
+                })
+            }
+        }
+    };
     let Some(viewer) = policy::viewer(&caller.actor) else {
         return Ok(DisputePage {
             disputes: Vec::new(),
@@ -722,6 +740,7 @@ pub async fn list(
     let filter = DisputeFilter {
         state: query.state,
         role: query.role,
+        of,
     };
     let mut answers = Vec::new();
     for dispute in services.db.disputes_visible(&viewer, filter).await? {

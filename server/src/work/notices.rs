@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::region_stats::FigureFilter;
 use super::Error;
 use super::{audit, own_org, Acting};
 use crate::auth::Caller;
@@ -735,17 +736,40 @@ pub async fn send(
     Ok(notice.into())
 }
 
+/// What `GET /api/notices` asks: the box, and for the received box either only those pending
+/// or a body and period as the region's figures count them (only the late ones with `late`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoticeListQuery<'a> {
+    pub which: NoticeBox,
+    pub pending: bool,
+    pub figure: FigureFilter<'a>,
+    pub late: bool,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
 /// A page of the caller's box (`limit` 1 to 200, 50 by default): received (each with the
 /// body's own receipt; `pending_only`: not yet acknowledged) or sent (each with every
 /// receipt). Empty for a caller who acts for no body.
 pub async fn list(
     services: &Services,
     caller: &Caller,
-    which: NoticeBox,
-    pending_only: bool,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    query: NoticeListQuery<'_>,
 ) -> Result<NoticePage, Error> {
+    let NoticeListQuery {
+        which,
+        pending: pending_only,
+        figure,
+        late,
+        limit,
+        offset,
+    } = query;
+    if !figure.is_empty() || late {
+        if which != NoticeBox::Received || pending_only {
+            return Err(Error::invalid("box", &phrases::NOTICE_FILTER_RECEIVED_ONLY));
+        }
+        return of_body(services, caller, figure, late, limit, offset).await;
+    }
     let (limit, offset) = super::page(limit, offset)?;
     let Some(org) = &caller.org else {
         return Ok(NoticePage {
@@ -794,6 +818,55 @@ pub async fn list(
                 notices.push(view_body(notice, NoticeRole::Sender, receipts));
             }
         }
+    }
+    Ok(NoticePage { notices })
+}
+
+/// The notices delivered to a body that the region's figures count for it in a period (the
+/// list behind 应签收, and with `late_only` behind 逾期未签收), newest first, each with that
+/// body's receipt, as the caller sees them: its own body's as a recipient, another's only
+/// when the caller supervises the body or the sender; the rest are left out.
+pub async fn of_body(
+    services: &Services,
+    caller: &Caller,
+    filter: FigureFilter<'_>,
+    late_only: bool,
+    limit: Option<i64>,
+    offset: Option<i64>,
+) -> Result<NoticePage, Error> {
+    let (limit, offset) = super::page(limit, offset)?;
+    let Some(of) = filter.resolve(services, caller)? else {
+        return Ok(NoticePage {
+            notices: Vec::new(),
+        });
+    };
+    let rows = services
+        .db
+        .notices_of_body(of, late_only, limit, offset)
+        .await?;
+    let mut bodies: Vec<&str> = rows
+        .iter()
+        .map(|(notice, _)| notice.sender_org_id.as_str())
+        .chain([of.org_id])
+        .collect();
+    bodies.sort_unstable();
+    bodies.dedup();
+    let regions = services.db.org_regions(&bodies).await?;
+    let mut notices = Vec::new();
+    for (notice, receipt) in rows {
+        let recipients = [receipt.org_id.clone()];
+        let facts = NoticeFacts {
+            sender_org_id: &notice.sender_org_id,
+            recipients: &recipients,
+            regions: &regions,
+        };
+        if policy::decide(&caller.actor, &Action::ReadNotice(facts)).is_err() {
+            continue;
+        }
+        let Some(role) = policy::notice_role(&caller.actor, &facts) else {
+            continue;
+        };
+        notices.push(view_body(notice, role, vec![receipt]));
     }
     Ok(NoticePage { notices })
 }

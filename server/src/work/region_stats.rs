@@ -5,13 +5,15 @@
 //!
 //! Each workflow's statistics module (`dispute_stats`, `referral_stats`) reads its facts, asks
 //! the policy with its own action, counts each row with its own tally and names its columns.
+//! The lists behind the region's figures (评议考核) read their body and period here too
+//! ([`FigureFilter`]), parsed like a table's.
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::Error;
 use crate::auth::Caller;
-use crate::db::Region;
+use crate::db::{BodyPeriod, Region};
 use crate::domain::calendar::local_date;
 use crate::domain::org::{RegionCode, RegionPath};
 use crate::domain::phrases;
@@ -31,6 +33,56 @@ pub struct StatsQuery<'a> {
     pub region: Option<&'a str>,
     pub from: Option<&'a str>,
     pub to: Option<&'a str>,
+}
+
+/// The body and period of a list behind a figure (`org`, `from`, `to` of the task, notice
+/// and supervision document lists), read as the figures read theirs: each figure of a body
+/// links to its list with the same body and period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FigureFilter<'a> {
+    /// The body; the caller's own when not given.
+    pub org: Option<&'a str>,
+    /// The first date counted, `YYYY-MM-DD` (Beijing).
+    pub from: Option<&'a str>,
+    /// The last date counted, `YYYY-MM-DD` (Beijing), included.
+    pub to: Option<&'a str>,
+}
+
+impl<'a> FigureFilter<'a> {
+    pub fn is_empty(&self) -> bool {
+        self.org.is_none() && self.from.is_none() && self.to.is_none()
+    }
+
+    /// The body (the caller's own when not named; `None` when it has none) and the period's
+    /// range, parsed and defaulted as a table's (the current year, Beijing), with `now`.
+    pub(super) fn resolve(
+        &self,
+        services: &Services,
+        caller: &'a Caller,
+    ) -> Result<Option<BodyPeriod<'a>>, Error> {
+        let now = services.clock.now_ms();
+        let period = period(
+            &StatsQuery {
+                region: None,
+                from: self.from,
+                to: self.to,
+            },
+            now,
+        )?;
+        let Some(org_id) = self
+            .org
+            .or_else(|| caller.org.as_ref().map(|o| o.id.as_str()))
+        else {
+            return Ok(None);
+        };
+        let (from_ms, to_ms) = period.range_ms();
+        Ok(Some(BodyPeriod {
+            org_id,
+            from_ms,
+            to_ms,
+            now,
+        }))
+    }
 }
 
 /// Which rows of a table's facts a row counts.

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::region_stats::FigureFilter;
 use super::tasks::{Download, Upload};
 use super::{audit, own_org, Error};
 use crate::auth::Caller;
@@ -485,12 +486,39 @@ pub async fn create(
     Ok(body(doc, SupervisionParty::Bureau, now))
 }
 
+/// What `GET /api/supervision-docs` asks: the caller's part, and the body and period the
+/// region's figures count documents in (issued to it then; only those rectified on time with
+/// `on_time`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SupervisionListQuery<'a> {
+    pub role: Option<SupervisionListRole>,
+    pub figure: FigureFilter<'a>,
+    pub on_time: bool,
+}
+
 /// The supervision documents the caller may see, as `role` asks (all when `None`).
 pub async fn list(
     services: &Services,
     caller: &Caller,
-    role: Option<SupervisionListRole>,
+    query: SupervisionListQuery<'_>,
 ) -> Result<SupervisionPage, Error> {
+    let SupervisionListQuery {
+        role,
+        figure,
+        on_time,
+    } = query;
+    let of = if figure.is_empty() && !on_time {
+        None
+    } else {
+        match figure.resolve(services, caller)? {
+            Some(of) => Some((of, on_time)),
+            None => {
+                return Ok(SupervisionPage {
+                    supervision_docs: Vec::new(),
+                })
+            }
+        }
+    };
     let Some(viewer) = policy::viewer(&caller.actor) else {
         return Ok(SupervisionPage {
             supervision_docs: Vec::new(),
@@ -503,7 +531,7 @@ pub async fn list(
     });
     let now = services.clock.now_ms();
     let mut docs = Vec::new();
-    for doc in services.db.supervisions_visible(&viewer, role).await? {
+    for doc in services.db.supervisions_visible(&viewer, role, of).await? {
         let Some(party) = party_of(caller, &doc) else {
             continue;
         };

@@ -21,6 +21,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use super::region_stats::FigureFilter;
 use super::Error;
 use super::{audit, own_org, stamp, Acting};
 use crate::auth::Caller;
@@ -136,6 +137,21 @@ pub enum ListKind {
     Overdue,
     /// Set by the caller's body, in any state.
     SetByUs,
+    /// Assigned to a body (`org`, the caller's own when not given) and counted by the region's
+    /// figures in a period (`from`, `to`: dispatched then, not cancelled), overdue only with
+    /// `overdue`: the list behind 承办任务 and 超期任务. A supervising bureau reads them.
+    Assigned,
+}
+
+/// What `GET /api/tasks` asks: which list, and for `assigned` the body, period and whether
+/// only the overdue ones.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TaskListQuery<'a> {
+    pub list: ListKind,
+    pub figure: FigureFilter<'a>,
+    pub overdue: bool,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
 }
 
 /// The caller's side of a task: one of its two parties, or the judicial bureau that
@@ -746,19 +762,30 @@ pub async fn create(
 pub async fn list(
     services: &Services,
     caller: &Caller,
-    kind: ListKind,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    query: TaskListQuery<'_>,
 ) -> Result<TaskPage, Error> {
-    let (limit, offset) = super::page(limit, offset)?;
-    let Some(org) = &caller.org else {
-        return Ok(TaskPage { tasks: Vec::new() });
-    };
+    let TaskListQuery {
+        list: kind,
+        figure,
+        overdue,
+        limit,
+        offset,
+    } = query;
     let now = services.clock.now_ms();
     let list = match kind {
+        ListKind::Assigned => {
+            return of_body(services, caller, figure, overdue, limit, offset).await;
+        }
+        _ if !figure.is_empty() || overdue => {
+            return Err(Error::invalid("list", &phrases::TASK_FILTER_ASSIGNED_ONLY));
+        }
         ListKind::Open => TaskList::Open,
         ListKind::Overdue => TaskList::Overdue { now },
         ListKind::SetByUs => TaskList::SetBy,
+    };
+    let (limit, offset) = super::page(limit, offset)?;
+    let Some(org) = &caller.org else {
+        return Ok(TaskPage { tasks: Vec::new() });
     };
     let tasks = services
         .db
@@ -775,6 +802,49 @@ pub async fn list(
         })
         .collect();
     Ok(TaskPage { tasks })
+}
+
+/// The tasks assigned to a body that the region's figures count for it in a period (the list
+/// behind 承办任务, and with `overdue_only` behind 超期任务), earliest due first, each as the
+/// caller sees it: its own body's as a party, another's only when the caller supervises it
+/// (a judicial bureau of either side's region or above); the rest are left out, so a sibling
+/// region's bureau finds none.
+pub async fn of_body(
+    services: &Services,
+    caller: &Caller,
+    filter: FigureFilter<'_>,
+    overdue_only: bool,
+    limit: Option<i64>,
+    offset: Option<i64>,
+) -> Result<TaskPage, Error> {
+    let (limit, offset) = super::page(limit, offset)?;
+    let Some(of) = filter.resolve(services, caller)? else {
+        return Ok(TaskPage { tasks: Vec::new() });
+    };
+    let tasks = services
+        .db
+        .tasks_of_body(of, overdue_only, limit, offset)
+        .await?;
+    let mut bodies: Vec<&str> = tasks
+        .iter()
+        .flat_map(|t| [t.setter_org_id.as_str(), t.assignee_org_id.as_str()])
+        .collect();
+    bodies.sort_unstable();
+    bodies.dedup();
+    let regions = services.db.org_regions(&bodies).await?;
+    let mut page = Vec::new();
+    for task in &tasks {
+        let facts = facts(task, &regions);
+        // The query narrows; the policy decides (a token without tasks:read sees none).
+        if policy::decide(&caller.actor, &Action::ReadTask(facts)).is_err() {
+            continue;
+        }
+        let access = policy::task_access(&caller.actor, &facts);
+        if access != TaskAccess::None {
+            page.push(side_body(task.clone(), access, of.now));
+        }
+    }
+    Ok(TaskPage { tasks: page })
 }
 
 /// A task with its history, attachments and extension requests.

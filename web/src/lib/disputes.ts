@@ -11,6 +11,7 @@ import { signedActionsApi, type SignedDocApi } from './signing'
 import { get, post, put } from './api'
 import { calendarYear } from './admin'
 import type { Schema } from './schema'
+import type { BodyPeriod, DisputeFigure } from './regionFigures'
 
 export type Dispute = Schema<'DisputeBody'>
 export type DisputeParty = Dispute['parties'][number]
@@ -372,6 +373,13 @@ const disputePath = (id: string) => `/api/disputes/${encodeURIComponent(id)}`
 
 export async function listDisputes(): Promise<Dispute[]> {
   return (await get<Schema<'DisputePage'>>('/api/disputes')).disputes
+}
+
+/** The disputes a body is in, raised in a period, that a dispute figure of 评议考核 counts
+ * (提出争议, 被提出争议, 协商解决, 作出协调意见): the list behind it. */
+export async function listDisputesOfBody(of: BodyPeriod, figure: DisputeFigure): Promise<Dispute[]> {
+  const q = new URLSearchParams({ org: of.org, from: of.from, to: of.to, figure })
+  return (await get<Schema<'DisputePage'>>(`/api/disputes?${q}`)).disputes
 }
 
 export function loadDispute(id: string): Promise<Dispute> {

@@ -6,6 +6,7 @@
 import { get, post } from './api'
 import type { Schema } from './schema'
 import { isOffered, type CommandOffer } from './commands'
+import { figureFilterQuery, type BodyPeriod } from './regionFigures'
 
 export const NOTICE_KINDS = ['information', 'case_letter'] as const
 export type NoticeKind = (typeof NOTICE_KINDS)[number]
@@ -266,6 +267,13 @@ export type NoticeBox = 'received' | 'sent'
 /** The newest `limit` notifications the body received or sent (each with its receipts). */
 export async function listNotices(box: NoticeBox, limit: number): Promise<Notice[]> {
   const answer = await get<{ notices: Notice[] }>(`/api/notices?box=${box}&limit=${limit}`)
+  return answer.notices
+}
+
+/** The notices delivered to a body requiring 签收 that the region's figures count in a period,
+ * only those not acknowledged by their limit with `late`: the list behind 应签收 and 逾期未签收. */
+export async function listNoticesOfBody(of: BodyPeriod, late: boolean, limit = 200): Promise<Notice[]> {
+  const answer = await get<{ notices: Notice[] }>(`/api/notices?box=received&${figureFilterQuery(of, 'late', late)}&limit=${limit}`)
   return answer.notices
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { rateText, regionFiguresUrl } from './regionFigures'
+import { LINKED_FIGURES, disputeFigureFromQuery, figureFilterFromQuery, figureLink, rateText, regionFiguresUrl } from './regionFigures'
 
 describe('region figures', () => {
   it('names the period and the region in each download URL', () => {
@@ -13,5 +13,38 @@ describe('region figures', () => {
     expect(rateText(50)).toBe('50.0%')
     expect(rateText(33.3)).toBe('33.3%')
     expect(rateText(null)).toBe('—')
+  })
+
+  const of = { org: 'o1', from: '2026-01-01', to: '2026-06-30' }
+
+  it('links each figure to its list, filtered to the body, the period and what it counts', () => {
+    expect(figureLink('tasks_assigned', of)).toEqual({ path: '/tasks', query: { list: 'assigned', ...of } })
+    expect(figureLink('tasks_overdue', of)).toEqual({ path: '/tasks', query: { list: 'assigned', ...of, overdue: 'true' } })
+    expect(figureLink('notices_to_acknowledge', of)).toEqual({ path: '/inbox', query: { box: 'received', ...of } })
+    expect(figureLink('notices_unacknowledged_late', of)).toEqual({ path: '/inbox', query: { box: 'received', ...of, late: 'true' } })
+    expect(figureLink('supervision_documents', of)).toEqual({ path: '/supervision-docs', query: of })
+    expect(figureLink('rectified_on_time', of)).toEqual({ path: '/supervision-docs', query: { ...of, on_time: 'true' } })
+  })
+
+  it('reads back from a page\'s address the filter each link wrote', () => {
+    const flags = {
+      tasks_assigned: 'overdue', tasks_overdue: 'overdue', notices_to_acknowledge: 'late',
+      notices_unacknowledged_late: 'late', supervision_documents: 'on_time', rectified_on_time: 'on_time',
+    } as const
+    for (const figure of LINKED_FIGURES) {
+      if (figure.startsWith('disputes_')) {
+        const { path, query } = figureLink(figure, of)
+        expect(path).toBe('/disputes')
+        expect(disputeFigureFromQuery(query), figure).toEqual({ ...of, figure, asked: figure.slice('disputes_'.length) })
+        continue
+      }
+      const { query } = figureLink(figure, of)
+      const narrow = ['tasks_overdue', 'notices_unacknowledged_late', 'rectified_on_time'].includes(figure)
+      expect(figureFilterFromQuery(query, flags[figure as keyof typeof flags]), figure).toEqual({ ...of, only: narrow })
+    }
+    // Without a body the page shows its own lists.
+    expect(figureFilterFromQuery({ list: 'overdue' }, 'overdue')).toBeNull()
+    expect(figureFilterFromQuery({ org: ['a', 'b'] }, 'late')).toBeNull()
+    expect(disputeFigureFromQuery({ ...of, figure: 'withdrawn' })).toBeNull()
   })
 })

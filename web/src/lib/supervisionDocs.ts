@@ -10,6 +10,7 @@ import type * as Y from 'yjs'
 import { api, del, get, post } from './api'
 import type { Schema } from './schema'
 import { signedActionsApi, type SignedDocApi } from './signing'
+import { figureFilterQuery, type BodyPeriod } from './regionFigures'
 
 export type SupervisionDoc = Schema<'SupervisionBody'>
 export type SupervisionKind = Schema<'SupervisionKind'>
@@ -64,6 +65,13 @@ const docPath = (id: string) => `/api/supervision-docs/${encodeURIComponent(id)}
 /** The supervision documents the caller's body issued, received or supervises (all without a role). */
 export async function listSupervisionDocs(role?: ListRole): Promise<SupervisionDoc[]> {
   const path = role ? `/api/supervision-docs?role=${role}` : '/api/supervision-docs'
+  return (await get<Schema<'SupervisionPage'>>(path)).supervision_docs
+}
+
+/** The supervision documents issued to a body in a period, only those rectified on time with
+ * `onTime`: the list behind 监督文书 and 按时整改 of the region's figures. */
+export async function listSupervisionDocsOfBody(of: BodyPeriod, onTime: boolean): Promise<SupervisionDoc[]> {
+  const path = `/api/supervision-docs?${figureFilterQuery(of, 'on_time', onTime)}`
   return (await get<Schema<'SupervisionPage'>>(path)).supervision_docs
 }
 

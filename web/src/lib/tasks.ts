@@ -7,6 +7,7 @@ import { get, post, request } from './api'
 import type { Schema } from './schema'
 import { allowedCommands, isOffered, type CommandOffer } from './commands'
 import { subjectLink } from './notices'
+import { figureFilterQuery, type BodyPeriod } from './regionFigures'
 
 export const TASK_STATES = [
   'created', 'dispatched', 'acknowledged', 'in_progress', 'submitted', 'verified', 'closed', 'returned', 'cancelled',
@@ -251,6 +252,13 @@ const taskPath = (id: string) => `/api/tasks/${encodeURIComponent(id)}`
 /** One of the body's task lists, at most `limit` tasks. */
 export async function listTasks(list: TaskListKind, limit = 200): Promise<Task[]> {
   const answer = await get<{ tasks: Task[] }>(`/api/tasks?list=${list}&limit=${limit}`)
+  return answer.tasks
+}
+
+/** The tasks assigned to a body that the region's figures count in a period (`list=assigned`),
+ * only the overdue ones with `overdue`: the list behind 承办任务 and 超期任务. */
+export async function listTasksOfBody(of: BodyPeriod, overdue: boolean, limit = 200): Promise<Task[]> {
+  const answer = await get<{ tasks: Task[] }>(`/api/tasks?list=assigned&${figureFilterQuery(of, 'overdue', overdue)}&limit=${limit}`)
   return answer.tasks
 }
 

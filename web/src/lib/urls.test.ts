@@ -5,23 +5,25 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { logIn, logOut, signInOptions, whoAmI } from './auth'
+import { listDisputesOfBody } from './disputes'
 import { loadInbox } from './inbox'
 import { enrollKey, listKeys } from './keys'
 import {
   actOnMeeting, answerInvitation, annualStatus, bundleUrl, checkIn, createMeeting, decideAgendaItem,
   listMeetings, loadMeeting, loadMinutes, minutesDocument, proposeAgendaItem, setAgendaOutcome,
 } from './meetings'
-import { acknowledgeNotice, closeReceipt, listNotices, loadNotice, replyToNotice, sendNotice } from './notices'
+import { acknowledgeNotice, closeReceipt, listNotices, listNoticesOfBody, loadNotice, replyToNotice, sendNotice } from './notices'
 import { listOrgs } from './orgs'
 import {
   actOnReferral, addItem, checkItem, createReferral, editCase, itemFileUrl, listReferrals, loadReferral, removeItem, uploadItemFile,
 } from './referrals'
 import { loadReferralStats, referralStatsCsvUrl, suggestReferral } from './referralSupervision'
 import {
-  actOnSupervisionDoc, attachEvidence, createSupervisionDoc, listSupervisionDocs, loadSupervisionDoc, removeEvidence, textDocument,
+  actOnSupervisionDoc, attachEvidence, createSupervisionDoc, listSupervisionDocs, listSupervisionDocsOfBody, loadSupervisionDoc, removeEvidence,
+  textDocument,
 } from './supervisionDocs'
 import {
-  actOnTask, commentOnTask, createTask, decideExtension, listTasks, loadTask, requestExtension, uploadAttachment,
+  actOnTask, commentOnTask, createTask, decideExtension, listTasks, listTasksOfBody, loadTask, requestExtension, uploadAttachment,
 } from './tasks'
 import { verifyBundle } from './verify'
 
@@ -115,12 +117,22 @@ describe('request functions', () => {
     ['downloadBundle', () => minutesDocument('m1').downloadBundle(2), { method: 'GET', url: '/api/meetings/m1/minutes/versions/2/bundle.zip', body: undefined }],
     ['renditionHtml', () => minutesDocument('m1').renditionHtml(2, 'minutes.html'), { method: 'GET', url: '/api/meetings/m1/minutes/versions/2/minutes.html', body: undefined }],
     ['listNotices', () => listNotices('received', 100), { method: 'GET', url: '/api/notices?box=received&limit=100', body: undefined }],
+    [
+      'listNoticesOfBody',
+      () => listNoticesOfBody({ org: 'o1', from: '2026-01-01', to: '2026-12-31' }, true),
+      { method: 'GET', url: '/api/notices?box=received&org=o1&from=2026-01-01&to=2026-12-31&late=true&limit=200', body: undefined },
+    ],
     ['loadNotice', () => loadNotice('n1'), { method: 'GET', url: '/api/notices/n1', body: undefined }],
     ['sendNotice', () => sendNotice({ title: '通报' }), { method: 'POST', url: '/api/notices', body: { title: '通报' } }],
     ['acknowledgeNotice', () => acknowledgeNotice('n1'), { method: 'POST', url: '/api/notices/n1/acknowledge', body: {} }],
     ['replyToNotice', () => replyToNotice('n1', '已阅'), { method: 'POST', url: '/api/notices/n1/reply', body: { body: '已阅' } }],
     ['closeReceipt', () => closeReceipt('n1', 'o1'), { method: 'POST', url: '/api/notices/n1/receipts/o1/close', body: {} }],
     ['listTasks', () => listTasks('overdue'), { method: 'GET', url: '/api/tasks?list=overdue&limit=200', body: undefined }],
+    [
+      'listTasksOfBody',
+      () => listTasksOfBody({ org: 'o1', from: '2026-01-01', to: '2026-12-31' }, true),
+      { method: 'GET', url: '/api/tasks?list=assigned&org=o1&from=2026-01-01&to=2026-12-31&overdue=true&limit=200', body: undefined },
+    ],
     ['loadTask', () => loadTask('t1'), { method: 'GET', url: '/api/tasks/t1', body: undefined }],
     ['createTask', () => createTask({ title: '整改' }), { method: 'POST', url: '/api/tasks', body: { title: '整改' } }],
     ['actOnTask', () => actOnTask('t1', 'submit', { revision: 4, feedback: '已完成' }), { method: 'POST', url: '/api/tasks/t1/actions/submit', body: { revision: 4, feedback: '已完成' } }],
@@ -164,7 +176,17 @@ describe('request functions', () => {
       () => actOnReferral('r1', { command: 'receive', revision: 5, person: '王强' }),
       { method: 'POST', url: '/api/referrals/r1/actions', body: { command: 'receive', revision: 5, person: '王强' } },
     ],
+    [
+      'listDisputesOfBody',
+      () => listDisputesOfBody({ org: 'o1', from: '2026-01-01', to: '2026-12-31' }, 'against'),
+      { method: 'GET', url: '/api/disputes?org=o1&from=2026-01-01&to=2026-12-31&figure=against', body: undefined },
+    ],
     ['listSupervisionDocs', () => listSupervisionDocs('received'), { method: 'GET', url: '/api/supervision-docs?role=received', body: undefined }],
+    [
+      'listSupervisionDocsOfBody',
+      () => listSupervisionDocsOfBody({ org: 'o1', from: '2026-01-01', to: '2026-12-31' }, false),
+      { method: 'GET', url: '/api/supervision-docs?org=o1&from=2026-01-01&to=2026-12-31', body: undefined },
+    ],
     [
       'createSupervisionDoc',
       () => createSupervisionDoc({ kind: 'notice', body_org_id: 'o1', title: '关于' }),

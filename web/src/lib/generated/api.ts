@@ -1728,7 +1728,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** The caller's body's received or sent notifications, newest first. */
+        /**
+         * The caller's body's received or sent notifications, newest first; or those delivered to a
+         *     body that the region's figures count in a period (`org`, `from`, `to`, `late`).
+         */
         get: operations["notices_list"];
         put?: never;
         /** Sends a notification to one or more bodies. */
@@ -2747,7 +2750,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** The caller's body's tasks: assigned and open, overdue, or set by it. */
+        /**
+         * The caller's body's tasks: assigned and open, overdue, or set by it; or (`assigned`) those
+         *     of a body the region's figures count in a period.
+         */
         get: operations["tasks_list"];
         put?: never;
         /** 交办: sets a task for another body, dispatched at once unless a draft is asked for. */
@@ -7872,6 +7878,17 @@ export interface operations {
                  *     coordinates) or `supervisor` (those it reads as a bureau above).
                  */
                 role?: "party" | "bureau" | "supervisor";
+                /**
+                 * @description Only those this body is in, raised in the period (评议考核's links); with `from`, `to`
+                 *     or `figure` alone, the caller's own body.
+                 */
+                org?: string;
+                /** @description Only those raised from this date, `YYYY-MM-DD` (Beijing). */
+                from?: string;
+                /** @description Only those raised until this date, `YYYY-MM-DD` (Beijing), included. */
+                to?: string;
+                /** @description Of those, only what this figure counts: `raised`, `against`, `settled` or `decided`. */
+                figure?: "raised" | "against" | "settled" | "decided";
             };
             header?: never;
             path?: never;
@@ -11664,6 +11681,17 @@ export interface operations {
                 limit?: number;
                 /** @description Skip this many. */
                 offset?: number;
+                /**
+                 * @description Received only: the body whose received notices requiring 签收 (the caller's own when not
+                 *     given); a judicial bureau names a body of its region (评议考核's links).
+                 */
+                org?: string;
+                /** @description With `org`: the first date counted (delivered), `YYYY-MM-DD` (Beijing). */
+                from?: string;
+                /** @description With `org`: the last date counted, `YYYY-MM-DD` (Beijing), included. */
+                to?: string;
+                /** @description With `org`: just those not acknowledged by their limit, as the figures count them. */
+                late?: boolean;
             };
             header?: never;
             path?: never;
@@ -14418,6 +14446,23 @@ export interface operations {
             query?: {
                 /** @description `issued` (制发), `received` (收到) or `supervised` (上级监督); all when absent. */
                 role?: "issued" | "received" | "supervised";
+                /**
+                 * @description Only those issued to this body (评议考核's links); with `from` or `to` alone, the
+                 *     caller's own.
+                 */
+                org?: string;
+                /**
+                 * @description Only those issued from this date, `YYYY-MM-DD` (Beijing); 1 January of the period's
+                 *     year when only `to` or `org` is given.
+                 */
+                from?: string;
+                /** @description Only those issued until this date, `YYYY-MM-DD` (Beijing), included. */
+                to?: string;
+                /**
+                 * @description Only those rectified on time (accepted with no report ever late), as the figures count
+                 *     them.
+                 */
+                on_time?: boolean;
             };
             header?: never;
             path?: never;
@@ -15036,11 +15081,22 @@ export interface operations {
                  * @description `open` (the default: assigned to the caller's body, not finished), `overdue` or
                  *     `set_by_us`.
                  */
-                list?: "open" | "overdue" | "set_by_us";
+                list?: "open" | "overdue" | "set_by_us" | "assigned";
                 /** @description At most this many (1 to 200; 50 when not given). */
                 limit?: number;
                 /** @description Skip this many. */
                 offset?: number;
+                /**
+                 * @description `assigned` only: the body whose tasks (the caller's own when not given); a judicial
+                 *     bureau names a body of its region (评议考核's links).
+                 */
+                org?: string;
+                /** @description `assigned` only: the first date counted (dispatched), `YYYY-MM-DD` (Beijing). */
+                from?: string;
+                /** @description `assigned` only: the last date counted, `YYYY-MM-DD` (Beijing), included. */
+                to?: string;
+                /** @description `assigned` only: just the overdue ones, as the figures count them. */
+                overdue?: boolean;
             };
             header?: never;
             path?: never;
