@@ -45,14 +45,6 @@ fn run(command: &mut Command, what: &str) -> Output {
 
 // ---- settings --------------------------------------------------------------------------------
 
-/// Settings deploy/ names that belong to work not merged yet: each must NOT be in `concord
-/// serve --help` yet. When the work lands, this test fails until the name leaves this list,
-/// so the list never outlives its reason.
-const NOT_YET_IN_SERVE: &[&str] = &[
-    // The Redis fan-out between nodes (issue 19, parts 1–3).
-    "CONCORD_REDIS_URL",
-];
-
 /// The flags (`--listen`) and environment variables (`CONCORD_LISTEN`) `concord serve
 /// --help` lists.
 fn serve_settings() -> (BTreeSet<String>, BTreeSet<String>) {
@@ -128,6 +120,8 @@ fn every_flag_and_variable_deploy_uses_exists_in_concord_serve_help() {
     // The scan reads what it should: these are in deploy/ for sure.
     for expected in [
         "CONCORD_TRUSTED_PROXIES",
+        "CONCORD_REDIS_URL",
+        "CONCORD_CLUSTER",
         "CONCORD_PUBLIC_URL",
         "DATABASE_URL",
     ] {
@@ -140,20 +134,12 @@ fn every_flag_and_variable_deploy_uses_exists_in_concord_serve_help() {
 
     let unknown_vars: Vec<_> = used_vars
         .iter()
-        .filter(|v| !vars.contains(*v) && !NOT_YET_IN_SERVE.contains(&v.as_str()))
+        .filter(|v| !vars.contains(*v))
         .collect();
     let unknown_flags: Vec<_> = used_flags.iter().filter(|f| !flags.contains(*f)).collect();
     assert!(
         unknown_vars.is_empty() && unknown_flags.is_empty(),
         "deploy/ uses settings `concord serve --help` does not list: {unknown_vars:?} {unknown_flags:?}"
-    );
-    let arrived: Vec<_> = NOT_YET_IN_SERVE
-        .iter()
-        .filter(|v| vars.contains(**v))
-        .collect();
-    assert!(
-        arrived.is_empty(),
-        "{arrived:?} exist in `concord serve` now: take them off NOT_YET_IN_SERVE"
     );
 }
 
