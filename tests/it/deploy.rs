@@ -132,10 +132,7 @@ fn every_flag_and_variable_deploy_uses_exists_in_concord_serve_help() {
     }
     assert!(used_flags.contains("--trusted-proxies"), "{used_flags:?}");
 
-    let unknown_vars: Vec<_> = used_vars
-        .iter()
-        .filter(|v| !vars.contains(*v))
-        .collect();
+    let unknown_vars: Vec<_> = used_vars.iter().filter(|v| !vars.contains(*v)).collect();
     let unknown_flags: Vec<_> = used_flags.iter().filter(|f| !flags.contains(*f)).collect();
     assert!(
         unknown_vars.is_empty() && unknown_flags.is_empty(),
