@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::meetings::{fixture_on, Fixture};
-use crate::minutes::{enrolled_key, write_paragraph};
+use crate::minutes::{sign_alone, write_paragraph};
 use crate::support::api::Api;
 use crate::support::client::TestClient;
 use crate::support::postgres::fresh_database_url;
@@ -87,41 +87,7 @@ async fn write_summary(f: &Fixture, bureau: &Api, doc_id: &str) {
 
 /// Freezes, opens signing and signs the summary; the signed view.
 async fn sign_summary(bureau: &Api, id: &str) -> (StatusCode, Value) {
-    use base64::engine::general_purpose::STANDARD as B64;
-    use base64::Engine as _;
-    let path = |rest: &str| format!("/api/campaigns/{id}/summary{rest}");
-    let (status, frozen) = bureau
-        .post(&path("/actions"), json!({ "act": "freeze" }))
-        .await;
-    if status != StatusCode::OK {
-        return (status, frozen);
-    }
-    let version = frozen["version"].as_i64().unwrap();
-    let (status, body) = bureau
-        .post(
-            &path("/actions"),
-            json!({ "act": "open_signing", "version": version }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let key = enrolled_key(bureau).await;
-    let (status, to_sign) = bureau
-        .post(
-            &path("/statement"),
-            json!({ "version": version, "key_id": key.public().key_id() }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{to_sign}");
-    let pae = B64.decode(to_sign["pae"].as_str().unwrap()).unwrap();
-    bureau
-        .post(
-            &path("/actions"),
-            json!({
-                "act": "sign", "version": version, "statement": to_sign["statement"],
-                "signature": B64.encode(key.sign(&pae)),
-            }),
-        )
-        .await
+    sign_alone(bureau, &format!("/api/campaigns/{id}/summary")).await
 }
 
 async fn a_campaign_groups_its_work_and_its_signed_summary_is_reported_up(f: Fixture) {

@@ -224,6 +224,44 @@ pub(crate) async fn enrolled_key(api: &Api) -> PersonSigner {
     key
 }
 
+/// Freezes, opens signing and signs a workflow's signed text whose one signatory is `api`'s
+/// body, under `base` (`/api/supervision-docs/{id}/text`, `/api/campaigns/{id}/summary`), with
+/// a key enrolled for it now; the last answer (the freeze's, when it is refused).
+pub(crate) async fn sign_alone(api: &Api, base: &str) -> (StatusCode, Value) {
+    let path = |rest: &str| format!("{base}{rest}");
+    let (status, frozen) = api
+        .post(&path("/actions"), json!({ "act": "freeze" }))
+        .await;
+    if status != StatusCode::OK {
+        return (status, frozen);
+    }
+    let version = frozen["version"].as_i64().unwrap();
+    let (status, body) = api
+        .post(
+            &path("/actions"),
+            json!({ "act": "open_signing", "version": version }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let key = enrolled_key(api).await;
+    let (status, to_sign) = api
+        .post(
+            &path("/statement"),
+            json!({ "version": version, "key_id": key.public().key_id() }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{to_sign}");
+    let pae = B64.decode(to_sign["pae"].as_str().unwrap()).unwrap();
+    api.post(
+        &path("/actions"),
+        json!({
+            "act": "sign", "version": version, "statement": to_sign["statement"],
+            "signature": B64.encode(key.sign(&pae)),
+        }),
+    )
+    .await
+}
+
 /// Writes a paragraph into the minutes' body through a live client.
 pub(crate) fn write_paragraph(client: &TestClient, text: &str) {
     let doc = client.doc();

@@ -9,8 +9,6 @@
 //! Who sees what: the body never sees the draft; a township of the same county, the sibling
 //! county's bureau and anyone else get 404; the city bureau (above) reads and acts on nothing.
 
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use time::macros::datetime;
@@ -18,7 +16,7 @@ use yrs::{Map, Transact, XmlFragment};
 
 use crate::jobs::ms;
 use crate::meetings::{fixture_on, Fixture};
-use crate::minutes::{enrolled_key, send_update, write_paragraph};
+use crate::minutes::{send_update, sign_alone, write_paragraph};
 use crate::support::api::Api;
 use crate::support::client::TestClient;
 use crate::support::postgres::fresh_database_url;
@@ -85,39 +83,7 @@ async fn write_text(f: &Fixture, bureau: &Api, doc_id: &str, act: Option<(&str, 
 
 /// Freezes, opens signing and signs the text; the signed view.
 async fn sign_text(bureau: &Api, id: &str) -> (StatusCode, Value) {
-    let path = |rest: &str| format!("/api/supervision-docs/{id}/text{rest}");
-    let (status, frozen) = bureau
-        .post(&path("/actions"), json!({ "act": "freeze" }))
-        .await;
-    if status != StatusCode::OK {
-        return (status, frozen);
-    }
-    let version = frozen["version"].as_i64().unwrap();
-    let (status, body) = bureau
-        .post(
-            &path("/actions"),
-            json!({ "act": "open_signing", "version": version }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let key = enrolled_key(bureau).await;
-    let (status, to_sign) = bureau
-        .post(
-            &path("/statement"),
-            json!({ "version": version, "key_id": key.public().key_id() }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{to_sign}");
-    let pae = B64.decode(to_sign["pae"].as_str().unwrap()).unwrap();
-    bureau
-        .post(
-            &path("/actions"),
-            json!({
-                "act": "sign", "version": version, "statement": to_sign["statement"],
-                "signature": B64.encode(key.sign(&pae)),
-            }),
-        )
-        .await
+    sign_alone(bureau, &format!("/api/supervision-docs/{id}/text")).await
 }
 
 /// `POST /api/supervision-docs/{id}/actions` with `command` at the revision `api` reads now.

@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 use super::campaign_access::{readable, subject};
-use super::campaigns::produced;
+use super::campaigns::{period_words, produced};
 use super::signing::{Completed, Issue, OfSubject, SignedDocument, SignedView};
 use super::Error;
 use crate::auth::Caller;
@@ -213,13 +213,12 @@ impl SignedDocument for CampaignSummaryText {
                     .take(super::MAX_TITLE_CHARS)
                     .collect(),
                 body: format!(
-                    "{}报送《关于{}的总结报告》（{}，{}领域，{}至{}）{}。请阅看并签收。",
+                    "{}报送《关于{}的总结报告》（{}，{}领域，{}）{}。请阅看并签收。",
                     c.bureau_name,
                     c.title,
                     c.kind.label_zh(),
                     c.field,
-                    c.starts_on,
-                    c.ends_on,
+                    period_words(c),
                     if version.version > 1 {
                         format!("第 {} 版", version.version)
                     } else {

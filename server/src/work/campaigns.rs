@@ -37,6 +37,7 @@ use crate::domain::policy::{self, Action};
 use crate::domain::task::{Party, TaskSource};
 use crate::domain::text::{Line, Note, Title};
 use crate::services::Services;
+use crate::signing::office;
 
 /// What a judicial bureau gives to plan a campaign (`POST /api/campaigns`).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -404,10 +405,9 @@ pub async fn act(
                     .take(super::MAX_TITLE_CHARS)
                     .collect(),
                 body: format!(
-                    "{}决定于{}至{}开展{}（{}领域），贵单位列为被检查单位。请签收，并按要求报备{}。",
+                    "{}决定于{}开展{}（{}领域），贵单位列为被检查单位。请签收，并按要求报备{}。",
                     campaign.bureau_name,
-                    campaign.starts_on,
-                    campaign.ends_on,
+                    period_words(&campaign),
                     campaign.kind.label_zh(),
                     campaign.field,
                     campaign.kind.filing_kind().label_zh(),
@@ -457,6 +457,12 @@ pub async fn act(
     services.wake();
     let produced = produced(services, &campaign).await?;
     Ok(body(campaign, party, Some(produced)))
+}
+
+/// `2026年3月1日至2026年6月30日`: the period as a notice writes it.
+pub(crate) fn period_words(campaign: &Campaign) -> String {
+    let day = |ymd: &str| office::date(ymd).unwrap_or_else(|| ymd.to_owned());
+    format!("{}至{}", day(&campaign.starts_on), day(&campaign.ends_on))
 }
 
 /// The bureau sets a task within the campaign to a covered body: a task of the task machine

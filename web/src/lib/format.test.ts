@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { i18n } from '../i18n'
-import { formatDate, formatDateTime, formatSpan } from './format'
+import { formatDate, formatDateTime, formatDay, formatSpan } from './format'
 
 // 2026-12-08 09:30 in Beijing is 01:30 UTC.
 const MEETING = Date.UTC(2026, 11, 8, 1, 30)
@@ -27,5 +27,13 @@ describe('dates and times', () => {
   it('writes English dates in English, still in Beijing time', () => {
     i18n.global.locale.value = 'en'
     expect(formatDateTime(MEETING)).toBe('8 Dec 2026, 9:30')
+    expect(formatDay('2027-03-01')).toBe('1 Mar 2027')
+  })
+
+  it('writes a calendar day the Chinese way, and anything else as given', () => {
+    i18n.global.locale.value = 'zh-CN'
+    expect(formatDay('2027-03-01')).toBe('2027年3月1日')
+    expect(formatDay('下月')).toBe('下月')
+    expect(formatDay(null)).toBe('—')
   })
 })

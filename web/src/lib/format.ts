@@ -46,6 +46,14 @@ export function formatDate(ms: number | null | undefined): string {
   return dateText(beijingParts(ms), locale())
 }
 
+/** A calendar day given as `2026-12-08`: `2026年12月8日` (`8 Dec 2026` in English); as given when it is not one. */
+export function formatDay(ymd: string | null | undefined): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd ?? '')
+  if (!m) return ymd || '—'
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  return locale().startsWith('zh') ? `${year}年${month}月${day}日` : `${day} ${MONTHS_EN[month - 1]} ${year}`
+}
+
 /** From `start` to `end`: `2026年12月8日 9:30—11:00`, the second day written only when it differs. */
 export function formatSpan(start: number | null | undefined, end: number | null | undefined): string {
   if (start == null) return '—'
