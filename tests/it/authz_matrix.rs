@@ -568,6 +568,9 @@ fn table() -> Vec<Row> {
         row("POST /api/campaigns/{campaign}/tasks",        "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/campaigns/{campaign}/tasks", json!({ "title": "矩阵任务", "body": "自查", "assignee_org_id": "{market}", "limit": { "unit": "working_days", "amount": 5 } }))),
         row("GET /api/campaigns/{campaign}/summary",       "404   200   200   404   404   404   404   404   404   404   404   404   404   401", get("/api/campaigns/{campaign}/summary")),
         row("POST …/{campaign}/summary/actions (freeze)",  "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/campaigns/{campaign}/summary/actions", json!({ "act": "freeze" }))),
+        // Its draft is not frozen yet: its bureau is told so (409), the bureau above may not sign (403).
+        row("POST …/{campaign}/summary/statement",        "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/campaigns/{campaign}/summary/statement", json!({ "version": 1, "key_id": "none" }))),
+        row("GET …/{campaign}/summary/versions/1/bundle.zip", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/campaigns/{campaign}/summary/versions/1/bundle.zip")),
         row("GET /api/supervision/desk",                   "403   200   200   200   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk")),
         row("GET /api/supervision/desk?region=上城区",      "403   200   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk?region=330102")),
         row("GET /api/supervision/desk?region=杭州市",      "403   403   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk?region=330100")),
