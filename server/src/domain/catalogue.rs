@@ -23,6 +23,8 @@ pub fn everything() -> impl Iterator<Item = &'static Phrase> {
         super::filing::RULES,
         super::plan::RULES,
         super::campaign::RULES,
+        super::review::RULES,
+        super::review_sheet::RULES,
         super::supervision_doc::RULES,
         super::referral_stats::RULES,
         super::supervision::RULES,

@@ -52,6 +52,8 @@ pub mod plan;
 pub mod policy;
 pub mod referral;
 pub mod referral_stats;
+pub mod review;
+pub mod review_sheet;
 pub mod signed;
 pub mod stats;
 pub mod supervision;

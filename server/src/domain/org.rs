@@ -165,13 +165,17 @@ labelled_enum! {
         /// 存档记录: a record made of a workflow's facts alone (a referral's receipt), signed
         /// but written by nobody; every body of the space reads it.
         Record = ("record", "存档记录", "Record"),
+        /// 评查表: a file's live scoring sheet in a case-file review, written by its
+        /// reviewing body alone and read by it and the organiser alone (never by the body
+        /// whose file it scores, nor by the bureaus above: they read the submitted result).
+        Sheet = ("sheet", "评查表", "Scoring sheet"),
     }
 }
 
 impl DocRole {
     /// Whether one body owns (alone writes) a document of this role.
     pub fn is_owned(self) -> bool {
-        matches!(self, DocRole::Section | DocRole::Statement)
+        matches!(self, DocRole::Section | DocRole::Statement | DocRole::Sheet)
     }
 }
 
@@ -211,6 +215,8 @@ labelled_enum! {
         Plan = ("plan", "年度监督工作方案", "Annual supervision plan"),
         /// 专项监督 / 执法检查: a bureau's campaign over bodies of its region (domain::campaign).
         Campaign = ("campaign", "专项监督", "Supervision campaign"),
+        /// 案卷评查: a bureau's review of its region's case files (domain::review).
+        Review = ("review", "案卷评查", "Case-file review"),
     }
 }
 
@@ -228,6 +234,7 @@ impl SpaceKind {
                 | SpaceKind::Filing
                 | SpaceKind::Plan
                 | SpaceKind::Campaign
+                | SpaceKind::Review
         )
     }
 }

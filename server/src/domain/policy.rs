@@ -973,7 +973,7 @@ pub fn doc_access(actor: &Actor, doc: &DocFacts) -> Access {
                 DocRole::Decision => role == SpaceRole::Convener,
                 // Opened by no one (above); and never written.
                 DocRole::Record => false,
-                DocRole::Section | DocRole::Statement => doc
+                DocRole::Section | DocRole::Statement | DocRole::Sheet => doc
                     .owner_org_id
                     .is_some_and(|owner| belongs_to(actor, owner)),
             }
@@ -981,6 +981,22 @@ pub fn doc_access(actor: &Actor, doc: &DocFacts) -> Access {
         _ => false,
     };
     let by_role = match space_access(actor, &doc.space) {
+        // A scoring sheet: its reviewing body writes it, the organiser reads it, nobody else
+        // opens it (the reviewed body and the bureaus above read the submitted result).
+        SpaceAccess::Participate(_)
+            if doc.role == DocRole::Sheet
+                && doc.owner_org_id.is_some_and(|owner| belongs_to(actor, owner)) =>
+        {
+            if doc.frozen {
+                Access::Read
+            } else {
+                Access::Write
+            }
+        }
+        SpaceAccess::Participate(SpaceRole::Convener) if doc.role == DocRole::Sheet => {
+            Access::Read
+        }
+        _ if doc.role == DocRole::Sheet => Access::None,
         SpaceAccess::Participate(_) if writer && !doc.frozen => Access::Write,
         SpaceAccess::Participate(SpaceRole::Observer) if doc.space.closed && !doc.briefing => {
             Access::None
@@ -1288,6 +1304,24 @@ mod tests {
             "the convener's decision",
             "- R - R R W R - R R R -",
             |actor| doc_access(actor, &doc(DocRole::Decision, None, false)),
+            meaning,
+        );
+        assert_row(
+            "a scoring sheet its (observing) reviewing body writes",
+            "- - - - - R W - - - - -",
+            |actor| doc_access(actor, &doc(DocRole::Sheet, Some(OBSERVER), false)),
+            meaning,
+        );
+        assert_row(
+            "a scoring sheet the member body writes",
+            "- - - - W R - - W W R -",
+            |actor| doc_access(actor, &doc(DocRole::Sheet, Some(MEMBER), false)),
+            meaning,
+        );
+        assert_row(
+            "a submitted (frozen) scoring sheet",
+            "- - - - - R R - - - - -",
+            |actor| doc_access(actor, &doc(DocRole::Sheet, Some(OBSERVER), true)),
             meaning,
         );
         assert_row(

@@ -1,0 +1,101 @@
+-- Case-file review (案卷评查), issue 23.
+--
+-- A review is a space of kind 'review' of the organising judicial bureau (its convener), in
+-- the bureau's region, so the bureaus above read it. The bodies whose files are reviewed and
+-- the bodies that review them (review_bodies) become observers of the space when it is
+-- launched. It keeps the scoring sheet it was planned with (a copy and its SHA-256): a sheet
+-- adjusted later changes no review already planned. The random draw's seed is recorded so that
+-- anyone can draw again and check (domain::review::draw).
+--
+-- Each drawn file is scored on a live document of the new role 'sheet' (`<review>:file:<id>`):
+-- written by its reviewing body alone (its owner_org_id) and read by it and the organiser,
+-- nobody else, so a reviewed body never watches its own file being scored (it reads the
+-- submitted result through the review's routes). The same tables are in
+-- migrations/sqlite/0025_reviews.sql.
+alter table space_docs drop constraint space_docs_role_check;
+alter table space_docs add constraint space_docs_role_check
+    check (role in ('shared', 'minutes', 'section', 'statement', 'decision', 'record', 'sheet'));
+
+create table reviews (
+    space_id text primary key references spaces (id),
+    kind text not null check (kind in ('comprehensive', 'key', 'cross', 'random')),
+    state text not null check (state in (
+        'planned', 'registering', 'scoring', 'summarising', 'summarised', 'withdrawn'
+    )),
+    revision bigint not null default 1,
+    bureau_org_id text not null references organizations (id),
+    title text not null,
+    -- The files closed in this period (inclusive, Beijing dates) are reviewed.
+    starts_on text not null,
+    ends_on text not null,
+    -- Files drawn per body besides the priority ones (随机抽查; optional for 重点 and 交叉).
+    sample_per_body bigint,
+    -- Working days a reviewed body has to answer (申辩) a submitted result.
+    answer_working_days bigint not null,
+    -- The scoring sheet used, as JSON (domain::review_sheet::Sheet), and its SHA-256.
+    sheet text not null,
+    sheet_sha256 text not null,
+    -- The draw: its seed, when.
+    seed text,
+    drawn_at bigint,
+    -- The live summary report.
+    summary_doc_id text not null,
+    launch_notice_id text,
+    launched_at bigint,
+    concluded_at bigint,
+    summarised_at bigint,
+    reason text,
+    created_by text not null,
+    created_at bigint not null,
+    updated_at bigint not null,
+    check (starts_on <= ends_on)
+);
+create index reviews_bureau on reviews (bureau_org_id, created_at);
+
+create table review_bodies (
+    space_id text not null references reviews (space_id),
+    org_id text not null references organizations (id),
+    -- 'reviewed': its files are reviewed; 'reviewer': it reviews (a body may be both in a
+    -- cross review).
+    part text not null check (part in ('reviewed', 'reviewer')),
+    primary key (space_id, part, org_id)
+);
+
+create table review_files (
+    id text primary key,
+    space_id text not null references reviews (space_id),
+    org_id text not null references organizations (id),
+    case_number text not null,
+    case_kind text not null
+        check (case_kind in ('penalty', 'licensing', 'coercion', 'inspection', 'other')),
+    title text not null,
+    closed_on text not null,
+    -- 复议, 诉讼, 检察监督: any of them makes it a priority file, always drawn.
+    reconsidered boolean not null default false,
+    litigated boolean not null default false,
+    procuratorial boolean not null default false,
+    state text not null check (state in (
+        'registered', 'not_drawn', 'scoring', 'submitted', 'answered', 'confirmed'
+    )),
+    revision bigint not null default 1,
+    reviewer_org_id text references organizations (id),
+    sheet_doc_id text references space_docs (doc_id),
+    -- The submitted result (domain::review_sheet::Scored) and its total in tenths of points.
+    result text,
+    score bigint,
+    computed_grade text check (computed_grade in ('excellent', 'pass', 'fail')),
+    submitted_at bigint,
+    answer_due_at bigint,
+    answer text,
+    answered_at bigint,
+    grade text check (grade in ('excellent', 'pass', 'fail')),
+    grade_reason text,
+    confirmed_at bigint,
+    -- The rectification task a failing file became.
+    task_id text,
+    registered_by text not null,
+    registered_at bigint not null,
+    updated_at bigint not null,
+    unique (space_id, org_id, case_number)
+);
+create index review_files_space on review_files (space_id, org_id, registered_at);
