@@ -65,6 +65,7 @@ mod audit;
 mod blobs;
 mod calendar;
 mod campaigns;
+mod reviews;
 mod common;
 mod directory;
 mod dispute_stats;
@@ -101,6 +102,10 @@ mod webhooks;
 pub use crate::domain::org::SpaceMember;
 pub use audit::{chain_hash, ChainFields, GENESIS_HASH};
 pub use blobs::StoredBlob;
+pub use reviews::{
+    review_sheet_doc_id, review_summary_id, Drawn, FileChange, NewReview, NewReviewFile, Review,
+    ReviewBodyRow, ReviewChange, ReviewFileRow,
+};
 pub use campaigns::{
     campaign_summary_id, Campaign, CampaignChange, CampaignDocRow, CampaignFilingRow,
     CampaignSummarised, CoveredBody, NewCampaign,
