@@ -17,6 +17,7 @@ mod audit;
 mod auth;
 mod calendar;
 mod campaigns;
+mod reviews;
 mod directory;
 mod dispute_stats;
 mod disputes;
@@ -135,6 +136,7 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(filings::router())
         .merge(plans::router())
         .merge(campaigns::router())
+        .merge(reviews::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.

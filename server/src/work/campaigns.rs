@@ -461,8 +461,13 @@ pub async fn act(
 
 /// `2026年3月1日至2026年6月30日`: the period as a notice writes it.
 pub(crate) fn period_words(campaign: &Campaign) -> String {
+    period_words_of(&campaign.starts_on, &campaign.ends_on)
+}
+
+/// `2026年3月1日至2026年6月30日` from two `YYYY-MM-DD` dates (a review's period too).
+pub(crate) fn period_words_of(starts_on: &str, ends_on: &str) -> String {
     let day = |ymd: &str| office::date(ymd).unwrap_or_else(|| ymd.to_owned());
-    format!("{}至{}", day(&campaign.starts_on), day(&campaign.ends_on))
+    format!("{}至{}", day(starts_on), day(ends_on))
 }
 
 /// The bureau sets a task within the campaign to a covered body: a task of the task machine

@@ -46,6 +46,7 @@ pub mod calendar;
 pub mod campaign_access;
 pub mod campaign_summary;
 pub mod campaigns;
+pub mod reviews;
 pub mod directory;
 pub mod dispute_agreement;
 pub mod dispute_decision;

@@ -154,6 +154,8 @@ pub struct NoticeAbout {
     pub supervision_id: Option<String>,
     /// A campaign (专项监督) it announces to a covered body or reports to the bureau above.
     pub campaign_id: Option<String>,
+    /// A case-file review (案卷评查) it announces to the bodies taking part.
+    pub review_id: Option<String>,
 }
 
 impl NoticeAbout {
@@ -175,6 +177,12 @@ impl NoticeAbout {
         if let Some(id) = subject.strip_prefix("supervision:") {
             return Some(NoticeAbout {
                 supervision_id: Some(id.to_owned()),
+                ..NoticeAbout::default()
+            });
+        }
+        if let Some(id) = subject.strip_prefix("review:") {
+            return Some(NoticeAbout {
+                review_id: Some(id.to_owned()),
                 ..NoticeAbout::default()
             });
         }
