@@ -571,6 +571,17 @@ fn table() -> Vec<Row> {
         // Its draft is not frozen yet: its bureau is told so (409), the bureau above may not sign (403).
         row("POST …/{campaign}/summary/statement",        "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/campaigns/{campaign}/summary/statement", json!({ "version": 1, "key_id": "none" }))),
         row("GET …/{campaign}/summary/versions/1/bundle.zip", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/campaigns/{campaign}/summary/versions/1/bundle.zip")),
+        // ---- case-file reviews (案卷评查, issue 23): the county bureau (cb) planned {review} of
+        // `market` (conv) and `township` (part), not yet launched: they see nothing; the city
+        // bureau (ct) reads it from above and acts on nothing. Only a bureau plans one, of
+        // bodies of its region (the sibling's is refused: 400 names the body). The bureau is
+        // not a reviewed body, so it registers no file (409).
+        row("GET /api/reviews",                            "200   200   200   200   200   200   200   200   200   200   200   200   200   401", get("/api/reviews")),
+        row("POST /api/reviews",                           "403   201   201   400   409   409   409   409   409   409   409   409   403   401", post("/api/reviews", json!({ "kind": "comprehensive", "title": "矩阵评查{n}", "starts_on": "2025-01-01", "ends_on": "2025-12-31", "reviewed_org_ids": ["{market}"] }))),
+        row("GET /api/reviews/{review}",                   "404   200   200   404   404   404   404   404   404   404   404   404   404   401", get("/api/reviews/{review}")),
+        row("POST /api/reviews/{review}/actions (stale)",  "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/actions", json!({ "command": "launch", "revision": 0 }))),
+        row("POST /api/reviews/{review}/files",            "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/files", json!({ "case_number": "矩阵罚{n}号", "case_kind": "penalty", "title": "矩阵案", "closed_on": "2025-06-30" }))),
+        row("POST /api/reviews/{review}/files/{none}/actions", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/files/none/actions", json!({ "command": "submit", "revision": 1 }))),
         row("GET /api/supervision/desk",                   "403   200   200   200   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk")),
         row("GET /api/supervision/desk?region=上城区",      "403   200   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk?region=330102")),
         row("GET /api/supervision/desk?region=杭州市",      "403   403   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk?region=330100")),
@@ -623,6 +634,8 @@ struct Matrix {
     /// A campaign the county bureau plans over `market` and `township` (not launched: the
     /// bodies see nothing yet; see its rows).
     campaign: String,
+    /// A case-file review the county bureau plans of `market` and `township` (not launched).
+    review: String,
     /// An inspection's results `market` filed with 上城区司法局, and that bureau's draft plan.
     filing: String,
     draft_plan: String,
@@ -661,6 +674,7 @@ impl Matrix {
         let (task, notice) = task_and_notice_of_market(&server, &world).await;
         let supervision = supervision_to_market(&server, &world).await;
         let campaign = campaign_over_market(&server, &world).await;
+        let review = review_of_market(&server, &world).await;
         let (filing, draft_plan) = filing_and_plan(&server).await;
         let admin = Api::signed_in(&server, "market-admin").await;
         let (status, created) = admin
@@ -691,6 +705,7 @@ impl Matrix {
             notice,
             supervision,
             campaign,
+            review,
             filing,
             draft_plan,
             read_token,
@@ -852,6 +867,7 @@ impl Matrix {
             .replace("{notice}", &self.notice)
             .replace("{supervision}", &self.supervision)
             .replace("{campaign}", &self.campaign)
+            .replace("{review}", &self.review)
             .replace("{market}", self.world.org("market"))
             .replace("{court}", self.world.org("court"))
             .replace("{police}", self.world.org("police"))
@@ -1257,6 +1273,25 @@ async fn campaign_over_market(server: &TestServer, world: &World) -> String {
                 "kind": "special", "field": "营商环境", "title": "矩阵专项监督",
                 "starts_on": "2026-03-01", "ends_on": "2026-06-30",
                 "body_org_ids": [world.org("market"), world.org("township")],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{planned}");
+    planned["id"].as_str().unwrap().to_owned()
+}
+
+/// A cross review the county bureau plans of `market` and `township` (planned: they do not
+/// see it before it is launched).
+async fn review_of_market(server: &TestServer, world: &World) -> String {
+    let bureau = Api::signed_in(server, "county-bureau").await;
+    let (status, planned) = bureau
+        .post(
+            "/api/reviews",
+            json!({
+                "kind": "cross", "title": "矩阵交叉评查",
+                "starts_on": "2025-01-01", "ends_on": "2025-12-31",
+                "reviewed_org_ids": [world.org("market"), world.org("township")],
+                "reviewer_org_ids": [world.org("market"), world.org("township")],
             }),
         )
         .await;

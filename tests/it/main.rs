@@ -44,6 +44,7 @@ mod presence;
 mod proxies;
 mod python_verifier;
 mod referrals;
+mod reviews;
 mod region_figures;
 mod signing_openssl;
 mod spaces;

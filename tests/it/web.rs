@@ -889,6 +889,24 @@ async fn a_bureau_issues_a_supervision_notice_and_accepts_the_rectification_in_c
 /// The county bureau plans a 专项监督 over the market department, launches it, sees the result
 /// the department files against it, concludes it and signs its summary, which reports it to the
 /// city bureau.
+/// A cross review of case files (案卷评查): the bureau plans and launches it, the township
+/// registers a litigated file, the draw gives it to the market department, whose two people
+/// score it together live and submit it; the township answers, the bureau confirms 不合格 and a
+/// rectification task results.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bureau_runs_a_cross_review_where_two_reviewers_score_a_file_live_in_chromium() {
+    let data = tempfile::tempdir().unwrap();
+    let server = seeded_server(data.path()).await;
+    let artifacts = artifacts("review");
+    run_scenario("review.e2e.mjs", &server, &artifacts).await;
+    for screenshot in ["review-drawn.png", "review-scoring.png", "review-confirmed.png"] {
+        assert!(
+            artifacts.join(screenshot).is_file(),
+            "{screenshot} was not saved"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bureau_runs_a_special_supervision_campaign_and_reports_its_signed_summary_in_chromium() {
     let data = tempfile::tempdir().unwrap();

@@ -1,0 +1,628 @@
+//! Case-file review (案卷评查), issue 23, against a real server on the manual clock: the county
+//! bureau (上城区司法局) runs a cross review of the market department and the township; both
+//! register their closed files, the draw assigns each body's files to the other, the township
+//! scores the market department's file on its live sheet (two of its clients at once), submits
+//! it, the market department answers (申辩), the bureau confirms 不合格 with reasons and the
+//! file becomes a rectification task; the township's file is confirmed once its time to answer
+//! has passed; the review concludes. On SQLite and PostgreSQL.
+//!
+//! Who sees what: a reviewed body never opens the sheet of its own file (404), reads its
+//! result once submitted; a bureau above reads; the sibling county's bureau 404.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use yrs::{Map, Transact};
+
+use crate::meetings::{fixture_on, Fixture};
+use crate::minutes::send_update;
+use crate::support::api::{says_or_is, Api};
+use crate::support::client::TestClient;
+use crate::support::postgres::fresh_database_url;
+use crate::tasks::send_bytes;
+
+const DAY_MS: i64 = 24 * 3_600_000;
+
+fn plan_body(f: &Fixture, extra: Value) -> Value {
+    let mut body = json!({
+        "kind": "cross",
+        "title": "2025年度行政执法案卷交叉评查",
+        "starts_on": "2025-01-01",
+        "ends_on": "2025-12-31",
+        "reviewed_org_ids": [f.world.org("market"), f.world.org("township")],
+        "reviewer_org_ids": [f.world.org("market"), f.world.org("township")],
+        "answer_working_days": 3,
+    });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    body
+}
+
+/// `POST /api/reviews/{id}/actions` with `command` at the revision `api` reads now.
+async fn command(api: &Api, id: &str, command: &str, extra: Value) -> (StatusCode, Value) {
+    let (status, review) = api.get(&format!("/api/reviews/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{review}");
+    let mut body = json!({ "command": command, "revision": review["revision"] });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    api.post(&format!("/api/reviews/{id}/actions"), body).await
+}
+
+/// The file `file_id` as `api` reads it in review `id`.
+async fn file_of(api: &Api, id: &str, file_id: &str) -> Value {
+    let (status, review) = api.get(&format!("/api/reviews/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{review}");
+    review["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == file_id)
+        .cloned()
+        .unwrap_or_else(|| panic!("no file {file_id} in {review}"))
+}
+
+/// `POST /api/reviews/{id}/files/{file}/actions` at the file's revision `api` reads now.
+async fn file_command(
+    api: &Api,
+    id: &str,
+    file_id: &str,
+    command: &str,
+    extra: Value,
+) -> (StatusCode, Value) {
+    let file = file_of(api, id, file_id).await;
+    let mut body = json!({ "command": command, "revision": file["revision"] });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    api.post(&format!("/api/reviews/{id}/files/{file_id}/actions"), body)
+        .await
+}
+
+async fn register(api: &Api, id: &str, number: &str, extra: Value) -> (StatusCode, Value) {
+    let mut body = json!({
+        "case_number": number,
+        "case_kind": "penalty",
+        "title": "某公司未按规定公示年度报告案",
+        "closed_on": "2025-06-30",
+    });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    api.post(&format!("/api/reviews/{id}/files"), body).await
+}
+
+/// The socket address for `api` to open `doc_id`, or the refusal's status.
+async fn ticket(f: &Fixture, api: &Api, doc_id: &str) -> Result<String, StatusCode> {
+    let (status, ticket) = api
+        .post(&format!("/api/docs/{doc_id}/ticket"), json!({}))
+        .await;
+    if status != StatusCode::OK {
+        return Err(status);
+    }
+    Ok(format!(
+        "ws://{}{}",
+        f.server.addr,
+        ticket["url"].as_str().unwrap()
+    ))
+}
+
+/// Marks `count` findings of `deduction` on the live sheet.
+fn mark(client: &TestClient, deduction: &str, count: i64) {
+    let doc = client.doc();
+    let deductions = doc.get_or_insert_map("deductions");
+    let update = {
+        let mut txn = doc.transact_mut();
+        deductions.insert(&mut txn, deduction, count);
+        txn.encode_update_v1()
+    };
+    send_update(client, update);
+}
+
+fn comment(client: &TestClient, item: &str, text: &str) {
+    let doc = client.doc();
+    let comments = doc.get_or_insert_map("comments");
+    let update = {
+        let mut txn = doc.transact_mut();
+        comments.insert(&mut txn, item, text);
+        txn.encode_update_v1()
+    };
+    send_update(client, update);
+}
+
+fn count_in(client: &TestClient, deduction: &str) -> Option<i64> {
+    let doc = client.doc();
+    let deductions = doc.get_or_insert_map("deductions");
+    let txn = doc.transact();
+    match deductions.get(&txn, deduction) {
+        Some(yrs::Out::Any(yrs::Any::Number(n))) => n.as_i64(),
+        _ => None,
+    }
+}
+
+async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_a_task(
+    f: Fixture,
+) {
+    let bureau = &f.convener;
+    let city = f.signed_in("city-bureau").await;
+    let sibling = f.signed_in("sibling-bureau").await;
+    let (status, planned) = bureau.post("/api/reviews", plan_body(&f, json!({}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{planned}");
+    let id = planned["id"].as_str().unwrap().to_owned();
+    let page = format!("/api/reviews/{id}");
+    assert_eq!(planned["state"], "planned");
+    assert_eq!(planned["kind_label_zh"], "交叉评查");
+    assert_eq!(planned["sheet"]["name"], "行政执法案卷评查表（通用）");
+    assert_eq!(planned["sheet_sha256"].as_str().unwrap().len(), 64);
+
+    // Planned: the bodies know nothing of it; the city bureau reads; the sibling nothing.
+    for api in [&f.market, &f.township, &sibling] {
+        let (status, _) = api.get(&page).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let (status, seen) = city.get(&page).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    assert_eq!(seen["party"], "supervisor");
+
+    // Files are registered only once it is launched.
+    let (status, body) = register(&f.market, &id, "上市监罚〔2025〕12号", json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, launched) = command(bureau, &id, "launch", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{launched}");
+    assert_eq!(launched["state"], "registering");
+    let (_, inbox) = f.market.get("/api/notices?box=received").await;
+    let notice = inbox["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["about"]["review_id"] == id.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("no notice about the review in {inbox}"));
+    assert!(
+        notice["body"].as_str().unwrap().contains("2025年1月1日至2025年12月31日"),
+        "{notice}"
+    );
+
+    let (status, market_file) = register(
+        &f.market,
+        &id,
+        "上市监罚〔2025〕12号",
+        json!({ "litigated": true }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{market_file}");
+    assert_eq!(market_file["priority"], true);
+    let market_file = market_file["id"].as_str().unwrap().to_owned();
+    let (status, township_file) = register(
+        &f.township,
+        &id,
+        "湖滨执罚〔2025〕3号",
+        json!({ "case_kind": "coercion" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{township_file}");
+    let township_file = township_file["id"].as_str().unwrap().to_owned();
+    // The same case number twice; a file closed outside the period; a body not reviewed; the
+    // bureau itself.
+    let (status, body) = register(&f.market, &id, "上市监罚〔2025〕12号", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["reason"], "review.case_number_taken", "{body}");
+    let (status, body) = register(
+        &f.market,
+        &id,
+        "上市监罚〔2026〕1号",
+        json!({ "closed_on": "2026-01-05" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = register(&f.police, &id, "上公罚〔2025〕1号", json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = register(bureau, &id, "上司罚〔2025〕1号", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["reason"], "review.register_own", "{body}");
+
+    // Conclude before drawing: refused.
+    let (status, body) = command(bureau, &id, "conclude", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    // The draw: both files (a cross review without a sample), each to the other body.
+    let (status, drawn) = command(bureau, &id, "draw", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{drawn}");
+    assert_eq!(drawn["state"], "scoring");
+    assert_eq!(drawn["seed"].as_str().unwrap().len(), 32, "{drawn}");
+    let by_bureau = file_of(bureau, &id, &market_file).await;
+    assert_eq!(by_bureau["reviewer_name"], "湖滨街道办事处", "{by_bureau}");
+    assert_eq!(
+        file_of(bureau, &id, &township_file).await["reviewer_name"],
+        "上城区市场监督管理局"
+    );
+    let sheet_id = by_bureau["sheet_doc_id"].as_str().unwrap().to_owned();
+    // The market department reads its own file without its sheet, and cannot open the sheet.
+    let own = file_of(&f.market, &id, &market_file).await;
+    assert_eq!(own["state"], "scoring");
+    assert_eq!(own["sheet_doc_id"], Value::Null, "{own}");
+    assert_eq!(
+        ticket(&f, &f.market, &sheet_id).await.unwrap_err(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        ticket(&f, &city, &sheet_id).await.unwrap_err(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Two of the township's clients score the market department's file together, live.
+    let township_sheet = file_of(&f.township, &id, &market_file).await;
+    assert_eq!(township_sheet["sheet_doc_id"], sheet_id.as_str());
+    let url = ticket(&f, &f.township, &sheet_id).await.unwrap();
+    let first = TestClient::connect(&url).await;
+    let second = TestClient::connect(&ticket(&f, &f.township, &sheet_id).await.unwrap()).await;
+    first.synced().await;
+    second.synced().await;
+    mark(&first, "procedure.signature", 12);
+    second
+        .wait_until("the first reviewer's mark", |c| {
+            count_in(c, "procedure.signature") == Some(12)
+        })
+        .await;
+    mark(&second, "archive.late", 1);
+    comment(&second, "procedure.lawful", "询问笔录等12处未签名");
+    first
+        .wait_until("the second reviewer's mark", |c| {
+            count_in(c, "archive.late") == Some(1)
+        })
+        .await;
+    // The bureau's reader sees both marks on the server.
+    let reader = TestClient::connect(&ticket(&f, bureau, &sheet_id).await.unwrap()).await;
+    reader
+        .wait_until("both marks stored", |c| {
+            count_in(c, "procedure.signature") == Some(12) && count_in(c, "archive.late") == Some(1)
+        })
+        .await;
+
+    // Only the reviewing body submits; then the result: 12 × 2 capped at 15, 0.5: 84.5, 合格.
+    let (status, body) = file_command(&f.market, &id, &market_file, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, submitted) =
+        file_command(&f.township, &id, &market_file, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{submitted}");
+    assert_eq!(submitted["state"], "submitted");
+    assert_eq!(submitted["result"]["total"], 84.5, "{submitted}");
+    assert_eq!(submitted["result"]["grade"], "pass");
+    let lawful = submitted["result"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "procedure.lawful")
+        .cloned()
+        .unwrap();
+    assert_eq!(lawful["deducted"], 15.0, "{lawful}");
+    assert_eq!(lawful["comment"], "询问笔录等12处未签名");
+    // The sheet is frozen: a late mark never lands.
+    mark(&first, "evidence.missing", 1);
+    let again = TestClient::connect(&ticket(&f, bureau, &sheet_id).await.unwrap()).await;
+    again.synced().await;
+    assert_eq!(count_in(&again, "evidence.missing"), None);
+
+    // The market department reads its result and answers within its time.
+    let own = file_of(&f.market, &id, &market_file).await;
+    assert_eq!(own["result"]["total"], 84.5, "{own}");
+    let (status, body) = file_command(
+        bureau,
+        &id,
+        &market_file,
+        "confirm",
+        json!({ "grade": "pass" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["reason"], "review_file.confirm_after_answer", "{body}");
+    let (status, answered) = file_command(
+        &f.market,
+        &id,
+        &market_file,
+        "answer",
+        json!({ "answer": "其中3处为当事人拒绝签名，已在笔录中注明。" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    assert_eq!(answered["state"], "answered");
+
+    // The bureau confirms 不合格 against the score: reasons required; a task results.
+    let (status, body) = file_command(
+        bureau,
+        &id,
+        &market_file,
+        "confirm",
+        json!({ "grade": "fail" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, confirmed) = file_command(
+        bureau,
+        &id,
+        &market_file,
+        "confirm",
+        json!({ "grade": "fail", "reason": "该案系诉讼败诉案件，程序问题系败诉原因" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{confirmed}");
+    assert_eq!(confirmed["grade_label_zh"], "不合格");
+    let task_id = confirmed["task_id"].as_str().unwrap().to_owned();
+    let (status, task) = f.market.get(&format!("/api/tasks/{task_id}")).await;
+    assert_eq!(status, StatusCode::OK, "{task}");
+    assert!(
+        task["title"].as_str().unwrap().contains("上市监罚〔2025〕12号"),
+        "{task}"
+    );
+    assert_eq!(task["state"], "dispatched", "{task}");
+
+    // The township's file: the market department scores nothing (100, 优秀); the township
+    // does not answer; once its time has passed it can no longer, and the bureau confirms.
+    let (status, body) = command(bureau, &id, "conclude", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["reason"], "review.conclude_all_confirmed", "{body}");
+    let (status, scored) =
+        file_command(&f.market, &id, &township_file, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{scored}");
+    assert_eq!(scored["result"]["total"], 100.0, "{scored}");
+    f.clock.advance_ms(10 * DAY_MS);
+    let (status, body) = file_command(
+        &f.township,
+        &id,
+        &township_file,
+        "answer",
+        json!({ "answer": "无异议" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["reason"], "review_file.answer_too_late", "{body}");
+    let (status, confirmed) = file_command(
+        bureau,
+        &id,
+        &township_file,
+        "confirm",
+        json!({ "grade": "excellent" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{confirmed}");
+    assert_eq!(confirmed["task_id"], Value::Null);
+
+    // The city bureau reads every file and acts on none.
+    let seen = file_of(&city, &id, &market_file).await;
+    assert_eq!(seen["grade"], "fail");
+    let (status, _) = command(&city, &id, "conclude", json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, concluded) = command(bureau, &id, "conclude", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{concluded}");
+    assert_eq!(concluded["state"], "summarising");
+}
+
+#[tokio::test]
+async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_a_task_on_sqlite()
+{
+    a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_a_task(
+        fixture_on(None).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_a_task_on_postgres(
+) {
+    a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_a_task(
+        fixture_on(Some(fresh_database_url().await)).await,
+    )
+    .await;
+}
+
+/// A random sample: the priority file always, and the others by the recorded seed, which
+/// anyone can check by ranking SHA-256 of `seed:id`.
+#[tokio::test]
+async fn a_random_sample_can_be_drawn_again_from_its_recorded_seed() {
+    let f = fixture_on(None).await;
+    let bureau = &f.convener;
+    let (status, planned) = bureau
+        .post(
+            "/api/reviews",
+            plan_body(
+                &f,
+                json!({ "kind": "random", "sample_per_body": 2,
+                        "reviewed_org_ids": [f.world.org("market")], "reviewer_org_ids": [] }),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{planned}");
+    let id = planned["id"].as_str().unwrap().to_owned();
+    command(bureau, &id, "launch", json!({})).await;
+    let mut ids = Vec::new();
+    for n in 0..6 {
+        let extra = json!({ "procuratorial": n == 4 });
+        let (status, file) = register(&f.market, &id, &format!("上市监罚〔2025〕{n}号"), extra).await;
+        assert_eq!(status, StatusCode::CREATED, "{file}");
+        ids.push((file["id"].as_str().unwrap().to_owned(), n == 4));
+    }
+    let (status, drawn) = command(bureau, &id, "draw", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{drawn}");
+    let seed = drawn["seed"].as_str().unwrap();
+    let mut ranked: Vec<(String, String)> = ids
+        .iter()
+        .filter(|(_, priority)| !priority)
+        .map(|(id, _)| {
+            let rank = hex::encode(Sha256::digest(format!("{seed}:{id}").as_bytes()));
+            (rank, id.clone())
+        })
+        .collect();
+    ranked.sort();
+    let mut expected: Vec<String> = ranked.into_iter().take(2).map(|(_, id)| id).collect();
+    expected.push(ids[4].0.clone());
+    expected.sort();
+    let mut scoring: Vec<String> = drawn["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["state"] == "scoring")
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    scoring.sort();
+    assert_eq!(scoring, expected, "{drawn}");
+    let not_drawn = drawn["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["state"] == "not_drawn")
+        .count();
+    assert_eq!(not_drawn, 3);
+    // No reviewing bodies named: the bureau scores them.
+    assert!(drawn["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["state"] == "scoring")
+        .all(|f| f["reviewer_name"] == "上城区司法局"));
+}
+
+#[tokio::test]
+async fn bad_review_requests_are_refused_with_the_rule_and_change_nothing() {
+    let f = fixture_on(None).await;
+    let bureau = &f.convener;
+    let cases = [
+        (json!({ "kind": "cross", "reviewer_org_ids": [f.world.org("market")] }), "review.cross_needs_reviewers"),
+        (json!({ "kind": "random" }), "review.sample_needed"),
+        (json!({ "answer_working_days": 0 }), "review.answer_days"),
+        (json!({ "reviewed_org_ids": [] }), "review.reviews_bodies"),
+        (json!({ "reviewed_org_ids": [f.world.org("ningbo-bureau")] }), "review.body_of_region"),
+        (json!({ "starts_on": "2025-13-01" }), "campaign.not_a_date"),
+        (json!({ "kind": "thorough" }), "kind"),
+        (json!({ "sheet": { "name": "表", "version": 1, "groups": [], "excellent": 90, "pass": 60 } }), "review_sheet.empty"),
+        (json!({ "sheet": { "name": "表", "version": 1, "groups": [], "excellent": 90.55, "pass": 60 } }), "one decimal"),
+    ];
+    for (extra, says) in cases {
+        let (status, body) = bureau.post("/api/reviews", plan_body(&f, extra.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{extra}: {body}");
+        assert!(says_or_is(&body, says), "{extra}: {body}");
+    }
+    // Only a judicial bureau organises one.
+    let (status, body) = f.market.post("/api/reviews", plan_body(&f, json!({}))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (_, listed) = bureau.get("/api/reviews").await;
+    assert_eq!(listed["reviews"], json!([]), "{listed}");
+
+    let (_, planned) = bureau.post("/api/reviews", plan_body(&f, json!({}))).await;
+    let id = planned["id"].as_str().unwrap().to_owned();
+    // Illegal transitions, a stale revision, a withdrawal without reasons.
+    let (status, body) = command(bureau, &id, "draw", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["reason"], "review.draw_when_registering", "{body}");
+    let (status, body) = bureau
+        .post(
+            &format!("/api/reviews/{id}/actions"),
+            json!({ "command": "launch", "revision": 9 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["reason"], "review.stale", "{body}");
+    let (status, _) = command(bureau, &id, "withdraw", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, body) = send_bytes(
+        bureau,
+        Method::POST,
+        &format!("/api/reviews/{id}/actions"),
+        Some("application/json"),
+        br#"{"command": "#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (_, unchanged) = bureau.get(&format!("/api/reviews/{id}")).await;
+    assert_eq!(unchanged["state"], "planned");
+    assert_eq!(unchanged["revision"], planned["revision"]);
+    let (status, _) = bureau.get("/api/reviews/no-such-review").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Launched, drawn with nothing registered: refused, still registering.
+    command(bureau, &id, "launch", json!({})).await;
+    let (status, body) = command(bureau, &id, "draw", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["reason"], "review.nothing_drawn", "{body}");
+    let (status, file) = register(&f.market, &id, "上市监罚〔2025〕1号", json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    let file_id = file["id"].as_str().unwrap().to_owned();
+    let (status, body) = register(&f.market, &id, "上市监罚〔2025〕2号", json!({ "case_kind": "fine" })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    command(bureau, &id, "draw", json!({})).await;
+
+    // A mark that names no deduction of the sheet: the submission is refused and the sheet
+    // stays open for the reviewers to mend.
+    let sheet_id = file_of(bureau, &id, &file_id).await["sheet_doc_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = ticket(&f, &f.township, &sheet_id).await.unwrap();
+    let client = TestClient::connect(&url).await;
+    client.synced().await;
+    mark(&client, "no.such.deduction", 1);
+    let reader = TestClient::connect(&ticket(&f, bureau, &sheet_id).await.unwrap()).await;
+    reader
+        .wait_until("the bad mark stored", |c| count_in(c, "no.such.deduction") == Some(1))
+        .await;
+    let (status, body) = file_command(&f.township, &id, &file_id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["reason"], "review_sheet.mark_unknown", "{body}");
+    assert_eq!(file_of(bureau, &id, &file_id).await["state"], "scoring");
+    mark(&client, "no.such.deduction", 0);
+    mark(&client, "documents.format", 1);
+    reader
+        .wait_until("the mended marks stored", |c| count_in(c, "documents.format") == Some(1))
+        .await;
+    // A count that is not a whole number.
+    mark_number(&client, "archive.late", 1.5);
+    reader
+        .wait_until("the fractional count stored", |c| {
+            let doc = c.doc();
+            let map = doc.get_or_insert_map("deductions");
+            let txn = doc.transact();
+            matches!(map.get(&txn, "archive.late"), Some(yrs::Out::Any(yrs::Any::Number(n))) if n.as_f64() == Some(1.5))
+        })
+        .await;
+    let (status, body) = file_command(&f.township, &id, &file_id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["reason"], "review_sheet.mark_count", "{body}");
+    mark(&client, "archive.late", 0);
+    reader
+        .wait_until("the count mended", |c| count_in(c, "archive.late") == Some(0))
+        .await;
+    let (status, body) = file_command(&f.township, &id, &file_id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["result"]["total"], 97.5, "{body}");
+    // An unknown file; a stale file revision; a command twice.
+    let (status, _) = f
+        .township
+        .post(
+            &format!("/api/reviews/{id}/files/no-such-file/actions"),
+            json!({ "command": "submit", "revision": 1 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = f
+        .market
+        .post(
+            &format!("/api/reviews/{id}/files/{file_id}/actions"),
+            json!({ "command": "answer", "revision": 1, "answer": "有异议" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["reason"], "review_file.stale", "{body}");
+    let (status, body) = file_command(&f.township, &id, &file_id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["reason"], "review_file.submit_when_scoring", "{body}");
+}
+
+fn mark_number(client: &TestClient, deduction: &str, count: f64) {
+    let doc = client.doc();
+    let deductions = doc.get_or_insert_map("deductions");
+    let update = {
+        let mut txn = doc.transact_mut();
+        deductions.insert(&mut txn, deduction, count);
+        txn.encode_update_v1()
+    };
+    send_update(client, update);
+}
