@@ -83,7 +83,7 @@ async function overflow(page) {
 await run('layout.e2e', async (browser) => {
   const setup = await newBody(browser, 'setup')
   track(setup)
-  let meetingId, signedId, noticeId, taskId, disputeId, groupId, referralId, supervisionId, campaignId
+  let meetingId, signedId, noticeId, taskId, disputeId, groupId, referralId, supervisionId, campaignId, reviewId
 
   await step('set-up: a meeting, a notice, a task and an archived meeting (API, as 上城区司法局)', async () => {
     await signIn(setup, 'bureau', '张明')
@@ -176,6 +176,12 @@ await run('layout.e2e', async (browser) => {
       kind: 'inspection', field: '安全生产', title: `2026年安全生产行政执法检查${tag}`,
       starts_on: '2026-04-01', ends_on: '2026-05-31', body_org_ids: [orgs['上城区市场监督管理局'].id],
     })).id
+    // A cross review the bureau plans of the market department (planned: the bureau's page).
+    reviewId = (await apiPost(setup, '/api/reviews', {
+      kind: 'cross', title: `2025年度行政执法案卷交叉评查${tag}`, starts_on: '2025-01-01', ends_on: '2025-12-31',
+      reviewed_org_ids: [orgs['上城区市场监督管理局'].id],
+      reviewer_org_ids: [orgs['上城区市场监督管理局'].id, orgs['上城区公安分局'].id],
+    })).id
     await police.context.close()
     await market2.context.close()
     await apiGet(setup, `/api/meetings/${signedId}`)
@@ -209,6 +215,8 @@ await run('layout.e2e', async (browser) => {
     ...(body === 'bureau' ? [['supervision-doc', `/supervision-docs/${supervisionId}`]] : []),
     ['campaigns', '/campaigns'],
     ...(body === 'bureau' ? [['campaign', `/campaigns/${campaignId}`]] : []),
+    ['reviews', '/reviews'],
+    ...(body === 'bureau' ? [['review', `/reviews/${reviewId}`]] : []),
     ['account', '/account'],
     ['admin-tokens', '/admin/tokens'],
     ['admin-webhooks', '/admin/webhooks'],

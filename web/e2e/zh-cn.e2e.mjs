@@ -328,6 +328,12 @@ await run('zh-cn.e2e', async (browser) => {
       body_org_ids: [orgs['上城区市场监督管理局'].id],
     })
     await walk(A, 'campaign', `/campaigns/${campaign.id}`, has('campaign-bodies'))
+    await walk(A, 'reviews', '/reviews', null)
+    const review = await apiPost(A, '/api/reviews', {
+      kind: 'cross', title: `行政执法案卷交叉评查${tag}`, starts_on: '2025-01-01', ends_on: '2025-12-31',
+      reviewed_org_ids: [orgs['上城区市场监督管理局'].id], reviewer_org_ids: [orgs['上城区市场监督管理局'].id, orgs['上城区公安分局'].id],
+    })
+    await walk(A, 'review', `/reviews/${review.id}`, has('review-bodies'))
     await walk(A, 'not-found', '/no-such-page', null)
     // 张明 administers his body: the desk, its people, its audit rows.
     const own = (await apiGet(A, '/api/auth/me')).org.id

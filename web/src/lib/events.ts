@@ -55,6 +55,8 @@ export const KINDS = [
   'campaign.launched', 'campaign.concluded', 'campaign.withdrawn', 'campaign.summarised',
   'campaign_summary.frozen', 'campaign_summary.sign_requested', 'campaign_summary.signed',
   'campaign_summary.reopened', 'campaign_summary.archived',
+  'review.launched', 'review.drawn', 'review.concluded', 'review.withdrawn', 'review.summarised',
+  'review.file_submitted', 'review.file_answered', 'review.file_confirmed',
 ] as const
 
 type Handler = (event: ConcordEvent) => void

@@ -71,6 +71,8 @@ export interface NoticeAbout {
   supervision_id?: string | null
   /** The campaign (专项监督) the notice announces or reports. */
   campaign_id?: string | null
+  /** The case-file review (案卷评查) the notice announces. */
+  review_id?: string | null
 }
 
 /**
@@ -85,6 +87,7 @@ export function aboutLink(notice: Pick<Notice, 'about'>): { to: string; label: s
   if (about.dispute_id) return { to: `/disputes/${encodeURIComponent(about.dispute_id)}`, label: 'notices.about.dispute' }
   if (about.investigation_id) return { to: `/investigations/${encodeURIComponent(about.investigation_id)}`, label: 'notices.about.investigation' }
   if (about.supervision_id) return { to: `/supervision-docs/${encodeURIComponent(about.supervision_id)}`, label: 'notices.about.supervision' }
+  if (about.review_id) return { to: `/reviews/${encodeURIComponent(about.review_id)}`, label: 'notices.about.review' }
   if (about.campaign_id) return { to: `/campaigns/${encodeURIComponent(about.campaign_id)}`, label: 'notices.about.campaign' }
   if (!about.meeting_id) return null
   const meeting = `/meetings/${encodeURIComponent(about.meeting_id)}`

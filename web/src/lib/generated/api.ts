@@ -2442,6 +2442,107 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The reviews the caller's bureau organises, its body takes part in, or it reads as a bureau
+         *     above; newest first.
+         */
+        get: operations["reviews_list"];
+        put?: never;
+        /**
+         * Plans a case-file review of the caller's bureau over bodies of its region (筹备中: they
+         *     are told when it is launched). Without a `sheet` the default scoring sheet is used.
+         */
+        post: operations["reviews_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A review with its bodies, its scoring sheet, the draw's seed, the files the caller reads
+         *     and the caller's commands.
+         */
+        get: operations["reviews_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Gives a command (launch, draw, conclude, withdraw); the review's `commands` say which the
+         *     caller may give now.
+         */
+        post: operations["reviews_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A reviewed body registers one of its files closed in the review's period. */
+        post: operations["reviews_register_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/files/{file}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A command on one file (submit its scores, answer its result, confirm its grade); the
+         *     file's `commands` say which the caller may give now.
+         */
+        post: operations["reviews_file_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/settings/local-login": {
         parameters: {
             query?: never;
@@ -3615,6 +3716,11 @@ export type components = {
             overdue: boolean;
         };
         /**
+         * @description What kind of enforcement act a file records.
+         * @enum {string}
+         */
+        CaseKind: "penalty" | "licensing" | "coercion" | "inspection" | "other";
+        /**
          * @description What checking the chain found, for the browser: the verdict as a catalogued sentence in
          *     both languages (the page shows the reader's), and the English detail of a break.
          */
@@ -3838,6 +3944,36 @@ export type components = {
             /** @description The code of the region it lies in; absent at the top. */
             parent?: string | null;
         };
+        /** @description What a judicial bureau gives to plan a review (`POST /api/reviews`). */
+        CreateReview: {
+            /** @description `comprehensive` (全面), `key` (重点), `cross` (交叉) or `random` (随机抽查). */
+            kind: components["schemas"]["ReviewKind"];
+            /** @description 名称 (e.g. 2026年度行政执法案卷交叉评查). */
+            title: components["schemas"]["Title"];
+            /** @description The files closed from this day (`YYYY-MM-DD`, Beijing) are reviewed … */
+            starts_on: string;
+            /** @description … to this day, inclusive. */
+            ends_on: string;
+            /** @description The bodies of the bureau's region whose files are reviewed (被评查单位), at least one. */
+            reviewed_org_ids: string[];
+            /**
+             * @description The bodies that review (评查单位); at least two for a cross review; none: the bureau
+             *     reviews every file itself.
+             */
+            reviewer_org_ids?: string[];
+            /**
+             * Format: int32
+             * @description Files drawn per body besides the priority ones: required for 随机抽查, optional for
+             *     重点 and 交叉 (1 to 1000).
+             */
+            sample_per_body?: number | null;
+            /**
+             * Format: int32
+             * @description Working days a reviewed body has to answer a result (1 to 30; 5 if not given).
+             */
+            answer_working_days?: number | null;
+            sheet?: components["schemas"]["Sheet"] | null;
+        };
         /** @description A space to convene (`POST /api/spaces`): in the caller's organization's region. */
         CreateSpace: {
             kind: components["schemas"]["SpaceKind"];
@@ -3939,6 +4075,15 @@ export type components = {
          */
         DecisionView: components["schemas"]["SignedView"] & {
             dispute_id: string;
+        };
+        /** @description A deduction a reviewer may find under an item: `每处扣 points 分`. */
+        Deduction: {
+            /** @description Unique in the sheet: `evidence.missing_signature`. */
+            id: string;
+            /** @description 执法人员未签名. */
+            text: string;
+            /** @description Taken each time it is found. */
+            points: components["schemas"]["Points"];
         };
         /** @description One attempt to deliver an event to a webhook, as the delivery log stores and shows it. */
         Delivery: {
@@ -4255,7 +4400,7 @@ export type components = {
          * @description What a document of a space is for, which decides who writes it.
          * @enum {string}
          */
-        DocRole: "shared" | "minutes" | "section" | "statement" | "decision" | "record";
+        DocRole: "shared" | "minutes" | "section" | "statement" | "decision" | "record" | "sheet";
         /** @description The draft's case as the referring body rewrites it (`PUT /api/referrals/{id}`). */
         EditCase: {
             /** Format: int64 */
@@ -4477,6 +4622,29 @@ export type components = {
             to?: string | null;
         };
         /**
+         * @description A command on one file (`POST /api/reviews/{id}/files/{file}/actions`), at the file's
+         *     revision the caller read.
+         */
+        FileAction: {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "submit";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            answer: components["schemas"]["Text"];
+            /** @enum {string} */
+            command: "answer";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            grade: components["schemas"]["Grade"];
+            reason?: components["schemas"]["Reason"] | null;
+            /** @enum {string} */
+            command: "confirm";
+        };
+        /**
          * Format: binary
          * @description A file's bytes as they are, as the OpenAPI document describes a download or an upload (a
          *     bundle, a stored artefact): a string of binary format, not an array of numbers.
@@ -4487,6 +4655,11 @@ export type components = {
          * @description A file's bytes, for the description.
          */
         FileBytes: string;
+        /**
+         * @description Where one file is.
+         * @enum {string}
+         */
+        FileState: "registered" | "not_drawn" | "scoring" | "submitted" | "answered" | "confirmed";
         /**
          * @description A command on a filing with exactly its fields (`POST /api/filings/{id}/actions`,
          *     `{"command": "acknowledge", "revision": 1}`). Every command names the revision the
@@ -4604,6 +4777,16 @@ export type components = {
              *     parallel, then the convener).
              */
             steps?: string[][] | null;
+        };
+        /**
+         * @description A file's grade.
+         * @enum {string}
+         */
+        Grade: "excellent" | "pass" | "fail";
+        /** @description A group of items (执法主体, 事实证据 …). */
+        Group: {
+            name: string;
+            items: components["schemas"]["Item"][];
         };
         /**
          * @description A command on a group with exactly its fields (`POST /api/investigations/{id}/actions`,
@@ -4853,6 +5036,18 @@ export type components = {
             org_id: string;
             /** @description `member` (参会, the default) or `observer` (列席). */
             role?: components["schemas"]["SpaceRole"];
+        };
+        /** @description An item of the sheet. */
+        Item: {
+            /** @description Unique in the sheet: `subject.lawful`. */
+            id: string;
+            /** @description 执法主体合法，在法定职权范围内实施. */
+            text: string;
+            /** @description What the item is worth; its deductions never take more. */
+            points: components["schemas"]["Points"];
+            /** @description 一票否决: any deduction here fails the file. */
+            veto?: boolean;
+            deductions: components["schemas"]["Deduction"][];
         };
         /** @description One item of the material checklist as the caller sees it. */
         ItemBody: {
@@ -5231,6 +5426,8 @@ export type components = {
             supervision_id?: string | null;
             /** @description A campaign (专项监督) it announces to a covered body or reports to the bureau above. */
             campaign_id?: string | null;
+            /** @description A case-file review (案卷评查) it announces to the bodies taking part. */
+            review_id?: string | null;
         };
         /** @description One version of a notification, as stored. */
         NoticeBody: {
@@ -5481,6 +5678,8 @@ export type components = {
          * @enum {string}
          */
         PlanState: "drafting" | "published";
+        /** @description points, at most one decimal (2.5) */
+        Points: number;
         /** @description What a party writes of its own side (`PUT /api/disputes/{id}/parties/{org_id}`). */
         Position: {
             /** @description 本单位意见: what the body holds. */
@@ -5957,6 +6156,22 @@ export type components = {
             /** @description The code of the region it lies in; `null` at the top of the tree. */
             parent?: string | null;
         };
+        /** @description A file a reviewed body registers (`POST /api/reviews/{id}/files`). */
+        RegisterFile: {
+            /** @description 案号, e.g. 上市监罚〔2026〕12号. */
+            case_number: components["schemas"]["Line"];
+            case_kind: components["schemas"]["CaseKind"];
+            /** @description 案由. */
+            title: components["schemas"]["Title"];
+            /** @description 结案日期 `YYYY-MM-DD`, within the review's period. */
+            closed_on: string;
+            /** @description 引发行政复议. */
+            reconsidered?: boolean;
+            /** @description 引发行政诉讼. */
+            litigated?: boolean;
+            /** @description 引发检察监督. */
+            procuratorial?: boolean;
+        };
         /** @description A related body the lead named. */
         RelatedBody: {
             org_id: string;
@@ -6015,6 +6230,151 @@ export type components = {
         ReportView: components["schemas"]["SignedView"] & {
             investigation_id: string;
         };
+        /**
+         * @description A command on a review with exactly its fields (`POST /api/reviews/{id}/actions`,
+         *     `{"command": "launch", "revision": 1}`), at the revision the caller read.
+         */
+        ReviewAction: {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "launch";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "draw";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "conclude";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "withdraw";
+        };
+        /** @description A review as its reader sees it. */
+        ReviewBody: {
+            id: string;
+            kind: components["schemas"]["ReviewKind"];
+            kind_label_zh: string;
+            kind_label_en: string;
+            title: string;
+            starts_on: string;
+            ends_on: string;
+            /** Format: int64 */
+            sample_per_body?: number | null;
+            /** Format: int64 */
+            answer_working_days: number;
+            state: components["schemas"]["ReviewState"];
+            state_label_zh: string;
+            state_label_en: string;
+            /** Format: int64 */
+            revision: number;
+            bureau_org_id: string;
+            bureau_name: string;
+            reviewed: components["schemas"]["ReviewBodyBody"][];
+            reviewers: components["schemas"]["ReviewBodyBody"][];
+            /** @description The scoring sheet it uses, and the SHA-256 of its JSON as stored. */
+            sheet: components["schemas"]["Sheet"];
+            sheet_sha256: string;
+            /** @description The draw's seed: with the registered files anyone can draw again and check. */
+            seed?: string | null;
+            /** Format: int64 */
+            drawn_at?: number | null;
+            summary_doc_id: string;
+            /** Format: int64 */
+            launched_at?: number | null;
+            /** Format: int64 */
+            concluded_at?: number | null;
+            reason?: string | null;
+            /** Format: int64 */
+            created_at: number;
+            /** @description The caller's part: `organiser`, `reviewed`, `reviewer` or `supervisor`. */
+            party: components["schemas"]["ReviewParty"];
+            commands: components["schemas"]["CommandOffer"][];
+            /** @description The files the caller may read: given when one review is read, not in lists. */
+            files?: components["schemas"]["ReviewFileBody"][] | null;
+        };
+        /** @description A body named in a review. */
+        ReviewBodyBody: {
+            org_id: string;
+            name: string;
+            /** @description How many files it registered (reviewed bodies) or was assigned (reviewing bodies). */
+            files: number;
+        };
+        /** @description One file as its reader sees it. */
+        ReviewFileBody: {
+            id: string;
+            org_id: string;
+            org_name: string;
+            case_number: string;
+            case_kind: components["schemas"]["CaseKind"];
+            case_kind_label_zh: string;
+            case_kind_label_en: string;
+            title: string;
+            closed_on: string;
+            reconsidered: boolean;
+            litigated: boolean;
+            procuratorial: boolean;
+            /** @description Always drawn: it led to reconsideration, litigation or procuratorial supervision. */
+            priority: boolean;
+            state: components["schemas"]["FileState"];
+            state_label_zh: string;
+            state_label_en: string;
+            /** Format: int64 */
+            revision: number;
+            reviewer_org_id?: string | null;
+            reviewer_name?: string | null;
+            /** @description The live scoring sheet: given to its reviewing body and the organiser alone. */
+            sheet_doc_id?: string | null;
+            result?: components["schemas"]["Scored"] | null;
+            computed_grade_label_zh?: string | null;
+            /** Format: int64 */
+            submitted_at?: number | null;
+            /**
+             * Format: int64
+             * @description Until when the reviewed body may answer.
+             */
+            answer_due_at?: number | null;
+            answer?: string | null;
+            /** Format: int64 */
+            answered_at?: number | null;
+            grade?: components["schemas"]["Grade"] | null;
+            grade_label_zh?: string | null;
+            grade_label_en?: string | null;
+            grade_reason?: string | null;
+            /** Format: int64 */
+            confirmed_at?: number | null;
+            /** @description The rectification task a failing file became. */
+            task_id?: string | null;
+            /** Format: int64 */
+            registered_at: number;
+            /** @description What the caller may do to the file now. */
+            commands: components["schemas"]["CommandOffer"][];
+        };
+        /**
+         * @description How files are chosen and who reviews them.
+         * @enum {string}
+         */
+        ReviewKind: "comprehensive" | "key" | "cross" | "random";
+        /** @description Reviews (`GET /api/reviews`). */
+        ReviewPage: {
+            reviews: components["schemas"]["ReviewBody"][];
+        };
+        /**
+         * @description Who gives a review command.
+         * @enum {string}
+         */
+        ReviewParty: "organiser" | "reviewed" | "reviewer" | "supervisor" | "system";
+        /**
+         * @description Where a review is.
+         * @enum {string}
+         */
+        ReviewState: "planned" | "registering" | "scoring" | "summarising" | "summarised" | "withdrawn";
         /** @description Why a key is revoked. */
         RevokeInput: {
             /** @description A lost device, a left job: for the log and the audit trail. */
@@ -6025,6 +6385,26 @@ export type components = {
          * @enum {string}
          */
         RowScope: "child" | "own" | "total";
+        /** @description A file as scored. */
+        Scored: {
+            items: components["schemas"]["ScoredItem"][];
+            total: components["schemas"]["Points"];
+            /** @description The sheet's total. */
+            out_of: components["schemas"]["Points"];
+            /** @description A veto item lost points: the file fails whatever its total. */
+            vetoed: boolean;
+            /** @description The grade the score gives; the organiser confirms it. */
+            grade: components["schemas"]["Grade"];
+        };
+        /** @description One item as scored. */
+        ScoredItem: {
+            id: string;
+            points: components["schemas"]["Points"];
+            /** @description What its deductions took, at most its points. */
+            deducted: components["schemas"]["Points"];
+            score: components["schemas"]["Points"];
+            comment?: string | null;
+        };
         /**
          * @description What kind of section of the dossier an evidence list belongs to.
          * @enum {string}
@@ -6078,6 +6458,21 @@ export type components = {
         /** @description Whether a webhook is called. */
         SetWebhookActive: {
             active: boolean;
+        };
+        /** @description A scoring sheet. */
+        Sheet: {
+            /** @description 行政执法案卷评查表（通用）. */
+            name: string;
+            /**
+             * Format: int32
+             * @description Its version: a bureau that adjusts a sheet gives the copy a new one.
+             */
+            version: number;
+            groups: components["schemas"]["Group"][];
+            /** @description 优秀 from this score. */
+            excellent: components["schemas"]["Points"];
+            /** @description 合格 from this score. */
+            pass: components["schemas"]["Points"];
         };
         /** @description What the sign-in page offers. */
         SignInOptions: {
@@ -6216,7 +6611,7 @@ export type components = {
          *     follows the same policy for all of them.
          * @enum {string}
          */
-        SpaceKind: "meeting" | "investigation" | "dispute" | "referral" | "supervision" | "filing" | "plan" | "campaign";
+        SpaceKind: "meeting" | "investigation" | "dispute" | "referral" | "supervision" | "filing" | "plan" | "campaign" | "review";
         /** @description The spaces of a list. */
         SpaceList: {
             spaces: components["schemas"]["SpaceBody"][];
@@ -14050,6 +14445,288 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RegionLimits"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reviews_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the reviews */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewPage"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reviews_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateReview"];
+            };
+        };
+        responses: {
+            /** @description the planned review */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reviews_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the review's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the review */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reviews_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the review's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewAction"];
+            };
+        };
+        responses: {
+            /** @description the review after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reviews_register_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the review's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterFile"];
+            };
+        };
+        responses: {
+            /** @description the registered file */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewFileBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reviews_file_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the review's id */
+                id: string;
+                /** @description the file's id */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FileAction"];
+            };
+        };
+        responses: {
+            /** @description the file after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewFileBody"];
                 };
             };
             /**

@@ -1,0 +1,154 @@
+// End to end, in real headless Chromium: a cross review of case files (案卷交叉评查).
+//
+// 上城区司法局 (张明, `bureau`) opens 案卷评查 in its navigation and plans a cross review of
+// 上城区市场监督管理局 and 湖滨街道办事处, each reviewing the other's files, and launches it.
+// The township (刘芳) registers a closed file that led to litigation (always reviewed); the
+// market department registers one too. The bureau draws: the township's file goes to the market
+// department, whose two people (李华 and 陈静) score it together on its live sheet and see each
+// other's marks at once; 李华 submits it. The township reads its result and answers (申辩); the
+// bureau confirms 不合格 with its reasons, and the file becomes a rectification task the
+// township finds under its tasks.
+//
+// Leaves in $E2E_ARTIFACTS the screenshots review-drawn.png, review-scoring.png and
+// review-confirmed.png.
+import { apiPost, byTestId, clickAndConfirm, env, field, newBody, pickOption, run, shot, signIn, step, track, uniqueTag, visible, waitFor } from './lib.mjs'
+
+const tag = uniqueTag()
+const TITLE = `行政执法案卷交叉评查${tag}`
+const CASE = `湖滨执罚〔2025〕${tag.replace(/\D/g, '').slice(-4) || '7'}号`
+
+const stateOf = async (page) => byTestId(page, 'review-state').first().getAttribute('data-state')
+async function waitState(body, state) {
+  await waitFor(async () => (await stateOf(body.page)) === state, `${body.label}'s page shows ${state}`, { timeout: 20_000 })
+}
+const command = (page, name) => page.locator(`[data-testid="review-command"][data-command="${name}"]`)
+const fileRow = (page) => page.locator('[data-testid="review-file"]').filter({ hasText: CASE })
+const countInput = (page, deduction) => fileRow(page).locator(`[data-testid="sheet-count"][data-deduction="${deduction}"] input`)
+
+await run('review.e2e', async (browser) => {
+  const B = await newBody(browser, 'bureau')
+  const M = await newBody(browser, 'market')
+  const M2 = await newBody(browser, 'market-officer')
+  const T = await newBody(browser, 'township')
+  track(B, M, M2, T)
+  let id = ''
+
+  await step('everyone signs in', async () => {
+    await Promise.all([
+      signIn(B, 'bureau', '张明'), signIn(M, 'market', '李华'), signIn(M2, 'market-officer', '陈静'), signIn(T, 'township', '刘芳'),
+    ])
+  })
+
+  await step('1. the bureau plans a cross review of the market department and the township from 案卷评查', async () => {
+    const { page } = B
+    await page.getByRole('menuitem', { name: '案卷评查' }).click()
+    await byTestId(page, 'review-new').click()
+    await visible(byTestId(page, 'review-form'), 'the planning form')
+    await field(page, 'review-title').fill(TITLE)
+    const period = byTestId(page, 'review-form').locator('.el-date-editor input')
+    await period.nth(0).click()
+    await period.nth(0).fill('2025-01-01')
+    await period.nth(1).fill('2025-12-31')
+    await period.nth(1).press('Enter')
+    await byTestId(page, 'review-form').locator('.el-dialog__title').click()
+    for (const name of ['上城区市场监督管理局', '湖滨街道办事处']) {
+      await pickOption(page, 'review-reviewed', name, { close: true })
+      await pickOption(page, 'review-reviewers', name, { close: true })
+    }
+    await byTestId(page, 'review-create').click()
+    await waitFor(async () => /^\/reviews\/[^/]+$/.test(new URL(page.url()).pathname), 'the new review opens')
+    id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop())
+    await waitState(B, 'planned')
+    await clickAndConfirm(page, command(page, 'launch'), async () => (await stateOf(page)) === 'registering', 'the review is launched (asked first)')
+  })
+
+  await step('2. the township registers its litigated file; the market department one of its own', async () => {
+    const { page } = T
+    await page.goto(`${env.url}/reviews/${id}`)
+    await waitState(T, 'registering')
+    await byTestId(page, 'review-register').click()
+    await visible(byTestId(page, 'review-file-form'), 'the registering form')
+    await field(page, 'file-number').fill(CASE)
+    await field(page, 'file-title').fill('某餐饮店未按规定公示食品经营许可证案')
+    const closed = byTestId(page, 'review-file-form').locator('.el-date-editor input')
+    await closed.click()
+    await closed.fill('2025-06-30')
+    await closed.press('Enter')
+    await byTestId(page, 'review-file-form').locator('.el-dialog__title').click()
+    await byTestId(page, 'file-litigated').click()
+    await byTestId(page, 'file-register').click()
+    await visible(fileRow(page), 'the registered file')
+    await visible(fileRow(page).getByText('必查案卷'), 'marked as always reviewed')
+    await apiPost(M, `/api/reviews/${id}/files`, {
+      case_number: `上市监罚〔2025〕${tag.slice(-3)}号`, case_kind: 'penalty', title: '某公司未公示年度报告案', closed_on: '2025-05-20',
+    })
+  })
+
+  await step('3. the bureau draws: the township\'s file goes to the market department', async () => {
+    const { page } = B
+    await page.reload()
+    await clickAndConfirm(page, command(page, 'draw'), async () => (await stateOf(page)) === 'scoring', 'the files are drawn (asked first)')
+    await visible(byTestId(page, 'review-seed'), 'the seed of the draw')
+    await visible(fileRow(page).getByText('上城区市场监督管理局'), 'the market department reviews the township\'s file')
+    await shot(page, 'review-drawn.png')
+  })
+
+  await step('4. 李华 and 陈静 score the township\'s file together, live', async () => {
+    for (const body of [M, M2]) {
+      await body.page.goto(`${env.url}/reviews/${id}`)
+      await waitState(body, 'scoring')
+      await fileRow(body.page).locator('[data-testid="file-open-sheet"]').click()
+      await visible(fileRow(body.page).locator('[data-testid="score-sheet"]'), `${body.label}'s sheet`)
+    }
+    const mine = countInput(M.page, 'procedure.signature')
+    await mine.fill('12')
+    await mine.press('Tab')
+    await waitFor(async () => (await countInput(M2.page, 'procedure.signature').inputValue()) === '12', '陈静 sees 李华\'s twelve missing signatures')
+    const theirs = countInput(M2.page, 'archive.late')
+    await theirs.fill('1')
+    await theirs.press('Tab')
+    await waitFor(async () => (await countInput(M.page, 'archive.late').inputValue()) === '1', '李华 sees 陈静\'s late archiving')
+    // 12 × 2 capped at the item's 15, and 0.5: 84.5 on both screens.
+    for (const body of [M, M2]) {
+      await waitFor(async () => (await fileRow(body.page).locator('[data-testid="sheet-total"]').getAttribute('data-total')) === '84.5', `${body.label} previews 84.5`)
+    }
+    await shot(M.page, 'review-scoring.png')
+    const submit = fileRow(M.page).locator('[data-testid="file-command"][data-command="submit"]')
+    await clickAndConfirm(M.page, submit, async () => (await fileRow(M.page).getAttribute('data-state')) === 'submitted', '李华 submits the scores (asked first)')
+  })
+
+  await step('5. the township reads its result and answers', async () => {
+    const { page } = T
+    await page.reload()
+    await waitFor(async () => (await fileRow(page).getAttribute('data-state')) === 'submitted', 'the township sees its file scored')
+    await visible(fileRow(page).locator('[data-testid="file-result"][data-total="84.5"]'), 'its result, 84.5')
+    if (await fileRow(page).locator('[data-testid="file-open-sheet"]').count()) throw new Error('the reviewed body was offered the sheet')
+    await fileRow(page).locator('[data-testid="file-command"][data-command="answer"]').click()
+    await visible(byTestId(page, 'file-dialog'), 'the answer dialog')
+    await field(page, 'file-answer').fill('其中三处为当事人拒绝签名，已在笔录中注明。')
+    await byTestId(page, 'file-dialog-send').click()
+    await waitFor(async () => (await fileRow(page).getAttribute('data-state')) === 'answered', 'the answer is recorded')
+  })
+
+  await step('6. the bureau confirms 不合格 with its reasons: a rectification task results', async () => {
+    const { page } = B
+    await page.reload()
+    await waitFor(async () => (await fileRow(page).getAttribute('data-state')) === 'answered', 'the bureau sees the answer')
+    await fileRow(page).locator('[data-testid="file-command"][data-command="confirm"]').click()
+    await visible(byTestId(page, 'file-dialog'), 'the confirm dialog')
+    await byTestId(page, 'file-dialog').locator('[data-grade="fail"]').click()
+    await field(page, 'file-grade-reason').fill('该案系诉讼败诉案件，程序问题是败诉原因')
+    await byTestId(page, 'file-dialog-send').click()
+    await waitFor(async () => (await fileRow(page).getAttribute('data-state')) === 'confirmed', 'the grade is confirmed')
+    await visible(fileRow(page).locator('[data-testid="file-grade"]').filter({ hasText: '不合格' }), 'graded 不合格')
+    await visible(fileRow(page).locator('[data-testid="file-task"]'), 'the rectification task')
+    await shot(page, 'review-confirmed.png')
+  })
+
+  await step('7. the township finds the rectification task', async () => {
+    const { page } = T
+    await page.reload()
+    await fileRow(page).locator('[data-testid="file-task"]').click()
+    await waitFor(async () => (await page.locator('body').innerText()).includes(`案卷评查整改：${CASE}`), 'the task page names the file')
+  })
+})

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { commandBody, eventIsAbout, preview, readMarks, setComment, setCount, type Sheet } from './reviews'
+
+const sheet: Sheet = {
+  name: '测试评查表',
+  version: 1,
+  excellent: 90,
+  pass: 60,
+  groups: [
+    {
+      name: '执法主体',
+      items: [
+        { id: 'subject.lawful', text: '主体合法', points: 10, veto: true, deductions: [{ id: 'subject.unlawful', text: '主体不合法', points: 10 }] },
+      ],
+    },
+    {
+      name: '执法程序',
+      items: [
+        {
+          id: 'procedure.lawful', text: '程序合法', points: 90, veto: false,
+          deductions: [{ id: 'procedure.signature', text: '未签名', points: 2 }, { id: 'procedure.late', text: '送达超期', points: 2.5 }],
+        },
+      ],
+    },
+  ],
+}
+
+describe('reviews', () => {
+  it('previews a score with each item capped at its points, in exact tenths', () => {
+    expect(preview(sheet, {})).toMatchObject({ total: 100, outOf: 100, grade: 'excellent' })
+    expect(preview(sheet, { 'procedure.late': 3 })).toMatchObject({ total: 92.5, grade: 'excellent' })
+    expect(preview(sheet, { 'procedure.late': 1, 'procedure.signature': 3 })).toMatchObject({ total: 91.5 })
+    // 50 × 2 = 100 would exceed the item's 90.
+    const capped = preview(sheet, { 'procedure.signature': 50 })
+    expect(capped.deducted['procedure.lawful']).toBe(90)
+    expect(capped).toMatchObject({ total: 10, grade: 'fail' })
+    // A veto item fails the file whatever it totals.
+    expect(preview(sheet, { 'subject.unlawful': 1 })).toMatchObject({ total: 90, grade: 'fail' })
+  })
+
+  it('reads and writes marks in the two maps the server reads', () => {
+    const doc = new Y.Doc()
+    setCount(doc, 'procedure.signature', 2.4)
+    setCount(doc, 'procedure.late', -3)
+    setComment(doc, 'procedure.lawful', '两处未签名')
+    expect(readMarks(doc)).toEqual({
+      counts: { 'procedure.signature': 2, 'procedure.late': 0 },
+      comments: { 'procedure.lawful': '两处未签名' },
+    })
+    expect(doc.getMap('deductions').get('procedure.signature')).toBe(2)
+  })
+
+  it('asks for reasons before withdrawing', () => {
+    expect(commandBody('draw', 3, '')).toEqual({ body: { command: 'draw', revision: 3 } })
+    expect(commandBody('withdraw', 3, ' ')).toEqual({ error: 'reviews.dialog.reasonRequired' })
+    expect(commandBody('withdraw', 3, '重复')).toEqual({ body: { command: 'withdraw', revision: 3, reason: '重复' } })
+  })
+
+  it('knows the events about a review', () => {
+    expect(eventIsAbout({ subject: 'review:r1' }, 'r1')).toBe(true)
+    expect(eventIsAbout({ subject: 'task:t', payload: { review_id: 'r1' } }, 'r1')).toBe(true)
+    expect(eventIsAbout({ subject: 'review:r2' }, 'r1')).toBe(false)
+  })
+})
