@@ -77,6 +77,19 @@ print(json.dumps({"engine": engine, "city": cities[0][0], "desk_counts": desk.ge
       flush=True)
 
 measure("desk", lambda c: f"/api/supervision/desk?region={c}", cities)
+# The lines behind each city's largest count on its desk (one body's lines of one kind, the
+# first page of 50), when the desk counts per body.
+KINDS = {"task": "tasks", "notice": "notices", "referral": "referrals", "dispute": "disputes",
+         "supervision": "supervisions", "annual_report": "annual_reports"}
+if all("counts" in b for b in desk["bodies"]):
+    largest = {}
+    for code, secret in cities:
+        d = json.loads(get(f"/api/supervision/desk?region={code}", secret))
+        n_, org, kind = max((b["counts"][f], b["org_id"], k) for b in d["bodies"]
+                            for k, f in KINDS.items())
+        largest[code] = (kind, org)
+    measure("desk lines", lambda c: (f"/api/supervision/desk/lines?region={c}"
+                                     f"&kind={largest[c][0]}&org={largest[c][1]}"), cities)
 measure("figures", lambda c: f"/api/figures?region={c}&{period}", cities)
 measure("figures.csv", lambda c: f"/api/figures.csv?region={c}&{period}", cities)
 measure("figures.xlsx", lambda c: f"/api/figures.xlsx?region={c}&{period}", cities)

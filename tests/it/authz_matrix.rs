@@ -586,6 +586,11 @@ fn table() -> Vec<Row> {
         row("GET /api/supervision/desk?region=上城区",      "403   200   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk?region=330102")),
         row("GET /api/supervision/desk?region=杭州市",      "403   403   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk?region=330100")),
         row("GET /api/supervision/desk?region=000000",     "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/supervision/desk?region=000000")),
+        // The lines behind a body's count on the desk, under the desk's rule.
+        row("GET /api/supervision/desk/lines",             "403   200   200   200   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk/lines?kind=task&org={market}")),
+        row("GET …/desk/lines?region=上城区",               "403   200   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk/lines?kind=dispute&org={market}&region=330102")),
+        row("GET …/desk/lines?region=杭州市",               "403   403   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk/lines?kind=referral&org={market}&region=330100")),
+        row("GET …/desk/lines?region=000000",              "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/supervision/desk/lines?kind=task&org={market}&region=000000")),
         // ---- the signed log: a public trust root, like a transparency log (hashes only) ----
         row("GET /api/log/key",                            "200   200   200   200   200   200   200   200   200   200   200   200   200   200", get("/api/log/key")),
         row("GET /api/log/checkpoint",                     "200   200   200   200   200   200   200   200   200   200   200   200   200   200", get("/api/log/checkpoint")),

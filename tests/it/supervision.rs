@@ -480,3 +480,256 @@ async fn a_corrected_notice_owes_its_acknowledgement_once_on_postgres() {
     )
     .await;
 }
+
+/// Every line behind a body's count, read a page at a time from
+/// `/api/supervision/desk/lines`, as `(due_at, id, escalated)` in the order given.
+async fn paged_through(
+    api: &Api,
+    org: &str,
+    kind: &str,
+    region: &str,
+    limit: u32,
+) -> Vec<(i64, String, bool)> {
+    let mut lines = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..100 {
+        let mut path =
+            format!("/api/supervision/desk/lines?kind={kind}&org={org}&limit={limit}{region}");
+        if let Some(after) = &after {
+            path.push_str(&format!("&after={}", urlencode(after)));
+        }
+        let (status, page) = api.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+        assert_eq!(page["org_id"], org);
+        assert_eq!(page["kind"], kind);
+        let got = page["lines"].as_array().unwrap();
+        assert!(got.len() <= limit as usize, "{page}");
+        for l in got {
+            assert_eq!(l["kind"], kind, "{l}");
+            lines.push((
+                l["due_at"].as_i64().unwrap(),
+                l["id"].as_str().unwrap().to_owned(),
+                l["escalated"].as_bool().unwrap(),
+            ));
+        }
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => return lines,
+        }
+    }
+    panic!("the pages of {org}'s {kind} never ended");
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The desk's counts field of each kind of line.
+const KINDS: [(&str, &str); 6] = [
+    ("task", "tasks"),
+    ("notice", "notices"),
+    ("referral", "referrals"),
+    ("dispute", "disputes"),
+    ("supervision", "supervisions"),
+    ("annual_report", "annual_reports"),
+];
+
+/// A desk with more lines than it shows: each body's count of each kind is exactly the lines
+/// paged through behind it (every one once, the earliest due first, ties by id), the escalated
+/// among them as counted, and the lines the desk shows are the region's longest overdue.
+async fn the_counts_are_the_lines_paged_through(f: Fixture) {
+    // 22 tasks for the township due at the same moment (the pages must break the tie by id),
+    // three due an hour later, two for the police; two notices to both.
+    let mut township_tasks = Vec::new();
+    for n in 0..22 {
+        township_tasks.push(task_for(&f, "township", &format!("清理占道经营{n}"), 1).await);
+    }
+    for n in 0..3 {
+        township_tasks.push(task_for(&f, "township", &format!("复查整改{n}"), 2).await);
+    }
+    for n in 0..2 {
+        task_for(&f, "police", &format!("协助核查{n}"), 1).await;
+    }
+    for n in 0..2 {
+        notice_to(&f, &["township", "police"], &format!("执法通报{n}")).await;
+    }
+    f.clock.set_ms(ms(datetime!(2026-03-23 10:00 +8)));
+    run_due(&f).await;
+
+    let county = f.signed_in("county-bureau").await;
+    let city = f.signed_in("city-bureau").await;
+    let desk = desk(&county, "").await;
+    assert_eq!(desk["first_page"], 20);
+    assert_eq!(desk["truncated"], true, "{desk}");
+    assert!(desk["counts"]["tasks"].as_u64().unwrap() >= 27, "{desk}");
+    let shown_tasks = desk["bodies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["lines"].as_array().unwrap())
+        .filter(|l| l["kind"] == "task")
+        .count();
+    assert_eq!(shown_tasks, 20, "{desk}");
+
+    let mut total = json!({});
+    let mut escalated_total = 0;
+    for body in desk["bodies"].as_array().unwrap() {
+        let org = body["org_id"].as_str().unwrap();
+        let mut escalated = 0;
+        for (kind, field) in KINDS {
+            let counted = body["counts"][field].as_u64().unwrap() as usize;
+            let lines = paged_through(&county, org, kind, "", 4).await;
+            assert_eq!(lines.len(), counted, "{org}'s {kind}: {lines:?}");
+            let mut sorted = lines.clone();
+            sorted.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+            sorted.dedup_by(|a, b| a.1 == b.1);
+            assert_eq!(sorted, lines, "{org}'s {kind}: in order, each once");
+            escalated += lines.iter().filter(|l| l.2).count();
+            // The lines the desk shows of this body are among them.
+            for shown in body["lines"].as_array().unwrap() {
+                if shown["kind"] == kind {
+                    assert!(lines.iter().any(|l| l.1 == shown["id"]), "{shown}");
+                }
+            }
+            // The bureau above, asking for the county, pages through the same lines.
+            if counted > 0 {
+                assert_eq!(
+                    paged_through(&city, org, kind, "&region=330102", 50).await,
+                    lines
+                );
+            }
+            let sum = total[field].as_u64().unwrap_or(0) + counted as u64;
+            total[field] = json!(sum);
+        }
+        assert_eq!(
+            body["counts"]["escalated"].as_u64().unwrap() as usize,
+            escalated,
+            "{body}"
+        );
+        escalated_total += escalated;
+    }
+    for (_, field) in KINDS {
+        assert_eq!(
+            desk["counts"][field],
+            total[field].as_u64().unwrap_or(0),
+            "{field}"
+        );
+    }
+    assert_eq!(desk["counts"]["escalated"], escalated_total);
+
+    // The township's tasks: all 25, the 22 tied first, then the three due an hour later.
+    let township = f.world.org("township");
+    let lines = paged_through(&county, township, "task", "", 7).await;
+    let mut expected = township_tasks.clone();
+    expected[..22].sort();
+    expected[22..].sort();
+    assert_eq!(
+        lines.iter().map(|l| l.1.clone()).collect::<Vec<_>>(),
+        expected
+    );
+    assert!(
+        lines[0].0 == lines[21].0 && lines[21].0 < lines[22].0,
+        "{lines:?}"
+    );
+    // The desk shows the region's 20 longest overdue tasks: the township's tied ones and the
+    // police's, never one due later while an earlier one is not shown.
+    let latest_shown = desk["bodies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["lines"].as_array().unwrap())
+        .filter(|l| l["kind"] == "task")
+        .map(|l| l["due_at"].as_i64().unwrap())
+        .max()
+        .unwrap();
+    assert_eq!(latest_shown, lines[0].0);
+}
+
+#[tokio::test]
+async fn the_counts_are_the_lines_paged_through_on_sqlite() {
+    the_counts_are_the_lines_paged_through(fixture_on(None).await).await;
+}
+
+#[tokio::test]
+async fn the_counts_are_the_lines_paged_through_on_postgres() {
+    the_counts_are_the_lines_paged_through(fixture_on(Some(fresh_database_url().await)).await)
+        .await;
+}
+
+/// A page of lines asked for with a kind the desk does not have, a cursor it did not give, a
+/// page size out of range or no body is refused (400) in Chinese, naming what was wrong.
+#[tokio::test]
+async fn the_desk_lines_refuse_a_bad_kind_cursor_or_page_size_in_chinese() {
+    let f = fixture_on(None).await;
+    let county = f.signed_in("county-bureau").await;
+    let cookie = county.cookie_header().unwrap();
+    let client = reqwest::Client::new();
+    let org = f.world.org("township");
+    for (query, reason, words) in [
+        (
+            format!("kind=meeting&org={org}"),
+            "value.unknown_word",
+            "无法识别的取值",
+        ),
+        (
+            format!("kind=task&org={org}&after=yesterday"),
+            "supervision.desk_cursor_invalid",
+            "翻页位置",
+        ),
+        (
+            format!("kind=task&org={org}&after=12:"),
+            "supervision.desk_cursor_invalid",
+            "翻页位置",
+        ),
+        (
+            format!("kind=task&org={org}&limit=0"),
+            "supervision.desk_page_size",
+            "每页条数",
+        ),
+        (
+            format!("kind=task&org={org}&limit=201"),
+            "supervision.desk_page_size",
+            "每页条数",
+        ),
+        (
+            format!("kind=task&org={org}&limit=many"),
+            "request.bad_query",
+            "请求参数有误",
+        ),
+        ("kind=task".to_owned(), "request.bad_query", "请求参数有误"),
+    ] {
+        // As a browser asks: no language named, so the server answers in Chinese.
+        let answer = client
+            .get(format!(
+                "{}/api/supervision/desk/lines?{query}",
+                county.base
+            ))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        let (status, body): (StatusCode, Value) = (answer.status(), answer.json().await.unwrap());
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["error"]["reason"], reason, "{query}: {body}");
+        assert!(
+            crate::support::api::message(&body).contains(words),
+            "{query}: {body}"
+        );
+    }
+    // A well-formed cursor reads on; a body owing nothing has no lines.
+    let (status, page) = county
+        .get(&format!(
+            "/api/supervision/desk/lines?kind=task&org={org}&after=0:x"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["lines"], json!([]));
+    assert_eq!(page["next"], Value::Null);
+}

@@ -173,6 +173,9 @@ fn table() -> Vec<Row> {
         // below (tests/it/supervision.rs has what it lists); a sibling's region is 403 ----
         row("GET /api/supervision/desk",                                  "403   403   403   403   200   200   403   403   403   403   403   401", M::GET, "/api/supervision/desk", None),
         row("GET /api/supervision/desk?region=拱墅区",                     "403   403   403   403   403   200   403   403   403   403   403   401", M::GET, "/api/supervision/desk?region=330105", None),
+        // The lines behind a body's count: the desk's rule, the region named or the caller's.
+        row("GET /api/supervision/desk/lines?kind=task&org={township}",   "403   403   403   403   200   200   403   403   403   403   403   401", M::GET, "/api/supervision/desk/lines?kind=task&org={township}", None),
+        row("GET /api/supervision/desk/lines?…&region=上城区",              "403   403   403   403   200   403   403   403   403   403   403   401", M::GET, "/api/supervision/desk/lines?kind=notice&org={township}&region=330102", None),
         // ---- the inbox: a token needs tasks:read or notices:read ----
         row("GET /api/inbox",                                             "200   200   200   200   200   200   200   200   200   403   200   401", M::GET, "/api/inbox", None),
     ]

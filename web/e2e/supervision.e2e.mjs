@@ -3,8 +3,9 @@
 // 上城区市场监督管理局 (李华, `market`) sets 上城区公安分局 a task due in a few seconds (through the
 // API: the form is the task pages'), which the police lets run out. 上城区司法局 (张明,
 // `bureau`) finds 监督台 in its navigation, sees the police listed with the overdue task named
-// by its title, and opens it: the task's page says the bureau supervises it, read only, and
-// offers no comment or upload. The market department, not a bureau, has no 监督台.
+// by its title, with the police's count of overdue tasks, which opens all of the police's
+// overdue tasks (read on demand from the desk's lines); it opens the task: the task's page says
+// the bureau supervises it, read only, and offers no comment or upload. The market department, not a bureau, has no 监督台.
 //
 // Below the lines, 监督台 shows the region's figures (评议考核) with their charts (ECharts, drawn
 // as SVG): the overdue-rate chart names the police; the police's 超期任务 figure opens the task
@@ -61,6 +62,20 @@ await run('supervision.e2e', async (browser) => {
       if (!text.includes(words)) throw new Error(`the line does not say ${words}: ${text}`)
     }
     await shot(page, 'supervision-desk.png')
+  })
+
+  await step('the police\'s count of overdue tasks opens all of its overdue tasks', async () => {
+    const { page } = B
+    const body = page.locator(`[data-testid="desk-body"][data-org="${police}"]`)
+    const count = body.locator('[data-testid="desk-count"][data-kind="task"]')
+    await visible(count, 'the police\'s task count')
+    if (!/任务\s*[1-9]/.test(await count.innerText())) throw new Error(`the count says ${await count.innerText()}`)
+    await count.click()
+    await visible(body.locator('[data-testid="desk-opened"][data-kind="task"]'), 'the police\'s tasks opened')
+    await visible(body.locator(`[data-testid="desk-line"][data-id="${task.id}"]`), 'the overdue task among them')
+    // A second click closes them: the desk's own lines again.
+    await count.click()
+    await waitFor(async () => (await body.locator('[data-testid="desk-opened"]').count()) === 0, 'the lines closed')
   })
 
   await step('the desk charts the region\'s figures, the police in the overdue-rate chart', async () => {

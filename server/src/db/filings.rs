@@ -19,7 +19,7 @@ use super::spaces::{
     group, members_of, visible_spaces, write_space, Expect, SpaceRows, Spine, MEMBER_ORDER,
     MEMBER_SELECT, VISIBLE,
 };
-use super::supervision::{DeskBody, DeskRow};
+use super::supervision::{DeskBody, DeskRow, DeskTally};
 use super::{Db, DbError};
 use crate::domain::filing::{FilingKind, FilingState, FILING_MOVED, FILING_STALE, NO_SUCH_FILING};
 use crate::domain::org::{RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};
@@ -523,27 +523,17 @@ impl Db {
             .collect())
     }
 
-    /// The desk's lines of the annual reports of `year` not filed by the bodies of kind
-    /// `kinds` in `region`'s subtree that existed when its December began: at most `limit`.
+    /// The desk's lines of the annual reports of `owed.year` not filed by the bodies of kind
+    /// `owed.kinds` in `owed.region`'s subtree that existed when its December began (only
+    /// `owing`'s when given): at most `limit`, in the order of the region tree, then by name.
     /// Sides: the body, and the judicial bureau it files with (the lowest at or above its
-    /// region). `due_at`: the report's due time; `escalate_kind`: the job kind of its 督办.
-    #[allow(clippy::too_many_arguments)]
+    /// region).
     pub async fn desk_annual_reports(
         &self,
-        region: &RegionPath,
-        year: i32,
-        due_at: i64,
-        december_starts: i64,
-        kinds: &[&str],
+        owed: &ReportsOwed<'_>,
+        owing: Option<&str>,
         limit: i64,
-        escalate_kind: &str,
     ) -> Result<Vec<DeskRow>, DbError> {
-        let (low, high) = subtree_range(region);
-        let kinds = kinds
-            .iter()
-            .map(|k| format!("'{}'", k.replace('\'', "")))
-            .collect::<Vec<_>>()
-            .join(", ");
         let bureau = |column: &str| {
             format!(
                 "(select {column} from organizations j join regions jr on jr.code = j.region_code
@@ -551,24 +541,26 @@ impl Db {
                   order by length(jr.path) desc, j.code limit 1)"
             )
         };
+        let only = if owing.is_some() {
+            " and o.id = $8"
+        } else {
+            ""
+        };
         let sql = format!(
             "select o.id, o.name_zh, g.path, coalesce(f.state, 'not_filed'),
                     exists (select 1 from jobs x where x.subject = $6 || o.id
                             and x.kind = $7 and x.state = 'done'),
                     {}, {}, {}
-             from regions g join organizations o on o.region_code = g.code
-                  left join filings f on f.body_org_id = o.id and f.kind = 'annual_report'
-                                     and f.year = $3
-             where g.path >= $1 and g.path < $2 and o.kind in ({kinds})
-               and o.created_at < $4
-               and (f.state is null or f.state = 'sent_back')
+             {}{only}
              order by g.path, o.name_zh, o.id
              limit $5",
             bureau("j.id"),
             bureau("j.name_zh"),
             bureau("jr.path"),
+            owed.from_where(),
         );
-        let prefix = format!("annual_report:{year}:");
+        let (low, high) = subtree_range(owed.region);
+        let prefix = format!("annual_report:{}:", owed.year);
         type Record = (
             String,
             String,
@@ -580,17 +572,22 @@ impl Db {
             Option<String>,
         );
         let rows: Vec<Record> = on_reader!(self, |conn| {
-            sqlx::query_as(&sql)
+            let query = sqlx::query_as(&sql)
                 .bind(&low)
                 .bind(&high)
-                .bind(year)
-                .bind(december_starts)
+                .bind(owed.year)
+                .bind(owed.december_starts)
                 .bind(limit.max(0))
                 .bind(&prefix)
-                .bind(escalate_kind)
-                .fetch_all(&mut *conn)
-                .await?
+                .bind(owed.escalate_kind);
+            match owing {
+                Some(org) => query.bind(org),
+                None => query,
+            }
+            .fetch_all(&mut *conn)
+            .await?
         });
+        let (year, due_at) = (owed.year, owed.due_at);
         rows.into_iter()
             .map(
                 |(org_id, name_zh, path, state, escalated, b_id, b_name, b_path)| {
@@ -615,5 +612,76 @@ impl Db {
                 },
             )
             .collect()
+    }
+
+    /// The bodies that owe `owed.year`'s annual report (one line each), and whether its 督办
+    /// was sent: the desk's counts of [`Db::desk_annual_reports`]' lines, without their names.
+    pub async fn desk_annual_report_tally(
+        &self,
+        owed: &ReportsOwed<'_>,
+    ) -> Result<Vec<DeskTally>, DbError> {
+        let sql = format!(
+            "select o.id, cast(1 as bigint),
+                    cast(case when exists (select 1 from jobs x where x.subject = $6 || o.id
+                                           and x.kind = $5 and x.state = 'done')
+                         then 1 else 0 end as bigint)
+             {}",
+            owed.from_where(),
+        );
+        let (low, high) = subtree_range(owed.region);
+        let prefix = format!("annual_report:{}:", owed.year);
+        let rows: Vec<(String, i64, i64)> = on_reader!(self, |conn| {
+            sqlx::query_as(&sql)
+                .bind(&low)
+                .bind(&high)
+                .bind(owed.year)
+                .bind(owed.december_starts)
+                .bind(owed.escalate_kind)
+                .bind(&prefix)
+                .fetch_all(&mut *conn)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(org_id, lines, escalated)| DeskTally {
+                org_id,
+                lines,
+                escalated,
+            })
+            .collect())
+    }
+}
+
+/// Which annual reports the desk lists as owed: `year`'s, due at `due_at`, by the bodies of
+/// kind `kinds` in `region`'s subtree that existed when its December began
+/// (`december_starts`); `escalate_kind` is the job kind of a report's 督办.
+#[derive(Debug, Clone)]
+pub struct ReportsOwed<'a> {
+    pub region: &'a RegionPath,
+    pub year: i32,
+    pub due_at: i64,
+    pub december_starts: i64,
+    pub kinds: &'a [&'a str],
+    pub escalate_kind: &'a str,
+}
+
+impl ReportsOwed<'_> {
+    /// The `from … where …` of the bodies owing the report: `$1`, `$2` the region's range,
+    /// `$3` the year, `$4` when its December began.
+    fn from_where(&self) -> String {
+        let kinds = self
+            .kinds
+            .iter()
+            .map(|k| format!("'{}'", k.replace('\'', "")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "from regions g join organizations o on o.region_code = g.code
+                  left join filings f on f.body_org_id = o.id and f.kind = 'annual_report'
+                                     and f.year = $3
+             where g.path >= $1 and g.path < $2 and o.kind in ({kinds})
+               and o.created_at < $4
+               and (f.state is null or f.state = 'sent_back')"
+        )
     }
 }

@@ -51,7 +51,8 @@
 //! - `numbers.rs`: document numbers (文号) as assigned at freeze, and bodies' short names in
 //!   them.
 //! - `supervision.rs`: what a judicial bureau's supervision reads: the regions of a task's or
-//!   notification's bodies, and the lines of its desk (监督台).
+//!   notification's bodies, and the lines of its desk (监督台): counts per body and kind, the
+//!   most urgent lines, one body's lines a page at a time.
 //! - `supervision_docs.rs`: supervision documents (监督文书), their rectification reports and
 //!   evidence.
 //! - `signed_docs.rs`: the signed log, signing keys, and the frozen versions of signed
@@ -125,7 +126,7 @@ pub use figures::{
     SupervisionCounts, TaskCounts,
 };
 pub use filings::{
-    Filing, FilingChange, FilingFile, FilingRole, NewFiling, NewFilingFile, OwedReport,
+    Filing, FilingChange, FilingFile, FilingRole, NewFiling, NewFilingFile, OwedReport, ReportsOwed,
 };
 pub use handle::{Db, DbConfig, SQLITE_FILE_NAME};
 pub use identity::{
@@ -157,7 +158,7 @@ pub use signed_docs::{
     OrgKeyRow, SignaturePageBytes, SignedSignature, SignedVersion, SigningKeyRow, SubjectChange,
 };
 pub use sqlite_log::SqliteSync;
-pub use supervision::{DeskBody, DeskRow};
+pub use supervision::{DeskBody, DeskRow, DeskSlice, DeskTally};
 pub use supervision_docs::{
     supervision_text_id, EvidenceFile, NewEvidenceFile, NewReport, NewSupervision, ReportRow,
     Supervision, SupervisionChange, SupervisionIssued, SupervisionReceived, SupervisionRole,

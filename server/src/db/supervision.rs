@@ -2,15 +2,24 @@
 //! sides (the policy's facts for the judicial bureaus that read them), and the lines of a
 //! bureau's supervision desk (监督台): in a region's subtree, the tasks overdue, the receipts
 //! not acknowledged (签收) past their limit, the referrals and disputes whose stage is past its
-//! limit, and the disputes escalated to a bureau and not yet accepted.
+//! limit, the disputes escalated to a bureau and not yet accepted, and the rectification
+//! reports overdue.
 //!
-//! Each desk query starts from the region's range of paths (`regions.path`, unique), reaches
-//! its bodies (`organizations_region`) or spaces (`spaces_region_code`), then the rows by their
-//! own indexes (`tasks_assignee`; `notice_receipts_owing`, the receipts still owing 签收 by
-//! their limit, a copy of their notice's reminder time; the workflows' primary keys and
-//! `jobs_subject_kind` for their 督办), and is
-//! bounded: at most `limit` rows each, the longest overdue first. This module only reads, and
-//! decides nothing: which lines the desk shows and who may see it are the caller's.
+//! Each kind of line is one [`DeskSource`]: where its rows are and which of them are lines,
+//! which body owes each, its due time and its id. The same source answers three questions, so
+//! they can never disagree: how many lines each body owes ([`Db::desk_tally`], grouped by the
+//! owing body), the region's most urgent lines ([`Db::desk_lines`] without a body), and one
+//! body's lines a page at a time ([`Db::desk_lines`] with a body and a keyset cursor, the
+//! order being `(due, id)`). A desk is then bounded by the region's bodies, not its backlog.
+//!
+//! Each query starts from the region's range of paths (`regions.path`, unique), reaches its
+//! bodies (`organizations_region`) or spaces (`spaces_region_code`), then the rows by their own
+//! indexes (`tasks_assignee`; `notice_receipts_owing`, the receipts still owing 签收 by their
+//! limit, a copy of their notice's reminder time; the workflows' primary keys and
+//! `jobs_subject_kind` for their 督办). This module only reads, and decides nothing: which
+//! lines the desk shows and who may see it are the caller's. Which side owes a referral's or a
+//! dispute's stage is the domain's ([`DeskState::owed_by_receiver`],
+//! [`DeskState::owed_by_bureau`]), written into the SQL from its lists of states.
 
 use super::common::{on_reader, parse, subtree_range};
 use super::{Db, DbError};
@@ -19,7 +28,7 @@ use crate::domain::notice::ReceiptState;
 use crate::domain::org::RegionPath;
 use crate::domain::policy::BodyRegion;
 use crate::domain::referral::ReferralState;
-use crate::domain::supervision::DeskState;
+use crate::domain::supervision::{DeskKind, DeskState};
 use crate::domain::supervision_doc::SupervisionState;
 use crate::domain::task::TaskState;
 
@@ -52,6 +61,68 @@ pub struct DeskRow {
     pub escalated: bool,
 }
 
+/// How many lines of one kind a body owes, and how many of them were escalated (督办).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskTally {
+    pub org_id: String,
+    pub lines: i64,
+    pub escalated: i64,
+}
+
+/// Which lines of a kind to read: the region's (`owing: None`, the most urgent first) or one
+/// body's, after a line already shown (keyset paging on `(due, id)`), at most `limit`.
+#[derive(Debug, Clone)]
+pub struct DeskSlice<'a> {
+    pub region: &'a RegionPath,
+    /// What "overdue" is measured against, Unix milliseconds.
+    pub now: i64,
+    /// Only the lines this body owes.
+    pub owing: Option<&'a str>,
+    /// Only the lines after this `(due, id)`, in the desk's order.
+    pub after: Option<(i64, &'a str)>,
+    pub limit: i64,
+}
+
+/// A value bound to a desk query's placeholder.
+#[derive(Debug, Clone)]
+enum Arg {
+    Text(String),
+    Int(i64),
+    Bool(bool),
+}
+
+/// A query's text with its values, numbered as they are added (`$1`, `$2`, …: PostgreSQL
+/// refuses a value its statement does not use, so each query binds exactly its own).
+#[derive(Debug, Default)]
+struct Bound {
+    args: Vec<Arg>,
+}
+
+impl Bound {
+    /// The placeholder of a new value.
+    fn push(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+}
+
+/// One kind of desk line as SQL: every column and condition is an expression over its `from`.
+/// `{low}`, `{high}`, `{now}` and `{extra}` in `from_where` are replaced by the placeholders of
+/// the region's range, of now and of the source's own value.
+struct DeskSource {
+    kind: DeskKind,
+    id: &'static str,
+    title: &'static str,
+    state: &'static str,
+    due: &'static str,
+    escalated: &'static str,
+    /// The body that owes the line.
+    owing: String,
+    from_where: String,
+    /// The source's own value (a job kind, `true`), if its text names `{extra}`.
+    extra: Option<Arg>,
+}
+
 type Row = (
     String,
     String,
@@ -70,53 +141,269 @@ type Row = (
 /// their regions.
 const SIDES: &str = "a.id, a.name_zh, ga.path, b.id, b.name_zh, gb.path";
 
-fn desk_row(
-    row: Row,
-    state: impl Fn(&str) -> Result<DeskState, DbError>,
-) -> Result<DeskRow, DbError> {
+fn desk_row(row: Row, kind: DeskKind) -> Result<DeskRow, DbError> {
     let (id, title, stored, due_at, escalated, a_id, a_name, a_path, b_id, b_name, b_path) = row;
     let body = |org_id, name_zh, path| DeskBody {
         org_id,
         name_zh,
         region_path: RegionPath(path),
     };
+    let state = match kind {
+        DeskKind::Task => DeskState::Task(parse(&stored)?),
+        DeskKind::Notice => DeskState::Notice(parse::<ReceiptState>(&stored)?),
+        DeskKind::Referral => DeskState::Referral(parse(&stored)?),
+        DeskKind::Dispute => DeskState::Dispute(parse(&stored)?),
+        DeskKind::Supervision => DeskState::Supervision(parse(&stored)?),
+        DeskKind::AnnualReport => DeskState::AnnualReport(parse(&stored)?),
+    };
     Ok(DeskRow {
         id,
         title,
-        state: state(&stored)?,
+        state,
         sides: (body(a_id, a_name, a_path), body(b_id, b_name, b_path)),
         due_at,
         escalated,
     })
 }
 
-/// The task states whose clock runs (its deadline can pass): `TaskState::clock_runs`.
-fn running_task_states() -> String {
-    TaskState::ALL
-        .iter()
-        .filter(|s| s.clock_runs())
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The stored names of `states`, quoted for an `in (…)` list.
+fn quoted<S: Copy>(states: impl Iterator<Item = S>, name: impl Fn(S) -> &'static str) -> String {
+    let list: Vec<String> = states.map(|s| format!("'{}'", name(s))).collect();
+    if list.is_empty() {
+        // An empty `in ()` is not SQL; a name no state has matches nothing.
+        "''".to_owned()
+    } else {
+        list.join(", ")
+    }
 }
 
-/// The states of a workflow in which a stage's clock runs.
-fn staged<S: Copy>(
-    all: &[S],
-    has_stage: impl Fn(S) -> bool,
-    name: impl Fn(S) -> &'static str,
-) -> String {
-    all.iter()
-        .filter(|s| has_stage(**s))
-        .map(|s| format!("'{}'", name(*s)))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The task states whose clock runs (its deadline can pass): `TaskState::clock_runs`.
+fn running_task_states() -> String {
+    quoted(
+        TaskState::ALL.iter().copied().filter(|s| s.clock_runs()),
+        TaskState::as_str,
+    )
+}
+
+/// The source of a kind of line; `escalate_kind` is the job kind of its 督办 (tasks and
+/// notices have none: a task's is in its history, a notification's is its time T2).
+fn source(kind: DeskKind, escalate_kind: &str) -> DeskSource {
+    let job = Some(Arg::Text(escalate_kind.to_owned()));
+    match kind {
+        DeskKind::Task => DeskSource {
+            kind,
+            id: "t.id",
+            title: "t.title",
+            state: "t.state",
+            due: "t.due_at",
+            escalated: "exists (select 1 from task_history h where h.task_id = t.id
+                            and h.entry = 'escalated' and h.at > t.due_at)",
+            owing: "a.id".into(),
+            from_where: format!(
+                "from regions ga join organizations a on a.region_code = ga.code
+                      join tasks t on t.assignee_org_id = a.id
+                      join organizations b on b.id = t.setter_org_id
+                      join regions gb on gb.code = b.region_code
+                 where ga.path >= {{low}} and ga.path < {{high}}
+                   and t.state in ({}) and t.due_at < {{now}}",
+                running_task_states()
+            ),
+            extra: None,
+        },
+        DeskKind::Notice => DeskSource {
+            kind,
+            id: "n.id",
+            title: "n.title",
+            state: "r.state",
+            due: "n.remind_at",
+            escalated: "(n.escalate_at is not null and n.escalate_at <= {now})",
+            owing: "a.id".into(),
+            from_where: "from regions ga join organizations a on a.region_code = ga.code
+                      join notice_receipts r on r.org_id = a.id
+                      join notices n on n.id = r.notice_id
+                      join organizations b on b.id = n.sender_org_id
+                      join regions gb on gb.code = b.region_code
+                 where ga.path >= {low} and ga.path < {high}
+                   and r.state in ('delivered', 'read') and r.ack_due_at <= {now}
+                   and n.state = 'sent'
+                   and n.requires_ack = {extra} and n.remind_at is not null
+                   and n.remind_at <= {now}"
+                .into(),
+            extra: Some(Arg::Bool(true)),
+        },
+        DeskKind::Referral => DeskSource {
+            kind,
+            id: "f.space_id",
+            title: "f.case_name",
+            state: "f.state",
+            due: "f.stage_due_at",
+            escalated: "exists (select 1 from jobs j where j.subject = 'referral:' || f.space_id
+                            and j.kind = {extra} and j.state = 'done'
+                            and j.due_at > f.stage_due_at)",
+            owing: format!(
+                "case when f.state in ({}) then f.receiver_org_id else f.referrer_org_id end",
+                quoted(
+                    ReferralState::ALL
+                        .iter()
+                        .copied()
+                        .filter(|s| DeskState::Referral(*s).owed_by_receiver()),
+                    ReferralState::as_str
+                )
+            ),
+            from_where: format!(
+                "from regions g join spaces s on s.region_code = g.code
+                      join referrals f on f.space_id = s.id
+                      join organizations a on a.id = f.referrer_org_id
+                      join regions ga on ga.code = a.region_code
+                      join organizations b on b.id = f.receiver_org_id
+                      join regions gb on gb.code = b.region_code
+                 where g.path >= {{low}} and g.path < {{high}} and not s.closed
+                   and f.state in ({}) and f.stage_due_at is not null
+                   and f.stage_due_at < {{now}}",
+                quoted(
+                    ReferralState::ALL
+                        .iter()
+                        .copied()
+                        .filter(|s| s.stage().is_some()),
+                    ReferralState::as_str
+                )
+            ),
+            extra: job,
+        },
+        DeskKind::Dispute => DeskSource {
+            kind,
+            id: "d.space_id",
+            title: "d.title",
+            state: "d.state",
+            due: "d.stage_due_at",
+            escalated: "exists (select 1 from jobs j where j.subject = 'dispute:' || d.space_id
+                            and j.kind = {extra} and j.state = 'done'
+                            and j.due_at > d.stage_due_at)",
+            owing: format!(
+                "case when d.state in ({}) then d.bureau_org_id else d.raised_by_org_id end",
+                quoted(
+                    DisputeState::ALL
+                        .iter()
+                        .copied()
+                        .filter(|s| DeskState::Dispute(*s).owed_by_bureau()),
+                    DisputeState::as_str
+                )
+            ),
+            from_where: format!(
+                "from regions g join spaces s on s.region_code = g.code
+                      join disputes d on d.space_id = s.id
+                      join organizations a on a.id = d.raised_by_org_id
+                      join regions ga on ga.code = a.region_code
+                      join organizations b on b.id = d.bureau_org_id
+                      join regions gb on gb.code = b.region_code
+                 where g.path >= {{low}} and g.path < {{high}} and not s.closed
+                   and d.state in ({}) and d.stage_due_at is not null
+                   and (d.stage_due_at < {{now}} or d.state = 'escalated')",
+                quoted(
+                    DisputeState::ALL
+                        .iter()
+                        .copied()
+                        .filter(|s| s.stage().is_some()),
+                    DisputeState::as_str
+                )
+            ),
+            extra: job,
+        },
+        // Annual reports have their own query (`db::filings`): their lines are bodies, not rows.
+        DeskKind::Supervision | DeskKind::AnnualReport => DeskSource {
+            kind: DeskKind::Supervision,
+            id: "d.space_id",
+            title: "d.title",
+            state: "d.state",
+            due: "d.stage_due_at",
+            escalated: "exists (select 1 from jobs j
+                            where j.subject = 'supervision:' || d.space_id
+                            and j.kind = {extra} and j.state = 'done'
+                            and j.due_at > d.stage_due_at)",
+            owing: "a.id".into(),
+            from_where: format!(
+                "from regions ga join organizations a on a.region_code = ga.code
+                      join supervision_docs d on d.body_org_id = a.id
+                      join organizations b on b.id = d.bureau_org_id
+                      join regions gb on gb.code = b.region_code
+                 where ga.path >= {{low}} and ga.path < {{high}}
+                   and d.state = '{}' and d.stage_due_at is not null
+                   and d.stage_due_at < {{now}}",
+                SupervisionState::Rectifying.as_str()
+            ),
+            extra: job,
+        },
+    }
+}
+
+impl DeskSource {
+    /// The source's `from … where …` with its placeholders, the region's range, now and its own
+    /// value bound in `bound`, and `text` (a column or condition of it) likewise.
+    fn bind(&self, bound: &mut Bound, region: &RegionPath, now: i64) -> Placeholders {
+        let (low, high) = subtree_range(region);
+        Placeholders {
+            low: bound.push(Arg::Text(low)),
+            high: bound.push(Arg::Text(high)),
+            now: bound.push(Arg::Int(now)),
+            extra: self.extra.clone().map(|arg| bound.push(arg)),
+        }
+    }
+}
+
+/// The placeholders of a source's fixed values in one query.
+struct Placeholders {
+    low: String,
+    high: String,
+    now: String,
+    extra: Option<String>,
+}
+
+impl Placeholders {
+    fn fill(&self, text: &str) -> String {
+        text.replace("{low}", &self.low)
+            .replace("{high}", &self.high)
+            .replace("{now}", &self.now)
+            .replace("{extra}", self.extra.as_deref().unwrap_or("null"))
+    }
+}
+
+/// Runs `$sql` with the values of `$bound`, fetching every row as `$row`.
+macro_rules! fetch_bound {
+    ($db:expr, $sql:expr, $bound:expr, $row:ty) => {{
+        let sql: &str = $sql;
+        let args: &[Arg] = &$bound.args;
+        let rows: Vec<$row> = on_reader!($db, |conn| {
+            let mut query = sqlx::query_as(sql);
+            for arg in args {
+                query = match arg {
+                    Arg::Text(v) => query.bind(v.as_str()),
+                    Arg::Int(v) => query.bind(*v),
+                    Arg::Bool(v) => query.bind(*v),
+                };
+            }
+            query.fetch_all(&mut *conn).await?
+        });
+        rows
+    }};
 }
 
 impl Db {
     /// The regions' paths of the organizations `org_ids` (those that exist), for the policy's
     /// facts of a task or a notification.
     pub async fn org_regions(&self, org_ids: &[&str]) -> Result<Vec<BodyRegion>, DbError> {
+        Ok(self
+            .desk_bodies(org_ids)
+            .await?
+            .into_iter()
+            .map(|body| BodyRegion {
+                org_id: body.org_id,
+                region_path: body.region_path,
+            })
+            .collect())
+    }
+
+    /// The organizations `org_ids` (those that exist) as the desk names them.
+    pub async fn desk_bodies(&self, org_ids: &[&str]) -> Result<Vec<DeskBody>, DbError> {
         if org_ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -125,10 +412,11 @@ impl Db {
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "select o.id, g.path from organizations o join regions g on g.code = o.region_code
+            "select o.id, o.name_zh, g.path
+             from organizations o join regions g on g.code = o.region_code
              where o.id in ({placeholders})"
         );
-        let rows: Vec<(String, String)> = on_reader!(self, |conn| {
+        let rows: Vec<(String, String, String)> = on_reader!(self, |conn| {
             let mut query = sqlx::query_as(&sql);
             for id in org_ids {
                 query = query.bind(*id);
@@ -137,235 +425,90 @@ impl Db {
         });
         Ok(rows
             .into_iter()
-            .map(|(org_id, path)| BodyRegion {
+            .map(|(org_id, name_zh, path)| DeskBody {
                 org_id,
+                name_zh,
                 region_path: RegionPath(path),
             })
             .collect())
     }
 
-    /// The tasks assigned to bodies of `region`'s subtree whose clock runs and whose deadline
-    /// passed before `now`: at most `limit`, the earliest due first. Sides: the assignee, the
-    /// setter.
-    pub async fn desk_tasks(
+    /// How many lines of `kind` each body owes in `region`'s subtree at `now`, and how many of
+    /// them were escalated: one row per body that owes any. `escalate_kind` is the job kind of
+    /// the kind's 督办. Not for annual reports (`desk_annual_report_tally`).
+    pub async fn desk_tally(
         &self,
+        kind: DeskKind,
         region: &RegionPath,
         now: i64,
-        limit: i64,
-    ) -> Result<Vec<DeskRow>, DbError> {
-        let (low, high) = subtree_range(region);
+        escalate_kind: &str,
+    ) -> Result<Vec<DeskTally>, DbError> {
+        let source = source(kind, escalate_kind);
+        let mut bound = Bound::default();
+        let p = source.bind(&mut bound, region, now);
         let sql = format!(
-            "select t.id, t.title, t.state, t.due_at,
-                    exists (select 1 from task_history h where h.task_id = t.id
-                            and h.entry = 'escalated' and h.at > t.due_at),
-                    {SIDES}
-             from regions ga join organizations a on a.region_code = ga.code
-                  join tasks t on t.assignee_org_id = a.id
-                  join organizations b on b.id = t.setter_org_id
-                  join regions gb on gb.code = b.region_code
-             where ga.path >= $1 and ga.path < $2
-               and t.state in ({}) and t.due_at < $3
-             order by t.due_at, t.id
-             limit $4",
-            running_task_states()
+            "select {owing}, count(*), sum(case when {escalated} then 1 else 0 end)
+             {from_where}
+             group by 1",
+            owing = source.owing,
+            escalated = p.fill(source.escalated),
+            from_where = p.fill(&source.from_where),
         );
-        let rows: Vec<Row> = on_reader!(self, |conn| {
-            sqlx::query_as(&sql)
-                .bind(&low)
-                .bind(&high)
-                .bind(now)
-                .bind(limit.max(0))
-                .fetch_all(&mut *conn)
-                .await?
-        });
-        rows.into_iter()
-            .map(|row| desk_row(row, |s| Ok(DeskState::Task(parse(s)?))))
-            .collect()
-    }
-
-    /// The receipts, by bodies of `region`'s subtree, of sent notification versions that must
-    /// be acknowledged (签收) and are not, whose reminder time (T1: the limit to acknowledge
-    /// ran out) came by `now`: at most `limit`, the longest overdue first. Sides: the
-    /// recipient, the sender.
-    pub async fn desk_notices(
-        &self,
-        region: &RegionPath,
-        now: i64,
-        limit: i64,
-    ) -> Result<Vec<DeskRow>, DbError> {
-        let (low, high) = subtree_range(region);
-        let sql = format!(
-            "select n.id, n.title, r.state, n.remind_at,
-                    (n.escalate_at is not null and n.escalate_at <= $3),
-                    {SIDES}
-             from regions ga join organizations a on a.region_code = ga.code
-                  join notice_receipts r on r.org_id = a.id
-                  join notices n on n.id = r.notice_id
-                  join organizations b on b.id = n.sender_org_id
-                  join regions gb on gb.code = b.region_code
-             where ga.path >= $1 and ga.path < $2
-               and r.state in ('delivered', 'read') and r.ack_due_at <= $3
-               and n.state = 'sent'
-               and n.requires_ack = $5 and n.remind_at is not null and n.remind_at <= $3
-             order by n.remind_at, n.id, a.id
-             limit $4"
-        );
-        let rows: Vec<Row> = on_reader!(self, |conn| {
-            sqlx::query_as(&sql)
-                .bind(&low)
-                .bind(&high)
-                .bind(now)
-                .bind(limit.max(0))
-                .bind(true)
-                .fetch_all(&mut *conn)
-                .await?
-        });
-        rows.into_iter()
-            .map(|row| {
-                desk_row(row, |s| {
-                    let state: ReceiptState = parse(s)?;
-                    Ok(DeskState::Notice(state))
-                })
+        let rows = fetch_bound!(self, &sql, bound, (String, i64, i64));
+        Ok(rows
+            .into_iter()
+            .map(|(org_id, lines, escalated)| DeskTally {
+                org_id,
+                lines,
+                escalated,
             })
-            .collect()
+            .collect())
     }
 
-    /// The referrals whose space lies in `region`'s subtree (not a closed one: a clue is no
-    /// bureau's) and whose running stage was due before `now`: at most `limit`, the earliest
-    /// due first. Sides: the referring body, the receiver. `escalate_kind` is the job kind of
-    /// a referral's 督办.
-    pub async fn desk_referrals(
+    /// The lines of `kind` in `slice`: the earliest due first (then by id), at most
+    /// `slice.limit`. Sides: a task's assignee and setter; a receipt's recipient and the
+    /// sender; a referral's referring body and receiver; a dispute's raising body and bureau;
+    /// a supervision document's body and issuing bureau. `escalate_kind` is the job kind of the
+    /// kind's 督办. Not for annual reports (`desk_annual_reports`).
+    pub async fn desk_lines(
         &self,
-        region: &RegionPath,
-        now: i64,
-        limit: i64,
+        kind: DeskKind,
+        slice: &DeskSlice<'_>,
         escalate_kind: &str,
     ) -> Result<Vec<DeskRow>, DbError> {
-        let (low, high) = subtree_range(region);
-        let sql = format!(
-            "select f.space_id, f.case_name, f.state, f.stage_due_at,
-                    exists (select 1 from jobs j where j.subject = 'referral:' || f.space_id
-                            and j.kind = $5 and j.state = 'done' and j.due_at > f.stage_due_at),
-                    {SIDES}
-             from regions g join spaces s on s.region_code = g.code
-                  join referrals f on f.space_id = s.id
-                  join organizations a on a.id = f.referrer_org_id
-                  join regions ga on ga.code = a.region_code
-                  join organizations b on b.id = f.receiver_org_id
-                  join regions gb on gb.code = b.region_code
-             where g.path >= $1 and g.path < $2 and not s.closed
-               and f.state in ({}) and f.stage_due_at is not null and f.stage_due_at < $3
-             order by f.stage_due_at, f.space_id
-             limit $4",
-            staged(
-                ReferralState::ALL,
-                |s| s.stage().is_some(),
-                ReferralState::as_str
-            )
+        let source = source(kind, escalate_kind);
+        let mut bound = Bound::default();
+        let p = source.bind(&mut bound, slice.region, slice.now);
+        let mut sql = format!(
+            "select {id}, {title}, {state}, {due}, {escalated}, {SIDES} {from_where}",
+            id = source.id,
+            title = source.title,
+            state = source.state,
+            due = source.due,
+            escalated = p.fill(source.escalated),
+            from_where = p.fill(&source.from_where),
         );
-        let rows: Vec<Row> = on_reader!(self, |conn| {
-            sqlx::query_as(&sql)
-                .bind(&low)
-                .bind(&high)
-                .bind(now)
-                .bind(limit.max(0))
-                .bind(escalate_kind)
-                .fetch_all(&mut *conn)
-                .await?
-        });
+        if let Some(org) = slice.owing {
+            let org = bound.push(Arg::Text(org.to_owned()));
+            sql.push_str(&format!(" and {} = {org}", source.owing));
+        }
+        if let Some((due, id)) = slice.after {
+            let due = bound.push(Arg::Int(due));
+            let id = bound.push(Arg::Text(id.to_owned()));
+            sql.push_str(&format!(
+                " and ({d} > {due} or ({d} = {due} and {i} > {id}))",
+                d = source.due,
+                i = source.id
+            ));
+        }
+        let limit = bound.push(Arg::Int(slice.limit.max(0)));
+        sql.push_str(&format!(
+            " order by {}, {} limit {limit}",
+            source.due, source.id
+        ));
+        let rows = fetch_bound!(self, &sql, bound, Row);
         rows.into_iter()
-            .map(|row| desk_row(row, |s| Ok(DeskState::Referral(parse(s)?))))
-            .collect()
-    }
-
-    /// The disputes whose space lies in `region`'s subtree and whose running stage was due
-    /// before `now`, or which were escalated to a bureau that has not yet accepted them: at
-    /// most `limit`, the earliest due first. Sides: the raising body, the bureau.
-    /// `escalate_kind` is the job kind of a dispute's 督办.
-    pub async fn desk_disputes(
-        &self,
-        region: &RegionPath,
-        now: i64,
-        limit: i64,
-        escalate_kind: &str,
-    ) -> Result<Vec<DeskRow>, DbError> {
-        let (low, high) = subtree_range(region);
-        let sql = format!(
-            "select d.space_id, d.title, d.state, d.stage_due_at,
-                    exists (select 1 from jobs j where j.subject = 'dispute:' || d.space_id
-                            and j.kind = $5 and j.state = 'done' and j.due_at > d.stage_due_at),
-                    {SIDES}
-             from regions g join spaces s on s.region_code = g.code
-                  join disputes d on d.space_id = s.id
-                  join organizations a on a.id = d.raised_by_org_id
-                  join regions ga on ga.code = a.region_code
-                  join organizations b on b.id = d.bureau_org_id
-                  join regions gb on gb.code = b.region_code
-             where g.path >= $1 and g.path < $2 and not s.closed
-               and d.state in ({}) and d.stage_due_at is not null
-               and (d.stage_due_at < $3 or d.state = 'escalated')
-             order by d.stage_due_at, d.space_id
-             limit $4",
-            staged(
-                DisputeState::ALL,
-                |s| s.stage().is_some(),
-                DisputeState::as_str
-            )
-        );
-        let rows: Vec<Row> = on_reader!(self, |conn| {
-            sqlx::query_as(&sql)
-                .bind(&low)
-                .bind(&high)
-                .bind(now)
-                .bind(limit.max(0))
-                .bind(escalate_kind)
-                .fetch_all(&mut *conn)
-                .await?
-        });
-        rows.into_iter()
-            .map(|row| desk_row(row, |s| Ok(DeskState::Dispute(parse(s)?))))
-            .collect()
-    }
-
-    /// The supervision documents addressed to bodies of `region`'s subtree whose
-    /// rectification report was due before `now` and not submitted: at most `limit`, the
-    /// earliest due first. Sides: the supervised body, the issuing bureau. `escalate_kind` is
-    /// the job kind of a report's 督办.
-    pub async fn desk_supervisions(
-        &self,
-        region: &RegionPath,
-        now: i64,
-        limit: i64,
-        escalate_kind: &str,
-    ) -> Result<Vec<DeskRow>, DbError> {
-        let (low, high) = subtree_range(region);
-        let sql = format!(
-            "select d.space_id, d.title, d.state, d.stage_due_at,
-                    exists (select 1 from jobs j where j.subject = 'supervision:' || d.space_id
-                            and j.kind = $5 and j.state = 'done' and j.due_at > d.stage_due_at),
-                    {SIDES}
-             from regions ga join organizations a on a.region_code = ga.code
-                  join supervision_docs d on d.body_org_id = a.id
-                  join organizations b on b.id = d.bureau_org_id
-                  join regions gb on gb.code = b.region_code
-             where ga.path >= $1 and ga.path < $2
-               and d.state = '{}' and d.stage_due_at is not null and d.stage_due_at < $3
-             order by d.stage_due_at, d.space_id
-             limit $4",
-            SupervisionState::Rectifying.as_str()
-        );
-        let rows: Vec<Row> = on_reader!(self, |conn| {
-            sqlx::query_as(&sql)
-                .bind(&low)
-                .bind(&high)
-                .bind(now)
-                .bind(limit.max(0))
-                .bind(escalate_kind)
-                .fetch_all(&mut *conn)
-                .await?
-        });
-        rows.into_iter()
-            .map(|row| desk_row(row, |s| Ok(DeskState::Supervision(parse(s)?))))
+            .map(|row| desk_row(row, source.kind))
             .collect()
     }
 }

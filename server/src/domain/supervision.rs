@@ -22,6 +22,44 @@ catalogue! { RULES:
     READ_SUPERVISION_DESK = "policy.read_supervision_desk",
         "只有本级或上级司法行政机关的工作人员才能查看该区划的监督台",
         "only a person of the judicial bureau of this region or of a region above it may see this region's supervision desk";
+    DESK_CURSOR_INVALID = "supervision.desk_cursor_invalid",
+        "翻页位置（after）无效：请使用上一页返回的 next，或从第一页重新读取",
+        "the page position (after) is not valid: use the next of the page before, or read from the first page again";
+    DESK_PAGE_SIZE = "supervision.desk_page_size",
+        "每页条数（limit）应在 1 至 {max} 之间",
+        "the page size (limit) must be between 1 and {max}";
+}
+
+/// Where a page of a body's desk lines ends: the last line's due time and id. Lines are read
+/// in the order `(due, id)`, so the next page is what comes after it, however the backlog
+/// changed meanwhile. Written `"<due>:<id>"`; clients pass it back as they got it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskCursor {
+    pub due_at: i64,
+    pub id: String,
+}
+
+impl DeskCursor {
+    /// The longest id a cursor carries (ids are far shorter; a longer one is not ours).
+    const MAX_ID: usize = 200;
+
+    pub fn parse(text: &str) -> Result<DeskCursor, &'static super::message::Phrase> {
+        let (due, id) = text.split_once(':').ok_or(&DESK_CURSOR_INVALID)?;
+        let due_at = due.parse().map_err(|_| &DESK_CURSOR_INVALID)?;
+        if id.is_empty() || id.len() > Self::MAX_ID || id.chars().any(char::is_control) {
+            return Err(&DESK_CURSOR_INVALID);
+        }
+        Ok(DeskCursor {
+            due_at,
+            id: id.to_owned(),
+        })
+    }
+}
+
+impl std::fmt::Display for DeskCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.due_at, self.id)
+    }
 }
 
 labelled_enum! {
@@ -160,5 +198,25 @@ mod tests {
             DeskState::Task(TaskState::InProgress).label(),
             ("办理中", "In progress")
         );
+    }
+
+    #[test]
+    fn a_cursor_reads_back_what_it_wrote_and_refuses_anything_else() {
+        let cursor = DeskCursor {
+            due_at: 1_774_000_000_000,
+            id: "org-1:2029".into(),
+        };
+        assert_eq!(DeskCursor::parse(&cursor.to_string()), Ok(cursor));
+        for bad in [
+            "",
+            "123",
+            "abc:t1",
+            "123:",
+            ":t1",
+            "1.5:t1",
+            &format!("1:{}", "x".repeat(201)),
+        ] {
+            assert_eq!(DeskCursor::parse(bad), Err(&DESK_CURSOR_INVALID), "{bad}");
+        }
     }
 }

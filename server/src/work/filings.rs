@@ -24,7 +24,7 @@ use utoipa::ToSchema;
 use super::{audit, own_org, Error};
 use crate::auth::Caller;
 use crate::db::{
-    new_id, Audience, DeskRow, Effects, Filing, FilingChange, FilingRole, NewEvent, NewFiling,
+    new_id, Audience, Effects, Filing, FilingChange, FilingRole, NewEvent, NewFiling, ReportsOwed,
 };
 use crate::domain::filing::{
     self as rules, FilingAction, FilingCommand, FilingFlow, FilingKind, FilingParty, FilingState,
@@ -448,25 +448,34 @@ pub(crate) fn owing_kinds() -> Vec<&'static str> {
         .collect()
 }
 
-/// The supervision desk's lines of `year`'s annual reports not filed in `region`.
-pub(crate) async fn desk_lines(
-    services: &Services,
-    region: &RegionPath,
+/// Which annual reports of `year` the supervision desk lists as owed in `region`.
+pub(crate) struct OwedReports<'a> {
+    region: &'a RegionPath,
     year: i32,
-    limit: i64,
-) -> Result<Vec<DeskRow>, Error> {
-    Ok(services
-        .db
-        .desk_annual_reports(
-            region,
-            year,
-            rules::annual_due_at(year),
-            rules::december_starts(year),
-            &owing_kinds(),
-            limit,
-            super::schedule::kind::ANNUAL_REPORT_ESCALATE,
-        )
-        .await?)
+    kinds: Vec<&'static str>,
+}
+
+impl OwedReports<'_> {
+    /// As the desk's queries ask for them.
+    pub(crate) fn as_owed(&self) -> ReportsOwed<'_> {
+        ReportsOwed {
+            region: self.region,
+            year: self.year,
+            due_at: rules::annual_due_at(self.year),
+            december_starts: rules::december_starts(self.year),
+            kinds: &self.kinds,
+            escalate_kind: super::schedule::kind::ANNUAL_REPORT_ESCALATE,
+        }
+    }
+}
+
+/// The annual reports of `year` the supervision desk lists as owed in `region`.
+pub(crate) fn reports_owed(region: &RegionPath, year: i32) -> OwedReports<'_> {
+    OwedReports {
+        region,
+        year,
+        kinds: owing_kinds(),
+    }
 }
 
 /// Schedules the December clock of the current year (Beijing time) and of the next if it is

@@ -20,17 +20,31 @@ use utoipa::ToSchema;
 use super::schedule::kind;
 use super::Error;
 use crate::auth::Caller;
-use crate::db::{DeskBody, DeskRow};
+use crate::db::{DeskBody, DeskRow, DeskSlice, DeskTally, Region};
 use crate::domain::filing;
 use crate::domain::org::{RegionCode, RegionPath};
 use crate::domain::phrases;
 use crate::domain::policy::Action;
-use crate::domain::supervision::{DeskKind, DeskState};
+use crate::domain::supervision::{DeskCursor, DeskKind, DeskState, DESK_PAGE_SIZE};
 use crate::services::Services;
 
-/// The most lines of each kind a desk shows (the longest overdue first): a province's desk
-/// stays one bounded read, and a region with more is narrowed by asking for a region below.
-pub const DESK_LIMIT: usize = 500;
+/// How many lines of each kind the desk itself shows (the region's longest overdue): the rest
+/// are counted per body and read a page at a time, so a province's desk costs what its bodies
+/// do, not what its backlog does.
+pub const DESK_FIRST_PAGE: usize = 20;
+
+/// The lines a page of one body's lines holds when the caller names no size, and the most.
+pub const DESK_PAGE_DEFAULT: u32 = 50;
+pub const DESK_PAGE_MAX: u32 = 200;
+
+/// The kinds of line that are rows of their own (annual reports are bodies that did not file).
+const ROW_KINDS: [DeskKind; 5] = [
+    DeskKind::Task,
+    DeskKind::Notice,
+    DeskKind::Referral,
+    DeskKind::Dispute,
+    DeskKind::Supervision,
+];
 
 /// One line of the desk: a piece of work overdue, unacknowledged or escalated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -63,12 +77,16 @@ pub struct DeskLine {
     pub counterpart_name: String,
 }
 
-/// A body of the region with its lines.
+/// A body of the region that owes something: how many lines of each kind, and those of its
+/// lines that are among the desk's most urgent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct SupervisedBody {
     pub org_id: String,
     pub org_name: String,
-    /// The longest overdue first.
+    /// Its lines of each kind: `GET /api/supervision/desk/lines?kind=…&org=…` reads them.
+    pub counts: DeskCounts,
+    /// Its lines among the desk's first page of each kind (the region's longest overdue),
+    /// the longest overdue first; often fewer than `counts` says, or none.
     pub lines: Vec<DeskLine>,
 }
 
@@ -87,7 +105,37 @@ pub struct DeskCounts {
     pub escalated: u32,
 }
 
-/// The desk of a region (`GET /api/supervision/desk`).
+impl DeskCounts {
+    fn add(&mut self, kind: DeskKind, tally: &DeskTally) {
+        let lines = u32::try_from(tally.lines).unwrap_or(u32::MAX);
+        let slot = match kind {
+            DeskKind::Task => &mut self.tasks,
+            DeskKind::Notice => &mut self.notices,
+            DeskKind::Referral => &mut self.referrals,
+            DeskKind::Dispute => &mut self.disputes,
+            DeskKind::Supervision => &mut self.supervisions,
+            DeskKind::AnnualReport => &mut self.annual_reports,
+        };
+        *slot = slot.saturating_add(lines);
+        self.escalated = self
+            .escalated
+            .saturating_add(u32::try_from(tally.escalated).unwrap_or(u32::MAX));
+    }
+
+    fn of(&self, kind: DeskKind) -> u32 {
+        match kind {
+            DeskKind::Task => self.tasks,
+            DeskKind::Notice => self.notices,
+            DeskKind::Referral => self.referrals,
+            DeskKind::Dispute => self.disputes,
+            DeskKind::Supervision => self.supervisions,
+            DeskKind::AnnualReport => self.annual_reports,
+        }
+    }
+}
+
+/// The desk of a region (`GET /api/supervision/desk`): every body that owes something with its
+/// counts, and the region's most urgent lines under their bodies.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SupervisionDesk {
     pub region: String,
@@ -97,17 +145,58 @@ pub struct SupervisionDesk {
     /// The bodies that owe something, in the order of the region tree, then by name.
     pub bodies: Vec<SupervisedBody>,
     pub counts: DeskCounts,
-    /// Some kind had more than [`DESK_LIMIT`] lines: only the longest overdue are shown; ask
-    /// for a region below to see the rest.
+    /// The most lines of each kind shown under the bodies ([`DESK_FIRST_PAGE`]).
+    pub first_page: u32,
+    /// Some kind has more lines than are shown: the rest are read per body
+    /// (`GET /api/supervision/desk/lines`).
     pub truncated: bool,
 }
 
-/// The desk of `region` (the caller's body's region when not given), as the caller may see it.
-pub async fn desk(
+/// A page of one body's lines of one kind (`GET /api/supervision/desk/lines`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeskLines {
+    pub region: String,
+    pub org_id: String,
+    pub kind: DeskKind,
+    /// When it was read, Unix milliseconds.
+    pub as_of: i64,
+    /// The earliest due first.
+    pub lines: Vec<DeskLine>,
+    /// There are more: pass it as `after` for the next page.
+    pub next: Option<String>,
+}
+
+/// What a page of one body's lines asks for, as the caller wrote it.
+#[derive(Debug, Clone, Default)]
+pub struct DeskLinesQuery<'a> {
+    /// The region's code; the caller's body's region when not given.
+    pub region: Option<&'a str>,
+    pub kind: &'a str,
+    /// The body that owes the lines.
+    pub org: &'a str,
+    /// The `next` of the page before.
+    pub after: Option<&'a str>,
+    pub limit: Option<u32>,
+}
+
+/// The job kind of a kind's 督办 (tasks and notifications keep theirs elsewhere).
+fn escalate_kind(desk_kind: DeskKind) -> &'static str {
+    match desk_kind {
+        DeskKind::Referral => kind::REFERRAL_ESCALATE,
+        DeskKind::Dispute => kind::DISPUTE_ESCALATE,
+        DeskKind::Supervision => kind::SUPERVISION_ESCALATE,
+        DeskKind::AnnualReport => kind::ANNUAL_REPORT_ESCALATE,
+        DeskKind::Task | DeskKind::Notice => "",
+    }
+}
+
+/// The region `region` names (the caller's body's when `None`), once the policy lets the
+/// caller see its desk.
+async fn desk_region(
     services: &Services,
     caller: &Caller,
     region: Option<&str>,
-) -> Result<SupervisionDesk, Error> {
+) -> Result<Region, Error> {
     let code = match region {
         Some(code) => Some(RegionCode::parse(code).map_err(|e| Error::invalid("region", e.0))?),
         None => caller.org.as_ref().map(|org| org.region.clone()),
@@ -141,34 +230,157 @@ pub async fn desk(
             },
         )
         .await?;
+    Ok(region)
+}
+
+/// The desk of `region` (the caller's body's region when not given), as the caller may see it.
+pub async fn desk(
+    services: &Services,
+    caller: &Caller,
+    region: Option<&str>,
+) -> Result<SupervisionDesk, Error> {
+    let region = desk_region(services, caller, region).await?;
     let now = services.clock.now_ms();
-    let limit = DESK_LIMIT as i64 + 1;
     let db = &services.db;
-    let mut kinds = vec![
-        db.desk_tasks(&region.path, now, limit).await?,
-        db.desk_notices(&region.path, now, limit).await?,
-        db.desk_referrals(&region.path, now, limit, kind::REFERRAL_ESCALATE)
-            .await?,
-        db.desk_disputes(&region.path, now, limit, kind::DISPUTE_ESCALATE)
-            .await?,
-        db.desk_supervisions(&region.path, now, limit, kind::SUPERVISION_ESCALATE)
-            .await?,
-    ];
-    for year in filing::years_on_the_desk(now) {
-        kinds.push(super::filings::desk_lines(services, &region.path, year, limit).await?);
+    let first = DeskSlice {
+        region: &region.path,
+        now,
+        owing: None,
+        after: None,
+        limit: DESK_FIRST_PAGE as i64,
+    };
+    let mut tallies: Vec<(DeskKind, Vec<DeskTally>)> = Vec::new();
+    let mut rows: Vec<DeskRow> = Vec::new();
+    for desk_kind in ROW_KINDS {
+        let esc = escalate_kind(desk_kind);
+        tallies.push((
+            desk_kind,
+            db.desk_tally(desk_kind, &region.path, now, esc).await?,
+        ));
+        rows.extend(db.desk_lines(desk_kind, &first, esc).await?);
     }
-    let truncated = kinds.iter().any(|rows| rows.len() > DESK_LIMIT);
-    let rows = kinds
-        .into_iter()
-        .flat_map(|rows| rows.into_iter().take(DESK_LIMIT));
-    let (bodies, counts) = grouped(rows, now);
+    let mut reports = Vec::new();
+    for year in filing::years_on_the_desk(now) {
+        let owed = super::filings::reports_owed(&region.path, year);
+        tallies.push((
+            DeskKind::AnnualReport,
+            db.desk_annual_report_tally(&owed.as_owed()).await?,
+        ));
+        reports.extend(
+            db.desk_annual_reports(&owed.as_owed(), None, DESK_FIRST_PAGE as i64)
+                .await?,
+        );
+    }
+    // The years in order, so the older year's reports (longer overdue) come first.
+    rows.extend(reports.into_iter().take(DESK_FIRST_PAGE));
+
+    let mut counts = DeskCounts::default();
+    let mut per_body: BTreeMap<String, DeskCounts> = BTreeMap::new();
+    for (desk_kind, tally) in &tallies {
+        for t in tally {
+            counts.add(*desk_kind, t);
+            per_body
+                .entry(t.org_id.clone())
+                .or_default()
+                .add(*desk_kind, t);
+        }
+    }
+    let mut shown = DeskCounts::default();
+    for row in &rows {
+        let one = DeskTally {
+            org_id: String::new(),
+            lines: 1,
+            escalated: 0,
+        };
+        shown.add(row.state.kind(), &one);
+    }
+    let truncated = DeskKind::ALL.iter().any(|k| counts.of(*k) > shown.of(*k));
+    let ids: Vec<&str> = per_body.keys().map(String::as_str).collect();
+    let names = db.desk_bodies(&ids).await?;
+    let bodies = grouped(names, per_body, rows, now);
     Ok(SupervisionDesk {
         region: region.code.as_str().to_owned(),
         region_name: region.name_zh.as_str().to_owned(),
         as_of: now,
         bodies,
         counts,
+        first_page: DESK_FIRST_PAGE as u32,
         truncated,
+    })
+}
+
+/// A page of the lines of `query.kind` that `query.org` owes in the region, as the caller may
+/// see them: the same lines the desk counts for that body, the earliest due first.
+pub async fn desk_lines(
+    services: &Services,
+    caller: &Caller,
+    query: &DeskLinesQuery<'_>,
+) -> Result<DeskLines, Error> {
+    let desk_kind: DeskKind = query
+        .kind
+        .parse()
+        .map_err(|e: crate::domain::org::Invalid| Error::invalid("kind", e.0))?;
+    let after = query
+        .after
+        .map(DeskCursor::parse)
+        .transpose()
+        .map_err(|why| Error::invalid("after", why))?;
+    let limit = query.limit.unwrap_or(DESK_PAGE_DEFAULT);
+    if !(1..=DESK_PAGE_MAX).contains(&limit) {
+        return Err(Error::invalid(
+            "limit",
+            DESK_PAGE_SIZE.with("max", DESK_PAGE_MAX),
+        ));
+    }
+    let region = desk_region(services, caller, query.region).await?;
+    let now = services.clock.now_ms();
+    let db = &services.db;
+    let take = limit as usize;
+    let mut rows = if desk_kind == DeskKind::AnnualReport {
+        // A body owes at most one report a year on the desk: its lines are read whole.
+        let mut rows = Vec::new();
+        for year in filing::years_on_the_desk(now) {
+            let owed = super::filings::reports_owed(&region.path, year);
+            rows.extend(
+                db.desk_annual_reports(&owed.as_owed(), Some(query.org), 1)
+                    .await?,
+            );
+        }
+        rows.retain(|row| {
+            after
+                .as_ref()
+                .is_none_or(|a| (row.due_at, row.id.as_str()) > (a.due_at, a.id.as_str()))
+        });
+        rows.sort_by(|a, b| (a.due_at, &a.id).cmp(&(b.due_at, &b.id)));
+        rows
+    } else {
+        let slice = DeskSlice {
+            region: &region.path,
+            now,
+            owing: Some(query.org),
+            after: after.as_ref().map(|a| (a.due_at, a.id.as_str())),
+            limit: i64::from(limit) + 1,
+        };
+        db.desk_lines(desk_kind, &slice, escalate_kind(desk_kind))
+            .await?
+    };
+    let next = (rows.len() > take).then(|| {
+        rows.truncate(take);
+        rows.last().map(|row| {
+            DeskCursor {
+                due_at: row.due_at,
+                id: row.id.clone(),
+            }
+            .to_string()
+        })
+    });
+    Ok(DeskLines {
+        region: region.code.as_str().to_owned(),
+        org_id: query.org.to_owned(),
+        kind: desk_kind,
+        as_of: now,
+        lines: rows.into_iter().map(|row| line(row, now).1).collect(),
+        next: next.flatten(),
     })
 }
 
@@ -209,28 +421,28 @@ fn line(row: DeskRow, now: i64) -> (DeskBody, DeskLine) {
     (owing, line)
 }
 
-/// The lines grouped by the body that owes them (bodies in the order of the region tree, then
-/// by name; each body's lines the longest overdue first), and the counts.
-fn grouped(rows: impl Iterator<Item = DeskRow>, now: i64) -> (Vec<SupervisedBody>, DeskCounts) {
-    let mut counts = DeskCounts::default();
-    let mut by_body: BTreeMap<(String, String, String), Vec<DeskLine>> = BTreeMap::new();
+/// The bodies that owe something (`names`, with their `counts`), in the order of the region
+/// tree, then by name, each with its lines among `rows` (the longest overdue first). A line
+/// whose body was not counted (it became due between the two reads) still shows, under its
+/// body.
+fn grouped(
+    names: Vec<DeskBody>,
+    mut counts: BTreeMap<String, DeskCounts>,
+    rows: Vec<DeskRow>,
+    now: i64,
+) -> Vec<SupervisedBody> {
+    let mut by_body: BTreeMap<(String, String, String), Vec<DeskLine>> = names
+        .into_iter()
+        .map(|b| ((b.region_path.0, b.name_zh, b.org_id), Vec::new()))
+        .collect();
     for row in rows {
         let (owing, line) = line(row, now);
-        match line.kind {
-            DeskKind::Task => counts.tasks += 1,
-            DeskKind::Notice => counts.notices += 1,
-            DeskKind::Referral => counts.referrals += 1,
-            DeskKind::Dispute => counts.disputes += 1,
-            DeskKind::Supervision => counts.supervisions += 1,
-            DeskKind::AnnualReport => counts.annual_reports += 1,
-        }
-        counts.escalated += u32::from(line.escalated);
         by_body
             .entry((owing.region_path.0, owing.name_zh, owing.org_id))
             .or_default()
             .push(line);
     }
-    let bodies = by_body
+    by_body
         .into_iter()
         .map(|((_, org_name, org_id), mut lines)| {
             lines.sort_by(|a, b| {
@@ -242,13 +454,13 @@ fn grouped(rows: impl Iterator<Item = DeskRow>, now: i64) -> (Vec<SupervisedBody
                 ))
             });
             SupervisedBody {
+                counts: counts.remove(&org_id).unwrap_or_default(),
                 org_id,
                 org_name,
                 lines,
             }
         })
-        .collect();
-    (bodies, counts)
+        .collect()
 }
 
 #[cfg(test)]
@@ -328,7 +540,28 @@ mod tests {
             ),
         ];
 
-        let (bodies, counts) = grouped(rows.into_iter(), 50);
+        // The township was counted with one more task than the first page shows; the
+        // procuratorate owes lines none of which is on it.
+        let procuratorate = body("procuratorate", "人民检察院", COUNTY);
+        let mut counts = BTreeMap::new();
+        counts.insert(
+            "township".to_owned(),
+            DeskCounts {
+                tasks: 3,
+                ..DeskCounts::default()
+            },
+        );
+        counts.insert(
+            "procuratorate".to_owned(),
+            DeskCounts {
+                notices: 4,
+                escalated: 1,
+                ..DeskCounts::default()
+            },
+        );
+        let names = vec![township(), procuratorate];
+
+        let bodies = grouped(names, counts, rows, 50);
 
         let shown: Vec<(&str, Vec<&str>)> = bodies
             .iter()
@@ -342,29 +575,21 @@ mod tests {
         assert_eq!(
             shown,
             vec![
+                ("人民检察院", vec![]),
                 ("公安分局", vec!["r1", "n1"]),
                 ("司法局", vec!["d1"]),
                 ("市场监管局", vec!["r2"]),
                 ("湖滨街道", vec!["t1", "t2"]),
             ]
         );
-        assert_eq!(
-            counts,
-            DeskCounts {
-                tasks: 2,
-                notices: 1,
-                referrals: 2,
-                disputes: 1,
-                supervisions: 0,
-                annual_reports: 0,
-                escalated: 0
-            }
-        );
-        let d1 = &bodies[1].lines[0];
+        assert_eq!(bodies[0].counts.notices, 4);
+        assert_eq!(bodies[0].counts.escalated, 1);
+        assert_eq!(bodies[4].counts.tasks, 3);
+        let d1 = &bodies[2].lines[0];
         assert!(!d1.overdue);
         assert_eq!(d1.counterpart_name, "市场监管局");
         assert_eq!(d1.limit_label_zh, "受理期限");
-        let r1 = &bodies[0].lines[0];
+        let r1 = &bodies[1].lines[0];
         assert!(r1.overdue);
         assert_eq!(r1.counterpart_org_id, "market");
         assert_eq!(r1.limit_label_zh, "签收期限");

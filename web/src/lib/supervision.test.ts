@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { daysOverdue, filterCounts, filterDesk, hasDesk, lineLink, loadDesk, type DeskLine, type SupervisedBody } from './supervision'
+import {
+  bodyTotal, countOf, daysOverdue, filterCounts, filterDesk, hasDesk, lineLink, loadDesk, loadDeskLines, type DeskCounts, type DeskLine,
+  type SupervisedBody,
+} from './supervision'
 
 const line = (id: string, kind: DeskLine['kind'], extra: Partial<DeskLine> = {}): DeskLine => ({
   kind, kind_label_zh: kind, kind_label_en: kind, id, title: `标题${id}`, state: 'dispatched',
@@ -8,9 +11,16 @@ const line = (id: string, kind: DeskLine['kind'], extra: Partial<DeskLine> = {})
   ...extra,
 })
 
+const none: DeskCounts = { tasks: 0, notices: 0, referrals: 0, disputes: 0, supervisions: 0, annual_reports: 0, escalated: 0 }
+// The police owes more tasks than the desk shows; the procuratorate's notices are none of the
+// most urgent.
 const bodies: SupervisedBody[] = [
-  { org_id: 'o-police', org_name: '上城区公安分局', lines: [line('t1', 'task', { escalated: true }), line('r1', 'referral')] },
-  { org_id: 'o-township', org_name: '湖滨街道办事处', lines: [line('n1', 'notice')] },
+  {
+    org_id: 'o-police', org_name: '上城区公安分局', counts: { ...none, tasks: 7, referrals: 1, escalated: 1 },
+    lines: [line('t1', 'task', { escalated: true }), line('r1', 'referral')],
+  },
+  { org_id: 'o-procuratorate', org_name: '上城区人民检察院', counts: { ...none, notices: 40 }, lines: [] },
+  { org_id: 'o-township', org_name: '湖滨街道办事处', counts: { ...none, notices: 1 }, lines: [line('n1', 'notice')] },
 ]
 
 describe('the supervision desk', () => {
@@ -37,11 +47,15 @@ describe('the supervision desk', () => {
     expect(daysOverdue({ due_at: 1000 + day, overdue: false }, 1000)).toBeNull()
   })
 
-  it('keeps the lines of one kind or the escalated ones, dropping bodies left empty', () => {
+  it('keeps the bodies owing a kind (by their counts, not the lines shown) with their lines of it', () => {
     expect(filterDesk(bodies, 'all')).toEqual(bodies)
-    expect(filterDesk(bodies, 'notice').map((b) => [b.org_name, b.lines.map((l) => l.id)])).toEqual([['湖滨街道办事处', ['n1']]])
-    expect(filterDesk(bodies, 'escalated').map((b) => b.lines.map((l) => l.id))).toEqual([['t1']])
+    expect(filterDesk(bodies, 'notice').map((b) => [b.org_name, b.lines.map((l) => l.id)])).toEqual([
+      ['上城区人民检察院', []], ['湖滨街道办事处', ['n1']],
+    ])
+    expect(filterDesk(bodies, 'escalated').map((b) => [b.org_name, b.lines.map((l) => l.id)])).toEqual([['上城区公安分局', ['t1']]])
     expect(filterDesk(bodies, 'dispute')).toEqual([])
+    expect(countOf(bodies[0]!.counts, 'task')).toBe(7)
+    expect(bodyTotal(bodies[0]!.counts)).toBe(8)
     expect(filterCounts({ counts: { tasks: 1, notices: 1, referrals: 1, disputes: 0, supervisions: 2, annual_reports: 3, escalated: 1 } })).toEqual({
       all: 8, task: 1, notice: 1, referral: 1, dispute: 0, supervision: 2, annual_report: 3, escalated: 1,
     })
@@ -56,5 +70,19 @@ describe('the supervision desk', () => {
     await loadDesk()
     await loadDesk('330102')
     expect(urls).toEqual(['/api/supervision/desk', '/api/supervision/desk?region=330102'])
+  })
+
+  it('asks for a body\'s lines of one kind, in the region shown, after the page before', async () => {
+    const urls: string[] = []
+    vi.stubGlobal('fetch', async (url: string) => {
+      urls.push(url)
+      return new Response('{"lines":[],"next":null}', { status: 200, headers: { 'Content-Type': 'application/json' } })
+    })
+    await loadDeskLines('o-police', 'task')
+    await loadDeskLines('o-police', 'notice', { region: '330102', after: '1774000000000:n1' })
+    expect(urls).toEqual([
+      '/api/supervision/desk/lines?kind=task&org=o-police',
+      '/api/supervision/desk/lines?kind=notice&org=o-police&region=330102&after=1774000000000%3An1',
+    ])
   })
 })

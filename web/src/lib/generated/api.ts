@@ -2832,10 +2832,34 @@ export type paths = {
          * 监督台: in the region and below, what is overdue, unacknowledged or escalated (督办), by the
          *     body that owes it: tasks past their deadline, notifications not acknowledged (签收) past
          *     their limit, referrals whose stage is past its limit, disputes whose stage is past its limit
-         *     or which wait for a bureau to accept them. Each line names its piece of work, its kind and
+         *     or which wait for a bureau to accept them, rectification reports and annual reports
+         *     overdue. Every body that owes something with its counts per kind, and the region's most
+         *     urgent lines (at most `first_page` of each kind) under their bodies; a body's other lines
+         *     come from `GET /api/supervision/desk/lines`. Each line names its piece of work, its kind and
          *     id (the page to open).
          */
         get: operations["supervision_desk"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/supervision/desk/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The lines behind one of the desk's counts: of one kind, owed by one body, in the region (as
+         *     the desk counts them), the earliest due first, a page at a time (`next` → `after`). A bad
+         *     kind, cursor or page size is a 400 that says which.
+         */
+        get: operations["supervision_desk_lines"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4178,6 +4202,21 @@ export type components = {
              */
             counterpart_org_id: string;
             counterpart_name: string;
+        };
+        /** @description A page of one body's lines of one kind (`GET /api/supervision/desk/lines`). */
+        DeskLines: {
+            region: string;
+            org_id: string;
+            kind: components["schemas"]["DeskKind"];
+            /**
+             * Format: int64
+             * @description When it was read, Unix milliseconds.
+             */
+            as_of: number;
+            /** @description The earliest due first. */
+            lines: components["schemas"]["DeskLine"][];
+            /** @description There are more: pass it as `after` for the next page. */
+            next?: string | null;
         };
         /**
          * @description A command on a dispute with exactly its fields (`POST /api/disputes/{id}/actions`,
@@ -6663,11 +6702,19 @@ export type components = {
             /** @description Why the case should be referred: the facts and the law. */
             reason: components["schemas"]["Text"];
         };
-        /** @description A body of the region with its lines. */
+        /**
+         * @description A body of the region that owes something: how many lines of each kind, and those of its
+         *     lines that are among the desk's most urgent.
+         */
         SupervisedBody: {
             org_id: string;
             org_name: string;
-            /** @description The longest overdue first. */
+            /** @description Its lines of each kind: `GET /api/supervision/desk/lines?kind=…&org=…` reads them. */
+            counts: components["schemas"]["DeskCounts"];
+            /**
+             * @description Its lines among the desk's first page of each kind (the region's longest overdue),
+             *     the longest overdue first; often fewer than `counts` says, or none.
+             */
             lines: components["schemas"]["DeskLine"][];
         };
         /**
@@ -6758,7 +6805,10 @@ export type components = {
             /** Format: int64 */
             updated_at: number;
         };
-        /** @description The desk of a region (`GET /api/supervision/desk`). */
+        /**
+         * @description The desk of a region (`GET /api/supervision/desk`): every body that owes something with its
+         *     counts, and the region's most urgent lines under their bodies.
+         */
         SupervisionDesk: {
             region: string;
             region_name: string;
@@ -6771,8 +6821,13 @@ export type components = {
             bodies: components["schemas"]["SupervisedBody"][];
             counts: components["schemas"]["DeskCounts"];
             /**
-             * @description Some kind had more than [`DESK_LIMIT`] lines: only the longest overdue are shown; ask
-             *     for a region below to see the rest.
+             * Format: int32
+             * @description The most lines of each kind shown under the bodies ([`DESK_FIRST_PAGE`]).
+             */
+            first_page: number;
+            /**
+             * @description Some kind has more lines than are shown: the rest are read per body
+             *     (`GET /api/supervision/desk/lines`).
              */
             truncated: boolean;
         };
@@ -15725,6 +15780,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SupervisionDesk"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supervision_desk_lines: {
+        parameters: {
+            query: {
+                /** @description The region's code, as for the desk; the caller's body's region when not given. */
+                region?: string | null;
+                /** @description `task`, `notice`, `referral`, `dispute`, `supervision` or `annual_report`. */
+                kind: string;
+                /** @description The body that owes the lines (its id, as the desk names it). */
+                org: string;
+                /** @description The `next` of the page before; the first page when not given. */
+                after?: string | null;
+                /** @description Lines per page, 1 to 200; 50 when not given. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of the body's lines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeskLines"];
                 };
             };
             /**
