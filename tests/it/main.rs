@@ -46,6 +46,7 @@ mod python_verifier;
 mod referrals;
 mod region_figures;
 mod signing_openssl;
+mod slow_clients;
 mod spaces;
 mod sse;
 mod store;

@@ -51,6 +51,7 @@ mod upload;
 mod users;
 mod web;
 mod webhooks;
+mod wire;
 
 use std::sync::OnceLock;
 
