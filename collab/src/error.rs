@@ -26,6 +26,10 @@ pub mod close_code {
     pub const UNKNOWN_MESSAGE: u16 = 4404;
     /// 4408: the client did not read its messages fast enough; its queue overflowed.
     pub const SLOW_CONSUMER: u16 = 4408;
+    /// 4410: no byte moved to the client for the configured time while something waited to
+    /// be sent to it (or a ping went unanswered meanwhile): it stopped reading, or its network
+    /// did. A client that keeps reading, however slowly, is never closed for slowness.
+    pub const NO_PROGRESS: u16 = 4410;
     /// 4413: the update would grow the document past the configured maximum size.
     pub const DOCUMENT_TOO_LARGE: u16 = 4413;
     /// 4429: too many updates wait for missing predecessors.

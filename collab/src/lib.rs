@@ -14,6 +14,8 @@
 //! - [`guard`]: a pre-scan of what clients send, so that decoding costs memory in proportion
 //!   to the bytes received, whatever counts they declare.
 //! - `room`: one loaded document, its sessions, and the durable watermark.
+//! - `queue`: what waits for one client: presence coalesced per awareness client id, updates
+//!   merged while it receives its initial state, bounded by count and bytes.
 //! - [`rooms`]: the registry that loads each document once and unloads it when idle.
 //! - [`session`]: one client in one room; per-message access checks.
 //! - [`error`]: close codes and errors.
@@ -34,6 +36,7 @@ pub mod error;
 pub mod fanout;
 pub mod fuzzing;
 pub mod guard;
+mod queue;
 mod room;
 pub mod rooms;
 pub mod session;
@@ -44,7 +47,7 @@ pub use error::{close_code, Close, Error};
 pub use fanout::{Fanout, FanoutError, RemoteOutcome, SingleNode};
 pub use room::FrozenState;
 pub use rooms::{Freeze, Rooms, RoomsConfig, Stats};
-pub use session::{Outbox, Outgoing, Session, READ_ONLY_REASON};
+pub use session::{Closing, Outbox, Outgoing, Session, READ_ONLY_REASON};
 pub use store::{
     Appended, DocId, DocStore, InvalidDocId, MemoryStore, Snapshot, StoreError, StoredDoc,
     StoredUpdate,

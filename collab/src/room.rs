@@ -40,11 +40,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicUsize};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::watch;
 use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
@@ -53,6 +53,8 @@ use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut, Update, WriteTxn}
 use crate::access::Principal;
 use crate::error::{close_code, Close, Error};
 use crate::fanout::{Fanout, RemoteOutcome};
+pub(crate) use crate::queue::Peer;
+use crate::queue::UpdateFrame;
 use crate::store::{Appended, DocId, StoredDoc};
 
 /// Identifies a session within its room.
@@ -61,57 +63,6 @@ pub(crate) type SessionId = u64;
 /// The owner of awareness states set by clients of other nodes: no session of this node may
 /// take them over (it would rewrite another person's presence as its own user).
 const REMOTE: SessionId = SessionId::MAX;
-
-/// The room's handle on one session's outgoing side.
-pub(crate) struct Peer {
-    /// Bounded: a client that cannot keep up is closed, never silently starved.
-    tx: mpsc::Sender<Bytes>,
-    /// Set once, when the room decides this session must close; the socket loop watches it.
-    kicked: OnceLock<Close>,
-    kick_notify: Notify,
-}
-
-impl Peer {
-    pub(crate) fn new(tx: mpsc::Sender<Bytes>) -> Peer {
-        Peer {
-            tx,
-            kicked: OnceLock::new(),
-            kick_notify: Notify::new(),
-        }
-    }
-
-    /// Queues a message; a full queue closes the session instead of dropping the message.
-    pub(crate) fn send(&self, msg: Bytes) {
-        match self.tx.try_send(msg) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => self.kick(Close::new(
-                close_code::SLOW_CONSUMER,
-                "client fell too far behind; reconnect to resync",
-            )),
-            // The socket loop has already ended; its session is being dropped.
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
-        }
-    }
-
-    pub(crate) fn kick(&self, close: Close) {
-        if self.kicked.set(close).is_ok() {
-            self.kick_notify.notify_one();
-        }
-    }
-
-    pub(crate) async fn kicked(&self) -> Close {
-        loop {
-            if let Some(close) = self.kicked.get() {
-                return close.clone();
-            }
-            self.kick_notify.notified().await;
-        }
-    }
-
-    pub(crate) fn queued(&self) -> usize {
-        self.tx.max_capacity() - self.tx.capacity()
-    }
-}
 
 /// How far the store has caught up with the in-memory doc.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,19 +240,16 @@ impl Room {
         self.state.lock().expect("room state lock poisoned")
     }
 
-    /// Registers a session and returns what the server says first: sync step 1 and, when anyone
-    /// is present, the awareness states.
-    pub(crate) fn add_session(&self, id: SessionId, peer: Arc<Peer>) -> Vec<Bytes> {
+    /// Registers a session and queues what the server says first: sync step 1 and, when
+    /// anyone is present, the awareness states.
+    pub(crate) fn add_session(&self, id: SessionId, peer: Arc<Peer>) {
         let mut state = self.lock();
         let sv = state.awareness.doc().transact().state_vector();
-        let mut first = vec![encode(Message::Sync(SyncMessage::SyncStep1(sv)))];
+        peer.send(encode(Message::Sync(SyncMessage::SyncStep1(sv))));
         if let Ok(update) = state.awareness.update() {
-            if !update.clients.is_empty() {
-                first.push(encode(Message::Awareness(update)));
-            }
+            peer.send_awareness(&update);
         }
         state.sessions.insert(id, peer);
-        first
     }
 
     /// Unregisters a session, drops what it had parked, removes the awareness states it set and
@@ -518,15 +466,15 @@ impl Room {
 
     /// Sends a committed update to every other session, then echoes it to its sender (the
     /// y-websocket client takes the echo as confirmation).
-    pub(crate) fn broadcast_frame(&self, from: SessionId, msg: Bytes) {
+    pub(crate) fn broadcast_update(&self, from: SessionId, update: &UpdateFrame) {
         let state = self.lock();
         for (id, peer) in &state.sessions {
             if *id != from {
-                peer.send(msg.clone());
+                peer.send_update(update);
             }
         }
         if let Some(peer) = state.sessions.get(&from) {
-            peer.send(msg);
+            peer.send_update(update);
         }
     }
 
@@ -606,9 +554,8 @@ impl Room {
         }
         self.fanout
             .publish_awareness(&self.doc_id, Bytes::from(accepted.encode_v1()));
-        let msg = encode(Message::Awareness(accepted));
         for peer in state.sessions.values() {
-            peer.send(msg.clone());
+            peer.send_awareness(&accepted);
         }
         claimed
     }
@@ -703,9 +650,8 @@ impl Room {
             tracing::debug!(error = %e, "remote awareness update not applied");
             return;
         }
-        let msg = encode(Message::Awareness(accepted));
         for peer in state.sessions.values() {
-            peer.send(msg.clone());
+            peer.send_awareness(&accepted);
         }
     }
 
@@ -824,10 +770,9 @@ impl Room {
             txn.state_vector() != before || txn.snapshot().delete_set != deleted_before
         };
         if changed {
-            let diff = doc.transact().encode_diff_v1(&before);
-            let msg = encode(Message::Sync(SyncMessage::Update(diff)));
+            let diff = UpdateFrame::new(doc.transact().encode_diff_v1(&before));
             for peer in state.sessions.values() {
-                peer.send(msg.clone());
+                peer.send_update(&diff);
             }
         }
         Ok(changed)
@@ -869,9 +814,9 @@ impl Room {
                     state.chain.broken = true;
                 }
                 if integrated.is_some() {
-                    let msg = encode(Message::Sync(SyncMessage::Update(update.to_vec())));
+                    let update = UpdateFrame::new(update.to_vec());
                     for peer in state.sessions.values() {
-                        peer.send(msg.clone());
+                        peer.send_update(&update);
                     }
                 }
             }
@@ -894,6 +839,15 @@ impl Room {
 
     pub(crate) fn queued_messages(&self) -> usize {
         self.lock().sessions.values().map(|p| p.queued()).sum()
+    }
+
+    pub(crate) fn max_queued_bytes(&self) -> usize {
+        self.lock()
+            .sessions
+            .values()
+            .map(|p| p.queued_bytes())
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -1016,9 +970,8 @@ fn remove_awareness(state: &mut RoomState, clients: &[u64]) -> Option<Bytes> {
     let ids = clients.iter().map(|c| yrs::block::ClientID::new(*c));
     let update = state.awareness.update_with_clients(ids).ok()?;
     let bytes = Bytes::from(update.encode_v1());
-    let msg = encode(Message::Awareness(update));
     for peer in state.sessions.values() {
-        peer.send(msg.clone());
+        peer.send_awareness(&update);
     }
     Some(bytes)
 }

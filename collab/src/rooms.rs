@@ -31,8 +31,13 @@ pub struct RoomsConfig {
     /// Largest total of one session's updates that may wait for missing predecessors (they are
     /// parked with the session, never stored).
     pub max_pending_bytes: usize,
-    /// Messages queued for one client before it is closed as a slow consumer.
+    /// Messages queued for one client before it is closed as a slow consumer (presence
+    /// coalesced per awareness client id, and updates merged while it receives its initial
+    /// state, count one message each; see `queue.rs`).
     pub outgoing_queue: usize,
+    /// Bytes queued for one client, not counting its initial state, before it is closed as a
+    /// slow consumer.
+    pub outgoing_queue_bytes: usize,
     /// An awareness state not renewed within this time is removed (y-protocols: 30 s).
     pub awareness_timeout: Duration,
     /// A room with no client for this long is dropped from memory.
@@ -51,6 +56,7 @@ impl Default for RoomsConfig {
             max_doc_bytes: 32 * 1024 * 1024,
             max_pending_bytes: 1024 * 1024,
             outgoing_queue: 1024,
+            outgoing_queue_bytes: 16 * 1024 * 1024,
             awareness_timeout: Duration::from_secs(30),
             idle_unload_after: Duration::from_secs(30),
             compact_after_updates: 1000,
@@ -69,6 +75,22 @@ pub struct Stats {
     pub compactions: AtomicU64,
     /// Documents loaded from storage (once per room, however many joined at once).
     pub loads: AtomicU64,
+    /// Sessions that have joined and not yet had their initial state (first sync step 2)
+    /// written to their socket.
+    pub joins_in_flight: AtomicU64,
+    /// Awareness entries that replaced one of the same client id still waiting for a client.
+    pub awareness_coalesced: AtomicU64,
+    /// Clients closed (4408) because what waited for them passed a bound.
+    pub closed_queue_bound: AtomicU64,
+    /// The most bytes ever waiting for one client (without its initial state).
+    pub queued_bytes_peak: AtomicU64,
+}
+
+impl Stats {
+    pub(crate) fn note_queued_bytes(&self, bytes: usize) {
+        self.queued_bytes_peak
+            .fetch_max(bytes as u64, Ordering::Relaxed);
+    }
 }
 
 /// A cheap, cloneable handle on every open room of this node.
@@ -81,7 +103,7 @@ pub(crate) struct Inner {
     pub(crate) store: Arc<dyn DocStore>,
     pub(crate) fanout: Arc<dyn Fanout>,
     pub(crate) config: RoomsConfig,
-    pub(crate) stats: Stats,
+    pub(crate) stats: Arc<Stats>,
     slots: Mutex<HashMap<DocId, Arc<Slot>>>,
     next_session: AtomicU64,
     epoch: Instant,
@@ -141,7 +163,7 @@ impl Rooms {
                 store,
                 fanout,
                 config,
-                stats: Stats::default(),
+                stats: Arc::new(Stats::default()),
                 slots: Mutex::new(HashMap::new()),
                 next_session: AtomicU64::new(1),
                 epoch: Instant::now(),
@@ -355,6 +377,15 @@ impl Rooms {
     /// Messages queued for clients across all rooms (the fan-out queue depth).
     pub fn queued_messages(&self) -> usize {
         self.loaded().iter().map(|r| r.queued_messages()).sum()
+    }
+
+    /// The most bytes waiting for any one client now (without its initial state).
+    pub fn max_queued_bytes(&self) -> usize {
+        self.loaded()
+            .iter()
+            .map(|r| r.max_queued_bytes())
+            .max()
+            .unwrap_or(0)
     }
 
     fn loaded(&self) -> Vec<Arc<Room>> {

@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
 use yrs::sync::{Message, MessageReader, SyncMessage};
 use yrs::updates::decoder::{Decode, DecoderV1};
 use yrs::updates::encoder::Encode;
@@ -22,6 +21,7 @@ use yrs::Update;
 use crate::access::{Access, Principal};
 use crate::error::{close_code, Close, Error};
 use crate::guard::{self, FrameRefused};
+use crate::queue::{QueueLimits, Taken, UpdateFrame};
 use crate::room::{encode, Applied, Limits, Peer, Room, SessionId};
 use crate::rooms::{Inner, Membership, Rooms};
 use crate::store::DocId;
@@ -43,8 +43,9 @@ pub struct Session {
 
 /// What the server must send to a session's client, in order.
 pub struct Outbox {
-    rx: mpsc::Receiver<Bytes>,
     peer: Arc<Peer>,
+    /// The frame handed out last is the client's initial state.
+    state_out: bool,
 }
 
 /// The next thing to do on a client's socket.
@@ -59,16 +60,50 @@ pub enum Outgoing {
 impl Outbox {
     /// Waits for the next frame, or for the room to close the session (slow consumer, storage
     /// failure, shutdown). A close wins over frames still queued: the client resyncs anyway.
+    ///
+    /// Ask for the next frame only once the previous one is written, and say so with
+    /// [`Outbox::sent`]: what is not taken yet can still be coalesced or merged.
     pub async fn next(&mut self) -> Outgoing {
-        tokio::select! {
-            biased;
-            close = self.peer.kicked() => Outgoing::Close(close),
-            frame = self.rx.recv() => match frame {
-                Some(frame) => Outgoing::Frame(frame),
-                // Unreachable while `self.peer` holds the sender; closing is the safe answer.
-                None => Outgoing::Close(Close::new(close_code::GOING_AWAY, "session ended")),
-            },
+        loop {
+            if let Some(close) = self.peer.kicked_now() {
+                return Outgoing::Close(close);
+            }
+            match self.peer.take() {
+                Taken::Frame(frame) => return Outgoing::Frame(frame),
+                Taken::State(frame) => {
+                    self.state_out = true;
+                    return Outgoing::Frame(frame);
+                }
+                Taken::Empty => {}
+            }
+            tokio::select! {
+                biased;
+                close = self.peer.kicked() => return Outgoing::Close(close),
+                () = self.peer.ready() => {}
+            }
         }
+    }
+
+    /// The frame handed out last has been written to the socket (taken by the kernel).
+    pub fn sent(&mut self) {
+        if std::mem::take(&mut self.state_out) {
+            self.peer.state_sent();
+        }
+    }
+
+    /// A handle that resolves when the room closes the session, to watch while a frame is
+    /// being written.
+    pub fn closing(&self) -> Closing {
+        Closing(self.peer.clone())
+    }
+}
+
+/// Resolves when the room closes a session (see [`Outbox::closing`]).
+pub struct Closing(Arc<Peer>);
+
+impl Closing {
+    pub async fn closed(&self) -> Close {
+        self.0.kicked().await
     }
 }
 
@@ -85,12 +120,14 @@ impl Session {
             return Err(Error::AccessDenied);
         }
         let (room, membership) = rooms.join(&doc).await?;
-        let (tx, rx) = mpsc::channel(rooms.config().outgoing_queue);
-        let peer = Arc::new(Peer::new(tx));
+        let config = rooms.config();
+        let limits = QueueLimits {
+            messages: config.outgoing_queue,
+            bytes: config.outgoing_queue_bytes,
+        };
+        let peer = Arc::new(Peer::new(limits, rooms.inner.stats.clone()));
         let id = rooms.inner.next_session_id();
-        for frame in room.add_session(id, peer.clone()) {
-            peer.send(frame);
-        }
+        room.add_session(id, peer.clone());
         rooms.inner.stats.sessions.fetch_add(1, Ordering::Relaxed);
         let session = Session {
             id,
@@ -101,7 +138,13 @@ impl Session {
             peer: peer.clone(),
             _membership: membership,
         };
-        Ok((session, Outbox { rx, peer }))
+        Ok((
+            session,
+            Outbox {
+                peer,
+                state_out: false,
+            },
+        ))
     }
 
     /// The access this session acts with now.
@@ -132,7 +175,7 @@ impl Session {
                         return Err(storage_failed());
                     }
                     self.peer
-                        .send(encode(Message::Sync(SyncMessage::SyncStep2(diff))));
+                        .send_state(encode(Message::Sync(SyncMessage::SyncStep2(diff))));
                 }
                 Message::Sync(SyncMessage::SyncStep2(update) | SyncMessage::Update(update)) => {
                     self.update(update).await.inspect_err(|_| self.rejected())?;
@@ -221,8 +264,8 @@ impl Session {
     async fn commit(&self, gen: u64, author: &Principal, update: Vec<u8>) -> Result<(), Close> {
         let len = update.len();
         // Encode the broadcast once; the raw update is its tail, so nothing is copied again.
-        let frame = encode(Message::Sync(SyncMessage::Update(update)));
-        let raw = frame.slice(frame.len() - len..);
+        let frame = UpdateFrame::new(update);
+        let raw = frame.raw.clone();
         let at = match self
             .rooms
             .store
@@ -245,7 +288,7 @@ impl Session {
             .stats
             .updates_applied
             .fetch_add(1, Ordering::Relaxed);
-        self.room.broadcast_frame(self.id, frame);
+        self.room.broadcast_update(self.id, &frame);
         if let Err(e) = self.rooms.fanout.publish(&self.room.doc_id, at, raw).await {
             tracing::warn!(doc = %self.room.doc_id, error = %e, "fan-out to other nodes failed");
         }

@@ -512,9 +512,24 @@ pub struct Limits {
     #[arg(long, env = "CONCORD_MAX_PENDING_BYTES", default_value_t = 1024 * 1024)]
     pub max_pending_bytes: usize,
     /// Messages queued for one client before it is closed as a slow consumer (close 4408).
+    /// Presence is coalesced per awareness client id and updates for a client still receiving
+    /// its initial state are merged, so each counts once.
     #[arg(long, env = "CONCORD_CLIENT_QUEUE", default_value_t = 1024)]
     pub client_queue: usize,
-    /// Seconds between keepalive pings; a socket that misses one is closed.
+    /// 单个客户端排队等待发送的字节上限（不含其初始文档状态），超过即以 4408 断开。
+    /// Bytes queued for one client, not counting its initial state, before it is closed as a
+    /// slow consumer (close 4408).
+    #[arg(long, env = "CONCORD_CLIENT_QUEUE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub client_queue_bytes: usize,
+    /// 客户端连续这么多秒没有接收任何字节才断开；只要字节仍在流向它，再慢也保留连接。
+    /// Seconds without a single byte moving to a client (while something waits to be sent to
+    /// it, or since an unanswered ping) before it is closed; a client that keeps taking bytes,
+    /// however slowly, stays.
+    #[arg(long, env = "CONCORD_CLIENT_NO_PROGRESS_SECS", default_value_t = 30)]
+    pub client_no_progress_secs: u64,
+    /// Seconds between keepalive pings. A missing pong closes the socket only once nothing
+    /// has moved to the client for `--client-no-progress-secs` as well: a pong queued behind
+    /// a large frame is not a dead client.
     #[arg(long, env = "CONCORD_PING_SECS", default_value_t = 15)]
     pub ping_secs: u64,
     /// Seconds after which a presence (awareness) state that was not renewed is removed.
@@ -528,6 +543,10 @@ pub struct Limits {
 impl Limits {
     pub fn ping_every(&self) -> Duration {
         Duration::from_secs(self.ping_secs.max(1))
+    }
+
+    pub fn no_progress_after(&self) -> Duration {
+        Duration::from_secs(self.client_no_progress_secs.max(1))
     }
 }
 

@@ -140,6 +140,7 @@ impl App {
                 max_doc_bytes: limits.max_doc_bytes,
                 max_pending_bytes: limits.max_pending_bytes,
                 outgoing_queue: limits.client_queue.max(1),
+                outgoing_queue_bytes: limits.client_queue_bytes.max(1),
                 idle_unload_after: Duration::from_secs(limits.idle_unload_secs),
                 awareness_timeout: Duration::from_secs(limits.awareness_timeout_secs.max(1)),
                 ..RoomsConfig::default()

@@ -51,6 +51,11 @@ pub struct ConnectionStats {
     /// Reads of the public signed log refused (429) because their address had used its
     /// budget (`--public-log-read-burst`, `--public-log-reads-per-second`).
     pub public_log_reads_refused: AtomicU64,
+    /// Websockets closed because no byte moved to the client for `--client-no-progress-secs`
+    /// while a frame waited to be written.
+    pub ws_closed_no_progress: AtomicU64,
+    /// Websockets closed because a ping went unanswered and nothing moved meanwhile.
+    pub ws_closed_pong: AtomicU64,
     /// The configured limits, so that a dashboard can draw them beside the counts.
     pub max_uploads: AtomicU64,
     pub public_log_read_burst: AtomicU64,
@@ -195,6 +200,21 @@ impl Collector for Live {
                 "Updates waiting to be committed",
                 self.log.queue_depth() as i64,
             ),
+            (
+                "client_queued_bytes_max",
+                "The most bytes waiting for any one websocket client now (without its initial state)",
+                self.rooms.max_queued_bytes() as i64,
+            ),
+            (
+                "client_queued_bytes_peak",
+                "The most bytes that ever waited for one websocket client (without its initial state)",
+                stats.queued_bytes_peak.load(Relaxed) as i64,
+            ),
+            (
+                "joins_in_flight",
+                "Websocket clients that joined and have not yet had their initial state written",
+                stats.joins_in_flight.load(Relaxed) as i64,
+            ),
         ];
         for (name, help, value) in gauges {
             let metric = ConstGauge::new(value);
@@ -255,6 +275,28 @@ impl Collector for Live {
         for (name, help, value) in counters {
             let metric = ConstCounter::new(value);
             metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)?;
+        }
+        let awareness = ConstCounter::new(stats.awareness_coalesced.load(Relaxed));
+        awareness.encode(encoder.encode_descriptor(
+            "awareness_coalesced",
+            "Presence (awareness) entries that replaced one of the same client id still waiting for a client",
+            None,
+            awareness.metric_type(),
+        )?)?;
+        // Why websocket clients were closed for not keeping up, one series per cause.
+        let closed = [
+            ("no_progress", conns.ws_closed_no_progress.load(Relaxed)),
+            ("queue_bound", stats.closed_queue_bound.load(Relaxed)),
+            ("pong", conns.ws_closed_pong.load(Relaxed)),
+        ];
+        let mut family = encoder.encode_descriptor(
+            "clients_closed",
+            "Websocket clients closed for not keeping up, by cause: no byte moved for --client-no-progress-secs (no_progress, 4410), queue past --client-queue or --client-queue-bytes (queue_bound, 4408), no pong and nothing moved (pong, 4410)",
+            None,
+            prometheus_client::metrics::MetricType::Counter,
+        )?;
+        for (cause, value) in closed {
+            ConstCounter::new(value).encode(family.encode_family(&[("cause", cause)])?)?;
         }
         Ok(())
     }

@@ -47,6 +47,7 @@ mod referrals;
 mod reviews;
 mod region_figures;
 mod signing_openssl;
+mod slow_clients;
 mod spaces;
 mod sse;
 mod store;

@@ -220,6 +220,9 @@ async fn sigterm_closes_sockets_with_1001_and_keeps_every_committed_edit() {
 async fn a_socket_that_never_answers_pings_is_closed() {
     let mut options = Options::default();
     options.limits.ping_secs = 1;
+    // A missing pong closes a socket once nothing has moved to it for this long as well (a
+    // pong may wait behind bytes the client has not read yet).
+    options.limits.client_no_progress_secs = 2;
     let server = TestServer::start_with(options).await;
     // Upgraded, then never read: no pong ever goes back.
     let (_silent, _) = tokio_tungstenite::connect_async(server.doc_url("ka", "ghost", Read))

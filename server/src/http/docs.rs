@@ -5,11 +5,12 @@
 //! the socket to [`serve_socket`], which only moves bytes between the socket and the `collab`
 //! session. All protocol logic is in `collab`.
 
-use std::time::Duration;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use collab::{close_code, Access, Close, DocId, Outbox, Outgoing, Session};
@@ -20,6 +21,7 @@ use tracing::Instrument;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::wire::Wire;
 use crate::auth;
 use crate::error::{ApiError, Refusals};
 use crate::state::AppState;
@@ -36,8 +38,11 @@ struct TicketQuery {
 /// Initial read buffer of a socket.
 const SOCKET_BUFFER: usize = 4 * 1024;
 
-/// A client that does not take a frame within this time is treated as gone.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a socket that is writing looks at its progress.
+const PROGRESS_CHECK: Duration = Duration::from_millis(250);
+
+/// At most this long without progress is spent delivering a close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(10);
 
 /// Opens a document over the y-websocket protocol (the upgrade answers 101; a refusal before
 /// it is a JSON error: 401 without a credential, 404 for a document the caller may not open).
@@ -54,6 +59,7 @@ async fn upgrade(
     Path(doc_id): Path<String>,
     Query(query): Query<TicketQuery>,
     headers: HeaderMap,
+    wire: Option<Extension<Wire>>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let doc = DocId::parse(&doc_id).map_err(|e| ApiError::BadRequest(e.to_string().into()))?;
@@ -62,7 +68,7 @@ async fn upgrade(
     let ws =
         ws.map_err(|_| ApiError::BadRequest(crate::domain::phrases::WEBSOCKET_ONLY.message()))?;
     let admitted = join(&state, doc, grant).await?;
-    Ok(accept(ws, state, admitted))
+    Ok(accept(ws, state, admitted, wire.map(|Extension(w)| w)))
 }
 
 /// A socket the policy let in and whose room it joined, before the upgrade.
@@ -95,7 +101,15 @@ async fn join(state: &AppState, doc: DocId, grant: auth::DocGrant) -> Result<Adm
 
 /// Upgrades to a websocket sized for y-websocket traffic and serves it, tracked so that
 /// shutdown waits for it.
-fn accept(ws: WebSocketUpgrade, state: AppState, admitted: Admitted) -> Response {
+///
+/// `wire` is the connection's progress as the listener measures it; without it (a router
+/// served some other way) progress is what the socket loop sees of its own flushes.
+fn accept(
+    ws: WebSocketUpgrade,
+    state: AppState,
+    admitted: Admitted,
+    wire: Option<Wire>,
+) -> Response {
     // Leave headroom above the limit so that a frame slightly too large is read and refused
     // with a reason, rather than failing inside the websocket codec.
     let codec_limit = state
@@ -118,67 +132,74 @@ fn accept(ws: WebSocketUpgrade, state: AppState, admitted: Admitted) -> Response
         .on_upgrade(move |socket| {
             let connections = state.connections.clone();
             connections.track_future(
-                serve_socket(socket, session, outbox, state, recheck).instrument(span),
+                serve_socket(
+                    socket,
+                    session,
+                    outbox,
+                    state,
+                    recheck,
+                    wire.unwrap_or_default(),
+                )
+                .instrument(span),
             )
         })
 }
 
 /// Moves frames between one socket and its session until either side ends it.
+///
+/// A frame is handed to the socket and flushed while the loop goes on reading the client,
+/// watching access and answering the room: a large frame to a slow client is never waited
+/// for with everything else stopped. The client is judged by progress (see `wire.rs`): closed
+/// (4410) when no byte has moved for `--client-no-progress-secs` while a frame waits to be
+/// written, never for how long a frame takes. The next frame is taken from the outbox only
+/// once the last one is written, so what waits meanwhile can still be coalesced or merged.
 async fn serve_socket(
     socket: WebSocket,
     mut session: Session,
     mut outbox: Outbox,
     state: AppState,
     recheck: Option<Recheck>,
+    wire: Wire,
 ) {
     tracing::debug!("connected");
     let mut access_changes = state.services.access.subscribe();
     let (mut sink, mut stream) = socket.split();
     let max_frame = state.limits.max_frame_bytes;
+    let no_progress = state.limits.no_progress_after();
+    let stats = state.metrics.connections.clone();
+    let closing = outbox.closing();
     let mut ping = tokio::time::interval(state.limits.ping_every());
     ping.tick().await;
+    let mut progress = tokio::time::interval(PROGRESS_CHECK);
+    // Since when a frame (or a ping) has been handed to the socket and not all taken yet.
+    let mut writing: Option<Instant> = None;
+    let mut ping_due = false;
     let mut awaiting_pong = false;
     let close: Option<Close> = loop {
         tokio::select! {
+            // In this order: a written frame is noticed before anything else, so that a
+            // client's initial state counts as delivered as soon as it is; the outbox before
+            // the client's frames, so that what the room sends goes out first.
+            biased;
             _ = state.shutdown.cancelled() => {
-                break Some(Close::new(close_code::GOING_AWAY, "the server is shutting down; reconnect shortly"));
+                break Some(Close::new(close_code::GOING_AWAY, "服务器正在关闭，请稍后重连 / the server is shutting down; reconnect shortly"));
             }
-            out = outbox.next() => match out {
-                Outgoing::Frame(frame) => {
-                    match tokio::time::timeout(WRITE_TIMEOUT, sink.send(Message::Binary(frame))).await {
-                        Ok(Ok(())) => {}
-                        Ok(Err(_)) => break None,
-                        Err(_) => {
-                            tracing::info!("client stopped reading; closing");
-                            break None;
-                        }
+            flushed = sink.flush(), if writing.is_some() => {
+                writing = None;
+                if flushed.is_err() {
+                    break None;
+                }
+                wire.touch();
+                outbox.sent();
+                if std::mem::take(&mut ping_due) {
+                    if sink.feed(Message::Ping(Default::default())).await.is_err() {
+                        break None;
                     }
+                    writing = Some(Instant::now());
+                    awaiting_pong = true;
                 }
-                Outgoing::Close(close) => break Some(close),
-            },
-            incoming = stream.next() => match incoming {
-                Some(Ok(Message::Binary(frame))) => {
-                    if frame.len() > max_frame {
-                        break Some(too_big(frame.len(), max_frame));
-                    }
-                    if let Err(close) = session.receive(&frame).await {
-                        tracing::info!(code = close.code, reason = %close.reason, "closing client");
-                        break Some(close);
-                    }
-                }
-                // Too large is said first, whatever the frame's type, as for binary frames.
-                Some(Ok(Message::Text(text))) if text.len() > max_frame => {
-                    break Some(too_big(text.len(), max_frame));
-                }
-                Some(Ok(Message::Text(_))) => {
-                    break Some(Close::new(close_code::MALFORMED, "text frames are not part of the y-websocket protocol"));
-                }
-                Some(Ok(Message::Pong(_))) => awaiting_pong = false,
-                // Pings are answered by the websocket layer itself.
-                Some(Ok(Message::Ping(_))) => {}
-                Some(Ok(Message::Close(_))) | None => break None,
-                Some(Err(e)) => break read_error(e, max_frame),
-            },
+            }
+            close = closing.closed() => break Some(close),
             change = access_changes.recv(), if recheck.is_some() => {
                 let Some(recheck) = &recheck else { continue };
                 let relevant = match change {
@@ -208,16 +229,70 @@ async fn serve_socket(
                     }
                 }
             }
-            _ = ping.tick() => {
-                if awaiting_pong {
-                    tracing::info!("no pong since the last ping; closing dead socket");
-                    break None;
-                }
-                awaiting_pong = true;
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
-                    break None;
+            _ = progress.tick() => {
+                // Stalled: nothing moved since the frame was handed over, or since the last
+                // byte of it moved, whichever is later.
+                let stalled = writing.is_some_and(|since| since.elapsed().min(wire.idle()) >= no_progress);
+                if stalled {
+                    stats.ws_closed_no_progress.fetch_add(1, Relaxed);
+                    tracing::info!(secs = no_progress.as_secs(), "no byte moved to the client; closing");
+                    break Some(no_progress_close(no_progress));
                 }
             }
+            _ = ping.tick() => {
+                if awaiting_pong {
+                    // The pong may wait behind bytes the client has not read yet: only a
+                    // socket to which nothing has moved for as long is taken for dead.
+                    if writing.is_none() && wire.idle() >= no_progress {
+                        stats.ws_closed_pong.fetch_add(1, Relaxed);
+                        tracing::info!("no pong, and nothing moved to the client; closing");
+                        break Some(Close::new(close_code::NO_PROGRESS, format!(
+                            "客户端 {} 秒未回应心跳 / no pong and no byte moved for {} s; closing",
+                            no_progress.as_secs(), no_progress.as_secs())));
+                    }
+                } else if writing.is_some() {
+                    ping_due = true;
+                } else {
+                    if sink.feed(Message::Ping(Default::default())).await.is_err() {
+                        break None;
+                    }
+                    writing = Some(Instant::now());
+                    awaiting_pong = true;
+                }
+            }
+            out = outbox.next(), if writing.is_none() => match out {
+                Outgoing::Frame(frame) => {
+                    // The sink is ready (the last frame is flushed): this only hands it over.
+                    if sink.feed(Message::Binary(frame)).await.is_err() {
+                        break None;
+                    }
+                    writing = Some(Instant::now());
+                }
+                Outgoing::Close(close) => break Some(close),
+            },
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Binary(frame))) => {
+                    if frame.len() > max_frame {
+                        break Some(too_big(frame.len(), max_frame));
+                    }
+                    if let Err(close) = session.receive(&frame).await {
+                        tracing::info!(code = close.code, reason = %close.reason, "closing client");
+                        break Some(close);
+                    }
+                }
+                // Too large is said first, whatever the frame's type, as for binary frames.
+                Some(Ok(Message::Text(text))) if text.len() > max_frame => {
+                    break Some(too_big(text.len(), max_frame));
+                }
+                Some(Ok(Message::Text(_))) => {
+                    break Some(Close::new(close_code::MALFORMED, "text frames are not part of the y-websocket protocol"));
+                }
+                Some(Ok(Message::Pong(_))) => awaiting_pong = false,
+                // Pings are answered by the websocket layer itself.
+                Some(Ok(Message::Ping(_))) => {}
+                Some(Ok(Message::Close(_))) | None => break None,
+                Some(Err(e)) => break read_error(e, max_frame),
+            },
         }
     };
     if let Some(close) = close {
@@ -225,10 +300,35 @@ async fn serve_socket(
             code: close.code,
             reason: close.reason.into(),
         };
-        let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+        // What was being written goes first (a frame is never cut short); the close follows
+        // for as long as bytes keep moving, so a client that reads again gets the reason.
+        let grace = no_progress.min(CLOSE_GRACE);
+        let send = sink.send(Message::Close(Some(frame)));
+        tokio::pin!(send);
+        let started = Instant::now();
+        loop {
+            tokio::select! {
+                _ = &mut send => break,
+                _ = tokio::time::sleep(PROGRESS_CHECK) => {
+                    if started.elapsed().min(wire.idle()) >= grace {
+                        break;
+                    }
+                }
+            }
+        }
     }
     drop(session);
     tracing::debug!("disconnected");
+}
+
+fn no_progress_close(after: Duration) -> Close {
+    let secs = after.as_secs();
+    Close::new(
+        close_code::NO_PROGRESS,
+        format!(
+            "{secs} 秒内客户端未接收任何数据 / no byte reached the client for {secs} s; closing"
+        ),
+    )
 }
 
 /// What an open socket re-checks its access against when access changes are announced.

@@ -30,6 +30,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
+use super::wire::{Metered, Wire, NOTSENT_LOWAT};
 use crate::auth::forwarded::{client_addr, ClientAddr};
 use crate::config::ConnectionArgs;
 use crate::telemetry::ConnectionStats;
@@ -74,6 +75,11 @@ pub async fn serve(
         // and delayed ACKs can hold some of them back for 40 ms.
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::warn!(error = %e, "could not set TCP_NODELAY");
+        }
+        // Keep what the kernel holds unsent small, so that bytes accepted follow bytes the
+        // client reads (see `wire.rs`: slow websockets are judged by that progress).
+        if let Err(e) = socket2::SockRef::from(&tcp).set_tcp_notsent_lowat(NOTSENT_LOWAT) {
+            tracing::debug!(error = %e, "could not set TCP_NOTSENT_LOWAT");
         }
         let connection = Connection {
             tcp,
@@ -120,16 +126,19 @@ impl Connection {
         let stats = waiting.gate.stats.clone();
         stats.open.fetch_add(1, Relaxed);
         let on_request = waiting.clone();
+        let wire = Wire::new();
+        let request_wire = wire.clone();
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             on_request.served();
             let mut request = request.map(axum::body::Body::new);
             let client = client_addr(addr.ip(), request.headers(), &trusted);
             request.extensions_mut().insert(ConnectInfo(addr));
             request.extensions_mut().insert(ClientAddr(client));
+            request.extensions_mut().insert(request_wire.clone());
             router.clone().oneshot(request)
         });
         let conn = http
-            .serve_connection(TokioIo::new(tcp), service)
+            .serve_connection(TokioIo::new(Metered::new(tcp, wire)), service)
             .with_upgrades();
         tokio::pin!(conn);
         let deadline = tokio::time::sleep(first_request);

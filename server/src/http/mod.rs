@@ -52,6 +52,7 @@ mod upload;
 mod users;
 mod web;
 mod webhooks;
+mod wire;
 
 use std::sync::OnceLock;
 

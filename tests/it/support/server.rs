@@ -58,6 +58,8 @@ impl Default for Options {
                 max_doc_bytes: 32 * 1024 * 1024,
                 max_pending_bytes: 1024 * 1024,
                 client_queue: 1024,
+                client_queue_bytes: 16 * 1024 * 1024,
+                client_no_progress_secs: 30,
                 ping_secs: 15,
                 awareness_timeout_secs: 30,
                 idle_unload_secs: 30,
