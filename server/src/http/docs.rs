@@ -36,6 +36,9 @@ struct TicketQuery {
 /// Initial read buffer of a socket.
 const SOCKET_BUFFER: usize = 4 * 1024;
 
+/// The close reason a draining node gives (at most 123 bytes, as a close frame allows).
+const DRAINING_REASON: &str = "服务重启，请重新连接 / the server is restarting; reconnect";
+
 /// A client that does not take a frame within this time is treated as gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -141,7 +144,9 @@ async fn serve_socket(
     let close: Option<Close> = loop {
         tokio::select! {
             _ = state.shutdown.cancelled() => {
-                break Some(Close::new(close_code::GOING_AWAY, "the server is shutting down; reconnect shortly"));
+                // 1012: the stock client reconnects at once, through the load balancer to
+                // another node; what it had not yet sent here it sends there.
+                break Some(Close::new(close_code::SERVICE_RESTART, DRAINING_REASON));
             }
             out = outbox.next() => match out {
                 Outgoing::Frame(frame) => {
