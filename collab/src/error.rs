@@ -7,10 +7,14 @@
 use crate::store::StoreError;
 
 /// Close codes concord sends, besides the standard ones (1001 going away, 1009 message too big,
-/// 1011 internal error). A y-websocket client reconnects after any of them and resyncs.
+/// 1011 internal error, 1012 service restart). A y-websocket client reconnects after any of
+/// them and resyncs.
 pub mod close_code {
-    /// 1001: the server is shutting down.
+    /// 1001: the session ended on the server's side.
     pub const GOING_AWAY: u16 = 1001;
+    /// 1012 (service restart): this node is draining before it stops; reconnecting reaches
+    /// another node (through the load balancer) or this one once it is back.
+    pub const SERVICE_RESTART: u16 = 1012;
     /// 1009: a frame is larger than the configured maximum.
     pub const MESSAGE_TOO_BIG: u16 = 1009;
     /// 1011: storage failed; the room was dropped from memory and reloads on reconnect.

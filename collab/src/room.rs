@@ -714,6 +714,14 @@ impl Room {
                 .is_some_and(|since| since.elapsed() >= patience)
     }
 
+    /// Other nodes' updates received and not yet applied (waiting for a predecessor), and
+    /// how long the oldest has waited.
+    pub(crate) fn remote_backlog(&self) -> (usize, Option<Duration>) {
+        let state = self.lock();
+        let since = state.chain.waiting_since.map(|since| since.elapsed());
+        (state.chain.waiting.len(), since)
+    }
+
     /// The seq up to which the room holds every update of the stored log.
     pub(crate) fn synced(&self) -> i64 {
         self.lock().chain.synced

@@ -304,6 +304,18 @@ impl Rooms {
             .collect()
     }
 
+    /// How far this node is behind the other nodes' commits to its loaded documents: their
+    /// updates it has received and not applied yet (each waits for a predecessor), and how
+    /// long the oldest has waited (`None`: nothing waits).
+    pub fn remote_backlog(&self) -> (usize, Option<Duration>) {
+        self.loaded()
+            .iter()
+            .map(|room| room.remote_backlog())
+            .fold((0, None), |(count, oldest), (n, since)| {
+                (count + n, oldest.max(since))
+            })
+    }
+
     /// Every document loaded on this node.
     pub fn loaded_docs(&self) -> Vec<DocId> {
         self.loaded()
@@ -607,6 +619,45 @@ mod tests {
         // Once is enough: a repeat changes nothing.
         assert_eq!(apply(1), RemoteOutcome::Duplicate);
         assert_eq!(node_b.synced(&doc), Some(sent[2].0.seq));
+    }
+
+    #[tokio::test]
+    async fn the_backlog_counts_other_nodes_updates_that_wait_and_empties_once_they_apply() {
+        let store: Arc<MemoryStore> = Arc::default();
+        let published: Arc<Recorder> = Arc::default();
+        let node_a = Rooms::new(store.clone(), published.clone(), RoomsConfig::default());
+        let node_b = Rooms::new(
+            store.clone(),
+            Arc::new(Recorder::default()),
+            RoomsConfig::default(),
+        );
+        let doc = DocId::parse("d").unwrap();
+        let (mut at_a, _outbox) = Session::join(&node_a, doc.clone(), writer(), Access::Write)
+            .await
+            .unwrap();
+        let (_at_b, _outbox_b) = Session::join(&node_b, doc.clone(), writer(), Access::Write)
+            .await
+            .unwrap();
+        let client = yrs::Doc::new();
+        for s in ["one;", "two;", "three;"] {
+            at_a.receive(&edit(&client, s)).await.unwrap();
+        }
+        let sent: Vec<(Appended, Bytes)> = published.0.lock().unwrap().clone();
+        let apply = |i: usize| {
+            let (at, update) = sent[i].clone();
+            node_b.apply_remote(&doc, at.seq, at.prev.unwrap(), update)
+        };
+        assert_eq!(node_b.remote_backlog(), (0, None));
+
+        apply(2);
+        apply(1);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let (waiting, oldest) = node_b.remote_backlog();
+        assert_eq!(waiting, 2, "the third and second wait for the first");
+        assert!(oldest.unwrap() >= Duration::from_millis(20), "{oldest:?}");
+
+        apply(0);
+        assert_eq!(node_b.remote_backlog(), (0, None));
     }
 
     #[tokio::test]

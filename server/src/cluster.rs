@@ -37,6 +37,9 @@ use collab::{Appended, DocId, Fanout, FanoutError, Rooms};
 use futures_util::StreamExt;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::Registry;
 use redis::aio::ConnectionManager;
 use tokio::sync::mpsc;
@@ -113,6 +116,51 @@ impl ClusterStats {
             "1 while this node is subscribed to the other nodes' messages",
             self.redis_connected.clone(),
         );
+    }
+}
+
+/// How far this node is behind the other nodes' commits, read at each scrape
+/// (`concord_cluster_lag_updates`, `concord_cluster_lag_seconds`): their updates it received
+/// and cannot apply yet (each waits for a predecessor, or for a catch-up from the database),
+/// and how long it has been behind: the oldest waiting update's age, or, while the
+/// subscription to Redis is down (everything the others publish is missed) and until the
+/// catch-up that follows it is done, the time since it went down. Zeros on a single node.
+pub struct Lag {
+    pub rooms: Rooms,
+    pub cluster: Option<Arc<Cluster>>,
+}
+
+impl std::fmt::Debug for Lag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Lag")
+    }
+}
+
+impl Collector for Lag {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let (waiting, oldest) = self.rooms.remote_backlog();
+        let down = self.cluster.as_ref().and_then(|c| {
+            c.down_since
+                .lock()
+                .expect("poisoned")
+                .map(|since| since.elapsed())
+        });
+        let behind = oldest.max(down).unwrap_or_default();
+        let updates = ConstGauge::new(waiting as i64);
+        updates.encode(encoder.encode_descriptor(
+            "cluster_lag_updates",
+            "Other nodes' updates this node received and has not applied yet (waiting for a predecessor)",
+            None,
+            updates.metric_type(),
+        )?)?;
+        let seconds = ConstGauge::new(behind.as_secs_f64());
+        seconds.encode(encoder.encode_descriptor(
+            "cluster_lag_seconds",
+            "How long this node has been behind the other nodes' commits: the oldest waiting update, or the time since its subscription to Redis went down, until caught up",
+            None,
+            seconds.metric_type(),
+        )?)?;
+        Ok(())
     }
 }
 
@@ -241,6 +289,9 @@ pub struct Cluster {
     dropped: AtomicU64,
     /// A wake-up is queued and not yet published: more need not be.
     wake_queued: Arc<AtomicBool>,
+    /// Since when this node may have missed the others' messages: not subscribed yet, or
+    /// the subscription went down, and not caught up since ([`Lag`]).
+    down_since: std::sync::Mutex<Option<std::time::Instant>>,
     pub stats: ClusterStats,
 }
 
@@ -308,6 +359,7 @@ impl Cluster {
             queue: std::sync::Mutex::new(Some(queue)),
             dropped: AtomicU64::new(0),
             wake_queued: Arc::new(AtomicBool::new(false)),
+            down_since: std::sync::Mutex::new(Some(std::time::Instant::now())),
             stats: ClusterStats::default(),
         }))
     }
@@ -338,7 +390,8 @@ impl Cluster {
         }));
     }
 
-    /// Starts the publisher, the subscriber and the sweep; they stop at `shutdown`.
+    /// Starts the publisher, the subscriber and the sweep; they stop at `shutdown`, the
+    /// publisher once it has published what was queued before.
     pub fn start(
         self: &Arc<Self>,
         rooms: Rooms,
@@ -377,14 +430,28 @@ impl Cluster {
         let mut counter: u64 = 0;
         let mut heartbeat = tokio::time::interval(HEARTBEAT);
         let mut failing = false;
+        let mut stopping = false;
         loop {
-            let message = tokio::select! {
-                message = queue.recv() => match message {
-                    Some(message) => message,
-                    None => return,
-                },
-                _ = heartbeat.tick() => Message::Heartbeat,
-                () = shutdown.cancelled() => return,
+            let message = if stopping {
+                // Stopping: what is queued (the drain's last commits) still goes out, then
+                // the loop ends.
+                match queue.try_recv() {
+                    Ok(message) => message,
+                    Err(_) => return,
+                }
+            } else {
+                tokio::select! {
+                    message = queue.recv() => match message {
+                        Some(message) => message,
+                        None => return,
+                    },
+                    _ = heartbeat.tick() => Message::Heartbeat,
+                    () = shutdown.cancelled() => {
+                        stopping = true;
+                        queue.close();
+                        continue;
+                    }
+                }
             };
             if matches!(message, Message::EventsCommitted) {
                 self.wake_queued.store(false, Ordering::Release);
@@ -520,6 +587,7 @@ impl Receiver {
                 // jump at its next message, and is caught up once more.
             }
             first = false;
+            *self.cluster.down_since.lock().expect("poisoned") = None;
             let mut stream = pubsub.on_message();
             loop {
                 let message = tokio::select! {
@@ -530,6 +598,11 @@ impl Receiver {
                 self.handle(message.get_payload_bytes()).await;
             }
             self.cluster.stats.redis_connected.set(0);
+            self.cluster
+                .down_since
+                .lock()
+                .expect("poisoned")
+                .get_or_insert_with(std::time::Instant::now);
             tracing::warn!("the subscription to Redis ended; reconnecting");
         }
     }

@@ -600,6 +600,17 @@ pub struct ConnectionArgs {
         value_parser = crate::auth::forwarded::parse_trusted_proxy
     )]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// 停机宽限时间（秒）：收到 SIGTERM 或 Ctrl-C 后，本节点的 /readyz 立即答 503，新请求答
+    /// 503，每个文档连接以 1012（服务重启）关闭，客户端随即重连（经负载均衡到其他节点）；
+    /// 进行中的请求和提交在此时间内完成，然后进程退出。进程管理器的停止超时须长于此值。 /
+    /// Seconds a node has to drain after SIGTERM or Ctrl-C: /readyz answers 503 at once, new
+    /// requests get 503, every document socket is closed with 1012 (service restart) so its
+    /// client reconnects (through the load balancer, to another node), requests and commits
+    /// in flight finish, and the process exits within this time. The process manager's stop
+    /// timeout (Kubernetes' terminationGracePeriodSeconds, systemd's TimeoutStopSec, compose's
+    /// stop_grace_period) must be longer.
+    #[arg(long, env = "CONCORD_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
 }
 
 impl ConnectionArgs {
@@ -609,6 +620,10 @@ impl ConnectionArgs {
 
     pub fn first_request_timeout(&self) -> Duration {
         Duration::from_secs(self.first_request_timeout_secs.max(1))
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs.max(1))
     }
 }
 
@@ -621,6 +636,7 @@ impl Default for ConnectionArgs {
             max_waiting_connections_per_address: 64,
             max_concurrent_uploads: 4,
             trusted_proxies: Vec::new(),
+            shutdown_grace_secs: 20,
         }
     }
 }

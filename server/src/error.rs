@@ -78,6 +78,10 @@ pub enum ApiError {
     /// 503: a dependency (the database) is unavailable right now.
     #[error("service unavailable: {0}")]
     Unavailable(#[source] anyhow::Error),
+    /// 503: this node is draining before it stops (`--shutdown-grace-secs`); another node
+    /// answers, or this one once it is back.
+    #[error("this node is shutting down")]
+    Draining,
     /// 500: a bug or an unexpected failure.
     #[error("internal error: {0}")]
     Internal(#[source] anyhow::Error),
@@ -136,6 +140,12 @@ impl ApiError {
                 phrases::UNAVAILABLE.message(),
                 &phrases::UNAVAILABLE,
             ),
+            ApiError::Draining => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                phrases::DRAINING.message(),
+                &phrases::UNAVAILABLE,
+            ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -171,7 +181,8 @@ impl Unrendered {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message, general) = self.parts();
-        if status.is_server_error() {
+        // A draining node refuses every request on purpose: nothing failed.
+        if status.is_server_error() && !matches!(self, ApiError::Draining) {
             tracing::error!(error = ?self, "request failed");
         }
         let unrendered = Unrendered {

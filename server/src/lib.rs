@@ -161,6 +161,10 @@ impl App {
             // Zeros on a single node, so dashboards need no special case.
             None => cluster::ClusterStats::default().register(&mut metrics.registry),
         }
+        metrics.registry.register_collector(Box::new(cluster::Lag {
+            rooms: rooms.clone(),
+            cluster: cluster.clone(),
+        }));
         let metrics = Arc::new(metrics);
         let identity = Arc::new(Identity::new(&args.identity)?);
         let services = Services {
@@ -194,6 +198,7 @@ impl App {
             metrics,
             limits: Arc::new(limits.clone()),
             shutdown: CancellationToken::new(),
+            requests: TaskTracker::new(),
             connections: TaskTracker::new(),
             web_dir: Arc::from(args.web_dir.as_path()),
             uploads: Arc::new(Uploads {
@@ -245,8 +250,19 @@ impl App {
         http::router(self.state.clone())
     }
 
-    /// Serves until `shutdown` resolves, then closes every socket (1001), commits every
-    /// queued update and closes the database.
+    /// Serves until `shutdown` resolves, then drains within `--shutdown-grace-secs`:
+    ///
+    /// 1. at once, `/readyz` answers 503 and every other request is refused (503), so the load
+    ///    balancer sends nothing more; every document socket is closed with 1012 (service
+    ///    restart), after the update it is committing, and its client reconnects elsewhere;
+    ///    event streams, the job worker (after its batch) and the other loops stop;
+    /// 2. requests in flight finish; sockets, requests and the worker are waited for until a
+    ///    quarter of the grace (at most 5 s) is left;
+    /// 3. everything queued is committed and what the cluster publisher holds is published;
+    /// 4. the listener stops, the database is closed.
+    ///
+    /// The process returns within the grace: an error when the commits of step 3 did not end
+    /// in time, a warning for clients that did not.
     pub async fn run(
         self,
         listener: TcpListener,
@@ -261,48 +277,99 @@ impl App {
         } = self;
         let maintenance = tokio::spawn(state.services.rooms.clone().maintain());
         let background = start_background(&state, senders);
+        // The cluster's loops outlive the sockets: what their last commits publish must still
+        // reach the other nodes.
+        let cluster_stop = CancellationToken::new();
+        let cluster_tasks = TaskTracker::new();
         if let Some(cluster) = &cluster {
             let services = &state.services;
             cluster.start(
                 services.rooms.clone(),
                 services.access.clone(),
                 services.events.clone(),
-                state.shutdown.clone(),
-                &background,
+                cluster_stop.clone(),
+                &cluster_tasks,
             );
         }
-        let token = state.shutdown.clone();
-        tokio::spawn(async move {
-            shutdown.await;
-            token.cancel();
-        });
-        http::listen::serve(
-            listener,
-            http::router(state.clone()),
-            &connections,
-            state.metrics.connections.clone(),
-            state.shutdown.clone(),
-        )
-        .await;
-        tracing::info!("shutting down: closing sockets and committing what is queued");
-        // Every socket loop watches this token and closes with 1001.
+        let stop = CancellationToken::new();
+        let listening = {
+            let (router, settings) = (http::router(state.clone()), connections.clone());
+            let stats = state.metrics.connections.clone();
+            let (drain, stop) = (state.shutdown.clone(), stop.clone());
+            tokio::spawn(async move {
+                http::listen::serve(listener, router, &settings, stats, drain, stop).await;
+            })
+        };
+        shutdown.await;
+
+        let grace = connections.shutdown_grace();
+        let deadline = tokio::time::Instant::now() + grace;
+        let clients_until = deadline - (grace / 4).min(Duration::from_secs(5));
+        tracing::info!(
+            grace_secs = grace.as_secs(),
+            "draining: /readyz answers 503, sockets close with 1012, requests in flight finish"
+        );
+        // Cancelled before the trackers are closed: see `http::ops::drain_gate`.
         state.shutdown.cancel();
         state.connections.close();
-        state.connections.wait().await;
-        // The worker finishes the batch it is running; the pump and the refresh just stop.
+        state.requests.close();
         background.close();
-        background.wait().await;
-        // What was audited since the last anchor is anchored now, not left to the chain alone.
-        if state.services.settings.audit_anchor_every_secs > 0 {
-            if let Err(e) =
-                work::audit::anchor(&state.services.db, state.services.clock.now_ms()).await
-            {
-                tracing::warn!(error = %e, "anchoring the audit trail at shutdown failed");
-            }
+        let clients = async {
+            state.connections.wait().await;
+            state.requests.wait().await;
+            background.wait().await;
+        };
+        if tokio::time::timeout_at(clients_until, clients).await.is_err() {
+            tracing::warn!(
+                sockets = state.connections.len(),
+                requests = state.requests.len(),
+                "sockets, requests or the job worker did not finish within the grace; going on \
+                 without them"
+            );
         }
-        maintenance.abort();
-        log.shutdown().await;
-        state.services.db.close().await;
+        let commits = async {
+            // What was audited since the last anchor is anchored now, not left to the chain.
+            if state.services.settings.audit_anchor_every_secs > 0 {
+                if let Err(e) =
+                    work::audit::anchor(&state.services.db, state.services.clock.now_ms()).await
+                {
+                    tracing::warn!(error = %e, "anchoring the audit trail at shutdown failed");
+                }
+            }
+            maintenance.abort();
+            log.shutdown().await;
+        };
+        let committed = tokio::time::timeout_at(deadline, commits).await.is_ok();
+        cluster_stop.cancel();
+        cluster_tasks.close();
+        if tokio::time::timeout_at(deadline, cluster_tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "the last updates were not all published to the other nodes within the grace"
+            );
+        }
+        // Idle connections close at once; one still in a request is a client that did not
+        // finish within the grace, and is not waited for long.
+        stop.cancel();
+        let cut_at = deadline.min(tokio::time::Instant::now() + Duration::from_secs(1));
+        if tokio::time::timeout_at(cut_at, listening).await.is_err() {
+            tracing::warn!("connections still open at the end of the grace were cut");
+        }
+        if !committed {
+            anyhow::bail!(
+                "停机宽限时间内未能提交全部编辑 / the queued edits were not all committed within \
+                 the shutdown grace (--shutdown-grace-secs {})",
+                grace.as_secs()
+            );
+        }
+        if tokio::time::timeout_at(deadline, state.services.db.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the database connections did not close within the grace");
+        }
         tracing::info!("shut down cleanly");
         Ok(())
     }

@@ -26,8 +26,13 @@ pub struct AppState {
     pub identity: Arc<Identity>,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<Limits>,
-    /// Cancelled when the server shuts down: every websocket loop watches it.
+    /// Cancelled when the node starts draining (SIGTERM): `/readyz` answers 503, new requests
+    /// are refused, every websocket loop closes with 1012, event streams and background loops
+    /// end.
     pub shutdown: CancellationToken,
+    /// Tracks the requests being answered (not the health and metrics routes), so the drain
+    /// can wait for those that began before it.
+    pub requests: TaskTracker,
     /// Tracks websocket connections (they outlive the HTTP request that upgraded them), so
     /// shutdown can wait for each to close.
     pub connections: TaskTracker,

@@ -27,6 +27,9 @@ const OTHER_MASTER_KEY: &str = "ffeeddccbbaa99887766554433221100ffeeddccbbaa9988
 
 const WAIT: Duration = Duration::from_secs(15);
 
+/// `--shutdown-grace-secs` of every node here: a drained node is gone within it.
+const GRACE_SECS: &str = "5";
+
 /// The Redis the tests share: `TEST_REDIS_URL`, else the loopback one.
 fn redis_url() -> String {
     std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
@@ -88,27 +91,47 @@ impl Nodes {
     /// Starts one more node and waits until it is subscribed to the others (`/readyz`).
     async fn add(&mut self) {
         let dir = tempfile::tempdir().unwrap();
-        let node = ChildServer::start_with_args(
-            dir.path(),
-            Some(&self.database_url),
-            &[
-                "--cluster",
-                "--redis-url",
-                &self.redis_url,
-                "--redis-channel",
-                &self.channel,
-                "--ticket-secret",
-                TICKET_SECRET,
-                "--master-key",
-                MASTER_KEY,
-                "--public-url",
-                "http://{addr}",
-            ],
-        )
-        .await;
+        let node = ChildServer::start_with_args(dir.path(), Some(&self.database_url), &self.args())
+            .await;
         wait_ready(node.addr).await;
         self.nodes.push(Some(node));
         self._dirs.push(dir);
+    }
+
+    /// The flags every node of the deployment is started with.
+    fn args(&self) -> Vec<&str> {
+        vec![
+            "--cluster",
+            "--redis-url",
+            &self.redis_url,
+            "--redis-channel",
+            &self.channel,
+            "--ticket-secret",
+            TICKET_SECRET,
+            "--master-key",
+            MASTER_KEY,
+            "--public-url",
+            "http://{addr}",
+            "--shutdown-grace-secs",
+            GRACE_SECS,
+        ]
+    }
+
+    /// Starts a stopped node again, on its address and data directory.
+    async fn restart(&mut self, node: usize, addr: SocketAddr) {
+        assert!(self.nodes[node].is_none(), "node {node} is still running");
+        let dir = self._dirs[node + 1].path().to_owned();
+        let server =
+            ChildServer::start_at(addr, &dir, Some(&self.database_url), &self.args()).await;
+        wait_ready(server.addr).await;
+        self.nodes[node] = Some(server);
+    }
+
+    /// Sends SIGTERM to `node` and hands it over, to watch it drain and exit.
+    fn terminate(&mut self, node: usize) -> ChildServer {
+        let server = self.nodes[node].take().expect("node running");
+        server.terminate();
+        server
     }
 
     fn addr(&self, node: usize) -> SocketAddr {
@@ -674,4 +697,324 @@ async fn a_cluster_node_without_redis_or_on_sqlite_refuses_to_start_and_says_why
     .await;
     assert!(!status.success());
     assert!(printed.contains("Redis"), "{printed}");
+}
+
+/// A load balancer as the tests' deployments have one: a TCP proxy that health-checks its
+/// nodes' `/readyz` every 100 ms and sends each new connection to the first ready node in
+/// its order (the first ready one at all when none is: the node refuses then, as a real
+/// balancer's would). Long-lived connections stay where they were sent until either side
+/// closes them.
+struct Balancer {
+    addr: SocketAddr,
+    /// The health checks and the accepting loop (which owns the proxied connections).
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Balancer {
+    async fn start(order: Vec<SocketAddr>) -> Balancer {
+        use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+        use std::sync::Arc;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let ready: Arc<Vec<AtomicBool>> =
+            Arc::new(order.iter().map(|_| AtomicBool::new(true)).collect());
+        let health = tokio::spawn({
+            let (order, ready) = (order.clone(), ready.clone());
+            async move {
+                let http = reqwest::Client::builder()
+                    .timeout(Duration::from_millis(500))
+                    .build()
+                    .unwrap();
+                loop {
+                    for (i, node) in order.iter().enumerate() {
+                        let ok = http
+                            .get(format!("http://{node}/readyz"))
+                            .send()
+                            .await
+                            .is_ok_and(|r| r.status() == StatusCode::OK);
+                        ready[i].store(ok, Relaxed);
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        });
+        let accept = tokio::spawn(async move {
+            // Dropped with this task: every proxied connection ends with the balancer.
+            let mut connections = tokio::task::JoinSet::new();
+            loop {
+                let (mut client, _) = listener.accept().await.unwrap();
+                let node = (0..order.len())
+                    .find(|&i| ready[i].load(Relaxed))
+                    .map_or(order[0], |i| order[i]);
+                connections.spawn(async move {
+                    if let Ok(mut upstream) = tokio::net::TcpStream::connect(node).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                    }
+                });
+                while connections.try_join_next().is_some() {}
+            }
+        });
+        Balancer {
+            addr,
+            tasks: vec![health, accept],
+        }
+    }
+
+    /// `ws://<balancer>/ws/docs/{doc}?ticket=…`.
+    fn url(&self, nodes: &Nodes, doc: &str, user: &str) -> String {
+        format!(
+            "ws://{}/ws/docs/{doc}?ticket={}",
+            self.addr,
+            issue(&nodes.key, doc, user, Write)
+        )
+    }
+}
+
+impl Drop for Balancer {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// One edit of the rolling-restart test: whose, and which.
+fn edit_token(client: &str, round: usize) -> String {
+    format!("<{client}.{round}>")
+}
+
+/// Waits for a node that was sent SIGTERM to exit; returns how long it took from `since`.
+async fn exited(mut server: ChildServer, since: Instant) -> (std::process::ExitStatus, Duration) {
+    let status = tokio::time::timeout(WAIT, server.child.wait())
+        .await
+        .expect("the drained node exits")
+        .unwrap();
+    (status, since.elapsed())
+}
+
+/// The grace every node here has, as a duration.
+fn grace() -> Duration {
+    Duration::from_secs(GRACE_SECS.parse().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_restart_under_continuous_edits_loses_no_edit_and_every_client_converges() {
+    let mut nodes = Nodes::start(2).await;
+    let (a, b) = (nodes.addr(0), nodes.addr(1));
+    // Two ways in: clients sent to node A while it is ready, and clients sent to B.
+    let to_a = Balancer::start(vec![a, b]).await;
+    let to_b = Balancer::start(vec![b, a]).await;
+    let names = ["a1", "a2", "b1", "b2"];
+    let mut clients = Vec::new();
+    for name in names {
+        let front = if name.starts_with('a') { &to_a } else { &to_b };
+        let mut peer = NodePeer::connect(&front.url(&nodes, "rolling", name)).await;
+        peer.synced().await;
+        clients.push(peer);
+    }
+    // Continuous edits on both nodes; each node in turn is told to stop in the middle of them.
+    const ROUNDS: usize = 15;
+    let rounds = 0..5 * ROUNDS;
+    for phase in 0..5 {
+        let mut drained = None;
+        for r in phase * ROUNDS..(phase + 1) * ROUNDS {
+            for (client, name) in clients.iter_mut().zip(names) {
+                client.insert(&edit_token(name, r)).await;
+            }
+            if r % ROUNDS == 5 {
+                drained = match phase {
+                    // A rolling restart: A first, then B.
+                    1 => Some((0, a, nodes.terminate(0), Instant::now())),
+                    3 => Some((1, b, nodes.terminate(1), Instant::now())),
+                    _ => drained,
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(40)).await;
+        }
+        let Some((node, addr, server, since)) = drained else {
+            continue;
+        };
+        let (status, took) = exited(server, since).await;
+        assert!(status.success(), "node {node} exits cleanly after draining: {status:?}");
+        assert!(
+            took <= grace() + Duration::from_secs(1),
+            "node {node} took {took:?} to drain, more than its grace"
+        );
+        // Its clients were told to reconnect with 1012, and did (to the other node).
+        let served_by_it: Vec<usize> = match node {
+            0 => vec![0, 1],
+            _ => vec![0, 1, 2, 3],
+        };
+        for &i in &served_by_it {
+            let client = &mut clients[i];
+            let closed = client.wait_event("closed").await;
+            assert_eq!(closed["code"], 1012, "{}: {closed}", names[i]);
+            assert!(
+                closed["reason"].as_str().unwrap().starts_with("服务重启"),
+                "{}: {closed}",
+                names[i]
+            );
+            client.synced().await;
+            // A retry that reached the draining node before the balancer noticed was refused
+            // (503, a close without a code); what matters was the 1012 first.
+            client.events.clear();
+        }
+        nodes.restart(node, addr).await;
+    }
+
+    // Everyone, and a newcomer on each node, ends with the same text holding every edit once.
+    let mut late_a = NodePeer::connect(&to_a.url(&nodes, "rolling", "late-a")).await;
+    let mut late_b = NodePeer::connect(&to_b.url(&nodes, "rolling", "late-b")).await;
+    late_a.synced().await;
+    late_b.synced().await;
+    let complete = |text: &str| {
+        rounds.clone().all(|r| {
+            names
+                .iter()
+                .all(|name| text.matches(&edit_token(name, r)).count() == 1)
+        })
+    };
+    for client in clients.iter_mut().chain([&mut late_a, &mut late_b]) {
+        client
+            .wait_until("every edit, each once", |s| complete(&s.text))
+            .await;
+    }
+    let text = late_a.state().await.text;
+    for client in clients.iter_mut().chain([&mut late_b]) {
+        assert_eq!(client.state().await.text, text);
+    }
+    assert_eq!(
+        text.matches('<').count(),
+        names.len() * rounds.len(),
+        "nothing but the edits, none twice"
+    );
+}
+
+/// A request whose body never comes: it stays in flight on `addr` until the socket closes.
+async fn stuck_request(addr: SocketAddr) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /api/auth/login HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\n\
+         Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{{"
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draining_node_answers_readyz_503_refuses_new_requests_and_exits_within_its_grace() {
+    let mut nodes = Nodes::start(2).await;
+    let a = nodes.addr(0);
+    let http = reqwest::Client::new();
+    // A request in flight holds the drain, so there is time to look at the node.
+    let _held = stuck_request(a).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let socket = TestClient::connect(&nodes.url(0, "drain", "alice", Write)).await;
+    socket.synced().await;
+
+    let latecomer = nodes.url(0, "drain", "bob", Write);
+    let server = nodes.terminate(0);
+    let since = Instant::now();
+    let closed = socket.wait_closed().await;
+    assert_eq!(closed.code, 1012, "{closed:?}");
+
+    let response = http.get(format!("http://{a}/readyz")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    assert_eq!(body["error"]["reason"], "general.draining", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("本节点正在停机"),
+        "{body}"
+    );
+    // Still alive for its operator, refusing everything else, a new socket included.
+    let health = http.get(format!("http://{a}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let refused = http
+        .get(format!("http://{a}/api/auth/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(refused.headers()["connection"], "close");
+    let upgrade = tokio_tungstenite::connect_async(latecomer).await;
+    match upgrade {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 503)
+        }
+        other => panic!("a new socket on a draining node is refused with 503: {other:?}"),
+    }
+    assert_eq!(ready(nodes.addr(1)).await, StatusCode::OK, "the other node serves on");
+
+    // The request never finishes; the node does not wait for it past its grace.
+    let (status, took) = exited(server, since).await;
+    assert!(status.success(), "{status:?}");
+    assert!(
+        took >= grace() / 2,
+        "it waited for the request in flight: exited after {took:?}"
+    );
+    assert!(took <= grace() + Duration::from_secs(1), "exited after {took:?}");
+}
+
+/// A gauge of `/metrics` on `addr`, as a number.
+async fn gauge(addr: SocketAddr, name: &str) -> f64 {
+    let text = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("{name} in /metrics:\n{text}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_nodes_lag_behind_the_others_is_a_metric_that_grows_while_cut_off_and_returns_to_zero() {
+    let port = free_port();
+    let mut redis = PrivateRedis::start(port).await;
+    let nodes = Nodes::start_on(2, redis.url()).await;
+    let a = TestClient::connect(&nodes.url(0, "lag", "a", Write)).await;
+    let b = TestClient::connect(&nodes.url(1, "lag", "b", Write)).await;
+    a.synced().await;
+    b.synced().await;
+    a.insert("before;");
+    b.wait_text("before;").await;
+    for node in 0..2 {
+        let addr = nodes.addr(node);
+        assert_eq!(gauge(addr, "concord_cluster_lag_seconds").await, 0.0);
+        assert_eq!(gauge(addr, "concord_cluster_lag_updates").await, 0.0);
+    }
+
+    // Cut off from the others: each node is behind since then, and says by how much.
+    redis.stop().await;
+    a.insert("while-cut-off;");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    for node in 0..2 {
+        let lag = gauge(nodes.addr(node), "concord_cluster_lag_seconds").await;
+        assert!(lag >= 0.5, "node {node} lags {lag} s after 0.8 s cut off");
+    }
+    let _redis = PrivateRedis::start(port).await;
+
+    // Back on Redis and caught up from the database: no lag left.
+    b.wait_until("the edit made while cut off", |c| {
+        c.text().contains("while-cut-off;")
+    })
+    .await;
+    for node in 0..2 {
+        let addr = nodes.addr(node);
+        let deadline = Instant::now() + WAIT;
+        while gauge(addr, "concord_cluster_lag_seconds").await != 0.0 {
+            assert!(Instant::now() < deadline, "node {node} still lags");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(gauge(addr, "concord_cluster_lag_updates").await, 0.0);
+    }
 }

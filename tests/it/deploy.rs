@@ -140,6 +140,86 @@ fn every_flag_and_variable_deploy_uses_exists_in_concord_serve_help() {
     );
 }
 
+/// The number after `key` on the first line that holds it and is not a comment (`key: 30`,
+/// `key=25s`, `key: "20"`).
+fn number_after(text: &str, key: &str, file: &str) -> u64 {
+    let line = text
+        .lines()
+        .find(|l| !l.trim_start().starts_with('#') && l.contains(key))
+        .unwrap_or_else(|| panic!("{key} in {file}"));
+    let at = line.find(key).unwrap();
+    let rest = line[at + key.len()..].trim_start_matches([' ', ':', '=', '"']);
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("a number after {key} in {file}"))
+}
+
+#[test]
+fn the_process_managers_stop_timeouts_leave_room_for_the_servers_drain() {
+    // The setting and its default, as `concord serve --help` gives them.
+    let help = run(
+        Command::new(concord_binary()).args(["serve", "--help"]),
+        "concord serve --help",
+    );
+    let help = String::from_utf8(help.stdout).unwrap();
+    let flag = &help[help
+        .find("--shutdown-grace-secs")
+        .expect("--shutdown-grace-secs in serve --help")..];
+    assert!(
+        flag.contains("[env: CONCORD_SHUTDOWN_GRACE_SECS="),
+        "{flag}"
+    );
+    let default = number_after(flag, "[default:", "serve --help");
+    let read = |name: &str| std::fs::read_to_string(deploy_dir().join(name)).unwrap();
+    let grace_in = |text: &str, file: &str| {
+        if text.contains("CONCORD_SHUTDOWN_GRACE_SECS") {
+            number_after(text, "CONCORD_SHUTDOWN_GRACE_SECS", file)
+        } else {
+            default
+        }
+    };
+
+    // Kubernetes counts the preStop pause in its grace period.
+    let deployment = read("k8s/deployment.yaml");
+    let configmap = read("k8s/configmap.yaml");
+    let pause = number_after(&deployment, "[\"sleep\", \"", "k8s/deployment.yaml");
+    let k8s = (
+        "k8s terminationGracePeriodSeconds",
+        pause,
+        grace_in(&configmap, "k8s/configmap.yaml"),
+        number_after(&deployment, "terminationGracePeriodSeconds", "k8s/deployment.yaml"),
+    );
+    let env = read("systemd/concord.env.example");
+    let unit = read("systemd/concord.service");
+    assert!(
+        unit.contains("EnvironmentFile=/etc/concord/concord.env"),
+        "the unit reads the env file"
+    );
+    let systemd = (
+        "systemd TimeoutStopSec",
+        0,
+        grace_in(&env, "systemd/concord.env.example"),
+        number_after(&unit, "TimeoutStopSec", "systemd/concord.service"),
+    );
+    let compose_file = read("compose.yaml");
+    let compose = (
+        "compose stop_grace_period",
+        0,
+        grace_in(&compose_file, "compose.yaml"),
+        number_after(&compose_file, "stop_grace_period", "compose.yaml"),
+    );
+    for (what, pause, grace, timeout) in [k8s, systemd, compose] {
+        // The drain ends within the grace; 5 to 10 s more lets the process exit, and a stuck
+        // node does not hold a rolling update much longer.
+        assert!(
+            timeout >= pause + grace + 5 && timeout <= pause + grace + 10,
+            "{what} is {timeout} s: it should be the pause ({pause} s) + the server's shutdown \
+             grace ({grace} s) + 5 to 10 s"
+        );
+    }
+}
+
 // ---- schemas ---------------------------------------------------------------------------------
 
 /// Python's jsonschema and PyYAML (in the machine's Python; pip-installed when missing).

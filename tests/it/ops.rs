@@ -178,7 +178,7 @@ async fn a_long_log_is_compacted_and_loads_the_same_after_restart() {
 }
 
 #[tokio::test]
-async fn sigterm_closes_sockets_with_1001_and_keeps_every_committed_edit() {
+async fn sigterm_closes_sockets_with_1012_and_keeps_every_committed_edit() {
     let data_dir = tempfile::tempdir().unwrap();
     let server = ChildServer::start(data_dir.path(), None).await;
     let key = server::auth::TicketKey::load(None, data_dir.path()).unwrap();
@@ -202,7 +202,11 @@ async fn sigterm_closes_sockets_with_1001_and_keeps_every_committed_edit() {
         .unwrap();
     assert!(status.success());
     let closed = a.wait_closed().await;
-    assert_eq!(closed.code, 1001);
+    assert_eq!(closed.code, 1012, "service restart: {closed:?}");
+    assert!(
+        closed.reason.starts_with("服务重启"),
+        "a Chinese-first reason: {closed:?}"
+    );
     let mut child = server.child;
     let exit = tokio::time::timeout(Duration::from_secs(10), child.wait())
         .await

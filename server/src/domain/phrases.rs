@@ -48,6 +48,9 @@ catalogue! { ALL:
     UNAVAILABLE = "general.unavailable",
         "服务暂时不可用，请稍后再试",
         "the service is temporarily unavailable; try again shortly";
+    DRAINING = "general.draining",
+        "本节点正在停机，请稍后重试，其他节点将为您服务",
+        "this node is shutting down; try again, another node will answer";
     SAME_CODE_OR_NAME = "general.same_code_or_name",
         "已存在相同代码或名称的记录",
         "something with the same code or name already exists";

@@ -44,6 +44,9 @@ const PROGRESS_CHECK: Duration = Duration::from_millis(250);
 /// At most this long without progress is spent delivering a close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(10);
 
+/// The close reason a draining node gives (at most 123 bytes, as a close frame allows).
+const DRAINING_REASON: &str = "服务重启，请重新连接 / the server is restarting; reconnect";
+
 /// Opens a document over the y-websocket protocol (the upgrade answers 101; a refusal before
 /// it is a JSON error: 401 without a credential, 404 for a document the caller may not open).
 #[utoipa::path(
@@ -182,7 +185,9 @@ async fn serve_socket(
             // the client's frames, so that what the room sends goes out first.
             biased;
             _ = state.shutdown.cancelled() => {
-                break Some(Close::new(close_code::GOING_AWAY, "服务器正在关闭，请稍后重连 / the server is shutting down; reconnect shortly"));
+                // 1012: the stock client reconnects at once, through the load balancer to
+                // another node; what it had not yet sent here it sends there.
+                break Some(Close::new(close_code::SERVICE_RESTART, DRAINING_REASON));
             }
             flushed = sink.flush(), if writing.is_some() => {
                 writing = None;

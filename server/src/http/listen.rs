@@ -12,8 +12,11 @@
 //! request then carries its client address for everything after ([`ClientAddr`], from the
 //! forwarding headers when the peer is one of `--trusted-proxies`).
 //!
-//! It must never hold a lock across an `.await`, and never keep serving after shutdown:
-//! it stops accepting, lets each connection finish the request it is in, and waits for them.
+//! It must never hold a lock across an `.await`, and never keep serving after shutdown. When
+//! the node starts draining (`drain`), each open connection finishes the request it is in and
+//! closes; new connections are still taken, so that a load balancer's health check hears
+//! `/readyz` answer 503 (the router refuses everything else while draining). When the drain is
+//! done (`stop`), it stops accepting and waits for the connections.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -35,14 +38,16 @@ use crate::auth::forwarded::{client_addr, ClientAddr};
 use crate::config::ConnectionArgs;
 use crate::telemetry::ConnectionStats;
 
-/// Serves `router` on `listener` until `shutdown` is cancelled, then waits for the connections
-/// being served to finish their current request.
+/// Serves `router` on `listener` until `stop` is cancelled, then waits for the connections
+/// being served to finish their current request. From `drain` on, connections opened before
+/// it close after their current request.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     settings: &ConnectionArgs,
     stats: Arc<ConnectionStats>,
-    shutdown: CancellationToken,
+    drain: CancellationToken,
+    stop: CancellationToken,
 ) {
     let gate = Arc::new(Gate::new(settings, stats));
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -62,7 +67,7 @@ pub async fn serve(
                     continue;
                 }
             },
-            () = shutdown.cancelled() => break,
+            () = stop.cancelled() => break,
         };
         let waiting = match gate.enter(addr.ip()) {
             Ok(waiting) => waiting,
@@ -89,7 +94,13 @@ pub async fn serve(
             http: http.clone(),
             first_request,
             trusted: trusted.clone(),
-            shutdown: shutdown.clone(),
+            // Opened while draining: served (its requests are refused but `/readyz`) until
+            // the drain is done, not closed before its first request.
+            shutdown: if drain.is_cancelled() {
+                stop.clone()
+            } else {
+                drain.clone()
+            },
         };
         tasks.spawn(connection.serve());
     }
@@ -108,6 +119,7 @@ struct Connection {
     first_request: Duration,
     /// `--trusted-proxies`: whose forwarding headers name the client.
     trusted: Arc<[ipnet::IpNet]>,
+    /// When to finish the current request and close.
     shutdown: CancellationToken,
 }
 

@@ -179,7 +179,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             extract::check_origin,
         ))
-        // Outside the Origin check, so that its refusals are in the reader's language too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::drain_gate,
+        ))
+        // Outside the Origin check and the drain gate, so that their refusals are in the
+        // reader's language too.
         .layer(axum::middleware::from_fn(crate::error::localize))
         .layer(axum::extract::DefaultBodyLimit::max(
             extract::MAX_JSON_BYTES,

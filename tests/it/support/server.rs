@@ -228,8 +228,17 @@ impl ChildServer {
         database_url: Option<&str>,
         extra: &[&str],
     ) -> ChildServer {
-        let port = free_port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        Self::start_at(addr, data_dir, database_url, extra).await
+    }
+
+    /// [`ChildServer::start_with_args`] on a given address (a node restarted where it was).
+    pub async fn start_at(
+        addr: SocketAddr,
+        data_dir: &Path,
+        database_url: Option<&str>,
+        extra: &[&str],
+    ) -> ChildServer {
         let mut cmd = tokio::process::Command::new(concord_binary());
         cmd.args(["serve", "--listen", &addr.to_string(), "--data-dir"])
             .arg(data_dir)
@@ -257,6 +266,16 @@ impl ChildServer {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("concord did not start listening on {}", self.addr);
+    }
+
+    /// SIGTERM: the server drains and exits by itself.
+    pub fn terminate(&self) {
+        let pid = self.child.id().expect("running");
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -TERM {pid}");
     }
 
     /// SIGKILL: no shutdown code runs.
