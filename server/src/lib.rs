@@ -319,7 +319,10 @@ impl App {
             state.requests.wait().await;
             background.wait().await;
         };
-        if tokio::time::timeout_at(clients_until, clients).await.is_err() {
+        if tokio::time::timeout_at(clients_until, clients)
+            .await
+            .is_err()
+        {
             tracing::warn!(
                 sockets = state.connections.len(),
                 requests = state.requests.len(),

@@ -91,8 +91,8 @@ impl Nodes {
     /// Starts one more node and waits until it is subscribed to the others (`/readyz`).
     async fn add(&mut self) {
         let dir = tempfile::tempdir().unwrap();
-        let node = ChildServer::start_with_args(dir.path(), Some(&self.database_url), &self.args())
-            .await;
+        let node =
+            ChildServer::start_with_args(dir.path(), Some(&self.database_url), &self.args()).await;
         wait_ready(node.addr).await;
         self.nodes.push(Some(node));
         self._dirs.push(dir);
@@ -835,7 +835,10 @@ async fn a_rolling_restart_under_continuous_edits_loses_no_edit_and_every_client
             continue;
         };
         let (status, took) = exited(server, since).await;
-        assert!(status.success(), "node {node} exits cleanly after draining: {status:?}");
+        assert!(
+            status.success(),
+            "node {node} exits cleanly after draining: {status:?}"
+        );
         assert!(
             took <= grace() + Duration::from_secs(1),
             "node {node} took {took:?} to drain, more than its grace"
@@ -932,7 +935,11 @@ async fn a_draining_node_answers_readyz_503_refuses_new_requests_and_exits_withi
         "{body}"
     );
     // Still alive for its operator, refusing everything else, a new socket included.
-    let health = http.get(format!("http://{a}/healthz")).send().await.unwrap();
+    let health = http
+        .get(format!("http://{a}/healthz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), StatusCode::OK);
     let refused = http
         .get(format!("http://{a}/api/auth/me"))
@@ -948,7 +955,11 @@ async fn a_draining_node_answers_readyz_503_refuses_new_requests_and_exits_withi
         }
         other => panic!("a new socket on a draining node is refused with 503: {other:?}"),
     }
-    assert_eq!(ready(nodes.addr(1)).await, StatusCode::OK, "the other node serves on");
+    assert_eq!(
+        ready(nodes.addr(1)).await,
+        StatusCode::OK,
+        "the other node serves on"
+    );
 
     // The request never finishes; the node does not wait for it past its grace.
     let (status, took) = exited(server, since).await;
@@ -957,7 +968,10 @@ async fn a_draining_node_answers_readyz_503_refuses_new_requests_and_exits_withi
         took >= grace() / 2,
         "it waited for the request in flight: exited after {took:?}"
     );
-    assert!(took <= grace() + Duration::from_secs(1), "exited after {took:?}");
+    assert!(
+        took <= grace() + Duration::from_secs(1),
+        "exited after {took:?}"
+    );
 }
 
 /// A gauge of `/metrics` on `addr`, as a number.
@@ -977,7 +991,8 @@ async fn gauge(addr: SocketAddr, name: &str) -> f64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_nodes_lag_behind_the_others_is_a_metric_that_grows_while_cut_off_and_returns_to_zero() {
+async fn each_nodes_lag_behind_the_others_is_a_metric_that_grows_while_cut_off_and_returns_to_zero()
+{
     let port = free_port();
     let mut redis = PrivateRedis::start(port).await;
     let nodes = Nodes::start_on(2, redis.url()).await;

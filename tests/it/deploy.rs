@@ -188,7 +188,11 @@ fn the_process_managers_stop_timeouts_leave_room_for_the_servers_drain() {
         "k8s terminationGracePeriodSeconds",
         pause,
         grace_in(&configmap, "k8s/configmap.yaml"),
-        number_after(&deployment, "terminationGracePeriodSeconds", "k8s/deployment.yaml"),
+        number_after(
+            &deployment,
+            "terminationGracePeriodSeconds",
+            "k8s/deployment.yaml",
+        ),
     );
     let env = read("systemd/concord.env.example");
     let unit = read("systemd/concord.service");

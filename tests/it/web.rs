@@ -899,7 +899,11 @@ async fn a_bureau_runs_a_cross_review_where_two_reviewers_score_a_file_live_in_c
     let server = seeded_server(data.path()).await;
     let artifacts = artifacts("review");
     run_scenario("review.e2e.mjs", &server, &artifacts).await;
-    for screenshot in ["review-drawn.png", "review-scoring.png", "review-confirmed.png"] {
+    for screenshot in [
+        "review-drawn.png",
+        "review-scoring.png",
+        "review-confirmed.png",
+    ] {
         assert!(
             artifacts.join(screenshot).is_file(),
             "{screenshot} was not saved"

@@ -985,7 +985,9 @@ pub fn doc_access(actor: &Actor, doc: &DocFacts) -> Access {
         // opens it (the reviewed body and the bureaus above read the submitted result).
         SpaceAccess::Participate(_)
             if doc.role == DocRole::Sheet
-                && doc.owner_org_id.is_some_and(|owner| belongs_to(actor, owner)) =>
+                && doc
+                    .owner_org_id
+                    .is_some_and(|owner| belongs_to(actor, owner)) =>
         {
             if doc.frozen {
                 Access::Read
@@ -993,9 +995,7 @@ pub fn doc_access(actor: &Actor, doc: &DocFacts) -> Access {
                 Access::Write
             }
         }
-        SpaceAccess::Participate(SpaceRole::Convener) if doc.role == DocRole::Sheet => {
-            Access::Read
-        }
+        SpaceAccess::Participate(SpaceRole::Convener) if doc.role == DocRole::Sheet => Access::Read,
         _ if doc.role == DocRole::Sheet => Access::None,
         SpaceAccess::Participate(_) if writer && !doc.frozen => Access::Write,
         SpaceAccess::Participate(SpaceRole::Observer) if doc.space.closed && !doc.briefing => {

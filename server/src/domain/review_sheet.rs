@@ -227,9 +227,8 @@ impl Sheet {
                 return Err(SHEET_TEXT.with("id", &group.name));
             }
             for item in &group.items {
-                let places = std::iter::once((&item.id, &item.text, item.points)).chain(
-                    item.deductions.iter().map(|d| (&d.id, &d.text, d.points)),
-                );
+                let places = std::iter::once((&item.id, &item.text, item.points))
+                    .chain(item.deductions.iter().map(|d| (&d.id, &d.text, d.points)));
                 for (id, text, points) in places {
                     if !valid_id(id) || !ids.insert(id.as_str()) {
                         return Err(SHEET_ID.with("id", id));
@@ -269,8 +268,7 @@ impl Sheet {
             }
         }
         for (id, comment) in &marks.comments {
-            if !self.items().any(|i| &i.id == id) || comment.chars().count() > MAX_COMMENT_CHARS
-            {
+            if !self.items().any(|i| &i.id == id) || comment.chars().count() > MAX_COMMENT_CHARS {
                 return Err(MARK_COMMENT.with("id", id));
             }
         }
@@ -289,7 +287,11 @@ impl Sheet {
                 points: item.points,
                 deducted,
                 score: Points(item.points.0 - deducted.0),
-                comment: marks.comments.get(&item.id).cloned().filter(|c| !c.is_empty()),
+                comment: marks
+                    .comments
+                    .get(&item.id)
+                    .cloned()
+                    .filter(|c| !c.is_empty()),
             });
         }
         let total = Points(items.iter().map(|i| i.score.0).sum());
@@ -372,7 +374,14 @@ mod tests {
         let groups: Vec<&str> = sheet.groups.iter().map(|g| g.name.as_str()).collect();
         assert_eq!(
             groups,
-            ["执法主体", "事实证据", "执法程序", "法律适用", "文书规范", "立卷归档"]
+            [
+                "执法主体",
+                "事实证据",
+                "执法程序",
+                "法律适用",
+                "文书规范",
+                "立卷归档"
+            ]
         );
     }
 
@@ -383,9 +392,19 @@ mod tests {
         let cases: [(&str, Vec<(&str, u32)>, u32, Grade); 9] = [
             ("nothing found", vec![], 1000, Grade::Excellent),
             // 2 points once: 98.
-            ("one missing signature", vec![("procedure.signature", 1)], 980, Grade::Excellent),
+            (
+                "one missing signature",
+                vec![("procedure.signature", 1)],
+                980,
+                Grade::Excellent,
+            ),
             // 2.5 twice = 5 (not 4.9999): 95.
-            ("two late deliveries", vec![("procedure.late_service", 2)], 950, Grade::Excellent),
+            (
+                "two late deliveries",
+                vec![("procedure.late_service", 2)],
+                950,
+                Grade::Excellent,
+            ),
             // 90 is 优秀 (the threshold counts).
             (
                 "exactly at 优秀",
@@ -396,12 +415,21 @@ mod tests {
             // 89.5 is 合格.
             (
                 "just under 优秀",
-                vec![("evidence.unclear_fact", 1), ("documents.format", 2), ("archive.late", 1)],
+                vec![
+                    ("evidence.unclear_fact", 1),
+                    ("documents.format", 2),
+                    ("archive.late", 1),
+                ],
                 895,
                 Grade::Pass,
             ),
             // Twelve missing signatures at 2 would be 24, but 程序合法 is worth 15: capped.
-            ("capped at the item", vec![("procedure.signature", 12)], 850, Grade::Pass),
+            (
+                "capped at the item",
+                vec![("procedure.signature", 12)],
+                850,
+                Grade::Pass,
+            ),
             // Capped items in several groups: 15 + 15 + 10 + 5 = 45 off, 55: 不合格.
             (
                 "under 合格",
@@ -472,10 +500,16 @@ mod tests {
         );
         let mut sheet = Sheet::default_sheet();
         sheet.groups[2].items.clear();
-        assert_eq!(sheet.check().unwrap_err().code(), Some("review_sheet.empty"));
+        assert_eq!(
+            sheet.check().unwrap_err().code(),
+            Some("review_sheet.empty")
+        );
         let mut sheet = Sheet::default_sheet();
         sheet.groups[0].items[0].points = Points(0);
-        assert_eq!(sheet.check().unwrap_err().code(), Some("review_sheet.points"));
+        assert_eq!(
+            sheet.check().unwrap_err().code(),
+            Some("review_sheet.points")
+        );
     }
 
     #[test]

@@ -51,10 +51,8 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
     if state.shutdown.is_cancelled() {
         return Err(ApiError::Draining);
     }
-    state
-        .services
-        .db
-        .ping()
+    let db = &state.services.db;
+    db.ping()
         .await
         .map_err(|e| ApiError::Unavailable(e.into()))?;
     if state.cluster.as_ref().is_some_and(|c| !c.connected()) {
