@@ -65,6 +65,9 @@ create table reviews (
     launched_at integer,
     concluded_at integer,
     summarised_at integer,
+    -- Filed (报备) with this bureau by this notice when its summary was signed (none at the top).
+    reported_to_org_id text references organizations (id),
+    report_notice_id text,
     reason text,
     created_by text not null,
     created_at integer not null,
@@ -120,3 +123,49 @@ create table review_files (
     unique (space_id, org_id, case_number)
 ) strict;
 create index review_files_space on review_files (space_id, org_id, registered_at);
+
+-- The scanned file of a registered case file, as attachments in the content-addressed store:
+-- added by the body whose file it is while files are registered, never deleted.
+create table review_file_attachments (
+    id text primary key,
+    file_id text not null references review_files (id),
+    space_id text not null references reviews (space_id),
+    sha256 text not null references blobs (sha256),
+    file_name text not null,
+    media_type text not null,
+    size integer not null,
+    attached_by text not null,
+    attached_at integer not null
+) strict;
+create index review_file_attachments_file on review_file_attachments (space_id, file_id, attached_at);
+
+-- The case library (案例库): a confirmed file the organising bureau marks typical (典型案例).
+-- Its anonymised write-up is a live document of the review's space (role 'decision') until
+-- submitted; the text as published is kept here with its SHA-256, and the region's bodies
+-- read that. Withdrawn, never deleted.
+create table library_cases (
+    id text primary key,
+    review_id text not null references reviews (space_id),
+    file_id text not null unique references review_files (id),
+    state text not null check (state in ('drafting', 'checking', 'published', 'withdrawn')),
+    revision integer not null default 1,
+    title text not null,
+    -- 执法领域 and 法律依据, searched.
+    field text not null,
+    legal_basis text not null,
+    doc_id text not null references space_docs (doc_id),
+    -- Also for the public (向社会发布): exported for publication.
+    public integer not null default 0,
+    content text,
+    content_sha256 text,
+    reason text,
+    submitted_at integer,
+    published_at integer,
+    published_by text,
+    withdrawn_at integer,
+    created_by text not null,
+    created_at integer not null,
+    updated_at integer not null
+) strict;
+create index library_cases_published on library_cases (state, published_at);
+create index library_cases_review on library_cases (review_id, created_at);

@@ -582,6 +582,24 @@ fn table() -> Vec<Row> {
         row("POST /api/reviews/{review}/actions (stale)",  "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/actions", json!({ "command": "launch", "revision": 0 }))),
         row("POST /api/reviews/{review}/files",            "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/files", json!({ "case_number": "矩阵罚{n}号", "case_kind": "penalty", "title": "矩阵案", "closed_on": "2025-06-30" }))),
         row("POST /api/reviews/{review}/files/{none}/actions", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/files/none/actions", json!({ "command": "submit", "revision": 1 }))),
+        // Its summary: the organiser may not freeze it before the review is concluded (409);
+        // the bureau above reads it and may not act (403).
+        row("GET /api/reviews/{review}/summary",           "404   200   200   404   404   404   404   404   404   404   404   404   404   401", get("/api/reviews/{review}/summary")),
+        row("POST …/{review}/summary/actions (freeze)",    "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/summary/actions", json!({ "act": "freeze" }))),
+        row("POST …/{review}/summary/statement",          "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/summary/statement", json!({ "version": 1, "key_id": "none" }))),
+        row("GET …/{review}/summary/versions/1/bundle.zip", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/reviews/{review}/summary/versions/1/bundle.zip")),
+        row("GET …/{review}/summary/versions/1/content.json", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/reviews/{review}/summary/versions/1/content.json")),
+        // Scanned files: none of an unknown file, for anyone.
+        row("POST …/{review}/files/{none}/attachments",   "404   404   404   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/files/none/attachments", json!({}))),
+        row("GET …/{review}/files/{none}/attachments/{none}", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/reviews/{review}/files/none/attachments/none")),
+        // ---- the case library (案例库): every signed-in body searches its region's published
+        // cases; an unknown (or unpublished) case is 404 to all.
+        row("GET /api/library",                            "200   200   200   200   200   200   200   200   200   200   200   200   200   401", get("/api/library")),
+        row("GET /api/library/{none}",                     "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/library/none")),
+        row("POST /api/library/{none}/actions",            "404   404   404   404   404   404   404   404   404   404   404   404   404   401", post("/api/library/none/actions", json!({ "command": "submit", "revision": 1 }))),
+        row("GET /api/library/{none}/export.html",         "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/library/none/export.html")),
+        row("GET /api/library/{none}/export.json",         "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/library/none/export.json")),
+        row("POST …/{review}/files/{none}/library",       "404   404   404   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/files/none/library", json!({ "title": "矩阵案例", "field": "食品安全", "legal_basis": "食品安全法" }))),
         row("GET /api/supervision/desk",                   "403   200   200   200   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk")),
         row("GET /api/supervision/desk?region=上城区",      "403   200   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk?region=330102")),
         row("GET /api/supervision/desk?region=杭州市",      "403   403   200   403   403   403   403   403   403   403   403   403   403   401", get("/api/supervision/desk?region=330100")),

@@ -65,14 +65,12 @@ async fn ticket(f: &Fixture, api: &Api, doc_id: &str) -> String {
     format!("ws://{}{}", f.server.addr, ticket["url"].as_str().unwrap())
 }
 
-/// Writes the summary through a live client of the bureau and waits until the server holds it.
-async fn write_summary(f: &Fixture, bureau: &Api, doc_id: &str) {
+/// Writes `text` into a summary (its `body`) through a live client of the bureau and waits
+/// until the server holds it (a campaign's or a case-file review's).
+pub(crate) async fn write_summary(f: &Fixture, bureau: &Api, doc_id: &str, text: &str) {
     let client = TestClient::connect(&ticket(f, bureau, doc_id).await).await;
     client.synced().await;
-    write_paragraph(
-        &client,
-        "本次专项监督共检查涉企行政处罚案卷 120 件，发现问题 8 个。",
-    );
+    write_paragraph(&client, text);
     let reader = TestClient::connect(&ticket(f, bureau, doc_id).await).await;
     reader
         .wait_until("the summary's text", |c| {
@@ -227,7 +225,13 @@ async fn a_campaign_groups_its_work_and_its_signed_summary_is_reported_up(f: Fix
     );
 
     // The signed summary reports it to the city bureau.
-    write_summary(&f, &bureau, planned["summary_doc_id"].as_str().unwrap()).await;
+    write_summary(
+        &f,
+        &bureau,
+        planned["summary_doc_id"].as_str().unwrap(),
+        "本次专项监督共检查涉企行政处罚案卷 120 件，发现问题 8 个。",
+    )
+    .await;
     let (status, signed) = sign_summary(&bureau, &id).await;
     assert_eq!(status, StatusCode::OK, "{signed}");
     assert_eq!(signed["state"], "signed", "{signed}");

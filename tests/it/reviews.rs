@@ -4,7 +4,8 @@
 //! scores the market department's file on its live sheet (two of its clients at once), submits
 //! it, the market department answers (申辩), the bureau confirms 不合格 with reasons and the
 //! file becomes a rectification task; the township's file is confirmed once its time to answer
-//! has passed; the review concludes. On SQLite and PostgreSQL.
+//! has passed; the review concludes, and its signed summary files the results with the city
+//! bureau (报备). On SQLite and PostgreSQL.
 //!
 //! Who sees what: a reviewed body never opens the sheet of its own file (404), reads its
 //! result once submitted; a bureau above reads; the sibling county's bureau 404.
@@ -14,8 +15,9 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use yrs::{Map, Transact};
 
+use crate::campaigns::write_summary;
 use crate::meetings::{fixture_on, Fixture};
-use crate::minutes::send_update;
+use crate::minutes::{send_update, sign_alone};
 use crate::support::api::{says_or_is, Api};
 use crate::support::client::TestClient;
 use crate::support::postgres::fresh_database_url;
@@ -141,9 +143,7 @@ fn count_in(client: &TestClient, deduction: &str) -> Option<i64> {
     }
 }
 
-async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_a_task(
-    f: Fixture,
-) {
+async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_a_task(f: Fixture) {
     let bureau = &f.convener;
     let city = f.signed_in("city-bureau").await;
     let sibling = f.signed_in("sibling-bureau").await;
@@ -180,7 +180,10 @@ async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_
         .cloned()
         .unwrap_or_else(|| panic!("no notice about the review in {inbox}"));
     assert!(
-        notice["body"].as_str().unwrap().contains("2025年1月1日至2025年12月31日"),
+        notice["body"]
+            .as_str()
+            .unwrap()
+            .contains("2025年1月1日至2025年12月31日"),
         "{notice}"
     );
 
@@ -207,7 +210,10 @@ async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_
     // bureau itself.
     let (status, body) = register(&f.market, &id, "上市监罚〔2025〕12号", json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert_eq!(body["error"]["reason"], "review.case_number_taken", "{body}");
+    assert_eq!(
+        body["error"]["reason"], "review.case_number_taken",
+        "{body}"
+    );
     let (status, body) = register(
         &f.market,
         &id,
@@ -315,7 +321,10 @@ async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert_eq!(body["error"]["reason"], "review_file.confirm_after_answer", "{body}");
+    assert_eq!(
+        body["error"]["reason"], "review_file.confirm_after_answer",
+        "{body}"
+    );
     let (status, answered) = file_command(
         &f.market,
         &id,
@@ -351,7 +360,10 @@ async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_
     let (status, task) = f.market.get(&format!("/api/tasks/{task_id}")).await;
     assert_eq!(status, StatusCode::OK, "{task}");
     assert!(
-        task["title"].as_str().unwrap().contains("上市监罚〔2025〕12号"),
+        task["title"]
+            .as_str()
+            .unwrap()
+            .contains("上市监罚〔2025〕12号"),
         "{task}"
     );
     assert_eq!(task["state"], "dispatched", "{task}");
@@ -360,9 +372,11 @@ async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_
     // does not answer; once its time has passed it can no longer, and the bureau confirms.
     let (status, body) = command(bureau, &id, "conclude", json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert_eq!(body["error"]["reason"], "review.conclude_all_confirmed", "{body}");
-    let (status, scored) =
-        file_command(&f.market, &id, &township_file, "submit", json!({})).await;
+    assert_eq!(
+        body["error"]["reason"], "review.conclude_all_confirmed",
+        "{body}"
+    );
+    let (status, scored) = file_command(&f.market, &id, &township_file, "submit", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{scored}");
     assert_eq!(scored["result"]["total"], 100.0, "{scored}");
     f.clock.advance_ms(10 * DAY_MS);
@@ -375,7 +389,10 @@ async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert_eq!(body["error"]["reason"], "review_file.answer_too_late", "{body}");
+    assert_eq!(
+        body["error"]["reason"], "review_file.answer_too_late",
+        "{body}"
+    );
     let (status, confirmed) = file_command(
         bureau,
         &id,
@@ -395,11 +412,83 @@ async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_
     let (status, concluded) = command(bureau, &id, "conclude", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{concluded}");
     assert_eq!(concluded["state"], "summarising");
+
+    // The signed summary files the results with the city bureau (报备): every file's score
+    // and confirmed grade are in what is signed.
+    let summary = format!("{page}/summary");
+    let (status, body) = sign_alone(&f.market, &summary).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    write_summary(
+        &f,
+        bureau,
+        planned["summary_doc_id"].as_str().unwrap(),
+        "本次交叉评查共评查案卷 2 件，不合格 1 件，已责令整改。",
+    )
+    .await;
+    let (status, signed) = sign_alone(bureau, &summary).await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    assert_eq!(signed["state"], "signed", "{signed}");
+    let (_, summarised) = bureau.get(&page).await;
+    assert_eq!(summarised["state"], "summarised", "{summarised}");
+    assert_eq!(
+        summarised["reported_to_name"], "杭州市司法局",
+        "{summarised}"
+    );
+    let (status, content) = city
+        .get(&format!("{summary}/versions/1/content.json"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{content}");
+    assert_eq!(content["schema"], "concord.review-summary/1");
+    assert_eq!(content["registered"], 2, "{content}");
+    let results: Vec<(&str, &str, &str)> = content["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["case_number"].as_str().unwrap(),
+                f["score"].as_str().unwrap(),
+                f["grade"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(results.len(), 2, "{content}");
+    assert!(
+        results.contains(&("湖滨执罚〔2025〕3号", "100", "excellent")),
+        "{results:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .any(|(n, _, g)| *n == "上市监罚〔2025〕12号" && *g == "fail"),
+        "{results:?}"
+    );
+    let (status, html) = city
+        .get(&format!("{summary}/versions/1/review-summary.html"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let html = html.as_str().unwrap_or_default();
+    assert!(html.contains("评查〔2026〕1号"), "{html}");
+    assert!(html.contains("优秀 1 件，合格 0 件，不合格 1 件"), "{html}");
+    let (_, inbox) = city.get("/api/notices?box=received").await;
+    let filed = inbox["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["about"]["review_id"] == id.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("no notice filing the review in {inbox}"));
+    assert_eq!(filed["requires_ack"], true, "{filed}");
+    assert!(
+        filed["body"].as_str().unwrap().contains("不合格 1 件"),
+        "{filed}"
+    );
+    let (status, _) = command(bureau, &id, "conclude", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
 }
 
 #[tokio::test]
-async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_a_task_on_sqlite()
-{
+async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_a_task_on_sqlite() {
     a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_a_task(
         fixture_on(None).await,
     )
@@ -407,8 +496,8 @@ async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_
 }
 
 #[tokio::test]
-async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_a_task_on_postgres(
-) {
+async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_a_task_on_postgres()
+{
     a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_a_task(
         fixture_on(Some(fresh_database_url().await)).await,
     )
@@ -437,7 +526,8 @@ async fn a_random_sample_can_be_drawn_again_from_its_recorded_seed() {
     let mut ids = Vec::new();
     for n in 0..6 {
         let extra = json!({ "procuratorial": n == 4 });
-        let (status, file) = register(&f.market, &id, &format!("上市监罚〔2025〕{n}号"), extra).await;
+        let (status, file) =
+            register(&f.market, &id, &format!("上市监罚〔2025〕{n}号"), extra).await;
         assert_eq!(status, StatusCode::CREATED, "{file}");
         ids.push((file["id"].as_str().unwrap().to_owned(), n == 4));
     }
@@ -486,23 +576,40 @@ async fn bad_review_requests_are_refused_with_the_rule_and_change_nothing() {
     let f = fixture_on(None).await;
     let bureau = &f.convener;
     let cases = [
-        (json!({ "kind": "cross", "reviewer_org_ids": [f.world.org("market")] }), "review.cross_needs_reviewers"),
+        (
+            json!({ "kind": "cross", "reviewer_org_ids": [f.world.org("market")] }),
+            "review.cross_needs_reviewers",
+        ),
         (json!({ "kind": "random" }), "review.sample_needed"),
         (json!({ "answer_working_days": 0 }), "review.answer_days"),
         (json!({ "reviewed_org_ids": [] }), "review.reviews_bodies"),
-        (json!({ "reviewed_org_ids": [f.world.org("ningbo-bureau")] }), "review.body_of_region"),
+        (
+            json!({ "reviewed_org_ids": [f.world.org("ningbo-bureau")] }),
+            "review.body_of_region",
+        ),
         (json!({ "starts_on": "2025-13-01" }), "campaign.not_a_date"),
         (json!({ "kind": "thorough" }), "kind"),
-        (json!({ "sheet": { "name": "表", "version": 1, "groups": [], "excellent": 90, "pass": 60 } }), "review_sheet.empty"),
-        (json!({ "sheet": { "name": "表", "version": 1, "groups": [], "excellent": 90.55, "pass": 60 } }), "one decimal"),
+        (
+            json!({ "sheet": { "name": "表", "version": 1, "groups": [], "excellent": 90, "pass": 60 } }),
+            "review_sheet.empty",
+        ),
+        (
+            json!({ "sheet": { "name": "表", "version": 1, "groups": [], "excellent": 90.55, "pass": 60 } }),
+            "one decimal",
+        ),
     ];
     for (extra, says) in cases {
-        let (status, body) = bureau.post("/api/reviews", plan_body(&f, extra.clone())).await;
+        let (status, body) = bureau
+            .post("/api/reviews", plan_body(&f, extra.clone()))
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{extra}: {body}");
         assert!(says_or_is(&body, says), "{extra}: {body}");
     }
     // Only a judicial bureau organises one.
-    let (status, body) = f.market.post("/api/reviews", plan_body(&f, json!({}))).await;
+    let (status, body) = f
+        .market
+        .post("/api/reviews", plan_body(&f, json!({})))
+        .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     let (_, listed) = bureau.get("/api/reviews").await;
     assert_eq!(listed["reviews"], json!([]), "{listed}");
@@ -512,7 +619,10 @@ async fn bad_review_requests_are_refused_with_the_rule_and_change_nothing() {
     // Illegal transitions, a stale revision, a withdrawal without reasons.
     let (status, body) = command(bureau, &id, "draw", json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert_eq!(body["error"]["reason"], "review.draw_when_registering", "{body}");
+    assert_eq!(
+        body["error"]["reason"], "review.draw_when_registering",
+        "{body}"
+    );
     let (status, body) = bureau
         .post(
             &format!("/api/reviews/{id}/actions"),
@@ -546,7 +656,13 @@ async fn bad_review_requests_are_refused_with_the_rule_and_change_nothing() {
     let (status, file) = register(&f.market, &id, "上市监罚〔2025〕1号", json!({})).await;
     assert_eq!(status, StatusCode::CREATED, "{file}");
     let file_id = file["id"].as_str().unwrap().to_owned();
-    let (status, body) = register(&f.market, &id, "上市监罚〔2025〕2号", json!({ "case_kind": "fine" })).await;
+    let (status, body) = register(
+        &f.market,
+        &id,
+        "上市监罚〔2025〕2号",
+        json!({ "case_kind": "fine" }),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     command(bureau, &id, "draw", json!({})).await;
 
@@ -562,16 +678,23 @@ async fn bad_review_requests_are_refused_with_the_rule_and_change_nothing() {
     mark(&client, "no.such.deduction", 1);
     let reader = TestClient::connect(&ticket(&f, bureau, &sheet_id).await.unwrap()).await;
     reader
-        .wait_until("the bad mark stored", |c| count_in(c, "no.such.deduction") == Some(1))
+        .wait_until("the bad mark stored", |c| {
+            count_in(c, "no.such.deduction") == Some(1)
+        })
         .await;
     let (status, body) = file_command(&f.township, &id, &file_id, "submit", json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert_eq!(body["error"]["reason"], "review_sheet.mark_unknown", "{body}");
+    assert_eq!(
+        body["error"]["reason"], "review_sheet.mark_unknown",
+        "{body}"
+    );
     assert_eq!(file_of(bureau, &id, &file_id).await["state"], "scoring");
     mark(&client, "no.such.deduction", 0);
     mark(&client, "documents.format", 1);
     reader
-        .wait_until("the mended marks stored", |c| count_in(c, "documents.format") == Some(1))
+        .wait_until("the mended marks stored", |c| {
+            count_in(c, "documents.format") == Some(1)
+        })
         .await;
     // A count that is not a whole number.
     mark_number(&client, "archive.late", 1.5);
@@ -588,7 +711,9 @@ async fn bad_review_requests_are_refused_with_the_rule_and_change_nothing() {
     assert_eq!(body["error"]["reason"], "review_sheet.mark_count", "{body}");
     mark(&client, "archive.late", 0);
     reader
-        .wait_until("the count mended", |c| count_in(c, "archive.late") == Some(0))
+        .wait_until("the count mended", |c| {
+            count_in(c, "archive.late") == Some(0)
+        })
         .await;
     let (status, body) = file_command(&f.township, &id, &file_id, "submit", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -613,7 +738,10 @@ async fn bad_review_requests_are_refused_with_the_rule_and_change_nothing() {
     assert_eq!(body["error"]["reason"], "review_file.stale", "{body}");
     let (status, body) = file_command(&f.township, &id, &file_id, "submit", json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert_eq!(body["error"]["reason"], "review_file.submit_when_scoring", "{body}");
+    assert_eq!(
+        body["error"]["reason"], "review_file.submit_when_scoring",
+        "{body}"
+    );
 }
 
 fn mark_number(client: &TestClient, deduction: &str, count: f64) {

@@ -66,7 +66,6 @@ mod audit;
 mod blobs;
 mod calendar;
 mod campaigns;
-mod reviews;
 mod common;
 mod directory;
 mod dispute_stats;
@@ -84,12 +83,14 @@ mod investigation_command;
 mod investigation_evidence;
 mod investigations;
 mod jobs;
+mod library;
 mod limits;
 mod meetings;
 mod notices;
 mod numbers;
 mod plans;
 mod referrals;
+mod reviews;
 mod sessions;
 mod signed_docs;
 mod spaces;
@@ -103,10 +104,6 @@ mod webhooks;
 pub use crate::domain::org::SpaceMember;
 pub use audit::{chain_hash, ChainFields, GENESIS_HASH};
 pub use blobs::StoredBlob;
-pub use reviews::{
-    review_sheet_doc_id, review_summary_id, Drawn, FileChange, NewReview, NewReviewFile, Review,
-    ReviewBodyRow, ReviewChange, ReviewFileRow,
-};
 pub use campaigns::{
     campaign_summary_id, Campaign, CampaignChange, CampaignDocRow, CampaignFilingRow,
     CampaignSummarised, CoveredBody, NewCampaign,
@@ -141,6 +138,7 @@ pub use investigations::{
     RelatedRow, CONCLUSIONS_TITLE, REPORT_TITLE, SECTION_TITLE, SUMMARY_TITLE,
 };
 pub use jobs::Job;
+pub use library::{library_doc_id, CaseChange, LibraryCaseRow, LibrarySearch, NewLibraryCase};
 pub use limits::RegionLimit;
 pub use meetings::{
     AgendaChange, AgendaItem, Invitation, InvitationReply, Invitee, Meeting, MeetingChange,
@@ -151,6 +149,11 @@ pub use plans::{NewPlan, Plan};
 pub use referrals::{
     receipt_doc_id, CaseRow, DraftEdit, ItemFile, ItemRow, NewReferral, Referral, ReferralChange,
     ReferralRole, RECEIPT_TITLE,
+};
+pub use reviews::{
+    review_sheet_doc_id, review_summary_id, Drawn, FileAttachmentRow, FileChange,
+    NewFileAttachment, NewReview, NewReviewFile, Review, ReviewBodyRow, ReviewChange,
+    ReviewFileRow, ReviewSummarised,
 };
 pub use sessions::HeldCredential;
 pub use signed_docs::{

@@ -5,7 +5,7 @@
 //! Planning one creates, in one transaction, the space of kind `review` in the bureau's
 //! region (the bureau its `convener`), the review row with the scoring sheet it uses, its
 //! bodies (`review_bodies`: reviewed and reviewing) and its live summary report (role
-//! `decision`). Launching it makes every named body an `observer` of the space. Drawing
+//! `decision`, signed through `work::review_summary`). Launching it makes every named body an `observer` of the space. Drawing
 //! records the seed, moves each file to `scoring` (with its reviewing body and its live sheet,
 //! a space document of role `sheet` owned by that body) or `not_drawn`, in one write at the
 //! review's revision. A file's own commands are writes at the file's revision, made while the
@@ -15,10 +15,13 @@
 use super::common::{
     impl_for_both_engines, in_transaction, not_found, on_reader, parse, parse_region_code,
 };
-use super::effects::Effects;
+use futures_util::future::BoxFuture;
+
+use super::blobs::BlobQueries;
+use super::effects::{Consequence, Effects, Tx};
 use super::spaces::{
-    group, members_of, visible_spaces, write_space, DocRow, Expect, SpaceRows, Spine, MEMBER_ORDER,
-    MEMBER_SELECT, VISIBLE,
+    group, members_of, visible_spaces, write_space, DocRow, Expect, SpaceRows, Spine, SpineQueries,
+    MEMBER_ORDER, MEMBER_SELECT, VISIBLE,
 };
 use super::{Db, DbError};
 use crate::domain::org::{DocRole, RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};
@@ -90,6 +93,10 @@ pub struct Review {
     pub launch_notice_id: Option<String>,
     pub launched_at: Option<i64>,
     pub concluded_at: Option<i64>,
+    /// When its summary's signature filed it, and with which bureau (none at the top).
+    pub summarised_at: Option<i64>,
+    pub reported_to_org_id: Option<String>,
+    pub reported_to_name: Option<String>,
     pub reason: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -269,6 +276,9 @@ struct ReviewRecord {
     launch_notice_id: Option<String>,
     launched_at: Option<i64>,
     concluded_at: Option<i64>,
+    summarised_at: Option<i64>,
+    reported_to_org_id: Option<String>,
+    reported_to_name: Option<String>,
     reason: Option<String>,
     created_at: i64,
     updated_at: i64,
@@ -310,6 +320,9 @@ impl ReviewRecord {
             launch_notice_id: self.launch_notice_id,
             launched_at: self.launched_at,
             concluded_at: self.concluded_at,
+            summarised_at: self.summarised_at,
+            reported_to_org_id: self.reported_to_org_id,
+            reported_to_name: self.reported_to_name,
             reason: self.reason,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -324,10 +337,12 @@ const REVIEW_SELECT: &str = "select v.space_id as id, v.kind, v.state, v.revisio
         v.bureau_org_id, o.name_zh as bureau_name, s.region_code, r.path as region_path,
         v.title, v.starts_on, v.ends_on, v.sample_per_body, v.answer_working_days, v.sheet,
         v.sheet_sha256, v.seed, v.drawn_at, v.summary_doc_id, v.launch_notice_id,
-        v.launched_at, v.concluded_at, v.reason, v.created_at, v.updated_at
+        v.launched_at, v.concluded_at, v.summarised_at, v.reported_to_org_id,
+        up.name_zh as reported_to_name, v.reason, v.created_at, v.updated_at
     from reviews v join spaces s on s.id = v.space_id
         join regions r on r.code = s.region_code
-        join organizations o on o.id = v.bureau_org_id";
+        join organizations o on o.id = v.bureau_org_id
+        left join organizations up on up.id = v.reported_to_org_id";
 
 const BODY_SELECT: &str = "select b.space_id, b.part, b.org_id, o.name_zh
     from review_bodies b join organizations o on o.id = b.org_id";
@@ -343,6 +358,35 @@ const FILE_SELECT: &str = "select f.id, f.space_id as review_id, f.org_id,
     from review_files f join organizations o on o.id = f.org_id
         left join organizations rv on rv.id = f.reviewer_org_id";
 
+const ATTACHMENT_SELECT: &str = "select a.id, a.file_id, a.sha256, a.file_name, a.media_type,
+        a.size, u.display_name as attached_by_name, a.attached_at
+    from review_file_attachments a left join users u on u.id = a.attached_by";
+
+/// An attachment to store: the scanned file of a registered file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFileAttachment {
+    pub id: String,
+    pub review_id: String,
+    pub file_id: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub attached_by: String,
+}
+
+/// An attachment as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FileAttachmentRow {
+    pub id: String,
+    pub file_id: String,
+    /// Hex SHA-256 of the bytes: the key of the content-addressed store.
+    pub sha256: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub attached_by_name: Option<String>,
+    pub attached_at: i64,
+}
+
 type BodyTuple = (String, String, String, String);
 
 fn bodies_of(rows: Vec<BodyTuple>) -> Vec<(String, (String, ReviewBodyRow))> {
@@ -351,10 +395,19 @@ fn bodies_of(rows: Vec<BodyTuple>) -> Vec<(String, (String, ReviewBodyRow))> {
         .collect()
 }
 
-/// Reads a review and its files on this connection.
+/// Reads a review and its files on this connection, and summarises one in a signature's
+/// write.
 pub(crate) trait ReviewQueries {
     async fn review_by_id(&mut self, id: &str) -> Result<Option<Review>, DbError>;
     async fn review_file_by_id(&mut self, id: &str) -> Result<Option<ReviewFileRow>, DbError>;
+
+    /// `summarising → summarised`, filed with `summarised.reported_to` by its notice.
+    /// Refused (Rule) when it is no longer summarising.
+    async fn mark_review_summarised(
+        &mut self,
+        summarised: &ReviewSummarised,
+        at: i64,
+    ) -> Result<(), DbError>;
 }
 
 impl_for_both_engines!(ReviewQueries {
@@ -388,7 +441,59 @@ impl_for_both_engines!(ReviewQueries {
             .fetch_optional(&mut *self)
             .await?)
     }
+
+    async fn mark_review_summarised(
+        &mut self,
+        summarised: &ReviewSummarised,
+        at: i64,
+    ) -> Result<(), DbError> {
+        let id = summarised.review_id.as_str();
+        let summarising = Expect::State(ReviewState::Summarising.as_str());
+        SpineQueries::expect_row(&mut *self, &SPINE, id, summarising).await?;
+        sqlx::query(
+            "update reviews set state = 'summarised', summarised_at = $2,
+                 reported_to_org_id = $3, report_notice_id = $4,
+                 revision = revision + 1, updated_at = $2
+             where space_id = $1",
+        )
+        .bind(id)
+        .bind(at)
+        .bind(&summarised.reported_to)
+        .bind(&summarised.notice_id)
+        .execute(&mut *self)
+        .await?;
+        Ok(())
+    }
 });
+
+/// A review summarised, in the write of its summary's last signature.
+#[derive(Debug, Clone)]
+pub struct ReviewSummarised {
+    pub review_id: String,
+    /// The bureau above it was filed with, and the notice that did (none at the top).
+    pub reported_to: Option<String>,
+    pub notice_id: Option<String>,
+}
+
+impl Consequence for ReviewSummarised {
+    fn insert<'a>(&'a self, tx: Tx<'a>, now: i64) -> BoxFuture<'a, Result<(), DbError>> {
+        Box::pin(async move {
+            match tx {
+                Tx::Sqlite(conn) => conn.mark_review_summarised(self, now).await,
+                Tx::Postgres(conn) => conn.mark_review_summarised(self, now).await,
+            }
+        })
+    }
+}
+
+impl Effects {
+    /// Summarises the review in the write of its summary's last signature, which also sends
+    /// the notice filing it with the bureau above; the write is refused if it is no longer
+    /// summarising.
+    pub fn summarise_review(&mut self, summarised: ReviewSummarised) {
+        self.insert(summarised);
+    }
+}
 
 impl Db {
     /// Plans a review: its space (the bureau convener), the row (revision 1), its bodies and
@@ -689,6 +794,63 @@ impl Db {
                 .await?
                 .ok_or_else(|| not_found(&NO_SUCH_FILE))?
         })
+    }
+
+    /// Stores `bytes` as an attachment (the scanned file) of a registered file, while the
+    /// review registers files; then `effects`.
+    pub async fn attach_review_file(
+        &self,
+        new: &NewFileAttachment,
+        bytes: &[u8],
+        at: i64,
+        effects: &Effects,
+    ) -> Result<FileAttachmentRow, DbError> {
+        let registering = Expect::State(ReviewState::Registering.as_str());
+        write_space!(self, SPINE, &new.review_id, registering, at, effects, |conn|
+        change {
+            let blob = conn.put_blob(bytes, at).await?;
+            let inserted = sqlx::query(
+                "insert into review_file_attachments (id, file_id, space_id, sha256, file_name,
+                     media_type, size, attached_by, attached_at)
+                 select $1, id, space_id, $4, $5, $6, $7, $8, $9 from review_files
+                 where id = $2 and space_id = $3",
+            )
+            .bind(&new.id)
+            .bind(&new.file_id)
+            .bind(&new.review_id)
+            .bind(&blob.sha256)
+            .bind(&new.file_name)
+            .bind(&new.media_type)
+            .bind(blob.size)
+            .bind(&new.attached_by)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+            if inserted.rows_affected() == 0 {
+                return Err(not_found(&NO_SUCH_FILE));
+            }
+        }
+        answer {
+            sqlx::query_as(&format!("{ATTACHMENT_SELECT} where a.id = $1"))
+                .bind(&new.id)
+                .fetch_one(&mut *conn)
+                .await?
+        })
+    }
+
+    /// A review's attachments, by file in the order added.
+    pub async fn review_attachments(
+        &self,
+        review_id: &str,
+    ) -> Result<Vec<FileAttachmentRow>, DbError> {
+        Ok(on_reader!(self, |conn| {
+            sqlx::query_as(&format!(
+                "{ATTACHMENT_SELECT} where a.space_id = $1 order by a.file_id, a.attached_at, a.id"
+            ))
+            .bind(review_id)
+            .fetch_all(&mut *conn)
+            .await?
+        }))
     }
 
     /// One file.

@@ -346,6 +346,8 @@ pub(crate) trait SpaceRows {
         -> Result<(), DbError>;
     /// The document becomes read-only for good (a body left; a dossier concluded).
     async fn freeze_doc(&mut self, doc_id: &str) -> Result<(), DbError>;
+    /// The document becomes read-only, or writable again (a text submitted, sent back).
+    async fn set_doc_frozen(&mut self, doc_id: &str, frozen: bool) -> Result<(), DbError>;
 }
 
 impl_for_both_engines!(SpaceRows {
@@ -430,6 +432,15 @@ impl_for_both_engines!(SpaceRows {
     async fn freeze_doc(&mut self, doc_id: &str) -> Result<(), DbError> {
         sqlx::query("update space_docs set frozen = true where doc_id = $1")
             .bind(doc_id)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_doc_frozen(&mut self, doc_id: &str, frozen: bool) -> Result<(), DbError> {
+        sqlx::query("update space_docs set frozen = $2 where doc_id = $1")
+            .bind(doc_id)
+            .bind(frozen)
             .execute(&mut *self)
             .await?;
         Ok(())

@@ -23,6 +23,7 @@ pub fn everything() -> impl Iterator<Item = &'static Phrase> {
         super::filing::RULES,
         super::plan::RULES,
         super::campaign::RULES,
+        super::library::RULES,
         super::review::RULES,
         super::review_sheet::RULES,
         super::supervision_doc::RULES,

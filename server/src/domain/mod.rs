@@ -41,6 +41,7 @@ pub mod filing;
 pub mod investigation;
 pub mod investigation_work;
 pub mod kernel;
+pub mod library;
 pub mod limits;
 pub mod meeting;
 pub mod message;

@@ -34,6 +34,7 @@ use super::message::Phrase;
 use super::org::labelled_enum;
 use super::phrases::catalogue;
 use super::review_sheet::Grade;
+use super::signed::{Signatories, Wording, Words};
 use super::text::{Reason, Text};
 
 labelled_enum! {
@@ -264,7 +265,81 @@ catalogue! { RULES:
     FILE_STALE = "review_file.stale",
         "该案卷已被他人更新（当前为第 {revision} 版），请刷新后重试",
         "the file was changed by someone else meanwhile (it is at revision {revision}); reload it and try again";
+    ATTACH_BY_ITS_BODY = "review_file.attach_by_its_body",
+        "只有案卷所属单位可以上传该案卷的电子卷宗",
+        "only the body whose file it is attaches its scanned file";
+    ATTACH_WHEN_REGISTERING = "review_file.attach_when_registering",
+        "只有登记案卷阶段可以上传电子卷宗（当前为{now}）",
+        "scanned files are attached while files are registered; the review is now {now}";
+    NO_SUCH_ATTACHMENT = "not_found.review_attachment",
+        "该案卷没有这份电子卷宗，或您无权查看",
+        "no such attachment of this file";
+    DOC_ARCHIVED = "review_summary.archived",
+        "已归档的评查总结报告永久只读",
+        "an archived review summary is read-only forever";
+    DOC_SUPERSEDED = "review_summary.superseded",
+        "评查总结报告的此版本已被新版本取代，请在最新版本上操作",
+        "this version of the review summary was superseded; act on the newest version";
+    DOC_FREEZE = "review_summary.freeze",
+        "只有草稿状态的评查总结报告可以定稿",
+        "only a review summary in draft can be frozen";
+    DOC_OPEN_SIGNING = "review_summary.open_signing",
+        "评查总结报告定稿后方可开启签署，且只开启一次",
+        "signing opens once, on a frozen review summary";
+    DOC_SIGN = "review_summary.sign",
+        "只有在签署开启期间才能签署评查总结报告",
+        "a review summary is signed only while signing is open";
+    DOC_REOPEN = "review_summary.reopen",
+        "只有已定稿或签署中的评查总结报告可以退回修改",
+        "only a frozen review summary or one being signed can be sent back for changes";
+    DOC_DECLINE_WHILE_SIGNING = "review_summary.decline_while_signing",
+        "评查总结报告尚未开启签署，不能退回",
+        "the review summary is not being signed; it cannot be declined";
+    DOC_ARCHIVE = "review_summary.archive",
+        "评查总结报告经组织评查的司法局签署后方可归档",
+        "only a review summary its bureau signed can be archived";
+    DOC_NOT_SIGNATORY = "review_summary.not_signatory",
+        "评查总结报告由组织评查的司法局签署，本单位不在签署之列",
+        "a review summary is signed by the organising bureau; your organization does not sign it";
+    DOC_ALREADY_SIGNED = "review_summary.already_signed",
+        "本单位已签署此版本评查总结报告",
+        "your organization has already signed this version of the review summary";
+    DOC_REOPEN_DENIED = "review_summary.reopen_denied",
+        "只有组织评查的司法局可以退回评查总结报告",
+        "only the organising bureau may send the review summary back";
 }
+
+/// The words of the summary's refusals in the signed-document lifecycle.
+pub struct ReviewSummaryWords;
+
+impl Words for ReviewSummaryWords {
+    const WORDS: Wording = Wording {
+        archived: &DOC_ARCHIVED,
+        superseded: &DOC_SUPERSEDED,
+        freeze: &DOC_FREEZE,
+        open_signing: &DOC_OPEN_SIGNING,
+        sign: &DOC_SIGN,
+        reopen: &DOC_REOPEN,
+        decline_while_signing: &DOC_DECLINE_WHILE_SIGNING,
+        archive: &DOC_ARCHIVE,
+        not_signatory: &DOC_NOT_SIGNATORY,
+        already_signed: &DOC_ALREADY_SIGNED,
+        reopen_denied: &DOC_REOPEN_DENIED,
+    };
+}
+
+/// Who may be named in a summary's signing policy.
+pub const SUMMARY_SIGNATORIES: Signatories = ("组织评查的司法行政机关", "the organising bureau");
+
+/// Why the summary may not be frozen while the review is in `state`, if so: only once it is
+/// concluded, and not after it is summarised.
+pub fn summary_freeze_gate(state: ReviewState) -> Option<Refused> {
+    (state != ReviewState::Summarising)
+        .then(|| Refused::in_state(&SUMMARISE_WHEN_SUMMARISING, state))
+}
+
+/// The word of a review summary's number: `上司评查〔2027〕1号`.
+pub const NUMBER_WORD: &str = "评查";
 
 /// Whether every drawn file has its grade confirmed: the context of concluding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -670,8 +745,8 @@ mod tests {
     }
 
     #[test]
-    fn a_random_draw_with_a_recorded_seed_draws_the_same_files_again_and_always_the_priority_ones(
-    ) {
+    fn a_random_draw_with_a_recorded_seed_draws_the_same_files_again_and_always_the_priority_ones()
+    {
         let files = files();
         let first = draw(ReviewKind::Random, &files, Some(3), "seed-1");
         let again = draw(ReviewKind::Random, &files, Some(3), "seed-1");
@@ -686,14 +761,14 @@ mod tests {
         // The order files were registered in does not matter.
         let mut shuffled = files.clone();
         shuffled.reverse();
-        assert_eq!(draw(ReviewKind::Random, &shuffled, Some(3), "seed-1"), first);
+        assert_eq!(
+            draw(ReviewKind::Random, &shuffled, Some(3), "seed-1"),
+            first
+        );
         // Another seed draws others (for this data: checked, not assumed).
         assert_ne!(draw(ReviewKind::Random, &files, Some(3), "seed-2"), first);
         // The rank is SHA-256 of "seed:id", as anyone can recompute.
-        assert_eq!(
-            rank("abc", "f1"),
-            hex::encode(Sha256::digest(b"abc:f1"))
-        );
+        assert_eq!(rank("abc", "f1"), hex::encode(Sha256::digest(b"abc:f1")));
     }
 
     #[test]
@@ -716,10 +791,7 @@ mod tests {
             .iter()
             .map(|b| (*b).to_owned())
             .collect();
-        let drawn: Vec<(String, String)> = files()
-            .into_iter()
-            .map(|f| (f.id, f.org_id))
-            .collect();
+        let drawn: Vec<(String, String)> = files().into_iter().map(|f| (f.id, f.org_id)).collect();
         let assigned = assign(ReviewKind::Cross, &drawn, &reviewers, "bureau").unwrap();
         assert_eq!(assigned.len(), 30);
         for (file, org) in &drawn {
@@ -744,7 +816,10 @@ mod tests {
             assert_ne!(&assigned[file], org);
             let holder = reviewers.iter().position(|r| *r == assigned[file]).unwrap();
             for (i, reviewer) in reviewers.iter().enumerate() {
-                assert!(reviewer == org || loads[i] + 1 >= loads[holder], "{loads:?}");
+                assert!(
+                    reviewer == org || loads[i] + 1 >= loads[holder],
+                    "{loads:?}"
+                );
             }
         }
         // A body that is the only reviewer cannot review its own files.

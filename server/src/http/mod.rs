@@ -17,7 +17,6 @@ mod audit;
 mod auth;
 mod calendar;
 mod campaigns;
-mod reviews;
 mod directory;
 mod dispute_stats;
 mod disputes;
@@ -29,6 +28,7 @@ mod inbox;
 mod investigation_work;
 mod investigations;
 mod keys;
+mod library;
 mod limits;
 pub mod listen;
 mod log;
@@ -42,6 +42,7 @@ mod referral_receipt;
 mod referral_supervision;
 mod referrals;
 mod region_figures;
+mod reviews;
 mod signed_text;
 mod spaces;
 mod supervision;
@@ -138,6 +139,7 @@ fn described() -> OpenApiRouter<AppState> {
         .merge(plans::router())
         .merge(campaigns::router())
         .merge(reviews::router())
+        .merge(library::router())
 }
 
 /// The OpenAPI 3.1 document of the REST interface.

@@ -1,21 +1,31 @@
-//! Case-file reviews (案卷评查) over HTTP: thin handlers over [`crate::work::reviews`].
+//! Case-file reviews (案卷评查) over HTTP: thin handlers over [`crate::work::reviews`], and
+//! the summary report over the one signed-document lifecycle with [`ReviewSummaryText`]
+//! (`http::signed_text`).
 //!
 //! A review the caller's body neither organises, takes part in (once launched), nor reads as
 //! a bureau above answers 404, exactly like one that does not exist; so does a file the caller
 //! may not read. Illegal commands answer 409 naming the rule; a stale `revision` 409.
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::signed_text::signed_text_routes;
 use crate::auth::Caller;
 use crate::domain::review::{FileAction, ReviewAction};
 use crate::error::{ApiError, Refusals};
-use crate::http::extract::{Json, Path};
+use crate::http::extract::{Json, Path, Query};
+use crate::http::tasks::{as_download, upload, FileBytes};
 use crate::state::AppState;
+use crate::work::review_attachments;
+use crate::work::review_summary::{ReviewSummaryText, ReviewSummaryView};
 use crate::work::reviews::{
-    self, CreateReview, RegisterFile, ReviewBody, ReviewFileBody, ReviewPage,
+    self, CreateReview, FileAttachmentBody, RegisterFile, ReviewBody, ReviewFileBody, ReviewPage,
 };
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -25,7 +35,34 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(act))
         .routes(routes!(register_file))
         .routes(routes!(act_on_file))
+        .routes(routes!(download_attachment))
+        .merge(summary::router())
+        // A scanned file is far larger than the JSON bodies the global limit is made for; the
+        // handler reads the body itself, up to --max-attachment-bytes.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(attach))
+                .layer(DefaultBodyLimit::disable()),
+        )
 }
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct AttachQuery {
+    /// The file's name as the person knows it (`上市监罚〔2025〕12号卷宗.pdf`).
+    name: Option<String>,
+}
+
+signed_text_routes!(mod summary for ReviewSummaryText => ReviewSummaryView;
+    tag = "reviews", subject = "the review's id",
+    show = ("/api/reviews/{id}/summary", "reviews_summary"),
+    act = ("/api/reviews/{id}/summary/actions", "reviews_summary_act"),
+    statement = ("/api/reviews/{id}/summary/statement", "reviews_summary_statement"),
+    bundle = ("/api/reviews/{id}/summary/versions/{version}/bundle.zip", "reviews_summary_bundle"),
+    artefact = ("/api/reviews/{id}/summary/versions/{version}/{file}", "reviews_summary_artefact",
+        "content.json, manifest.json, review-summary.html, review-summary.pdf, signature-page.html or signature-page.pdf"),
+);
 
 /// The reviews the caller's bureau organises, its body takes part in, or it reads as a bureau
 /// above; newest first.
@@ -86,7 +123,9 @@ async fn act(
     Path(id): Path<String>,
     Json(action): Json<ReviewAction>,
 ) -> Result<Json<ReviewBody>, ApiError> {
-    Ok(Json(reviews::act(&state.services, &caller, &id, action).await?))
+    Ok(Json(
+        reviews::act(&state.services, &caller, &id, action).await?,
+    ))
 }
 
 /// A reviewed body registers one of its files closed in the review's period.
@@ -129,4 +168,62 @@ async fn act_on_file(
     Ok(Json(
         reviews::act_on_file(&state.services, &caller, &id, &file, action).await?,
     ))
+}
+
+/// The body whose file it is attaches its scanned file (电子卷宗) while files are registered,
+/// sent as the raw body with its own `Content-Type`; stored with its SHA-256, never deleted.
+#[utoipa::path(
+    post, path = "/api/reviews/{id}/files/{file}/attachments", tag = "reviews",
+    operation_id = "reviews_file_attach",
+    params(
+        ("id" = String, Path, description = "the review's id"),
+        ("file" = String, Path, description = "the file's id"),
+        AttachQuery,
+    ),
+    request_body(content = FileBytes, content_type = "application/octet-stream",
+        description = "the file's bytes; any media type, given as `Content-Type`"),
+    responses((status = 201, description = "the stored attachment", body = FileAttachmentBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn attach(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, file)): Path<(String, String)>,
+    Query(query): Query<AttachQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<FileAttachmentBody>), ApiError> {
+    // An unknown file, or one the caller may not attach to now, is refused before the upload
+    // is read.
+    review_attachments::may_attach(&state.services, &caller, &id, &file).await?;
+    let (upload, _place) = upload(&state, query.name, &headers, body).await?;
+    let attached = review_attachments::attach(&state.services, &caller, &id, &file, upload).await?;
+    Ok((StatusCode::CREATED, Json(attached)))
+}
+
+/// An attachment of a file, as a download of the type it was uploaded with, for whoever
+/// reads the file.
+#[utoipa::path(
+    get, path = "/api/reviews/{id}/files/{file}/attachments/{attachment}", tag = "reviews",
+    operation_id = "reviews_file_download_attachment",
+    params(
+        ("id" = String, Path, description = "the review's id"),
+        ("file" = String, Path, description = "the file's id"),
+        ("attachment" = String, Path, description = "the attachment's id"),
+    ),
+    responses(
+        (status = 200, description = "the file's bytes, served as an attachment (`Content-Disposition`, `nosniff`, `sandbox`)",
+            content_type = "application/octet-stream", body = FileBytes),
+        Refusals
+    ),
+    security(("session" = []), ("token" = []))
+)]
+async fn download_attachment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, file, attachment)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let file =
+        review_attachments::download(&state.services, &caller, &id, &file, &attachment).await?;
+    Ok(as_download(file))
 }

@@ -9,18 +9,18 @@
 //! finds the kind with [`by_schema`] and uses it as [`AnyKind`], which every [`SignedKind`]
 //! is. [`freeze`] makes what freezing a document of any kind stores and logs.
 //!
-//! Adding a kind:
+//! Adding a kind (as `kinds::review_summary` was):
 //!
 //! ```text
 //! pub struct ReviewSummary;
 //! impl SignedKind for ReviewSummary {
 //!     const SCHEMA: &'static str = "concord.review-summary/1";
 //!     const NAME: &'static str = "case-file review summary";
-//!     const NAME_ZH: &'static str = "案卷评查报告";
-//!     const INTENT: &'static str = "issue-review-summary";
+//!     const NAME_ZH: &'static str = "案卷评查总结报告";
+//!     const INTENT: &'static str = "report-review-summary";
 //!     const PAYLOAD_TYPE: &'static str = "application/vnd.concord.review-summary-signature+json;v=1";
-//!     const RENDITION: &'static str = "review.html";
-//!     const PDF_RENDITION: &'static str = "review.pdf";
+//!     const RENDITION: &'static str = "review-summary.html";
+//!     const PDF_RENDITION: &'static str = "review-summary.pdf";
 //!     type Facts = ReviewFacts;                 // the bureau, the reviewed bodies, the grades
 //!     fn facts_members(f: &ReviewFacts) -> Map<String, Value> { … }
 //!     fn facts_from_content(c: &Value) -> Option<ReviewFacts> { … }
@@ -29,7 +29,8 @@
 //!     }
 //!     fn render_html(content: &Value) -> String { … }
 //! }
-//! // and `&ReviewSummary` in KINDS, a row in docs/bundle.md's table of kinds.
+//! // and `&ReviewSummary` in KINDS, a sample in `tests::samples`, a row in docs/bundle.md's
+//! // table of kinds.
 //! ```
 //!
 //! This module never does I/O and never reads the clock; times and ids come from the caller.
@@ -353,7 +354,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::signing::kinds::{
         by_schema, campaign_summary, dispute_agreement, dispute_decision, investigation_report,
-        minutes, of_manifest, referral_receipt, supervision_doc, KINDS,
+        minutes, of_manifest, referral_receipt, review_summary, supervision_doc, KINDS,
     };
     use yrs::updates::encoder::Encode;
     use yrs::{Array, MapPrelim, StateVector, Xml, XmlElementPrelim, XmlFragment, XmlTextPrelim};
@@ -503,6 +504,11 @@ pub(crate) mod tests {
             &campaign_summary::tests::facts(),
             steps,
         );
+        let (review, review_state) = freeze_as::<review_summary::ReviewSummary>(
+            &review_summary::tests::doc(),
+            &review_summary::tests::facts(),
+            steps,
+        );
         vec![
             (&minutes::Minutes, minutes, minutes_state),
             (&dispute_decision::DisputeDecision, decision, decision_state),
@@ -523,6 +529,7 @@ pub(crate) mod tests {
                 supervision_state,
             ),
             (&campaign_summary::CampaignSummary, summary, summary_state),
+            (&review_summary::ReviewSummary, review, review_state),
         ]
     }
 
@@ -541,7 +548,7 @@ pub(crate) mod tests {
                 assert_ne!(a.pdf_rendition(), b.pdf_rendition());
             }
         }
-        assert!(by_schema("concord.review-summary/1").is_none());
+        assert!(by_schema("concord.case-library/1").is_none());
     }
 
     #[test]

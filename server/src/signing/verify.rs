@@ -1330,7 +1330,7 @@ mod tests {
         let samples = samples();
         let (_, minutes, state) = &samples[0];
         let unknown = with_manifest(minutes, |m| {
-            m.kind = "concord.review-summary/1".into();
+            m.kind = "concord.case-library/1".into();
         });
 
         let (bundle, log) = bundle_of(&unknown, state, &Minutes);
@@ -1339,8 +1339,7 @@ mod tests {
         let failure = failure(&report);
         assert_eq!(failure.check, checks::MANIFEST, "{failure:?}");
         assert!(
-            failure.reason.contains("concord.review-summary/1")
-                && failure.reason.contains("unknown"),
+            failure.reason.contains("concord.case-library/1") && failure.reason.contains("unknown"),
             "{failure:?}"
         );
     }

@@ -31,8 +31,8 @@ use super::tasks::{self, TaskPlan};
 use super::{audit, own_org, Acting, Error};
 use crate::auth::Caller;
 use crate::db::{
-    new_id, Audience, Drawn, Effects, FileChange, NewEvent, NewReview, NewReviewFile, Review,
-    ReviewChange, ReviewFileRow,
+    new_id, Audience, Drawn, Effects, FileAttachmentRow, FileChange, NewEvent, NewReview,
+    NewReviewFile, Review, ReviewChange, ReviewFileRow,
 };
 use crate::domain::calendar::TimeLimit;
 use crate::domain::campaign::Period;
@@ -156,8 +156,39 @@ pub struct ReviewFileBody {
     /// The rectification task a failing file became.
     pub task_id: Option<String>,
     pub registered_at: i64,
+    /// The scanned file (电子卷宗), as attachments with their SHA-256.
+    pub attachments: Vec<FileAttachmentBody>,
+    /// The library case (典型案例) made of it, for those who read the case.
+    pub library_case_id: Option<String>,
     /// What the caller may do to the file now.
     pub commands: Vec<CommandOffer>,
+}
+
+/// An attachment of a file: the scanned file, with its SHA-256, who added it and when.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FileAttachmentBody {
+    pub id: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size: i64,
+    /// Hex SHA-256 of the bytes as stored: what a reader checks a copy against.
+    pub sha256: String,
+    pub attached_by_name: Option<String>,
+    pub attached_at: i64,
+}
+
+impl From<FileAttachmentRow> for FileAttachmentBody {
+    fn from(row: FileAttachmentRow) -> FileAttachmentBody {
+        FileAttachmentBody {
+            id: row.id,
+            file_name: row.file_name,
+            media_type: row.media_type,
+            size: row.size,
+            sha256: row.sha256,
+            attached_by_name: row.attached_by_name,
+            attached_at: row.attached_at,
+        }
+    }
 }
 
 /// A review as its reader sees it.
@@ -186,9 +217,14 @@ pub struct ReviewBody {
     /// The draw's seed: with the registered files anyone can draw again and check.
     pub seed: Option<String>,
     pub drawn_at: Option<i64>,
+    /// The live summary report (open it on the document socket; sign it under `summary`).
     pub summary_doc_id: String,
     pub launched_at: Option<i64>,
     pub concluded_at: Option<i64>,
+    /// When its signed summary filed it (报备), and with which bureau (none at the top).
+    pub summarised_at: Option<i64>,
+    pub reported_to_org_id: Option<String>,
+    pub reported_to_name: Option<String>,
     pub reason: Option<String>,
     pub created_at: i64,
     /// The caller's part: `organiser`, `reviewed`, `reviewer` or `supervisor`.
@@ -208,7 +244,7 @@ fn not_found() -> Error {
     Error::NotFound(rules::NO_SUCH_REVIEW.message())
 }
 
-fn no_file() -> Error {
+pub(super) fn no_file() -> Error {
     Error::NotFound(rules::NO_SUCH_FILE.message())
 }
 
@@ -225,17 +261,19 @@ fn refused(refused: Refused) -> Error {
 fn party_of(caller: &Caller, review: &Review) -> Option<ReviewParty> {
     match policy::space_access(&caller.actor, &review.facts()) {
         SpaceAccess::Participate(SpaceRole::Convener) => Some(ReviewParty::Organiser),
-        SpaceAccess::Participate(_) => Some(match caller.actor.org.as_ref().map(|o| o.id.as_str()) {
-            Some(org) if review.reviews(org) => ReviewParty::Reviewed,
-            _ => ReviewParty::Reviewer,
-        }),
+        SpaceAccess::Participate(_) => {
+            Some(match caller.actor.org.as_ref().map(|o| o.id.as_str()) {
+                Some(org) if review.reviews(org) => ReviewParty::Reviewed,
+                _ => ReviewParty::Reviewer,
+            })
+        }
         SpaceAccess::Supervise => Some(ReviewParty::Supervisor),
         SpaceAccess::None => None,
     }
 }
 
 /// The review and the caller's part in it, or "not found" for a body with none.
-async fn readable(
+pub(super) async fn readable(
     services: &Services,
     caller: &Caller,
     id: &str,
@@ -253,7 +291,11 @@ async fn readable(
 }
 
 /// The parts the caller's body has in one file.
-fn file_parties(caller: &Caller, review: &Review, file: &ReviewFileRow) -> Vec<FileParty> {
+pub(super) fn file_parties(
+    caller: &Caller,
+    review: &Review,
+    file: &ReviewFileRow,
+) -> Vec<FileParty> {
     let Some(org) = caller.actor.org.as_ref().map(|o| o.id.as_str()) else {
         return Vec::new();
     };
@@ -272,7 +314,7 @@ fn file_parties(caller: &Caller, review: &Review, file: &ReviewFileRow) -> Vec<F
 
 /// Whether the caller reads the file: the organiser and the bureaus above every file; a
 /// body its own files and those assigned to it.
-fn reads_file(party: ReviewParty, parties: &[FileParty]) -> bool {
+pub(super) fn reads_file(party: ReviewParty, parties: &[FileParty]) -> bool {
     matches!(party, ReviewParty::Organiser | ReviewParty::Supervisor) || !parties.is_empty()
 }
 
@@ -295,9 +337,10 @@ fn acting_party(parties: &[FileParty], command: FileCommand) -> FileParty {
     }
 }
 
-fn file_body(
+pub(super) fn file_body(
     review: &Review,
     file: ReviewFileRow,
+    attachments: &[FileAttachmentRow],
     parties: &[FileParty],
     now: i64,
 ) -> Result<ReviewFileBody, Error> {
@@ -306,6 +349,12 @@ fn file_body(
     let grade = file.grade()?;
     let computed = file.computed_grade()?;
     let open = answer_open(&file, now);
+    let attachments = attachments
+        .iter()
+        .filter(|a| a.file_id == file.id)
+        .cloned()
+        .map(FileAttachmentBody::from)
+        .collect();
     let commands = if review.state == ReviewState::Scoring {
         FileCommand::ALL
             .iter()
@@ -365,17 +414,18 @@ fn file_body(
         confirmed_at: file.confirmed_at,
         task_id: file.task_id,
         registered_at: file.registered_at,
+        attachments,
+        library_case_id: None,
         commands,
     })
 }
 
 fn all_confirmed(files: &[ReviewFileRow]) -> AllConfirmed {
-    AllConfirmed(files.iter().all(|f| {
-        matches!(
-            f.state.as_str(),
-            "confirmed" | "not_drawn" | "registered"
-        )
-    }))
+    AllConfirmed(
+        files
+            .iter()
+            .all(|f| matches!(f.state.as_str(), "confirmed" | "not_drawn" | "registered")),
+    )
 }
 
 fn body(
@@ -430,6 +480,9 @@ fn body(
         seed: review.seed,
         drawn_at: review.drawn_at,
         summary_doc_id: review.summary_doc_id,
+        summarised_at: review.summarised_at,
+        reported_to_org_id: review.reported_to_org_id,
+        reported_to_name: review.reported_to_name,
         launched_at: review.launched_at,
         concluded_at: review.concluded_at,
         reason: review.reason,
@@ -448,11 +501,27 @@ async fn full(
 ) -> Result<ReviewBody, Error> {
     let now = services.clock.now_ms();
     let all = services.db.review_files(&review.id).await?;
+    let attachments = services.db.review_attachments(&review.id).await?;
+    // The library cases made of its files, named to the organiser and each file's body (the
+    // case's own readers otherwise find it in the library once published).
+    let own = caller.actor.org.as_ref().map(|o| o.id.as_str());
+    let cases: Vec<_> = services
+        .db
+        .library_cases_of_review(&review.id)
+        .await?
+        .into_iter()
+        .filter(|c| own == Some(c.bureau_org_id.as_str()) || own == Some(c.body_org_id.as_str()))
+        .collect();
     let mut files = Vec::new();
     for file in &all {
         let parties = file_parties(caller, &review, file);
         if reads_file(party, &parties) {
-            files.push(file_body(&review, file.clone(), &parties, now)?);
+            let mut body = file_body(&review, file.clone(), &attachments, &parties, now)?;
+            body.library_case_id = cases
+                .iter()
+                .find(|c| c.file_id == file.id)
+                .map(|c| c.id.clone());
+            files.push(body);
         }
     }
     body(review, party, &all, Some(files))
@@ -801,7 +870,12 @@ pub async fn register_file(
     caller
         .allow(&services.db, Action::ActInSpace(review.facts()))
         .await?;
-    let org = caller.actor.org.as_ref().map(|o| o.id.clone()).unwrap_or_default();
+    let org = caller
+        .actor
+        .org
+        .as_ref()
+        .map(|o| o.id.clone())
+        .unwrap_or_default();
     if !review.reviews(&org) {
         return Err(Error::refused(rules::REGISTER_OWN.message()));
     }
@@ -861,7 +935,7 @@ pub async fn register_file(
         .register_review_file(&new, now, &effects)
         .await?;
     let parties = file_parties(caller, &review, &file);
-    file_body(&review, file, &parties, now)
+    file_body(&review, file, &[], &parties, now)
 }
 
 /// A file command: submit (the sheet frozen and scored; the body may answer within the
@@ -900,8 +974,13 @@ pub async fn act_on_file(
     }
     let now = services.clock.now_ms();
     let acting = acting_party(&parties, action.command());
-    let to = rules::file_transition(answer_open(&file, now), file.state()?, acting, action.command())
-        .map_err(refused)?;
+    let to = rules::file_transition(
+        answer_open(&file, now),
+        file.state()?,
+        acting,
+        action.command(),
+    )
+    .map_err(refused)?;
     let mut change = FileChange {
         file_id: file.id.clone(),
         review_id: review.id.clone(),
@@ -921,11 +1000,8 @@ pub async fn act_on_file(
             let doc = collab::DocId::parse(&doc_id)
                 .map_err(|_| Error::internal("stored document id is invalid"))?;
             let freeze = services.rooms.freeze(&doc).await?;
-            let scored = marks_of(&freeze.state.update_v1).and_then(|marks| {
-                sheet_of(&review)?
-                    .score(&marks)
-                    .map_err(Error::refused)
-            });
+            let scored = marks_of(&freeze.state.update_v1)
+                .and_then(|marks| sheet_of(&review)?.score(&marks).map_err(Error::refused));
             let scored = match scored {
                 Ok(scored) => scored,
                 Err(e) => {
@@ -994,12 +1070,14 @@ pub async fn act_on_file(
             }
         }
     }
-    effects.events.extend(told.into_iter().map(|org_id| NewEvent {
-        audience: Audience::Org(org_id),
-        kind: format!("review.file_{}", to.as_str()),
-        subject: subject(&review.id),
-        payload: json!({ "review_id": review.id, "file_id": file.id, "state": to }),
-    }));
+    effects
+        .events
+        .extend(told.into_iter().map(|org_id| NewEvent {
+            audience: Audience::Org(org_id),
+            kind: format!("review.file_{}", to.as_str()),
+            subject: subject(&review.id),
+            payload: json!({ "review_id": review.id, "file_id": file.id, "state": to }),
+        }));
     effects.audit.push(audit(
         caller,
         now,
@@ -1028,10 +1106,11 @@ pub async fn act_on_file(
         });
     }
     let parties = file_parties(caller, &review, &updated);
-    file_body(&review, updated, &parties, now)
+    let attachments = services.db.review_attachments(&review.id).await?;
+    file_body(&review, updated, &attachments, &parties, now)
 }
 
-fn sheet_of(review: &Review) -> Result<Sheet, Error> {
+pub(super) fn sheet_of(review: &Review) -> Result<Sheet, Error> {
     serde_json::from_str(&review.sheet).map_err(|_| Error::internal("stored sheet is invalid"))
 }
 

@@ -3,8 +3,7 @@
 //! its rendition for people and its signing intent. See [`super::kind`] for what a kind is
 //! and how to add one.
 //!
-//! Kinds still to come (SIGNING.md): case-file review summaries. Each is a module here and a line
-//! in [`KINDS`], nothing else in the signing layer.
+//! A new kind is a module here and a line in [`KINDS`], nothing else in the signing layer.
 //!
 //! Here too: the registry of every kind this version knows ([`KINDS`], [`by_schema`],
 //! [`of_manifest`]), which the verifier and the server use when all they have is a schema.
@@ -15,6 +14,7 @@ pub mod dispute_decision;
 pub mod investigation_report;
 pub mod minutes;
 pub mod referral_receipt;
+pub mod review_summary;
 pub mod supervision_doc;
 
 use super::kind::AnyKind;
@@ -26,10 +26,11 @@ use dispute_decision::DisputeDecision;
 use investigation_report::InvestigationReport;
 use minutes::Minutes;
 use referral_receipt::ReferralReceipt;
+use review_summary::ReviewSummary;
 use supervision_doc::SupervisionDoc;
 
 /// Every kind this version knows. A bundle or a stored version of any other kind is refused.
-pub static KINDS: [&dyn AnyKind; 7] = [
+pub static KINDS: [&dyn AnyKind; 8] = [
     &Minutes,
     &DisputeDecision,
     &DisputeAgreement,
@@ -37,6 +38,7 @@ pub static KINDS: [&dyn AnyKind; 7] = [
     &ReferralReceipt,
     &SupervisionDoc,
     &CampaignSummary,
+    &ReviewSummary,
 ];
 
 /// The kind whose content schema is `schema`.
