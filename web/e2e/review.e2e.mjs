@@ -2,16 +2,19 @@
 //
 // 上城区司法局 (张明, `bureau`) opens 案卷评查 in its navigation and plans a cross review of
 // 上城区市场监督管理局 and 湖滨街道办事处, each reviewing the other's files, and launches it.
-// The township (刘芳) registers a closed file that led to litigation (always reviewed); the
-// market department registers one too. The bureau draws: the township's file goes to the market
+// The township (刘芳) registers a closed file that led to litigation (always reviewed) and
+// attaches its scanned file (shown with its SHA-256); the market department registers one too. The bureau draws: the township's file goes to the market
 // department, whose two people (李华 and 陈静) score it together on its live sheet and see each
 // other's marks at once; 李华 submits it. The township reads its result and answers (申辩); the
 // bureau confirms 不合格 with its reasons, and the file becomes a rectification task the
-// township finds under its tasks.
+// township finds under its tasks. The market department's file settled (through the API), the
+// bureau concludes, writes the summary live and signs it in the browser: the results are filed
+// (报备) with 杭州市司法局.
 //
-// Leaves in $E2E_ARTIFACTS the screenshots review-drawn.png, review-scoring.png and
-// review-confirmed.png.
-import { apiPost, byTestId, clickAndConfirm, env, field, newBody, pickOption, run, shot, signIn, step, track, uniqueTag, visible, waitFor } from './lib.mjs'
+// Leaves in $E2E_ARTIFACTS the screenshots review-drawn.png, review-scoring.png,
+// review-confirmed.png and review-summarised.png.
+import { createHash } from 'node:crypto'
+import { apiGet, apiPost, byTestId, clickAndConfirm, env, field, newBody, pickOption, run, shot, signIn, step, track, uniqueTag, visible, waitFor } from './lib.mjs'
 
 const tag = uniqueTag()
 const TITLE = `行政执法案卷交叉评查${tag}`
@@ -79,6 +82,11 @@ await run('review.e2e', async (browser) => {
     await byTestId(page, 'file-register').click()
     await visible(fileRow(page), 'the registered file')
     await visible(fileRow(page).getByText('必查案卷'), 'marked as always reviewed')
+    // Its scanned file, with the SHA-256 it is kept under.
+    const scan = Buffer.from(`%PDF-1.4 ${CASE} 电子卷宗`)
+    await fileRow(page).locator('[data-testid="file-attach-input"]').setInputFiles({ name: `${CASE}卷宗.pdf`, mimeType: 'application/pdf', buffer: scan })
+    const sha = createHash('sha256').update(scan).digest('hex')
+    await waitFor(async () => (await fileRow(page).locator('[data-testid="file-attachment"] [title]').getAttribute('title').catch(() => null)) === sha, 'the scanned file is listed with its SHA-256')
     await apiPost(M, `/api/reviews/${id}/files`, {
       case_number: `上市监罚〔2025〕${tag.slice(-3)}号`, case_kind: 'penalty', title: '某公司未公示年度报告案', closed_on: '2025-05-20',
     })
@@ -150,5 +158,36 @@ await run('review.e2e', async (browser) => {
     await page.reload()
     await fileRow(page).locator('[data-testid="file-task"]').click()
     await waitFor(async () => (await page.locator('body').innerText()).includes(`案卷评查整改：${CASE}`), 'the task page names the file')
+  })
+
+  await step('8. the market department\'s own file is settled; the bureau concludes, writes the summary and signs it: the results are filed with the city bureau', async () => {
+    // The other file (scored by the township) goes through the API: submitted, answered, confirmed.
+    const fileAct = async (body, file, command, extra = {}) => {
+      const { files } = await apiGet(body, `/api/reviews/${id}`)
+      const now = files.find((f) => f.id === file)
+      return apiPost(body, `/api/reviews/${id}/files/${file}/actions`, { command, revision: now.revision, ...extra })
+    }
+    const { files } = await apiGet(B, `/api/reviews/${id}`)
+    const other = files.find((f) => !f.case_number.startsWith('湖滨')).id
+    await fileAct(T, other, 'submit')
+    await fileAct(M, other, 'answer', { answer: '无异议' })
+    await fileAct(B, other, 'confirm', { grade: 'excellent' })
+    const { page } = B
+    await page.reload()
+    await clickAndConfirm(page, command(page, 'conclude'), async () => (await stateOf(page)) === 'summarising', 'the review is concluded (asked first)')
+    const editor = page.locator('[data-testid="review-summary-doc"] .ProseMirror')
+    await waitFor(async () => (await editor.getAttribute('contenteditable')) === 'true', 'the summary is editable')
+    await editor.click()
+    await page.keyboard.type('本次交叉评查共评查案卷 2 件，优秀 1 件，不合格 1 件，已责令整改。', { delay: 10 })
+    await waitFor(async () => (await page.locator('body').innerText()).includes('已保存'), 'the summary is saved')
+    await clickAndConfirm(page, byTestId(page, 'minutes-freeze'), async () => (await byTestId(page, 'open-signing').count()) > 0, 'the summary is final (asked first)')
+    await clickAndConfirm(page, byTestId(page, 'open-signing'), async () => (await byTestId(page, 'sign-button').count()) > 0, 'signing is open')
+    const button = byTestId(page, 'sign-button')
+    await waitFor(() => button.first().isEnabled(), 'the bureau\'s sign button is enabled')
+    await button.first().click()
+    await visible(byTestId(page, 'sign-confirm-hash'), 'the signing confirmation with its digest')
+    await clickAndConfirm(page, byTestId(page, 'sign-confirm'), async () => (await stateOf(page)) === 'summarised', 'the bureau signs and the results are filed', { timeout: 30_000 })
+    await visible(byTestId(page, 'review-summary').getByText('杭州市司法局'), 'filed with the city bureau')
+    await shot(page, 'review-summarised.png')
   })
 })

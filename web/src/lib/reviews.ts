@@ -8,7 +8,8 @@
 // sheet shows while reviewers mark it is a preview (`preview`), the same rule the server
 // applies (each item's deductions capped at its points), never stored.
 import type * as Y from 'yjs'
-import { get, post } from './api'
+import { api, get, post } from './api'
+import { signedActionsApi, type SignedDocApi } from './signing'
 import type { Schema } from './schema'
 
 export type Review = Schema<'ReviewBody'>
@@ -44,6 +45,23 @@ export function loadReview(id: string): Promise<Review> {
 }
 
 /** Gives a review command: `{command, revision, …its words}`. */
+/** The summary's signing requests: the bureau freezes (定稿), signs (which files it with the bureau above, 报备) and archives it. */
+export function summaryDocument(id: string): SignedDocApi {
+  return signedActionsApi(`${path(id)}/summary`)
+}
+
+/** Attaches the scanned file (电子卷宗) to one of the caller's registered files, as the raw body. */
+export function attachToFile(id: string, fileId: string, file: File): Promise<Schema<'FileAttachmentBody'>> {
+  const body = new Blob([file], { type: file.type || 'application/octet-stream' })
+  return api<Schema<'FileAttachmentBody'>>('POST', `${path(id)}/files/${encodeURIComponent(fileId)}/attachments?name=${encodeURIComponent(file.name)}`, body)
+}
+
+/** Where an attachment of a file is downloaded. */
+export function attachmentUrl(id: string, fileId: string, attachmentId: string): string {
+  return `${path(id)}/files/${encodeURIComponent(fileId)}/attachments/${encodeURIComponent(attachmentId)}`
+}
+
+/** Gives a review command (`POST …/actions`). */
 export function actOnReview(id: string, body: Record<string, unknown>): Promise<Review> {
   return post<Review>(`${path(id)}/actions`, body)
 }

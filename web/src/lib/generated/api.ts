@@ -1269,6 +1269,100 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/library": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The published cases of the caller's region (and, for a judicial bureau, of the regions
+         *     within it), searched by words, field, kind and legal basis; newest first.
+         */
+        get: operations["library_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/library/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One case: its write-up as submitted, and what the caller may do now. */
+        get: operations["library_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/library/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submits the write-up for checking (frozen), sends it back, publishes or withdraws the
+         *     case; its `commands` say which the caller may give now.
+         */
+        post: operations["library_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/library/{id}/export.html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A published public case as a self-contained HTML page, for publication to the public. */
+        get: operations["library_export_html"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/library/{id}/export.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A published public case's facts and text as JSON (`concord.library-case/1`), for a
+         *     publishing system.
+         */
+        get: operations["library_export_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/log/checkpoint": {
         parameters: {
             query?: never;
@@ -2543,6 +2637,157 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/reviews/{id}/files/{file}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The body whose file it is attaches its scanned file (电子卷宗) while files are registered,
+         *     sent as the raw body with its own `Content-Type`; stored with its SHA-256, never deleted.
+         */
+        post: operations["reviews_file_attach"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/files/{file}/attachments/{attachment}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An attachment of a file, as a download of the type it was uploaded with, for whoever
+         *     reads the file.
+         */
+        get: operations["reviews_file_download_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/files/{file}/library": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The organising bureau marks a confirmed file typical (典型案例): a case in drafting, with
+         *     its live write-up to anonymise.
+         */
+        post: operations["library_mark_typical"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The text as a signed document: its version, state, signing, and what the
+         *     caller may do now.
+         */
+        get: operations["reviews_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/summary/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Freezes (定稿), opens signing, signs, sends back or archives the text. */
+        post: operations["reviews_summary_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/summary/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The statement the caller's organization signs now, and the exact bytes to sign. */
+        post: operations["reviews_summary_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/summary/versions/{version}/bundle.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The archive bundle of an archived version: verifiable offline with
+         *     `concord verify` or OpenSSL (docs/bundle.md).
+         */
+        get: operations["reviews_summary_bundle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/summary/versions/{version}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One stored file of a version of the text, exactly as made. */
+        get: operations["reviews_summary_artefact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/settings/local-login": {
         parameters: {
             query?: never;
@@ -3194,7 +3439,7 @@ export type paths = {
         };
         /**
          * The database answers (and, with several nodes, this node is subscribed to the others'
-         *     messages on Redis): the node can take traffic.
+         *     messages on Redis), and the node is not draining: it can take traffic.
          */
         get: operations["readyz"];
         put?: never;
@@ -3740,10 +3985,49 @@ export type components = {
             overdue: boolean;
         };
         /**
+         * @description A command on a library case with exactly its fields (`POST /api/library/{id}/actions`,
+         *     `{"command": "publish", "revision": 2, "public": true}`), at the revision the caller
+         *     read.
+         */
+        CaseAction: {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            command: "submit";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "send_back";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            public: boolean;
+            /** @enum {string} */
+            command: "publish";
+        } | {
+            /** Format: int64 */
+            revision: number;
+            reason: components["schemas"]["Reason"];
+            /** @enum {string} */
+            command: "withdraw";
+        };
+        /**
          * @description What kind of enforcement act a file records.
          * @enum {string}
          */
         CaseKind: "penalty" | "licensing" | "coercion" | "inspection" | "other";
+        /**
+         * @description Who acts on a library case.
+         * @enum {string}
+         */
+        CaseParty: "bureau" | "body" | "reader";
+        /**
+         * @description Where a library case is.
+         * @enum {string}
+         */
+        CaseState: "drafting" | "checking" | "published" | "withdrawn";
         /**
          * @description What checking the chain found, for the browser: the verdict as a catalogued sentence in
          *     both languages (the page shows the reader's), and the English detail of a break.
@@ -4683,6 +4967,19 @@ export type components = {
             /** @enum {string} */
             command: "confirm";
         };
+        /** @description An attachment of a file: the scanned file, with its SHA-256, who added it and when. */
+        FileAttachmentBody: {
+            id: string;
+            file_name: string;
+            media_type: string;
+            /** Format: int64 */
+            size: number;
+            /** @description Hex SHA-256 of the bytes as stored: what a reader checks a copy against. */
+            sha256: string;
+            attached_by_name?: string | null;
+            /** Format: int64 */
+            attached_at: number;
+        };
         /**
          * Format: binary
          * @description A file's bytes as they are, as the OpenAPI document describes a download or an upload (a
@@ -5177,6 +5474,54 @@ export type components = {
          * @enum {string}
          */
         Level: "province" | "city" | "county" | "township";
+        /** @description A case as its reader sees it. */
+        LibraryCaseBody: {
+            id: string;
+            title: string;
+            field: string;
+            legal_basis: string;
+            case_kind: components["schemas"]["CaseKind"];
+            case_kind_label_zh: string;
+            case_kind_label_en: string;
+            /** @description The body whose enforcement it was, and the bureau that reviewed it. */
+            body_name: string;
+            bureau_name: string;
+            state: components["schemas"]["CaseState"];
+            state_label_zh: string;
+            state_label_en: string;
+            /** Format: int64 */
+            revision: number;
+            /** @description 向社会发布: exported for publication. */
+            public: boolean;
+            /** @description The text as submitted (and published): its blocks' plain text, paragraph by paragraph. */
+            paragraphs: string[];
+            /** @description SHA-256 of that text as stored (canonical JSON of `{"body": blocks}`). */
+            content_sha256?: string | null;
+            /** @description Why it was last sent back or withdrawn. */
+            reason?: string | null;
+            /** Format: int64 */
+            submitted_at?: number | null;
+            /** Format: int64 */
+            published_at?: number | null;
+            /** Format: int64 */
+            withdrawn_at?: number | null;
+            /**
+             * @description For the bureau and the file's body alone: the review, the file and its case number,
+             *     and the live write-up.
+             */
+            review_id?: string | null;
+            review_title?: string | null;
+            file_id?: string | null;
+            case_number?: string | null;
+            doc_id?: string | null;
+            /** @description The caller's part: `bureau`, `body` or `reader`. */
+            party: components["schemas"]["CaseParty"];
+            commands: components["schemas"]["CommandOffer"][];
+        };
+        /** @description The library's cases (`GET /api/library`). */
+        LibraryPage: {
+            cases: components["schemas"]["LibraryCaseBody"][];
+        };
         /** @description A region's own setting of one kind: `{"unit": "working_days", "amount": 7}`. */
         LimitInput: {
             /** @description The kind's unit: `working_days`, `calendar_days` or `hours`. */
@@ -5267,6 +5612,18 @@ export type components = {
             org_id: string;
             /** @description `null`: no e-mail is sent. */
             email?: string | null;
+        };
+        /**
+         * @description What the bureau gives to make a typical case of a file
+         *     (`POST /api/reviews/{id}/files/{file}/library`).
+         */
+        MarkTypical: {
+            /** @description 案例标题, e.g. 某餐饮店未公示食品经营许可证案 (no party's name). */
+            title: components["schemas"]["Title"];
+            /** @description 执法领域, e.g. 食品安全. */
+            field: components["schemas"]["Line"];
+            /** @description 法律依据, e.g. 《中华人民共和国食品安全法》第一百二十六条. */
+            legal_basis: components["schemas"]["Text"];
         };
         /** @description Who is calling. */
         Me: {
@@ -6324,11 +6681,19 @@ export type components = {
             seed?: string | null;
             /** Format: int64 */
             drawn_at?: number | null;
+            /** @description The live summary report (open it on the document socket; sign it under `summary`). */
             summary_doc_id: string;
             /** Format: int64 */
             launched_at?: number | null;
             /** Format: int64 */
             concluded_at?: number | null;
+            /**
+             * Format: int64
+             * @description When its signed summary filed it (报备), and with which bureau (none at the top).
+             */
+            summarised_at?: number | null;
+            reported_to_org_id?: string | null;
+            reported_to_name?: string | null;
             reason?: string | null;
             /** Format: int64 */
             created_at: number;
@@ -6392,6 +6757,10 @@ export type components = {
             task_id?: string | null;
             /** Format: int64 */
             registered_at: number;
+            /** @description The scanned file (电子卷宗), as attachments with their SHA-256. */
+            attachments: components["schemas"]["FileAttachmentBody"][];
+            /** @description The library case (典型案例) made of it, for those who read the case. */
+            library_case_id?: string | null;
             /** @description What the caller may do to the file now. */
             commands: components["schemas"]["CommandOffer"][];
         };
@@ -6414,6 +6783,13 @@ export type components = {
          * @enum {string}
          */
         ReviewState: "planned" | "registering" | "scoring" | "summarising" | "summarised" | "withdrawn";
+        /**
+         * @description A review's summary as its readers see it: the signed document's view, with the review it
+         *     belongs to.
+         */
+        ReviewSummaryView: components["schemas"]["SignedView"] & {
+            review_id: string;
+        };
         /** @description Why a key is revoked. */
         RevokeInput: {
             /** @description A lost device, a left job: for the log and the audit trail. */
@@ -10885,6 +11261,241 @@ export interface operations {
             };
         };
     };
+    library_search: {
+        parameters: {
+            query?: {
+                /** @description Words anywhere in the title, field, legal basis or text. */
+                q?: string;
+                /** @description 执法领域 (words in it). */
+                field?: string;
+                /** @description `penalty` (行政处罚), `licensing`, `coercion`, `inspection` or `other`. */
+                case_kind?: components["schemas"]["CaseKind"];
+                /** @description 法律依据 (words in it). */
+                legal_basis?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the cases found */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryPage"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    library_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the case */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryCaseBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    library_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseAction"];
+            };
+        };
+        responses: {
+            /** @description the case after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryCaseBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    library_export_html: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the page, as a download */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["FileBytes"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    library_export_json: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the case as published */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileBytes"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     log_checkpoint: {
         parameters: {
             query?: never;
@@ -14808,6 +15419,400 @@ export interface operations {
             };
         };
     };
+    reviews_file_attach: {
+        parameters: {
+            query?: {
+                /** @description The file's name as the person knows it (`上市监罚〔2025〕12号卷宗.pdf`). */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the review's id */
+                id: string;
+                /** @description the file's id */
+                file: string;
+            };
+            cookie?: never;
+        };
+        /** @description the file's bytes; any media type, given as `Content-Type` */
+        requestBody: {
+            content: {
+                "application/octet-stream": components["schemas"]["FileBytes"];
+            };
+        };
+        responses: {
+            /** @description the stored attachment */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileAttachmentBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reviews_file_download_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the review's id */
+                id: string;
+                /** @description the file's id */
+                file: string;
+                /** @description the attachment's id */
+                attachment: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's bytes, served as an attachment (`Content-Disposition`, `nosniff`, `sandbox`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBytes"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    library_mark_typical: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the review's id */
+                id: string;
+                /** @description the file's id */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkTypical"];
+            };
+        };
+        responses: {
+            /** @description the case */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryCaseBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reviews_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the review's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the text */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewSummaryView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reviews_summary_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the review's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignedAction"];
+            };
+        };
+        responses: {
+            /** @description the text after the command */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewSummaryView"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reviews_summary_statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the review's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatementInput"];
+            };
+        };
+        responses: {
+            /** @description what to sign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToSign"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reviews_summary_bundle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the review's id */
+                id: string;
+                /** @description an archived version */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": components["schemas"]["FileBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reviews_summary_artefact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the review's id */
+                id: string;
+                /** @description a made version */
+                version: number;
+                /** @description content.json, manifest.json, review-summary.html, review-summary.pdf, signature-page.html or signature-page.pdf */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's stored bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     settings_local_login: {
         parameters: {
             query?: never;
@@ -16815,7 +17820,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description the database or the configured Redis does not answer */
+            /** @description the node is draining before it stops, or the database or the configured Redis does not answer */
             503: {
                 headers: {
                     [name: string]: unknown;
