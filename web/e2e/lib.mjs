@@ -289,7 +289,11 @@ export async function pickOption(page, testid, text, { close = false, scope = pa
   const option = page.locator('.el-select-dropdown:visible .el-select-dropdown__item, .el-popper:visible [role=option]').filter({ hasText: text }).first()
   await visible(option, `the option "${text}" of ${testid}`)
   await option.click()
-  if (close) await page.keyboard.press('Escape')
+  if (close) {
+    await page.keyboard.press('Escape')
+    // Until its dropdown has faded out, its options are still "visible" to the next pick.
+    await waitFor(async () => (await page.locator('.el-select-dropdown:visible').count()) === 0, `the options of ${testid} closed`)
+  }
 }
 
 /** Types a value into a date(-time) picker's input and presses Enter. */
