@@ -181,6 +181,19 @@ async fn a_typical_file_becomes_an_anonymised_library_case_the_region_reads(f: F
     let (status, body) = file_act(bureau, &id, "confirm", json!({ "grade": "excellent" })).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
+    // The region's figures count the file reviewed (none failed).
+    let (status, figures) = bureau.get("/api/figures?region=330102").await;
+    assert_eq!(status, StatusCode::OK, "{figures}");
+    let market = figures["bodies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["org_id"] == f.world.org("market"))
+        .cloned()
+        .unwrap();
+    assert_eq!(market["files_reviewed"], 1, "{market}");
+    assert_eq!(market["files_failed"], 0, "{market}");
+
     // Only the bureau marks it typical, once.
     let (status, body) = f.market.post(&typical, mark.clone()).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");

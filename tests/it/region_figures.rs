@@ -240,7 +240,7 @@ fn expected() -> Vec<(&'static str, Value)> {
 }
 
 /// Every count the figures have, and the optional values.
-const COUNTS: [&str; 19] = [
+const COUNTS: [&str; 21] = [
     "tasks_set",
     "tasks_assigned",
     "tasks_overdue",
@@ -259,6 +259,8 @@ const COUNTS: [&str; 19] = [
     "referrals_decided_on_time",
     "supervision_documents",
     "rectified_on_time",
+    "files_reviewed",
+    "files_failed",
     "tasks_overdue_rate",
 ];
 
@@ -267,13 +269,13 @@ const COUNTS: [&str; 19] = [
 fn want(fields: &Value, field: &str) -> Value {
     match fields.get(field) {
         Some(v) => v.clone(),
-        None if COUNTS[..18].contains(&field) => json!(0),
+        None if COUNTS[..20].contains(&field) => json!(0),
         None => Value::Null,
     }
 }
 
 /// The CSV and worksheet columns of the JSON fields, by header.
-const COLUMNS: [(&str, &str); 23] = [
+const COLUMNS: [(&str, &str); 25] = [
     ("下达任务数", "tasks_set"),
     ("承办任务数", "tasks_assigned"),
     ("超期任务数", "tasks_overdue"),
@@ -295,6 +297,8 @@ const COLUMNS: [(&str, &str); 23] = [
     ("按时决定数", "referrals_decided_on_time"),
     ("监督文书数", "supervision_documents"),
     ("按时整改数", "rectified_on_time"),
+    ("评查案卷数", "files_reviewed"),
+    ("不合格案卷数", "files_failed"),
     ("单位名称", "org_name"),
     ("区划名称", "region_name"),
 ];

@@ -404,6 +404,19 @@ async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_
     assert_eq!(status, StatusCode::OK, "{confirmed}");
     assert_eq!(confirmed["task_id"], Value::Null);
 
+    // The region's figures: the market department's file reviewed and failed.
+    let (status, figures) = bureau.get("/api/figures?region=330102").await;
+    assert_eq!(status, StatusCode::OK, "{figures}");
+    let market = figures["bodies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["org_id"] == f.world.org("market"))
+        .cloned()
+        .unwrap();
+    assert_eq!(market["files_reviewed"], 1, "{market}");
+    assert_eq!(market["files_failed"], 1, "{market}");
+
     // The city bureau reads every file and acts on none.
     let seen = file_of(&city, &id, &market_file).await;
     assert_eq!(seen["grade"], "fail");

@@ -50,6 +50,15 @@ pub struct SupervisionCounts {
     pub rectified_on_time: i64,
 }
 
+/// One body's files reviewed (by the day their grade was confirmed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReviewCounts {
+    /// Files whose grade a case-file review confirmed.
+    pub reviewed: i64,
+    /// Of those, graded 不合格.
+    pub failed: i64,
+}
+
 /// One body's meetings (by the day they start).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MeetingCounts {
@@ -494,6 +503,37 @@ impl Db {
                     },
                 )
             })
+            .collect())
+    }
+
+    /// Per body of `region`'s subtree: its files whose grade a case-file review confirmed in
+    /// `[from_ms, to_ms)`, and of those the failing ones.
+    pub async fn figure_reviews(
+        &self,
+        region: &RegionPath,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(String, ReviewCounts)>, DbError> {
+        let (low, high) = subtree_range(region);
+        let sql = format!(
+            "select f.org_id, count(*), sum(case when f.grade = 'fail' then 1 else 0 end)
+             from review_files f {bodies}
+             where f.state = 'confirmed' and f.confirmed_at >= $3 and f.confirmed_at < $4
+             group by f.org_id",
+            bodies = bodies_of("f.org_id"),
+        );
+        let records: Vec<(String, i64, i64)> = on_reader!(self, |conn| {
+            sqlx::query_as(&sql)
+                .bind(&low)
+                .bind(&high)
+                .bind(from_ms)
+                .bind(to_ms)
+                .fetch_all(&mut *conn)
+                .await?
+        });
+        Ok(records
+            .into_iter()
+            .map(|(org, reviewed, failed)| (org, ReviewCounts { reviewed, failed }))
             .collect())
     }
 }

@@ -120,7 +120,7 @@ pub use error::DbError;
 pub use events::Event;
 pub use figures::{
     BodyPeriod, DisputeFigure, DisputePart, MeetingCounts, NoticeCounts, ReferralPart,
-    SupervisionCounts, TaskCounts,
+    ReviewCounts, SupervisionCounts, TaskCounts,
 };
 pub use filings::{
     Filing, FilingChange, FilingFile, FilingRole, NewFiling, NewFilingFile, OwedReport, ReportsOwed,

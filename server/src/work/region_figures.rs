@@ -8,8 +8,8 @@
 //! by it and against it, settled, decided and the median working days to settle (counted by
 //! [`crate::domain::dispute_stats::tally`]); referrals sent and received, and of those
 //! received, signed for and decided on time (counted by
-//! [`crate::domain::referral_stats::tally`]). Supervision documents (监督文书) and their
-//! rectification (整改) do not exist yet: their columns are there and empty (`null`).
+//! [`crate::domain::referral_stats::tally`]); supervision documents issued to it and rectified
+//! on time; its files whose grade a case-file review confirmed, and the failing ones.
 //!
 //! What a body counts in is the period's days (Beijing) of: a task's dispatch, a notice's
 //! sending or delivery, a meeting's start, a dispute's raising, a referral's sending. Who may
@@ -27,7 +27,7 @@ pub use super::region_stats::StatsQuery;
 use super::region_stats::{csv_file, RegionTable};
 use super::Error;
 use crate::auth::Caller;
-use crate::db::{MeetingCounts, NoticeCounts, SupervisionCounts, TaskCounts};
+use crate::db::{MeetingCounts, NoticeCounts, ReviewCounts, SupervisionCounts, TaskCounts};
 use crate::domain::dispute_stats::{self, DisputeFacts};
 use crate::domain::meeting::AnnualStatus;
 use crate::domain::org::OrgKind;
@@ -92,6 +92,10 @@ pub struct BodyFigures {
     /// 按时整改数: of those, the ones whose rectification was accepted with no report ever
     /// late.
     pub rectified_on_time: u32,
+    /// 评查案卷数: its files whose grade a case-file review confirmed in the period.
+    pub files_reviewed: u32,
+    /// 不合格案卷数: of those, graded 不合格.
+    pub files_failed: u32,
 }
 
 /// The figures of a region's bodies for a period.
@@ -151,6 +155,11 @@ pub async fn figures(
         .collect();
     let supervisions: HashMap<String, SupervisionCounts> = db
         .figure_supervisions(path, start, end)
+        .await?
+        .into_iter()
+        .collect();
+    let reviewed: HashMap<String, ReviewCounts> = db
+        .figure_reviews(path, start, end)
         .await?
         .into_iter()
         .collect();
@@ -220,6 +229,7 @@ pub async fn figures(
             let n = notices.get(&org.id).cloned().unwrap_or_default();
             let m = meetings.get(&org.id).cloned().unwrap_or_default();
             let s = supervisions.get(&org.id).cloned().unwrap_or_default();
+            let r = reviewed.get(&org.id).cloned().unwrap_or_default();
             let (raised, against, facts) = disputes.remove(&org.id).unwrap_or_default();
             let d = dispute_stats::tally(&calendar, now, &facts);
             let out =
@@ -258,6 +268,8 @@ pub async fn figures(
                 referrals_decided_on_time: into.decided_on_time,
                 supervision_documents: count(s.issued),
                 rectified_on_time: count(s.rectified_on_time),
+                files_reviewed: count(r.reviewed),
+                files_failed: count(r.failed),
                 org_id: org.id,
             }
         })
@@ -299,7 +311,7 @@ impl Cell {
 }
 
 /// The header row of the CSV file and the worksheet, in the order of [`record`].
-pub const HEADER: [&str; 25] = [
+pub const HEADER: [&str; 27] = [
     "单位名称",
     "单位类型",
     "区划代码",
@@ -325,9 +337,11 @@ pub const HEADER: [&str; 25] = [
     "按时决定数",
     "监督文书数",
     "按时整改数",
+    "评查案卷数",
+    "不合格案卷数",
 ];
 
-fn record(b: &BodyFigures) -> [Cell; 25] {
+fn record(b: &BodyFigures) -> [Cell; 27] {
     let number = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Number);
     let annual = match (b.annual_meeting, b.annual_meeting_flagged) {
         (Some(status), Some(true)) => Cell::Text(format!("{}（督促）", status.label_zh())),
@@ -360,6 +374,8 @@ fn record(b: &BodyFigures) -> [Cell; 25] {
         Cell::Count(b.referrals_decided_on_time),
         Cell::Count(b.supervision_documents),
         Cell::Count(b.rectified_on_time),
+        Cell::Count(b.files_reviewed),
+        Cell::Count(b.files_failed),
     ]
 }
 
@@ -472,6 +488,8 @@ mod tests {
             referrals_decided_on_time: 0,
             supervision_documents: 0,
             rectified_on_time: 0,
+            files_reviewed: 0,
+            files_failed: 0,
         };
         assert_eq!(record(&body).len(), HEADER.len());
         // A bureau's annual meeting in Chinese, flagged (督促) once late; other bodies none.

@@ -10,7 +10,7 @@ function body(org_id: string, org_name: string, over: Partial<BodyFigures> = {})
     meetings_convened: 0, meetings_held: 0, annual_meeting: null, annual_meeting_flagged: null,
     disputes_raised: 0, disputes_against: 0, disputes_settled: 0, disputes_decided: 0, dispute_settle_days_median: null,
     referrals_sent: 0, referrals_received: 0, referrals_received_on_time: 0, referrals_decided_on_time: 0,
-    supervision_documents: 0, rectified_on_time: 0,
+    supervision_documents: 0, rectified_on_time: 0, files_reviewed: 0, files_failed: 0,
     ...over,
   } as BodyFigures
 }

@@ -3,7 +3,6 @@
 // published), and marking a confirmed file typical on its review's page.
 export default {
   'zh-CN': {
-    nav: { library: '案例库' },
     library: {
       title: '行政执法案例库',
       intro: '本地区经案卷评查确定的典型案例（已匿名处理）。可按关键词、执法领域、案件类别和法律依据检索。',
@@ -16,6 +15,7 @@ export default {
       basis: '法律依据',
       none: '没有找到符合条件的案例',
       back: '返回案例库',
+      toReviews: '返回案卷评查',
       body: '执法单位',
       bureau: '发布单位',
       publishedAt: '{at} 发布',
@@ -51,7 +51,6 @@ export default {
     },
   },
   en: {
-    nav: { library: 'Case library' },
     library: {
       title: 'Enforcement case library',
       intro: 'Typical cases of this region chosen in case-file reviews (anonymised). Search by words, field, kind and legal basis.',
@@ -64,6 +63,7 @@ export default {
       basis: 'Legal basis',
       none: 'No case matches',
       back: 'Back to the library',
+      toReviews: 'Back to case-file reviews',
       body: 'Enforcing body',
       bureau: 'Published by',
       publishedAt: 'Published {at}',

@@ -33,6 +33,8 @@ export default {
         decidedOnTime: '按时决定',
         supervisionDocs: '监督文书',
         rectifiedOnTime: '按时整改',
+        filesReviewed: '评查案卷',
+        filesFailed: '不合格案卷',
       },
       annual: { held: '已召开', scheduled: '已安排', none: '未安排', flagged: '未安排（督促）' },
       charts: {
@@ -100,6 +102,8 @@ export default {
         decidedOnTime: 'Decided on time',
         supervisionDocs: 'Supervision documents',
         rectifiedOnTime: 'Rectified on time',
+        filesReviewed: 'Files reviewed',
+        filesFailed: 'Files failed',
       },
       annual: { held: 'Held', scheduled: 'Scheduled', none: 'None', flagged: 'None (flagged)' },
       charts: {

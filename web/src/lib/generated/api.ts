@@ -3842,6 +3842,16 @@ export type components = {
              *     late.
              */
             rectified_on_time: number;
+            /**
+             * Format: int32
+             * @description 评查案卷数: its files whose grade a case-file review confirmed in the period.
+             */
+            files_reviewed: number;
+            /**
+             * Format: int32
+             * @description 不合格案卷数: of those, graded 不合格.
+             */
+            files_failed: number;
         };
         /** @description One judicial bureau's standing with its annual meeting (年度协调会议). */
         BureauStatus: {
