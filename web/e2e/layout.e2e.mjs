@@ -217,6 +217,7 @@ await run('layout.e2e', async (browser) => {
     ...(body === 'bureau' ? [['campaign', `/campaigns/${campaignId}`]] : []),
     ['reviews', '/reviews'],
     ...(body === 'bureau' ? [['review', `/reviews/${reviewId}`]] : []),
+    ['library', '/library'],
     ['account', '/account'],
     ['admin-tokens', '/admin/tokens'],
     ['admin-webhooks', '/admin/webhooks'],

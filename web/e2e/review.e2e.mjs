@@ -9,10 +9,12 @@
 // bureau confirms 不合格 with its reasons, and the file becomes a rectification task the
 // township finds under its tasks. The market department's file settled (through the API), the
 // bureau concludes, writes the summary live and signs it in the browser: the results are filed
-// (报备) with 杭州市司法局.
+// (报备) with 杭州市司法局. It makes the township's file a typical case (典型案例), writes it up
+// anonymised, submits and publishes it; the market department finds it in 案例库 by its words
+// and reads it without the case number.
 //
 // Leaves in $E2E_ARTIFACTS the screenshots review-drawn.png, review-scoring.png,
-// review-confirmed.png and review-summarised.png.
+// review-confirmed.png, review-summarised.png and library-case.png.
 import { createHash } from 'node:crypto'
 import { apiGet, apiPost, byTestId, clickAndConfirm, env, field, newBody, pickOption, run, shot, signIn, step, track, uniqueTag, visible, waitFor } from './lib.mjs'
 
@@ -189,5 +191,39 @@ await run('review.e2e', async (browser) => {
     await clickAndConfirm(page, byTestId(page, 'sign-confirm'), async () => (await stateOf(page)) === 'summarised', 'the bureau signs and the results are filed', { timeout: 30_000 })
     await visible(byTestId(page, 'review-summary').getByText('杭州市司法局'), 'filed with the city bureau')
     await shot(page, 'review-summarised.png')
+  })
+
+  await step('9. the bureau makes the township\'s file a typical case, writes it up anonymised and publishes it; the market department finds it in 案例库', async () => {
+    const { page } = B
+    await fileRow(page).locator('[data-testid="file-mark-typical"]').click()
+    await visible(byTestId(page, 'typical-dialog'), 'the typical-case form')
+    await field(page, 'typical-title').fill(`某餐饮店未公示食品经营许可证案${tag}`)
+    await field(page, 'typical-field').fill('食品安全')
+    await field(page, 'typical-basis').fill('《中华人民共和国食品安全法》第一百二十六条')
+    await byTestId(page, 'typical-send').click()
+    await visible(byTestId(page, 'library-case-page'), 'the new case')
+    const editor = page.locator('[data-testid="library-write-up-doc"] .ProseMirror')
+    await waitFor(async () => (await editor.getAttribute('contenteditable')) === 'true', 'the write-up is editable')
+    await editor.click()
+    await page.keyboard.type('某餐饮店未在经营场所显著位置公示食品经营许可证，执法部门依法责令改正。', { delay: 10 })
+    await waitFor(async () => (await page.locator('body').innerText()).includes('已保存'), 'the write-up is saved')
+    const caseCommand = (name) => page.locator(`[data-testid="library-command"][data-command="${name}"]`)
+    const caseState = async () => byTestId(page, 'library-case-state').first().getAttribute('data-state')
+    await clickAndConfirm(page, caseCommand('submit'), async () => (await caseState()) === 'checking', 'the write-up is submitted for checking (asked first)')
+    await caseCommand('publish').click()
+    await visible(byTestId(page, 'library-public'), 'the publishing dialog with the public mark')
+    await byTestId(page, 'library-dialog-send').click()
+    await waitFor(async () => (await caseState()) === 'published', 'the case is published')
+    await visible(byTestId(page, 'library-export-html'), 'the export for publication')
+    await shot(page, 'library-case.png')
+
+    const market = M.page
+    await market.getByRole('menuitem', { name: '案卷评查' }).click()
+    await byTestId(market, 'open-library').click()
+    await field(market, 'library-q').fill(tag)
+    await byTestId(market, 'library-search').click()
+    await market.locator('[data-testid="library-case"]').filter({ hasText: tag }).locator('a').first().click()
+    await waitFor(async () => (await market.locator('body').innerText()).includes('某餐饮店未在经营场所显著位置公示食品经营许可证'), 'the market department reads the published text')
+    if ((await market.locator('body').innerText()).includes(CASE)) throw new Error('a reader of the library was shown the case number')
   })
 })

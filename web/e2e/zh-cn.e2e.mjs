@@ -334,6 +334,7 @@ await run('zh-cn.e2e', async (browser) => {
       reviewed_org_ids: [orgs['上城区市场监督管理局'].id], reviewer_org_ids: [orgs['上城区市场监督管理局'].id, orgs['上城区公安分局'].id],
     })
     await walk(A, 'review', `/reviews/${review.id}`, has('review-bodies'))
+    await walk(A, 'library', '/library', has('library-search'))
     await walk(A, 'not-found', '/no-such-page', null)
     // 张明 administers his body: the desk, its people, its audit rows.
     const own = (await apiGet(A, '/api/auth/me')).org.id
