@@ -42,6 +42,31 @@ pub struct OrgRef {
     pub name: String,
 }
 
+impl OrgRef {
+    /// `{"org_id", "name"}`, as content.json holds it.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({"org_id": self.org_id, "name": self.name})
+    }
+
+    /// Read back from content.json; `None` when a member is missing.
+    pub fn from_json(value: &Value) -> Option<OrgRef> {
+        Some(OrgRef {
+            org_id: value.get("org_id")?.as_str()?.to_owned(),
+            name: value.get("name")?.as_str()?.to_owned(),
+        })
+    }
+}
+
+/// The names of the organizations listed under `key`, separated as a Chinese list is
+/// (`上城区市场监督管理局、湖滨街道办事处`).
+pub(crate) fn names_of(content: &Value, key: &str) -> String {
+    array_of(content, key)
+        .iter()
+        .map(|org| text_of(org, "name"))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 /// Why a document cannot be projected: it cannot be decoded, or it does not follow its
 /// kind's schema.
 #[derive(Debug, thiserror::Error)]

@@ -19,7 +19,7 @@ use crate::signing::kind::SignedKind;
 pub use crate::signing::kinds::minutes::Issued;
 use crate::signing::pdf::{Line, OfficePage, Part, Section};
 use crate::signing::projection::{
-    self, array_of, escape, html_head, render_blocks, text_of, OrgRef, ProjectionError,
+    self, array_of, escape, html_head, names_of, render_blocks, text_of, OrgRef, ProjectionError,
 };
 
 /// The schema name every campaign summary carries in its `"schema"` member.
@@ -56,17 +56,6 @@ pub struct CampaignFacts {
     pub document: Option<Issued>,
 }
 
-fn org_json(org: &OrgRef) -> Value {
-    json!({"org_id": org.org_id, "name": org.name})
-}
-
-fn org_of(value: &Value) -> Option<OrgRef> {
-    Some(OrgRef {
-        org_id: value.get("org_id")?.as_str()?.to_owned(),
-        name: value.get("name")?.as_str()?.to_owned(),
-    })
-}
-
 impl SignedKind for CampaignSummary {
     const SCHEMA: &'static str = SCHEMA;
     const NAME: &'static str = "campaign summary";
@@ -81,10 +70,10 @@ impl SignedKind for CampaignSummary {
     fn facts_members(facts: &CampaignFacts) -> Map<String, Value> {
         let mut members = Map::new();
         members.insert("campaign".into(), facts.campaign.clone());
-        members.insert("bureau".into(), org_json(&facts.bureau));
+        members.insert("bureau".into(), OrgRef::to_json(&facts.bureau));
         members.insert(
             "bodies".into(),
-            Value::Array(facts.bodies.iter().map(org_json).collect()),
+            Value::Array(facts.bodies.iter().map(OrgRef::to_json).collect()),
         );
         members.insert(
             "produced".into(),
@@ -95,7 +84,7 @@ impl SignedKind for CampaignSummary {
             }),
         );
         if let Some(up) = &facts.reported_to {
-            members.insert("reported_to".into(), org_json(up));
+            members.insert("reported_to".into(), up.to_json());
         }
         if let Some(document) = &facts.document {
             members.insert(
@@ -118,16 +107,16 @@ impl SignedKind for CampaignSummary {
         };
         let reported_to = match content.get("reported_to") {
             None => None,
-            Some(up) => Some(org_of(up)?),
+            Some(up) => Some(OrgRef::from_json(up)?),
         };
         Some(CampaignFacts {
             campaign: content.get("campaign").filter(|v| v.is_object())?.clone(),
-            bureau: org_of(content.get("bureau")?)?,
+            bureau: OrgRef::from_json(content.get("bureau")?)?,
             bodies: content
                 .get("bodies")?
                 .as_array()?
                 .iter()
-                .map(org_of)
+                .map(OrgRef::from_json)
                 .collect::<Option<Vec<_>>>()?,
             tally: Tally {
                 supervision_docs: count("supervision_docs")?,
@@ -163,7 +152,7 @@ impl SignedKind for CampaignSummary {
             Line::new("类别", text_of(campaign, "kind_name")),
             Line::new("领域", text_of(campaign, "field")),
             Line::new("期间", period_words(campaign)),
-            Line::new("被检查单位", body_names(content)),
+            Line::new("被检查单位", names_of(content, "bodies")),
             Line::new("工作成果", produced_words(content)),
         ];
         if let Some(up) = content.get("reported_to") {
@@ -204,20 +193,6 @@ fn period_words(campaign: &Value) -> String {
     )
 }
 
-/// The covered bodies' names, separated as a Chinese list is.
-fn body_names(content: &Value) -> String {
-    content["bodies"]
-        .as_array()
-        .map(|bodies| {
-            bodies
-                .iter()
-                .map(|b| text_of(b, "name"))
-                .collect::<Vec<_>>()
-                .join("、")
-        })
-        .unwrap_or_default()
-}
-
 /// 制发监督文书 2 份，交办任务 3 项，收到报备 4 份.
 fn produced_words(content: &Value) -> String {
     let produced = &content["produced"];
@@ -256,7 +231,7 @@ pub fn render_html(content: &Value) -> String {
         escape(text_of(campaign, "field")),
         escape(&period_words(campaign)),
         escape(text_of(&content["bureau"], "name")),
-        escape(&body_names(content)),
+        escape(&names_of(content, "bodies")),
         escape(&produced_words(content)),
     );
     html.push_str("<main class=\"text\">\n");

@@ -21,7 +21,7 @@ use crate::signing::kind::SignedKind;
 pub use crate::signing::kinds::minutes::Issued;
 use crate::signing::pdf::{Line, OfficePage, Part, Section};
 use crate::signing::projection::{
-    self, array_of, escape, html_head, render_blocks, text_of, OrgRef, ProjectionError,
+    self, array_of, escape, html_head, names_of, render_blocks, text_of, OrgRef, ProjectionError,
 };
 
 /// The schema name every review summary carries in its `"schema"` member.
@@ -73,21 +73,10 @@ pub struct ReviewFacts {
     pub document: Option<Issued>,
 }
 
-fn org_json(org: &OrgRef) -> Value {
-    json!({"org_id": org.org_id, "name": org.name})
-}
-
-fn org_of(value: &Value) -> Option<OrgRef> {
-    Some(OrgRef {
-        org_id: value.get("org_id")?.as_str()?.to_owned(),
-        name: value.get("name")?.as_str()?.to_owned(),
-    })
-}
-
 fn file_json(file: &FileResult) -> Value {
     json!({
         "case_number": file.case_number,
-        "body": org_json(&file.body),
+        "body": OrgRef::to_json(&file.body),
         "case_kind": file.case_kind,
         "case_kind_name": file.case_kind_name,
         "score": file.score,
@@ -100,7 +89,7 @@ fn file_of(value: &Value) -> Option<FileResult> {
     let text = |key: &str| Some(value.get(key)?.as_str()?.to_owned());
     Some(FileResult {
         case_number: text("case_number")?,
-        body: org_of(value.get("body")?)?,
+        body: OrgRef::from_json(value.get("body")?)?,
         case_kind: text("case_kind")?,
         case_kind_name: text("case_kind_name")?,
         score: text("score")?,
@@ -122,14 +111,14 @@ impl SignedKind for ReviewSummary {
     fn facts_members(facts: &ReviewFacts) -> Map<String, Value> {
         let mut members = Map::new();
         members.insert("review".into(), facts.review.clone());
-        members.insert("bureau".into(), org_json(&facts.bureau));
+        members.insert("bureau".into(), OrgRef::to_json(&facts.bureau));
         members.insert(
             "reviewed".into(),
-            Value::Array(facts.reviewed.iter().map(org_json).collect()),
+            Value::Array(facts.reviewed.iter().map(OrgRef::to_json).collect()),
         );
         members.insert(
             "reviewers".into(),
-            Value::Array(facts.reviewers.iter().map(org_json).collect()),
+            Value::Array(facts.reviewers.iter().map(OrgRef::to_json).collect()),
         );
         members.insert("registered".into(), json!(facts.registered));
         members.insert(
@@ -137,7 +126,7 @@ impl SignedKind for ReviewSummary {
             Value::Array(facts.files.iter().map(file_json).collect()),
         );
         if let Some(up) = &facts.reported_to {
-            members.insert("reported_to".into(), org_json(up));
+            members.insert("reported_to".into(), up.to_json());
         }
         if let Some(document) = &facts.document {
             members.insert(
@@ -154,7 +143,7 @@ impl SignedKind for ReviewSummary {
                 .get(key)?
                 .as_array()?
                 .iter()
-                .map(org_of)
+                .map(OrgRef::from_json)
                 .collect::<Option<Vec<_>>>()
         };
         let document = match content.get("document") {
@@ -166,11 +155,11 @@ impl SignedKind for ReviewSummary {
         };
         let reported_to = match content.get("reported_to") {
             None => None,
-            Some(up) => Some(org_of(up)?),
+            Some(up) => Some(OrgRef::from_json(up)?),
         };
         Some(ReviewFacts {
             review: content.get("review").filter(|v| v.is_object())?.clone(),
-            bureau: org_of(content.get("bureau")?)?,
+            bureau: OrgRef::from_json(content.get("bureau")?)?,
             reviewed: orgs("reviewed")?,
             reviewers: orgs("reviewers")?,
             registered: content.get("registered")?.as_u64()?,
@@ -209,14 +198,14 @@ impl SignedKind for ReviewSummary {
             Line::new("方式", text_of(review, "kind_name")),
             Line::new("期间", period_words(review)),
             Line::new("评查表", sheet_words(review)),
-            Line::new("被评查单位", names(content, "reviewed")),
+            Line::new("被评查单位", names_of(content, "reviewed")),
             Line::new("评查结果", grade_words(content)),
         ];
         if content["reviewers"]
             .as_array()
             .is_some_and(|r| !r.is_empty())
         {
-            lines.insert(4, Line::new("评查单位", names(content, "reviewers")));
+            lines.insert(4, Line::new("评查单位", names_of(content, "reviewers")));
         }
         if let Some(up) = content.get("reported_to") {
             lines.insert(0, Line::new("报送", text_of(up, "name")));
@@ -280,20 +269,6 @@ fn sheet_words(review: &Value) -> String {
     )
 }
 
-/// The bodies' names, separated as a Chinese list is.
-fn names(content: &Value, key: &str) -> String {
-    content[key]
-        .as_array()
-        .map(|bodies| {
-            bodies
-                .iter()
-                .map(|b| text_of(b, "name"))
-                .collect::<Vec<_>>()
-                .join("、")
-        })
-        .unwrap_or_default()
-}
-
 /// 登记案卷 12 件，评查 5 件：优秀 1 件，合格 3 件，不合格 1 件.
 fn grade_words(content: &Value) -> String {
     let files = array_of(content, "files");
@@ -349,7 +324,7 @@ pub fn render_html(content: &Value) -> String {
     if !number.is_empty() {
         let _ = writeln!(html, "<p class=\"number\">{}</p>", escape(number));
     }
-    let reviewers = names(content, "reviewers");
+    let reviewers = names_of(content, "reviewers");
     let _ = writeln!(
         html,
         "<dl class=\"review\">\n<dt>方式</dt><dd>{}</dd>\n<dt>期间</dt><dd>{}</dd>\n<dt>评查表</dt><dd>{}</dd>\n<dt>组织单位</dt><dd>{}</dd>\n<dt>被评查单位</dt><dd>{}</dd>\n<dt>评查单位</dt><dd>{}</dd>\n<dt>评查结果</dt><dd>{}</dd>\n</dl>\n</header>",
@@ -357,7 +332,7 @@ pub fn render_html(content: &Value) -> String {
         escape(&period_words(review)),
         escape(&sheet_words(review)),
         escape(text_of(&content["bureau"], "name")),
-        escape(&names(content, "reviewed")),
+        escape(&names_of(content, "reviewed")),
         escape(if reviewers.is_empty() { text_of(&content["bureau"], "name") } else { &reviewers }),
         escape(&grade_words(content)),
     );
