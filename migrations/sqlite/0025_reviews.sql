@@ -53,6 +53,10 @@ create table reviews (
     sample_per_body integer,
     -- Working days a reviewed body has to answer (申辩) a submitted result.
     answer_working_days integer not null,
+    -- Working days the bodies have to register their files (from the launch) and the reviewing
+    -- bodies to score theirs (from the draw): each a task of the task machine (催办, 督办).
+    register_working_days integer not null default 10,
+    score_working_days integer not null default 10,
     -- The scoring sheet used, as JSON (domain::review_sheet::Sheet), and its SHA-256.
     sheet text not null,
     sheet_sha256 text not null,

@@ -95,6 +95,22 @@ async fn register(api: &Api, id: &str, number: &str, extra: Value) -> (StatusCod
     api.post(&format!("/api/reviews/{id}/files"), body).await
 }
 
+/// The task of review `id` whose title has `words`, in `api`'s assigned tasks.
+async fn stage_task(api: &Api, id: &str, words: &str) -> Value {
+    let (status, assigned) = api.get("/api/tasks?list=assigned&limit=200").await;
+    assert_eq!(status, StatusCode::OK, "{assigned}");
+    assigned["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| {
+            t["source_ref"] == format!("review:{id}")
+                && t["title"].as_str().unwrap_or_default().contains(words)
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("no task to {words} in {assigned}"))
+}
+
 /// The socket address for `api` to open `doc_id`, or the refusal's status.
 async fn ticket(f: &Fixture, api: &Api, doc_id: &str) -> Result<String, StatusCode> {
     let (status, ticket) = api
@@ -187,6 +203,13 @@ async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_
         "{notice}"
     );
 
+    // Registering is each reviewed body's task, on the task machine's clock (催办, 督办).
+    for api in [&f.market, &f.township] {
+        let task = stage_task(api, &id, "登记结案案卷").await;
+        assert_eq!(task["state"], "dispatched", "{task}");
+        assert!(task["due_at"].as_i64().unwrap() > 0, "{task}");
+    }
+
     let (status, market_file) = register(
         &f.market,
         &id,
@@ -234,6 +257,11 @@ async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_
     // The draw: both files (a cross review without a sample), each to the other body.
     let (status, drawn) = command(bureau, &id, "draw", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{drawn}");
+    // Scoring is each reviewing body's task: one file each.
+    for api in [&f.market, &f.township] {
+        let task = stage_task(api, &id, "完成评分").await;
+        assert!(task["body"].as_str().unwrap().contains(" 1 件"), "{task}");
+    }
     assert_eq!(drawn["state"], "scoring");
     assert_eq!(drawn["seed"].as_str().unwrap().len(), 32, "{drawn}");
     let by_bureau = file_of(bureau, &id, &market_file).await;
@@ -595,6 +623,8 @@ async fn bad_review_requests_are_refused_with_the_rule_and_change_nothing() {
         ),
         (json!({ "kind": "random" }), "review.sample_needed"),
         (json!({ "answer_working_days": 0 }), "review.answer_days"),
+        (json!({ "register_working_days": 0 }), "review.stage_days"),
+        (json!({ "score_working_days": 61 }), "review.stage_days"),
         (json!({ "reviewed_org_ids": [] }), "review.reviews_bodies"),
         (
             json!({ "reviewed_org_ids": [f.world.org("ningbo-bureau")] }),

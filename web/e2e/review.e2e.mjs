@@ -215,6 +215,7 @@ await run('review.e2e', async (browser) => {
     await byTestId(page, 'library-dialog-send').click()
     await waitFor(async () => (await caseState()) === 'published', 'the case is published')
     await visible(byTestId(page, 'library-export-html'), 'the export for publication')
+    await waitFor(async () => (await page.locator('.el-overlay-dialog:visible').count()) === 0, 'the publishing dialog closed')
     await shot(page, 'library-case.png')
 
     const market = M.page

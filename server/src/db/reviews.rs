@@ -52,6 +52,8 @@ pub struct NewReview {
     pub ends_on: String,
     pub sample_per_body: Option<u32>,
     pub answer_working_days: u32,
+    pub register_working_days: u32,
+    pub score_working_days: u32,
     /// The scoring sheet as JSON, and its SHA-256.
     pub sheet: String,
     pub sheet_sha256: String,
@@ -85,6 +87,8 @@ pub struct Review {
     pub ends_on: String,
     pub sample_per_body: Option<i64>,
     pub answer_working_days: i64,
+    pub register_working_days: i64,
+    pub score_working_days: i64,
     pub sheet: String,
     pub sheet_sha256: String,
     pub seed: Option<String>,
@@ -268,6 +272,8 @@ struct ReviewRecord {
     ends_on: String,
     sample_per_body: Option<i64>,
     answer_working_days: i64,
+    register_working_days: i64,
+    score_working_days: i64,
     sheet: String,
     sheet_sha256: String,
     seed: Option<String>,
@@ -312,6 +318,8 @@ impl ReviewRecord {
             ends_on: self.ends_on,
             sample_per_body: self.sample_per_body,
             answer_working_days: self.answer_working_days,
+            register_working_days: self.register_working_days,
+            score_working_days: self.score_working_days,
             sheet: self.sheet,
             sheet_sha256: self.sheet_sha256,
             seed: self.seed,
@@ -335,7 +343,8 @@ impl ReviewRecord {
 
 const REVIEW_SELECT: &str = "select v.space_id as id, v.kind, v.state, v.revision,
         v.bureau_org_id, o.name_zh as bureau_name, s.region_code, r.path as region_path,
-        v.title, v.starts_on, v.ends_on, v.sample_per_body, v.answer_working_days, v.sheet,
+        v.title, v.starts_on, v.ends_on, v.sample_per_body, v.answer_working_days,
+        v.register_working_days, v.score_working_days, v.sheet,
         v.sheet_sha256, v.seed, v.drawn_at, v.summary_doc_id, v.launch_notice_id,
         v.launched_at, v.concluded_at, v.summarised_at, v.reported_to_org_id,
         up.name_zh as reported_to_name, v.reason, v.created_at, v.updated_at
@@ -522,8 +531,10 @@ impl Db {
             sqlx::query(
                 "insert into reviews (space_id, kind, state, bureau_org_id, title, starts_on,
                      ends_on, sample_per_body, answer_working_days, sheet, sheet_sha256,
-                     summary_doc_id, created_by, created_at, updated_at)
-                 values ($1, $2, 'planned', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+                     summary_doc_id, created_by, created_at, updated_at, register_working_days,
+                     score_working_days)
+                 values ($1, $2, 'planned', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13,
+                     $14, $15)",
             )
             .bind(&new.id)
             .bind(new.kind.as_str())
@@ -538,6 +549,8 @@ impl Db {
             .bind(&doc_id)
             .bind(&new.created_by)
             .bind(now)
+            .bind(i64::from(new.register_working_days))
+            .bind(i64::from(new.score_working_days))
             .execute(&mut *conn)
             .await?;
             let parts = [("reviewed", &new.reviewed), ("reviewer", &new.reviewers)];

@@ -202,6 +202,9 @@ catalogue! { RULES:
     ANSWER_DAYS = "review.answer_days",
         "申辩期限应为 1 至 30 个工作日",
         "the time to answer is 1 to 30 working days";
+    STAGE_DAYS = "review.stage_days",
+        "登记和评分期限应为 1 至 60 个工作日",
+        "the time to register files and the time to score them are 1 to 60 working days";
     NO_REVIEWER_FOR = "review.no_reviewer_for",
         "交叉评查中没有可以评查{name}案卷的其他单位（单位不评查本单位的案卷）",
         "no other reviewing body can review the files of {name} (a body never reviews its own)";

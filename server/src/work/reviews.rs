@@ -51,6 +51,9 @@ use crate::services::{AccessChange, Services};
 
 /// Working days a reviewed body has to answer when the organiser names none.
 const DEFAULT_ANSWER_DAYS: u32 = 5;
+/// Working days the bodies have to register their files, and the reviewing bodies to score
+/// theirs, when the organiser names none.
+const DEFAULT_STAGE_DAYS: u32 = 10;
 /// Working days a failing file's body has to report its rectification.
 const RECTIFICATION_DAYS: u32 = 15;
 
@@ -79,6 +82,14 @@ pub struct CreateReview {
     /// Working days a reviewed body has to answer a result (1 to 30; 5 if not given).
     #[serde(default)]
     pub answer_working_days: Option<u32>,
+    /// Working days each reviewed body has to register its files from the launch (1 to 60;
+    /// 10 if not given): a task to each, with the task machine's reminders, 催办 and 督办.
+    #[serde(default)]
+    pub register_working_days: Option<u32>,
+    /// Working days each reviewing body has to score its files from the draw (1 to 60; 10 if
+    /// not given): a task to each, likewise.
+    #[serde(default)]
+    pub score_working_days: Option<u32>,
     /// The scoring sheet; the default 行政执法案卷评查表（通用） if not given.
     #[serde(default)]
     pub sheet: Option<Sheet>,
@@ -203,6 +214,9 @@ pub struct ReviewBody {
     pub ends_on: String,
     pub sample_per_body: Option<i64>,
     pub answer_working_days: i64,
+    /// Working days to register files (from the launch) and to score them (from the draw).
+    pub register_working_days: i64,
+    pub score_working_days: i64,
     pub state: ReviewState,
     pub state_label_zh: &'static str,
     pub state_label_en: &'static str,
@@ -472,6 +486,8 @@ fn body(
         ends_on: review.ends_on,
         sample_per_body: review.sample_per_body,
         answer_working_days: review.answer_working_days,
+        register_working_days: review.register_working_days,
+        score_working_days: review.score_working_days,
         state: review.state,
         revision: review.revision,
         bureau_org_id: review.bureau_org_id,
@@ -603,6 +619,16 @@ pub async fn create(
             rules::ANSWER_DAYS.message(),
         ));
     }
+    let register_days = input.register_working_days.unwrap_or(DEFAULT_STAGE_DAYS);
+    let score_days = input.score_working_days.unwrap_or(DEFAULT_STAGE_DAYS);
+    for (field, days) in [
+        ("register_working_days", register_days),
+        ("score_working_days", score_days),
+    ] {
+        if !(1..=60).contains(&days) {
+            return Err(Error::invalid(field, rules::STAGE_DAYS.message()));
+        }
+    }
     let sheet = input.sheet.unwrap_or_else(Sheet::default_sheet);
     sheet.check().map_err(|why| Error::invalid("sheet", why))?;
     let reviewed = bodies_of_region(
@@ -638,6 +664,8 @@ pub async fn create(
         ends_on: period.ends(),
         sample_per_body: input.sample_per_body,
         answer_working_days: answer_days,
+        register_working_days: register_days,
+        score_working_days: score_days,
         sheet_sha256: hex::encode(Sha256::digest(sheet_json.as_bytes())),
         sheet: sheet_json,
         bureau_org_id: bureau.id.clone(),
@@ -755,9 +783,55 @@ pub async fn act(
             change.launch_notice_id = Some(notice.id.clone());
             effects.send_notice(notice);
             effects.merge(notice_effects);
+            for body in &review.reviewed {
+                let body_text = format!(
+                    "请在期限内于本系统登记本单位{}结案的行政执法案卷（案号、类别、案由、结案日期，是否引发行政复议、行政诉讼或检察监督），并上传电子卷宗。",
+                    period,
+                );
+                let title = format!("案卷评查：登记结案案卷（{}）", review.title);
+                let days = review.register_working_days;
+                stage_task(
+                    services,
+                    caller,
+                    &review,
+                    &body.org_id,
+                    title,
+                    body_text,
+                    days,
+                    now,
+                    &mut effects,
+                )
+                .await?;
+            }
         }
         ReviewAction::Draw { .. } => {
             let drawn = draw(&review, &files)?;
+            let mut load: std::collections::BTreeMap<&str, usize> = Default::default();
+            for (_, reviewer, _) in &drawn.files {
+                if *reviewer != review.bureau_org_id {
+                    *load.entry(reviewer.as_str()).or_default() += 1;
+                }
+            }
+            for (reviewer, count) in load {
+                let body_text = format!(
+                    "本单位承担{}中 {} 件案卷的评查，请在期限内在本系统逐卷对照评查表评分并提交。",
+                    review.title, count,
+                );
+                let title = format!("案卷评查：完成评分（{}）", review.title);
+                let days = review.score_working_days;
+                stage_task(
+                    services,
+                    caller,
+                    &review,
+                    reviewer,
+                    title,
+                    body_text,
+                    days,
+                    now,
+                    &mut effects,
+                )
+                .await?;
+            }
             detail["seed"] = json!(drawn.seed);
             detail["drawn"] = json!(drawn.files.len());
             detail["registered"] = json!(files.len());
@@ -803,6 +877,43 @@ pub async fn act(
         });
     }
     full(services, caller, review, party).await
+}
+
+/// A stage of the review owed by one body as a task of the task machine (source
+/// `supervision`, `source_ref` `review:<id>`, dispatched at once, its clock in working days),
+/// set in the same write: reminders, 催办 and 督办 come from the task machine.
+#[allow(clippy::too_many_arguments)]
+async fn stage_task(
+    services: &Services,
+    caller: &Caller,
+    review: &Review,
+    org_id: &str,
+    title: String,
+    body: String,
+    days: i64,
+    now: i64,
+    effects: &mut Effects,
+) -> Result<(), Error> {
+    let plan = TaskPlan {
+        setter_org_id: review.bureau_org_id.clone(),
+        created_by: caller.actor.user_id.clone(),
+        acting: Acting::of(caller),
+        title: title.chars().take(super::MAX_TITLE_CHARS).collect(),
+        body,
+        feedback_required: None,
+        source: TaskSource::Supervision,
+        source_ref: Some(subject(&review.id)),
+        assignee_org_id: org_id.to_owned(),
+        limit: Some(TimeLimit::WorkingDays(
+            u32::try_from(days).unwrap_or(DEFAULT_STAGE_DAYS),
+        )),
+        due_at: None,
+        dispatch: true,
+    };
+    let (task, entry, task_effects) = tasks::plan_task(services, now, plan).await?;
+    effects.merge(task_effects);
+    effects.set_task(task, entry);
+    Ok(())
 }
 
 /// The word of a review's event for the state it reached.

@@ -4290,6 +4290,18 @@ export type components = {
              * @description Working days a reviewed body has to answer a result (1 to 30; 5 if not given).
              */
             answer_working_days?: number | null;
+            /**
+             * Format: int32
+             * @description Working days each reviewed body has to register its files from the launch (1 to 60;
+             *     10 if not given): a task to each, with the task machine's reminders, 催办 and 督办.
+             */
+            register_working_days?: number | null;
+            /**
+             * Format: int32
+             * @description Working days each reviewing body has to score its files from the draw (1 to 60; 10 if
+             *     not given): a task to each, likewise.
+             */
+            score_working_days?: number | null;
             sheet?: components["schemas"]["Sheet"] | null;
         };
         /** @description A space to convene (`POST /api/spaces`): in the caller's organization's region. */
@@ -6675,6 +6687,13 @@ export type components = {
             sample_per_body?: number | null;
             /** Format: int64 */
             answer_working_days: number;
+            /**
+             * Format: int64
+             * @description Working days to register files (from the launch) and to score them (from the draw).
+             */
+            register_working_days: number;
+            /** Format: int64 */
+            score_working_days: number;
             state: components["schemas"]["ReviewState"];
             state_label_zh: string;
             state_label_en: string;
