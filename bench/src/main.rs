@@ -42,6 +42,16 @@ URL TEMPLATE
     y-sweet (no auth):    --url 'ws://127.0.0.1:PORT/d/{doc}/ws/{doc}'
     hocuspocus:           --url ws://127.0.0.1:PORT --framing hocuspocus [--token T]
 
+SEVERAL NODES
+  --url may be repeated, one template per node of one deployment (nodes that share their
+  database, pub/sub and ticket secret). Client i of room r connects to URL (r + i) mod N:
+  each room's clients are split evenly over the nodes, and the rooms' writers (client 0)
+  are spread over the nodes too. Latency is measured exactly as with one URL (the writer's
+  send to the apply at every other client, wherever it is); with N > 1 the readers on
+  another node than their room's writer are also reported alone (cross-node latency). In
+  throughput mode with N > 1 the observer of each room is on another node than its writer,
+  so every committed update crosses nodes.
+
 TICKETS
   --ticket-cmd is run once per room through `sh -c` (with `{doc}` substituted) before any
   client connects; the last non-empty line of its stdout is the ticket.
@@ -104,9 +114,10 @@ enum Mode {
 
 #[derive(clap::Args, Debug, Clone)]
 struct RunArgs {
-    /// WebSocket URL template (see URL TEMPLATE below).
+    /// WebSocket URL template (see URL TEMPLATE below); repeat it for several nodes (see
+    /// SEVERAL NODES below).
     #[arg(long, default_value = "ws://127.0.0.1:1234")]
-    url: String,
+    url: Vec<String>,
     #[arg(long, value_enum, default_value = "yws")]
     framing: Framing,
     #[arg(long, value_enum, default_value = "latency")]
@@ -233,6 +244,8 @@ struct ClientSpec {
     room: usize,
     idx: usize,
     writer: bool,
+    /// A reader connected to another node (URL) than its room's writer.
+    cross: bool,
     doc_name: Arc<str>,
     url: Arc<str>,
 }
@@ -241,6 +254,7 @@ struct ClientSpec {
 struct ClientResult {
     room: usize,
     writer: bool,
+    cross: bool,
     connect_us: Option<u64>,
     error: Option<String>,
     text: String,
@@ -259,7 +273,10 @@ async fn run(a: RunArgs) -> Result<Value> {
     if a.rate <= 0.0 || a.seconds <= 0.0 {
         bail!("--rate and --seconds must be > 0");
     }
-    check_loopback(&a.url)?;
+    for url in &a.url {
+        check_loopback(url)?;
+    }
+    let nodes = a.url.len().max(1);
     let prefix = a.doc_prefix.clone().unwrap_or_else(|| {
         let ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -315,19 +332,28 @@ async fn run(a: RunArgs) -> Result<Value> {
             Some(cmd) => get_ticket(cmd, &doc).await?,
             None => String::new(),
         };
-        let mut url = a.url.replace("{ticket}", &ticket);
-        if a.framing == Framing::Yws && !url.contains("{doc}") {
-            url = format!("{}/{{doc}}", url.trim_end_matches('/'));
-        }
-        let url: Arc<str> = url.replace("{doc}", &doc).into();
+        let urls: Vec<Arc<str>> = a
+            .url
+            .iter()
+            .map(|template| {
+                let mut url = template.replace("{ticket}", &ticket);
+                if a.framing == Framing::Yws && !url.contains("{doc}") {
+                    url = format!("{}/{{doc}}", url.trim_end_matches('/'));
+                }
+                url.replace("{doc}", &doc).into()
+            })
+            .collect();
         let doc: Arc<str> = doc.into();
+        let writer_node = node_of(room, 0, nodes);
         for idx in 0..per_room {
+            let node = node_of(room, idx, nodes);
             specs.push(ClientSpec {
                 room,
                 idx,
                 writer: idx == 0,
+                cross: idx != 0 && node != writer_node,
                 doc_name: doc.clone(),
-                url: url.clone(),
+                url: urls[node].clone(),
             });
         }
     }
@@ -419,6 +445,7 @@ async fn run(a: RunArgs) -> Result<Value> {
     let bench_cpu = cpu_pct(cpu0.2, cpu1.2, window_s);
     let mut connect = new_hist();
     let mut lat = new_hist();
+    let mut lat_cross = new_hist();
     let mut errors: Vec<String> = Vec::new();
     let mut dups = 0u64;
     let mut texts: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
@@ -429,6 +456,9 @@ async fn run(a: RunArgs) -> Result<Value> {
         }
         if let Some(h) = &r.hist {
             let _ = lat.add(h);
+            if r.cross {
+                let _ = lat_cross.add(h);
+            }
         }
         if let Some(e) = &r.error {
             errors.push(e.clone());
@@ -538,6 +568,12 @@ async fn run(a: RunArgs) -> Result<Value> {
         "seconds": a.seconds,
         "connect_ms": {"p50": ms(&connect, 0.5), "p95": ms(&connect, 0.95), "max": maxms(&connect), "n": connect.len()},
         "latency_ms": {"p50": ms(&lat, 0.5), "p95": ms(&lat, 0.95), "p99": ms(&lat, 0.99), "max": maxms(&lat), "n": lat.len()},
+        "nodes": nodes,
+        "latency_cross_ms": if nodes > 1 {
+            json!({"p50": ms(&lat_cross, 0.5), "p95": ms(&lat_cross, 0.95), "p99": ms(&lat_cross, 0.99), "max": maxms(&lat_cross), "n": lat_cross.len()})
+        } else {
+            Value::Null
+        },
         "writes": writes,
         "delivered": delivered,
         "expected": expected,
@@ -558,6 +594,12 @@ async fn run(a: RunArgs) -> Result<Value> {
         "result": if fail.is_empty() { "OK" } else { "FAIL" },
         "fail_reasons": fail,
     }))
+}
+
+/// The node (index into `--url`) that client `idx` of `room` connects to: the room's clients
+/// split evenly over the nodes, the rooms' writers (client 0) spread over them too.
+fn node_of(room: usize, idx: usize, nodes: usize) -> usize {
+    (room + idx) % nodes.max(1)
 }
 
 async fn get_ticket(cmd: &str, doc: &str) -> Result<String> {
@@ -648,6 +690,7 @@ async fn client(
     let mut res = ClientResult {
         room: spec.room,
         writer: spec.writer,
+        cross: spec.cross,
         ..Default::default()
     };
     // Random 32-bit client id, like Yjs (y-sweet's yrs 0.19 truncates larger ids).
@@ -1031,6 +1074,18 @@ fn row(o: &Value) -> String {
 fn print_human(o: &Value) {
     println!("{HEADER}");
     println!("{}", row(o));
+    if o["latency_cross_ms"].is_object() {
+        let c = &o["latency_cross_ms"];
+        println!(
+            "  cross-node readers only ({} nodes): lat p50 {} p95 {} p99 {} max {} ms (n={})",
+            o["nodes"],
+            fmt_v(&c["p50"]),
+            fmt_v(&c["p95"]),
+            fmt_v(&c["p99"]),
+            fmt_v(&c["max"]),
+            c["n"]
+        );
+    }
     if let Some(f) = o["fail_reasons"].as_array() {
         for r in f {
             println!("  FAIL: {}", fmt_v(r));
@@ -1139,6 +1194,20 @@ fn report(files: &[String], subject: &str) -> Result<()> {
 mod tests {
     use super::*;
     use yrs::StateVector;
+
+    #[test]
+    fn clients_split_over_nodes() {
+        // R10xC10 on two nodes: every room has 5 clients on each node, writers alternate.
+        for room in 0..10 {
+            let on_first = (0..10).filter(|&i| node_of(room, i, 2) == 0).count();
+            assert_eq!(on_first, 5);
+            assert_eq!(node_of(room, 0, 2), room % 2);
+        }
+        // Throughput (writer + observer) on two nodes: the observer is on the other node.
+        assert_ne!(node_of(3, 0, 2), node_of(3, 1, 2));
+        // One node: everyone on it.
+        assert!((0..7).all(|i| node_of(4, i, 1) == 0));
+    }
 
     #[test]
     fn tokens_parse() {
