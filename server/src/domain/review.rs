@@ -344,6 +344,18 @@ pub fn summary_freeze_gate(state: ReviewState) -> Option<Refused> {
 /// The word of a review summary's number: `上司评查〔2027〕1号`.
 pub const NUMBER_WORD: &str = "评查";
 
+/// Whether a body may attach a scanned file to a registered file: the file is its own, and
+/// files are still being registered (what is drawn is what was attached).
+pub fn may_attach(state: ReviewState, own_file: bool) -> Result<(), Refused> {
+    if !own_file {
+        return Err(Refused::by(&ATTACH_BY_ITS_BODY));
+    }
+    if state != ReviewState::Registering {
+        return Err(Refused::in_state(&ATTACH_WHEN_REGISTERING, state));
+    }
+    Ok(())
+}
+
 /// Whether every drawn file has its grade confirmed: the context of concluding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AllConfirmed(pub bool);
@@ -731,6 +743,28 @@ mod tests {
                 || rule.contains("nothing more")
         });
         assert_eq!(cases, 2 * 6 * 4 * 3);
+    }
+
+    #[test]
+    fn only_the_files_body_attaches_and_only_while_files_are_registered() {
+        assert!(may_attach(ReviewState::Registering, true).is_ok());
+        assert_eq!(
+            may_attach(ReviewState::Registering, false)
+                .unwrap_err()
+                .rule
+                .code,
+            ATTACH_BY_ITS_BODY.code
+        );
+        for state in [
+            ReviewState::Planned,
+            ReviewState::Scoring,
+            ReviewState::Summarised,
+        ] {
+            assert_eq!(
+                may_attach(state, true).unwrap_err().rule.code,
+                ATTACH_WHEN_REGISTERING.code
+            );
+        }
     }
 
     fn files() -> Vec<Candidate> {

@@ -14,12 +14,9 @@ use super::tasks::{Download, Upload};
 use super::{audit, Error};
 use crate::auth::Caller;
 use crate::db::{new_id, Effects, NewFileAttachment, Review, ReviewFileRow};
-use crate::domain::kernel::Refused;
 use crate::domain::phrases;
 use crate::domain::policy::Action;
-use crate::domain::review::{
-    ReviewState, ATTACH_BY_ITS_BODY, ATTACH_WHEN_REGISTERING, NO_SUCH_ATTACHMENT,
-};
+use crate::domain::review::{self as rules, NO_SUCH_ATTACHMENT};
 use crate::domain::text::{FileName, MediaType};
 use crate::services::Services;
 
@@ -55,12 +52,7 @@ async fn checked(
         .allow(&services.db, Action::ActInSpace(review.facts()))
         .await?;
     let own = caller.actor.org.as_ref().map(|o| o.id.as_str());
-    if own != Some(file.org_id.as_str()) {
-        return Err(Refused::by(&ATTACH_BY_ITS_BODY).into());
-    }
-    if review.state != ReviewState::Registering {
-        return Err(Refused::in_state(&ATTACH_WHEN_REGISTERING, review.state).into());
-    }
+    rules::may_attach(review.state, own == Some(file.org_id.as_str()))?;
     Ok((review, file))
 }
 

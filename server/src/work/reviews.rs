@@ -790,18 +790,8 @@ pub async fn act(
                 );
                 let title = format!("案卷评查：登记结案案卷（{}）", review.title);
                 let days = review.register_working_days;
-                stage_task(
-                    services,
-                    caller,
-                    &review,
-                    &body.org_id,
-                    title,
-                    body_text,
-                    days,
-                    now,
-                    &mut effects,
-                )
-                .await?;
+                let plan = stage_plan(caller, &review, &body.org_id, title, body_text, days);
+                set_task_in(services, now, plan, &mut effects).await?;
             }
         }
         ReviewAction::Draw { .. } => {
@@ -819,18 +809,8 @@ pub async fn act(
                 );
                 let title = format!("案卷评查：完成评分（{}）", review.title);
                 let days = review.score_working_days;
-                stage_task(
-                    services,
-                    caller,
-                    &review,
-                    reviewer,
-                    title,
-                    body_text,
-                    days,
-                    now,
-                    &mut effects,
-                )
-                .await?;
+                let plan = stage_plan(caller, &review, reviewer, title, body_text, days);
+                set_task_in(services, now, plan, &mut effects).await?;
             }
             detail["seed"] = json!(drawn.seed);
             detail["drawn"] = json!(drawn.files.len());
@@ -880,21 +860,17 @@ pub async fn act(
 }
 
 /// A stage of the review owed by one body as a task of the task machine (source
-/// `supervision`, `source_ref` `review:<id>`, dispatched at once, its clock in working days),
-/// set in the same write: reminders, 催办 and 督办 come from the task machine.
-#[allow(clippy::too_many_arguments)]
-async fn stage_task(
-    services: &Services,
+/// `supervision`, `source_ref` `review:<id>`, dispatched at once, its clock in working days):
+/// reminders, 催办 and 督办 come from the task machine.
+fn stage_plan(
     caller: &Caller,
     review: &Review,
     org_id: &str,
     title: String,
     body: String,
     days: i64,
-    now: i64,
-    effects: &mut Effects,
-) -> Result<(), Error> {
-    let plan = TaskPlan {
+) -> TaskPlan {
+    TaskPlan {
         setter_org_id: review.bureau_org_id.clone(),
         created_by: caller.actor.user_id.clone(),
         acting: Acting::of(caller),
@@ -909,11 +885,22 @@ async fn stage_task(
         )),
         due_at: None,
         dispatch: true,
-    };
+    }
+}
+
+/// Sets the planned task in the write of `effects` (it exists exactly when the write
+/// commits); its id.
+async fn set_task_in(
+    services: &Services,
+    now: i64,
+    plan: TaskPlan,
+    effects: &mut Effects,
+) -> Result<String, Error> {
     let (task, entry, task_effects) = tasks::plan_task(services, now, plan).await?;
+    let id = task.id.clone();
     effects.merge(task_effects);
     effects.set_task(task, entry);
-    Ok(())
+    Ok(id)
 }
 
 /// The word of a review's event for the state it reached.
@@ -1174,10 +1161,7 @@ pub async fn act_on_file(
                     due_at: None,
                     dispatch: true,
                 };
-                let (task, entry, task_effects) = tasks::plan_task(services, now, plan).await?;
-                change.task_id = Some(task.id.clone());
-                effects.merge(task_effects);
-                effects.set_task(task, entry);
+                change.task_id = Some(set_task_in(services, now, plan, &mut effects).await?);
             }
         }
     }
