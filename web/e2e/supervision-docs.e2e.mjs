@@ -139,6 +139,13 @@ await run('supervision-docs.e2e', async (browser) => {
     }, 'the document on the desk', { timeout: 30_000, interval: 1500 })
     const body = page.locator('[data-testid="desk-body"]', { has: line })
     await waitFor(async () => (await body.innerText()).includes('上城区市场监督管理局'), 'the line is under the market department')
+    // The line is on the desk as soon as the report is overdue; 已督办 once the escalation job
+    // has run, which may be a moment later.
+    await waitFor(async () => {
+      if ((await line.innerText()).includes('已督办')) return true
+      await page.reload()
+      return false
+    }, 'the line says 已督办', { timeout: 30_000, interval: 1500 })
     const text = await line.innerText()
     for (const words of [TITLE, '监督文书', '整改报告期限', '已督办']) {
       if (!text.includes(words)) throw new Error(`the line does not say ${words}: ${text}`)
