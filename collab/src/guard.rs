@@ -151,6 +151,49 @@ pub fn check_frame(frame: &[u8]) -> Result<(), FrameRefused> {
 
 /// Scans a v1 document update (`Update::decode_v1`'s input).
 pub fn check_update_v1(update: &[u8]) -> Result<(), Refused> {
+    scan_update_v1(update, |_| ()).map(|_| ())
+}
+
+/// One block of a v1 update, as [`scan_update_v1`] finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ScannedBlock {
+    pub(crate) client: u64,
+    /// The block's first clock, and how many clock units it spans.
+    pub(crate) clock: u32,
+    pub(crate) len: u32,
+    /// Where its encoding starts and ends within the update.
+    pub(crate) bytes: (usize, usize),
+    /// The blocks it cannot be integrated without (its origins, its parent), as ids.
+    pub(crate) refs: Refs,
+    /// A skip block: a gap, not content.
+    pub(crate) skip: bool,
+}
+
+/// The ids an item refers to: at most its origin, its right origin and its parent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Refs {
+    ids: [(u64, u32); 3],
+    n: u8,
+}
+
+impl Refs {
+    fn push(&mut self, id: (u64, u32)) {
+        self.ids[usize::from(self.n)] = id;
+        self.n += 1;
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &(u64, u32)> {
+        self.ids[..usize::from(self.n)].iter()
+    }
+}
+
+/// Walks a v1 update block by block, calling `each` for every block in the order encoded
+/// (client group by client group). Returns where the delete set starts; the update is
+/// checked as [`check_update_v1`] checks it.
+pub(crate) fn scan_update_v1(
+    update: &[u8],
+    mut each: impl FnMut(ScannedBlock),
+) -> Result<usize, Refused> {
     let mut r = Reader::new(update);
     // A client group is at least three varints: block count, client, first clock.
     let groups = r.count_u32(3)?;
@@ -158,17 +201,27 @@ pub fn check_update_v1(update: &[u8]) -> Result<(), Refused> {
         // A block is at least two bytes: its info byte and a length or content.
         let blocks = r.var_u32()?;
         r.check_count(u64::from(blocks), 2)?;
-        r.client()?;
+        let client = r.client()?;
         let mut clock = r.var_u32()?;
         for _ in 0..blocks {
             let start = r.pos;
-            let len = block(&mut r)?;
+            let (len, refs, skip) = block(&mut r)?;
+            each(ScannedBlock {
+                client,
+                clock,
+                len,
+                bytes: (start, r.pos),
+                refs,
+                skip,
+            });
             clock = clock
                 .checked_add(len)
                 .ok_or(r.refused_at(start, Why::ClockOverflow))?;
         }
     }
-    delete_set(&mut r)
+    let delete_set_at = r.pos;
+    delete_set(&mut r)?;
+    Ok(delete_set_at)
 }
 
 /// Scans a v1 state vector (`StateVector::decode_v1`'s input).
@@ -197,37 +250,39 @@ pub fn check_awareness_v1(update: &[u8]) -> Result<(), Refused> {
     Ok(())
 }
 
-/// One block of a client group; returns its length in clock units.
-fn block(r: &mut Reader) -> Result<u32, Refused> {
+/// One block of a client group: its length in clock units, what it refers to, and whether it
+/// is a skip.
+fn block(r: &mut Reader) -> Result<(u32, Refs, bool), Refused> {
     let at = r.pos;
     let info = r.u8()?;
+    let mut refs = Refs::default();
     match info {
         BLOCK_SKIP | BLOCK_GC => {
             let len = r.var_u32()?;
             if len == 0 {
                 return Err(r.refused_at(at, Why::EmptyBlock));
             }
-            Ok(len)
+            Ok((len, refs, info == BLOCK_SKIP))
         }
         info => {
             if info & HAS_ORIGIN != 0 {
-                r.id()?;
+                refs.push(r.id()?);
             }
             if info & HAS_RIGHT_ORIGIN != 0 {
-                r.id()?;
+                refs.push(r.id()?);
             }
             let cant_copy_parent_info = info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN) == 0;
             if cant_copy_parent_info {
                 if r.var_u32()? == 1 {
                     r.buf()?;
                 } else {
-                    r.id()?;
+                    refs.push(r.id()?);
                 }
                 if info & HAS_PARENT_SUB != 0 {
                     r.buf()?;
                 }
             }
-            content(r, info, at)
+            Ok((content(r, info, at)?, refs, false))
         }
     }
 }
@@ -472,10 +527,8 @@ impl<'a> Reader<'a> {
         Ok(slice)
     }
 
-    fn id(&mut self) -> Result<(), Refused> {
-        self.client()?;
-        self.var_u32()?;
-        Ok(())
+    fn id(&mut self) -> Result<(u64, u32), Refused> {
+        Ok((self.client()?, self.var_u32()?))
     }
 
     /// A client id: at most 53 bits, like JavaScript's safe integers.

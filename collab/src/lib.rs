@@ -36,6 +36,7 @@ pub mod error;
 pub mod fanout;
 pub mod fuzzing;
 pub mod guard;
+mod initial;
 mod queue;
 mod room;
 pub mod rooms;

@@ -34,6 +34,7 @@ use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::sync::{AwarenessUpdate, Message, SyncMessage};
 
 use crate::error::{close_code, Close};
+use crate::initial::InitialFrames;
 use crate::room::encode;
 use crate::rooms::Stats;
 
@@ -70,8 +71,11 @@ impl UpdateFrame {
 
 enum Item {
     Frame(Bytes),
-    /// The client's first sync step 2: its initial state.
-    State(Bytes),
+    /// A slice of the client's initial state; the last one is its first sync step 2.
+    State {
+        frame: Bytes,
+        last: bool,
+    },
     /// Updates waiting while the client receives its initial state, merged when taken.
     Updates {
         parts: Vec<Bytes>,
@@ -88,7 +92,7 @@ enum Initial {
     Waiting,
     /// Its first sync step 2 waits in the queue.
     Queued,
-    /// Its first sync step 2 was handed out and is being written.
+    /// Its last slice (its first sync step 2) was handed out and is being written.
     Sending,
     /// It has its state: updates wait one by one.
     Done,
@@ -100,6 +104,8 @@ struct Queue {
     awareness: HashMap<ClientID, AwarenessUpdateEntry>,
     /// Bytes waiting, without the initial state.
     bytes: usize,
+    /// Slices of the initial state waiting (not counted against the bounds).
+    state_items: usize,
     initial: Initial,
 }
 
@@ -130,6 +136,7 @@ impl Peer {
                 items: VecDeque::new(),
                 awareness: HashMap::new(),
                 bytes: 0,
+                state_items: 0,
                 initial: Initial::Waiting,
             }),
             ready: Notify::new(),
@@ -151,15 +158,23 @@ impl Peer {
         self.pushed(queue);
     }
 
-    /// Queues a sync step 2; the first one is the client's initial state.
-    pub(crate) fn send_state(&self, msg: Bytes) {
+    /// Queues the answer to a sync step 1; the first one is the client's initial state, whose
+    /// slices do not count against the bounds (the document limit bounds them).
+    pub(crate) fn send_state(&self, frames: InitialFrames) {
         let mut queue = self.lock();
+        let count = frames.0.len();
         if queue.initial == Initial::Waiting {
             queue.initial = Initial::Queued;
-            queue.items.push_back(Item::State(msg));
+            queue.state_items += count;
+            for (i, frame) in frames.0.into_iter().enumerate() {
+                let last = i + 1 == count;
+                queue.items.push_back(Item::State { frame, last });
+            }
         } else {
-            queue.bytes += msg.len();
-            queue.items.push_back(Item::Frame(msg));
+            for frame in frames.0 {
+                queue.bytes += frame.len();
+                queue.items.push_back(Item::Frame(frame));
+            }
         }
         self.pushed(queue);
     }
@@ -232,7 +247,7 @@ impl Peer {
 
     /// After a push: closes the client past a bound, else wakes the outbox.
     fn pushed(&self, queue: MutexGuard<'_, Queue>) {
-        let (count, bytes) = (queue.items.len(), queue.bytes);
+        let (count, bytes) = (queue.items.len() - queue.state_items, queue.bytes);
         drop(queue);
         self.stats.note_queued_bytes(bytes);
         if count > self.limits.messages || bytes > self.limits.bytes {
@@ -289,9 +304,14 @@ impl Peer {
                 queue.bytes -= msg.len();
                 Taken::Frame(msg)
             }
-            Item::State(msg) => {
-                queue.initial = Initial::Sending;
-                Taken::State(msg)
+            Item::State { frame, last } => {
+                queue.state_items -= 1;
+                if last {
+                    queue.initial = Initial::Sending;
+                    Taken::State(frame)
+                } else {
+                    Taken::Frame(frame)
+                }
             }
             Item::Updates { parts, bytes } => {
                 queue.bytes -= bytes;
@@ -339,7 +359,8 @@ impl Peer {
         }
     }
 
-    /// Messages waiting (a merged update and the coalesced awareness count one each).
+    /// Messages waiting (a merged update and the coalesced awareness count one each, the
+    /// initial state's slices one each).
     pub(crate) fn queued(&self) -> usize {
         self.lock().items.len()
     }
@@ -452,7 +473,9 @@ mod tests {
     fn updates_merge_until_the_initial_state_is_written_then_wait_one_by_one() {
         let peer = peer(16, 1 << 20);
         let (source, updates) = edits(200);
-        peer.send_state(encode(Message::Sync(SyncMessage::SyncStep2(vec![0, 0]))));
+        peer.send_state(InitialFrames(vec![encode(Message::Sync(
+            SyncMessage::SyncStep2(vec![0, 0]),
+        ))]));
         for update in &updates[..150] {
             peer.send_update(&UpdateFrame::new(update.clone()));
         }

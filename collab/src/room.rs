@@ -53,6 +53,7 @@ use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut, Update, WriteTxn}
 use crate::access::Principal;
 use crate::error::{close_code, Close, Error};
 use crate::fanout::{Fanout, RemoteOutcome};
+use crate::initial::{InitialFrames, SharedInitial};
 pub(crate) use crate::queue::Peer;
 use crate::queue::UpdateFrame;
 use crate::store::{Appended, DocId, StoredDoc};
@@ -85,6 +86,9 @@ pub(crate) struct Room {
     pub(crate) tail_updates: AtomicUsize,
     pub(crate) tail_bytes: AtomicUsize,
     pub(crate) compacting: AtomicBool,
+    /// The whole state as last framed for joiners, shared while any of them still waits for it
+    /// (see `initial.rs`). An async lock: joiners of the same moment wait for one encoding.
+    shared_initial: tokio::sync::Mutex<SharedInitial>,
 }
 
 /// The session that set an awareness client id, and whose it is.
@@ -101,6 +105,9 @@ struct RoomState {
     owners: HashMap<u64, Owner>,
     /// Generation of the last update applied to the in-memory doc.
     applied: u64,
+    /// Counts every change to the in-memory doc, this node's and other nodes' (which have no
+    /// generation here: they are committed already).
+    version: u64,
     /// Applied generations whose commit has not finished yet.
     in_flight: BTreeSet<u64>,
     /// Per session, the part of its updates that waits for predecessors (see the module doc).
@@ -215,6 +222,7 @@ impl Room {
                 owners: HashMap::new(),
                 parked: HashMap::new(),
                 applied: 0,
+                version: 0,
                 in_flight: BTreeSet::new(),
                 read_only: false,
                 chain: Chain {
@@ -230,6 +238,7 @@ impl Room {
             tail_updates: AtomicUsize::new(stored.updates.len()),
             tail_bytes: AtomicUsize::new(stored.updates.iter().map(|u| u.data.len()).sum()),
             compacting: AtomicBool::new(false),
+            shared_initial: tokio::sync::Mutex::default(),
         };
         Ok((room, repaired))
     }
@@ -278,11 +287,31 @@ impl Room {
         }
     }
 
-    /// The diff a client with state vector `sv` is missing, and the generation it reflects.
-    pub(crate) fn diff(&self, sv: &StateVector) -> (Vec<u8>, u64) {
+    /// What a client with state vector `sv` is missing, framed in slices, and the generation
+    /// it reflects. A client with nothing gets the whole state, framed once for everyone who
+    /// joins while the document stays the same (see `initial.rs`).
+    pub(crate) async fn initial_state(&self, sv: &StateVector) -> (InitialFrames, u64, bool) {
+        if !sv.is_empty() {
+            let (diff, gen, _) = self.diff(sv);
+            return (InitialFrames::new(&diff), gen, false);
+        }
+        let mut shared = self.shared_initial.lock().await;
+        {
+            let state = self.lock();
+            if let Some(frames) = shared.get(state.version) {
+                return (frames, state.applied, true);
+            }
+        }
+        let (full, gen, version) = self.diff(sv);
+        (shared.put(version, &full), gen, false)
+    }
+
+    /// The diff a client with state vector `sv` is missing, the generation it reflects and the
+    /// document's version.
+    fn diff(&self, sv: &StateVector) -> (Vec<u8>, u64, u64) {
         let state = self.lock();
         let diff = state.awareness.doc().transact().encode_diff_v1(sv);
-        (diff, state.applied)
+        (diff, state.applied, state.version)
     }
 
     /// Waits until every generation up to `gen` is committed. `false` if storage failed.
@@ -423,6 +452,7 @@ impl Room {
         update: Option<Vec<u8>>,
     ) -> Change {
         state.applied += 1;
+        state.version += 1;
         let gen = state.applied;
         state.in_flight.insert(gen);
         Change {
@@ -778,6 +808,7 @@ impl Room {
             txn.state_vector() != before || txn.snapshot().delete_set != deleted_before
         };
         if changed {
+            state.version += 1;
             let diff = UpdateFrame::new(doc.transact().encode_diff_v1(&before));
             for peer in state.sessions.values() {
                 peer.send_update(&diff);
@@ -822,6 +853,7 @@ impl Room {
                     state.chain.broken = true;
                 }
                 if integrated.is_some() {
+                    state.version += 1;
                     let update = UpdateFrame::new(update.to_vec());
                     for peer in state.sessions.values() {
                         peer.send_update(&update);

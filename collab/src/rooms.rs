@@ -84,6 +84,9 @@ pub struct Stats {
     pub closed_queue_bound: AtomicU64,
     /// The most bytes ever waiting for one client (without its initial state).
     pub queued_bytes_peak: AtomicU64,
+    /// Joiners sent a whole state framed for an earlier joiner of the same moment, rather
+    /// than encoded again (see `initial.rs`).
+    pub initial_states_shared: AtomicU64,
 }
 
 impl Stats {

@@ -170,12 +170,17 @@ impl Session {
         for message in messages {
             match message {
                 Message::Sync(SyncMessage::SyncStep1(sv)) => {
-                    let (diff, gen) = self.room.diff(&sv);
+                    let (frames, gen, shared) = self.room.initial_state(&sv).await;
+                    if shared {
+                        self.rooms
+                            .stats
+                            .initial_states_shared
+                            .fetch_add(1, Ordering::Relaxed);
+                    }
                     if !self.room.wait_durable(gen).await {
                         return Err(storage_failed());
                     }
-                    self.peer
-                        .send_state(encode(Message::Sync(SyncMessage::SyncStep2(diff))));
+                    self.peer.send_state(frames);
                 }
                 Message::Sync(SyncMessage::SyncStep2(update) | SyncMessage::Update(update)) => {
                     self.update(update).await.inspect_err(|_| self.rejected())?;
@@ -434,5 +439,224 @@ mod tests {
     fn close_reasons_fit_a_close_frame() {
         let close = Close::new(4400, "é".repeat(100));
         assert!(close.reason.len() <= 123);
+    }
+}
+
+/// The initial state as a real client meets it: in slices, shared by joiners of the same
+/// moment, and resumed rather than restarted after a drop.
+#[cfg(test)]
+mod initial_state_tests {
+    use std::sync::Arc;
+
+    use yrs::updates::decoder::Decode;
+    use yrs::updates::encoder::Encode;
+    use yrs::{Doc, GetString, ReadTxn, StateVector, Text, Transact, Update};
+
+    use super::*;
+    use crate::fanout::SingleNode;
+    use crate::initial::SLICE_BYTES;
+    use crate::rooms::RoomsConfig;
+    use crate::store::MemoryStore;
+
+    fn writer(n: u32) -> Principal {
+        Principal {
+            user_id: format!("u{n}"),
+            name: format!("用户{n}"),
+            org: "o".into(),
+        }
+    }
+
+    fn sync_step_1(sv: &StateVector) -> Vec<u8> {
+        Message::Sync(SyncMessage::SyncStep1(sv.clone())).encode_v1()
+    }
+
+    /// A room holding about 1.5 MB of text written by three clients, each inserting into the
+    /// middle of what the one before wrote (so the slices must be ordered across clients).
+    async fn large_room() -> (Rooms, DocId, String) {
+        let rooms = Rooms::new(
+            Arc::new(MemoryStore::default()),
+            Arc::new(SingleNode),
+            RoomsConfig::default(),
+        );
+        let doc = DocId::parse("large").unwrap();
+        let (mut session, _outbox) = Session::join(&rooms, doc.clone(), writer(0), Access::Write)
+            .await
+            .unwrap();
+        let source = Doc::new();
+        let text = source.get_or_insert_text("t");
+        for (client, chunk) in ["甲方记录", "乙方补充", "丙方意见"].iter().enumerate() {
+            // Offsets in UTF-16 units, as yjs counts them.
+            let author = Doc::with_options(yrs::Options {
+                client_id: yrs::ClientID::new(client as u64 + 1),
+                offset_kind: yrs::OffsetKind::Utf16,
+                ..yrs::Options::default()
+            });
+            author
+                .transact_mut()
+                .apply_update(
+                    Update::decode_v1(
+                        &source
+                            .transact()
+                            .encode_state_as_update_v1(&StateVector::default()),
+                    )
+                    .unwrap(),
+                )
+                .unwrap();
+            let t = author.get_or_insert_text("t");
+            for i in 0..400 {
+                let mut txn = author.transact_mut();
+                let len = t.len(&txn);
+                t.insert(
+                    &mut txn,
+                    len / 2,
+                    &format!("{chunk}第{i}段：{}", "内容".repeat(200)),
+                );
+            }
+            let update = author
+                .transact()
+                .encode_diff_v1(&source.transact().state_vector());
+            source
+                .transact_mut()
+                .apply_update(Update::decode_v1(&update).unwrap())
+                .unwrap();
+            let frame = Message::Sync(SyncMessage::Update(update)).encode_v1();
+            session.receive(&frame).await.unwrap();
+        }
+        let expected = text.get_string(&source.transact());
+        (rooms, doc, expected)
+    }
+
+    /// Takes `n` frames (or all of the initial state when `None`) and applies them to `client`;
+    /// returns the bytes taken.
+    async fn take_state(outbox: &mut Outbox, client: &Doc, n: Option<usize>) -> usize {
+        let mut bytes = 0;
+        let mut taken = 0;
+        while n.is_none_or(|n| taken < n) {
+            let Outgoing::Frame(frame) =
+                tokio::time::timeout(std::time::Duration::from_secs(5), outbox.next())
+                    .await
+                    .expect("a frame")
+            else {
+                panic!("closed");
+            };
+            outbox.sent();
+            let mut done = false;
+            for msg in decode_frame(&frame).unwrap() {
+                let update = match msg {
+                    Message::Sync(SyncMessage::Update(u)) => u,
+                    Message::Sync(SyncMessage::SyncStep2(u)) => {
+                        done = true;
+                        u
+                    }
+                    _ => continue,
+                };
+                bytes += frame.len();
+                taken += 1;
+                let mut txn = client.transact_mut();
+                txn.apply_update(Update::decode_v1(&update).unwrap())
+                    .unwrap();
+                assert!(
+                    txn.store().pending_update().is_none(),
+                    "a slice waits for predecessors"
+                );
+            }
+            if done {
+                break;
+            }
+        }
+        bytes
+    }
+
+    #[tokio::test]
+    async fn a_client_that_drops_mid_state_is_sent_only_what_it_lacks_when_it_reconnects() {
+        let (rooms, doc, expected) = large_room().await;
+
+        let whole = Doc::new();
+        let (mut session, mut outbox) = Session::join(&rooms, doc.clone(), writer(1), Access::Read)
+            .await
+            .unwrap();
+        session
+            .receive(&sync_step_1(&StateVector::default()))
+            .await
+            .unwrap();
+        let whole_bytes = take_state(&mut outbox, &whole, None).await;
+        assert_eq!(
+            whole.get_or_insert_text("t").get_string(&whole.transact()),
+            expected
+        );
+        assert!(
+            whole_bytes > 4 * SLICE_BYTES,
+            "the document ({whole_bytes} bytes) is large enough to be sliced"
+        );
+        drop((session, outbox));
+
+        // Another client reads two slices, then its connection drops.
+        let client = Doc::new();
+        let (mut session, mut outbox) = Session::join(&rooms, doc.clone(), writer(2), Access::Read)
+            .await
+            .unwrap();
+        session
+            .receive(&sync_step_1(&StateVector::default()))
+            .await
+            .unwrap();
+        let first = take_state(&mut outbox, &client, Some(2)).await;
+        assert!(
+            first < whole_bytes / 2,
+            "two frames hold part of the state ({first} of {whole_bytes} bytes)"
+        );
+        drop((session, outbox));
+
+        // It reconnects with what it has: it is sent the rest, not the whole again.
+        let (mut session, mut outbox) = Session::join(&rooms, doc, writer(2), Access::Read)
+            .await
+            .unwrap();
+        let sv = client.transact().state_vector();
+        session.receive(&sync_step_1(&sv)).await.unwrap();
+        let rest = take_state(&mut outbox, &client, None).await;
+        assert_eq!(
+            client
+                .get_or_insert_text("t")
+                .get_string(&client.transact()),
+            expected
+        );
+        assert!(
+            rest < whole_bytes - first / 2,
+            "after {first} bytes it was sent {rest} more of {whole_bytes}"
+        );
+    }
+
+    #[tokio::test]
+    async fn joiners_of_the_same_moment_share_one_encoding_of_the_state() {
+        let (rooms, doc, expected) = large_room().await;
+        let mut joined = Vec::new();
+        for n in 1..=3 {
+            let (mut session, outbox) = Session::join(&rooms, doc.clone(), writer(n), Access::Read)
+                .await
+                .unwrap();
+            session
+                .receive(&sync_step_1(&StateVector::default()))
+                .await
+                .unwrap();
+            joined.push((session, outbox));
+        }
+        assert_eq!(
+            rooms
+                .inner
+                .stats
+                .initial_states_shared
+                .load(Ordering::Relaxed),
+            2,
+            "the second and third joiner were sent the first one's encoding"
+        );
+        for (_session, outbox) in &mut joined {
+            let client = Doc::new();
+            take_state(outbox, &client, None).await;
+            assert_eq!(
+                client
+                    .get_or_insert_text("t")
+                    .get_string(&client.transact()),
+                expected
+            );
+        }
     }
 }

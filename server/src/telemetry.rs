@@ -271,6 +271,11 @@ impl Collector for Live {
                 "Documents loaded from storage into memory",
                 stats.loads.load(Relaxed),
             ),
+            (
+                "initial_states_shared",
+                "Joining clients sent a document's whole state framed for another joiner of the same moment, not encoded again",
+                stats.initial_states_shared.load(Relaxed),
+            ),
         ];
         for (name, help, value) in counters {
             let metric = ConstCounter::new(value);

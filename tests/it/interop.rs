@@ -103,3 +103,39 @@ async fn a_read_only_javascript_client_is_told_permission_denied() {
     assert_eq!(fresh.text(), "official;more;");
     assert_eq!(writer.text(), "official;more;");
 }
+
+/// A document large enough to be sent in slices (`collab/src/initial.rs`), written by three
+/// clients in turn so that each one's text follows another's: the stock client must integrate
+/// every slice in order and report itself synced only once it has all of it.
+#[tokio::test]
+async fn the_stock_javascript_client_gets_a_large_document_in_slices_and_is_synced_with_all_of_it()
+{
+    let server = TestServer::start().await;
+    let mut writers = Vec::new();
+    for name in ["a", "b", "c"] {
+        let client = TestClient::connect(&server.doc_url("large", name, Write)).await;
+        client.synced().await;
+        writers.push(client);
+    }
+    let mut expected = String::new();
+    for round in 0..12 {
+        for (i, writer) in writers.iter().enumerate() {
+            let chunk = format!("【第{round}轮 {i}】{}", "执法记录内容。".repeat(2_000));
+            writer.insert(&chunk);
+            expected.push_str(&chunk);
+            // The next writer appends after this text, so its edit refers to this one's.
+            let next = &writers[(i + 1) % writers.len()];
+            let len = expected.len();
+            next.wait_until("the previous writer's text", |c| c.text().len() == len)
+                .await;
+        }
+    }
+    assert!(expected.len() > 1_500_000, "{} bytes", expected.len());
+
+    let mut js = NodePeer::connect(&server.doc_url("large", "js", Read)).await;
+    js.synced().await;
+    let state = js.state().await;
+    assert!(state.synced);
+    assert_eq!(state.text.len(), expected.len(), "synced with all of it");
+    assert_eq!(state.text, expected);
+}
