@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Issues #24 and #22: a ~20 MB document and many clients joining it at once, on concord
+# (SQLite, its defaults) and @y/websocket-server in the same run (see BENCHMARKS.md, "A large
+# document and a join storm").
+#
+# usage: bench/storm.sh
+# environment: SERVERS="concord yws", MB=20, CLIENTS=150 (raw clients: the server's cost),
+#              APPLY_CLIENTS=40 (clients that apply the state with yrs, slowed by their own
+#              CPU; 0 skips), JOINS=5, PRESENCE_CLIENTS=500 (0 skips), PRESENCE_SECONDS=60,
+#              OUT=DIR, NO_BUILD=1, DATA_ROOT=/tmp
+# y-sweet is not run: it is not built on this machine (see BENCHMARKS.md).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+[ -n "${NO_BUILD:-}" ] || cargo build --release -q -p server -p bench
+SERVERS=${SERVERS:-"concord yws"}
+MB=${MB:-20}
+CLIENTS=${CLIENTS:-150}
+APPLY_CLIENTS=${APPLY_CLIENTS:-40}
+JOINS=${JOINS:-5}
+PRESENCE_CLIENTS=${PRESENCE_CLIENTS:-500}
+PRESENCE_SECONDS=${PRESENCE_SECONDS:-60}
+OUT=${OUT:-$(mktemp -d /tmp/storm-bench.XXXXXX)}
+mkdir -p "$OUT"
+RESULTS=$OUT/results.jsonl
+: >"$RESULTS"
+BENCH=$TARGET/release/storm-bench
+CONCORD=$TARGET/release/concord
+PEERS=$ROOT/bench/peers
+
+log() { echo "[storm.sh] $*" >&2; }
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pick_port() {
+    local p=17700
+    while ! port_free $p; do p=$((p + 1)); done
+    echo $p
+}
+wait_port() { # port pid
+    for _ in $(seq 1 300); do
+        port_free "$1" || return 0
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+# run LABEL ARGS...: one storm-bench command; its JSON line goes to results.jsonl.
+run() {
+    local label=$1
+    shift
+    "$BENCH" "$@" --label "$label" >>"$RESULTS" || log "storm-bench $* exited $?"
+    tail -n 1 "$RESULTS" >&2
+}
+
+concord_start() { # port dir -> PID
+    "$CONCORD" serve --listen "127.0.0.1:$1" --data-dir "$2" >>"$OUT/concord.log" 2>&1 &
+    PID=$!
+    wait_port "$1" "$PID"
+}
+
+for server in $SERVERS; do
+    log "$server, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+    port=$(pick_port)
+    case $server in
+    concord)
+        dir=$(mktemp -d "${DATA_ROOT:-/tmp}/storm-concord.XXXXXX")
+        concord_start "$port" "$dir"
+        "$CONCORD" admin ticket storm --user bench --access write --ttl-secs 7200 \
+            --data-dir "$dir" | tail -n 1 >"$OUT/ticket"
+        "$CONCORD" admin ticket presence --user bench --access write --ttl-secs 7200 \
+            --data-dir "$dir" | tail -n 1 >"$OUT/ticket-presence"
+        target=(--url "ws://127.0.0.1:$port/ws/docs/storm?ticket={ticket}" --ticket "@$OUT/ticket")
+        presence=(--url "ws://127.0.0.1:$port/ws/docs/presence?ticket={ticket}" --ticket "@$OUT/ticket-presence")
+        ;;
+    yws)
+        [ -d "$PEERS/node_modules" ] || (cd "$PEERS" && npm ci --no-audit --no-fund >&2)
+        (cd "$PEERS" && PORT=$port HOST=127.0.0.1 exec node ywebsocket.mjs) >"$OUT/yws.log" 2>&1 &
+        PID=$!
+        wait_port "$port" "$PID"
+        target=(--url "ws://127.0.0.1:$port/storm")
+        presence=(--url "ws://127.0.0.1:$port/presence")
+        ;;
+    *)
+        log "unknown server $server"
+        continue
+        ;;
+    esac
+    run "$server" seed "${target[@]}" --mb "$MB"
+    run "$server" join "${target[@]}" --count "$JOINS"
+    run "$server" storm "${target[@]}" --clients "$CLIENTS" --server-pid "$PID"
+    if [ "$APPLY_CLIENTS" -gt 0 ]; then
+        run "$server" storm "${target[@]}" --clients "$APPLY_CLIENTS" --apply --server-pid "$PID"
+    fi
+    if [ "$PRESENCE_CLIENTS" -gt 0 ]; then
+        run "$server" presence "${presence[@]}" --clients "$PRESENCE_CLIENTS" \
+            --seconds "$PRESENCE_SECONDS" --server-pid "$PID"
+    fi
+    kill "$PID"
+    wait "$PID" 2>/dev/null || true
+    if [ "$server" = concord ]; then
+        # The cold join: the first join after a restart loads the document from storage.
+        concord_start "$port" "$dir"
+        run "$server-cold" join "${target[@]}" --count 1
+        kill "$PID"
+        wait "$PID" 2>/dev/null || true
+        rm -rf "$dir"
+    fi
+done
+
+log "done, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "results: $RESULTS"
