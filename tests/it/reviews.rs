@@ -12,6 +12,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use server::domain::review_sheet::Sheet;
 use sha2::{Digest, Sha256};
 use yrs::{Map, Transact};
 
@@ -610,6 +611,54 @@ async fn a_random_sample_can_be_drawn_again_from_its_recorded_seed() {
         .iter()
         .filter(|f| f["state"] == "scoring")
         .all(|f| f["reviewer_name"] == "上城区司法局"));
+}
+
+#[tokio::test]
+async fn a_bureau_plans_with_the_shipped_sheet_adjusted_and_the_review_keeps_its_copy() {
+    let f = fixture_on(None).await;
+    let bureau = &f.convener;
+    // The default sheet served is the one that ships, in the shape a plan takes.
+    let (status, served) = bureau.get("/api/reviews/sheets/default").await;
+    assert_eq!(status, StatusCode::OK, "{served}");
+    let shipped: Sheet = serde_json::from_str(include_str!(
+        "../../server/src/domain/review_sheet_default.json"
+    ))
+    .unwrap();
+    let parsed: Sheet = serde_json::from_value(served.clone()).unwrap();
+    assert_eq!(parsed, shipped);
+    // Nobody but a bureau plans with it.
+    let (status, body) = f.market.get("/api/reviews/sheets/default").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["reason"], "review.read_sheets", "{body}");
+
+    let (_, by_default) = bureau.post("/api/reviews", plan_body(&f, json!({}))).await;
+    // Adjusted: renamed, a new version, one item worth more, one item dropped from its group
+    // (15 points: 优秀 from 80 of the 92.5 left).
+    let mut adjusted = served.clone();
+    adjusted["name"] = json!("上城区行政处罚案卷评查表");
+    adjusted["version"] = json!(2);
+    adjusted["groups"][0]["items"][1]["points"] = json!(7.5);
+    let dropped = adjusted["groups"][1]["items"].as_array_mut().unwrap().pop().unwrap();
+    adjusted["excellent"] = json!(80);
+    let (status, planned) = bureau
+        .post("/api/reviews", plan_body(&f, json!({ "sheet": adjusted })))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{planned}");
+    let (_, stored) = bureau
+        .get(&format!("/api/reviews/{}", planned["id"].as_str().unwrap()))
+        .await;
+    let kept: Sheet = serde_json::from_value(stored["sheet"].clone()).unwrap();
+    assert_eq!(kept, serde_json::from_value::<Sheet>(adjusted).unwrap());
+    assert_eq!(kept.name, "上城区行政处罚案卷评查表");
+    assert!(kept.items().all(|i| i.id != dropped["id"]));
+    assert_eq!(by_default["sheet_sha256"].as_str().unwrap().len(), 64);
+    assert_ne!(stored["sheet_sha256"], by_default["sheet_sha256"], "{stored}");
+    let json = serde_json::to_string(&kept).unwrap();
+    assert_eq!(
+        stored["sheet_sha256"],
+        hex::encode(Sha256::digest(json.as_bytes())),
+        "the digest is of the copy kept"
+    );
 }
 
 #[tokio::test]

@@ -18,6 +18,7 @@ use utoipa_axum::routes;
 use super::signed_text::signed_text_routes;
 use crate::auth::Caller;
 use crate::domain::review::{FileAction, ReviewAction};
+use crate::domain::review_sheet::Sheet;
 use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Path, Query};
 use crate::http::tasks::{as_download, upload, FileBytes};
@@ -31,6 +32,7 @@ use crate::work::reviews::{
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
+        .routes(routes!(default_sheet))
         .routes(routes!(show))
         .routes(routes!(act))
         .routes(routes!(register_file))
@@ -90,6 +92,17 @@ async fn create(
 ) -> Result<(StatusCode, Json<ReviewBody>), ApiError> {
     let review = reviews::create(&state.services, &caller, input).await?;
     Ok((StatusCode::CREATED, Json(review)))
+}
+
+/// The scoring sheet that ships (行政执法案卷评查表（通用）), in the shape `sheet` of a plan
+/// takes: a bureau adjusts it and plans with the copy.
+#[utoipa::path(
+    get, path = "/api/reviews/sheets/default", tag = "reviews", operation_id = "reviews_default_sheet",
+    responses((status = 200, description = "the default scoring sheet", body = Sheet), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn default_sheet(State(state): State<AppState>, caller: Caller) -> Result<Json<Sheet>, ApiError> {
+    Ok(Json(reviews::default_sheet(&state.services, &caller).await?))
 }
 
 /// A review with its bodies, its scoring sheet, the draw's seed, the files the caller reads

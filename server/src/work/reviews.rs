@@ -579,6 +579,13 @@ async fn bodies_of_region(
     Ok(bodies)
 }
 
+/// The scoring sheet that ships (行政执法案卷评查表（通用）), for a bureau to adjust before it
+/// plans a review with it: the very sheet a plan without `sheet` uses.
+pub async fn default_sheet(services: &Services, caller: &Caller) -> Result<Sheet, Error> {
+    caller.allow(&services.db, Action::ReadReviewSheets).await?;
+    Ok(Sheet::default_sheet())
+}
+
 /// Plans a review of the caller's bureau over bodies of its region.
 pub async fn create(
     services: &Services,
