@@ -1,7 +1,9 @@
 // End to end, in real headless Chromium: a cross review of case files (案卷交叉评查).
 //
 // 上城区司法局 (张明, `bureau`) opens 案卷评查 in its navigation and plans a cross review of
-// 上城区市场监督管理局 and 湖滨街道办事处, each reviewing the other's files, and launches it.
+// 上城区市场监督管理局 and 湖滨街道办事处, each reviewing the other's files, with the shipped
+// scoring sheet adjusted in the form (renamed, version 2, one deduction worth 4 points a time
+// instead of 5), and launches it.
 // The township (刘芳) registers a closed file that led to litigation (always reviewed) and
 // attaches its scanned file (shown with its SHA-256); the market department registers one too. The bureau draws: the township's file goes to the market
 // department, whose two people (李华 and 陈静) score it together on its live sheet and see each
@@ -13,13 +15,14 @@
 // anonymised, submits and publishes it; the market department finds it in 案例库 by its words
 // and reads it without the case number.
 //
-// Leaves in $E2E_ARTIFACTS the screenshots review-drawn.png, review-scoring.png,
+// Leaves in $E2E_ARTIFACTS the screenshots review-sheet.png (the plan form's sheet), review-drawn.png, review-scoring.png,
 // review-confirmed.png, review-summarised.png and library-case.png.
 import { createHash } from 'node:crypto'
 import { apiGet, apiPost, byTestId, clickAndConfirm, env, field, newBody, pickOption, run, shot, signIn, step, track, uniqueTag, visible, waitFor } from './lib.mjs'
 
 const tag = uniqueTag()
 const TITLE = `行政执法案卷交叉评查${tag}`
+const SHEET = `上城区行政执法案卷评查表${tag}`
 const CASE = `湖滨执罚〔2025〕${tag.replace(/\D/g, '').slice(-4) || '7'}号`
 
 const stateOf = async (page) => byTestId(page, 'review-state').first().getAttribute('data-state')
@@ -60,10 +63,28 @@ await run('review.e2e', async (browser) => {
       await pickOption(page, 'review-reviewed', name, { close: true })
       await pickOption(page, 'review-reviewers', name, { close: true })
     }
+    // The shipped sheet, adjusted: a deduction no one marks below, so the scores stay as they are.
+    await byTestId(page, 'review-sheet-edit').click()
+    const editor = await visible(byTestId(page, 'sheet-editor'), 'the sheet editor')
+    await visible(byTestId(editor, 'sheet-editor-total').filter({ hasText: '100' }), 'the shipped sheet\'s 100 points')
+    await field(editor, 'sheet-name').fill(SHEET)
+    for (const [input, value] of [
+      [field(editor, 'sheet-version'), '2'],
+      [field(editor.locator('[data-testid="sheet-item"][data-id="subject.officers"]'), 'deduction-points'), '4'],
+    ]) {
+      await input.fill(value)
+      await input.press('Tab')
+    }
+    await visible(byTestId(page, 'review-sheet-summary').filter({ hasText: '第 2 版' }), 'the adjusted sheet\'s summary')
+    await shot(page, 'review-sheet.png')
     await byTestId(page, 'review-create').click()
     await waitFor(async () => /^\/reviews\/[^/]+$/.test(new URL(page.url()).pathname), 'the new review opens')
     id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop())
     await waitState(B, 'planned')
+    await visible(byTestId(page, 'review-sheet').filter({ hasText: `${SHEET}（第 2 版）` }), 'the review\'s adjusted sheet')
+    const { sheet } = await apiGet(B, `/api/reviews/${id}`)
+    const officers = sheet.groups[0].items.find((i) => i.id === 'subject.officers')
+    if (officers.deductions[0].points !== 4) throw new Error(`the sheet kept ${JSON.stringify(officers)}`)
     await clickAndConfirm(page, command(page, 'launch'), async () => (await stateOf(page)) === 'registering', 'the review is launched (asked first)')
   })
 
