@@ -445,6 +445,68 @@ async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_
         .unwrap();
     assert_eq!(market["files_reviewed"], 1, "{market}");
     assert_eq!(market["files_failed"], 1, "{market}");
+    // The files behind those figures, as the bureau lists them; the market department lists
+    // its own; the sibling county's bureau reads none.
+    let listed = |page: &Value| -> Vec<(String, String)> {
+        page["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                assert_eq!(r["review_id"], id.as_str(), "{r}");
+                let file = &r["file"];
+                (
+                    file["id"].as_str().unwrap().to_owned(),
+                    file["grade"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let market_org = f.world.org("market");
+    let township_org = f.world.org("township");
+    let sibling = f.signed_in("sibling-bureau").await;
+    for (api, path, want) in [
+        (
+            bureau,
+            format!("org={market_org}"),
+            vec![(market_file.clone(), "fail")],
+        ),
+        (
+            bureau,
+            format!("org={market_org}&failed=true"),
+            vec![(market_file.clone(), "fail")],
+        ),
+        (
+            bureau,
+            format!("org={township_org}"),
+            vec![(township_file.clone(), "excellent")],
+        ),
+        (bureau, format!("org={township_org}&failed=true"), vec![]),
+        (
+            &city,
+            format!("org={market_org}"),
+            vec![(market_file.clone(), "fail")],
+        ),
+        (
+            &f.market,
+            String::new(),
+            vec![(market_file.clone(), "fail")],
+        ),
+        (&sibling, format!("org={market_org}"), vec![]),
+        (
+            bureau,
+            format!("org={market_org}&from=2020-01-01&to=2020-12-31"),
+            vec![],
+        ),
+    ] {
+        let (status, page) = api.get(&format!("/api/reviews/files?{path}")).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+        let want: Vec<(String, String)> =
+            want.into_iter().map(|(f, g)| (f, g.to_owned())).collect();
+        assert_eq!(listed(&page), want, "{path}: {page}");
+    }
+    let (status, body) = bureau.get("/api/reviews/files?from=2026-13-01").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 
     // The city bureau reads every file and acts on none.
     let seen = file_of(&city, &id, &market_file).await;
@@ -638,7 +700,11 @@ async fn a_bureau_plans_with_the_shipped_sheet_adjusted_and_the_review_keeps_its
     adjusted["name"] = json!("上城区行政处罚案卷评查表");
     adjusted["version"] = json!(2);
     adjusted["groups"][0]["items"][1]["points"] = json!(7.5);
-    let dropped = adjusted["groups"][1]["items"].as_array_mut().unwrap().pop().unwrap();
+    let dropped = adjusted["groups"][1]["items"]
+        .as_array_mut()
+        .unwrap()
+        .pop()
+        .unwrap();
     adjusted["excellent"] = json!(80);
     let (status, planned) = bureau
         .post("/api/reviews", plan_body(&f, json!({ "sheet": adjusted })))
@@ -652,7 +718,10 @@ async fn a_bureau_plans_with_the_shipped_sheet_adjusted_and_the_review_keeps_its
     assert_eq!(kept.name, "上城区行政处罚案卷评查表");
     assert!(kept.items().all(|i| i.id != dropped["id"]));
     assert_eq!(by_default["sheet_sha256"].as_str().unwrap().len(), 64);
-    assert_ne!(stored["sheet_sha256"], by_default["sheet_sha256"], "{stored}");
+    assert_ne!(
+        stored["sheet_sha256"], by_default["sheet_sha256"],
+        "{stored}"
+    );
     let json = serde_json::to_string(&kept).unwrap();
     assert_eq!(
         stored["sheet_sha256"],

@@ -183,6 +183,22 @@ await run('review.e2e', async (browser) => {
     await waitFor(async () => (await page.locator('body').innerText()).includes(`案卷评查整改：${CASE}`), 'the task page names the file')
   })
 
+  await step('7b. on the bureau\'s desk, the township\'s 不合格案卷数 opens its failed file, which leads back to the review', async () => {
+    const { page } = B
+    const { reviewed } = await apiGet(B, `/api/reviews/${id}`)
+    const township = reviewed.find((b) => b.name === '湖滨街道办事处').org_id
+    await page.goto(`${env.url}/`)
+    const figure = page.locator(`[data-testid="figures-row"][data-org="${township}"] [data-figure="files_failed"]`)
+    await waitFor(async () => (await figure.isVisible()) && Number(await figure.innerText()) >= 1, 'the township\'s failed files counted')
+    await figure.click()
+    await waitFor(async () => new URL(page.url()).searchParams.get('failed') === 'true', 'the reviewed files open, failed only')
+    await visible(byTestId(page, 'figure-filter'), 'the list says which figure it is behind')
+    const row = byTestId(page, 'reviewed-file').filter({ hasText: CASE })
+    await visible(row.filter({ hasText: '不合格' }), 'the failed file, graded 不合格')
+    await row.locator('[data-testid="reviewed-file-review"]').click()
+    await waitState(B, 'scoring')
+  })
+
   await step('8. the market department\'s own file is settled; the bureau concludes, writes the summary and signs it: the results are filed with the city bureau', async () => {
     // The other file (scored by the township) goes through the API: submitted, answered, confirmed.
     const fileAct = async (body, file, command, extra = {}) => {

@@ -39,6 +39,13 @@ export default {
         required: '请填写名称并选择被评查单位',
         crossNeedsTwo: '交叉评查至少需要两个评查单位',
       },
+      reviewedFiles: {
+        file: '案号、案由',
+        review: '案卷评查',
+        score: '得分',
+        grade: '确认等次',
+        points: '{total} / {of} 分',
+      },
       sheetEditor: {
         title: '评查表',
         load: '加载默认评查表',
@@ -186,6 +193,13 @@ export default {
         done: 'Saved; the bodies are told when it is launched',
         required: 'Give a name and the reviewed bodies',
         crossNeedsTwo: 'A cross review needs at least two reviewing bodies',
+      },
+      reviewedFiles: {
+        file: 'Case number and title',
+        review: 'Review',
+        score: 'Score',
+        grade: 'Confirmed grade',
+        points: '{total} of {of}',
       },
       sheetEditor: {
         title: 'Scoring sheet',
