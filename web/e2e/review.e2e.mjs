@@ -3,7 +3,7 @@
 // 上城区司法局 (张明, `bureau`) opens 案卷评查 in its navigation and plans a cross review of
 // 上城区市场监督管理局 and 湖滨街道办事处, each reviewing the other's files, with the shipped
 // scoring sheet adjusted in the form (renamed, version 2, one deduction worth 4 points a time
-// instead of 5), and launches it.
+// instead of 5; a threshold above the total is refused beside the sheet first), and launches it.
 // The township (刘芳) registers a closed file that led to litigation (always reviewed) and
 // attaches its scanned file (shown with its SHA-256); the market department registers one too. The bureau draws: the township's file goes to the market
 // department, whose two people (李华 and 陈静) score it together on its live sheet and see each
@@ -77,6 +77,14 @@ await run('review.e2e', async (browser) => {
     }
     await visible(byTestId(page, 'review-sheet-summary').filter({ hasText: '第 2 版' }), 'the adjusted sheet\'s summary')
     await shot(page, 'review-sheet.png')
+    // A threshold above the total: the server's refusal is shown beside the sheet, in Chinese.
+    const excellent = field(editor, 'sheet-excellent')
+    await excellent.fill('101')
+    await excellent.press('Tab')
+    await byTestId(page, 'review-create').click()
+    await visible(byTestId(editor, 'sheet-error').filter({ hasText: '等次分数线' }), 'the server\'s refusal of the thresholds')
+    await excellent.fill('90')
+    await excellent.press('Tab')
     await byTestId(page, 'review-create').click()
     await waitFor(async () => /^\/reviews\/[^/]+$/.test(new URL(page.url()).pathname), 'the new review opens')
     id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop())
