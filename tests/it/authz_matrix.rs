@@ -578,6 +578,11 @@ fn table() -> Vec<Row> {
         // not a reviewed body, so it registers no file (409).
         row("GET /api/reviews",                            "200   200   200   200   200   200   200   200   200   200   200   200   200   401", get("/api/reviews")),
         row("POST /api/reviews",                           "403   201   201   400   409   409   409   409   409   409   409   409   403   401", post("/api/reviews", json!({ "kind": "comprehensive", "title": "矩阵评查{n}", "starts_on": "2025-01-01", "ends_on": "2025-12-31", "reviewed_org_ids": ["{market}"] }))),
+        // The files behind 评查案卷数 (评议考核): a list of what each caller already reads, so
+        // never refused; empty for those who read none.
+        row("GET /api/reviews/files?org={market}",        "200   200   200   200   200   200   200   200   200   200   200   200   200   401", get("/api/reviews/files?org={market}&from=2025-01-01&to=2025-12-31")),
+        // The default scoring sheet, to adjust before planning: a judicial bureau's only.
+        row("GET /api/reviews/sheets/default",             "403   200   200   200   403   403   403   403   403   403   403   403   403   401", get("/api/reviews/sheets/default")),
         row("GET /api/reviews/{review}",                   "404   200   200   404   404   404   404   404   404   404   404   404   404   401", get("/api/reviews/{review}")),
         row("POST /api/reviews/{review}/actions (stale)",  "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/actions", json!({ "command": "launch", "revision": 0 }))),
         row("POST /api/reviews/{review}/files",            "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/files", json!({ "case_number": "矩阵罚{n}号", "case_kind": "penalty", "title": "矩阵案", "closed_on": "2025-06-30" }))),

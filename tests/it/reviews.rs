@@ -12,6 +12,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use server::domain::review_sheet::Sheet;
 use sha2::{Digest, Sha256};
 use yrs::{Map, Transact};
 
@@ -444,6 +445,68 @@ async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_
         .unwrap();
     assert_eq!(market["files_reviewed"], 1, "{market}");
     assert_eq!(market["files_failed"], 1, "{market}");
+    // The files behind those figures, as the bureau lists them; the market department lists
+    // its own; the sibling county's bureau reads none.
+    let listed = |page: &Value| -> Vec<(String, String)> {
+        page["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                assert_eq!(r["review_id"], id.as_str(), "{r}");
+                let file = &r["file"];
+                (
+                    file["id"].as_str().unwrap().to_owned(),
+                    file["grade"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let market_org = f.world.org("market");
+    let township_org = f.world.org("township");
+    let sibling = f.signed_in("sibling-bureau").await;
+    for (api, path, want) in [
+        (
+            bureau,
+            format!("org={market_org}"),
+            vec![(market_file.clone(), "fail")],
+        ),
+        (
+            bureau,
+            format!("org={market_org}&failed=true"),
+            vec![(market_file.clone(), "fail")],
+        ),
+        (
+            bureau,
+            format!("org={township_org}"),
+            vec![(township_file.clone(), "excellent")],
+        ),
+        (bureau, format!("org={township_org}&failed=true"), vec![]),
+        (
+            &city,
+            format!("org={market_org}"),
+            vec![(market_file.clone(), "fail")],
+        ),
+        (
+            &f.market,
+            String::new(),
+            vec![(market_file.clone(), "fail")],
+        ),
+        (&sibling, format!("org={market_org}"), vec![]),
+        (
+            bureau,
+            format!("org={market_org}&from=2020-01-01&to=2020-12-31"),
+            vec![],
+        ),
+    ] {
+        let (status, page) = api.get(&format!("/api/reviews/files?{path}")).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+        let want: Vec<(String, String)> =
+            want.into_iter().map(|(f, g)| (f, g.to_owned())).collect();
+        assert_eq!(listed(&page), want, "{path}: {page}");
+    }
+    let (status, body) = bureau.get("/api/reviews/files?from=2026-13-01").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 
     // The city bureau reads every file and acts on none.
     let seen = file_of(&city, &id, &market_file).await;
@@ -610,6 +673,61 @@ async fn a_random_sample_can_be_drawn_again_from_its_recorded_seed() {
         .iter()
         .filter(|f| f["state"] == "scoring")
         .all(|f| f["reviewer_name"] == "上城区司法局"));
+}
+
+#[tokio::test]
+async fn a_bureau_plans_with_the_shipped_sheet_adjusted_and_the_review_keeps_its_copy() {
+    let f = fixture_on(None).await;
+    let bureau = &f.convener;
+    // The default sheet served is the one that ships, in the shape a plan takes.
+    let (status, served) = bureau.get("/api/reviews/sheets/default").await;
+    assert_eq!(status, StatusCode::OK, "{served}");
+    let shipped: Sheet = serde_json::from_str(include_str!(
+        "../../server/src/domain/review_sheet_default.json"
+    ))
+    .unwrap();
+    let parsed: Sheet = serde_json::from_value(served.clone()).unwrap();
+    assert_eq!(parsed, shipped);
+    // Nobody but a bureau plans with it.
+    let (status, body) = f.market.get("/api/reviews/sheets/default").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["reason"], "review.read_sheets", "{body}");
+
+    let (_, by_default) = bureau.post("/api/reviews", plan_body(&f, json!({}))).await;
+    // Adjusted: renamed, a new version, one item worth more, one item dropped from its group
+    // (15 points: 优秀 from 80 of the 92.5 left).
+    let mut adjusted = served.clone();
+    adjusted["name"] = json!("上城区行政处罚案卷评查表");
+    adjusted["version"] = json!(2);
+    adjusted["groups"][0]["items"][1]["points"] = json!(7.5);
+    let dropped = adjusted["groups"][1]["items"]
+        .as_array_mut()
+        .unwrap()
+        .pop()
+        .unwrap();
+    adjusted["excellent"] = json!(80);
+    let (status, planned) = bureau
+        .post("/api/reviews", plan_body(&f, json!({ "sheet": adjusted })))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{planned}");
+    let (_, stored) = bureau
+        .get(&format!("/api/reviews/{}", planned["id"].as_str().unwrap()))
+        .await;
+    let kept: Sheet = serde_json::from_value(stored["sheet"].clone()).unwrap();
+    assert_eq!(kept, serde_json::from_value::<Sheet>(adjusted).unwrap());
+    assert_eq!(kept.name, "上城区行政处罚案卷评查表");
+    assert!(kept.items().all(|i| i.id != dropped["id"]));
+    assert_eq!(by_default["sheet_sha256"].as_str().unwrap().len(), 64);
+    assert_ne!(
+        stored["sheet_sha256"], by_default["sheet_sha256"],
+        "{stored}"
+    );
+    let json = serde_json::to_string(&kept).unwrap();
+    assert_eq!(
+        stored["sheet_sha256"],
+        hex::encode(Sha256::digest(json.as_bytes())),
+        "the digest is of the copy kept"
+    );
 }
 
 #[tokio::test]

@@ -900,6 +900,7 @@ async fn a_bureau_runs_a_cross_review_where_two_reviewers_score_a_file_live_in_c
     let artifacts = artifacts("review");
     run_scenario("review.e2e.mjs", &server, &artifacts).await;
     for screenshot in [
+        "review-sheet.png",
         "review-drawn.png",
         "review-scoring.png",
         "review-confirmed.png",

@@ -1,7 +1,9 @@
 // End to end, in real headless Chromium: a cross review of case files (案卷交叉评查).
 //
 // 上城区司法局 (张明, `bureau`) opens 案卷评查 in its navigation and plans a cross review of
-// 上城区市场监督管理局 and 湖滨街道办事处, each reviewing the other's files, and launches it.
+// 上城区市场监督管理局 and 湖滨街道办事处, each reviewing the other's files, with the shipped
+// scoring sheet adjusted in the form (renamed, version 2, one deduction worth 4 points a time
+// instead of 5; a threshold above the total is refused beside the sheet first), and launches it.
 // The township (刘芳) registers a closed file that led to litigation (always reviewed) and
 // attaches its scanned file (shown with its SHA-256); the market department registers one too. The bureau draws: the township's file goes to the market
 // department, whose two people (李华 and 陈静) score it together on its live sheet and see each
@@ -13,13 +15,14 @@
 // anonymised, submits and publishes it; the market department finds it in 案例库 by its words
 // and reads it without the case number.
 //
-// Leaves in $E2E_ARTIFACTS the screenshots review-drawn.png, review-scoring.png,
+// Leaves in $E2E_ARTIFACTS the screenshots review-sheet.png (the plan form's sheet), review-drawn.png, review-scoring.png,
 // review-confirmed.png, review-summarised.png and library-case.png.
 import { createHash } from 'node:crypto'
 import { apiGet, apiPost, byTestId, clickAndConfirm, env, field, newBody, pickOption, run, shot, signIn, step, track, uniqueTag, visible, waitFor } from './lib.mjs'
 
 const tag = uniqueTag()
 const TITLE = `行政执法案卷交叉评查${tag}`
+const SHEET = `上城区行政执法案卷评查表${tag}`
 const CASE = `湖滨执罚〔2025〕${tag.replace(/\D/g, '').slice(-4) || '7'}号`
 
 const stateOf = async (page) => byTestId(page, 'review-state').first().getAttribute('data-state')
@@ -60,10 +63,36 @@ await run('review.e2e', async (browser) => {
       await pickOption(page, 'review-reviewed', name, { close: true })
       await pickOption(page, 'review-reviewers', name, { close: true })
     }
+    // The shipped sheet, adjusted: a deduction no one marks below, so the scores stay as they are.
+    await byTestId(page, 'review-sheet-edit').click()
+    const editor = await visible(byTestId(page, 'sheet-editor'), 'the sheet editor')
+    await visible(byTestId(editor, 'sheet-editor-total').filter({ hasText: '100' }), 'the shipped sheet\'s 100 points')
+    await field(editor, 'sheet-name').fill(SHEET)
+    for (const [input, value] of [
+      [field(editor, 'sheet-version'), '2'],
+      [field(editor.locator('[data-testid="sheet-item"][data-id="subject.officers"]'), 'deduction-points'), '4'],
+    ]) {
+      await input.fill(value)
+      await input.press('Tab')
+    }
+    await visible(byTestId(page, 'review-sheet-summary').filter({ hasText: '第 2 版' }), 'the adjusted sheet\'s summary')
+    await shot(page, 'review-sheet.png')
+    // A threshold above the total: the server's refusal is shown beside the sheet, in Chinese.
+    const excellent = field(editor, 'sheet-excellent')
+    await excellent.fill('101')
+    await excellent.press('Tab')
+    await byTestId(page, 'review-create').click()
+    await visible(byTestId(editor, 'sheet-error').filter({ hasText: '等次分数线' }), 'the server\'s refusal of the thresholds')
+    await excellent.fill('90')
+    await excellent.press('Tab')
     await byTestId(page, 'review-create').click()
     await waitFor(async () => /^\/reviews\/[^/]+$/.test(new URL(page.url()).pathname), 'the new review opens')
     id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop())
     await waitState(B, 'planned')
+    await visible(byTestId(page, 'review-sheet').filter({ hasText: `${SHEET}（第 2 版）` }), 'the review\'s adjusted sheet')
+    const { sheet } = await apiGet(B, `/api/reviews/${id}`)
+    const officers = sheet.groups[0].items.find((i) => i.id === 'subject.officers')
+    if (officers.deductions[0].points !== 4) throw new Error(`the sheet kept ${JSON.stringify(officers)}`)
     await clickAndConfirm(page, command(page, 'launch'), async () => (await stateOf(page)) === 'registering', 'the review is launched (asked first)')
   })
 
@@ -160,6 +189,22 @@ await run('review.e2e', async (browser) => {
     await page.reload()
     await fileRow(page).locator('[data-testid="file-task"]').click()
     await waitFor(async () => (await page.locator('body').innerText()).includes(`案卷评查整改：${CASE}`), 'the task page names the file')
+  })
+
+  await step('7b. on the bureau\'s desk, the township\'s 不合格案卷数 opens its failed file, which leads back to the review', async () => {
+    const { page } = B
+    const { reviewed } = await apiGet(B, `/api/reviews/${id}`)
+    const township = reviewed.find((b) => b.name === '湖滨街道办事处').org_id
+    await page.goto(`${env.url}/`)
+    const figure = page.locator(`[data-testid="figures-row"][data-org="${township}"] [data-figure="files_failed"]`)
+    await waitFor(async () => (await figure.isVisible()) && Number(await figure.innerText()) >= 1, 'the township\'s failed files counted')
+    await figure.click()
+    await waitFor(async () => new URL(page.url()).searchParams.get('failed') === 'true', 'the reviewed files open, failed only')
+    await visible(byTestId(page, 'figure-filter'), 'the list says which figure it is behind')
+    const row = byTestId(page, 'reviewed-file').filter({ hasText: CASE })
+    await visible(row.filter({ hasText: '不合格' }), 'the failed file, graded 不合格')
+    await row.locator('[data-testid="reviewed-file-review"]').click()
+    await waitState(B, 'scoring')
   })
 
   await step('8. the market department\'s own file is settled; the bureau concludes, writes the summary and signs it: the results are filed with the city bureau', async () => {

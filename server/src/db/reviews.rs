@@ -23,7 +23,7 @@ use super::spaces::{
     group, members_of, visible_spaces, write_space, DocRow, Expect, SpaceRows, Spine, SpineQueries,
     MEMBER_ORDER, MEMBER_SELECT, VISIBLE,
 };
-use super::{Db, DbError};
+use super::{BodyPeriod, Db, DbError};
 use crate::domain::org::{DocRole, RegionCode, RegionPath, SpaceKind, SpaceMember, SpaceRole};
 use crate::domain::policy::{SpaceFacts, Viewer};
 use crate::domain::review::{
@@ -869,6 +869,37 @@ impl Db {
     /// One file.
     pub async fn review_file(&self, id: &str) -> Result<Option<ReviewFileRow>, DbError> {
         on_reader!(self, |conn| conn.review_file_by_id(id).await)
+    }
+
+    /// The files of `of`'s body whose grade was confirmed in its period, in the reviews
+    /// `viewer` may see, newest confirmation first; only the failing ones with `failed`: the
+    /// rows behind 评查案卷数 and 不合格案卷数 of the region's figures, by the figures' own
+    /// predicate ([`Db::figure_reviews`]).
+    pub async fn reviewed_files(
+        &self,
+        viewer: &Viewer<'_>,
+        of: &BodyPeriod<'_>,
+        failed: bool,
+    ) -> Result<Vec<ReviewFileRow>, DbError> {
+        let visible = visible_spaces(viewer);
+        let failed = if failed { " and f.grade = 'fail'" } else { "" };
+        let sql = format!(
+            "{VISIBLE} {FILE_SELECT} where f.space_id in (select id from visible)
+                 and f.org_id = $4 and f.state = 'confirmed'
+                 and f.confirmed_at >= $5 and f.confirmed_at < $6{failed}
+             order by f.confirmed_at desc, f.id"
+        );
+        Ok(on_reader!(self, |conn| {
+            sqlx::query_as(&sql)
+                .bind(visible.org_id)
+                .bind(&visible.low)
+                .bind(&visible.high)
+                .bind(of.org_id)
+                .bind(of.from_ms)
+                .bind(of.to_ms)
+                .fetch_all(&mut *conn)
+                .await?
+        }))
     }
 
     /// A review's files, by body then in the order registered.

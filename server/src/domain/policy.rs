@@ -473,6 +473,11 @@ pub enum Action<'a> {
     /// bureau whose region covers the body's (the bureau that supervises it); a token of it
     /// with `spaces:write`. Refused (403): who supervises whom is public.
     IssueSupervision { body_region: &'a RegionPath },
+    /// Read the scoring sheets (评查表) a case-file review may be planned with (the shipped
+    /// default, to adjust before planning): a user of a judicial bureau, the only body that
+    /// plans reviews; a token of one with `spaces:read`. Refused (403): the sheet is no secret,
+    /// but no one else plans with it.
+    ReadReviewSheets,
 }
 
 impl Action<'_> {
@@ -487,7 +492,8 @@ impl Action<'_> {
             Action::ReadSpace(_)
             | Action::ReadAnnualStatus
             | Action::ReadDisputeStats { .. }
-            | Action::ReadReferralStats { .. } => Some(Permission::SpacesRead),
+            | Action::ReadReferralStats { .. }
+            | Action::ReadReviewSheets => Some(Permission::SpacesRead),
             // A person's page: no token permission covers it.
             Action::ReadSupervisionDesk { .. } => None,
             Action::ActInSpace(_) | Action::AnswerInvitation { .. } => {
@@ -773,6 +779,13 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
         Action::IssueSupervision { body_region } => allowed(
             supervises(actor, body_region),
             &super::supervision_doc::ISSUE_SUPERVISION,
+        ),
+        Action::ReadReviewSheets => allowed(
+            actor
+                .org
+                .as_ref()
+                .is_some_and(|org| org.kind == OrgKind::JudicialBureau),
+            &super::review::READ_SHEETS,
         ),
     }
 }
@@ -1198,6 +1211,7 @@ mod tests {
             ("read the member org's audit rows",     Action::ReadAudit { org_id: Some(MEMBER) },    "Y - - - - - - - Y - - -"),
             ("manage settings",                      Action::ManageSettings,                        "Y - - - - - - - - - - -"),
             ("create a space",                       Action::CreateSpace,                           "- Y Y Y Y Y Y Y Y Y - -"),
+            ("read the review sheets",               Action::ReadReviewSheets,                      "- Y Y Y - - - - - - - -"),
             ("read the county space",                Action::ReadSpace(space),                      "- Y - Y Y Y Y - Y Y Y -"),
             ("manage the county space's members",    Action::ManageSpaceMembers(space),             "- - - - - Y - - - - - -"),
             ("add a document to the county space",   Action::CreateSpaceDoc(space),                 "- - - - Y Y - - Y Y - -"),

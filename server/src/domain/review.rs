@@ -187,6 +187,9 @@ catalogue! { RULES:
     MADE_BY_A_BUREAU = "review.made_by_a_bureau",
         "只有司法局可以组织案卷评查",
         "only a judicial bureau organises a case-file review";
+    READ_SHEETS = "review.read_sheets",
+        "只有司法局可以查看用于组织案卷评查的评查表",
+        "only a judicial bureau reads the scoring sheets reviews are planned with";
     REVIEWS_BODIES = "review.reviews_bodies",
         "请至少选择一个本辖区的被评查单位",
         "name at least one body of your region whose files are reviewed";

@@ -18,19 +18,24 @@ use utoipa_axum::routes;
 use super::signed_text::signed_text_routes;
 use crate::auth::Caller;
 use crate::domain::review::{FileAction, ReviewAction};
+use crate::domain::review_sheet::Sheet;
 use crate::error::{ApiError, Refusals};
 use crate::http::extract::{Json, Path, Query};
 use crate::http::tasks::{as_download, upload, FileBytes};
 use crate::state::AppState;
+use crate::work::region_stats::FigureFilter;
 use crate::work::review_attachments;
 use crate::work::review_summary::{ReviewSummaryText, ReviewSummaryView};
 use crate::work::reviews::{
     self, CreateReview, FileAttachmentBody, RegisterFile, ReviewBody, ReviewFileBody, ReviewPage,
+    ReviewedFilesPage, ReviewedFilesQuery,
 };
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
+        .routes(routes!(default_sheet))
+        .routes(routes!(reviewed_files))
         .routes(routes!(show))
         .routes(routes!(act))
         .routes(routes!(register_file))
@@ -90,6 +95,69 @@ async fn create(
 ) -> Result<(StatusCode, Json<ReviewBody>), ApiError> {
     let review = reviews::create(&state.services, &caller, input).await?;
     Ok((StatusCode::CREATED, Json(review)))
+}
+
+/// The scoring sheet that ships (行政执法案卷评查表（通用）), in the shape `sheet` of a plan
+/// takes: a bureau adjusts it and plans with the copy.
+#[utoipa::path(
+    get, path = "/api/reviews/sheets/default", tag = "reviews", operation_id = "reviews_default_sheet",
+    responses((status = 200, description = "the default scoring sheet", body = Sheet), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn default_sheet(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Sheet>, ApiError> {
+    Ok(Json(
+        reviews::default_sheet(&state.services, &caller).await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct FilesQuery {
+    /// The body whose files were reviewed (评议考核's links); the caller's own when not given.
+    org: Option<String>,
+    /// Confirmed from this date, `YYYY-MM-DD` (Beijing); 1 January of the period's year when
+    /// only `to` is given.
+    from: Option<String>,
+    /// Confirmed until this date, `YYYY-MM-DD` (Beijing), included.
+    to: Option<String>,
+    /// Only those confirmed 不合格.
+    #[serde(default)]
+    failed: bool,
+}
+
+impl FilesQuery {
+    fn query(&self) -> ReviewedFilesQuery<'_> {
+        ReviewedFilesQuery {
+            figure: FigureFilter {
+                org: self.org.as_deref(),
+                from: self.from.as_deref(),
+                to: self.to.as_deref(),
+            },
+            failed: self.failed,
+        }
+    }
+}
+
+/// The files of a body whose grade a review confirmed in a period, of the reviews and files
+/// the caller reads: the rows behind 评查案卷数 and 不合格案卷数 of the region's figures.
+#[utoipa::path(
+    get, path = "/api/reviews/files", tag = "reviews", operation_id = "reviews_reviewed_files",
+    params(FilesQuery),
+    responses((status = 200, description = "the files, newest confirmation first", body = ReviewedFilesPage), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn reviewed_files(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<FilesQuery>,
+) -> Result<Json<ReviewedFilesPage>, ApiError> {
+    Ok(Json(
+        reviews::reviewed_files(&state.services, &caller, query.query()).await?,
+    ))
 }
 
 /// A review with its bodies, its scoring sheet, the draw's seed, the files the caller reads

@@ -27,6 +27,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::notices::NoticePlan;
+use super::region_stats::FigureFilter;
 use super::tasks::{self, TaskPlan};
 use super::{audit, own_org, Acting, Error};
 use crate::auth::Caller;
@@ -577,6 +578,88 @@ async fn bodies_of_region(
         bodies.push(org_id.clone());
     }
     Ok(bodies)
+}
+
+/// The scoring sheet that ships (行政执法案卷评查表（通用）), for a bureau to adjust before it
+/// plans a review with it: the very sheet a plan without `sheet` uses.
+pub async fn default_sheet(services: &Services, caller: &Caller) -> Result<Sheet, Error> {
+    caller.allow(&services.db, Action::ReadReviewSheets).await?;
+    Ok(Sheet::default_sheet())
+}
+
+/// The files of a body reviewed in a period (`GET /api/reviews/files`): the list behind
+/// 评查案卷数 and 不合格案卷数 of the region's figures.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReviewedFilesQuery<'a> {
+    /// The body and the period (the caller's own body, the current year, when not given).
+    pub figure: FigureFilter<'a>,
+    /// Only those confirmed 不合格.
+    pub failed: bool,
+}
+
+/// A file whose grade was confirmed, with the review it was confirmed in (its attachments not
+/// listed: the review's page gives them).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReviewedFile {
+    pub review_id: String,
+    pub review_title: String,
+    pub bureau_name: String,
+    pub file: ReviewFileBody,
+}
+
+/// The files of a body reviewed in a period, newest confirmation first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReviewedFilesPage {
+    pub files: Vec<ReviewedFile>,
+}
+
+/// The files of the body whose grade a review confirmed in the period, of the reviews and
+/// files the caller reads (as [`show`] gives them): what the region's figures count.
+pub async fn reviewed_files(
+    services: &Services,
+    caller: &Caller,
+    query: ReviewedFilesQuery<'_>,
+) -> Result<ReviewedFilesPage, Error> {
+    let mut files = Vec::new();
+    let (Some(of), Some(viewer)) = (
+        query.figure.resolve(services, caller)?,
+        policy::viewer(&caller.actor),
+    ) else {
+        return Ok(ReviewedFilesPage { files });
+    };
+    let mut reviews: Vec<(Review, ReviewParty)> = Vec::new();
+    for row in services
+        .db
+        .reviewed_files(&viewer, &of, query.failed)
+        .await?
+    {
+        if !reviews.iter().any(|(r, _)| r.id == row.review_id) {
+            let Some(review) = services.db.review(&row.review_id).await? else {
+                continue;
+            };
+            let Some(party) = party_of(caller, &review) else {
+                continue;
+            };
+            if policy::decide(&caller.actor, &Action::ReadSpace(review.facts())).is_err() {
+                continue;
+            }
+            reviews.push((review, party));
+        }
+        let Some((review, party)) = reviews.iter().find(|(r, _)| r.id == row.review_id) else {
+            continue;
+        };
+        let parties = file_parties(caller, review, &row);
+        if !reads_file(*party, &parties) {
+            continue;
+        }
+        files.push(ReviewedFile {
+            review_id: review.id.clone(),
+            review_title: review.title.clone(),
+            bureau_name: review.bureau_name.clone(),
+            file: file_body(review, row, &[], &parties, of.now)?,
+        });
+    }
+    Ok(ReviewedFilesPage { files })
 }
 
 /// Plans a review of the caller's bureau over bodies of its region.

@@ -24,12 +24,15 @@ describe('region figures', () => {
     expect(figureLink('notices_unacknowledged_late', of)).toEqual({ path: '/inbox', query: { box: 'received', ...of, late: 'true' } })
     expect(figureLink('supervision_documents', of)).toEqual({ path: '/supervision-docs', query: of })
     expect(figureLink('rectified_on_time', of)).toEqual({ path: '/supervision-docs', query: { ...of, on_time: 'true' } })
+    expect(figureLink('files_reviewed', of)).toEqual({ path: '/reviews', query: of })
+    expect(figureLink('files_failed', of)).toEqual({ path: '/reviews', query: { ...of, failed: 'true' } })
   })
 
   it('reads back from a page\'s address the filter each link wrote', () => {
     const flags = {
       tasks_assigned: 'overdue', tasks_overdue: 'overdue', notices_to_acknowledge: 'late',
       notices_unacknowledged_late: 'late', supervision_documents: 'on_time', rectified_on_time: 'on_time',
+      files_reviewed: 'failed', files_failed: 'failed',
     } as const
     for (const figure of LINKED_FIGURES) {
       if (figure.startsWith('disputes_')) {
@@ -39,7 +42,7 @@ describe('region figures', () => {
         continue
       }
       const { query } = figureLink(figure, of)
-      const narrow = ['tasks_overdue', 'notices_unacknowledged_late', 'rectified_on_time'].includes(figure)
+      const narrow = ['tasks_overdue', 'notices_unacknowledged_late', 'rectified_on_time', 'files_failed'].includes(figure)
       expect(figureFilterFromQuery(query, flags[figure as keyof typeof flags]), figure).toEqual({ ...of, only: narrow })
     }
     // Without a body the page shows its own lists.

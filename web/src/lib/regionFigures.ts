@@ -43,6 +43,7 @@ export const LINKED_FIGURES = [
   'tasks_assigned', 'tasks_overdue', 'notices_to_acknowledge', 'notices_unacknowledged_late',
   'supervision_documents', 'rectified_on_time',
   'disputes_raised', 'disputes_against', 'disputes_settled', 'disputes_decided',
+  'files_reviewed', 'files_failed',
 ] as const
 export type LinkedFigure = (typeof LINKED_FIGURES)[number]
 
@@ -55,7 +56,8 @@ export interface FigureLink {
 /**
  * Where a figure of a body links: 承办任务 and 超期任务 to the task list (`list=assigned`, and
  * `overdue`), 应签收 and 逾期未签收 to the received notices (`late`), 监督文书 and 按时整改 to the
- * supervision documents (`on_time`), each with the body and the period.
+ * supervision documents (`on_time`), 评查案卷数 and 不合格案卷数 to the body's reviewed files on
+ * the reviews page (`failed`), each with the body and the period.
  */
 export function figureLink(figure: LinkedFigure, of: BodyPeriod): FigureLink {
   const base = { org: of.org, from: of.from, to: of.to }
@@ -77,6 +79,10 @@ export function figureLink(figure: LinkedFigure, of: BodyPeriod): FigureLink {
     case 'disputes_settled':
     case 'disputes_decided':
       return { path: '/disputes', query: { ...base, figure: DISPUTE_FIGURE[figure] } }
+    case 'files_reviewed':
+      return { path: '/reviews', query: base }
+    case 'files_failed':
+      return { path: '/reviews', query: { ...base, failed: 'true' } }
   }
 }
 
@@ -97,7 +103,7 @@ export function disputeFigureFromQuery(query: Record<string, unknown>): (BodyPer
 
 /** A list page's figure filter read back from its address: the body, the period and whether
  * only the rows of the narrower figure (`flag`: overdue, late, on time); `null` without `org`. */
-export function figureFilterFromQuery(query: Record<string, unknown>, flag: 'overdue' | 'late' | 'on_time' | 'figure'): (BodyPeriod & { only: boolean }) | null {
+export function figureFilterFromQuery(query: Record<string, unknown>, flag: 'overdue' | 'late' | 'on_time' | 'failed' | 'figure'): (BodyPeriod & { only: boolean }) | null {
   const text = (v: unknown) => (typeof v === 'string' ? v : '')
   const org = text(query.org)
   if (!org) return null

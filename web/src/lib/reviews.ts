@@ -9,6 +9,7 @@
 // applies (each item's deductions capped at its points), never stored.
 import type * as Y from 'yjs'
 import { api, get, post } from './api'
+import { figureFilterQuery, type BodyPeriod } from './regionFigures'
 import { signedActionsApi, type SignedDocApi } from './signing'
 import type { Schema } from './schema'
 
@@ -39,6 +40,13 @@ export async function listReviews(): Promise<Review[]> {
 export function createReview(body: CreateBody): Promise<Review> {
   return post<Review>('/api/reviews', body)
 }
+
+/** The files of a body whose grade a review confirmed in a period, only the failing ones with
+ * `failed`: the list behind 评查案卷数 and 不合格案卷数 of the region's figures. */
+export async function listReviewedFiles(of: BodyPeriod, failed: boolean): Promise<ReviewedFile[]> {
+  return (await get<Schema<'ReviewedFilesPage'>>(`/api/reviews/files?${figureFilterQuery(of, 'failed', failed)}`)).files
+}
+export type ReviewedFile = Schema<'ReviewedFile'>
 
 export function loadReview(id: string): Promise<Review> {
   return get<Review>(path(id))

@@ -2560,6 +2560,46 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/reviews/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The files of a body whose grade a review confirmed in a period, of the reviews and files
+         *     the caller reads: the rows behind 评查案卷数 and 不合格案卷数 of the region's figures.
+         */
+        get: operations["reviews_reviewed_files"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/sheets/default": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The scoring sheet that ships (行政执法案卷评查表（通用）), in the shape `sheet` of a plan
+         *     takes: a bureau adjusts it and plans with the copy.
+         */
+        get: operations["reviews_default_sheet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/reviews/{id}": {
         parameters: {
             query?: never;
@@ -6818,6 +6858,17 @@ export type components = {
          */
         ReviewSummaryView: components["schemas"]["SignedView"] & {
             review_id: string;
+        };
+        /** @description A file whose grade was confirmed, with the review it was confirmed in. */
+        ReviewedFile: {
+            review_id: string;
+            review_title: string;
+            bureau_name: string;
+            file: components["schemas"]["ReviewFileBody"];
+        };
+        /** @description The files of a body reviewed in a period, newest confirmation first. */
+        ReviewedFilesPage: {
+            files: components["schemas"]["ReviewedFile"][];
         };
         /** @description Why a key is revoked. */
         RevokeInput: {
@@ -15228,6 +15279,102 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReviewBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reviews_reviewed_files: {
+        parameters: {
+            query?: {
+                /** @description The body whose files were reviewed (评议考核's links); the caller's own when not given. */
+                org?: string;
+                /**
+                 * @description Confirmed from this date, `YYYY-MM-DD` (Beijing); 1 January of the period's year when
+                 *     only `to` is given.
+                 */
+                from?: string;
+                /** @description Confirmed until this date, `YYYY-MM-DD` (Beijing), included. */
+                to?: string;
+                /** @description Only those confirmed 不合格. */
+                failed?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the files, newest confirmation first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewedFilesPage"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reviews_default_sheet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the default scoring sheet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sheet"];
                 };
             };
             /**
