@@ -14,8 +14,9 @@ use super::session::{self, ClientInfo};
 use super::{origin_matches, AuthError, Caller, Identity, TicketKey};
 use crate::config::TicketAccess;
 use crate::db::{now_unix_ms, Db, DbError};
+use crate::domain::org::DocRole;
 use crate::domain::phrases;
-use crate::domain::policy::{self, Actor};
+use crate::domain::policy::{self, Actor, DocFacts};
 
 /// What [`authorize_doc`] needs: the database, the sign-in settings and the ticket key.
 #[derive(Clone, Copy)]
@@ -123,7 +124,17 @@ pub async fn doc_access(db: &Db, actor: &Actor, doc: &DocId) -> Result<Access, D
     let Some(space) = db.space(&space_doc.space_id).await? else {
         return Ok(Access::None);
     };
-    Ok(policy::doc_access(actor, &space_doc.facts(&space)))
+    // A scoring sheet's named reviewers (评查人), if any, alone write it.
+    let writers = if space_doc.role == DocRole::Sheet {
+        db.sheet_writers(doc.as_str()).await?
+    } else {
+        Vec::new()
+    };
+    let facts = DocFacts {
+        writers: &writers,
+        ..space_doc.facts(&space)
+    };
+    Ok(policy::doc_access(actor, &facts))
 }
 
 /// Re-decides an open socket's access from its credential, as of now. `None` credential (a

@@ -382,6 +382,7 @@ impl SpaceDoc {
             role: self.role,
             owner_org_id: self.owner_org_id.as_deref(),
             frozen: self.frozen,
+            writers: &[],
             briefing: self.briefing,
         }
     }

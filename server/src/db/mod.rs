@@ -151,9 +151,9 @@ pub use referrals::{
     ReferralRole, RECEIPT_TITLE,
 };
 pub use reviews::{
-    review_sheet_doc_id, review_summary_id, Drawn, FileAttachmentRow, FileChange,
-    NewFileAttachment, NewReview, NewReviewFile, Review, ReviewBodyRow, ReviewChange,
-    ReviewFileRow, ReviewSummarised,
+    review_sheet_doc_id, review_summary_id, Drawn, FileAttachmentRow, FileChange, FileReviewerRow,
+    NamedReviewers, NewFileAttachment, NewReview, NewReviewFile, Review, ReviewBodyRow,
+    ReviewChange, ReviewFileRow, ReviewSummarised,
 };
 pub use sessions::HeldCredential;
 pub use signed_docs::{

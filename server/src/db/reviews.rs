@@ -249,6 +249,25 @@ pub struct FileChange {
     pub task_id: Option<String>,
 }
 
+/// One named reviewer (评查人) of a file, with the name people know them by.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FileReviewerRow {
+    pub file_id: String,
+    pub user_id: String,
+    pub name: String,
+}
+
+/// Naming a file's reviewers, at the file's revision the caller read: the set replaces the
+/// one before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedReviewers {
+    pub review_id: String,
+    pub file_id: String,
+    pub expected_revision: i64,
+    pub user_ids: Vec<String>,
+    pub assigned_by: String,
+}
+
 pub(super) const SPINE: Spine = Spine {
     table: "reviews",
     missing: &NO_SUCH_REVIEW,
@@ -807,6 +826,92 @@ impl Db {
                 .await?
                 .ok_or_else(|| not_found(&NO_SUCH_FILE))?
         })
+    }
+
+    /// Names a file's reviewers at the file's revision, while the review and the file are
+    /// being scored (refused otherwise); then `effects`.
+    pub async fn name_review_file_reviewers(
+        &self,
+        named: &NamedReviewers,
+        at: i64,
+        effects: &Effects,
+    ) -> Result<ReviewFileRow, DbError> {
+        let scoring = Expect::State(ReviewState::Scoring.as_str());
+        write_space!(self, SPINE, &named.review_id, scoring, at, effects, |conn|
+        change {
+            let done = sqlx::query(
+                "update review_files set revision = revision + 1, updated_at = $3
+                 where id = $1 and revision = $2 and state = 'scoring'",
+            )
+            .bind(&named.file_id)
+            .bind(named.expected_revision)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+            if done.rows_affected() == 0 {
+                let now = conn
+                    .review_file_by_id(&named.file_id)
+                    .await?
+                    .ok_or_else(|| not_found(&NO_SUCH_FILE))?;
+                return Err(DbError::Rule(FILE_STALE.with("revision", now.revision)));
+            }
+            sqlx::query("delete from review_file_reviewers where file_id = $1")
+                .bind(&named.file_id)
+                .execute(&mut *conn)
+                .await?;
+            for user_id in &named.user_ids {
+                sqlx::query(
+                    "insert into review_file_reviewers (file_id, user_id, space_id,
+                         assigned_by, assigned_at)
+                     values ($1, $2, $3, $4, $5)",
+                )
+                .bind(&named.file_id)
+                .bind(user_id)
+                .bind(&named.review_id)
+                .bind(&named.assigned_by)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+        answer {
+            conn.review_file_by_id(&named.file_id)
+                .await?
+                .ok_or_else(|| not_found(&NO_SUCH_FILE))?
+        })
+    }
+
+    /// A review's named reviewers, by file, then by name.
+    pub async fn review_file_reviewers(
+        &self,
+        review_id: &str,
+    ) -> Result<Vec<FileReviewerRow>, DbError> {
+        Ok(on_reader!(self, |conn| {
+            sqlx::query_as(
+                "select r.file_id, r.user_id, u.display_name as name
+                 from review_file_reviewers r join users u on u.id = r.user_id
+                 where r.space_id = $1 order by r.file_id, u.display_name, r.user_id",
+            )
+            .bind(review_id)
+            .fetch_all(&mut *conn)
+            .await?
+        }))
+    }
+
+    /// The people who alone write the scoring sheet `doc_id` (its file's named reviewers);
+    /// empty when none are named (then its whole reviewing body writes).
+    pub async fn sheet_writers(&self, doc_id: &str) -> Result<Vec<String>, DbError> {
+        let rows: Vec<(String,)> = on_reader!(self, |conn| {
+            sqlx::query_as(
+                "select r.user_id from review_file_reviewers r
+                     join review_files f on f.id = r.file_id
+                 where f.sheet_doc_id = $1 order by r.user_id",
+            )
+            .bind(doc_id)
+            .fetch_all(&mut *conn)
+            .await?
+        });
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     /// Stores `bytes` as an attachment (the scanned file) of a registered file, while the

@@ -240,6 +240,9 @@ pub struct DocFacts<'a> {
     pub owner_org_id: Option<&'a str>,
     /// A frozen document (text awaiting or bearing signatures) never moves.
     pub frozen: bool,
+    /// The people (user ids) named to write a [`DocRole::Sheet`] (its file's 评查人): once
+    /// any are named, the others of the owning body read it. Empty: the whole body writes.
+    pub writers: &'a [String],
     /// Read by the observers of a closed space too (a group's summary and conclusions, for
     /// the bureau it is reported to); in a closed space they read nothing else.
     pub briefing: bool,
@@ -478,6 +481,12 @@ pub enum Action<'a> {
     /// plans reviews; a token of one with `spaces:read`. Refused (403): the sheet is no secret,
     /// but no one else plans with it.
     ReadReviewSheets,
+    /// Name the people (评查人) of the reviewing body `org_id` who score one of its drawn files:
+    /// an admin of that body, in person. The admin is the one who already answers for the
+    /// body's people (it manages its users, [`Action::ManageUsers`]), while the scoring task's
+    /// 签收 is given by any member and records the body, not a person, so it names no one fit
+    /// to choose. A token acts as a member at most: refused. Refused (403).
+    NameReviewers { org_id: &'a str },
 }
 
 impl Action<'_> {
@@ -517,6 +526,7 @@ impl Action<'_> {
             | Action::ManageOrgKeys { .. }
             | Action::RevokeSeal { .. }
             | Action::ManageWebhooks { .. }
+            | Action::NameReviewers { .. }
             | Action::ManageMailbox { .. }
             | Action::ManageCalendar
             | Action::ManageRegionLimits { .. }
@@ -787,6 +797,9 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
                 .is_some_and(|org| org.kind == OrgKind::JudicialBureau),
             &super::review::READ_SHEETS,
         ),
+        Action::NameReviewers { org_id } => {
+            allowed(is_admin_of(actor, org_id), &super::review::NAME_BY_ADMIN)
+        }
     }
 }
 
@@ -1002,7 +1015,8 @@ pub fn doc_access(actor: &Actor, doc: &DocFacts) -> Access {
                     .owner_org_id
                     .is_some_and(|owner| belongs_to(actor, owner)) =>
         {
-            if doc.frozen {
+            let named = doc.writers.is_empty() || doc.writers.contains(&actor.user_id);
+            if doc.frozen || !named {
                 Access::Read
             } else {
                 Access::Write
@@ -1157,6 +1171,7 @@ mod tests {
             role: DocRole::Shared,
             owner_org_id: None,
             frozen,
+            writers: &[],
             briefing: false,
         }
     }
@@ -1212,6 +1227,7 @@ mod tests {
             ("manage settings",                      Action::ManageSettings,                        "Y - - - - - - - - - - -"),
             ("create a space",                       Action::CreateSpace,                           "- Y Y Y Y Y Y Y Y Y - -"),
             ("read the review sheets",               Action::ReadReviewSheets,                      "- Y Y Y - - - - - - - -"),
+            ("name the member org's reviewers",      Action::NameReviewers { org_id: MEMBER },      "- - - - - - - - Y - - -"),
             ("read the county space",                Action::ReadSpace(space),                      "- Y - Y Y Y Y - Y Y Y -"),
             ("manage the county space's members",    Action::ManageSpaceMembers(space),             "- - - - - Y - - - - - -"),
             ("add a document to the county space",   Action::CreateSpaceDoc(space),                 "- - - - Y Y - - Y Y - -"),
@@ -1276,6 +1292,7 @@ mod tests {
             role,
             owner_org_id,
             frozen,
+            writers: &[],
             briefing: false,
         };
         assert_row(
@@ -1330,6 +1347,40 @@ mod tests {
             "a scoring sheet the member body writes",
             "- - - - W R - - W W R -",
             |actor| doc_access(actor, &doc(DocRole::Sheet, Some(MEMBER), false)),
+            meaning,
+        );
+        // Once people are named (评查人), the others of the body read: every actor of a body
+        // here is one person, `user-of-<org>`.
+        let others = ["someone-else".to_owned()];
+        let named = ["user-of-org-member".to_owned()];
+        assert_row(
+            "a scoring sheet of the member body with other people named",
+            "- - - - R R - - R R R -",
+            |actor| {
+                let sheet = doc(DocRole::Sheet, Some(MEMBER), false);
+                doc_access(
+                    actor,
+                    &DocFacts {
+                        writers: &others,
+                        ..sheet
+                    },
+                )
+            },
+            meaning,
+        );
+        assert_row(
+            "a scoring sheet of the member body with its person named",
+            "- - - - W R - - W W R -",
+            |actor| {
+                let sheet = doc(DocRole::Sheet, Some(MEMBER), false);
+                doc_access(
+                    actor,
+                    &DocFacts {
+                        writers: &named,
+                        ..sheet
+                    },
+                )
+            },
             meaning,
         );
         assert_row(
@@ -1535,6 +1586,7 @@ mod tests {
             role: DocRole::Section,
             owner_org_id: Some(owner),
             frozen: false,
+            writers: &[],
             briefing,
         };
         assert_row(

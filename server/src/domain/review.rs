@@ -256,6 +256,24 @@ catalogue! { RULES:
     GRADE_REASON = "review_file.grade_reason",
         "确认的等次与评分结果（{computed}）不同，请说明理由",
         "the confirmed grade differs from the score's ({computed}); give the reason";
+    NAME_BY_ADMIN = "review_file.name_by_admin",
+        "只有评查单位的管理员可以指定该案卷的评查人",
+        "only an administrator of the reviewing body names the file's reviewers";
+    NAME_WHEN_SCORING = "review_file.name_when_scoring",
+        "只有评查中的案卷可以指定评查人（当前为{now}）",
+        "reviewers are named only while the file is being scored; it is now {now}";
+    REVIEWERS_COUNT = "review_file.reviewers_count",
+        "每份案卷应指定 1 至 2 名评查人，且不得重复",
+        "name one or two reviewers for a file, each once";
+    REVIEWER_UNKNOWN = "review_file.reviewer_unknown",
+        "没有编号为「{id}」的人员",
+        "no person has the id {id}";
+    REVIEWER_OF_BODY = "review_file.reviewer_of_body",
+        "{name}不是评查该案卷的单位的在职人员，不能担任评查人",
+        "{name} is no active person of the body reviewing the file and cannot review it";
+    SUBMIT_BY_NAMED = "review_file.submit_by_named",
+        "该案卷已指定评查人，只有指定的评查人可以提交评分",
+        "the file has named reviewers: only they submit its scores";
     NO_SUCH_REVIEW = "not_found.review",
         "没有这项案卷评查，或您无权查看",
         "no case-file review with this id";
@@ -560,6 +578,87 @@ impl CommandShape for FileAction {
     }
 }
 
+/// The people (评查人) named to score one file: one or two user ids, each once. Parsed before
+/// anyone is looked up, so a list of the wrong size is refused (400) without a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reviewers(Vec<String>);
+
+impl Reviewers {
+    /// The most people a file has: the "two reviewers at once".
+    pub const MAX: usize = 2;
+
+    /// One or two distinct, non-blank ids.
+    pub fn parse(ids: &[String]) -> Result<Reviewers, &'static Phrase> {
+        let ids: Vec<String> = ids.iter().map(|id| id.trim().to_owned()).collect();
+        let distinct: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+        if ids.is_empty()
+            || ids.len() > Self::MAX
+            || distinct.len() != ids.len()
+            || distinct.contains("")
+        {
+            return Err(&REVIEWERS_COUNT);
+        }
+        Ok(Reviewers(ids))
+    }
+
+    pub fn ids(&self) -> &[String] {
+        &self.0
+    }
+}
+
+/// A person named as a reviewer, as found: their body, their name, whether they may sign in.
+/// Why the people may not be named for a file of `reviewing_body` in `state`, if so: each
+/// must be found (`None`: no such person, 400), an active person of the reviewing body (400),
+/// and the file still being scored (409, checked last: a wrong list is wrong in any state).
+pub fn may_name(
+    state: FileState,
+    reviewing_body: &str,
+    people: &[(&str, Option<NamedPerson<'_>>)],
+) -> Result<(), NameRefused> {
+    for (id, person) in people {
+        let Some(person) = person else {
+            return Err(NameRefused::Invalid(REVIEWER_UNKNOWN.with("id", id)));
+        };
+        if person.org_id != Some(reviewing_body) || person.disabled {
+            return Err(NameRefused::Invalid(
+                REVIEWER_OF_BODY.with("name", person.name),
+            ));
+        }
+    }
+    if state != FileState::Scoring {
+        return Err(NameRefused::Refused(Refused::in_state(
+            &NAME_WHEN_SCORING,
+            state,
+        )));
+    }
+    Ok(())
+}
+
+/// A person as naming them needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NamedPerson<'a> {
+    pub org_id: Option<&'a str>,
+    pub name: &'a str,
+    pub disabled: bool,
+}
+
+/// Why people may not be named: bad input (400) or the file's state (409).
+#[derive(Debug)]
+pub enum NameRefused {
+    Invalid(super::message::Message),
+    Refused(Refused),
+}
+
+/// Whether the caller may submit a file with these named reviewers: anyone of the reviewing
+/// body when none are named (the machine checks the body), else only a named one.
+pub fn may_submit(named: &[String], user_id: &str) -> Result<(), Refused> {
+    if named.is_empty() || named.iter().any(|n| n == user_id) {
+        Ok(())
+    } else {
+        Err(Refused::by(&SUBMIT_BY_NAMED))
+    }
+}
+
 /// A registered file as the draw sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
@@ -768,6 +867,89 @@ mod tests {
                 ATTACH_WHEN_REGISTERING.code
             );
         }
+    }
+
+    #[test]
+    fn reviewers_are_one_or_two_active_people_of_the_reviewing_body_named_while_scoring() {
+        let ids = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert!(Reviewers::parse(&ids(&["u1"])).is_ok());
+        assert_eq!(
+            Reviewers::parse(&ids(&[" u1 ", "u2"])).unwrap().ids(),
+            ids(&["u1", "u2"])
+        );
+        for bad in [&[][..], &["u1", "u2", "u3"], &["u1", "u1"], &["u1", " "]] {
+            assert_eq!(
+                Reviewers::parse(&ids(bad)).unwrap_err().code,
+                REVIEWERS_COUNT.code,
+                "{bad:?}"
+            );
+        }
+        let person = |org: Option<&'static str>, disabled| NamedPerson {
+            org_id: org,
+            name: "张三",
+            disabled,
+        };
+        let code = |r: Result<(), NameRefused>| match r {
+            Ok(()) => "ok".to_owned(),
+            Err(NameRefused::Invalid(m)) => format!("400 {}", m.code().unwrap_or("-")),
+            Err(NameRefused::Refused(r)) => format!("409 {}", r.rule.code),
+        };
+        let ok = Some(person(Some("market"), false));
+        type People<'a> = Vec<(&'a str, Option<NamedPerson<'a>>)>;
+        let table: &[(FileState, People, &str)] = &[
+            (FileState::Scoring, vec![("u1", ok)], "ok"),
+            (FileState::Scoring, vec![("u1", ok), ("u2", ok)], "ok"),
+            (
+                FileState::Scoring,
+                vec![("u1", None)],
+                "400 review_file.reviewer_unknown",
+            ),
+            (
+                FileState::Scoring,
+                vec![("u1", ok), ("u2", Some(person(Some("ecology"), false)))],
+                "400 review_file.reviewer_of_body",
+            ),
+            (
+                FileState::Scoring,
+                vec![("u1", Some(person(None, false)))],
+                "400 review_file.reviewer_of_body",
+            ),
+            (
+                FileState::Scoring,
+                vec![("u1", Some(person(Some("market"), true)))],
+                "400 review_file.reviewer_of_body",
+            ),
+            (
+                FileState::Submitted,
+                vec![("u1", ok)],
+                "409 review_file.name_when_scoring",
+            ),
+            (
+                FileState::Confirmed,
+                vec![("u1", ok)],
+                "409 review_file.name_when_scoring",
+            ),
+            // A wrong list is wrong in any state.
+            (
+                FileState::Submitted,
+                vec![("u1", None)],
+                "400 review_file.reviewer_unknown",
+            ),
+        ];
+        for (state, people, expected) in table {
+            assert_eq!(
+                code(may_name(*state, "market", people)),
+                *expected,
+                "{state:?} {people:?}"
+            );
+        }
+        let named = ids(&["u1", "u2"]);
+        assert!(may_submit(&[], "anyone").is_ok());
+        assert!(may_submit(&named, "u2").is_ok());
+        assert_eq!(
+            may_submit(&named, "u3").unwrap_err().rule.code,
+            SUBMIT_BY_NAMED.code
+        );
     }
 
     fn files() -> Vec<Candidate> {

@@ -27,8 +27,8 @@ use crate::work::region_stats::FigureFilter;
 use crate::work::review_attachments;
 use crate::work::review_summary::{ReviewSummaryText, ReviewSummaryView};
 use crate::work::reviews::{
-    self, CreateReview, FileAttachmentBody, RegisterFile, ReviewBody, ReviewFileBody, ReviewPage,
-    ReviewedFilesPage, ReviewedFilesQuery,
+    self, CreateReview, FileAttachmentBody, NameReviewers, RegisterFile, ReviewBody,
+    ReviewFileBody, ReviewPage, ReviewedFilesPage, ReviewedFilesQuery,
 };
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -40,6 +40,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(act))
         .routes(routes!(register_file))
         .routes(routes!(act_on_file))
+        .routes(routes!(name_reviewers))
         .routes(routes!(download_attachment))
         .merge(summary::router())
         // A scanned file is far larger than the JSON bodies the global limit is made for; the
@@ -236,6 +237,29 @@ async fn act_on_file(
     Ok(Json(
         reviews::act_on_file(&state.services, &caller, &id, &file, action).await?,
     ))
+}
+
+/// An admin of the file's reviewing body names the one or two of its people (评查人) who alone
+/// write the file's live sheet and submit it, replacing those named before; while it is scored.
+#[utoipa::path(
+    put, path = "/api/reviews/{id}/files/{file}/reviewers", tag = "reviews",
+    operation_id = "reviews_file_name_reviewers",
+    params(
+        ("id" = String, Path, description = "the review's id"),
+        ("file" = String, Path, description = "the file's id"),
+    ),
+    request_body = NameReviewers,
+    responses((status = 200, description = "the file with its reviewers", body = ReviewFileBody), Refusals),
+    security(("session" = []), ("token" = []))
+)]
+async fn name_reviewers(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, file)): Path<(String, String)>,
+    Json(input): Json<NameReviewers>,
+) -> Result<Json<ReviewFileBody>, ApiError> {
+    let file = reviews::name_reviewers(&state.services, &caller, &id, &file, input).await?;
+    Ok(Json(file))
 }
 
 /// The body whose file it is attaches its scanned file (电子卷宗) while files are registered,

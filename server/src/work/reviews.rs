@@ -32,8 +32,8 @@ use super::tasks::{self, TaskPlan};
 use super::{audit, own_org, Acting, Error};
 use crate::auth::Caller;
 use crate::db::{
-    new_id, Audience, Drawn, Effects, FileAttachmentRow, FileChange, NewEvent, NewReview,
-    NewReviewFile, Review, ReviewChange, ReviewFileRow,
+    new_id, Audience, Drawn, Effects, FileAttachmentRow, FileChange, FileReviewerRow,
+    NamedReviewers, NewEvent, NewReview, NewReviewFile, Review, ReviewChange, ReviewFileRow,
 };
 use crate::domain::calendar::TimeLimit;
 use crate::domain::campaign::Period;
@@ -43,7 +43,8 @@ use crate::domain::org::{OrgKind, SpaceRole};
 use crate::domain::policy::{self, Action, SpaceAccess};
 use crate::domain::review::{
     self as rules, AllConfirmed, AnswerOpen, CaseKind, FileAction, FileCommand, FileParty,
-    FileState, ReviewAction, ReviewFlow, ReviewKind, ReviewParty, ReviewState,
+    FileState, NameRefused, NamedPerson, ReviewAction, ReviewFlow, ReviewKind, ReviewParty,
+    ReviewState, Reviewers,
 };
 use crate::domain::review_sheet::{Grade, Marks, Scored, Sheet, MAX_COUNT};
 use crate::domain::task::TaskSource;
@@ -118,6 +119,23 @@ pub struct RegisterFile {
     pub procuratorial: bool,
 }
 
+/// The people (评查人) an admin of a file's reviewing body names to score it
+/// (`PUT /api/reviews/{id}/files/{file}/reviewers`), at the file's revision the caller read.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NameReviewers {
+    pub revision: i64,
+    /// One or two people of the reviewing body, by user id; they replace those named before.
+    pub user_ids: Vec<String>,
+}
+
+/// A named reviewer of a file.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FileReviewerBody {
+    pub user_id: String,
+    pub name: String,
+}
+
 /// A body named in a review.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReviewBodyBody {
@@ -152,6 +170,9 @@ pub struct ReviewFileBody {
     pub reviewer_name: Option<String>,
     /// The live scoring sheet: given to its reviewing body and the organiser alone.
     pub sheet_doc_id: Option<String>,
+    /// The people of the reviewing body named to score it (评查人): once any are, only they
+    /// write its sheet and submit it. Empty: the whole reviewing body does.
+    pub reviewers: Vec<FileReviewerBody>,
     /// The submitted result (each item, the total, the grade it gives).
     pub result: Option<Scored>,
     pub computed_grade_label_zh: Option<&'static str>,
@@ -352,13 +373,43 @@ fn acting_party(parties: &[FileParty], command: FileCommand) -> FileParty {
     }
 }
 
+/// What a file's body shows besides its row: the review's attachments and named reviewers
+/// (each file takes its own), and who asks (a submit is offered to a named reviewer alone).
+#[derive(Clone, Copy)]
+pub(super) struct FileExtras<'a> {
+    pub attachments: &'a [FileAttachmentRow],
+    pub reviewers: &'a [FileReviewerRow],
+    pub user_id: &'a str,
+}
+
+impl<'a> FileExtras<'a> {
+    /// Nothing besides the row (a file just registered, a file in a list of figures).
+    pub fn none(caller: &'a Caller) -> FileExtras<'a> {
+        FileExtras {
+            attachments: &[],
+            reviewers: &[],
+            user_id: &caller.actor.user_id,
+        }
+    }
+
+    /// The named reviewers' ids of `file_id`.
+    fn named(&self, file_id: &str) -> Vec<String> {
+        self.reviewers
+            .iter()
+            .filter(|r| r.file_id == file_id)
+            .map(|r| r.user_id.clone())
+            .collect()
+    }
+}
+
 pub(super) fn file_body(
     review: &Review,
     file: ReviewFileRow,
-    attachments: &[FileAttachmentRow],
+    extras: FileExtras<'_>,
     parties: &[FileParty],
     now: i64,
 ) -> Result<ReviewFileBody, Error> {
+    let attachments = extras.attachments;
     let state = file.state()?;
     let kind = file.case_kind()?;
     let grade = file.grade()?;
@@ -375,11 +426,19 @@ pub(super) fn file_body(
             .iter()
             .map(|&command| {
                 let party = acting_party(parties, command);
+                let named = extras.named(&file.id);
+                let allowed =
+                    rules::file_transition(open, state, party, command).and_then(
+                        |_| match command {
+                            FileCommand::Submit => rules::may_submit(&named, extras.user_id),
+                            _ => Ok(()),
+                        },
+                    );
                 CommandOffer::new(
                     command.as_str(),
                     command.label_zh(),
                     command.label_en(),
-                    rules::file_transition(open, state, party, command).map(drop),
+                    allowed,
                 )
             })
             .collect()
@@ -404,6 +463,15 @@ pub(super) fn file_body(
         state_label_zh: state.label_zh(),
         state_label_en: state.label_en(),
         sheet_doc_id: file.sheet_doc_id.filter(|_| sees_sheet),
+        reviewers: extras
+            .reviewers
+            .iter()
+            .filter(|r| r.file_id == file.id)
+            .map(|r| FileReviewerBody {
+                user_id: r.user_id.clone(),
+                name: r.name.clone(),
+            })
+            .collect(),
         result,
         computed_grade_label_zh: computed.map(Grade::label_zh),
         grade,
@@ -519,6 +587,12 @@ async fn full(
     let now = services.clock.now_ms();
     let all = services.db.review_files(&review.id).await?;
     let attachments = services.db.review_attachments(&review.id).await?;
+    let reviewers = services.db.review_file_reviewers(&review.id).await?;
+    let extras = FileExtras {
+        attachments: &attachments,
+        reviewers: &reviewers,
+        user_id: &caller.actor.user_id,
+    };
     // The library cases made of its files, named to the organiser and each file's body (the
     // case's own readers otherwise find it in the library once published).
     let own = caller.actor.org.as_ref().map(|o| o.id.as_str());
@@ -533,7 +607,7 @@ async fn full(
     for file in &all {
         let parties = file_parties(caller, &review, file);
         if reads_file(party, &parties) {
-            let mut body = file_body(&review, file.clone(), &attachments, &parties, now)?;
+            let mut body = file_body(&review, file.clone(), extras, &parties, now)?;
             body.library_case_id = cases
                 .iter()
                 .find(|c| c.file_id == file.id)
@@ -656,7 +730,7 @@ pub async fn reviewed_files(
             review_id: review.id.clone(),
             review_title: review.title.clone(),
             bureau_name: review.bureau_name.clone(),
-            file: file_body(review, row, &[], &parties, of.now)?,
+            file: file_body(review, row, FileExtras::none(caller), &parties, of.now)?,
         });
     }
     Ok(ReviewedFilesPage { files })
@@ -1116,7 +1190,7 @@ pub async fn register_file(
         .register_review_file(&new, now, &effects)
         .await?;
     let parties = file_parties(caller, &review, &file);
-    file_body(&review, file, &[], &parties, now)
+    file_body(&review, file, FileExtras::none(caller), &parties, now)
 }
 
 /// A file command: submit (the sheet frozen and scored; the body may answer within the
@@ -1162,6 +1236,17 @@ pub async fn act_on_file(
         action.command(),
     )
     .map_err(refused)?;
+    if action.command() == FileCommand::Submit {
+        let named: Vec<String> = services
+            .db
+            .review_file_reviewers(&review.id)
+            .await?
+            .into_iter()
+            .filter(|r| r.file_id == file.id)
+            .map(|r| r.user_id)
+            .collect();
+        rules::may_submit(&named, &caller.actor.user_id).map_err(refused)?;
+    }
     let mut change = FileChange {
         file_id: file.id.clone(),
         review_id: review.id.clone(),
@@ -1283,9 +1368,126 @@ pub async fn act_on_file(
             ..AccessChange::default()
         });
     }
-    let parties = file_parties(caller, &review, &updated);
+    file_body_now(services, caller, &review, updated, now).await
+}
+
+/// One file's body after a change, with the review's attachments and named reviewers.
+async fn file_body_now(
+    services: &Services,
+    caller: &Caller,
+    review: &Review,
+    file: ReviewFileRow,
+    now: i64,
+) -> Result<ReviewFileBody, Error> {
+    let parties = file_parties(caller, review, &file);
     let attachments = services.db.review_attachments(&review.id).await?;
-    file_body(&review, updated, &attachments, &parties, now)
+    let reviewers = services.db.review_file_reviewers(&review.id).await?;
+    let extras = FileExtras {
+        attachments: &attachments,
+        reviewers: &reviewers,
+        user_id: &caller.actor.user_id,
+    };
+    file_body(review, file, extras, &parties, now)
+}
+
+/// Names the people (评查人) of the file's reviewing body who alone write its live sheet and
+/// submit it: by an admin of that body (the policy's `NameReviewers`), one or two of its
+/// active people, while the file is scored. Whoever has the sheet open is re-checked at once,
+/// so a person no longer named loses write on the open socket.
+pub async fn name_reviewers(
+    services: &Services,
+    caller: &Caller,
+    id: &str,
+    file_id: &str,
+    input: NameReviewers,
+) -> Result<ReviewFileBody, Error> {
+    let (review, party) = readable(services, caller, id).await?;
+    let file = services
+        .db
+        .review_file(file_id)
+        .await?
+        .filter(|f| f.review_id == review.id)
+        .ok_or_else(no_file)?;
+    if !reads_file(party, &file_parties(caller, &review, &file)) {
+        return Err(no_file());
+    }
+    let Some(body) = file.reviewer_org_id.clone() else {
+        return Err(refused(Refused::in_state(
+            &rules::NAME_WHEN_SCORING,
+            file.state()?,
+        )));
+    };
+    caller
+        .allow(&services.db, Action::NameReviewers { org_id: &body })
+        .await?;
+    let people = Reviewers::parse(&input.user_ids)
+        .map_err(|phrase| Error::invalid("user_ids", phrase.message()))?;
+    let mut found = Vec::new();
+    for user_id in people.ids() {
+        found.push((user_id.as_str(), services.db.user(user_id).await?));
+    }
+    let facts: Vec<(&str, Option<NamedPerson<'_>>)> = found
+        .iter()
+        .map(|(id, user)| {
+            let person = user.as_ref().map(|u| NamedPerson {
+                org_id: u.org_id.as_deref(),
+                name: u.display_name.as_str(),
+                disabled: u.disabled,
+            });
+            (*id, person)
+        })
+        .collect();
+    rules::may_name(file.state()?, &body, &facts).map_err(|why| match why {
+        NameRefused::Invalid(message) => Error::invalid("user_ids", message),
+        NameRefused::Refused(refusal) => refused(refusal),
+    })?;
+    if review.state != ReviewState::Scoring {
+        return Err(refused(Refused::in_state(
+            &rules::SUBMIT_WHEN_SCORING,
+            review.state,
+        )));
+    }
+    if input.revision != file.revision {
+        return Err(Error::refused(
+            rules::FILE_STALE.with("revision", file.revision),
+        ));
+    }
+    let now = services.clock.now_ms();
+    let named = NamedReviewers {
+        review_id: review.id.clone(),
+        file_id: file.id.clone(),
+        expected_revision: file.revision,
+        user_ids: people.ids().to_vec(),
+        assigned_by: caller.actor.user_id.clone(),
+    };
+    let effects = Effects {
+        events: vec![NewEvent {
+            audience: Audience::Org(body.clone()),
+            kind: "review.file_reviewers_named".into(),
+            subject: subject(&review.id),
+            payload: json!({ "review_id": review.id, "file_id": file.id,
+                             "user_ids": named.user_ids }),
+        }],
+        audit: vec![audit(
+            caller,
+            now,
+            "review_file_name_reviewers",
+            subject(&review.id),
+            json!({ "file_id": file.id, "user_ids": named.user_ids }),
+        )],
+        ..Effects::default()
+    };
+    let updated = services
+        .db
+        .name_review_file_reviewers(&named, now, &effects)
+        .await?;
+    services.wake();
+    // Whoever holds the sheet open re-checks: a person no longer named keeps read alone.
+    services.access.announce(AccessChange {
+        space_id: Some(review.id.clone()),
+        ..AccessChange::default()
+    });
+    file_body_now(services, caller, &review, updated, now).await
 }
 
 pub(super) fn sheet_of(review: &Review) -> Result<Sheet, Error> {
