@@ -587,6 +587,7 @@ fn table() -> Vec<Row> {
         row("POST /api/reviews/{review}/actions (stale)",  "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/actions", json!({ "command": "launch", "revision": 0 }))),
         row("POST /api/reviews/{review}/files",            "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/files", json!({ "case_number": "矩阵罚{n}号", "case_kind": "penalty", "title": "矩阵案", "closed_on": "2025-06-30" }))),
         row("POST /api/reviews/{review}/files/{none}/actions", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/files/none/actions", json!({ "command": "submit", "revision": 1 }))),
+        row("PUT /api/reviews/{review}/files/{none}/reviewers", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", put("/api/reviews/{review}/files/none/reviewers", json!({ "revision": 1, "user_ids": ["none"] }))),
         // Its summary: the organiser may not freeze it before the review is concluded (409);
         // the bureau above reads it and may not act (403).
         row("GET /api/reviews/{review}/summary",           "404   200   200   404   404   404   404   404   404   404   404   404   404   401", get("/api/reviews/{review}/summary")),

@@ -608,6 +608,198 @@ async fn a_cross_review_scores_live_takes_answers_and_turns_a_failing_file_into_
     .await;
 }
 
+/// `PUT /api/reviews/{id}/files/{file}/reviewers` naming `user_ids` at the file's revision
+/// `api` reads now.
+async fn name_reviewers(
+    api: &Api,
+    id: &str,
+    file_id: &str,
+    user_ids: Value,
+) -> (StatusCode, Value) {
+    let file = file_of(api, id, file_id).await;
+    let body = json!({ "revision": file["revision"], "user_ids": user_ids });
+    api.put(
+        &format!("/api/reviews/{id}/files/{file_id}/reviewers"),
+        body,
+    )
+    .await
+}
+
+/// The access a ticket for `doc_id` gives `api`.
+async fn ticket_access(api: &Api, doc_id: &str) -> String {
+    let (status, ticket) = api
+        .post(&format!("/api/docs/{doc_id}/ticket"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ticket}");
+    ticket["access"].as_str().unwrap().to_owned()
+}
+
+/// The market department (评查单位 of the township's file) has two people: its admin names
+/// himself the file's reviewer (评查人). Bad lists first (a member naming, an unknown person, a
+/// person of another body, three people: 403 and 400 in Chinese, nothing changed); then the
+/// member's open socket on the sheet loses write at once, only the named admin submits, and
+/// naming after the submission is refused (409).
+async fn named_reviewers_alone_write_the_sheet_and_submit_it(f: Fixture) {
+    let bureau = &f.convener;
+    let admin = f.signed_in("market-admin").await;
+    let (status, planned) = bureau.post("/api/reviews", plan_body(&f, json!({}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{planned}");
+    let id = planned["id"].as_str().unwrap().to_owned();
+    let (status, _) = command(bureau, &id, "launch", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = register(&f.market, &id, "上市监罚〔2025〕12号", json!({})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, file) = register(&f.township, &id, "湖滨执罚〔2025〕3号", json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    let file_id = file["id"].as_str().unwrap().to_owned();
+    let (status, _) = command(bureau, &id, "draw", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let drawn = file_of(&admin, &id, &file_id).await;
+    assert_eq!(drawn["reviewer_org_id"], f.world.org("market"), "{drawn}");
+    assert_eq!(drawn["reviewers"], json!([]));
+    let sheet_id = drawn["sheet_doc_id"].as_str().unwrap().to_owned();
+
+    // Before anyone is named, the whole body writes; the member holds the sheet open.
+    assert_eq!(ticket_access(&f.market, &sheet_id).await, "write");
+    let member = TestClient::connect(&ticket(&f, &f.market, &sheet_id).await.unwrap()).await;
+    member.synced().await;
+    mark(&member, "archive.late", 1);
+
+    let market_admin = f.world.users["market-admin"].clone();
+    let cases = [
+        (
+            &f.market,
+            json!([market_admin]),
+            StatusCode::FORBIDDEN,
+            "review_file.name_by_admin",
+        ),
+        (
+            &admin,
+            json!(["no-such-person"]),
+            StatusCode::BAD_REQUEST,
+            "review_file.reviewer_unknown",
+        ),
+        (
+            &admin,
+            json!([f.world.users["township"]]),
+            StatusCode::BAD_REQUEST,
+            "review_file.reviewer_of_body",
+        ),
+        (
+            &admin,
+            json!([
+                market_admin,
+                f.world.users["market"],
+                f.world.users["police"]
+            ]),
+            StatusCode::BAD_REQUEST,
+            "review_file.reviewers_count",
+        ),
+        (
+            &admin,
+            json!([]),
+            StatusCode::BAD_REQUEST,
+            "review_file.reviewers_count",
+        ),
+        (
+            bureau,
+            json!([market_admin]),
+            StatusCode::FORBIDDEN,
+            "review_file.name_by_admin",
+        ),
+    ];
+    for (api, people, expected, reason) in cases {
+        let (status, body) = name_reviewers(api, &id, &file_id, people.clone()).await;
+        assert_eq!(status, expected, "{people} {body}");
+        // A catalogued reason: its Chinese sentence is what a zh-CN client reads.
+        assert_eq!(body["error"]["reason"], reason, "{people} {body}");
+    }
+    let unchanged = file_of(&admin, &id, &file_id).await;
+    assert_eq!(unchanged["revision"], drawn["revision"]);
+    assert_eq!(unchanged["reviewers"], json!([]));
+
+    // Named: the admin alone writes; the member's open socket loses write at once.
+    let (status, named) = name_reviewers(&admin, &id, &file_id, json!([market_admin])).await;
+    assert_eq!(status, StatusCode::OK, "{named}");
+    assert_eq!(
+        named["reviewers"],
+        json!([{ "user_id": market_admin, "name": "market-admin 同志" }])
+    );
+    let seen = file_of(bureau, &id, &file_id).await;
+    assert_eq!(seen["reviewers"][0]["name"], "market-admin 同志", "{seen}");
+    assert_eq!(ticket_access(&f.market, &sheet_id).await, "read");
+    assert_eq!(ticket_access(&admin, &sheet_id).await, "write");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    mark(&member, "procedure.signature", 3);
+    member
+        .wait_until("refused as read-only", |c| !c.seen().denied.is_empty())
+        .await;
+    let writer = TestClient::connect(&ticket(&f, &admin, &sheet_id).await.unwrap()).await;
+    writer.synced().await;
+    assert_eq!(
+        count_in(&writer, "archive.late"),
+        Some(1),
+        "written before the naming"
+    );
+    mark(&writer, "evidence.missing", 1);
+    let reader = TestClient::connect(&ticket(&f, bureau, &sheet_id).await.unwrap()).await;
+    reader
+        .wait_until("the named reviewer's mark", |c| {
+            count_in(c, "evidence.missing") == Some(1)
+        })
+        .await;
+    assert_eq!(
+        count_in(&reader, "procedure.signature"),
+        None,
+        "the member's mark never lands"
+    );
+
+    // Only the named reviewer submits; the member is offered no submit.
+    let offered = file_of(&f.market, &id, &file_id).await;
+    let submit = offered["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["command"] == "submit")
+        .cloned()
+        .unwrap();
+    assert_eq!(submit["allowed"], false, "{submit}");
+    let (status, body) = file_command(&f.market, &id, &file_id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(
+        body["error"]["reason"], "review_file.submit_by_named",
+        "{body}"
+    );
+    let (status, submitted) = file_command(&admin, &id, &file_id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{submitted}");
+    assert_eq!(submitted["state"], "submitted");
+
+    // Once submitted, nobody is named any more.
+    let (status, body) =
+        name_reviewers(&admin, &id, &file_id, json!([f.world.users["market"]])).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(
+        body["error"]["reason"], "review_file.name_when_scoring",
+        "{body}"
+    );
+    let after = file_of(&admin, &id, &file_id).await;
+    assert_eq!(after["revision"], submitted["revision"]);
+    assert_eq!(after["reviewers"][0]["user_id"], market_admin.as_str());
+}
+
+#[tokio::test]
+async fn named_reviewers_alone_write_the_sheet_and_submit_it_on_sqlite() {
+    named_reviewers_alone_write_the_sheet_and_submit_it(fixture_on(None).await).await;
+}
+
+#[tokio::test]
+async fn named_reviewers_alone_write_the_sheet_and_submit_it_on_postgres() {
+    named_reviewers_alone_write_the_sheet_and_submit_it(
+        fixture_on(Some(fresh_database_url().await)).await,
+    )
+    .await;
+}
+
 /// A random sample: the priority file always, and the others by the recorded seed, which
 /// anyone can check by ranking SHA-256 of `seed:id`.
 #[tokio::test]

@@ -2737,6 +2737,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/reviews/{id}/files/{file}/reviewers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * An admin of the file's reviewing body names the one or two of its people (评查人) who alone
+         *     write the file's live sheet and submit it, replacing those named before; while it is scored.
+         */
+        put: operations["reviews_file_name_reviewers"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/reviews/{id}/summary": {
         parameters: {
             query?: never;
@@ -5053,6 +5073,11 @@ export type components = {
          * @description A file's bytes, for the description.
          */
         FileBytes: string;
+        /** @description A named reviewer of a file. */
+        FileReviewerBody: {
+            user_id: string;
+            name: string;
+        };
         /**
          * @description Where one file is.
          * @enum {string}
@@ -5862,6 +5887,16 @@ export type components = {
          */
         MinutesView: components["schemas"]["SignedView"] & {
             meeting_id: string;
+        };
+        /**
+         * @description The people (评查人) an admin of a file's reviewing body names to score it
+         *     (`PUT /api/reviews/{id}/files/{file}/reviewers`), at the file's revision the caller read.
+         */
+        NameReviewers: {
+            /** Format: int64 */
+            revision: number;
+            /** @description One or two people of the reviewing body, by user id; they replace those named before. */
+            user_ids: string[];
         };
         /** @description a note, trimmed, 1 to 2000 characters; line breaks allowed */
         Note: string;
@@ -6804,6 +6839,11 @@ export type components = {
             reviewer_name?: string | null;
             /** @description The live scoring sheet: given to its reviewing body and the organiser alone. */
             sheet_doc_id?: string | null;
+            /**
+             * @description The people of the reviewing body named to score it (评查人): once any are, only they
+             *     write its sheet and submit it. Empty: the whole reviewing body does.
+             */
+            reviewers: components["schemas"]["FileReviewerBody"][];
             result?: components["schemas"]["Scored"] | null;
             computed_grade_label_zh?: string | null;
             /** Format: int64 */
@@ -6859,7 +6899,10 @@ export type components = {
         ReviewSummaryView: components["schemas"]["SignedView"] & {
             review_id: string;
         };
-        /** @description A file whose grade was confirmed, with the review it was confirmed in. */
+        /**
+         * @description A file whose grade was confirmed, with the review it was confirmed in (its attachments not
+         *     listed: the review's page gives them).
+         */
         ReviewedFile: {
             review_id: string;
             review_title: string;
@@ -15724,6 +15767,57 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LibraryCaseBody"];
+                };
+            };
+            /**
+             * @description The request was refused: 400 bad input, 401 not signed in, 403 not allowed, 404 not
+             *     found (or not visible to the caller), 409 a rule or a newer revision refuses it, 413
+             *     too large, 429 too many attempts. The message says which, for a person.
+             */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server failed (500) or a dependency is unavailable (503); try again shortly. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reviews_file_name_reviewers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the review's id */
+                id: string;
+                /** @description the file's id */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NameReviewers"];
+            };
+        };
+        responses: {
+            /** @description the file with its reviewers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewFileBody"];
                 };
             };
             /**
