@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { commandBody, eventIsAbout, preview, readMarks, setComment, setCount, type Sheet } from './reviews'
+import { commandBody, eventIsAbout, mayNameReviewers, preview, readMarks, setComment, setCount, writesSheet, type Sheet } from './reviews'
 
 const sheet: Sheet = {
   name: '测试评查表',
@@ -61,5 +61,18 @@ describe('reviews', () => {
     expect(eventIsAbout({ subject: 'review:r1' }, 'r1')).toBe(true)
     expect(eventIsAbout({ subject: 'task:t', payload: { review_id: 'r1' } }, 'r1')).toBe(true)
     expect(eventIsAbout({ subject: 'review:r2' }, 'r1')).toBe(false)
+  })
+
+  it('offers naming reviewers to the reviewing body\'s admin, and the sheet to the named people alone once any are', () => {
+    const file = { state: 'scoring' as const, reviewer_org_id: 'market', reviewers: [] as { user_id: string; name: string }[] }
+    expect(mayNameReviewers(file, { org_id: 'market', org_role: 'admin' })).toBe(true)
+    expect(mayNameReviewers(file, { org_id: 'market', org_role: 'member' })).toBe(false)
+    expect(mayNameReviewers(file, { org_id: 'township', org_role: 'admin' })).toBe(false)
+    expect(mayNameReviewers({ ...file, state: 'submitted' }, { org_id: 'market', org_role: 'admin' })).toBe(false)
+    expect(writesSheet(file, 'market', 'u1')).toBe(true)
+    const named = { ...file, reviewers: [{ user_id: 'u2', name: '李四' }] }
+    expect(writesSheet(named, 'market', 'u1')).toBe(false)
+    expect(writesSheet(named, 'market', 'u2')).toBe(true)
+    expect(writesSheet(named, 'township', 'u2')).toBe(false)
   })
 })

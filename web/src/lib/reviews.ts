@@ -83,6 +83,22 @@ export function actOnFile(id: string, fileId: string, body: Record<string, unkno
   return post<ReviewFile>(`${path(id)}/files/${encodeURIComponent(fileId)}/actions`, body)
 }
 
+/** Names the one or two people (评查人) of the file's reviewing body who alone write its sheet. */
+export function nameReviewers(id: string, fileId: string, body: Schema<'NameReviewers'>): Promise<ReviewFile> {
+  return api<ReviewFile>('PUT', `${path(id)}/files/${encodeURIComponent(fileId)}/reviewers`, body)
+}
+
+/** Whether `user` may name a file's reviewers: an admin of its reviewing body, while it is scored (the server decides; this only shows the button). */
+export function mayNameReviewers(file: Pick<ReviewFile, 'state' | 'reviewer_org_id'>, user: { org_id: string | null; org_role: string | null } | null): boolean {
+  return !!user && file.state === 'scoring' && user.org_role === 'admin' && !!file.reviewer_org_id && file.reviewer_org_id === user.org_id
+}
+
+/** Whether `userId` writes the file's live sheet: its reviewing body's people while it is scored, only the named ones once any are. */
+export function writesSheet(file: Pick<ReviewFile, 'state' | 'reviewer_org_id' | 'reviewers'>, orgId: string | undefined, userId: string | undefined): boolean {
+  if (file.state !== 'scoring' || !orgId || file.reviewer_org_id !== orgId) return false
+  return file.reviewers.length === 0 || file.reviewers.some((r) => r.user_id === userId)
+}
+
 /** The marks on a sheet's live document: times each deduction was found, a comment per item. */
 export interface Marks {
   counts: Record<string, number>
