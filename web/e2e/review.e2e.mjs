@@ -6,7 +6,7 @@
 // instead of 5; a threshold above the total is refused beside the sheet first), and launches it.
 // The township (刘芳) registers a closed file that led to litigation (always reviewed) and
 // attaches its scanned file (shown with its SHA-256); the market department registers one too. The bureau draws: the township's file goes to the market
-// department, whose two people (李华 and 陈静) score it together on its live sheet and see each
+// department, whose administrator 李华 names herself and 陈静 its reviewers (评查人) by name; the two score it together on its live sheet and see each
 // other's marks at once; 李华 submits it. The township reads its result and answers (申辩); the
 // bureau confirms 不合格 with its reasons, and the file becomes a rectification task the
 // township finds under its tasks. The market department's file settled (through the API), the
@@ -133,8 +133,24 @@ await run('review.e2e', async (browser) => {
   })
 
   await step('4. 李华 and 陈静 score the township\'s file together, live', async () => {
+    // 李华, her body's administrator, names the two of them its reviewers (评查人) by name.
+    await M.page.goto(`${env.url}/reviews/${id}`)
+    await waitState(M, 'scoring')
+    await fileRow(M.page).locator('[data-testid="file-name-reviewers"]').click()
+    const dialog = byTestId(M.page, 'reviewers-dialog')
+    // One open list, both names picked (a multiple choice stays open between picks).
+    await byTestId(dialog, 'reviewers-choice').first().click()
+    for (const name of ['李华', '陈静']) {
+      const option = M.page.locator('.el-select-dropdown:visible .el-select-dropdown__item').filter({ hasText: name }).first()
+      await visible(option, `${name} among the market department's people`)
+      await option.click()
+    }
+    await dialog.locator('p.muted').click()
+    await waitFor(async () => (await M.page.locator('.el-select-dropdown:visible').count()) === 0, 'the list of people closed')
+    await byTestId(dialog, 'reviewers-send').click()
+    await waitFor(async () => /李华.*陈静|陈静.*李华/.test(await fileRow(M.page).locator('[data-testid="file-reviewers"]').innerText().catch(() => '')), 'the file shows its reviewers 李华 and 陈静')
     for (const body of [M, M2]) {
-      await body.page.goto(`${env.url}/reviews/${id}`)
+      if (body === M2) await body.page.goto(`${env.url}/reviews/${id}`)
       await waitState(body, 'scoring')
       await fileRow(body.page).locator('[data-testid="file-open-sheet"]').click()
       await visible(fileRow(body.page).locator('[data-testid="score-sheet"]'), `${body.label}'s sheet`)
