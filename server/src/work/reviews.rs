@@ -8,7 +8,9 @@
 //! - a reviewed body: once launched (an observer); registers its files and reads them, their
 //!   results once submitted, and answers them (申辩);
 //! - a reviewing body: once launched; reads the files assigned to it and scores them on their
-//!   live sheets (a document only it writes and only it and the organiser read);
+//!   live sheets (a document only it writes and only it and the organiser read); its admin may
+//!   name one or two of its people a file's reviewers (评查人), who then alone write and submit
+//!   that file's sheet;
 //! - a judicial bureau above the organiser: reads everything, acts on nothing;
 //! - everyone else: "no case-file review with this id".
 //!

@@ -56,7 +56,7 @@ export const KINDS = [
   'campaign_summary.frozen', 'campaign_summary.sign_requested', 'campaign_summary.signed',
   'campaign_summary.reopened', 'campaign_summary.archived',
   'review.launched', 'review.drawn', 'review.concluded', 'review.withdrawn', 'review.summarised',
-  'review.file_submitted', 'review.file_answered', 'review.file_confirmed',
+  'review.file_submitted', 'review.file_answered', 'review.file_confirmed', 'review.file_reviewers_named',
   'review_summary.frozen', 'review_summary.sign_requested', 'review_summary.signed',
   'review_summary.reopened', 'review_summary.archived',
   'library.drafting', 'library.checking', 'library.published', 'library.withdrawn',
