@@ -21,14 +21,15 @@ OUT=${OUT:-$(mktemp -d /tmp/dossier-bench.XXXXXX)}
 mkdir -p "$OUT"
 RESULTS=$OUT/results.jsonl
 : >"$RESULTS"
-BENCH=target/release/dossier-bench
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BENCH=$TARGET/release/dossier-bench
 PEERS=$ROOT/bench/peers
 NICE=${NICE:-0}
 
 # One run; its JSON line goes to results.jsonl. A failed run (exit 2) is still reported.
 run() {
     # shellcheck disable=SC2086
-    nice -n "$NICE" "$BENCH" "$@" ${DOSSIER_ARGS:-} >>"$RESULTS" || echo "[dossier.sh] run $* exited $?" >&2
+    nice -n "$NICE" "$BENCH" "$@" --concord "$TARGET/release/concord" ${DOSSIER_ARGS:-} >>"$RESULTS" || echo "[dossier.sh] run $* exited $?" >&2
 }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

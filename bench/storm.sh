@@ -7,7 +7,8 @@
 # environment: SERVERS="concord yws", MB=20, CLIENTS=150 (raw clients: the server's cost),
 #              APPLY_CLIENTS=40 (clients that apply the state with yrs, slowed by their own
 #              CPU; 0 skips), JOINS=5, PRESENCE_CLIENTS=500 (0 skips), PRESENCE_SECONDS=60,
-#              OUT=DIR, NO_BUILD=1, DATA_ROOT=/tmp
+#              OUT=DIR, NO_BUILD=1, DATA_ROOT=/tmp, CACHE=/tmp/storm-bench-cache (the generated
+#              document, reused by every server and run)
 # y-sweet is not run: it is not built on this machine (see BENCHMARKS.md).
 set -euo pipefail
 
@@ -53,8 +54,12 @@ run() {
     tail -n 1 "$RESULTS" >&2
 }
 
+# Every client of the run comes from 127.0.0.1, as an office behind one NAT address would: the
+# limit on connections from one address that have not sent their request yet (64) is raised so
+# that 500 clients may connect at once.
 concord_start() { # port dir -> PID
-    "$CONCORD" serve --listen "127.0.0.1:$1" --data-dir "$2" >>"$OUT/concord.log" 2>&1 &
+    "$CONCORD" serve --listen "127.0.0.1:$1" --data-dir "$2" \
+        --max-waiting-connections-per-address 1024 >>"$OUT/concord.log" 2>&1 &
     PID=$!
     wait_port "$1" "$PID"
 }
@@ -86,7 +91,7 @@ for server in $SERVERS; do
         continue
         ;;
     esac
-    run "$server" seed "${target[@]}" --mb "$MB"
+    run "$server" seed "${target[@]}" --mb "$MB" --cache "${CACHE:-/tmp/storm-bench-cache}"
     run "$server" join "${target[@]}" --count "$JOINS"
     run "$server" storm "${target[@]}" --clients "$CLIENTS" --server-pid "$PID"
     if [ "$APPLY_CLIENTS" -gt 0 ]; then

@@ -60,6 +60,10 @@ enum Cmd {
         /// Largest update sent (the server's frame limit: concord's default is 1 MiB).
         #[arg(long, default_value_t = 900 * 1024)]
         max_update: usize,
+        /// Keep the generated updates in this directory and reuse them (generating 20 MB
+        /// takes minutes; every server of a run gets the same document).
+        #[arg(long)]
+        cache: Option<std::path::PathBuf>,
     },
     /// Fresh clients join one after another.
     Join {
@@ -141,7 +145,8 @@ fn main() -> Result<()> {
                 target,
                 mb,
                 max_update,
-            } => seed(&target, mb, max_update).await,
+                cache,
+            } => seed(&target, mb, max_update, cache.as_deref()).await,
             Cmd::Join {
                 target,
                 count,
@@ -197,7 +202,8 @@ fn generate(mb: f64, max_update: usize) -> (Vec<Vec<u8>>, Doc) {
             while batch_bytes < max_update / 2 {
                 let mut txn = doc.transact_mut();
                 let len = text.len(&txn);
-                let back = if rng.gen_bool(0.1) { 20_000 } else { 300 };
+                // Mostly where the text grows; now and then further back.
+                let back = if rng.gen_bool(0.05) { 20_000 } else { 1 };
                 let at = len.saturating_sub(rng.gen_range(0..back.min(len + 1)));
                 let para = paragraph(&mut rng, n);
                 batch_bytes += para.len() + 12;
@@ -247,8 +253,9 @@ fn paragraph(rng: &mut StdRng, n: u64) -> String {
         "听取当事人陈述申辩意见",
     ];
     format!(
-        "第{n}条（case-{n:06}）{}：{}，记录人 officer-{}。",
+        "第{n}条（case-{n:06}）{}：{}；{}，记录人 officer-{}。\n",
         PLACES[rng.gen_range(0..PLACES.len())],
+        WHAT[rng.gen_range(0..WHAT.len())],
         WHAT[rng.gen_range(0..WHAT.len())],
         rng.gen_range(1..60)
     )
@@ -392,27 +399,79 @@ fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
 // ---------------------------------------------------------------------------------------------
 // The three commands
 
-async fn seed(target: &Target, mb: f64, max_update: usize) -> Result<Value> {
+/// The generated updates, from `cache` when they are there (and put there when not).
+fn generated(
+    mb: f64,
+    max_update: usize,
+    cache: Option<&std::path::Path>,
+) -> Result<(Vec<Vec<u8>>, Doc)> {
+    let Some(dir) = cache else {
+        return Ok(generate(mb, max_update));
+    };
+    let path = dir.join(format!("storm-{mb}mb-{max_update}.bin"));
+    if let Ok(bytes) = std::fs::read(&path) {
+        let mut updates = Vec::new();
+        let mut rest = bytes.as_slice();
+        while rest.len() >= 4 {
+            let len = u32::from_le_bytes(rest[..4].try_into()?) as usize;
+            updates.push(rest[4..4 + len].to_vec());
+            rest = &rest[4 + len..];
+        }
+        let doc = new_doc(99);
+        for update in &updates {
+            doc.transact_mut()
+                .apply_update(Update::decode_v1(update)?)
+                .map_err(|e| anyhow!("cached update does not apply: {e}"))?;
+        }
+        return Ok((updates, doc));
+    }
+    let (updates, doc) = generate(mb, max_update);
+    let mut bytes = Vec::new();
+    for update in &updates {
+        bytes.extend_from_slice(&(update.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(update);
+    }
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(&path, bytes)?;
+    Ok((updates, doc))
+}
+
+async fn seed(
+    target: &Target,
+    mb: f64,
+    max_update: usize,
+    cache: Option<&std::path::Path>,
+) -> Result<Value> {
     let url = target.url()?;
     let t0 = Instant::now();
-    let (updates, doc) = generate(mb, max_update);
+    let (updates, doc) = generated(mb, max_update, cache)?;
     let generated_s = t0.elapsed().as_secs_f64();
     let state = doc
         .transact()
         .encode_state_as_update_v1(&StateVector::default());
     let text_len = doc.get_or_insert_text("text").len(&doc.transact());
 
-    let mut ws = connect(&url).await?;
+    // The writer reads what the server sends it (concord echoes each update once committed)
+    // so that it is never closed for falling behind.
+    let (mut sink, mut stream) = connect(&url).await?.split();
+    let drain = tokio::spawn(async move { while let Some(Ok(_)) = stream.next().await {} });
     for update in &updates {
-        ws.send(frame(Message::Sync(SyncMessage::Update(update.clone()))))
+        sink.send(frame(Message::Sync(SyncMessage::Update(update.clone()))))
             .await?;
     }
+    // A fresh client checks that the server holds all of it, once it has committed it all.
+    let mut check = Joined::default();
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while Instant::now() < deadline {
+        check = join(&url, true, deadline).await;
+        if check.text_len == Some(text_len) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
     let written_s = t0.elapsed().as_secs_f64() - generated_s;
-    // Give the server time to commit the last updates, then check with a fresh client.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let check = join(&url, true, deadline).await;
-    let _ = ws.close(None).await;
+    let _ = sink.close().await;
+    drain.abort();
     if check.text_len != Some(text_len) {
         bail!(
             "a fresh client received {:?} characters of {text_len} (error: {:?})",

@@ -557,7 +557,7 @@ impl Db {
             bureau("j.id"),
             bureau("j.name_zh"),
             bureau("jr.path"),
-            owed.from_where(),
+            owed.tables_and_filter(),
         );
         let (low, high) = subtree_range(owed.region);
         let prefix = format!("annual_report:{}:", owed.year);
@@ -626,7 +626,7 @@ impl Db {
                                            and x.kind = $5 and x.state = 'done')
                          then 1 else 0 end as bigint)
              {}",
-            owed.from_where(),
+            owed.tables_and_filter(),
         );
         let (low, high) = subtree_range(owed.region);
         let prefix = format!("annual_report:{}:", owed.year);
@@ -668,7 +668,7 @@ pub struct ReportsOwed<'a> {
 impl ReportsOwed<'_> {
     /// The `from … where …` of the bodies owing the report: `$1`, `$2` the region's range,
     /// `$3` the year, `$4` when its December began.
-    fn from_where(&self) -> String {
+    fn tables_and_filter(&self) -> String {
         let kinds = self
             .kinds
             .iter()

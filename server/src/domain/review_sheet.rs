@@ -48,7 +48,7 @@ impl Points {
 impl fmt::Display for Points {
     /// `2.5`, `10`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 % 10 == 0 {
+        if self.0.is_multiple_of(10) {
             write!(f, "{}", self.0 / 10)
         } else {
             write!(f, "{}.{}", self.0 / 10, self.0 % 10)
@@ -389,7 +389,9 @@ mod tests {
     #[test]
     fn totals_and_grades_are_exact_and_deductions_are_capped_at_an_items_points() {
         let sheet = Sheet::default_sheet();
-        let cases: [(&str, Vec<(&str, u32)>, u32, Grade); 9] = [
+        // (what, the marks as (item, occurrences), the total, the grade)
+        type Case<'a> = (&'a str, Vec<(&'a str, u32)>, u32, Grade);
+        let cases: [Case; 9] = [
             ("nothing found", vec![], 1000, Grade::Excellent),
             // 2 points once: 98.
             (
