@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # Issues #24 and #22: a ~20 MB document and many clients joining it at once, on concord
-# (SQLite, its defaults) and @y/websocket-server in the same run (see BENCHMARKS.md, "A large
-# document and a join storm").
+# (SQLite, its defaults), @y/websocket-server and y-sweet in the same run (see BENCHMARKS.md,
+# "A large document and a join storm").
 #
 # usage: bench/storm.sh
-# environment: SERVERS="concord yws", MB=20, CLIENTS=150 (raw clients: the server's cost),
-#              APPLY_CLIENTS=40 (clients that apply the state with yrs, slowed by their own
-#              CPU; 0 skips), JOINS=5, PRESENCE_CLIENTS=500 (0 skips), PRESENCE_SECONDS=60,
+# environment: SERVERS="concord yws ysweet", MB=20, CLIENTS=150 (raw clients: the server's
+#              cost), APPLY_CLIENTS=40 (clients that apply the state with yrs, slowed by their
+#              own CPU; 0 skips), JOINS=5, PRESENCE_CLIENTS=500 (0 skips), PRESENCE_SECONDS=60,
 #              OUT=DIR, NO_BUILD=1, DATA_ROOT=/tmp, CACHE=/tmp/storm-bench-cache (the generated
 #              document, reused by every server and run)
-# y-sweet is not run: it is not built on this machine (see BENCHMARKS.md).
+# y-sweet runs when built into bench/peers/y-sweet-bin
+# (cargo install y-sweet --locked --version 0.9.1 --root bench/peers/y-sweet-bin).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 [ -n "${NO_BUILD:-}" ] || cargo build --release -q -p server -p bench
-SERVERS=${SERVERS:-"concord yws"}
+SERVERS=${SERVERS:-"concord yws ysweet"}
 MB=${MB:-20}
 CLIENTS=${CLIENTS:-150}
 APPLY_CLIENTS=${APPLY_CLIENTS:-40}
@@ -30,6 +31,7 @@ RESULTS=$OUT/results.jsonl
 BENCH=$TARGET/release/storm-bench
 CONCORD=$TARGET/release/concord
 PEERS=$ROOT/bench/peers
+YSWEET=${YSWEET:-$PEERS/y-sweet-bin/bin/y-sweet}
 
 log() { echo "[storm.sh] $*" >&2; }
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -85,6 +87,23 @@ for server in $SERVERS; do
         wait_port "$port" "$PID"
         target=(--url "ws://127.0.0.1:$port/storm")
         presence=(--url "ws://127.0.0.1:$port/presence")
+        ;;
+    ysweet)
+        if [ ! -x "$YSWEET" ]; then
+            log "y-sweet is not built ($YSWEET): cargo install y-sweet --locked --version 0.9.1 --root bench/peers/y-sweet-bin"
+            continue
+        fi
+        # No store argument = documents in memory; no --auth = no tokens needed.
+        RUST_LOG=warn "$YSWEET" serve --host 127.0.0.1 --port "$port" >"$OUT/ysweet.log" 2>&1 &
+        PID=$!
+        wait_port "$port" "$PID"
+        # Documents are made first: concurrent first connections to an unknown one race there.
+        for doc in storm presence; do
+            curl -sf -X POST -H 'content-type: application/json' -d "{\"docId\":\"$doc\"}" \
+                "http://127.0.0.1:$port/doc/new" >/dev/null
+        done
+        target=(--url "ws://127.0.0.1:$port/d/storm/ws/storm")
+        presence=(--url "ws://127.0.0.1:$port/d/presence/ws/presence")
         ;;
     *)
         log "unknown server $server"
