@@ -56,6 +56,9 @@ pub struct ConnectionStats {
     pub ws_closed_no_progress: AtomicU64,
     /// Websockets closed because a ping went unanswered and nothing moved meanwhile.
     pub ws_closed_pong: AtomicU64,
+    /// Open websockets whose access the policy changed (write to read, or back) on a re-check
+    /// after an access announcement; the ones whose access was withdrawn are closed instead.
+    pub ws_access_changed: AtomicU64,
     /// The configured limits, so that a dashboard can draw them beside the counts.
     pub max_uploads: AtomicU64,
     pub public_log_read_burst: AtomicU64,
@@ -281,6 +284,13 @@ impl Collector for Live {
             let metric = ConstCounter::new(value);
             metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)?;
         }
+        let changed = ConstCounter::new(conns.ws_access_changed.load(Relaxed));
+        changed.encode(encoder.encode_descriptor(
+            "ws_access_changed",
+            "Open websockets whose access changed on a re-check (write to read, or back), without closing",
+            None,
+            changed.metric_type(),
+        )?)?;
         let awareness = ConstCounter::new(stats.awareness_coalesced.load(Relaxed));
         awareness.encode(encoder.encode_descriptor(
             "awareness_coalesced",

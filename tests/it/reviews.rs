@@ -664,6 +664,11 @@ async fn named_reviewers_alone_write_the_sheet_and_submit_it(f: Fixture) {
     let member = TestClient::connect(&ticket(&f, &f.market, &sheet_id).await.unwrap()).await;
     member.synced().await;
     mark(&member, "archive.late", 1);
+    // Stored before the naming below (a busy machine may hold the frame back otherwise).
+    member.ask_saved();
+    member
+        .wait_until("the member's mark stored", |c| c.seen().answers >= 2)
+        .await;
 
     let market_admin = f.world.users["market-admin"].clone();
     let cases = [
@@ -718,7 +723,9 @@ async fn named_reviewers_alone_write_the_sheet_and_submit_it(f: Fixture) {
     assert_eq!(unchanged["revision"], drawn["revision"]);
     assert_eq!(unchanged["reviewers"], json!([]));
 
-    // Named: the admin alone writes; the member's open socket loses write at once.
+    // Named: the admin alone writes; the member's open socket loses write at once (its
+    // re-check runs as the naming is announced: the test waits for it rather than guessing).
+    let changed_before = access_changes(&f).await;
     let (status, named) = name_reviewers(&admin, &id, &file_id, json!([market_admin])).await;
     assert_eq!(status, StatusCode::OK, "{named}");
     assert_eq!(
@@ -729,7 +736,13 @@ async fn named_reviewers_alone_write_the_sheet_and_submit_it(f: Fixture) {
     assert_eq!(seen["reviewers"][0]["name"], "market-admin 同志", "{seen}");
     assert_eq!(ticket_access(&f.market, &sheet_id).await, "read");
     assert_eq!(ticket_access(&admin, &sheet_id).await, "write");
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    crate::ops::wait_for_metric(
+        &f.server,
+        "concord_ws_access_changed_total",
+        "the member's open socket re-checked to read-only",
+        |n| n > changed_before,
+    )
+    .await;
     mark(&member, "procedure.signature", 3);
     member
         .wait_until("refused as read-only", |c| !c.seen().denied.is_empty())
@@ -1106,4 +1119,13 @@ fn mark_number(client: &TestClient, deduction: &str, count: f64) {
         txn.encode_update_v1()
     };
     send_update(client, update);
+}
+
+/// Open sockets whose access changed on a re-check so far (`/metrics`).
+async fn access_changes(f: &Fixture) -> f64 {
+    let (_, text) = crate::support::http::get(f.server.addr, "/metrics").await;
+    text.lines()
+        .find_map(|l| l.strip_prefix("concord_ws_access_changed_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("the metric concord_ws_access_changed_total")
 }

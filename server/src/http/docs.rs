@@ -225,6 +225,7 @@ async fn serve_socket(
                         if access != session.access() {
                             tracing::info!(?access, "access changed");
                             session.set_access(access);
+                            stats.ws_access_changed.fetch_add(1, Relaxed);
                         }
                     }
                     // Cannot tell: fail closed, the client reconnects and asks again.
