@@ -22,7 +22,7 @@
 //! Every client speaks plain y-websocket and sends an awareness state on connecting, as a
 //! browser tab does. Without `--apply` a client does not decode what it receives (the server's
 //! cost only); with it, each client applies the state with yrs like a real one.
-//! `bench/storm.sh` runs all three against concord and `@y/websocket-server` in one run.
+//! `bench/storm.sh` runs them against concord, `@y/websocket-server` and y-sweet in one run.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
