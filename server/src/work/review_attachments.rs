@@ -9,7 +9,7 @@
 
 use serde_json::json;
 
-use super::reviews::{file_parties, no_file, readable, reads_file, subject, FileAttachmentBody};
+use super::reviews::{file_readable, subject, FileAttachmentBody};
 use super::tasks::{Download, Upload};
 use super::{audit, Error};
 use crate::auth::Caller;
@@ -19,26 +19,6 @@ use crate::domain::policy::Action;
 use crate::domain::review::{self as rules, NO_SUCH_ATTACHMENT};
 use crate::domain::text::{FileName, MediaType};
 use crate::services::Services;
-
-/// The review and the file, if the caller reads the file ("not found" otherwise).
-async fn file_readable(
-    services: &Services,
-    caller: &Caller,
-    id: &str,
-    file_id: &str,
-) -> Result<(Review, ReviewFileRow), Error> {
-    let (review, party) = readable(services, caller, id).await?;
-    let file = services
-        .db
-        .review_file(file_id)
-        .await?
-        .filter(|f| f.review_id == review.id)
-        .ok_or_else(no_file)?;
-    if !reads_file(party, &file_parties(caller, &review, &file)) {
-        return Err(no_file());
-    }
-    Ok((review, file))
-}
 
 /// Whether the caller may attach to the file now: its own body, while files are registered.
 async fn checked(

@@ -1195,6 +1195,26 @@ pub async fn register_file(
     file_body(&review, file, FileExtras::none(caller), &parties, now)
 }
 
+/// The review and the file, if the caller reads the file ("not found" otherwise).
+pub(super) async fn file_readable(
+    services: &Services,
+    caller: &Caller,
+    id: &str,
+    file_id: &str,
+) -> Result<(Review, ReviewFileRow), Error> {
+    let (review, party) = readable(services, caller, id).await?;
+    let file = services
+        .db
+        .review_file(file_id)
+        .await?
+        .filter(|f| f.review_id == review.id)
+        .ok_or_else(no_file)?;
+    if !reads_file(party, &file_parties(caller, &review, &file)) {
+        return Err(no_file());
+    }
+    Ok((review, file))
+}
+
 /// A file command: submit (the sheet frozen and scored; the body may answer within the
 /// limit), answer, confirm (a failing grade becomes a rectification task).
 pub async fn act_on_file(
@@ -1204,17 +1224,8 @@ pub async fn act_on_file(
     file_id: &str,
     action: FileAction,
 ) -> Result<ReviewFileBody, Error> {
-    let (review, party) = readable(services, caller, id).await?;
-    let file = services
-        .db
-        .review_file(file_id)
-        .await?
-        .filter(|f| f.review_id == review.id)
-        .ok_or_else(no_file)?;
+    let (review, file) = file_readable(services, caller, id, file_id).await?;
     let parties = file_parties(caller, &review, &file);
-    if !reads_file(party, &parties) {
-        return Err(no_file());
-    }
     caller
         .allow(&services.db, Action::ActInSpace(review.facts()))
         .await?;
@@ -1403,16 +1414,7 @@ pub async fn name_reviewers(
     file_id: &str,
     input: NameReviewers,
 ) -> Result<ReviewFileBody, Error> {
-    let (review, party) = readable(services, caller, id).await?;
-    let file = services
-        .db
-        .review_file(file_id)
-        .await?
-        .filter(|f| f.review_id == review.id)
-        .ok_or_else(no_file)?;
-    if !reads_file(party, &file_parties(caller, &review, &file)) {
-        return Err(no_file());
-    }
+    let (review, file) = file_readable(services, caller, id, file_id).await?;
     let Some(body) = file.reviewer_org_id.clone() else {
         return Err(refused(Refused::in_state(
             &rules::NAME_WHEN_SCORING,
