@@ -214,12 +214,30 @@ impl Peer {
         self.pushed(guard);
     }
 
+    /// Queues a batch of presence the room encoded once for all its clients (`frame`): as it
+    /// is when nothing waits for this client, else coalesced with what waits, as
+    /// [`Peer::send_awareness`] does.
+    pub(crate) fn send_presence(&self, update: &AwarenessUpdate, frame: &Bytes) {
+        let mut queue = self.lock();
+        if queue.items.is_empty() {
+            queue.bytes += frame.len();
+            queue.items.push_back(Item::Frame(frame.clone()));
+            self.pushed(queue);
+        } else {
+            self.coalesce_awareness(queue, update);
+        }
+    }
+
     /// Queues awareness entries: each replaces the one of the same client id still waiting.
     pub(crate) fn send_awareness(&self, update: &AwarenessUpdate) {
+        let queue = self.lock();
+        self.coalesce_awareness(queue, update);
+    }
+
+    fn coalesce_awareness(&self, mut queue: MutexGuard<'_, Queue>, update: &AwarenessUpdate) {
         if update.clients.is_empty() {
             return;
         }
-        let mut queue = self.lock();
         if queue.awareness.is_empty() {
             queue.items.push_back(Item::Awareness);
         }
@@ -466,6 +484,28 @@ mod tests {
             panic!("awareness")
         };
         assert_eq!(update.clients[&ClientID::new(2)].clock, 4997);
+        assert_eq!(peer.queued_bytes(), 0);
+    }
+
+    #[test]
+    fn a_shared_presence_batch_waits_as_it_is_only_for_a_client_with_nothing_waiting() {
+        let peer = peer(16, 1 << 20);
+        let first = awareness(1, 1, r#"{"c":1}"#);
+        let shared = encode(Message::Awareness(first.clone()));
+        peer.send_presence(&first, &shared);
+        assert_eq!(peer.pending_awareness(), 0, "sent as the shared frame");
+        // The client has not taken it yet: later batches coalesce behind it.
+        for clock in 2..50 {
+            let update = awareness(1, clock, r#"{"c":2}"#);
+            peer.send_presence(&update, &encode(Message::Awareness(update.clone())));
+        }
+        assert_eq!(peer.queued(), 2);
+        assert_eq!(peer.pending_awareness(), 1);
+        let Taken::Frame(frame) = peer.take() else {
+            panic!("the shared frame")
+        };
+        assert_eq!(frame.as_ptr(), shared.as_ptr());
+        assert!(matches!(peer.take(), Taken::Frame(_)));
         assert_eq!(peer.queued_bytes(), 0);
     }
 

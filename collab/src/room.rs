@@ -34,17 +34,27 @@
 //! node; if it does not come, the server catches the room up from storage. So every remote
 //! update integrates whole (its dependencies have lower seqs) and none is applied twice.
 //!
+//! **Presence goes out in batches under load.** Every awareness change is applied at once, but
+//! it reaches the room's clients at most once per `presence_every` (`RoomsConfig`): the first
+//! change after a quiet interval goes out at once, later ones gather (the latest entry of each
+//! awareness client id) and go out together when the interval ends, encoded once and shared by
+//! every client that is keeping up. Five hundred people moving their cursors once a second each
+//! were 250,000 frames a second, one per change per client; batched every 25 ms they are 40
+//! messages a second per client, whatever the room's size (issue #22).
+//!
 //! Locking: `state` is a `std::sync::Mutex` because every critical section is short and
 //! synchronous (decode is done before taking it, storage after releasing it); it is never held
 //! across an `.await`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicUsize};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::watch;
+use yrs::block::ClientID;
+use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
@@ -56,6 +66,7 @@ use crate::fanout::{Fanout, RemoteOutcome};
 use crate::initial::{InitialFrames, SharedInitial};
 pub(crate) use crate::queue::Peer;
 use crate::queue::UpdateFrame;
+use crate::rooms::Stats;
 use crate::store::{Appended, DocId, StoredDoc};
 
 /// Identifies a session within its room.
@@ -89,6 +100,23 @@ pub(crate) struct Room {
     /// The whole state as last framed for joiners, shared while any of them still waits for it
     /// (see `initial.rs`). An async lock: joiners of the same moment wait for one encoding.
     shared_initial: tokio::sync::Mutex<SharedInitial>,
+    /// The shortest time between two presence broadcasts (see the module doc).
+    presence_every: Duration,
+    /// Counts presence entries replaced in a batch.
+    stats: Arc<Stats>,
+    /// This room, for the timer that sends a batch of presence later.
+    this: Weak<Room>,
+}
+
+/// Presence changes not yet broadcast (see the module doc).
+#[derive(Default)]
+struct Presence {
+    /// The latest changed entry of each awareness client id.
+    pending: HashMap<ClientID, AwarenessUpdateEntry>,
+    /// When presence was last broadcast.
+    last: Option<Instant>,
+    /// A broadcast is scheduled for the end of the current interval.
+    scheduled: bool,
 }
 
 /// The session that set an awareness client id, and whose it is.
@@ -118,6 +146,7 @@ struct RoomState {
     read_only: bool,
     /// Where the document stands in the stored log (see the module doc).
     chain: Chain,
+    presence: Presence,
 }
 
 /// How far the room holds the document's stored log, for updates other nodes committed.
@@ -184,6 +213,7 @@ impl Room {
         doc_id: DocId,
         stored: StoredDoc,
         fanout: Arc<dyn Fanout>,
+        (presence_every, stats): (Duration, Arc<Stats>),
     ) -> Result<(Room, Option<Repaired>), Error> {
         let synced = stored_through(&stored);
         let corrupt = |detail: String| Error::CorruptStoredState {
@@ -229,6 +259,7 @@ impl Room {
                     synced,
                     ..Chain::default()
                 },
+                presence: Presence::default(),
             }),
             durable: watch::Sender::new(Durable {
                 through: 0,
@@ -239,8 +270,19 @@ impl Room {
             tail_bytes: AtomicUsize::new(stored.updates.iter().map(|u| u.data.len()).sum()),
             compacting: AtomicBool::new(false),
             shared_initial: tokio::sync::Mutex::default(),
+            presence_every,
+            stats,
+            this: Weak::new(),
         };
         Ok((room, repaired))
+    }
+
+    /// The room, shared; it knows itself so that it can schedule a batch of presence.
+    pub(crate) fn shared(mut self) -> Arc<Room> {
+        Arc::new_cyclic(|this| {
+            self.this = this.clone();
+            self
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, RoomState> {
@@ -283,7 +325,9 @@ impl Room {
             state.owners.remove(client);
         }
         if let Some(update) = remove_awareness(&mut state, &owned) {
-            self.fanout.publish_awareness(&self.doc_id, update);
+            self.fanout
+                .publish_awareness(&self.doc_id, Bytes::from(update.encode_v1()));
+            self.broadcast_presence(&mut state, update);
         }
     }
 
@@ -584,9 +628,7 @@ impl Room {
         }
         self.fanout
             .publish_awareness(&self.doc_id, Bytes::from(accepted.encode_v1()));
-        for peer in state.sessions.values() {
-            peer.send_awareness(&accepted);
-        }
+        self.broadcast_presence(&mut state, accepted);
         claimed
     }
 
@@ -632,7 +674,9 @@ impl Room {
                 state.owners.remove(client);
             }
         }
-        remove_awareness(&mut state, &stale);
+        if let Some(removal) = remove_awareness(&mut state, &stale) {
+            self.broadcast_presence(&mut state, removal);
+        }
         if let Some(update) = local_update.filter(|_| !local.is_empty()) {
             // The states as they were, marked removed: null entries with a later clock.
             let mut removed = AwarenessUpdate {
@@ -680,8 +724,66 @@ impl Room {
             tracing::debug!(error = %e, "remote awareness update not applied");
             return;
         }
+        self.broadcast_presence(&mut state, accepted);
+    }
+
+    /// Sends presence changes to the room's clients: at once after a quiet interval, else
+    /// with the batch at the interval's end (see the module doc).
+    fn broadcast_presence(&self, state: &mut RoomState, update: AwarenessUpdate) {
+        let presence = &mut state.presence;
+        let mut coalesced = 0;
+        for (client, entry) in update.clients {
+            match presence.pending.get_mut(&client) {
+                Some(old) => {
+                    coalesced += 1;
+                    // Never let an entry's clock go back: clients would ignore the newer state.
+                    let clock = old.clock.max(entry.clock);
+                    *old = entry;
+                    old.clock = clock;
+                }
+                None => {
+                    presence.pending.insert(client, entry);
+                }
+            }
+        }
+        if coalesced > 0 {
+            self.stats
+                .awareness_coalesced
+                .fetch_add(coalesced, Ordering::Relaxed);
+        }
+        if presence.scheduled {
+            return;
+        }
+        let now = Instant::now();
+        let due = presence.last.map(|last| last + self.presence_every);
+        let later = due.filter(|due| *due > now && self.this.strong_count() > 0);
+        if let (Some(due), Ok(runtime)) = (later, tokio::runtime::Handle::try_current()) {
+            presence.scheduled = true;
+            let room = self.this.clone();
+            runtime.spawn(async move {
+                tokio::time::sleep_until(due.into()).await;
+                if let Some(room) = room.upgrade() {
+                    let mut state = room.lock();
+                    state.presence.scheduled = false;
+                    room.flush_presence(&mut state);
+                }
+            });
+            return;
+        }
+        self.flush_presence(state);
+    }
+
+    /// Broadcasts the presence changes gathered so far, encoded once for every client.
+    fn flush_presence(&self, state: &mut RoomState) {
+        let clients = std::mem::take(&mut state.presence.pending);
+        if clients.is_empty() {
+            return;
+        }
+        state.presence.last = Some(Instant::now());
+        let update = AwarenessUpdate { clients };
+        let frame = encode(Message::Awareness(update.clone()));
         for peer in state.sessions.values() {
-            peer.send_awareness(&accepted);
+            peer.send_presence(&update, &frame);
         }
     }
 
@@ -996,9 +1098,9 @@ fn stored_through(stored: &StoredDoc) -> i64 {
         .map_or(snapshot, |u| u.seq.max(snapshot))
 }
 
-/// Removes `clients`' awareness states and tells this node's sessions. Returns the removal as
-/// a v1 awareness update, for other nodes.
-fn remove_awareness(state: &mut RoomState, clients: &[u64]) -> Option<Bytes> {
+/// Removes `clients`' awareness states. Returns the removal, for this node's sessions and
+/// other nodes.
+fn remove_awareness(state: &mut RoomState, clients: &[u64]) -> Option<AwarenessUpdate> {
     if clients.is_empty() {
         return None;
     }
@@ -1008,12 +1110,7 @@ fn remove_awareness(state: &mut RoomState, clients: &[u64]) -> Option<Bytes> {
             .remove_state(yrs::block::ClientID::new(*client));
     }
     let ids = clients.iter().map(|c| yrs::block::ClientID::new(*c));
-    let update = state.awareness.update_with_clients(ids).ok()?;
-    let bytes = Bytes::from(update.encode_v1());
-    for peer in state.sessions.values() {
-        peer.send_awareness(&update);
-    }
-    Some(bytes)
+    state.awareness.update_with_clients(ids).ok()
 }
 
 pub(crate) fn encode(msg: Message) -> Bytes {

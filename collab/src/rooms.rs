@@ -40,6 +40,9 @@ pub struct RoomsConfig {
     pub outgoing_queue_bytes: usize,
     /// An awareness state not renewed within this time is removed (y-protocols: 30 s).
     pub awareness_timeout: Duration,
+    /// Presence changes reach a room's clients at most this often: the first after a quiet
+    /// interval at once, the rest gathered into one message at the interval's end.
+    pub presence_every: Duration,
     /// A room with no client for this long is dropped from memory.
     pub idle_unload_after: Duration,
     /// Compact once this many updates are logged after the snapshot...
@@ -58,6 +61,7 @@ impl Default for RoomsConfig {
             outgoing_queue: 1024,
             outgoing_queue_bytes: 16 * 1024 * 1024,
             awareness_timeout: Duration::from_secs(30),
+            presence_every: Duration::from_millis(25),
             idle_unload_after: Duration::from_secs(30),
             compact_after_updates: 1000,
             compact_after_bytes: 1024 * 1024,
@@ -78,7 +82,8 @@ pub struct Stats {
     /// Sessions that have joined and not yet had their initial state (first sync step 2)
     /// written to their socket.
     pub joins_in_flight: AtomicU64,
-    /// Awareness entries that replaced one of the same client id still waiting for a client.
+    /// Awareness entries that replaced one of the same client id still waiting: in a room's
+    /// batch (see `room.rs`) or in a client's queue.
     pub awareness_coalesced: AtomicU64,
     /// Clients closed (4408) because what waited for them passed a bound.
     pub closed_queue_bound: AtomicU64,
@@ -213,7 +218,8 @@ impl Rooms {
                 let (room, repaired) = tokio::task::spawn_blocking({
                     let doc = doc.clone();
                     let fanout = self.inner.fanout.clone();
-                    move || Room::from_stored(doc, stored, fanout)
+                    let presence = (self.inner.config.presence_every, self.inner.stats.clone());
+                    move || Room::from_stored(doc, stored, fanout, presence)
                 })
                 .await
                 .map_err(|e| Error::CorruptStoredState {
@@ -236,7 +242,7 @@ impl Rooms {
                 self.inner.stats.loads.fetch_add(1, Ordering::Relaxed);
                 self.inner.fanout.loaded(doc);
                 tracing::debug!(doc = %doc, "room loaded");
-                Ok::<_, Error>(Arc::new(room))
+                Ok::<_, Error>(room.shared())
             })
             .await?
             .clone();

@@ -660,3 +660,135 @@ mod initial_state_tests {
         }
     }
 }
+
+/// Presence as the room's clients get it: at once in a quiet room, in batches in a busy one.
+#[cfg(test)]
+mod presence_tests {
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use yrs::block::ClientID;
+    use yrs::sync::awareness::AwarenessUpdateEntry;
+    use yrs::sync::AwarenessUpdate;
+    use yrs::updates::encoder::Encode;
+
+    use super::*;
+    use crate::fanout::SingleNode;
+    use crate::rooms::RoomsConfig;
+    use crate::store::MemoryStore;
+
+    fn person(n: u32) -> Principal {
+        Principal {
+            user_id: format!("u{n}"),
+            name: format!("用户{n}"),
+            org: "o".into(),
+        }
+    }
+
+    fn cursor(client: u64, clock: u32) -> Vec<u8> {
+        let entry = AwarenessUpdateEntry {
+            clock,
+            json: Arc::from(format!(r#"{{"cursor":{clock}}}"#)),
+        };
+        let clients = HashMap::from([(ClientID::new(client), entry)]);
+        Message::Awareness(AwarenessUpdate { clients }).encode_v1()
+    }
+
+    /// The presence entries of the frame the outbox holds right now, if it holds one.
+    async fn presence_now(outbox: &mut Outbox) -> Option<Vec<(u64, u32, String)>> {
+        loop {
+            // A zero timeout polls once: only what is already queued comes out.
+            let Ok(Outgoing::Frame(frame)) = tokio::time::timeout(Duration::ZERO, outbox.next()).await
+            else {
+                return None;
+            };
+            outbox.sent();
+            for msg in decode_frame(&frame).unwrap() {
+                if let Message::Awareness(update) = msg {
+                    let mut entries: Vec<_> = update
+                        .clients
+                        .into_iter()
+                        .map(|(c, e)| (c.get(), e.clock, e.json.to_string()))
+                        .collect();
+                    entries.sort();
+                    return Some(entries);
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_change_in_a_quiet_room_goes_out_at_once_and_a_burst_as_one_message() {
+        let every = Duration::from_millis(500);
+        let rooms = Rooms::new(
+            Arc::new(MemoryStore::default()),
+            Arc::new(SingleNode),
+            RoomsConfig {
+                presence_every: every,
+                ..RoomsConfig::default()
+            },
+        );
+        let doc = DocId::parse("presence").unwrap();
+        let (mut mover, _own) = Session::join(&rooms, doc.clone(), person(1), Access::Write)
+            .await
+            .unwrap();
+        let (_watcher, mut outbox) = Session::join(&rooms, doc, person(2), Access::Read)
+            .await
+            .unwrap();
+        assert_eq!(presence_now(&mut outbox).await, None, "nobody is present yet");
+
+        mover.receive(&cursor(7, 1)).await.unwrap();
+        let first = presence_now(&mut outbox).await.expect("the first change at once");
+        assert_eq!((first[0].0, first[0].1), (7, 1));
+
+        for clock in 2..=10 {
+            mover.receive(&cursor(7, clock)).await.unwrap();
+        }
+        assert_eq!(
+            presence_now(&mut outbox).await,
+            None,
+            "changes within the interval wait for its end"
+        );
+        tokio::time::sleep(every + Duration::from_millis(200)).await;
+        let batch = presence_now(&mut outbox).await.expect("the batch");
+        assert_eq!(batch.len(), 1, "one entry per awareness client id");
+        assert_eq!(batch[0].1, 10, "the latest change");
+        assert!(batch[0].2.contains(r#""cursor":10"#), "{}", batch[0].2);
+        assert_eq!(presence_now(&mut outbox).await, None, "and nothing after it");
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_encoded_once_for_every_client_keeping_up() {
+        let rooms = Rooms::new(
+            Arc::new(MemoryStore::default()),
+            Arc::new(SingleNode),
+            RoomsConfig::default(),
+        );
+        let doc = DocId::parse("shared-presence").unwrap();
+        let (mut mover, _own) = Session::join(&rooms, doc.clone(), person(1), Access::Write)
+            .await
+            .unwrap();
+        let mut outboxes = Vec::new();
+        for n in 2..5 {
+            let (session, mut outbox) = Session::join(&rooms, doc.clone(), person(n), Access::Read)
+                .await
+                .unwrap();
+            assert_eq!(presence_now(&mut outbox).await, None);
+            outboxes.push((session, outbox));
+        }
+        mover.receive(&cursor(9, 1)).await.unwrap();
+        let mut frames = Vec::new();
+        for (_, outbox) in &mut outboxes {
+            let Ok(Outgoing::Frame(frame)) =
+                tokio::time::timeout(Duration::ZERO, outbox.next()).await
+            else {
+                panic!("no presence frame");
+            };
+            frames.push(frame);
+        }
+        assert!(
+            frames.windows(2).all(|w| w[0].as_ptr() == w[1].as_ptr()),
+            "every client is sent the same buffer"
+        );
+    }
+}

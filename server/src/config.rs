@@ -535,6 +535,13 @@ pub struct Limits {
     /// Seconds after which a presence (awareness) state that was not renewed is removed.
     #[arg(long, env = "CONCORD_AWARENESS_TIMEOUT_SECS", default_value_t = 30)]
     pub awareness_timeout_secs: u64,
+    /// 在线状态（光标、谁在场）至多每这么多毫秒发给文档的各客户端一次；安静时的变化立即发出，
+    /// 繁忙时同一间隔内的变化合并为一条。
+    /// Presence (awareness) reaches a document's clients at most once per this many
+    /// milliseconds: a change in a quiet room goes out at once, changes within one interval of
+    /// a busy room go out together as one message. 0 sends every change at once.
+    #[arg(long, env = "CONCORD_PRESENCE_INTERVAL_MS", default_value_t = 25)]
+    pub presence_interval_ms: u64,
     /// Seconds an idle document stays in memory.
     #[arg(long, env = "CONCORD_IDLE_UNLOAD_SECS", default_value_t = 30)]
     pub idle_unload_secs: u64,

@@ -143,6 +143,7 @@ impl App {
                 outgoing_queue_bytes: limits.client_queue_bytes.max(1),
                 idle_unload_after: Duration::from_secs(limits.idle_unload_secs),
                 awareness_timeout: Duration::from_secs(limits.awareness_timeout_secs.max(1)),
+                presence_every: Duration::from_millis(limits.presence_interval_ms),
                 ..RoomsConfig::default()
             },
         );

@@ -294,7 +294,7 @@ impl Collector for Live {
         let awareness = ConstCounter::new(stats.awareness_coalesced.load(Relaxed));
         awareness.encode(encoder.encode_descriptor(
             "awareness_coalesced",
-            "Presence (awareness) entries that replaced one of the same client id still waiting for a client",
+            "Presence (awareness) entries that replaced one of the same client id still waiting, in a room's batch or a client's queue",
             None,
             awareness.metric_type(),
         )?)?;

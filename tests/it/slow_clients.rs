@@ -5,6 +5,7 @@
 //! The clients here are raw sockets whose reading the test paces ([`Paced`]): a line or a
 //! busy browser that takes 64 KiB a second, or one that stops reading altogether.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -370,27 +371,37 @@ async fn presence_waiting_for_a_client_receiving_its_state_is_one_message_per_cl
     // …while the slow one still receives its state, with the rest waiting coalesced.
     let text = metrics(&server).await;
     assert_eq!(metric(&text, "concord_joins_in_flight"), 1);
+    // Each client id's changes are replaced in the room's batches or in the slow client's
+    // queue, all but its latest. One batch may wait as it is (the room's shared frame) if it
+    // came while the slow client's queue was empty (its last slice being written): its up to
+    // three entries are sent as they are, not replaced.
     let coalesced = metric(&text, "concord_awareness_coalesced_total") - before;
-    assert!(coalesced >= 5000 - 3, "only {coalesced} coalesced");
+    assert!(coalesced >= 5000 - 3 - 3, "only {coalesced} coalesced");
     assert_eq!(metric(&text, CLOSED_QUEUE_BOUND), 0);
 
     slow.set_rate(UNLIMITED);
+    // The latest `n` of each client id in the awareness messages after the state, in order.
+    let latest = |r: &Received| {
+        let mut latest = BTreeMap::new();
+        for (client, json) in r.awareness_after_state.iter().flatten() {
+            let n = serde_json::from_str::<serde_json::Value>(json).unwrap()["n"]
+                .as_u64()
+                .unwrap();
+            latest.insert(*client, n);
+        }
+        latest.into_values().collect::<Vec<u64>>()
+    };
     let received = slow
         .read_until(Duration::from_secs(30), |r| {
-            r.state.is_some() && !r.awareness_after_state.is_empty()
+            r.state.is_some() && latest(r).len() == 3
         })
         .await;
     assert_eq!(received.close, None);
-    // One awareness message after the state, one entry per client id: each one's latest.
-    let entries = &received.awareness_after_state[0];
-    let mut latest: Vec<u64> = entries
-        .iter()
-        .map(|(_, json)| {
-            serde_json::from_str::<serde_json::Value>(json).unwrap()["n"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
+    // At most two awareness messages after the state (the one batch that may have waited as
+    // it was, and the rest coalesced), holding each client id's latest.
+    let entries = &received.awareness_after_state;
+    assert!(entries.len() <= 2, "{entries:?}");
+    let mut latest = latest(&received);
     latest.sort_unstable();
     assert_eq!(latest, vec![4997, 4998, 4999], "{entries:?}");
 }
