@@ -61,8 +61,8 @@ pub(super) async fn caller_from_session(
     client: ClientInfo,
 ) -> Result<Caller, AuthError> {
     let now = now_unix_ms();
-    let session = db
-        .live_session(&secret_hash(secret), now)
+    let (session, user, org) = db
+        .live_session_with_user(&secret_hash(secret), now)
         .await?
         .ok_or(AuthError::Unauthenticated(phrases::SESSION_ENDED.message()))?;
     // Extending the idle deadline is a write; once a minute is precise enough.
@@ -70,11 +70,9 @@ pub(super) async fn caller_from_session(
         let idle = now + identity.settings.session_idle_ms;
         db.touch_session(&session.id, now, idle).await?;
     }
-    session_caller(db, session, client)
-        .await?
-        .ok_or(AuthError::Unauthenticated(
-            phrases::ACCOUNT_DISABLED.message(),
-        ))
+    session_caller_of(session, user, org, client).ok_or(AuthError::Unauthenticated(
+        phrases::ACCOUNT_DISABLED.message(),
+    ))
 }
 
 /// The caller behind a live session; `None` when its user is disabled or gone.
@@ -83,13 +81,23 @@ pub(super) async fn session_caller(
     session: SessionRow,
     client: ClientInfo,
 ) -> Result<Option<Caller>, AuthError> {
-    let Some(user) = db.user(&session.user_id).await?.filter(|u| !u.disabled) else {
-        return Ok(None);
-    };
-    let org = match &user.org_id {
+    let user = db.user(&session.user_id).await?;
+    let org = match user.as_ref().and_then(|u| u.org_id.as_deref()) {
         Some(id) => db.org(id).await?,
         None => None,
     };
+    Ok(session_caller_of(session, user, org, client))
+}
+
+/// The caller behind a live session, its user and the user's body, as read; `None` when the
+/// user is disabled or gone.
+fn session_caller_of(
+    session: SessionRow,
+    user: Option<User>,
+    org: Option<Org>,
+    client: ClientInfo,
+) -> Option<Caller> {
+    let user = user.filter(|u| !u.disabled)?;
     let actor = Actor {
         user_id: user.id.clone(),
         org: org.as_ref().map(actor_org),
@@ -99,12 +107,12 @@ pub(super) async fn session_caller(
             session_id: session.id,
         },
     };
-    Ok(Some(Caller {
+    Some(Caller {
         actor,
         user: Some(user),
         org,
         client,
-    }))
+    })
 }
 
 pub(super) async fn caller_from_token(

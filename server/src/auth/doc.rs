@@ -13,7 +13,7 @@ use super::caller::{bearer, caller_from_session, caller_from_token, session_call
 use super::session::{self, ClientInfo};
 use super::{origin_matches, AuthError, Caller, Identity, TicketKey};
 use crate::config::TicketAccess;
-use crate::db::{now_unix_ms, Db, DbError};
+use crate::db::{now_unix_ms, Db, DbError, Space, SpaceDoc};
 use crate::domain::org::DocRole;
 use crate::domain::phrases;
 use crate::domain::policy::{self, Actor, DocFacts};
@@ -80,19 +80,22 @@ pub async fn authorize_doc(
                 .into(),
         ));
     }
-    let caller = caller_from_session(
-        gate.db,
-        gate.identity,
-        cookie.value(),
-        ClientInfo::default(),
-    )
-    .await?;
-    grant_for(gate.db, &caller, doc).await
+    // Who is calling and where the document lives are independent reads: made at once, the
+    // join waits for the longer of the two, not for both.
+    let (caller, place) = tokio::join!(
+        caller_from_session(gate.db, gate.identity, cookie.value(), ClientInfo::default()),
+        doc_place(gate.db, doc),
+    );
+    grant(&caller?, &place?)
 }
 
 /// The grant the policy gives `caller` for `doc` now; no access is "no such document".
 async fn grant_for(db: &Db, caller: &Caller, doc: &DocId) -> Result<DocGrant, AuthError> {
-    let access = doc_access(db, &caller.actor, doc).await?;
+    grant(caller, &doc_place(db, doc).await?)
+}
+
+fn grant(caller: &Caller, place: &Option<DocPlace>) -> Result<DocGrant, AuthError> {
+    let access = access_at(&caller.actor, place);
     if access == Access::None {
         return Err(AuthError::NotFound(
             crate::domain::phrases::NO_SUCH_DOCUMENT.message(),
@@ -118,11 +121,20 @@ pub struct DocGrant {
 /// The access `actor` has to `doc` now, from the policy. A document that belongs to no space
 /// is open to no one through the policy (only an operator's CLI ticket opens it).
 pub async fn doc_access(db: &Db, actor: &Actor, doc: &DocId) -> Result<Access, DbError> {
-    let Some(space_doc) = db.space_doc(doc.as_str()).await? else {
-        return Ok(Access::None);
-    };
-    let Some(space) = db.space(&space_doc.space_id).await? else {
-        return Ok(Access::None);
+    Ok(access_at(actor, &doc_place(db, doc).await?))
+}
+
+/// Where a document lives: its space entry, its space and, for a scoring sheet, its named
+/// writers. `None` for a document of no space.
+struct DocPlace {
+    space_doc: SpaceDoc,
+    space: Space,
+    writers: Vec<String>,
+}
+
+async fn doc_place(db: &Db, doc: &DocId) -> Result<Option<DocPlace>, DbError> {
+    let Some((space_doc, space)) = db.space_doc_with_space(doc.as_str()).await? else {
+        return Ok(None);
     };
     // A scoring sheet's named reviewers (评查人), if any, alone write it.
     let writers = if space_doc.role == DocRole::Sheet {
@@ -130,11 +142,22 @@ pub async fn doc_access(db: &Db, actor: &Actor, doc: &DocId) -> Result<Access, D
     } else {
         Vec::new()
     };
-    let facts = DocFacts {
-        writers: &writers,
-        ..space_doc.facts(&space)
+    Ok(Some(DocPlace {
+        space_doc,
+        space,
+        writers,
+    }))
+}
+
+fn access_at(actor: &Actor, place: &Option<DocPlace>) -> Access {
+    let Some(place) = place else {
+        return Access::None;
     };
-    Ok(policy::doc_access(actor, &facts))
+    let facts = DocFacts {
+        writers: &place.writers,
+        ..place.space_doc.facts(&place.space)
+    };
+    policy::doc_access(actor, &facts)
 }
 
 /// Re-decides an open socket's access from its credential, as of now. `None` credential (a

@@ -190,6 +190,11 @@ impl Db {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(POSTGRES_CONNECTIONS)
+            // sqlx pings a connection when it goes back to the pool (and drops it if the ping
+            // fails); a second ping when it is taken out again was a round trip before every
+            // query. Only a connection that breaks while idle (the database restarted) now
+            // fails its next query once instead, and is then dropped.
+            .test_before_acquire(false)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await?;

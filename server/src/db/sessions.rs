@@ -14,9 +14,11 @@
 //! it is. "Live" means not revoked and `now` strictly before each expiry.
 
 use super::audit::AuditQueries;
+use super::directory::DirectoryQueries;
+use super::users::UserQueries;
 use super::common::{in_transaction, new_id, on_reader, parse_name, rule};
 use super::identity::{ApiTokenRow, AuditEvent, NewApiToken, NewSession, OidcLogin, SessionRow};
-use super::{now_unix_ms, Db, DbError};
+use super::{now_unix_ms, Db, DbError, Org, User};
 
 /// A session as stored (without its token hash).
 #[derive(sqlx::FromRow)]
@@ -166,6 +168,35 @@ impl Db {
         now: i64,
     ) -> Result<Option<SessionRow>, DbError> {
         self.live_session_where("token_hash", token_hash, now).await
+    }
+
+    /// The live session whose token hashes to `token_hash`, its user and the user's body:
+    /// what authenticating a request needs, read on one connection. A page opening a
+    /// dossier authenticates hundreds of sockets at once, and on PostgreSQL every pool
+    /// acquisition costs a round trip of its own.
+    pub async fn live_session_with_user(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<(SessionRow, Option<User>, Option<Org>)>, DbError> {
+        on_reader!(self, |conn| {
+            let record: Option<SessionRecord> = sqlx::query_as(&format!(
+                "{SESSION_SELECT} where token_hash = $2 and {SESSION_LIVE}"
+            ))
+            .bind(now)
+            .bind(token_hash)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some(session) = record.map(SessionRow::from) else {
+                return Ok(None);
+            };
+            let user = conn.user_by_id(&session.user_id).await?;
+            let org = match user.as_ref().and_then(|u| u.org_id.as_deref()) {
+                Some(id) => conn.org_by_id(id).await?,
+                None => None,
+            };
+            Ok(Some((session, user, org)))
+        })
     }
 
     /// The live session with this public id: for re-checking what an open websocket may still

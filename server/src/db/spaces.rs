@@ -719,6 +719,28 @@ impl Db {
         record.map(SpaceDoc::try_from).transpose()
     }
 
+    /// The space document with this collab document id and its space, read on one connection
+    /// (authorizing a websocket; see [`Db::live_session_with_user`]).
+    pub async fn space_doc_with_space(
+        &self,
+        doc_id: &str,
+    ) -> Result<Option<(SpaceDoc, Space)>, DbError> {
+        on_reader!(self, |conn| {
+            let record: Option<SpaceDocRecord> =
+                sqlx::query_as(&format!("{DOC_SELECT} where doc_id = $1"))
+                    .bind(doc_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            let Some(space_doc) = record.map(SpaceDoc::try_from).transpose()? else {
+                return Ok(None);
+            };
+            Ok(conn
+                .space_by_id(&space_doc.space_id)
+                .await?
+                .map(|space| (space_doc, space)))
+        })
+    }
+
     /// A space's documents, oldest first.
     pub async fn space_docs(&self, space_id: &str) -> Result<Vec<SpaceDoc>, DbError> {
         let records: Vec<SpaceDocRecord> = on_reader!(self, |conn| {
