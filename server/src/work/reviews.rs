@@ -765,18 +765,19 @@ pub async fn create(
     input: CreateReview,
 ) -> Result<ReviewBody, Error> {
     caller.allow(&services.db, Action::CreateSpace).await?;
-    let bureau_id = own_org(caller, "organise a case-file review")?.to_owned();
-    let bureau = services.db.org(&bureau_id).await?.ok_or_else(not_found)?;
-    let Some(organiser) = Organiser::of(bureau.kind) else {
+    // A bureau or an enforcement department (stored as the review's `bureau_org_id`).
+    let own_id = own_org(caller, "organise a case-file review")?.to_owned();
+    let own = services.db.org(&own_id).await?.ok_or_else(not_found)?;
+    let Some(organiser) = Organiser::of(own.kind) else {
         return Err(Error::refused(rules::MADE_BY_AN_ORGANISER.message()));
     };
     let planner = Planner {
         organiser,
-        id: &bureau.id,
+        id: &own.id,
         field: match organiser {
             Organiser::Department => services
                 .db
-                .org_field(&bureau.id)
+                .org_field(&own.id)
                 .await?
                 .into_iter()
                 .collect(),
@@ -860,8 +861,8 @@ pub async fn create(
         score_working_days: score_days,
         sheet_sha256: hex::encode(Sha256::digest(sheet_json.as_bytes())),
         sheet: sheet_json,
-        bureau_org_id: bureau.id.clone(),
-        region: bureau.region.clone(),
+        bureau_org_id: own.id.clone(),
+        region: own.region.clone(),
         reviewed,
         reviewers,
         created_by: caller.actor.user_id.clone(),
