@@ -1387,6 +1387,17 @@ async fn a_department_reviews_its_own_field_and_files_the_summary_with_its_regio
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
+    // The department, as organiser, makes the station's file a typical case (典型案例); the
+    // bureau reading the review may not.
+    let typical = json!({ "title": "某超市销售过期食品案", "field": "食品安全", "legal_basis": "食品安全法" });
+    let library = format!("{page}/files/{}/library", files[2]);
+    let (status, body) = county.post(&library, typical.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["reason"], "library.by_the_bureau", "{body}");
+    let (status, case) = dept.post(&library, typical).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    assert_eq!(case["party"], "bureau", "{case}");
+
     // The region's figures count the files by the body reviewed, whoever organised.
     let (status, figures) = county.get("/api/figures?region=330102").await;
     assert_eq!(status, StatusCode::OK, "{figures}");

@@ -775,12 +775,7 @@ pub async fn create(
         organiser,
         id: &own.id,
         field: match organiser {
-            Organiser::Department => services
-                .db
-                .org_field(&own.id)
-                .await?
-                .into_iter()
-                .collect(),
+            Organiser::Department => services.db.org_field(&own.id).await?.into_iter().collect(),
             Organiser::Bureau => BTreeSet::new(),
         },
     };
