@@ -573,16 +573,19 @@ fn table() -> Vec<Row> {
         row("GET …/{campaign}/summary/versions/1/bundle.zip", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/campaigns/{campaign}/summary/versions/1/bundle.zip")),
         // ---- case-file reviews (案卷评查, issue 23): the county bureau (cb) planned {review} of
         // `market` (conv) and `township` (part), not yet launched: they see nothing; the city
-        // bureau (ct) reads it from above and acts on nothing. Only a bureau plans one, of
-        // bodies of its region (the sibling's is refused: 400 names the body). The bureau is
-        // not a reviewed body, so it registers no file (409).
+        // bureau (ct) reads it from above and acts on nothing. A bureau plans one of bodies of
+        // its region (the sibling's is refused: 400 names the body); an enforcement department
+        // (conv, adm) one of its own field, here itself, never the township (400). The bureau
+        // is not a reviewed body, so it registers no file (409).
         row("GET /api/reviews",                            "200   200   200   200   200   200   200   200   200   200   200   200   200   401", get("/api/reviews")),
-        row("POST /api/reviews",                           "403   201   201   400   409   409   409   409   409   409   409   409   403   401", post("/api/reviews", json!({ "kind": "comprehensive", "title": "矩阵评查{n}", "starts_on": "2025-01-01", "ends_on": "2025-12-31", "reviewed_org_ids": ["{market}"] }))),
+        row("POST /api/reviews",                           "403   201   201   400   201   409   409   409   409   409   409   201   403   401", post("/api/reviews", json!({ "kind": "comprehensive", "title": "矩阵评查{n}", "starts_on": "2025-01-01", "ends_on": "2025-12-31", "reviewed_org_ids": ["{market}"] }))),
+        row("POST /api/reviews (the township)",            "403   201   201   400   400   409   409   409   409   409   409   400   403   401", post("/api/reviews", json!({ "kind": "comprehensive", "title": "矩阵评查{n}", "starts_on": "2025-01-01", "ends_on": "2025-12-31", "reviewed_org_ids": ["{township}"] }))),
         // The files behind 评查案卷数 (评议考核): a list of what each caller already reads, so
         // never refused; empty for those who read none.
         row("GET /api/reviews/files?org={market}",        "200   200   200   200   200   200   200   200   200   200   200   200   200   401", get("/api/reviews/files?org={market}&from=2025-01-01&to=2025-12-31")),
-        // The default scoring sheet, to adjust before planning: a judicial bureau's only.
-        row("GET /api/reviews/sheets/default",             "403   200   200   200   403   403   403   403   403   403   403   403   403   401", get("/api/reviews/sheets/default")),
+        // The default scoring sheet, to adjust before planning: a judicial bureau's or an
+        // enforcement department's (the market's token reads it with spaces:read).
+        row("GET /api/reviews/sheets/default",             "403   200   200   200   200   403   403   403   403   403   403   200   200   401", get("/api/reviews/sheets/default")),
         row("GET /api/reviews/{review}",                   "404   200   200   404   404   404   404   404   404   404   404   404   404   401", get("/api/reviews/{review}")),
         row("POST /api/reviews/{review}/actions (stale)",  "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/actions", json!({ "command": "launch", "revision": 0 }))),
         row("POST /api/reviews/{review}/files",            "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/files", json!({ "case_number": "矩阵罚{n}号", "case_kind": "penalty", "title": "矩阵案", "closed_on": "2025-06-30" }))),
@@ -595,6 +598,13 @@ fn table() -> Vec<Row> {
         row("POST …/{review}/summary/statement",          "404   409   403   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/summary/statement", json!({ "version": 1, "key_id": "none" }))),
         row("GET …/{review}/summary/versions/1/bundle.zip", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/reviews/{review}/summary/versions/1/bundle.zip")),
         row("GET …/{review}/summary/versions/1/content.json", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/reviews/{review}/summary/versions/1/content.json")),
+        // {dept_review}, the market department's own (planned): the county bureau of its region
+        // and the city bureau above read it and act on nothing (403), the sibling county's
+        // bureau sees nothing; the market (conv, adm, its read token) reads it, its stale
+        // command 409 (the token may not act: 403).
+        row("GET /api/reviews/{dept_review}",              "404   200   200   404   200   404   404   404   404   404   404   200   200   401", get("/api/reviews/{dept_review}")),
+        row("POST /api/reviews/{dept_review}/actions (stale)", "404   403   403   404   409   404   404   404   404   404   404   409   403   401", post("/api/reviews/{dept_review}/actions", json!({ "command": "launch", "revision": 0 }))),
+        row("GET /api/reviews/{dept_review}/summary",      "404   200   200   404   200   404   404   404   404   404   404   200   200   401", get("/api/reviews/{dept_review}/summary")),
         // Scanned files: none of an unknown file, for anyone.
         row("POST …/{review}/files/{none}/attachments",   "404   404   404   404   404   404   404   404   404   404   404   404   404   401", post("/api/reviews/{review}/files/none/attachments", json!({}))),
         row("GET …/{review}/files/{none}/attachments/{none}", "404   404   404   404   404   404   404   404   404   404   404   404   404   401", get("/api/reviews/{review}/files/none/attachments/none")),
@@ -665,6 +675,8 @@ struct Matrix {
     campaign: String,
     /// A case-file review the county bureau plans of `market` and `township` (not launched).
     review: String,
+    /// A case-file review `market` plans of its own field, itself (not launched).
+    dept_review: String,
     /// An inspection's results `market` filed with 上城区司法局, and that bureau's draft plan.
     filing: String,
     draft_plan: String,
@@ -704,6 +716,7 @@ impl Matrix {
         let supervision = supervision_to_market(&server, &world).await;
         let campaign = campaign_over_market(&server, &world).await;
         let review = review_of_market(&server, &world).await;
+        let dept_review = review_by_market(&server, &world).await;
         let (filing, draft_plan) = filing_and_plan(&server).await;
         let admin = Api::signed_in(&server, "market-admin").await;
         let (status, created) = admin
@@ -735,6 +748,7 @@ impl Matrix {
             supervision,
             campaign,
             review,
+            dept_review,
             filing,
             draft_plan,
             read_token,
@@ -896,9 +910,11 @@ impl Matrix {
             .replace("{notice}", &self.notice)
             .replace("{supervision}", &self.supervision)
             .replace("{campaign}", &self.campaign)
+            .replace("{dept_review}", &self.dept_review)
             .replace("{review}", &self.review)
             .replace("{market}", self.world.org("market"))
             .replace("{court}", self.world.org("court"))
+            .replace("{township}", self.world.org("township"))
             .replace("{police}", self.world.org("police"))
             .replace("{procuratorate}", self.world.org("procuratorate"))
             .replace("{ningbo}", self.world.org("ningbo-bureau"))
@@ -1321,6 +1337,23 @@ async fn review_of_market(server: &TestServer, world: &World) -> String {
                 "starts_on": "2025-01-01", "ends_on": "2025-12-31",
                 "reviewed_org_ids": [world.org("market"), world.org("township")],
                 "reviewer_org_ids": [world.org("market"), world.org("township")],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{planned}");
+    planned["id"].as_str().unwrap().to_owned()
+}
+
+/// A comprehensive review the market department plans of its own field (itself; planned).
+async fn review_by_market(server: &TestServer, world: &World) -> String {
+    let market = Api::signed_in(server, "market").await;
+    let (status, planned) = market
+        .post(
+            "/api/reviews",
+            json!({
+                "kind": "comprehensive", "title": "矩阵部门评查",
+                "starts_on": "2025-01-01", "ends_on": "2025-12-31",
+                "reviewed_org_ids": [world.org("market")],
             }),
         )
         .await;

@@ -12,6 +12,8 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use server::db::{now_unix_ms, AuditEvent, NewOrg, NewUser};
+use server::domain::org::{Name, OrgCode, OrgKind, OrgRole, RegionCode, Username};
 use server::domain::review_sheet::Sheet;
 use sha2::{Digest, Sha256};
 use yrs::{Map, Transact};
@@ -19,7 +21,7 @@ use yrs::{Map, Transact};
 use crate::campaigns::write_summary;
 use crate::meetings::{fixture_on, Fixture};
 use crate::minutes::{send_update, sign_alone};
-use crate::support::api::{says_or_is, Api};
+use crate::support::api::{open_db, says_or_is, Api, PASSWORD};
 use crate::support::client::TestClient;
 use crate::support::postgres::fresh_database_url;
 use crate::tasks::send_bytes;
@@ -893,8 +895,8 @@ async fn a_bureau_plans_with_the_shipped_sheet_adjusted_and_the_review_keeps_its
     .unwrap();
     let parsed: Sheet = serde_json::from_value(served.clone()).unwrap();
     assert_eq!(parsed, shipped);
-    // Nobody but a bureau plans with it.
-    let (status, body) = f.market.get("/api/reviews/sheets/default").await;
+    // Nobody but a bureau or an enforcement department plans with it.
+    let (status, body) = f.police.get("/api/reviews/sheets/default").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"]["reason"], "review.read_sheets", "{body}");
 
@@ -971,12 +973,14 @@ async fn bad_review_requests_are_refused_with_the_rule_and_change_nothing() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{extra}: {body}");
         assert!(says_or_is(&body, says), "{extra}: {body}");
     }
-    // Only a judicial bureau organises one.
+    // Only a judicial bureau or an enforcement department organises one (the market
+    // department's field leaves the township out: the `a_department_…` tests below).
     let (status, body) = f
-        .market
+        .police
         .post("/api/reviews", plan_body(&f, json!({})))
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["reason"], "review.made_by_an_organiser");
     let (_, listed) = bureau.get("/api/reviews").await;
     assert_eq!(listed["reviews"], json!([]), "{listed}");
 
@@ -1128,4 +1132,471 @@ async fn access_changes(f: &Fixture) -> f64 {
         .find_map(|l| l.strip_prefix("concord_ws_access_changed_total "))
         .and_then(|v| v.trim().parse().ok())
         .expect("the metric concord_ws_access_changed_total")
+}
+
+// ---- a department's review of its own field (issue 23: "organised by a bureau, or a
+// department's supervision body for its own field") ----
+
+/// Adds a unit `code` (`name`, of `kind`, in `region`) under the market department
+/// (`parent_id`), with one person, user name `code`, who signs in with the test password.
+async fn add_unit(f: &Fixture, code: &str, name: &str, kind: OrgKind, region: &str) -> String {
+    let db = open_db(&f.server, f.database_url.as_deref()).await;
+    let event = || AuditEvent {
+        at: now_unix_ms(),
+        actor_user_id: None,
+        actor_org_id: None,
+        action: "org_created".into(),
+        target: String::new(),
+        detail: json!({}),
+        ip: None,
+    };
+    let org = db
+        .create_org(
+            &NewOrg {
+                code: OrgCode::parse(code).unwrap(),
+                name_zh: Name::parse(name).unwrap(),
+                name_en: None,
+                kind,
+                region: RegionCode::parse(region).unwrap(),
+                parent_id: Some(f.world.org("market").to_owned()),
+            },
+            &event(),
+        )
+        .await
+        .unwrap();
+    db.create_user(
+        &NewUser {
+            org_id: Some(org.id.clone()),
+            username: Some(Username::parse(code).unwrap()),
+            display_name: Name::parse(&format!("{code} 同志")).unwrap(),
+            org_role: OrgRole::Member,
+            operator: false,
+            password_hash: Some(server::auth::password::hash_blocking(PASSWORD).unwrap()),
+            oidc_issuer: None,
+            oidc_subject: None,
+        },
+        &event(),
+    )
+    .await
+    .unwrap();
+    db.close().await;
+    org.id
+}
+
+/// The market department's field: its law-enforcement squad (上城区) and its market
+/// supervision station in the township, both under it by `parent_id`.
+struct Field {
+    squad: String,
+    station: String,
+    squad_api: Api,
+    station_api: Api,
+}
+
+async fn field_of_market(f: &Fixture) -> Field {
+    let squad = add_unit(
+        f,
+        "market-squad",
+        "上城区市场监管执法大队",
+        OrgKind::Other,
+        "330102",
+    )
+    .await;
+    let station = add_unit(
+        f,
+        "market-station",
+        "湖滨市场监督管理所",
+        OrgKind::Other,
+        "330102001",
+    )
+    .await;
+    Field {
+        squad,
+        station,
+        squad_api: f.signed_in("market-squad").await,
+        station_api: f.signed_in("market-station").await,
+    }
+}
+
+/// The notices of `api`'s body received about review `id`.
+async fn notices_about(api: &Api, id: &str) -> Vec<Value> {
+    let (status, inbox) = api.get("/api/notices?box=received").await;
+    assert_eq!(status, StatusCode::OK, "{inbox}");
+    inbox["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["about"]["review_id"] == id)
+        .cloned()
+        .collect()
+}
+
+async fn a_department_reviews_its_own_field_and_files_the_summary_with_its_region_s_bureau(
+    f: Fixture,
+) {
+    let field = field_of_market(&f).await;
+    let dept = &f.market;
+    let county = &f.convener;
+    let city = f.signed_in("city-bureau").await;
+    let sibling = f.signed_in("sibling-bureau").await;
+    let market = f.world.org("market").to_owned();
+    // The department plans with the shipped sheet, as a bureau does.
+    let (status, sheet) = dept.get("/api/reviews/sheets/default").await;
+    assert_eq!(status, StatusCode::OK, "{sheet}");
+
+    // A cross review of the department itself and its two units, each reviewing the others.
+    let bodies = json!([market, field.squad, field.station]);
+    let (status, planned) = dept
+        .post(
+            "/api/reviews",
+            plan_body(
+                &f,
+                json!({ "title": "2025年度市场监管执法案卷交叉评查",
+                        "reviewed_org_ids": bodies, "reviewer_org_ids": bodies }),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{planned}");
+    assert_eq!(planned["party"], "organiser");
+    assert_eq!(planned["bureau_name"], "上城区市场监督管理局");
+    let id = planned["id"].as_str().unwrap().to_owned();
+    let page = format!("/api/reviews/{id}");
+
+    // The bureau of its region and the one above read it; the sibling county's does not.
+    for api in [county, &city] {
+        let (status, seen) = api.get(&page).await;
+        assert_eq!(status, StatusCode::OK, "{seen}");
+        assert_eq!(seen["party"], "supervisor", "{seen}");
+        let (_, listed) = api.get("/api/reviews").await;
+        assert!(
+            listed["reviews"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["id"] == id.as_str()),
+            "{listed}"
+        );
+    }
+    let (status, _) = sibling.get(&page).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, listed) = sibling.get("/api/reviews").await;
+    assert!(
+        listed["reviews"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["id"] != id.as_str()),
+        "{listed}"
+    );
+    let (status, _) = command(county, &id, "launch", json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Launched: the units are told and tasked; the department stays the organiser and sets
+    // itself no task.
+    let (status, launched) = command(dept, &id, "launch", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{launched}");
+    assert_eq!(launched["party"], "organiser", "{launched}");
+    for api in [&field.squad_api, &field.station_api] {
+        let told = notices_about(api, &id).await;
+        assert_eq!(told.len(), 1, "{told:?}");
+        assert!(
+            told[0]["body"]
+                .as_str()
+                .unwrap()
+                .contains("上城区市场监督管理局决定开展交叉评查"),
+            "{told:?}"
+        );
+        let task = stage_task(api, &id, "登记结案案卷").await;
+        assert_eq!(task["setter_org_id"], market.as_str(), "{task}");
+    }
+    let (_, assigned) = dept.get("/api/tasks?list=assigned&limit=200").await;
+    assert!(
+        assigned["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["source_ref"] != format!("review:{id}")),
+        "{assigned}"
+    );
+
+    // Each body registers a closed file, the department too.
+    let mut files = Vec::new();
+    for (api, number) in [
+        (dept, "上市监罚〔2025〕21号"),
+        (&field.squad_api, "上市监队罚〔2025〕5号"),
+        (&field.station_api, "湖滨市监罚〔2025〕2号"),
+    ] {
+        let (status, file) = register(api, &id, number, json!({})).await;
+        assert_eq!(status, StatusCode::CREATED, "{file}");
+        files.push(file["id"].as_str().unwrap().to_owned());
+    }
+
+    // The draw: every file goes to another body of the field, never its own.
+    let (status, drawn) = command(dept, &id, "draw", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{drawn}");
+    let drawn_files = drawn["files"].as_array().unwrap();
+    assert_eq!(drawn_files.len(), 3, "{drawn}");
+    for file in drawn_files {
+        assert_eq!(file["state"], "scoring", "{file}");
+        assert_ne!(file["reviewer_org_id"], file["org_id"], "{file}");
+    }
+    // Each reviewing body scores what it was given (nothing deducted: 100).
+    let api_of = |org: &Value| -> &Api {
+        if org == market.as_str() {
+            dept
+        } else if org == field.squad.as_str() {
+            &field.squad_api
+        } else {
+            &field.station_api
+        }
+    };
+    for file in drawn_files {
+        let file_id = file["id"].as_str().unwrap();
+        let (status, scored) = file_command(
+            api_of(&file["reviewer_org_id"]),
+            &id,
+            file_id,
+            "submit",
+            json!({}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{scored}");
+        assert_eq!(scored["result"]["total"], 100.0, "{scored}");
+    }
+
+    // Once the time to answer has passed, the department confirms: its own file and the
+    // squad's 不合格 (reasons given). The squad's becomes the squad's rectification task; the
+    // department's own is its own business (no task to itself).
+    f.clock.advance_ms(10 * DAY_MS);
+    let reason = json!({ "grade": "fail", "reason": "卷内文书缺少送达回证" });
+    let (status, own) = file_command(dept, &id, &files[0], "confirm", reason.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{own}");
+    assert_eq!(own["task_id"], Value::Null, "{own}");
+    let (status, squads) = file_command(dept, &id, &files[1], "confirm", reason).await;
+    assert_eq!(status, StatusCode::OK, "{squads}");
+    let task_id = squads["task_id"].as_str().unwrap();
+    let (status, task) = field.squad_api.get(&format!("/api/tasks/{task_id}")).await;
+    assert_eq!(status, StatusCode::OK, "{task}");
+    assert_eq!(task["assignee_org_id"], field.squad.as_str(), "{task}");
+    let (status, body) = file_command(
+        dept,
+        &id,
+        &files[2],
+        "confirm",
+        json!({ "grade": "excellent" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The department, as organiser, makes the station's file a typical case (典型案例); the
+    // bureau reading the review may not.
+    let typical = json!({ "title": "某超市销售过期食品案", "field": "食品安全", "legal_basis": "食品安全法" });
+    let library = format!("{page}/files/{}/library", files[2]);
+    let (status, body) = county.post(&library, typical.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["reason"], "library.by_the_bureau", "{body}");
+    let (status, case) = dept.post(&library, typical).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    assert_eq!(case["party"], "bureau", "{case}");
+
+    // The region's figures count the files by the body reviewed, whoever organised.
+    let (status, figures) = county.get("/api/figures?region=330102").await;
+    assert_eq!(status, StatusCode::OK, "{figures}");
+    let row = |org: &str| {
+        figures["bodies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["org_id"] == org)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {org} in {figures}"))
+    };
+    for (org, reviewed, failed) in [
+        (market.as_str(), 1, 1),
+        (field.squad.as_str(), 1, 1),
+        (field.station.as_str(), 1, 0),
+    ] {
+        let body = row(org);
+        assert_eq!(body["files_reviewed"], reviewed, "{body}");
+        assert_eq!(body["files_failed"], failed, "{body}");
+    }
+    let (status, listed) = county
+        .get(&format!(
+            "/api/reviews/files?org={}&failed=true",
+            field.squad
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!(
+        listed["files"][0]["file"]["id"],
+        files[1].as_str(),
+        "{listed}"
+    );
+    let (_, listed) = sibling
+        .get(&format!("/api/reviews/files?org={}", field.squad))
+        .await;
+    assert_eq!(listed["files"], json!([]), "{listed}");
+
+    // Concluded, summarised and signed by the department: filed (报备) with 上城区司法局, the
+    // bureau of its own region, as a notice requiring 签收; the city bureau is not its recipient.
+    let (status, concluded) = command(dept, &id, "conclude", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{concluded}");
+    let summary = format!("{page}/summary");
+    let (status, body) = sign_alone(county, &summary).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    write_summary(
+        &f,
+        dept,
+        planned["summary_doc_id"].as_str().unwrap(),
+        "本次交叉评查共评查案卷 3 件，不合格 2 件，已整改。",
+    )
+    .await;
+    let (status, signed) = sign_alone(dept, &summary).await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    let (_, summarised) = dept.get(&page).await;
+    assert_eq!(summarised["state"], "summarised", "{summarised}");
+    assert_eq!(
+        summarised["reported_to_org_id"],
+        f.world.org("county-bureau"),
+        "{summarised}"
+    );
+    assert_eq!(
+        summarised["reported_to_name"], "上城区司法局",
+        "{summarised}"
+    );
+    let filed = notices_about(county, &id).await;
+    assert_eq!(filed.len(), 1, "{filed:?}");
+    assert_eq!(filed[0]["requires_ack"], true, "{filed:?}");
+    assert_eq!(filed[0]["sender_org_id"], market.as_str(), "{filed:?}");
+    assert!(
+        filed[0]["body"].as_str().unwrap().contains("不合格 2 件"),
+        "{filed:?}"
+    );
+    assert!(notices_about(&city, &id).await.is_empty());
+    let (status, content) = county
+        .get(&format!("{summary}/versions/1/content.json"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{content}");
+    assert_eq!(content["schema"], "concord.review-summary/1");
+    assert_eq!(content["registered"], 3, "{content}");
+    let (status, _) = sibling
+        .get(&format!("{summary}/versions/1/content.json"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_department_reviews_its_own_field_and_files_the_summary_with_its_region_s_bureau_on_sqlite(
+) {
+    a_department_reviews_its_own_field_and_files_the_summary_with_its_region_s_bureau(
+        fixture_on(None).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_department_reviews_its_own_field_and_files_the_summary_with_its_region_s_bureau_on_postgres(
+) {
+    a_department_reviews_its_own_field_and_files_the_summary_with_its_region_s_bureau(
+        fixture_on(Some(fresh_database_url().await)).await,
+    )
+    .await;
+}
+
+async fn a_department_naming_a_body_outside_its_field_is_refused_and_nothing_is_stored(f: Fixture) {
+    let field = field_of_market(&f).await;
+    let dept = &f.market;
+    let market = f.world.org("market").to_owned();
+    let plan = |reviewed: Value, reviewers: Value| {
+        plan_body(
+            &f,
+            json!({ "kind": "comprehensive", "reviewed_org_ids": reviewed,
+                    "reviewer_org_ids": reviewers }),
+        )
+    };
+    // The township is of the department's region but not of its field; the county bureau
+    // supervises it; the sibling county's bureau is elsewhere altogether. Each is refused,
+    // reviewed or reviewing, naming the body.
+    for (reviewed, reviewers, name) in [
+        (
+            json!([market, f.world.org("township")]),
+            json!([]),
+            "湖滨街道办事处",
+        ),
+        (
+            json!([market]),
+            json!([f.world.org("township")]),
+            "湖滨街道办事处",
+        ),
+        (
+            json!([f.world.org("county-bureau")]),
+            json!([]),
+            "上城区司法局",
+        ),
+        (
+            json!([field.squad, f.world.org("police")]),
+            json!([]),
+            "上城区公安分局",
+        ),
+        (
+            json!([field.station]),
+            json!([f.world.org("sibling-bureau")]),
+            "拱墅区司法局",
+        ),
+    ] {
+        let (status, body) = dept.post("/api/reviews", plan(reviewed, reviewers)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["error"]["reason"], "review.body_of_field", "{body}");
+        assert!(says_or_is(&body, name), "{name}: {body}");
+    }
+    // A cross review needs two reviewing bodies of the field, as a bureau's does.
+    let (status, body) = dept
+        .post(
+            "/api/reviews",
+            plan_body(
+                &f,
+                json!({ "reviewed_org_ids": [market], "reviewer_org_ids": [field.squad] }),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["reason"], "review.cross_needs_reviewers");
+    // A unit that is no department, and a body of another kind, organise none; nor read the
+    // sheet it would plan with.
+    for api in [&field.squad_api, &f.police, &f.township] {
+        let (status, body) = api
+            .post("/api/reviews", plan(json!([market]), json!([])))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["error"]["reason"], "review.made_by_an_organiser");
+        let (status, body) = api.get("/api/reviews/sheets/default").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    }
+    // Nothing was stored: no one lists a review.
+    for api in [dept, &f.convener, &field.squad_api] {
+        let (_, listed) = api.get("/api/reviews").await;
+        assert_eq!(listed["reviews"], json!([]), "{listed}");
+    }
+    // The bureau keeps its own rule: the department's unit is of its region, so it may name it.
+    let (status, body) = f
+        .convener
+        .post("/api/reviews", plan(json!([field.squad]), json!([])))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+#[tokio::test]
+async fn a_department_naming_a_body_outside_its_field_is_refused_and_nothing_is_stored_on_sqlite() {
+    a_department_naming_a_body_outside_its_field_is_refused_and_nothing_is_stored(
+        fixture_on(None).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_department_naming_a_body_outside_its_field_is_refused_and_nothing_is_stored_on_postgres()
+{
+    a_department_naming_a_body_outside_its_field_is_refused_and_nothing_is_stored(
+        fixture_on(Some(fresh_database_url().await)).await,
+    )
+    .await;
 }

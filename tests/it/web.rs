@@ -912,6 +912,20 @@ async fn a_bureau_runs_a_cross_review_where_two_reviewers_score_a_file_live_in_c
     }
 }
 
+/// An enforcement department organises a review of its own field: the plan form offers the
+/// department and the squad under it, not the township of its region; it plans and launches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_department_plans_a_review_of_its_own_field_in_chromium() {
+    let data = tempfile::tempdir().unwrap();
+    let server = seeded_server(data.path()).await;
+    let artifacts = artifacts("review-department");
+    run_scenario("review-department.e2e.mjs", &server, &artifacts).await;
+    assert!(
+        artifacts.join("review-department-plan.png").is_file(),
+        "review-department-plan.png was not saved"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bureau_runs_a_special_supervision_campaign_and_reports_its_signed_summary_in_chromium() {
     let data = tempfile::tempdir().unwrap();

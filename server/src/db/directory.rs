@@ -469,6 +469,26 @@ impl Db {
         on_reader!(self, |conn| conn.org_by_id(id).await)
     }
 
+    /// The ids of `org_id` and of every organization under it by `parent_id`, at any depth:
+    /// an enforcement department's own field (its units, and the departments below it where
+    /// the directory records them so). Empty for an unknown id.
+    pub async fn org_field(&self, org_id: &str) -> Result<Vec<String>, DbError> {
+        Ok(on_reader!(self, |conn| {
+            // `union` (not `union all`) stops even if the stored tree somehow had a cycle.
+            sqlx::query_scalar(
+                "with recursive down (id) as (
+                     select id from organizations where id = $1
+                     union
+                     select o.id from organizations o join down on o.parent_id = down.id
+                 )
+                 select id from down order by id",
+            )
+            .bind(org_id)
+            .fetch_all(&mut *conn)
+            .await?
+        }))
+    }
+
     pub async fn org_by_code(&self, code: &OrgCode) -> Result<Option<Org>, DbError> {
         on_reader!(self, |conn| conn.org_by_code(code.as_str()).await)
     }

@@ -2,10 +2,12 @@
 //!
 //! # A review is a space
 //!
-//! Planning one creates, in one transaction, the space of kind `review` in the bureau's
-//! region (the bureau its `convener`), the review row with the scoring sheet it uses, its
+//! Planning one creates, in one transaction, the space of kind `review` in the organiser's
+//! region (the organiser, a bureau or an enforcement department, its `convener`; the column
+//! `bureau_org_id` names the organiser of either kind), the review row with the scoring sheet it uses, its
 //! bodies (`review_bodies`: reviewed and reviewing) and its live summary report (role
-//! `decision`, signed through `work::review_summary`). Launching it makes every named body an `observer` of the space. Drawing
+//! `decision`, signed through `work::review_summary`). Launching it makes every named body
+//! but the organiser an `observer` of the space. Drawing
 //! records the seed, moves each file to `scoring` (with its reviewing body and its live sheet,
 //! a space document of role `sheet` owned by that body) or `not_drawn`, in one write at the
 //! review's revision. A file's own commands are writes at the file's revision, made while the
@@ -666,7 +668,9 @@ impl Db {
                 .await?
                 .ok_or_else(|| not_found(&NO_SUCH_REVIEW))?;
             if change.state == ReviewState::Registering {
-                for body in review.reviewed.iter().chain(&review.reviewers) {
+                // The organiser stays the convener: a department is a body of its own review.
+                let bodies = review.reviewed.iter().chain(&review.reviewers);
+                for body in bodies.filter(|b| b.org_id != review.bureau_org_id) {
                     conn.put_member(id, &body.org_id, SpaceRole::Observer).await?;
                 }
             }

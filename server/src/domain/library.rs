@@ -43,8 +43,9 @@ labelled_enum! {
 labelled_enum! {
     /// Who acts on a library case.
     pub enum CaseParty {
-        /// 组织评查的司法局: writes, submits, publishes, withdraws.
-        Bureau = ("bureau", "组织评查的司法局", "Organising bureau"),
+        /// 组织评查的单位 (a bureau, or a department reviewing its own field; `bureau` kept as
+        /// the stored and transmitted name): writes, submits, publishes, withdraws.
+        Bureau = ("bureau", "组织评查的单位", "Organiser"),
         /// 案卷所属单位: checks the write-up of its file.
         Body = ("body", "案卷所属单位", "The file's body"),
         /// 查阅单位: any other body of the region, or a bureau above.
@@ -68,11 +69,11 @@ labelled_enum! {
 
 catalogue! { RULES:
     BY_THE_BUREAU = "library.by_the_bureau",
-        "只有组织评查的司法局可以撰写、提交、发布或撤回典型案例",
-        "only the organising bureau writes, submits, publishes or withdraws a library case";
+        "只有组织评查的单位可以撰写、提交、发布或撤回典型案例",
+        "only the review's organiser writes, submits, publishes or withdraws a library case";
     SEND_BACK_BY = "library.send_back_by",
-        "只有组织评查的司法局或案卷所属单位可以退回典型案例",
-        "only the organising bureau or the body whose file it is sends a library case back";
+        "只有组织评查的单位或案卷所属单位可以退回典型案例",
+        "only the review's organiser or the body whose file it is sends a library case back";
     SUBMIT_WHEN_DRAFTING = "library.submit_when_drafting",
         "只有撰写中的典型案例可以提交核对（当前为{now}）",
         "only a library case being drafted can be submitted; it is now {now}";

@@ -477,9 +477,10 @@ pub enum Action<'a> {
     /// with `spaces:write`. Refused (403): who supervises whom is public.
     IssueSupervision { body_region: &'a RegionPath },
     /// Read the scoring sheets (评查表) a case-file review may be planned with (the shipped
-    /// default, to adjust before planning): a user of a judicial bureau, the only body that
-    /// plans reviews; a token of one with `spaces:read`. Refused (403): the sheet is no secret,
-    /// but no one else plans with it.
+    /// default, to adjust before planning): a user of a body that may organise a review (a
+    /// judicial bureau, or an enforcement department for its own field,
+    /// [`super::review::Organiser`]); a token of one with `spaces:read`. Refused (403): the
+    /// sheet is no secret, but no one else plans with it.
     ReadReviewSheets,
     /// Name the people (评查人) of the reviewing body `org_id` who score one of its drawn files:
     /// an admin of that body, in person. The admin is the one who already answers for the
@@ -794,7 +795,7 @@ pub fn decide(actor: &Actor, action: &Action) -> Result<(), Denied> {
             actor
                 .org
                 .as_ref()
-                .is_some_and(|org| org.kind == OrgKind::JudicialBureau),
+                .is_some_and(|org| super::review::Organiser::of(org.kind).is_some()),
             &super::review::READ_SHEETS,
         ),
         Action::NameReviewers { org_id } => {
@@ -1226,7 +1227,7 @@ mod tests {
             ("read the member org's audit rows",     Action::ReadAudit { org_id: Some(MEMBER) },    "Y - - - - - - - Y - - -"),
             ("manage settings",                      Action::ManageSettings,                        "Y - - - - - - - - - - -"),
             ("create a space",                       Action::CreateSpace,                           "- Y Y Y Y Y Y Y Y Y - -"),
-            ("read the review sheets",               Action::ReadReviewSheets,                      "- Y Y Y - - - - - - - -"),
+            ("read the review sheets",               Action::ReadReviewSheets,                      "- Y Y Y Y Y Y Y Y Y Y -"),
             ("name the member org's reviewers",      Action::NameReviewers { org_id: MEMBER },      "- - - - - - - - Y - - -"),
             ("read the county space",                Action::ReadSpace(space),                      "- Y - Y Y Y Y - Y Y Y -"),
             ("manage the county space's members",    Action::ManageSpaceMembers(space),             "- - - - - Y - - - - - -"),
@@ -1395,6 +1396,20 @@ mod tests {
             |actor| doc_access(actor, &doc(DocRole::Section, Some(MEMBER), true)),
             meaning,
         );
+    }
+
+    #[test]
+    fn only_bodies_that_organise_reviews_read_the_review_sheets() {
+        // A bureau and an enforcement department organise reviews; no other kind of body does.
+        for kind in OrgKind::ALL {
+            let actor = user("org-1", *kind, COUNTY, OrgRole::Member, session());
+            let reads = decide(&actor, &Action::ReadReviewSheets).is_ok();
+            let organises = matches!(
+                kind,
+                OrgKind::JudicialBureau | OrgKind::EnforcementDepartment
+            );
+            assert_eq!(reads, organises, "{kind:?}");
+        }
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! Case-file review (案卷评查): issue 23 and WORKFLOWS.md "Case-file review".
 //!
 //! A judicial bureau organises a review of the enforcement files its region's bodies closed in
-//! a period: 全面 (every file), 重点 (the files that led to reconsideration, litigation or
+//! a period, or an enforcement department (its legal-affairs unit, 法制机构, is the department's
+//! supervision body) one of its own field: the files the department and the bodies under it
+//! (`parent_id`) closed, its summary filed (报备) with the judicial bureau of its region
+//! ([`Organiser`], [`may_plan_body`]). Either way: 全面 (every file), 重点 (the files that led to reconsideration, litigation or
 //! procuratorial supervision, and a sample), 交叉 (bodies review each other's files; a body
 //! never reviews its own) or 随机抽查 (a random sample). Seed 004: files that led to
 //! reconsideration, litigation or procuratorial supervision are always reviewed.
@@ -30,8 +33,9 @@ use sha2::{Digest, Sha256};
 
 use super::command::{commands, CommandShape};
 use super::kernel::{self, Refused, Workflow};
-use super::message::Phrase;
+use super::message::{Message, Phrase};
 use super::org::labelled_enum;
+use super::org::OrgKind;
 use super::phrases::catalogue;
 use super::review_sheet::Grade;
 use super::signed::{Signatories, Wording, Words};
@@ -49,6 +53,67 @@ labelled_enum! {
         /// 随机抽查: the priority files and a random sample per body.
         Random = ("random", "随机抽查", "Random sampling"),
     }
+}
+
+labelled_enum! {
+    /// Who organises a review, and so which bodies it may name (issue 23: "organised by a
+    /// bureau, or a department's supervision body for its own field").
+    pub enum Organiser {
+        /// 司法局: the bodies of its region and the regions below (those it supervises), never
+        /// itself; its summary is filed with the bureau above.
+        Bureau = ("bureau", "司法局", "Judicial bureau"),
+        /// 行政执法部门: its own field, the department itself and the bodies under it by
+        /// `parent_id`; its summary is filed with the judicial bureau of its region.
+        Department = ("department", "行政执法部门", "Enforcement department"),
+    }
+}
+
+impl Organiser {
+    /// The organiser a body of `kind` may be, if any: a bureau, or an enforcement department.
+    pub fn of(kind: OrgKind) -> Option<Organiser> {
+        match kind {
+            OrgKind::JudicialBureau => Some(Organiser::Bureau),
+            OrgKind::EnforcementDepartment => Some(Organiser::Department),
+            _ => None,
+        }
+    }
+}
+
+/// A body named in a plan, as [`may_plan_body`] needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannedBody<'a> {
+    /// Its name, for the refusal.
+    pub name: &'a str,
+    /// It is the organiser itself.
+    pub organiser: bool,
+    /// It is within the organiser's reach: for a bureau, a body it supervises (of its region
+    /// or below); for a department, a body of its field (itself or under it by `parent_id`).
+    pub in_reach: bool,
+}
+
+/// Why `body` may not be named (reviewed or reviewing) in a review `organiser` plans, if so:
+/// a bureau names bodies it supervises, never itself (it reviews every file no reviewing body
+/// is named for); a department names bodies of its field, itself included (each department
+/// reviews its own closed files; seed 004).
+pub fn may_plan_body(organiser: Organiser, body: PlannedBody<'_>) -> Result<(), Message> {
+    let (ok, phrase) = match organiser {
+        Organiser::Bureau => (body.in_reach && !body.organiser, &BODY_OF_REGION),
+        Organiser::Department => (body.in_reach, &BODY_OF_FIELD),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(phrase.with("name", body.name))
+    }
+}
+
+/// The body a review's task (to register files, to score them, to rectify a failing file) is
+/// set to: `body`, unless it is the organiser itself, which sets itself no task (the task
+/// machine refuses a task whose setter is its assignee; a department reviewing its own files
+/// registers and rectifies them as its own business, and the summary it files says how they
+/// fared).
+pub fn task_to<'a>(organiser_id: &str, body: &'a str) -> Option<&'a str> {
+    (body != organiser_id).then_some(body)
 }
 
 labelled_enum! {
@@ -83,7 +148,7 @@ labelled_enum! {
 labelled_enum! {
     /// Who gives a review command.
     pub enum ReviewParty {
-        /// 组织单位: the organising bureau.
+        /// 组织单位: the organising bureau or department.
         Organiser = ("organiser", "组织单位", "Organiser"),
         /// 被评查单位: registers its files, reads its results, answers.
         Reviewed = ("reviewed", "被评查单位", "Reviewed body"),
@@ -133,7 +198,7 @@ labelled_enum! {
 labelled_enum! {
     /// Who acts on one file.
     pub enum FileParty {
-        /// The organising bureau.
+        /// The organising bureau or department.
         Organiser = ("organiser", "组织单位", "Organiser"),
         /// The body whose file it is.
         Reviewed = ("reviewed", "被评查单位", "Reviewed body"),
@@ -158,8 +223,8 @@ labelled_enum! {
 
 catalogue! { RULES:
     BY_THE_ORGANISER = "review.by_the_organiser",
-        "只有组织评查的司法局可以启动、抽取、结束或撤销案卷评查",
-        "only the organising bureau launches, draws, concludes or withdraws a review";
+        "只有组织评查的单位可以启动、抽取、结束或撤销案卷评查",
+        "only the organiser launches, draws, concludes or withdraws a review";
     BY_ITS_SIGNATURE = "review.by_its_signature",
         "总结报告签署后自动报备，无需单独操作",
         "a review is summarised by its summary's signature, not by a command";
@@ -184,18 +249,21 @@ catalogue! { RULES:
     FINAL = "review.final",
         "该案卷评查已{now}，不能再变更",
         "the review is {now}: nothing more changes it";
-    MADE_BY_A_BUREAU = "review.made_by_a_bureau",
-        "只有司法局可以组织案卷评查",
-        "only a judicial bureau organises a case-file review";
+    MADE_BY_AN_ORGANISER = "review.made_by_an_organiser",
+        "只有司法局或行政执法部门可以组织案卷评查",
+        "only a judicial bureau or an enforcement department organises a case-file review";
     READ_SHEETS = "review.read_sheets",
-        "只有司法局可以查看用于组织案卷评查的评查表",
-        "only a judicial bureau reads the scoring sheets reviews are planned with";
+        "只有司法局或行政执法部门可以查看用于组织案卷评查的评查表",
+        "only a judicial bureau or an enforcement department reads the scoring sheets reviews are planned with";
     REVIEWS_BODIES = "review.reviews_bodies",
-        "请至少选择一个本辖区的被评查单位",
-        "name at least one body of your region whose files are reviewed";
+        "请至少选择一个被评查单位",
+        "name at least one body whose files are reviewed";
     BODY_OF_REGION = "review.body_of_region",
         "{name}不是本局辖区内的执法单位",
         "{name} is not an enforcement body of your bureau's region";
+    BODY_OF_FIELD = "review.body_of_field",
+        "{name}不是本部门或本部门所属单位，部门只能评查本系统的案卷",
+        "{name} is neither your department nor a body under it: a department reviews its own field only";
     CROSS_NEEDS_REVIEWERS = "review.cross_needs_reviewers",
         "交叉评查至少需要两个评查单位",
         "a cross review needs at least two reviewing bodies";
@@ -242,8 +310,8 @@ catalogue! { RULES:
         "申辩期限已过",
         "the time to answer has passed";
     CONFIRM_BY_ORGANISER = "review_file.confirm_by_organiser",
-        "只有组织评查的司法局可以确认等次",
-        "only the organising bureau confirms a grade";
+        "只有组织评查的单位可以确认等次",
+        "only the organiser confirms a grade";
     CONFIRM_WHEN_SCORED = "review_file.confirm_when_scored",
         "只有已评分的案卷可以确认等次（当前为{now}）",
         "a grade is confirmed only once the file is scored; it is now {now}";
@@ -320,17 +388,17 @@ catalogue! { RULES:
         "评查总结报告尚未开启签署，不能退回",
         "the review summary is not being signed; it cannot be declined";
     DOC_ARCHIVE = "review_summary.archive",
-        "评查总结报告经组织评查的司法局签署后方可归档",
-        "only a review summary its bureau signed can be archived";
+        "评查总结报告经组织评查的单位签署后方可归档",
+        "only a review summary its organiser signed can be archived";
     DOC_NOT_SIGNATORY = "review_summary.not_signatory",
-        "评查总结报告由组织评查的司法局签署，本单位不在签署之列",
-        "a review summary is signed by the organising bureau; your organization does not sign it";
+        "评查总结报告由组织评查的单位签署，本单位不在签署之列",
+        "a review summary is signed by its organiser; your organization does not sign it";
     DOC_ALREADY_SIGNED = "review_summary.already_signed",
         "本单位已签署此版本评查总结报告",
         "your organization has already signed this version of the review summary";
     DOC_REOPEN_DENIED = "review_summary.reopen_denied",
-        "只有组织评查的司法局可以退回评查总结报告",
-        "only the organising bureau may send the review summary back";
+        "只有组织评查的单位可以退回评查总结报告",
+        "only the organiser may send the review summary back";
 }
 
 /// The words of the summary's refusals in the signed-document lifecycle.
@@ -353,7 +421,7 @@ impl Words for ReviewSummaryWords {
 }
 
 /// Who may be named in a summary's signing policy.
-pub const SUMMARY_SIGNATORIES: Signatories = ("组织评查的司法行政机关", "the organising bureau");
+pub const SUMMARY_SIGNATORIES: Signatories = ("组织评查的单位", "the organiser");
 
 /// Why the summary may not be frozen while the review is in `state`, if so: only once it is
 /// concluded, and not after it is summarised.
@@ -950,6 +1018,53 @@ mod tests {
             may_submit(&named, "u3").unwrap_err().rule.code,
             SUBMIT_BY_NAMED.code
         );
+    }
+
+    #[test]
+    fn a_bureau_names_bodies_it_supervises_and_a_department_those_of_its_field() {
+        use Organiser::{Bureau, Department};
+        let body = |organiser, in_reach| PlannedBody {
+            name: "某单位",
+            organiser,
+            in_reach,
+        };
+        // (organiser, the body is the organiser, in its reach, the refusal's code or "ok").
+        let table: &[(Organiser, bool, bool, &str)] = &[
+            (Bureau, false, true, "ok"),
+            (Bureau, false, false, "review.body_of_region"),
+            // A bureau reviews itself no files: it reviews those no reviewing body is named for.
+            (Bureau, true, true, "review.body_of_region"),
+            (Department, false, true, "ok"),
+            (Department, false, false, "review.body_of_field"),
+            // A department reviews its own closed files (seed 004).
+            (Department, true, true, "ok"),
+        ];
+        for (organiser, own, in_reach, expected) in table {
+            let got = match may_plan_body(*organiser, body(*own, *in_reach)) {
+                Ok(()) => "ok",
+                Err(m) => m.code().unwrap_or("-"),
+            };
+            assert_eq!(
+                got, *expected,
+                "{organiser:?} own={own} in_reach={in_reach}"
+            );
+        }
+        let refused = may_plan_body(Department, body(false, false)).unwrap_err();
+        assert!(refused.to_string().contains("某单位"), "{refused}");
+    }
+
+    #[test]
+    fn only_bureaus_and_enforcement_departments_organise_and_never_task_themselves() {
+        for kind in OrgKind::ALL {
+            let expected = match kind {
+                OrgKind::JudicialBureau => Some(Organiser::Bureau),
+                OrgKind::EnforcementDepartment => Some(Organiser::Department),
+                _ => None,
+            };
+            assert_eq!(Organiser::of(*kind), expected, "{kind:?}");
+        }
+        assert_eq!(task_to("market", "unit"), Some("unit"));
+        assert_eq!(task_to("market", "market"), None);
     }
 
     fn files() -> Vec<Candidate> {

@@ -3,7 +3,7 @@
 //! (`http::signed_text`).
 //!
 //! A review the caller's body neither organises, takes part in (once launched), nor reads as
-//! a bureau above answers 404, exactly like one that does not exist; so does a file the caller
+//! a supervising bureau answers 404, exactly like one that does not exist; so does a file the caller
 //! may not read. Illegal commands answer 409 naming the rule; a stale `revision` 409.
 
 use axum::body::Body;
@@ -70,8 +70,8 @@ signed_text_routes!(mod summary for ReviewSummaryText => ReviewSummaryView;
         "content.json, manifest.json, review-summary.html, review-summary.pdf, signature-page.html or signature-page.pdf"),
 );
 
-/// The reviews the caller's bureau organises, its body takes part in, or it reads as a bureau
-/// above; newest first.
+/// The reviews the caller's body organises or takes part in, or reads as the bureau of the
+/// organiser's region or one above; newest first.
 #[utoipa::path(
     get, path = "/api/reviews", tag = "reviews", operation_id = "reviews_list",
     responses((status = 200, description = "the reviews", body = ReviewPage), Refusals),
@@ -81,8 +81,10 @@ async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Revi
     Ok(Json(reviews::list(&state.services, &caller).await?))
 }
 
-/// Plans a case-file review of the caller's bureau over bodies of its region (筹备中: they
-/// are told when it is launched). Without a `sheet` the default scoring sheet is used.
+/// Plans a case-file review of the caller's body (筹备中: the bodies are told when it is
+/// launched): a judicial bureau's over bodies of its region, an enforcement department's over
+/// its own field (itself and the bodies under it). Without a `sheet` the default scoring
+/// sheet is used.
 #[utoipa::path(
     post, path = "/api/reviews", tag = "reviews", operation_id = "reviews_create",
     request_body = CreateReview,
@@ -99,7 +101,7 @@ async fn create(
 }
 
 /// The scoring sheet that ships (行政执法案卷评查表（通用）), in the shape `sheet` of a plan
-/// takes: a bureau adjusts it and plans with the copy.
+/// takes: a bureau or an enforcement department adjusts it and plans with the copy.
 #[utoipa::path(
     get, path = "/api/reviews/sheets/default", tag = "reviews", operation_id = "reviews_default_sheet",
     responses((status = 200, description = "the default scoring sheet", body = Sheet), Refusals),

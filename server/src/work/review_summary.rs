@@ -2,14 +2,16 @@
 //! part of the one lifecycle of [`super::signing`] ([`ReviewSummaryText`]), as
 //! `work::campaign_summary` is a campaign's.
 //!
-//! The organising bureau writes the assessment and alone signs it, with its person and its
+//! The organiser (a bureau, or an enforcement department) writes the assessment and alone
+//! signs it, with its person and its
 //! seal, once the review is concluded (every drawn file's grade confirmed). Its projection is
 //! given the review, its sheet, the bodies reviewed and reviewing, and every reviewed file's
 //! score and confirmed grade, read when the summary is loaded, so the signed results are
 //! those at the freeze (nothing changes them after the conclusion). It is numbered by the
 //! bureau (`上司评查〔2027〕1号`); its completion, in the write of the signature, marks the
-//! review summarised and files it (报备) with the lowest bureau above as a notice requiring
-//! 签收.
+//! review summarised and files it (报备) as a notice requiring 签收 with the lowest judicial
+//! bureau whose region covers the review's, other than the organiser: the bureau above a
+//! bureau; the bureau of a department's own region (or the nearest above, if it has none).
 
 use std::collections::BTreeSet;
 
@@ -44,7 +46,8 @@ pub(crate) struct ReviewSummaryText {
     registered: u64,
     /// The reviewed files' results, by body and case number.
     results: Vec<FileResult>,
-    /// The lowest judicial bureau above the organising one (none at the top).
+    /// The lowest judicial bureau covering the review's region other than the organiser: the
+    /// bureau above a bureau (none at the top), the bureau of a department's region.
     above: Option<OrgRef>,
 }
 

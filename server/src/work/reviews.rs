@@ -3,15 +3,19 @@
 //!
 //! A review is a space (`db::reviews`). Who reads it, and what the caller is to it:
 //!
-//! - the organising bureau (its convener): everything; it gives every review command and
-//!   confirms grades;
+//! - the organiser (its convener): a judicial bureau, of bodies of its region, or an
+//!   enforcement department, of its own field (itself and the bodies under it by
+//!   `parent_id`); everything; it gives every review command and confirms grades. A
+//!   department may be a body of its own review: it is then told, tasked and made an observer
+//!   as the organiser only (no task to itself, [`rules::task_to`]);
 //! - a reviewed body: once launched (an observer); registers its files and reads them, their
 //!   results once submitted, and answers them (申辩);
 //! - a reviewing body: once launched; reads the files assigned to it and scores them on their
 //!   live sheets (a document only it writes and only it and the organiser read); its admin may
 //!   name one or two of its people a file's reviewers (评查人), who then alone write and submit
 //!   that file's sheet;
-//! - a judicial bureau above the organiser: reads everything, acts on nothing;
+//! - a judicial bureau whose region covers the organiser's (above a bureau; a department's
+//!   own region's bureau and those above it): reads everything, acts on nothing;
 //! - everyone else: "no case-file review with this id".
 //!
 //! A file's result is computed here from its frozen sheet: the submission freezes the sheet's
@@ -41,12 +45,12 @@ use crate::domain::calendar::TimeLimit;
 use crate::domain::campaign::Period;
 use crate::domain::kernel::{self, CommandOffer, Refused};
 use crate::domain::notice::NoticeKind;
-use crate::domain::org::{OrgKind, SpaceRole};
+use crate::domain::org::SpaceRole;
 use crate::domain::policy::{self, Action, SpaceAccess};
 use crate::domain::review::{
     self as rules, AllConfirmed, AnswerOpen, CaseKind, FileAction, FileCommand, FileParty,
-    FileState, NameRefused, NamedPerson, ReviewAction, ReviewFlow, ReviewKind, ReviewParty,
-    ReviewState, Reviewers,
+    FileState, NameRefused, NamedPerson, Organiser, ReviewAction, ReviewFlow, ReviewKind,
+    ReviewParty, ReviewState, Reviewers,
 };
 use crate::domain::review_sheet::{Grade, Marks, Scored, Sheet, MAX_COUNT};
 use crate::domain::task::TaskSource;
@@ -61,7 +65,8 @@ const DEFAULT_STAGE_DAYS: u32 = 10;
 /// Working days a failing file's body has to report its rectification.
 const RECTIFICATION_DAYS: u32 = 15;
 
-/// What a judicial bureau gives to plan a review (`POST /api/reviews`).
+/// What a judicial bureau or an enforcement department gives to plan a review
+/// (`POST /api/reviews`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateReview {
@@ -73,10 +78,12 @@ pub struct CreateReview {
     pub starts_on: String,
     /// … to this day, inclusive.
     pub ends_on: String,
-    /// The bodies of the bureau's region whose files are reviewed (被评查单位), at least one.
+    /// The bodies whose files are reviewed (被评查单位), at least one: of a bureau's region
+    /// (not the bureau), or of a department's own field (the department and the bodies under
+    /// it).
     pub reviewed_org_ids: Vec<String>,
-    /// The bodies that review (评查单位); at least two for a cross review; none: the bureau
-    /// reviews every file itself.
+    /// The bodies that review (评查单位), within the same reach; at least two for a cross
+    /// review; none: the organiser reviews every file itself.
     #[serde(default)]
     pub reviewer_org_ids: Vec<String>,
     /// Files drawn per body besides the priority ones: required for 随机抽查, optional for
@@ -620,11 +627,20 @@ async fn full(
     body(review, party, &all, Some(files))
 }
 
-/// Checks the bodies named in a plan: of the bureau's region, not the bureau itself.
-async fn bodies_of_region(
+/// Who plans a review and what it may name: a bureau the bodies it supervises, a department
+/// those of its own field (`field`: itself and the bodies under it by `parent_id`).
+struct Planner<'a> {
+    organiser: Organiser,
+    id: &'a str,
+    field: BTreeSet<String>,
+}
+
+/// Checks the bodies named in a plan ([`rules::may_plan_body`]): each found and within the
+/// organiser's reach, else refused (400) naming it.
+async fn bodies_in_reach(
     services: &Services,
     caller: &Caller,
-    bureau_id: &str,
+    planner: &Planner<'_>,
     field: &'static str,
     ids: &[String],
 ) -> Result<Vec<String>, Error> {
@@ -632,8 +648,10 @@ async fn bodies_of_region(
     let mut bodies = Vec::new();
     for org_id in wanted {
         let org = services.db.org(org_id).await?;
-        let ok = match &org {
-            Some(org) if org.id != bureau_id => caller
+        let in_reach = match (&org, planner.organiser) {
+            (None, _) => false,
+            (Some(_), Organiser::Department) => planner.field.contains(org_id),
+            (Some(org), Organiser::Bureau) => caller
                 .allow(
                     &services.db,
                     Action::IssueSupervision {
@@ -642,15 +660,16 @@ async fn bodies_of_region(
                 )
                 .await
                 .is_ok(),
-            _ => false,
         };
-        if !ok {
-            let name = org.map_or_else(|| format!("{org_id:?}"), |o| o.name_zh.to_string());
-            return Err(Error::invalid(
-                field,
-                rules::BODY_OF_REGION.with("name", name),
-            ));
-        }
+        let name = org
+            .as_ref()
+            .map_or_else(|| format!("{org_id:?}"), |o| o.name_zh.to_string());
+        let body = rules::PlannedBody {
+            name: &name,
+            organiser: org_id == planner.id,
+            in_reach,
+        };
+        rules::may_plan_body(planner.organiser, body).map_err(|why| Error::invalid(field, why))?;
         bodies.push(org_id.clone());
     }
     Ok(bodies)
@@ -738,18 +757,28 @@ pub async fn reviewed_files(
     Ok(ReviewedFilesPage { files })
 }
 
-/// Plans a review of the caller's bureau over bodies of its region.
+/// Plans a review of the caller's body: a bureau's over bodies of its region, an enforcement
+/// department's over its own field.
 pub async fn create(
     services: &Services,
     caller: &Caller,
     input: CreateReview,
 ) -> Result<ReviewBody, Error> {
     caller.allow(&services.db, Action::CreateSpace).await?;
-    let bureau_id = own_org(caller, "organise a case-file review")?.to_owned();
-    let bureau = services.db.org(&bureau_id).await?.ok_or_else(not_found)?;
-    if bureau.kind != OrgKind::JudicialBureau {
-        return Err(Error::refused(rules::MADE_BY_A_BUREAU.message()));
-    }
+    // A bureau or an enforcement department (stored as the review's `bureau_org_id`).
+    let own_id = own_org(caller, "organise a case-file review")?.to_owned();
+    let own = services.db.org(&own_id).await?.ok_or_else(not_found)?;
+    let Some(organiser) = Organiser::of(own.kind) else {
+        return Err(Error::refused(rules::MADE_BY_AN_ORGANISER.message()));
+    };
+    let planner = Planner {
+        organiser,
+        id: &own.id,
+        field: match organiser {
+            Organiser::Department => services.db.org_field(&own.id).await?.into_iter().collect(),
+            Organiser::Bureau => BTreeSet::new(),
+        },
+    };
     let period = Period::parse(&input.starts_on, &input.ends_on)
         .map_err(|(field, why)| Error::invalid(field, why))?;
     if input.reviewed_org_ids.is_empty() {
@@ -790,18 +819,18 @@ pub async fn create(
     }
     let sheet = input.sheet.unwrap_or_else(Sheet::default_sheet);
     sheet.check().map_err(|why| Error::invalid("sheet", why))?;
-    let reviewed = bodies_of_region(
+    let reviewed = bodies_in_reach(
         services,
         caller,
-        &bureau.id,
+        &planner,
         "reviewed_org_ids",
         &input.reviewed_org_ids,
     )
     .await?;
-    let reviewers = bodies_of_region(
+    let reviewers = bodies_in_reach(
         services,
         caller,
-        &bureau.id,
+        &planner,
         "reviewer_org_ids",
         &input.reviewer_org_ids,
     )
@@ -827,8 +856,8 @@ pub async fn create(
         score_working_days: score_days,
         sheet_sha256: hex::encode(Sha256::digest(sheet_json.as_bytes())),
         sheet: sheet_json,
-        bureau_org_id: bureau.id.clone(),
-        region: bureau.region.clone(),
+        bureau_org_id: own.id.clone(),
+        region: own.region.clone(),
         reviewed,
         reviewers,
         created_by: caller.actor.user_id.clone(),
@@ -904,6 +933,8 @@ pub async fn act(
         .collect();
     bodies.sort();
     bodies.dedup();
+    // A department among its own review's bodies is told and tasked as the organiser only.
+    bodies.retain(|b| rules::task_to(&review.bureau_org_id, b).is_some());
     let mut effects = Effects::default();
     let mut change = ReviewChange {
         id: review.id.clone(),
@@ -942,14 +973,18 @@ pub async fn act(
             change.launch_notice_id = Some(notice.id.clone());
             effects.send_notice(notice);
             effects.merge(notice_effects);
-            for body in &review.reviewed {
+            let tasked = review
+                .reviewed
+                .iter()
+                .filter_map(|b| rules::task_to(&review.bureau_org_id, &b.org_id));
+            for body in tasked {
                 let body_text = format!(
                     "请在期限内于本系统登记本单位{}结案的行政执法案卷（案号、类别、案由、结案日期，是否引发行政复议、行政诉讼或检察监督），并上传电子卷宗。",
                     period,
                 );
                 let title = format!("案卷评查：登记结案案卷（{}）", review.title);
                 let days = review.register_working_days;
-                let plan = stage_plan(caller, &review, &body.org_id, title, body_text, days);
+                let plan = stage_plan(caller, &review, body, title, body_text, days);
                 set_task_in(services, now, plan, &mut effects).await?;
             }
         }
@@ -957,8 +992,8 @@ pub async fn act(
             let drawn = draw(&review, &files)?;
             let mut load: std::collections::BTreeMap<&str, usize> = Default::default();
             for (_, reviewer, _) in &drawn.files {
-                if *reviewer != review.bureau_org_id {
-                    *load.entry(reviewer.as_str()).or_default() += 1;
+                if let Some(reviewer) = rules::task_to(&review.bureau_org_id, reviewer) {
+                    *load.entry(reviewer).or_default() += 1;
                 }
             }
             for (reviewer, count) in load {
@@ -1321,7 +1356,8 @@ pub async fn act_on_file(
             change.grade = Some(*grade);
             change.grade_reason = reason.as_ref().map(|r| r.as_str().to_owned());
             told.push(file.org_id.clone());
-            if *grade == Grade::Fail {
+            let assignee = rules::task_to(&review.bureau_org_id, &file.org_id);
+            if let (Grade::Fail, Some(assignee)) = (*grade, assignee) {
                 let plan = TaskPlan {
                     setter_org_id: review.bureau_org_id.clone(),
                     created_by: caller.actor.user_id.clone(),
@@ -1337,7 +1373,7 @@ pub async fn act_on_file(
                     feedback_required: Some("逐项整改情况及佐证材料".into()),
                     source: TaskSource::Supervision,
                     source_ref: Some(subject(&review.id)),
-                    assignee_org_id: file.org_id.clone(),
+                    assignee_org_id: assignee.to_owned(),
                     limit: Some(TimeLimit::WorkingDays(RECTIFICATION_DAYS)),
                     due_at: None,
                     dispatch: true,

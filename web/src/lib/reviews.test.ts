@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { commandBody, eventIsAbout, mayNameReviewers, preview, readMarks, setComment, setCount, writesSheet, type Sheet } from './reviews'
+import { commandBody, eventIsAbout, mayNameReviewers, organiserOf, planBodies, preview, readMarks, setComment, setCount, writesSheet, type Sheet } from './reviews'
 
 const sheet: Sheet = {
   name: '测试评查表',
@@ -74,5 +74,34 @@ describe('reviews', () => {
     expect(writesSheet(named, 'market', 'u1')).toBe(false)
     expect(writesSheet(named, 'market', 'u2')).toBe(true)
     expect(writesSheet(named, 'township', 'u2')).toBe(false)
+  })
+})
+
+describe('the bodies a plan offers', () => {
+  const org = (id: string, kind: string, parent_id: string | null = null) => ({ id, name_zh: id, kind, parent_id })
+  const orgs = [
+    org('bureau', 'judicial_bureau'),
+    org('city-bureau', 'judicial_bureau'),
+    org('market', 'enforcement_department'),
+    org('squad', 'other', 'market'),
+    org('station', 'other', 'squad'),
+    org('township', 'township_government'),
+    org('ecology', 'enforcement_department'),
+    org('ecology-squad', 'other', 'ecology'),
+  ]
+  const ids = (list: { id: string }[]) => list.map((o) => o.id)
+
+  it('are every body but bureaus for a bureau, and a department its own field at any depth', () => {
+    expect(ids(planBodies(orgs, { id: 'bureau', kind: 'judicial_bureau' }))).toEqual(['market', 'squad', 'station', 'township', 'ecology', 'ecology-squad'])
+    expect(ids(planBodies(orgs, { id: 'market', kind: 'enforcement_department' }))).toEqual(['market', 'squad', 'station'])
+    expect(ids(planBodies(orgs, { id: 'township', kind: 'township_government' }))).toEqual([])
+    expect(planBodies(orgs, null)).toEqual([])
+  })
+
+  it('come from bureaus and enforcement departments alone', () => {
+    expect(organiserOf('judicial_bureau')).toBe('bureau')
+    expect(organiserOf('enforcement_department')).toBe('department')
+    expect(organiserOf('township_government')).toBeNull()
+    expect(organiserOf(undefined)).toBeNull()
   })
 })

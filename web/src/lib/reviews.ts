@@ -1,5 +1,6 @@
 // Case-file reviews (案卷评查), server/src/work/reviews.rs: a judicial bureau's review of the
-// files its region's bodies closed in a period (全面, 重点, 交叉, 随机抽查), the files the bodies
+// files its region's bodies closed in a period, or an enforcement department's of its own
+// field's (全面, 重点, 交叉, 随机抽查), the files the bodies
 // register, the draw with its recorded seed, the live scoring sheets, answers (申辩) and
 // confirmed grades, and every request under `/api/reviews`.
 //
@@ -30,6 +31,40 @@ export const GRADES: readonly Grade[] = ['excellent', 'pass', 'fail']
 /** The roots of a sheet's live document, as the server reads them at submission. */
 export const DEDUCTIONS_ROOT = 'deductions'
 export const COMMENTS_ROOT = 'comments'
+
+/** Who may organise a review: a judicial bureau, or an enforcement department of its own
+ * field (server: `domain::review::Organiser`). */
+export type Organiser = 'bureau' | 'department'
+
+export function organiserOf(kind: string | null | undefined): Organiser | null {
+  if (kind === 'judicial_bureau') return 'bureau'
+  if (kind === 'enforcement_department') return 'department'
+  return null
+}
+
+/** A body of the directory as the plan form needs it. */
+export interface PlanOrg { id: string; name_zh: string; kind: string; parent_id: string | null }
+
+/** The bodies the plan form offers (the server checks them again): a bureau's, every body of
+ * the directory it sees but bureaus; a department's, its own field, itself and the bodies under
+ * it by `parent_id` at any depth. */
+export function planBodies<O extends PlanOrg>(orgs: readonly O[], me: { id: string; kind: string } | null | undefined): O[] {
+  if (!me) return []
+  if (organiserOf(me.kind) === 'bureau') return orgs.filter((o) => o.id !== me.id && o.kind !== 'judicial_bureau')
+  if (organiserOf(me.kind) !== 'department') return []
+  const field = new Set([me.id])
+  let grew = true
+  while (grew) {
+    grew = false
+    for (const o of orgs) {
+      if (o.parent_id && field.has(o.parent_id) && !field.has(o.id)) {
+        field.add(o.id)
+        grew = true
+      }
+    }
+  }
+  return orgs.filter((o) => field.has(o.id))
+}
 
 const path = (id: string) => `/api/reviews/${encodeURIComponent(id)}`
 

@@ -2544,14 +2544,16 @@ export type paths = {
             cookie?: never;
         };
         /**
-         * The reviews the caller's bureau organises, its body takes part in, or it reads as a bureau
-         *     above; newest first.
+         * The reviews the caller's body organises or takes part in, or reads as the bureau of the
+         *     organiser's region or one above; newest first.
          */
         get: operations["reviews_list"];
         put?: never;
         /**
-         * Plans a case-file review of the caller's bureau over bodies of its region (筹备中: they
-         *     are told when it is launched). Without a `sheet` the default scoring sheet is used.
+         * Plans a case-file review of the caller's body (筹备中: the bodies are told when it is
+         *     launched): a judicial bureau's over bodies of its region, an enforcement department's over
+         *     its own field (itself and the bodies under it). Without a `sheet` the default scoring
+         *     sheet is used.
          */
         post: operations["reviews_create"];
         delete?: never;
@@ -2589,7 +2591,7 @@ export type paths = {
         };
         /**
          * The scoring sheet that ships (行政执法案卷评查表（通用）), in the shape `sheet` of a plan
-         *     takes: a bureau adjusts it and plans with the copy.
+         *     takes: a bureau or an enforcement department adjusts it and plans with the copy.
          */
         get: operations["reviews_default_sheet"];
         put?: never;
@@ -4322,7 +4324,10 @@ export type components = {
             /** @description The code of the region it lies in; absent at the top. */
             parent?: string | null;
         };
-        /** @description What a judicial bureau gives to plan a review (`POST /api/reviews`). */
+        /**
+         * @description What a judicial bureau or an enforcement department gives to plan a review
+         *     (`POST /api/reviews`).
+         */
         CreateReview: {
             /** @description `comprehensive` (全面), `key` (重点), `cross` (交叉) or `random` (随机抽查). */
             kind: components["schemas"]["ReviewKind"];
@@ -4332,11 +4337,15 @@ export type components = {
             starts_on: string;
             /** @description … to this day, inclusive. */
             ends_on: string;
-            /** @description The bodies of the bureau's region whose files are reviewed (被评查单位), at least one. */
+            /**
+             * @description The bodies whose files are reviewed (被评查单位), at least one: of a bureau's region
+             *     (not the bureau), or of a department's own field (the department and the bodies under
+             *     it).
+             */
             reviewed_org_ids: string[];
             /**
-             * @description The bodies that review (评查单位); at least two for a cross review; none: the bureau
-             *     reviews every file itself.
+             * @description The bodies that review (评查单位), within the same reach; at least two for a cross
+             *     review; none: the organiser reviews every file itself.
              */
             reviewer_org_ids?: string[];
             /**
