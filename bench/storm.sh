@@ -8,7 +8,8 @@
 #              cost), APPLY_CLIENTS=40 (clients that apply the state with yrs, slowed by their
 #              own CPU; 0 skips), JOINS=5, PRESENCE_CLIENTS=500 (0 skips), PRESENCE_SECONDS=60,
 #              OUT=DIR, NO_BUILD=1, DATA_ROOT=/tmp, CACHE=/tmp/storm-bench-cache (the generated
-#              document, reused by every server and run)
+#              document, reused by every server and run), LARGE=0 (skips the large document:
+#              seed, joins and storms; presence only)
 # y-sweet runs when built into bench/peers/y-sweet-bin
 # (cargo install y-sweet --locked --version 0.9.1 --root bench/peers/y-sweet-bin).
 set -euo pipefail
@@ -24,6 +25,7 @@ APPLY_CLIENTS=${APPLY_CLIENTS:-40}
 JOINS=${JOINS:-5}
 PRESENCE_CLIENTS=${PRESENCE_CLIENTS:-500}
 PRESENCE_SECONDS=${PRESENCE_SECONDS:-60}
+LARGE=${LARGE:-1}
 OUT=${OUT:-$(mktemp -d /tmp/storm-bench.XXXXXX)}
 mkdir -p "$OUT"
 RESULTS=$OUT/results.jsonl
@@ -110,10 +112,12 @@ for server in $SERVERS; do
         continue
         ;;
     esac
-    run "$server" seed "${target[@]}" --mb "$MB" --cache "${CACHE:-/tmp/storm-bench-cache}"
-    run "$server" join "${target[@]}" --count "$JOINS"
-    run "$server" storm "${target[@]}" --clients "$CLIENTS" --server-pid "$PID"
-    if [ "$APPLY_CLIENTS" -gt 0 ]; then
+    if [ "$LARGE" = 1 ]; then
+        run "$server" seed "${target[@]}" --mb "$MB" --cache "${CACHE:-/tmp/storm-bench-cache}"
+        run "$server" join "${target[@]}" --count "$JOINS"
+        run "$server" storm "${target[@]}" --clients "$CLIENTS" --server-pid "$PID"
+    fi
+    if [ "$LARGE" = 1 ] && [ "$APPLY_CLIENTS" -gt 0 ]; then
         run "$server" storm "${target[@]}" --clients "$APPLY_CLIENTS" --apply --server-pid "$PID"
     fi
     if [ "$PRESENCE_CLIENTS" -gt 0 ]; then
@@ -122,14 +126,14 @@ for server in $SERVERS; do
     fi
     kill "$PID"
     wait "$PID" 2>/dev/null || true
-    if [ "$server" = concord ]; then
+    if [ "$server" = concord ] && [ "$LARGE" = 1 ]; then
         # The cold join: the first join after a restart loads the document from storage.
         concord_start "$port" "$dir"
         run "$server-cold" join "${target[@]}" --count 1
         kill "$PID"
         wait "$PID" 2>/dev/null || true
-        rm -rf "$dir"
     fi
+    [ "$server" != concord ] || rm -rf "$dir"
 done
 
 log "done, load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -39,8 +39,9 @@
 //! change after a quiet interval goes out at once, later ones gather (the latest entry of each
 //! awareness client id) and go out together when the interval ends, encoded once and shared by
 //! every client that is keeping up. Five hundred people moving their cursors once a second each
-//! were 250,000 frames a second, one per change per client; batched every 25 ms they are 40
-//! messages a second per client, whatever the room's size (issue #22).
+//! were 250,000 frames a second, one per change per client, and a whole core; batched every
+//! 30 ms they are at most 33 messages a second per client, whatever the room's size, and a
+//! quarter of a core (issue #22, BENCHMARKS.md).
 //!
 //! Locking: `state` is a `std::sync::Mutex` because every critical section is short and
 //! synchronous (decode is done before taking it, storage after releasing it); it is never held

@@ -61,7 +61,7 @@ impl Default for RoomsConfig {
             outgoing_queue: 1024,
             outgoing_queue_bytes: 16 * 1024 * 1024,
             awareness_timeout: Duration::from_secs(30),
-            presence_every: Duration::from_millis(25),
+            presence_every: Duration::from_millis(30),
             idle_unload_after: Duration::from_secs(30),
             compact_after_updates: 1000,
             compact_after_bytes: 1024 * 1024,

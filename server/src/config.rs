@@ -540,7 +540,7 @@ pub struct Limits {
     /// Presence (awareness) reaches a document's clients at most once per this many
     /// milliseconds: a change in a quiet room goes out at once, changes within one interval of
     /// a busy room go out together as one message. 0 sends every change at once.
-    #[arg(long, env = "CONCORD_PRESENCE_INTERVAL_MS", default_value_t = 25)]
+    #[arg(long, env = "CONCORD_PRESENCE_INTERVAL_MS", default_value_t = 30)]
     pub presence_interval_ms: u64,
     /// Seconds an idle document stays in memory.
     #[arg(long, env = "CONCORD_IDLE_UNLOAD_SECS", default_value_t = 30)]

@@ -62,7 +62,7 @@ impl Default for Options {
                 client_no_progress_secs: 30,
                 ping_secs: 15,
                 awareness_timeout_secs: 30,
-                presence_interval_ms: 25,
+                presence_interval_ms: 30,
                 idle_unload_secs: 30,
             },
         }
