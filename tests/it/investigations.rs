@@ -14,6 +14,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::meetings::{fixture, fixture_on, Fixture};
+use crate::ops::{read_metric, WS_ACCESS_CHANGED};
 use crate::support::api::Api;
 use crate::support::client::TestClient;
 use crate::support::node::NodePeer;
@@ -353,6 +354,7 @@ async fn each_body_writes_its_own_section_alone_and_a_body_that_leaves_loses_it_
 
     // The police leave: their open socket may no longer write, and the group is gone for
     // them; their section stays for the others, frozen.
+    let changed_before = read_metric(&f.server, WS_ACCESS_CHANGED).await;
     let (status, left) = answer(
         &f.police,
         &id,
@@ -362,7 +364,18 @@ async fn each_body_writes_its_own_section_alone_and_a_body_that_leaves_loses_it_
     assert_eq!(status, StatusCode::OK, "{left}");
     assert_eq!(left["your_part"], "invited");
     assert_eq!(left["reads_dossier"], false);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The socket's re-check follows the operation: wait for it (closed, or its access
+    // changed) so that the write below tests the new access, not the race before it.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while police.seen().closed.is_none()
+        && read_metric(&f.server, WS_ACCESS_CHANGED).await <= changed_before
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the police's socket was never re-checked"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     police.insert("离开后写入；");
     let closed_or_denied = tokio::time::timeout(Duration::from_secs(2), async {
         loop {

@@ -17,6 +17,16 @@ fn metric(text: &str, name: &str) -> f64 {
         .unwrap()
 }
 
+/// Open sockets whose access a re-check changed: what a test waits for after an operation
+/// that changes access, instead of sleeping.
+pub(crate) const WS_ACCESS_CHANGED: &str = "concord_ws_access_changed_total";
+
+/// The value of the metric `name` on `server` now.
+pub(crate) async fn read_metric(server: &TestServer, name: &str) -> f64 {
+    let (_, text) = http::get(server.addr, "/metrics").await;
+    metric(&text, name)
+}
+
 /// Polls `/metrics` until `name` satisfies `ready`; panics after 10 s.
 pub(crate) async fn wait_for_metric(
     server: &TestServer,

@@ -21,6 +21,7 @@ use yrs::{Map, Transact};
 use crate::campaigns::write_summary;
 use crate::meetings::{fixture_on, Fixture};
 use crate::minutes::{send_update, sign_alone};
+use crate::ops::{read_metric, WS_ACCESS_CHANGED};
 use crate::support::api::{open_db, says_or_is, Api, PASSWORD};
 use crate::support::client::TestClient;
 use crate::support::postgres::fresh_database_url;
@@ -727,7 +728,7 @@ async fn named_reviewers_alone_write_the_sheet_and_submit_it(f: Fixture) {
 
     // Named: the admin alone writes; the member's open socket loses write at once (its
     // re-check runs as the naming is announced: the test waits for it rather than guessing).
-    let changed_before = access_changes(&f).await;
+    let changed_before = read_metric(&f.server, WS_ACCESS_CHANGED).await;
     let (status, named) = name_reviewers(&admin, &id, &file_id, json!([market_admin])).await;
     assert_eq!(status, StatusCode::OK, "{named}");
     assert_eq!(
@@ -740,7 +741,7 @@ async fn named_reviewers_alone_write_the_sheet_and_submit_it(f: Fixture) {
     assert_eq!(ticket_access(&admin, &sheet_id).await, "write");
     crate::ops::wait_for_metric(
         &f.server,
-        "concord_ws_access_changed_total",
+        WS_ACCESS_CHANGED,
         "the member's open socket re-checked to read-only",
         |n| n > changed_before,
     )
@@ -1123,15 +1124,6 @@ fn mark_number(client: &TestClient, deduction: &str, count: f64) {
         txn.encode_update_v1()
     };
     send_update(client, update);
-}
-
-/// Open sockets whose access changed on a re-check so far (`/metrics`).
-async fn access_changes(f: &Fixture) -> f64 {
-    let (_, text) = crate::support::http::get(f.server.addr, "/metrics").await;
-    text.lines()
-        .find_map(|l| l.strip_prefix("concord_ws_access_changed_total "))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("the metric concord_ws_access_changed_total")
 }
 
 // ---- a department's review of its own field (issue 23: "organised by a bureau, or a
