@@ -698,7 +698,8 @@ mod presence_tests {
     async fn presence_now(outbox: &mut Outbox) -> Option<Vec<(u64, u32, String)>> {
         loop {
             // A zero timeout polls once: only what is already queued comes out.
-            let Ok(Outgoing::Frame(frame)) = tokio::time::timeout(Duration::ZERO, outbox.next()).await
+            let Ok(Outgoing::Frame(frame)) =
+                tokio::time::timeout(Duration::ZERO, outbox.next()).await
             else {
                 return None;
             };
@@ -735,10 +736,16 @@ mod presence_tests {
         let (_watcher, mut outbox) = Session::join(&rooms, doc, person(2), Access::Read)
             .await
             .unwrap();
-        assert_eq!(presence_now(&mut outbox).await, None, "nobody is present yet");
+        assert_eq!(
+            presence_now(&mut outbox).await,
+            None,
+            "nobody is present yet"
+        );
 
         mover.receive(&cursor(7, 1)).await.unwrap();
-        let first = presence_now(&mut outbox).await.expect("the first change at once");
+        let first = presence_now(&mut outbox)
+            .await
+            .expect("the first change at once");
         assert_eq!((first[0].0, first[0].1), (7, 1));
 
         for clock in 2..=10 {
@@ -754,7 +761,11 @@ mod presence_tests {
         assert_eq!(batch.len(), 1, "one entry per awareness client id");
         assert_eq!(batch[0].1, 10, "the latest change");
         assert!(batch[0].2.contains(r#""cursor":10"#), "{}", batch[0].2);
-        assert_eq!(presence_now(&mut outbox).await, None, "and nothing after it");
+        assert_eq!(
+            presence_now(&mut outbox).await,
+            None,
+            "and nothing after it"
+        );
     }
 
     #[tokio::test]

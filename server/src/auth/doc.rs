@@ -83,7 +83,12 @@ pub async fn authorize_doc(
     // Who is calling and where the document lives are independent reads: made at once, the
     // join waits for the longer of the two, not for both.
     let (caller, place) = tokio::join!(
-        caller_from_session(gate.db, gate.identity, cookie.value(), ClientInfo::default()),
+        caller_from_session(
+            gate.db,
+            gate.identity,
+            cookie.value(),
+            ClientInfo::default()
+        ),
         doc_place(gate.db, doc),
     );
     grant(&caller?, &place?)

@@ -14,10 +14,10 @@
 //! it is. "Live" means not revoked and `now` strictly before each expiry.
 
 use super::audit::AuditQueries;
-use super::directory::DirectoryQueries;
-use super::users::UserQueries;
 use super::common::{in_transaction, new_id, on_reader, parse_name, rule};
+use super::directory::DirectoryQueries;
 use super::identity::{ApiTokenRow, AuditEvent, NewApiToken, NewSession, OidcLogin, SessionRow};
+use super::users::UserQueries;
 use super::{now_unix_ms, Db, DbError, Org, User};
 
 /// A session as stored (without its token hash).
