@@ -458,7 +458,7 @@ mod initial_state_tests {
     use crate::rooms::RoomsConfig;
     use crate::store::MemoryStore;
 
-    fn writer(n: u32) -> Principal {
+    pub(super) fn writer(n: u32) -> Principal {
         Principal {
             user_id: format!("u{n}"),
             name: format!("用户{n}"),
@@ -672,18 +672,11 @@ mod presence_tests {
     use yrs::sync::AwarenessUpdate;
     use yrs::updates::encoder::Encode;
 
+    use super::initial_state_tests::writer as person;
     use super::*;
     use crate::fanout::SingleNode;
     use crate::rooms::RoomsConfig;
     use crate::store::MemoryStore;
-
-    fn person(n: u32) -> Principal {
-        Principal {
-            user_id: format!("u{n}"),
-            name: format!("用户{n}"),
-            org: "o".into(),
-        }
-    }
 
     fn cursor(client: u64, clock: u32) -> Vec<u8> {
         let entry = AwarenessUpdateEntry {
