@@ -21,6 +21,7 @@
 import {
   apiGet,
   apiPost,
+  attrIs,
   byTestId,
   clickAndConfirm,
   env,
@@ -169,13 +170,21 @@ await run('room.e2e', async (browser) => {
       if (i > 0) await page.keyboard.press('Enter')
       await page.keyboard.type(line, { delay: 5 })
     }
-    await pickOption(page, 'agreed-org', MARKET_ORG, { scope: row })
+    // A pick a loaded browser dropped is made again, until the row is complete (text, body
+    // and the default deadline): otherwise 定稿 rightly warns instead of asking (step 5).
+    await waitFor(async () => {
+      if ((await row.getAttribute('data-complete')) === 'true') return true
+      await pickOption(page, 'agreed-org', MARKET_ORG, { scope: row, close: true }).catch(() => {})
+      return (await row.getAttribute('data-complete')) === 'true'
+    }, 'A\'s agreed item is complete once the body is picked', { interval: 1000 })
     const want = AGREED_LINES.join('\n')
+    const rowB = byTestId(B.page, 'agreed-row').last()
     let seen = ''
     await waitFor(
-      async () => (seen = await byTestId(B.page, 'agreed-row').last().locator('textarea').first().inputValue()) === want,
+      async () => (seen = await rowB.locator('textarea').first().inputValue()) === want,
       () => `B's agreed item holds the three lines (seen ${JSON.stringify(seen)})`,
     )
+    await attrIs(rowB, 'data-complete', 'true', 'B\'s agreed item is complete (the picked body reached B)')
   })
 
   await step('5. 定稿 asks first, naming what follows; cancelling changes nothing; confirming freezes', async () => {
@@ -184,9 +193,11 @@ await run('room.e2e', async (browser) => {
     await visible(freeze, 'the button minutes-freeze')
     const box = page.locator('.el-message-box:visible')
     // A click a loaded browser dropped is given again; one that opened the box is not.
+    const warning = page.locator('.el-message--warning:visible')
     await waitFor(async () => {
       if (await box.count()) return true
       await freeze.first().click({ timeout: 1000 }).catch(() => {})
+      if (await warning.count()) throw new Error(`定稿 warned instead of asking: ${await warning.first().innerText()}`)
       return (await box.count()) > 0
     }, 'a confirmation before freezing', { interval: 2000 })
     const said = await box.first().innerText()
