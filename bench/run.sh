@@ -8,7 +8,9 @@
 #   RATE=10              edits/s per room
 #   SCENARIOS="1x2 10x10 50x20 1x200"   RxC latency scenarios
 #   TP_WRITERS=8 TP_WINDOW=4 TP_SECONDS=$DURATION   throughput scenario (TP_WRITERS=0: skip)
-#   SERVERS="concord yws hocuspocus ysweet"   which servers to run (missing ones are skipped)
+#   SERVERS="concord yws hocuspocus ysweet"   which servers to run (missing ones are skipped);
+#                        add concord-pg for concord on the local PostgreSQL (a fresh database per
+#                        scenario, made and dropped with createdb/dropdb: PGHOST, PGUSER)
 #   PORT=17400           first port tried for the servers
 #   OUT=DIR              where results.jsonl and logs go (default: a new dir under /tmp)
 #   BENCH_ARGS="..."     extra arguments for every bench invocation
@@ -70,6 +72,8 @@ wait_port() { # port pid
 
 SRV_PID=""
 SRV_DIR=""
+SRV_DB=""
+export PGHOST=${PGHOST:-127.0.0.1} PGUSER=${PGUSER:-postgres}
 # start_server NAME -> sets SRV_PID, URL, FRAMING, TICKET_CMD
 start_server() {
   local name=$1 p
@@ -82,6 +86,17 @@ start_server() {
       "$CONCORD" serve --listen "127.0.0.1:$p" --data-dir "$SRV_DIR" >>"$OUT/$name.log" 2>&1 &
       SRV_PID=$!
       URL="ws://127.0.0.1:$p/ws/docs/{doc}?ticket={ticket}"
+      TICKET_CMD="'$CONCORD' admin ticket {doc} --user bench --access write --data-dir '$SRV_DIR'"
+      ;;
+    concord-pg)
+      SRV_DIR=$(mktemp -d "${DATA_ROOT:-/tmp}/concord-bench-data.XXXXXX")
+      SRV_DB=concord_run_bench_$$
+      dropdb --if-exists "$SRV_DB" && createdb "$SRV_DB" || return 1
+      DATABASE_URL="postgres://$PGUSER@$PGHOST/$SRV_DB" \
+        "$CONCORD" serve --listen "127.0.0.1:$p" --data-dir "$SRV_DIR" >>"$OUT/$name.log" 2>&1 &
+      SRV_PID=$!
+      URL="ws://127.0.0.1:$p/ws/docs/{doc}?ticket={ticket}"
+      # A ticket needs only the data directory's secret, not the database.
       TICKET_CMD="'$CONCORD' admin ticket {doc} --user bench --access write --data-dir '$SRV_DIR'"
       ;;
     yws)
@@ -121,6 +136,8 @@ stop_server() {
   SRV_PID=""
   if [ -n "$SRV_DIR" ]; then rm -rf "$SRV_DIR"; fi
   SRV_DIR=""
+  if [ -n "$SRV_DB" ]; then dropdb --if-exists "$SRV_DB" || log "could not drop $SRV_DB"; fi
+  SRV_DB=""
 }
 trap 'stop_server' EXIT
 trap 'exit 130' INT TERM
@@ -137,6 +154,7 @@ bench_run() { # name, extra args...
 available() {
   case $1 in
     concord) [ -x "$CONCORD" ] ;;
+    concord-pg) [ -x "$CONCORD" ] && command -v createdb >/dev/null ;;
     yws | hocuspocus) command -v node >/dev/null ;;
     ysweet) [ -x "$YSWEET" ] && command -v curl >/dev/null ;;
     *) return 1 ;;
@@ -175,3 +193,9 @@ done
 echo
 echo "results: $RESULTS"
 "$BENCH" report "$RESULTS" --subject concord
+case " $SERVERS " in
+  *" concord-pg "*)
+    echo
+    "$BENCH" report "$RESULTS" --subject concord-pg | sed -n '/^ratios/,$p'
+    ;;
+esac

@@ -9,7 +9,9 @@
 #              own CPU; 0 skips), JOINS=5, PRESENCE_CLIENTS=500 (0 skips), PRESENCE_SECONDS=60,
 #              OUT=DIR, NO_BUILD=1, DATA_ROOT=/tmp, CACHE=/tmp/storm-bench-cache (the generated
 #              document, reused by every server and run), LARGE=0 (skips the large document:
-#              seed, joins and storms; presence only)
+#              seed, joins and storms), MEMORY_CONNECTIONS=1000 and MEMORY_DOCUMENTS=1000 (memory
+#              per idle connection and per small document, first on a fresh server; 0 skips),
+#              UNLOAD_WAIT=45 (seconds before reading what the unloaded documents left)
 # y-sweet runs when built into bench/peers/y-sweet-bin
 # (cargo install y-sweet --locked --version 0.9.1 --root bench/peers/y-sweet-bin).
 set -euo pipefail
@@ -26,6 +28,9 @@ JOINS=${JOINS:-5}
 PRESENCE_CLIENTS=${PRESENCE_CLIENTS:-500}
 PRESENCE_SECONDS=${PRESENCE_SECONDS:-60}
 LARGE=${LARGE:-1}
+MEMORY_CONNECTIONS=${MEMORY_CONNECTIONS:-1000}
+MEMORY_DOCUMENTS=${MEMORY_DOCUMENTS:-1000}
+UNLOAD_WAIT=${UNLOAD_WAIT:-45}
 OUT=${OUT:-$(mktemp -d /tmp/storm-bench.XXXXXX)}
 mkdir -p "$OUT"
 RESULTS=$OUT/results.jsonl
@@ -79,8 +84,17 @@ for server in $SERVERS; do
             --data-dir "$dir" | tail -n 1 >"$OUT/ticket"
         "$CONCORD" admin ticket presence --user bench --access write --ttl-secs 7200 \
             --data-dir "$dir" | tail -n 1 >"$OUT/ticket-presence"
+        "$CONCORD" admin ticket memory --user bench --access write --ttl-secs 7200 \
+            --data-dir "$dir" | tail -n 1 >"$OUT/ticket-memory"
+        : >"$OUT/tickets-docs"
+        for n in $(seq 0 $((MEMORY_DOCUMENTS - 1))); do
+            "$CONCORD" admin ticket "mem-$n" --user bench --access write --ttl-secs 7200 \
+                --data-dir "$dir" | tail -n 1 >>"$OUT/tickets-docs"
+        done
         target=(--url "ws://127.0.0.1:$port/ws/docs/storm?ticket={ticket}" --ticket "@$OUT/ticket")
         presence=(--url "ws://127.0.0.1:$port/ws/docs/presence?ticket={ticket}" --ticket "@$OUT/ticket-presence")
+        memory=(--url "ws://127.0.0.1:$port/ws/docs/memory?ticket={ticket}" --ticket "@$OUT/ticket-memory"
+            --doc-url "ws://127.0.0.1:$port/ws/docs/mem-{n}?ticket={ticket}" --doc-tickets "$OUT/tickets-docs")
         ;;
     yws)
         [ -d "$PEERS/node_modules" ] || (cd "$PEERS" && npm ci --no-audit --no-fund >&2)
@@ -89,6 +103,7 @@ for server in $SERVERS; do
         wait_port "$port" "$PID"
         target=(--url "ws://127.0.0.1:$port/storm")
         presence=(--url "ws://127.0.0.1:$port/presence")
+        memory=(--url "ws://127.0.0.1:$port/memory" --doc-url "ws://127.0.0.1:$port/mem-{n}")
         ;;
     ysweet)
         if [ ! -x "$YSWEET" ]; then
@@ -100,18 +115,23 @@ for server in $SERVERS; do
         PID=$!
         wait_port "$port" "$PID"
         # Documents are made first: concurrent first connections to an unknown one race there.
-        for doc in storm presence; do
+        for doc in storm presence memory $(seq -f 'mem-%g' 0 $((MEMORY_DOCUMENTS - 1))); do
             curl -sf -X POST -H 'content-type: application/json' -d "{\"docId\":\"$doc\"}" \
                 "http://127.0.0.1:$port/doc/new" >/dev/null
         done
         target=(--url "ws://127.0.0.1:$port/d/storm/ws/storm")
         presence=(--url "ws://127.0.0.1:$port/d/presence/ws/presence")
+        memory=(--url "ws://127.0.0.1:$port/d/memory/ws/memory" --doc-url "ws://127.0.0.1:$port/d/mem-{n}/ws/mem-{n}")
         ;;
     *)
         log "unknown server $server"
         continue
         ;;
     esac
+    if [ "$MEMORY_CONNECTIONS" -gt 0 ] && [ "$MEMORY_DOCUMENTS" -gt 0 ]; then
+        run "$server" memory "${memory[@]}" --connections "$MEMORY_CONNECTIONS" \
+            --documents "$MEMORY_DOCUMENTS" --unload-wait "$UNLOAD_WAIT" --server-pid "$PID"
+    fi
     if [ "$LARGE" = 1 ]; then
         run "$server" seed "${target[@]}" --mb "$MB" --cache "${CACHE:-/tmp/storm-bench-cache}"
         run "$server" join "${target[@]}" --count "$JOINS"

@@ -92,7 +92,9 @@ enum Cmd {
     /// Print a comparison table from JSON lines written by `bench --json` (files or `-`).
     Report {
         files: Vec<String>,
-        /// Label of the server compared against the best of the others.
+        /// Label of the server compared against the best of the peers (the labels that do not
+        /// start with `concord`: concord's own variants, such as `concord-pg`, are never its
+        /// peers). A subject other than `concord` is also compared with `concord` itself.
         #[arg(long, default_value = "concord")]
         subject: String,
     },
@@ -1138,8 +1140,15 @@ fn report(files: &[String], subject: &str) -> Result<()> {
         let subj = group.iter().find(|o| o["label"] == subject);
         let peers: Vec<&&Value> = group
             .iter()
-            .filter(|o| o["label"] != subject && o["result"] == "OK")
+            .filter(|o| {
+                let label = o["label"].as_str().unwrap_or_default();
+                label != subject && !label.starts_with("concord") && o["result"] == "OK"
+            })
             .collect();
+        // A variant of concord (another engine) beside concord on its default (SQLite).
+        let base = (subject != "concord")
+            .then(|| group.iter().find(|o| o["label"] == "concord"))
+            .flatten();
         if let Some(subj) = subj {
             if s.starts_with("throughput") {
                 let best = peers
@@ -1154,6 +1163,15 @@ fn report(files: &[String], subject: &str) -> Result<()> {
                     ratios.push(format!(
                         "{s:<22} {subject}/best-peer upd/s = {:.2} ({x:.0} vs {bl} {b:.0}; >1 is better)",
                         x / b
+                    ));
+                }
+                if let (Some(x), Some(b)) = (
+                    subj["throughput_ups"].as_f64(),
+                    base.and_then(|o| o["throughput_ups"].as_f64()),
+                ) {
+                    ratios.push(format!(
+                        "{s:<22} {subject}/concord upd/s = {:.2} ({x:.0} vs {b:.0})",
+                        x / b.max(0.001)
                     ));
                 }
             } else {
@@ -1171,6 +1189,20 @@ fn report(files: &[String], subject: &str) -> Result<()> {
                             " {q} {subject}/best = {:.2} ({x:.2} vs {bl} {b:.2} ms) ",
                             x / b.max(0.001)
                         );
+                    }
+                }
+                if let Some(base) = base {
+                    for q in ["p50", "p99"] {
+                        if let (Some(x), Some(b)) = (
+                            subj["latency_ms"][q].as_f64(),
+                            base["latency_ms"][q].as_f64(),
+                        ) {
+                            let _ = write!(
+                                line,
+                                " {q} {subject}/concord = {:.2} ({x:.2} vs {b:.2} ms) ",
+                                x / b.max(0.001)
+                            );
+                        }
                     }
                 }
                 if subj["result"] != "OK" {

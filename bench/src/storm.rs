@@ -19,6 +19,11 @@
 //!   once a second for `--seconds`: the server's CPU over that window, and how long a change
 //!   takes to reach the `--observers` clients that time them.
 //!
+//! - `memory`: private memory (`RssAnon`) per 1,000 idle connections (`--connections` clients
+//!   synced in one document, each with its presence, then left idle), per 1,000 small documents
+//!   (`--documents`, each written by one client that then leaves: loaded, nobody in it), and
+//!   what is left once the server has unloaded them (`--unload-wait` seconds later).
+//!
 //! Every client speaks plain y-websocket and sends an awareness state on connecting, as a
 //! browser tab does. Without `--apply` a client does not decode what it receives (the server's
 //! cost only); with it, each client applies the state with yrs like a real one.
@@ -85,6 +90,26 @@ enum Cmd {
         /// Seconds allowed for every client to be synced.
         #[arg(long, default_value_t = 300.0)]
         timeout: f64,
+    },
+    /// Memory per idle connection and per small document, and after the documents unload.
+    Memory {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value_t = 1000)]
+        connections: usize,
+        /// The documents' URL, `{n}` their number (0..documents); `{ticket}` the n-th line
+        /// of --doc-tickets.
+        #[arg(long)]
+        doc_url: String,
+        /// A file with one ticket per line, the n-th for document n (concord).
+        #[arg(long)]
+        doc_tickets: Option<std::path::PathBuf>,
+        #[arg(long, default_value_t = 1000)]
+        documents: usize,
+        /// Seconds to wait after the last client left the documents before reading the
+        /// memory left (concord unloads an idle document after 30 s by default).
+        #[arg(long, default_value_t = 45.0)]
+        unload_wait: f64,
     },
     /// Many clients in one room, each sending its presence (awareness) at 1 Hz.
     Presence {
@@ -164,6 +189,33 @@ fn main() -> Result<()> {
                 observers,
                 seconds,
             } => presence(&target, clients, observers, seconds).await,
+            Cmd::Memory {
+                target,
+                connections,
+                doc_url,
+                doc_tickets,
+                documents,
+                unload_wait,
+            } => {
+                let tickets = match doc_tickets {
+                    Some(path) => std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))?
+                        .lines()
+                        .map(str::to_string)
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let doc_urls = (0..documents)
+                    .map(|n| {
+                        let ticket = tickets.get(n).map_or("", String::as_str);
+                        let url = doc_url
+                            .replace("{n}", &n.to_string())
+                            .replace("{ticket}", ticket);
+                        check_loopback(&url).map(|()| url)
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                memory(&target, connections, &doc_urls, unload_wait).await
+            }
         }
     })?;
     println!("{out}");
@@ -677,6 +729,188 @@ async fn presence(
         "max_ms": round3(hist.max() as f64 / 1000.0),
         "server_cpu_pct": bench_support::load::cpu_pct(cpu0, cpu1, window).map(round3),
         "rss_peak_mib": rss_peak.map(round3), "rss_anon_peak_mib": anon_peak.map(round3),
+    }))
+}
+
+/// Clients connected at once while filling memory: enough to be quick, few enough that the
+/// connection limits of every server (and this tool's one thread) are not what is measured.
+const MEMORY_WAVE: usize = 50;
+
+/// A client that joins `url` (its state vector, then its presence, as a browser tab does),
+/// waits for the server's sync step 2, writes `text` when given, and then stays: it answers
+/// pings and reads what comes until `leave` fires or the server closes it (counted in `closed`).
+async fn idle_client(
+    url: Arc<str>,
+    text: Option<String>,
+    leave: tokio::sync::watch::Receiver<bool>,
+    closed: Arc<std::sync::atomic::AtomicU64>,
+) -> Result<tokio::task::JoinHandle<()>> {
+    let doc = new_doc(u64::from(random_u32()));
+    let mut awareness = Awareness::new(doc.clone());
+    awareness.set_local_state_raw(format!(
+        "{{\"user\":{{\"name\":\"idle-{}\"}}}}",
+        doc.client_id()
+    ));
+    let mut ws = connect(&url).await?;
+    ws.send(frame(Message::Sync(SyncMessage::SyncStep1(
+        StateVector::default(),
+    ))))
+    .await?;
+    if let Ok(update) = awareness.update() {
+        ws.send(frame(Message::Awareness(update))).await?;
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let data = match tokio::time::timeout(left, ws.next()).await {
+            Err(_) => bail!("not synced within 60 s"),
+            Ok(Some(Ok(WsMessage::Binary(data)))) => data,
+            Ok(Some(Ok(WsMessage::Close(close)))) => bail!("closed before synced: {close:?}"),
+            Ok(None) => bail!("closed before synced"),
+            Ok(Some(Err(e))) => return Err(e.into()),
+            Ok(Some(Ok(_))) => continue,
+        };
+        match (data.first(), data.get(1)) {
+            (Some(0), Some(0)) => {
+                ws.send(frame(Message::Sync(SyncMessage::SyncStep2(
+                    doc.transact()
+                        .encode_state_as_update_v1(&StateVector::default()),
+                ))))
+                .await?
+            }
+            (Some(0), Some(1)) => break,
+            _ => {}
+        }
+    }
+    if let Some(text) = text {
+        let t = doc.get_or_insert_text("text");
+        let update = {
+            let mut txn = doc.transact_mut();
+            t.insert(&mut txn, 0, &text);
+            txn.encode_update_v1()
+        };
+        ws.send(frame(Message::Sync(SyncMessage::Update(update))))
+            .await?;
+    }
+    Ok(tokio::spawn(async move {
+        let mut leave = leave;
+        loop {
+            tokio::select! {
+                _ = leave.changed() => {
+                    let _ = ws.close(None).await;
+                    // Until the server's answer to the close, so that it has seen it.
+                    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+                        while let Some(Ok(_)) = ws.next().await {}
+                    }).await;
+                    return;
+                }
+                msg = ws.next() => match msg {
+                    Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => {
+                        closed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        return;
+                    }
+                    Some(Ok(_)) => {}
+                },
+            }
+        }
+    }))
+}
+
+/// Joins a client to each URL, `MEMORY_WAVE` at a time; the clients stay until `leave`.
+async fn fill(
+    urls: &[Arc<str>],
+    text: Option<&str>,
+    leave: &tokio::sync::watch::Receiver<bool>,
+    closed: &Arc<std::sync::atomic::AtomicU64>,
+) -> Result<Vec<tokio::task::JoinHandle<()>>> {
+    let mut clients = Vec::with_capacity(urls.len());
+    for wave in urls.chunks(MEMORY_WAVE) {
+        let joins = wave.iter().map(|url| {
+            idle_client(
+                url.clone(),
+                text.map(str::to_string),
+                leave.clone(),
+                closed.clone(),
+            )
+        });
+        for joined in futures_util::future::join_all(joins).await {
+            clients.push(joined?);
+        }
+    }
+    Ok(clients)
+}
+
+/// The server's private memory, read after `settle` (its queues drained, its timers run).
+async fn anon_mib_after(pid: u32, settle: Duration) -> Result<f64> {
+    tokio::time::sleep(settle).await;
+    let sample =
+        bench_support::load::proc_rss(pid).ok_or_else(|| anyhow!("no /proc/{pid}/status"))?;
+    Ok(sample.anon_kib as f64 / 1024.0)
+}
+
+async fn memory(
+    target: &Target,
+    connections: usize,
+    doc_urls: &[String],
+    unload_wait: f64,
+) -> Result<Value> {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    let pid = target
+        .server_pid
+        .ok_or_else(|| anyhow!("memory needs --server-pid"))?;
+    let settle = Duration::from_secs(3);
+    let closed = Arc::new(AtomicU64::new(0));
+    let per_1000 =
+        |before: f64, after: f64, n: usize| round3((after - before) / n.max(1) as f64 * 1000.0);
+
+    // Connections: one document, loaded by a first client before the baseline.
+    let url: Arc<str> = target.url()?.into();
+    let (leave_tx, leave) = tokio::sync::watch::channel(false);
+    let first = fill(std::slice::from_ref(&url), None, &leave, &closed).await?;
+    let start_mib = anon_mib_after(pid, settle).await?;
+    let t0 = Instant::now();
+    let clients = fill(&vec![url.clone(); connections], None, &leave, &closed).await?;
+    let connect_s = t0.elapsed().as_secs_f64();
+    let connected_mib = anon_mib_after(pid, settle).await?;
+    let _ = leave_tx.send(true);
+    for client in first.into_iter().chain(clients) {
+        let _ = client.await;
+    }
+    let closed_connections = closed.swap(0, Relaxed);
+    let left_mib = anon_mib_after(pid, settle).await?;
+
+    // Documents: each written by one client that then leaves; read while they are loaded.
+    let urls: Vec<Arc<str>> = doc_urls.iter().map(|u| Arc::from(u.as_str())).collect();
+    let (leave_tx, leave) = tokio::sync::watch::channel(false);
+    let docs_before_mib = left_mib;
+    let t0 = Instant::now();
+    let writers = fill(
+        &urls,
+        Some("会商纪要：各方同意联合执法，明确牵头单位与完成时限。"),
+        &leave,
+        &closed,
+    )
+    .await?;
+    let open_s = t0.elapsed().as_secs_f64();
+    let _ = leave_tx.send(true);
+    for writer in writers {
+        let _ = writer.await;
+    }
+    let loaded_mib = anon_mib_after(pid, Duration::from_secs(1)).await?;
+    let unloaded_mib = anon_mib_after(pid, Duration::from_secs_f64(unload_wait)).await?;
+    Ok(json!({
+        "label": target.label, "command": "memory",
+        "connections": connections, "connect_s": round3(connect_s),
+        "closed_connections": closed_connections,
+        "anon_start_mib": round3(start_mib), "anon_connected_mib": round3(connected_mib),
+        "anon_after_leaving_mib": round3(left_mib),
+        "mib_per_1000_connections": per_1000(start_mib, connected_mib, connections),
+        "documents": doc_urls.len(), "open_s": round3(open_s),
+        "closed_writers": closed.load(Relaxed),
+        "anon_documents_loaded_mib": round3(loaded_mib),
+        "mib_per_1000_documents": per_1000(docs_before_mib, loaded_mib, doc_urls.len()),
+        "unload_wait_s": unload_wait, "anon_after_unload_mib": round3(unloaded_mib),
+        "mib_left_per_1000_documents": per_1000(docs_before_mib, unloaded_mib, doc_urls.len()),
     }))
 }
 
