@@ -736,9 +736,10 @@ async fn presence(
 /// connection limits of every server (and this tool's one thread) are not what is measured.
 const MEMORY_WAVE: usize = 50;
 
-/// A client that joins `url` (its state vector, then its presence, as a browser tab does),
-/// waits for the server's sync step 2, writes `text` when given, and then stays: it answers
-/// pings and reads what comes until `leave` fires or the server closes it (counted in `closed`).
+/// A client that joins `url` (its state vector, then its presence, as a browser tab does) and
+/// waits for the server's sync step 2. Given `text`, it writes it and leaves; otherwise it
+/// stays: it answers pings and reads what comes until `leave` fires or the server closes it
+/// (counted in `closed`).
 async fn idle_client(
     url: Arc<str>,
     text: Option<String>,
@@ -782,20 +783,29 @@ async fn idle_client(
             _ => {}
         }
     }
-    if let Some(text) = text {
+    if let Some(text) = &text {
         let t = doc.get_or_insert_text("text");
         let update = {
             let mut txn = doc.transact_mut();
-            t.insert(&mut txn, 0, &text);
+            t.insert(&mut txn, 0, text);
             txn.encode_update_v1()
         };
         ws.send(frame(Message::Sync(SyncMessage::Update(update))))
             .await?;
     }
+    // A writer leaves once it has written (at most a wave of them is connected at a time).
+    let writer = text.is_some();
     Ok(tokio::spawn(async move {
         let mut leave = leave;
         loop {
             tokio::select! {
+                _ = async {}, if writer => {
+                    let _ = ws.close(None).await;
+                    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+                        while let Some(Ok(_)) = ws.next().await {}
+                    }).await;
+                    return;
+                }
                 _ = leave.changed() => {
                     let _ = ws.close(None).await;
                     // Until the server's answer to the close, so that it has seen it.
@@ -863,26 +873,12 @@ async fn memory(
     let per_1000 =
         |before: f64, after: f64, n: usize| round3((after - before) / n.max(1) as f64 * 1000.0);
 
-    // Connections: one document, loaded by a first client before the baseline.
-    let url: Arc<str> = target.url()?.into();
-    let (leave_tx, leave) = tokio::sync::watch::channel(false);
-    let first = fill(std::slice::from_ref(&url), None, &leave, &closed).await?;
+    // Documents first, on the fresh server (measured second, they would fill the memory the
+    // connections freed but the allocator kept, and look free): each is written by one client
+    // that then leaves; read while they are loaded, and after they unloaded.
     let start_mib = anon_mib_after(pid, settle).await?;
-    let t0 = Instant::now();
-    let clients = fill(&vec![url.clone(); connections], None, &leave, &closed).await?;
-    let connect_s = t0.elapsed().as_secs_f64();
-    let connected_mib = anon_mib_after(pid, settle).await?;
-    let _ = leave_tx.send(true);
-    for client in first.into_iter().chain(clients) {
-        let _ = client.await;
-    }
-    let closed_connections = closed.swap(0, Relaxed);
-    let left_mib = anon_mib_after(pid, settle).await?;
-
-    // Documents: each written by one client that then leaves; read while they are loaded.
     let urls: Vec<Arc<str>> = doc_urls.iter().map(|u| Arc::from(u.as_str())).collect();
     let (leave_tx, leave) = tokio::sync::watch::channel(false);
-    let docs_before_mib = left_mib;
     let t0 = Instant::now();
     let writers = fill(
         &urls,
@@ -896,21 +892,39 @@ async fn memory(
     for writer in writers {
         let _ = writer.await;
     }
+    let closed_writers = closed.swap(0, Relaxed);
     let loaded_mib = anon_mib_after(pid, Duration::from_secs(1)).await?;
     let unloaded_mib = anon_mib_after(pid, Duration::from_secs_f64(unload_wait)).await?;
+    // Connections: one document, loaded by a first client before the baseline (which holds
+    // what the unloaded documents left).
+    let url: Arc<str> = target.url()?.into();
+    let (leave_tx, leave) = tokio::sync::watch::channel(false);
+    let first = fill(std::slice::from_ref(&url), None, &leave, &closed).await?;
+    let conn_start_mib = anon_mib_after(pid, settle).await?;
+    let t0 = Instant::now();
+    let clients = fill(&vec![url.clone(); connections], None, &leave, &closed).await?;
+    let connect_s = t0.elapsed().as_secs_f64();
+    let connected_mib = anon_mib_after(pid, settle).await?;
+    let _ = leave_tx.send(true);
+    for client in first.into_iter().chain(clients) {
+        let _ = client.await;
+    }
+    let closed_connections = closed.load(Relaxed);
+    let left_mib = anon_mib_after(pid, settle).await?;
+
     Ok(json!({
         "label": target.label, "command": "memory",
         "connections": connections, "connect_s": round3(connect_s),
         "closed_connections": closed_connections,
-        "anon_start_mib": round3(start_mib), "anon_connected_mib": round3(connected_mib),
+        "anon_start_mib": round3(conn_start_mib), "anon_connected_mib": round3(connected_mib),
         "anon_after_leaving_mib": round3(left_mib),
-        "mib_per_1000_connections": per_1000(start_mib, connected_mib, connections),
+        "mib_per_1000_connections": per_1000(conn_start_mib, connected_mib, connections),
         "documents": doc_urls.len(), "open_s": round3(open_s),
-        "closed_writers": closed.load(Relaxed),
+        "closed_writers": closed_writers, "anon_fresh_mib": round3(start_mib),
         "anon_documents_loaded_mib": round3(loaded_mib),
-        "mib_per_1000_documents": per_1000(docs_before_mib, loaded_mib, doc_urls.len()),
+        "mib_per_1000_documents": per_1000(start_mib, loaded_mib, doc_urls.len()),
         "unload_wait_s": unload_wait, "anon_after_unload_mib": round3(unloaded_mib),
-        "mib_left_per_1000_documents": per_1000(docs_before_mib, unloaded_mib, doc_urls.len()),
+        "mib_left_per_1000_documents": per_1000(start_mib, unloaded_mib, doc_urls.len()),
     }))
 }
 
