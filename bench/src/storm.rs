@@ -799,21 +799,8 @@ async fn idle_client(
         let mut leave = leave;
         loop {
             tokio::select! {
-                _ = async {}, if writer => {
-                    let _ = ws.close(None).await;
-                    let _ = tokio::time::timeout(Duration::from_secs(5), async {
-                        while let Some(Ok(_)) = ws.next().await {}
-                    }).await;
-                    return;
-                }
-                _ = leave.changed() => {
-                    let _ = ws.close(None).await;
-                    // Until the server's answer to the close, so that it has seen it.
-                    let _ = tokio::time::timeout(Duration::from_secs(5), async {
-                        while let Some(Ok(_)) = ws.next().await {}
-                    }).await;
-                    return;
-                }
+                _ = async {}, if writer => return close_and_drain(ws).await,
+                _ = leave.changed() => return close_and_drain(ws).await,
                 msg = ws.next() => match msg {
                     Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => {
                         closed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -826,7 +813,17 @@ async fn idle_client(
     }))
 }
 
-/// Joins a client to each URL, `MEMORY_WAVE` at a time; the clients stay until `leave`.
+/// Closes, then reads until the server's answer to the close, so that it has seen it.
+async fn close_and_drain(mut ws: Ws) {
+    let _ = ws.close(None).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(_)) = ws.next().await {}
+    })
+    .await;
+}
+
+/// Joins a client to each URL, `MEMORY_WAVE` at a time; readers stay until `leave`, writers
+/// leave once they have written.
 async fn fill(
     urls: &[Arc<str>],
     text: Option<&str>,
