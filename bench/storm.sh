@@ -10,7 +10,8 @@
 #              OUT=DIR, NO_BUILD=1, DATA_ROOT=/tmp, CACHE=/tmp/storm-bench-cache (the generated
 #              document, reused by every server and run), LARGE=0 (skips the large document:
 #              seed, joins and storms), MEMORY_CONNECTIONS=1000 and MEMORY_DOCUMENTS=1000 (memory
-#              per idle connection and per small document, first on a fresh server; 0 skips),
+#              per idle connection and per small document, first on a fresh server; 0 skips
+#              that phase, both 0 the mode),
 #              UNLOAD_WAIT=45 (seconds before reading what the unloaded documents left)
 # y-sweet runs when built into bench/peers/y-sweet-bin
 # (cargo install y-sweet --locked --version 0.9.1 --root bench/peers/y-sweet-bin).
@@ -128,7 +129,7 @@ for server in $SERVERS; do
         continue
         ;;
     esac
-    if [ "$MEMORY_CONNECTIONS" -gt 0 ] && [ "$MEMORY_DOCUMENTS" -gt 0 ]; then
+    if [ "$MEMORY_CONNECTIONS" -gt 0 ] || [ "$MEMORY_DOCUMENTS" -gt 0 ]; then
         run "$server" memory "${memory[@]}" --connections "$MEMORY_CONNECTIONS" \
             --documents "$MEMORY_DOCUMENTS" --unload-wait "$UNLOAD_WAIT" --server-pid "$PID"
     fi

@@ -740,7 +740,7 @@ const MEMORY_WAVE: usize = 50;
 /// waits for the server's sync step 2. Given `text`, it writes it and leaves; otherwise it
 /// stays: it answers pings and reads what comes until `leave` fires or the server closes it
 /// (counted in `closed`).
-async fn idle_client(
+async fn memory_client(
     url: Arc<str>,
     text: Option<String>,
     leave: tokio::sync::watch::Receiver<bool>,
@@ -833,7 +833,7 @@ async fn fill(
     let mut clients = Vec::with_capacity(urls.len());
     for wave in urls.chunks(MEMORY_WAVE) {
         let joins = wave.iter().map(|url| {
-            idle_client(
+            memory_client(
                 url.clone(),
                 text.map(str::to_string),
                 leave.clone(),
@@ -891,6 +891,7 @@ async fn memory(
     }
     let closed_writers = closed.swap(0, Relaxed);
     let loaded_mib = anon_mib_after(pid, Duration::from_secs(1)).await?;
+    let unload_wait = if urls.is_empty() { 0.0 } else { unload_wait };
     let unloaded_mib = anon_mib_after(pid, Duration::from_secs_f64(unload_wait)).await?;
     // Connections: one document, loaded by a first client before the baseline (which holds
     // what the unloaded documents left).
