@@ -1000,17 +1000,26 @@ pub(crate) struct Limits {
     pub(crate) max_pending_bytes: usize,
 }
 
-/// Loads `update` into a fresh doc. `None` if nothing is left in the pending area; otherwise
-/// the document's state without it, as one v1 update.
-pub(crate) fn clean_state(update: &[u8]) -> Result<Option<Vec<u8>>, String> {
+/// The state of the document made of `parts` (a snapshot, then the log after it, in order),
+/// as one v1 update, without anything left waiting for missing predecessors.
+///
+/// The parts are applied one by one to a fresh document, never merged first: loading the
+/// merge of many small updates (`yrs::merge_updates_v1`) costs memory quadratic in their
+/// number (9,000 one-line edits: a 259 KB merge took +945 MB to load, where applying them
+/// one by one takes 24 ms; BENCHMARKS.md, throughput), and the merge itself is slow.
+pub(crate) fn compacted_state<'a>(
+    parts: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Vec<u8>, String> {
     let doc = Doc::new();
-    let mut txn = doc.transact_mut();
-    let decoded = Update::decode_v1(update).map_err(|e| e.to_string())?;
-    txn.apply_update(decoded).map_err(|e| e.to_string())?;
-    if take_pending(&mut txn).is_none() {
-        return Ok(None);
+    for part in parts {
+        let decoded = Update::decode_v1(part).map_err(|e| e.to_string())?;
+        doc.transact_mut()
+            .apply_update(decoded)
+            .map_err(|e| e.to_string())?;
     }
-    Ok(Some(txn.encode_state_as_update_v1(&StateVector::default())))
+    let mut txn = doc.transact_mut();
+    take_pending(&mut txn);
+    Ok(txn.encode_state_as_update_v1(&StateVector::default()))
 }
 
 /// What integrated of an update: nothing, or a change, encoded by yrs when asked to or when
