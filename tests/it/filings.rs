@@ -305,6 +305,25 @@ async fn the_december_clock(f: Fixture) {
         desk["counts"]["annual_reports"].as_u64().unwrap() >= 1,
         "{desk}"
     );
+    // The report is owed to the lowest bureau at or above the township: the county's.
+    // The city bureau's desk, which reaches bureaus above and below, names the same one.
+    let city = Api::signed_in(&f.server, "city-bureau").await;
+    let (_, city_desk) = city.get("/api/supervision/desk").await;
+    for desk in [&desk, &city_desk] {
+        let line = desk["bodies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["org_id"] == township.as_str())
+            .flat_map(|b| b["lines"].as_array().unwrap().iter())
+            .find(|l| l["kind"] == "annual_report" && l["id"].as_str().unwrap().ends_with(":2030"))
+            .unwrap_or_else(|| panic!("the township's report is on the desk: {desk}"));
+        assert_eq!(
+            line["counterpart_org_id"],
+            f.world.org("county-bureau"),
+            "{line}"
+        );
+    }
     // The clock goes on: 2031's is scheduled.
     assert!(!db.jobs_of("annual_report:2031").await.unwrap().is_empty());
     db.close().await;

@@ -534,13 +534,6 @@ impl Db {
         owing: Option<&str>,
         limit: i64,
     ) -> Result<Vec<DeskRow>, DbError> {
-        let bureau = |column: &str| {
-            format!(
-                "(select {column} from organizations j join regions jr on jr.code = j.region_code
-                  where j.kind = 'judicial_bureau' and substr(g.path, 1, length(jr.path)) = jr.path
-                  order by length(jr.path) desc, j.code limit 1)"
-            )
-        };
         let only = if owing.is_some() {
             " and o.id = $8"
         } else {
@@ -549,29 +542,15 @@ impl Db {
         let sql = format!(
             "select o.id, o.name_zh, g.path, coalesce(f.state, 'not_filed'),
                     exists (select 1 from jobs x where x.subject = $6 || o.id
-                            and x.kind = $7 and x.state = 'done'),
-                    {}, {}, {}
+                            and x.kind = $7 and x.state = 'done')
              {}{only}
              order by g.path, o.name_zh, o.id
              limit $5",
-            bureau("j.id"),
-            bureau("j.name_zh"),
-            bureau("jr.path"),
             owed.tables_and_filter(),
         );
         let (low, high) = subtree_range(owed.region);
         let prefix = format!("annual_report:{}:", owed.year);
-        type Record = (
-            String,
-            String,
-            String,
-            String,
-            bool,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        );
-        let rows: Vec<Record> = on_reader!(self, |conn| {
+        let rows: Vec<(String, String, String, String, bool)> = on_reader!(self, |conn| {
             let query = sqlx::query_as(&sql)
                 .bind(&low)
                 .bind(&high)
@@ -587,30 +566,55 @@ impl Db {
             .fetch_all(&mut *conn)
             .await?
         });
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The bureaus any of these bodies can file with, read once: those of the region and
+        // above it, and those below it; the lowest first, then by code, as a body picks its own.
+        let bureaus: Vec<(String, String, String)> = on_reader!(self, |conn| {
+            sqlx::query_as(
+                "select j.id, j.name_zh, jr.path
+                 from organizations j join regions jr on jr.code = j.region_code
+                 where j.kind = 'judicial_bureau'
+                   and (substr($1, 1, length(jr.path)) = jr.path
+                        or (jr.path >= $1 and jr.path < $2))
+                 order by length(jr.path) desc, j.code",
+            )
+            .bind(&low)
+            .bind(&high)
+            .fetch_all(&mut *conn)
+            .await?
+        });
         let (year, due_at) = (owed.year, owed.due_at);
         rows.into_iter()
-            .map(
-                |(org_id, name_zh, path, state, escalated, b_id, b_name, b_path)| {
-                    let body = DeskBody {
-                        org_id: org_id.clone(),
-                        name_zh: name_zh.clone(),
-                        region_path: RegionPath(path),
-                    };
-                    let bureau = DeskBody {
-                        org_id: b_id.unwrap_or_default(),
-                        name_zh: b_name.unwrap_or_default(),
-                        region_path: RegionPath(b_path.unwrap_or_default()),
-                    };
-                    Ok(DeskRow {
-                        id: format!("{org_id}:{year}"),
-                        title: format!("{year}年度行政执法工作情况报告"),
-                        state: DeskState::AnnualReport(parse(&state)?),
-                        sides: (body, bureau),
-                        due_at,
-                        escalated,
+            .map(|(org_id, name_zh, path, state, escalated)| {
+                let bureau = bureaus
+                    .iter()
+                    .find(|(_, _, bureau_path)| path.starts_with(bureau_path.as_str()))
+                    .map(|(id, name, path)| DeskBody {
+                        org_id: id.clone(),
+                        name_zh: name.clone(),
+                        region_path: RegionPath(path.clone()),
                     })
-                },
-            )
+                    .unwrap_or_else(|| DeskBody {
+                        org_id: String::new(),
+                        name_zh: String::new(),
+                        region_path: RegionPath(String::new()),
+                    });
+                let body = DeskBody {
+                    org_id: org_id.clone(),
+                    name_zh,
+                    region_path: RegionPath(path),
+                };
+                Ok(DeskRow {
+                    id: format!("{org_id}:{year}"),
+                    title: format!("{year}年度行政执法工作情况报告"),
+                    state: DeskState::AnnualReport(parse(&state)?),
+                    sides: (body, bureau),
+                    due_at,
+                    escalated,
+                })
+            })
             .collect()
     }
 

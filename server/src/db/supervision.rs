@@ -6,11 +6,12 @@
 //! reports overdue.
 //!
 //! Each kind of line is one [`DeskSource`]: where its rows are and which of them are lines,
-//! which body owes each, its due time and its id. The same source answers three questions, so
-//! they can never disagree: how many lines each body owes ([`Db::desk_tally`], grouped by the
-//! owing body), the region's most urgent lines ([`Db::desk_lines`] without a body), and one
-//! body's lines a page at a time ([`Db::desk_lines`] with a body and a keyset cursor, the
-//! order being `(due, id)`). A desk is then bounded by the region's bodies, not its backlog.
+//! which body owes each, its due time and its id. The same source answers both questions, so
+//! they can never disagree: how many lines each body owes together with the region's most
+//! urgent lines ([`Db::desk_summary`]: the lines are read once, narrow, to count and choose,
+//! then only the chosen with their sides' names), and one body's lines a page at a time
+//! ([`Db::desk_lines`], with a keyset cursor, the order being `(due, id)`). What a desk ships
+//! is then bounded by the region's bodies, not its backlog.
 //!
 //! Each query starts from the region's range of paths (`regions.path`, unique), reaches its
 //! bodies (`organizations_region`) or spaces (`spaces_region_code`), then the rows by their own
@@ -20,6 +21,8 @@
 //! lines the desk shows and who may see it are the caller's. Which side owes a referral's or a
 //! dispute's stage is the domain's ([`DeskState::owed_by_receiver`],
 //! [`DeskState::owed_by_bureau`]), written into the SQL from its lists of states.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::common::{on_reader, parse, subtree_range};
 use super::{Db, DbError};
@@ -69,15 +72,15 @@ pub struct DeskTally {
     pub escalated: i64,
 }
 
-/// Which lines of a kind to read: the region's (`owing: None`, the most urgent first) or one
-/// body's, after a line already shown (keyset paging on `(due, id)`), at most `limit`.
+/// Which lines of a kind to read: one body's in a region, after a line already shown (keyset
+/// paging on `(due, id)`), at most `limit`.
 #[derive(Debug, Clone)]
 pub struct DeskSlice<'a> {
     pub region: &'a RegionPath,
     /// What "overdue" is measured against, Unix milliseconds.
     pub now: i64,
     /// Only the lines this body owes.
-    pub owing: Option<&'a str>,
+    pub owing: &'a str,
     /// Only the lines after this `(due, id)`, in the desk's order.
     pub after: Option<(i64, &'a str)>,
     pub limit: i64,
@@ -106,9 +109,11 @@ impl Bound {
     }
 }
 
-/// One kind of desk line as SQL: every column and condition is an expression over its `from`.
-/// `{low}`, `{high}`, `{now}` and `{extra}` in `from_where` are replaced by the placeholders of
-/// the region's range, of now and of the source's own value.
+/// One kind of desk line as SQL: every column and condition is an expression over its `from`
+/// (the tables that decide which rows are lines) or, for the two sides' names and regions
+/// (`a`, `ga`, `b`, `gb`), over `from` with `sides` joined. `{low}`, `{high}`, `{now}` and
+/// `{extra}` in `filter` and `escalated` are replaced by the placeholders of the region's
+/// range, of now and of the source's own value.
 struct DeskSource {
     kind: DeskKind,
     id: &'static str,
@@ -118,7 +123,11 @@ struct DeskSource {
     escalated: &'static str,
     /// The body that owes the line.
     owing: String,
-    from_where: String,
+    from: &'static str,
+    /// The joins that name the sides, on top of `from`.
+    sides: &'static str,
+    /// The condition on `from`'s rows (without `where`).
+    filter: String,
     /// The source's own value (a job kind, `true`), if its text names `{extra}`.
     extra: Option<Arg>,
 }
@@ -129,6 +138,22 @@ type Row = (
     String,
     i64,
     bool,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+/// A [`Row`] and the body that owes it.
+type OwedRow = (
+    String,
+    String,
+    String,
+    i64,
+    bool,
+    String,
     String,
     String,
     String,
@@ -199,13 +224,13 @@ fn source(kind: DeskKind, escalate_kind: &str) -> DeskSource {
             escalated: "exists (select 1 from task_history h where h.task_id = t.id
                             and h.entry = 'escalated' and h.at > t.due_at)",
             owing: "a.id".into(),
-            from_where: format!(
-                "from regions ga join organizations a on a.region_code = ga.code
-                      join tasks t on t.assignee_org_id = a.id
-                      join organizations b on b.id = t.setter_org_id
-                      join regions gb on gb.code = b.region_code
-                 where ga.path >= {{low}} and ga.path < {{high}}
-                   and t.state in ({}) and t.due_at < {{now}}",
+            from: "from regions ga join organizations a on a.region_code = ga.code
+                        join tasks t on t.assignee_org_id = a.id",
+            sides: "join organizations b on b.id = t.setter_org_id
+                    join regions gb on gb.code = b.region_code",
+            filter: format!(
+                "ga.path >= {{low}} and ga.path < {{high}}
+                 and t.state in ({}) and t.due_at < {{now}}",
                 running_task_states()
             ),
             extra: None,
@@ -218,16 +243,16 @@ fn source(kind: DeskKind, escalate_kind: &str) -> DeskSource {
             due: "n.remind_at",
             escalated: "(n.escalate_at is not null and n.escalate_at <= {now})",
             owing: "a.id".into(),
-            from_where: "from regions ga join organizations a on a.region_code = ga.code
-                      join notice_receipts r on r.org_id = a.id
-                      join notices n on n.id = r.notice_id
-                      join organizations b on b.id = n.sender_org_id
-                      join regions gb on gb.code = b.region_code
-                 where ga.path >= {low} and ga.path < {high}
-                   and r.state in ('delivered', 'read') and r.ack_due_at <= {now}
-                   and n.state = 'sent'
-                   and n.requires_ack = {extra} and n.remind_at is not null
-                   and n.remind_at <= {now}"
+            from: "from regions ga join organizations a on a.region_code = ga.code
+                        join notice_receipts r on r.org_id = a.id
+                        join notices n on n.id = r.notice_id",
+            sides: "join organizations b on b.id = n.sender_org_id
+                    join regions gb on gb.code = b.region_code",
+            filter: "ga.path >= {low} and ga.path < {high}
+                 and r.state in ('delivered', 'read') and r.ack_due_at <= {now}
+                 and n.state = 'sent'
+                 and n.requires_ack = {extra} and n.remind_at is not null
+                 and n.remind_at <= {now}"
                 .into(),
             extra: Some(Arg::Bool(true)),
         },
@@ -250,16 +275,16 @@ fn source(kind: DeskKind, escalate_kind: &str) -> DeskSource {
                     ReferralState::as_str
                 )
             ),
-            from_where: format!(
-                "from regions g join spaces s on s.region_code = g.code
-                      join referrals f on f.space_id = s.id
-                      join organizations a on a.id = f.referrer_org_id
-                      join regions ga on ga.code = a.region_code
-                      join organizations b on b.id = f.receiver_org_id
-                      join regions gb on gb.code = b.region_code
-                 where g.path >= {{low}} and g.path < {{high}} and not s.closed
-                   and f.state in ({}) and f.stage_due_at is not null
-                   and f.stage_due_at < {{now}}",
+            from: "from regions g join spaces s on s.region_code = g.code
+                        join referrals f on f.space_id = s.id",
+            sides: "join organizations a on a.id = f.referrer_org_id
+                    join regions ga on ga.code = a.region_code
+                    join organizations b on b.id = f.receiver_org_id
+                    join regions gb on gb.code = b.region_code",
+            filter: format!(
+                "g.path >= {{low}} and g.path < {{high}} and not s.closed
+                 and f.state in ({}) and f.stage_due_at is not null
+                 and f.stage_due_at < {{now}}",
                 quoted(
                     ReferralState::ALL
                         .iter()
@@ -289,16 +314,16 @@ fn source(kind: DeskKind, escalate_kind: &str) -> DeskSource {
                     DisputeState::as_str
                 )
             ),
-            from_where: format!(
-                "from regions g join spaces s on s.region_code = g.code
-                      join disputes d on d.space_id = s.id
-                      join organizations a on a.id = d.raised_by_org_id
-                      join regions ga on ga.code = a.region_code
-                      join organizations b on b.id = d.bureau_org_id
-                      join regions gb on gb.code = b.region_code
-                 where g.path >= {{low}} and g.path < {{high}} and not s.closed
-                   and d.state in ({}) and d.stage_due_at is not null
-                   and (d.stage_due_at < {{now}} or d.state = 'escalated')",
+            from: "from regions g join spaces s on s.region_code = g.code
+                        join disputes d on d.space_id = s.id",
+            sides: "join organizations a on a.id = d.raised_by_org_id
+                    join regions ga on ga.code = a.region_code
+                    join organizations b on b.id = d.bureau_org_id
+                    join regions gb on gb.code = b.region_code",
+            filter: format!(
+                "g.path >= {{low}} and g.path < {{high}} and not s.closed
+                 and d.state in ({}) and d.stage_due_at is not null
+                 and (d.stage_due_at < {{now}} or d.state = 'escalated')",
                 quoted(
                     DisputeState::ALL
                         .iter()
@@ -321,14 +346,14 @@ fn source(kind: DeskKind, escalate_kind: &str) -> DeskSource {
                             and j.kind = {extra} and j.state = 'done'
                             and j.due_at > d.stage_due_at)",
             owing: "a.id".into(),
-            from_where: format!(
-                "from regions ga join organizations a on a.region_code = ga.code
-                      join supervision_docs d on d.body_org_id = a.id
-                      join organizations b on b.id = d.bureau_org_id
-                      join regions gb on gb.code = b.region_code
-                 where ga.path >= {{low}} and ga.path < {{high}}
-                   and d.state = '{}' and d.stage_due_at is not null
-                   and d.stage_due_at < {{now}}",
+            from: "from regions ga join organizations a on a.region_code = ga.code
+                        join supervision_docs d on d.body_org_id = a.id",
+            sides: "join organizations b on b.id = d.bureau_org_id
+                    join regions gb on gb.code = b.region_code",
+            filter: format!(
+                "ga.path >= {{low}} and ga.path < {{high}}
+                 and d.state = '{}' and d.stage_due_at is not null
+                 and d.stage_due_at < {{now}}",
                 SupervisionState::Rectifying.as_str()
             ),
             extra: job,
@@ -433,36 +458,105 @@ impl Db {
             .collect())
     }
 
-    /// How many lines of `kind` each body owes in `region`'s subtree at `now`, and how many of
-    /// them were escalated: one row per body that owes any. `escalate_kind` is the job kind of
-    /// the kind's 督办. Not for annual reports (`desk_annual_report_tally`).
-    pub async fn desk_tally(
+    /// The desk's view of `kind` in `region`'s subtree at `now`: how many lines each body owes
+    /// and how many of them were escalated (one tally per body that owes any), and the region's
+    /// `first` most urgent lines (the earliest due first, then by id). One pass over the lines:
+    /// they are read narrow (who owes, when due, the id, escalated) to count them and choose
+    /// the first, and only the chosen are read again with their sides' names.
+    /// `escalate_kind` is the job kind of the kind's 督办. Not for annual reports
+    /// (`desk_annual_report_tally`, `desk_annual_reports`).
+    pub async fn desk_summary(
         &self,
         kind: DeskKind,
         region: &RegionPath,
         now: i64,
         escalate_kind: &str,
-    ) -> Result<Vec<DeskTally>, DbError> {
+        first: usize,
+    ) -> Result<(Vec<DeskTally>, Vec<DeskRow>), DbError> {
         let source = source(kind, escalate_kind);
         let mut bound = Bound::default();
         let p = source.bind(&mut bound, region, now);
         let sql = format!(
-            "select {owing}, count(*), sum(case when {escalated} then 1 else 0 end)
-             {from_where}
-             group by 1",
+            "select {owing}, {due}, {id}, {escalated} {from} where {filter}",
             owing = source.owing,
+            due = source.due,
+            id = source.id,
             escalated = p.fill(source.escalated),
-            from_where = p.fill(&source.from_where),
+            from = source.from,
+            filter = p.fill(&source.filter),
         );
-        let rows = fetch_bound!(self, &sql, bound, (String, i64, i64));
-        Ok(rows
+        let mut lines = fetch_bound!(self, &sql, bound, (String, i64, String, bool));
+        let mut tallies: BTreeMap<&str, DeskTally> = BTreeMap::new();
+        for (owing, _, _, escalated) in &lines {
+            let tally = tallies.entry(owing).or_insert_with(|| DeskTally {
+                org_id: owing.clone(),
+                lines: 0,
+                escalated: 0,
+            });
+            tally.lines += 1;
+            tally.escalated += i64::from(*escalated);
+        }
+        let tallies: Vec<DeskTally> = tallies.into_values().collect();
+        // The first lines: a notification's id is on each of its receipts, so a line is its id
+        // and the body that owes it.
+        lines.sort_by(|x, y| (x.1, &x.2, &x.0).cmp(&(y.1, &y.2, &y.0)));
+        lines.truncate(first);
+        if lines.is_empty() {
+            return Ok((tallies, Vec::new()));
+        }
+        let mut bound = Bound::default();
+        let p = source.bind(&mut bound, region, now);
+        let ids: BTreeSet<&str> = lines.iter().map(|line| line.2.as_str()).collect();
+        let ids = ids
             .into_iter()
-            .map(|(org_id, lines, escalated)| DeskTally {
-                org_id,
-                lines,
-                escalated,
-            })
-            .collect())
+            .map(|id| bound.push(Arg::Text(id.to_owned())))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "select {id}, {title}, {state}, {due}, {escalated}, {SIDES}, {owing}
+             {from} {sides} where {filter} and {id} in ({ids})",
+            id = source.id,
+            title = source.title,
+            state = source.state,
+            due = source.due,
+            escalated = p.fill(source.escalated),
+            owing = source.owing,
+            from = source.from,
+            sides = source.sides,
+            filter = p.fill(&source.filter),
+        );
+        let chosen: BTreeSet<(&str, &str)> = lines
+            .iter()
+            .map(|(owing, _, id, _)| (id.as_str(), owing.as_str()))
+            .collect();
+        let mut rows = Vec::with_capacity(lines.len());
+        for (
+            id,
+            title,
+            stored,
+            due_at,
+            escalated,
+            a_id,
+            a_name,
+            a_path,
+            b_id,
+            b_name,
+            b_path,
+            owing,
+        ) in fetch_bound!(self, &sql, bound, OwedRow)
+        {
+            if chosen.contains(&(id.as_str(), owing.as_str())) {
+                let row = (
+                    id, title, stored, due_at, escalated, a_id, a_name, a_path, b_id, b_name,
+                    b_path,
+                );
+                rows.push((owing, desk_row(row, source.kind)?));
+            }
+        }
+        rows.sort_by(|(x_owing, x), (y_owing, y)| {
+            (x.due_at, &x.id, x_owing).cmp(&(y.due_at, &y.id, y_owing))
+        });
+        Ok((tallies, rows.into_iter().map(|(_, row)| row).collect()))
     }
 
     /// The lines of `kind` in `slice`: the earliest due first (then by id), at most
@@ -479,19 +573,20 @@ impl Db {
         let source = source(kind, escalate_kind);
         let mut bound = Bound::default();
         let p = source.bind(&mut bound, slice.region, slice.now);
+        let owing = bound.push(Arg::Text(slice.owing.to_owned()));
         let mut sql = format!(
-            "select {id}, {title}, {state}, {due}, {escalated}, {SIDES} {from_where}",
+            "select {id}, {title}, {state}, {due}, {escalated}, {SIDES}
+             {from} {sides} where {filter} and {owing_column} = {owing}",
             id = source.id,
             title = source.title,
             state = source.state,
             due = source.due,
             escalated = p.fill(source.escalated),
-            from_where = p.fill(&source.from_where),
+            from = source.from,
+            sides = source.sides,
+            filter = p.fill(&source.filter),
+            owing_column = source.owing,
         );
-        if let Some(org) = slice.owing {
-            let org = bound.push(Arg::Text(org.to_owned()));
-            sql.push_str(&format!(" and {} = {org}", source.owing));
-        }
         if let Some((due, id)) = slice.after {
             let due = bound.push(Arg::Int(due));
             let id = bound.push(Arg::Text(id.to_owned()));

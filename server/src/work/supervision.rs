@@ -14,6 +14,7 @@
 
 use std::collections::BTreeMap;
 
+use futures_util::future::try_join_all;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -242,34 +243,40 @@ pub async fn desk(
     let region = desk_region(services, caller, region).await?;
     let now = services.clock.now_ms();
     let db = &services.db;
-    let first = DeskSlice {
-        region: &region.path,
-        now,
-        owing: None,
-        after: None,
-        limit: DESK_FIRST_PAGE as i64,
-    };
+    // The kinds (and the years of annual reports) are read side by side, each on its own
+    // reading connection: the desk waits for the slowest kind, not for their sum.
+    let kinds = try_join_all(ROW_KINDS.map(|desk_kind| {
+        db.desk_summary(
+            desk_kind,
+            &region.path,
+            now,
+            escalate_kind(desk_kind),
+            DESK_FIRST_PAGE,
+        )
+    }));
+    let years = try_join_all(filing::years_on_the_desk(now).into_iter().map(|year| {
+        let region = &region.path;
+        async move {
+            let reports = super::filings::reports_owed(region, year);
+            let owed = reports.as_owed();
+            let tally = db.desk_annual_report_tally(&owed).await?;
+            let first = db
+                .desk_annual_reports(&owed, None, DESK_FIRST_PAGE as i64)
+                .await?;
+            Ok::<_, crate::db::DbError>((tally, first))
+        }
+    }));
+    let (kinds, years) = tokio::try_join!(kinds, years)?;
     let mut tallies: Vec<(DeskKind, Vec<DeskTally>)> = Vec::new();
     let mut rows: Vec<DeskRow> = Vec::new();
-    for desk_kind in ROW_KINDS {
-        let esc = escalate_kind(desk_kind);
-        tallies.push((
-            desk_kind,
-            db.desk_tally(desk_kind, &region.path, now, esc).await?,
-        ));
-        rows.extend(db.desk_lines(desk_kind, &first, esc).await?);
+    for (desk_kind, (tally, first)) in ROW_KINDS.into_iter().zip(kinds) {
+        tallies.push((desk_kind, tally));
+        rows.extend(first);
     }
     let mut reports = Vec::new();
-    for year in filing::years_on_the_desk(now) {
-        let owed = super::filings::reports_owed(&region.path, year);
-        tallies.push((
-            DeskKind::AnnualReport,
-            db.desk_annual_report_tally(&owed.as_owed()).await?,
-        ));
-        reports.extend(
-            db.desk_annual_reports(&owed.as_owed(), None, DESK_FIRST_PAGE as i64)
-                .await?,
-        );
+    for (tally, first) in years {
+        tallies.push((DeskKind::AnnualReport, tally));
+        reports.extend(first);
     }
     // The years in order, so the older year's reports (longer overdue) come first.
     rows.extend(reports.into_iter().take(DESK_FIRST_PAGE));
@@ -357,7 +364,7 @@ pub async fn desk_lines(
         let slice = DeskSlice {
             region: &region.path,
             now,
-            owing: Some(query.org),
+            owing: query.org,
             after: after.as_ref().map(|a| (a.due_at, a.id.as_str())),
             limit: i64::from(limit) + 1,
         };
