@@ -271,7 +271,7 @@ NOTICE_COLS = ("id", "series_id", "version", "version_kind", "kind", "sender_org
                "escalate_at", "state", "sent_at", "created_at")
 RECEIPT_COLS = ("notice_id", "org_id", "state", "delivered_at", "read_at", "read_by",
                 "acknowledged_at", "acknowledged_by", "acknowledged_by_name", "replied_at",
-                "replied_by", "reply", "closed_at", "ack_due_at")
+                "replied_by", "reply", "closed_at", "ack_due_at", "ack_escalate_at")
 NOTICE_TITLES = ["关于开展春季安全生产大检查的通报", "案件移送情况函告", "关于近期执法检查发现问题的通报",
                  "违法线索通报", "执法协作事项函告", "关于做好节假日期间执法工作的通知"]
 for i in range(N_NOTICES):
@@ -316,7 +316,7 @@ for i in range(N_NOTICES):
             add("notice_receipts", RECEIPT_COLS,
                 (nid, r["id"], state, sent, read_at, uid if read_at else None, acked,
                  uid if acked else None, "经办人" if acked else None, None, None, None, None,
-                 sent + 3 * DAY if ack else None))
+                 sent + 3 * DAY if ack else None, sent + 5 * DAY if ack else None))
 
 # --- Disputes ------------------------------------------------------------------------------
 SPACE_COLS = ("id", "kind", "title", "region_code", "created_by", "created_at", "closed")

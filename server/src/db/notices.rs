@@ -401,7 +401,10 @@ impl_for_both_engines!(NoticeQueries {
                     .execute(&mut *self)
                     .await?;
                 // A superseded version asks for 签收 no more: the new one is acknowledged.
-                sqlx::query("update notice_receipts set ack_due_at = null where notice_id = $1")
+                sqlx::query(
+                    "update notice_receipts set ack_due_at = null, ack_escalate_at = null
+                     where notice_id = $1",
+                )
                     .bind(&newest_id)
                     .execute(&mut *self)
                     .await?;
@@ -434,17 +437,23 @@ impl_for_both_engines!(NoticeQueries {
         .execute(&mut *self)
         .await?;
         // Each receipt carries its limit to acknowledge (the reminder time when 签收 is
-        // asked), so the supervision desk finds the receipts owing it by index (0023).
-        let ack_due_at = if new.requires_ack { new.remind_at } else { None };
+        // asked) and its 督办 time, so the supervision desk finds the receipts owing it, and
+        // whether they were escalated, in an index alone (0023, 0027).
+        let (ack_due_at, ack_escalate_at) = match (new.requires_ack, new.remind_at) {
+            (true, Some(remind_at)) => (Some(remind_at), new.escalate_at),
+            _ => (None, None),
+        };
         for org_id in &recipients {
             sqlx::query(
-                "insert into notice_receipts (notice_id, org_id, state, delivered_at, ack_due_at)
-                 values ($1, $2, 'delivered', $3, $4)",
+                "insert into notice_receipts (notice_id, org_id, state, delivered_at, ack_due_at,
+                                              ack_escalate_at)
+                 values ($1, $2, 'delivered', $3, $4, $5)",
             )
             .bind(&new.id)
             .bind(*org_id)
             .bind(now)
             .bind(ack_due_at)
+            .bind(ack_escalate_at)
             .execute(&mut *self)
             .await?;
         }

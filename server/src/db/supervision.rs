@@ -16,7 +16,7 @@
 //! Each query starts from the region's range of paths (`regions.path`, unique), reaches its
 //! bodies (`organizations_region`) or spaces (`spaces_region_code`), then the rows by their own
 //! indexes (`tasks_assignee`; `notice_receipts_owing`, the receipts still owing 签收 by their
-//! limit, a copy of their notice's reminder time; the workflows' primary keys and
+//! limit, with copies of their notice's reminder and 督办 times; the workflows' primary keys and
 //! `jobs_subject_kind` for their 督办). This module only reads, and decides nothing: which
 //! lines the desk shows and who may see it are the caller's. Which side owes a referral's or a
 //! dispute's stage is the domain's ([`DeskState::owed_by_receiver`],
@@ -91,7 +91,6 @@ pub struct DeskSlice<'a> {
 enum Arg {
     Text(String),
     Int(i64),
-    Bool(bool),
 }
 
 /// A query's text with its values, numbered as they are added (`$1`, `$2`, …: PostgreSQL
@@ -235,26 +234,27 @@ fn source(kind: DeskKind, escalate_kind: &str) -> DeskSource {
             ),
             extra: None,
         },
+        // A receipt owes 签收 while its limit is set (its version is the sent one and asks
+        // for it) and it is not acknowledged; it carries its notice's 督办 time too, so which
+        // receipts are lines, and which were escalated, is read from notice_receipts_owing
+        // alone (0027). The notice is read only for the lines shown.
         DeskKind::Notice => DeskSource {
             kind,
-            id: "n.id",
+            id: "r.notice_id",
             title: "n.title",
             state: "r.state",
-            due: "n.remind_at",
-            escalated: "(n.escalate_at is not null and n.escalate_at <= {now})",
+            due: "r.ack_due_at",
+            escalated: "(r.ack_escalate_at is not null and r.ack_escalate_at <= {now})",
             owing: "a.id".into(),
             from: "from regions ga join organizations a on a.region_code = ga.code
-                        join notice_receipts r on r.org_id = a.id
-                        join notices n on n.id = r.notice_id",
-            sides: "join organizations b on b.id = n.sender_org_id
+                        join notice_receipts r on r.org_id = a.id",
+            sides: "join notices n on n.id = r.notice_id
+                    join organizations b on b.id = n.sender_org_id
                     join regions gb on gb.code = b.region_code",
             filter: "ga.path >= {low} and ga.path < {high}
-                 and r.state in ('delivered', 'read') and r.ack_due_at <= {now}
-                 and n.state = 'sent'
-                 and n.requires_ack = {extra} and n.remind_at is not null
-                 and n.remind_at <= {now}"
+                 and r.state in ('delivered', 'read') and r.ack_due_at <= {now}"
                 .into(),
-            extra: Some(Arg::Bool(true)),
+            extra: None,
         },
         DeskKind::Referral => DeskSource {
             kind,
@@ -403,7 +403,6 @@ macro_rules! fetch_bound {
                 query = match arg {
                     Arg::Text(v) => query.bind(v.as_str()),
                     Arg::Int(v) => query.bind(*v),
-                    Arg::Bool(v) => query.bind(*v),
                 };
             }
             query.fetch_all(&mut *conn).await?
