@@ -64,6 +64,17 @@ pub struct DeskRow {
     pub escalated: bool,
 }
 
+impl DeskRow {
+    /// The side that owes the line; the other waits on it.
+    pub fn owing(&self) -> &DeskBody {
+        if self.state.second_side_owes() {
+            &self.sides.1
+        } else {
+            &self.sides.0
+        }
+    }
+}
+
 /// How many lines of one kind a body owes, and how many of them were escalated (督办).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeskTally {
@@ -127,7 +138,7 @@ struct DeskSource {
     sides: &'static str,
     /// The condition on `from`'s rows (without `where`).
     filter: String,
-    /// The source's own value (a job kind, `true`), if its text names `{extra}`.
+    /// The source's own value (its 督办's job kind), if its text names `{extra}`.
     extra: Option<Arg>,
 }
 
@@ -137,22 +148,6 @@ type Row = (
     String,
     i64,
     bool,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
-
-/// A [`Row`] and the body that owes it.
-type OwedRow = (
-    String,
-    String,
-    String,
-    i64,
-    bool,
-    String,
     String,
     String,
     String,
@@ -512,14 +507,13 @@ impl Db {
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "select {id}, {title}, {state}, {due}, {escalated}, {SIDES}, {owing}
+            "select {id}, {title}, {state}, {due}, {escalated}, {SIDES}
              {from} {sides} where {filter} and {id} in ({ids})",
             id = source.id,
             title = source.title,
             state = source.state,
             due = source.due,
             escalated = p.fill(source.escalated),
-            owing = source.owing,
             from = source.from,
             sides = source.sides,
             filter = p.fill(&source.filter),
@@ -529,33 +523,16 @@ impl Db {
             .map(|(owing, _, id, _)| (id.as_str(), owing.as_str()))
             .collect();
         let mut rows = Vec::with_capacity(lines.len());
-        for (
-            id,
-            title,
-            stored,
-            due_at,
-            escalated,
-            a_id,
-            a_name,
-            a_path,
-            b_id,
-            b_name,
-            b_path,
-            owing,
-        ) in fetch_bound!(self, &sql, bound, OwedRow)
-        {
-            if chosen.contains(&(id.as_str(), owing.as_str())) {
-                let row = (
-                    id, title, stored, due_at, escalated, a_id, a_name, a_path, b_id, b_name,
-                    b_path,
-                );
-                rows.push((owing, desk_row(row, source.kind)?));
+        for row in fetch_bound!(self, &sql, bound, Row) {
+            let row = desk_row(row, source.kind)?;
+            if chosen.contains(&(row.id.as_str(), row.owing().org_id.as_str())) {
+                rows.push(row);
             }
         }
-        rows.sort_by(|(x_owing, x), (y_owing, y)| {
-            (x.due_at, &x.id, x_owing).cmp(&(y.due_at, &y.id, y_owing))
+        rows.sort_by(|x, y| {
+            (x.due_at, &x.id, &x.owing().org_id).cmp(&(y.due_at, &y.id, &y.owing().org_id))
         });
-        Ok((tallies, rows.into_iter().map(|(_, row)| row).collect()))
+        Ok((tallies, rows))
     }
 
     /// The lines of `kind` in `slice`: the earliest due first (then by id), at most

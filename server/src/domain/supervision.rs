@@ -152,6 +152,12 @@ impl DeskState {
         }
     }
 
+    /// Whether the line is owed by its second side (`DeskRow::sides`): a referral's receiver
+    /// or a dispute's bureau while the stage is theirs; every other line by its first side.
+    pub fn second_side_owes(self) -> bool {
+        self.owed_by_receiver() || self.owed_by_bureau()
+    }
+
     /// Whether the side that owes a referral's stage is its receiver (签收, 立案决定, the
     /// dispute of a returned one) rather than the referring body (approval, sending).
     pub fn owed_by_receiver(self) -> bool {

@@ -263,16 +263,6 @@ pub async fn desk(
         .buffered(DESK_READS_AT_ONCE)
         .try_collect()
         .await?;
-    let mut years = Vec::new();
-    for year in filing::years_on_the_desk(now) {
-        let reports = super::filings::reports_owed(&region.path, year);
-        let owed = reports.as_owed();
-        years.push((
-            db.desk_annual_report_tally(&owed).await?,
-            db.desk_annual_reports(&owed, None, DESK_FIRST_PAGE as i64)
-                .await?,
-        ));
-    }
     let mut tallies: Vec<(DeskKind, Vec<DeskTally>)> = Vec::new();
     let mut rows: Vec<DeskRow> = Vec::new();
     for (desk_kind, (tally, first)) in ROW_KINDS.into_iter().zip(kinds) {
@@ -280,9 +270,17 @@ pub async fn desk(
         rows.extend(first);
     }
     let mut reports = Vec::new();
-    for (tally, first) in years {
-        tallies.push((DeskKind::AnnualReport, tally));
-        reports.extend(first);
+    for year in filing::years_on_the_desk(now) {
+        let owed = super::filings::reports_owed(&region.path, year);
+        let owed = owed.as_owed();
+        tallies.push((
+            DeskKind::AnnualReport,
+            db.desk_annual_report_tally(&owed).await?,
+        ));
+        reports.extend(
+            db.desk_annual_reports(&owed, None, DESK_FIRST_PAGE as i64)
+                .await?,
+        );
     }
     // The years in order, so the older year's reports (longer overdue) come first.
     rows.extend(reports.into_iter().take(DESK_FIRST_PAGE));
@@ -404,8 +402,7 @@ fn line(row: DeskRow, now: i64) -> (DeskBody, DeskLine) {
     // Who owes the line, and who is on the other side: a task's assignee (the setter), a
     // receipt's recipient (the sender), the side that owes a referral's stage (the other), a
     // dispute's bureau while it must accept or decide, else its raising body.
-    let second_owes = state.owed_by_receiver() || state.owed_by_bureau();
-    let (owing, other) = if second_owes {
+    let (owing, other) = if state.second_side_owes() {
         (second, first)
     } else {
         (first, second)
