@@ -135,7 +135,7 @@ struct DeskSource {
     owing: String,
     from: &'static str,
     /// The joins that name the sides, on top of `from`.
-    sides: &'static str,
+    sides: String,
     /// The condition on `from`'s rows (without `where`).
     filter: String,
     /// The source's own value (its 督办's job kind), if its text names `{extra}`.
@@ -196,6 +196,17 @@ fn quoted<S: Copy>(states: impl Iterator<Item = S>, name: impl Fn(S) -> &'static
     }
 }
 
+/// The joins that name both sides of a row from its two bodies' columns, for a source whose
+/// `from` reaches its rows through their space rather than through a body.
+fn both_sides(first: &str, second: &str) -> String {
+    format!(
+        "join organizations a on a.id = {first}
+         join regions ga on ga.code = a.region_code
+         join organizations b on b.id = {second}
+         join regions gb on gb.code = b.region_code"
+    )
+}
+
 /// The task states whose clock runs (its deadline can pass): `TaskState::clock_runs`.
 fn running_task_states() -> String {
     quoted(
@@ -221,7 +232,8 @@ fn source(kind: DeskKind, escalate_kind: &str) -> DeskSource {
             from: "from regions ga join organizations a on a.region_code = ga.code
                         join tasks t on t.assignee_org_id = a.id",
             sides: "join organizations b on b.id = t.setter_org_id
-                    join regions gb on gb.code = b.region_code",
+                    join regions gb on gb.code = b.region_code"
+                .into(),
             filter: format!(
                 "ga.path >= {{low}} and ga.path < {{high}}
                  and t.state in ({}) and t.due_at < {{now}}",
@@ -245,7 +257,8 @@ fn source(kind: DeskKind, escalate_kind: &str) -> DeskSource {
                         join notice_receipts r on r.org_id = a.id",
             sides: "join notices n on n.id = r.notice_id
                     join organizations b on b.id = n.sender_org_id
-                    join regions gb on gb.code = b.region_code",
+                    join regions gb on gb.code = b.region_code"
+                .into(),
             filter: "ga.path >= {low} and ga.path < {high}
                  and r.state in ('delivered', 'read') and r.ack_due_at <= {now}"
                 .into(),
@@ -272,10 +285,7 @@ fn source(kind: DeskKind, escalate_kind: &str) -> DeskSource {
             ),
             from: "from regions g join spaces s on s.region_code = g.code
                         join referrals f on f.space_id = s.id",
-            sides: "join organizations a on a.id = f.referrer_org_id
-                    join regions ga on ga.code = a.region_code
-                    join organizations b on b.id = f.receiver_org_id
-                    join regions gb on gb.code = b.region_code",
+            sides: both_sides("f.referrer_org_id", "f.receiver_org_id"),
             filter: format!(
                 "g.path >= {{low}} and g.path < {{high}} and not s.closed
                  and f.state in ({}) and f.stage_due_at is not null
@@ -311,10 +321,7 @@ fn source(kind: DeskKind, escalate_kind: &str) -> DeskSource {
             ),
             from: "from regions g join spaces s on s.region_code = g.code
                         join disputes d on d.space_id = s.id",
-            sides: "join organizations a on a.id = d.raised_by_org_id
-                    join regions ga on ga.code = a.region_code
-                    join organizations b on b.id = d.bureau_org_id
-                    join regions gb on gb.code = b.region_code",
+            sides: both_sides("d.raised_by_org_id", "d.bureau_org_id"),
             filter: format!(
                 "g.path >= {{low}} and g.path < {{high}} and not s.closed
                  and d.state in ({}) and d.stage_due_at is not null
@@ -344,7 +351,8 @@ fn source(kind: DeskKind, escalate_kind: &str) -> DeskSource {
             from: "from regions ga join organizations a on a.region_code = ga.code
                         join supervision_docs d on d.body_org_id = a.id",
             sides: "join organizations b on b.id = d.bureau_org_id
-                    join regions gb on gb.code = b.region_code",
+                    join regions gb on gb.code = b.region_code"
+                .into(),
             filter: format!(
                 "ga.path >= {{low}} and ga.path < {{high}}
                  and d.state = '{}' and d.stage_due_at is not null
@@ -367,6 +375,24 @@ impl DeskSource {
             now: bound.push(Arg::Int(now)),
             extra: self.extra.clone().map(|arg| bound.push(arg)),
         }
+    }
+}
+
+impl DeskSource {
+    /// The lines that also meet `condition`, each with its sides' names, as [`Row`]s.
+    fn lines_sql(&self, p: &Placeholders, condition: &str) -> String {
+        format!(
+            "select {id}, {title}, {state}, {due}, {escalated}, {SIDES}
+             {from} {sides} where {filter} and {condition}",
+            id = self.id,
+            title = self.title,
+            state = self.state,
+            due = self.due,
+            escalated = p.fill(self.escalated),
+            from = self.from,
+            sides = self.sides,
+            filter = p.fill(&self.filter),
+        )
     }
 }
 
@@ -506,18 +532,7 @@ impl Db {
             .map(|id| bound.push(Arg::Text(id.to_owned())))
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = format!(
-            "select {id}, {title}, {state}, {due}, {escalated}, {SIDES}
-             {from} {sides} where {filter} and {id} in ({ids})",
-            id = source.id,
-            title = source.title,
-            state = source.state,
-            due = source.due,
-            escalated = p.fill(source.escalated),
-            from = source.from,
-            sides = source.sides,
-            filter = p.fill(&source.filter),
-        );
+        let sql = source.lines_sql(&p, &format!("{} in ({ids})", source.id));
         let chosen: BTreeSet<(&str, &str)> = lines
             .iter()
             .map(|(owing, _, id, _)| (id.as_str(), owing.as_str()))
@@ -550,19 +565,7 @@ impl Db {
         let mut bound = Bound::default();
         let p = source.bind(&mut bound, slice.region, slice.now);
         let owing = bound.push(Arg::Text(slice.owing.to_owned()));
-        let mut sql = format!(
-            "select {id}, {title}, {state}, {due}, {escalated}, {SIDES}
-             {from} {sides} where {filter} and {owing_column} = {owing}",
-            id = source.id,
-            title = source.title,
-            state = source.state,
-            due = source.due,
-            escalated = p.fill(source.escalated),
-            from = source.from,
-            sides = source.sides,
-            filter = p.fill(&source.filter),
-            owing_column = source.owing,
-        );
+        let mut sql = source.lines_sql(&p, &format!("{} = {owing}", source.owing));
         if let Some((due, id)) = slice.after {
             let due = bound.push(Arg::Int(due));
             let id = bound.push(Arg::Text(id.to_owned()));
