@@ -138,33 +138,40 @@ pub async fn figures(
     let path = &table.region.path;
     let (start, end) = table.period.range_ms();
     let now = table.now;
-    let tasks: HashMap<String, TaskCounts> = db
-        .figure_tasks(path, start, end, now)
-        .await?
-        .into_iter()
-        .collect();
-    let notices: HashMap<String, NoticeCounts> = db
-        .figure_notices(path, start, end, now)
-        .await?
-        .into_iter()
-        .collect();
-    let meetings: HashMap<String, MeetingCounts> = db
-        .figure_meetings(path, start, end)
-        .await?
-        .into_iter()
-        .collect();
-    let supervisions: HashMap<String, SupervisionCounts> = db
-        .figure_supervisions(path, start, end)
-        .await?
-        .into_iter()
-        .collect();
-    let reviewed: HashMap<String, ReviewCounts> = db
-        .figure_reviews(path, start, end)
-        .await?
-        .into_iter()
-        .collect();
+    // The region's reads in two lanes, each the heavier reads first: a city's figures waited
+    // for nine statements one after another, the notices' receipts and the disputes' parts
+    // alone over half of it (issue #21). Two at once, as the desk reads its kinds.
+    let annual_year = table.period.to.year();
+    let lane_one = async {
+        let notices = db.figure_notices(path, start, end, now).await?;
+        let referrals = db.figure_referrals(path, start, end).await?;
+        let meetings = db.figure_meetings(path, start, end).await?;
+        let reviewed = db.figure_reviews(path, start, end).await?;
+        Ok::<_, Error>((notices, referrals, meetings, reviewed))
+    };
+    let lane_two = async {
+        let disputes = db.figure_disputes(path, start, end).await?;
+        let tasks = db.figure_tasks(path, start, end, now).await?;
+        let supervisions = db.figure_supervisions(path, start, end).await?;
+        let annual = super::meetings::annual_report(
+            db,
+            annual_year,
+            now,
+            services.settings.annual_meeting_due,
+            Some(path),
+        )
+        .await?;
+        Ok::<_, Error>((disputes, tasks, supervisions, annual))
+    };
+    let ((notices, referrals, meetings, reviewed), (dispute_parts, tasks, supervisions, annual)) =
+        tokio::try_join!(lane_one, lane_two)?;
+    let tasks: HashMap<String, TaskCounts> = tasks.into_iter().collect();
+    let notices: HashMap<String, NoticeCounts> = notices.into_iter().collect();
+    let meetings: HashMap<String, MeetingCounts> = meetings.into_iter().collect();
+    let supervisions: HashMap<String, SupervisionCounts> = supervisions.into_iter().collect();
+    let reviewed: HashMap<String, ReviewCounts> = reviewed.into_iter().collect();
     let mut disputes: HashMap<String, (u32, u32, Vec<DisputeFacts>)> = HashMap::new();
-    for part in db.figure_disputes(path, start, end).await? {
+    for part in dispute_parts {
         let entry = disputes.entry(part.org_id).or_default();
         if part.raiser {
             entry.0 += 1;
@@ -176,7 +183,7 @@ pub async fn figures(
     let kinds = kinds_counted(caller.org.as_ref().map(|o| o.kind));
     let mut sent: HashMap<String, Vec<ReferralFacts>> = HashMap::new();
     let mut received: HashMap<String, Vec<ReferralFacts>> = HashMap::new();
-    for part in db.figure_referrals(path, start, end).await? {
+    for part in referrals {
         if !kinds.contains(&part.facts.kind) {
             continue;
         }
@@ -188,19 +195,11 @@ pub async fn figures(
             .or_default()
             .push(part.facts);
     }
-    let annual_year = table.period.to.year();
-    let annual: HashMap<String, (AnnualStatus, bool)> = super::meetings::annual_report(
-        db,
-        annual_year,
-        now,
-        services.settings.annual_meeting_due,
-        Some(path),
-    )
-    .await?
-    .lines
-    .into_iter()
-    .map(|line| (line.org.id, (line.status, line.flagged)))
-    .collect();
+    let annual: HashMap<String, (AnnualStatus, bool)> = annual
+        .lines
+        .into_iter()
+        .map(|line| (line.org.id, (line.status, line.flagged)))
+        .collect();
     let regions: HashMap<_, _> = db
         .regions()
         .await?
