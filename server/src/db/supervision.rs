@@ -365,8 +365,8 @@ fn source(kind: DeskKind, escalate_kind: &str) -> DeskSource {
 }
 
 impl DeskSource {
-    /// The source's `from … where …` with its placeholders, the region's range, now and its own
-    /// value bound in `bound`, and `text` (a column or condition of it) likewise.
+    /// Binds the region's range, now and the source's own value in `bound`, and returns their
+    /// placeholders for the source's texts.
     fn bind(&self, bound: &mut Bound, region: &RegionPath, now: i64) -> Placeholders {
         let (low, high) = subtree_range(region);
         Placeholders {
@@ -376,9 +376,7 @@ impl DeskSource {
             extra: self.extra.clone().map(|arg| bound.push(arg)),
         }
     }
-}
 
-impl DeskSource {
     /// The lines that also meet `condition`, each with its sides' names, as [`Row`]s.
     fn lines_sql(&self, p: &Placeholders, condition: &str) -> String {
         format!(
